@@ -1,0 +1,12 @@
+"""Kruispunt: an open, plant-level scenario model of the Dutch energy-intensive industry."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from kruispunt.catalogue import Catalogue, load_catalogue
+
+try:
+    __version__ = version("kruispunt")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = ["Catalogue", "__version__", "load_catalogue"]

@@ -1,0 +1,236 @@
+"""Build the embedded data package from vendored raw data and the project's curated tables.
+
+``build_package(raw_dir, curated_dir, out_dir)`` is deterministic: the same inputs give the
+same bytes (rows sorted by key, fixed number formatting, ``\\n`` line endings, no
+timestamps). The package is written to a temporary folder, checked with every check of
+:mod:`kruispunt.catalogue.checks`, and only then moved into place: a failed build leaves
+the previous package untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from kruispunt.catalogue.checks import run_checks
+from kruispunt.catalogue.raw import read_raw
+from kruispunt.catalogue.schema import TableSpec, table_specs
+from kruispunt.catalogue.sources import eutl, nace
+from kruispunt.dims import BASE_YEAR
+from kruispunt.errors import DataPackageError, KruispuntError
+from kruispunt.units import conversion_factor
+
+PACKAGE_NAME = "kruispunt-nl-eii"
+PACKAGE_VERSION = "0.1.0"
+
+COPIED_TABLES = (
+    "clusters", "sectors", "products", "carriers", "sites", "routes", "route_parameters",
+    "route_inputs", "carrier_prices", "policy", "infrastructure",
+)
+
+GENERATED_SOURCES = pd.DataFrame([
+    {
+        "source_id": "derived_production",
+        "title": "Base-year production derived from verified emissions",
+        "publisher": "Kruispunt project", "year": "2026", "url": "", "licence": "EUPL-1.2",
+        "kind": "derived",
+        "note": (f"production = (sum of the site's {BASE_YEAR} EUTL verified emissions) x "
+                 "emission_share / direct emission factor of the plant's current route (its "
+                 "earliest emission_factor row in route_parameters); used where no source "
+                 "gives the plant's production."),
+    },
+    {
+        "source_id": "assumption_capacity_equals_production",
+        "title": "Capacity taken equal to base-year production",
+        "publisher": "Kruispunt project", "year": "2026", "url": "", "licence": "EUPL-1.2",
+        "kind": "assumption",
+        "note": ("No licensed source gives the plant's capacity; the model takes the base-year "
+                 "production as capacity, so that the base year runs at full use and "
+                 "reproduces verified emissions. Replace with a sourced capacity when known."),
+    },
+])
+
+
+def _read_curated(curated_dir: Path, name: str) -> pd.DataFrame:
+    path = curated_dir / f"{name}.csv"
+    if not path.is_file():
+        raise KruispuntError(f"curated table missing: {path}")
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+
+
+def _sources(curated_dir: Path) -> pd.DataFrame:
+    files = sorted((curated_dir / "sources").glob("*.csv"))
+    if not files:
+        raise KruispuntError(f"no source tables in {curated_dir / 'sources'}")
+    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
+    return pd.concat([*frames, GENERATED_SOURCES], ignore_index=True)
+
+
+def _installations(raw_dir: Path, curated_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    base, years = eutl.read(raw_dir)
+    codes = nace.read(raw_dir)
+    mapping = _read_curated(curated_dir, "installation_sites")
+    mapping["installation_id"] = mapping["installation_id"].astype(int)
+    known, mapped = set(base["installation_id"]), set(mapping["installation_id"])
+    if known - mapped:
+        raise KruispuntError(
+            f"{curated_dir / 'installation_sites.csv'}: stationary EUTL installations without a "
+            f"row: {sorted(known - mapped)[:20]}"
+        )
+    if mapped - known:
+        raise KruispuntError(
+            f"{curated_dir / 'installation_sites.csv'}: ids that are not stationary NL EUTL "
+            f"installations: {sorted(mapped - known)[:20]}"
+        )
+    out = base.merge(mapping, on="installation_id", how="left", validate="one_to_one")
+    out["nace"] = out["installation_id"].map(codes).fillna("")
+    out["included"] = (out["site_id"] != "").map({True: "true", False: "false"})
+    return out, years
+
+
+def _fill_production(plants: pd.DataFrame, installations: pd.DataFrame, years: pd.DataFrame,
+                     products: pd.DataFrame, routes: pd.DataFrame,
+                     route_parameters: pd.DataFrame) -> pd.DataFrame:
+    base = years[years["year"] == BASE_YEAR].set_index("installation_id")["verified_emissions"]
+    emitted = pd.to_numeric(base.replace("", "0")).astype("int64")
+    site_of = installations.set_index("installation_id")["site_id"]
+    site_emissions = emitted.groupby(site_of.reindex(emitted.index)).sum()
+    product_unit = products.set_index("product_id")["unit"]
+    route_product = routes.set_index("route_id")["product_id"]
+    ef_rows = route_parameters[route_parameters["parameter"] == "emission_factor"].copy()
+    ef_rows["year_int"] = ef_rows["year"].astype(int)
+    ef_rows = ef_rows.sort_values(["route_id", "year_int"]).drop_duplicates("route_id")
+    ef = {}
+    for row in ef_rows.itertuples():
+        unit = product_unit[route_product[row.route_id]]
+        ef[row.route_id] = float(row.value) * conversion_factor(row.unit, f"tCO2/{unit}")
+    out = plants.copy()
+    for idx, row in out.iterrows():
+        if row["production"] != "":
+            continue
+        route = row["route_id"]
+        if route not in ef or ef[route] <= 0:
+            raise KruispuntError(
+                f"site_products.csv: plant {row['site_id']}/{row['product_id']} has no production "
+                f"and route '{route}' has no positive emission_factor to derive it from"
+            )
+        unit = product_unit[row["product_id"]]
+        produced = (site_emissions.get(row["site_id"], 0) * float(row["emission_share"])
+                    / ef[route])
+        per_row_unit = produced / conversion_factor(row["unit"], f"{unit}/yr")
+        out.at[idx, "production"] = _fmt(per_row_unit)
+        out.at[idx, "production_source"] = "derived_production"
+    empty_cap = out["capacity"] == ""
+    out.loc[empty_cap, "capacity"] = out.loc[empty_cap, "production"]
+    out.loc[empty_cap, "capacity_source"] = "assumption_capacity_equals_production"
+    return out
+
+
+def _fmt(value: float) -> str:
+    return format(value, ".10g")
+
+
+def _sorted(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
+    cols = [f.name for f in spec.fields]
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise KruispuntError(f"table {spec.name}: columns missing: {', '.join(missing)}")
+    out = df[cols].astype(str)
+    keys = []
+    for key in spec.primary_key:
+        field = spec.field(key)
+        if field.type == "integer":
+            out[f"_sort_{key}"] = pd.to_numeric(out[key], errors="coerce")
+            keys.append(f"_sort_{key}")
+        else:
+            keys.append(key)
+    out = out.sort_values(keys, kind="mergesort")
+    return out[cols].reset_index(drop=True)
+
+
+def _descriptor(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, object]:
+    resources = []
+    for name, spec in table_specs().items():
+        fields = []
+        for f in spec.fields:
+            entry: dict[str, object] = {"name": f.name, "type": f.type if f.type != "id"
+                                        else "string", "description": f.description}
+            if f.unit:
+                entry["unit"] = f.unit
+            if f.source:
+                entry["source"] = f.source
+            if f.enum:
+                entry["constraints"] = {"enum": list(f.enum)}
+            fields.append(entry)
+        foreign = [
+            {"fields": f.name, "reference": {"resource": f.references.split(".")[0],
+                                             "fields": f.references.split(".")[1]}}
+            for f in spec.fields if f.references
+        ]
+        file = folder / f"{name}.csv"
+        resources.append({
+            "name": name, "path": f"{name}.csv", "format": "csv", "encoding": "utf-8",
+            "description": spec.description, "rows": len(tables[name]),
+            "hash": "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest(),
+            "schema": {"fields": fields, "primaryKey": list(spec.primary_key),
+                       "foreignKeys": foreign},
+        })
+    return {
+        "name": PACKAGE_NAME, "version": PACKAGE_VERSION,
+        "title": "Dutch energy-intensive industry: sites, routes, prices and policy (Kruispunt)",
+        "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0; "
+                      "third-party sources keep their own terms, see sources.csv"}],
+        "base_year": BASE_YEAR, "resources": resources,
+    }
+
+
+def build_package(raw_dir: Path, curated_dir: Path, out_dir: Path) -> dict[str, int]:
+    """Build the data package into ``out_dir`` (replaced only if the build passes every check).
+
+    Returns
+    -------
+    dict
+        Row count per table.
+    """
+    tables: dict[str, pd.DataFrame] = {name: _read_curated(curated_dir, name)
+                                       for name in COPIED_TABLES}
+    tables["sources"] = _sources(curated_dir)
+    installations, years = _installations(raw_dir, curated_dir)
+    tables["installations"] = installations
+    tables["installation_years"] = years
+    tables["site_products"] = _fill_production(
+        _read_curated(curated_dir, "site_products"), installations, years, tables["products"],
+        tables["routes"], tables["route_parameters"],
+    )
+    specs = table_specs()
+    ordered = {name: _sorted(spec, tables[name]) for name, spec in specs.items()}
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir.parent))
+    try:
+        for name, df in ordered.items():
+            df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
+        descriptor = _descriptor(ordered, tmp)
+        (tmp / "datapackage.json").write_text(
+            json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+        problems = run_checks(read_raw(tmp))
+        if problems:
+            raise DataPackageError(problems, "built from " + str(curated_dir))
+        if out_dir.exists():
+            old = out_dir.with_name(out_dir.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return {name: len(df) for name, df in ordered.items()}

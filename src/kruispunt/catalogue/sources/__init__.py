@@ -1,0 +1,1 @@
+"""One adapter per external source: reads a vendored raw file, renames to canonical names."""

@@ -1,0 +1,1 @@
+"""The embedded data package (``package/``): CSV tables and ``datapackage.json``."""

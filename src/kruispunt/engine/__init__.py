@@ -1,0 +1,1 @@
+"""Decision engine: pure economics, route choice and stock turnover."""

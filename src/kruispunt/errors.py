@@ -1,0 +1,60 @@
+"""Exception types that the command line turns into clear messages without a traceback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KruispuntError(Exception):
+    """Base class for errors caused by user input (data, scenario files, arguments)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file.
+
+    Attributes
+    ----------
+    check : str
+        Name of the check that found it (``check_foreign_keys`` ...).
+    file : str
+        File the problem is in.
+    row : int | None
+        Line number in the file (the header is line 1), or None for a whole-file problem.
+    field : str | None
+        Column name, or None.
+    message : str
+        What is wrong and what is allowed.
+    """
+
+    check: str
+    file: str
+    row: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", line {self.row}"
+        if self.field is not None:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message} [{self.check}]"
+
+
+class DataPackageError(KruispuntError):
+    """A data package failed one or more checks; nothing of it was loaded."""
+
+    def __init__(self, problems: list[Problem], path: str = "") -> None:
+        self.problems = problems
+        self.path = path
+        head = f"data package {path} has {len(problems)} problem(s)" if path else (
+            f"data package has {len(problems)} problem(s)"
+        )
+        shown = "\n".join(f"  - {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        super().__init__(f"{head}:\n{shown}{more}")
+
+
+class UnitError(KruispuntError):
+    """A unit string does not parse or does not convert to the canonical unit."""

@@ -1,0 +1,145 @@
+"""EU ETS: benchmark-based free allocation and the net cost of allowances.
+
+Free allocation starts from the benchmark allocation of an installation (product
+benchmark x historical activity level, after any correction factor), scales with
+the current activity and is multiplied by a phase-out factor: the CBAM factor for
+CBAM goods (falling from 2026 to zero in 2034), and for other goods the
+carbon-leakage factor (1 for sectors on the carbon-leakage list, falling to zero
+by 2030 for the others). All factors come from the data package.
+
+References
+----------
+Directive 2003/87/EC, Art. 10a (as amended by Directive (EU) 2023/959);
+Commission Delegated Regulation (EU) 2019/331 (free allocation rules).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["ets_cost", "free_allocation"]
+
+FloatArray = NDArray[np.float64]
+
+
+def _nonnegative(name: str, value: ArrayLike) -> FloatArray:
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(arr >= 0.0):
+        raise ValueError(f"{name} must be non-negative and not NaN")
+    return arr
+
+
+def _fraction(name: str, value: ArrayLike) -> FloatArray:
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all((arr >= 0.0) & (arr <= 1.0)):
+        raise ValueError(f"{name} must be in [0, 1] and not NaN")
+    return arr
+
+
+def free_allocation(
+    benchmark_allocation_t: ArrayLike,
+    activity_ratio: ArrayLike,
+    cbam_factor: ArrayLike,
+    is_cbam_good: ArrayLike,
+    non_cl_factor: ArrayLike | None = None,
+) -> FloatArray:
+    """Free allowances of an installation in one year.
+
+    ``benchmark_allocation_t * activity_ratio * factor`` with ``factor =
+    cbam_factor`` for CBAM goods and ``non_cl_factor`` (default 1) otherwise.
+
+    The allocation is linear in ``activity_ratio``: any threshold rule for
+    activity-level changes (the allocation is only adjusted when activity moves
+    by more than a set share) is applied by the caller when it computes the ratio.
+
+    Parameters
+    ----------
+    benchmark_allocation_t : array_like
+        Preliminary allocation at historical activity: benchmark x historical
+        activity level, after correction factors. Non-negative. [t/yr]
+    activity_ratio : array_like
+        Current over historical activity level, non-negative. [-]
+    cbam_factor : array_like
+        Share of free allocation kept by CBAM goods in the year, in [0, 1]. [-]
+    is_cbam_good : array_like of bool
+        Whether the installation's product is covered by CBAM.
+    non_cl_factor : array_like, optional
+        Factor applied to goods not covered by CBAM, in [0, 1]: 1 for sectors on
+        the carbon-leakage list, the phase-out value for the others (so it is
+        usually an array over plants). Default: 1 for all (every non-CBAM good
+        keeps full allocation). [-]
+
+    Returns
+    -------
+    numpy.ndarray
+        Free allocation. [t/yr]
+
+    Raises
+    ------
+    ValueError
+        If an amount or ratio is negative or NaN, or a factor is outside [0, 1].
+
+    Examples
+    --------
+    >>> float(free_allocation(1.0e6, 0.9, 0.975, True))
+    877500.0
+    >>> free_allocation([1.0e6, 2.0e6], 1.0, 0.5, [True, False], non_cl_factor=0.3)
+    array([500000., 600000.])
+    """
+    allocation = _nonnegative("benchmark_allocation_t", benchmark_allocation_t)
+    ratio = _nonnegative("activity_ratio", activity_ratio)
+    cbam = _fraction("cbam_factor", cbam_factor)
+    other = np.ones((), dtype=np.float64) if non_cl_factor is None else _fraction(
+        "non_cl_factor", non_cl_factor
+    )
+    factor = np.where(np.asarray(is_cbam_good, dtype=np.bool_), cbam, other)
+    return np.asarray(allocation * ratio * factor, dtype=np.float64)
+
+
+def ets_cost(
+    direct_emissions_t: ArrayLike,
+    free_allocation_t: ArrayLike,
+    eua_price: ArrayLike,
+    sell_surplus: bool = True,
+) -> FloatArray:
+    """Net cost of EU allowances after free allocation.
+
+    ``(direct_emissions_t - free_allocation_t) * eua_price``. With
+    ``sell_surplus=True`` (default) a surplus of free allowances over emissions
+    is sold at the EUA price, so the cost becomes negative (a revenue): free
+    allowances are tradable, and an installation that abates keeps the value of
+    the allowances it no longer needs. With ``sell_surplus=False`` the surplus is
+    worth nothing and the cost is floored at zero (a conservative view, e.g.
+    when the allocation would be cut at the next activity-level review).
+
+    Parameters
+    ----------
+    direct_emissions_t : array_like
+        Verified direct emissions, non-negative. [t/yr]
+    free_allocation_t : array_like
+        Free allowances, non-negative. [t/yr]
+    eua_price : array_like
+        Allowance price, non-negative. [EUR/t]
+    sell_surplus : bool, default True
+        Whether a surplus of free allowances counts as revenue.
+
+    Returns
+    -------
+    numpy.ndarray
+        Net allowance cost; negative is revenue. [EUR/yr]
+
+    Examples
+    --------
+    >>> float(ets_cost(1.2e6, 1.0e6, 80.0))
+    16000000.0
+    >>> ets_cost(1.0e6, 1.2e6, 80.0), ets_cost(1.0e6, 1.2e6, 80.0, sell_surplus=False)
+    (array(-16000000.), array(0.))
+    """
+    emissions = _nonnegative("direct_emissions_t", direct_emissions_t)
+    allocation = _nonnegative("free_allocation_t", free_allocation_t)
+    price = _nonnegative("eua_price", eua_price)
+    short = emissions - allocation
+    if not sell_surplus:
+        short = np.maximum(short, 0.0)
+    return np.asarray(short * price, dtype=np.float64)

@@ -1,0 +1,171 @@
+"""Rank-order rationing of a budget or a scarce capacity.
+
+Used for capex grants allocated by competitive ranking (NIKI, VEKI, OWE-like
+schemes), for SDE++ rounds (through :func:`kruispunt.policy.sde.allocate_round`)
+and for scarce infrastructure capacity (grid connection, CO2 storage, hydrogen
+network) via :func:`allocate_capacity`.
+
+Layout
+------
+The **last axis** lists the applications that compete for one pool; every
+leading axis (``scenario`` first, possibly ``cluster``) is an independent pool
+with its own budget. A budget of shape ``(scenario,)`` with applications of shape
+``(scenario, application)`` allocates each scenario row separately; a scalar
+budget gives every row the same budget.
+
+Rule (strict rank order)
+------------------------
+Eligible applications are ranked by score (best first; ties broken by the lower
+index, so the result is deterministic). They are awarded in rank order while the
+cumulative amount of the awarded ones stays within the budget. The **first
+application that does not fit stops the round**: it and every application ranked
+behind it are rejected, even a smaller one that would still fit. This is how
+SDE++ closes a round when the budget ceiling is reached, and it keeps the
+allocation a single ``argsort`` + ``cumsum`` along the last axis. Whole
+applications only: nothing is partly awarded, and the pool is never
+over-committed (up to floating-point rounding of the cumulative sum).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["allocate_budget", "allocate_capacity"]
+
+BoolArray = NDArray[np.bool_]
+
+
+def _nonnegative(name: str, value: ArrayLike) -> NDArray[np.float64]:
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(arr >= 0.0):
+        raise ValueError(f"{name} must be non-negative and not NaN")
+    return arr
+
+
+def allocate_budget(
+    score: ArrayLike,
+    amount_eur: ArrayLike,
+    budget_eur: ArrayLike,
+    higher_is_better: bool = True,
+    eligible: ArrayLike | None = None,
+) -> BoolArray:
+    """Award whole applications in rank order until the budget is exhausted.
+
+    See the module docstring for the layout (last axis = applications, leading
+    axes = independent pools) and the strict rank-order rule.
+
+    Parameters
+    ----------
+    score : array_like
+        Ranking score per application, shape ``(..., n)``; NaN raises. [any]
+    amount_eur : array_like
+        Amount requested per application, non-negative; broadcasts with
+        ``score``. [EUR]
+    budget_eur : array_like
+        Budget per pool; broadcasts against the leading axes ``(...)``. May be
+        ``inf`` (no ceiling). [EUR]
+    higher_is_better : bool, default True
+        Rank the highest score first (True) or the lowest first (False, e.g.
+        subsidy per tonne).
+    eligible : array_like of bool, optional
+        Applications that may be awarded; ineligible ones are never awarded and
+        take no budget. Default: all eligible.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Awarded mask, shape ``leading + (n,)``.
+
+    Raises
+    ------
+    ValueError
+        If a score is NaN, an amount or budget is negative or NaN, or the inputs
+        have no application axis.
+
+    Examples
+    --------
+    Scores 5, 9, 7 rank applications 1, 2, 0; 40 + 30 fits 100, the next 50 does not:
+
+    >>> allocate_budget([5.0, 9.0, 7.0], [50.0, 40.0, 30.0], 100.0)
+    array([False,  True,  True])
+
+    The same applications in two scenarios with budgets 100 and 120:
+
+    >>> allocate_budget([5.0, 9.0, 7.0], [50.0, 40.0, 30.0], [100.0, 120.0])
+    array([[False,  True,  True],
+           [ True,  True,  True]])
+    """
+    scores = np.asarray(score, dtype=np.float64)
+    if np.any(np.isnan(scores)):
+        raise ValueError("score must not be NaN")
+    amounts = _nonnegative("amount_eur", amount_eur)
+    budget = _nonnegative("budget_eur", budget_eur)
+    scores, amounts = np.broadcast_arrays(scores, amounts)
+    if scores.ndim == 0:
+        raise ValueError("score and amount_eur need a last axis listing the applications")
+    lead = np.broadcast_shapes(scores.shape[:-1], budget.shape)
+    shape = (*lead, scores.shape[-1])
+    scores = np.broadcast_to(scores, shape)
+    amounts = np.broadcast_to(amounts, shape)
+    budget = np.broadcast_to(budget, lead)
+    if eligible is None:
+        ok = np.ones(shape, dtype=np.bool_)
+    else:
+        ok = np.broadcast_to(np.asarray(eligible, dtype=np.bool_), shape)
+
+    # Best first; ineligible applications go last and request nothing.
+    key = np.where(ok, -scores if higher_is_better else scores, np.inf)
+    order = np.argsort(key, axis=-1, kind="stable")
+    ok_ranked = np.take_along_axis(ok, order, axis=-1)
+    cumulative = np.cumsum(
+        np.take_along_axis(np.where(ok, amounts, 0.0), order, axis=-1), axis=-1
+    )
+    # With non-negative amounts the cumulative sum never decreases, so the first
+    # application that breaks the budget also rejects everything ranked behind it.
+    awarded_ranked = ok_ranked & (cumulative <= budget[..., np.newaxis])
+    awarded = np.empty(shape, dtype=np.bool_)
+    np.put_along_axis(awarded, order, awarded_ranked, axis=-1)
+    return awarded
+
+
+def allocate_capacity(
+    priority: ArrayLike,
+    demand: ArrayLike,
+    capacity: ArrayLike,
+    higher_is_better: bool = True,
+) -> BoolArray:
+    """Grant whole demands for a scarce capacity in priority order.
+
+    The same strict rank-order rule as :func:`allocate_budget`: demands are
+    granted in priority order (ties by index) until the first one that no longer
+    fits; the sum of granted demands never exceeds ``capacity``.
+
+    Parameters
+    ----------
+    priority : array_like
+        Priority per request, shape ``(..., n)``, e.g. value per unit of
+        capacity; NaN raises. [any]
+    demand : array_like
+        Capacity requested, non-negative, e.g. grid load or CO2 to store.
+        [MW] or [Mt/yr]
+    capacity : array_like
+        Capacity available per pool (scenario, cluster), broadcasting against
+        the leading axes. Same unit as ``demand``. [MW] or [Mt/yr]
+    higher_is_better : bool, default True
+        Serve the highest priority first (True) or the lowest first (False,
+        e.g. a queue position).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Granted mask, shape ``leading + (n,)``.
+
+    Examples
+    --------
+    Storage of 2.5 Mt/yr; requests of 1.0, 1.2, 0.8 Mt/yr ranked by value 3, 1, 2:
+
+    >>> allocate_capacity([3.0, 1.0, 2.0], [1.0, 1.2, 0.8], 2.5)
+    array([ True, False,  True])
+    """
+    return allocate_budget(priority, demand, capacity, higher_is_better=higher_is_better)
