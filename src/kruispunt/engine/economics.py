@@ -65,14 +65,22 @@ def _finite(name: str, value: ArrayLike) -> FloatArray:
     return arr
 
 
-def _annuity_terms(rate: FloatArray, lifetime: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Return ``(1 - (1 + r)^-n, r)`` with ``r = 0`` replaced by 1 to avoid 0/0.
+def _annuity_terms(
+    rate: FloatArray, lifetime: FloatArray
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Return ``(1 - (1 + r)^-n, r, at_limit)`` safe to divide by each other.
 
-    ``expm1``/``log1p`` keep the difference accurate for small rates.
+    ``expm1``/``log1p`` keep the difference accurate for small rates. Where the rate is
+    zero, or so small that the difference underflows to zero, ``at_limit`` is True and
+    both terms are set to 1 so that the caller can use the ``r -> 0`` limit instead.
     """
-    safe_rate = np.where(rate == 0.0, 1.0, rate)
-    one_minus_discount = -np.expm1(-lifetime * np.log1p(safe_rate))
-    return one_minus_discount, safe_rate
+    one_minus_discount = -np.expm1(-lifetime * np.log1p(rate))
+    at_limit = (rate == 0.0) | (one_minus_discount == 0.0)
+    return (
+        np.where(at_limit, 1.0, one_minus_discount),
+        np.where(at_limit, 1.0, rate),
+        np.asarray(at_limit, dtype=np.bool_),
+    )
 
 
 def annuity_factor(rate: ArrayLike, lifetime: ArrayLike) -> FloatArray:
@@ -106,8 +114,8 @@ def annuity_factor(rate: ArrayLike, lifetime: ArrayLike) -> FloatArray:
     """
     r = _rate(rate)
     n = _positive("lifetime", lifetime)
-    one_minus_discount, safe_rate = _annuity_terms(r, n)
-    return np.asarray(np.where(r == 0.0, 1.0 / n, safe_rate / one_minus_discount), dtype=np.float64)
+    one_minus_discount, safe_rate, at_limit = _annuity_terms(r, n)
+    return np.asarray(np.where(at_limit, 1.0 / n, safe_rate / one_minus_discount), dtype=np.float64)
 
 
 def present_value_of_annuity(rate: ArrayLike, lifetime: ArrayLike) -> FloatArray:
@@ -137,8 +145,8 @@ def present_value_of_annuity(rate: ArrayLike, lifetime: ArrayLike) -> FloatArray
     """
     r = _rate(rate)
     n = _positive("lifetime", lifetime)
-    one_minus_discount, safe_rate = _annuity_terms(r, n)
-    return np.asarray(np.where(r == 0.0, n, one_minus_discount / safe_rate), dtype=np.float64)
+    one_minus_discount, safe_rate, at_limit = _annuity_terms(r, n)
+    return np.asarray(np.where(at_limit, n, one_minus_discount / safe_rate), dtype=np.float64)
 
 
 def discount_factors(rate: ArrayLike, n_years: int) -> FloatArray:
@@ -259,7 +267,7 @@ def levelised_cost(
     Examples
     --------
     >>> round(float(levelised_cost(1000.0, 20.0, 300.0, 0.08, 20, 0.8)), 2)
-    452.31
+    452.32
     >>> levelised_cost(100.0, 0.0, 0.0, 0.0, [10, 20], 1.0)
     array([10.,  5.])
     """

@@ -70,8 +70,8 @@ def cbam_charge(
 
     Examples
     --------
-    >>> float(cbam_charge(2.0, 80.0, 0.975))
-    4.0
+    >>> float(cbam_charge(2.0, 80.0, 0.75))
+    40.0
     >>> cbam_charge(2.0, 80.0, [0.0, 0.0], carbon_price_paid_eur_per_t=[30.0, 100.0])
     array([100.,   0.])
     """

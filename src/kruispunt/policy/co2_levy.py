@@ -31,7 +31,9 @@ def _nonnegative(name: str, value: ArrayLike) -> FloatArray:
     return arr
 
 
-def dispensation_rights(benchmark_emissions_t: ArrayLike, reduction_factor: ArrayLike) -> FloatArray:
+def dispensation_rights(
+    benchmark_emissions_t: ArrayLike, reduction_factor: ArrayLike
+) -> FloatArray:
     """Dispensation rights (dispensatierechten) of an installation in one year.
 
     ``benchmark_emissions_t * reduction_factor``.
@@ -94,9 +96,12 @@ def co2_heffing(
 
     Examples
     --------
-    >>> round(float(co2_heffing(1.2e6, 1.0e6, 87.90, 80.0)))
-    1580000
-    >>> co2_heffing(1.2e6, [1.3e6, 1.0e6], 41.75, [30.0, 60.78])
+    >>> float(co2_heffing(1.2e6, 1.0e6, 90.0, 80.0))
+    2000000.0
+
+    No levy without excess emissions, nor when the ETS price is above the tariff:
+
+    >>> co2_heffing(1.2e6, [1.3e6, 1.0e6], 40.0, [30.0, 60.0])
     array([0., 0.])
     """
     emissions = _nonnegative("emissions_t", emissions_t)

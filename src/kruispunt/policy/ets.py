@@ -82,16 +82,18 @@ def free_allocation(
 
     Examples
     --------
-    >>> float(free_allocation(1.0e6, 0.9, 0.975, True))
-    877500.0
+    >>> float(free_allocation(1.0e6, 0.9, 0.5, True))
+    450000.0
     >>> free_allocation([1.0e6, 2.0e6], 1.0, 0.5, [True, False], non_cl_factor=0.3)
     array([500000., 600000.])
     """
     allocation = _nonnegative("benchmark_allocation_t", benchmark_allocation_t)
     ratio = _nonnegative("activity_ratio", activity_ratio)
     cbam = _fraction("cbam_factor", cbam_factor)
-    other = np.ones((), dtype=np.float64) if non_cl_factor is None else _fraction(
-        "non_cl_factor", non_cl_factor
+    other = (
+        np.ones((), dtype=np.float64)
+        if non_cl_factor is None
+        else _fraction("non_cl_factor", non_cl_factor)
     )
     factor = np.where(np.asarray(is_cbam_good, dtype=np.bool_), cbam, other)
     return np.asarray(allocation * ratio * factor, dtype=np.float64)

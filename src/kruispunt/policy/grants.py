@@ -118,9 +118,7 @@ def allocate_budget(
     key = np.where(ok, -scores if higher_is_better else scores, np.inf)
     order = np.argsort(key, axis=-1, kind="stable")
     ok_ranked = np.take_along_axis(ok, order, axis=-1)
-    cumulative = np.cumsum(
-        np.take_along_axis(np.where(ok, amounts, 0.0), order, axis=-1), axis=-1
-    )
+    cumulative = np.cumsum(np.take_along_axis(np.where(ok, amounts, 0.0), order, axis=-1), axis=-1)
     # With non-negative amounts the cumulative sum never decreases, so the first
     # application that breaks the budget also rejects everything ranked behind it.
     awarded_ranked = ok_ranked & (cumulative <= budget[..., np.newaxis])

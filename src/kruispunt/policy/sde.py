@@ -115,7 +115,9 @@ def sde_payment(
     per_unit = _nonnegative("subsidy_per_unit", subsidy_per_unit)
     volume = _nonnegative("production", production)
     if max_eligible_production is not None:
-        volume = np.minimum(volume, _nonnegative("max_eligible_production", max_eligible_production))
+        volume = np.minimum(
+            volume, _nonnegative("max_eligible_production", max_eligible_production)
+        )
     return np.asarray(per_unit * volume, dtype=np.float64)
 
 

@@ -1,0 +1,75 @@
+"""What plants expect: discounted averages of a path over a route's life, or today's value.
+
+With perfect foresight a plant deciding in year ``t`` on a route with lead time ``l`` and
+life ``n`` values every yearly term by its discounted average over ``[t + l, t + l + n)``;
+a myopic plant takes the term's value in ``t``. Paths are held flat after the last model year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+
+
+def extend(path: F, n_extra: int) -> F:
+    """Hold the last value of the last axis for ``n_extra`` more steps."""
+    if n_extra <= 0:
+        return path
+    tail = np.repeat(path[..., -1:], n_extra, axis=-1)
+    return np.concatenate([path, tail], axis=-1)
+
+
+def window_average(values: F, rate: F, start: I, length: I, n_years: int) -> F:
+    """Discounted average of ``values`` over each route's window, for every decision year.
+
+    Parameters
+    ----------
+    values : ndarray, shape (S, R, Ye)
+        Yearly values over the extended horizon (model years, then held flat). [any]
+    rate : ndarray, shape (S,)
+        Discount rate. [1/yr]
+    start : ndarray of int, shape (R,)
+        Offset of the window's first year from the decision year (the lead time). [yr]
+    length : ndarray of int, shape (R,)
+        Window length (economic life, at least 1). [yr]
+    n_years : int
+        Number of decision years Y (the first Y steps of the horizon).
+
+    Returns
+    -------
+    ndarray, shape (S, R, Y)
+        ``sum_k v[t+s+k] d^k / sum_k d^k`` for ``k < length``, with ``d = 1/(1+rate)``.
+
+    Examples
+    --------
+    >>> v = np.array([[[1.0, 2.0, 3.0, 4.0]]])
+    >>> window_average(v, np.array([0.0]), np.array([1]), np.array([2]), 2)
+    array([[[2.5, 3.5]]])
+    """
+    n_ext = values.shape[-1]
+    steps = np.arange(n_ext, dtype=np.float64)
+    disc = (1.0 + rate[:, None]) ** -steps[None, :]  # (S, Ye)
+    zero = np.zeros(values.shape[:-1] + (1,))
+    cum = np.concatenate([zero, np.cumsum(values * disc[:, None, :], axis=-1)], axis=-1)
+    cum_d = np.concatenate([np.zeros((disc.shape[0], 1)), np.cumsum(disc, axis=-1)], axis=-1)
+    t = np.arange(n_years)
+    a = np.minimum(t[None, :] + start[:, None], n_ext - 1)  # (R, Y)
+    b = np.minimum(a + np.maximum(length[:, None], 1), n_ext)
+    num = np.take_along_axis(cum, np.broadcast_to(b, cum.shape[:-1] + b.shape[-1:]), -1) - \
+        np.take_along_axis(cum, np.broadcast_to(a, cum.shape[:-1] + a.shape[-1:]), -1)
+    den = cum_d[:, None, :][..., b.ravel()].reshape(disc.shape[0], *b.shape) - \
+        cum_d[:, None, :][..., a.ravel()].reshape(disc.shape[0], *a.shape)
+    return np.asarray(num / den, dtype=np.float64)
+
+
+def expected(values: F, rate: F, start: I, length: I, n_years: int, myopic: npt.NDArray[np.bool_]
+             ) -> F:
+    """Per scenario: the window average (perfect foresight) or today's value (myopic)."""
+    fore = window_average(values, rate, start, length, n_years)
+    if not myopic.any():
+        return fore
+    today = values[..., :n_years]
+    return np.where(myopic[:, None, None], today, fore)

@@ -1,0 +1,709 @@
+"""The transition engine: route choice and stock turnover, vectorised over scenarios.
+
+``simulate(inputs)`` runs every scenario of a :class:`~kruispunt.inputs.ModelInputs` in
+batches (bounded memory) and returns :class:`~kruispunt.results.Results`. The only Python
+loop that depends on the data size is the one over years; everything inside a year is an
+array operation over (scenario, plant, option), plus short loops over clusters, resources
+and instruments.
+
+Decision logic per year (DESIGN.md §3)
+--------------------------------------
+1. Pending switches whose construction is finished start.
+2. Every plant that is running and not building values each option open to it: its current
+   route (stay; at a renewal moment staying costs the route's renewal capex), each other
+   route of its product that is available by the time it would start (earliest year, lead
+   time, hydrogen connection) and closure (value 0). Value per year = (expected price +
+   green premium - expected unit cost) x production, where the unit cost counts energy and
+   feedstock at market prices, energy tax, fixed and variable opex, EU ETS cost net of free
+   allocation, CBAM on imported intermediates, the CO2-heffing, minus indirect cost
+   compensation, plus the capex annuity of a new route and the annuity of writing off the
+   current asset's remaining book value.
+3. Subsidy rounds, in order SDE++, CCfD, capex grants: plants whose best option becomes a
+   subsidised low-carbon option apply; a round awards in rank order within its budget
+   (``kruispunt.policy``); plants not awarded fall back to their unsubsidised choice.
+4. Scarce infrastructure (grid for new load, CO2 storage, hydrogen) is allocated per cluster
+   in order of value gain per unit of capacity; a plant not served takes its next best option
+   (up to ``MAX_PASSES`` passes) and the result records that it waited.
+5. Switches with a lead time become pending; closures and zero-lead switches take effect now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kruispunt.engine.economics import annuity_factor
+from kruispunt.engine.expectations import expected, extend
+from kruispunt.inputs import (
+    FAMILY,
+    GJ_PER_MWH,
+    HOURS_PER_YEAR,
+    LOW_CARBON_FAMILIES,
+    RESOURCES,
+    ModelInputs,
+)
+from kruispunt.policy.grants import allocate_budget
+from kruispunt.results import Results
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+MAX_PASSES = 3
+STAY_BONUS = 1e-6
+"""Tie-breaker [EUR/yr per unit of capacity]: equal values keep the current route."""
+
+REASON = {
+    "none": 0, "reinvestment": 1, "off_cycle_switch": 2, "closure": 3,
+    "import_intermediate": 4, "waiting_for_infrastructure": 5, "start_after_lead_time": 6,
+}
+GRID, CO2, H2 = (RESOURCES.index(r) for r in ("grid", "co2_storage", "hydrogen"))
+FLOWS = ("sde_outlay", "ccfd_outlay", "ikc_outlay", "grant_outlay", "co2_levy_revenue",
+         "energy_tax_revenue", "cbam_revenue")
+
+
+@dataclass
+class _Route:
+    """Per-route yearly unit terms over the extended horizon, shape (S, R, Ye) or (R, Ye)."""
+
+    market: F  # energy + feedstock at market prices [EUR/product]
+    tax: F  # energy tax [EUR/product]
+    cbam: F  # CBAM on imported intermediates [EUR/product]
+    carbon: F  # eua x emitted (after capture) [EUR/product]
+    emitted: F  # (R, Ye) [tCO2/product]
+    captured: F  # (R, Ye)
+    electricity: F  # (R, Ye) [GJ/product]
+    hydrogen: F  # (R, Ye) [carrier unit/product]
+
+
+class _Batch:
+    """One batch of scenarios run year by year. Arrays: S scenarios, P plants, K options."""
+
+    def __init__(self, inp: ModelInputs) -> None:
+        self.inp = inp
+        self.S = len(inp.scenarios)
+        self.P = len(inp.plants)
+        self.K = inp.n_options
+        self.Y = len(inp.years)
+        self.horizon = int(np.max(inp.lifetime) + np.max(inp.lead_time) + 1)
+        self._precompute()
+
+    # ------------------------------------------------------------------ precomputation
+    def _precompute(self) -> None:
+        inp, h = self.inp, self.horizon
+        ext = lambda a: extend(a, h)  # noqa: E731
+        inputs = ext(inp.route_inputs)  # (R, C, Ye)
+        price, tax, eua = ext(inp.price), ext(inp.energy_tax), ext(inp.eua)
+        cbam_share = 1.0 - ext(inp.cbam_factor)  # (S, Ye)
+        ef, cap = ext(inp.emission_factor), ext(inp.capture_rate)
+        emitted, captured = ef * (1.0 - cap), ef * cap
+        embedded = (inp.carrier_embedded * inp.carrier_cbam)[None, :, None] * inputs  # (R,C,Ye)
+        elec = inputs[:, inp.carrier_is_electricity, :].sum(axis=1)
+        hyd = inputs[:, inp.carrier_is_hydrogen, :].sum(axis=1)
+        self.route = _Route(
+            market=np.einsum("rcy,scy->sry", inputs, price),
+            tax=np.einsum("rcy,scy->sry", inputs, tax),
+            cbam=embedded.sum(axis=1)[None] * (eua * cbam_share)[:, None, :],
+            carbon=emitted[None] * eua[:, None, :],
+            emitted=emitted, captured=captured, electricity=elec, hydrogen=hyd,
+        )
+        self.eua_ext = eua
+        self.levy_gap = np.maximum(ext(inp.levy_tariff) - eua, 0.0)  # (S, Ye)
+        # rates: low-carbon routes get the risk-sharing reduction
+        low = np.isin(inp.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
+        self.rate_sr = np.maximum(inp.discount_rate[:, None] - inp.risk_sharing[:, None] * low,
+                                  0.0)
+        self.crf_sr = annuity_factor(self.rate_sr, inp.lifetime[None, :])  # (S, R)
+        life = np.maximum(np.round(inp.lifetime).astype(np.int64), 1)
+        lead = inp.lead_time.astype(np.int64)
+        zero = np.zeros_like(lead)
+        rate, my = inp.discount_rate, inp.myopic
+        n = self.Y
+        r = self.route
+
+        def exp(values: F, start: I = lead) -> F:
+            return expected(values, rate, start, life, n, my)
+
+        # expected unit terms of each route when decided in year t (S, R, Y)
+        self.e_cost = exp(r.market + r.tax + r.cbam
+                          + ext(inp.variable_opex)[None])
+        self.e_carbon = exp(r.carbon)
+        self.e_stay_cost = exp(r.market + r.tax + r.cbam + ext(inp.variable_opex)[None], zero)
+        self.e_stay_carbon = exp(r.carbon, zero)
+        prod_of_route = inp.route_product
+        eua_fa = eua[:, None, :] * ext(inp.free_allocation_factor)  # (S, G, Ye)
+        self.e_fa = exp(eua_fa[:, prod_of_route, :])  # (S, R, Y) per unit of base FA ratio
+        self.e_stay_fa = exp(eua_fa[:, prod_of_route, :], zero)
+        gap_em = self.levy_gap[:, None, :] * emitted[None]
+        gap_rf = (self.levy_gap * ext(inp.levy_reduction_factor))[:, None, :] * np.ones(
+            (1, len(inp.routes), 1))
+        self.e_gap_em, self.e_gap_rf = exp(gap_em), exp(gap_rf)
+        self.e_stay_gap_em, self.e_stay_gap_rf = exp(gap_em, zero), exp(gap_rf, zero)
+        ikc_rate = (ext(inp.ikc_aid_intensity) * ext(inp.ikc_co2_factor) * eua)  # (S, Ye)
+        ikc_unit = ikc_rate[:, None, :] * (r.electricity / GJ_PER_MWH)[None]
+        self.e_ikc, self.e_stay_ikc = exp(ikc_unit), exp(ikc_unit, zero)
+        strike = np.nan_to_num(inp.ccfd_strike, nan=0.0)
+        ccfd_gap = np.maximum(strike[:, None] - eua, 0.0)[:, None, :] * np.ones(
+            (1, len(inp.routes), 1))
+        self.e_ccfd = exp(ccfd_gap)
+        price_ext = ext(inp.product_price)[:, prod_of_route, :]  # (S, R, Ye)
+        self.e_price = exp(price_ext)
+        self.e_stay_price = exp(price_ext, zero)
+        self.fixed = inp.fixed_opex
+        # plant constants
+        inc = inp.incumbent
+        ef0 = inp.emission_factor[inc, 0] * (1.0 - inp.capture_rate[inc, 0])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            calib = np.where(ef0 * inp.base_production > 0,
+                             inp.base_emissions / (ef0 * inp.base_production), 1.0)
+            self.fa_unit = np.where(inp.base_production > 0,
+                                    inp.base_free_allocation / inp.base_production, 0.0)
+            self.cap_per_unit = np.where(inp.base_production > 0,
+                                         inp.capacity / inp.base_production, 1.0)
+        self.calib = calib
+        heat = np.array([u == "GJ" for u in inp.product_units])[inp.plant_product]
+        self.heat_plant = heat
+        self.opt = np.where(inp.options >= 0, inp.options, inp.incumbent[:, None])  # (P, K)
+        self.opt_valid = inp.options >= 0
+        self.opt_family = inp.family[self.opt]
+        self.opt_closure = self.opt_family == FAMILY["closure"]
+
+    # ------------------------------------------------------------------ helpers
+    def _plant_axis(self, plant_values: npt.NDArray[np.generic], ndim: int
+                    ) -> npt.NDArray[np.generic]:
+        """Broadcast a (P,) array against (S, P) or (S, P, K)."""
+        return plant_values[None, :] if ndim == 2 else plant_values[None, :, None]
+
+    def _fa_scale(self, route: I, t: int) -> F:
+        """Free allocation of heat plants follows their fossil emissions; products keep theirs."""
+        em = self.route.emitted[:, t]
+        em_inc = self._plant_axis(em[self.inp.incumbent], route.ndim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(em_inc > 0, em[route] / em_inc, 0.0)
+        heat = self._plant_axis(self.heat_plant, route.ndim)
+        return np.where(heat, np.clip(ratio, 0.0, 1.0), 1.0)
+
+    def _calib(self, route: I) -> F:
+        """Emission calibration factor of a plant running ``route`` (incumbent only)."""
+        inc = self._plant_axis(self.inp.incumbent, route.ndim)
+        return np.where(route == inc, self._plant_axis(self.calib, route.ndim), 1.0)
+
+    # ------------------------------------------------------------------ option values
+    def option_values(self, t: int, cur: I, renewal_due: B, book: F, running: B
+                      ) -> tuple[F, F, F, F]:
+        """Value [EUR/yr], production [product/yr], abated [tCO2/yr] and capex annuity
+        [EUR/yr] of every option, shape (S, P, K)."""
+        inp = self.inp
+        S, P, K = self.S, self.P, self.K
+        s_idx = np.arange(S)[:, None, None]
+        g = inp.plant_product
+        opt = np.broadcast_to(self.opt[None], (S, P, K))
+        is_cur = opt == cur[:, :, None]
+        prod = (inp.base_production[None, :] * inp.demand_scale[:, g, t])[:, :, None]  # (S,P,1)
+        cap = inp.capacity[None, :, None]
+        # expected unit terms: stay (no lead) for the current route, else the route's window
+        cost = np.where(is_cur, self.e_stay_cost[s_idx, opt, t], self.e_cost[s_idx, opt, t])
+        carbon = np.where(is_cur, self.e_stay_carbon[s_idx, opt, t],
+                          self.e_carbon[s_idx, opt, t])
+        calib = self._calib(opt)
+        fa = np.where(is_cur, self.e_stay_fa[s_idx, opt, t], self.e_fa[s_idx, opt, t])
+        fa_unit = self.fa_unit[None, :, None] * self._fa_scale(opt, t)
+        gap_em = np.where(is_cur, self.e_stay_gap_em[s_idx, opt, t], self.e_gap_em[s_idx, opt, t])
+        gap_rf = np.where(is_cur, self.e_stay_gap_rf[s_idx, opt, t], self.e_gap_rf[s_idx, opt, t])
+        ikc = np.where(is_cur, self.e_stay_ikc[s_idx, opt, t], self.e_ikc[s_idx, opt, t])
+        price = np.where(is_cur, self.e_stay_price[s_idx, opt, t], self.e_price[s_idx, opt, t])
+        levy = np.maximum(gap_em * calib - gap_rf * fa_unit, 0.0)
+        unit = (cost + carbon * calib - fa * fa_unit + levy
+                - ikc * inp.ikc_eligible[None, :, None])
+        low = np.isin(self.opt_family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])[None]
+        premium = (inp.green_premium * inp.mandate_share)[:, g][:, :, None] * low
+        # capital: a new route pays its annuity; staying at a renewal moment pays renewal
+        t_start = np.minimum(t + inp.lead_time[opt], self.Y - 1)
+        crf = self.crf_sr[s_idx, opt]
+        capex_new = inp.capex[opt, t_start] * crf * cap
+        capex_renew = inp.capex_renewal[opt, t] * crf * cap
+        capex_ann = np.where(is_cur, np.where(renewal_due[:, :, None], capex_renew, 0.0),
+                             capex_new)
+        fixed = inp.fixed_opex[opt, t_start] * cap
+        writeoff = np.where(is_cur, 0.0, book[:, :, None] * crf)
+        value = (price + premium - unit) * prod - fixed - capex_ann - writeoff
+        value = np.where(self.opt_closure[None], -writeoff, value)
+        value = value + STAY_BONUS * cap * is_cur
+        em_cur = (self.route.emitted[cur, t] * self._calib(cur))[:, :, None]
+        em_opt = self.route.emitted[opt, t_start] * calib
+        abated = np.where(self.opt_closure[None], 0.0, (em_cur - em_opt)) * prod
+        return value, np.broadcast_to(prod, (S, P, K)), abated, capex_new
+
+    def feasible(self, t: int, cur: I) -> B:
+        """(S, P, K): options that exist and can start in time (earliest year, hydrogen)."""
+        inp = self.inp
+        year = int(inp.years[t])
+        opt = self.opt
+        start = year + inp.lead_time[opt]  # (P, K)
+        ok = self.opt_valid & (start >= inp.earliest_year[opt])
+        needs_h2 = self.route.hydrogen[opt, min(t, self.Y - 1)] > 0
+        h2_year = inp.hydrogen_year[:, inp.plant_cluster]  # (S, P)
+        h2_ok = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
+        is_cur = opt[None] == cur[:, :, None]
+        return (ok[None] & h2_ok) | is_cur
+
+    # ------------------------------------------------------------------ subsidy rounds
+    def _round(self, value: F, best: I, support: F, eligible: B, score: F, amount: F,
+               budget: F, running: B) -> tuple[F, B, I]:
+        """One support round: plants that need the support to pick a supported option apply;
+        awarded in rank order of ``score`` (ascending) within ``budget`` per scenario.
+
+        Returns the values with the support added for awarded plants, the awarded mask
+        (S, P) and the awarded option (S, P)."""
+        with_support = np.where(eligible, value + support, value)
+        best_with = np.argmax(with_support, axis=-1)
+        pick = best_with[..., None]
+        chosen_eligible = np.take_along_axis(eligible, pick, -1)[..., 0]
+        applies = running & chosen_eligible & (best_with != best)
+        if not applies.any():
+            return value, applies, best_with
+        sc = np.where(applies, np.take_along_axis(score, pick, -1)[..., 0], np.inf)
+        am = np.where(applies, np.take_along_axis(amount, pick, -1)[..., 0], 0.0)
+        awarded = allocate_budget(sc, am, budget, higher_is_better=False, eligible=applies)
+        new_value = np.where(awarded[..., None] & (np.arange(self.K) == pick), with_support,
+                             value)
+        return new_value, awarded, best_with
+
+    # ------------------------------------------------------------------ the year loop
+    def run(self) -> dict[str, F]:
+        inp = self.inp
+        S, P, K, Y = self.S, self.P, self.K, self.Y
+        C, G, L = len(inp.carriers), len(inp.products), len(inp.clusters)
+        years = inp.years
+        rows = np.arange(S)[:, None]
+        cols = np.arange(P)[None, :]
+        out = {
+            name: np.zeros((S, P, Y)) for name in (
+                "production", "direct_emissions", "captured_co2", "stored_co2",
+                "indirect_emissions", "electric_load", "capex", "opex", "energy_cost",
+                "carbon_cost", "co2_levy", "energy_tax", "subsidies", "free_allocation")
+        }
+        out["route_index"] = np.zeros((S, P, Y), dtype=np.int16)
+        out["switch_reason"] = np.zeros((S, P, Y), dtype=np.int8)
+        energy = np.zeros((S, P, C, Y))
+        gov = np.zeros((S, len(FLOWS), Y))
+        infra_use = np.zeros((S, L, len(RESOURCES), Y))
+        committed = np.zeros((S, L, len(RESOURCES), Y))
+        cap_infra = inp.infra_capacity
+
+        cur = np.broadcast_to(inp.incumbent[None, :], (S, P)).copy()
+        pend = np.full((S, P), -1, dtype=np.int64)
+        pend_start = np.zeros((S, P), dtype=np.int64)
+        pend_reason = np.zeros((S, P), dtype=np.int8)
+        pend_grant = np.zeros((S, P))
+        closed = np.zeros((S, P), dtype=bool)
+        asset_start = np.full((S, P), years[0], dtype=np.int64)
+        asset_capex = np.zeros((S, P))  # incumbents: fully depreciated (assumption)
+        renewal = np.broadcast_to(np.where(inp.reinvestment_year > 0, inp.reinvestment_year,
+                                           np.iinfo(np.int64).max)[None, :], (S, P)).copy()
+        sde_unit = np.zeros((S, P))
+        sde_end = np.zeros((S, P), dtype=np.int64)
+        ccfd_ref = np.zeros((S, P))  # reference emissions per unit for CCfD payments
+        ccfd_end = np.zeros((S, P), dtype=np.int64)
+        ccfd_left = np.where(np.isnan(inp.ccfd_strike), 0.0, inp.ccfd_budget).astype(float)
+
+        for i, year in enumerate(years):
+            year = int(year)
+            # 1. pending switches start
+            starts = (pend >= 0) & (pend_start <= year)
+            if starts.any():
+                r_new = np.where(starts, pend, cur)
+                capex_total = inp.capex[r_new, i] * inp.capacity[None, :]
+                out["capex"][..., i] += np.where(starts, capex_total, 0.0)
+                gov[:, FLOWS.index("grant_outlay"), i] -= np.where(starts, pend_grant, 0.0).sum(1)
+                out["subsidies"][..., i] += np.where(starts, pend_grant, 0.0)
+                asset_capex = np.where(starts, capex_total - pend_grant, asset_capex)
+                asset_start = np.where(starts, year, asset_start)
+                renewal = np.where(starts, year + np.round(inp.lifetime[r_new]).astype(np.int64),
+                                   renewal)
+                out["switch_reason"][..., i] = np.where(starts, pend_reason,
+                                                        out["switch_reason"][..., i])
+                cur = r_new
+                pend = np.where(starts, -1, pend)
+                pend_grant = np.where(starts, 0.0, pend_grant)
+
+            # 2. option values of plants that may decide
+            running = ~closed & (pend < 0)
+            renewal_due = renewal <= year
+            life_cur = np.maximum(inp.lifetime[cur], 1.0)
+            book = asset_capex * np.clip(1.0 - (year - asset_start) / life_cur, 0.0, 1.0)
+            value, prod, abated, capex_new = self.option_values(i, cur, renewal_due, book,
+                                                                running)
+            feas = self.feasible(i, cur)
+            value = np.where(feas, value, -np.inf)
+            cur_k = np.argmax(self.opt[None] == cur[:, :, None], axis=-1)
+            low = np.isin(self.opt_family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])[None]
+            low = low & feas & (abated > 0)
+            best = np.argmax(value, axis=-1)
+
+            # 3. support rounds: SDE++, CCfD, capex grants
+            loss = np.maximum(-value, 0.0)
+            max_t = inp.sde_max_per_t[:, i][:, None, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sde_yr = np.minimum(loss, max_t * abated)
+                sde_t = np.where(abated > 0, sde_yr / abated, np.inf)
+            sde_ok = low & (sde_yr > 0) & (inp.sde_budget[:, i] > 0)[:, None, None]
+            value, sde_win, sde_k = self._round(
+                value, best, sde_yr, sde_ok, sde_t,
+                sde_yr * inp.sde_duration[:, None, None], inp.sde_budget[:, i], running)
+            best = np.argmax(value, axis=-1)
+            e_ccfd = self.e_ccfd[rows[..., None], self.opt[None], i] * abated
+            ccfd_ok = low & (e_ccfd > 0) & (ccfd_left > 0)[:, None, None] & ~sde_win[..., None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ccfd_t = np.where(abated > 0, e_ccfd / abated, np.inf)
+            value, ccfd_win, ccfd_k = self._round(
+                value, best, e_ccfd, ccfd_ok, ccfd_t,
+                e_ccfd * inp.ccfd_duration[:, None, None], ccfd_left, running)
+            best = np.argmax(value, axis=-1)
+            grant_yr = inp.grant_share[:, None, None] * capex_new
+            grant_ok = low & (grant_yr > 0) & (inp.grant_budget[:, i] > 0)[:, None, None]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grant_t = np.where(abated > 0, grant_yr / abated, np.inf)
+            crf_opt = self.crf_sr[rows[..., None], self.opt[None]]
+            grant_total = np.where(crf_opt > 0, grant_yr / crf_opt, 0.0)
+            value, grant_win, grant_k = self._round(
+                value, best, grant_yr, grant_ok, grant_t, grant_total, inp.grant_budget[:, i],
+                running)
+
+            # 4. scarce infrastructure, per cluster, in order of value gain per unit
+            waited = np.zeros((S, P), dtype=bool)
+            for _ in range(MAX_PASSES):
+                choice = np.argmax(value, axis=-1)
+                r_choice = np.take_along_axis(
+                    np.broadcast_to(self.opt[None], (S, P, K)), choice[..., None], -1)[..., 0]
+                switching = running & (choice != cur_k)
+                losers = self._allocate_infra(i, year, r_choice, cur, switching, prod[..., 0],
+                                              value, choice, cur_k, cap_infra, committed,
+                                              commit=False)
+                if not losers.any():
+                    break
+                waited |= losers
+                value = np.where(losers[..., None] & (np.arange(K) == choice[..., None]),
+                                 -np.inf, value)
+            choice = np.argmax(value, axis=-1)
+            r_choice = np.take_along_axis(np.broadcast_to(self.opt[None], (S, P, K)),
+                                          choice[..., None], -1)[..., 0]
+            switching = running & (choice != cur_k)
+            losers = self._allocate_infra(i, year, r_choice, cur, switching, prod[..., 0], value,
+                                          choice, cur_k, cap_infra, committed, commit=True)
+            switching &= ~losers
+            waited |= losers
+
+            # 5. apply decisions
+            fam = inp.family[r_choice]
+            lead = inp.lead_time[r_choice]
+            closing = switching & (fam == FAMILY["closure"])
+            reason = np.where(renewal_due, REASON["reinvestment"], REASON["off_cycle_switch"])
+            reason = np.where(fam == FAMILY["import"], REASON["import_intermediate"], reason)
+            reason = np.where(closing, REASON["closure"], reason).astype(np.int8)
+            now = switching & ((lead <= 0) | closing)
+            later = switching & ~now
+            awarded_sde = switching & sde_win & (sde_k == choice)
+            awarded_ccfd = switching & ccfd_win & (ccfd_k == choice)
+            awarded_grant = switching & grant_win & (grant_k == choice)
+            pick = choice[..., None]
+            prod_now = prod[..., 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                unit_sde = np.where(prod_now > 0, np.take_along_axis(
+                    np.minimum(loss, max_t * abated), pick, -1)[..., 0] / prod_now, 0.0)
+            start_year = year + np.where(now, 0, lead)
+            sde_unit = np.where(awarded_sde, unit_sde, sde_unit)
+            sde_end = np.where(awarded_sde, start_year + inp.sde_duration[:, None].astype(
+                np.int64), sde_end)
+            em_cur_unit = self.route.emitted[cur, i] * self._calib(cur)
+            ccfd_ref = np.where(awarded_ccfd, em_cur_unit, ccfd_ref)
+            ccfd_end = np.where(awarded_ccfd, start_year + inp.ccfd_duration[:, None].astype(
+                np.int64), ccfd_end)
+            ccfd_left = ccfd_left - np.where(awarded_ccfd, np.take_along_axis(
+                e_ccfd, pick, -1)[..., 0], 0.0).sum(1) * inp.ccfd_duration
+            grant_amount = np.where(awarded_grant, np.take_along_axis(grant_total, pick, -1)[
+                ..., 0], 0.0)
+            pend = np.where(later, r_choice, pend)
+            pend_start = np.where(later, year + lead, pend_start)
+            pend_reason = np.where(later, reason, pend_reason)
+            pend_grant = np.where(later, grant_amount, pend_grant)
+            if now.any():
+                capex_total = np.where(closing, 0.0, inp.capex[r_choice, i] * inp.capacity[None])
+                out["capex"][..., i] += np.where(now, capex_total, 0.0)
+                out["subsidies"][..., i] += np.where(now, grant_amount, 0.0)
+                gov[:, FLOWS.index("grant_outlay"), i] -= np.where(now, grant_amount, 0.0).sum(1)
+                asset_capex = np.where(now, capex_total - grant_amount, asset_capex)
+                asset_start = np.where(now, year, asset_start)
+                renewal = np.where(now, year + np.round(inp.lifetime[r_choice]).astype(np.int64),
+                                   renewal)
+                out["switch_reason"][..., i] = np.where(now, reason, out["switch_reason"][..., i])
+                cur = np.where(now, r_choice, cur)
+                closed |= closing
+            # staying at a renewal moment: the asset is renewed
+            renewing = running & renewal_due & ~switching
+            if renewing.any():
+                capex_total = inp.capex_renewal[cur, i] * inp.capacity[None]
+                out["capex"][..., i] += np.where(renewing, capex_total, 0.0)
+                asset_capex = np.where(renewing, capex_total, asset_capex)
+                asset_start = np.where(renewing, year, asset_start)
+                renewal = np.where(renewing, year + np.round(inp.lifetime[cur]).astype(np.int64),
+                                   renewal)
+                out["switch_reason"][..., i] = np.where(
+                    renewing, REASON["reinvestment"], out["switch_reason"][..., i])
+            out["switch_reason"][..., i] = np.where(
+                waited & ~switching & (out["switch_reason"][..., i] == 0),
+                REASON["waiting_for_infrastructure"], out["switch_reason"][..., i])
+
+            # 6. what happened this year
+            self._account(i, year, cur, closed, out, energy, gov, sde_unit, sde_end, ccfd_ref,
+                          ccfd_end)
+            infra_use[..., i] = committed[..., i]
+        self._finish_ikc(out, gov)
+        return {"out": out, "energy": energy, "gov": gov, "infra_use": infra_use,
+                "committed": committed}
+
+    # ------------------------------------------------------------------ infrastructure
+    def _resource_demand(self, i: int, r_new: I, cur: I, prod_peak: F) -> tuple[F, I]:
+        """Extra capacity each plant's choice needs, (3, S, P), and its start-year index."""
+        inp = self.inp
+        start = np.minimum(i + inp.lead_time[r_new], self.Y - 1)
+        rt = self.route
+        co2 = (rt.captured[r_new, start] - rt.captured[cur, i]) * prod_peak
+        grid = ((rt.electricity[r_new, start] - rt.electricity[cur, i]) * prod_peak
+                / GJ_PER_MWH / HOURS_PER_YEAR)
+        h2 = (rt.hydrogen[r_new, start] - rt.hydrogen[cur, i]) * prod_peak
+        demand = np.zeros((len(RESOURCES),) + r_new.shape)
+        demand[GRID], demand[CO2], demand[H2] = grid, co2, h2
+        return np.maximum(demand, 0.0), start
+
+    def _allocate_infra(self, i: int, year: int, r_new: I, cur: I, switching: B, prod: F,
+                        value: F, choice: I, cur_k: I, cap: F, committed: F, commit: bool) -> B:
+        """Grant scarce capacity to switching plants; return the plants that were refused.
+
+        ``cap`` and ``committed`` are (S, L, 3, Y). A grant reserves the plant's extra need from
+        its start year on; a pool is the capacity left in the tightest year from now on, so
+        no year is ever over-committed."""
+        inp = self.inp
+        S, P = self.S, self.P
+        g = inp.plant_product
+        peak = np.max(inp.demand_scale[:, g, i:], axis=-1) * inp.base_production[None, :]
+        demand, start = self._resource_demand(i, r_new, cur, peak)
+        gain = (np.take_along_axis(value, choice[..., None], -1)
+                - np.take_along_axis(value, cur_k[..., None], -1))[..., 0]
+        left = np.min(cap[..., i:] - committed[..., i:], axis=-1)  # (S, L, 3)
+        losers = np.zeros((S, P), dtype=bool)
+        for res in range(len(RESOURCES)):
+            need = switching & (demand[res] > 1e-12)
+            if not need.any():
+                continue
+            for cl in range(len(inp.clusters)):
+                need_l = need & (inp.plant_cluster == cl)[None, :]
+                if not need_l.any():
+                    continue
+                pool = left[:, cl, res]
+                if np.all(np.isinf(pool)):
+                    continue
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    priority = np.where(need_l, gain / demand[res], -np.inf)
+                granted = allocate_budget(priority, np.where(need_l, demand[res], 0.0),
+                                          np.maximum(pool, 0.0), eligible=need_l)
+                losers |= need_l & ~granted
+        if commit:
+            ok = switching & ~losers
+            for res in range(len(RESOURCES)):
+                add = np.where(ok, demand[res], 0.0)
+                if not add.any():
+                    continue
+                per_start = np.zeros((S, len(inp.clusters), self.Y))
+                np.add.at(per_start, (np.repeat(np.arange(S), P), np.tile(inp.plant_cluster, S),
+                                      start.ravel()), add.ravel())
+                committed[:, :, res, :] += np.cumsum(per_start, axis=-1)
+        return losers
+
+    # ------------------------------------------------------------------ accounting
+    def _account(self, i: int, year: int, cur: I, closed: B, out: dict[str, F], energy: F,
+                 gov: F, sde_unit: F, sde_end: I, ccfd_ref: F, ccfd_end: I) -> None:
+        inp, rt = self.inp, self.route
+        g = inp.plant_product
+        live = ~closed
+        activity = np.where(live, inp.base_production[None, :] * inp.demand_scale[:, g, i], 0.0)
+        domestic = activity * inp.route_domestic[cur]
+        calib = self._calib(cur)
+        em = rt.emitted[cur, i] * calib * activity
+        captured = rt.captured[cur, i] * calib * activity
+        use = inp.route_inputs[cur, :, i] * activity[..., None]  # (S, P, C)
+        energy[..., i] = use
+        elec = use[..., inp.carrier_is_electricity].sum(-1)
+        eua = inp.eua[:, i][:, None]
+        fa = (self.fa_unit[None] * inp.free_allocation_factor[:, g, i] * self._fa_scale(cur, i)
+              * activity)
+        s = np.arange(self.S)[:, None]
+        levy = (np.maximum(inp.levy_tariff[:, i] - inp.eua[:, i], 0.0)[:, None]
+                * np.maximum(em - self.fa_unit[None] * inp.levy_reduction_factor[:, i][:, None]
+                             * activity, 0.0))
+        sde = np.where(year < sde_end, sde_unit * activity, 0.0)
+        strike = np.nan_to_num(inp.ccfd_strike, nan=0.0)[:, None]
+        ccfd = np.where(year < ccfd_end, np.maximum(strike - eua, 0.0)
+                        * np.maximum(ccfd_ref * activity - em, 0.0), 0.0)
+        ikc = (inp.ikc_aid_intensity[:, i] * inp.ikc_co2_factor[:, i] * inp.eua[:, i])[:, None] \
+            * elec / GJ_PER_MWH * inp.ikc_eligible[None]
+        cbam = rt.cbam[s, cur, i] * activity
+        out["route_index"][..., i] = cur
+        out["production"][..., i] = domestic
+        out["direct_emissions"][..., i] = em
+        out["captured_co2"][..., i] = captured
+        out["stored_co2"][..., i] = captured
+        out["indirect_emissions"][..., i] = elec * inp.grid_emission_factor[:, i][:, None]
+        out["electric_load"][..., i] = elec / GJ_PER_MWH / HOURS_PER_YEAR
+        out["opex"][..., i] = np.where(
+            live, inp.variable_opex[cur, i] * activity + inp.fixed_opex[cur, i]
+            * inp.capacity[None], 0.0)
+        out["energy_cost"][..., i] = rt.market[s, cur, i] * activity
+        out["energy_tax"][..., i] = rt.tax[s, cur, i] * activity
+        out["free_allocation"][..., i] = fa
+        out["carbon_cost"][..., i] = eua * (em - fa) + cbam
+        out["co2_levy"][..., i] = levy
+        out["subsidies"][..., i] += sde + ccfd
+        out.setdefault("_ikc", np.zeros_like(out["production"]))[..., i] = ikc
+        gov[:, FLOWS.index("sde_outlay"), i] -= sde.sum(1)
+        gov[:, FLOWS.index("ccfd_outlay"), i] -= ccfd.sum(1)
+        gov[:, FLOWS.index("co2_levy_revenue"), i] += levy.sum(1)
+        gov[:, FLOWS.index("energy_tax_revenue"), i] += out["energy_tax"][..., i].sum(1)
+        gov[:, FLOWS.index("cbam_revenue"), i] += cbam.sum(1)
+
+    def _finish_ikc(self, out: dict[str, F], gov: F) -> None:
+        """IKC claims are cut pro rata where a year's claims exceed its budget."""
+        claims = out.pop("_ikc")
+        total = claims.sum(axis=1)  # (S, Y)
+        budget = self.inp.ikc_budget
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(total > budget, budget / total, 1.0)
+        paid = claims * scale[:, None, :]
+        out["subsidies"] += paid
+        gov[:, FLOWS.index("ikc_outlay"), :] -= paid.sum(axis=1)
+
+
+DEFAULT_BATCH = 200
+
+
+def simulate(inputs: ModelInputs, batch_size: int = DEFAULT_BATCH,
+             progress: object | None = None) -> Results:
+    """Run every scenario of ``inputs`` and return documented :class:`Results`.
+
+    Parameters
+    ----------
+    inputs : ModelInputs
+        Inputs over S scenarios (an ensemble of one is a single run).
+    batch_size : int
+        Scenarios per batch; bounds memory. Results do not depend on it.
+    progress : callable, optional
+        Called as ``progress(n_done, n_total)`` after each batch.
+    """
+    n = len(inputs.scenarios)
+    if n == 0:
+        raise ValueError("no scenarios to run")
+    parts = []
+    for lo in range(0, n, batch_size):
+        idx = np.arange(lo, min(lo + batch_size, n))
+        batch = inputs.select(idx)
+        parts.append((batch, _Batch(batch).run()))
+        if callable(progress):
+            progress(int(idx[-1]) + 1, n)
+    return _to_results(inputs, parts)
+
+
+def _cat(parts: list[tuple[ModelInputs, dict[str, F]]], key: str, sub: str | None = None) -> F:
+    if sub is None:
+        return np.concatenate([p[1][key] for p in parts], axis=0)
+    return np.concatenate([p[1][key][sub] for p in parts], axis=0)
+
+
+def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]]) -> Results:
+    import json
+
+    import xarray as xr
+
+    from kruispunt import __version__
+    from kruispunt.results import GOV_FLOWS, SWITCH_REASONS, Results
+
+    assert FLOWS == GOV_FLOWS
+    S, P, Y = len(inp.scenarios), len(inp.plants), len(inp.years)
+    G, L = len(inp.products), len(inp.clusters)
+    g = inp.plant_product
+    coords = {
+        "scenario": list(inp.scenarios),
+        "plant": list(inp.plants),
+        "year": inp.years,
+        "carrier": list(inp.carriers),
+        "product": list(inp.products),
+        "cluster": list(inp.clusters),
+        "resource": list(RESOURCES),
+        "flow": list(FLOWS),
+        "route": list(inp.routes),
+        "site": ("plant", list(inp.plant_site)),
+        "plant_product": ("plant", [inp.products[i] for i in g]),
+        "plant_cluster": ("plant", [inp.clusters[i] for i in inp.plant_cluster]),
+        "sector": ("plant", list(inp.plant_sector)),
+    }
+    spy = ("scenario", "plant", "year")
+    data: dict[str, tuple[tuple[str, ...], npt.NDArray[np.generic]]] = {}
+    for name in ("route_index", "production", "direct_emissions", "captured_co2", "stored_co2",
+                 "indirect_emissions", "electric_load", "capex", "opex", "energy_cost",
+                 "carbon_cost", "co2_levy", "energy_tax", "subsidies", "free_allocation",
+                 "switch_reason"):
+        data[name] = (spy, _cat(parts, "out", name))
+    energy = _cat(parts, "energy")
+    data["energy"] = (("scenario", "plant", "year", "carrier"), np.moveaxis(energy, 2, 3))
+    # demand and imports per product
+    onehot = np.zeros((P, G))
+    onehot[np.arange(P), g] = 1.0
+    base = np.einsum("p,pg->g", inp.base_production, onehot)
+    demand = base[None, :, None] * inp.demand_scale  # (S, G, Y)
+    domestic = np.einsum("spy,pg->sgy", data["production"][1], onehot)
+    imports = np.maximum(demand - domestic, 0.0)
+    data["demand"] = (("scenario", "product", "year"), demand)
+    data["imports"] = (("scenario", "product", "year"), imports)
+    # infrastructure: capacity and actual use per cluster
+    cl = np.zeros((P, L))
+    cl[np.arange(P), inp.plant_cluster] = 1.0
+    elec_inc = inp.route_inputs[inp.incumbent][:, inp.carrier_is_electricity, 0].sum(-1)
+    base_load = elec_inc * inp.base_production / GJ_PER_MWH / HOURS_PER_YEAR
+    new_load = np.maximum(data["electric_load"][1] - base_load[None, :, None], 0.0)
+    h2_use = energy[:, :, inp.carrier_is_hydrogen, :].sum(axis=2)
+    use = np.stack([np.einsum("spy,pl->sly", x, cl)
+                    for x in (new_load, data["stored_co2"][1], h2_use)], axis=2)
+    data["infra_capacity"] = (("scenario", "cluster", "resource", "year"), inp.infra_capacity)
+    data["infra_use"] = (("scenario", "cluster", "resource", "year"), use)
+    gov = _cat(parts, "gov")
+    # CBAM on imported final products: foreign producers taken at the incumbent's intensity
+    cbam_goods = np.array([False] * G)
+    cbam_goods[:] = inp.attrs.get("product_cbam", cbam_goods)
+    ef_inc = np.zeros(G)
+    for p in range(P):
+        ef_inc[g[p]] = inp.emission_factor[inp.incumbent[p], 0] * (
+            1 - inp.capture_rate[inp.incumbent[p], 0])
+    cbam_final = imports * (ef_inc * cbam_goods)[None, :, None] * (
+        inp.eua * (1.0 - inp.cbam_factor))[:, None, :]
+    gov[:, FLOWS.index("cbam_revenue"), :] += cbam_final.sum(axis=1)
+    data["gov_cash_flow"] = (("scenario", "flow", "year"), gov)
+    data["emission_target"] = (("year",), inp.emission_target)
+    ds = xr.Dataset({k: xr.Variable(dv[0], dv[1]) for k, dv in data.items()}, coords=coords)
+    from kruispunt.results import result_variables
+
+    for name, var in result_variables().items():
+        ds[name].attrs["units"] = var.unit
+        ds[name].attrs["description"] = var.description
+    ds.attrs.update({
+        "kruispunt_version": __version__,
+        "data_hash": str(inp.attrs.get("data_hash", "")),
+        "scenarios": json.dumps(dict(zip(inp.scenarios, [json.loads(s) for s in
+                                                         inp.scenario_json], strict=True))
+                                if inp.scenario_json else {}, sort_keys=True),
+        "seed": json.dumps({s: int(x) for s, x in zip(inp.scenarios, inp.seeds, strict=True)}),
+        "created_by": "kruispunt.engine.simulate",
+        "switch_reasons": json.dumps(list(SWITCH_REASONS)),
+        "product_units": json.dumps(dict(zip(inp.products, inp.product_units, strict=True))),
+    })
+    return Results(ds)

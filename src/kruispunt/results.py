@@ -1,0 +1,126 @@
+"""The documented result object of a run.
+
+:class:`Results` wraps one :class:`xarray.Dataset`. Its variables, dimensions and units are
+declared once in ``kruispunt/schemas/results.csv`` (see :func:`result_variables`); every
+run, stored or exported result has exactly those variables. Provenance (code version, data
+hash, resolved scenarios, seed) lives in the dataset's attributes, so it travels with every
+file.
+
+Dimensions and coordinates
+--------------------------
+``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``, with non-index
+coordinates ``site``, ``product``, ``cluster``, ``sector``), ``year`` (int), ``carrier``,
+``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``, ``hydrogen``), ``flow``
+(government cash-flow items) and ``route`` (route ids; ``route_index`` points into it).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import xarray as xr
+
+from kruispunt.errors import KruispuntError
+
+RESOURCES = ("grid", "co2_storage", "hydrogen")
+RESOURCE_UNITS = {"grid": "MW", "co2_storage": "tCO2/yr", "hydrogen": "t/yr"}
+SWITCH_REASONS = (
+    "none",
+    "reinvestment",
+    "off_cycle_switch",
+    "closure",
+    "import_intermediate",
+    "waiting_for_infrastructure",
+    "start_after_lead_time",
+)
+GOV_FLOWS = (
+    "sde_outlay",
+    "ccfd_outlay",
+    "ikc_outlay",
+    "grant_outlay",
+    "co2_levy_revenue",
+    "energy_tax_revenue",
+    "cbam_revenue",
+)
+PROVENANCE_KEYS = ("kruispunt_version", "data_hash", "scenarios", "seed", "created_by")
+
+
+@dataclass(frozen=True)
+class ResultVariable:
+    name: str
+    dims: tuple[str, ...]
+    unit: str
+    dtype: str
+    description: str
+
+
+@lru_cache(maxsize=1)
+def result_variables() -> dict[str, ResultVariable]:
+    """The declared result variables (``schemas/results.csv``)."""
+    text = resources.files("kruispunt.schemas").joinpath("results.csv").read_text("utf-8")
+    out = {}
+    for row in csv.DictReader(text.splitlines()):
+        out[row["variable"]] = ResultVariable(
+            row["variable"], tuple(row["dims"].split(";")), row["unit"], row["dtype"],
+            row["description"],
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class Results:
+    """Outputs of a run over one or more scenarios.
+
+    Attributes
+    ----------
+    dataset : xarray.Dataset
+        Every variable of :func:`result_variables`, with ``attrs["units"]`` on each, and the
+        provenance keys in ``dataset.attrs``.
+    """
+
+    dataset: xr.Dataset
+
+    def __post_init__(self) -> None:
+        missing = [v for v in result_variables() if v not in self.dataset]
+        if missing:
+            raise KruispuntError(f"results lack variables: {', '.join(missing)}")
+        for var in result_variables().values():
+            dims = self.dataset[var.name].dims
+            if tuple(dims) != var.dims:
+                raise KruispuntError(f"result variable {var.name} has dims {dims}, "
+                                     f"expected {var.dims}")
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        """Code version, data hash, resolved scenarios (dict by name) and seed."""
+        attrs = self.dataset.attrs
+        return {
+            "kruispunt_version": attrs.get("kruispunt_version"),
+            "data_hash": attrs.get("data_hash"),
+            "scenarios": json.loads(attrs.get("scenarios", "{}")),
+            "seed": attrs.get("seed"),
+            "created_by": attrs.get("created_by"),
+        }
+
+    @property
+    def scenarios(self) -> list[str]:
+        return [str(s) for s in self.dataset["scenario"].values]
+
+    def select(self, scenario: str) -> Results:
+        """Results of one scenario (keeps the scenario dimension, of length one)."""
+        return Results(self.dataset.sel(scenario=[scenario]))
+
+    def to_netcdf(self, path: Path | str) -> None:
+        """Write to a netCDF file (round trip exact with :meth:`from_netcdf`)."""
+        self.dataset.to_netcdf(path)
+
+    @classmethod
+    def from_netcdf(cls, path: Path | str) -> Results:
+        with xr.open_dataset(path) as ds:
+            return cls(ds.load())

@@ -1,0 +1,380 @@
+"""Test helpers: a small synthetic :class:`~kruispunt.results.Results` and exact assertions.
+
+:func:`synthetic_results` builds results that honour the result contract
+(``kruispunt/schemas/results.csv``) and its accounting identities without running the
+engine, so metrics, the store, exports and reports can be tested on their own. The numbers
+are invented: they have realistic orders of magnitude but are not data and must never be
+quoted.
+
+Identities that hold in every synthetic result
+----------------------------------------------
+- ``imports == demand - domestic production`` per scenario, product and year;
+- ``direct_emissions == gross emissions - captured_co2`` and ``stored_co2 == captured_co2``;
+- ``infra_use <= infra_capacity`` for every cluster, resource and year;
+- ``electric_load == energy[electricity] / 3.6 / 8760`` (GJ/yr to MW);
+- the government's subsidy outlays (``sde``, ``ccfd``, ``ikc``, ``grant``) add up to minus
+  the plants' ``subsidies``; ``co2_levy_revenue`` and ``energy_tax_revenue`` equal the sums
+  of ``co2_levy`` and ``energy_tax`` over plants;
+- a closed plant produces nothing and uses no energy.
+
+Optional coordinates
+--------------------
+Besides the contract, synthetic results carry the descriptive coordinates that
+:mod:`kruispunt.metrics` and :mod:`kruispunt.export` use when present:
+``plant_product``, ``plant_cluster``, ``site`` and ``sector`` on ``plant`` (``product`` and
+``cluster`` are dimension names, so a plant's product and cluster cannot be coordinates of
+those names), ``route_family`` and ``route_product`` on ``route``, ``carrier_unit`` on
+``carrier``, ``product_unit`` on ``product`` and ``cluster_name`` on ``cluster``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+import xarray as xr
+
+from kruispunt.results import GOV_FLOWS, RESOURCES, SWITCH_REASONS, Results, result_variables
+
+__all__ = ["assert_results_equal", "synthetic_results"]
+
+FloatArray = npt.NDArray[np.float64]
+
+# Synthetic, invented values (orders of magnitude only). product -> (sector, unit, cbam,
+# typical plant capacity [unit/yr], fuel intensity [GJ/unit], process CO2 [tCO2/unit]).
+_PRODUCTS: dict[str, tuple[str, str, bool, float, float, float]] = {
+    "crude_steel": ("steel", "t", True, 7.0e6, 18.0, 0.3),
+    "ammonia": ("fertiliser", "t", True, 1.0e6, 30.0, 1.2),
+    "hvc": ("chemicals", "t", False, 1.0e6, 15.0, 0.1),
+    "refinery_throughput": ("refining", "t", False, 1.0e7, 2.5, 0.02),
+    "clinker": ("cement_lime", "t", True, 1.0e6, 3.5, 0.52),
+    "process_heat_low": ("other_industry", "GJ", False, 5.0e6, 1.1, 0.0),
+    "hydrogen": ("industrial_gases", "t", True, 2.0e5, 165.0, 0.0),
+    "methanol": ("chemicals", "t", False, 9.0e5, 12.0, 0.3),
+    "glass": ("glass", "t", False, 3.0e5, 6.0, 0.15),
+    "paper": ("paper", "t", False, 3.0e5, 7.0, 0.0),
+    "chlorine": ("chemicals", "t", False, 6.0e5, 2.0, 0.0),
+    "ceramics": ("ceramics", "t", False, 2.0e5, 2.5, 0.05),
+}
+_CLUSTERS = {
+    "rotterdam_moerdijk": "Rotterdam-Moerdijk",
+    "noordzeekanaalgebied": "Noordzeekanaalgebied",
+    "zeeland": "Zeeland (North Sea Port / Smart Delta Resources)",
+    "chemelot": "Chemelot",
+    "noord_nederland": "Noord-Nederland",
+    "cluster6": "Cluster 6 (dispersed sites)",
+}
+_CARRIERS = {  # carrier -> (unit, emission factor [tCO2/unit], price [EUR/unit])
+    "electricity": ("GJ/yr", 0.0, 20.0),
+    "natural_gas": ("GJ/yr", 0.0561, 10.0),
+    "coal": ("GJ/yr", 0.0946, 4.0),
+    "hydrogen": ("GJ/yr", 0.0, 30.0),
+    "biomass": ("GJ/yr", 0.0, 8.0),
+    "iron_ore": ("t/yr", 0.0, 100.0),
+}
+_FAMILIES = ("incumbent", "electrification", "ccs", "hydrogen", "closure")
+_CAPEX = {"incumbent": 0.0, "electrification": 400.0, "ccs": 300.0, "hydrogen": 600.0,
+          "closure": 0.0}  # EUR per unit of annual capacity
+_SCENARIO_NAMES = ("reference", "green_market", "ccs_first", "electrify", "import_more")
+_LHV_H2_GJ_PER_T = 120.0
+_CAPTURE_RATE = 0.9
+
+
+def synthetic_results(
+    n_scenarios: int = 2,
+    n_plants: int = 12,
+    years: Iterable[int] = range(2025, 2051),
+    seed: int = 0,
+) -> Results:
+    """Build a small, internally consistent synthetic result.
+
+    Parameters
+    ----------
+    n_scenarios : int
+        Number of scenarios (leading ``scenario`` dimension). [-]
+    n_plants : int
+        Number of plants (``"<site>/<product>"``); sites host up to two plants. [-]
+    years : iterable of int
+        Model years, increasing. [yr]
+    seed : int
+        Seed of the :class:`numpy.random.Generator`; recorded in ``attrs["seed"]``. The same
+        arguments give identical results, bit for bit.
+
+    Returns
+    -------
+    Results
+        Every variable of ``schemas/results.csv`` with its dims and ``attrs["units"]``, the
+        optional descriptive coordinates listed in the module docstring, and provenance
+        attributes ``kruispunt_version``, ``data_hash``, ``scenarios`` (JSON), ``seed`` and
+        ``created_by``.
+
+    Examples
+    --------
+    >>> res = synthetic_results(n_scenarios=1, n_plants=3, years=range(2025, 2028))
+    >>> dict(res.dataset.sizes)["plant"]
+    3
+    """
+    from kruispunt import __version__
+
+    yrs = np.asarray(list(years), dtype=np.int64)
+    if n_scenarios < 1 or n_plants < 1 or yrs.size == 0:
+        raise ValueError("synthetic_results needs at least one scenario, plant and year")
+    if np.any(np.diff(yrs) <= 0):
+        raise ValueError("years must be strictly increasing")
+    rng = np.random.default_rng(seed)
+    S, P, Y = n_scenarios, n_plants, yrs.size
+
+    # --- plants, sites, routes -------------------------------------------------------------
+    product_ids = list(_PRODUCTS)
+    cluster_ids = list(_CLUSTERS)
+    plant_product = np.array([product_ids[i % len(product_ids)] for i in range(P)])
+    plant_cluster = np.array([cluster_ids[(i * 5) % len(cluster_ids)] for i in range(P)])
+    # two consecutive plants in the same cluster share a site now and then
+    site_no = np.zeros(P, dtype=np.int64)
+    for i in range(1, P):
+        shared = plant_cluster[i] == plant_cluster[i - 1] and rng.random() < 0.5
+        site_no[i] = site_no[i - 1] if shared else site_no[i - 1] + 1
+    plant_site = np.array([f"site_{n + 1:03d}" for n in site_no])
+    # a site has one sector (its main product's); a shared site keeps its first plant's
+    plant_sector = np.array([_PRODUCTS[p][0] for p in plant_product])
+    plant_ids = np.array([f"{s}/{p}" for s, p in zip(plant_site, plant_product, strict=True)])
+    if len(set(plant_ids)) != P:  # a site never makes the same product twice
+        raise AssertionError("duplicate plant ids")  # pragma: no cover
+
+    products = [p for p in product_ids if p in set(plant_product)]
+    routes = [f"{p}_{f}" for p in products for f in _FAMILIES]
+    route_family = np.array([f for _ in products for f in _FAMILIES])
+    route_product = np.array([p for p in products for _ in _FAMILIES])
+    route_of = {r: i for i, r in enumerate(routes)}
+
+    capacity = np.array([_PRODUCTS[p][3] for p in plant_product]) * rng.uniform(0.3, 1.2, P)
+    utilisation = rng.uniform(0.75, 0.95, P)
+    fuel_int = np.array([_PRODUCTS[p][4] for p in plant_product])
+    proc_co2 = np.array([_PRODUCTS[p][5] for p in plant_product])
+    elec_int = fuel_int * rng.uniform(0.05, 0.15, P)
+
+    # --- route choice: each plant may switch once, to one family, in one year -------------
+    family_idx = np.zeros((S, P, Y), dtype=np.int64)  # index into _FAMILIES
+    switch = np.zeros((S, P, Y), dtype=np.int8)
+    target_family = rng.choice(np.arange(1, len(_FAMILIES)), size=(S, P),
+                               p=[0.35, 0.3, 0.2, 0.15])
+    switches = rng.random((S, P)) < 0.8
+    switch_at = rng.integers(1, max(Y, 2), size=(S, P))  # position in years
+    reasons = {"closure": SWITCH_REASONS.index("closure"),
+               "other": SWITCH_REASONS.index("reinvestment")}
+    for s in range(S):
+        for p in range(P):
+            if switches[s, p] and Y > 1:
+                k = switch_at[s, p]
+                family_idx[s, p, k:] = target_family[s, p]
+                fam = _FAMILIES[target_family[s, p]]
+                switch[s, p, k] = reasons["closure" if fam == "closure" else "other"]
+    families = np.array(_FAMILIES)[family_idx]
+    route_index = np.empty((S, P, Y), dtype=np.int16)
+    for p in range(P):
+        for f_i, fam in enumerate(_FAMILIES):
+            route_index[:, p, :][family_idx[:, p, :] == f_i] = route_of[
+                f"{plant_product[p]}_{fam}"]
+
+    open_ = families != "closure"
+    production = np.where(open_, (capacity * utilisation)[None, :, None], 0.0)
+
+    # --- energy by carrier [GJ/yr; iron_ore t/yr] ------------------------------------------
+    carriers = list(_CARRIERS)
+    energy = np.zeros((S, P, Y, len(carriers)))
+    c = {name: i for i, name in enumerate(carriers)}
+    fuel = (fuel_int[None, :, None] * production)
+    elec = (elec_int[None, :, None] * production)
+    is_steel = (plant_product == "crude_steel")[None, :, None]
+    inc, ele = families == "incumbent", families == "electrification"
+    ccs, h2 = families == "ccs", families == "hydrogen"
+    energy[..., c["electricity"]] = elec + np.where(ele, 0.6 * fuel, 0.0) + np.where(
+        ccs, 0.05 * fuel, 0.0)
+    fossil = np.where(inc, fuel, 0.0) + np.where(ccs, 1.1 * fuel, 0.0)
+    energy[..., c["coal"]] = np.where(is_steel, 0.8 * fossil, 0.0)
+    energy[..., c["natural_gas"]] = np.where(is_steel, 0.2 * fossil, 0.95 * fossil)
+    energy[..., c["biomass"]] = np.where(is_steel, 0.0, 0.05 * fossil)
+    energy[..., c["hydrogen"]] = np.where(h2, 0.9 * fuel, 0.0)
+    energy[..., c["iron_ore"]] = np.where(is_steel, 1.5 * production, 0.0)
+
+    ef = np.array([_CARRIERS[k][1] for k in carriers])
+    combustion = np.einsum("spyc,c->spy", energy, ef)
+    process = np.where(families == "hydrogen", 0.2, 1.0) * proc_co2[None, :, None] * production
+    gross = combustion + process
+    captured = np.where(ccs, _CAPTURE_RATE * gross, 0.0)
+    direct = gross - captured
+    stored = captured.copy()
+    elec_mwh = energy[..., c["electricity"]] / 3.6
+    electric_load = energy[..., c["electricity"]] / 3.6 / 8760.0
+    grid_ef = np.clip(0.35 * (2040 - yrs) / 15.0, 0.0, 0.35)  # tCO2/MWh
+    indirect = elec_mwh * grid_ef[None, None, :]
+
+    # --- money [EUR/yr] -------------------------------------------------------------------
+    t = (yrs - yrs[0]).astype(np.float64)
+    eua = 80.0 + 5.0 * t  # EUR/tCO2
+    scen_factor = rng.uniform(0.9, 1.1, S)[:, None, None]
+    capex = np.zeros((S, P, Y))
+    for f_i, fam in enumerate(_FAMILIES):
+        capex += np.where((switch > 0) & (family_idx == f_i), _CAPEX[fam], 0.0) * capacity[
+            None, :, None]
+    opex = np.where(open_, 20.0, 0.0) * production * scen_factor
+    prices = np.array([_CARRIERS[k][2] for k in carriers])
+    energy_cost = np.einsum("spyc,c->spy", energy, prices)
+    bench = 0.8 * (gross[:, :, :1] / np.where(production[:, :, :1] > 0,
+                                              production[:, :, :1], 1.0))
+    phase = np.clip(1.0 - t / 15.0, 0.0, 1.0)
+    free_allocation = bench * production * phase[None, None, :]
+    carbon_cost = (direct - free_allocation) * eua[None, None, :]
+    co2_levy = np.maximum(direct - 1.2 * free_allocation, 0.0) * 20.0
+    energy_tax = elec_mwh * 5.0 + energy[..., c["natural_gas"]] * 0.5
+    since = np.cumsum(switch > 0, axis=2) > 0
+    subsidies = np.where(since & (ele | ccs | h2), 50.0, 0.0) * production * scen_factor
+
+    # --- products, infrastructure, government ----------------------------------------------
+    prod_idx = np.array([products.index(p) for p in plant_product])
+    onehot_prod = (prod_idx[:, None] == np.arange(len(products))[None, :]).astype(np.float64)
+    domestic = np.einsum("spy,pk->sky", production, onehot_prod)
+    demand = np.repeat(domestic[:, :, :1], Y, axis=2) * rng.uniform(1.0, 1.1, (S, 1, 1))
+    imports = demand - domestic
+
+    clus_idx = np.array([cluster_ids.index(k) for k in plant_cluster])
+    onehot_clus = (clus_idx[:, None] == np.arange(len(cluster_ids))[None, :]).astype(
+        np.float64)
+    by_cluster = lambda a: np.einsum("spy,pk->sky", a, onehot_clus)  # noqa: E731
+    load = by_cluster(electric_load)
+    use = np.zeros((S, len(cluster_ids), len(RESOURCES), Y))
+    use[:, :, RESOURCES.index("grid"), :] = np.maximum(load - load[:, :, :1], 0.0)
+    use[:, :, RESOURCES.index("co2_storage"), :] = by_cluster(stored)
+    use[:, :, RESOURCES.index("hydrogen"), :] = by_cluster(
+        energy[..., c["hydrogen"]]) / _LHV_H2_GJ_PER_T
+    headroom = rng.uniform(1.05, 1.6, (S, len(cluster_ids), len(RESOURCES), 1))
+    floor = np.array([50.0, 2.5e5, 1.0e4])[None, None, :, None]
+    capacity_infra = np.maximum.accumulate(use, axis=3) * headroom + floor
+
+    gov = np.zeros((S, len(GOV_FLOWS), Y))
+    total_sub = subsidies.sum(axis=1)
+    for flow, share in (("sde_outlay", 0.5), ("ccfd_outlay", 0.2), ("ikc_outlay", 0.1),
+                        ("grant_outlay", 0.2)):
+        gov[:, GOV_FLOWS.index(flow), :] = -share * total_sub
+    gov[:, GOV_FLOWS.index("co2_levy_revenue"), :] = co2_levy.sum(axis=1)
+    gov[:, GOV_FLOWS.index("energy_tax_revenue"), :] = energy_tax.sum(axis=1)
+    cbam = np.array([_PRODUCTS[p][2] for p in products], dtype=np.float64)
+    gov[:, GOV_FLOWS.index("cbam_revenue"), :] = np.einsum(
+        "sky,k->sy", np.maximum(imports, 0.0), cbam) * 0.1 * eua[None, :]
+
+    national0 = direct[0, :, 0].sum()
+    target = np.full(Y, np.nan)
+    for year, frac in ((2030, 0.55), (2050, 0.0)):
+        target[yrs == year] = frac * national0
+
+    # --- assemble ---------------------------------------------------------------------------
+    names = [_SCENARIO_NAMES[i % len(_SCENARIO_NAMES)] + ("" if i < len(_SCENARIO_NAMES)
+                                                          else f"_{i}") for i in range(S)]
+    spy = ("scenario", "plant", "year")
+    data: dict[str, tuple[tuple[str, ...], npt.NDArray[np.generic]]] = {
+        "route_index": (spy, route_index),
+        "production": (spy, production),
+        "direct_emissions": (spy, direct),
+        "captured_co2": (spy, captured),
+        "stored_co2": (spy, stored),
+        "indirect_emissions": (spy, indirect),
+        "energy": (("scenario", "plant", "year", "carrier"), energy),
+        "electric_load": (spy, electric_load),
+        "capex": (spy, capex),
+        "opex": (spy, opex),
+        "energy_cost": (spy, energy_cost),
+        "carbon_cost": (spy, carbon_cost),
+        "co2_levy": (spy, co2_levy),
+        "energy_tax": (spy, energy_tax),
+        "subsidies": (spy, subsidies),
+        "free_allocation": (spy, free_allocation),
+        "switch_reason": (spy, switch),
+        "demand": (("scenario", "product", "year"), demand),
+        "imports": (("scenario", "product", "year"), imports),
+        "infra_capacity": (("scenario", "cluster", "resource", "year"), capacity_infra),
+        "infra_use": (("scenario", "cluster", "resource", "year"), use),
+        "gov_cash_flow": (("scenario", "flow", "year"), gov),
+        "emission_target": (("year",), target),
+    }
+    decl = result_variables()
+    variables = {}
+    for name, var in decl.items():
+        dims, values = data[name]
+        attrs: dict[str, object] = {"units": var.unit}
+        if name == "switch_reason":
+            attrs["switch_reasons"] = list(SWITCH_REASONS)
+        variables[name] = xr.Variable(dims, values.astype(var.dtype), attrs)
+    coords = {
+        "scenario": ("scenario", np.array(names)),
+        "plant": ("plant", plant_ids),
+        "site": ("plant", plant_site),
+        "plant_product": ("plant", plant_product),
+        "plant_cluster": ("plant", plant_cluster),
+        "sector": ("plant", plant_sector),
+        "year": ("year", yrs),
+        "carrier": ("carrier", np.array(carriers)),
+        "carrier_unit": ("carrier", np.array([_CARRIERS[k][0] for k in carriers])),
+        "product": ("product", np.array(products)),
+        "product_unit": ("product", np.array([f"{_PRODUCTS[p][1]}/yr" for p in products])),
+        "cluster": ("cluster", np.array(cluster_ids)),
+        "cluster_name": ("cluster", np.array([_CLUSTERS[k] for k in cluster_ids])),
+        "resource": ("resource", np.array(RESOURCES)),
+        "flow": ("flow", np.array(GOV_FLOWS)),
+        "route": ("route", np.array(routes)),
+        "route_family": ("route", route_family),
+        "route_product": ("route", route_product),
+    }
+    scenarios = {
+        n: {"name": n, "description": "synthetic scenario (invented numbers)",
+            "eua_price_eur_per_t": {"2025": 80.0, "2050": 80.0 + 5.0 * 25},
+            "capex_factor": float(scen_factor[i, 0, 0])}
+        for i, n in enumerate(names)
+    }
+    fingerprint = json.dumps([seed, S, P, yrs.tolist()]).encode()
+    attrs = {
+        "kruispunt_version": __version__,
+        "data_hash": "synthetic-" + hashlib.sha256(fingerprint).hexdigest()[:16],
+        "scenarios": json.dumps(scenarios, sort_keys=True),
+        "seed": int(seed),
+        "created_by": "kruispunt.testing.synthetic_results",
+    }
+    return Results(xr.Dataset(variables, coords=coords, attrs=attrs))
+
+
+def _kind(dtype: np.dtype[np.generic]) -> str:
+    """Dtype with every string representation (``<U``, ``object`` of str) reported as 'str'."""
+    return "str" if dtype.kind in "UOST" else str(dtype)
+
+
+def assert_results_equal(a: Results, b: Results) -> None:
+    """Assert two results are identical: values, dims, coords, dtypes and attrs, exactly.
+
+    NaN equals NaN. String coordinates compare by value whether they are stored as fixed-width
+    (``<U``) or object arrays; every other dtype must match exactly (``int16`` is not
+    ``int64``).
+
+    Raises
+    ------
+    AssertionError
+        Naming the first variable or attribute that differs.
+    """
+    da, db = a.dataset, b.dataset
+    xr.testing.assert_identical(da, db)
+    for name in list(da.variables):
+        ka, kb = _kind(da[name].dtype), _kind(db[name].dtype)
+        if ka != kb:
+            raise AssertionError(f"dtype of {name} differs: {da[name].dtype} != {db[name].dtype}")
+        if da[name].dims != db[name].dims:
+            raise AssertionError(f"dims of {name} differ: {da[name].dims} != {db[name].dims}")
+    if list(da.attrs) != list(db.attrs) and set(da.attrs) != set(db.attrs):
+        raise AssertionError(f"attribute keys differ: {sorted(da.attrs)} != {sorted(db.attrs)}")
+    for key, value in da.attrs.items():
+        other = db.attrs[key]
+        if type(value) is not type(other) and not (
+            isinstance(value, int | np.integer) and isinstance(other, int | np.integer)
+        ):
+            raise AssertionError(f"attribute {key!r} changed type: {type(value).__name__} -> "
+                                 f"{type(other).__name__}")
