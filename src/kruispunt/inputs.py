@@ -31,6 +31,8 @@ FAMILIES = ("incumbent", "efficiency", "electrification", "ccs", "hydrogen", "im
 FAMILY = {name: i for i, name in enumerate(FAMILIES)}
 LOW_CARBON_FAMILIES = ("electrification", "ccs", "hydrogen", "circular")
 RESOURCES = ("grid", "co2_storage", "hydrogen")
+NEVER = 10_000
+"""A year that never comes (no access, no connection)."""
 
 GJ_PER_MWH = 3.6
 HOURS_PER_YEAR = 8760.0
@@ -170,8 +172,18 @@ class ModelInputs:
     """[S, Y] CO2 intensity of power used for IKC [tCO2/MWh]."""
     ikc_budget: F
     """[S, Y] IKC budget [EUR] (inf: no cap)."""
-    infra_capacity: F
-    """[S, L, 3, Y] capacity of grid (new load, MW), CO2 storage (tCO2/yr), hydrogen (t/yr)."""
+    pool_names: tuple[str, ...]
+    """Capacity pools, ``"<resource>/<name>"``: grid per cluster, each CO2 storage project,
+    hydrogen supply per cluster."""
+    pool_resource: I
+    """[Q] index into RESOURCES."""
+    pool_host: I
+    """[Q] cluster the pool is reported under (where the project is)."""
+    pool_capacity: F
+    """[S, Q, Y] capacity: grid for new load [MW], CO2 storage [tCO2/yr], hydrogen
+    [carrier/yr]; inf where unconstrained."""
+    pool_access: I
+    """[S, Q, L] first year plants of a cluster may use the pool (a large number: never)."""
     hydrogen_year: I
     """[S, L] first year the cluster is connected to the hydrogen network."""
     emission_target: F
@@ -228,6 +240,6 @@ SCENARIO_ARRAYS = (
     "product_price", "green_premium", "mandate_share", "demand_scale", "sde_budget",
     "sde_max_per_t", "sde_duration", "grant_budget", "grant_share", "ccfd_strike",
     "ccfd_budget", "ccfd_duration", "ikc_aid_intensity", "ikc_co2_factor", "ikc_budget",
-    "infra_capacity", "hydrogen_year", "seeds",
+    "pool_capacity", "pool_access", "hydrogen_year", "seeds",
 )
 """Arrays with a leading scenario axis."""

@@ -255,3 +255,25 @@ def check_ids(scenario: Scenario, *, carriers: set[str], products: set[str]) -> 
                     f"{scenario.origin}: scenario '{scenario.name}', key '{key}.{item}': unknown "
                     f"id '{item}'; allowed: {', '.join(sorted(known))}"
                 )
+
+
+def default_library(package_path: Path | None = None) -> ScenarioLibrary:
+    """The data package's default scenarios (``scenarios.yaml``)."""
+    from kruispunt.catalogue.load import default_package_path
+
+    folder = package_path if package_path is not None else default_package_path()
+    library = ScenarioLibrary()
+    library.add_defaults(Path(folder) / "scenarios.yaml")
+    return library
+
+
+def resolve(names_or_files: Sequence[str], package_path: Path | None = None) -> list[Scenario]:
+    """Resolve scenario names (package defaults) and YAML files into scenarios."""
+    library = default_library(package_path)
+    names = []
+    for item in names_or_files:
+        if item.endswith((".yaml", ".yml")) or Path(item).is_file():
+            names.append(library.add_file(Path(item)))
+        else:
+            names.append(item)
+    return [library.resolve(n) for n in names]

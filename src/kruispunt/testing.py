@@ -138,7 +138,7 @@ def synthetic_results(
         shared = plant_cluster[i] == plant_cluster[i - 1] and rng.random() < 0.5
         site_no[i] = site_no[i - 1] if shared else site_no[i - 1] + 1
     plant_site = np.array([f"site_{n + 1:03d}" for n in site_no])
-    # a site has one sector (its main product's); a shared site keeps its first plant's
+    # the sector is the plant's (a shared site can host plants of two sectors)
     plant_sector = np.array([_PRODUCTS[p][0] for p in plant_product])
     plant_ids = np.array([f"{s}/{p}" for s, p in zip(plant_site, plant_product, strict=True)])
     if len(set(plant_ids)) != P:  # a site never makes the same product twice

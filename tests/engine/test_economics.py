@@ -222,3 +222,5 @@ def test_cost_breakdown_defaults_frozen_and_shape_check() -> None:
         cb.capex = np.ones(3)  # type: ignore[misc]
     with pytest.raises(ValueError):
         CostBreakdown(capex=np.ones(3), energy=np.ones(4))
+    with pytest.raises(ValueError, match="energy"):
+        CostBreakdown(energy=[1.0, np.nan])

@@ -69,9 +69,10 @@ def toy_inputs(
     price = np.zeros((S, 2, Y))
     price[:, 0] = path(gas_price)
     price[:, 1] = path(elec_price)
-    infra = np.full((S, 1, 3, Y), np.inf)
-    infra[:, 0, 0, :] = grid_capacity
-    infra[:, 0, 1, :] = co2_capacity
+    pool_capacity = np.zeros((S, 3, Y))
+    pool_capacity[:, 0, :] = grid_capacity
+    pool_capacity[:, 1, :] = path(co2_capacity)
+    pool_capacity[:, 2, :] = np.inf
     kwargs: dict[str, Any] = dict(
         scenarios=tuple(f"s{i}" for i in range(S)),
         plants=tuple(f"site{p}/widget" for p in range(P)),
@@ -108,7 +109,10 @@ def toy_inputs(
         grant_budget=np.zeros((S, Y)), grant_share=np.zeros(S),
         ccfd_strike=np.full(S, np.nan), ccfd_budget=np.zeros(S), ccfd_duration=np.full(S, 15.0),
         ikc_aid_intensity=np.zeros((S, Y)), ikc_co2_factor=np.zeros((S, Y)),
-        ikc_budget=np.full((S, Y), np.inf), infra_capacity=infra,
+        ikc_budget=np.full((S, Y), np.inf), pool_names=("grid/cluster", "co2_storage/store",
+                                                        "hydrogen/cluster"),
+        pool_resource=np.array([0, 1, 2]), pool_host=np.zeros(3, dtype=np.int64),
+        pool_capacity=pool_capacity, pool_access=np.zeros((S, 3, 1), dtype=np.int64),
         hydrogen_year=np.full((S, 1), 2000, dtype=np.int64), emission_target=np.full(Y, np.nan),
         seeds=np.zeros(S, dtype=np.int64),
     )

@@ -186,6 +186,9 @@ def _descriptor(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, obje
         "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0; "
                       "third-party sources keep their own terms, see sources.csv"}],
         "base_year": BASE_YEAR, "resources": resources,
+        "scenarios": {"path": "scenarios.yaml", "format": "yaml",
+                      "hash": "sha256:" + hashlib.sha256(
+                          (folder / "scenarios.yaml").read_bytes()).hexdigest()},
     }
 
 
@@ -216,6 +219,16 @@ def build_package(raw_dir: Path, curated_dir: Path, out_dir: Path) -> dict[str, 
     try:
         for name, df in ordered.items():
             df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
+        scen = curated_dir / "scenarios.yaml"
+        if not scen.is_file():
+            raise KruispuntError(f"default scenarios missing: {scen}")
+        shutil.copyfile(scen, tmp / "scenarios.yaml")
+        from kruispunt.scenarios import ScenarioLibrary
+
+        library = ScenarioLibrary()
+        library.add_defaults(tmp / "scenarios.yaml")
+        for name in library.names:
+            library.resolve(name)
         descriptor = _descriptor(ordered, tmp)
         (tmp / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"

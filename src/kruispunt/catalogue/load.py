@@ -50,7 +50,7 @@ def data_hash(path: Path) -> str:
     """SHA-256 over the package's files (name and bytes, in name order)."""
     digest = hashlib.sha256()
     for file in sorted(path.glob("*")):
-        if file.is_file() and (file.suffix == ".csv" or file.name == "datapackage.json"):
+        if file.is_file() and (file.suffix in (".csv", ".yaml") or file.name == "datapackage.json"):
             digest.update(file.name.encode())
             digest.update(file.read_bytes())
     return digest.hexdigest()

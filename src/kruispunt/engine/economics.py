@@ -19,7 +19,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -315,11 +315,7 @@ def remaining_book_value(capex: ArrayLike, lifetime: ArrayLike, age: ArrayLike) 
     return np.asarray(value * np.clip(1.0 - years / life, 0.0, 1.0), dtype=np.float64)
 
 
-def _zeros() -> FloatArray:
-    return np.zeros((), dtype=np.float64)
-
-
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class CostBreakdown:
     """Cost terms of one option, as arrays that broadcast together.
 
@@ -327,7 +323,7 @@ class CostBreakdown:
     plant and route or [EUR/t] of product. Costs are positive amounts paid;
     ``subsidies`` and ``revenue`` are positive amounts received. A field may be
     negative where the term is a net inflow (``carbon`` when surplus free
-    allowances are sold). Omitted fields are zero.
+    allowances are sold). Omitted fields are zero; NaN raises :class:`ValueError`.
 
     The dataclass is frozen (fields cannot be rebound) but the arrays are not
     copied, so they share memory with the caller's arrays.
@@ -360,19 +356,42 @@ class CostBreakdown:
     25.0
     """
 
-    capex: FloatArray = field(default_factory=_zeros)
-    fixed_opex: FloatArray = field(default_factory=_zeros)
-    energy: FloatArray = field(default_factory=_zeros)
-    feedstock: FloatArray = field(default_factory=_zeros)
-    carbon: FloatArray = field(default_factory=_zeros)
-    taxes: FloatArray = field(default_factory=_zeros)
-    subsidies: FloatArray = field(default_factory=_zeros)
-    revenue: FloatArray = field(default_factory=_zeros)
+    capex: FloatArray
+    fixed_opex: FloatArray
+    energy: FloatArray
+    feedstock: FloatArray
+    carbon: FloatArray
+    taxes: FloatArray
+    subsidies: FloatArray
+    revenue: FloatArray
 
-    def __post_init__(self) -> None:
-        """Convert every field to a float64 array and check that they broadcast."""
-        for f in fields(self):
-            object.__setattr__(self, f.name, np.asarray(getattr(self, f.name), dtype=np.float64))
+    def __init__(
+        self,
+        capex: ArrayLike = 0.0,
+        fixed_opex: ArrayLike = 0.0,
+        energy: ArrayLike = 0.0,
+        feedstock: ArrayLike = 0.0,
+        carbon: ArrayLike = 0.0,
+        taxes: ArrayLike = 0.0,
+        subsidies: ArrayLike = 0.0,
+        revenue: ArrayLike = 0.0,
+    ) -> None:
+        """Store every term as a float64 array and check that they broadcast together."""
+        terms = {
+            "capex": capex,
+            "fixed_opex": fixed_opex,
+            "energy": energy,
+            "feedstock": feedstock,
+            "carbon": carbon,
+            "taxes": taxes,
+            "subsidies": subsidies,
+            "revenue": revenue,
+        }
+        for name, value in terms.items():
+            arr = np.asarray(value, dtype=np.float64)
+            if np.any(np.isnan(arr)):
+                raise ValueError(f"{name} must not be NaN")
+            object.__setattr__(self, name, arr)
         np.broadcast_shapes(*(getattr(self, f.name).shape for f in fields(self)))
 
     @property

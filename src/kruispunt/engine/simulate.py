@@ -169,6 +169,12 @@ class _Batch:
         self.opt_valid = inp.options >= 0
         self.opt_family = inp.family[self.opt]
         self.opt_closure = self.opt_family == FAMILY["closure"]
+        self.cluster_pool = {}
+        for res in (GRID, H2):
+            pools = np.full(len(inp.clusters), -1, dtype=np.int64)
+            for q in np.flatnonzero(inp.pool_resource == res)[::-1]:
+                pools[inp.pool_host[q]] = q
+            self.cluster_pool[res] = pools
 
     # ------------------------------------------------------------------ helpers
     def _plant_axis(self, plant_values: npt.NDArray[np.generic], ndim: int
@@ -289,9 +295,10 @@ class _Batch:
         out["switch_reason"] = np.zeros((S, P, Y), dtype=np.int8)
         energy = np.zeros((S, P, C, Y))
         gov = np.zeros((S, len(FLOWS), Y))
-        infra_use = np.zeros((S, L, len(RESOURCES), Y))
-        committed = np.zeros((S, L, len(RESOURCES), Y))
-        cap_infra = inp.infra_capacity
+        Q = len(inp.pool_names)
+        pool_use = np.zeros((S, Q, Y))
+        self.committed = np.zeros((S, Q, Y))
+        plant_pool = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
 
         cur = np.broadcast_to(inp.incumbent[None, :], (S, P)).copy()
         pend = np.full((S, P), -1, dtype=np.int64)
@@ -372,29 +379,38 @@ class _Batch:
                 value, best, grant_yr, grant_ok, grant_t, grant_total, inp.grant_budget[:, i],
                 running)
 
-            # 4. scarce infrastructure, per cluster, in order of value gain per unit
+            # 4. scarce infrastructure: pools serve plants in order of value gain per unit
+            g = inp.plant_product
+            peak = (np.max(inp.demand_scale[:, g, i:], axis=-1)
+                    * inp.base_production[None, :])
             waited = np.zeros((S, P), dtype=bool)
-            for _ in range(MAX_PASSES):
+            for n_pass in range(MAX_PASSES + 1):
                 choice = np.argmax(value, axis=-1)
                 r_choice = np.take_along_axis(
                     np.broadcast_to(self.opt[None], (S, P, K)), choice[..., None], -1)[..., 0]
                 switching = running & (choice != cur_k)
-                losers = self._allocate_infra(i, year, r_choice, cur, switching, prod[..., 0],
-                                              value, choice, cur_k, cap_infra, committed,
-                                              commit=False)
-                if not losers.any():
-                    break
-                waited |= losers
-                value = np.where(losers[..., None] & (np.arange(K) == choice[..., None]),
-                                 -np.inf, value)
-            choice = np.argmax(value, axis=-1)
-            r_choice = np.take_along_axis(np.broadcast_to(self.opt[None], (S, P, K)),
-                                          choice[..., None], -1)[..., 0]
-            switching = running & (choice != cur_k)
-            losers = self._allocate_infra(i, year, r_choice, cur, switching, prod[..., 0], value,
-                                          choice, cur_k, cap_infra, committed, commit=True)
-            switching &= ~losers
-            waited |= losers
+                demand, start = self._resource_demand(i, r_choice, cur, peak)
+                gain = (np.take_along_axis(value, choice[..., None], -1)
+                        - np.take_along_axis(value, cur_k[..., None], -1))[..., 0]
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    priority = gain / np.maximum(demand.max(axis=0), 1e-12)
+                final = n_pass == MAX_PASSES
+                refused, given = self._allocate(demand, start, priority, switching, commit=False)
+                if refused.any() and not final:
+                    waited |= refused
+                    value = np.where(refused[..., None] & (np.arange(K) == choice[..., None]),
+                                     -np.inf, value)
+                    continue
+                switching &= ~refused
+                waited |= refused
+                refused, given = self._allocate(demand, start, priority, switching, commit=True)
+                switching &= ~refused
+                break
+            newly = switching[..., None] & (given >= 0)
+            plant_pool = np.where(newly, given, plant_pool)
+            # a plant leaving a route that used a pool gives up that claim (kept reserved)
+            plant_pool = np.where(switching[..., None] & ~newly & (demand.transpose(1, 2, 0)
+                                                                   <= 1e-9), -1, plant_pool)
 
             # 5. apply decisions
             fam = inp.family[r_choice]
@@ -456,86 +472,135 @@ class _Batch:
                 waited & ~switching & (out["switch_reason"][..., i] == 0),
                 REASON["waiting_for_infrastructure"], out["switch_reason"][..., i])
 
-            # 6. what happened this year
+            # 6. plants whose storage pool has ended look for another one; else they vent
+            vented = self._storage_moves(i, cur, closed, pend, plant_pool)
+            # 7. what happened this year
             self._account(i, year, cur, closed, out, energy, gov, sde_unit, sde_end, ccfd_ref,
-                          ccfd_end)
-            infra_use[..., i] = committed[..., i]
+                          ccfd_end, vented, plant_pool, pool_use)
         self._finish_ikc(out, gov)
-        return {"out": out, "energy": energy, "gov": gov, "infra_use": infra_use,
-                "committed": committed}
+        return {"out": out, "energy": energy, "gov": gov, "pool_use": pool_use,
+                "committed": self.committed}
 
     # ------------------------------------------------------------------ infrastructure
-    def _resource_demand(self, i: int, r_new: I, cur: I, prod_peak: F) -> tuple[F, I]:
+    def _resource_demand(self, i: int, r_new: I, r_old: I | None, prod_peak: F) -> tuple[F, I]:
         """Extra capacity each plant's choice needs, (3, S, P), and its start-year index."""
         inp = self.inp
         start = np.minimum(i + inp.lead_time[r_new], self.Y - 1)
         rt = self.route
-        co2 = (rt.captured[r_new, start] - rt.captured[cur, i]) * prod_peak
-        grid = ((rt.electricity[r_new, start] - rt.electricity[cur, i]) * prod_peak
-                / GJ_PER_MWH / HOURS_PER_YEAR)
-        h2 = (rt.hydrogen[r_new, start] - rt.hydrogen[cur, i]) * prod_peak
-        demand = np.zeros((len(RESOURCES),) + r_new.shape)
-        demand[GRID], demand[CO2], demand[H2] = grid, co2, h2
-        return np.maximum(demand, 0.0), start
+        demand = np.zeros((len(RESOURCES), *r_new.shape))
+        demand[GRID] = rt.electricity[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
+        demand[CO2] = rt.captured[r_new, start] * self._calib(r_new)
+        demand[H2] = rt.hydrogen[r_new, start]
+        if r_old is not None:
+            demand[GRID] -= rt.electricity[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
+            demand[CO2] -= rt.captured[r_old, i] * self._calib(r_old)
+            demand[H2] -= rt.hydrogen[r_old, i]
+        return np.maximum(demand * prod_peak[None], 0.0), start
 
-    def _allocate_infra(self, i: int, year: int, r_new: I, cur: I, switching: B, prod: F,
-                        value: F, choice: I, cur_k: I, cap: F, committed: F, commit: bool) -> B:
-        """Grant scarce capacity to switching plants; return the plants that were refused.
+    def _pool_window(self, q: int, i: int) -> tuple[F, I]:
+        """Capacity left in pool ``q`` over its remaining life from year index ``i`` (S,), and
+        the index where the pool's life ends (S,)."""
+        cap = self.inp.pool_capacity[:, q, :]
+        alive = cap > 0
+        last = self.Y - np.argmax(alive[:, ::-1], axis=-1)  # one past the last alive year
+        last = np.where(alive.any(axis=-1), last, 0)
+        idx = np.arange(self.Y)[None, :]
+        window = (idx >= i) & alive & (idx < last[:, None])
+        free = np.where(window, cap - self.committed[:, q, :], np.inf)
+        left = np.where(window.any(axis=-1), np.min(free, axis=-1), 0.0)
+        return left, last
 
-        ``cap`` and ``committed`` are (S, L, 3, Y). A grant reserves the plant's extra need from
-        its start year on; a pool is the capacity left in the tightest year from now on, so
-        no year is ever over-committed."""
+    def _allocate(self, demand: F, start: I, priority: F, mask: B, commit: bool
+                  ) -> tuple[B, npt.NDArray[np.int64]]:
+        """Serve ``demand`` (3, S, P) of the plants in ``mask`` from the pools, in priority order
+        per pool, pools in order. Returns the refused plants and the pool given per resource
+        (S, P, 3; -1 none). With ``commit`` the grants are reserved in ``self.committed`` from
+        each plant's start until the pool's life ends."""
         inp = self.inp
         S, P = self.S, self.P
-        g = inp.plant_product
-        peak = np.max(inp.demand_scale[:, g, i:], axis=-1) * inp.base_production[None, :]
-        demand, start = self._resource_demand(i, r_new, cur, peak)
-        gain = (np.take_along_axis(value, choice[..., None], -1)
-                - np.take_along_axis(value, cur_k[..., None], -1))[..., 0]
-        left = np.min(cap[..., i:] - committed[..., i:], axis=-1)  # (S, L, 3)
-        losers = np.zeros((S, P), dtype=bool)
+        refused = np.zeros((S, P), dtype=bool)
+        given = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
+        start_year = inp.years[start]
+        rows = np.arange(S)[:, None]
         for res in range(len(RESOURCES)):
-            need = switching & (demand[res] > 1e-12)
+            need = mask & (demand[res] > 1e-9)
             if not need.any():
                 continue
-            for cl in range(len(inp.clusters)):
-                need_l = need & (inp.plant_cluster == cl)[None, :]
-                if not need_l.any():
+            open_ = need.copy()
+            for q in np.flatnonzero(inp.pool_resource == res):
+                access = inp.pool_access[:, q, :][rows, inp.plant_cluster[None, :]]  # (S, P)
+                cand = open_ & (start_year >= access)
+                if not cand.any():
                     continue
-                pool = left[:, cl, res]
-                if np.all(np.isinf(pool)):
-                    continue
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    priority = np.where(need_l, gain / demand[res], -np.inf)
-                granted = allocate_budget(priority, np.where(need_l, demand[res], 0.0),
-                                          np.maximum(pool, 0.0), eligible=need_l)
-                losers |= need_l & ~granted
-        if commit:
-            ok = switching & ~losers
-            for res in range(len(RESOURCES)):
-                add = np.where(ok, demand[res], 0.0)
-                if not add.any():
-                    continue
-                per_start = np.zeros((S, len(inp.clusters), self.Y))
-                np.add.at(per_start, (np.repeat(np.arange(S), P), np.tile(inp.plant_cluster, S),
-                                      start.ravel()), add.ravel())
-                committed[:, :, res, :] += np.cumsum(per_start, axis=-1)
-        return losers
+                left, last = self._pool_window(q, int(np.min(np.where(cand, start, self.Y))))
+                if np.all(np.isinf(left)):
+                    granted = cand
+                else:
+                    granted = allocate_budget(np.where(cand, priority, -np.inf),
+                                              np.where(cand, demand[res], 0.0),
+                                              np.maximum(left, 0.0), eligible=cand)
+                given[..., res] = np.where(granted, q, given[..., res])
+                open_ &= ~granted
+                if commit and granted.any() and not np.all(np.isinf(left)):
+                    delta = np.zeros((S, self.Y + 1))
+                    amount = np.where(granted, demand[res], 0.0)
+                    np.add.at(delta, (np.repeat(np.arange(S), P), start.ravel()), amount.ravel())
+                    end = np.broadcast_to(last[:, None], (S, P))
+                    np.add.at(delta, (np.repeat(np.arange(S), P), end.ravel()), -amount.ravel())
+                    self.committed[:, q, :] += np.cumsum(delta, axis=-1)[:, : self.Y]
+            refused |= open_
+        return refused, given
 
     # ------------------------------------------------------------------ accounting
+    def _storage_moves(self, i: int, cur: I, closed: B, pend: I, plant_pool: I) -> B:
+        """Plants that capture CO2 but whose storage pool has ended (or that have none) apply
+        to the other pools; those not served vent their CO2. Returns the venting plants."""
+        inp = self.inp
+        captured = self.route.captured[cur, i] * self._calib(cur)
+        pool = plant_pool[..., CO2]
+        s = np.arange(self.S)[:, None]
+        ended = (pool < 0) | (inp.pool_capacity[s, np.maximum(pool, 0), i] <= 0)
+        need = ~closed & (captured > 0) & ended
+        if not need.any():
+            return np.zeros_like(need)
+        g = inp.plant_product
+        peak = np.max(inp.demand_scale[:, g, i:], axis=-1) * inp.base_production[None, :]
+        demand = np.zeros((len(RESOURCES), self.S, self.P))
+        demand[CO2] = captured * peak
+        start = np.full((self.S, self.P), i, dtype=np.int64)
+        refused, given = self._allocate(demand, start, demand[CO2], need, commit=True)
+        plant_pool[..., CO2] = np.where(need & ~refused, given[..., CO2], plant_pool[..., CO2])
+        return need & refused
+
     def _account(self, i: int, year: int, cur: I, closed: B, out: dict[str, F], energy: F,
-                 gov: F, sde_unit: F, sde_end: I, ccfd_ref: F, ccfd_end: I) -> None:
+                 gov: F, sde_unit: F, sde_end: I, ccfd_ref: F, ccfd_end: I, vented: B,
+                 plant_pool: I, pool_use: F) -> None:
         inp, rt = self.inp, self.route
         g = inp.plant_product
         live = ~closed
         activity = np.where(live, inp.base_production[None, :] * inp.demand_scale[:, g, i], 0.0)
         domestic = activity * inp.route_domestic[cur]
         calib = self._calib(cur)
-        em = rt.emitted[cur, i] * calib * activity
-        captured = rt.captured[cur, i] * calib * activity
+        captured = np.where(vented, 0.0, rt.captured[cur, i] * calib * activity)
+        em = (rt.emitted[cur, i] * calib * activity
+              + np.where(vented, rt.captured[cur, i] * calib * activity, 0.0))
         use = inp.route_inputs[cur, :, i] * activity[..., None]  # (S, P, C)
         energy[..., i] = use
         elec = use[..., inp.carrier_is_electricity].sum(-1)
+        h2 = use[..., inp.carrier_is_hydrogen].sum(-1)
+        elec_base = (rt.electricity[inp.incumbent, i][None, :] * activity)
+        new_load = np.maximum(elec - elec_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
+        s = np.arange(self.S)[:, None]
+        for res, amount in ((GRID, new_load), (H2, h2)):
+            pools = self.cluster_pool[res][inp.plant_cluster]  # (P,)
+            ok = pools >= 0
+            if ok.any():
+                np.add.at(pool_use[:, :, i], (s, np.broadcast_to(pools[ok][None], (self.S,
+                          int(ok.sum())))), amount[:, ok])
+        co2_pool = plant_pool[..., CO2]
+        has = co2_pool >= 0
+        np.add.at(pool_use[:, :, i], (np.broadcast_to(s, has.shape)[has], co2_pool[has]),
+                  captured[has])
         eua = inp.eua[:, i][:, None]
         fa = (self.fa_unit[None] * inp.free_allocation_factor[:, g, i] * self._fa_scale(cur, i)
               * activity)
@@ -554,7 +619,7 @@ class _Batch:
         out["production"][..., i] = domestic
         out["direct_emissions"][..., i] = em
         out["captured_co2"][..., i] = captured
-        out["stored_co2"][..., i] = captured
+        out["stored_co2"][..., i] = np.where(co2_pool >= 0, captured, 0.0)
         out["indirect_emissions"][..., i] = elec * inp.grid_emission_factor[:, i][:, None]
         out["electric_load"][..., i] = elec / GJ_PER_MWH / HOURS_PER_YEAR
         out["opex"][..., i] = np.where(
@@ -665,16 +730,12 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
     imports = np.maximum(demand - domestic, 0.0)
     data["demand"] = (("scenario", "product", "year"), demand)
     data["imports"] = (("scenario", "product", "year"), imports)
-    # infrastructure: capacity and actual use per cluster
-    cl = np.zeros((P, L))
-    cl[np.arange(P), inp.plant_cluster] = 1.0
-    elec_inc = inp.route_inputs[inp.incumbent][:, inp.carrier_is_electricity, 0].sum(-1)
-    base_load = elec_inc * inp.base_production / GJ_PER_MWH / HOURS_PER_YEAR
-    new_load = np.maximum(data["electric_load"][1] - base_load[None, :, None], 0.0)
-    h2_use = energy[:, :, inp.carrier_is_hydrogen, :].sum(axis=2)
-    use = np.stack([np.einsum("spy,pl->sly", x, cl)
-                    for x in (new_load, data["stored_co2"][1], h2_use)], axis=2)
-    data["infra_capacity"] = (("scenario", "cluster", "resource", "year"), inp.infra_capacity)
+    # infrastructure: pools summed by the cluster that hosts them
+    host = np.zeros((len(inp.pool_names), L, len(RESOURCES)))
+    host[np.arange(len(inp.pool_names)), inp.pool_host, inp.pool_resource] = 1.0
+    capacity = np.einsum("sqy,qlr->slry", inp.pool_capacity, host)
+    use = np.einsum("sqy,qlr->slry", _cat(parts, "pool_use"), host)
+    data["infra_capacity"] = (("scenario", "cluster", "resource", "year"), capacity)
     data["infra_use"] = (("scenario", "cluster", "resource", "year"), use)
     gov = _cat(parts, "gov")
     # CBAM on imported final products: foreign producers taken at the incumbent's intensity

@@ -44,6 +44,8 @@ class SubsidyLevers(_Strict):
     """SDE++ operating subsidy rounds."""
     sde_budget_scale: Scale = 1.0
     """Multiplier on the SDE++ round budgets."""
+    sde_extra_budget: dict[Year, NonNegative] = Field(default_factory=dict)
+    """Budgets of SDE++ rounds beyond the announced ones, per round year [EUR]."""
     ikc: bool = True
     """Indirect cost compensation for electricity-intensive sectors."""
     grants: bool = True
@@ -91,6 +93,9 @@ class ScenarioFile(_Strict):
     """CBAM and the phase-out of free allocation for CBAM goods (2026-2034)."""
     co2_heffing: Literal["off", "current", "original"] = "current"
     """Dutch CO2-heffing: off, the current tariff path (BP2026), or the original indexed path."""
+    grid_emission_factor: Path | None = None
+    """Emissions of grid electricity [tCO2/MWh] for indirect emissions; None: not computed
+    (the data package has no sourced path)."""
     carrier_prices: dict[str, Path] = Field(default_factory=dict)
     """Price path overrides per carrier id [EUR per carrier unit]."""
     carrier_price_scale: dict[str, Scale] = Field(default_factory=dict)

@@ -1,0 +1,322 @@
+"""Export results to files other tools open: IAMC, CSV, Parquet, netCDF.
+
+Formats
+-------
+``iamc``
+    One CSV file in the IAMC long format, columns ``model, scenario, region, variable, unit,
+    year, value``: model ``"Kruispunt <version>"``, region ``Netherlands`` and
+    ``Netherlands|<cluster name>``, variables named after the IAMC common-definitions
+    (https://github.com/IAMconsortium/common-definitions) as mapped in
+    ``kruispunt/schemas/iamc_variables.csv`` (see :func:`iamc_mapping`). Built from
+    :mod:`kruispunt.metrics`.
+``csv``
+    A folder: one CSV per group of variables that share dimensions (``plant_year.csv``,
+    ``product_year.csv`` ...), one per dimension's coordinates (``coords_plant.csv``), and
+    ``manifest.json`` with units, dtypes and provenance. Floats keep 17 significant digits.
+``parquet``
+    The same folder layout with Parquet parts (the results store's run format).
+``netcdf``
+    One netCDF-4 file of the result dataset (:meth:`Results.to_netcdf`).
+
+Every format reads back with :func:`read_export`: ``iamc`` as the exported table, the other
+three as :class:`~kruispunt.results.Results` equal to what was exported, exactly. Files are
+written to a temporary name beside the target and renamed into place, so a failed export
+leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import secrets
+import shutil
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal, overload
+
+import numpy as np
+import pandas as pd
+
+from kruispunt import metrics
+from kruispunt.errors import KruispuntError
+from kruispunt.results import Results
+from kruispunt.store import MANIFEST, read_results_folder, write_results_folder
+
+__all__ = ["FORMATS", "IAMC_COLUMNS", "export", "iamc_mapping", "read_export", "to_iamc"]
+
+Format = Literal["iamc", "csv", "parquet", "netcdf"]
+FORMATS: tuple[str, ...] = ("iamc", "csv", "parquet", "netcdf")
+IAMC_COLUMNS = ("model", "scenario", "region", "variable", "unit", "year", "value")
+NATIONAL = "Netherlands"
+_SOURCES = ("emissions_direct", "carbon_capture", "carbon_storage", "final_energy",
+            "production")
+
+
+@lru_cache(maxsize=1)
+def _mapping_rows() -> tuple[dict[str, str], ...]:
+    text = resources.files("kruispunt.schemas").joinpath("iamc_variables.csv").read_text(
+        "utf-8")
+    rows = tuple(csv.DictReader(text.splitlines()))
+    for i, row in enumerate(rows, start=2):
+        if row["source"] not in _SOURCES:
+            raise KruispuntError(f"schemas/iamc_variables.csv, line {i}: unknown source "
+                                 f"'{row['source']}'; allowed: {', '.join(_SOURCES)}")
+    return rows
+
+
+def iamc_mapping() -> pd.DataFrame:
+    """The IAMC variable mapping (``schemas/iamc_variables.csv``).
+
+    Columns: ``source`` (which metric: ``emissions_direct``, ``carbon_capture``,
+    ``carbon_storage``, ``final_energy``, ``production``), ``key`` (sector, carrier or
+    product id; ``*`` for all, ``?`` for every key no other row of the source names),
+    ``variable`` (IAMC name; ``{key}`` is replaced by the id), ``unit`` (IAMC unit),
+    ``from_unit`` (the metric's unit the row applies to), ``factor`` (from ``from_unit`` to
+    ``unit``), ``convention`` (``common-definitions``: the variable is defined there;
+    ``alias``: an AR6/NAVIGATE name of a defined variable; ``extension``: Kruispunt's,
+    following the naming rules) and ``note``. Rows with the same variable add up.
+    """
+    frame = pd.DataFrame(list(_mapping_rows()))
+    frame["factor"] = frame["factor"].astype(np.float64)
+    return frame
+
+
+def _source_frames(results: Results, by_cluster: bool) -> dict[str, pd.DataFrame]:
+    """Per source: columns scenario, [cluster], key, year, value, from_unit."""
+    by: list[str] = ["cluster"] if by_cluster else []
+    out: dict[str, pd.DataFrame] = {}
+    for source, kind in (("emissions_direct", "direct"), ("carbon_capture", "captured"),
+                         ("carbon_storage", "stored")):
+        f = metrics.emissions(results, by=[*by, "sector"], kind=kind)  # type: ignore[arg-type]
+        out[source] = f.rename(columns={"sector": "key", "emissions_mtco2": "value"}).assign(
+            from_unit="MtCO2/yr")
+    f = metrics.energy_demand(results, by=by or None)
+    out["final_energy"] = f.rename(columns={"carrier": "key", "energy_twh": "value"}).assign(
+        from_unit="TWh/yr")
+    f = metrics.production(results, by=by or None)
+    out["production"] = f.rename(columns={"product": "key", "production": "value",
+                                          "unit": "from_unit"})
+    return out
+
+
+def _apply_mapping(frames: dict[str, pd.DataFrame], group: list[str]) -> pd.DataFrame:
+    rows = _mapping_rows()
+    pieces = []
+    for source, frame in frames.items():
+        src_rows = [r for r in rows if r["source"] == source]
+        named = {r["key"] for r in src_rows if r["key"] not in ("*", "?")}
+        for row in src_rows:
+            if row["key"] == "*":
+                sel = frame
+            elif row["key"] == "?":
+                sel = frame[~frame["key"].isin(named)]
+            else:
+                sel = frame[frame["key"] == row["key"]]
+            sel = sel[sel["from_unit"] == row["from_unit"]]
+            if sel.empty:
+                continue
+            variable = sel["key"].map(lambda k, v=row["variable"]: v.replace("{key}", k))
+            pieces.append(pd.DataFrame({
+                **{c: sel[c].to_numpy() for c in group},
+                "variable": variable.to_numpy(), "unit": row["unit"],
+                "year": sel["year"].to_numpy(),
+                "value": sel["value"].to_numpy() * float(row["factor"]),
+            }))
+        covered = {r["from_unit"] for r in src_rows}
+        stray = frame[~frame["from_unit"].isin(covered)]
+        if not stray.empty:
+            first = stray.iloc[0]
+            raise KruispuntError(f"no IAMC mapping for {source} '{first['key']}' in unit "
+                                 f"'{first['from_unit']}'; add a row to "
+                                 "schemas/iamc_variables.csv")
+    if not pieces:
+        return pd.DataFrame(columns=[*group, "variable", "unit", "year", "value"])
+    long = pd.concat(pieces, ignore_index=True)
+    keys = [*group, "variable", "unit", "year"]
+    return long.groupby(keys, sort=False, as_index=False)["value"].sum()
+
+
+def to_iamc(results: Results) -> pd.DataFrame:
+    """The IAMC long-format table of ``results`` (what ``export(..., format="iamc")`` writes).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``model, scenario, region, variable, unit, year, value``, sorted by scenario,
+        region (``Netherlands`` first, then the clusters in their order), variable and year.
+    """
+    from kruispunt import __version__
+
+    ds = results.dataset
+    national = _apply_mapping(_source_frames(results, by_cluster=False), ["scenario"])
+    national.insert(1, "region", NATIONAL)
+    clusters = _apply_mapping(_source_frames(results, by_cluster=True),
+                              ["scenario", "cluster"])
+    cluster_ids = [str(c) for c in ds["cluster"].values]
+    names = ([str(n) for n in ds["cluster_name"].values] if "cluster_name" in ds.coords
+             else cluster_ids)
+    region_of = dict(zip(cluster_ids, (f"{NATIONAL}|{n}" for n in names), strict=True))
+    unknown = set(clusters["cluster"]) - set(region_of)
+    if unknown:
+        raise KruispuntError(f"plants in clusters not on the cluster dimension: "
+                             f"{', '.join(sorted(unknown))}")
+    clusters.insert(1, "region", clusters.pop("cluster").map(region_of))
+    frame = pd.concat([national, clusters], ignore_index=True)
+    frame.insert(0, "model", f"Kruispunt {__version__}")
+    scen_order = {str(s): i for i, s in enumerate(ds["scenario"].values)}
+    region_order = {NATIONAL: -1, **{r: i for i, r in enumerate(region_of.values())}}
+    frame = frame.sort_values(
+        ["scenario", "region", "variable", "year"], kind="stable",
+        key=lambda s: s.map(scen_order) if s.name == "scenario" else (
+            s.map(region_order) if s.name == "region" else s))
+    frame = frame.reset_index(drop=True)
+    for col in ("model", "scenario", "region", "variable", "unit"):
+        frame[col] = frame[col].astype(str)
+    frame["year"] = frame["year"].astype(np.int64)
+    frame["value"] = frame["value"].astype(np.float64)
+    return frame[list(IAMC_COLUMNS)]
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def _check_format(format: str) -> None:
+    if format not in FORMATS:
+        raise KruispuntError(f"unknown export format '{format}'; allowed: "
+                             f"{', '.join(FORMATS)}")
+
+
+def _prepare_parent(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KruispuntError(f"cannot write {path}: cannot create folder {path.parent} "
+                             f"({exc.strerror or exc})") from None
+    if not os.access(path.parent, os.W_OK):
+        raise KruispuntError(f"cannot write {path}: folder {path.parent} is not writable")
+    if path.exists() and not path.is_file() and not path.is_dir():
+        raise KruispuntError(f"cannot write {path}: it exists and is not a file or folder")
+
+
+def _temp_beside(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+
+
+def _write_file(path: Path, write: object) -> None:
+    if path.is_dir():
+        raise KruispuntError(f"cannot write {path}: it is a folder (this format writes a file)")
+    tmp = _temp_beside(path)
+    try:
+        write(tmp)  # type: ignore[operator]
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise KruispuntError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _write_folder(path: Path, results: Results, fmt: Literal["parquet", "csv"]) -> None:
+    if path.is_file():
+        raise KruispuntError(f"cannot write {path}: it is a file (format '{fmt}' writes a "
+                             "folder of parts)")
+    if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).is_file():
+        raise KruispuntError(f"cannot write {path}: the folder exists, is not empty and is not "
+                             "a Kruispunt export; choose another path")
+    tmp = _temp_beside(path)
+    old = _temp_beside(path)
+    try:
+        tmp.mkdir()
+        write_results_folder(results, tmp, fmt, fsync=True)
+        if path.exists():
+            os.rename(path, old)
+        os.rename(tmp, path)
+    except OSError as exc:
+        if old.exists() and not path.exists():
+            os.rename(old, path)
+        raise KruispuntError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def export(results: Results, path: Path | str, format: Format = "iamc") -> Path:
+    """Write ``results`` to ``path`` in ``format`` (see the module docstring).
+
+    Parameters
+    ----------
+    results : Results
+    path : path
+        A file for ``iamc`` (CSV) and ``netcdf``; a folder for ``csv`` and ``parquet``.
+        Missing parent folders are created; an existing export is replaced.
+    format : {"iamc", "csv", "parquet", "netcdf"}
+
+    Returns
+    -------
+    Path
+        The path written.
+
+    Raises
+    ------
+    KruispuntError
+        For an unknown format or a path that cannot be written, naming it.
+    """
+    _check_format(format)
+    target = Path(path).expanduser()
+    _prepare_parent(target)
+    if format == "iamc":
+        table = to_iamc(results)
+        _write_file(target, lambda p: table.to_csv(p, index=False))
+    elif format == "netcdf":
+        def write_nc(p: Path) -> None:
+            try:
+                results.to_netcdf(p)
+            except (TypeError, ValueError) as exc:
+                raise KruispuntError(f"cannot write {target} as netCDF: {exc}") from None
+
+        _write_file(target, write_nc)
+    else:
+        _write_folder(target, results, format)  # type: ignore[arg-type]
+    return target
+
+
+@overload
+def read_export(path: Path | str, format: Literal["iamc"]) -> pd.DataFrame: ...
+@overload
+def read_export(path: Path | str, format: Literal["csv", "parquet", "netcdf"]) -> Results: ...
+@overload
+def read_export(path: Path | str, format: str) -> pd.DataFrame | Results: ...
+
+
+def read_export(path: Path | str, format: str) -> pd.DataFrame | Results:
+    """Read an export back: the IAMC table, or :class:`Results` for the other formats.
+
+    ``read_export(export(r, p, f), f)`` equals ``to_iamc(r)`` for ``iamc`` and ``r``
+    (exactly, see :func:`kruispunt.testing.assert_results_equal`) otherwise.
+    """
+    _check_format(format)
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise KruispuntError(f"no export at {p}")
+    if format == "iamc":
+        # all text, then numbers parsed by numpy: exact for the shortest-repr floats we write
+        frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False)
+        missing = [c for c in IAMC_COLUMNS if c not in frame.columns]
+        if missing:
+            raise KruispuntError(f"{p} is not an IAMC file: missing columns "
+                                 f"{', '.join(missing)}")
+        try:
+            frame["year"] = frame["year"].to_numpy(dtype=object).astype(np.int64)
+            text = frame["value"].to_numpy(dtype=object)
+            frame["value"] = np.where(text == "", "nan", text).astype(np.float64)
+        except ValueError as exc:
+            raise KruispuntError(f"{p}: year or value is not a number ({exc})") from None
+        return frame[list(IAMC_COLUMNS)]
+    if format == "netcdf":
+        try:
+            return Results.from_netcdf(p)
+        except OSError as exc:
+            raise KruispuntError(f"cannot read {p} as netCDF: {exc}") from None
+    return read_results_folder(p)

@@ -1,0 +1,800 @@
+"""Named indicators computed from :class:`~kruispunt.results.Results`, each defined once.
+
+Reports, the dashboard, exports and the command line ask these functions for numbers and
+never index the result arrays themselves (STYLE habit 11), so an indicator means the same
+thing everywhere.
+
+Every function returns a tidy :class:`pandas.DataFrame`: one row per observation, the
+labels (``scenario``, the grouping keys, ``year`` ...) as columns, and value columns whose
+name ends in their unit (``emissions_mtco2`` is Mt CO2 per year, ``cost_meur`` million euro
+per year, ``energy_twh`` TWh per year). ``frame.attrs["units"]`` maps each value column to
+its unit. Where units differ between rows (production in tonnes or GJ of the product,
+infrastructure in MW or t/yr), a ``unit`` column says which.
+
+Grouping
+--------
+``by`` selects how plants are added up: ``None`` (national), ``"cluster"``, ``"sector"``,
+``"product"``, ``"site"``, ``"route"`` (the route a plant runs in the year), or a list of
+these (``["cluster", "sector"]``). A plant's site, product, cluster and sector are read from
+the ``plant`` coordinates ``site``, ``plant_product`` (or ``product``), ``plant_cluster``
+(or ``cluster``) and ``sector``.
+
+Optional descriptive coordinates
+--------------------------------
+``carrier_unit`` on ``carrier`` (``GJ/yr`` for energy, ``t/yr`` for materials; without it
+every carrier counts as ``GJ/yr``), ``product_unit`` on ``product`` (default
+``product/yr``), ``route_family`` on ``route`` and ``cluster_name`` on ``cluster``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from kruispunt.errors import KruispuntError, UnitError
+from kruispunt.results import RESOURCE_UNITS, Results
+from kruispunt.units import conversion_factor
+
+__all__ = [
+    "GROUPINGS",
+    "KEY_INDICATORS",
+    "KEY_YEARS",
+    "cluster_names",
+    "costs",
+    "emissions",
+    "emissions_vs_target",
+    "energy_demand",
+    "government_cash_flow",
+    "infrastructure_use",
+    "key_indicators",
+    "material_use",
+    "plant_attribute",
+    "production",
+    "production_and_imports",
+    "route_mix",
+    "site_table",
+]
+
+By = str | Sequence[str] | None
+EmissionKind = Literal["direct", "indirect", "captured", "stored"]
+
+GROUPINGS = ("cluster", "sector", "product", "site", "route")
+"""Allowed values of ``by``."""
+
+KEY_YEARS = (2030, 2035, 2040, 2050)
+"""Years reported by :func:`key_indicators`."""
+
+HYDROGEN_LHV_GJ_PER_T = 120.0
+"""Lower heating value of hydrogen [GJ/t] (119.96 MJ/kg, e.g. IEA, *The Future of Hydrogen*,
+2019, Annex: units and conversion factors); converts hydrogen reported in tonnes to energy."""
+
+_EMISSION_VARS = {
+    "direct": "direct_emissions",
+    "indirect": "indirect_emissions",
+    "captured": "captured_co2",
+    "stored": "stored_co2",
+}
+_COST_ITEMS = {  # item -> (variable, sign)
+    "capex": ("capex", 1.0),
+    "opex": ("opex", 1.0),
+    "energy": ("energy_cost", 1.0),
+    "carbon": ("carbon_cost", 1.0),
+    "levy": ("co2_levy", 1.0),
+    "tax": ("energy_tax", 1.0),
+    "subsidies": ("subsidies", -1.0),
+}
+_T_TO_MT = 1e-6
+_EUR_TO_MEUR = 1e-6
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+# --- labels and grouping ---------------------------------------------------------------------
+
+
+def plant_attribute(results: Results, key: str) -> npt.NDArray[np.str_]:
+    """Label of every plant for ``key`` (``site``, ``product``, ``cluster`` or ``sector``).
+
+    Reads the ``plant`` coordinate ``plant_<key>`` if present, else ``<key>`` when that is a
+    coordinate along ``plant``.
+
+    Raises
+    ------
+    KruispuntError
+        If the results carry no such plant coordinate.
+    """
+    ds = results.dataset
+    for name in (f"plant_{key}", key):
+        if name in ds.coords and ds[name].dims == ("plant",):
+            return np.asarray(ds[name].values).astype(str)
+    raise KruispuntError(f"results have no plant coordinate for '{key}' (looked for "
+                         f"'plant_{key}' and '{key}' along the plant dimension)")
+
+
+def cluster_names(results: Results) -> dict[str, str]:
+    """Display name of every cluster id (the ``cluster_name`` coordinate, else the id)."""
+    ds = results.dataset
+    ids = [str(c) for c in ds["cluster"].values]
+    if "cluster_name" in ds.coords:
+        return dict(zip(ids, (str(n) for n in ds["cluster_name"].values), strict=True))
+    return {c: c for c in ids}
+
+
+def _normalise_by(by: By, allowed: Sequence[str], metric: str) -> list[str]:
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    for key in keys:
+        if key not in allowed:
+            raise KruispuntError(f"unknown grouping '{key}' for {metric}; allowed: "
+                                 f"{', '.join(allowed)} or None (national)")
+    if len(set(keys)) != len(keys):
+        raise KruispuntError(f"grouping {keys} for {metric} repeats a key")
+    return keys
+
+
+def _categories(results: Results, key: str, labels: npt.NDArray[np.str_]) -> list[str]:
+    """Labels of ``key`` in canonical order: the dimension's order where one exists."""
+    ds = results.dataset
+    present = set(labels.tolist())
+    if key in ("cluster", "product") and key in ds.dims:
+        ordered = [str(v) for v in ds[key].values if str(v) in present]
+        return ordered + sorted(present - set(ordered))
+    if key == "sector":
+        return list(dict.fromkeys(labels.tolist()))
+    return sorted(present)
+
+
+def _group(results: Results, keys: list[str]) -> tuple[IntArray, pd.DataFrame]:
+    """Group index of every (scenario, plant, year) and the labels of each group.
+
+    Returns
+    -------
+    inverse : ndarray of int, shape (scenario, plant, year)
+        Group number of each element.
+    labels : DataFrame
+        One row per group that occurs anywhere, in canonical order, one column per key.
+    """
+    ds = results.dataset
+    shape = (ds.sizes["scenario"], ds.sizes["plant"], ds.sizes["year"])
+    code: IntArray = np.zeros((1, shape[1], 1), dtype=np.int64)
+    cats: list[npt.NDArray[np.str_]] = []
+    for key in keys:
+        if key == "route":
+            cat = np.asarray(ds["route"].values).astype(str)
+            idx = ds["route_index"].transpose("scenario", "plant", "year").values.astype(
+                np.int64)
+            if idx.size and (idx.min() < 0 or idx.max() >= cat.size):
+                raise KruispuntError("route_index points outside the route coordinate")
+        else:
+            labels = plant_attribute(results, key)
+            cat = np.asarray(_categories(results, key, labels))
+            lookup = {v: i for i, v in enumerate(cat.tolist())}
+            idx = np.array([lookup[v] for v in labels.tolist()], dtype=np.int64)[None, :, None]
+        code = code * cat.size + idx
+        cats.append(cat)
+    code = np.broadcast_to(code, shape)
+    uniq, inverse = np.unique(code, return_inverse=True)
+    columns: dict[str, npt.NDArray[np.str_]] = {}
+    rest = uniq
+    for key, cat in reversed(list(zip(keys, cats, strict=True))):
+        columns[key] = cat[rest % cat.size]
+        rest = rest // cat.size
+    labels_df = pd.DataFrame({k: columns[k] for k in keys})
+    return inverse.reshape(shape).astype(np.int64), labels_df
+
+
+def _sum_groups(values: FloatArray, inverse: IntArray, n_groups: int) -> FloatArray:
+    """Sum ``values`` (scenario, plant, year) into (scenario, group, year)."""
+    S, _, Y = values.shape
+    s = np.arange(S)[:, None, None]
+    y = np.arange(Y)[None, None, :]
+    flat = (s * n_groups + inverse) * Y + y
+    out = np.bincount(flat.ravel(), weights=values.ravel(), minlength=S * n_groups * Y)
+    return out.reshape(S, n_groups, Y)
+
+
+def _plant_values(results: Results, var: str) -> FloatArray:
+    da = results.dataset[var].transpose("scenario", "plant", "year", ...)
+    return np.asarray(da.values, dtype=np.float64)
+
+
+def _aggregate(results: Results, values: FloatArray, keys: list[str]
+               ) -> tuple[pd.DataFrame, FloatArray]:
+    """Labels (G rows) and sums (scenario, G, year); national when ``keys`` is empty."""
+    if not keys:
+        return pd.DataFrame(index=range(1)), values.sum(axis=1)[:, None, :]
+    inverse, labels = _group(results, keys)
+    return labels, _sum_groups(values, inverse, len(labels))
+
+
+def _long(results: Results, labels: pd.DataFrame, array: FloatArray,
+          columns: dict[str, FloatArray] | None = None, *, value: str | None = None
+          ) -> pd.DataFrame:
+    """Tidy frame from arrays shaped (scenario, group, year)."""
+    ds = results.dataset
+    scen = np.asarray(ds["scenario"].values).astype(str)
+    years = np.asarray(ds["year"].values)
+    S, G, Y = array.shape
+    out: dict[str, object] = {"scenario": np.repeat(scen, G * Y)}
+    for col in labels.columns:
+        out[col] = np.tile(np.repeat(labels[col].to_numpy(), Y), S)
+    out["year"] = np.tile(years, S * G)
+    data = dict(columns or {})
+    if value is not None:
+        data[value] = array
+    for name, arr in data.items():
+        out[name] = np.asarray(arr, dtype=np.float64).reshape(-1)
+    return pd.DataFrame(out)
+
+
+def _with_units(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
+    frame.attrs["units"] = dict(units)
+    return frame
+
+
+def _check_year(results: Results, year: int) -> None:
+    years = results.dataset["year"].values
+    if year not in years:
+        raise KruispuntError(f"year {year} is not in the results (they cover "
+                             f"{int(years.min())}-{int(years.max())})")
+
+
+# --- emissions -------------------------------------------------------------------------------
+
+
+def emissions(results: Results, by: By = None, kind: EmissionKind = "direct") -> pd.DataFrame:
+    """CO2 emitted, captured or stored per scenario and year, nationally or by group.
+
+    Parameters
+    ----------
+    results : Results
+    by : None, str or list of str
+        ``None`` for the national total, or one or more of ``cluster``, ``sector``,
+        ``product``, ``site``, ``route``.
+    kind : {"direct", "indirect", "captured", "stored"}
+        ``direct``: scope-1 emissions after capture; ``indirect``: emissions of the
+        electricity used; ``captured``: CO2 captured; ``stored``: CO2 sent to storage.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, the ``by`` keys, ``year`` and ``emissions_mtco2``
+        (CO2 in the year [MtCO2/yr]).
+
+    Examples
+    --------
+    >>> from kruispunt.testing import synthetic_results
+    >>> df = emissions(synthetic_results(n_plants=3, years=range(2025, 2027)), by="cluster")
+    >>> list(df.columns)
+    ['scenario', 'cluster', 'year', 'emissions_mtco2']
+    """
+    if kind not in _EMISSION_VARS:
+        raise KruispuntError(f"unknown emission kind '{kind}'; allowed: "
+                             f"{', '.join(_EMISSION_VARS)}")
+    keys = _normalise_by(by, GROUPINGS, "emissions")
+    labels, sums = _aggregate(results, _plant_values(results, _EMISSION_VARS[kind]), keys)
+    frame = _long(results, labels, sums * _T_TO_MT, value="emissions_mtco2")
+    return _with_units(frame, {"emissions_mtco2": "MtCO2/yr"})
+
+
+def emissions_vs_target(results: Results) -> pd.DataFrame:
+    """National direct emissions against the industry emission target, in target years.
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario and year that has a target (``emission_target`` not NaN):
+        ``emissions_mtco2`` (direct emissions [MtCO2/yr]), ``target_mtco2`` [MtCO2/yr],
+        ``gap_mtco2`` (emissions minus target; positive means above target [MtCO2/yr]) and
+        ``on_target`` (emissions at or below target [bool]).
+    """
+    nat = emissions(results)
+    target = pd.Series(results.dataset["emission_target"].values * _T_TO_MT,
+                       index=results.dataset["year"].values, name="target_mtco2")
+    target = target.dropna()
+    frame = nat[nat["year"].isin(target.index)].copy()
+    frame["target_mtco2"] = frame["year"].map(target).astype(np.float64)
+    frame["gap_mtco2"] = frame["emissions_mtco2"] - frame["target_mtco2"]
+    frame["on_target"] = frame["gap_mtco2"] <= 0.0
+    frame = frame.reset_index(drop=True)
+    return _with_units(frame, {"emissions_mtco2": "MtCO2/yr", "target_mtco2": "MtCO2/yr",
+                               "gap_mtco2": "MtCO2/yr"})
+
+
+# --- production --------------------------------------------------------------------------------
+
+
+def _product_units(results: Results) -> dict[str, str]:
+    ds = results.dataset
+    products = [str(p) for p in ds["product"].values]
+    if "product_unit" in ds.coords:
+        return dict(zip(products, (str(u) for u in ds["product_unit"].values), strict=True))
+    return dict.fromkeys(products, "product/yr")
+
+
+def production_and_imports(results: Results) -> pd.DataFrame:
+    """Demand, domestic production and imports per scenario, product and year.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``product``, ``year``, ``demand``, ``domestic`` (sum of the
+        plants' production), ``imports`` (as the results record them: demand minus domestic
+        production), all in the product's unit given in ``unit`` (``t/yr`` or ``GJ/yr``), and
+        ``share_kept`` (domestic production / demand [fraction]; NaN where demand is 0).
+    """
+    ds = results.dataset
+    keys = ["product"]
+    inverse, labels = _group(results, keys)
+    domestic = _sum_groups(_plant_values(results, "production"), inverse, len(labels))
+    order = [str(p) for p in ds["product"].values]
+    # products without plants still have demand: align everything on the product dimension
+    full = np.zeros((ds.sizes["scenario"], len(order), ds.sizes["year"]))
+    pos = {p: i for i, p in enumerate(order)}
+    for g, prod in enumerate(labels["product"]):
+        if prod not in pos:
+            raise KruispuntError(f"plant product '{prod}' is not in the product dimension")
+        full[:, pos[prod], :] = domestic[:, g, :]
+    demand = ds["demand"].transpose("scenario", "product", "year").values
+    imports = ds["imports"].transpose("scenario", "product", "year").values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(demand != 0, full / np.where(demand != 0, demand, 1.0), np.nan)
+    frame = _long(results, pd.DataFrame({"product": order}), demand,
+                  {"demand": demand, "domestic": full, "imports": imports,
+                   "share_kept": share})
+    units = _product_units(results)
+    frame.insert(frame.columns.get_loc("year") + 1, "unit", frame["product"].map(units))
+    return _with_units(frame, {"demand": "unit", "domestic": "unit", "imports": "unit",
+                               "share_kept": "fraction"})
+
+
+def production(results: Results, by: By = None) -> pd.DataFrame:
+    """Domestic production per scenario, product and year, nationally or by group.
+
+    Parameters
+    ----------
+    by : None, str or list of str
+        Extra grouping keys (``cluster``, ``sector``, ``site``, ``route``); production is
+        always split by product, whose units differ.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, the ``by`` keys, ``product``, ``year``, ``unit`` (the product's
+        unit per year, ``t/yr`` or ``GJ/yr``) and ``production`` (in that unit).
+    """
+    keys = [k for k in _normalise_by(by, GROUPINGS, "production") if k != "product"]
+    labels, sums = _aggregate(results, _plant_values(results, "production"),
+                              [*keys, "product"])
+    frame = _long(results, labels, sums, value="production")
+    frame.insert(frame.columns.get_loc("year") + 1, "unit",
+                 frame["product"].map(_product_units(results)))
+    return _with_units(frame, {"production": "unit"})
+
+
+def route_mix(results: Results, by: Literal["product", "sector"] | None = "product"
+              ) -> pd.DataFrame:
+    """Plants and production by route, per scenario, group and year.
+
+    Parameters
+    ----------
+    by : {"product", "sector", None}
+        Group within which route shares are computed; None for the whole country.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``by`` key, ``route``, ``route_family`` (when the results
+        carry it), ``year``, ``plants`` (number of plants on the route [-]), ``production``
+        (in the product's unit per year; added across products only within a group) and
+        ``share`` (route's share of the group's production [fraction]; NaN when the group
+        produces nothing). Closed plants count on their closure route with zero production.
+    """
+    keys = _normalise_by(by, ("product", "sector"), "route_mix") + ["route"]
+    inverse, labels = _group(results, keys)
+    prod = _sum_groups(_plant_values(results, "production"), inverse, len(labels))
+    ones = np.ones(inverse.shape, dtype=np.float64)
+    plants = _sum_groups(ones, inverse, len(labels))
+    frame = _long(results, labels, prod, {"plants": plants, "production": prod})
+    frame["plants"] = frame["plants"].astype(np.int64)
+    group_cols = ["scenario", *keys[:-1], "year"]
+    total = frame.groupby(group_cols, sort=False)["production"].transform("sum")
+    frame["share"] = frame["production"] / total.where(total != 0)
+    ds = results.dataset
+    if "route_family" in ds.coords:
+        fam = dict(zip(np.asarray(ds["route"].values).astype(str),
+                       np.asarray(ds["route_family"].values).astype(str), strict=True))
+        frame.insert(frame.columns.get_loc("route") + 1, "route_family",
+                     frame["route"].map(fam))
+    return _with_units(frame, {"plants": "-", "production": "product/yr",
+                               "share": "fraction"})
+
+
+# --- energy and infrastructure -----------------------------------------------------------------
+
+
+def _carrier_units(results: Results) -> dict[str, str]:
+    ds = results.dataset
+    carriers = [str(c) for c in ds["carrier"].values]
+    if "carrier_unit" not in ds.coords:
+        return dict.fromkeys(carriers, "GJ/yr")
+    out = {}
+    for c, u in zip(carriers, (str(u) for u in ds["carrier_unit"].values), strict=True):
+        out[c] = u if "/" in u else f"{u}/yr"
+    return out
+
+
+def _energy_factors(results: Results) -> tuple[dict[str, float], dict[str, float]]:
+    """Factors to TWh/yr for energy carriers and to kt/yr for materials."""
+    energy: dict[str, float] = {}
+    mass: dict[str, float] = {}
+    for carrier, unit in _carrier_units(results).items():
+        try:
+            energy[carrier] = conversion_factor(unit, "TWh/yr")
+        except UnitError:
+            to_kt = conversion_factor(unit, "kt/yr")
+            if carrier == "hydrogen":
+                energy[carrier] = to_kt * 1e3 * HYDROGEN_LHV_GJ_PER_T * conversion_factor(
+                    "GJ/yr", "TWh/yr")
+            else:
+                mass[carrier] = to_kt
+    return energy, mass
+
+
+def _cross(labels: pd.DataFrame, name: str, values: Sequence[str]) -> pd.DataFrame:
+    """Every row of ``labels`` combined with every value (labels-major)."""
+    n = len(values)
+    out = {c: np.repeat(labels[c].to_numpy(), n) for c in labels.columns}
+    out[name] = np.tile(np.asarray(values, dtype=object), len(labels))
+    return pd.DataFrame(out)
+
+
+def _inner_sums(results: Results, arrays: list[FloatArray], keys: list[str]
+                ) -> tuple[pd.DataFrame, FloatArray]:
+    """Group sums of several (scenario, plant, year) arrays, stacked as (S, G*I, Y)."""
+    inverse: IntArray | None = None
+    labels = pd.DataFrame(index=range(1))
+    if keys:
+        inverse, labels = _group(results, keys)
+    sums = [a.sum(axis=1)[:, None, :] if inverse is None else _sum_groups(a, inverse,
+                                                                          len(labels))
+            for a in arrays]
+    stacked = np.stack(sums, axis=2)  # S, G, I, Y
+    S, G, I_, Y = stacked.shape
+    return labels, stacked.reshape(S, G * I_, Y)
+
+
+def _carrier_frame(results: Results, factors: dict[str, float], carrier: str | Sequence[str]
+                   | None, by: By, value: str, metric: str) -> pd.DataFrame:
+    keys = _normalise_by(by, GROUPINGS, metric)
+    wanted = list(factors) if carrier is None else [carrier] if isinstance(
+        carrier, str) else list(carrier)
+    for c in wanted:
+        if c not in factors:
+            raise KruispuntError(f"unknown carrier '{c}' for {metric}; allowed: "
+                                 f"{', '.join(factors) or '(none)'}")
+    ds = results.dataset
+    energy = ds["energy"].transpose("scenario", "plant", "year", "carrier").values
+    carriers = [str(c) for c in ds["carrier"].values]
+    arrays = [np.asarray(energy[..., carriers.index(c)], dtype=np.float64) * factors[c]
+              for c in wanted]
+    if not arrays:
+        cols = ["scenario", *keys, "carrier", "year", value]
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    labels, sums = _inner_sums(results, arrays, keys)
+    return _long(results, _cross(labels, "carrier", wanted), sums, value=value)
+
+
+def energy_demand(results: Results, carrier: str | Sequence[str] | None = None, by: By = None
+                  ) -> pd.DataFrame:
+    """Final energy use per carrier, scenario and year, nationally or by group.
+
+    Parameters
+    ----------
+    carrier : str, list of str or None
+        Carriers to report (default: every energy carrier, including ``electricity`` and
+        ``hydrogen``). Material feedstocks (carriers in tonnes) are in :func:`material_use`.
+    by : None, str or list of str
+        As in :func:`emissions`.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, the ``by`` keys, ``carrier``, ``year`` and ``energy_twh``
+        (energy used in the year [TWh/yr]; hydrogen reported in tonnes is converted with its
+        lower heating value, :data:`HYDROGEN_LHV_GJ_PER_T`).
+    """
+    factors, _ = _energy_factors(results)
+    frame = _carrier_frame(results, factors, carrier, by, "energy_twh", "energy_demand")
+    return _with_units(frame, {"energy_twh": "TWh/yr"})
+
+
+def material_use(results: Results, carrier: str | Sequence[str] | None = None, by: By = None
+                 ) -> pd.DataFrame:
+    """Use of material feedstocks (carriers measured in tonnes) per scenario and year.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, the ``by`` keys, ``carrier``, ``year`` and ``mass_kt``
+        [kt/yr].
+    """
+    _, factors = _energy_factors(results)
+    frame = _carrier_frame(results, factors, carrier, by, "mass_kt", "material_use")
+    return _with_units(frame, {"mass_kt": "kt/yr"})
+
+
+def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluster"
+                       ) -> pd.DataFrame:
+    """Use of scarce infrastructure against its capacity.
+
+    Parameters
+    ----------
+    by : {"cluster", None}
+        Per cluster, or added up over clusters (national).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``cluster`` (unless national), ``resource`` (``grid``,
+        ``co2_storage``, ``hydrogen``), ``year``, ``use`` and ``capacity`` in ``unit``
+        (grid: MW of new load; co2_storage: tCO2/yr; hydrogen: t/yr), ``headroom``
+        (capacity minus use, same unit) and ``utilisation_share`` (use / capacity
+        [fraction]; NaN where capacity is 0).
+    """
+    _normalise_by(by, ("cluster",), "infrastructure_use")
+    ds = results.dataset
+    use = ds["infra_use"].transpose("scenario", "cluster", "resource", "year")
+    cap = ds["infra_capacity"].transpose("scenario", "cluster", "resource", "year")
+    if by is None:
+        use, cap = use.sum("cluster"), cap.sum("cluster")
+    frame = xr.Dataset({"use": use, "capacity": cap}).to_dataframe()[["use", "capacity"]]
+    frame = frame.reset_index()
+    keep = ["scenario", *(["cluster"] if by else []), "resource", "year", "use", "capacity"]
+    frame = frame[keep].copy()
+    for col in ("scenario", "resource", *(["cluster"] if by else [])):
+        frame[col] = frame[col].astype(str).to_numpy()
+    frame.insert(keep.index("year") + 1, "unit",
+                 frame["resource"].map(RESOURCE_UNITS).fillna("resource"))
+    frame["headroom"] = frame["capacity"] - frame["use"]
+    frame["utilisation_share"] = frame["use"] / frame["capacity"].where(frame["capacity"] != 0)
+    return _with_units(frame, {"use": "unit", "capacity": "unit", "headroom": "unit",
+                               "utilisation_share": "fraction"})
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+def government_cash_flow(results: Results) -> pd.DataFrame:
+    """Government cash flow per scenario, flow and year.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``flow`` (``sde_outlay``, ``ccfd_outlay``, ``ikc_outlay``,
+        ``grant_outlay``, ``co2_levy_revenue``, ``energy_tax_revenue``, ``cbam_revenue``),
+        ``year``, ``cash_flow_meur`` (positive: revenue to government; negative: outlay
+        [MEUR/yr]) and ``cumulative_meur`` (running sum over years per scenario and flow
+        [MEUR]).
+    """
+    ds = results.dataset
+    gov = ds["gov_cash_flow"].transpose("scenario", "flow", "year").values * _EUR_TO_MEUR
+    labels = pd.DataFrame({"flow": np.asarray(ds["flow"].values).astype(str)})
+    frame = _long(results, labels, gov, {"cash_flow_meur": gov,
+                                         "cumulative_meur": np.cumsum(gov, axis=2)})
+    return _with_units(frame, {"cash_flow_meur": "MEUR/yr", "cumulative_meur": "MEUR"})
+
+
+def costs(results: Results, by: By = None) -> pd.DataFrame:
+    """Costs borne by industry per scenario, item and year, nationally or by group.
+
+    Items: ``capex`` (investment spent in the year), ``opex``, ``energy`` (energy and
+    feedstock purchases excluding taxes), ``carbon`` (EU ETS net of free allocation, and
+    CBAM on imported intermediates), ``levy`` (Dutch CO2-heffing), ``tax`` (energy tax and
+    network tariffs) and ``subsidies`` (received; entered with a negative sign so that the
+    items add up to the net cost).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, the ``by`` keys, ``item``, ``year`` and ``cost_meur``
+        [MEUR/yr].
+    """
+    keys = _normalise_by(by, GROUPINGS, "costs")
+    arrays = [_plant_values(results, var) * sign * _EUR_TO_MEUR
+              for var, sign in _COST_ITEMS.values()]
+    labels, sums = _inner_sums(results, arrays, keys)
+    frame = _long(results, _cross(labels, "item", list(_COST_ITEMS)), sums, value="cost_meur")
+    return _with_units(frame, {"cost_meur": "MEUR/yr"})
+
+
+# --- tables ----------------------------------------------------------------------------------------
+
+
+def site_table(results: Results, year: int) -> pd.DataFrame:
+    """One row per scenario and site in ``year``: what the site runs, emits, uses and costs.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``site``, ``cluster``, ``sector`` (sectors of its plants,
+        comma-separated), ``products``, ``routes`` (routes run in the year), ``producing``
+        (any plant produces [bool]), ``direct_emissions_ktco2``, ``captured_ktco2``,
+        ``indirect_emissions_ktco2`` [ktCO2/yr], ``electricity_gwh``, ``hydrogen_gwh``
+        [GWh/yr], ``capex_cumulative_meur`` (investment up to and including the year [MEUR]),
+        ``subsidies_meur`` [MEUR/yr] and ``net_cost_meur`` (sum of the :func:`costs` items in
+        the year [MEUR/yr]).
+    """
+    _check_year(results, year)
+    ds = results.dataset
+    yi = int(np.flatnonzero(ds["year"].values == year)[0])
+    inverse, labels = _group(results, ["site"])
+    G = len(labels)
+
+    def at_year(values: FloatArray) -> FloatArray:
+        return _sum_groups(values, inverse, G)[:, :, yi]
+
+    cols: dict[str, FloatArray] = {
+        "direct_emissions_ktco2": at_year(_plant_values(results, "direct_emissions")) / 1e3,
+        "captured_ktco2": at_year(_plant_values(results, "captured_co2")) / 1e3,
+        "indirect_emissions_ktco2": at_year(_plant_values(results, "indirect_emissions"))
+        / 1e3,
+    }
+    energy, _ = _energy_factors(results)
+    carriers = [str(c) for c in ds["carrier"].values]
+    e = ds["energy"].transpose("scenario", "plant", "year", "carrier").values
+    for carrier in ("electricity", "hydrogen"):
+        if carrier in carriers and carrier in energy:
+            vals = np.asarray(e[..., carriers.index(carrier)], dtype=np.float64)
+            cols[f"{carrier}_gwh"] = at_year(vals) * energy[carrier] * 1e3
+        else:
+            cols[f"{carrier}_gwh"] = np.full((ds.sizes["scenario"], G), np.nan)
+    capex = _sum_groups(_plant_values(results, "capex"), inverse, G)
+    cols["capex_cumulative_meur"] = np.cumsum(capex, axis=2)[:, :, yi] * _EUR_TO_MEUR
+    cols["subsidies_meur"] = at_year(_plant_values(results, "subsidies")) * _EUR_TO_MEUR
+    net = sum(at_year(_plant_values(results, v)) * sign for v, sign in _COST_ITEMS.values())
+    cols["net_cost_meur"] = np.asarray(net) * _EUR_TO_MEUR
+
+    # text columns, from the plants of each site
+    site = plant_attribute(results, "site")
+    plants = pd.DataFrame({
+        "site": site,
+        "cluster": plant_attribute(results, "cluster"),
+        "sector": plant_attribute(results, "sector"),
+        "product": plant_attribute(results, "product"),
+    })
+    join = lambda s: ", ".join(dict.fromkeys(s))  # noqa: E731
+    text = plants.groupby("site", sort=False).agg(
+        cluster=("cluster", join), sector=("sector", join), products=("product", join))
+    route_names = np.asarray(ds["route"].values).astype(str)
+    ridx = ds["route_index"].transpose("scenario", "plant", "year").values[:, :, yi]
+    prod = _plant_values(results, "production")[:, :, yi]
+    scen = np.asarray(ds["scenario"].values).astype(str)
+    rows = []
+    for s, name in enumerate(scen):
+        per_plant = pd.DataFrame({"site": site, "route": route_names[ridx[s]],
+                                  "producing": prod[s] > 0})
+        agg = per_plant.groupby("site", sort=False).agg(routes=("route", join),
+                                                        producing=("producing", "any"))
+        for g, site_id in enumerate(labels["site"]):
+            row: dict[str, object] = {"scenario": name, "site": site_id,
+                                      **text.loc[site_id].to_dict(),
+                                      "routes": agg.loc[site_id, "routes"],
+                                      "producing": bool(agg.loc[site_id, "producing"])}
+            row.update({k: float(v[s, g]) for k, v in cols.items()})
+            rows.append(row)
+    frame = pd.DataFrame(rows)
+    return _with_units(frame, {
+        "direct_emissions_ktco2": "ktCO2/yr", "captured_ktco2": "ktCO2/yr",
+        "indirect_emissions_ktco2": "ktCO2/yr", "electricity_gwh": "GWh/yr",
+        "hydrogen_gwh": "GWh/yr", "capex_cumulative_meur": "MEUR",
+        "subsidies_meur": "MEUR/yr", "net_cost_meur": "MEUR/yr"})
+
+
+def _key_indicator_table() -> dict[str, tuple[str, str]]:
+    table: dict[str, tuple[str, str]] = {}
+    for y in KEY_YEARS:
+        table[f"emissions_{y}_mtco2"] = (f"Direct emissions {y}", "MtCO2/yr")
+        table[f"target_{y}_mtco2"] = (f"Target {y}", "MtCO2/yr")
+        table[f"gap_{y}_mtco2"] = (f"Above target {y}", "MtCO2/yr")
+    for y in (2030, 2050):
+        table[f"share_kept_{y}"] = (f"Demand produced domestically {y} (mean of products)",
+                                    "fraction")
+        table[f"share_imported_{y}"] = (f"Demand imported {y} (mean of products)",
+                                        "fraction")
+    for y in (2030, 2050):
+        table[f"electricity_{y}_twh"] = (f"Electricity demand {y}", "TWh/yr")
+        table[f"hydrogen_{y}_twh"] = (f"Hydrogen demand {y}", "TWh/yr")
+    table["ccs_peak_stored_mtco2"] = ("CO2 storage use, peak year", "MtCO2/yr")
+    table["ccs_capacity_at_peak_mtco2"] = ("CO2 storage capacity in that year", "MtCO2/yr")
+    table["ccs_peak_utilisation"] = ("CO2 storage utilisation, highest", "fraction")
+    table["gov_cash_flow_cumulative_meur"] = ("Government cash flow, cumulative", "MEUR")
+    return table
+
+
+KEY_INDICATORS: dict[str, tuple[str, str]] = _key_indicator_table()
+"""Column of :func:`key_indicators` -> (label, unit), in display order."""
+
+
+def key_indicators(results: Results) -> pd.DataFrame:
+    """Headline numbers, one row per scenario (see :data:`KEY_INDICATORS` for labels).
+
+    Returns
+    -------
+    DataFrame
+        Column ``scenario`` and, per :data:`KEY_INDICATORS`:
+
+        - ``emissions_<y>_mtco2``, ``target_<y>_mtco2``, ``gap_<y>_mtco2`` for y in
+          :data:`KEY_YEARS`: national direct emissions, target and emissions minus target
+          [MtCO2/yr] (NaN where the year is not modelled or has no target);
+        - ``share_kept_<y>`` / ``share_imported_<y>`` for 2030 and 2050: mean over products
+          of domestic production / demand and of imports / demand [fraction] (every product
+          counts equally, whatever its tonnage);
+        - ``electricity_<y>_twh`` / ``hydrogen_<y>_twh`` for 2030 and 2050 [TWh/yr];
+        - ``ccs_peak_stored_mtco2``: highest national use of CO2 storage over the years,
+          ``ccs_capacity_at_peak_mtco2``: the national storage capacity in that year
+          [MtCO2/yr], ``ccs_peak_utilisation``: highest yearly use / capacity [fraction];
+        - ``gov_cash_flow_cumulative_meur``: government cash flow summed over flows and
+          years [MEUR] (positive: net revenue).
+    """
+    ds = results.dataset
+    scen = [str(s) for s in ds["scenario"].values]
+    years = set(int(y) for y in ds["year"].values)
+    out = pd.DataFrame({"scenario": scen})
+
+    def pick(frame: pd.DataFrame, col: str, year: int) -> list[float]:
+        if year not in years:
+            return [math.nan] * len(scen)
+        sel = frame[frame["year"] == year].set_index("scenario")[col]
+        return [float(sel.get(s, math.nan)) for s in scen]
+
+    nat = emissions(results)
+    target = pd.Series(ds["emission_target"].values * _T_TO_MT, index=ds["year"].values)
+    for y in KEY_YEARS:
+        out[f"emissions_{y}_mtco2"] = pick(nat, "emissions_mtco2", y)
+        t = float(target.get(y, math.nan)) if y in years else math.nan
+        out[f"target_{y}_mtco2"] = t
+        out[f"gap_{y}_mtco2"] = out[f"emissions_{y}_mtco2"] - t
+    pi = production_and_imports(results)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi["share_imported"] = pi["imports"] / pi["demand"].where(pi["demand"] != 0)
+    means = pi.groupby(["scenario", "year"], sort=False)[["share_kept", "share_imported"]].mean(
+    ).reset_index()
+    for y in (2030, 2050):
+        out[f"share_kept_{y}"] = pick(means, "share_kept", y)
+        out[f"share_imported_{y}"] = pick(means, "share_imported", y)
+    factors, _ = _energy_factors(results)
+    for y in (2030, 2050):
+        for carrier in ("electricity", "hydrogen"):
+            col = f"{carrier}_{y}_twh"
+            if carrier in factors:
+                out[col] = pick(energy_demand(results, carrier=carrier), "energy_twh", y)
+            else:
+                out[col] = math.nan
+    infra = infrastructure_use(results, by=None)
+    ccs = infra[infra["resource"] == "co2_storage"]
+    peak, cap_at_peak, util = [], [], []
+    for s in scen:
+        rows = ccs[ccs["scenario"] == s]
+        if rows.empty:
+            peak.append(math.nan)
+            cap_at_peak.append(math.nan)
+            util.append(math.nan)
+            continue
+        i = int(np.argmax(rows["use"].to_numpy()))
+        peak.append(float(rows["use"].iloc[i]) * _T_TO_MT)
+        cap_at_peak.append(float(rows["capacity"].iloc[i]) * _T_TO_MT)
+        util.append(float(rows["utilisation_share"].max()))
+    out["ccs_peak_stored_mtco2"] = peak
+    out["ccs_capacity_at_peak_mtco2"] = cap_at_peak
+    out["ccs_peak_utilisation"] = util
+    gov = ds["gov_cash_flow"].sum(["flow", "year"]).values * _EUR_TO_MEUR
+    out["gov_cash_flow_cumulative_meur"] = np.asarray(gov, dtype=np.float64)
+    out = out[["scenario", *KEY_INDICATORS]]
+    return _with_units(out, {k: unit for k, (_, unit) in KEY_INDICATORS.items()})

@@ -1,0 +1,877 @@
+"""The results store: immutable Parquet parts per run and a run catalogue in SQLite.
+
+Layout
+------
+::
+
+    <root>/
+      catalogue.sqlite          one row per complete run (WAL mode)
+      runs/<run_id>/            one folder per run, never modified after it appears
+        manifest.json           dims, dtypes, attrs of every variable; which part holds it
+        coords_<dim>.parquet    a dimension's labels and the coordinates along it
+        <dims>.parquet          the variables sharing those dims, one column each, in long
+                                form with the dims as columns (plant_year.parquet holds every
+                                (scenario, plant, year) variable; plant_year_carrier.parquet
+                                the energy use; product_year, cluster_resource_year,
+                                flow_year, year ...)
+      runs/.tmp-<run_id>/       a save in progress (or killed): never read, cleaned on open
+      locks/<run_id>.lock       held by the process writing that run
+
+The root defaults to the user's data directory (``platformdirs``), or ``$KRUISPUNT_STORE``,
+or the ``root`` argument.
+
+How a save stays atomic
+-----------------------
+1. The writer takes an exclusive lock on ``locks/<run_id>.lock`` (released by the OS if the
+   process dies);
+2. writes every part and the manifest into ``runs/.tmp-<run_id>/``, fsyncing each file and
+   the folder;
+3. renames the folder to ``runs/<run_id>`` (atomic within one file system) and fsyncs
+   ``runs/``;
+4. inserts the catalogue row in one SQLite transaction.
+
+Readers only see runs with a catalogue row, so a run killed at any step is invisible. On
+open, the store deletes temporary folders and folders without a catalogue row whose lock is
+free (their writer is gone). SQLite's locking with a busy timeout serialises concurrent
+catalogue inserts, so processes can save at the same time.
+
+The same folder format (Parquet or CSV parts plus ``manifest.json``) is what
+:func:`kruispunt.export.export` writes for ``format="parquet"`` and ``"csv"``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import json
+import math
+import os
+import secrets
+import shutil
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xarray as xr
+
+from kruispunt.errors import KruispuntError
+from kruispunt.results import Results
+
+try:  # POSIX advisory locks; released by the kernel when the holder dies
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "STORE_ENV",
+    "Store",
+    "default_root",
+    "new_run_id",
+    "read_results_folder",
+    "write_results_folder",
+]
+
+STORE_ENV = "KRUISPUNT_STORE"
+"""Environment variable naming the store root."""
+
+WRITE_DELAY_ENV = "KRUISPUNT_STORE_WRITE_DELAY"
+"""Testing hook: seconds to sleep after each part and before the catalogue insert, so a test
+can kill a save half-way. Unset in normal use."""
+
+FORMAT = "kruispunt-results"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+PartFormat = Literal["parquet", "csv"]
+_STALE_SECONDS = 24 * 3600  # without POSIX locks: temp folders older than this are stale
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    run_id            TEXT PRIMARY KEY,
+    name              TEXT,
+    created           TEXT NOT NULL,
+    scenarios         TEXT NOT NULL,
+    kruispunt_version TEXT,
+    data_hash         TEXT,
+    seed              TEXT,
+    provenance        TEXT NOT NULL,
+    status            TEXT NOT NULL CHECK (status IN ('complete')),
+    size_bytes        INTEGER NOT NULL
+)
+"""
+_COLUMNS = ("run_id", "name", "created", "scenarios", "kruispunt_version", "data_hash",
+            "seed", "provenance", "status", "size_bytes")
+
+
+def default_root() -> Path:
+    """Store root: ``$KRUISPUNT_STORE`` if set, else ``<user data dir>/kruispunt/store``."""
+    env = os.environ.get(STORE_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("kruispunt", appauthor=False)) / "store"
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A unique run id that sorts by creation time: ``20250101T120000123456Z-1a2b3c4d``.
+
+    The suffix comes from :mod:`secrets` (never from a seeded generator), so two runs
+    created in the same microsecond, even with the same model seed, get different ids.
+    """
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{stamp}-{secrets.token_hex(4)}"
+
+
+# --- attribute codec (exact, typed JSON) ------------------------------------------------------
+
+
+def _encode(value: Any, where: str) -> dict[str, Any]:
+    if value is None:
+        return {"t": "none"}
+    if isinstance(value, bool):
+        return {"t": "bool", "v": value}
+    if isinstance(value, str):
+        return {"t": "str", "v": value}
+    if isinstance(value, int):
+        return {"t": "int", "v": value}
+    if isinstance(value, float):
+        return {"t": "float", "v": value}
+    if isinstance(value, np.generic):
+        return {"t": "numpy", "dtype": value.dtype.str, "v": value.item()}
+    if isinstance(value, np.ndarray):
+        return {"t": "ndarray", "dtype": value.dtype.str, "shape": list(value.shape),
+                "v": value.ravel().tolist()}
+    if isinstance(value, list | tuple):
+        return {"t": type(value).__name__, "v": [_encode(v, where) for v in value]}
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return {"t": "dict", "v": {k: _encode(v, where) for k, v in value.items()}}
+    raise KruispuntError(f"attribute {where} of type {type(value).__name__} cannot be stored "
+                         "(allowed: str, int, float, bool, None, numpy scalars and arrays, "
+                         "and lists, tuples and str-keyed dicts of these)")
+
+
+def _decode(item: dict[str, Any]) -> Any:
+    t = item["t"]
+    if t == "none":
+        return None
+    if t in ("bool", "str", "int", "float"):
+        return item["v"]
+    if t == "numpy":
+        return np.array(item["v"], dtype=np.dtype(item["dtype"]))[()]
+    if t == "ndarray":
+        return np.array(item["v"], dtype=np.dtype(item["dtype"])).reshape(item["shape"])
+    if t == "list":
+        return [_decode(v) for v in item["v"]]
+    if t == "tuple":
+        return tuple(_decode(v) for v in item["v"])
+    if t == "dict":
+        return {k: _decode(v) for k, v in item["v"].items()}
+    raise KruispuntError(f"unknown attribute type '{t}' in manifest")
+
+
+def _encode_attrs(attrs: dict[Any, Any], where: str) -> dict[str, Any]:
+    out = {}
+    for k, v in attrs.items():
+        if not isinstance(k, str):
+            raise KruispuntError(f"attribute name {k!r} of {where} is not a string")
+        out[k] = _encode(v, f"{where}.{k}")
+    return out
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON for the catalogue (numpy scalars to Python, NaN to None)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [_json_safe(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return _json_safe(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --- folder codec -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Part:
+    name: str
+    dims: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+def _plan(ds: xr.Dataset) -> list[_Part]:
+    """Which variables go into which part."""
+    parts: list[_Part] = []
+    placed: set[str] = set()
+    for dim in ds.dims:
+        members = [str(dim)] if dim in ds.indexes else []
+        members += [str(n) for n, c in ds.coords.items()
+                    if n != dim and c.dims == (dim,)]
+        parts.append(_Part(f"coords_{dim}", (str(dim),), tuple(members)))
+        placed.update(members)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for name, var in ds.variables.items():
+        if str(name) not in placed:
+            groups.setdefault(tuple(str(d) for d in var.dims), []).append(str(name))
+    used = {p.name for p in parts}
+    for dims, members in groups.items():
+        short = [d for d in dims if d != "scenario"]
+        name = "_".join(short) if short else ("scenario" if dims else "scalars")
+        base, i = name, 2
+        while name in used:
+            name, i = f"{base}_{i}", i + 1
+        used.add(name)
+        parts.append(_Part(name, dims, tuple(members)))
+    return parts
+
+
+def _dim_codes(sizes: list[int]) -> list[npt.NDArray[np.int32]]:
+    """Row-major position of every row along each dim."""
+    n = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
+    out = []
+    inner = n
+    for size in sizes:
+        inner //= max(size, 1)
+        outer = n // max(size * inner, 1)
+        out.append(np.tile(np.repeat(np.arange(size, dtype=np.int32), inner), outer))
+    return out
+
+
+def _is_str(dtype: np.dtype[Any]) -> bool:
+    return dtype.kind in "UOS"
+
+
+def _column(values: npt.NDArray[Any]) -> pa.Array:
+    if _is_str(values.dtype):
+        return pa.array(values.astype(str).tolist(), type=pa.string())
+    return pa.array(values)
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":  # pragma: no cover
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, write: Any, fsync: bool, mode: str = "wb") -> None:
+    with open(path, mode, **({} if "b" in mode else {"encoding": "utf-8",
+                                                     "newline": ""})) as fh:
+        write(fh)
+        fh.flush()
+        if fsync:
+            os.fsync(fh.fileno())
+
+
+def _write_delay() -> float:
+    raw = os.environ.get(WRITE_DELAY_ENV, "")
+    try:
+        return max(float(raw), 0.0) if raw else 0.0
+    except ValueError:
+        return 0.0
+
+
+def write_results_folder(results: Results, folder: Path | str, fmt: PartFormat = "parquet",
+                         *, fsync: bool = True, extra: dict[str, Any] | None = None
+                         ) -> dict[str, Any]:
+    """Write ``results`` as parts plus ``manifest.json`` into an existing, empty folder.
+
+    Parameters
+    ----------
+    results : Results
+    folder : path
+        Target folder (must exist and be empty); callers make the write atomic by writing
+        to a temporary folder and renaming it.
+    fmt : {"parquet", "csv"}
+        File format of the parts. Both round-trip exactly through
+        :func:`read_results_folder` (CSV floats are written with 17 significant digits).
+    fsync : bool
+        Flush every file to disk before returning.
+    extra : dict, optional
+        JSON-safe fields added to the manifest (run id, name, creation time).
+
+    Returns
+    -------
+    dict
+        The manifest.
+    """
+    if fmt not in ("parquet", "csv"):
+        raise KruispuntError(f"unknown part format '{fmt}'; allowed: parquet, csv")
+    folder = Path(folder)
+    ds = results.dataset
+    delay = _write_delay()
+    variables = []
+    parts_meta = {}
+    for part in _plan(ds):
+        sizes = [int(ds.sizes[d]) for d in part.dims]
+        codes = _dim_codes(sizes)
+        columns: dict[str, pa.Array] = {}
+        for dim, code in zip(part.dims, codes, strict=True):
+            if dim in ds.indexes:
+                labels = np.asarray(ds[dim].values)
+                if _is_str(labels.dtype):
+                    dictionary = pa.array(labels.astype(str).tolist(), type=pa.string())
+                    columns[dim] = pa.DictionaryArray.from_arrays(pa.array(code), dictionary)
+                else:
+                    columns[dim] = _column(labels[code])
+            else:
+                columns[dim] = pa.array(code.astype(np.int64))
+        for name in part.members:
+            var = ds.variables[name]
+            if name not in part.dims:
+                values = np.asarray(var.transpose(*part.dims).values).reshape(-1)
+                columns[name] = _column(values)
+            kind = "index" if name in ds.indexes else (
+                "coord" if name in ds.coords else "data")
+            variables.append({"name": name, "kind": kind, "dims": list(var.dims),
+                              "dtype": var.dtype.str, "part": part.name,
+                              "attrs": _encode_attrs(dict(var.attrs), name)})
+        table = pa.table(columns)
+        file = f"{part.name}.{fmt}"
+        if fmt == "parquet":
+            _write_synced(folder / file, lambda fh, t=table: pq.write_table(t, fh), fsync)
+        else:
+            frame = pd.DataFrame({k: (v.dictionary.to_numpy(zero_copy_only=False)[
+                v.indices.to_numpy()] if isinstance(v, pa.DictionaryArray) else
+                v.to_numpy(zero_copy_only=False)) for k, v in columns.items()})
+            _write_synced(folder / file, lambda fh, f=frame: f.to_csv(fh, index=False),
+                          fsync, mode="w")
+        parts_meta[part.name] = {"file": file, "dims": list(part.dims),
+                                 "rows": table.num_rows, "columns": list(columns)}
+        if delay:
+            time.sleep(delay)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "part_format": fmt,
+        **(extra or {}),
+        "dims": {str(d): int(n) for d, n in ds.sizes.items()},
+        "attrs": _encode_attrs(dict(ds.attrs), "dataset"),
+        "variables": variables,
+        "parts": parts_meta,
+    }
+    text = json.dumps(manifest, indent=1, allow_nan=True)
+    _write_synced(folder / MANIFEST, lambda fh: fh.write(text), fsync, mode="w")
+    if fsync:
+        _fsync_dir(folder)
+    return manifest
+
+
+def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
+    if fmt == "parquet":
+        table = pq.read_table(path)
+        return {n: table.column(n).combine_chunks() for n in names}
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    return {n: frame[n].to_numpy(dtype=object) for n in names}
+
+
+def _as_dtype(raw: Any, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
+    """Column (Arrow array or CSV strings) as a numpy array of ``dtype``."""
+    if isinstance(raw, pa.Array):
+        if isinstance(raw, pa.DictionaryArray):
+            raw = raw.dictionary.take(raw.indices)
+        values = raw.to_numpy(zero_copy_only=False)
+    else:  # CSV text
+        values = raw
+        if dtype.kind == "f":
+            values = np.where(values == "", "nan", values)
+        elif dtype.kind == "b":
+            values = values == "True"
+    if _is_str(dtype):
+        values = np.asarray(values, dtype=object)
+        return values if dtype.kind == "O" else values.astype(dtype)
+    return np.asarray(values).astype(dtype)
+
+
+def read_results_folder(folder: Path | str) -> Results:
+    """Read a folder written by :func:`write_results_folder` back into :class:`Results`.
+
+    The round trip is exact: values, dtypes, coordinates and attributes.
+
+    Raises
+    ------
+    KruispuntError
+        If the folder has no manifest, a part is missing, or a part does not cover its
+        dimensions exactly once.
+    """
+    folder = Path(folder)
+    mpath = folder / MANIFEST
+    if not mpath.is_file():
+        raise KruispuntError(f"{folder} is not a Kruispunt results folder (no {MANIFEST})")
+    manifest = json.loads(mpath.read_text("utf-8"))
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise KruispuntError(f"{mpath}: unsupported format {manifest.get('format')!r} "
+                             f"version {manifest.get('format_version')!r}")
+    fmt = manifest["part_format"]
+    sizes: dict[str, int] = manifest["dims"]
+    by_part: dict[str, list[dict[str, Any]]] = {}
+    for var in manifest["variables"]:
+        by_part.setdefault(var["part"], []).append(var)
+    index: dict[str, npt.NDArray[Any]] = {}
+    values: dict[str, npt.NDArray[Any]] = {}
+    # coordinate parts first: they define the labels the other parts are placed by
+    order = sorted(manifest["parts"], key=lambda p: not p.startswith("coords_"))
+    for pname in order:
+        meta = manifest["parts"][pname]
+        path = folder / meta["file"]
+        if not path.is_file():
+            raise KruispuntError(f"{folder}: part {meta['file']} is missing")
+        dims = list(meta["dims"])
+        members = by_part.get(pname, [])
+        raw = _read_columns(path, fmt, list(meta["columns"]))
+        n = int(np.prod([sizes[d] for d in dims], dtype=np.int64)) if dims else 1
+        if pname.startswith("coords_"):
+            dim = dims[0]
+            flat = np.arange(sizes[dim])
+            for var in members:
+                if var["kind"] == "index":
+                    index[dim] = _as_dtype(raw[dim], np.dtype(var["dtype"]))
+        else:
+            positions = []
+            for dim in dims:
+                col = raw[dim]
+                if dim in index:
+                    labels = pd.Index(index[dim])
+                    if isinstance(col, pa.DictionaryArray):
+                        lookup = labels.get_indexer(_as_dtype(col.dictionary,
+                                                              index[dim].dtype))
+                        pos = lookup[col.indices.to_numpy(zero_copy_only=False)]
+                    else:
+                        pos = labels.get_indexer(_as_dtype(col, index[dim].dtype))
+                else:
+                    pos = _as_dtype(col, np.dtype(np.int64))
+                if pos.size and (pos.min() < 0 or pos.max() >= sizes[dim]):
+                    raise KruispuntError(f"{path}: column {dim} has labels that are not in "
+                                         "the coordinate")
+                positions.append(pos)
+            flat = np.ravel_multi_index(positions, [sizes[d] for d in dims]) if dims else (
+                np.zeros(1, dtype=np.int64))
+            if flat.size != n or not np.array_equal(flat, np.arange(n)) and (
+                    np.bincount(flat, minlength=n).max(initial=0) != 1):
+                raise KruispuntError(f"{path}: rows do not cover the dimensions "
+                                     f"{dims} exactly once")
+        for var in members:
+            if var["kind"] == "index":
+                continue
+            dtype = np.dtype(var["dtype"])
+            col = _as_dtype(raw[var["name"]], dtype)
+            out = np.empty(n, dtype=col.dtype)
+            out[flat] = col
+            shape = [sizes[d] for d in dims]
+            arr = out.reshape(shape)
+            if list(var["dims"]) != dims:
+                arr = np.transpose(arr, [dims.index(d) for d in var["dims"]])
+            values[var["name"]] = arr
+    coords: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    for var in manifest["variables"]:
+        attrs = {k: _decode(v) for k, v in var["attrs"].items()}
+        name = var["name"]
+        if var["kind"] == "index":
+            coords[name] = xr.Variable((name,), index[name], attrs)
+        elif var["kind"] == "coord":
+            coords[name] = xr.Variable(tuple(var["dims"]), values[name], attrs)
+        else:
+            data[name] = xr.Variable(tuple(var["dims"]), values[name], attrs)
+    attrs = {k: _decode(v) for k, v in manifest["attrs"].items()}
+    return Results(xr.Dataset(data, coords=coords, attrs=attrs))
+
+
+# --- locks ------------------------------------------------------------------------------------
+
+
+class _RunLock:
+    """Exclusive advisory lock on ``locks/<run_id>.lock``; the OS frees it if we die."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def acquire(self, blocking: bool, create: bool = True) -> bool:
+        """Take the lock; False if another process holds it (or, with ``create=False``, if
+        there is no lock file)."""
+        if fcntl is None:  # pragma: no cover - Windows: no lock, rely on age
+            return create or self.path.exists()
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | (os.O_CREAT if create else 0), 0o644)
+            except FileNotFoundError:
+                return False
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            except BlockingIOError:
+                os.close(fd)
+                return False
+            try:  # the file may have been unlinked by its previous holder meanwhile
+                same = os.fstat(fd).st_ino == os.stat(self.path).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+                return True
+            os.close(fd)
+
+    def release(self, unlink: bool) -> None:
+        if self.fd is None:
+            return
+        if unlink:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+        os.close(self.fd)
+        self.fd = None
+
+
+# --- the store ----------------------------------------------------------------------------------
+
+
+class Store:
+    """A folder of stored runs with a SQLite catalogue, queried with DuckDB.
+
+    Parameters
+    ----------
+    root : path, optional
+        Store folder; default :func:`default_root` (``$KRUISPUNT_STORE`` or the user data
+        directory). Created if missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kruispunt.testing import synthetic_results
+    >>> store = Store(tempfile.mkdtemp())
+    >>> run_id = store.save(synthetic_results(n_plants=3, years=range(2025, 2027)))
+    >>> store.load(run_id).scenarios
+    ['reference', 'green_market']
+    """
+
+    def __init__(self, root: Path | str | None = None) -> None:
+        self.root = Path(root).expanduser() if root is not None else default_root()
+        self.runs_dir = self.root / "runs"
+        self.locks_dir = self.root / "locks"
+        self.catalogue_path = self.root / "catalogue.sqlite"
+        try:
+            self.runs_dir.mkdir(parents=True, exist_ok=True)
+            self.locks_dir.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise KruispuntError(f"cannot create results store at {self.root}: "
+                                 f"{exc.strerror or exc}") from None
+        if not os.access(self.root, os.W_OK):
+            raise KruispuntError(f"results store {self.root} is not writable")
+        self._init_catalogue()
+        self._clean()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.root)!r})"
+
+    # catalogue ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        con = sqlite3.connect(self.catalogue_path, timeout=60.0, isolation_level=None)
+        try:
+            con.execute("PRAGMA busy_timeout = 60000")
+            con.execute("PRAGMA synchronous = FULL")
+            yield con
+        finally:
+            con.close()
+
+    def _init_catalogue(self) -> None:
+        for attempt in range(50):
+            try:
+                with self._connect() as con:
+                    mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                    if str(mode).lower() != "wal":  # pragma: no cover - e.g. network fs
+                        raise KruispuntError(f"{self.catalogue_path}: cannot use WAL mode "
+                                             f"(got {mode})")
+                    con.execute("BEGIN IMMEDIATE")
+                    con.execute(_SCHEMA)
+                    con.execute("COMMIT")
+                return
+            except sqlite3.OperationalError as exc:  # pragma: no cover - contention
+                if "locked" not in str(exc) or attempt == 49:
+                    raise KruispuntError(f"cannot open run catalogue "
+                                         f"{self.catalogue_path}: {exc}") from None
+                time.sleep(0.05)
+
+    def _rows(self, where: str = "", args: tuple[Any, ...] = ()
+              ) -> builtins.list[dict[str, Any]]:
+        with self._connect() as con:
+            cur = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs {where} "
+                              "ORDER BY run_id", args)
+            return [dict(zip(_COLUMNS, row, strict=True)) for row in cur.fetchall()]
+
+    def _has_row(self, run_id: str) -> bool:
+        return bool(self._rows("WHERE run_id = ?", (run_id,)))
+
+    # cleaning ----------------------------------------------------------------------------
+
+    def _stale(self, path: Path) -> bool:
+        try:
+            return time.time() - path.stat().st_mtime > _STALE_SECONDS
+        except FileNotFoundError:
+            return True
+
+    def _clean(self) -> None:
+        """Delete leftovers of killed saves and deletes whose process is gone.
+
+        A temporary folder, or a run folder without a catalogue row whose lock file is still
+        there (its writer died between the rename and the insert, or a delete died after
+        removing the row), is removed once its lock is free. A run folder without a row and
+        without a lock file (e.g. copied in by hand) is left alone; it stays invisible.
+        """
+        known = {r["run_id"] for r in self._rows()}
+        for entry in sorted(self.runs_dir.iterdir()):
+            name = entry.name
+            if name.startswith(".trash-"):
+                shutil.rmtree(entry, ignore_errors=True)
+                continue
+            if name.startswith(".tmp-"):
+                run_id, create = name[len(".tmp-"):], True
+            elif not name.startswith(".") and name not in known:
+                run_id, create = name, False
+            else:
+                continue
+            if fcntl is None and not self._stale(entry):  # pragma: no cover
+                continue
+            lock = _RunLock(self.locks_dir / f"{run_id}.lock")
+            if not lock.acquire(blocking=False, create=create):
+                continue  # a live writer holds it, or an unmanaged folder
+            try:
+                if name.startswith(".tmp-") or not self._has_row(run_id):
+                    self._remove(entry)
+            finally:
+                lock.release(unlink=True)
+        for lock_file in sorted(self.locks_dir.glob("*.lock")):
+            lock = _RunLock(lock_file)
+            if not lock.acquire(blocking=False, create=False):
+                continue
+            try:
+                folder = self.runs_dir / lock_file.stem
+                if folder.is_dir() and not self._has_row(lock_file.stem):
+                    self._remove(folder)
+                self._remove(self.runs_dir / f".tmp-{lock_file.stem}")
+            finally:
+                lock.release(unlink=True)
+
+    def _remove(self, folder: Path) -> None:
+        trash = self.runs_dir / f".trash-{folder.name.lstrip('.')}-{secrets.token_hex(3)}"
+        try:
+            os.rename(folder, trash)
+        except FileNotFoundError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
+    # public API --------------------------------------------------------------------------
+
+    def save(self, results: Results, name: str | None = None) -> str:
+        """Store ``results`` as a new, immutable run and return its id.
+
+        Parameters
+        ----------
+        results : Results
+        name : str, optional
+            A label to find the run by (need not be unique).
+
+        Returns
+        -------
+        str
+            The run id (sortable by creation time, unique).
+        """
+        now = datetime.now(UTC)
+        run_id = new_run_id(now)
+        lock = _RunLock(self.locks_dir / f"{run_id}.lock")
+        lock.acquire(blocking=True)
+        tmp = self.runs_dir / f".tmp-{run_id}"
+        final = self.runs_dir / run_id
+        inserted = False
+        try:
+            tmp.mkdir()
+            extra = {"run_id": run_id, "name": name, "created": now.isoformat()}
+            write_results_folder(results, tmp, "parquet", fsync=True, extra=extra)
+            size = sum(p.stat().st_size for p in tmp.iterdir())
+            os.rename(tmp, final)
+            _fsync_dir(self.runs_dir)
+            delay = _write_delay()
+            if delay:
+                time.sleep(delay)
+            prov = results.provenance
+            seed = prov.get("seed")
+            row = (run_id, name, now.isoformat(), json.dumps(results.scenarios),
+                   _str_or_none(prov.get("kruispunt_version")),
+                   _str_or_none(prov.get("data_hash")),
+                   None if seed is None else str(_json_safe(seed)),
+                   json.dumps(_json_safe(prov), sort_keys=True), "complete", size)
+            with self._connect() as con:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute(f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES "
+                            f"({', '.join('?' * len(_COLUMNS))})", row)
+                con.execute("COMMIT")
+            inserted = True
+        except OSError as exc:
+            raise KruispuntError(f"cannot save run in {self.root}: "
+                                 f"{exc.strerror or exc}") from None
+        finally:
+            if not inserted:
+                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(final, ignore_errors=True)
+            lock.release(unlink=True)
+        return run_id
+
+    def resolve(self, ref: str) -> str:
+        """Run id for ``ref``: a run id, ``latest``, a unique run name or unique id prefix.
+
+        Raises
+        ------
+        KruispuntError
+            Naming the reference and the known runs.
+        """
+        rows = self._rows()
+        ids = [r["run_id"] for r in rows]
+        if ref in ids:
+            return ref
+        if ref == "latest" and ids:
+            return ids[-1]
+        named = [r["run_id"] for r in rows if r["name"] == ref]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise KruispuntError(f"run name '{ref}' matches {len(named)} runs "
+                                 f"({', '.join(named)}); give a run id")
+        prefixed = [i for i in ids if i.startswith(ref)]
+        if len(prefixed) == 1 and ref:
+            return prefixed[0]
+        known = ", ".join(ids[-5:]) if ids else "none"
+        more = f" (and {len(ids) - 5} more)" if len(ids) > 5 else ""
+        raise KruispuntError(f"unknown run '{ref}' in results store {self.root}; known runs: "
+                             f"{known}{more}; see 'kruispunt results list'")
+
+    def load(self, run_id: str) -> Results:
+        """The stored results of a run (exact round trip of what :meth:`save` got)."""
+        rid = self.resolve(run_id)
+        folder = self.runs_dir / rid
+        if not folder.is_dir():
+            raise KruispuntError(f"run {rid} is in the catalogue but its folder {folder} is "
+                                 "missing")
+        return read_results_folder(folder)
+
+    def list(self) -> pd.DataFrame:
+        """One row per stored run, oldest first.
+
+        Returns
+        -------
+        DataFrame
+            Columns ``run_id``, ``name``, ``created`` (UTC, ISO 8601), ``scenarios``
+            (comma-separated), ``kruispunt_version``, ``data_hash``, ``seed``, ``status``,
+            ``size_bytes``.
+        """
+        rows = self._rows()
+        cols = [c for c in _COLUMNS if c != "provenance"]
+        frame = pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
+        frame["scenarios"] = [", ".join(json.loads(s)) for s in frame["scenarios"]]
+        return frame
+
+    def show(self, run_id: str) -> dict[str, Any]:
+        """Catalogue entry, provenance and parts of one run."""
+        rid = self.resolve(run_id)
+        row = self._rows("WHERE run_id = ?", (rid,))[0]
+        folder = self.runs_dir / rid
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        parts = [{"part": p, "file": m["file"], "rows": m["rows"],
+                  "bytes": (folder / m["file"]).stat().st_size}
+                 for p, m in manifest["parts"].items()]
+        out = dict(row)
+        out["scenarios"] = json.loads(row["scenarios"])
+        out["provenance"] = json.loads(row["provenance"])
+        out["path"] = str(folder)
+        out["dims"] = manifest["dims"]
+        out["parts"] = parts
+        return out
+
+    def delete(self, run_id: str) -> str:
+        """Remove a run: its catalogue row first (it disappears at once), then its folder."""
+        rid = self.resolve(run_id)
+        lock = _RunLock(self.locks_dir / f"{rid}.lock")
+        lock.acquire(blocking=True)  # left behind if we die: the next open finishes the job
+        try:
+            with self._connect() as con:
+                con.execute("BEGIN IMMEDIATE")
+                con.execute("DELETE FROM runs WHERE run_id = ?", (rid,))
+                con.execute("COMMIT")
+            self._remove(self.runs_dir / rid)
+        finally:
+            lock.release(unlink=True)
+        return rid
+
+    def parts(self, run_id: str) -> builtins.list[str]:
+        """Names of a run's parts (``plant_year``, ``coords_plant`` ...)."""
+        return [p["part"] for p in self.show(run_id)["parts"]]
+
+    def read(self, run_id: str, part: str) -> pd.DataFrame:
+        """One part of a run as a tidy frame (dims and variables as columns)."""
+        rid = self.resolve(run_id)
+        folder = self.runs_dir / rid
+        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        if part not in manifest["parts"]:
+            raise KruispuntError(f"run {rid} has no part '{part}'; parts: "
+                                 f"{', '.join(manifest['parts'])}")
+        path = folder / manifest["parts"][part]["file"]
+        import duckdb
+
+        with duckdb.connect() as con:
+            return con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run SQL (DuckDB) over every stored run.
+
+        Views: ``runs`` (the catalogue), and one view per part name (``plant_year``,
+        ``product_year``, ``cluster_resource_year``, ``flow_year``, ``coords_plant`` ...)
+        holding that part of every run, with a leading ``run_id`` column.
+
+        Examples
+        --------
+        ``store.query("SELECT run_id, scenario, year, sum(direct_emissions) / 1e6 AS mt "
+        "FROM plant_year GROUP BY ALL ORDER BY ALL")``
+        """
+        import duckdb
+
+        rows = self._rows()
+        files: dict[str, builtins.list[str]] = {}
+        for r in rows:
+            folder = self.runs_dir / r["run_id"]
+            with contextlib.suppress(FileNotFoundError):
+                manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+                for part, meta in manifest["parts"].items():
+                    files.setdefault(part, []).append((folder / meta["file"]).as_posix())
+        runs = pd.DataFrame(rows, columns=list(_COLUMNS))
+        with duckdb.connect() as con:
+            con.register("runs", runs)
+            for part, paths in files.items():
+                listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+                con.execute(
+                    f'CREATE VIEW "{part}" AS SELECT regexp_extract(filename, '
+                    f"'/runs/([^/]+)/[^/]+$', 1) AS run_id, * EXCLUDE (filename) FROM "
+                    f"read_parquet([{listing}], filename = true, union_by_name = true)")
+            try:
+                return con.execute(sql).df()
+            except duckdb.Error as exc:
+                raise KruispuntError(f"query failed: {exc}") from None
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
