@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,9 @@ IKC_SECTORS = ("steel", "chemicals", "fertiliser", "industrial_gases", "paper", 
 """Assumption: sectors eligible for indirect cost compensation (electricity-intensive sectors
 of the EU state-aid guidelines that appear in the model)."""
 LOW_CARBON = ("electrification", "ccs", "hydrogen", "circular")
+DEFAULT_HORIZON = 25.0
+"""Assumption: routes without a sourced lifetime that need no investment (today's routes,
+imports) are valued over 25 years, a typical economic life of process plant."""
 REQUIRED_ROUTE_PARAMETERS = ("emission_factor", "lifetime")
 
 
@@ -126,15 +130,17 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     earliest = route_param("earliest_year")[:, 0]
     lead = route_param("lead_time")[:, 0]
     ef = np.where(closure[:, None], 0.0, ef)
-    complete = ~np.isnan(ef).any(axis=1) & ~np.isnan(lifetime_p)
     incumbent_family = family == FAMILY["incumbent"]
-    needs_capex = ~(closure | incumbent_family)
-    complete &= ~(needs_capex & np.isnan(capex).all(axis=1))
+    no_capex = np.isnan(capex).all(axis=1)
+    needs_capex = ~(closure | incumbent_family | (family == FAMILY["import"]))
+    complete = ~np.isnan(ef).any(axis=1) & ~(needs_capex & (no_capex | np.isnan(lifetime_p)))
     complete |= closure
+    lifetime_p = np.where(np.isnan(lifetime_p) & ~needs_capex, DEFAULT_HORIZON, lifetime_p)
     excluded_routes = [route_ids[i] for i in np.flatnonzero(~complete)]
     lifetime = np.where(closure, 1.0, np.nan_to_num(lifetime_p, nan=1.0))
     capex = np.nan_to_num(capex, nan=0.0)
-    capex_renewal = np.nan_to_num(np.where(np.isnan(capex_r), capex_g, capex_r), nan=0.0)
+    renewal_p = route_param("capex_renewal")
+    capex_renewal = np.nan_to_num(np.where(np.isnan(renewal_p), capex_g, renewal_p), nan=0.0)
     ef = np.nan_to_num(ef, nan=0.0)
     earliest = np.nan_to_num(earliest, nan=0).astype(np.int64)
     lead = np.nan_to_num(lead, nan=0).astype(np.int64)
@@ -143,6 +149,19 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
         inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
     route_product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
+    # partial electrification of process heat: a route with an electrifiable share serves that
+    # share of the band's heat; the rest stays on the product's incumbent (gas) route
+    share = route_param("electrifiable_share")
+    for r in np.flatnonzero(~np.isnan(share).all(axis=1)):
+        inc_r = [i for i in range(R) if route_product[i] == route_product[r]
+                 and family[i] == FAMILY["incumbent"]]
+        if not inc_r:
+            continue
+        frac = np.nan_to_num(share[r], nan=0.0)
+        inputs[r] = frac[None] * inputs[r] + (1 - frac)[None] * inputs[inc_r[0]]
+        ef[r] = frac * ef[r] + (1 - frac) * ef[inc_r[0]]
+        capex[r] = capex[r] * frac
+        capex_renewal[r] = capex_renewal[r] * frac
     # an import route's output is imported unless the data say it is processed here
     domestic_flag = route_param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
@@ -171,25 +190,30 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         raise KruispuntError(f"today's routes lack emission_factor or lifetime: {bad}")
     reinvest = pd.to_numeric(sp["site_id"].map(cat.sites.set_index("site_id")[
         "reinvestment_year"]), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    by_product: dict[int, list[int]] = {}
-    for r in range(R):
-        if complete[r]:
-            by_product.setdefault(int(route_product[r]), []).append(r)
-    K = max(len(v) for v in by_product.values())
-    options = np.full((P, K), -1, dtype=np.int64)
-    for p in range(P):
-        rest = [r for r in by_product[int(plant_product[p])] if r != incumbent[p]]
-        opts = [int(incumbent[p]), *rest]
-        options[p, : len(opts)] = opts
 
     # ---- scenario paths
     cp = cat.carrier_prices
     price = np.zeros((S, len(carrier_ids), Y))
     for cid, part in cp.groupby("carrier_id"):
         price[:, c_of[str(cid)]] = over_years(part, years, "linear")[None]
-    missing_price = [c for c in carrier_ids if c not in set(cp["carrier_id"])]
-    if missing_price:
-        raise KruispuntError(f"carriers without a price path: {missing_price}")
+    unpriced = [c_of[c] for c in carrier_ids if c not in set(cp["carrier_id"])]
+    if unpriced:  # routes that need a carrier without a price cannot be valued: left out
+        # today's routes keep running; the unpriced input simply costs nothing in the model
+        # (documented gap: it understates their cost and so favours staying)
+        # another route is left out only if it uses more of an unpriced input than today's
+        # route of its product (then the missing price would bias the comparison)
+        today = np.zeros(R, dtype=bool)
+        today[incumbent] = True
+        reference = np.zeros((R, len(unpriced), Y))
+        for r in range(R):
+            same = [i for i in np.unique(incumbent) if route_product[i] == route_product[r]]
+            if same:
+                reference[r] = inputs[same, :, :][:, unpriced, :].min(axis=0)
+        uses = (inputs[:, unpriced, :] > reference + 1e-9).any(axis=(1, 2))
+        for r in np.flatnonzero(uses & complete & ~closure & ~today):
+            excluded_routes.append(route_ids[r])
+            complete[r] = False
+    options = _options(plant_product, incumbent, route_product, complete)
     policy = _param_table(cat, "policy")
     eua_base = _policy_path(policy, "eu_ets.eua_price", years)
     cbam_path = np.nan_to_num(_policy_path(policy, "cbam.free_allocation_factor", years,
@@ -273,6 +297,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     for row in h2[h2["parameter"] == "connection_year"].itertuples():
         h2_base[l_of[str(row.cluster_id)]] = int(row.value)
 
+    price_ref = price[0].copy()  # the data package's paths, before scenario levers
     # ---- per scenario
     eua = np.zeros((S, Y))
     cbam_factor = np.ones((S, Y))
@@ -357,15 +382,24 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             pool_capacity[:, q] = 0.0
 
     # ---- product price: import parity calibrated on the base year
-    plant_price = _calibrate_prices(
-        cat, years, price, tax, eua, options, incumbent, inputs, variable, fixed, capex_renewal,
-        lifetime, ef, capture, discount, sp, base_emissions, base_fa, plant_product,
-        len(product_ids), fa_factor, cbam_factor, cbam_goods)
+    reference = _Reference(
+        price=price_ref, tax=tax, eua=float(np.nan_to_num(eua_base[0])),
+        levy_gap=max(float(tariff_cur[0]) - float(np.nan_to_num(eua_base[0])), 0.0),
+        reduction_factor=float(rf[0]), ikc_rate=float(ikc_aid[0] * ikc_factor[0]
+                                                      * np.nan_to_num(eua_base[0])),
+        discount=DEFAULT_DISCOUNT_RATE)
+    plant_price = np.broadcast_to(_calibrate(
+        reference, incumbent, inputs, variable, fixed, capex_renewal, lifetime, sp,
+        base_emissions, base_fa, np.isin(sp["sector_id"].to_numpy(), IKC_SECTORS),
+        np.array([c == "electricity" for c in carrier_ids]))[None], (S, P)).copy()
+    uplift = _cbam_uplift(eua, cbam_factor, cbam_goods, plant_product, base_emissions,
+                          sp["production"].to_numpy(dtype=float), len(product_ids))
 
     ds = sp["sector_id"].to_numpy()
     attrs = {
         "data_hash": cat.data_hash,
         "excluded_routes": excluded_routes,
+        "unpriced_carriers": [carrier_ids[c] for c in unpriced],
         "product_cbam": cbam_goods.tolist(),
         "pool_sites": pool_sites,
     }
@@ -392,7 +426,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         cbam_factor=cbam_factor, free_allocation_factor=fa_factor, levy_tariff=levy,
         levy_reduction_factor=np.broadcast_to(rf[None], (S, Y)).copy(),
         grid_emission_factor=grid_ef, discount_rate=discount,
-        risk_sharing=risk, myopic=myopic, product_price=plant_price, green_premium=green,
+        risk_sharing=risk, myopic=myopic, plant_price=plant_price, price_uplift=uplift, green_premium=green,
         mandate_share=mandate, demand_scale=demand, sde_budget=sde_b,
         sde_max_per_t=np.broadcast_to(sde_max[None], (S, Y)).copy(),
         sde_duration=np.full(S, sde_duration), grant_budget=grant_b, grant_share=grant_share,
@@ -409,6 +443,23 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     return inp
 
 
+def _options(plant_product: npt.NDArray[np.int64], incumbent: npt.NDArray[np.int64],
+             route_product: npt.NDArray[np.int64], complete: npt.NDArray[np.bool_]
+             ) -> npt.NDArray[np.int64]:
+    """(P, K) route options per plant: its incumbent first, then the product's other routes."""
+    by_product: dict[int, list[int]] = {}
+    for r in np.flatnonzero(complete):
+        by_product.setdefault(int(route_product[r]), []).append(int(r))
+    P = len(plant_product)
+    K = max(len(by_product.get(int(g), [])) + 1 for g in plant_product)
+    options = np.full((P, K), -1, dtype=np.int64)
+    for p in range(P):
+        rest = [r for r in by_product.get(int(plant_product[p]), []) if r != incumbent[p]]
+        opts = [int(incumbent[p]), *rest]
+        options[p, : len(opts)] = opts
+    return options
+
+
 def _embedded(carriers: pd.DataFrame) -> F:
     """Embedded emissions of imported materials [tCO2/t] (their emission_factor)."""
     is_material = carriers["unit"].astype(str) == "t"
@@ -422,47 +473,65 @@ def _carrier_cbam(carriers: pd.DataFrame, products: pd.DataFrame) -> npt.NDArray
     return np.array([any(w in c for w in cbam_words) and c != "hydrogen" for c in ids])
 
 
-def _calibrate_prices(cat: Catalogue, years: npt.NDArray[np.int64], price: F, tax: F, eua: F,
-                      options: npt.NDArray[np.int64], incumbent: npt.NDArray[np.int64],
-                      inputs: F, variable: F, fixed: F, capex_renewal: F, lifetime: F, ef: F,
-                      capture: F, discount: F, sp: pd.DataFrame, base_emissions: F, base_fa: F,
-                      plant_product: npt.NDArray[np.int64], n_products: int, fa_factor: F,
-                      cbam_factor: F, cbam_goods: npt.NDArray[np.bool_]) -> F:
-    """Import-parity price per product [EUR/product], shape (S, G, Y).
+@dataclass(frozen=True)
+class _Reference:
+    """First-year conditions of the data package (policy in force), for calibration."""
 
-    Assumption (long-run equilibrium in the first model year): the world price of a product
-    equals the production-weighted full cost of renewing today's Dutch plants in the first
-    model year — energy and feedstock with taxes, opex, EU ETS net of free allocation and the
-    renewal annuity — so that reinvesting in today's route just pays at today's prices. It is
-    held constant in real terms; for CBAM goods imports also pay CBAM on the incumbent's
-    intensity, which raises the parity price as free allocation is phased out."""
-    S, Y = eua.shape
+    price: F  # (C, Y)
+    tax: F  # (C, Y)
+    eua: float
+    levy_gap: float
+    reduction_factor: float
+    ikc_rate: float  # EUR per MWh of electricity for eligible plants
+    discount: float
+
+
+def _calibrate(ref: _Reference, incumbent: npt.NDArray[np.int64], inputs: F, variable: F,
+               fixed: F, capex_renewal: F, lifetime: F, sp: pd.DataFrame, base_emissions: F,
+               base_fa: F, ikc_eligible: npt.NDArray[np.bool_],
+               is_electricity: npt.NDArray[np.bool_]) -> F:
+    """Revenue per unit of each plant [EUR/product], shape (P,).
+
+    Assumption (revealed viability): every plant that operates in the base year covers its
+    full cost of staying under the first model year's conditions as the data package gives
+    them (prices, taxes, EU ETS net of its own free allocation, CO2-heffing, IKC) plus the
+    annuity of renewing its route. Its revenue per unit is set to that cost and held constant
+    in real terms, so that decisions respond to changes from today (in every scenario alike)
+    rather than to unobserved differences between plants."""
     prod = sp["production"].to_numpy(dtype=float)
-    inc = incumbent
-    t0 = 0
-    energy = np.einsum("pc,sc->sp", inputs[inc, :, t0], price[:, :, t0] + tax[None, :, t0])
-    opex = variable[inc, t0] + fixed[inc, t0] * np.where(
-        prod > 0, sp["capacity"].to_numpy(dtype=float) / np.maximum(prod, 1e-12), 1.0)
-    crf = annuity_factor(discount[:, None], np.maximum(lifetime[inc], 1.0)[None, :])
-    capital = capex_renewal[inc, t0][None, :] * crf * np.where(
-        prod > 0, sp["capacity"].to_numpy(dtype=float) / np.maximum(prod, 1e-12), 1.0)
+    cap_ratio = np.where(prod > 0, sp["capacity"].to_numpy(dtype=float)
+                         / np.maximum(prod, 1e-12), 1.0)
+    inc, t0 = incumbent, 0
+    energy = inputs[inc, :, t0] @ (ref.price[:, t0] + ref.tax[:, t0])
+    opex = variable[inc, t0] + fixed[inc, t0] * cap_ratio
+    capital = capex_renewal[inc, t0] * annuity_factor(ref.discount, np.maximum(
+        lifetime[inc], 1.0)) * cap_ratio
     with np.errstate(divide="ignore", invalid="ignore"):
         em_unit = np.where(prod > 0, base_emissions / prod, 0.0)
         fa_unit = np.where(prod > 0, base_fa / prod, 0.0)
-    carbon = eua[:, t0][:, None] * (em_unit - fa_unit * fa_factor[:, plant_product, t0])
-    full = energy + opex[None, :] + capital + carbon  # (S, P) EUR/product
-    out = np.zeros((S, n_products, Y))
-    for g in range(n_products):
+    carbon = ref.eua * (em_unit - fa_unit)
+    levy = ref.levy_gap * np.maximum(em_unit - fa_unit * ref.reduction_factor, 0.0)
+    elec_mwh = inputs[inc][:, is_electricity, t0].sum(axis=1) / 3.6
+    ikc = ref.ikc_rate * elec_mwh * ikc_eligible
+    return np.asarray(energy + opex + capital + carbon + levy - ikc, dtype=np.float64)
+
+
+def _cbam_uplift(eua: F, cbam_factor: F, cbam_goods: npt.NDArray[np.bool_],
+                 plant_product: npt.NDArray[np.int64], base_emissions: F, prod: F,
+                 n_products: int) -> F:
+    """Rise of the import-parity price of CBAM goods (S, G, Y) [EUR/product]: imports pay
+    CBAM on the Dutch plants' average intensity for the share no longer freely allocated."""
+    S, Y = eua.shape
+    uplift = np.zeros((S, n_products, Y))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        em_unit = np.where(prod > 0, base_emissions / prod, 0.0)
+    for g in np.flatnonzero(cbam_goods):
         mask = plant_product == g
         if not mask.any() or prod[mask].sum() <= 0:
             continue
-        w = prod[mask] / prod[mask].sum()
-        level = (full[:, mask] * w[None]).sum(axis=1)
-        out[:, g, :] = level[:, None]
-        if cbam_goods[g]:
-            intensity = float((em_unit[mask] * w).sum())
-            out[:, g, :] += intensity * eua * (1.0 - cbam_factor)
-    return out
+        intensity = float((em_unit[mask] * prod[mask]).sum() / prod[mask].sum())
+        uplift[:, g, :] = intensity * eua * (1.0 - cbam_factor)
+    return uplift
 
 
 def scenario_summary(inp: ModelInputs) -> str:

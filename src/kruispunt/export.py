@@ -50,19 +50,19 @@ Format = Literal["iamc", "csv", "parquet", "netcdf"]
 FORMATS: tuple[str, ...] = ("iamc", "csv", "parquet", "netcdf")
 IAMC_COLUMNS = ("model", "scenario", "region", "variable", "unit", "year", "value")
 NATIONAL = "Netherlands"
-_SOURCES = ("emissions_direct", "carbon_capture", "carbon_storage", "final_energy",
-            "production")
+_SOURCES = ("emissions_direct", "carbon_capture", "carbon_storage", "final_energy", "production")
 
 
 @lru_cache(maxsize=1)
 def _mapping_rows() -> tuple[dict[str, str], ...]:
-    text = resources.files("kruispunt.schemas").joinpath("iamc_variables.csv").read_text(
-        "utf-8")
+    text = resources.files("kruispunt.schemas").joinpath("iamc_variables.csv").read_text("utf-8")
     rows = tuple(csv.DictReader(text.splitlines()))
     for i, row in enumerate(rows, start=2):
         if row["source"] not in _SOURCES:
-            raise KruispuntError(f"schemas/iamc_variables.csv, line {i}: unknown source "
-                                 f"'{row['source']}'; allowed: {', '.join(_SOURCES)}")
+            raise KruispuntError(
+                f"schemas/iamc_variables.csv, line {i}: unknown source "
+                f"'{row['source']}'; allowed: {', '.join(_SOURCES)}"
+            )
     return rows
 
 
@@ -87,17 +87,23 @@ def _source_frames(results: Results, by_cluster: bool) -> dict[str, pd.DataFrame
     """Per source: columns scenario, [cluster], key, year, value, from_unit."""
     by: list[str] = ["cluster"] if by_cluster else []
     out: dict[str, pd.DataFrame] = {}
-    for source, kind in (("emissions_direct", "direct"), ("carbon_capture", "captured"),
-                         ("carbon_storage", "stored")):
+    for source, kind in (
+        ("emissions_direct", "direct"),
+        ("carbon_capture", "captured"),
+        ("carbon_storage", "stored"),
+    ):
         f = metrics.emissions(results, by=[*by, "sector"], kind=kind)  # type: ignore[arg-type]
         out[source] = f.rename(columns={"sector": "key", "emissions_mtco2": "value"}).assign(
-            from_unit="MtCO2/yr")
+            from_unit="MtCO2/yr"
+        )
     f = metrics.energy_demand(results, by=by or None)
     out["final_energy"] = f.rename(columns={"carrier": "key", "energy_twh": "value"}).assign(
-        from_unit="TWh/yr")
+        from_unit="TWh/yr"
+    )
     f = metrics.production(results, by=by or None)
-    out["production"] = f.rename(columns={"product": "key", "production": "value",
-                                          "unit": "from_unit"})
+    out["production"] = f.rename(
+        columns={"product": "key", "production": "value", "unit": "from_unit"}
+    )
     return out
 
 
@@ -118,19 +124,26 @@ def _apply_mapping(frames: dict[str, pd.DataFrame], group: list[str]) -> pd.Data
             if sel.empty:
                 continue
             variable = sel["key"].map(lambda k, v=row["variable"]: v.replace("{key}", k))
-            pieces.append(pd.DataFrame({
-                **{c: sel[c].to_numpy() for c in group},
-                "variable": variable.to_numpy(), "unit": row["unit"],
-                "year": sel["year"].to_numpy(),
-                "value": sel["value"].to_numpy() * float(row["factor"]),
-            }))
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        **{c: sel[c].to_numpy() for c in group},
+                        "variable": variable.to_numpy(),
+                        "unit": row["unit"],
+                        "year": sel["year"].to_numpy(),
+                        "value": sel["value"].to_numpy() * float(row["factor"]),
+                    }
+                )
+            )
         covered = {r["from_unit"] for r in src_rows}
         stray = frame[~frame["from_unit"].isin(covered)]
         if not stray.empty:
             first = stray.iloc[0]
-            raise KruispuntError(f"no IAMC mapping for {source} '{first['key']}' in unit "
-                                 f"'{first['from_unit']}'; add a row to "
-                                 "schemas/iamc_variables.csv")
+            raise KruispuntError(
+                f"no IAMC mapping for {source} '{first['key']}' in unit "
+                f"'{first['from_unit']}'; add a row to "
+                "schemas/iamc_variables.csv"
+            )
     if not pieces:
         return pd.DataFrame(columns=[*group, "variable", "unit", "year", "value"])
     long = pd.concat(pieces, ignore_index=True)
@@ -152,25 +165,31 @@ def to_iamc(results: Results) -> pd.DataFrame:
     ds = results.dataset
     national = _apply_mapping(_source_frames(results, by_cluster=False), ["scenario"])
     national.insert(1, "region", NATIONAL)
-    clusters = _apply_mapping(_source_frames(results, by_cluster=True),
-                              ["scenario", "cluster"])
+    clusters = _apply_mapping(_source_frames(results, by_cluster=True), ["scenario", "cluster"])
     cluster_ids = [str(c) for c in ds["cluster"].values]
-    names = ([str(n) for n in ds["cluster_name"].values] if "cluster_name" in ds.coords
-             else cluster_ids)
+    names = (
+        [str(n) for n in ds["cluster_name"].values] if "cluster_name" in ds.coords else cluster_ids
+    )
     region_of = dict(zip(cluster_ids, (f"{NATIONAL}|{n}" for n in names), strict=True))
     unknown = set(clusters["cluster"]) - set(region_of)
     if unknown:
-        raise KruispuntError(f"plants in clusters not on the cluster dimension: "
-                             f"{', '.join(sorted(unknown))}")
+        raise KruispuntError(
+            f"plants in clusters not on the cluster dimension: {', '.join(sorted(unknown))}"
+        )
     clusters.insert(1, "region", clusters.pop("cluster").map(region_of))
     frame = pd.concat([national, clusters], ignore_index=True)
     frame.insert(0, "model", f"Kruispunt {__version__}")
     scen_order = {str(s): i for i, s in enumerate(ds["scenario"].values)}
     region_order = {NATIONAL: -1, **{r: i for i, r in enumerate(region_of.values())}}
     frame = frame.sort_values(
-        ["scenario", "region", "variable", "year"], kind="stable",
-        key=lambda s: s.map(scen_order) if s.name == "scenario" else (
-            s.map(region_order) if s.name == "region" else s))
+        ["scenario", "region", "variable", "year"],
+        kind="stable",
+        key=lambda s: (
+            s.map(scen_order)
+            if s.name == "scenario"
+            else (s.map(region_order) if s.name == "region" else s)
+        ),
+    )
     frame = frame.reset_index(drop=True)
     for col in ("model", "scenario", "region", "variable", "unit"):
         frame[col] = frame[col].astype(str)
@@ -179,21 +198,21 @@ def to_iamc(results: Results) -> pd.DataFrame:
     return frame[list(IAMC_COLUMNS)]
 
 
-# --- writing -------------------------------------------------------------------------------------
+# --- writing ----------------------------------------------------------------------------------
 
 
 def _check_format(format: str) -> None:
     if format not in FORMATS:
-        raise KruispuntError(f"unknown export format '{format}'; allowed: "
-                             f"{', '.join(FORMATS)}")
+        raise KruispuntError(f"unknown export format '{format}'; allowed: {', '.join(FORMATS)}")
 
 
 def _prepare_parent(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise KruispuntError(f"cannot write {path}: cannot create folder {path.parent} "
-                             f"({exc.strerror or exc})") from None
+        raise KruispuntError(
+            f"cannot write {path}: cannot create folder {path.parent} ({exc.strerror or exc})"
+        ) from None
     if not os.access(path.parent, os.W_OK):
         raise KruispuntError(f"cannot write {path}: folder {path.parent} is not writable")
     if path.exists() and not path.is_file() and not path.is_dir():
@@ -220,11 +239,14 @@ def _write_file(path: Path, write: object) -> None:
 
 def _write_folder(path: Path, results: Results, fmt: Literal["parquet", "csv"]) -> None:
     if path.is_file():
-        raise KruispuntError(f"cannot write {path}: it is a file (format '{fmt}' writes a "
-                             "folder of parts)")
+        raise KruispuntError(
+            f"cannot write {path}: it is a file (format '{fmt}' writes a folder of parts)"
+        )
     if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).is_file():
-        raise KruispuntError(f"cannot write {path}: the folder exists, is not empty and is not "
-                             "a Kruispunt export; choose another path")
+        raise KruispuntError(
+            f"cannot write {path}: the folder exists, is not empty and is not "
+            "a Kruispunt export; choose another path"
+        )
     tmp = _temp_beside(path)
     old = _temp_beside(path)
     try:
@@ -270,6 +292,7 @@ def export(results: Results, path: Path | str, format: Format = "iamc") -> Path:
         table = to_iamc(results)
         _write_file(target, lambda p: table.to_csv(p, index=False))
     elif format == "netcdf":
+
         def write_nc(p: Path) -> None:
             try:
                 results.to_netcdf(p)
@@ -305,8 +328,7 @@ def read_export(path: Path | str, format: str) -> pd.DataFrame | Results:
         frame = pd.read_csv(p, dtype=str, keep_default_na=False, na_filter=False)
         missing = [c for c in IAMC_COLUMNS if c not in frame.columns]
         if missing:
-            raise KruispuntError(f"{p} is not an IAMC file: missing columns "
-                                 f"{', '.join(missing)}")
+            raise KruispuntError(f"{p} is not an IAMC file: missing columns {', '.join(missing)}")
         try:
             frame["year"] = frame["year"].to_numpy(dtype=object).astype(np.int64)
             text = frame["value"].to_numpy(dtype=object)

@@ -142,8 +142,12 @@ class ModelInputs:
     """[S] reduction of the cost of capital of low-carbon routes [1/yr]."""
     myopic: B
     """[S] True: plants expect today's values to hold."""
-    product_price: F
-    """[S, G, Y] import-parity price of each product [EUR/product]."""
+    plant_price: F
+    """[S, P] revenue per unit of each plant's product in the first model year
+    [EUR/product] (calibrated: see ``kruispunt.assemble``)."""
+    price_uplift: F
+    """[S, G, Y] change of the import-parity price from the first model year, e.g. CBAM on
+    imports as free allocation is phased out [EUR/product]."""
     green_premium: F
     """[S, G] premium for low-carbon product [EUR/product]."""
     mandate_share: F
@@ -228,7 +232,7 @@ class ModelInputs:
         ds = xr.Dataset(coords=coords)
         ds["price"] = ((dims.SCENARIO, dims.CARRIER, dims.YEAR), self.price)
         ds["eua"] = ((dims.SCENARIO, dims.YEAR), self.eua)
-        ds["product_price"] = ((dims.SCENARIO, dims.PRODUCT, dims.YEAR), self.product_price)
+        ds["price_uplift"] = ((dims.SCENARIO, dims.PRODUCT, dims.YEAR), self.price_uplift)
         ds["free_allocation_factor"] = ((dims.SCENARIO, dims.PRODUCT, dims.YEAR),
                                         self.free_allocation_factor)
         return ds
@@ -237,7 +241,7 @@ class ModelInputs:
 SCENARIO_ARRAYS = (
     "price", "energy_tax", "eua", "cbam_factor", "free_allocation_factor", "levy_tariff",
     "levy_reduction_factor", "grid_emission_factor", "discount_rate", "risk_sharing", "myopic",
-    "product_price", "green_premium", "mandate_share", "demand_scale", "sde_budget",
+    "plant_price", "price_uplift", "green_premium", "mandate_share", "demand_scale", "sde_budget",
     "sde_max_per_t", "sde_duration", "grant_budget", "grant_share", "ccfd_strike",
     "ccfd_budget", "ccfd_duration", "ikc_aid_intensity", "ikc_co2_factor", "ikc_budget",
     "pool_capacity", "pool_access", "hydrogen_year", "seeds",

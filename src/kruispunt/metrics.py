@@ -96,7 +96,7 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
-# --- labels and grouping ---------------------------------------------------------------------
+# --- labels and grouping ----------------------------------------------------------------------
 
 
 def plant_attribute(results: Results, key: str) -> npt.NDArray[np.str_]:
@@ -114,8 +114,10 @@ def plant_attribute(results: Results, key: str) -> npt.NDArray[np.str_]:
     for name in (f"plant_{key}", key):
         if name in ds.coords and ds[name].dims == ("plant",):
             return np.asarray(ds[name].values).astype(str)
-    raise KruispuntError(f"results have no plant coordinate for '{key}' (looked for "
-                         f"'plant_{key}' and '{key}' along the plant dimension)")
+    raise KruispuntError(
+        f"results have no plant coordinate for '{key}' (looked for "
+        f"'plant_{key}' and '{key}' along the plant dimension)"
+    )
 
 
 def cluster_names(results: Results) -> dict[str, str]:
@@ -131,8 +133,10 @@ def _normalise_by(by: By, allowed: Sequence[str], metric: str) -> list[str]:
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     for key in keys:
         if key not in allowed:
-            raise KruispuntError(f"unknown grouping '{key}' for {metric}; allowed: "
-                                 f"{', '.join(allowed)} or None (national)")
+            raise KruispuntError(
+                f"unknown grouping '{key}' for {metric}; allowed: "
+                f"{', '.join(allowed)} or None (national)"
+            )
     if len(set(keys)) != len(keys):
         raise KruispuntError(f"grouping {keys} for {metric} repeats a key")
     return keys
@@ -167,8 +171,7 @@ def _group(results: Results, keys: list[str]) -> tuple[IntArray, pd.DataFrame]:
     for key in keys:
         if key == "route":
             cat = np.asarray(ds["route"].values).astype(str)
-            idx = ds["route_index"].transpose("scenario", "plant", "year").values.astype(
-                np.int64)
+            idx = ds["route_index"].transpose("scenario", "plant", "year").values.astype(np.int64)
             if idx.size and (idx.min() < 0 or idx.max() >= cat.size):
                 raise KruispuntError("route_index points outside the route coordinate")
         else:
@@ -204,8 +207,9 @@ def _plant_values(results: Results, var: str) -> FloatArray:
     return np.asarray(da.values, dtype=np.float64)
 
 
-def _aggregate(results: Results, values: FloatArray, keys: list[str]
-               ) -> tuple[pd.DataFrame, FloatArray]:
+def _aggregate(
+    results: Results, values: FloatArray, keys: list[str]
+) -> tuple[pd.DataFrame, FloatArray]:
     """Labels (G rows) and sums (scenario, G, year); national when ``keys`` is empty."""
     if not keys:
         return pd.DataFrame(index=range(1)), values.sum(axis=1)[:, None, :]
@@ -213,9 +217,14 @@ def _aggregate(results: Results, values: FloatArray, keys: list[str]
     return labels, _sum_groups(values, inverse, len(labels))
 
 
-def _long(results: Results, labels: pd.DataFrame, array: FloatArray,
-          columns: dict[str, FloatArray] | None = None, *, value: str | None = None
-          ) -> pd.DataFrame:
+def _long(
+    results: Results,
+    labels: pd.DataFrame,
+    array: FloatArray,
+    columns: dict[str, FloatArray] | None = None,
+    *,
+    value: str | None = None,
+) -> pd.DataFrame:
     """Tidy frame from arrays shaped (scenario, group, year)."""
     ds = results.dataset
     scen = np.asarray(ds["scenario"].values).astype(str)
@@ -241,11 +250,12 @@ def _with_units(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
 def _check_year(results: Results, year: int) -> None:
     years = results.dataset["year"].values
     if year not in years:
-        raise KruispuntError(f"year {year} is not in the results (they cover "
-                             f"{int(years.min())}-{int(years.max())})")
+        raise KruispuntError(
+            f"year {year} is not in the results (they cover {int(years.min())}-{int(years.max())})"
+        )
 
 
-# --- emissions -------------------------------------------------------------------------------
+# --- emissions --------------------------------------------------------------------------------
 
 
 def emissions(results: Results, by: By = None, kind: EmissionKind = "direct") -> pd.DataFrame:
@@ -275,8 +285,9 @@ def emissions(results: Results, by: By = None, kind: EmissionKind = "direct") ->
     ['scenario', 'cluster', 'year', 'emissions_mtco2']
     """
     if kind not in _EMISSION_VARS:
-        raise KruispuntError(f"unknown emission kind '{kind}'; allowed: "
-                             f"{', '.join(_EMISSION_VARS)}")
+        raise KruispuntError(
+            f"unknown emission kind '{kind}'; allowed: {', '.join(_EMISSION_VARS)}"
+        )
     keys = _normalise_by(by, GROUPINGS, "emissions")
     labels, sums = _aggregate(results, _plant_values(results, _EMISSION_VARS[kind]), keys)
     frame = _long(results, labels, sums * _T_TO_MT, value="emissions_mtco2")
@@ -295,19 +306,23 @@ def emissions_vs_target(results: Results) -> pd.DataFrame:
         ``on_target`` (emissions at or below target [bool]).
     """
     nat = emissions(results)
-    target = pd.Series(results.dataset["emission_target"].values * _T_TO_MT,
-                       index=results.dataset["year"].values, name="target_mtco2")
+    target = pd.Series(
+        results.dataset["emission_target"].values * _T_TO_MT,
+        index=results.dataset["year"].values,
+        name="target_mtco2",
+    )
     target = target.dropna()
     frame = nat[nat["year"].isin(target.index)].copy()
     frame["target_mtco2"] = frame["year"].map(target).astype(np.float64)
     frame["gap_mtco2"] = frame["emissions_mtco2"] - frame["target_mtco2"]
     frame["on_target"] = frame["gap_mtco2"] <= 0.0
     frame = frame.reset_index(drop=True)
-    return _with_units(frame, {"emissions_mtco2": "MtCO2/yr", "target_mtco2": "MtCO2/yr",
-                               "gap_mtco2": "MtCO2/yr"})
+    return _with_units(
+        frame, {"emissions_mtco2": "MtCO2/yr", "target_mtco2": "MtCO2/yr", "gap_mtco2": "MtCO2/yr"}
+    )
 
 
-# --- production --------------------------------------------------------------------------------
+# --- production -------------------------------------------------------------------------------
 
 
 def _product_units(results: Results) -> dict[str, str]:
@@ -345,13 +360,17 @@ def production_and_imports(results: Results) -> pd.DataFrame:
     imports = ds["imports"].transpose("scenario", "product", "year").values
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(demand != 0, full / np.where(demand != 0, demand, 1.0), np.nan)
-    frame = _long(results, pd.DataFrame({"product": order}), demand,
-                  {"demand": demand, "domestic": full, "imports": imports,
-                   "share_kept": share})
+    frame = _long(
+        results,
+        pd.DataFrame({"product": order}),
+        demand,
+        {"demand": demand, "domestic": full, "imports": imports, "share_kept": share},
+    )
     units = _product_units(results)
     frame.insert(frame.columns.get_loc("year") + 1, "unit", frame["product"].map(units))
-    return _with_units(frame, {"demand": "unit", "domestic": "unit", "imports": "unit",
-                               "share_kept": "fraction"})
+    return _with_units(
+        frame, {"demand": "unit", "domestic": "unit", "imports": "unit", "share_kept": "fraction"}
+    )
 
 
 def production(results: Results, by: By = None) -> pd.DataFrame:
@@ -370,16 +389,17 @@ def production(results: Results, by: By = None) -> pd.DataFrame:
         unit per year, ``t/yr`` or ``GJ/yr``) and ``production`` (in that unit).
     """
     keys = [k for k in _normalise_by(by, GROUPINGS, "production") if k != "product"]
-    labels, sums = _aggregate(results, _plant_values(results, "production"),
-                              [*keys, "product"])
+    labels, sums = _aggregate(results, _plant_values(results, "production"), [*keys, "product"])
     frame = _long(results, labels, sums, value="production")
-    frame.insert(frame.columns.get_loc("year") + 1, "unit",
-                 frame["product"].map(_product_units(results)))
+    frame.insert(
+        frame.columns.get_loc("year") + 1, "unit", frame["product"].map(_product_units(results))
+    )
     return _with_units(frame, {"production": "unit"})
 
 
-def route_mix(results: Results, by: Literal["product", "sector"] | None = "product"
-              ) -> pd.DataFrame:
+def route_mix(
+    results: Results, by: Literal["product", "sector"] | None = "product"
+) -> pd.DataFrame:
     """Plants and production by route, per scenario, group and year.
 
     Parameters
@@ -396,7 +416,7 @@ def route_mix(results: Results, by: Literal["product", "sector"] | None = "produ
         ``share`` (route's share of the group's production [fraction]; NaN when the group
         produces nothing). Closed plants count on their closure route with zero production.
     """
-    keys = _normalise_by(by, ("product", "sector"), "route_mix") + ["route"]
+    keys = [*_normalise_by(by, ("product", "sector"), "route_mix"), "route"]
     inverse, labels = _group(results, keys)
     prod = _sum_groups(_plant_values(results, "production"), inverse, len(labels))
     ones = np.ones(inverse.shape, dtype=np.float64)
@@ -408,15 +428,18 @@ def route_mix(results: Results, by: Literal["product", "sector"] | None = "produ
     frame["share"] = frame["production"] / total.where(total != 0)
     ds = results.dataset
     if "route_family" in ds.coords:
-        fam = dict(zip(np.asarray(ds["route"].values).astype(str),
-                       np.asarray(ds["route_family"].values).astype(str), strict=True))
-        frame.insert(frame.columns.get_loc("route") + 1, "route_family",
-                     frame["route"].map(fam))
-    return _with_units(frame, {"plants": "-", "production": "product/yr",
-                               "share": "fraction"})
+        fam = dict(
+            zip(
+                np.asarray(ds["route"].values).astype(str),
+                np.asarray(ds["route_family"].values).astype(str),
+                strict=True,
+            )
+        )
+        frame.insert(frame.columns.get_loc("route") + 1, "route_family", frame["route"].map(fam))
+    return _with_units(frame, {"plants": "-", "production": "product/yr", "share": "fraction"})
 
 
-# --- energy and infrastructure -----------------------------------------------------------------
+# --- energy and infrastructure ----------------------------------------------------------------
 
 
 def _carrier_units(results: Results) -> dict[str, str]:
@@ -440,8 +463,9 @@ def _energy_factors(results: Results) -> tuple[dict[str, float], dict[str, float
         except UnitError:
             to_kt = conversion_factor(unit, "kt/yr")
             if carrier == "hydrogen":
-                energy[carrier] = to_kt * 1e3 * HYDROGEN_LHV_GJ_PER_T * conversion_factor(
-                    "GJ/yr", "TWh/yr")
+                energy[carrier] = (
+                    to_kt * 1e3 * HYDROGEN_LHV_GJ_PER_T * conversion_factor("GJ/yr", "TWh/yr")
+                )
             else:
                 mass[carrier] = to_kt
     return energy, mass
@@ -455,35 +479,50 @@ def _cross(labels: pd.DataFrame, name: str, values: Sequence[str]) -> pd.DataFra
     return pd.DataFrame(out)
 
 
-def _inner_sums(results: Results, arrays: list[FloatArray], keys: list[str]
-                ) -> tuple[pd.DataFrame, FloatArray]:
+def _inner_sums(
+    results: Results, arrays: list[FloatArray], keys: list[str]
+) -> tuple[pd.DataFrame, FloatArray]:
     """Group sums of several (scenario, plant, year) arrays, stacked as (S, G*I, Y)."""
     inverse: IntArray | None = None
     labels = pd.DataFrame(index=range(1))
     if keys:
         inverse, labels = _group(results, keys)
-    sums = [a.sum(axis=1)[:, None, :] if inverse is None else _sum_groups(a, inverse,
-                                                                          len(labels))
-            for a in arrays]
+    sums = [
+        a.sum(axis=1)[:, None, :] if inverse is None else _sum_groups(a, inverse, len(labels))
+        for a in arrays
+    ]
     stacked = np.stack(sums, axis=2)  # S, G, I, Y
     S, G, I_, Y = stacked.shape
     return labels, stacked.reshape(S, G * I_, Y)
 
 
-def _carrier_frame(results: Results, factors: dict[str, float], carrier: str | Sequence[str]
-                   | None, by: By, value: str, metric: str) -> pd.DataFrame:
+def _carrier_frame(
+    results: Results,
+    factors: dict[str, float],
+    carrier: str | Sequence[str] | None,
+    by: By,
+    value: str,
+    metric: str,
+) -> pd.DataFrame:
     keys = _normalise_by(by, GROUPINGS, metric)
-    wanted = list(factors) if carrier is None else [carrier] if isinstance(
-        carrier, str) else list(carrier)
+    wanted = (
+        list(factors)
+        if carrier is None
+        else [carrier]
+        if isinstance(carrier, str)
+        else list(carrier)
+    )
     for c in wanted:
         if c not in factors:
-            raise KruispuntError(f"unknown carrier '{c}' for {metric}; allowed: "
-                                 f"{', '.join(factors) or '(none)'}")
+            raise KruispuntError(
+                f"unknown carrier '{c}' for {metric}; allowed: {', '.join(factors) or '(none)'}"
+            )
     ds = results.dataset
     energy = ds["energy"].transpose("scenario", "plant", "year", "carrier").values
     carriers = [str(c) for c in ds["carrier"].values]
-    arrays = [np.asarray(energy[..., carriers.index(c)], dtype=np.float64) * factors[c]
-              for c in wanted]
+    arrays = [
+        np.asarray(energy[..., carriers.index(c)], dtype=np.float64) * factors[c] for c in wanted
+    ]
     if not arrays:
         cols = ["scenario", *keys, "carrier", "year", value]
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
@@ -491,8 +530,9 @@ def _carrier_frame(results: Results, factors: dict[str, float], carrier: str | S
     return _long(results, _cross(labels, "carrier", wanted), sums, value=value)
 
 
-def energy_demand(results: Results, carrier: str | Sequence[str] | None = None, by: By = None
-                  ) -> pd.DataFrame:
+def energy_demand(
+    results: Results, carrier: str | Sequence[str] | None = None, by: By = None
+) -> pd.DataFrame:
     """Final energy use per carrier, scenario and year, nationally or by group.
 
     Parameters
@@ -515,8 +555,9 @@ def energy_demand(results: Results, carrier: str | Sequence[str] | None = None, 
     return _with_units(frame, {"energy_twh": "TWh/yr"})
 
 
-def material_use(results: Results, carrier: str | Sequence[str] | None = None, by: By = None
-                 ) -> pd.DataFrame:
+def material_use(
+    results: Results, carrier: str | Sequence[str] | None = None, by: By = None
+) -> pd.DataFrame:
     """Use of material feedstocks (carriers measured in tonnes) per scenario and year.
 
     Returns
@@ -530,8 +571,7 @@ def material_use(results: Results, carrier: str | Sequence[str] | None = None, b
     return _with_units(frame, {"mass_kt": "kt/yr"})
 
 
-def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluster"
-                       ) -> pd.DataFrame:
+def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluster") -> pd.DataFrame:
     """Use of scarce infrastructure against its capacity.
 
     Parameters
@@ -560,15 +600,18 @@ def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluste
     frame = frame[keep].copy()
     for col in ("scenario", "resource", *(["cluster"] if by else [])):
         frame[col] = frame[col].astype(str).to_numpy()
-    frame.insert(keep.index("year") + 1, "unit",
-                 frame["resource"].map(RESOURCE_UNITS).fillna("resource"))
+    frame.insert(
+        keep.index("year") + 1, "unit", frame["resource"].map(RESOURCE_UNITS).fillna("resource")
+    )
     frame["headroom"] = frame["capacity"] - frame["use"]
     frame["utilisation_share"] = frame["use"] / frame["capacity"].where(frame["capacity"] != 0)
-    return _with_units(frame, {"use": "unit", "capacity": "unit", "headroom": "unit",
-                               "utilisation_share": "fraction"})
+    return _with_units(
+        frame,
+        {"use": "unit", "capacity": "unit", "headroom": "unit", "utilisation_share": "fraction"},
+    )
 
 
-# --- money ---------------------------------------------------------------------------------------
+# --- money ------------------------------------------------------------------------------------
 
 
 def government_cash_flow(results: Results) -> pd.DataFrame:
@@ -586,8 +629,9 @@ def government_cash_flow(results: Results) -> pd.DataFrame:
     ds = results.dataset
     gov = ds["gov_cash_flow"].transpose("scenario", "flow", "year").values * _EUR_TO_MEUR
     labels = pd.DataFrame({"flow": np.asarray(ds["flow"].values).astype(str)})
-    frame = _long(results, labels, gov, {"cash_flow_meur": gov,
-                                         "cumulative_meur": np.cumsum(gov, axis=2)})
+    frame = _long(
+        results, labels, gov, {"cash_flow_meur": gov, "cumulative_meur": np.cumsum(gov, axis=2)}
+    )
     return _with_units(frame, {"cash_flow_meur": "MEUR/yr", "cumulative_meur": "MEUR"})
 
 
@@ -607,14 +651,15 @@ def costs(results: Results, by: By = None) -> pd.DataFrame:
         [MEUR/yr].
     """
     keys = _normalise_by(by, GROUPINGS, "costs")
-    arrays = [_plant_values(results, var) * sign * _EUR_TO_MEUR
-              for var, sign in _COST_ITEMS.values()]
+    arrays = [
+        _plant_values(results, var) * sign * _EUR_TO_MEUR for var, sign in _COST_ITEMS.values()
+    ]
     labels, sums = _inner_sums(results, arrays, keys)
     frame = _long(results, _cross(labels, "item", list(_COST_ITEMS)), sums, value="cost_meur")
     return _with_units(frame, {"cost_meur": "MEUR/yr"})
 
 
-# --- tables ----------------------------------------------------------------------------------------
+# --- tables -----------------------------------------------------------------------------------
 
 
 def site_table(results: Results, year: int) -> pd.DataFrame:
@@ -643,8 +688,7 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
     cols: dict[str, FloatArray] = {
         "direct_emissions_ktco2": at_year(_plant_values(results, "direct_emissions")) / 1e3,
         "captured_ktco2": at_year(_plant_values(results, "captured_co2")) / 1e3,
-        "indirect_emissions_ktco2": at_year(_plant_values(results, "indirect_emissions"))
-        / 1e3,
+        "indirect_emissions_ktco2": at_year(_plant_values(results, "indirect_emissions")) / 1e3,
     }
     energy, _ = _energy_factors(results)
     carriers = [str(c) for c in ds["carrier"].values]
@@ -663,38 +707,54 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
 
     # text columns, from the plants of each site
     site = plant_attribute(results, "site")
-    plants = pd.DataFrame({
-        "site": site,
-        "cluster": plant_attribute(results, "cluster"),
-        "sector": plant_attribute(results, "sector"),
-        "product": plant_attribute(results, "product"),
-    })
+    plants = pd.DataFrame(
+        {
+            "site": site,
+            "cluster": plant_attribute(results, "cluster"),
+            "sector": plant_attribute(results, "sector"),
+            "product": plant_attribute(results, "product"),
+        }
+    )
     join = lambda s: ", ".join(dict.fromkeys(s))  # noqa: E731
     text = plants.groupby("site", sort=False).agg(
-        cluster=("cluster", join), sector=("sector", join), products=("product", join))
+        cluster=("cluster", join), sector=("sector", join), products=("product", join)
+    )
     route_names = np.asarray(ds["route"].values).astype(str)
     ridx = ds["route_index"].transpose("scenario", "plant", "year").values[:, :, yi]
     prod = _plant_values(results, "production")[:, :, yi]
     scen = np.asarray(ds["scenario"].values).astype(str)
     rows = []
     for s, name in enumerate(scen):
-        per_plant = pd.DataFrame({"site": site, "route": route_names[ridx[s]],
-                                  "producing": prod[s] > 0})
-        agg = per_plant.groupby("site", sort=False).agg(routes=("route", join),
-                                                        producing=("producing", "any"))
+        per_plant = pd.DataFrame(
+            {"site": site, "route": route_names[ridx[s]], "producing": prod[s] > 0}
+        )
+        agg = per_plant.groupby("site", sort=False).agg(
+            routes=("route", join), producing=("producing", "any")
+        )
         for g, site_id in enumerate(labels["site"]):
-            row: dict[str, object] = {"scenario": name, "site": site_id,
-                                      **text.loc[site_id].to_dict(),
-                                      "routes": agg.loc[site_id, "routes"],
-                                      "producing": bool(agg.loc[site_id, "producing"])}
+            row: dict[str, object] = {
+                "scenario": name,
+                "site": site_id,
+                **text.loc[site_id].to_dict(),
+                "routes": agg.loc[site_id, "routes"],
+                "producing": bool(agg.loc[site_id, "producing"]),
+            }
             row.update({k: float(v[s, g]) for k, v in cols.items()})
             rows.append(row)
     frame = pd.DataFrame(rows)
-    return _with_units(frame, {
-        "direct_emissions_ktco2": "ktCO2/yr", "captured_ktco2": "ktCO2/yr",
-        "indirect_emissions_ktco2": "ktCO2/yr", "electricity_gwh": "GWh/yr",
-        "hydrogen_gwh": "GWh/yr", "capex_cumulative_meur": "MEUR",
-        "subsidies_meur": "MEUR/yr", "net_cost_meur": "MEUR/yr"})
+    return _with_units(
+        frame,
+        {
+            "direct_emissions_ktco2": "ktCO2/yr",
+            "captured_ktco2": "ktCO2/yr",
+            "indirect_emissions_ktco2": "ktCO2/yr",
+            "electricity_gwh": "GWh/yr",
+            "hydrogen_gwh": "GWh/yr",
+            "capex_cumulative_meur": "MEUR",
+            "subsidies_meur": "MEUR/yr",
+            "net_cost_meur": "MEUR/yr",
+        },
+    )
 
 
 def _key_indicator_table() -> dict[str, tuple[str, str]]:
@@ -704,10 +764,11 @@ def _key_indicator_table() -> dict[str, tuple[str, str]]:
         table[f"target_{y}_mtco2"] = (f"Target {y}", "MtCO2/yr")
         table[f"gap_{y}_mtco2"] = (f"Above target {y}", "MtCO2/yr")
     for y in (2030, 2050):
-        table[f"share_kept_{y}"] = (f"Demand produced domestically {y} (mean of products)",
-                                    "fraction")
-        table[f"share_imported_{y}"] = (f"Demand imported {y} (mean of products)",
-                                        "fraction")
+        table[f"share_kept_{y}"] = (
+            f"Demand produced domestically {y} (mean of products)",
+            "fraction",
+        )
+        table[f"share_imported_{y}"] = (f"Demand imported {y} (mean of products)", "fraction")
     for y in (2030, 2050):
         table[f"electricity_{y}_twh"] = (f"Electricity demand {y}", "TWh/yr")
         table[f"hydrogen_{y}_twh"] = (f"Hydrogen demand {y}", "TWh/yr")
@@ -764,8 +825,11 @@ def key_indicators(results: Results) -> pd.DataFrame:
     pi = production_and_imports(results)
     with np.errstate(divide="ignore", invalid="ignore"):
         pi["share_imported"] = pi["imports"] / pi["demand"].where(pi["demand"] != 0)
-    means = pi.groupby(["scenario", "year"], sort=False)[["share_kept", "share_imported"]].mean(
-    ).reset_index()
+    means = (
+        pi.groupby(["scenario", "year"], sort=False)[["share_kept", "share_imported"]]
+        .mean()
+        .reset_index()
+    )
     for y in (2030, 2050):
         out[f"share_kept_{y}"] = pick(means, "share_kept", y)
         out[f"share_imported_{y}"] = pick(means, "share_imported", y)

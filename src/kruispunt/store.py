@@ -107,8 +107,18 @@ CREATE TABLE IF NOT EXISTS runs (
     size_bytes        INTEGER NOT NULL
 )
 """
-_COLUMNS = ("run_id", "name", "created", "scenarios", "kruispunt_version", "data_hash",
-            "seed", "provenance", "status", "size_bytes")
+_COLUMNS = (
+    "run_id",
+    "name",
+    "created",
+    "scenarios",
+    "kruispunt_version",
+    "data_hash",
+    "seed",
+    "provenance",
+    "status",
+    "size_bytes",
+)
 
 
 def default_root() -> Path:
@@ -148,15 +158,21 @@ def _encode(value: Any, where: str) -> dict[str, Any]:
     if isinstance(value, np.generic):
         return {"t": "numpy", "dtype": value.dtype.str, "v": value.item()}
     if isinstance(value, np.ndarray):
-        return {"t": "ndarray", "dtype": value.dtype.str, "shape": list(value.shape),
-                "v": value.ravel().tolist()}
+        return {
+            "t": "ndarray",
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+            "v": value.ravel().tolist(),
+        }
     if isinstance(value, list | tuple):
         return {"t": type(value).__name__, "v": [_encode(v, where) for v in value]}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"t": "dict", "v": {k: _encode(v, where) for k, v in value.items()}}
-    raise KruispuntError(f"attribute {where} of type {type(value).__name__} cannot be stored "
-                         "(allowed: str, int, float, bool, None, numpy scalars and arrays, "
-                         "and lists, tuples and str-keyed dicts of these)")
+    raise KruispuntError(
+        f"attribute {where} of type {type(value).__name__} cannot be stored "
+        "(allowed: str, int, float, bool, None, numpy scalars and arrays, "
+        "and lists, tuples and str-keyed dicts of these)"
+    )
 
 
 def _decode(item: dict[str, Any]) -> Any:
@@ -202,7 +218,7 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-# --- folder codec -------------------------------------------------------------------------------
+# --- folder codec -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -218,8 +234,7 @@ def _plan(ds: xr.Dataset) -> list[_Part]:
     placed: set[str] = set()
     for dim in ds.dims:
         members = [str(dim)] if dim in ds.indexes else []
-        members += [str(n) for n, c in ds.coords.items()
-                    if n != dim and c.dims == (dim,)]
+        members += [str(n) for n, c in ds.coords.items() if n != dim and c.dims == (dim,)]
         parts.append(_Part(f"coords_{dim}", (str(dim),), tuple(members)))
         placed.update(members)
     groups: dict[tuple[str, ...], list[str]] = {}
@@ -271,8 +286,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _write_synced(path: Path, write: Any, fsync: bool, mode: str = "wb") -> None:
-    with open(path, mode, **({} if "b" in mode else {"encoding": "utf-8",
-                                                     "newline": ""})) as fh:
+    with open(path, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
         write(fh)
         fh.flush()
         if fsync:
@@ -287,9 +301,14 @@ def _write_delay() -> float:
         return 0.0
 
 
-def write_results_folder(results: Results, folder: Path | str, fmt: PartFormat = "parquet",
-                         *, fsync: bool = True, extra: dict[str, Any] | None = None
-                         ) -> dict[str, Any]:
+def write_results_folder(
+    results: Results,
+    folder: Path | str,
+    fmt: PartFormat = "parquet",
+    *,
+    fsync: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write ``results`` as parts plus ``manifest.json`` into an existing, empty folder.
 
     Parameters
@@ -337,23 +356,41 @@ def write_results_folder(results: Results, folder: Path | str, fmt: PartFormat =
             if name not in part.dims:
                 values = np.asarray(var.transpose(*part.dims).values).reshape(-1)
                 columns[name] = _column(values)
-            kind = "index" if name in ds.indexes else (
-                "coord" if name in ds.coords else "data")
-            variables.append({"name": name, "kind": kind, "dims": list(var.dims),
-                              "dtype": var.dtype.str, "part": part.name,
-                              "attrs": _encode_attrs(dict(var.attrs), name)})
+            kind = "index" if name in ds.indexes else ("coord" if name in ds.coords else "data")
+            variables.append(
+                {
+                    "name": name,
+                    "kind": kind,
+                    "dims": list(var.dims),
+                    "dtype": var.dtype.str,
+                    "part": part.name,
+                    "attrs": _encode_attrs(dict(var.attrs), name),
+                }
+            )
         table = pa.table(columns)
         file = f"{part.name}.{fmt}"
         if fmt == "parquet":
             _write_synced(folder / file, lambda fh, t=table: pq.write_table(t, fh), fsync)
         else:
-            frame = pd.DataFrame({k: (v.dictionary.to_numpy(zero_copy_only=False)[
-                v.indices.to_numpy()] if isinstance(v, pa.DictionaryArray) else
-                v.to_numpy(zero_copy_only=False)) for k, v in columns.items()})
-            _write_synced(folder / file, lambda fh, f=frame: f.to_csv(fh, index=False),
-                          fsync, mode="w")
-        parts_meta[part.name] = {"file": file, "dims": list(part.dims),
-                                 "rows": table.num_rows, "columns": list(columns)}
+            frame = pd.DataFrame(
+                {
+                    k: (
+                        v.dictionary.to_numpy(zero_copy_only=False)[v.indices.to_numpy()]
+                        if isinstance(v, pa.DictionaryArray)
+                        else v.to_numpy(zero_copy_only=False)
+                    )
+                    for k, v in columns.items()
+                }
+            )
+            _write_synced(
+                folder / file, lambda fh, f=frame: f.to_csv(fh, index=False), fsync, mode="w"
+            )
+        parts_meta[part.name] = {
+            "file": file,
+            "dims": list(part.dims),
+            "rows": table.num_rows,
+            "columns": list(columns),
+        }
         if delay:
             time.sleep(delay)
     manifest = {
@@ -416,8 +453,10 @@ def read_results_folder(folder: Path | str) -> Results:
         raise KruispuntError(f"{folder} is not a Kruispunt results folder (no {MANIFEST})")
     manifest = json.loads(mpath.read_text("utf-8"))
     if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
-        raise KruispuntError(f"{mpath}: unsupported format {manifest.get('format')!r} "
-                             f"version {manifest.get('format_version')!r}")
+        raise KruispuntError(
+            f"{mpath}: unsupported format {manifest.get('format')!r} "
+            f"version {manifest.get('format_version')!r}"
+        )
     fmt = manifest["part_format"]
     sizes: dict[str, int] = manifest["dims"]
     by_part: dict[str, list[dict[str, Any]]] = {}
@@ -449,23 +488,29 @@ def read_results_folder(folder: Path | str) -> Results:
                 if dim in index:
                     labels = pd.Index(index[dim])
                     if isinstance(col, pa.DictionaryArray):
-                        lookup = labels.get_indexer(_as_dtype(col.dictionary,
-                                                              index[dim].dtype))
+                        lookup = labels.get_indexer(_as_dtype(col.dictionary, index[dim].dtype))
                         pos = lookup[col.indices.to_numpy(zero_copy_only=False)]
                     else:
                         pos = labels.get_indexer(_as_dtype(col, index[dim].dtype))
                 else:
                     pos = _as_dtype(col, np.dtype(np.int64))
                 if pos.size and (pos.min() < 0 or pos.max() >= sizes[dim]):
-                    raise KruispuntError(f"{path}: column {dim} has labels that are not in "
-                                         "the coordinate")
+                    raise KruispuntError(
+                        f"{path}: column {dim} has labels that are not in the coordinate"
+                    )
                 positions.append(pos)
-            flat = np.ravel_multi_index(positions, [sizes[d] for d in dims]) if dims else (
-                np.zeros(1, dtype=np.int64))
-            if flat.size != n or not np.array_equal(flat, np.arange(n)) and (
-                    np.bincount(flat, minlength=n).max(initial=0) != 1):
-                raise KruispuntError(f"{path}: rows do not cover the dimensions "
-                                     f"{dims} exactly once")
+            flat = (
+                np.ravel_multi_index(positions, [sizes[d] for d in dims])
+                if dims
+                else (np.zeros(1, dtype=np.int64))
+            )
+            if flat.size != n or (
+                not np.array_equal(flat, np.arange(n))
+                and (np.bincount(flat, minlength=n).max(initial=0) != 1)
+            ):
+                raise KruispuntError(
+                    f"{path}: rows do not cover the dimensions {dims} exactly once"
+                )
         for var in members:
             if var["kind"] == "index":
                 continue
@@ -537,7 +582,7 @@ class _RunLock:
         self.fd = None
 
 
-# --- the store ----------------------------------------------------------------------------------
+# --- the store --------------------------------------------------------------------------------
 
 
 class Store:
@@ -568,8 +613,9 @@ class Store:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
             self.locks_dir.mkdir(exist_ok=True)
         except OSError as exc:
-            raise KruispuntError(f"cannot create results store at {self.root}: "
-                                 f"{exc.strerror or exc}") from None
+            raise KruispuntError(
+                f"cannot create results store at {self.root}: {exc.strerror or exc}"
+            ) from None
         if not os.access(self.root, os.W_OK):
             raise KruispuntError(f"results store {self.root} is not writable")
         self._init_catalogue()
@@ -596,23 +642,25 @@ class Store:
                 with self._connect() as con:
                     mode = con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                     if str(mode).lower() != "wal":  # pragma: no cover - e.g. network fs
-                        raise KruispuntError(f"{self.catalogue_path}: cannot use WAL mode "
-                                             f"(got {mode})")
+                        raise KruispuntError(
+                            f"{self.catalogue_path}: cannot use WAL mode (got {mode})"
+                        )
                     con.execute("BEGIN IMMEDIATE")
                     con.execute(_SCHEMA)
                     con.execute("COMMIT")
                 return
             except sqlite3.OperationalError as exc:  # pragma: no cover - contention
                 if "locked" not in str(exc) or attempt == 49:
-                    raise KruispuntError(f"cannot open run catalogue "
-                                         f"{self.catalogue_path}: {exc}") from None
+                    raise KruispuntError(
+                        f"cannot open run catalogue {self.catalogue_path}: {exc}"
+                    ) from None
                 time.sleep(0.05)
 
-    def _rows(self, where: str = "", args: tuple[Any, ...] = ()
-              ) -> builtins.list[dict[str, Any]]:
+    def _rows(self, where: str = "", args: tuple[Any, ...] = ()) -> builtins.list[dict[str, Any]]:
         with self._connect() as con:
-            cur = con.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs {where} "
-                              "ORDER BY run_id", args)
+            cur = con.execute(
+                f"SELECT {', '.join(_COLUMNS)} FROM runs {where} ORDER BY run_id", args
+            )
             return [dict(zip(_COLUMNS, row, strict=True)) for row in cur.fetchall()]
 
     def _has_row(self, run_id: str) -> bool:
@@ -641,7 +689,7 @@ class Store:
                 shutil.rmtree(entry, ignore_errors=True)
                 continue
             if name.startswith(".tmp-"):
-                run_id, create = name[len(".tmp-"):], True
+                run_id, create = name[len(".tmp-") :], True
             elif not name.startswith(".") and name not in known:
                 run_id, create = name, False
             else:
@@ -711,20 +759,29 @@ class Store:
                 time.sleep(delay)
             prov = results.provenance
             seed = prov.get("seed")
-            row = (run_id, name, now.isoformat(), json.dumps(results.scenarios),
-                   _str_or_none(prov.get("kruispunt_version")),
-                   _str_or_none(prov.get("data_hash")),
-                   None if seed is None else str(_json_safe(seed)),
-                   json.dumps(_json_safe(prov), sort_keys=True), "complete", size)
+            row = (
+                run_id,
+                name,
+                now.isoformat(),
+                json.dumps(results.scenarios),
+                _str_or_none(prov.get("kruispunt_version")),
+                _str_or_none(prov.get("data_hash")),
+                None if seed is None else str(_json_safe(seed)),
+                json.dumps(_json_safe(prov), sort_keys=True),
+                "complete",
+                size,
+            )
             with self._connect() as con:
                 con.execute("BEGIN IMMEDIATE")
-                con.execute(f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES "
-                            f"({', '.join('?' * len(_COLUMNS))})", row)
+                con.execute(
+                    f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(_COLUMNS))})",
+                    row,
+                )
                 con.execute("COMMIT")
             inserted = True
         except OSError as exc:
-            raise KruispuntError(f"cannot save run in {self.root}: "
-                                 f"{exc.strerror or exc}") from None
+            raise KruispuntError(f"cannot save run in {self.root}: {exc.strerror or exc}") from None
         finally:
             if not inserted:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -750,23 +807,27 @@ class Store:
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
-            raise KruispuntError(f"run name '{ref}' matches {len(named)} runs "
-                                 f"({', '.join(named)}); give a run id")
+            raise KruispuntError(
+                f"run name '{ref}' matches {len(named)} runs ({', '.join(named)}); give a run id"
+            )
         prefixed = [i for i in ids if i.startswith(ref)]
         if len(prefixed) == 1 and ref:
             return prefixed[0]
         known = ", ".join(ids[-5:]) if ids else "none"
         more = f" (and {len(ids) - 5} more)" if len(ids) > 5 else ""
-        raise KruispuntError(f"unknown run '{ref}' in results store {self.root}; known runs: "
-                             f"{known}{more}; see 'kruispunt results list'")
+        raise KruispuntError(
+            f"unknown run '{ref}' in results store {self.root}; known runs: "
+            f"{known}{more}; see 'kruispunt results list'"
+        )
 
     def load(self, run_id: str) -> Results:
         """The stored results of a run (exact round trip of what :meth:`save` got)."""
         rid = self.resolve(run_id)
         folder = self.runs_dir / rid
         if not folder.is_dir():
-            raise KruispuntError(f"run {rid} is in the catalogue but its folder {folder} is "
-                                 "missing")
+            raise KruispuntError(
+                f"run {rid} is in the catalogue but its folder {folder} is missing"
+            )
         return read_results_folder(folder)
 
     def list(self) -> pd.DataFrame:
@@ -791,9 +852,15 @@ class Store:
         row = self._rows("WHERE run_id = ?", (rid,))[0]
         folder = self.runs_dir / rid
         manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-        parts = [{"part": p, "file": m["file"], "rows": m["rows"],
-                  "bytes": (folder / m["file"]).stat().st_size}
-                 for p, m in manifest["parts"].items()]
+        parts = [
+            {
+                "part": p,
+                "file": m["file"],
+                "rows": m["rows"],
+                "bytes": (folder / m["file"]).stat().st_size,
+            }
+            for p, m in manifest["parts"].items()
+        ]
         out = dict(row)
         out["scenarios"] = json.loads(row["scenarios"])
         out["provenance"] = json.loads(row["provenance"])
@@ -827,8 +894,9 @@ class Store:
         folder = self.runs_dir / rid
         manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
         if part not in manifest["parts"]:
-            raise KruispuntError(f"run {rid} has no part '{part}'; parts: "
-                                 f"{', '.join(manifest['parts'])}")
+            raise KruispuntError(
+                f"run {rid} has no part '{part}'; parts: {', '.join(manifest['parts'])}"
+            )
         path = folder / manifest["parts"][part]["file"]
         import duckdb
 
@@ -865,7 +933,8 @@ class Store:
                 con.execute(
                     f'CREATE VIEW "{part}" AS SELECT regexp_extract(filename, '
                     f"'/runs/([^/]+)/[^/]+$', 1) AS run_id, * EXCLUDE (filename) FROM "
-                    f"read_parquet([{listing}], filename = true, union_by_name = true)")
+                    f"read_parquet([{listing}], filename = true, union_by_name = true)"
+                )
             try:
                 return con.execute(sql).df()
             except duckdb.Error as exc:
@@ -874,4 +943,3 @@ class Store:
 
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
-

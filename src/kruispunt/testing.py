@@ -76,8 +76,13 @@ _CARRIERS = {  # carrier -> (unit, emission factor [tCO2/unit], price [EUR/unit]
     "iron_ore": ("t/yr", 0.0, 100.0),
 }
 _FAMILIES = ("incumbent", "electrification", "ccs", "hydrogen", "closure")
-_CAPEX = {"incumbent": 0.0, "electrification": 400.0, "ccs": 300.0, "hydrogen": 600.0,
-          "closure": 0.0}  # EUR per unit of annual capacity
+_CAPEX = {
+    "incumbent": 0.0,
+    "electrification": 400.0,
+    "ccs": 300.0,
+    "hydrogen": 600.0,
+    "closure": 0.0,
+}  # EUR per unit of annual capacity
 _SCENARIO_NAMES = ("reference", "green_market", "ccs_first", "electrify", "import_more")
 _LHV_H2_GJ_PER_T = 120.0
 _CAPTURE_RATE = 0.9
@@ -159,12 +164,13 @@ def synthetic_results(
     # --- route choice: each plant may switch once, to one family, in one year -------------
     family_idx = np.zeros((S, P, Y), dtype=np.int64)  # index into _FAMILIES
     switch = np.zeros((S, P, Y), dtype=np.int8)
-    target_family = rng.choice(np.arange(1, len(_FAMILIES)), size=(S, P),
-                               p=[0.35, 0.3, 0.2, 0.15])
+    target_family = rng.choice(np.arange(1, len(_FAMILIES)), size=(S, P), p=[0.35, 0.3, 0.2, 0.15])
     switches = rng.random((S, P)) < 0.8
     switch_at = rng.integers(1, max(Y, 2), size=(S, P))  # position in years
-    reasons = {"closure": SWITCH_REASONS.index("closure"),
-               "other": SWITCH_REASONS.index("reinvestment")}
+    reasons = {
+        "closure": SWITCH_REASONS.index("closure"),
+        "other": SWITCH_REASONS.index("reinvestment"),
+    }
     for s in range(S):
         for p in range(P):
             if switches[s, p] and Y > 1:
@@ -176,8 +182,7 @@ def synthetic_results(
     route_index = np.empty((S, P, Y), dtype=np.int16)
     for p in range(P):
         for f_i, fam in enumerate(_FAMILIES):
-            route_index[:, p, :][family_idx[:, p, :] == f_i] = route_of[
-                f"{plant_product[p]}_{fam}"]
+            route_index[:, p, :][family_idx[:, p, :] == f_i] = route_of[f"{plant_product[p]}_{fam}"]
 
     open_ = families != "closure"
     production = np.where(open_, (capacity * utilisation)[None, :, None], 0.0)
@@ -186,13 +191,14 @@ def synthetic_results(
     carriers = list(_CARRIERS)
     energy = np.zeros((S, P, Y, len(carriers)))
     c = {name: i for i, name in enumerate(carriers)}
-    fuel = (fuel_int[None, :, None] * production)
-    elec = (elec_int[None, :, None] * production)
+    fuel = fuel_int[None, :, None] * production
+    elec = elec_int[None, :, None] * production
     is_steel = (plant_product == "crude_steel")[None, :, None]
     inc, ele = families == "incumbent", families == "electrification"
     ccs, h2 = families == "ccs", families == "hydrogen"
-    energy[..., c["electricity"]] = elec + np.where(ele, 0.6 * fuel, 0.0) + np.where(
-        ccs, 0.05 * fuel, 0.0)
+    energy[..., c["electricity"]] = (
+        elec + np.where(ele, 0.6 * fuel, 0.0) + np.where(ccs, 0.05 * fuel, 0.0)
+    )
     fossil = np.where(inc, fuel, 0.0) + np.where(ccs, 1.1 * fuel, 0.0)
     energy[..., c["coal"]] = np.where(is_steel, 0.8 * fossil, 0.0)
     energy[..., c["natural_gas"]] = np.where(is_steel, 0.2 * fossil, 0.95 * fossil)
@@ -218,13 +224,13 @@ def synthetic_results(
     scen_factor = rng.uniform(0.9, 1.1, S)[:, None, None]
     capex = np.zeros((S, P, Y))
     for f_i, fam in enumerate(_FAMILIES):
-        capex += np.where((switch > 0) & (family_idx == f_i), _CAPEX[fam], 0.0) * capacity[
-            None, :, None]
+        capex += (
+            np.where((switch > 0) & (family_idx == f_i), _CAPEX[fam], 0.0) * capacity[None, :, None]
+        )
     opex = np.where(open_, 20.0, 0.0) * production * scen_factor
     prices = np.array([_CARRIERS[k][2] for k in carriers])
     energy_cost = np.einsum("spyc,c->spy", energy, prices)
-    bench = 0.8 * (gross[:, :, :1] / np.where(production[:, :, :1] > 0,
-                                              production[:, :, :1], 1.0))
+    bench = 0.8 * (gross[:, :, :1] / np.where(production[:, :, :1] > 0, production[:, :, :1], 1.0))
     phase = np.clip(1.0 - t / 15.0, 0.0, 1.0)
     free_allocation = bench * production * phase[None, None, :]
     carbon_cost = (direct - free_allocation) * eua[None, None, :]
@@ -241,29 +247,34 @@ def synthetic_results(
     imports = demand - domestic
 
     clus_idx = np.array([cluster_ids.index(k) for k in plant_cluster])
-    onehot_clus = (clus_idx[:, None] == np.arange(len(cluster_ids))[None, :]).astype(
-        np.float64)
+    onehot_clus = (clus_idx[:, None] == np.arange(len(cluster_ids))[None, :]).astype(np.float64)
     by_cluster = lambda a: np.einsum("spy,pk->sky", a, onehot_clus)  # noqa: E731
     load = by_cluster(electric_load)
     use = np.zeros((S, len(cluster_ids), len(RESOURCES), Y))
     use[:, :, RESOURCES.index("grid"), :] = np.maximum(load - load[:, :, :1], 0.0)
     use[:, :, RESOURCES.index("co2_storage"), :] = by_cluster(stored)
-    use[:, :, RESOURCES.index("hydrogen"), :] = by_cluster(
-        energy[..., c["hydrogen"]]) / _LHV_H2_GJ_PER_T
+    use[:, :, RESOURCES.index("hydrogen"), :] = (
+        by_cluster(energy[..., c["hydrogen"]]) / _LHV_H2_GJ_PER_T
+    )
     headroom = rng.uniform(1.05, 1.6, (S, len(cluster_ids), len(RESOURCES), 1))
     floor = np.array([50.0, 2.5e5, 1.0e4])[None, None, :, None]
     capacity_infra = np.maximum.accumulate(use, axis=3) * headroom + floor
 
     gov = np.zeros((S, len(GOV_FLOWS), Y))
     total_sub = subsidies.sum(axis=1)
-    for flow, share in (("sde_outlay", 0.5), ("ccfd_outlay", 0.2), ("ikc_outlay", 0.1),
-                        ("grant_outlay", 0.2)):
+    for flow, share in (
+        ("sde_outlay", 0.5),
+        ("ccfd_outlay", 0.2),
+        ("ikc_outlay", 0.1),
+        ("grant_outlay", 0.2),
+    ):
         gov[:, GOV_FLOWS.index(flow), :] = -share * total_sub
     gov[:, GOV_FLOWS.index("co2_levy_revenue"), :] = co2_levy.sum(axis=1)
     gov[:, GOV_FLOWS.index("energy_tax_revenue"), :] = energy_tax.sum(axis=1)
     cbam = np.array([_PRODUCTS[p][2] for p in products], dtype=np.float64)
-    gov[:, GOV_FLOWS.index("cbam_revenue"), :] = np.einsum(
-        "sky,k->sy", np.maximum(imports, 0.0), cbam) * 0.1 * eua[None, :]
+    gov[:, GOV_FLOWS.index("cbam_revenue"), :] = (
+        np.einsum("sky,k->sy", np.maximum(imports, 0.0), cbam) * 0.1 * eua[None, :]
+    )
 
     national0 = direct[0, :, 0].sum()
     target = np.full(Y, np.nan)
@@ -271,8 +282,10 @@ def synthetic_results(
         target[yrs == year] = frac * national0
 
     # --- assemble ---------------------------------------------------------------------------
-    names = [_SCENARIO_NAMES[i % len(_SCENARIO_NAMES)] + ("" if i < len(_SCENARIO_NAMES)
-                                                          else f"_{i}") for i in range(S)]
+    names = [
+        _SCENARIO_NAMES[i % len(_SCENARIO_NAMES)] + ("" if i < len(_SCENARIO_NAMES) else f"_{i}")
+        for i in range(S)
+    ]
     spy = ("scenario", "plant", "year")
     data: dict[str, tuple[tuple[str, ...], npt.NDArray[np.generic]]] = {
         "route_index": (spy, route_index),
@@ -328,9 +341,12 @@ def synthetic_results(
         "route_product": ("route", route_product),
     }
     scenarios = {
-        n: {"name": n, "description": "synthetic scenario (invented numbers)",
+        n: {
+            "name": n,
+            "description": "synthetic scenario (invented numbers)",
             "eua_price_eur_per_t": {"2025": 80.0, "2050": 80.0 + 5.0 * 25},
-            "capex_factor": float(scen_factor[i, 0, 0])}
+            "capex_factor": float(scen_factor[i, 0, 0]),
+        }
         for i, n in enumerate(names)
     }
     fingerprint = json.dumps([seed, S, P, yrs.tolist()]).encode()
@@ -376,5 +392,6 @@ def assert_results_equal(a: Results, b: Results) -> None:
         if type(value) is not type(other) and not (
             isinstance(value, int | np.integer) and isinstance(other, int | np.integer)
         ):
-            raise AssertionError(f"attribute {key!r} changed type: {type(value).__name__} -> "
-                                 f"{type(other).__name__}")
+            raise AssertionError(
+                f"attribute {key!r} changed type: {type(value).__name__} -> {type(other).__name__}"
+            )

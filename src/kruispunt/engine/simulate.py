@@ -52,6 +52,8 @@ I = npt.NDArray[np.int64]  # noqa: E741
 B = npt.NDArray[np.bool_]
 
 MAX_PASSES = 3
+CLOSURE_NOTICE = 1
+"""A closure decided in one year takes effect the next (production runs out the year)."""
 STAY_BONUS = 1e-6
 """Tie-breaker [EUR/yr per unit of capacity]: equal values keep the current route."""
 
@@ -148,7 +150,7 @@ class _Batch:
         ccfd_gap = np.maximum(strike[:, None] - eua, 0.0)[:, None, :] * np.ones(
             (1, len(inp.routes), 1))
         self.e_ccfd = exp(ccfd_gap)
-        price_ext = ext(inp.product_price)[:, prod_of_route, :]  # (S, R, Ye)
+        price_ext = ext(inp.price_uplift)[:, prod_of_route, :]  # (S, R, Ye)
         self.e_price = exp(price_ext)
         self.e_stay_price = exp(price_ext, zero)
         self.fixed = inp.fixed_opex
@@ -219,7 +221,8 @@ class _Batch:
         gap_em = np.where(is_cur, self.e_stay_gap_em[s_idx, opt, t], self.e_gap_em[s_idx, opt, t])
         gap_rf = np.where(is_cur, self.e_stay_gap_rf[s_idx, opt, t], self.e_gap_rf[s_idx, opt, t])
         ikc = np.where(is_cur, self.e_stay_ikc[s_idx, opt, t], self.e_ikc[s_idx, opt, t])
-        price = np.where(is_cur, self.e_stay_price[s_idx, opt, t], self.e_price[s_idx, opt, t])
+        price = inp.plant_price[:, :, None] + np.where(
+            is_cur, self.e_stay_price[s_idx, opt, t], self.e_price[s_idx, opt, t])
         levy = np.maximum(gap_em * calib - gap_rf * fa_unit, 0.0)
         unit = (cost + carbon * calib - fa * fa_unit + levy
                 - ikc * inp.ikc_eligible[None, :, None])
@@ -333,6 +336,7 @@ class _Batch:
                 out["switch_reason"][..., i] = np.where(starts, pend_reason,
                                                         out["switch_reason"][..., i])
                 cur = r_new
+                closed |= starts & (inp.family[r_new] == FAMILY["closure"])
                 pend = np.where(starts, -1, pend)
                 pend_grant = np.where(starts, 0.0, pend_grant)
 
@@ -419,7 +423,8 @@ class _Batch:
             reason = np.where(renewal_due, REASON["reinvestment"], REASON["off_cycle_switch"])
             reason = np.where(fam == FAMILY["import"], REASON["import_intermediate"], reason)
             reason = np.where(closing, REASON["closure"], reason).astype(np.int8)
-            now = switching & ((lead <= 0) | closing)
+            lead = np.where(closing, CLOSURE_NOTICE, lead)
+            now = switching & (lead <= 0)
             later = switching & ~now
             awarded_sde = switching & sde_win & (sde_k == choice)
             awarded_ccfd = switching & ccfd_win & (ccfd_k == choice)

@@ -51,10 +51,30 @@ CHARTS: dict[str, str] = {
 """Chart name (the ``data-chart`` attribute) -> title."""
 
 Style = Literal["area", "bar", "line", "markers", "dash"]
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
-            "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363")
+_PALETTE = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+    "#393b79",
+    "#637939",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
+    "#e6550d",
+    "#31a354",
+    "#756bb1",
+    "#636363",
+)
 _RUN_DASH = ("solid", "dash", "dot")
+_FIXED = {"total": "#222222", "net": "#222222", "net cost": "#222222"}
 
 
 @dataclass(frozen=True)
@@ -74,12 +94,22 @@ class _Run:
     results: Results
 
 
-def _series(frame: pd.DataFrame, scenario: str, key: str | None, value: str, style: Style,
-            names: dict[str, str] | None = None, name: str | None = None) -> list[_Series]:
+def _series(
+    frame: pd.DataFrame,
+    scenario: str,
+    key: str | None,
+    value: str,
+    style: Style,
+    names: dict[str, str] | None = None,
+    name: str | None = None,
+) -> list[_Series]:
     sel = frame[frame["scenario"] == scenario]
     out = []
-    groups = [(name or value, sel)] if key is None else [
-        (str(k), g) for k, g in sel.groupby(key, sort=False)]
+    groups = (
+        [(name or value, sel)]
+        if key is None
+        else [(str(k), g) for k, g in sel.groupby(key, sort=False)]
+    )
     for label, g in groups:
         display = (names or {}).get(label, label)
         y = [float(v) for v in g[value].to_numpy(dtype=np.float64)]
@@ -87,7 +117,7 @@ def _series(frame: pd.DataFrame, scenario: str, key: str | None, value: str, sty
     return out
 
 
-# --- chart contents (metrics only) -------------------------------------------------------------
+# --- chart contents (metrics only) ------------------------------------------------------------
 
 
 def _target(results: Results, scenario: str) -> list[_Series]:
@@ -98,10 +128,12 @@ def _target(results: Results, scenario: str) -> list[_Series]:
 def _emissions_by(by: str) -> Getter:
     def get(results: Results, scenario: str) -> list[_Series]:
         names = metrics.cluster_names(results) if by == "cluster" else None
-        parts = _series(metrics.emissions(results, by=by), scenario, by, "emissions_mtco2",
-                        "area", names)
-        total = _series(metrics.emissions(results), scenario, None, "emissions_mtco2", "line",
-                        name="total")
+        parts = _series(
+            metrics.emissions(results, by=by), scenario, by, "emissions_mtco2", "area", names
+        )
+        total = _series(
+            metrics.emissions(results), scenario, None, "emissions_mtco2", "line", name="total"
+        )
         return parts + total + _target(results, scenario)
 
     return get
@@ -118,27 +150,27 @@ def _energy(results: Results, scenario: str) -> list[_Series]:
     return _series(metrics.energy_demand(results), scenario, "carrier", "energy_twh", "area")
 
 
-def _infra(resource: str, scale: float) -> Callable[[Results, str], tuple[pd.DataFrame, float]]:
-    def get(results: Results, scenario: str) -> tuple[pd.DataFrame, float]:
-        frame = metrics.infrastructure_use(results, by=None)
-        return frame[frame["resource"] == resource], scale
-
-    return get
+def _national_infra(results: Results, resource: str) -> pd.DataFrame:
+    frame = metrics.infrastructure_use(results, by=None)
+    return frame[frame["resource"] == resource]
 
 
 def _grid(results: Results, scenario: str) -> list[_Series]:
-    frame, _ = _infra("grid", 1.0)(results, scenario)
-    return (_series(frame, scenario, None, "use", "line", name="electric load growth")
-            + _series(frame, scenario, None, "capacity", "dash", name="grid capacity"))
+    frame = _national_infra(results, "grid")
+    return _series(frame, scenario, None, "use", "line", name="electric load growth") + _series(
+        frame, scenario, None, "capacity", "dash", name="grid capacity"
+    )
 
 
 def _ccs(results: Results, scenario: str) -> list[_Series]:
-    frame, _ = _infra("co2_storage", 1e-6)(results, scenario)
+    frame = _national_infra(results, "co2_storage")  # tCO2/yr
     frame = frame.assign(use_mt=frame["use"] * 1e-6, capacity_mt=frame["capacity"] * 1e-6)
     captured = metrics.emissions(results, kind="captured")
-    return (_series(captured, scenario, None, "emissions_mtco2", "line", name="captured")
-            + _series(frame, scenario, None, "use_mt", "line", name="stored")
-            + _series(frame, scenario, None, "capacity_mt", "dash", name="storage capacity"))
+    return (
+        _series(captured, scenario, None, "emissions_mtco2", "line", name="captured")
+        + _series(frame, scenario, None, "use_mt", "line", name="stored")
+        + _series(frame, scenario, None, "capacity_mt", "dash", name="storage capacity")
+    )
 
 
 def _production(results: Results, scenario: str) -> list[_Series]:
@@ -150,15 +182,17 @@ def _production(results: Results, scenario: str) -> list[_Series]:
 def _gov(results: Results, scenario: str) -> list[_Series]:
     frame = metrics.government_cash_flow(results)
     net = frame.groupby(["scenario", "year"], sort=False, as_index=False)["cash_flow_meur"].sum()
-    return (_series(frame, scenario, "flow", "cash_flow_meur", "bar")
-            + _series(net, scenario, None, "cash_flow_meur", "line", name="net"))
+    return _series(frame, scenario, "flow", "cash_flow_meur", "bar") + _series(
+        net, scenario, None, "cash_flow_meur", "line", name="net"
+    )
 
 
 def _costs(results: Results, scenario: str) -> list[_Series]:
     frame = metrics.costs(results)
     net = frame.groupby(["scenario", "year"], sort=False, as_index=False)["cost_meur"].sum()
-    return (_series(frame, scenario, "item", "cost_meur", "bar")
-            + _series(net, scenario, None, "cost_meur", "line", name="net cost"))
+    return _series(frame, scenario, "item", "cost_meur", "bar") + _series(
+        net, scenario, None, "cost_meur", "line", name="net cost"
+    )
 
 
 _GETTERS: dict[str, tuple[Getter, str]] = {
@@ -174,7 +208,7 @@ _GETTERS: dict[str, tuple[Getter, str]] = {
 }
 
 
-# --- figures -------------------------------------------------------------------------------------
+# --- figures ----------------------------------------------------------------------------------
 
 
 def _views(runs: list[_Run]) -> list[tuple[str, list[tuple[int, _Run, str]]]]:
@@ -182,8 +216,11 @@ def _views(runs: list[_Run]) -> list[tuple[str, list[tuple[int, _Run, str]]]]:
     n = max(len(r.results.scenarios) for r in runs)
     views = []
     for i in range(n):
-        members = [(k, run, run.results.scenarios[i]) for k, run in enumerate(runs)
-                   if i < len(run.results.scenarios)]
+        members = [
+            (k, run, run.results.scenarios[i])
+            for k, run in enumerate(runs)
+            if i < len(run.results.scenarios)
+        ]
         names = list(dict.fromkeys(s for _, _, s in members))
         views.append((" vs ".join(names), members))
     return views
@@ -199,27 +236,49 @@ def _figure(name: str, runs: list[_Run]) -> go.Figure:
     for v, (_, members) in enumerate(views):
         for k, run, scenario in members:
             for s in getter(run.results, scenario):
-                color = colors.setdefault(s.name, _PALETTE[len(colors) % len(_PALETTE)])
+                color = _FIXED.get(s.name) or colors.setdefault(
+                    s.name, _PALETTE[len(colors) % len(_PALETTE)]
+                )
                 label = f"{s.name} ({run.label})" if compare else s.name
                 style = s.style if not compare or s.style in ("markers", "dash") else "line"
-                common: dict[str, Any] = {"x": s.x, "y": s.y, "name": label,
-                                          "legendgroup": s.name, "visible": v == 0,
-                                          "meta": {"scenario": scenario, "run": run.label}}
+                common: dict[str, Any] = {
+                    "x": s.x,
+                    "y": s.y,
+                    "name": label,
+                    "legendgroup": s.name,
+                    "visible": v == 0,
+                    "meta": {"scenario": scenario, "run": run.label},
+                }
                 if style == "bar":
                     fig.add_trace(go.Bar(marker_color=color, **common))
                 elif style == "markers":
-                    fig.add_trace(go.Scatter(mode="markers", marker={
-                        "symbol": "diamond", "size": 11, "color": "black"}, **common))
+                    fig.add_trace(
+                        go.Scatter(
+                            mode="markers",
+                            marker={"symbol": "diamond", "size": 11, "color": "black"},
+                            **common,
+                        )
+                    )
                 elif style == "area":
-                    fig.add_trace(go.Scatter(mode="lines", stackgroup="one", line={
-                        "color": color, "width": 0.5}, **common))
+                    fig.add_trace(
+                        go.Scatter(
+                            mode="lines",
+                            stackgroup="one",
+                            line={"color": color, "width": 0.5},
+                            **common,
+                        )
+                    )
                 else:
                     dash = "dash" if style == "dash" else _RUN_DASH[k % len(_RUN_DASH)]
                     if style == "dash" and compare:
                         dash = "dot" if k else "dash"
-                    fig.add_trace(go.Scatter(mode="lines", line={
-                        "color": color, "dash": dash, "width": 2.5 if compare else 2},
-                        **common))
+                    fig.add_trace(
+                        go.Scatter(
+                            mode="lines",
+                            line={"color": color, "dash": dash, "width": 2.5 if compare else 2},
+                            **common,
+                        )
+                    )
                 trace_view.append(v)
     layout: dict[str, Any] = {
         "title": {"text": CHARTS[name]},
@@ -233,17 +292,30 @@ def _figure(name: str, runs: list[_Run]) -> go.Figure:
         "legend": {"orientation": "v"},
     }
     if len(views) > 1:
-        buttons = [{"label": label, "method": "update",
-                    "args": [{"visible": [tv == v for tv in trace_view]}]}
-                   for v, (label, _) in enumerate(views)]
-        layout["updatemenus"] = [{"buttons": buttons, "direction": "down", "x": 1.0,
-                                  "xanchor": "right", "y": 1.15, "yanchor": "top",
-                                  "showactive": True}]
+        buttons = [
+            {
+                "label": label,
+                "method": "update",
+                "args": [{"visible": [tv == v for tv in trace_view]}],
+            }
+            for v, (label, _) in enumerate(views)
+        ]
+        layout["updatemenus"] = [
+            {
+                "buttons": buttons,
+                "direction": "down",
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.15,
+                "yanchor": "top",
+                "showactive": True,
+            }
+        ]
     fig.update_layout(**layout)
     return fig
 
 
-# --- tables --------------------------------------------------------------------------------------
+# --- tables -----------------------------------------------------------------------------------
 
 
 def _fmt(value: Any, unit: str = "") -> tuple[str, str]:
@@ -262,17 +334,24 @@ def _fmt(value: Any, unit: str = "") -> tuple[str, str]:
 
 def _key_table(runs: list[_Run]) -> str:
     frames = [(run, metrics.key_indicators(run.results)) for run in runs]
-    head = "".join(f"<th>{html.escape(str(s))}" + (
-        f"<br><small>{html.escape(run.label)}</small>" if len(runs) > 1 else "") + "</th>"
-        for run, f in frames for s in f["scenario"])
+    head = "".join(
+        f"<th>{html.escape(str(s))}"
+        + (f"<br><small>{html.escape(run.label)}</small>" if len(runs) > 1 else "")
+        + "</th>"
+        for run, f in frames
+        for s in f["scenario"]
+    )
     rows = []
     for col, (label, unit) in metrics.KEY_INDICATORS.items():
         cells = "".join(f"<td>{_fmt(v, unit)[0]}</td>" for _, f in frames for v in f[col])
         shown = "%" if unit == "fraction" else unit
-        rows.append(f"<tr><th>{html.escape(label)} <small>[{html.escape(shown)}]</small>"
-                    f"</th>{cells}</tr>")
-    return (f'<table class="key-indicators"><thead><tr><th>indicator</th>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+        rows.append(
+            f"<tr><th>{html.escape(label)} <small>[{html.escape(shown)}]</small></th>{cells}</tr>"
+        )
+    return (
+        f'<table class="key-indicators"><thead><tr><th>indicator</th>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _site_table(run: _Run, year: int, compare: bool) -> str:
@@ -280,9 +359,12 @@ def _site_table(run: _Run, year: int, compare: bool) -> str:
     units: dict[str, str] = frame.attrs.get("units", {})
     names = metrics.cluster_names(run.results)
     frame = frame.assign(cluster=frame["cluster"].map(lambda c: names.get(c, c)))
-    head = "".join(f'<th scope="col">{html.escape(c)}'
-                   + (f"<br><small>[{html.escape(units[c])}]</small>" if c in units else "")
-                   + "</th>" for c in frame.columns)
+    head = "".join(
+        f'<th scope="col">{html.escape(c)}'
+        + (f"<br><small>[{html.escape(units[c])}]</small>" if c in units else "")
+        + "</th>"
+        for c in frame.columns
+    )
     body = []
     for row in frame.itertuples(index=False):
         cells = []
@@ -290,28 +372,39 @@ def _site_table(run: _Run, year: int, compare: bool) -> str:
             text, key = _fmt(value, units.get(col, ""))
             cells.append(f'<td data-sort="{key}">{text}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
-    caption = f"Sites in {year}" + (f" — {html.escape(run.label)}" if compare else "") + (
-        " (click a column to sort)")
-    return (f'<table class="sortable site-table" data-run="{html.escape(run.label)}">'
-            f"<caption>{caption}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>")
+    caption = (
+        f"Sites in {year}"
+        + (f" — {html.escape(run.label)}" if compare else "")
+        + (" (click a column to sort)")
+    )
+    return (
+        f'<table class="sortable site-table" data-run="{html.escape(run.label)}">'
+        f"<caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _provenance(run: _Run) -> str:
     prov = run.results.provenance
     scen = prov.get("scenarios") or {}
-    items = [("kruispunt version", prov.get("kruispunt_version")),
-             ("data hash", prov.get("data_hash")),
-             ("seed", prov.get("seed")),
-             ("created by", prov.get("created_by")),
-             ("scenarios", ", ".join(run.results.scenarios))]
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(str(v))}</code></td>"
-                   "</tr>" for k, v in items)
+    items = [
+        ("kruispunt version", prov.get("kruispunt_version")),
+        ("data hash", prov.get("data_hash")),
+        ("seed", prov.get("seed")),
+        ("created by", prov.get("created_by")),
+        ("scenarios", ", ".join(run.results.scenarios)),
+    ]
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(str(v))}</code></td></tr>"
+        for k, v in items
+    )
     detail = html.escape(json.dumps(scen, indent=2, sort_keys=True, default=str))
-    return (f'<div class="provenance" data-run="{html.escape(run.label)}">'
-            f"<h3>{html.escape(run.label)}</h3><table>{rows}</table>"
-            f"<details><summary>Resolved scenarios</summary><pre>{detail}</pre></details>"
-            "</div>")
+    return (
+        f'<div class="provenance" data-run="{html.escape(run.label)}">'
+        f"<h3>{html.escape(run.label)}</h3><table>{rows}</table>"
+        f"<details><summary>Resolved scenarios</summary><pre>{detail}</pre></details>"
+        "</div>"
+    )
 
 
 _CSS = """
@@ -355,9 +448,14 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 """
 
 
-def build_report(results: Results, compare_with: Results | None = None, *,
-                 title: str = "Kruispunt results", labels: tuple[str, str] | None = None,
-                 year: int | None = None) -> str:
+def build_report(
+    results: Results,
+    compare_with: Results | None = None,
+    *,
+    title: str = "Kruispunt results",
+    labels: tuple[str, str] | None = None,
+    year: int | None = None,
+) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
     first = labels[0] if labels else ("run A" if compare_with is not None else "run")
     runs = [_Run(first, results)]
@@ -368,15 +466,20 @@ def build_report(results: Results, compare_with: Results | None = None, *,
     charts = []
     for i, name in enumerate(CHARTS):
         fig = _figure(name, runs)
-        div = fig.to_html(full_html=False, include_plotlyjs=(i == 0), div_id=f"chart-{name}",
-                          default_height="440px",
-                          config={"displaylogo": False, "responsive": True})
+        div = fig.to_html(
+            full_html=False,
+            include_plotlyjs=(i == 0),
+            div_id=f"chart-{name}",
+            default_height="440px",
+            config={"displaylogo": False, "responsive": True},
+        )
         charts.append(f'<div class="chart" data-chart="{name}">{div}</div>')
     compare = len(runs) > 1
-    subtitle = (" vs ".join(f"<b>{html.escape(r.label)}</b> ("
-                            + html.escape(", ".join(r.results.scenarios)) + ")" for r in runs))
-    sites = "".join(f'<div class="site-wrap">{_site_table(r, year, compare)}</div>'
-                    for r in runs)
+    subtitle = " vs ".join(
+        f"<b>{html.escape(r.label)}</b> (" + html.escape(", ".join(r.results.scenarios)) + ")"
+        for r in runs
+    )
+    sites = "".join(f'<div class="site-wrap">{_site_table(r, year, compare)}</div>' for r in runs)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -387,25 +490,38 @@ def build_report(results: Results, compare_with: Results | None = None, *,
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="lead">{subtitle}{'. Solid lines: ' + html.escape(runs[0].label) + '; dashed: '
-                           + html.escape(runs[1].label) + '.' if compare else ''}</p>
+<p class="lead">{subtitle}{
+        ". Solid lines: "
+        + html.escape(runs[0].label)
+        + "; dashed: "
+        + html.escape(runs[1].label)
+        + "."
+        if compare
+        else ""
+    }</p>
 <h2>Key indicators</h2>
 {_key_table(runs)}
 <h2>Charts</h2>
-{''.join(charts)}
+{"".join(charts)}
 <h2>Sites</h2>
 {sites}
 <h2>Provenance</h2>
-{''.join(_provenance(r) for r in runs)}
+{"".join(_provenance(r) for r in runs)}
 <script>{_SORT_JS}</script>
 </body>
 </html>
 """
 
 
-def write_report(results: Results, path: Path | str, compare_with: Results | None = None, *,
-                 title: str = "Kruispunt results", labels: tuple[str, str] | None = None,
-                 year: int | None = None) -> Path:
+def write_report(
+    results: Results,
+    path: Path | str,
+    compare_with: Results | None = None,
+    *,
+    title: str = "Kruispunt results",
+    labels: tuple[str, str] | None = None,
+    year: int | None = None,
+) -> Path:
     """Write a self-contained HTML report of ``results`` (and ``compare_with``, overlaid).
 
     Parameters
@@ -451,13 +567,25 @@ def _chromium() -> str | None:
     return None
 
 
-CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 
 
-def write_pdf(results: Results, path: Path | str, compare_with: Results | None = None, *,
-              title: str = "Kruispunt results", labels: tuple[str, str] | None = None,
-              year: int | None = None) -> Path:
+def write_pdf(
+    results: Results,
+    path: Path | str,
+    compare_with: Results | None = None,
+    *,
+    title: str = "Kruispunt results",
+    labels: tuple[str, str] | None = None,
+    year: int | None = None,
+) -> Path:
     """Print the HTML report to PDF with headless Chromium (extra ``kruispunt[pdf]``).
 
     Uses Playwright with the browser in ``$KRUISPUNT_CHROMIUM``, else a ``chromium`` or
@@ -473,26 +601,33 @@ def write_pdf(results: Results, path: Path | str, compare_with: Results | None =
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise KruispuntError("PDF export needs Playwright and Chromium: install "
-                             "'kruispunt[pdf]' and a Chromium browser") from None
+        raise KruispuntError(
+            "PDF export needs Playwright and Chromium: install "
+            "'kruispunt[pdf]' and a Chromium browser"
+        ) from None
     target = Path(path).expanduser()
     with tempfile.TemporaryDirectory() as tmpdir:
-        page_path = write_report(results, Path(tmpdir) / "report.html", compare_with,
-                                 title=title, labels=labels, year=year)
+        page_path = write_report(
+            results,
+            Path(tmpdir) / "report.html",
+            compare_with,
+            title=title,
+            labels=labels,
+            year=year,
+        )
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=_chromium(),
-                                            args=list(CHROMIUM_ARGS))
+                browser = p.chromium.launch(executable_path=_chromium(), args=list(CHROMIUM_ARGS))
                 try:
                     page = browser.new_page(viewport={"width": 1200, "height": 900})
                     page.goto(page_path.as_uri())
                     page.wait_for_function(
-                        "document.querySelectorAll('.chart .main-svg').length >= "
-                        f"{len(CHARTS)}", timeout=30_000)
+                        f"document.querySelectorAll('.chart .main-svg').length >= {len(CHARTS)}",
+                        timeout=30_000,
+                    )
                     target.parent.mkdir(parents=True, exist_ok=True)
                     tmp_pdf = target.with_name(f".{target.name}.tmp")
-                    page.pdf(path=str(tmp_pdf), format="A4", landscape=True,
-                             print_background=True)
+                    page.pdf(path=str(tmp_pdf), format="A4", landscape=True, print_background=True)
                     os.replace(tmp_pdf, target)
                 finally:
                     browser.close()

@@ -1,0 +1,323 @@
+"""Command-line commands over the results store, exports and reports.
+
+Register them in ``kruispunt.cli``::
+
+    app.add_typer(results_app, name="results")      # kruispunt results list|show|delete
+    app.command()(compare)                           # kruispunt compare RUN_A RUN_B
+    app.command("export")(export)                    # kruispunt export RUN --format iamc
+
+and call :func:`print_summary` after ``kruispunt run``. User errors (unknown run, unknown
+format, unwritable output) print one line naming the problem and exit with code 2.
+Every number comes from :mod:`kruispunt.metrics`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kruispunt import metrics
+from kruispunt.errors import KruispuntError
+from kruispunt.results import Results
+from kruispunt.store import Store
+
+__all__ = ["compare", "export", "print_summary", "results_app"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+EXIT_USAGE = 2
+
+results_app = typer.Typer(
+    help="List, show and delete stored runs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_out = Console()
+_err = Console(stderr=True)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Results store folder (default: $KRUISPUNT_STORE or the user data folder).",
+        show_default=False,
+    ),
+]
+RunArgument = Annotated[
+    str, typer.Argument(help="Run id, unique id prefix, run name or 'latest'.", show_default=False)
+]
+
+
+def _user_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Print a KruispuntError as one line on stderr and exit with code 2."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except KruispuntError as exc:
+            _err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+
+    return wrapper
+
+
+def _store(path: Path | None) -> Store:
+    return Store(path)
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def _num(value: float, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if unit == "fraction":
+        return f"{value:.1%}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+
+
+def _diff(a: float, b: float, unit: str) -> str:
+    if any(isinstance(v, float) and math.isnan(v) for v in (a, b)):
+        return "–"
+    d = b - a
+    if unit == "fraction":
+        return f"{d * 100:+.1f} pp"
+    return f"{d:+,.0f}" if abs(d) >= 100 else f"{d:+,.2f}"
+
+
+def print_summary(results: Results, console: Console | None = None, title: str = "Summary") -> None:
+    """Print the headline table of a run (from :func:`kruispunt.metrics.key_indicators`).
+
+    One column per scenario: direct emissions 2030/2035/2040/2050 against the targets,
+    demand produced domestically vs imported, electricity and hydrogen demand, CO2 storage
+    use against capacity and the cumulative government cash flow.
+    """
+    console = console or _out
+    ki = metrics.key_indicators(results)
+    table = Table(title=title, title_justify="left")
+    table.add_column("indicator")
+    for s in ki["scenario"]:
+        table.add_column(str(s), justify="right")
+    rows = ki.set_index("scenario")
+
+    def cells(fn: Callable[[str], str]) -> list[str]:
+        return [fn(str(s)) for s in ki["scenario"]]
+
+    for y in metrics.KEY_YEARS:
+
+        def emis(s: str, y: int = y) -> str:
+            e, t, g = (rows.at[s, f"{k}_{y}_mtco2"] for k in ("emissions", "target", "gap"))
+            if math.isnan(t):
+                return _num(e)
+            verdict = "[green]on target[/]" if g <= 0 else f"[red]{g:+.2f} over[/]"
+            return f"{_num(e)} (target {_num(t)}, {verdict})"
+
+        table.add_row(f"Direct emissions {y} [Mt CO2/yr]", *cells(emis))
+    for y in (2030, 2050):
+        table.add_row(
+            f"Demand kept / imported {y} [mean of products]",
+            *cells(
+                lambda s, y=y: (
+                    f"{_num(rows.at[s, f'share_kept_{y}'], 'fraction')} / "
+                    f"{_num(rows.at[s, f'share_imported_{y}'], 'fraction')}"
+                )
+            ),
+        )
+    for carrier in ("electricity", "hydrogen"):
+        table.add_row(
+            f"{carrier.capitalize()} demand 2030 → 2050 [TWh/yr]",
+            *cells(
+                lambda s, c=carrier: (
+                    f"{_num(rows.at[s, f'{c}_2030_twh'])} → {_num(rows.at[s, f'{c}_2050_twh'])}"
+                )
+            ),
+        )
+    table.add_row(
+        "CO2 storage: peak use of capacity [Mt CO2/yr]",
+        *cells(
+            lambda s: (
+                f"{_num(rows.at[s, 'ccs_peak_stored_mtco2'])} of "
+                f"{_num(rows.at[s, 'ccs_capacity_at_peak_mtco2'])} "
+                f"(max {_num(rows.at[s, 'ccs_peak_utilisation'], 'fraction')})"
+            )
+        ),
+    )
+    table.add_row(
+        "Government cash flow, cumulative [M EUR]",
+        *cells(lambda s: _num(rows.at[s, "gov_cash_flow_cumulative_meur"])),
+    )
+    console.print(table)
+
+
+# --- results app ------------------------------------------------------------------------------
+
+
+@results_app.command("list")
+@_user_errors
+def list_runs(store: StoreOption = None) -> None:
+    """List stored runs, oldest first."""
+    st = _store(store)
+    runs = st.list()
+    if runs.empty:
+        _out.print(f"no runs in {st.root}")
+        return
+    table = Table(title=f"Runs in {st.root}", title_justify="left")
+    for col in ("run_id", "name", "created", "scenarios", "kruispunt_version", "data_hash", "seed"):
+        table.add_column(col)
+    for row in runs.itertuples(index=False):
+        table.add_row(
+            row.run_id,
+            row.name or "",
+            row.created[:19],
+            row.scenarios,
+            str(row.kruispunt_version),
+            str(row.data_hash)[:12],
+            str(row.seed),
+        )
+    _out.print(table)
+
+
+@results_app.command("show")
+@_user_errors
+def show(run_id: RunArgument, store: StoreOption = None) -> None:
+    """Provenance, parts and summary of one run."""
+    st = _store(store)
+    info = st.show(run_id)
+    table = Table(title=f"Run {info['run_id']}", title_justify="left", show_header=False)
+    table.add_column("")
+    table.add_column("")
+    prov = info["provenance"]
+    for key, value in (
+        ("name", info["name"]),
+        ("created", info["created"]),
+        ("kruispunt version", info["kruispunt_version"]),
+        ("data hash", info["data_hash"]),
+        ("seed", info["seed"]),
+        ("scenarios", ", ".join(info["scenarios"])),
+        ("created by", prov.get("created_by")),
+        ("dimensions", ", ".join(f"{k} {v}" for k, v in info["dims"].items())),
+        ("size", f"{info['size_bytes']:,} bytes"),
+        ("path", info["path"]),
+    ):
+        table.add_row(key, str(value))
+    _out.print(table)
+    parts = Table(title="Parts", title_justify="left")
+    for col in ("part", "file", "rows", "bytes"):
+        parts.add_column(col, justify="right" if col in ("rows", "bytes") else "left")
+    for p in info["parts"]:
+        parts.add_row(p["part"], p["file"], f"{p['rows']:,}", f"{p['bytes']:,}")
+    _out.print(parts)
+    print_summary(st.load(info["run_id"]))
+
+
+@results_app.command("delete")
+@_user_errors
+def delete(
+    run_id: RunArgument,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Delete a stored run."""
+    st = _store(store)
+    rid = st.resolve(run_id)
+    if not yes and not typer.confirm(f"Delete run {rid}?", default=False):
+        _out.print("nothing deleted")
+        raise typer.Exit(1)
+    st.delete(rid)
+    _out.print(f"deleted {rid}")
+
+
+# --- compare and export -----------------------------------------------------------------------
+
+
+@_user_errors
+def compare(
+    run_a: Annotated[
+        str, typer.Argument(help="First run (id, prefix, name or 'latest').", show_default=False)
+    ],
+    run_b: Annotated[str, typer.Argument(help="Second run.", show_default=False)],
+    store: StoreOption = None,
+    report_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            "--report-path",
+            help="HTML report to write (default: compare-<a>-<b>.html).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Key indicators of two runs side by side, with differences, and an overlaid report."""
+    from kruispunt.reports.html import write_report
+
+    st = _store(store)
+    ida, idb = st.resolve(run_a), st.resolve(run_b)
+    a, b = st.load(ida), st.load(idb)
+    ka, kb = metrics.key_indicators(a), metrics.key_indicators(b)
+    table = Table(title=f"A = {ida}   B = {idb}", title_justify="left")
+    table.add_column("indicator")
+    pairs = list(range(max(len(ka), len(kb))))
+    for i in pairs:
+        sa = ka["scenario"].iloc[i] if i < len(ka) else "–"
+        sb = kb["scenario"].iloc[i] if i < len(kb) else "–"
+        table.add_column(f"A: {sa}", justify="right")
+        table.add_column(f"B: {sb}", justify="right")
+        table.add_column("B − A", justify="right")
+    for col, (label, unit) in metrics.KEY_INDICATORS.items():
+        cells = []
+        for i in pairs:
+            va = float(ka[col].iloc[i]) if i < len(ka) else math.nan
+            vb = float(kb[col].iloc[i]) if i < len(kb) else math.nan
+            cells += [_num(va, unit), _num(vb, unit), _diff(va, vb, unit)]
+        shown = "%" if unit == "fraction" else unit
+        table.add_row(f"{label} [{shown}]", *cells)
+    _out.print(table)
+    target = report_path or Path(f"compare-{ida}-{idb}.html")
+    written = write_report(
+        a, target, compare_with=b, labels=(ida, idb), title=f"Kruispunt: {ida} vs {idb}"
+    )
+    _out.print(f"report: {written}")
+
+
+_DEFAULT_SUFFIX = {"iamc": "-iamc.csv", "csv": "-csv", "parquet": "-parquet", "netcdf": ".nc"}
+
+
+@_user_errors
+def export(
+    run: RunArgument,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="iamc, csv, parquet or netcdf.")
+    ] = "iamc",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File (iamc, netcdf) or folder (csv, parquet); "
+            "default: <run id> plus a suffix, in the current folder.",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOption = None,
+) -> None:
+    """Export a stored run: IAMC table, CSV or Parquet folder, or netCDF file."""
+    from kruispunt.export import FORMATS
+    from kruispunt.export import export as export_results
+
+    if format not in FORMATS:
+        raise KruispuntError(f"unknown export format '{format}'; allowed: {', '.join(FORMATS)}")
+    st = _store(store)
+    rid = st.resolve(run)
+    target = output or Path(f"{rid}{_DEFAULT_SUFFIX[format]}")
+    written = export_results(st.load(rid), target, format)  # type: ignore[arg-type]
+    _out.print(f"exported {rid} as {format}: {written}")
