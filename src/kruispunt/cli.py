@@ -37,10 +37,10 @@ def user_errors(func: Callable[P, R]) -> Callable[P, R]:
         try:
             return func(*args, **kwargs)
         except DataPackageError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_INVALID_DATA) from None
         except KruispuntError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper

@@ -79,17 +79,19 @@ def _store(path: Path | None) -> Store:
 
 
 def _num(value: float, unit: str = "") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or math.isnan(value):
         return "–"
+    if math.isinf(value):
+        return "unlimited" if value > 0 else "−unlimited"
     if unit == "fraction":
         return f"{value:.1%}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
 
 
 def _diff(a: float, b: float, unit: str) -> str:
-    if any(isinstance(v, float) and math.isnan(v) for v in (a, b)):
-        return "–"
     d = b - a
+    if not math.isfinite(d):
+        return "–"
     if unit == "fraction":
         return f"{d * 100:+.1f} pp"
     return f"{d:+,.0f}" if abs(d) >= 100 else f"{d:+,.2f}"

@@ -19,15 +19,21 @@ these (``["cluster", "sector"]``). A plant's site, product, cluster and sector a
 the ``plant`` coordinates ``site``, ``plant_product`` (or ``product``), ``plant_cluster``
 (or ``cluster``) and ``sector``.
 
-Optional descriptive coordinates
---------------------------------
-``carrier_unit`` on ``carrier`` (``GJ/yr`` for energy, ``t/yr`` for materials; without it
-every carrier counts as ``GJ/yr``), ``product_unit`` on ``product`` (default
-``product/yr``), ``route_family`` on ``route`` and ``cluster_name`` on ``cluster``.
+Optional descriptive labels
+---------------------------
+Read from a coordinate along the dimension, else from a JSON dataset attribute mapping each
+label to its value:
+
+- carrier units: coordinate ``carrier_unit`` or attribute ``carrier_units`` (``GJ`` for
+  energy, ``t`` for materials; without them every carrier counts as ``GJ/yr``);
+- product units: ``product_unit`` or ``product_units`` (default ``product/yr``);
+- route families: ``route_family`` or ``route_families``;
+- cluster names: ``cluster_name`` or ``cluster_names`` (default: the cluster id).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -120,13 +126,31 @@ def plant_attribute(results: Results, key: str) -> npt.NDArray[np.str_]:
     )
 
 
+def _labels(results: Results, dim: str, coord: str, attr: str) -> dict[str, str] | None:
+    """Per-label metadata from the coordinate ``coord`` on ``dim``, else from the JSON
+    dataset attribute ``attr`` (``{"<label>": "<value>"}``); None if neither is there."""
+    ds = results.dataset
+    labels = [str(v) for v in ds[dim].values]
+    if coord in ds.coords and ds[coord].dims == (dim,):
+        return dict(zip(labels, (str(v) for v in ds[coord].values), strict=True))
+    raw = ds.attrs.get(attr)
+    if raw is None:
+        return None
+    mapping = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    missing = [lab for lab in labels if lab not in mapping]
+    if missing:
+        raise KruispuntError(f"results attribute '{attr}' lacks {', '.join(missing)}")
+    return {lab: str(mapping[lab]) for lab in labels}
+
+
+def _per_year(unit: str) -> str:
+    return unit if "/" in unit else f"{unit}/yr"
+
+
 def cluster_names(results: Results) -> dict[str, str]:
     """Display name of every cluster id (the ``cluster_name`` coordinate, else the id)."""
-    ds = results.dataset
-    ids = [str(c) for c in ds["cluster"].values]
-    if "cluster_name" in ds.coords:
-        return dict(zip(ids, (str(n) for n in ds["cluster_name"].values), strict=True))
-    return {c: c for c in ids}
+    names = _labels(results, "cluster", "cluster_name", "cluster_names")
+    return names or {str(c): str(c) for c in results.dataset["cluster"].values}
 
 
 def _normalise_by(by: By, allowed: Sequence[str], metric: str) -> list[str]:
@@ -326,11 +350,10 @@ def emissions_vs_target(results: Results) -> pd.DataFrame:
 
 
 def _product_units(results: Results) -> dict[str, str]:
-    ds = results.dataset
-    products = [str(p) for p in ds["product"].values]
-    if "product_unit" in ds.coords:
-        return dict(zip(products, (str(u) for u in ds["product_unit"].values), strict=True))
-    return dict.fromkeys(products, "product/yr")
+    units = _labels(results, "product", "product_unit", "product_units")
+    if units is None:
+        return {str(p): "product/yr" for p in results.dataset["product"].values}
+    return {p: _per_year(u) for p, u in units.items()}
 
 
 def production_and_imports(results: Results) -> pd.DataFrame:
@@ -426,15 +449,8 @@ def route_mix(
     group_cols = ["scenario", *keys[:-1], "year"]
     total = frame.groupby(group_cols, sort=False)["production"].transform("sum")
     frame["share"] = frame["production"] / total.where(total != 0)
-    ds = results.dataset
-    if "route_family" in ds.coords:
-        fam = dict(
-            zip(
-                np.asarray(ds["route"].values).astype(str),
-                np.asarray(ds["route_family"].values).astype(str),
-                strict=True,
-            )
-        )
+    fam = _labels(results, "route", "route_family", "route_families")
+    if fam is not None:
         frame.insert(frame.columns.get_loc("route") + 1, "route_family", frame["route"].map(fam))
     return _with_units(frame, {"plants": "-", "production": "product/yr", "share": "fraction"})
 
@@ -443,14 +459,10 @@ def route_mix(
 
 
 def _carrier_units(results: Results) -> dict[str, str]:
-    ds = results.dataset
-    carriers = [str(c) for c in ds["carrier"].values]
-    if "carrier_unit" not in ds.coords:
-        return dict.fromkeys(carriers, "GJ/yr")
-    out = {}
-    for c, u in zip(carriers, (str(u) for u in ds["carrier_unit"].values), strict=True):
-        out[c] = u if "/" in u else f"{u}/yr"
-    return out
+    units = _labels(results, "carrier", "carrier_unit", "carrier_units")
+    if units is None:
+        return {str(c): "GJ/yr" for c in results.dataset["carrier"].values}
+    return {c: _per_year(u) for c, u in units.items()}
 
 
 def _energy_factors(results: Results) -> tuple[dict[str, float], dict[str, float]]:

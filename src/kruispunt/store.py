@@ -84,8 +84,8 @@ STORE_ENV = "KRUISPUNT_STORE"
 """Environment variable naming the store root."""
 
 WRITE_DELAY_ENV = "KRUISPUNT_STORE_WRITE_DELAY"
-"""Testing hook: seconds to sleep after each part and before the catalogue insert, so a test
-can kill a save half-way. Unset in normal use."""
+"""Testing hook: ``"<seconds>"`` or ``"<after each part>,<before the catalogue insert>"``
+seconds to sleep during a save, so a test can kill it half-way. Unset in normal use."""
 
 FORMAT = "kruispunt-results"
 FORMAT_VERSION = 1
@@ -293,10 +293,15 @@ def _write_synced(path: Path, write: Any, fsync: bool, mode: str = "wb") -> None
             os.fsync(fh.fileno())
 
 
-def _write_delay() -> float:
+def _write_delay(stage: Literal["parts", "insert"]) -> float:
+    """Seconds to sleep at ``stage`` (testing hook, see :data:`WRITE_DELAY_ENV`)."""
     raw = os.environ.get(WRITE_DELAY_ENV, "")
+    if not raw:
+        return 0.0
+    fields = raw.split(",")
+    text = fields[0] if stage == "parts" or len(fields) == 1 else fields[1]
     try:
-        return max(float(raw), 0.0) if raw else 0.0
+        return max(float(text), 0.0)
     except ValueError:
         return 0.0
 
@@ -334,7 +339,7 @@ def write_results_folder(
         raise KruispuntError(f"unknown part format '{fmt}'; allowed: parquet, csv")
     folder = Path(folder)
     ds = results.dataset
-    delay = _write_delay()
+    delay = _write_delay("parts")
     variables = []
     parts_meta = {}
     for part in _plan(ds):
@@ -754,7 +759,7 @@ class Store:
             size = sum(p.stat().st_size for p in tmp.iterdir())
             os.rename(tmp, final)
             _fsync_dir(self.runs_dir)
-            delay = _write_delay()
+            delay = _write_delay("insert")
             if delay:
                 time.sleep(delay)
             prov = results.provenance

@@ -44,7 +44,7 @@ from kruispunt.inputs import (
     RESOURCES,
     ModelInputs,
 )
-from kruispunt.policy.grants import allocate_budget
+from kruispunt.policy.grants import allocate_budget, allocate_first_fit
 from kruispunt.results import Results
 
 F = npt.NDArray[np.float64]
@@ -154,6 +154,17 @@ class _Batch:
         self.e_price = exp(price_ext)
         self.e_stay_price = exp(price_ext, zero)
         self.fixed = inp.fixed_opex
+        new = {"cost": self.e_cost, "carbon": self.e_carbon, "fa": self.e_fa,
+               "gap_em": self.e_gap_em, "gap_rf": self.e_gap_rf, "ikc": self.e_ikc,
+               "price": self.e_price}
+        stay = {"cost": self.e_stay_cost, "carbon": self.e_stay_carbon, "fa": self.e_stay_fa,
+                "gap_em": self.e_stay_gap_em, "gap_rf": self.e_stay_gap_rf,
+                "ikc": self.e_stay_ikc, "price": self.e_stay_price}
+        # year-first, contiguous (S, R) slices: one cheap gather per term and year
+        year_first = {k: np.ascontiguousarray(np.moveaxis(v, -1, 0)) for k, v in new.items()}
+        self.e_new = [{k: v[t] for k, v in year_first.items()} for t in range(self.Y)]
+        year_first = {k: np.ascontiguousarray(np.moveaxis(v, -1, 0)) for k, v in stay.items()}
+        self.e_stay = [{k: v[t] for k, v in year_first.items()} for t in range(self.Y)]
         # plant constants
         inc = inp.incumbent
         ef0 = inp.emission_factor[inc, 0] * (1.0 - inp.capture_rate[inc, 0])
@@ -171,6 +182,8 @@ class _Batch:
         self.opt_valid = inp.options >= 0
         self.opt_family = inp.family[self.opt]
         self.opt_closure = self.opt_family == FAMILY["closure"]
+        self.opt_low = np.isin(self.opt_family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
+        self.calib_k = np.where(self.opt == inc[:, None], calib[:, None], 1.0)  # (P, K)
         self.cluster_pool = {}
         for res in (GRID, H2):
             pools = np.full(len(inp.clusters), -1, dtype=np.int64)
@@ -205,43 +218,54 @@ class _Batch:
         [EUR/yr] of every option, shape (S, P, K)."""
         inp = self.inp
         S, P, K = self.S, self.P, self.K
-        s_idx = np.arange(S)[:, None, None]
         g = inp.plant_product
-        opt = np.broadcast_to(self.opt[None], (S, P, K))
-        is_cur = opt == cur[:, :, None]
+        opt = self.opt  # (P, K)
+        is_cur = opt[None] == cur[:, :, None]
         prod = (inp.base_production[None, :] * inp.demand_scale[:, g, t])[:, :, None]  # (S,P,1)
         cap = inp.capacity[None, :, None]
-        # expected unit terms: stay (no lead) for the current route, else the route's window
-        cost = np.where(is_cur, self.e_stay_cost[s_idx, opt, t], self.e_cost[s_idx, opt, t])
-        carbon = np.where(is_cur, self.e_stay_carbon[s_idx, opt, t],
-                          self.e_carbon[s_idx, opt, t])
-        calib = self._calib(opt)
-        fa = np.where(is_cur, self.e_stay_fa[s_idx, opt, t], self.e_fa[s_idx, opt, t])
-        fa_unit = self.fa_unit[None, :, None] * self._fa_scale(opt, t)
-        gap_em = np.where(is_cur, self.e_stay_gap_em[s_idx, opt, t], self.e_gap_em[s_idx, opt, t])
-        gap_rf = np.where(is_cur, self.e_stay_gap_rf[s_idx, opt, t], self.e_gap_rf[s_idx, opt, t])
-        ikc = np.where(is_cur, self.e_stay_ikc[s_idx, opt, t], self.e_ikc[s_idx, opt, t])
-        price = inp.plant_price[:, :, None] + np.where(
-            is_cur, self.e_stay_price[s_idx, opt, t], self.e_price[s_idx, opt, t])
-        levy = np.maximum(gap_em * calib - gap_rf * fa_unit, 0.0)
-        unit = (cost + carbon * calib - fa * fa_unit + levy
-                - ikc * inp.ikc_eligible[None, :, None])
-        low = np.isin(self.opt_family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])[None]
+        fa_unit_k = self.fa_unit[:, None] * self._fa_scale(opt[None], t)[0]  # (P, K)
+        fa_unit_c = self.fa_unit[None, :] * self._fa_scale(cur, t)  # (S, P)
+        calib_c = self._calib(cur)
+        elig = inp.ikc_eligible[None, :]
+
+        def unit_cost(x: dict[str, F], idx_k: bool) -> F:
+            """Expected unit cost from route terms x[name] (S, R) for all options (S, P, K)
+            or for the current route (S, P)."""
+            if idx_k:
+                take = lambda a: a[:, opt]  # noqa: E731
+                calib, fa_unit, e = self.calib_k[None], fa_unit_k[None], elig[..., None]
+            else:
+                take = lambda a: np.take_along_axis(a, cur, axis=1)  # noqa: E731
+                calib, fa_unit, e = calib_c, fa_unit_c, elig
+            carbon = take(x["carbon"])
+            unit = take(x["cost"]) + carbon * calib - take(x["fa"]) * fa_unit - take(
+                x["ikc"]) * e
+            gap_em = take(x["gap_em"])
+            if gap_em.any():
+                unit = unit + np.maximum(gap_em * calib - take(x["gap_rf"]) * fa_unit, 0.0)
+            return unit - take(x["price"])
+
+        # net unit cost (cost - revenue uplift) of switching to each option, and of staying
+        net = unit_cost(self.e_new[t], True)
+        net = np.where(is_cur, unit_cost(self.e_stay[t], False)[..., None], net)
+        low = self.opt_low[None]
         premium = (inp.green_premium * inp.mandate_share)[:, g][:, :, None] * low
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
-        t_start = np.minimum(t + inp.lead_time[opt], self.Y - 1)
-        crf = self.crf_sr[s_idx, opt]
-        capex_new = inp.capex[opt, t_start] * crf * cap
-        capex_renew = inp.capex_renewal[opt, t] * crf * cap
+        t_start = np.minimum(t + inp.lead_time[opt], self.Y - 1)  # (P, K)
+        crf = self.crf_sr[:, opt]  # (S, P, K)
+        capex_new = inp.capex[opt, t_start][None] * crf * cap
+        capex_renew = inp.capex_renewal[opt, t][None] * crf * cap
         capex_ann = np.where(is_cur, np.where(renewal_due[:, :, None], capex_renew, 0.0),
                              capex_new)
-        fixed = inp.fixed_opex[opt, t_start] * cap
+        fixed = inp.fixed_opex[opt, t_start][None] * cap
         writeoff = np.where(is_cur, 0.0, book[:, :, None] * crf)
-        value = (price + premium - unit) * prod - fixed - capex_ann - writeoff
-        value = np.where(self.opt_closure[None], -writeoff, value)
+        value = (inp.plant_price[:, :, None] + premium - net) * prod - fixed - capex_ann - \
+            writeoff
+        # closing is never preferred at equal value: operating (stay or switch) wins ties
+        value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
         value = value + STAY_BONUS * cap * is_cur
-        em_cur = (self.route.emitted[cur, t] * self._calib(cur))[:, :, None]
-        em_opt = self.route.emitted[opt, t_start] * calib
+        em_cur = (self.route.emitted[cur, t] * calib_c)[:, :, None]
+        em_opt = (self.route.emitted[opt, t_start] * self.calib_k)[None]
         abated = np.where(self.opt_closure[None], 0.0, (em_cur - em_opt)) * prod
         return value, np.broadcast_to(prod, (S, P, K)), abated, capex_new
 
@@ -365,7 +389,7 @@ class _Batch:
                 value, best, sde_yr, sde_ok, sde_t,
                 sde_yr * inp.sde_duration[:, None, None], inp.sde_budget[:, i], running)
             best = np.argmax(value, axis=-1)
-            e_ccfd = self.e_ccfd[rows[..., None], self.opt[None], i] * abated
+            e_ccfd = self.e_ccfd[:, :, i][:, self.opt] * abated
             ccfd_ok = low & (e_ccfd > 0) & (ccfd_left > 0)[:, None, None] & ~sde_win[..., None]
             with np.errstate(divide="ignore", invalid="ignore"):
                 ccfd_t = np.where(abated > 0, e_ccfd / abated, np.inf)
@@ -461,7 +485,7 @@ class _Batch:
                                    renewal)
                 out["switch_reason"][..., i] = np.where(now, reason, out["switch_reason"][..., i])
                 cur = np.where(now, r_choice, cur)
-                closed |= closing
+                closed |= closing & now
             # staying at a renewal moment: the asset is renewed
             renewing = running & renewal_due & ~switching
             if renewing.any():
@@ -502,15 +526,15 @@ class _Batch:
             demand[H2] -= rt.hydrogen[r_old, i]
         return np.maximum(demand * prod_peak[None], 0.0), start
 
-    def _pool_window(self, q: int, i: int) -> tuple[F, I]:
-        """Capacity left in pool ``q`` over its remaining life from year index ``i`` (S,), and
-        the index where the pool's life ends (S,)."""
+    def _pool_window(self, q: int, i: I) -> tuple[F, I]:
+        """Capacity left in pool ``q`` over its remaining life from year index ``i`` (S,)
+        (per scenario), and the index where the pool's life ends (S,)."""
         cap = self.inp.pool_capacity[:, q, :]
         alive = cap > 0
         last = self.Y - np.argmax(alive[:, ::-1], axis=-1)  # one past the last alive year
         last = np.where(alive.any(axis=-1), last, 0)
         idx = np.arange(self.Y)[None, :]
-        window = (idx >= i) & alive & (idx < last[:, None])
+        window = (idx >= i[:, None]) & alive & (idx < last[:, None])
         free = np.where(window, cap - self.committed[:, q, :], np.inf)
         left = np.where(window.any(axis=-1), np.min(free, axis=-1), 0.0)
         return left, last
@@ -537,13 +561,14 @@ class _Batch:
                 cand = open_ & (start_year >= access)
                 if not cand.any():
                     continue
-                left, last = self._pool_window(q, int(np.min(np.where(cand, start, self.Y))))
+                first = np.min(np.where(cand, start, self.Y), axis=1)  # per scenario
+                left, last = self._pool_window(q, first)
                 if np.all(np.isinf(left)):
                     granted = cand
                 else:
-                    granted = allocate_budget(np.where(cand, priority, -np.inf),
-                                              np.where(cand, demand[res], 0.0),
-                                              np.maximum(left, 0.0), eligible=cand)
+                    granted = allocate_first_fit(np.where(cand, priority, -np.inf),
+                                                 np.where(cand, demand[res], 0.0),
+                                                 np.maximum(left, 0.0), eligible=cand)
                 given[..., res] = np.where(granted, q, given[..., res])
                 open_ &= ~granted
                 if commit and granted.any() and not np.all(np.isinf(left)):
@@ -699,7 +724,7 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
     from kruispunt.results import GOV_FLOWS, SWITCH_REASONS, Results
 
     assert FLOWS == GOV_FLOWS
-    S, P, Y = len(inp.scenarios), len(inp.plants), len(inp.years)
+    S, P = len(inp.scenarios), len(inp.plants)
     G, L = len(inp.products), len(inp.clusters)
     g = inp.plant_product
     coords = {
@@ -736,10 +761,12 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
     data["demand"] = (("scenario", "product", "year"), demand)
     data["imports"] = (("scenario", "product", "year"), imports)
     # infrastructure: pools summed by the cluster that hosts them
-    host = np.zeros((len(inp.pool_names), L, len(RESOURCES)))
-    host[np.arange(len(inp.pool_names)), inp.pool_host, inp.pool_resource] = 1.0
-    capacity = np.einsum("sqy,qlr->slry", inp.pool_capacity, host)
-    use = np.einsum("sqy,qlr->slry", _cat(parts, "pool_use"), host)
+    capacity = np.zeros((S, L, len(RESOURCES), len(inp.years)))
+    use = np.zeros_like(capacity)
+    pool_use = _cat(parts, "pool_use")
+    for q in range(len(inp.pool_names)):  # a handful of pools; inf + x stays inf
+        capacity[:, inp.pool_host[q], inp.pool_resource[q]] += inp.pool_capacity[:, q]
+        use[:, inp.pool_host[q], inp.pool_resource[q]] += pool_use[:, q]
     data["infra_capacity"] = (("scenario", "cluster", "resource", "year"), capacity)
     data["infra_use"] = (("scenario", "cluster", "resource", "year"), use)
     gov = _cat(parts, "gov")

@@ -167,3 +167,64 @@ def allocate_capacity(
     array([ True, False,  True])
     """
     return allocate_budget(priority, demand, capacity, higher_is_better=higher_is_better)
+
+
+def allocate_first_fit(
+    priority: ArrayLike,
+    demand: ArrayLike,
+    capacity: ArrayLike,
+    eligible: ArrayLike | None = None,
+) -> BoolArray:
+    """Grant whole demands in priority order, skipping those that no longer fit.
+
+    Unlike :func:`allocate_capacity` (strict rank order, which stops at the first request
+    that does not fit), a request too large for what is left is passed over and smaller,
+    lower-priority requests may still be served. This is how scarce infrastructure (grid
+    connections, CO2 storage slots) is handed out: a large applicant that cannot be served
+    does not block the others. Ties are broken by the lower index; the pool is never
+    over-committed.
+
+    Parameters
+    ----------
+    priority : array_like
+        Priority per request, shape ``(..., n)``; higher first; NaN raises. [any]
+    demand : array_like
+        Capacity requested, non-negative. [MW] or [tCO2/yr]
+    capacity : array_like
+        Capacity available per pool, broadcasting against the leading axes.
+    eligible : array_like of bool, optional
+        Requests that take part (default: all).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Granted mask, shape ``leading + (n,)``.
+
+    Examples
+    --------
+    Capacity 2.5; requests 3.0, 1.2, 0.8 ranked in that order: the first does not fit and is
+    skipped, the other two are served.
+
+    >>> allocate_first_fit([3.0, 2.0, 1.0], [3.0, 1.2, 0.8], 2.5)
+    array([False,  True,  True])
+    """
+    prio = np.asarray(priority, dtype=np.float64)
+    if np.any(np.isnan(prio)):
+        raise ValueError("priority must not be NaN")
+    amounts = _nonnegative("demand", demand)
+    prio, amounts = np.broadcast_arrays(prio, amounts)
+    shape = prio.shape
+    ok = np.ones(shape, dtype=np.bool_) if eligible is None else np.broadcast_to(
+        np.asarray(eligible, dtype=np.bool_), shape)
+    left = np.array(np.broadcast_to(_nonnegative("capacity", capacity), shape[:-1]),
+                    dtype=np.float64)
+    order = np.argsort(np.where(ok, -prio, np.inf), axis=-1, kind="stable")
+    n_rounds = int(ok.sum(axis=-1).max()) if ok.size else 0
+    granted = np.zeros(shape, dtype=np.bool_)
+    for k in range(n_rounds):
+        idx = order[..., k : k + 1]
+        want = np.take_along_axis(amounts, idx, -1)[..., 0]
+        take = np.take_along_axis(ok, idx, -1)[..., 0] & (want <= left)
+        left = left - np.where(take, want, 0.0)
+        np.put_along_axis(granted, idx, take[..., None], axis=-1)
+    return granted

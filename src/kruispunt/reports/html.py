@@ -81,7 +81,7 @@ _FIXED = {"total": "#222222", "net": "#222222", "net cost": "#222222"}
 class _Series:
     name: str
     x: list[int]
-    y: list[float]
+    y: list[float | None]
     style: Style
 
 
@@ -112,7 +112,8 @@ def _series(
     )
     for label, g in groups:
         display = (names or {}).get(label, label)
-        y = [float(v) for v in g[value].to_numpy(dtype=np.float64)]
+        # NaN and unlimited (inf) capacity are gaps in a chart
+        y = [float(v) if np.isfinite(v) else None for v in g[value].to_numpy(np.float64)]
         out.append(_Series(display, [int(v) for v in g["year"]], y, style))
     return out
 
@@ -324,8 +325,10 @@ def _fmt(value: Any, unit: str = "") -> tuple[str, str]:
         return ("yes" if value else "no"), str(int(bool(value)))
     if isinstance(value, int | float | np.integer | np.floating):
         v = float(value)
-        if not np.isfinite(v):
+        if np.isnan(v):
             return "–", ""
+        if np.isinf(v):
+            return ("unlimited" if v > 0 else "−unlimited"), repr(v)
         if unit == "fraction":
             return f"{v:.1%}", repr(v)
         return (f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"), repr(v)

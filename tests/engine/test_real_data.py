@@ -1,0 +1,83 @@
+"""The engine on the embedded data package and the default scenarios."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kruispunt
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue.summary import site_emissions
+from kruispunt.engine.simulate import simulate
+from kruispunt.results import Results
+from kruispunt.scenarios import resolve
+
+DEFAULTS = ["current-policy", "no-new-policy", "high-ambition"]
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def results(cat: Catalogue) -> Results:
+    return kruispunt.run(DEFAULTS, catalogue=cat)
+
+
+def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue,
+                                                        results: Results) -> None:
+    base = site_emissions(cat)["verified_emissions"]
+    ds = results.dataset
+    for scenario in DEFAULTS:
+        em = ds["direct_emissions"].sel(scenario=scenario, year=2025)
+        per_site = pd.Series(em.values, index=ds["site"].values).groupby(level=0).sum()
+        per_site = per_site.reindex(base.index)
+        rel = (per_site - base).abs() / base.where(base > 0)
+        assert rel.max() < 0.01, rel.sort_values().tail()
+
+
+def test_national_base_total_is_exact(cat: Catalogue, results: Results) -> None:
+    total = results.dataset["direct_emissions"].sel(year=2025).sum("plant").values
+    assert total == pytest.approx(site_emissions(cat)["verified_emissions"].sum(), rel=1e-12)
+
+
+def test_batch_equals_separate_runs(cat: Catalogue, results: Results) -> None:
+    for name in DEFAULTS:
+        alone = kruispunt.run(name, catalogue=cat).dataset
+        together = results.dataset.sel(scenario=[name])
+        for var in ("direct_emissions", "route_index", "production", "gov_cash_flow"):
+            np.testing.assert_array_equal(alone[var].values, together[var].values)
+
+
+def test_capacities_never_exceeded(results: Results) -> None:
+    use = results.dataset["infra_use"].values
+    cap = results.dataset["infra_capacity"].values
+    assert (use <= cap * (1 + 1e-9) + 1e-6).all()
+
+
+def test_production_plus_imports_equals_demand(results: Results) -> None:
+    ds = results.dataset
+    domestic = ds["production"].groupby("plant_product").sum().rename(
+        plant_product="product").reindex(product=ds["product"].values, fill_value=0.0)
+    np.testing.assert_allclose((domestic + ds["imports"]).values,
+                               ds["demand"].values, rtol=1e-9, atol=1e-6)
+
+
+def test_provenance_is_recorded(cat: Catalogue, results: Results) -> None:
+    prov = results.provenance
+    assert prov["data_hash"] == cat.data_hash
+    assert set(prov["scenarios"]) == set(DEFAULTS)
+    assert prov["scenarios"]["high-ambition"]["chain"] == ["high-ambition", "current-policy"]
+    assert prov["kruispunt_version"]
+
+
+def test_higher_eua_lowers_cumulative_emissions_on_real_data(cat: Catalogue) -> None:
+    scenarios = resolve(["current-policy"])
+    base = simulate(build_inputs(cat, scenarios)).dataset
+    lever = scenarios[0].levers.model_copy(update={"eua_price_scale": 2.0})
+    high = simulate(build_inputs(cat, [type(scenarios[0])(
+        name="high-eua", levers=lever, chain=("high-eua",), origin="test")])).dataset
+    assert float(high["direct_emissions"].sum()) <= float(base["direct_emissions"].sum())

@@ -1,0 +1,126 @@
+"""Analytic toy cases: one product, one or a few plants, hand-computed switch years."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kruispunt.engine.economics import annuity_factor
+from kruispunt.engine.simulate import REASON, simulate
+from tests.engine.toy import YEARS, toy_inputs
+
+# gas route: 10 GJ gas/t at 10 EUR/GJ = 100 EUR/t, 1 tCO2/t
+# elec route: 10.8 GJ/t at 20 EUR/GJ = 216 EUR/t, capex 500 EUR/(t/yr), 20 yr at 10 %
+CRF = 0.1 * 1.1**20 / (1.1**20 - 1)  # 0.117459...
+ELEC_FULL = 216.0 + 500.0 * CRF  # 274.73 EUR/t
+BREAK_EVEN_EUA = ELEC_FULL - 100.0  # 174.73 EUR/t
+
+
+def route_names(res, scenario: int = 0, plant: int = 0) -> list[str]:
+    ds = res.dataset
+    idx = ds["route_index"].values[scenario, plant]
+    return [str(ds["route"].values[i]) for i in idx]
+
+
+def first_year(names: list[str], route: str) -> int | None:
+    for year, name in zip(YEARS, names, strict=True):
+        if name == route:
+            return int(year)
+    return None
+
+
+def test_crf_matches_economics() -> None:
+    assert annuity_factor(0.1, 20.0) == pytest.approx(CRF, rel=1e-12)
+
+
+def test_myopic_switch_year_by_hand() -> None:
+    # EUA rises 10 EUR/t per year from 0 in 2025: 10 * (y - 2025) > 174.73 first in 2043
+    res = simulate(toy_inputs(eua={2025: 0.0, 2050: 250.0}, myopic=True))
+    names = route_names(res)
+    assert first_year(names, "elec") == 2043
+    assert all(n == "gas" for n in names[: 2043 - 2025])
+    em = res.dataset["direct_emissions"].values[0, 0]
+    assert em[2042 - 2025] == pytest.approx(1.0e6)
+    assert em[2043 - 2025] == 0.0
+    assert res.dataset["switch_reason"].values[0, 0, 2043 - 2025] == REASON["off_cycle_switch"]
+    # capex of the switch is spent in its start year: 500 EUR/(t/yr) x 1 Mt/yr
+    assert res.dataset["capex"].values[0, 0, 2043 - 2025] == pytest.approx(5.0e8)
+
+
+def test_perfect_foresight_switch_year_by_hand() -> None:
+    # Both routes live 20 years and start at once, so the plant switches in the first year
+    # whose discounted average EUA over [t, t+20) exceeds 174.73 (EUA held at 250 after 2050).
+    eua = np.minimum(10.0 * (np.arange(2025, 2100) - 2025), 250.0)
+    d = 1.1 ** -np.arange(20)
+    expected = next(
+        2025 + t for t in range(26) if (eua[t:t + 20] * d).sum() / d.sum() > BREAK_EVEN_EUA
+    )
+    res = simulate(toy_inputs(eua={2025: 0.0, 2050: 250.0}, myopic=False))
+    assert first_year(route_names(res), "elec") == expected
+    assert expected < 2043  # foresight acts earlier than myopia
+
+
+def test_lead_time_delays_the_start() -> None:
+    # myopic decision in 2043 (as above), construction of 3 years: runs from 2046
+    res = simulate(toy_inputs(eua={2025: 0.0, 2050: 250.0}, lead_time=3))
+    names = route_names(res)
+    assert first_year(names, "elec") == 2046
+    assert res.dataset["switch_reason"].values[0, 0, 2046 - 2025] == REASON["off_cycle_switch"]
+
+
+def test_earliest_year_is_respected() -> None:
+    res = simulate(toy_inputs(eua=300.0, earliest_elec=2031))
+    assert first_year(route_names(res), "elec") == 2031
+
+
+def test_flat_prices_no_switch() -> None:
+    res = simulate(toy_inputs(eua=50.0))
+    assert set(route_names(res)) == {"gas"}
+
+
+def test_closure_when_nothing_pays() -> None:
+    # price 150 < gas cost 100 + EUA 100 and < elec 274.73: close, effective the next year
+    res = simulate(toy_inputs(eua=100.0, product_price=150.0))
+    names = route_names(res)
+    assert names[0] == "gas"
+    assert names[1] == "widget_closure"
+    ds = res.dataset
+    assert ds["production"].values[0, 0, 1:].sum() == 0.0
+    assert ds["imports"].values[0, 0, 1] == pytest.approx(1.0e6)
+    assert ds["switch_reason"].values[0, 0, 1] == REASON["closure"]
+
+
+def test_sde_round_awards_in_rank_order_until_budget_spent() -> None:
+    # EUA 150: gas costs 250/t; price 200 => staying loses 50/t. Elec costs 274.73/t =>
+    # unprofitable top 74.73 EUR/t = 74.73 EUR/tCO2 (1 t abated per t) <= 400 cap.
+    # Requests over 15 years: 74.73 * capacity * 15. Plants rank equal (same intensity):
+    # ties by index. Budget fits plants 0 and 1 exactly, not plant 2.
+    caps = np.array([1.0e6, 2.0e6, 1.0e6])
+    top = ELEC_FULL - 200.0
+    budget = {2025: top * 15 * (caps[0] + caps[1]) * (1 + 1e-9)}
+    budget.update({y: 0.0 for y in range(2026, 2051)})
+    res = simulate(toy_inputs(n_plants=3, capacity=caps, eua=150.0, product_price=200.0,
+                              sde_budget=budget, sde_max=400.0))
+    assert route_names(res, plant=0)[0] == "elec"
+    assert route_names(res, plant=1)[0] == "elec"
+    assert route_names(res, plant=2)[1] == "widget_closure"
+    outlay = -res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values[0]
+    assert outlay[0] == pytest.approx(top * (caps[0] + caps[1]), rel=1e-9)
+    assert outlay[:15].sum() <= budget[2025] * (1 + 1e-12)
+    assert outlay[15:].sum() == 0.0
+
+
+def test_scarce_storage_is_allocated_never_overcommitted() -> None:
+    # CCS (90 % capture of 1.1 t/t = 0.99 Mt/yr per plant) pays above EUA 50.8: 3 plants,
+    # 2.0 Mt/yr of storage: two are served, the third waits and switches to elec later.
+    res = simulate(toy_inputs(n_plants=3, eua={2025: 0.0, 2050: 250.0}, ccs=True,
+                              co2_capacity=2.0e6))
+    ds = res.dataset
+    use = ds["infra_use"].sel(resource="co2_storage").values
+    cap = ds["infra_capacity"].sel(resource="co2_storage").values
+    assert (use <= cap + 1e-6).all()
+    assert use.max() == pytest.approx(2 * 0.99e6)
+    ccs_plants = [p for p in range(3) if "gas_ccs" in route_names(res, plant=p)]
+    assert len(ccs_plants) == 2
+    waiting = [p for p in range(3) if p not in ccs_plants][0]
+    assert (ds["switch_reason"].values[0, waiting] == REASON["waiting_for_infrastructure"]).any()

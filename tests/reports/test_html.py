@@ -1,0 +1,77 @@
+"""Tests for kruispunt.reports.html: a self-contained file with every chart."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from kruispunt.errors import KruispuntError
+from kruispunt.reports import CHARTS, build_report, write_report
+from kruispunt.reports import html as report_html
+from kruispunt.results import Results
+from kruispunt.testing import synthetic_results
+
+
+@pytest.fixture(scope="module")
+def res() -> Results:
+    return synthetic_results(n_scenarios=2, n_plants=10, seed=2)
+
+
+@pytest.fixture(scope="module")
+def page(res: Results, tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = write_report(res, tmp_path_factory.mktemp("report") / "report.html")
+    return path.read_text("utf-8")
+
+
+def test_every_chart_div(page: str) -> None:
+    for name in CHARTS:
+        assert page.count(f'<div class="chart" data-chart="{name}">') == 1, name
+    assert page.count("Plotly.newPlot(") == len(CHARTS)
+
+
+def test_self_contained(page: str) -> None:
+    assert not re.search(r"<script[^>]*\bsrc\s*=", page, flags=re.I)
+    assert not re.search(r"<link[^>]*\bhref\s*=\s*[\"']?https?:", page, flags=re.I)
+    # plotly.js is embedded inline exactly once
+    assert len(re.findall(r"\* plotly\.js v\d", page)) == 1
+
+
+def test_tables_and_provenance(res: Results, page: str) -> None:
+    prov = res.provenance
+    assert prov["data_hash"] in page
+    assert f"<code>{prov['seed']}</code>" in page
+    assert prov["kruispunt_version"] in page
+    for scenario in res.scenarios:
+        assert scenario in page
+    assert 'class="sortable site-table"' in page
+    assert 'class="key-indicators"' in page
+    assert "Direct emissions 2030" in page
+
+
+def test_compare_overlays_both_runs(res: Results) -> None:
+    other = synthetic_results(n_scenarios=2, n_plants=10, seed=9)
+    text = build_report(res, compare_with=other, labels=("base", "policy"))
+    assert "(policy)" in text and "(base)" in text
+    assert text.count('data-run="policy"') == 2  # site table and provenance
+    for name in CHARTS:
+        assert f'data-chart="{name}"' in text
+
+
+def test_unwritable_path_is_named(res: Results, tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(KruispuntError, match="cannot write report"):
+        write_report(res, blocker / "report.html")
+
+
+def test_report_reads_only_metrics() -> None:
+    """Reports are built from metrics: no engine, store or raw dataset access."""
+    source = Path(report_html.__file__).read_text("utf-8")
+    tree = ast.parse(source)
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m and (m.startswith("kruispunt.engine") or m == "kruispunt.store")
+                   for m in imported)
+    assert ".dataset" not in source

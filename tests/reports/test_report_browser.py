@@ -1,0 +1,123 @@
+"""Open the HTML report in headless Chromium and check that every chart really renders.
+
+Skipped when /usr/bin/chromium is missing (never runs ``playwright install``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kruispunt.reports import CHARTS, write_report
+from kruispunt.testing import synthetic_results
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
+                                reason="needs a Chromium at /usr/bin/chromium "
+                                "(apt-get install chromium)")
+
+CHART_STATE = """
+(div) => {
+  const gd = div.querySelector('.js-plotly-plot');
+  const svg = div.querySelector('svg.main-svg');
+  const data = gd && gd.data ? gd.data : [];
+  const withData = data.filter(t => t.visible !== false && t.x && t.x.length > 0
+                               && t.y && t.y.some(v => v !== null && !Number.isNaN(v)));
+  return {svg: !!svg, traces: data.length, withData: withData.length,
+          drawn: div.querySelectorAll('svg.main-svg g.trace').length};
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def pages(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The single-run and the compare report, each opened once, with what they requested."""
+    folder = tmp_path_factory.mktemp("reports")
+    a = synthetic_results(n_scenarios=2, n_plants=10, seed=4)
+    b = synthetic_results(n_scenarios=2, n_plants=10, seed=8)
+    files = {"single": write_report(a, folder / "single.html"),
+             "compare": write_report(a, folder / "compare.html", compare_with=b)}
+    out: dict[str, Any] = {}
+    for kind, path in files.items():  # both pages load in parallel
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda r, log=requests: log.append(r.url))
+        page.on("pageerror", lambda e, log=errors: log.append(str(e)))
+        page.goto(path.as_uri(), wait_until="commit")
+        out[kind] = {"page": page, "requests": requests, "errors": errors}
+    for entry in out.values():
+        entry["page"].wait_for_function(
+            f"document.querySelectorAll('.chart svg.main-svg').length >= {len(CHARTS)}",
+            timeout=20_000)
+    yield out
+    for entry in out.values():
+        entry["page"].close()
+
+
+@pytest.mark.parametrize("kind", ["single", "compare"])
+def test_every_chart_renders_offline(pages: dict[str, Any], kind: str) -> None:
+    page = pages[kind]["page"]
+    for name in CHARTS:
+        state = page.locator(f'div.chart[data-chart="{name}"]').evaluate(CHART_STATE)
+        assert state["svg"], name
+        assert state["withData"] >= 1, (name, state)
+        assert state["drawn"] >= 1, (name, state)
+    assert pages[kind]["errors"] == []
+    assert [u for u in pages[kind]["requests"] if not u.startswith("file:")] == []
+
+
+def test_compare_draws_both_runs(pages: dict[str, Any]) -> None:
+    page = pages["compare"]["page"]
+    runs = page.locator('div.chart[data-chart="emissions_cluster"]').evaluate(
+        "(div) => [...new Set(div.querySelector('.js-plotly-plot').data"
+        ".filter(t => t.visible !== false).map(t => t.meta.run))]")
+    assert sorted(runs) == ["run A", "run B"]
+
+
+def test_scenario_menu_switches_traces(pages: dict[str, Any]) -> None:
+    page = pages["single"]["page"]
+    chart = page.locator('div.chart[data-chart="energy_carrier"]')
+    visible = ("(div) => div.querySelector('.js-plotly-plot').data"
+               ".filter(t => t.visible !== false).map(t => t.meta.scenario)")
+    assert set(chart.evaluate(visible)) == {"reference"}
+    chart.locator(".updatemenu-header").click()
+    chart.locator(".updatemenu-dropdown-button", has_text="green_market").click()
+    page.wait_for_function(
+        "document.querySelector('[data-chart=energy_carrier] .js-plotly-plot').data"
+        ".some(t => t.visible !== false && t.meta.scenario === 'green_market')",
+        timeout=5_000)
+    assert set(chart.evaluate(visible)) == {"green_market"}
+
+
+def test_site_table_sorts(pages: dict[str, Any]) -> None:
+    page = pages["single"]["page"]
+    table = page.locator("table.site-table").first
+    header = table.locator("th", has_text=re.compile(r"^direct_emissions_ktco2"))
+    values = ("(t) => { const i = [...t.tHead.rows[0].cells].findIndex(c => "
+              "c.textContent.startsWith('direct_emissions_ktco2')); return [...t.tBodies[0]"
+              ".rows].map(r => parseFloat(r.cells[i].getAttribute('data-sort'))); }")
+    header.click()
+    up = table.evaluate(values)
+    assert len(up) > 3
+    assert up == sorted(up)
+    header.click()
+    down = table.evaluate(values)
+    assert down == sorted(down, reverse=True)

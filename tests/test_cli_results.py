@@ -1,0 +1,115 @@
+"""Tests for kruispunt.cli_results: results list/show/delete, compare, export, summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from rich.console import Console
+from typer.testing import CliRunner
+
+from kruispunt.cli_results import compare, export, print_summary, results_app
+from kruispunt.export import read_export
+from kruispunt.store import Store
+from kruispunt.testing import synthetic_results
+
+ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
+
+
+@pytest.fixture(scope="module")
+def app() -> typer.Typer:
+    app = typer.Typer()
+    app.add_typer(results_app, name="results")
+    app.command()(compare)
+    app.command("export")(export)
+    return app
+
+
+@pytest.fixture
+def stored(tmp_path: Path) -> tuple[Path, str, str]:
+    root = tmp_path / "store"
+    store = Store(root)
+    a = store.save(synthetic_results(n_plants=6, seed=1), name="base")
+    b = store.save(synthetic_results(n_plants=6, seed=2), name="policy")
+    return root, a, b
+
+
+def run(app: typer.Typer, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), env=ENV)
+    return result.exit_code, result.output
+
+
+def test_list_show_delete(app: typer.Typer, stored: tuple[Path, str, str]) -> None:
+    root, a, b = stored
+    code, out = run(app, "results", "list", "--store", str(root))
+    assert code == 0
+    assert a in out and b in out and "base" in out
+    code, out = run(app, "results", "show", "base", "--store", str(root))
+    assert code == 0, out
+    assert a in out and "plant_year" in out and "Direct emissions 2030" in out
+    code, out = run(app, "results", "delete", a, "--store", str(root), "--yes")
+    assert code == 0 and f"deleted {a}" in out
+    assert Store(root).list()["run_id"].tolist() == [b]
+
+
+def test_delete_asks_first(app: typer.Typer, stored: tuple[Path, str, str]) -> None:
+    root, a, _ = stored
+    result = CliRunner().invoke(app, ["results", "delete", a, "--store", str(root)], input="n\n",
+                                env=ENV)
+    assert result.exit_code == 1
+    assert a in Store(root).list()["run_id"].tolist()
+
+
+def test_unknown_run_is_a_clear_error(app: typer.Typer, stored: tuple[Path, str, str]) -> None:
+    root, a, _ = stored
+    for args in (["results", "show", "nope"], ["results", "delete", "nope", "--yes"],
+                 ["export", "nope"], ["compare", "nope", a]):
+        code, out = run(app, *args, "--store", str(root))
+        assert code == 2, (args, out)
+        assert "unknown run 'nope'" in out
+        assert "Traceback" not in out
+
+
+def test_export(app: typer.Typer, stored: tuple[Path, str, str], tmp_path: Path) -> None:
+    root, a, _ = stored
+    target = tmp_path / "out" / "base.csv"
+    code, out = run(app, "export", "base", "--format", "iamc", "--output", str(target),
+                    "--store", str(root))
+    assert code == 0, out
+    assert set(read_export(target, "iamc")["region"]) >= {"Netherlands"}
+    code, out = run(app, "export", a, "-f", "xlsx", "-o", str(tmp_path / "x"), "--store",
+                    str(root))
+    assert code == 2
+    assert "unknown export format 'xlsx'; allowed: iamc, csv, parquet, netcdf" in out
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    code, out = run(app, "export", a, "-f", "netcdf", "-o", str(blocker / "r.nc"), "--store",
+                    str(root))
+    assert code == 2 and "cannot write" in out and "Traceback" not in out
+
+
+def test_compare(app: typer.Typer, stored: tuple[Path, str, str], tmp_path: Path) -> None:
+    root, a, b = stored
+    report = tmp_path / "cmp.html"
+    code, out = run(app, "compare", "base", "policy", "--store", str(root), "--report",
+                    str(report))
+    assert code == 0, out
+    assert "B − A" in out and "Direct emissions 2030" in out
+    assert f"A = {a}" in out and f"B = {b}" in out
+    text = report.read_text("utf-8")
+    assert f"({a})" in text and f"({b})" in text
+
+
+def test_print_summary() -> None:
+    console = Console(record=True, width=250)
+    res = synthetic_results(n_plants=6)
+    print_summary(res, console)
+    text = console.export_text()
+    for row in ("Direct emissions 2030", "Direct emissions 2050", "Demand kept / imported 2050",
+                "Electricity demand", "Hydrogen demand", "CO2 storage",
+                "Government cash flow"):
+        assert row in text, row
+    assert "target" in text
+    for scenario in res.scenarios:
+        assert scenario in text

@@ -1,0 +1,180 @@
+"""Tests for kruispunt.export: round trips of every format, IAMC names and values."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kruispunt
+from kruispunt import metrics
+from kruispunt.errors import KruispuntError
+from kruispunt.export import (
+    FORMATS,
+    IAMC_COLUMNS,
+    export,
+    iamc_mapping,
+    read_export,
+    to_iamc,
+)
+from kruispunt.results import Results
+from kruispunt.testing import assert_results_equal, synthetic_results
+
+
+@pytest.fixture(scope="module")
+def res() -> Results:
+    return synthetic_results(n_scenarios=2, n_plants=14, seed=11)
+
+
+@pytest.fixture(scope="module")
+def iamc(res: Results) -> pd.DataFrame:
+    return to_iamc(res)
+
+
+def _value(iamc: pd.DataFrame, variable: str, region: str = "Netherlands") -> pd.Series:
+    sel = iamc[(iamc["variable"] == variable) & (iamc["region"] == region)]
+    return sel.set_index(["scenario", "year"])["value"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_round_trip(tmp_path: Path, res: Results, iamc: pd.DataFrame, fmt: str) -> None:
+    path = export(res, tmp_path / "out" / f"export.{fmt}", fmt)  # type: ignore[arg-type]
+    back = read_export(path, fmt)
+    if fmt == "iamc":
+        assert isinstance(back, pd.DataFrame)
+        pd.testing.assert_frame_equal(back, iamc, check_exact=True)
+    else:
+        assert isinstance(back, Results)
+        assert_results_equal(res, back)
+    again = export(res, path, fmt)  # replacing an earlier export works
+    assert again == path
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary leftovers
+
+
+def test_csv_and_parquet_are_readable_tables(tmp_path: Path, res: Results) -> None:
+    export(res, tmp_path / "csv", "csv")
+    export(res, tmp_path / "pq", "parquet")
+    csv = pd.read_csv(tmp_path / "csv" / "plant_year.csv")
+    pq = pd.read_parquet(tmp_path / "pq" / "plant_year.parquet")
+    assert {"scenario", "plant", "year", "production", "direct_emissions"} <= set(csv.columns)
+    assert len(csv) == len(pq) == res.dataset["production"].size
+    np.testing.assert_array_equal(csv["production"].to_numpy(), pq["production"].to_numpy())
+
+
+def test_iamc_columns_model_and_regions(res: Results, iamc: pd.DataFrame) -> None:
+    assert tuple(iamc.columns) == IAMC_COLUMNS
+    assert set(iamc["model"]) == {f"Kruispunt {kruispunt.__version__}"}
+    ds = res.dataset
+    with_plants = set(ds["plant_cluster"].values.tolist())
+    expected = ["Netherlands"] + [
+        f"Netherlands|{name}"
+        for cid, name in zip(ds["cluster"].values, ds["cluster_name"].values, strict=True)
+        if cid in with_plants
+    ]
+    assert list(iamc["region"].unique()) == expected
+    assert "Netherlands|Chemelot" in expected
+    assert iamc["scenario"].unique().tolist() == res.scenarios
+    assert iamc["year"].dtype == np.int64
+    assert not iamc.duplicated(["scenario", "region", "variable", "year"]).any()
+
+
+def test_iamc_variable_names(iamc: pd.DataFrame) -> None:
+    variables = set(iamc["variable"])
+    for expected in ("Production|Iron and Steel|Steel", "Production|Chemicals|Ammonia",
+                     "Final Energy|Industry|Electricity", "Final Energy|Industry|Hydrogen",
+                     "Final Energy|Industry", "Carbon Capture|Storage|Industry",
+                     "Carbon Capture|Industry",
+                     "Emissions|CO2|Energy and Industrial Processes|Industry",
+                     "Emissions|CO2|Energy and Industrial Processes|Industry|Iron and Steel"):
+        assert expected in variables, expected
+    units = dict(zip(iamc["variable"], iamc["unit"], strict=False))
+    assert units["Production|Iron and Steel|Steel"] == "Mt/yr"
+    assert units["Final Energy|Industry|Electricity"] == "EJ/yr"
+    assert units["Carbon Capture|Storage|Industry"] == "Mt CO2/yr"
+
+
+def test_mapping_follows_iamc_naming_rules() -> None:
+    """IAMC conventions: '|' without surrounding spaces, capitalised words, known units
+    (https://github.com/IAMconsortium/common-definitions, docs on variable naming)."""
+    mapping = iamc_mapping()
+    lowercase_ok = {"and", "w/", "w/o", "of", "C"}
+    for row in mapping.itertuples():
+        assert " |" not in row.variable and "| " not in row.variable, row.variable
+        for level in row.variable.replace("{key}", "Key").split("|"):
+            for word in level.split(" "):
+                assert word in lowercase_ok or word[0].isupper() or word[0].isdigit(), (
+                    row.variable)
+        assert row.unit in {"Mt CO2/yr", "EJ/yr", "Mt/yr"}
+        assert row.convention in {"common-definitions", "alias", "extension"}
+    assert not mapping.duplicated(["source", "key", "variable", "from_unit"]).any()
+
+
+def test_iamc_values_match_metrics(res: Results, iamc: pd.DataFrame) -> None:
+    nat = metrics.emissions(res).set_index(["scenario", "year"])["emissions_mtco2"]
+    total = _value(iamc, "Emissions|CO2|Energy and Industrial Processes|Industry")
+    np.testing.assert_allclose(total.loc[nat.index], nat, rtol=1e-12)
+    steel = metrics.production(res)
+    steel = steel[steel["product"] == "crude_steel"].set_index(["scenario", "year"])
+    got = _value(iamc, "Production|Iron and Steel|Steel")
+    np.testing.assert_allclose(got.loc[steel.index], steel["production"] / 1e6, rtol=1e-12)
+    elec = metrics.energy_demand(res, carrier="electricity").set_index(["scenario", "year"])
+    got = _value(iamc, "Final Energy|Industry|Electricity")
+    np.testing.assert_allclose(got.loc[elec.index], elec["energy_twh"] * 0.0036, rtol=1e-12)
+    stored = metrics.emissions(res, kind="stored").set_index(["scenario", "year"])
+    got = _value(iamc, "Carbon Capture|Storage|Industry")
+    np.testing.assert_allclose(got.loc[stored.index], stored["emissions_mtco2"], rtol=1e-12)
+
+
+def test_iamc_aggregates_add_up(iamc: pd.DataFrame) -> None:
+    # national = sum of the cluster regions, for every variable
+    nat = iamc[iamc["region"] == "Netherlands"].set_index(["scenario", "variable", "year"])
+    clusters = iamc[iamc["region"] != "Netherlands"].groupby(["scenario", "variable", "year"])[
+        "value"].sum()
+    np.testing.assert_allclose(clusters.loc[nat.index], nat["value"], rtol=1e-12, atol=1e-15)
+    # Final Energy|Industry = sum of its fuels
+    fe = iamc[(iamc["region"] == "Netherlands")
+              & iamc["variable"].str.match(r"^Final Energy\|Industry\|[^|]+$")]
+    fuels = fe.groupby(["scenario", "year"])["value"].sum()
+    total = _value(iamc, "Final Energy|Industry")
+    np.testing.assert_allclose(fuels.loc[total.index], total, rtol=1e-12)
+    # emissions: industry total = sum of the sector level
+    em = iamc[(iamc["region"] == "Netherlands") & iamc["variable"].str.match(
+        r"^Emissions\|CO2\|Energy and Industrial Processes\|Industry\|[^|]+$")]
+    sectors = em.groupby(["scenario", "year"])["value"].sum()
+    total = _value(iamc, "Emissions|CO2|Energy and Industrial Processes|Industry")
+    np.testing.assert_allclose(sectors.loc[total.index], total, rtol=1e-12)
+
+
+def test_unlisted_carrier_goes_to_other(res: Results) -> None:
+    ds = res.dataset
+    carriers = [("wood_chips" if c == "biomass" else c) for c in ds["carrier"].values.tolist()]
+    renamed = Results(ds.assign_coords(carrier=carriers))
+    variables = set(to_iamc(renamed)["variable"])
+    assert "Final Energy|Industry|Other" in variables
+    assert "Final Energy|Industry|Other" not in set(to_iamc(res)["variable"])
+
+
+def test_unknown_format_is_named(tmp_path: Path, res: Results) -> None:
+    with pytest.raises(KruispuntError, match=re.escape(
+            "unknown export format 'xlsx'; allowed: iamc, csv, parquet, netcdf")):
+        export(res, tmp_path / "x.xlsx", "xlsx")  # type: ignore[arg-type]
+    with pytest.raises(KruispuntError, match="unknown export format"):
+        read_export(tmp_path / "x.xlsx", "xlsx")
+
+
+def test_unwritable_output_is_named(tmp_path: Path, res: Results) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(KruispuntError, match=r"cannot write .*a-file/out\.csv"):
+        export(res, blocker / "out.csv", "iamc")
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "thesis.docx").write_text("precious")
+    with pytest.raises(KruispuntError, match="not a Kruispunt export"):
+        export(res, foreign, "parquet")
+    assert (foreign / "thesis.docx").read_text() == "precious"
+    with pytest.raises(KruispuntError, match="no export at"):
+        read_export(tmp_path / "missing.nc", "netcdf")

@@ -1,0 +1,287 @@
+"""Tests for kruispunt.metrics: hand-checked sums and accounting identities."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from kruispunt import metrics
+from kruispunt.errors import KruispuntError
+from kruispunt.results import Results
+from kruispunt.testing import synthetic_results
+
+YEARS = range(2029, 2032)
+
+
+@pytest.fixture(scope="module")
+def res() -> Results:
+    return synthetic_results(n_scenarios=2, n_plants=12, years=range(2025, 2051), seed=3)
+
+
+def hand_made() -> Results:
+    """Three plants in two clusters with round numbers, three years, one scenario.
+
+    plant 0: crude steel, rotterdam_moerdijk; plant 1: ammonia, cluster6;
+    plant 2: hvc, rotterdam_moerdijk.
+    """
+    base = synthetic_results(n_scenarios=1, n_plants=3, years=YEARS, seed=0).dataset
+    base = base.assign_coords(plant_cluster=("plant", ["rotterdam_moerdijk", "cluster6",
+                                                       "rotterdam_moerdijk"]))
+    assert list(base["plant_product"].values) == ["crude_steel", "ammonia", "hvc"]
+    direct = np.array([[[10.0, 8.0, 6.0], [2.0, 2.0, 1.0], [3.0, 0.0, 0.0]]]) * 1e6
+    production = np.array([[[5.0, 5.0, 5.0], [1.0, 1.0, 0.0], [2.0, 0.0, 0.0]]]) * 1e6
+    demand = np.array([[[6.0, 6.0, 6.0], [1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]]) * 1e6
+    ds = base.assign(
+        direct_emissions=(base["direct_emissions"].dims, direct, {"units": "tCO2/yr"}),
+        production=(base["production"].dims, production, {"units": "product/yr"}),
+        demand=(base["demand"].dims, demand, {"units": "product/yr"}),
+        imports=(base["imports"].dims, demand - production, {"units": "product/yr"}),
+    )
+    return Results(ds)
+
+
+# --- emissions -------------------------------------------------------------------------------
+
+
+def test_emissions_hand_checked() -> None:
+    r = hand_made()
+    nat = metrics.emissions(r)
+    assert nat["emissions_mtco2"].tolist() == [15.0, 10.0, 7.0]
+    assert nat["year"].tolist() == list(YEARS)
+    by_cluster = metrics.emissions(r, by="cluster").set_index(["cluster", "year"])
+    assert by_cluster.loc[("rotterdam_moerdijk", 2029), "emissions_mtco2"] == 13.0
+    assert by_cluster.loc[("rotterdam_moerdijk", 2031), "emissions_mtco2"] == 6.0
+    assert by_cluster.loc[("cluster6", 2030), "emissions_mtco2"] == 2.0
+    by_sector = metrics.emissions(r, by="sector").set_index(["sector", "year"])
+    assert by_sector.loc[("steel", 2029), "emissions_mtco2"] == 10.0
+    assert by_sector.loc[("chemicals", 2029), "emissions_mtco2"] == 3.0
+    assert metrics.emissions(r).attrs["units"] == {"emissions_mtco2": "MtCO2/yr"}
+
+
+@pytest.mark.parametrize("kind", ["direct", "indirect", "captured", "stored"])
+@pytest.mark.parametrize("by", ["cluster", "sector", "product", "site", "route",
+                                ["cluster", "sector"]])
+def test_national_equals_sum_of_groups(res: Results, kind: str, by: str | list[str]) -> None:
+    nat = metrics.emissions(res, kind=kind).set_index(["scenario", "year"])["emissions_mtco2"]
+    grouped = metrics.emissions(res, by=by, kind=kind)
+    summed = grouped.groupby(["scenario", "year"])["emissions_mtco2"].sum()
+    np.testing.assert_allclose(summed.loc[nat.index].to_numpy(), nat.to_numpy(), rtol=1e-12)
+    var = metrics._EMISSION_VARS[kind]
+    raw = res.dataset[var].sum("plant").transpose("scenario", "year").values.ravel() / 1e6
+    np.testing.assert_allclose(nat.to_numpy(), raw, rtol=1e-12)
+
+
+def test_clusters_come_in_dimension_order(res: Results) -> None:
+    clusters = metrics.emissions(res, by="cluster")["cluster"].unique().tolist()
+    order = [c for c in res.dataset["cluster"].values.tolist() if c in clusters]
+    assert clusters == order
+
+
+def test_route_grouping_follows_route_index(res: Results) -> None:
+    df = metrics.emissions(res, by="route")
+    ds = res.dataset
+    s, y = "reference", 2040
+    idx = ds["route_index"].sel(scenario=s, year=y).values
+    em = ds["direct_emissions"].sel(scenario=s, year=y).values
+    routes = ds["route"].values
+    expected = {str(routes[i]): em[idx == i].sum() / 1e6 for i in np.unique(idx)}
+    got = df[(df["scenario"] == s) & (df["year"] == y)].set_index("route")["emissions_mtco2"]
+    for route, value in expected.items():
+        assert got[route] == pytest.approx(value, rel=1e-12)
+
+
+def test_unknown_grouping_and_kind_are_named(res: Results) -> None:
+    with pytest.raises(KruispuntError, match="unknown grouping 'region'.*cluster, sector"):
+        metrics.emissions(res, by="region")
+    with pytest.raises(KruispuntError, match="unknown emission kind 'total'"):
+        metrics.emissions(res, kind="total")  # type: ignore[arg-type]
+
+
+def test_emissions_vs_target(res: Results) -> None:
+    vt = metrics.emissions_vs_target(res)
+    assert sorted(vt["year"].unique()) == [2030, 2050]  # synthetic targets
+    nat = metrics.emissions(res).set_index(["scenario", "year"])["emissions_mtco2"]
+    for row in vt.itertuples():
+        assert row.emissions_mtco2 == nat[(row.scenario, row.year)]
+        assert row.gap_mtco2 == pytest.approx(row.emissions_mtco2 - row.target_mtco2)
+        assert row.on_target == (row.gap_mtco2 <= 0)
+    assert (vt[vt["year"] == 2050]["target_mtco2"] == 0.0).all()
+
+
+# --- production --------------------------------------------------------------------------------
+
+
+def test_production_and_imports_hand_checked() -> None:
+    pi = metrics.production_and_imports(hand_made()).set_index(["product", "year"])
+    assert pi.loc[("crude_steel", 2029), "domestic"] == 5e6
+    assert pi.loc[("crude_steel", 2029), "imports"] == 1e6
+    assert pi.loc[("ammonia", 2031), "share_kept"] == 0.0
+    assert pi.loc[("hvc", 2029), "share_kept"] == 1.0
+    assert pi.loc[("crude_steel", 2029), "unit"] == "t/yr"
+
+
+def test_imports_are_demand_minus_domestic(res: Results) -> None:
+    pi = metrics.production_and_imports(res)
+    np.testing.assert_allclose(pi["imports"], pi["demand"] - pi["domestic"], rtol=1e-12,
+                               atol=1e-6)
+    prod = metrics.production(res)
+    merged = pi.merge(prod, on=["scenario", "product", "year"])
+    np.testing.assert_allclose(merged["domestic"], merged["production"], rtol=1e-12)
+    kept = merged["domestic"] / merged["demand"]
+    np.testing.assert_allclose(merged["share_kept"], kept, rtol=1e-12)
+
+
+def test_production_by_cluster_adds_up(res: Results) -> None:
+    nat = metrics.production(res).set_index(["scenario", "product", "year"])["production"]
+    by = metrics.production(res, by="cluster").groupby(["scenario", "product", "year"])[
+        "production"].sum()
+    np.testing.assert_allclose(by.loc[nat.index], nat, rtol=1e-12)
+
+
+def test_route_mix_shares_and_counts(res: Results) -> None:
+    for by in ("product", "sector", None):
+        mix = metrics.route_mix(res, by=by)  # type: ignore[arg-type]
+        keys = ["scenario", *([by] if by else []), "year"]
+        totals = mix.groupby(keys)["share"].sum(min_count=1).dropna()
+        np.testing.assert_allclose(totals, 1.0, rtol=1e-12)
+        plants = mix.groupby(["scenario", "year"])["plants"].sum()
+        assert (plants == res.dataset.sizes["plant"]).all()
+    assert "route_family" in metrics.route_mix(res).columns
+
+
+# --- energy, infrastructure -------------------------------------------------------------------
+
+
+def test_energy_demand_units_and_sums(res: Results) -> None:
+    e = metrics.energy_demand(res)
+    assert "iron_ore" not in set(e["carrier"])  # a material, in tonnes
+    assert {"electricity", "hydrogen", "natural_gas"} <= set(e["carrier"])
+    gj = res.dataset["energy"].sel(carrier="electricity").sum("plant")
+    got = e[e["carrier"] == "electricity"].set_index(["scenario", "year"])["energy_twh"]
+    expected = gj.transpose("scenario", "year").values.ravel() / 3.6e6
+    np.testing.assert_allclose(got.to_numpy(), expected, rtol=1e-12)
+    by = metrics.energy_demand(res, carrier=["electricity", "hydrogen"], by="cluster")
+    summed = by.groupby(["scenario", "carrier", "year"])["energy_twh"].sum()
+    nat = e.set_index(["scenario", "carrier", "year"])["energy_twh"]
+    np.testing.assert_allclose(summed, nat.loc[summed.index], rtol=1e-12, atol=1e-15)
+    mat = metrics.material_use(res)
+    assert set(mat["carrier"]) == {"iron_ore"}
+    with pytest.raises(KruispuntError, match="unknown carrier 'iron_ore'.*electricity"):
+        metrics.energy_demand(res, carrier="iron_ore")
+
+
+def test_hydrogen_in_tonnes_uses_lower_heating_value(res: Results) -> None:
+    ds = res.dataset
+    units = ds["carrier_unit"].values.copy()
+    units[list(ds["carrier"].values).index("hydrogen")] = "t/yr"
+    tonnes = Results(ds.assign_coords(carrier_unit=("carrier", units)))
+    h_gj = metrics.energy_demand(res, carrier="hydrogen")["energy_twh"]
+    h_t = metrics.energy_demand(tonnes, carrier="hydrogen")["energy_twh"]
+    np.testing.assert_allclose(h_t, h_gj * 120.0, rtol=1e-12)
+
+
+def test_metrics_work_without_optional_coordinates(res: Results) -> None:
+    bare = Results(res.dataset.drop_vars(["carrier_unit", "product_unit", "cluster_name",
+                                          "route_family", "route_product"]))
+    e = metrics.energy_demand(bare)
+    assert "iron_ore" in set(e["carrier"])  # without units every carrier counts as GJ
+    assert metrics.production_and_imports(bare)["unit"].eq("product/yr").all()
+    assert "route_family" not in metrics.route_mix(bare).columns
+    assert metrics.cluster_names(bare)["chemelot"] == "chemelot"
+    pd.testing.assert_frame_equal(metrics.emissions(bare, by="cluster"),
+                                  metrics.emissions(res, by="cluster"))
+
+
+def test_infrastructure_use(res: Results) -> None:
+    infra = metrics.infrastructure_use(res)
+    assert (infra["use"] <= infra["capacity"]).all()
+    assert infra["utilisation_share"].between(0, 1).all()
+    assert dict(zip(infra["resource"], infra["unit"], strict=True)) == {
+        "grid": "MW", "co2_storage": "tCO2/yr", "hydrogen": "t/yr"}
+    nat = metrics.infrastructure_use(res, by=None).set_index(["scenario", "resource", "year"])
+    summed = infra.groupby(["scenario", "resource", "year"])[["use", "capacity"]].sum()
+    np.testing.assert_allclose(summed.loc[nat.index], nat[["use", "capacity"]], rtol=1e-12)
+
+
+# --- money ---------------------------------------------------------------------------------------
+
+
+def test_government_cash_flow(res: Results) -> None:
+    gov = metrics.government_cash_flow(res)
+    for _, g in gov.groupby(["scenario", "flow"]):
+        np.testing.assert_allclose(g["cumulative_meur"], np.cumsum(g["cash_flow_meur"]))
+    # synthetic identity: subsidy outlays are minus the subsidies plants receive
+    outlays = gov[gov["flow"].str.endswith("_outlay")].groupby(["scenario", "year"])[
+        "cash_flow_meur"].sum()
+    subs = metrics.costs(res)
+    subs = subs[subs["item"] == "subsidies"].set_index(["scenario", "year"])["cost_meur"]
+    np.testing.assert_allclose(outlays.loc[subs.index], subs, rtol=1e-12, atol=1e-9)
+
+
+def test_costs_items_and_groups(res: Results) -> None:
+    c = metrics.costs(res)
+    assert list(c["item"].unique()) == ["capex", "opex", "energy", "carbon", "levy", "tax",
+                                        "subsidies"]
+    ds = res.dataset
+    net = (ds["capex"] + ds["opex"] + ds["energy_cost"] + ds["carbon_cost"] + ds["co2_levy"]
+           + ds["energy_tax"] - ds["subsidies"]).sum("plant") / 1e6
+    got = c.groupby(["scenario", "year"], sort=False)["cost_meur"].sum()
+    np.testing.assert_allclose(got.to_numpy(), net.transpose("scenario", "year").values.ravel(),
+                               rtol=1e-10)
+    by = metrics.costs(res, by="sector").groupby(["scenario", "item", "year"])["cost_meur"].sum()
+    nat = c.set_index(["scenario", "item", "year"])["cost_meur"]
+    np.testing.assert_allclose(by.loc[nat.index], nat, rtol=1e-10, atol=1e-9)
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def test_site_table(res: Results) -> None:
+    st = metrics.site_table(res, 2040)
+    n_sites = len(set(res.dataset["site"].values))
+    assert len(st) == res.dataset.sizes["scenario"] * n_sites
+    nat = metrics.emissions(res)
+    nat = nat[nat["year"] == 2040].set_index("scenario")["emissions_mtco2"]
+    per = st.groupby("scenario")["direct_emissions_ktco2"].sum()
+    np.testing.assert_allclose(per.loc[nat.index] / 1e3, nat, rtol=1e-12)
+    assert st["producing"].dtype == bool
+    with pytest.raises(KruispuntError, match="year 2060 is not in the results"):
+        metrics.site_table(res, 2060)
+
+
+def test_key_indicators(res: Results) -> None:
+    ki = metrics.key_indicators(res)
+    assert list(ki.columns) == ["scenario", *metrics.KEY_INDICATORS]
+    assert ki["scenario"].tolist() == res.scenarios
+    nat = metrics.emissions(res).set_index(["scenario", "year"])["emissions_mtco2"]
+    for row in ki.itertuples():
+        assert row.emissions_2030_mtco2 == nat[(row.scenario, 2030)]
+        assert row.emissions_2050_mtco2 == nat[(row.scenario, 2050)]
+        assert math.isnan(row.target_2035_mtco2)
+        assert row.share_kept_2050 + row.share_imported_2050 == pytest.approx(1.0)
+        assert 0 <= row.ccs_peak_utilisation <= 1
+    gov = res.dataset["gov_cash_flow"].sum(["flow", "year"]).values / 1e6
+    np.testing.assert_allclose(ki["gov_cash_flow_cumulative_meur"], gov)
+
+
+def test_key_indicators_outside_model_years_are_nan() -> None:
+    ki = metrics.key_indicators(synthetic_results(n_plants=4, years=range(2025, 2032)))
+    assert ki["emissions_2050_mtco2"].isna().all()
+    assert ki["emissions_2030_mtco2"].notna().all()
+
+
+def test_missing_plant_coordinate_is_named(res: Results) -> None:
+    ds = res.dataset.drop_vars("sector")
+    with pytest.raises(KruispuntError, match="no plant coordinate for 'sector'"):
+        metrics.emissions(Results(ds), by="sector")
+
+
+def test_results_stay_unchanged(res: Results) -> None:
+    before = res.dataset.copy(deep=True)
+    metrics.key_indicators(res)
+    metrics.site_table(res, 2030)
+    xr.testing.assert_identical(before, res.dataset)

@@ -1,0 +1,266 @@
+"""Tests for kruispunt.store: exact round trips, the catalogue, crash safety, concurrency."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kruispunt import metrics
+from kruispunt.errors import KruispuntError
+from kruispunt.results import Results
+from kruispunt.store import (
+    STORE_ENV,
+    WRITE_DELAY_ENV,
+    Store,
+    default_root,
+    new_run_id,
+    read_results_folder,
+    write_results_folder,
+)
+from kruispunt.testing import assert_results_equal, synthetic_results
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+
+
+@pytest.fixture(scope="module")
+def res() -> Results:
+    return synthetic_results(n_scenarios=2, n_plants=12, seed=5)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store")
+
+
+# --- round trip ---------------------------------------------------------------------------------
+
+
+def test_round_trip_is_exact(store: Store, res: Results) -> None:
+    run_id = store.save(res, name="base")
+    back = store.load(run_id)
+    assert_results_equal(res, back)
+    assert back.dataset["route_index"].dtype == np.int16
+    assert back.dataset["switch_reason"].dtype == np.int8
+    assert np.isnan(back.dataset["emission_target"].values).sum() == 24
+    assert back.dataset["switch_reason"].attrs["switch_reasons"][0] == "none"
+
+
+def test_round_trip_of_unusual_attributes_and_values(store: Store, res: Results) -> None:
+    ds = res.dataset.copy()
+    ds.attrs = {**ds.attrs, "nested": {"a": [1, 2.5, None, "x"], "b": (True, np.float32(0.1))},
+                "array": np.arange(6, dtype=np.int32).reshape(2, 3), "nan": float("nan")}
+    prod = ds["production"].values.copy()
+    prod[0, 0, 0] = -0.0
+    prod[0, 1, 1] = 5e-324
+    prod[1, 2, 2] = np.nan
+    ds["production"] = (ds["production"].dims, prod, ds["production"].attrs)
+    odd = Results(ds)
+    back = store.load(store.save(odd))
+    assert_results_equal(odd, back)
+    assert np.signbit(back.dataset["production"].values[0, 0, 0])
+    assert isinstance(back.dataset.attrs["nested"]["b"], tuple)
+    assert back.dataset.attrs["array"].dtype == np.int32
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_folder_codec_round_trip(tmp_path: Path, res: Results, fmt: str) -> None:
+    write_results_folder(res, tmp_path, fmt)  # type: ignore[arg-type]
+    assert (tmp_path / f"plant_year.{fmt}").is_file()
+    assert_results_equal(res, read_results_folder(tmp_path))
+
+
+def test_corrupt_part_is_detected(tmp_path: Path, res: Results) -> None:
+    write_results_folder(res, tmp_path, "csv")
+    lines = (tmp_path / "product_year.csv").read_text().splitlines()
+    (tmp_path / "product_year.csv").write_text("\n".join([lines[0], lines[1], *lines[1:-1]]))
+    with pytest.raises(KruispuntError, match="exactly once"):
+        read_results_folder(tmp_path)
+
+
+# --- catalogue ----------------------------------------------------------------------------------
+
+
+def test_list_show_delete(store: Store, res: Results) -> None:
+    assert store.list().empty
+    a = store.save(res, name="first")
+    b = store.save(res.select("reference"), name="second")
+    runs = store.list()
+    assert runs["run_id"].tolist() == [a, b]
+    assert runs["scenarios"].tolist() == ["reference, green_market", "reference"]
+    assert runs["status"].eq("complete").all()
+    assert runs["seed"].tolist() == ["5", "5"]
+    info = store.show("second")
+    assert info["run_id"] == b
+    assert info["provenance"]["seed"] == 5
+    assert info["provenance"]["scenarios"]["reference"]["name"] == "reference"
+    assert {p["part"] for p in info["parts"]} >= {"plant_year", "plant_year_carrier",
+                                                  "product_year", "coords_plant"}
+    assert store.resolve("latest") == b
+    assert store.resolve(a[:24]) == a
+    assert store.delete(a) == a
+    assert store.list()["run_id"].tolist() == [b]
+    assert not (store.runs_dir / a).exists()
+    with pytest.raises(KruispuntError, match=f"unknown run '{a}'.*known runs: {b}"):
+        store.load(a)
+
+
+def test_ambiguous_name_is_an_error(store: Store, res: Results) -> None:
+    store.save(res, name="same")
+    store.save(res, name="same")
+    with pytest.raises(KruispuntError, match="matches 2 runs"):
+        store.load("same")
+
+
+def test_run_ids_sort_by_time_and_are_unique() -> None:
+    ids = [new_run_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert sorted(ids) == sorted(ids, key=lambda i: i.split("-")[0])
+    assert new_run_id() > ids[-1]
+
+
+def test_default_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(STORE_ENV, str(tmp_path / "env-store"))
+    assert default_root() == tmp_path / "env-store"
+    assert Store().root == tmp_path / "env-store"
+    assert Store(tmp_path / "arg").root == tmp_path / "arg"
+    monkeypatch.delenv(STORE_ENV)
+    assert default_root().name == "store"
+    assert "kruispunt" in str(default_root())
+
+
+def test_query_across_runs(store: Store, res: Results) -> None:
+    a = store.save(res)
+    b = store.save(res.select("green_market"))
+    df = store.query("SELECT run_id, scenario, year, sum(direct_emissions) / 1e6 AS mt "
+                     "FROM plant_year WHERE year = 2030 GROUP BY ALL ORDER BY ALL")
+    assert set(df["run_id"]) == {a, b}
+    nat = metrics.emissions(res)
+    nat = nat[nat["year"] == 2030].set_index("scenario")["emissions_mtco2"]
+    for row in df.itertuples():
+        assert row.mt == pytest.approx(nat[row.scenario], rel=1e-12)
+    runs = store.query("SELECT run_id, status FROM runs ORDER BY run_id")
+    assert runs["run_id"].tolist() == [a, b]
+    part = store.read(a, "product_year")
+    assert {"scenario", "product", "year", "demand", "imports"} <= set(part.columns)
+    with pytest.raises(KruispuntError, match="query failed"):
+        store.query("SELECT nonsense FROM nowhere")
+
+
+def test_unwritable_root_is_named(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(KruispuntError, match="cannot create results store"):
+        Store(blocker / "store")
+
+
+# --- crash safety and concurrency -------------------------------------------------------------------
+
+SAVER = """
+import sys, time
+from kruispunt.store import Store
+from kruispunt.testing import synthetic_results
+root, start, n, plants = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+res = synthetic_results(n_scenarios=3, n_plants=plants)
+time.sleep(max(0.0, start - time.time()))
+for i in range(n):  # a fresh Store each time: its clean-up runs while the other process writes
+    print(Store(root).save(res, name=f"p{i}"), flush=True)
+"""
+
+
+def _saver(root: Path, n: int = 1, plants: int = 300, start: float = 0.0,
+           delay: str = "") -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONPATH": SRC, WRITE_DELAY_ENV: delay}
+    return subprocess.Popen([sys.executable, "-c", SAVER, str(root), str(start), str(n),
+                             str(plants)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(cond: object, timeout: float = 20.0) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if cond():  # type: ignore[operator]
+            return
+        time.sleep(0.01)
+    raise AssertionError("timed out")
+
+
+def test_killed_saves_leave_no_half_run(tmp_path: Path, res: Results) -> None:
+    """SIGKILL a save while it writes parts, and another between rename and catalogue insert.
+
+    Both writers run at once (in two stores) to keep the test fast.
+    """
+    stages = {"parts": "0.3,0", "insert": "0,10"}
+    roots = {stage: tmp_path / stage for stage in stages}
+    for root in roots.values():
+        Store(root)
+    procs = {stage: _saver(roots[stage], delay=delay) for stage, delay in stages.items()}
+    try:
+        runs = roots["parts"] / "runs"
+        _wait_for(lambda: any(any(d.glob("*.parquet")) for d in runs.glob(".tmp-*")))
+        # opening the store meanwhile must not touch the live writer's folder
+        assert Store(roots["parts"]).list().empty
+        assert any(runs.glob(".tmp-*"))
+        assert procs["parts"].poll() is None
+        procs["parts"].send_signal(signal.SIGKILL)
+
+        runs = roots["insert"] / "runs"
+        _wait_for(lambda: any(not d.name.startswith(".") for d in runs.iterdir()))
+        assert Store(roots["insert"]).list().empty  # renamed but not catalogued: invisible
+        assert procs["insert"].poll() is None
+        procs["insert"].send_signal(signal.SIGKILL)
+    finally:
+        for proc in procs.values():
+            proc.kill()
+            proc.communicate(timeout=10)
+    for stage, root in roots.items():
+        assert procs[stage].returncode == -signal.SIGKILL
+        assert any((root / "runs").iterdir())  # the dead writer left a folder behind
+        store = Store(root)  # opening cleans up after it
+        assert store.list().empty, stage
+        assert list((root / "runs").iterdir()) == [], stage
+        assert list((root / "locks").iterdir()) == [], stage
+        with sqlite3.connect(root / "catalogue.sqlite") as con:
+            assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+        run_id = store.save(res)  # the store still works
+        assert store.list()["run_id"].tolist() == [run_id]
+
+
+def test_unmanaged_folder_is_left_alone_and_invisible(store: Store) -> None:
+    stray = store.runs_dir / "copied-by-hand"
+    stray.mkdir()
+    (stray / "note.txt").write_text("x")
+    again = Store(store.root)
+    assert stray.exists()
+    assert again.list().empty
+
+
+def test_two_processes_save_at_once(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    Store(root)
+    start = time.time() + 0.5  # both start as soon as imported, at about the same time
+    procs = [_saver(root, n=3, plants=30, start=start, delay="0.005,0.03") for _ in range(2)]
+    outputs = [p.communicate(timeout=60) for p in procs]
+    for p, (_, err) in zip(procs, outputs, strict=True):
+        assert p.returncode == 0, err
+    ids = [line for out, _ in outputs for line in out.split()]
+    store = Store(root)
+    runs = store.list()
+    assert sorted(runs["run_id"]) == sorted(ids)
+    assert len(ids) == 6
+    for run_id in ids:
+        assert store.load(run_id).dataset.sizes["plant"] == 30
+    with sqlite3.connect(root / "catalogue.sqlite") as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    manifest = json.loads((store.runs_dir / ids[0] / "manifest.json").read_text())
+    assert manifest["run_id"] == ids[0]
