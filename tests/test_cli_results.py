@@ -55,16 +55,21 @@ def test_list_show_delete(app: typer.Typer, stored: tuple[Path, str, str]) -> No
 
 def test_delete_asks_first(app: typer.Typer, stored: tuple[Path, str, str]) -> None:
     root, a, _ = stored
-    result = CliRunner().invoke(app, ["results", "delete", a, "--store", str(root)], input="n\n",
-                                env=ENV)
+    result = CliRunner().invoke(
+        app, ["results", "delete", a, "--store", str(root)], input="n\n", env=ENV
+    )
     assert result.exit_code == 1
     assert a in Store(root).list()["run_id"].tolist()
 
 
 def test_unknown_run_is_a_clear_error(app: typer.Typer, stored: tuple[Path, str, str]) -> None:
     root, a, _ = stored
-    for args in (["results", "show", "nope"], ["results", "delete", "nope", "--yes"],
-                 ["export", "nope"], ["compare", "nope", a]):
+    for args in (
+        ["results", "show", "nope"],
+        ["results", "delete", "nope", "--yes"],
+        ["export", "nope"],
+        ["compare", "nope", a],
+    ):
         code, out = run(app, *args, "--store", str(root))
         assert code == 2, (args, out)
         assert "unknown run 'nope'" in out
@@ -74,26 +79,26 @@ def test_unknown_run_is_a_clear_error(app: typer.Typer, stored: tuple[Path, str,
 def test_export(app: typer.Typer, stored: tuple[Path, str, str], tmp_path: Path) -> None:
     root, a, _ = stored
     target = tmp_path / "out" / "base.csv"
-    code, out = run(app, "export", "base", "--format", "iamc", "--output", str(target),
-                    "--store", str(root))
+    code, out = run(
+        app, "export", "base", "--format", "iamc", "--output", str(target), "--store", str(root)
+    )
     assert code == 0, out
     assert set(read_export(target, "iamc")["region"]) >= {"Netherlands"}
-    code, out = run(app, "export", a, "-f", "xlsx", "-o", str(tmp_path / "x"), "--store",
-                    str(root))
+    code, out = run(app, "export", a, "-f", "xlsx", "-o", str(tmp_path / "x"), "--store", str(root))
     assert code == 2
     assert "unknown export format 'xlsx'; allowed: iamc, csv, parquet, netcdf" in out
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    code, out = run(app, "export", a, "-f", "netcdf", "-o", str(blocker / "r.nc"), "--store",
-                    str(root))
+    code, out = run(
+        app, "export", a, "-f", "netcdf", "-o", str(blocker / "r.nc"), "--store", str(root)
+    )
     assert code == 2 and "cannot write" in out and "Traceback" not in out
 
 
 def test_compare(app: typer.Typer, stored: tuple[Path, str, str], tmp_path: Path) -> None:
     root, a, b = stored
     report = tmp_path / "cmp.html"
-    code, out = run(app, "compare", "base", "policy", "--store", str(root), "--report",
-                    str(report))
+    code, out = run(app, "compare", "base", "policy", "--store", str(root), "--report", str(report))
     assert code == 0, out
     assert "B − A" in out and "Direct emissions 2030" in out
     assert f"A = {a}" in out and f"B = {b}" in out
@@ -106,9 +111,15 @@ def test_print_summary() -> None:
     res = synthetic_results(n_plants=6)
     print_summary(res, console)
     text = console.export_text()
-    for row in ("Direct emissions 2030", "Direct emissions 2050", "Demand kept / imported 2050",
-                "Electricity demand", "Hydrogen demand", "CO2 storage",
-                "Government cash flow"):
+    for row in (
+        "Direct emissions 2030",
+        "Direct emissions 2050",
+        "Demand kept / imported 2050",
+        "Electricity demand",
+        "Hydrogen demand",
+        "CO2 storage",
+        "Government cash flow",
+    ):
         assert row in text, row
     assert "target" in text
     for scenario in res.scenarios:

@@ -83,12 +83,17 @@ def test_iamc_columns_model_and_regions(res: Results, iamc: pd.DataFrame) -> Non
 
 def test_iamc_variable_names(iamc: pd.DataFrame) -> None:
     variables = set(iamc["variable"])
-    for expected in ("Production|Iron and Steel|Steel", "Production|Chemicals|Ammonia",
-                     "Final Energy|Industry|Electricity", "Final Energy|Industry|Hydrogen",
-                     "Final Energy|Industry", "Carbon Capture|Storage|Industry",
-                     "Carbon Capture|Industry",
-                     "Emissions|CO2|Energy and Industrial Processes|Industry",
-                     "Emissions|CO2|Energy and Industrial Processes|Industry|Iron and Steel"):
+    for expected in (
+        "Production|Iron and Steel|Steel",
+        "Production|Chemicals|Ammonia",
+        "Final Energy|Industry|Electricity",
+        "Final Energy|Industry|Hydrogen",
+        "Final Energy|Industry",
+        "Carbon Capture|Storage|Industry",
+        "Carbon Capture|Industry",
+        "Emissions|CO2|Energy and Industrial Processes|Industry",
+        "Emissions|CO2|Energy and Industrial Processes|Industry|Iron and Steel",
+    ):
         assert expected in variables, expected
     units = dict(zip(iamc["variable"], iamc["unit"], strict=False))
     assert units["Production|Iron and Steel|Steel"] == "Mt/yr"
@@ -105,8 +110,7 @@ def test_mapping_follows_iamc_naming_rules() -> None:
         assert " |" not in row.variable and "| " not in row.variable, row.variable
         for level in row.variable.replace("{key}", "Key").split("|"):
             for word in level.split(" "):
-                assert word in lowercase_ok or word[0].isupper() or word[0].isdigit(), (
-                    row.variable)
+                assert word in lowercase_ok or word[0].isupper() or word[0].isdigit(), row.variable
         assert row.unit in {"Mt CO2/yr", "EJ/yr", "Mt/yr"}
         assert row.convention in {"common-definitions", "alias", "extension"}
     assert not mapping.duplicated(["source", "key", "variable", "from_unit"]).any()
@@ -131,18 +135,27 @@ def test_iamc_values_match_metrics(res: Results, iamc: pd.DataFrame) -> None:
 def test_iamc_aggregates_add_up(iamc: pd.DataFrame) -> None:
     # national = sum of the cluster regions, for every variable
     nat = iamc[iamc["region"] == "Netherlands"].set_index(["scenario", "variable", "year"])
-    clusters = iamc[iamc["region"] != "Netherlands"].groupby(["scenario", "variable", "year"])[
-        "value"].sum()
+    clusters = (
+        iamc[iamc["region"] != "Netherlands"]
+        .groupby(["scenario", "variable", "year"])["value"]
+        .sum()
+    )
     np.testing.assert_allclose(clusters.loc[nat.index], nat["value"], rtol=1e-12, atol=1e-15)
     # Final Energy|Industry = sum of its fuels
-    fe = iamc[(iamc["region"] == "Netherlands")
-              & iamc["variable"].str.match(r"^Final Energy\|Industry\|[^|]+$")]
+    fe = iamc[
+        (iamc["region"] == "Netherlands")
+        & iamc["variable"].str.match(r"^Final Energy\|Industry\|[^|]+$")
+    ]
     fuels = fe.groupby(["scenario", "year"])["value"].sum()
     total = _value(iamc, "Final Energy|Industry")
     np.testing.assert_allclose(fuels.loc[total.index], total, rtol=1e-12)
     # emissions: industry total = sum of the sector level
-    em = iamc[(iamc["region"] == "Netherlands") & iamc["variable"].str.match(
-        r"^Emissions\|CO2\|Energy and Industrial Processes\|Industry\|[^|]+$")]
+    em = iamc[
+        (iamc["region"] == "Netherlands")
+        & iamc["variable"].str.match(
+            r"^Emissions\|CO2\|Energy and Industrial Processes\|Industry\|[^|]+$"
+        )
+    ]
     sectors = em.groupby(["scenario", "year"])["value"].sum()
     total = _value(iamc, "Emissions|CO2|Energy and Industrial Processes|Industry")
     np.testing.assert_allclose(sectors.loc[total.index], total, rtol=1e-12)
@@ -158,8 +171,10 @@ def test_unlisted_carrier_goes_to_other(res: Results) -> None:
 
 
 def test_unknown_format_is_named(tmp_path: Path, res: Results) -> None:
-    with pytest.raises(KruispuntError, match=re.escape(
-            "unknown export format 'xlsx'; allowed: iamc, csv, parquet, netcdf")):
+    with pytest.raises(
+        KruispuntError,
+        match=re.escape("unknown export format 'xlsx'; allowed: iamc, csv, parquet, netcdf"),
+    ):
         export(res, tmp_path / "x.xlsx", "xlsx")  # type: ignore[arg-type]
     with pytest.raises(KruispuntError, match="unknown export format"):
         read_export(tmp_path / "x.xlsx", "xlsx")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -29,8 +30,9 @@ def hand_made() -> Results:
     plant 2: hvc, rotterdam_moerdijk.
     """
     base = synthetic_results(n_scenarios=1, n_plants=3, years=YEARS, seed=0).dataset
-    base = base.assign_coords(plant_cluster=("plant", ["rotterdam_moerdijk", "cluster6",
-                                                       "rotterdam_moerdijk"]))
+    base = base.assign_coords(
+        plant_cluster=("plant", ["rotterdam_moerdijk", "cluster6", "rotterdam_moerdijk"])
+    )
     assert list(base["plant_product"].values) == ["crude_steel", "ammonia", "hvc"]
     direct = np.array([[[10.0, 8.0, 6.0], [2.0, 2.0, 1.0], [3.0, 0.0, 0.0]]]) * 1e6
     production = np.array([[[5.0, 5.0, 5.0], [1.0, 1.0, 0.0], [2.0, 0.0, 0.0]]]) * 1e6
@@ -63,8 +65,9 @@ def test_emissions_hand_checked() -> None:
 
 
 @pytest.mark.parametrize("kind", ["direct", "indirect", "captured", "stored"])
-@pytest.mark.parametrize("by", ["cluster", "sector", "product", "site", "route",
-                                ["cluster", "sector"]])
+@pytest.mark.parametrize(
+    "by", ["cluster", "sector", "product", "site", "route", ["cluster", "sector"]]
+)
 def test_national_equals_sum_of_groups(res: Results, kind: str, by: str | list[str]) -> None:
     nat = metrics.emissions(res, kind=kind).set_index(["scenario", "year"])["emissions_mtco2"]
     grouped = metrics.emissions(res, by=by, kind=kind)
@@ -95,7 +98,7 @@ def test_route_grouping_follows_route_index(res: Results) -> None:
 
 
 def test_unknown_grouping_and_kind_are_named(res: Results) -> None:
-    with pytest.raises(KruispuntError, match="unknown grouping 'region'.*cluster, sector"):
+    with pytest.raises(KruispuntError, match=r"unknown grouping 'region'.*cluster, sector"):
         metrics.emissions(res, by="region")
     with pytest.raises(KruispuntError, match="unknown emission kind 'total'"):
         metrics.emissions(res, kind="total")  # type: ignore[arg-type]
@@ -126,8 +129,7 @@ def test_production_and_imports_hand_checked() -> None:
 
 def test_imports_are_demand_minus_domestic(res: Results) -> None:
     pi = metrics.production_and_imports(res)
-    np.testing.assert_allclose(pi["imports"], pi["demand"] - pi["domestic"], rtol=1e-12,
-                               atol=1e-6)
+    np.testing.assert_allclose(pi["imports"], pi["demand"] - pi["domestic"], rtol=1e-12, atol=1e-6)
     prod = metrics.production(res)
     merged = pi.merge(prod, on=["scenario", "product", "year"])
     np.testing.assert_allclose(merged["domestic"], merged["production"], rtol=1e-12)
@@ -137,8 +139,11 @@ def test_imports_are_demand_minus_domestic(res: Results) -> None:
 
 def test_production_by_cluster_adds_up(res: Results) -> None:
     nat = metrics.production(res).set_index(["scenario", "product", "year"])["production"]
-    by = metrics.production(res, by="cluster").groupby(["scenario", "product", "year"])[
-        "production"].sum()
+    by = (
+        metrics.production(res, by="cluster")
+        .groupby(["scenario", "product", "year"])["production"]
+        .sum()
+    )
     np.testing.assert_allclose(by.loc[nat.index], nat, rtol=1e-12)
 
 
@@ -170,7 +175,7 @@ def test_energy_demand_units_and_sums(res: Results) -> None:
     np.testing.assert_allclose(summed, nat.loc[summed.index], rtol=1e-12, atol=1e-15)
     mat = metrics.material_use(res)
     assert set(mat["carrier"]) == {"iron_ore"}
-    with pytest.raises(KruispuntError, match="unknown carrier 'iron_ore'.*electricity"):
+    with pytest.raises(KruispuntError, match=r"unknown carrier 'iron_ore'.*electricity"):
         metrics.energy_demand(res, carrier="iron_ore")
 
 
@@ -185,15 +190,62 @@ def test_hydrogen_in_tonnes_uses_lower_heating_value(res: Results) -> None:
 
 
 def test_metrics_work_without_optional_coordinates(res: Results) -> None:
-    bare = Results(res.dataset.drop_vars(["carrier_unit", "product_unit", "cluster_name",
-                                          "route_family", "route_product"]))
+    bare = Results(
+        res.dataset.drop_vars(
+            ["carrier_unit", "product_unit", "cluster_name", "route_family", "route_product"]
+        )
+    )
     e = metrics.energy_demand(bare)
     assert "iron_ore" in set(e["carrier"])  # without units every carrier counts as GJ
     assert metrics.production_and_imports(bare)["unit"].eq("product/yr").all()
     assert "route_family" not in metrics.route_mix(bare).columns
     assert metrics.cluster_names(bare)["chemelot"] == "chemelot"
-    pd.testing.assert_frame_equal(metrics.emissions(bare, by="cluster"),
-                                  metrics.emissions(res, by="cluster"))
+    pd.testing.assert_frame_equal(
+        metrics.emissions(bare, by="cluster"), metrics.emissions(res, by="cluster")
+    )
+
+
+def test_labels_from_json_attributes(res: Results) -> None:
+    """The engine records units and names as JSON dataset attributes instead of coordinates."""
+    ds = res.dataset
+    attrs = {
+        "carrier_units": json.dumps(
+            dict(
+                zip(
+                    ds["carrier"].values.tolist(),
+                    [u.removesuffix("/yr") for u in ds["carrier_unit"].values.tolist()],
+                    strict=True,
+                )
+            )
+        ),
+        "product_units": json.dumps(
+            dict(
+                zip(ds["product"].values.tolist(), ds["product_unit"].values.tolist(), strict=True)
+            )
+        ),
+        "cluster_names": json.dumps(
+            dict(
+                zip(ds["cluster"].values.tolist(), ds["cluster_name"].values.tolist(), strict=True)
+            )
+        ),
+        "route_families": json.dumps(
+            dict(zip(ds["route"].values.tolist(), ds["route_family"].values.tolist(), strict=True))
+        ),
+    }
+    engine_style = Results(
+        ds.drop_vars(["carrier_unit", "product_unit", "cluster_name", "route_family"]).assign_attrs(
+            attrs
+        )
+    )
+    pd.testing.assert_frame_equal(metrics.energy_demand(engine_style), metrics.energy_demand(res))
+    pd.testing.assert_frame_equal(
+        metrics.production_and_imports(engine_style), metrics.production_and_imports(res)
+    )
+    pd.testing.assert_frame_equal(metrics.route_mix(engine_style), metrics.route_mix(res))
+    assert metrics.cluster_names(engine_style) == metrics.cluster_names(res)
+    broken = Results(engine_style.dataset.assign_attrs(product_units='{"ammonia": "t"}'))
+    with pytest.raises(KruispuntError, match="'product_units' lacks crude_steel"):
+        metrics.production_and_imports(broken)
 
 
 def test_infrastructure_use(res: Results) -> None:
@@ -201,7 +253,10 @@ def test_infrastructure_use(res: Results) -> None:
     assert (infra["use"] <= infra["capacity"]).all()
     assert infra["utilisation_share"].between(0, 1).all()
     assert dict(zip(infra["resource"], infra["unit"], strict=True)) == {
-        "grid": "MW", "co2_storage": "tCO2/yr", "hydrogen": "t/yr"}
+        "grid": "MW",
+        "co2_storage": "tCO2/yr",
+        "hydrogen": "t/yr",
+    }
     nat = metrics.infrastructure_use(res, by=None).set_index(["scenario", "resource", "year"])
     summed = infra.groupby(["scenario", "resource", "year"])[["use", "capacity"]].sum()
     np.testing.assert_allclose(summed.loc[nat.index], nat[["use", "capacity"]], rtol=1e-12)
@@ -215,8 +270,11 @@ def test_government_cash_flow(res: Results) -> None:
     for _, g in gov.groupby(["scenario", "flow"]):
         np.testing.assert_allclose(g["cumulative_meur"], np.cumsum(g["cash_flow_meur"]))
     # synthetic identity: subsidy outlays are minus the subsidies plants receive
-    outlays = gov[gov["flow"].str.endswith("_outlay")].groupby(["scenario", "year"])[
-        "cash_flow_meur"].sum()
+    outlays = (
+        gov[gov["flow"].str.endswith("_outlay")]
+        .groupby(["scenario", "year"])["cash_flow_meur"]
+        .sum()
+    )
     subs = metrics.costs(res)
     subs = subs[subs["item"] == "subsidies"].set_index(["scenario", "year"])["cost_meur"]
     np.testing.assert_allclose(outlays.loc[subs.index], subs, rtol=1e-12, atol=1e-9)
@@ -224,14 +282,29 @@ def test_government_cash_flow(res: Results) -> None:
 
 def test_costs_items_and_groups(res: Results) -> None:
     c = metrics.costs(res)
-    assert list(c["item"].unique()) == ["capex", "opex", "energy", "carbon", "levy", "tax",
-                                        "subsidies"]
+    assert list(c["item"].unique()) == [
+        "capex",
+        "opex",
+        "energy",
+        "carbon",
+        "levy",
+        "tax",
+        "subsidies",
+    ]
     ds = res.dataset
-    net = (ds["capex"] + ds["opex"] + ds["energy_cost"] + ds["carbon_cost"] + ds["co2_levy"]
-           + ds["energy_tax"] - ds["subsidies"]).sum("plant") / 1e6
+    net = (
+        ds["capex"]
+        + ds["opex"]
+        + ds["energy_cost"]
+        + ds["carbon_cost"]
+        + ds["co2_levy"]
+        + ds["energy_tax"]
+        - ds["subsidies"]
+    ).sum("plant") / 1e6
     got = c.groupby(["scenario", "year"], sort=False)["cost_meur"].sum()
-    np.testing.assert_allclose(got.to_numpy(), net.transpose("scenario", "year").values.ravel(),
-                               rtol=1e-10)
+    np.testing.assert_allclose(
+        got.to_numpy(), net.transpose("scenario", "year").values.ravel(), rtol=1e-10
+    )
     by = metrics.costs(res, by="sector").groupby(["scenario", "item", "year"])["cost_meur"].sum()
     nat = c.set_index(["scenario", "item", "year"])["cost_meur"]
     np.testing.assert_allclose(by.loc[nat.index], nat, rtol=1e-10, atol=1e-9)

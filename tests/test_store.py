@@ -56,8 +56,12 @@ def test_round_trip_is_exact(store: Store, res: Results) -> None:
 
 def test_round_trip_of_unusual_attributes_and_values(store: Store, res: Results) -> None:
     ds = res.dataset.copy()
-    ds.attrs = {**ds.attrs, "nested": {"a": [1, 2.5, None, "x"], "b": (True, np.float32(0.1))},
-                "array": np.arange(6, dtype=np.int32).reshape(2, 3), "nan": float("nan")}
+    ds.attrs = {
+        **ds.attrs,
+        "nested": {"a": [1, 2.5, None, "x"], "b": (True, np.float32(0.1))},
+        "array": np.arange(6, dtype=np.int32).reshape(2, 3),
+        "nan": float("nan"),
+    }
     prod = ds["production"].values.copy()
     prod[0, 0, 0] = -0.0
     prod[0, 1, 1] = 5e-324
@@ -102,8 +106,12 @@ def test_list_show_delete(store: Store, res: Results) -> None:
     assert info["run_id"] == b
     assert info["provenance"]["seed"] == 5
     assert info["provenance"]["scenarios"]["reference"]["name"] == "reference"
-    assert {p["part"] for p in info["parts"]} >= {"plant_year", "plant_year_carrier",
-                                                  "product_year", "coords_plant"}
+    assert {p["part"] for p in info["parts"]} >= {
+        "plant_year",
+        "plant_year_carrier",
+        "product_year",
+        "coords_plant",
+    }
     assert store.resolve("latest") == b
     assert store.resolve(a[:24]) == a
     assert store.delete(a) == a
@@ -140,8 +148,10 @@ def test_default_root(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 def test_query_across_runs(store: Store, res: Results) -> None:
     a = store.save(res)
     b = store.save(res.select("green_market"))
-    df = store.query("SELECT run_id, scenario, year, sum(direct_emissions) / 1e6 AS mt "
-                     "FROM plant_year WHERE year = 2030 GROUP BY ALL ORDER BY ALL")
+    df = store.query(
+        "SELECT run_id, scenario, year, sum(direct_emissions) / 1e6 AS mt "
+        "FROM plant_year WHERE year = 2030 GROUP BY ALL ORDER BY ALL"
+    )
     assert set(df["run_id"]) == {a, b}
     nat = metrics.emissions(res)
     nat = nat[nat["year"] == 2030].set_index("scenario")["emissions_mtco2"]
@@ -162,7 +172,7 @@ def test_unwritable_root_is_named(tmp_path: Path) -> None:
         Store(blocker / "store")
 
 
-# --- crash safety and concurrency -------------------------------------------------------------------
+# --- crash safety and concurrency ------------------------------------------------------------
 
 SAVER = """
 import sys, time
@@ -176,12 +186,17 @@ for i in range(n):  # a fresh Store each time: its clean-up runs while the other
 """
 
 
-def _saver(root: Path, n: int = 1, plants: int = 300, start: float = 0.0,
-           delay: str = "") -> subprocess.Popen[str]:
+def _saver(
+    root: Path, n: int = 1, plants: int = 300, start: float = 0.0, delay: str = ""
+) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": SRC, WRITE_DELAY_ENV: delay}
-    return subprocess.Popen([sys.executable, "-c", SAVER, str(root), str(start), str(n),
-                             str(plants)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", SAVER, str(root), str(start), str(n), str(plants)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(cond: object, timeout: float = 20.0) -> None:

@@ -23,6 +23,7 @@ from kruispunt.engine.economics import annuity_factor
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import FAMILY, NEVER, RESOURCES, ModelInputs
 from kruispunt.scenarios import Scenario, ScenarioError, check_ids
+from kruispunt.units import conversion_factor
 
 F = npt.NDArray[np.float64]
 
@@ -87,7 +88,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     products = cat.products.set_index("product_id")
     carriers = cat.carriers.set_index("carrier_id")
     for sc in scenarios:
-        check_ids(sc, carriers=set(carriers.index), products=set(products.index))
+        check_ids(sc, carriers=set(carriers.index), products=set(products.index),
+                  routes=set(cat.routes["route_id"].astype(str)))
     product_ids = list(products.index)
     g_of = {p: i for i, p in enumerate(product_ids)}
     carrier_ids = list(carriers.index)
@@ -245,6 +247,9 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     target_rows = policy.get("targets.industry_emissions_target")
     given = set(target_rows["year"].astype(int)) if target_rows is not None else set()
     emission_target = np.where(np.isin(years, list(given)), target, np.nan)
+    if target_rows is not None:  # canonical unit of the parameter -> tCO2/yr
+        emission_target = emission_target * conversion_factor(
+            str(target_rows["unit"].iloc[0]), "t/yr")
 
     # ---- infrastructure pools
     infra = cat.infrastructure
@@ -262,7 +267,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         if cap_rows.empty:
             continue
         host = l_of[str(cap_rows["cluster_id"].iloc[0])]
-        capacity = over_years(cap_rows, years, "step", before=0.0)
+        to_t = conversion_factor(str(cap_rows["unit"].iloc[0]), "t/yr")
+        capacity = over_years(cap_rows, years, "step", before=0.0) * to_t
         starts = part[part["parameter"] == "start_year"]["value"]
         if cap_rows["parameter"].iloc[0] == "max_capacity" and not starts.empty:
             capacity = np.where(years >= int(starts.iloc[0]), capacity, 0.0)
@@ -317,6 +323,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     ccfd_budget = np.zeros(S)
     ccfd_duration = np.zeros(S)
     ikc_on = np.zeros(S)
+    route_allowed = np.ones((S, R), dtype=bool)
     risk = np.zeros(S)
     grid_ef = np.full((S, Y), np.nan)
     myopic = np.zeros(S, dtype=bool)
@@ -374,6 +381,9 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         ccfd_budget[s] = sub.ccfd_budget
         ccfd_duration[s] = sub.ccfd_duration
         ikc_on[s] = float(sub.ikc)
+        for item in lv.routes_off:
+            route_allowed[s] &= ~((np.array(route_ids) == item)
+                                  | (family == FAMILY.get(item, -1)))
 
     # pool restricted to one site (Northern Lights contract: Yara)
     site_arr = sp["site_id"].to_numpy()
@@ -399,6 +409,9 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     attrs = {
         "data_hash": cat.data_hash,
         "excluded_routes": excluded_routes,
+        "carrier_units": {str(c): str(u) for c, u in carriers["unit"].items()},
+        "cluster_names": dict(zip(cat.clusters["cluster_id"].astype(str),
+                                  cat.clusters["name"].astype(str), strict=True)),
         "unpriced_carriers": [carrier_ids[c] for c in unpriced],
         "product_cbam": cbam_goods.tolist(),
         "pool_sites": pool_sites,
@@ -438,6 +451,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         pool_host=np.array(pool_host, dtype=np.int64), pool_capacity=pool_capacity,
         pool_access=pool_access, hydrogen_year=hydrogen_year, emission_target=emission_target,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
+        route_allowed=route_allowed,
         scenario_json=tuple(sc.to_json() for sc in scenarios), attrs=attrs,
     )
     return inp

@@ -22,6 +22,17 @@ app = typer.Typer(help="Kruispunt: plant-level scenarios for the Dutch energy-in
 data_app = typer.Typer(help="Inspect, validate and build the data package.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
+
+def _register_results_commands() -> None:
+    from kruispunt.cli_results import compare, export, results_app
+
+    app.add_typer(results_app, name="results")
+    app.command()(compare)
+    app.command("export")(export)
+
+
+_register_results_commands()
+
 out = Console()
 err = Console(stderr=True)
 
@@ -73,13 +84,14 @@ def _print_summary(path: Path | None, top: int) -> None:
             table.add_row(str(names[key]), _mt(value), f"{value / s.national:.1%}")
         out.print(table)
     table = Table(title=f"Top {top} sites", title_justify="left")
-    for col, just in (("site", "left"), ("operator", "left"), ("cluster", "left"),
-                      ("sector", "left"), ("inst.", "right"), ("Mt CO2", "right")):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
-    for site_id, row in s.sites.head(top).iterrows():
-        table.add_row(str(site_id), str(row["operator"]), str(row["cluster_id"]),
-                      str(row["sector_id"]), str(row["installations"]),
-                      _mt(row["verified_emissions"]))
+    table.add_column("site")
+    table.add_column("cluster")
+    table.add_column("sector")
+    table.add_column("inst.", justify="right")
+    table.add_column("Mt CO2", justify="right")
+    for _, row in s.sites.head(top).iterrows():
+        table.add_row(str(row["name"]), str(row["cluster_id"]), str(row["sector_id"]),
+                      str(row["installations"]), _mt(row["verified_emissions"]))
     out.print(table)
     excluded = ", ".join(f"{rule} {_mt(v)} Mt" for rule, v in s.excluded_by_rule.items())
     out.print(f"Excluded installations by rule ({s.year} emissions): {excluded}")
@@ -88,10 +100,49 @@ def _print_summary(path: Path | None, top: int) -> None:
 @app.command()
 @user_errors
 def run(
-    scenarios: Annotated[list[str] | None, typer.Argument(help="Scenario names or files.")] = None,
+    scenarios: Annotated[list[str] | None, typer.Argument(
+        help="Default scenario names (current-policy, no-new-policy, high-ambition) or YAML "
+             "scenario files. Default: current-policy.", show_default=False)] = None,
+    store: Annotated[Path | None, typer.Option(
+        "--store", help="Results store folder (default: $KRUISPUNT_STORE or the user data "
+                        "folder).", show_default=False)] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Where to write the HTML report (default: next to the run in the "
+                         "store).", show_default=False)] = None,
+    name: Annotated[str | None, typer.Option(help="A name for the stored run.")] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="Data package folder (default: embedded).", show_default=False)] = None,
 ) -> None:
-    """Run scenarios (until the engine lands: print the base-year summary)."""
-    _print_summary(None, top=15)
+    """Run scenarios, store the results, write a report and print the summary."""
+    from rich.progress import Progress
+
+    from kruispunt.assemble import build_inputs
+    from kruispunt.catalogue import load_catalogue
+    from kruispunt.cli_results import print_summary
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.reports import write_report
+    from kruispunt.scenarios import resolve
+    from kruispunt.store import Store
+
+    names = scenarios or ["current-policy"]
+    cat = load_catalogue(data)
+    resolved = resolve(names, cat.path)  # every scenario error surfaces before any work
+    target = Store(store)
+    inputs = build_inputs(cat, resolved)
+    if len(resolved) > 1:
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("running scenarios", total=len(resolved))
+            results = simulate(inputs, progress=lambda done, total: bar.update(
+                task, completed=done))
+    else:
+        results = simulate(inputs)
+    run_id = target.save(results, name=name)
+    report_path = report if report is not None else target.root / "reports" / f"{run_id}.html"
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    write_report(results, report_path)
+    print_summary(results, out, title=f"Run {run_id}")
+    out.print(f"stored as [bold]{run_id}[/] in {target.root}")
+    out.print(f"report: {report_path}")
 
 
 @data_app.command("summary")

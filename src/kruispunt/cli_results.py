@@ -106,57 +106,54 @@ def print_summary(results: Results, console: Console | None = None, title: str =
     """
     console = console or _out
     ki = metrics.key_indicators(results)
+    scenarios = [str(s) for s in ki["scenario"]]
+    values: dict[str, dict[str, float]] = {
+        s: {col: float(ki[col].iloc[i]) for col in metrics.KEY_INDICATORS}
+        for i, s in enumerate(scenarios)
+    }
     table = Table(title=title, title_justify="left")
     table.add_column("indicator")
-    for s in ki["scenario"]:
-        table.add_column(str(s), justify="right")
-    rows = ki.set_index("scenario")
+    for s in scenarios:
+        table.add_column(s, justify="right")
 
-    def cells(fn: Callable[[str], str]) -> list[str]:
-        return [fn(str(s)) for s in ki["scenario"]]
+    def row(label: str, cell: Callable[[dict[str, float]], str]) -> None:
+        table.add_row(label, *(cell(values[s]) for s in scenarios))
 
-    for y in metrics.KEY_YEARS:
-
-        def emis(s: str, y: int = y) -> str:
-            e, t, g = (rows.at[s, f"{k}_{y}_mtco2"] for k in ("emissions", "target", "gap"))
+    def emissions(y: int) -> Callable[[dict[str, float]], str]:
+        def cell(v: dict[str, float]) -> str:
+            e, t, g = (v[f"{k}_{y}_mtco2"] for k in ("emissions", "target", "gap"))
             if math.isnan(t):
                 return _num(e)
             verdict = "[green]on target[/]" if g <= 0 else f"[red]{g:+.2f} over[/]"
             return f"{_num(e)} (target {_num(t)}, {verdict})"
 
-        table.add_row(f"Direct emissions {y} [Mt CO2/yr]", *cells(emis))
+        return cell
+
+    def kept(y: int) -> Callable[[dict[str, float]], str]:
+        return lambda v: (
+            f"{_num(v[f'share_kept_{y}'], 'fraction')} / "
+            f"{_num(v[f'share_imported_{y}'], 'fraction')}"
+        )
+
+    def demand(c: str) -> Callable[[dict[str, float]], str]:
+        return lambda v: f"{_num(v[f'{c}_2030_twh'])} → {_num(v[f'{c}_2050_twh'])}"
+
+    for y in metrics.KEY_YEARS:
+        row(f"Direct emissions {y} [Mt CO2/yr]", emissions(y))
     for y in (2030, 2050):
-        table.add_row(
-            f"Demand kept / imported {y} [mean of products]",
-            *cells(
-                lambda s, y=y: (
-                    f"{_num(rows.at[s, f'share_kept_{y}'], 'fraction')} / "
-                    f"{_num(rows.at[s, f'share_imported_{y}'], 'fraction')}"
-                )
-            ),
-        )
+        row(f"Demand kept / imported {y} [mean of products]", kept(y))
     for carrier in ("electricity", "hydrogen"):
-        table.add_row(
-            f"{carrier.capitalize()} demand 2030 → 2050 [TWh/yr]",
-            *cells(
-                lambda s, c=carrier: (
-                    f"{_num(rows.at[s, f'{c}_2030_twh'])} → {_num(rows.at[s, f'{c}_2050_twh'])}"
-                )
-            ),
-        )
-    table.add_row(
+        row(f"{carrier.capitalize()} demand 2030 → 2050 [TWh/yr]", demand(carrier))
+    row(
         "CO2 storage: peak use of capacity [Mt CO2/yr]",
-        *cells(
-            lambda s: (
-                f"{_num(rows.at[s, 'ccs_peak_stored_mtco2'])} of "
-                f"{_num(rows.at[s, 'ccs_capacity_at_peak_mtco2'])} "
-                f"(max {_num(rows.at[s, 'ccs_peak_utilisation'], 'fraction')})"
-            )
+        lambda v: (
+            f"{_num(v['ccs_peak_stored_mtco2'])} of {_num(v['ccs_capacity_at_peak_mtco2'])} "
+            f"(max {_num(v['ccs_peak_utilisation'], 'fraction')})"
         ),
     )
-    table.add_row(
+    row(
         "Government cash flow, cumulative [M EUR]",
-        *cells(lambda s: _num(rows.at[s, "gov_cash_flow_cumulative_meur"])),
+        lambda v: _num(v["gov_cash_flow_cumulative_meur"]),
     )
     console.print(table)
 
@@ -176,15 +173,15 @@ def list_runs(store: StoreOption = None) -> None:
     table = Table(title=f"Runs in {st.root}", title_justify="left")
     for col in ("run_id", "name", "created", "scenarios", "kruispunt_version", "data_hash", "seed"):
         table.add_column(col)
-    for row in runs.itertuples(index=False):
+    for rec in runs.to_dict("records"):
         table.add_row(
-            row.run_id,
-            row.name or "",
-            row.created[:19],
-            row.scenarios,
-            str(row.kruispunt_version),
-            str(row.data_hash)[:12],
-            str(row.seed),
+            str(rec["run_id"]),
+            str(rec["name"] or ""),
+            str(rec["created"])[:19],
+            str(rec["scenarios"]),
+            str(rec["kruispunt_version"]),
+            str(rec["data_hash"])[:12],
+            str(rec["seed"]),
         )
     _out.print(table)
 

@@ -31,6 +31,7 @@ import csv
 import os
 import secrets
 import shutil
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -87,12 +88,13 @@ def _source_frames(results: Results, by_cluster: bool) -> dict[str, pd.DataFrame
     """Per source: columns scenario, [cluster], key, year, value, from_unit."""
     by: list[str] = ["cluster"] if by_cluster else []
     out: dict[str, pd.DataFrame] = {}
-    for source, kind in (
+    kinds: tuple[tuple[str, metrics.EmissionKind], ...] = (
         ("emissions_direct", "direct"),
         ("carbon_capture", "captured"),
         ("carbon_storage", "stored"),
-    ):
-        f = metrics.emissions(results, by=[*by, "sector"], kind=kind)  # type: ignore[arg-type]
+    )
+    for source, kind in kinds:
+        f = metrics.emissions(results, by=[*by, "sector"], kind=kind)
         out[source] = f.rename(columns={"sector": "key", "emissions_mtco2": "value"}).assign(
             from_unit="MtCO2/yr"
         )
@@ -148,7 +150,7 @@ def _apply_mapping(frames: dict[str, pd.DataFrame], group: list[str]) -> pd.Data
         return pd.DataFrame(columns=[*group, "variable", "unit", "year", "value"])
     long = pd.concat(pieces, ignore_index=True)
     keys = [*group, "variable", "unit", "year"]
-    return long.groupby(keys, sort=False, as_index=False)["value"].sum()
+    return long.groupby(keys, sort=False)["value"].sum().reset_index()
 
 
 def to_iamc(results: Results) -> pd.DataFrame:
@@ -223,12 +225,12 @@ def _temp_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
 
 
-def _write_file(path: Path, write: object) -> None:
+def _write_file(path: Path, write: Callable[[Path], object]) -> None:
     if path.is_dir():
         raise KruispuntError(f"cannot write {path}: it is a folder (this format writes a file)")
     tmp = _temp_beside(path)
     try:
-        write(tmp)  # type: ignore[operator]
+        write(tmp)
         os.replace(tmp, path)
     except OSError as exc:
         raise KruispuntError(f"cannot write {path}: {exc.strerror or exc}") from None
@@ -301,7 +303,7 @@ def export(results: Results, path: Path | str, format: Format = "iamc") -> Path:
 
         _write_file(target, write_nc)
     else:
-        _write_folder(target, results, format)  # type: ignore[arg-type]
+        _write_folder(target, results, "csv" if format == "csv" else "parquet")
     return target
 
 

@@ -194,6 +194,8 @@ class ModelInputs:
     """[Y] national industry emission target [tCO2/yr] (NaN: none)."""
     seeds: I
     """[S] seed of each scenario."""
+    route_allowed: B
+    """[S, R] routes plants may switch to in each scenario (today's routes always run)."""
     scenario_json: tuple[str, ...] = ()
     """Resolved scenario of each run, as JSON (provenance)."""
     attrs: dict[str, Any] = field(default_factory=dict)
@@ -244,6 +246,6 @@ SCENARIO_ARRAYS = (
     "plant_price", "price_uplift", "green_premium", "mandate_share", "demand_scale", "sde_budget",
     "sde_max_per_t", "sde_duration", "grant_budget", "grant_share", "ccfd_strike",
     "ccfd_budget", "ccfd_duration", "ikc_aid_intensity", "ikc_co2_factor", "ikc_budget",
-    "pool_capacity", "pool_access", "hydrogen_year", "seeds",
+    "pool_capacity", "pool_access", "hydrogen_year", "seeds", "route_allowed",
 )
 """Arrays with a leading scenario axis."""

@@ -223,7 +223,7 @@ def _sum_groups(values: FloatArray, inverse: IntArray, n_groups: int) -> FloatAr
     y = np.arange(Y)[None, None, :]
     flat = (s * n_groups + inverse) * Y + y
     out = np.bincount(flat.ravel(), weights=values.ravel(), minlength=S * n_groups * Y)
-    return out.reshape(S, n_groups, Y)
+    return np.asarray(out, dtype=np.float64).reshape(S, n_groups, Y)
 
 
 def _plant_values(results: Results, var: str) -> FloatArray:
@@ -264,6 +264,11 @@ def _long(
     for name, arr in data.items():
         out[name] = np.asarray(arr, dtype=np.float64).reshape(-1)
     return pd.DataFrame(out)
+
+
+def _pos(frame: pd.DataFrame, column: str) -> int:
+    """Position of ``column`` in ``frame``."""
+    return list(frame.columns).index(column)
 
 
 def _with_units(frame: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
@@ -390,7 +395,7 @@ def production_and_imports(results: Results) -> pd.DataFrame:
         {"demand": demand, "domestic": full, "imports": imports, "share_kept": share},
     )
     units = _product_units(results)
-    frame.insert(frame.columns.get_loc("year") + 1, "unit", frame["product"].map(units))
+    frame.insert(_pos(frame, "year") + 1, "unit", frame["product"].map(units))
     return _with_units(
         frame, {"demand": "unit", "domestic": "unit", "imports": "unit", "share_kept": "fraction"}
     )
@@ -414,9 +419,7 @@ def production(results: Results, by: By = None) -> pd.DataFrame:
     keys = [k for k in _normalise_by(by, GROUPINGS, "production") if k != "product"]
     labels, sums = _aggregate(results, _plant_values(results, "production"), [*keys, "product"])
     frame = _long(results, labels, sums, value="production")
-    frame.insert(
-        frame.columns.get_loc("year") + 1, "unit", frame["product"].map(_product_units(results))
-    )
+    frame.insert(_pos(frame, "year") + 1, "unit", frame["product"].map(_product_units(results)))
     return _with_units(frame, {"production": "unit"})
 
 
@@ -451,7 +454,7 @@ def route_mix(
     frame["share"] = frame["production"] / total.where(total != 0)
     fam = _labels(results, "route", "route_family", "route_families")
     if fam is not None:
-        frame.insert(frame.columns.get_loc("route") + 1, "route_family", frame["route"].map(fam))
+        frame.insert(_pos(frame, "route") + 1, "route_family", frame["route"].map(fam))
     return _with_units(frame, {"plants": "-", "production": "product/yr", "share": "fraction"})
 
 

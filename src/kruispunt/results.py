@@ -9,7 +9,7 @@ file.
 Dimensions and coordinates
 --------------------------
 ``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``, with non-index
-coordinates ``site``, ``product``, ``cluster``, ``sector``), ``year`` (int), ``carrier``,
+coordinates ``site``, ``plant_product``, ``plant_cluster``, ``sector``), ``year`` (int), ``carrier``,
 ``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``, ``hydrogen``), ``flow``
 (government cash-flow items) and ``route`` (route ids; ``route_index`` points into it).
 """

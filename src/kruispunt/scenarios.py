@@ -99,7 +99,9 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind == "literal_error":
         return f"{error['msg'].lower()}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bounds = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.items())
+        words = {"ge": "greater than or equal to", "le": "less than or equal to",
+                 "gt": "greater than", "lt": "less than"}
+        bounds = ", ".join(f"{words.get(k, k)} {v}" for k, v in ctx.items())
         return f"value {error.get('input')!r} is out of range (must be {bounds})"
     return f"{error['msg']} (got {error.get('input')!r})"
 
@@ -243,9 +245,20 @@ class ScenarioLibrary:
         return Scenario(name=name, levers=levers, chain=tuple(chain), origin=entry.where)
 
 
-def check_ids(scenario: Scenario, *, carriers: set[str], products: set[str]) -> None:
-    """Ids a scenario names (carriers, products) must exist in the data package."""
+def check_ids(scenario: Scenario, *, carriers: set[str], products: set[str],
+              routes: set[str] | None = None) -> None:
+    """Ids a scenario names (carriers, products, routes) must exist in the data package."""
     lv = scenario.levers
+    if routes is not None:
+        from kruispunt.inputs import FAMILIES
+
+        allowed = routes | (set(FAMILIES) - {"incumbent", "closure"})
+        for item in lv.routes_off:
+            if item not in allowed:
+                raise ScenarioError(
+                    f"{scenario.origin}: scenario '{scenario.name}', key 'routes_off': unknown "
+                    f"route or family '{item}'; allowed: route ids or one of "
+                    f"{', '.join(sorted(set(FAMILIES) - {'incumbent', 'closure'}))}")
     for key, known in (("carrier_prices", carriers), ("carrier_price_scale", carriers),
                        ("demand_scale", products), ("green_premium", products),
                        ("mandate_share", products)):

@@ -50,7 +50,7 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,8 +59,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import xarray as xr
 
 from kruispunt.errors import KruispuntError
@@ -285,8 +285,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_synced(path: Path, write: Any, fsync: bool, mode: str = "wb") -> None:
-    with open(path, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as fh:
+def _write_synced(
+    path: Path, write: Callable[[Any], object], fsync: bool, mode: Literal["wb", "w"] = "wb"
+) -> None:
+    """Write a file with ``write(handle)`` and, with ``fsync``, flush it to disk."""
+    fh: Any
+    with open(path, "wb") if mode == "wb" else open(path, "w", encoding="utf-8", newline="") as fh:
         write(fh)
         fh.flush()
         if fsync:
@@ -375,7 +379,11 @@ def write_results_folder(
         table = pa.table(columns)
         file = f"{part.name}.{fmt}"
         if fmt == "parquet":
-            _write_synced(folder / file, lambda fh, t=table: pq.write_table(t, fh), fsync)
+
+            def write_parquet(fh: Any, table: Any = table) -> None:
+                pq.write_table(table, fh)
+
+            _write_synced(folder / file, write_parquet, fsync)
         else:
             frame = pd.DataFrame(
                 {
@@ -387,9 +395,11 @@ def write_results_folder(
                     for k, v in columns.items()
                 }
             )
-            _write_synced(
-                folder / file, lambda fh, f=frame: f.to_csv(fh, index=False), fsync, mode="w"
-            )
+
+            def write_csv(fh: Any, frame: pd.DataFrame = frame) -> None:
+                frame.to_csv(fh, index=False)
+
+            _write_synced(folder / file, write_csv, fsync, mode="w")
         parts_meta[part.name] = {
             "file": file,
             "dims": list(part.dims),
@@ -650,9 +660,13 @@ class Store:
                         raise KruispuntError(
                             f"{self.catalogue_path}: cannot use WAL mode (got {mode})"
                         )
-                    con.execute("BEGIN IMMEDIATE")
-                    con.execute(_SCHEMA)
-                    con.execute("COMMIT")
+                    exists = con.execute(
+                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+                    ).fetchone()
+                    if not exists:
+                        con.execute("BEGIN IMMEDIATE")
+                        con.execute(_SCHEMA)
+                        con.execute("COMMIT")
                 return
             except sqlite3.OperationalError as exc:  # pragma: no cover - contention
                 if "locked" not in str(exc) or attempt == 49:
@@ -803,12 +817,12 @@ class Store:
             Naming the reference and the known runs.
         """
         rows = self._rows()
-        ids = [r["run_id"] for r in rows]
+        ids = [str(r["run_id"]) for r in rows]
         if ref in ids:
             return ref
         if ref == "latest" and ids:
             return ids[-1]
-        named = [r["run_id"] for r in rows if r["name"] == ref]
+        named = [str(r["run_id"]) for r in rows if r["name"] == ref]
         if len(named) == 1:
             return named[0]
         if len(named) > 1:

@@ -248,7 +248,10 @@ def synthetic_results(
 
     clus_idx = np.array([cluster_ids.index(k) for k in plant_cluster])
     onehot_clus = (clus_idx[:, None] == np.arange(len(cluster_ids))[None, :]).astype(np.float64)
-    by_cluster = lambda a: np.einsum("spy,pk->sky", a, onehot_clus)  # noqa: E731
+
+    def by_cluster(a: FloatArray) -> FloatArray:
+        return np.asarray(np.einsum("spy,pk->sky", a, onehot_clus), dtype=np.float64)
+
     load = by_cluster(electric_load)
     use = np.zeros((S, len(cluster_ids), len(RESOURCES), Y))
     use[:, :, RESOURCES.index("grid"), :] = np.maximum(load - load[:, :, :1], 0.0)

@@ -115,7 +115,7 @@ def toy_inputs(
         pool_resource=np.array([0, 1, 2]), pool_host=np.zeros(3, dtype=np.int64),
         pool_capacity=pool_capacity, pool_access=np.zeros((S, 3, 1), dtype=np.int64),
         hydrogen_year=np.full((S, 1), 2000, dtype=np.int64), emission_target=np.full(Y, np.nan),
-        seeds=np.zeros(S, dtype=np.int64),
+        seeds=np.zeros(S, dtype=np.int64), route_allowed=np.ones((S, R), dtype=bool),
     )
     kwargs.update(overrides)
     return ModelInputs(**kwargs)

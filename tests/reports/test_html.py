@@ -72,6 +72,18 @@ def test_report_reads_only_metrics() -> None:
     source = Path(report_html.__file__).read_text("utf-8")
     tree = ast.parse(source)
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-    assert not any(m and (m.startswith("kruispunt.engine") or m == "kruispunt.store")
-                   for m in imported)
+    assert not any(
+        m and (m.startswith("kruispunt.engine") or m == "kruispunt.store") for m in imported
+    )
     assert ".dataset" not in source
+
+
+def test_unlimited_capacity_is_shown_as_such(res: Results) -> None:
+    ds = res.dataset
+    cap = ds["infra_capacity"].copy()
+    cap.loc[{"resource": "co2_storage"}] = float("inf")
+    text = build_report(Results(ds.assign(infra_capacity=cap)))
+    assert "unlimited" in text  # key indicators table
+    calls = [c.split("</script>")[0] for c in text.split("Plotly.newPlot(")[1:]]
+    assert len(calls) == len(CHARTS)
+    assert not any("Infinity" in c or "NaN" in c for c in calls)  # gaps, not invalid JSON

@@ -15,8 +15,9 @@ from kruispunt.testing import synthetic_results
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs a Chromium at /usr/bin/chromium "
-                    "(apt-get install chromium)")
+@pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs a Chromium at /usr/bin/chromium (apt-get install chromium)"
+)
 def test_pdf_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("playwright")
     monkeypatch.setenv("KRUISPUNT_CHROMIUM", str(CHROMIUM))

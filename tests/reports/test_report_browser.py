@@ -16,12 +16,18 @@ from kruispunt.reports import CHARTS, write_report
 from kruispunt.testing import synthetic_results
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs a Chromium at /usr/bin/chromium "
-                                "(apt-get install chromium)")
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs a Chromium at /usr/bin/chromium (apt-get install chromium)"
+)
 
 CHART_STATE = """
 (div) => {
@@ -52,8 +58,10 @@ def pages(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     folder = tmp_path_factory.mktemp("reports")
     a = synthetic_results(n_scenarios=2, n_plants=10, seed=4)
     b = synthetic_results(n_scenarios=2, n_plants=10, seed=8)
-    files = {"single": write_report(a, folder / "single.html"),
-             "compare": write_report(a, folder / "compare.html", compare_with=b)}
+    files = {
+        "single": write_report(a, folder / "single.html"),
+        "compare": write_report(a, folder / "compare.html", compare_with=b),
+    }
     out: dict[str, Any] = {}
     for kind, path in files.items():  # both pages load in parallel
         page = browser.new_page(viewport={"width": 1300, "height": 900})
@@ -66,7 +74,8 @@ def pages(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
     for entry in out.values():
         entry["page"].wait_for_function(
             f"document.querySelectorAll('.chart svg.main-svg').length >= {len(CHARTS)}",
-            timeout=20_000)
+            timeout=20_000,
+        )
     yield out
     for entry in out.values():
         entry["page"].close()
@@ -88,22 +97,26 @@ def test_compare_draws_both_runs(pages: dict[str, Any]) -> None:
     page = pages["compare"]["page"]
     runs = page.locator('div.chart[data-chart="emissions_cluster"]').evaluate(
         "(div) => [...new Set(div.querySelector('.js-plotly-plot').data"
-        ".filter(t => t.visible !== false).map(t => t.meta.run))]")
+        ".filter(t => t.visible !== false).map(t => t.meta.run))]"
+    )
     assert sorted(runs) == ["run A", "run B"]
 
 
 def test_scenario_menu_switches_traces(pages: dict[str, Any]) -> None:
     page = pages["single"]["page"]
     chart = page.locator('div.chart[data-chart="energy_carrier"]')
-    visible = ("(div) => div.querySelector('.js-plotly-plot').data"
-               ".filter(t => t.visible !== false).map(t => t.meta.scenario)")
+    visible = (
+        "(div) => div.querySelector('.js-plotly-plot').data"
+        ".filter(t => t.visible !== false).map(t => t.meta.scenario)"
+    )
     assert set(chart.evaluate(visible)) == {"reference"}
     chart.locator(".updatemenu-header").click()
     chart.locator(".updatemenu-dropdown-button", has_text="green_market").click()
     page.wait_for_function(
         "document.querySelector('[data-chart=energy_carrier] .js-plotly-plot').data"
         ".some(t => t.visible !== false && t.meta.scenario === 'green_market')",
-        timeout=5_000)
+        timeout=5_000,
+    )
     assert set(chart.evaluate(visible)) == {"green_market"}
 
 
@@ -111,9 +124,11 @@ def test_site_table_sorts(pages: dict[str, Any]) -> None:
     page = pages["single"]["page"]
     table = page.locator("table.site-table").first
     header = table.locator("th", has_text=re.compile(r"^direct_emissions_ktco2"))
-    values = ("(t) => { const i = [...t.tHead.rows[0].cells].findIndex(c => "
-              "c.textContent.startsWith('direct_emissions_ktco2')); return [...t.tBodies[0]"
-              ".rows].map(r => parseFloat(r.cells[i].getAttribute('data-sort'))); }")
+    values = (
+        "(t) => { const i = [...t.tHead.rows[0].cells].findIndex(c => "
+        "c.textContent.startsWith('direct_emissions_ktco2')); return [...t.tBodies[0]"
+        ".rows].map(r => parseFloat(r.cells[i].getAttribute('data-sort'))); }"
+    )
     header.click()
     up = table.evaluate(values)
     assert len(up) > 3

@@ -37,6 +37,7 @@ import numpy.typing as npt
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.expectations import expected, extend
 from kruispunt.inputs import (
+    FAMILIES,
     FAMILY,
     GJ_PER_MWH,
     HOURS_PER_YEAR,
@@ -280,7 +281,8 @@ class _Batch:
         h2_year = inp.hydrogen_year[:, inp.plant_cluster]  # (S, P)
         h2_ok = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
         is_cur = opt[None] == cur[:, :, None]
-        return (ok[None] & h2_ok) | is_cur
+        allowed = inp.route_allowed[:, opt] | self.opt_closure[None]
+        return (ok[None] & h2_ok & allowed) | is_cur
 
     # ------------------------------------------------------------------ subsidy rounds
     def _round(self, value: F, best: I, support: F, eligible: B, score: F, amount: F,
@@ -798,5 +800,10 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
         "created_by": "kruispunt.engine.simulate",
         "switch_reasons": json.dumps(list(SWITCH_REASONS)),
         "product_units": json.dumps(dict(zip(inp.products, inp.product_units, strict=True))),
+        "carrier_units": json.dumps(inp.attrs.get("carrier_units", {})),
+        "cluster_names": json.dumps(inp.attrs.get("cluster_names", {})),
+        "route_families": json.dumps(dict(zip(inp.routes, [FAMILIES[f] for f in inp.family],
+                                              strict=True))),
+        "excluded_routes": json.dumps(inp.attrs.get("excluded_routes", [])),
     })
     return Results(ds)

@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
+import plotly.graph_objects as go  # type: ignore[import-untyped]
 
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
@@ -40,7 +40,7 @@ __all__ = ["CHARTS", "build_report", "write_pdf", "write_report"]
 CHARTS: dict[str, str] = {
     "emissions_cluster": "Direct CO2 emissions by cluster, against the target",
     "emissions_sector": "Direct CO2 emissions by sector, against the target",
-    "route_mix": "Route mix: plants by route family",
+    "route_mix": "Route mix: plants per route family (per route if families are not recorded)",
     "energy_carrier": "Energy demand by carrier",
     "grid": "Electric load growth against grid capacity for new load",
     "ccs_storage": "CO2 captured and stored against storage capacity",
@@ -143,7 +143,7 @@ def _emissions_by(by: str) -> Getter:
 def _route_mix(results: Results, scenario: str) -> list[_Series]:
     mix = metrics.route_mix(results, by=None)
     key = "route_family" if "route_family" in mix.columns else "route"
-    fam = mix.groupby(["scenario", key, "year"], sort=False, as_index=False)["plants"].sum()
+    fam = mix.groupby(["scenario", key, "year"], sort=False)["plants"].sum().reset_index()
     return _series(fam, scenario, key, "plants", "area")
 
 
@@ -182,7 +182,7 @@ def _production(results: Results, scenario: str) -> list[_Series]:
 
 def _gov(results: Results, scenario: str) -> list[_Series]:
     frame = metrics.government_cash_flow(results)
-    net = frame.groupby(["scenario", "year"], sort=False, as_index=False)["cash_flow_meur"].sum()
+    net = frame.groupby(["scenario", "year"], sort=False)["cash_flow_meur"].sum().reset_index()
     return _series(frame, scenario, "flow", "cash_flow_meur", "bar") + _series(
         net, scenario, None, "cash_flow_meur", "line", name="net"
     )
@@ -190,7 +190,7 @@ def _gov(results: Results, scenario: str) -> list[_Series]:
 
 def _costs(results: Results, scenario: str) -> list[_Series]:
     frame = metrics.costs(results)
-    net = frame.groupby(["scenario", "year"], sort=False, as_index=False)["cost_meur"].sum()
+    net = frame.groupby(["scenario", "year"], sort=False)["cost_meur"].sum().reset_index()
     return _series(frame, scenario, "item", "cost_meur", "bar") + _series(
         net, scenario, None, "cost_meur", "line", name="net cost"
     )
@@ -346,7 +346,9 @@ def _key_table(runs: list[_Run]) -> str:
     )
     rows = []
     for col, (label, unit) in metrics.KEY_INDICATORS.items():
-        cells = "".join(f"<td>{_fmt(v, unit)[0]}</td>" for _, f in frames for v in f[col])
+        cells = "".join(
+            f'<td class="num">{_fmt(v, unit)[0]}</td>' for _, f in frames for v in f[col]
+        )
         shown = "%" if unit == "fraction" else unit
         rows.append(
             f"<tr><th>{html.escape(label)} <small>[{html.escape(shown)}]</small></th>{cells}</tr>"
@@ -373,7 +375,11 @@ def _site_table(run: _Run, year: int, compare: bool) -> str:
         cells = []
         for col, value in zip(frame.columns, row, strict=True):
             text, key = _fmt(value, units.get(col, ""))
-            cells.append(f'<td data-sort="{key}">{text}</td>')
+            numeric = isinstance(value, int | float | np.integer | np.floating) and not (
+                isinstance(value, bool | np.bool_)
+            )
+            css = ' class="num"' if numeric else ""
+            cells.append(f'<td{css} data-sort="{key}">{text}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     caption = (
         f"Sites in {year}"
@@ -416,8 +422,8 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;
 h1{margin-bottom:.2rem} .lead{color:#555;margin-top:0}
 .chart{margin:1.5rem 0;border:1px solid #eee;border-radius:6px;padding:.5rem;break-inside:avoid}
 table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}
-th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:right}
-th:first-child,td:first-child{text-align:left}
+th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.sortable th{cursor:pointer;background:#f6f6f6;position:sticky;top:0}
 table.sortable th[aria-sort=ascending]::after{content:" ▲"}
 table.sortable th[aria-sort=descending]::after{content:" ▼"}

@@ -6,7 +6,7 @@ nothing else. ``base`` names another scenario whose overrides it starts from.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -19,7 +19,8 @@ Path = dict[Year, NonNegative]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
+                              use_attribute_docstrings=True)
 
 
 class InfrastructureLevers(_Strict):
@@ -100,6 +101,9 @@ class ScenarioFile(_Strict):
     """Price path overrides per carrier id [EUR per carrier unit]."""
     carrier_price_scale: dict[str, Scale] = Field(default_factory=dict)
     """Multipliers on carrier price paths, per carrier id."""
+    routes_off: list[str] = Field(default_factory=list)
+    """Route ids or route families (electrification, ccs, hydrogen, import, circular,
+    efficiency) that plants may not switch to in this scenario."""
     demand_scale: dict[str, Scale] = Field(default_factory=dict)
     """Multipliers on domestic demand per product id (base: base-year production)."""
     green_premium: dict[str, NonNegative] = Field(default_factory=dict)
@@ -119,3 +123,89 @@ class ScenarioFile(_Strict):
         if end < start:
             raise ValueError(f"end_year {end} is before start_year {start}")
         return end
+
+
+def _type_text(schema: dict[str, Any], defs: dict[str, Any]) -> str:
+    """Readable type of a JSON-schema node: 'number >= 0', '{year: number >= 0}', ..."""
+    if "$ref" in schema:
+        return "mapping (see below)"
+    if "anyOf" in schema:
+        parts = [_type_text(s, defs) for s in schema["anyOf"]]
+        return " or ".join(p if p != "null" else "null" for p in parts)
+    if "enum" in schema:
+        return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
+    if "const" in schema:
+        return f"`{schema['const']}`"
+    kind = schema.get("type", "any")
+    if kind == "object":
+        return "{key: " + _type_text(schema.get("additionalProperties", {}), defs) + "}"
+    bounds = []
+    for key, sign in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
+                      ("exclusiveMaximum", "<")):
+        if key in schema:
+            bounds.append(f"{sign} {schema[key]}")
+    if "pattern" in schema:
+        bounds.append(f"matching `{schema['pattern']}`")
+    word = {"number": "number", "integer": "integer", "string": "text", "boolean": "true/false",
+            "null": "null"}.get(kind, kind)
+    return word + (" " + ", ".join(bounds) if bounds else "")
+
+
+def reference_markdown() -> str:
+    """The scenario-file reference, generated from the schema (field docs included)."""
+    schema = ScenarioFile.model_json_schema()
+    defs = schema.get("$defs", {})
+
+    def table(node: dict[str, Any], prefix: str) -> list[str]:
+        rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
+        nested = []
+        required = set(node.get("required", []))
+        for name, prop in node["properties"].items():
+            if "$ref" in prop:
+                nested.append((name, defs[prop["$ref"].split("/")[-1]]))
+            default = "required" if name in required else (
+                f"`{prop['default']!r}`" if "default" in prop else "`{}`")
+            if "$ref" in prop:
+                default = ""
+            text = " ".join(str(prop.get("description", "")).split())
+            rows.append(f"| `{prefix}{name}` | {_type_text(prop, defs)} | {default} | {text} |")
+        for name, sub in nested:
+            rows += ["", f"### `{prefix}{name}`", "", " ".join(sub.get("description", "")
+                                                                .split()), "",
+                     *table(sub, f"{prefix}{name}.")]
+        return rows
+
+    head = [
+        "# Scenario file reference",
+        "",
+        "Generated from `kruispunt/schemas/config.py`; do not edit by hand "
+        "(`python -m kruispunt.schemas.config > docs/scenarios.md`).",
+        "",
+        "A scenario file is YAML holding one scenario. Unknown keys, wrong types and values out",
+        "of range are errors that name the file, the line and the key. A scenario names a `base`",
+        "and lists only what it changes; paths are `{year: value}` mappings, linear between the",
+        "years given and flat outside them. Default scenarios: `current-policy`, `no-new-policy`,",
+        "`high-ambition` (see `scenarios.yaml` in the data package).",
+        "",
+        "```yaml",
+        "name: my-variant",
+        "base: current-policy",
+        "description: Current policy with a higher EUA path and CCfDs.",
+        "eua_price: {2025: 73.37, 2030: 120, 2050: 200}",
+        "subsidies:",
+        "  ccfd_strike_price: 120",
+        "  ccfd_budget: 3.0e+9",
+        "```",
+        "",
+        "## Keys",
+        "",
+    ]
+    return "\n".join([*head, *table(schema, "")]) + "\n"
+
+
+def main() -> None:  # pragma: no cover
+    print(reference_markdown(), end="")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,100 @@
+"""Scenario files: strict, named errors with file, line and key; base chains resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kruispunt.scenarios import ScenarioError, default_library, resolve
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "scenario.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ScenarioError) as info:
+        resolve([str(write(tmp_path, text))])
+    return str(info.value)
+
+
+def test_defaults_resolve() -> None:
+    lib = default_library()
+    assert lib.names == ["current-policy", "high-ambition", "no-new-policy"]
+    ha = lib.resolve("high-ambition")
+    assert ha.chain == ("high-ambition", "current-policy")
+    assert ha.levers.co2_heffing == "original"
+    assert ha.levers.subsidies.ccfd_strike_price == 150
+    assert ha.levers.subsidies.sde  # inherited default
+
+
+def test_user_file_overrides_base(tmp_path: Path) -> None:
+    path = write(tmp_path, "name: mine\nbase: no-new-policy\neua_price: {2025: 80, 2030: 120}\n")
+    (sc,) = resolve([str(path)])
+    assert sc.chain == ("mine", "no-new-policy", "current-policy")
+    assert sc.levers.co2_heffing == "off"  # from no-new-policy
+    assert sc.levers.eua_price == {2025: 80.0, 2030: 120.0}
+
+
+def test_unknown_key(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\nbase: current-policy\neua_prise: {2030: 100}\n")
+    assert "line 3" in msg and "'eua_prise'" in msg and "unknown key" in msg
+    assert "allowed keys:" in msg and "eua_price" in msg
+
+
+def test_unknown_nested_key(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\nsubsidies:\n  sde_budget: 3\n")
+    assert "line 3" in msg and "subsidies.sde_budget" in msg and "sde_budget_scale" in msg
+
+
+def test_wrong_type(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\ncbam: maybe\n")
+    assert "line 2" in msg and "'cbam'" in msg
+
+
+def test_negative_price(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\neua_price:\n  2030: -5\n")
+    assert "line 3" in msg and "eua_price.2030" in msg and "greater than or equal" in msg
+
+
+def test_year_out_of_range(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\neua_price:\n  1850: 50\n")
+    assert "line 3" in msg and "eua_price.1850" in msg and "2000" in msg
+
+
+def test_end_before_start(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\nstart_year: 2040\nend_year: 2030\n")
+    assert "end_year" in msg and "line 3" in msg
+
+
+def test_malformed_yaml(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\neua_price: {2030: 100\n")
+    assert "malformed YAML" in msg and "line" in msg
+
+
+def test_duplicate_key(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\ncbam: true\ncbam: false\n")
+    assert "duplicate key 'cbam'" in msg and "line 3" in msg
+
+
+def test_literal_values_listed(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\nco2_heffing: sometimes\n")
+    assert "'off'" in msg and "'current'" in msg and "'original'" in msg
+
+
+def test_unknown_scenario_name() -> None:
+    with pytest.raises(ScenarioError, match="unknown scenario 'business-as-usual'; known"):
+        resolve(["business-as-usual"])
+
+
+def test_unknown_base(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\nbase: nowhere\n")
+    assert "unknown base 'nowhere'" in msg
+
+
+def test_missing_file() -> None:
+    with pytest.raises(ScenarioError, match="not found"):
+        resolve(["missing.yaml"])
