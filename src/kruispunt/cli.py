@@ -127,8 +127,8 @@ def run(
     names = scenarios or ["current-policy"]
     cat = load_catalogue(data)
     resolved = resolve(names, cat.path)  # every scenario error surfaces before any work
-    target = Store(store)
     inputs = build_inputs(cat, resolved)
+    target = Store(store)
     if len(resolved) > 1:
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("running scenarios", total=len(resolved))
