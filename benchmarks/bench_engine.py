@@ -26,13 +26,17 @@ def draws(base: Scenario, n: int, seed: int) -> list[Scenario]:
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
-        lv = base.levers.model_copy(update={
-            "name": f"draw-{i}",
-            "eua_price_scale": float(rng.uniform(0.5, 3.0)),
-            "carrier_price_scale": {"natural_gas": float(rng.uniform(0.6, 1.6)),
-                                    "electricity": float(rng.uniform(0.6, 1.4))},
-            "seed": seed,
-        })
+        lv = base.levers.model_copy(
+            update={
+                "name": f"draw-{i}",
+                "eua_price_scale": float(rng.uniform(0.5, 3.0)),
+                "carrier_price_scale": {
+                    "natural_gas": float(rng.uniform(0.6, 1.6)),
+                    "electricity": float(rng.uniform(0.6, 1.4)),
+                },
+                "seed": seed,
+            }
+        )
         out.append(Scenario(name=f"draw-{i}", levers=lv, chain=(f"draw-{i}",), origin="bench"))
     return out
 
@@ -70,12 +74,16 @@ def main() -> None:
     batch = timed(lambda: simulate(batch_inputs, batch_size=args.batch_size), 3)
     site_years = args.batch * len(one.plants) * len(one.years)
     report = {
-        "plants": len(one.plants), "years": len(one.years), "routes": len(one.routes),
+        "plants": len(one.plants),
+        "years": len(one.years),
+        "routes": len(one.routes),
         "load_catalogue_s": round(t_load, 4),
         "assemble_one_s": round(t_assemble, 4),
         "simulate_one_median_s": round(statistics.median(single), 4),
         "simulate_one_min_s": round(min(single), 4),
-        "batch_scenarios": args.batch, "batch_size": args.batch_size, "seed": args.seed,
+        "batch_scenarios": args.batch,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
         "assemble_batch_s": round(t_assemble_batch, 3),
         "simulate_batch_median_s": round(statistics.median(batch), 3),
         "site_years_per_s": round(site_years / statistics.median(batch)),

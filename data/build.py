@@ -11,6 +11,7 @@ from kruispunt.catalogue.build import build_package
 HERE = Path(__file__).resolve().parent
 
 if __name__ == "__main__":
-    counts = build_package(HERE / "raw", HERE / "curated",
-                           HERE.parent / "src" / "kruispunt" / "data" / "package")
+    counts = build_package(
+        HERE / "raw", HERE / "curated", HERE.parent / "src" / "kruispunt" / "data" / "package"
+    )
     print("built:", ", ".join(f"{k} {v}" for k, v in counts.items()))

@@ -14,8 +14,13 @@ from kruispunt.store import Store
 
 def kruispunt(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KRUISPUNT_STORE": str(store), "COLUMNS": "120"}
-    return subprocess.run([sys.executable, "-m", "kruispunt", *args], capture_output=True,
-                          text=True, env=env, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "kruispunt", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
 
 
 def test_run_default_stores_reports_and_summarises(tmp_path: Path) -> None:
@@ -35,15 +40,24 @@ def test_run_default_stores_reports_and_summarises(tmp_path: Path) -> None:
 
 
 BAD = {
-    "unknown_key": ("name: x\nbase: current-policy\neua_prise: {2030: 90}\n", "line 3",
-                    "'eua_prise': unknown key"),
+    "unknown_key": (
+        "name: x\nbase: current-policy\neua_prise: {2030: 90}\n",
+        "line 3",
+        "'eua_prise': unknown key",
+    ),
     "wrong_type": ("name: x\ncbam: perhaps\n", "line 2", "'cbam'"),
-    "negative_price": ("name: x\ncarrier_prices:\n  natural_gas: {2030: -1}\n", "line 3",
-                       "greater than or equal to 0"),
+    "negative_price": (
+        "name: x\ncarrier_prices:\n  natural_gas: {2030: -1}\n",
+        "line 3",
+        "greater than or equal to 0",
+    ),
     "year_out_of_range": ("name: x\neua_price: {1990: 40}\n", "line 2", "2000"),
     "malformed_yaml": ("name: x\neua_price: [2030: 40\n", "line", "malformed YAML"),
-    "unknown_carrier": ("name: x\ncarrier_price_scale: {unobtainium: 2}\n", "scenario.yaml",
-                        "unknown id 'unobtainium'"),
+    "unknown_carrier": (
+        "name: x\ncarrier_price_scale: {unobtainium: 2}\n",
+        "scenario.yaml",
+        "unknown id 'unobtainium'",
+    ),
 }
 
 

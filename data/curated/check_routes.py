@@ -165,7 +165,7 @@ def main() -> int:
     def convertible(table: str, i: int, unit: str, target: str) -> None:
         try:
             ureg.Quantity(1.0, unit).to(target)
-        except Exception as exc:  # noqa: BLE001 - report any pint failure
+        except Exception as exc:
             fail(f"{table} row {i + 2}: unit '{unit}' does not convert to '{target}' ({exc})")
 
     for i, r in params.iterrows():
@@ -196,7 +196,7 @@ def main() -> int:
         for i, r in df.iterrows():
             try:
                 ureg.parse_units(canonical(r.unit, "t", "GJ"))
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 fail(f"schemas/{t}.csv row {i + 2}: unit '{r.unit}' does not parse ({exc})")
             if r["dtype"] not in ("float", "int", "bool") or r["interpolation"] not in ("linear", "step"):
                 fail(f"schemas/{t}.csv row {i + 2}: bad dtype or interpolation")

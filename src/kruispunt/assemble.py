@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +19,8 @@ import pandas as pd
 from kruispunt.catalogue.load import Catalogue
 from kruispunt.catalogue.schema import parameter_specs
 from kruispunt.catalogue.series import exact_years, over_years
-from kruispunt.dims import BASE_YEAR, years as year_range
+from kruispunt.dims import BASE_YEAR
+from kruispunt.dims import years as year_range
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import FAMILY, NEVER, RESOURCES, ModelInputs
@@ -33,8 +35,15 @@ GAS_MJ_PER_M3 = 31.65
 DEFAULT_DISCOUNT_RATE = 0.07
 """Assumption (cited fact): cost of capital of 7 %/yr, as the MPP steel model uses
 (source ``mpp_steel``); a scenario may set ``discount_rate``."""
-IKC_SECTORS = ("steel", "chemicals", "fertiliser", "industrial_gases", "paper", "non_ferrous",
-               "refining")
+IKC_SECTORS = (
+    "steel",
+    "chemicals",
+    "fertiliser",
+    "industrial_gases",
+    "paper",
+    "non_ferrous",
+    "refining",
+)
 """Assumption: sectors eligible for indirect cost compensation (electricity-intensive sectors
 of the EU state-aid guidelines that appear in the model)."""
 LOW_CARBON = ("electrification", "ccs", "hydrogen", "circular")
@@ -51,11 +60,12 @@ def _param_table(cat: Catalogue, table: str) -> dict[str, pd.DataFrame]:
         names = df["instrument"].astype(str) + "." + df["parameter"].astype(str)
     else:
         names = df[key].astype(str)
-    return {name: part for name, part in df.groupby(names.to_numpy(), sort=False)}
+    return {str(name): part for name, part in df.groupby(names.to_numpy(), sort=False)}
 
 
-def _policy_path(policy: dict[str, pd.DataFrame], name: str, years: npt.NDArray[np.int64],
-                 before: float = np.nan) -> F:
+def _policy_path(
+    policy: dict[str, pd.DataFrame], name: str, years: npt.NDArray[np.int64], before: float = np.nan
+) -> F:
     rows = policy.get(name)
     if rows is None:
         return np.full(len(years), np.nan)
@@ -65,7 +75,7 @@ def _policy_path(policy: dict[str, pd.DataFrame], name: str, years: npt.NDArray[
 
 def _scenario_path(path: dict[int, float], years: npt.NDArray[np.int64]) -> F:
     xs = sorted(path)
-    return np.interp(years.astype(float), xs, [path[x] for x in xs])
+    return np.interp(years.astype(np.float64), xs, [path[x] for x in xs])
 
 
 def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
@@ -81,15 +91,20 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             raise ScenarioError(
                 f"scenario '{sc.name}' has years {sc.levers.start_year}-{sc.levers.end_year}; "
                 f"scenarios run together must share years ({first.start_year}-"
-                f"{first.end_year})")
+                f"{first.end_year})"
+            )
     years = year_range(first.start_year, first.end_year)
     Y, S = len(years), len(scenarios)
 
     products = cat.products.set_index("product_id")
     carriers = cat.carriers.set_index("carrier_id")
     for sc in scenarios:
-        check_ids(sc, carriers=set(carriers.index), products=set(products.index),
-                  routes=set(cat.routes["route_id"].astype(str)))
+        check_ids(
+            sc,
+            carriers=set(carriers.index),
+            products=set(products.index),
+            routes=set(cat.routes["route_id"].astype(str)),
+        )
     product_ids = list(products.index)
     g_of = {p: i for i, p in enumerate(product_ids)}
     carrier_ids = list(carriers.index)
@@ -129,8 +144,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     capex = np.where(np.isnan(capex_r), capex_g, capex_r)
     fixed = np.nan_to_num(route_param("fixed_opex"), nan=0.0)
     variable = np.nan_to_num(route_param("variable_opex"), nan=0.0)
-    earliest = route_param("earliest_year")[:, 0]
-    lead = route_param("lead_time")[:, 0]
+    earliest_p = route_param("earliest_year")[:, 0]
+    lead_p = route_param("lead_time")[:, 0]
     ef = np.where(closure[:, None], 0.0, ef)
     incumbent_family = family == FAMILY["incumbent"]
     no_capex = np.isnan(capex).all(axis=1)
@@ -144,8 +159,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     renewal_p = route_param("capex_renewal")
     capex_renewal = np.nan_to_num(np.where(np.isnan(renewal_p), capex_g, renewal_p), nan=0.0)
     ef = np.nan_to_num(ef, nan=0.0)
-    earliest = np.nan_to_num(earliest, nan=0).astype(np.int64)
-    lead = np.nan_to_num(lead, nan=0).astype(np.int64)
+    earliest = np.nan_to_num(earliest_p, nan=0).astype(np.int64)
+    lead = np.nan_to_num(lead_p, nan=0).astype(np.int64)
 
     inputs = np.zeros((R, len(carrier_ids), Y))
     for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
@@ -155,8 +170,11 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     # share of the band's heat; the rest stays on the product's incumbent (gas) route
     share = route_param("electrifiable_share")
     for r in np.flatnonzero(~np.isnan(share).all(axis=1)):
-        inc_r = [i for i in range(R) if route_product[i] == route_product[r]
-                 and family[i] == FAMILY["incumbent"]]
+        inc_r = [
+            i
+            for i in range(R)
+            if route_product[i] == route_product[r] and family[i] == FAMILY["incumbent"]
+        ]
         if not inc_r:
             continue
         frac = np.nan_to_num(share[r], nan=0.0)
@@ -170,14 +188,16 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     route_domestic = ~closure & ~imports_itself
 
     # ---- plants
-    sp = cat.site_products.merge(cat.sites[["site_id", "cluster_id", "sector_id"]],
-                                 on="site_id", how="left")
+    sp = cat.site_products.merge(
+        cat.sites[["site_id", "cluster_id", "sector_id"]], on="site_id", how="left"
+    )
     sp = sp.sort_values(["site_id", "product_id"]).reset_index(drop=True)
     P = len(sp)
     inst = cat.installations
     iy = cat.installation_years
-    base = iy[iy["year"] == BASE_YEAR].merge(inst[["installation_id", "site_id", "included"]],
-                                             on="installation_id")
+    base = iy[iy["year"] == BASE_YEAR].merge(
+        inst[["installation_id", "site_id", "included"]], on="installation_id"
+    )
     base = base[base["included"]]
     site_em = base.groupby("site_id")["verified_emissions"].sum()
     site_fa = base.groupby("site_id")["free_allocation"].sum()
@@ -190,8 +210,13 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     if not complete[incumbent].all():
         bad = sorted({route_ids[r] for r in incumbent[~complete[incumbent]]})
         raise KruispuntError(f"today's routes lack emission_factor or lifetime: {bad}")
-    reinvest = pd.to_numeric(sp["site_id"].map(cat.sites.set_index("site_id")[
-        "reinvestment_year"]), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+    reinvest = (
+        pd.to_numeric(
+            sp["site_id"].map(cat.sites.set_index("site_id")["reinvestment_year"]), errors="coerce"
+        )
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
 
     # ---- scenario paths
     cp = cat.carrier_prices
@@ -206,23 +231,23 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         # route of its product (then the missing price would bias the comparison)
         today = np.zeros(R, dtype=bool)
         today[incumbent] = True
-        reference = np.zeros((R, len(unpriced), Y))
-        for r in range(R):
-            same = [i for i in np.unique(incumbent) if route_product[i] == route_product[r]]
+        ref_use = np.zeros((R, len(unpriced), Y))
+        for rr in range(R):
+            same = [i for i in np.unique(incumbent) if route_product[i] == route_product[rr]]
             if same:
-                reference[r] = inputs[same, :, :][:, unpriced, :].min(axis=0)
-        uses = (inputs[:, unpriced, :] > reference + 1e-9).any(axis=(1, 2))
+                ref_use[rr] = inputs[same, :, :][:, unpriced, :].min(axis=0)
+        uses = (inputs[:, unpriced, :] > ref_use + 1e-9).any(axis=(1, 2))
         for r in np.flatnonzero(uses & complete & ~closure & ~today):
             excluded_routes.append(route_ids[r])
             complete[r] = False
     options = _options(plant_product, incumbent, route_product, complete)
     policy = _param_table(cat, "policy")
     eua_base = _policy_path(policy, "eu_ets.eua_price", years)
-    cbam_path = np.nan_to_num(_policy_path(policy, "cbam.free_allocation_factor", years,
-                                           before=1.0), nan=1.0)
+    cbam_path = np.nan_to_num(
+        _policy_path(policy, "cbam.free_allocation_factor", years, before=1.0), nan=1.0
+    )
     tariff_cur = np.nan_to_num(_policy_path(policy, "co2_heffing.tariff", years), nan=0.0)
-    tariff_orig = np.nan_to_num(_policy_path(policy, "co2_heffing.tariff_original", years),
-                                nan=0.0)
+    tariff_orig = np.nan_to_num(_policy_path(policy, "co2_heffing.tariff_original", years), nan=0.0)
     rf = np.nan_to_num(_policy_path(policy, "co2_heffing.reduction_factor", years), nan=1.0)
     gas_tax = _policy_path(policy, "energy_tax.gas_rate_bracket_4", years)  # EUR/m3
     elec_tax = _policy_path(policy, "energy_tax.electricity_rate_bracket_4", years)  # EUR/kWh
@@ -231,16 +256,19 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         tax[c_of["natural_gas"]] = np.nan_to_num(gas_tax, nan=0.0) / (GAS_MJ_PER_M3 / 1000.0)
     if "electricity" in c_of:
         tax[c_of["electricity"]] = np.nan_to_num(elec_tax, nan=0.0) / 0.0036  # EUR/kWh->EUR/GJ
-    sde_budget = exact_years(policy.get("sde_pp.budget", pd.DataFrame(
-        {"year": [], "value": []})), years)
-    sde_max = np.nan_to_num(_policy_path(policy, "sde_pp.max_subsidy_intensity", years),
-                            nan=0.0)
-    sde_duration = float(np.nan_to_num(_policy_path(policy, "sde_pp.subsidy_duration_max",
-                                                    years)[0], nan=15.0))
-    grant_budget = exact_years(policy.get("niki.budget", pd.DataFrame(
-        {"year": [], "value": []})), years)
-    ikc_budget = exact_years(policy.get("ikc.budget", pd.DataFrame({"year": [], "value": []})),
-                             years)
+    sde_budget = exact_years(
+        policy.get("sde_pp.budget", pd.DataFrame({"year": [], "value": []})), years
+    )
+    sde_max = np.nan_to_num(_policy_path(policy, "sde_pp.max_subsidy_intensity", years), nan=0.0)
+    sde_duration = float(
+        np.nan_to_num(_policy_path(policy, "sde_pp.subsidy_duration_max", years)[0], nan=15.0)
+    )
+    grant_budget = exact_years(
+        policy.get("niki.budget", pd.DataFrame({"year": [], "value": []})), years
+    )
+    ikc_budget = exact_years(
+        policy.get("ikc.budget", pd.DataFrame({"year": [], "value": []})), years
+    )
     ikc_aid = np.nan_to_num(_policy_path(policy, "ikc.aid_intensity", years), nan=0.0)
     ikc_factor = np.nan_to_num(_policy_path(policy, "ikc.co2_emission_factor", years), nan=0.0)
     target = _policy_path(policy, "targets.industry_emissions_target", years)
@@ -249,7 +277,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     emission_target = np.where(np.isin(years, list(given)), target, np.nan)
     if target_rows is not None:  # canonical unit of the parameter -> tCO2/yr
         emission_target = emission_target * conversion_factor(
-            str(target_rows["unit"].iloc[0]), "t/yr")
+            str(target_rows["unit"].iloc[0]), "t/yr"
+        )
 
     # ---- infrastructure pools
     infra = cat.infrastructure
@@ -274,7 +303,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             capacity = np.where(years >= int(starts.iloc[0]), capacity, 0.0)
         access = np.full(len(clusters), NEVER, dtype=np.int64)
         for row in part[part["parameter"] == "access_year"].itertuples():
-            access[l_of[str(row.cluster_id)]] = int(row.value)
+            access[l_of[str(row.cluster_id)]] = int(cast(float, row.value))
         pool_names.append(f"co2_storage/{project}")
         pool_resource.append(RESOURCES.index("co2_storage"))
         pool_host.append(host)
@@ -291,8 +320,11 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             pool_resource.append(RESOURCES.index(res))
             pool_host.append(l_of[cl])
             if res == "grid" and cl in grid_known:
-                pool_cap_base.append(over_years(grid_known[cl], years, "step",
-                                                before=float(grid_known[cl]["value"].iloc[0])))
+                pool_cap_base.append(
+                    over_years(
+                        grid_known[cl], years, "step", before=float(grid_known[cl]["value"].iloc[0])
+                    )
+                )
             else:
                 pool_cap_base.append(np.full(Y, np.inf))
             pool_access_base.append(access)
@@ -301,7 +333,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     h2_base = np.full(len(clusters), NEVER, dtype=np.int64)
     h2 = infra[(infra["kind"] == "hydrogen") & (infra["project"] == "national_network")]
     for row in h2[h2["parameter"] == "connection_year"].itertuples():
-        h2_base[l_of[str(row.cluster_id)]] = int(row.value)
+        h2_base[l_of[str(row.cluster_id)]] = int(cast(float, row.value))
 
     price_ref = price[0].copy()  # the data package's paths, before scenario levers
     # ---- per scenario
@@ -340,7 +372,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             cbam_factor[s] = cbam_path
             fa_factor[s, cbam_goods] = cbam_path[None]
         levy[s] = {"off": np.zeros(Y), "current": tariff_cur, "original": tariff_orig}[
-            lv.co2_heffing]
+            lv.co2_heffing
+        ]
         infra_lv = lv.infrastructure
         for q in range(Q):
             cap = pool_cap_base[q]
@@ -359,8 +392,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             pool_capacity[s, q] = cap
             pool_access[s, q] = acc
         hydrogen_year[s] = np.where(h2_base < NEVER, h2_base + infra_lv.hydrogen_delay, NEVER)
-        discount[s] = lv.discount_rate if lv.discount_rate is not None else \
-            DEFAULT_DISCOUNT_RATE
+        discount[s] = lv.discount_rate if lv.discount_rate is not None else DEFAULT_DISCOUNT_RATE
         risk[s] = lv.risk_sharing
         myopic[s] = lv.expectations == "myopic"
         for pid, val in lv.green_premium.items():
@@ -382,8 +414,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         ccfd_duration[s] = sub.ccfd_duration
         ikc_on[s] = float(sub.ikc)
         for item in lv.routes_off:
-            route_allowed[s] &= ~((np.array(route_ids) == item)
-                                  | (family == FAMILY.get(item, -1)))
+            route_allowed[s] &= ~((np.array(route_ids) == item) | (family == FAMILY.get(item, -1)))
 
     # pool restricted to one site (Northern Lights contract: Yara)
     site_arr = sp["site_id"].to_numpy()
@@ -393,25 +424,53 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
 
     # ---- product price: import parity calibrated on the base year
     reference = _Reference(
-        price=price_ref, tax=tax, eua=float(np.nan_to_num(eua_base[0])),
+        price=price_ref,
+        tax=tax,
+        eua=float(np.nan_to_num(eua_base[0])),
         levy_gap=max(float(tariff_cur[0]) - float(np.nan_to_num(eua_base[0])), 0.0),
-        reduction_factor=float(rf[0]), ikc_rate=float(ikc_aid[0] * ikc_factor[0]
-                                                      * np.nan_to_num(eua_base[0])),
-        discount=DEFAULT_DISCOUNT_RATE)
-    plant_price = np.broadcast_to(_calibrate(
-        reference, incumbent, inputs, variable, fixed, capex_renewal, lifetime, sp,
-        base_emissions, base_fa, np.isin(sp["sector_id"].to_numpy(), IKC_SECTORS),
-        np.array([c == "electricity" for c in carrier_ids]))[None], (S, P)).copy()
-    uplift = _cbam_uplift(eua, cbam_factor, cbam_goods, plant_product, base_emissions,
-                          sp["production"].to_numpy(dtype=float), len(product_ids))
+        reduction_factor=float(rf[0]),
+        ikc_rate=float(ikc_aid[0] * ikc_factor[0] * np.nan_to_num(eua_base[0])),
+        discount=DEFAULT_DISCOUNT_RATE,
+    )
+    plant_price = np.broadcast_to(
+        _calibrate(
+            reference,
+            incumbent,
+            inputs,
+            variable,
+            fixed,
+            capex_renewal,
+            lifetime,
+            sp,
+            base_emissions,
+            base_fa,
+            np.isin(sp["sector_id"].to_numpy(), IKC_SECTORS),
+            np.array([c == "electricity" for c in carrier_ids]),
+        )[None],
+        (S, P),
+    ).copy()
+    uplift = _cbam_uplift(
+        eua,
+        cbam_factor,
+        cbam_goods,
+        plant_product,
+        base_emissions,
+        sp["production"].to_numpy(dtype=float),
+        len(product_ids),
+    )
 
     ds = sp["sector_id"].to_numpy()
     attrs = {
         "data_hash": cat.data_hash,
         "excluded_routes": excluded_routes,
         "carrier_units": {str(c): str(u) for c, u in carriers["unit"].items()},
-        "cluster_names": dict(zip(cat.clusters["cluster_id"].astype(str),
-                                  cat.clusters["name"].astype(str), strict=True)),
+        "cluster_names": dict(
+            zip(
+                cat.clusters["cluster_id"].astype(str),
+                cat.clusters["name"].astype(str),
+                strict=True,
+            )
+        ),
         "unpriced_carriers": [carrier_ids[c] for c in unpriced],
         "product_cbam": cbam_goods.tolist(),
         "pool_sites": pool_sites,
@@ -421,45 +480,87 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         plants=tuple(f"{a}/{b}" for a, b in zip(sp["site_id"], sp["product_id"], strict=True)),
         plant_site=tuple(str(x) for x in sp["site_id"]),
         plant_sector=tuple(str(x) for x in ds),
-        routes=tuple(route_ids), carriers=tuple(carrier_ids), products=tuple(product_ids),
-        product_units=tuple(str(u) for u in products["unit"]), clusters=tuple(clusters),
-        years=years, plant_product=plant_product, plant_cluster=plant_cluster,
+        routes=tuple(route_ids),
+        carriers=tuple(carrier_ids),
+        products=tuple(product_ids),
+        product_units=tuple(str(u) for u in products["unit"]),
+        clusters=tuple(clusters),
+        years=years,
+        plant_product=plant_product,
+        plant_cluster=plant_cluster,
         capacity=sp["capacity"].to_numpy(dtype=float),
         base_production=sp["production"].to_numpy(dtype=float),
-        base_emissions=base_emissions, base_free_allocation=base_fa, incumbent=incumbent,
-        reinvestment_year=reinvest, ikc_eligible=np.isin(ds, IKC_SECTORS), options=options,
-        route_product=route_product, family=family, lifetime=lifetime, lead_time=lead,
-        earliest_year=earliest, capex=capex, capex_renewal=capex_renewal, route_domestic=
-        route_domestic, fixed_opex=fixed, variable_opex=variable, emission_factor=ef,
-        capture_rate=capture, route_inputs=inputs,
-        carrier_embedded=_embedded(carriers), carrier_cbam=_carrier_cbam(carriers, products),
+        base_emissions=base_emissions,
+        base_free_allocation=base_fa,
+        incumbent=incumbent,
+        reinvestment_year=reinvest,
+        ikc_eligible=np.isin(ds, IKC_SECTORS),
+        options=options,
+        route_product=route_product,
+        family=family,
+        lifetime=lifetime,
+        lead_time=lead,
+        earliest_year=earliest,
+        capex=capex,
+        capex_renewal=capex_renewal,
+        route_domestic=route_domestic,
+        fixed_opex=fixed,
+        variable_opex=variable,
+        emission_factor=ef,
+        capture_rate=capture,
+        route_inputs=inputs,
+        carrier_embedded=_embedded(carriers),
+        carrier_cbam=_carrier_cbam(carriers, products),
         carrier_is_electricity=np.array([c == "electricity" for c in carrier_ids]),
         carrier_is_hydrogen=np.array([c == "hydrogen" for c in carrier_ids]),
-        price=price, energy_tax=np.broadcast_to(tax[None], (S, *tax.shape)).copy(), eua=eua,
-        cbam_factor=cbam_factor, free_allocation_factor=fa_factor, levy_tariff=levy,
+        price=price,
+        energy_tax=np.broadcast_to(tax[None], (S, *tax.shape)).copy(),
+        eua=eua,
+        cbam_factor=cbam_factor,
+        free_allocation_factor=fa_factor,
+        levy_tariff=levy,
         levy_reduction_factor=np.broadcast_to(rf[None], (S, Y)).copy(),
-        grid_emission_factor=grid_ef, discount_rate=discount,
-        risk_sharing=risk, myopic=myopic, plant_price=plant_price, price_uplift=uplift, green_premium=green,
-        mandate_share=mandate, demand_scale=demand, sde_budget=sde_b,
+        grid_emission_factor=grid_ef,
+        discount_rate=discount,
+        risk_sharing=risk,
+        myopic=myopic,
+        plant_price=plant_price,
+        price_uplift=uplift,
+        green_premium=green,
+        mandate_share=mandate,
+        demand_scale=demand,
+        sde_budget=sde_b,
         sde_max_per_t=np.broadcast_to(sde_max[None], (S, Y)).copy(),
-        sde_duration=np.full(S, sde_duration), grant_budget=grant_b, grant_share=grant_share,
-        ccfd_strike=ccfd_strike, ccfd_budget=ccfd_budget, ccfd_duration=ccfd_duration,
+        sde_duration=np.full(S, sde_duration),
+        grant_budget=grant_b,
+        grant_share=grant_share,
+        ccfd_strike=ccfd_strike,
+        ccfd_budget=ccfd_budget,
+        ccfd_duration=ccfd_duration,
         ikc_aid_intensity=ikc_aid[None] * ikc_on[:, None],
         ikc_co2_factor=np.broadcast_to(ikc_factor[None], (S, Y)).copy(),
         ikc_budget=np.broadcast_to(ikc_budget[None], (S, Y)).copy(),
-        pool_names=tuple(pool_names), pool_resource=np.array(pool_resource, dtype=np.int64),
-        pool_host=np.array(pool_host, dtype=np.int64), pool_capacity=pool_capacity,
-        pool_access=pool_access, hydrogen_year=hydrogen_year, emission_target=emission_target,
+        pool_names=tuple(pool_names),
+        pool_resource=np.array(pool_resource, dtype=np.int64),
+        pool_host=np.array(pool_host, dtype=np.int64),
+        pool_capacity=pool_capacity,
+        pool_access=pool_access,
+        hydrogen_year=hydrogen_year,
+        emission_target=emission_target,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         route_allowed=route_allowed,
-        scenario_json=tuple(sc.to_json() for sc in scenarios), attrs=attrs,
+        scenario_json=tuple(sc.to_json() for sc in scenarios),
+        attrs=attrs,
     )
     return inp
 
 
-def _options(plant_product: npt.NDArray[np.int64], incumbent: npt.NDArray[np.int64],
-             route_product: npt.NDArray[np.int64], complete: npt.NDArray[np.bool_]
-             ) -> npt.NDArray[np.int64]:
+def _options(
+    plant_product: npt.NDArray[np.int64],
+    incumbent: npt.NDArray[np.int64],
+    route_product: npt.NDArray[np.int64],
+    complete: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.int64]:
     """(P, K) route options per plant: its incumbent first, then the product's other routes."""
     by_product: dict[int, list[int]] = {}
     for r in np.flatnonzero(complete):
@@ -500,10 +601,20 @@ class _Reference:
     discount: float
 
 
-def _calibrate(ref: _Reference, incumbent: npt.NDArray[np.int64], inputs: F, variable: F,
-               fixed: F, capex_renewal: F, lifetime: F, sp: pd.DataFrame, base_emissions: F,
-               base_fa: F, ikc_eligible: npt.NDArray[np.bool_],
-               is_electricity: npt.NDArray[np.bool_]) -> F:
+def _calibrate(
+    ref: _Reference,
+    incumbent: npt.NDArray[np.int64],
+    inputs: F,
+    variable: F,
+    fixed: F,
+    capex_renewal: F,
+    lifetime: F,
+    sp: pd.DataFrame,
+    base_emissions: F,
+    base_fa: F,
+    ikc_eligible: npt.NDArray[np.bool_],
+    is_electricity: npt.NDArray[np.bool_],
+) -> F:
     """Revenue per unit of each plant [EUR/product], shape (P,).
 
     Assumption (revealed viability): every plant that operates in the base year covers its
@@ -513,13 +624,17 @@ def _calibrate(ref: _Reference, incumbent: npt.NDArray[np.int64], inputs: F, var
     in real terms, so that decisions respond to changes from today (in every scenario alike)
     rather than to unobserved differences between plants."""
     prod = sp["production"].to_numpy(dtype=float)
-    cap_ratio = np.where(prod > 0, sp["capacity"].to_numpy(dtype=float)
-                         / np.maximum(prod, 1e-12), 1.0)
+    cap_ratio = np.where(
+        prod > 0, sp["capacity"].to_numpy(dtype=float) / np.maximum(prod, 1e-12), 1.0
+    )
     inc, t0 = incumbent, 0
     energy = inputs[inc, :, t0] @ (ref.price[:, t0] + ref.tax[:, t0])
     opex = variable[inc, t0] + fixed[inc, t0] * cap_ratio
-    capital = capex_renewal[inc, t0] * annuity_factor(ref.discount, np.maximum(
-        lifetime[inc], 1.0)) * cap_ratio
+    capital = (
+        capex_renewal[inc, t0]
+        * annuity_factor(ref.discount, np.maximum(lifetime[inc], 1.0))
+        * cap_ratio
+    )
     with np.errstate(divide="ignore", invalid="ignore"):
         em_unit = np.where(prod > 0, base_emissions / prod, 0.0)
         fa_unit = np.where(prod > 0, base_fa / prod, 0.0)
@@ -530,9 +645,15 @@ def _calibrate(ref: _Reference, incumbent: npt.NDArray[np.int64], inputs: F, var
     return np.asarray(energy + opex + capital + carbon + levy - ikc, dtype=np.float64)
 
 
-def _cbam_uplift(eua: F, cbam_factor: F, cbam_goods: npt.NDArray[np.bool_],
-                 plant_product: npt.NDArray[np.int64], base_emissions: F, prod: F,
-                 n_products: int) -> F:
+def _cbam_uplift(
+    eua: F,
+    cbam_factor: F,
+    cbam_goods: npt.NDArray[np.bool_],
+    plant_product: npt.NDArray[np.int64],
+    base_emissions: F,
+    prod: F,
+    n_products: int,
+) -> F:
     """Rise of the import-parity price of CBAM goods (S, G, Y) [EUR/product]: imports pay
     CBAM on the Dutch plants' average intensity for the share no longer freely allocated."""
     S, Y = eua.shape
@@ -550,6 +671,11 @@ def _cbam_uplift(eua: F, cbam_factor: F, cbam_goods: npt.NDArray[np.bool_],
 
 def scenario_summary(inp: ModelInputs) -> str:
     """Short JSON description of what the inputs hold (for logs)."""
-    return json.dumps({"scenarios": list(inp.scenarios), "plants": len(inp.plants),
-                       "routes": len(inp.routes), "years": [int(inp.years[0]),
-                                                            int(inp.years[-1])]})
+    return json.dumps(
+        {
+            "scenarios": list(inp.scenarios),
+            "plants": len(inp.plants),
+            "routes": len(inp.routes),
+            "years": [int(inp.years[0]), int(inp.years[-1])],
+        }
+    )

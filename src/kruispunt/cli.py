@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated, ParamSpec, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -17,8 +17,12 @@ from kruispunt.errors import DataPackageError, KruispuntError
 P = ParamSpec("P")
 R = TypeVar("R")
 
-app = typer.Typer(help="Kruispunt: plant-level scenarios for the Dutch energy-intensive industry.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Kruispunt: plant-level scenarios for the Dutch energy-intensive industry.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 data_app = typer.Typer(help="Inspect, validate and build the data package.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
@@ -67,21 +71,27 @@ def _print_summary(path: Path | None, top: int) -> None:
 
     cat = load_catalogue(path)
     s = base_year_summary(cat)
-    out.print(f"[bold]Dutch energy-intensive industry, base year {s.year}[/] "
-              f"(EU ETS verified emissions, data package {cat.data_hash[:12]})")
-    out.print(f"National total: [bold]{_mt(s.national)} Mt CO2[/] = {s.national:,} t, "
-              f"{s.n_sites} sites, {s.n_installations_included} installations included, "
-              f"{s.n_installations_excluded} excluded")
+    out.print(
+        f"[bold]Dutch energy-intensive industry, base year {s.year}[/] "
+        f"(EU ETS verified emissions, data package {cat.data_hash[:12]})"
+    )
+    out.print(
+        f"National total: [bold]{_mt(s.national)} Mt CO2[/] = {s.national:,} t, "
+        f"{s.n_sites} sites, {s.n_installations_included} installations included, "
+        f"{s.n_installations_excluded} excluded"
+    )
     clusters = cat.clusters.set_index("cluster_id")["name"]
     sectors = cat.sectors.set_index("sector_id")["name"]
-    for title, series, names in (("By cluster", s.by_cluster, clusters),
-                                 ("By sector", s.by_sector, sectors)):
+    for title, series, names in (
+        ("By cluster", s.by_cluster, clusters),
+        ("By sector", s.by_sector, sectors),
+    ):
         table = Table(title=title, title_justify="left")
         table.add_column("")
         table.add_column("Mt CO2", justify="right")
         table.add_column("share", justify="right")
         for key, value in series.items():
-            table.add_row(str(names[key]), _mt(value), f"{value / s.national:.1%}")
+            table.add_row(str(names[cast(str, key)]), _mt(value), f"{value / s.national:.1%}")
         out.print(table)
     table = Table(title=f"Top {top} sites", title_justify="left")
     table.add_column("site")
@@ -90,8 +100,13 @@ def _print_summary(path: Path | None, top: int) -> None:
     table.add_column("inst.", justify="right")
     table.add_column("Mt CO2", justify="right")
     for _, row in s.sites.head(top).iterrows():
-        table.add_row(str(row["name"]), str(row["cluster_id"]), str(row["sector_id"]),
-                      str(row["installations"]), _mt(row["verified_emissions"]))
+        table.add_row(
+            str(row["name"]),
+            str(row["cluster_id"]),
+            str(row["sector_id"]),
+            str(row["installations"]),
+            _mt(row["verified_emissions"]),
+        )
     out.print(table)
     excluded = ", ".join(f"{rule} {_mt(v)} Mt" for rule, v in s.excluded_by_rule.items())
     out.print(f"Excluded installations by rule ({s.year} emissions): {excluded}")
@@ -100,18 +115,35 @@ def _print_summary(path: Path | None, top: int) -> None:
 @app.command()
 @user_errors
 def run(
-    scenarios: Annotated[list[str] | None, typer.Argument(
-        help="Default scenario names (current-policy, no-new-policy, high-ambition) or YAML "
-             "scenario files. Default: current-policy.", show_default=False)] = None,
-    store: Annotated[Path | None, typer.Option(
-        "--store", help="Results store folder (default: $KRUISPUNT_STORE or the user data "
-                        "folder).", show_default=False)] = None,
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Where to write the HTML report (default: next to the run in the "
-                         "store).", show_default=False)] = None,
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Default scenario names (current-policy, no-new-policy, high-ambition) or YAML "
+            "scenario files. Default: current-policy.",
+            show_default=False,
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Results store folder (default: $KRUISPUNT_STORE or the user data folder).",
+            show_default=False,
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Where to write the HTML report (default: next to the run in the store).",
+            show_default=False,
+        ),
+    ] = None,
     name: Annotated[str | None, typer.Option(help="A name for the stored run.")] = None,
-    data: Annotated[Path | None, typer.Option(
-        help="Data package folder (default: embedded).", show_default=False)] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Data package folder (default: embedded).", show_default=False),
+    ] = None,
 ) -> None:
     """Run scenarios, store the results, write a report and print the summary."""
     from rich.progress import Progress
@@ -132,8 +164,9 @@ def run(
     if len(resolved) > 1:
         with Progress(console=err, transient=True) as bar:
             task = bar.add_task("running scenarios", total=len(resolved))
-            results = simulate(inputs, progress=lambda done, total: bar.update(
-                task, completed=done))
+            results = simulate(
+                inputs, progress=lambda done, total: bar.update(task, completed=done)
+            )
     else:
         results = simulate(inputs)
     run_id = target.save(results, name=name)
@@ -148,8 +181,9 @@ def run(
 @data_app.command("summary")
 @user_errors
 def data_summary(
-    path: Annotated[Path | None, typer.Option(help="Data package folder (default: embedded).")]
-    = None,
+    path: Annotated[
+        Path | None, typer.Option(help="Data package folder (default: embedded).")
+    ] = None,
     top: Annotated[int, typer.Option(min=1, help="How many sites to list.")] = 15,
 ) -> None:
     """Base-year emissions by cluster and sector, counts of sites and installations, top sites."""
@@ -159,34 +193,38 @@ def data_summary(
 @data_app.command("validate")
 @user_errors
 def data_validate(
-    path: Annotated[Path | None, typer.Argument(help="Data package folder (default: embedded).")]
-    = None,
+    path: Annotated[
+        Path | None, typer.Argument(help="Data package folder (default: embedded).")
+    ] = None,
 ) -> None:
     """Run every check on the embedded data package or on a copy."""
     from kruispunt.catalogue.load import default_package_path, load_catalogue
 
     cat = load_catalogue(path)
     n = sum(len(df) for df in cat.tables.values())
-    out.print(f"OK: {path or default_package_path()} passes every check "
-              f"({len(cat.tables)} tables, {n:,} rows, sha256 {cat.data_hash[:12]})")
+    out.print(
+        f"OK: {path or default_package_path()} passes every check "
+        f"({len(cat.tables)} tables, {n:,} rows, sha256 {cat.data_hash[:12]})"
+    )
 
 
 @data_app.command("build")
 @user_errors
 def data_build(
     raw: Annotated[Path, typer.Option(help="Folder of vendored raw data.")] = Path("data/raw"),
-    curated: Annotated[Path, typer.Option(help="Folder of curated tables.")] = Path(
-        "data/curated"),
+    curated: Annotated[Path, typer.Option(help="Folder of curated tables.")] = Path("data/curated"),
     out_dir: Annotated[Path, typer.Option("--out", help="Where to write the package.")] = Path(
-        "src/kruispunt/data/package"),
+        "src/kruispunt/data/package"
+    ),
 ) -> None:
     """Rebuild the data package from raw and curated inputs (byte for byte reproducible)."""
     from kruispunt.catalogue.build import build_package
 
     for folder in (raw, curated):
         if not folder.is_dir():
-            raise KruispuntError(f"folder not found: {folder} (run from the repository root "
-                                 "or pass --raw/--curated)")
+            raise KruispuntError(
+                f"folder not found: {folder} (run from the repository root or pass --raw/--curated)"
+            )
     counts = build_package(raw, curated, out_dir)
     out.print(f"built {out_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 

@@ -48,8 +48,10 @@ class DataPackageError(KruispuntError):
     def __init__(self, problems: list[Problem], path: str = "") -> None:
         self.problems = problems
         self.path = path
-        head = f"data package {path} has {len(problems)} problem(s)" if path else (
-            f"data package has {len(problems)} problem(s)"
+        head = (
+            f"data package {path} has {len(problems)} problem(s)"
+            if path
+            else (f"data package has {len(problems)} problem(s)")
         )
         shown = "\n".join(f"  - {p}" for p in problems[:50])
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""

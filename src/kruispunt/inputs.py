@@ -25,8 +25,16 @@ F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 B = npt.NDArray[np.bool_]
 
-FAMILIES = ("incumbent", "efficiency", "electrification", "ccs", "hydrogen", "import",
-            "circular", "closure")
+FAMILIES = (
+    "incumbent",
+    "efficiency",
+    "electrification",
+    "ccs",
+    "hydrogen",
+    "import",
+    "circular",
+    "closure",
+)
 """Route families; ``family`` arrays hold indices into this tuple."""
 FAMILY = {name: i for i, name in enumerate(FAMILIES)}
 LOW_CARBON_FAMILIES = ("electrification", "ccs", "hydrogen", "circular")
@@ -229,23 +237,55 @@ class ModelInputs:
 
     def to_dataset(self) -> xr.Dataset:
         """The scenario-dependent paths as a labelled dataset (for inspection)."""
-        coords = {dims.SCENARIO: list(self.scenarios), dims.YEAR: self.years,
-                  dims.CARRIER: list(self.carriers), dims.PRODUCT: list(self.products)}
+        coords = {
+            dims.SCENARIO: list(self.scenarios),
+            dims.YEAR: self.years,
+            dims.CARRIER: list(self.carriers),
+            dims.PRODUCT: list(self.products),
+        }
         ds = xr.Dataset(coords=coords)
         ds["price"] = ((dims.SCENARIO, dims.CARRIER, dims.YEAR), self.price)
         ds["eua"] = ((dims.SCENARIO, dims.YEAR), self.eua)
         ds["price_uplift"] = ((dims.SCENARIO, dims.PRODUCT, dims.YEAR), self.price_uplift)
-        ds["free_allocation_factor"] = ((dims.SCENARIO, dims.PRODUCT, dims.YEAR),
-                                        self.free_allocation_factor)
+        ds["free_allocation_factor"] = (
+            (dims.SCENARIO, dims.PRODUCT, dims.YEAR),
+            self.free_allocation_factor,
+        )
         return ds
 
 
 SCENARIO_ARRAYS = (
-    "price", "energy_tax", "eua", "cbam_factor", "free_allocation_factor", "levy_tariff",
-    "levy_reduction_factor", "grid_emission_factor", "discount_rate", "risk_sharing", "myopic",
-    "plant_price", "price_uplift", "green_premium", "mandate_share", "demand_scale", "sde_budget",
-    "sde_max_per_t", "sde_duration", "grant_budget", "grant_share", "ccfd_strike",
-    "ccfd_budget", "ccfd_duration", "ikc_aid_intensity", "ikc_co2_factor", "ikc_budget",
-    "pool_capacity", "pool_access", "hydrogen_year", "seeds", "route_allowed",
+    "price",
+    "energy_tax",
+    "eua",
+    "cbam_factor",
+    "free_allocation_factor",
+    "levy_tariff",
+    "levy_reduction_factor",
+    "grid_emission_factor",
+    "discount_rate",
+    "risk_sharing",
+    "myopic",
+    "plant_price",
+    "price_uplift",
+    "green_premium",
+    "mandate_share",
+    "demand_scale",
+    "sde_budget",
+    "sde_max_per_t",
+    "sde_duration",
+    "grant_budget",
+    "grant_share",
+    "ccfd_strike",
+    "ccfd_budget",
+    "ccfd_duration",
+    "ikc_aid_intensity",
+    "ikc_co2_factor",
+    "ikc_budget",
+    "pool_capacity",
+    "pool_access",
+    "hydrogen_year",
+    "seeds",
+    "route_allowed",
 )
 """Arrays with a leading scenario axis."""

@@ -9,7 +9,8 @@ file.
 Dimensions and coordinates
 --------------------------
 ``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``, with non-index
-coordinates ``site``, ``plant_product``, ``plant_cluster``, ``sector``), ``year`` (int), ``carrier``,
+coordinates ``site``, ``plant_product``, ``plant_cluster``, ``sector``), ``year`` (int),
+``carrier``,
 ``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``, ``hydrogen``), ``flow``
 (government cash-flow items) and ``route`` (route ids; ``route_index`` points into it).
 """
@@ -67,7 +68,10 @@ def result_variables() -> dict[str, ResultVariable]:
     out = {}
     for row in csv.DictReader(text.splitlines()):
         out[row["variable"]] = ResultVariable(
-            row["variable"], tuple(row["dims"].split(";")), row["unit"], row["dtype"],
+            row["variable"],
+            tuple(row["dims"].split(";")),
+            row["unit"],
+            row["dtype"],
             row["description"],
         )
     return out
@@ -93,8 +97,9 @@ class Results:
         for var in result_variables().values():
             dims = self.dataset[var.name].dims
             if tuple(dims) != var.dims:
-                raise KruispuntError(f"result variable {var.name} has dims {dims}, "
-                                     f"expected {var.dims}")
+                raise KruispuntError(
+                    f"result variable {var.name} has dims {dims}, expected {var.dims}"
+                )
 
     @property
     def provenance(self) -> dict[str, Any]:

@@ -35,19 +35,19 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
     seen: dict[Any, int] = {}
     for key_node, _ in node.value:
-        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        key = loader.construct_object(key_node)
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key '{key}' (first on line {seen[key]})",
+                None,
+                None,
+                f"duplicate key '{key}' (first on line {seen[key]})",
                 key_node.start_mark,
             )
         seen[key] = key_node.start_mark.line + 1
     return loader.construct_mapping(node)
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _key_lines(node: yaml.Node, prefix: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
@@ -81,7 +81,7 @@ def _read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
     text = path.read_text(encoding="utf-8")
     try:
         node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f", line {mark.line + 1}" if mark is not None else ""
@@ -99,15 +99,20 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind == "literal_error":
         return f"{error['msg'].lower()}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        words = {"ge": "greater than or equal to", "le": "less than or equal to",
-                 "gt": "greater than", "lt": "less than"}
+        words = {
+            "ge": "greater than or equal to",
+            "le": "less than or equal to",
+            "gt": "greater than",
+            "lt": "less than",
+        }
         bounds = ", ".join(f"{words.get(k, k)} {v}" for k, v in ctx.items())
         return f"value {error.get('input')!r} is out of range (must be {bounds})"
     return f"{error['msg']} (got {error.get('input')!r})"
 
 
-def _validation_message(exc: ValidationError, where: str,
-                        lines: Mapping[tuple[Any, ...], int], prefix: tuple[Any, ...]) -> str:
+def _validation_message(
+    exc: ValidationError, where: str, lines: Mapping[tuple[Any, ...], int], prefix: tuple[Any, ...]
+) -> str:
     parts = []
     for error in exc.errors():
         loc = tuple(x for x in error["loc"] if not (isinstance(x, str) and "[" in x))
@@ -154,8 +159,11 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Every lever (resolved) plus the chain and origin: stored with the results."""
-        return {"levers": self.levers.model_dump(mode="json"), "chain": list(self.chain),
-                "origin": self.origin}
+        return {
+            "levers": self.levers.model_dump(mode="json"),
+            "chain": list(self.chain),
+            "origin": self.origin,
+        }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -164,8 +172,10 @@ class Scenario:
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key not in (
-            "eua_price",
+        if (
+            isinstance(value, Mapping)
+            and isinstance(out.get(key), Mapping)
+            and key not in ("eua_price",)
         ):
             out[key] = _merge(dict(out[key]), value)
         else:
@@ -198,8 +208,9 @@ class ScenarioLibrary:
         data, lines = _read_yaml(path)
         return self._add(data, str(path), lines, ())
 
-    def _add(self, raw: Any, where: str, lines: dict[tuple[Any, ...], int],
-             prefix: tuple[Any, ...]) -> str:
+    def _add(
+        self, raw: Any, where: str, lines: dict[tuple[Any, ...], int], prefix: tuple[Any, ...]
+    ) -> str:
         if not isinstance(raw, dict):
             line = lines.get(prefix)
             at = f"{where}, line {line}" if line else where
@@ -222,12 +233,19 @@ class ScenarioLibrary:
         current: str | None = name
         while current is not None:
             if current in chain:
-                raise ScenarioError(f"scenario '{name}': base chain loops: "
-                                    f"{' -> '.join([*chain, current])}")
+                raise ScenarioError(
+                    f"scenario '{name}': base chain loops: {' -> '.join([*chain, current])}"
+                )
             if current not in self._entries:
                 known = ", ".join(self.names)
-                what = "unknown scenario" if not chain else (
-                    f"scenario '{chain[-1]}' ({self._entries[chain[-1]].where}) has unknown base")
+                what = (
+                    "unknown scenario"
+                    if not chain
+                    else (
+                        f"scenario '{chain[-1]}' ({self._entries[chain[-1]].where}) "
+                        "has unknown base"
+                    )
+                )
                 raise ScenarioError(f"{what} '{current}'; known scenarios: {known}")
             chain.append(current)
             current = self._entries[current].raw.get("base")
@@ -240,13 +258,15 @@ class ScenarioLibrary:
         try:
             levers = ScenarioFile.model_validate(merged)
         except ValidationError as exc:  # pragma: no cover - each link validated on add
-            raise ScenarioError(_validation_message(exc, entry.where, entry.lines,
-                                                    entry.prefix)) from None
+            raise ScenarioError(
+                _validation_message(exc, entry.where, entry.lines, entry.prefix)
+            ) from None
         return Scenario(name=name, levers=levers, chain=tuple(chain), origin=entry.where)
 
 
-def check_ids(scenario: Scenario, *, carriers: set[str], products: set[str],
-              routes: set[str] | None = None) -> None:
+def check_ids(
+    scenario: Scenario, *, carriers: set[str], products: set[str], routes: set[str] | None = None
+) -> None:
     """Ids a scenario names (carriers, products, routes) must exist in the data package."""
     lv = scenario.levers
     if routes is not None:
@@ -258,10 +278,15 @@ def check_ids(scenario: Scenario, *, carriers: set[str], products: set[str],
                 raise ScenarioError(
                     f"{scenario.origin}: scenario '{scenario.name}', key 'routes_off': unknown "
                     f"route or family '{item}'; allowed: route ids or one of "
-                    f"{', '.join(sorted(set(FAMILIES) - {'incumbent', 'closure'}))}")
-    for key, known in (("carrier_prices", carriers), ("carrier_price_scale", carriers),
-                       ("demand_scale", products), ("green_premium", products),
-                       ("mandate_share", products)):
+                    f"{', '.join(sorted(set(FAMILIES) - {'incumbent', 'closure'}))}"
+                )
+    for key, known in (
+        ("carrier_prices", carriers),
+        ("carrier_price_scale", carriers),
+        ("demand_scale", products),
+        ("green_premium", products),
+        ("mandate_share", products),
+    ):
         for item in getattr(lv, key):
             if item not in known:
                 raise ScenarioError(

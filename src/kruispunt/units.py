@@ -30,9 +30,9 @@ Nm3 = meter ** 3
 
 
 @lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:
+def registry() -> pint.UnitRegistry[float]:
     """The project's unit registry (built once)."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     for line in _DEFINITIONS.strip().splitlines():
         ureg.define(line)
     # 'a' (annum) is a common spelling of year in European data

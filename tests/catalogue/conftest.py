@@ -37,8 +37,9 @@ def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Non
 def edit_cell(package_copy: Path) -> Callable[..., int]:
     """Set one cell of a table in the copy; return the CSV line number of the edited row."""
 
-    def edit(table: str, field: str, value: str, where: Callable[[dict[str, str]], bool]
-             | None = None) -> int:
+    def edit(
+        table: str, field: str, value: str, where: Callable[[dict[str, str]], bool] | None = None
+    ) -> int:
         path = package_copy / f"{table}.csv"
         header, rows = read_rows(path)
         index = next(i for i, r in enumerate(rows) if where is None or where(r))

@@ -21,14 +21,20 @@ def problems_of(path: Path) -> list[Problem]:
     return info.value.problems
 
 
-def find(problems: list[Problem], check: str, file: str, field: str | None = None,
-         row: int | None = None) -> Problem:
+def find(
+    problems: list[Problem], check: str, file: str, field: str | None = None, row: int | None = None
+) -> Problem:
     for p in problems:
-        if p.check == check and p.file.endswith(file) and (field is None or p.field == field) \
-                and (row is None or p.row == row):
+        if (
+            p.check == check
+            and p.file.endswith(file)
+            and (field is None or p.field == field)
+            and (row is None or p.row == row)
+        ):
             return p
-    raise AssertionError(f"no {check} problem for {file}/{field}/{row} in:\n"
-                         + "\n".join(map(str, problems)))
+    raise AssertionError(
+        f"no {check} problem for {file}/{field}/{row} in:\n" + "\n".join(map(str, problems))
+    )
 
 
 def test_embedded_package_is_valid() -> None:
@@ -56,28 +62,38 @@ def test_missing_column(package_copy: Path) -> None:
 
 def test_wrong_type(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     line = edit_cell("installation_years", "verified_emissions", "lots")
-    p = find(problems_of(package_copy), "check_types", "installation_years.csv",
-             "verified_emissions", line)
+    p = find(
+        problems_of(package_copy),
+        "check_types",
+        "installation_years.csv",
+        "verified_emissions",
+        line,
+    )
     assert "'lots' is not a finite number" in p.message
 
 
 @pytest.mark.parametrize("value", ["0", "-5"])
-def test_zero_or_negative_capacity(package_copy: Path, edit_cell: Callable[..., int],
-                                   value: str) -> None:
+def test_zero_or_negative_capacity(
+    package_copy: Path, edit_cell: Callable[..., int], value: str
+) -> None:
     line = edit_cell("site_products", "capacity", value)
     p = find(problems_of(package_copy), "check_minimums", "site_products.csv", "capacity", line)
     assert "greater than 0" in p.message
 
 
-@pytest.mark.parametrize(("table", "field", "kind"), [
-    ("sites", "cluster_id", "cluster"),
-    ("sites", "sector_id", "sector"),
-    ("site_products", "product_id", "product"),
-    ("site_products", "route_id", "route"),
-    ("route_inputs", "carrier_id", "carrier"),
-])
-def test_unknown_ids(package_copy: Path, edit_cell: Callable[..., int], table: str, field: str,
-                     kind: str) -> None:
+@pytest.mark.parametrize(
+    ("table", "field", "kind"),
+    [
+        ("sites", "cluster_id", "cluster"),
+        ("sites", "sector_id", "sector"),
+        ("site_products", "product_id", "product"),
+        ("site_products", "route_id", "route"),
+        ("route_inputs", "carrier_id", "carrier"),
+    ],
+)
+def test_unknown_ids(
+    package_copy: Path, edit_cell: Callable[..., int], table: str, field: str, kind: str
+) -> None:
     line = edit_cell(table, field, "atlantis")
     p = find(problems_of(package_copy), "check_foreign_keys", f"{table}.csv", field, line)
     assert f"unknown {kind} id 'atlantis'" in p.message
@@ -92,8 +108,9 @@ def test_value_without_unit(package_copy: Path, edit_cell: Callable[..., int]) -
 
 def test_value_without_source(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     line = edit_cell("site_products", "capacity_source", "")
-    p = find(problems_of(package_copy), "check_numeric_sources", "site_products.csv",
-             "capacity", line)
+    p = find(
+        problems_of(package_copy), "check_numeric_sources", "site_products.csv", "capacity", line
+    )
     assert "no source" in p.message
 
 
@@ -113,14 +130,14 @@ def test_duplicate_ids(package_copy: Path) -> None:
     header, rows = read_rows(path)
     rows.append(dict(rows[0]))
     write_rows(path, header, rows)
-    p = find(problems_of(package_copy), "check_unique_keys", "clusters.csv", "cluster_id",
-             len(rows) + 1)
+    p = find(
+        problems_of(package_copy), "check_unique_keys", "clusters.csv", "cluster_id", len(rows) + 1
+    )
     assert "duplicate" in p.message
 
 
 def test_unit_that_does_not_convert(package_copy: Path, edit_cell: Callable[..., int]) -> None:
-    line = edit_cell("route_parameters", "unit", "EUR/MWh",
-                     lambda r: r["parameter"] == "lifetime")
+    line = edit_cell("route_parameters", "unit", "EUR/MWh", lambda r: r["parameter"] == "lifetime")
     p = find(problems_of(package_copy), "check_units", "route_parameters.csv", "unit", line)
     assert "does not convert" in p.message
 
@@ -133,16 +150,18 @@ def test_unit_that_does_not_parse(package_copy: Path, edit_cell: Callable[..., i
 
 def test_undeclared_parameter(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     line = edit_cell("infrastructure", "parameter", "warp_capacity")
-    find(problems_of(package_copy), "check_parameters_declared", "infrastructure.csv",
-         "parameter", line)
+    find(
+        problems_of(package_copy),
+        "check_parameters_declared",
+        "infrastructure.csv",
+        "parameter",
+        line,
+    )
 
 
-def test_emission_shares_must_sum_to_one(package_copy: Path,
-                                         edit_cell: Callable[..., int]) -> None:
-    edit_cell("site_products", "emission_share", "0.5",
-              lambda r: r["emission_share"] == "1")
-    find(problems_of(package_copy), "check_emission_shares", "site_products.csv",
-         "emission_share")
+def test_emission_shares_must_sum_to_one(package_copy: Path, edit_cell: Callable[..., int]) -> None:
+    edit_cell("site_products", "emission_share", "0.5", lambda r: r["emission_share"] == "1")
+    find(problems_of(package_copy), "check_emission_shares", "site_products.csv", "emission_share")
 
 
 def test_enum_field(package_copy: Path, edit_cell: Callable[..., int]) -> None:
@@ -151,8 +170,7 @@ def test_enum_field(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     assert "allowed" in p.message
 
 
-def test_all_problems_reported_at_once(package_copy: Path,
-                                       edit_cell: Callable[..., int]) -> None:
+def test_all_problems_reported_at_once(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     edit_cell("sites", "cluster_id", "atlantis")
     edit_cell("site_products", "capacity", "-1")
     checks = {p.check for p in problems_of(package_copy)}
@@ -161,8 +179,12 @@ def test_all_problems_reported_at_once(package_copy: Path,
 
 def test_cli_validate_broken_copy(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     line = edit_cell("sites", "cluster_id", "atlantis")
-    proc = subprocess.run([sys.executable, "-m", "kruispunt", "data", "validate",
-                           str(package_copy)], capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kruispunt", "data", "validate", str(package_copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert f"sites.csv, line {line}, field 'cluster_id'" in proc.stderr
@@ -170,7 +192,11 @@ def test_cli_validate_broken_copy(package_copy: Path, edit_cell: Callable[..., i
 
 
 def test_cli_validate_embedded() -> None:
-    proc = subprocess.run([sys.executable, "-m", "kruispunt", "data", "validate"],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kruispunt", "data", "validate"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "passes every check" in proc.stdout

@@ -34,9 +34,17 @@ def test_national_total_equals_raw_eutl_sum() -> None:
 def test_biggest_sites_are_the_known_ones() -> None:
     s = base_year_summary(load_catalogue())
     top = list(s.sites.index[:12])
-    for site in ("tata_steel_ijmuiden", "shell_pernis", "chemelot", "dow_terneuzen",
-                 "yara_sluiskil", "esso_botlek", "shell_moerdijk", "bp_rotterdam",
-                 "zeeland_refinery"):
+    for site in (
+        "tata_steel_ijmuiden",
+        "shell_pernis",
+        "chemelot",
+        "dow_terneuzen",
+        "yara_sluiskil",
+        "esso_botlek",
+        "shell_moerdijk",
+        "bp_rotterdam",
+        "zeeland_refinery",
+    ):
         assert site in top, site
     tata = s.sites.loc["tata_steel_ijmuiden"]
     assert tata["installations"] == 4  # steelworks accounts and the two off-gas power plants

@@ -7,12 +7,11 @@ from typing import Any
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from kruispunt.engine.simulate import simulate
 from tests.engine.toy import YEARS, toy_inputs
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+from kruispunt.engine.simulate import simulate
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -30,13 +29,17 @@ def toy_config(draw: Any, subsidies: bool = True, scarce: bool = True) -> dict[s
         myopic=draw(st.booleans()),
         ccs=draw(st.booleans()),
         co2_capacity=draw(st.sampled_from([0.0, 1e6, 3e6, np.inf] if scarce else [0.0, np.inf])),
-        grid_capacity=draw(st.sampled_from([0.0, 200.0, 1000.0, np.inf] if scarce
-                                           else [0.0, np.inf])),
+        grid_capacity=draw(
+            st.sampled_from([0.0, 200.0, 1000.0, np.inf] if scarce else [0.0, np.inf])
+        ),
         elec_price=draw(st.floats(10, 30)),
     )
     if subsidies:
-        cfg["sde_budget"] = {2025: draw(st.floats(0, 5e9)), 2026: draw(st.floats(0, 5e9)),
-                             2027: 0.0}
+        cfg["sde_budget"] = {
+            2025: draw(st.floats(0, 5e9)),
+            2026: draw(st.floats(0, 5e9)),
+            2027: 0.0,
+        }
         cfg["sde_max"] = draw(st.floats(0, 400))
     return cfg
 
@@ -58,8 +61,9 @@ def test_capacities_and_budgets_never_exceeded(cfg: dict[str, Any]) -> None:
 def test_domestic_production_plus_imports_equals_demand(cfg: dict[str, Any]) -> None:
     ds = simulate(toy_inputs(**cfg)).dataset
     domestic = ds["production"].sum("plant").values
-    np.testing.assert_allclose(domestic + ds["imports"].values[:, 0], ds["demand"].values[:, 0],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        domestic + ds["imports"].values[:, 0], ds["demand"].values[:, 0], rtol=1e-12
+    )
     assert (ds["imports"].values >= 0).all()
 
 
@@ -90,16 +94,23 @@ def test_scenario_alone_equals_inside_a_batch_of_100(k: int, seed: int) -> None:
     batch = []
     for _ in range(100):
         start, slope = rng.uniform(0, 200), rng.uniform(0, 15)
-        batch.append(toy_inputs(n_plants=3, capacity=np.array([1e6, 2e6, 5e5]), ccs=True,
-                                co2_capacity=float(rng.choice([1e6, 3e6])),
-                                eua={2025: start, 2050: start + 25 * slope},
-                                product_price=float(rng.uniform(150, 800)),
-                                sde_budget={2025: float(rng.uniform(0, 5e9)), 2026: 0.0},
-                                sde_max=float(rng.uniform(0, 400)),
-                                myopic=bool(rng.integers(2))))
+        batch.append(
+            toy_inputs(
+                n_plants=3,
+                capacity=np.array([1e6, 2e6, 5e5]),
+                ccs=True,
+                co2_capacity=float(rng.choice([1e6, 3e6])),
+                eua={2025: start, 2050: start + 25 * slope},
+                product_price=float(rng.uniform(150, 800)),
+                sde_budget={2025: float(rng.uniform(0, 5e9)), 2026: 0.0},
+                sde_max=float(rng.uniform(0, 400)),
+                myopic=bool(rng.integers(2)),
+            )
+        )
     together = batch[0].concat(batch[1:])
-    together = type(together)(**{**together.__dict__,
-                                 "scenarios": tuple(f"s{i}" for i in range(100))})
+    together = type(together)(
+        **{**together.__dict__, "scenarios": tuple(f"s{i}" for i in range(100))}
+    )
     in_batch = simulate(together, batch_size=100).dataset.isel(scenario=[k])
     alone = simulate(batch[k]).dataset
     for name in alone.data_vars:

@@ -27,8 +27,7 @@ def results(cat: Catalogue) -> Results:
     return kruispunt.run(DEFAULTS, catalogue=cat)
 
 
-def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue,
-                                                        results: Results) -> None:
+def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results: Results) -> None:
     base = site_emissions(cat)["verified_emissions"]
     ds = results.dataset
     for scenario in DEFAULTS:
@@ -60,10 +59,16 @@ def test_capacities_never_exceeded(results: Results) -> None:
 
 def test_production_plus_imports_equals_demand(results: Results) -> None:
     ds = results.dataset
-    domestic = ds["production"].groupby("plant_product").sum().rename(
-        plant_product="product").reindex(product=ds["product"].values, fill_value=0.0)
-    np.testing.assert_allclose((domestic + ds["imports"]).values,
-                               ds["demand"].values, rtol=1e-9, atol=1e-6)
+    domestic = (
+        ds["production"]
+        .groupby("plant_product")
+        .sum()
+        .rename(plant_product="product")
+        .reindex(product=ds["product"].values, fill_value=0.0)
+    )
+    np.testing.assert_allclose(
+        (domestic + ds["imports"]).values, ds["demand"].values, rtol=1e-9, atol=1e-6
+    )
 
 
 def test_provenance_is_recorded(cat: Catalogue, results: Results) -> None:
@@ -78,6 +83,10 @@ def test_higher_eua_lowers_cumulative_emissions_on_real_data(cat: Catalogue) -> 
     scenarios = resolve(["current-policy"])
     base = simulate(build_inputs(cat, scenarios)).dataset
     lever = scenarios[0].levers.model_copy(update={"eua_price_scale": 2.0})
-    high = simulate(build_inputs(cat, [type(scenarios[0])(
-        name="high-eua", levers=lever, chain=("high-eua",), origin="test")])).dataset
+    high = simulate(
+        build_inputs(
+            cat,
+            [type(scenarios[0])(name="high-eua", levers=lever, chain=("high-eua",), origin="test")],
+        )
+    ).dataset
     assert float(high["direct_emissions"].sum()) <= float(base["direct_emissions"].sum())

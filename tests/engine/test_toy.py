@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.engine.toy import YEARS, toy_inputs
 
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.simulate import REASON, simulate
-from tests.engine.toy import YEARS, toy_inputs
 
 # gas route: 10 GJ gas/t at 10 EUR/GJ = 100 EUR/t, 1 tCO2/t
 # elec route: 10.8 GJ/t at 20 EUR/GJ = 216 EUR/t, capex 500 EUR/(t/yr), 20 yr at 10 %
@@ -53,7 +53,7 @@ def test_perfect_foresight_switch_year_by_hand() -> None:
     eua = np.minimum(10.0 * (np.arange(2025, 2100) - 2025), 250.0)
     d = 1.1 ** -np.arange(20)
     expected = next(
-        2025 + t for t in range(26) if (eua[t:t + 20] * d).sum() / d.sum() > BREAK_EVEN_EUA
+        2025 + t for t in range(26) if (eua[t : t + 20] * d).sum() / d.sum() > BREAK_EVEN_EUA
     )
     res = simulate(toy_inputs(eua={2025: 0.0, 2050: 250.0}, myopic=False))
     assert first_year(route_names(res), "elec") == expected
@@ -99,8 +99,16 @@ def test_sde_round_awards_in_rank_order_until_budget_spent() -> None:
     top = ELEC_FULL - 200.0
     budget = {2025: top * 15 * (caps[0] + caps[1]) * (1 + 1e-9)}
     budget.update({y: 0.0 for y in range(2026, 2051)})
-    res = simulate(toy_inputs(n_plants=3, capacity=caps, eua=150.0, product_price=200.0,
-                              sde_budget=budget, sde_max=400.0))
+    res = simulate(
+        toy_inputs(
+            n_plants=3,
+            capacity=caps,
+            eua=150.0,
+            product_price=200.0,
+            sde_budget=budget,
+            sde_max=400.0,
+        )
+    )
     assert route_names(res, plant=0)[0] == "elec"
     assert route_names(res, plant=1)[0] == "elec"
     assert route_names(res, plant=2)[1] == "widget_closure"
@@ -113,8 +121,9 @@ def test_sde_round_awards_in_rank_order_until_budget_spent() -> None:
 def test_scarce_storage_is_allocated_never_overcommitted() -> None:
     # CCS (90 % capture of 1.1 t/t = 0.99 Mt/yr per plant) pays above EUA 50.8: 3 plants,
     # 2.0 Mt/yr of storage: two are served, the third waits and switches to elec later.
-    res = simulate(toy_inputs(n_plants=3, eua={2025: 0.0, 2050: 250.0}, ccs=True,
-                              co2_capacity=2.0e6))
+    res = simulate(
+        toy_inputs(n_plants=3, eua={2025: 0.0, 2050: 250.0}, ccs=True, co2_capacity=2.0e6)
+    )
     ds = res.dataset
     use = ds["infra_use"].sel(resource="co2_storage").values
     cap = ds["infra_capacity"].sel(resource="co2_storage").values
@@ -122,5 +131,5 @@ def test_scarce_storage_is_allocated_never_overcommitted() -> None:
     assert use.max() == pytest.approx(2 * 0.99e6)
     ccs_plants = [p for p in range(3) if "gas_ccs" in route_names(res, plant=p)]
     assert len(ccs_plants) == 2
-    waiting = [p for p in range(3) if p not in ccs_plants][0]
+    waiting = next(p for p in range(3) if p not in ccs_plants)
     assert (ds["switch_reason"].values[0, waiting] == REASON["waiting_for_infrastructure"]).any()

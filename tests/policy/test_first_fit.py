@@ -16,9 +16,11 @@ def test_hand_case_skips_what_does_not_fit() -> None:
 
 
 def test_rows_are_independent_pools() -> None:
-    got = allocate_first_fit(np.array([[3.0, 2.0, 1.0], [1.0, 2.0, 3.0]]),
-                             np.array([[3.0, 1.2, 0.8], [1.0, 1.0, 1.0]]),
-                             np.array([2.5, 1.5]))
+    got = allocate_first_fit(
+        np.array([[3.0, 2.0, 1.0], [1.0, 2.0, 3.0]]),
+        np.array([[3.0, 1.2, 0.8], [1.0, 1.0, 1.0]]),
+        np.array([2.5, 1.5]),
+    )
     assert got.tolist() == [[False, True, True], [False, False, True]]
 
 
@@ -31,10 +33,12 @@ def test_ineligible_requests_take_nothing() -> None:
 @given(st.integers(1, 4), st.integers(1, 8), st.data())
 def test_never_over_committed_and_greedy(rows: int, n: int, data: st.DataObject) -> None:
     floats = st.floats(0, 10, allow_nan=False)
-    prio = np.array(data.draw(st.lists(st.lists(floats, min_size=n, max_size=n),
-                                       min_size=rows, max_size=rows)))
-    demand = np.array(data.draw(st.lists(st.lists(floats, min_size=n, max_size=n),
-                                         min_size=rows, max_size=rows)))
+    prio = np.array(
+        data.draw(st.lists(st.lists(floats, min_size=n, max_size=n), min_size=rows, max_size=rows))
+    )
+    demand = np.array(
+        data.draw(st.lists(st.lists(floats, min_size=n, max_size=n), min_size=rows, max_size=rows))
+    )
     cap = np.array(data.draw(st.lists(floats, min_size=rows, max_size=rows)))
     got = allocate_first_fit(prio, demand, cap)
     used = (demand * got).sum(axis=1)

@@ -29,31 +29,52 @@ PACKAGE_NAME = "kruispunt-nl-eii"
 PACKAGE_VERSION = "0.1.0"
 
 COPIED_TABLES = (
-    "clusters", "sectors", "products", "carriers", "sites", "routes", "route_parameters",
-    "route_inputs", "carrier_prices", "policy", "infrastructure",
+    "clusters",
+    "sectors",
+    "products",
+    "carriers",
+    "sites",
+    "routes",
+    "route_parameters",
+    "route_inputs",
+    "carrier_prices",
+    "policy",
+    "infrastructure",
 )
 
-GENERATED_SOURCES = pd.DataFrame([
-    {
-        "source_id": "derived_production",
-        "title": "Base-year production derived from verified emissions",
-        "publisher": "Kruispunt project", "year": "2026", "url": "", "licence": "EUPL-1.2",
-        "kind": "derived",
-        "note": (f"production = (sum of the site's {BASE_YEAR} EUTL verified emissions) x "
-                 "emission_share / direct emission factor of the plant's current route (its "
-                 "earliest emission_factor row in route_parameters); used where no source "
-                 "gives the plant's production."),
-    },
-    {
-        "source_id": "assumption_capacity_equals_production",
-        "title": "Capacity taken equal to base-year production",
-        "publisher": "Kruispunt project", "year": "2026", "url": "", "licence": "EUPL-1.2",
-        "kind": "assumption",
-        "note": ("No licensed source gives the plant's capacity; the model takes the base-year "
-                 "production as capacity, so that the base year runs at full use and "
-                 "reproduces verified emissions. Replace with a sourced capacity when known."),
-    },
-])
+GENERATED_SOURCES = pd.DataFrame(
+    [
+        {
+            "source_id": "derived_production",
+            "title": "Base-year production derived from verified emissions",
+            "publisher": "Kruispunt project",
+            "year": "2026",
+            "url": "",
+            "licence": "EUPL-1.2",
+            "kind": "derived",
+            "note": (
+                f"production = (sum of the site's {BASE_YEAR} EUTL verified emissions) x "
+                "emission_share / direct emission factor of the plant's current route (its "
+                "earliest emission_factor row in route_parameters); used where no source "
+                "gives the plant's production."
+            ),
+        },
+        {
+            "source_id": "assumption_capacity_equals_production",
+            "title": "Capacity taken equal to base-year production",
+            "publisher": "Kruispunt project",
+            "year": "2026",
+            "url": "",
+            "licence": "EUPL-1.2",
+            "kind": "assumption",
+            "note": (
+                "No licensed source gives the plant's capacity; the model takes the base-year "
+                "production as capacity, so that the base year runs at full use and "
+                "reproduces verified emissions. Replace with a sourced capacity when known."
+            ),
+        },
+    ]
+)
 
 
 def _read_curated(curated_dir: Path, name: str) -> pd.DataFrame:
@@ -93,9 +114,14 @@ def _installations(raw_dir: Path, curated_dir: Path) -> tuple[pd.DataFrame, pd.D
     return out, years
 
 
-def _fill_production(plants: pd.DataFrame, installations: pd.DataFrame, years: pd.DataFrame,
-                     products: pd.DataFrame, routes: pd.DataFrame,
-                     route_parameters: pd.DataFrame) -> pd.DataFrame:
+def _fill_production(
+    plants: pd.DataFrame,
+    installations: pd.DataFrame,
+    years: pd.DataFrame,
+    products: pd.DataFrame,
+    routes: pd.DataFrame,
+    route_parameters: pd.DataFrame,
+) -> pd.DataFrame:
     base = years[years["year"] == BASE_YEAR].set_index("installation_id")["verified_emissions"]
     emitted = pd.to_numeric(base.replace("", "0")).astype("int64")
     site_of = installations.set_index("installation_id")["site_id"]
@@ -105,10 +131,13 @@ def _fill_production(plants: pd.DataFrame, installations: pd.DataFrame, years: p
     ef_rows = route_parameters[route_parameters["parameter"] == "emission_factor"].copy()
     ef_rows["year_int"] = ef_rows["year"].astype(int)
     ef_rows = ef_rows.sort_values(["route_id", "year_int"]).drop_duplicates("route_id")
-    ef = {}
-    for row in ef_rows.itertuples():
-        unit = product_unit[route_product[row.route_id]]
-        ef[row.route_id] = float(row.value) * conversion_factor(row.unit, f"tCO2/{unit}")
+    ef: dict[str, float] = {}
+    for ef_row in ef_rows.itertuples():
+        route_id = str(ef_row.route_id)
+        unit = product_unit[route_product[route_id]]
+        ef[route_id] = float(str(ef_row.value)) * conversion_factor(
+            str(ef_row.unit), f"tCO2/{unit}"
+        )
     out = plants.copy()
     for idx, row in out.iterrows():
         if row["production"] != "":
@@ -120,8 +149,7 @@ def _fill_production(plants: pd.DataFrame, installations: pd.DataFrame, years: p
                 f"and route '{route}' has no positive emission_factor to derive it from"
             )
         unit = product_unit[row["product_id"]]
-        produced = (site_emissions.get(row["site_id"], 0) * float(row["emission_share"])
-                    / ef[route])
+        produced = site_emissions.get(row["site_id"], 0) * float(row["emission_share"]) / ef[route]
         per_row_unit = produced / conversion_factor(row["unit"], f"{unit}/yr")
         out.at[idx, "production"] = _fmt(per_row_unit)
         out.at[idx, "production_source"] = "derived_production"
@@ -158,8 +186,11 @@ def _descriptor(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, obje
     for name, spec in table_specs().items():
         fields = []
         for f in spec.fields:
-            entry: dict[str, object] = {"name": f.name, "type": f.type if f.type != "id"
-                                        else "string", "description": f.description}
+            entry: dict[str, object] = {
+                "name": f.name,
+                "type": f.type if f.type != "id" else "string",
+                "description": f.description,
+            }
             if f.unit:
                 entry["unit"] = f.unit
             if f.source:
@@ -168,27 +199,52 @@ def _descriptor(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, obje
                 entry["constraints"] = {"enum": list(f.enum)}
             fields.append(entry)
         foreign = [
-            {"fields": f.name, "reference": {"resource": f.references.split(".")[0],
-                                             "fields": f.references.split(".")[1]}}
-            for f in spec.fields if f.references
+            {
+                "fields": f.name,
+                "reference": {
+                    "resource": f.references.split(".")[0],
+                    "fields": f.references.split(".")[1],
+                },
+            }
+            for f in spec.fields
+            if f.references
         ]
         file = folder / f"{name}.csv"
-        resources.append({
-            "name": name, "path": f"{name}.csv", "format": "csv", "encoding": "utf-8",
-            "description": spec.description, "rows": len(tables[name]),
-            "hash": "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest(),
-            "schema": {"fields": fields, "primaryKey": list(spec.primary_key),
-                       "foreignKeys": foreign},
-        })
+        resources.append(
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "format": "csv",
+                "encoding": "utf-8",
+                "description": spec.description,
+                "rows": len(tables[name]),
+                "hash": "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest(),
+                "schema": {
+                    "fields": fields,
+                    "primaryKey": list(spec.primary_key),
+                    "foreignKeys": foreign,
+                },
+            }
+        )
     return {
-        "name": PACKAGE_NAME, "version": PACKAGE_VERSION,
+        "name": PACKAGE_NAME,
+        "version": PACKAGE_VERSION,
         "title": "Dutch energy-intensive industry: sites, routes, prices and policy (Kruispunt)",
-        "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0; "
-                      "third-party sources keep their own terms, see sources.csv"}],
-        "base_year": BASE_YEAR, "resources": resources,
-        "scenarios": {"path": "scenarios.yaml", "format": "yaml",
-                      "hash": "sha256:" + hashlib.sha256(
-                          (folder / "scenarios.yaml").read_bytes()).hexdigest()},
+        "licenses": [
+            {
+                "name": "CC-BY-4.0",
+                "title": "Creative Commons Attribution 4.0; "
+                "third-party sources keep their own terms, see sources.csv",
+            }
+        ],
+        "base_year": BASE_YEAR,
+        "resources": resources,
+        "scenarios": {
+            "path": "scenarios.yaml",
+            "format": "yaml",
+            "hash": "sha256:"
+            + hashlib.sha256((folder / "scenarios.yaml").read_bytes()).hexdigest(),
+        },
     }
 
 
@@ -200,15 +256,20 @@ def build_package(raw_dir: Path, curated_dir: Path, out_dir: Path) -> dict[str, 
     dict
         Row count per table.
     """
-    tables: dict[str, pd.DataFrame] = {name: _read_curated(curated_dir, name)
-                                       for name in COPIED_TABLES}
+    tables: dict[str, pd.DataFrame] = {
+        name: _read_curated(curated_dir, name) for name in COPIED_TABLES
+    }
     tables["sources"] = _sources(curated_dir)
     installations, years = _installations(raw_dir, curated_dir)
     tables["installations"] = installations
     tables["installation_years"] = years
     tables["site_products"] = _fill_production(
-        _read_curated(curated_dir, "site_products"), installations, years, tables["products"],
-        tables["routes"], tables["route_parameters"],
+        _read_curated(curated_dir, "site_products"),
+        installations,
+        years,
+        tables["products"],
+        tables["routes"],
+        tables["route_parameters"],
     )
     specs = table_specs()
     ordered = {name: _sorted(spec, tables[name]) for name, spec in specs.items()}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -32,8 +33,8 @@ EMISSION_SHARE_TOLERANCE = 1e-6
 Check = Callable[[RawPackage], list[Problem]]
 
 
-def _line(index: int) -> int:
-    return int(index) + 2
+def _line(index: Hashable) -> int:
+    return int(cast(int, index)) + 2
 
 
 def _present(raw: RawPackage) -> Iterator[tuple[TableSpec, pd.DataFrame]]:
@@ -75,11 +76,19 @@ def check_tables_present(raw: RawPackage) -> list[Problem]:
     for name in table_specs():
         file = raw.file(name)
         if name not in raw.tables and not any(p.file == file for p in raw.problems):
-            problems.append(Problem("check_tables_present", file, None, None,
-                                    f"table '{name}' is missing"))
+            problems.append(
+                Problem("check_tables_present", file, None, None, f"table '{name}' is missing")
+            )
         elif raw.descriptor and name not in listed:
-            problems.append(Problem("check_tables_present", str(raw.path / "datapackage.json"),
-                                    None, None, f"no resource named '{name}'"))
+            problems.append(
+                Problem(
+                    "check_tables_present",
+                    str(raw.path / "datapackage.json"),
+                    None,
+                    None,
+                    f"no resource named '{name}'",
+                )
+            )
     return problems
 
 
@@ -93,12 +102,20 @@ def check_columns(raw: RawPackage) -> list[Problem]:
         expected = [f.name for f in spec.fields]
         for col in expected:
             if col not in df.columns:
-                problems.append(Problem("check_columns", raw.file(name), 1, col,
-                                        "column is missing"))
+                problems.append(
+                    Problem("check_columns", raw.file(name), 1, col, "column is missing")
+                )
         for col in df.columns:
             if col not in expected:
-                problems.append(Problem("check_columns", raw.file(name), 1, col,
-                                        f"unknown column; allowed: {', '.join(expected)}"))
+                problems.append(
+                    Problem(
+                        "check_columns",
+                        raw.file(name),
+                        1,
+                        col,
+                        f"unknown column; allowed: {', '.join(expected)}",
+                    )
+                )
     return problems
 
 
@@ -110,8 +127,15 @@ def check_required(raw: RawPackage) -> list[Problem]:
             if not f.required:
                 continue
             for idx in df.index[df[f.name].str.strip() == ""]:
-                problems.append(Problem("check_required", raw.file(spec.name), _line(idx),
-                                        f.name, "value is required"))
+                problems.append(
+                    Problem(
+                        "check_required",
+                        raw.file(spec.name),
+                        _line(idx),
+                        f.name,
+                        "value is required",
+                    )
+                )
     return problems
 
 
@@ -123,8 +147,15 @@ def check_types(raw: RawPackage) -> list[Problem]:
             test, what = _TYPE_TESTS[f.type]
             for idx, text in df[f.name].items():
                 if text != "" and not test(text):
-                    problems.append(Problem("check_types", raw.file(spec.name), _line(idx),
-                                            f.name, f"'{text}' is not {what}"))
+                    problems.append(
+                        Problem(
+                            "check_types",
+                            raw.file(spec.name),
+                            _line(idx),
+                            f.name,
+                            f"'{text}' is not {what}",
+                        )
+                    )
     return problems
 
 
@@ -141,9 +172,15 @@ def check_enums(raw: RawPackage) -> list[Problem]:
                 continue
             for idx, text in df[f.name].items():
                 if text != "" and text not in f.enum:
-                    problems.append(Problem("check_enums", raw.file(spec.name), _line(idx),
-                                            f.name, f"'{text}' is not allowed; allowed: "
-                                            f"{', '.join(f.enum)}"))
+                    problems.append(
+                        Problem(
+                            "check_enums",
+                            raw.file(spec.name),
+                            _line(idx),
+                            f.name,
+                            f"'{text}' is not allowed; allowed: {', '.join(f.enum)}",
+                        )
+                    )
     return problems
 
 
@@ -162,9 +199,15 @@ def check_minimums(raw: RawPackage) -> list[Problem]:
                 value = float(text)
                 if (value <= bound) if strict else (value < bound):
                     rel = "greater than" if strict else "at least"
-                    problems.append(Problem("check_minimums", raw.file(spec.name), _line(idx),
-                                            f.name, f"{text} is out of range: must be {rel} "
-                                            f"{f.minimum.lstrip('>')}"))
+                    problems.append(
+                        Problem(
+                            "check_minimums",
+                            raw.file(spec.name),
+                            _line(idx),
+                            f.name,
+                            f"{text} is out of range: must be {rel} {f.minimum.lstrip('>')}",
+                        )
+                    )
     return problems
 
 
@@ -175,9 +218,16 @@ def check_unique_keys(raw: RawPackage) -> list[Problem]:
         key = list(spec.primary_key)
         dup = df.duplicated(subset=key, keep="first")
         for idx in df.index[dup]:
-            value = ", ".join(f"{k}={df.at[idx, k]}" for k in key)
-            problems.append(Problem("check_unique_keys", raw.file(spec.name), _line(idx),
-                                    ",".join(key), f"duplicate id ({value})"))
+            value = ", ".join(f"{k}={df.at[idx, k]!s}" for k in key)
+            problems.append(
+                Problem(
+                    "check_unique_keys",
+                    raw.file(spec.name),
+                    _line(idx),
+                    ",".join(key),
+                    f"duplicate id ({value})",
+                )
+            )
     return problems
 
 
@@ -195,10 +245,16 @@ def check_foreign_keys(raw: RawPackage) -> list[Problem]:
             known = set(target[ref_field])
             for idx, text in df[f.name].items():
                 if text != "" and text not in known:
-                    problems.append(Problem("check_foreign_keys", raw.file(spec.name),
-                                            _line(idx), f.name,
-                                            f"unknown {ref_field.removesuffix('_id')} id "
-                                            f"'{text}' (not in {ref_table}.csv)"))
+                    problems.append(
+                        Problem(
+                            "check_foreign_keys",
+                            raw.file(spec.name),
+                            _line(idx),
+                            f.name,
+                            f"unknown {ref_field.removesuffix('_id')} id "
+                            f"'{text}' (not in {ref_table}.csv)",
+                        )
+                    )
     return problems
 
 
@@ -214,18 +270,39 @@ def check_numeric_sources(raw: RawPackage) -> list[Problem]:
             filled = df[f.name] != ""
             if not f.source:
                 for idx in df.index[filled]:
-                    problems.append(Problem("check_numeric_sources", raw.file(spec.name),
-                                            _line(idx), f.name, "value has no source"))
+                    problems.append(
+                        Problem(
+                            "check_numeric_sources",
+                            raw.file(spec.name),
+                            _line(idx),
+                            f.name,
+                            "value has no source",
+                        )
+                    )
                 continue
             kind, _, ref = f.source.partition(":")
             if kind == "field":
                 if ref not in known and filled.any():
-                    problems.append(Problem("check_numeric_sources", raw.file(spec.name), None,
-                                            f.name, f"field source '{ref}' is not in sources.csv"))
+                    problems.append(
+                        Problem(
+                            "check_numeric_sources",
+                            raw.file(spec.name),
+                            None,
+                            f.name,
+                            f"field source '{ref}' is not in sources.csv",
+                        )
+                    )
                 continue
             for idx in df.index[filled & (df[ref] == "")]:
-                problems.append(Problem("check_numeric_sources", raw.file(spec.name), _line(idx),
-                                        f.name, f"value has no source (column '{ref}' is empty)"))
+                problems.append(
+                    Problem(
+                        "check_numeric_sources",
+                        raw.file(spec.name),
+                        _line(idx),
+                        f.name,
+                        f"value has no source (column '{ref}' is empty)",
+                    )
+                )
     return problems
 
 
@@ -237,9 +314,16 @@ def check_source_notes(raw: RawPackage) -> list[Problem]:
         return problems
     bad = df["kind"].isin(["assumption", "derived"]) & (df["note"].str.strip() == "")
     for idx in df.index[bad]:
-        problems.append(Problem("check_source_notes", raw.file("sources"), _line(idx), "note",
-                                f"source '{df.at[idx, 'source_id']}' is an {df.at[idx, 'kind']} "
-                                "and must give its reason or formula in 'note'"))
+        problems.append(
+            Problem(
+                "check_source_notes",
+                raw.file("sources"),
+                _line(idx),
+                "note",
+                f"source '{df.at[idx, 'source_id']!s}' is an {df.at[idx, 'kind']!s} "
+                "and must give its reason or formula in 'note'",
+            )
+        )
     return problems
 
 
@@ -253,12 +337,17 @@ def check_parameters_declared(raw: RawPackage) -> list[Problem]:
             continue
         declared = parameter_specs(table)
         for idx, row in df.iterrows():
-            key = parameter_key(table, row.to_dict())
+            key = parameter_key(table, cast(dict[str, str], row.to_dict()))
             if key not in declared:
-                problems.append(Problem("check_parameters_declared", raw.file(table),
-                                        _line(idx), "parameter",
-                                        f"unknown parameter '{key}'; declared: "
-                                        f"{', '.join(sorted(declared))}"))
+                problems.append(
+                    Problem(
+                        "check_parameters_declared",
+                        raw.file(table),
+                        _line(idx),
+                        "parameter",
+                        f"unknown parameter '{key}'; declared: {', '.join(sorted(declared))}",
+                    )
+                )
     return problems
 
 
@@ -324,18 +413,22 @@ def check_units(raw: RawPackage) -> list[Problem]:
                 if not valued:
                     continue
                 if unit.strip() == "":
-                    problems.append(Problem("check_units", raw.file(spec.name), _line(idx), col,
-                                            "value has no unit"))
+                    problems.append(
+                        Problem(
+                            "check_units", raw.file(spec.name), _line(idx), col, "value has no unit"
+                        )
+                    )
                     continue
-                target = canonical_unit(lookups, spec.name, row.to_dict())
+                target = canonical_unit(lookups, spec.name, cast(dict[str, str], row.to_dict()))
                 try:
                     if target is None:
                         conversion_factor(unit, unit)
                     else:
                         conversion_factor(unit, target)
                 except UnitError as exc:
-                    problems.append(Problem("check_units", raw.file(spec.name), _line(idx), col,
-                                            str(exc)))
+                    problems.append(
+                        Problem("check_units", raw.file(spec.name), _line(idx), col, str(exc))
+                    )
     return problems
 
 
@@ -349,9 +442,15 @@ def check_emission_shares(raw: RawPackage) -> list[Problem]:
     for site, total in shares.groupby(df["site_id"]).sum(min_count=1).items():
         if pd.notna(total) and abs(total - 1.0) > EMISSION_SHARE_TOLERANCE:
             idx = df.index[df["site_id"] == site][0]
-            problems.append(Problem("check_emission_shares", raw.file("site_products"),
-                                    _line(idx), "emission_share",
-                                    f"shares of site '{site}' sum to {total:.6g}, not 1"))
+            problems.append(
+                Problem(
+                    "check_emission_shares",
+                    raw.file("site_products"),
+                    _line(idx),
+                    "emission_share",
+                    f"shares of site '{site}' sum to {total:.6g}, not 1",
+                )
+            )
     return problems
 
 
@@ -365,13 +464,25 @@ def check_installation_sites(raw: RawPackage) -> list[Problem]:
         included = row["included"] == "true"
         excluded_rule = row["rule"].startswith("excluded_")
         if included and (row["site_id"] == "" or excluded_rule):
-            problems.append(Problem("check_installation_sites", raw.file("installations"),
-                                    _line(idx), "site_id",
-                                    "an included installation needs a site and an inclusion rule"))
+            problems.append(
+                Problem(
+                    "check_installation_sites",
+                    raw.file("installations"),
+                    _line(idx),
+                    "site_id",
+                    "an included installation needs a site and an inclusion rule",
+                )
+            )
         if not included and (row["site_id"] != "" or not excluded_rule):
-            problems.append(Problem("check_installation_sites", raw.file("installations"),
-                                    _line(idx), "site_id",
-                                    "an excluded installation has no site and an excluded_* rule"))
+            problems.append(
+                Problem(
+                    "check_installation_sites",
+                    raw.file("installations"),
+                    _line(idx),
+                    "site_id",
+                    "an excluded installation has no site and an excluded_* rule",
+                )
+            )
     return problems
 
 
@@ -386,11 +497,25 @@ def check_sites_have_plants(raw: RawPackage) -> list[Problem]:
     with_plants, with_inst = set(plants["site_id"]), set(inst["site_id"])
     for idx, site in sites["site_id"].items():
         if site not in with_plants:
-            problems.append(Problem("check_sites_have_plants", raw.file("sites"), _line(idx),
-                                    "site_id", f"site '{site}' has no row in site_products.csv"))
+            problems.append(
+                Problem(
+                    "check_sites_have_plants",
+                    raw.file("sites"),
+                    _line(idx),
+                    "site_id",
+                    f"site '{site}' has no row in site_products.csv",
+                )
+            )
         if site not in with_inst:
-            problems.append(Problem("check_sites_have_plants", raw.file("sites"), _line(idx),
-                                    "site_id", f"site '{site}' has no installation"))
+            problems.append(
+                Problem(
+                    "check_sites_have_plants",
+                    raw.file("sites"),
+                    _line(idx),
+                    "site_id",
+                    f"site '{site}' has no installation",
+                )
+            )
     return problems
 
 
@@ -404,10 +529,15 @@ def check_route_products(raw: RawPackage) -> list[Problem]:
     for idx, row in plants.iterrows():
         made = route_product.get(row["route_id"])
         if made is not None and made != row["product_id"]:
-            problems.append(Problem("check_route_products", raw.file("site_products"),
-                                    _line(idx), "route_id",
-                                    f"route '{row['route_id']}' makes '{made}', not "
-                                    f"'{row['product_id']}'"))
+            problems.append(
+                Problem(
+                    "check_route_products",
+                    raw.file("site_products"),
+                    _line(idx),
+                    "route_id",
+                    f"route '{row['route_id']}' makes '{made}', not '{row['product_id']}'",
+                )
+            )
     return problems
 
 

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def data_hash(path: Path) -> str:
 
 
 def _typed(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
-    out = {}
+    out: dict[str, pd.Series[Any]] = {}
     for f in spec.fields:
         col = df[f.name]
         if f.type == "number":
@@ -72,19 +73,25 @@ def _typed(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _to_canonical(raw: RawPackage, spec: TableSpec, typed: pd.DataFrame) -> pd.DataFrame:
-    unit_cols = {f.unit.split(":", 1)[1]: [g.name for g in spec.fields if g.unit == f.unit]
-                 for f in spec.fields if f.unit.startswith("unit:")}
+    unit_cols = {
+        f.unit.split(":", 1)[1]: [g.name for g in spec.fields if g.unit == f.unit]
+        for f in spec.fields
+        if f.unit.startswith("unit:")
+    }
     if not unit_cols:
         return typed
     lookups = UnitLookups.of(raw)
     text = raw.tables[spec.name]
     out = typed.copy()
     for unit_col, value_cols in unit_cols.items():
-        targets = [canonical_unit(lookups, spec.name, row) for row in text.to_dict("records")]
-        factors = np.array([
-            conversion_factor(u, t) if (u and t) else 1.0
-            for u, t in zip(text[unit_col], targets, strict=True)
-        ])
+        rows = cast(list[dict[str, str]], text.to_dict("records"))
+        targets = [canonical_unit(lookups, spec.name, row) for row in rows]
+        factors = np.array(
+            [
+                conversion_factor(u, t) if (u and t) else 1.0
+                for u, t in zip(text[unit_col], targets, strict=True)
+            ]
+        )
         for col in value_cols:
             if "value" in value_cols:
                 out[f"{col}_original"] = typed[col]

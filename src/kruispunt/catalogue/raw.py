@@ -36,16 +36,26 @@ def read_raw(path: Path) -> RawPackage:
         return raw
     if not descriptor_path.is_file():
         raw.problems.append(
-            Problem("check_tables_present", str(descriptor_path), None, None,
-                    "datapackage.json is missing")
+            Problem(
+                "check_tables_present",
+                str(descriptor_path),
+                None,
+                None,
+                "datapackage.json is missing",
+            )
         )
     else:
         try:
             raw.descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raw.problems.append(
-                Problem("check_tables_present", str(descriptor_path), exc.lineno, None,
-                        f"not valid JSON: {exc.msg}")
+                Problem(
+                    "check_tables_present",
+                    str(descriptor_path),
+                    exc.lineno,
+                    None,
+                    f"not valid JSON: {exc.msg}",
+                )
             )
     for name in table_specs():
         csv_path = path / f"{name}.csv"
@@ -57,8 +67,13 @@ def read_raw(path: Path) -> RawPackage:
             )
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raw.problems.append(
-                Problem("check_tables_present", str(csv_path), None, None,
-                        f"cannot be read as CSV: {str(exc).strip()}")
+                Problem(
+                    "check_tables_present",
+                    str(csv_path),
+                    None,
+                    None,
+                    f"cannot be read as CSV: {str(exc).strip()}",
+                )
             )
             continue
         df.columns = [c.strip() for c in df.columns]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 LONG_TABLE_PARAMETER_KEY = {
@@ -115,7 +115,7 @@ def table_specs() -> dict[str, TableSpec]:
     return specs
 
 
-@lru_cache(maxsize=None)
+@cache
 def parameter_specs(table: str) -> dict[str, ParameterSpec]:
     """Declared parameters of a long table, keyed as rows name them."""
     out: dict[str, ParameterSpec] = {}

@@ -7,8 +7,9 @@ import numpy.typing as npt
 import pandas as pd
 
 
-def over_years(rows: pd.DataFrame, years: npt.NDArray[np.int64], interpolation: str,
-               before: float = np.nan) -> npt.NDArray[np.float64]:
+def over_years(
+    rows: pd.DataFrame, years: npt.NDArray[np.int64], interpolation: str, before: float = np.nan
+) -> npt.NDArray[np.float64]:
     """Values of one parameter over ``years``.
 
     Parameters
@@ -36,18 +37,19 @@ def over_years(rows: pd.DataFrame, years: npt.NDArray[np.int64], interpolation: 
     if rows.empty:
         return np.full(len(years), np.nan)
     ordered = rows.sort_values("year")
-    xs = ordered["year"].to_numpy(dtype=float)
-    vs = ordered["value"].to_numpy(dtype=float)
+    xs: npt.NDArray[np.float64] = ordered["year"].to_numpy(dtype=float)
+    vs: npt.NDArray[np.float64] = ordered["value"].to_numpy(dtype=float)
     if interpolation == "linear":
-        return np.interp(years.astype(float), xs, vs)
+        return np.interp(years.astype(np.float64), xs, vs)
     if interpolation == "step":
         idx = np.searchsorted(xs, years, side="right") - 1
         return np.where(idx >= 0, vs[np.maximum(idx, 0)], before)
     raise ValueError(f"unknown interpolation '{interpolation}'")
 
 
-def exact_years(rows: pd.DataFrame, years: npt.NDArray[np.int64], missing: float = 0.0
-                ) -> npt.NDArray[np.float64]:
+def exact_years(
+    rows: pd.DataFrame, years: npt.NDArray[np.int64], missing: float = 0.0
+) -> npt.NDArray[np.float64]:
     """Values given for exactly each year (flows such as a round's budget); others ``missing``."""
     lookup = dict(zip(rows["year"].astype(int), rows["value"].astype(float), strict=True))
     return np.array([lookup.get(int(y), missing) for y in years])

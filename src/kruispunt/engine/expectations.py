@@ -52,21 +52,24 @@ def window_average(values: F, rate: F, start: I, length: I, n_years: int) -> F:
     n_ext = values.shape[-1]
     steps = np.arange(n_ext, dtype=np.float64)
     disc = (1.0 + rate[:, None]) ** -steps[None, :]  # (S, Ye)
-    zero = np.zeros(values.shape[:-1] + (1,))
+    zero = np.zeros((*values.shape[:-1], 1))
     cum = np.concatenate([zero, np.cumsum(values * disc[:, None, :], axis=-1)], axis=-1)
     cum_d = np.concatenate([np.zeros((disc.shape[0], 1)), np.cumsum(disc, axis=-1)], axis=-1)
     t = np.arange(n_years)
     a = np.minimum(t[None, :] + start[:, None], n_ext - 1)  # (R, Y)
     b = np.minimum(a + np.maximum(length[:, None], 1), n_ext)
-    num = np.take_along_axis(cum, np.broadcast_to(b, cum.shape[:-1] + b.shape[-1:]), -1) - \
-        np.take_along_axis(cum, np.broadcast_to(a, cum.shape[:-1] + a.shape[-1:]), -1)
-    den = cum_d[:, None, :][..., b.ravel()].reshape(disc.shape[0], *b.shape) - \
-        cum_d[:, None, :][..., a.ravel()].reshape(disc.shape[0], *a.shape)
+    num = np.take_along_axis(
+        cum, np.broadcast_to(b, cum.shape[:-1] + b.shape[-1:]), -1
+    ) - np.take_along_axis(cum, np.broadcast_to(a, cum.shape[:-1] + a.shape[-1:]), -1)
+    den = cum_d[:, None, :][..., b.ravel()].reshape(disc.shape[0], *b.shape) - cum_d[:, None, :][
+        ..., a.ravel()
+    ].reshape(disc.shape[0], *a.shape)
     return np.asarray(num / den, dtype=np.float64)
 
 
-def expected(values: F, rate: F, start: I, length: I, n_years: int, myopic: npt.NDArray[np.bool_]
-             ) -> F:
+def expected(
+    values: F, rate: F, start: I, length: I, n_years: int, myopic: npt.NDArray[np.bool_]
+) -> F:
     """Per scenario: the window average (perfect foresight) or today's value (myopic)."""
     fore = window_average(values, rate, start, length, n_years)
     if not myopic.any():

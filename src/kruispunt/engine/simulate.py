@@ -29,7 +29,9 @@ Decision logic per year (DESIGN.md §3)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +53,7 @@ from kruispunt.results import Results
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 B = npt.NDArray[np.bool_]
+_T = TypeVar("_T", bound=np.generic)
 
 MAX_PASSES = 3
 CLOSURE_NOTICE = 1
@@ -59,12 +62,24 @@ STAY_BONUS = 1e-6
 """Tie-breaker [EUR/yr per unit of capacity]: equal values keep the current route."""
 
 REASON = {
-    "none": 0, "reinvestment": 1, "off_cycle_switch": 2, "closure": 3,
-    "import_intermediate": 4, "waiting_for_infrastructure": 5, "start_after_lead_time": 6,
+    "none": 0,
+    "reinvestment": 1,
+    "off_cycle_switch": 2,
+    "closure": 3,
+    "import_intermediate": 4,
+    "waiting_for_infrastructure": 5,
+    "start_after_lead_time": 6,
 }
 GRID, CO2, H2 = (RESOURCES.index(r) for r in ("grid", "co2_storage", "hydrogen"))
-FLOWS = ("sde_outlay", "ccfd_outlay", "ikc_outlay", "grant_outlay", "co2_levy_revenue",
-         "energy_tax_revenue", "cbam_revenue")
+FLOWS = (
+    "sde_outlay",
+    "ccfd_outlay",
+    "ikc_outlay",
+    "grant_outlay",
+    "co2_levy_revenue",
+    "energy_tax_revenue",
+    "cbam_revenue",
+)
 
 
 @dataclass
@@ -96,7 +111,7 @@ class _Batch:
     # ------------------------------------------------------------------ precomputation
     def _precompute(self) -> None:
         inp, h = self.inp, self.horizon
-        ext = lambda a: extend(a, h)  # noqa: E731
+        ext: Callable[[F], F] = lambda a: extend(a, h)  # noqa: E731
         inputs = ext(inp.route_inputs)  # (R, C, Ye)
         price, tax, eua = ext(inp.price), ext(inp.energy_tax), ext(inp.eua)
         cbam_share = 1.0 - ext(inp.cbam_factor)  # (S, Ye)
@@ -110,14 +125,16 @@ class _Batch:
             tax=np.einsum("rcy,scy->sry", inputs, tax),
             cbam=embedded.sum(axis=1)[None] * (eua * cbam_share)[:, None, :],
             carbon=emitted[None] * eua[:, None, :],
-            emitted=emitted, captured=captured, electricity=elec, hydrogen=hyd,
+            emitted=emitted,
+            captured=captured,
+            electricity=elec,
+            hydrogen=hyd,
         )
         self.eua_ext = eua
         self.levy_gap = np.maximum(ext(inp.levy_tariff) - eua, 0.0)  # (S, Ye)
         # rates: low-carbon routes get the risk-sharing reduction
         low = np.isin(inp.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
-        self.rate_sr = np.maximum(inp.discount_rate[:, None] - inp.risk_sharing[:, None] * low,
-                                  0.0)
+        self.rate_sr = np.maximum(inp.discount_rate[:, None] - inp.risk_sharing[:, None] * low, 0.0)
         self.crf_sr = annuity_factor(self.rate_sr, inp.lifetime[None, :])  # (S, R)
         life = np.maximum(np.round(inp.lifetime).astype(np.int64), 1)
         lead = inp.lead_time.astype(np.int64)
@@ -130,8 +147,7 @@ class _Batch:
             return expected(values, rate, start, life, n, my)
 
         # expected unit terms of each route when decided in year t (S, R, Y)
-        self.e_cost = exp(r.market + r.tax + r.cbam
-                          + ext(inp.variable_opex)[None])
+        self.e_cost = exp(r.market + r.tax + r.cbam + ext(inp.variable_opex)[None])
         self.e_carbon = exp(r.carbon)
         self.e_stay_cost = exp(r.market + r.tax + r.cbam + ext(inp.variable_opex)[None], zero)
         self.e_stay_carbon = exp(r.carbon, zero)
@@ -141,26 +157,40 @@ class _Batch:
         self.e_stay_fa = exp(eua_fa[:, prod_of_route, :], zero)
         gap_em = self.levy_gap[:, None, :] * emitted[None]
         gap_rf = (self.levy_gap * ext(inp.levy_reduction_factor))[:, None, :] * np.ones(
-            (1, len(inp.routes), 1))
+            (1, len(inp.routes), 1)
+        )
         self.e_gap_em, self.e_gap_rf = exp(gap_em), exp(gap_rf)
         self.e_stay_gap_em, self.e_stay_gap_rf = exp(gap_em, zero), exp(gap_rf, zero)
-        ikc_rate = (ext(inp.ikc_aid_intensity) * ext(inp.ikc_co2_factor) * eua)  # (S, Ye)
+        ikc_rate = ext(inp.ikc_aid_intensity) * ext(inp.ikc_co2_factor) * eua  # (S, Ye)
         ikc_unit = ikc_rate[:, None, :] * (r.electricity / GJ_PER_MWH)[None]
         self.e_ikc, self.e_stay_ikc = exp(ikc_unit), exp(ikc_unit, zero)
         strike = np.nan_to_num(inp.ccfd_strike, nan=0.0)
         ccfd_gap = np.maximum(strike[:, None] - eua, 0.0)[:, None, :] * np.ones(
-            (1, len(inp.routes), 1))
+            (1, len(inp.routes), 1)
+        )
         self.e_ccfd = exp(ccfd_gap)
         price_ext = ext(inp.price_uplift)[:, prod_of_route, :]  # (S, R, Ye)
         self.e_price = exp(price_ext)
         self.e_stay_price = exp(price_ext, zero)
         self.fixed = inp.fixed_opex
-        new = {"cost": self.e_cost, "carbon": self.e_carbon, "fa": self.e_fa,
-               "gap_em": self.e_gap_em, "gap_rf": self.e_gap_rf, "ikc": self.e_ikc,
-               "price": self.e_price}
-        stay = {"cost": self.e_stay_cost, "carbon": self.e_stay_carbon, "fa": self.e_stay_fa,
-                "gap_em": self.e_stay_gap_em, "gap_rf": self.e_stay_gap_rf,
-                "ikc": self.e_stay_ikc, "price": self.e_stay_price}
+        new = {
+            "cost": self.e_cost,
+            "carbon": self.e_carbon,
+            "fa": self.e_fa,
+            "gap_em": self.e_gap_em,
+            "gap_rf": self.e_gap_rf,
+            "ikc": self.e_ikc,
+            "price": self.e_price,
+        }
+        stay = {
+            "cost": self.e_stay_cost,
+            "carbon": self.e_stay_carbon,
+            "fa": self.e_stay_fa,
+            "gap_em": self.e_stay_gap_em,
+            "gap_rf": self.e_stay_gap_rf,
+            "ikc": self.e_stay_ikc,
+            "price": self.e_stay_price,
+        }
         # year-first, contiguous (S, R) slices: one cheap gather per term and year
         year_first = {k: np.ascontiguousarray(np.moveaxis(v, -1, 0)) for k, v in new.items()}
         self.e_new = [{k: v[t] for k, v in year_first.items()} for t in range(self.Y)]
@@ -170,12 +200,15 @@ class _Batch:
         inc = inp.incumbent
         ef0 = inp.emission_factor[inc, 0] * (1.0 - inp.capture_rate[inc, 0])
         with np.errstate(divide="ignore", invalid="ignore"):
-            calib = np.where(ef0 * inp.base_production > 0,
-                             inp.base_emissions / (ef0 * inp.base_production), 1.0)
-            self.fa_unit = np.where(inp.base_production > 0,
-                                    inp.base_free_allocation / inp.base_production, 0.0)
-            self.cap_per_unit = np.where(inp.base_production > 0,
-                                         inp.capacity / inp.base_production, 1.0)
+            calib = np.where(
+                ef0 * inp.base_production > 0, inp.base_emissions / (ef0 * inp.base_production), 1.0
+            )
+            self.fa_unit = np.where(
+                inp.base_production > 0, inp.base_free_allocation / inp.base_production, 0.0
+            )
+            self.cap_per_unit = np.where(
+                inp.base_production > 0, inp.capacity / inp.base_production, 1.0
+            )
         self.calib = calib
         heat = np.array([u == "GJ" for u in inp.product_units])[inp.plant_product]
         self.heat_plant = heat
@@ -193,8 +226,7 @@ class _Batch:
             self.cluster_pool[res] = pools
 
     # ------------------------------------------------------------------ helpers
-    def _plant_axis(self, plant_values: npt.NDArray[np.generic], ndim: int
-                    ) -> npt.NDArray[np.generic]:
+    def _plant_axis(self, plant_values: npt.NDArray[_T], ndim: int) -> npt.NDArray[_T]:
         """Broadcast a (P,) array against (S, P) or (S, P, K)."""
         return plant_values[None, :] if ndim == 2 else plant_values[None, :, None]
 
@@ -213,8 +245,9 @@ class _Batch:
         return np.where(route == inc, self._plant_axis(self.calib, route.ndim), 1.0)
 
     # ------------------------------------------------------------------ option values
-    def option_values(self, t: int, cur: I, renewal_due: B, book: F, running: B
-                      ) -> tuple[F, F, F, F]:
+    def option_values(
+        self, t: int, cur: I, renewal_due: B, book: F, running: B
+    ) -> tuple[F, F, F, F]:
         """Value [EUR/yr], production [product/yr], abated [tCO2/yr] and capex annuity
         [EUR/yr] of every option, shape (S, P, K)."""
         inp = self.inp
@@ -233,14 +266,15 @@ class _Batch:
             """Expected unit cost from route terms x[name] (S, R) for all options (S, P, K)
             or for the current route (S, P)."""
             if idx_k:
-                take = lambda a: a[:, opt]  # noqa: E731
+                take: Callable[[F], F] = lambda a: a[:, opt]  # noqa: E731
                 calib, fa_unit, e = self.calib_k[None], fa_unit_k[None], elig[..., None]
             else:
                 take = lambda a: np.take_along_axis(a, cur, axis=1)  # noqa: E731
                 calib, fa_unit, e = calib_c, fa_unit_c, elig
             carbon = take(x["carbon"])
-            unit = take(x["cost"]) + carbon * calib - take(x["fa"]) * fa_unit - take(
-                x["ikc"]) * e
+            unit: F = (
+                take(x["cost"]) + carbon * calib - take(x["fa"]) * fa_unit - take(x["ikc"]) * e
+            )
             gap_em = take(x["gap_em"])
             if gap_em.any():
                 unit = unit + np.maximum(gap_em * calib - take(x["gap_rf"]) * fa_unit, 0.0)
@@ -256,12 +290,10 @@ class _Batch:
         crf = self.crf_sr[:, opt]  # (S, P, K)
         capex_new = inp.capex[opt, t_start][None] * crf * cap
         capex_renew = inp.capex_renewal[opt, t][None] * crf * cap
-        capex_ann = np.where(is_cur, np.where(renewal_due[:, :, None], capex_renew, 0.0),
-                             capex_new)
+        capex_ann = np.where(is_cur, np.where(renewal_due[:, :, None], capex_renew, 0.0), capex_new)
         fixed = inp.fixed_opex[opt, t_start][None] * cap
         writeoff = np.where(is_cur, 0.0, book[:, :, None] * crf)
-        value = (inp.plant_price[:, :, None] + premium - net) * prod - fixed - capex_ann - \
-            writeoff
+        value = (inp.plant_price[:, :, None] + premium - net) * prod - fixed - capex_ann - writeoff
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
         value = value + STAY_BONUS * cap * is_cur
@@ -279,14 +311,15 @@ class _Batch:
         ok = self.opt_valid & (start >= inp.earliest_year[opt])
         needs_h2 = self.route.hydrogen[opt, min(t, self.Y - 1)] > 0
         h2_year = inp.hydrogen_year[:, inp.plant_cluster]  # (S, P)
-        h2_ok = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
-        is_cur = opt[None] == cur[:, :, None]
-        allowed = inp.route_allowed[:, opt] | self.opt_closure[None]
+        h2_ok: B = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
+        is_cur: B = opt[None] == cur[:, :, None]
+        allowed: B = inp.route_allowed[:, opt] | self.opt_closure[None]
         return (ok[None] & h2_ok & allowed) | is_cur
 
     # ------------------------------------------------------------------ subsidy rounds
-    def _round(self, value: F, best: I, support: F, eligible: B, score: F, amount: F,
-               budget: F, running: B) -> tuple[F, B, I]:
+    def _round(
+        self, value: F, best: I, support: F, eligible: B, score: F, amount: F, budget: F, running: B
+    ) -> tuple[F, B, I]:
         """One support round: plants that need the support to pick a supported option apply;
         awarded in rank order of ``score`` (ascending) within ``budget`` per scenario.
 
@@ -302,23 +335,35 @@ class _Batch:
         sc = np.where(applies, np.take_along_axis(score, pick, -1)[..., 0], np.inf)
         am = np.where(applies, np.take_along_axis(amount, pick, -1)[..., 0], 0.0)
         awarded = allocate_budget(sc, am, budget, higher_is_better=False, eligible=applies)
-        new_value = np.where(awarded[..., None] & (np.arange(self.K) == pick), with_support,
-                             value)
+        new_value = np.where(awarded[..., None] & (np.arange(self.K) == pick), with_support, value)
         return new_value, awarded, best_with
 
     # ------------------------------------------------------------------ the year loop
-    def run(self) -> dict[str, F]:
+    def run(self) -> dict[str, F | dict[str, F]]:
         inp = self.inp
         S, P, K, Y = self.S, self.P, self.K, self.Y
-        C, G, L = len(inp.carriers), len(inp.products), len(inp.clusters)
+        C, _G, _L = len(inp.carriers), len(inp.products), len(inp.clusters)
         years = inp.years
         rows = np.arange(S)[:, None]
-        cols = np.arange(P)[None, :]
+        np.arange(P)[None, :]
         out = {
-            name: np.zeros((S, P, Y)) for name in (
-                "production", "direct_emissions", "captured_co2", "stored_co2",
-                "indirect_emissions", "electric_load", "capex", "opex", "energy_cost",
-                "carbon_cost", "co2_levy", "energy_tax", "subsidies", "free_allocation")
+            name: np.zeros((S, P, Y))
+            for name in (
+                "production",
+                "direct_emissions",
+                "captured_co2",
+                "stored_co2",
+                "indirect_emissions",
+                "electric_load",
+                "capex",
+                "opex",
+                "energy_cost",
+                "carbon_cost",
+                "co2_levy",
+                "energy_tax",
+                "subsidies",
+                "free_allocation",
+            )
         }
         out["route_index"] = np.zeros((S, P, Y), dtype=np.int16)
         out["switch_reason"] = np.zeros((S, P, Y), dtype=np.int8)
@@ -337,8 +382,12 @@ class _Batch:
         closed = np.zeros((S, P), dtype=bool)
         asset_start = np.full((S, P), years[0], dtype=np.int64)
         asset_capex = np.zeros((S, P))  # incumbents: fully depreciated (assumption)
-        renewal = np.broadcast_to(np.where(inp.reinvestment_year > 0, inp.reinvestment_year,
-                                           np.iinfo(np.int64).max)[None, :], (S, P)).copy()
+        renewal = np.broadcast_to(
+            np.where(inp.reinvestment_year > 0, inp.reinvestment_year, np.iinfo(np.int64).max)[
+                None, :
+            ],
+            (S, P),
+        ).copy()
         sde_unit = np.zeros((S, P))
         sde_end = np.zeros((S, P), dtype=np.int64)
         ccfd_ref = np.zeros((S, P))  # reference emissions per unit for CCfD payments
@@ -357,10 +406,12 @@ class _Batch:
                 out["subsidies"][..., i] += np.where(starts, pend_grant, 0.0)
                 asset_capex = np.where(starts, capex_total - pend_grant, asset_capex)
                 asset_start = np.where(starts, year, asset_start)
-                renewal = np.where(starts, year + np.round(inp.lifetime[r_new]).astype(np.int64),
-                                   renewal)
-                out["switch_reason"][..., i] = np.where(starts, pend_reason,
-                                                        out["switch_reason"][..., i])
+                renewal = np.where(
+                    starts, year + np.round(inp.lifetime[r_new]).astype(np.int64), renewal
+                )
+                out["switch_reason"][..., i] = np.where(
+                    starts, pend_reason, out["switch_reason"][..., i]
+                )
                 cur = r_new
                 closed |= starts & (inp.family[r_new] == FAMILY["closure"])
                 pend = np.where(starts, -1, pend)
@@ -371,8 +422,7 @@ class _Batch:
             renewal_due = renewal <= year
             life_cur = np.maximum(inp.lifetime[cur], 1.0)
             book = asset_capex * np.clip(1.0 - (year - asset_start) / life_cur, 0.0, 1.0)
-            value, prod, abated, capex_new = self.option_values(i, cur, renewal_due, book,
-                                                                running)
+            value, prod, abated, capex_new = self.option_values(i, cur, renewal_due, book, running)
             feas = self.feasible(i, cur)
             value = np.where(feas, value, -np.inf)
             cur_k = np.argmax(self.opt[None] == cur[:, :, None], axis=-1)
@@ -388,16 +438,30 @@ class _Batch:
                 sde_t = np.where(abated > 0, sde_yr / abated, np.inf)
             sde_ok = low & (sde_yr > 0) & (inp.sde_budget[:, i] > 0)[:, None, None]
             value, sde_win, sde_k = self._round(
-                value, best, sde_yr, sde_ok, sde_t,
-                sde_yr * inp.sde_duration[:, None, None], inp.sde_budget[:, i], running)
+                value,
+                best,
+                sde_yr,
+                sde_ok,
+                sde_t,
+                sde_yr * inp.sde_duration[:, None, None],
+                inp.sde_budget[:, i],
+                running,
+            )
             best = np.argmax(value, axis=-1)
             e_ccfd = self.e_ccfd[:, :, i][:, self.opt] * abated
             ccfd_ok = low & (e_ccfd > 0) & (ccfd_left > 0)[:, None, None] & ~sde_win[..., None]
             with np.errstate(divide="ignore", invalid="ignore"):
                 ccfd_t = np.where(abated > 0, e_ccfd / abated, np.inf)
             value, ccfd_win, ccfd_k = self._round(
-                value, best, e_ccfd, ccfd_ok, ccfd_t,
-                e_ccfd * inp.ccfd_duration[:, None, None], ccfd_left, running)
+                value,
+                best,
+                e_ccfd,
+                ccfd_ok,
+                ccfd_t,
+                e_ccfd * inp.ccfd_duration[:, None, None],
+                ccfd_left,
+                running,
+            )
             best = np.argmax(value, axis=-1)
             grant_yr = inp.grant_share[:, None, None] * capex_new
             grant_ok = low & (grant_yr > 0) & (inp.grant_budget[:, i] > 0)[:, None, None]
@@ -406,30 +470,40 @@ class _Batch:
             crf_opt = self.crf_sr[rows[..., None], self.opt[None]]
             grant_total = np.where(crf_opt > 0, grant_yr / crf_opt, 0.0)
             value, grant_win, grant_k = self._round(
-                value, best, grant_yr, grant_ok, grant_t, grant_total, inp.grant_budget[:, i],
-                running)
+                value,
+                best,
+                grant_yr,
+                grant_ok,
+                grant_t,
+                grant_total,
+                inp.grant_budget[:, i],
+                running,
+            )
 
             # 4. scarce infrastructure: pools serve plants in order of value gain per unit
             g = inp.plant_product
-            peak = (np.max(inp.demand_scale[:, g, i:], axis=-1)
-                    * inp.base_production[None, :])
+            peak = np.max(inp.demand_scale[:, g, i:], axis=-1) * inp.base_production[None, :]
             waited = np.zeros((S, P), dtype=bool)
             for n_pass in range(MAX_PASSES + 1):
                 choice = np.argmax(value, axis=-1)
                 r_choice = np.take_along_axis(
-                    np.broadcast_to(self.opt[None], (S, P, K)), choice[..., None], -1)[..., 0]
+                    np.broadcast_to(self.opt[None], (S, P, K)), choice[..., None], -1
+                )[..., 0]
                 switching = running & (choice != cur_k)
                 demand, start = self._resource_demand(i, r_choice, cur, peak)
-                gain = (np.take_along_axis(value, choice[..., None], -1)
-                        - np.take_along_axis(value, cur_k[..., None], -1))[..., 0]
+                gain = (
+                    np.take_along_axis(value, choice[..., None], -1)
+                    - np.take_along_axis(value, cur_k[..., None], -1)
+                )[..., 0]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     priority = gain / np.maximum(demand.max(axis=0), 1e-12)
                 final = n_pass == MAX_PASSES
                 refused, given = self._allocate(demand, start, priority, switching, commit=False)
                 if refused.any() and not final:
                     waited |= refused
-                    value = np.where(refused[..., None] & (np.arange(K) == choice[..., None]),
-                                     -np.inf, value)
+                    value = np.where(
+                        refused[..., None] & (np.arange(K) == choice[..., None]), -np.inf, value
+                    )
                     continue
                 switching &= ~refused
                 waited |= refused
@@ -439,8 +513,9 @@ class _Batch:
             newly = switching[..., None] & (given >= 0)
             plant_pool = np.where(newly, given, plant_pool)
             # a plant leaving a route that used a pool gives up that claim (kept reserved)
-            plant_pool = np.where(switching[..., None] & ~newly & (demand.transpose(1, 2, 0)
-                                                                   <= 1e-9), -1, plant_pool)
+            plant_pool = np.where(
+                switching[..., None] & ~newly & (demand.transpose(1, 2, 0) <= 1e-9), -1, plant_pool
+            )
 
             # 5. apply decisions
             fam = inp.family[r_choice]
@@ -458,20 +533,30 @@ class _Batch:
             pick = choice[..., None]
             prod_now = prod[..., 0]
             with np.errstate(divide="ignore", invalid="ignore"):
-                unit_sde = np.where(prod_now > 0, np.take_along_axis(
-                    np.minimum(loss, max_t * abated), pick, -1)[..., 0] / prod_now, 0.0)
+                unit_sde = np.where(
+                    prod_now > 0,
+                    np.take_along_axis(np.minimum(loss, max_t * abated), pick, -1)[..., 0]
+                    / prod_now,
+                    0.0,
+                )
             start_year = year + np.where(now, 0, lead)
             sde_unit = np.where(awarded_sde, unit_sde, sde_unit)
-            sde_end = np.where(awarded_sde, start_year + inp.sde_duration[:, None].astype(
-                np.int64), sde_end)
+            sde_end = np.where(
+                awarded_sde, start_year + inp.sde_duration[:, None].astype(np.int64), sde_end
+            )
             em_cur_unit = self.route.emitted[cur, i] * self._calib(cur)
             ccfd_ref = np.where(awarded_ccfd, em_cur_unit, ccfd_ref)
-            ccfd_end = np.where(awarded_ccfd, start_year + inp.ccfd_duration[:, None].astype(
-                np.int64), ccfd_end)
-            ccfd_left = ccfd_left - np.where(awarded_ccfd, np.take_along_axis(
-                e_ccfd, pick, -1)[..., 0], 0.0).sum(1) * inp.ccfd_duration
-            grant_amount = np.where(awarded_grant, np.take_along_axis(grant_total, pick, -1)[
-                ..., 0], 0.0)
+            ccfd_end = np.where(
+                awarded_ccfd, start_year + inp.ccfd_duration[:, None].astype(np.int64), ccfd_end
+            )
+            ccfd_left = (
+                ccfd_left
+                - np.where(awarded_ccfd, np.take_along_axis(e_ccfd, pick, -1)[..., 0], 0.0).sum(1)
+                * inp.ccfd_duration
+            )
+            grant_amount = np.where(
+                awarded_grant, np.take_along_axis(grant_total, pick, -1)[..., 0], 0.0
+            )
             pend = np.where(later, r_choice, pend)
             pend_start = np.where(later, year + lead, pend_start)
             pend_reason = np.where(later, reason, pend_reason)
@@ -483,8 +568,9 @@ class _Batch:
                 gov[:, FLOWS.index("grant_outlay"), i] -= np.where(now, grant_amount, 0.0).sum(1)
                 asset_capex = np.where(now, capex_total - grant_amount, asset_capex)
                 asset_start = np.where(now, year, asset_start)
-                renewal = np.where(now, year + np.round(inp.lifetime[r_choice]).astype(np.int64),
-                                   renewal)
+                renewal = np.where(
+                    now, year + np.round(inp.lifetime[r_choice]).astype(np.int64), renewal
+                )
                 out["switch_reason"][..., i] = np.where(now, reason, out["switch_reason"][..., i])
                 cur = np.where(now, r_choice, cur)
                 closed |= closing & now
@@ -495,22 +581,45 @@ class _Batch:
                 out["capex"][..., i] += np.where(renewing, capex_total, 0.0)
                 asset_capex = np.where(renewing, capex_total, asset_capex)
                 asset_start = np.where(renewing, year, asset_start)
-                renewal = np.where(renewing, year + np.round(inp.lifetime[cur]).astype(np.int64),
-                                   renewal)
+                renewal = np.where(
+                    renewing, year + np.round(inp.lifetime[cur]).astype(np.int64), renewal
+                )
                 out["switch_reason"][..., i] = np.where(
-                    renewing, REASON["reinvestment"], out["switch_reason"][..., i])
+                    renewing, REASON["reinvestment"], out["switch_reason"][..., i]
+                )
             out["switch_reason"][..., i] = np.where(
                 waited & ~switching & (out["switch_reason"][..., i] == 0),
-                REASON["waiting_for_infrastructure"], out["switch_reason"][..., i])
+                REASON["waiting_for_infrastructure"],
+                out["switch_reason"][..., i],
+            )
 
             # 6. plants whose storage pool has ended look for another one; else they vent
             vented = self._storage_moves(i, cur, closed, pend, plant_pool)
             # 7. what happened this year
-            self._account(i, year, cur, closed, out, energy, gov, sde_unit, sde_end, ccfd_ref,
-                          ccfd_end, vented, plant_pool, pool_use)
+            self._account(
+                i,
+                year,
+                cur,
+                closed,
+                out,
+                energy,
+                gov,
+                sde_unit,
+                sde_end,
+                ccfd_ref,
+                ccfd_end,
+                vented,
+                plant_pool,
+                pool_use,
+            )
         self._finish_ikc(out, gov)
-        return {"out": out, "energy": energy, "gov": gov, "pool_use": pool_use,
-                "committed": self.committed}
+        return {
+            "out": out,
+            "energy": energy,
+            "gov": gov,
+            "pool_use": pool_use,
+            "committed": self.committed,
+        }
 
     # ------------------------------------------------------------------ infrastructure
     def _resource_demand(self, i: int, r_new: I, r_old: I | None, prod_peak: F) -> tuple[F, I]:
@@ -541,8 +650,9 @@ class _Batch:
         left = np.where(window.any(axis=-1), np.min(free, axis=-1), 0.0)
         return left, last
 
-    def _allocate(self, demand: F, start: I, priority: F, mask: B, commit: bool
-                  ) -> tuple[B, npt.NDArray[np.int64]]:
+    def _allocate(
+        self, demand: F, start: I, priority: F, mask: B, commit: bool
+    ) -> tuple[B, npt.NDArray[np.int64]]:
         """Serve ``demand`` (3, S, P) of the plants in ``mask`` from the pools, in priority order
         per pool, pools in order. Returns the refused plants and the pool given per resource
         (S, P, 3; -1 none). With ``commit`` the grants are reserved in ``self.committed`` from
@@ -564,13 +674,16 @@ class _Batch:
                 if not cand.any():
                     continue
                 first = np.min(np.where(cand, start, self.Y), axis=1)  # per scenario
-                left, last = self._pool_window(q, first)
+                left, last = self._pool_window(int(q), first)
                 if np.all(np.isinf(left)):
                     granted = cand
                 else:
-                    granted = allocate_first_fit(np.where(cand, priority, -np.inf),
-                                                 np.where(cand, demand[res], 0.0),
-                                                 np.maximum(left, 0.0), eligible=cand)
+                    granted = allocate_first_fit(
+                        np.where(cand, priority, -np.inf),
+                        np.where(cand, demand[res], 0.0),
+                        np.maximum(left, 0.0),
+                        eligible=cand,
+                    )
                 given[..., res] = np.where(granted, q, given[..., res])
                 open_ &= ~granted
                 if commit and granted.any() and not np.all(np.isinf(left)):
@@ -592,7 +705,7 @@ class _Batch:
         pool = plant_pool[..., CO2]
         s = np.arange(self.S)[:, None]
         ended = (pool < 0) | (inp.pool_capacity[s, np.maximum(pool, 0), i] <= 0)
-        need = ~closed & (captured > 0) & ended
+        need: B = ~closed & (captured > 0) & ended
         if not need.any():
             return np.zeros_like(need)
         g = inp.plant_product
@@ -604,9 +717,23 @@ class _Batch:
         plant_pool[..., CO2] = np.where(need & ~refused, given[..., CO2], plant_pool[..., CO2])
         return need & refused
 
-    def _account(self, i: int, year: int, cur: I, closed: B, out: dict[str, F], energy: F,
-                 gov: F, sde_unit: F, sde_end: I, ccfd_ref: F, ccfd_end: I, vented: B,
-                 plant_pool: I, pool_use: F) -> None:
+    def _account(
+        self,
+        i: int,
+        year: int,
+        cur: I,
+        closed: B,
+        out: dict[str, F],
+        energy: F,
+        gov: F,
+        sde_unit: F,
+        sde_end: I,
+        ccfd_ref: F,
+        ccfd_end: I,
+        vented: B,
+        plant_pool: I,
+        pool_use: F,
+    ) -> None:
         inp, rt = self.inp, self.route
         g = inp.plant_product
         live = ~closed
@@ -614,38 +741,54 @@ class _Batch:
         domestic = activity * inp.route_domestic[cur]
         calib = self._calib(cur)
         captured = np.where(vented, 0.0, rt.captured[cur, i] * calib * activity)
-        em = (rt.emitted[cur, i] * calib * activity
-              + np.where(vented, rt.captured[cur, i] * calib * activity, 0.0))
+        em = rt.emitted[cur, i] * calib * activity + np.where(
+            vented, rt.captured[cur, i] * calib * activity, 0.0
+        )
         use = inp.route_inputs[cur, :, i] * activity[..., None]  # (S, P, C)
         energy[..., i] = use
         elec = use[..., inp.carrier_is_electricity].sum(-1)
         h2 = use[..., inp.carrier_is_hydrogen].sum(-1)
-        elec_base = (rt.electricity[inp.incumbent, i][None, :] * activity)
+        elec_base = rt.electricity[inp.incumbent, i][None, :] * activity
         new_load = np.maximum(elec - elec_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
         s = np.arange(self.S)[:, None]
         for res, amount in ((GRID, new_load), (H2, h2)):
             pools = self.cluster_pool[res][inp.plant_cluster]  # (P,)
             ok = pools >= 0
             if ok.any():
-                np.add.at(pool_use[:, :, i], (s, np.broadcast_to(pools[ok][None], (self.S,
-                          int(ok.sum())))), amount[:, ok])
+                np.add.at(
+                    pool_use[:, :, i],
+                    (s, np.broadcast_to(pools[ok][None], (self.S, int(ok.sum())))),
+                    amount[:, ok],
+                )
         co2_pool = plant_pool[..., CO2]
         has = co2_pool >= 0
-        np.add.at(pool_use[:, :, i], (np.broadcast_to(s, has.shape)[has], co2_pool[has]),
-                  captured[has])
+        np.add.at(
+            pool_use[:, :, i], (np.broadcast_to(s, has.shape)[has], co2_pool[has]), captured[has]
+        )
         eua = inp.eua[:, i][:, None]
-        fa = (self.fa_unit[None] * inp.free_allocation_factor[:, g, i] * self._fa_scale(cur, i)
-              * activity)
+        fa = (
+            self.fa_unit[None]
+            * inp.free_allocation_factor[:, g, i]
+            * self._fa_scale(cur, i)
+            * activity
+        )
         s = np.arange(self.S)[:, None]
-        levy = (np.maximum(inp.levy_tariff[:, i] - inp.eua[:, i], 0.0)[:, None]
-                * np.maximum(em - self.fa_unit[None] * inp.levy_reduction_factor[:, i][:, None]
-                             * activity, 0.0))
+        levy = np.maximum(inp.levy_tariff[:, i] - inp.eua[:, i], 0.0)[:, None] * np.maximum(
+            em - self.fa_unit[None] * inp.levy_reduction_factor[:, i][:, None] * activity, 0.0
+        )
         sde = np.where(year < sde_end, sde_unit * activity, 0.0)
         strike = np.nan_to_num(inp.ccfd_strike, nan=0.0)[:, None]
-        ccfd = np.where(year < ccfd_end, np.maximum(strike - eua, 0.0)
-                        * np.maximum(ccfd_ref * activity - em, 0.0), 0.0)
-        ikc = (inp.ikc_aid_intensity[:, i] * inp.ikc_co2_factor[:, i] * inp.eua[:, i])[:, None] \
-            * elec / GJ_PER_MWH * inp.ikc_eligible[None]
+        ccfd = np.where(
+            year < ccfd_end,
+            np.maximum(strike - eua, 0.0) * np.maximum(ccfd_ref * activity - em, 0.0),
+            0.0,
+        )
+        ikc = (
+            (inp.ikc_aid_intensity[:, i] * inp.ikc_co2_factor[:, i] * inp.eua[:, i])[:, None]
+            * elec
+            / GJ_PER_MWH
+            * inp.ikc_eligible[None]
+        )
         cbam = rt.cbam[s, cur, i] * activity
         out["route_index"][..., i] = cur
         out["production"][..., i] = domestic
@@ -655,8 +798,10 @@ class _Batch:
         out["indirect_emissions"][..., i] = elec * inp.grid_emission_factor[:, i][:, None]
         out["electric_load"][..., i] = elec / GJ_PER_MWH / HOURS_PER_YEAR
         out["opex"][..., i] = np.where(
-            live, inp.variable_opex[cur, i] * activity + inp.fixed_opex[cur, i]
-            * inp.capacity[None], 0.0)
+            live,
+            inp.variable_opex[cur, i] * activity + inp.fixed_opex[cur, i] * inp.capacity[None],
+            0.0,
+        )
         out["energy_cost"][..., i] = rt.market[s, cur, i] * activity
         out["energy_tax"][..., i] = rt.tax[s, cur, i] * activity
         out["free_allocation"][..., i] = fa
@@ -685,8 +830,9 @@ class _Batch:
 DEFAULT_BATCH = 200
 
 
-def simulate(inputs: ModelInputs, batch_size: int = DEFAULT_BATCH,
-             progress: object | None = None) -> Results:
+def simulate(
+    inputs: ModelInputs, batch_size: int = DEFAULT_BATCH, progress: object | None = None
+) -> Results:
     """Run every scenario of ``inputs`` and return documented :class:`Results`.
 
     Parameters
@@ -711,13 +857,17 @@ def simulate(inputs: ModelInputs, batch_size: int = DEFAULT_BATCH,
     return _to_results(inputs, parts)
 
 
-def _cat(parts: list[tuple[ModelInputs, dict[str, F]]], key: str, sub: str | None = None) -> F:
+def _cat(
+    parts: list[tuple[ModelInputs, dict[str, F | dict[str, F]]]], key: str, sub: str | None = None
+) -> F:
     if sub is None:
-        return np.concatenate([p[1][key] for p in parts], axis=0)
-    return np.concatenate([p[1][key][sub] for p in parts], axis=0)
+        return np.concatenate([cast(F, p[1][key]) for p in parts], axis=0)
+    return np.concatenate([cast(dict[str, F], p[1][key])[sub] for p in parts], axis=0)
 
 
-def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]]) -> Results:
+def _to_results(
+    inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F | dict[str, F]]]]
+) -> Results:
     import json
 
     import xarray as xr
@@ -746,10 +896,24 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
     }
     spy = ("scenario", "plant", "year")
     data: dict[str, tuple[tuple[str, ...], npt.NDArray[np.generic]]] = {}
-    for name in ("route_index", "production", "direct_emissions", "captured_co2", "stored_co2",
-                 "indirect_emissions", "electric_load", "capex", "opex", "energy_cost",
-                 "carbon_cost", "co2_levy", "energy_tax", "subsidies", "free_allocation",
-                 "switch_reason"):
+    for name in (
+        "route_index",
+        "production",
+        "direct_emissions",
+        "captured_co2",
+        "stored_co2",
+        "indirect_emissions",
+        "electric_load",
+        "capex",
+        "opex",
+        "energy_cost",
+        "carbon_cost",
+        "co2_levy",
+        "energy_tax",
+        "subsidies",
+        "free_allocation",
+        "switch_reason",
+    ):
         data[name] = (spy, _cat(parts, "out", name))
     energy = _cat(parts, "energy")
     data["energy"] = (("scenario", "plant", "year", "carrier"), np.moveaxis(energy, 2, 3))
@@ -758,7 +922,7 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
     onehot[np.arange(P), g] = 1.0
     base = np.einsum("p,pg->g", inp.base_production, onehot)
     demand = base[None, :, None] * inp.demand_scale  # (S, G, Y)
-    domestic = np.einsum("spy,pg->sgy", data["production"][1], onehot)
+    domestic = np.einsum("spy,pg->sgy", cast(F, data["production"][1]), onehot)
     imports = np.maximum(demand - domestic, 0.0)
     data["demand"] = (("scenario", "product", "year"), demand)
     data["imports"] = (("scenario", "product", "year"), imports)
@@ -778,9 +942,13 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
     ef_inc = np.zeros(G)
     for p in range(P):
         ef_inc[g[p]] = inp.emission_factor[inp.incumbent[p], 0] * (
-            1 - inp.capture_rate[inp.incumbent[p], 0])
-    cbam_final = imports * (ef_inc * cbam_goods)[None, :, None] * (
-        inp.eua * (1.0 - inp.cbam_factor))[:, None, :]
+            1 - inp.capture_rate[inp.incumbent[p], 0]
+        )
+    cbam_final = (
+        imports
+        * (ef_inc * cbam_goods)[None, :, None]
+        * (inp.eua * (1.0 - inp.cbam_factor))[:, None, :]
+    )
     gov[:, FLOWS.index("cbam_revenue"), :] += cbam_final.sum(axis=1)
     data["gov_cash_flow"] = (("scenario", "flow", "year"), gov)
     data["emission_target"] = (("year",), inp.emission_target)
@@ -790,20 +958,26 @@ def _to_results(inp: ModelInputs, parts: list[tuple[ModelInputs, dict[str, F]]])
     for name, var in result_variables().items():
         ds[name].attrs["units"] = var.unit
         ds[name].attrs["description"] = var.description
-    ds.attrs.update({
-        "kruispunt_version": __version__,
-        "data_hash": str(inp.attrs.get("data_hash", "")),
-        "scenarios": json.dumps(dict(zip(inp.scenarios, [json.loads(s) for s in
-                                                         inp.scenario_json], strict=True))
-                                if inp.scenario_json else {}, sort_keys=True),
-        "seed": json.dumps({s: int(x) for s, x in zip(inp.scenarios, inp.seeds, strict=True)}),
-        "created_by": "kruispunt.engine.simulate",
-        "switch_reasons": json.dumps(list(SWITCH_REASONS)),
-        "product_units": json.dumps(dict(zip(inp.products, inp.product_units, strict=True))),
-        "carrier_units": json.dumps(inp.attrs.get("carrier_units", {})),
-        "cluster_names": json.dumps(inp.attrs.get("cluster_names", {})),
-        "route_families": json.dumps(dict(zip(inp.routes, [FAMILIES[f] for f in inp.family],
-                                              strict=True))),
-        "excluded_routes": json.dumps(inp.attrs.get("excluded_routes", [])),
-    })
+    ds.attrs.update(
+        {
+            "kruispunt_version": __version__,
+            "data_hash": str(inp.attrs.get("data_hash", "")),
+            "scenarios": json.dumps(
+                dict(zip(inp.scenarios, [json.loads(s) for s in inp.scenario_json], strict=True))
+                if inp.scenario_json
+                else {},
+                sort_keys=True,
+            ),
+            "seed": json.dumps({s: int(x) for s, x in zip(inp.scenarios, inp.seeds, strict=True)}),
+            "created_by": "kruispunt.engine.simulate",
+            "switch_reasons": json.dumps(list(SWITCH_REASONS)),
+            "product_units": json.dumps(dict(zip(inp.products, inp.product_units, strict=True))),
+            "carrier_units": json.dumps(inp.attrs.get("carrier_units", {})),
+            "cluster_names": json.dumps(inp.attrs.get("cluster_names", {})),
+            "route_families": json.dumps(
+                dict(zip(inp.routes, [FAMILIES[f] for f in inp.family], strict=True))
+            ),
+            "excluded_routes": json.dumps(inp.attrs.get("excluded_routes", [])),
+        }
+    )
     return Results(ds)

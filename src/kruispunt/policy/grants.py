@@ -214,10 +214,14 @@ def allocate_first_fit(
     amounts = _nonnegative("demand", demand)
     prio, amounts = np.broadcast_arrays(prio, amounts)
     shape = prio.shape
-    ok = np.ones(shape, dtype=np.bool_) if eligible is None else np.broadcast_to(
-        np.asarray(eligible, dtype=np.bool_), shape)
-    left = np.array(np.broadcast_to(_nonnegative("capacity", capacity), shape[:-1]),
-                    dtype=np.float64)
+    ok = (
+        np.ones(shape, dtype=np.bool_)
+        if eligible is None
+        else np.broadcast_to(np.asarray(eligible, dtype=np.bool_), shape)
+    )
+    left = np.array(
+        np.broadcast_to(_nonnegative("capacity", capacity), shape[:-1]), dtype=np.float64
+    )
     order = np.argsort(np.where(ok, -prio, np.inf), axis=-1, kind="stable")
     n_rounds = int(ok.sum(axis=-1).max()) if ok.size else 0
     granted = np.zeros(shape, dtype=np.bool_)

@@ -19,8 +19,9 @@ Path = dict[Year, NonNegative]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False,
-                              use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=False, use_attribute_docstrings=True
+    )
 
 
 class InfrastructureLevers(_Strict):
@@ -136,18 +137,27 @@ def _type_text(schema: dict[str, Any], defs: dict[str, Any]) -> str:
         return "one of " + ", ".join(f"`{v}`" for v in schema["enum"])
     if "const" in schema:
         return f"`{schema['const']}`"
-    kind = schema.get("type", "any")
+    kind: str = schema.get("type", "any")
     if kind == "object":
         return "{key: " + _type_text(schema.get("additionalProperties", {}), defs) + "}"
     bounds = []
-    for key, sign in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="),
-                      ("exclusiveMaximum", "<")):
+    for key, sign in (
+        ("minimum", ">="),
+        ("exclusiveMinimum", ">"),
+        ("maximum", "<="),
+        ("exclusiveMaximum", "<"),
+    ):
         if key in schema:
             bounds.append(f"{sign} {schema[key]}")
     if "pattern" in schema:
         bounds.append(f"matching `{schema['pattern']}`")
-    word = {"number": "number", "integer": "integer", "string": "text", "boolean": "true/false",
-            "null": "null"}.get(kind, kind)
+    word = {
+        "number": "number",
+        "integer": "integer",
+        "string": "text",
+        "boolean": "true/false",
+        "null": "null",
+    }.get(kind, kind)
     return word + (" " + ", ".join(bounds) if bounds else "")
 
 
@@ -163,16 +173,24 @@ def reference_markdown() -> str:
         for name, prop in node["properties"].items():
             if "$ref" in prop:
                 nested.append((name, defs[prop["$ref"].split("/")[-1]]))
-            default = "required" if name in required else (
-                f"`{prop['default']!r}`" if "default" in prop else "`{}`")
+            default = (
+                "required"
+                if name in required
+                else (f"`{prop['default']!r}`" if "default" in prop else "`{}`")
+            )
             if "$ref" in prop:
                 default = ""
             text = " ".join(str(prop.get("description", "")).split())
             rows.append(f"| `{prefix}{name}` | {_type_text(prop, defs)} | {default} | {text} |")
         for name, sub in nested:
-            rows += ["", f"### `{prefix}{name}`", "", " ".join(sub.get("description", "")
-                                                                .split()), "",
-                     *table(sub, f"{prefix}{name}.")]
+            rows += [
+                "",
+                f"### `{prefix}{name}`",
+                "",
+                " ".join(sub.get("description", "").split()),
+                "",
+                *table(sub, f"{prefix}{name}."),
+            ]
         return rows
 
     head = [

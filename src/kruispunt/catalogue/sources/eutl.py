@@ -56,17 +56,22 @@ def read(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         installations[col] = installations[col].str.strip().replace("NA", "")
     frames = []
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        part = pd.DataFrame({"installation_id": df["InstallationOrAircraftOperatorID"].astype(int),
-                             "year": year})
+        part = pd.DataFrame(
+            {"installation_id": df["InstallationOrAircraftOperatorID"].astype(int), "year": year}
+        )
         for raw_name, name in YEAR_VARIABLES.items():
             values = df[f"{raw_name}_{year}"].str.strip()
             values = values.where(~values.isin(MISSING_MARKERS), "")
             bad = values[(values != "") & ~values.str.fullmatch(r"-?\d+(\.\d+)?")]
             if len(bad):
-                raise KruispuntError(f"{path}: column {raw_name}_{year} has non-numeric "
-                                     f"values: {sorted(set(bad))[:5]}")
+                raise KruispuntError(
+                    f"{path}: column {raw_name}_{year} has non-numeric "
+                    f"values: {sorted(set(bad))[:5]}"
+                )
             part[name] = values.to_numpy()
         frames.append(part)
     years = pd.concat(frames, ignore_index=True)
-    return (installations.sort_values("installation_id").reset_index(drop=True),
-            years.sort_values(["installation_id", "year"]).reset_index(drop=True))
+    return (
+        installations.sort_values("installation_id").reset_index(drop=True),
+        years.sort_values(["installation_id", "year"]).reset_index(drop=True),
+    )
