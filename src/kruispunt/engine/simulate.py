@@ -71,6 +71,23 @@ REASON = {
     "start_after_lead_time": 6,
 }
 GRID, CO2, H2 = (RESOURCES.index(r) for r in ("grid", "co2_storage", "hydrogen"))
+FLOAT_OUTPUTS = (
+    "production",
+    "direct_emissions",
+    "captured_co2",
+    "stored_co2",
+    "indirect_emissions",
+    "electric_load",
+    "capex",
+    "opex",
+    "energy_cost",
+    "carbon_cost",
+    "co2_levy",
+    "energy_tax",
+    "subsidies",
+    "free_allocation",
+)
+"""Per scenario, plant and year results the year loop fills (see schemas/results.csv)."""
 FLOWS = (
     "sde_outlay",
     "ccfd_outlay",
@@ -345,26 +362,7 @@ class _Batch:
         C, _G, _L = len(inp.carriers), len(inp.products), len(inp.clusters)
         years = inp.years
         rows = np.arange(S)[:, None]
-        np.arange(P)[None, :]
-        out = {
-            name: np.zeros((S, P, Y))
-            for name in (
-                "production",
-                "direct_emissions",
-                "captured_co2",
-                "stored_co2",
-                "indirect_emissions",
-                "electric_load",
-                "capex",
-                "opex",
-                "energy_cost",
-                "carbon_cost",
-                "co2_levy",
-                "energy_tax",
-                "subsidies",
-                "free_allocation",
-            )
-        }
+        out = {name: np.zeros((S, P, Y)) for name in FLOAT_OUTPUTS}
         out["route_index"] = np.zeros((S, P, Y), dtype=np.int16)
         out["switch_reason"] = np.zeros((S, P, Y), dtype=np.int8)
         energy = np.zeros((S, P, C, Y))
@@ -896,24 +894,7 @@ def _to_results(
     }
     spy = ("scenario", "plant", "year")
     data: dict[str, tuple[tuple[str, ...], npt.NDArray[np.generic]]] = {}
-    for name in (
-        "route_index",
-        "production",
-        "direct_emissions",
-        "captured_co2",
-        "stored_co2",
-        "indirect_emissions",
-        "electric_load",
-        "capex",
-        "opex",
-        "energy_cost",
-        "carbon_cost",
-        "co2_levy",
-        "energy_tax",
-        "subsidies",
-        "free_allocation",
-        "switch_reason",
-    ):
+    for name in ("route_index", *FLOAT_OUTPUTS, "switch_reason"):
         data[name] = (spy, _cat(parts, "out", name))
     energy = _cat(parts, "energy")
     data["energy"] = (("scenario", "plant", "year", "carrier"), np.moveaxis(energy, 2, 3))

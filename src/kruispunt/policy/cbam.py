@@ -18,16 +18,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from kruispunt.policy._validate import nonnegative as _nonnegative
+
 __all__ = ["cbam_charge"]
 
 FloatArray = NDArray[np.float64]
-
-
-def _nonnegative(name: str, value: ArrayLike) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.all(arr >= 0.0):
-        raise ValueError(f"{name} must be non-negative and not NaN")
-    return arr
 
 
 def cbam_charge(

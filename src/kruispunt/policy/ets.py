@@ -18,23 +18,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from kruispunt.policy._validate import fraction as _fraction
+from kruispunt.policy._validate import nonnegative as _nonnegative
+
 __all__ = ["ets_cost", "free_allocation"]
 
 FloatArray = NDArray[np.float64]
-
-
-def _nonnegative(name: str, value: ArrayLike) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.all(arr >= 0.0):
-        raise ValueError(f"{name} must be non-negative and not NaN")
-    return arr
-
-
-def _fraction(name: str, value: ArrayLike) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.all((arr >= 0.0) & (arr <= 1.0)):
-        raise ValueError(f"{name} must be in [0, 1] and not NaN")
-    return arr
 
 
 def free_allocation(

@@ -18,18 +18,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from kruispunt.policy._validate import nonnegative as _nonnegative
 from kruispunt.policy.grants import allocate_budget
 
 __all__ = ["allocate_round", "sde_payment", "sde_subsidy_per_unit"]
 
 FloatArray = NDArray[np.float64]
-
-
-def _nonnegative(name: str, value: ArrayLike) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.all(arr >= 0.0):
-        raise ValueError(f"{name} must be non-negative and not NaN")
-    return arr
 
 
 def sde_subsidy_per_unit(
