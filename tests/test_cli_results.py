@@ -114,7 +114,7 @@ def test_print_summary() -> None:
     for row in (
         "Direct emissions 2030",
         "Direct emissions 2050",
-        "Demand kept / imported 2050",
+        "Products in t: made here / imported 2050",
         "Electricity demand",
         "Hydrogen demand",
         "CO2 storage",

@@ -141,7 +141,7 @@ def print_summary(results: Results, console: Console | None = None, title: str =
     for y in metrics.KEY_YEARS:
         row(f"Direct emissions {y} [Mt CO2/yr]", emissions(y))
     for y in (2030, 2050):
-        row(f"Demand kept / imported {y} [mean of products]", kept(y))
+        row(f"Products in t: made here / imported {y} [share of tonnes]", kept(y))
     for carrier in ("electricity", "hydrogen"):
         row(f"{carrier.capitalize()} demand 2030 → 2050 [TWh/yr]", demand(carrier))
     row(

@@ -780,10 +780,10 @@ def _key_indicator_table() -> dict[str, tuple[str, str]]:
         table[f"gap_{y}_mtco2"] = (f"Above target {y}", "MtCO2/yr")
     for y in (2030, 2050):
         table[f"share_kept_{y}"] = (
-            f"Demand produced domestically {y} (mean of products)",
+            f"Material demand produced domestically {y} (tonnes, all products in t)",
             "fraction",
         )
-        table[f"share_imported_{y}"] = (f"Demand imported {y} (mean of products)", "fraction")
+        table[f"share_imported_{y}"] = (f"Material demand imported {y} (tonnes)", "fraction")
     for y in (2030, 2050):
         table[f"electricity_{y}_twh"] = (f"Electricity demand {y}", "TWh/yr")
         table[f"hydrogen_{y}_twh"] = (f"Hydrogen demand {y}", "TWh/yr")
@@ -809,7 +809,8 @@ def key_indicators(results: Results) -> pd.DataFrame:
         - ``emissions_<y>_mtco2``, ``target_<y>_mtco2``, ``gap_<y>_mtco2`` for y in
           :data:`KEY_YEARS`: national direct emissions, target and emissions minus target
           [MtCO2/yr] (NaN where the year is not modelled or has no target);
-        - ``share_kept_<y>`` / ``share_imported_<y>`` for 2030 and 2050: mean over products
+        - ``share_kept_<y>`` / ``share_imported_<y>`` for 2030 and 2050: tonnes of all products
+          measured in t (heat products excluded)
           of domestic production / demand and of imports / demand [fraction] (every product
           counts equally, whatever its tonnage);
         - ``electricity_<y>_twh`` / ``hydrogen_<y>_twh`` for 2030 and 2050 [TWh/yr];
@@ -838,13 +839,14 @@ def key_indicators(results: Results) -> pd.DataFrame:
         out[f"target_{y}_mtco2"] = t
         out[f"gap_{y}_mtco2"] = out[f"emissions_{y}_mtco2"] - t
     pi = production_and_imports(results)
+    # products measured in tonnes add up; heat products (GJ) are left out of this share
+    units = json.loads(str(ds.attrs.get("product_units", "{}")))
+    tonnes = pi[pi["product"].map(lambda g: units.get(str(g), "t") == "t")]
+    sums = tonnes.groupby(["scenario", "year"], sort=False)[["demand", "domestic", "imports"]].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
-        pi["share_imported"] = pi["imports"] / pi["demand"].where(pi["demand"] != 0)
-    means = (
-        pi.groupby(["scenario", "year"], sort=False)[["share_kept", "share_imported"]]
-        .mean()
-        .reset_index()
-    )
+        sums["share_kept"] = sums["domestic"] / sums["demand"].where(sums["demand"] != 0)
+        sums["share_imported"] = sums["imports"] / sums["demand"].where(sums["demand"] != 0)
+    means = sums.reset_index()
     for y in (2030, 2050):
         out[f"share_kept_{y}"] = pick(means, "share_kept", y)
         out[f"share_imported_{y}"] = pick(means, "share_imported", y)
