@@ -91,31 +91,40 @@ def test_closure_when_nothing_pays() -> None:
 
 
 def test_sde_round_awards_in_rank_order_until_budget_spent() -> None:
-    # EUA 150: gas costs 250/t; price 200 => staying loses 50/t. Elec costs 274.73/t =>
-    # unprofitable top 74.73 EUR/t = 74.73 EUR/tCO2 (1 t abated per t) <= 400 cap.
-    # Requests over 15 years: 74.73 * capacity * 15. Plants rank equal (same intensity):
-    # ties by index. Budget fits plants 0 and 1 exactly, not plant 2.
+    # EUA 150: gas costs 250/t; price 260 => staying earns 10/t. Elec costs 274.73/t (earns
+    # -14.73/t): its unprofitable top against staying is 24.73 EUR/t = 24.73 EUR/tCO2 (1 t
+    # abated per t) <= 400 cap. Requests over 15 years: 24.73 * capacity * 15. The plants rank
+    # equal (same intensity): ties by index. The budget fits plants 0 and 1, not plant 2,
+    # which keeps its gas route (staying still pays).
     caps = np.array([1.0e6, 2.0e6, 1.0e6])
-    top = ELEC_FULL - 200.0
-    budget = {2025: top * 15 * (caps[0] + caps[1]) * (1 + 1e-9)}
+    top = ELEC_FULL - 250.0
+    budget = {2025: top * 15 * (caps[0] + caps[1]) * (1 + 1e-6)}
     budget.update({y: 0.0 for y in range(2026, 2051)})
     res = simulate(
         toy_inputs(
             n_plants=3,
             capacity=caps,
             eua=150.0,
-            product_price=200.0,
+            product_price=260.0,
             sde_budget=budget,
             sde_max=400.0,
         )
     )
     assert route_names(res, plant=0)[0] == "elec"
     assert route_names(res, plant=1)[0] == "elec"
-    assert route_names(res, plant=2)[1] == "widget_closure"
+    assert set(route_names(res, plant=2)) == {"gas"}
     outlay = -res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values[0]
-    assert outlay[0] == pytest.approx(top * (caps[0] + caps[1]), rel=1e-9)
-    assert outlay[:15].sum() <= budget[2025] * (1 + 1e-12)
+    assert outlay[0] == pytest.approx(top * (caps[0] + caps[1]), rel=1e-6)
+    assert outlay[:15].sum() <= budget[2025]
     assert outlay[15:].sum() == 0.0
+
+
+def test_sde_cap_per_tonne_excludes_expensive_projects() -> None:
+    # the same plant, but the round's highest intensity (20 EUR/t) is below the 24.73 needed
+    res = simulate(
+        toy_inputs(eua=150.0, product_price=260.0, sde_budget={2025: 1e12}, sde_max=20.0)
+    )
+    assert set(route_names(res)) == {"gas"}
 
 
 def test_scarce_storage_is_allocated_never_overcommitted() -> None:

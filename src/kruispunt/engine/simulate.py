@@ -429,10 +429,15 @@ class _Batch:
             best = np.argmax(value, axis=-1)
 
             # 3. support rounds: SDE++, CCfD, capex grants
-            loss = np.maximum(-value, 0.0)
+            # SDE++ covers the unprofitable top against the fossil reference (staying): the
+            # option's shortfall against staying, up to the round's highest intensity; a
+            # fully covered option is preferred to staying (the tie goes to the project)
+            v_stay = np.take_along_axis(value, cur_k[..., None], -1)
+            cap3 = inp.capacity[None, :, None]
             max_t = inp.sde_max_per_t[:, i][:, None, None]
             with np.errstate(divide="ignore", invalid="ignore"):
-                sde_yr = np.minimum(loss, max_t * abated)
+                gap = np.maximum(v_stay - value, 0.0) + STAY_BONUS * cap3
+                sde_yr = np.minimum(gap, max_t * abated)
                 sde_t = np.where(abated > 0, sde_yr / abated, np.inf)
             sde_ok = low & (sde_yr > 0) & (inp.sde_budget[:, i] > 0)[:, None, None]
             value, sde_win, sde_k = self._round(
@@ -533,8 +538,7 @@ class _Batch:
             with np.errstate(divide="ignore", invalid="ignore"):
                 unit_sde = np.where(
                     prod_now > 0,
-                    np.take_along_axis(np.minimum(loss, max_t * abated), pick, -1)[..., 0]
-                    / prod_now,
+                    np.take_along_axis(sde_yr, pick, -1)[..., 0] / prod_now,
                     0.0,
                 )
             start_year = year + np.where(now, 0, lead)
