@@ -26,7 +26,8 @@ def test_defaults_resolve() -> None:
     assert lib.names == ["current-policy", "high-ambition", "no-new-policy"]
     ha = lib.resolve("high-ambition")
     assert ha.chain == ("high-ambition", "current-policy")
-    assert ha.levers.co2_heffing == "original"
+    assert ha.levers.co2_heffing == "current"  # inherited: the levy stays at BP2026
+    assert ha.levers.risk_sharing == 0.02
     assert ha.levers.subsidies.ccfd_strike_price == 150
     assert ha.levers.subsidies.sde  # inherited default
 
