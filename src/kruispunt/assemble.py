@@ -356,6 +356,11 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     ccfd_duration = np.zeros(S)
     ikc_on = np.zeros(S)
     route_allowed = np.ones((S, R), dtype=bool)
+    commit_route = np.full((S, P), -1, dtype=np.int64)
+    commit_year = np.zeros((S, P), dtype=np.int64)
+    plant_key = {
+        (a, b): i for i, (a, b) in enumerate(zip(sp["site_id"], sp["product_id"], strict=True))
+    }
     risk = np.zeros(S)
     grid_ef = np.full((S, Y), np.nan)
     myopic = np.zeros(S, dtype=bool)
@@ -413,6 +418,11 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         ccfd_budget[s] = sub.ccfd_budget
         ccfd_duration[s] = sub.ccfd_duration
         ikc_on[s] = float(sub.ikc)
+        if lv.commitments:
+            for row in cat.commitments.itertuples():
+                p = plant_key[(str(row.site_id), str(row.product_id))]
+                commit_route[s, p] = r_of[str(row.route_id)]
+                commit_year[s, p] = int(cast(int, row.start_year))
         for item in lv.routes_off:
             route_allowed[s] &= ~((np.array(route_ids) == item) | (family == FAMILY.get(item, -1)))
 
@@ -549,6 +559,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         emission_target=emission_target,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         route_allowed=route_allowed,
+        commit_route=commit_route,
+        commit_year=commit_year,
         scenario_json=tuple(sc.to_json() for sc in scenarios),
         attrs=attrs,
     )

@@ -204,6 +204,10 @@ class ModelInputs:
     """[S] seed of each scenario."""
     route_allowed: B
     """[S, R] routes plants may switch to in each scenario (today's routes always run)."""
+    commit_route: I
+    """[S, P] route a plant has already decided to switch to (-1: none)."""
+    commit_year: I
+    """[S, P] first year the committed route runs."""
     scenario_json: tuple[str, ...] = ()
     """Resolved scenario of each run, as JSON (provenance)."""
     attrs: dict[str, Any] = field(default_factory=dict)

@@ -39,6 +39,7 @@ SWITCH_REASONS = (
     "import_intermediate",
     "waiting_for_infrastructure",
     "start_after_lead_time",
+    "committed_project",
 )
 GOV_FLOWS = (
     "sde_outlay",

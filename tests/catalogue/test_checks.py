@@ -200,3 +200,10 @@ def test_cli_validate_embedded() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "passes every check" in proc.stdout
+
+
+def test_commitment_must_name_a_plant(package_copy: Path, edit_cell: Callable[..., int]) -> None:
+    line = edit_cell("commitments", "product_id", "ammonia")
+    problems = problems_of(package_copy)
+    find(problems, "check_commitments", "commitments.csv", "product_id", line)
+    find(problems, "check_commitments", "commitments.csv", "route_id", line)

@@ -90,3 +90,24 @@ def test_higher_eua_lowers_cumulative_emissions_on_real_data(cat: Catalogue) -> 
         )
     ).dataset
     assert float(high["direct_emissions"].sum()) <= float(base["direct_emissions"].sum())
+
+
+def test_committed_projects_start_on_their_date(cat: Catalogue, results: Results) -> None:
+    from kruispunt.engine.simulate import REASON
+
+    ds = results.dataset.sel(scenario="current-policy")
+    plant = "air_liquide_botlek/hydrogen"
+    routes = [str(ds["route"].values[i]) for i in ds["route_index"].sel(plant=plant).values]
+    assert routes[0] == "smr" and routes[1] == "smr_ccs"
+    assert int(ds["switch_reason"].sel(plant=plant, year=2026)) == REASON["committed_project"]
+    stored = float(ds["stored_co2"].sel(year=2026).sum())
+    porthos = 2.5e6
+    assert 0 < stored <= porthos
+
+
+def test_commitments_can_be_switched_off(cat: Catalogue) -> None:
+    (sc,) = resolve(["current-policy"])
+    lv = sc.levers.model_copy(update={"commitments": False, "name": "free"})
+    free = type(sc)(name="free", levers=lv, chain=("free",), origin="test")
+    ds = simulate(build_inputs(cat, [free])).dataset
+    assert float(ds["stored_co2"].sel(year=2026).sum()) == 0.0

@@ -150,6 +150,8 @@ def toy_inputs(
         emission_target=np.full(Y, np.nan),
         seeds=np.zeros(S, dtype=np.int64),
         route_allowed=np.ones((S, R), dtype=bool),
+        commit_route=np.full((S, P), -1, dtype=np.int64),
+        commit_year=np.zeros((S, P), dtype=np.int64),
     )
     kwargs.update(overrides)
     return ModelInputs(**kwargs)

@@ -40,6 +40,7 @@ COPIED_TABLES = (
     "carrier_prices",
     "policy",
     "infrastructure",
+    "commitments",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

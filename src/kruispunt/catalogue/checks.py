@@ -541,6 +541,43 @@ def check_route_products(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def check_commitments(raw: RawPackage) -> list[Problem]:
+    """A commitment names an existing plant and a route of that plant's product."""
+    problems: list[Problem] = []
+    com, plants = raw.tables.get("commitments"), raw.tables.get("site_products")
+    route_product = _lookup(raw, "routes", "route_id", "product_id")
+    if com is None or plants is None:
+        return problems
+    if not {"site_id", "product_id", "route_id"} <= set(com.columns):
+        return problems
+    if not {"site_id", "product_id"} <= set(plants.columns):
+        return problems
+    known = set(zip(plants["site_id"], plants["product_id"], strict=True))
+    for idx, row in com.iterrows():
+        if (row["site_id"], row["product_id"]) not in known:
+            problems.append(
+                Problem(
+                    "check_commitments",
+                    raw.file("commitments"),
+                    _line(idx),
+                    "product_id",
+                    f"no plant {row['site_id']!s}/{row['product_id']!s} in site_products.csv",
+                )
+            )
+        made = route_product.get(str(row["route_id"]))
+        if made is not None and made != row["product_id"]:
+            problems.append(
+                Problem(
+                    "check_commitments",
+                    raw.file("commitments"),
+                    _line(idx),
+                    "route_id",
+                    f"route '{row['route_id']!s}' makes '{made}', not '{row['product_id']!s}'",
+                )
+            )
+    return problems
+
+
 CHECKS: tuple[Check, ...] = (
     check_tables_present,
     check_columns,
@@ -558,6 +595,7 @@ CHECKS: tuple[Check, ...] = (
     check_installation_sites,
     check_sites_have_plants,
     check_route_products,
+    check_commitments,
 )
 
 

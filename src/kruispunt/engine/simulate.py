@@ -48,7 +48,7 @@ from kruispunt.inputs import (
     ModelInputs,
 )
 from kruispunt.policy.grants import allocate_budget, allocate_first_fit
-from kruispunt.results import Results
+from kruispunt.results import SWITCH_REASONS, Results
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -61,15 +61,8 @@ CLOSURE_NOTICE = 1
 STAY_BONUS = 1e-6
 """Tie-breaker [EUR/yr per unit of capacity]: equal values keep the current route."""
 
-REASON = {
-    "none": 0,
-    "reinvestment": 1,
-    "off_cycle_switch": 2,
-    "closure": 3,
-    "import_intermediate": 4,
-    "waiting_for_infrastructure": 5,
-    "start_after_lead_time": 6,
-}
+REASON = {name: code for code, name in enumerate(SWITCH_REASONS)}
+"""Code of each switch reason in the ``switch_reason`` result."""
 GRID, CO2, H2 = (RESOURCES.index(r) for r in ("grid", "co2_storage", "hydrogen"))
 FLOAT_OUTPUTS = (
     "production",
@@ -392,6 +385,23 @@ class _Batch:
         ccfd_end = np.zeros((S, P), dtype=np.int64)
         ccfd_left = np.where(np.isnan(inp.ccfd_strike), 0.0, inp.ccfd_budget).astype(float)
 
+        # projects already decided start on their date; their capacity is reserved first
+        committed = inp.commit_route >= 0
+        if committed.any():
+            r_c = np.where(committed, inp.commit_route, cur)
+            start_c = np.clip(inp.commit_year - years[0], 0, Y - 1)
+            g0 = inp.plant_product
+            peak0 = np.max(inp.demand_scale[:, g0, :], axis=-1) * inp.base_production[None, :]
+            demand0, _ = self._resource_demand(0, r_c, cur, peak0, start=start_c)
+            refused0, given0 = self._allocate(
+                demand0, start_c, demand0.max(axis=0), committed, commit=True
+            )
+            ok0 = committed & ~refused0
+            pend = np.where(ok0, r_c, pend)
+            pend_start = np.where(ok0, inp.commit_year, pend_start)
+            pend_reason = np.where(ok0, REASON["committed_project"], pend_reason).astype(np.int8)
+            plant_pool = np.where(ok0[..., None] & (given0 >= 0), given0, plant_pool)
+
         for i, year in enumerate(years):
             year = int(year)
             # 1. pending switches start
@@ -624,10 +634,14 @@ class _Batch:
         }
 
     # ------------------------------------------------------------------ infrastructure
-    def _resource_demand(self, i: int, r_new: I, r_old: I | None, prod_peak: F) -> tuple[F, I]:
-        """Extra capacity each plant's choice needs, (3, S, P), and its start-year index."""
+    def _resource_demand(
+        self, i: int, r_new: I, r_old: I | None, prod_peak: F, start: I | None = None
+    ) -> tuple[F, I]:
+        """Extra capacity each plant's choice needs, (3, S, P), and its start-year index
+        (default: the decision year plus the route's lead time)."""
         inp = self.inp
-        start = np.minimum(i + inp.lead_time[r_new], self.Y - 1)
+        if start is None:
+            start = np.minimum(i + inp.lead_time[r_new], self.Y - 1)
         rt = self.route
         demand = np.zeros((len(RESOURCES), *r_new.shape))
         demand[GRID] = rt.electricity[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR

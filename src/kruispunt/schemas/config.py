@@ -102,6 +102,9 @@ class ScenarioFile(_Strict):
     """Price path overrides per carrier id [EUR per carrier unit]."""
     carrier_price_scale: dict[str, Scale] = Field(default_factory=dict)
     """Multipliers on carrier price paths, per carrier id."""
+    commitments: bool = True
+    """Keep the projects already decided (the data package's commitments table, e.g. the
+    Porthos capture projects from 2026)."""
     routes_off: list[str] = Field(default_factory=list)
     """Route ids or route families (electrification, ccs, hydrogen, import, circular,
     efficiency) that plants may not switch to in this scenario."""
