@@ -171,17 +171,18 @@ def list_runs(store: StoreOption = None) -> None:
         _out.print(f"no runs in {st.root}")
         return
     table = Table(title=f"Runs in {st.root}", title_justify="left")
-    for col in ("run_id", "name", "created", "scenarios", "kruispunt_version", "data_hash", "seed"):
+    table.add_column("run_id", no_wrap=True)
+    for col in ("name", "created", "scenarios", "version", "data"):
         table.add_column(col)
     for rec in runs.to_dict("records"):
+        name = rec["name"]
         table.add_row(
             str(rec["run_id"]),
-            str(rec["name"] or ""),
+            "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name),
             str(rec["created"])[:19],
             str(rec["scenarios"]),
             str(rec["kruispunt_version"]),
             str(rec["data_hash"])[:12],
-            str(rec["seed"]),
         )
     _out.print(table)
 
