@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar, cast
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from kruispunt.errors import DataPackageError, KruispuntError
-
-P = ParamSpec("P")
-R = TypeVar("R")
+from kruispunt.cli_errors import user_errors
+from kruispunt.errors import KruispuntError
 
 app = typer.Typer(
     help="Kruispunt: plant-level scenarios for the Dutch energy-intensive industry.",
@@ -39,26 +35,6 @@ _register_results_commands()
 
 out = Console()
 err = Console(stderr=True)
-
-EXIT_INVALID_DATA = 1
-EXIT_USAGE = 2
-
-
-def user_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn a KruispuntError into a clear message and a non-zero exit code."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except DataPackageError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            raise typer.Exit(EXIT_INVALID_DATA) from None
-        except KruispuntError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            raise typer.Exit(EXIT_USAGE) from None
-
-    return wrapper
 
 
 def _mt(tonnes: float) -> str:

@@ -15,24 +15,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from kruispunt import metrics
+from kruispunt.cli_errors import user_errors
 from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
 from kruispunt.store import Store
 
 __all__ = ["compare", "export", "print_summary", "results_app"]
 
-P = ParamSpec("P")
-R = TypeVar("R")
-EXIT_USAGE = 2
 
 results_app = typer.Typer(
     help="List, show and delete stored runs.",
@@ -55,20 +52,6 @@ StoreOption = Annotated[
 RunArgument = Annotated[
     str, typer.Argument(help="Run id, unique id prefix, run name or 'latest'.", show_default=False)
 ]
-
-
-def _user_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Print a KruispuntError as one line on stderr and exit with code 2."""
-
-    @wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except KruispuntError as exc:
-            _err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-            raise typer.Exit(EXIT_USAGE) from None
-
-    return wrapper
 
 
 def _store(path: Path | None) -> Store:
@@ -162,7 +145,7 @@ def print_summary(results: Results, console: Console | None = None, title: str =
 
 
 @results_app.command("list")
-@_user_errors
+@user_errors
 def list_runs(store: StoreOption = None) -> None:
     """List stored runs, oldest first."""
     st = _store(store)
@@ -188,7 +171,7 @@ def list_runs(store: StoreOption = None) -> None:
 
 
 @results_app.command("show")
-@_user_errors
+@user_errors
 def show(run_id: RunArgument, store: StoreOption = None) -> None:
     """Provenance, parts and summary of one run."""
     st = _store(store)
@@ -221,7 +204,7 @@ def show(run_id: RunArgument, store: StoreOption = None) -> None:
 
 
 @results_app.command("delete")
-@_user_errors
+@user_errors
 def delete(
     run_id: RunArgument,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
@@ -240,7 +223,7 @@ def delete(
 # --- compare and export -----------------------------------------------------------------------
 
 
-@_user_errors
+@user_errors
 def compare(
     run_a: Annotated[
         str, typer.Argument(help="First run (id, prefix, name or 'latest').", show_default=False)
@@ -292,7 +275,7 @@ def compare(
 _DEFAULT_SUFFIX = {"iamc": "-iamc.csv", "csv": "-csv", "parquet": "-parquet", "netcdf": ".nc"}
 
 
-@_user_errors
+@user_errors
 def export(
     run: RunArgument,
     format: Annotated[

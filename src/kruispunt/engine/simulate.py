@@ -48,7 +48,7 @@ from kruispunt.inputs import (
     ModelInputs,
 )
 from kruispunt.policy.grants import allocate_budget, allocate_first_fit
-from kruispunt.results import SWITCH_REASONS, Results
+from kruispunt.results import GOV_FLOWS, SWITCH_REASONS, Results
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -81,15 +81,7 @@ FLOAT_OUTPUTS = (
     "free_allocation",
 )
 """Per scenario, plant and year results the year loop fills (see schemas/results.csv)."""
-FLOWS = (
-    "sde_outlay",
-    "ccfd_outlay",
-    "ikc_outlay",
-    "grant_outlay",
-    "co2_levy_revenue",
-    "energy_tax_revenue",
-    "cbam_revenue",
-)
+FLOWS = GOV_FLOWS
 
 
 @dataclass
@@ -889,9 +881,7 @@ def _to_results(
     import xarray as xr
 
     from kruispunt import __version__
-    from kruispunt.results import GOV_FLOWS, SWITCH_REASONS, Results
 
-    assert FLOWS == GOV_FLOWS
     S, P = len(inp.scenarios), len(inp.plants)
     G, L = len(inp.products), len(inp.clusters)
     g = inp.plant_product
