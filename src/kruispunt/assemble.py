@@ -259,6 +259,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     sde_budget = exact_years(
         policy.get("sde_pp.budget", pd.DataFrame({"year": [], "value": []})), years
     )
+    ts_cost = np.nan_to_num(_policy_path(policy, "ccs.transport_storage_cost", years), nan=0.0)
     sde_max = np.nan_to_num(_policy_path(policy, "sde_pp.max_subsidy_intensity", years), nan=0.0)
     sde_duration = float(
         np.nan_to_num(_policy_path(policy, "sde_pp.subsidy_duration_max", years)[0], nan=15.0)
@@ -527,6 +528,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         energy_tax=np.broadcast_to(tax[None], (S, *tax.shape)).copy(),
         eua=eua,
         cbam_factor=cbam_factor,
+        co2_ts_cost=np.broadcast_to(ts_cost[None], (S, Y)).copy(),
         free_allocation_factor=fa_factor,
         levy_tariff=levy,
         levy_reduction_factor=np.broadcast_to(rf[None], (S, Y)).copy(),

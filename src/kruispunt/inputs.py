@@ -135,6 +135,8 @@ class ModelInputs:
     """[S, Y] EU ETS allowance price [EUR/tCO2]."""
     cbam_factor: F
     """[S, Y] free-allocation factor of CBAM goods; CBAM charges the rest [-]."""
+    co2_ts_cost: F
+    """[S, Y] cost of transporting and storing captured CO2 [EUR/tCO2]."""
     free_allocation_factor: F
     """[S, G, Y] factor on base free allocation per unit of product (CBAM phase-out,
     benchmark decline) [-]."""

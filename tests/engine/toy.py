@@ -118,6 +118,7 @@ def toy_inputs(
         energy_tax=np.zeros((S, 2, Y)),
         eua=np.tile(path(eua), (S, 1)),
         cbam_factor=np.ones((S, Y)),
+        co2_ts_cost=np.zeros((S, Y)),
         free_allocation_factor=np.ones((S, 1, Y)),
         levy_tariff=np.zeros((S, Y)),
         levy_reduction_factor=np.ones((S, Y)),

@@ -90,6 +90,7 @@ class _Route:
 
     market: F  # energy + feedstock at market prices [EUR/product]
     tax: F  # energy tax [EUR/product]
+    storage: F  # transport and storage of captured CO2 [EUR/product]
     cbam: F  # CBAM on imported intermediates [EUR/product]
     carbon: F  # eua x emitted (after capture) [EUR/product]
     emitted: F  # (R, Ye) [tCO2/product]
@@ -126,6 +127,7 @@ class _Batch:
             market=np.einsum("rcy,scy->sry", inputs, price),
             tax=np.einsum("rcy,scy->sry", inputs, tax),
             cbam=embedded.sum(axis=1)[None] * (eua * cbam_share)[:, None, :],
+            storage=captured[None] * ext(inp.co2_ts_cost)[:, None, :],
             carbon=emitted[None] * eua[:, None, :],
             emitted=emitted,
             captured=captured,
@@ -149,9 +151,11 @@ class _Batch:
             return expected(values, rate, start, life, n, my)
 
         # expected unit terms of each route when decided in year t (S, R, Y)
-        self.e_cost = exp(r.market + r.tax + r.cbam + ext(inp.variable_opex)[None])
+        self.e_cost = exp(r.market + r.tax + r.cbam + r.storage + ext(inp.variable_opex)[None])
         self.e_carbon = exp(r.carbon)
-        self.e_stay_cost = exp(r.market + r.tax + r.cbam + ext(inp.variable_opex)[None], zero)
+        self.e_stay_cost = exp(
+            r.market + r.tax + r.cbam + r.storage + ext(inp.variable_opex)[None], zero
+        )
         self.e_stay_carbon = exp(r.carbon, zero)
         prod_of_route = inp.route_product
         eua_fa = eua[:, None, :] * ext(inp.free_allocation_factor)  # (S, G, Ye)
@@ -770,6 +774,7 @@ class _Batch:
                 )
         co2_pool = plant_pool[..., CO2]
         has = co2_pool >= 0
+        stored = np.where(has, captured, 0.0)
         np.add.at(
             pool_use[:, :, i], (np.broadcast_to(s, has.shape)[has], co2_pool[has]), captured[has]
         )
@@ -802,13 +807,16 @@ class _Batch:
         out["production"][..., i] = domestic
         out["direct_emissions"][..., i] = em
         out["captured_co2"][..., i] = captured
-        out["stored_co2"][..., i] = np.where(co2_pool >= 0, captured, 0.0)
+        out["stored_co2"][..., i] = stored
         out["indirect_emissions"][..., i] = elec * inp.grid_emission_factor[:, i][:, None]
         out["electric_load"][..., i] = elec / GJ_PER_MWH / HOURS_PER_YEAR
-        out["opex"][..., i] = np.where(
-            live,
-            inp.variable_opex[cur, i] * activity + inp.fixed_opex[cur, i] * inp.capacity[None],
-            0.0,
+        out["opex"][..., i] = (
+            np.where(
+                live,
+                inp.variable_opex[cur, i] * activity + inp.fixed_opex[cur, i] * inp.capacity[None],
+                0.0,
+            )
+            + stored * inp.co2_ts_cost[:, i][:, None]
         )
         out["energy_cost"][..., i] = rt.market[s, cur, i] * activity
         out["energy_tax"][..., i] = rt.tax[s, cur, i] * activity
