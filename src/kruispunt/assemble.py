@@ -7,7 +7,6 @@ assumption and listed in ``docs/model.md``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -46,11 +45,9 @@ IKC_SECTORS = (
 )
 """Assumption: sectors eligible for indirect cost compensation (electricity-intensive sectors
 of the EU state-aid guidelines that appear in the model)."""
-LOW_CARBON = ("electrification", "ccs", "hydrogen", "circular")
 DEFAULT_HORIZON = 25.0
 """Assumption: routes without a sourced lifetime that need no investment (today's routes,
 imports) are valued over 25 years, a typical economic life of process plant."""
-REQUIRED_ROUTE_PARAMETERS = ("emission_factor", "lifetime")
 
 
 def _param_table(cat: Catalogue, table: str) -> dict[str, pd.DataFrame]:
@@ -422,25 +419,43 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         if lv.commitments:
             for row in cat.commitments.itertuples():
                 p = plant_key[(str(row.site_id), str(row.product_id))]
+                if not complete[r_of[str(row.route_id)]]:
+                    raise KruispuntError(
+                        f"commitments.csv: {row.site_id}/{row.product_id} is committed to route "
+                        f"'{row.route_id}', which the model cannot run (incomplete data or a "
+                        f"carrier without a price: {', '.join(excluded_routes)})"
+                    )
                 commit_route[s, p] = r_of[str(row.route_id)]
                 commit_year[s, p] = int(cast(int, row.start_year))
         for item in lv.routes_off:
             route_allowed[s] &= ~((np.array(route_ids) == item) | (family == FAMILY.get(item, -1)))
 
-    # pool restricted to one site (Northern Lights contract: Yara)
+    # a pool restricted to one site (the Northern Lights contract is Yara's)
     site_arr = sp["site_id"].to_numpy()
+    pool_plants = np.ones((Q, P), dtype=bool)
     for q, only in enumerate(pool_sites):
-        if only is not None and only not in set(site_arr):
-            pool_capacity[:, q] = 0.0
+        if only is not None:
+            pool_plants[q] = site_arr == only
 
     # ---- product price: import parity calibrated on the base year
+    # share of IKC claims the budgets pay, on base-year claims (what plants can expect)
+    is_elec = np.array([c == "electricity" for c in carrier_ids])
+    eligible = np.isin(sp["sector_id"].to_numpy(), IKC_SECTORS)
+    base_mwh = (inputs[incumbent][:, is_elec, :].sum(axis=1) / 3.6) * sp["production"].to_numpy(
+        dtype=float
+    )[:, None]  # (P, Y)
+    claims = (ikc_aid * ikc_factor)[None, :] * eua * (base_mwh * eligible[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ikc_paid_share = np.where(claims > 0, np.minimum(1.0, ikc_budget[None, :] / claims), 1.0)
+    ikc_paid_share = np.where(ikc_budget[None, :] > 0, ikc_paid_share, 0.0) * ikc_on[:, None]
     reference = _Reference(
         price=price_ref,
         tax=tax,
         eua=float(np.nan_to_num(eua_base[0])),
         levy_gap=max(float(tariff_cur[0]) - float(np.nan_to_num(eua_base[0])), 0.0),
         reduction_factor=float(rf[0]),
-        ikc_rate=float(ikc_aid[0] * ikc_factor[0] * np.nan_to_num(eua_base[0])),
+        ikc_rate=float(ikc_aid[0] * ikc_factor[0] * np.nan_to_num(eua_base[0]))
+        * _first_year_ikc_share(ikc_aid, ikc_factor, eua_base, ikc_budget, base_mwh, eligible),
         discount=DEFAULT_DISCOUNT_RATE,
     )
     plant_price = np.broadcast_to(
@@ -460,7 +475,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         )[None],
         (S, P),
     ).copy()
-    uplift = _cbam_uplift(
+    uplift, import_intensity = _cbam_uplift(
         eua,
         cbam_factor,
         cbam_goods,
@@ -484,6 +499,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         ),
         "unpriced_carriers": [carrier_ids[c] for c in unpriced],
         "product_cbam": cbam_goods.tolist(),
+        "import_intensity": import_intensity.tolist(),
         "pool_sites": pool_sites,
     }
     inp = ModelInputs(
@@ -552,11 +568,13 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         ikc_aid_intensity=ikc_aid[None] * ikc_on[:, None],
         ikc_co2_factor=np.broadcast_to(ikc_factor[None], (S, Y)).copy(),
         ikc_budget=np.broadcast_to(ikc_budget[None], (S, Y)).copy(),
+        ikc_paid_share=ikc_paid_share,
         pool_names=tuple(pool_names),
         pool_resource=np.array(pool_resource, dtype=np.int64),
         pool_host=np.array(pool_host, dtype=np.int64),
         pool_capacity=pool_capacity,
         pool_access=pool_access,
+        pool_plants=pool_plants,
         hydrogen_year=hydrogen_year,
         emission_target=emission_target,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
@@ -587,6 +605,16 @@ def _options(
         opts = [int(incumbent[p]), *rest]
         options[p, : len(opts)] = opts
     return options
+
+
+def _first_year_ikc_share(
+    aid: F, factor: F, eua: F, budget: F, base_mwh: F, eligible: npt.NDArray[np.bool_]
+) -> float:
+    """Share of base-year IKC claims the data package's first-year budget pays."""
+    claims = float(aid[0] * factor[0] * np.nan_to_num(eua[0]) * (base_mwh[:, 0] * eligible).sum())
+    if budget[0] <= 0:
+        return 0.0
+    return 1.0 if claims <= 0 else min(1.0, float(budget[0]) / claims)
 
 
 def _embedded(carriers: pd.DataFrame) -> F:
@@ -667,11 +695,13 @@ def _cbam_uplift(
     base_emissions: F,
     prod: F,
     n_products: int,
-) -> F:
+) -> tuple[F, F]:
     """Rise of the import-parity price of CBAM goods (S, G, Y) [EUR/product]: imports pay
-    CBAM on the Dutch plants' average intensity for the share no longer freely allocated."""
+    CBAM on the Dutch plants' average intensity (G,) [tCO2/product] for the share no longer
+    freely allocated. Returns both."""
     S, Y = eua.shape
     uplift = np.zeros((S, n_products, Y))
+    intensities = np.zeros(n_products)
     with np.errstate(divide="ignore", invalid="ignore"):
         em_unit = np.where(prod > 0, base_emissions / prod, 0.0)
     for g in np.flatnonzero(cbam_goods):
@@ -679,17 +709,6 @@ def _cbam_uplift(
         if not mask.any() or prod[mask].sum() <= 0:
             continue
         intensity = float((em_unit[mask] * prod[mask]).sum() / prod[mask].sum())
+        intensities[g] = intensity
         uplift[:, g, :] = intensity * eua * (1.0 - cbam_factor)
-    return uplift
-
-
-def scenario_summary(inp: ModelInputs) -> str:
-    """Short JSON description of what the inputs hold (for logs)."""
-    return json.dumps(
-        {
-            "scenarios": list(inp.scenarios),
-            "plants": len(inp.plants),
-            "routes": len(inp.routes),
-            "years": [int(inp.years[0]), int(inp.years[-1])],
-        }
-    )
+    return uplift, intensities

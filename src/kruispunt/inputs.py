@@ -1,6 +1,6 @@
 """ModelInputs: everything the engine needs, as labelled NumPy arrays in canonical units.
 
-Built by :func:`kruispunt.inputs_build.build_inputs` from a catalogue and resolved scenarios;
+Built by :func:`kruispunt.assemble.build_inputs` from a catalogue and resolved scenarios;
 the engine reads nothing else. Array shapes use these letters:
 
 ``S`` scenarios, ``P`` plants (site x product), ``K`` route options per plant, ``R`` routes,
@@ -186,6 +186,8 @@ class ModelInputs:
     """[S, Y] CO2 intensity of power used for IKC [tCO2/MWh]."""
     ikc_budget: F
     """[S, Y] IKC budget [EUR] (inf: no cap)."""
+    ikc_paid_share: F
+    """[S, Y] share of base-year IKC claims the year's budget covers (what plants expect)."""
     pool_names: tuple[str, ...]
     """Capacity pools, ``"<resource>/<name>"``: grid per cluster, each CO2 storage project,
     hydrogen supply per cluster."""
@@ -198,6 +200,8 @@ class ModelInputs:
     [carrier/yr]; inf where unconstrained."""
     pool_access: I
     """[S, Q, L] first year plants of a cluster may use the pool (a large number: never)."""
+    pool_plants: B
+    """[Q, P] plants that may use the pool at all (a contract may name one site)."""
     hydrogen_year: I
     """[S, L] first year the cluster is connected to the hydrogen network."""
     emission_target: F
@@ -288,10 +292,15 @@ SCENARIO_ARRAYS = (
     "ikc_aid_intensity",
     "ikc_co2_factor",
     "ikc_budget",
+    "ikc_paid_share",
     "pool_capacity",
     "pool_access",
     "hydrogen_year",
     "seeds",
     "route_allowed",
+    "co2_ts_cost",
+    "commit_route",
+    "commit_year",
 )
-"""Arrays with a leading scenario axis."""
+"""Arrays with a leading scenario axis (``tests/engine/test_inputs.py`` checks the list is
+complete: a missing name would break batching)."""

@@ -111,3 +111,17 @@ def test_commitments_can_be_switched_off(cat: Catalogue) -> None:
     free = type(sc)(name="free", levers=lv, chain=("free",), origin="test")
     ds = simulate(build_inputs(cat, [free])).dataset
     assert float(ds["stored_co2"].sel(year=2026).sum()) == 0.0
+
+
+def test_batches_of_any_size_give_the_same_results(cat: Catalogue, results: Results) -> None:
+    for size in (1, 2):
+        split = kruispunt.run(DEFAULTS, catalogue=cat, batch_size=size).dataset
+        for var in ("direct_emissions", "route_index", "gov_cash_flow", "infra_use"):
+            np.testing.assert_array_equal(split[var].values, results.dataset[var].values)
+
+
+def test_northern_lights_serves_only_yara(cat: Catalogue) -> None:
+    inp = build_inputs(cat, resolve(["current-policy"]))
+    q = inp.pool_names.index("co2_storage/northern_lights_yara")
+    users = {inp.plant_site[p] for p in np.flatnonzero(inp.pool_plants[q])}
+    assert users == {"yara_sluiskil"}

@@ -142,3 +142,55 @@ def test_scarce_storage_is_allocated_never_overcommitted() -> None:
     assert len(ccs_plants) == 2
     waiting = next(p for p in range(3) if p not in ccs_plants)
     assert (ds["switch_reason"].values[0, waiting] == REASON["waiting_for_infrastructure"]).any()
+
+
+def test_sde_pays_from_the_start_year_for_its_duration() -> None:
+    # as the SDE test above, one plant, with a lead time of 3 years: decided in 2025, the
+    # e-boiler runs from 2028 and the subsidy is paid 2028-2042 (15 years), never before
+    top = ELEC_FULL - 250.0
+    budget = {2025: top * 15 * 1.0e6 * (1 + 1e-6)}
+    budget.update({y: 0.0 for y in range(2026, 2051)})
+    res = simulate(
+        toy_inputs(eua=150.0, product_price=260.0, sde_budget=budget, sde_max=400.0, lead_time=3)
+    )
+    assert first_year(route_names(res), "elec") == 2028
+    outlay = -res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values[0]
+    paid_years = [int(y) for y, v in zip(YEARS, outlay, strict=True) if v > 0]
+    assert paid_years == list(range(2028, 2043))
+    assert outlay.sum() <= budget[2025]
+
+
+def test_ccfd_budget_holds_when_the_eua_falls() -> None:
+    # strike 200, EUA falling from 150 to 20: payments follow the realised EUA, but each
+    # award reserved the worst case (EUA at 0: 200 x 1 Mt x 15 yr = 3 bn), so the 6.1 bn budget
+    # takes two of the three plants and payments never exceed it
+    budget = 6.1e9
+    res = simulate(
+        toy_inputs(
+            n_plants=3,
+            eua={2025: 150.0, 2050: 20.0},
+            product_price=260.0,
+            ccfd_strike=np.array([200.0]),
+            ccfd_budget=np.array([budget]),
+        )
+    )
+    paid = -res.dataset["gov_cash_flow"].sel(flow="ccfd_outlay").values.sum()
+    assert 0 < paid <= budget
+    on_elec = [p for p in range(3) if route_names(res, plant=p)[0] == "elec"]
+    assert on_elec == [0, 1]
+    # the realised payments exceed what was expected at award (EUA 150 held): 50 x 2 Mt x 15
+    assert paid > 50.0 * 2.0e6 * 15
+
+
+def test_closure_writes_off_over_the_assets_life_not_at_once() -> None:
+    # a plant that switched to elec in 2025 (EUA 300) and whose product price collapses in 2030
+    # closes when staying loses money (decided in 2030, effective 2031), whatever the closure
+    # route's own lifetime
+    inp = toy_inputs(eua=300.0, product_price=400.0)
+    lifetime = inp.lifetime.copy()
+    lifetime[2] = 1.0  # the closure route, as the data package gives it
+    price = np.where(YEARS < 2030, 400.0, 100.0)[None, None, :] - 400.0
+    res = simulate(type(inp)(**{**inp.__dict__, "lifetime": lifetime, "price_uplift": price}))
+    names = route_names(res)
+    assert names[0] == "elec"
+    assert first_year(names, "widget_closure") == 2031

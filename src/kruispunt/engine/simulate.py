@@ -47,7 +47,11 @@ from kruispunt.inputs import (
     RESOURCES,
     ModelInputs,
 )
+from kruispunt.policy.ccfd import ccfd_payment
+from kruispunt.policy.co2_levy import co2_heffing, dispensation_rights
+from kruispunt.policy.ets import ets_cost
 from kruispunt.policy.grants import allocate_budget, allocate_first_fit
+from kruispunt.policy.ikc import indirect_cost_compensation
 from kruispunt.results import GOV_FLOWS, SWITCH_REASONS, Results
 
 F = npt.NDArray[np.float64]
@@ -134,7 +138,6 @@ class _Batch:
             electricity=elec,
             hydrogen=hyd,
         )
-        self.eua_ext = eua
         self.levy_gap = np.maximum(ext(inp.levy_tariff) - eua, 0.0)  # (S, Ye)
         # rates: low-carbon routes get the risk-sharing reduction
         low = np.isin(inp.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
@@ -167,7 +170,11 @@ class _Batch:
         )
         self.e_gap_em, self.e_gap_rf = exp(gap_em), exp(gap_rf)
         self.e_stay_gap_em, self.e_stay_gap_rf = exp(gap_em, zero), exp(gap_rf, zero)
-        ikc_rate = ext(inp.ikc_aid_intensity) * ext(inp.ikc_co2_factor) * eua  # (S, Ye)
+        # plants expect the IKC the budgets pay: claims at the aid rate times the share of them
+        # the year's budget covers (zero where no budget is announced)
+        ikc_rate = (
+            ext(inp.ikc_aid_intensity) * ext(inp.ikc_co2_factor) * eua * ext(inp.ikc_paid_share)
+        )  # (S, Ye)
         ikc_unit = ikc_rate[:, None, :] * (r.electricity / GJ_PER_MWH)[None]
         self.e_ikc, self.e_stay_ikc = exp(ikc_unit), exp(ikc_unit, zero)
         strike = np.nan_to_num(inp.ccfd_strike, nan=0.0)
@@ -178,7 +185,6 @@ class _Batch:
         price_ext = ext(inp.price_uplift)[:, prod_of_route, :]  # (S, R, Ye)
         self.e_price = exp(price_ext)
         self.e_stay_price = exp(price_ext, zero)
-        self.fixed = inp.fixed_opex
         new = {
             "cost": self.e_cost,
             "carbon": self.e_carbon,
@@ -211,9 +217,6 @@ class _Batch:
             )
             self.fa_unit = np.where(
                 inp.base_production > 0, inp.base_free_allocation / inp.base_production, 0.0
-            )
-            self.cap_per_unit = np.where(
-                inp.base_production > 0, inp.capacity / inp.base_production, 1.0
             )
         self.calib = calib
         heat = np.array([u == "GJ" for u in inp.product_units])[inp.plant_product]
@@ -252,7 +255,7 @@ class _Batch:
 
     # ------------------------------------------------------------------ option values
     def option_values(
-        self, t: int, cur: I, renewal_due: B, book: F, running: B
+        self, t: int, cur: I, renewal_due: B, book: F
     ) -> tuple[F, F, F, F]:
         """Value [EUR/yr], production [product/yr], abated [tCO2/yr] and capex annuity
         [EUR/yr] of every option, shape (S, P, K)."""
@@ -298,7 +301,10 @@ class _Batch:
         capex_renew = inp.capex_renewal[opt, t][None] * crf * cap
         capex_ann = np.where(is_cur, np.where(renewal_due[:, :, None], capex_renew, 0.0), capex_new)
         fixed = inp.fixed_opex[opt, t_start][None] * cap
-        writeoff = np.where(is_cur, 0.0, book[:, :, None] * crf)
+        # leaving the current asset writes off its book value, annualised over its own life,
+        # the same for every option (switch or closure)
+        crf_cur = np.take_along_axis(self.crf_sr, cur, axis=1)[:, :, None]
+        writeoff = np.where(is_cur, 0.0, book[:, :, None] * crf_cur)
         value = (inp.plant_price[:, :, None] + premium - net) * prod - fixed - capex_ann - writeoff
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
@@ -376,7 +382,11 @@ class _Batch:
             (S, P),
         ).copy()
         sde_unit = np.zeros((S, P))
+        sde_route = np.full((S, P), -1, dtype=np.int64)
+        sde_start = np.zeros((S, P), dtype=np.int64)
         sde_end = np.zeros((S, P), dtype=np.int64)
+        ccfd_route = np.full((S, P), -1, dtype=np.int64)
+        ccfd_start = np.zeros((S, P), dtype=np.int64)
         ccfd_ref = np.zeros((S, P))  # reference emissions per unit for CCfD payments
         ccfd_end = np.zeros((S, P), dtype=np.int64)
         ccfd_left = np.where(np.isnan(inp.ccfd_strike), 0.0, inp.ccfd_budget).astype(float)
@@ -390,7 +400,7 @@ class _Batch:
             peak0 = np.max(inp.demand_scale[:, g0, :], axis=-1) * inp.base_production[None, :]
             demand0, _ = self._resource_demand(0, r_c, cur, peak0, start=start_c)
             refused0, given0 = self._allocate(
-                demand0, start_c, demand0.max(axis=0), committed, commit=True
+                demand0, start_c, np.ones_like(demand0[0]), committed, commit=True
             )
             ok0 = committed & ~refused0
             pend = np.where(ok0, r_c, pend)
@@ -426,7 +436,7 @@ class _Batch:
             renewal_due = renewal <= year
             life_cur = np.maximum(inp.lifetime[cur], 1.0)
             book = asset_capex * np.clip(1.0 - (year - asset_start) / life_cur, 0.0, 1.0)
-            value, prod, abated, capex_new = self.option_values(i, cur, renewal_due, book, running)
+            value, prod, abated, capex_new = self.option_values(i, cur, renewal_due, book)
             feas = self.feasible(i, cur)
             value = np.where(feas, value, -np.inf)
             cur_k = np.argmax(self.opt[None] == cur[:, :, None], axis=-1)
@@ -434,42 +444,44 @@ class _Batch:
             low = low & feas & (abated > 0)
             best = np.argmax(value, axis=-1)
 
-            # 3. support rounds: SDE++, CCfD, capex grants
-            # SDE++ covers the unprofitable top against the fossil reference (staying): the
-            # option's shortfall against staying, up to the round's highest intensity; a
-            # fully covered option is preferred to staying (the tie goes to the project)
+            # 3. support rounds: SDE++, CCfD, capex grants. Each covers a low-carbon option's
+            # unprofitable top against the fossil reference (staying), ranked by support per
+            # tonne abated; a fully covered option is preferred to staying (ties go to the
+            # project). Projects needing more than the round's highest intensity (SDE++) or
+            # more than the contract pays (CCfD) are not eligible.
             v_stay = np.take_along_axis(value, cur_k[..., None], -1)
             cap3 = inp.capacity[None, :, None]
-            max_t = inp.sde_max_per_t[:, i][:, None, None]
             with np.errstate(divide="ignore", invalid="ignore"):
                 gap = np.maximum(v_stay - value, 0.0) + STAY_BONUS * cap3
-                sde_yr = np.minimum(gap, max_t * abated)
-                sde_t = np.where(abated > 0, sde_yr / abated, np.inf)
-            sde_ok = low & (sde_yr > 0) & (inp.sde_budget[:, i] > 0)[:, None, None]
+                need_t = np.where(abated > 0, gap / abated, np.inf)
+            max_t = inp.sde_max_per_t[:, i][:, None, None]
+            sde_ok = low & (need_t <= max_t) & (inp.sde_budget[:, i] > 0)[:, None, None]
+            sde_yr = np.where(sde_ok, gap, 0.0)
             value, sde_win, sde_k = self._round(
                 value,
                 best,
                 sde_yr,
                 sde_ok,
-                sde_t,
+                need_t,
                 sde_yr * inp.sde_duration[:, None, None],
                 inp.sde_budget[:, i],
                 running,
             )
             best = np.argmax(value, axis=-1)
+            # CCfD: pays (strike - EUA) per tonne abated; the budget reserves the worst case
+            # (EUA at zero) so that payments can never exceed it
+            strike = np.nan_to_num(inp.ccfd_strike, nan=0.0)[:, None, None]
             e_ccfd = self.e_ccfd[:, :, i][:, self.opt] * abated
-            ccfd_ok = low & (e_ccfd > 0) & (ccfd_left > 0)[:, None, None] & ~sde_win[..., None]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ccfd_t = np.where(abated > 0, e_ccfd / abated, np.inf)
+            ccfd_ok = (
+                low
+                & (e_ccfd >= gap)
+                & (need_t <= strike)
+                & (ccfd_left > 0)[:, None, None]
+                & ~sde_win[..., None]
+            )
+            worst = strike * abated * inp.ccfd_duration[:, None, None]
             value, ccfd_win, ccfd_k = self._round(
-                value,
-                best,
-                e_ccfd,
-                ccfd_ok,
-                ccfd_t,
-                e_ccfd * inp.ccfd_duration[:, None, None],
-                ccfd_left,
-                running,
+                value, best, e_ccfd, ccfd_ok, need_t, worst, ccfd_left, running
             )
             best = np.argmax(value, axis=-1)
             grant_yr = inp.grant_share[:, None, None] * capex_new
@@ -504,10 +516,8 @@ class _Batch:
                     np.take_along_axis(value, choice[..., None], -1)
                     - np.take_along_axis(value, cur_k[..., None], -1)
                 )[..., 0]
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    priority = gain / np.maximum(demand.max(axis=0), 1e-12)
                 final = n_pass == MAX_PASSES
-                refused, given = self._allocate(demand, start, priority, switching, commit=False)
+                refused, given = self._allocate(demand, start, gain, switching, commit=False)
                 if refused.any() and not final:
                     waited |= refused
                     value = np.where(
@@ -516,7 +526,7 @@ class _Batch:
                     continue
                 switching &= ~refused
                 waited |= refused
-                refused, given = self._allocate(demand, start, priority, switching, commit=True)
+                refused, given = self._allocate(demand, start, gain, switching, commit=True)
                 switching &= ~refused
                 break
             newly = switching[..., None] & (given >= 0)
@@ -548,20 +558,24 @@ class _Batch:
                     0.0,
                 )
             start_year = year + np.where(now, 0, lead)
+            # support is paid from the start of the new route, for its duration, while the
+            # plant runs the route it was awarded for
             sde_unit = np.where(awarded_sde, unit_sde, sde_unit)
+            sde_route = np.where(awarded_sde, r_choice, sde_route)
+            sde_start = np.where(awarded_sde, start_year, sde_start)
             sde_end = np.where(
                 awarded_sde, start_year + inp.sde_duration[:, None].astype(np.int64), sde_end
             )
             em_cur_unit = self.route.emitted[cur, i] * self._calib(cur)
             ccfd_ref = np.where(awarded_ccfd, em_cur_unit, ccfd_ref)
+            ccfd_route = np.where(awarded_ccfd, r_choice, ccfd_route)
+            ccfd_start = np.where(awarded_ccfd, start_year, ccfd_start)
             ccfd_end = np.where(
                 awarded_ccfd, start_year + inp.ccfd_duration[:, None].astype(np.int64), ccfd_end
             )
-            ccfd_left = (
-                ccfd_left
-                - np.where(awarded_ccfd, np.take_along_axis(e_ccfd, pick, -1)[..., 0], 0.0).sum(1)
-                * inp.ccfd_duration
-            )
+            ccfd_left = ccfd_left - np.where(
+                awarded_ccfd, np.take_along_axis(worst, pick, -1)[..., 0], 0.0
+            ).sum(1)
             grant_amount = np.where(
                 awarded_grant, np.take_along_axis(grant_total, pick, -1)[..., 0], 0.0
             )
@@ -602,7 +616,7 @@ class _Batch:
             )
 
             # 6. plants whose storage pool has ended look for another one; else they vent
-            vented = self._storage_moves(i, cur, closed, pend, plant_pool)
+            vented = self._storage_moves(i, cur, closed, plant_pool)
             # 7. what happened this year
             self._account(
                 i,
@@ -612,15 +626,12 @@ class _Batch:
                 out,
                 energy,
                 gov,
-                sde_unit,
-                sde_end,
-                ccfd_ref,
-                ccfd_end,
+                sde_unit * ((sde_start <= year) & (year < sde_end) & (cur == sde_route)),
+                ccfd_ref * ((ccfd_start <= year) & (year < ccfd_end) & (cur == ccfd_route)),
                 vented,
                 plant_pool,
                 pool_use,
             )
-        self._finish_ikc(out, gov)
         return {
             "out": out,
             "energy": energy,
@@ -663,12 +674,12 @@ class _Batch:
         return left, last
 
     def _allocate(
-        self, demand: F, start: I, priority: F, mask: B, commit: bool
+        self, demand: F, start: I, gain: F, mask: B, commit: bool
     ) -> tuple[B, npt.NDArray[np.int64]]:
-        """Serve ``demand`` (3, S, P) of the plants in ``mask`` from the pools, in priority order
-        per pool, pools in order. Returns the refused plants and the pool given per resource
-        (S, P, 3; -1 none). With ``commit`` the grants are reserved in ``self.committed`` from
-        each plant's start until the pool's life ends."""
+        """Serve ``demand`` (3, S, P) of the plants in ``mask`` from the pools, first-fit in
+        order of ``gain`` per unit of the resource asked for, pools in order. Returns the refused
+        plants and the pool given per resource (S, P, 3; -1 none). With ``commit`` the grants
+        are reserved in ``self.committed`` from each plant's start until the pool's life ends."""
         inp = self.inp
         S, P = self.S, self.P
         refused = np.zeros((S, P), dtype=bool)
@@ -682,7 +693,7 @@ class _Batch:
             open_ = need.copy()
             for q in np.flatnonzero(inp.pool_resource == res):
                 access = inp.pool_access[:, q, :][rows, inp.plant_cluster[None, :]]  # (S, P)
-                cand = open_ & (start_year >= access)
+                cand = open_ & (start_year >= access) & inp.pool_plants[q][None, :]
                 if not cand.any():
                     continue
                 first = np.min(np.where(cand, start, self.Y), axis=1)  # per scenario
@@ -691,7 +702,7 @@ class _Batch:
                     granted = cand
                 else:
                     granted = allocate_first_fit(
-                        np.where(cand, priority, -np.inf),
+                        np.where(cand, gain / np.where(cand, demand[res], 1.0), -np.inf),
                         np.where(cand, demand[res], 0.0),
                         np.maximum(left, 0.0),
                         eligible=cand,
@@ -709,7 +720,7 @@ class _Batch:
         return refused, given
 
     # ------------------------------------------------------------------ accounting
-    def _storage_moves(self, i: int, cur: I, closed: B, pend: I, plant_pool: I) -> B:
+    def _storage_moves(self, i: int, cur: I, closed: B, plant_pool: I) -> B:
         """Plants that capture CO2 but whose storage pool has ended (or that have none) apply
         to the other pools; those not served vent their CO2. Returns the venting plants."""
         inp = self.inp
@@ -739,9 +750,7 @@ class _Batch:
         energy: F,
         gov: F,
         sde_unit: F,
-        sde_end: I,
         ccfd_ref: F,
-        ccfd_end: I,
         vented: B,
         plant_pool: I,
         pool_use: F,
@@ -786,21 +795,25 @@ class _Batch:
             * activity
         )
         s = np.arange(self.S)[:, None]
-        levy = np.maximum(inp.levy_tariff[:, i] - inp.eua[:, i], 0.0)[:, None] * np.maximum(
-            em - self.fa_unit[None] * inp.levy_reduction_factor[:, i][:, None] * activity, 0.0
+        # instruments, each a pure function of kruispunt.policy
+        rights = dispensation_rights(
+            self.fa_unit[None] * self._fa_scale(cur, i) * activity,
+            inp.levy_reduction_factor[:, i][:, None],
         )
-        sde = np.where(year < sde_end, sde_unit * activity, 0.0)
-        strike = np.nan_to_num(inp.ccfd_strike, nan=0.0)[:, None]
-        ccfd = np.where(
-            year < ccfd_end,
-            np.maximum(strike - eua, 0.0) * np.maximum(ccfd_ref * activity - em, 0.0),
-            0.0,
+        levy = co2_heffing(em, rights, inp.levy_tariff[:, i][:, None], eua)
+        sde = sde_unit * activity  # awarded per unit, zero outside the award's window
+        ccfd = ccfd_payment(
+            np.nan_to_num(inp.ccfd_strike, nan=0.0)[:, None],
+            eua,
+            np.maximum(ccfd_ref * activity - em, 0.0),
         )
-        ikc = (
-            (inp.ikc_aid_intensity[:, i] * inp.ikc_co2_factor[:, i] * inp.eua[:, i])[:, None]
-            * elec
-            / GJ_PER_MWH
-            * inp.ikc_eligible[None]
+        ikc = indirect_cost_compensation(
+            elec / GJ_PER_MWH,
+            inp.eua[:, i][:, None],
+            inp.ikc_co2_factor[:, i][:, None],
+            inp.ikc_aid_intensity[:, i][:, None],
+            inp.ikc_eligible[None],
+            budget_eur=inp.ikc_budget[:, i],
         )
         cbam = rt.cbam[s, cur, i] * activity
         out["route_index"][..., i] = cur
@@ -821,26 +834,15 @@ class _Batch:
         out["energy_cost"][..., i] = rt.market[s, cur, i] * activity
         out["energy_tax"][..., i] = rt.tax[s, cur, i] * activity
         out["free_allocation"][..., i] = fa
-        out["carbon_cost"][..., i] = eua * (em - fa) + cbam
+        out["carbon_cost"][..., i] = ets_cost(em, fa, eua) + cbam
         out["co2_levy"][..., i] = levy
-        out["subsidies"][..., i] += sde + ccfd
-        out.setdefault("_ikc", np.zeros_like(out["production"]))[..., i] = ikc
+        out["subsidies"][..., i] += sde + ccfd + ikc
+        gov[:, FLOWS.index("ikc_outlay"), i] -= ikc.sum(1)
         gov[:, FLOWS.index("sde_outlay"), i] -= sde.sum(1)
         gov[:, FLOWS.index("ccfd_outlay"), i] -= ccfd.sum(1)
         gov[:, FLOWS.index("co2_levy_revenue"), i] += levy.sum(1)
         gov[:, FLOWS.index("energy_tax_revenue"), i] += out["energy_tax"][..., i].sum(1)
         gov[:, FLOWS.index("cbam_revenue"), i] += cbam.sum(1)
-
-    def _finish_ikc(self, out: dict[str, F], gov: F) -> None:
-        """IKC claims are cut pro rata where a year's claims exceed its budget."""
-        claims = out.pop("_ikc")
-        total = claims.sum(axis=1)  # (S, Y)
-        budget = self.inp.ikc_budget
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(total > budget, budget / total, 1.0)
-        paid = claims * scale[:, None, :]
-        out["subsidies"] += paid
-        gov[:, FLOWS.index("ikc_outlay"), :] -= paid.sum(axis=1)
 
 
 DEFAULT_BATCH = 200
@@ -933,18 +935,11 @@ def _to_results(
     data["infra_capacity"] = (("scenario", "cluster", "resource", "year"), capacity)
     data["infra_use"] = (("scenario", "cluster", "resource", "year"), use)
     gov = _cat(parts, "gov")
-    # CBAM on imported final products: foreign producers taken at the incumbent's intensity
-    cbam_goods = np.array([False] * G)
-    cbam_goods[:] = inp.attrs.get("product_cbam", cbam_goods)
-    ef_inc = np.zeros(G)
-    for p in range(P):
-        ef_inc[g[p]] = inp.emission_factor[inp.incumbent[p], 0] * (
-            1 - inp.capture_rate[inp.incumbent[p], 0]
-        )
+    # CBAM on imported final products, at the Dutch plants' average intensity (as the
+    # import-parity uplift in kruispunt.assemble) on the share no longer freely allocated
+    intensity = np.asarray(inp.attrs.get("import_intensity", np.zeros(G)), dtype=float)
     cbam_final = (
-        imports
-        * (ef_inc * cbam_goods)[None, :, None]
-        * (inp.eua * (1.0 - inp.cbam_factor))[:, None, :]
+        imports * intensity[None, :, None] * (inp.eua * (1.0 - inp.cbam_factor))[:, None, :]
     )
     gov[:, FLOWS.index("cbam_revenue"), :] += cbam_final.sum(axis=1)
     data["gov_cash_flow"] = (("scenario", "flow", "year"), gov)

@@ -102,6 +102,6 @@ def indirect_cost_compensation(
     # Cut only pools whose claims exceed their budget (``total > cap`` implies total > 0):
     # each claim's share of the total, times the budget.
     over = total > cap
-    return np.asarray(
-        np.where(over, claims / np.where(over, total, 1.0) * cap, claims), dtype=np.float64
-    )
+    # (an unlimited budget is never 'over'; it is replaced before use so no inf * 0 arises)
+    cut = claims / np.where(over, total, 1.0) * np.where(over, cap, 0.0)
+    return np.asarray(np.where(over, cut, claims), dtype=np.float64)
