@@ -121,6 +121,7 @@ def test_print_summary() -> None:
         "Government cash flow",
     ):
         assert row in text, row
-    assert "target" in text
+    assert "all-industry target" in text  # the target is not only the ETS plants'
+    assert "over the all-industry target" in text or "under the all-industry target" in text
     for scenario in res.scenarios:
         assert scenario in text

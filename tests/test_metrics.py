@@ -148,14 +148,33 @@ def test_production_by_cluster_adds_up(res: Results) -> None:
 
 
 def test_route_mix_shares_and_counts(res: Results) -> None:
+    units = metrics.production_and_imports(res).groupby("product")["unit"].first()
+    assert {"t/yr", "GJ/yr"} <= set(units)  # products in tonnes and in GJ
     for by in ("product", "sector", None):
         mix = metrics.route_mix(res, by=by)  # type: ignore[arg-type]
-        keys = ["scenario", *([by] if by else []), "year"]
+        keys = ["scenario", *(["sector"] if by == "sector" else []), "product", "year"]
         totals = mix.groupby(keys)["share"].sum(min_count=1).dropna()
         np.testing.assert_allclose(totals, 1.0, rtol=1e-12)
+        product_total = mix.groupby(keys)["production"].transform("sum")
+        produced = product_total > 0
+        np.testing.assert_allclose(
+            mix["share"][produced], (mix["production"] / product_total)[produced], rtol=1e-12
+        )
+        assert mix["share"][~produced].isna().all()
+        assert (mix["unit"] == mix["product"].map(units)).all()
+        assert mix.attrs["units"]["production"] == "unit"
         plants = mix.groupby(["scenario", "year"])["plants"].sum()
         assert (plants == res.dataset.sizes["plant"]).all()
     assert "route_family" in metrics.route_mix(res).columns
+
+
+def test_route_mix_never_adds_across_products() -> None:
+    # one plant per product, each producing in 2029: every route has all of its product
+    mix = metrics.route_mix(hand_made(), by=None).set_index(["route", "year"])
+    assert mix.loc[("crude_steel_incumbent", 2029), "share"] == 1.0  # not 5 / (5 + 1 + 2)
+    assert mix.loc[("ammonia_incumbent", 2029), "share"] == 1.0
+    assert mix.loc[("crude_steel_incumbent", 2029), "unit"] == "t/yr"
+    assert math.isnan(mix.loc[("ammonia_hydrogen", 2031), "share"])  # ammonia not produced
 
 
 # --- energy, infrastructure -------------------------------------------------------------------
@@ -255,8 +274,13 @@ def test_infrastructure_use(res: Results) -> None:
     assert dict(zip(infra["resource"], infra["unit"], strict=True)) == {
         "grid": "MW",
         "co2_storage": "tCO2/yr",
-        "hydrogen": "t/yr",
+        "hydrogen": "GJ/yr",
     }
+    # hydrogen infrastructure is in the hydrogen carrier's unit: national use equals the
+    # plants' hydrogen demand (synthetic identity), 1 TWh = 3.6e6 GJ
+    h2 = infra[infra["resource"] == "hydrogen"].groupby(["scenario", "year"])["use"].sum()
+    demand = metrics.energy_demand(res, carrier="hydrogen").set_index(["scenario", "year"])
+    np.testing.assert_allclose(h2.loc[demand.index], demand["energy_twh"] * 3.6e6, rtol=1e-9)
     nat = metrics.infrastructure_use(res, by=None).set_index(["scenario", "resource", "year"])
     summed = infra.groupby(["scenario", "resource", "year"])[["use", "capacity"]].sum()
     np.testing.assert_allclose(summed.loc[nat.index], nat[["use", "capacity"]], rtol=1e-12)
@@ -339,6 +363,22 @@ def test_key_indicators(res: Results) -> None:
         assert 0 <= row.ccs_peak_utilisation <= 1
     gov = res.dataset["gov_cash_flow"].sum(["flow", "year"]).values / 1e6
     np.testing.assert_allclose(ki["gov_cash_flow_cumulative_meur"], gov)
+
+
+def test_key_indicator_target_labels_name_their_scope() -> None:
+    for y in metrics.KEY_YEARS:
+        label, _ = metrics.KEY_INDICATORS[f"target_{y}_mtco2"]
+        assert label == f"Industry target {y} (all industry, not only ETS)"
+        assert "all-industry target" in metrics.KEY_INDICATORS[f"gap_{y}_mtco2"][0]
+
+
+def test_key_indicator_shares_weigh_tonnes_and_leave_out_heat(res: Results) -> None:
+    pi = metrics.production_and_imports(res)
+    assert "GJ/yr" in set(pi["unit"])  # heat products, which must not count
+    t = pi[(pi["unit"] == "t/yr") & (pi["year"] == 2050)].groupby("scenario")
+    kept = t["domestic"].sum() / t["demand"].sum()
+    ki = metrics.key_indicators(res).set_index("scenario")
+    np.testing.assert_allclose(ki["share_kept_2050"], kept.loc[ki.index], rtol=1e-12)
 
 
 def test_key_indicators_outside_model_years_are_nan() -> None:

@@ -99,3 +99,52 @@ def test_unknown_base(tmp_path: Path) -> None:
 def test_missing_file() -> None:
     with pytest.raises(ScenarioError, match="not found"):
         resolve(["missing.yaml"])
+
+
+def test_same_scenario_twice(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="'current-policy' is given twice"):
+        resolve(["current-policy", "current-policy"])
+    path = write(tmp_path, "name: mine\n")
+    with pytest.raises(ScenarioError, match="scenario file is given twice"):
+        resolve([str(path), str(path)])
+
+
+def test_user_file_cannot_replace_a_default(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: current-policy\nco2_heffing: 'off'\n")
+    assert "line 1" in msg
+    assert "name 'current-policy' is already a default scenario; choose another name" in msg
+
+
+def test_two_user_files_with_one_name(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("name: mine\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("name: mine\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="name 'mine' is already used by"):
+        resolve([str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")])
+
+
+def test_time_paths_are_replaced_whole(tmp_path: Path) -> None:
+    base = tmp_path / "base.yaml"
+    base.write_text(
+        "name: my-base\n"
+        "carrier_prices: {natural_gas: {2025: 10, 2050: 20}, coal: {2025: 5}}\n"
+        "grid_emission_factor: {2025: 0.3, 2050: 0.0}\n"
+        "eua_price: {2025: 80, 2050: 200}\n"
+        "subsidies: {sde: false, sde_extra_budget: {2027: 1.0e+9, 2028: 1.0e+9}}\n",
+        encoding="utf-8",
+    )
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "name: my-child\nbase: my-base\n"
+        "carrier_prices: {natural_gas: {2030: 15}}\n"
+        "grid_emission_factor: {2030: 0.1}\n"
+        "eua_price: {2030: 100}\n"
+        "subsidies: {sde_extra_budget: {2029: 2.0e+9}}\n",
+        encoding="utf-8",
+    )
+    _, sc = resolve([str(base), str(child)])
+    lv = sc.levers
+    assert lv.carrier_prices == {"natural_gas": {2030: 15.0}, "coal": {2025: 5.0}}
+    assert lv.grid_emission_factor == {2030: 0.1}
+    assert lv.eua_price == {2030: 100.0}
+    assert lv.subsidies.sde_extra_budget == {2029: 2.0e9}
+    assert lv.subsidies.sde is False  # sections still merge key by key

@@ -9,7 +9,7 @@ labels (``scenario``, the grouping keys, ``year`` ...) as columns, and value col
 name ends in their unit (``emissions_mtco2`` is Mt CO2 per year, ``cost_meur`` million euro
 per year, ``energy_twh`` TWh per year). ``frame.attrs["units"]`` maps each value column to
 its unit. Where units differ between rows (production in tonnes or GJ of the product,
-infrastructure in MW or t/yr), a ``unit`` column says which.
+infrastructure in MW, tCO2/yr or GJ/yr), a ``unit`` column says which.
 
 Grouping
 --------
@@ -326,6 +326,10 @@ def emissions(results: Results, by: By = None, kind: EmissionKind = "direct") ->
 def emissions_vs_target(results: Results) -> pd.DataFrame:
     """National direct emissions against the industry emission target, in target years.
 
+    The target (policy ``targets.industry_emissions_target``) covers all industry, not only
+    the EU ETS plants the model holds; industry outside the ETS is not modelled, so the
+    comparison flatters the plants.
+
     Returns
     -------
     DataFrame
@@ -426,36 +430,45 @@ def production(results: Results, by: By = None) -> pd.DataFrame:
 def route_mix(
     results: Results, by: Literal["product", "sector"] | None = "product"
 ) -> pd.DataFrame:
-    """Plants and production by route, per scenario, group and year.
+    """Plants, production and production shares by route, per scenario, product and year.
+
+    Production is never added across products: products are measured in different units
+    (tonnes of steel, GJ of heat), so a share of tonnes plus GJ would mean nothing. Every row
+    is one route of one product, and its share is taken within that product.
 
     Parameters
     ----------
     by : {"product", "sector", None}
-        Group within which route shares are computed; None for the whole country.
+        ``"product"`` or ``None``: national, per product and route (a route makes one product,
+        so both give the same table). ``"sector"``: per sector, product and route.
 
     Returns
     -------
     DataFrame
-        Columns ``scenario``, ``by`` key, ``route``, ``route_family`` (when the results
-        carry it), ``year``, ``plants`` (number of plants on the route [-]), ``production``
-        (in the product's unit per year; added across products only within a group) and
-        ``share`` (route's share of the group's production [fraction]; NaN when the group
-        produces nothing). Closed plants count on their closure route with zero production.
+        Columns ``scenario``, ``sector`` (with ``by="sector"``), ``product``, ``route``,
+        ``route_family`` (when the results carry it), ``year``, ``unit`` (the product's unit
+        per year, ``t/yr`` or ``GJ/yr``), ``plants`` (number of plants on the route [-]),
+        ``production`` (in ``unit``) and ``share`` (the route's production / the product's
+        production, nationally or within the sector [fraction]; NaN when the product is not
+        produced there). Closed plants count on their closure route with zero production.
+        Plant counts may be added across routes; production and shares only within a product.
     """
-    keys = [*_normalise_by(by, ("product", "sector"), "route_mix"), "route"]
+    groups = [k for k in _normalise_by(by, ("product", "sector"), "route_mix") if k != "product"]
+    keys = [*groups, "product", "route"]
     inverse, labels = _group(results, keys)
     prod = _sum_groups(_plant_values(results, "production"), inverse, len(labels))
     ones = np.ones(inverse.shape, dtype=np.float64)
     plants = _sum_groups(ones, inverse, len(labels))
     frame = _long(results, labels, prod, {"plants": plants, "production": prod})
     frame["plants"] = frame["plants"].astype(np.int64)
-    group_cols = ["scenario", *keys[:-1], "year"]
+    group_cols = ["scenario", *groups, "product", "year"]
     total = frame.groupby(group_cols, sort=False)["production"].transform("sum")
     frame["share"] = frame["production"] / total.where(total != 0)
     fam = _labels(results, "route", "route_family", "route_families")
     if fam is not None:
         frame.insert(_pos(frame, "route") + 1, "route_family", frame["route"].map(fam))
-    return _with_units(frame, {"plants": "-", "production": "product/yr", "share": "fraction"})
+    frame.insert(_pos(frame, "year") + 1, "unit", frame["product"].map(_product_units(results)))
+    return _with_units(frame, {"plants": "-", "production": "unit", "share": "fraction"})
 
 
 # --- energy and infrastructure ----------------------------------------------------------------
@@ -599,7 +612,7 @@ def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluste
     DataFrame
         Columns ``scenario``, ``cluster`` (unless national), ``resource`` (``grid``,
         ``co2_storage``, ``hydrogen``), ``year``, ``use`` and ``capacity`` in ``unit``
-        (grid: MW of new load; co2_storage: tCO2/yr; hydrogen: t/yr), ``headroom``
+        (grid: MW of new load; co2_storage: tCO2/yr; hydrogen: GJ/yr), ``headroom``
         (capacity minus use, same unit) and ``utilisation_share`` (use / capacity
         [fraction]; NaN where capacity is 0).
     """
@@ -776,8 +789,14 @@ def _key_indicator_table() -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
     for y in KEY_YEARS:
         table[f"emissions_{y}_mtco2"] = (f"Direct emissions {y}", "MtCO2/yr")
-        table[f"target_{y}_mtco2"] = (f"Target {y}", "MtCO2/yr")
-        table[f"gap_{y}_mtco2"] = (f"Above target {y}", "MtCO2/yr")
+        table[f"target_{y}_mtco2"] = (
+            f"Industry target {y} (all industry, not only ETS)",
+            "MtCO2/yr",
+        )
+        table[f"gap_{y}_mtco2"] = (
+            f"Above the all-industry target {y} (ETS plants' emissions minus target)",
+            "MtCO2/yr",
+        )
     for y in (2030, 2050):
         table[f"share_kept_{y}"] = (
             f"Material demand produced domestically {y} (tonnes, all products in t)",
@@ -807,12 +826,15 @@ def key_indicators(results: Results) -> pd.DataFrame:
         Column ``scenario`` and, per :data:`KEY_INDICATORS`:
 
         - ``emissions_<y>_mtco2``, ``target_<y>_mtco2``, ``gap_<y>_mtco2`` for y in
-          :data:`KEY_YEARS`: national direct emissions, target and emissions minus target
-          [MtCO2/yr] (NaN where the year is not modelled or has no target);
-        - ``share_kept_<y>`` / ``share_imported_<y>`` for 2030 and 2050: tonnes of all products
-          measured in t (heat products excluded)
-          of domestic production / demand and of imports / demand [fraction] (every product
-          counts equally, whatever its tonnage);
+          :data:`KEY_YEARS`: national direct emissions of the modelled (EU ETS) plants, the
+          industry target and emissions minus target [MtCO2/yr] (NaN where the year is not
+          modelled or has no target). The target covers all industry, not only the EU ETS
+          plants the model holds: industry outside the ETS (not modelled) counts against the
+          same target, so the gap flatters the plants;
+        - ``share_kept_<y>`` / ``share_imported_<y>`` for 2030 and 2050: domestic production /
+          demand and imports / demand, in tonnes summed over all products measured in t (heat
+          products in GJ are left out) [fraction]; products are weighted by their tonnage, so
+          a large product (crude steel, refinery throughput) weighs more than a small one;
         - ``electricity_<y>_twh`` / ``hydrogen_<y>_twh`` for 2030 and 2050 [TWh/yr];
         - ``ccs_peak_stored_mtco2``: highest national use of CO2 storage over the years,
           ``ccs_capacity_at_peak_mtco2``: the national storage capacity in that year
@@ -840,8 +862,12 @@ def key_indicators(results: Results) -> pd.DataFrame:
         out[f"gap_{y}_mtco2"] = out[f"emissions_{y}_mtco2"] - t
     pi = production_and_imports(results)
     # products measured in tonnes add up; heat products (GJ) are left out of this share
-    units = json.loads(str(ds.attrs.get("product_units", "{}")))
-    tonnes = pi[pi["product"].map(lambda g: units.get(str(g), "t") == "t")]
+    # (without recorded product units every product counts)
+    units = _labels(results, "product", "product_unit", "product_units")
+    if units is None:
+        tonnes = pi
+    else:
+        tonnes = pi[pi["unit"].eq("t/yr")]
     sums = tonnes.groupby(["scenario", "year"], sort=False)[["demand", "domestic", "imports"]].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         sums["share_kept"] = sums["domestic"] / sums["demand"].where(sums["demand"] != 0)

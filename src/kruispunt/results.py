@@ -11,7 +11,8 @@ Dimensions and coordinates
 ``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``, with non-index
 coordinates ``site``, ``plant_product``, ``plant_cluster``, ``sector``), ``year`` (int),
 ``carrier``,
-``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``, ``hydrogen``), ``flow``
+``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``, ``hydrogen``; units in
+:data:`RESOURCE_UNITS`: MW, tCO2/yr and GJ/yr, hydrogen in its carrier's unit), ``flow``
 (government cash-flow items) and ``route`` (route ids; ``route_index`` points into it).
 """
 
@@ -30,7 +31,7 @@ import xarray as xr
 from kruispunt.errors import KruispuntError
 
 RESOURCES = ("grid", "co2_storage", "hydrogen")
-RESOURCE_UNITS = {"grid": "MW", "co2_storage": "tCO2/yr", "hydrogen": "t/yr"}
+RESOURCE_UNITS = {"grid": "MW", "co2_storage": "tCO2/yr", "hydrogen": "GJ/yr"}
 SWITCH_REASONS = (
     "none",
     "reinvestment",

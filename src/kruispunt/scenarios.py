@@ -169,15 +169,34 @@ class Scenario:
         return json.dumps(self.to_dict(), sort_keys=True)
 
 
+def _is_time_path(value: Any) -> bool:
+    """A mapping of years to values (``{2025: 80, 2030: 120}``): keys are (whole) numbers."""
+    if not isinstance(value, Mapping) or not value:
+        return False
+    return all(
+        (isinstance(k, int) and not isinstance(k, bool))
+        or (isinstance(k, str) and k.strip().lstrip("+-").isdigit())
+        for k in value
+    )
+
+
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` on top of ``base``: sections merge key by key, values replace.
+
+    A time path (a mapping of years, e.g. ``eua_price``, ``grid_emission_factor``, a carrier's
+    path in ``carrier_prices``, ``subsidies.sde_extra_budget``) is a value: the child's path
+    replaces the base's whole, it is never merged year by year.
+    """
     out = dict(base)
     for key, value in override.items():
+        current = out.get(key)
         if (
             isinstance(value, Mapping)
-            and isinstance(out.get(key), Mapping)
-            and key not in ("eua_price",)
+            and isinstance(current, Mapping)
+            and not _is_time_path(value)
+            and not _is_time_path(current)
         ):
-            out[key] = _merge(dict(out[key]), value)
+            out[key] = _merge(dict(current), value)
         else:
             out[key] = value
     return out
@@ -189,6 +208,7 @@ class _Entry:
     where: str
     lines: dict[tuple[Any, ...], int]
     prefix: tuple[Any, ...]
+    default: bool
 
 
 class ScenarioLibrary:
@@ -202,14 +222,20 @@ class ScenarioLibrary:
         if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
             raise ScenarioError(f"{path}: expected a mapping with a list under 'scenarios'")
         for i, item in enumerate(data["scenarios"]):
-            self._add(item, str(path), lines, ("scenarios", i))
+            self._add(item, str(path), lines, ("scenarios", i), default=True)
 
     def add_file(self, path: Path) -> str:
         data, lines = _read_yaml(path)
         return self._add(data, str(path), lines, ())
 
     def _add(
-        self, raw: Any, where: str, lines: dict[tuple[Any, ...], int], prefix: tuple[Any, ...]
+        self,
+        raw: Any,
+        where: str,
+        lines: dict[tuple[Any, ...], int],
+        prefix: tuple[Any, ...],
+        *,
+        default: bool = False,
     ) -> str:
         if not isinstance(raw, dict):
             line = lines.get(prefix)
@@ -220,7 +246,22 @@ class ScenarioLibrary:
         except ValidationError as exc:
             raise ScenarioError(_validation_message(exc, where, lines, prefix)) from None
         name = raw["name"]
-        self._entries[name] = _Entry(raw, where, lines, prefix)
+        known = self._entries.get(name)
+        if known is not None:
+            line = lines.get((*prefix, "name"))
+            at = f"{where}, line {line}" if line else where
+            if known.default:
+                raise ScenarioError(
+                    f"{at}: key 'name': name '{name}' is already a default scenario; "
+                    "choose another name"
+                )
+            if known.where == where:
+                raise ScenarioError(f"{where}: scenario file is given twice")
+            raise ScenarioError(
+                f"{at}: key 'name': name '{name}' is already used by {known.where}; "
+                "choose another name"
+            )
+        self._entries[name] = _Entry(raw, where, lines, prefix, default)
         return str(name)
 
     @property
@@ -308,10 +349,15 @@ def default_library(package_path: Path | None = None) -> ScenarioLibrary:
 def resolve(names_or_files: Sequence[str], package_path: Path | None = None) -> list[Scenario]:
     """Resolve scenario names (package defaults) and YAML files into scenarios."""
     library = default_library(package_path)
-    names = []
+    names: list[str] = []
     for item in names_or_files:
         if item.endswith((".yaml", ".yml")) or Path(item).is_file():
-            names.append(library.add_file(Path(item)))
+            name = library.add_file(Path(item))
         else:
-            names.append(item)
+            name = item
+        if name in names:
+            raise ScenarioError(
+                f"scenario '{name}' is given twice; each scenario can be run only once"
+            )
+        names.append(name)
     return [library.resolve(n) for n in names]

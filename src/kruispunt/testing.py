@@ -12,6 +12,7 @@ Identities that hold in every synthetic result
 - ``direct_emissions == gross emissions - captured_co2`` and ``stored_co2 == captured_co2``;
 - ``infra_use <= infra_capacity`` for every cluster, resource and year;
 - ``electric_load == energy[electricity] / 3.6 / 8760`` (GJ/yr to MW);
+- hydrogen ``infra_use == energy[hydrogen]`` summed over the cluster's plants (both GJ/yr);
 - the government's subsidy outlays (``sde``, ``ccfd``, ``ikc``, ``grant``) add up to minus
   the plants' ``subsidies``; ``co2_levy_revenue`` and ``energy_tax_revenue`` equal the sums
   of ``co2_levy`` and ``energy_tax`` over plants;
@@ -84,7 +85,6 @@ _CAPEX = {
     "closure": 0.0,
 }  # EUR per unit of annual capacity
 _SCENARIO_NAMES = ("reference", "green_market", "ccs_first", "electrify", "import_more")
-_LHV_H2_GJ_PER_T = 120.0
 _CAPTURE_RATE = 0.9
 
 
@@ -256,11 +256,10 @@ def synthetic_results(
     use = np.zeros((S, len(cluster_ids), len(RESOURCES), Y))
     use[:, :, RESOURCES.index("grid"), :] = np.maximum(load - load[:, :, :1], 0.0)
     use[:, :, RESOURCES.index("co2_storage"), :] = by_cluster(stored)
-    use[:, :, RESOURCES.index("hydrogen"), :] = (
-        by_cluster(energy[..., c["hydrogen"]]) / _LHV_H2_GJ_PER_T
-    )
+    # hydrogen infrastructure in the hydrogen carrier's unit, GJ/yr (as the engine records it)
+    use[:, :, RESOURCES.index("hydrogen"), :] = by_cluster(energy[..., c["hydrogen"]])
     headroom = rng.uniform(1.05, 1.6, (S, len(cluster_ids), len(RESOURCES), 1))
-    floor = np.array([50.0, 2.5e5, 1.0e4])[None, None, :, None]
+    floor = np.array([50.0, 2.5e5, 1.2e6])[None, None, :, None]
     capacity_infra = np.maximum.accumulate(use, axis=3) * headroom + floor
 
     gov = np.zeros((S, len(GOV_FLOWS), Y))

@@ -207,3 +207,25 @@ def test_commitment_must_name_a_plant(package_copy: Path, edit_cell: Callable[..
     problems = problems_of(package_copy)
     find(problems, "check_commitments", "commitments.csv", "product_id", line)
     find(problems, "check_commitments", "commitments.csv", "route_id", line)
+
+
+def test_required_parameter_missing(package_copy: Path) -> None:
+    path = package_copy / "policy.csv"
+    header, rows = read_rows(path)
+    kept = [r for r in rows if (r["instrument"], r["parameter"]) != ("eu_ets", "eua_price")]
+    assert len(kept) < len(rows)
+    write_rows(path, header, kept)
+    problems = problems_of(package_copy)
+    p = find(problems, "check_required_parameters", "policy.csv", "parameter")
+    assert p.row is None
+    assert "'eu_ets.eua_price'" in p.message
+    assert [q.check for q in problems] == ["check_required_parameters"]
+
+
+def test_required_carrier_price_missing(package_copy: Path) -> None:
+    path = package_copy / "carrier_prices.csv"
+    header, rows = read_rows(path)
+    write_rows(path, header, [r for r in rows if r["carrier_id"] != "electricity"])
+    p = find(problems_of(package_copy), "check_required_parameters", "carrier_prices.csv")
+    assert p.row is None
+    assert "'electricity'" in p.message

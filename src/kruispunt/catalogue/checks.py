@@ -578,6 +578,55 @@ def check_commitments(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+# Parameters the model cannot run without. A missing one is not read as 0: the engine would
+# then run, e.g., without a carbon price or without an industry target, and nothing would say
+# so. Each entry is (table, key column(s), key): a policy parameter is named
+# ``instrument.parameter``; a carrier price by its carrier id.
+REQUIRED_PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    ("policy", "parameter", "eu_ets.eua_price"),
+    ("policy", "parameter", "cbam.free_allocation_factor"),
+    ("policy", "parameter", "co2_heffing.tariff"),
+    ("policy", "parameter", "co2_heffing.reduction_factor"),
+    ("policy", "parameter", "energy_tax.gas_rate_bracket_4"),
+    ("policy", "parameter", "energy_tax.electricity_rate_bracket_4"),
+    ("policy", "parameter", "targets.industry_emissions_target"),
+    ("policy", "parameter", "ccs.transport_storage_cost"),
+    ("policy", "parameter", "sde_pp.budget"),
+    ("policy", "parameter", "ikc.budget"),
+    ("policy", "parameter", "ikc.aid_intensity"),
+    ("policy", "parameter", "ikc.co2_emission_factor"),
+    ("carrier_prices", "carrier_id", "natural_gas"),
+    ("carrier_prices", "carrier_id", "electricity"),
+)
+
+
+def check_required_parameters(raw: RawPackage) -> list[Problem]:
+    """Parameters the model needs (:data:`REQUIRED_PARAMETERS`) have at least one row."""
+    problems: list[Problem] = []
+    for table, field, key in REQUIRED_PARAMETERS:
+        df = raw.tables.get(table)
+        spec = table_specs()[table]
+        if df is None or not all(f.name in df.columns for f in spec.fields):
+            continue  # reported by check_tables_present / check_columns
+        if table == "policy":
+            keys = set(df["instrument"] + "." + df["parameter"])
+            what = "required parameter"
+        else:
+            keys = set(df[field])
+            what = "required price of carrier"
+        if key not in keys:
+            problems.append(
+                Problem(
+                    "check_required_parameters",
+                    raw.file(table),
+                    None,
+                    field,
+                    f"{what} '{key}' is missing: the model cannot run without it",
+                )
+            )
+    return problems
+
+
 CHECKS: tuple[Check, ...] = (
     check_tables_present,
     check_columns,
@@ -596,6 +645,7 @@ CHECKS: tuple[Check, ...] = (
     check_sites_have_plants,
     check_route_products,
     check_commitments,
+    check_required_parameters,
 )
 
 

@@ -254,9 +254,7 @@ class _Batch:
         return np.where(route == inc, self._plant_axis(self.calib, route.ndim), 1.0)
 
     # ------------------------------------------------------------------ option values
-    def option_values(
-        self, t: int, cur: I, renewal_due: B, book: F
-    ) -> tuple[F, F, F, F]:
+    def option_values(self, t: int, cur: I, renewal_due: B, book: F) -> tuple[F, F, F, F]:
         """Value [EUR/yr], production [product/yr], abated [tCO2/yr] and capex annuity
         [EUR/yr] of every option, shape (S, P, K)."""
         inp = self.inp

@@ -4,7 +4,8 @@ The report is a single file that works offline: plotly.js is embedded once, inli
 only other script is a few lines that make the site table sortable. Every number comes from
 :mod:`kruispunt.metrics`.
 
-Contents: key indicators; emissions by cluster and by sector against the targets; route mix
+Contents: key indicators; emissions by cluster and by sector against the industry targets
+(which cover all industry, not only the EU ETS plants the model holds); route mix
 over time; energy demand by carrier; electric load against grid capacity; CO2 storage use
 against capacity; production kept vs imported per product; government cash flow; costs to
 industry; a sortable site table; provenance (version, data hash, scenarios, seed).
@@ -38,8 +39,12 @@ from kruispunt.results import Results
 __all__ = ["CHARTS", "build_report", "write_pdf", "write_report"]
 
 CHARTS: dict[str, str] = {
-    "emissions_cluster": "Direct CO2 emissions by cluster, against the target",
-    "emissions_sector": "Direct CO2 emissions by sector, against the target",
+    "emissions_cluster": (
+        "Direct CO2 emissions by cluster, against the industry target (all industry, not only ETS)"
+    ),
+    "emissions_sector": (
+        "Direct CO2 emissions by sector, against the industry target (all industry, not only ETS)"
+    ),
     "route_mix": "Route mix: plants per route family (per route if families are not recorded)",
     "energy_carrier": "Energy demand by carrier",
     "grid": "Electric load growth against grid capacity for new load",
@@ -123,7 +128,9 @@ def _series(
 
 def _target(results: Results, scenario: str) -> list[_Series]:
     t = metrics.emissions_vs_target(results)
-    return _series(t, scenario, None, "target_mtco2", "markers", name="target")
+    return _series(
+        t, scenario, None, "target_mtco2", "markers", name="industry target (all industry)"
+    )
 
 
 def _emissions_by(by: str) -> Getter:

@@ -83,7 +83,9 @@ class ScenarioFile(_Strict):
     end_year: Year = 2050
     """Last model year."""
     discount_rate: Annotated[float, Field(ge=0, le=0.3)] | None = None
-    """Cost of capital of the incumbent risk class [fraction/yr]; None: the data package."""
+    """Cost of capital of the incumbent risk class [fraction/yr]; None: the project's
+    assumption of 7 %/yr, the MPP steel model's rate
+    (``kruispunt.assemble.DEFAULT_DISCOUNT_RATE``)."""
     risk_sharing: Annotated[float, Field(ge=0, le=0.1)] = 0.0
     """Reduction of the cost of capital of transition routes by government risk sharing
     [fraction/yr]."""
@@ -205,8 +207,10 @@ def reference_markdown() -> str:
         "A scenario file is YAML holding one scenario. Unknown keys, wrong types and values out",
         "of range are errors that name the file, the line and the key. A scenario names a `base`",
         "and lists only what it changes; paths are `{year: value}` mappings, linear between the",
-        "years given and flat outside them. Default scenarios: `current-policy`, `no-new-policy`,",
-        "`high-ambition` (see `scenarios.yaml` in the data package).",
+        "years given and flat outside them. Sections (`subsidies`, `infrastructure`, ...) merge",
+        "key by key with the base, but a path replaces the base's path whole: it is never merged",
+        "year by year. Default scenarios: `current-policy`, `no-new-policy`, `high-ambition`",
+        "(see `scenarios.yaml` in the data package); a scenario file cannot reuse their names.",
         "",
         "```yaml",
         "name: my-variant",
