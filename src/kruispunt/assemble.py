@@ -22,7 +22,8 @@ from kruispunt.dims import BASE_YEAR
 from kruispunt.dims import years as year_range
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.errors import KruispuntError
-from kruispunt.inputs import FAMILY, NEVER, RESOURCES, ModelInputs
+from kruispunt.inputs import FAMILY, NEVER, ModelInputs
+from kruispunt.results import RESOURCES
 from kruispunt.scenarios import Scenario, ScenarioError, check_ids
 from kruispunt.units import conversion_factor
 

@@ -38,7 +38,6 @@ FAMILIES = (
 """Route families; ``family`` arrays hold indices into this tuple."""
 FAMILY = {name: i for i, name in enumerate(FAMILIES)}
 LOW_CARBON_FAMILIES = ("electrification", "ccs", "hydrogen", "circular")
-RESOURCES = ("grid", "co2_storage", "hydrogen")
 NEVER = 10_000
 """A year that never comes (no access, no connection)."""
 

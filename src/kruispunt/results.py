@@ -39,7 +39,6 @@ SWITCH_REASONS = (
     "closure",
     "import_intermediate",
     "waiting_for_infrastructure",
-    "start_after_lead_time",
     "committed_project",
 )
 GOV_FLOWS = (

@@ -44,7 +44,6 @@ from kruispunt.inputs import (
     GJ_PER_MWH,
     HOURS_PER_YEAR,
     LOW_CARBON_FAMILIES,
-    RESOURCES,
     ModelInputs,
 )
 from kruispunt.policy.ccfd import ccfd_payment
@@ -52,7 +51,7 @@ from kruispunt.policy.co2_levy import co2_heffing, dispensation_rights
 from kruispunt.policy.ets import ets_cost
 from kruispunt.policy.grants import allocate_budget, allocate_first_fit
 from kruispunt.policy.ikc import indirect_cost_compensation
-from kruispunt.results import GOV_FLOWS, SWITCH_REASONS, Results
+from kruispunt.results import GOV_FLOWS, RESOURCES, SWITCH_REASONS, Results
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
