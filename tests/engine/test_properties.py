@@ -35,12 +35,12 @@ def toy_config(draw: Any, subsidies: bool = True, scarce: bool = True) -> dict[s
         elec_price=draw(st.floats(10, 30)),
     )
     if subsidies:
-        cfg["sde_budget"] = {
-            2025: draw(st.floats(0, 5e9)),
-            2026: draw(st.floats(0, 5e9)),
-            2027: 0.0,
-        }
+        # one SDE++ round (2025) and one CCfD budget, often binding, so that the payments can
+        # be compared with each budget
+        cfg["sde_budget"] = {2025: draw(st.floats(0, 2e9)), 2026: 0.0}
         cfg["sde_max"] = draw(st.floats(0, 400))
+        cfg["ccfd_strike"] = np.array([draw(st.floats(0, 300))])
+        cfg["ccfd_budget"] = np.array([draw(st.floats(0, 5e9))])
     return cfg
 
 
@@ -53,7 +53,9 @@ def test_capacities_and_budgets_never_exceeded(cfg: dict[str, Any]) -> None:
     cap = ds["infra_capacity"].values
     assert (use <= cap * (1 + 1e-9) + 1e-6).all()
     outlay = -ds["gov_cash_flow"].sel(flow="sde_outlay").values.sum()
-    assert outlay <= inp.sde_budget.sum() * (1 + 1e-9) + 1e-6
+    assert outlay <= inp.sde_budget[0, 0] * (1 + 1e-9) + 1e-6
+    ccfd = -ds["gov_cash_flow"].sel(flow="ccfd_outlay").values.sum()
+    assert ccfd <= inp.ccfd_budget[0] * (1 + 1e-9) + 1e-6
 
 
 @SETTINGS
