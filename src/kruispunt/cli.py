@@ -23,6 +23,24 @@ data_app = typer.Typer(help="Inspect, validate and build the data package.", no_
 app.add_typer(data_app, name="data")
 
 
+def _version(value: bool) -> None:
+    if value:
+        from kruispunt import __version__
+
+        out.print(f"kruispunt {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Kruispunt: plant-level scenarios for the Dutch energy-intensive industry."""
+
+
 def _register_results_commands() -> None:
     from kruispunt.cli_results import compare, export, results_app
 
