@@ -249,6 +249,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     rf = np.nan_to_num(_policy_path(policy, "co2_heffing.reduction_factor", years), nan=1.0)
     gas_tax = _policy_path(policy, "energy_tax.gas_rate_bracket_4", years)  # EUR/m3
     elec_tax = _policy_path(policy, "energy_tax.electricity_rate_bracket_4", years)  # EUR/kWh
+    tax_thresholds, tax_rates = _tax_brackets(policy, years, carrier_ids)
     tax = np.zeros((len(carrier_ids), Y))
     if "natural_gas" in c_of:
         tax[c_of["natural_gas"]] = np.nan_to_num(gas_tax, nan=0.0) / (GAS_MJ_PER_M3 / 1000.0)
@@ -543,6 +544,8 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         carrier_is_hydrogen=np.array([c == "hydrogen" for c in carrier_ids]),
         price=price,
         energy_tax=np.broadcast_to(tax[None], (S, *tax.shape)).copy(),
+        tax_thresholds=tax_thresholds,
+        tax_rates=tax_rates,
         eua=eua,
         cbam_factor=cbam_factor,
         co2_ts_cost=np.broadcast_to(ts_cost[None], (S, Y)).copy(),
@@ -606,6 +609,34 @@ def _options(
         opts = [int(incumbent[p]), *rest]
         options[p, : len(opts)] = opts
     return options
+
+
+GJ_PER_UNIT = {"gas": GAS_MJ_PER_M3 / 1000.0, "electricity": 0.0036}
+"""Energy of one taxed unit [GJ]: a m3 of gas (GAS_MJ_PER_M3) and a kWh of electricity."""
+TAXED = {"natural_gas": "gas", "electricity": "electricity"}
+
+
+def _tax_brackets(
+    policy: dict[str, pd.DataFrame], years: npt.NDArray[np.int64], carrier_ids: list[str]
+) -> tuple[F, F]:
+    """Energy-tax brackets of gas and electricity in GJ: thresholds (C, 3) [GJ/yr] and rates
+    (C, 4, Y) [EUR/GJ]; a bracket year not given holds the last value given."""
+    thresholds = np.full((len(carrier_ids), 3), np.nan)
+    rates = np.zeros((len(carrier_ids), 4, len(years)))
+    for c, carrier in enumerate(carrier_ids):
+        name = TAXED.get(carrier)
+        if name is None:
+            continue
+        gj = GJ_PER_UNIT[name]
+        for b in range(3):
+            path = _policy_path(policy, f"energy_tax.{name}_threshold_bracket_{b + 1}", years)
+            thresholds[c, b] = float(np.nan_to_num(path[0], nan=np.inf)) * gj
+        for b in range(4):
+            path = _policy_path(policy, f"energy_tax.{name}_rate_bracket_{b + 1}", years)
+            rows = policy.get(f"energy_tax.{name}_rate_bracket_{b + 1}")
+            first = float(rows.sort_values("year")["value"].iloc[0]) if rows is not None else 0.0
+            rates[c, b] = np.where(np.isnan(path), first, path) / gj
+    return thresholds, rates
 
 
 def _first_year_ikc_share(

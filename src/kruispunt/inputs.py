@@ -129,7 +129,12 @@ class ModelInputs:
     price: F
     """[S, C, Y] carrier price [EUR/carrier]."""
     energy_tax: F
-    """[S, C, Y] energy tax and network tariff per unit of carrier [EUR/carrier]."""
+    """[S, C, Y] marginal energy tax per unit of carrier for a large user (top bracket), used
+    to value options [EUR/carrier]."""
+    tax_thresholds: F
+    """[C, 3] upper bounds of the energy-tax brackets [carrier/yr] (NaN: no brackets)."""
+    tax_rates: F
+    """[C, 4, Y] energy-tax rate per bracket [EUR/carrier], for the yearly accounting."""
     eua: F
     """[S, Y] EU ETS allowance price [EUR/tCO2]."""
     cbam_factor: F

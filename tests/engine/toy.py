@@ -116,6 +116,8 @@ def toy_inputs(
         carrier_is_hydrogen=np.array([False, False]),
         price=price,
         energy_tax=np.zeros((S, 2, Y)),
+        tax_thresholds=np.full((2, 3), np.nan),
+        tax_rates=np.zeros((2, 4, Y)),
         eua=np.tile(path(eua), (S, 1)),
         cbam_factor=np.ones((S, Y)),
         co2_ts_cost=np.zeros((S, Y)),

@@ -48,6 +48,7 @@ from kruispunt.inputs import (
 )
 from kruispunt.policy.ccfd import ccfd_payment
 from kruispunt.policy.co2_levy import co2_heffing, dispensation_rights
+from kruispunt.policy.energy_tax import bracketed_tax
 from kruispunt.policy.ets import ets_cost
 from kruispunt.policy.grants import allocate_budget, allocate_first_fit
 from kruispunt.policy.ikc import indirect_cost_compensation
@@ -829,7 +830,15 @@ class _Batch:
             + stored * inp.co2_ts_cost[:, i][:, None]
         )
         out["energy_cost"][..., i] = rt.market[s, cur, i] * activity
-        out["energy_tax"][..., i] = rt.tax[s, cur, i] * activity
+        # energy tax by consumption bracket for carriers that have brackets (gas, electricity),
+        # per plant as one connection; others at their per-unit rate
+        taxed = np.zeros_like(activity)
+        for c in range(use.shape[-1]):
+            if np.isnan(inp.tax_thresholds[c]).any():
+                taxed += use[..., c] * inp.energy_tax[:, c, i][:, None]
+            else:
+                taxed += bracketed_tax(use[..., c], inp.tax_thresholds[c], inp.tax_rates[c, :, i])
+        out["energy_tax"][..., i] = taxed
         out["free_allocation"][..., i] = fa
         out["carbon_cost"][..., i] = ets_cost(em, fa, eua) + cbam
         out["co2_levy"][..., i] = levy
