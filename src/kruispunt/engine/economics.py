@@ -24,6 +24,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from kruispunt.policy._validate import nonnegative as _nonnegative
+
 __all__ = [
     "CostBreakdown",
     "annuity_factor",
@@ -48,13 +50,6 @@ def _positive(name: str, value: ArrayLike) -> FloatArray:
     arr = np.asarray(value, dtype=np.float64)
     if not np.all(arr > 0.0):
         raise ValueError(f"{name} must be positive and not NaN")
-    return arr
-
-
-def _nonnegative(name: str, value: ArrayLike) -> FloatArray:
-    arr = np.asarray(value, dtype=np.float64)
-    if not np.all(arr >= 0.0):
-        raise ValueError(f"{name} must be non-negative and not NaN")
     return arr
 
 

@@ -36,7 +36,7 @@ from typing import TypeVar, cast
 import numpy as np
 import numpy.typing as npt
 
-from kruispunt.engine.economics import annuity_factor
+from kruispunt.engine.economics import annuity_factor, remaining_book_value
 from kruispunt.engine.expectations import expected, extend
 from kruispunt.inputs import (
     FAMILIES,
@@ -433,7 +433,7 @@ class _Batch:
             running = ~closed & (pend < 0)
             renewal_due = renewal <= year
             life_cur = np.maximum(inp.lifetime[cur], 1.0)
-            book = asset_capex * np.clip(1.0 - (year - asset_start) / life_cur, 0.0, 1.0)
+            book = remaining_book_value(asset_capex, life_cur, year - asset_start)
             value, prod, abated, capex_new = self.option_values(i, cur, renewal_due, book)
             feas = self.feasible(i, cur)
             value = np.where(feas, value, -np.inf)
