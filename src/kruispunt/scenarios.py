@@ -14,121 +14,152 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
-from kruispunt.errors import KruispuntError
+from kruispunt.errors import KruispuntError, Problem
+from kruispunt.limits import MAX_ERRORS_SHOWN
+from kruispunt.safe_yaml import KeyLines, YamlFileError, read_yaml
 from kruispunt.schemas.config import ScenarioFile
+
+CHECK = "check_scenarios"
+"""Name under which scenario problems are reported with a data package's problems."""
 
 
 class ScenarioError(KruispuntError):
-    """A scenario file or name is invalid."""
+    """A scenario file or name is invalid.
+
+    ``problems`` lists each problem with its file, line and key (at most
+    :data:`~kruispunt.limits.MAX_ERRORS_SHOWN` of them are spelled out in the message).
+    """
+
+    def __init__(self, message: str | None = None, problems: Sequence[Problem] = ()) -> None:
+        self.problems = list(problems)
+        super().__init__(message if message is not None else _format(self.problems))
 
 
-# --- YAML with line numbers -------------------------------------------------------------
+def _problem(where: str, line: int | None, key: str | None, message: str) -> Problem:
+    return Problem(CHECK, where, line, key, message)
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    pass
+def _format(problems: Sequence[Problem]) -> str:
+    lines = []
+    for p in problems[:MAX_ERRORS_SHOWN]:
+        at = f"{p.file}, line {p.row}" if p.row is not None else p.file
+        key = f"key '{p.field}': " if p.field is not None else ""
+        lines.append(f"{at}: {key}{p.message}")
+    if len(problems) > MAX_ERRORS_SHOWN:
+        lines.append(f"... and {len(problems) - MAX_ERRORS_SHOWN:,} more")
+    return "\n".join(lines)
 
 
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key '{key}' (first on line {seen[key]})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _key_lines(node: yaml.Node, prefix: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """Line (1-based) of every key path in a composed YAML document."""
-    lines: dict[tuple[Any, ...], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            for candidate in (key, _as_int(key)):
-                lines[(*prefix, candidate)] = key_node.start_mark.line + 1
-            lines.update(_key_lines(value_node, (*prefix, key)))
-            if _as_int(key) != key:
-                lines.update(_key_lines(value_node, (*prefix, _as_int(key))))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[(*prefix, i)] = item.start_mark.line + 1
-            lines.update(_key_lines(item, (*prefix, i)))
-    return lines
-
-
-def _as_int(key: Any) -> Any:
+def _read(path: Path) -> tuple[Any, KeyLines]:
     try:
-        return int(key)
-    except (TypeError, ValueError):
-        return key
+        return read_yaml(path, "scenario file")
+    except YamlFileError as exc:
+        raise ScenarioError(problems=[_problem(exc.file, exc.line, None, exc.message)]) from None
 
 
-def _read_yaml(path: Path) -> tuple[Any, dict[tuple[Any, ...], int]]:
-    if not path.is_file():
-        raise ScenarioError(f"{path}: scenario file not found")
-    text = path.read_text(encoding="utf-8")
-    try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"{path}{line}: malformed YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: malformed YAML: {exc}") from None
-    return data, (_key_lines(node) if node is not None else {})
+# --- messages ----------------------------------------------------------------------------------
+
+_EXPECTED = {
+    "float_type": "a number",
+    "int_type": "a whole number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "list_type": "a list",
+}
+_BOUNDS = {
+    "greater_than_equal": ("ge", "greater than or equal to"),
+    "less_than_equal": ("le", "less than or equal to"),
+    "greater_than": ("gt", "greater than"),
+    "less_than": ("lt", "less than"),
+}
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr`` of an input, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _describe(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    value = error.get("input")
+    got = _shown(value)
     if kind == "extra_forbidden":
         return "unknown key"
+    if kind == "missing":
+        return "key is required"
     if kind == "literal_error":
-        return f"{error['msg'].lower()}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        words = {
-            "ge": "greater than or equal to",
-            "le": "less than or equal to",
-            "gt": "greater than",
-            "lt": "less than",
-        }
-        bounds = ", ".join(f"{words.get(k, k)} {v}" for k, v in ctx.items())
-        return f"value {error.get('input')!r} is out of range (must be {bounds})"
-    return f"{error['msg']} (got {error.get('input')!r})"
+        hint = (
+            " (YAML reads unquoted yes/no/on/off as true/false: put the value in quotes)"
+            if isinstance(value, bool)
+            else ""
+        )
+        return f"{error['msg'].lower()}, got {got}{hint}"
+    if kind in _BOUNDS:
+        bounds = ", ".join(f"{dict(_BOUNDS.values()).get(k, k)} {v}" for k, v in ctx.items())
+        return f"value {got} is out of range (must be {bounds})"
+    if kind in _EXPECTED:
+        hint = ""
+        if isinstance(value, str) and kind in ("float_type", "int_type"):
+            hint = " (a value in quotes is text: write the number without quotes)"
+        elif isinstance(value, bool) and kind in ("float_type", "int_type"):
+            hint = " (true and false are not numbers)"
+        elif isinstance(value, float) and kind == "int_type":
+            hint = " (no decimals)"
+        return f"expected {_EXPECTED[kind]}, got {got}{hint}"
+    if kind == "finite_number":
+        return f"value {got} is not a finite number (.inf and .nan are not allowed)"
+    if kind == "too_short":
+        if isinstance(value, Mapping):
+            return (
+                "must not be empty (a path needs at least one {year: value}; leave the key "
+                "out to keep the base's value)"
+            )
+        return "must not be empty"
+    if kind == "too_long":
+        return f"too many entries (at most {ctx.get('max_length')})"
+    if kind == "string_too_long":
+        return f"text is too long (at most {ctx.get('max_length'):,} characters)"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"{got} is not allowed (lower case letters, digits, '-' and '_', starting "
+            "with a letter or digit)"
+        )
+    return f"{error['msg']} (got {got})"
 
 
-def _validation_message(
+def _validation_problems(
     exc: ValidationError, where: str, lines: Mapping[tuple[Any, ...], int], prefix: tuple[Any, ...]
-) -> str:
-    parts = []
+) -> list[Problem]:
+    problems = []
     for error in exc.errors():
-        loc = tuple(x for x in error["loc"] if not (isinstance(x, str) and "[" in x))
+        raw_loc = tuple(error["loc"])
+        on_key = bool(raw_loc) and raw_loc[-1] == "[key]"
+        loc = tuple(x for x in raw_loc if not (isinstance(x, str) and "[" in x))
         line = None
         for n in range(len(loc), 0, -1):
             line = lines.get((*prefix, *loc[:n]))
             if line is not None:
                 break
+        if line is None:
+            line = lines.get(prefix)
         key = ".".join(str(x) for x in loc) or "(top level)"
-        at = f"{where}, line {line}" if line else where
         message = _describe(error)
+        if on_key:
+            message = "the key itself: " + message
         if error["type"] == "extra_forbidden":
             allowed = _allowed_keys(loc[:-1])
             message += f"; allowed keys: {', '.join(allowed)}"
-        parts.append(f"{at}: key '{key}': {message}")
-    return "\n".join(parts)
+        problems.append(_problem(where, line, key, message))
+    return problems
 
 
 def _allowed_keys(loc: Sequence[Any]) -> list[str]:
@@ -218,49 +249,66 @@ class ScenarioLibrary:
         self._entries: dict[str, _Entry] = {}
 
     def add_defaults(self, path: Path) -> None:
-        data, lines = _read_yaml(path)
+        """Add the scenarios of a data package's ``scenarios.yaml``."""
+        data, lines = _read(path)
+        where = str(path)
         if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list):
-            raise ScenarioError(f"{path}: expected a mapping with a list under 'scenarios'")
+            raise ScenarioError(
+                problems=[
+                    _problem(where, None, None, "expected a mapping with a list under 'scenarios'")
+                ]
+            )
+        unknown = [k for k in data if k != "scenarios"]
+        if unknown:
+            raise ScenarioError(
+                problems=[
+                    _problem(where, lines.get((k,)), str(k), "unknown key; allowed keys: scenarios")
+                    for k in unknown
+                ]
+            )
         for i, item in enumerate(data["scenarios"]):
-            self._add(item, str(path), lines, ("scenarios", i), default=True)
+            self._add(item, where, lines, ("scenarios", i), default=True)
 
     def add_file(self, path: Path) -> str:
-        data, lines = _read_yaml(path)
+        """Add the scenario of a scenario file; return its name."""
+        data, lines = _read(path)
         return self._add(data, str(path), lines, ())
 
     def _add(
         self,
         raw: Any,
         where: str,
-        lines: dict[tuple[Any, ...], int],
+        lines: KeyLines,
         prefix: tuple[Any, ...],
         *,
         default: bool = False,
     ) -> str:
         if not isinstance(raw, dict):
-            line = lines.get(prefix)
-            at = f"{where}, line {line}" if line else where
-            raise ScenarioError(f"{at}: a scenario must be a mapping of keys to values")
+            raise ScenarioError(
+                problems=[
+                    _problem(
+                        where,
+                        lines.get(prefix),
+                        None,
+                        f"a scenario must be a mapping of keys to values, got {_shown(raw)}",
+                    )
+                ]
+            )
         try:
             ScenarioFile.model_validate(raw)
         except ValidationError as exc:
-            raise ScenarioError(_validation_message(exc, where, lines, prefix)) from None
+            raise ScenarioError(problems=_validation_problems(exc, where, lines, prefix)) from None
         name = raw["name"]
         known = self._entries.get(name)
         if known is not None:
             line = lines.get((*prefix, "name"))
-            at = f"{where}, line {line}" if line else where
             if known.default:
-                raise ScenarioError(
-                    f"{at}: key 'name': name '{name}' is already a default scenario; "
-                    "choose another name"
-                )
-            if known.where == where:
+                message = f"name '{name}' is already a default scenario; choose another name"
+            elif known.where == where:
                 raise ScenarioError(f"{where}: scenario file is given twice")
-            raise ScenarioError(
-                f"{at}: key 'name': name '{name}' is already used by {known.where}; "
-                "choose another name"
-            )
+            else:
+                message = f"name '{name}' is already used by {known.where}; choose another name"
+            raise ScenarioError(problems=[_problem(where, line, "name", message)])
         self._entries[name] = _Entry(raw, where, lines, prefix, default)
         return str(name)
 
@@ -274,20 +322,37 @@ class ScenarioLibrary:
         current: str | None = name
         while current is not None:
             if current in chain:
+                entry = self._entries[name]
                 raise ScenarioError(
-                    f"scenario '{name}': base chain loops: {' -> '.join([*chain, current])}"
+                    problems=[
+                        _problem(
+                            entry.where,
+                            entry.lines.get((*entry.prefix, "base")),
+                            "base",
+                            f"scenario '{name}': base chain loops: "
+                            f"{' -> '.join([*chain, current])}",
+                        )
+                    ]
                 )
             if current not in self._entries:
                 known = ", ".join(self.names)
-                what = (
-                    "unknown scenario"
-                    if not chain
-                    else (
-                        f"scenario '{chain[-1]}' ({self._entries[chain[-1]].where}) "
-                        "has unknown base"
+                if not chain:
+                    raise ScenarioError(
+                        f"unknown scenario {_shown(current)}; known scenarios: {known} "
+                        "(or give the path of a .yaml scenario file)"
                     )
+                entry = self._entries[chain[-1]]
+                raise ScenarioError(
+                    problems=[
+                        _problem(
+                            entry.where,
+                            entry.lines.get((*entry.prefix, "base")),
+                            "base",
+                            f"scenario '{chain[-1]}' has unknown base '{current}'; "
+                            f"known scenarios: {known}",
+                        )
+                    ]
                 )
-                raise ScenarioError(f"{what} '{current}'; known scenarios: {known}")
             chain.append(current)
             current = self._entries[current].raw.get("base")
         merged: dict[str, Any] = {}
@@ -298,28 +363,42 @@ class ScenarioLibrary:
         entry = self._entries[name]
         try:
             levers = ScenarioFile.model_validate(merged)
-        except ValidationError as exc:  # pragma: no cover - each link validated on add
+        except ValidationError as exc:  # e.g. start_year from one link, end_year from another
             raise ScenarioError(
-                _validation_message(exc, entry.where, entry.lines, entry.prefix)
+                problems=_validation_problems(exc, entry.where, entry.lines, entry.prefix)
             ) from None
         return Scenario(name=name, levers=levers, chain=tuple(chain), origin=entry.where)
 
 
-def check_ids(
-    scenario: Scenario, *, carriers: set[str], products: set[str], routes: set[str] | None = None
-) -> None:
-    """Ids a scenario names (carriers, products, routes) must exist in the data package."""
-    lv = scenario.levers
-    if routes is not None:
-        from kruispunt.inputs import FAMILIES
+def route_families() -> tuple[str, ...]:
+    """Route families a scenario may switch off (``routes_off``): the data package's
+    families (``family`` of ``routes.csv``) except ``incumbent`` and ``closure``."""
+    from kruispunt.catalogue.schema import table_specs
 
-        allowed = routes | (set(FAMILIES) - {"incumbent", "closure"})
+    families = table_specs()["routes"].field("family").enum
+    return tuple(f for f in families if f not in ("incumbent", "closure"))
+
+
+def id_problems(
+    scenario: Scenario, *, carriers: set[str], products: set[str], routes: set[str] | None = None
+) -> list[Problem]:
+    """Ids a scenario names (carriers, products, routes) that the data package lacks."""
+    lv = scenario.levers
+    problems: list[Problem] = []
+    where = f"scenario '{scenario.name}'"
+    if routes is not None:
+        families = route_families()
+        allowed = routes | set(families)
         for item in lv.routes_off:
             if item not in allowed:
-                raise ScenarioError(
-                    f"{scenario.origin}: scenario '{scenario.name}', key 'routes_off': unknown "
-                    f"route or family '{item}'; allowed: route ids or one of "
-                    f"{', '.join(sorted(set(FAMILIES) - {'incumbent', 'closure'}))}"
+                problems.append(
+                    _problem(
+                        scenario.origin,
+                        None,
+                        "routes_off",
+                        f"{where}: unknown route or family {_shown(item)}; allowed: route ids "
+                        f"or one of {', '.join(sorted(families))}",
+                    )
                 )
     for key, known in (
         ("carrier_prices", carriers),
@@ -330,15 +409,35 @@ def check_ids(
     ):
         for item in getattr(lv, key):
             if item not in known:
-                raise ScenarioError(
-                    f"{scenario.origin}: scenario '{scenario.name}', key '{key}.{item}': unknown "
-                    f"id '{item}'; allowed: {', '.join(sorted(known))}"
+                problems.append(
+                    _problem(
+                        scenario.origin,
+                        None,
+                        f"{key}.{item}",
+                        f"{where}: unknown id {_shown(item)}; allowed: {', '.join(sorted(known))}",
+                    )
                 )
+    return problems
+
+
+def check_ids(
+    scenario: Scenario, *, carriers: set[str], products: set[str], routes: set[str] | None = None
+) -> None:
+    """Ids a scenario names (carriers, products, routes) must exist in the data package.
+
+    Raises
+    ------
+    ScenarioError
+        Listing each unknown id with the file, the scenario and the key.
+    """
+    problems = id_problems(scenario, carriers=carriers, products=products, routes=routes)
+    if problems:
+        raise ScenarioError(problems=problems)
 
 
 def default_library(package_path: Path | None = None) -> ScenarioLibrary:
     """The data package's default scenarios (``scenarios.yaml``)."""
-    from kruispunt.catalogue.load import default_package_path
+    from kruispunt.catalogue.paths import default_package_path
 
     folder = package_path if package_path is not None else default_package_path()
     library = ScenarioLibrary()
@@ -346,18 +445,50 @@ def default_library(package_path: Path | None = None) -> ScenarioLibrary:
     return library
 
 
+def _is_file_argument(item: str) -> bool:
+    if item.endswith((".yaml", ".yml")):
+        return True
+    try:
+        return Path(item).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def resolve(names_or_files: Sequence[str], package_path: Path | None = None) -> list[Scenario]:
     """Resolve scenario names (package defaults) and YAML files into scenarios."""
     library = default_library(package_path)
     names: list[str] = []
     for item in names_or_files:
-        if item.endswith((".yaml", ".yml")) or Path(item).is_file():
-            name = library.add_file(Path(item))
-        else:
-            name = item
+        name = library.add_file(Path(item)) if _is_file_argument(item) else item
         if name in names:
             raise ScenarioError(
                 f"scenario '{name}' is given twice; each scenario can be run only once"
             )
         names.append(name)
     return [library.resolve(n) for n in names]
+
+
+def package_problems(
+    package_path: Path,
+    *,
+    carriers: set[str] | None = None,
+    products: set[str] | None = None,
+    routes: set[str] | None = None,
+) -> list[Problem]:
+    """Problems of a data package's default scenarios (``scenarios.yaml``).
+
+    The file reads within the limits, every scenario validates, every ``base`` chain
+    resolves and, where the package's ids are given, every id a scenario names exists.
+    Empty when all is well.
+    """
+    file = str(Path(package_path) / "scenarios.yaml")
+    try:
+        library = default_library(Path(package_path))
+        resolved = [library.resolve(name) for name in library.names]
+    except ScenarioError as exc:
+        return exc.problems or [_problem(file, None, None, str(exc))]
+    problems: list[Problem] = []
+    if carriers is not None and products is not None:
+        for scenario in resolved:
+            problems += id_problems(scenario, carriers=carriers, products=products, routes=routes)
+    return problems

@@ -2,25 +2,70 @@
 
 A scenario is a named set of *overrides* of the data package's values (the base): it restates
 nothing else. ``base`` names another scenario whose overrides it starts from.
+
+Types are strict: a number written in quotes (``'0.05'``) is text and refused, ``true`` and
+``false`` are not numbers, and every number is finite and within the bounds stated here (they
+are wide physical bounds: they catch typos such as ``1e308`` or a missing decimal point, not
+opinions). The years a run covers are those the data package's price and policy paths cover.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from kruispunt.limits import YAML_MAX_BYTES, YAML_MAX_DEPTH, YAML_MAX_NODES, size_text
+
+FIRST_YEAR: Final = 2025
+"""First year a run may start: the data package's price and policy paths begin in 2025 (the
+engine fails for earlier years, e.g. 2020: ``kruispunt.dims.FIRST_MODEL_YEAR``)."""
+LAST_YEAR: Final = 2050
+"""Last year a run may end: the data package's paths end in 2050
+(``kruispunt.dims.LAST_MODEL_YEAR``); later years would only repeat 2050."""
+SEED_MAX: Final = 2**32 - 1
+"""Largest seed: an unsigned 32-bit integer."""
+MONEY_MAX: Final = 1e12
+"""Largest amount of money [EUR] a budget may hold: 1,000 bn EUR (Dutch GDP is about that)."""
+NAME_PATTERN: Final = r"^[a-z0-9][a-z0-9_\-]*$"
+ID_MAX_LENGTH: Final = 64
+MAX_ITEMS: Final = 1000
+"""Most entries of a mapping of ids (carriers, products) or of a list (``routes_off``)."""
+
 Year = Annotated[int, Field(ge=2000, le=2100)]
+"""A year in a path; paths may start before and end after the run."""
+RunYear = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 NonNegative = Annotated[float, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 Scale = Annotated[float, Field(ge=0, le=100)]
-Path = dict[Year, NonNegative]
+Money = Annotated[float, Field(ge=0, le=MONEY_MAX)]
+Id = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=ID_MAX_LENGTH)]
+
+
+EuaPath = Annotated[
+    dict[Year, Annotated[float, Field(ge=0, le=10_000)]], Field(min_length=1, max_length=101)
+]
+"""EUA price path [EUR/tCO2]: {year: value}, at most 10,000 EUR/tCO2, at least one year."""
+EmissionFactorPath = Annotated[
+    dict[Year, Annotated[float, Field(ge=0, le=2)]], Field(min_length=1, max_length=101)
+]
+"""Grid emission factor path [tCO2/MWh], at most 2 tCO2/MWh (lignite is about 1.1)."""
+CarrierPricePath = Annotated[
+    dict[Year, Annotated[float, Field(ge=0, le=100_000)]], Field(min_length=1, max_length=101)
+]
+"""Carrier price path [EUR per carrier unit: EUR/MWh, EUR/t], at most 100,000."""
+Path = EuaPath
 """A time path: {year: value}; straight lines between years, flat before/after."""
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=False, use_attribute_docstrings=True
+        extra="forbid",
+        frozen=True,
+        strict=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
     )
 
 
@@ -46,8 +91,11 @@ class SubsidyLevers(_Strict):
     """SDE++ operating subsidy rounds."""
     sde_budget_scale: Scale = 1.0
     """Multiplier on the SDE++ round budgets."""
-    sde_extra_budget: dict[Year, NonNegative] = Field(default_factory=dict)
-    """Budgets of SDE++ rounds beyond the announced ones, per round year [EUR]."""
+    sde_extra_budget: Annotated[dict[Year, Money], Field(max_length=101)] = Field(
+        default_factory=dict
+    )
+    """Budgets of SDE++ rounds beyond the announced ones, per round year [EUR], each at most
+    1e12."""
     ikc: bool = True
     """Indirect cost compensation for electricity-intensive sectors."""
     grants: bool = True
@@ -56,10 +104,10 @@ class SubsidyLevers(_Strict):
     """Multiplier on capex grant budgets."""
     grant_share: Share = 0.0
     """Share of a project's capex that a grant pays (0: grants off in effect)."""
-    ccfd_strike_price: NonNegative | None = None
-    """Carbon contract for difference strike price [EUR/tCO2]; None: no CCfDs."""
-    ccfd_budget: NonNegative = 0.0
-    """Total CCfD budget [EUR] over the contract duration."""
+    ccfd_strike_price: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    """Carbon contract for difference strike price [EUR/tCO2], at most 10,000; None: no CCfDs."""
+    ccfd_budget: Money = 0.0
+    """Total CCfD budget [EUR] over the contract duration, at most 1e12."""
     ccfd_duration: Annotated[int, Field(ge=1, le=30)] = 15
     """CCfD duration [yr]."""
 
@@ -67,21 +115,22 @@ class SubsidyLevers(_Strict):
 class ScenarioFile(_Strict):
     """A scenario file: a name, an optional base scenario, and the overrides it makes."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
+    name: Name
     """Scenario name (lower case, digits, '-' and '_')."""
-    description: str = ""
-    """What the scenario represents and why (cite sources of any figure)."""
-    base: str | None = None
+    description: Annotated[str, Field(max_length=10_000)] = ""
+    """What the scenario represents and why (cite sources of any figure); at most 10,000
+    characters."""
+    base: Name | None = None
     """Name of the scenario whose overrides this one starts from (None: the data package)."""
     expectations: Literal["perfect_foresight", "myopic"] = "perfect_foresight"
     """How plants value the future: announced paths known (perfect foresight) or today's
     prices held (myopic)."""
-    seed: Annotated[int, Field(ge=0)] = 0
-    """Seed of every random draw of the run; recorded with the results."""
-    start_year: Year = 2025
-    """First model year."""
-    end_year: Year = 2050
-    """Last model year."""
+    seed: Annotated[int, Field(ge=0, le=SEED_MAX)] = 0
+    """Seed of every random draw of the run (0 to 4,294,967,295); recorded with the results."""
+    start_year: RunYear = FIRST_YEAR
+    """First model year (2025-2050: the years of the data package's price and policy paths)."""
+    end_year: RunYear = LAST_YEAR
+    """Last model year (2025-2050, not before ``start_year``)."""
     discount_rate: Annotated[float, Field(ge=0, le=0.3)] | None = None
     """Cost of capital of the incumbent risk class [fraction/yr]; None: the project's
     assumption of 7 %/yr, the MPP steel model's rate
@@ -89,32 +138,45 @@ class ScenarioFile(_Strict):
     risk_sharing: Annotated[float, Field(ge=0, le=0.1)] = 0.0
     """Reduction of the cost of capital of transition routes by government risk sharing
     [fraction/yr]."""
-    eua_price: Path | None = None
-    """EU ETS allowance price path [EUR/tCO2]; None: the data package path."""
+    eua_price: EuaPath | None = None
+    """EU ETS allowance price path [EUR/tCO2], each value at most 10,000; None: the data
+    package path."""
     eua_price_scale: Scale = 1.0
     """Multiplier on the EUA path."""
     cbam: bool = True
     """CBAM and the phase-out of free allocation for CBAM goods (2026-2034)."""
     co2_heffing: Literal["off", "current", "original"] = "current"
     """Dutch CO2-heffing: off, the current tariff path (BP2026), or the original indexed path."""
-    grid_emission_factor: Path | None = None
-    """Emissions of grid electricity [tCO2/MWh] for indirect emissions; None: not computed
-    (the data package has no sourced path)."""
-    carrier_prices: dict[str, Path] = Field(default_factory=dict)
-    """Price path overrides per carrier id [EUR per carrier unit]."""
-    carrier_price_scale: dict[str, Scale] = Field(default_factory=dict)
+    grid_emission_factor: EmissionFactorPath | None = None
+    """Emissions of grid electricity [tCO2/MWh] for indirect emissions, each value at most 2;
+    None: not computed (the data package has no sourced path)."""
+    carrier_prices: Annotated[dict[Id, CarrierPricePath], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=dict
+    )
+    """Price path overrides per carrier id [EUR per carrier unit], each value at most
+    100,000."""
+    carrier_price_scale: Annotated[dict[Id, Scale], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=dict
+    )
     """Multipliers on carrier price paths, per carrier id."""
     commitments: bool = True
     """Keep the projects already decided (the data package's commitments table, e.g. the
     Porthos capture projects from 2026)."""
-    routes_off: list[str] = Field(default_factory=list)
+    routes_off: Annotated[list[Id], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     """Route ids or route families (electrification, ccs, hydrogen, import, circular,
     efficiency) that plants may not switch to in this scenario."""
-    demand_scale: dict[str, Scale] = Field(default_factory=dict)
+    demand_scale: Annotated[dict[Id, Scale], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=dict
+    )
     """Multipliers on domestic demand per product id (base: base-year production)."""
-    green_premium: dict[str, NonNegative] = Field(default_factory=dict)
-    """Premium paid for low-carbon product under mandates/procurement [EUR per product unit]."""
-    mandate_share: dict[str, Share] = Field(default_factory=dict)
+    green_premium: Annotated[
+        dict[Id, Annotated[float, Field(ge=0, le=100_000)]], Field(max_length=MAX_ITEMS)
+    ] = Field(default_factory=dict)
+    """Premium paid for low-carbon product under mandates/procurement [EUR per product unit],
+    at most 100,000."""
+    mandate_share: Annotated[dict[Id, Share], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=dict
+    )
     """Share of low-carbon output that earns the green premium, per product id."""
     subsidies: SubsidyLevers = Field(default_factory=SubsidyLevers)
     """Subsidy instruments."""
@@ -125,10 +187,17 @@ class ScenarioFile(_Strict):
     @classmethod
     def _years_ordered(cls, end: int, info: object) -> int:
         data = getattr(info, "data", {})
-        start = data.get("start_year", 2025)
+        start = data.get("start_year", FIRST_YEAR)
         if end < start:
             raise ValueError(f"end_year {end} is before start_year {start}")
         return end
+
+
+def _number_text(value: float) -> str:
+    """``2025`` -> ``2025``; ``10000`` -> ``10,000``; ``1e12`` -> ``1e+12``."""
+    if float(value).is_integer() and abs(value) < 1e10:
+        return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
+    return f"{value:g}"
 
 
 def _type_text(schema: dict[str, Any], defs: dict[str, Any]) -> str:
@@ -144,7 +213,12 @@ def _type_text(schema: dict[str, Any], defs: dict[str, Any]) -> str:
         return f"`{schema['const']}`"
     kind: str = schema.get("type", "any")
     if kind == "object":
-        return "{key: " + _type_text(schema.get("additionalProperties", {}), defs) + "}"
+        text = "{key: " + _type_text(schema.get("additionalProperties", {}), defs) + "}"
+        if schema.get("minProperties"):
+            text += ", not empty"
+        return text
+    if kind == "array":
+        return "list of " + _type_text(schema.get("items", {}), defs)
     bounds = []
     for key, sign in (
         ("minimum", ">="),
@@ -153,9 +227,11 @@ def _type_text(schema: dict[str, Any], defs: dict[str, Any]) -> str:
         ("exclusiveMaximum", "<"),
     ):
         if key in schema:
-            bounds.append(f"{sign} {schema[key]}")
+            bounds.append(f"{sign} {_number_text(schema[key])}")
     if "pattern" in schema:
         bounds.append(f"matching `{schema['pattern']}`")
+    if "maxLength" in schema:
+        bounds.append(f"at most {schema['maxLength']:,} characters")
     word = {
         "number": "number",
         "integer": "integer",
@@ -178,10 +254,11 @@ def reference_markdown() -> str:
         for name, prop in node["properties"].items():
             if "$ref" in prop:
                 nested.append((name, defs[prop["$ref"].split("/")[-1]]))
+            empty = "`[]`" if prop.get("type") == "array" else "`{}`"
             default = (
                 "required"
                 if name in required
-                else (f"`{prop['default']!r}`" if "default" in prop else "`{}`")
+                else (f"`{prop['default']!r}`" if "default" in prop else empty)
             )
             if "$ref" in prop:
                 default = ""
@@ -211,6 +288,17 @@ def reference_markdown() -> str:
         "key by key with the base, but a path replaces the base's path whole: it is never merged",
         "year by year. Default scenarios: `current-policy`, `no-new-policy`, `high-ambition`",
         "(see `scenarios.yaml` in the data package); a scenario file cannot reuse their names.",
+        "",
+        "Types are strict: a number in quotes (`'0.05'`) is text and is refused, `true`/`false`",
+        "are not numbers, `.inf` and `.nan` are refused, and every number must lie within the",
+        "bounds in the table (wide physical bounds that catch typos such as `1e308`). Numbers",
+        "may be written with an exponent (`3e9`, `1.5e+9`). An empty path (`eua_price: {}`) is",
+        "refused: leave the key out to keep the base's path. A run covers years "
+        f"{FIRST_YEAR}-{LAST_YEAR},",
+        "the years of the data package's price and policy paths. A scenario file may be at",
+        f"most {size_text(YAML_MAX_BYTES)} and {YAML_MAX_DEPTH} levels deep, with at most "
+        f"{YAML_MAX_NODES:,} YAML nodes counting aliases",
+        "as what they stand for (see *Limits* in the [tutorial](tutorial.md#limits)).",
         "",
         "```yaml",
         "name: my-variant",
