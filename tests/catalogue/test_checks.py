@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kruispunt.catalogue.build import rehash_package
 from kruispunt.catalogue.load import load_catalogue
 from kruispunt.errors import DataPackageError, Problem
 from tests.catalogue.conftest import read_rows, write_rows
@@ -185,7 +186,7 @@ def test_cli_validate_broken_copy(package_copy: Path, edit_cell: Callable[..., i
         text=True,
         check=False,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert f"sites.csv, line {line}, field 'cluster_id'" in proc.stderr
     assert proc.stdout == ""
@@ -215,6 +216,7 @@ def test_required_parameter_missing(package_copy: Path) -> None:
     kept = [r for r in rows if (r["instrument"], r["parameter"]) != ("eu_ets", "eua_price")]
     assert len(kept) < len(rows)
     write_rows(path, header, kept)
+    rehash_package(package_copy)  # an edit made on purpose: only the missing row is wrong
     problems = problems_of(package_copy)
     p = find(problems, "check_required_parameters", "policy.csv", "parameter")
     assert p.row is None

@@ -13,6 +13,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,7 @@ from kruispunt.catalogue.raw import read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
 from kruispunt.dims import BASE_YEAR
-from kruispunt.errors import DataPackageError, KruispuntError
+from kruispunt.errors import DataPackageError, KruispuntError, Problem
 from kruispunt.units import conversion_factor
 
 PACKAGE_NAME = "kruispunt-nl-eii"
@@ -249,8 +250,25 @@ def _descriptor(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, obje
     }
 
 
-def build_package(raw_dir: Path, curated_dir: Path, out_dir: Path) -> dict[str, int]:
+def build_package(
+    raw_dir: Path,
+    curated_dir: Path,
+    out_dir: Path,
+    *,
+    extra_checks: Sequence[Callable[[Path], list[Problem]]] = (),
+) -> dict[str, int]:
     """Build the data package into ``out_dir`` (replaced only if the build passes every check).
+
+    Parameters
+    ----------
+    raw_dir, curated_dir : Path
+        Vendored raw data and the project's curated tables.
+    out_dir : Path
+        The package folder to write (replaced whole, or left as it was).
+    extra_checks : sequence of callables
+        More checks of the built folder, each returning its problems; the command line
+        passes :func:`kruispunt.scenarios.package_problems`, which checks the default
+        scenarios (the catalogue does not import the scenario layer above it).
 
     Returns
     -------
@@ -285,17 +303,13 @@ def build_package(raw_dir: Path, curated_dir: Path, out_dir: Path) -> dict[str, 
         if not scen.is_file():
             raise KruispuntError(f"default scenarios missing: {scen}")
         shutil.copyfile(scen, tmp / "scenarios.yaml")
-        from kruispunt.scenarios import ScenarioLibrary
-
-        library = ScenarioLibrary()
-        library.add_defaults(tmp / "scenarios.yaml")
-        for name in library.names:
-            library.resolve(name)
         descriptor = _descriptor(ordered, tmp)
         (tmp / "datapackage.json").write_text(
             json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
         problems = run_checks(read_raw(tmp))
+        for check in extra_checks:
+            problems += check(tmp)
         if problems:
             raise DataPackageError(problems, "built from " + str(curated_dir))
         if out_dir.exists():
@@ -309,3 +323,60 @@ def build_package(raw_dir: Path, curated_dir: Path, out_dir: Path) -> dict[str, 
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {name: len(df) for name, df in ordered.items()}
+
+
+def rehash_package(folder: Path) -> list[str]:
+    """Record in ``datapackage.json`` the hash and row count of each table of an edited copy,
+    and the hash of its ``scenarios.yaml``; return the files whose record changed.
+
+    Only the hashes and counts change; every other check still applies (run
+    ``kruispunt data validate`` next). The embedded package is refused: it is built from
+    ``data/``, never edited (``kruispunt data build``).
+
+    Raises
+    ------
+    KruispuntError
+        For the embedded package, or a descriptor that is not a package's (fix it first: its
+        problems are listed by ``kruispunt data validate``).
+    """
+    from kruispunt.catalogue.checks import check_descriptor
+    from kruispunt.catalogue.paths import default_package_path
+
+    folder = Path(folder)
+    if folder.resolve() == default_package_path().resolve():
+        raise KruispuntError(
+            f"{folder} is the embedded data package: it is built from data/ with "
+            "'kruispunt data build', never edited; rehash a copy instead"
+        )
+    raw = read_raw(folder)
+    problems = raw.problems + check_descriptor(raw)
+    if problems or not isinstance(raw.descriptor, dict):
+        raise DataPackageError(problems, str(folder))
+    descriptor = raw.descriptor
+    changed: list[str] = []
+    for res in descriptor["resources"]:
+        name = res["name"]
+        if name not in raw.tables:
+            continue
+        new = {"rows": len(raw.tables[name]), "hash": f"sha256:{raw.hashes[name]}"}
+        if {k: res.get(k) for k in new} != new:
+            res.update(new)
+            changed.append(f"{name}.csv")
+    scen = folder / "scenarios.yaml"
+    if scen.is_file():
+        digest = "sha256:" + hashlib.sha256(scen.read_bytes()).hexdigest()
+        if descriptor["scenarios"].get("hash") != digest:
+            descriptor["scenarios"]["hash"] = digest
+            changed.append("scenarios.yaml")
+    if changed:
+        path = folder / "datapackage.json"
+        tmp = path.with_name(f".{path.name}.tmp")
+        try:
+            tmp.write_text(
+                json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise KruispuntError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return changed

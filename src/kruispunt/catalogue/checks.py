@@ -3,16 +3,22 @@
 Every problem names the file, the line (header = line 1) and the field. :func:`run_checks`
 runs them all; the loader refuses a package with any problem, so a broken package is never
 half-loaded.
+
+The checks work on whole columns (pandas masks, one unit conversion per distinct pair of
+units); only the problems they find are visited one by one, in table, field and row order.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from kruispunt.catalogue.raw import RawPackage
@@ -28,13 +34,23 @@ from kruispunt.errors import Problem, UnitError
 from kruispunt.units import conversion_factor, substitute
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+INTEGER_PATTERN = r"[+-]?[0-9]+"
+NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+"""A number as the loader parses it: ASCII digits, optional sign, point and exponent."""
 EMISSION_SHARE_TOLERANCE = 1e-6
+UNIT_MAX_LENGTH = 100
+SHOWN_MAX_LENGTH = 80
+"""Longest cell text quoted in a message; longer text is cut with '...'."""
 
 Check = Callable[[RawPackage], list[Problem]]
 
 
 def _line(index: Hashable) -> int:
     return int(cast(int, index)) + 2
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= SHOWN_MAX_LENGTH else text[: SHOWN_MAX_LENGTH - 3] + "..."
 
 
 def _present(raw: RawPackage) -> Iterator[tuple[TableSpec, pd.DataFrame]]:
@@ -45,32 +61,177 @@ def _present(raw: RawPackage) -> Iterator[tuple[TableSpec, pd.DataFrame]]:
             yield spec, df
 
 
-def _is_int(text: str) -> bool:
-    return re.fullmatch(r"[+-]?\d+", text) is not None
+def _rows(mask: Any) -> Iterable[Hashable]:
+    """Index labels where a boolean Series is true, in row order."""
+    series = cast("pd.Series[bool]", mask)
+    return cast(Iterable[Hashable], series.index[series.to_numpy(dtype=bool)])
 
 
-def _is_number(text: str) -> bool:
-    try:
-        value = float(text)
-    except ValueError:
-        return False
-    return math.isfinite(value)
+_NUMBER = re.compile(NUMBER_PATTERN)
+_INTEGER = re.compile(INTEGER_PATTERN)
 
 
-_TYPE_TESTS: dict[str, tuple[Callable[[str], bool], str]] = {
-    "integer": (_is_int, "an integer"),
-    "number": (_is_number, "a finite number"),
-    "boolean": (lambda t: t in ("true", "false"), "'true' or 'false'"),
-    "id": (lambda t: ID_PATTERN.fullmatch(t) is not None, "an id matching [a-z0-9_]+"),
-    "string": (lambda t: True, "text"),
+@dataclass(frozen=True)
+class _Column:
+    """A column's cells, parsed once per package and shared by every check."""
+
+    texts: list[str]
+    filled: npt.NDArray[np.bool_]
+    valid: npt.NDArray[np.bool_]
+    """Filled and parses as the field's type."""
+    values: npt.NDArray[np.float64]
+    """The number in each cell (NaN where it is not one)."""
+
+
+def _parse_number(text: str) -> float:
+    return float(text) if _NUMBER.fullmatch(text) else math.nan
+
+
+def _column(raw: RawPackage, spec: TableSpec, f: FieldSpec) -> _Column:
+    key = (spec.name, f.name)
+    cached = raw.cache.get(key)
+    if isinstance(cached, _Column):
+        return cached
+    texts = [str(t) for t in raw.tables[spec.name][f.name].tolist()]
+    filled = np.array([t != "" for t in texts], dtype=bool)
+    values = np.full(len(texts), math.nan)
+    if f.is_numeric:
+        memo: dict[str, float] = {}
+        for i, t in enumerate(texts):
+            if t:
+                v = memo.get(t)
+                if v is None:
+                    v = memo[t] = _parse_number(t)
+                values[i] = v
+    if f.type == "integer":
+        valid = np.array([bool(_INTEGER.fullmatch(t)) for t in texts], dtype=bool)
+    elif f.type == "number":
+        valid = np.isfinite(values)
+    elif f.type == "boolean":
+        valid = np.array([t in ("true", "false") for t in texts], dtype=bool)
+    elif f.type == "id":
+        valid = np.array([bool(ID_PATTERN.fullmatch(t)) for t in texts], dtype=bool)
+    else:
+        valid = filled.copy()
+    column = _Column(texts, filled, valid & filled, values)
+    raw.cache[key] = column
+    return column
+
+
+def _problems(
+    check: str,
+    raw: RawPackage,
+    table: str,
+    field: str | None,
+    positions: Iterable[Any],
+    message: str | Callable[[int], str],
+) -> list[Problem]:
+    """One problem per row position (in row order), each with its line; ``message`` is the
+    text, or makes it from the position."""
+    df = raw.tables[table]
+    file = raw.file(table)
+    return [
+        Problem(
+            check,
+            file,
+            _line(df.index[int(i)]),
+            field,
+            message if isinstance(message, str) else message(int(i)),
+        )
+        for i in positions
+    ]
+
+
+_TYPE_WORDS = {
+    "integer": "an integer",
+    "number": "a finite number",
+    "boolean": "'true' or 'false'",
+    "id": "an id matching [a-z0-9_]+",
+    "string": "text",
 }
+
+
+def check_descriptor(raw: RawPackage) -> list[Problem]:
+    """``datapackage.json`` has the shape the package format needs.
+
+    An object with a ``name``, a non-empty list of ``resources`` (each an object with
+    ``name``, ``path`` = ``<name>.csv``, ``format`` csv, ``encoding`` utf-8, ``rows`` (a
+    count), ``hash`` (``sha256:`` and 64 hex digits) and a ``schema`` whose fields are the
+    table's fields, in order), no resource twice and none the schema does not know, and a
+    ``scenarios`` entry (``path`` scenarios.yaml and its ``hash``).
+    """
+    file = str(raw.path / "datapackage.json")
+    if not raw.descriptor_read:
+        return []  # missing or not JSON: reported by read_raw
+    d = raw.descriptor
+    if not isinstance(d, dict):
+        kinds = {list: "a list", str: "text", bool: "true/false", int: "a number"}
+        kind = kinds.get(type(d), "a number" if isinstance(d, float) else "null")
+        return [Problem("check_descriptor", file, None, None, f"must be a JSON object, not {kind}")]
+    problems: list[Problem] = []
+
+    def bad(field: str, message: str) -> None:
+        problems.append(Problem("check_descriptor", file, None, field, message))
+
+    if not isinstance(d.get("name"), str) or not d.get("name"):
+        bad("name", "the package needs a name (text)")
+    resources = d.get("resources")
+    if not isinstance(resources, list) or not resources:
+        bad("resources", "must be a non-empty list of the package's tables")
+        resources = []
+    specs = table_specs()
+    seen: set[str] = set()
+    for i, res in enumerate(resources):
+        where = f"resources[{i}]"
+        if not isinstance(res, dict):
+            bad(where, "must be an object describing one table")
+            continue
+        name = res.get("name")
+        if not isinstance(name, str) or name not in specs:
+            bad(f"{where}.name", f"unknown table {name!r}; allowed: {', '.join(specs)}")
+            continue
+        if name in seen:
+            bad(f"{where}.name", f"table '{name}' is listed twice")
+        seen.add(name)
+        for key, expected in (("path", f"{name}.csv"), ("format", "csv"), ("encoding", "utf-8")):
+            if res.get(key) != expected:
+                bad(f"{where}.{key}", f"must be '{expected}', not {_shown(repr(res.get(key)))}")
+        rows = res.get("rows")
+        if not isinstance(rows, int) or isinstance(rows, bool) or rows < 0:
+            bad(f"{where}.rows", "must be the table's number of rows (a whole number >= 0)")
+        if not _is_hash(res.get("hash")):
+            bad(f"{where}.hash", "must be 'sha256:' followed by 64 hexadecimal digits")
+        schema = res.get("schema")
+        fields = schema.get("fields") if isinstance(schema, dict) else None
+        names = (
+            [f.get("name") if isinstance(f, dict) else None for f in fields]
+            if isinstance(fields, list)
+            else None
+        )
+        expected_names = [f.name for f in specs[name].fields]
+        if names != expected_names:
+            bad(
+                f"{where}.schema.fields",
+                f"must list the fields of table '{name}' in order: {', '.join(expected_names)}",
+            )
+    scen = d.get("scenarios")
+    if not isinstance(scen, dict) or scen.get("path") != "scenarios.yaml":
+        bad("scenarios", "must be an object with path 'scenarios.yaml' and its hash")
+    elif not _is_hash(scen.get("hash")):
+        bad("scenarios.hash", "must be 'sha256:' followed by 64 hexadecimal digits")
+    return problems
+
+
+def _is_hash(value: object) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"sha256:[0-9a-f]{64}", value) is not None
 
 
 def check_tables_present(raw: RawPackage) -> list[Problem]:
     """Every table of the schema has its CSV file and a resource in datapackage.json."""
     problems: list[Problem] = []
     listed: set[str] = set()
-    resources = raw.descriptor.get("resources", []) if raw.descriptor else []
+    descriptor = raw.descriptor if isinstance(raw.descriptor, dict) else {}
+    resources = descriptor.get("resources", [])
     if isinstance(resources, list):
         listed = {str(r.get("name")) for r in resources if isinstance(r, dict)}
     for name in table_specs():
@@ -79,7 +240,7 @@ def check_tables_present(raw: RawPackage) -> list[Problem]:
             problems.append(
                 Problem("check_tables_present", file, None, None, f"table '{name}' is missing")
             )
-        elif raw.descriptor and name not in listed:
+        elif descriptor and name not in listed:
             problems.append(
                 Problem(
                     "check_tables_present",
@@ -112,7 +273,7 @@ def check_columns(raw: RawPackage) -> list[Problem]:
                         "check_columns",
                         raw.file(name),
                         1,
-                        col,
+                        _shown(str(col)),
                         f"unknown column; allowed: {', '.join(expected)}",
                     )
                 )
@@ -122,92 +283,73 @@ def check_columns(raw: RawPackage) -> list[Problem]:
 def check_required(raw: RawPackage) -> list[Problem]:
     """Required fields are not empty."""
     problems: list[Problem] = []
-    for spec, df in _present(raw):
+    for spec, _ in _present(raw):
         for f in spec.fields:
             if not f.required:
                 continue
-            for idx in df.index[df[f.name].str.strip() == ""]:
-                problems.append(
-                    Problem(
-                        "check_required",
-                        raw.file(spec.name),
-                        _line(idx),
-                        f.name,
-                        "value is required",
-                    )
-                )
+            texts = _column(raw, spec, f).texts
+            blank = [i for i, t in enumerate(texts) if not t.strip()]
+            problems += _problems(
+                "check_required", raw, spec.name, f.name, blank, "value is required"
+            )
     return problems
 
 
 def check_types(raw: RawPackage) -> list[Problem]:
-    """Non-empty cells parse as their field's type."""
+    """Non-empty cells parse as their field's type (numbers: ASCII digits, finite)."""
     problems: list[Problem] = []
-    for spec, df in _present(raw):
+    for spec, _ in _present(raw):
         for f in spec.fields:
-            test, what = _TYPE_TESTS[f.type]
-            for idx, text in df[f.name].items():
-                if text != "" and not test(text):
-                    problems.append(
-                        Problem(
-                            "check_types",
-                            raw.file(spec.name),
-                            _line(idx),
-                            f.name,
-                            f"'{text}' is not {what}",
-                        )
-                    )
+            if f.type == "string":
+                continue
+            col = _column(raw, spec, f)
+            word = _TYPE_WORDS[f.type]
+
+            def not_type(i: int, col: _Column = col, word: str = word) -> str:
+                return f"'{_shown(col.texts[i])}' is not {word}"
+
+            bad = np.flatnonzero(col.filled & ~col.valid)
+            problems += _problems("check_types", raw, spec.name, f.name, bad, not_type)
     return problems
-
-
-def _typed_ok(f: FieldSpec, text: str) -> bool:
-    return text != "" and _TYPE_TESTS[f.type][0](text)
 
 
 def check_enums(raw: RawPackage) -> list[Problem]:
     """Fields with a fixed vocabulary hold one of its values."""
     problems: list[Problem] = []
-    for spec, df in _present(raw):
+    for spec, _ in _present(raw):
         for f in spec.fields:
             if not f.enum:
                 continue
-            for idx, text in df[f.name].items():
-                if text != "" and text not in f.enum:
-                    problems.append(
-                        Problem(
-                            "check_enums",
-                            raw.file(spec.name),
-                            _line(idx),
-                            f.name,
-                            f"'{text}' is not allowed; allowed: {', '.join(f.enum)}",
-                        )
-                    )
+            texts, allowed = _column(raw, spec, f).texts, set(f.enum)
+            bad = [i for i, t in enumerate(texts) if t and t not in allowed]
+            listed = ", ".join(f.enum)
+
+            def not_allowed(i: int, texts: list[str] = texts, listed: str = listed) -> str:
+                return f"'{_shown(texts[i])}' is not allowed; allowed: {listed}"
+
+            problems += _problems("check_enums", raw, spec.name, f.name, bad, not_allowed)
     return problems
 
 
 def check_minimums(raw: RawPackage) -> list[Problem]:
     """Numbers respect their field's minimum (capacities > 0, emissions >= 0, ...)."""
     problems: list[Problem] = []
-    for spec, df in _present(raw):
+    for spec, _ in _present(raw):
         for f in spec.fields:
             if not f.minimum or not f.is_numeric:
                 continue
             strict = f.minimum.startswith(">")
             bound = float(f.minimum.lstrip(">"))
-            for idx, text in df[f.name].items():
-                if not _typed_ok(f, text):
-                    continue
-                value = float(text)
-                if (value <= bound) if strict else (value < bound):
-                    rel = "greater than" if strict else "at least"
-                    problems.append(
-                        Problem(
-                            "check_minimums",
-                            raw.file(spec.name),
-                            _line(idx),
-                            f.name,
-                            f"{text} is out of range: must be {rel} {f.minimum.lstrip('>')}",
-                        )
-                    )
+            col = _column(raw, spec, f)
+            with np.errstate(invalid="ignore"):
+                low = (col.values <= bound) if strict else (col.values < bound)
+            rule = f"must be {'greater than' if strict else 'at least'} {f.minimum.lstrip('>')}"
+
+            def too_low(i: int, col: _Column = col, rule: str = rule) -> str:
+                return f"{_shown(col.texts[i])} is out of range: {rule}"
+
+            bad_rows = np.flatnonzero(col.valid & low)
+            problems += _problems("check_minimums", raw, spec.name, f.name, bad_rows, too_low)
     return problems
 
 
@@ -217,8 +359,8 @@ def check_unique_keys(raw: RawPackage) -> list[Problem]:
     for spec, df in _present(raw):
         key = list(spec.primary_key)
         dup = df.duplicated(subset=key, keep="first")
-        for idx in df.index[dup]:
-            value = ", ".join(f"{k}={df.at[idx, k]!s}" for k in key)
+        for idx in _rows(dup):
+            value = ", ".join(f"{k}={_shown(str(df.at[idx, k]))}" for k in key)
             problems.append(
                 Problem(
                     "check_unique_keys",
@@ -234,7 +376,7 @@ def check_unique_keys(raw: RawPackage) -> list[Problem]:
 def check_foreign_keys(raw: RawPackage) -> list[Problem]:
     """Ids that refer to another table (cluster, sector, product, route, site, source) exist."""
     problems: list[Problem] = []
-    for spec, df in _present(raw):
+    for spec, _ in _present(raw):
         for f in spec.fields:
             if not f.references:
                 continue
@@ -242,19 +384,17 @@ def check_foreign_keys(raw: RawPackage) -> list[Problem]:
             target = raw.tables.get(ref_table)
             if target is None or ref_field not in target.columns:
                 continue
-            known = set(target[ref_field])
-            for idx, text in df[f.name].items():
-                if text != "" and text not in known:
-                    problems.append(
-                        Problem(
-                            "check_foreign_keys",
-                            raw.file(spec.name),
-                            _line(idx),
-                            f.name,
-                            f"unknown {ref_field.removesuffix('_id')} id "
-                            f"'{text}' (not in {ref_table}.csv)",
-                        )
-                    )
+            known = {str(t) for t in target[ref_field].tolist()}
+            texts = _column(raw, spec, f).texts
+            bad = [i for i, t in enumerate(texts) if t and t not in known]
+            what = ref_field.removesuffix("_id")
+
+            def unknown(
+                i: int, texts: list[str] = texts, what: str = what, ref: str = ref_table
+            ) -> str:
+                return f"unknown {what} id '{_shown(texts[i])}' (not in {ref}.csv)"
+
+            problems += _problems("check_foreign_keys", raw, spec.name, f.name, bad, unknown)
     return problems
 
 
@@ -269,7 +409,7 @@ def check_numeric_sources(raw: RawPackage) -> list[Problem]:
                 continue
             filled = df[f.name] != ""
             if not f.source:
-                for idx in df.index[filled]:
+                for idx in _rows(filled):
                     problems.append(
                         Problem(
                             "check_numeric_sources",
@@ -293,7 +433,7 @@ def check_numeric_sources(raw: RawPackage) -> list[Problem]:
                         )
                     )
                 continue
-            for idx in df.index[filled & (df[ref] == "")]:
+            for idx in _rows(filled & (df[ref] == "")):
                 problems.append(
                     Problem(
                         "check_numeric_sources",
@@ -310,44 +450,59 @@ def check_source_notes(raw: RawPackage) -> list[Problem]:
     """An assumption says why and a derivation says how (its note is not empty)."""
     problems: list[Problem] = []
     df = raw.tables.get("sources")
-    if df is None or not {"kind", "note"} <= set(df.columns):
+    if df is None or not {"kind", "note", "source_id"} <= set(df.columns):
         return problems
     bad = df["kind"].isin(["assumption", "derived"]) & (df["note"].str.strip() == "")
-    for idx in df.index[bad]:
+    for idx in _rows(bad):
         problems.append(
             Problem(
                 "check_source_notes",
                 raw.file("sources"),
                 _line(idx),
                 "note",
-                f"source '{df.at[idx, 'source_id']!s}' is an {df.at[idx, 'kind']!s} "
-                "and must give its reason or formula in 'note'",
+                f"source '{_shown(str(df.at[idx, 'source_id']))}' is an "
+                f"{df.at[idx, 'kind']!s} and must give its reason or formula in 'note'",
             )
         )
     return problems
 
 
-def check_parameters_declared(raw: RawPackage) -> list[Problem]:
-    """Every parameter of a long table is declared in its schema file."""
-    problems: list[Problem] = []
+def _parameter_keys(table: str, df: pd.DataFrame) -> pd.Series[Any]:
+    """The declared name of each row's parameter (``instrument.parameter`` for policy)."""
+    cols = LONG_TABLE_PARAMETER_KEY[table]
+    if not cols:
+        return pd.Series("value", index=df.index, dtype=object)
+    keys = df[cols[0]].astype(object)
+    for col in cols[1:]:
+        keys = keys + "." + df[col].astype(object)
+    return keys
+
+
+def _long_tables(raw: RawPackage) -> Iterator[tuple[str, pd.DataFrame]]:
     for table in LONG_TABLE_PARAMETER_KEY:
         df = raw.tables.get(table)
         spec = table_specs()[table]
-        if df is None or not all(f.name in df.columns for f in spec.fields):
-            continue
+        if df is not None and all(f.name in df.columns for f in spec.fields):
+            yield table, df
+
+
+def check_parameters_declared(raw: RawPackage) -> list[Problem]:
+    """Every parameter of a long table is declared in its schema file."""
+    problems: list[Problem] = []
+    for table, df in _long_tables(raw):
         declared = parameter_specs(table)
-        for idx, row in df.iterrows():
-            key = parameter_key(table, cast(dict[str, str], row.to_dict()))
-            if key not in declared:
-                problems.append(
-                    Problem(
-                        "check_parameters_declared",
-                        raw.file(table),
-                        _line(idx),
-                        "parameter",
-                        f"unknown parameter '{key}'; declared: {', '.join(sorted(declared))}",
-                    )
+        keys = _parameter_keys(table, df)
+        for idx in _rows(~keys.isin(list(declared))):
+            problems.append(
+                Problem(
+                    "check_parameters_declared",
+                    raw.file(table),
+                    _line(idx),
+                    "parameter",
+                    f"unknown parameter '{_shown(str(keys.at[idx]))}'; declared: "
+                    f"{', '.join(sorted(declared))}",
                 )
+            )
     return problems
 
 
@@ -400,36 +555,166 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
     return None
 
 
+def canonical_units(lookups: UnitLookups, table: str, df: pd.DataFrame) -> list[str | None]:
+    """:func:`canonical_unit` of every row of ``df``, one computation per distinct case."""
+    cols = [c for c in ("product_id", "carrier_id", "unit", "route_id") if c in df.columns]
+    if table in LONG_TABLE_PARAMETER_KEY:
+        cols += [c for c in LONG_TABLE_PARAMETER_KEY[table] if c not in cols]
+    if not cols:
+        return [None] * len(df)
+    memo: dict[tuple[Any, ...], str | None] = {}
+    out: list[str | None] = []
+    for key in zip(*(df[c].tolist() for c in cols), strict=True):
+        if key not in memo:
+            memo[key] = canonical_unit(lookups, table, dict(zip(cols, key, strict=True)))
+        out.append(memo[key])
+    return out
+
+
+def _factor(unit: str, target: str | None, cache: dict[tuple[str, str | None], Any]) -> Any:
+    """Conversion factor, or the UnitError (message) that says why there is none."""
+    key = (unit, target)
+    if key not in cache:
+        try:
+            cache[key] = conversion_factor(unit, unit if target is None else target)
+        except UnitError as exc:
+            cache[key] = exc
+        except Exception as exc:  # pint raises many types on strange input
+            cache[key] = UnitError(
+                f"unit '{_shown(unit)}' does not parse ({exc.__class__.__name__})"
+            )
+    return cache[key]
+
+
+def _unit_columns(spec: TableSpec) -> dict[str, list[str]]:
+    """Unit column -> the value columns whose unit it holds."""
+    out: dict[str, list[str]] = {}
+    for f in spec.fields:
+        if f.unit.startswith("unit:"):
+            out.setdefault(f.unit.split(":", 1)[1], []).append(f.name)
+    return out
+
+
 def check_units(raw: RawPackage) -> list[Problem]:
     """Every unit parses and converts to the canonical unit of its value."""
     problems: list[Problem] = []
     lookups = UnitLookups.of(raw)
+    cache: dict[tuple[str, str | None], Any] = {}
     for spec, df in _present(raw):
-        unit_fields = {f.unit.split(":", 1)[1] for f in spec.fields if f.unit.startswith("unit:")}
-        for col in unit_fields:
-            for idx, row in df.iterrows():
-                unit = row[col]
-                valued = [f for f in spec.fields if f.unit == f"unit:{col}" and row[f.name] != ""]
-                if not valued:
-                    continue
+        unit_cols = _unit_columns(spec)
+        if not unit_cols:
+            continue
+        targets = canonical_units(lookups, spec.name, df)
+        for col, value_cols in unit_cols.items():
+            valued = np.zeros(len(df), dtype=bool)
+            for name in value_cols:
+                valued |= (df[name] != "").to_numpy()
+            units = df[col].to_numpy(dtype=object)
+            for i in np.flatnonzero(valued):
+                unit = str(units[i])
+                idx = df.index[int(i)]
                 if unit.strip() == "":
-                    problems.append(
-                        Problem(
-                            "check_units", raw.file(spec.name), _line(idx), col, "value has no unit"
-                        )
-                    )
-                    continue
-                target = canonical_unit(lookups, spec.name, cast(dict[str, str], row.to_dict()))
-                try:
-                    if target is None:
-                        conversion_factor(unit, unit)
-                    else:
-                        conversion_factor(unit, target)
-                except UnitError as exc:
-                    problems.append(
-                        Problem("check_units", raw.file(spec.name), _line(idx), col, str(exc))
-                    )
+                    message = "value has no unit"
+                elif len(unit) > UNIT_MAX_LENGTH:
+                    message = f"unit is too long (more than {UNIT_MAX_LENGTH} characters)"
+                else:
+                    factor = _factor(unit, targets[i], cache)
+                    if not isinstance(factor, UnitError):
+                        continue
+                    message = str(factor)
+                problems.append(
+                    Problem("check_units", raw.file(spec.name), _line(idx), col, message)
+                )
     return problems
+
+
+def check_bounds(raw: RawPackage) -> list[Problem]:
+    """Numbers lie within their stated physical bounds, in canonical units.
+
+    A field's ``maximum`` (``schemas/fields.csv``) and a long-table parameter's ``minimum``
+    and ``maximum`` (``schemas/<table>.csv``) bound the value after conversion to the
+    canonical unit; an ``int`` parameter must be a whole number and a ``bool`` one 0 or 1.
+    The bounds are wide: they catch a typo (``1e308``, a unit off by 10^6), not an opinion.
+    """
+    problems: list[Problem] = []
+    lookups = UnitLookups.of(raw)
+    cache: dict[tuple[str, str | None], Any] = {}
+    for spec, df in _present(raw):
+        targets: list[str | None] | None = None
+        long = spec.name in LONG_TABLE_PARAMETER_KEY
+        for f in spec.fields:
+            if not f.is_numeric or not (f.maximum or (long and f.name == "value")):
+                continue
+            column = _column(raw, spec, f)
+            ok = column.valid.copy()
+            values = column.values.copy()
+            units: list[str | None] = [None] * len(df)
+            if f.unit.startswith("unit:"):
+                if targets is None:
+                    targets = canonical_units(lookups, spec.name, df)
+                raw_units = df[f.unit.split(":", 1)[1]].to_numpy(dtype=object)
+                for i in np.flatnonzero(ok):
+                    factor = _factor(str(raw_units[i]), targets[i], cache)
+                    if isinstance(factor, UnitError) or targets[i] is None:
+                        ok[i] = False  # reported by check_units
+                    else:
+                        values[i] *= factor
+                        units[i] = targets[i]
+            elif f.unit:
+                units = [f.unit] * len(df)
+            lows = np.full(len(df), -math.inf)
+            highs = np.full(len(df), float(f.maximum) if f.maximum else math.inf)
+            kinds = np.full(len(df), "", dtype=object)
+            if long and f.name == "value":
+                declared = parameter_specs(spec.name)
+                keys = _parameter_keys(spec.name, df).to_numpy(dtype=object)
+                for i in np.flatnonzero(ok):
+                    pspec = declared.get(str(keys[i]))
+                    if pspec is None:
+                        ok[i] = False  # reported by check_parameters_declared
+                        continue
+                    lows[i], highs[i], kinds[i] = pspec.minimum, pspec.maximum, pspec.dtype
+            with np.errstate(invalid="ignore", over="ignore"):
+                out = ok & ((values < lows) | (values > highs) | ~np.isfinite(values))
+                whole = ok & (kinds == "int") & (values != np.round(values))
+                binary = ok & (kinds == "bool") & ~np.isin(values, [0.0, 1.0])
+            unit_col = f.unit.split(":", 1)[1] if f.unit.startswith("unit:") else None
+            for i in np.flatnonzero(out | whole | binary):
+                text = _shown(column.texts[i])
+                if binary[i] and not out[i]:
+                    message = f"{text} is not allowed: the parameter is 0 or 1"
+                elif whole[i] and not out[i]:
+                    message = f"{text} is not allowed: the parameter is a whole number"
+                else:
+                    canon = units[i] or ""
+                    row_unit = str(df[unit_col].iloc[i]) if unit_col else canon
+                    shown = f"{text} {row_unit}".rstrip()
+                    if canon and row_unit != canon:
+                        shown += f" (= {values[i]:.6g} {canon})"
+                    message = f"{shown} is out of range: must be {_range(lows[i], highs[i])}"
+                    message += f" {canon}" if canon else ""
+                problems.append(
+                    Problem(
+                        "check_bounds",
+                        raw.file(spec.name),
+                        _line(df.index[int(i)]),
+                        f.name,
+                        message,
+                    )
+                )
+    return problems
+
+
+def _bound(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() and abs(value) < 1e7 else f"{value:g}"
+
+
+def _range(low: float, high: float) -> str:
+    if math.isinf(low):
+        return f"at most {_bound(high)}"
+    if math.isinf(high):
+        return f"at least {_bound(low)}"
+    return f"between {_bound(low)} and {_bound(high)}"
 
 
 def check_emission_shares(raw: RawPackage) -> list[Problem]:
@@ -448,7 +733,7 @@ def check_emission_shares(raw: RawPackage) -> list[Problem]:
                     raw.file("site_products"),
                     _line(idx),
                     "emission_share",
-                    f"shares of site '{site}' sum to {total:.6g}, not 1",
+                    f"shares of site '{_shown(str(site))}' sum to {total:.6g}, not 1",
                 )
             )
     return problems
@@ -460,10 +745,14 @@ def check_installation_sites(raw: RawPackage) -> list[Problem]:
     df = raw.tables.get("installations")
     if df is None or not {"site_id", "included", "rule"} <= set(df.columns):
         return problems
-    for idx, row in df.iterrows():
-        included = row["included"] == "true"
-        excluded_rule = row["rule"].startswith("excluded_")
-        if included and (row["site_id"] == "" or excluded_rule):
+    included = (df["included"] == "true").to_numpy()
+    excluded_rule = df["rule"].str.startswith("excluded_").fillna(False).to_numpy(dtype=bool)
+    no_site = (df["site_id"] == "").to_numpy()
+    bad_in = included & (no_site | excluded_rule)
+    bad_out = ~included & (~no_site | ~excluded_rule)
+    for i in np.flatnonzero(bad_in | bad_out):
+        idx = df.index[int(i)]
+        if bad_in[i]:
             problems.append(
                 Problem(
                     "check_installation_sites",
@@ -473,7 +762,7 @@ def check_installation_sites(raw: RawPackage) -> list[Problem]:
                     "an included installation needs a site and an inclusion rule",
                 )
             )
-        if not included and (row["site_id"] != "" or not excluded_rule):
+        if bad_out[i]:
             problems.append(
                 Problem(
                     "check_installation_sites",
@@ -494,9 +783,12 @@ def check_sites_have_plants(raw: RawPackage) -> list[Problem]:
         return problems
     if "site_id" not in sites or "site_id" not in plants or "site_id" not in inst:
         return problems
-    with_plants, with_inst = set(plants["site_id"]), set(inst["site_id"])
-    for idx, site in sites["site_id"].items():
-        if site not in with_plants:
+    site_ids = sites["site_id"]
+    no_plant = (~site_ids.isin(plants["site_id"].unique())).to_numpy()
+    no_inst = (~site_ids.isin(inst["site_id"].unique())).to_numpy()
+    for i in np.flatnonzero(no_plant | no_inst):
+        idx, site = sites.index[int(i)], _shown(str(site_ids.iloc[int(i)]))
+        if no_plant[i]:
             problems.append(
                 Problem(
                     "check_sites_have_plants",
@@ -506,7 +798,7 @@ def check_sites_have_plants(raw: RawPackage) -> list[Problem]:
                     f"site '{site}' has no row in site_products.csv",
                 )
             )
-        if site not in with_inst:
+        if no_inst[i]:
             problems.append(
                 Problem(
                     "check_sites_have_plants",
@@ -519,25 +811,30 @@ def check_sites_have_plants(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def _made(raw: RawPackage, routes: pd.Series[Any]) -> pd.Series[Any]:
+    """Product each route makes (NaN where the route is unknown)."""
+    route_product = _lookup(raw, "routes", "route_id", "product_id")
+    return routes.map(route_product)
+
+
 def check_route_products(raw: RawPackage) -> list[Problem]:
     """A plant's route makes the plant's product."""
     problems: list[Problem] = []
     plants = raw.tables.get("site_products")
-    route_product = _lookup(raw, "routes", "route_id", "product_id")
     if plants is None or not {"route_id", "product_id"} <= set(plants.columns):
         return problems
-    for idx, row in plants.iterrows():
-        made = route_product.get(row["route_id"])
-        if made is not None and made != row["product_id"]:
-            problems.append(
-                Problem(
-                    "check_route_products",
-                    raw.file("site_products"),
-                    _line(idx),
-                    "route_id",
-                    f"route '{row['route_id']}' makes '{made}', not '{row['product_id']}'",
-                )
+    made = _made(raw, plants["route_id"])
+    for idx in _rows(made.notna() & (made != plants["product_id"])):
+        problems.append(
+            Problem(
+                "check_route_products",
+                raw.file("site_products"),
+                _line(idx),
+                "route_id",
+                f"route '{_shown(str(plants.at[idx, 'route_id']))}' makes '{made.at[idx]}', "
+                f"not '{_shown(str(plants.at[idx, 'product_id']))}'",
             )
+        )
     return problems
 
 
@@ -545,34 +842,39 @@ def check_commitments(raw: RawPackage) -> list[Problem]:
     """A commitment names an existing plant and a route of that plant's product."""
     problems: list[Problem] = []
     com, plants = raw.tables.get("commitments"), raw.tables.get("site_products")
-    route_product = _lookup(raw, "routes", "route_id", "product_id")
     if com is None or plants is None:
         return problems
     if not {"site_id", "product_id", "route_id"} <= set(com.columns):
         return problems
     if not {"site_id", "product_id"} <= set(plants.columns):
         return problems
-    known = set(zip(plants["site_id"], plants["product_id"], strict=True))
-    for idx, row in com.iterrows():
-        if (row["site_id"], row["product_id"]) not in known:
+    known = pd.MultiIndex.from_frame(plants[["site_id", "product_id"]].astype(object))
+    pairs = pd.MultiIndex.from_frame(com[["site_id", "product_id"]].astype(object))
+    no_plant = ~pairs.isin(known)
+    made = _made(raw, com["route_id"])
+    wrong = (made.notna() & (made != com["product_id"])).to_numpy(dtype=bool)
+    for i in np.flatnonzero(no_plant | wrong):
+        idx = com.index[int(i)]
+        site, product = _shown(str(com.at[idx, "site_id"])), _shown(str(com.at[idx, "product_id"]))
+        if no_plant[i]:
             problems.append(
                 Problem(
                     "check_commitments",
                     raw.file("commitments"),
                     _line(idx),
                     "product_id",
-                    f"no plant {row['site_id']!s}/{row['product_id']!s} in site_products.csv",
+                    f"no plant {site}/{product} in site_products.csv",
                 )
             )
-        made = route_product.get(str(row["route_id"]))
-        if made is not None and made != row["product_id"]:
+        if wrong[i]:
             problems.append(
                 Problem(
                     "check_commitments",
                     raw.file("commitments"),
                     _line(idx),
                     "route_id",
-                    f"route '{row['route_id']!s}' makes '{made}', not '{row['product_id']!s}'",
+                    f"route '{_shown(str(com.at[idx, 'route_id']))}' makes '{made.at[idx]}', "
+                    f"not '{product}'",
                 )
             )
     return problems
@@ -627,7 +929,73 @@ def check_required_parameters(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def check_hashes(raw: RawPackage) -> list[Problem]:
+    """Every table and ``scenarios.yaml`` has the hash and row count recorded in
+    ``datapackage.json``: a file changed after the package was built is refused."""
+    problems: list[Problem] = []
+    descriptor = raw.descriptor if isinstance(raw.descriptor, dict) else {}
+    resources = descriptor.get("resources")
+    fix = (
+        f"rebuild the package (kruispunt data build) or, for a copy you edited on purpose, "
+        f"record the new hashes with: kruispunt data rehash {raw.path}"
+    )
+    for res in resources if isinstance(resources, list) else []:
+        if not isinstance(res, dict) or res.get("name") not in raw.tables:
+            continue
+        name = str(res["name"])
+        recorded, actual = res.get("hash"), raw.hashes.get(name)
+        if _is_hash(recorded) and actual is not None and recorded != f"sha256:{actual}":
+            problems.append(
+                Problem(
+                    "check_hashes",
+                    raw.file(name),
+                    None,
+                    None,
+                    f"the file's sha256 {actual[:12]}... differs from the hash recorded in "
+                    f"datapackage.json ({str(recorded)[7:19]}...): it changed after the "
+                    f"package was built; {fix}",
+                )
+            )
+        rows = res.get("rows")
+        n = len(raw.tables[name])
+        if isinstance(rows, int) and not isinstance(rows, bool) and rows >= 0 and rows != n:
+            problems.append(
+                Problem(
+                    "check_hashes",
+                    raw.file(name),
+                    None,
+                    None,
+                    f"{n:,} rows, but datapackage.json records {rows:,}; {fix}",
+                )
+            )
+    scen = descriptor.get("scenarios")
+    path = raw.path / "scenarios.yaml"
+    if isinstance(scen, dict) and _is_hash(scen.get("hash")) and path.is_file():
+        actual = _file_hash(path)
+        if actual is not None and scen["hash"] != f"sha256:{actual}":
+            problems.append(
+                Problem(
+                    "check_hashes",
+                    str(path),
+                    None,
+                    None,
+                    f"the file's sha256 {actual[:12]}... differs from the hash recorded in "
+                    f"datapackage.json: it changed after the package was built; {fix}",
+                )
+            )
+    return problems
+
+
+def _file_hash(path: Any) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
 CHECKS: tuple[Check, ...] = (
+    check_descriptor,
     check_tables_present,
     check_columns,
     check_required,
@@ -640,12 +1008,14 @@ CHECKS: tuple[Check, ...] = (
     check_source_notes,
     check_parameters_declared,
     check_units,
+    check_bounds,
     check_emission_shares,
     check_installation_sites,
     check_sites_have_plants,
     check_route_products,
     check_commitments,
     check_required_parameters,
+    check_hashes,
 )
 
 

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from kruispunt.catalogue.checks import UnitLookups, canonical_unit, run_checks
+from kruispunt.catalogue.checks import UnitLookups, canonical_units, run_checks
+from kruispunt.catalogue.paths import default_package_path
 from kruispunt.catalogue.raw import RawPackage, read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.errors import DataPackageError
 from kruispunt.units import conversion_factor
-
-
-def default_package_path() -> Path:
-    """Folder of the data package shipped inside the Python package."""
-    return Path(str(resources.files("kruispunt.data").joinpath("package")))
 
 
 @dataclass(frozen=True)
@@ -82,16 +77,18 @@ def _to_canonical(raw: RawPackage, spec: TableSpec, typed: pd.DataFrame) -> pd.D
         return typed
     lookups = UnitLookups.of(raw)
     text = raw.tables[spec.name]
+    targets = canonical_units(lookups, spec.name, text)
     out = typed.copy()
     for unit_col, value_cols in unit_cols.items():
-        rows = cast(list[dict[str, str]], text.to_dict("records"))
-        targets = [canonical_unit(lookups, spec.name, row) for row in rows]
-        factors = np.array(
-            [
-                conversion_factor(u, t) if (u and t) else 1.0
-                for u, t in zip(text[unit_col], targets, strict=True)
-            ]
-        )
+        units = text[unit_col].to_numpy(dtype=object)
+        pairs: dict[tuple[str, str], float] = {}
+        factors = np.ones(len(text))
+        for i, (u, t) in enumerate(zip(units, targets, strict=True)):
+            if u and t:
+                key = (str(u), t)
+                if key not in pairs:
+                    pairs[key] = conversion_factor(*key)
+                factors[i] = pairs[key]
         for col in value_cols:
             if "value" in value_cols:
                 out[f"{col}_original"] = typed[col]
@@ -99,31 +96,39 @@ def _to_canonical(raw: RawPackage, spec: TableSpec, typed: pd.DataFrame) -> pd.D
         if "value" in value_cols:
             out[f"{unit_col}_original"] = typed[unit_col]
         out[unit_col] = pd.array(
-            [t if t else u for u, t in zip(text[unit_col], targets, strict=True)], dtype="string"
+            [t if t else u for u, t in zip(units, targets, strict=True)], dtype="string"
         )
     return out
 
 
-def load_catalogue(path: Path | str | None = None) -> Catalogue:
-    """Load and check a data package.
+_CACHE: dict[tuple[object, ...], Catalogue] = {}
+"""The embedded package, loaded once per process (keyed on its files' names, sizes and
+modification times, so a rebuilt package is loaded again)."""
 
-    Parameters
-    ----------
-    path : path-like, optional
-        Folder holding ``datapackage.json`` and the CSV tables. Default: the embedded package.
 
-    Returns
-    -------
-    Catalogue
-        Typed tables in canonical units.
+def _signature(folder: Path) -> tuple[object, ...]:
+    entries = []
+    for file in sorted(folder.iterdir()):
+        info = file.stat()
+        entries.append((file.name, info.st_size, info.st_mtime_ns))
+    return (str(folder), *entries)
 
-    Raises
-    ------
-    DataPackageError
-        If any check fails; the message lists every problem with file, line and field.
-        Nothing is returned in that case: a package is loaded whole or not at all.
+
+def _copy(cat: Catalogue) -> Catalogue:
+    """A catalogue whose tables are copies: changing them never changes the cached one.
+
+    With pandas' copy-on-write (pandas 3) a shallow copy already behaves as a copy and
+    costs nothing; earlier pandas gets deep copies.
     """
-    folder = Path(path) if path is not None else default_package_path()
+    deep = int(pd.__version__.split(".")[0]) < 3
+    return Catalogue(
+        path=cat.path,
+        data_hash=cat.data_hash,
+        tables={name: df.copy(deep=deep) for name, df in cat.tables.items()},
+    )
+
+
+def _load(folder: Path) -> Catalogue:
     raw = read_raw(folder)
     problems = run_checks(raw)
     if problems:
@@ -133,6 +138,40 @@ def load_catalogue(path: Path | str | None = None) -> Catalogue:
         for name, spec in table_specs().items()
     }
     return Catalogue(path=folder, data_hash=data_hash(folder), tables=tables)
+
+
+def load_catalogue(path: Path | str | None = None) -> Catalogue:
+    """Load and check a data package.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Folder holding ``datapackage.json`` and the CSV tables. Default: the embedded
+        package, which is loaded and checked once per process (again only if its files
+        change); a folder given here is always read afresh.
+
+    Returns
+    -------
+    Catalogue
+        Typed tables in canonical units. Its tables are the caller's own: changing them
+        does not change what the next call returns.
+
+    Raises
+    ------
+    DataPackageError
+        If any check fails; the message lists every problem with file, line and field.
+        Nothing is returned in that case: a package is loaded whole or not at all.
+    """
+    if path is not None:
+        return _load(Path(path))
+    folder = default_package_path()
+    key = _signature(folder)
+    cached = _CACHE.get(key)
+    if cached is None:
+        cached = _load(folder)
+        _CACHE.clear()
+        _CACHE[key] = cached
+    return _copy(cached)
 
 
 def validate(path: Path | str | None = None) -> list[str]:

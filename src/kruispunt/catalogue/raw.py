@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,19 +14,81 @@ import pandas as pd
 
 from kruispunt.catalogue.schema import table_specs
 from kruispunt.errors import Problem
+from kruispunt.limits import DATAPACKAGE_JSON_MAX_BYTES, TABLE_MAX_BYTES, size_text
 
 
 @dataclass
 class RawPackage:
-    """A data package as text: ``tables[name]`` is a DataFrame of strings (empty cell = "")."""
+    """A data package as text: ``tables[name]`` is a DataFrame of strings (empty cell = "").
+
+    ``descriptor`` is the parsed ``datapackage.json`` (any JSON value; ``descriptor_read``
+    says whether it was read at all) and ``hashes[name]`` the SHA-256 of each table's bytes.
+    """
 
     path: Path
-    descriptor: dict[str, object]
+    descriptor: object
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)
+    descriptor_read: bool = False
+    cache: dict[object, object] = field(default_factory=dict, repr=False)
+    """Parsed columns, shared by the checks (see ``kruispunt.catalogue.checks``)."""
 
     def file(self, table: str) -> str:
         return str(self.path / f"{table}.csv")
+
+
+def _read_limited(path: Path, limit: int) -> bytes | str:
+    """The bytes of a regular file of at most ``limit`` bytes, or why they cannot be read."""
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return "is not a regular file"
+        if info.st_size > limit:
+            return f"is too large ({info.st_size:,} bytes; at most {size_text(limit)} is read)"
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if len(data) > limit:
+        return f"is too large (more than {size_text(limit)})"
+    return data
+
+
+def _read_descriptor(raw: RawPackage, path: Path) -> None:
+    data = _read_limited(path, DATAPACKAGE_JSON_MAX_BYTES)
+    if isinstance(data, str):
+        raw.problems.append(Problem("check_tables_present", str(path), None, None, data))
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raw.problems.append(
+            Problem(
+                "check_tables_present",
+                str(path),
+                data.count(b"\n", 0, exc.start) + 1,
+                None,
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)",
+            )
+        )
+        return
+    try:
+        raw.descriptor = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raw.problems.append(
+            Problem(
+                "check_tables_present", str(path), exc.lineno, None, f"not valid JSON: {exc.msg}"
+            )
+        )
+        return
+    except (ValueError, RecursionError) as exc:
+        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raw.problems.append(
+            Problem("check_tables_present", str(path), None, None, f"not valid JSON ({why})")
+        )
+        return
+    raw.descriptor_read = True
 
 
 def read_raw(path: Path) -> RawPackage:
@@ -34,7 +100,7 @@ def read_raw(path: Path) -> RawPackage:
             Problem("check_tables_present", str(path), None, None, "not a directory")
         )
         return raw
-    if not descriptor_path.is_file():
+    if not descriptor_path.exists():
         raw.problems.append(
             Problem(
                 "check_tables_present",
@@ -45,25 +111,22 @@ def read_raw(path: Path) -> RawPackage:
             )
         )
     else:
-        try:
-            raw.descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raw.problems.append(
-                Problem(
-                    "check_tables_present",
-                    str(descriptor_path),
-                    exc.lineno,
-                    None,
-                    f"not valid JSON: {exc.msg}",
-                )
-            )
+        _read_descriptor(raw, descriptor_path)
     for name in table_specs():
         csv_path = path / f"{name}.csv"
-        if not csv_path.is_file():
+        if not csv_path.exists():
             continue  # reported by check_tables_present
+        data = _read_limited(csv_path, TABLE_MAX_BYTES)
+        if isinstance(data, str):
+            raw.problems.append(Problem("check_tables_present", str(csv_path), None, None, data))
+            continue
         try:
             df = pd.read_csv(
-                csv_path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
+                io.BytesIO(data),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8",
             )
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
             raw.problems.append(
@@ -72,10 +135,11 @@ def read_raw(path: Path) -> RawPackage:
                     str(csv_path),
                     None,
                     None,
-                    f"cannot be read as CSV: {str(exc).strip()}",
+                    f"cannot be read as CSV: {str(exc).strip()[:300]}",
                 )
             )
             continue
-        df.columns = [c.strip() for c in df.columns]
+        df.columns = [str(c).strip() for c in df.columns]
         raw.tables[name] = df
+        raw.hashes[name] = hashlib.sha256(data).hexdigest()
     return raw

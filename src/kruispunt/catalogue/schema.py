@@ -30,7 +30,8 @@ class FieldSpec:
 
     ``unit`` is a unit string, ``unit:<column>`` (the unit is in that column of the row) or empty.
     ``source`` is ``row:<column>`` (a source id in that column of the row), ``field:<id>`` (one
-    source for the whole column) or empty. ``minimum`` is a number (inclusive) or ``>number``.
+    source for the whole column) or empty. ``minimum`` is a number (inclusive) or ``>number``;
+    ``maximum`` an inclusive upper bound in the field's canonical unit (empty: none).
     """
 
     table: str
@@ -41,6 +42,7 @@ class FieldSpec:
     source: str
     references: str
     minimum: str
+    maximum: str
     enum: tuple[str, ...]
     description: str
 
@@ -70,13 +72,16 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class ParameterSpec:
-    """A parameter of a long table: canonical unit (may hold ``product``/``carrier``)."""
+    """A parameter of a long table: canonical unit (may hold ``product``/``carrier``), its
+    type (``float``, ``int`` or ``bool``) and inclusive bounds in the canonical unit."""
 
     name: str
     unit: str
     dtype: str
     interpolation: str
     description: str
+    minimum: float = float("-inf")
+    maximum: float = float("inf")
 
 
 def _read_schema_csv(name: str) -> list[dict[str, str]]:
@@ -99,6 +104,7 @@ def table_specs() -> dict[str, TableSpec]:
                 source=row["source"],
                 references=row["references"],
                 minimum=row["minimum"],
+                maximum=row["maximum"],
                 enum=tuple(row["enum"].split("|")) if row["enum"] else (),
                 description=row["description"],
             )
@@ -126,6 +132,8 @@ def parameter_specs(table: str) -> dict[str, ParameterSpec]:
             dtype=row["dtype"],
             interpolation=row["interpolation"],
             description=row["description"],
+            minimum=float(row["minimum"]) if row.get("minimum") else float("-inf"),
+            maximum=float(row["maximum"]) if row.get("maximum") else float("inf"),
         )
     return out
 
