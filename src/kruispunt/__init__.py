@@ -1,10 +1,18 @@
-"""Kruispunt: an open, plant-level scenario model of the Dutch energy-intensive industry."""
+"""Kruispunt: an open, plant-level scenario model of the Dutch energy-intensive industry.
+
+The public API is imported on first use (``kruispunt.run`` loads the engine), so that
+``kruispunt --version`` and ``--help`` start without pandas or xarray.
+"""
+
+from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from kruispunt.api import run
-from kruispunt.catalogue import Catalogue, load_catalogue
-from kruispunt.results import Results
+if TYPE_CHECKING:
+    from kruispunt.api import run
+    from kruispunt.catalogue import Catalogue, load_catalogue
+    from kruispunt.results import Results
 
 try:
     __version__ = version("kruispunt")
@@ -12,3 +20,25 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = ["Catalogue", "Results", "__version__", "load_catalogue", "run"]
+
+_LAZY = {
+    "run": "kruispunt.api",
+    "Catalogue": "kruispunt.catalogue.load",
+    "load_catalogue": "kruispunt.catalogue.load",
+    "Results": "kruispunt.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kruispunt' has no attribute '{name}'")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

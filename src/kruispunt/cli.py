@@ -1,17 +1,25 @@
-"""Command line: thin commands over the public API. User errors exit non-zero, no traceback."""
+"""Command line: thin commands over the public API. User errors exit 2, no traceback.
+
+Everything heavy is imported inside the command that needs it, so ``kruispunt --version``
+and ``kruispunt --help`` load neither pandas nor xarray.
+"""
 
 from __future__ import annotations
 
 import sys
+from functools import cache
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from kruispunt.cli_errors import user_errors
 from kruispunt.errors import KruispuntError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kruispunt.catalogue.load import Catalogue
 
 app = typer.Typer(
     help="Kruispunt: plant-level scenarios for the Dutch energy-intensive industry.",
@@ -23,11 +31,25 @@ data_app = typer.Typer(help="Inspect, validate and build the data package.", no_
 app.add_typer(data_app, name="data")
 
 
+@cache
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console()
+
+
+@cache
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 def _version(value: bool) -> None:
     if value:
         from kruispunt import __version__
 
-        out.print(f"kruispunt {__version__}")
+        print(f"kruispunt {__version__}")
         raise typer.Exit()
 
 
@@ -51,18 +73,18 @@ def _register_results_commands() -> None:
 
 _register_results_commands()
 
-out = Console()
-err = Console(stderr=True)
-
 
 def _mt(tonnes: float) -> str:
     return f"{tonnes / 1e6:,.3f}"
 
 
 def _print_summary(path: Path | None, top: int) -> None:
+    from rich.table import Table
+
     from kruispunt.catalogue import load_catalogue
     from kruispunt.catalogue.summary import base_year_summary
 
+    out = _out()
     cat = load_catalogue(path)
     s = base_year_summary(cat)
     out.print(
@@ -106,6 +128,25 @@ def _print_summary(path: Path | None, top: int) -> None:
     out.print(f"Excluded installations by rule ({s.year} emissions): {excluded}")
 
 
+def _check_data_folder(data: Path | None) -> Path:
+    from kruispunt.catalogue.paths import default_package_path
+
+    if data is None:
+        return default_package_path()
+    if not data.is_dir():
+        what = "is not a folder" if data.exists() else "does not exist"
+        raise KruispuntError(f"data package folder {data} {what}")
+    return data
+
+
+def _ids(cat: Catalogue) -> dict[str, set[str]]:
+    return {
+        "carriers": {str(c) for c in cat.carriers["carrier_id"]},
+        "products": {str(p) for p in cat.products["product_id"]},
+        "routes": {str(r) for r in cat.routes["route_id"]},
+    }
+
+
 @app.command()
 @user_errors
 def run(
@@ -138,38 +179,77 @@ def run(
         Path | None,
         typer.Option(help="Data package folder (default: embedded).", show_default=False),
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Check the scenarios, the data package, the name, the store and the report "
+            "path, then stop: nothing is run or written.",
+        ),
+    ] = False,
 ) -> None:
-    """Run scenarios, store the results, write a report and print the summary."""
+    """Run scenarios, store the results, write a report and print the summary.
+
+    Every input and every output is checked before the model runs, and the run enters the
+    store only once its report is written: a failure leaves the store as it was.
+    """
+    from kruispunt.cli_results import check_output_file, publish
+    from kruispunt.scenarios import check_ids, resolve
+    from kruispunt.store import check_can_write, check_run_name
+
+    names = scenarios or ["current-policy"]
+    check_run_name(name)
+    if report is not None:
+        check_output_file(report, "report")
+    root = check_can_write(store)
+    package = _check_data_folder(data)
+    resolved = resolve(names, package)  # every scenario error surfaces before any work
+    from kruispunt.catalogue import load_catalogue
+
+    cat = load_catalogue(data)
+    for sc in resolved:
+        check_ids(sc, **_ids(cat))
+    if dry_run:
+        _out().print(
+            f"OK: {', '.join(sc.name for sc in resolved)} on data package {cat.data_hash[:12]}; "
+            f"results store {root}; nothing was run or written (--dry-run)"
+        )
+        return
+
     from rich.progress import Progress
 
     from kruispunt.assemble import build_inputs
-    from kruispunt.catalogue import load_catalogue
     from kruispunt.cli_results import print_summary
     from kruispunt.engine.simulate import simulate
     from kruispunt.reports import write_report
-    from kruispunt.scenarios import resolve
     from kruispunt.store import Store
 
-    names = scenarios or ["current-policy"]
-    cat = load_catalogue(data)
-    resolved = resolve(names, cat.path)  # every scenario error surfaces before any work
     inputs = build_inputs(cat, resolved)
-    target = Store(store)
     if len(resolved) > 1:
-        with Progress(console=err, transient=True) as bar:
+        with Progress(console=_err(), transient=True) as bar:
             task = bar.add_task("running scenarios", total=len(resolved))
             results = simulate(
                 inputs, progress=lambda done, total: bar.update(task, completed=done)
             )
     else:
         results = simulate(inputs)
-    run_id = target.save(results, name=name)
-    report_path = report if report is not None else target.root / "reports" / f"{run_id}.html"
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    write_report(results, report_path)
-    print_summary(results, out, title=f"Run {run_id}")
-    out.print(f"stored as [bold]{run_id}[/] in {target.root}")
-    out.print(f"report: {report_path}")
+    target = Store(root)
+    written: list[Path] = []
+
+    def write_outputs(run_id: str) -> None:
+        path = report if report is not None else target.root / "reports" / f"{run_id}.html"
+        written.append(write_report(results, path))
+        publish(written[-1])
+
+    try:
+        run_id = target.save(results, name=name, before_commit=write_outputs)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    print_summary(results, _out(), title=f"Run {run_id}")
+    _out().print(f"stored as [bold]{run_id}[/] in {target.root}")
+    _out().print(f"report: {written[-1]}")
 
 
 @data_app.command("summary")
@@ -191,15 +271,58 @@ def data_validate(
         Path | None, typer.Argument(help="Data package folder (default: embedded).")
     ] = None,
 ) -> None:
-    """Run every check on the embedded data package or on a copy."""
-    from kruispunt.catalogue.load import default_package_path, load_catalogue
+    """Run every check on the embedded data package or on a copy.
 
-    cat = load_catalogue(path)
-    n = sum(len(df) for df in cat.tables.values())
-    out.print(
-        f"OK: {path or default_package_path()} passes every check "
-        f"({len(cat.tables)} tables, {n:,} rows, sha256 {cat.data_hash[:12]})"
+    The checks cover ``datapackage.json`` (its shape, and each table's hash and row count),
+    every table (types, bounds, ids, units, sources) and the default scenarios in
+    ``scenarios.yaml``.
+    """
+    from kruispunt.catalogue.checks import run_checks
+    from kruispunt.catalogue.load import data_hash
+    from kruispunt.catalogue.raw import read_raw
+    from kruispunt.errors import DataPackageError
+    from kruispunt.scenarios import package_problems
+
+    folder = _check_data_folder(path)
+    raw = read_raw(folder)
+    problems = run_checks(raw)
+
+    def ids(table: str, column: str) -> set[str] | None:
+        df = raw.tables.get(table)
+        return set(df[column]) if df is not None and column in df.columns else None
+
+    problems += package_problems(
+        folder,
+        carriers=ids("carriers", "carrier_id"),
+        products=ids("products", "product_id"),
+        routes=ids("routes", "route_id"),
     )
+    if problems:
+        raise DataPackageError(problems, str(folder))
+    n = sum(len(df) for df in raw.tables.values())
+    _out().print(
+        f"OK: {folder} passes every check "
+        f"({len(raw.tables)} tables, {n:,} rows, scenarios.yaml, sha256 {data_hash(folder)[:12]})"
+    )
+
+
+@data_app.command("rehash")
+@user_errors
+def data_rehash(
+    path: Annotated[Path, typer.Argument(help="Folder of an edited copy of a data package.")],
+) -> None:
+    """Record the hashes and row counts of an edited copy's tables in its datapackage.json.
+
+    The checks refuse a table whose bytes differ from the hash recorded in
+    ``datapackage.json``. After editing a copy on purpose, run this, then
+    ``kruispunt data validate PATH``. The embedded package is built, never edited.
+    """
+    from kruispunt.catalogue.build import rehash_package
+
+    folder = _check_data_folder(path)
+    changed = rehash_package(folder)
+    what = ", ".join(changed) if changed else "nothing changed"
+    _out().print(f"recorded hashes and row counts in {folder / 'datapackage.json'}: {what}")
 
 
 @data_app.command("build")
@@ -213,14 +336,15 @@ def data_build(
 ) -> None:
     """Rebuild the data package from raw and curated inputs (byte for byte reproducible)."""
     from kruispunt.catalogue.build import build_package
+    from kruispunt.scenarios import package_problems
 
     for folder in (raw, curated):
         if not folder.is_dir():
             raise KruispuntError(
                 f"folder not found: {folder} (run from the repository root or pass --raw/--curated)"
             )
-    counts = build_package(raw, curated, out_dir)
-    out.print(f"built {out_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    counts = build_package(raw, curated, out_dir, extra_checks=[package_problems])
+    _out().print(f"built {out_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def main() -> None:
@@ -228,5 +352,5 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err.print("interrupted")
+        print("interrupted", file=sys.stderr)
         sys.exit(130)

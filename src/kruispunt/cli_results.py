@@ -2,44 +2,61 @@
 
 Register them in ``kruispunt.cli``::
 
-    app.add_typer(results_app, name="results")      # kruispunt results list|show|delete
+    app.add_typer(results_app, name="results")      # kruispunt results list|show|delete|repair
     app.command()(compare)                           # kruispunt compare RUN_A RUN_B
     app.command("export")(export)                    # kruispunt export RUN --format iamc
 
 and call :func:`print_summary` after ``kruispunt run``. User errors (unknown run, unknown
-format, unwritable output) print one line naming the problem and exit with code 2.
-Every number comes from :mod:`kruispunt.metrics`.
+format, unwritable output, a damaged store) print one line naming the problem and exit with
+code 2. Every number comes from :mod:`kruispunt.metrics`. Read commands (``list``, ``show``,
+``export``, ``compare``) open the store read-only: they never create or change it, and work
+on a store the user cannot write. Outputs are checked before anything is read or computed.
 """
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from kruispunt import metrics
 from kruispunt.cli_errors import user_errors
 from kruispunt.errors import KruispuntError
-from kruispunt.results import Results
-from kruispunt.store import Store
 
-__all__ = ["compare", "export", "print_summary", "results_app"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from kruispunt.results import Results
+    from kruispunt.store import Store
+
+__all__ = [
+    "check_output_file",
+    "compare",
+    "export",
+    "print_summary",
+    "publish",
+    "results_app",
+]
 
 
 results_app = typer.Typer(
-    help="List, show and delete stored runs.",
+    help="List, show, delete and repair stored runs.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 
-_out = Console()
-_err = Console(stderr=True)
+
+@cache
+def _console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr)
+
 
 StoreOption = Annotated[
     Path | None,
@@ -54,8 +71,78 @@ RunArgument = Annotated[
 ]
 
 
-def _store(path: Path | None) -> Store:
-    return Store(path)
+def _store(path: Path | None, *, write: bool = False) -> Store:
+    """The store at ``path``: read-only unless ``write``; never created here."""
+    from kruispunt.store import Store
+
+    reader = Store(path, readonly=True)  # refuses a missing or damaged store
+    return Store(reader.root) if write else reader
+
+
+# --- outputs ----------------------------------------------------------------------------------
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def check_output_file(path: Path, what: str) -> Path:
+    """Check, writing nothing, that the file ``path`` can be written (or replaced).
+
+    A missing parent folder is fine if it can be created; a folder, a special file, an
+    unwritable file, or a parent that is a file or an unwritable folder are refused.
+
+    Raises
+    ------
+    KruispuntError
+        Naming the path and what is wrong with it.
+    """
+    target = path.expanduser()
+    if target.is_dir():
+        raise KruispuntError(
+            f"cannot write {what} {target}: it is a folder; give a file name "
+            f"(e.g. {target / ('report.html' if what == 'report' else 'out')})"
+        )
+    if target.exists():
+        if not target.is_file():
+            raise KruispuntError(f"cannot write {what} {target}: it is not a regular file")
+        if not os.access(target, os.W_OK):
+            raise KruispuntError(f"cannot write {what} {target}: the file is not writable")
+    _check_parent(target, what)
+    return target
+
+
+def _check_parent(target: Path, what: str) -> None:
+    parent = _nearest_existing(target.parent)
+    if not parent.is_dir():
+        raise KruispuntError(f"cannot write {what} {target}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK):
+        raise KruispuntError(f"cannot write {what} {target}: folder {parent} is not writable")
+
+
+def _check_output_folder(path: Path, what: str) -> Path:
+    target = path.expanduser()
+    if target.exists() and not target.is_dir():
+        raise KruispuntError(
+            f"cannot write {what} {target}: it is a file (this format writes a folder of parts)"
+        )
+    if target.is_dir() and not os.access(target, os.W_OK):
+        raise KruispuntError(f"cannot write {what} {target}: the folder is not writable")
+    _check_parent(target, what)
+    return target
+
+
+def publish(path: Path) -> None:
+    """Give a written file the permissions a new file gets (``0o666`` less the umask, e.g.
+    0644), not those of the private temporary file it was written as."""
+    mask = os.umask(0)
+    os.umask(mask)
+    try:
+        path.chmod(0o666 & ~mask)
+    except OSError as exc:
+        raise KruispuntError(f"cannot set permissions of {path}: {exc.strerror or exc}") from None
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -88,13 +175,17 @@ def print_summary(results: Results, console: Console | None = None, title: str =
     demand produced domestically vs imported, electricity and hydrogen demand, CO2 storage
     use against capacity and the cumulative government cash flow.
     """
-    console = console or _out
+    from kruispunt import metrics
+
+    console = console or _console()
     ki = metrics.key_indicators(results)
     scenarios = [str(s) for s in ki["scenario"]]
     values: dict[str, dict[str, float]] = {
         s: {col: float(ki[col].iloc[i]) for col in metrics.KEY_INDICATORS}
         for i, s in enumerate(scenarios)
     }
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     table.add_column("indicator")
     for s in scenarios:
@@ -153,10 +244,18 @@ def print_summary(results: Results, console: Console | None = None, title: str =
 @user_errors
 def list_runs(store: StoreOption = None) -> None:
     """List stored runs, oldest first."""
+    from rich.table import Table
+
+    from kruispunt.store import STORE_ENV, default_root
+
+    out = _console()
+    if store is None and not os.environ.get(STORE_ENV) and not default_root().exists():
+        out.print(f"no runs yet: {default_root()} does not exist ('kruispunt run' creates it)")
+        return
     st = _store(store)
     runs = st.list()
     if runs.empty:
-        _out.print(f"no runs in {st.root}")
+        out.print(f"no runs in {st.root}")
         return
     table = Table(title=f"Runs in {st.root}", title_justify="left")
     table.add_column("run_id", no_wrap=True)
@@ -172,15 +271,19 @@ def list_runs(store: StoreOption = None) -> None:
             str(rec["kruispunt_version"]),
             str(rec["data_hash"])[:12],
         )
-    _out.print(table)
+    out.print(table)
 
 
 @results_app.command("show")
 @user_errors
 def show(run_id: RunArgument, store: StoreOption = None) -> None:
     """Provenance, parts and summary of one run."""
+    from rich.table import Table
+
+    out = _console()
     st = _store(store)
     info = st.show(run_id)
+    results = st.load(info["run_id"])  # a damaged part is named before anything is printed
     table = Table(title=f"Run {info['run_id']}", title_justify="left", show_header=False)
     table.add_column("")
     table.add_column("")
@@ -192,20 +295,20 @@ def show(run_id: RunArgument, store: StoreOption = None) -> None:
         ("data hash", info["data_hash"]),
         ("seed", info["seed"]),
         ("scenarios", ", ".join(info["scenarios"])),
-        ("created by", prov.get("created_by")),
+        ("created by", prov.get("created_by") if isinstance(prov, dict) else None),
         ("dimensions", ", ".join(f"{k} {v}" for k, v in info["dims"].items())),
         ("size", f"{info['size_bytes']:,} bytes"),
         ("path", info["path"]),
     ):
         table.add_row(key, str(value))
-    _out.print(table)
+    out.print(table)
     parts = Table(title="Parts", title_justify="left")
     for col in ("part", "file", "rows", "bytes"):
         parts.add_column(col, justify="right" if col in ("rows", "bytes") else "left")
     for p in info["parts"]:
         parts.add_row(p["part"], p["file"], f"{p['rows']:,}", f"{p['bytes']:,}")
-    _out.print(parts)
-    print_summary(st.load(info["run_id"]))
+    out.print(parts)
+    print_summary(results)
 
 
 @results_app.command("delete")
@@ -216,13 +319,36 @@ def delete(
     store: StoreOption = None,
 ) -> None:
     """Delete a stored run."""
-    st = _store(store)
+    st = _store(store, write=True)
     rid = st.resolve(run_id)
     if not yes and not typer.confirm(f"Delete run {rid}?", default=False):
-        _out.print("nothing deleted")
+        _console().print("nothing deleted")
         raise typer.Exit(1)
     st.delete(rid)
-    _out.print(f"deleted {rid}")
+    _console().print(f"deleted {rid}")
+
+
+@results_app.command("repair")
+@user_errors
+def repair(store: StoreOption = None) -> None:
+    """Rebuild the run catalogue from the runs' manifests; set broken runs aside.
+
+    Every run folder is read whole. Runs that read are catalogued again; broken ones (a
+    missing or damaged part or manifest) are moved to the store's broken/ folder, and so is
+    the old catalogue. Run it when no other kruispunt process writes to the store.
+    """
+    from kruispunt.store import Store
+
+    report = Store.repair(store)
+    out = _console()
+    for name, reason in report.set_aside:
+        out.print(f"set aside {name}: {reason}", markup=False, highlight=False)
+    for rid in report.dropped:
+        out.print(f"dropped {rid}: the old catalogue listed it but its folder is missing")
+    if report.old_catalogue is not None:
+        out.print(f"old catalogue kept as {report.old_catalogue}", markup=False)
+    aside = f"; {len(report.set_aside)} set aside" if report.set_aside else ""
+    out.print(f"rebuilt the run catalogue: {len(report.runs)} run(s){aside}")
 
 
 # --- compare and export -----------------------------------------------------------------------
@@ -246,10 +372,14 @@ def compare(
     ] = None,
 ) -> None:
     """Key indicators of two runs side by side, with differences, and an overlaid report."""
+    from rich.table import Table
+
+    from kruispunt import metrics
     from kruispunt.reports.html import write_report
 
     st = _store(store)
     ida, idb = st.resolve(run_a), st.resolve(run_b)
+    target = check_output_file(report_path or Path(f"compare-{ida}-{idb}.html"), "report")
     a, b = st.load(ida), st.load(idb)
     ka, kb = metrics.key_indicators(a), metrics.key_indicators(b)
     table = Table(title=f"A = {ida}   B = {idb}", title_justify="left")
@@ -269,15 +399,16 @@ def compare(
             cells += [_num(va, unit), _num(vb, unit), _diff(va, vb, unit)]
         shown = "%" if unit == "fraction" else unit
         table.add_row(f"{label} [{shown}]", *cells)
-    _out.print(table)
-    target = report_path or Path(f"compare-{ida}-{idb}.html")
+    _console().print(table)
     written = write_report(
         a, target, compare_with=b, labels=(ida, idb), title=f"Kruispunt: {ida} vs {idb}"
     )
-    _out.print(f"report: {written}")
+    publish(written)
+    _console().print(f"report: {written}")
 
 
 _DEFAULT_SUFFIX = {"iamc": "-iamc.csv", "csv": "-csv", "parquet": "-parquet", "netcdf": ".nc"}
+_FILE_FORMATS = ("iamc", "netcdf")
 
 
 @user_errors
@@ -299,13 +430,18 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Export a stored run: IAMC table, CSV or Parquet folder, or netCDF file."""
-    from kruispunt.export import FORMATS
-    from kruispunt.export import export as export_results
-
-    if format not in FORMATS:
-        raise KruispuntError(f"unknown export format '{format}'; allowed: {', '.join(FORMATS)}")
+    if format not in _DEFAULT_SUFFIX:
+        raise KruispuntError(
+            f"unknown export format '{format}'; allowed: {', '.join(_DEFAULT_SUFFIX)}"
+        )
     st = _store(store)
     rid = st.resolve(run)
     target = output or Path(f"{rid}{_DEFAULT_SUFFIX[format]}")
+    if format in _FILE_FORMATS:
+        check_output_file(target, "export")
+    else:
+        _check_output_folder(target, "export")
+    from kruispunt.export import export as export_results
+
     written = export_results(st.load(rid), target, format)  # type: ignore[arg-type]
-    _out.print(f"exported {rid} as {format}: {written}")
+    _console().print(f"exported {rid} as {format}: {written}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kruispunt.limits import MAX_ERRORS_SHOWN
+
 
 class KruispuntError(Exception):
     """Base class for errors caused by user input (data, scenario files, arguments)."""
@@ -53,8 +55,9 @@ class DataPackageError(KruispuntError):
             if path
             else (f"data package has {len(problems)} problem(s)")
         )
-        shown = "\n".join(f"  - {p}" for p in problems[:50])
-        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        shown = "\n".join(f"  - {p}" for p in problems[:MAX_ERRORS_SHOWN])
+        extra = len(problems) - MAX_ERRORS_SHOWN
+        more = f"\n  ... and {extra:,} more" if extra > 0 else ""
         super().__init__(f"{head}:\n{shown}{more}")
 
 

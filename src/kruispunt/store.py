@@ -46,6 +46,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import secrets
 import shutil
 import sqlite3
@@ -64,6 +65,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import xarray as xr
 
 from kruispunt.errors import KruispuntError
+from kruispunt.limits import RESERVED_RUN_NAMES, RUN_NAME_MAX_LENGTH
 from kruispunt.results import Results
 
 try:  # POSIX advisory locks; released by the kernel when the holder dies
@@ -73,7 +75,10 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "STORE_ENV",
+    "RepairReport",
     "Store",
+    "check_can_write",
+    "check_run_name",
     "default_root",
     "new_run_id",
     "read_results_folder",
@@ -451,6 +456,57 @@ def _as_dtype(raw: Any, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
     return np.asarray(values).astype(dtype)
 
 
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a results folder, its shape checked (so reading it cannot crash)."""
+    mpath = folder / MANIFEST
+    if not mpath.is_file():
+        raise KruispuntError(f"{folder} is not a Kruispunt results folder (no {MANIFEST})")
+    try:
+        manifest = json.loads(mpath.read_text("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise KruispuntError(f"{mpath} cannot be read ({exc})") from None
+    if not isinstance(manifest, dict):
+        raise KruispuntError(f"{mpath} is not a results manifest (not a JSON object)")
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise KruispuntError(
+            f"{mpath}: unsupported format {manifest.get('format')!r} "
+            f"version {manifest.get('format_version')!r}"
+        )
+    dims, parts, variables = (manifest.get(k) for k in ("dims", "parts", "variables"))
+    ok = (
+        manifest.get("part_format") in ("parquet", "csv")
+        and isinstance(dims, dict)
+        and all(isinstance(n, int) and n >= 0 for n in dims.values())
+        and isinstance(parts, dict)
+        and all(
+            isinstance(m, dict)
+            and isinstance(m.get("file"), str)
+            and Path(m["file"]).name == m["file"]
+            and m["file"] not in ("", ".", "..")
+            and isinstance(m.get("dims"), list)
+            and all(d in dims for d in m["dims"])
+            and isinstance(m.get("columns"), list)
+            and isinstance(m.get("rows"), int)
+            for m in parts.values()
+        )
+        and isinstance(variables, list)
+        and all(
+            isinstance(v, dict)
+            and v.get("part") in parts
+            and isinstance(v.get("name"), str)
+            and isinstance(v.get("dims"), list)
+            and all(d in dims for d in v["dims"])
+            and isinstance(v.get("attrs"), dict)
+            and isinstance(v.get("dtype"), str)
+            for v in variables
+        )
+        and isinstance(manifest.get("attrs"), dict)
+    )
+    if not ok:
+        raise KruispuntError(f"{mpath} is damaged (its parts, dims or variables are malformed)")
+    return manifest
+
+
 def read_results_folder(folder: Path | str) -> Results:
     """Read a folder written by :func:`write_results_folder` back into :class:`Results`.
 
@@ -459,19 +515,23 @@ def read_results_folder(folder: Path | str) -> Results:
     Raises
     ------
     KruispuntError
-        If the folder has no manifest, a part is missing, or a part does not cover its
-        dimensions exactly once.
+        If the folder has no manifest or a damaged one, a part is missing or cannot be
+        read, or a part does not cover its dimensions exactly once; the message names the
+        folder or the file.
     """
     folder = Path(folder)
-    mpath = folder / MANIFEST
-    if not mpath.is_file():
-        raise KruispuntError(f"{folder} is not a Kruispunt results folder (no {MANIFEST})")
-    manifest = json.loads(mpath.read_text("utf-8"))
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+    manifest = _read_manifest(folder)
+    try:
+        return _read_folder(folder, manifest)
+    except KruispuntError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, IndexError, pa.ArrowException) as exc:
         raise KruispuntError(
-            f"{mpath}: unsupported format {manifest.get('format')!r} "
-            f"version {manifest.get('format_version')!r}"
-        )
+            f"{folder}: a part cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def _read_folder(folder: Path, manifest: dict[str, Any]) -> Results:
     fmt = manifest["part_format"]
     sizes: dict[str, int] = manifest["dims"]
     by_part: dict[str, list[dict[str, Any]]] = {}
@@ -490,6 +550,9 @@ def read_results_folder(folder: Path | str) -> Results:
         members = by_part.get(pname, [])
         raw = _read_columns(path, fmt, list(meta["columns"]))
         n = int(np.prod([sizes[d] for d in dims], dtype=np.int64)) if dims else 1
+        length = len(next(iter(raw.values()))) if raw else n
+        if length != n:  # checked before anything of size n is allocated
+            raise KruispuntError(f"{path}: {length} rows, but its dimensions {dims} need {n}")
         if pname.startswith("coords_"):
             dim = dims[0]
             flat = np.arange(sizes[dim])
@@ -607,7 +670,17 @@ class Store:
     ----------
     root : path, optional
         Store folder; default :func:`default_root` (``$KRUISPUNT_STORE`` or the user data
-        directory). Created if missing.
+        directory). Created if missing, unless ``readonly``.
+    readonly : bool
+        Open an existing store for reading only: nothing is created, cleaned or written, and
+        a store in a folder the user cannot write (another user's, a shared folder) works.
+
+    Raises
+    ------
+    KruispuntError
+        If the store cannot be opened: it does not exist (``readonly``), is not writable
+        (for writing), or its catalogue is missing or damaged (the message says to run
+        ``kruispunt results repair``).
 
     Examples
     --------
@@ -619,11 +692,16 @@ class Store:
     ['reference', 'green_market']
     """
 
-    def __init__(self, root: Path | str | None = None) -> None:
+    def __init__(self, root: Path | str | None = None, *, readonly: bool = False) -> None:
         self.root = Path(root).expanduser() if root is not None else default_root()
         self.runs_dir = self.root / "runs"
         self.locks_dir = self.root / "locks"
         self.catalogue_path = self.root / "catalogue.sqlite"
+        self.readonly = readonly
+        self._uri: str | None = None  # read-only connections: how to open the catalogue
+        if readonly:
+            self._open_readonly()
+            return
         try:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
             self.locks_dir.mkdir(exist_ok=True)
@@ -641,13 +719,112 @@ class Store:
 
     # catalogue ---------------------------------------------------------------------------
 
+    def _repair_hint(self) -> str:
+        return f"rebuild it from the stored runs with: kruispunt results repair --store {self.root}"
+
+    def _damaged(self, exc: BaseException) -> KruispuntError:
+        return KruispuntError(
+            f"run catalogue {self.catalogue_path} is damaged ({exc}); {self._repair_hint()}"
+        )
+
+    def _has_run_folders(self) -> bool:
+        try:
+            return any(
+                not e.name.startswith(".") and (e / MANIFEST).is_file()
+                for e in self.runs_dir.iterdir()
+            )
+        except OSError:
+            return False
+
+    def _missing_catalogue(self) -> KruispuntError:
+        return KruispuntError(
+            f"results store {self.root} has runs but no run catalogue "
+            f"({self.catalogue_path.name} is missing or empty); {self._repair_hint()}"
+        )
+
+    def _open_readonly(self) -> None:
+        if not self.root.exists():
+            raise KruispuntError(
+                f"no results store at {self.root}: the folder does not exist "
+                f"(check --store or ${STORE_ENV}; 'kruispunt run' creates a store)"
+            )
+        if not self.root.is_dir():
+            raise KruispuntError(f"results store {self.root} is not a folder")
+        if not self.catalogue_path.is_file():
+            if self._has_run_folders():
+                raise self._missing_catalogue()
+            raise KruispuntError(
+                f"{self.root} is not a results store (it has no {self.catalogue_path.name})"
+            )
+        base = self.catalogue_path.resolve().as_uri()
+        writable = os.access(self.root, os.W_OK) and os.access(self.catalogue_path, os.W_OK)
+        # A connection that may write, but only reads, leaves the folder as it found it (the
+        # last connection to close tidies SQLite's -wal/-shm files); in a folder we cannot
+        # write, read-only mode, and 'immutable' where SQLite cannot even make its -shm file.
+        candidates = [f"{base}?mode=rw"] if writable else [f"{base}?mode=ro"]
+        candidates.append(f"{base}?mode=ro&immutable=1")
+        last: sqlite3.Error | None = None
+        for uri in candidates:
+            self._uri = uri
+            try:
+                self._check_table()
+                return
+            except KruispuntError:
+                raise
+            except sqlite3.DatabaseError as exc:
+                if not isinstance(exc, sqlite3.OperationalError) or "no such" in str(exc):
+                    raise self._damaged(exc) from None
+                last = exc
+        raise KruispuntError(f"cannot read run catalogue {self.catalogue_path} ({last})") from None
+
+    def _check_table(self) -> None:
+        """Raise unless the catalogue has the ``runs`` table with every column."""
+        con = self._raw_connect()
+        try:
+            exists = con.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
+            ).fetchone()
+            if not exists:
+                if self._has_run_folders():
+                    raise self._missing_catalogue()
+                raise self._damaged(sqlite3.DatabaseError("it has no 'runs' table"))
+            con.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs LIMIT 0").fetchall()
+        finally:
+            con.close()
+
+    def _raw_connect(self) -> sqlite3.Connection:
+        if self._uri is not None:
+            con = sqlite3.connect(self._uri, uri=True, timeout=60.0, isolation_level=None)
+        else:
+            con = sqlite3.connect(self.catalogue_path, timeout=60.0, isolation_level=None)
+        con.execute("PRAGMA busy_timeout = 60000")
+        return con
+
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        con = sqlite3.connect(self.catalogue_path, timeout=60.0, isolation_level=None)
         try:
-            con.execute("PRAGMA busy_timeout = 60000")
-            con.execute("PRAGMA synchronous = FULL")
+            con = self._raw_connect()
+        except sqlite3.Error as exc:
+            raise KruispuntError(
+                f"cannot open run catalogue {self.catalogue_path} ({exc})"
+            ) from None
+        try:
+            if not self.readonly:
+                con.execute("PRAGMA synchronous = FULL")
             yield con
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise KruispuntError(
+                    f"run catalogue {self.catalogue_path} is busy (another process holds it "
+                    f"for over a minute): {exc}"
+                ) from None
+            if "no such" in str(exc) or "malformed" in str(exc):
+                raise self._damaged(exc) from None
+            raise KruispuntError(
+                f"cannot use run catalogue {self.catalogue_path} ({exc})"
+            ) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
         finally:
             con.close()
 
@@ -664,15 +841,16 @@ class Store:
                         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs'"
                     ).fetchone()
                     if not exists:
+                        if self._has_run_folders():
+                            raise self._missing_catalogue()
                         con.execute("BEGIN IMMEDIATE")
                         con.execute(_SCHEMA)
                         con.execute("COMMIT")
+                    con.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs LIMIT 0").fetchall()
                 return
-            except sqlite3.OperationalError as exc:  # pragma: no cover - contention
-                if "locked" not in str(exc) or attempt == 49:
-                    raise KruispuntError(
-                        f"cannot open run catalogue {self.catalogue_path}: {exc}"
-                    ) from None
+            except KruispuntError as exc:  # pragma: no cover - contention
+                if ("busy" not in str(exc) and "locked" not in str(exc)) or attempt == 49:
+                    raise
                 time.sleep(0.05)
 
     def _rows(self, where: str = "", args: tuple[Any, ...] = ()) -> builtins.list[dict[str, Any]]:
@@ -684,6 +862,10 @@ class Store:
 
     def _has_row(self, run_id: str) -> bool:
         return bool(self._rows("WHERE run_id = ?", (run_id,)))
+
+    def _writable(self, what: str) -> None:
+        if self.readonly:
+            raise KruispuntError(f"cannot {what}: results store {self.root} is open read-only")
 
     # cleaning ----------------------------------------------------------------------------
 
@@ -745,20 +927,32 @@ class Store:
 
     # public API --------------------------------------------------------------------------
 
-    def save(self, results: Results, name: str | None = None) -> str:
+    def save(
+        self,
+        results: Results,
+        name: str | None = None,
+        *,
+        before_commit: Callable[[str], object] | None = None,
+    ) -> str:
         """Store ``results`` as a new, immutable run and return its id.
 
         Parameters
         ----------
         results : Results
         name : str, optional
-            A label to find the run by (need not be unique).
+            A label to find the run by (need not be unique; see :func:`check_run_name`).
+        before_commit : callable, optional
+            Called with the run id once every part is on disk, before the run enters the
+            catalogue: whatever it raises aborts the save and nothing is stored. The command
+            line writes the run's report here, so that a run is stored only with its report.
 
         Returns
         -------
         str
             The run id (sortable by creation time, unique).
         """
+        self._writable("save a run")
+        check_run_name(name)
         now = datetime.now(UTC)
         run_id = new_run_id(now)
         lock = _RunLock(self.locks_dir / f"{run_id}.lock")
@@ -771,25 +965,14 @@ class Store:
             extra = {"run_id": run_id, "name": name, "created": now.isoformat()}
             write_results_folder(results, tmp, "parquet", fsync=True, extra=extra)
             size = sum(p.stat().st_size for p in tmp.iterdir())
+            if before_commit is not None:
+                before_commit(run_id)
             os.rename(tmp, final)
             _fsync_dir(self.runs_dir)
             delay = _write_delay("insert")
             if delay:
                 time.sleep(delay)
-            prov = results.provenance
-            seed = prov.get("seed")
-            row = (
-                run_id,
-                name,
-                now.isoformat(),
-                json.dumps(results.scenarios),
-                _str_or_none(prov.get("kruispunt_version")),
-                _str_or_none(prov.get("data_hash")),
-                None if seed is None else str(_json_safe(seed)),
-                json.dumps(_json_safe(prov), sort_keys=True),
-                "complete",
-                size,
-            )
+            row = _catalogue_row(run_id, name, now.isoformat(), results, size)
             with self._connect() as con:
                 con.execute("BEGIN IMMEDIATE")
                 con.execute(
@@ -814,40 +997,76 @@ class Store:
         Raises
         ------
         KruispuntError
-            Naming the reference and the known runs.
+            Naming the reference and the known runs, or, for an ambiguous name or prefix,
+            the runs it matches.
         """
+        if not ref.strip():
+            raise KruispuntError(
+                "a run reference must not be empty; give a run id, a unique id prefix, "
+                "a run name or 'latest'"
+            )
         rows = self._rows()
         ids = [str(r["run_id"]) for r in rows]
         if ref in ids:
             return ref
-        if ref == "latest" and ids:
-            return ids[-1]
+        if ref == "latest":
+            if ids:
+                return ids[-1]
+            raise KruispuntError(f"no runs in results store {self.root}, so no 'latest' run")
         named = [str(r["run_id"]) for r in rows if r["name"] == ref]
         if len(named) == 1:
             return named[0]
         if len(named) > 1:
             raise KruispuntError(
-                f"run name '{ref}' matches {len(named)} runs ({', '.join(named)}); give a run id"
+                f"run name '{ref}' matches {len(named)} runs ({_listing(named)}); give a run id"
             )
         prefixed = [i for i in ids if i.startswith(ref)]
-        if len(prefixed) == 1 and ref:
+        if len(prefixed) == 1:
             return prefixed[0]
+        if len(prefixed) > 1:
+            raise KruispuntError(
+                f"run id prefix '{ref}' matches {len(prefixed)} runs ({_listing(prefixed)}); "
+                "give more characters of the id"
+            )
         known = ", ".join(ids[-5:]) if ids else "none"
         more = f" (and {len(ids) - 5} more)" if len(ids) > 5 else ""
+        shown = ref if len(ref) <= 80 else ref[:77] + "..."
         raise KruispuntError(
-            f"unknown run '{ref}' in results store {self.root}; known runs: "
+            f"unknown run '{shown}' in results store {self.root}; known runs: "
             f"{known}{more}; see 'kruispunt results list'"
         )
+
+    def _run_folder(self, rid: str) -> Path:
+        folder = self.runs_dir / rid
+        if not folder.is_dir():
+            raise KruispuntError(
+                f"run {rid} is in the catalogue but its folder {folder} is missing; "
+                f"{self._repair_hint()}, or delete the run with: kruispunt results delete {rid}"
+            )
+        return folder
+
+    def _broken(self, rid: str, exc: KruispuntError) -> KruispuntError:
+        return KruispuntError(
+            f"run {rid} is damaged: {exc}; set it aside with: kruispunt results repair "
+            f"--store {self.root} (or delete it with: kruispunt results delete {rid})"
+        )
+
+    def _manifest(self, rid: str) -> dict[str, Any]:
+        try:
+            return _read_manifest(self._run_folder(rid))
+        except KruispuntError as exc:
+            if "is missing;" in str(exc):
+                raise
+            raise self._broken(rid, exc) from None
 
     def load(self, run_id: str) -> Results:
         """The stored results of a run (exact round trip of what :meth:`save` got)."""
         rid = self.resolve(run_id)
-        folder = self.runs_dir / rid
-        if not folder.is_dir():
-            raise KruispuntError(
-                f"run {rid} is in the catalogue but its folder {folder} is missing"
-            )
-        return read_results_folder(folder)
+        folder = self._run_folder(rid)
+        try:
+            return read_results_folder(folder)
+        except KruispuntError as exc:
+            raise self._broken(rid, exc) from None
 
     def list(self) -> pd.DataFrame:
         """One row per stored run, oldest first.
@@ -862,27 +1081,31 @@ class Store:
         rows = self._rows()
         cols = [c for c in _COLUMNS if c != "provenance"]
         frame = pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
-        frame["scenarios"] = [", ".join(json.loads(s)) for s in frame["scenarios"]]
+        frame["scenarios"] = [", ".join(_json_list(s)) for s in frame["scenarios"]]
         return frame
 
     def show(self, run_id: str) -> dict[str, Any]:
         """Catalogue entry, provenance and parts of one run."""
         rid = self.resolve(run_id)
         row = self._rows("WHERE run_id = ?", (rid,))[0]
-        folder = self.runs_dir / rid
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-        parts = [
-            {
-                "part": p,
-                "file": m["file"],
-                "rows": m["rows"],
-                "bytes": (folder / m["file"]).stat().st_size,
-            }
-            for p, m in manifest["parts"].items()
-        ]
+        folder = self._run_folder(rid)
+        manifest = self._manifest(rid)
+        parts = []
+        for p, m in manifest["parts"].items():
+            path = folder / m["file"]
+            try:
+                size = path.stat().st_size
+            except OSError:
+                raise self._broken(
+                    rid, KruispuntError(f"{folder}: part {m['file']} is missing")
+                ) from None
+            parts.append({"part": p, "file": m["file"], "rows": m["rows"], "bytes": size})
         out = dict(row)
-        out["scenarios"] = json.loads(row["scenarios"])
-        out["provenance"] = json.loads(row["provenance"])
+        out["scenarios"] = _json_list(row["scenarios"])
+        try:
+            out["provenance"] = json.loads(row["provenance"])
+        except (TypeError, ValueError):
+            out["provenance"] = {}
         out["path"] = str(folder)
         out["dims"] = manifest["dims"]
         out["parts"] = parts
@@ -890,6 +1113,7 @@ class Store:
 
     def delete(self, run_id: str) -> str:
         """Remove a run: its catalogue row first (it disappears at once), then its folder."""
+        self._writable("delete a run")
         rid = self.resolve(run_id)
         lock = _RunLock(self.locks_dir / f"{rid}.lock")
         lock.acquire(blocking=True)  # left behind if we die: the next open finishes the job
@@ -910,8 +1134,8 @@ class Store:
     def read(self, run_id: str, part: str) -> pd.DataFrame:
         """One part of a run as a tidy frame (dims and variables as columns)."""
         rid = self.resolve(run_id)
-        folder = self.runs_dir / rid
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        folder = self._run_folder(rid)
+        manifest = self._manifest(rid)
         if part not in manifest["parts"]:
             raise KruispuntError(
                 f"run {rid} has no part '{part}'; parts: {', '.join(manifest['parts'])}"
@@ -919,8 +1143,11 @@ class Store:
         path = folder / manifest["parts"][part]["file"]
         import duckdb
 
-        with duckdb.connect() as con:
-            return con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
+        try:
+            with duckdb.connect() as con:
+                return con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
+        except duckdb.Error as exc:
+            raise self._broken(rid, KruispuntError(f"{path}: {exc}")) from None
 
     def query(self, sql: str) -> pd.DataFrame:
         """Run SQL (DuckDB) over every stored run.
@@ -940,10 +1167,12 @@ class Store:
         files: dict[str, builtins.list[str]] = {}
         for r in rows:
             folder = self.runs_dir / r["run_id"]
-            with contextlib.suppress(FileNotFoundError):
-                manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
-                for part, meta in manifest["parts"].items():
-                    files.setdefault(part, []).append((folder / meta["file"]).as_posix())
+            try:
+                manifest = _read_manifest(folder)
+            except KruispuntError:
+                continue  # a missing or damaged run: 'show' and 'repair' name it
+            for part, meta in manifest["parts"].items():
+                files.setdefault(part, []).append((folder / meta["file"]).as_posix())
         runs = pd.DataFrame(rows, columns=list(_COLUMNS))
         with duckdb.connect() as con:
             con.register("runs", runs)
@@ -958,6 +1187,260 @@ class Store:
                 return con.execute(sql).df()
             except duckdb.Error as exc:
                 raise KruispuntError(f"query failed: {exc}") from None
+
+    # repair ------------------------------------------------------------------------------
+
+    @classmethod
+    def repair(cls, root: Path | str | None = None) -> RepairReport:
+        """Rebuild ``catalogue.sqlite`` from the runs' manifests; set broken runs aside.
+
+        Every run folder is read whole (manifest and every part). A run that reads is
+        catalogued again; one that does not (a missing or damaged part or manifest, a folder
+        that is not a run) is moved to ``<root>/broken/``. The old catalogue, readable or
+        not, is moved to ``broken/`` too, and the new one replaces it in one rename. Run it
+        while no other process writes to the store.
+
+        Returns
+        -------
+        RepairReport
+            The runs catalogued, those set aside (with the reason) and catalogue rows that
+            had no run folder.
+        """
+        root_path = Path(root).expanduser() if root is not None else default_root()
+        if not root_path.is_dir():
+            raise KruispuntError(f"no results store at {root_path}: the folder does not exist")
+        if not os.access(root_path, os.W_OK):
+            raise KruispuntError(f"results store {root_path} is not writable")
+        store = cls.__new__(cls)
+        store.root = root_path
+        store.runs_dir = root_path / "runs"
+        store.locks_dir = root_path / "locks"
+        store.catalogue_path = root_path / "catalogue.sqlite"
+        store.readonly = False
+        store._uri = None
+        try:
+            store.runs_dir.mkdir(exist_ok=True)
+            store.locks_dir.mkdir(exist_ok=True)
+        except OSError as exc:
+            raise KruispuntError(f"cannot repair {root_path}: {exc.strerror or exc}") from None
+        return store._rebuild()
+
+    def _old_ids(self) -> set[str]:
+        if not self.catalogue_path.is_file():
+            return set()
+        try:
+            con = sqlite3.connect(f"{self.catalogue_path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                return {str(r[0]) for r in con.execute("SELECT run_id FROM runs").fetchall()}
+            finally:
+                con.close()
+        except sqlite3.Error:
+            return set()
+
+    def _set_aside(self, path: Path) -> Path:
+        broken = self.root / "broken"
+        broken.mkdir(exist_ok=True)
+        target = broken / path.name.lstrip(".")
+        if target.exists():
+            target = broken / f"{path.name.lstrip('.')}-{secrets.token_hex(3)}"
+        os.rename(path, target)
+        return target
+
+    def _rebuild(self) -> RepairReport:
+        old_ids = self._old_ids()
+        rows: builtins.list[tuple[Any, ...]] = []
+        set_aside: builtins.list[tuple[str, str]] = []
+        for entry in sorted(self.runs_dir.iterdir()):
+            if entry.name.startswith("."):
+                continue  # a save in progress or its leftovers: the next open cleans them
+            if (self.locks_dir / f"{entry.name}.lock").exists():
+                continue  # being saved or deleted (or that was killed): never committed
+            try:
+                row = _row_of_folder(entry)
+            except KruispuntError as exc:
+                target = self._set_aside(entry)
+                set_aside.append((entry.name, f"{exc} (moved to {target})"))
+                continue
+            rows.append(row)
+        new = self.root / f".catalogue-{secrets.token_hex(4)}.sqlite"
+        try:
+            con = sqlite3.connect(new, isolation_level=None)
+            try:
+                con.execute("PRAGMA journal_mode = WAL")
+                con.execute("BEGIN IMMEDIATE")
+                con.execute(_SCHEMA)
+                con.executemany(
+                    f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(_COLUMNS))})",
+                    rows,
+                )
+                con.execute("COMMIT")
+            finally:
+                con.close()
+            old_catalogue = None
+            for suffix in ("", "-wal", "-shm"):
+                part = self.root / f"{self.catalogue_path.name}{suffix}"
+                if part.exists():
+                    broken = self.root / "broken"
+                    broken.mkdir(exist_ok=True)
+                    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+                    moved = broken / f"catalogue-{stamp}.sqlite{suffix}"
+                    os.rename(part, moved)
+                    if suffix == "":
+                        old_catalogue = moved
+            os.rename(new, self.catalogue_path)
+            _fsync_dir(self.root)
+        except (OSError, sqlite3.Error) as exc:
+            with contextlib.suppress(OSError):
+                new.unlink()
+            raise KruispuntError(f"cannot repair {self.root}: {exc}") from None
+        kept = [str(r[0]) for r in rows]
+        return RepairReport(
+            runs=kept,
+            set_aside=set_aside,
+            dropped=sorted(old_ids - set(kept) - {name for name, _ in set_aside}),
+            old_catalogue=old_catalogue,
+        )
+
+
+@dataclass(frozen=True)
+class RepairReport:
+    """What :meth:`Store.repair` did.
+
+    Attributes
+    ----------
+    runs : list of str
+        Run ids in the rebuilt catalogue.
+    set_aside : list of (str, str)
+        Folders moved to ``broken/``, each with the reason.
+    dropped : list of str
+        Runs the old catalogue listed that have no folder any more.
+    old_catalogue : Path or None
+        Where the old catalogue was moved (None if there was none).
+    """
+
+    runs: list[str]
+    set_aside: list[tuple[str, str]]
+    dropped: list[str]
+    old_catalogue: Path | None
+
+
+def _listing(ids: builtins.list[str], limit: int = 10) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f", ... and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _json_list(text: Any) -> builtins.list[str]:
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _catalogue_row(
+    run_id: str, name: str | None, created: str, results: Results, size: int
+) -> tuple[Any, ...]:
+    prov = results.provenance
+    seed = prov.get("seed")
+    return (
+        run_id,
+        name,
+        created,
+        json.dumps(results.scenarios),
+        _str_or_none(prov.get("kruispunt_version")),
+        _str_or_none(prov.get("data_hash")),
+        None if seed is None else str(_json_safe(seed)),
+        json.dumps(_json_safe(prov), sort_keys=True),
+        "complete",
+        size,
+    )
+
+
+def _row_of_folder(folder: Path) -> tuple[Any, ...]:
+    """The catalogue row of a run folder, read whole; raise if it is not a complete run."""
+    if not folder.is_dir():
+        raise KruispuntError(f"{folder} is not a run folder")
+    manifest = _read_manifest(folder)
+    if manifest.get("run_id") != folder.name:
+        raise KruispuntError(
+            f"{folder}: the manifest names run {manifest.get('run_id')!r}, not the folder's"
+        )
+    results = read_results_folder(folder)
+    name = manifest.get("name")
+    created = manifest.get("created")
+    if not isinstance(created, str):
+        created = datetime.fromtimestamp(folder.stat().st_mtime, UTC).isoformat()
+    size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+    return _catalogue_row(
+        folder.name, name if isinstance(name, str) else None, created, results, size
+    )
+
+
+def check_run_name(name: str | None) -> None:
+    """Refuse a run name that could not be used to find the run again.
+
+    A name is free text of at most :data:`~kruispunt.limits.RUN_NAME_MAX_LENGTH` printable
+    characters; not empty or only spaces, no spaces at either end, not a reserved word
+    (``latest``) and not shaped like a run id.
+
+    Raises
+    ------
+    KruispuntError
+        Saying what is wrong and what is allowed.
+    """
+    if name is None:
+        return
+    if not name.strip():
+        raise KruispuntError("run name must not be empty or only spaces")
+    if name in RESERVED_RUN_NAMES:
+        raise KruispuntError(
+            f"run name '{name}' is reserved ('latest' always means the newest run); "
+            "choose another name"
+        )
+    if name != name.strip():
+        raise KruispuntError(f"run name {name!r} must not start or end with spaces")
+    if len(name) > RUN_NAME_MAX_LENGTH:
+        raise KruispuntError(
+            f"run name is {len(name)} characters long; at most {RUN_NAME_MAX_LENGTH} are allowed"
+        )
+    if not name.isprintable():
+        raise KruispuntError(
+            f"run name {name!r} holds a line break or control character; use printable text"
+        )
+    if _RUN_ID.fullmatch(name):
+        raise KruispuntError(f"run name '{name}' looks like a run id; choose another name")
+
+
+_RUN_ID = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}")
+
+
+def check_can_write(root: Path | str | None = None) -> Path:
+    """Check, creating nothing, that a run can be saved in the store at ``root``.
+
+    Returns the store root. Raises :class:`KruispuntError` if the store is not a writable
+    folder, its catalogue is damaged or missing (with runs present), or, for a store that
+    does not exist yet, its nearest existing parent is not a writable folder.
+    """
+    path = Path(root).expanduser() if root is not None else default_root()
+    if path.exists():
+        if not path.is_dir():
+            raise KruispuntError(f"cannot use results store {path}: it is not a folder")
+        if not os.access(path, os.W_OK):
+            raise KruispuntError(f"results store {path} is not writable")
+        probe = Store.__new__(Store)
+        probe.runs_dir = path / "runs"
+        if (path / "catalogue.sqlite").exists() or probe._has_run_folders():
+            Store(path, readonly=True)  # raises if the catalogue is missing or damaged
+        return path
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise KruispuntError(f"cannot create results store at {path}: {parent} is not a folder")
+    if not os.access(parent, os.W_OK):
+        raise KruispuntError(f"cannot create results store at {path}: {parent} is not writable")
+    return path
 
 
 def _str_or_none(value: Any) -> str | None:
