@@ -201,9 +201,9 @@ def run(
     check_run_name(name)
     if report is not None:
         check_output_file(report, "report")
-    root = check_can_write(store)
     package = _check_data_folder(data)
     resolved = resolve(names, package)  # every scenario error surfaces before any work
+    root = check_can_write(store)
     from kruispunt.catalogue import load_catalogue
 
     cat = load_catalogue(data)
@@ -212,7 +212,9 @@ def run(
     if dry_run:
         _out().print(
             f"OK: {', '.join(sc.name for sc in resolved)} on data package {cat.data_hash[:12]}; "
-            f"results store {root}; nothing was run or written (--dry-run)"
+            f"results store {root}; nothing was run or written (--dry-run)",
+            soft_wrap=True,
+            markup=False,
         )
         return
 
@@ -248,8 +250,8 @@ def run(
             path.unlink(missing_ok=True)
         raise
     print_summary(results, _out(), title=f"Run {run_id}")
-    _out().print(f"stored as [bold]{run_id}[/] in {target.root}")
-    _out().print(f"report: {written[-1]}")
+    _out().print(f"stored as [bold]{run_id}[/] in {target.root}", soft_wrap=True)
+    _out().print(f"report: {written[-1]}", soft_wrap=True, markup=False)
 
 
 @data_app.command("summary")
@@ -302,7 +304,9 @@ def data_validate(
     n = sum(len(df) for df in raw.tables.values())
     _out().print(
         f"OK: {folder} passes every check "
-        f"({len(raw.tables)} tables, {n:,} rows, scenarios.yaml, sha256 {data_hash(folder)[:12]})"
+        f"({len(raw.tables)} tables, {n:,} rows, scenarios.yaml, sha256 {data_hash(folder)[:12]})",
+        soft_wrap=True,
+        markup=False,
     )
 
 
@@ -322,7 +326,11 @@ def data_rehash(
     folder = _check_data_folder(path)
     changed = rehash_package(folder)
     what = ", ".join(changed) if changed else "nothing changed"
-    _out().print(f"recorded hashes and row counts in {folder / 'datapackage.json'}: {what}")
+    _out().print(
+        f"recorded hashes and row counts in {folder / 'datapackage.json'}: {what}",
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 @data_app.command("build")

@@ -134,6 +134,13 @@ def _check_output_folder(path: Path, what: str) -> Path:
     return target
 
 
+def _broken_folder(store: Path | None) -> Path:
+    """Where the ``broken/`` folder of the store at ``store`` is."""
+    from kruispunt.store import default_root
+
+    return (store.expanduser() if store is not None else default_root()) / "broken"
+
+
 def publish(path: Path) -> None:
     """Give a written file the permissions a new file gets (``0o666`` less the umask, e.g.
     0644), not those of the private temporary file it was written as."""
@@ -250,24 +257,28 @@ def list_runs(store: StoreOption = None) -> None:
 
     out = _console()
     if store is None and not os.environ.get(STORE_ENV) and not default_root().exists():
-        out.print(f"no runs yet: {default_root()} does not exist ('kruispunt run' creates it)")
+        out.print(
+            f"no runs yet: {default_root()} does not exist ('kruispunt run' creates it)",
+            soft_wrap=True,
+            markup=False,
+        )
         return
     st = _store(store)
-    runs = st.list()
-    if runs.empty:
-        out.print(f"no runs in {st.root}")
+    runs = st.entries()
+    if not runs:
+        out.print(f"no runs in {st.root}", soft_wrap=True, markup=False)
         return
     table = Table(title=f"Runs in {st.root}", title_justify="left")
     table.add_column("run_id", no_wrap=True)
     for col in ("name", "created", "scenarios", "version", "data"):
         table.add_column(col)
-    for rec in runs.to_dict("records"):
+    for rec in runs:
         name = rec["name"]
         table.add_row(
             str(rec["run_id"]),
-            "" if name is None or (isinstance(name, float) and math.isnan(name)) else str(name),
+            "" if name is None else str(name),
             str(rec["created"])[:19],
-            str(rec["scenarios"]),
+            ", ".join(rec["scenarios"]),
             str(rec["kruispunt_version"]),
             str(rec["data_hash"])[:12],
         )
@@ -325,7 +336,7 @@ def delete(
         _console().print("nothing deleted")
         raise typer.Exit(1)
     st.delete(rid)
-    _console().print(f"deleted {rid}")
+    _console().print(f"deleted {rid}", soft_wrap=True, markup=False)
 
 
 @results_app.command("repair")
@@ -341,14 +352,21 @@ def repair(store: StoreOption = None) -> None:
 
     report = Store.repair(store)
     out = _console()
-    for name, reason in report.set_aside:
-        out.print(f"set aside {name}: {reason}", markup=False, highlight=False)
-    for rid in report.dropped:
-        out.print(f"dropped {rid}: the old catalogue listed it but its folder is missing")
+    lines = [f"set aside {name}: {reason}" for name, reason in report.set_aside]
+    lines += [
+        f"dropped {rid}: the old catalogue listed it but its folder is missing"
+        for rid in report.dropped
+    ]
     if report.old_catalogue is not None:
-        out.print(f"old catalogue kept as {report.old_catalogue}", markup=False)
-    aside = f"; {len(report.set_aside)} set aside" if report.set_aside else ""
-    out.print(f"rebuilt the run catalogue: {len(report.runs)} run(s){aside}")
+        lines.append(f"old catalogue kept as {report.old_catalogue}")
+    aside = (
+        f"; {len(report.set_aside)} set aside in {_broken_folder(store)}"
+        if report.set_aside
+        else ""
+    )
+    lines.append(f"rebuilt the run catalogue: {len(report.runs)} run(s){aside}")
+    for line in lines:
+        out.print(line, soft_wrap=True, markup=False, highlight=False)
 
 
 # --- compare and export -----------------------------------------------------------------------
@@ -404,7 +422,7 @@ def compare(
         a, target, compare_with=b, labels=(ida, idb), title=f"Kruispunt: {ida} vs {idb}"
     )
     publish(written)
-    _console().print(f"report: {written}")
+    _console().print(f"report: {written}", soft_wrap=True, markup=False)
 
 
 _DEFAULT_SUFFIX = {"iamc": "-iamc.csv", "csv": "-csv", "parquet": "-parquet", "netcdf": ".nc"}
@@ -444,4 +462,4 @@ def export(
     from kruispunt.export import export as export_results
 
     written = export_results(st.load(rid), target, format)  # type: ignore[arg-type]
-    _console().print(f"exported {rid} as {format}: {written}")
+    _console().print(f"exported {rid} as {format}: {written}", soft_wrap=True, markup=False)

@@ -55,18 +55,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
-
-import numpy as np
-import numpy.typing as npt
-import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
-import xarray as xr
+from typing import TYPE_CHECKING, Any, Literal
 
 from kruispunt.errors import KruispuntError
 from kruispunt.limits import RESERVED_RUN_NAMES, RUN_NAME_MAX_LENGTH
-from kruispunt.results import Results
+
+if TYPE_CHECKING:  # imported where used: opening a store or checking a name needs none of them
+    import numpy as np
+    import numpy.typing as npt
+    import pandas as pd
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import xarray as xr
+
+    from kruispunt.results import Results
 
 try:  # POSIX advisory locks; released by the kernel when the holder dies
     import fcntl
@@ -150,6 +151,8 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def _encode(value: Any, where: str) -> dict[str, Any]:
+    import numpy as np
+
     if value is None:
         return {"t": "none"}
     if isinstance(value, bool):
@@ -181,6 +184,8 @@ def _encode(value: Any, where: str) -> dict[str, Any]:
 
 
 def _decode(item: dict[str, Any]) -> Any:
+    import numpy as np
+
     t = item["t"]
     if t == "none":
         return None
@@ -210,6 +215,8 @@ def _encode_attrs(attrs: dict[Any, Any], where: str) -> dict[str, Any]:
 
 def _json_safe(value: Any) -> Any:
     """Plain JSON for the catalogue (numpy scalars to Python, NaN to None)."""
+    import numpy as np
+
     if isinstance(value, dict):
         return {str(k): _json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -260,6 +267,8 @@ def _plan(ds: xr.Dataset) -> list[_Part]:
 
 def _dim_codes(sizes: list[int]) -> list[npt.NDArray[np.int32]]:
     """Row-major position of every row along each dim."""
+    import numpy as np
+
     n = int(np.prod(sizes, dtype=np.int64)) if sizes else 1
     out = []
     inner = n
@@ -275,6 +284,8 @@ def _is_str(dtype: np.dtype[Any]) -> bool:
 
 
 def _column(values: npt.NDArray[Any]) -> pa.Array:
+    import pyarrow as pa
+
     if _is_str(values.dtype):
         return pa.array(values.astype(str).tolist(), type=pa.string())
     return pa.array(values)
@@ -344,6 +355,11 @@ def write_results_folder(
     dict
         The manifest.
     """
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
     if fmt not in ("parquet", "csv"):
         raise KruispuntError(f"unknown part format '{fmt}'; allowed: parquet, csv")
     folder = Path(folder)
@@ -431,6 +447,9 @@ def write_results_folder(
 
 
 def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
+    import pandas as pd
+    import pyarrow.parquet as pq
+
     if fmt == "parquet":
         table = pq.read_table(path)
         return {n: table.column(n).combine_chunks() for n in names}
@@ -440,6 +459,9 @@ def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
 
 def _as_dtype(raw: Any, dtype: np.dtype[Any]) -> npt.NDArray[Any]:
     """Column (Arrow array or CSV strings) as a numpy array of ``dtype``."""
+    import numpy as np
+    import pyarrow as pa
+
     if isinstance(raw, pa.Array):
         if isinstance(raw, pa.DictionaryArray):
             raw = raw.dictionary.take(raw.indices)
@@ -519,6 +541,8 @@ def read_results_folder(folder: Path | str) -> Results:
         read, or a part does not cover its dimensions exactly once; the message names the
         folder or the file.
     """
+    import pyarrow as pa
+
     folder = Path(folder)
     manifest = _read_manifest(folder)
     try:
@@ -532,6 +556,13 @@ def read_results_folder(folder: Path | str) -> Results:
 
 
 def _read_folder(folder: Path, manifest: dict[str, Any]) -> Results:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import xarray as xr
+
+    from kruispunt.results import Results
+
     fmt = manifest["part_format"]
     sizes: dict[str, int] = manifest["dims"]
     by_part: dict[str, list[dict[str, Any]]] = {}
@@ -1068,6 +1099,16 @@ class Store:
         except KruispuntError as exc:
             raise self._broken(rid, exc) from None
 
+    def entries(self) -> builtins.list[dict[str, Any]]:
+        """One dict per stored run, oldest first: the columns of :meth:`list`, with
+        ``scenarios`` as a list of names (no pandas needed)."""
+        out = []
+        for row in self._rows():
+            entry = {c: row[c] for c in _COLUMNS if c != "provenance"}
+            entry["scenarios"] = _json_list(row["scenarios"])
+            out.append(entry)
+        return out
+
     def list(self) -> pd.DataFrame:
         """One row per stored run, oldest first.
 
@@ -1078,6 +1119,8 @@ class Store:
             (comma-separated), ``kruispunt_version``, ``data_hash``, ``seed``, ``status``,
             ``size_bytes``.
         """
+        import pandas as pd
+
         rows = self._rows()
         cols = [c for c in _COLUMNS if c != "provenance"]
         frame = pd.DataFrame([{c: r[c] for c in cols} for r in rows], columns=cols)
@@ -1162,6 +1205,7 @@ class Store:
         "FROM plant_year GROUP BY ALL ORDER BY ALL")``
         """
         import duckdb
+        import pandas as pd
 
         rows = self._rows()
         files: dict[str, builtins.list[str]] = {}
