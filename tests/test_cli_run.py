@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,9 @@ def test_run_default_stores_reports_and_summarises(tmp_path: Path) -> None:
     run_id = runs["run_id"].iloc[0]
     report = store / "reports" / f"{run_id}.html"
     assert report.is_file() and report.stat().st_size > 100_000
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(report.stat().st_mode) == 0o666 & ~mask  # not the temporary file's 0600
     assert f"report: {report}" in proc.stdout.replace("\n", "")
     stored = Store(store).load(run_id)
     assert stored.scenarios == ["current-policy"]
@@ -87,3 +91,87 @@ def test_bad_cli_argument_exits_2(tmp_path: Path) -> None:
     proc = kruispunt("data", "summary", "--top", "0", store=tmp_path)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
+
+
+# --- checked before any work, committed only with its report ------------------------------------
+
+
+def test_dry_run_checks_everything_and_writes_nothing(tmp_path: Path) -> None:
+    from tests.cli_helpers import invoke
+
+    store = tmp_path / "store"
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text("name: mine\nbase: high-ambition\neua_price: {2030: 3e2}\n", "utf-8")
+    outcome = invoke("run", "current-policy", str(scenario), "--dry-run", "--store", str(store))
+    assert outcome.code == 0, outcome
+    assert "OK: current-policy, mine" in outcome.stdout and "nothing was run" in outcome.stdout
+    assert not store.exists()
+
+
+def _fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skip assembling and simulating: the storing and writing is what is tested here."""
+    import kruispunt.assemble
+    import kruispunt.engine.simulate
+    from kruispunt.testing import synthetic_results
+
+    monkeypatch.setattr(kruispunt.assemble, "build_inputs", lambda cat, scenarios: None)
+    monkeypatch.setattr(
+        kruispunt.engine.simulate, "simulate", lambda inputs, **kw: synthetic_results(n_plants=4)
+    )
+
+
+def test_a_run_whose_report_fails_is_not_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kruispunt.reports
+    from kruispunt.errors import KruispuntError
+    from kruispunt.testing import synthetic_results
+    from tests.cli_helpers import assert_user_error, invoke, snapshot
+
+    _fake_engine(monkeypatch)
+    store = tmp_path / "store"
+    Store(store).save(synthetic_results(n_plants=3))
+    before = snapshot(store)
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise KruispuntError("cannot write report: disk full")
+
+    monkeypatch.setattr(kruispunt.reports, "write_report", fail)
+    assert_user_error(invoke("run", "--store", str(store)), "disk full")
+    assert snapshot(store) == before
+
+
+def test_a_report_written_before_a_failed_commit_is_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kruispunt.cli_results
+    from kruispunt.errors import KruispuntError
+    from tests.cli_helpers import assert_user_error, invoke
+
+    _fake_engine(monkeypatch)
+
+    def fail(path: Path) -> None:
+        raise KruispuntError(f"cannot set permissions of {path}")
+
+    monkeypatch.setattr(kruispunt.cli_results, "publish", fail)
+    report = tmp_path / "r.html"
+    assert_user_error(
+        invoke("run", "--store", str(tmp_path / "store"), "--report", str(report)),
+        "cannot set permissions",
+    )
+    assert not report.exists()
+    assert Store(tmp_path / "store").entries() == []
+
+
+def test_the_report_parent_folder_is_made_when_it_can_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.cli_helpers import invoke
+
+    _fake_engine(monkeypatch)
+    report = tmp_path / "new" / "folder" / "r.html"
+    outcome = invoke("run", "--store", str(tmp_path / "store"), "--report", str(report))
+    assert outcome.code == 0, outcome
+    assert report.is_file()
+    (run,) = Store(tmp_path / "store").entries()
+    assert f"stored as {run['run_id']}" in outcome.stdout

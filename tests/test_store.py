@@ -279,3 +279,82 @@ def test_two_processes_save_at_once(tmp_path: Path) -> None:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     manifest = json.loads((store.runs_dir / ids[0] / "manifest.json").read_text())
     assert manifest["run_id"] == ids[0]
+
+
+# --- names, references and opening ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("latest", "reserved"),
+        ("", "must not be empty"),
+        ("   ", "must not be empty"),
+        (" base", "must not start or end with spaces"),
+        ("two\nlines", "line break"),
+        ("x" * 101, "at most 100"),
+        ("20250101T120000123456Z-1a2b3c4d", "looks like a run id"),
+    ],
+)
+def test_names_that_could_not_find_the_run_again(
+    store: Store, res: Results, name: str, text: str
+) -> None:
+    from kruispunt.store import check_run_name
+
+    with pytest.raises(KruispuntError, match=text):
+        check_run_name(name)
+    with pytest.raises(KruispuntError, match=text):
+        store.save(res, name=name)
+    assert store.entries() == []
+
+
+def test_entries_match_list(store: Store, res: Results) -> None:
+    store.save(res, name="a")
+    store.save(res.select("green_market"))
+    entries = store.entries()
+    frame = store.list()
+    assert [e["run_id"] for e in entries] == frame["run_id"].tolist()
+    assert [", ".join(e["scenarios"]) for e in entries] == frame["scenarios"].tolist()
+    assert entries[0]["name"] == "a" and entries[1]["name"] is None
+
+
+def test_check_can_write_creates_nothing(tmp_path: Path) -> None:
+    from kruispunt.store import check_can_write
+
+    target = tmp_path / "a" / "b" / "store"
+    assert check_can_write(target) == target
+    assert not (tmp_path / "a").exists()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(KruispuntError, match="is not a folder"):
+        check_can_write(blocker / "store")
+    with pytest.raises(KruispuntError, match="not a folder"):
+        check_can_write(blocker)
+
+
+def test_readonly_store_refuses_to_write(tmp_path: Path, res: Results) -> None:
+    root = tmp_path / "store"
+    run_id = Store(root).save(res)
+    ro = Store(root, readonly=True)
+    assert ro.load(run_id).scenarios == res.scenarios
+    with pytest.raises(KruispuntError, match="read-only"):
+        ro.save(res)
+    with pytest.raises(KruispuntError, match="read-only"):
+        ro.delete(run_id)
+
+
+def test_a_damaged_manifest_is_named(tmp_path: Path, res: Results) -> None:
+    root = tmp_path / "store"
+    store = Store(root)
+    run_id = store.save(res)
+    manifest = root / "runs" / run_id / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["parts"]["plant_year"]["file"] = "../../../etc/passwd"
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(KruispuntError, match=f"run {run_id} is damaged: .*malformed"):
+        store.load(run_id)
+    data["dims"]["plant"] = 10**12  # a size that would exhaust memory if trusted
+    data["parts"]["plant_year"]["file"] = "plant_year.parquet"
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(KruispuntError, match="rows, but its dimensions"):
+        store.load(run_id)

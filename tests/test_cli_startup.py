@@ -1,0 +1,42 @@
+"""`kruispunt --version` and `--help` start fast: they import neither pandas nor xarray."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+PROBE = """
+import sys
+sys.argv = ["kruispunt", *sys.argv[1:]]
+from kruispunt.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+heavy = [m for m in ("pandas", "xarray", "pyarrow", "pint", "duckdb") if m in sys.modules]
+print("HEAVY:" + ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["run", "--help"], ["results", "--help"], []]
+)
+def test_version_and_help_import_no_pandas(args: list[str]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY:\n" in proc.stdout, proc.stdout
+    if args == ["--version"]:
+        assert proc.stdout.startswith("kruispunt ")
+
+
+def test_importing_the_package_is_light() -> None:
+    code = "import kruispunt, sys; print(kruispunt.__version__, 'pandas' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split()[1] == "False"
+    code = "import kruispunt; print(kruispunt.run.__module__, kruispunt.Results.__name__)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["kruispunt.api", "Results"]
