@@ -76,11 +76,17 @@ def assert_user_error(outcome: Outcome, *needles: str) -> None:
 def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
     """Every file under ``root`` with its (size, modification time, mode), and every folder
     (whose times change when a temporary file comes and goes, so only its mode counts).
-    Empty if ``root`` does not exist."""
+    Empty if ``root`` does not exist.
+
+    SQLite's ``-shm`` file (the shared-memory index of a write-ahead log, which every reader
+    updates by design; it holds no data) is left out.
+    """
     if not root.exists():
         return {}
     out = {}
     for path in sorted(root.rglob("*")):
+        if path.name.endswith("-shm"):
+            continue
         info = path.lstat()
         if path.is_dir():
             out[str(path.relative_to(root))] = (0, 0, info.st_mode)

@@ -54,7 +54,23 @@ _Base: Any = yaml.CSafeLoader if getattr(yaml, "__with_libyaml__", False) else y
 
 
 class _Loader(_Base):  # type: ignore[misc]
-    """Safe loader: duplicate keys refused, YAML 1.2 exponent floats."""
+    """Safe loader: duplicate keys refused, YAML 1.2 exponent floats, and a value its tag
+    cannot make (``!!int`` of nothing, ``!!timestamp 2030-13-45``) a YAML error with its line,
+    not a crash."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"cannot read this {str(node.tag).replace('tag:yaml.org,2002:', '!!')} value "
+                f"({exc})",
+                node.start_mark,
+            ) from None
 
 
 def _construct_mapping(loader: Any, node: yaml.MappingNode) -> dict[Any, Any]:

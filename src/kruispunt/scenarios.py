@@ -113,6 +113,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         elif isinstance(value, float) and kind == "int_type":
             hint = " (no decimals)"
         return f"expected {_EXPECTED[kind]}, got {got}{hint}"
+    if kind == "value_error":
+        return str(error["msg"]).removeprefix("Value error, ")
     if kind == "finite_number":
         return f"value {got} is not a finite number (.inf and .nan are not allowed)"
     if kind == "too_short":

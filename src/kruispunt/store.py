@@ -789,10 +789,12 @@ class Store:
             )
         base = self.catalogue_path.resolve().as_uri()
         writable = os.access(self.root, os.W_OK) and os.access(self.catalogue_path, os.W_OK)
-        # A connection that may write, but only reads, leaves the folder as it found it (the
-        # last connection to close tidies SQLite's -wal/-shm files); in a folder we cannot
-        # write, read-only mode, and 'immutable' where SQLite cannot even make its -shm file.
-        candidates = [f"{base}?mode=rw"] if writable else [f"{base}?mode=ro"]
+        settled = not self.catalogue_path.with_name(self.catalogue_path.name + "-wal").exists()
+        # A connection that may write, but only reads, leaves a settled catalogue as it found
+        # it (the last connection to close removes the -wal/-shm files it made); one with a
+        # -wal file (a writer at work, or one that died) is only read; in a folder we cannot
+        # write, 'immutable' where SQLite cannot even make its -shm file.
+        candidates = [f"{base}?mode=rw"] if writable and settled else [f"{base}?mode=ro"]
         candidates.append(f"{base}?mode=ro&immutable=1")
         last: sqlite3.Error | None = None
         for uri in candidates:

@@ -39,6 +39,9 @@ NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 """A number as the loader parses it: ASCII digits, optional sign, point and exponent."""
 EMISSION_SHARE_TOLERANCE = 1e-6
 UNIT_MAX_LENGTH = 100
+TINY = 1e-9
+"""Smallest non-zero magnitude of a bounded number, in its canonical unit: anything smaller is
+rounding noise or a typo, and overflows the model's divisions."""
 SHOWN_MAX_LENGTH = 80
 """Longest cell text quoted in a message; longer text is cut with '...'."""
 
@@ -633,7 +636,8 @@ def check_bounds(raw: RawPackage) -> list[Problem]:
 
     A field's ``maximum`` (``schemas/fields.csv``) and a long-table parameter's ``minimum``
     and ``maximum`` (``schemas/<table>.csv``) bound the value after conversion to the
-    canonical unit; an ``int`` parameter must be a whole number and a ``bool`` one 0 or 1.
+    canonical unit; a value other than 0 is at least :data:`TINY` in magnitude; an ``int``
+    parameter must be a whole number and a ``bool`` one 0 or 1.
     The bounds are wide: they catch a typo (``1e308``, a unit off by 10^6), not an opinion.
     """
     problems: list[Problem] = []
@@ -676,12 +680,16 @@ def check_bounds(raw: RawPackage) -> list[Problem]:
                     lows[i], highs[i], kinds[i] = pspec.minimum, pspec.maximum, pspec.dtype
             with np.errstate(invalid="ignore", over="ignore"):
                 out = ok & ((values < lows) | (values > highs) | ~np.isfinite(values))
+                tiny = ok & ~out & (values != 0) & (np.abs(values) < TINY)
                 whole = ok & (kinds == "int") & (values != np.round(values))
                 binary = ok & (kinds == "bool") & ~np.isin(values, [0.0, 1.0])
             unit_col = f.unit.split(":", 1)[1] if f.unit.startswith("unit:") else None
-            for i in np.flatnonzero(out | whole | binary):
+            for i in np.flatnonzero(out | whole | binary | tiny):
                 text = _shown(column.texts[i])
-                if binary[i] and not out[i]:
+                if tiny[i]:
+                    message = f"{text} is too small: give 0 or at least {TINY:g} {units[i] or ''}"
+                    message = message.rstrip()
+                elif binary[i] and not out[i]:
                     message = f"{text} is not allowed: the parameter is 0 or 1"
                 elif whole[i] and not out[i]:
                     message = f"{text} is not allowed: the parameter is a whole number"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from kruispunt.limits import YAML_MAX_BYTES, YAML_MAX_DEPTH, YAML_MAX_NODES, size_text
 
@@ -32,27 +32,42 @@ ID_MAX_LENGTH: Final = 64
 MAX_ITEMS: Final = 1000
 """Most entries of a mapping of ids (carriers, products) or of a list (``routes_off``)."""
 
+TINY: Final = 1e-9
+"""Smallest non-zero number a scenario may give: anything smaller is rounding noise or a typo
+(and, e.g. as an EUA price of 1e-307, overflows the model's divisions)."""
+
+
+def _zero_or_not_tiny(value: float) -> float:
+    if 0 < abs(value) < TINY:
+        raise ValueError(f"value {value!r} is too small: give 0 or at least {TINY:g}")
+    return value
+
+
+NOT_TINY = AfterValidator(_zero_or_not_tiny)
+
 Year = Annotated[int, Field(ge=2000, le=2100)]
 """A year in a path; paths may start before and end after the run."""
 RunYear = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
-NonNegative = Annotated[float, Field(ge=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Scale = Annotated[float, Field(ge=0, le=100)]
-Money = Annotated[float, Field(ge=0, le=MONEY_MAX)]
+NonNegative = Annotated[float, Field(ge=0), NOT_TINY]
+Share = Annotated[float, Field(ge=0, le=1), NOT_TINY]
+Scale = Annotated[float, Field(ge=0, le=100), NOT_TINY]
+Money = Annotated[float, Field(ge=0, le=MONEY_MAX), NOT_TINY]
 Id = Annotated[str, Field(min_length=1, max_length=ID_MAX_LENGTH)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN, max_length=ID_MAX_LENGTH)]
 
 
 EuaPath = Annotated[
-    dict[Year, Annotated[float, Field(ge=0, le=10_000)]], Field(min_length=1, max_length=101)
+    dict[Year, Annotated[float, Field(ge=0, le=10_000), NOT_TINY]],
+    Field(min_length=1, max_length=101),
 ]
 """EUA price path [EUR/tCO2]: {year: value}, at most 10,000 EUR/tCO2, at least one year."""
 EmissionFactorPath = Annotated[
-    dict[Year, Annotated[float, Field(ge=0, le=2)]], Field(min_length=1, max_length=101)
+    dict[Year, Annotated[float, Field(ge=0, le=2), NOT_TINY]], Field(min_length=1, max_length=101)
 ]
 """Grid emission factor path [tCO2/MWh], at most 2 tCO2/MWh (lignite is about 1.1)."""
 CarrierPricePath = Annotated[
-    dict[Year, Annotated[float, Field(ge=0, le=100_000)]], Field(min_length=1, max_length=101)
+    dict[Year, Annotated[float, Field(ge=0, le=100_000), NOT_TINY]],
+    Field(min_length=1, max_length=101),
 ]
 """Carrier price path [EUR per carrier unit: EUR/MWh, EUR/t], at most 100,000."""
 Path = EuaPath
@@ -104,7 +119,7 @@ class SubsidyLevers(_Strict):
     """Multiplier on capex grant budgets."""
     grant_share: Share = 0.0
     """Share of a project's capex that a grant pays (0: grants off in effect)."""
-    ccfd_strike_price: Annotated[float, Field(ge=0, le=10_000)] | None = None
+    ccfd_strike_price: Annotated[float, Field(ge=0, le=10_000), NOT_TINY] | None = None
     """Carbon contract for difference strike price [EUR/tCO2], at most 10,000; None: no CCfDs."""
     ccfd_budget: Money = 0.0
     """Total CCfD budget [EUR] over the contract duration, at most 1e12."""
@@ -131,11 +146,11 @@ class ScenarioFile(_Strict):
     """First model year (2025-2050: the years of the data package's price and policy paths)."""
     end_year: RunYear = LAST_YEAR
     """Last model year (2025-2050, not before ``start_year``)."""
-    discount_rate: Annotated[float, Field(ge=0, le=0.3)] | None = None
+    discount_rate: Annotated[float, Field(ge=0, le=0.3), NOT_TINY] | None = None
     """Cost of capital of the incumbent risk class [fraction/yr]; None: the project's
     assumption of 7 %/yr, the MPP steel model's rate
     (``kruispunt.assemble.DEFAULT_DISCOUNT_RATE``)."""
-    risk_sharing: Annotated[float, Field(ge=0, le=0.1)] = 0.0
+    risk_sharing: Annotated[float, Field(ge=0, le=0.1), NOT_TINY] = 0.0
     """Reduction of the cost of capital of transition routes by government risk sharing
     [fraction/yr]."""
     eua_price: EuaPath | None = None
@@ -170,7 +185,7 @@ class ScenarioFile(_Strict):
     )
     """Multipliers on domestic demand per product id (base: base-year production)."""
     green_premium: Annotated[
-        dict[Id, Annotated[float, Field(ge=0, le=100_000)]], Field(max_length=MAX_ITEMS)
+        dict[Id, Annotated[float, Field(ge=0, le=100_000), NOT_TINY]], Field(max_length=MAX_ITEMS)
     ] = Field(default_factory=dict)
     """Premium paid for low-carbon product under mandates/procurement [EUR per product unit],
     at most 100,000."""
@@ -291,10 +306,10 @@ def reference_markdown() -> str:
         "",
         "Types are strict: a number in quotes (`'0.05'`) is text and is refused, `true`/`false`",
         "are not numbers, `.inf` and `.nan` are refused, and every number must lie within the",
-        "bounds in the table (wide physical bounds that catch typos such as `1e308`). Numbers",
-        "may be written with an exponent (`3e9`, `1.5e+9`). An empty path (`eua_price: {}`) is",
-        "refused: leave the key out to keep the base's path. A run covers years "
-        f"{FIRST_YEAR}-{LAST_YEAR},",
+        "bounds in the table (wide physical bounds that catch typos such as `1e308`); a number",
+        f"other than 0 must be at least {TINY:g}. Numbers may be written with an exponent",
+        "(`3e9`, `1.5e+9`). An empty path (`eua_price: {}`) is refused: leave the key out to keep",
+        f"the base's path. A run covers years {FIRST_YEAR}-{LAST_YEAR},",
         "the years of the data package's price and policy paths. A scenario file may be at",
         f"most {size_text(YAML_MAX_BYTES)} and {YAML_MAX_DEPTH} levels deep, with at most "
         f"{YAML_MAX_NODES:,} YAML nodes counting aliases",
