@@ -125,3 +125,10 @@ def test_print_summary() -> None:
     assert "over the all-industry target" in text or "under the all-industry target" in text
     for scenario in res.scenarios:
         assert scenario in text
+
+
+def test_export_formats_known_before_loading_match_the_exporter() -> None:
+    from kruispunt.cli_results import _DEFAULT_SUFFIX
+    from kruispunt.export import FORMATS
+
+    assert tuple(_DEFAULT_SUFFIX) == tuple(FORMATS)
