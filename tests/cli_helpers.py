@@ -68,7 +68,7 @@ def assert_user_error(outcome: Outcome, *needles: str) -> None:
     assert outcome.code == 2, detail
     assert "Traceback" not in outcome.stderr, detail
     assert outcome.stderr.startswith("error: "), detail
-    assert outcome.stderr.count("error: ") == 1, detail
+    assert sum(line.startswith("error: ") for line in outcome.stderr.splitlines()) == 1, detail
     for needle in needles:
         assert needle in outcome.stderr, f"{needle!r} not in the message\n{detail}"
 

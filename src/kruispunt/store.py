@@ -787,6 +787,10 @@ class Store:
             raise KruispuntError(
                 f"{self.root} is not a results store (it has no {self.catalogue_path.name})"
             )
+        if self.catalogue_path.stat().st_size == 0:  # SQLite would drop a waiting -wal file
+            if self._has_run_folders():
+                raise self._missing_catalogue()
+            raise self._damaged(sqlite3.DatabaseError("the file is empty"))
         base = self.catalogue_path.resolve().as_uri()
         writable = os.access(self.root, os.W_OK) and os.access(self.catalogue_path, os.W_OK)
         settled = not self.catalogue_path.with_name(self.catalogue_path.name + "-wal").exists()

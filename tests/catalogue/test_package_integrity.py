@@ -293,3 +293,32 @@ def test_route_families_follow_the_engine() -> None:
     from kruispunt.scenarios import route_families
 
     assert route_families() == tuple(f for f in FAMILIES if f not in ("incumbent", "closure"))
+
+
+def test_energy_tax_thresholds_rise_from_bracket_to_bracket(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """The engine cannot tax by brackets whose limits fall (found by the fuzzing suite)."""
+    line = edit_cell(
+        "policy",
+        "value",
+        "1e12",
+        lambda r: r["parameter"] == "gas_threshold_bracket_1" and r["year"] == "2025",
+    )
+    rehash_package(package_copy)
+    found = only(problems_of(package_copy), "check_energy_tax_brackets")
+    assert len(found) == 1
+    assert f"that of bracket 1 (1e+12, line {line}) in 2025" in found[0].message
+    assert found[0].message.startswith("gas threshold of bracket 2 (1,000,000) is below")
+
+
+def test_every_energy_tax_bracket_has_its_threshold(package_copy: Path) -> None:
+    from tests.catalogue.conftest import read_rows, write_rows
+
+    path = package_copy / "policy.csv"
+    header, rows = read_rows(path)
+    write_rows(path, header, [r for r in rows if r["parameter"] != "gas_threshold_bracket_2"])
+    rehash_package(package_copy)
+    (found,) = only(problems_of(package_copy), "check_energy_tax_brackets")
+    assert found.field == "parameter" and found.row is None
+    assert found.message.startswith("energy_tax.gas_threshold_bracket_2 is missing")

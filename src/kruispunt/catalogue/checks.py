@@ -11,6 +11,7 @@ units); only the problems they find are visited one by one, in table, field and 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -888,6 +889,105 @@ def check_commitments(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+_BRACKET = re.compile(r"(gas|electricity)_threshold_bracket_([0-9]+)")
+_RATE = re.compile(r"(gas|electricity)_rate_bracket_([0-9]+)")
+
+
+def _missing_brackets(raw: RawPackage, df: pd.DataFrame) -> list[Problem]:
+    """Thresholds of brackets 1..n and rates of brackets 1..n+1, none left out."""
+    given: dict[tuple[str, str], set[int]] = {}
+    for instrument, parameter in zip(
+        df["instrument"].tolist(), df["parameter"].tolist(), strict=True
+    ):
+        for kind, pattern in (("threshold", _BRACKET), ("rate", _RATE)):
+            match = pattern.fullmatch(str(parameter))
+            if instrument == "energy_tax" and match is not None:
+                given.setdefault((match.group(1), kind), set()).add(int(match.group(2)))
+    problems = []
+    for carrier in sorted({c for c, _ in given}):
+        thresholds = given.get((carrier, "threshold"), set())
+        rates = given.get((carrier, "rate"), set())
+        n = max([*thresholds, *(r - 1 for r in rates), 0])
+        for kind, needed, have in (
+            ("threshold", range(1, n + 1), thresholds),
+            ("rate", range(1, n + 2), rates),
+        ):
+            for k in needed:
+                if k not in have:
+                    problems.append(
+                        Problem(
+                            "check_energy_tax_brackets",
+                            raw.file("policy"),
+                            None,
+                            "parameter",
+                            f"energy_tax.{carrier}_{kind}_bracket_{k} is missing: {carrier} has "
+                            f"{n + 1} brackets, each needs its rate and each but the last its "
+                            "upper threshold",
+                        )
+                    )
+    return problems
+
+
+def check_energy_tax_brackets(raw: RawPackage) -> list[Problem]:
+    """Energy-tax consumption thresholds rise from bracket to bracket, in every year.
+
+    A threshold holds from its year until the next one given (and before its first year);
+    thresholds are compared in their canonical unit. Brackets whose upper limits fall would
+    charge a negative amount of consumption.
+    """
+    problems: list[Problem] = []
+    spec = table_specs()["policy"]
+    df = raw.tables.get("policy")
+    if df is None or not all(f.name in df.columns for f in spec.fields):
+        return problems
+    value = _column(raw, spec, spec.field("value"))
+    year = _column(raw, spec, spec.field("year"))
+    targets = canonical_units(UnitLookups.of(raw), "policy", df)
+    units = df["unit"].tolist()
+    cache: dict[tuple[str, str | None], Any] = {}
+    rows: dict[str, dict[int, list[tuple[float, float, int]]]] = {}
+    for i, (instrument, parameter) in enumerate(
+        zip(df["instrument"].tolist(), df["parameter"].tolist(), strict=True)
+    ):
+        match = _BRACKET.fullmatch(str(parameter))
+        if instrument != "energy_tax" or match is None or not (value.valid[i] and year.valid[i]):
+            continue
+        factor = _factor(str(units[i]), targets[i], cache)
+        if isinstance(factor, UnitError) or targets[i] is None:
+            continue  # reported by check_units
+        brackets = rows.setdefault(match.group(1), {})
+        brackets.setdefault(int(match.group(2)), []).append(
+            (year.values[i], value.values[i] * factor, i)
+        )
+    problems += _missing_brackets(raw, df)
+    reported: set[tuple[int, int]] = set()
+    for carrier, brackets in sorted(rows.items()):
+        order = sorted(brackets)
+        years = sorted({y for b in brackets.values() for y, _, _ in b})
+        for y in years:
+            held = []
+            for k in order:
+                given = sorted(brackets[k])
+                before = [r for r in given if r[0] <= y]
+                held.append((k, *(before[-1] if before else given[0])))
+            for (k, _, low_value, i), (k2, _, high_value, i2) in itertools.pairwise(held):
+                if high_value < low_value and (i, i2) not in reported:
+                    reported.add((i, i2))
+                    problems.append(
+                        Problem(
+                            "check_energy_tax_brackets",
+                            raw.file("policy"),
+                            _line(df.index[i2]),
+                            "value",
+                            f"{carrier} threshold of bracket {k2} ({_bound(high_value)}) is below "
+                            f"that of bracket {k} ({_bound(low_value)}, line "
+                            f"{_line(df.index[i])}) in {int(y)}: thresholds must not fall from "
+                            "bracket to bracket",
+                        )
+                    )
+    return problems
+
+
 # Parameters the model cannot run without. A missing one is not read as 0: the engine would
 # then run, e.g., without a carbon price or without an industry target, and nothing would say
 # so. Each entry is (table, key column(s), key): a policy parameter is named
@@ -1022,6 +1122,7 @@ CHECKS: tuple[Check, ...] = (
     check_sites_have_plants,
     check_route_products,
     check_commitments,
+    check_energy_tax_brackets,
     check_required_parameters,
     check_hashes,
 )
