@@ -311,7 +311,7 @@ def check_ids(
     """Ids a scenario names (carriers, products, routes) must exist in the data package."""
     lv = scenario.levers
     if routes is not None:
-        from kruispunt.inputs import FAMILIES
+        from kruispunt.vocabulary import FAMILIES
 
         allowed = routes | (set(FAMILIES) - {"incumbent", "closure"})
         for item in lv.routes_off:

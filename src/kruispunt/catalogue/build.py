@@ -21,7 +21,7 @@ from kruispunt.catalogue.checks import run_checks
 from kruispunt.catalogue.raw import read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
-from kruispunt.dims import BASE_YEAR
+from kruispunt.vocabulary import BASE_YEAR
 from kruispunt.errors import DataPackageError, KruispuntError
 from kruispunt.units import conversion_factor
 
@@ -41,6 +41,7 @@ COPIED_TABLES = (
     "policy",
     "infrastructure",
     "commitments",
+    "storage_contracts",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

@@ -384,6 +384,8 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
     if table == "carriers":
         unit = carrier_unit.get(row["carrier_id"]) or row.get("unit")
         return f"tCO2/{unit}" if unit else None
+    if table == "storage_contracts":
+        return "t/yr"
     if table in LONG_TABLE_PARAMETER_KEY:
         pspec = parameter_specs(table).get(parameter_key(table, row))
         if pspec is None:

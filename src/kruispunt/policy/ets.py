@@ -15,15 +15,19 @@ Commission Delegated Regulation (EU) 2019/331 (free allocation rules).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
 
-__all__ = ["ets_cost", "free_allocation"]
+__all__ = ["EuEts", "allocation_scale", "ets_cost", "free_allocation"]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 
 def free_allocation(
@@ -134,3 +138,90 @@ def ets_cost(
     if not sell_surplus:
         short = np.maximum(short, 0.0)
     return np.asarray(short * price, dtype=np.float64)
+
+
+def allocation_scale(ctx: Context, route: IntArray, t: int) -> FloatArray:
+    """Base-year free allocation per unit of product of a plant running ``route`` in year
+    index ``t``, before the year's phase-out factor [tCO2/product]; shape of ``route``, whose
+    last axis or last two axes are ``(P,)`` or ``(P, K)``.
+
+    Products keep their base-year allocation per unit (product benchmarks do not depend on
+    the route). Heat plants' allocation follows their fossil emissions (heat and fuel
+    benchmarks reward the heat, but a switch away from fossil fuel gives it up in the model):
+    the ratio of the route's emissions per unit to today's route's, within [0, 1].
+    """
+    inp = ctx.inputs
+    plants = inp.plants
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fa_unit = np.where(
+            plants.base_production > 0, plants.base_free_allocation / plants.base_production, 0.0
+        )
+    per_option = route.ndim == 3
+    em = ctx.route.emitted[:, t]
+    em_inc = em[plants.incumbent]
+    heat = inp.products.heat[plants.product]
+    if per_option:
+        em_inc_b, heat_b, fa_b = em_inc[None, :, None], heat[None, :, None], fa_unit[None, :, None]
+    else:
+        em_inc_b, heat_b, fa_b = em_inc[None, :], heat[None, :], fa_unit[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(em_inc_b > 0, em[route] / em_inc_b, 0.0)
+    return np.asarray(fa_b * np.where(heat_b, np.clip(ratio, 0.0, 1.0), 1.0), dtype=np.float64)
+
+
+class EuEts(Instrument):
+    """EU ETS: allowances for direct emissions, net of free allocation.
+
+    Valuation: the expected cost per unit is the EUA-weighted expected emissions minus the
+    EUA-weighted expected free allocation (both through :func:`ets_cost`), with each plant's
+    own emission calibration and allocation per unit. Accounting: :func:`free_allocation`
+    and :func:`ets_cost` on the year's emissions and activity. A surplus of free allowances
+    is sold (negative cost).
+    """
+
+    name = "ets"
+    parameters = (
+        Parameter(
+            "cbam_factor",
+            ("scenario", "year"),
+            "1",
+            "Share of free allocation CBAM goods keep (CBAM phase-out, Regulation (EU) "
+            "2023/956 Art. 31); 1 for every year when the scenario switches CBAM off.",
+            default=1.0,
+        ),
+    )
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        inp = ctx.inputs
+        factor = self.param("cbam_factor")  # (S, Y)
+        cbam_good = inp.products.cbam[inp.routes.product]  # (R,)
+        self.factor_y = np.where(cbam_good[None, :, None], factor[:, None, :], 1.0)  # (S, R, Y)
+        self.cbam_good_p = inp.products.cbam[inp.plants.product]
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        eua = ctx.ext(ctx.inputs.markets.eua)[:, None, :]
+        return {
+            "emissions": ets_cost(ctx.route.emitted[None], 0.0, eua),
+            "allocation": ets_cost(0.0, ctx.ext(self.factor_y), eua),
+        }
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        fa = allocation_scale(self.ctx, opt.route, opt.t)
+        return np.asarray(x["emissions"] * opt.calib + x["allocation"] * fa, dtype=np.float64)
+
+    def account(self, st: YearState) -> Booking:
+        eua = self.ctx.inputs.markets.eua[:, st.i][:, None]
+        allocation = free_allocation(
+            allocation_scale(self.ctx, st.route, st.i) * st.activity,
+            1.0,
+            self.param("cbam_factor")[:, st.i][:, None],
+            self.cbam_good_p[None, :],
+        )
+        return Booking(
+            plant={
+                "carbon_cost": ets_cost(st.emissions, allocation, eua),
+                "free_allocation": allocation,
+            }
+        )
