@@ -55,17 +55,35 @@ class YearRecord:
 
 
 class Outputs:
-    """Year-first result buffers of a batch."""
+    """Year-first result buffers of a batch, allocated once for the largest batch and reused
+    (fresh memory is costly to touch); :meth:`view` gives the buffers of a batch of ``S``."""
 
-    def __init__(self, ctx: BatchContext, flows: Sequence[str]) -> None:
-        S, P, Y = ctx.S, ctx.P, ctx.Y
+    def __init__(self, S: int, P: int, Y: int, C: int, Q: int, flows: Sequence[str]) -> None:
         self.plant: dict[str, F] = {name: np.zeros((Y, S, P)) for name in FLOAT_OUTPUTS}
+        self.activity = np.zeros((Y, S, P))
+        """Output of each plant's route, imported output included [product/yr]."""
         self.route_index = np.zeros((Y, S, P), dtype=np.int16)
         self.switch_reason = np.zeros((Y, S, P), dtype=np.int8)
-        self.energy = np.zeros((Y, S, P, len(ctx.inputs.coords.carriers)))
         self.flows = list(flows)
         self.gov = np.zeros((Y, S, len(self.flows)))
-        self.pool_use = np.zeros((Y, S, len(ctx.inputs.pools.names)))
+        self.pool_use = np.zeros((Y, S, Q))
+        self.use = np.zeros((S, P, C))
+        """Scratch: the current year's use of every carrier ``(S, P, C)``."""
+
+    def view(self, S: int) -> Outputs:
+        """The first ``S`` scenarios' buffers, zeroed."""
+        out = object.__new__(Outputs)
+        out.plant = {name: buf[:, :S] for name, buf in self.plant.items()}
+        out.activity = self.activity[:, :S]
+        out.route_index = self.route_index[:, :S]
+        out.switch_reason = self.switch_reason[:, :S]
+        out.flows = self.flows
+        out.gov = self.gov[:, :S]
+        out.pool_use = self.pool_use[:, :S]
+        out.use = self.use[:S]
+        for buf in (*out.plant.values(), out.activity, out.route_index, out.switch_reason, out.gov, out.pool_use):
+            buf[...] = 0
+        return out
 
 
 def account(
@@ -90,7 +108,7 @@ def account(
     captured_all = rt.captured[cur, i] * calib * activity
     captured = np.where(vented, 0.0, captured_all)
     emissions = rt.emitted[cur, i] * calib * activity + np.where(vented, captured_all, 0.0)
-    use = inp.routes.inputs[cur, :, i] * activity[..., None]  # (S, P, C)
+    use = np.multiply(inp.routes.inputs[:, :, i][cur], activity[..., None], out=out.use)
     elec = use[..., inp.carriers.is_electricity].sum(-1)
     h2 = use[..., inp.carriers.is_hydrogen].sum(-1)
     _pool_use(ctx, infra, st, i, activity, elec, h2, captured, out)
@@ -98,7 +116,7 @@ def account(
     production = activity * inp.routes.domestic[cur]
     o = out.plant
     out.route_index[i] = cur
-    out.energy[i] = use
+    out.activity[i] = activity
     o["production"][i] = production
     o["direct_emissions"][i] = emissions
     o["captured_co2"][i] = captured

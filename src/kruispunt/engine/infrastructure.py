@@ -30,6 +30,11 @@ class Infrastructure:
         """Capacity reserved per pool and year ``(S, Q, Y)``."""
         self.cluster_pool: dict[int, I] = {}
         """Per resource (grid, hydrogen): the pool each cluster's plants use."""
+        inp = ctx.inputs
+        scale = inp.markets.demand_scale[:, inp.plants.product, :]  # (S, P, Y)
+        ahead = np.maximum.accumulate(scale[..., ::-1], axis=-1)[..., ::-1]
+        self._peak = np.ascontiguousarray(np.moveaxis(ahead, -1, 0)) * inp.plants.base_production
+        """Highest production from each year on ``(Y, S, P)``."""
         for res in (GRID, HYDROGEN):
             per_cluster = np.full(len(ctx.inputs.coords.clusters), -1, dtype=np.int64)
             for q in np.flatnonzero(pools.resource == res)[::-1]:
@@ -121,9 +126,7 @@ class Infrastructure:
 
     def peak_production(self, i: int) -> F:
         """Each plant's highest production from year index ``i`` on ``(S, P)``."""
-        inp = self.ctx.inputs
-        g = inp.plants.product
-        return np.max(inp.markets.demand_scale[:, g, i:], axis=-1) * inp.plants.base_production[None, :]
+        return self._peak[i]
 
     def storage_moves(self, i: int, route: I, closed: B, pool: I) -> B:
         """Plants that capture CO2 but whose storage pool has ended (or that have none) apply

@@ -59,9 +59,17 @@ class Collector:
         sl = slice(int(idx[0]), int(idx[-1]) + 1)
         for name, buf in out.plant.items():
             self.plant[name][sl] = np.moveaxis(buf, 0, -1)
-        self.route_index[sl] = np.moveaxis(out.route_index, 0, -1)
+        route_index = np.moveaxis(out.route_index, 0, -1)
+        self.route_index[sl] = route_index
         self.switch_reason[sl] = np.moveaxis(out.switch_reason, 0, -1)
-        self.energy[sl] = np.moveaxis(out.energy, 0, 2)
+        # energy and feedstock use: the route's inputs times its output, in the final layout
+        per_unit = np.moveaxis(self.inputs.routes.inputs, 1, 2)  # (R, Y, C)
+        years = np.arange(per_unit.shape[1])
+        np.multiply(
+            per_unit[route_index, years],
+            np.moveaxis(out.activity, 0, -1)[..., None],
+            out=self.energy[sl],
+        )
         self.gov[sl] = np.moveaxis(out.gov, 0, -1)
         self.pool_use[sl] = np.moveaxis(out.pool_use, 0, -1)
 

@@ -62,16 +62,23 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     st.pool = np.where(ok[..., None] & (given >= 0), given, st.pool)
 
 
-def run_batch(inputs: ModelInputs, instruments: Sequence[type[Instrument]] = INSTRUMENTS) -> Outputs:
-    """Run one batch of scenarios year by year; returns its year-first outputs."""
+def run_batch(
+    inputs: ModelInputs,
+    instruments: Sequence[type[Instrument]] = INSTRUMENTS,
+    buffers: Outputs | None = None,
+) -> Outputs:
+    """Run one batch of scenarios year by year; returns its year-first outputs (in
+    ``buffers`` when given: reused memory for a batch of at most their size)."""
     classes = tuple(instruments)
     ctx = BatchContext(inputs, classes)
+    if buffers is None:
+        buffers = _buffers(inputs, ctx.S, classes)
     active = [cls(ctx) for cls in classes]
     schemes = [inst for inst in active if isinstance(inst, SupportScheme)]
     valuation = Valuation(ctx, active)
     infra = Infrastructure(ctx)
     st = PlantState.initial(inputs)
-    out = Outputs(ctx, [f.name for f in flows(classes)])
+    out = buffers.view(ctx.S)
     _commit_projects(ctx, infra, st)
     for i in range(ctx.Y):
         decide.start_pending(ctx, st, i, out)
@@ -86,6 +93,18 @@ def run_batch(inputs: ModelInputs, instruments: Sequence[type[Instrument]] = INS
         vented = infra.storage_moves(i, st.route, st.closed, st.pool)
         account(ctx, infra, active, st, i, vented, out)
     return out
+
+
+def _buffers(inputs: ModelInputs, S: int, classes: tuple[type[Instrument], ...]) -> Outputs:
+    c = inputs.coords
+    return Outputs(
+        S,
+        len(c.plants),
+        len(c.years),
+        len(c.carriers),
+        len(inputs.pools.names),
+        [f.name for f in flows(classes)],
+    )
 
 
 def simulate(
@@ -115,9 +134,10 @@ def simulate(
     inputs.check()
     instrument_names(instruments)
     collector = Collector(inputs, instruments)
+    buffers = _buffers(inputs, min(batch_size, n), tuple(instruments))
     for lo in range(0, n, batch_size):
         idx = np.arange(lo, min(lo + batch_size, n))
-        collector.add(idx, run_batch(inputs.select(idx), instruments))
+        collector.add(idx, run_batch(inputs.select(idx), instruments, buffers))
         if progress is not None:
             progress(int(idx[-1]) + 1, n)
     return collector.results()
