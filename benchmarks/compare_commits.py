@@ -63,7 +63,9 @@ print(json.dumps({"load_s": load_s, "simulate_one_s": float(np.median(times)),
 
 def _worktree(rev: str, root: Path) -> Path:
     path = root / rev.replace("/", "_")
-    subprocess.run(["git", "worktree", "add", "--detach", str(path), rev], check=True, capture_output=True)
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(path), rev], check=True, capture_output=True
+    )
     return path
 
 
@@ -77,7 +79,11 @@ def _measure(src: Path, batch: int, seed: int, scratch: Path) -> dict[str, float
     env = {**os.environ, "PYTHONPATH": str(src), "KRUISPUNT_STORE": str(scratch / "store")}
     probe = subprocess.run(
         [sys.executable, "-c", PROBE, str(seed), str(batch)],
-        env=env, cwd=scratch, check=True, capture_output=True, text=True,
+        env=env,
+        cwd=scratch,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     figures: dict[str, float] = json.loads(probe.stdout.strip().splitlines()[-1])
     figures["version_s"] = _timed([sys.executable, "-m", "kruispunt", "--version"], env, scratch)

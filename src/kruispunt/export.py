@@ -44,12 +44,13 @@ from kruispunt import metrics
 from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
 from kruispunt.store import MANIFEST, read_results_folder, write_results_folder
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["FORMATS", "IAMC_COLUMNS", "export", "iamc_mapping", "read_export", "to_iamc"]
 
 Format = Literal["iamc", "csv", "parquet", "netcdf"]
 FORMATS: tuple[str, ...] = ("iamc", "csv", "parquet", "netcdf")
-IAMC_COLUMNS = ("model", "scenario", "region", "variable", "unit", "year", "value")
+IAMC_COLUMNS = ("model", SCENARIO, "region", "variable", "unit", "year", "value")
 NATIONAL = "Netherlands"
 _SOURCES = ("emissions_direct", "carbon_capture", "carbon_storage", "final_energy", "production")
 
@@ -165,9 +166,9 @@ def to_iamc(results: Results) -> pd.DataFrame:
     from kruispunt import __version__
 
     ds = results.dataset
-    national = _apply_mapping(_source_frames(results, by_cluster=False), ["scenario"])
+    national = _apply_mapping(_source_frames(results, by_cluster=False), [SCENARIO])
     national.insert(1, "region", NATIONAL)
-    clusters = _apply_mapping(_source_frames(results, by_cluster=True), ["scenario", "cluster"])
+    clusters = _apply_mapping(_source_frames(results, by_cluster=True), [SCENARIO, "cluster"])
     cluster_ids = [str(c) for c in ds["cluster"].values]
     names = (
         [str(n) for n in ds["cluster_name"].values] if "cluster_name" in ds.coords else cluster_ids
@@ -181,19 +182,19 @@ def to_iamc(results: Results) -> pd.DataFrame:
     clusters.insert(1, "region", clusters.pop("cluster").map(region_of))
     frame = pd.concat([national, clusters], ignore_index=True)
     frame.insert(0, "model", f"Kruispunt {__version__}")
-    scen_order = {str(s): i for i, s in enumerate(ds["scenario"].values)}
+    scen_order = {str(s): i for i, s in enumerate(ds[SCENARIO].values)}
     region_order = {NATIONAL: -1, **{r: i for i, r in enumerate(region_of.values())}}
     frame = frame.sort_values(
-        ["scenario", "region", "variable", "year"],
+        [SCENARIO, "region", "variable", "year"],
         kind="stable",
         key=lambda s: (
             s.map(scen_order)
-            if s.name == "scenario"
+            if s.name == SCENARIO
             else (s.map(region_order) if s.name == "region" else s)
         ),
     )
     frame = frame.reset_index(drop=True)
-    for col in ("model", "scenario", "region", "variable", "unit"):
+    for col in ("model", SCENARIO, "region", "variable", "unit"):
         frame[col] = frame[col].astype(str)
     frame["year"] = frame["year"].astype(np.int64)
     frame["value"] = frame["value"].astype(np.float64)

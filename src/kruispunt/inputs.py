@@ -18,7 +18,7 @@ and so does every instrument parameter (``instruments[name][param]``); :meth:`se
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -226,20 +226,19 @@ class Levers:
 
 
 _BUNDLES = (Routes, Plants, Carriers, Products, Markets, Finance, Pools, Levers)
-_B = TypeVar("_B", Routes, Plants, Carriers, Products, Markets, Finance, Pools, Levers)
 Params = dict[str, dict[str, npt.NDArray[Any]]]
 """Instrument parameters: ``params[instrument][parameter]``, each with a leading scenario
 axis."""
 
 
-def _select(bundle: _B, idx: npt.NDArray[np.intp]) -> _B:
-    changes = {name: getattr(bundle, name)[idx] for name in bundle.SCENARIO_FIELDS}
+def _select(bundle: Any, idx: npt.NDArray[np.intp]) -> Any:
+    changes: dict[str, Any] = {name: getattr(bundle, name)[idx] for name in bundle.SCENARIO_FIELDS}
     return replace(bundle, **changes)
 
 
-def _concat(bundles: list[_B]) -> _B:
+def _concat(bundles: list[Any]) -> Any:
     first = bundles[0]
-    changes = {
+    changes: dict[str, Any] = {
         name: np.concatenate([getattr(b, name) for b in bundles], axis=0)
         for name in first.SCENARIO_FIELDS
     }
@@ -296,9 +295,7 @@ class ModelInputs:
     def concat(self, others: list[ModelInputs]) -> ModelInputs:
         """Inputs of several batches joined along the scenario axis."""
         allin = [self, *others]
-        coords = replace(
-            self.coords, scenarios=tuple(s for x in allin for s in x.coords.scenarios)
-        )
+        coords = replace(self.coords, scenarios=tuple(s for x in allin for s in x.coords.scenarios))
         changes: dict[str, Any] = {
             "coords": coords,
             "scenario_json": tuple(s for x in allin for s in x.scenario_json),
@@ -309,8 +306,7 @@ class ModelInputs:
                 changes[f.name] = _concat([getattr(x, f.name) for x in allin])
         changes["instruments"] = {
             name: {
-                k: np.concatenate([x.instruments[name][k] for x in allin], axis=0)
-                for k in params
+                k: np.concatenate([x.instruments[name][k] for x in allin], axis=0) for k in params
             }
             for name, params in self.instruments.items()
         }
@@ -332,4 +328,3 @@ class ModelInputs:
                         f"instruments[{inst!r}][{name!r}] has shape {arr.shape}; expected "
                         f"({S}, ...)"
                     )
-

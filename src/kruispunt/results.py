@@ -31,6 +31,7 @@ from typing import Any
 import xarray as xr
 
 from kruispunt.errors import KruispuntError
+from kruispunt.vocabulary import SCENARIO
 
 RESULT_COORDS: dict[str, str] = {
     "site": "plant",
@@ -121,7 +122,7 @@ class Results:
 
     @property
     def scenarios(self) -> list[str]:
-        return [str(s) for s in self.dataset["scenario"].values]
+        return [str(s) for s in self.dataset[SCENARIO].values]
 
     def select(self, scenario: str) -> Results:
         """Results of one scenario (keeps the scenario dimension, of length one)."""

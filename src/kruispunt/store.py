@@ -65,6 +65,7 @@ import xarray as xr
 
 from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
+from kruispunt.vocabulary import SCENARIO
 
 try:  # POSIX advisory locks; released by the kernel when the holder dies
     import fcntl
@@ -243,8 +244,8 @@ def _plan(ds: xr.Dataset) -> list[_Part]:
             groups.setdefault(tuple(str(d) for d in var.dims), []).append(str(name))
     used = {p.name for p in parts}
     for dims, members in groups.items():
-        short = [d for d in dims if d != "scenario"]
-        name = "_".join(short) if short else ("scenario" if dims else "scalars")
+        short = [d for d in dims if d != SCENARIO]
+        name = "_".join(short) if short else (SCENARIO if dims else "scalars")
         base, i = name, 2
         while name in used:
             name, i = f"{base}_{i}", i + 1

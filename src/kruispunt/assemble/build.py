@@ -18,8 +18,8 @@ from kruispunt.assemble.routes import build_routes, exclude_unpriced, options
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import Catalogue
 from kruispunt.inputs import Carriers, Coords, ModelInputs, Products
-from kruispunt.schemas.config import ScenarioFile
 from kruispunt.scenarios import Scenario, ScenarioError, check_ids
+from kruispunt.schemas.config import ScenarioFile
 from kruispunt.units import conversion_factor
 from kruispunt.vocabulary import SWITCHABLE_FAMILIES
 from kruispunt.vocabulary import years as year_range
@@ -104,7 +104,9 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     inputs = ModelInputs(
         coords=Coords(
             scenarios=tuple(sc.name for sc in all_scenarios),
-            plants=tuple(f"{a}/{b}" for a, b in zip(pb.table["site_id"], pb.table["product_id"], strict=True)),
+            plants=tuple(
+                f"{a}/{b}" for a, b in zip(pb.table["site_id"], pb.table["product_id"], strict=True)
+            ),
             plant_site=tuple(pb.table["site_id"].astype(str)),
             plant_sector=tuple(pb.table["sector_id"].astype(str)),
             routes=tuple(rb.ids),
@@ -132,11 +134,16 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         emission_target=_target(tables, years),
         scenario_json=tuple(sc.to_json() for sc in all_scenarios),
         data_hash=cat.data_hash,
-        attrs={"unpriced_carriers": [c for c, ok in zip(tables.carrier_ids, priced, strict=True) if not ok]},
+        attrs={
+            "unpriced_carriers": [
+                c for c, ok in zip(tables.carrier_ids, priced, strict=True) if not ok
+            ]
+        },
     )
     revenue = plant_revenue(inputs.select([0]))
     runs = inputs.select(np.arange(1, len(all_scenarios)))
     markets = replace(
-        runs.markets, plant_price=np.broadcast_to(revenue[None], runs.markets.plant_price.shape).copy()
+        runs.markets,
+        plant_price=np.broadcast_to(revenue[None], runs.markets.plant_price.shape).copy(),
     )
     return replace(runs, markets=markets)

@@ -86,7 +86,9 @@ def _co2_levy(b: BuildContext) -> Params:
     paths = {
         "off": np.zeros(len(years)),
         "current": np.nan_to_num(tables.policy_path("co2_heffing.tariff", years), nan=0.0),
-        "original": np.nan_to_num(tables.policy_path("co2_heffing.tariff_original", years), nan=0.0),
+        "original": np.nan_to_num(
+            tables.policy_path("co2_heffing.tariff_original", years), nan=0.0
+        ),
     }
     rf = np.nan_to_num(tables.policy_path("co2_heffing.reduction_factor", years), nan=1.0)
     tariff = np.stack([paths[sc.levers.co2_heffing] for sc in b.scenarios])
@@ -141,7 +143,9 @@ def _sde(b: BuildContext) -> Params:
 def _ccfd(b: BuildContext) -> Params:
     subs = [sc.levers.subsidies for sc in b.scenarios]
     return {
-        "strike": np.array([np.nan if s.ccfd_strike_price is None else s.ccfd_strike_price for s in subs]),
+        "strike": np.array(
+            [np.nan if s.ccfd_strike_price is None else s.ccfd_strike_price for s in subs]
+        ),
         "budget": np.array([s.ccfd_budget for s in subs]),
         "duration": np.array([float(s.ccfd_duration) for s in subs]),
     }

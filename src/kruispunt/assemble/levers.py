@@ -4,6 +4,7 @@ seeds) and on their finance (cost of capital, risk sharing, expectations)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -20,7 +21,10 @@ def build_finance(tables: Tables, scenarios: Sequence[Scenario]) -> Finance:
     """Cost of capital (the data package's unless a scenario sets it), risk sharing and
     expectations of every scenario."""
     default = tables.policy_scalar("finance.discount_rate")
-    rate = [sc.levers.discount_rate if sc.levers.discount_rate is not None else default for sc in scenarios]
+    rate = [
+        sc.levers.discount_rate if sc.levers.discount_rate is not None else default
+        for sc in scenarios
+    ]
     return Finance(
         discount_rate=np.array(rate, dtype=float),
         risk_sharing=np.array([sc.levers.risk_sharing for sc in scenarios], dtype=float),
@@ -57,7 +61,7 @@ def build_levers(
                 )
             p = keys[(str(row.site_id), str(row.product_id))]
             commit_route[s, p] = r_of[route]
-            commit_year[s, p] = int(row.start_year)  # type: ignore[call-overload]
+            commit_year[s, p] = int(cast(int, row.start_year))
     return Levers(
         route_allowed=allowed,
         commit_route=commit_route,

@@ -49,15 +49,15 @@ def build_plants(tables: Tables, rb: RouteBundle) -> PlantBundle:
     emissions = sp["site_id"].map(base.groupby("site_id")["verified_emissions"].sum())
     allocation = sp["site_id"].map(base.groupby("site_id")["free_allocation"].sum())
     r_of = {r: i for i, r in enumerate(rb.ids)}
-    incumbent = sp["route_id"].map(r_of).to_numpy(dtype=np.int64)
+    incumbent = np.asarray(sp["route_id"].map(r_of), dtype=np.int64)
     if not rb.complete[incumbent].all():
         bad = sorted({rb.ids[r] for r in incumbent[~rb.complete[incumbent]]})
         raise KruispuntError(f"today's routes lack emission_factor or lifetime: {bad}")
     reinvest = pd.to_numeric(sp["reinvestment_year"], errors="coerce").fillna(0)
     eligible = sp["sector_id"].map(cat.sectors.set_index("sector_id")["ikc_eligible"])
     plants = Plants(
-        product=sp["product_id"].map(tables.product_index).to_numpy(dtype=np.int64),
-        cluster=sp["cluster_id"].map(tables.cluster_index).to_numpy(dtype=np.int64),
+        product=np.asarray(sp["product_id"].map(tables.product_index), dtype=np.int64),
+        cluster=np.asarray(sp["cluster_id"].map(tables.cluster_index), dtype=np.int64),
         capacity=sp["capacity"].to_numpy(dtype=float),
         base_production=sp["production"].to_numpy(dtype=float),
         base_emissions=emissions.fillna(0).to_numpy(dtype=float) * share,

@@ -74,20 +74,23 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     grid = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
     known: dict[str, pd.DataFrame] = {str(c): part for c, part in grid.groupby("cluster_id")}
     out = []
-    for l, cl in enumerate(tables.cluster_ids):
+    for host, cl in enumerate(tables.cluster_ids):
         for res in (GRID, HYDROGEN):
             access = np.full(len(tables.cluster_ids), NEVER, dtype=np.int64)
-            access[l] = 0
+            access[host] = 0
             capacity = np.full(len(years), np.inf)
             if res == GRID and cl in known:
                 first = float(known[cl]["value"].iloc[0])
                 capacity = over_years(known[cl], years, "step", before=first)
-            out.append(_Pool(f"{RESOURCES[res]}/{cl}", res, l, capacity, access))
+            out.append(_Pool(f"{RESOURCES[res]}/{cl}", res, host, capacity, access))
     return out
 
 
 def build_pools(
-    tables: Tables, scenarios: Sequence[Scenario], years: npt.NDArray[np.int64], plant_site: Sequence[str]
+    tables: Tables,
+    scenarios: Sequence[Scenario],
+    years: npt.NDArray[np.int64],
+    plant_site: Sequence[str],
 ) -> Pools:
     """Pools of every scenario. Levers: storage projects not past their investment decision
     start ``co2_storage_delay`` years later and every storage capacity is scaled; known grid

@@ -89,7 +89,9 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
         inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
-    _partial_electrification(param("electrifiable_share"), product, family, inputs, ef, capex, capex_renewal)
+    _partial_electrification(
+        param("electrifiable_share"), product, family, inputs, ef, capex, capex_renewal
+    )
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
     bundle = Routes(

@@ -21,9 +21,9 @@ from kruispunt.catalogue.checks import run_checks
 from kruispunt.catalogue.raw import read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
-from kruispunt.vocabulary import BASE_YEAR
 from kruispunt.errors import DataPackageError, KruispuntError
 from kruispunt.units import conversion_factor
+from kruispunt.vocabulary import BASE_YEAR
 
 PACKAGE_NAME = "kruispunt-nl-eii"
 PACKAGE_VERSION = "0.1.0"

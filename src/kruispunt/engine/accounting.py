@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -81,7 +82,15 @@ class Outputs:
         out.gov = self.gov[:, :S]
         out.pool_use = self.pool_use[:, :S]
         out.use = self.use[:S]
-        for buf in (*out.plant.values(), out.activity, out.route_index, out.switch_reason, out.gov, out.pool_use):
+        buffers: list[npt.NDArray[Any]] = [
+            *out.plant.values(),
+            out.activity,
+            out.route_index,
+            out.switch_reason,
+            out.gov,
+            out.pool_use,
+        ]
+        for buf in buffers:
             buf[...] = 0
         return out
 
@@ -103,7 +112,9 @@ def account(
     g = plants.product
     cur = st.route
     live = ~st.closed
-    activity = np.where(live, plants.base_production[None, :] * inp.markets.demand_scale[:, g, i], 0.0)
+    activity = np.where(
+        live, plants.base_production[None, :] * inp.markets.demand_scale[:, g, i], 0.0
+    )
     calib = ctx.route_calib(cur)
     captured_all = rt.captured[cur, i] * calib * activity
     captured = np.where(vented, 0.0, captured_all)
@@ -170,7 +181,9 @@ def _pool_use(
         pools = infra.cluster_pool[res][inp.plants.cluster]  # (P,)
         ok = pools >= 0
         if ok.any():
-            np.add.at(use, (rows, np.broadcast_to(pools[ok][None], (ctx.S, int(ok.sum())))), amount[:, ok])
+            np.add.at(
+                use, (rows, np.broadcast_to(pools[ok][None], (ctx.S, int(ok.sum())))), amount[:, ok]
+            )
     pool = st.pool[..., CO2_STORAGE]
     has = pool >= 0
     np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), captured[has])

@@ -15,7 +15,7 @@ from kruispunt.engine.expectations import extend
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
 from kruispunt.policy.finance import cost_of_capital
-from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES
+from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES, SCENARIO
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -94,7 +94,7 @@ class BatchContext:
     def _sizes(self) -> dict[str, int]:
         inp = self.inputs
         return {
-            "scenario": self.S,
+            SCENARIO: self.S,
             "plant": self.P,
             "route": self.R,
             "carrier": len(inp.coords.carriers),

@@ -38,7 +38,9 @@ class Choice:
     """Plants refused scarce capacity for a preferred option this year."""
 
 
-def _start(ctx: BatchContext, st: PlantState, mask: B, route: I, cover: F, year: int, out: Outputs, i: int) -> None:
+def _start(
+    ctx: BatchContext, st: PlantState, mask: B, route: I, cover: F, year: int, out: Outputs, i: int
+) -> None:
     """Plants in ``mask`` start running ``route`` now: investment spent, asset on the books
     net of what grants paid, renewal due after the route's life."""
     routes = ctx.inputs.routes
@@ -47,7 +49,9 @@ def _start(ctx: BatchContext, st: PlantState, mask: B, route: I, cover: F, year:
     out.plant["capex"][i] += np.where(mask, capex, 0.0)
     st.asset_capex = np.where(mask, capex - cover, st.asset_capex)
     st.asset_start = np.where(mask, year, st.asset_start)
-    st.renewal = np.where(mask, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal)
+    st.renewal = np.where(
+        mask, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal
+    )
     st.route = np.where(mask, route, st.route)
     st.closed |= mask & closing
     st.started |= mask
@@ -67,7 +71,9 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
     st.pending_cover = np.where(starts, 0.0, st.pending_cover)
 
 
-def choose(ctx: BatchContext, infra: Infrastructure, value: F, opt: I, st: PlantState, i: int) -> Choice:
+def choose(
+    ctx: BatchContext, infra: Infrastructure, value: F, opt: I, st: PlantState, i: int
+) -> Choice:
     """Step 4: the best option of every plant that the pools can serve. A plant refused
     capacity takes its next best option, up to :data:`MAX_PASSES` times; the grants of the
     final pass are reserved."""
@@ -79,7 +85,9 @@ def choose(ctx: BatchContext, infra: Infrastructure, value: F, opt: I, st: Plant
     waited = np.zeros((S, P), dtype=bool)
     for n_pass in range(MAX_PASSES + 1):
         choice = np.argmax(value, axis=-1)
-        route = np.take_along_axis(np.broadcast_to(opt[None], (S, P, K)), choice[..., None], -1)[..., 0]
+        route = np.take_along_axis(np.broadcast_to(opt[None], (S, P, K)), choice[..., None], -1)[
+            ..., 0
+        ]
         switching = running & (choice != cur_k)
         demand, start = infra.demand(i, route, cur, peak)
         gain = (
@@ -89,7 +97,9 @@ def choose(ctx: BatchContext, infra: Infrastructure, value: F, opt: I, st: Plant
         refused, given = infra.allocate(demand, start, gain, switching, commit=False)
         if refused.any() and n_pass < MAX_PASSES:
             waited |= refused
-            value = np.where(refused[..., None] & (np.arange(K) == choice[..., None]), -np.inf, value)
+            value = np.where(
+                refused[..., None] & (np.arange(K) == choice[..., None]), -np.inf, value
+            )
             continue
         switching &= ~refused
         waited |= refused
@@ -104,7 +114,9 @@ def choose(ctx: BatchContext, infra: Infrastructure, value: F, opt: I, st: Plant
     return Choice(option=choice, route=route, switching=switching, waited=waited)
 
 
-def schedule(ctx: BatchContext, st: PlantState, ch: Choice, i: int) -> tuple[B, I, npt.NDArray[np.int8]]:
+def schedule(
+    ctx: BatchContext, st: PlantState, ch: Choice, i: int
+) -> tuple[B, I, npt.NDArray[np.int8]]:
     """When each switch starts: now (no lead time), after its lead time, or a closure after
     :data:`CLOSURE_NOTICE`; returns the switches that start now, the start years and the
     reason codes."""

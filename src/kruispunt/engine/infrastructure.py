@@ -41,7 +41,9 @@ class Infrastructure:
                 per_cluster[pools.host[q]] = q
             self.cluster_pool[res] = per_cluster
 
-    def demand(self, i: int, r_new: I, r_old: I | None, peak: F, start: I | None = None) -> tuple[F, I]:
+    def demand(
+        self, i: int, r_new: I, r_old: I | None, peak: F, start: I | None = None
+    ) -> tuple[F, I]:
         """Extra capacity each plant's choice needs ``(3, S, P)`` at its peak production, and
         its start-year index (default: the decision year plus the route's lead time)."""
         routes = self.ctx.inputs.routes
@@ -126,7 +128,7 @@ class Infrastructure:
 
     def peak_production(self, i: int) -> F:
         """Each plant's highest production from year index ``i`` on ``(S, P)``."""
-        return self._peak[i]
+        return np.asarray(self._peak[i], dtype=np.float64)
 
     def storage_moves(self, i: int, route: I, closed: B, pool: I) -> B:
         """Plants that capture CO2 but whose storage pool has ended (or that have none) apply

@@ -114,7 +114,7 @@ def best_supported(with_support: F, score: F, eligible: B) -> I:
     key = np.where(tied & eligible, score, np.inf)
     by_score = np.argmin(key, axis=-1)
     any_eligible_tied = np.isfinite(np.min(key, axis=-1))
-    return np.where(any_eligible_tied, by_score, first)
+    return np.asarray(np.where(any_eligible_tied, by_score, first), dtype=np.int64)
 
 
 def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
@@ -134,7 +134,9 @@ def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
         if not applies.any():
             ev.won[scheme.name] = (applies, pick)
             continue
-        score = np.where(applies, np.take_along_axis(offer.score, pick[..., None], -1)[..., 0], np.inf)
+        score = np.where(
+            applies, np.take_along_axis(offer.score, pick[..., None], -1)[..., 0], np.inf
+        )
         claim = np.where(applies, np.take_along_axis(offer.claim, pick[..., None], -1)[..., 0], 0.0)
         won = scheme.allocate(score, claim, offer.budget, applies)
         value = np.where(won[..., None] & (np.arange(K) == pick[..., None]), with_support, value)

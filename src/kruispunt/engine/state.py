@@ -69,7 +69,9 @@ class PlantState:
             pending_cover=np.zeros((S, P)),
             asset_start=np.full((S, P), years[0], dtype=np.int64),
             asset_capex=np.zeros((S, P)),
-            renewal=np.broadcast_to(np.where(reinvest > 0, reinvest, never)[None, :], (S, P)).copy(),
+            renewal=np.broadcast_to(
+                np.where(reinvest > 0, reinvest, never)[None, :], (S, P)
+            ).copy(),
             pool=np.full((S, P, len(RESOURCES)), -1, dtype=np.int64),
             started=np.zeros((S, P), dtype=bool),
         )

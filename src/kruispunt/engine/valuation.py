@@ -92,7 +92,9 @@ class Valuation:
             for store, start in ((self.new, lead), (self.stay, zero)):
                 e = expected(path, fin.discount_rate, start, ctx.life, ctx.Y, fin.myopic)
                 store[key] = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (Y, S, R)
-        self.opt = np.where(inp.plants.options >= 0, inp.plants.options, inp.plants.incumbent[:, None])
+        self.opt = np.where(
+            inp.plants.options >= 0, inp.plants.options, inp.plants.incumbent[:, None]
+        )
         self.opt_valid = inp.plants.options >= 0
         family = inp.routes.family[self.opt]
         self.opt_closure = family == FAMILY["closure"]
@@ -101,7 +103,7 @@ class Valuation:
 
     def gather(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
-        return self.new[key][t][:, self.opt]
+        return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
 
     def _unit_costs(self, t: int, cur: I) -> tuple[dict[str, F], F]:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
@@ -142,9 +144,7 @@ class Valuation:
         opt = self.opt
         is_cur = opt[None] == cur[:, :, None]
         g = inp.plants.product
-        prod = (inp.plants.base_production[None, :] * inp.markets.demand_scale[:, g, t])[
-            :, :, None
-        ]
+        prod = (inp.plants.base_production[None, :] * inp.markets.demand_scale[:, g, t])[:, :, None]
         cap = inp.plants.capacity[None, :, None]
         terms, net = self._unit_costs(t, cur)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal

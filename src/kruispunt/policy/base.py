@@ -91,25 +91,45 @@ class Booking:
 class RoutePaths(Protocol):
     """Per-route physical quantities per unit of product over the horizon, ``(R, Ye)``."""
 
-    emitted: F
-    """Direct emissions after capture [tCO2/product]."""
-    captured: F
-    """Captured CO2 [tCO2/product]."""
-    electricity: F
-    """Electricity [GJ/product]."""
-    hydrogen: F
-    """Hydrogen [carrier unit/product]."""
-    inputs: F
-    """Every carrier, ``(R, C, Ye)`` [carrier/product]."""
+    @property
+    def emitted(self) -> F:
+        """Direct emissions after capture [tCO2/product]."""
+        ...
+
+    @property
+    def captured(self) -> F:
+        """Captured CO2 [tCO2/product]."""
+        ...
+
+    @property
+    def electricity(self) -> F:
+        """Electricity [GJ/product]."""
+        ...
+
+    @property
+    def hydrogen(self) -> F:
+        """Hydrogen [carrier unit/product]."""
+        ...
+
+    @property
+    def inputs(self) -> F:
+        """Every carrier, ``(R, C, Ye)`` [carrier/product]."""
+        ...
 
 
 class Context(Protocol):
     """What an instrument sees of a batch of scenarios (built once per batch)."""
 
-    inputs: ModelInputs
-    route: RoutePaths
-    horizon: int
-    """Extra years held after the last model year for valuation."""
+    @property
+    def inputs(self) -> ModelInputs: ...
+
+    @property
+    def route(self) -> RoutePaths: ...
+
+    @property
+    def horizon(self) -> int:
+        """Extra years held after the last model year for valuation."""
+        ...
 
     def ext(self, values: F) -> F:
         """``values`` with its last (year) axis extended over the valuation horizon."""

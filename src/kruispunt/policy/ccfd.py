@@ -21,6 +21,7 @@ from kruispunt.policy.base import (
     SupportScheme,
     YearState,
 )
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["Ccfd", "ccfd_payment"]
 
@@ -87,9 +88,9 @@ class Ccfd(SupportScheme):
 
     name = "ccfd"
     parameters = (
-        Parameter("strike", ("scenario",), "EUR/tCO2", "Strike price (NaN: no CCfDs).", np.nan),
-        Parameter("budget", ("scenario",), "EUR", "Budget over the contracts.", 0.0),
-        Parameter("duration", ("scenario",), "yr", "Contract duration.", 15.0),
+        Parameter("strike", (SCENARIO,), "EUR/tCO2", "Strike price (NaN: no CCfDs).", np.nan),
+        Parameter("budget", (SCENARIO,), "EUR", "Budget over the contracts.", 0.0),
+        Parameter("duration", (SCENARIO,), "yr", "Contract duration.", 15.0),
     )
     flows = (Flow("ccfd_outlay", -1, "CCfD payments."),)
 
@@ -144,5 +145,7 @@ class Ccfd(SupportScheme):
         active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
         reference = self.reference * active
         abated = np.maximum(reference * st.activity - st.emissions, 0.0)
-        paid = ccfd_payment(self.strike[:, None], self.ctx.inputs.markets.eua[:, st.i][:, None], abated)
+        paid = ccfd_payment(
+            self.strike[:, None], self.ctx.inputs.markets.eua[:, st.i][:, None], abated
+        )
         return Booking(plant={"subsidies": paid}, gov={"ccfd_outlay": -paid.sum(axis=1)})

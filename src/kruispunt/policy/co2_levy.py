@@ -32,6 +32,7 @@ from kruispunt.policy.base import (
     YearState,
 )
 from kruispunt.policy.ets import allocation_scale
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["Co2Heffing", "co2_heffing", "dispensation_rights"]
 
@@ -133,10 +134,10 @@ class Co2Heffing(Instrument):
 
     name = "co2_levy"
     parameters = (
-        Parameter("tariff", ("scenario", "year"), "EUR/tCO2", "Levy tariff (0: off).", 0.0),
+        Parameter("tariff", (SCENARIO, "year"), "EUR/tCO2", "Levy tariff (0: off).", 0.0),
         Parameter(
             "reduction_factor",
-            ("scenario", "year"),
+            (SCENARIO, "year"),
             "1",
             "Dispensation rights per unit of benchmark emissions.",
             1.0,

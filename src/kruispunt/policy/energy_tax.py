@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy.base import Booking, Flow, Instrument, OptionView, Parameter, YearState
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["EnergyTax", "bracketed_tax"]
 
@@ -104,21 +105,21 @@ class EnergyTax(Instrument):
     parameters = (
         Parameter(
             "rate",
-            ("scenario", "carrier", "year"),
+            (SCENARIO, "carrier", "year"),
             "EUR/carrier",
             "Marginal tax per unit of carrier for a large user (top bracket).",
             0.0,
         ),
         Parameter(
             "thresholds",
-            ("scenario", "carrier", 3),
+            (SCENARIO, "carrier", 3),
             "carrier/yr",
             "Upper bounds of the first three brackets (NaN: the carrier has no brackets).",
             float("nan"),
         ),
         Parameter(
             "bracket_rates",
-            ("scenario", "carrier", 4, "year"),
+            (SCENARIO, "carrier", 4, "year"),
             "EUR/carrier",
             "Rate of each of the four brackets.",
             0.0,
@@ -144,7 +145,5 @@ class EnergyTax(Instrument):
             if np.isnan(thresholds[:, c]).any():
                 taxed += st.use[..., c] * flat[:, c][:, None]
             else:
-                taxed += bracketed_tax(
-                    st.use[..., c], thresholds[:, None, c], rates[:, None, c]
-                )
+                taxed += bracketed_tax(st.use[..., c], thresholds[:, None, c], rates[:, None, c])
         return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed.sum(axis=1)})

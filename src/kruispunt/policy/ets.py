@@ -23,6 +23,7 @@ from numpy.typing import ArrayLike, NDArray
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy._validate import nonnegative as _nonnegative
 from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["EuEts", "allocation_scale", "ets_cost", "free_allocation"]
 
@@ -183,7 +184,7 @@ class EuEts(Instrument):
     parameters = (
         Parameter(
             "cbam_factor",
-            ("scenario", "year"),
+            (SCENARIO, "year"),
             "1",
             "Share of free allocation CBAM goods keep (CBAM phase-out, Regulation (EU) "
             "2023/956 Art. 31); 1 for every year when the scenario switches CBAM off.",

@@ -43,6 +43,7 @@ from kruispunt.policy.base import (
     SupportScheme,
     YearState,
 )
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["CapexGrant", "allocate_budget", "allocate_first_fit"]
 
@@ -209,8 +210,8 @@ class CapexGrant(SupportScheme):
 
     name = "grants"
     parameters = (
-        Parameter("budget", ("scenario", "year"), "EUR", "Grant budget (0: none).", 0.0),
-        Parameter("share", ("scenario",), "1", "Share of capex a grant pays.", 0.0),
+        Parameter("budget", (SCENARIO, "year"), "EUR", "Grant budget (0: none).", 0.0),
+        Parameter("share", (SCENARIO,), "1", "Share of capex a grant pays.", 0.0),
     )
     flows = (Flow("grant_outlay", -1, "Capex grants paid."),)
 

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
-from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES
+from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES, SCENARIO
 
 __all__ = ["GreenPremium", "green_premium_revenue"]
 
@@ -85,14 +85,14 @@ class GreenPremium(Instrument):
     parameters = (
         Parameter(
             "premium",
-            ("scenario", "product"),
+            (SCENARIO, "product"),
             "EUR/product",
             "Premium for low-carbon product.",
             0.0,
         ),
         Parameter(
             "share",
-            ("scenario", "product"),
+            (SCENARIO, "product"),
             "1",
             "Share of low-carbon output that earns the premium.",
             0.0,

@@ -30,7 +30,7 @@ from kruispunt.policy.base import (
     Parameter,
     YearState,
 )
-from kruispunt.vocabulary import GJ_PER_MWH
+from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
 
 __all__ = ["IndirectCostCompensation", "expected_paid_share", "indirect_cost_compensation"]
 
@@ -146,12 +146,10 @@ class IndirectCostCompensation(Instrument):
 
     name = "ikc"
     parameters = (
-        Parameter("aid_intensity", ("scenario", "year"), "1", "Share compensated (0: off).", 0.0),
-        Parameter(
-            "co2_factor", ("scenario", "year"), "tCO2/MWh", "CO2 intensity of power.", 0.0
-        ),
-        Parameter("budget", ("scenario", "year"), "EUR", "Yearly budget (inf: no cap).", np.inf),
-        Parameter("eligible", ("scenario", "plant"), "1", "Plant in an eligible sector.", 0.0),
+        Parameter("aid_intensity", (SCENARIO, "year"), "1", "Share compensated (0: off).", 0.0),
+        Parameter("co2_factor", (SCENARIO, "year"), "tCO2/MWh", "CO2 intensity of power.", 0.0),
+        Parameter("budget", (SCENARIO, "year"), "EUR", "Yearly budget (inf: no cap).", np.inf),
+        Parameter("eligible", (SCENARIO, "plant"), "1", "Plant in an eligible sector.", 0.0),
     )
     flows = (Flow("ikc_outlay", -1, "Indirect cost compensation paid."),)
 
@@ -173,7 +171,8 @@ class IndirectCostCompensation(Instrument):
         return {"compensation": ctx.ext(self.rate)[:, None, :] * mwh[None]}
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        return np.asarray(-x["compensation"] * opt.plant(self.eligible), dtype=np.float64)
+        eligible = np.asarray(opt.plant(self.eligible), dtype=np.float64)
+        return np.asarray(-x["compensation"] * eligible, dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
         inp = self.ctx.inputs

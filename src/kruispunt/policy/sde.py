@@ -30,6 +30,7 @@ from kruispunt.policy.base import (
     YearState,
 )
 from kruispunt.policy.grants import allocate_budget
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["Sde", "allocate_round", "sde_payment", "sde_subsidy_per_unit"]
 
@@ -200,15 +201,15 @@ class Sde(SupportScheme):
 
     name = "sde"
     parameters = (
-        Parameter("budget", ("scenario", "year"), "EUR", "Round budget (0: no round).", 0.0),
+        Parameter("budget", (SCENARIO, "year"), "EUR", "Round budget (0: no round).", 0.0),
         Parameter(
             "max_per_t",
-            ("scenario", "year"),
+            (SCENARIO, "year"),
             "EUR/tCO2",
             "Highest subsidy intensity of the round.",
             0.0,
         ),
-        Parameter("duration", ("scenario",), "yr", "Subsidy duration.", 15.0),
+        Parameter("duration", (SCENARIO,), "yr", "Subsidy duration.", 15.0),
     )
     flows = (Flow("sde_outlay", -1, "SDE++ subsidy paid."),)
 
