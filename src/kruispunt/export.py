@@ -52,7 +52,14 @@ Format = Literal["iamc", "csv", "parquet", "netcdf"]
 FORMATS: tuple[str, ...] = ("iamc", "csv", "parquet", "netcdf")
 IAMC_COLUMNS = ("model", SCENARIO, "region", "variable", "unit", "year", "value")
 NATIONAL = "Netherlands"
-_SOURCES = ("emissions_direct", "carbon_capture", "carbon_storage", "final_energy", "production")
+_SOURCES = (
+    "emissions_direct",
+    "carbon_capture",
+    "carbon_storage",
+    "final_energy",
+    "non_energy_use",
+    "production",
+)
 
 
 @lru_cache(maxsize=1)
@@ -72,8 +79,10 @@ def iamc_mapping() -> pd.DataFrame:
     """The IAMC variable mapping (``schemas/iamc_variables.csv``).
 
     Columns: ``source`` (which metric: ``emissions_direct``, ``carbon_capture``,
-    ``carbon_storage``, ``final_energy``, ``production``), ``key`` (sector, carrier or
-    product id; ``*`` for all, ``?`` for every key no other row of the source names),
+    ``carbon_storage``, ``final_energy`` (energy carriers used as energy),
+    ``non_energy_use`` (energy carriers used as feedstock), ``production``), ``key``
+    (sector, carrier or product id; ``*`` for all, ``?`` for every key no other row of the
+    source names),
     ``variable`` (IAMC name; ``{key}`` is replaced by the id), ``unit`` (IAMC unit),
     ``from_unit`` (the metric's unit the row applies to), ``factor`` (from ``from_unit`` to
     ``unit``), ``convention`` (``common-definitions``: the variable is defined there;
@@ -100,9 +109,14 @@ def _source_frames(results: Results, by_cluster: bool) -> dict[str, pd.DataFrame
             from_unit="MtCO2/yr"
         )
     f = metrics.energy_demand(results, by=by or None)
-    out["final_energy"] = f.rename(columns={"carrier": "key", "energy_twh": "value"}).assign(
-        from_unit="TWh/yr"
+    f = f.rename(columns={"carrier": "key", "energy_twh": "value"}).assign(from_unit="TWh/yr")
+    ds = results.dataset
+    uses = dict(
+        zip(ds["carrier"].values.astype(str), ds["carrier_use"].values.astype(str), strict=True)
     )
+    feedstock = f["key"].map(uses).eq("feedstock")
+    out["final_energy"] = f[~feedstock]
+    out["non_energy_use"] = f[feedstock]
     f = metrics.production(results, by=by or None)
     out["production"] = f.rename(
         columns={"product": "key", "production": "value", "unit": "from_unit"}

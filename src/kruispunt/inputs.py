@@ -40,6 +40,8 @@ class Coords:
     routes: tuple[str, ...]
     carriers: tuple[str, ...]
     carrier_units: tuple[str, ...]
+    carrier_uses: tuple[str, ...]
+    """``energy``, ``feedstock`` (non-energy use) or ``material``."""
     products: tuple[str, ...]
     product_units: tuple[str, ...]
     clusters: tuple[str, ...]

@@ -40,6 +40,7 @@ RESULT_COORDS: dict[str, str] = {
     "plant_cluster": "plant",
     "sector": "plant",
     "carrier_unit": "carrier",
+    "carrier_use": "carrier",
     "product_unit": "product",
     "cluster_name": "cluster",
     "route_family": "route",

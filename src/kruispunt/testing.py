@@ -336,6 +336,10 @@ def synthetic_results(
         "year": ("year", yrs),
         "carrier": ("carrier", np.array(carriers)),
         "carrier_unit": ("carrier", np.array([_CARRIERS[k][0] for k in carriers])),
+        "carrier_use": (
+            "carrier",
+            np.array(["material" if _CARRIERS[k][0] == "t/yr" else "energy" for k in carriers]),
+        ),
         "product": ("product", np.array(products)),
         "product_unit": ("product", np.array([f"{_PRODUCTS[p][1]}/yr" for p in products])),
         "cluster": ("cluster", np.array(cluster_ids)),
@@ -504,6 +508,7 @@ def toy_inputs(
             routes=tuple(names),
             carriers=("natural_gas", "electricity"),
             carrier_units=("GJ", "GJ"),
+            carrier_uses=("energy", "energy"),
             products=("widget",),
             product_units=("t",),
             clusters=("cluster",),

@@ -94,6 +94,7 @@ class Collector:
             "plant_cluster": (PLANT, [c.clusters[i] for i in inp.plants.cluster]),
             "sector": (PLANT, list(c.plant_sector)),
             "carrier_unit": (CARRIER, list(c.carrier_units)),
+            "carrier_use": (CARRIER, list(c.carrier_uses)),
             "product_unit": (PRODUCT, list(c.product_units)),
             "cluster_name": (CLUSTER, list(c.cluster_names)),
             "route_family": (ROUTE, [FAMILIES[f] for f in inp.routes.family]),

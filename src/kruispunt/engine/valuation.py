@@ -92,6 +92,12 @@ class Valuation:
             for store, start in ((self.new, lead), (self.stay, zero)):
                 e = expected(path, fin.discount_rate, start, ctx.life, ctx.Y, fin.myopic)
                 store[key] = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (Y, S, R)
+        self.terms_of: dict[str, list[str]] = {}
+        """Each instrument's expected terms."""
+        for inst_name, term in self.new:
+            self.terms_of.setdefault(inst_name, []).append(term)
+        self.valued = [inst for inst in self.instruments if inst.name in self.terms_of]
+        """Instruments that add a term to the option values."""
         self.opt = np.where(
             inp.plants.options >= 0, inp.plants.options, inp.plants.incumbent[:, None]
         )
@@ -112,20 +118,21 @@ class Valuation:
         opts = OptionView(t, self.opt[None], self.calib_k)
         now = OptionView(t, cur, self.ctx.route_calib(cur))
 
+        rows = np.arange(cur.shape[0])[:, None]
+
         def x_of(name: str, store: Mapping[tuple[str, str], F], current: bool) -> dict[str, F]:
             out = {}
-            for (inst, term), e in store.items():
-                if inst == name:
-                    yr = e[t]
-                    out[term] = np.take_along_axis(yr, cur, axis=1) if current else yr[:, self.opt]
+            for term in self.terms_of.get(name, ()):
+                yr = store[(name, term)][t]
+                out[term] = yr[rows, cur] if current else yr[:, self.opt]
             return out
 
         terms: dict[str, F] = {}
         op_new = self.new[("", OPERATING)][t][:, self.opt]
-        op_cur = np.take_along_axis(self.stay[("", OPERATING)][t], cur, axis=1)
+        op_cur = self.stay[("", OPERATING)][t][rows, cur]
         terms[OPERATING] = np.where(is_cur, op_cur[..., None], op_new)
         total = terms[OPERATING].copy()
-        for inst in self.instruments:
+        for inst in self.valued:
             c_new = inst.unit_cost(x_of(inst.name, self.new, False), opts)
             c_cur = inst.unit_cost(x_of(inst.name, self.stay, True), now)
             if np.ndim(c_new) == 0 and np.ndim(c_cur) == 0 and c_new == 0 and c_cur == 0:

@@ -142,6 +142,8 @@ class Ccfd(SupportScheme):
         return None
 
     def account(self, st: YearState) -> Booking:
+        if not (self.route >= 0).any():
+            return Booking()
         active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
         reference = self.reference * active
         abated = np.maximum(reference * st.activity - st.emissions, 0.0)

@@ -31,7 +31,7 @@ from kruispunt.policy.base import (
     Parameter,
     YearState,
 )
-from kruispunt.policy.ets import allocation_scale
+from kruispunt.policy.ets import AllocationBasis, plant_options
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["Co2Heffing", "co2_heffing", "dispensation_rights"]
@@ -151,6 +151,7 @@ class Co2Heffing(Instrument):
         # price gap per tonne of excess emissions: co2_heffing of one tonne with no rights
         self.gap = co2_heffing(1.0, 0.0, self.param("tariff"), eua)  # (S, Y)
         self.active = bool(np.any(self.gap > 0))
+        self.basis = AllocationBasis(ctx, plant_options(ctx))
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
@@ -165,14 +166,16 @@ class Co2Heffing(Instrument):
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         if not self.active:
             return np.zeros_like(x["excess"])
-        rights = x["rights"] * allocation_scale(self.ctx, opt.route, opt.t)
+        rights = x["rights"] * self.basis.of(opt.route, opt.t)
         # price-weighted quantities at a tariff of 1 above a reference price of 0
         return co2_heffing(x["excess"] * opt.calib, rights, 1.0, 0.0)
 
     def account(self, st: YearState) -> Booking:
+        if not (self.gap[:, st.i] > 0).any():
+            return Booking()
         eua = self.ctx.inputs.markets.eua[:, st.i][:, None]
         rights = dispensation_rights(
-            allocation_scale(self.ctx, st.route, st.i) * st.activity,
+            self.basis.of(st.route, st.i) * st.activity,
             self.param("reduction_factor")[:, st.i][:, None],
         )
         levy = co2_heffing(st.emissions, rights, self.param("tariff")[:, st.i][:, None], eua)

@@ -18,7 +18,15 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from kruispunt.policy.base import Booking, Flow, Instrument, OptionView, Parameter, YearState
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Flow,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+)
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["EnergyTax", "bracketed_tax"]
@@ -135,15 +143,20 @@ class EnergyTax(Instrument):
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         return x["tax"]
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        no_brackets = np.asarray(np.isnan(self.param("thresholds")).any(axis=(0, 2)), dtype=bool)
+        self.flat = no_brackets
+        """Carriers taxed at their flat rate."""
+        self.bracketed = np.flatnonzero(~no_brackets)
+        """Carriers taxed by consumption bracket (each plant one connection)."""
+
     def account(self, st: YearState) -> Booking:
         i = st.i
         thresholds = self.param("thresholds")  # (S, C, 3)
         rates = self.param("bracket_rates")[..., i]  # (S, C, 4)
-        flat = self.param("rate")[:, :, i]  # (S, C)
-        taxed = np.zeros(st.use.shape[:2])
-        for c in range(st.use.shape[-1]):
-            if np.isnan(thresholds[:, c]).any():
-                taxed += st.use[..., c] * flat[:, c][:, None]
-            else:
-                taxed += bracketed_tax(st.use[..., c], thresholds[:, None, c], rates[:, None, c])
+        flat = np.where(self.flat[None], self.param("rate")[:, :, i], 0.0)  # (S, C)
+        taxed = np.einsum("spc,sc->sp", st.use, flat)
+        for c in self.bracketed:
+            taxed += bracketed_tax(st.use[..., c], thresholds[:, None, c], rates[:, None, c])
         return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed.sum(axis=1)})

@@ -25,7 +25,7 @@ from kruispunt.policy._validate import nonnegative as _nonnegative
 from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["EuEts", "allocation_scale", "ets_cost", "free_allocation"]
+__all__ = ["AllocationBasis", "EuEts", "ets_cost", "free_allocation"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -141,33 +141,59 @@ def ets_cost(
     return np.asarray(short * price, dtype=np.float64)
 
 
-def allocation_scale(ctx: Context, route: IntArray, t: int) -> FloatArray:
-    """Base-year free allocation per unit of product of a plant running ``route`` in year
-    index ``t``, before the year's phase-out factor [tCO2/product]; shape of ``route``, whose
-    last axis or last two axes are ``(P,)`` or ``(P, K)``.
+def base_allocation_per_unit(allocation: FloatArray, production: FloatArray) -> FloatArray:
+    """Base-year free allocation per unit of base-year production [tCO2/product] (0 where
+    nothing was produced)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(production > 0, allocation / production, 0.0), dtype=np.float64)
+
+
+def plant_options(ctx: Context) -> IntArray:
+    """Route of every option of every plant ``(P, K)`` (padding: today's route)."""
+    plants = ctx.inputs.plants
+    return np.where(plants.options >= 0, plants.options, plants.incumbent[:, None])
+
+
+class AllocationBasis:
+    """Base-year free allocation per unit of product of a plant on a route, before the year's
+    phase-out factor [tCO2/product].
 
     Products keep their base-year allocation per unit (product benchmarks do not depend on
     the route). Heat plants' allocation follows their fossil emissions (heat and fuel
     benchmarks reward the heat, but a switch away from fossil fuel gives it up in the model):
-    the ratio of the route's emissions per unit to today's route's, within [0, 1].
+    the ratio of the route's emissions per unit to today's route's, within [0, 1]. The
+    options' values are computed once per batch.
     """
-    inp = ctx.inputs
-    plants = inp.plants
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fa_unit = np.where(
-            plants.base_production > 0, plants.base_free_allocation / plants.base_production, 0.0
+
+    def __init__(self, ctx: Context, options: IntArray) -> None:
+        inp = ctx.inputs
+        plants = inp.plants
+        self.emitted = ctx.route.emitted  # (R, Ye)
+        self.incumbent = plants.incumbent
+        self.per_unit = base_allocation_per_unit(
+            plants.base_free_allocation, plants.base_production
         )
-    per_option = route.ndim == 3
-    em = ctx.route.emitted[:, t]
-    em_inc = em[plants.incumbent]
-    heat = inp.products.heat[plants.product]
-    if per_option:
-        em_inc_b, heat_b, fa_b = em_inc[None, :, None], heat[None, :, None], fa_unit[None, :, None]
-    else:
-        em_inc_b, heat_b, fa_b = em_inc[None, :], heat[None, :], fa_unit[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(em_inc_b > 0, em[route] / em_inc_b, 0.0)
-    return np.asarray(fa_b * np.where(heat_b, np.clip(ratio, 0.0, 1.0), 1.0), dtype=np.float64)
+        self.heat = inp.products.heat[plants.product]
+        Y = len(inp.coords.years)
+        self._options = np.stack(
+            [self._scale(options, t, per_option=True) for t in range(Y)]
+        )  # (Y, P, K)
+
+    def _scale(self, route: IntArray, t: int, per_option: bool) -> FloatArray:
+        em = self.emitted[:, t]
+        em_inc, heat, fa = em[self.incumbent], self.heat, self.per_unit
+        if per_option:
+            em_inc, heat, fa = em_inc[:, None], heat[:, None], fa[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(em_inc > 0, em[route] / em_inc, 0.0)
+        return np.asarray(fa * np.where(heat, np.clip(ratio, 0.0, 1.0), 1.0), dtype=np.float64)
+
+    def of(self, route: IntArray, t: int) -> FloatArray:
+        """Allocation per unit for ``route``: the batch's options ``(1, P, K)`` or the
+        routes plants run ``(S, P)``."""
+        if route.ndim == 3:
+            return np.asarray(self._options[t][None], dtype=np.float64)
+        return self._scale(route, t, per_option=False)
 
 
 class EuEts(Instrument):
@@ -199,6 +225,7 @@ class EuEts(Instrument):
         cbam_good = inp.products.cbam[inp.routes.product]  # (R,)
         self.factor_y = np.where(cbam_good[None, :, None], factor[:, None, :], 1.0)  # (S, R, Y)
         self.cbam_good_p = inp.products.cbam[inp.plants.product]
+        self.basis = AllocationBasis(ctx, plant_options(ctx))
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
@@ -209,13 +236,13 @@ class EuEts(Instrument):
         }
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        fa = allocation_scale(self.ctx, opt.route, opt.t)
+        fa = self.basis.of(opt.route, opt.t)
         return np.asarray(x["emissions"] * opt.calib + x["allocation"] * fa, dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
         eua = self.ctx.inputs.markets.eua[:, st.i][:, None]
         allocation = free_allocation(
-            allocation_scale(self.ctx, st.route, st.i) * st.activity,
+            self.basis.of(st.route, st.i) * st.activity,
             1.0,
             self.param("cbam_factor")[:, st.i][:, None],
             self.cbam_good_p[None, :],

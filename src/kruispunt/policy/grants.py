@@ -240,6 +240,8 @@ class CapexGrant(SupportScheme):
         return amount
 
     def account(self, st: YearState) -> Booking:
+        if not self.pending.any():
+            return Booking()
         paid = np.where(st.started, self.pending, 0.0)
         self.pending = np.where(st.started, 0.0, self.pending)
         return Booking(plant={"subsidies": paid}, gov={"grant_outlay": -paid.sum(axis=1)})

@@ -103,6 +103,7 @@ class GreenPremium(Instrument):
         super().__init__(ctx)
         routes = ctx.inputs.routes
         self.low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])  # (R,)
+        self.active = bool((self.param("premium") * self.param("share")).any())
 
     def _per_unit(self) -> FloatArray:
         """Premium revenue per unit of output of each route ``(S, R)`` [EUR/product]."""
@@ -114,14 +115,18 @@ class GreenPremium(Instrument):
         )
 
     def paths(self) -> dict[str, FloatArray]:
+        if not self.active:
+            return {}
         per_unit = self._per_unit()
         Ye = self.ctx.route.emitted.shape[-1]
         return {"revenue": np.repeat(per_unit[:, :, None], Ye, axis=-1)}
 
-    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        return np.asarray(-x["revenue"], dtype=np.float64)
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
+        return np.asarray(-x["revenue"], dtype=np.float64) if self.active else 0.0
 
     def account(self, st: YearState) -> Booking:
+        if not self.active:
+            return Booking()
         rows = np.arange(st.route.shape[0])[:, None]
         revenue = self._per_unit()[rows, st.route] * st.production
         return Booking(plant={"premium_revenue": revenue})

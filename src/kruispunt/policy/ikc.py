@@ -177,6 +177,8 @@ class IndirectCostCompensation(Instrument):
     def account(self, st: YearState) -> Booking:
         inp = self.ctx.inputs
         i = st.i
+        if not ((self.param("aid_intensity")[:, i] > 0) & (self.param("budget")[:, i] > 0)).any():
+            return Booking()
         elec = st.use[..., inp.carriers.is_electricity].sum(axis=-1) / GJ_PER_MWH
         paid = indirect_cost_compensation(
             elec,

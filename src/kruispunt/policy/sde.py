@@ -262,6 +262,8 @@ class Sde(SupportScheme):
         return None
 
     def account(self, st: YearState) -> Booking:
+        if not (self.route >= 0).any():
+            return Booking()
         active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
         paid = sde_payment(self.unit * active, st.activity)
         return Booking(plant={"subsidies": paid}, gov={"sde_outlay": -paid.sum(axis=1)})
