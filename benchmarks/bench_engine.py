@@ -72,11 +72,11 @@ def main() -> None:
     batch_inputs = build_inputs(cat, many)
     t_assemble_batch = time.perf_counter() - t
     batch = timed(lambda: simulate(batch_inputs, batch_size=args.batch_size), 3)
-    site_years = args.batch * len(one.plants) * len(one.years)
+    site_years = args.batch * len(one.coords.plants) * len(one.coords.years)
     report = {
-        "plants": len(one.plants),
-        "years": len(one.years),
-        "routes": len(one.routes),
+        "plants": len(one.coords.plants),
+        "years": len(one.coords.years),
+        "routes": len(one.coords.routes),
         "load_catalogue_s": round(t_load, 4),
         "assemble_one_s": round(t_assemble, 4),
         "simulate_one_median_s": round(statistics.median(single), 4),

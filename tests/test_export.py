@@ -193,3 +193,46 @@ def test_unwritable_output_is_named(tmp_path: Path, res: Results) -> None:
     assert (foreign / "thesis.docx").read_text() == "precious"
     with pytest.raises(KruispuntError, match="no export at"):
         read_export(tmp_path / "missing.nc", "netcdf")
+
+
+COMMON_DEFINITIONS = Path(__file__).parent / "data" / "common_definitions_variables.txt"
+
+
+def test_mapping_names_checked_against_common_definitions() -> None:
+    """Variables marked ``common-definitions`` are in the IAMC common-definitions list (made
+    by ``tests/data/make_common_definitions.py`` from commit d877b5f, CC0-1.0); those marked
+    ``extension`` or ``alias`` are not (else they should say ``common-definitions``)."""
+    known = set(COMMON_DEFINITIONS.read_text("utf-8").splitlines())
+    assert len(known) > 3000
+    for row in iamc_mapping().itertuples():
+        if "{key}" in row.variable:
+            continue
+        listed = row.variable in known
+        assert listed == (row.convention == "common-definitions"), (row.variable, row.convention)
+
+
+@pytest.fixture(scope="module")
+def engine_iamc() -> pd.DataFrame:
+    return to_iamc(kruispunt.run("current-policy"))
+
+
+def test_engine_export_names_regions_and_splits_feedstock_and_solids(
+    engine_iamc: pd.DataFrame,
+) -> None:
+    regions = set(engine_iamc["region"])
+    assert "Netherlands|Rotterdam-Moerdijk" in regions
+    assert "Netherlands|Zeeland" in regions
+    assert not any("_" in r for r in regions)  # names, not cluster ids
+    v = engine_iamc[(engine_iamc["region"] == "Netherlands") & (engine_iamc["year"] == 2025)]
+    value = dict(zip(v["variable"], v["value"], strict=True))
+    # naphtha is feedstock (non-energy use), not final energy of industry
+    assert value["Final Energy|Non-Energy Use|Liquids|Oil"] > 0.1
+    assert value["Final Energy|Non-Energy Use"] == pytest.approx(
+        value["Final Energy|Non-Energy Use|Liquids|Oil"]
+    )
+    assert value["Final Energy|Industry|Liquids"] < value["Final Energy|Non-Energy Use"]
+    # solids split into coal and biomass, adding up
+    assert value["Final Energy|Industry|Solids"] == pytest.approx(
+        value["Final Energy|Industry|Solids|Coal"]
+        + value.get("Final Energy|Industry|Solids|Biomass", 0.0)
+    )

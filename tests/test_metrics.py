@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
 
@@ -208,63 +206,14 @@ def test_hydrogen_in_tonnes_uses_lower_heating_value(res: Results) -> None:
     np.testing.assert_allclose(h_t, h_gj * 120.0, rtol=1e-12)
 
 
-def test_metrics_work_without_optional_coordinates(res: Results) -> None:
-    bare = Results(
-        res.dataset.drop_vars(
-            ["carrier_unit", "product_unit", "cluster_name", "route_family", "route_product"]
-        )
-    )
-    e = metrics.energy_demand(bare)
-    assert "iron_ore" in set(e["carrier"])  # without units every carrier counts as GJ
-    assert metrics.production_and_imports(bare)["unit"].eq("product/yr").all()
-    assert "route_family" not in metrics.route_mix(bare).columns
-    assert metrics.cluster_names(bare)["chemelot"] == "chemelot"
-    pd.testing.assert_frame_equal(
-        metrics.emissions(bare, by="cluster"), metrics.emissions(res, by="cluster")
-    )
-
-
-def test_labels_from_json_attributes(res: Results) -> None:
-    """The engine records units and names as JSON dataset attributes instead of coordinates."""
-    ds = res.dataset
-    attrs = {
-        "carrier_units": json.dumps(
-            dict(
-                zip(
-                    ds["carrier"].values.tolist(),
-                    [u.removesuffix("/yr") for u in ds["carrier_unit"].values.tolist()],
-                    strict=True,
-                )
-            )
-        ),
-        "product_units": json.dumps(
-            dict(
-                zip(ds["product"].values.tolist(), ds["product_unit"].values.tolist(), strict=True)
-            )
-        ),
-        "cluster_names": json.dumps(
-            dict(
-                zip(ds["cluster"].values.tolist(), ds["cluster_name"].values.tolist(), strict=True)
-            )
-        ),
-        "route_families": json.dumps(
-            dict(zip(ds["route"].values.tolist(), ds["route_family"].values.tolist(), strict=True))
-        ),
-    }
-    engine_style = Results(
-        ds.drop_vars(["carrier_unit", "product_unit", "cluster_name", "route_family"]).assign_attrs(
-            attrs
-        )
-    )
-    pd.testing.assert_frame_equal(metrics.energy_demand(engine_style), metrics.energy_demand(res))
-    pd.testing.assert_frame_equal(
-        metrics.production_and_imports(engine_style), metrics.production_and_imports(res)
-    )
-    pd.testing.assert_frame_equal(metrics.route_mix(engine_style), metrics.route_mix(res))
-    assert metrics.cluster_names(engine_style) == metrics.cluster_names(res)
-    broken = Results(engine_style.dataset.assign_attrs(product_units='{"ammonia": "t"}'))
-    with pytest.raises(KruispuntError, match="'product_units' lacks crude_steel"):
-        metrics.production_and_imports(broken)
+def test_results_need_their_descriptive_coordinates(res: Results) -> None:
+    """One result shape: units, names and families travel as coordinates, never as JSON
+    attributes, and a result without them is refused."""
+    for coord in ("carrier_unit", "product_unit", "cluster_name", "route_family", "reason"):
+        with pytest.raises(KruispuntError, match=coord):
+            Results(res.dataset.drop_vars(coord))
+    with pytest.raises(KruispuntError, match="route_family"):
+        Results(res.dataset.assign_coords(route_family=("carrier", res.dataset["carrier"].values)))
 
 
 def test_infrastructure_use(res: Results) -> None:
@@ -385,12 +334,6 @@ def test_key_indicators_outside_model_years_are_nan() -> None:
     ki = metrics.key_indicators(synthetic_results(n_plants=4, years=range(2025, 2032)))
     assert ki["emissions_2050_mtco2"].isna().all()
     assert ki["emissions_2030_mtco2"].notna().all()
-
-
-def test_missing_plant_coordinate_is_named(res: Results) -> None:
-    ds = res.dataset.drop_vars("sector")
-    with pytest.raises(KruispuntError, match="no plant coordinate for 'sector'"):
-        metrics.emissions(Results(ds), by="sector")
 
 
 def test_results_stay_unchanged(res: Results) -> None:

@@ -51,7 +51,7 @@ def test_round_trip_is_exact(store: Store, res: Results) -> None:
     assert back.dataset["route_index"].dtype == np.int16
     assert back.dataset["switch_reason"].dtype == np.int8
     assert np.isnan(back.dataset["emission_target"].values).sum() == 24
-    assert back.dataset["switch_reason"].attrs["switch_reasons"][0] == "none"
+    assert str(back.dataset["reason"].values[0]) == "none"
 
 
 def test_round_trip_of_unusual_attributes_and_values(store: Store, res: Results) -> None:

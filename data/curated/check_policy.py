@@ -63,8 +63,24 @@ HEADERS = {
         "source",
         "note",
     ],
-    "policy_schema": ["parameter", "unit", "dtype", "interpolation", "description"],
-    "infrastructure_schema": ["parameter", "unit", "dtype", "interpolation", "description"],
+    "policy_schema": [
+        "parameter",
+        "unit",
+        "dtype",
+        "minimum",
+        "maximum",
+        "interpolation",
+        "description",
+    ],
+    "infrastructure_schema": [
+        "parameter",
+        "unit",
+        "dtype",
+        "minimum",
+        "maximum",
+        "interpolation",
+        "description",
+    ],
     "sources_policy": ["source_id", "title", "publisher", "year", "url", "licence", "kind", "note"],
 }
 KEYS = {
@@ -76,12 +92,11 @@ SOURCE_KINDS = {"dataset", "document", "web", "assumption", "derived"}
 
 
 def registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry()
-    ureg.define("tCO2 = t")
-    ureg.define("EUR = [currency]")
-    ureg.define("MEUR = 1e6 EUR")
-    ureg.define("m3 = meter**3")
-    return ureg
+    """The project's unit registry (kruispunt.units), so the checks parse what the loader
+    parses."""
+    from kruispunt.units import registry as project_registry
+
+    return project_registry()
 
 
 class Checker:
@@ -303,10 +318,7 @@ class Checker:
             print(f"{name}: {rows} rows, {params} parameters")
         print(f"sources/policy.csv: {len(pol_ids)} sources")
         if unused:
-            print(
-                "note: ids cited only in notes, not in a source column: "
-                + ", ".join(unused)
-            )
+            print("note: ids cited only in notes, not in a source column: " + ", ".join(unused))
         if self.errors:
             print(f"\n{len(self.errors)} problem(s):")
             for e in self.errors:

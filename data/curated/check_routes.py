@@ -17,25 +17,52 @@ import pint
 HERE = Path(__file__).resolve().parent
 SCHEMAS = HERE.parent.parent / "src" / "kruispunt" / "schemas"
 
-FAMILIES = {"incumbent", "efficiency", "electrification", "ccs", "hydrogen", "import", "circular",
-            "closure"}
+FAMILIES = {
+    "incumbent",
+    "efficiency",
+    "electrification",
+    "ccs",
+    "hydrogen",
+    "import",
+    "circular",
+    "closure",
+}
 ID = re.compile(r"^[a-z0-9_]+$")
 
 INCUMBENT = {
-    "crude_steel": ["bf_bof"], "ammonia": ["smr_haber_bosch"], "hvc": ["naphtha_steam_cracker"],
-    "refinery_throughput": ["refinery"], "hydrogen": ["smr"], "methanol": ["gas_methanol"],
-    "chlorine": ["chlor_alkali_membrane"], "clinker": ["clinker_kiln"], "lime": ["lime_kiln"],
-    "glass": ["gas_glass_furnace"], "ceramics": ["gas_ceramic_kiln"], "paper": ["paper_gas_steam"],
+    "crude_steel": ["bf_bof"],
+    "ammonia": ["smr_haber_bosch"],
+    "hvc": ["naphtha_steam_cracker"],
+    "refinery_throughput": ["refinery"],
+    "hydrogen": ["smr"],
+    "methanol": ["gas_methanol"],
+    "chlorine": ["chlor_alkali_membrane"],
+    "clinker": ["clinker_kiln"],
+    "lime": ["lime_kiln"],
+    "glass": ["gas_glass_furnace"],
+    "ceramics": ["gas_ceramic_kiln"],
+    "paper": ["paper_gas_steam"],
     "aluminium": ["aluminium_secondary_gas", "aluminium_primary_electrolysis"],
-    "carbon_black": ["carbon_black_furnace"], "process_heat_low": ["gas_boiler_low"],
-    "process_heat_medium": ["gas_furnace_medium"], "process_heat_high": ["gas_furnace_high"],
+    "carbon_black": ["carbon_black_furnace"],
+    "process_heat_low": ["gas_boiler_low"],
+    "process_heat_medium": ["gas_furnace_medium"],
+    "process_heat_high": ["gas_furnace_high"],
 }
 
 # Routes for which no vendored or cited source gives the figure (see ROUTES.md, "Missing").
-KNOWN_NO_EMISSION_FACTOR = {"lime_kiln", "gas_ceramic_kiln", "carbon_black_furnace",
-                            "aluminium_secondary_gas", "chlor_alkali_membrane"}
-KNOWN_NO_INPUTS = {"lime_kiln", "gas_ceramic_kiln", "carbon_black_furnace",
-                   "aluminium_secondary_gas"}
+KNOWN_NO_EMISSION_FACTOR = {
+    "lime_kiln",
+    "gas_ceramic_kiln",
+    "carbon_black_furnace",
+    "aluminium_secondary_gas",
+    "chlor_alkali_membrane",
+}
+KNOWN_NO_INPUTS = {
+    "lime_kiln",
+    "gas_ceramic_kiln",
+    "carbon_black_furnace",
+    "aluminium_secondary_gas",
+}
 KNOWN_NO_PRICE = {"scrap"}
 
 problems: list[str] = []
@@ -48,8 +75,13 @@ def fail(msg: str) -> None:
 
 def registry() -> pint.UnitRegistry:
     ureg = pint.UnitRegistry()
-    for line in ("EUR = [currency]", "MEUR = 1e6 * EUR", "tCO2 = tonne", "kt = 1e3 * tonne",
-                 "Mt = 1e6 * tonne"):
+    for line in (
+        "EUR = [currency]",
+        "MEUR = 1e6 * EUR",
+        "tCO2 = tonne",
+        "kt = 1e3 * tonne",
+        "Mt = 1e6 * tonne",
+    ):
         ureg.define(line)
     return ureg
 
@@ -62,7 +94,9 @@ def read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def check_sorted(name: str, df: pd.DataFrame, key: list[str], int_cols: tuple[str, ...] = ()) -> None:
+def check_sorted(
+    name: str, df: pd.DataFrame, key: list[str], int_cols: tuple[str, ...] = ()
+) -> None:
     k = df[key].copy()
     for c in int_cols:
         k[c] = k[c].astype(int)
@@ -81,9 +115,13 @@ def main() -> int:
     inputs = read(HERE / "route_inputs.csv")
     carriers = read(HERE / "carriers.csv")
     prices = read(HERE / "carrier_prices.csv")
-    sources = pd.concat([read(HERE / "sources" / "core.csv"), read(HERE / "sources" / "routes.csv")])
-    schema = {t: read(SCHEMAS / f"{t}.csv") for t in ("route_parameters", "route_inputs",
-                                                      "carrier_prices")}
+    sources = pd.concat(
+        [read(HERE / "sources" / "core.csv"), read(HERE / "sources" / "routes.csv")]
+    )
+    schema = {
+        t: read(SCHEMAS / f"{t}.csv")
+        for t in ("route_parameters", "route_inputs", "carrier_prices")
+    }
 
     # --- ids, keys, order
     check_sorted("routes.csv", routes, ["route_id"])
@@ -111,8 +149,11 @@ def main() -> int:
     by_id = routes.set_index("route_id")
     for pid in products.product_id:
         for rid in INCUMBENT.get(pid, []):
-            if rid not in by_id.index or by_id.at[rid, "product_id"] != pid \
-                    or by_id.at[rid, "family"] != "incumbent":
+            if (
+                rid not in by_id.index
+                or by_id.at[rid, "product_id"] != pid
+                or by_id.at[rid, "family"] != "incumbent"
+            ):
                 fail(f"product {pid}: incumbent route '{rid}' missing or wrong")
         if pid not in INCUMBENT:
             fail(f"product {pid}: no incumbent declared in this check")
@@ -120,7 +161,8 @@ def main() -> int:
         if closure not in by_id.index or by_id.at[closure, "family"] != "closure":
             fail(f"product {pid}: closure route '{closure}' missing")
     extra_incumbents = set(routes.route_id[routes.family == "incumbent"]) - {
-        r for rs in INCUMBENT.values() for r in rs}
+        r for rs in INCUMBENT.values() for r in rs
+    }
     if extra_incumbents:
         fail(f"routes.csv: unexpected incumbents {sorted(extra_incumbents)}")
 
@@ -134,8 +176,12 @@ def main() -> int:
         if missing:
             fail(f"{name}: unknown carriers {sorted(missing)}")
     known_sources = set(sources.source_id)
-    for name, df in (("route_parameters.csv", params), ("route_inputs.csv", inputs),
-                     ("carriers.csv", carriers), ("carrier_prices.csv", prices)):
+    for name, df in (
+        ("route_parameters.csv", params),
+        ("route_inputs.csv", inputs),
+        ("carriers.csv", carriers),
+        ("carrier_prices.csv", prices),
+    ):
         missing = set(df.source) - known_sources
         if missing:
             fail(f"{name}: unknown sources {sorted(missing)}")
@@ -170,8 +216,12 @@ def main() -> int:
 
     for i, r in params.iterrows():
         if r.parameter in spec.index:
-            convertible("route_parameters.csv", i, r.unit,
-                        canonical(spec.at[r.parameter, "unit"], route_unit.get(r.route_id)))
+            convertible(
+                "route_parameters.csv",
+                i,
+                r.unit,
+                canonical(spec.at[r.parameter, "unit"], route_unit.get(r.route_id)),
+            )
         try:
             float(r.value)
         except ValueError:
@@ -179,12 +229,23 @@ def main() -> int:
         if r.unit.startswith("EUR") and not r.currency_year:
             fail(f"route_parameters.csv row {i + 2}: money without currency_year")
     for i, r in inputs.iterrows():
-        convertible("route_inputs.csv", i, r.unit,
-                    canonical("carrier/product", route_unit.get(r.route_id), carrier_unit.get(r.carrier_id)))
+        convertible(
+            "route_inputs.csv",
+            i,
+            r.unit,
+            canonical(
+                "carrier/product", route_unit.get(r.route_id), carrier_unit.get(r.carrier_id)
+            ),
+        )
         if float(r.value) < 0:
             fail(f"route_inputs.csv row {i + 2}: negative input")
     for i, r in prices.iterrows():
-        convertible("carrier_prices.csv", i, r.unit, canonical("EUR/carrier", carrier=carrier_unit.get(r.carrier_id)))
+        convertible(
+            "carrier_prices.csv",
+            i,
+            r.unit,
+            canonical("EUR/carrier", carrier=carrier_unit.get(r.carrier_id)),
+        )
         if not r.currency_year:
             fail(f"carrier_prices.csv row {i + 2}: no currency_year")
     for i, r in carriers.iterrows():
@@ -198,7 +259,10 @@ def main() -> int:
                 ureg.parse_units(canonical(r.unit, "t", "GJ"))
             except Exception as exc:
                 fail(f"schemas/{t}.csv row {i + 2}: unit '{r.unit}' does not parse ({exc})")
-            if r["dtype"] not in ("float", "int", "bool") or r["interpolation"] not in ("linear", "step"):
+            if r["dtype"] not in ("float", "int", "bool") or r["interpolation"] not in (
+                "linear",
+                "step",
+            ):
                 fail(f"schemas/{t}.csv row {i + 2}: bad dtype or interpolation")
 
     # --- content: incumbent emission factors positive, inputs for every non-closure route
@@ -207,7 +271,8 @@ def main() -> int:
         rows = ef[ef.route_id == rid]
         if rows.empty:
             (gaps if rid in KNOWN_NO_EMISSION_FACTOR else problems).append(
-                f"incumbent {rid}: no emission_factor")
+                f"incumbent {rid}: no emission_factor"
+            )
         elif (rows.value.astype(float) <= 0).any():
             fail(f"incumbent {rid}: emission_factor not positive")
     for rid in routes.route_id[routes.family != "closure"]:
@@ -232,9 +297,11 @@ def main() -> int:
         elif not {2025, 2030, 2035, 2040, 2050} <= years:
             fail(f"carrier {cid}: price missing for one of 2025/2030/2035/2040/2050")
 
-    print(f"routes {len(routes)}, parameters {len(params)}, inputs {len(inputs)}, "
-          f"carriers {len(carriers)}, prices {len(prices)}, route sources "
-          f"{len(read(HERE / 'sources' / 'routes.csv'))}")
+    print(
+        f"routes {len(routes)}, parameters {len(params)}, inputs {len(inputs)}, "
+        f"carriers {len(carriers)}, prices {len(prices)}, route sources "
+        f"{len(read(HERE / 'sources' / 'routes.csv'))}"
+    )
     for g in gaps:
         print("GAP ", g)
     for p in problems:

@@ -21,34 +21,89 @@ CURATED = Path(__file__).resolve().parent
 RAW = CURATED.parent / "raw"
 BASE_YEAR = 2022
 ID = re.compile(r"^[a-z0-9_]+$")
-RULES = ("industrial", "serves_site_offgas", "serves_site_chp", "excluded_power", "excluded_waste",
-         "excluded_extraction", "excluded_non_industrial", "excluded_closed")
+RULES = (
+    "industrial",
+    "serves_site_offgas",
+    "serves_site_chp",
+    "excluded_power",
+    "excluded_waste",
+    "excluded_extraction",
+    "excluded_non_industrial",
+    "excluded_closed",
+)
 INCLUDED_RULES = RULES[:3]
 INCUMBENT = {
-    "crude_steel": {"bf_bof"}, "ammonia": {"smr_haber_bosch"}, "hvc": {"naphtha_steam_cracker"},
-    "refinery_throughput": {"refinery"}, "hydrogen": {"smr"}, "methanol": {"gas_methanol"},
-    "chlorine": {"chlor_alkali_membrane"}, "clinker": {"clinker_kiln"}, "lime": {"lime_kiln"},
-    "glass": {"gas_glass_furnace"}, "ceramics": {"gas_ceramic_kiln"},
+    "crude_steel": {"bf_bof"},
+    "ammonia": {"smr_haber_bosch"},
+    "hvc": {"naphtha_steam_cracker"},
+    "refinery_throughput": {"refinery"},
+    "hydrogen": {"smr"},
+    "methanol": {"gas_methanol"},
+    "chlorine": {"chlor_alkali_membrane"},
+    "clinker": {"clinker_kiln"},
+    "lime": {"lime_kiln"},
+    "glass": {"gas_glass_furnace"},
+    "ceramics": {"gas_ceramic_kiln"},
     "paper": {"paper_gas_steam"},
     "aluminium": {"aluminium_secondary_gas", "aluminium_primary_electrolysis"},
-    "carbon_black": {"carbon_black_furnace"}, "process_heat_low": {"gas_boiler_low"},
-    "process_heat_medium": {"gas_furnace_medium"}, "process_heat_high": {"gas_furnace_high"},
+    "carbon_black": {"carbon_black_furnace"},
+    "process_heat_low": {"gas_boiler_low"},
+    "process_heat_medium": {"gas_furnace_medium"},
+    "process_heat_high": {"gas_furnace_high"},
 }
-REQUIRED_SITES = ("tata_steel_ijmuiden", "shell_pernis", "chemelot", "dow_terneuzen",
-                  "yara_sluiskil", "esso_botlek", "shell_moerdijk", "bp_rotterdam",
-                  "zeeland_refinery")
+REQUIRED_SITES = (
+    "tata_steel_ijmuiden",
+    "shell_pernis",
+    "chemelot",
+    "dow_terneuzen",
+    "yara_sluiskil",
+    "esso_botlek",
+    "shell_moerdijk",
+    "bp_rotterdam",
+    "zeeland_refinery",
+)
 HEADERS = {
     "installation_sites.csv": ["installation_id", "site_id", "rule", "note"],
-    "sites.csv": ["site_id", "name", "operator", "cluster_id", "sector_id", "municipality",
-                  "latitude", "longitude", "coordinate_source", "hotmaps_site_id",
-                  "reinvestment_year", "reinvestment_source", "note"],
-    "site_products.csv": ["site_id", "product_id", "route_id", "capacity", "production", "unit",
-                          "capacity_source", "production_source", "emission_share",
-                          "emission_share_source", "note"],
-    "sources/sites.csv": ["source_id", "title", "publisher", "year", "url", "licence", "kind",
-                          "note"],
+    "sites.csv": [
+        "site_id",
+        "name",
+        "operator",
+        "cluster_id",
+        "sector_id",
+        "municipality",
+        "latitude",
+        "longitude",
+        "coordinate_source",
+        "hotmaps_site_id",
+        "reinvestment_year",
+        "reinvestment_source",
+        "note",
+    ],
+    "site_products.csv": [
+        "site_id",
+        "product_id",
+        "route_id",
+        "capacity",
+        "production",
+        "unit",
+        "capacity_source",
+        "production_source",
+        "emission_share",
+        "emission_share_source",
+        "note",
+    ],
+    "sources/sites.csv": [
+        "source_id",
+        "title",
+        "publisher",
+        "year",
+        "url",
+        "licence",
+        "kind",
+        "note",
+    ],
 }
-NL_BOX = (50.7, 53.6, 3.3, 7.3)   # lat min, lat max, lon min, lon max
+NL_BOX = (50.7, 53.6, 3.3, 7.3)  # lat min, lat max, lon min, lon max
 
 problems: list[str] = []
 
@@ -83,15 +138,20 @@ def check_sorted(rel: str, df: pd.DataFrame, keys: list[str], numeric: bool = Fa
 
 
 def eutl() -> pd.DataFrame:
-    e = pd.read_csv(RAW / "eutl_nl_cedricr" / "installations-NL.csv", dtype=str,
-                    keep_default_na=False)
+    e = pd.read_csv(
+        RAW / "eutl_nl_cedricr" / "installations-NL.csv", dtype=str, keep_default_na=False
+    )
     e = e[e["MainActivityTypeCode"] != "10"].copy()
     e["installation_id"] = e["InstallationOrAircraftOperatorID"].astype(int)
     e["v"] = pd.to_numeric(e[f"VerifiedEmissions_{BASE_YEAR}"], errors="coerce").fillna(0.0)
-    nace = pd.read_csv(RAW / "eutl_nl_nace_jabrell" / "installation_nace_NL.csv", dtype=str,
-                       keep_default_na=False)
-    e["nace"] = ("NL_" + e["InstallationOrAircraftOperatorID"]).map(
-        dict(zip(nace["id"], nace["nace"]))).fillna("")
+    nace = pd.read_csv(
+        RAW / "eutl_nl_nace_jabrell" / "installation_nace_NL.csv", dtype=str, keep_default_na=False
+    )
+    e["nace"] = (
+        ("NL_" + e["InstallationOrAircraftOperatorID"])
+        .map(dict(zip(nace["id"], nace["nace"], strict=True)))
+        .fillna("")
+    )
     return e.set_index("installation_id")
 
 
@@ -102,9 +162,11 @@ def main() -> int:
     plants = read("site_products.csv")
     src_sites = read("sources/sites.csv")
     src_core = pd.read_csv(CURATED / "sources" / "core.csv", dtype=str, keep_default_na=False)
-    other_src = [pd.read_csv(p, dtype=str, keep_default_na=False)
-                 for p in sorted((CURATED / "sources").glob("*.csv"))
-                 if p.name not in ("core.csv", "sites.csv")]
+    other_src = [
+        pd.read_csv(p, dtype=str, keep_default_na=False)
+        for p in sorted((CURATED / "sources").glob("*.csv"))
+        if p.name not in ("core.csv", "sites.csv")
+    ]
     clusters = set(pd.read_csv(CURATED / "clusters.csv", dtype=str)["cluster_id"])
     sectors = set(pd.read_csv(CURATED / "sectors.csv", dtype=str)["sector_id"])
     products = set(pd.read_csv(CURATED / "products.csv", dtype=str)["product_id"])
@@ -159,8 +221,11 @@ def main() -> int:
         if r.rule.startswith("excluded_") and r.rule != "excluded_closed" and v <= 0:
             problem(f"{where}: no {BASE_YEAR} emissions, so the rule is excluded_closed")
         n = e.loc[r.installation_id, "nace"]
-        if r.rule == "industrial" and not (n[:2].isdigit() and 10 <= int(n[:2]) <= 33) \
-                and "NACE" not in r.note:
+        if (
+            r.rule == "industrial"
+            and not (n[:2].isdigit() and 10 <= int(n[:2]) <= 33)
+            and "NACE" not in r.note
+        ):
             problem(f"{where}: judgement inclusion without an explanation")
 
     # ---- sites
@@ -174,10 +239,15 @@ def main() -> int:
     for s in REQUIRED_SITES:
         if s not in listed:
             problem(f"sites.csv: required site {s} missing")
-    hot = pd.read_csv(RAW / "hotmaps_industrial_sites_nl" / "Industrial_Database_NL.csv", sep=";",
-                      dtype=str, keep_default_na=False).set_index("SiteID")
-    amm = pd.read_csv(RAW / "pypsa_eur_ammonia_plants" / "ammonia_plants.csv", dtype=str,
-                      keep_default_na=False)
+    hot = pd.read_csv(
+        RAW / "hotmaps_industrial_sites_nl" / "Industrial_Database_NL.csv",
+        sep=";",
+        dtype=str,
+        keep_default_na=False,
+    ).set_index("SiteID")
+    amm = pd.read_csv(
+        RAW / "pypsa_eur_ammonia_plants" / "ammonia_plants.csv", dtype=str, keep_default_na=False
+    )
     amm = amm[amm["Country"] == "Netherlands"]
     amm_points = {(a.Latitude, a.Longitude) for a in amm.itertuples()}
     for r in sites.itertuples():
@@ -191,7 +261,8 @@ def main() -> int:
         if not r.name or not r.operator:
             problem(f"{where}: name/operator missing")
         if (r.latitude == "") != (r.longitude == "") or (r.latitude == "") != (
-                r.coordinate_source == ""):
+            r.coordinate_source == ""
+        ):
             problem(f"{where}: latitude, longitude and coordinate_source go together")
         if r.latitude:
             lat, lon = float(r.latitude), float(r.longitude)
@@ -232,8 +303,7 @@ def main() -> int:
             problem(f"{where}: unit missing")
         elif r.product_id.startswith("process_heat") and not r.unit.startswith("GJ"):
             problem(f"{where}: process heat is in GJ/yr")
-        for value, source in ((r.capacity, r.capacity_source), (r.production,
-                                                                 r.production_source)):
+        for value, source in ((r.capacity, r.capacity_source), (r.production, r.production_source)):
             if bool(value) != bool(source):
                 problem(f"{where}: value and source go together ({value!r}, {source!r})")
             if source and source not in known_sources:
@@ -245,11 +315,11 @@ def main() -> int:
         if total != 1:
             problem(f"site_products.csv: {site}: emission shares sum to {total}")
         if len(grp) == 1 and grp["emission_share_source"].iloc[0] != "kruispunt_single_product":
-            problem(f"site_products.csv: {site}: single product should cite "
-                    "kruispunt_single_product")
+            problem(
+                f"site_products.csv: {site}: single product should cite kruispunt_single_product"
+            )
         if len(grp) > 1 and (grp["emission_share_source"] == "kruispunt_single_product").any():
-            problem(f"site_products.csv: {site}: multi-product site cites "
-                    "kruispunt_single_product")
+            problem(f"site_products.csv: {site}: multi-product site cites kruispunt_single_product")
 
     if problems:
         print(f"{len(problems)} problem(s):")
@@ -265,48 +335,70 @@ def mt(x: float) -> str:
 
 
 def report(e: pd.DataFrame, inst: pd.DataFrame, sites: pd.DataFrame) -> None:
-    d = inst.merge(e[["v", "InstallationNameOrAircraftOperatorCode"]], left_on="installation_id",
-                   right_index=True)
+    d = inst.merge(
+        e[["v", "InstallationNameOrAircraftOperatorCode"]],
+        left_on="installation_id",
+        right_index=True,
+    )
     d = d.merge(sites[["site_id", "cluster_id", "sector_id", "name"]], on="site_id", how="left")
     inc = d[d["rule"].isin(INCLUDED_RULES)]
     serves = inc[inc["rule"].str.startswith("serves_site")]
     total_all = e["v"].sum()
-    print(f"All checks passed: {len(inst)} installations, {len(sites)} sites, "
-          f"{inc['site_id'].nunique()} sites with installations.")
+    print(
+        f"All checks passed: {len(inst)} installations, {len(sites)} sites, "
+        f"{inc['site_id'].nunique()} sites with installations."
+    )
     print(f"\nEUTL NL stationary verified emissions {BASE_YEAR}: {mt(total_all)}")
-    print(f"Included (all rules):                 {mt(inc['v'].sum())}  "
-          f"({(inc['v'] > 0).sum()} installations with emissions)")
-    print(f"  of which serves_site_offgas:        {mt(serves[serves.rule == 'serves_site_offgas']['v'].sum())}")
-    print(f"  of which serves_site_chp:           {mt(serves[serves.rule == 'serves_site_chp']['v'].sum())}")
-    print(f"Included without serves_site_* rows:  {mt(inc['v'].sum() - serves['v'].sum())}"
-          "   (NEa reports ~38.6 Mt ETS industry for 2022)")
+    print(
+        f"Included (all rules):                 {mt(inc['v'].sum())}  "
+        f"({(inc['v'] > 0).sum()} installations with emissions)"
+    )
+    for rule in ("serves_site_offgas", "serves_site_chp"):
+        label = f"of which {rule}:"
+        print(f"  {label:36s}{mt(serves[serves.rule == rule]['v'].sum())}")
+    print(
+        f"Included without serves_site_* rows:  {mt(inc['v'].sum() - serves['v'].sum())}"
+        "   (NEa reports ~38.6 Mt ETS industry for 2022)"
+    )
 
     print("\nPer cluster (included, with serves_site_* / without):")
     for c, g in inc.groupby("cluster_id"):
-        print(f"  {c:22s} {mt(g['v'].sum())} / {mt(g[g.rule == 'industrial']['v'].sum())}"
-              f"   {g['site_id'].nunique():3d} sites")
+        print(
+            f"  {c:22s} {mt(g['v'].sum())} / {mt(g[g.rule == 'industrial']['v'].sum())}"
+            f"   {g['site_id'].nunique():3d} sites"
+        )
     print("\nPer sector (included, with serves_site_* / without):")
     for s, g in inc.groupby("sector_id"):
-        print(f"  {s:22s} {mt(g['v'].sum())} / {mt(g[g.rule == 'industrial']['v'].sum())}"
-              f"   {g['site_id'].nunique():3d} sites")
+        print(
+            f"  {s:22s} {mt(g['v'].sum())} / {mt(g[g.rule == 'industrial']['v'].sum())}"
+            f"   {g['site_id'].nunique():3d} sites"
+        )
 
     print("\n15 biggest sites (2022, incl. serving plants):")
     by_site = inc.groupby("site_id")["v"].sum().sort_values(ascending=False)
     for rank, (sid, v) in enumerate(by_site.head(15).items(), 1):
         print(f"  {rank:2d}. {sid:34s} {mt(v)}")
-        for r in inc[(inc.site_id == sid) & (inc.v > 0)].sort_values("v", ascending=False) \
-                .itertuples():
-            print(f"        {r.installation_id:>7d} {r.InstallationNameOrAircraftOperatorCode[:44]:44s}"
-                  f" {r.rule:18s} {r.v:>12,.0f} t")
+        for r in (
+            inc[(inc.site_id == sid) & (inc.v > 0)].sort_values("v", ascending=False).itertuples()
+        ):
+            print(
+                f"        {r.installation_id:>7d} "
+                f"{r.InstallationNameOrAircraftOperatorCode[:44]:44s}"
+                f" {r.rule:18s} {r.v:>12,.0f} t"
+            )
 
     print("\nExcluded per rule (2022 verified emissions):")
     exc = d[~d["rule"].isin(INCLUDED_RULES)]
     for rule, g in exc.groupby("rule"):
-        print(f"  {rule:24s} {mt(g['v'].sum())}   {len(g):3d} installations "
-              f"({(g['v'] > 0).sum()} with 2022 emissions)")
+        print(
+            f"  {rule:24s} {mt(g['v'].sum())}   {len(g):3d} installations "
+            f"({(g['v'] > 0).sum()} with 2022 emissions)"
+        )
     print(f"  {'total excluded':24s} {mt(exc['v'].sum())}")
-    print(f"\nCheck: included + excluded = {mt(inc['v'].sum() + exc['v'].sum())} "
-          f"(EUTL total {mt(total_all)})")
+    print(
+        f"\nCheck: included + excluded = {mt(inc['v'].sum() + exc['v'].sum())} "
+        f"(EUTL total {mt(total_all)})"
+    )
 
 
 if __name__ == "__main__":

@@ -6,18 +6,14 @@ The public API is imported on first use (``kruispunt.run`` loads the engine), so
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+from kruispunt.version import __version__
 
 if TYPE_CHECKING:
     from kruispunt.api import run
     from kruispunt.catalogue import Catalogue, load_catalogue
     from kruispunt.results import Results
-
-try:
-    __version__ = version("kruispunt")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0+unknown"
 
 __all__ = ["Catalogue", "Results", "__version__", "load_catalogue", "run"]
 

@@ -26,6 +26,7 @@ import typer
 
 from kruispunt.cli_errors import user_errors
 from kruispunt.errors import KruispuntError
+from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -186,7 +187,7 @@ def print_summary(results: Results, console: Console | None = None, title: str =
 
     console = console or _console()
     ki = metrics.key_indicators(results)
-    scenarios = [str(s) for s in ki["scenario"]]
+    scenarios = [str(s) for s in ki[SCENARIO]]
     values: dict[str, dict[str, float]] = {
         s: {col: float(ki[col].iloc[i]) for col in metrics.KEY_INDICATORS}
         for i, s in enumerate(scenarios)
@@ -404,8 +405,8 @@ def compare(
     table.add_column("indicator")
     pairs = list(range(max(len(ka), len(kb))))
     for i in pairs:
-        sa = ka["scenario"].iloc[i] if i < len(ka) else "–"
-        sb = kb["scenario"].iloc[i] if i < len(kb) else "–"
+        sa = ka[SCENARIO].iloc[i] if i < len(ka) else "–"
+        sb = kb[SCENARIO].iloc[i] if i < len(kb) else "–"
         table.add_column(f"A: {sa}", justify="right")
         table.add_column(f"B: {sb}", justify="right")
         table.add_column("B − A", justify="right")

@@ -44,14 +44,22 @@ from kruispunt import metrics
 from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
 from kruispunt.store import MANIFEST, read_results_folder, write_results_folder
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["FORMATS", "IAMC_COLUMNS", "export", "iamc_mapping", "read_export", "to_iamc"]
 
 Format = Literal["iamc", "csv", "parquet", "netcdf"]
 FORMATS: tuple[str, ...] = ("iamc", "csv", "parquet", "netcdf")
-IAMC_COLUMNS = ("model", "scenario", "region", "variable", "unit", "year", "value")
+IAMC_COLUMNS = ("model", SCENARIO, "region", "variable", "unit", "year", "value")
 NATIONAL = "Netherlands"
-_SOURCES = ("emissions_direct", "carbon_capture", "carbon_storage", "final_energy", "production")
+_SOURCES = (
+    "emissions_direct",
+    "carbon_capture",
+    "carbon_storage",
+    "final_energy",
+    "non_energy_use",
+    "production",
+)
 
 
 @lru_cache(maxsize=1)
@@ -71,8 +79,10 @@ def iamc_mapping() -> pd.DataFrame:
     """The IAMC variable mapping (``schemas/iamc_variables.csv``).
 
     Columns: ``source`` (which metric: ``emissions_direct``, ``carbon_capture``,
-    ``carbon_storage``, ``final_energy``, ``production``), ``key`` (sector, carrier or
-    product id; ``*`` for all, ``?`` for every key no other row of the source names),
+    ``carbon_storage``, ``final_energy`` (energy carriers used as energy),
+    ``non_energy_use`` (energy carriers used as feedstock), ``production``), ``key``
+    (sector, carrier or product id; ``*`` for all, ``?`` for every key no other row of the
+    source names),
     ``variable`` (IAMC name; ``{key}`` is replaced by the id), ``unit`` (IAMC unit),
     ``from_unit`` (the metric's unit the row applies to), ``factor`` (from ``from_unit`` to
     ``unit``), ``convention`` (``common-definitions``: the variable is defined there;
@@ -99,9 +109,14 @@ def _source_frames(results: Results, by_cluster: bool) -> dict[str, pd.DataFrame
             from_unit="MtCO2/yr"
         )
     f = metrics.energy_demand(results, by=by or None)
-    out["final_energy"] = f.rename(columns={"carrier": "key", "energy_twh": "value"}).assign(
-        from_unit="TWh/yr"
+    f = f.rename(columns={"carrier": "key", "energy_twh": "value"}).assign(from_unit="TWh/yr")
+    ds = results.dataset
+    uses = dict(
+        zip(ds["carrier"].values.astype(str), ds["carrier_use"].values.astype(str), strict=True)
     )
+    feedstock = f["key"].map(uses).eq("feedstock")
+    out["final_energy"] = f[~feedstock]
+    out["non_energy_use"] = f[feedstock]
     f = metrics.production(results, by=by or None)
     out["production"] = f.rename(
         columns={"product": "key", "production": "value", "unit": "from_unit"}
@@ -165,9 +180,9 @@ def to_iamc(results: Results) -> pd.DataFrame:
     from kruispunt import __version__
 
     ds = results.dataset
-    national = _apply_mapping(_source_frames(results, by_cluster=False), ["scenario"])
+    national = _apply_mapping(_source_frames(results, by_cluster=False), [SCENARIO])
     national.insert(1, "region", NATIONAL)
-    clusters = _apply_mapping(_source_frames(results, by_cluster=True), ["scenario", "cluster"])
+    clusters = _apply_mapping(_source_frames(results, by_cluster=True), [SCENARIO, "cluster"])
     cluster_ids = [str(c) for c in ds["cluster"].values]
     names = (
         [str(n) for n in ds["cluster_name"].values] if "cluster_name" in ds.coords else cluster_ids
@@ -181,19 +196,19 @@ def to_iamc(results: Results) -> pd.DataFrame:
     clusters.insert(1, "region", clusters.pop("cluster").map(region_of))
     frame = pd.concat([national, clusters], ignore_index=True)
     frame.insert(0, "model", f"Kruispunt {__version__}")
-    scen_order = {str(s): i for i, s in enumerate(ds["scenario"].values)}
+    scen_order = {str(s): i for i, s in enumerate(ds[SCENARIO].values)}
     region_order = {NATIONAL: -1, **{r: i for i, r in enumerate(region_of.values())}}
     frame = frame.sort_values(
-        ["scenario", "region", "variable", "year"],
+        [SCENARIO, "region", "variable", "year"],
         kind="stable",
         key=lambda s: (
             s.map(scen_order)
-            if s.name == "scenario"
+            if s.name == SCENARIO
             else (s.map(region_order) if s.name == "region" else s)
         ),
     )
     frame = frame.reset_index(drop=True)
-    for col in ("model", "scenario", "region", "variable", "unit"):
+    for col in ("model", SCENARIO, "region", "variable", "unit"):
         frame[col] = frame[col].astype(str)
     frame["year"] = frame["year"].astype(np.int64)
     frame["value"] = frame["value"].astype(np.float64)

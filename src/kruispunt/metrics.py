@@ -19,21 +19,15 @@ these (``["cluster", "sector"]``). A plant's site, product, cluster and sector a
 the ``plant`` coordinates ``site``, ``plant_product`` (or ``product``), ``plant_cluster``
 (or ``cluster``) and ``sector``.
 
-Optional descriptive labels
----------------------------
-Read from a coordinate along the dimension, else from a JSON dataset attribute mapping each
-label to its value:
-
-- carrier units: coordinate ``carrier_unit`` or attribute ``carrier_units`` (``GJ`` for
-  energy, ``t`` for materials; without them every carrier counts as ``GJ/yr``);
-- product units: ``product_unit`` or ``product_units`` (default ``product/yr``);
-- route families: ``route_family`` or ``route_families``;
-- cluster names: ``cluster_name`` or ``cluster_names`` (default: the cluster id).
+Descriptive labels
+------------------
+Read from the coordinates every result carries (:data:`kruispunt.results.RESULT_COORDS`):
+carrier units ``carrier_unit`` (``GJ`` for energy, ``t`` for materials), product units
+``product_unit``, route families ``route_family`` and cluster names ``cluster_name``.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from typing import Literal
@@ -44,8 +38,9 @@ import pandas as pd
 import xarray as xr
 
 from kruispunt.errors import KruispuntError, UnitError
-from kruispunt.results import RESOURCE_UNITS, Results
+from kruispunt.results import Results
 from kruispunt.units import conversion_factor
+from kruispunt.vocabulary import RESOURCE_UNITS, SCENARIO
 
 __all__ = [
     "GROUPINGS",
@@ -126,21 +121,12 @@ def plant_attribute(results: Results, key: str) -> npt.NDArray[np.str_]:
     )
 
 
-def _labels(results: Results, dim: str, coord: str, attr: str) -> dict[str, str] | None:
-    """Per-label metadata from the coordinate ``coord`` on ``dim``, else from the JSON
-    dataset attribute ``attr`` (``{"<label>": "<value>"}``); None if neither is there."""
+def _labels(results: Results, dim: str, coord: str) -> dict[str, str]:
+    """Per-label metadata: the coordinate ``coord`` along ``dim`` (required by the result
+    contract, :data:`kruispunt.results.RESULT_COORDS`)."""
     ds = results.dataset
     labels = [str(v) for v in ds[dim].values]
-    if coord in ds.coords and ds[coord].dims == (dim,):
-        return dict(zip(labels, (str(v) for v in ds[coord].values), strict=True))
-    raw = ds.attrs.get(attr)
-    if raw is None:
-        return None
-    mapping = json.loads(raw) if isinstance(raw, str) else dict(raw)
-    missing = [lab for lab in labels if lab not in mapping]
-    if missing:
-        raise KruispuntError(f"results attribute '{attr}' lacks {', '.join(missing)}")
-    return {lab: str(mapping[lab]) for lab in labels}
+    return dict(zip(labels, (str(v) for v in ds[coord].values), strict=True))
 
 
 def _per_year(unit: str) -> str:
@@ -149,8 +135,7 @@ def _per_year(unit: str) -> str:
 
 def cluster_names(results: Results) -> dict[str, str]:
     """Display name of every cluster id (the ``cluster_name`` coordinate, else the id)."""
-    names = _labels(results, "cluster", "cluster_name", "cluster_names")
-    return names or {str(c): str(c) for c in results.dataset["cluster"].values}
+    return _labels(results, "cluster", "cluster_name")
 
 
 def _normalise_by(by: By, allowed: Sequence[str], metric: str) -> list[str]:
@@ -189,13 +174,13 @@ def _group(results: Results, keys: list[str]) -> tuple[IntArray, pd.DataFrame]:
         One row per group that occurs anywhere, in canonical order, one column per key.
     """
     ds = results.dataset
-    shape = (ds.sizes["scenario"], ds.sizes["plant"], ds.sizes["year"])
+    shape = (ds.sizes[SCENARIO], ds.sizes["plant"], ds.sizes["year"])
     code: IntArray = np.zeros((1, shape[1], 1), dtype=np.int64)
     cats: list[npt.NDArray[np.str_]] = []
     for key in keys:
         if key == "route":
             cat = np.asarray(ds["route"].values).astype(str)
-            idx = ds["route_index"].transpose("scenario", "plant", "year").values.astype(np.int64)
+            idx = ds["route_index"].transpose(SCENARIO, "plant", "year").values.astype(np.int64)
             if idx.size and (idx.min() < 0 or idx.max() >= cat.size):
                 raise KruispuntError("route_index points outside the route coordinate")
         else:
@@ -227,7 +212,7 @@ def _sum_groups(values: FloatArray, inverse: IntArray, n_groups: int) -> FloatAr
 
 
 def _plant_values(results: Results, var: str) -> FloatArray:
-    da = results.dataset[var].transpose("scenario", "plant", "year", ...)
+    da = results.dataset[var].transpose(SCENARIO, "plant", "year", ...)
     return np.asarray(da.values, dtype=np.float64)
 
 
@@ -251,10 +236,10 @@ def _long(
 ) -> pd.DataFrame:
     """Tidy frame from arrays shaped (scenario, group, year)."""
     ds = results.dataset
-    scen = np.asarray(ds["scenario"].values).astype(str)
+    scen = np.asarray(ds[SCENARIO].values).astype(str)
     years = np.asarray(ds["year"].values)
     S, G, Y = array.shape
-    out: dict[str, object] = {"scenario": np.repeat(scen, G * Y)}
+    out: dict[str, object] = {SCENARIO: np.repeat(scen, G * Y)}
     for col in labels.columns:
         out[col] = np.tile(np.repeat(labels[col].to_numpy(), Y), S)
     out["year"] = np.tile(years, S * G)
@@ -359,9 +344,7 @@ def emissions_vs_target(results: Results) -> pd.DataFrame:
 
 
 def _product_units(results: Results) -> dict[str, str]:
-    units = _labels(results, "product", "product_unit", "product_units")
-    if units is None:
-        return {str(p): "product/yr" for p in results.dataset["product"].values}
+    units = _labels(results, "product", "product_unit")
     return {p: _per_year(u) for p, u in units.items()}
 
 
@@ -382,14 +365,14 @@ def production_and_imports(results: Results) -> pd.DataFrame:
     domestic = _sum_groups(_plant_values(results, "production"), inverse, len(labels))
     order = [str(p) for p in ds["product"].values]
     # products without plants still have demand: align everything on the product dimension
-    full = np.zeros((ds.sizes["scenario"], len(order), ds.sizes["year"]))
+    full = np.zeros((ds.sizes[SCENARIO], len(order), ds.sizes["year"]))
     pos = {p: i for i, p in enumerate(order)}
     for g, prod in enumerate(labels["product"]):
         if prod not in pos:
             raise KruispuntError(f"plant product '{prod}' is not in the product dimension")
         full[:, pos[prod], :] = domestic[:, g, :]
-    demand = ds["demand"].transpose("scenario", "product", "year").values
-    imports = ds["imports"].transpose("scenario", "product", "year").values
+    demand = ds["demand"].transpose(SCENARIO, "product", "year").values
+    imports = ds["imports"].transpose(SCENARIO, "product", "year").values
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(demand != 0, full / np.where(demand != 0, demand, 1.0), np.nan)
     frame = _long(
@@ -461,12 +444,11 @@ def route_mix(
     plants = _sum_groups(ones, inverse, len(labels))
     frame = _long(results, labels, prod, {"plants": plants, "production": prod})
     frame["plants"] = frame["plants"].astype(np.int64)
-    group_cols = ["scenario", *groups, "product", "year"]
+    group_cols = [SCENARIO, *groups, "product", "year"]
     total = frame.groupby(group_cols, sort=False)["production"].transform("sum")
     frame["share"] = frame["production"] / total.where(total != 0)
-    fam = _labels(results, "route", "route_family", "route_families")
-    if fam is not None:
-        frame.insert(_pos(frame, "route") + 1, "route_family", frame["route"].map(fam))
+    fam = _labels(results, "route", "route_family")
+    frame.insert(_pos(frame, "route") + 1, "route_family", frame["route"].map(fam))
     frame.insert(_pos(frame, "year") + 1, "unit", frame["product"].map(_product_units(results)))
     return _with_units(frame, {"plants": "-", "production": "unit", "share": "fraction"})
 
@@ -475,9 +457,7 @@ def route_mix(
 
 
 def _carrier_units(results: Results) -> dict[str, str]:
-    units = _labels(results, "carrier", "carrier_unit", "carrier_units")
-    if units is None:
-        return {str(c): "GJ/yr" for c in results.dataset["carrier"].values}
+    units = _labels(results, "carrier", "carrier_unit")
     return {c: _per_year(u) for c, u in units.items()}
 
 
@@ -546,13 +526,13 @@ def _carrier_frame(
                 f"unknown carrier '{c}' for {metric}; allowed: {', '.join(factors) or '(none)'}"
             )
     ds = results.dataset
-    energy = ds["energy"].transpose("scenario", "plant", "year", "carrier").values
+    energy = ds["energy"].transpose(SCENARIO, "plant", "year", "carrier").values
     carriers = [str(c) for c in ds["carrier"].values]
     arrays = [
         np.asarray(energy[..., carriers.index(c)], dtype=np.float64) * factors[c] for c in wanted
     ]
     if not arrays:
-        cols = ["scenario", *keys, "carrier", "year", value]
+        cols = [SCENARIO, *keys, "carrier", "year", value]
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     labels, sums = _inner_sums(results, arrays, keys)
     return _long(results, _cross(labels, "carrier", wanted), sums, value=value)
@@ -618,15 +598,15 @@ def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluste
     """
     _normalise_by(by, ("cluster",), "infrastructure_use")
     ds = results.dataset
-    use = ds["infra_use"].transpose("scenario", "cluster", "resource", "year")
-    cap = ds["infra_capacity"].transpose("scenario", "cluster", "resource", "year")
+    use = ds["infra_use"].transpose(SCENARIO, "cluster", "resource", "year")
+    cap = ds["infra_capacity"].transpose(SCENARIO, "cluster", "resource", "year")
     if by is None:
         use, cap = use.sum("cluster"), cap.sum("cluster")
     frame = xr.Dataset({"use": use, "capacity": cap}).to_dataframe()[["use", "capacity"]]
     frame = frame.reset_index()
-    keep = ["scenario", *(["cluster"] if by else []), "resource", "year", "use", "capacity"]
+    keep = [SCENARIO, *(["cluster"] if by else []), "resource", "year", "use", "capacity"]
     frame = frame[keep].copy()
-    for col in ("scenario", "resource", *(["cluster"] if by else [])):
+    for col in (SCENARIO, "resource", *(["cluster"] if by else [])):
         frame[col] = frame[col].astype(str).to_numpy()
     frame.insert(
         keep.index("year") + 1, "unit", frame["resource"].map(RESOURCE_UNITS).fillna("resource")
@@ -655,7 +635,7 @@ def government_cash_flow(results: Results) -> pd.DataFrame:
         [MEUR]).
     """
     ds = results.dataset
-    gov = ds["gov_cash_flow"].transpose("scenario", "flow", "year").values * _EUR_TO_MEUR
+    gov = ds["gov_cash_flow"].transpose(SCENARIO, "flow", "year").values * _EUR_TO_MEUR
     labels = pd.DataFrame({"flow": np.asarray(ds["flow"].values).astype(str)})
     frame = _long(
         results, labels, gov, {"cash_flow_meur": gov, "cumulative_meur": np.cumsum(gov, axis=2)}
@@ -720,13 +700,13 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
     }
     energy, _ = _energy_factors(results)
     carriers = [str(c) for c in ds["carrier"].values]
-    e = ds["energy"].transpose("scenario", "plant", "year", "carrier").values
+    e = ds["energy"].transpose(SCENARIO, "plant", "year", "carrier").values
     for carrier in ("electricity", "hydrogen"):
         if carrier in carriers and carrier in energy:
             vals = np.asarray(e[..., carriers.index(carrier)], dtype=np.float64)
             cols[f"{carrier}_gwh"] = at_year(vals) * energy[carrier] * 1e3
         else:
-            cols[f"{carrier}_gwh"] = np.full((ds.sizes["scenario"], G), np.nan)
+            cols[f"{carrier}_gwh"] = np.full((ds.sizes[SCENARIO], G), np.nan)
     capex = _sum_groups(_plant_values(results, "capex"), inverse, G)
     cols["capex_cumulative_meur"] = np.cumsum(capex, axis=2)[:, :, yi] * _EUR_TO_MEUR
     cols["subsidies_meur"] = at_year(_plant_values(results, "subsidies")) * _EUR_TO_MEUR
@@ -748,9 +728,9 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
         cluster=("cluster", join), sector=("sector", join), products=("product", join)
     )
     route_names = np.asarray(ds["route"].values).astype(str)
-    ridx = ds["route_index"].transpose("scenario", "plant", "year").values[:, :, yi]
+    ridx = ds["route_index"].transpose(SCENARIO, "plant", "year").values[:, :, yi]
     prod = _plant_values(results, "production")[:, :, yi]
-    scen = np.asarray(ds["scenario"].values).astype(str)
+    scen = np.asarray(ds[SCENARIO].values).astype(str)
     rows = []
     for s, name in enumerate(scen):
         per_plant = pd.DataFrame(
@@ -761,7 +741,7 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
         )
         for g, site_id in enumerate(labels["site"]):
             row: dict[str, object] = {
-                "scenario": name,
+                SCENARIO: name,
                 "site": site_id,
                 **text.loc[site_id].to_dict(),
                 "routes": agg.loc[site_id, "routes"],
@@ -843,14 +823,14 @@ def key_indicators(results: Results) -> pd.DataFrame:
           years [MEUR] (positive: net revenue).
     """
     ds = results.dataset
-    scen = [str(s) for s in ds["scenario"].values]
+    scen = [str(s) for s in ds[SCENARIO].values]
     years = set(int(y) for y in ds["year"].values)
-    out = pd.DataFrame({"scenario": scen})
+    out = pd.DataFrame({SCENARIO: scen})
 
     def pick(frame: pd.DataFrame, col: str, year: int) -> list[float]:
         if year not in years:
             return [math.nan] * len(scen)
-        sel = frame[frame["year"] == year].set_index("scenario")[col]
+        sel = frame[frame["year"] == year].set_index(SCENARIO)[col]
         return [float(sel.get(s, math.nan)) for s in scen]
 
     nat = emissions(results)
@@ -862,13 +842,8 @@ def key_indicators(results: Results) -> pd.DataFrame:
         out[f"gap_{y}_mtco2"] = out[f"emissions_{y}_mtco2"] - t
     pi = production_and_imports(results)
     # products measured in tonnes add up; heat products (GJ) are left out of this share
-    # (without recorded product units every product counts)
-    units = _labels(results, "product", "product_unit", "product_units")
-    if units is None:
-        tonnes = pi
-    else:
-        tonnes = pi[pi["unit"].eq("t/yr")]
-    sums = tonnes.groupby(["scenario", "year"], sort=False)[["demand", "domestic", "imports"]].sum()
+    tonnes = pi[pi["unit"].eq("t/yr")]
+    sums = tonnes.groupby([SCENARIO, "year"], sort=False)[["demand", "domestic", "imports"]].sum()
     with np.errstate(divide="ignore", invalid="ignore"):
         sums["share_kept"] = sums["domestic"] / sums["demand"].where(sums["demand"] != 0)
         sums["share_imported"] = sums["imports"] / sums["demand"].where(sums["demand"] != 0)
@@ -888,7 +863,7 @@ def key_indicators(results: Results) -> pd.DataFrame:
     ccs = infra[infra["resource"] == "co2_storage"]
     peak, cap_at_peak, util = [], [], []
     for s in scen:
-        rows = ccs[ccs["scenario"] == s]
+        rows = ccs[ccs[SCENARIO] == s]
         if rows.empty:
             peak.append(math.nan)
             cap_at_peak.append(math.nan)
@@ -903,5 +878,5 @@ def key_indicators(results: Results) -> pd.DataFrame:
     out["ccs_peak_utilisation"] = util
     gov = ds["gov_cash_flow"].sum(["flow", "year"]).values * _EUR_TO_MEUR
     out["gov_cash_flow_cumulative_meur"] = np.asarray(gov, dtype=np.float64)
-    out = out[["scenario", *KEY_INDICATORS]]
+    out = out[[SCENARIO, *KEY_INDICATORS]]
     return _with_units(out, {k: unit for k, (_, unit) in KEY_INDICATORS.items()})

@@ -8,12 +8,14 @@ file.
 
 Dimensions and coordinates
 --------------------------
-``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``, with non-index
-coordinates ``site``, ``plant_product``, ``plant_cluster``, ``sector``), ``year`` (int),
-``carrier``,
-``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``, ``hydrogen``; units in
-:data:`RESOURCE_UNITS`: MW, tCO2/yr and GJ/yr, hydrogen in its carrier's unit), ``flow``
-(government cash-flow items) and ``route`` (route ids; ``route_index`` points into it).
+``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``), ``year`` (int),
+``carrier``, ``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``,
+``hydrogen``; units in :data:`kruispunt.vocabulary.RESOURCE_UNITS`), ``flow`` (government
+cash-flow items, one set per instrument, ``flow_sign`` -1 for outlays), ``route`` (route ids;
+``route_index`` points into it) and ``reason`` (``switch_reason`` points into it). The
+descriptive coordinates in :data:`RESULT_COORDS` label plants (site, site name, product,
+cluster, sector), carriers and products (units), clusters (names) and routes (family,
+product, whether the data package's route was left out).
 """
 
 from __future__ import annotations
@@ -29,27 +31,25 @@ from typing import Any
 import xarray as xr
 
 from kruispunt.errors import KruispuntError
+from kruispunt.vocabulary import SCENARIO
 
-RESOURCES = ("grid", "co2_storage", "hydrogen")
-RESOURCE_UNITS = {"grid": "MW", "co2_storage": "tCO2/yr", "hydrogen": "GJ/yr"}
-SWITCH_REASONS = (
-    "none",
-    "reinvestment",
-    "off_cycle_switch",
-    "closure",
-    "import_intermediate",
-    "waiting_for_infrastructure",
-    "committed_project",
-)
-GOV_FLOWS = (
-    "sde_outlay",
-    "ccfd_outlay",
-    "ikc_outlay",
-    "grant_outlay",
-    "co2_levy_revenue",
-    "energy_tax_revenue",
-    "cbam_revenue",
-)
+RESULT_COORDS: dict[str, str] = {
+    "site": "plant",
+    "site_name": "plant",
+    "plant_product": "plant",
+    "plant_cluster": "plant",
+    "sector": "plant",
+    "carrier_unit": "carrier",
+    "carrier_use": "carrier",
+    "product_unit": "product",
+    "cluster_name": "cluster",
+    "route_family": "route",
+    "route_product": "route",
+    "route_excluded": "route",
+    "flow_sign": "flow",
+}
+"""Descriptive coordinates every result carries, by the dimension they label. The dimension
+``reason`` lists the switch reasons that ``switch_reason`` indexes."""
 PROVENANCE_KEYS = ("kruispunt_version", "data_hash", "scenarios", "seed", "created_by")
 
 
@@ -101,6 +101,13 @@ class Results:
                 raise KruispuntError(
                     f"result variable {var.name} has dims {dims}, expected {var.dims}"
                 )
+        coords = self.dataset.coords
+        missing = [c for c in (*RESULT_COORDS, "reason") if c not in coords]
+        if missing:
+            raise KruispuntError(f"results lack coordinates: {', '.join(missing)}")
+        for name, dim in RESULT_COORDS.items():
+            if coords[name].dims != (dim,):
+                raise KruispuntError(f"result coordinate {name} must label '{dim}'")
 
     @property
     def provenance(self) -> dict[str, Any]:
@@ -116,7 +123,7 @@ class Results:
 
     @property
     def scenarios(self) -> list[str]:
-        return [str(s) for s in self.dataset["scenario"].values]
+        return [str(s) for s in self.dataset[SCENARIO].values]
 
     def select(self, scenario: str) -> Results:
         """Results of one scenario (keeps the scenario dimension, of length one)."""

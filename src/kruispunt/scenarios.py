@@ -373,12 +373,11 @@ class ScenarioLibrary:
 
 
 def route_families() -> tuple[str, ...]:
-    """Route families a scenario may switch off (``routes_off``): the data package's
-    families (``family`` of ``routes.csv``) except ``incumbent`` and ``closure``."""
-    from kruispunt.catalogue.schema import table_specs
+    """Route families a scenario may switch off (``routes_off``): the model's families
+    (:data:`kruispunt.vocabulary.FAMILIES`) except ``incumbent`` and ``closure``."""
+    from kruispunt.vocabulary import FAMILIES
 
-    families = table_specs()["routes"].field("family").enum
-    return tuple(f for f in families if f not in ("incumbent", "closure"))
+    return tuple(f for f in FAMILIES if f not in ("incumbent", "closure"))
 
 
 def id_problems(

@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kruispunt.errors import KruispuntError
 from kruispunt.limits import RESERVED_RUN_NAMES, RUN_NAME_MAX_LENGTH
+from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:  # imported where used: opening a store or checking a name needs none of them
     import numpy as np
@@ -255,8 +256,8 @@ def _plan(ds: xr.Dataset) -> list[_Part]:
             groups.setdefault(tuple(str(d) for d in var.dims), []).append(str(name))
     used = {p.name for p in parts}
     for dims, members in groups.items():
-        short = [d for d in dims if d != "scenario"]
-        name = "_".join(short) if short else ("scenario" if dims else "scalars")
+        short = [d for d in dims if d != SCENARIO]
+        name = "_".join(short) if short else (SCENARIO if dims else "scalars")
         base, i = name, 2
         while name in used:
             name, i = f"{base}_{i}", i + 1

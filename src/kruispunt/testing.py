@@ -38,9 +38,13 @@ import numpy as np
 import numpy.typing as npt
 import xarray as xr
 
-from kruispunt.results import GOV_FLOWS, RESOURCES, SWITCH_REASONS, Results, result_variables
+from kruispunt.inputs import ModelInputs
+from kruispunt.policy.registry import flows as registry_flows
+from kruispunt.results import Results, result_variables
+from kruispunt.version import __version__
+from kruispunt.vocabulary import RESOURCES, SCENARIO, SWITCH_REASONS
 
-__all__ = ["assert_results_equal", "synthetic_results"]
+__all__ = ["TOY_YEARS", "assert_results_equal", "path", "synthetic_results", "toy_inputs"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -122,8 +126,6 @@ def synthetic_results(
     >>> dict(res.dataset.sizes)["plant"]
     3
     """
-    from kruispunt import __version__
-
     yrs = np.asarray(list(years), dtype=np.int64)
     if n_scenarios < 1 or n_plants < 1 or yrs.size == 0:
         raise ValueError("synthetic_results needs at least one scenario, plant and year")
@@ -262,7 +264,9 @@ def synthetic_results(
     floor = np.array([50.0, 2.5e5, 1.2e6])[None, None, :, None]
     capacity_infra = np.maximum.accumulate(use, axis=3) * headroom + floor
 
-    gov = np.zeros((S, len(GOV_FLOWS), Y))
+    flow_list = registry_flows()
+    gov_flows = [f.name for f in flow_list]
+    gov = np.zeros((S, len(gov_flows), Y))
     total_sub = subsidies.sum(axis=1)
     for flow, share in (
         ("sde_outlay", 0.5),
@@ -270,11 +274,11 @@ def synthetic_results(
         ("ikc_outlay", 0.1),
         ("grant_outlay", 0.2),
     ):
-        gov[:, GOV_FLOWS.index(flow), :] = -share * total_sub
-    gov[:, GOV_FLOWS.index("co2_levy_revenue"), :] = co2_levy.sum(axis=1)
-    gov[:, GOV_FLOWS.index("energy_tax_revenue"), :] = energy_tax.sum(axis=1)
+        gov[:, gov_flows.index(flow), :] = -share * total_sub
+    gov[:, gov_flows.index("co2_levy_revenue"), :] = co2_levy.sum(axis=1)
+    gov[:, gov_flows.index("energy_tax_revenue"), :] = energy_tax.sum(axis=1)
     cbam = np.array([_PRODUCTS[p][2] for p in products], dtype=np.float64)
-    gov[:, GOV_FLOWS.index("cbam_revenue"), :] = (
+    gov[:, gov_flows.index("cbam_revenue"), :] = (
         np.einsum("sky,k->sy", np.maximum(imports, 0.0), cbam) * 0.1 * eua[None, :]
     )
 
@@ -288,7 +292,7 @@ def synthetic_results(
         _SCENARIO_NAMES[i % len(_SCENARIO_NAMES)] + ("" if i < len(_SCENARIO_NAMES) else f"_{i}")
         for i in range(S)
     ]
-    spy = ("scenario", "plant", "year")
+    spy = (SCENARIO, "plant", "year")
     data: dict[str, tuple[tuple[str, ...], npt.NDArray[np.generic]]] = {
         "route_index": (spy, route_index),
         "production": (spy, production),
@@ -296,7 +300,7 @@ def synthetic_results(
         "captured_co2": (spy, captured),
         "stored_co2": (spy, stored),
         "indirect_emissions": (spy, indirect),
-        "energy": (("scenario", "plant", "year", "carrier"), energy),
+        "energy": ((SCENARIO, "plant", "year", "carrier"), energy),
         "electric_load": (spy, electric_load),
         "capex": (spy, capex),
         "opex": (spy, opex),
@@ -306,12 +310,13 @@ def synthetic_results(
         "energy_tax": (spy, energy_tax),
         "subsidies": (spy, subsidies),
         "free_allocation": (spy, free_allocation),
+        "premium_revenue": (spy, np.zeros((S, P, Y))),
         "switch_reason": (spy, switch),
-        "demand": (("scenario", "product", "year"), demand),
-        "imports": (("scenario", "product", "year"), imports),
-        "infra_capacity": (("scenario", "cluster", "resource", "year"), capacity_infra),
-        "infra_use": (("scenario", "cluster", "resource", "year"), use),
-        "gov_cash_flow": (("scenario", "flow", "year"), gov),
+        "demand": ((SCENARIO, "product", "year"), demand),
+        "imports": ((SCENARIO, "product", "year"), imports),
+        "infra_capacity": ((SCENARIO, "cluster", "resource", "year"), capacity_infra),
+        "infra_use": ((SCENARIO, "cluster", "resource", "year"), use),
+        "gov_cash_flow": ((SCENARIO, "flow", "year"), gov),
         "emission_target": (("year",), target),
     }
     decl = result_variables()
@@ -319,28 +324,34 @@ def synthetic_results(
     for name, var in decl.items():
         dims, values = data[name]
         attrs: dict[str, object] = {"units": var.unit}
-        if name == "switch_reason":
-            attrs["switch_reasons"] = list(SWITCH_REASONS)
         variables[name] = xr.Variable(dims, values.astype(var.dtype), attrs)
     coords = {
-        "scenario": ("scenario", np.array(names)),
+        SCENARIO: (SCENARIO, np.array(names)),
         "plant": ("plant", plant_ids),
         "site": ("plant", plant_site),
         "plant_product": ("plant", plant_product),
         "plant_cluster": ("plant", plant_cluster),
         "sector": ("plant", plant_sector),
+        "site_name": ("plant", np.array([f"Site {n + 1:03d}" for n in site_no])),
         "year": ("year", yrs),
         "carrier": ("carrier", np.array(carriers)),
         "carrier_unit": ("carrier", np.array([_CARRIERS[k][0] for k in carriers])),
+        "carrier_use": (
+            "carrier",
+            np.array(["material" if _CARRIERS[k][0] == "t/yr" else "energy" for k in carriers]),
+        ),
         "product": ("product", np.array(products)),
         "product_unit": ("product", np.array([f"{_PRODUCTS[p][1]}/yr" for p in products])),
         "cluster": ("cluster", np.array(cluster_ids)),
         "cluster_name": ("cluster", np.array([_CLUSTERS[k] for k in cluster_ids])),
         "resource": ("resource", np.array(RESOURCES)),
-        "flow": ("flow", np.array(GOV_FLOWS)),
+        "flow": ("flow", np.array(gov_flows)),
+        "flow_sign": ("flow", np.array([f.sign for f in flow_list])),
         "route": ("route", np.array(routes)),
         "route_family": ("route", route_family),
         "route_product": ("route", route_product),
+        "route_excluded": ("route", np.zeros(len(routes), dtype=bool)),
+        "reason": ("reason", np.array(SWITCH_REASONS)),
     }
     scenarios = {
         n: {
@@ -397,3 +408,176 @@ def assert_results_equal(a: Results, b: Results) -> None:
             raise AssertionError(
                 f"attribute {key!r} changed type: {type(value).__name__} -> {type(other).__name__}"
             )
+
+
+# --- a tiny hand-checkable model ------------------------------------------------------------
+
+TOY_YEARS = np.arange(2025, 2051)
+"""Model years of :func:`toy_inputs`."""
+
+
+def path(values: object, years: npt.NDArray[np.int64] = TOY_YEARS) -> FloatArray:
+    """A path over the model years from a scalar, a list or ``{year: value}`` (linear)."""
+    if isinstance(values, dict):
+        xs = sorted(values)
+        return np.asarray(np.interp(years, xs, [values[x] for x in xs]), dtype=np.float64)
+    arr = np.asarray(values, dtype=np.float64)
+    return np.broadcast_to(arr, years.shape).astype(np.float64).copy()
+
+
+def toy_inputs(
+    *,
+    n_scenarios: int = 1,
+    n_plants: int = 1,
+    eua: object = 0.0,
+    gas_price: object = 10.0,
+    elec_price: object = 20.0,
+    product_price: float = 1000.0,
+    capex_elec: float = 500.0,
+    capex_ccs: float = 300.0,
+    lifetime: float = 20.0,
+    lead_time: int = 0,
+    earliest_elec: int = 2025,
+    discount_rate: float = 0.10,
+    myopic: bool = True,
+    base_free_allocation: float = 0.0,
+    sde_budget: object = 0.0,
+    sde_max: object = 0.0,
+    grid_capacity: float = np.inf,
+    capacity: float | FloatArray = 1.0e6,
+    ccs: bool = False,
+    co2_capacity: object = np.inf,
+    instruments: dict[str, dict[str, npt.NDArray[np.generic]]] | None = None,
+) -> ModelInputs:
+    """A tiny :class:`~kruispunt.inputs.ModelInputs` to check the engine by hand; a test states
+    only what it varies.
+
+    One product ``widget`` [t] made by ``n_plants`` plants of ``capacity`` each, in one
+    cluster. Routes: ``gas`` (today's, 1 tCO2/t, 10 GJ gas/t), ``elec`` (0 tCO2/t, 3 MWh/t =
+    10.8 GJ electricity/t, capex ``capex_elec`` EUR/(t/yr)), closure and, with ``ccs``,
+    ``gas_ccs`` (11 GJ gas/t, 1.1 tCO2/t of which 90 % captured, capex ``capex_ccs``).
+    Revenue ``product_price`` EUR/t; no taxes, no opex. Pools: grid (``grid_capacity`` MW),
+    one CO2 store (``co2_capacity`` tCO2/yr, a path allowed) and hydrogen (unlimited).
+    ``instruments`` gives instrument parameters (each with a leading scenario axis); those
+    not given take their declared defaults (SDE++ from ``sde_budget`` and ``sde_max``).
+
+    Examples
+    --------
+    >>> inp = toy_inputs(eua=100.0)
+    >>> inp.coords.routes, float(inp.markets.eua[0, 0])
+    (('gas', 'elec', 'widget_closure'), 100.0)
+    """
+    from kruispunt import inputs as mi
+    from kruispunt.vocabulary import FAMILY
+
+    S, P, Y = n_scenarios, n_plants, len(TOY_YEARS)
+    names = ["gas", "elec", "widget_closure"] + (["gas_ccs"] if ccs else [])
+    fam = [FAMILY["incumbent"], FAMILY["electrification"], FAMILY["closure"]]
+    fam += [FAMILY["ccs"]] if ccs else []
+    R = len(names)
+    route_inputs = np.zeros((R, 2, Y))
+    route_inputs[0, 0], route_inputs[1, 1] = 10.0, 10.8
+    ef, capture, capex = np.zeros((R, Y)), np.zeros((R, Y)), np.zeros((R, Y))
+    ef[0], capex[1] = 1.0, capex_elec
+    if ccs:
+        route_inputs[3, 0], ef[3], capture[3], capex[3] = 11.0, 1.1, 0.9, capex_ccs
+    cap = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (P,)).copy()
+    price = np.zeros((S, 2, Y))
+    price[:, 0], price[:, 1] = path(gas_price), path(elec_price)
+    pool_capacity = np.zeros((S, 3, Y))
+    pool_capacity[:, 0], pool_capacity[:, 1], pool_capacity[:, 2] = (
+        grid_capacity,
+        path(co2_capacity),
+        np.inf,
+    )
+    family = np.array(fam, dtype=np.int64)
+    params: dict[str, dict[str, npt.NDArray[np.generic]]] = {
+        "sde": {
+            "budget": np.tile(path(sde_budget), (S, 1)),
+            "max_per_t": np.tile(path(sde_max), (S, 1)),
+        }
+    }
+    for name, given in (instruments or {}).items():
+        params.setdefault(name, {}).update(given)
+    return ModelInputs(
+        coords=mi.Coords(
+            scenarios=tuple(f"s{i}" for i in range(S)),
+            plants=tuple(f"site{p}/widget" for p in range(P)),
+            plant_site=tuple(f"site{p}" for p in range(P)),
+            plant_sector=("chemicals",) * P,
+            routes=tuple(names),
+            carriers=("natural_gas", "electricity"),
+            carrier_units=("GJ", "GJ"),
+            carrier_uses=("energy", "energy"),
+            products=("widget",),
+            product_units=("t",),
+            clusters=("cluster",),
+            cluster_names=("Cluster",),
+            years=TOY_YEARS,
+        ),
+        routes=mi.Routes(
+            product=np.zeros(R, dtype=np.int64),
+            family=family,
+            lifetime=np.full(R, lifetime),
+            lead_time=np.full(R, lead_time, dtype=np.int64) * (family != FAMILY["incumbent"]),
+            earliest_year=np.array(
+                [2000, earliest_elec, 2000] + ([2025] if ccs else []), dtype=np.int64
+            ),
+            capex=capex,
+            capex_renewal=capex.copy(),
+            domestic=family != FAMILY["closure"],
+            fixed_opex=np.zeros((R, Y)),
+            variable_opex=np.zeros((R, Y)),
+            emission_factor=ef,
+            capture_rate=capture,
+            inputs=route_inputs,
+        ),
+        plants=mi.Plants(
+            product=np.zeros(P, dtype=np.int64),
+            cluster=np.zeros(P, dtype=np.int64),
+            capacity=cap,
+            base_production=cap.copy(),
+            base_emissions=cap.copy(),
+            base_free_allocation=np.full(P, base_free_allocation),
+            incumbent=np.zeros(P, dtype=np.int64),
+            reinvestment_year=np.zeros(P, dtype=np.int64),
+            options=np.tile(np.arange(R, dtype=np.int64), (P, 1)),
+        ),
+        carriers=mi.Carriers(
+            is_electricity=np.array([False, True]),
+            is_hydrogen=np.array([False, False]),
+            embedded=np.zeros(2),
+            cbam=np.zeros(2, dtype=bool),
+        ),
+        products=mi.Products(cbam=np.zeros(1, dtype=bool), heat=np.zeros(1, dtype=bool)),
+        markets=mi.Markets(
+            price=price,
+            eua=np.tile(path(eua), (S, 1)),
+            co2_ts_cost=np.zeros((S, Y)),
+            grid_emission_factor=np.zeros((S, Y)),
+            demand_scale=np.ones((S, 1, Y)),
+            plant_price=np.full((S, P), float(product_price)),
+        ),
+        finance=mi.Finance(
+            discount_rate=np.full(S, discount_rate),
+            risk_sharing=np.zeros(S),
+            myopic=np.full(S, myopic),
+        ),
+        pools=mi.Pools(
+            names=("grid/cluster", "co2_storage/store", "hydrogen/cluster"),
+            resource=np.array([0, 1, 2], dtype=np.int64),
+            host=np.zeros(3, dtype=np.int64),
+            capacity=pool_capacity,
+            access=np.zeros((S, 3, 1), dtype=np.int64),
+            plants=np.ones((3, P), dtype=bool),
+            hydrogen_year=np.full((S, 1), 2000, dtype=np.int64),
+        ),
+        levers=mi.Levers(
+            route_allowed=np.ones((S, R), dtype=bool),
+            commit_route=np.full((S, P), -1, dtype=np.int64),
+            commit_year=np.zeros((S, P), dtype=np.int64),
+            seeds=np.zeros(S, dtype=np.int64),
+        ),
+        instruments=params,
+        emission_target=np.full(Y, np.nan),
+    )

@@ -26,7 +26,11 @@ kt = 1e3 * tonne
 Mt = 1e6 * tonne
 m3 = meter ** 3
 Nm3 = meter ** 3
+m3_ae = 31.65 * megajoule
 """
+# m3_ae: the Dutch 'm3 aardgasequivalent' in which energy tax on natural gas is levied (Wet
+# belastingen op milieugrondslag: a m3 of Groningen-quality gas, 35.17 MJ upper / 31.65 MJ
+# lower heating value); an energy unit, so gas tax rates convert to EUR/GJ.
 
 
 @lru_cache(maxsize=1)

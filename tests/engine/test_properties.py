@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.engine.toy import YEARS, toy_inputs
 
 from kruispunt.engine.simulate import simulate
+from kruispunt.testing import TOY_YEARS as YEARS
+from kruispunt.testing import toy_inputs
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -39,8 +41,12 @@ def toy_config(draw: Any, subsidies: bool = True, scarce: bool = True) -> dict[s
         # be compared with each budget
         cfg["sde_budget"] = {2025: draw(st.floats(0, 2e9)), 2026: 0.0}
         cfg["sde_max"] = draw(st.floats(0, 400))
-        cfg["ccfd_strike"] = np.array([draw(st.floats(0, 300))])
-        cfg["ccfd_budget"] = np.array([draw(st.floats(0, 5e9))])
+        cfg["instruments"] = {
+            "ccfd": {
+                "strike": np.array([draw(st.floats(0, 300))]),
+                "budget": np.array([draw(st.floats(0, 5e9))]),
+            }
+        }
     return cfg
 
 
@@ -53,9 +59,9 @@ def test_capacities_and_budgets_never_exceeded(cfg: dict[str, Any]) -> None:
     cap = ds["infra_capacity"].values
     assert (use <= cap * (1 + 1e-9) + 1e-6).all()
     outlay = -ds["gov_cash_flow"].sel(flow="sde_outlay").values.sum()
-    assert outlay <= inp.sde_budget[0, 0] * (1 + 1e-9) + 1e-6
+    assert outlay <= inp.instruments["sde"]["budget"][0, 0] * (1 + 1e-9) + 1e-6
     ccfd = -ds["gov_cash_flow"].sel(flow="ccfd_outlay").values.sum()
-    assert ccfd <= inp.ccfd_budget[0] * (1 + 1e-9) + 1e-6
+    assert ccfd <= inp.instruments["ccfd"]["budget"][0] * (1 + 1e-9) + 1e-6
 
 
 @SETTINGS
@@ -110,8 +116,8 @@ def test_scenario_alone_equals_inside_a_batch_of_100(k: int, seed: int) -> None:
             )
         )
     together = batch[0].concat(batch[1:])
-    together = type(together)(
-        **{**together.__dict__, "scenarios": tuple(f"s{i}" for i in range(100))}
+    together = replace(
+        together, coords=replace(together.coords, scenarios=tuple(f"s{i}" for i in range(100)))
     )
     in_batch = simulate(together, batch_size=100).dataset.isel(scenario=[k])
     alone = simulate(batch[k]).dataset

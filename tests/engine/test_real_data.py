@@ -13,6 +13,7 @@ from kruispunt.catalogue.summary import site_emissions
 from kruispunt.engine.simulate import simulate
 from kruispunt.results import Results
 from kruispunt.scenarios import resolve
+from kruispunt.vocabulary import REASON_CODE as REASON
 
 DEFAULTS = ["current-policy", "no-new-policy", "high-ambition"]
 
@@ -93,7 +94,6 @@ def test_higher_eua_lowers_cumulative_emissions_on_real_data(cat: Catalogue) -> 
 
 
 def test_committed_projects_start_on_their_date(cat: Catalogue, results: Results) -> None:
-    from kruispunt.engine.simulate import REASON
 
     ds = results.dataset.sel(scenario="current-policy")
     plant = "air_liquide_botlek/hydrogen"
@@ -122,8 +122,8 @@ def test_batches_of_any_size_give_the_same_results(cat: Catalogue, results: Resu
 
 def test_northern_lights_serves_only_yara(cat: Catalogue) -> None:
     inp = build_inputs(cat, resolve(["current-policy"]))
-    q = inp.pool_names.index("co2_storage/northern_lights_yara")
-    users = {inp.plant_site[p] for p in np.flatnonzero(inp.pool_plants[q])}
+    q = inp.pools.names.index("co2_storage/northern_lights_yara")
+    users = {inp.coords.plant_site[p] for p in np.flatnonzero(inp.pools.plants[q])}
     assert users == {"yara_sluiskil"}
 
 

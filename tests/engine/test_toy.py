@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from tests.engine.toy import YEARS, toy_inputs
 
 from kruispunt.engine.economics import annuity_factor
-from kruispunt.engine.simulate import REASON, simulate
+from kruispunt.engine.simulate import simulate
+from kruispunt.testing import TOY_YEARS as YEARS
+from kruispunt.testing import toy_inputs
+from kruispunt.vocabulary import REASON_CODE as REASON
 
 # gas route: 10 GJ gas/t at 10 EUR/GJ = 100 EUR/t, 1 tCO2/t
 # elec route: 10.8 GJ/t at 20 EUR/GJ = 216 EUR/t, capex 500 EUR/(t/yr), 20 yr at 10 %
@@ -170,8 +174,7 @@ def test_ccfd_budget_holds_when_the_eua_falls() -> None:
             n_plants=3,
             eua={2025: 150.0, 2050: 20.0},
             product_price=260.0,
-            ccfd_strike=np.array([200.0]),
-            ccfd_budget=np.array([budget]),
+            instruments={"ccfd": {"strike": np.array([200.0]), "budget": np.array([budget])}},
         )
     )
     paid = -res.dataset["gov_cash_flow"].sel(flow="ccfd_outlay").values.sum()
@@ -183,14 +186,17 @@ def test_ccfd_budget_holds_when_the_eua_falls() -> None:
 
 
 def test_closure_writes_off_over_the_assets_life_not_at_once() -> None:
-    # a plant that switched to elec in 2025 (EUA 300) and whose product price collapses in 2030
-    # closes when staying loses money (decided in 2030, effective 2031), whatever the closure
+    # a plant that switched to elec in 2025 (EUA 300) and whose energy prices jump in 2030
+    # (gas and power at 50 EUR/GJ: elec costs 540/t, gas 800/t against a price of 400) closes
+    # when staying loses money (decided in 2030, effective 2031), whatever the closure
     # route's own lifetime
-    inp = toy_inputs(eua=300.0, product_price=400.0)
-    lifetime = inp.lifetime.copy()
+    jump = {2025: 10.0, 2029: 10.0, 2030: 50.0}
+    inp = toy_inputs(
+        eua=300.0, product_price=400.0, gas_price=jump, elec_price={**jump, 2025: 20.0, 2029: 20.0}
+    )
+    lifetime = inp.routes.lifetime.copy()
     lifetime[2] = 1.0  # the closure route, as the data package gives it
-    price = np.where(YEARS < 2030, 400.0, 100.0)[None, None, :] - 400.0
-    res = simulate(type(inp)(**{**inp.__dict__, "lifetime": lifetime, "price_uplift": price}))
+    res = simulate(replace(inp, routes=replace(inp.routes, lifetime=lifetime)))
     names = route_names(res)
     assert names[0] == "elec"
     assert first_year(names, "widget_closure") == 2031

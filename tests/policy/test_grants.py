@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kruispunt.policy.grants import allocate_budget, allocate_capacity
+from kruispunt.policy.grants import allocate_budget, allocate_first_fit
 
 FAST = settings(max_examples=80, deadline=None)
 
@@ -119,13 +119,13 @@ def test_allocate_budget_rejects_invalid_input(
         allocate_budget(score, amount, budget)  # type: ignore[arg-type]
 
 
-def test_allocate_capacity_hand_computed() -> None:
-    # storage 2.5 Mt/yr; priorities 3 > 2 > 1 -> 0, 2, 1; 1.0 + 0.8 = 1.8 <= 2.5; + 1.2 = 3.0 > 2.5
-    granted = allocate_capacity([3.0, 1.0, 2.0], [1.0, 1.2, 0.8], 2.5)
+def test_allocate_first_fit_hand_computed() -> None:
+    # storage 2.5 Mt/yr; priorities 3 > 2 > 1 -> 0, 2, 1; 1.0 + 0.8 = 1.8 <= 2.5; 1.2 > 0.7 left
+    granted = allocate_first_fit([3.0, 1.0, 2.0], [1.0, 1.2, 0.8], 2.5)
     np.testing.assert_array_equal(granted, [True, False, True])
-    # queue position (lower first): 1, 2, 3 -> 0.9 + 1.5 = 2.4 <= 2.5, + 0.2 = 2.6 > 2.5
-    granted = allocate_capacity([1, 2, 3], [0.9, 1.5, 0.2], 2.5, higher_is_better=False)
-    np.testing.assert_array_equal(granted, [True, True, False])
+    # the first request (3.0) does not fit and is passed over; the smaller ones are served
+    granted = allocate_first_fit([3.0, 2.0, 1.0], [3.0, 1.2, 0.8], 2.5)
+    np.testing.assert_array_equal(granted, [False, True, True])
 
 
 @FAST
@@ -183,8 +183,8 @@ def test_allocation_follows_applications_when_permuted(
     priority=hnp.arrays(np.float64, (3, 6), elements=st.floats(-1e3, 1e3)),
     capacity=hnp.arrays(np.float64, (3,), elements=st.floats(0.0, 12.0)),
 )
-def test_allocate_capacity_never_exceeds_capacity(
+def test_allocate_first_fit_never_exceeds_capacity(
     demand: np.ndarray, priority: np.ndarray, capacity: np.ndarray
 ) -> None:
-    granted = allocate_capacity(priority, demand, capacity)
+    granted = allocate_first_fit(priority, demand, capacity)
     assert np.all(np.where(granted, demand, 0.0).sum(axis=-1) <= capacity * (1 + 1e-12))

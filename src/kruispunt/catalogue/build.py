@@ -22,9 +22,9 @@ from kruispunt.catalogue.checks import run_checks
 from kruispunt.catalogue.raw import read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
-from kruispunt.dims import BASE_YEAR
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
 from kruispunt.units import conversion_factor
+from kruispunt.vocabulary import BASE_YEAR
 
 PACKAGE_NAME = "kruispunt-nl-eii"
 PACKAGE_VERSION = "0.1.0"
@@ -42,6 +42,7 @@ COPIED_TABLES = (
     "policy",
     "infrastructure",
     "commitments",
+    "storage_contracts",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

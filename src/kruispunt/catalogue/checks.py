@@ -543,6 +543,8 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
     if table == "carriers":
         unit = carrier_unit.get(row["carrier_id"]) or row.get("unit")
         return f"tCO2/{unit}" if unit else None
+    if table == "storage_contracts":
+        return "t/yr"
     if table in LONG_TABLE_PARAMETER_KEY:
         pspec = parameter_specs(table).get(parameter_key(table, row))
         if pspec is None:
@@ -979,10 +981,10 @@ def check_energy_tax_brackets(raw: RawPackage) -> list[Problem]:
                             raw.file("policy"),
                             _line(df.index[i2]),
                             "value",
-                            f"{carrier} threshold of bracket {k2} ({_bound(high_value)}) is below "
-                            f"that of bracket {k} ({_bound(low_value)}, line "
-                            f"{_line(df.index[i])}) in {int(y)}: thresholds must not fall from "
-                            "bracket to bracket",
+                            f"{carrier} threshold of bracket {k2} ({_bound(high_value)} "
+                            f"{targets[i2]}) is below that of bracket {k} ({_bound(low_value)} "
+                            f"{targets[i]}, line {_line(df.index[i])}) in {int(y)}: thresholds "
+                            "must not fall from bracket to bracket",
                         )
                     )
     return problems

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from kruispunt.catalogue.load import Catalogue
-from kruispunt.dims import BASE_YEAR
+from kruispunt.vocabulary import BASE_YEAR
 
 
 def installation_emissions(catalogue: Catalogue, year: int = BASE_YEAR) -> pd.DataFrame:

@@ -15,12 +15,15 @@ origin) and Art. 31 (adjustment for free allocation).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import Booking, Context, Flow, Instrument, OptionView, YearState
 
-__all__ = ["cbam_charge"]
+__all__ = ["Cbam", "cbam_charge", "import_intensity"]
 
 FloatArray = NDArray[np.float64]
 
@@ -77,3 +80,90 @@ def cbam_charge(
         raise ValueError("cbam_factor must be in [0, 1] and not NaN")
     paid = _nonnegative("carbon_price_paid_eur_per_t", carbon_price_paid_eur_per_t)
     return np.asarray(embedded * np.maximum(price * (1.0 - factor) - paid, 0.0), dtype=np.float64)
+
+
+def import_intensity(
+    plant_product: NDArray[np.int64],
+    base_emissions: ArrayLike,
+    base_production: ArrayLike,
+    n_products: int,
+) -> FloatArray:
+    """Embedded emissions assumed for imports of each product [tCO2/product], shape (G,).
+
+    Assumption (no default values of the CBAM implementing acts are in the data yet): imports
+    carry the production-weighted average base-year intensity of the Dutch plants making the
+    product; 0 for products without production.
+
+    Examples
+    --------
+    >>> import_intensity(np.array([0, 0, 1]), [2.0, 6.0, 0.0], [1.0, 3.0, 0.0], 2)
+    array([2., 0.])
+    """
+    production = _nonnegative("base_production", base_production)
+    emissions = np.where(production > 0, _nonnegative("base_emissions", base_emissions), 0.0)
+    total_em = np.bincount(plant_product, weights=emissions, minlength=n_products)
+    total_prod = np.bincount(plant_product, weights=production, minlength=n_products)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(total_prod > 0, total_em / total_prod, 0.0)
+
+
+class Cbam(Instrument):
+    """CBAM on imported CBAM goods.
+
+    Three effects: plants pay it on imported intermediates (HBI, ammonia ...) through their
+    route inputs; the import-parity price of a CBAM good rises by the charge on its imports,
+    which plants making it earn as revenue; and the government collects it on every import
+    (intermediates and the imports that fill domestic demand). The charged share follows the
+    EU ETS module's CBAM factor (``ets.cbam_factor``).
+    """
+
+    name = "cbam"
+    flows = (Flow("cbam_revenue", 1, "CBAM on imported intermediates and products."),)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        inp = ctx.inputs
+        self.factor = np.asarray(ctx.params("ets")["cbam_factor"], dtype=np.float64)  # (S, Y)
+        per_carrier = inp.carriers.embedded * inp.carriers.cbam  # (C,)
+        self.embedded = np.einsum("rcy,c->ry", inp.routes.inputs, per_carrier)  # (R, Y)
+        products = inp.products.cbam
+        intensity = import_intensity(
+            inp.plants.product,
+            inp.plants.base_emissions,
+            inp.plants.base_production,
+            len(products),
+        )
+        self.intensity = np.where(products, intensity, 0.0)  # (G,)
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        eua = ctx.ext(ctx.inputs.markets.eua)[:, None, :]
+        factor = ctx.ext(self.factor)[:, None, :]
+        parity = self.intensity[ctx.inputs.routes.product]  # (R,)
+        return {
+            "intermediates": cbam_charge(ctx.ext(self.embedded)[None], eua, factor),
+            "parity": -cbam_charge(parity[None, :, None], eua, factor),
+        }
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        return np.asarray(x["intermediates"] + x["parity"], dtype=np.float64)
+
+    def account(self, st: YearState) -> Booking:
+        inp = self.ctx.inputs
+        i = st.i
+        eua = inp.markets.eua[:, i]
+        factor = self.factor[:, i]
+        on_inputs = cbam_charge(
+            self.embedded[st.route, i] * st.activity, eua[:, None], factor[:, None]
+        )
+        G = len(self.intensity)
+        plants = inp.plants
+        domestic = np.zeros((st.production.shape[0], G))
+        np.add.at(domestic.T, plants.product, st.production.T)
+        base = np.bincount(plants.product, weights=plants.base_production, minlength=G)
+        imports = np.maximum(base[None, :] * inp.markets.demand_scale[:, :, i] - domestic, 0.0)
+        on_imports = cbam_charge(self.intensity[None, :] * imports, eua[:, None], factor[:, None])
+        return Booking(
+            plant={"carbon_cost": on_inputs},
+            gov={"cbam_revenue": on_inputs.sum(axis=1) + on_imports.sum(axis=1)},
+        )

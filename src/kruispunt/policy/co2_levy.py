@@ -16,12 +16,25 @@ NEa, "CO2-heffing industrie".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Flow,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+)
+from kruispunt.policy.ets import AllocationBasis, plant_options
+from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["co2_heffing", "dispensation_rights"]
+__all__ = ["Co2Heffing", "co2_heffing", "dispensation_rights"]
 
 FloatArray = NDArray[np.float64]
 
@@ -106,3 +119,64 @@ def co2_heffing(
     return np.asarray(
         np.maximum(rate - price, 0.0) * np.maximum(emissions - rights, 0.0), dtype=np.float64
     )
+
+
+class Co2Heffing(Instrument):
+    """The Dutch CO2-heffing industrie (levy on emissions above dispensation rights).
+
+    Dispensation rights are the plant's benchmark emissions (its base-year free allocation per
+    unit, as the EU ETS module scales it) times the reduction factor of the year. Valuation
+    applies :func:`co2_heffing` to expected quantities weighted by the year's price gap
+    ``max(tariff - EUA, 0)``, so the yearly gap and the yearly excess are combined before the
+    floor at zero is taken (the expectation of the floor is approximated by the floor of the
+    expectation).
+    """
+
+    name = "co2_levy"
+    parameters = (
+        Parameter("tariff", (SCENARIO, "year"), "EUR/tCO2", "Levy tariff (0: off).", 0.0),
+        Parameter(
+            "reduction_factor",
+            (SCENARIO, "year"),
+            "1",
+            "Dispensation rights per unit of benchmark emissions.",
+            1.0,
+        ),
+    )
+    flows = (Flow("co2_levy_revenue", 1, "CO2-heffing paid by the plants."),)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        eua = ctx.inputs.markets.eua
+        # price gap per tonne of excess emissions: co2_heffing of one tonne with no rights
+        self.gap = co2_heffing(1.0, 0.0, self.param("tariff"), eua)  # (S, Y)
+        self.active = bool(np.any(self.gap > 0))
+        self.basis = AllocationBasis(ctx, plant_options(ctx))
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        gap = ctx.ext(self.gap)[:, None, :]  # (S, 1, Ye)
+        rights = ctx.ext(self.gap * self.param("reduction_factor"))[:, None, :]
+        R = ctx.route.emitted.shape[0]
+        return {
+            "excess": gap * ctx.route.emitted[None],
+            "rights": np.broadcast_to(rights, (rights.shape[0], R, rights.shape[2])),
+        }
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        if not self.active:
+            return np.zeros_like(x["excess"])
+        rights = x["rights"] * self.basis.of(opt.route, opt.t)
+        # price-weighted quantities at a tariff of 1 above a reference price of 0
+        return co2_heffing(x["excess"] * opt.calib, rights, 1.0, 0.0)
+
+    def account(self, st: YearState) -> Booking:
+        if not (self.gap[:, st.i] > 0).any():
+            return Booking()
+        eua = self.ctx.inputs.markets.eua[:, st.i][:, None]
+        rights = dispensation_rights(
+            self.basis.of(st.route, st.i) * st.activity,
+            self.param("reduction_factor")[:, st.i][:, None],
+        )
+        levy = co2_heffing(st.emissions, rights, self.param("tariff")[:, st.i][:, None], eua)
+        return Booking(plant={"co2_levy": levy}, gov={"co2_levy_revenue": levy.sum(axis=1)})

@@ -13,10 +13,23 @@ Wet belastingen op milieugrondslag (energiebelasting).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["bracketed_tax"]
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Flow,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+)
+from kruispunt.vocabulary import SCENARIO
+
+__all__ = ["EnergyTax", "bracketed_tax"]
 
 FloatArray = NDArray[np.float64]
 
@@ -86,3 +99,64 @@ def bracketed_tax(consumption: ArrayLike, thresholds: ArrayLike, rates: ArrayLik
     upper = np.concatenate([upper_bounds, np.full((*lead, 1), np.inf)], axis=-1)
     in_bracket = np.clip(amount[..., np.newaxis] - lower, 0.0, upper - lower)
     return np.asarray(np.sum(in_bracket * prices, axis=-1), dtype=np.float64)
+
+
+class EnergyTax(Instrument):
+    """Energy tax on the carriers plants use.
+
+    Valuation uses the marginal rate of a large user (the top bracket) per unit of carrier;
+    the yearly accounting applies :func:`bracketed_tax` to each plant's consumption of the
+    carriers that have brackets (each plant one connection) and the flat rate to the others.
+    """
+
+    name = "energy_tax"
+    parameters = (
+        Parameter(
+            "rate",
+            (SCENARIO, "carrier", "year"),
+            "EUR/carrier",
+            "Marginal tax per unit of carrier for a large user (top bracket).",
+            0.0,
+        ),
+        Parameter(
+            "thresholds",
+            (SCENARIO, "carrier", 3),
+            "carrier/yr",
+            "Upper bounds of the first three brackets (NaN: the carrier has no brackets).",
+            float("nan"),
+        ),
+        Parameter(
+            "bracket_rates",
+            (SCENARIO, "carrier", 4, "year"),
+            "EUR/carrier",
+            "Rate of each of the four brackets.",
+            0.0,
+        ),
+    )
+    flows = (Flow("energy_tax_revenue", 1, "Energy tax paid by the plants."),)
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        rate = ctx.ext(self.param("rate"))
+        return {"tax": np.einsum("rcy,scy->sry", ctx.route.inputs, rate)}
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        return x["tax"]
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        no_brackets = np.asarray(np.isnan(self.param("thresholds")).any(axis=(0, 2)), dtype=bool)
+        self.flat = no_brackets
+        """Carriers taxed at their flat rate."""
+        self.bracketed = np.flatnonzero(~no_brackets)
+        """Carriers taxed by consumption bracket (each plant one connection)."""
+
+    def account(self, st: YearState) -> Booking:
+        i = st.i
+        thresholds = self.param("thresholds")  # (S, C, 3)
+        rates = self.param("bracket_rates")[..., i]  # (S, C, 4)
+        flat = np.where(self.flat[None], self.param("rate")[:, :, i], 0.0)  # (S, C)
+        taxed = np.einsum("spc,sc->sp", st.use, flat)
+        for c in self.bracketed:
+            taxed += bracketed_tax(st.use[..., c], thresholds[:, None, c], rates[:, None, c])
+        return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed.sum(axis=1)})

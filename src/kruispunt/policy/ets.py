@@ -15,15 +15,20 @@ Commission Delegated Regulation (EU) 2019/331 (free allocation rules).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
+from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["ets_cost", "free_allocation"]
+__all__ = ["AllocationBasis", "EuEts", "ets_cost", "free_allocation"]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 
 def free_allocation(
@@ -134,3 +139,117 @@ def ets_cost(
     if not sell_surplus:
         short = np.maximum(short, 0.0)
     return np.asarray(short * price, dtype=np.float64)
+
+
+def base_allocation_per_unit(allocation: FloatArray, production: FloatArray) -> FloatArray:
+    """Base-year free allocation per unit of base-year production [tCO2/product] (0 where
+    nothing was produced)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(production > 0, allocation / production, 0.0), dtype=np.float64)
+
+
+def plant_options(ctx: Context) -> IntArray:
+    """Route of every option of every plant ``(P, K)`` (padding: today's route)."""
+    plants = ctx.inputs.plants
+    return np.where(plants.options >= 0, plants.options, plants.incumbent[:, None])
+
+
+class AllocationBasis:
+    """Base-year free allocation per unit of product of a plant on a route, before the year's
+    phase-out factor [tCO2/product].
+
+    Products keep their base-year allocation per unit (product benchmarks do not depend on
+    the route). Heat plants' allocation follows their fossil emissions (heat and fuel
+    benchmarks reward the heat, but a switch away from fossil fuel gives it up in the model):
+    the ratio of the route's emissions per unit to today's route's, within [0, 1]. The
+    options' values are computed once per batch.
+    """
+
+    def __init__(self, ctx: Context, options: IntArray) -> None:
+        inp = ctx.inputs
+        plants = inp.plants
+        self.emitted = ctx.route.emitted  # (R, Ye)
+        self.incumbent = plants.incumbent
+        self.per_unit = base_allocation_per_unit(
+            plants.base_free_allocation, plants.base_production
+        )
+        self.heat = inp.products.heat[plants.product]
+        Y = len(inp.coords.years)
+        self._options = np.stack(
+            [self._scale(options, t, per_option=True) for t in range(Y)]
+        )  # (Y, P, K)
+
+    def _scale(self, route: IntArray, t: int, per_option: bool) -> FloatArray:
+        em = self.emitted[:, t]
+        em_inc, heat, fa = em[self.incumbent], self.heat, self.per_unit
+        if per_option:
+            em_inc, heat, fa = em_inc[:, None], heat[:, None], fa[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(em_inc > 0, em[route] / em_inc, 0.0)
+        return np.asarray(fa * np.where(heat, np.clip(ratio, 0.0, 1.0), 1.0), dtype=np.float64)
+
+    def of(self, route: IntArray, t: int) -> FloatArray:
+        """Allocation per unit for ``route``: the batch's options ``(1, P, K)`` or the
+        routes plants run ``(S, P)``."""
+        if route.ndim == 3:
+            return np.asarray(self._options[t][None], dtype=np.float64)
+        return self._scale(route, t, per_option=False)
+
+
+class EuEts(Instrument):
+    """EU ETS: allowances for direct emissions, net of free allocation.
+
+    Valuation: the expected cost per unit is the EUA-weighted expected emissions minus the
+    EUA-weighted expected free allocation (both through :func:`ets_cost`), with each plant's
+    own emission calibration and allocation per unit. Accounting: :func:`free_allocation`
+    and :func:`ets_cost` on the year's emissions and activity. A surplus of free allowances
+    is sold (negative cost).
+    """
+
+    name = "ets"
+    parameters = (
+        Parameter(
+            "cbam_factor",
+            (SCENARIO, "year"),
+            "1",
+            "Share of free allocation CBAM goods keep (CBAM phase-out, Regulation (EU) "
+            "2023/956 Art. 31); 1 for every year when the scenario switches CBAM off.",
+            default=1.0,
+        ),
+    )
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        inp = ctx.inputs
+        factor = self.param("cbam_factor")  # (S, Y)
+        cbam_good = inp.products.cbam[inp.routes.product]  # (R,)
+        self.factor_y = np.where(cbam_good[None, :, None], factor[:, None, :], 1.0)  # (S, R, Y)
+        self.cbam_good_p = inp.products.cbam[inp.plants.product]
+        self.basis = AllocationBasis(ctx, plant_options(ctx))
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        eua = ctx.ext(ctx.inputs.markets.eua)[:, None, :]
+        return {
+            "emissions": ets_cost(ctx.route.emitted[None], 0.0, eua),
+            "allocation": ets_cost(0.0, ctx.ext(self.factor_y), eua),
+        }
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        fa = self.basis.of(opt.route, opt.t)
+        return np.asarray(x["emissions"] * opt.calib + x["allocation"] * fa, dtype=np.float64)
+
+    def account(self, st: YearState) -> Booking:
+        eua = self.ctx.inputs.markets.eua[:, st.i][:, None]
+        allocation = free_allocation(
+            self.basis.of(st.route, st.i) * st.activity,
+            1.0,
+            self.param("cbam_factor")[:, st.i][:, None],
+            self.cbam_good_p[None, :],
+        )
+        return Booking(
+            plant={
+                "carbon_cost": ets_cost(st.emissions, allocation, eua),
+                "free_allocation": allocation,
+            }
+        )

@@ -1,9 +1,10 @@
 """Rank-order rationing of a budget or a scarce capacity.
 
 Used for capex grants allocated by competitive ranking (NIKI, VEKI, OWE-like
-schemes), for SDE++ rounds (through :func:`kruispunt.policy.sde.allocate_round`)
-and for scarce infrastructure capacity (grid connection, CO2 storage, hydrogen
-network) via :func:`allocate_capacity`.
+schemes, :class:`CapexGrant`), for SDE++ rounds (through
+:func:`kruispunt.policy.sde.allocate_round`), for carbon contracts for difference,
+and, first-fit, for scarce infrastructure capacity (grid connection, CO2 storage,
+hydrogen network) via :func:`allocate_first_fit`.
 
 Layout
 ------
@@ -32,8 +33,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Evaluation,
+    Flow,
+    Offer,
+    Parameter,
+    SupportScheme,
+    YearState,
+)
+from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["allocate_budget", "allocate_capacity"]
+__all__ = ["CapexGrant", "allocate_budget", "allocate_first_fit"]
 
 BoolArray = NDArray[np.bool_]
 
@@ -122,48 +134,6 @@ def allocate_budget(
     return awarded
 
 
-def allocate_capacity(
-    priority: ArrayLike,
-    demand: ArrayLike,
-    capacity: ArrayLike,
-    higher_is_better: bool = True,
-) -> BoolArray:
-    """Grant whole demands for a scarce capacity in priority order.
-
-    The same strict rank-order rule as :func:`allocate_budget`: demands are
-    granted in priority order (ties by index) until the first one that no longer
-    fits; the sum of granted demands never exceeds ``capacity``.
-
-    Parameters
-    ----------
-    priority : array_like
-        Priority per request, shape ``(..., n)``, e.g. value per unit of
-        capacity; NaN raises. [any]
-    demand : array_like
-        Capacity requested, non-negative, e.g. grid load or CO2 to store.
-        [MW] or [Mt/yr]
-    capacity : array_like
-        Capacity available per pool (scenario, cluster), broadcasting against
-        the leading axes. Same unit as ``demand``. [MW] or [Mt/yr]
-    higher_is_better : bool, default True
-        Serve the highest priority first (True) or the lowest first (False,
-        e.g. a queue position).
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        Granted mask, shape ``leading + (n,)``.
-
-    Examples
-    --------
-    Storage of 2.5 Mt/yr; requests of 1.0, 1.2, 0.8 Mt/yr ranked by value 3, 1, 2:
-
-    >>> allocate_capacity([3.0, 1.0, 2.0], [1.0, 1.2, 0.8], 2.5)
-    array([ True, False,  True])
-    """
-    return allocate_budget(priority, demand, capacity, higher_is_better=higher_is_better)
-
-
 def allocate_first_fit(
     priority: ArrayLike,
     demand: ArrayLike,
@@ -172,7 +142,7 @@ def allocate_first_fit(
 ) -> BoolArray:
     """Grant whole demands in priority order, skipping those that no longer fit.
 
-    Unlike :func:`allocate_capacity` (strict rank order, which stops at the first request
+    Unlike :func:`allocate_budget` (strict rank order, which stops at the first request
     that does not fit), a request too large for what is left is passed over and smaller,
     lower-priority requests may still be served. This is how scarce infrastructure (grid
     connections, CO2 storage slots) is handed out: a large applicant that cannot be served
@@ -227,3 +197,51 @@ def allocate_first_fit(
         left = left - np.where(take, want, 0.0)
         np.put_along_axis(granted, idx, take[..., None], axis=-1)
     return granted
+
+
+class CapexGrant(SupportScheme):
+    """Capex grants (NIKI, VEKI, OWE-like): a share of a low-carbon option's investment.
+
+    In a year with a budget, plants whose best option becomes a low-carbon option with the
+    grant apply; awards go to the lowest grant per tonne abated first (strict rank order,
+    :func:`allocate_budget`), each claiming the whole grant. The grant is paid when the route
+    starts and lowers the asset's book value.
+    """
+
+    name = "grants"
+    parameters = (
+        Parameter("budget", (SCENARIO, "year"), "EUR", "Grant budget (0: none).", 0.0),
+        Parameter("share", (SCENARIO,), "1", "Share of capex a grant pays.", 0.0),
+    )
+    flows = (Flow("grant_outlay", -1, "Capex grants paid."),)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        S, P = self.param("share").shape[0], len(ctx.inputs.plants.product)
+        self.pending = np.zeros((S, P))  # awarded, paid when the route starts [EUR]
+        self._total = np.zeros((S, P, 1))
+
+    def offer(self, ev: Evaluation) -> Offer | None:
+        budget = self.param("budget")[:, ev.t]
+        yearly = self.param("share")[:, None, None] * ev.capex_annuity
+        ok = ev.low_carbon & (yearly > 0) & (budget > 0)[:, None, None]
+        if not ok.any():
+            return None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_t = np.where(ev.abated > 0, yearly / ev.abated, np.inf)
+            self._total = np.where(ev.crf > 0, yearly / ev.crf, 0.0)
+        return Offer(support=yearly, eligible=ok, score=per_t, claim=self._total, budget=budget)
+
+    def award(
+        self, ev: Evaluation, won: BoolArray, pick: NDArray[np.int64], start_year: NDArray[np.int64]
+    ) -> NDArray[np.float64]:
+        amount = np.where(won, np.take_along_axis(self._total, pick[..., None], -1)[..., 0], 0.0)
+        self.pending = np.where(won, amount, self.pending)
+        return amount
+
+    def account(self, st: YearState) -> Booking:
+        if not self.pending.any():
+            return Booking()
+        paid = np.where(st.started, self.pending, 0.0)
+        self.pending = np.where(st.started, 0.0, self.pending)
+        return Booking(plant={"subsidies": paid}, gov={"grant_outlay": -paid.sum(axis=1)})

@@ -15,12 +15,24 @@ the data package.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Flow,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+)
+from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
 
-__all__ = ["indirect_cost_compensation"]
+__all__ = ["IndirectCostCompensation", "expected_paid_share", "indirect_cost_compensation"]
 
 FloatArray = NDArray[np.float64]
 
@@ -105,3 +117,75 @@ def indirect_cost_compensation(
     # (an unlimited budget is never 'over'; it is replaced before use so no inf * 0 arises)
     cut = claims / np.where(over, total, 1.0) * np.where(over, cap, 0.0)
     return np.asarray(np.where(over, cut, claims), dtype=np.float64)
+
+
+def expected_paid_share(claims_eur: ArrayLike, budget_eur: ArrayLike) -> FloatArray:
+    """Share of the claims a budget pays: ``min(1, budget / claims)``; 1 without claims, 0
+    without a budget.
+
+    Examples
+    --------
+    >>> expected_paid_share([2e8, 1e8, 0.0, 5e7], [1e8, 2e8, 1e8, 0.0])
+    array([0.5, 1. , 1. , 0. ])
+    """
+    claims = _nonnegative("claims_eur", claims_eur)
+    budget = _nonnegative("budget_eur", budget_eur)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(claims > 0, np.minimum(1.0, budget / claims), 1.0)
+    return np.asarray(np.where(budget > 0, share, 0.0), dtype=np.float64)
+
+
+class IndirectCostCompensation(Instrument):
+    """Indirect cost compensation (IKC) for electricity-intensive plants.
+
+    Plants expect the compensation the budgets pay: their claim at the aid rate times the
+    share of the base-year claims of all eligible plants that the year's budget covers
+    (:func:`expected_paid_share`). The yearly accounting cuts the actual claims pro rata to
+    the budget (:func:`indirect_cost_compensation`).
+    """
+
+    name = "ikc"
+    parameters = (
+        Parameter("aid_intensity", (SCENARIO, "year"), "1", "Share compensated (0: off).", 0.0),
+        Parameter("co2_factor", (SCENARIO, "year"), "tCO2/MWh", "CO2 intensity of power.", 0.0),
+        Parameter("budget", (SCENARIO, "year"), "EUR", "Yearly budget (inf: no cap).", np.inf),
+        Parameter("eligible", (SCENARIO, "plant"), "1", "Plant in an eligible sector.", 0.0),
+    )
+    flows = (Flow("ikc_outlay", -1, "Indirect cost compensation paid."),)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        inp = ctx.inputs
+        self.eligible = np.asarray(self.p["eligible"], dtype=bool)  # (S, P)
+        eua = inp.markets.eua
+        aid, factor = self.param("aid_intensity"), self.param("co2_factor")
+        elec = inp.routes.inputs[:, inp.carriers.is_electricity, :].sum(axis=1)  # (R, Y)
+        base_mwh = elec[inp.plants.incumbent] / GJ_PER_MWH * inp.plants.base_production[:, None]
+        eligible_mwh = np.einsum("py,sp->sy", base_mwh, self.eligible.astype(float))
+        claims = indirect_cost_compensation(eligible_mwh, eua, factor, aid, True)
+        self.rate = aid * factor * eua * expected_paid_share(claims, self.param("budget"))
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        mwh = ctx.route.electricity / GJ_PER_MWH  # (R, Ye)
+        return {"compensation": ctx.ext(self.rate)[:, None, :] * mwh[None]}
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        eligible = np.asarray(opt.plant(self.eligible), dtype=np.float64)
+        return np.asarray(-x["compensation"] * eligible, dtype=np.float64)
+
+    def account(self, st: YearState) -> Booking:
+        inp = self.ctx.inputs
+        i = st.i
+        if not ((self.param("aid_intensity")[:, i] > 0) & (self.param("budget")[:, i] > 0)).any():
+            return Booking()
+        elec = st.use[..., inp.carriers.is_electricity].sum(axis=-1) / GJ_PER_MWH
+        paid = indirect_cost_compensation(
+            elec,
+            inp.markets.eua[:, i][:, None],
+            self.param("co2_factor")[:, i][:, None],
+            self.param("aid_intensity")[:, i][:, None],
+            self.eligible,
+            budget_eur=self.param("budget")[:, i],
+        )
+        return Booking(plant={"subsidies": paid}, gov={"ikc_outlay": -paid.sum(axis=1)})

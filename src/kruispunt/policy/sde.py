@@ -19,11 +19,24 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Evaluation,
+    Flow,
+    Offer,
+    Parameter,
+    SupportScheme,
+    YearState,
+)
 from kruispunt.policy.grants import allocate_budget
+from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["allocate_round", "sde_payment", "sde_subsidy_per_unit"]
+__all__ = ["Sde", "allocate_round", "sde_payment", "sde_subsidy_per_unit"]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+IntArray = NDArray[np.int64]
 
 
 def sde_subsidy_per_unit(
@@ -172,3 +185,85 @@ def allocate_round(
     return allocate_budget(
         intensity, requested_eur, budget_eur, higher_is_better=False, eligible=eligible
     )
+
+
+class Sde(SupportScheme):
+    """SDE++ rounds: an operating subsidy for the unprofitable top of low-carbon options.
+
+    In a year with a round, every plant whose best option becomes a low-carbon option with
+    the subsidy applies; the subsidy covers the option's value gap against staying (the
+    fossil reference) for the subsidy duration, and applications above the round's highest
+    intensity per tonne are not eligible. :func:`allocate_round` awards the cheapest per
+    tonne first within the budget, which each award claims at its maximum over the term.
+    Awarded plants are paid :func:`sde_payment` from the start of the route, for the
+    duration, while they run the route they were awarded for.
+    """
+
+    name = "sde"
+    parameters = (
+        Parameter("budget", (SCENARIO, "year"), "EUR", "Round budget (0: no round).", 0.0),
+        Parameter(
+            "max_per_t",
+            (SCENARIO, "year"),
+            "EUR/tCO2",
+            "Highest subsidy intensity of the round.",
+            0.0,
+        ),
+        Parameter("duration", (SCENARIO,), "yr", "Subsidy duration.", 15.0),
+    )
+    flows = (Flow("sde_outlay", -1, "SDE++ subsidy paid."),)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        S, P = self.param("budget").shape[0], len(ctx.inputs.plants.product)
+        self.unit = np.zeros((S, P))
+        self.route = np.full((S, P), -1, dtype=np.int64)
+        self.start = np.zeros((S, P), dtype=np.int64)
+        self.end = np.zeros((S, P), dtype=np.int64)
+        self._offer: Offer | None = None
+        self._max = np.zeros(S)
+
+    def offer(self, ev: Evaluation) -> Offer | None:
+        budget = self.param("budget")[:, ev.t]
+        if not (budget > 0).any():
+            return None
+        max_t = self.param("max_per_t")[:, ev.t][:, None, None]
+        ok = ev.low_carbon & (ev.need_per_t <= max_t) & (budget > 0)[:, None, None]
+        support = np.where(ok, ev.gap, 0.0)
+        self._max = self.param("max_per_t")[:, ev.t]
+        self._offer = Offer(
+            support=support,
+            eligible=ok,
+            score=ev.need_per_t,
+            claim=support * self.param("duration")[:, None, None],
+            budget=budget,
+        )
+        return self._offer
+
+    def allocate(
+        self, score: FloatArray, claim: FloatArray, budget: FloatArray, applies: BoolArray
+    ) -> BoolArray:
+        # plants that do not apply rank behind the round's ceiling: never awarded
+        intensity = np.where(applies, score, np.inf)
+        return allocate_round(intensity, np.where(applies, claim, 0.0), budget, self._max)
+
+    def award(self, ev: Evaluation, won: BoolArray, pick: IntArray, start_year: IntArray) -> None:
+        assert self._offer is not None
+        yearly = np.take_along_axis(self._offer.support, pick[..., None], -1)[..., 0]
+        prod = ev.production[..., 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            unit = np.where(prod > 0, yearly / prod, 0.0)
+        route = np.take_along_axis(ev.routes, pick[..., None], -1)[..., 0]
+        self.unit = np.where(won, unit, self.unit)
+        self.route = np.where(won, route, self.route)
+        self.start = np.where(won, start_year, self.start)
+        duration = self.param("duration").astype(np.int64)[:, None]
+        self.end = np.where(won, start_year + duration, self.end)
+        return None
+
+    def account(self, st: YearState) -> Booking:
+        if not (self.route >= 0).any():
+            return Booking()
+        active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
+        paid = sde_payment(self.unit * active, st.activity)
+        return Booking(plant={"subsidies": paid}, gov={"sde_outlay": -paid.sum(axis=1)})

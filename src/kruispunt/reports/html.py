@@ -35,6 +35,7 @@ import plotly.graph_objects as go  # type: ignore[import-untyped]
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["CHARTS", "build_report", "write_pdf", "write_report"]
 
@@ -108,7 +109,7 @@ def _series(
     names: dict[str, str] | None = None,
     name: str | None = None,
 ) -> list[_Series]:
-    sel = frame[frame["scenario"] == scenario]
+    sel = frame[frame[SCENARIO] == scenario]
     out = []
     groups = (
         [(name or value, sel)]
@@ -150,7 +151,7 @@ def _emissions_by(by: str) -> Getter:
 def _route_mix(results: Results, scenario: str) -> list[_Series]:
     mix = metrics.route_mix(results, by=None)
     key = "route_family" if "route_family" in mix.columns else "route"
-    fam = mix.groupby(["scenario", key, "year"], sort=False)["plants"].sum().reset_index()
+    fam = mix.groupby([SCENARIO, key, "year"], sort=False)["plants"].sum().reset_index()
     return _series(fam, scenario, key, "plants", "area")
 
 
@@ -189,7 +190,7 @@ def _production(results: Results, scenario: str) -> list[_Series]:
 
 def _gov(results: Results, scenario: str) -> list[_Series]:
     frame = metrics.government_cash_flow(results)
-    net = frame.groupby(["scenario", "year"], sort=False)["cash_flow_meur"].sum().reset_index()
+    net = frame.groupby([SCENARIO, "year"], sort=False)["cash_flow_meur"].sum().reset_index()
     return _series(frame, scenario, "flow", "cash_flow_meur", "bar") + _series(
         net, scenario, None, "cash_flow_meur", "line", name="net"
     )
@@ -197,7 +198,7 @@ def _gov(results: Results, scenario: str) -> list[_Series]:
 
 def _costs(results: Results, scenario: str) -> list[_Series]:
     frame = metrics.costs(results)
-    net = frame.groupby(["scenario", "year"], sort=False)["cost_meur"].sum().reset_index()
+    net = frame.groupby([SCENARIO, "year"], sort=False)["cost_meur"].sum().reset_index()
     return _series(frame, scenario, "item", "cost_meur", "bar") + _series(
         net, scenario, None, "cost_meur", "line", name="net cost"
     )
@@ -255,7 +256,7 @@ def _figure(name: str, runs: list[_Run]) -> go.Figure:
                     "name": label,
                     "legendgroup": s.name,
                     "visible": v == 0,
-                    "meta": {"scenario": scenario, "run": run.label},
+                    "meta": {SCENARIO: scenario, "run": run.label},
                 }
                 if style == "bar":
                     fig.add_trace(go.Bar(marker_color=color, **common))
@@ -349,7 +350,7 @@ def _key_table(runs: list[_Run]) -> str:
         + (f"<br><small>{html.escape(run.label)}</small>" if len(runs) > 1 else "")
         + "</th>"
         for run, f in frames
-        for s in f["scenario"]
+        for s in f[SCENARIO]
     )
     rows = []
     for col, (label, unit) in metrics.KEY_INDICATORS.items():

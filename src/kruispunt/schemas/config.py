@@ -16,13 +16,14 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from kruispunt.limits import YAML_MAX_BYTES, YAML_MAX_DEPTH, YAML_MAX_NODES, size_text
+from kruispunt.vocabulary import FIRST_MODEL_YEAR, LAST_MODEL_YEAR
 
-FIRST_YEAR: Final = 2025
+FIRST_YEAR: Final = FIRST_MODEL_YEAR
 """First year a run may start: the data package's price and policy paths begin in 2025 (the
-engine fails for earlier years, e.g. 2020: ``kruispunt.dims.FIRST_MODEL_YEAR``)."""
-LAST_YEAR: Final = 2050
-"""Last year a run may end: the data package's paths end in 2050
-(``kruispunt.dims.LAST_MODEL_YEAR``); later years would only repeat 2050."""
+engine fails for earlier years, e.g. 2020)."""
+LAST_YEAR: Final = LAST_MODEL_YEAR
+"""Last year a run may end: the data package's paths end in 2050; later years would only
+repeat 2050."""
 SEED_MAX: Final = 2**32 - 1
 """Largest seed: an unsigned 32-bit integer."""
 MONEY_MAX: Final = 1e12

@@ -1,0 +1,146 @@
+"""Capacity pools: each CO2 storage project, grid for new load and hydrogen per cluster, with
+their capacities and access years per scenario (delays and scales from the levers)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kruispunt.assemble.tables import Tables
+from kruispunt.catalogue.series import over_years
+from kruispunt.inputs import Pools
+from kruispunt.scenarios import Scenario
+from kruispunt.units import conversion_factor
+from kruispunt.vocabulary import CO2_STORAGE, FIRST_MODEL_YEAR, GRID, HYDROGEN, NEVER, RESOURCES
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+
+
+@dataclass
+class _Pool:
+    name: str
+    resource: int
+    host: int
+    capacity: F
+    access: I
+    sites: frozenset[str] = field(default_factory=frozenset)
+    """Sites with a contract (empty: open to every plant with access)."""
+    decided: bool = False
+    """Past its final investment decision: dates are not delayed by scenario levers."""
+
+
+def _storage_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
+    cat = tables.catalogue
+    infra = cat.infrastructure
+    l_of = tables.cluster_index
+    contracts = cat.storage_contracts.groupby("project")["site_id"].agg(frozenset)
+    out = []
+    for project, part in infra[infra["kind"] == "co2_storage"].groupby("project", sort=False):
+        cap_rows = part[part["parameter"] == "capacity"]
+        if cap_rows.empty:
+            cap_rows = part[part["parameter"] == "max_capacity"]
+        if cap_rows.empty:
+            continue
+        to_t = conversion_factor(str(cap_rows["unit"].iloc[0]), "t/yr")
+        capacity = over_years(cap_rows, years, "step", before=0.0) * to_t
+        starts = part[part["parameter"] == "start_year"]["value"]
+        if cap_rows["parameter"].iloc[0] == "max_capacity" and not starts.empty:
+            capacity = np.where(years >= int(starts.iloc[0]), capacity, 0.0)
+        access = np.full(len(l_of), NEVER, dtype=np.int64)
+        for row in part[part["parameter"] == "access_year"].itertuples():
+            access[l_of[str(row.cluster_id)]] = int(float(row.value))  # type: ignore[arg-type]
+        fid = part[part["parameter"] == "fid_year"]["value"]
+        out.append(
+            _Pool(
+                name=f"co2_storage/{project}",
+                resource=CO2_STORAGE,
+                host=l_of[str(cap_rows["cluster_id"].iloc[0])],
+                capacity=capacity,
+                access=access,
+                sites=contracts.get(project, frozenset()),
+                decided=bool(not fid.empty and float(fid.iloc[0]) < FIRST_MODEL_YEAR),
+            )
+        )
+    return out
+
+
+def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
+    infra = tables.catalogue.infrastructure
+    grid = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
+    known: dict[str, pd.DataFrame] = {str(c): part for c, part in grid.groupby("cluster_id")}
+    out = []
+    for host, cl in enumerate(tables.cluster_ids):
+        for res in (GRID, HYDROGEN):
+            access = np.full(len(tables.cluster_ids), NEVER, dtype=np.int64)
+            access[host] = 0
+            capacity = np.full(len(years), np.inf)
+            if res == GRID and cl in known:
+                first = float(known[cl]["value"].iloc[0])
+                capacity = over_years(known[cl], years, "step", before=first)
+            out.append(_Pool(f"{RESOURCES[res]}/{cl}", res, host, capacity, access))
+    return out
+
+
+def build_pools(
+    tables: Tables,
+    scenarios: Sequence[Scenario],
+    years: npt.NDArray[np.int64],
+    plant_site: Sequence[str],
+) -> Pools:
+    """Pools of every scenario. Levers: storage projects not past their investment decision
+    start ``co2_storage_delay`` years later and every storage capacity is scaled; known grid
+    capacities are scaled, and a cluster without a sourced grid figure has no limit or no
+    room at all (``grid_unknown_capacity``); hydrogen connections come ``hydrogen_delay``
+    years later."""
+    pools = _storage_pools(tables, years) + _cluster_pools(tables, years)
+    S, Q, Y, L = len(scenarios), len(pools), len(years), len(tables.cluster_ids)
+    capacity = np.zeros((S, Q, Y))
+    access = np.zeros((S, Q, L), dtype=np.int64)
+    h2_base = _hydrogen_years(tables)
+    hydrogen_year = np.zeros((S, L), dtype=np.int64)
+    for s, sc in enumerate(scenarios):
+        lv = sc.levers.infrastructure
+        for q, pool in enumerate(pools):
+            cap, acc = pool.capacity, pool.access.copy()
+            if pool.resource == CO2_STORAGE:
+                if not pool.decided:
+                    cap = np.concatenate([np.zeros(lv.co2_storage_delay), cap])[:Y]
+                    acc = np.where(acc < NEVER, acc + lv.co2_storage_delay, acc)
+                cap = cap * lv.co2_storage_scale
+            elif pool.resource == GRID:
+                if np.isinf(cap).all() and lv.grid_unknown_capacity == "none":
+                    cap = np.zeros(Y)
+                elif not np.isinf(cap).all():
+                    cap = cap * lv.grid_capacity_scale
+            capacity[s, q] = cap
+            access[s, q] = acc
+        hydrogen_year[s] = np.where(h2_base < NEVER, h2_base + lv.hydrogen_delay, NEVER)
+    sites = np.asarray(plant_site)
+    allowed = np.ones((Q, len(sites)), dtype=bool)
+    for q, pool in enumerate(pools):
+        if pool.sites:
+            allowed[q] = np.isin(sites, list(pool.sites))
+    return Pools(
+        names=tuple(p.name for p in pools),
+        resource=np.array([p.resource for p in pools], dtype=np.int64),
+        host=np.array([p.host for p in pools], dtype=np.int64),
+        capacity=capacity,
+        access=access,
+        plants=allowed,
+        hydrogen_year=hydrogen_year,
+    )
+
+
+def _hydrogen_years(tables: Tables) -> I:
+    """Year each cluster is connected to the national hydrogen network (NEVER: not)."""
+    infra = tables.catalogue.infrastructure
+    out = np.full(len(tables.cluster_ids), NEVER, dtype=np.int64)
+    h2 = infra[(infra["kind"] == "hydrogen") & (infra["project"] == "national_network")]
+    for row in h2[h2["parameter"] == "connection_year"].itertuples():
+        out[tables.cluster_index[str(row.cluster_id)]] = int(float(row.value))  # type: ignore[arg-type]
+    return out

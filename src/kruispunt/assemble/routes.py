@@ -1,0 +1,173 @@
+"""Routes: techno-economics of every route over the model years, from the route tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kruispunt.assemble.tables import Tables
+from kruispunt.catalogue.schema import parameter_specs
+from kruispunt.catalogue.series import over_years
+from kruispunt.inputs import Routes
+from kruispunt.vocabulary import FAMILY
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class RouteBundle:
+    """The routes and what assembly needs to know about them."""
+
+    routes: Routes
+    ids: list[str]
+    complete: B
+    """Routes the model can run (complete data, priced inputs)."""
+
+
+def _param(tables: Tables, years: npt.NDArray[np.int64], name: str, r_of: dict[str, int]) -> F:
+    """A route parameter over the years ``(R, Y)``; NaN where a route does not give it.
+    Under step interpolation the first value given also holds before its year."""
+    out = np.full((len(r_of), len(years)), np.nan)
+    rows = tables.route_param(name)
+    if rows is None:
+        return out
+    interp = parameter_specs("route_parameters")[name].interpolation
+    for rid, part in rows.groupby("route_id"):
+        vals = over_years(part, years, interp, before=np.nan)
+        if interp == "step":
+            first = part.sort_values("year")["value"].iloc[0]
+            vals = np.where(np.isnan(vals), first, vals)
+        out[r_of[str(rid)]] = vals
+    return out
+
+
+def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
+    """Every route of the data package over ``years``.
+
+    Rules the data leave to the model (each documented in ``docs/model.md``): a route needs an
+    emission factor, and a route that needs investment a capex and a lifetime, or it is left
+    out; routes that need no investment and have no lifetime are valued over the data
+    package's default economic life; a route with an electrifiable share serves that share of
+    its band's heat and leaves the rest on the product's incumbent (gas) route; an import
+    route's output counts as imported unless the data say it is processed here.
+    """
+    cat = tables.catalogue
+    routes = cat.routes.set_index("route_id")
+    ids = [str(r) for r in routes.index]
+    r_of = {r: i for i, r in enumerate(ids)}
+    c_of = tables.carrier_index
+    g_of = tables.product_index
+
+    def param(name: str) -> F:
+        return _param(tables, years, name, r_of)
+
+    family = np.array([FAMILY[f] for f in routes["family"]], dtype=np.int64)
+    closure = family == FAMILY["closure"]
+    ef = np.where(closure[:, None], 0.0, param("emission_factor"))
+    capture = np.nan_to_num(param("capture_rate"), nan=0.0)
+    lifetime_p = param("lifetime")[:, 0]
+    capex_g = param("capex_greenfield")
+    capex_r = param("capex_retrofit")
+    capex = np.where(np.isnan(capex_r), capex_g, capex_r)
+    needs_capex = ~(closure | (family == FAMILY["incumbent"]) | (family == FAMILY["import"]))
+    no_capex = np.isnan(capex).all(axis=1)
+    complete = ~np.isnan(ef).any(axis=1) & ~(needs_capex & (no_capex | np.isnan(lifetime_p)))
+    complete |= closure
+    default_life = tables.policy_scalar("finance.default_economic_life")
+    lifetime_p = np.where(np.isnan(lifetime_p) & ~needs_capex, default_life, lifetime_p)
+    lifetime = np.where(closure, 1.0, np.nan_to_num(lifetime_p, nan=1.0))
+    capex = np.nan_to_num(capex, nan=0.0)
+    renewal_p = param("capex_renewal")
+    capex_renewal = np.nan_to_num(np.where(np.isnan(renewal_p), capex_g, renewal_p), nan=0.0)
+    ef = np.nan_to_num(ef, nan=0.0)
+    inputs = np.zeros((len(ids), len(c_of), len(years)))
+    for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
+        inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
+    product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
+    _partial_electrification(
+        param("electrifiable_share"), product, family, inputs, ef, capex, capex_renewal
+    )
+    domestic_flag = param("domestic_output")[:, 0]
+    imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
+    bundle = Routes(
+        product=product,
+        family=family,
+        lifetime=lifetime,
+        lead_time=np.nan_to_num(param("lead_time")[:, 0], nan=0).astype(np.int64),
+        earliest_year=np.nan_to_num(param("earliest_year")[:, 0], nan=0).astype(np.int64),
+        capex=capex,
+        capex_renewal=capex_renewal,
+        domestic=~closure & ~imports_itself,
+        fixed_opex=np.nan_to_num(param("fixed_opex"), nan=0.0),
+        variable_opex=np.nan_to_num(param("variable_opex"), nan=0.0),
+        emission_factor=ef,
+        capture_rate=capture,
+        inputs=inputs,
+    )
+    return RouteBundle(routes=bundle, ids=ids, complete=complete)
+
+
+def _partial_electrification(
+    share: F, product: I, family: I, inputs: F, ef: F, capex: F, capex_renewal: F
+) -> None:
+    """A route with an electrifiable share serves that share of the band's heat; the rest stays
+    on the product's incumbent route (in place)."""
+    for r in np.flatnonzero(~np.isnan(share).all(axis=1)):
+        incumbents = np.flatnonzero((product == product[r]) & (family == FAMILY["incumbent"]))
+        if incumbents.size == 0:
+            continue
+        inc = int(incumbents[0])
+        frac = np.nan_to_num(share[r], nan=0.0)
+        inputs[r] = frac[None] * inputs[r] + (1 - frac)[None] * inputs[inc]
+        ef[r] = frac * ef[r] + (1 - frac) * ef[inc]
+        capex[r] = capex[r] * frac
+        capex_renewal[r] = capex_renewal[r] * frac
+
+
+def exclude_unpriced(bundle: RouteBundle, incumbent: I, priced: B) -> list[str]:
+    """Leave out routes that use more of an unpriced carrier than today's route of their
+    product (the missing price would bias the comparison); today's routes keep running, the
+    unpriced input costing nothing (a documented gap). Updates ``bundle.complete``; returns
+    the ids left out for every reason."""
+    routes = bundle.routes
+    complete = bundle.complete
+    unpriced = np.flatnonzero(~priced)
+    R = len(bundle.ids)
+    if unpriced.size:
+        today = np.zeros(R, dtype=bool)
+        today[incumbent] = True
+        ref = np.zeros((R, unpriced.size, routes.inputs.shape[-1]))
+        used_today = np.unique(incumbent)
+        for r in range(R):
+            same = used_today[routes.product[used_today] == routes.product[r]]
+            if same.size:
+                ref[r] = routes.inputs[same][:, unpriced, :].min(axis=0)
+        uses = (routes.inputs[:, unpriced, :] > ref + 1e-9).any(axis=(1, 2))
+        closure = routes.family == FAMILY["closure"]
+        complete &= ~(uses & ~closure & ~today)
+    return [bundle.ids[r] for r in np.flatnonzero(~complete)]
+
+
+def options(product_of_plant: I, incumbent: I, route_product: I, complete: B) -> I:
+    """``(P, K)`` route options per plant: its incumbent first, then the product's other
+    complete routes; -1 pads."""
+    by_product: dict[int, list[int]] = {}
+    for r in np.flatnonzero(complete):
+        by_product.setdefault(int(route_product[r]), []).append(int(r))
+    P = len(product_of_plant)
+    K = max(len(by_product.get(int(g), [])) + 1 for g in product_of_plant)
+    out = np.full((P, K), -1, dtype=np.int64)
+    for p in range(P):
+        rest = [r for r in by_product.get(int(product_of_plant[p]), []) if r != incumbent[p]]
+        opts = [int(incumbent[p]), *rest]
+        out[p, : len(opts)] = opts
+    return out
+
+
+def frame_of(df: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover - typing helper
+    return df

@@ -1,0 +1,88 @@
+"""Indexed access to the catalogue's tables for the builders (read-only)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kruispunt.catalogue.load import Catalogue
+from kruispunt.catalogue.schema import parameter_specs
+from kruispunt.catalogue.series import exact_years, over_years
+from kruispunt.errors import KruispuntError
+
+F = npt.NDArray[np.float64]
+
+
+class Tables:
+    """The catalogue with id-to-index maps and long tables split by parameter."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+
+    @cached_property
+    def product_ids(self) -> list[str]:
+        return [str(p) for p in self.catalogue.products["product_id"]]
+
+    @cached_property
+    def product_index(self) -> dict[str, int]:
+        return {p: i for i, p in enumerate(self.product_ids)}
+
+    @cached_property
+    def carrier_ids(self) -> list[str]:
+        return [str(c) for c in self.catalogue.carriers["carrier_id"]]
+
+    @cached_property
+    def carrier_index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.carrier_ids)}
+
+    @cached_property
+    def cluster_ids(self) -> list[str]:
+        return [str(c) for c in self.catalogue.clusters["cluster_id"]]
+
+    @cached_property
+    def cluster_index(self) -> dict[str, int]:
+        return {c: i for i, c in enumerate(self.cluster_ids)}
+
+    @cached_property
+    def _route_params(self) -> dict[str, pd.DataFrame]:
+        df = self.catalogue.route_parameters
+        return {str(k): part for k, part in df.groupby(df["parameter"].to_numpy(), sort=False)}
+
+    def route_param(self, name: str) -> pd.DataFrame | None:
+        """Rows of one route parameter (all routes)."""
+        return self._route_params.get(name)
+
+    @cached_property
+    def _policy(self) -> dict[str, pd.DataFrame]:
+        df = self.catalogue.policy
+        names = df["instrument"].astype(str) + "." + df["parameter"].astype(str)
+        return {str(k): part for k, part in df.groupby(names.to_numpy(), sort=False)}
+
+    def policy_rows(self, name: str) -> pd.DataFrame | None:
+        """Rows of one policy parameter ``instrument.parameter``."""
+        return self._policy.get(name)
+
+    def policy_path(self, name: str, years: npt.NDArray[np.int64], before: float = np.nan) -> F:
+        """A policy parameter over ``years`` by its declared interpolation (NaN if absent)."""
+        rows = self._policy.get(name)
+        if rows is None:
+            return np.full(len(years), np.nan)
+        spec = parameter_specs("policy")[name]
+        return over_years(rows, years, spec.interpolation, before=before)
+
+    def policy_flow(self, name: str, years: npt.NDArray[np.int64]) -> F:
+        """A policy flow (a round's budget) given for exactly some years; 0 in the others."""
+        rows = self._policy.get(name)
+        if rows is None:
+            return np.zeros(len(years))
+        return exact_years(rows, years)
+
+    def policy_scalar(self, name: str) -> float:
+        """A policy parameter with one value; KruispuntError if the package lacks it."""
+        rows = self._policy.get(name)
+        if rows is None or rows.empty:
+            raise KruispuntError(f"policy.csv: the data package lacks '{name}'")
+        return float(rows.sort_values("year")["value"].iloc[0])

@@ -1,0 +1,189 @@
+"""Step 7 of the year: what happened, plant by plant. The physical flows and the costs that are
+not an instrument's (energy at market prices, opex, CO2 transport and storage) are booked
+here; each instrument books its own cash flows
+(:meth:`kruispunt.policy.base.Instrument.account`) into the plant items and the government
+cash flow. Buffers are year-first ``(Y, S, P)`` so that each year writes one contiguous
+block."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.infrastructure import Infrastructure
+from kruispunt.engine.state import PlantState
+from kruispunt.policy.base import PLANT_ITEMS, PLANT_QUANTITIES, Instrument
+from kruispunt.vocabulary import CO2_STORAGE, GJ_PER_MWH, GRID, HOURS_PER_YEAR, HYDROGEN
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+FLOAT_OUTPUTS = (
+    "production",
+    "direct_emissions",
+    "captured_co2",
+    "stored_co2",
+    "indirect_emissions",
+    "electric_load",
+    "capex",
+    "opex",
+    "energy_cost",
+    *PLANT_ITEMS,
+    *PLANT_QUANTITIES,
+)
+"""Per scenario, plant and year results the year loop fills (see schemas/results.csv)."""
+
+
+@dataclass
+class YearRecord:
+    """One year's physical flows (the engine's :class:`kruispunt.policy.base.YearState`)."""
+
+    i: int
+    year: int
+    route: I
+    calib: F
+    activity: F
+    production: F
+    emissions: F
+    use: F
+    started: B
+
+
+class Outputs:
+    """Year-first result buffers of a batch, allocated once for the largest batch and reused
+    (fresh memory is costly to touch); :meth:`view` gives the buffers of a batch of ``S``."""
+
+    def __init__(self, S: int, P: int, Y: int, C: int, Q: int, flows: Sequence[str]) -> None:
+        self.plant: dict[str, F] = {name: np.zeros((Y, S, P)) for name in FLOAT_OUTPUTS}
+        self.activity = np.zeros((Y, S, P))
+        """Output of each plant's route, imported output included [product/yr]."""
+        self.route_index = np.zeros((Y, S, P), dtype=np.int16)
+        self.switch_reason = np.zeros((Y, S, P), dtype=np.int8)
+        self.flows = list(flows)
+        self.gov = np.zeros((Y, S, len(self.flows)))
+        self.pool_use = np.zeros((Y, S, Q))
+        self.use = np.zeros((S, P, C))
+        """Scratch: the current year's use of every carrier ``(S, P, C)``."""
+
+    def view(self, S: int) -> Outputs:
+        """The first ``S`` scenarios' buffers, zeroed."""
+        out = object.__new__(Outputs)
+        out.plant = {name: buf[:, :S] for name, buf in self.plant.items()}
+        out.activity = self.activity[:, :S]
+        out.route_index = self.route_index[:, :S]
+        out.switch_reason = self.switch_reason[:, :S]
+        out.flows = self.flows
+        out.gov = self.gov[:, :S]
+        out.pool_use = self.pool_use[:, :S]
+        out.use = self.use[:S]
+        buffers: list[npt.NDArray[Any]] = [
+            *out.plant.values(),
+            out.activity,
+            out.route_index,
+            out.switch_reason,
+            out.gov,
+            out.pool_use,
+        ]
+        for buf in buffers:
+            buf[...] = 0
+        return out
+
+
+def account(
+    ctx: BatchContext,
+    infra: Infrastructure,
+    instruments: Sequence[Instrument],
+    st: PlantState,
+    i: int,
+    vented: B,
+    out: Outputs,
+) -> None:
+    """Book year ``i``: physical flows, base costs, infrastructure use and every instrument's
+    cash flows."""
+    inp = ctx.inputs
+    rt = ctx.route
+    plants = inp.plants
+    g = plants.product
+    cur = st.route
+    live = ~st.closed
+    activity = np.where(
+        live, plants.base_production[None, :] * inp.markets.demand_scale[:, g, i], 0.0
+    )
+    calib = ctx.route_calib(cur)
+    captured_all = rt.captured[cur, i] * calib * activity
+    captured = np.where(vented, 0.0, captured_all)
+    emissions = rt.emitted[cur, i] * calib * activity + np.where(vented, captured_all, 0.0)
+    use = np.multiply(inp.routes.inputs[:, :, i][cur], activity[..., None], out=out.use)
+    elec = use[..., inp.carriers.is_electricity].sum(-1)
+    h2 = use[..., inp.carriers.is_hydrogen].sum(-1)
+    _pool_use(ctx, infra, st, i, activity, elec, h2, captured, out)
+    stored = np.where(st.pool[..., CO2_STORAGE] >= 0, captured, 0.0)
+    production = activity * inp.routes.domestic[cur]
+    o = out.plant
+    out.route_index[i] = cur
+    out.activity[i] = activity
+    o["production"][i] = production
+    o["direct_emissions"][i] = emissions
+    o["captured_co2"][i] = captured
+    o["stored_co2"][i] = stored
+    o["indirect_emissions"][i] = elec * inp.markets.grid_emission_factor[:, i][:, None]
+    o["electric_load"][i] = elec / GJ_PER_MWH / HOURS_PER_YEAR
+    fixed = inp.routes.fixed_opex[cur, i] * plants.capacity[None]
+    o["opex"][i] = (
+        np.where(live, inp.routes.variable_opex[cur, i] * activity + fixed, 0.0)
+        + stored * inp.markets.co2_ts_cost[:, i][:, None]
+    )
+    market = np.einsum("rc,sc->sr", inp.routes.inputs[:, :, i], inp.markets.price[:, :, i])
+    o["energy_cost"][i] = np.take_along_axis(market, cur, axis=1) * activity
+    record = YearRecord(
+        i=i,
+        year=int(inp.coords.years[i]),
+        route=cur,
+        calib=calib,
+        activity=activity,
+        production=production,
+        emissions=emissions,
+        use=use,
+        started=st.started,
+    )
+    for inst in instruments:
+        booking = inst.account(record)
+        for item, amount in booking.plant.items():
+            o[item][i] += amount
+        for flow, amount in booking.gov.items():
+            out.gov[i, :, out.flows.index(flow)] += amount
+
+
+def _pool_use(
+    ctx: BatchContext,
+    infra: Infrastructure,
+    st: PlantState,
+    i: int,
+    activity: F,
+    elec: F,
+    h2: F,
+    captured: F,
+    out: Outputs,
+) -> None:
+    """Use of the pools: new electric load and hydrogen per cluster, stored CO2 per store."""
+    inp = ctx.inputs
+    rows = np.arange(ctx.S)[:, None]
+    elec_base = ctx.route.electricity[inp.plants.incumbent, i][None, :] * activity
+    new_load = np.maximum(elec - elec_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
+    use = out.pool_use[i]
+    for res, amount in ((GRID, new_load), (HYDROGEN, h2)):
+        pools = infra.cluster_pool[res][inp.plants.cluster]  # (P,)
+        ok = pools >= 0
+        if ok.any():
+            np.add.at(
+                use, (rows, np.broadcast_to(pools[ok][None], (ctx.S, int(ok.sum())))), amount[:, ok]
+            )
+    pool = st.pool[..., CO2_STORAGE]
+    has = pool >= 0
+    np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), captured[has])

@@ -1,0 +1,178 @@
+"""Steps 1, 4 and 5 of the year: start what is pending, choose within the infrastructure
+limits, and apply the decisions (switch now, later after the lead time, close with a year's
+notice, or renew the current route at its renewal moment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kruispunt.engine.accounting import Outputs
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.infrastructure import Infrastructure
+from kruispunt.engine.state import PlantState
+from kruispunt.vocabulary import FAMILY, REASON_CODE
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+MAX_PASSES = 3
+"""Times a plant refused capacity may fall back to its next best option in one year."""
+CLOSURE_NOTICE = 1
+"""A closure decided in one year takes effect the next (production runs out the year)."""
+
+
+@dataclass
+class Choice:
+    """What each plant chose in a year ``(S, P)``."""
+
+    option: I
+    """Chosen option (index along K)."""
+    route: I
+    switching: B
+    """Plants that leave their route (a switch or a closure)."""
+    waited: B
+    """Plants refused scarce capacity for a preferred option this year."""
+    refused: B
+    """``(S, P, K)`` options refused scarce capacity this year."""
+
+
+def _start(
+    ctx: BatchContext, st: PlantState, mask: B, route: I, cover: F, year: int, out: Outputs, i: int
+) -> None:
+    """Plants in ``mask`` start running ``route`` now: investment spent, asset on the books
+    net of what grants paid, renewal due after the route's life."""
+    routes = ctx.inputs.routes
+    closing = routes.family[route] == FAMILY["closure"]
+    capex = np.where(closing, 0.0, routes.capex[route, i] * ctx.inputs.plants.capacity[None])
+    out.plant["capex"][i] += np.where(mask, capex, 0.0)
+    st.asset_capex = np.where(mask, capex - cover, st.asset_capex)
+    st.asset_start = np.where(mask, year, st.asset_start)
+    st.renewal = np.where(
+        mask, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal
+    )
+    st.route = np.where(mask, route, st.route)
+    st.closed |= mask & closing
+    st.started |= mask
+
+
+def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> None:
+    """Step 1: switches whose construction is finished start."""
+    year = int(ctx.inputs.coords.years[i])
+    st.started = np.zeros_like(st.closed)
+    starts = (st.pending >= 0) & (st.pending_start <= year)
+    if not starts.any():
+        return
+    route = np.where(starts, st.pending, st.route)
+    out.switch_reason[i] = np.where(starts, st.pending_reason, out.switch_reason[i])
+    _start(ctx, st, starts, route, st.pending_cover, year, out, i)
+    st.pending = np.where(starts, -1, st.pending)
+    st.pending_cover = np.where(starts, 0.0, st.pending_cover)
+
+
+def choose(
+    ctx: BatchContext, infra: Infrastructure, value: F, opt: I, st: PlantState, i: int
+) -> Choice:
+    """Step 4: the best option of every plant that the pools can serve. A plant refused
+    capacity takes its next best option, up to :data:`MAX_PASSES` times; the grants of the
+    final pass are reserved."""
+    S, P, K = value.shape
+    cur = st.route
+    cur_k = np.argmax(opt[None] == cur[:, :, None], axis=-1)
+    running = st.running
+    peak = infra.peak_production(i)
+    waited = np.zeros((S, P), dtype=bool)
+    refused_k = np.zeros((S, P, K), dtype=bool)
+    for n_pass in range(MAX_PASSES + 1):
+        choice = np.argmax(value, axis=-1)
+        route = np.take_along_axis(np.broadcast_to(opt[None], (S, P, K)), choice[..., None], -1)[
+            ..., 0
+        ]
+        switching = running & (choice != cur_k)
+        demand, start = infra.demand(i, route, cur, peak)
+        gain = (
+            np.take_along_axis(value, choice[..., None], -1)
+            - np.take_along_axis(value, cur_k[..., None], -1)
+        )[..., 0]
+        refused, given = infra.allocate(demand, start, gain, switching, commit=False)
+        this = refused[..., None] & (np.arange(K) == choice[..., None])
+        refused_k |= this
+        if refused.any() and n_pass < MAX_PASSES:
+            waited |= refused
+            value = np.where(this, -np.inf, value)
+            continue
+        switching &= ~refused
+        waited |= refused
+        refused, given = infra.allocate(demand, start, gain, switching, commit=True)
+        switching &= ~refused
+        break
+    newly = switching[..., None] & (given >= 0)
+    st.pool = np.where(newly, given, st.pool)
+    # a plant leaving a route that used a pool gives up that claim (kept reserved)
+    released = switching[..., None] & ~newly & (demand.transpose(1, 2, 0) <= 1e-9)
+    st.pool = np.where(released, -1, st.pool)
+    return Choice(option=choice, route=route, switching=switching, waited=waited, refused=refused_k)
+
+
+def schedule(
+    ctx: BatchContext, st: PlantState, ch: Choice, i: int
+) -> tuple[B, I, npt.NDArray[np.int8]]:
+    """When each switch starts: now (no lead time), after its lead time, or a closure after
+    :data:`CLOSURE_NOTICE`; returns the switches that start now, the start years and the
+    reason codes."""
+    routes = ctx.inputs.routes
+    year = int(ctx.inputs.coords.years[i])
+    family = routes.family[ch.route]
+    closing = ch.switching & (family == FAMILY["closure"])
+    renewal_due = st.renewal <= year
+    reason = np.where(renewal_due, REASON_CODE["reinvestment"], REASON_CODE["off_cycle_switch"])
+    reason = np.where(family == FAMILY["import"], REASON_CODE["import_intermediate"], reason)
+    reason = np.where(closing, REASON_CODE["closure"], reason).astype(np.int8)
+    lead = np.where(closing, CLOSURE_NOTICE, routes.lead_time[ch.route])
+    now = ch.switching & (lead <= 0)
+    start_year = year + np.where(now, 0, lead)
+    return now, start_year, reason
+
+
+def apply(
+    ctx: BatchContext,
+    st: PlantState,
+    ch: Choice,
+    i: int,
+    now: B,
+    start_year: I,
+    reason: npt.NDArray[np.int8],
+    cover: F,
+    out: Outputs,
+) -> None:
+    """Step 5: switches with a lead time become pending, the others start now; plants that
+    stay at a renewal moment renew their asset; plants refused capacity are marked waiting."""
+    routes = ctx.inputs.routes
+    year = int(ctx.inputs.coords.years[i])
+    running = st.running
+    renewal_due = st.renewal <= year
+    later = ch.switching & ~now
+    st.pending = np.where(later, ch.route, st.pending)
+    st.pending_start = np.where(later, start_year, st.pending_start)
+    st.pending_reason = np.where(later, reason, st.pending_reason)
+    st.pending_cover = np.where(later, cover, st.pending_cover)
+    if now.any():
+        out.switch_reason[i] = np.where(now, reason, out.switch_reason[i])
+        _start(ctx, st, now, np.where(now, ch.route, st.route), cover, year, out, i)
+    renewing = running & renewal_due & ~ch.switching
+    if renewing.any():
+        capex = routes.capex_renewal[st.route, i] * ctx.inputs.plants.capacity[None]
+        out.plant["capex"][i] += np.where(renewing, capex, 0.0)
+        st.asset_capex = np.where(renewing, capex, st.asset_capex)
+        st.asset_start = np.where(renewing, year, st.asset_start)
+        life = np.round(routes.lifetime[st.route]).astype(np.int64)
+        st.renewal = np.where(renewing, year + life, st.renewal)
+        out.switch_reason[i] = np.where(renewing, REASON_CODE["reinvestment"], out.switch_reason[i])
+    out.switch_reason[i] = np.where(
+        ch.waited & ~ch.switching & (out.switch_reason[i] == 0),
+        REASON_CODE["waiting_for_infrastructure"],
+        out.switch_reason[i],
+    )

@@ -1,0 +1,167 @@
+"""Step 3 of the year: support rounds, in the registry's order (SDE++, CCfD, capex grants).
+
+Each round covers a low-carbon option's unprofitable top against the fossil reference
+(staying): plants whose best option becomes a supported option apply, the scheme's budget is
+allocated in its rank order (:meth:`kruispunt.policy.base.SupportScheme.allocate`), and
+plants not awarded fall back to their unsupported choice. A fully covered option is
+preferred to staying (ties go to the project). Contracts are recorded only for plants that
+do switch (:func:`award`), after infrastructure is allocated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from kruispunt.engine.valuation import STAY_BONUS, OptionValues, Valuation
+from kruispunt.policy.base import SupportScheme
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+
+@dataclass
+class Evaluation:
+    """One decision year's option values as the rounds see them (the engine's
+    :class:`kruispunt.policy.base.Evaluation`)."""
+
+    valuation: Valuation
+    t: int
+    year: int
+    routes: I
+    value: F
+    gap: F
+    need_per_t: F
+    abated: F
+    production: F
+    capex_annuity: F
+    crf: F
+    low_carbon: B
+    running: B
+    emitted_current: F
+    won: dict[str, tuple[B, I]] = field(default_factory=dict)
+    """Per scheme: plants awarded in its round and the option they were awarded for."""
+
+    def expected(self, instrument: str, term: str) -> F:
+        return self.valuation.gather((instrument, term), self.t)
+
+    def awarded(self, instrument: str) -> B:
+        if instrument not in self.won:
+            return np.zeros(self.running.shape, dtype=bool)
+        return self.won[instrument][0]
+
+
+def evaluate(
+    valuation: Valuation, t: int, cur: I, running: B, ov: OptionValues, feasible: B
+) -> Evaluation:
+    """The value gap to staying and the need per tonne of every option, before support."""
+    ctx = valuation.ctx
+    inp = ctx.inputs
+    opt = valuation.opt
+    value = np.where(feasible, ov.value, -np.inf)
+    cur_k = np.argmax(opt[None] == cur[:, :, None], axis=-1)
+    v_stay = np.take_along_axis(value, cur_k[..., None], -1)
+    cap = inp.plants.capacity[None, :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = np.maximum(v_stay - value, 0.0) + STAY_BONUS * cap
+        need = np.where(ov.abated > 0, gap / ov.abated, np.inf)
+    S = value.shape[0]
+    return Evaluation(
+        valuation=valuation,
+        t=t,
+        year=int(inp.coords.years[t]),
+        routes=np.broadcast_to(opt[None], value.shape),
+        value=value,
+        gap=gap,
+        need_per_t=need,
+        abated=ov.abated,
+        production=ov.production,
+        capex_annuity=ov.capex_annuity,
+        crf=ctx.crf_sr[np.arange(S)[:, None, None], opt[None]],
+        low_carbon=valuation.opt_low[None] & feasible & (ov.abated > 0),
+        running=running,
+        emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
+    )
+
+
+TIE = 1e-11
+"""Relative tolerance within which supported values count as equal [-]."""
+
+
+def best_supported(with_support: F, score: F, eligible: B) -> I:
+    """The option each plant would apply with ``(S, P)``: the highest value with support;
+    among options the support makes equally good (a scheme that covers the whole gap to
+    staying leaves every covered option at the value of staying), the one that asks least
+    support per tonne, which ranks best in the round.
+
+    Examples
+    --------
+    Options 1 and 2 are tied with support; option 2 needs less per tonne:
+
+    >>> best_supported(np.array([[[5.0, 7.0, 7.0]]]), np.array([[[np.inf, 90.0, 40.0]]]),
+    ...                np.array([[[False, True, True]]]))
+    array([[2]])
+    """
+    top = np.max(with_support, axis=-1, keepdims=True)
+    finite = np.isfinite(top)
+    tol = TIE * np.maximum(np.abs(np.where(finite, top, 0.0)), 1.0)
+    tied = finite & (with_support >= top - tol)
+    first = np.argmax(with_support, axis=-1)
+    key = np.where(tied & eligible, score, np.inf)
+    by_score = np.argmin(key, axis=-1)
+    any_eligible_tied = np.isfinite(np.min(key, axis=-1))
+    return np.asarray(np.where(any_eligible_tied, by_score, first), dtype=np.int64)
+
+
+def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
+    """Run every scheme's round in order; returns the option values with the awarded support
+    added. ``ev.won`` records each round's awards."""
+    value = ev.value
+    K = value.shape[-1]
+    for scheme in schemes:
+        best = np.argmax(value, axis=-1)
+        offer = scheme.offer(ev)
+        if offer is None:
+            continue
+        with_support = np.where(offer.eligible, value + offer.support, value)
+        pick = best_supported(with_support, offer.score, offer.eligible)
+        chosen = np.take_along_axis(offer.eligible, pick[..., None], -1)[..., 0]
+        applies = ev.running & chosen & (pick != best)
+        if not applies.any():
+            ev.won[scheme.name] = (applies, pick)
+            continue
+        score = np.where(
+            applies, np.take_along_axis(offer.score, pick[..., None], -1)[..., 0], np.inf
+        )
+        claim = np.where(applies, np.take_along_axis(offer.claim, pick[..., None], -1)[..., 0], 0.0)
+        won = scheme.allocate(score, claim, offer.budget, applies)
+        value = np.where(won[..., None] & (np.arange(K) == pick[..., None]), with_support, value)
+        ev.won[scheme.name] = (won, pick)
+    return value
+
+
+def award(
+    ev: Evaluation,
+    schemes: Sequence[SupportScheme],
+    switching: B,
+    choice: I,
+    start_year: I,
+) -> F:
+    """Record the contracts of plants that switch to the option their round awarded; returns
+    the investment the schemes pay at the start ``(S, P)`` [EUR]."""
+    cover = np.zeros(switching.shape)
+    for scheme in schemes:
+        if scheme.name not in ev.won:
+            continue
+        won, pick = ev.won[scheme.name]
+        final = switching & won & (pick == choice)
+        if not final.any():
+            continue
+        paid = scheme.award(ev, final, choice, start_year)
+        if paid is not None:
+            cover = cover + paid
+    return cover

@@ -1,0 +1,88 @@
+"""The state of every plant in every scenario of a batch, as the year loop moves it on.
+
+All arrays are ``(S, P)`` unless said otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kruispunt.engine.economics import remaining_book_value
+from kruispunt.inputs import ModelInputs
+from kruispunt.vocabulary import RESOURCES
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+
+@dataclass
+class PlantState:
+    """Where each plant stands.
+
+    Attributes
+    ----------
+    route : route each plant runs now (closure routes included).
+    closed : plants that have closed.
+    pending, pending_start, pending_reason, pending_cover : a decided switch not yet started:
+        its route (-1: none), first year, reason code and the investment a grant pays [EUR].
+    asset_start, asset_capex : year the current asset was built and its investment net of
+        grants [EUR] (today's assets: fully written off, an assumption).
+    renewal : year the current asset must be renewed.
+    pool : ``(S, P, resource)`` pool each plant holds capacity in (-1: none).
+    started : plants whose new route started in the current year.
+    """
+
+    years: I
+    route_life: F
+    """``(R,)`` economic life of each route [yr]."""
+    route: I
+    closed: B
+    pending: I
+    pending_start: I
+    pending_reason: npt.NDArray[np.int8]
+    pending_cover: F
+    asset_start: I
+    asset_capex: F
+    renewal: I
+    pool: I
+    started: B
+
+    @classmethod
+    def initial(cls, inputs: ModelInputs) -> PlantState:
+        """Every plant on today's route, nothing pending, today's assets written off."""
+        S, P = inputs.n_scenarios, len(inputs.plants.product)
+        years = inputs.coords.years
+        reinvest = inputs.plants.reinvestment_year
+        never = np.iinfo(np.int64).max
+        return cls(
+            years=years,
+            route_life=np.maximum(inputs.routes.lifetime, 1.0),
+            route=np.broadcast_to(inputs.plants.incumbent[None, :], (S, P)).copy(),
+            closed=np.zeros((S, P), dtype=bool),
+            pending=np.full((S, P), -1, dtype=np.int64),
+            pending_start=np.zeros((S, P), dtype=np.int64),
+            pending_reason=np.zeros((S, P), dtype=np.int8),
+            pending_cover=np.zeros((S, P)),
+            asset_start=np.full((S, P), years[0], dtype=np.int64),
+            asset_capex=np.zeros((S, P)),
+            renewal=np.broadcast_to(
+                np.where(reinvest > 0, reinvest, never)[None, :], (S, P)
+            ).copy(),
+            pool=np.full((S, P, len(RESOURCES)), -1, dtype=np.int64),
+            started=np.zeros((S, P), dtype=bool),
+        )
+
+    @property
+    def running(self) -> B:
+        """Plants that may decide: open and not building."""
+        return ~self.closed & (self.pending < 0)
+
+    def book_value(self, t: int) -> F:
+        """Remaining book value of each plant's current asset in year index ``t`` [EUR]
+        (straight line over the current route's life)."""
+        age = self.years[t] - self.asset_start
+        return remaining_book_value(self.asset_capex, self.route_life[self.route], age)

@@ -1,0 +1,237 @@
+"""Step 2 of the year: the value of every option open to every plant.
+
+Value per year = (revenue per unit - expected net unit cost) x production - fixed opex -
+capital, where the net unit cost is the operating cost (energy and feedstock at market
+prices, CO2 transport and storage, variable opex) plus each instrument's expected unit cost
+(:meth:`kruispunt.policy.base.Instrument.unit_cost`), and capital is the annuity of a new
+route's investment, or of renewal when staying at a renewal moment, plus the annuity of
+writing off the current asset's book value when leaving it. Expected terms are discounted
+averages over the option's life from its start (perfect foresight) or today's values (myopic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.economics import annuity_factor
+from kruispunt.engine.expectations import expected
+from kruispunt.engine.state import PlantState
+from kruispunt.policy.base import Instrument
+from kruispunt.vocabulary import FAMILY
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+STAY_BONUS = 1e-6
+"""Tie-breaker [EUR/yr per unit of capacity]: equal values keep the current route."""
+OPERATING = "operating"
+"""Name of the base term: energy and feedstock at market prices, CO2 transport and storage,
+variable opex [EUR/product]."""
+
+
+@dataclass
+class OptionView:
+    """Options being valued (the engine's :class:`kruispunt.policy.base.OptionView`)."""
+
+    t: int
+    route: I
+    calib: F
+
+    def plant(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        lead = values[None] if values.ndim == 1 else values
+        return lead[..., None] if self.route.ndim == 3 else lead
+
+
+@dataclass
+class OptionValues:
+    """Values of every option ``(S, P, K)`` in one decision year."""
+
+    value: F
+    """[EUR/yr]"""
+    production: F
+    """[product/yr]"""
+    abated: F
+    """Emissions avoided against the current route [tCO2/yr]."""
+    capex_annuity: F
+    """Annuity of a new route's investment [EUR/yr]."""
+    terms: dict[str, F]
+    """Per-unit terms [EUR/product] (``operating`` and one per instrument) and the yearly
+    items ``revenue``, ``fixed``, ``capital``, ``writeoff`` [EUR/yr]."""
+
+
+class Valuation:
+    """Expected terms of every route, computed once per batch, and the option values."""
+
+    def __init__(self, ctx: BatchContext, instruments: Sequence[Instrument]) -> None:
+        self.ctx = ctx
+        self.instruments = list(instruments)
+        inp = ctx.inputs
+        r = ctx.route
+        fin = inp.finance
+        lead = inp.routes.lead_time.astype(np.int64)
+        zero = np.zeros_like(lead)
+        markets = inp.markets
+        operating = (
+            np.einsum("rcy,scy->sry", r.inputs, ctx.ext(markets.price))
+            + r.captured[None] * ctx.ext(markets.co2_ts_cost)[:, None, :]
+            + ctx.ext(inp.routes.variable_opex)[None]
+        )
+        paths: dict[tuple[str, str], F] = {("", OPERATING): operating}
+        for inst in self.instruments:
+            for term, path in inst.paths().items():
+                paths[(inst.name, term)] = path
+        self.new: dict[tuple[str, str], F] = {}
+        self.stay: dict[tuple[str, str], F] = {}
+        for key, path in paths.items():
+            for store, start in ((self.new, lead), (self.stay, zero)):
+                e = expected(path, fin.discount_rate, start, ctx.life, ctx.Y, fin.myopic)
+                store[key] = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (Y, S, R)
+        self.terms_of: dict[str, list[str]] = {}
+        """Each instrument's expected terms."""
+        for inst_name, term in self.new:
+            self.terms_of.setdefault(inst_name, []).append(term)
+        self.valued = [inst for inst in self.instruments if inst.name in self.terms_of]
+        """Instruments that add a term to the option values."""
+        self.opt = np.where(
+            inp.plants.options >= 0, inp.plants.options, inp.plants.incumbent[:, None]
+        )
+        self.opt_valid = inp.plants.options >= 0
+        family = inp.routes.family[self.opt]
+        self.opt_closure = family == FAMILY["closure"]
+        self.opt_low = ctx.low_carbon[self.opt]
+        self.calib_k = ctx.route_calib(self.opt[None])  # (1, P, K)
+
+    def gather(self, key: tuple[str, str], t: int) -> F:
+        """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
+        return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
+
+    def _unit_costs(self, t: int, cur: I) -> tuple[dict[str, F], F]:
+        """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
+        routes, the current route as staying."""
+        is_cur = self.opt[None] == cur[:, :, None]
+        opts = OptionView(t, self.opt[None], self.calib_k)
+        now = OptionView(t, cur, self.ctx.route_calib(cur))
+
+        rows = np.arange(cur.shape[0])[:, None]
+
+        def x_of(name: str, store: Mapping[tuple[str, str], F], current: bool) -> dict[str, F]:
+            out = {}
+            for term in self.terms_of.get(name, ()):
+                yr = store[(name, term)][t]
+                out[term] = yr[rows, cur] if current else yr[:, self.opt]
+            return out
+
+        terms: dict[str, F] = {}
+        op_new = self.new[("", OPERATING)][t][:, self.opt]
+        op_cur = self.stay[("", OPERATING)][t][rows, cur]
+        terms[OPERATING] = np.where(is_cur, op_cur[..., None], op_new)
+        total = terms[OPERATING].copy()
+        for inst in self.valued:
+            c_new = inst.unit_cost(x_of(inst.name, self.new, False), opts)
+            c_cur = inst.unit_cost(x_of(inst.name, self.stay, True), now)
+            if np.ndim(c_new) == 0 and np.ndim(c_cur) == 0 and c_new == 0 and c_cur == 0:
+                continue
+            term = np.where(is_cur, np.asarray(c_cur)[..., None], c_new)
+            terms[inst.name] = term
+            total += term
+        return terms, total
+
+    def option_values(self, t: int, st: PlantState, breakdown: bool = False) -> OptionValues:
+        """Value, production, abatement and capex annuity of every option in year ``t``."""
+        ctx = self.ctx
+        inp = ctx.inputs
+        routes = inp.routes
+        cur = st.route
+        opt = self.opt
+        is_cur = opt[None] == cur[:, :, None]
+        g = inp.plants.product
+        prod = (inp.plants.base_production[None, :] * inp.markets.demand_scale[:, g, t])[:, :, None]
+        cap = inp.plants.capacity[None, :, None]
+        terms, net = self._unit_costs(t, cur)
+        # capital: a new route pays its annuity; staying at a renewal moment pays renewal
+        t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
+        crf = ctx.crf_sr[:, opt]  # (S, P, K)
+        capex_new = routes.capex[opt, t_start][None] * crf * cap
+        capex_renew = routes.capex_renewal[opt, t][None] * crf * cap
+        renewal_due = (st.renewal <= int(inp.coords.years[t]))[:, :, None]
+        capital = np.where(is_cur, np.where(renewal_due, capex_renew, 0.0), capex_new)
+        fixed = routes.fixed_opex[opt, t_start][None] * cap
+        # leaving the current asset writes off its book value, annualised over its own life,
+        # the same for every option (switch or closure)
+        crf_cur = np.take_along_axis(ctx.crf_sr, cur, axis=1)[:, :, None]
+        writeoff = np.where(is_cur, 0.0, st.book_value(t)[:, :, None] * crf_cur)
+        revenue = inp.markets.plant_price[:, :, None]
+        value = (revenue - net) * prod - fixed - capital - writeoff
+        # closing is never preferred at equal value: operating (stay or switch) wins ties
+        value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
+        value = value + STAY_BONUS * cap * is_cur
+        em_cur = (ctx.route.emitted[cur, t] * ctx.route_calib(cur))[:, :, None]
+        em_opt = ctx.route.emitted[opt, t_start][None] * self.calib_k
+        abated = np.where(self.opt_closure[None], 0.0, em_cur - em_opt) * prod
+        if breakdown:
+            terms.update(
+                revenue=np.broadcast_to(revenue * prod, value.shape),
+                fixed=np.broadcast_to(fixed, value.shape),
+                capital=capital,
+                writeoff=np.broadcast_to(writeoff, value.shape),
+            )
+        return OptionValues(
+            value=value,
+            production=np.broadcast_to(prod, value.shape),
+            abated=abated,
+            capex_annuity=capex_new,
+            terms=terms if breakdown else {},
+        )
+
+    def feasible(self, t: int, cur: I) -> B:
+        """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
+        connection, allowed by the scenario); the current route always."""
+        inp = self.ctx.inputs
+        routes = inp.routes
+        year = int(inp.coords.years[t])
+        opt = self.opt
+        start = year + routes.lead_time[opt]  # (P, K)
+        ok = self.opt_valid & (start >= routes.earliest_year[opt])
+        needs_h2 = self.ctx.route.hydrogen[opt, t] > 0
+        h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster]  # (S, P)
+        h2_ok: B = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
+        is_cur: B = opt[None] == cur[:, :, None]
+        allowed: B = inp.levers.route_allowed[:, opt] | self.opt_closure[None]
+        return (ok[None] & h2_ok & allowed) | is_cur
+
+
+def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
+    """Full cost per unit of each plant staying on today's route in the first year, under the
+    conditions of ``ctx`` (one scenario): the net unit cost today (no expectations), fixed
+    opex and the annuity of renewing the route, per unit of base-year production ``(P,)``
+    [EUR/product]. The calibration of plant revenue rests on it
+    (:mod:`kruispunt.assemble.calibration`)."""
+    inp = ctx.inputs
+    plants, routes = inp.plants, inp.routes
+    inc = plants.incumbent
+    prod = plants.base_production
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap_ratio = np.where(prod > 0, plants.capacity / np.maximum(prod, 1e-12), 1.0)
+    cur = inc[None, :]
+    view = OptionView(0, cur, ctx.route_calib(cur))
+    r = ctx.route
+    net = (
+        r.inputs[inc, :, 0] @ inp.markets.price[0, :, 0]
+        + r.captured[inc, 0] * inp.markets.co2_ts_cost[0, 0]
+        + routes.variable_opex[inc, 0]
+    )[None]
+    for inst in instruments:
+        x = {term: path[:, :, 0][:, inc] for term, path in inst.paths().items()}
+        net = net + inst.unit_cost(x, view)
+    capital = (
+        routes.capex_renewal[inc, 0]
+        * annuity_factor(inp.finance.discount_rate[0], np.maximum(routes.lifetime[inc], 1.0))
+        * cap_ratio
+    )
+    return np.asarray(net[0] + routes.fixed_opex[inc, 0] * cap_ratio + capital, dtype=np.float64)

@@ -1,0 +1,286 @@
+"""The instrument protocol: what every policy instrument declares and provides.
+
+An instrument is one module holding
+
+- its pure accounting function(s), tested by hand (``ets_cost``, ``co2_heffing`` ...);
+- one :class:`Instrument` subclass that the engine instantiates once per batch of scenarios.
+  It declares the parameters it reads (:attr:`Instrument.parameters`, arrays in
+  ``ModelInputs.instruments[name]``) and the government cash flows it books
+  (:attr:`Instrument.flows`), and provides
+
+  - :meth:`Instrument.paths`: yearly per-unit paths of each route, ``(S, R, Ye)``, built with
+    the pure function; valuation takes their expectation over an option's life;
+  - :meth:`Instrument.unit_cost`: the expected cost per unit of product of each option from
+    those expected paths and the plant's own factors, again through the pure function;
+  - :meth:`Instrument.account`: the year's cash flows of every plant, from the same function.
+
+  Support schemes (:class:`SupportScheme`) also run a round in the decision step:
+  :meth:`SupportScheme.offer` says what support each option could get, the engine allocates
+  the budget, and :meth:`SupportScheme.award` records the contracts it pays later.
+
+The engine loops over a registry of these classes (:mod:`kruispunt.policy.registry`); no
+instrument formula is written in the engine or in ``assemble``. The engine-side objects an
+instrument sees (:class:`Context`, :class:`OptionView`, :class:`YearState`,
+:class:`Evaluation`) are protocols here, so this package does not import the engine.
+
+Shapes: ``S`` scenarios, ``P`` plants, ``K`` options per plant, ``R`` routes, ``C`` carriers,
+``G`` products, ``Y`` model years, ``Ye`` years over the valuation horizon (model years, then
+the last year held).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from kruispunt.inputs import ModelInputs
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+PLANT_ITEMS = ("carbon_cost", "co2_levy", "energy_tax", "subsidies", "premium_revenue")
+"""Plant cash-flow result variables an instrument may book into [EUR/yr]; ``subsidies`` and
+``premium_revenue`` are received, the others paid."""
+PLANT_QUANTITIES = ("free_allocation",)
+"""Plant quantity result variables an instrument may book [their result unit]."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A parameter an instrument reads from ``ModelInputs.instruments[<name>]``.
+
+    ``dims`` name the array's axes (scenario first where it varies by scenario; the batching
+    of scenarios slices those). ``default`` fills the array when the inputs do not give it
+    (``None``: required)."""
+
+    name: str
+    dims: tuple[str | int, ...]
+    """Axis names (``scenario``, ``plant``, ``route``, ``carrier``, ``product``, ``cluster``,
+    ``year``) or fixed sizes."""
+    unit: str
+    description: str
+    default: float | None = None
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A government cash flow an instrument books: ``sign`` -1 for an outlay (the government
+    pays), +1 for revenue."""
+
+    name: str
+    sign: Literal[-1, 1]
+    description: str
+
+
+@dataclass
+class Booking:
+    """What an instrument books for one year: plant items ``(S, P)`` [EUR/yr] keyed by result
+    variable (:data:`PLANT_ITEMS`, :data:`PLANT_QUANTITIES`) and government flows ``(S,)``
+    [EUR/yr] keyed by flow name, positive when the government receives."""
+
+    plant: dict[str, F] = field(default_factory=dict)
+    gov: dict[str, F] = field(default_factory=dict)
+
+
+class RoutePaths(Protocol):
+    """Per-route physical quantities per unit of product over the horizon, ``(R, Ye)``."""
+
+    @property
+    def emitted(self) -> F:
+        """Direct emissions after capture [tCO2/product]."""
+        ...
+
+    @property
+    def captured(self) -> F:
+        """Captured CO2 [tCO2/product]."""
+        ...
+
+    @property
+    def electricity(self) -> F:
+        """Electricity [GJ/product]."""
+        ...
+
+    @property
+    def hydrogen(self) -> F:
+        """Hydrogen [carrier unit/product]."""
+        ...
+
+    @property
+    def inputs(self) -> F:
+        """Every carrier, ``(R, C, Ye)`` [carrier/product]."""
+        ...
+
+
+class Context(Protocol):
+    """What an instrument sees of a batch of scenarios (built once per batch)."""
+
+    @property
+    def inputs(self) -> ModelInputs: ...
+
+    @property
+    def route(self) -> RoutePaths: ...
+
+    @property
+    def horizon(self) -> int:
+        """Extra years held after the last model year for valuation."""
+        ...
+
+    def ext(self, values: F) -> F:
+        """``values`` with its last (year) axis extended over the valuation horizon."""
+        ...
+
+    def params(self, instrument: str) -> Mapping[str, npt.NDArray[np.generic]]:
+        """The parameter arrays of an instrument (declared defaults filled in)."""
+        ...
+
+
+class OptionView(Protocol):
+    """The options being valued in one decision year, all arrays of one shape: ``(S, P, K)``
+    for every option of every plant, or ``(S, P)`` for the route a plant runs."""
+
+    t: int
+    """Index of the decision year."""
+    route: I
+    """Route index of each option."""
+    calib: F
+    """Emission calibration: verified base-year emissions over the route's factor for the
+    plant's current route, 1 for other routes [-]."""
+
+    def plant(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        """A per-plant array, ``(P,)`` or ``(S, P)``, broadcast against the options' shape."""
+        ...
+
+
+class YearState(Protocol):
+    """What happened in one year, for accounting; plant arrays are ``(S, P)``."""
+
+    i: int
+    """Index of the year."""
+    year: int
+    route: I
+    """Route each plant runs."""
+    calib: F
+    activity: F
+    """Output of the plant's route [product/yr] (zero when closed; imported output included)."""
+    production: F
+    """Domestic production [product/yr]."""
+    emissions: F
+    """Direct emissions after capture, including vented CO2 [tCO2/yr]."""
+    use: F
+    """Use of every carrier, ``(S, P, C)`` [carrier/yr]."""
+    started: B
+    """Plants whose new route started this year."""
+
+
+class Evaluation(Protocol):
+    """The option values of one decision year, as the support rounds see them; arrays
+    ``(S, P, K)`` unless said otherwise."""
+
+    t: int
+    year: int
+    routes: I
+    """Route index of each option."""
+    value: F
+    """Value of each option after the rounds so far [EUR/yr] (``-inf`` where infeasible)."""
+    gap: F
+    """Value lost against staying, plus the tie-breaker: the unprofitable top [EUR/yr]."""
+    need_per_t: F
+    """``gap`` per tonne abated (inf where nothing is abated) [EUR/tCO2]."""
+    abated: F
+    """Emissions the option avoids against the current route [tCO2/yr]."""
+    production: F
+    """Production of the option [product/yr]."""
+    capex_annuity: F
+    """Annuity of the option's investment [EUR/yr]."""
+    crf: F
+    """Capital recovery factor of the option [1/yr]."""
+    low_carbon: B
+    """Feasible low-carbon options that abate."""
+    running: B
+    """``(S, P)`` plants that may decide this year."""
+    emitted_current: F
+    """``(S, P)`` emissions per unit of the route each plant runs now [tCO2/product]."""
+
+    def expected(self, instrument: str, term: str) -> F:
+        """An instrument's expected path ``term`` for every option ``(S, P, K)``."""
+        ...
+
+    def awarded(self, instrument: str) -> B:
+        """``(S, P)`` plants awarded support by an earlier round of this year."""
+        ...
+
+
+@dataclass
+class Offer:
+    """What a support round offers every option, ``(S, P, K)``, and its budget ``(S,)``."""
+
+    support: F
+    """Value added to the option if awarded [EUR/yr]."""
+    eligible: B
+    score: F
+    """Ranking score, lowest first (support per tonne)."""
+    claim: F
+    """Amount an award takes from the budget [EUR]."""
+    budget: F
+    """Budget of the round per scenario [EUR]."""
+
+
+class Instrument:
+    """Base class of every instrument; see the module docstring for the protocol.
+
+    Subclasses set :attr:`name`, :attr:`parameters` and :attr:`flows`, and override the hooks
+    they need (the defaults add nothing)."""
+
+    name: ClassVar[str] = ""
+    parameters: ClassVar[tuple[Parameter, ...]] = ()
+    flows: ClassVar[tuple[Flow, ...]] = ()
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.p = ctx.params(self.name)
+
+    def paths(self) -> dict[str, F]:
+        """Yearly per-unit paths ``(S, R, Ye)`` [EUR/product or a quantity], keyed by term."""
+        return {}
+
+    def unit_cost(self, x: Mapping[str, F], opt: OptionView) -> F | float:
+        """Expected cost per unit of product of each option [EUR/product] (negative:
+        revenue), from the expected paths ``x[term]`` gathered at the options."""
+        return 0.0
+
+    def account(self, st: YearState) -> Booking:
+        """The year's cash flows of every plant and of the government."""
+        return Booking()
+
+    def param(self, name: str) -> npt.NDArray[np.float64]:
+        """A float parameter of this instrument."""
+        return np.asarray(self.p[name], dtype=np.float64)
+
+
+class SupportScheme(Instrument):
+    """An instrument that awards support in budgeted rounds during the decision step."""
+
+    def offer(self, ev: Evaluation) -> Offer | None:
+        """The support each option could get this year (None: no round this year)."""
+        return None
+
+    def allocate(self, score: F, claim: F, budget: F, applies: B) -> B:
+        """Award the applications ``(S, P)`` (``score``, ``claim`` of the option each plant
+        applies with) in rank order within ``budget`` ``(S,)``; default: strict rank order
+        (:func:`kruispunt.policy.grants.allocate_budget`)."""
+        from kruispunt.policy.grants import allocate_budget
+
+        return allocate_budget(score, claim, budget, higher_is_better=False, eligible=applies)
+
+    def award(self, ev: Evaluation, won: B, pick: I, start_year: I) -> F | None:
+        """Record the contracts of plants that switch with the support: ``won`` ``(S, P)``,
+        the chosen option ``pick`` ``(S, P)`` and the year the route starts ``(S, P)``.
+        Returns the investment the scheme pays at the start ``(S, P)`` [EUR] (lowers the
+        asset's book value), or None."""
+        return None
