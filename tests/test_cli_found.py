@@ -115,7 +115,6 @@ IN_PROCESS = {
     "corrupt_catalogue_run",
     "deleted_catalogue_run",
     "part_compare",
-    "scenarios_missing_validate",
     "row_removed_validate",
     "descriptor_list_run",
 }
