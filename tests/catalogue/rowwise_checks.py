@@ -381,6 +381,8 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
     if table == "carriers":
         unit = carrier_unit.get(row["carrier_id"]) or row.get("unit")
         return f"tCO2/{unit}" if unit else None
+    if table == "storage_contracts":  # added on main with the table (commit 982b638)
+        return "t/yr"
     if table in LONG_TABLE_PARAMETER_KEY:
         pspec = parameter_specs(table).get(parameter_key(table, row))
         if pspec is None:

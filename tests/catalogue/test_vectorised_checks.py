@@ -3,7 +3,6 @@ messages (file, line, field, text), same order, on packages with many cells brok
 
 from __future__ import annotations
 
-import os
 import random
 
 import pytest
@@ -12,6 +11,7 @@ from kruispunt.catalogue import checks
 from kruispunt.catalogue.paths import default_package_path
 from kruispunt.catalogue.raw import RawPackage, read_raw
 from tests.catalogue import rowwise_checks
+from tests.fuzz.profiles import PROFILE
 
 VALUES = (
     "",
@@ -93,7 +93,7 @@ def _compare(raw: RawPackage) -> None:
         assert new(fresh) == old(raw), old.__name__
 
 
-@pytest.mark.parametrize("seed", range(int(os.environ.get("KRUISPUNT_DIFF_SEEDS", "3"))))
+@pytest.mark.parametrize("seed", range(40 if PROFILE == "deep" else 3))
 def test_vectorised_checks_match_the_row_by_row_ones(seed: int) -> None:
     rng = random.Random(seed)
     raw = _mutated(rng, 60)
