@@ -51,6 +51,15 @@ def _register_results_commands() -> None:
 
 _register_results_commands()
 
+
+def _register_explore_commands() -> None:
+    from kruispunt.uncertainty.cli import explore_app
+
+    app.add_typer(explore_app, name="explore")
+
+
+_register_explore_commands()
+
 out = Console()
 err = Console(stderr=True)
 
