@@ -6,8 +6,8 @@ The Patient Rule Induction Method (Friedman & Fisher 1999), as used for scenario
 1. **Peeling.** Start from the box holding every future. At each step, for every factor,
    try removing the futures below the ``alpha`` quantile (or above the ``1 - alpha``
    quantile) of that factor inside the box; for a factor with few distinct values (an
-   integer delay) the peel removes its lowest (highest) value. Keep the peel that gives the
-   highest density (share of cases of interest in the box). Stop when no peel leaves at
+   integer delay) the peel removes its lowest (highest) value. Keep the peel with the
+   largest gain in density (share of cases of interest in the box) per future removed. Stop when no peel leaves at
    least ``min_mass`` of the futures in the box. Each step is a box on the **peeling
    trajectory**, the coverage-density trade-off.
 2. **Pasting.** Each box on the trajectory is then widened again, one factor at a time,
@@ -129,6 +129,12 @@ class PrimResult:
     _data: tuple[F, B] = (np.zeros((0, 0)), np.zeros(0, dtype=bool))
 
 
+def _f1(b: Box) -> float:
+    """Harmonic mean of coverage and density."""
+    total = b.coverage + b.density
+    return 2 * b.coverage * b.density / total if total else 0.0
+
+
 def _inside(x: F, lower: F, upper: F) -> B:
     return np.asarray(((x >= lower) & (x <= upper)).all(axis=1))
 
@@ -214,6 +220,7 @@ def prim(
     min_mass: float = 0.05,
     min_coverage: float = 0.5,
     paste: bool = True,
+    max_qp: float = 0.05,
 ) -> PrimResult:
     """Find boxes of factor space where ``y`` (cases of interest) concentrates.
 
@@ -229,6 +236,8 @@ def prim(
         Smallest share of all futures a box may hold.
     min_coverage : float
         Coverage the chosen box must keep (the box of all futures always qualifies).
+    max_qp : float
+        Restrictions of the chosen box whose quasi-p-value exceeds this are dropped.
 
     Examples
     --------
@@ -252,15 +261,18 @@ def prim(
     n = len(yv)
     while True:
         inside = _inside(xv, lower, upper)
+        n_old = int(inside.sum())
+        d_old = float(yv[inside].mean())
         best: tuple[float, int, F, F] | None = None
         for lo, hi in _peel_candidates(xv, inside, lower, upper, alpha):
             new_in = _inside(xv, lo, hi)
             n_in = int(new_in.sum())
-            if n_in < min_mass * n or n_in == int(inside.sum()):
+            if n_in < min_mass * n or n_in == n_old:
                 continue
-            d = float(yv[new_in].mean())
-            if best is None or (d, n_in) > (best[0], best[1]):
-                best = (d, n_in, lo, hi)
+            # Friedman & Fisher's criterion: gain in density per future removed
+            gain = (float(yv[new_in].mean()) - d_old) / (n_old - n_in)
+            if best is None or (gain, n_in) > (best[0], best[1]):
+                best = (gain, n_in, lo, hi)
         if best is None:
             break
         lower, upper = best[2], best[3]
@@ -274,11 +286,20 @@ def prim(
     chosen = max(
         eligible,
         key=lambda i: (
-            round(boxes[i].density, 12),
+            round(_f1(boxes[i]), 12),
             -len(boxes[i].restricted),
             boxes[i].coverage,
         ),
     )
     res = PrimResult(names, bounds, boxes, chosen, float(yv.mean()), int(yv.sum()), n)
     object.__setattr__(res, "_data", (xv, yv))
-    return res
+    # drop restrictions that do not matter (quasi-p-value above max_qp), worst first
+    while True:
+        b = res.boxes[chosen]
+        qps = {j: res._qp(b, j) for j, name in enumerate(names) if name in b.restricted}
+        worst = max(qps, key=lambda j: qps[j], default=None)
+        if worst is None or qps[worst] <= max_qp:
+            return res
+        lo, hi = b.lower.copy(), b.upper.copy()
+        lo[worst], hi[worst] = bounds[worst]
+        res.boxes[chosen] = _box(xv, yv, lo, hi, bounds, names)
