@@ -100,7 +100,10 @@ def test_regret_share_meeting_and_satisficing_by_hand() -> None:
         }
     )
     o = Outcome(
-        name="e", metric="emissions", year=2030, goal="minimize",
+        name="e",
+        metric="emissions",
+        year=2030,
+        goal="minimize",
         target=Target(max=10.0, assumption="test"),
     )
     r = regret(out.pivot(index="future", columns="package", values="value"), "minimize")

@@ -14,7 +14,7 @@ import pytest
 
 from kruispunt.catalogue import load_catalogue
 from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
-from kruispunt.uncertainty.backends import Dask, Processes, Sequential
+from kruispunt.uncertainty.backends import Dask, Processes
 from kruispunt.uncertainty.run import Plan, explore, plan
 from kruispunt.uncertainty.spec import LoadedSpec, load_spec
 
@@ -61,10 +61,15 @@ def test_same_outcomes_with_one_batch_and_with_two_workers(
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_same_outcomes_on_a_local_dask_cluster(loaded, catalogue, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
-    ) as cluster, distributed.Client(cluster) as client:
-        res = explore(_plan(loaded, catalogue, batch_size=2), backend=Dask(client), store_root=tmp_path)
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        res = explore(
+            _plan(loaded, catalogue, batch_size=2), backend=Dask(client), store_root=tmp_path
+        )
     pd.testing.assert_frame_equal(res.ensemble.outcomes(), reference, check_exact=True)
 
 
@@ -84,7 +89,9 @@ def test_two_shards_merged_equal_one_run(loaded, catalogue, reference, tmp_path)
     assert merged.manifest["key"]["seed"] == 123
 
 
-def test_interrupted_run_resumes_from_finished_batches(loaded, catalogue, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_interrupted_run_resumes_from_finished_batches(
+    loaded, catalogue, reference, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
     p = _plan(loaded, catalogue, batch_size=2)
     calls = []
 
@@ -115,14 +122,19 @@ def test_outcomes_follow_the_metrics(loaded, catalogue, reference) -> None:  # t
 def kruispunt(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KRUISPUNT_STORE": str(store), "COLUMNS": "160"}
     return subprocess.run(
-        [sys.executable, "-m", "kruispunt", *args], capture_output=True, text=True, env=env,
+        [sys.executable, "-m", "kruispunt", *args],
+        capture_output=True,
+        text=True,
+        env=env,
         check=False,
     )
 
 
 def test_cli_bad_spec_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
-    text = load_spec().path.read_text("utf-8").replace("    low: 0.45\n", "    low: 0.45\n    lo: 1\n")
+    text = (
+        load_spec().path.read_text("utf-8").replace("    low: 0.45\n", "    low: 0.45\n    lo: 1\n")
+    )
     spec.write_text(text, encoding="utf-8")
     store = tmp_path / "store"
     proc = kruispunt("explore", "run", str(spec), "--n", "2", store=store)

@@ -77,10 +77,10 @@ def test_unknown_carrier_and_conflicting_package_lever_fail_before_any_run(tmp_p
     path = write(tmp_path, GOOD.replace("natural_gas", "unobtainium"))
     with pytest.raises(SpecError, match=r"line 6: key 'factors.0.lever': unknown id 'unobtainium'"):
         resolve_packages(load_spec(path), cat)
-    text = GOOD.replace(
-        "lever: carrier_price_scale.natural_gas", "lever: discount_rate"
-    ).replace("{name: cp, scenario: current-policy}", "{name: cp, scenario: current-policy, "
-              "overrides: {discount_rate: 0.08}}")
+    text = GOOD.replace("lever: carrier_price_scale.natural_gas", "lever: discount_rate").replace(
+        "{name: cp, scenario: current-policy}",
+        "{name: cp, scenario: current-policy, overrides: {discount_rate: 0.08}}",
+    )
     with pytest.raises(SpecError, match=r"line 6: .*package sets its own discount_rate"):
         resolve_packages(load_spec(write(tmp_path, text)), cat)
 

@@ -13,7 +13,6 @@ import html
 import os
 from pathlib import Path
 
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped]
@@ -116,7 +115,9 @@ def prim_tradeoff(res: PrimResult, package: str) -> go.Figure:
                 "colorbar": {"title": {"text": "restricted<br>factors"}},
             },
             line={"color": "#bbb", "width": 1},
-            text=[f"step {s}: {r or 'none'}" for s, r in zip(t["step"], t["restricted"], strict=True)],
+            text=[
+                f"step {s}: {r or 'none'}" for s, r in zip(t["step"], t["restricted"], strict=True)
+            ],
             hovertemplate="%{text}<br>coverage %{x:.2f}, density %{y:.2f}<extra></extra>",
             name="trajectory",
         )
@@ -132,7 +133,9 @@ def prim_tradeoff(res: PrimResult, package: str) -> go.Figure:
         )
     )
     fig.update_layout(
-        title=f"PRIM trade-off, {package}: coverage vs density (base density {res.base_density:.2f})",
+        title=(
+            f"PRIM trade-off, {package}: coverage vs density (base density {res.base_density:.2f})"
+        ),
         template="plotly_white",
         xaxis={"title": "coverage", "range": [0, 1.02]},
         yaxis={"title": "density", "range": [0, 1.02]},
@@ -159,7 +162,12 @@ def prim_box(res: PrimResult, package: str) -> go.Figure:
                 text=[
                     f"{a:.3g} .. {b:.3g} (range {c:.3g} .. {d:.3g}), qp {q:.2g}"
                     for a, b, c, d, q in zip(
-                        lim["lower"], lim["upper"], lim["min"], lim["max"], lim["qp_value"], strict=True
+                        lim["lower"],
+                        lim["upper"],
+                        lim["min"],
+                        lim["max"],
+                        lim["qp_value"],
+                        strict=True,
                     )
                 ],
                 textposition="outside",
@@ -190,7 +198,9 @@ def tornado_chart(a: Analysis, outcome: str, package: str) -> go.Figure:
             go.Bar(y=t["factor"], x=t["low"] - mean, base=mean, orientation="h", name="factor low")
         )
         fig.add_trace(
-            go.Bar(y=t["factor"], x=t["high"] - mean, base=mean, orientation="h", name="factor high")
+            go.Bar(
+                y=t["factor"], x=t["high"] - mean, base=mean, orientation="h", name="factor high"
+            )
         )
     unit = next((o.unit for o in a.spec.outcomes if o.name == outcome), "")
     fig.update_layout(
@@ -257,7 +267,8 @@ def robustness_html(a: Analysis) -> str:
 ({html.escape(str(key.get("method")))}, n {key.get("n")}, root seed {key.get("seed")}),
 {a.n_explore} used for robustness and PRIM; packages {html.escape(", ".join(packages))};
 specification {html.escape(a.spec.name)} ({html.escape(str(key.get("spec_hash")))}), data
-{html.escape(str(key.get("data_hash"))[:12])}, kruispunt {html.escape(str(key.get("kruispunt_version")))}.</p>
+{html.escape(str(key.get("data_hash"))[:12])},
+kruispunt {html.escape(str(key.get("kruispunt_version")))}.</p>
 <h2>Most robust package per outcome</h2>
 {_table(a.most_robust)}
 {_table(a.satisficing, "Satisficing: share of futures meeting every target")}
@@ -289,4 +300,3 @@ def write_robustness_report(a: Analysis, path: Path | str) -> Path:
 
 
 __all__: list[str] = ["robustness_html", "write_robustness_report"]
-

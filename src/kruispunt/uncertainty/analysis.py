@@ -91,12 +91,18 @@ def tornado(x: pd.DataFrame, y: pd.Series, share: float = TORNADO_SHARE) -> pd.D
         if yv.size == 0:
             continue
         order = np.argsort(col, kind="stable")
-        k = max(int(round(share * col.size)), 1)
+        k = max(round(share * col.size), 1)
         low, high = float(yv[order[:k]].mean()), float(yv[order[-k:]].mean())
         if np.ptp(col) == 0:
             low = high = float(yv.mean())
         rows.append(
-            {"factor": name, "low": low, "high": high, "mean": float(yv.mean()), "swing": high - low}
+            {
+                "factor": name,
+                "low": low,
+                "high": high,
+                "mean": float(yv.mean()),
+                "swing": high - low,
+            }
         )
     out = pd.DataFrame(rows, columns=["factor", "low", "high", "mean", "swing"])
     return out.reindex(out["swing"].abs().sort_values(ascending=False, kind="stable").index)
@@ -124,7 +130,7 @@ def analyse(
     if out.empty:
         raise KruispuntError(f"ensemble {ensemble.folder.name} has no finished batches")
     futures = ensemble.futures().set_index("future")
-    method = str(dict(ensemble.manifest["key"])["method"])  # type: ignore[call-overload]
+    method = str(dict(ensemble.manifest["key"])["method"])
     explore_rows = futures.index
     if method == "saltelli":
         explore_rows = futures.index[futures["block"].isin([BLOCK_A, BLOCK_B])]
@@ -165,7 +171,7 @@ def analyse(
             tornados.append(t)
     res.tornado = pd.concat(tornados, ignore_index=True) if tornados else pd.DataFrame()
     if method in ("saltelli", "morris") and len(done) == len(futures):
-        seed = int(dict(ensemble.manifest["key"])["seed"])  # type: ignore[call-overload]
+        seed = int(dict(ensemble.manifest["key"])["seed"])
         res.sobol, res.morris = _sensitivity(method, out, futures, factor_names, spec, seed)
     res.fans = _fans(ensemble, explore_rows)
     return res
@@ -246,7 +252,5 @@ def _fans(ensemble: Ensemble, rows: pd.Index) -> pd.DataFrame:
         return pd.DataFrame()
     traj = traj[traj["future"].isin(rows)]
     g = traj.groupby(["package", "metric", "year"], sort=True)["value"]
-    out = pd.concat(
-        {f"p{q}": g.quantile(q / 100) for q in FAN_PERCENTILES}, axis=1
-    ).reset_index()
+    out = pd.concat({f"p{q}": g.quantile(q / 100) for q in FAN_PERCENTILES}, axis=1).reset_index()
     return out

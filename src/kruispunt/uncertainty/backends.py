@@ -69,6 +69,9 @@ class Processes:
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Processes:
+        # one thread per worker: the pool is the parallelism (no BLAS oversubscription)
+        for var in _THREAD_VARS:
+            os.environ.setdefault(var, "1")
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
         )
@@ -91,7 +94,7 @@ class Processes:
                 task = next(it, _DONE)
                 if task is _DONE:
                     break
-                pending.add(pool.submit(fn, task))  # type: ignore[arg-type]
+                pending.add(pool.submit(fn, task))
             if not pending:
                 return
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -100,6 +103,7 @@ class Processes:
 
 
 _DONE: Any = object()
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class Dask:
@@ -147,12 +151,12 @@ class Dask:
         first = [client.submit(fn, t, pure=False) for t in _take(it, limit)]
         if not first:
             return
-        queue = self._distributed.as_completed(first)
+        queue = self._distributed.as_completed(first)  # type: ignore[no-untyped-call]
         for fut in queue:
             result: R = fut.result()
             fut.release()
             for task in _take(it, 1):
-                queue.add(client.submit(fn, task, pure=False))
+                queue.add(client.submit(fn, task, pure=False))  # type: ignore[no-untyped-call]
             yield result
 
 

@@ -103,9 +103,12 @@ def run(
         typer.Option(help="lhs, sobol, random, saltelli or morris (default: the spec's)."),
     ] = None,
     n: Annotated[
-        int | None, typer.Option("--n", min=1, help="Futures (saltelli: base samples; morris: trajectories).")
+        int | None,
+        typer.Option("--n", min=1, help="Futures (saltelli: base samples; morris: trajectories)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: the spec's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Root seed (default: the spec's).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Futures per batch.")] = 32,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (default: every core).")
@@ -138,7 +141,7 @@ def run(
     loaded = load_spec(spec)
     p = plan(
         loaded,
-        method=sampler,  # type: ignore[arg-type]
+        method=sampler,
         n=n,
         seed=seed,
         batch_size=batch_size,

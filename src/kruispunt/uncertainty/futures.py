@@ -150,11 +150,8 @@ def _path_factor(f: Factor, catalogue: Catalogue) -> float:
     if head == "eua_price":
         target = "EUR/tCO2"
     else:
-        units = dict(
-            zip(
-                catalogue.carriers["carrier_id"].astype(str), catalogue.carriers["unit"].astype(str)
-            )
-        )
+        ids = catalogue.carriers["carrier_id"].astype(str)
+        units = dict(zip(ids, catalogue.carriers["unit"].astype(str), strict=True))
         target = f"EUR/{units[item]}"
     if not f.unit:
         raise KruispuntError(f"a path factor states its 'unit' (the lever's unit is {target})")
@@ -227,7 +224,7 @@ def _apply(raw: dict[str, Any], f: Factor, value: float, unit: float) -> None:
         else:
             raw[head] = {**raw[head], item: raw[head].get(item, 1.0) * value}
     elif kind == "delay":
-        raw[head] = {**raw[head], item: raw[head][item] + int(round(value))}
+        raw[head] = {**raw[head], item: raw[head][item] + round(value)}
     else:  # value
         raw[f.lever] = value
 

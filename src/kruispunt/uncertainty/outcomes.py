@@ -50,6 +50,13 @@ class _Metrics:
         return self._cache[key]
 
 
+def _span(t: pd.DataFrame, o: Outcome) -> pd.Series:
+    """Sum over the years ``from_year .. to_year`` of a (scenario x year) table."""
+    lo, hi = o.from_year or 0, o.to_year or 0
+    years = [y for y in t.columns if lo <= int(y) <= hi]
+    return t[years].sum(axis=1)
+
+
 def outcome_values(results: Results, outcomes: Sequence[Outcome]) -> pd.DataFrame:
     """One row per scenario, one column per outcome (in the order given).
 
@@ -71,10 +78,10 @@ def outcome_values(results: Results, outcomes: Sequence[Outcome]) -> pd.DataFram
             col = t[o.year] if o.year in t.columns else pd.Series(np.nan, index=t.index)
         elif o.metric == "cumulative_emissions":
             t = m.table("emissions")
-            col = t.loc[:, [y for y in t.columns if o.from_year <= y <= o.to_year]].sum(axis=1)  # type: ignore[operator]
+            col = _span(t, o)
         elif o.metric == "government_cost":
             t = m.table(f"government_cost:{o.flows}")
-            col = t.loc[:, [y for y in t.columns if o.from_year <= y <= o.to_year]].sum(axis=1)  # type: ignore[operator]
+            col = _span(t, o)
         else:  # production_retained
             t = m.table("production")
             rows = t[(t["product"] == o.product) & (t["year"] == o.year)].set_index(SCENARIO)
@@ -90,7 +97,7 @@ def trajectory_values(results: Results, names: Sequence[str]) -> pd.DataFrame:
     frames = []
     for name in names:
         t = m.table(name)
-        long = t.stack().rename("value").reset_index()
+        long = pd.Series(t.stack(), name="value").reset_index()
         long.insert(1, "metric", name)
         frames.append(long)
     if not frames:

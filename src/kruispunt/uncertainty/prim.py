@@ -7,13 +7,15 @@ The Patient Rule Induction Method (Friedman & Fisher 1999), as used for scenario
    try removing the futures below the ``alpha`` quantile (or above the ``1 - alpha``
    quantile) of that factor inside the box; for a factor with few distinct values (an
    integer delay) the peel removes its lowest (highest) value. Keep the peel with the
-   largest gain in density (share of cases of interest in the box) per future removed. Stop when no peel leaves at
-   least ``min_mass`` of the futures in the box. Each step is a box on the **peeling
-   trajectory**, the coverage-density trade-off.
+   largest gain in density (share of cases of interest in the box) per future removed.
+   Stop when no peel leaves at least ``min_mass`` of the futures in the box. Each step is
+   a box on the **peeling trajectory**, the coverage-density trade-off.
 2. **Pasting.** Each box on the trajectory is then widened again, one factor at a time,
    by ``alpha`` of its futures at a time, while that raises its density.
-3. **Choice.** The chosen box has the highest density among boxes whose coverage is at
-   least ``min_coverage`` (ties: fewer restricted factors, then higher coverage).
+3. **Choice.** Among boxes whose coverage is at least ``min_coverage``, the chosen box
+   balances the trade-off: the highest harmonic mean of coverage and density (ties: fewer
+   restricted factors, then higher coverage). Its restrictions whose quasi-p-value exceeds
+   ``max_qp`` are then dropped, worst first.
 
 Coverage = cases in the box / all cases; density = cases in the box / futures in the box;
 mass = futures in the box / all futures. For each restricted factor of the chosen box, a

@@ -83,7 +83,7 @@ def robustness_table(outcomes: pd.DataFrame, definitions: Sequence[Outcome]) -> 
             }
             for q in PERCENTILES:
                 row[f"p{q}"] = float(np.percentile(ok, q)) if ok.size else np.nan
-            target = np.nan
+            target: float | None = np.nan
             if o.target is not None:
                 target = o.target.max if o.target.max is not None else o.target.min
             row["target"] = target

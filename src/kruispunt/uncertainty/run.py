@@ -73,6 +73,7 @@ class BatchResult:
     trajectories: pd.DataFrame
     site_years: int
     seconds: float
+    engine_seconds: float
 
 
 _CATALOGUES: dict[tuple[str, str], Catalogue] = {}
@@ -110,7 +111,9 @@ def run_task(task: Task) -> BatchResult:
         for p in range(P)
     ]
     inputs = build_inputs(cat, scenarios)
+    t_engine = time.perf_counter()
     results = simulate(inputs, batch_size=len(scenarios))
+    engine = time.perf_counter() - t_engine
     future = np.repeat(task.futures, P).astype(np.int64)
     package = np.tile(np.array(ctx.packages.names, dtype=object), len(task.futures))
     by_name = dict(zip([s.name for s in scenarios], zip(future, package, strict=True), strict=True))
@@ -139,7 +142,7 @@ def run_task(task: Task) -> BatchResult:
         _keep_full(ctx, results, task.futures, P)
     n_sy = results.dataset.sizes["scenario"] * results.dataset.sizes["plant"]
     n_sy *= results.dataset.sizes["year"]
-    return BatchResult(task.batch, outcomes, traj, int(n_sy), time.perf_counter() - t0)
+    return BatchResult(task.batch, outcomes, traj, int(n_sy), time.perf_counter() - t0, engine)
 
 
 def _keep_full(ctx: Context, results: Any, futures: I, P: int) -> None:
@@ -284,7 +287,10 @@ class RunSummary:
     ran: int
     skipped: int
     site_years: int
+    seconds: float
+    """Worker time summed over the batches run (assembly, engine, outcomes)."""
     engine_seconds: float
+    """Engine time (``simulate``) summed over the batches run."""
 
 
 def explore(
@@ -331,14 +337,15 @@ def explore(
     done = len(skip)
     if progress is not None:
         progress(done, total)
-    site_years, seconds, ran = 0, 0.0, 0
+    site_years, seconds, engine, ran = 0, 0.0, 0.0, 0
     with backend if backend is not None else Sequential() as be:
         for res in be.imap_unordered(run_task, tasks(p, ctx, skip)):
             ensemble.write_batch(res.batch, res.outcomes, res.trajectories)
             site_years += res.site_years
             seconds += res.seconds
+            engine += res.engine_seconds
             ran += 1
             done += 1
             if progress is not None:
                 progress(done, total)
-    return RunSummary(ensemble, ran, len(skip), site_years, seconds)
+    return RunSummary(ensemble, ran, len(skip), site_years, seconds, engine)

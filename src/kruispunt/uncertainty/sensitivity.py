@@ -28,6 +28,7 @@ https://doi.org/10.1016/j.envsoft.2006.10.004
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -87,7 +88,9 @@ def sobol_indices(
         raise ValueError("outputs do not follow a saltelli design (blocks of unequal size)")
     if np.isnan(yv).any():
         nan = [np.nan] * d
-        return pd.DataFrame({"factor": factors, "S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan})
+        return pd.DataFrame(
+            {"factor": factors, "S1": nan, "S1_conf": nan, "ST": nan, "ST_conf": nan}
+        )
     s1, st = _sobol_point(fa, fb, fab)
     rng = np.random.default_rng(seed)
     n = fa.size
@@ -148,7 +151,7 @@ def morris_indices(
     effects: list[list[float]] = [[] for _ in range(d)]
     for t in np.unique(bv):
         rows = np.flatnonzero(bv == t)
-        for a, b in zip(rows[:-1], rows[1:], strict=True):
+        for a, b in itertools.pairwise(rows):
             step = uv[b] - uv[a]
             moved = np.flatnonzero(np.abs(step) > 1e-12)
             if moved.size != 1:

@@ -319,6 +319,9 @@ class Sampling(_Strict):
     """Root seed of every draw."""
 
 
+Trajectory = Literal["emissions", "electricity_demand", "ccs_use"]
+
+
 class UncertaintySpec(_Strict):
     """An uncertainty specification file."""
 
@@ -335,9 +338,7 @@ class UncertaintySpec(_Strict):
     """Policy packages compared in every future (at least one)."""
     outcomes: list[Outcome]
     """Scalar outcomes of every run (at least one)."""
-    trajectories: list[Literal["emissions", "electricity_demand", "ccs_use"]] = Field(
-        default_factory=lambda: ["emissions"]
-    )
+    trajectories: list[Trajectory] = Field(default_factory=lambda: list[Trajectory](["emissions"]))
     """Yearly indicators kept per future and package (fan charts)."""
 
     @model_validator(mode="after")
