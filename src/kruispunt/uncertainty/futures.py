@@ -32,6 +32,7 @@ from kruispunt.scenarios import Scenario, ScenarioError, ScenarioLibrary, defaul
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.uncertainty.spec import Factor, LoadedSpec, PathValues
 from kruispunt.units import conversion_factor
+from kruispunt.vocabulary import SCENARIO
 
 F = npt.NDArray[np.float64]
 
@@ -66,7 +67,7 @@ def resolve_packages(loaded: LoadedSpec, catalogue: Catalogue) -> Packages:
                 ref = library.add_file(file)
             base = library.resolve(ref)
         except ScenarioError as exc:
-            raise loaded.error(("packages", i, "scenario"), str(exc)) from None
+            raise loaded.error(("packages", i, SCENARIO), str(exc)) from None
         raw = base.levers.model_dump()
         raw.update({"name": pkg.name, "base": None})
         raw = _merge(raw, pkg.overrides)

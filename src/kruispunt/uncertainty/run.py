@@ -34,6 +34,7 @@ from kruispunt.uncertainty.outcomes import outcome_values, trajectory_values
 from kruispunt.uncertainty.sampling import Design, Method, factor_values, make_design
 from kruispunt.uncertainty.spec import LoadedSpec, UncertaintySpec
 from kruispunt.version import __version__
+from kruispunt.vocabulary import SCENARIO
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -128,7 +129,7 @@ def run_task(task: Task) -> BatchResult:
     )
     traj = trajectory_values(results, ctx.spec.trajectories)
     if not traj.empty:
-        fp = [by_name[s] for s in traj["scenario"]]
+        fp = [by_name[s] for s in traj[SCENARIO]]
         traj = pd.DataFrame(
             {
                 "future": np.array([x[0] for x in fp], dtype=np.int64),
@@ -140,7 +141,7 @@ def run_task(task: Task) -> BatchResult:
         )
     if ctx.keep_full > 0:
         _keep_full(ctx, results, task.futures, P)
-    n_sy = results.dataset.sizes["scenario"] * results.dataset.sizes["plant"]
+    n_sy = results.dataset.sizes[SCENARIO] * results.dataset.sizes["plant"]
     n_sy *= results.dataset.sizes["year"]
     return BatchResult(task.batch, outcomes, traj, int(n_sy), time.perf_counter() - t0, engine)
 
