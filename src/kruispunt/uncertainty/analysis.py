@@ -81,7 +81,7 @@ def tornado(x: pd.DataFrame, y: pd.Series, share: float = TORNADO_SHARE) -> pd.D
     >>> x = pd.DataFrame({"a": np.linspace(0, 1, 101), "b": np.zeros(101)})
     >>> t = tornado(x, 2 * x["a"])
     >>> t["factor"].tolist(), round(float(t["swing"].iloc[0]), 2)
-    (['a', 'b'], 1.6)
+    (['a', 'b'], 1.62)
     """
     rows = []
     ok = y.notna().to_numpy()
