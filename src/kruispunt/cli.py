@@ -75,6 +75,15 @@ def _register_results_commands() -> None:
 _register_results_commands()
 
 
+def _register_explore_commands() -> None:
+    from kruispunt.uncertainty.cli import explore_app
+
+    app.add_typer(explore_app, name="explore")
+
+
+_register_explore_commands()
+
+
 def _mt(tonnes: float) -> str:
     return f"{tonnes / 1e6:,.3f}"
 

@@ -52,6 +52,7 @@ __all__ = [
     "emissions_vs_target",
     "energy_demand",
     "government_cash_flow",
+    "government_cost",
     "infrastructure_use",
     "key_indicators",
     "material_use",
@@ -880,3 +881,34 @@ def key_indicators(results: Results) -> pd.DataFrame:
     out["gov_cash_flow_cumulative_meur"] = np.asarray(gov, dtype=np.float64)
     out = out[[SCENARIO, *KEY_INDICATORS]]
     return _with_units(out, {k: unit for k, (_, unit) in KEY_INDICATORS.items()})
+
+
+# --- robustness views -------------------------------------------------------------------------
+
+
+def government_cost(results: Results, flows: Literal["outlays", "net"] = "outlays") -> pd.DataFrame:
+    """Cost to government per scenario and year: its outlays, or outlays minus revenues.
+
+    Outlays are the cash-flow items with ``flow_sign`` -1 (SDE++, CCfD, IKC, grants);
+    revenues those with +1 (CO2-heffing, energy tax, CBAM).
+
+    Parameters
+    ----------
+    flows : {"outlays", "net"}
+        ``outlays``: the outlays only; ``net``: outlays minus revenues (negative when the
+        government takes in more than it pays).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``year``, ``cost_meur`` [MEUR/yr] (positive: a cost).
+    """
+    if flows not in ("outlays", "net"):
+        raise KruispuntError(f"unknown flows '{flows}'; allowed: outlays, net")
+    ds = results.dataset
+    gov = ds["gov_cash_flow"].transpose(SCENARIO, "flow", "year").values * _EUR_TO_MEUR
+    sign = np.asarray(ds["flow_sign"].values)
+    keep = sign < 0 if flows == "outlays" else np.ones(sign.shape, dtype=bool)
+    cost = -gov[:, keep, :].sum(axis=1)
+    frame = _long(results, pd.DataFrame(index=[0]), cost[:, None, :], value="cost_meur")
+    return _with_units(frame, {"cost_meur": "MEUR/yr"})

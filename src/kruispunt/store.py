@@ -77,11 +77,14 @@ except ImportError:  # pragma: no cover - Windows
 
 __all__ = [
     "STORE_ENV",
+    "Ensemble",
     "RepairReport",
     "Store",
     "check_can_write",
     "check_run_name",
     "default_root",
+    "list_ensembles",
+    "merge_ensembles",
     "new_run_id",
     "read_results_folder",
     "write_results_folder",
@@ -1496,3 +1499,271 @@ def check_can_write(root: Path | str | None = None) -> Path:
 
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+# --- ensembles: outcomes of many futures, streamed batch by batch -----------------------------
+
+ENSEMBLE_FORMAT = "kruispunt-ensemble"
+ENSEMBLE_FORMAT_VERSION = 1
+ENSEMBLES_DIR = "ensembles"
+"""Folder under the store root holding one folder per ensemble (see :class:`Ensemble`)."""
+
+
+def _write_table_atomic(table: Any, path: Path) -> None:
+    """Write a Parquet file under a temporary name, fsync it, then rename it into place."""
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(f".tmp-{path.name}-{secrets.token_hex(3)}")
+    try:
+        _write_synced(tmp, lambda fh: pq.write_table(table, fh), fsync=True)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+class Ensemble:
+    """An ensemble folder: a manifest, the futures, and one part per finished batch.
+
+    Layout::
+
+        <store>/ensembles/<ensemble_id>/
+          manifest.json              what was run: specification, design, seed, batches
+          futures.parquet            one row per future: index, block, seed, factor values
+          batches/outcomes-<b>.parquet       future, package, outcome, value
+          batches/trajectories-<b>.parquet   future, package, metric, year, value
+
+    The folder appears whole (written under a temporary name, then renamed). Each batch's
+    parts are written under temporary names and renamed; the outcomes part is renamed last,
+    so a batch counts as finished exactly when its outcomes part exists. An interrupted run
+    leaves only finished batches behind, and the same command resumes from them. Memory is
+    bounded by one batch: nothing is concatenated while running.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        path = self.folder / MANIFEST
+        try:
+            self.manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise KruispuntError(f"{self.folder} is not an ensemble (no {MANIFEST})") from None
+        except json.JSONDecodeError as exc:
+            raise KruispuntError(f"{path}: unreadable manifest: {exc}") from None
+        if self.manifest.get("format") != ENSEMBLE_FORMAT:
+            raise KruispuntError(f"{path}: not an ensemble manifest")
+
+    # creation ----------------------------------------------------------------------------
+
+    @classmethod
+    def open_or_create(
+        cls, root: Path, ensemble_id: str, manifest: dict[str, Any], futures: pd.DataFrame
+    ) -> Ensemble:
+        """Open ``root/<ensemble_id>`` if it holds the same ensemble, else create it.
+
+        Raises
+        ------
+        KruispuntError
+            If the folder exists with a different specification, design, seed, batch size,
+            data or code version (resuming it would mix different runs).
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        root.mkdir(parents=True, exist_ok=True)
+        folder = root / ensemble_id
+        if folder.is_dir():
+            existing = cls(folder)
+            diff = [
+                k
+                for k in manifest["key"]
+                if existing.manifest.get("key", {}).get(k) != manifest["key"][k]
+            ]
+            if diff:
+                raise KruispuntError(
+                    f"ensemble folder {folder} holds a different run ({', '.join(diff)} "
+                    "differ); choose another --name or delete it"
+                )
+            return existing
+        tmp = root / f".tmp-{ensemble_id}-{secrets.token_hex(3)}"
+        try:
+            (tmp / "batches").mkdir(parents=True)
+            body = {
+                "format": ENSEMBLE_FORMAT,
+                "format_version": ENSEMBLE_FORMAT_VERSION,
+                "ensemble_id": ensemble_id,
+                "created": datetime.now(UTC).isoformat(),
+                **manifest,
+            }
+            text = json.dumps(_json_safe(body), indent=1, sort_keys=True)
+            _write_synced(tmp / MANIFEST, lambda fh: fh.write(text), True, mode="w")
+            table = pa.Table.from_pandas(futures, preserve_index=False)
+            _write_synced(tmp / "futures.parquet", lambda fh: pq.write_table(table, fh), True)
+            try:
+                os.rename(tmp, folder)
+            except OSError:
+                if not folder.is_dir():  # pragma: no cover - a real file-system error
+                    raise
+                shutil.rmtree(tmp, ignore_errors=True)  # a concurrent shard made it first
+                return cls.open_or_create(root, ensemble_id, manifest, futures)
+            _fsync_dir(root)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise KruispuntError(
+                f"cannot create ensemble in {root}: {exc.strerror or exc}"
+            ) from None
+        return cls(folder)
+
+    # batches -----------------------------------------------------------------------------
+
+    @property
+    def n_batches(self) -> int:
+        return int(self.manifest["n_batches"])
+
+    def _part(self, kind: str, batch: int) -> Path:
+        return self.folder / "batches" / f"{kind}-{batch:06d}.parquet"
+
+    def finished(self) -> builtins.list[int]:
+        """Indices of the finished batches, sorted."""
+        out = []
+        for p in (self.folder / "batches").glob("outcomes-*.parquet"):
+            with contextlib.suppress(ValueError):
+                out.append(int(p.stem.split("-")[1]))
+        return sorted(out)
+
+    def write_batch(
+        self, batch: int, outcomes: pd.DataFrame, trajectories: pd.DataFrame | None = None
+    ) -> None:
+        """Store one finished batch (trajectories first, outcomes last: see the class doc)."""
+        import pyarrow as pa
+
+        if trajectories is not None:
+            table = pa.Table.from_pandas(trajectories, preserve_index=False)
+            _write_table_atomic(table, self._part("trajectories", batch))
+        table = pa.Table.from_pandas(outcomes, preserve_index=False)
+        _write_table_atomic(table, self._part("outcomes", batch))
+
+    # reading -----------------------------------------------------------------------------
+
+    def futures(self) -> pd.DataFrame:
+        """One row per future: ``future``, ``block``, ``seed``, ``u_<factor>``, factors."""
+        import pandas as pd
+
+        return pd.read_parquet(self.folder / "futures.parquet")
+
+    def _read(self, kind: str) -> pd.DataFrame:
+        import pandas as pd
+
+        frames = [pd.read_parquet(self._part(kind, b)) for b in self.finished()]
+        frames = [f for f in frames if not f.empty]
+        if not frames:
+            return pd.DataFrame()
+        out = pd.concat(frames, ignore_index=True)
+        keys = [c for c in ("future", "package", "outcome", "metric", "year") if c in out]
+        return out.sort_values(keys, kind="stable").reset_index(drop=True)
+
+    def outcomes(self) -> pd.DataFrame:
+        """Long table of every finished batch: ``future, package, outcome, value``."""
+        return self._read("outcomes")
+
+    def trajectories(self) -> pd.DataFrame:
+        """Long table ``future, package, metric, year, value`` of every finished batch."""
+        import pandas as pd
+
+        parts = [self._part("trajectories", b) for b in self.finished()]
+        if not any(p.exists() for p in parts):
+            return pd.DataFrame()
+        return self._read("trajectories")
+
+    @property
+    def complete(self) -> bool:
+        shard = self.manifest.get("shard")
+        wanted = set(range(*shard["batches"])) if shard else set(range(self.n_batches))
+        return wanted <= set(self.finished())
+
+
+def list_ensembles(root: Path) -> builtins.list[Ensemble]:
+    """Every ensemble folder under ``root`` (sorted by id)."""
+    if not root.is_dir():
+        return []
+    out = []
+    for folder in sorted(root.iterdir()):
+        if folder.is_dir() and not folder.name.startswith(".") and (folder / MANIFEST).exists():
+            out.append(Ensemble(folder))
+    return out
+
+
+def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
+    """Combine shards of one ensemble into a complete ensemble folder under ``root``.
+
+    The shards must share the ensemble key (specification, design, seed, batch size,
+    data, code version) and together cover every batch; a batch present in several shards
+    must hold identical outcomes. The merged folder appears whole or not at all.
+
+    Raises
+    ------
+    KruispuntError
+        Naming the shard and what differs, or the batches no shard holds.
+    """
+    import pandas as pd
+
+    if not parts:
+        raise KruispuntError("no shards given to merge")
+    first = parts[0]
+    key = first.manifest["key"]
+    for p in parts[1:]:
+        diff = [k for k in key if p.manifest["key"].get(k) != key[k]]
+        if diff:
+            raise KruispuntError(
+                f"{p.folder} is not a shard of the same ensemble as {first.folder} "
+                f"({', '.join(diff)} differ)"
+            )
+    source: dict[int, Ensemble] = {}
+    for p in parts:
+        for b in p.finished():
+            if b in source:
+                a = pd.read_parquet(source[b]._part("outcomes", b))
+                c = pd.read_parquet(p._part("outcomes", b))
+                if not a.equals(c):
+                    raise KruispuntError(
+                        f"batch {b} differs between {source[b].folder} and {p.folder}"
+                    )
+            else:
+                source[b] = p
+    missing = sorted(set(range(first.n_batches)) - set(source))
+    if missing:
+        shown = ", ".join(str(b) for b in missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise KruispuntError(
+            f"shards do not cover every batch: {len(missing)} of {first.n_batches} missing "
+            f"({shown}); run the missing shards first"
+        )
+    ensemble_id = str(first.manifest["base_id"])
+    final = root / ensemble_id
+    if final.exists():
+        raise KruispuntError(f"{final} already exists; delete it to merge again")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{ensemble_id}-{secrets.token_hex(3)}"
+    try:
+        (tmp / "batches").mkdir(parents=True)
+        manifest = {k: v for k, v in first.manifest.items() if k != "shard"}
+        manifest.update(
+            {
+                "ensemble_id": ensemble_id,
+                "shard": None,
+                "merged_from": [str(p.folder) for p in parts],
+                "created": datetime.now(UTC).isoformat(),
+            }
+        )
+        text = json.dumps(_json_safe(manifest), indent=1, sort_keys=True)
+        _write_synced(tmp / MANIFEST, lambda fh: fh.write(text), True, mode="w")
+        shutil.copy2(first.folder / "futures.parquet", tmp / "futures.parquet")
+        for b, p in sorted(source.items()):
+            for kind in ("trajectories", "outcomes"):
+                src = p._part(kind, b)
+                if src.exists():
+                    shutil.copy2(src, tmp / "batches" / src.name)
+        os.rename(tmp, final)
+        _fsync_dir(root)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise KruispuntError(f"cannot merge into {root}: {exc.strerror or exc}") from None
+    return Ensemble(final)

@@ -1,0 +1,229 @@
+"""``kruispunt explore``: run, merge, list and analyse ensembles over deep uncertainty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kruispunt.cli_errors import user_errors
+from kruispunt.errors import KruispuntError
+
+explore_app = typer.Typer(
+    help="Ensembles over deep uncertainty: robustness, scenario discovery, sensitivity "
+    "(docs/robustness.md).",
+    no_args_is_help=True,
+)
+out = Console()
+err = Console(stderr=True)
+
+StoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        help="Results store folder (default: $KRUISPUNT_STORE or the user data folder).",
+        show_default=False,
+    ),
+]
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise KruispuntError(f"--shard '{text}': expected i/N, e.g. 0/2") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise KruispuntError(f"--shard '{text}': need 0 <= i < N")
+    return i, n
+
+
+def _root(store: Path | None) -> Path:
+    from kruispunt.store import default_root
+
+    return Path(store) if store is not None else default_root()
+
+
+def _find(ref: str, store: Path | None) -> Path:
+    from kruispunt.store import ENSEMBLES_DIR
+
+    path = Path(ref)
+    if (path / "manifest.json").is_file():
+        return path
+    candidate = _root(store) / ENSEMBLES_DIR / ref
+    if (candidate / "manifest.json").is_file():
+        return candidate
+    raise KruispuntError(
+        f"unknown ensemble '{ref}': neither a folder with manifest.json nor an ensemble in "
+        f"{_root(store) / ENSEMBLES_DIR} (see 'kruispunt explore list')"
+    )
+
+
+def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> None:
+    from kruispunt.reports.robustness import write_robustness_report
+    from kruispunt.store import Ensemble
+    from kruispunt.uncertainty.analysis import analyse
+
+    ens = Ensemble(folder)
+    a = analyse(ens)
+    table = Table(title="Most robust package per outcome", title_justify="left")
+    for c in ("outcome", "package", "criterion"):
+        table.add_column(c)
+    for _, row in a.most_robust.iterrows():
+        table.add_row(str(row["outcome"]), str(row["package"]), str(row["criterion"]))
+    out.print(table)
+    for outcome, boxes in a.prim.items():
+        for pkg, res in boxes.items():
+            b = res.box
+            limits = ", ".join(
+                f"{r.factor} in [{r.lower:.3g}, {r.upper:.3g}]" for r in res.limits().itertuples()
+            )
+            out.print(
+                f"PRIM, {pkg} missing {outcome}: {limits or 'no restriction'} "
+                f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
+            )
+    path = report or _root(store) / "reports" / f"{folder.name}-robustness.html"
+    write_robustness_report(a, path)
+    out.print(f"robustness report: {path}")
+
+
+@explore_app.command("run")
+@user_errors
+def run(
+    spec: Annotated[
+        Path | None,
+        typer.Argument(help="Uncertainty specification (YAML). Default: the packaged one."),
+    ] = None,
+    sampler: Annotated[
+        str | None,
+        typer.Option(help="lhs, sobol, random, saltelli or morris (default: the spec's)."),
+    ] = None,
+    n: Annotated[
+        int | None,
+        typer.Option("--n", min=1, help="Futures (saltelli: base samples; morris: trajectories)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Root seed (default: the spec's).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Futures per batch.")] = 32,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: every core).")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Address of a Dask scheduler to run the batches on.")
+    ] = None,
+    shard: Annotated[
+        str | None, typer.Option(help="Run only shard i of N (i/N); merge the shards after.")
+    ] = None,
+    store: StoreOpt = None,
+    name: Annotated[str | None, typer.Option(help="Ensemble id (default: derived).")] = None,
+    keep_full: Annotated[
+        int, typer.Option(min=0, help="Also store full results of the first K futures.")
+    ] = 0,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the robustness report.", show_default=False)
+    ] = None,
+) -> None:
+    """Run (or resume) an ensemble, streaming each batch to the store; then analyse it."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from kruispunt.uncertainty.backends import Backend, Dask, Processes, Sequential
+    from kruispunt.uncertainty.run import explore, plan
+    from kruispunt.uncertainty.sampling import METHODS
+    from kruispunt.uncertainty.spec import load_spec
+
+    if sampler is not None and sampler not in METHODS:
+        raise KruispuntError(f"--sampler '{sampler}': allowed {', '.join(METHODS)}")
+    loaded = load_spec(spec)
+    p = plan(
+        loaded,
+        method=sampler,
+        n=n,
+        seed=seed,
+        batch_size=batch_size,
+        shard=_parse_shard(shard),
+        name=name,
+    )
+    backend: Backend
+    if scheduler is not None:
+        backend = Dask(scheduler)
+    elif workers == 1:
+        backend = Sequential()
+    else:
+        backend = Processes(workers)
+    out.print(
+        f"ensemble [bold]{p.ensemble_id}[/]: {p.n_futures} futures x {len(p.packages.names)} "
+        f"packages, {len(p.batches)} of {p.n_batches} batches of {p.batch_size}"
+    )
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("batches", total=len(p.batches))
+        summary = explore(
+            p,
+            backend=backend,
+            store_root=store,
+            keep_full=keep_full,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    out.print(
+        f"ran {summary.ran} batches ({summary.skipped} already finished), stored in "
+        f"{summary.ensemble.folder}"
+    )
+    if p.shard is not None:
+        out.print("shard done; combine the shards with 'kruispunt explore merge'")
+        return
+    _print_analysis(store, summary.ensemble.folder, report)
+
+
+@explore_app.command("merge")
+@user_errors
+def merge(
+    shards: Annotated[list[str], typer.Argument(help="Shard folders or ensemble ids.")],
+    store: StoreOpt = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the robustness report.", show_default=False)
+    ] = None,
+) -> None:
+    """Combine the shards of one ensemble into a complete ensemble, then analyse it."""
+    from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
+
+    parts = [Ensemble(_find(s, store)) for s in shards]
+    merged = merge_ensembles(parts, _root(store) / ENSEMBLES_DIR)
+    out.print(f"merged {len(parts)} shards into {merged.folder}")
+    _print_analysis(store, merged.folder, report)
+
+
+@explore_app.command("analyse")
+@user_errors
+def analyse_cmd(
+    ensemble: Annotated[str, typer.Argument(help="Ensemble folder or id.")],
+    store: StoreOpt = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Where to write the robustness report.", show_default=False)
+    ] = None,
+) -> None:
+    """Robustness, PRIM and sensitivity of a stored ensemble; writes the report."""
+    _print_analysis(store, _find(ensemble, store), report)
+
+
+@explore_app.command("list")
+@user_errors
+def list_cmd(store: StoreOpt = None) -> None:
+    """Stored ensembles and how many of their batches are finished."""
+    from kruispunt.store import ENSEMBLES_DIR, list_ensembles
+
+    table = Table()
+    for c in ("ensemble", "futures", "batches done", "complete"):
+        table.add_column(c)
+    for e in list_ensembles(_root(store) / ENSEMBLES_DIR):
+        table.add_row(
+            e.folder.name,
+            str(e.manifest.get("n_futures")),
+            f"{len(e.finished())}/{e.n_batches}",
+            "yes" if e.complete else "no",
+        )
+    out.print(table)

@@ -1,0 +1,352 @@
+"""Run an ensemble: every future x package, in batches streamed to an ensemble folder.
+
+``explore(spec, ...)`` draws the design from the root seed, splits the futures into batches
+of ``batch_size`` futures (each batch runs all packages of its futures through the engine in
+one call), runs the batches not yet finished on a backend, and writes each batch's outcomes
+to the ensemble folder as it finishes (:class:`kruispunt.store.Ensemble`). A shard
+(``shard=(i, N)``) runs the i-th of N contiguous slices of the batches; a merge step
+combines the shards.
+
+What a future computes depends only on its index (its values and seed come from the design
+drawn up front), so outcomes are identical for any batch size, worker count, backend or
+sharding (tests check 1 worker, 2 workers, a local Dask cluster and two merged shards).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kruispunt.catalogue.load import Catalogue, load_catalogue
+from kruispunt.errors import KruispuntError
+from kruispunt.store import ENSEMBLES_DIR, Ensemble, default_root
+from kruispunt.uncertainty.backends import Backend, Sequential
+from kruispunt.uncertainty.futures import FutureBuilder, Packages, future_seed, resolve_packages
+from kruispunt.uncertainty.outcomes import outcome_values, trajectory_values
+from kruispunt.uncertainty.sampling import Design, Method, factor_values, make_design
+from kruispunt.uncertainty.spec import LoadedSpec, UncertaintySpec
+from kruispunt.version import __version__
+from kruispunt.vocabulary import SCENARIO
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+
+DEFAULT_BATCH_FUTURES = 32
+"""Futures per batch (each runs every package): bounds a worker's memory."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a worker needs besides its futures (small, picklable)."""
+
+    spec: UncertaintySpec
+    packages: Packages
+    data_path: str
+    data_hash: str
+    store_root: str
+    keep_full: int
+    ensemble_id: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """One batch: its index, futures, their factor values and seeds."""
+
+    context: Context
+    batch: int
+    futures: I
+    values: F
+    seeds: I
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch: int
+    outcomes: pd.DataFrame
+    trajectories: pd.DataFrame
+    site_years: int
+    seconds: float
+    engine_seconds: float
+
+
+_CATALOGUES: dict[tuple[str, str], Catalogue] = {}
+
+
+def _catalogue(ctx: Context) -> Catalogue:
+    """The data package, loaded once per process."""
+    key = (ctx.data_path, ctx.data_hash)
+    if key not in _CATALOGUES:
+        cat = load_catalogue(ctx.data_path)
+        if cat.data_hash != ctx.data_hash:
+            raise KruispuntError(
+                f"data package {ctx.data_path} on this worker has hash {cat.data_hash[:12]}, "
+                f"the ensemble was planned on {ctx.data_hash[:12]}"
+            )
+        _CATALOGUES[key] = cat
+    return _CATALOGUES[key]
+
+
+def run_task(task: Task) -> BatchResult:
+    """Run one batch (every package in each of its futures) and compute its outcomes."""
+    import time
+
+    from kruispunt.assemble import build_inputs
+    from kruispunt.engine.simulate import simulate
+
+    t0 = time.perf_counter()
+    ctx = task.context
+    cat = _catalogue(ctx)
+    builder = FutureBuilder(ctx.spec.factors, ctx.packages, cat)
+    P = len(ctx.packages.names)
+    scenarios = [
+        builder.scenario(p, int(f), task.values[k], int(task.seeds[k]))
+        for k, f in enumerate(task.futures)
+        for p in range(P)
+    ]
+    inputs = build_inputs(cat, scenarios)
+    t_engine = time.perf_counter()
+    results = simulate(inputs, batch_size=len(scenarios))
+    engine = time.perf_counter() - t_engine
+    future = np.repeat(task.futures, P).astype(np.int64)
+    package = np.tile(np.array(ctx.packages.names, dtype=object), len(task.futures))
+    by_name = dict(zip([s.name for s in scenarios], zip(future, package, strict=True), strict=True))
+    values = outcome_values(results, ctx.spec.outcomes)
+    outcomes = pd.DataFrame(
+        {
+            "future": np.repeat(future, values.shape[1]),
+            "package": np.repeat(package, values.shape[1]),
+            "outcome": np.tile(np.array(values.columns, dtype=object), len(values)),
+            "value": values.to_numpy(dtype=np.float64).reshape(-1),
+        }
+    )
+    traj = trajectory_values(results, ctx.spec.trajectories)
+    if not traj.empty:
+        fp = [by_name[s] for s in traj[SCENARIO]]
+        traj = pd.DataFrame(
+            {
+                "future": np.array([x[0] for x in fp], dtype=np.int64),
+                "package": [x[1] for x in fp],
+                "metric": traj["metric"].astype(str).to_numpy(),
+                "year": traj["year"].astype(np.int64).to_numpy(),
+                "value": traj["value"].astype(np.float64).to_numpy(),
+            }
+        )
+    if ctx.keep_full > 0:
+        _keep_full(ctx, results, task.futures, P)
+    n_sy = results.dataset.sizes[SCENARIO] * results.dataset.sizes["plant"]
+    n_sy *= results.dataset.sizes["year"]
+    return BatchResult(task.batch, outcomes, traj, int(n_sy), time.perf_counter() - t0, engine)
+
+
+def _keep_full(ctx: Context, results: Any, futures: I, P: int) -> None:
+    from kruispunt.results import Results
+    from kruispunt.store import Store
+
+    keep = [k for k, f in enumerate(futures) if f < ctx.keep_full]
+    if not keep:
+        return
+    idx = [k * P + p for k in keep for p in range(P)]
+    subset = Results(results.dataset.isel(scenario=idx))
+    first, last = int(futures[keep[0]]), int(futures[keep[-1]])
+    Store(ctx.store_root).save(subset, name=f"{ctx.ensemble_id}/futures-{first}-{last}")
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planned ensemble: design, values, seeds, batches and its identity."""
+
+    loaded: LoadedSpec
+    catalogue: Catalogue
+    packages: Packages
+    design: Design
+    values: F
+    seeds: I
+    batch_size: int
+    ensemble_id: str
+    base_id: str
+    key: dict[str, Any]
+    shard: tuple[int, int] | None
+
+    @property
+    def n_futures(self) -> int:
+        return self.design.size
+
+    @property
+    def n_batches(self) -> int:
+        return -(-self.n_futures // self.batch_size)
+
+    def batch_slice(self, b: int) -> slice:
+        return slice(b * self.batch_size, min((b + 1) * self.batch_size, self.n_futures))
+
+    @property
+    def batches(self) -> range:
+        """The batches this plan runs (all, or the shard's contiguous slice)."""
+        if self.shard is None:
+            return range(self.n_batches)
+        i, n = self.shard
+        return range(i * self.n_batches // n, (i + 1) * self.n_batches // n)
+
+    def futures_table(self) -> pd.DataFrame:
+        cols: dict[str, Any] = {
+            "future": np.arange(self.n_futures, dtype=np.int64),
+            "block": self.design.block,
+            "seed": self.seeds,
+        }
+        factors = self.loaded.spec.factors
+        for j, f in enumerate(factors):
+            cols[f"u_{f.name}"] = self.design.u[:, j]
+        for j, f in enumerate(factors):
+            cols[f.name] = self.values[:, j]
+        return pd.DataFrame(cols)
+
+
+def plan(
+    loaded: LoadedSpec,
+    *,
+    method: Method | None = None,
+    n: int | None = None,
+    seed: int | None = None,
+    batch_size: int = DEFAULT_BATCH_FUTURES,
+    shard: tuple[int, int] | None = None,
+    catalogue: Catalogue | None = None,
+    name: str | None = None,
+) -> Plan:
+    """Resolve packages, draw the design and fix the batches (no engine run yet)."""
+    spec = loaded.spec
+    method = method or spec.sampling.method
+    n = n if n is not None else spec.sampling.n
+    seed = seed if seed is not None else spec.sampling.seed
+    if batch_size < 1:
+        raise KruispuntError("--batch-size must be at least 1")
+    if shard is not None and not (shard[1] >= 1 and 0 <= shard[0] < shard[1]):
+        raise KruispuntError(f"--shard {shard[0]}/{shard[1]}: need 0 <= i < N")
+    cat = catalogue if catalogue is not None else load_catalogue()
+    packages = resolve_packages(loaded, cat)
+    design = make_design(method, n, len(spec.factors), seed)
+    values = factor_values(spec.factors, design.u)
+    seeds = np.array([future_seed(seed, i) for i in range(design.size)], dtype=np.int64)
+    key = {
+        "spec_hash": spec.hash,
+        "method": method,
+        "n": n,
+        "seed": seed,
+        "batch_size": batch_size,
+        "data_hash": cat.data_hash,
+        "kruispunt_version": __version__,
+    }
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+    base_id = name or f"{spec.name}-{method}-n{n}-s{seed}-{digest}"
+    ensemble_id = base_id if shard is None else f"{base_id}.shard-{shard[0]}of{shard[1]}"
+    return Plan(
+        loaded, cat, packages, design, values, seeds, batch_size, ensemble_id, base_id, key, shard
+    )
+
+
+def _manifest(p: Plan) -> dict[str, Any]:
+    spec = p.loaded.spec
+    return {
+        "key": p.key,
+        "base_id": p.base_id,
+        "spec": json.loads(spec.to_json()),
+        "spec_path": str(p.loaded.path),
+        "n_futures": p.n_futures,
+        "n_batches": p.n_batches,
+        "packages": list(p.packages.names),
+        "factors": [f.name for f in spec.factors],
+        "outcomes": {o.name: o.unit for o in spec.outcomes},
+        "seed_derivation": "future i: seed = SeedSequence([root_seed, i]).generate_state(1)[0]",
+        "shard": (
+            None
+            if p.shard is None
+            else {"i": p.shard[0], "n": p.shard[1], "batches": [p.batches.start, p.batches.stop]}
+        ),
+    }
+
+
+def tasks(p: Plan, ctx: Context, skip: set[int]) -> Iterator[Task]:
+    for b in p.batches:
+        if b in skip:
+            continue
+        sl = p.batch_slice(b)
+        yield Task(ctx, b, np.arange(sl.start, sl.stop, dtype=np.int64), p.values[sl], p.seeds[sl])
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    ensemble: Ensemble
+    ran: int
+    skipped: int
+    site_years: int
+    seconds: float
+    """Worker time summed over the batches run (assembly, engine, outcomes)."""
+    engine_seconds: float
+    """Engine time (``simulate``) summed over the batches run."""
+
+
+def explore(
+    p: Plan,
+    *,
+    backend: Backend | None = None,
+    store_root: Path | str | None = None,
+    keep_full: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunSummary:
+    """Run the plan's unfinished batches on ``backend`` and stream them to the store.
+
+    Parameters
+    ----------
+    p : Plan
+        From :func:`plan`.
+    backend : Backend, optional
+        Entered and left here (default: :class:`~kruispunt.uncertainty.backends.Sequential`).
+    store_root : path, optional
+        Results store root (default: :func:`kruispunt.store.default_root`); the ensemble
+        goes to ``<root>/ensembles/<ensemble_id>``.
+    keep_full : int
+        Also store the full results of futures ``0 .. keep_full - 1`` as runs.
+    progress : callable, optional
+        ``progress(done, total)`` over this plan's batches, finished ones included.
+    """
+    root = Path(store_root) if store_root is not None else default_root()
+    ensemble = Ensemble.open_or_create(
+        root / ENSEMBLES_DIR, p.ensemble_id, _manifest(p), p.futures_table()
+    )
+    finished = set(ensemble.finished())
+    mine = set(p.batches)
+    skip = finished & mine
+    total = len(mine)
+    ctx = Context(
+        spec=p.loaded.spec,
+        packages=p.packages,
+        data_path=str(p.catalogue.path),
+        data_hash=p.catalogue.data_hash,
+        store_root=str(root),
+        keep_full=keep_full,
+        ensemble_id=p.ensemble_id,
+    )
+    done = len(skip)
+    if progress is not None:
+        progress(done, total)
+    site_years, seconds, engine, ran = 0, 0.0, 0.0, 0
+    with backend if backend is not None else Sequential() as be:
+        for res in be.imap_unordered(run_task, tasks(p, ctx, skip)):
+            ensemble.write_batch(res.batch, res.outcomes, res.trajectories)
+            site_years += res.site_years
+            seconds += res.seconds
+            engine += res.engine_seconds
+            ran += 1
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    return RunSummary(ensemble, ran, len(skip), site_years, seconds, engine)

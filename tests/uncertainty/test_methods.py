@@ -1,0 +1,119 @@
+"""Sampling, Sobol, Morris and PRIM against analytic or planted answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.uncertainty.prim import prim
+from kruispunt.uncertainty.robustness import most_robust, regret, robustness_table, satisficing
+from kruispunt.uncertainty.sampling import future_count, make_design
+from kruispunt.uncertainty.sensitivity import morris_indices, sobol_indices
+from kruispunt.uncertainty.spec import Outcome, Target
+
+
+def ishigami(u: np.ndarray, a: float = 7.0, b: float = 0.1) -> np.ndarray:
+    x = -np.pi + 2 * np.pi * u
+    return np.sin(x[:, 0]) + a * np.sin(x[:, 1]) ** 2 + b * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values() -> None:
+    """Analytic values for a=7, b=0.1 (Ishigami & Homma 1990; Saltelli et al. 2010 §5):
+    V = a²/8 + b π⁴/5 + b² π⁸/18 + 1/2; S1 = 0.3139, 0.4424, 0; ST = 0.5576, 0.4424, 0.2437."""
+    a, b = 7.0, 0.1
+    v = a**2 / 8 + b * np.pi**4 / 5 + b**2 * np.pi**8 / 18 + 0.5
+    v1 = 0.5 * (1 + b * np.pi**4 / 5) ** 2
+    v2 = a**2 / 8
+    v13 = b**2 * np.pi**8 * (1 / 18 - 1 / 50)
+    s1 = [v1 / v, v2 / v, 0.0]
+    st = [(v1 + v13) / v, v2 / v, v13 / v]
+    assert s1 == pytest.approx([0.3139, 0.4424, 0.0], abs=1e-4)
+    assert st == pytest.approx([0.5576, 0.4424, 0.2437], abs=1e-4)
+    des = make_design("saltelli", 2**13, 3, seed=7)
+    assert des.size == future_count("saltelli", 2**13, 3) == 2**13 * 5
+    res = sobol_indices(ishigami(des.u), des.block, ["x1", "x2", "x3"], n_boot=50, seed=1)
+    assert res["S1"].to_numpy() == pytest.approx(s1, abs=0.03)
+    assert res["ST"].to_numpy() == pytest.approx(st, abs=0.03)
+    assert (res["ST_conf"] < 0.05).all()
+
+
+def test_morris_ranks_factors_of_known_importance() -> None:
+    """y = 10 x1 + 5 x2² + x3 + 0 x4 on [0, 1]: mu* is 10 for x1 (linear: every effect is
+    10), 1 for x3, 0 for x4, and between them for x2 (effects 5 (2x + Δ))."""
+    des = make_design("morris", 40, 4, seed=3)
+    u = des.u
+    y = 10 * u[:, 0] + 5 * u[:, 1] ** 2 + u[:, 2]
+    res = morris_indices(u, y, des.block, ["x1", "x2", "x3", "x4"]).set_index("factor")
+    assert res.loc["x1", "mu_star"] == pytest.approx(10.0)
+    assert res.loc["x3", "mu_star"] == pytest.approx(1.0)
+    assert res.loc["x4", "mu_star"] == 0.0
+    assert res.loc["x1", "sigma"] == pytest.approx(0.0, abs=1e-9)
+    order = res["mu_star"].sort_values(ascending=False).index.tolist()
+    assert order == ["x1", "x2", "x3", "x4"]
+
+
+def test_designs_are_pure_functions_of_seed_and_index() -> None:
+    for method in ("lhs", "sobol", "random", "saltelli", "morris"):
+        a = make_design(method, 16, 3, seed=5)  # type: ignore[arg-type]
+        b = make_design(method, 16, 3, seed=5)  # type: ignore[arg-type]
+        assert np.array_equal(a.u, b.u)
+        assert not np.array_equal(a.u, make_design(method, 16, 3, seed=6).u)  # type: ignore[arg-type]
+    # independent draws: future i does not depend on how many futures there are
+    small, big = make_design("random", 4, 3, seed=9), make_design("random", 10, 3, seed=9)
+    assert np.array_equal(small.u, big.u[:4])
+    # Latin hypercube: each of n strata of every factor holds exactly one future
+    lhs = make_design("lhs", 50, 4, seed=2)
+    for j in range(4):
+        assert sorted(np.floor(lhs.u[:, j] * 50).astype(int)) == list(range(50))
+
+
+def test_prim_recovers_a_planted_box() -> None:
+    rng = np.random.default_rng(42)
+    x = pd.DataFrame(rng.random((3000, 5)), columns=["a", "b", "c", "d", "e"])
+    x["delay"] = rng.integers(0, 5, 3000).astype(float)  # a discrete factor
+    inside = (x["a"] > 0.6) & (x["b"] < 0.35) & (x["delay"] >= 2)
+    noise = rng.random(3000) < 0.01  # 1 % of labels flipped
+    y = inside ^ noise
+    res = prim(x, y)
+    box = res.box
+    assert set(box.restricted) == {"a", "b", "delay"}
+    lim = res.limits().set_index("factor")
+    assert lim.loc["a", "lower"] == pytest.approx(0.6, abs=0.03)
+    assert lim.loc["b", "upper"] == pytest.approx(0.35, abs=0.03)
+    assert lim.loc["delay", "lower"] == 2
+    assert box.coverage > 0.8 and box.density > 0.9
+    assert (lim["qp_value"] < 1e-6).all()
+    traj = res.trajectory()
+    assert traj["coverage"].iloc[0] == 1.0 and traj["density"].iloc[0] == pytest.approx(y.mean())
+    assert traj["mass"].is_monotonic_decreasing or traj["mass"].iloc[-1] < traj["mass"].iloc[0]
+
+
+def test_regret_share_meeting_and_satisficing_by_hand() -> None:
+    """Two packages, three futures; emissions to minimise with a target of 10."""
+    out = pd.DataFrame(
+        {
+            "future": [0, 0, 1, 1, 2, 2],
+            "package": ["a", "b"] * 3,
+            "outcome": ["e"] * 6,
+            "value": [8.0, 9.0, 12.0, 10.0, 9.0, 11.0],
+        }
+    )
+    o = Outcome(
+        name="e",
+        metric="emissions",
+        year=2030,
+        goal="minimize",
+        target=Target(max=10.0, assumption="test"),
+    )
+    r = regret(out.pivot(index="future", columns="package", values="value"), "minimize")
+    assert r["a"].tolist() == [0.0, 2.0, 0.0] and r["b"].tolist() == [1.0, 0.0, 2.0]
+    t = robustness_table(out, [o]).set_index("package")
+    assert t.loc["a", "share_meeting"] == pytest.approx(2 / 3)
+    assert t.loc["b", "share_meeting"] == pytest.approx(2 / 3)
+    assert t.loc["a", "regret_max"] == 2.0 and t.loc["a", "regret_mean"] == pytest.approx(2 / 3)
+    assert t.loc["b", "regret_mean"] == pytest.approx(1.0)
+    best = most_robust(robustness_table(out, [o]), [o])
+    assert best["package"].tolist() == ["a"]  # same share, lower 90th-percentile regret
+    sat = satisficing(out, [o]).set_index("package")
+    assert sat.loc["a", "share_all_targets"] == pytest.approx(2 / 3)

@@ -1,0 +1,159 @@
+"""Ensembles on the real engine: identical outcomes whatever the batching, backend or sharding;
+resume after an interruption; the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.catalogue import load_catalogue
+from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
+from kruispunt.uncertainty.backends import Dask, Processes
+from kruispunt.uncertainty.run import Plan, explore, plan
+from kruispunt.uncertainty.spec import LoadedSpec, load_spec
+
+N = 4  # futures: x 3 packages = 12 engine runs per ensemble
+
+
+@pytest.fixture(scope="module")
+def loaded() -> LoadedSpec:
+    return load_spec()
+
+
+@pytest.fixture(scope="module")
+def catalogue():  # type: ignore[no-untyped-def]
+    return load_catalogue()
+
+
+def _plan(loaded: LoadedSpec, cat, **kw) -> Plan:  # type: ignore[no-untyped-def]
+    return plan(loaded, n=N, seed=123, catalogue=cat, **kw)
+
+
+@pytest.fixture(scope="module")
+def reference(loaded, catalogue, tmp_path_factory) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("ref")
+    summary = explore(_plan(loaded, catalogue, batch_size=2), store_root=root)
+    out = summary.ensemble.outcomes()
+    assert len(out) == N * 3 * len(loaded.spec.outcomes)
+    assert summary.ensemble.complete
+    return out
+
+
+def test_same_outcomes_with_one_batch_and_with_two_workers(
+    loaded, catalogue, reference, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    one = explore(_plan(loaded, catalogue, batch_size=N), store_root=tmp_path / "a")
+    pd.testing.assert_frame_equal(one.ensemble.outcomes(), reference, check_exact=True)
+    two = explore(
+        _plan(loaded, catalogue, batch_size=2), backend=Processes(2), store_root=tmp_path / "b"
+    )
+    assert two.ran == 2
+    pd.testing.assert_frame_equal(two.ensemble.outcomes(), reference, check_exact=True)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_same_outcomes_on_a_local_dask_cluster(loaded, catalogue, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        res = explore(
+            _plan(loaded, catalogue, batch_size=2), backend=Dask(client), store_root=tmp_path
+        )
+    pd.testing.assert_frame_equal(res.ensemble.outcomes(), reference, check_exact=True)
+
+
+def test_two_shards_merged_equal_one_run(loaded, catalogue, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    shards = [
+        explore(_plan(loaded, catalogue, batch_size=2, shard=(i, 2)), store_root=tmp_path).ensemble
+        for i in range(2)
+    ]
+    assert [s.finished() for s in shards] == [[0], [1]]
+    with pytest.raises(Exception, match="do not cover every batch: 1 of 2 missing"):
+        merge_ensembles(shards[:1], tmp_path / ENSEMBLES_DIR)
+    merged = merge_ensembles(shards, tmp_path / ENSEMBLES_DIR)
+    assert merged.complete and merged.folder.name == shards[0].manifest["base_id"]
+    pd.testing.assert_frame_equal(merged.outcomes(), reference, check_exact=True)
+    futures = merged.futures()
+    assert futures["seed"].nunique() == N  # one recorded seed per future
+    assert merged.manifest["key"]["seed"] == 123
+
+
+def test_interrupted_run_resumes_from_finished_batches(
+    loaded, catalogue, reference, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    p = _plan(loaded, catalogue, batch_size=2)
+    calls = []
+
+    def stop_after_first(done: int, total: int) -> None:
+        calls.append(done)
+        if done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        explore(p, store_root=tmp_path, progress=stop_after_first)
+    folder = tmp_path / ENSEMBLES_DIR / p.ensemble_id
+    assert Ensemble(folder).finished() == [0]
+    assert not list((folder / "batches").glob(".tmp-*"))
+    again = explore(p, store_root=tmp_path)
+    assert (again.ran, again.skipped) == (1, 1)
+    pd.testing.assert_frame_equal(again.ensemble.outcomes(), reference, check_exact=True)
+
+
+def test_outcomes_follow_the_metrics(loaded, catalogue, reference) -> None:  # type: ignore[no-untyped-def]
+    """Retained shares are fractions; cumulative emissions exceed any single year's."""
+    w = reference.pivot_table(index=["future", "package"], columns="outcome", values="value")
+    assert ((w["retained_crude_steel_2035"] >= 0) & (w["retained_crude_steel_2035"] <= 1)).all()
+    assert (w["cumulative_emissions"] > w["emissions_2030"]).all()
+    assert (w.xs("no-new-policy", level="package")["government_cost"] == 0).all()
+    assert np.isfinite(w.to_numpy()).all()
+
+
+def kruispunt(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KRUISPUNT_STORE": str(store), "COLUMNS": "160"}
+    return subprocess.run(
+        [sys.executable, "-m", "kruispunt", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+
+def test_cli_bad_spec_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    text = (
+        load_spec().path.read_text("utf-8").replace("    low: 0.45\n", "    low: 0.45\n    lo: 1\n")
+    )
+    spec.write_text(text, encoding="utf-8")
+    store = tmp_path / "store"
+    proc = kruispunt("explore", "run", str(spec), "--n", "2", store=store)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"error: {spec}, line " in proc.stderr and "'factors.4.lo': unknown key" in proc.stderr
+    assert not (store / ENSEMBLES_DIR).exists() or not list((store / ENSEMBLES_DIR).iterdir())
+
+
+def test_cli_run_analyses_and_writes_the_report(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    proc = kruispunt(
+        "explore", "run", "--n", "3", "--batch-size", "3", "--workers", "1", store=store
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Most robust package per outcome" in proc.stdout
+    reports = list((store / "reports").glob("*-robustness.html"))
+    assert len(reports) == 1
+    page = reports[0].read_text("utf-8")
+    assert "Robustness of policy packages" in page and "plotly" in page
+    listing = kruispunt("explore", "list", store=store)
+    assert "3/1" not in listing.stdout and "yes" in listing.stdout

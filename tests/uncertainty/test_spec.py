@@ -1,0 +1,115 @@
+"""The uncertainty specification: the default loads; bad files fail naming file, line, key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kruispunt.catalogue import load_catalogue
+from kruispunt.uncertainty.futures import FutureBuilder, path_at, resolve_packages
+from kruispunt.uncertainty.spec import SpecError, load_spec
+
+GOOD = """\
+name: tiny
+sources:
+  s1: {title: T, url: https://example.org, date: "2025"}
+factors:
+  - name: gas
+    lever: carrier_price_scale.natural_gas
+    distribution: uniform
+    low: 0.5
+    high: 1.5
+    sources: [s1]
+packages:
+  - {name: cp, scenario: current-policy}
+outcomes:
+  - {name: e2030, metric: emissions, year: 2030, goal: minimize}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_specification_loads_and_cites_a_source_or_assumption_for_every_range() -> None:
+    loaded = load_spec()
+    spec = loaded.spec
+    assert [p.name for p in spec.packages] == ["current-policy", "no-new-policy", "high-ambition"]
+    assert {"emissions", "cumulative_emissions", "production_retained", "government_cost"} <= {
+        o.metric for o in spec.outcomes
+    }
+    for f in spec.factors:
+        assert f.sources or f.assumption
+        assert all(s in spec.sources for s in f.sources)
+    resolve_packages(loaded, load_catalogue())  # ids and units check against the data
+
+
+def test_unknown_key_names_file_line_and_allowed_keys(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("    high: 1.5\n", "    high: 1.5\n    hgih: 2\n"))
+    with pytest.raises(SpecError) as exc:
+        load_spec(path)
+    msg = str(exc.value)
+    assert f"{path}, line 10: key 'factors.0.hgih': unknown key; allowed keys:" in msg
+    assert "distribution" in msg
+
+
+def test_range_error_names_the_factor_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("low: 0.5", "low: 2.5"))
+    with pytest.raises(SpecError) as exc:
+        load_spec(path)
+    assert f"{path}, line 5: key 'factors.0': low (2.5) must be below high (1.5)" in str(exc.value)
+
+
+def test_unknown_lever_and_unknown_source_name_their_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("carrier_price_scale.natural_gas", "capex_learning"))
+    with pytest.raises(SpecError, match=r"line 6: key 'factors.0.lever': unknown lever"):
+        load_spec(path)
+    path = write(tmp_path, GOOD.replace("sources: [s1]", "sources: [s2]"))
+    with pytest.raises(SpecError, match=r"line 10: key 'factors.0.sources.0': unknown source 's2'"):
+        load_spec(path)
+
+
+def test_unknown_carrier_and_conflicting_package_lever_fail_before_any_run(tmp_path: Path) -> None:
+    cat = load_catalogue()
+    path = write(tmp_path, GOOD.replace("natural_gas", "unobtainium"))
+    with pytest.raises(SpecError, match=r"line 6: key 'factors.0.lever': unknown id 'unobtainium'"):
+        resolve_packages(load_spec(path), cat)
+    text = GOOD.replace("lever: carrier_price_scale.natural_gas", "lever: discount_rate").replace(
+        "{name: cp, scenario: current-policy}",
+        "{name: cp, scenario: current-policy, overrides: {discount_rate: 0.08}}",
+    )
+    with pytest.raises(SpecError, match=r"line 6: .*package sets its own discount_rate"):
+        resolve_packages(load_spec(write(tmp_path, text)), cat)
+
+
+def test_malformed_yaml_and_duplicate_keys_name_the_line(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match=r"line 2: malformed YAML: duplicate key 'name'"):
+        load_spec(write(tmp_path, "name: a\nname: b\n"))
+
+
+def test_factor_values_reach_the_scenario_levers() -> None:
+    """Scale levers multiply with the package's own (high-ambition's electricity 0.75)."""
+    loaded = load_spec()
+    cat = load_catalogue()
+    pk = resolve_packages(loaded, cat)
+    b = FutureBuilder(loaded.spec.factors, pk, cat)
+    names = [f.name for f in loaded.spec.factors]
+    values = [0.0] * len(names)
+    values[names.index("gas_price")] = 1.0  # the high path
+    values[names.index("ammonia_import_price")] = 0.5
+    values[names.index("co2_storage_delay")] = 3
+    values[names.index("discount_rate")] = 0.09
+    sc = b.scenario(2, 7, __import__("numpy").array(values), seed=11)
+    lv = sc.levers
+    assert sc.name == "high-ambition-f0000007" and lv.seed == 11
+    gas_2026 = lv.carrier_prices["natural_gas"][2026]
+    assert gas_2026 == pytest.approx(61.8 / 3.6)  # EUR/MWh to EUR/GJ
+    assert lv.carrier_price_scale["ammonia_import"] == 0.5
+    assert lv.carrier_price_scale["electricity"] == 0.75  # the package's, untouched
+    assert lv.infrastructure.co2_storage_delay == 3
+    assert lv.discount_rate == 0.09
+    gas = loaded.spec.factors[names.index("gas_price")]
+    assert path_at(gas, -1.0)[2035] == 13.7 and path_at(gas, 0.0)[2035] == 21.2
