@@ -146,7 +146,7 @@ def run(
     from kruispunt.catalogue import load_catalogue
     from kruispunt.cli_results import print_summary
     from kruispunt.engine.simulate import simulate
-    from kruispunt.reports import write_report
+    from kruispunt.reports import RunMeta, write_report
     from kruispunt.scenarios import resolve
     from kruispunt.store import Store
 
@@ -166,10 +166,11 @@ def run(
     run_id = target.save(results, name=name)
     report_path = report if report is not None else target.root / "reports" / f"{run_id}.html"
     report_path.parent.mkdir(parents=True, exist_ok=True)
-    write_report(results, report_path)
+    write_report(results, report_path, meta=RunMeta.from_record(target.show(run_id)))
     print_summary(results, out, title=f"Run {run_id}")
-    out.print(f"stored as [bold]{run_id}[/] in {target.root}")
-    out.print(f"report: {report_path}")
+    # plain prints: a path must not be wrapped over lines when the output is piped
+    print(f"stored as {run_id} in {target.root}", flush=True)
+    print(f"report: {report_path}", flush=True)
 
 
 @data_app.command("summary")

@@ -55,7 +55,7 @@ def test_compare_overlays_both_runs(res: Results) -> None:
     other = synthetic_results(n_scenarios=2, n_plants=10, seed=9)
     text = build_report(res, compare_with=other, labels=("base", "policy"))
     assert "(policy)" in text and "(base)" in text
-    assert text.count('data-run="policy"') == 2  # site table and provenance
+    assert text.count('data-run="policy"') == 3  # run card, site table and provenance
     for name in CHARTS:
         assert f'data-chart="{name}"' in text
 
