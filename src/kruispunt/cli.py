@@ -51,6 +51,15 @@ def _register_results_commands() -> None:
 
 _register_results_commands()
 
+
+def _register_serve_command() -> None:
+    from kruispunt.dashboard.command import serve
+
+    app.command()(serve)
+
+
+_register_serve_command()
+
 out = Console()
 err = Console(stderr=True)
 

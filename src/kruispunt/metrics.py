@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -931,31 +931,40 @@ def site_states(results: Results) -> pd.DataFrame:
     scen = np.asarray(ds[SCENARIO].values).astype(str)
     years = np.asarray(ds["year"].values).astype(np.int64)
     order = list(dict.fromkeys(site.tolist()))
-    members = {s: np.flatnonzero(site == s) for s in order}
-    parts = []
-    for si, name in enumerate(scen):
-        for s in order:
-            idx = members[s]
+    members = [np.flatnonzero(site == s) for s in order]
+    Y = years.size
+    cols: dict[str, list[Any]] = {k: [] for k in ("main", "routes", "producing", "direct", "base")}
+    for si in range(scen.size):
+        for idx in members:
             main = idx[int(np.argmax(direct[si, idx, 0]))]
+            cols["main"].append(ridx[si, main])
             routes_each = route_names[ridx[si][idx]]  # plants x years
-            parts.append(
-                pd.DataFrame(
-                    {
-                        SCENARIO: name,
-                        "site": s,
-                        "site_name": names[s],
-                        "cluster": cluster[main],
-                        "year": years,
-                        "route": route_names[ridx[si, main]],
-                        "route_family": families[ridx[si, main]],
-                        "routes": [", ".join(dict.fromkeys(col)) for col in routes_each.T],
-                        "producing": producing[si, idx].any(axis=0),
-                        "direct_emissions_ktco2": direct[si, idx].sum(axis=0) * 1e-3,
-                        "base_emissions_ktco2": float(direct[si, idx, 0].sum()) * 1e-3,
-                    }
-                )
+            cols["routes"].append(
+                routes_each[0]
+                if idx.size == 1
+                else [", ".join(dict.fromkeys(c)) for c in routes_each.T]
             )
-    frame = pd.concat(parts, ignore_index=True)
+            cols["producing"].append(producing[si, idx].any(axis=0))
+            cols["direct"].append(direct[si, idx].sum(axis=0))
+            cols["base"].append(np.full(Y, direct[si, idx, 0].sum()))
+    G = len(order)
+    main_route = np.concatenate(cols["main"])
+    first_plant = np.array([idx[0] for idx in members])
+    frame = pd.DataFrame(
+        {
+            SCENARIO: np.repeat(scen, G * Y),
+            "site": np.tile(np.repeat(np.asarray(order), Y), scen.size),
+            "site_name": np.tile(np.repeat(np.asarray([names[s] for s in order]), Y), scen.size),
+            "cluster": np.tile(np.repeat(cluster[first_plant], Y), scen.size),
+            "year": np.tile(years, scen.size * G),
+            "route": route_names[main_route],
+            "route_family": families[main_route],
+            "routes": np.concatenate([np.asarray(r, dtype=object) for r in cols["routes"]]),
+            "producing": np.concatenate(cols["producing"]),
+            "direct_emissions_ktco2": np.concatenate(cols["direct"]) * 1e-3,
+            "base_emissions_ktco2": np.concatenate(cols["base"]) * 1e-3,
+        }
+    )
     return _with_units(
         frame, {"direct_emissions_ktco2": "ktCO2/yr", "base_emissions_ktco2": "ktCO2/yr"}
     )

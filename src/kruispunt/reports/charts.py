@@ -671,85 +671,101 @@ def place_sites(states: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
 def site_map(
     results: Results, scenario: str, locations: pd.DataFrame, year: int | None = None
 ) -> dict[str, Any]:
-    """A map of the sites coloured by their main route family, one frame per year.
+    """A map of the sites coloured by their main route family, with one frame per year.
 
+    One trace holds every site (``customdata``: site id, name, cluster); its marker colours
+    and hover text change with the year, held in ``frames`` (name: the year; each frame's
+    trace 0 has ``marker.color`` and ``text``). Legend entries name the route families.
     Marker area follows the site's first-year direct emissions; open circles mark sites
-    placed at their cluster's centroid (no coordinates in the data). ``frames`` hold one
-    frame per year (name: the year); ``layout.meta`` holds ``years``, ``year`` (the one
-    shown), and ``approximate`` (how many sites are placed at a centroid). Point
-    ``customdata`` is the site id.
+    placed around their cluster's centroid (no coordinates in the data). ``layout.meta``
+    holds ``years``, ``year`` (the one shown) and ``approximate`` (how many sites are placed
+    at a centroid).
     """
     states = metrics.site_states(results)
     states = states[states[SCENARIO] == scenario]
-    placed = place_sites(states, locations).set_index("site")
+    placed = place_sites(states, locations)
     clusters = metrics.cluster_names(results)
     years = sorted(int(y) for y in states["year"].unique())
     shown = year if year in years else years[-1]
-    families = [f for f in FAMILIES if f in set(states["route_family"])] + sorted(
-        set(states["route_family"]) - set(FAMILIES)
-    )
+    sites = placed["site"].tolist()
+    order = {s: i for i, s in enumerate(sites)}
+    states = states.assign(_i=states["site"].map(order)).sort_values(["year", "_i"])
+    G = len(sites)
+    fam = states["route_family"].to_numpy().reshape(len(years), G)
+    routes = states["routes"].to_numpy().reshape(len(years), G)
+    emitted = states["direct_emissions_ktco2"].to_numpy(np.float64).reshape(len(years), G)
+    first = states[states["year"] == years[0]]
+    base = first["base_emissions_ktco2"].to_numpy(np.float64)
+    names = first["site_name"].tolist()
+    located = placed["located"].to_numpy(bool)
 
-    def traces(y: int) -> list[dict[str, Any]]:
-        sel = states[states["year"] == y]
-        out = []
-        for fam in families:
-            g = sel[sel["route_family"] == fam]
-            pos = placed.loc[g["site"]]
-            size = np.sqrt(np.maximum(g["base_emissions_ktco2"].to_numpy(np.float64), 0.0))
-            out.append(
-                {
-                    "type": "scatter",
-                    "mode": "markers",
-                    "name": label("family", fam),
-                    "x": [float(v) for v in pos["longitude"]],
-                    "y": [float(v) for v in pos["latitude"]],
-                    "customdata": [str(s) for s in g["site"]],
-                    "text": [
-                        f"{n}<br>{clusters.get(c, c)}<br>{r}<br>"
-                        f"{e:,.0f} ktCO2/yr in {y}"
-                        + ("" if ok else "<br>(position: cluster centroid)")
-                        for n, c, r, e, ok in zip(
-                            g["site_name"],
-                            g["cluster"],
-                            g["routes"],
-                            g["direct_emissions_ktco2"],
-                            pos["located"],
-                            strict=True,
-                        )
-                    ],
-                    "hovertemplate": "%{text}<extra></extra>",
-                    "marker": {
-                        "color": FAMILY_COLORS.get(fam, "#333"),
-                        "size": [float(min(6.0 + 0.35 * v, 40.0)) for v in size],
-                        "symbol": ["circle" if ok else "circle-open" for ok in pos["located"]],
-                        "line": {"width": 1.5, "color": FAMILY_COLORS.get(fam, "#333")},
-                        "opacity": 0.85,
-                    },
-                }
-            )
-        return out
+    def frame(k: int) -> dict[str, Any]:
+        colors = [FAMILY_COLORS.get(f, "#333333") for f in fam[k]]
+        return {
+            "marker": {"color": colors, "line": {"width": 1.5, "color": colors}},
+            "text": [
+                f"{label('family', f)}: {r}<br>{e:,.0f} ktCO2/yr in {years[k]}"
+                for f, r, e in zip(fam[k], routes[k], emitted[k], strict=True)
+            ],
+        }
 
-    frames = [{"name": str(y), "data": traces(y)} for y in years]
-    n_approx = int((~placed["located"]).sum())
-    centroid_labels = (
-        placed.assign(name=[clusters.get(c, c) for c in placed["cluster"]])
-        .groupby("name")[["latitude", "longitude"]]
-        .mean()
-    )
+    frames: list[dict[str, Any]] = [
+        {"name": str(y), "data": [frame(k)], "traces": [0]} for k, y in enumerate(years)
+    ]
+    now: dict[str, Any] = frames[years.index(shown)]["data"][0]
+    sites_trace = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "sites",
+        "showlegend": False,
+        "x": [float(v) for v in placed["longitude"]],
+        "y": [float(v) for v in placed["latitude"]],
+        "customdata": [
+            [s, n, clusters.get(c, c) + ("" if ok else " (position: cluster centroid)")]
+            for s, n, c, ok in zip(sites, names, placed["cluster"], located, strict=True)
+        ],
+        "text": now["text"],
+        "hovertemplate": "<b>%{customdata[1]}</b><br>%{customdata[2]}<br>%{text}<extra></extra>",
+        "marker": {
+            "color": now["marker"]["color"],
+            "size": [float(min(6.0 + 0.35 * math.sqrt(max(v, 0.0)), 40.0)) for v in base],
+            "symbol": ["circle" if ok else "circle-open" for ok in located],
+            "line": now["marker"]["line"],
+            "opacity": 0.85,
+        },
+    }
+    present = set(fam.ravel().tolist())
+    legend = [
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": label("family", f),
+            "x": [None],
+            "y": [None],
+            "marker": {"color": FAMILY_COLORS.get(f, "#333333"), "size": 10},
+            "hoverinfo": "skip",
+        }
+        for f in [*FAMILIES, *sorted(present - set(FAMILIES))]
+        if f in present
+    ]
+    centres = placed.assign(name=[clusters.get(c, c) for c in placed["cluster"]])
+    centres = centres.groupby("name")[["latitude", "longitude"]].mean()
     annotations = [
         {
-            "x": float(row.longitude),
-            "y": float(row.latitude),
+            "x": float(lon),
+            "y": float(lat),
             "text": str(name),
             "showarrow": False,
-            "yshift": 18,
+            "yshift": 22,
             "font": {"size": 11, "color": "#555"},
         }
-        for name, row in centroid_labels.iterrows()
+        for name, lat, lon in zip(
+            centres.index, centres["latitude"], centres["longitude"], strict=True
+        )
     ]
     layout: dict[str, Any] = {
         "height": 620,
-        "margin": {"l": 40, "r": 20, "t": 20, "b": 40},
+        "margin": {"l": 50, "r": 20, "t": 20, "b": 40},
         "paper_bgcolor": "white",
         "plot_bgcolor": "#f7fafc",
         "xaxis": {"title": {"text": "longitude [°E]"}, "gridcolor": "#e6e6e6"},
@@ -759,11 +775,17 @@ def site_map(
             "scaleanchor": "x",
             "scaleratio": 1.0 / math.cos(math.radians(52.2)),
         },
-        "legend": {"title": {"text": "Main route"}},
+        "legend": {"title": {"text": "Main route"}, "itemclick": False, "itemdoubleclick": False},
+        "hovermode": "closest",
         "annotations": annotations,
-        "meta": {"years": years, "year": shown, "approximate": n_approx, SCENARIO: scenario},
+        "meta": {
+            "years": years,
+            "year": shown,
+            "approximate": int((~located).sum()),
+            SCENARIO: scenario,
+        },
     }
-    return {"data": frames[years.index(shown)]["data"], "layout": layout, "frames": frames}
+    return {"data": [sites_trace, *legend], "layout": layout, "frames": frames}
 
 
 # --- one site -------------------------------------------------------------------------------
