@@ -251,8 +251,8 @@ def _parse_mapping(text: str) -> Any:
     if not text.strip():
         return {}
     data = yaml.safe_load("{" + text + "}")
-    if not isinstance(data, dict):
-        raise ValueError("not a mapping")
+    if not isinstance(data, dict) or any(v is None for v in data.values()):
+        raise ValueError("not a mapping of keys to values")
     return data
 
 
