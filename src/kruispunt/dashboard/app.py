@@ -80,8 +80,9 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if _is_api(request):
+            loc = ("body",) if exc.status_code == 400 else ()  # a body that does not parse
             return JSONResponse(
-                _detail([((), str(exc.detail))], "http_error"),
+                _detail([(loc, str(exc.detail))], "http_error"),
                 status_code=exc.status_code,
                 headers=getattr(exc, "headers", None),
             )

@@ -84,13 +84,28 @@ class JobManager:
         self.store_root = store_root
         self.scenario_dir = scenario_dir
         self._ctx = multiprocessing.get_context("spawn")
-        self._queue: Any = self._ctx.Queue()
-        self._pool = self._new_pool()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._queue: Any = None
         self._stop = threading.Event()
-        self._reader = threading.Thread(target=self._read, name="kruispunt-progress", daemon=True)
-        self._reader.start()
+        self._reader: threading.Thread | None = None
+
+    def start(self) -> ProcessPoolExecutor:
+        """The pool, started (with its progress reader) if it is not running."""
+        with self._lock:
+            if self._pool is None:
+                self._queue = self._ctx.Queue()
+                self._stop = threading.Event()
+                self._reader = threading.Thread(
+                    target=self._read,
+                    args=(self._queue, self._stop),
+                    name="kruispunt-progress",
+                    daemon=True,
+                )
+                self._reader.start()
+                self._pool = self._new_pool()
+            return self._pool
 
     def _new_pool(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -106,10 +121,10 @@ class JobManager:
             if job is not None and job.status not in ("done", "failed"):
                 self._jobs[job_id] = replace(job, **changes)
 
-    def _read(self) -> None:
-        while not self._stop.is_set():
+    def _read(self, queue: Any, stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
-                message = self._queue.get(timeout=0.2)
+                message = queue.get(timeout=0.2)
             except queue_module.Empty:
                 continue
             except (EOFError, OSError):  # pragma: no cover - the queue closed under us
@@ -137,8 +152,9 @@ class JobManager:
 
     def warm_up(self) -> None:
         """Start the worker processes now, so the first run does not wait for them."""
+        pool = self.start()
         for _ in range(self.settings.workers):
-            self._pool.submit(_nothing)
+            pool.submit(_nothing)
 
     def submit(self, scenarios: list[str], name: str | None = None) -> Job:
         """Queue a run of ``scenarios`` (already checked by the caller) and return its job."""
@@ -159,11 +175,13 @@ class JobManager:
             str(self.scenario_dir),
             self.settings.run_delay_s,
         )
+        pool = self.start()
         try:
-            future = self._pool.submit(worker.run_job, *args)
+            future = pool.submit(worker.run_job, *args)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
-            self._pool = self._new_pool()
-            future = self._pool.submit(worker.run_job, *args)
+            with self._lock:
+                self._pool = pool = self._new_pool()
+            future = pool.submit(worker.run_job, *args)
         future.add_done_callback(functools.partial(self._finished, job.job_id))
         return job
 
@@ -177,11 +195,18 @@ class JobManager:
             return sorted(self._jobs.values(), key=lambda j: j.job_id, reverse=True)
 
     def close(self) -> None:
-        """Stop the progress reader and the pool (runs under way are cancelled)."""
-        self._stop.set()
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        self._queue.close()
-        self._reader.join(timeout=2.0)
+        """Stop the pool (queued runs are cancelled, running ones finish) and the reader."""
+        with self._lock:
+            pool, queue, reader, stop = self._pool, self._queue, self._reader, self._stop
+            self._pool = None
+        if pool is None:
+            return
+        pool.shutdown(wait=True, cancel_futures=True)
+        stop.set()
+        if reader is not None:
+            reader.join(timeout=2.0)
+        queue.close()
+        queue.join_thread()
 
 
 def _nothing() -> None:
