@@ -25,6 +25,7 @@ from kruispunt.dashboard.views import RequestError, RunCache, site_locations
 from kruispunt.errors import KruispuntError
 from kruispunt.reports.charts import VIEW_JS
 from kruispunt.store import Store
+from kruispunt.units import conversion_factor
 
 __all__ = ["create_app", "plotly_js_path"]
 
@@ -105,6 +106,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     )
     saved = SavedScenarios(cat.path, store.root / "scenarios", ids)
     runs = RunCache(store, site_locations(cat.sites))
+    conversion_factor("GJ/yr", "TWh/yr")  # builds the unit registry now, not in a first page
     jobs = JobManager(settings, store.root, saved.folder)
 
     @asynccontextmanager

@@ -26,8 +26,8 @@ class ServeSettings:
         Runs executed at the same time, each in its own process (at least 1); more runs wait
         in a queue. Pages never wait for runs.
     run_delay_s : float
-        Testing and demonstration hook: seconds a run waits, reporting progress, before the
-        engine starts (0 in normal use). Lets a test hold a run "in progress".
+        Testing hook: seconds a run keeps one CPU busy, reporting progress, before the engine
+        starts (0 in normal use). Lets a test hold a heavy run "in progress".
     """
 
     store: Path | None = None

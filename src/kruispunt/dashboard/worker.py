@@ -32,9 +32,29 @@ def init(queue: Any) -> None:
     import kruispunt.reports  # noqa: F401
 
 
+_LAST: dict[str, tuple[str, float]] = {}
+REPORT_EVERY_S = 0.1
+"""Progress messages of one stage are sent at most this often [s] (a new stage at once)."""
+
+
 def _report(job_id: str, stage: str, fraction: float) -> None:
-    if _QUEUE is not None:
-        _QUEUE.put((job_id, stage, min(max(fraction, 0.0), 1.0)))
+    if _QUEUE is None:
+        return
+    now = time.monotonic()
+    last = _LAST.get(job_id)
+    if last is not None and last[0] == stage and now - last[1] < REPORT_EVERY_S and fraction < 1:
+        return
+    _LAST[job_id] = (stage, now)
+    _QUEUE.put((job_id, stage, min(max(fraction, 0.0), 1.0)))
+
+
+def _busy(job_id: str, seconds: float) -> None:
+    """The test hook's long run: keep one CPU busy for ``seconds``, as a heavy engine run
+    would, reporting progress as it goes."""
+    start = time.monotonic()
+    while (elapsed := time.monotonic() - start) < seconds:
+        sum(i * i for i in range(20_000))
+        _report(job_id, "working (test delay)", 0.1 + 0.1 * elapsed / seconds)
 
 
 def run_job(
@@ -58,6 +78,8 @@ def run_job(
         return {"ok": False, "error": str(exc)}
     except Exception as exc:  # a bug: said plainly, never a traceback in a page
         return {"ok": False, "error": f"the run failed unexpectedly: {type(exc).__name__}: {exc}"}
+    finally:
+        _LAST.pop(job_id, None)
 
 
 def _run(
@@ -86,10 +108,8 @@ def _run(
     )
     library, _ = SavedScenarios(cat.path, Path(scenario_dir), ids).library()
     resolved = [library.resolve(s) for s in scenarios]
-    steps = max(1, int(delay_s / 0.05))
-    for i in range(steps if delay_s > 0 else 0):
-        _report(job_id, "waiting (test delay)", 0.1 + 0.1 * i / steps)
-        time.sleep(delay_s / steps)
+    if delay_s > 0:
+        _busy(job_id, delay_s)
     _report(job_id, "building inputs", 0.2)
     inputs = build_inputs(cat, resolved)
     _report(job_id, "simulating", 0.3)
