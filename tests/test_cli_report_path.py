@@ -40,14 +40,22 @@ def test_run_prints_the_report_path_on_its_own_line(tmp_path: Path) -> None:
 
 
 def test_compare_prints_the_report_path_on_its_own_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kruispunt.cli import app
+
     store = tmp_path / "store"
     st = Store(store)
     a = st.save(synthetic_results(n_plants=6, seed=1))
     b = st.save(synthetic_results(n_plants=6, seed=2))
     target = tmp_path / "some-long-folder-name-for-reports" / "comparison-of-two-runs.html"
-    proc = _kruispunt("compare", a, b, "--report", str(target), store=store, cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
-    assert f"report: {target}" in proc.stdout.splitlines()
+    result = CliRunner().invoke(
+        app,
+        ["compare", a, b, "--report", str(target), "--store", str(store)],
+        env={"COLUMNS": "40"},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"report: {target}" in result.output.splitlines()
     text = target.read_text("utf-8")
     assert a in text and b in text
     assert "Run A — solid lines" in text

@@ -869,7 +869,9 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
     ridx = ds["route_index"].transpose(SCENARIO, "plant", "year").values[:, :, yi]
     prod = _plant_values(results, "production")[:, :, yi]
     scen = np.asarray(ds[SCENARIO].values).astype(str)
-    rows = []
+    order = [str(v) for v in labels["site"]]
+    text = text.loc[order]
+    parts = []
     for s, name in enumerate(scen):
         per_plant = pd.DataFrame(
             {"site": site, "route": route_names[ridx[s]], "producing": prod[s] > 0}
@@ -877,17 +879,21 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
         agg = per_plant.groupby("site", sort=False).agg(
             routes=("route", join), producing=("producing", "any")
         )
-        for g, site_id in enumerate(labels["site"]):
-            row: dict[str, object] = {
+        agg = agg.loc[order]
+        part = pd.DataFrame(
+            {
                 SCENARIO: name,
-                "site": site_id,
-                **text.loc[site_id].to_dict(),
-                "routes": agg.loc[site_id, "routes"],
-                "producing": bool(agg.loc[site_id, "producing"]),
+                "site": order,
+                "cluster": text["cluster"].to_numpy(),
+                "sector": text["sector"].to_numpy(),
+                "products": text["products"].to_numpy(),
+                "routes": agg["routes"].to_numpy(),
+                "producing": agg["producing"].to_numpy(bool),
+                **{k: np.asarray(v[s], dtype=np.float64) for k, v in cols.items()},
             }
-            row.update({k: float(v[s, g]) for k, v in cols.items()})
-            rows.append(row)
-    frame = pd.DataFrame(rows)
+        )
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
     return _with_units(
         frame,
         {

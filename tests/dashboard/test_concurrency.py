@@ -19,7 +19,7 @@ from kruispunt.dashboard.settings import ServeSettings
 from tests.dashboard.conftest import LiveServer
 
 LIMIT_S = 1.0
-DELAY_S = 6.0
+DELAY_S = 4.0
 
 
 def _get(url: str) -> tuple[int, bytes, float]:
