@@ -199,6 +199,8 @@ def _route_mix(weight: Literal["production", "base_emissions"]) -> Getter:
     def get(results: Results, scenario: str) -> list[Series]:
         frame = metrics.route_family_mix(results, weight=weight)
         column = "production_mt" if weight == "production" else "base_emissions_mtco2"
+        used = frame.groupby("route_family", sort=False)[column].transform(lambda v: (v != 0).any())
+        frame = frame[used.astype(bool)]  # a family no plant runs stays out of the legend
         return _series(
             frame,
             scenario,
