@@ -52,6 +52,7 @@ __all__ = [
     "emissions_vs_target",
     "energy_demand",
     "euro_year",
+    "flow_signs",
     "government_cash_flow",
     "infrastructure_use",
     "key_indicators",
@@ -150,6 +151,11 @@ def site_names(results: Results) -> dict[str, str]:
     sites = [str(v) for v in ds["site"].values]
     names = [str(v) for v in ds["site_name"].values]
     return dict(zip(sites, names, strict=True))
+
+
+def flow_signs(results: Results) -> dict[str, int]:
+    """Sign of every government cash flow: -1 for an outlay, +1 for revenue (``flow_sign``)."""
+    return {k: int(v) for k, v in _labels(results, "flow", "flow_sign").items()}
 
 
 def euro_year(results: Results) -> int | None:

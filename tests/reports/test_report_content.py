@@ -186,3 +186,13 @@ def test_one_scenario_menu_for_all_charts(res: Results, page: str) -> None:
 def test_run_meta_from_a_catalogue_record() -> None:
     meta = RunMeta.from_record({"run_id": "x", "created": "2025-01-01T00:00:00", "name": None})
     assert meta == RunMeta("x", "2025-01-01T00:00:00", None)
+
+
+def test_a_flow_without_a_label_says_whether_it_is_revenue_or_outlay(res: Results) -> None:
+    ds = res.dataset
+    renamed = ds.assign_coords(
+        flow=[f if f != "ikc_outlay" else "new_aid" for f in ds["flow"].values]
+    )
+    fig = figure("government_cash_flow", [Run("run", Results(renamed))])
+    assert "new aid (outlay)" in _names(fig)
+    assert metrics.flow_signs(res)["sde_outlay"] == -1

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from kruispunt import metrics
-from kruispunt.reports.labels import label
+from kruispunt.reports.labels import LABELS, label
 from kruispunt.results import Results
 from kruispunt.vocabulary import FAMILIES, SCENARIO
 
@@ -344,9 +344,16 @@ def _production_notes(results: Results, scenario: str) -> list[str]:
 def _gov(results: Results, scenario: str) -> list[Series]:
     frame = metrics.government_cash_flow(results)
     net = frame.groupby([SCENARIO, "year"], sort=False)["cash_flow_meur"].sum().reset_index()
-    return _series(
-        frame, scenario, "flow", "cash_flow_meur", "bar", lambda f: label("flow", f)
-    ) + _series(net, scenario, None, "cash_flow_meur", "line", name="Net")
+    signs = metrics.flow_signs(results)
+
+    def name(flow: str) -> str:
+        if flow in LABELS["flow"]:
+            return label("flow", flow)
+        return f"{label('flow', flow)} ({'revenue' if signs.get(flow, 1) > 0 else 'outlay'})"
+
+    return _series(frame, scenario, "flow", "cash_flow_meur", "bar", name) + _series(
+        net, scenario, None, "cash_flow_meur", "line", name="Net"
+    )
 
 
 def _costs(results: Results, scenario: str) -> list[Series]:
