@@ -245,3 +245,16 @@ def test_builder_form_shows_errors_next_to_fields(client: TestClient) -> None:
     form["subsidies.ccfd_duration"] = "20"
     r = client.post("/scenarios/new", data=form, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/?saved=form-test"
+
+
+def test_cross_site_posts_are_refused(client: TestClient, store_root: Path) -> None:
+    """Another web site open in the user's browser cannot save scenarios or start runs."""
+    evil = {"origin": "http://evil.example"}
+    r = client.post("/api/runs", json={"scenarios": ["current-policy"]}, headers=evil)
+    assert r.status_code == 403 and _errors(r)[0][0] == ["header", "origin"]
+    r = client.post("/scenarios/new", data={"name": "planted"}, headers=evil)
+    assert r.status_code == 403 and "cross-site request refused" in r.text
+    assert not (store_root / "scenarios" / "planted.yaml").exists()
+    same = {"origin": "http://testserver"}
+    r = client.post("/api/runs", json={"scenarios": []}, headers=same)
+    assert r.status_code == 422  # same origin: on to validation

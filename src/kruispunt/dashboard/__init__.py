@@ -8,7 +8,8 @@ the one the HTML report draws with.
 
 Modules
 -------
-``settings``  :class:`~kruispunt.dashboard.settings.ServeSettings`, what a server is started with.
+``settings``  :class:`~kruispunt.dashboard.settings.ServeSettings`, what a server starts with.
+``command``   the ``kruispunt serve`` command.
 ``builder``   the scenario builder: form fields from the scenario schema, field-level errors.
 ``jobs``      background runs in a process pool, with progress.
 ``worker``    what a worker process does for one run.
@@ -17,5 +18,6 @@ Modules
 ``pages``     the HTML pages (Jinja2 templates in ``templates/``).
 ``app``       :func:`~kruispunt.dashboard.app.create_app` puts them together.
 
-The web framework is imported only here, so ``kruispunt`` without the extra still runs.
+Only ``api``, ``pages`` and ``app`` import the web framework, and the command line imports
+them only when ``serve`` runs, so ``kruispunt`` without the extra still works.
 """

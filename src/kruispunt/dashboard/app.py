@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -55,7 +56,29 @@ def _detail(items: list[tuple[Any, str]], kind: str) -> dict[str, Any]:
     return {"detail": [{"loc": list(loc), "msg": msg, "type": kind} for loc, msg in items]}
 
 
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's cross-site request (another site posting to this local server) carries an
+    ``Origin`` naming that site; other clients send none."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
 def _install_handlers(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def refuse_cross_site(request: Request, call_next: Any) -> Response:
+        if request.method in _UNSAFE and not _same_origin(request):
+            message = "cross-site request refused: post from the dashboard's own pages"
+            if _is_api(request):
+                return JSONResponse(_detail([(("header", "origin"), message)], "forbidden"), 403)
+            return _error_page(request, 403, [message])
+        response: Response = await call_next(request)
+        return response
+
     @app.exception_handler(RequestError)
     async def request_error(request: Request, exc: RequestError) -> Response:
         kind = "not_found" if exc.status == 404 else "value_error"

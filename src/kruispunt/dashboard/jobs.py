@@ -30,6 +30,8 @@ from kruispunt.store import new_run_id
 __all__ = ["Job", "JobManager", "Status"]
 
 Status = Literal["queued", "running", "done", "failed"]
+KEEP = 500
+"""Finished jobs remembered (the oldest are forgotten; their runs stay in the store)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,9 @@ class JobManager:
         )
         with self._lock:
             self._jobs[job.job_id] = job
+            finished = [j for j in self._jobs.values() if j.status in ("done", "failed")]
+            for old in sorted(finished, key=lambda j: j.job_id)[: max(0, len(finished) - KEEP)]:
+                del self._jobs[old.job_id]
         args = (
             job.job_id,
             list(scenarios),

@@ -29,6 +29,7 @@ from kruispunt.dashboard.views import BadInput, RunCache, explain_view
 from kruispunt.reports.charts import CHARTS
 from kruispunt.reports.html import SORT_JS
 from kruispunt.scenarios import ScenarioError
+from kruispunt.schemas.config import ScenarioFile
 
 __all__ = ["TEMPLATES", "router"]
 
@@ -143,16 +144,17 @@ async def builder_submit(request: Request) -> Response:
     for f in form_fields():
         if f.kind == "checkbox":
             values[f.key] = f.key in text
-    raw, errors = parse_form(text)
     saved = request.app.state.saved
+    raw, errors = parse_form(text)
+    file: ScenarioFile | None = None
     if not errors:
         file, errors = validate_file(raw, saved)
-    if not errors:
+    if file is not None and not errors:
         try:
             saved.save(file)
         except BuilderError as exc:
             errors = exc.errors
-    if errors:
+    if file is None or errors:
         return _builder(
             request, values, errors, 422, "The scenario was not saved: see the fields marked below."
         )

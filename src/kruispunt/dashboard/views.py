@@ -40,7 +40,15 @@ from kruispunt.results import Results
 from kruispunt.store import Store
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["BadInput", "NotFound", "RunCache", "explain_view", "site_locations"]
+__all__ = [
+    "BadInput",
+    "ExplainView",
+    "NotFound",
+    "RequestError",
+    "RunCache",
+    "explain_view",
+    "site_locations",
+]
 
 T = TypeVar("T")
 Loc = tuple[str | int, ...]
