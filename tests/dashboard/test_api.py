@@ -134,6 +134,8 @@ def test_run_detail_charts_and_site(client: TestClient, api_run: str, store_root
         fig = client.get(f"/api/runs/{api_run}/charts/{name}").json()
         with_data = [t for t in fig["data"] if any(v is not None for v in t["y"])]
         assert with_data, name
+        raw_ids = [t["name"] for t in fig["data"] if "_" in t["name"]]
+        assert raw_ids == [], (name, raw_ids)  # legends show labels, not ids
     fig = client.get(f"/api/runs/{api_run}/charts/emissions_cluster").json()
     total = next(t for t in fig["data"] if t["name"] == "National total")
     nat = metrics.emissions(results)["emissions_mtco2"].to_numpy()
