@@ -39,7 +39,14 @@ from kruispunt.reports.labels import label
 from kruispunt.results import Results
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["CHARTS", "RunMeta", "build_report", "write_pdf", "write_report"]
+__all__ = [
+    "CHARTS",
+    "RunMeta",
+    "build_report",
+    "scenario_descriptions",
+    "write_pdf",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
