@@ -7,10 +7,11 @@ below, so ``"scenario"`` is written once, here.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import numpy as np
-import numpy.typing as npt
+if TYPE_CHECKING:  # numpy is imported where years are made: importing the names needs nothing
+    import numpy as np
+    import numpy.typing as npt
 
 # --- dimensions -----------------------------------------------------------------------------
 
@@ -42,6 +43,8 @@ def years(start: int = FIRST_MODEL_YEAR, stop: int = LAST_MODEL_YEAR) -> npt.NDA
     >>> years(2025, 2027).tolist()
     [2025, 2026, 2027]
     """
+    import numpy as np
+
     if stop < start:
         raise ValueError(f"year range is empty: {start}..{stop}")
     return np.arange(start, stop + 1, dtype=np.int64)

@@ -36,6 +36,8 @@ class Choice:
     """Plants that leave their route (a switch or a closure)."""
     waited: B
     """Plants refused scarce capacity for a preferred option this year."""
+    refused: B
+    """``(S, P, K)`` options refused scarce capacity this year."""
 
 
 def _start(
@@ -83,6 +85,7 @@ def choose(
     running = st.running
     peak = infra.peak_production(i)
     waited = np.zeros((S, P), dtype=bool)
+    refused_k = np.zeros((S, P, K), dtype=bool)
     for n_pass in range(MAX_PASSES + 1):
         choice = np.argmax(value, axis=-1)
         route = np.take_along_axis(np.broadcast_to(opt[None], (S, P, K)), choice[..., None], -1)[
@@ -95,11 +98,11 @@ def choose(
             - np.take_along_axis(value, cur_k[..., None], -1)
         )[..., 0]
         refused, given = infra.allocate(demand, start, gain, switching, commit=False)
+        this = refused[..., None] & (np.arange(K) == choice[..., None])
+        refused_k |= this
         if refused.any() and n_pass < MAX_PASSES:
             waited |= refused
-            value = np.where(
-                refused[..., None] & (np.arange(K) == choice[..., None]), -np.inf, value
-            )
+            value = np.where(this, -np.inf, value)
             continue
         switching &= ~refused
         waited |= refused
@@ -111,7 +114,7 @@ def choose(
     # a plant leaving a route that used a pool gives up that claim (kept reserved)
     released = switching[..., None] & ~newly & (demand.transpose(1, 2, 0) <= 1e-9)
     st.pool = np.where(released, -1, st.pool)
-    return Choice(option=choice, route=route, switching=switching, waited=waited)
+    return Choice(option=choice, route=route, switching=switching, waited=waited, refused=refused_k)
 
 
 def schedule(

@@ -20,6 +20,7 @@ Each year (DESIGN.md §3, ``docs/model.md``):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -28,9 +29,9 @@ from kruispunt.engine import decide
 from kruispunt.engine.accounting import Outputs, account
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
-from kruispunt.engine.rounds import award, evaluate, run_rounds
+from kruispunt.engine.rounds import Evaluation, award, evaluate, run_rounds
 from kruispunt.engine.state import PlantState
-from kruispunt.engine.valuation import Valuation
+from kruispunt.engine.valuation import OptionValues, Valuation
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.policy.registry import INSTRUMENTS, flows, instrument_names
@@ -62,13 +63,39 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     st.pool = np.where(ok[..., None] & (given >= 0), given, st.pool)
 
 
+@dataclass
+class YearView:
+    """A year's decision as an observer sees it, after the choice and before it applies
+    (the plants' state is still the year's starting state, but for scarce-capacity claims)."""
+
+    i: int
+    ctx: BatchContext
+    valuation: Valuation
+    state: PlantState
+    values: OptionValues
+    """Option values before support."""
+    evaluation: Evaluation
+    """Feasibility, gaps and each round's awards."""
+    supported: F
+    """Option values with the awarded support ``(S, P, K)`` [EUR/yr]."""
+    choice: decide.Choice
+    start_year: npt.NDArray[np.int64]
+    """Year each switch starts ``(S, P)``."""
+
+
+Observer = Callable[[YearView], None]
+
+
 def run_batch(
     inputs: ModelInputs,
     instruments: Sequence[type[Instrument]] = INSTRUMENTS,
     buffers: Outputs | None = None,
+    observer: Observer | None = None,
 ) -> Outputs:
     """Run one batch of scenarios year by year; returns its year-first outputs (in
-    ``buffers`` when given: reused memory for a batch of at most their size)."""
+    ``buffers`` when given: reused memory for a batch of at most their size). An
+    ``observer`` is called with every year's :class:`YearView` (used by
+    :mod:`kruispunt.explain`)."""
     classes = tuple(instruments)
     ctx = BatchContext(inputs, classes)
     if buffers is None:
@@ -88,6 +115,8 @@ def run_batch(
         value = run_rounds(ev, schemes)
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)
         now, start_year, reason = decide.schedule(ctx, st, choice, i)
+        if observer is not None:
+            observer(YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year))
         cover = award(ev, schemes, choice.switching, choice.option, start_year)
         decide.apply(ctx, st, choice, i, now, start_year, reason, cover, out)
         vented = infra.storage_moves(i, st.route, st.closed, st.pool)

@@ -1,0 +1,305 @@
+"""Why a site chose what it chose: every option's value, its terms, its feasibility and the
+reason it was or was not taken, in one decision year.
+
+``explain(site, scenario, year)`` runs the scenario with an observer on the engine's year
+loop (:class:`kruispunt.engine.simulate.YearView`) and reads the decision of the site's
+plants in that year from the engine's own valuation, so the breakdown is exactly what the
+plants weighed. Terms are contributions to an option's value [EUR/yr]: revenue positive,
+costs negative (operating cost: energy and feedstock at market prices, CO2 transport and
+storage, variable opex; one term per policy instrument; fixed opex; the capital annuity; the
+write-off of the current asset). Their sum is the option's value before support and before the
+tie-breakers (a plant stays on its route, and does not close, at equal value).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue.load import Catalogue, load_catalogue
+from kruispunt.engine.simulate import YearView, run_batch
+from kruispunt.engine.valuation import OPERATING, STAY_BONUS
+from kruispunt.errors import KruispuntError
+from kruispunt.inputs import ModelInputs
+from kruispunt.policy.base import Instrument
+from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.scenarios import Scenario, resolve
+from kruispunt.vocabulary import FAMILIES, FAMILY, NEVER, SWITCH_REASONS
+
+__all__ = ["Explanation", "explain"]
+
+_TERMS_FIRST = ("revenue", OPERATING)
+_TERMS_LAST = ("fixed", "capital", "writeoff")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The decision of a site's plants in one year.
+
+    Attributes
+    ----------
+    site, scenario, year : what was explained.
+    options : DataFrame
+        One row per plant and option: ``plant``, ``route``, ``family``, ``current``,
+        ``feasible``, ``feasibility`` (why not, or the year it can start), ``value``
+        [EUR/yr, before support], one column per term [EUR/yr], ``support`` [EUR/yr awarded to
+        the option], ``chosen`` and ``reason``.
+    history : DataFrame
+        The site's plants' route and switch reason in every model year.
+    """
+
+    site: str
+    scenario: str
+    year: int
+    options: pd.DataFrame
+    history: pd.DataFrame
+    terms: tuple[str, ...] = field(default=())
+
+    def to_text(self) -> str:
+        """A plain-text table for the command line (MEUR/yr)."""
+        lines = [f"{self.site} in {self.year} ({self.scenario}); values in MEUR/yr"]
+        for plant, part in self.options.groupby("plant", sort=False):
+            lines.append(f"\n{plant}")
+            cols = ["route", "value", *self.terms, "support"]
+            table = part[cols].copy()
+            for col in ("value", *self.terms, "support"):
+                table[col] = (table[col] / 1e6).round(2)
+            table.insert(0, "", np.where(part["chosen"], "*", ""))
+            lines.append(table.to_string(index=False))
+            for row in part.itertuples():
+                lines.append(f"  {row.route}: {row.reason}")
+        return "\n".join(lines)
+
+
+class _Recorder:
+    """Observer that keeps the site's plants' decision in the target year."""
+
+    def __init__(self, plants: list[int], year: int) -> None:
+        self.plants = plants
+        self.year = year
+        self.frame: pd.DataFrame | None = None
+
+    def __call__(self, view: YearView) -> None:
+        years = view.ctx.inputs.coords.years
+        if int(years[view.i]) != self.year:
+            return
+        self.frame = _options_frame(view, self.plants)
+
+
+def _feasibility(view: YearView, p: int, k: int) -> str:
+    """Why option ``k`` of plant ``p`` cannot be taken this year ('' when it can)."""
+    inp = view.ctx.inputs
+    routes = inp.routes
+    r = int(view.valuation.opt[p, k])
+    year = int(inp.coords.years[view.i])
+    start = year + int(routes.lead_time[r])
+    if r == int(view.state.route[0, p]):
+        return ""
+    if start < int(routes.earliest_year[r]):
+        return f"available from {int(routes.earliest_year[r])} (start {start} with lead time)"
+    h2 = int(inp.pools.hydrogen_year[0, inp.plants.cluster[p]])
+    if view.ctx.route.hydrogen[r, view.i] > 0 and start < h2:
+        return "no hydrogen network connection" if h2 >= NEVER else f"hydrogen network from {h2}"
+    if not inp.levers.route_allowed[0, r] and routes.family[r] != FAMILY["closure"]:
+        return "switched off by the scenario"
+    return ""
+
+
+def _reason(view: YearView, p: int, k: int, chosen_k: int, detail: dict[str, float]) -> str:
+    st = view.state
+    cur_k = int(np.argmax(view.valuation.opt[p] == st.route[0, p]))
+    if st.closed[0, p]:
+        return "closed"
+    if st.pending[0, p] >= 0:
+        route = view.ctx.inputs.coords.routes[int(st.pending[0, p])]
+        return f"building {route}, running from {int(st.pending_start[0, p])}"
+    if detail["infeasible"]:
+        return f"not possible: {detail['infeasible']}"
+    if k == chosen_k:
+        support = [
+            name
+            for name, (won, pick) in view.evaluation.won.items()
+            if won[0, p] and pick[0, p] == k
+        ]
+        how = f" with {', '.join(support)} support" if support else ""
+        if k == cur_k:
+            return "stays: no option is worth more" + how
+        return f"chosen: the highest value{how}"
+    if view.choice.refused[0, p, k]:
+        return "refused scarce capacity (grid, CO2 storage or hydrogen): waits"
+    gap = detail["chosen_value"] - detail["value"]
+    return f"{gap / 1e6:,.2f} MEUR/yr below the chosen option"
+
+
+def _options_frame(view: YearView, plants: list[int]) -> pd.DataFrame:
+    valuation = view.valuation
+    inp = view.ctx.inputs
+    ov = valuation.option_values(view.i, view.state, breakdown=True)
+    prod = ov.production
+    rows = []
+    for p in plants:
+        chosen_k = int(view.choice.option[0, p])
+        for k in range(valuation.opt.shape[1]):
+            if not valuation.opt_valid[p, k]:
+                continue
+            r = int(valuation.opt[p, k])
+            closure = bool(valuation.opt_closure[p, k])
+            terms: dict[str, float] = {}
+            for name, arr in ov.terms.items():
+                per_year = name in ("revenue", "fixed", "capital", "writeoff")
+                amount = float(arr[0, p, k]) if per_year else float(arr[0, p, k] * prod[0, p, k])
+                if closure and name != "writeoff":
+                    amount = 0.0  # a closed plant earns and pays nothing but the write-off
+                terms[name] = amount if name == "revenue" else -amount
+            infeasible = _feasibility(view, p, k)
+            # the engine's value less its tie-breakers (staying +, closing -)
+            bonus = STAY_BONUS * float(inp.plants.capacity[p])
+            raw = float(ov.value[0, p, k])
+            current = bool(r == view.state.route[0, p])
+            value = raw - bonus * current + bonus * closure
+            supported = float(view.supported[0, p, k])
+            detail = {
+                "infeasible": infeasible,
+                "value": value,
+                "chosen_value": float(view.supported[0, p, chosen_k]),
+            }
+            rows.append(
+                {
+                    "plant": inp.coords.plants[p],
+                    "route": inp.coords.routes[r],
+                    "family": FAMILIES[int(inp.routes.family[r])],
+                    "current": current,
+                    "feasible": not infeasible,
+                    "feasibility": infeasible,
+                    "value": value,
+                    **terms,
+                    "support": supported - raw
+                    if np.isfinite(supported) and not infeasible
+                    else 0.0,
+                    "chosen": k == chosen_k
+                    and not view.state.closed[0, p]
+                    and view.state.pending[0, p] < 0,
+                    "reason": _reason(view, p, k, chosen_k, detail),  # type: ignore[arg-type]
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _history(
+    inputs: ModelInputs, outputs_route: np.ndarray, reasons: np.ndarray, plants: list[int]
+) -> pd.DataFrame:
+    c = inputs.coords
+    rows = []
+    for p in plants:
+        for i, year in enumerate(c.years):
+            rows.append(
+                {
+                    "plant": c.plants[p],
+                    "year": int(year),
+                    "route": c.routes[int(outputs_route[i, 0, p])],
+                    "switch_reason": SWITCH_REASONS[int(reasons[i, 0, p])],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def explain(
+    site: str,
+    scenario: str | Scenario = "current-policy",
+    year: int | None = None,
+    *,
+    catalogue: Catalogue | None = None,
+    data: Path | str | None = None,
+    inputs: ModelInputs | None = None,
+    instruments: Sequence[type[Instrument]] = INSTRUMENTS,
+) -> Explanation:
+    """Explain the decision of ``site``'s plants in ``year`` of ``scenario``.
+
+    Parameters
+    ----------
+    site : str
+        Site id (``sites.csv`` of the data package).
+    scenario : str or Scenario
+        A default scenario name, a scenario file, or a resolved scenario.
+    year : int, optional
+        Decision year; default: the first year any of the site's plants decides to switch
+        (else the first model year).
+    catalogue, data, inputs : optional
+        A loaded catalogue, a data-package folder, or ready-made inputs of one scenario.
+
+    Raises
+    ------
+    KruispuntError
+        If the site or year is unknown.
+    """
+    if inputs is None:
+        cat = catalogue if catalogue is not None else load_catalogue(data)
+        resolved = [scenario] if isinstance(scenario, Scenario) else resolve([scenario], cat.path)
+        inputs = build_inputs(cat, resolved)
+    c = inputs.coords
+    plants = [p for p, s in enumerate(c.plant_site) if s == site]
+    if not plants:
+        close = sorted({s for s in c.plant_site if site.split("_")[0] in s})[:10]
+        hint = f"; did you mean {', '.join(close)}" if close else ""
+        raise KruispuntError(f"unknown site '{site}'{hint}")
+    years = [int(y) for y in c.years]
+    if year is not None and year not in years:
+        raise KruispuntError(f"year {year} is outside the model years {years[0]}-{years[-1]}")
+    first = run_batch(inputs.select([0]), instruments)
+    route = first.route_index
+    if year is None:
+        changed = [
+            i
+            for i in range(1, len(years))
+            if (route[i, 0, plants] != route[i - 1, 0, plants]).any()
+        ]
+        year = (
+            years[0] if not changed else years[_decision_index(inputs, first, plants, changed[0])]
+        )
+    recorder = _Recorder(plants, year)
+    out = run_batch(inputs.select([0]), instruments, observer=recorder)
+    assert recorder.frame is not None
+    names = list(recorder.frame.columns)
+    terms = tuple(
+        [t for t in _TERMS_FIRST if t in names]
+        + [
+            t
+            for t in names
+            if t not in (*_TERMS_FIRST, *_TERMS_LAST) and t in _instrument_terms(instruments)
+        ]
+        + [t for t in _TERMS_LAST if t in names]
+    )
+    return Explanation(
+        site=site,
+        scenario=c.scenarios[0],
+        year=year,
+        options=recorder.frame,
+        history=_history(inputs, out.route_index, out.switch_reason, plants),
+        terms=terms,
+    )
+
+
+def _instrument_terms(instruments: Sequence[type[Instrument]]) -> set[str]:
+    return {cls.name for cls in instruments}
+
+
+def _decision_index(inputs: ModelInputs, out: object, plants: list[int], start_index: int) -> int:
+    """The year a switch that starts at ``start_index`` was decided: earlier by the chosen
+    route's lead time (closures: a year's notice)."""
+    from kruispunt.engine.decide import CLOSURE_NOTICE
+
+    routes = inputs.routes
+    route_index = out.route_index  # type: ignore[attr-defined]
+    leads = []
+    for p in plants:
+        r = int(route_index[start_index, 0, p])
+        if r == int(route_index[start_index - 1, 0, p]):
+            continue
+        closing = routes.family[r] == FAMILY["closure"]
+        leads.append(CLOSURE_NOTICE if closing else int(routes.lead_time[r]))
+    return max(start_index - (min(leads) if leads else 0), 0)

@@ -1,0 +1,60 @@
+"""kruispunt.explain: the decision of a site, term by term, checked by hand on the toy model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kruispunt.engine.economics import annuity_factor
+from kruispunt.errors import KruispuntError
+from kruispunt.explain import explain
+from kruispunt.testing import toy_inputs
+
+
+def test_toy_breakdown_by_hand() -> None:
+    # EUA 100: gas costs 100 EUR/t of gas + 100 EUR/t of allowances; elec costs 10.8 GJ x 20
+    # = 216 EUR/t of power + 500 EUR/(t/yr) x CRF(10 %, 20 yr); revenue 1000 EUR/t; 1 Mt/yr
+    e = explain("site0", inputs=toy_inputs(eua=100.0), year=2030)
+    rows = e.options.set_index("route")
+    gas, elec, close = rows.loc["gas"], rows.loc["elec"], rows.loc["widget_closure"]
+    assert gas["revenue"] == pytest.approx(1.0e9)
+    assert gas["operating"] == pytest.approx(-100.0e6)
+    assert gas["ets"] == pytest.approx(-100.0e6)
+    assert gas["value"] == pytest.approx(800.0e6, rel=1e-9)
+    capital = 500.0 * float(annuity_factor(0.10, 20.0)) * 1.0e6
+    assert elec["operating"] == pytest.approx(-216.0e6)
+    assert elec["capital"] == pytest.approx(-capital)
+    assert elec["ets"] == pytest.approx(0.0)
+    assert elec["value"] == pytest.approx(1.0e9 - 216.0e6 - capital, rel=1e-9)
+    assert close["value"] == pytest.approx(0.0, abs=10.0)
+    assert close["revenue"] == 0.0
+    # the terms add up to each option's value
+    terms = list(e.terms)
+    np.testing.assert_allclose(e.options[terms].sum(axis=1), e.options["value"], atol=1e-3)
+    assert bool(gas["chosen"]) and not bool(elec["chosen"])
+    assert gas["reason"].startswith("stays")
+    assert "below the chosen option" in elec["reason"]
+
+
+def test_decision_year_defaults_to_the_switch() -> None:
+    # EUA 300 from 2025: the plant electrifies at once; the default year is that decision
+    e = explain("site0", inputs=toy_inputs(eua=300.0))
+    assert e.year == 2025
+    rows = e.options.set_index("route")
+    assert bool(rows.loc["elec", "chosen"])
+    assert rows.loc["elec", "reason"].startswith("chosen")
+    assert e.history.loc[e.history["year"] == 2026, "route"].item() == "elec"
+
+
+def test_infeasible_options_say_why() -> None:
+    e = explain("site0", inputs=toy_inputs(eua=300.0, earliest_elec=2031), year=2026)
+    elec = e.options.set_index("route").loc["elec"]
+    assert not bool(elec["feasible"])
+    assert "available from 2031" in elec["reason"]
+
+
+def test_unknown_site_and_year_are_named() -> None:
+    with pytest.raises(KruispuntError, match="unknown site 'nowhere'"):
+        explain("nowhere", inputs=toy_inputs())
+    with pytest.raises(KruispuntError, match="outside the model years"):
+        explain("site0", inputs=toy_inputs(), year=2070)
