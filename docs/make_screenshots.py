@@ -93,6 +93,8 @@ def main() -> None:
                 page.goto(f"{url}/runs/{high}/sites/tata_steel_ijmuiden")
                 _drawn(page, 2)
                 _shoot(page, "site")
+                page.wait_for_selector('#explain[data-available="yes"]')
+                _shoot(page, "explain", "#explain")
 
                 page.goto(f"{url}/compare?a={base}&b={high}")
                 _drawn(page, 10)

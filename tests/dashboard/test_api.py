@@ -260,3 +260,38 @@ def test_cross_site_posts_are_refused(client: TestClient, store_root: Path) -> N
     same = {"origin": "http://testserver"}
     r = client.post("/api/runs", json={"scenarios": []}, headers=same)
     assert r.status_code == 422  # same origin: on to validation
+
+
+def test_explanation_replays_the_run(client: TestClient, api_run: str) -> None:
+    """The site's decision from kruispunt.explain: each option's terms add up to its value,
+    one chosen option per plant, the reasons given."""
+    r = client.get(f"/api/runs/{api_run}/sites/tata_steel_ijmuiden/explain")
+    assert r.status_code == 200, r.text
+    e = r.json()
+    assert e["available"] and isinstance(e["year"], int)
+    options = pd.DataFrame(e["options"])
+    np.testing.assert_allclose(options[e["terms"]].sum(axis=1), options["value"], atol=1e-3)
+    assert options.groupby("plant")["chosen"].sum().max() == 1
+    assert options["reason"].str.len().min() > 0
+    again = client.get(
+        f"/api/runs/{api_run}/sites/tata_steel_ijmuiden/explain", params={"year": 2035}
+    ).json()
+    assert again["year"] == 2035
+    page = client.get(f"/runs/{api_run}/sites/tata_steel_ijmuiden/explain?year=2035")
+    assert page.status_code == 200 and 'data-available="yes"' in page.text
+    assert "Capital annuity [MEUR/yr]" in page.text and 'class="chosen"' in page.text
+
+
+def test_an_explanation_that_cannot_be_made_says_why(client: TestClient, store_root: Path) -> None:
+    from kruispunt.results import Results
+    from kruispunt.testing import synthetic_results
+
+    store = Store(store_root)
+    run = store.save(synthetic_results(n_plants=4, seed=3), name="synthetic")
+    e = client.get(f"/api/runs/{run}/sites/site_001/explain").json()
+    assert e["available"] is False and "does not record the resolved scenario" in e["note"]
+    real = store.load("base")
+    other = Results(real.dataset.assign_attrs(data_hash="0123456789abcdef"))
+    run = store.save(other, name="other-data")
+    e = client.get(f"/api/runs/{run}/sites/tata_steel_ijmuiden/explain").json()
+    assert e["available"] is False and "another data package (0123456789ab" in e["note"]

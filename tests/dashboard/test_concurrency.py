@@ -66,6 +66,7 @@ def test_pages_load_under_a_second_during_a_long_run(store_root: Path) -> None:
             f"/api/runs/{other}/charts/emissions_sector",
             f"/api/runs/{other}/map?scenario=high-ambition",
             f"/runs/{other}/sites/tata_steel_ijmuiden?scenario=high-ambition",
+            f"/runs/{other}/sites/tata_steel_ijmuiden/explain?scenario=high-ambition",
             "/scenarios/new?base=high-ambition",
             f"/compare?a=base&b={other}",
             f"/api/jobs/{job['job_id']}",

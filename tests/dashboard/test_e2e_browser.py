@@ -146,9 +146,14 @@ def test_site_page_from_the_sites_table(
     for chart in ("site_routes", "site_costs"):
         state = page.locator(f'div.chart[data-chart="{chart}"]').evaluate(CHART_STATE)
         assert state["withData"] >= 1, (chart, state)
-    slot = page.locator('#explain[data-slot="explain"]')
-    assert slot.get_attribute("data-available") == "no"
-    assert "kruispunt.explain" in slot.inner_text()
+    page.wait_for_selector('#explain[data-available="yes"]', timeout=30_000)
+    slot = page.locator("#explain")
+    assert "The options the site's plants weighed in" in slot.inner_text()
+    assert page.locator("#explain-table tr.chosen").count() == 1  # one plant, one choice
+    page.select_option("#explain-year", "2040")
+    page.wait_for_url(re.compile(r"year=2040"))
+    page.wait_for_selector('#explain[data-available="yes"]', timeout=30_000)
+    assert "in 2040" in page.inner_text("#explain h2")
 
 
 def test_compare_two_runs(session: dict[str, Any], server: LiveServer, built: str) -> None:

@@ -171,6 +171,19 @@ class SiteDetail(BaseModel):
     base_emissions_ktco2: float | None
 
 
+class Explanation(BaseModel):
+    """Why a site chose what it chose in one decision year (``kruispunt.explain``)."""
+
+    available: bool = Field(description="False when the run cannot be replayed; see note.")
+    note: str
+    year: int | None = Field(description="The decision year explained.")
+    terms: list[str] = Field(description="Names of the value terms in each option [EUR/yr].")
+    options: list[dict[str, Any]] = Field(
+        description="One row per plant and option: route, family, feasible, value and terms "
+        "[EUR/yr, before support], support, chosen, reason."
+    )
+
+
 class Comparison(BaseModel):
     a: RunDetail
     b: RunDetail
@@ -417,6 +430,35 @@ def get_site(
     rid = runs.run_id(run_id)
     sid = runs.site(rid, site)
     return SiteDetail(**runs.site_detail(rid, sid, runs.scenario(rid, scenario)))
+
+
+@router.get(
+    "/runs/{run_id}/sites/{site}/explain",
+    response_model=Explanation,
+    responses=ERRORS,
+    summary="Why a site chose what it chose",
+)
+def get_explanation(
+    request: Request,
+    run_id: RunId,
+    site: Annotated[str, Path(max_length=100)],
+    scenario: Scenario = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> Explanation:
+    """Every option the site's plants weighed in ``year`` (default: the first decision to
+    switch), its value, terms and feasibility, and why it was or was not chosen. Replays the
+    run's scenario with ``kruispunt.explain``."""
+    runs, _, _ = _state(request)
+    rid = runs.run_id(run_id)
+    sid = runs.site(rid, site)
+    view = runs.explain(rid, sid, runs.scenario(rid, scenario), runs.year(rid, year))
+    return Explanation(
+        available=view.available,
+        note=view.note,
+        year=view.year,
+        terms=view.terms,
+        options=view.options,
+    )
 
 
 @router.get(

@@ -128,7 +128,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
         frozenset(cat.routes["route_id"]),
     )
     saved = SavedScenarios(cat.path, store.root / "scenarios", ids)
-    runs = RunCache(store, site_locations(cat.sites))
+    runs = RunCache(store, site_locations(cat.sites), cat)
     conversion_factor("GJ/yr", "TWh/yr")  # builds the unit registry now, not in a first page
     jobs = JobManager(settings, store.root, saved.folder)
 

@@ -25,7 +25,7 @@ from kruispunt.dashboard.builder import (
     parse_form,
     validate_file,
 )
-from kruispunt.dashboard.views import BadInput, RunCache, explain_view
+from kruispunt.dashboard.views import BadInput, RunCache
 from kruispunt.reports.charts import CHARTS
 from kruispunt.reports.html import SORT_JS
 from kruispunt.scenarios import ScenarioError
@@ -209,8 +209,10 @@ def site_page(
     run_id: str,
     site: str,
     scenario: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
 ) -> Response:
-    """One site: its route history, costs and why it switched."""
+    """One site: its route history, costs and why it chose what it chose (in ``year``,
+    default: its first decision to switch)."""
     runs = _runs(request)
     rid = runs.run_id(run_id)
     sid = runs.site(rid, site)
@@ -221,7 +223,31 @@ def site_page(
         info=runs.overview(rid),
         scenario=name,
         site=runs.site_detail(rid, sid, name),
-        explain=explain_view(runs.results(rid), sid, name),
+        year=runs.year(rid, year),
+    )
+
+
+@router.get("/runs/{run_id}/sites/{site}/explain", response_class=HTMLResponse)
+def explain_fragment(
+    request: Request,
+    run_id: str,
+    site: str,
+    scenario: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> Response:
+    """The site page's explanation, loaded after the page (replaying a run takes a moment)."""
+    runs = _runs(request)
+    rid = runs.run_id(run_id)
+    sid = runs.site(rid, site)
+    name = runs.scenario(rid, scenario)
+    chosen = runs.year(rid, year)
+    return _page(
+        request,
+        "_explain.html",
+        info=runs.overview(rid),
+        scenario=name,
+        year=chosen,
+        explain=runs.explain(rid, sid, name, chosen),
     )
 
 

@@ -11,18 +11,19 @@ Nothing here imports the web framework.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from kruispunt import metrics
+from kruispunt.catalogue.load import Catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.reports import RunMeta
 from kruispunt.reports.charts import (
@@ -37,6 +38,8 @@ from kruispunt.reports.charts import (
 from kruispunt.reports.html import scenario_descriptions
 from kruispunt.reports.labels import label
 from kruispunt.results import Results
+from kruispunt.scenarios import Scenario
+from kruispunt.schemas.config import ScenarioFile
 from kruispunt.store import Store
 from kruispunt.vocabulary import SCENARIO
 
@@ -106,47 +109,106 @@ def site_locations(sites: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ExplainView:
-    """What the site page's explanation slot shows: a table of option values, or a note."""
+    """What the site page's explanation shows: the options the site's plants weighed in one
+    decision year (a table, values in MEUR/yr), or a note saying why there is none.
+
+    ``options`` holds the same rows unformatted (EUR/yr), for the API.
+    """
 
     available: bool
     note: str
-    columns: list[str]
-    rows: list[list[str]]
+    year: int | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    chosen: list[bool] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)
+    options: list[dict[str, Any]] = field(default_factory=list)
 
 
-def explain_view(results: Results, site: str, scenario: str) -> ExplainView:
-    """The site's option values from :mod:`kruispunt.explain`, when that module exists.
+def _scenario_of(results: Results, name: str) -> Scenario | None:
+    """The resolved scenario a run recorded in its provenance, rebuilt (None if absent)."""
+    entry = (results.provenance.get("scenarios") or {}).get(name)
+    if not isinstance(entry, dict) or not isinstance(entry.get("levers"), dict):
+        return None
+    try:
+        levers = ScenarioFile.model_validate(entry["levers"])
+    except ValidationError:
+        return None
+    chain = tuple(str(c) for c in entry.get("chain") or (name,))
+    return Scenario(name=name, levers=levers, chain=chain, origin=str(entry.get("origin", "")))
 
-    The contract this slot expects: ``kruispunt.explain.site_options(results, site,
-    scenario)`` returns a DataFrame, one row per option and year, of option values and their
-    terms. Until a module with that function is installed the slot shows a note.
+
+def explain_view(
+    results: Results, site: str, scenario: str, catalogue: Catalogue, year: int | None = None
+) -> ExplainView:
+    """Why the site chose what it chose, from :func:`kruispunt.explain.explain`.
+
+    The run's scenario is rebuilt from its provenance and run again, with the engine's own
+    valuation observed in the decision year (default: the first year a plant of the site
+    decides to switch). Only possible when the run was made with the data package the
+    dashboard has loaded (same data hash); otherwise the note says so.
     """
-    if importlib.util.find_spec("kruispunt.explain") is None:
+    try:
+        module = importlib.import_module("kruispunt.explain")
+    except ImportError:
+        return ExplainView(False, "This installation has no kruispunt.explain.")
+    sc = _scenario_of(results, scenario)
+    if sc is None:
+        return ExplainView(
+            False, f"The run does not record the resolved scenario '{scenario}' to replay."
+        )
+    data_hash = str(results.provenance.get("data_hash") or "")
+    if data_hash != catalogue.data_hash:
         return ExplainView(
             False,
-            "Why this site chose its route will be shown here: the value of each option (stay, "
-            "each feasible route, import, close) and its terms, once kruispunt.explain exists.",
-            [],
-            [],
-        )
-    module = importlib.import_module("kruispunt.explain")
-    fn = getattr(module, "site_options", None)
-    if not callable(fn):
-        return ExplainView(
-            False, "kruispunt.explain has no site_options(results, site, scenario).", [], []
+            f"The run was made with another data package ({data_hash[:12] or 'unknown'}, the "
+            f"dashboard has {catalogue.data_hash[:12]}): replaying it would not explain this run.",
         )
     try:
-        frame = fn(results, site, scenario)
+        e = module.explain(site, sc, year, catalogue=catalogue)
     except KruispuntError as exc:
-        return ExplainView(False, f"No explanation for this site: {exc}", [], [])
-    if not isinstance(frame, pd.DataFrame):
-        return ExplainView(False, "kruispunt.explain.site_options did not return a table.", [], [])
-    return ExplainView(
-        True,
-        "",
-        [str(c) for c in frame.columns],
-        [[_cell(v) for v in row] for row in frame.itertuples(index=False)],
+        return ExplainView(False, f"No explanation: {exc}")
+    terms = [str(t) for t in e.terms]
+    money = ["value", *terms, "support"]
+    columns = [
+        "Plant",
+        "Option",
+        "Family",
+        *(f"{label('term', m)} [MEUR/yr]" for m in money),
+        "Why",
+    ]
+    rows, chosen, options = [], [], []
+    for rec in e.options.to_dict("records"):
+        product = str(rec["plant"]).split("/")[-1]
+        rows.append(
+            [
+                label("product", product),
+                str(rec["route"]) + ("" if rec["feasible"] else " (not possible)"),
+                label("family", str(rec["family"])),
+                *(_meur(rec[m]) for m in money),
+                str(rec["reason"]),
+            ]
+        )
+        chosen.append(bool(rec["chosen"]))
+        options.append({k: _plain(v) for k, v in rec.items()})
+    note = (
+        f"The options the site's plants weighed in {e.year}: each option's value per year and "
+        "its terms (revenue positive, costs negative), before support; the chosen one marked."
     )
+    return ExplainView(True, note, int(e.year), columns, rows, chosen, terms, options)
+
+
+def _meur(value: Any) -> str:
+    v = float(value) / 1e6
+    return "–" if not math.isfinite(v) else f"{round(v, 1) + 0.0:,.1f}"  # no "-0.0"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
 
 
 def _cell(value: Any) -> str:
@@ -166,11 +228,16 @@ class RunCache:
     store : Store
     locations : DataFrame
         Site coordinates (:func:`site_locations`) for the map.
+    catalogue : Catalogue, optional
+        The data package loaded, to replay a run for an explanation.
     """
 
-    def __init__(self, store: Store, locations: pd.DataFrame) -> None:
+    def __init__(
+        self, store: Store, locations: pd.DataFrame, catalogue: Catalogue | None = None
+    ) -> None:
         self.store = store
         self.locations = locations
+        self.catalogue = catalogue
         self._results = _Memo(8)
         self._json = _Memo(256)
         self._data = _Memo(256)
@@ -378,6 +445,16 @@ class RunCache:
             ],
             "base_emissions_ktco2": _finite(state["base_emissions_ktco2"]),
         }
+
+    def explain(self, run_id: str, site: str, scenario: str, year: int | None) -> ExplainView:
+        """The site's decision in ``year`` (default: its first switch), replayed once."""
+        if self.catalogue is None:
+            return ExplainView(False, "No data package is loaded to replay the run.")
+        catalogue = self.catalogue
+        return self._data.get(
+            ("explain", run_id, site, scenario, year),
+            lambda: explain_view(self.results(run_id), site, scenario, catalogue, year),
+        )
 
     def site_chart(self, run_id: str, site: str, scenario: str, kind: str) -> str:
         make = {"routes": site_route_figure, "costs": site_costs_figure}

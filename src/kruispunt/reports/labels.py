@@ -21,7 +21,7 @@ from typing import Final, Literal
 __all__ = ["LABELS", "Kind", "label"]
 
 Kind = Literal[
-    "sector", "product", "carrier", "flow", "item", "family", "resource", "reason", "column"
+    "sector", "product", "carrier", "flow", "item", "family", "resource", "reason", "column", "term"
 ]
 
 LABELS: Final[dict[str, dict[str, str]]] = {
@@ -113,6 +113,24 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "import_intermediate": "import of the intermediate",
         "waiting_for_infrastructure": "waiting for infrastructure",
         "committed_project": "project already decided",
+    },
+    "term": {
+        "revenue": "Revenue",
+        "operating": "Operating cost",
+        "energy_tax": "Energy tax",
+        "ets": "EU ETS",
+        "cbam": "CBAM",
+        "co2_levy": "CO2-heffing",
+        "ikc": "IKC",
+        "green_premium": "Green premium",
+        "sde": "SDE++",
+        "ccfd": "CCfD",
+        "grants": "Capex grant",
+        "fixed": "Fixed opex",
+        "capital": "Capital annuity",
+        "writeoff": "Write-off",
+        "support": "Support awarded",
+        "value": "Value",
     },
     "column": {
         "site": "Site",

@@ -102,5 +102,19 @@
     poll();
   }
 
-  window.kp = {drawCharts: drawCharts, drawMap: drawMap, followJob: followJob};
+  function loadFragments() {
+    var parts = Array.prototype.slice.call(document.querySelectorAll("[data-fragment]"));
+    return Promise.all(parts.map(function (el) {
+      return fetch(el.dataset.fragment).then(function (resp) {
+        return resp.text().then(function (text) {
+          if (!resp.ok) { el.dataset.state = "error"; }
+          el.outerHTML = text;
+        });
+      }).catch(function (e) { el.dataset.state = "error"; el.textContent = String(e); });
+    }));
+  }
+
+  window.kp = {
+    drawCharts: drawCharts, drawMap: drawMap, followJob: followJob, loadFragments: loadFragments
+  };
 })();
