@@ -341,3 +341,36 @@ def test_results_stay_unchanged(res: Results) -> None:
     metrics.key_indicators(res)
     metrics.site_table(res, 2030)
     xr.testing.assert_identical(before, res.dataset)
+
+
+# --- site views (issue 13) ----------------------------------------------------------------------
+
+
+def test_site_states_main_route_and_emissions(res: Results) -> None:
+    states = metrics.site_states(res)
+    ds = res.dataset
+    n_sites = len(set(ds["site"].values.tolist()))
+    assert len(states) == ds.sizes["scenario"] * n_sites * ds.sizes["year"]
+    table = metrics.site_table(res, 2030)
+    merged = states[states["year"] == 2030].merge(table, on=["scenario", "site"])
+    np.testing.assert_allclose(
+        merged["direct_emissions_ktco2_x"], merged["direct_emissions_ktco2_y"], rtol=1e-12
+    )
+    names = metrics.site_names(res)
+    assert (states["site_name"] == states["site"].map(names)).all()
+
+
+def test_site_route_history_follows_route_index(res: Results) -> None:
+    ds = res.dataset
+    site = str(ds["site"].values[0])
+    hist = metrics.site_route_history(res, site)
+    plants = [
+        str(p) for p, s in zip(ds["plant"].values, ds["site"].values, strict=True) if s == site
+    ]
+    assert sorted(set(hist["plant"])) == sorted(plants)
+    s0 = str(ds["scenario"].values[0])
+    first = hist[(hist["scenario"] == s0) & (hist["plant"] == plants[0])]
+    idx = ds["route_index"].sel(scenario=s0, plant=plants[0]).values
+    assert first["route"].tolist() == [str(ds["route"].values[i]) for i in idx]
+    with pytest.raises(KruispuntError, match="unknown site 'nowhere'"):
+        metrics.site_route_history(res, "nowhere")

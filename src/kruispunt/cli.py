@@ -84,6 +84,15 @@ def _register_explore_commands() -> None:
 _register_explore_commands()
 
 
+def _register_serve_command() -> None:
+    from kruispunt.dashboard.command import serve
+
+    app.command()(serve)
+
+
+_register_serve_command()
+
+
 def _mt(tonnes: float) -> str:
     return f"{tonnes / 1e6:,.3f}"
 
@@ -233,7 +242,7 @@ def run(
     from kruispunt.assemble import build_inputs
     from kruispunt.cli_results import print_summary
     from kruispunt.engine.simulate import simulate
-    from kruispunt.reports import write_report
+    from kruispunt.reports import RunMeta, write_report
     from kruispunt.store import Store
 
     inputs = build_inputs(cat, resolved)
@@ -249,8 +258,11 @@ def run(
     written: list[Path] = []
 
     def write_outputs(run_id: str) -> None:
+        from datetime import UTC, datetime
+
         path = report if report is not None else target.root / "reports" / f"{run_id}.html"
-        written.append(write_report(results, path))
+        meta = RunMeta(run_id, datetime.now(UTC).isoformat(timespec="seconds"), name)
+        written.append(write_report(results, path, meta=meta))
         publish(written[-1])
 
     try:
@@ -260,8 +272,9 @@ def run(
             path.unlink(missing_ok=True)
         raise
     print_summary(results, _out(), title=f"Run {run_id}")
-    _out().print(f"stored as [bold]{run_id}[/] in {target.root}", soft_wrap=True)
-    _out().print(f"report: {written[-1]}", soft_wrap=True, markup=False)
+    # plain prints: a path must not be wrapped over lines when the output is piped
+    print(f"stored as {run_id} in {target.root}", flush=True)
+    print(f"report: {written[-1]}", flush=True)
 
 
 @data_app.command("summary")

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import pandas as pd
 import typer
 
 from kruispunt.cli_errors import user_errors
@@ -175,6 +176,16 @@ def _diff(a: float, b: float, unit: str) -> str:
     return f"{d:+,.0f}" if abs(d) >= 100 else f"{d:+,.2f}"
 
 
+def _storage_cell(peak: pd.DataFrame, scenario: str) -> str:
+    """Peak CO2 storage use with the capacity and utilisation of that same year."""
+    row = peak[peak[SCENARIO] == scenario].iloc[0]
+    if row["peak_year"] is None or pd.isna(row["peak_year"]):
+        return "nothing stored"
+    use, cap = float(row["peak_use_mtco2"]), float(row["capacity_mtco2"])
+    share = _num(float(row["utilisation_share"]), "fraction")
+    return f"{_num(use)} of {_num(cap)} in {int(row['peak_year'])} ({share})"
+
+
 def print_summary(results: Results, console: Console | None = None, title: str = "Summary") -> None:
     """Print the headline table of a run (from :func:`kruispunt.metrics.key_indicators`).
 
@@ -231,12 +242,10 @@ def print_summary(results: Results, console: Console | None = None, title: str =
         row(f"Products in t: made here / imported {y} [share of tonnes]", kept(y))
     for carrier in ("electricity", "hydrogen"):
         row(f"{carrier.capitalize()} demand 2030 → 2050 [TWh/yr]", demand(carrier))
-    row(
-        "CO2 storage: peak use of capacity [Mt CO2/yr]",
-        lambda v: (
-            f"{_num(v['ccs_peak_stored_mtco2'])} of {_num(v['ccs_capacity_at_peak_mtco2'])} "
-            f"(max {_num(v['ccs_peak_utilisation'], 'fraction')})"
-        ),
+    peak = metrics.storage_peak(results)
+    table.add_row(
+        "CO2 storage: peak use against that year's capacity [Mt CO2/yr]",
+        *(_storage_cell(peak, s) for s in scenarios),
     )
     row(
         "Government cash flow, cumulative [M EUR]",
@@ -394,7 +403,7 @@ def compare(
     from rich.table import Table
 
     from kruispunt import metrics
-    from kruispunt.reports.html import write_report
+    from kruispunt.reports.html import RunMeta, write_report
 
     st = _store(store)
     ida, idb = st.resolve(run_a), st.resolve(run_b)
@@ -420,10 +429,16 @@ def compare(
         table.add_row(f"{label} [{shown}]", *cells)
     _console().print(table)
     written = write_report(
-        a, target, compare_with=b, labels=(ida, idb), title=f"Kruispunt: {ida} vs {idb}"
+        a,
+        target,
+        compare_with=b,
+        labels=("A", "B"),
+        title="Kruispunt: run A compared with run B",
+        meta=RunMeta.from_record(st.show(ida)),
+        compare_meta=RunMeta.from_record(st.show(idb)),
     )
     publish(written)
-    _console().print(f"report: {written}", soft_wrap=True, markup=False)
+    print(f"report: {written}", flush=True)  # plain: never wrapped when piped
 
 
 _DEFAULT_SUFFIX = {"iamc": "-iamc.csv", "csv": "-csv", "parquet": "-parquet", "netcdf": ".nc"}

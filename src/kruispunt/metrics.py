@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -40,7 +40,7 @@ import xarray as xr
 from kruispunt.errors import KruispuntError, UnitError
 from kruispunt.results import Results
 from kruispunt.units import conversion_factor
-from kruispunt.vocabulary import RESOURCE_UNITS, SCENARIO
+from kruispunt.vocabulary import FAMILIES, RESOURCE_UNITS, SCENARIO
 
 __all__ = [
     "GROUPINGS",
@@ -51,6 +51,8 @@ __all__ = [
     "emissions",
     "emissions_vs_target",
     "energy_demand",
+    "euro_year",
+    "flow_signs",
     "government_cash_flow",
     "government_cost",
     "infrastructure_use",
@@ -59,8 +61,13 @@ __all__ = [
     "plant_attribute",
     "production",
     "production_and_imports",
+    "route_family_mix",
     "route_mix",
+    "site_names",
+    "site_route_history",
+    "site_states",
     "site_table",
+    "storage_peak",
 ]
 
 By = str | Sequence[str] | None
@@ -137,6 +144,33 @@ def _per_year(unit: str) -> str:
 def cluster_names(results: Results) -> dict[str, str]:
     """Display name of every cluster id (the ``cluster_name`` coordinate, else the id)."""
     return _labels(results, "cluster", "cluster_name")
+
+
+def site_names(results: Results) -> dict[str, str]:
+    """Display name of every site id (the ``site_name`` coordinate along ``plant``)."""
+    ds = results.dataset
+    sites = [str(v) for v in ds["site"].values]
+    names = [str(v) for v in ds["site_name"].values]
+    return dict(zip(sites, names, strict=True))
+
+
+def flow_signs(results: Results) -> dict[str, int]:
+    """Sign of every government cash flow: -1 for an outlay, +1 for revenue (``flow_sign``)."""
+    return {k: int(v) for k, v in _labels(results, "flow", "flow_sign").items()}
+
+
+def euro_year(results: Results) -> int | None:
+    """The euro year money in the results is expressed in, when the results record one.
+
+    Read from the result attribute ``euro_year`` (or ``currency_year``). None when the
+    results do not state one: the data package's monetary values then keep the euro year of
+    their own source (its ``currency_year`` column), not converted to one year.
+    """
+    for key in ("euro_year", "currency_year"):
+        value = results.dataset.attrs.get(key)
+        if value is not None and str(value).strip().lstrip("-").isdigit():
+            return int(str(value).strip())
+    return None
 
 
 def _normalise_by(by: By, allowed: Sequence[str], metric: str) -> list[str]:
@@ -454,6 +488,69 @@ def route_mix(
     return _with_units(frame, {"plants": "-", "production": "unit", "share": "fraction"})
 
 
+def _family_codes(results: Results) -> tuple[list[str], IntArray]:
+    """Route families present in the results (vocabulary order first) and the family code of
+    every (scenario, plant, year)."""
+    ds = results.dataset
+    fam_of_route = np.asarray(ds["route_family"].values).astype(str)
+    present = list(dict.fromkeys(fam_of_route.tolist()))
+    order = [f for f in FAMILIES if f in present] + [f for f in present if f not in FAMILIES]
+    code_of_route = np.array([order.index(f) for f in fam_of_route], dtype=np.int64)
+    ridx = ds["route_index"].transpose(SCENARIO, "plant", "year").values.astype(np.int64)
+    if ridx.size and (ridx.min() < 0 or ridx.max() >= code_of_route.size):
+        raise KruispuntError("route_index points outside the route coordinate")
+    return order, code_of_route[ridx]
+
+
+def route_family_mix(
+    results: Results, weight: Literal["production", "base_emissions"] = "production"
+) -> pd.DataFrame:
+    """Route families weighted by plant size, per scenario and year (not a count of plants).
+
+    Parameters
+    ----------
+    weight : {"production", "base_emissions"}
+        ``"production"``: the tonnes each family produces in the year, summed over products
+        measured in tonnes (heat products, measured in GJ, are left out; a tonne of refinery
+        throughput weighs as much as a tonne of steel). ``"base_emissions"``: each plant
+        weighs its direct emissions in the first model year, so the chart shows where the
+        first year's emissions have gone (a plant that closes still counts, on ``closure``).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``route_family``, ``year`` and ``production_mt`` [Mt/yr] or
+        ``base_emissions_mtco2`` (first-year direct emissions of the plants on the family
+        [MtCO2/yr]).
+
+    Examples
+    --------
+    >>> from kruispunt.testing import synthetic_results
+    >>> res = synthetic_results(n_scenarios=1, n_plants=4, years=range(2025, 2028))
+    >>> mix = route_family_mix(res, weight="base_emissions")
+    >>> bool(np.allclose(mix.groupby("year")["base_emissions_mtco2"].sum(),
+    ...                  emissions(res)["emissions_mtco2"].iloc[0]))
+    True
+    """
+    if weight not in ("production", "base_emissions"):
+        raise KruispuntError(
+            f"unknown route-mix weight '{weight}'; allowed: production, base_emissions"
+        )
+    families, codes = _family_codes(results)
+    if weight == "production":
+        units = _product_units(results)
+        in_tonnes = np.array([units.get(p) == "t/yr" for p in plant_attribute(results, "product")])
+        values = _plant_values(results, "production") * in_tonnes[None, :, None] * _T_TO_MT
+        column, unit = "production_mt", "Mt/yr"
+    else:
+        direct = _plant_values(results, "direct_emissions")
+        values = np.broadcast_to(direct[:, :, :1], direct.shape) * _T_TO_MT
+        column, unit = "base_emissions_mtco2", "MtCO2/yr"
+    sums = _sum_groups(values, codes, len(families))
+    frame = _long(results, pd.DataFrame({"route_family": families}), sums, value=column)
+    return _with_units(frame, {column: unit})
+
+
 # --- energy and infrastructure ----------------------------------------------------------------
 
 
@@ -620,6 +717,53 @@ def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluste
     )
 
 
+def storage_peak(results: Results) -> pd.DataFrame:
+    """The year of highest national CO2 storage use, with the capacity of that same year.
+
+    The peak year is the first year in which use reaches its highest value (values within a
+    relative 1e-9 of the highest count as equal, so rounding noise does not move the year).
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario: ``peak_year`` (``<NA>`` when nothing is stored), ``peak_use_mtco2``
+        and ``capacity_mtco2`` (use and capacity in the peak year [MtCO2/yr]; capacity may be
+        ``inf``, unlimited) and ``utilisation_share`` (their ratio [fraction]; NaN where the
+        capacity is 0).
+    """
+    infra = infrastructure_use(results, by=None)
+    ccs = infra[infra["resource"] == "co2_storage"]
+    rows = []
+    for name in [str(s) for s in results.dataset[SCENARIO].values]:
+        sel = ccs[ccs[SCENARIO] == name]
+        use = sel["use"].to_numpy(np.float64)
+        row: dict[str, object] = {
+            SCENARIO: name,
+            "peak_year": None,
+            "peak_use_mtco2": 0.0,
+            "capacity_mtco2": math.nan,
+            "utilisation_share": math.nan,
+        }
+        if use.size and float(use.max()) > 0:
+            top = float(use.max())
+            i = int(np.flatnonzero(np.isclose(use, top, rtol=1e-9, atol=0.0))[0])
+            row["peak_year"] = int(sel["year"].iloc[i])
+            row["peak_use_mtco2"] = float(use[i]) * _T_TO_MT
+            row["capacity_mtco2"] = float(sel["capacity"].iloc[i]) * _T_TO_MT
+            row["utilisation_share"] = float(sel["utilisation_share"].iloc[i])
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=list(rows[0]) if rows else None)
+    frame["peak_year"] = frame["peak_year"].astype("Int64")
+    return _with_units(
+        frame,
+        {
+            "peak_use_mtco2": "MtCO2/yr",
+            "capacity_mtco2": "MtCO2/yr",
+            "utilisation_share": "fraction",
+        },
+    )
+
+
 # --- money ------------------------------------------------------------------------------------
 
 
@@ -732,7 +876,9 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
     ridx = ds["route_index"].transpose(SCENARIO, "plant", "year").values[:, :, yi]
     prod = _plant_values(results, "production")[:, :, yi]
     scen = np.asarray(ds[SCENARIO].values).astype(str)
-    rows = []
+    order = [str(v) for v in labels["site"]]
+    text = text.loc[order]
+    parts = []
     for s, name in enumerate(scen):
         per_plant = pd.DataFrame(
             {"site": site, "route": route_names[ridx[s]], "producing": prod[s] > 0}
@@ -740,17 +886,21 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
         agg = per_plant.groupby("site", sort=False).agg(
             routes=("route", join), producing=("producing", "any")
         )
-        for g, site_id in enumerate(labels["site"]):
-            row: dict[str, object] = {
+        agg = agg.loc[order]
+        part = pd.DataFrame(
+            {
                 SCENARIO: name,
-                "site": site_id,
-                **text.loc[site_id].to_dict(),
-                "routes": agg.loc[site_id, "routes"],
-                "producing": bool(agg.loc[site_id, "producing"]),
+                "site": order,
+                "cluster": text["cluster"].to_numpy(),
+                "sector": text["sector"].to_numpy(),
+                "products": text["products"].to_numpy(),
+                "routes": agg["routes"].to_numpy(),
+                "producing": agg["producing"].to_numpy(bool),
+                **{k: np.asarray(v[s], dtype=np.float64) for k, v in cols.items()},
             }
-            row.update({k: float(v[s, g]) for k, v in cols.items()})
-            rows.append(row)
-    frame = pd.DataFrame(rows)
+        )
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
     return _with_units(
         frame,
         {
@@ -764,6 +914,133 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
             "net_cost_meur": "MEUR/yr",
         },
     )
+
+
+def site_states(results: Results) -> pd.DataFrame:
+    """Per scenario, site and year: the site's main route, its emissions and its size.
+
+    A site's main plant is its plant with the highest direct emissions in the first model
+    year (the first plant listed when they tie); the site's route and route family are that
+    plant's. Used by the site map.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``site``, ``site_name``, ``cluster``, ``year``, ``route`` and
+        ``route_family`` (of the main plant), ``routes`` (routes of all its plants,
+        comma-separated), ``producing`` (any plant produces [bool]),
+        ``direct_emissions_ktco2`` (the site's direct emissions in the year [ktCO2/yr]) and
+        ``base_emissions_ktco2`` (its direct emissions in the first model year [ktCO2/yr]).
+    """
+    ds = results.dataset
+    site = plant_attribute(results, "site")
+    names = site_names(results)
+    cluster = plant_attribute(results, "cluster")
+    route_names = np.asarray(ds["route"].values).astype(str)
+    families = np.asarray(ds["route_family"].values).astype(str)
+    ridx = ds["route_index"].transpose(SCENARIO, "plant", "year").values.astype(np.int64)
+    direct = _plant_values(results, "direct_emissions")
+    producing = _plant_values(results, "production") > 0
+    scen = np.asarray(ds[SCENARIO].values).astype(str)
+    years = np.asarray(ds["year"].values).astype(np.int64)
+    order = list(dict.fromkeys(site.tolist()))
+    members = [np.flatnonzero(site == s) for s in order]
+    Y = years.size
+    cols: dict[str, list[Any]] = {k: [] for k in ("main", "routes", "producing", "direct", "base")}
+    for si in range(scen.size):
+        for idx in members:
+            main = idx[int(np.argmax(direct[si, idx, 0]))]
+            cols["main"].append(ridx[si, main])
+            routes_each = route_names[ridx[si][idx]]  # plants x years
+            cols["routes"].append(
+                routes_each[0]
+                if idx.size == 1
+                else [", ".join(dict.fromkeys(c)) for c in routes_each.T]
+            )
+            cols["producing"].append(producing[si, idx].any(axis=0))
+            cols["direct"].append(direct[si, idx].sum(axis=0))
+            cols["base"].append(np.full(Y, direct[si, idx, 0].sum()))
+    G = len(order)
+    main_route = np.concatenate(cols["main"])
+    first_plant = np.array([idx[0] for idx in members])
+    frame = pd.DataFrame(
+        {
+            SCENARIO: np.repeat(scen, G * Y),
+            "site": np.tile(np.repeat(np.asarray(order), Y), scen.size),
+            "site_name": np.tile(np.repeat(np.asarray([names[s] for s in order]), Y), scen.size),
+            "cluster": np.tile(np.repeat(cluster[first_plant], Y), scen.size),
+            "year": np.tile(years, scen.size * G),
+            "route": route_names[main_route],
+            "route_family": families[main_route],
+            "routes": np.concatenate([np.asarray(r, dtype=object) for r in cols["routes"]]),
+            "producing": np.concatenate(cols["producing"]),
+            "direct_emissions_ktco2": np.concatenate(cols["direct"]) * 1e-3,
+            "base_emissions_ktco2": np.concatenate(cols["base"]) * 1e-3,
+        }
+    )
+    return _with_units(
+        frame, {"direct_emissions_ktco2": "ktCO2/yr", "base_emissions_ktco2": "ktCO2/yr"}
+    )
+
+
+def site_route_history(results: Results, site: str) -> pd.DataFrame:
+    """The plants of one site, year by year: route, family, production, emissions, why.
+
+    Parameters
+    ----------
+    site : str
+        A site id (the ``site`` coordinate).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``plant``, ``product``, ``year``, ``route``, ``route_family``,
+        ``unit`` (the product's unit per year), ``production`` (in ``unit``),
+        ``direct_emissions_ktco2`` [ktCO2/yr] and ``switch_reason`` (why the route changed in
+        the year; ``none`` when it did not).
+
+    Raises
+    ------
+    KruispuntError
+        If the results have no such site.
+    """
+    ds = results.dataset
+    sites = plant_attribute(results, "site")
+    idx = np.flatnonzero(sites == site)
+    if idx.size == 0:
+        raise KruispuntError(f"unknown site '{site}'; the results hold {len(set(sites))} sites")
+    route_names = np.asarray(ds["route"].values).astype(str)
+    families = np.asarray(ds["route_family"].values).astype(str)
+    reasons = np.asarray(ds["reason"].values).astype(str)
+    ridx = ds["route_index"].transpose(SCENARIO, "plant", "year").values.astype(np.int64)
+    why = ds["switch_reason"].transpose(SCENARIO, "plant", "year").values.astype(np.int64)
+    prod = _plant_values(results, "production")
+    direct = _plant_values(results, "direct_emissions")
+    plants = np.asarray(ds["plant"].values).astype(str)
+    product = plant_attribute(results, "product")
+    units = _product_units(results)
+    years = np.asarray(ds["year"].values).astype(np.int64)
+    parts = []
+    for si, name in enumerate(np.asarray(ds[SCENARIO].values).astype(str)):
+        for p in idx:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        SCENARIO: name,
+                        "plant": plants[p],
+                        "product": product[p],
+                        "year": years,
+                        "route": route_names[ridx[si, p]],
+                        "route_family": families[ridx[si, p]],
+                        "unit": units.get(product[p], ""),
+                        "production": prod[si, p],
+                        "direct_emissions_ktco2": direct[si, p] * 1e-3,
+                        "switch_reason": reasons[why[si, p]],
+                    }
+                )
+            )
+    frame = pd.concat(parts, ignore_index=True)
+    return _with_units(frame, {"production": "unit", "direct_emissions_ktco2": "ktCO2/yr"})
 
 
 def _key_indicator_table() -> dict[str, tuple[str, str]]:
@@ -789,7 +1066,10 @@ def _key_indicator_table() -> dict[str, tuple[str, str]]:
         table[f"hydrogen_{y}_twh"] = (f"Hydrogen demand {y}", "TWh/yr")
     table["ccs_peak_stored_mtco2"] = ("CO2 storage use, peak year", "MtCO2/yr")
     table["ccs_capacity_at_peak_mtco2"] = ("CO2 storage capacity in that year", "MtCO2/yr")
-    table["ccs_peak_utilisation"] = ("CO2 storage utilisation, highest", "fraction")
+    table["ccs_peak_utilisation"] = (
+        "CO2 storage utilisation, highest in any year (may differ from the peak-use year)",
+        "fraction",
+    )
     table["gov_cash_flow_cumulative_meur"] = ("Government cash flow, cumulative", "MEUR")
     return table
 
@@ -818,8 +1098,9 @@ def key_indicators(results: Results) -> pd.DataFrame:
           a large product (crude steel, refinery throughput) weighs more than a small one;
         - ``electricity_<y>_twh`` / ``hydrogen_<y>_twh`` for 2030 and 2050 [TWh/yr];
         - ``ccs_peak_stored_mtco2``: highest national use of CO2 storage over the years,
-          ``ccs_capacity_at_peak_mtco2``: the national storage capacity in that year
-          [MtCO2/yr], ``ccs_peak_utilisation``: highest yearly use / capacity [fraction];
+          ``ccs_capacity_at_peak_mtco2``: the national storage capacity in that same year
+          (:func:`storage_peak`) [MtCO2/yr], ``ccs_peak_utilisation``: highest yearly use /
+          capacity in any year, which may be another year [fraction];
         - ``gov_cash_flow_cumulative_meur``: government cash flow summed over flows and
           years [MEUR] (positive: net revenue).
     """
@@ -862,21 +1143,14 @@ def key_indicators(results: Results) -> pd.DataFrame:
                 out[col] = math.nan
     infra = infrastructure_use(results, by=None)
     ccs = infra[infra["resource"] == "co2_storage"]
-    peak, cap_at_peak, util = [], [], []
-    for s in scen:
-        rows = ccs[ccs[SCENARIO] == s]
-        if rows.empty:
-            peak.append(math.nan)
-            cap_at_peak.append(math.nan)
-            util.append(math.nan)
-            continue
-        i = int(np.argmax(rows["use"].to_numpy()))
-        peak.append(float(rows["use"].iloc[i]) * _T_TO_MT)
-        cap_at_peak.append(float(rows["capacity"].iloc[i]) * _T_TO_MT)
-        util.append(float(rows["utilisation_share"].max()))
-    out["ccs_peak_stored_mtco2"] = peak
-    out["ccs_capacity_at_peak_mtco2"] = cap_at_peak
-    out["ccs_peak_utilisation"] = util
+    peak = storage_peak(results)
+    stored = dict(zip(peak[SCENARIO], peak["peak_use_mtco2"].astype(np.float64), strict=True))
+    cap = dict(zip(peak[SCENARIO], peak["capacity_mtco2"].astype(np.float64), strict=True))
+    out["ccs_peak_stored_mtco2"] = [float(stored[s]) for s in scen]
+    out["ccs_capacity_at_peak_mtco2"] = [float(cap[s]) for s in scen]
+    out["ccs_peak_utilisation"] = [
+        float(ccs.loc[ccs[SCENARIO] == s, "utilisation_share"].max()) for s in scen
+    ]
     gov = ds["gov_cash_flow"].sum(["flow", "year"]).values * _EUR_TO_MEUR
     out["gov_cash_flow_cumulative_meur"] = np.asarray(gov, dtype=np.float64)
     out = out[[SCENARIO, *KEY_INDICATORS]]

@@ -5,7 +5,6 @@ Skipped when /usr/bin/chromium is missing (never runs ``playwright install``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -99,7 +98,9 @@ def test_compare_draws_both_runs(pages: dict[str, Any]) -> None:
         "(div) => [...new Set(div.querySelector('.js-plotly-plot').data"
         ".filter(t => t.visible !== false).map(t => t.meta.run))]"
     )
-    assert sorted(runs) == ["run A", "run B"]
+    assert sorted(runs) == ["A", "B"]
+    cards = page.locator("section.run-card h2").all_inner_texts()
+    assert cards == ["Run A — solid lines", "Run B — dashed lines"]
 
 
 def test_scenario_menu_switches_traces(pages: dict[str, Any]) -> None:
@@ -110,23 +111,42 @@ def test_scenario_menu_switches_traces(pages: dict[str, Any]) -> None:
         ".filter(t => t.visible !== false).map(t => t.meta.scenario)"
     )
     assert set(chart.evaluate(visible)) == {"reference"}
-    chart.locator(".updatemenu-header").click()
-    chart.locator(".updatemenu-dropdown-button", has_text="green_market").click()
+    page.select_option("#view-select", label="green_market")
     page.wait_for_function(
         "document.querySelector('[data-chart=energy_carrier] .js-plotly-plot').data"
         ".some(t => t.visible !== false && t.meta.scenario === 'green_market')",
         timeout=5_000,
     )
     assert set(chart.evaluate(visible)) == {"green_market"}
+    # every chart follows the one menu
+    cost = page.locator('div.chart[data-chart="costs"]')
+    assert set(cost.evaluate(visible)) == {"green_market"}
+
+
+@pytest.mark.parametrize("kind", ["single", "compare"])
+def test_no_menu_covers_a_chart_title(pages: dict[str, Any], kind: str) -> None:
+    """The scenario menu is one element above the charts, outside every chart's box."""
+    page = pages[kind]["page"]
+    assert page.locator(".updatemenu-header").count() == 0
+    menu = page.locator(".view-menu").bounding_box()
+    assert menu is not None
+    for name in CHARTS:
+        title = page.locator(f'div.chart[data-chart="{name}"] h3').bounding_box()
+        assert title is not None
+        overlap = not (
+            menu["y"] + menu["height"] <= title["y"] or title["y"] + title["height"] <= menu["y"]
+        )
+        assert not overlap, name
 
 
 def test_site_table_sorts(pages: dict[str, Any]) -> None:
     page = pages["single"]["page"]
     table = page.locator("table.site-table").first
-    header = table.locator("th", has_text=re.compile(r"^direct_emissions_ktco2"))
+    header = table.locator('th[data-column="direct_emissions_ktco2"]')
+    assert header.inner_text().startswith("Direct emissions")
     values = (
         "(t) => { const i = [...t.tHead.rows[0].cells].findIndex(c => "
-        "c.textContent.startsWith('direct_emissions_ktco2')); return [...t.tBodies[0]"
+        "c.dataset.column === 'direct_emissions_ktco2'); return [...t.tBodies[0]"
         ".rows].map(r => parseFloat(r.cells[i].getAttribute('data-sort'))); }"
     )
     header.click()

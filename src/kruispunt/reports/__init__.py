@@ -1,5 +1,10 @@
-"""Reports built only from :mod:`kruispunt.metrics` (never from raw result arrays)."""
+"""Reports built only from :mod:`kruispunt.metrics` (never from raw result arrays).
 
-from kruispunt.reports.html import CHARTS, build_report, write_pdf, write_report
+:mod:`kruispunt.reports.charts` holds the charts, shared by the HTML report and the dashboard;
+:mod:`kruispunt.reports.labels` the human labels of ids.
+"""
 
-__all__ = ["CHARTS", "build_report", "write_pdf", "write_report"]
+from kruispunt.reports.charts import CHARTS
+from kruispunt.reports.html import RunMeta, build_report, write_pdf, write_report
+
+__all__ = ["CHARTS", "RunMeta", "build_report", "write_pdf", "write_report"]

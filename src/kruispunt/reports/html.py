@@ -1,19 +1,19 @@
-"""A self-contained HTML report of one run, or of two runs overlaid.
+"""A self-contained HTML report of one run, or of two runs compared.
 
 The report is a single file that works offline: plotly.js is embedded once, inline, and the
-only other script is a few lines that make the site table sortable. Every number comes from
-:mod:`kruispunt.metrics`.
+only other scripts are a few lines that switch the scenario shown and sort the site table.
+Every number comes from :mod:`kruispunt.metrics`; the charts come from
+:mod:`kruispunt.reports.charts`, the module the dashboard draws with too.
 
-Contents: key indicators; emissions by cluster and by sector against the industry targets
-(which cover all industry, not only the EU ETS plants the model holds); route mix
-over time; energy demand by carrier; electric load against grid capacity; CO2 storage use
-against capacity; production kept vs imported per product; government cash flow; costs to
-industry; a sortable site table; provenance (version, data hash, scenarios, seed).
+Contents: a header naming each run (run id, date, data hash, euro year where the results
+state one, scenarios and their descriptions); key indicators; the charts of
+:data:`~kruispunt.reports.charts.CHARTS`, each with a caption saying what it shows and what
+drives it; a sortable site table (site names, labels instead of ids); provenance.
 
-Each chart sits in ``<div class="chart" data-chart="<name>">`` (names in :data:`CHARTS`).
-When the results hold several scenarios, a menu in each chart switches between them; with
-``compare_with`` the two runs are drawn in the same charts (solid: first run, dashed:
-second), scenario by scenario.
+Each chart sits in ``<div class="chart" data-chart="<name>">``. When the results hold
+several scenarios, one menu above the charts switches every chart between them. With
+``compare_with`` the two runs are drawn in the same charts, run A solid and run B dashed, and
+the header says which run is A and which is B.
 """
 
 from __future__ import annotations
@@ -23,308 +23,66 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go  # type: ignore[import-untyped]
+from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
+from kruispunt.reports.charts import CHARTS, VIEW_JS, Run, figure, figure_html, views
+from kruispunt.reports.labels import label
 from kruispunt.results import Results
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["CHARTS", "build_report", "write_pdf", "write_report"]
-
-CHARTS: dict[str, str] = {
-    "emissions_cluster": (
-        "Direct CO2 emissions by cluster, against the industry target (all industry, not only ETS)"
-    ),
-    "emissions_sector": (
-        "Direct CO2 emissions by sector, against the industry target (all industry, not only ETS)"
-    ),
-    "route_mix": "Route mix: plants per route family (per route if families are not recorded)",
-    "energy_carrier": "Energy demand by carrier",
-    "grid": "Electric load growth against grid capacity for new load",
-    "ccs_storage": "CO2 captured and stored against storage capacity",
-    "production_imports": "Share of demand produced domestically, per product",
-    "government_cash_flow": "Government cash flow",
-    "costs": "Costs to industry",
-}
-"""Chart name (the ``data-chart`` attribute) -> title."""
-
-Style = Literal["area", "bar", "line", "markers", "dash"]
-_PALETTE = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-    "#393b79",
-    "#637939",
-    "#8c6d31",
-    "#843c39",
-    "#7b4173",
-    "#3182bd",
-    "#e6550d",
-    "#31a354",
-    "#756bb1",
-    "#636363",
-)
-_RUN_DASH = ("solid", "dash", "dot")
-_FIXED = {"total": "#222222", "net": "#222222", "net cost": "#222222"}
+__all__ = [
+    "CHARTS",
+    "RunMeta",
+    "build_report",
+    "scenario_descriptions",
+    "write_pdf",
+    "write_report",
+]
 
 
 @dataclass(frozen=True)
-class _Series:
-    name: str
-    x: list[int]
-    y: list[float | None]
-    style: Style
+class RunMeta:
+    """What the results store knows about a run and the results themselves do not.
 
+    Attributes
+    ----------
+    run_id : str
+        The store's run id.
+    created : str, optional
+        When the run was stored (ISO 8601, UTC).
+    name : str, optional
+        The name given to the run.
+    """
 
-Getter = Callable[[Results, str], list[_Series]]
+    run_id: str
+    created: str | None = None
+    name: str | None = None
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> RunMeta:
+        """From a catalogue record (:meth:`kruispunt.store.Store.show` or a ``list`` row)."""
+        name = record.get("name")
+        has_name = isinstance(name, str) and bool(name)
+        return cls(
+            str(record["run_id"]),
+            None if record.get("created") is None else str(record["created"]),
+            name if has_name else None,
+        )
 
 
 @dataclass(frozen=True)
-class _Run:
-    label: str
-    results: Results
-
-
-def _series(
-    frame: pd.DataFrame,
-    scenario: str,
-    key: str | None,
-    value: str,
-    style: Style,
-    names: dict[str, str] | None = None,
-    name: str | None = None,
-) -> list[_Series]:
-    sel = frame[frame[SCENARIO] == scenario]
-    out = []
-    groups = (
-        [(name or value, sel)]
-        if key is None
-        else [(str(k), g) for k, g in sel.groupby(key, sort=False)]
-    )
-    for label, g in groups:
-        display = (names or {}).get(label, label)
-        # NaN and unlimited (inf) capacity are gaps in a chart
-        y = [float(v) if np.isfinite(v) else None for v in g[value].to_numpy(np.float64)]
-        out.append(_Series(display, [int(v) for v in g["year"]], y, style))
-    return out
-
-
-# --- chart contents (metrics only) ------------------------------------------------------------
-
-
-def _target(results: Results, scenario: str) -> list[_Series]:
-    t = metrics.emissions_vs_target(results)
-    return _series(
-        t, scenario, None, "target_mtco2", "markers", name="industry target (all industry)"
-    )
-
-
-def _emissions_by(by: str) -> Getter:
-    def get(results: Results, scenario: str) -> list[_Series]:
-        names = metrics.cluster_names(results) if by == "cluster" else None
-        parts = _series(
-            metrics.emissions(results, by=by), scenario, by, "emissions_mtco2", "area", names
-        )
-        total = _series(
-            metrics.emissions(results), scenario, None, "emissions_mtco2", "line", name="total"
-        )
-        return parts + total + _target(results, scenario)
-
-    return get
-
-
-def _route_mix(results: Results, scenario: str) -> list[_Series]:
-    mix = metrics.route_mix(results, by=None)
-    key = "route_family" if "route_family" in mix.columns else "route"
-    fam = mix.groupby([SCENARIO, key, "year"], sort=False)["plants"].sum().reset_index()
-    return _series(fam, scenario, key, "plants", "area")
-
-
-def _energy(results: Results, scenario: str) -> list[_Series]:
-    return _series(metrics.energy_demand(results), scenario, "carrier", "energy_twh", "area")
-
-
-def _national_infra(results: Results, resource: str) -> pd.DataFrame:
-    frame = metrics.infrastructure_use(results, by=None)
-    return frame[frame["resource"] == resource]
-
-
-def _grid(results: Results, scenario: str) -> list[_Series]:
-    frame = _national_infra(results, "grid")
-    return _series(frame, scenario, None, "use", "line", name="electric load growth") + _series(
-        frame, scenario, None, "capacity", "dash", name="grid capacity"
-    )
-
-
-def _ccs(results: Results, scenario: str) -> list[_Series]:
-    frame = _national_infra(results, "co2_storage")  # tCO2/yr
-    frame = frame.assign(use_mt=frame["use"] * 1e-6, capacity_mt=frame["capacity"] * 1e-6)
-    captured = metrics.emissions(results, kind="captured")
-    return (
-        _series(captured, scenario, None, "emissions_mtco2", "line", name="captured")
-        + _series(frame, scenario, None, "use_mt", "line", name="stored")
-        + _series(frame, scenario, None, "capacity_mt", "dash", name="storage capacity")
-    )
-
-
-def _production(results: Results, scenario: str) -> list[_Series]:
-    frame = metrics.production_and_imports(results)
-    frame = frame.assign(share_pct=frame["share_kept"] * 100.0)
-    return _series(frame, scenario, "product", "share_pct", "line")
-
-
-def _gov(results: Results, scenario: str) -> list[_Series]:
-    frame = metrics.government_cash_flow(results)
-    net = frame.groupby([SCENARIO, "year"], sort=False)["cash_flow_meur"].sum().reset_index()
-    return _series(frame, scenario, "flow", "cash_flow_meur", "bar") + _series(
-        net, scenario, None, "cash_flow_meur", "line", name="net"
-    )
-
-
-def _costs(results: Results, scenario: str) -> list[_Series]:
-    frame = metrics.costs(results)
-    net = frame.groupby([SCENARIO, "year"], sort=False)["cost_meur"].sum().reset_index()
-    return _series(frame, scenario, "item", "cost_meur", "bar") + _series(
-        net, scenario, None, "cost_meur", "line", name="net cost"
-    )
-
-
-_GETTERS: dict[str, tuple[Getter, str]] = {
-    "emissions_cluster": (_emissions_by("cluster"), "Mt CO2/yr"),
-    "emissions_sector": (_emissions_by("sector"), "Mt CO2/yr"),
-    "route_mix": (_route_mix, "plants"),
-    "energy_carrier": (_energy, "TWh/yr"),
-    "grid": (_grid, "MW"),
-    "ccs_storage": (_ccs, "Mt CO2/yr"),
-    "production_imports": (_production, "% of demand"),
-    "government_cash_flow": (_gov, "M EUR/yr (+ revenue, − outlay)"),
-    "costs": (_costs, "M EUR/yr"),
-}
-
-
-# --- figures ----------------------------------------------------------------------------------
-
-
-def _views(runs: list[_Run]) -> list[tuple[str, list[tuple[int, _Run, str]]]]:
-    """Scenario views: the i-th scenario of every run, side by side."""
-    n = max(len(r.results.scenarios) for r in runs)
-    views = []
-    for i in range(n):
-        members = [
-            (k, run, run.results.scenarios[i])
-            for k, run in enumerate(runs)
-            if i < len(run.results.scenarios)
-        ]
-        names = list(dict.fromkeys(s for _, _, s in members))
-        views.append((" vs ".join(names), members))
-    return views
-
-
-def _figure(name: str, runs: list[_Run]) -> go.Figure:
-    getter, unit = _GETTERS[name]
-    compare = len(runs) > 1
-    colors: dict[str, str] = {}
-    fig = go.Figure()
-    views = _views(runs)
-    trace_view: list[int] = []
-    for v, (_, members) in enumerate(views):
-        for k, run, scenario in members:
-            for s in getter(run.results, scenario):
-                color = _FIXED.get(s.name) or colors.setdefault(
-                    s.name, _PALETTE[len(colors) % len(_PALETTE)]
-                )
-                label = f"{s.name} ({run.label})" if compare else s.name
-                style = s.style if not compare or s.style in ("markers", "dash") else "line"
-                common: dict[str, Any] = {
-                    "x": s.x,
-                    "y": s.y,
-                    "name": label,
-                    "legendgroup": s.name,
-                    "visible": v == 0,
-                    "meta": {SCENARIO: scenario, "run": run.label},
-                }
-                if style == "bar":
-                    fig.add_trace(go.Bar(marker_color=color, **common))
-                elif style == "markers":
-                    fig.add_trace(
-                        go.Scatter(
-                            mode="markers",
-                            marker={"symbol": "diamond", "size": 11, "color": "black"},
-                            **common,
-                        )
-                    )
-                elif style == "area":
-                    fig.add_trace(
-                        go.Scatter(
-                            mode="lines",
-                            stackgroup="one",
-                            line={"color": color, "width": 0.5},
-                            **common,
-                        )
-                    )
-                else:
-                    dash = "dash" if style == "dash" else _RUN_DASH[k % len(_RUN_DASH)]
-                    if style == "dash" and compare:
-                        dash = "dot" if k else "dash"
-                    fig.add_trace(
-                        go.Scatter(
-                            mode="lines",
-                            line={"color": color, "dash": dash, "width": 2.5 if compare else 2},
-                            **common,
-                        )
-                    )
-                trace_view.append(v)
-    layout: dict[str, Any] = {
-        "title": {"text": CHARTS[name]},
-        "template": "plotly_white",
-        "height": 440,
-        "margin": {"l": 60, "r": 20, "t": 60, "b": 40},
-        "yaxis": {"title": {"text": unit}},
-        "xaxis": {"title": {"text": "year"}},
-        "barmode": "relative",
-        "hovermode": "x unified",
-        "legend": {"orientation": "v"},
-    }
-    if len(views) > 1:
-        buttons = [
-            {
-                "label": label,
-                "method": "update",
-                "args": [{"visible": [tv == v for tv in trace_view]}],
-            }
-            for v, (label, _) in enumerate(views)
-        ]
-        layout["updatemenus"] = [
-            {
-                "buttons": buttons,
-                "direction": "down",
-                "x": 1.0,
-                "xanchor": "right",
-                "y": 1.15,
-                "yanchor": "top",
-                "showactive": True,
-            }
-        ]
-    fig.update_layout(**layout)
-    return fig
-
-
-# --- tables -----------------------------------------------------------------------------------
+class _Member:
+    run: Run
+    meta: RunMeta | None
 
 
 def _fmt(value: Any, unit: str = "") -> tuple[str, str]:
@@ -343,23 +101,90 @@ def _fmt(value: Any, unit: str = "") -> tuple[str, str]:
     return html.escape(str(value)), html.escape(str(value))
 
 
-def _key_table(runs: list[_Run]) -> str:
+def scenario_descriptions(results: Results) -> dict[str, str]:
+    """Description of each scenario, from the resolved scenarios in the provenance."""
+    resolved = results.provenance.get("scenarios") or {}
+    out = {}
+    for name in results.scenarios:
+        entry = resolved.get(name) or {}
+        levers = entry.get("levers") if isinstance(entry.get("levers"), dict) else entry
+        text = levers.get("description", "") if isinstance(levers, dict) else ""
+        out[name] = " ".join(str(text).split())
+    return out
+
+
+def _date(created: str | None) -> str:
+    if not created:
+        return "–"
+    return created[:19].replace("T", " ") + " UTC"
+
+
+def _header(members: list[_Member]) -> str:
+    compare = len(members) > 1
+    blocks = []
+    for m in members:
+        prov = m.run.results.provenance
+        year = metrics.euro_year(m.run.results)
+        euro = (
+            f"EUR {year}"
+            if year is not None
+            else "not stated by these results: monetary inputs keep the euro year of their "
+            "source (the data package's currency_year), not converted to one year"
+        )
+        data_hash = str(prov.get("data_hash") or "–")
+        rows = [
+            ("Run id", f"<code>{html.escape(m.meta.run_id)}</code>" if m.meta else "not stored"),
+            ("Name", html.escape(m.meta.name) if m.meta and m.meta.name else "–"),
+            ("Date", html.escape(_date(m.meta.created if m.meta else None))),
+            (
+                "Data version",
+                f'<code title="{html.escape(data_hash)}">{html.escape(data_hash[:12])}</code>'
+                " (hash of the data package)",
+            ),
+            ("Model version", html.escape(str(prov.get("kruispunt_version") or "–"))),
+            ("Euro year", html.escape(euro)),
+        ]
+        descriptions = scenario_descriptions(m.run.results)
+        scen = "".join(
+            f"<li><b>{html.escape(s)}</b>"
+            + (f": {html.escape(d)}" if d else ": (no description)")
+            + "</li>"
+            for s, d in descriptions.items()
+        )
+        table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+        heading = (
+            f"<h2>Run {html.escape(m.run.label)}"
+            + (" — solid lines" if m.run.label == members[0].run.label else " — dashed lines")
+            + "</h2>"
+            if compare
+            else ""
+        )
+        blocks.append(
+            f'<section class="run-card" data-run="{html.escape(m.run.label)}">{heading}'
+            f'<table class="run-info">{table}</table>'
+            f'<p class="scenarios-head">Scenarios:</p><ul class="scenarios">{scen}</ul></section>'
+        )
+    return f'<div class="run-cards">{"".join(blocks)}</div>'
+
+
+def _key_table(runs: list[Run]) -> str:
+    compare = len(runs) > 1
     frames = [(run, metrics.key_indicators(run.results)) for run in runs]
     head = "".join(
         f"<th>{html.escape(str(s))}"
-        + (f"<br><small>{html.escape(run.label)}</small>" if len(runs) > 1 else "")
+        + (f"<br><small>run {html.escape(run.label)}</small>" if compare else "")
         + "</th>"
         for run, f in frames
         for s in f[SCENARIO]
     )
     rows = []
-    for col, (label, unit) in metrics.KEY_INDICATORS.items():
+    for col, (text, unit) in metrics.KEY_INDICATORS.items():
         cells = "".join(
             f'<td class="num">{_fmt(v, unit)[0]}</td>' for _, f in frames for v in f[col]
         )
         shown = "%" if unit == "fraction" else unit
         rows.append(
-            f"<tr><th>{html.escape(label)} <small>[{html.escape(shown)}]</small></th>{cells}</tr>"
+            f"<tr><th>{html.escape(text)} <small>[{html.escape(shown)}]</small></th>{cells}</tr>"
         )
     return (
         f'<table class="key-indicators"><thead><tr><th>indicator</th>{head}</tr></thead>'
@@ -367,41 +192,65 @@ def _key_table(runs: list[_Run]) -> str:
     )
 
 
-def _site_table(run: _Run, year: int, compare: bool) -> str:
-    frame = metrics.site_table(run.results, year)
+def _site_frame(results: Results, year: int) -> tuple[pd.DataFrame, dict[str, str]]:
+    """The site table with names and labels in place of ids (ids kept in ``site_id``)."""
+    frame = metrics.site_table(results, year)
     units: dict[str, str] = frame.attrs.get("units", {})
-    names = metrics.cluster_names(run.results)
-    frame = frame.assign(cluster=frame["cluster"].map(lambda c: names.get(c, c)))
+    clusters = metrics.cluster_names(results)
+    sites = metrics.site_names(results)
+
+    def labels_of(kind: Any) -> Any:
+        return lambda text: ", ".join(label(kind, t.strip()) for t in str(text).split(","))
+
+    frame = frame.assign(
+        site_id=frame["site"],
+        site=frame["site"].map(lambda s: sites.get(s, s)),
+        cluster=frame["cluster"].map(lambda c: clusters.get(c, c)),
+        sector=frame["sector"].map(labels_of("sector")),
+        products=frame["products"].map(labels_of("product")),
+    )
+    return frame, units
+
+
+def _site_table(run: Run, year: int, compare: bool) -> str:
+    frame, units = _site_frame(run.results, year)
+    columns = [c for c in frame.columns if c != "site_id"]
     head = "".join(
-        f'<th scope="col">{html.escape(c)}'
+        f'<th scope="col" data-column="{html.escape(c)}">{html.escape(label("column", c))}'
         + (f"<br><small>[{html.escape(units[c])}]</small>" if c in units else "")
         + "</th>"
-        for c in frame.columns
+        for c in columns
+        if c != SCENARIO
     )
     body = []
-    for row in frame.itertuples(index=False):
+    for rec in frame.to_dict("records"):
         cells = []
-        for col, value in zip(frame.columns, row, strict=True):
+        for col in columns:
+            if col == SCENARIO:
+                continue
+            value = rec[col]
             text, key = _fmt(value, units.get(col, ""))
             numeric = isinstance(value, int | float | np.integer | np.floating) and not (
                 isinstance(value, bool | np.bool_)
             )
             css = ' class="num"' if numeric else ""
-            cells.append(f'<td{css} data-sort="{key}">{text}</td>')
-        body.append(f"<tr>{''.join(cells)}</tr>")
+            title = f' title="{html.escape(str(rec["site_id"]))}"' if col == "site" else ""
+            cells.append(f'<td{css}{title} data-sort="{key}">{text}</td>')
+        scen = html.escape(str(rec[SCENARIO]))
+        body.append(f'<tr data-scenario="{scen}"><td>{scen}</td>{"".join(cells)}</tr>')
     caption = (
         f"Sites in {year}"
-        + (f" — {html.escape(run.label)}" if compare else "")
-        + (" (click a column to sort)")
+        + (f" — run {html.escape(run.label)}" if compare else "")
+        + " (click a column to sort)"
     )
     return (
         f'<table class="sortable site-table" data-run="{html.escape(run.label)}">'
-        f"<caption>{caption}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<caption>{caption}</caption><thead><tr><th scope="col">Scenario</th>{head}</tr>'
+        f"</thead><tbody>{''.join(body)}</tbody></table>"
     )
 
 
-def _provenance(run: _Run) -> str:
+def _provenance(run: Run) -> str:
     prov = run.results.provenance
     scen = prov.get("scenarios") or {}
     items = [
@@ -418,17 +267,48 @@ def _provenance(run: _Run) -> str:
     detail = html.escape(json.dumps(scen, indent=2, sort_keys=True, default=str))
     return (
         f'<div class="provenance" data-run="{html.escape(run.label)}">'
-        f"<h3>{html.escape(run.label)}</h3><table>{rows}</table>"
+        f"<h3>Run {html.escape(run.label)}</h3><table>{rows}</table>"
         f"<details><summary>Resolved scenarios</summary><pre>{detail}</pre></details>"
         "</div>"
     )
 
 
-_CSS = """
+def _view_menu(runs: list[Run]) -> str:
+    all_views = views(runs)
+    if len(all_views) < 2:
+        return ""
+    options = "".join(
+        f'<option value="{i}">{html.escape(v.label)}</option>' for i, v in enumerate(all_views)
+    )
+    return (
+        '<div class="view-menu"><label for="view-select">Scenario shown in the charts: </label>'
+        f'<select id="view-select" onchange="kpShowView(+this.value)">{options}</select></div>'
+    )
+
+
+def chart_block(name: str, fig: dict[str, Any], body: str) -> str:
+    """A chart's element: title, the plot, and its caption."""
+    chart = CHARTS[name]
+    return (
+        f'<div class="chart" data-chart="{name}"><h3>{html.escape(chart.title)}</h3>{body}'
+        f'<p class="caption">{html.escape(chart.caption)}</p></div>'
+    )
+
+
+CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;
  padding:0 1rem;color:#222}
 h1{margin-bottom:.2rem} .lead{color:#555;margin-top:0}
-.chart{margin:1.5rem 0;border:1px solid #eee;border-radius:6px;padding:.5rem;break-inside:avoid}
+.run-cards{display:flex;gap:2rem;flex-wrap:wrap}
+.run-card{flex:1 1 28rem} .run-card h2{margin:.5rem 0}
+.run-info th{width:9rem} .scenarios{margin:.2rem 0 1rem;padding-left:1.2rem}
+.scenarios-head{margin:.4rem 0 0;font-weight:600}
+.view-menu{position:sticky;top:0;z-index:10;background:#fff;padding:.5rem 0;
+ border-bottom:1px solid #ddd}
+.chart{margin:1.5rem 0;border:1px solid #eee;border-radius:6px;padding:.5rem 1rem;
+ break-inside:avoid}
+.chart h3{margin:.3rem 0}
+.caption{color:#444;font-size:.9rem;margin:.3rem 0 .5rem;max-width:60rem}
 table{border-collapse:collapse;margin:1rem 0;font-size:.85rem}
 th,td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -438,10 +318,10 @@ table.sortable th[aria-sort=descending]::after{content:" ▼"}
 .site-wrap{max-height:36rem;overflow:auto}
 caption{text-align:left;font-weight:600;padding:.3rem 0}
 .provenance{display:inline-block;vertical-align:top;margin-right:2rem}
-@media print{.site-wrap{max-height:none;overflow:visible}}
+@media print{.site-wrap{max-height:none;overflow:visible}.view-menu{position:static}}
 """
 
-_SORT_JS = """
+SORT_JS = """
 document.querySelectorAll("table.sortable").forEach(function (table) {
   var heads = table.tHead.rows[0].cells;
   Array.prototype.forEach.call(heads, function (th, col) {
@@ -453,6 +333,8 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
       var rows = Array.prototype.slice.call(body.rows);
       rows.sort(function (a, b) {
         var x = a.cells[col].getAttribute("data-sort"), y = b.cells[col].getAttribute("data-sort");
+        x = x === null ? a.cells[col].textContent : x;
+        y = y === null ? b.cells[col].textContent : y;
         var nx = parseFloat(x), ny = parseFloat(y);
         var c = (x !== "" && y !== "" && !isNaN(nx) && !isNaN(ny)) ? nx - ny
           : x.localeCompare(y);
@@ -472,29 +354,27 @@ def build_report(
     title: str = "Kruispunt results",
     labels: tuple[str, str] | None = None,
     year: int | None = None,
+    meta: RunMeta | None = None,
+    compare_meta: RunMeta | None = None,
 ) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
-    first = labels[0] if labels else ("run A" if compare_with is not None else "run")
-    runs = [_Run(first, results)]
+    compare = compare_with is not None
+    first = labels[0] if labels else ("A" if compare else "run")
+    members = [_Member(Run(first, results), meta)]
     if compare_with is not None:
-        runs.append(_Run(labels[1] if labels else "run B", compare_with))
+        members.append(_Member(Run(labels[1] if labels else "B", compare_with), compare_meta))
+    runs = [m.run for m in members]
     if year is None:
         year = int(max(metrics.emissions(results)["year"]))
     charts = []
-    for i, name in enumerate(CHARTS):
-        fig = _figure(name, runs)
-        div = fig.to_html(
-            full_html=False,
-            include_plotlyjs=(i == 0),
-            div_id=f"chart-{name}",
-            default_height="440px",
-            config={"displaylogo": False, "responsive": True},
-        )
-        charts.append(f'<div class="chart" data-chart="{name}">{div}</div>')
-    compare = len(runs) > 1
-    subtitle = " vs ".join(
-        f"<b>{html.escape(r.label)}</b> (" + html.escape(", ".join(r.results.scenarios)) + ")"
-        for r in runs
+    for name in CHARTS:
+        fig = figure(name, runs)
+        charts.append(chart_block(name, fig, figure_html(fig, f"chart-{name}")))
+    lead = (
+        f"Run {html.escape(runs[0].label)} (solid lines) compared with run "
+        f"{html.escape(runs[1].label)} (dashed lines)."
+        if compare
+        else ""
     )
     sites = "".join(f'<div class="site-wrap">{_site_table(r, year, compare)}</div>' for r in runs)
     return f"""<!DOCTYPE html>
@@ -503,28 +383,24 @@ def build_report(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>{_CSS}</style>
+<style>{CSS}</style>
+<script>{get_plotlyjs()}</script>
+<script>{VIEW_JS}</script>
 </head>
 <body>
 <h1>{html.escape(title)}</h1>
-<p class="lead">{subtitle}{
-        ". Solid lines: "
-        + html.escape(runs[0].label)
-        + "; dashed: "
-        + html.escape(runs[1].label)
-        + "."
-        if compare
-        else ""
-    }</p>
+<p class="lead">{lead}</p>
+{_header(members)}
 <h2>Key indicators</h2>
 {_key_table(runs)}
 <h2>Charts</h2>
+{_view_menu(runs)}
 {"".join(charts)}
 <h2>Sites</h2>
 {sites}
 <h2>Provenance</h2>
 {"".join(_provenance(r) for r in runs)}
-<script>{_SORT_JS}</script>
+<script>{SORT_JS}</script>
 </body>
 </html>
 """
@@ -538,6 +414,8 @@ def write_report(
     title: str = "Kruispunt results",
     labels: tuple[str, str] | None = None,
     year: int | None = None,
+    meta: RunMeta | None = None,
+    compare_meta: RunMeta | None = None,
 ) -> Path:
     """Write a self-contained HTML report of ``results`` (and ``compare_with``, overlaid).
 
@@ -551,9 +429,11 @@ def write_report(
     title : str
         Page title.
     labels : (str, str), optional
-        Names of the two runs (default ``run A`` and ``run B``).
+        Short names of the two runs in legends (default ``A`` and ``B``).
     year : int, optional
         Year of the site table (default: the last model year).
+    meta, compare_meta : RunMeta, optional
+        Run id, date and name of each run, shown in the header.
 
     Returns
     -------
@@ -561,7 +441,15 @@ def write_report(
         The file written.
     """
     target = Path(path).expanduser()
-    text = build_report(results, compare_with, title=title, labels=labels, year=year)
+    text = build_report(
+        results,
+        compare_with,
+        title=title,
+        labels=labels,
+        year=year,
+        meta=meta,
+        compare_meta=compare_meta,
+    )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -602,6 +490,8 @@ def write_pdf(
     title: str = "Kruispunt results",
     labels: tuple[str, str] | None = None,
     year: int | None = None,
+    meta: RunMeta | None = None,
+    compare_meta: RunMeta | None = None,
 ) -> Path:
     """Print the HTML report to PDF with headless Chromium (extra ``kruispunt[pdf]``).
 
@@ -631,6 +521,8 @@ def write_pdf(
             title=title,
             labels=labels,
             year=year,
+            meta=meta,
+            compare_meta=compare_meta,
         )
         try:
             with sync_playwright() as p:

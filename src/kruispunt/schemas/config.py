@@ -11,6 +11,7 @@ opinions). The years a run covers are those the data package's price and policy 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -338,3 +339,16 @@ def main() -> None:  # pragma: no cover
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def year_keys(value: Any) -> Any:
+    """JSON keys are text: a mapping whose keys are all whole numbers (a time path such as
+    ``{"2030": 90}``) gets integer keys, as the same mapping read from a YAML file has."""
+    if isinstance(value, Mapping):
+        keys = list(value)
+        if keys and all(isinstance(k, str) and k.strip().lstrip("-").isdigit() for k in keys):
+            return {int(k): year_keys(v) for k, v in value.items()}
+        return {k: year_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [year_keys(v) for v in value]
+    return value

@@ -1,0 +1,290 @@
+"""The dashboard's HTML pages (Jinja2 templates in ``templates/``).
+
+Pages render what :mod:`kruispunt.dashboard.views` gives them; charts are drawn in the
+browser from the API's figure JSON (so a page appears at once and its charts follow). Forms
+post back to the server, which validates them with the scenario schema and shows each error
+next to its field.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from kruispunt import __version__
+from kruispunt.dashboard.api import check_scenarios, scenario_list
+from kruispunt.dashboard.builder import (
+    BuilderError,
+    FieldError,
+    form_fields,
+    form_values,
+    parse_form,
+    validate_file,
+)
+from kruispunt.dashboard.views import BadInput, RunCache
+from kruispunt.reports.charts import CHARTS
+from kruispunt.reports.html import SORT_JS
+from kruispunt.scenarios import ScenarioError
+from kruispunt.schemas.config import ScenarioFile
+
+__all__ = ["TEMPLATES", "router"]
+
+TEMPLATES = Jinja2Templates(directory=str(resources.files("kruispunt.dashboard") / "templates"))
+TEMPLATES.env.globals["version"] = __version__
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=code)
+
+
+def _runs(request: Request) -> RunCache:
+    runs: RunCache = request.app.state.runs
+    return runs
+
+
+def _index(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
+    st = request.app.state
+    return _page(
+        request,
+        "index.html",
+        status,
+        runs=st.runs.stored(),
+        jobs=st.jobs.list(),
+        scenarios=scenario_list(st.saved),
+        broken=st.saved.library()[1],
+        **extra,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, saved: Annotated[str | None, Query(max_length=64)] = None) -> Response:
+    """Stored runs, runs under way, and forms to start a run or compare two."""
+    return _index(request, saved=saved)
+
+
+@router.post("/runs/start", response_class=HTMLResponse)
+def start(
+    request: Request,
+    scenarios: Annotated[list[str] | None, Form()] = None,
+    name: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Start a run from the home page's form; on to its progress page."""
+    chosen = [s for s in (scenarios or []) if s]
+    if not chosen:
+        return _index(request, 422, start_error="choose at least one scenario")
+    try:
+        check_scenarios(request.app.state.saved, chosen)
+    except BadInput as exc:
+        return _index(request, 422, start_error=exc.message)
+    job = request.app.state.jobs.submit(chosen, name.strip() or None)
+    return RedirectResponse(f"/jobs/{job.job_id}", status_code=303)
+
+
+# --- the scenario builder ---------------------------------------------------------------------
+
+
+def _builder(
+    request: Request,
+    values: dict[str, Any],
+    errors: list[FieldError],
+    status: int = 200,
+    message: str = "",
+) -> HTMLResponse:
+    fields = form_fields()
+    groups: dict[str, list[Any]] = {}
+    for f in fields:
+        groups.setdefault(f.group, []).append(f)
+    by_field: dict[str, list[str]] = {}
+    for e in errors:
+        by_field.setdefault(e.key, []).append(e.message)
+    return _page(
+        request,
+        "builder.html",
+        status,
+        groups=groups,
+        values=values,
+        errors=by_field,
+        scenarios=scenario_list(request.app.state.saved),
+        message=message,
+    )
+
+
+@router.get("/scenarios/new", response_class=HTMLResponse)
+def builder(
+    request: Request, base: Annotated[str, Query(max_length=64)] = "current-policy"
+) -> Response:
+    """The builder, filled in with the levers of scenario ``base``."""
+    saved = request.app.state.saved
+    try:
+        resolved = saved.resolve(base)
+    except ScenarioError as exc:
+        return _builder(
+            request,
+            form_values({"name": "", "base": "current-policy"}),
+            [FieldError(("base",), str(exc))],
+            404,
+        )
+    values = form_values(resolved.levers.model_dump(mode="json"))
+    values.update(name=f"{base}-variant", base=base, description="")
+    return _builder(request, values, [])
+
+
+@router.post("/scenarios/new", response_class=HTMLResponse)
+async def builder_submit(request: Request) -> Response:
+    """Validate the builder form; save the scenario file (and start a run if asked)."""
+    form = await request.form()
+    text = {k: v for k, v in form.items() if isinstance(v, str)}
+    values: dict[str, Any] = {f.key: text.get(f.key, "") for f in form_fields()}
+    for f in form_fields():
+        if f.kind == "checkbox":
+            values[f.key] = f.key in text
+    saved = request.app.state.saved
+    raw, errors = parse_form(text)
+    file: ScenarioFile | None = None
+    if not errors:
+        file, errors = validate_file(raw, saved)
+    if file is not None and not errors:
+        try:
+            saved.save(file)
+        except BuilderError as exc:
+            errors = exc.errors
+    if file is None or errors:
+        return _builder(
+            request, values, errors, 422, "The scenario was not saved: see the fields marked below."
+        )
+    if text.get("action") == "run":
+        job = request.app.state.jobs.submit([file.name], None)
+        return RedirectResponse(f"/jobs/{job.job_id}", status_code=303)
+    return RedirectResponse(f"/?saved={file.name}", status_code=303)
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: str) -> Response:
+    """A run's progress; the page follows it and opens the results when done."""
+    job = request.app.state.jobs.get(job_id)
+    if job is None:
+        return _page(
+            request, "error.html", 404, status=404, message=f"unknown job '{job_id[:100]}'"
+        )
+    return _page(request, "job.html", job=job)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(
+    request: Request,
+    run_id: str,
+    scenario: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    """Every report chart, the site map with its year slider, the sites, downloads."""
+    runs = _runs(request)
+    rid = runs.run_id(run_id)
+    name = runs.scenario(rid, scenario)
+    info = runs.overview(rid)
+    year = max(info["years"])
+    return _page(
+        request,
+        "run.html",
+        info=info,
+        scenario=name,
+        view=info["scenarios"].index(name),
+        charts=list(CHARTS.values()),
+        sites=runs.sites(rid, name, year),
+        year=year,
+        sort_js=SORT_JS,
+    )
+
+
+@router.get("/runs/{run_id}/sites/{site}", response_class=HTMLResponse)
+def site_page(
+    request: Request,
+    run_id: str,
+    site: str,
+    scenario: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> Response:
+    """One site: its route history, costs and why it chose what it chose (in ``year``,
+    default: its first decision to switch)."""
+    runs = _runs(request)
+    rid = runs.run_id(run_id)
+    sid = runs.site(rid, site)
+    name = runs.scenario(rid, scenario)
+    return _page(
+        request,
+        "site.html",
+        info=runs.overview(rid),
+        scenario=name,
+        site=runs.site_detail(rid, sid, name),
+        year=runs.year(rid, year),
+    )
+
+
+@router.get("/runs/{run_id}/sites/{site}/explain", response_class=HTMLResponse)
+def explain_fragment(
+    request: Request,
+    run_id: str,
+    site: str,
+    scenario: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+) -> Response:
+    """The site page's explanation, loaded after the page (replaying a run takes a moment)."""
+    runs = _runs(request)
+    rid = runs.run_id(run_id)
+    sid = runs.site(rid, site)
+    name = runs.scenario(rid, scenario)
+    chosen = runs.year(rid, year)
+    return _page(
+        request,
+        "_explain.html",
+        info=runs.overview(rid),
+        scenario=name,
+        year=chosen,
+        explain=runs.explain(rid, sid, name, chosen),
+    )
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request,
+    a: Annotated[str | None, Query(max_length=100)] = None,
+    b: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """Two runs: run A solid, run B dashed, in every chart; key indicators side by side."""
+    runs = _runs(request)
+    if not a or not b:
+        return _page(request, "compare.html", runs=runs.stored(), pair=None)
+    ra = runs.run_id(a, ("query", "a"))
+    rb = runs.run_id(b, ("query", "b"))
+    return _page(
+        request,
+        "compare.html",
+        runs=runs.stored(),
+        pair={"a": runs.overview(ra), "b": runs.overview(rb)},
+        rows=runs.compare_overview(ra, rb),
+        charts=list(CHARTS.values()),
+    )
+
+
+@router.get("/api", response_class=HTMLResponse)
+def api_page(request: Request) -> Response:
+    """The API's operations, read from its OpenAPI description (works offline)."""
+    spec = request.app.openapi()
+    operations = [
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": op.get("summary", ""),
+            "description": op.get("description", ""),
+        }
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+    ]
+    return _page(request, "api.html", operations=operations)

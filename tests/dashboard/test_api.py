@@ -1,0 +1,297 @@
+"""The HTTP API and the pages through an in-process client: real runs of the real data."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from kruispunt import metrics
+from kruispunt.dashboard.app import create_app
+from kruispunt.dashboard.settings import ServeSettings
+from kruispunt.export import IAMC_COLUMNS, to_iamc
+from kruispunt.reports import CHARTS
+from kruispunt.store import Store
+from tests.dashboard.conftest import wait_for_job
+
+
+@pytest.fixture(scope="module")
+def client(store_root: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(ServeSettings(store=store_root, workers=1))) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def api_run(client: TestClient, store_root: Path) -> str:
+    """A scenario saved through the API and run through the API: its run id."""
+    body = {
+        "name": "api-ccfd",
+        "base": "current-policy",
+        "description": "CCfDs at 180 EUR/t.",
+        "subsidies": {"ccfd_strike_price": 180, "ccfd_budget": 2e9},
+    }
+    assert client.post("/api/scenarios", json=body).status_code == 201
+    started = client.post("/api/runs", json={"scenarios": ["api-ccfd"], "name": "api-run"})
+    assert started.status_code == 202, started.text
+    job = wait_for_job(client, started.json()["job_id"])
+    assert job["status"] == "done", job
+    assert job["progress"] == 1.0
+    return str(job["run_id"])
+
+
+def _errors(response: Any) -> list[tuple[list[Any], str]]:
+    body = response.json()
+    return [(item["loc"], item["msg"]) for item in body["detail"]]
+
+
+def test_scenarios_listed_with_descriptions(client: TestClient) -> None:
+    scenarios = {s["name"]: s for s in client.get("/api/scenarios").json()}
+    assert {"current-policy", "no-new-policy", "high-ambition"} <= set(scenarios)
+    assert scenarios["current-policy"]["origin"] == "default"
+    assert "Kamerstuk" in scenarios["current-policy"]["description"]
+    detail = client.get("/api/scenarios/high-ambition").json()
+    assert detail["levers"]["subsidies"]["ccfd_strike_price"] == 150
+    assert detail["file"] is None
+
+
+def test_saved_scenario_is_yaml_in_the_store(
+    client: TestClient, api_run: str, store_root: Path
+) -> None:
+    path = store_root / "scenarios" / "api-ccfd.yaml"
+    text = path.read_text("utf-8")
+    assert "ccfd_strike_price: 180" in text and "base: current-policy" in text
+    detail = client.get("/api/scenarios/api-ccfd").json()
+    assert detail["origin"] == "saved" and detail["file"] == text
+    assert detail["levers"]["co2_heffing"] == "current"  # resolved through the base
+
+
+@pytest.mark.parametrize(
+    ("body", "loc", "words"),
+    [
+        ({"name": "Bad Name"}, ["body", "name"], "pattern"),
+        (
+            {"name": "ok", "subsidies": {"ccfd_duration": 99}},
+            ["body", "subsidies", "ccfd_duration"],
+            "30",
+        ),
+        ({"name": "ok", "eua_prise": {"2030": 90}}, ["body", "eua_prise"], "Extra inputs"),
+        ({"name": "ok", "eua_price": {"1990": 40}}, ["body", "eua_price", 1990, "[key]"], "2000"),
+        (
+            {"name": "ok", "carrier_price_scale": {"unobtainium": 2}},
+            ["body", "carrier_price_scale", "unobtainium"],
+            "unknown id",
+        ),
+        ({"name": "ok", "routes_off": ["teleport"]}, ["body", "routes_off", 0], "unknown route"),
+        ({"name": "ok", "base": "nowhere"}, ["body", "base"], "unknown base"),
+        ({"name": "current-policy"}, ["body", "name"], "default scenario"),
+        ({"name": "ok", "eua_price": {}}, ["body", "eua_price"], "at least 1 item"),
+        ({}, ["body", "name"], "required"),
+    ],
+)
+def test_bad_scenario_gets_a_field_level_422(
+    client: TestClient, body: dict[str, Any], loc: list[Any], words: str
+) -> None:
+    response = client.post("/api/scenarios", json=body)
+    assert response.status_code == 422, response.text
+    errors = _errors(response)
+    assert any(lc == loc and words in msg for lc, msg in errors), errors
+
+
+def test_run_request_errors_name_the_entry(client: TestClient) -> None:
+    r = client.post("/api/runs", json={"scenarios": ["current-policy", "nowhere"]})
+    assert r.status_code == 422
+    assert _errors(r)[0][0] == ["body", "scenarios", 1]
+    assert "unknown scenario 'nowhere'" in _errors(r)[0][1]
+    r = client.post("/api/runs", json={"scenarios": ["current-policy", "current-policy"]})
+    assert r.status_code == 422 and "given twice" in _errors(r)[0][1]
+    r = client.post("/api/runs", json={"scenarios": []})
+    assert r.status_code == 422 and _errors(r)[0][0] == ["body", "scenarios"]
+    r = client.post("/api/runs", content=b"not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_run_detail_charts_and_site(client: TestClient, api_run: str, store_root: Path) -> None:
+    runs = [r["run_id"] for r in client.get("/api/runs").json()]
+    assert api_run == runs[0]  # newest first
+    detail = client.get(f"/api/runs/{api_run}").json()
+    assert detail["scenarios"] == ["api-ccfd"]
+    assert detail["descriptions"]["api-ccfd"] == "CCfDs at 180 EUR/t."
+    assert [c["name"] for c in detail["charts"]] == list(CHARTS)
+    results = Store(store_root).load(api_run)
+    expected = metrics.key_indicators(results)["emissions_2030_mtco2"].iloc[0]
+    shown = next(i for i in detail["indicators"] if i["key"] == "emissions_2030_mtco2")
+    assert shown["values"] == [f"{expected:,.2f}"]
+    for name in CHARTS:
+        fig = client.get(f"/api/runs/{api_run}/charts/{name}").json()
+        with_data = [t for t in fig["data"] if any(v is not None for v in t["y"])]
+        assert with_data, name
+        raw_ids = [t["name"] for t in fig["data"] if "_" in t["name"]]
+        assert raw_ids == [], (name, raw_ids)  # legends show labels, not ids
+    fig = client.get(f"/api/runs/{api_run}/charts/emissions_cluster").json()
+    total = next(t for t in fig["data"] if t["name"] == "National total")
+    nat = metrics.emissions(results)["emissions_mtco2"].to_numpy()
+    np.testing.assert_allclose(total["y"], nat)
+
+    sites = client.get(f"/api/runs/{api_run}/sites", params={"year": 2030}).json()
+    tata = next(s for s in sites if s["site"] == "tata_steel_ijmuiden")
+    assert tata["name"] == "Tata Steel IJmuiden" and tata["cluster"] == "Noordzeekanaalgebied"
+    site = client.get(f"/api/runs/{api_run}/sites/tata_steel_ijmuiden").json()
+    assert site["plants"] == ["tata_steel_ijmuiden/crude_steel"]
+    assert {c["item"] for c in site["cost_totals"]} >= {"Operating costs", "EU ETS and CBAM"}
+    routes = client.get(f"/api/runs/{api_run}/sites/tata_steel_ijmuiden/charts/routes").json()
+    assert len(routes["data"][0]["x"]) == len(detail["years"])
+
+
+def test_map_has_every_site_and_a_frame_per_year(client: TestClient, api_run: str) -> None:
+    fig = client.get(f"/api/runs/{api_run}/map").json()
+    detail = client.get(f"/api/runs/{api_run}").json()
+    sites = fig["data"][0]
+    assert len(sites["x"]) == 210
+    assert [f["name"] for f in fig["frames"]] == [str(y) for y in detail["years"]]
+    assert all(len(f["data"][0]["marker"]["color"]) == 210 for f in fig["frames"])
+    approx = fig["layout"]["meta"]["approximate"]
+    assert approx == sum(s == "circle-open" for s in sites["marker"]["symbol"])
+    assert 100 <= approx <= 115  # about 100 of the 210 sites have coordinates
+    assert fig["layout"]["meta"]["year"] == detail["years"][-1]
+    fig = client.get(f"/api/runs/{api_run}/map", params={"year": 2030}).json()
+    assert fig["layout"]["meta"]["year"] == 2030
+
+
+def test_unknown_things_are_404_and_bad_values_422(client: TestClient, api_run: str) -> None:
+    cases = [
+        ("/api/runs/no-such-run", 404, ["path", "run_id"]),
+        (f"/api/runs/{api_run}/charts/pie", 404, ["path", "chart"]),
+        (f"/api/runs/{api_run}/sites/atlantis", 404, ["path", "site"]),
+        ("/api/jobs/job-0", 404, ["path", "job_id"]),
+        (f"/api/runs/{api_run}/download/pdf", 404, ["path", "format"]),
+        (f"/api/runs/{api_run}/map?scenario=utopia", 422, ["query", "scenario"]),
+        (f"/api/runs/{api_run}/map?year=2101", 422, ["query", "year"]),
+        (f"/api/runs/{api_run}/map?year=soon", 422, ["query", "year"]),
+        ("/api/scenarios/unheard-of", 404, ["path", "name"]),
+        ("/api/no-such-endpoint", 404, []),
+    ]
+    for url, status, loc in cases:
+        r = client.get(url)
+        assert r.status_code == status, (url, r.text)
+        errors = _errors(r)
+        assert errors[0][0] == loc and errors[0][1], (url, errors)
+
+
+def test_downloads(client: TestClient, api_run: str, store_root: Path) -> None:
+    results = Store(store_root).load(api_run)
+    r = client.get(f"/api/runs/{api_run}/download/iamc")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert f"{api_run}-iamc.csv" in r.headers["content-disposition"]
+    table = pd.read_csv(io.StringIO(r.text))
+    assert tuple(table.columns) == IAMC_COLUMNS
+    expected = to_iamc(results)
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+    r = client.get(f"/api/runs/{api_run}/download/csv")
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        names = zf.namelist()
+        manifest = json.loads(zf.read(f"{api_run}-csv/manifest.json"))
+    assert f"{api_run}-csv/plant_year.csv" in names
+    assert manifest["attrs"]
+    r = client.get(f"/api/runs/{api_run}/download/report")
+    assert r.status_code == 200 and api_run in r.text and "Run id" in r.text
+
+
+def test_compare_runs(client: TestClient, api_run: str) -> None:
+    base = next(r["run_id"] for r in client.get("/api/runs").json() if r["name"] == "base")
+    both = client.get(f"/api/compare/{base}/{api_run}").json()
+    assert both["a"]["run_id"] == base and both["b"]["run_id"] == api_run
+    fig = client.get(f"/api/compare/base/{api_run}/charts/costs").json()
+    assert {t["meta"]["run"] for t in fig["data"]} == {"A", "B"}
+
+
+def test_pages_render_and_errors_are_pages(client: TestClient, api_run: str) -> None:
+    home = client.get("/")
+    assert home.status_code == 200 and api_run in home.text and "api-run" in home.text
+    page = client.get(f"/runs/{api_run}")
+    assert page.status_code == 200
+    for name in CHARTS:
+        assert f'data-chart="{name}"' in page.text
+    assert "Tata Steel IJmuiden" in page.text and "tata_steel_ijmuiden" in page.text
+    assert '<script src="http' not in page.text  # nothing from the internet
+    missing = client.get("/runs/no-such-run")
+    assert missing.status_code == 404
+    assert "unknown run 'no-such-run'" in html.unescape(missing.text)
+    assert "Traceback" not in missing.text
+    site = client.get(f"/runs/{api_run}/sites/tata_steel_ijmuiden")
+    assert site.status_code == 200 and 'data-slot="explain"' in site.text
+    assert client.get("/compare?a=base&b=latest").status_code == 200
+    assert "/api/runs/{run_id}/map" in client.get("/api").text
+    js = client.get("/static/plotly.min.js")
+    assert js.status_code == 200 and "plotly.js v" in js.text[:300]
+
+
+def test_builder_form_shows_errors_next_to_fields(client: TestClient) -> None:
+    page = client.get("/scenarios/new?base=high-ambition")
+    assert page.status_code == 200 and 'value="high-ambition-variant"' in page.text
+    form = {"name": "form-test", "base": "current-policy", "subsidies.ccfd_duration": "99"}
+    r = client.post("/scenarios/new", data=form)
+    assert r.status_code == 422
+    block = r.text.split('data-field="subsidies.ccfd_duration"', 1)[1].split(
+        '<div class="field', 1
+    )[0]
+    assert "less than or equal to 30" in block
+    form["subsidies.ccfd_duration"] = "20"
+    r = client.post("/scenarios/new", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/?saved=form-test"
+
+
+def test_cross_site_posts_are_refused(client: TestClient, store_root: Path) -> None:
+    """Another web site open in the user's browser cannot save scenarios or start runs."""
+    evil = {"origin": "http://evil.example"}
+    r = client.post("/api/runs", json={"scenarios": ["current-policy"]}, headers=evil)
+    assert r.status_code == 403 and _errors(r)[0][0] == ["header", "origin"]
+    r = client.post("/scenarios/new", data={"name": "planted"}, headers=evil)
+    assert r.status_code == 403 and "cross-site request refused" in r.text
+    assert not (store_root / "scenarios" / "planted.yaml").exists()
+    same = {"origin": "http://testserver"}
+    r = client.post("/api/runs", json={"scenarios": []}, headers=same)
+    assert r.status_code == 422  # same origin: on to validation
+
+
+def test_explanation_replays_the_run(client: TestClient, api_run: str) -> None:
+    """The site's decision from kruispunt.explain: each option's terms add up to its value,
+    one chosen option per plant, the reasons given."""
+    r = client.get(f"/api/runs/{api_run}/sites/tata_steel_ijmuiden/explain")
+    assert r.status_code == 200, r.text
+    e = r.json()
+    assert e["available"] and isinstance(e["year"], int)
+    options = pd.DataFrame(e["options"])
+    np.testing.assert_allclose(options[e["terms"]].sum(axis=1), options["value"], atol=1e-3)
+    assert options.groupby("plant")["chosen"].sum().max() == 1
+    assert options["reason"].str.len().min() > 0
+    again = client.get(
+        f"/api/runs/{api_run}/sites/tata_steel_ijmuiden/explain", params={"year": 2035}
+    ).json()
+    assert again["year"] == 2035
+    page = client.get(f"/runs/{api_run}/sites/tata_steel_ijmuiden/explain?year=2035")
+    assert page.status_code == 200 and 'data-available="yes"' in page.text
+    assert "Capital annuity [MEUR/yr]" in page.text and 'class="chosen"' in page.text
+
+
+def test_an_explanation_that_cannot_be_made_says_why(client: TestClient, store_root: Path) -> None:
+    from kruispunt.results import Results
+    from kruispunt.testing import synthetic_results
+
+    store = Store(store_root)
+    run = store.save(synthetic_results(n_plants=4, seed=3), name="synthetic")
+    e = client.get(f"/api/runs/{run}/sites/site_001/explain").json()
+    assert e["available"] is False and "does not record the resolved scenario" in e["note"]
+    real = store.load("base")
+    other = Results(real.dataset.assign_attrs(data_hash="0123456789abcdef"))
+    run = store.save(other, name="other-data")
+    e = client.get(f"/api/runs/{run}/sites/tata_steel_ijmuiden/explain").json()
+    assert e["available"] is False and "another data package (0123456789ab" in e["note"]

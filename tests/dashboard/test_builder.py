@@ -1,0 +1,155 @@
+"""The scenario builder: fields from the schema, field-level errors, files the CLI reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from kruispunt.catalogue import load_catalogue
+from kruispunt.dashboard.builder import (
+    BuilderError,
+    SavedScenarios,
+    ScenarioIds,
+    form_fields,
+    form_values,
+    parse_form,
+    validate_file,
+)
+from kruispunt.scenarios import resolve
+from kruispunt.schemas.config import InfrastructureLevers, ScenarioFile, SubsidyLevers
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory: pytest.TempPathFactory) -> SavedScenarios:
+    cat = load_catalogue()
+    ids = ScenarioIds(
+        frozenset(cat.carriers["carrier_id"]),
+        frozenset(cat.products["product_id"]),
+        frozenset(cat.routes["route_id"]),
+    )
+    return SavedScenarios(cat.path, tmp_path_factory.mktemp("scenarios"), ids)
+
+
+def _form(saved: SavedScenarios, base: str, **changes: str) -> dict[str, str]:
+    """The form as a browser submits it: the base's values, checkboxes only when ticked."""
+    values = form_values(saved.resolve(base).levers.model_dump(mode="json"))
+    values.update(name="x", base=base, description="")
+    form = {k: v for k, v in values.items() if isinstance(v, str)}
+    form.update({k: "on" for k, v in values.items() if v is True})
+    form.update(changes)
+    return form
+
+
+def test_every_schema_field_is_a_form_field() -> None:
+    keys = {f.key for f in form_fields()}
+    top = {
+        k for k, f in ScenarioFile.model_fields.items() if k not in ("subsidies", "infrastructure")
+    }
+    assert top <= keys
+    assert {f"subsidies.{k}" for k in SubsidyLevers.model_fields} <= keys
+    assert {f"infrastructure.{k}" for k in InfrastructureLevers.model_fields} <= keys
+    by_key = {f.key: f for f in form_fields()}
+    assert by_key["co2_heffing"].kind == "select"
+    assert by_key["co2_heffing"].options == ("off", "current", "original")
+    assert by_key["subsidies.ccfd_duration"].maximum == 30
+    assert by_key["eua_price"].kind == "mapping" and by_key["eua_price"].optional
+    assert "strike price" in by_key["subsidies.ccfd_strike_price"].help  # the field's docstring
+
+
+def test_unchanged_form_saves_only_name_and_base(saved: SavedScenarios) -> None:
+    raw, errors = parse_form(_form(saved, "high-ambition"))
+    assert errors == []
+    file, errors = validate_file(raw, saved)
+    assert errors == []
+    assert file.model_dump(exclude_defaults=True) == {"name": "x", "base": "high-ambition"}
+
+
+def test_changed_levers_are_the_overrides(saved: SavedScenarios) -> None:
+    form = _form(
+        saved,
+        "current-policy",
+        name="more-ccfd",
+        **{
+            "subsidies.ccfd_strike_price": "180",
+            "subsidies.ccfd_budget": "2e9",
+            "eua_price": "2025: 80, 2030: 130",
+            "infrastructure.co2_storage_delay": "3",
+        },
+    )
+    del form["cbam"]  # an unticked checkbox is not submitted
+    raw, errors = parse_form(form)
+    file, errors = validate_file(raw, saved)
+    assert errors == []
+    assert file.model_dump(exclude_defaults=True) == {
+        "name": "more-ccfd",
+        "base": "current-policy",
+        "eua_price": {2025: 80.0, 2030: 130.0},
+        "cbam": False,
+        "subsidies": {"ccfd_strike_price": 180.0, "ccfd_budget": 2e9},
+        "infrastructure": {"co2_storage_delay": 3},
+    }
+    path = saved.save(file)
+    lib, broken = saved.library()
+    assert broken == {}
+    resolved = lib.resolve("more-ccfd")
+    assert resolved.levers.subsidies.ccfd_strike_price == 180.0
+    assert resolved.levers.cbam is False
+    assert resolved.chain == ("more-ccfd", "current-policy")
+    assert "ccfd_strike_price: 180.0" in path.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"risk_sharing": "abc"}, "risk_sharing", "valid number"),
+        ({"subsidies.ccfd_duration": "99"}, "subsidies.ccfd_duration", "less than or equal to 30"),
+        ({"name": "Bad Name"}, "name", "should match pattern"),
+        ({"eua_price": "2030 = 40"}, "eua_price", "key: value pairs"),
+        ({"eua_price": "1990: 40"}, "eua_price", "greater than or equal to 2000"),
+        ({"carrier_price_scale": "unobtainium: 2"}, "carrier_price_scale", "unknown id"),
+        ({"routes_off": "teleportation"}, "routes_off", "unknown route or family"),
+        ({"end_year": "2020"}, "end_year", "greater than or equal to 2025"),
+        ({"start_year": "2040", "end_year": "2030"}, "end_year", "before start_year"),
+        ({"co2_heffing": "sometimes"}, "co2_heffing", "'off', 'current' or 'original'"),
+        ({"description": "x" * 5000}, "description", "too long"),
+    ],
+)
+def test_errors_name_their_field(
+    saved: SavedScenarios, changes: dict[str, str], field: str, message: str
+) -> None:
+    raw, errors = parse_form(_form(saved, "current-policy", **changes))
+    if not errors:
+        _, errors = validate_file(raw, saved)
+    assert errors, changes
+    assert [e.key for e in errors] == [field]
+    assert message in errors[0].message
+
+
+def test_a_default_name_or_a_missing_base_is_refused(saved: SavedScenarios) -> None:
+    with pytest.raises(BuilderError) as exc:
+        saved.save(ScenarioFile(name="current-policy"))
+    assert exc.value.errors[0].loc == ("name",)
+    with pytest.raises(BuilderError) as exc:
+        saved.save(ScenarioFile(name="orphan", base="no-such-scenario"))
+    assert exc.value.errors[0].loc == ("base",)
+    assert "unknown base 'no-such-scenario'" in exc.value.errors[0].message
+    assert not saved.path("orphan").exists()  # nothing written on failure
+
+
+def test_a_broken_saved_file_is_reported_not_fatal(saved: SavedScenarios) -> None:
+    bad = saved.folder / "broken.yaml"
+    bad.write_text("name: broken\neua_prise: {2030: 1}\n", encoding="utf-8")
+    try:
+        lib, broken = saved.library()
+        assert "broken.yaml" in broken and "unknown key" in broken["broken.yaml"]
+        assert "current-policy" in lib.names
+    finally:
+        bad.unlink()
+
+
+def test_saved_file_is_a_scenario_file_of_the_command_line(saved: SavedScenarios) -> None:
+    """What the builder saves, ``kruispunt run <file>`` reads (the same loader)."""
+    file = ScenarioFile(name="cli-check", base="current-policy", eua_price_scale=1.5)
+    path = saved.save(file)
+    (scenario,) = resolve([str(path)], saved.package)
+    assert scenario.levers.eua_price_scale == 1.5
+    assert scenario.chain == ("cli-check", "current-policy")

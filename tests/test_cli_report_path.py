@@ -1,0 +1,61 @@
+"""A report path printed to a pipe stays on one line (issue 13), and the summary's storage line
+reports one year."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kruispunt.store import Store
+from kruispunt.testing import synthetic_results
+
+
+def _kruispunt(*args: str, store: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # a narrow terminal width: rich would wrap a long path at 40 columns
+    env = {**os.environ, "KRUISPUNT_STORE": str(store), "COLUMNS": "40"}
+    return subprocess.run(
+        [sys.executable, "-m", "kruispunt", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_run_prints_the_report_path_on_its_own_line(tmp_path: Path) -> None:
+    store = tmp_path / "a-rather-long-folder-name-for-the-results-store"
+    proc = _kruispunt("run", store=store, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    run_id = Store(store).list()["run_id"].iloc[0]
+    report = store / "reports" / f"{run_id}.html"
+    lines = proc.stdout.splitlines()
+    assert f"report: {report}" in lines
+    assert f"stored as {run_id} in {store}" in lines
+    assert any("CO2 storage" in line for line in lines)
+    text = report.read_text("utf-8")
+    assert run_id in text  # the report's header names the run
+
+
+def test_compare_prints_the_report_path_on_its_own_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kruispunt.cli import app
+
+    store = tmp_path / "store"
+    st = Store(store)
+    a = st.save(synthetic_results(n_plants=6, seed=1))
+    b = st.save(synthetic_results(n_plants=6, seed=2))
+    target = tmp_path / "some-long-folder-name-for-reports" / "comparison-of-two-runs.html"
+    result = CliRunner().invoke(
+        app,
+        ["compare", a, b, "--report", str(target), "--store", str(store)],
+        env={"COLUMNS": "40"},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"report: {target}" in result.output.splitlines()
+    text = target.read_text("utf-8")
+    assert a in text and b in text
+    assert "Run A — solid lines" in text
