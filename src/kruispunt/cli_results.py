@@ -22,7 +22,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
 from kruispunt.cli_errors import user_errors
@@ -30,6 +29,7 @@ from kruispunt.errors import KruispuntError
 from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
+    import pandas as pd
     from rich.console import Console
 
     from kruispunt.results import Results
@@ -178,6 +178,8 @@ def _diff(a: float, b: float, unit: str) -> str:
 
 def _storage_cell(peak: pd.DataFrame, scenario: str) -> str:
     """Peak CO2 storage use with the capacity and utilisation of that same year."""
+    import pandas as pd
+
     row = peak[peak[SCENARIO] == scenario].iloc[0]
     if row["peak_year"] is None or pd.isna(row["peak_year"]):
         return "nothing stored"
