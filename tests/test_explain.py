@@ -58,3 +58,42 @@ def test_unknown_site_and_year_are_named() -> None:
         explain("nowhere", inputs=toy_inputs())
     with pytest.raises(KruispuntError, match="outside the model years"):
         explain("site0", inputs=toy_inputs(), year=2070)
+
+
+def test_cli_explain_prints_the_decision_and_writes_csv(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    out = tmp_path / "yara.csv"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "kruispunt",
+            "explain",
+            "yara_sluiskil",
+            "--year",
+            "2026",
+            "--csv",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "yara_sluiskil in 2026 (current-policy)" in done.stdout
+    assert "smr_haber_bosch_ccs" in done.stdout
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    assert set(table["route"]) >= {"smr_haber_bosch", "smr_haber_bosch_ccs", "ammonia_closure"}
+    assert table["chosen"].sum() == 1
+    bad = subprocess.run(
+        [sys.executable, "-m", "kruispunt", "explain", "nowhere"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert bad.returncode == 2
+    assert "unknown site 'nowhere'" in bad.stderr and "Traceback" not in bad.stderr

@@ -277,6 +277,52 @@ def run(
     print(f"report: {written[-1]}", flush=True)
 
 
+@app.command()
+@user_errors
+def explain(
+    site: Annotated[str, typer.Argument(help="Site id (see `kruispunt data summary`).")],
+    scenario: Annotated[
+        str,
+        typer.Option(help="Default scenario name or scenario file."),
+    ] = "current-policy",
+    year: Annotated[
+        int | None,
+        typer.Option(
+            help="Decision year (default: the first year one of the site's plants decides to "
+            "switch, else the first model year).",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Data package folder (default: embedded).", show_default=False),
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(help="Also write the options table to this CSV file.", show_default=False),
+    ] = None,
+) -> None:
+    """Why a site chose what it chose: every option's value term by term, its feasibility
+    and the reason it was or was not taken (docs/model.md)."""
+    from kruispunt.cli_results import check_output_file
+
+    if csv is not None:
+        check_output_file(csv, "csv")
+    package = _check_data_folder(data)
+    from kruispunt.scenarios import resolve
+
+    (resolved,) = resolve([scenario], package)
+    from kruispunt.catalogue import load_catalogue
+    from kruispunt.explain import explain as run_explain
+
+    cat = load_catalogue(data)
+    result = run_explain(site, resolved, year, catalogue=cat)
+    print(result.to_text(), flush=True)
+    if csv is not None:
+        result.options.to_csv(csv, index=False)
+        print(f"options: {csv}", flush=True)
+
+
 @data_app.command("summary")
 @user_errors
 def data_summary(
