@@ -218,12 +218,16 @@ class Levers:
     """[S, P] first year the committed route runs."""
     seeds: I
     """[S] seed of each scenario."""
+    availability: F
+    """[S, P, Y] share of each plant's base output it can run in the year (events: 0 while
+    idled, a capacity change scales it) [-]."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = (
         "route_allowed",
         "commit_route",
         "commit_year",
         "seeds",
+        "availability",
     )
 
 

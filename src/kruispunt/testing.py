@@ -577,6 +577,7 @@ def toy_inputs(
             commit_route=np.full((S, P), -1, dtype=np.int64),
             commit_year=np.zeros((S, P), dtype=np.int64),
             seeds=np.zeros(S, dtype=np.int64),
+            availability=np.ones((S, P, Y)),
         ),
         instruments=params,
         emission_target=np.full(Y, np.nan),

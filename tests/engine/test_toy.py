@@ -200,3 +200,19 @@ def test_closure_writes_off_over_the_assets_life_not_at_once() -> None:
     names = route_names(res)
     assert names[0] == "elec"
     assert first_year(names, "widget_closure") == 2031
+
+
+def test_an_idled_plant_makes_nothing_and_decides_nothing() -> None:
+    # availability 0 in 2030-2032 (an idling event): no output, no emissions, imports fill
+    # demand; the plant neither switches nor closes while idle, and runs again from 2033
+    inp = toy_inputs(eua=50.0)
+    availability = inp.levers.availability.copy()
+    availability[:, :, 5:8] = 0.0
+    res = simulate(replace(inp, levers=replace(inp.levers, availability=availability)))
+    ds = res.dataset
+    prod = ds["production"].values[0, 0]
+    assert (prod[5:8] == 0.0).all() and prod[4] == pytest.approx(1.0e6)
+    assert prod[8] == pytest.approx(1.0e6)
+    assert (ds["direct_emissions"].values[0, 0, 5:8] == 0.0).all()
+    assert ds["imports"].values[0, 0, 6] == pytest.approx(1.0e6)
+    assert set(route_names(res)) == {"gas"}

@@ -130,7 +130,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         markets=build_markets(tables, all_scenarios, years, len(pb.table)),
         finance=build_finance(tables, all_scenarios),
         pools=build_pools(tables, all_scenarios, years, list(pb.table["site_id"].astype(str))),
-        levers=build_levers(tables, all_scenarios, rb, pb),
+        levers=build_levers(tables, all_scenarios, rb, pb, years),
         instruments=build_instruments(b),
         emission_target=_target(tables, years),
         scenario_json=tuple(sc.to_json() for sc in all_scenarios),

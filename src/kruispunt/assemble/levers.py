@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 
 from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
@@ -33,7 +34,11 @@ def build_finance(tables: Tables, scenarios: Sequence[Scenario]) -> Finance:
 
 
 def build_levers(
-    tables: Tables, scenarios: Sequence[Scenario], rb: RouteBundle, pb: PlantBundle
+    tables: Tables,
+    scenarios: Sequence[Scenario],
+    rb: RouteBundle,
+    pb: PlantBundle,
+    years: npt.NDArray[np.int64],
 ) -> Levers:
     """Routes each scenario allows, the projects it keeps (commitments table) and its seed."""
     S, R, P = len(scenarios), len(rb.ids), len(pb.table)
@@ -67,4 +72,5 @@ def build_levers(
         commit_route=commit_route,
         commit_year=commit_year,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
+        availability=np.ones((S, P, len(years))),
     )

@@ -112,9 +112,7 @@ def account(
     g = plants.product
     cur = st.route
     live = ~st.closed
-    activity = np.where(
-        live, plants.base_production[None, :] * inp.markets.demand_scale[:, g, i], 0.0
-    )
+    activity = np.where(live, ctx.output(i), 0.0)
     calib = ctx.route_calib(cur)
     captured_all = rt.captured[cur, i] * calib * activity
     captured = np.where(vented, 0.0, captured_all)

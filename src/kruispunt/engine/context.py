@@ -84,6 +84,18 @@ class BatchContext:
                 1.0,
             )
 
+    def output(self, i: int) -> F:
+        """What each plant makes in year index ``i`` if it runs ``(S, P)`` [product/yr]: its
+        base-year production times the product's demand scale and its availability."""
+        inp = self.inputs
+        g = inp.plants.product
+        return np.asarray(
+            inp.plants.base_production[None, :]
+            * inp.markets.demand_scale[:, g, i]
+            * inp.levers.availability[:, :, i],
+            dtype=np.float64,
+        )
+
     def ext(self, values: F) -> F:
         """``values`` with the last (year) axis held at its last value over the horizon."""
         return extend(values, self.horizon)

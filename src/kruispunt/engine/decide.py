@@ -63,6 +63,7 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
     """Step 1: switches whose construction is finished start."""
     year = int(ctx.inputs.coords.years[i])
     st.started = np.zeros_like(st.closed)
+    st.idle = ctx.inputs.levers.availability[:, :, i] <= 0
     starts = (st.pending >= 0) & (st.pending_start <= year)
     if not starts.any():
         return

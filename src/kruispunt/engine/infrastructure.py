@@ -31,7 +31,7 @@ class Infrastructure:
         self.cluster_pool: dict[int, I] = {}
         """Per resource (grid, hydrogen): the pool each cluster's plants use."""
         inp = ctx.inputs
-        scale = inp.markets.demand_scale[:, inp.plants.product, :]  # (S, P, Y)
+        scale = inp.markets.demand_scale[:, inp.plants.product, :] * inp.levers.availability
         ahead = np.maximum.accumulate(scale[..., ::-1], axis=-1)[..., ::-1]
         self._peak = np.ascontiguousarray(np.moveaxis(ahead, -1, 0)) * inp.plants.base_production
         """Highest production from each year on ``(Y, S, P)``."""

@@ -34,6 +34,7 @@ class PlantState:
     renewal : year the current asset must be renewed.
     pool : ``(S, P, resource)`` pool each plant holds capacity in (-1: none).
     started : plants whose new route started in the current year.
+    idle : plants idled in the current year (no output, no decision; events).
     """
 
     years: I
@@ -50,6 +51,7 @@ class PlantState:
     renewal: I
     pool: I
     started: B
+    idle: B
 
     @classmethod
     def initial(cls, inputs: ModelInputs) -> PlantState:
@@ -74,12 +76,13 @@ class PlantState:
             ).copy(),
             pool=np.full((S, P, len(RESOURCES)), -1, dtype=np.int64),
             started=np.zeros((S, P), dtype=bool),
+            idle=np.zeros((S, P), dtype=bool),
         )
 
     @property
     def running(self) -> B:
-        """Plants that may decide: open and not building."""
-        return ~self.closed & (self.pending < 0)
+        """Plants that may decide: open, not building and not idled."""
+        return ~self.closed & (self.pending < 0) & ~self.idle
 
     def book_value(self, t: int) -> F:
         """Remaining book value of each plant's current asset in year index ``t`` [EUR]

@@ -151,7 +151,7 @@ class Valuation:
         opt = self.opt
         is_cur = opt[None] == cur[:, :, None]
         g = inp.plants.product
-        prod = (inp.plants.base_production[None, :] * inp.markets.demand_scale[:, g, t])[:, :, None]
+        prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
         terms, net = self._unit_costs(t, cur)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
