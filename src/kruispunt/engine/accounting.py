@@ -109,7 +109,6 @@ def account(
     inp = ctx.inputs
     rt = ctx.route
     plants = inp.plants
-    g = plants.product
     cur = st.route
     live = ~st.closed
     activity = np.where(live, ctx.output(i), 0.0)

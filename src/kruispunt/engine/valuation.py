@@ -150,7 +150,6 @@ class Valuation:
         cur = st.route
         opt = self.opt
         is_cur = opt[None] == cur[:, :, None]
-        g = inp.plants.product
         prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
         terms, net = self._unit_costs(t, cur)

@@ -20,11 +20,13 @@ from kruispunt.policy.ets import EuEts
 from kruispunt.policy.grants import CapexGrant
 from kruispunt.policy.greenmarket import GreenPremium
 from kruispunt.policy.ikc import IndirectCostCompensation
+from kruispunt.policy.market import ProductMarket
 from kruispunt.policy.sde import Sde
 
 __all__ = ["INSTRUMENTS", "flows", "instrument_names"]
 
 INSTRUMENTS: tuple[type[Instrument], ...] = (
+    ProductMarket,
     EnergyTax,
     EuEts,
     Cbam,

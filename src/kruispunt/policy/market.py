@@ -1,0 +1,108 @@
+"""Product markets: how the price a plant earns moves after the first model year.
+
+Two movements, both relative to the first year (plant revenue is calibrated there):
+
+- the product's price outlook (``price_change``, from the data package's product markets);
+- the carbon cost passed through into the price of goods outside CBAM: a share of the EUA
+  opportunity cost of the product's average emission intensity, as empirical pass-through
+  studies measure it (CE Delft and Oeko-Institut for the European Commission, 2015). CBAM
+  goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`).
+
+Both are revenue per unit of product; plants value them over an option's life like any term.
+Market revenue is not a government flow; the accounting books nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from kruispunt.policy._validate import fraction as _fraction
+from kruispunt.policy.base import Context, Instrument, OptionView, Parameter
+from kruispunt.policy.cbam import import_intensity
+from kruispunt.vocabulary import SCENARIO
+
+__all__ = ["ProductMarket", "passed_through"]
+
+FloatArray = NDArray[np.float64]
+
+
+def passed_through(
+    share: ArrayLike, intensity: ArrayLike, eua: ArrayLike, eua_first: ArrayLike
+) -> FloatArray:
+    """Change of a product price from carbon-cost pass-through [EUR/product]:
+    ``share x intensity x (EUA - EUA in the first year)``.
+
+    Parameters
+    ----------
+    share : array_like
+        Share of the carbon opportunity cost passed into the price, in [0, 1]. [-]
+    intensity : array_like
+        Emission intensity of the product whose cost is passed through. [tCO2/product]
+    eua, eua_first : array_like
+        The year's EUA price and the first model year's. [EUR/tCO2]
+
+    Examples
+    --------
+    Refineries pass through 80-100 % (CE Delft 2015); at 90 %, 0.15 tCO2/t and an EUA up from
+    73 to 113 EUR/t, the margin rises by 0.9 x 0.15 x 40 = 5.4 EUR/t:
+
+    >>> round(float(passed_through(0.9, 0.15, 113.0, 73.0)), 6)
+    5.4
+    """
+    s = _fraction("share", share)
+    return np.asarray(
+        s * np.asarray(intensity, dtype=np.float64) * (np.asarray(eua) - np.asarray(eua_first)),
+        dtype=np.float64,
+    )
+
+
+class ProductMarket(Instrument):
+    """The product price path each plant earns beyond its first-year revenue."""
+
+    name = "market"
+    parameters = (
+        Parameter(
+            "price_change",
+            (SCENARIO, "product", "year"),
+            "EUR/product",
+            "Change of the product's market price from the first model year (outlook).",
+            0.0,
+        ),
+        Parameter(
+            "pass_through",
+            (SCENARIO, "product"),
+            "1",
+            "Share of the carbon opportunity cost passed into the price (goods outside CBAM).",
+            0.0,
+        ),
+    )
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        inp = ctx.inputs
+        products = inp.products
+        self.intensity = import_intensity(
+            inp.plants.product,
+            inp.plants.base_emissions,
+            inp.plants.base_production,
+            len(products.cbam),
+        )  # (G,)
+        share = np.where(products.cbam[None, :], 0.0, self.param("pass_through"))
+        eua = inp.markets.eua
+        carbon = passed_through(
+            share[:, :, None], self.intensity[None, :, None], eua[:, None, :], eua[:, None, :1]
+        )  # (S, G, Y)
+        self.change = self.param("price_change") + carbon
+        self.active = bool(np.any(self.change != 0.0))
+
+    def paths(self) -> dict[str, FloatArray]:
+        if not self.active:
+            return {}
+        product = self.ctx.inputs.routes.product
+        return {"price_change": self.ctx.ext(self.change[:, product, :])}
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
+        return np.asarray(-x["price_change"], dtype=np.float64) if self.active else 0.0

@@ -1,0 +1,52 @@
+"""Product markets: price outlook and carbon-cost pass-through, by hand on the toy model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kruispunt.engine.simulate import simulate
+from kruispunt.explain import explain
+from kruispunt.policy.market import passed_through
+from kruispunt.testing import TOY_YEARS, toy_inputs
+
+
+def test_pass_through_by_hand() -> None:
+    # CE Delft / Oeko-Institut (2015) for the European Commission, "Ex-post investigation of
+    # cost pass-through in the EU ETS": refineries 80-100 %. 0.9 x 0.15 t/t x (113 - 73)
+    assert float(passed_through(0.9, 0.15, 113.0, 73.0)) == pytest.approx(5.4)
+    np.testing.assert_allclose(passed_through([0.0, 1.0], 2.0, 100.0, 50.0), [0.0, 100.0])
+    with pytest.raises(ValueError, match="share"):
+        passed_through(1.5, 1.0, 100.0, 50.0)
+
+
+def test_full_pass_through_keeps_a_non_cbam_plant_whole() -> None:
+    # EUA from 0 in 2025 to 250 in 2050 (myopic plant): without pass-through the toy plant
+    # electrifies in 2043 (EUA 180 > 174.73 break-even). With the whole carbon cost of the
+    # product's intensity (1 t/t) passed into the price, staying on gas earns the EUA back:
+    # 1000 + EUA - 100 - EUA = 900 EUR/t, against 1000 + EUA - 274.73 for electricity, which
+    # now wins as soon as EUA > 174.73 too: pass-through raises both options' revenue alike
+    # and so leaves the switch year unchanged (the price path moves revenue, not cost gaps).
+    eua = {2025: 0.0, 2050: 250.0}
+    years = len(TOY_YEARS)
+    base = simulate(toy_inputs(eua=eua)).dataset
+    full = toy_inputs(eua=eua, instruments={"market": {"pass_through": np.ones((1, 1))}})
+    res = simulate(full).dataset
+    np.testing.assert_array_equal(res["route_index"].values, base["route_index"].values)
+    # and the revenue term the plant sees rises by EUA x 1 t/t: 100 EUR/t in 2035 (myopic)
+    e = explain("site0", inputs=full, year=2035)
+    gas = e.options.set_index("route").loc["gas"]
+    assert gas["market"] == pytest.approx(100.0e6)
+    assert years == 26
+
+
+def test_a_price_outlook_moves_revenue() -> None:
+    # the product price falls by 950 EUR/t from 2030 (myopic plant, EUA 0): staying then earns
+    # 1000 - 950 - 100 (gas) = -50 EUR/t, worse than closing (0): the plant closes, decided in
+    # 2030 and effective in 2031; before 2030 it stays on gas
+    change = np.where(TOY_YEARS >= 2030, -950.0, 0.0)[None, None, :]
+    inp = toy_inputs(eua=0.0, instruments={"market": {"price_change": change}})
+    res = simulate(inp).dataset
+    routes = [str(res["route"].values[i]) for i in res["route_index"].values[0, 0]]
+    assert routes[:6] == ["gas"] * 6
+    assert routes[6:] == ["widget_closure"] * (len(routes) - 6)
