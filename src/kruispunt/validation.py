@@ -1,0 +1,170 @@
+"""The model beside the real world: published projections, announced projects and closures.
+
+:func:`validation_table` puts each reference figure (``data/validation/references.csv`` in
+the repository: what was published, by whom, when, for which scope) beside the model's figure
+for the same thing, with the difference and the stated explanation; :func:`render_markdown`
+writes ``docs/validation.md``. The page is generated (``python docs/make_validation.py``) and
+a test regenerates it, so it cannot drift from the model.
+
+Reference kinds
+---------------
+``emissions``
+    Direct emissions of the model's plants in ``year`` [Mt CO2/yr]; ``subject`` ``*`` for the
+    nation or a site id.
+``stored``
+    CO2 sent to storage in ``year`` [Mt CO2/yr], national.
+``route_start``
+    First year ``subject`` (``site_id:route_id``) runs the route (``low``/``high``: the
+    announced year or window).
+``closure``
+    First year ``subject`` (a site id) runs a closure route.
+``base_year``
+    A figure of the data package's base year (``subject``: ``industry`` for the included
+    industrial installations without the power plants that serve them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kruispunt.errors import KruispuntError
+from kruispunt.results import Results
+from kruispunt.vocabulary import SCENARIO
+
+__all__ = ["KINDS", "read_references", "render_markdown", "validation_table"]
+
+KINDS = ("emissions", "stored", "route_start", "closure", "base_year")
+COLUMNS = (
+    "id",
+    "kind",
+    "subject",
+    "year",
+    "low",
+    "high",
+    "unit",
+    "scope",
+    "source_title",
+    "publisher",
+    "url",
+    "date",
+    "explanation",
+)
+
+
+def read_references(path: Path | str) -> pd.DataFrame:
+    """The reference table; KruispuntError naming the row and field on a bad row."""
+    path = Path(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if missing:
+        raise KruispuntError(f"{path}: missing columns {', '.join(missing)}")
+    for i, row in frame.iterrows():
+        line = int(str(i)) + 2
+        if row["kind"] not in KINDS:
+            raise KruispuntError(
+                f"{path}, line {line}, kind: '{row['kind']}'; allowed: {', '.join(KINDS)}"
+            )
+        for col in ("year", "low", "high"):
+            try:
+                float(row[col])
+            except ValueError:
+                raise KruispuntError(f"{path}, line {line}, {col}: not a number") from None
+    return frame
+
+
+def _route_year(results: Results, scenario: str, subject: str) -> float:
+    site, _, route = subject.partition(":")
+    ds = results.dataset.sel({SCENARIO: scenario})
+    plants = np.flatnonzero(ds["site"].values.astype(str) == site)
+    if plants.size == 0:
+        raise KruispuntError(f"validation reference names unknown site '{site}'")
+    routes = ds["route"].values.astype(str)
+    idx = ds["route_index"].values[plants]  # (plants, year)
+    if route == "closure":
+        hit = np.isin(routes[idx], routes[ds["route_family"].values.astype(str) == "closure"])
+    else:
+        hit = routes[idx] == route
+    years = ds["year"].values
+    on = hit.any(axis=0)
+    return float(years[np.argmax(on)]) if on.any() else np.nan
+
+
+def _model_value(results: Results, scenario: str, row: pd.Series, base: dict[str, float]) -> float:
+    ds = results.dataset.sel({SCENARIO: scenario})
+    year = int(float(row["year"]))
+    kind, subject = row["kind"], row["subject"]
+    if kind == "base_year":
+        if subject not in base:
+            raise KruispuntError(f"no base-year figure '{subject}'")
+        return base[subject]
+    if kind == "route_start":
+        return _route_year(results, scenario, subject)
+    if kind == "closure":
+        return _route_year(results, scenario, f"{subject}:closure")
+    if year not in set(int(y) for y in ds["year"].values):
+        return np.nan
+    at = ds.sel(year=year)
+    if kind == "emissions":
+        em = at["direct_emissions"]
+        if subject != "*":
+            em = em.where(at["site"] == subject, 0.0)
+        return float(em.sum()) / 1e6
+    if kind == "stored":
+        return float(at["stored_co2"].sum()) / 1e6
+    raise KruispuntError(f"unknown reference kind '{kind}'")  # pragma: no cover
+
+
+def validation_table(
+    results: Results,
+    references: pd.DataFrame,
+    scenario: str = "current-policy",
+    base_year: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """Each reference beside the model: columns of the references plus ``model``, the
+    difference to the nearer end of the published range (``difference``, 0 inside it) and
+    ``within`` (the model figure inside the range)."""
+    base = base_year or {}
+    out = references.copy()
+    model = [_model_value(results, scenario, row, base) for _, row in references.iterrows()]
+    low = references["low"].astype(float).to_numpy()
+    high = references["high"].astype(float).to_numpy()
+    m = np.asarray(model, dtype=float)
+    diff = np.where(m < low, m - low, np.where(m > high, m - high, 0.0))
+    out["model"] = m
+    out["difference"] = np.where(np.isnan(m), np.nan, diff)
+    out["within"] = ~np.isnan(m) & (diff == 0.0)
+    return out
+
+
+def _fmt(value: float, unit: str) -> str:
+    if np.isnan(value):
+        return "never" if unit == "year" else "–"
+    return f"{value:.0f}" if unit == "year" else f"{value:,.2f}"
+
+
+def render_markdown(table: pd.DataFrame, header: str) -> str:
+    """The validation page as Markdown."""
+    lines = [header, ""]
+    lines += [
+        "| what | published | model | difference | scope | source | why they differ |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    fmt: Callable[[float, str], str] = _fmt
+    for row in table.itertuples():
+        unit = str(row.unit)
+        lo, hi = float(str(row.low)), float(str(row.high))
+        published = fmt(lo, unit) if lo == hi else f"{fmt(lo, unit)}–{fmt(hi, unit)}"
+        model = fmt(float(str(row.model)), unit)
+        difference = fmt(float(str(row.difference)), unit).replace("never", "–")
+        diff = "within" if row.within else difference
+        source = f"[{row.source_title}]({row.url}), {row.publisher}, {row.date}"
+        what = f"{row.id} ({unit})"
+        lines.append(
+            f"| {what} | {published} | {model} | {diff} | {row.scope} | {source} | "
+            f"{row.explanation} |"
+        )
+    return "\n".join(lines) + "\n"

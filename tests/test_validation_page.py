@@ -1,0 +1,69 @@
+"""docs/validation.md is generated from the model and cannot drift; the table logic by hand."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.errors import KruispuntError
+from kruispunt.validation import read_references, validation_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _generator():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "make_validation", ROOT / "docs" / "make_validation.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not (ROOT / "docs" / "make_validation.py").exists(), reason="repository only")
+def test_validation_page_is_up_to_date() -> None:
+    page = _generator().page()
+    committed = (ROOT / "docs" / "validation.md").read_text("utf-8")
+    assert page == committed, (
+        "docs/validation.md is out of date: run python docs/make_validation.py"
+    )
+
+
+def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.testing import toy_inputs
+
+    res = simulate(toy_inputs(eua=300.0))  # the toy plant electrifies in 2025: 0 t from then
+    refs = tmp_path / "refs.csv"
+    pd.DataFrame(
+        [
+            ["in range", "emissions", "*", 2030, -1.0, 1.0, "Mt/yr"],
+            ["above", "emissions", "*", 2030, -3.0, -2.0, "Mt/yr"],
+            ["start", "route_start", "site0:elec", 2030, 2026, 2027, "year"],
+            ["never", "closure", "site0", 2030, 2030, 2030, "year"],
+        ],
+        columns=["id", "kind", "subject", "year", "low", "high", "unit"],
+    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
+        refs, index=False
+    )
+    table = validation_table(res, read_references(refs), scenario="s0").set_index("id")
+    assert table.loc["in range", "model"] == 0.0 and bool(table.loc["in range", "within"])
+    assert table.loc["above", "difference"] == pytest.approx(2.0)
+    assert table.loc["start", "model"] == 2025 and table.loc["start", "difference"] == -1
+    assert np.isnan(table.loc["never", "model"])
+
+
+def test_bad_reference_rows_are_named(tmp_path: Path) -> None:
+    refs = tmp_path / "refs.csv"
+    refs.write_text(
+        "id,kind,subject,year,low,high,unit,scope,source_title,publisher,url,date,explanation\n"
+        "x,guess,*,2030,1,2,Mt/yr,s,t,p,u,d,e\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KruispuntError, match="line 2, kind: 'guess'"):
+        read_references(refs)
