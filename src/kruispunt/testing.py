@@ -266,19 +266,19 @@ def synthetic_results(
 
     flow_list = registry_flows()
     gov_flows = [f.name for f in flow_list]
-    gov = np.zeros((S, len(gov_flows), Y))
-    total_sub = subsidies.sum(axis=1)
+    plant_flows = np.zeros((S, P, len(gov_flows), Y))
     for flow, share in (
         ("sde_outlay", 0.5),
         ("ccfd_outlay", 0.2),
         ("ikc_outlay", 0.1),
         ("grant_outlay", 0.2),
     ):
-        gov[:, gov_flows.index(flow), :] = -share * total_sub
-    gov[:, gov_flows.index("co2_levy_revenue"), :] = co2_levy.sum(axis=1)
-    gov[:, gov_flows.index("energy_tax_revenue"), :] = energy_tax.sum(axis=1)
+        plant_flows[:, :, gov_flows.index(flow), :] = -share * subsidies
+    plant_flows[:, :, gov_flows.index("co2_levy_revenue"), :] = co2_levy
+    plant_flows[:, :, gov_flows.index("energy_tax_revenue"), :] = energy_tax
+    gov = plant_flows.sum(axis=1)
     cbam = np.array([_PRODUCTS[p][2] for p in products], dtype=np.float64)
-    gov[:, gov_flows.index("cbam_revenue"), :] = (
+    gov[:, gov_flows.index("cbam_import_revenue"), :] = (
         np.einsum("sky,k->sy", np.maximum(imports, 0.0), cbam) * 0.1 * eua[None, :]
     )
 
@@ -317,6 +317,7 @@ def synthetic_results(
         "infra_capacity": ((SCENARIO, "cluster", "resource", "year"), capacity_infra),
         "infra_use": ((SCENARIO, "cluster", "resource", "year"), use),
         "gov_cash_flow": ((SCENARIO, "flow", "year"), gov),
+        "plant_flows": ((SCENARIO, "plant", "flow", "year"), plant_flows),
         "emission_target": (("year",), target),
     }
     decl = result_variables()

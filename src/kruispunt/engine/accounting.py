@@ -67,6 +67,8 @@ class Outputs:
         self.switch_reason = np.zeros((Y, S, P), dtype=np.int8)
         self.flows = list(flows)
         self.gov = np.zeros((Y, S, len(self.flows)))
+        self.plant_flows = np.zeros((Y, S, P, len(self.flows)))
+        """Each flow with each plant (the plant's side of the government's cash flow)."""
         self.pool_use = np.zeros((Y, S, Q))
         self.use = np.zeros((S, P, C))
         """Scratch: the current year's use of every carrier ``(S, P, C)``."""
@@ -80,6 +82,7 @@ class Outputs:
         out.switch_reason = self.switch_reason[:, :S]
         out.flows = self.flows
         out.gov = self.gov[:, :S]
+        out.plant_flows = self.plant_flows[:, :S]
         out.pool_use = self.pool_use[:, :S]
         out.use = self.use[:S]
         buffers: list[npt.NDArray[Any]] = [
@@ -88,6 +91,7 @@ class Outputs:
             out.route_index,
             out.switch_reason,
             out.gov,
+            out.plant_flows,
             out.pool_use,
         ]
         for buf in buffers:
@@ -154,7 +158,11 @@ def account(
         for item, amount in booking.plant.items():
             o[item][i] += amount
         for flow, amount in booking.gov.items():
-            out.gov[i, :, out.flows.index(flow)] += amount
+            f = out.flows.index(flow)
+            if amount.ndim == 2:
+                out.plant_flows[i, :, :, f] += amount
+                amount = amount.sum(axis=1)
+            out.gov[i, :, f] += amount
 
 
 def _pool_use(

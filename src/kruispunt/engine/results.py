@@ -52,6 +52,7 @@ class Collector:
         self.switch_reason = np.empty((S, P, Y), dtype=np.int8)
         self.energy = np.empty((S, P, Y, C))
         self.gov = np.empty((S, len(self.flows), Y))
+        self.plant_flows = np.empty((S, P, len(self.flows), Y))
         self.pool_use = np.empty((S, Q, Y))
 
     def add(self, idx: npt.NDArray[np.int64], out: Outputs) -> None:
@@ -71,6 +72,7 @@ class Collector:
             out=self.energy[sl],
         )
         self.gov[sl] = np.moveaxis(out.gov, 0, -1)
+        self.plant_flows[sl] = np.moveaxis(out.plant_flows, 0, -1)
         self.pool_use[sl] = np.moveaxis(out.pool_use, 0, -1)
 
     def coords(self) -> dict[str, object]:
@@ -142,6 +144,7 @@ class Collector:
         data["infra_capacity"] = ((SCENARIO, CLUSTER, RESOURCE, YEAR), capacity)
         data["infra_use"] = ((SCENARIO, CLUSTER, RESOURCE, YEAR), use)
         data["gov_cash_flow"] = ((SCENARIO, FLOW, YEAR), self.gov)
+        data["plant_flows"] = ((SCENARIO, PLANT, FLOW, YEAR), self.plant_flows)
         data["emission_target"] = ((YEAR,), inp.emission_target)
         ds = xr.Dataset(
             {k: xr.Variable(dims, values) for k, (dims, values) in data.items()},

@@ -81,8 +81,10 @@ class Flow:
 @dataclass
 class Booking:
     """What an instrument books for one year: plant items ``(S, P)`` [EUR/yr] keyed by result
-    variable (:data:`PLANT_ITEMS`, :data:`PLANT_QUANTITIES`) and government flows ``(S,)``
-    [EUR/yr] keyed by flow name, positive when the government receives."""
+    variable (:data:`PLANT_ITEMS`, :data:`PLANT_QUANTITIES`) and government flows [EUR/yr]
+    keyed by flow name, positive when the government receives: ``(S, P)`` for a flow with each
+    plant (recorded per plant in ``plant_flows`` and summed into ``gov_cash_flow``), ``(S,)``
+    for a flow no plant pays or receives (CBAM on imported products)."""
 
     plant: dict[str, F] = field(default_factory=dict)
     gov: dict[str, F] = field(default_factory=dict)

@@ -118,7 +118,10 @@ class Cbam(Instrument):
     """
 
     name = "cbam"
-    flows = (Flow("cbam_revenue", 1, "CBAM on imported intermediates and products."),)
+    flows = (
+        Flow("cbam_revenue", 1, "CBAM the plants pay on imported intermediates."),
+        Flow("cbam_import_revenue", 1, "CBAM on imports of products that fill demand."),
+    )
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -165,5 +168,5 @@ class Cbam(Instrument):
         on_imports = cbam_charge(self.intensity[None, :] * imports, eua[:, None], factor[:, None])
         return Booking(
             plant={"carbon_cost": on_inputs},
-            gov={"cbam_revenue": on_inputs.sum(axis=1) + on_imports.sum(axis=1)},
+            gov={"cbam_revenue": on_inputs, "cbam_import_revenue": on_imports.sum(axis=1)},
         )

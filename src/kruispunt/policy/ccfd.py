@@ -150,4 +150,4 @@ class Ccfd(SupportScheme):
         paid = ccfd_payment(
             self.strike[:, None], self.ctx.inputs.markets.eua[:, st.i][:, None], abated
         )
-        return Booking(plant={"subsidies": paid}, gov={"ccfd_outlay": -paid.sum(axis=1)})
+        return Booking(plant={"subsidies": paid}, gov={"ccfd_outlay": -paid})

@@ -179,4 +179,4 @@ class Co2Heffing(Instrument):
             self.param("reduction_factor")[:, st.i][:, None],
         )
         levy = co2_heffing(st.emissions, rights, self.param("tariff")[:, st.i][:, None], eua)
-        return Booking(plant={"co2_levy": levy}, gov={"co2_levy_revenue": levy.sum(axis=1)})
+        return Booking(plant={"co2_levy": levy}, gov={"co2_levy_revenue": levy})

@@ -159,4 +159,4 @@ class EnergyTax(Instrument):
         taxed = np.einsum("spc,sc->sp", st.use, flat)
         for c in self.bracketed:
             taxed += bracketed_tax(st.use[..., c], thresholds[:, None, c], rates[:, None, c])
-        return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed.sum(axis=1)})
+        return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed})

@@ -244,4 +244,4 @@ class CapexGrant(SupportScheme):
             return Booking()
         paid = np.where(st.started, self.pending, 0.0)
         self.pending = np.where(st.started, 0.0, self.pending)
-        return Booking(plant={"subsidies": paid}, gov={"grant_outlay": -paid.sum(axis=1)})
+        return Booking(plant={"subsidies": paid}, gov={"grant_outlay": -paid})

@@ -188,4 +188,4 @@ class IndirectCostCompensation(Instrument):
             self.eligible,
             budget_eur=self.param("budget")[:, i],
         )
-        return Booking(plant={"subsidies": paid}, gov={"ikc_outlay": -paid.sum(axis=1)})
+        return Booking(plant={"subsidies": paid}, gov={"ikc_outlay": -paid})

@@ -266,4 +266,4 @@ class Sde(SupportScheme):
             return Booking()
         active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
         paid = sde_payment(self.unit * active, st.activity)
-        return Booking(plant={"subsidies": paid}, gov={"sde_outlay": -paid.sum(axis=1)})
+        return Booking(plant={"subsidies": paid}, gov={"sde_outlay": -paid})

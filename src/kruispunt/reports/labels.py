@@ -73,7 +73,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "scrap": "Steel scrap",
     },
     "flow": {
-        "cbam_revenue": "CBAM revenue",
+        "cbam_revenue": "CBAM on imported intermediates",
+        "cbam_import_revenue": "CBAM on imported products",
         "ccfd_outlay": "CCfD payments",
         "co2_levy_revenue": "CO2-heffing revenue",
         "energy_tax_revenue": "Energy tax revenue",
