@@ -48,6 +48,7 @@ __all__ = [
     "KEY_YEARS",
     "cluster_names",
     "costs",
+    "deadweight",
     "emissions",
     "emissions_vs_target",
     "energy_demand",
@@ -1186,3 +1187,42 @@ def government_cost(results: Results, flows: Literal["outlays", "net"] = "outlay
     cost = -gov[:, keep, :].sum(axis=1)
     frame = _long(results, pd.DataFrame(index=[0]), cost[:, None, :], value="cost_meur")
     return _with_units(frame, {"cost_meur": "MEUR/yr"})
+
+
+def deadweight(with_: Results, without: Results, flow: str) -> pd.DataFrame:
+    """Deadweight of an instrument: the support it pays for switches that also happen without
+    it.
+
+    A payment of ``flow`` to a plant in a year counts as deadweight when, in the run without
+    the instrument (``without``: the same scenario with the instrument switched off), the
+    plant runs the same route in that year.
+
+    Returns
+    -------
+    DataFrame
+        Per scenario: ``paid_meur`` (the instrument's payments to plants over all years
+        [MEUR]), ``deadweight_meur`` and ``deadweight_share`` [fraction; NaN without
+        payments].
+    """
+    a, b = with_.dataset, without.dataset
+    if flow not in set(a["flow"].values.astype(str)):
+        raise KruispuntError(f"unknown flow '{flow}'; allowed: {', '.join(a['flow'].values)}")
+    if list(a[SCENARIO].values) != list(b[SCENARIO].values):
+        raise KruispuntError("the runs with and without the instrument need the same scenarios")
+    paid = -a["plant_flows"].sel(flow=flow).transpose(SCENARIO, "plant", "year").values
+    same = a["route_index"].values == b["route_index"].values
+    total = paid.sum(axis=(1, 2))
+    dead = np.where(same, paid, 0.0).sum(axis=(1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(total != 0, dead / total, np.nan)
+    frame = pd.DataFrame(
+        {
+            SCENARIO: a[SCENARIO].values.astype(str),
+            "paid_meur": total * _EUR_TO_MEUR,
+            "deadweight_meur": dead * _EUR_TO_MEUR,
+            "deadweight_share": share,
+        }
+    )
+    return _with_units(
+        frame, {"paid_meur": "MEUR", "deadweight_meur": "MEUR", "deadweight_share": "fraction"}
+    )

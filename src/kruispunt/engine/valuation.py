@@ -21,7 +21,7 @@ from kruispunt.engine.context import BatchContext
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.expectations import expected
 from kruispunt.engine.state import PlantState
-from kruispunt.policy.base import Instrument
+from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.vocabulary import FAMILY
 
 F = npt.NDArray[np.float64]
@@ -166,7 +166,8 @@ class Valuation:
         crf_cur = np.take_along_axis(ctx.crf_sr, cur, axis=1)[:, :, None]
         writeoff = np.where(is_cur, 0.0, st.book_value(t)[:, :, None] * crf_cur)
         revenue = inp.markets.plant_price[:, :, None]
-        value = (revenue - net) * prod - fixed - capital - writeoff
+        contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
+        value = (revenue - net) * prod - fixed - capital - writeoff + contracts[..., None] * is_cur
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
         value = value + STAY_BONUS * cap * is_cur
@@ -174,6 +175,7 @@ class Valuation:
         em_opt = ctx.route.emitted[opt, t_start][None] * self.calib_k
         abated = np.where(self.opt_closure[None], 0.0, em_cur - em_opt) * prod
         if breakdown:
+            terms["contracts"] = np.where(is_cur, contracts[..., None], 0.0)
             terms.update(
                 revenue=np.broadcast_to(revenue * prod, value.shape),
                 fixed=np.broadcast_to(fixed, value.shape),
@@ -187,6 +189,16 @@ class Valuation:
             capex_annuity=capex_new,
             terms=terms if breakdown else {},
         )
+
+    def _contracts(self, t: int, cur: I, prod: F) -> F:
+        """Yearly value of the support contracts each plant keeps by staying ``(S, P)``."""
+        total = np.zeros(cur.shape)
+        for inst in self.instruments:
+            if isinstance(inst, SupportScheme):
+                kept = inst.contract_value(t, cur, prod)
+                if kept is not None:
+                    total += kept
+        return total
 
     def feasible(self, t: int, cur: I) -> B:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen

@@ -265,6 +265,27 @@ class Instrument:
         return np.asarray(self.p[name], dtype=np.float64)
 
 
+def remaining_share(
+    remaining: npt.NDArray[np.int64], life: npt.NDArray[np.int64], rate: F, myopic: B
+) -> F:
+    """Share of a plant's valuation window a contract still pays, discounted: the present
+    value of ``remaining`` years over that of ``life`` years at ``rate`` ``(S,)``; a myopic
+    plant counts the whole year while the contract runs (it takes today's value).
+
+    Examples
+    --------
+    >>> remaining_share(np.array([[5, 0]]), np.array([10]), np.array([0.0]), np.array([False]))
+    array([[0.5, 0. ]])
+    """
+    n = np.minimum(np.maximum(remaining, 0), life).astype(np.float64)
+    d = 1.0 / (1.0 + np.asarray(rate, dtype=np.float64))[:, None]
+    full = np.asarray(life, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fore = np.where(d < 1.0, (1.0 - d**n) / (1.0 - d**full), n / full)
+    now = (remaining > 0).astype(np.float64)
+    return np.asarray(np.where(np.asarray(myopic)[:, None], now, fore), dtype=np.float64)
+
+
 class SupportScheme(Instrument):
     """An instrument that awards support in budgeted rounds during the decision step."""
 
@@ -279,6 +300,13 @@ class SupportScheme(Instrument):
         from kruispunt.policy.grants import allocate_budget
 
         return allocate_budget(score, claim, budget, higher_is_better=False, eligible=applies)
+
+    def contract_value(self, t: int, route: I, production: F) -> F | None:
+        """Expected yearly value [EUR/yr] a plant keeps by staying on ``route`` ``(S, P)``
+        under the contracts this scheme has awarded (payments it would forfeit by leaving the
+        route), for year index ``t`` and the plant's ``production`` ``(S, P)``; None when the
+        scheme holds no contract."""
+        return None
 
     def award(self, ev: Evaluation, won: B, pick: I, start_year: I) -> F | None:
         """Record the contracts of plants that switch with the support: ``won`` ``(S, P)``,

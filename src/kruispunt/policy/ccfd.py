@@ -20,6 +20,7 @@ from kruispunt.policy.base import (
     Parameter,
     SupportScheme,
     YearState,
+    remaining_share,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -140,6 +141,22 @@ class Ccfd(SupportScheme):
         worst = np.take_along_axis(self._worst, pick[..., None], -1)[..., 0]
         self.left = self.left - np.where(won, worst, 0.0).sum(axis=1)
         return None
+
+    def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
+        if not (self.route >= 0).any():
+            return None
+        ctx = self.ctx
+        inp = ctx.inputs
+        year = int(inp.coords.years[t])
+        held = (self.route >= 0) & (route == self.route) & (self.start <= year)
+        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
+        share = remaining_share(
+            self.end - year, life, inp.finance.discount_rate, inp.finance.myopic
+        )
+        emitted = ctx.route.emitted[route, t]
+        per_t = ccfd_payment(self.strike[:, None], inp.markets.eua[:, t][:, None], 1.0)
+        abated = np.maximum(self.reference - emitted, 0.0) * production
+        return np.asarray(np.where(held, per_t * abated * share, 0.0), dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
         if not (self.route >= 0).any():

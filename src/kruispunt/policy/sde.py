@@ -28,6 +28,7 @@ from kruispunt.policy.base import (
     Parameter,
     SupportScheme,
     YearState,
+    remaining_share,
 )
 from kruispunt.policy.grants import allocate_budget
 from kruispunt.vocabulary import SCENARIO
@@ -260,6 +261,18 @@ class Sde(SupportScheme):
         duration = self.param("duration").astype(np.int64)[:, None]
         self.end = np.where(won, start_year + duration, self.end)
         return None
+
+    def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
+        if not (self.route >= 0).any():
+            return None
+        inp = self.ctx.inputs
+        year = int(inp.coords.years[t])
+        held = (self.route >= 0) & (route == self.route) & (self.start <= year)
+        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
+        share = remaining_share(
+            self.end - year, life, inp.finance.discount_rate, inp.finance.myopic
+        )
+        return np.asarray(np.where(held, self.unit * production * share, 0.0), dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
         if not (self.route >= 0).any():
