@@ -92,9 +92,7 @@ def _ikc_toy(elec_price: float, **params: np.ndarray) -> np.ndarray:
     }
     inp = toy_inputs(eua=80.0, gas_price=10.0, elec_price=elec_price, instruments={"ikc": given})
     ds = simulate(inp).dataset
-    return np.stack(
-        [ds["subsidies"].values[0, 0], ds["route_index"].values[0, 0].astype(float)]
-    )
+    return np.stack([ds["subsidies"].values[0, 0], ds["route_index"].values[0, 0].astype(float)])
 
 
 def test_ikc_claim_rests_on_the_baseline_not_on_the_route() -> None:

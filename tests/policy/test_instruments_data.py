@@ -66,9 +66,7 @@ def test_new_sectors_only_with_the_lever(cat: Catalogue) -> None:
 
     base = resolve(["current-policy"])[0]
     levers = base.levers.model_copy(
-        update={
-            "subsidies": base.levers.subsidies.model_copy(update={"ikc_new_sectors": True})
-        }
+        update={"subsidies": base.levers.subsidies.model_copy(update={"ikc_new_sectors": True})}
     )
     assert isinstance(levers, ScenarioFile)
     on = build_inputs(cat, [Scenario(name="on", levers=levers, chain=("on",), origin="test")])
