@@ -8,7 +8,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kruispunt.policy.energy_tax import bracketed_tax
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.simulate import simulate
+from kruispunt.engine.valuation import OptionView
+from kruispunt.policy.energy_tax import (
+    EnergyTax,
+    bracket_index,
+    bracketed_tax,
+    chp_exempt_gas,
+    chp_exempt_share,
+    taxable_use,
+)
+from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.testing import TOY_YEARS, toy_inputs
 
 FAST = settings(max_examples=50, deadline=None)
 
@@ -97,3 +109,120 @@ def test_bracketed_tax_matches_reference_and_is_monotone(
     assert np.all(more >= tax - 1e-6)
     assert np.all(tax <= max(rates) * consumption * (1 + 1e-9) + 1e-6)
     assert np.all(tax >= min(rates) * consumption * (1 - 1e-9) - 1e-6)
+
+
+def test_w8a_large_user_by_bracket() -> None:
+    """W8(a), /work/research/law/worked_examples.md: 2025 gas rates (Belastingplan 2025,
+    Wbm art. 59) on 50,000,000 m3: 170,000 x 0.5782 + 830,000 x 0.3157 + 9,000,000 x 0.2035
+    + 40,000,000 x 0.0539 = 98,294 + 262,031 + 1,831,500 + 2,156,000 = 4,347,825 EUR."""
+    assert float(bracketed_tax(50e6, GAS_THRESHOLDS, GAS_RATES)) == pytest.approx(4_347_825.0)
+
+
+def test_w8b_medium_user_by_bracket() -> None:
+    """W8(b), /work/research/law/worked_examples.md: 5,000,000 m3: 98,294 + 262,031 +
+    4,000,000 x 0.2035 = 1,174,325 EUR."""
+    assert float(bracketed_tax(5e6, GAS_THRESHOLDS, GAS_RATES)) == pytest.approx(1_174_325.0)
+
+
+def test_w8c_chp_exemption_then_brackets() -> None:
+    """W8(c), /work/research/law/worked_examples.md: Wbm art. 64(1)(a), an installation above
+    20 MWe generating 100 GWh from 30,000,000 Nm3: exempt 100,000,000 kWh x 0.2808 =
+    28,080,000 Nm3; the taxable 1,920,000 Nm3 go through the brackets from zero: 98,294 +
+    262,031 + 920,000 x 0.2035 = 547,545 EUR."""
+    exempt = chp_exempt_gas(30e6, 100e6)
+    assert float(exempt) == pytest.approx(28_080_000.0)
+    taxable = taxable_use(30e6, exempt / 30e6)
+    assert float(taxable) == pytest.approx(1_920_000.0)
+    assert float(bracketed_tax(taxable, GAS_THRESHOLDS, GAS_RATES)) == pytest.approx(547_545.0)
+    # the cap never exempts more than the gas burnt
+    assert float(chp_exempt_gas(20e6, 100e6)) == pytest.approx(20e6)
+
+
+def test_w8d_small_chp_fed_in_and_own_use() -> None:
+    """W8(d), /work/research/law/worked_examples.md: Wbm art. 64(2), an installation up to
+    20 MWe: 0.2808 Nm3 per kWh fed into the grid and 0.1670 per kWh used on site. 10 GWh fed
+    in, 5 GWh own use, 5,000,000 Nm3 burnt: exempt 2,808,000 + 835,000 = 3,643,000 Nm3;
+    taxable 1,357,000: 98,294 + 262,031 + 357,000 x 0.2035 = 432,974.50 EUR."""
+    exempt = chp_exempt_gas(5e6, 10e6, kwh_not_fed_in=5e6)
+    assert float(exempt) == pytest.approx(3_643_000.0)
+    tax = bracketed_tax(5e6 - exempt, GAS_THRESHOLDS, GAS_RATES)
+    assert float(tax) == pytest.approx(432_974.50)
+
+
+def test_w8e_feedstock_and_process_exemptions() -> None:
+    """W8(e), /work/research/law/worked_examples.md: gas used as feedstock, in metallurgical
+    or mineralogical processes, and electricity for electrolysis have taxable quantity nil
+    (Wbm art. 64(4); Directive 2003/96/EC art. 2(4)(b)). Ammonia whose gas is 69 % feedstock
+    (MIDDEN TC0072): of 50,000,000 m3, 15,500,000 are taxable: 98,294 + 262,031 + 1,831,500
+    + 5,500,000 x 0.0539 = 2,488,275 EUR."""
+    assert float(taxable_use(1e6, 1.0)) == 0.0
+    taxable = taxable_use(50e6, 0.69)
+    assert float(taxable) == pytest.approx(15.5e6)
+    assert float(bracketed_tax(taxable, GAS_THRESHOLDS, GAS_RATES)) == pytest.approx(2_488_275.0)
+    # a route share and a plant share combine: 1e6 x (1 - 0.5) x (1 - 0.2) = 4e5
+    assert float(taxable_use(1e6, 0.5, 0.2)) == pytest.approx(4e5)
+    with pytest.raises(ValueError):
+        taxable_use(1e6, 1.2)
+
+
+def test_chp_exempt_share_from_efficiency() -> None:
+    """Wbm art. 64(1)(a) and (3): 0.2808 Nm3 of 35.17 MJ per kWh = 9.876 MJ per 3.6 MJ; a CHP
+    at 30.9 % electrical efficiency burns 3.6 / 0.309 = 11.65 MJ per kWh, so 84.8 % of its
+    gas is exempt; from 36.45 % all of it."""
+    assert float(chp_exempt_share(0.309)) == pytest.approx(0.2808 * 35.17 * 0.309 / 3.6)
+    assert float(chp_exempt_share(0.309)) == pytest.approx(0.848, abs=1e-3)
+    assert float(chp_exempt_share(0.3645)) == pytest.approx(1.0, abs=1e-3)
+    assert float(chp_exempt_share(0.5)) == 1.0
+
+
+def test_bracket_index() -> None:
+    np.testing.assert_array_equal(
+        bracket_index([0.0, 170e3, 170e3 + 1, 5e6, 5e7], GAS_THRESHOLDS), [0, 0, 1, 2, 3]
+    )
+
+
+def _tax_view(exempt: float, plant_exempt: float = 0.0) -> tuple[float, float]:
+    """Valued (per t) and accounted (per year) energy tax of the toy plant (1e6 t/yr, 10 GJ
+    gas/t) on its gas route, with gas brackets at 1e5, 1e6 and 2e7 GJ/yr and rates 4, 3, 2
+    and 1 EUR/GJ."""
+    Y = len(TOY_YEARS)
+    C, R = 2, 3
+    rates = np.zeros((1, C, 4, Y))
+    rates[0, 0] = np.array([4.0, 3.0, 2.0, 1.0])[:, None]
+    thresholds = np.full((1, C, 3), np.nan)
+    thresholds[0, 0] = [1e5, 1e6, 2e7]
+    ex = np.zeros((1, R, C))
+    ex[0, 0, 0] = exempt
+    pex = np.zeros((1, 1, C))
+    pex[0, 0, 0] = plant_exempt
+    inp = toy_inputs(
+        instruments={
+            "energy_tax": {
+                "thresholds": thresholds,
+                "bracket_rates": rates,
+                "exempt": ex,
+                "plant_exempt": pex,
+            }
+        }
+    )
+    ctx = BatchContext(inp, INSTRUMENTS)
+    tax = EnergyTax(ctx)
+    cur = np.zeros((1, 1), dtype=np.int64)
+    x = {term: p[:, :, 0][:, cur[0]] for term, p in tax.paths().items()}
+    valued = float(np.asarray(tax.unit_cost(x, OptionView(0, cur, np.ones((1, 1)))))[0, 0])
+    accounted = float(simulate(inp).dataset["energy_tax"].values[0, 0, 0])
+    return valued, accounted
+
+
+def test_valuation_uses_the_marginal_rate_of_the_plants_bracket_on_the_taxable_share() -> None:
+    """Valuation: the rate of the bracket the plant's taxable use falls in, on the taxable
+    share (Wbm art. 59 and 64); accounting: the brackets on the taxable use.
+
+    No exemption: 1e7 GJ/yr is in bracket 3 (1e6-2e7 GJ): 10 GJ/t x 2 = 20 EUR/t valued;
+    accounted 1e5 x 4 + 9e5 x 3 + 9e6 x 2 = 21.1e6 EUR. Half exempt: 5e6 GJ taxable, still
+    bracket 3: 5 x 2 = 10 EUR/t; 4e5 + 2.7e6 + 4e6 x 2 = 11.1e6 EUR. 95 % exempt (a route
+    share of 0.9 and a plant share of 0.5): 5e5 GJ taxable, bracket 2: 0.5 GJ/t x 3 = 1.5
+    EUR/t; 4e5 + 4e5 x 3 = 1.6e6 EUR."""
+    assert _tax_view(0.0) == pytest.approx((20.0, 21.1e6))
+    assert _tax_view(0.5) == pytest.approx((10.0, 11.1e6))
+    assert _tax_view(0.9, 0.5) == pytest.approx((1.5, 1.6e6))

@@ -8,9 +8,124 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from kruispunt.policy.ikc import indirect_cost_compensation
+from kruispunt.engine.simulate import simulate
+from kruispunt.policy.ikc import (
+    eligible_electricity,
+    expected_paid_share,
+    indirect_cost_compensation,
+    previous_year_price,
+)
+from kruispunt.testing import TOY_YEARS, toy_inputs
 
 FAST = settings(max_examples=60, deadline=None)
+Y = len(TOY_YEARS)
+
+
+def test_ikc_w7a_fallback_hand_computed() -> None:
+    """W7(a), /work/research/law/worked_examples.md: the fall-back of the guidelines
+    (2020/C 317/04, Annex II: B = Ai x C x P x EF x BEC, EF = 0.8; structure as VLAIO prints
+    it) with the Dutch C = 0.45 tCO2/MWh (Stcrt 2022, 23127, art. 4.4.1). Ai 0.75, P 80 EUR/t,
+    BEC 100,000 MWh: 0.75 x 0.45 x 80 x 0.8 x 100,000 = 2,160,000 EUR; from 2026 at Ai 0.80
+    (C/2026/196): 2,304,000 EUR."""
+    mwh = eligible_electricity(100_000.0, 0.8)
+    assert float(mwh) == pytest.approx(80_000.0)
+    assert float(indirect_cost_compensation(mwh, 80.0, 0.45, 0.75, True)) == pytest.approx(
+        2_160_000.0
+    )
+    assert float(indirect_cost_compensation(mwh, 80.0, 0.45, 0.80, True)) == pytest.approx(
+        2_304_000.0
+    )
+
+
+def test_ikc_w7b_benchmark_ignores_actual_use() -> None:
+    """W7(b), /work/research/law/worked_examples.md: with a product benchmark (2020/C 317/04,
+    Annex II: B = Ai x C x P x E x BO), E x BO = 0.5 MWh/t x 100,000 t = 50,000 MWh, so
+    0.75 x 0.45 x 80 x 50,000 = 1,350,000 EUR, whatever the plant's own consumption."""
+    for consumption in (10_000.0, 100_000.0, 400_000.0):
+        mwh = eligible_electricity(consumption, 0.8, 0.5, 100_000.0)
+        assert float(mwh) == pytest.approx(50_000.0)
+        claim = indirect_cost_compensation(mwh, 80.0, 0.45, 0.75, True)
+        assert float(claim) == pytest.approx(1_350_000.0)
+
+
+def test_ikc_w7c_budget_cut_by_one_percentage() -> None:
+    """W7(c), /work/research/law/worked_examples.md: claims above the budget are cut 'met
+    een gelijk percentage' (RVO). Claims 2.16e6 and 1.35e6 (W7 a, b) = 3.51e6 against a
+    budget of 2.34e6: each x 2/3 = 1.44e6 and 0.9e6."""
+    paid = indirect_cost_compensation(
+        [80_000.0, 50_000.0], 80.0, 0.45, 0.75, True, budget_eur=2.34e6
+    )
+    np.testing.assert_allclose(paid, [1.44e6, 0.9e6])
+    assert float(expected_paid_share(3.51e6, 2.34e6)) == pytest.approx(2 / 3)
+
+
+def test_eligible_electricity_mixes_forms_and_rejects_bad_input() -> None:
+    # plant 0 by benchmark (0.2 MWh/t x 1e4 t), plant 1 by fall-back (0.8 x 5e3 MWh)
+    out = eligible_electricity([1e6, 5e3], 0.8, [0.2, np.nan], [1e4, np.nan])
+    np.testing.assert_allclose(out, [2e3, 4e3])
+    with pytest.raises(ValueError):
+        eligible_electricity(-1.0)
+    with pytest.raises(ValueError):
+        eligible_electricity(1.0, 1.5)
+    with pytest.raises(ValueError, match="baseline_output"):
+        eligible_electricity(1.0, 0.8, 0.5, np.nan)
+
+
+def test_previous_year_price() -> None:
+    """The aid of year t uses the forward EUA price for year t of the year before (2020/C
+    317/04, Annex II, P(t-1)); the first model year has no earlier year in the path."""
+    np.testing.assert_array_equal(
+        previous_year_price([[70.0, 80.0, 90.0], [1.0, 2.0, 3.0]]),
+        [[70.0, 70.0, 80.0], [1.0, 1.0, 2.0]],
+    )
+
+
+def _ikc_toy(elec_price: float, **params: np.ndarray) -> np.ndarray:
+    """Subsidies of a toy plant (1e6 t/yr) eligible for IKC on a baseline of 1e5 MWh, EUA
+    80 EUR/t, no budget cap; returns (subsidies, route) per year."""
+    given = {
+        "aid_intensity": np.full((1, Y), 0.75),
+        "co2_factor": np.full((1, Y), 0.45),
+        "eligible": np.ones((1, 1)),
+        "baseline_mwh": np.full((1, 1), 1e5),
+        **params,
+    }
+    inp = toy_inputs(eua=80.0, gas_price=10.0, elec_price=elec_price, instruments={"ikc": given})
+    ds = simulate(inp).dataset
+    return np.stack([ds["subsidies"].values[0, 0], ds["route_index"].values[0, 0].astype(float)])
+
+
+def test_ikc_claim_rests_on_the_baseline_not_on_the_route() -> None:
+    """The aid is Ai x C x P(t-1) x the baseline eligible electricity (2020/C 317/04, Annex
+    II): 0.75 x 0.45 x 80 x 1e5 = 2.7e6 EUR/yr whether the plant stays on gas or
+    electrifies (which uses 3 MWh/t x 1e6 t = 3e6 MWh): electrifying does not raise it."""
+    stays = _ikc_toy(elec_price=1000.0)
+    switches = _ikc_toy(elec_price=0.1)
+    assert (stays[1] == 0).all() and (switches[1][1:] == 1).all()
+    np.testing.assert_allclose(stays[0], 2.7e6)
+    np.testing.assert_allclose(switches[0], 2.7e6)
+
+
+def test_ikc_not_paid_to_a_closed_plant_and_cut_to_the_budget() -> None:
+    """No production, no aid (the plant closes when its revenue is below every option's
+    cost); a budget of 1.35e6 halves the 2.7e6 claim (RVO: one equal percentage)."""
+    cut = _ikc_toy(elec_price=1000.0, budget=np.full((1, Y), 1.35e6))
+    np.testing.assert_allclose(cut[0], 1.35e6)
+    inp = toy_inputs(
+        eua=80.0,
+        product_price=0.0,
+        instruments={
+            "ikc": {
+                "aid_intensity": np.full((1, Y), 0.75),
+                "co2_factor": np.full((1, Y), 0.45),
+                "eligible": np.ones((1, 1)),
+                "baseline_mwh": np.full((1, 1), 1e5),
+            }
+        },
+    )
+    ds = simulate(inp).dataset
+    assert ds["production"].values[0, 0, -1] == 0.0
+    assert ds["subsidies"].values[0, 0, -1] == 0.0
 
 
 def test_ikc_hand_computed() -> None:

@@ -2,12 +2,14 @@
 
 Assumption: every plant that operates in the base year covers its full cost of staying under
 the first model year's conditions as the data package gives them (its reference scenario:
-prices, taxes, EU ETS net of the plant's own free allocation, CO2-heffing, IKC, CBAM) plus the
+prices, taxes, EU ETS net of the plant's own free allocation, CO2-heffing, CBAM) plus the
 annuity of renewing its route. Its revenue per unit is set to that cost and held constant in
 real terms, so that decisions respond to changes from today (in every scenario alike) rather
 than to unobserved differences between plants. The cost is the engine's own valuation of
 staying (:func:`kruispunt.engine.valuation.cost_of_staying`), so each instrument's formula
-is written once.
+is written once. Temporary support with an announced end (IKC, ``Instrument.calibrated`` False)
+is left out: a plant that ran before the scheme reopened does not owe its viability to it, and
+its end must not read as a loss that closes the plant at once.
 """
 
 from __future__ import annotations
@@ -35,4 +37,4 @@ def plant_revenue(
         raise ValueError("the reference for calibration is one scenario")
     classes = tuple(instruments)
     ctx = BatchContext(reference, classes)
-    return cost_of_staying(ctx, [cls(ctx) for cls in classes])
+    return cost_of_staying(ctx, [cls(ctx) for cls in classes if cls.calibrated])

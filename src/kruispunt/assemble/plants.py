@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from kruispunt.assemble.routes import RouteBundle
@@ -13,8 +12,6 @@ from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import Plants
 from kruispunt.vocabulary import BASE_YEAR
-
-B = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
@@ -24,8 +21,6 @@ class PlantBundle:
     plants: Plants
     table: pd.DataFrame
     """One row per plant: site_id, product_id, cluster_id, sector_id, site name."""
-    ikc_eligible: B
-    """Whether the plant's sector is eligible for indirect cost compensation."""
 
     @property
     def keys(self) -> dict[tuple[str, str], int]:
@@ -54,7 +49,6 @@ def build_plants(tables: Tables, rb: RouteBundle) -> PlantBundle:
         bad = sorted({rb.ids[r] for r in incumbent[~rb.complete[incumbent]]})
         raise KruispuntError(f"today's routes lack emission_factor or lifetime: {bad}")
     reinvest = pd.to_numeric(sp["reinvestment_year"], errors="coerce").fillna(0)
-    eligible = sp["sector_id"].map(cat.sectors.set_index("sector_id")["ikc_eligible"])
     plants = Plants(
         product=np.asarray(sp["product_id"].map(tables.product_index), dtype=np.int64),
         cluster=np.asarray(sp["cluster_id"].map(tables.cluster_index), dtype=np.int64),
@@ -67,6 +61,4 @@ def build_plants(tables: Tables, rb: RouteBundle) -> PlantBundle:
         options=np.zeros((len(sp), 1), dtype=np.int64),  # set once routes are final
     )
     table = sp[["site_id", "product_id", "cluster_id", "sector_id", "name"]]
-    return PlantBundle(
-        plants=plants, table=table, ikc_eligible=eligible.fillna(False).to_numpy(dtype=bool)
-    )
+    return PlantBundle(plants=plants, table=table)

@@ -44,6 +44,9 @@ COPIED_TABLES = (
     "infrastructure",
     "commitments",
     "storage_contracts",
+    "ikc_sectors",
+    "ikc_baselines",
+    "tax_exemptions",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

@@ -242,6 +242,9 @@ class Instrument:
     name: ClassVar[str] = ""
     parameters: ClassVar[tuple[Parameter, ...]] = ()
     flows: ClassVar[tuple[Flow, ...]] = ()
+    calibrated: ClassVar[bool] = True
+    """Whether plant revenue is calibrated with the instrument's term (False for temporary
+    support with an announced end, on which revealed viability does not rest: IKC)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

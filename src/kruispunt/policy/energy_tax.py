@@ -1,14 +1,26 @@
-"""Energy tax (energiebelasting): a progressive tax by consumption bracket.
+"""Energy tax (energiebelasting): a progressive tax by consumption bracket, with the
+exemptions of the law.
 
-Each unit of yearly consumption per connection is taxed at the rate of the
-bracket it falls in, like an income tax: the first units at the first rate, the
-units between the first and second threshold at the second rate, and so on. The
-bracket thresholds and rates (natural gas per m3, electricity per kWh) come from
-the data package.
+Each unit of yearly taxable consumption per connection is taxed at the rate of the bracket
+it falls in, like an income tax: the first units at the first rate, the units between the
+first and second threshold at the second rate, and so on (Wet belastingen op
+milieugrondslag, Wbm, art. 59; the rates indexed each year, art. 90). The bracket thresholds
+and rates (natural gas per m3, electricity per kWh) come from the data package; hydrogen has
+its own flat rate from 2026 (Belastingplan 2025), equal to the business electricity rate of
+the top bracket.
+
+Exempt quantities are not taxable and do not count towards the brackets (Wbm art. 64):
+gas for electricity generation up to 0.2808 Nm3 per kWh (art. 64(1)(a); 0.1670 per kWh not
+fed into the grid for installations up to 20 MWe, art. 64(2)); gas for metallurgical and
+mineralogical processes and electricity for chemical reduction and electrolytic and
+metallurgical processes (art. 64(4)); and gas used other than as fuel (feedstock) or in dual
+use (Directive 2003/96/EC art. 2(4)(b)). The tax falls on gas supplied through a connection
+(art. 50): a plant's own residual gas is outside it.
 
 References
 ----------
-Wet belastingen op milieugrondslag (energiebelasting).
+Wet belastingen op milieugrondslag, art. 50, 59, 64 and 90; Council Directive 2003/96/EC,
+art. 2(4)(b); Belastingplan 2025 (hydrogen rate).
 """
 
 from __future__ import annotations
@@ -29,7 +41,14 @@ from kruispunt.policy.base import (
 )
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["EnergyTax", "bracketed_tax"]
+__all__ = [
+    "EnergyTax",
+    "bracket_index",
+    "bracketed_tax",
+    "chp_exempt_gas",
+    "chp_exempt_share",
+    "taxable_use",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -101,12 +120,143 @@ def bracketed_tax(consumption: ArrayLike, thresholds: ArrayLike, rates: ArrayLik
     return np.asarray(np.sum(in_bracket * prices, axis=-1), dtype=np.float64)
 
 
-class EnergyTax(Instrument):
-    """Energy tax on the carriers plants use.
+def taxable_use(use: ArrayLike, *exempt_shares: ArrayLike) -> FloatArray:
+    """The taxable part of a carrier's use after exemptions (Wbm art. 64): ``use`` times
+    ``(1 - share)`` for each exempt share (a route's feedstock share, a plant's CHP share...).
 
-    Valuation uses the marginal rate of a large user (the top bracket) per unit of carrier;
-    the yearly accounting applies :func:`bracketed_tax` to each plant's consumption of the
-    carriers that have brackets (each plant one connection) and the flat rate to the others.
+    Parameters
+    ----------
+    use : array_like
+        Use of the carrier, non-negative. [carrier/yr]
+    *exempt_shares : array_like
+        Exempt shares in [0, 1], each broadcasting against ``use``. [-]
+
+    Returns
+    -------
+    numpy.ndarray
+        Taxable use. [carrier/yr]
+
+    Raises
+    ------
+    ValueError
+        If ``use`` is negative or a share is outside [0, 1] or NaN.
+
+    Examples
+    --------
+    Gas for ammonia of which 69 % is feedstock (non-fuel use, taxable quantity nil):
+
+    >>> round(float(taxable_use(1000.0, 0.69)), 9)
+    310.0
+    """
+    out = np.asarray(use, dtype=np.float64)
+    if not np.all(out >= 0.0):
+        raise ValueError("use must be non-negative and not NaN")
+    for share in exempt_shares:
+        s = np.asarray(share, dtype=np.float64)
+        if not np.all((s >= 0.0) & (s <= 1.0)):
+            raise ValueError("exempt shares must be in [0, 1] and not NaN")
+        out = out * (1.0 - s)
+    return np.asarray(out, dtype=np.float64)
+
+
+def chp_exempt_gas(
+    gas: ArrayLike,
+    kwh_generated: ArrayLike,
+    cap_per_kwh: ArrayLike = 0.2808,
+    kwh_not_fed_in: ArrayLike = 0.0,
+    cap_not_fed_in: ArrayLike = 0.1670,
+) -> FloatArray:
+    """Gas exempt as used for electricity generation (Wbm art. 64(1)(a) and (2)).
+
+    ``min(gas, cap_per_kwh * kwh_generated + cap_not_fed_in * kwh_not_fed_in)``: an
+    installation above 20 MWe passes all its output as ``kwh_generated`` (0.2808 Nm3 per kWh);
+    one up to 20 MWe passes the electricity fed into the grid as ``kwh_generated`` and the
+    rest as ``kwh_not_fed_in`` (0.1670 Nm3 per kWh). Gas in Nm3 of 35.17 MJ (art. 64(3)).
+
+    Parameters
+    ----------
+    gas : array_like
+        Gas the installation burns, non-negative. [Nm3/yr]
+    kwh_generated : array_like
+        Electricity generated (fed into the grid, for small installations). [kWh/yr]
+    cap_per_kwh, cap_not_fed_in : array_like
+        Exempt gas per kWh. [Nm3/kWh]
+    kwh_not_fed_in : array_like
+        Electricity of a small installation used on site. [kWh/yr]
+
+    Returns
+    -------
+    numpy.ndarray
+        Exempt gas. [Nm3/yr]
+
+    Examples
+    --------
+    100 GWh from 30 million Nm3: 100e6 x 0.2808 = 28.08 million Nm3 exempt.
+
+    >>> float(chp_exempt_gas(30e6, 100e6))
+    28080000.0
+    """
+    total = np.asarray(gas, dtype=np.float64)
+    kwh = np.asarray(kwh_generated, dtype=np.float64)
+    own = np.asarray(kwh_not_fed_in, dtype=np.float64)
+    if not (np.all(total >= 0.0) and np.all(kwh >= 0.0) and np.all(own >= 0.0)):
+        raise ValueError("gas and electricity must be non-negative and not NaN")
+    cap = np.asarray(cap_per_kwh, dtype=np.float64) * kwh
+    cap = cap + np.asarray(cap_not_fed_in, dtype=np.float64) * own
+    return np.asarray(np.minimum(total, cap), dtype=np.float64)
+
+
+def chp_exempt_share(
+    electrical_efficiency: ArrayLike,
+    cap_per_kwh: ArrayLike = 0.2808,
+    calorific_mj_per_m3: ArrayLike = 35.17,
+) -> FloatArray:
+    """Share of a CHP's gas that :func:`chp_exempt_gas` exempts, from its electrical
+    efficiency: ``min(1, cap_per_kwh * calorific_mj_per_m3 * efficiency / 3.6 MJ/kWh)``.
+
+    At 0.2808 Nm3 of 35.17 MJ per kWh the cap is 9.876 MJ of gas per kWh, so all the gas is
+    exempt from an electrical efficiency of 36.45 %.
+
+    Examples
+    --------
+    >>> round(float(chp_exempt_share(0.30)), 4)  # 0.2808 x 35.17 x 0.30 / 3.6
+    0.823
+    >>> float(chp_exempt_share(0.40))
+    1.0
+    """
+    eff = np.asarray(electrical_efficiency, dtype=np.float64)
+    if not np.all((eff >= 0.0) & (eff <= 1.0)):
+        raise ValueError("electrical_efficiency must be in [0, 1] and not NaN")
+    gas_per_kwh = np.asarray(cap_per_kwh, dtype=np.float64) * np.asarray(calorific_mj_per_m3)
+    return np.asarray(np.minimum(1.0, gas_per_kwh * eff / 3.6), dtype=np.float64)
+
+
+def bracket_index(consumption: ArrayLike, thresholds: ArrayLike) -> NDArray[np.int64]:
+    """Index of the bracket a yearly consumption falls in (0 = first): the number of
+    thresholds it exceeds. ``thresholds`` has its brackets on the last axis and broadcasts
+    against ``consumption`` with that axis added.
+
+    Examples
+    --------
+    >>> bracket_index([0.0, 100.0, 150.0, 5000.0], [100.0, 1000.0])
+    array([0, 0, 1, 2])
+    """
+    amount = np.asarray(consumption, dtype=np.float64)
+    upper = np.asarray(thresholds, dtype=np.float64)
+    return np.asarray(np.sum(amount[..., np.newaxis] > upper, axis=-1), dtype=np.int64)
+
+
+class EnergyTax(Instrument):
+    """Energy tax on the carriers plants use, after the exemptions of the law.
+
+    A route's use of a carrier is taxable after the route's exempt share (feedstock, dual
+    use, metallurgical, mineralogical and electrolytic processes: ``exempt``) and the plant's
+    (a plant-level rule: the CHP share of its gas, the mineralogical or metallurgical furnaces
+    of its sector: ``plant_exempt``). The yearly accounting applies :func:`bracketed_tax` to
+    each plant's taxable use of the carriers that have brackets (each plant one connection)
+    and the flat rate to the others. Valuation uses the marginal rate of the bracket the plant
+    is in on that option (its taxable use at base-year production; for a large user the top
+    bracket) on the taxable share.
     """
 
     name = "energy_tax"
@@ -115,7 +265,7 @@ class EnergyTax(Instrument):
             "rate",
             (SCENARIO, "carrier", "year"),
             "EUR/carrier",
-            "Marginal tax per unit of carrier for a large user (top bracket).",
+            "Flat rate per unit of a carrier without brackets (with brackets: the top rate).",
             0.0,
         ),
         Parameter(
@@ -132,16 +282,22 @@ class EnergyTax(Instrument):
             "Rate of each of the four brackets.",
             0.0,
         ),
+        Parameter(
+            "exempt",
+            (SCENARIO, "route", "carrier"),
+            "1",
+            "Share of the route's use of the carrier the law exempts.",
+            0.0,
+        ),
+        Parameter(
+            "plant_exempt",
+            (SCENARIO, "plant", "carrier"),
+            "1",
+            "Share of the plant's use of the carrier the law exempts (CHP, sector rules).",
+            0.0,
+        ),
     )
     flows = (Flow("energy_tax_revenue", 1, "Energy tax paid by the plants."),)
-
-    def paths(self) -> dict[str, FloatArray]:
-        ctx = self.ctx
-        rate = ctx.ext(self.param("rate"))
-        return {"tax": np.einsum("rcy,scy->sry", ctx.route.inputs, rate)}
-
-    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        return x["tax"]
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
@@ -150,13 +306,61 @@ class EnergyTax(Instrument):
         """Carriers taxed at their flat rate."""
         self.bracketed = np.flatnonzero(~no_brackets)
         """Carriers taxed by consumption bracket (each plant one connection)."""
+        self.exempt = self.param("exempt")  # (S, R, C)
+        self.plant_exempt = self.param("plant_exempt")  # (S, P, C)
+        self.taxed_flat = np.flatnonzero(self.flat & (self.param("rate") > 0).any(axis=(0, 2)))
+        """Carriers with a flat rate above zero in some scenario and year."""
+
+    def _carrier_path(self, c: int, rate: FloatArray) -> FloatArray:
+        """Tax per unit of product on carrier ``c`` of every route at ``rate`` ``(S, Ye)``,
+        after the route's exemption ``(S, R, Ye)``."""
+        ctx = self.ctx
+        use = ctx.route.inputs[:, c, :][None] * (1.0 - self.exempt[:, :, c])[..., None]
+        return np.asarray(use * ctx.ext(rate)[:, None, :], dtype=np.float64)
+
+    def paths(self) -> dict[str, FloatArray]:
+        out = {
+            f"c{c}": self._carrier_path(int(c), self.param("rate")[:, c]) for c in self.taxed_flat
+        }
+        rates = self.param("bracket_rates")
+        for c in self.bracketed:
+            for k in range(rates.shape[2]):
+                out[f"c{c}_b{k}"] = self._carrier_path(int(c), rates[:, c, k])
+        return out
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        ctx = self.ctx
+        route = np.asarray(opt.route)
+        S = self.exempt.shape[0]
+        route_s = np.broadcast_to(route, (S, *route.shape[1:]))
+        flat_idx = route_s.reshape(S, -1)
+        cost = np.zeros(route_s.shape)
+        for c in self.taxed_flat:
+            keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            cost = cost + x[f"c{c}"] * keep
+        if self.bracketed.size == 0:
+            return cost
+        base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
+        thresholds = self.param("thresholds")
+        for c in self.bracketed:
+            keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            route_share = np.take_along_axis(1.0 - self.exempt[:, :, c], flat_idx, axis=1)
+            per_unit = ctx.route.inputs[route_s, c, opt.t]
+            taxable = per_unit * route_share.reshape(route_s.shape) * keep * base
+            lead = (S,) + (1,) * (route_s.ndim - 1)
+            k = bracket_index(taxable, thresholds[:, c].reshape(*lead, -1))
+            by_bracket = np.stack([x[f"c{c}_b{j}"] for j in range(4)])
+            cost = cost + np.take_along_axis(by_bracket, k[None], axis=0)[0] * keep
+        return cost
 
     def account(self, st: YearState) -> Booking:
         i = st.i
         thresholds = self.param("thresholds")  # (S, C, 3)
         rates = self.param("bracket_rates")[..., i]  # (S, C, 4)
+        route_exempt = np.take_along_axis(self.exempt, st.route[..., None], axis=1)  # (S, P, C)
+        taxable = taxable_use(st.use, route_exempt, self.plant_exempt)
         flat = np.where(self.flat[None], self.param("rate")[:, :, i], 0.0)  # (S, C)
-        taxed = np.einsum("spc,sc->sp", st.use, flat)
+        taxed = np.einsum("spc,sc->sp", taxable, flat)
         for c in self.bracketed:
-            taxed += bracketed_tax(st.use[..., c], thresholds[:, None, c], rates[:, None, c])
+            taxed += bracketed_tax(taxable[..., c], thresholds[:, None, c], rates[:, None, c])
         return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed})

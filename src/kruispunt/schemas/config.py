@@ -115,6 +115,10 @@ class SubsidyLevers(_Strict):
     1e12."""
     ikc: bool = True
     """Indirect cost compensation for electricity-intensive sectors."""
+    ikc_new_sectors: bool = False
+    """Apply in the Dutch IKC the sectors added to the EU list from 2026 (C/2026/196, e.g.
+    organic basic chemicals) at ``ikc.aid_intensity_new_sectors``; whether the Dutch scheme
+    takes them on was not found, so the default is off."""
     grants: bool = True
     """Capex grants (NIKI/VEKI/OWE-like) with their budgets."""
     grant_budget_scale: Scale = 1.0

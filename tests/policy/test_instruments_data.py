@@ -1,0 +1,123 @@
+"""IKC eligibility and energy-tax exemptions as the embedded data package gives them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.inputs import ModelInputs
+from kruispunt.scenarios import resolve
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def inputs(cat: Catalogue) -> ModelInputs:
+    return build_inputs(cat, resolve(["current-policy"]))
+
+
+def _plant(inputs: ModelInputs, name: str) -> int:
+    return inputs.coords.plants.index(name)
+
+
+def test_ikc_eligibility_follows_the_nace_list(inputs: ModelInputs) -> None:
+    """2020/C 317/04 Annex I (industrie_klima_spk_2020): basic iron and steel (24.10) and
+    other inorganic basic chemicals (20.13, Nobian's chlor-alkali) are listed; the Dutch scheme
+    excludes energy carriers from fossil feedstock (refineries 19.20, SMR hydrogen 20.11,
+    avm_ikc_2022); fertilisers (20.15) left the list in 2021; organic basic chemicals (20.14,
+    the crackers) return in 2026 (C/2026/196) but only where a scenario applies them."""
+    ikc = inputs.instruments["ikc"]
+    eligible = ikc["eligible"][0] > 0
+    for name in ("tata_steel_ijmuiden/crude_steel", "nobian_rotterdam/process_heat_low"):
+        assert eligible[_plant(inputs, name)], name
+    for name in (
+        "shell_pernis/refinery_throughput",
+        "air_liquide_botlek/hydrogen",
+        "yara_sluiskil/ammonia",
+        "chemelot/ammonia",
+        "dow_terneuzen/hvc",
+    ):
+        assert not eligible[_plant(inputs, name)], name
+    assert ikc["eligible_new"][0, _plant(inputs, "dow_terneuzen/hvc")] == 0.0
+
+
+def test_ikc_baseline_of_plants_without_modelled_electricity(inputs: ModelInputs) -> None:
+    """Fall-back eligible electricity = 0.8 x baseline consumption (2020/C 317/04, Annex II):
+    Tata at 0.294 MWh/t of base-year crude steel (MIDDEN M006, derived_ikc_steel_electricity)
+    and Nobian Botlek at 1,790,381 MWh/yr (MIDDEN M128, derived_ikc_nobian_electricity)."""
+    mwh = inputs.instruments["ikc"]["baseline_mwh"][0]
+    tata = _plant(inputs, "tata_steel_ijmuiden/crude_steel")
+    steel = inputs.plants.base_production[tata]
+    assert mwh[tata] == pytest.approx(0.8 * 0.294 * steel)
+    assert mwh[_plant(inputs, "nobian_rotterdam/process_heat_low")] == pytest.approx(
+        0.8 * 1_790_381
+    )
+
+
+def test_new_sectors_only_with_the_lever(cat: Catalogue) -> None:
+    """The 2026 additions (20.14) at 75 % from 2026 when subsidies.ikc_new_sectors is on."""
+    from kruispunt.scenarios import Scenario
+    from kruispunt.schemas.config import ScenarioFile
+
+    base = resolve(["current-policy"])[0]
+    levers = base.levers.model_copy(
+        update={"subsidies": base.levers.subsidies.model_copy(update={"ikc_new_sectors": True})}
+    )
+    assert isinstance(levers, ScenarioFile)
+    on = build_inputs(cat, [Scenario(name="on", levers=levers, chain=("on",), origin="test")])
+    ikc = on.instruments["ikc"]
+    assert ikc["eligible_new"][0, _plant(on, "dow_terneuzen/hvc")] == 1.0
+    years = list(on.coords.years)
+    assert ikc["aid_intensity_new"][0, years.index(2025)] == 0.0
+    assert ikc["aid_intensity_new"][0, years.index(2026)] == pytest.approx(0.75)
+    assert ikc["aid_intensity"][0, years.index(2026)] == pytest.approx(0.80)
+
+
+def test_ikc_budget_held_to_2030_then_ends(inputs: ModelInputs) -> None:
+    """Budgets 167.4 / 129.2 / 200 / 150 MEUR (2025-28, nominal), 150 held in 2029-30
+    (assumption_ikc_budget_to_2030), none after."""
+    budget = inputs.instruments["ikc"]["budget"][0]
+    years = list(inputs.coords.years)
+    assert budget[years.index(2030)] > 0
+    assert budget[years.index(2031)] == 0.0
+
+
+def test_energy_tax_exemptions_by_route_and_plant(inputs: ModelInputs) -> None:
+    """tax_exemptions.csv: feedstock shares (ammonia 0.69, SMR 0.858), the cracker's own fuel
+    gas outside the tax (Wbm art. 50), electrolytic electricity exempt (art. 64(4)); plant
+    rules: gas in the kilns of ceramics (NACE 23) and the furnaces of basic metals (24), and
+    the CHP share of a site's gas within 0.2808 Nm3/kWh (art. 64(1)(a)) at 30.9 % electrical
+    efficiency: 0.2808 x 35.17 x 0.309 / 3.6 = 0.848 of the power plants' gas."""
+    et = inputs.instruments["energy_tax"]
+    routes, carriers = inputs.coords.routes, inputs.coords.carriers
+    gas, elec = carriers.index("natural_gas"), carriers.index("electricity")
+    ex = et["exempt"][0]
+    assert ex[routes.index("smr_haber_bosch"), gas] == pytest.approx(0.69)
+    assert ex[routes.index("smr"), gas] == pytest.approx(0.858)
+    assert ex[routes.index("naphtha_steam_cracker"), gas] == 1.0
+    assert ex[routes.index("chlor_alkali_membrane"), elec] == 1.0
+    assert ex[routes.index("gas_boiler_low"), gas] == 0.0
+    plant = et["plant_exempt"][0][:, gas]
+    assert plant[_plant(inputs, "wienerberger_haaften/process_heat_high")] == 1.0
+    assert plant[_plant(inputs, "nyrstar_budel/process_heat_high")] == 1.0
+    delfzijl = _plant(inputs, "nobian_delfzijl/process_heat_low")
+    # Delesto CHP: 405,706 of the site's 407,328 t verified in 2022
+    assert plant[delfzijl] == pytest.approx(405_706 / 407_328 * 0.2808 * 35.17 * 0.309 / 3.6)
+    assert np.all((plant >= 0) & (plant <= 1))
+
+
+def test_hydrogen_taxed_as_gas_then_at_its_own_rate(inputs: ModelInputs) -> None:
+    """Belastingplan 2025: hydrogen taxed as natural gas until 2026 (bp2025_mvt_waterstof),
+    from 2026 at the business electricity rate of the top bracket (deloitte_bp2025)."""
+    et = inputs.instruments["energy_tax"]
+    c = inputs.coords.carriers
+    years = list(inputs.coords.years)
+    h2, gas, elec = c.index("hydrogen"), c.index("natural_gas"), c.index("electricity")
+    y25, y26 = years.index(2025), years.index(2026)
+    assert et["rate"][0, h2, y25] == pytest.approx(et["bracket_rates"][0, gas, 3, y25])
+    assert et["rate"][0, h2, y26] == pytest.approx(et["bracket_rates"][0, elec, 3, y26])
