@@ -145,7 +145,7 @@ def taxable_use(use: ArrayLike, *exempt_shares: ArrayLike) -> FloatArray:
     --------
     Gas for ammonia of which 69 % is feedstock (non-fuel use, taxable quantity nil):
 
-    >>> float(taxable_use(1000.0, 0.69))
+    >>> round(float(taxable_use(1000.0, 0.69)), 6)
     310.0
     """
     out = np.asarray(use, dtype=np.float64)
