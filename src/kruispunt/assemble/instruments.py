@@ -176,7 +176,7 @@ def _ikc(b: BuildContext) -> Params:
     eligible_new = new[None] & (~unverified[None] | (new_on[:, None] > 0))
     return {
         "aid_intensity": aid[None] * on[:, None],
-        "aid_intensity_new": aid_new[None] * new_on[:, None],
+        "aid_intensity_new": aid_new[None] * on[:, None],
         "co2_factor": b.per_scenario(
             np.nan_to_num(tables.policy_path("ikc.co2_emission_factor", years), nan=0.0)
         ),
