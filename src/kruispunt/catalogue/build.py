@@ -44,6 +44,9 @@ COPIED_TABLES = (
     "infrastructure",
     "commitments",
     "storage_contracts",
+    "deflators",
+    "electricity_profile",
+    "product_markets",
 )
 
 GENERATED_SOURCES = pd.DataFrame(
