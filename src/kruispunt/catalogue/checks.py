@@ -1188,10 +1188,15 @@ def check_currency_years(raw: RawPackage) -> list[Problem]:
         targets: list[str | None] | None = None
         money = np.zeros(len(df), dtype=bool)
         for f in fields:
-            if f.unit.startswith("unit:") and targets is None:
-                targets = canonical_units(lookups, spec.name, df)
+            units: list[str | None] | None = None
+            if f.unit.startswith("unit:"):
+                if targets is None:
+                    targets = canonical_units(lookups, spec.name, df)
+                raw_units = df[f.unit.split(":", 1)[1]].tolist()
+                # the loader keeps a row's own unit where the table has no canonical one
+                units = [t if t else str(u) for t, u in zip(targets, raw_units, strict=True)]
             filled = (df[f.name] != "").to_numpy()
-            money |= filled & money_rows(f, targets, len(df))
+            money |= filled & money_rows(f, units, len(df))
         years = df[CURRENCY_YEAR].tolist()
         for i in np.flatnonzero(money):
             text = str(years[int(i)]).strip()
