@@ -63,7 +63,7 @@ KNOWN_NO_INPUTS = {
     "carbon_black_furnace",
     "aluminium_secondary_gas",
 }
-KNOWN_NO_PRICE = {"scrap"}
+KNOWN_NO_PRICE: set[str] = set()
 
 problems: list[str] = []
 gaps: list[str] = []
@@ -116,7 +116,7 @@ def main() -> int:
     carriers = read(HERE / "carriers.csv")
     prices = read(HERE / "carrier_prices.csv")
     sources = pd.concat(
-        [read(HERE / "sources" / "core.csv"), read(HERE / "sources" / "routes.csv")]
+        [read(HERE / "sources" / f) for f in ("core.csv", "routes.csv", "prices.csv")]
     )
     schema = {
         t: read(SCHEMAS / f"{t}.csv")
@@ -128,7 +128,7 @@ def main() -> int:
     check_sorted("route_parameters.csv", params, ["route_id", "parameter", "year"], ("year",))
     check_sorted("route_inputs.csv", inputs, ["route_id", "carrier_id", "year"], ("year",))
     check_sorted("carriers.csv", carriers, ["carrier_id"])
-    check_sorted("carrier_prices.csv", prices, ["carrier_id", "year"], ("year",))
+    check_sorted("carrier_prices.csv", prices, ["carrier_id", "price_set", "year"], ("year",))
     check_sorted("sources/routes.csv", read(HERE / "sources" / "routes.csv"), ["source_id"])
     for t, df in schema.items():
         check_sorted(f"schemas/{t}.csv", df, ["parameter"])
@@ -290,12 +290,13 @@ def main() -> int:
     trl = params[params.parameter == "trl"].value.astype(float)
     if ((trl < 1) | (trl > 9)).any():
         fail("trl outside 1-9")
+    central = prices[prices.price_set == "central"]
     for cid in carriers.carrier_id:
-        years = set(prices.year[prices.carrier_id == cid].astype(int))
+        years = set(central.year[central.carrier_id == cid].astype(int))
         if not years:
             (gaps if cid in KNOWN_NO_PRICE else problems).append(f"carrier {cid}: no price")
-        elif not {2025, 2030, 2035, 2040, 2050} <= years:
-            fail(f"carrier {cid}: price missing for one of 2025/2030/2035/2040/2050")
+        elif not {2025, 2050} <= years:
+            fail(f"carrier {cid}: central price path must have rows for 2025 and 2050")
 
     print(
         f"routes {len(routes)}, parameters {len(params)}, inputs {len(inputs)}, "

@@ -7,7 +7,8 @@ the engine reads nothing else. ``ModelInputs`` is composed of typed bundles, one
 ``S`` scenarios, ``P`` plants (site x product), ``K`` route options per plant, ``R`` routes,
 ``C`` carriers, ``G`` products, ``L`` clusters, ``Q`` capacity pools, ``Y`` model years.
 
-Units: money EUR (the currency year of the sources; no deflation), mass t, energy GJ,
+Units: money EUR of 2025 (:attr:`ModelInputs.euro_year`; the catalogue converted every
+monetary value from its source's euro year), mass t, energy GJ,
 product quantities in the product's unit (t, or GJ of heat), time yr.
 
 Batching: every field listed in a bundle's ``SCENARIO_FIELDS`` has a leading scenario axis,
@@ -22,6 +23,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+
+from kruispunt.units import EURO_YEAR
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -271,6 +274,8 @@ class ModelInputs:
     scenario_json: tuple[str, ...] = ()
     """Resolved scenario of each run, as JSON (provenance)."""
     data_hash: str = ""
+    euro_year: int = EURO_YEAR
+    """Euro year of every monetary input (and so of every monetary result)."""
     attrs: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -50,7 +50,14 @@ RESULT_COORDS: dict[str, str] = {
 }
 """Descriptive coordinates every result carries, by the dimension they label. The dimension
 ``reason`` lists the switch reasons that ``switch_reason`` indexes."""
-PROVENANCE_KEYS = ("kruispunt_version", "data_hash", "scenarios", "seed", "created_by")
+PROVENANCE_KEYS = (
+    "kruispunt_version",
+    "data_hash",
+    "euro_year",
+    "scenarios",
+    "seed",
+    "created_by",
+)
 
 
 @dataclass(frozen=True)
@@ -111,11 +118,13 @@ class Results:
 
     @property
     def provenance(self) -> dict[str, Any]:
-        """Code version, data hash, resolved scenarios (dict by name) and seed."""
+        """Code version, data hash, euro year of the money, resolved scenarios (dict by name)
+        and seed."""
         attrs = self.dataset.attrs
         return {
             "kruispunt_version": attrs.get("kruispunt_version"),
             "data_hash": attrs.get("data_hash"),
+            "euro_year": attrs.get("euro_year"),
             "scenarios": json.loads(attrs.get("scenarios", "{}")),
             "seed": attrs.get("seed"),
             "created_by": attrs.get("created_by"),

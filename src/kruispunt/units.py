@@ -13,6 +13,11 @@ import pint
 
 from kruispunt.errors import UnitError
 
+EURO_YEAR = 2025
+"""The model's euro year: the catalogue converts every monetary value of the data package, once,
+from its row's ``currency_year`` to euro of this year with the CPI deflators of the package
+(``deflators.csv``); everything downstream (inputs, results, reports) is in EUR of 2025."""
+
 _DEFINITIONS = """
 EUR = [currency]
 MEUR = 1e6 * EUR
@@ -89,6 +94,18 @@ def conversion_factor(from_unit: str, to_unit: str) -> float:
             f"unit '{from_unit}' does not convert to '{to_unit}' "
             f"(dimensions {ureg.get_dimensionality(src)} vs {ureg.get_dimensionality(dst)})"
         ) from None
+
+
+@lru_cache(maxsize=4096)
+def is_money(unit: str) -> bool:
+    """Whether a unit holds money (its dimensions include ``[currency]``).
+
+    Examples
+    --------
+    >>> is_money("EUR/(t/yr)"), is_money("MEUR"), is_money("tCO2/t")
+    (True, True, False)
+    """
+    return "[currency]" in registry().get_dimensionality(parse_unit(unit))
 
 
 def substitute(template: str, *, product: str | None = None, carrier: str | None = None) -> str:

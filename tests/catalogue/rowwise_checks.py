@@ -392,6 +392,10 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
             product = product_unit.get(lookups.route_product.get(row["route_id"], ""))
             if product is None and "product" in pspec.unit:
                 return None
+        elif "product_id" in row:
+            product = product_unit.get(row["product_id"])
+            if product is None and "product" in pspec.unit:
+                return None
         carrier = carrier_unit.get(row.get("carrier_id", ""))
         if carrier is None and "carrier" in pspec.unit:
             return None

@@ -135,6 +135,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         emission_target=_target(tables, years),
         scenario_json=tuple(sc.to_json() for sc in all_scenarios),
         data_hash=cat.data_hash,
+        euro_year=cat.euro_year,
         attrs={
             "unpriced_carriers": [
                 c for c, ok in zip(tables.carrier_ids, priced, strict=True) if not ok

@@ -1,5 +1,11 @@
 """Markets per scenario: carrier prices, the EUA price, CO2 transport and storage, the grid's
-emission factor and product demand, from the data package and the scenario levers."""
+emission factor and product demand, from the data package and the scenario levers.
+
+Prices come in named sets (``central``, ``low``, ``high``: ``carrier_prices.csv`` column
+``price_set``; the EUA paths ``eu_ets.eua_price``, ``eu_ets.eua_price_low`` and
+``eu_ets.eua_price_high`` in ``policy.csv``); a scenario picks one with its ``price_set`` lever,
+and a carrier (or the EUA) without a path in that set takes its central one. All money is in
+euro of 2025 (the catalogue converted it)."""
 
 from __future__ import annotations
 
@@ -24,15 +30,48 @@ def scenario_path(path: dict[int, float], years: npt.NDArray[np.int64]) -> F:
     return np.interp(years.astype(np.float64), xs, [path[x] for x in xs])
 
 
-def carrier_prices(tables: Tables, years: npt.NDArray[np.int64]) -> tuple[F, B]:
-    """The data package's price path of every carrier ``(C, Y)`` and which carriers have one."""
+PRICE_SETS: tuple[str, ...] = ("central", "low", "high")
+"""The price sets of the data package; ``central`` is every carrier's fallback."""
+EUA_PARAMETER = {
+    "central": "eu_ets.eua_price",
+    "low": "eu_ets.eua_price_low",
+    "high": "eu_ets.eua_price_high",
+}
+"""The policy parameter holding the EUA path of each price set."""
+
+
+def carrier_prices(
+    tables: Tables, years: npt.NDArray[np.int64], price_set: str = "central"
+) -> tuple[F, B]:
+    """The data package's price path of every carrier in ``price_set`` ``(C, Y)`` [EUR2025 per
+    carrier unit], and which carriers have a price.
+
+    A carrier without a path in ``price_set`` takes its central path.
+    """
+    if price_set not in PRICE_SETS:
+        raise ValueError(f"unknown price set '{price_set}'; allowed: {', '.join(PRICE_SETS)}")
     c_of = tables.carrier_index
     price = np.zeros((len(c_of), len(years)))
     priced = np.zeros(len(c_of), dtype=bool)
-    for cid, part in tables.catalogue.carrier_prices.groupby("carrier_id"):
-        price[c_of[str(cid)]] = over_years(part, years, "linear")
+    rows = tables.catalogue.carrier_prices
+    for cid, part in rows.groupby("carrier_id"):
+        chosen = part[part["price_set"] == price_set]
+        if chosen.empty:
+            chosen = part[part["price_set"] == "central"]
+        if chosen.empty:
+            continue
+        price[c_of[str(cid)]] = over_years(chosen, years, "linear")
         priced[c_of[str(cid)]] = True
     return price, priced
+
+
+def eua_path(tables: Tables, years: npt.NDArray[np.int64], price_set: str = "central") -> F:
+    """The data package's EUA path of ``price_set`` over ``years`` [EUR2025/tCO2] (the central
+    path where the set has none; 0 where the package has none at all)."""
+    path = tables.policy_path(EUA_PARAMETER[price_set], years)
+    if np.isnan(path).all():
+        path = tables.policy_path(EUA_PARAMETER["central"], years)
+    return np.nan_to_num(path, nan=0.0)
 
 
 def build_markets(
@@ -40,18 +79,19 @@ def build_markets(
 ) -> Markets:
     """Market paths of every scenario; ``plant_price`` is left at zero (calibration sets it)."""
     S, Y = len(scenarios), len(years)
-    base_price, _ = carrier_prices(tables, years)
-    eua_base = np.nan_to_num(tables.policy_path("eu_ets.eua_price", years), nan=0.0)
+    sets = {sc.levers.price_set for sc in scenarios}
+    set_price = {ps: carrier_prices(tables, years, ps)[0] for ps in sorted(sets)}
+    set_eua = {ps: eua_path(tables, years, ps) for ps in sorted(sets)}
     ts_cost = np.nan_to_num(tables.policy_path("ccs.transport_storage_cost", years), nan=0.0)
     c_of, g_of = tables.carrier_index, tables.product_index
     per_mwh = conversion_factor("tCO2/MWh", "tCO2/GJ")
-    price = np.broadcast_to(base_price[None], (S, *base_price.shape)).copy()
+    price = np.stack([set_price[sc.levers.price_set] for sc in scenarios])
     eua = np.zeros((S, Y))
     grid_ef = np.full((S, Y), np.nan)
     demand = np.ones((S, len(g_of), Y))
     for s, sc in enumerate(scenarios):
         lv = sc.levers
-        path = scenario_path(lv.eua_price, years) if lv.eua_price else eua_base
+        path = scenario_path(lv.eua_price, years) if lv.eua_price else set_eua[lv.price_set]
         eua[s] = path * lv.eua_price_scale
         for cid, cpath in lv.carrier_prices.items():
             price[s, c_of[cid]] = scenario_path(cpath, years)

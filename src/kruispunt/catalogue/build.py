@@ -47,6 +47,9 @@ COPIED_TABLES = (
     "ikc_sectors",
     "ikc_baselines",
     "tax_exemptions",
+    "deflators",
+    "electricity_profile",
+    "product_markets",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

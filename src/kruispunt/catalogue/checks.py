@@ -32,7 +32,7 @@ from kruispunt.catalogue.schema import (
     table_specs,
 )
 from kruispunt.errors import Problem, UnitError
-from kruispunt.units import conversion_factor, substitute
+from kruispunt.units import EURO_YEAR, conversion_factor, is_money, substitute
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 INTEGER_PATTERN = r"[+-]?[0-9]+"
@@ -552,6 +552,10 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
         product = None
         if "route_id" in row:
             product = product_unit.get(lookups.route_product.get(row["route_id"], ""))
+            if product is None and "product" in pspec.unit:
+                return None
+        elif "product_id" in row:
+            product = product_unit.get(row["product_id"])
             if product is None and "product" in pspec.unit:
                 return None
         carrier = carrier_unit.get(row.get("carrier_id", ""))
@@ -1104,6 +1108,124 @@ def _file_hash(path: Any) -> str | None:
         return None
 
 
+# --- money and the euro year ------------------------------------------------------------------
+
+CURRENCY_YEAR = "currency_year"
+"""The column that gives a money row's euro year (the euro year of its source)."""
+DEFLATORS = "deflators"
+"""The table of the consumer price index (base :data:`~kruispunt.units.EURO_YEAR` = 100)."""
+
+
+def deflator_index(raw: RawPackage) -> dict[int, float]:
+    """The consumer price index by year from ``deflators.csv`` (rows whose year and value
+    parse; the others are reported by the type and bound checks)."""
+    df = raw.tables.get(DEFLATORS)
+    if df is None or not {"year", "value"} <= set(df.columns):
+        return {}
+    out: dict[int, float] = {}
+    for year, value in zip(df["year"].tolist(), df["value"].tolist(), strict=True):
+        v = _parse_number(str(value))
+        if _INTEGER.fullmatch(str(year)) and math.isfinite(v) and v > 0:
+            out[int(str(year))] = v
+    return out
+
+
+def is_money_unit(unit: object) -> bool:
+    """Whether a unit string holds money (``[currency]`` dimension); False when it does not
+    parse (check_units reports that)."""
+    if not isinstance(unit, str) or not unit.strip():
+        return False
+    try:
+        return is_money(unit)
+    except Exception:  # UnitError, or one of pint's many types on strange input
+        return False
+
+
+def money_fields(spec: TableSpec) -> list[FieldSpec]:
+    """Numeric fields of a table with a ``currency_year`` that may hold money."""
+    if not any(f.name == CURRENCY_YEAR for f in spec.fields):
+        return []
+    return [f for f in spec.fields if f.is_numeric and f.unit and f.name != CURRENCY_YEAR]
+
+
+def money_rows(f: FieldSpec, row_units: Iterable[object] | None, n: int) -> npt.NDArray[np.bool_]:
+    """Which of ``n`` rows of field ``f`` hold money: by each row's canonical unit (fields
+    whose unit is ``unit:<column>``) or by the field's own unit."""
+    if f.unit.startswith("unit:"):
+        assert row_units is not None
+        return np.array([is_money_unit(u) for u in row_units], dtype=bool)
+    return np.full(n, is_money_unit(f.unit), dtype=bool)
+
+
+def check_currency_years(raw: RawPackage) -> list[Problem]:
+    """Every monetary value can be converted to euro of the model's euro year.
+
+    The deflator table has a row for :data:`~kruispunt.units.EURO_YEAR`; every row holding
+    money (its value's canonical unit has a currency) has a ``currency_year`` that the deflator
+    table covers. Otherwise the row is refused with file, line and field: add the year's index
+    to ``deflators.csv``, or give the value in a year the table covers.
+    """
+    problems: list[Problem] = []
+    if DEFLATORS not in raw.tables:
+        return problems  # reported by check_tables_present
+    index = deflator_index(raw)
+    if EURO_YEAR not in index:
+        return [
+            Problem(
+                "check_currency_years",
+                raw.file(DEFLATORS),
+                None,
+                "year",
+                f"the deflator table has no row for the model's euro year {EURO_YEAR}",
+            )
+        ]
+    covered = f"{min(index)}-{max(index)}"
+    lookups = UnitLookups.of(raw)
+    for spec, df in _present(raw):
+        fields = money_fields(spec)
+        if not fields:
+            continue
+        targets: list[str | None] | None = None
+        money = np.zeros(len(df), dtype=bool)
+        for f in fields:
+            units: list[str | None] | None = None
+            if f.unit.startswith("unit:"):
+                if targets is None:
+                    targets = canonical_units(lookups, spec.name, df)
+                raw_units = df[f.unit.split(":", 1)[1]].tolist()
+                # the loader keeps a row's own unit where the table has no canonical one
+                units = [t if t else str(u) for t, u in zip(targets, raw_units, strict=True)]
+            filled = (df[f.name] != "").to_numpy()
+            money |= filled & money_rows(f, units, len(df))
+        years = df[CURRENCY_YEAR].tolist()
+        for i in np.flatnonzero(money):
+            text = str(years[int(i)]).strip()
+            if text == "":
+                message = (
+                    "a monetary value without a currency year: give the euro year of its "
+                    f"source ({DEFLATORS}.csv covers {covered})"
+                )
+            elif not _INTEGER.fullmatch(text):
+                continue  # reported by check_types
+            elif int(text) not in index:
+                message = (
+                    f"currency year {int(text)} is outside the deflator table ({DEFLATORS}.csv "
+                    f"covers {covered}): the value cannot be converted to euro of {EURO_YEAR}"
+                )
+            else:
+                continue
+            problems.append(
+                Problem(
+                    "check_currency_years",
+                    raw.file(spec.name),
+                    _line(df.index[int(i)]),
+                    CURRENCY_YEAR,
+                    message,
+                )
+            )
+    return problems
+
+
 CHECKS: tuple[Check, ...] = (
     check_descriptor,
     check_tables_present,
@@ -1126,6 +1248,7 @@ CHECKS: tuple[Check, ...] = (
     check_commitments,
     check_energy_tax_brackets,
     check_required_parameters,
+    check_currency_years,
     check_hashes,
 )
 

@@ -10,27 +10,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kruispunt.catalogue.checks import UnitLookups, canonical_units, run_checks
+from kruispunt.catalogue.checks import (
+    CURRENCY_YEAR,
+    UnitLookups,
+    canonical_units,
+    deflator_index,
+    money_fields,
+    money_rows,
+    run_checks,
+)
 from kruispunt.catalogue.paths import default_package_path
 from kruispunt.catalogue.raw import RawPackage, read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.errors import DataPackageError
-from kruispunt.units import conversion_factor
+from kruispunt.units import EURO_YEAR, conversion_factor
 
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The validated data package: one typed DataFrame per table, values in canonical units.
+    """The validated data package: one typed DataFrame per table, values in canonical units
+    and money in euro of :attr:`euro_year`.
 
     Long tables (``route_parameters``, ``route_inputs``, ``carrier_prices``, ``policy``,
-    ``infrastructure``) keep their original value and unit in ``value_original`` and
-    ``unit_original``; ``value`` and ``unit`` are canonical. ``site_products`` capacity and
-    production are in product units per year.
+    ``infrastructure``, ``product_markets``) keep their original value and unit in
+    ``value_original`` and ``unit_original``; ``value`` and ``unit`` are canonical. Tables with
+    a ``currency_year`` have their monetary values converted from that year to euro of
+    :attr:`euro_year` (2025) with the package's consumer price index (``deflators``); the row
+    keeps its ``currency_year`` and its original value, and the column ``euro_year`` records
+    the euro year of the converted value (empty on rows that are not money).
+    ``site_products`` capacity and production are in product units per year.
     """
 
     path: Path
     data_hash: str
     tables: dict[str, pd.DataFrame]
+    euro_year: int = EURO_YEAR
+    """Euro year of every monetary value in the tables."""
 
     def __getitem__(self, table: str) -> pd.DataFrame:
         return self.tables[table]
@@ -101,6 +116,65 @@ def _to_canonical(raw: RawPackage, spec: TableSpec, typed: pd.DataFrame) -> pd.D
     return out
 
 
+def deflate(spec: TableSpec, frame: pd.DataFrame, index: dict[int, float]) -> pd.DataFrame:
+    """A table's monetary values converted from their ``currency_year`` to euro of
+    :data:`~kruispunt.units.EURO_YEAR`.
+
+    Parameters
+    ----------
+    spec : TableSpec
+        The table's schema.
+    frame : DataFrame
+        The typed table in canonical units (unit columns hold canonical units).
+    index : dict of int to float
+        Consumer price index by year (``deflators.csv``; base 2025 = 100).
+
+    Returns
+    -------
+    DataFrame
+        Each money value multiplied by ``index[EURO_YEAR] / index[currency_year]``; a column
+        ``euro_year`` (:data:`~kruispunt.units.EURO_YEAR` on money rows, empty elsewhere);
+        the row's ``currency_year`` and original value (``value_original`` for long tables,
+        ``<field>_original`` for other money fields) kept. Tables without a
+        ``currency_year`` are returned unchanged.
+
+    Examples
+    --------
+    100 EUR of 2020, with the CBS index at 79.9169 in 2020 and 100 in 2025 (StatLine
+    83131NED, annual changes 2021-2025 of 2.7, 10.0, 3.8, 3.3 and 3.3 %):
+
+    >>> from kruispunt.catalogue.schema import table_specs
+    >>> frame = pd.DataFrame({"value": [100.0], "unit": ["EUR/GJ"],
+    ...                       "currency_year": pd.array([2020], dtype="Int64")})
+    >>> out = deflate(table_specs()["carrier_prices"], frame, {2020: 79.9169, 2025: 100.0})
+    >>> round(float(out["value"].iloc[0]), 2), int(out["euro_year"].iloc[0])
+    (125.13, 2025)
+    """
+    fields = [f for f in money_fields(spec) if f.name in frame.columns]
+    if CURRENCY_YEAR not in frame.columns or not fields:
+        return frame
+    out = frame.copy()
+    euro_year = np.zeros(len(out), dtype=bool)
+    years = out[CURRENCY_YEAR].to_numpy(dtype=object)
+    for f in fields:
+        unit_col = f.unit.split(":", 1)[1] if f.unit.startswith("unit:") else None
+        units = out[unit_col].tolist() if unit_col else None
+        money = money_rows(f, units, len(out)) & out[f.name].notna().to_numpy()
+        if not money.any():
+            continue
+        factor = np.ones(len(out))
+        for i in np.flatnonzero(money):
+            factor[i] = index[EURO_YEAR] / index[int(years[i])]
+        if f"{f.name}_original" not in out.columns:
+            out[f"{f.name}_original"] = out[f.name]
+        out[f.name] = out[f.name].to_numpy(dtype=float) * factor
+        euro_year |= money
+    out["euro_year"] = pd.array(
+        [EURO_YEAR if m else pd.NA for m in euro_year.tolist()], dtype="Int64"
+    )
+    return out
+
+
 _CACHE: dict[tuple[object, ...], Catalogue] = {}
 """The embedded package, loaded once per process (keyed on its files' names, sizes and
 modification times, so a rebuilt package is loaded again)."""
@@ -125,6 +199,7 @@ def _copy(cat: Catalogue) -> Catalogue:
         path=cat.path,
         data_hash=cat.data_hash,
         tables={name: df.copy(deep=deep) for name, df in cat.tables.items()},
+        euro_year=cat.euro_year,
     )
 
 
@@ -133,8 +208,9 @@ def _load(folder: Path) -> Catalogue:
     problems = run_checks(raw)
     if problems:
         raise DataPackageError(problems, str(folder))
+    index = deflator_index(raw)
     tables = {
-        name: _to_canonical(raw, spec, _typed(spec, raw.tables[name]))
+        name: deflate(spec, _to_canonical(raw, spec, _typed(spec, raw.tables[name])), index)
         for name, spec in table_specs().items()
     }
     return Catalogue(path=folder, data_hash=data_hash(folder), tables=tables)

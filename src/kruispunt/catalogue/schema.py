@@ -17,6 +17,7 @@ LONG_TABLE_PARAMETER_KEY = {
     "carrier_prices": (),
     "policy": ("instrument", "parameter"),
     "infrastructure": ("parameter",),
+    "product_markets": ("parameter",),
 }
 """How a long table's row names its parameter in ``schemas/<table>.csv``.
 

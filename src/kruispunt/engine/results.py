@@ -162,6 +162,7 @@ class Collector:
             {
                 "kruispunt_version": __version__,
                 "data_hash": inp.data_hash,
+                "euro_year": int(inp.euro_year),
                 "scenarios": json.dumps(scenarios, sort_keys=True),
                 "seed": json.dumps(
                     {s: int(x) for s, x in zip(inp.coords.scenarios, inp.levers.seeds, strict=True)}

@@ -159,9 +159,14 @@ class ScenarioFile(_Strict):
     risk_sharing: Annotated[float, Field(ge=0, le=0.1), NOT_TINY] = 0.0
     """Reduction of the cost of capital of transition routes by government risk sharing
     [fraction/yr]."""
+    price_set: Literal["central", "low", "high"] = "central"
+    """Which of the data package's price outlooks the scenario takes, for every carrier and the
+    EUA: ``central``, ``low`` or ``high`` (the spread of published outlooks, see
+    ``data/curated/PRICES.md``); a carrier without a low or high path takes its central one.
+    ``eua_price`` and ``carrier_prices`` below override the chosen set."""
     eua_price: EuaPath | None = None
-    """EU ETS allowance price path [EUR/tCO2], each value at most 10,000; None: the data
-    package path."""
+    """EU ETS allowance price path [EUR2025/tCO2], each value at most 10,000; None: the data
+    package path of the chosen ``price_set``."""
     eua_price_scale: Scale = 1.0
     """Multiplier on the EUA path."""
     cbam: bool = True
@@ -174,7 +179,7 @@ class ScenarioFile(_Strict):
     carrier_prices: Annotated[dict[Id, CarrierPricePath], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=dict
     )
-    """Price path overrides per carrier id [EUR per carrier unit], each value at most
+    """Price path overrides per carrier id [EUR2025 per carrier unit], each value at most
     100,000."""
     carrier_price_scale: Annotated[dict[Id, Scale], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=dict
@@ -316,7 +321,9 @@ def reference_markdown() -> str:
         f"other than 0 must be at least {TINY:g}. Numbers may be written with an exponent",
         "(`3e9`, `1.5e+9`). An empty path (`eua_price: {}`) is refused: leave the key out to keep",
         f"the base's path. A run covers years {FIRST_YEAR}-{LAST_YEAR},",
-        "the years of the data package's price and policy paths. A scenario file may be at",
+        "the years of the data package's price and policy paths. Money is in euro of 2025,",
+        "the model's euro year (the data package's values are converted to it when loaded).",
+        "A scenario file may be at",
         f"most {size_text(YAML_MAX_BYTES)} and {YAML_MAX_DEPTH} levels deep, with at most "
         f"{YAML_MAX_NODES:,} YAML nodes counting aliases",
         "as what they stand for (see *Limits* in the [tutorial](tutorial.md#limits)).",
