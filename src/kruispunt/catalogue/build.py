@@ -44,6 +44,7 @@ COPIED_TABLES = (
     "infrastructure",
     "commitments",
     "storage_contracts",
+    "events",
 )
 
 GENERATED_SOURCES = pd.DataFrame(
@@ -149,8 +150,8 @@ def _fill_production(
         route = row["route_id"]
         if route not in ef or ef[route] <= 0:
             raise KruispuntError(
-                f"site_products.csv: plant {row['site_id']}/{row['product_id']} has no production "
-                f"and route '{route}' has no positive emission_factor to derive it from"
+                f"site_products.csv: plant {row['site_id']}/{row['product_id']}/{row['unit_id']} has "
+                f"no production and route '{route}' has no positive emission_factor to derive it from"
             )
         unit = product_unit[row["product_id"]]
         produced = site_emissions.get(row["site_id"], 0) * float(row["emission_share"]) / ef[route]
