@@ -893,7 +893,7 @@ def check_plant_units(raw: RawPackage) -> list[Problem]:
     df = raw.tables.get("site_products")
     if df is None or not set(PLANT_KEY) <= set(df.columns):
         return problems
-    n_units = df.groupby(["site_id", "product_id"])["unit_id"].transform("size")
+    n_units = df.groupby(["site_id", "product_id"])["unit_id"].transform("size").astype(int)
     for idx in _rows((df["unit_id"] == MAIN_UNIT) & (n_units > 1)):
         plant = f"{_shown(str(df.at[idx, 'site_id']))}/{_shown(str(df.at[idx, 'product_id']))}"
         problems.append(
@@ -903,7 +903,7 @@ def check_plant_units(raw: RawPackage) -> list[Problem]:
                 _line(idx),
                 "unit_id",
                 f"unit '{MAIN_UNIT}' is a site's only unit of a product, but {plant} has "
-                f"{int(n_units.at[idx])} units: name each",
+                f"{n_units.at[idx]} units: name each",
             )
         )
     if {"commissioning_year", "reinvestment_year"} <= set(df.columns):
