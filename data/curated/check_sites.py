@@ -2,10 +2,12 @@
 
 Run from anywhere:  python data/curated/check_sites.py  (with the project venv)
 
-Checks installation_sites.csv, sites.csv, site_products.csv and sources/sites.csv against the
-vendored EUTL, NACE, Hotmaps and PyPSA files and the shared id tables (clusters, sectors,
-products, sources/core.csv). Exits with status 1 and a list of problems if any check fails;
-otherwise prints the figures (national, per cluster, per sector, top 15 sites, exclusions).
+Checks installation_sites.csv, sites.csv, site_products.csv (plants at unit level), events.csv
+and sources/sites.csv against the vendored EUTL, NACE, Hotmaps and PyPSA files and the shared id
+tables (clusters, sectors, products, sources/*.csv). Recomputes every unit's emission share
+from the EUTL accounts of 2018-2020 (SITES.md, rule U1). Exits with status 1 and a list of
+problems if any check fails; otherwise prints the figures (national, per cluster, per sector,
+top 15 sites, units of the multi-unit sites, events, exclusions).
 """
 
 from __future__ import annotations
@@ -75,13 +77,12 @@ HEADERS = {
         "longitude",
         "coordinate_source",
         "hotmaps_site_id",
-        "reinvestment_year",
-        "reinvestment_source",
         "note",
     ],
     "site_products.csv": [
         "site_id",
         "product_id",
+        "unit_id",
         "route_id",
         "capacity",
         "production",
@@ -90,6 +91,27 @@ HEADERS = {
         "production_source",
         "emission_share",
         "emission_share_source",
+        "commissioning_year",
+        "commissioning_source",
+        "reinvestment_year",
+        "reinvestment_source",
+        "note",
+    ],
+    "events.csv": [
+        "event_id",
+        "site_id",
+        "product_id",
+        "unit_id",
+        "year",
+        "kind",
+        "route_id",
+        "value",
+        "unit",
+        "public_money",
+        "currency_year",
+        "instrument",
+        "status",
+        "source",
         "note",
     ],
     "sources/sites.csv": [
@@ -104,6 +126,27 @@ HEADERS = {
     ],
 }
 NL_BOX = (50.7, 53.6, 3.3, 7.3)  # lat min, lat max, lon min, lon max
+ACCOUNT_YEARS = (2018, 2019, 2020)
+ACCOUNT_SPLITS: dict[str, dict[str, list[int]]] = {
+    # site -> unit -> the EUTL accounts (installation ids) that are the unit's own before the
+    # 2021 permit consolidations (MIDDEN maps accounts to units). Every other account of the
+    # site (utilities, other processes) follows the units in proportion to their own emissions.
+    "dow_terneuzen": {"lhc1": [407], "lhc2": [204681], "lhc3": [204682]},
+    "yara_sluiskil": {"ammonia_d": [204691], "ammonia_e": [204692]},
+    "air_liquide_botlek": {"botlek_smr_atr": [203881], "smr2": [203791]},
+}
+IDLE_IN_BASE_YEAR = {("yara_sluiskil", "ammonia_c")}
+"""Units documented idle through the base year: share 0 (SITES.md, rule U1)."""
+CHEMELOT_OCI = {"oci_afa2": 204627, "oci_afa3": 204628}
+CHEMELOT_OCI_OTHER = [204629, 204630, 204631]
+CHEMELOT_ETHYLENE = {"sabic_olefins3": 550, "sabic_olefins4": 675}
+FIXED_SPLITS = {
+    ("tata_steel_ijmuiden", "bf6"): Decimal("0.4"),
+    ("tata_steel_ijmuiden", "bf7"): Decimal("0.6"),
+    ("bp_rotterdam", "cdu1"): Decimal("0.5"),
+    ("bp_rotterdam", "cdu2"): Decimal("0.5"),
+}
+SHARE_TOLERANCE = 1e-6
 
 problems: list[str] = []
 
@@ -153,6 +196,42 @@ def eutl() -> pd.DataFrame:
         .fillna("")
     )
     return e.set_index("installation_id")
+
+
+def account_mean(raw: pd.DataFrame, ids: list[int]) -> float:
+    """Mean verified emissions of accounts over ACCOUNT_YEARS (a missing year counts 0)."""
+    total = 0.0
+    for i in ids:
+        values = [
+            pd.to_numeric(raw.loc[i, f"VerifiedEmissions_{y}"], errors="coerce")
+            for y in ACCOUNT_YEARS
+        ]
+        total += sum(0.0 if pd.isna(v) else float(v) for v in values) / len(values)
+    return total
+
+
+def expected_shares(e: pd.DataFrame, inst: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Every multi-unit site's unit shares recomputed from the rules in SITES.md."""
+    out: dict[tuple[str, str], float] = {}
+    for site, units in ACCOUNT_SPLITS.items():
+        own = {u: account_mean(e, ids) for u, ids in units.items()}
+        for u, v in own.items():
+            out[(site, u)] = v / sum(own.values())
+    chemelot = inst.loc[inst["site_id"] == "chemelot", "installation_id"].astype(int).tolist()
+    total = account_mean(e, chemelot)
+    other = account_mean(e, CHEMELOT_OCI_OTHER) / 2
+    ammonia = 0.0
+    for u, i in CHEMELOT_OCI.items():
+        out[("chemelot", u)] = (account_mean(e, [i]) + other) / total
+        ammonia += out[("chemelot", u)]
+    ethylene = sum(CHEMELOT_ETHYLENE.values())
+    for u, c in CHEMELOT_ETHYLENE.items():
+        out[("chemelot", u)] = (1 - ammonia) * c / ethylene
+    for key in IDLE_IN_BASE_YEAR:
+        out[key] = 0.0
+    for key, share in FIXED_SPLITS.items():
+        out[key] = float(share)
+    return out
 
 
 def main() -> int:
@@ -282,19 +361,25 @@ def main() -> int:
                 problem(f"{where}: coordinate_source must be hotmaps_sites or pypsa_ammonia")
         if r.hotmaps_site_id and r.hotmaps_site_id not in hot.index:
             problem(f"{where}: unknown Hotmaps SiteID {r.hotmaps_site_id}")
-        if bool(r.reinvestment_year) != bool(r.reinvestment_source):
-            problem(f"{where}: reinvestment_year and reinvestment_source go together")
-        if r.reinvestment_source and r.reinvestment_source not in known_sources:
-            problem(f"{where}: unknown source {r.reinvestment_source}")
 
     # ---- site_products
-    check_sorted("site_products.csv", plants, ["site_id", "product_id"])
+    check_sorted("site_products.csv", plants, ["site_id", "product_id", "unit_id"])
     for s in listed - set(plants["site_id"]):
         problem(f"site_products.csv: site {s} has no plant")
     for s in set(plants["site_id"]) - listed:
         problem(f"site_products.csv: plant on unknown site {s}")
     for r in plants.itertuples():
-        where = f"site_products.csv: {r.site_id}/{r.product_id}"
+        where = f"site_products.csv: {r.site_id}/{r.product_id}/{r.unit_id}"
+        if not ID.match(r.unit_id):
+            problem(f"{where}: bad unit id")
+        for year, source in (
+            (r.commissioning_year, r.commissioning_source),
+            (r.reinvestment_year, r.reinvestment_source),
+        ):
+            if bool(year) != bool(source):
+                problem(f"{where}: a year and its source go together ({year!r}, {source!r})")
+            if source and source not in known_sources:
+                problem(f"{where}: unknown source {source}")
         if r.product_id not in products:
             problem(f"{where}: unknown product")
         elif r.route_id not in INCUMBENT.get(r.product_id, set()):
@@ -310,16 +395,50 @@ def main() -> int:
                 problem(f"{where}: unknown source {source}")
         if r.emission_share_source not in known_sources:
             problem(f"{where}: unknown emission_share_source {r.emission_share_source}")
+    for (site, product), grp in plants.groupby(["site_id", "product_id"]):
+        if len(grp) > 1 and (grp["unit_id"] == "main").any():
+            problem(f"site_products.csv: {site}/{product}: 'main' is for a single unit")
+        if len(grp) == 1 and grp["unit_id"].iloc[0] != "main":
+            problem(f"site_products.csv: {site}/{product}: a single unit is called 'main'")
     for site, grp in plants.groupby("site_id"):
         total = sum(Decimal(x) for x in grp["emission_share"])
         if total != 1:
             problem(f"site_products.csv: {site}: emission shares sum to {total}")
         if len(grp) == 1 and grp["emission_share_source"].iloc[0] != "kruispunt_single_product":
-            problem(
-                f"site_products.csv: {site}: single product should cite kruispunt_single_product"
-            )
+            problem(f"site_products.csv: {site}: single plant should cite kruispunt_single_product")
         if len(grp) > 1 and (grp["emission_share_source"] == "kruispunt_single_product").any():
-            problem(f"site_products.csv: {site}: multi-product site cites kruispunt_single_product")
+            problem(f"site_products.csv: {site}: multi-plant site cites kruispunt_single_product")
+    expected = expected_shares(e, inst)
+    given = {
+        (r.site_id, r.unit_id): float(r.emission_share)
+        for r in plants.itertuples()
+        if r.unit_id != "main"
+    }
+    for key in sorted(set(expected) | set(given)):
+        if key not in given or key not in expected:
+            problem(f"site_products.csv: unit {key} has no rule in check_sites.py or no row")
+        elif abs(given[key] - expected[key]) > SHARE_TOLERANCE:
+            problem(
+                f"site_products.csv: {key[0]}/{key[1]}: emission_share {given[key]} but the rule "
+                f"gives {expected[key]:.6f}"
+            )
+
+    # ---- events (full checks in the catalogue: kruispunt.catalogue.checks.check_events)
+    events = read("events.csv")
+    check_sorted(
+        "events.csv",
+        events.assign(year=events["year"].astype(int)),
+        ["event_id", "site_id", "year"],
+    )
+    units = set(zip(plants["site_id"], plants["product_id"], plants["unit_id"], strict=True))
+    for r in events.itertuples():
+        where = f"events.csv: {r.event_id}/{r.site_id}/{r.year}"
+        if r.source not in known_sources:
+            problem(f"{where}: unknown source {r.source}")
+        if r.site_id and r.site_id not in listed:
+            problem(f"{where}: unknown site")
+        if r.unit_id and (r.site_id, r.product_id, r.unit_id) not in units:
+            problem(f"{where}: unknown unit {r.product_id}/{r.unit_id}")
 
     if problems:
         print(f"{len(problems)} problem(s):")
@@ -327,6 +446,7 @@ def main() -> int:
             print("  " + p)
         return 1
     report(e, inst, sites)
+    report_units(e, inst, plants, events)
     return 0
 
 
@@ -399,6 +519,36 @@ def report(e: pd.DataFrame, inst: pd.DataFrame, sites: pd.DataFrame) -> None:
         f"\nCheck: included + excluded = {mt(inc['v'].sum() + exc['v'].sum())} "
         f"(EUTL total {mt(total_all)})"
     )
+
+
+def report_units(
+    e: pd.DataFrame, inst: pd.DataFrame, plants: pd.DataFrame, events: pd.DataFrame
+) -> None:
+    site_em = (
+        inst[inst["rule"].isin(INCLUDED_RULES)]
+        .assign(v=lambda d: d["installation_id"].map(e["v"]))
+        .groupby("site_id")["v"]
+        .sum()
+    )
+    print(f"\nUnits of multi-unit plants ({BASE_YEAR} verified emissions split by share):")
+    multi = plants.groupby("site_id")["unit_id"].transform(lambda u: (u != "main").any())
+    for site, grp in plants[multi].groupby("site_id", sort=False):
+        total = 0.0
+        for r in grp.itertuples():
+            em = site_em.get(site, 0.0) * float(r.emission_share)
+            total += em
+            share = float(r.emission_share)
+            print(f"  {site:22s} {r.product_id:20s} {r.unit_id:16s} share {share:.6f} {mt(em)}")
+        eutl_total = mt(site_em.get(site, 0.0))
+        print(f"  {'':22s} {'':20s} {'site total':16s} {'':12s} {mt(total)} (EUTL {eutl_total})")
+    money = pd.to_numeric(events["public_money"], errors="coerce").fillna(0.0)
+    print(
+        f"\nEvents: {events['event_id'].nunique()} events in {len(events)} rows; "
+        f"public money {money.sum() / 1e9:.2f} bn EUR (nominal, decided "
+        f"{money[events['status'] == 'decided'].sum() / 1e9:.2f} bn)"
+    )
+    for kind, n in events.drop_duplicates("event_id")["kind"].value_counts().items():
+        print(f"  {kind:16s} {n:3d}")
 
 
 if __name__ == "__main__":

@@ -383,6 +383,11 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
         return f"tCO2/{unit}" if unit else None
     if table == "storage_contracts":  # added on main with the table (commit 982b638)
         return "t/yr"
+    if table == "events":  # added with the table (issue 8, units and events)
+        if row.get("kind") != "capacity_change":
+            return "tCO2/yr"
+        unit = product_unit.get(row.get("product_id", ""))
+        return f"{unit}/yr" if unit else None
     if table in LONG_TABLE_PARAMETER_KEY:
         pspec = parameter_specs(table).get(parameter_key(table, row))
         if pspec is None:
@@ -545,18 +550,21 @@ def check_route_products(raw: RawPackage) -> list[Problem]:
 
 
 def check_commitments(raw: RawPackage) -> list[Problem]:
-    """A commitment names an existing plant and a route of that plant's product."""
+    """A commitment names an existing plant (site, product and unit) and a route of that
+    plant's product (the unit was added with plants at unit level, issue 8)."""
     problems: list[Problem] = []
     com, plants = raw.tables.get("commitments"), raw.tables.get("site_products")
     route_product = _lookup(raw, "routes", "route_id", "product_id")
     if com is None or plants is None:
         return problems
-    if not {"site_id", "product_id", "route_id"} <= set(com.columns):
+    if not {"site_id", "product_id", "unit_id", "route_id"} <= set(com.columns):
         return problems
-    if not {"site_id", "product_id"} <= set(plants.columns):
+    if not {"site_id", "product_id", "unit_id"} <= set(plants.columns):
         return problems
-    known = set(zip(plants["site_id"], plants["product_id"], strict=True))
+    units = set(zip(plants["site_id"], plants["product_id"], plants["unit_id"], strict=True))
+    known = {(s, p) for s, p, _ in units}
     for idx, row in com.iterrows():
+        plant = f"{row['site_id']!s}/{row['product_id']!s}"
         if (row["site_id"], row["product_id"]) not in known:
             problems.append(
                 Problem(
@@ -564,7 +572,17 @@ def check_commitments(raw: RawPackage) -> list[Problem]:
                     raw.file("commitments"),
                     _line(idx),
                     "product_id",
-                    f"no plant {row['site_id']!s}/{row['product_id']!s} in site_products.csv",
+                    f"no plant {plant} in site_products.csv",
+                )
+            )
+        elif (row["site_id"], row["product_id"], row["unit_id"]) not in units:
+            problems.append(
+                Problem(
+                    "check_commitments",
+                    raw.file("commitments"),
+                    _line(idx),
+                    "unit_id",
+                    f"no unit '{row['unit_id']!s}' of plant {plant} in site_products.csv",
                 )
             )
         made = route_product.get(str(row["route_id"]))

@@ -145,7 +145,10 @@ def test_run_detail_charts_and_site(client: TestClient, api_run: str, store_root
     tata = next(s for s in sites if s["site"] == "tata_steel_ijmuiden")
     assert tata["name"] == "Tata Steel IJmuiden" and tata["cluster"] == "Noordzeekanaalgebied"
     site = client.get(f"/api/runs/{api_run}/sites/tata_steel_ijmuiden").json()
-    assert site["plants"] == ["tata_steel_ijmuiden/crude_steel"]
+    assert site["plants"] == [
+        "tata_steel_ijmuiden/crude_steel/bf6",
+        "tata_steel_ijmuiden/crude_steel/bf7",
+    ]
     assert {c["item"] for c in site["cost_totals"]} >= {"Operating costs", "EU ETS and CBAM"}
     routes = client.get(f"/api/runs/{api_run}/sites/tata_steel_ijmuiden/charts/routes").json()
     assert len(routes["data"][0]["x"]) == len(detail["years"])

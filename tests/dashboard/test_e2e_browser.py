@@ -149,7 +149,9 @@ def test_site_page_from_the_sites_table(
     page.wait_for_selector('#explain[data-available="yes"]', timeout=30_000)
     slot = page.locator("#explain")
     assert "The options the site's plants weighed in" in slot.inner_text()
-    assert page.locator("#explain-table tr.chosen").count() == 1  # one plant, one choice
+    assert (
+        page.locator("#explain-table tr.chosen").count() == 2
+    )  # two units (BF6, BF7), a choice each
     page.select_option("#explain-year", "2040")
     page.wait_for_url(re.compile(r"year=2040"))
     page.wait_for_selector('#explain[data-available="yes"]', timeout=30_000)

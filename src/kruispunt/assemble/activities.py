@@ -77,18 +77,21 @@ def plant_activities(tables: Tables, plant_table: pd.DataFrame) -> PlantActiviti
 
     sites = plant_table["site_id"].astype(str).tolist()
     products = plant_table["product_id"].astype(str).tolist()
-    key = {(s, g): p for p, (s, g) in enumerate(zip(sites, products, strict=True))}
+    key: dict[tuple[str, str], list[int]] = {}
+    for p, sg in enumerate(zip(sites, products, strict=True)):
+        key.setdefault(sg, []).append(p)  # every unit of the site's product
     nace = [by_site.get(s, ()) for s in sites]
     rows = cat.ikc_baselines
     for idx, site, product, code in zip(
         rows.index, rows["site_id"], rows["product_id"], rows["nace"], strict=True
     ):
-        p = key.get((str(site), str(product)))
-        if p is None:
+        units = key.get((str(site), str(product)))
+        if units is None:
             raise KruispuntError(
                 f"ikc_baselines.csv, line {int(idx) + 2}: the package has no plant "
                 f"'{site}/{product}' (site_products.csv)"
             )
-        nace[p] = (str(code),)
+        for p in units:
+            nace[p] = (str(code),)
     power_share = np.array([float(share.get(s, 0.0)) for s in sites])
     return PlantActivities(nace=tuple(nace), power_share=np.clip(power_share, 0.0, 1.0))

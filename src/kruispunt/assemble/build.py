@@ -104,9 +104,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     inputs = ModelInputs(
         coords=Coords(
             scenarios=tuple(sc.name for sc in all_scenarios),
-            plants=tuple(
-                f"{a}/{b}" for a, b in zip(pb.table["site_id"], pb.table["product_id"], strict=True)
-            ),
+            plants=tuple(pb.table["label"].astype(str)),
             plant_site=tuple(pb.table["site_id"].astype(str)),
             plant_sector=tuple(pb.table["sector_id"].astype(str)),
             routes=tuple(rb.ids),

@@ -237,7 +237,8 @@ def _ikc_baseline_mwh(b: BuildContext) -> F:
         known = [intensity[c] for c in codes if c in intensity and np.isfinite(intensity[c])]
         if consumption[p] <= 0 and known and in_t[plants.product[p]]:
             consumption[p] = max(known) * plants.base_production[p]
-    key = b.pb.keys
+    table = b.pb.table
+    plant_key = table["site_id"].astype(str) + "/" + table["product_id"].astype(str)
     rows = cat.ikc_baselines
     for site, product, mwh in zip(
         rows["site_id"].astype(str),
@@ -245,8 +246,11 @@ def _ikc_baseline_mwh(b: BuildContext) -> F:
         rows["electricity"],
         strict=True,
     ):
-        if np.isfinite(mwh):
-            consumption[key[(site, product)]] = float(mwh)
+        if np.isfinite(mwh):  # a site's figure is split over its units by base-year output
+            units = np.flatnonzero(plant_key.to_numpy() == f"{site}/{product}")
+            out = plants.base_production[units]
+            share = out / out.sum() if out.sum() > 0 else np.full(len(units), 1 / len(units))
+            consumption[units] = float(mwh) * share
     return np.asarray(fallback * consumption, dtype=np.float64)
 
 

@@ -60,11 +60,12 @@ def build_levers(
             route = str(row.route_id)
             if not rb.complete[r_of[route]]:
                 raise KruispuntError(
-                    f"commitments.csv: {row.site_id}/{row.product_id} is committed to route "
+                    f"commitments.csv: {row.site_id}/{row.product_id}/{row.unit_id} is committed "
+                    "to route "
                     f"'{route}', which the model cannot run (incomplete data or a carrier "
                     f"without a price: {', '.join(excluded)})"
                 )
-            p = keys[(str(row.site_id), str(row.product_id))]
+            p = keys[(str(row.site_id), str(row.product_id), str(row.unit_id))]
             commit_route[s, p] = r_of[route]
             commit_year[s, p] = int(cast(int, row.start_year))
     return Levers(

@@ -1,4 +1,5 @@
-"""Plants: one per site and product, with today's route and base-year emissions."""
+"""Plants: one per production unit of a site and product, with today's route and base-year
+emissions."""
 
 from __future__ import annotations
 
@@ -20,22 +21,25 @@ class PlantBundle:
 
     plants: Plants
     table: pd.DataFrame
-    """One row per plant: site_id, product_id, cluster_id, sector_id, site name."""
+    """One row per plant: site_id, product_id, unit_id, cluster_id, sector_id, site name and
+    ``label``, the plant's id in results: ``site/product``, or ``site/product/unit`` where the
+    site has several units of the product."""
 
     @property
-    def keys(self) -> dict[tuple[str, str], int]:
-        """Index of each plant by (site_id, product_id)."""
-        sites, products = self.table["site_id"], self.table["product_id"]
-        return {(str(a), str(b)): i for i, (a, b) in enumerate(zip(sites, products, strict=True))}
+    def keys(self) -> dict[tuple[str, str, str], int]:
+        """Index of each plant by (site_id, product_id, unit_id)."""
+        cols = (self.table[c].astype(str) for c in ("site_id", "product_id", "unit_id"))
+        return {key: i for i, key in enumerate(zip(*cols, strict=True))}
 
 
 def build_plants(tables: Tables, rb: RouteBundle) -> PlantBundle:
-    """Every plant, sorted by site and product. A site's base-year verified emissions and free
-    allocation (its included installations) are split over its plants by emission share."""
+    """Every plant (a production unit of a site and product), sorted by site, product and unit.
+    A site's base-year verified emissions and free allocation (its included installations) are
+    split over its plants by emission share; each unit has its own reinvestment year."""
     cat = tables.catalogue
-    sites = cat.sites[["site_id", "name", "cluster_id", "sector_id", "reinvestment_year"]]
+    sites = cat.sites[["site_id", "name", "cluster_id", "sector_id"]]
     sp = cat.site_products.merge(sites, on="site_id", how="left")
-    sp = sp.sort_values(["site_id", "product_id"]).reset_index(drop=True)
+    sp = sp.sort_values(["site_id", "product_id", "unit_id"]).reset_index(drop=True)
     iy = cat.installation_years
     inst = cat.installations[["installation_id", "site_id", "included"]]
     base = iy[iy["year"] == BASE_YEAR].merge(inst, on="installation_id")
@@ -60,5 +64,8 @@ def build_plants(tables: Tables, rb: RouteBundle) -> PlantBundle:
         reinvestment_year=reinvest.to_numpy(dtype=np.int64),
         options=np.zeros((len(sp), 1), dtype=np.int64),  # set once routes are final
     )
-    table = sp[["site_id", "product_id", "cluster_id", "sector_id", "name"]]
+    table = sp[["site_id", "product_id", "unit_id", "cluster_id", "sector_id", "name"]].copy()
+    units = sp.groupby(["site_id", "product_id"])["unit_id"].transform("size")
+    plant = sp["site_id"].astype(str) + "/" + sp["product_id"].astype(str)
+    table["label"] = plant.where(units == 1, plant + "/" + sp["unit_id"].astype(str))
     return PlantBundle(plants=plants, table=table)

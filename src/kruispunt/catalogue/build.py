@@ -50,6 +50,7 @@ COPIED_TABLES = (
     "deflators",
     "electricity_profile",
     "product_markets",
+    "events",
 )
 
 GENERATED_SOURCES = pd.DataFrame(
@@ -154,9 +155,10 @@ def _fill_production(
             continue
         route = row["route_id"]
         if route not in ef or ef[route] <= 0:
+            plant = f"{row['site_id']}/{row['product_id']}/{row['unit_id']}"
             raise KruispuntError(
-                f"site_products.csv: plant {row['site_id']}/{row['product_id']} has no production "
-                f"and route '{route}' has no positive emission_factor to derive it from"
+                f"site_products.csv: plant {plant} has no production and route '{route}' has no "
+                "positive emission_factor to derive it from"
             )
         unit = product_unit[row["product_id"]]
         produced = site_emissions.get(row["site_id"], 0) * float(row["emission_share"]) / ef[route]

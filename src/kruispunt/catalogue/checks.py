@@ -545,6 +545,11 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
         return f"tCO2/{unit}" if unit else None
     if table == "storage_contracts":
         return "t/yr"
+    if table == "events":
+        if row.get("kind") != "capacity_change":
+            return "tCO2/yr"
+        unit = product_unit.get(row.get("product_id", ""))
+        return f"{unit}/yr" if unit else None
     if table in LONG_TABLE_PARAMETER_KEY:
         pspec = parameter_specs(table).get(parameter_key(table, row))
         if pspec is None:
@@ -568,6 +573,8 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
 def canonical_units(lookups: UnitLookups, table: str, df: pd.DataFrame) -> list[str | None]:
     """:func:`canonical_unit` of every row of ``df``, one computation per distinct case."""
     cols = [c for c in ("product_id", "carrier_id", "unit", "route_id") if c in df.columns]
+    if table == "events" and "kind" in df.columns:
+        cols.append("kind")
     if table in LONG_TABLE_PARAMETER_KEY:
         cols += [c for c in LONG_TABLE_PARAMETER_KEY[table] if c not in cols]
     if not cols:
@@ -853,32 +860,112 @@ def check_route_products(raw: RawPackage) -> list[Problem]:
     return problems
 
 
-def check_commitments(raw: RawPackage) -> list[Problem]:
-    """A commitment names an existing plant and a route of that plant's product."""
+PLANT_KEY = ("site_id", "product_id", "unit_id")
+"""The columns that name a plant: a production unit of a site and product."""
+MAIN_UNIT = "main"
+"""The unit id of a site's only unit of a product."""
+STATE_EVENTS = ("closure", "idling", "restart")
+"""Event kinds that set whether a plant runs: at most one per plant and year."""
+MONEY_EVENTS = ("support_award", "maatwerk")
+"""Event kinds that may carry public money."""
+
+
+@dataclass(frozen=True)
+class _PlantKeys:
+    """The plants of ``site_products.csv``: (site, product, unit) and (site, product)."""
+
+    units: frozenset[tuple[str, str, str]]
+    products: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, raw: RawPackage) -> _PlantKeys | None:
+        plants = raw.tables.get("site_products")
+        if plants is None or not set(PLANT_KEY) <= set(plants.columns):
+            return None
+        units = frozenset(zip(*(plants[c].astype(str).tolist() for c in PLANT_KEY), strict=True))
+        return cls(units, frozenset((s, p) for s, p, _ in units))
+
+
+def check_plant_units(raw: RawPackage) -> list[Problem]:
+    """A site's units of one product are named; years of a unit are in order.
+
+    Unit ``main`` is the only unit of its site and product: where a site has several units of
+    a product (crackers, blast furnaces, ammonia lines), each has its own name. A unit's
+    commissioning year is not after its reinvestment year.
+    """
     problems: list[Problem] = []
-    com, plants = raw.tables.get("commitments"), raw.tables.get("site_products")
-    if com is None or plants is None:
+    df = raw.tables.get("site_products")
+    if df is None or not set(PLANT_KEY) <= set(df.columns):
         return problems
-    if not {"site_id", "product_id", "route_id"} <= set(com.columns):
+    n_units = df.groupby(["site_id", "product_id"])["unit_id"].transform("size").astype(int)
+    for idx in _rows((df["unit_id"] == MAIN_UNIT) & (n_units > 1)):
+        plant = f"{_shown(str(df.at[idx, 'site_id']))}/{_shown(str(df.at[idx, 'product_id']))}"
+        problems.append(
+            Problem(
+                "check_plant_units",
+                raw.file("site_products"),
+                _line(idx),
+                "unit_id",
+                f"unit '{MAIN_UNIT}' is a site's only unit of a product, but {plant} has "
+                f"{n_units.at[idx]} units: name each",
+            )
+        )
+    if {"commissioning_year", "reinvestment_year"} <= set(df.columns):
+        spec = table_specs()["site_products"]
+        start = _column(raw, spec, spec.field("commissioning_year"))
+        renew = _column(raw, spec, spec.field("reinvestment_year"))
+        with np.errstate(invalid="ignore"):
+            late = start.valid & renew.valid & (start.values > renew.values)
+        for i in np.flatnonzero(late):
+            problems += _problems(
+                "check_plant_units",
+                raw,
+                "site_products",
+                "reinvestment_year",
+                [i],
+                f"reinvestment year {renew.texts[i]} is before the commissioning year "
+                f"{start.texts[i]}",
+            )
+    return problems
+
+
+def check_commitments(raw: RawPackage) -> list[Problem]:
+    """A commitment names an existing plant (site, product and unit) and a route of that
+    plant's product."""
+    problems: list[Problem] = []
+    com, keys = raw.tables.get("commitments"), _PlantKeys.of(raw)
+    if com is None or keys is None:
         return problems
-    if not {"site_id", "product_id"} <= set(plants.columns):
+    if not {*PLANT_KEY, "route_id"} <= set(com.columns):
         return problems
-    known = pd.MultiIndex.from_frame(plants[["site_id", "product_id"]].astype(object))
-    pairs = pd.MultiIndex.from_frame(com[["site_id", "product_id"]].astype(object))
-    no_plant = ~pairs.isin(known)
+    sites, products, units = (com[c].astype(str).tolist() for c in PLANT_KEY)
     made = _made(raw, com["route_id"])
     wrong = (made.notna() & (made != com["product_id"])).to_numpy(dtype=bool)
-    for i in np.flatnonzero(no_plant | wrong):
-        idx = com.index[int(i)]
-        site, product = _shown(str(com.at[idx, "site_id"])), _shown(str(com.at[idx, "product_id"]))
-        if no_plant[i]:
+    for i, (site, product, unit) in enumerate(zip(sites, products, units, strict=True)):
+        no_plant = (site, product) not in keys.products
+        no_unit = not no_plant and (site, product, unit) not in keys.units
+        if not (no_plant or no_unit or wrong[i]):
+            continue
+        idx = com.index[i]
+        shown = f"{_shown(site)}/{_shown(product)}"
+        if no_plant:
             problems.append(
                 Problem(
                     "check_commitments",
                     raw.file("commitments"),
                     _line(idx),
                     "product_id",
-                    f"no plant {site}/{product} in site_products.csv",
+                    f"no plant {shown} in site_products.csv",
+                )
+            )
+        if no_unit:
+            problems.append(
+                Problem(
+                    "check_commitments",
+                    raw.file("commitments"),
+                    _line(idx),
+                    "unit_id",
+                    f"no unit '{_shown(unit)}' of plant {shown} in site_products.csv",
                 )
             )
         if wrong[i]:
@@ -889,8 +976,124 @@ def check_commitments(raw: RawPackage) -> list[Problem]:
                     _line(idx),
                     "route_id",
                     f"route '{_shown(str(com.at[idx, 'route_id']))}' makes '{made.at[idx]}', "
-                    f"not '{product}'",
+                    f"not '{_shown(product)}'",
                 )
+            )
+    return problems
+
+
+_EVENT_COLUMNS = (
+    *PLANT_KEY,
+    "year",
+    "kind",
+    "route_id",
+    "value",
+    "public_money",
+    "currency_year",
+    "status",
+)
+
+
+def _event_problems(
+    row: dict[str, str], keys: _PlantKeys, sites: set[str], route_product: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(field, message) of every problem of one event row."""
+    out: list[tuple[str, str]] = []
+    site, product, unit = row["site_id"], row["product_id"], row["unit_id"]
+    kind, route = row["kind"], row["route_id"]
+    if not site:
+        if kind != "support_award":
+            out.append(
+                (
+                    "site_id",
+                    "an event without a site is public money no modelled plant receives: kind "
+                    f"must be support_award, not '{_shown(kind)}'",
+                )
+            )
+        if product or unit:
+            out.append(("product_id", "a product or unit needs its site"))
+    elif product and site in sites and (site, product) not in keys.products:
+        out.append(
+            ("product_id", f"no plant {_shown(site)}/{_shown(product)} in site_products.csv")
+        )
+    if unit and not product:
+        out.append(("unit_id", "a unit needs its product (product_id is empty)"))
+    elif unit and (site, product) in keys.products and (site, product, unit) not in keys.units:
+        out.append(
+            (
+                "unit_id",
+                f"no unit '{_shown(unit)}' of plant {_shown(site)}/{_shown(product)} in "
+                "site_products.csv",
+            )
+        )
+    if kind == "route_change":
+        if not route:
+            out.append(("route_id", "a route_change needs the route the plant switches to"))
+        if not product:
+            out.append(("product_id", "a route_change names the plant's product"))
+        made = route_product.get(route)
+        if route and product and made is not None and made != product:
+            out.append(
+                ("route_id", f"route '{_shown(route)}' makes '{made}', not '{_shown(product)}'")
+            )
+    elif route:
+        out.append(("route_id", f"route_id is only for kind route_change, not '{_shown(kind)}'"))
+    if row["public_money"] and kind not in MONEY_EVENTS:
+        out.append(
+            (
+                "public_money",
+                f"public money goes on kind {' or '.join(MONEY_EVENTS)}, not '{_shown(kind)}'",
+            )
+        )
+    if row["public_money"] and not row["currency_year"]:
+        out.append(("currency_year", "public money needs its currency_year"))
+    if kind == "capacity_change" and row["status"] == "decided" and not row["value"]:
+        out.append(("value", "a decided capacity_change needs the new capacity in value"))
+    return out
+
+
+def check_events(raw: RawPackage) -> list[Problem]:
+    """Every event names an existing plant and, for a route change, a route of its product.
+
+    A row names a site, optionally one of its products (all its units when the unit is empty)
+    and a unit of that product, as in ``site_products.csv``. Only public money that no
+    modelled plant receives (``support_award``) has no site. A ``route_change`` names its
+    route and product; money sits on ``support_award`` or ``maatwerk`` rows with its currency
+    year; a decided ``capacity_change`` gives the new capacity. At most one closure, idling
+    or restart per plant and year (the state at the end of the year). Unknown sites, products
+    and routes are reported by :func:`check_foreign_keys`, years out of range by the field
+    bounds.
+    """
+    problems: list[Problem] = []
+    df, keys = raw.tables.get("events"), _PlantKeys.of(raw)
+    if df is None or keys is None or not set(_EVENT_COLUMNS) <= set(df.columns):
+        return problems
+    site_table = raw.tables.get("sites")
+    sites = (
+        set(site_table["site_id"]) if site_table is not None and "site_id" in site_table else set()
+    )
+    route_product = _lookup(raw, "routes", "route_id", "product_id")
+    columns = {c: df[c].astype(str).tolist() for c in _EVENT_COLUMNS}
+    seen: dict[tuple[str, str, str, str], int] = {}
+    for i in range(len(df)):
+        row = {c: values[i] for c, values in columns.items()}
+        found = _event_problems(row, keys, sites, route_product)
+        if row["kind"] in STATE_EVENTS and row["site_id"]:
+            target = (row["site_id"], row["product_id"], row["unit_id"], row["year"])
+            if target in seen:
+                found.append(
+                    (
+                        "kind",
+                        f"a second closure, idling or restart of the same plant in {row['year']} "
+                        f"(line {_line(df.index[seen[target]])}): give the state at the end of "
+                        "the year",
+                    )
+                )
+            else:
+                seen[target] = i
+        for field, message in found:
+            problems.append(
+                Problem("check_events", raw.file("events"), _line(df.index[i]), field, message)
             )
     return problems
 
@@ -1245,7 +1448,9 @@ CHECKS: tuple[Check, ...] = (
     check_installation_sites,
     check_sites_have_plants,
     check_route_products,
+    check_plant_units,
     check_commitments,
+    check_events,
     check_energy_tax_brackets,
     check_required_parameters,
     check_currency_years,

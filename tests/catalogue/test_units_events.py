@@ -1,0 +1,230 @@
+"""Plants at unit level, events to date and committed public money (issue 8 points 5-8): the
+unit split reproduces each site's verified total, the shares follow the stated rule, and the
+events table refuses rows that name no plant, unit or route, with file, line and field."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.assemble.plants import build_plants
+from kruispunt.assemble.routes import build_routes
+from kruispunt.assemble.tables import Tables
+from kruispunt.catalogue.load import Catalogue, load_catalogue
+from kruispunt.vocabulary import BASE_YEAR
+from tests.catalogue.conftest import read_rows, write_rows
+from tests.catalogue.test_checks import find, problems_of
+
+DOW_2022 = 3_493_676
+"""EUTL verified emissions 2022 of Dow Benelux BKG 1 (installation 407), the whole Dow
+Terneuzen site since the 2021 permit consolidation (eutl_nl)."""
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+def _plants(cat: Catalogue) -> tuple[pd.DataFrame, np.ndarray]:
+    tables = Tables(cat)
+    pb = build_plants(tables, build_routes(tables, np.arange(2025, 2051)))
+    return pb.table, pb.plants.base_emissions
+
+
+def test_three_crackers_reproduce_dows_verified_total(cat: Catalogue) -> None:
+    """Dow Terneuzen's three crackers carry the site's 2022 EUTL total to the tonne.
+
+    Hand computation (SITES.md, rule U1; sources kruispunt_unit_split_accounts, eutl_nl):
+    LHC-1/2/3 had their own accounts BKG 1/2/3 (installations 407, 204681, 204682) until 2020;
+    their 2018-2020 means are 767,054, 722,753 and 774,842 t (sum 2,264,649 t), so the shares
+    are 0.338708, 0.319146 and 0.342146 (the last takes the remainder to sum to 1). Times the
+    2022 site total of 3,493,676 t: 1,183,339.3 + 1,114,993.4 + 1,195,343.3 = 3,493,676 t.
+    """
+    table, emitted = _plants(cat)
+    dow = (table["site_id"] == "dow_terneuzen").to_numpy()
+    assert list(table.loc[dow, "unit_id"]) == ["lhc1", "lhc2", "lhc3"]
+    assert emitted[dow] == pytest.approx(
+        [DOW_2022 * 0.338708, DOW_2022 * 0.319146, DOW_2022 * 0.342146], rel=1e-12
+    )
+    assert emitted[dow].sum() == pytest.approx(DOW_2022, abs=1e-6)
+
+
+def test_every_split_site_reproduces_its_verified_total(cat: Catalogue) -> None:
+    """Every site, split or not, keeps its 2022 EUTL total: the base year reconciles exactly.
+
+    Yara Sluiskil is the case with a zero: ammonia C was idle through 2022 (trouw_yara_2021,
+    nu_yara_2022), so D and E carry the 2,749,881 t (0.485268 / 0.514732)."""
+    table, emitted = _plants(cat)
+    inst = cat.installations[cat.installations["included"]]
+    years = cat.installation_years
+    base = years[years["year"] == BASE_YEAR].merge(inst[["installation_id", "site_id"]])
+    verified = base.groupby("site_id")["verified_emissions"].sum()
+    modelled = pd.Series(emitted, index=table["site_id"].to_numpy()).groupby(level=0).sum()
+    pd.testing.assert_series_equal(
+        modelled.sort_index(),
+        verified.reindex(modelled.index).fillna(0.0).sort_index(),
+        check_names=False,
+        rtol=1e-12,
+    )
+    yara = table["site_id"] == "yara_sluiskil"
+    assert list(table.loc[yara, "unit_id"]) == ["ammonia_c", "ammonia_d", "ammonia_e"]
+    assert list(emitted[yara.to_numpy()]) == pytest.approx(
+        [0.0, 2_749_881 * 0.485268, 2_749_881 * 0.514732]
+    )
+
+
+def test_account_shares_follow_the_stated_rule(cat: Catalogue) -> None:
+    """The Dow and Chemelot shares are the 2018-2020 account means of the package's own
+    installation_years (rule U1 of SITES.md), to the six decimals written.
+
+    Chemelot: OCI's AFA-2 = BKG 03 (204627, mean 878,839 t) + half of OCI's BKG 05-07; the
+    site's 14 accounts average 4,648,114 t; AFA-2 = 0.193808, ammonia together 0.387655
+    (against 0.303874 before, which assumed 550 kt at capacity)."""
+    years = cat.installation_years
+    window = years[years["year"].between(2018, 2020)]
+    mean = window.groupby("installation_id")["verified_emissions"].sum() / 3
+    sp = cat.site_products.set_index(["site_id", "unit_id"])["emission_share"]
+    crackers = {"lhc1": 407, "lhc2": 204681, "lhc3": 204682}
+    total = sum(mean[i] for i in crackers.values())
+    for unit, account in crackers.items():
+        assert sp[("dow_terneuzen", unit)] == pytest.approx(mean[account] / total, abs=1e-6)
+    chemelot = cat.installations.loc[cat.installations["site_id"] == "chemelot", "installation_id"]
+    site = mean.reindex(chemelot).fillna(0.0).sum()
+    oci_other = mean[[204629, 204630, 204631]].sum() / 2
+    assert sp[("chemelot", "oci_afa2")] == pytest.approx(
+        (mean[204627] + oci_other) / site, abs=1e-6
+    )
+    ammonia = sp[("chemelot", "oci_afa2")] + sp[("chemelot", "oci_afa3")]
+    assert ammonia == pytest.approx(0.387655, abs=1e-6)
+    assert sp[("chemelot", "sabic_olefins3")] / sp[("chemelot", "sabic_olefins4")] == (
+        pytest.approx(550 / 675, rel=1e-5)
+    )
+
+
+def test_plant_ids_name_the_unit_only_where_a_site_has_several(cat: Catalogue) -> None:
+    table, _ = _plants(cat)
+    labels = set(table["label"])
+    assert {"tata_steel_ijmuiden/crude_steel/bf6", "tata_steel_ijmuiden/crude_steel/bf7"} <= labels
+    assert "shell_pernis/refinery_throughput" in labels
+    assert "shell_pernis/refinery_throughput/main" not in labels
+    assert len(labels) == len(table) == len(cat.site_products)
+
+
+def test_reinvestment_years_belong_to_units(cat: Catalogue) -> None:
+    """BF6 2035 (anp_tata_bf_2024), BF7 2029 (rd_tata_plan_2023); 0 where none is sourced."""
+    tables = Tables(cat)
+    pb = build_plants(tables, build_routes(tables, np.arange(2025, 2051)))
+    years = dict(zip(pb.table["label"], pb.plants.reinvestment_year, strict=True))
+    assert years["tata_steel_ijmuiden/crude_steel/bf6"] == 2035
+    assert years["tata_steel_ijmuiden/crude_steel/bf7"] == 2029
+    assert years["shell_pernis/refinery_throughput"] == 0
+    assert "reinvestment_year" not in cat.sites.columns
+
+
+def test_money_rows_add_up_to_the_decisions(cat: Catalogue) -> None:
+    """Payment rows of an award add up to its sourced total: Porthos SDE++ EUR 2.1 bn over
+    2026-2040 (porthos_sde_2021); Nobian at most EUR 185 M over three sites, 2025-2029
+    (rijksoverheid_nobian_2024); Yara's one-off EUR 30 M (seaport_yara_2023)."""
+    ev = cat.events
+    money = ev.dropna(subset=["public_money"]).groupby("event_id")["public_money"].sum()
+    assert money["porthos_sde_2020"] == pytest.approx(2.1e9, abs=15)
+    assert money["nobian_maatwerk_2024"] == pytest.approx(185e6, abs=15)
+    assert money["yara_ccs_contribution_2023"] == pytest.approx(30e6, abs=1)
+    porthos = ev[(ev["event_id"] == "porthos_sde_2020") & ev["public_money"].notna()]
+    assert sorted(porthos["year"]) == list(range(2026, 2041))
+    assert (ev.loc[ev["public_money"].notna(), "currency_year"].notna()).all()
+
+
+def test_industry_target_is_the_2024_figure(cat: Catalogue) -> None:
+    """29.1 Mt in 2030 (pbl_ces3_reflectie_2024), whole industry; the 2019 35.7 Mt is kept apart."""
+    pol = cat.policy[cat.policy["instrument"] == "targets"].set_index(["parameter", "year"])
+    assert pol.loc[("industry_emissions_target", 2030), "value"] == pytest.approx(
+        29.1
+    )  # canonical Mt/yr
+    assert pol.loc[("industry_emissions_target_2019", 2030), "value"] == pytest.approx(35.7)
+    assert "scope" in str(pol.loc[("industry_emissions_target", 2030), "note"])
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def _event(**changes: str) -> Callable[[dict[str, str]], bool]:
+    return lambda r: all(r[k] == v for k, v in changes.items())
+
+
+def test_event_with_unknown_site_unit_or_route_is_refused(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    site = edit_cell("events", "site_id", "atlantis", _event(event_id="gunvor_closure_2024"))
+    unit = edit_cell("events", "unit_id", "lhc9", _event(event_id="dow_lhc3_idling_2025"))
+    route = edit_cell("events", "route_id", "warp_drive", _event(event_id="yara_ccs_2026"))
+    wrong = edit_cell(
+        "events", "route_id", "electrolysis", _event(event_id="tata_bf7_dri_eaf_2030")
+    )
+    problems = problems_of(package_copy)
+    p = find(problems, "check_foreign_keys", "events.csv", "site_id", site)
+    assert "unknown site id 'atlantis'" in p.message
+    p = find(problems, "check_events", "events.csv", "unit_id", unit)
+    assert p.message == "no unit 'lhc9' of plant dow_terneuzen/hvc in site_products.csv"
+    find(problems, "check_foreign_keys", "events.csv", "route_id", route)
+    p = find(problems, "check_events", "events.csv", "route_id", wrong)
+    assert p.message == "route 'electrolysis' makes 'hydrogen', not 'crude_steel'"
+
+
+def test_event_rules(package_copy: Path, edit_cell: Callable[..., int]) -> None:
+    """A siteless row is public money only; a route_change names its route; money needs its
+    currency year; one state event per plant and year."""
+    no_site = edit_cell("events", "site_id", "", _event(event_id="sabic_olefins3_closure_2024"))
+    no_route = edit_cell("events", "route_id", "", _event(event_id="air_products_ccs_2026"))
+    no_year = edit_cell("events", "currency_year", "", _event(event_id="owe_2023", year="2025"))
+    wrong_product = edit_cell("events", "product_id", "ammonia", _event(event_id="dow_eop_2022"))
+    problems = problems_of(package_copy)
+    find(problems, "check_events", "events.csv", "site_id", no_site)
+    find(problems, "check_events", "events.csv", "route_id", no_route)
+    find(problems, "check_events", "events.csv", "currency_year", no_year)
+    p = find(problems, "check_events", "events.csv", "product_id", wrong_product)
+    assert p.message == "no plant dow_terneuzen/ammonia in site_products.csv"
+
+
+def test_second_state_event_in_a_year_is_refused(package_copy: Path) -> None:
+    path = package_copy / "events.csv"
+    header, rows = read_rows(path)
+    closure = next(r for r in rows if r["event_id"] == "dow_lhc3_idling_2025")
+    rows.append(closure | {"event_id": "zz_dow_lhc3_restart_2025", "kind": "restart"})
+    write_rows(path, header, rows)
+    p = find(problems_of(package_copy), "check_events", "events.csv", "kind", len(rows) + 1)
+    assert "second closure, idling or restart" in p.message
+
+
+def test_main_unit_must_be_alone_and_commitments_name_a_unit(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    main = edit_cell("site_products", "unit_id", "main", _event(unit_id="lhc2"))
+    com = edit_cell("commitments", "unit_id", "smr9", _event(site_id="air_liquide_botlek"))
+    problems = problems_of(package_copy)
+    p = find(problems, "check_plant_units", "site_products.csv", "unit_id", main)
+    assert "dow_terneuzen/hvc has 3 units" in p.message
+    p = find(problems, "check_commitments", "commitments.csv", "unit_id", com)
+    assert p.message == "no unit 'smr9' of plant air_liquide_botlek/hydrogen in site_products.csv"
+
+
+def test_cli_names_file_line_and_field_of_a_bad_event(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    line = edit_cell("events", "unit_id", "bf8", _event(event_id="tata_jloi_2025", year="2025"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "kruispunt", "data", "validate", str(package_copy)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert f"events.csv, line {line}, field 'unit_id'" in proc.stderr
+    assert "no unit 'bf8' of plant tata_steel_ijmuiden/crude_steel" in proc.stderr
