@@ -44,6 +44,7 @@ COPIED_TABLES = (
     "infrastructure",
     "commitments",
     "storage_contracts",
+    "biomass_supply",
 )
 
 GENERATED_SOURCES = pd.DataFrame(
