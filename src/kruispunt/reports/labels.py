@@ -60,8 +60,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     },
     "carrier": {
         "ammonia_import": "Imported ammonia",
+        "ammonia_import_grey": "Imported grey ammonia",
         "biomass": "Solid biomass",
         "coal": "Coal and coke",
+        "coking_coal": "Coking coal",
         "electricity": "Electricity",
         "hbi": "Imported HBI/DRI",
         "hydrogen": "Hydrogen",
