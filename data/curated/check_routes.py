@@ -115,9 +115,9 @@ def main() -> int:
     inputs = read(HERE / "route_inputs.csv")
     carriers = read(HERE / "carriers.csv")
     prices = read(HERE / "carrier_prices.csv")
-    sources = pd.concat(
-        [read(HERE / "sources" / f) for f in ("core.csv", "routes.csv", "prices.csv")]
-    )
+    # route rows may cite any source of the package (e.g. an infrastructure date as a route's
+    # earliest year); ids must be unique across the source files
+    sources = pd.concat([read(f) for f in sorted((HERE / "sources").glob("*.csv"))])
     schema = {
         t: read(SCHEMAS / f"{t}.csv")
         for t in ("route_parameters", "route_inputs", "carrier_prices")

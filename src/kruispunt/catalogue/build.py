@@ -51,6 +51,7 @@ COPIED_TABLES = (
     "electricity_profile",
     "product_markets",
     "events",
+    "biomass_supply",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

@@ -1098,6 +1098,62 @@ def check_events(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def check_biomass_supply(raw: RawPackage) -> list[Problem]:
+    """The biomass supply curve: each scope is ``national`` or a cluster, its steps run 1..n
+    without gaps, and the price adder does not fall from one step to the next."""
+    problems: list[Problem] = []
+    df = raw.tables.get("biomass_supply")
+    if df is None or not {"scope", "step", "price_adder"} <= set(df.columns):
+        return problems
+    file = raw.file("biomass_supply")
+    clusters = set(_lookup(raw, "clusters", "cluster_id", "cluster_id"))
+    for idx in _rows(~df["scope"].isin(["national", *clusters])):
+        problems.append(
+            Problem(
+                "check_biomass_supply",
+                file,
+                _line(idx),
+                "scope",
+                f"scope '{_shown(str(df.at[idx, 'scope']))}' is neither 'national' nor a cluster "
+                "id of clusters.csv",
+            )
+        )
+    step = pd.to_numeric(df["step"], errors="coerce")
+    adder = pd.to_numeric(df["price_adder"], errors="coerce")
+    for scope, part in df.groupby("scope", sort=False):
+        steps = step[part.index]
+        if steps.isna().any():
+            continue  # reported by check_types
+        order = steps.sort_values(kind="stable").index
+        expected = list(range(1, len(order) + 1))
+        if [int(v) for v in steps[order]] != expected:
+            problems.append(
+                Problem(
+                    "check_biomass_supply",
+                    file,
+                    _line(order[0]),
+                    "step",
+                    f"steps of scope '{_shown(str(scope))}' are "
+                    f"{sorted(int(v) for v in steps)}, not 1..{len(order)} without gaps",
+                )
+            )
+            continue
+        prices = adder[order]
+        for prev, cur in itertools.pairwise(order):
+            if pd.notna(prices[prev]) and pd.notna(prices[cur]) and prices[cur] < prices[prev]:
+                problems.append(
+                    Problem(
+                        "check_biomass_supply",
+                        file,
+                        _line(cur),
+                        "price_adder",
+                        f"price_adder {prices[cur]:g} of step {int(steps[cur])} is below step "
+                        f"{int(steps[prev])}'s {prices[prev]:g}: a supply curve does not fall",
+                    )
+                )
+    return problems
+
+
 _BRACKET = re.compile(r"(gas|electricity)_threshold_bracket_([0-9]+)")
 _RATE = re.compile(r"(gas|electricity)_rate_bracket_([0-9]+)")
 
@@ -1451,6 +1507,7 @@ CHECKS: tuple[Check, ...] = (
     check_plant_units,
     check_commitments,
     check_events,
+    check_biomass_supply,
     check_energy_tax_brackets,
     check_required_parameters,
     check_currency_years,

@@ -63,14 +63,17 @@ class Infrastructure:
 
     def _window(self, q: int, i: I) -> tuple[F, I]:
         """Capacity left in pool ``q`` over its remaining life from year index ``i`` ``(S,)``,
-        and the index where the pool's life ends ``(S,)``."""
+        and the index where the pool's life ends ``(S,)``. A year of zero capacity before the
+        end of the pool's life counts as no room (a grid declared full until its
+        reinforcement), not as a year outside the window; years before a storage project
+        starts are never in a window, because access comes no earlier than the start."""
         Y = self.ctx.Y
         cap = self.ctx.inputs.pools.capacity[:, q, :]
         alive = cap > 0
         last = Y - np.argmax(alive[:, ::-1], axis=-1)  # one past the last alive year
         last = np.where(alive.any(axis=-1), last, 0)
         idx = np.arange(Y)[None, :]
-        window = (idx >= i[:, None]) & alive & (idx < last[:, None])
+        window = (idx >= i[:, None]) & (idx < last[:, None])
         free = np.where(window, cap - self.committed[:, q, :], np.inf)
         left = np.where(window.any(axis=-1), np.min(free, axis=-1), 0.0)
         return left, last

@@ -63,6 +63,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "ammonia_import_grey": "Imported grey ammonia",
         "biomass": "Solid biomass",
         "coal": "Coal and coke",
+        "coking_coal": "Coking coal",
         "electricity": "Electricity",
         "hbi": "Imported green HBI (H2-DRI)",
         "hydrogen": "Hydrogen",

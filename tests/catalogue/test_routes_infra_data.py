@@ -1,0 +1,201 @@
+"""The route and infrastructure data of issue 9: emission factors against published
+capacities, the limits per cluster as the model assembles them, and the checks of the new
+biomass supply table (a broken copy is refused, naming file, row and field)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue.load import load_catalogue as load
+from kruispunt.errors import DataPackageError, Problem
+from kruispunt.inputs import ModelInputs
+from kruispunt.scenarios import resolve
+from tests.catalogue.conftest import read_rows, write_rows
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def inp(cat: Catalogue) -> ModelInputs:
+    return build_inputs(cat, resolve(["current-policy"]))
+
+
+def infra(cat: Catalogue, **where: str) -> pd.DataFrame:
+    df = cat.infrastructure
+    for col, value in where.items():
+        df = df[df[col] == value]
+    return df
+
+
+def pool_capacity(inp: ModelInputs, name: str, years: list[int]) -> list[float]:
+    q = inp.pools.names.index(name)
+    idx = [list(inp.coords.years).index(y) for y in years]
+    return [float(v) for v in inp.pools.capacity[0, q, idx]]
+
+
+# --- emission factors and derived throughput --------------------------------------------------
+def test_refinery_throughput_matches_middens_crude_capacity(cat: Catalogue) -> None:
+    """With the NL refinery factor, the derived 2022 throughput of the six refineries is their
+    MIDDEN crude distillation capacity (pcd.json: Pernis 21.0, ExxonMobil 9.1, Gunvor 4.5, BP
+    20.0, Zeeland 8.63, VPR 3.5 Mt/yr) x MIDDEN's refinery utilisation 0.82, and below the
+    capacity (the former 0.151 tCO2/t gave 78.5 Mt, above it)."""
+    sp = cat.site_products
+    throughput = sp[sp["product_id"] == "refinery_throughput"]["production"].sum()
+    capacity = (21.0 + 9.1 + 4.5 + 20.0 + 8.63 + 3.5) * 1e6
+    assert throughput == pytest.approx(0.82 * capacity, rel=1e-5)  # factor kept to 6 digits
+    assert throughput < capacity
+
+
+def test_cracker_factor_is_the_crackers_own(cat: Catalogue) -> None:
+    """The cracker route carries MIDDEN's NL cracker factor (TC0261, 0.516 tCO2/t HVC) plus
+    its imported steam (4.31 GJ/t from a gas boiler at 0.925, 0.055 tCO2/GJ), no longer the
+    JRC-IDEES sector ratio (1.32 t/t) that folded in all basic chemicals."""
+    rp = cat.route_parameters
+    ef = rp[(rp["route_id"] == "naphtha_steam_cracker") & (rp["parameter"] == "emission_factor")]
+    assert float(ef["value"].iloc[0]) == pytest.approx(0.516 + 4.31 / 0.925 * 0.055, rel=1e-5)
+
+
+# --- CO2 storage ------------------------------------------------------------------------------
+def test_porthos_serves_its_four_customers_only(cat: Catalogue, inp: ModelInputs) -> None:
+    """Porthos (2.5 Mt/yr, 2026-2040) is booked by Air Liquide, Air Products, ExxonMobil and
+    Shell (Shell release, 2021); equal shares add up to its capacity and the assembled pool
+    admits exactly their sites."""
+    con = cat.storage_contracts[cat.storage_contracts["project"] == "porthos"]
+    assert set(con["site_id"]) == {
+        "air_liquide_botlek",
+        "air_products_botlekweg",
+        "esso_botlek",
+        "shell_pernis",
+    }
+    assert con["capacity"].sum() == pytest.approx(2.5e6)
+    q = inp.pools.names.index("co2_storage/porthos")
+    admitted = {inp.coords.plant_site[p] for p in np.flatnonzero(inp.pools.plants[q])}
+    assert admitted == set(con["site_id"])
+
+
+def test_aramis_starts_2031_in_phases(inp: ModelInputs) -> None:
+    """Aramis: not before the end of 2030 (minister, 2025) so first injection year 2031;
+    5 -> 14 Mt/yr (PBL CES 3.0 range, named assumption on the years) -> 22 Mt/yr design."""
+    got = pool_capacity(inp, "co2_storage/aramis", [2030, 2031, 2032, 2033, 2035, 2050])
+    assert got == [0.0, 5e6, 5e6, 14e6, 22e6, 22e6]
+    q = inp.pools.names.index("co2_storage/aramis")
+    access = dict(zip(inp.coords.clusters, inp.pools.access[0, q], strict=True))
+    assert access["rotterdam_moerdijk"] == 2031
+    assert access["zeeland"] == 2031
+    assert access["noordzeekanaalgebied"] == 2031
+    assert access["chemelot"] == 2032
+
+
+def test_northern_lights_phase2_is_not_a_pool(inp: ModelInputs) -> None:
+    """Northern Lights' total capacity (phase 2, >= 5 Mt/yr from 2028) is open to European
+    contracts; Dutch sites reach it only through Yara's 0.8 Mt/yr contract."""
+    assert "co2_storage/northern_lights" not in inp.pools.names
+    assert pool_capacity(inp, "co2_storage/northern_lights_yara", [2026, 2040, 2041]) == [
+        0.8e6,
+        0.8e6,
+        0.0,
+    ]
+
+
+# --- grid -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("cluster", "path"),
+    [
+        # Rotterdam port: 570 MW (Nov 2022); the 1,800 MW requested once Simonshaven is in (2029)
+        ("rotterdam_moerdijk", {2025: 570.0, 2028: 570.0, 2029: 1800.0, 2050: 1800.0}),
+        # Zeeland: 425 of the 715 MW waiting list connectable (2024); 3,500 MW requested by 2035
+        ("zeeland", {2025: 425.0, 2034: 425.0, 2035: 3500.0}),
+        # Noord-Holland full for large users since 18 Oct 2023; room from 2031, MW unpublished
+        ("noordzeekanaalgebied", {2025: 0.0, 2030: 0.0, 2031: 1e6}),
+        # Groningen 110 kV full since end 2023; new connections from 2032
+        ("noord_nederland", {2031: 0.0, 2032: 1e6}),
+        # Limburg waiting list; Graetheide 380 kV 2031-2034 (latest year)
+        ("chemelot", {2033: 0.0, 2034: 1e6}),
+    ],
+)
+def test_grid_room_for_new_load_per_cluster(
+    inp: ModelInputs, cluster: str, path: dict[int, float]
+) -> None:
+    """The assembled grid pool of each congested cluster follows the operators' published
+    freeze and relief years [MW of new load]; it never shrinks."""
+    name = f"grid/{cluster}"
+    assert pool_capacity(inp, name, list(path)) == list(path.values())
+    q = inp.pools.names.index(name)
+    assert (np.diff(inp.pools.capacity[0, q]) >= 0).all()
+
+
+def test_dispersed_sites_have_no_grid_figure(inp: ModelInputs) -> None:
+    """Cluster 6 (dispersed sites on regional grids) has no published cluster figure (only the
+    national 9.1 GW regional waiting list): not limited unless a scenario says so."""
+    q = inp.pools.names.index("grid/cluster6")
+    assert np.isinf(inp.pools.capacity[0, q]).all()
+
+
+# --- hydrogen supply --------------------------------------------------------------------------
+def test_hydrogen_supply_projects(cat: Catalogue) -> None:
+    """Electrolyser projects as supply per cluster [t H2/yr] in their first full year: Holland
+    Hydrogen 1 (2027), ELYgator (2028), Eneco (2029), H2Next (2030) in Rotterdam-Moerdijk;
+    Air Liquide/TotalEnergies Zeeland (2029). Each has its electrolyser MW."""
+    sup = infra(cat, kind="hydrogen", parameter="supply_capacity")
+    mw = infra(cat, kind="hydrogen", parameter="electrolyser_capacity")
+    assert set(sup["project"]) == set(mw["project"])
+    in_2030 = sup[sup["year"] <= 2030].sort_values("year").groupby("project").last()
+    per_cluster = in_2030.groupby("cluster_id")["value"].sum()
+    assert per_cluster["rotterdam_moerdijk"] == pytest.approx(21900 + 23000 + 92000 + 28750)
+    assert per_cluster["zeeland"] == pytest.approx(30000)
+    assert mw["value"].sum() == pytest.approx(200 + 200 + 800 + 250 + 250)
+
+
+# --- biomass supply ---------------------------------------------------------------------------
+def test_biomass_supply_curve(cat: Catalogue) -> None:
+    """National biomass for industry: company boilers' 2022 use (CBS 82004NED, 43.3 PJ) at the
+    carrier price, then the 2022 pellet use (CBS 85899NED, 48.8 PJ) at +4.48 EUR/GJ."""
+    bs = cat.biomass_supply.sort_values("step")
+    assert list(bs["scope"]) == ["national", "national"]
+    assert bs["quantity"].sum() == pytest.approx(92.092e6)
+    assert list(bs["price_adder"]) == pytest.approx([0.0, 200 / 17.5 - 50 / 7.2], rel=1e-4)
+
+
+def _problems(path: Path) -> list[Problem]:
+    with pytest.raises(DataPackageError) as info:
+        load(path)
+    return [p for p in info.value.problems if p.check == "check_biomass_supply"]
+
+
+def test_biomass_supply_unknown_scope_refused(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    line = edit_cell("biomass_supply", "scope", "atlantis", lambda r: r["step"] == "2")
+    (p,) = [p for p in _problems(package_copy) if p.field == "scope"]
+    assert (p.file.endswith("biomass_supply.csv"), p.row, p.field) == (True, line, "scope")
+    assert "'atlantis' is neither 'national' nor a cluster id" in p.message
+
+
+def test_biomass_supply_gap_in_steps_refused(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    edit_cell("biomass_supply", "step", "3", lambda r: r["step"] == "2")
+    (p,) = _problems(package_copy)
+    assert p.field == "step" and "[1, 3], not 1..2" in p.message
+
+
+def test_biomass_supply_falling_price_refused(package_copy: Path) -> None:
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[1]["price_adder"] = "-1"
+    rows[0]["price_adder"] = "2"
+    rows[1]["price_adder"] = "1"
+    write_rows(path, header, rows)
+    (p,) = _problems(package_copy)
+    assert (p.row, p.field) == (3, "price_adder")
+    assert "1 of step 2 is below step 1's 2" in p.message
