@@ -128,11 +128,15 @@ def test_reinvestment_years_belong_to_units(cat: Catalogue) -> None:
 
 
 def test_money_rows_add_up_to_the_decisions(cat: Catalogue) -> None:
-    """Payment rows of an award add up to its sourced total: Porthos SDE++ EUR 2.1 bn over
-    2026-2040 (porthos_sde_2021); Nobian at most EUR 185 M over three sites, 2025-2029
-    (rijksoverheid_nobian_2024); Yara's one-off EUR 30 M (seaport_yara_2023)."""
+    """Payment rows of an award add up to its sourced total in the award's euro: Porthos SDE++
+    EUR 2.1 bn over 2026-2040 (porthos_sde_2021); Nobian at most EUR 185 M over three sites,
+    2025-2029 (rijksoverheid_nobian_2024); Yara's one-off EUR 30 M (seaport_yara_2023)."""
     ev = cat.events
-    money = ev.dropna(subset=["public_money"]).groupby("event_id")["public_money"].sum()
+    # the catalogue holds money in euro of 2025: back to each row's own currency year
+    cpi = cat.deflators.set_index("year")["value"]
+    paid = ev.dropna(subset=["public_money"])
+    nominal = paid["public_money"] * paid["currency_year"].astype(int).map(cpi) / 100.0
+    money = nominal.groupby(paid["event_id"]).sum()
     assert money["porthos_sde_2020"] == pytest.approx(2.1e9, abs=15)
     assert money["nobian_maatwerk_2024"] == pytest.approx(185e6, abs=15)
     assert money["yara_ccs_contribution_2023"] == pytest.approx(30e6, abs=1)
