@@ -98,7 +98,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         options=options(pb.plants.product, pb.plants.incumbent, rb.routes.product, rb.complete),
     )
     all_scenarios = [reference_scenario(int(years[0]), int(years[-1])), *scenarios]
-    b = BuildContext(tables, all_scenarios, years, pb.ikc_eligible)
+    b = BuildContext(tables, all_scenarios, years, pb.ikc_eligible, plants=pb, routes=rb)
     products = cat.products
     clusters = cat.clusters
     inputs = ModelInputs(

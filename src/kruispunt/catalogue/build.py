@@ -44,6 +44,8 @@ COPIED_TABLES = (
     "infrastructure",
     "commitments",
     "storage_contracts",
+    "ets_benchmarks",
+    "route_allocation",
 )
 
 GENERATED_SOURCES = pd.DataFrame(
