@@ -13,10 +13,15 @@ from kruispunt.schemas.config import ScenarioFile
 
 @pytest.fixture(scope="session")
 def package_inputs() -> ModelInputs:
-    """The embedded data package's inputs: current-policy, then a scenario with
-    ``ets_rules: proposal_2026`` (Proposal COM(2026) 616)."""
+    """The embedded data package's inputs: current-policy, then scenarios with
+    ``ets_rules: proposal_2026`` (Proposal COM(2026) 616), ``ets_after_2030: ends`` and
+    ``ets_after_2030: held``."""
     cat = load_catalogue(None)
     scenarios = [*resolve(["current-policy"], cat.path)]
-    sf = ScenarioFile(name="proposal", ets_rules="proposal_2026")
-    scenarios.append(Scenario(name=sf.name, levers=sf, chain=(sf.name,), origin="test"))
+    for sf in (
+        ScenarioFile(name="proposal", ets_rules="proposal_2026"),
+        ScenarioFile(name="ends", ets_after_2030="ends"),
+        ScenarioFile(name="held", ets_after_2030="held"),
+    ):
+        scenarios.append(Scenario(name=sf.name, levers=sf, chain=(sf.name,), origin="test"))
     return build_inputs(cat, scenarios)

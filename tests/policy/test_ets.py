@@ -23,6 +23,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.ets import (
     EuEts,
     activity_level_ratio,
+    allocation_shares,
     cap_share,
     ets_cost,
     free_allocation,
@@ -202,10 +203,11 @@ def test_w12_cbam_factor_paths_law_and_proposal(package_inputs: ModelInputs) -> 
     factor = inp.instruments["ets"]["cbam_factor"]
     np.testing.assert_allclose(factor[0, idx], law)
     np.testing.assert_allclose(factor[1, idx], prop)
+    np.testing.assert_allclose(factor[2:, idx], [law, law])
     t30 = years.index(2030)
     assert 1 - factor[0, t30] == pytest.approx(0.485)
     assert 1 - factor[1, t30] == pytest.approx(0.41)
-    assert factor[:, years.index(2025)].tolist() == [1.0, 1.0]
+    assert factor[:, years.index(2025)].tolist() == [1.0] * 4
 
 
 def test_cap_share_after_2030() -> None:
@@ -218,6 +220,29 @@ def test_cap_share_after_2030() -> None:
     np.testing.assert_allclose(law[[0, 5, 9, 10]], [1.0, 4 / 9, 0.0, 0.0])
     lrf = np.where(years > 2035, 0.017, np.where(years > 2030, 0.037, 0.044))
     assert cap_share(years, lrf, 2030, 2039)[5] == pytest.approx(1 - 0.185 / 0.396)
+
+
+def test_rules_after_2030_of_the_package(package_inputs: ModelInputs) -> None:
+    """Directive 2003/87/EC Art. 10b(1) gives allocation to sectors at risk of carbon leakage
+    'until 2030'; Art. 9 and the NEa put the cap at zero in 2039. The scenario lever
+    ``ets_after_2030``: falls with the cap (default, assumption_ets_post_2030: 2035 = 4/9 of
+    2030, 0 from 2039), ends (0 from 2031) or held (1). Proposal COM(2026) 616: allocation
+    until 2040 with the cap falling by 3.7 %, then 1.7 % of the reference cap a year (2035:
+    0.5328; 2040: 1 - (5 x 0.037 + 5 x 0.017) / (0.044 x 9) = 0.3182; after 2040 still with
+    the cap). Sectors not at risk: 0 from 2030 in every case."""
+    inp = package_inputs
+    years = np.asarray(inp.coords.years)
+    share_cl, share_non = allocation_shares(inp.instruments["ets"], years)
+    at = {y: list(years).index(y) for y in (2030, 2031, 2035, 2039, 2040, 2041)}
+    law, prop, ends, held = share_cl
+    assert law[at[2030]] == 1.0 and law[at[2035]] == pytest.approx(4 / 9)
+    assert law[at[2039]] == 0.0
+    assert prop[at[2035]] == pytest.approx(1 - 0.185 / 0.396)
+    assert prop[at[2040]] == pytest.approx(1 - 0.27 / 0.396)
+    assert 0 < prop[at[2041]] < prop[at[2040]]
+    assert ends[at[2030]] == 1.0 and ends[at[2031]] == 0.0
+    assert (held == 1.0).all()
+    assert (share_non[:, at[2030] :] == 0.0).all()
 
 
 # --- the instrument: state across years, route changes, imports ------------------------------

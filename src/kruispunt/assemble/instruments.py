@@ -173,13 +173,18 @@ def _ets(b: BuildContext) -> Params:
     audit = _path(b, "eu_ets.audit_conditionality_share", 0.0)
     S, Y = b.S, len(years)
     cbam, lrf_s, end, cond = np.ones((S, Y)), np.zeros((S, Y)), np.zeros(S), np.zeros((S, Y))
+    follows, reference = np.ones(S), np.full(S, end_law)
     for s, sc in enumerate(b.scenarios):
-        proposal = sc.levers.ets_rules == "proposal_2026"
-        if sc.levers.cbam:
+        lv = sc.levers
+        proposal = lv.ets_rules == "proposal_2026"
+        if lv.cbam:
             cbam[s] = proposed if proposal else law
         lrf_s[s] = np.where(np.isnan(lrf_proposed), lrf, lrf_proposed) if proposal else lrf
         end[s] = end_proposed if proposal else end_law
-        cond[s] = audit if sc.levers.ets_audit_conditionality else 0.0
+        cond[s] = audit if lv.ets_audit_conditionality else 0.0
+        follows[s] = float(lv.ets_after_2030 != "ends")
+        if lv.ets_after_2030 == "held":
+            reference[s], end[s] = 9999.0, 9999.0
     non_cl = _path(b, "eu_ets.free_allocation_share_non_cl", 1.0)
     cscf = _path(b, "eu_ets.cross_sectoral_correction_factor", 1.0)
     at_risk = _carbon_leakage(b)
@@ -196,9 +201,9 @@ def _ets(b: BuildContext) -> Params:
         "carbon_leakage": b.per_scenario(at_risk),
         "non_cl_share": b.per_scenario(non_cl),
         "cl_end_year": end,
-        "follows_cap": np.full(S, _scalar(b, "eu_ets.post_2030_allocation_follows_cap")),
+        "follows_cap": follows,
         "lrf": lrf_s,
-        "cap_reference_year": np.full(S, end_law),
+        "cap_reference_year": reference,
         "cap_zero_year": np.full(S, _scalar(b, "eu_ets.cap_zero_year")),
         "cscf": b.per_scenario(cscf),
         "conditionality": cond,
