@@ -297,6 +297,34 @@ def test_route_change_moves_allocation_and_imports_get_none() -> None:
     assert float(ets.allocation(_year(ctx, 2, 2, 0.0, True))[0, 0]) == 0.0
 
 
+def test_capture_variant_keeps_the_plants_other_sub_installations(
+    package_inputs: ModelInputs,
+) -> None:
+    """A capture retrofit keeps the installation's sub-installations, so the plant's part of
+    its base-year allocation the benchmarks do not explain stays; a change of process does
+    not. Toy: today's 'gas' and 'gas_ccs' share their mapping (1.2 t/t), the plant's EUTL
+    allocation is 1.5 t/t -> 1.5 t/t on both; 'elec' (0.2 t/t) gets 0.2. Package: BF-BOF and
+    its capture variant share a group, H2-DRI does not."""
+    bm = np.full((1, 4, Y), np.nan)
+    bm[0, 0], bm[0, 1], bm[0, 3] = 1.2, 0.2, 1.2
+    params = {
+        "route_benchmark": bm,
+        "route_benchmark_base": np.array([[1.2, 0.2, np.nan, 1.2]]),
+        "route_group": np.array([[0.0, np.nan, np.nan, 0.0]]),
+    }
+    inp = toy_inputs(base_free_allocation=1.5e6, ccs=True, instruments={"ets": params})
+    ctx = BatchContext(inp, (EuEts,))
+    ets = EuEts(ctx)
+    basis = ets.basis.of(np.array([[0, 3, 1]]), 0)
+    np.testing.assert_allclose(basis, [[1.5, 1.5, 0.2]])
+    group = package_inputs.instruments["ets"]["route_group"][0]
+    routes = list(package_inputs.coords.routes)
+    assert group[routes.index("bf_bof")] == group[routes.index("bf_bof_ccs")]
+    assert np.isnan(group[routes.index("h2_dri_eaf")])
+    assert group[routes.index("smr")] == group[routes.index("smr_ccs")]
+    assert np.isnan(group[routes.index("electrolysis")])
+
+
 def test_activity_rule_keeps_state_across_years() -> None:
     """Worked example W3 through the instrument (Art. 10a(20)): HAL 1 Mt; production of 0.88
     and 0.90 Mt keeps the allocation at 1.5 t/t x 1 Mt; after 0.80 and 0.80 Mt it falls by

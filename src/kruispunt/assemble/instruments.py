@@ -144,6 +144,34 @@ def _route_benchmarks(b: BuildContext) -> tuple[F, F]:
     return out[:, :-1], out[:, -1]
 
 
+def _route_groups(b: BuildContext) -> F:
+    """Today's routes and their capture variants (family ccs) with the same benchmark
+    sub-installations (same rows in route_allocation.csv) share a group id ``(R,)``: a capture
+    retrofit keeps the plant's other sub-installations. Other routes get NaN (a group of
+    their own): a change of process or feedstock does not."""
+    assert b.routes is not None
+    ra = b.tables.catalogue.route_allocation
+    out = np.full(len(b.routes.ids), np.nan)
+    seen: dict[tuple[tuple[str, float], ...], int] = {}
+    r_of = {r: i for i, r in enumerate(b.routes.ids)}
+    family = b.routes.routes.family
+    kept = {FAMILY["incumbent"], FAMILY["ccs"]}
+    for route_id, rows in ra.groupby("route_id"):
+        if int(family[r_of[str(route_id)]]) not in kept:
+            continue
+        key = tuple(
+            sorted(
+                zip(
+                    rows["benchmark_id"].astype(str),
+                    rows["amount"].to_numpy(dtype=float),
+                    strict=True,
+                )
+            )
+        )
+        out[r_of[str(route_id)]] = seen.setdefault(key, len(seen))
+    return out
+
+
 def _carbon_leakage(b: BuildContext) -> F:
     """Whether each plant's sector is at risk of carbon leakage ``(P,)`` (1/0)."""
     assert b.plants is not None
@@ -209,6 +237,7 @@ def _ets(b: BuildContext) -> Params:
         "conditionality": cond,
         "route_benchmark": b.per_scenario(route_bm),
         "route_benchmark_base": b.per_scenario(route_bm_base),
+        "route_group": b.per_scenario(_route_groups(b)),
         "base_factor": b.per_scenario(np.where(at_risk > 0.5, 1.0, base_non_cl) * base_cscf),
         "activity_threshold": np.full(S, _scalar(b, "eu_ets.activity_threshold")),
         "activity_step": np.full(S, _scalar(b, "eu_ets.activity_adjustment_step")),

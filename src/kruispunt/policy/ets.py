@@ -385,15 +385,16 @@ class AllocationBasis:
 
     The plant's own part is, for a route with a benchmark mapping, the base-year EUTL
     allocation the mapping does not explain (the plant's other sub-installations), on today's
-    route only; for a product without a mapping, the base-year EUTL allocation per unit on
-    every route (product benchmarks do not depend on the route), scaled for heat products by
-    the route's fossil emissions over today's route's, within [0, 1] (the heat benchmark's
-    2026 rule for heat from electricity was not verified). Routes whose output is imported
-    get nothing. The base-year allocation is taken before the base year's factors
-    (``base_factor``: 30 % for sectors not at risk of carbon leakage in 2021-2025).
+    route and the routes with the same sub-installations (its capture variant) only; for a
+    product without a mapping, the base-year EUTL allocation per unit on every route (product
+    benchmarks do not depend on the route), scaled for heat products by the route's fossil
+    emissions over today's route's, within [0, 1] (the heat benchmark's 2026 rule for heat
+    from electricity was not verified). Routes whose output is imported get nothing. The
+    base-year allocation is taken before the base year's factors (``base_factor``: 30 % for
+    sectors not at risk of carbon leakage in 2021-2025).
 
     ``params`` are the EU ETS module's parameters (``route_benchmark``,
-    ``route_benchmark_base``, ``base_factor``).
+    ``route_benchmark_base``, ``route_group``, ``base_factor``).
     """
 
     def __init__(self, ctx: Context, params: Mapping[str, NDArray[np.generic]]) -> None:
@@ -417,10 +418,23 @@ class AllocationBasis:
         inc_base = base[rows, self.incumbent[None, :]]  # (S, P)
         self.inc_mapped = ~np.isnan(inc_base)
         self.residual = np.where(self.inc_mapped, self.per_unit - np.nan_to_num(inc_base), 0.0)
+        group = np.asarray(params["route_group"], dtype=np.float64)  # (S, R)
+        own = -1.0 - np.arange(group.shape[1])[None, :]  # a group of its own
+        self.group = np.where(np.isnan(group), own, group)
 
     def _lead(self, values: NDArray[np.generic], route: IntArray) -> NDArray[np.generic]:
         """A per-plant ``(S, P)`` array broadcast against ``route`` ``(1|S, P, K)``/``(S, P)``."""
         return values[..., None] if route.ndim == 3 else values
+
+    def _today(self, route: IntArray) -> BoolArray:
+        """Whether ``route`` has today's sub-installations: today's route, or a route with the
+        same benchmark mapping (e.g. today's with capture)."""
+        S = self.group.shape[0]
+        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
+        inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
+        inc_rows = rows if route.ndim == 2 else rows[..., 0]
+        same = self.group[rows, route] == self._lead(self.group[inc_rows, inc], route)
+        return np.asarray(same, dtype=np.bool_)
 
     def uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
         """Whether the allocation of plants on ``route`` comes from its benchmark mapping
@@ -428,15 +442,14 @@ class AllocationBasis:
         S = self.route_bm.shape[0]
         rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
         mapped = ~np.isnan(self.route_bm[rows, route, t])
-        inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
-        today = route == inc
+        today = self._today(route)
         inc_mapped = np.asarray(self._lead(self.inc_mapped, route), dtype=np.bool_)
         return np.asarray(mapped & self.domestic[route] & ~(today & ~inc_mapped), dtype=np.bool_)
 
     def own_part(self, route: IntArray, t: int) -> FloatArray:
         """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product]."""
         inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
-        today = route == inc
+        today = self._today(route)
         em = self.emitted[:, t]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.clip(np.where(em[inc] > 0, em[route] / em[inc], 0.0), 0.0, 1.0)
@@ -568,6 +581,15 @@ class EuEts(Instrument):
             (SCENARIO, "route"),
             "tCO2/product",
             "The same in the allocation period of the base year (2022); NaN: no mapping.",
+            default=float("nan"),
+        ),
+        Parameter(
+            "route_group",
+            (SCENARIO, "route"),
+            "1",
+            "Routes with the same benchmark sub-installations share a group (e.g. a route and "
+            "its capture variant): the plant's other sub-installations stay with them; NaN: "
+            "a group of its own.",
             default=float("nan"),
         ),
         Parameter(
