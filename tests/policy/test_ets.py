@@ -312,11 +312,13 @@ def test_capture_variant_keeps_the_plants_other_sub_installations(
         "route_benchmark_base": np.array([[1.2, 0.2, np.nan, 1.2]]),
         "route_group": np.array([[0.0, np.nan, np.nan, 0.0]]),
     }
-    inp = toy_inputs(base_free_allocation=1.5e6, ccs=True, instruments={"ets": params})
+    inp = toy_inputs(n_plants=2, base_free_allocation=1.5e6, ccs=True, instruments={"ets": params})
     ctx = BatchContext(inp, (EuEts,))
     ets = EuEts(ctx)
-    basis = ets.basis.of(np.array([[0, 3, 1]]), 0)
-    np.testing.assert_allclose(basis, [[1.5, 1.5, 0.2]])
+    # the options of both plants (1, P, K) and the routes they run (S, P)
+    options = ets.basis.of(np.array([[[0, 3, 1], [3, 1, 0]]]), 0)
+    np.testing.assert_allclose(options, [[[1.5, 1.5, 0.2], [1.5, 0.2, 1.5]]])
+    np.testing.assert_allclose(ets.basis.of(np.array([[3, 1]]), 0), [[1.5, 0.2]])
     group = package_inputs.instruments["ets"]["route_group"][0]
     routes = list(package_inputs.coords.routes)
     assert group[routes.index("bf_bof")] == group[routes.index("bf_bof_ccs")]

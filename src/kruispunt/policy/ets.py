@@ -431,9 +431,8 @@ class AllocationBasis:
         same benchmark mapping (e.g. today's with capture)."""
         S = self.group.shape[0]
         rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
-        inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
-        inc_rows = rows if route.ndim == 2 else rows[..., 0]
-        same = self.group[rows, route] == self._lead(self.group[inc_rows, inc], route)
+        today = self.group[:, self.incumbent]  # (S, P)
+        same = self.group[rows, route] == self._lead(today, route)
         return np.asarray(same, dtype=np.bool_)
 
     def uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
