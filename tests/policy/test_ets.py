@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import load_catalogue
 from kruispunt.engine.accounting import YearRecord
 from kruispunt.engine.context import BatchContext
@@ -29,6 +30,7 @@ from kruispunt.policy.ets import (
     free_allocation,
     updated_benchmark,
 )
+from kruispunt.scenarios import resolve
 from kruispunt.testing import TOY_YEARS, toy_inputs
 
 FAST = settings(max_examples=50, deadline=None)
@@ -486,3 +488,23 @@ def test_activity_ratio_is_one_within_the_threshold(avg: float, step: float) -> 
         assert ratio == 1.0
     else:
         assert ratio == pytest.approx(avg, abs=step / 2 + 1e-9)
+
+
+def test_bad_benchmark_data_are_refused_with_file_row_and_field() -> None:
+    """A route mapped to a benchmark the table lacks, or a sector without carbon-leakage
+    status, is refused with the file, row and field, never run as 0."""
+    from dataclasses import replace as dc_replace
+
+    from kruispunt.errors import KruispuntError
+
+    cat = load_catalogue(None)
+    scenarios = [*resolve(["current-policy"], cat.path)]
+    ra = cat.route_allocation.copy()
+    ra.loc[ra.index[0], "benchmark_id"] = "no_such_benchmark"
+    broken = dc_replace(cat, tables={**cat.tables, "route_allocation": ra})
+    with pytest.raises(KruispuntError, match=r"route_allocation.csv row 2 \[benchmark_id\]"):
+        build_inputs(broken, scenarios)
+    policy = cat.policy[cat.policy["parameter"].astype(str) != "carbon_leakage_food"]
+    broken = dc_replace(cat, tables={**cat.tables, "policy": policy})
+    with pytest.raises(KruispuntError, match=r"eu_ets\.carbon_leakage_food"):
+        build_inputs(broken, scenarios)
