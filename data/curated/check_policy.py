@@ -17,7 +17,12 @@ Checks
   sources of kind assumption/derived have a note;
 - every cluster id exists in clusters.csv; infrastructure kind is one of the four allowed;
 - money rows (unit with a currency dimension) carry a currency_year, other rows do not;
-- every row's note starts with "status: " (the sheet's status, or assumption/derived).
+- every row's note starts with "status: " (the sheet's status, or assumption/derived);
+- ets_benchmarks.csv and route_allocation.csv: header, sorted by key, no duplicate key, units
+  tCO2/t and t/t, known sources and routes, every benchmark of route_allocation defined, and
+  every 2021-25 and 2026-30 benchmark within what the update rule of Directive 2003/87/EC
+  Art. 10a(2) allows from its 2013-20 value (rates 0.2-1.6 %/yr over 15 years, 0.3-2.5 %/yr
+  over 20 years, values rounded to three decimals).
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ FILES = {
     "sources_core": HERE / "sources" / "core.csv",
     "sources_policy": HERE / "sources" / "policy.csv",
     "clusters": HERE / "clusters.csv",
+    "ets_benchmarks": HERE / "ets_benchmarks.csv",
+    "route_allocation": HERE / "route_allocation.csv",
+    "routes": HERE / "routes.csv",
 }
 HEADERS = {
     "policy": [
@@ -82,7 +90,11 @@ HEADERS = {
         "description",
     ],
     "sources_policy": ["source_id", "title", "publisher", "year", "url", "licence", "kind", "note"],
+    "ets_benchmarks": ["benchmark_id", "period", "value", "unit", "source", "note"],
+    "route_allocation": ["route_id", "benchmark_id", "amount", "unit", "source", "note"],
 }
+BENCHMARK_RULE = {2021: (15, 0.002, 0.016), 2026: (20, 0.003, 0.025)}
+"""Allocation period -> (years of reduction, lowest and highest annual rate), Art. 10a(2)."""
 KEYS = {
     "policy": ["instrument", "parameter", "year"],
     "infrastructure": ["cluster_id", "kind", "project", "parameter", "year"],
@@ -302,10 +314,51 @@ class Checker:
             )
         return used_params, used_sources
 
+    # -- EU ETS benchmark tables --------------------------------------------------------------
+    def benchmarks(self, source_ids: set[str]) -> set[str]:
+        bm = self.read("ets_benchmarks")
+        ra = self.read("route_allocation")
+        routes = set(self.read("routes")["route_id"])
+        for name, df, keys, unit in (
+            ("ets_benchmarks", bm, ["benchmark_id", "period"], "tCO2/t"),
+            ("route_allocation", ra, ["route_id", "benchmark_id"], "t/t"),
+        ):
+            if list(df.index) != list(df.sort_values(keys, kind="stable").index):
+                self.err(str(FILES[name].relative_to(ROOT)), "rows not sorted by key")
+            for i in df.index[df.duplicated(keys, keep=False)]:
+                self.err(self.where(name, i), f"duplicate key {tuple(df.loc[i, keys])}")
+            for i, row in df.iterrows():
+                if row["unit"] != unit:
+                    self.err(self.where(name, i, "unit"), f"{row['unit']!r}; expected {unit!r}")
+                if row["source"] not in source_ids:
+                    self.err(self.where(name, i, "source"), f"unknown source {row['source']!r}")
+                if not row["note"].startswith("status: "):
+                    self.err(self.where(name, i, "note"), "note does not start with 'status: '")
+        for i, row in ra.iterrows():
+            if row["route_id"] not in routes:
+                self.err(self.where("route_allocation", i, "route_id"), "unknown route")
+            if row["benchmark_id"] not in set(bm["benchmark_id"]):
+                self.err(self.where("route_allocation", i, "benchmark_id"), "not in ets_benchmarks")
+        value = {(r.benchmark_id, int(r.period)): float(r.value) for r in bm.itertuples()}
+        for (product, period), v in value.items():
+            start = value.get((product, 2013))
+            if period not in BENCHMARK_RULE or start is None:
+                continue
+            n, lo, hi = BENCHMARK_RULE[period]
+            low, high = start * (1 - hi * n), start * (1 - lo * n)
+            if not low - 5e-4 <= v <= high + 5e-4:
+                i = int(bm.index[(bm.benchmark_id == product) & (bm.period == str(period))][0])
+                self.err(
+                    self.where("ets_benchmarks", i, "value"),
+                    f"{v} outside the Art. 10a(2) range [{low:.4f}, {high:.4f}] from {start}",
+                )
+        return set(bm["source"]) | set(ra["source"])
+
     def run(self) -> int:
         source_ids = self.sources()
+        core_routes = HERE / "sources" / "routes.csv"
+        used = self.benchmarks(source_ids | set(pd.read_csv(core_routes, dtype=str)["source_id"]))
         clusters = set(self.read("clusters")["cluster_id"])
-        used: set[str] = set()
         counts = {}
         for name in ("policy", "infrastructure"):
             schema = self.schema(name + "_schema")

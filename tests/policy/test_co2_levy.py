@@ -1,41 +1,150 @@
-"""Tests for kruispunt.policy.co2_levy."""
+"""Tests for kruispunt.policy.co2_levy: the CO2-heffing industrie as the Wet belastingen op
+milieugrondslag and the NEa describe it.
+
+Worked example W9 is in the project's research notes (``research/law/worked_examples.md``),
+from the NEa pages on the levy, the calculation of dispensation rights, their transfer and
+their set-off.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kruispunt.policy.co2_levy import co2_heffing, dispensation_rights
+from kruispunt.engine.accounting import YearRecord
+from kruispunt.engine.context import BatchContext
+from kruispunt.inputs import ModelInputs
+from kruispunt.policy.co2_levy import (
+    Co2Heffing,
+    co2_heffing,
+    dispensation_rights,
+    reference_price,
+    set_off,
+    transfer_rights,
+)
+from kruispunt.policy.ets import EuEts
+from kruispunt.testing import TOY_YEARS, toy_inputs
 
 FAST = settings(max_examples=50, deadline=None)
+Y = len(TOY_YEARS)
 
 
-def test_co2_heffing_hand_computed() -> None:
-    # (87.90 - 80.0) * (1.2e6 - 1.0e6) = 1.58e6
-    assert float(co2_heffing(1.2e6, 1.0e6, 87.90, 80.0)) == pytest.approx(1.58e6)
-    # (87.90 - 73.37) * (1.2e6 - 1.057e6) = 14.53 * 1.43e5 = 2.07779e6
-    assert float(co2_heffing(1.2e6, 1.057e6, 87.90, 73.37)) == pytest.approx(2.07779e6)
-
-
-def test_co2_heffing_zero_cases() -> None:
-    # 2022: tariff 41.75 below the reference price 60.78 -> no levy despite excess emissions
+def test_w9a_no_levy_when_the_reference_price_is_above_the_tariff() -> None:
+    """Worked example W9(a) (NEa, 'CO2-heffing algemeen'): 2022 tariff 41.75 EUR/t, ETS
+    reference price 60.78 -> max(0, 41.75 - 60.78) = 0 EUR/t, whatever the excess."""
     assert float(co2_heffing(1.2e6, 1.0e6, 41.75, 60.78)) == 0.0
-    # emissions within dispensation rights -> no levy, no refund
-    assert float(co2_heffing(0.9e6, 1.0e6, 87.90, 30.0)) == 0.0
+    assert float(co2_heffing(1.0, 0.0, 41.75, 60.78)) == 0.0
+
+
+def test_w9b_levy_in_2026() -> None:
+    """Worked example W9(b) (law example): BP2026 tariff 78.67 EUR/t, reference price
+    (fixture) 70.00, emissions 1,020,000 t, dispensation rights 1,000,000 ->
+    (78.67 - 70.00) x 20,000 = 173,400 EUR."""
+    assert float(co2_heffing(1.02e6, 1.0e6, 78.67, 70.0)) == pytest.approx(173_400.0)
+
+
+def test_w9c_only_the_surplus_over_own_emissions_can_be_sold() -> None:
+    """Worked example W9(c) (NEa, 'Overdracht dispensatierechten'): 120 rights on the account,
+    100 t emitted -> only 20 rights may be sold; buying is always allowed."""
+    bought, sold, short = transfer_rights([0.0, 50.0], [120.0 - 100.0, 0.0])
+    np.testing.assert_allclose(sold, [20.0, 0.0])
+    np.testing.assert_allclose(bought, [0.0, 20.0])
+    assert bool(short)
+    # more rights on offer than wanted: all demand is met, rights trade at zero
+    bought, sold, short = transfer_rights([0.0, 10.0], [20.0, 0.0])
+    np.testing.assert_allclose(bought, [0.0, 10.0])
+    np.testing.assert_allclose(sold, [10.0, 0.0])
+    assert not bool(short)
+
+
+def test_w9d_set_off_against_earlier_levy() -> None:
+    """Worked example W9(d) (NEa, 'Verrekenen dispensatierechten'): 2021: 100 t emitted, 80
+    rights -> levy on 20 t. 2022: 60 t emitted, 70 rights -> surplus 10 -> refund of the 2021
+    levy on 10 t (base becomes 10 t). With 10 more rights bought in 2022, 20 are set off ->
+    the 2021 base is 0."""
+    levied_2021 = max(100.0 - 80.0, 0.0)
+    refunded, left = set_off(70.0 - 60.0, [levied_2021])
+    assert float(refunded[0]) == 10.0 and float(left) == 0.0
+    assert levied_2021 - float(refunded[0]) == 10.0
+    refunded, left = set_off(70.0 + 10.0 - 60.0, [levied_2021])
+    assert float(refunded[0]) == 20.0 and float(left) == 0.0
+    # earliest year first; a surplus larger than all earlier levy keeps the rest
+    refunded, left = set_off(25.0, [10.0, 5.0, 20.0])
+    np.testing.assert_allclose(refunded, [10.0, 5.0, 10.0])
+    refunded, left = set_off(50.0, [10.0, 5.0])
+    assert float(left) == 35.0
+
+
+def test_reference_price_is_the_previous_years_eua() -> None:
+    """The law's reference price is the mean EUA December future over September-October of
+    the year before (NEa); the model takes the previous year's EUA price unless the data give
+    the reference price (2022: 60.78, NEa)."""
+    out = reference_price([[80.0, 70.0, 75.0]], [[np.nan, np.nan, 60.78]])
+    np.testing.assert_allclose(out, [[80.0, 80.0, 60.78]])
 
 
 def test_dispensation_rights_hand_computed() -> None:
-    # 1.0e6 * 1.2 = 1.2e6 ; 2.5e6 * 1.057 = 2.6425e6
+    # NEa: benchmark x activity x reduction factor; 1.0e6 x 1.2 ; 2.5e6 x 1.057
     np.testing.assert_allclose(dispensation_rights([1.0e6, 2.5e6], [1.2, 1.057]), [1.2e6, 2.6425e6])
 
 
-def test_co2_heffing_with_rights_per_scenario() -> None:
-    rights = dispensation_rights(1.0e6, np.array([[1.2], [1.0]]))  # (scenario, 1)
-    # scenario 0: rights 1.2e6 >= 1.1e6 -> 0 ; scenario 1: (90 - 80) * (1.1e6 - 1.0e6) = 1e6
-    out = co2_heffing(np.array([1.1e6]), rights, 90.0, 80.0)
-    np.testing.assert_allclose(out, [[0.0], [1.0e6]])
+def _toy_levy(
+    n_plants: int, allocation: float, tariff: float, eua: float
+) -> tuple[Co2Heffing, BatchContext, ModelInputs]:
+    """Toy plants (1 Mt/yr, 1 t/t on 'gas'), benchmark allocation ``allocation`` t/t as the
+    EU ETS basis, reduction factor 1, flat tariff and EUA (reference = previous year's EUA)."""
+    inp = toy_inputs(
+        n_plants=n_plants,
+        eua=eua,
+        base_free_allocation=allocation * 1.0e6,
+        instruments={"co2_levy": {"tariff": np.full((1, Y), tariff)}},
+    )
+    ctx = BatchContext(inp, (EuEts, Co2Heffing))
+    return Co2Heffing(ctx), ctx, inp
+
+
+def _record(i: int, emissions: list[float], production: float = 1.0e6) -> YearRecord:
+    P = len(emissions)
+    return YearRecord(
+        i=i,
+        year=int(TOY_YEARS[i]),
+        route=np.zeros((1, P), dtype=np.int64),
+        calib=np.ones((1, P)),
+        activity=np.full((1, P), production),
+        production=np.full((1, P), production),
+        emissions=np.array([emissions]),
+        use=np.zeros((1, P, 2)),
+        started=np.zeros((1, P), dtype=bool),
+    )
+
+
+def test_levy_with_set_off_in_a_later_year() -> None:
+    """W9(d) through the instrument: rights 0.8 t/t x 1 Mt = 0.8 Mt, rate 90 - 80 = 10 EUR/t.
+    Year 1: 1.0 Mt emitted -> levy on 0.2 Mt = 2 MEUR. Year 2: 0.7 Mt emitted -> surplus
+    0.1 Mt refunds 0.1 Mt of year 1's levy = 1 MEUR (levy of the year 0)."""
+    levy, _, _ = _toy_levy(1, 0.8, 90.0, 80.0)
+    first = levy.account(_record(0, [1.0e6]))
+    assert float(first.plant["co2_levy"][0, 0]) == pytest.approx(2.0e6)
+    assert float(first.gov["co2_levy_revenue"][0]) == pytest.approx(2.0e6)
+    second = levy.account(_record(1, [0.7e6]))
+    assert float(second.plant["co2_levy"][0, 0]) == pytest.approx(-1.0e6)
+    assert float(second.gov["co2_levy_revenue"][0]) == pytest.approx(-1.0e6)
+    third = levy.account(_record(2, [0.6e6]))  # surplus 0.2 Mt, only 0.1 Mt left to refund
+    assert float(third.plant["co2_levy"][0, 0]) == pytest.approx(-1.0e6)
+
+
+def test_levy_with_transfer_between_plants() -> None:
+    """W9(c) through the instrument: two plants with 0.8 Mt rights each, rate 10 EUR/t. Plant
+    A emits 0.7 Mt (surplus 0.1), plant B 1.0 Mt (short 0.2): A sells 0.1 Mt to B at the
+    levy rate; B pays the levy on the 0.1 Mt still short. Government: 10 x 0.1 Mt = 1 MEUR;
+    A earns 1 MEUR, B pays 2 MEUR (1 to A, 1 in levy)."""
+    levy, _, _ = _toy_levy(2, 0.8, 90.0, 80.0)
+    booked = levy.account(_record(0, [0.7e6, 1.0e6]))
+    np.testing.assert_allclose(booked.plant["co2_levy"][0], [-1.0e6, 2.0e6])
+    assert float(booked.gov["co2_levy_revenue"][0]) == pytest.approx(1.0e6)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +182,17 @@ def test_co2_heffing_monotone(
     assert float(co2_heffing(emissions, rights, tariff, price + step)) <= levy
     assert float(co2_heffing(emissions + step, rights, tariff, price)) >= levy
     assert float(co2_heffing(emissions, rights + step, tariff, price)) <= levy
+
+
+@FAST
+@given(
+    excess=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=5),
+    surplus=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=5),
+)
+def test_transfer_conserves_rights(excess: list[float], surplus: list[float]) -> None:
+    n = min(len(excess), len(surplus))
+    e: npt.NDArray[np.float64] = np.array(excess[:n])
+    s: npt.NDArray[np.float64] = np.array(surplus[:n])
+    bought, sold, _ = transfer_rights(e, s)
+    assert bought.sum() == pytest.approx(sold.sum(), rel=1e-9, abs=1e-6)
+    assert np.all(bought <= e + 1e-6) and np.all(sold <= s + 1e-6)

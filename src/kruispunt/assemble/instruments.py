@@ -20,7 +20,7 @@ from kruispunt.assemble.routes import RouteBundle
 from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
 from kruispunt.scenarios import Scenario
-from kruispunt.vocabulary import GJ_PER_MWH
+from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH
 
 F = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -141,17 +141,223 @@ def _tax_exemptions(b: BuildContext) -> tuple[F, F]:
     return exempt, plant_exempt
 
 
+def _path(b: BuildContext, name: str, missing: float, before: float = np.nan) -> F:
+    """A policy parameter over the model years, ``missing`` where the data give none."""
+    return np.nan_to_num(b.tables.policy_path(name, b.years, before=before), nan=missing)
+
+
+def _scalar(b: BuildContext, name: str) -> float:
+    return b.tables.policy_scalar(name)
+
+
+def _benchmark_value(b: BuildContext) -> dict[tuple[str, int], float]:
+    """ETS benchmark values by (benchmark, period) [tCO2/t of benchmark product]."""
+    df = b.tables.catalogue.ets_benchmarks
+    out: dict[tuple[str, int], float] = {}
+    rows = zip(
+        df["benchmark_id"].astype(str),
+        df["period"].astype(int),
+        df["value"].to_numpy(dtype=float),
+        df["unit"].astype(str),
+        strict=True,
+    )
+    for i, (bm, period, value, unit) in enumerate(rows):
+        if unit != "tCO2/t":
+            raise KruispuntError(
+                f"ets_benchmarks.csv row {i + 2} [unit]: {unit!r}; expected 'tCO2/t'"
+            )
+        out[(bm, int(period))] = float(value)
+    return out
+
+
+def _route_benchmarks(b: BuildContext) -> tuple[F, F]:
+    """Benchmark allocation per unit of each route's product ``(R, Y)`` in each model year's
+    allocation period (the latest period that has begun; the 2026-30 values hold after 2030)
+    and ``(R,)`` in the base year's period; NaN for routes without a mapping or a value."""
+    value = _benchmark_value(b)
+    periods = sorted({p for _, p in value})
+    known = {bm for bm, _ in value}
+    r_of = {r: i for i, r in enumerate(b.rb.ids)}
+    R = len(r_of)
+    years = [*(int(y) for y in b.years), BASE_YEAR]
+    out = np.full((R, len(years)), np.nan)
+    ra = b.tables.catalogue.route_allocation
+    for i, row in enumerate(ra.itertuples()):
+        where = f"route_allocation.csv row {i + 2}"
+        if str(row.benchmark_id) not in known:
+            raise KruispuntError(
+                f"{where} [benchmark_id]: {row.benchmark_id!r} has no row in ets_benchmarks.csv"
+            )
+        if str(row.unit) != "t/t":
+            raise KruispuntError(f"{where} [unit]: {row.unit!r}; expected 't/t'")
+    for route_id, rows in ra.groupby("route_id"):
+        r = r_of[str(route_id)]
+        for t, year in enumerate(years):
+            period = max((p for p in periods if p <= year), default=None)
+            terms = [
+                amount * value.get((bm, period or 0), np.nan)
+                for bm, amount in zip(
+                    rows["benchmark_id"].astype(str),
+                    rows["amount"].to_numpy(dtype=float),
+                    strict=True,
+                )
+            ]
+            out[r, t] = float(np.sum(terms))
+    return out[:, :-1], out[:, -1]
+
+
+def _route_groups(b: BuildContext) -> F:
+    """Today's routes and their capture variants (family ccs) with the same benchmark
+    sub-installations (same rows in route_allocation.csv) share a group id ``(R,)``: a capture
+    retrofit keeps the plant's other sub-installations. Other routes get NaN (a group of
+    their own): a change of process or feedstock does not."""
+    ra = b.tables.catalogue.route_allocation
+    out = np.full(len(b.rb.ids), np.nan)
+    seen: dict[tuple[tuple[str, float], ...], int] = {}
+    r_of = {r: i for i, r in enumerate(b.rb.ids)}
+    family = b.rb.routes.family
+    kept = {FAMILY["incumbent"], FAMILY["ccs"]}
+    for route_id, rows in ra.groupby("route_id"):
+        if int(family[r_of[str(route_id)]]) not in kept:
+            continue
+        key = tuple(
+            sorted(
+                zip(
+                    rows["benchmark_id"].astype(str),
+                    rows["amount"].to_numpy(dtype=float),
+                    strict=True,
+                )
+            )
+        )
+        out[r_of[str(route_id)]] = seen.setdefault(key, len(seen))
+    return out
+
+
+def _carbon_leakage(b: BuildContext) -> F:
+    """Whether each plant's sector is at risk of carbon leakage ``(P,)`` (1/0)."""
+    sectors = b.pb.table["sector_id"].astype(str)
+    status = {}
+    for sector in sorted(set(sectors)):
+        name = f"eu_ets.carbon_leakage_{sector}"
+        if b.tables.policy_rows(name) is None:
+            raise KruispuntError(
+                f"policy.csv: no row for '{name}' (the carbon-leakage status of sector "
+                f"'{sector}', sectors.csv)"
+            )
+        status[sector] = _scalar(b, name)
+    return np.array([status[s] for s in sectors], dtype=float)
+
+
 def _ets(b: BuildContext) -> Params:
-    path = b.tables.policy_path("cbam.free_allocation_factor", b.years, before=1.0)
-    phase_out = np.nan_to_num(path, nan=1.0)
-    factor = np.ones((b.S, len(b.years)))
+    """EU ETS free allocation (Directive 2003/87/EC Art. 10a, 10b): factors per scenario and
+    year, and the benchmark allocation of every route."""
+    years = b.years
+    law = _path(b, "cbam.free_allocation_factor", 1.0, before=1.0)
+    proposed = _path(b, "cbam.free_allocation_factor_proposed", 1.0, before=1.0)
+    lrf = _path(b, "eu_ets.cap_lrf", 0.0)
+    lrf_proposed = np.where(years > 2030, _path(b, "eu_ets.cap_lrf_proposed", np.nan), lrf)
+    end_law = _scalar(b, "eu_ets.cl_allocation_end_year")
+    end_proposed = _scalar(b, "eu_ets.cl_allocation_end_year_proposed")
+    audit = _path(b, "eu_ets.audit_conditionality_share", 0.0)
+    S, Y = b.S, len(years)
+    cbam, lrf_s, end, cond = np.ones((S, Y)), np.zeros((S, Y)), np.zeros(S), np.zeros((S, Y))
+    follows, reference = np.ones(S), np.full(S, end_law)
     for s, sc in enumerate(b.scenarios):
-        if sc.levers.cbam:
-            factor[s] = phase_out
-    return {"cbam_factor": factor}
+        lv = sc.levers
+        proposal = lv.ets_rules == "proposal_2026"
+        if lv.cbam:
+            cbam[s] = proposed if proposal else law
+        lrf_s[s] = np.where(np.isnan(lrf_proposed), lrf, lrf_proposed) if proposal else lrf
+        end[s] = end_proposed if proposal else end_law
+        cond[s] = audit if lv.ets_audit_conditionality else 0.0
+        follows[s] = float(lv.ets_after_2030 != "ends")
+        if lv.ets_after_2030 == "held":
+            reference[s], end[s] = 9999.0, 9999.0
+    non_cl = _path(b, "eu_ets.free_allocation_share_non_cl", 1.0)
+    cscf = _path(b, "eu_ets.cross_sectoral_correction_factor", 1.0)
+    at_risk = _carbon_leakage(b)
+    base_year = np.array([BASE_YEAR])
+    base_non_cl = np.nan_to_num(
+        b.tables.policy_path("eu_ets.free_allocation_share_non_cl", base_year), nan=1.0
+    )[0]
+    base_cscf = np.nan_to_num(
+        b.tables.policy_path("eu_ets.cross_sectoral_correction_factor", base_year), nan=1.0
+    )[0]
+    route_bm, route_bm_base = _route_benchmarks(b)
+    return {
+        "cbam_factor": cbam,
+        "carbon_leakage": b.per_scenario(at_risk),
+        "non_cl_share": b.per_scenario(non_cl),
+        "cl_end_year": end,
+        "follows_cap": follows,
+        "lrf": lrf_s,
+        "cap_reference_year": reference,
+        "cap_zero_year": np.full(S, _scalar(b, "eu_ets.cap_zero_year")),
+        "cscf": b.per_scenario(cscf),
+        "conditionality": cond,
+        "route_benchmark": b.per_scenario(route_bm),
+        "route_benchmark_base": b.per_scenario(route_bm_base),
+        "route_group": b.per_scenario(_route_groups(b)),
+        "base_factor": b.per_scenario(np.where(at_risk > 0.5, 1.0, base_non_cl) * base_cscf),
+        "activity_threshold": np.full(S, _scalar(b, "eu_ets.activity_threshold")),
+        "activity_step": np.full(S, _scalar(b, "eu_ets.activity_adjustment_step")),
+    }
+
+
+def _export_share(b: BuildContext) -> F:
+    """Share of each product's output sold outside the EU ``(G,)``: the product markets
+    table's ``export_share_extra_eu`` where it exists, else the data package's default."""
+    default = _scalar(b, "cbam.export_share_extra_eu_default")
+    out = np.full(len(b.tables.product_ids), default)
+    markets = b.tables.catalogue.tables.get("product_markets")
+    if markets is not None and "parameter" in markets.columns:
+        rows = markets[markets["parameter"].astype(str) == "export_share_extra_eu"]
+        for pid, part in rows.groupby("product_id"):
+            g = b.tables.product_index.get(str(pid))
+            if g is not None:
+                out[g] = float(part.sort_values("year")["value"].iloc[-1])
+    return out
+
+
+def _cbam(b: BuildContext) -> Params:
+    """CBAM (Regulation (EU) 2023/956): when it applies, benchmarks, default values and the
+    share of output sold in the EU."""
+    years = b.years
+    start = _scalar(b, "cbam.start_year")
+    active = np.stack([(years >= start) & sc.levers.cbam for sc in b.scenarios]).astype(float)
+    route_bm, _ = _route_benchmarks(b)
+    routes = b.rb.routes
+    G, C = len(b.tables.product_ids), len(b.tables.carrier_ids)
+    bench = np.full((G, len(years)), np.nan)
+    for pid, g in b.tables.product_index.items():
+        name = f"cbam.benchmark_{pid}"
+        if b.tables.policy_rows(name) is not None:
+            bench[g] = _path(b, name, np.nan, before=_scalar(b, name))
+            continue
+        today = np.flatnonzero((routes.product == g) & (routes.family == FAMILY["incumbent"]))
+        mapped = [r for r in today if not np.isnan(route_bm[r]).all()]
+        if len(mapped) == 1:
+            bench[g] = route_bm[mapped[0]]
+    carrier_bm = np.full((C, len(years)), np.nan)
+    carrier_default = np.full(C, np.nan)
+    for cid, c in b.tables.carrier_index.items():
+        if b.tables.policy_rows(f"cbam.benchmark_{cid}") is not None:
+            carrier_bm[c] = _path(b, f"cbam.benchmark_{cid}", np.nan)
+        if b.tables.policy_rows(f"cbam.default_value_{cid}") is not None:
+            carrier_default[c] = _scalar(b, f"cbam.default_value_{cid}")
+    return {
+        "active": active,
+        "benchmark": b.per_scenario(bench),
+        "carrier_benchmark": b.per_scenario(carrier_bm),
+        "carrier_default": b.per_scenario(carrier_default),
+        "default_markup": b.per_scenario(_path(b, "cbam.default_value_markup", 0.0)),
+        "export_share": b.per_scenario(_export_share(b)),
+    }
 
 
 def _co2_levy(b: BuildContext) -> Params:
+    """CO2-heffing industrie: tariff path per scenario lever, reduction factor and the ETS
+    reference price of the years the data give it (NaN elsewhere: the previous year's EUA)."""
     tables, years = b.tables, b.years
     paths = {
         "off": np.zeros(len(years)),
@@ -162,7 +368,18 @@ def _co2_levy(b: BuildContext) -> Params:
     }
     rf = np.nan_to_num(tables.policy_path("co2_heffing.reduction_factor", years), nan=1.0)
     tariff = np.stack([paths[sc.levers.co2_heffing] for sc in b.scenarios])
-    return {"tariff": tariff, "reduction_factor": b.per_scenario(rf)}
+    reference = np.full(len(years), np.nan)
+    rows = tables.policy_rows("co2_heffing.ets_reference_price")
+    if rows is not None:
+        given = np.isin(years, rows["year"].astype(int).to_numpy())
+        reference = np.where(
+            given, tables.policy_flow("co2_heffing.ets_reference_price", years), np.nan
+        )
+    return {
+        "tariff": tariff,
+        "reduction_factor": b.per_scenario(rf),
+        "reference_price": b.per_scenario(reference),
+    }
 
 
 def _ikc(b: BuildContext) -> Params:
@@ -308,6 +525,7 @@ def _grants(b: BuildContext) -> Params:
 BUILDERS: dict[str, Callable[[BuildContext], Params]] = {
     "energy_tax": _energy_tax,
     "ets": _ets,
+    "cbam": _cbam,
     "co2_levy": _co2_levy,
     "ikc": _ikc,
     "green_premium": _green_premium,
@@ -315,8 +533,8 @@ BUILDERS: dict[str, Callable[[BuildContext], Params]] = {
     "ccfd": _ccfd,
     "grants": _grants,
 }
-"""Where each instrument's parameters come from (instruments without a builder, e.g. CBAM,
-read only the inputs' bundles and other instruments' parameters)."""
+"""Where each instrument's parameters come from (instruments without a builder read only the
+inputs' bundles and other instruments' parameters)."""
 
 
 def build_instruments(b: BuildContext) -> dict[str, Params]:

@@ -52,6 +52,8 @@ COPIED_TABLES = (
     "product_markets",
     "events",
     "biomass_supply",
+    "ets_benchmarks",
+    "route_allocation",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

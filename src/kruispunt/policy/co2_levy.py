@@ -1,17 +1,26 @@
-"""CO2-heffing industrie: the Dutch top-up on ETS emissions above dispensation rights.
+"""CO2-heffing industrie: the Dutch levy on ETS emissions above dispensation rights.
 
-An installation pays ``(tariff - ETS reference price) x (emissions - dispensation
-rights)`` when both brackets are positive. Dispensation rights are benchmark
-emissions times a reduction factor that falls over the years. The law uses a
-statutory ETS reference price (the average EUA December future over
-September-October of the year before), not the spot price; pass that value as
-``eua_price`` to follow the law literally. Tariffs, reference prices and
-reduction factors come from the data package.
+An installation pays ``(tariff - ETS reference price) x (emissions - dispensation rights)``
+when both brackets are positive. The reference price is set each year for the next as the
+average EUA December future over September-October (Wet belastingen op milieugrondslag;
+NEa); the model takes the previous year's EUA price (a stated simplification) unless the data
+package gives the reference price of the year. Dispensation rights are the ETS benchmarks x
+activity level x the reduction factor of the year, following the ETS allocation rules but
+without the carbon-leakage (and CBAM) factors (NEa, "Berekening aantal dispensatierechten").
+
+Surplus rights (rights above the installation's own emissions) are set off against levy the
+installation paid in earlier years (automatically, from 2023; NEa "Verrekenen"), earliest year
+first, and what is left can be transferred to installations short of rights (NEa "Overdracht":
+only the surplus over own emissions can be sold, rights hold for their tax year only). The
+model sets off first, then clears the national transfer market: when rights are short, they
+trade at the levy rate (a buyer pays what the levy would cost); when they are in surplus, at
+zero.
 
 References
 ----------
-Wet CO2-heffing industrie (2021), Wet belastingen op milieugrondslag;
-NEa, "CO2-heffing industrie".
+Wet belastingen op milieugrondslag, hoofdstuk VIIIb (CO2-heffing industrie, 2021) as amended
+by Belastingplan 2023 and 2026; NEa, "CO2-heffing industrie", "Berekening aantal
+dispensatierechten", "Overdracht dispensatierechten", "Verrekenen dispensatierechten".
 """
 
 from __future__ import annotations
@@ -31,12 +40,20 @@ from kruispunt.policy.base import (
     Parameter,
     YearState,
 )
-from kruispunt.policy.ets import AllocationBasis, plant_options
+from kruispunt.policy.ets import AllocationBasis
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["Co2Heffing", "co2_heffing", "dispensation_rights"]
+__all__ = [
+    "Co2Heffing",
+    "co2_heffing",
+    "dispensation_rights",
+    "reference_price",
+    "set_off",
+    "transfer_rights",
+]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 
 def dispensation_rights(
@@ -44,16 +61,15 @@ def dispensation_rights(
 ) -> FloatArray:
     """Dispensation rights (dispensatierechten) of an installation in one year.
 
-    ``benchmark_emissions_t * reduction_factor``.
+    ``benchmark_emissions_t * reduction_factor`` (NEa: ETS benchmarks x activity level x
+    reduction factor, without the carbon-leakage factor).
 
     Parameters
     ----------
     benchmark_emissions_t : array_like
-        Benchmark emissions: ETS product benchmark x activity level,
-        non-negative. [t/yr]
+        Benchmark emissions: ETS benchmark x activity level, non-negative. [t/yr]
     reduction_factor : array_like
-        Reduction factor of the year (above 1 early on, falling), non-negative.
-        [-]
+        Reduction factor of the year, non-negative. [-]
 
     Returns
     -------
@@ -78,13 +94,10 @@ def co2_heffing(
     tariff: ArrayLike,
     eua_price: ArrayLike,
 ) -> FloatArray:
-    """CO2-heffing due in one year.
+    """CO2-heffing due in one year, before set-off and transfer of rights.
 
-    ``max(tariff - eua_price, 0) * max(emissions_t - dispensation_rights_t, 0)``.
-
-    Unused dispensation rights are worth nothing here (the law allows limited
-    transfer between installations, which is not modelled), and an ETS price
-    above the tariff gives no refund.
+    ``max(tariff - eua_price, 0) * max(emissions_t - dispensation_rights_t, 0)``; an ETS
+    price above the tariff gives no refund.
 
     Parameters
     ----------
@@ -104,12 +117,16 @@ def co2_heffing(
 
     Examples
     --------
-    >>> float(co2_heffing(1.2e6, 1.0e6, 90.0, 80.0))
-    2000000.0
+    Worked example W9(b): tariff 78.67, reference price 70, 1,020,000 t against 1,000,000
+    rights:
 
-    No levy without excess emissions, nor when the ETS price is above the tariff:
+    >>> round(float(co2_heffing(1.02e6, 1.0e6, 78.67, 70.0)), 6)
+    173400.0
 
-    >>> co2_heffing(1.2e6, [1.3e6, 1.0e6], 40.0, [30.0, 60.0])
+    No levy without excess emissions, nor when the reference price is above the tariff
+    (W9(a), 2022: 41.75 against 60.78):
+
+    >>> co2_heffing(1.2e6, [1.3e6, 1.0e6], 41.75, [30.0, 60.78])
     array([0., 0.])
     """
     emissions = _nonnegative("emissions_t", emissions_t)
@@ -121,15 +138,111 @@ def co2_heffing(
     )
 
 
+def reference_price(eua: ArrayLike, given: ArrayLike) -> FloatArray:
+    """ETS reference price of each year, last axis = years: the value ``given`` where it is
+    not NaN, else the previous year's EUA price (the first year: its own).
+
+    The law's reference price is the average EUA December future in September-October of the
+    year before; the previous year's average price stands in for it.
+
+    Examples
+    --------
+    >>> reference_price([80.0, 70.0, 75.0], [np.nan, 60.78, np.nan])
+    array([80.  , 60.78, 70.  ])
+    """
+    price = np.asarray(eua, dtype=np.float64)
+    before = np.concatenate([price[..., :1], price[..., :-1]], axis=-1)
+    data = np.asarray(given, dtype=np.float64)
+    return np.asarray(np.where(np.isnan(data), before, data), dtype=np.float64)
+
+
+def set_off(surplus_t: ArrayLike, levied_t: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Set-off of surplus dispensation rights against levy paid in earlier years.
+
+    Surplus rights of a year refund the levy on as many tonnes of earlier years, earliest
+    year first (NEa, "Verrekenen dispensatierechten").
+
+    Parameters
+    ----------
+    surplus_t : array_like
+        Rights above the installation's own emissions in the year, ``(...)``. [t]
+    levied_t : array_like
+        Tonnes levied in each earlier year and not yet set off, ``(..., n)``, earliest
+        first. [t]
+
+    Returns
+    -------
+    refunded : numpy.ndarray
+        Tonnes of each earlier year now set off ``(..., n)``. [t]
+    left : numpy.ndarray
+        Surplus rights left after the set-off ``(...)``. [t]
+
+    Examples
+    --------
+    Worked example W9(d): 2021 levy on 20 t; in 2022 a surplus of 10 rights sets off 10 t,
+    20 rights (10 more bought) set off all 20:
+
+    >>> set_off([10.0, 20.0], [[20.0], [20.0]])
+    (array([[10.],
+           [20.]]), array([0., 0.]))
+    """
+    surplus = _nonnegative("surplus_t", surplus_t)
+    levied = _nonnegative("levied_t", levied_t)
+    before = np.cumsum(levied, axis=-1) - levied
+    refunded = np.clip(surplus[..., None] - before, 0.0, levied)
+    return np.asarray(refunded), np.asarray(np.maximum(surplus - refunded.sum(axis=-1), 0.0))
+
+
+def transfer_rights(
+    excess_t: ArrayLike, surplus_t: ArrayLike
+) -> tuple[FloatArray, FloatArray, BoolArray]:
+    """Transfer of surplus dispensation rights to installations short of rights, within one
+    market (last axis: installations).
+
+    Only the surplus over an installation's own emissions can be sold (NEa, "Overdracht
+    dispensatierechten"). The traded volume is the smaller of the total shortfall and the
+    total surplus; buyers and sellers take part pro rata.
+
+    Returns
+    -------
+    bought : numpy.ndarray
+        Rights each installation buys, same shape as ``excess_t``. [t]
+    sold : numpy.ndarray
+        Rights each installation sells. [t]
+    short : numpy.ndarray of bool
+        Per market: whether rights are short (shortfall above surplus), so that they trade
+        at the levy rate; otherwise at zero.
+
+    Examples
+    --------
+    Worked example W9(c): 120 rights, 100 t emitted -> 20 can be sold; a buyer short of 30:
+
+    >>> bought, sold, short = transfer_rights([0.0, 30.0], [20.0, 0.0])
+    >>> bought, sold, bool(short)
+    (array([ 0., 20.]), array([20.,  0.]), True)
+    """
+    excess = _nonnegative("excess_t", excess_t)
+    surplus = _nonnegative("surplus_t", surplus_t)
+    demand = excess.sum(axis=-1, keepdims=True)
+    supply = surplus.sum(axis=-1, keepdims=True)
+    traded = np.minimum(demand, supply)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bought = np.where(demand > 0, excess * traded / demand, 0.0)
+        sold = np.where(supply > 0, surplus * traded / supply, 0.0)
+    return np.asarray(bought), np.asarray(sold), np.asarray((demand > supply)[..., 0])
+
+
 class Co2Heffing(Instrument):
     """The Dutch CO2-heffing industrie (levy on emissions above dispensation rights).
 
-    Dispensation rights are the plant's benchmark emissions (its base-year free allocation per
-    unit, as the EU ETS module scales it) times the reduction factor of the year. Valuation
-    applies :func:`co2_heffing` to expected quantities weighted by the year's price gap
-    ``max(tariff - EUA, 0)``, so the yearly gap and the yearly excess are combined before the
-    floor at zero is taken (the expectation of the floor is approximated by the floor of the
-    expectation).
+    Dispensation rights are the plant's ETS benchmark allocation per unit before the
+    carbon-leakage and CBAM factors (the EU ETS module's allocation basis) x its domestic
+    production x the reduction factor of the year. Valuation applies :func:`co2_heffing` to
+    expected quantities weighted by the year's price gap ``max(tariff - reference price, 0)``
+    and counts no value for surplus rights (their price depends on the whole market);
+    accounting sets surplus rights off against earlier levy, then clears the transfer market
+    (:func:`set_off`, :func:`transfer_rights`). The instance keeps each plant's levied tonnes
+    across the years of a batch.
     """
 
     name = "co2_levy"
@@ -142,16 +255,28 @@ class Co2Heffing(Instrument):
             "Dispensation rights per unit of benchmark emissions.",
             1.0,
         ),
+        Parameter(
+            "reference_price",
+            (SCENARIO, "year"),
+            "EUR/tCO2",
+            "ETS reference price where the data give it; NaN: the previous year's EUA.",
+            float("nan"),
+        ),
     )
-    flows = (Flow("co2_levy_revenue", 1, "CO2-heffing paid by the plants."),)
+    flows = (Flow("co2_levy_revenue", 1, "CO2-heffing paid by the plants, net of set-off."),)
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         eua = ctx.inputs.markets.eua
+        self.reference = reference_price(eua, self.param("reference_price"))  # (S, Y)
         # price gap per tonne of excess emissions: co2_heffing of one tonne with no rights
-        self.gap = co2_heffing(1.0, 0.0, self.param("tariff"), eua)  # (S, Y)
+        self.gap = co2_heffing(1.0, 0.0, self.param("tariff"), self.reference)  # (S, Y)
         self.active = bool(np.any(self.gap > 0))
-        self.basis = AllocationBasis(ctx, plant_options(ctx))
+        self.basis = AllocationBasis(ctx, ctx.params("ets"))
+        S, Y = self.gap.shape
+        P = len(ctx.inputs.plants.product)
+        self.levied = np.zeros((S, P, Y))
+        """Tonnes levied per plant and year, not yet set off."""
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
@@ -171,12 +296,28 @@ class Co2Heffing(Instrument):
         return co2_heffing(x["excess"] * opt.calib, rights, 1.0, 0.0)
 
     def account(self, st: YearState) -> Booking:
-        if not (self.gap[:, st.i] > 0).any():
-            return Booking()
-        eua = self.ctx.inputs.markets.eua[:, st.i][:, None]
+        i = st.i
         rights = dispensation_rights(
-            self.basis.of(st.route, st.i) * st.activity,
-            self.param("reduction_factor")[:, st.i][:, None],
+            self.basis.of(st.route, i) * st.production,
+            self.param("reduction_factor")[:, i][:, None],
         )
-        levy = co2_heffing(st.emissions, rights, self.param("tariff")[:, st.i][:, None], eua)
-        return Booking(plant={"co2_levy": levy}, gov={"co2_levy_revenue": levy})
+        excess = np.maximum(st.emissions - rights, 0.0)
+        surplus = np.maximum(rights - st.emissions, 0.0)
+        if not (self.active or self.levied.any()):
+            return Booking()
+        refunded, left = set_off(surplus, self.levied[:, :, :i])
+        self.levied[:, :, :i] = np.maximum(self.levied[:, :, :i] - refunded, 0.0)
+        refund = np.einsum("spy,sy->sp", refunded, self.gap[:, :i])
+        bought, sold, short = transfer_rights(excess, left)
+        rate = self.gap[:, i][:, None]
+        price = np.where(short[:, None], rate, 0.0)
+        levied = np.maximum(excess - bought, 0.0)
+        self.levied[:, :, i] = np.where(rate > 0, levied, 0.0)
+        levy = co2_heffing(
+            levied, 0.0, self.param("tariff")[:, i][:, None], self.reference[:, i][:, None]
+        )
+        plant = levy + price * (bought - sold) - refund
+        return Booking(
+            plant={"co2_levy": plant},
+            gov={"co2_levy_revenue": levy - refund},
+        )

@@ -363,4 +363,4 @@ class EnergyTax(Instrument):
         taxed = np.einsum("spc,sc->sp", taxable, flat)
         for c in self.bracketed:
             taxed += bracketed_tax(taxable[..., c], thresholds[:, None, c], rates[:, None, c])
-        return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed.sum(axis=1)})
+        return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed})

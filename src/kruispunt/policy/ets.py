@@ -1,16 +1,37 @@
-"""EU ETS: benchmark-based free allocation and the net cost of allowances.
+"""EU ETS: free allocation as Art. 10a and 10b of the ETS Directive write it, and the net cost
+of allowances.
 
-Free allocation starts from the benchmark allocation of an installation (product
-benchmark x historical activity level, after any correction factor), scales with
-the current activity and is multiplied by a phase-out factor: the CBAM factor for
-CBAM goods (falling from 2026 to zero in 2034), and for other goods the
-carbon-leakage factor (1 for sectors on the carbon-leakage list, falling to zero
-by 2030 for the others). All factors come from the data package.
+Free allocation of an installation in a year is the sum over its sub-installations of
+benchmark x historical activity level (HAL), times the carbon-leakage factor (Art. 10b: 1 for
+sectors at risk of carbon leakage, 30 % falling to 0 in 2030 for the others), the CBAM factor
+for CBAM goods (Art. 10a(1a): 97.5 % in 2026 to 0 in 2034), the cross-sectoral correction
+factor (Art. 10a(5)) and, where it bites, the 20 % energy-audit conditionality (Art. 10a(1)).
+The allocation is adjusted when the two-year rolling average of activity moves by more than
+15 % from the level it was set on (Art. 10a(20)), and ends when the installation stops
+producing (Art. 10a(19)).
+
+In the model (``docs/model.md``, "EU ETS"):
+
+- a route's sub-installations are the benchmark products it makes (``route_allocation``
+  table): the blast-furnace route makes hot metal, coke and sinter; DRI routes fall under the
+  hot-metal benchmark from 2026 (Delegated Regulation (EU) 2024/873) plus the EAF; scrap and
+  HBI routes only the EAF. Benchmark values per allocation period (2021-25, 2026-30) come
+  from the ``ets_benchmarks`` table; after 2030 the 2026-30 value is held;
+- the plant's base-year (2022) EUTL allocation that the mapped benchmarks do not explain (other
+  sub-installations: heat, fuel, other products) stays with today's route, as the model's
+  emission calibration does; products without a mapping keep their EUTL allocation per unit
+  as the basis, whatever the route (heat routes: scaled by their fossil emissions);
+- routes whose output is imported get no allocation (cessation);
+- after the last year the law gives allocation to sectors at risk of carbon leakage, it
+  falls with the cap to zero in the cap's zero year (a named assumption,
+  ``assumption_ets_post_2030``).
 
 References
 ----------
-Directive 2003/87/EC, Art. 10a (as amended by Directive (EU) 2023/959);
-Commission Delegated Regulation (EU) 2019/331 (free allocation rules).
+Directive 2003/87/EC (consolidated 1 March 2024), Art. 9, 10a and 10b;
+Commission Delegated Regulation (EU) 2019/331 (free allocation rules), as amended by
+Delegated Regulation (EU) 2024/873; Implementing Regulation (EU) 2019/1842 (activity-level
+changes); Implementing Regulations (EU) 2021/447 and 2026/1412 (benchmark values).
 """
 
 from __future__ import annotations
@@ -25,10 +46,20 @@ from kruispunt.policy._validate import nonnegative as _nonnegative
 from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["AllocationBasis", "EuEts", "ets_cost", "free_allocation"]
+__all__ = [
+    "AllocationBasis",
+    "EuEts",
+    "activity_level_ratio",
+    "allocation_shares",
+    "cap_share",
+    "ets_cost",
+    "free_allocation",
+    "updated_benchmark",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
 
 
 def free_allocation(
@@ -37,32 +68,38 @@ def free_allocation(
     cbam_factor: ArrayLike,
     is_cbam_good: ArrayLike,
     non_cl_factor: ArrayLike | None = None,
+    cscf: ArrayLike = 1.0,
+    conditionality: ArrayLike = 0.0,
 ) -> FloatArray:
-    """Free allowances of an installation in one year.
+    """Free allowances of an installation in one year (Directive 2003/87/EC Art. 10a, 10b).
 
-    ``benchmark_allocation_t * activity_ratio * factor`` with ``factor =
-    cbam_factor`` for CBAM goods and ``non_cl_factor`` (default 1) otherwise.
+    ``benchmark_allocation_t x activity_ratio x factor x cscf x (1 - conditionality)`` with
+    ``factor = cbam_factor`` for CBAM goods (Art. 10a(1a); their sectors are all at risk of
+    carbon leakage) and ``non_cl_factor`` (default 1) for the others (Art. 10b).
 
-    The allocation is linear in ``activity_ratio``: any threshold rule for
-    activity-level changes (the allocation is only adjusted when activity moves
-    by more than a set share) is applied by the caller when it computes the ratio.
+    The allocation is linear in ``activity_ratio``: the 15 % rule of Art. 10a(20) is applied
+    by the caller when it computes the ratio (:func:`activity_level_ratio`).
 
     Parameters
     ----------
     benchmark_allocation_t : array_like
-        Preliminary allocation at historical activity: benchmark x historical
-        activity level, after correction factors. Non-negative. [t/yr]
+        Preliminary allocation: sum over sub-installations of benchmark x historical
+        activity level. Non-negative. [t/yr]
     activity_ratio : array_like
-        Current over historical activity level, non-negative. [-]
+        Adjusted over historical activity level, non-negative. [-]
     cbam_factor : array_like
         Share of free allocation kept by CBAM goods in the year, in [0, 1]. [-]
     is_cbam_good : array_like of bool
         Whether the installation's product is covered by CBAM.
     non_cl_factor : array_like, optional
-        Factor applied to goods not covered by CBAM, in [0, 1]: 1 for sectors on
-        the carbon-leakage list, the phase-out value for the others (so it is
-        usually an array over plants). Default: 1 for all (every non-CBAM good
-        keeps full allocation). [-]
+        Carbon-leakage factor of goods not covered by CBAM, in [0, 1]: 1 for sectors on the
+        carbon-leakage list, 30 % falling to 0 in 2030 for the others (so it is usually an
+        array over plants). Default 1. [-]
+    cscf : array_like, default 1
+        Cross-sectoral correction factor (Art. 10a(5)), in [0, 1]. [-]
+    conditionality : array_like, default 0
+        Share withheld because energy-audit recommendations were not implemented (Art. 10a(1),
+        20 %), in [0, 1]. [-]
 
     Returns
     -------
@@ -76,8 +113,12 @@ def free_allocation(
 
     Examples
     --------
-    >>> float(free_allocation(1.0e6, 0.9, 0.5, True))
-    450000.0
+    Hot metal, 1 Mt/yr at the 2026-30 benchmark 1.248, CBAM factor 2026 (worked example W2):
+
+    >>> float(free_allocation(1.248e6, 1.0, 0.975, True))
+    1216800.0
+    >>> round(float(free_allocation(1.248e6, 1.0, 0.975, True, conditionality=0.2)), 6)
+    973440.0
     >>> free_allocation([1.0e6, 2.0e6], 1.0, 0.5, [True, False], non_cl_factor=0.3)
     array([500000., 600000.])
     """
@@ -89,8 +130,10 @@ def free_allocation(
         if non_cl_factor is None
         else _fraction("non_cl_factor", non_cl_factor)
     )
+    correction = _fraction("cscf", cscf)
+    withheld = _fraction("conditionality", conditionality)
     factor = np.where(np.asarray(is_cbam_good, dtype=np.bool_), cbam, other)
-    return np.asarray(allocation * ratio * factor, dtype=np.float64)
+    return np.asarray(allocation * ratio * factor * correction * (1.0 - withheld), dtype=np.float64)
 
 
 def ets_cost(
@@ -114,16 +157,21 @@ def ets_cost(
     direct_emissions_t : array_like
         Verified direct emissions, non-negative. [t/yr]
     free_allocation_t : array_like
-        Free allowances, non-negative. [t/yr]
+        Free allowances received, non-negative. [t/yr]
     eua_price : array_like
-        Allowance price, non-negative. [EUR/t]
+        EUA price, non-negative. [EUR/t]
     sell_surplus : bool, default True
-        Whether a surplus of free allowances counts as revenue.
+        Whether surplus allowances are sold (negative cost) or worth nothing.
 
     Returns
     -------
     numpy.ndarray
-        Net allowance cost; negative is revenue. [EUR/yr]
+        Net allowance cost. [EUR/yr]
+
+    Raises
+    ------
+    ValueError
+        If an amount or the price is negative or NaN.
 
     Examples
     --------
@@ -141,6 +189,182 @@ def ets_cost(
     return np.asarray(short * price, dtype=np.float64)
 
 
+def updated_benchmark(
+    start_value: ArrayLike,
+    annual_rate: ArrayLike,
+    n_years: ArrayLike,
+    rate_min: ArrayLike,
+    rate_max: ArrayLike,
+) -> FloatArray:
+    """A benchmark value updated for an allocation period (Directive 2003/87/EC Art. 10a(2)).
+
+    ``start_value x (1 - clip(annual_rate, rate_min, rate_max) x n_years``): the 2013-2020
+    value reduced by the annual improvement rate, bounded, for each year from 2008 to the
+    middle of the period (15 years for 2021-2025, 20 for 2026-2030).
+
+    Parameters
+    ----------
+    start_value : array_like
+        The 2013-2020 benchmark value, non-negative. [tCO2/t]
+    annual_rate : array_like
+        Improvement rate measured from the installations' data, non-negative. [1/yr]
+    n_years : array_like
+        Years of reduction: 15 (2021-2025) or 20 (2026-2030). [yr]
+    rate_min, rate_max : array_like
+        Bounds of the rate: 0.2 % and 1.6 % for 2021-2025, 0.3 % and 2.5 % for 2026-2030
+        (the hot-metal rate is fixed at 0.2 % for 2021-2025). [1/yr]
+
+    Returns
+    -------
+    numpy.ndarray
+        The period's benchmark value. [tCO2/t]
+
+    Examples
+    --------
+    Coke, 0.286 in 2013-2020, at the cap rate in both periods (worked example W1):
+
+    >>> round(float(updated_benchmark(0.286, 0.05, 15, 0.002, 0.016)), 4)
+    0.2174
+    >>> round(float(updated_benchmark(0.286, 0.05, 20, 0.003, 0.025)), 4)
+    0.143
+    """
+    start = _nonnegative("start_value", start_value)
+    rate = np.clip(_nonnegative("annual_rate", annual_rate), rate_min, rate_max)
+    return np.asarray(start * (1.0 - rate * np.asarray(n_years, dtype=np.float64)))
+
+
+def activity_level_ratio(
+    rolling_average: ArrayLike,
+    activity_level: ArrayLike,
+    threshold: ArrayLike = 0.15,
+    step: ArrayLike = 0.0,
+) -> FloatArray:
+    """Adjustment of free allocation to a change of activity (Directive 2003/87/EC
+    Art. 10a(20); Implementing Regulation (EU) 2019/1842 Art. 2(1) and 5).
+
+    The allocation is adjusted when the two-year rolling average of activity differs by more
+    than ``threshold`` from the activity level the allocation was set on; it then moves by the
+    same relative change, rounded to ``step`` when ``step > 0`` (the adjustment size of
+    2019/1842 Art. 5 was not read: a stated parameter). Within the threshold the ratio is 1.
+
+    Parameters
+    ----------
+    rolling_average : array_like
+        Mean activity of the two preceding years, non-negative. [product/yr]
+    activity_level : array_like
+        Activity level the allocation was set on (historical activity level). [product/yr]
+    threshold : array_like, default 0.15
+        Relative change that triggers an adjustment. [-]
+    step : array_like, default 0
+        Rounding step of the relative change (0: none). [-]
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted over historical activity level (1 where no adjustment); 1 where the activity
+        level is zero. [-]
+
+    Examples
+    --------
+    Worked example W3: 0.88 and 0.90 Mt against 1.00 Mt (-11 %) -> no adjustment; 0.80 and
+    0.80 Mt (-20 %) -> 0.8:
+
+    >>> activity_level_ratio([0.89, 0.80], 1.0)
+    array([1. , 0.8])
+    >>> float(activity_level_ratio(0.79, 1.0, step=0.05))
+    0.8
+    """
+    avg = _nonnegative("rolling_average", rolling_average)
+    level = _nonnegative("activity_level", activity_level)
+    step_ = np.asarray(step, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.where(level > 0, avg / level - 1.0, 0.0)
+    rounded = np.where(
+        step_ > 0, np.round(change / np.where(step_ > 0, step_, 1.0)) * step_, change
+    )
+    adjust = np.abs(change) > np.asarray(threshold, dtype=np.float64) + 1e-12
+    return np.asarray(np.where(adjust, np.maximum(1.0 + rounded, 0.0), 1.0), dtype=np.float64)
+
+
+def cap_share(
+    years: ArrayLike, lrf: ArrayLike, reference_year: int, zero_year: ArrayLike
+) -> FloatArray:
+    """The ETS cap of each year as a share of the cap of ``reference_year``.
+
+    The cap falls each year by the linear reduction factor times the reference cap
+    (Directive 2003/87/EC Art. 9); with the factor of the reference year it reaches zero in
+    ``zero_year``, so one year's decline is ``lrf_y / (lrf_ref x (zero_year - reference_year))``
+    of the reference year's cap. Later factors (e.g. a proposal's) change the pace. Used for
+    the model's rule after 2030 (``assumption_ets_post_2030``): free allocation falls with the
+    cap.
+
+    Parameters
+    ----------
+    years : array_like of int
+        Years. [yr]
+    lrf : array_like
+        Linear reduction factor of each year, same shape as ``years`` (last axis). [1/yr]
+    reference_year : int
+        Year whose cap is the reference (share 1 in it and before). [yr]
+    zero_year : array_like
+        Year the cap reaches zero with the reference year's factor. [yr]
+
+    Returns
+    -------
+    numpy.ndarray
+        Share of the reference year's cap, in [0, 1]. [-]
+
+    Examples
+    --------
+    Current law: 4.4 %/yr from 2028, zero in 2039; the 2035 cap is 4/9 of 2030's, 2038 1/9:
+
+    >>> y = np.arange(2029, 2041)
+    >>> cap_share(y, np.full(12, 0.044), 2030, 2039)[[0, 1, 6, 9, 10]].round(4)
+    array([1.    , 1.    , 0.4444, 0.1111, 0.    ])
+
+    Proposal COM(2026) 616: 3.7 % from 2031, 1.7 % from 2036; 2035 keeps 53 %:
+
+    >>> lrf = np.where(y >= 2036, 0.017, np.where(y >= 2031, 0.037, 0.044))
+    >>> round(float(cap_share(y, lrf, 2030, 2039)[6]), 4)
+    0.5328
+    """
+    yrs = np.asarray(years, dtype=np.int64)
+    rate = np.asarray(lrf, dtype=np.float64)
+    later = yrs > reference_year
+    ref_idx = int(np.searchsorted(yrs, reference_year))
+    ref_rate = rate[..., min(ref_idx, yrs.size - 1)]
+    span = np.asarray(zero_year, dtype=np.float64) - reference_year
+    with np.errstate(divide="ignore", invalid="ignore"):
+        decline = np.where(later, rate, 0.0) / (ref_rate * span)[..., None]
+    share = 1.0 - np.cumsum(np.nan_to_num(decline), axis=-1)
+    return np.asarray(np.clip(share, 0.0, 1.0), dtype=np.float64)
+
+
+def allocation_shares(
+    params: Mapping[str, NDArray[np.generic]], years: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Free-allocation share per year ``(S, Y)`` of plants at risk of carbon leakage and of
+    the others, from the EU ETS module's parameters.
+
+    At risk (Directive 2003/87/EC Art. 10b(1)): 1 until the cap's reference year, then the
+    share of that year's cap left (:func:`cap_share`, ``assumption_ets_post_2030``), and 0
+    after the law's last year unless allocation follows the cap. Not at risk (Art. 10b(4)):
+    the non-CL share, never above the first.
+    """
+    ref = np.asarray(params["cap_reference_year"], dtype=np.float64)
+    lrf = np.asarray(params["lrf"], dtype=np.float64)
+    zero = np.asarray(params["cap_zero_year"], dtype=np.float64)
+    share_cl = np.ones((ref.shape[0], years.size))
+    for s in range(ref.shape[0]):
+        if ref[s] < years[-1]:
+            share_cl[s] = cap_share(years, lrf[s], int(ref[s]), zero[s])
+    end = np.asarray(params["cl_end_year"], dtype=np.float64)[:, None]
+    follows = np.asarray(params["follows_cap"], dtype=np.float64)[:, None] > 0.5
+    share_cl = np.where((years[None, :] > end) & ~follows, 0.0, share_cl)
+    share_non = np.minimum(np.asarray(params["non_cl_share"], dtype=np.float64), share_cl)
+    return share_cl, share_non
+
+
 def base_allocation_per_unit(allocation: FloatArray, production: FloatArray) -> FloatArray:
     """Base-year free allocation per unit of base-year production [tCO2/product] (0 where
     nothing was produced)."""
@@ -155,55 +379,114 @@ def plant_options(ctx: Context) -> IntArray:
 
 
 class AllocationBasis:
-    """Base-year free allocation per unit of product of a plant on a route, before the year's
-    phase-out factor [tCO2/product].
+    """Free allocation per unit of product of a plant on a route before the year's factors
+    (carbon leakage, CBAM, correction) [tCO2/product]: the benchmark allocation of the
+    route's sub-installations in the year's allocation period plus the plant's own part.
 
-    Products keep their base-year allocation per unit (product benchmarks do not depend on
-    the route). Heat plants' allocation follows their fossil emissions (heat and fuel
-    benchmarks reward the heat, but a switch away from fossil fuel gives it up in the model):
-    the ratio of the route's emissions per unit to today's route's, within [0, 1]. The
-    options' values are computed once per batch.
+    The plant's own part is, for a route with a benchmark mapping, the base-year EUTL
+    allocation the mapping does not explain (the plant's other sub-installations), on today's
+    route and the routes with the same sub-installations (its capture variant) only; for a
+    product without a mapping, the base-year EUTL allocation per unit on every route (product
+    benchmarks do not depend on the route), scaled for heat products by the route's fossil
+    emissions over today's route's, within [0, 1] (the heat benchmark's 2026 rule for heat
+    from electricity was not verified). Routes whose output is imported get nothing. The
+    base-year allocation is taken before the base year's factors (``base_factor``: 30 % for
+    sectors not at risk of carbon leakage in 2021-2025).
+
+    ``params`` are the EU ETS module's parameters (``route_benchmark``,
+    ``route_benchmark_base``, ``route_group``, ``base_factor``).
     """
 
-    def __init__(self, ctx: Context, options: IntArray) -> None:
+    def __init__(self, ctx: Context, params: Mapping[str, NDArray[np.generic]]) -> None:
         inp = ctx.inputs
         plants = inp.plants
         self.emitted = ctx.route.emitted  # (R, Ye)
         self.incumbent = plants.incumbent
-        self.per_unit = base_allocation_per_unit(
-            plants.base_free_allocation, plants.base_production
-        )
+        self.domestic = inp.routes.domestic
         self.heat = inp.products.heat[plants.product]
-        Y = len(inp.coords.years)
-        self._options = np.stack(
-            [self._scale(options, t, per_option=True) for t in range(Y)]
-        )  # (Y, P, K)
-
-    def _scale(self, route: IntArray, t: int, per_option: bool) -> FloatArray:
-        em = self.emitted[:, t]
-        em_inc, heat, fa = em[self.incumbent], self.heat, self.per_unit
-        if per_option:
-            em_inc, heat, fa = em_inc[:, None], heat[:, None], fa[:, None]
+        base_factor = np.asarray(params["base_factor"], dtype=np.float64)  # (S, P)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(em_inc > 0, em[route] / em_inc, 0.0)
-        return np.asarray(fa * np.where(heat, np.clip(ratio, 0.0, 1.0), 1.0), dtype=np.float64)
+            self.per_unit = np.where(
+                base_factor > 0,
+                base_allocation_per_unit(plants.base_free_allocation, plants.base_production)[None]
+                / base_factor,
+                0.0,
+            )  # (S, P)
+        self.route_bm = np.asarray(params["route_benchmark"], dtype=np.float64)  # (S, R, Y)
+        base = np.asarray(params["route_benchmark_base"], dtype=np.float64)  # (S, R)
+        rows = np.arange(base.shape[0])[:, None]
+        inc_base = base[rows, self.incumbent[None, :]]  # (S, P)
+        self.inc_mapped = ~np.isnan(inc_base)
+        self.residual = np.where(self.inc_mapped, self.per_unit - np.nan_to_num(inc_base), 0.0)
+        group = np.asarray(params["route_group"], dtype=np.float64)  # (S, R)
+        own = -1.0 - np.arange(group.shape[1])[None, :]  # a group of its own
+        self.group = np.where(np.isnan(group), own, group)
+
+    def _lead(self, values: NDArray[np.generic], route: IntArray) -> NDArray[np.generic]:
+        """A per-plant ``(S, P)`` array broadcast against ``route`` ``(1|S, P, K)``/``(S, P)``."""
+        return values[..., None] if route.ndim == 3 else values
+
+    def _today(self, route: IntArray) -> BoolArray:
+        """Whether ``route`` has today's sub-installations: today's route, or a route with the
+        same benchmark mapping (e.g. today's with capture)."""
+        S = self.group.shape[0]
+        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
+        today = self.group[:, self.incumbent]  # (S, P)
+        same = self.group[rows, route] == self._lead(today, route)
+        return np.asarray(same, dtype=np.bool_)
+
+    def uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
+        """Whether the allocation of plants on ``route`` comes from its benchmark mapping
+        (``(S, P, K)`` or ``(S, P)``)."""
+        S = self.route_bm.shape[0]
+        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
+        mapped = ~np.isnan(self.route_bm[rows, route, t])
+        today = self._today(route)
+        inc_mapped = np.asarray(self._lead(self.inc_mapped, route), dtype=np.bool_)
+        return np.asarray(mapped & self.domestic[route] & ~(today & ~inc_mapped), dtype=np.bool_)
+
+    def own_part(self, route: IntArray, t: int) -> FloatArray:
+        """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product]."""
+        inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
+        today = self._today(route)
+        em = self.emitted[:, t]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.clip(np.where(em[inc] > 0, em[route] / em[inc], 0.0), 0.0, 1.0)
+        heat = self.heat[:, None] if route.ndim == 3 else self.heat
+        unmapped = self._lead(self.per_unit, route) * np.where(heat, ratio, 1.0)
+        mapped_inc = self._lead(self.inc_mapped, route)
+        part = np.where(
+            mapped_inc,
+            np.where(today, self._lead(self.residual, route), 0.0),
+            unmapped,
+        )
+        return np.asarray(np.where(self.domestic[route], part, 0.0), dtype=np.float64)
 
     def of(self, route: IntArray, t: int) -> FloatArray:
-        """Allocation per unit for ``route``: the batch's options ``(1, P, K)`` or the
-        routes plants run ``(S, P)``."""
-        if route.ndim == 3:
-            return np.asarray(self._options[t][None], dtype=np.float64)
-        return self._scale(route, t, per_option=False)
+        """Basis of plants on ``route`` in year ``t`` (benchmark part plus own part, at least
+        0) [tCO2/product], ``(S, P, K)`` or ``(S, P)``."""
+        S = self.route_bm.shape[0]
+        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
+        bm = np.nan_to_num(self.route_bm[rows, route, t])
+        total = np.where(self.uses_benchmark(route, t), bm, 0.0) + self.own_part(route, t)
+        return np.asarray(np.maximum(total, 0.0), dtype=np.float64)
 
 
 class EuEts(Instrument):
     """EU ETS: allowances for direct emissions, net of free allocation.
 
     Valuation: the expected cost per unit is the EUA-weighted expected emissions minus the
-    EUA-weighted expected free allocation (both through :func:`ets_cost`), with each plant's
-    own emission calibration and allocation per unit. Accounting: :func:`free_allocation`
-    and :func:`ets_cost` on the year's emissions and activity. A surplus of free allowances
-    is sold (negative cost).
+    EUA-weighted expected free allocation per unit (through :func:`ets_cost`), the allocation
+    taken as the current rule gives it at the historical activity level: the route's benchmark
+    allocation and the plant's own part, times the year's factors (carbon leakage or CBAM,
+    correction, conditionality), each expected over the option's life. Accounting:
+    :func:`free_allocation` on the year's basis x historical activity level, adjusted by the
+    15 % rule (:func:`activity_level_ratio`) on the plant's domestic production of the two
+    preceding years; a route that starts sets a new activity level (new sub-installations).
+    Surplus allowances are sold (negative cost).
+
+    The instance keeps each plant's activity level and production history across the years
+    of a batch (``account`` is called every year in order).
     """
 
     name = "ets"
@@ -212,41 +495,208 @@ class EuEts(Instrument):
             "cbam_factor",
             (SCENARIO, "year"),
             "1",
-            "Share of free allocation CBAM goods keep (CBAM phase-out, Regulation (EU) "
-            "2023/956 Art. 31); 1 for every year when the scenario switches CBAM off.",
+            "Share of free allocation CBAM goods keep (CBAM phase-out, Directive 2003/87/EC "
+            "Art. 10a(1a)); 1 for every year when the scenario switches CBAM off.",
             default=1.0,
+        ),
+        Parameter(
+            "carbon_leakage",
+            (SCENARIO, "plant"),
+            "1",
+            "Whether the plant's sector is deemed at risk of carbon leakage (1) or not (0) "
+            "(Art. 10b, Delegated Decision (EU) 2019/708).",
+            default=1.0,
+        ),
+        Parameter(
+            "non_cl_share",
+            (SCENARIO, "year"),
+            "1",
+            "Carbon-leakage factor of sectors not at risk: 30 % to 2026, falling to 0 in 2030 "
+            "(Art. 10b(4)).",
+            default=1.0,
+        ),
+        Parameter(
+            "cl_end_year",
+            (SCENARIO,),
+            "yr",
+            "Last year the law gives free allocation to sectors at risk of carbon leakage "
+            "(Art. 10b(1): 2030; Proposal COM(2026) 616: 2040).",
+            default=9999.0,
+        ),
+        Parameter(
+            "follows_cap",
+            (SCENARIO,),
+            "1",
+            "After the last legal year allocation falls with the cap to zero (1) or stops (0) "
+            "(assumption_ets_post_2030).",
+            default=1.0,
+        ),
+        Parameter(
+            "lrf",
+            (SCENARIO, "year"),
+            "1/yr",
+            "Linear reduction factor of the cap (Art. 9).",
+            default=0.0,
+        ),
+        Parameter(
+            "cap_reference_year",
+            (SCENARIO,),
+            "yr",
+            "Year whose cap is the reference of the post-2030 rule (the current period's end).",
+            default=9999.0,
+        ),
+        Parameter(
+            "cap_zero_year",
+            (SCENARIO,),
+            "yr",
+            "Year the cap reaches zero at the reference year's linear reduction factor.",
+            default=9999.0,
+        ),
+        Parameter(
+            "cscf",
+            (SCENARIO, "year"),
+            "1",
+            "Cross-sectoral correction factor (Art. 10a(5)).",
+            default=1.0,
+        ),
+        Parameter(
+            "conditionality",
+            (SCENARIO, "year"),
+            "1",
+            "Share of allocation withheld for energy-audit conditionality (Art. 10a(1)); 0 "
+            "unless the scenario applies it.",
+            default=0.0,
+        ),
+        Parameter(
+            "route_benchmark",
+            (SCENARIO, "route", "year"),
+            "tCO2/product",
+            "Benchmark allocation per unit of the route's product in the year's allocation "
+            "period (sum of benchmark x amount over its sub-installations); NaN: no mapping.",
+            default=float("nan"),
+        ),
+        Parameter(
+            "route_benchmark_base",
+            (SCENARIO, "route"),
+            "tCO2/product",
+            "The same in the allocation period of the base year (2022); NaN: no mapping.",
+            default=float("nan"),
+        ),
+        Parameter(
+            "route_group",
+            (SCENARIO, "route"),
+            "1",
+            "Routes with the same benchmark sub-installations share a group (e.g. a route and "
+            "its capture variant): the plant's other sub-installations stay with them; NaN: "
+            "a group of its own.",
+            default=float("nan"),
+        ),
+        Parameter(
+            "base_factor",
+            (SCENARIO, "plant"),
+            "1",
+            "Factor already applied to the plant's base-year allocation (carbon leakage x "
+            "CBAM x correction in 2022).",
+            default=1.0,
+        ),
+        Parameter(
+            "activity_threshold",
+            (SCENARIO,),
+            "1",
+            "Relative change of the two-year rolling activity that adjusts allocation "
+            "(Art. 10a(20): 15 %).",
+            default=0.15,
+        ),
+        Parameter(
+            "activity_step",
+            (SCENARIO,),
+            "1",
+            "Rounding step of the adjustment (0: the same percentage; assumption).",
+            default=0.0,
         ),
     )
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         inp = ctx.inputs
-        factor = self.param("cbam_factor")  # (S, Y)
-        cbam_good = inp.products.cbam[inp.routes.product]  # (R,)
-        self.factor_y = np.where(cbam_good[None, :, None], factor[:, None, :], 1.0)  # (S, R, Y)
-        self.cbam_good_p = inp.products.cbam[inp.plants.product]
-        self.basis = AllocationBasis(ctx, plant_options(ctx))
+        plants = inp.plants
+        years = np.asarray(inp.coords.years)
+        cbam_good_r = inp.products.cbam[inp.routes.product]  # (R,)
+        self.cbam_good_p = inp.products.cbam[plants.product]
+        self.cl = self.param("carbon_leakage") > 0.5  # (S, P)
+        share_cl, share_non = allocation_shares(self.p, years)  # (S, Y) each
+        correction = self.param("cscf") * (1.0 - self.param("conditionality"))  # (S, Y)
+        cbam = self.param("cbam_factor")  # (S, Y)
+        # factor per route and year for plants at risk of carbon leakage and the others
+        self.factor_cl = (
+            np.where(
+                cbam_good_r[None, :, None], (cbam * share_cl)[:, None, :], share_cl[:, None, :]
+            )
+            * correction[:, None, :]
+        )
+        self.factor_non = (
+            np.where(
+                cbam_good_r[None, :, None], (cbam * share_cl)[:, None, :], share_non[:, None, :]
+            )
+            * correction[:, None, :]
+        )
+        self.share_cl, self.share_non = share_cl, share_non
+        self.basis = AllocationBasis(ctx, self.p)
+        S = self.cl.shape[0]
+        self.level = np.broadcast_to(plants.base_production[None, :], (S, len(plants.product)))
+        self.level = self.level.copy()
+        self.history = np.stack([self.level, self.level])  # production of t-1, t-2
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
         eua = ctx.ext(ctx.inputs.markets.eua)[:, None, :]
-        return {
-            "emissions": ets_cost(ctx.route.emitted[None], 0.0, eua),
-            "allocation": ets_cost(0.0, ctx.ext(self.factor_y), eua),
-        }
+        bm = ctx.ext(np.nan_to_num(self.param("route_benchmark")))
+        out = {"emissions": ets_cost(ctx.route.emitted[None], 0.0, eua)}
+        for key, factor in (("cl", self.factor_cl), ("non_cl", self.factor_non)):
+            f = ctx.ext(factor)
+            out[f"benchmark_{key}"] = ets_cost(0.0, f * bm, eua)
+            out[f"own_{key}"] = ets_cost(0.0, f, eua)
+        return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        fa = self.basis.of(opt.route, opt.t)
-        return np.asarray(x["emissions"] * opt.calib + x["allocation"] * fa, dtype=np.float64)
+        cl = opt.plant(self.cl)
+        bm = np.where(cl, x["benchmark_cl"], x["benchmark_non_cl"])
+        own = np.where(cl, x["own_cl"], x["own_non_cl"])
+        uses = self.basis.uses_benchmark(opt.route, opt.t)
+        part = self.basis.own_part(opt.route, opt.t)
+        return np.asarray(
+            x["emissions"] * opt.calib + np.where(uses, bm, 0.0) + own * part, dtype=np.float64
+        )
+
+    def allocation(self, st: YearState) -> FloatArray:
+        """The year's free allocation of every plant ``(S, P)`` [t/yr], moving the activity
+        levels on (call once per year, in order)."""
+        i = st.i
+        started = np.asarray(st.started, dtype=bool)
+        self.level = np.where(started & (st.production > 0), st.production, self.level)
+        self.history = np.where(started[None], st.production[None], self.history)
+        ratio = activity_level_ratio(
+            self.history.mean(axis=0),
+            self.level,
+            self.param("activity_threshold")[:, None],
+            self.param("activity_step")[:, None],
+        )
+        self.history = np.stack([st.production, self.history[0]])
+        non_cl = np.where(self.cl, self.share_cl[:, i][:, None], self.share_non[:, i][:, None])
+        cbam = self.param("cbam_factor")[:, i][:, None] * self.share_cl[:, i][:, None]
+        return free_allocation(
+            self.basis.of(st.route, i) * self.level,
+            ratio,
+            cbam,
+            self.cbam_good_p[None, :],
+            non_cl_factor=non_cl,
+            cscf=self.param("cscf")[:, i][:, None],
+            conditionality=self.param("conditionality")[:, i][:, None],
+        )
 
     def account(self, st: YearState) -> Booking:
         eua = self.ctx.inputs.markets.eua[:, st.i][:, None]
-        allocation = free_allocation(
-            self.basis.of(st.route, st.i) * st.activity,
-            1.0,
-            self.param("cbam_factor")[:, st.i][:, None],
-            self.cbam_good_p[None, :],
-        )
+        allocation = self.allocation(st)
         return Booking(
             plant={
                 "carbon_cost": ets_cost(st.emissions, allocation, eua),

@@ -171,6 +171,21 @@ class ScenarioFile(_Strict):
     """Multiplier on the EUA path."""
     cbam: bool = True
     """CBAM and the phase-out of free allocation for CBAM goods (2026-2034)."""
+    ets_rules: Literal["current_law", "proposal_2026"] = "current_law"
+    """EU ETS free-allocation and CBAM rules: the Directive as in force (free allocation for
+    sectors at risk of carbon leakage until 2030, then falling with the cap to zero in 2039,
+    a named assumption), or Proposal COM(2026) 616 as a sensitivity (slower CBAM phase-out to
+    2038, allocation until 2040, cap reduction factor 3.7 % from 2031 and 1.7 % from 2036)."""
+    ets_after_2030: Literal["falls_with_cap", "ends", "held"] = "falls_with_cap"
+    """Free allocation after the last year the ETS rules give it to sectors at risk of carbon
+    leakage (2030; 2040 under the proposal): falling with the cap to zero in the cap's zero
+    year (2039, the model's named assumption), ending at once (the Directive's letter: no
+    basis after 2030), or held at its last level (the model's rule before issue 14, a
+    sensitivity)."""
+    ets_audit_conditionality: bool = False
+    """Withhold 20 % of free allocation from 2026 (Directive 2003/87/EC Art. 10a(1): energy-audit
+    recommendations not implemented). Off by default: the model has no data on which
+    installations implement their audit measures and assumes all do."""
     co2_heffing: Literal["off", "current", "original"] = "current"
     """Dutch CO2-heffing: off, the current tariff path (BP2026), or the original indexed path."""
     grid_emission_factor: EmissionFactorPath | None = None
