@@ -359,8 +359,8 @@ def ccfd(**design: float) -> dict[str, dict[str, np.ndarray]]:
     return {"ccfd": {k: np.array([v]) for k, v in {**base, **design}.items()}}
 
 
-def ccfd_outlay(eua: object = 150.0, **kw: object) -> np.ndarray:
-    inp = toy_inputs(eua=eua, product_price=260.0, **kw)  # type: ignore[arg-type]
+def ccfd_outlay(eua: object = 150.0, price: float = 260.0, **kw: object) -> np.ndarray:
+    inp = toy_inputs(eua=eua, product_price=price, **kw)  # type: ignore[arg-type]
     res = simulate(inp)
     assert route_names(res)[0] == "elec"
     return np.asarray(-res.dataset["gov_cash_flow"].sel(flow="ccfd_outlay").values[0])
@@ -395,10 +395,13 @@ def test_ccfd_pay_as_bid_above_the_ceiling_is_not_awarded() -> None:
 def test_ccfd_two_sided_pays_back_above_the_strike() -> None:
     """Two-sided (W11(b): negative -> the company pays the state): bid 174.73 (EUA 150 held
     by a myopic bidder); the EUA rises 10 EUR/t a year from 2026: paid (174.73 - EUA) x 1 Mt,
-    negative from 2029 (EUA 180); one-sided, the same contract pays nothing from 2029."""
+    negative from 2029 (EUA 180); one-sided, the same contract pays nothing from 2029. The
+    product sells at 400 (the need is the same 24.73): the payments back (up to 115 EUR/t)
+    must not drive the plant out of business, since the model's product price does not rise
+    with the EUA."""
     eua = {2025: 150.0, 2026: 150.0, 2050: 390.0}
-    two = ccfd_outlay(eua, instruments=ccfd(pay_as_bid=1.0, two_sided=1.0))
-    one = ccfd_outlay(eua, instruments=ccfd(pay_as_bid=1.0))
+    two = ccfd_outlay(eua, 400.0, instruments=ccfd(pay_as_bid=1.0, two_sided=1.0))
+    one = ccfd_outlay(eua, 400.0, instruments=ccfd(pay_as_bid=1.0))
     path = np.interp(YEARS, [2025, 2026, 2050], [150.0, 150.0, 390.0])
     bid = 150.0 + NEED
     np.testing.assert_allclose(two[:15], (bid - path[:15]) * 1.0e6, rtol=1e-6)

@@ -32,6 +32,8 @@ paid never exceed the tonnes contracted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -42,6 +44,7 @@ from kruispunt.policy.base import (
     Evaluation,
     Flow,
     Offer,
+    OptionView,
     Parameter,
     SupportScheme,
     YearState,
@@ -275,6 +278,7 @@ class Ccfd(SupportScheme):
         C = len(self.carriers)
         self.contract = np.zeros((S, P))  # strike at award [EUR/tCO2]
         self.tonnes = np.zeros((S, P))  # tonnes contracted per year [tCO2/yr]
+        self.per_unit = np.zeros((S, P))  # tonnes contracted per unit of output [tCO2/product]
         self.reference = np.zeros((S, P))  # emissions per unit of the route left [tCO2/product]
         self.extra = np.zeros((S, P, C))  # extra use per tonne avoided [carrier/tCO2]
         self.ref_price = np.zeros((S, P, C))  # prices expected at award [EUR/carrier]
@@ -357,10 +361,12 @@ class Ccfd(SupportScheme):
         self.contract = np.where(won, self._at(self._o["strike"], pick), self.contract)
         tonnes = self._at(ev.abated, pick)
         self.tonnes = np.where(won, tonnes, self.tonnes)
+        prod = self._at(ev.production, pick)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.per_unit = np.where(won, np.where(prod > 0, tonnes / prod, 0.0), self.per_unit)
         self.reference = np.where(won, ev.emitted_current, self.reference)
         if len(self.carriers):
             ctx = self.ctx
-            prod = self._at(ev.production, pick)
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_t = np.where(tonnes > 0, prod / tonnes, 0.0)  # product per tonne avoided
             inputs = ctx.route.inputs[:, :, ev.t]
@@ -378,27 +384,48 @@ class Ccfd(SupportScheme):
         self.reserved = self.reserved + worst
         return None
 
-    def account(self, st: YearState) -> Booking:
-        if not (self.route >= 0).any():
-            return Booking()
+    def _paid(self, i: int, abated: FloatArray) -> FloatArray:
+        """The contracts' payments in year index ``i`` for ``abated`` tonnes ``(S, P)``."""
         markets = self.ctx.inputs.markets
-        active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
-        reference = self.reference * active
-        abated = np.minimum(np.maximum(reference * st.activity - st.emissions, 0.0), self.tonnes)
         strike = self.contract
         if len(self.carriers):
             indexed = ccfd_indexed_strike(
                 strike,
                 self.extra,
-                markets.price[:, self.carriers, st.i][:, None, :],
+                markets.price[:, self.carriers, i][:, None, :],
                 self.ref_price,
                 self.cap[:, None],
             )
             strike = np.where(self.indexed[:, None], indexed, strike)
-        eua = markets.eua[:, st.i][:, None]
-        paid = np.where(
-            self.two[:, None],
-            ccfd_payment(strike, eua, abated, two_sided=True),
-            ccfd_payment(strike, eua, abated),
+        eua = markets.eua[:, i][:, None]
+        return np.asarray(
+            np.where(
+                self.two[:, None],
+                ccfd_payment(strike, eua, abated, two_sided=True),
+                ccfd_payment(strike, eua, abated),
+            ),
+            dtype=np.float64,
         )
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
+        """A plant running the route of its contract counts the contract when it weighs
+        staying against leaving: the year's payment per unit of output (the contracted tonnes
+        per unit) while the term runs [EUR/product, negative: revenue; positive when a
+        two-sided contract pays back], as the award counted the yearly support. Other options:
+        nothing."""
+        if opt.route.ndim != 2 or not (self.route >= 0).any():
+            return 0.0
+        year = int(self.ctx.inputs.coords.years[opt.t])
+        live = (self.route == opt.route) & (self.start <= year) & (year < self.end)
+        if not live.any():
+            return 0.0
+        return np.asarray(np.where(live, -self._paid(opt.t, self.per_unit), 0.0), dtype=np.float64)
+
+    def account(self, st: YearState) -> Booking:
+        if not (self.route >= 0).any():
+            return Booking()
+        active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
+        reference = self.reference * active
+        abated = np.minimum(np.maximum(reference * st.activity - st.emissions, 0.0), self.tonnes)
+        paid = self._paid(st.i, abated)
         return Booking(plant={"subsidies": paid}, gov={"ccfd_outlay": -paid.sum(axis=1)})

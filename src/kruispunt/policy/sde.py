@@ -50,6 +50,8 @@ Budgets, ceilings, domains and the base-price rule come from the data package.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -60,6 +62,7 @@ from kruispunt.policy.base import (
     Evaluation,
     Flow,
     Offer,
+    OptionView,
     Parameter,
     SupportScheme,
     YearState,
@@ -764,15 +767,31 @@ class Sde(SupportScheme):
         self.claimed = self.claimed + np.where(won, self._at("claim", pick), 0.0).sum(axis=1)
         return None
 
+    def _unit(self, i: int) -> FloatArray:
+        """Each contract's subsidy per unit in year index ``i`` ``(S, P)`` [EUR/product]."""
+        markets = self.ctx.inputs.markets
+        prices = markets.price[:, self.carriers, i][:, None, :]
+        correction = sde_correction(
+            markets.eua[:, i][:, None], self.avoided, self.displaced, prices
+        )
+        return sde_subsidy_per_unit(self.base, correction, self.floor)
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
+        """A plant running the route of its contract counts the contract's subsidy when it
+        weighs staying against leaving (so it does not build the subsidised route and leave it
+        at once): the year's subsidy per unit while the term runs [EUR/product, negative:
+        revenue], as the award counted the yearly support. Other options: nothing."""
+        if opt.route.ndim != 2 or not (self.route >= 0).any():
+            return 0.0
+        year = int(self.ctx.inputs.coords.years[opt.t])
+        live = (self.route == opt.route) & (self.start <= year) & (year < self.end)
+        if not live.any():
+            return 0.0
+        return np.asarray(np.where(live, -self._unit(opt.t), 0.0), dtype=np.float64)
+
     def account(self, st: YearState) -> Booking:
         if not (self.route >= 0).any():
             return Booking()
-        markets = self.ctx.inputs.markets
         active = (self.start <= st.year) & (st.year < self.end) & (st.route == self.route)
-        prices = markets.price[:, self.carriers, st.i][:, None, :]
-        correction = sde_correction(
-            markets.eua[:, st.i][:, None], self.avoided, self.displaced, prices
-        )
-        unit = sde_subsidy_per_unit(self.base, correction, self.floor)
-        paid = sde_payment(unit * active, st.activity, self.volume)
+        paid = sde_payment(self._unit(st.i) * active, st.activity, self.volume)
         return Booking(plant={"subsidies": paid}, gov={"sde_outlay": -paid.sum(axis=1)})
