@@ -290,6 +290,8 @@ class Ccfd(SupportScheme):
         self._o: dict[str, FloatArray] = {}
 
     def paths(self) -> dict[str, FloatArray]:
+        if not (self.left > 0).any():
+            return {}  # no contracts in this batch: nothing to value
         ctx = self.ctx
         eua = ctx.ext(ctx.inputs.markets.eua)  # (S, Ye)
         S, Ye = eua.shape
@@ -300,10 +302,9 @@ class Ccfd(SupportScheme):
 
         one = ccfd_payment(self.strike[:, None], eua, 1.0)
         two = ccfd_payment(self.strike[:, None], eua, 1.0, two_sided=True)
-        out = {
-            "payment_per_t": per_route(np.where(self.two[:, None], two, one)),
-            "eua": per_route(eua),
-        }
+        # two-sided where bids need the expected EUA: strike - E[payment] (one term, not two)
+        signed = (self.two | self.bid)[:, None]
+        out = {"payment_per_t": per_route(np.where(signed, two, one))}
         price = ctx.ext(ctx.inputs.markets.price)
         for c in self.carriers:
             out[f"price_{c}"] = per_route(price[:, c])
@@ -315,7 +316,8 @@ class Ccfd(SupportScheme):
         col = (slice(None), None, None)
         need = ev.need_per_t
         markup = self.param("markup")[col]
-        expected_eua = ev.expected(self.name, "eua")
+        expected_pay = ev.expected(self.name, "payment_per_t")
+        expected_eua = self.strike[col] - expected_pay  # where it is two-sided
         with np.errstate(invalid="ignore"):
             bid = ccfd_bid(expected_eua, np.where(np.isfinite(need), need, 0.0), markup)
         bid = np.where(np.isfinite(need), bid, np.inf)
@@ -323,7 +325,7 @@ class Ccfd(SupportScheme):
         strike = np.where(pab, bid, self.strike[col])
         # expected payment per tonne: the bid's expected difference (its need, marked up), or
         # the uniform strike's expected payments over the option's life
-        per_t = np.where(pab, (1.0 + markup) * need, ev.expected(self.name, "payment_per_t"))
+        per_t = np.where(pab, (1.0 + markup) * need, expected_pay)
         support = np.where(np.isfinite(per_t), per_t, 0.0) * ev.abated
         ok = (
             ev.low_carbon

@@ -38,11 +38,14 @@ The model's reading where the rules leave the plant's numbers open (``docs/model
   its expected correction amount (:func:`sde_base_amount`): the cost price of the technique,
   so that the expected subsidy covers the top exactly;
 - **correction amount** per unit of product (:func:`sde_correction`): CCS, the EUA times the
-  emissions avoided per unit (the market value of the allowances the capture saves, the
-  minister's answer of 8 Feb 2021: "Bij CCS is dit laatste de ETS-prijs voor CO2"); heat
+  emissions avoided per unit against the reference route (the market value of the
+  allowances the capture saves, the minister's answer of 8 Feb 2021: "Bij CCS is dit laatste
+  de ETS-prijs voor CO2"); heat
   (e-boilers, heat pumps, biomass) and hydrogen (electrolysis), the market value of the energy
-  and feedstock the option displaces from today's route (the displaced boiler's gas, grey
-  hydrogen's gas) plus the EUA times the emissions avoided per unit;
+  and feedstock the option no longer uses of its product's reference route (the fossil
+  incumbent: the gas boiler's gas, grey hydrogen's gas; SDE++ sets the correction for a
+  category's reference installation, not per plant) plus the EUA times the emissions the
+  route avoids per unit against that reference route;
 - routes that are no SDE++ category (e-crackers, hydrogen DRI, imports ...) are not eligible.
 
 Budgets, ceilings, domains and the base-price rule come from the data package.
@@ -494,19 +497,22 @@ def allocate_domains(
     return won
 
 
-def _forward_mean(path: FloatArray, start: IntArray, years: IntArray) -> FloatArray:
-    """Unweighted mean of ``path`` ``(S, Ye)`` over ``[start, start + years)`` per scenario,
-    ``start`` ``(S, ...)`` and ``years`` ``(S,)`` in steps of the horizon (held at its end)."""
+def _forward_mean(
+    path: FloatArray, index: IntArray, start: IntArray, years: IntArray
+) -> FloatArray:
+    """Unweighted mean of ``path[s, index]`` ``(S, X, Ye)`` over ``[start, start + years)``,
+    for ``index`` and ``start`` ``(S, ...)`` and ``years`` ``(S,)`` in steps of the horizon
+    (held at its last value beyond it)."""
     n = path.shape[-1]
-    cum = np.concatenate([np.zeros((path.shape[0], 1)), np.cumsum(path, axis=-1)], axis=-1)
+    lead = (slice(None),) + (None,) * (start.ndim - 1)
+    cum = np.concatenate([np.zeros((*path.shape[:-1], 1)), np.cumsum(path, axis=-1)], axis=-1)
     a = np.minimum(start, n - 1)
-    span = np.maximum(years, 1).reshape((-1,) + (1,) * (start.ndim - 1))
+    span = np.maximum(years, 1)[lead]
     b = np.minimum(a + span, n)
-    rows = np.arange(path.shape[0]).reshape((-1,) + (1,) * (start.ndim - 1))
-    total = cum[rows, b] - cum[rows, a]
-    # years beyond the horizon take its last value
+    rows = np.arange(path.shape[0])[lead]
+    total = cum[rows, index, b] - cum[rows, index, a]
     extra = (a + span) - b
-    return np.asarray((total + extra * path[:, -1].reshape(rows.shape)) / span, dtype=np.float64)
+    return np.asarray((total + extra * path[rows, index, -1]) / span, dtype=np.float64)
 
 
 class Sde(SupportScheme):
@@ -601,18 +607,14 @@ class Sde(SupportScheme):
         )
         self.kind = np.where(np.isnan(given), derived[None, :], given).astype(np.int64)
         self.domain = np.round(self.param("domain")).astype(np.int64)
-        uses = ctx.route.inputs.any(axis=(0, 2))
-        self.carriers = (
-            np.flatnonzero(uses)
-            if (self.kind == ENERGY_CARBON).any()
-            else np.zeros(0, dtype=np.int64)
-        )
-        """Carriers any route uses: those whose displacement the correction may value."""
-        C = len(self.carriers)
+        self.correction: FloatArray | None = None
+        """Correction amount of every route in every year ``(S, R, Ye)`` [EUR/product]
+        (:meth:`_corrections`); None in a batch without a round."""
+        if (self.param("budget") > 0).any():
+            self.correction = self._corrections()
         self.base = np.zeros((S, P))
         self.floor = np.zeros((S, P))
-        self.avoided = np.zeros((S, P))  # tCO2 avoided per unit [tCO2/product]
-        self.displaced = np.zeros((S, P, C))  # carriers displaced per unit
+        self.avoided = np.zeros((S, P))  # tCO2 the plant avoids per unit [tCO2/product]
         self.volume = np.zeros((S, P))  # eligible yearly production [product/yr]
         self.ccs = np.zeros((S, P), dtype=bool)
         self.route = np.full((S, P), -1, dtype=np.int64)
@@ -623,28 +625,38 @@ class Sde(SupportScheme):
         self._o: dict[str, FloatArray] = {}
         self._t = 0
 
-    def paths(self) -> dict[str, FloatArray]:
-        if not (self.param("budget") > 0).any():
-            return {}
+    def _corrections(self) -> FloatArray:
+        """:func:`sde_correction` of every route against its product's reference route (the
+        first ``incumbent`` route of the product: the gas boiler, grey hydrogen's reformer),
+        year by year: SDE++ sets the correction for a category's reference installation, not
+        for each plant. Returns the correction ``(S, R, Ye)`` [EUR/product] (CCS: the EUA on
+        the CO2 avoided; heat and hydrogen: also the energy and feedstock of the reference
+        route the route no longer uses, at market prices; no category: 0)."""
         ctx = self.ctx
-        R = len(ctx.inputs.routes.family)
-        eua = ctx.ext(ctx.inputs.markets.eua)  # (S, Ye)
-        S, Ye = eua.shape
-        out = {"eua": np.broadcast_to(eua[:, None, :], (S, R, Ye))}
-        price = ctx.ext(ctx.inputs.markets.price)  # (S, C, Ye)
-        for c in self.carriers:
-            out[f"price_{c}"] = np.broadcast_to(price[:, c][:, None, :], (S, R, Ye))
-        return out
+        routes = ctx.inputs.routes
+        R = len(routes.family)
+        ref = np.arange(R)
+        for r in range(R):
+            same = np.flatnonzero(
+                (routes.product == routes.product[r]) & (routes.family == FAMILY["incumbent"])
+            )
+            ref[r] = same[0] if len(same) else r
+        emitted = ctx.route.emitted  # (R, Ye)
+        avoided = np.maximum(emitted[ref] - emitted, 0.0)
+        eua = ctx.ext(ctx.inputs.markets.eua)[:, None, :]  # (S, 1, Ye)
+        carbon = sde_correction(eua, avoided[None])
+        inputs = ctx.route.inputs  # (R, C, Ye)
+        displaced = np.maximum(inputs[ref] - inputs, 0.0)
+        # the energy term of sde_correction, summed over the carriers as an einsum
+        energy = np.einsum("rcy,scy->sry", displaced, ctx.ext(ctx.inputs.markets.price))
+        kind = self.kind[..., None]
+        value = np.where(
+            kind == CARBON, carbon, np.where(kind == ENERGY_CARBON, carbon + energy, 0)
+        )
+        return np.asarray(value, dtype=np.float64)
 
-    def _displaced(self, ev: Evaluation, routes: IntArray, t_start: IntArray) -> FloatArray:
-        """Carriers of today's route each option (``routes``) no longer uses, per unit
-        ``(..., C_sel)``."""
-        inputs = self.ctx.route.inputs  # (R, C, Ye)
-        cur = ev.current.reshape(ev.current.shape + (1,) * (routes.ndim - 2))
-        out = np.zeros((*routes.shape, len(self.carriers)))
-        for j, c in enumerate(self.carriers):
-            out[..., j] = np.maximum(inputs[cur, c, ev.t] - inputs[routes, c, t_start], 0.0)
-        return out
+    def paths(self) -> dict[str, FloatArray]:
+        return {} if self.correction is None else {"correction": self.correction}
 
     def offer(self, ev: Evaluation) -> Offer | None:
         t = ev.t
@@ -662,22 +674,14 @@ class Sde(SupportScheme):
             avoided = np.where(prod > 0, np.maximum(ev.abated, 0.0) / prod, 0.0)
             top = np.where(prod > 0, ev.gap / prod, 0.0)
         # the option's expected correction (as every valuation term: over its life from its
-        # start) and the long-term price (unweighted mean over the base-price years)
+        # start) and the long-term price (its unweighted mean over the base-price years from
+        # the start); the intensity divides by the CO2 the plant avoids against its route now
+        assert self.correction is not None
         lead = ctx.inputs.routes.lead_time.astype(np.int64)
-        t_start = np.minimum(t + lead[routes], len(ctx.inputs.coords.years) - 1)
         start = t + lead[routes]
         years = np.round(self.param("base_price_years")).astype(np.int64)
-        eua = ctx.ext(ctx.inputs.markets.eua)
-        expected = ev.expected(self.name, "eua") * avoided
-        long_term = _forward_mean(eua, start, years) * avoided
-        energy = kind == ENERGY_CARBON
-        if energy.any() and len(self.carriers):
-            displaced = self._displaced(ev, routes, t_start) * energy[..., None]
-            price = ctx.ext(ctx.inputs.markets.price)
-            for j, c in enumerate(self.carriers):
-                d = displaced[..., j]
-                expected = expected + d * ev.expected(self.name, f"price_{c}")
-                long_term = long_term + d * _forward_mean(price[:, c], start, years)
+        expected = ev.expected(self.name, "correction")
+        long_term = _forward_mean(self.correction, routes, start, years)
         floor = sde_base_price(long_term, self.param("base_price_share")[:, None, None])
         base = sde_base_amount(top, expected, floor)
         per_unit = sde_subsidy_per_unit(base, expected, floor)
@@ -699,7 +703,6 @@ class Sde(SupportScheme):
             "domain": domain.astype(np.float64),
             "claim": claim,
             "volume": np.asarray(prod, dtype=np.float64),
-            "t_start": t_start.astype(np.float64),
         }
         self._t = t
         return Offer(
@@ -752,12 +755,9 @@ class Sde(SupportScheme):
         base, floor = self._at("base", pick), self._at("floor", pick)
         kind = self._at("kind", pick).astype(np.int64)
         prod = self._at("volume", pick)
-        t_start = self._at("t_start", pick).astype(np.int64)
-        displaced = self._displaced(ev, route, t_start) * (kind == ENERGY_CARBON)[..., None]
         self.base = np.where(won, base, self.base)
         self.floor = np.where(won, floor, self.floor)
         self.avoided = np.where(won, self._at("avoided", pick), self.avoided)
-        self.displaced = np.where(won[..., None], displaced, self.displaced)
         self.volume = np.where(won, prod, self.volume)
         self.ccs = np.where(won, kind == CARBON, self.ccs)
         self.route = np.where(won, route, self.route)
@@ -769,11 +769,10 @@ class Sde(SupportScheme):
 
     def _unit(self, i: int) -> FloatArray:
         """Each contract's subsidy per unit in year index ``i`` ``(S, P)`` [EUR/product]."""
-        markets = self.ctx.inputs.markets
-        prices = markets.price[:, self.carriers, i][:, None, :]
-        correction = sde_correction(
-            markets.eua[:, i][:, None], self.avoided, self.displaced, prices
-        )
+        if self.correction is None:
+            return np.zeros(self.base.shape)
+        rows = np.arange(self.route.shape[0])[:, None]
+        correction = self.correction[rows, np.maximum(self.route, 0), i]
         return sde_subsidy_per_unit(self.base, correction, self.floor)
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
