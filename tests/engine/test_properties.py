@@ -10,6 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kruispunt.engine.simulate import simulate
+from kruispunt.policy.ccfd import Ccfd
+from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.policy.sde import Sde
 from kruispunt.testing import TOY_YEARS as YEARS
 from kruispunt.testing import toy_inputs
 
@@ -41,12 +44,24 @@ def toy_config(draw: Any, subsidies: bool = True, scarce: bool = True) -> dict[s
         # be compared with each budget
         cfg["sde_budget"] = {2025: draw(st.floats(0, 2e9)), 2026: 0.0}
         cfg["sde_max"] = draw(st.floats(0, 400))
+        flag = st.sampled_from([0.0, 1.0])
         cfg["instruments"] = {
             "ccfd": {
                 "strike": np.array([draw(st.floats(0, 300))]),
                 "budget": np.array([draw(st.floats(0, 5e9))]),
-            }
+                # every CCfD design (issue 14): pay-as-bid, two-sided, indexed, additionality
+                "pay_as_bid": np.array([draw(flag)]),
+                "markup": np.array([draw(st.floats(0, 0.5))]),
+                "two_sided": np.array([draw(flag)]),
+                "indexation": np.array([draw(flag)]),
+                "index_cap": np.array([draw(st.floats(0, 1))]),
+                "additionality": np.array([draw(flag)]),
+                "additionality_threshold": np.array([draw(st.floats(0, 20))]),
+            },
+            "sde": {"base_price_share": np.array([draw(st.floats(0, 1))])},
         }
+        # energy prices that move, so that indexation and the SDE++ correction move
+        cfg["gas_price"] = {2025: draw(st.floats(5, 20)), 2050: draw(st.floats(5, 20))}
     return cfg
 
 
@@ -62,6 +77,41 @@ def test_capacities_and_budgets_never_exceeded(cfg: dict[str, Any]) -> None:
     assert outlay <= inp.instruments["sde"]["budget"][0, 0] * (1 + 1e-9) + 1e-6
     ccfd = -ds["gov_cash_flow"].sel(flow="ccfd_outlay").values.sum()
     assert ccfd <= inp.instruments["ccfd"]["budget"][0] * (1 + 1e-9) + 1e-6
+
+
+class _Kept:
+    """Support schemes that keep their last instance, to read what they awarded."""
+
+    sde: Sde | None = None
+    ccfd: Ccfd | None = None
+
+
+class _KeptSde(Sde):
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        _Kept.sde = self
+
+
+class _KeptCcfd(Ccfd):
+    def __init__(self, ctx: Any) -> None:
+        super().__init__(ctx)
+        _Kept.ccfd = self
+
+
+@SETTINGS
+@given(toy_config())
+def test_support_payments_never_exceed_what_was_claimed(cfg: dict[str, Any]) -> None:
+    """SDE++ pays at most the sum of the awarded maximum claims ((base - base price) x volume
+    x term); a CCfD at most the worst cases it reserved, whatever its design."""
+    swap = {Sde: _KeptSde, Ccfd: _KeptCcfd}
+    instruments = [swap.get(cls, cls) for cls in INSTRUMENTS]
+    ds = simulate(toy_inputs(**cfg), instruments=instruments).dataset
+    assert _Kept.sde is not None and _Kept.ccfd is not None
+    sde = -ds["gov_cash_flow"].sel(flow="sde_outlay").values.sum()
+    assert sde <= _Kept.sde.claimed[0] * (1 + 1e-9) + 1e-6
+    ccfd = -ds["gov_cash_flow"].sel(flow="ccfd_outlay").values.sum()
+    assert ccfd <= _Kept.ccfd.reserved[0] * (1 + 1e-9) + 1e-6
+    assert _Kept.ccfd.reserved[0] <= cfg["instruments"]["ccfd"]["budget"][0] * (1 + 1e-9) + 1e-6
 
 
 @SETTINGS

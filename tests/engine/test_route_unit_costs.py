@@ -279,13 +279,15 @@ def test_ng_dri_eaf_ccs(cat: Catalogue, inp: ModelInputs) -> None:
 
 # --- ammonia ----------------------------------------------------------------------------------
 def test_ammonia_import_grey(inp: ModelInputs) -> None:
-    """Grey ammonia CFR NW Europe: Platts 490 USD/t (8 Jul 2024) / 1.0824 USD/EUR (ECB 2024);
-    no domestic emissions (CBAM on its 1.93 tCO2/t embedded emissions is the CBAM
-    instrument's term, outside this cost)."""
-    assert price(inp, "ammonia_import_grey") == pytest.approx(490 / 1.0824, rel=1e-5)
-    check(model(inp, "ammonia_import_grey"), 490 / 1.0824, 0.0)
+    """Grey ammonia CFR NW Europe: 510 USD/t, the midpoint of the 2024 NWE range 460-560
+    (fertilizerpricing.com; Platts 490 on 8 Jul 2024) / 1.0824 USD/EUR (ECB 2024), euro of 2024
+    to 2025 x 100 / 96.8054 (CBS CPI); no domestic emissions (CBAM on its 2.1384 tCO2/t
+    embedded emissions is the CBAM instrument's term, outside this cost)."""
+    eur2025 = 510 / 1.0824 * 100 / 96.8054
+    assert price(inp, "ammonia_import_grey") == pytest.approx(eur2025, rel=1e-5)
+    check(model(inp, "ammonia_import_grey"), eur2025, 0.0)
     c = inp.coords.carriers.index("ammonia_import_grey")
-    assert bool(inp.carriers.cbam[c]) and inp.carriers.embedded[c] == pytest.approx(1.93)
+    assert bool(inp.carriers.cbam[c]) and inp.carriers.embedded[c] == pytest.approx(2.1384)
 
 
 # --- process heat -----------------------------------------------------------------------------

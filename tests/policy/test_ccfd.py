@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kruispunt.policy.ccfd import ccfd_payment
+from kruispunt.policy.ccfd import ccfd_bid, ccfd_indexed_strike, ccfd_payment, ccfd_reservation
 
 FAST = settings(max_examples=50, deadline=None)
 
@@ -43,3 +43,64 @@ def test_ccfd_payment_properties(strike: float, price: float, abated: float) -> 
     assert one >= two
     assert one == pytest.approx(max(two, 0.0))
     assert two == pytest.approx((strike - price) * abated)
+
+
+# --- W11 (law/worked_examples.md): CCfD payments ---------------------------------------------
+
+
+def test_w11a_eu_proposal_strike_minus_auction_price() -> None:
+    """W11(a), EU proposal COM(2026) 616 Art. 10ce(3): payment = (S - P) x Q with the strike S
+    from bidding, the auction price P and the verified reduction Q: S 120, P 80, Q 100,000 ->
+    4,000,000 EUR. Above the strike the beneficiary repays (two-sided): P 130 -> -1,000,000."""
+    assert float(ccfd_payment(120.0, 80.0, 100_000.0)) == pytest.approx(4_000_000.0)
+    assert float(ccfd_payment(120.0, 130.0, 100_000.0, two_sided=True)) == pytest.approx(
+        -1_000_000.0
+    )
+
+
+def test_w11b_ksv_indexed_price_and_sign() -> None:
+    """W11(b), Klimaschutzverträge: payment = (contract price adjusted for energy prices -
+    effective CO2 price) x avoided t; negative -> the company pays the state. The KSV's indices
+    were not read: the signs only. A switch to power (10 MWh more per tonne avoided) gets a
+    higher contract price when power is dearer than at the bid, a lower one when cheaper; when
+    the adjusted price falls below the EUA the two-sided payment turns negative."""
+    up = ccfd_indexed_strike(100.0, [10.0], [60.0], [50.0])
+    down = ccfd_indexed_strike(100.0, [10.0], [45.0], [50.0])
+    assert float(up) > 100.0 > float(down)
+    assert float(ccfd_payment(down, 60.0, 1_000.0, two_sided=True)) < 0.0
+    assert float(ccfd_payment(up, 60.0, 1_000.0, two_sided=True)) > 0.0
+
+
+def test_w11c_hydrogen_bank_fixed_premium() -> None:
+    """W11(c), EU Hydrogen Bank: a fixed premium x kg produced: 0.37 EUR/kg x 10,000 t/yr =
+    3,700,000 EUR/yr - a CCfD whose reference price is held at zero is a fixed premium."""
+    assert float(ccfd_payment(0.37, 0.0, 10_000_000.0)) == pytest.approx(3_700_000.0)
+
+
+def test_bid_and_reservation_hand_computed() -> None:
+    """Pay-as-bid: expected EUA 80 + need 40 x 1.1 = 124; worst case of a contract of 0.1 Mt/yr
+    over 15 years: 124 x 0.1e6 x 15 = 186 MEUR, with a 50 % indexation cap 279 MEUR."""
+    bid = ccfd_bid(80.0, 40.0, 0.1)
+    assert float(bid) == pytest.approx(124.0)
+    assert float(ccfd_reservation(bid, 1.0e5, 15)) == pytest.approx(1.86e8)
+    assert float(ccfd_reservation(bid, 1.0e5, 15, cap=0.5)) == pytest.approx(2.79e8)
+
+
+@FAST
+@given(
+    strike=st.floats(0.0, 500.0),
+    extra=st.floats(-20.0, 20.0),
+    price=st.floats(0.0, 200.0),
+    ref=st.floats(0.0, 200.0),
+    cap=st.floats(0.0, 2.0),
+    eua=st.floats(0.0, 500.0),
+)
+def test_indexed_payment_never_exceeds_the_reserved_worst_case(
+    strike: float, extra: float, price: float, ref: float, cap: float, eua: float
+) -> None:
+    """Whatever energy and carbon prices do, one year's payment of an indexed contract stays
+    within its yearly share of the reservation (EUA at zero, strike at its cap)."""
+    k = ccfd_indexed_strike(strike, [extra], [price], [ref], cap)
+    assert 0.0 <= float(k) <= strike * (1 + cap) + 1e-9
+    paid = float(ccfd_payment(k, eua, 1.0, two_sided=True))
+    assert paid <= float(ccfd_reservation(strike, 1.0, 1, cap)) + 1e-9

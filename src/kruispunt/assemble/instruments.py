@@ -19,6 +19,7 @@ from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
 from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
+from kruispunt.policy.sde import CARBON, DOMAINS, ENERGY_CARBON, NO_CATEGORY
 from kruispunt.scenarios import Scenario
 from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH
 
@@ -483,33 +484,107 @@ def _green_premium(b: BuildContext) -> Params:
     return {"premium": premium, "share": share}
 
 
+SDE_STEAM_PRODUCTS = ("paper",)
+"""Products other than the process-heat bands whose low-carbon routes are steam boilers (the
+paper machine's e-boiler or biomass boiler): SDE++ heat categories."""
+
+
+def _sde_categories(b: BuildContext) -> tuple[F, F]:
+    """Each route's SDE++ correction (index into ``policy.sde.CORRECTIONS``) and ring-fenced
+    domain (index into ``policy.sde.DOMAINS``, -1 none), by the scheme's categories (RVO,
+    Rijksoverheid 2024; ``docs/model.md``):
+
+    - CCS routes: CO2 capture and storage, correction EUA x CO2 avoided; no domain;
+    - electrification of process heat and steam (e-boilers, industrial heat pumps): CO2-arme
+      warmte, correction displaced gas + EUA; domain high-temperature heat ("open industriële
+      warmtepompen en elektrische boilers");
+    - biomass boilers and furnaces for process heat and steam: hernieuwbare warmte, the same
+      correction; no domain;
+    - electrolysis (hydrogen): correction grey hydrogen's gas + EUA; domain molecules;
+    - electric glass melting: electrification in industry (hybrid glass furnaces opened in
+      2022), correction displaced gas + EUA; no domain;
+    - every other route (e-crackers, hydrogen DRI, imports, recycling ...) is no category.
+    """
+    routes = b.tables.catalogue.routes
+    family = routes["family"].astype(str).to_numpy()
+    product = routes["product_id"].astype(str).to_numpy()
+    products = b.tables.catalogue.products
+    heat_ids = set(products.loc[products["unit"].astype(str) == "GJ", "product_id"].astype(str))
+    heat = np.isin(product, [*heat_ids, *SDE_STEAM_PRODUCTS])
+    electric = family == "electrification"
+    kind = np.full(len(family), NO_CATEGORY, dtype=np.float64)
+    domain = np.full(len(family), -1.0)
+    kind[family == "ccs"] = CARBON
+    energy = (heat & (electric | (family == "circular"))) | (
+        electric & np.isin(product, ["hydrogen", "glass"])
+    )
+    kind[energy] = ENERGY_CARBON
+    domain[heat & electric] = DOMAINS.index("high_temperature_heat")
+    domain[electric & (product == "hydrogen")] = DOMAINS.index("molecules")
+    return b.per_scenario(kind), b.per_scenario(domain)
+
+
 def _sde(b: BuildContext) -> Params:
     tables, years = b.tables, b.years
     budget = tables.policy_flow("sde_pp.budget", years)
     out = np.zeros((b.S, len(years)))
+    scale = np.zeros(b.S)
     for s, sc in enumerate(b.scenarios):
         sub = sc.levers.subsidies
         extra = np.array([sub.sde_extra_budget.get(int(y), 0.0) for y in years])
         out[s] = (budget * sub.sde_budget_scale + extra) * sub.sde
+        scale[s] = sub.sde_budget_scale if sub.sde else 0.0
     duration = tables.policy_path("sde_pp.subsidy_duration_max", years)[0]
     if np.isnan(duration):
         raise KruispuntError("policy.csv: the data package lacks sde_pp.subsidy_duration_max")
     max_t = np.nan_to_num(tables.policy_path("sde_pp.max_subsidy_intensity", years), nan=0.0)
+    general = np.nan_to_num(
+        tables.policy_path("sde_pp.max_subsidy_intensity_general", years), nan=np.inf
+    )
+    # the reserved domain budgets scale with the announced budgets and hold in extra rounds
+    domains = np.stack(
+        [
+            np.nan_to_num(tables.policy_path(f"sde_pp.domain_budget_{d}", years), nan=0.0)
+            for d in DOMAINS
+        ]
+    )
+    ceiling = np.nan_to_num(tables.policy_path("sde_pp.ccs_ceiling", years), nan=np.inf)
+    dropped = tables.policy_path("sde_pp.ccs_ceiling_dropped", years)
+    ceiling = np.where(np.nan_to_num(dropped, nan=0.0) > 0, np.inf, ceiling)
+    kind, domain = _sde_categories(b)
     return {
         "budget": out,
         "max_per_t": b.per_scenario(max_t),
+        "max_per_t_general": b.per_scenario(general),
+        "domain_budget": domains[None] * scale[:, None, None],
+        "correction": kind,
+        "domain": domain,
+        "base_price_share": np.full(b.S, tables.policy_scalar("sde_pp.base_price_share")),
+        "base_price_years": np.full(b.S, tables.policy_scalar("sde_pp.base_price_years")),
+        "ccs_ceiling": b.per_scenario(ceiling),
         "duration": np.full(b.S, float(duration)),
     }
 
 
 def _ccfd(b: BuildContext) -> Params:
     subs = [sc.levers.subsidies for sc in b.scenarios]
+
+    def lever(values: list[float]) -> F:
+        return np.array(values, dtype=np.float64)
+
     return {
-        "strike": np.array(
+        "strike": lever(
             [np.nan if s.ccfd_strike_price is None else s.ccfd_strike_price for s in subs]
         ),
-        "budget": np.array([s.ccfd_budget for s in subs]),
-        "duration": np.array([float(s.ccfd_duration) for s in subs]),
+        "budget": lever([s.ccfd_budget for s in subs]),
+        "duration": lever([float(s.ccfd_duration) for s in subs]),
+        "pay_as_bid": lever([float(s.ccfd_pricing == "pay_as_bid") for s in subs]),
+        "markup": lever([s.ccfd_bid_markup for s in subs]),
+        "two_sided": lever([float(s.ccfd_two_sided) for s in subs]),
+        "indexation": lever([float(s.ccfd_indexation == "energy") for s in subs]),
+        "index_cap": lever([s.ccfd_indexation_cap for s in subs]),
+        "additionality": lever([float(s.ccfd_additionality) for s in subs]),
+        "additionality_threshold": lever([s.ccfd_additionality_threshold for s in subs]),
     }
 
 

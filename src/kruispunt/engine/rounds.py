@@ -43,6 +43,7 @@ class Evaluation:
     low_carbon: B
     running: B
     emitted_current: F
+    current: I
     won: dict[str, tuple[B, I]] = field(default_factory=dict)
     """Per scheme: plants awarded in its round and the option they were awarded for."""
 
@@ -85,6 +86,7 @@ def evaluate(
         low_carbon=valuation.opt_low[None] & feasible & (ov.abated > 0),
         running=running,
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
+        current=cur,
     )
 
 
@@ -138,7 +140,7 @@ def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
             applies, np.take_along_axis(offer.score, pick[..., None], -1)[..., 0], np.inf
         )
         claim = np.where(applies, np.take_along_axis(offer.claim, pick[..., None], -1)[..., 0], 0.0)
-        won = scheme.allocate(score, claim, offer.budget, applies)
+        won = scheme.allocate(score, claim, offer.budget, applies, pick)
         value = np.where(won[..., None] & (np.arange(K) == pick[..., None]), with_support, value)
         ev.won[scheme.name] = (won, pick)
     return value

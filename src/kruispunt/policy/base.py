@@ -208,6 +208,8 @@ class Evaluation(Protocol):
     """``(S, P)`` plants that may decide this year."""
     emitted_current: F
     """``(S, P)`` emissions per unit of the route each plant runs now [tCO2/product]."""
+    current: I
+    """``(S, P)`` route index each plant runs now (the fossil reference of its options)."""
 
     def expected(self, instrument: str, term: str) -> F:
         """An instrument's expected path ``term`` for every option ``(S, P, K)``."""
@@ -296,10 +298,11 @@ class SupportScheme(Instrument):
         """The support each option could get this year (None: no round this year)."""
         return None
 
-    def allocate(self, score: F, claim: F, budget: F, applies: B) -> B:
-        """Award the applications ``(S, P)`` (``score``, ``claim`` of the option each plant
-        applies with) in rank order within ``budget`` ``(S,)``; default: strict rank order
-        (:func:`kruispunt.policy.grants.allocate_budget`)."""
+    def allocate(self, score: F, claim: F, budget: F, applies: B, pick: I) -> B:
+        """Award the applications ``(S, P)`` (``score``, ``claim`` of the option ``pick`` each
+        plant applies with) in rank order within ``budget`` ``(S,)``; default: strict rank
+        order (:func:`kruispunt.policy.grants.allocate_budget`). ``pick`` lets a scheme with
+        sub-budgets (SDE++'s ring-fenced domains) see which option each plant applies with."""
         from kruispunt.policy.grants import allocate_budget
 
         return allocate_budget(score, claim, budget, higher_is_better=False, eligible=applies)

@@ -200,12 +200,17 @@ def allocate_first_fit(
 
 
 class CapexGrant(SupportScheme):
-    """Capex grants (NIKI, VEKI, OWE-like): a share of a low-carbon option's investment.
+    """Capex grants (NIKI, VEKI, OWE-like): a low-carbon option's investment, in part.
 
     In a year with a budget, plants whose best option becomes a low-carbon option with the
-    grant apply; awards go to the lowest grant per tonne abated first (strict rank order,
-    :func:`allocate_budget`), each claiming the whole grant. The grant is paid when the route
-    starts and lowers the asset's book value.
+    grant apply. Each asks for what it needs, its unprofitable top against staying, up to the
+    maximum aid intensity (``share`` of its investment): the same pay-as-bid logic as the
+    competitive SDE++ and CCfD rounds, so a switch that pays by itself asks (almost) nothing
+    (NIKI: competitive bidding on the lowest aid per tonne). Plants awarded SDE++ or a CCfD in
+    the same year do not apply (one project is not supported twice). Awards go to the lowest
+    grant per tonne abated first (strict rank order, :func:`allocate_budget`), each claiming
+    the whole grant. The grant is paid when the route starts and lowers the asset's book
+    value.
     """
 
     name = "grants"
@@ -223,8 +228,10 @@ class CapexGrant(SupportScheme):
 
     def offer(self, ev: Evaluation) -> Offer | None:
         budget = self.param("budget")[:, ev.t]
-        yearly = self.param("share")[:, None, None] * ev.capex_annuity
-        ok = ev.low_carbon & (yearly > 0) & (budget > 0)[:, None, None]
+        # the bid: the need (value gap to staying), at most the aid intensity's share
+        yearly = np.minimum(self.param("share")[:, None, None] * ev.capex_annuity, ev.gap)
+        supported = ev.awarded("sde") | ev.awarded("ccfd")
+        ok = ev.low_carbon & (yearly > 0) & (budget > 0)[:, None, None] & ~supported[..., None]
         if not ok.any():
             return None
         with np.errstate(divide="ignore", invalid="ignore"):

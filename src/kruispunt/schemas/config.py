@@ -126,11 +126,36 @@ class SubsidyLevers(_Strict):
     grant_share: Share = 0.0
     """Share of a project's capex that a grant pays (0: grants off in effect)."""
     ccfd_strike_price: Annotated[float, Field(ge=0, le=10_000), NOT_TINY] | None = None
-    """Carbon contract for difference strike price [EUR/tCO2], at most 10,000; None: no CCfDs."""
+    """Carbon contract for difference strike price [EUR/tCO2], at most 10,000: the strike of
+    every contract (``ccfd_pricing: uniform``) or the highest bid accepted (``pay_as_bid``);
+    None: no CCfDs."""
     ccfd_budget: Money = 0.0
-    """Total CCfD budget [EUR] over the contract duration, at most 1e12."""
+    """Total CCfD budget [EUR] over the contract duration, at most 1e12; each award reserves
+    its worst case (EUA at zero, highest strike) from it."""
     ccfd_duration: Annotated[int, Field(ge=1, le=30)] = 15
-    """CCfD duration [yr]."""
+    """CCfD duration [yr] (German Klimaschutzverträge: 15)."""
+    ccfd_pricing: Literal["uniform", "pay_as_bid"] = "uniform"
+    """How a CCfD's strike is set: one strike for all (``uniform``), or each award's own bid,
+    the expected EUA plus its need per tonne (``pay_as_bid``, as the German
+    Klimaschutzverträge and the EU's competitive bidding)."""
+    ccfd_bid_markup: Share = 0.0
+    """Pay-as-bid: share a bidder adds to its need per tonne (0-1)."""
+    ccfd_two_sided: bool = False
+    """Two-sided CCfDs: the plant pays the difference back when the EUA is above the
+    strike."""
+    ccfd_indexation: Literal["none", "energy"] = "none"
+    """Energy-price indexation of the strike (``energy``): it moves with the prices of the
+    carriers the switch uses more or less of, against the prices expected at the award."""
+    ccfd_indexation_cap: Annotated[float, Field(ge=0, le=10), NOT_TINY] = 0.5
+    """Highest rise of an indexed strike as a share of the strike at the award (0-10); the
+    budget reserves it."""
+    ccfd_additionality: bool = False
+    """Additionality test: no CCfD for an option that needs at most
+    ``ccfd_additionality_threshold`` per tonne, or for a plant whose best option without the
+    contract is already a low-carbon switch."""
+    ccfd_additionality_threshold: Annotated[float, Field(ge=0, le=1_000), NOT_TINY] = 1.0
+    """Need per tonne [EUR/tCO2] at or below which an option counts as not additional (0 to
+    1,000)."""
 
 
 class ScenarioFile(_Strict):
