@@ -151,11 +151,18 @@ def _options_frame(view: YearView, plants: list[int]) -> pd.DataFrame:
             closure = bool(valuation.opt_closure[p, k])
             terms: dict[str, float] = {}
             for name, arr in ov.terms.items():
-                per_year = name in ("revenue", "contracts", "fixed", "capital", "writeoff")
+                per_year = name in (
+                    "revenue",
+                    "contracts",
+                    "exit_option",
+                    "fixed",
+                    "capital",
+                    "writeoff",
+                )
                 amount = float(arr[0, p, k]) if per_year else float(arr[0, p, k] * prod[0, p, k])
                 if closure and name != "writeoff":
                     amount = 0.0  # a closed plant earns and pays nothing but the write-off
-                terms[name] = amount if name in ("revenue", "contracts") else -amount
+                terms[name] = amount if name in ("revenue", "contracts", "exit_option") else -amount
             infeasible = _feasibility(view, p, k)
             # the engine's value less its tie-breakers (staying +, closing -)
             bonus = STAY_BONUS * float(inp.plants.capacity[p])

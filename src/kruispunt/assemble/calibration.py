@@ -1,11 +1,22 @@
-"""Calibration of plant revenue on revealed viability.
+"""Calibration of plant revenue: sourced margins where the data give them, revealed viability
+as the floor.
 
-Assumption: every plant that operates in the base year covers its full cost of staying under
-the first model year's conditions as the data package gives them (its reference scenario:
-prices, taxes, EU ETS net of the plant's own free allocation, CO2-heffing, CBAM) plus the
-annuity of renewing its route. Its revenue per unit is set to that cost and held constant in
-real terms, so that decisions respond to changes from today (in every scenario alike) rather
-than to unobserved differences between plants. The cost is the engine's own valuation of
+Products with a sourced margin (``product_markets.csv``; refining, cracking, steel): every
+plant of the product earns one first-year price, the cost of the inputs the margin is a
+spread over (``margin_scopes.csv``) plus the margin (the mean of the sourced years, a
+through-cycle figure: :meth:`kruispunt.policy.market.ProductMarket.first_price`). A plant's
+margin is that price less its own full cost of staying, so margins spread around the
+sector's by each unit's cost position, and units close one at a time as costs rise. Where the
+price is below a plant's cost, the plant still runs today, so its revenue is its cost (zero
+margin): revealed viability is the floor.
+
+Other products (no sourced margin): every plant that operates in the base year covers its
+full cost of staying under the first model year's conditions as the data package gives them
+(its reference scenario: prices, taxes, EU ETS net of the plant's own free allocation,
+CO2-heffing, CBAM) plus the annuity of renewing its route. Its revenue per unit is set to that
+cost, so that decisions respond to changes from today (in every scenario alike) rather
+than to unobserved differences between plants. Revenue then moves with the product market
+(:mod:`kruispunt.policy.market`). The cost is the engine's own valuation of
 staying (:func:`kruispunt.engine.valuation.cost_of_staying`), so each instrument's formula
 is written once. Temporary support with an announced end (IKC, ``Instrument.calibrated`` False)
 is left out: a plant that ran before the scheme reopened does not owe its viability to it, and
@@ -23,6 +34,7 @@ from kruispunt.engine.context import BatchContext
 from kruispunt.engine.valuation import cost_of_staying
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
+from kruispunt.policy.market import ProductMarket
 from kruispunt.policy.registry import INSTRUMENTS
 
 F = npt.NDArray[np.float64]
@@ -31,10 +43,17 @@ F = npt.NDArray[np.float64]
 def plant_revenue(
     reference: ModelInputs, instruments: Sequence[type[Instrument]] = INSTRUMENTS
 ) -> F:
-    """Revenue per unit of each plant's product ``(P,)`` [EUR/product]: its full cost of
-    staying under ``reference`` (one scenario, myopic)."""
+    """Revenue per unit of each plant's product in the first year ``(P,)`` [EUR/product]: the
+    product's first-year price where it has a sourced margin, at least the plant's full cost
+    of staying under ``reference`` (one scenario, myopic); that cost elsewhere."""
     if reference.n_scenarios != 1:
         raise ValueError("the reference for calibration is one scenario")
     classes = tuple(instruments)
     ctx = BatchContext(reference, classes)
-    return cost_of_staying(ctx, [cls(ctx) for cls in classes if cls.calibrated])
+    built = [cls(ctx) for cls in classes]
+    cost = cost_of_staying(ctx, [inst for inst in built if inst.calibrated])
+    market = next((inst for inst in built if isinstance(inst, ProductMarket)), None)
+    if market is None:
+        return cost
+    price = market.first_price()[0][reference.plants.product]
+    return np.asarray(np.where(np.isnan(price), cost, np.maximum(price, cost)), dtype=np.float64)

@@ -25,6 +25,7 @@ from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH
 
 F = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
+I = npt.NDArray[np.int64]  # noqa: E741
 Params = dict[str, npt.NDArray[np.generic]]
 
 TAXED = {"natural_gas": "gas", "electricity": "electricity"}
@@ -597,7 +598,70 @@ def _grants(b: BuildContext) -> Params:
     }
 
 
+def _reference_routes(b: BuildContext) -> I:
+    """Each product's reference route ``(G,)``: today's route of most of its base-year
+    output (-1 for products no plant makes)."""
+    plants = b.pb.plants
+    G, R = len(b.tables.product_ids), len(b.rb.ids)
+    out = np.full(G, -1, dtype=np.int64)
+    for g in range(G):
+        mine = plants.product == g
+        if mine.any():
+            made = np.bincount(
+                plants.incumbent[mine], weights=plants.base_production[mine], minlength=R
+            )
+            out[g] = int(np.argmax(made))
+    return out
+
+
+def _market(b: BuildContext) -> Params:
+    """Product markets (``product_markets.csv``, ``margin_scopes.csv``): the inputs each
+    product's margin is a spread over, per unit on its reference route; the margin, the mean
+    of the sourced yearly margins in euro of 2025 (a through-cycle figure); the carbon-cost
+    pass-through (its latest row)."""
+    tables = b.tables
+    cat = tables.catalogue
+    G, C = len(tables.product_ids), len(tables.carrier_ids)
+    ref = _reference_routes(b)
+    indexed = np.zeros((G, C))
+    scopes = cat.tables.get("margin_scopes")
+    if scopes is not None:
+        for i, (pid, cid) in enumerate(
+            zip(scopes["product_id"].astype(str), scopes["carrier_id"].astype(str), strict=True)
+        ):
+            g, c = tables.product_index[pid], tables.carrier_index[cid]
+            if ref[g] < 0:
+                raise KruispuntError(
+                    f"margin_scopes.csv row {i + 2} [product_id]: no plant makes '{pid}'"
+                )
+            indexed[g, c] = b.rb.routes.inputs[ref[g], c, 0]
+    margin = np.full(G, np.nan)
+    pass_through = np.zeros(G)
+    units = cat.products["unit"].astype(str).tolist()
+    markets = cat.tables.get("product_markets")
+    if markets is not None:
+        for (pid, par), part in markets.groupby(["product_id", "parameter"]):  # type: ignore[assignment]
+            g = tables.product_index[str(pid)]
+            if par == "margin":
+                expected_unit = f"EUR/{units[g]}"
+                bad = part[part["unit"].astype(str) != expected_unit]
+                if len(bad):
+                    raise KruispuntError(
+                        f"product_markets.csv row {int(bad.index[0]) + 2} [unit]: "
+                        f"'{bad['unit'].iloc[0]}'; a margin of '{pid}' is in {expected_unit}"
+                    )
+                margin[g] = float(part["value"].astype(float).mean())
+            elif par == "carbon_pass_through":
+                pass_through[g] = float(part.sort_values("year")["value"].iloc[-1])
+    return {
+        "indexed_input": b.per_scenario(indexed),
+        "margin": b.per_scenario(margin),
+        "pass_through": b.per_scenario(pass_through),
+    }
+
+
 BUILDERS: dict[str, Callable[[BuildContext], Params]] = {
+    "market": _market,
     "energy_tax": _energy_tax,
     "ets": _ets,
     "cbam": _cbam,

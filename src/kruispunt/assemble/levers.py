@@ -8,6 +8,7 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
@@ -40,7 +41,8 @@ def build_levers(
     pb: PlantBundle,
     years: npt.NDArray[np.int64],
 ) -> Levers:
-    """Routes each scenario allows, the projects it keeps (commitments table) and its seed."""
+    """Routes each scenario allows, the projects it keeps (commitments table), the events to
+    date it applies (:func:`apply_events`) and its seed."""
     S, R, P = len(scenarios), len(rb.ids), len(pb.table)
     family = rb.routes.family
     ids = np.array(rb.ids)
@@ -68,10 +70,92 @@ def build_levers(
             p = keys[(str(row.site_id), str(row.product_id), str(row.unit_id))]
             commit_route[s, p] = r_of[route]
             commit_year[s, p] = int(cast(int, row.start_year))
+    availability = np.ones((S, P, len(years)))
+    events = tables.catalogue.tables.get("events")
+    for s, sc in enumerate(scenarios):
+        if events is not None and sc.levers.events != "none":
+            statuses = ("decided", "announced") if sc.levers.events == "announced" else ("decided",)
+            apply_events(
+                events[events["status"].astype(str).isin(statuses)],
+                pb,
+                r_of,
+                years,
+                availability[s],
+                commit_route[s],
+                commit_year[s],
+            )
     return Levers(
         route_allowed=allowed,
         commit_route=commit_route,
         commit_year=commit_year,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
-        availability=np.ones((S, P, len(years))),
+        availability=availability,
     )
+
+
+def _number(value: object) -> float:
+    """A cell as a float, NaN when empty."""
+    try:
+        return float(cast(float, value))
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+STATE_KINDS = ("closure", "idling", "restart")
+"""Events that set whether a plant runs from their year on (the state at the year's end)."""
+
+
+def _text(value: object) -> str:
+    """A cell as text, '' when empty."""
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def apply_events(
+    events: pd.DataFrame,
+    pb: PlantBundle,
+    r_of: dict[str, int],
+    years: npt.NDArray[np.int64],
+    availability: npt.NDArray[np.float64],
+    commit_route: npt.NDArray[np.int64],
+    commit_year: npt.NDArray[np.int64],
+) -> None:
+    """Apply events to one scenario's plants in place.
+
+    A closure or an idling stops the plant from its year (an event before the first model
+    year, from the first): it produces nothing and decides nothing; a closure for good, an
+    idling until a later restart of the same plant. A capacity change with a value scales
+    the plant's output from its year to ``value`` over its capacity. A route change commits
+    the plant to the route from its year, as the commitments table does (a commitment of the
+    commitments table for the same plant is kept). Rows without a site (public money only) and
+    other kinds (awards, maatwerk, investments, cancellations) change no plant.
+    """
+    table = pb.table
+    sites, products, units = (
+        table[c].astype(str).to_numpy() for c in ("site_id", "product_id", "unit_id")
+    )
+    ordered = events.sort_values("year", kind="stable")
+    for row in ordered.itertuples():
+        site, product, unit = _text(row.site_id), _text(row.product_id), _text(row.unit_id)
+        if not site:
+            continue
+        hit = sites == site  # a unit, every unit of a product, or every plant of the site
+        if product:
+            hit &= products == product
+        if unit:
+            hit &= units == unit
+        plants = np.flatnonzero(hit)
+        kind = str(row.kind)
+        from_year = years >= int(cast(int, row.year))
+        if kind in ("closure", "idling"):
+            availability[np.ix_(plants, from_year)] = 0.0
+        elif kind == "restart":
+            availability[np.ix_(plants, from_year)] = 1.0
+        elif kind == "capacity_change" and np.isfinite(value := _number(row.value)):
+            capacity = pb.plants.capacity[plants]
+            scale = np.where(capacity > 0, value / np.maximum(capacity, 1e-12), 0.0)
+            availability[np.ix_(plants, from_year)] = scale[:, None]
+        elif kind == "route_change":
+            for p in plants:
+                if commit_route[p] < 0:
+                    commit_route[p] = r_of[str(row.route_id)]
+                    commit_year[p] = int(cast(int, row.year))

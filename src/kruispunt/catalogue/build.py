@@ -50,6 +50,7 @@ COPIED_TABLES = (
     "deflators",
     "electricity_profile",
     "product_markets",
+    "margin_scopes",
     "events",
     "biomass_supply",
     "ets_benchmarks",

@@ -7,6 +7,12 @@ prices, CO2 transport and storage, variable opex) plus each instrument's expecte
 route's investment, or of renewal when staying at a renewal moment, plus the annuity of
 writing off the current asset's book value when leaving it. Expected terms are discounted
 averages over the option's life from its start (perfect foresight) or today's values (myopic).
+
+Staying keeps the option to close later: its value is the best of running its whole life and
+running a few years only (:data:`EXIT_HORIZONS`) then closing, each as the present value of
+those years spread over the route's life. A plant whose near-term margin is positive does not
+close today for losses it expects in a decade; it closes when its margin over the coming
+years turns negative, so closures come one unit at a time as margins fall.
 """
 
 from __future__ import annotations
@@ -30,6 +36,9 @@ B = npt.NDArray[np.bool_]
 
 STAY_BONUS = 1e-6
 """Tie-breaker [EUR/yr per unit of capacity]: equal values keep the current route."""
+EXIT_HORIZONS: tuple[int, ...] = (1, 2, 3, 5, 10)
+"""Years a plant may plan to run before closing, besides its route's whole life [yr]: the
+grid on which the value of staying with the option to close later is maximised."""
 OPERATING = "operating"
 """Name of the base term: energy and feedstock at market prices, CO2 transport and storage,
 variable opex [EUR/product]."""
@@ -88,10 +97,22 @@ class Valuation:
                 paths[(inst.name, term)] = path
         self.new: dict[tuple[str, str], F] = {}
         self.stay: dict[tuple[str, str], F] = {}
+        self.horizons = tuple(h for h in EXIT_HORIZONS if h < int(ctx.life.max()))
+        self.stay_for: dict[int, dict[tuple[str, str], F]] = {h: {} for h in self.horizons}
+        """Expected terms of staying ``h`` years only, per horizon ``h``."""
         for key, path in paths.items():
-            for store, start in ((self.new, lead), (self.stay, zero)):
-                e = expected(path, fin.discount_rate, start, ctx.life, ctx.Y, fin.myopic)
+            for store, start, life in (
+                (self.new, lead, ctx.life),
+                (self.stay, zero, ctx.life),
+                *((self.stay_for[h], zero, np.minimum(ctx.life, h)) for h in self.horizons),
+            ):
+                e = expected(path, fin.discount_rate, start, life, ctx.Y, fin.myopic)
                 store[key] = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (Y, S, R)
+        rate = fin.discount_rate[:, None]  # (S, 1)
+        self.annuity_life = _present_value_factor(rate, ctx.life[None, :])  # (S, R)
+        self.annuity_h = {
+            h: _present_value_factor(rate, np.minimum(ctx.life, h)[None, :]) for h in self.horizons
+        }
         self.terms_of: dict[str, list[str]] = {}
         """Each instrument's expected terms."""
         for inst_name, term in self.new:
@@ -110,6 +131,30 @@ class Valuation:
     def gather(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
         return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
+
+    def _stay_cost(self, t: int, cur: I, store: Mapping[tuple[str, str], F]) -> F:
+        """Net unit cost of staying on the current route with the expected terms of ``store``
+        ``(S, P)`` [EUR/product]."""
+        rows = np.arange(cur.shape[0])[:, None]
+        now = OptionView(t, cur, self.ctx.route_calib(cur))
+        total = np.array(store[("", OPERATING)][t][rows, cur], dtype=np.float64)
+        for inst in self.valued:
+            x = {term: store[(inst.name, term)][t][rows, cur] for term in self.terms_of[inst.name]}
+            total += inst.unit_cost(x, now)
+        return total
+
+    def _exit_option(self, t: int, cur: I, stay_value: F, per_unit: F, prod: F) -> F:
+        """Value of staying with the option to close later ``(S, P)`` [EUR/yr]: the best of
+        ``stay_value`` (the whole life) and, for each horizon ``h``, the value of running ``h``
+        years then closing (present value of those years over the life's annuity factor)."""
+        rows = np.arange(cur.shape[0])[:, None]
+        life = self.annuity_life[rows, cur]
+        best = stay_value
+        for h in self.horizons:
+            net_h = self._stay_cost(t, cur, self.stay_for[h])
+            value_h = stay_value + (per_unit - net_h) * prod
+            best = np.maximum(best, value_h * self.annuity_h[h][rows, cur] / life)
+        return best
 
     def _unit_costs(self, t: int, cur: I) -> tuple[dict[str, F], F]:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
@@ -168,6 +213,14 @@ class Valuation:
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
         value = (revenue - net) * prod - fixed - capital - writeoff + contracts[..., None] * is_cur
+        exit_gain = np.zeros(value.shape)
+        if self.horizons:
+            k_cur = np.argmax(is_cur, axis=-1)[..., None]  # the current route's option
+            stay = np.take_along_axis(value, k_cur, -1)[..., 0]
+            net_cur = np.take_along_axis(net, k_cur, -1)[..., 0]
+            best = self._exit_option(t, cur, stay, net_cur, prod[..., 0])
+            exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
+            value = value + exit_gain
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
         value = value + STAY_BONUS * cap * is_cur
@@ -176,6 +229,7 @@ class Valuation:
         abated = np.where(self.opt_closure[None], 0.0, em_cur - em_opt) * prod
         if breakdown:
             terms["contracts"] = np.where(is_cur, contracts[..., None], 0.0)
+            terms["exit_option"] = exit_gain
             terms.update(
                 revenue=np.broadcast_to(revenue * prod, value.shape),
                 fixed=np.broadcast_to(fixed, value.shape),
@@ -215,6 +269,18 @@ class Valuation:
         is_cur: B = opt[None] == cur[:, :, None]
         allowed: B = inp.levers.route_allowed[:, opt] | self.opt_closure[None]
         return (ok[None] & h2_ok & allowed) | is_cur
+
+
+def _present_value_factor(rate: F, years: I) -> F:
+    """``sum_{k < n} (1 + rate)^-k``: present value of one per year for ``n`` years, paid
+    from the first (the weights of :func:`kruispunt.engine.expectations.window_average`)."""
+    n = np.asarray(years, dtype=np.float64)
+    r = np.broadcast_to(
+        np.asarray(rate, dtype=np.float64), np.broadcast_shapes(rate.shape, n.shape)
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pv = (1.0 - (1.0 + r) ** -n) / r * (1.0 + r)
+    return np.asarray(np.where(r > 0, pv, n), dtype=np.float64)
 
 
 def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:

@@ -1,12 +1,20 @@
 """Product markets: how the price a plant earns moves after the first model year.
 
-Two movements, both relative to the first year (plant revenue is calibrated there):
+Three movements, all relative to the first year (plant revenue is calibrated there):
 
-- the product's price outlook (``price_change``, from the data package's product markets);
+- the product's price outlook (``price_change``, from a scenario);
+- the cost of the inputs the product's published margin is a spread over
+  (``indexed_input``, ``margin_scopes.csv``: naphtha for the cracker margin, iron ore and coal
+  for the steel spread): the price follows their cost, so the spread, not the price, is what
+  holds (:func:`indexed_price_change`);
 - the carbon cost passed through into the price of goods outside CBAM: a share of the EUA
   opportunity cost of the product's average emission intensity, as empirical pass-through
   studies measure it (CE Delft and Oeko-Institut for the European Commission, 2015). CBAM
   goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`).
+
+The product's first-year price where the data give a sourced margin (``margin``) is the
+indexed inputs' cost plus that margin (:meth:`ProductMarket.first_price`); the calibration
+sets each plant's revenue from it (:mod:`kruispunt.assemble.calibration`).
 
 Both are revenue per unit of product; plants value them over an option's life like any term.
 Market revenue is not a government flow; the accounting books nothing.
@@ -24,7 +32,7 @@ from kruispunt.policy.base import Context, Instrument, OptionView, Parameter
 from kruispunt.policy.cbam import import_intensity
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["ProductMarket", "passed_through"]
+__all__ = ["ProductMarket", "indexed_price_change", "passed_through"]
 
 FloatArray = NDArray[np.float64]
 
@@ -59,6 +67,35 @@ def passed_through(
     )
 
 
+def indexed_price_change(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
+    """Change of a product's price from the first year when it follows the cost of its
+    indexed inputs [EUR/product]: ``sum_c input_c x (price_c(y) - price_c(first year))``.
+
+    Parameters
+    ----------
+    input_per_unit : array_like, shape (..., G, C)
+        Use of each indexed carrier per unit of product (0: not indexed). [carrier/product]
+    price : array_like, shape (..., C, Y)
+        Carrier prices over the years, the first year first. [EUR/carrier]
+
+    Returns
+    -------
+    ndarray, shape (..., G, Y)
+
+    Examples
+    --------
+    A cracker margin is a spread over naphtha: 57.4 GJ naphtha per t HVC and naphtha from
+    11.0 to 12.9 EUR/GJ lift the HVC price by 57.4 x 1.9 = 109.06 EUR/t:
+
+    >>> round(float(indexed_price_change([[57.4]], [[11.0, 12.9]])[0, 1]), 6)
+    109.06
+    """
+    q = np.asarray(input_per_unit, dtype=np.float64)
+    p = np.asarray(price, dtype=np.float64)
+    change = p - p[..., :1]
+    return np.asarray(np.einsum("...gc,...cy->...gy", q, change), dtype=np.float64)
+
+
 class ProductMarket(Instrument):
     """The product price path each plant earns beyond its first-year revenue."""
 
@@ -78,6 +115,22 @@ class ProductMarket(Instrument):
             "Share of the carbon opportunity cost passed into the price (goods outside CBAM).",
             0.0,
         ),
+        Parameter(
+            "indexed_input",
+            (SCENARIO, "product", "carrier"),
+            "carrier/product",
+            "Use per unit of product of the carriers its published margin is a spread over "
+            "(the product's reference route); the price follows their cost.",
+            0.0,
+        ),
+        Parameter(
+            "margin",
+            (SCENARIO, "product"),
+            "EUR/product",
+            "Sourced through-cycle margin of the product over its indexed inputs (NaN: none; "
+            "the plant's revenue is then its full cost of staying).",
+            np.nan,
+        ),
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -95,8 +148,17 @@ class ProductMarket(Instrument):
         carbon = passed_through(
             share[:, :, None], self.intensity[None, :, None], eua[:, None, :], eua[:, None, :1]
         )  # (S, G, Y)
-        self.change = self.param("price_change") + carbon
+        indexed = indexed_price_change(self.param("indexed_input"), inp.markets.price)
+        self.change = self.param("price_change") + indexed + carbon
         self.active = bool(np.any(self.change != 0.0))
+
+    def first_price(self) -> FloatArray:
+        """Each product's first-year price where the data give a margin ``(S, G)``
+        [EUR/product]: the indexed inputs' cost at first-year prices plus the margin; NaN for
+        products without one."""
+        price = self.ctx.inputs.markets.price[:, :, 0]
+        inputs_cost = np.einsum("sgc,sc->sg", self.param("indexed_input"), price)
+        return np.asarray(inputs_cost + self.param("margin"), dtype=np.float64)
 
     def paths(self) -> dict[str, FloatArray]:
         if not self.active:
