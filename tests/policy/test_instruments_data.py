@@ -127,3 +127,50 @@ def test_hydrogen_taxed_as_gas_then_at_its_own_rate(inputs: ModelInputs) -> None
     y25, y26 = years.index(2025), years.index(2026)
     assert et["rate"][0, h2, y25] == pytest.approx(et["bracket_rates"][0, gas, 3, y25])
     assert et["rate"][0, h2, y26] == pytest.approx(et["bracket_rates"][0, elec, 3, y26])
+
+
+def test_product_margins_from_the_package(cat: Catalogue, inputs: ModelInputs) -> None:
+    """Through-cycle margins = mean of the sourced years in euro of 2025 (product_markets.csv,
+    deflated by the catalogue); HVC is indexed to naphtha at the cracker route's 57.405 GJ/t
+    (1.29 t x 44.5 GJ/t, MIDDEN TC0261), the refinery margin to nothing (crude is not
+    modelled), steel to iron ore 1.12065 t/t and coking coal 0.441493 t/t (MPP BF-BOF)."""
+    market = inputs.instruments["market"]
+    pm = cat.tables["product_markets"]
+    g = inputs.coords.products.index
+    c = inputs.coords.carriers.index
+    for product in ("hvc", "refinery_throughput", "crude_steel"):
+        rows = pm[(pm["product_id"] == product) & (pm["parameter"] == "margin")]
+        assert market["margin"][0, g(product)] == pytest.approx(rows["value"].mean())
+    assert np.isnan(market["margin"][0, g("ammonia")])
+    assert market["indexed_input"][0, g("hvc"), c("naphtha")] == pytest.approx(57.405)
+    assert not market["indexed_input"][0, g("refinery_throughput")].any()
+    steel = market["indexed_input"][0, g("crude_steel")]
+    assert steel[c("iron_ore")] == pytest.approx(1.12065)
+    assert steel[c("coking_coal")] == pytest.approx(0.441493)
+    assert market["pass_through"][0, g("refinery_throughput")] == pytest.approx(0.9)
+
+
+def test_events_apply_in_every_scenario(cat: Catalogue) -> None:
+    """Decided events (events.csv): SABIC's Olefins 3 closed in 2024 and Dow's LHC-3 idled
+    from 2025 produce nothing from the first model year in every default scenario; Yara's
+    line E runs with capture from 2026. Tata's announced DRI plan for blast furnace 7 (2030)
+    applies only with ``events: announced``."""
+    inp = build_inputs(cat, resolve(["current-policy", "no-new-policy", "high-ambition"]))
+    plants = inp.coords.plants
+    for name in ("chemelot/hvc/sabic_olefins3", "dow_terneuzen/hvc/lhc3"):
+        assert (inp.levers.availability[:, plants.index(name)] == 0).all(), name
+    assert (inp.levers.availability[:, plants.index("dow_terneuzen/hvc/lhc1")] == 1).all()
+    yara = plants.index("yara_sluiskil/ammonia/ammonia_e")
+    route = inp.coords.routes.index("smr_haber_bosch_ccs")
+    assert (inp.levers.commit_route[:, yara] == route).all()
+    assert (inp.levers.commit_year[:, yara] == 2026).all()
+    bf7 = plants.index("tata_steel_ijmuiden/crude_steel/bf7")
+    assert (inp.levers.commit_route[:, bf7] == -1).all()
+    from kruispunt.scenarios import Scenario
+
+    base = resolve(["current-policy"])[0]
+    levers = base.levers.model_copy(update={"events": "announced"})
+    announced = Scenario(name="announced", levers=levers, chain=("announced",), origin="test")
+    inp2 = build_inputs(cat, [announced])
+    assert inp2.levers.commit_route[0, bf7] == inp2.coords.routes.index("ng_dri_eaf")
+    assert inp2.levers.commit_year[0, bf7] == 2030

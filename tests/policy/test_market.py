@@ -50,3 +50,48 @@ def test_a_price_outlook_moves_revenue() -> None:
     routes = [str(res["route"].values[i]) for i in res["route_index"].values[0, 0]]
     assert routes[:6] == ["gas"] * 6
     assert routes[6:] == ["widget_closure"] * (len(routes) - 6)
+
+
+def test_price_follows_its_indexed_inputs_by_hand() -> None:
+    """A margin over gas: 10 GJ gas/t indexed, gas from 10 to 15 EUR/GJ in 2030: the price
+    rises by 10 x 5 = 50 EUR/t, so the plant's margin (200 - 100 = 100 EUR/t) holds where
+    the gas cost alone would have halved it."""
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.market import ProductMarket
+    from kruispunt.testing import TOY_YEARS, path
+
+    gas = {2025: 10.0, 2030: 15.0, 2050: 15.0}
+    indexed = np.array([[[10.0, 0.0]]])  # (S, G, C): gas per t of widget
+    inp = toy_inputs(
+        gas_price=gas,
+        eua=0.0,
+        instruments={"market": {"indexed_input": indexed, "margin": np.array([[100.0]])}},
+    )
+    ctx = BatchContext(inp, (ProductMarket,))
+    market = ProductMarket(ctx)
+    i30 = list(TOY_YEARS).index(2030)
+    assert market.change[0, 0, i30] == pytest.approx(10.0 * (15.0 - 10.0))
+    assert market.change[0, 0, 0] == 0.0
+    # first-year price = indexed inputs' cost + margin = 10 x 10 + 100
+    assert market.first_price()[0, 0] == pytest.approx(200.0)
+    assert path(gas)[i30] == 15.0
+
+
+def test_calibration_takes_the_price_with_revealed_viability_as_floor() -> None:
+    """Two plants of one product with a margin of 30 EUR/t over their gas (10 GJ/t at
+    10 EUR/GJ): price 130 EUR/t. Plant 0 emits 0.2 t/t at EUA 100 (cost 120): revenue is the
+    price (margin 10). Plant 1 emits 0.5 t/t (cost 150): it runs today, so its revenue is its
+    cost (zero margin), not the price."""
+    from dataclasses import replace
+
+    from kruispunt.assemble.calibration import plant_revenue
+
+    indexed = np.array([[[10.0, 0.0]]])
+    inp = toy_inputs(
+        n_plants=2,
+        eua=100.0,
+        instruments={"market": {"indexed_input": indexed, "margin": np.array([[30.0]])}},
+    )
+    cap = inp.plants.capacity
+    inp = replace(inp, plants=replace(inp.plants, base_emissions=cap * np.array([0.2, 0.5])))
+    assert plant_revenue(inp) == pytest.approx([130.0, 150.0])
