@@ -34,7 +34,7 @@ from kruispunt.vocabulary import FAMILIES, FAMILY, NEVER, SWITCH_REASONS
 __all__ = ["Explanation", "explain"]
 
 _TERMS_FIRST = ("revenue", "contracts", OPERATING)
-_TERMS_LAST = ("fixed", "capital", "writeoff")
+_TERMS_LAST = ("fixed", "capital", "writeoff", "exit_option")
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ Reference kinds
     First year ``subject`` (``site_id:route_id``) runs the route (``low``/``high``: the
     announced year or window).
 ``closure``
-    First year ``subject`` (a site id) runs a closure route.
+    First year one of ``subject``'s plants (a site id) runs a closure route or produces
+    nothing (closed or idled by an event).
 ``base_year``
     A figure of the data package's base year (``subject``: ``industry`` for the included
     industrial installations without the power plants that serve them).
@@ -84,8 +85,9 @@ def _route_year(results: Results, scenario: str, subject: str) -> float:
         raise KruispuntError(f"validation reference names unknown site '{site}'")
     routes = ds["route"].values.astype(str)
     idx = ds["route_index"].values[plants]  # (plants, year)
-    if route == "closure":
+    if route == "closure":  # a closure route, or stopped by an event (no output)
         hit = np.isin(routes[idx], routes[ds["route_family"].values.astype(str) == "closure"])
+        hit |= ds["production"].values[plants] <= 0
     else:
         hit = routes[idx] == route
     years = ds["year"].values
