@@ -88,7 +88,9 @@ def test_cli_explain_prints_the_decision_and_writes_csv(tmp_path) -> None:  # ty
 
     table = pd.read_csv(out)
     assert set(table["route"]) >= {"smr_haber_bosch", "smr_haber_bosch_ccs", "ammonia_closure"}
-    assert table["chosen"].sum() == 1
+    # Yara's three ammonia lines (C, D, E) are plants of their own: one choice each
+    assert table["plant"].nunique() == 3
+    assert (table.groupby("plant")["chosen"].sum() == 1).all()
     bad = subprocess.run(
         [sys.executable, "-m", "kruispunt", "explain", "nowhere"],
         capture_output=True,

@@ -84,8 +84,8 @@ class PlantState:
         """Plants that may decide: open, not building and not idled."""
         return ~self.closed & (self.pending < 0) & ~self.idle
 
-    def book_value(self, t: int) -> F:
-        """Remaining book value of each plant's current asset in year index ``t`` [EUR]
-        (straight line over the current route's life)."""
-        age = self.years[t] - self.asset_start
+    def book_value(self, t: int, later: int = 0) -> F:
+        """Remaining book value of each plant's current asset in year index ``t``, or
+        ``later`` years after it [EUR] (straight line over the current route's life)."""
+        age = self.years[t] + later - self.asset_start
         return remaining_book_value(self.asset_capex, self.route_life[self.route], age)

@@ -143,17 +143,24 @@ class Valuation:
             total += inst.unit_cost(x, now)
         return total
 
-    def _exit_option(self, t: int, cur: I, stay_value: F, per_unit: F, prod: F) -> F:
+    def _exit_option(
+        self, t: int, st: PlantState, stay_value: F, per_unit: F, prod: F, crf_cur: F
+    ) -> F:
         """Value of staying with the option to close later ``(S, P)`` [EUR/yr]: the best of
         ``stay_value`` (the whole life) and, for each horizon ``h``, the value of running ``h``
-        years then closing (present value of those years over the life's annuity factor)."""
+        years then closing: the present value of those years over the life's annuity factor,
+        less the write-off of the book value left at the closure, annualised as a closure's
+        write-off is and discounted to today."""
+        cur = st.route
         rows = np.arange(cur.shape[0])[:, None]
         life = self.annuity_life[rows, cur]
+        rate = self.ctx.inputs.finance.discount_rate[:, None]
         best = stay_value
         for h in self.horizons:
             net_h = self._stay_cost(t, cur, self.stay_for[h])
             value_h = stay_value + (per_unit - net_h) * prod
-            best = np.maximum(best, value_h * self.annuity_h[h][rows, cur] / life)
+            later = st.book_value(t, h) * crf_cur * (1.0 + rate) ** -h
+            best = np.maximum(best, value_h * self.annuity_h[h][rows, cur] / life - later)
         return best
 
     def _unit_costs(self, t: int, cur: I) -> tuple[dict[str, F], F]:
@@ -218,7 +225,7 @@ class Valuation:
             k_cur = np.argmax(is_cur, axis=-1)[..., None]  # the current route's option
             stay = np.take_along_axis(value, k_cur, -1)[..., 0]
             net_cur = np.take_along_axis(net, k_cur, -1)[..., 0]
-            best = self._exit_option(t, cur, stay, net_cur, prod[..., 0])
+            best = self._exit_option(t, st, stay, net_cur, prod[..., 0], crf_cur[..., 0])
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
             value = value + exit_gain
         # closing is never preferred at equal value: operating (stay or switch) wins ties
