@@ -174,3 +174,24 @@ def test_events_apply_in_every_scenario(cat: Catalogue) -> None:
     inp2 = build_inputs(cat, [announced])
     assert inp2.levers.commit_route[0, bf7] == inp2.coords.routes.index("ng_dri_eaf")
     assert inp2.levers.commit_year[0, bf7] == 2030
+
+
+def test_committed_money_by_year(cat: Catalogue) -> None:
+    """The decided payment rows of events.csv, by year, in euro of 2025, as a government
+    outlay (``committed_outlay``); announced rows (Aramis SDE++, Tata's 2 bn) only with
+    ``events: announced``."""
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.scenarios import Scenario
+
+    ev = cat.events.dropna(subset=["public_money"])
+    base = resolve(["current-policy"])[0]
+    for choice, statuses in (("decided", {"decided"}), ("announced", {"decided", "announced"})):
+        levers = base.levers.model_copy(update={"events": choice})
+        sc = Scenario(name=choice, levers=levers, chain=(choice,), origin="test")
+        ds = simulate(build_inputs(cat, [sc])).dataset
+        flow = -ds["gov_cash_flow"].sel(flow="committed_outlay").values[0]
+        rows = ev[ev["status"].isin(statuses)]
+        for year in (2025, 2026, 2030):
+            expected = rows.loc[rows["year"] == year, "public_money"].sum()
+            assert flow[year - 2025] == pytest.approx(expected), (choice, year)
+    assert flow.sum() > 0

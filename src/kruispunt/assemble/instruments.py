@@ -660,8 +660,31 @@ def _market(b: BuildContext) -> Params:
     }
 
 
+def _committed(b: BuildContext) -> Params:
+    """Public money committed to date per scenario and year [EUR]: the payment rows of
+    ``events.csv`` whose status the scenario's ``events`` lever applies (decided; also
+    announced with ``announced``; none with ``none``), in euro of 2025."""
+    years = b.years
+    out = np.zeros((b.S, len(years)))
+    events = b.tables.catalogue.tables.get("events")
+    if events is None or "public_money" not in events.columns:
+        return {"outlay": out}
+    paid = events[events["public_money"].notna()]
+    for s, sc in enumerate(b.scenarios):
+        choice = sc.levers.events
+        if choice == "none":
+            continue
+        statuses = ("decided", "announced") if choice == "announced" else ("decided",)
+        rows = paid[paid["status"].astype(str).isin(statuses)]
+        per_year = rows.groupby(rows["year"].astype(int))["public_money"].sum()
+        for year, amount in zip(per_year.index.to_numpy(), per_year.to_numpy(), strict=True):
+            out[s, years == int(year)] = float(amount)
+    return {"outlay": out}
+
+
 BUILDERS: dict[str, Callable[[BuildContext], Params]] = {
     "market": _market,
+    "committed": _committed,
     "energy_tax": _energy_tax,
     "ets": _ets,
     "cbam": _cbam,

@@ -15,6 +15,7 @@ from kruispunt.policy.base import Flow, Instrument
 from kruispunt.policy.cbam import Cbam
 from kruispunt.policy.ccfd import Ccfd
 from kruispunt.policy.co2_levy import Co2Heffing
+from kruispunt.policy.committed import CommittedSupport
 from kruispunt.policy.energy_tax import EnergyTax
 from kruispunt.policy.ets import EuEts
 from kruispunt.policy.grants import CapexGrant
@@ -36,6 +37,7 @@ INSTRUMENTS: tuple[type[Instrument], ...] = (
     Sde,
     Ccfd,
     CapexGrant,
+    CommittedSupport,
 )
 """The instruments of a default run."""
 

@@ -79,6 +79,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "cbam_import_revenue": "CBAM on imported products",
         "ccfd_outlay": "CCfD payments",
         "co2_levy_revenue": "CO2-heffing revenue",
+        "committed_outlay": "Public money committed to date",
         "energy_tax_revenue": "Energy tax revenue",
         "grant_outlay": "Capex grants paid",
         "ikc_outlay": "Indirect cost compensation paid",
