@@ -55,6 +55,16 @@ def test_round_trip_is_exact(store: Store, res: Results) -> None:
     assert str(back.dataset["reason"].values[0]) == "none"
 
 
+def test_a_run_is_saved_with_its_summary(store: Store, res: Results) -> None:
+    run_id = store.save(res)
+    summary = store.summary(run_id)
+    assert metrics.summary_is_current(summary)
+    assert json.dumps(summary) == json.dumps(metrics.run_summary(res))  # NaN == NaN here
+    (store.runs_dir / run_id / "summary.json").unlink()  # a run saved by an older version
+    assert store.summary(run_id) is None
+    assert_results_equal(res, store.load(run_id))  # the parts alone are the run
+
+
 def test_round_trip_of_unusual_attributes_and_values(store: Store, res: Results) -> None:
     ds = res.dataset.copy()
     ds.attrs = {
