@@ -53,6 +53,24 @@ def test_list_show_delete(app: typer.Typer, stored: tuple[Path, str, str]) -> No
     assert Store(root).list()["run_id"].tolist() == [b]
 
 
+def test_each_command_reads_the_terminal_width(
+    app: typer.Typer, stored: tuple[Path, str, str]
+) -> None:
+    """A narrow command first (as another test module may run one in this process) does not
+    narrow the next one: the console is made per command, not kept from the first."""
+    root = stored[0]
+
+    def widest(output: str) -> int:
+        return max(len(line) for line in output.splitlines())
+
+    narrow = CliRunner().invoke(
+        app, ["results", "list", "--store", str(root)], env={"COLUMNS": "40"}
+    )
+    assert narrow.exit_code == 0 and widest(narrow.output) <= 40
+    code, out = run(app, "results", "list", "--store", str(root))  # COLUMNS 250
+    assert code == 0 and widest(out) > 40 and "base" in out
+
+
 def test_delete_asks_first(app: typer.Typer, stored: tuple[Path, str, str]) -> None:
     root, a, _ = stored
     result = CliRunner().invoke(

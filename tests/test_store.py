@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,16 @@ def test_round_trip_is_exact(store: Store, res: Results) -> None:
     assert back.dataset["switch_reason"].dtype == np.int8
     assert np.isnan(back.dataset["emission_target"].values).sum() == 24
     assert str(back.dataset["reason"].values[0]) == "none"
+
+
+def test_a_run_is_saved_with_its_summary(store: Store, res: Results) -> None:
+    run_id = store.save(res)
+    summary = store.summary(run_id)
+    assert metrics.summary_is_current(summary)
+    assert json.dumps(summary) == json.dumps(metrics.run_summary(res))  # NaN == NaN here
+    (store.runs_dir / run_id / "summary.json").unlink()  # a run saved by an older version
+    assert store.summary(run_id) is None
+    assert_results_equal(res, store.load(run_id))  # the parts alone are the run
 
 
 def test_round_trip_of_unusual_attributes_and_values(store: Store, res: Results) -> None:
@@ -199,28 +210,40 @@ def _saver(
     )
 
 
-def _wait_for(cond: object, timeout: float = 20.0) -> None:
-    end = time.time() + timeout
-    while time.time() < end:
-        if cond():  # type: ignore[operator]
-            return
+HOLD_S = 3600
+"""A write delay no test outlasts: a writer held at a stage stays there until it is killed."""
+
+
+def _wait_for(cond: Callable[[], bool], proc: subprocess.Popen[str]) -> None:
+    """Wait until ``cond()`` holds while ``proc`` runs; fail at once, with its error output,
+    if it exits first. No deadline but a guard against a hang: how long a process takes to
+    start on a loaded machine is not what these tests check."""
+    end = time.monotonic() + 600
+    while not cond():
+        if proc.poll() is not None:
+            err = proc.stderr.read() if proc.stderr else ""
+            raise AssertionError(f"the writer exited ({proc.returncode}) early: {err}")
+        assert time.monotonic() < end, "the writer never reached the stage (hung?)"
         time.sleep(0.01)
-    raise AssertionError("timed out")
 
 
 def test_killed_saves_leave_no_half_run(tmp_path: Path, res: Results) -> None:
     """SIGKILL a save while it writes parts, and another between rename and catalogue insert.
 
-    Both writers run at once (in two stores) to keep the test fast.
+    Each writer is held at its stage (a write delay of an hour, :data:`WRITE_DELAY_ENV`)
+    until it is killed, so the kill lands at that stage however slow the machine is. Both
+    writers run at once (in two stores) to keep the test fast.
     """
-    stages = {"parts": "0.3,0", "insert": "0,10"}
+    stages = {"parts": f"{HOLD_S},0", "insert": f"0,{HOLD_S}"}
     roots = {stage: tmp_path / stage for stage in stages}
     for root in roots.values():
         Store(root)
     procs = {stage: _saver(roots[stage], delay=delay) for stage, delay in stages.items()}
     try:
         runs = roots["parts"] / "runs"
-        _wait_for(lambda: any(any(d.glob("*.parquet")) for d in runs.glob(".tmp-*")))
+        _wait_for(
+            lambda: any(any(d.glob("*.parquet")) for d in runs.glob(".tmp-*")), procs["parts"]
+        )
         # opening the store meanwhile must not touch the live writer's folder
         assert Store(roots["parts"]).list().empty
         assert any(runs.glob(".tmp-*"))
@@ -228,7 +251,7 @@ def test_killed_saves_leave_no_half_run(tmp_path: Path, res: Results) -> None:
         procs["parts"].send_signal(signal.SIGKILL)
 
         runs = roots["insert"] / "runs"
-        _wait_for(lambda: any(not d.name.startswith(".") for d in runs.iterdir()))
+        _wait_for(lambda: any(not d.name.startswith(".") for d in runs.iterdir()), procs["insert"])
         assert Store(roots["insert"]).list().empty  # renamed but not catalogued: invisible
         assert procs["insert"].poll() is None
         procs["insert"].send_signal(signal.SIGKILL)

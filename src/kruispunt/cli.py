@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -32,15 +31,17 @@ data_app = typer.Typer(help="Inspect, validate and build the data package.", no_
 app.add_typer(data_app, name="data")
 
 
-@cache
 def _out() -> Console:
+    """A console on stdout, new at each use: a console reads the width (``COLUMNS``) and the
+    colour settings when it is made, so one kept for the process would keep the first
+    command's (in-process callers such as tests run many commands)."""
     from rich.console import Console
 
     return Console()
 
 
-@cache
 def _err() -> Console:
+    """A console on stderr, new at each use (see :func:`_out`)."""
     from rich.console import Console
 
     return Console(stderr=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -53,8 +52,9 @@ results_app = typer.Typer(
 )
 
 
-@cache
 def _console(stderr: bool = False) -> Console:
+    """A console, new at each use: a console reads the width (``COLUMNS``) and the colour
+    settings when it is made, so one kept for the process would keep the first command's."""
     from rich.console import Console
 
     return Console(stderr=stderr)

@@ -28,8 +28,11 @@ carrier units ``carrier_unit`` (``GJ`` for energy, ``t`` for materials), product
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -40,6 +43,7 @@ import xarray as xr
 from kruispunt.errors import KruispuntError, UnitError
 from kruispunt.results import Results
 from kruispunt.units import conversion_factor
+from kruispunt.version import __version__
 from kruispunt.vocabulary import FAMILIES, RESOURCE_UNITS, SCENARIO
 
 __all__ = [
@@ -64,11 +68,13 @@ __all__ = [
     "production_and_imports",
     "route_family_mix",
     "route_mix",
+    "run_summary",
     "site_names",
     "site_route_history",
     "site_states",
     "site_table",
     "storage_peak",
+    "summary_is_current",
 ]
 
 By = str | Sequence[str] | None
@@ -859,44 +865,32 @@ def site_table(results: Results, year: int) -> pd.DataFrame:
     net = sum(at_year(_plant_values(results, v)) * sign for v, sign in _COST_ITEMS.values())
     cols["net_cost_meur"] = np.asarray(net) * _EUR_TO_MEUR
 
-    # text columns, from the plants of each site
-    site = plant_attribute(results, "site")
-    plants = pd.DataFrame(
-        {
-            "site": site,
-            "cluster": plant_attribute(results, "cluster"),
-            "sector": plant_attribute(results, "sector"),
-            "product": plant_attribute(results, "product"),
-        }
-    )
-    join = lambda s: ", ".join(dict.fromkeys(s))  # noqa: E731
-    text = plants.groupby("site", sort=False).agg(
-        cluster=("cluster", join), sector=("sector", join), products=("product", join)
-    )
+    # text columns, from the plants of each site (in plant order, each value once)
+    group = inverse[0, :, 0]  # the site of each plant
+    members = np.split(np.argsort(group, kind="stable"), np.cumsum(np.bincount(group))[:-1])
+
+    def joined(values: npt.NDArray[Any]) -> list[str]:
+        return [", ".join(dict.fromkeys(values[idx].tolist())) for idx in members]
+
     route_names = np.asarray(ds["route"].values).astype(str)
     ridx = ds["route_index"].transpose(SCENARIO, "plant", "year").values[:, :, yi]
     prod = _plant_values(results, "production")[:, :, yi]
     scen = np.asarray(ds[SCENARIO].values).astype(str)
     order = [str(v) for v in labels["site"]]
-    text = text.loc[order]
+    text = {
+        column: joined(plant_attribute(results, key))
+        for column, key in (("cluster", "cluster"), ("sector", "sector"), ("products", "product"))
+    }
     parts = []
     for s, name in enumerate(scen):
-        per_plant = pd.DataFrame(
-            {"site": site, "route": route_names[ridx[s]], "producing": prod[s] > 0}
-        )
-        agg = per_plant.groupby("site", sort=False).agg(
-            routes=("route", join), producing=("producing", "any")
-        )
-        agg = agg.loc[order]
+        producing = np.bincount(group, weights=(prod[s] > 0).astype(np.float64), minlength=G)
         part = pd.DataFrame(
             {
                 SCENARIO: name,
                 "site": order,
-                "cluster": text["cluster"].to_numpy(),
-                "sector": text["sector"].to_numpy(),
-                "products": text["products"].to_numpy(),
-                "routes": agg["routes"].to_numpy(),
-                "producing": agg["producing"].to_numpy(bool),
+                **text,
+                "routes": joined(route_names[ridx[s]]),
+                "producing": producing > 0,
                 **{k: np.asarray(v[s], dtype=np.float64) for k, v in cols.items()},
             }
         )
@@ -1156,6 +1150,73 @@ def key_indicators(results: Results) -> pd.DataFrame:
     out["gov_cash_flow_cumulative_meur"] = np.asarray(gov, dtype=np.float64)
     out = out[[SCENARIO, *KEY_INDICATORS]]
     return _with_units(out, {k: unit for k, (_, unit) in KEY_INDICATORS.items()})
+
+
+# --- a run's summary, stored with it ----------------------------------------------------------
+
+SUMMARY_FORMAT = "kruispunt-run-summary"
+
+
+@lru_cache(maxsize=1)
+def _definitions() -> str:
+    """Fingerprint of the code behind :func:`run_summary`: this module's source and the
+    package version. A summary made by other code is stale (an indicator may have changed)."""
+    source = Path(__file__).read_bytes()
+    return hashlib.sha256(source + __version__.encode()).hexdigest()[:16]
+
+
+def run_summary(results: Results) -> dict[str, Any]:
+    """The headline numbers of a run, JSON-safe: what a listing or a comparison of runs shows
+    without reading the run itself.
+
+    The results store writes it next to every run it saves (``summary.json``), so the
+    dashboard shows and compares runs' key indicators without loading their results.
+
+    Returns
+    -------
+    dict
+        ``format``; ``definitions``, the fingerprint of the code that computed it (see
+        :func:`summary_is_current`); ``scenarios``; ``years``; ``euro_year``
+        (:func:`euro_year`); and ``key_indicators``: each column of :data:`KEY_INDICATORS`
+        -> one value per scenario, in the column's unit (NaN where not defined).
+
+    Examples
+    --------
+    >>> from kruispunt.testing import synthetic_results
+    >>> summary = run_summary(synthetic_results(n_plants=3, years=range(2025, 2027)))
+    >>> summary["scenarios"], summary["years"]
+    (['reference', 'green_market'], [2025, 2026])
+    """
+    ki = key_indicators(results)
+    return {
+        "format": SUMMARY_FORMAT,
+        "definitions": _definitions(),
+        "scenarios": [str(s) for s in ki[SCENARIO]],
+        "years": [int(y) for y in results.dataset["year"].values],
+        "euro_year": euro_year(results),
+        "key_indicators": {c: [float(v) for v in ki[c]] for c in KEY_INDICATORS},
+    }
+
+
+def summary_is_current(summary: Any) -> bool:
+    """Whether ``summary`` (as stored, possibly None) was made by :func:`run_summary` of this
+    very code, so it can stand in for computing it again."""
+    if not (
+        isinstance(summary, dict)
+        and summary.get("format") == SUMMARY_FORMAT
+        and summary.get("definitions") == _definitions()
+    ):
+        return False
+    scenarios, values = summary.get("scenarios"), summary.get("key_indicators")
+    return (
+        isinstance(scenarios, list)
+        and isinstance(summary.get("years"), list)
+        and isinstance(values, dict)
+        and all(
+            isinstance(values.get(c), list) and len(values[c]) == len(scenarios)
+            for c in KEY_INDICATORS
+        )
+    )
 
 
 # --- robustness views -------------------------------------------------------------------------

@@ -8,6 +8,8 @@ Layout
       catalogue.sqlite          one row per complete run (WAL mode)
       runs/<run_id>/            one folder per run, never modified after it appears
         manifest.json           dims, dtypes, attrs of every variable; which part holds it
+        summary.json            the run's headline numbers (:func:`kruispunt.metrics.run_summary`),
+                                so listings and comparisons need not read the parts
         coords_<dim>.parquet    a dimension's labels and the coordinates along it
         <dims>.parquet          the variables sharing those dims, one column each, in long
                                 form with the dims as columns (plant_year.parquet holds every
@@ -24,8 +26,8 @@ How a save stays atomic
 -----------------------
 1. The writer takes an exclusive lock on ``locks/<run_id>.lock`` (released by the OS if the
    process dies);
-2. writes every part and the manifest into ``runs/.tmp-<run_id>/``, fsyncing each file and
-   the folder;
+2. writes every part, the manifest and the summary into ``runs/.tmp-<run_id>/``, fsyncing
+   each file and the folder;
 3. renames the folder to ``runs/<run_id>`` (atomic within one file system) and fsyncs
    ``runs/``;
 4. inserts the catalogue row in one SQLite transaction.
@@ -100,6 +102,7 @@ seconds to sleep during a save, so a test can kill it half-way. Unset in normal 
 FORMAT = "kruispunt-results"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+SUMMARY = "summary.json"
 PartFormat = Literal["parquet", "csv"]
 _STALE_SECONDS = 24 * 3600  # without POSIX locks: temp folders older than this are stale
 
@@ -448,6 +451,15 @@ def write_results_folder(
     if fsync:
         _fsync_dir(folder)
     return manifest
+
+
+def _write_summary(results: Results, folder: Path) -> None:
+    """Write ``summary.json`` (:func:`kruispunt.metrics.run_summary`) into a run folder."""
+    from kruispunt.metrics import run_summary
+
+    text = json.dumps(run_summary(results), allow_nan=True)
+    _write_synced(folder / SUMMARY, lambda fh: fh.write(text), True, mode="w")
+    _fsync_dir(folder)
 
 
 def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
@@ -1005,6 +1017,7 @@ class Store:
             tmp.mkdir()
             extra = {"run_id": run_id, "name": name, "created": now.isoformat()}
             write_results_folder(results, tmp, "parquet", fsync=True, extra=extra)
+            _write_summary(results, tmp)
             size = sum(p.stat().st_size for p in tmp.iterdir())
             if before_commit is not None:
                 before_commit(run_id)
@@ -1108,6 +1121,17 @@ class Store:
             return read_results_folder(folder)
         except KruispuntError as exc:
             raise self._broken(rid, exc) from None
+
+    def summary(self, run_id: str) -> dict[str, Any] | None:
+        """The run's headline numbers as saved with it (:func:`kruispunt.metrics.run_summary`);
+        None for a run saved without one (by an older version) or with an unreadable one:
+        the parts are the truth, the summary only saves reading them."""
+        rid = self.resolve(run_id)
+        try:
+            value = json.loads((self._run_folder(rid) / SUMMARY).read_text("utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return None
+        return value if isinstance(value, dict) else None
 
     def entries(self) -> builtins.list[dict[str, Any]]:
         """One dict per stored run, oldest first: the columns of :meth:`list`, with

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from kruispunt import metrics
 from kruispunt.dashboard.app import create_app
 from kruispunt.dashboard.settings import ServeSettings
+from kruispunt.dashboard.views import RunCache
 from kruispunt.export import IAMC_COLUMNS, to_iamc
 from kruispunt.reports import CHARTS
 from kruispunt.store import Store
@@ -206,6 +208,38 @@ def test_downloads(client: TestClient, api_run: str, store_root: Path) -> None:
     assert manifest["attrs"]
     r = client.get(f"/api/runs/{api_run}/download/report")
     assert r.status_code == 200 and api_run in r.text and "Run id" in r.text
+
+
+def test_runs_are_shown_and_compared_from_their_stored_summaries(
+    seeded_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Header, key indicators and comparison come from the summaries saved with the runs,
+    without loading them; a run without a summary (saved by an older version) or with one made
+    by other code shows the same, computed from its results."""
+    root = tmp_path / "store"
+    shutil.copytree(seeded_store, root)
+    store = Store(root)
+    base, variants = store.resolve("base"), store.resolve("variants")
+    nowhere = pd.DataFrame({"site": [], "latitude": [], "longitude": []})
+
+    def not_loaded(run_id: str) -> None:
+        raise AssertionError(f"run {run_id} was loaded")
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "load", not_loaded)
+        runs = RunCache(store, nowhere)
+        shown = {rid: runs.overview(rid) for rid in (base, variants)}
+        compared = runs.compare_overview(base, variants)
+    (root / "runs" / base / "summary.json").unlink()
+    stale_path = root / "runs" / variants / "summary.json"
+    stale = json.loads(stale_path.read_text("utf-8"))
+    stale_path.write_text(json.dumps({**stale, "definitions": "older code"}), "utf-8")
+    runs = RunCache(store, nowhere)
+    assert {rid: runs.overview(rid) for rid in (base, variants)} == shown
+    assert runs.compare_overview(base, variants) == compared
+    expected = metrics.key_indicators(store.load(base))["emissions_2030_mtco2"].iloc[0]
+    row = next(i for i in shown[base]["indicators"] if i["key"] == "emissions_2030_mtco2")
+    assert row["values"] == [f"{expected:,.2f}"]
 
 
 def test_compare_runs(client: TestClient, api_run: str) -> None:

@@ -130,6 +130,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     saved = SavedScenarios(cat.path, store.root / "scenarios", ids)
     runs = RunCache(store, site_locations(cat.sites), cat)
     conversion_factor("GJ/yr", "TWh/yr")  # builds the unit registry now, not in a first page
+    pages.compile_templates()  # likewise the page templates
     jobs = JobManager(settings, store.root, saved.folder)
 
     @asynccontextmanager

@@ -31,12 +31,19 @@ from kruispunt.reports.html import SORT_JS
 from kruispunt.scenarios import ScenarioError
 from kruispunt.schemas.config import ScenarioFile
 
-__all__ = ["TEMPLATES", "router"]
+__all__ = ["TEMPLATES", "compile_templates", "router"]
 
 TEMPLATES = Jinja2Templates(directory=str(resources.files("kruispunt.dashboard") / "templates"))
 TEMPLATES.env.globals["version"] = __version__
 
 router = APIRouter(include_in_schema=False)
+
+
+def compile_templates() -> None:
+    """Compile every template now: Jinja2 compiles one when it is first used, which would
+    slow the first page of each kind."""
+    for name in TEMPLATES.env.list_templates():
+        TEMPLATES.env.get_template(name)
 
 
 def _page(request: Request, name: str, code: int = 200, **context: Any) -> HTMLResponse:

@@ -1,8 +1,10 @@
 """The data behind the dashboard's pages and API, read from the store through the metrics.
 
 Stored runs never change, so a loaded run and every chart built from it are kept in small
-caches (least recently used first out); a page for a run already seen costs a dictionary
-lookup. Problems with a request become :class:`NotFound` (404) or :class:`BadInput` (422),
+caches keyed by run id (least recently used first out); a page for a run already seen costs a
+dictionary lookup. A run's header and key indicators come from the summary the store saved
+with it (:func:`kruispunt.metrics.run_summary`), so showing or comparing runs reads no
+results. Problems with a request become :class:`NotFound` (404) or :class:`BadInput` (422),
 each naming the parameter at fault.
 
 Nothing here imports the web framework.
@@ -35,7 +37,7 @@ from kruispunt.reports.charts import (
     site_route_figure,
     to_json,
 )
-from kruispunt.reports.html import scenario_descriptions
+from kruispunt.reports.html import provenance_descriptions
 from kruispunt.reports.labels import label
 from kruispunt.results import Results
 from kruispunt.scenarios import Scenario
@@ -256,6 +258,17 @@ class RunCache:
     def results(self, run_id: str) -> Results:
         return self._results.get(run_id, lambda: self.store.load(run_id))
 
+    def summary(self, run_id: str) -> dict[str, Any]:
+        """The run's :func:`~kruispunt.metrics.run_summary`: as stored with the run, or
+        computed from its results when the run has none made by this code."""
+        return self._data.get(("summary", run_id), lambda: self._summary(run_id))
+
+    def _summary(self, run_id: str) -> dict[str, Any]:
+        stored = self.store.summary(run_id)
+        if stored is not None and metrics.summary_is_current(stored):
+            return stored
+        return metrics.run_summary(self.results(run_id))
+
     def record(self, run_id: str) -> dict[str, Any]:
         return self.store.show(run_id)
 
@@ -283,7 +296,7 @@ class RunCache:
 
     def scenario(self, run_id: str, scenario: str | None, loc: Loc = ("query", SCENARIO)) -> str:
         """``scenario`` if the run has it; the run's first scenario when None."""
-        names = self.results(run_id).scenarios
+        names: list[str] = self.summary(run_id)["scenarios"]
         if scenario is None:
             return names[0]
         if scenario not in names:
@@ -295,7 +308,7 @@ class RunCache:
     def year(self, run_id: str, year: int | None, loc: Loc = ("query", "year")) -> int | None:
         if year is None:
             return None
-        years = [int(y) for y in metrics.emissions(self.results(run_id))["year"].unique()]
+        years: list[int] = self.summary(run_id)["years"]
         if year not in years:
             raise BadInput(loc, f"year {year} is not in run {run_id} ({min(years)}-{max(years)})")
         return year
@@ -313,9 +326,9 @@ class RunCache:
         return self._data.get(("overview", run_id), lambda: self._overview(run_id))
 
     def _overview(self, run_id: str) -> dict[str, Any]:
-        res = self.results(run_id)
+        summary = self.summary(run_id)
         record = self.record(run_id)
-        ki = metrics.key_indicators(res)
+        ki = summary["key_indicators"]
         indicators = []
         for col, (text, unit) in metrics.KEY_INDICATORS.items():
             indicators.append(
@@ -332,24 +345,27 @@ class RunCache:
             "created": record.get("created"),
             "kruispunt_version": record.get("kruispunt_version"),
             "data_hash": record.get("data_hash"),
-            "euro_year": metrics.euro_year(res),
-            "scenarios": res.scenarios,
-            "descriptions": scenario_descriptions(res),
+            "euro_year": summary["euro_year"],
+            "scenarios": summary["scenarios"],
+            "descriptions": provenance_descriptions(
+                record.get("provenance") or {}, summary["scenarios"]
+            ),
             "indicators": indicators,
-            "years": [int(y) for y in metrics.emissions(res)["year"].unique()],
+            "years": summary["years"],
         }
 
     def compare_overview(self, a: str, b: str) -> list[dict[str, Any]]:
         """Key indicators of two runs, scenario by scenario: A, B and B − A."""
-        ka = metrics.key_indicators(self.results(a))
-        kb = metrics.key_indicators(self.results(b))
-        n = max(len(ka), len(kb))
+        ka = self.summary(a)["key_indicators"]
+        kb = self.summary(b)["key_indicators"]
+        na = len(self.summary(a)["scenarios"])
+        nb = len(self.summary(b)["scenarios"])
         rows = []
         for col, (text, unit) in metrics.KEY_INDICATORS.items():
             cells = []
-            for i in range(n):
-                va = float(ka[col].iloc[i]) if i < len(ka) else math.nan
-                vb = float(kb[col].iloc[i]) if i < len(kb) else math.nan
+            for i in range(max(na, nb)):
+                va = float(ka[col][i]) if i < na else math.nan
+                vb = float(kb[col][i]) if i < nb else math.nan
                 cells.append(
                     {"a": _number(va, unit), "b": _number(vb, unit), "diff": _diff(va, vb, unit)}
                 )
@@ -414,10 +430,16 @@ class RunCache:
 
     def site_detail(self, run_id: str, site: str, scenario: str) -> dict[str, Any]:
         """Route history, switches and costs of one site in one scenario."""
+        return self._data.get(
+            ("site_detail", run_id, site, scenario),
+            lambda: self._site_detail(run_id, site, scenario),
+        )
+
+    def _site_detail(self, run_id: str, site: str, scenario: str) -> dict[str, Any]:
         res = self.results(run_id)
         hist = metrics.site_route_history(res, site)
         hist = hist[hist[SCENARIO] == scenario]
-        states = metrics.site_states(res)
+        states = self._data.get(("site_states", run_id), lambda: metrics.site_states(res))
         state = states[(states[SCENARIO] == scenario) & (states["site"] == site)].iloc[0]
         switches = [
             {
@@ -430,7 +452,7 @@ class RunCache:
             }
             for r in hist[hist["switch_reason"] != "none"].to_dict("records")
         ]
-        costs = metrics.costs(res, by="site")
+        costs = self._data.get(("site_costs", run_id), lambda: metrics.costs(res, by="site"))
         costs = costs[(costs[SCENARIO] == scenario) & (costs["site"] == site)]
         totals = costs.groupby("item", sort=False)["cost_meur"].sum()
         clusters = metrics.cluster_names(res)

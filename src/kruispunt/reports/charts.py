@@ -668,12 +668,16 @@ def place_sites(states: pd.DataFrame, locations: pd.DataFrame) -> pd.DataFrame:
         for c, lat, lon in zip(means.index, means["latitude"], means["longitude"], strict=True)
     }
     golden = math.pi * (3.0 - math.sqrt(5.0))
+    lat = frame["latitude"].to_numpy(dtype=np.float64, copy=True)
+    lon = frame["longitude"].to_numpy(dtype=np.float64, copy=True)
     for cluster, idx in frame[~frame["located"]].groupby("cluster").groups.items():
         lat0, lon0 = centroids.get(str(cluster), overall)
-        for k, i in enumerate(idx):
+        for k, i in enumerate(frame.index.get_indexer(idx)):
             r = 0.02 * math.sqrt(k + 1)  # degrees: a few km between neighbours
-            frame.loc[i, "latitude"] = lat0 + r * math.sin(k * golden)
-            frame.loc[i, "longitude"] = lon0 + r * math.cos(k * golden) * 1.6
+            lat[i] = lat0 + r * math.sin(k * golden)
+            lon[i] = lon0 + r * math.cos(k * golden) * 1.6
+    frame["latitude"] = lat
+    frame["longitude"] = lon
     return frame
 
 

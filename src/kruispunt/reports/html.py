@@ -43,6 +43,7 @@ __all__ = [
     "CHARTS",
     "RunMeta",
     "build_report",
+    "provenance_descriptions",
     "scenario_descriptions",
     "write_pdf",
     "write_report",
@@ -103,9 +104,15 @@ def _fmt(value: Any, unit: str = "") -> tuple[str, str]:
 
 def scenario_descriptions(results: Results) -> dict[str, str]:
     """Description of each scenario, from the resolved scenarios in the provenance."""
-    resolved = results.provenance.get("scenarios") or {}
+    return provenance_descriptions(results.provenance, results.scenarios)
+
+
+def provenance_descriptions(provenance: Mapping[str, Any], scenarios: list[str]) -> dict[str, str]:
+    """Description of each of ``scenarios`` from a run's provenance (:attr:`Results.provenance`,
+    or the copy the results store keeps in its catalogue)."""
+    resolved = provenance.get("scenarios") or {}
     out = {}
-    for name in results.scenarios:
+    for name in scenarios:
         entry = resolved.get(name) or {}
         levers = entry.get("levers") if isinstance(entry.get("levers"), dict) else entry
         text = levers.get("description", "") if isinstance(levers, dict) else ""
