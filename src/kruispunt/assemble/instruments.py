@@ -488,6 +488,13 @@ def _green_premium(b: BuildContext) -> Params:
 SDE_STEAM_PRODUCTS = ("paper",)
 """Products other than the process-heat bands whose low-carbon routes are steam boilers (the
 paper machine's e-boiler or biomass boiler): SDE++ heat categories."""
+SDE_LOW_TEMPERATURE_HEAT = ("process_heat_low",)
+"""Heat products whose biomass boilers lose the SDE++ with
+``sde_pp.woody_biomass_low_temperature_heat_excluded``: no new subsidy for heat of at most
+100 C from woody biomass since 22 April 2022 (Rijksoverheid). The model's low band (below
+200 C) mixes such hot water with steam of 100-200 C, which stays a category; no sourced split
+exists, so the whole band is excluded (an overstatement of the rule, against biomass). Paper
+drying steam and the medium and high bands are above 100 C and stay categories."""
 
 
 def _sde_categories(b: BuildContext) -> tuple[F, F]:
@@ -500,7 +507,10 @@ def _sde_categories(b: BuildContext) -> tuple[F, F]:
       warmte, correction displaced gas + EUA; domain high-temperature heat ("open industriële
       warmtepompen en elektrische boilers");
     - biomass boilers and furnaces for process heat and steam: hernieuwbare warmte, the same
-      correction; no domain;
+      correction; no domain; none for low-temperature heat once
+      ``sde_pp.woody_biomass_low_temperature_heat_excluded`` is set in a model year
+      (:data:`SDE_LOW_TEMPERATURE_HEAT`; Rijksoverheid, 22 April 2022; the rule applies from
+      the first model year, as its year, 2022, precedes them);
     - electrolysis (hydrogen): correction grey hydrogen's gas + EUA; domain molecules;
     - electric glass melting: electrification in industry (hybrid glass furnaces opened in
       2022), correction displaced gas + EUA; no domain;
@@ -520,6 +530,10 @@ def _sde_categories(b: BuildContext) -> tuple[F, F]:
         electric & np.isin(product, ["hydrogen", "glass"])
     )
     kind[energy] = ENERGY_CARBON
+    flag = b.tables.policy_path("sde_pp.woody_biomass_low_temperature_heat_excluded", b.years)
+    if (np.nan_to_num(flag, nan=0.0) > 0).any():
+        low_bio = (family == "circular") & np.isin(product, SDE_LOW_TEMPERATURE_HEAT)
+        kind[low_bio] = NO_CATEGORY
     domain[heat & electric] = DOMAINS.index("high_temperature_heat")
     domain[electric & (product == "hydrogen")] = DOMAINS.index("molecules")
     return b.per_scenario(kind), b.per_scenario(domain)
