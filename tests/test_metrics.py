@@ -224,6 +224,7 @@ def test_infrastructure_use(res: Results) -> None:
         "grid": "MW",
         "co2_storage": "tCO2/yr",
         "hydrogen": "GJ/yr",
+        "biomass": "GJ/yr",
     }
     # hydrogen infrastructure is in the hydrogen carrier's unit: national use equals the
     # plants' hydrogen demand (synthetic identity), 1 TWh = 3.6e6 GJ

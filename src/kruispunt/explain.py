@@ -6,7 +6,8 @@ loop (:class:`kruispunt.engine.simulate.YearView`) and reads the decision of the
 plants in that year from the engine's own valuation, so the breakdown is exactly what the
 plants weighed. Terms are contributions to an option's value [EUR/yr]: revenue positive,
 costs negative (operating cost: energy and feedstock at market prices, CO2 transport and
-storage, variable opex; one term per policy instrument; fixed opex; the capital annuity; the
+storage, variable opex; the biomass supply's step price on the biomass burnt; one term per
+policy instrument; fixed opex; the capital annuity; the
 write-off of the current asset). Their sum is the option's value before support and before the
 tie-breakers (a plant stays on its route, and does not close, at equal value).
 """
@@ -23,7 +24,7 @@ import pandas as pd
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import Catalogue, load_catalogue
 from kruispunt.engine.simulate import YearView, run_batch
-from kruispunt.engine.valuation import OPERATING, STAY_BONUS
+from kruispunt.engine.valuation import OPERATING, STAY_BONUS, SUPPLY
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
@@ -33,7 +34,7 @@ from kruispunt.vocabulary import FAMILIES, FAMILY, NEVER, SWITCH_REASONS
 
 __all__ = ["Explanation", "explain"]
 
-_TERMS_FIRST = ("revenue", "contracts", OPERATING)
+_TERMS_FIRST = ("revenue", "contracts", OPERATING, SUPPLY)
 _TERMS_LAST = ("fixed", "capital", "writeoff", "exit_option")
 
 
@@ -131,7 +132,7 @@ def _reason(view: YearView, p: int, k: int, chosen_k: int, detail: dict[str, flo
             return "stays: no option is worth more" + how
         return f"chosen: the highest value{how}"
     if view.choice.refused[0, p, k]:
-        return "refused scarce capacity (grid, CO2 storage or hydrogen): waits"
+        return "refused scarce capacity (grid, CO2 storage, hydrogen or biomass): waits"
     gap = detail["chosen_value"] - detail["value"]
     return f"{gap / 1e6:,.2f} MEUR/yr below the chosen option"
 
@@ -139,7 +140,7 @@ def _reason(view: YearView, p: int, k: int, chosen_k: int, detail: dict[str, flo
 def _options_frame(view: YearView, plants: list[int]) -> pd.DataFrame:
     valuation = view.valuation
     inp = view.ctx.inputs
-    ov = valuation.option_values(view.i, view.state, breakdown=True)
+    ov = valuation.option_values(view.i, view.state, breakdown=True, supply=view.supply)
     prod = ov.production
     rows = []
     for p in plants:

@@ -123,6 +123,8 @@ class Carriers:
 
     is_electricity: B
     is_hydrogen: B
+    is_biomass: B
+    """Carriers drawn from the biomass supply (solid biomass)."""
     embedded: F
     """Embedded emissions of an imported material, charged by CBAM [tCO2/carrier] (0 for
     energy carriers)."""
@@ -188,14 +190,16 @@ class Finance:
 
 @dataclass(frozen=True)
 class Pools:
-    """Scarce capacity: grid per cluster, each CO2 storage project, hydrogen per cluster."""
+    """Scarce capacity: grid per cluster, each CO2 storage project, hydrogen per cluster, and
+    the biomass supply (a cluster's own, then the national one)."""
 
     names: tuple[str, ...]
     """``"<resource>/<name>"``."""
     resource: I
     """[Q] index into :data:`kruispunt.vocabulary.RESOURCES`."""
     host: I
-    """[Q] cluster the pool is reported under (where the project is)."""
+    """[Q] cluster the pool is reported under (where the project is; a national pool under
+    :data:`kruispunt.assemble.pools.NATIONAL_HOST`)."""
     capacity: F
     """[S, Q, Y] capacity: grid for new load [MW], CO2 storage [tCO2/yr], hydrogen
     [carrier/yr]; inf where unconstrained."""
@@ -205,8 +209,20 @@ class Pools:
     """[Q, P] plants that may use the pool at all (a contract may name one site)."""
     hydrogen_year: I
     """[S, L] first year the cluster is connected to the hydrogen network."""
+    step_quantity: F
+    """[S, Q, N] the pool's supply curve: quantity of each price step, cheapest first
+    [resource unit/yr]; one step of ``inf`` for a pool without price steps."""
+    step_price: F
+    """[S, Q, N] price of each step on top of the carrier's market price [EUR/carrier];
+    every user of a pool pays the price of the highest step the year's use reaches."""
 
-    SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ("capacity", "access", "hydrogen_year")
+    SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = (
+        "capacity",
+        "access",
+        "hydrogen_year",
+        "step_quantity",
+        "step_price",
+    )
 
 
 @dataclass(frozen=True)

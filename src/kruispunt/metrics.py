@@ -696,8 +696,9 @@ def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluste
     -------
     DataFrame
         Columns ``scenario``, ``cluster`` (unless national), ``resource`` (``grid``,
-        ``co2_storage``, ``hydrogen``), ``year``, ``use`` and ``capacity`` in ``unit``
-        (grid: MW of new load; co2_storage: tCO2/yr; hydrogen: GJ/yr), ``headroom``
+        ``co2_storage``, ``hydrogen``, ``biomass``), ``year``, ``use`` and ``capacity`` in
+        ``unit`` (grid: MW of new load; co2_storage: tCO2/yr; hydrogen, biomass: GJ/yr; the
+        national biomass supply is reported under Cluster 6), ``headroom``
         (capacity minus use, same unit) and ``utilisation_share`` (use / capacity
         [fraction]; NaN where capacity is 0).
     """

@@ -10,12 +10,12 @@ Dimensions and coordinates
 --------------------------
 ``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``), ``year`` (int),
 ``carrier``, ``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``,
-``hydrogen``; units in :data:`kruispunt.vocabulary.RESOURCE_UNITS`), ``flow`` (government
-cash-flow items, one set per instrument, ``flow_sign`` -1 for outlays), ``route`` (route ids;
-``route_index`` points into it) and ``reason`` (``switch_reason`` points into it). The
-descriptive coordinates in :data:`RESULT_COORDS` label plants (site, site name, product,
-cluster, sector), carriers and products (units), clusters (names) and routes (family,
-product, whether the data package's route was left out).
+``hydrogen``, ``biomass``; units in :data:`kruispunt.vocabulary.RESOURCE_UNITS`), ``flow``
+(government cash-flow items, one set per instrument, ``flow_sign`` -1 for outlays),
+``route`` (route ids; ``route_index`` points into it) and ``reason`` (``switch_reason``
+points into it). The descriptive coordinates in :data:`RESULT_COORDS` label plants (site,
+site name, product, cluster, sector), carriers and products (units), clusters (names) and
+routes (family, product, whether the data package's route was left out).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ Identities that hold in every synthetic result
 - ``direct_emissions == gross emissions - captured_co2`` and ``stored_co2 == captured_co2``;
 - ``infra_use <= infra_capacity`` for every cluster, resource and year;
 - ``electric_load == energy[electricity] / 3.6 / 8760`` (GJ/yr to MW);
-- hydrogen ``infra_use == energy[hydrogen]`` summed over the cluster's plants (both GJ/yr);
+- hydrogen ``infra_use == energy[hydrogen]`` summed over the cluster's plants (both GJ/yr),
+  and biomass ``infra_use == energy[biomass]`` likewise;
 - the government's subsidy outlays (``sde``, ``ccfd``, ``ikc``, ``grant``) add up to minus
   the plants' ``subsidies``; ``co2_levy_revenue`` and ``energy_tax_revenue`` equal the sums
   of ``co2_levy`` and ``energy_tax`` over plants;
@@ -32,7 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -260,8 +261,11 @@ def synthetic_results(
     use[:, :, RESOURCES.index("co2_storage"), :] = by_cluster(stored)
     # hydrogen infrastructure in the hydrogen carrier's unit, GJ/yr (as the engine records it)
     use[:, :, RESOURCES.index("hydrogen"), :] = by_cluster(energy[..., c["hydrogen"]])
-    headroom = rng.uniform(1.05, 1.6, (S, len(cluster_ids), len(RESOURCES), 1))
-    floor = np.array([50.0, 2.5e5, 1.2e6])[None, None, :, None]
+    use[:, :, RESOURCES.index("biomass"), :] = by_cluster(energy[..., c["biomass"]])
+    headroom = rng.uniform(1.05, 1.6, (S, len(cluster_ids), 3, 1))
+    # the biomass supply's headroom is fixed (no draw: the values above keep their seed)
+    headroom = np.concatenate([headroom, np.full((S, len(cluster_ids), 1, 1), 1.3)], axis=2)
+    floor = np.array([50.0, 2.5e5, 1.2e6, 1.0e6])[None, None, :, None]
     capacity_infra = np.maximum.accumulate(use, axis=3) * headroom + floor
 
     flow_list = registry_flows()
@@ -449,6 +453,10 @@ def toy_inputs(
     ccs: bool = False,
     co2_capacity: object = np.inf,
     instruments: dict[str, dict[str, npt.NDArray[np.generic]]] | None = None,
+    bio: bool = False,
+    capex_bio: float = 100.0,
+    biomass_price: object = 5.0,
+    biomass_supply: Sequence[tuple[float, float]] = ((np.inf, 0.0),),
 ) -> ModelInputs:
     """A tiny :class:`~kruispunt.inputs.ModelInputs` to check the engine by hand; a test states
     only what it varies.
@@ -456,9 +464,12 @@ def toy_inputs(
     One product ``widget`` [t] made by ``n_plants`` plants of ``capacity`` each, in one
     cluster. Routes: ``gas`` (today's, 1 tCO2/t, 10 GJ gas/t), ``elec`` (0 tCO2/t, 3 MWh/t =
     10.8 GJ electricity/t, capex ``capex_elec`` EUR/(t/yr)), closure and, with ``ccs``,
-    ``gas_ccs`` (11 GJ gas/t, 1.1 tCO2/t of which 90 % captured, capex ``capex_ccs``).
-    Revenue ``product_price`` EUR/t; no taxes, no opex. Pools: grid (``grid_capacity`` MW),
-    one CO2 store (``co2_capacity`` tCO2/yr, a path allowed) and hydrogen (unlimited).
+    ``gas_ccs`` (11 GJ gas/t, 1.1 tCO2/t of which 90 % captured, capex ``capex_ccs``) and,
+    with ``bio``, ``bio`` (10 GJ biomass/t at ``biomass_price`` EUR/GJ, 0 tCO2/t, capex
+    ``capex_bio``). Revenue ``product_price`` EUR/t; no taxes, no opex. Pools: grid
+    (``grid_capacity`` MW), one CO2 store (``co2_capacity`` tCO2/yr, a path allowed),
+    hydrogen (unlimited) and the national biomass supply, ``biomass_supply`` steps of
+    (quantity [GJ/yr], price on top of the biomass price [EUR/GJ]), cheapest first.
     ``instruments`` gives instrument parameters (each with a leading scenario axis); those
     not given take their declared defaults (SDE++ from ``sde_budget`` and ``sde_max``).
 
@@ -475,21 +486,36 @@ def toy_inputs(
     names = ["gas", "elec", "widget_closure"] + (["gas_ccs"] if ccs else [])
     fam = [FAMILY["incumbent"], FAMILY["electrification"], FAMILY["closure"]]
     fam += [FAMILY["ccs"]] if ccs else []
-    R = len(names)
-    route_inputs = np.zeros((R, 2, Y))
+    earliest = [2000, earliest_elec, 2000] + ([2025] if ccs else [])
+    if bio:
+        names, fam, earliest = [*names, "bio"], [*fam, FAMILY["circular"]], [*earliest, 2000]
+    carriers = ("natural_gas", "electricity") + (("biomass",) if bio else ())
+    R, C = len(names), len(carriers)
+    route_inputs = np.zeros((R, C, Y))
     route_inputs[0, 0], route_inputs[1, 1] = 10.0, 10.8
     ef, capture, capex = np.zeros((R, Y)), np.zeros((R, Y)), np.zeros((R, Y))
     ef[0], capex[1] = 1.0, capex_elec
     if ccs:
         route_inputs[3, 0], ef[3], capture[3], capex[3] = 11.0, 1.1, 0.9, capex_ccs
+    if bio:
+        route_inputs[R - 1, 2], capex[R - 1] = 10.0, capex_bio
     cap = np.broadcast_to(np.asarray(capacity, dtype=np.float64), (P,)).copy()
-    price = np.zeros((S, 2, Y))
+    price = np.zeros((S, C, Y))
     price[:, 0], price[:, 1] = path(gas_price), path(elec_price)
-    pool_capacity = np.zeros((S, 3, Y))
-    pool_capacity[:, 0], pool_capacity[:, 1], pool_capacity[:, 2] = (
+    if bio:
+        price[:, 2] = path(biomass_price)
+    steps = np.array([q for q, _ in biomass_supply], dtype=np.float64)
+    step_quantity = np.full((S, 4, len(steps)), 0.0)
+    step_quantity[:, :, 0] = np.inf
+    step_quantity[:, 3] = steps
+    step_price = np.zeros((S, 4, len(steps)))
+    step_price[:, 3] = [p for _, p in biomass_supply]
+    pool_capacity = np.zeros((S, 4, Y))
+    pool_capacity[:, 0], pool_capacity[:, 1], pool_capacity[:, 2], pool_capacity[:, 3] = (
         grid_capacity,
         path(co2_capacity),
         np.inf,
+        steps.sum(),
     )
     family = np.array(fam, dtype=np.int64)
     params: dict[str, dict[str, npt.NDArray[np.generic]]] = {
@@ -507,9 +533,9 @@ def toy_inputs(
             plant_site=tuple(f"site{p}" for p in range(P)),
             plant_sector=("chemicals",) * P,
             routes=tuple(names),
-            carriers=("natural_gas", "electricity"),
-            carrier_units=("GJ", "GJ"),
-            carrier_uses=("energy", "energy"),
+            carriers=carriers,
+            carrier_units=("GJ",) * C,
+            carrier_uses=("energy",) * C,
             products=("widget",),
             product_units=("t",),
             clusters=("cluster",),
@@ -521,9 +547,7 @@ def toy_inputs(
             family=family,
             lifetime=np.full(R, lifetime),
             lead_time=np.full(R, lead_time, dtype=np.int64) * (family != FAMILY["incumbent"]),
-            earliest_year=np.array(
-                [2000, earliest_elec, 2000] + ([2025] if ccs else []), dtype=np.int64
-            ),
+            earliest_year=np.array(earliest, dtype=np.int64),
             capex=capex,
             capex_renewal=capex.copy(),
             domestic=family != FAMILY["closure"],
@@ -545,10 +569,11 @@ def toy_inputs(
             options=np.tile(np.arange(R, dtype=np.int64), (P, 1)),
         ),
         carriers=mi.Carriers(
-            is_electricity=np.array([False, True]),
-            is_hydrogen=np.array([False, False]),
-            embedded=np.zeros(2),
-            cbam=np.zeros(2, dtype=bool),
+            is_electricity=np.array([c == "electricity" for c in carriers]),
+            is_hydrogen=np.zeros(C, dtype=bool),
+            is_biomass=np.array([c == "biomass" for c in carriers]),
+            embedded=np.zeros(C),
+            cbam=np.zeros(C, dtype=bool),
         ),
         products=mi.Products(cbam=np.zeros(1, dtype=bool), heat=np.zeros(1, dtype=bool)),
         markets=mi.Markets(
@@ -565,13 +590,15 @@ def toy_inputs(
             myopic=np.full(S, myopic),
         ),
         pools=mi.Pools(
-            names=("grid/cluster", "co2_storage/store", "hydrogen/cluster"),
-            resource=np.array([0, 1, 2], dtype=np.int64),
-            host=np.zeros(3, dtype=np.int64),
+            names=("grid/cluster", "co2_storage/store", "hydrogen/cluster", "biomass/national"),
+            resource=np.array([0, 1, 2, 3], dtype=np.int64),
+            host=np.zeros(4, dtype=np.int64),
             capacity=pool_capacity,
-            access=np.zeros((S, 3, 1), dtype=np.int64),
-            plants=np.ones((3, P), dtype=bool),
+            access=np.zeros((S, 4, 1), dtype=np.int64),
+            plants=np.ones((4, P), dtype=bool),
             hydrogen_year=np.full((S, 1), 2000, dtype=np.int64),
+            step_quantity=step_quantity,
+            step_price=step_price,
         ),
         levers=mi.Levers(
             route_allowed=np.ones((S, R), dtype=bool),

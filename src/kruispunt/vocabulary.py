@@ -71,10 +71,16 @@ SWITCHABLE_FAMILIES: Final = tuple(f for f in FAMILIES if f not in ("incumbent",
 
 # --- scarce resources -----------------------------------------------------------------------
 
-RESOURCES: Final = ("grid", "co2_storage", "hydrogen")
-"""Scarce infrastructure allocated per pool: grid for new load, CO2 storage, hydrogen."""
-RESOURCE_UNITS: Final = {"grid": "MW", "co2_storage": "tCO2/yr", "hydrogen": "GJ/yr"}
-GRID, CO2_STORAGE, HYDROGEN = 0, 1, 2
+RESOURCES: Final = ("grid", "co2_storage", "hydrogen", "biomass")
+"""Scarce resources allocated per pool: grid for new load, CO2 storage, hydrogen, and the
+biomass supply (national, and a cluster's own where the data give one)."""
+RESOURCE_UNITS: Final = {
+    "grid": "MW",
+    "co2_storage": "tCO2/yr",
+    "hydrogen": "GJ/yr",
+    "biomass": "GJ/yr",
+}
+GRID, CO2_STORAGE, HYDROGEN, BIOMASS = 0, 1, 2, 3
 """Positions of the resources in :data:`RESOURCES`."""
 
 # --- decisions ------------------------------------------------------------------------------

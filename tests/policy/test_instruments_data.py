@@ -195,3 +195,18 @@ def test_committed_money_by_year(cat: Catalogue) -> None:
             expected = rows.loc[rows["year"] == year, "public_money"].sum()
             assert flow[year - 2025] == pytest.approx(expected), (choice, year)
     assert flow.sum() > 0
+
+
+def test_no_sde_for_low_temperature_biomass_heat(inputs: ModelInputs) -> None:
+    """No new SDE++ for heat of at most 100 C from woody biomass since 22 April 2022
+    (Rijksoverheid, rijksoverheid_biomass_lt_heat_2022; ``sde_eligible`` 0 in
+    route_parameters.csv): the low-temperature band's biomass boiler is no category; paper
+    drying steam and the bands above 200 C stay hernieuwbare warmte (above the 100 C
+    requirement), with the energy-and-carbon correction, as do the band's heat pumps."""
+    from kruispunt.policy.sde import ENERGY_CARBON, NO_CATEGORY
+
+    kind = dict(zip(inputs.coords.routes, inputs.instruments["sde"]["correction"][0], strict=True))
+    assert kind["biomass_boiler_low"] == NO_CATEGORY
+    for route in ("paper_biomass_boiler", "biomass_furnace_medium", "biomass_furnace_high"):
+        assert kind[route] == ENERGY_CARBON, route
+    assert kind["heat_pump_low"] == ENERGY_CARBON

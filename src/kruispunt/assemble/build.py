@@ -65,6 +65,8 @@ def _carriers(cat: Catalogue) -> Carriers:
     return Carriers(
         is_electricity=(ids == "electricity").to_numpy(),
         is_hydrogen=(ids == "hydrogen").to_numpy(),
+        # the supply of biomass_supply.csv is solid biomass, the carrier 'biomass' [GJ]
+        is_biomass=(ids == "biomass").to_numpy(),
         embedded=embedded.astype(float),
         cbam=cat.carriers["cbam"].to_numpy(dtype=bool),
     )

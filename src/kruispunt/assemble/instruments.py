@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -490,6 +491,20 @@ SDE_STEAM_PRODUCTS = ("paper",)
 paper machine's e-boiler or biomass boiler): SDE++ heat categories."""
 
 
+def _sde_excluded(b: BuildContext, route_ids: npt.NDArray[Any]) -> npt.NDArray[np.bool_]:
+    """Routes the data mark ``sde_eligible`` 0 in some year (``route_parameters.csv``): no
+    new SDE++ project on them. The biomass boiler of the low-temperature band: no new subsidy
+    for heat of at most 100 C from woody biomass since 22 April 2022 (Rijksoverheid); the
+    band (below 200 C) also holds steam of 100-200 C, which stays a category, but no split is
+    sourced, so the whole band is excluded. A route's categories hold in every round, so a
+    route that loses eligibility in a later year loses it from the first model year."""
+    rows = b.tables.route_param("sde_eligible")
+    if rows is None:
+        return np.zeros(len(route_ids), dtype=bool)
+    off = rows.loc[rows["value"].astype(float) == 0, "route_id"].astype(str)
+    return np.isin(route_ids, off.to_numpy())
+
+
 def _sde_categories(b: BuildContext) -> tuple[F, F]:
     """Each route's SDE++ correction (index into ``policy.sde.CORRECTIONS``) and ring-fenced
     domain (index into ``policy.sde.DOMAINS``, -1 none), by the scheme's categories (RVO,
@@ -500,7 +515,8 @@ def _sde_categories(b: BuildContext) -> tuple[F, F]:
       warmte, correction displaced gas + EUA; domain high-temperature heat ("open industriële
       warmtepompen en elektrische boilers");
     - biomass boilers and furnaces for process heat and steam: hernieuwbare warmte, the same
-      correction; no domain;
+      correction; no domain; none for low-temperature heat (no new subsidy since April 2022,
+      :func:`_sde_excluded`);
     - electrolysis (hydrogen): correction grey hydrogen's gas + EUA; domain molecules;
     - electric glass melting: electrification in industry (hybrid glass furnaces opened in
       2022), correction displaced gas + EUA; no domain;
@@ -520,6 +536,7 @@ def _sde_categories(b: BuildContext) -> tuple[F, F]:
         electric & np.isin(product, ["hydrogen", "glass"])
     )
     kind[energy] = ENERGY_CARBON
+    kind[_sde_excluded(b, routes["route_id"].astype(str).to_numpy())] = NO_CATEGORY
     domain[heat & electric] = DOMAINS.index("high_temperature_heat")
     domain[electric & (product == "hydrogen")] = DOMAINS.index("molecules")
     return b.per_scenario(kind), b.per_scenario(domain)

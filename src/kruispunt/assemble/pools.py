@@ -1,4 +1,5 @@
-"""Capacity pools: each CO2 storage project, grid for new load and hydrogen per cluster, with
+"""Capacity pools: each CO2 storage project, grid for new load and hydrogen per cluster, and the
+biomass supply (a cluster's own, then the national one, each a curve of price steps), with
 their capacities and access years per scenario (delays and scales from the levers)."""
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from kruispunt.catalogue.series import over_years
 from kruispunt.inputs import Pools
 from kruispunt.scenarios import Scenario
 from kruispunt.units import conversion_factor
-from kruispunt.vocabulary import CO2_STORAGE, FIRST_MODEL_YEAR, GRID, HYDROGEN, NEVER, RESOURCES
+from kruispunt.vocabulary import (
+    BIOMASS,
+    CO2_STORAGE,
+    FIRST_MODEL_YEAR,
+    GRID,
+    HYDROGEN,
+    NEVER,
+    RESOURCES,
+)
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -32,6 +41,11 @@ class _Pool:
     """Sites with a contract (empty: open to every plant with access)."""
     decided: bool = False
     """Past its final investment decision: dates are not delayed by scenario levers."""
+    steps: F = field(default_factory=lambda: np.array([np.inf]))
+    """Quantity of each price step, cheapest first [resource unit/yr] (one unlimited step:
+    no supply curve)."""
+    prices: F = field(default_factory=lambda: np.zeros(1))
+    """Price of each step on top of the carrier's market price [EUR/carrier]."""
 
 
 def _storage_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
@@ -86,6 +100,51 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     return out
 
 
+NATIONAL = "national"
+"""Scope of the national biomass supply in ``biomass_supply.csv``."""
+NATIONAL_HOST = "cluster6"
+"""Cluster a national pool is reported under in the per-cluster results: Cluster 6, the sites
+outside the five clusters (``clusters.csv``), as a national supply has no place; the last
+cluster where the data have no such cluster. National totals are exact either way."""
+
+
+def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
+    """The biomass supply (``biomass_supply.csv``) as pools: a cluster's own supply where the
+    table gives one (open to that cluster's plants only), then the national supply (open to
+    every plant), so a plant draws on its cluster's supply first. Each pool's yearly capacity
+    is the sum of its steps, the same in every year. The national pool is reported under
+    :data:`NATIONAL_HOST`. Without national rows the national pool has no limit (as a grid
+    without a sourced figure)."""
+    table = tables.catalogue.tables.get("biomass_supply")
+    curves: dict[str, tuple[F, F]] = {}
+    if table is not None:
+        for scope, part in table.groupby("scope", sort=False):
+            part = part.sort_values("step")
+            curves[str(scope)] = (
+                part["quantity"].to_numpy(np.float64),
+                part["price_adder"].to_numpy(np.float64),
+            )
+    L = len(tables.cluster_ids)
+    out = []
+    for host, cl in enumerate(tables.cluster_ids):
+        if cl in curves:
+            access = np.full(L, NEVER, dtype=np.int64)
+            access[host] = 0
+            steps, prices = curves[cl]
+            capacity = np.full(len(years), float(steps.sum()))
+            out.append(
+                _Pool(f"biomass/{cl}", BIOMASS, host, capacity, access, steps=steps, prices=prices)
+            )
+    steps, prices = curves.get(NATIONAL, (np.array([np.inf]), np.zeros(1)))
+    capacity = np.full(len(years), float(steps.sum()))
+    access = np.zeros(L, dtype=np.int64)
+    host = tables.cluster_index.get(NATIONAL_HOST, L - 1)
+    out.append(
+        _Pool(f"biomass/{NATIONAL}", BIOMASS, host, capacity, access, steps=steps, prices=prices)
+    )
+    return out
+
+
 def build_pools(
     tables: Tables,
     scenarios: Sequence[Scenario],
@@ -96,11 +155,18 @@ def build_pools(
     start ``co2_storage_delay`` years later and every storage capacity is scaled; known grid
     capacities are scaled, and a cluster without a sourced grid figure has no limit or no
     room at all (``grid_unknown_capacity``); hydrogen connections come ``hydrogen_delay``
-    years later."""
-    pools = _storage_pools(tables, years) + _cluster_pools(tables, years)
+    years later; every step of a biomass supply is scaled by ``biomass_supply_scale``."""
+    pools = (
+        _storage_pools(tables, years)
+        + _cluster_pools(tables, years)
+        + _biomass_pools(tables, years)
+    )
     S, Q, Y, L = len(scenarios), len(pools), len(years), len(tables.cluster_ids)
+    N = max(len(p.steps) for p in pools)
     capacity = np.zeros((S, Q, Y))
     access = np.zeros((S, Q, L), dtype=np.int64)
+    step_quantity = np.zeros((S, Q, N))
+    step_price = np.zeros((S, Q, N))
     h2_base = _hydrogen_years(tables)
     hydrogen_year = np.zeros((S, L), dtype=np.int64)
     for s, sc in enumerate(scenarios):
@@ -117,8 +183,17 @@ def build_pools(
                     cap = np.zeros(Y)
                 elif not np.isinf(cap).all():
                     cap = cap * lv.grid_capacity_scale
+            steps = pool.steps
+            if pool.resource == BIOMASS and np.isfinite(steps).all():
+                steps = steps * lv.biomass_supply_scale
+                cap = np.full(Y, float(steps.sum()))
             capacity[s, q] = cap
             access[s, q] = acc
+            # padding steps hold nothing, at the last step's price
+            n = len(steps)
+            step_quantity[s, q, :n] = steps
+            step_price[s, q, :n] = pool.prices
+            step_price[s, q, n:] = pool.prices[-1]
         hydrogen_year[s] = np.where(h2_base < NEVER, h2_base + lv.hydrogen_delay, NEVER)
     sites = np.asarray(plant_site)
     allowed = np.ones((Q, len(sites)), dtype=bool)
@@ -133,6 +208,8 @@ def build_pools(
         access=access,
         plants=allowed,
         hydrogen_year=hydrogen_year,
+        step_quantity=step_quantity,
+        step_price=step_price,
     )
 
 

@@ -18,7 +18,7 @@ from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
 from kruispunt.policy.base import PLANT_ITEMS, PLANT_QUANTITIES, Instrument
-from kruispunt.vocabulary import CO2_STORAGE, GJ_PER_MWH, GRID, HOURS_PER_YEAR, HYDROGEN
+from kruispunt.vocabulary import BIOMASS, CO2_STORAGE, GJ_PER_MWH, GRID, HOURS_PER_YEAR, HYDROGEN
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -123,7 +123,9 @@ def account(
     use = np.multiply(inp.routes.inputs[:, :, i][cur], activity[..., None], out=out.use)
     elec = use[..., inp.carriers.is_electricity].sum(-1)
     h2 = use[..., inp.carriers.is_hydrogen].sum(-1)
+    biomass = use[..., inp.carriers.is_biomass].sum(-1)
     _pool_use(ctx, infra, st, i, activity, elec, h2, captured, out)
+    supply_cost = _supply_cost(infra, st, biomass, out.pool_use[i])
     stored = np.where(st.pool[..., CO2_STORAGE] >= 0, captured, 0.0)
     production = activity * inp.routes.domestic[cur]
     o = out.plant
@@ -141,7 +143,7 @@ def account(
         + stored * inp.markets.co2_ts_cost[:, i][:, None]
     )
     market = np.einsum("rc,sc->sr", inp.routes.inputs[:, :, i], inp.markets.price[:, :, i])
-    o["energy_cost"][i] = np.take_along_axis(market, cur, axis=1) * activity
+    o["energy_cost"][i] = np.take_along_axis(market, cur, axis=1) * activity + supply_cost
     record = YearRecord(
         i=i,
         year=int(inp.coords.years[i]),
@@ -176,7 +178,8 @@ def _pool_use(
     captured: F,
     out: Outputs,
 ) -> None:
-    """Use of the pools: new electric load and hydrogen per cluster, stored CO2 per store."""
+    """Use of the pools: new electric load and hydrogen per cluster, stored CO2 per store
+    (biomass: :func:`_supply_cost`)."""
     inp = ctx.inputs
     rows = np.arange(ctx.S)[:, None]
     elec_base = ctx.route.electricity[inp.plants.incumbent, i][None, :] * activity
@@ -192,3 +195,22 @@ def _pool_use(
     pool = st.pool[..., CO2_STORAGE]
     has = pool >= 0
     np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), captured[has])
+
+
+def _supply_cost(infra: Infrastructure, st: PlantState, biomass: F, pool_use: F) -> F:
+    """Biomass use of the plants holding each biomass pool, booked into ``pool_use``
+    ``(S, Q)``, and what each plant pays on top of the market price ``(S, P)`` [EUR/yr]: the
+    price of the step its pool's use reaches in the year, on every unit it burns (one market
+    price for all users of a pool)."""
+    held = st.pool[..., BIOMASS]
+    cost = np.zeros_like(biomass)
+    rows = np.arange(held.shape[0])[:, None]
+    has = held >= 0
+    if has.any():
+        np.add.at(pool_use, (np.broadcast_to(rows, has.shape)[has], held[has]), biomass[has])
+    for q in infra.supply_pools:
+        mine = held == q
+        if mine.any():
+            price = infra.step_price(int(q), pool_use[:, q])  # (S,)
+            cost = np.where(mine, price[:, None] * biomass, cost)
+    return cost

@@ -29,6 +29,8 @@ class RouteData:
     captured: F
     electricity: F
     hydrogen: F
+    biomass: F
+    """Carriers drawn from the biomass supply [carrier/product]."""
     inputs: F
     """``(R, C, Ye)``."""
 
@@ -61,6 +63,7 @@ class BatchContext:
             captured=ef * cap,
             electricity=inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1),
             hydrogen=inputs_e[:, inp.carriers.is_hydrogen, :].sum(axis=1),
+            biomass=inputs_e[:, inp.carriers.is_biomass, :].sum(axis=1),
             inputs=inputs_e,
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])

@@ -13,7 +13,7 @@ from kruispunt.engine.accounting import Outputs
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
-from kruispunt.vocabulary import FAMILY, REASON_CODE
+from kruispunt.vocabulary import BIOMASS, FAMILY, REASON_CODE
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -112,8 +112,11 @@ def choose(
         break
     newly = switching[..., None] & (given >= 0)
     st.pool = np.where(newly, given, st.pool)
-    # a plant leaving a route that used a pool gives up that claim (kept reserved)
+    # a plant leaving a route that used a pool gives up that claim (kept reserved); the
+    # biomass claim is held until the plant stops burning biomass
+    # (:meth:`Infrastructure.release_supply`)
     released = switching[..., None] & ~newly & (demand.transpose(1, 2, 0) <= 1e-9)
+    released[..., BIOMASS] = False
     st.pool = np.where(released, -1, st.pool)
     return Choice(option=choice, route=route, switching=switching, waited=waited, refused=refused_k)
 

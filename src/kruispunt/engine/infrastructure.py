@@ -1,23 +1,57 @@
-"""Step 4 of the year: scarce infrastructure (grid for new load, CO2 storage, hydrogen).
+"""Step 4 of the year: scarce resources (grid for new load, CO2 storage, hydrogen, biomass).
 
 Pools serve the plants that ask for capacity first-fit in order of value gain per unit of the
 resource asked for (:func:`kruispunt.policy.grants.allocate_first_fit`), pools in their
 order; a grant is reserved from the plant's start until the pool's life ends, so a pool is
 never over-committed. Plants whose storage pool ends apply to the others, or vent.
+
+A pool with a supply curve (the biomass supply: quantities in rising price steps) also has a
+price: every user pays, on top of the carrier's market price, the price of the highest step
+that the year's use of the pool reaches (:meth:`Infrastructure.step_price`; one market price,
+as when the cheapest supply runs out the buyers compete with the next). Plants weigh the
+price of the step that what is already reserved plus their own claim reaches
+(:meth:`Infrastructure.supply_prices`).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.policy.grants import allocate_first_fit
-from kruispunt.vocabulary import CO2_STORAGE, GJ_PER_MWH, GRID, HOURS_PER_YEAR, HYDROGEN, RESOURCES
+from kruispunt.vocabulary import (
+    BIOMASS,
+    CO2_STORAGE,
+    GJ_PER_MWH,
+    GRID,
+    HOURS_PER_YEAR,
+    HYDROGEN,
+    RESOURCES,
+)
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 B = npt.NDArray[np.bool_]
+
+STEP_TOLERANCE = 1e-9
+"""Relative tolerance at a step's upper edge: use equal to a step's cumulative quantity stays
+in that step (rounding does not push it into the next)."""
+
+
+@dataclass(frozen=True)
+class SupplyPrice:
+    """The supply-curve price each plant weighs in a decision year [EUR per unit of the
+    carrier] (the biomass supply)."""
+
+    option: F
+    """``(S, P, K)`` for each option: the price of the step that the pool's reserved supply
+    plus the option's own extra claim reaches (the pool the plant would be served by)."""
+    current: F
+    """``(S, P)`` for the route each plant runs: the price of the step its pool's reserved
+    supply reaches."""
 
 
 class Infrastructure:
@@ -40,6 +74,13 @@ class Infrastructure:
             for q in np.flatnonzero(pools.resource == res)[::-1]:
                 per_cluster[pools.host[q]] = q
             self.cluster_pool[res] = per_cluster
+        self.supply_pools = np.flatnonzero(pools.resource == BIOMASS)
+        """The biomass pools, in the order plants are served from them."""
+        self._step_top = np.cumsum(pools.step_quantity, axis=-1)
+        """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
+        self.held = np.zeros((ctx.S, ctx.P, len(pools.names)))
+        """What each plant has reserved in each biomass pool ``(S, P, Q)``, given back when
+        it stops burning biomass."""
 
     def demand(
         self, i: int, r_new: I, r_old: I | None, peak: F, start: I | None = None
@@ -55,10 +96,12 @@ class Infrastructure:
         out[GRID] = rt.electricity[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
         out[CO2_STORAGE] = rt.captured[r_new, start] * calib(r_new)
         out[HYDROGEN] = rt.hydrogen[r_new, start]
+        out[BIOMASS] = rt.biomass[r_new, start]
         if r_old is not None:
             out[GRID] -= rt.electricity[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
             out[CO2_STORAGE] -= rt.captured[r_old, i] * calib(r_old)
             out[HYDROGEN] -= rt.hydrogen[r_old, i]
+            out[BIOMASS] -= rt.biomass[r_old, i]
         return np.maximum(out * peak[None], 0.0), start
 
     def _window(self, q: int, i: I) -> tuple[F, I]:
@@ -128,6 +171,111 @@ class Infrastructure:
         end = np.broadcast_to(last[:, None], (S, P))
         np.add.at(delta, (rows, end.ravel()), -take.ravel())
         self.committed[:, q, :] += np.cumsum(delta, axis=-1)[:, :Y]
+        if q in self.supply_pools:
+            self.held[:, :, q] += take
+
+    def release_supply(self, i: int, route: I, pending: I, pool: I) -> None:
+        """Plants that neither burn biomass on the route they run in year index ``i`` nor
+        wait for a route that does (they switched away, or closed) give back what they
+        reserved in the biomass pools from ``i`` on; their biomass claim in ``pool``
+        ``(S, P, resource)`` is cleared."""
+        if not len(self.supply_pools):
+            return
+        bio = self.ctx.route.biomass[:, i]
+        burning = bio[route] > 0
+        waiting = (pending >= 0) & (bio[np.maximum(pending, 0)] > 0)
+        done = ~burning & ~waiting
+        for q in self.supply_pools:
+            back = np.where(done, self.held[:, :, q], 0.0)
+            if back.any():
+                self.committed[:, q, i:] -= back.sum(axis=1)[:, None]
+                self.held[:, :, q] -= back
+        pool[..., BIOMASS] = np.where(done, -1, pool[..., BIOMASS])
+
+    def step_price(self, q: int, level: F) -> F:
+        """Price of pool ``q``'s supply step that ``level`` reaches ``(S, ...)`` [EUR per unit
+        of the carrier]: the first step whose cumulative quantity is at least the level; the
+        last step's price beyond the curve.
+
+        Examples (biomass: 43.31 PJ at +0, then 48.78 PJ at +4.4841 EUR/GJ): a use of 43.31
+        PJ pays 0 on every GJ; 43.32 PJ, 4.4841 on every GJ.
+        """
+        top = self._step_top[:, q, :]  # (S, N)
+        price = self.ctx.inputs.pools.step_price[:, q, :]
+        S = top.shape[0]
+        flat = np.asarray(level, dtype=np.float64).reshape(S, -1)
+        edge = flat * (1.0 - STEP_TOLERANCE)
+        n = (top[:, None, :] < edge[:, :, None]).sum(axis=-1)
+        n = np.minimum(n, top.shape[1] - 1)
+        return np.take_along_axis(price, n, axis=1).reshape(np.shape(level))
+
+    def _reserved_peak(self, q: int, i: int) -> F:
+        """Highest reservation of pool ``q`` from year index ``i`` on ``(S,)``."""
+        return np.asarray(self.committed[:, q, i:].max(axis=-1), dtype=np.float64)
+
+    def supply_prices(self, i: int, route: I, held: I, opt: I) -> SupplyPrice:
+        """The supply-curve price each plant weighs in year index ``i``: for each option
+        ``opt`` ``(P, K)``, the step that the reserved supply of the pool it would be served
+        by (its cluster's own first, then the national one, the first with room) plus its
+        own extra claim reaches, held over the option's life; for the route each plant runs,
+        the step its pool's reservations reach. ``held`` ``(S, P)`` is the pool each plant
+        holds (-1: none)."""
+        ctx = self.ctx
+        inp = ctx.inputs
+        S, P, K = ctx.S, ctx.P, opt.shape[1]
+        option = np.zeros((S, P, K))
+        current = np.zeros((S, P))
+        if not len(self.supply_pools):
+            return SupplyPrice(option=option, current=current)
+        rt = ctx.route
+        peak = self.peak_production(i)
+        start = np.minimum(i + inp.routes.lead_time[opt], ctx.Y - 1)  # (P, K)
+        use_now = rt.biomass[route, i] * peak  # (S, P)
+        need = np.maximum(rt.biomass[opt, start][None] * peak[..., None] - use_now[..., None], 0)
+        start_year = inp.coords.years[start]  # (P, K)
+        cluster = inp.plants.cluster
+        rows = np.arange(S)[:, None]
+        served = np.zeros((S, P, K), dtype=bool)
+        for q in map(int, self.supply_pools):
+            reserved = self._reserved_peak(q, i)  # (S,)
+            access = inp.pools.access[:, q, :][rows, cluster[None, :]]  # (S, P)
+            cand = (start_year[None] >= access[..., None]) & inp.pools.plants[q][None, :, None]
+            left, _ = self._window(q, np.full(S, i, dtype=np.int64))
+            fits = cand & (need <= left[:, None, None] * (1.0 + STEP_TOLERANCE))
+            price = self.step_price(q, reserved[:, None, None] + need)
+            # the first pool with room serves; a claim no pool can hold weighs the last
+            # candidate pool's price (it will be refused)
+            option = np.where(cand & ~served, price, option)
+            served |= fits
+            mine = held == q
+            if mine.any():
+                now = np.broadcast_to(self.step_price(q, reserved)[:, None], (S, P))
+                current = np.where(mine, now, current)
+        # a plant that holds a pool and claims nothing more stays at its pool's price
+        option = np.where((need <= 0) & (held >= 0)[..., None], current[..., None], option)
+        return SupplyPrice(option=option, current=current)
+
+    def reserve_base_use(self, route: I, pool: I) -> None:
+        """Today's biomass use is inside the supply: plants whose route burns biomass in the
+        first year hold it from then on, reserved before any other claim. Updates ``pool``
+        ``(S, P, resource)`` in place; ValueError when the supply cannot hold it."""
+        ctx = self.ctx
+        use = ctx.route.biomass[route, 0] * self.peak_production(0)
+        burning = use > 0
+        if not burning.any():
+            return
+        demand = np.zeros((len(RESOURCES), ctx.S, ctx.P))
+        demand[BIOMASS] = use
+        start = np.zeros((ctx.S, ctx.P), dtype=np.int64)
+        refused, given = self.allocate(demand, start, np.ones_like(use), burning, commit=True)
+        if refused.any():
+            s = int(np.flatnonzero(refused.any(axis=1))[0])
+            total = float(use[s].sum())
+            raise ValueError(
+                f"scenario '{ctx.inputs.coords.scenarios[s]}': today's routes burn "
+                f"{total:,.0f} GJ/yr of biomass, more than the biomass supply holds"
+            )
+        pool[..., BIOMASS] = np.where(burning, given[..., BIOMASS], pool[..., BIOMASS])
 
     def peak_production(self, i: int) -> F:
         """Each plant's highest production from year index ``i`` on ``(S, P)``."""

@@ -11,7 +11,8 @@ Each year (DESIGN.md §3, ``docs/model.md``):
 1. pending switches whose construction is finished start (:func:`decide.start_pending`);
 2. every plant that may decide values each option open to it (:mod:`valuation`);
 3. support rounds, in the registry's order (:mod:`rounds`);
-4. scarce infrastructure is allocated and each plant chooses (:func:`decide.choose`);
+4. scarce infrastructure and the biomass supply are allocated and each plant chooses
+   (:func:`decide.choose`);
 5. the decisions apply: switch now, later, close, or renew (:func:`decide.apply`);
 6. plants whose CO2 store has ended look for another, or vent;
 7. the year is accounted, each instrument booking its own cash flows (:mod:`accounting`).
@@ -28,7 +29,7 @@ import numpy.typing as npt
 from kruispunt.engine import decide
 from kruispunt.engine.accounting import Outputs, account
 from kruispunt.engine.context import BatchContext
-from kruispunt.engine.infrastructure import Infrastructure
+from kruispunt.engine.infrastructure import Infrastructure, SupplyPrice
 from kruispunt.engine.rounds import Evaluation, award, evaluate, run_rounds
 from kruispunt.engine.state import PlantState
 from kruispunt.engine.valuation import OptionValues, Valuation
@@ -36,7 +37,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.policy.registry import INSTRUMENTS, flows, instrument_names
 from kruispunt.results import Results
-from kruispunt.vocabulary import REASON_CODE
+from kruispunt.vocabulary import BIOMASS, REASON_CODE
 
 F = npt.NDArray[np.float64]
 
@@ -81,6 +82,8 @@ class YearView:
     choice: decide.Choice
     start_year: npt.NDArray[np.int64]
     """Year each switch starts ``(S, P)``."""
+    supply: SupplyPrice
+    """The biomass supply-curve price the plants weighed."""
 
 
 Observer = Callable[[YearView], None]
@@ -106,17 +109,20 @@ def run_batch(
     infra = Infrastructure(ctx)
     st = PlantState.initial(inputs)
     out = buffers.view(ctx.S)
+    infra.reserve_base_use(st.route, st.pool)
     _commit_projects(ctx, infra, st)
     for i in range(ctx.Y):
         decide.start_pending(ctx, st, i, out)
+        infra.release_supply(i, st.route, st.pending, st.pool)
         running = st.running
-        ov = valuation.option_values(i, st)
+        supply = infra.supply_prices(i, st.route, st.pool[..., BIOMASS], valuation.opt)
+        ov = valuation.option_values(i, st, supply=supply)
         ev = evaluate(valuation, i, st.route, running, ov, valuation.feasible(i, st.route))
         value = run_rounds(ev, schemes)
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)
         now, start_year, reason = decide.schedule(ctx, st, choice, i)
         if observer is not None:
-            observer(YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year))
+            observer(YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year, supply))
         cover = award(ev, schemes, choice.switching, choice.option, start_year)
         decide.apply(ctx, st, choice, i, now, start_year, reason, cover, out)
         vented = infra.storage_moves(i, st.route, st.closed, st.pool)

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.expectations import expected
+from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.vocabulary import FAMILY
@@ -42,6 +43,11 @@ grid on which the value of staying with the option to close later is maximised."
 OPERATING = "operating"
 """Name of the base term: energy and feedstock at market prices, CO2 transport and storage,
 variable opex [EUR/product]."""
+SUPPLY = "biomass_supply"
+"""Name of the term of the biomass supply curve: the price of the step the plant's pool
+reaches times the biomass it burns [EUR/product] (:class:`SupplyPrice`)."""
+_BIOMASS_USE = ("", "biomass_use")
+"""Key of the expected biomass per unit of each route [carrier/product]."""
 
 
 @dataclass
@@ -92,6 +98,8 @@ class Valuation:
             + ctx.ext(inp.routes.variable_opex)[None]
         )
         paths: dict[tuple[str, str], F] = {("", OPERATING): operating}
+        S = len(fin.discount_rate)
+        paths[_BIOMASS_USE] = np.broadcast_to(r.biomass[None], (S, *r.biomass.shape))
         for inst in self.instruments:
             for term, path in inst.paths().items():
                 paths[(inst.name, term)] = path
@@ -132,19 +140,30 @@ class Valuation:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
         return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
 
-    def _stay_cost(self, t: int, cur: I, store: Mapping[tuple[str, str], F]) -> F:
+    def _stay_cost(
+        self, t: int, cur: I, store: Mapping[tuple[str, str], F], supply: F | None = None
+    ) -> F:
         """Net unit cost of staying on the current route with the expected terms of ``store``
-        ``(S, P)`` [EUR/product]."""
+        ``(S, P)`` [EUR/product], with the supply-curve price ``supply`` ``(S, P)``."""
         rows = np.arange(cur.shape[0])[:, None]
         now = OptionView(t, cur, self.ctx.route_calib(cur))
         total = np.array(store[("", OPERATING)][t][rows, cur], dtype=np.float64)
+        if supply is not None:
+            total += supply * store[_BIOMASS_USE][t][rows, cur]
         for inst in self.valued:
             x = {term: store[(inst.name, term)][t][rows, cur] for term in self.terms_of[inst.name]}
             total += inst.unit_cost(x, now)
         return total
 
     def _exit_option(
-        self, t: int, st: PlantState, stay_value: F, per_unit: F, prod: F, crf_cur: F
+        self,
+        t: int,
+        st: PlantState,
+        stay_value: F,
+        per_unit: F,
+        prod: F,
+        crf_cur: F,
+        supply: F | None,
     ) -> F:
         """Value of staying with the option to close later ``(S, P)`` [EUR/yr]: the best of
         ``stay_value`` (the whole life) and, for each horizon ``h``, the value of running ``h``
@@ -157,13 +176,15 @@ class Valuation:
         rate = self.ctx.inputs.finance.discount_rate[:, None]
         best = stay_value
         for h in self.horizons:
-            net_h = self._stay_cost(t, cur, self.stay_for[h])
+            net_h = self._stay_cost(t, cur, self.stay_for[h], supply)
             value_h = stay_value + (per_unit - net_h) * prod
             later = st.book_value(t, h) * crf_cur * (1.0 + rate) ** -h
             best = np.maximum(best, value_h * self.annuity_h[h][rows, cur] / life - later)
         return best
 
-    def _unit_costs(self, t: int, cur: I) -> tuple[dict[str, F], F]:
+    def _unit_costs(
+        self, t: int, cur: I, supply: SupplyPrice | None = None
+    ) -> tuple[dict[str, F], F]:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
         routes, the current route as staying."""
         is_cur = self.opt[None] == cur[:, :, None]
@@ -184,6 +205,13 @@ class Valuation:
         op_cur = self.stay[("", OPERATING)][t][rows, cur]
         terms[OPERATING] = np.where(is_cur, op_cur[..., None], op_new)
         total = terms[OPERATING].copy()
+        if supply is not None:
+            bio_new = self.new[_BIOMASS_USE][t][:, self.opt]
+            bio_cur = self.stay[_BIOMASS_USE][t][rows, cur]
+            term = np.where(is_cur, (supply.current * bio_cur)[..., None], supply.option * bio_new)
+            if term.any():
+                terms[SUPPLY] = term
+                total += term
         for inst in self.valued:
             c_new = inst.unit_cost(x_of(inst.name, self.new, False), opts)
             c_cur = inst.unit_cost(x_of(inst.name, self.stay, True), now)
@@ -194,8 +222,16 @@ class Valuation:
             total += term
         return terms, total
 
-    def option_values(self, t: int, st: PlantState, breakdown: bool = False) -> OptionValues:
-        """Value, production, abatement and capex annuity of every option in year ``t``."""
+    def option_values(
+        self,
+        t: int,
+        st: PlantState,
+        breakdown: bool = False,
+        supply: SupplyPrice | None = None,
+    ) -> OptionValues:
+        """Value, production, abatement and capex annuity of every option in year ``t``, with
+        the biomass supply-curve price ``supply`` (:meth:`Infrastructure.supply_prices`;
+        None: no price step)."""
         ctx = self.ctx
         inp = ctx.inputs
         routes = inp.routes
@@ -204,7 +240,7 @@ class Valuation:
         is_cur = opt[None] == cur[:, :, None]
         prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
-        terms, net = self._unit_costs(t, cur)
+        terms, net = self._unit_costs(t, cur, supply)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         crf = ctx.crf_sr[:, opt]  # (S, P, K)
@@ -225,7 +261,15 @@ class Valuation:
             k_cur = np.argmax(is_cur, axis=-1)[..., None]  # the current route's option
             stay = np.take_along_axis(value, k_cur, -1)[..., 0]
             net_cur = np.take_along_axis(net, k_cur, -1)[..., 0]
-            best = self._exit_option(t, st, stay, net_cur, prod[..., 0], crf_cur[..., 0])
+            best = self._exit_option(
+                t,
+                st,
+                stay,
+                net_cur,
+                prod[..., 0],
+                crf_cur[..., 0],
+                None if supply is None else supply.current,
+            )
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
             value = value + exit_gain
         # closing is never preferred at equal value: operating (stay or switch) wins ties

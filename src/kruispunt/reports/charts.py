@@ -320,6 +320,24 @@ def _ccs_notes(results: Results, scenario: str) -> list[str]:
     return [f"CO2 storage capacity unlimited in {_span(years)}"] if years else []
 
 
+def _biomass_frame(results: Results) -> pd.DataFrame:
+    frame = metrics.infrastructure_use(results, by=None)
+    frame = frame[frame["resource"] == "biomass"]
+    return frame.assign(use_pj=frame["use"] * 1e-6, capacity_pj=frame["capacity"] * 1e-6)
+
+
+def _biomass(results: Results, scenario: str) -> list[Series]:
+    frame = _biomass_frame(results)
+    return _series(frame, scenario, None, "use_pj", "line", name="Biomass burnt") + (
+        _capacity_series(frame, scenario, "capacity_pj", "Biomass supply")
+    )
+
+
+def _biomass_notes(results: Results, scenario: str) -> list[str]:
+    years = _unlimited_years(_biomass_frame(results), scenario, "capacity_pj")
+    return [f"Biomass supply unlimited in {_span(years)}"] if years else []
+
+
 def _production(results: Results, scenario: str) -> list[Series]:
     frame = metrics.production_and_imports(results)
     frame = frame.assign(share_pct=frame["share_kept"] * 100.0)
@@ -438,6 +456,17 @@ _LIST: tuple[Chart, ...] = (
         "Mt CO2/yr",
         _ccs,
         _ccs_notes,
+    ),
+    Chart(
+        "biomass",
+        "Biomass burnt against the biomass supply",
+        "Solid biomass burnt by the modelled plants against the supply open to them "
+        "(biomass_supply.csv: today's company-boiler use at the chips price, then imported "
+        "pellets at a higher price; drawn where finite). Rises when heat plants switch to "
+        "biomass boilers; a switch that does not fit in the supply waits.",
+        "PJ/yr",
+        _biomass,
+        _biomass_notes,
     ),
     Chart(
         "production_imports",

@@ -108,6 +108,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "grid": "Grid capacity for new load",
         "co2_storage": "CO2 storage",
         "hydrogen": "Hydrogen network",
+        "biomass": "Biomass supply",
     },
     "reason": {
         "none": "no change",
@@ -121,6 +122,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "term": {
         "revenue": "Revenue",
         "operating": "Operating cost",
+        "biomass_supply": "Biomass supply step",
         "energy_tax": "Energy tax",
         "ets": "EU ETS",
         "cbam": "CBAM",

@@ -99,6 +99,10 @@ class InfrastructureLevers(_Strict):
     """Multiplier on grid capacity for new electric load where the data package gives one."""
     grid_unknown_capacity: Literal["unconstrained", "none"] = "unconstrained"
     """What a cluster without a sourced grid figure gets: no limit, or no new load at all."""
+    biomass_supply_scale: Scale = 1.0
+    """Multiplier on every step of the biomass supply (``biomass_supply.csv``): 0 leaves no
+    biomass for new claims; below 1, for instance, the part of today's supply that boilers
+    outside the model keep burning."""
 
 
 class SubsidyLevers(_Strict):
