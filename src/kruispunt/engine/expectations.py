@@ -7,6 +7,8 @@ a myopic plant takes the term's value in ``t``. Paths are held flat after the la
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -49,6 +51,12 @@ def window_average(values: F, rate: F, start: I, length: I, n_years: int) -> F:
     >>> window_average(v, np.array([0.0]), np.array([1]), np.array([2]), 2)
     array([[[2.5, 3.5]]])
     """
+    return window_averages(values, rate, [(start, length)], n_years)[0]
+
+
+def window_averages(values: F, rate: F, windows: Sequence[tuple[I, I]], n_years: int) -> list[F]:
+    """:func:`window_average` for several ``(start, length)`` windows of the same values,
+    with the discounted cumulative sums computed once."""
     n_ext = values.shape[-1]
     steps = np.arange(n_ext, dtype=np.float64)
     disc = (1.0 + rate[:, None]) ** -steps[None, :]  # (S, Ye)
@@ -56,23 +64,37 @@ def window_average(values: F, rate: F, start: I, length: I, n_years: int) -> F:
     cum = np.concatenate([zero, np.cumsum(values * disc[:, None, :], axis=-1)], axis=-1)
     cum_d = np.concatenate([np.zeros((disc.shape[0], 1)), np.cumsum(disc, axis=-1)], axis=-1)
     t = np.arange(n_years)
-    a = np.minimum(t[None, :] + start[:, None], n_ext - 1)  # (R, Y)
-    b = np.minimum(a + np.maximum(length[:, None], 1), n_ext)
-    num = np.take_along_axis(
-        cum, np.broadcast_to(b, cum.shape[:-1] + b.shape[-1:]), -1
-    ) - np.take_along_axis(cum, np.broadcast_to(a, cum.shape[:-1] + a.shape[-1:]), -1)
-    den = cum_d[:, None, :][..., b.ravel()].reshape(disc.shape[0], *b.shape) - cum_d[:, None, :][
-        ..., a.ravel()
-    ].reshape(disc.shape[0], *a.shape)
-    return np.asarray(num / den, dtype=np.float64)
+    out = []
+    for start, length in windows:
+        a = np.minimum(t[None, :] + start[:, None], n_ext - 1)  # (R, Y)
+        b = np.minimum(a + np.maximum(length[:, None], 1), n_ext)
+        num = np.take_along_axis(
+            cum, np.broadcast_to(b, cum.shape[:-1] + b.shape[-1:]), -1
+        ) - np.take_along_axis(cum, np.broadcast_to(a, cum.shape[:-1] + a.shape[-1:]), -1)
+        den = cum_d[:, None, :][..., b.ravel()].reshape(disc.shape[0], *b.shape) - cum_d[
+            :, None, :
+        ][..., a.ravel()].reshape(disc.shape[0], *a.shape)
+        out.append(np.asarray(num / den, dtype=np.float64))
+    return out
 
 
 def expected(
     values: F, rate: F, start: I, length: I, n_years: int, myopic: npt.NDArray[np.bool_]
 ) -> F:
     """Per scenario: the window average (perfect foresight) or today's value (myopic)."""
-    fore = window_average(values, rate, start, length, n_years)
+    return expected_many(values, rate, [(start, length)], n_years, myopic)[0]
+
+
+def expected_many(
+    values: F,
+    rate: F,
+    windows: Sequence[tuple[I, I]],
+    n_years: int,
+    myopic: npt.NDArray[np.bool_],
+) -> list[F]:
+    """:func:`expected` for several ``(start, length)`` windows of the same values."""
+    fore = window_averages(values, rate, windows, n_years)
     if not myopic.any():
         return fore
     today = values[..., :n_years]
-    return np.where(myopic[:, None, None], today, fore)
+    return [np.where(myopic[:, None, None], today, f) for f in fore]

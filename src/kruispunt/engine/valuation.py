@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.economics import annuity_factor
-from kruispunt.engine.expectations import expected
+from kruispunt.engine.expectations import expected_many
 from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
 from kruispunt.policy.base import Instrument, SupportScheme
@@ -37,7 +37,7 @@ B = npt.NDArray[np.bool_]
 
 STAY_BONUS = 1e-6
 """Tie-breaker [EUR/yr per unit of capacity]: equal values keep the current route."""
-EXIT_HORIZONS: tuple[int, ...] = (1, 2, 3, 5, 10)
+EXIT_HORIZONS: tuple[int, ...] = (1, 3, 10)
 """Years a plant may plan to run before closing, besides its route's whole life [yr]: the
 grid on which the value of staying with the option to close later is maximised."""
 OPERATING = "operating"
@@ -108,13 +108,15 @@ class Valuation:
         self.horizons = tuple(h for h in EXIT_HORIZONS if h < int(ctx.life.max()))
         self.stay_for: dict[int, dict[tuple[str, str], F]] = {h: {} for h in self.horizons}
         """Expected terms of staying ``h`` years only, per horizon ``h``."""
+        stores = [self.new, self.stay, *(self.stay_for[h] for h in self.horizons)]
+        windows = [
+            (lead, ctx.life),
+            (zero, ctx.life),
+            *((zero, np.minimum(ctx.life, h)) for h in self.horizons),
+        ]
         for key, path in paths.items():
-            for store, start, life in (
-                (self.new, lead, ctx.life),
-                (self.stay, zero, ctx.life),
-                *((self.stay_for[h], zero, np.minimum(ctx.life, h)) for h in self.horizons),
-            ):
-                e = expected(path, fin.discount_rate, start, life, ctx.Y, fin.myopic)
+            values = expected_many(path, fin.discount_rate, windows, ctx.Y, fin.myopic)
+            for store, e in zip(stores, values, strict=True):
                 store[key] = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (Y, S, R)
         rate = fin.discount_rate[:, None]  # (S, 1)
         self.annuity_life = _present_value_factor(rate, ctx.life[None, :])  # (S, R)
