@@ -314,6 +314,17 @@ class SupportScheme(Instrument):
         scheme holds no contract."""
         return None
 
+    def kept_share(self, t: int, route: I, contract_route: I, start: I, end: I) -> tuple[B, F]:
+        """For :meth:`contract_value`: which plants run the route of a running contract in
+        year index ``t`` ``(S, P)``, and the share of their valuation window the contract's
+        remaining years fill (:func:`remaining_share`)."""
+        inp = self.ctx.inputs
+        year = int(inp.coords.years[t])
+        held = (contract_route >= 0) & (route == contract_route) & (start <= year)
+        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
+        share = remaining_share(end - year, life, inp.finance.discount_rate, inp.finance.myopic)
+        return np.asarray(held, dtype=bool), share
+
     def award(self, ev: Evaluation, won: B, pick: I, start_year: I) -> F | None:
         """Record the contracts of plants that switch with the support: ``won`` ``(S, P)``,
         the chosen option ``pick`` ``(S, P)`` and the year the route starts ``(S, P)``.

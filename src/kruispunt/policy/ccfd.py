@@ -45,7 +45,6 @@ from kruispunt.policy.base import (
     Parameter,
     SupportScheme,
     YearState,
-    remaining_share,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -410,13 +409,7 @@ class Ccfd(SupportScheme):
     def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
         if not (self.route >= 0).any():
             return None
-        inp = self.ctx.inputs
-        year = int(inp.coords.years[t])
-        held = (self.route >= 0) & (route == self.route) & (self.start <= year)
-        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
-        share = remaining_share(
-            self.end - year, life, inp.finance.discount_rate, inp.finance.myopic
-        )
+        held, share = self.kept_share(t, route, self.route, self.start, self.end)
         tonnes = np.minimum(self.per_unit * production, self.tonnes)
         paid = self._paid(t, tonnes)
         return np.asarray(np.where(held, paid * share, 0.0), dtype=np.float64)

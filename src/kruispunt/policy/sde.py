@@ -66,7 +66,6 @@ from kruispunt.policy.base import (
     Parameter,
     SupportScheme,
     YearState,
-    remaining_share,
 )
 from kruispunt.policy.grants import allocate_budget
 from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES, SCENARIO
@@ -776,13 +775,7 @@ class Sde(SupportScheme):
     def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
         if not (self.route >= 0).any():
             return None
-        inp = self.ctx.inputs
-        year = int(inp.coords.years[t])
-        held = (self.route >= 0) & (route == self.route) & (self.start <= year)
-        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
-        share = remaining_share(
-            self.end - year, life, inp.finance.discount_rate, inp.finance.myopic
-        )
+        held, share = self.kept_share(t, route, self.route, self.start, self.end)
         paid = sde_payment(self._unit(t), production, self.volume)
         return np.asarray(np.where(held, paid * share, 0.0), dtype=np.float64)
 
