@@ -342,15 +342,19 @@ class EnergyTax(Instrument):
             return cost
         base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
+        lead = (S,) + (1,) * (route_s.ndim - 1)
         for c in self.bracketed:
             keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
             route_share = np.take_along_axis(1.0 - self.exempt[:, :, c], flat_idx, axis=1)
             per_unit = ctx.route.inputs[route_s, c, opt.t]
             taxable = per_unit * route_share.reshape(route_s.shape) * keep * base
-            lead = (S,) + (1,) * (route_s.ndim - 1)
-            k = bracket_index(taxable, thresholds[:, c].reshape(*lead, -1))
-            by_bracket = np.stack([x[f"c{c}_b{j}"] for j in range(4)])
-            cost = cost + np.take_along_axis(by_bracket, k[None], axis=0)[0] * keep
+            # the marginal rate of the bracket the taxable use falls in (bracket_index,
+            # one comparison per threshold rather than an extra axis)
+            marginal = x[f"c{c}_b0"]
+            for j in range(thresholds.shape[-1]):
+                above = taxable > thresholds[:, c, j].reshape(lead)
+                marginal = np.where(above, x[f"c{c}_b{j + 1}"], marginal)
+            cost = cost + marginal * keep
         return cost
 
     def account(self, st: YearState) -> Booking:

@@ -36,7 +36,7 @@ changes); Implementing Regulations (EU) 2021/447 and 2026/1412 (benchmark values
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -421,6 +421,8 @@ class AllocationBasis:
         group = np.asarray(params["route_group"], dtype=np.float64)  # (S, R)
         own = -1.0 - np.arange(group.shape[1])[None, :]  # a group of its own
         self.group = np.where(np.isnan(group), own, group)
+        self._memo_year = -1
+        self._memo_store: dict[tuple[str, tuple[int, ...], bytes], NDArray[np.generic]] = {}
 
     def _lead(self, values: NDArray[np.generic], route: IntArray) -> NDArray[np.generic]:
         """A per-plant ``(S, P)`` array broadcast against ``route`` ``(1|S, P, K)``/``(S, P)``."""
@@ -435,9 +437,26 @@ class AllocationBasis:
         same = self.group[rows, route] == self._lead(today, route)
         return np.asarray(same, dtype=np.bool_)
 
+    def _memo(
+        self, kind: str, route: IntArray, t: int, make: Callable[[], NDArray[np.generic]]
+    ) -> NDArray[np.generic]:
+        """``make()`` once per year, kind and route array content: the valuation asks for the
+        same routes several times a year (staying over several horizons, the CO2-heffing)."""
+        if self._memo_year != t:
+            self._memo_year, self._memo_store = t, {}
+        key = (kind, route.shape, route.tobytes())
+        if key not in self._memo_store:
+            self._memo_store[key] = make()
+        return self._memo_store[key]
+
     def uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
         """Whether the allocation of plants on ``route`` comes from its benchmark mapping
         (``(S, P, K)`` or ``(S, P)``)."""
+        return np.asarray(
+            self._memo("uses", route, t, lambda: self._uses_benchmark(route, t)), dtype=np.bool_
+        )
+
+    def _uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
         S = self.route_bm.shape[0]
         rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
         mapped = ~np.isnan(self.route_bm[rows, route, t])
@@ -447,6 +466,11 @@ class AllocationBasis:
 
     def own_part(self, route: IntArray, t: int) -> FloatArray:
         """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product]."""
+        return np.asarray(
+            self._memo("own", route, t, lambda: self._own_part(route, t)), dtype=np.float64
+        )
+
+    def _own_part(self, route: IntArray, t: int) -> FloatArray:
         inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
         today = self._today(route)
         em = self.emitted[:, t]
