@@ -60,8 +60,9 @@ def window_averages(values: F, rate: F, windows: Sequence[tuple[I, I]], n_years:
     n_ext = values.shape[-1]
     steps = np.arange(n_ext, dtype=np.float64)
     disc = (1.0 + rate[:, None]) ** -steps[None, :]  # (S, Ye)
-    zero = np.zeros((*values.shape[:-1], 1))
-    cum = np.concatenate([zero, np.cumsum(values * disc[:, None, :], axis=-1)], axis=-1)
+    cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
+    np.multiply(values, disc[:, None, :], out=cum[..., 1:])
+    np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
     cum_d = np.concatenate([np.zeros((disc.shape[0], 1)), np.cumsum(disc, axis=-1)], axis=-1)
     t = np.arange(n_years)
     # each route's window ends as positions in its row of the flattened (R, Ye) sums
