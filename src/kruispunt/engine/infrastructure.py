@@ -211,7 +211,7 @@ class Infrastructure:
             n += top[:, j : j + 1] < edge
         np.minimum(n, N - 1, out=n)
         at = np.arange(S)[:, None] * N + n  # the step's position in the flattened prices
-        return np.take(price, at).reshape(np.shape(level))
+        return np.asarray(np.take(price, at).reshape(np.shape(level)), dtype=np.float64)
 
     def _reserved_peak(self, q: int, i: int) -> F:
         """Highest reservation of pool ``q`` from year index ``i`` on ``(S,)``."""

@@ -137,6 +137,8 @@ class Valuation:
         self.opt_closure = family == FAMILY["closure"]
         self.opt_low = ctx.low_carbon[self.opt]
         self.calib_k = ctx.route_calib(self.opt[None])  # (1, P, K)
+        self.crf_k = ctx.crf_sr[:, self.opt]
+        """Capital recovery factor of every option ``(S, P, K)`` [1/yr]."""
 
     def gather(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
@@ -153,7 +155,9 @@ class Valuation:
         if supply is not None:
             total += supply * np.take(store[_BIOMASS_USE][t], at)
         for inst in self.valued:
-            x = {term: np.take(store[(inst.name, term)][t], at) for term in self.terms_of[inst.name]}
+            x = {
+                term: np.take(store[(inst.name, term)][t], at) for term in self.terms_of[inst.name]
+            }
             total += inst.unit_cost(x, now)
         return total
 
@@ -244,7 +248,7 @@ class Valuation:
         terms, net = self._unit_costs(t, cur, supply)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
-        crf = ctx.crf_sr[:, opt]  # (S, P, K)
+        crf = self.crf_k
         capex_new = routes.capex[opt, t_start][None] * crf * cap
         capex_renew = routes.capex_renewal[opt, t][None] * crf * cap
         renewal_due = (st.renewal <= int(inp.coords.years[t]))[:, :, None]

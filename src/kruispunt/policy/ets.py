@@ -434,7 +434,7 @@ class AllocationBasis:
         by position in the flattened array (faster than indexing by rows and routes)."""
         S, R = values.shape
         rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
-        return np.take(values, rows * R + route)
+        return np.asarray(np.take(values, rows * R + route))
 
     def _today(self, route: IntArray) -> BoolArray:
         """Whether ``route`` has today's sub-installations: today's route, or a route with the
@@ -463,7 +463,7 @@ class AllocationBasis:
 
     def _uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
         mapped = ~np.isnan(self._at(self.route_bm[:, :, t], route))
-        today = self._memo("today", route, t, lambda: self._today(route))
+        today = np.asarray(self._memo("today", route, t, lambda: self._today(route)), dtype=bool)
         inc_mapped = np.asarray(self._lead(self.inc_mapped, route), dtype=np.bool_)
         return np.asarray(mapped & self.domestic[route] & ~(today & ~inc_mapped), dtype=np.bool_)
 
@@ -475,7 +475,7 @@ class AllocationBasis:
 
     def _own_part(self, route: IntArray, t: int) -> FloatArray:
         inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
-        today = self._memo("today", route, t, lambda: self._today(route))
+        today = np.asarray(self._memo("today", route, t, lambda: self._today(route)), dtype=bool)
         em = self.emitted[:, t]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.clip(np.where(em[inc] > 0, em[route] / em[inc], 0.0), 0.0, 1.0)
