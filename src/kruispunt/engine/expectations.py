@@ -65,7 +65,7 @@ def window_averages(values: F, rate: F, windows: Sequence[tuple[I, I]], n_years:
     np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
     cum_d = np.concatenate([np.zeros((disc.shape[0], 1)), np.cumsum(disc, axis=-1)], axis=-1)
     t = np.arange(n_years)
-    # each route's window ends as positions in its row of the flattened (R, Ye) sums
+    # window ends as positions in the flattened (R, Ye + 1) sums of each scenario
     cum_flat = cum.reshape(*cum.shape[:-2], -1)
     row = (np.arange(cum.shape[-2]) * (n_ext + 1))[:, None]
     out = []
