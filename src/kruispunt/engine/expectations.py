@@ -60,20 +60,20 @@ def window_averages(values: F, rate: F, windows: Sequence[tuple[I, I]], n_years:
     n_ext = values.shape[-1]
     steps = np.arange(n_ext, dtype=np.float64)
     disc = (1.0 + rate[:, None]) ** -steps[None, :]  # (S, Ye)
-    zero = np.zeros((*values.shape[:-1], 1))
-    cum = np.concatenate([zero, np.cumsum(values * disc[:, None, :], axis=-1)], axis=-1)
+    cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
+    np.multiply(values, disc[:, None, :], out=cum[..., 1:])
+    np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
     cum_d = np.concatenate([np.zeros((disc.shape[0], 1)), np.cumsum(disc, axis=-1)], axis=-1)
     t = np.arange(n_years)
+    # window ends as positions in the flattened (R, Ye + 1) sums of each scenario
+    cum_flat = cum.reshape(*cum.shape[:-2], -1)
+    row = (np.arange(cum.shape[-2]) * (n_ext + 1))[:, None]
     out = []
     for start, length in windows:
         a = np.minimum(t[None, :] + start[:, None], n_ext - 1)  # (R, Y)
         b = np.minimum(a + np.maximum(length[:, None], 1), n_ext)
-        num = np.take_along_axis(
-            cum, np.broadcast_to(b, cum.shape[:-1] + b.shape[-1:]), -1
-        ) - np.take_along_axis(cum, np.broadcast_to(a, cum.shape[:-1] + a.shape[-1:]), -1)
-        den = cum_d[:, None, :][..., b.ravel()].reshape(disc.shape[0], *b.shape) - cum_d[
-            :, None, :
-        ][..., a.ravel()].reshape(disc.shape[0], *a.shape)
+        num = np.take(cum_flat, row + b, axis=-1) - np.take(cum_flat, row + a, axis=-1)
+        den = np.take(cum_d, b, axis=-1) - np.take(cum_d, a, axis=-1)  # (S, R, Y)
         out.append(np.asarray(num / den, dtype=np.float64))
     return out
 

@@ -205,9 +205,13 @@ class Infrastructure:
         S = top.shape[0]
         flat = np.asarray(level, dtype=np.float64).reshape(S, -1)
         edge = flat * (1.0 - STEP_TOLERANCE)
-        n = (top[:, None, :] < edge[:, :, None]).sum(axis=-1)
-        n = np.minimum(n, top.shape[1] - 1)
-        return np.take_along_axis(price, n, axis=1).reshape(np.shape(level))
+        N = top.shape[1]
+        n = np.zeros(edge.shape, dtype=np.intp)  # steps below the level, one step at a time
+        for j in range(N):
+            n += top[:, j : j + 1] < edge
+        np.minimum(n, N - 1, out=n)
+        at = np.arange(S)[:, None] * N + n  # the step's position in the flattened prices
+        return np.asarray(np.take(price, at).reshape(np.shape(level)), dtype=np.float64)
 
     def _reserved_peak(self, q: int, i: int) -> F:
         """Highest reservation of pool ``q`` from year index ``i`` on ``(S,)``."""

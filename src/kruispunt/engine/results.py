@@ -63,14 +63,19 @@ class Collector:
         route_index = np.moveaxis(out.route_index, 0, -1)
         self.route_index[sl] = route_index
         self.switch_reason[sl] = np.moveaxis(out.switch_reason, 0, -1)
-        # energy and feedstock use: the route's inputs times its output, in the final layout
+        # energy and feedstock use: the route's inputs times its output, in the final layout,
+        # gathered straight into the result (no temporary of its size)
         per_unit = np.moveaxis(self.inputs.routes.inputs, 1, 2)  # (R, Y, C)
-        years = np.arange(per_unit.shape[1])
-        np.multiply(
-            per_unit[route_index, years],
-            np.moveaxis(out.activity, 0, -1)[..., None],
-            out=self.energy[sl],
+        R, Y, C = per_unit.shape
+        energy = self.energy[sl]
+        np.take(
+            per_unit.reshape(R * Y, C),
+            route_index.astype(np.intp) * Y + np.arange(Y),
+            axis=0,
+            out=energy,
+            mode="clip",  # indices are valid; "raise" would gather through a buffer
         )
+        np.multiply(energy, np.moveaxis(out.activity, 0, -1)[..., None], out=energy)
         self.gov[sl] = np.moveaxis(out.gov, 0, -1)
         self.plant_flows[sl] = np.moveaxis(out.plant_flows, 0, -1)
         self.pool_use[sl] = np.moveaxis(out.pool_use, 0, -1)

@@ -70,7 +70,6 @@ def evaluate(
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.maximum(v_stay - value, 0.0) + STAY_BONUS * cap
         need = np.where(ov.abated > 0, gap / ov.abated, np.inf)
-    S = value.shape[0]
     return Evaluation(
         valuation=valuation,
         t=t,
@@ -82,7 +81,7 @@ def evaluate(
         abated=ov.abated,
         production=ov.production,
         capex_annuity=ov.capex_annuity,
-        crf=ctx.crf_sr[np.arange(S)[:, None, None], opt[None]],
+        crf=valuation.crf_k,
         low_carbon=valuation.opt_low[None] & feasible & (ov.abated > 0),
         running=running,
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),

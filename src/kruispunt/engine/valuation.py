@@ -137,6 +137,8 @@ class Valuation:
         self.opt_closure = family == FAMILY["closure"]
         self.opt_low = ctx.low_carbon[self.opt]
         self.calib_k = ctx.route_calib(self.opt[None])  # (1, P, K)
+        self.crf_k = ctx.crf_sr[:, self.opt]
+        """Capital recovery factor of every option ``(S, P, K)`` [1/yr]."""
 
     def gather(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
@@ -147,13 +149,15 @@ class Valuation:
     ) -> F:
         """Net unit cost of staying on the current route with the expected terms of ``store``
         ``(S, P)`` [EUR/product], with the supply-curve price ``supply`` ``(S, P)``."""
-        rows = np.arange(cur.shape[0])[:, None]
+        at = _flat_index(cur, self.ctx.R)
         now = OptionView(t, cur, self.ctx.route_calib(cur))
-        total = np.array(store[("", OPERATING)][t][rows, cur], dtype=np.float64)
+        total = np.take(store[("", OPERATING)][t], at)
         if supply is not None:
-            total += supply * store[_BIOMASS_USE][t][rows, cur]
+            total += supply * np.take(store[_BIOMASS_USE][t], at)
         for inst in self.valued:
-            x = {term: store[(inst.name, term)][t][rows, cur] for term in self.terms_of[inst.name]}
+            x = {
+                term: np.take(store[(inst.name, term)][t], at) for term in self.terms_of[inst.name]
+            }
             total += inst.unit_cost(x, now)
         return total
 
@@ -173,15 +177,15 @@ class Valuation:
         less the write-off of the book value left at the closure, annualised as a closure's
         write-off is and discounted to today."""
         cur = st.route
-        rows = np.arange(cur.shape[0])[:, None]
-        life = self.annuity_life[rows, cur]
+        at = _flat_index(cur, self.ctx.R)
+        life = np.take(self.annuity_life, at)
         rate = self.ctx.inputs.finance.discount_rate[:, None]
         best = stay_value
         for h in self.horizons:
             net_h = self._stay_cost(t, cur, self.stay_for[h], supply)
             value_h = stay_value + (per_unit - net_h) * prod
             later = st.book_value(t, h) * crf_cur * (1.0 + rate) ** -h
-            best = np.maximum(best, value_h * self.annuity_h[h][rows, cur] / life - later)
+            best = np.maximum(best, value_h * np.take(self.annuity_h[h], at) / life - later)
         return best
 
     def _unit_costs(
@@ -192,24 +196,23 @@ class Valuation:
         is_cur = self.opt[None] == cur[:, :, None]
         opts = OptionView(t, self.opt[None], self.calib_k)
         now = OptionView(t, cur, self.ctx.route_calib(cur))
-
-        rows = np.arange(cur.shape[0])[:, None]
+        at = _flat_index(cur, self.ctx.R)
 
         def x_of(name: str, store: Mapping[tuple[str, str], F], current: bool) -> dict[str, F]:
             out = {}
             for term in self.terms_of.get(name, ()):
                 yr = store[(name, term)][t]
-                out[term] = yr[rows, cur] if current else yr[:, self.opt]
+                out[term] = np.take(yr, at) if current else yr[:, self.opt]
             return out
 
         terms: dict[str, F] = {}
         op_new = self.new[("", OPERATING)][t][:, self.opt]
-        op_cur = self.stay[("", OPERATING)][t][rows, cur]
+        op_cur = np.take(self.stay[("", OPERATING)][t], at)
         terms[OPERATING] = np.where(is_cur, op_cur[..., None], op_new)
         total = terms[OPERATING].copy()
         if supply is not None:
             bio_new = self.new[_BIOMASS_USE][t][:, self.opt]
-            bio_cur = self.stay[_BIOMASS_USE][t][rows, cur]
+            bio_cur = np.take(self.stay[_BIOMASS_USE][t], at)
             term = np.where(is_cur, (supply.current * bio_cur)[..., None], supply.option * bio_new)
             if term.any():
                 terms[SUPPLY] = term
@@ -245,7 +248,7 @@ class Valuation:
         terms, net = self._unit_costs(t, cur, supply)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
-        crf = ctx.crf_sr[:, opt]  # (S, P, K)
+        crf = self.crf_k
         capex_new = routes.capex[opt, t_start][None] * crf * cap
         capex_renew = routes.capex_renewal[opt, t][None] * crf * cap
         renewal_due = (st.renewal <= int(inp.coords.years[t]))[:, :, None]
@@ -322,6 +325,12 @@ class Valuation:
         is_cur: B = opt[None] == cur[:, :, None]
         allowed: B = inp.levers.route_allowed[:, opt] | self.opt_closure[None]
         return (ok[None] & h2_ok & allowed) | is_cur
+
+
+def _flat_index(cur: I, n_routes: int) -> I:
+    """Positions of each scenario's routes ``cur`` ``(S, P)`` in a flattened ``(S, R)`` array
+    of ``R = n_routes``: ``np.take(a, _flat_index(cur, R))`` is ``a[rows, cur]``, faster."""
+    return np.arange(cur.shape[0])[:, None] * n_routes + cur
 
 
 def _present_value_factor(rate: F, years: I) -> F:

@@ -331,30 +331,31 @@ class EnergyTax(Instrument):
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ctx = self.ctx
         route = np.asarray(opt.route)
-        S = self.exempt.shape[0]
+        S, R = self.exempt.shape[:2]
         route_s = np.broadcast_to(route, (S, *route.shape[1:]))
-        flat_idx = route_s.reshape(S, -1)
         cost = np.zeros(route_s.shape)
         for c in self.taxed_flat:
             keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
-            cost = cost + x[f"c{c}"] * keep
+            cost += x[f"c{c}"] * keep
         if self.bracketed.size == 0:
             return cost
         base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
         lead = (S,) + (1,) * (route_s.ndim - 1)
+        # each option's position in a flattened (S, R) array of route values
+        at = np.arange(S).reshape(lead) * R + route_s
         for c in self.bracketed:
             keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
-            route_share = np.take_along_axis(1.0 - self.exempt[:, :, c], flat_idx, axis=1)
-            per_unit = ctx.route.inputs[route_s, c, opt.t]
-            taxable = per_unit * route_share.reshape(route_s.shape) * keep * base
+            # the route's use per unit after its exemption, per route, then per option
+            per_route = ctx.route.inputs[:, c, opt.t][None] * (1.0 - self.exempt[:, :, c])
+            taxable = np.take(per_route, at) * keep * base
             # the marginal rate of the bracket the taxable use falls in (bracket_index,
             # one comparison per threshold rather than an extra axis)
-            marginal = x[f"c{c}_b0"]
+            marginal = np.array(x[f"c{c}_b0"], dtype=np.float64)
             for j in range(thresholds.shape[-1]):
                 above = taxable > thresholds[:, c, j].reshape(lead)
-                marginal = np.where(above, x[f"c{c}_b{j + 1}"], marginal)
-            cost = cost + marginal * keep
+                np.copyto(marginal, x[f"c{c}_b{j + 1}"], where=above)
+            cost += marginal * keep
         return cost
 
     def account(self, st: YearState) -> Booking:

@@ -421,6 +421,7 @@ class AllocationBasis:
         group = np.asarray(params["route_group"], dtype=np.float64)  # (S, R)
         own = -1.0 - np.arange(group.shape[1])[None, :]  # a group of its own
         self.group = np.where(np.isnan(group), own, group)
+        self.group_today = self.group[:, self.incumbent]  # (S, P)
         self._memo_year = -1
         self._memo_store: dict[tuple[str, tuple[int, ...], bytes], NDArray[np.generic]] = {}
 
@@ -428,13 +429,17 @@ class AllocationBasis:
         """A per-plant ``(S, P)`` array broadcast against ``route`` ``(1|S, P, K)``/``(S, P)``."""
         return values[..., None] if route.ndim == 3 else values
 
+    def _at(self, values: NDArray[np.generic], route: IntArray) -> NDArray[np.generic]:
+        """Per-route ``values`` ``(S, R)`` at ``route`` ``(1|S, P, K)``/``(S, P)``: a gather
+        by position in the flattened array (faster than indexing by rows and routes)."""
+        S, R = values.shape
+        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
+        return np.asarray(np.take(values, rows * R + route))
+
     def _today(self, route: IntArray) -> BoolArray:
         """Whether ``route`` has today's sub-installations: today's route, or a route with the
         same benchmark mapping (e.g. today's with capture)."""
-        S = self.group.shape[0]
-        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
-        today = self.group[:, self.incumbent]  # (S, P)
-        same = self.group[rows, route] == self._lead(today, route)
+        same = self._at(self.group, route) == self._lead(self.group_today, route)
         return np.asarray(same, dtype=np.bool_)
 
     def _memo(
@@ -457,10 +462,8 @@ class AllocationBasis:
         )
 
     def _uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
-        S = self.route_bm.shape[0]
-        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
-        mapped = ~np.isnan(self.route_bm[rows, route, t])
-        today = self._today(route)
+        mapped = ~np.isnan(self._at(self.route_bm[:, :, t], route))
+        today = np.asarray(self._memo("today", route, t, lambda: self._today(route)), dtype=bool)
         inc_mapped = np.asarray(self._lead(self.inc_mapped, route), dtype=np.bool_)
         return np.asarray(mapped & self.domestic[route] & ~(today & ~inc_mapped), dtype=np.bool_)
 
@@ -472,7 +475,7 @@ class AllocationBasis:
 
     def _own_part(self, route: IntArray, t: int) -> FloatArray:
         inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
-        today = self._today(route)
+        today = np.asarray(self._memo("today", route, t, lambda: self._today(route)), dtype=bool)
         em = self.emitted[:, t]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.clip(np.where(em[inc] > 0, em[route] / em[inc], 0.0), 0.0, 1.0)
@@ -489,9 +492,7 @@ class AllocationBasis:
     def of(self, route: IntArray, t: int) -> FloatArray:
         """Basis of plants on ``route`` in year ``t`` (benchmark part plus own part, at least
         0) [tCO2/product], ``(S, P, K)`` or ``(S, P)``."""
-        S = self.route_bm.shape[0]
-        rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
-        bm = np.nan_to_num(self.route_bm[rows, route, t])
+        bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
         total = np.where(self.uses_benchmark(route, t), bm, 0.0) + self.own_part(route, t)
         return np.asarray(np.maximum(total, 0.0), dtype=np.float64)
 
