@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kruispunt.cli_errors import user_errors
+from kruispunt.display import difference, number
 from kruispunt.errors import KruispuntError
 from kruispunt.vocabulary import SCENARIO
 
@@ -157,25 +158,6 @@ def publish(path: Path) -> None:
 # --- formatting -------------------------------------------------------------------------------
 
 
-def _num(value: float, unit: str = "") -> str:
-    if value is None or math.isnan(value):
-        return "–"
-    if math.isinf(value):
-        return "unlimited" if value > 0 else "−unlimited"
-    if unit == "fraction":
-        return f"{value:.1%}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
-
-
-def _diff(a: float, b: float, unit: str) -> str:
-    d = b - a
-    if not math.isfinite(d):
-        return "–"
-    if unit == "fraction":
-        return f"{d * 100:+.1f} pp"
-    return f"{d:+,.0f}" if abs(d) >= 100 else f"{d:+,.2f}"
-
-
 def _storage_cell(peak: pd.DataFrame, scenario: str) -> str:
     """Peak CO2 storage use with the capacity and utilisation of that same year."""
     import pandas as pd
@@ -184,8 +166,8 @@ def _storage_cell(peak: pd.DataFrame, scenario: str) -> str:
     if row["peak_year"] is None or pd.isna(row["peak_year"]):
         return "nothing stored"
     use, cap = float(row["peak_use_mtco2"]), float(row["capacity_mtco2"])
-    share = _num(float(row["utilisation_share"]), "fraction")
-    return f"{_num(use)} of {_num(cap)} in {int(row['peak_year'])} ({share})"
+    share = number(float(row["utilisation_share"]), "fraction")
+    return f"{number(use)} of {number(cap)} in {int(row['peak_year'])} ({share})"
 
 
 def print_summary(results: Results, console: Console | None = None, title: str = "Summary") -> None:
@@ -219,24 +201,24 @@ def print_summary(results: Results, console: Console | None = None, title: str =
         def cell(v: dict[str, float]) -> str:
             e, t, g = (v[f"{k}_{y}_mtco2"] for k in ("emissions", "target", "gap"))
             if math.isnan(t):
-                return _num(e)
+                return number(e)
             verdict = (
                 f"[green]{-g:.2f} under the all-industry target[/]"
                 if g <= 0
                 else f"[red]{g:.2f} over the all-industry target[/]"
             )
-            return f"{_num(e)} (target {_num(t)}, {verdict})"
+            return f"{number(e)} (target {number(t)}, {verdict})"
 
         return cell
 
     def kept(y: int) -> Callable[[dict[str, float]], str]:
         return lambda v: (
-            f"{_num(v[f'share_kept_{y}'], 'fraction')} / "
-            f"{_num(v[f'share_imported_{y}'], 'fraction')}"
+            f"{number(v[f'share_kept_{y}'], 'fraction')} / "
+            f"{number(v[f'share_imported_{y}'], 'fraction')}"
         )
 
     def demand(c: str) -> Callable[[dict[str, float]], str]:
-        return lambda v: f"{_num(v[f'{c}_2030_twh'])} → {_num(v[f'{c}_2050_twh'])}"
+        return lambda v: f"{number(v[f'{c}_2030_twh'])} → {number(v[f'{c}_2050_twh'])}"
 
     for y in metrics.KEY_YEARS:
         row(f"Direct emissions {y}, ETS plants vs all-industry target [Mt CO2/yr]", emissions(y))
@@ -251,7 +233,7 @@ def print_summary(results: Results, console: Console | None = None, title: str =
     )
     row(
         "Government cash flow, cumulative [M EUR]",
-        lambda v: _num(v["gov_cash_flow_cumulative_meur"]),
+        lambda v: number(v["gov_cash_flow_cumulative_meur"]),
     )
     console.print(table)
 
@@ -426,7 +408,7 @@ def compare(
         for i in pairs:
             va = float(ka[col].iloc[i]) if i < len(ka) else math.nan
             vb = float(kb[col].iloc[i]) if i < len(kb) else math.nan
-            cells += [_num(va, unit), _num(vb, unit), _diff(va, vb, unit)]
+            cells += [number(va, unit), number(vb, unit), difference(va, vb, unit)]
         shown = "%" if unit == "fraction" else unit
         table.add_row(f"{label} [{shown}]", *cells)
     _console().print(table)

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 
 from kruispunt import metrics
 from kruispunt.catalogue.load import Catalogue
+from kruispunt.display import difference, number
 from kruispunt.errors import KruispuntError
 from kruispunt.reports import RunMeta
 from kruispunt.reports.charts import (
@@ -336,7 +337,7 @@ class RunCache:
                     "key": col,
                     "label": text,
                     "unit": "%" if unit == "fraction" else unit,
-                    "values": [_number(v, unit) for v in ki[col]],
+                    "values": [number(v, unit) for v in ki[col]],
                 }
             )
         return {
@@ -367,7 +368,7 @@ class RunCache:
                 va = float(ka[col][i]) if i < na else math.nan
                 vb = float(kb[col][i]) if i < nb else math.nan
                 cells.append(
-                    {"a": _number(va, unit), "b": _number(vb, unit), "diff": _diff(va, vb, unit)}
+                    {"a": number(va, unit), "b": number(vb, unit), "diff": difference(va, vb, unit)}
                 )
             rows.append(
                 {"label": text, "unit": "%" if unit == "fraction" else unit, "cells": cells}
@@ -493,23 +494,3 @@ class RunCache:
 def _finite(value: Any) -> float | None:
     v = float(value)
     return v if math.isfinite(v) else None
-
-
-def _number(value: Any, unit: str) -> str:
-    v = float(value)
-    if math.isnan(v):
-        return "–"
-    if math.isinf(v):
-        return "unlimited" if v > 0 else "−unlimited"
-    if unit == "fraction":
-        return f"{v:.1%}"
-    return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.2f}"
-
-
-def _diff(a: float, b: float, unit: str) -> str:
-    d = b - a
-    if not math.isfinite(d):
-        return "–"
-    if unit == "fraction":
-        return f"{d * 100:+.1f} pp"
-    return f"{d:+,.0f}" if abs(d) >= 100 else f"{d:+,.2f}"
