@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.activities import PlantActivities, plant_activities
+from kruispunt.assemble.levers import applied_events
 from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
 from kruispunt.assemble.tables import Tables
@@ -688,11 +689,7 @@ def _committed(b: BuildContext) -> Params:
         return {"outlay": out}
     paid = events[events["public_money"].notna()]
     for s, sc in enumerate(b.scenarios):
-        choice = sc.levers.events
-        if choice == "none":
-            continue
-        statuses = ("decided", "announced") if choice == "announced" else ("decided",)
-        rows = paid[paid["status"].astype(str).isin(statuses)]
+        rows = applied_events(paid, sc.levers.events)
         per_year = rows.groupby(rows["year"].astype(int))["public_money"].sum()
         for year, amount in zip(per_year.index.to_numpy(), per_year.to_numpy(), strict=True):
             out[s, years == int(year)] = float(amount)

@@ -74,9 +74,8 @@ def build_levers(
     events = tables.catalogue.tables.get("events")
     for s, sc in enumerate(scenarios):
         if events is not None and sc.levers.events != "none":
-            statuses = ("decided", "announced") if sc.levers.events == "announced" else ("decided",)
             apply_events(
-                events[events["status"].astype(str).isin(statuses)],
+                applied_events(events, sc.levers.events),
                 pb,
                 r_of,
                 years,
@@ -91,6 +90,13 @@ def build_levers(
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         availability=availability,
     )
+
+
+def applied_events(events: pd.DataFrame, choice: str) -> pd.DataFrame:
+    """The rows of ``events.csv`` a scenario's ``events`` lever applies: decided ones; also
+    announced ones with ``announced``; none with ``none``."""
+    statuses = {"decided": ("decided",), "announced": ("decided", "announced"), "none": ()}
+    return events[events["status"].astype(str).isin(statuses[choice])]
 
 
 def _number(value: object) -> float:
