@@ -55,6 +55,8 @@ COPIED_TABLES = (
     "biomass_supply",
     "ets_benchmarks",
     "route_allocation",
+    "end_products",
+    "end_product_materials",
 )
 
 GENERATED_SOURCES = pd.DataFrame(
