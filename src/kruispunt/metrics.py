@@ -64,6 +64,7 @@ __all__ = [
     "key_indicators",
     "material_use",
     "plant_attribute",
+    "premium_paid",
     "production",
     "production_and_imports",
     "route_family_mix",
@@ -1288,3 +1289,18 @@ def deadweight(with_: Results, without: Results, flow: str) -> pd.DataFrame:
     return _with_units(
         frame, {"paid_meur": "MEUR", "deadweight_meur": "MEUR", "deadweight_share": "fraction"}
     )
+
+
+def premium_paid(results: Results) -> pd.DataFrame:
+    """Green premium buyers pay to low-carbon producers per scenario and year: the plants'
+    ``premium_revenue`` under mandates, procurement or labels (a cost to consumers, not to
+    the government).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scenario``, ``year``, ``cost_meur`` [MEUR/yr].
+    """
+    paid = _plant_values(results, "premium_revenue").sum(axis=1) * _EUR_TO_MEUR
+    frame = _long(results, pd.DataFrame(index=[0]), paid[:, None, :], value="cost_meur")
+    return _with_units(frame, {"cost_meur": "MEUR/yr"})
