@@ -11,14 +11,28 @@ from typing import TYPE_CHECKING, Any
 from kruispunt.version import __version__
 
 if TYPE_CHECKING:
-    from kruispunt.api import run
+    from kruispunt.api import GreenPremiums, compare_instruments, export_gap, green_premiums, run
     from kruispunt.catalogue import Catalogue, load_catalogue
     from kruispunt.results import Results
 
-__all__ = ["Catalogue", "Results", "__version__", "load_catalogue", "run"]
+__all__ = [
+    "Catalogue",
+    "GreenPremiums",
+    "Results",
+    "__version__",
+    "compare_instruments",
+    "export_gap",
+    "green_premiums",
+    "load_catalogue",
+    "run",
+]
 
 _LAZY = {
     "run": "kruispunt.api",
+    "green_premiums": "kruispunt.api",
+    "GreenPremiums": "kruispunt.api",
+    "export_gap": "kruispunt.api",
+    "compare_instruments": "kruispunt.api",
     "Catalogue": "kruispunt.catalogue.load",
     "load_catalogue": "kruispunt.catalogue.load",
     "Results": "kruispunt.results",

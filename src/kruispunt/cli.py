@@ -76,6 +76,16 @@ def _register_results_commands() -> None:
 _register_results_commands()
 
 
+def _register_premium_commands() -> None:
+    from kruispunt.cli_premium import compare_instruments, green_premium
+
+    app.command("green-premium")(green_premium)
+    app.command("compare-instruments")(compare_instruments)
+
+
+_register_premium_commands()
+
+
 def _register_explore_commands() -> None:
     from kruispunt.uncertainty.cli import explore_app
 

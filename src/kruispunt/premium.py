@@ -34,6 +34,7 @@ from kruispunt.engine.valuation import OPERATING, OptionView, Valuation
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
+from kruispunt.policy.cbam import Cbam
 from kruispunt.policy.ets import EuEts, free_allocation
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.results import Results
@@ -320,7 +321,9 @@ def green_premium(costs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def product_premium(premiums: pd.DataFrame, by: str = "product") -> pd.DataFrame:
+def product_premium(
+    premiums: pd.DataFrame, by: str = "product", routes: Sequence[str] | None = None
+) -> pd.DataFrame:
     """Per plant, the premium of its cheapest available low-carbon route; per ``by`` (product,
     or ``site``), the production-weighted average of those plants' premiums.
 
@@ -330,18 +333,25 @@ def product_premium(premiums: pd.DataFrame, by: str = "product") -> pd.DataFrame
         :func:`green_premium`.
     by : {"product", "site"}
         Grouping of the weighted average (sites group by site and product).
+    routes : sequence of str, optional
+        Only these low-carbon routes (e.g. ``["h2_dri_eaf"]`` for primary steel without
+        scrap); default: every low-carbon route.
 
     Returns
     -------
     DataFrame
         ``scenario``, the grouping (``product``; or ``site`` and ``product``), ``year``,
         ``premium`` [EUR/product, production-weighted], ``premium_<component>``,
-        ``production`` [product/yr, the plants that have a low-carbon option], ``plants``
+        ``premium_ex_carbon`` (the premium without the carbon items: what it would be without
+        carbon pricing) [EUR/product], ``production`` [product/yr, the plants that have a
+        low-carbon option], ``plants``
         (their number) and ``cheapest_route`` (the most common cheapest route).
     """
     if by not in ("product", "site"):
         raise KruispuntError(f"unknown grouping '{by}'; allowed: product, site")
     avail = premiums[premiums["available"] & premiums["premium"].notna()]
+    if routes is not None:
+        avail = avail[avail["route"].isin(list(routes))]
     if avail.empty:
         return pd.DataFrame(columns=[SCENARIO, by, "year", "premium"])
     idx = avail.groupby([SCENARIO, "plant", "year"])["premium"].idxmin()
@@ -357,12 +367,16 @@ def product_premium(premiums: pd.DataFrame, by: str = "product") -> pd.DataFrame
         row = dict(zip(groups, key if isinstance(key, tuple) else (key,), strict=True))
         for col in cols:
             row[col] = float(np.average(part[col].to_numpy(dtype=float), weights=weights))
+        row["premium_ex_carbon"] = row["premium"] - row["premium_carbon"]
         row["production"] = float(w.sum())
         row["plants"] = len(part)
         row["cheapest_route"] = str(part["route"].mode().iloc[0])
         rows.append(row)
     out = pd.DataFrame(rows)
-    out.attrs["units"] = {**{c: "EUR/product" for c in cols}, "production": "product/yr"}
+    out.attrs["units"] = {
+        **{c: "EUR/product" for c in (*cols, "premium_ex_carbon")},
+        "production": "product/yr",
+    }
     return out
 
 
@@ -370,6 +384,7 @@ def end_product_premium(
     by_product: pd.DataFrame,
     end_products: pd.DataFrame,
     materials: pd.DataFrame,
+    value: str = "premium",
 ) -> pd.DataFrame:
     """The green premium of each end product's materials, in euro and as a share of its price.
 
@@ -383,6 +398,8 @@ def end_product_premium(
     materials : DataFrame
         ``end_product_materials`` (``end_product_id``, ``product_id``, ``amount`` [t of the
         product per end product]).
+    value : str
+        Column of ``by_product`` carried through (``premium``, or ``premium_ex_carbon``).
 
     Returns
     -------
@@ -393,7 +410,7 @@ def end_product_premium(
         premium; materials the Netherlands does not make, or whose premium is unknown, are
         left out and listed in ``missing``).
     """
-    prem = by_product.set_index([SCENARIO, "product", "year"])["premium"]
+    prem = by_product.set_index([SCENARIO, "product", "year"])[value]
     rows = []
     scenarios = sorted(by_product[SCENARIO].unique())
     years = sorted(by_product["year"].unique())
@@ -475,7 +492,7 @@ def export_gap(inputs: ModelInputs, results: Results) -> pd.DataFrame:
         ``cbam_factor`` [-], ``eua`` [EUR/tCO2], ``allocation_full`` and ``allocation_lost``
         [tCO2/yr], ``exposure_meur`` [MEUR/yr].
     """
-    ctx = BatchContext(inputs, (EuEts,))
+    ctx = BatchContext(inputs, (EuEts, Cbam))
     ets = EuEts(ctx)
     inp = inputs
     c = inp.coords

@@ -1,0 +1,221 @@
+"""Commands of the green-market analyses: ``kruispunt green-premium`` and
+``kruispunt compare-instruments`` (thin wrappers over :mod:`kruispunt.api`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kruispunt.cli_errors import user_errors
+from kruispunt.errors import KruispuntError
+
+__all__ = ["compare_instruments", "green_premium"]
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(help="Data package folder (default: embedded).", show_default=False),
+]
+
+
+def _catalogue(data: Path | None):  # type: ignore[no-untyped-def]
+    from kruispunt.catalogue import load_catalogue
+
+    if data is not None and not data.is_dir():
+        raise KruispuntError(f"data package folder '{data}' does not exist")
+    return load_catalogue(data)
+
+
+def _print(frame, digits: int = 1) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 40):
+        print(frame.to_string(index=False, float_format=lambda v: f"{v:,.{digits}f}"), flush=True)
+
+
+@user_errors
+def green_premium(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Default scenario names or scenario files. Default: current-policy.",
+            show_default=False,
+        ),
+    ] = None,
+    year: Annotated[
+        list[int] | None,
+        typer.Option(help="Year(s) to show (repeat the option). Default: 2030 and 2040."),
+    ] = None,
+    reference_capex: Annotated[
+        str,
+        typer.Option(
+            help="Capital of the grey reference route: 'sunk' (the plant exists) or "
+            "'renewal' (its reinvestment)."
+        ),
+    ] = "sunk",
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every table (costs, premiums, by product, by site, end products, "
+            "export gap) as CSV into this folder.",
+            show_default=False,
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Write the HTML report here.", show_default=False),
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Green premium per product, site and year with its breakdown, its pass-through to end
+    products and the CBAM export gap (docs/greenmarket.md)."""
+    from kruispunt.api import export_gap, green_premiums
+    from kruispunt.cli_results import check_output_file
+    from kruispunt.premium import COMPONENTS
+
+    if reference_capex not in ("sunk", "renewal"):
+        raise KruispuntError(
+            f"unknown --reference-capex '{reference_capex}'; allowed: sunk, renewal"
+        )
+    if report is not None:
+        check_output_file(report, "report")
+    if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
+        raise KruispuntError(f"--csv-dir '{csv_dir}' is a file, not a folder")
+    names = scenarios or ["current-policy"]
+    years = year or [2030, 2040]
+    cat = _catalogue(data)
+    gp = green_premiums(names, catalogue=cat, reference_capex=reference_capex)  # type: ignore[arg-type]
+    gap = export_gap(names, catalogue=cat)
+    bp = gp.by_product[gp.by_product["year"].isin(years)]
+    print("Green premium per product [EUR2025 per unit of product; negative: cheaper]")
+    _print(
+        bp[
+            [
+                "scenario",
+                "product",
+                "year",
+                "cheapest_route",
+                "premium",
+                *(f"premium_{k}" for k in COMPONENTS),
+                "premium_ex_carbon",
+            ]
+        ]
+    )
+    ep = gp.end_products
+    tot = ep[(ep["product"] == "total") & ep["year"].isin(years)].copy()
+    tot["share_pct"] = tot["share"] * 100.0
+    print("\nPass-through to end products [EUR per end product; share of its price in %]")
+    _print(tot[["scenario", "name", "year", "premium_eur", "price", "share_pct", "missing"]], 2)
+    g = gap[gap["year"].between(2026, 2034)]
+    summary = g.groupby(["scenario", "product", "year"])["exposure_meur"].sum().reset_index()
+    print("\nCBAM export gap [MEUR/yr]")
+    _print(
+        summary.pivot_table(
+            index=["scenario", "product"], columns="year", values="exposure_meur"
+        ).reset_index(),
+        1,
+    )
+    if csv_dir is not None:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        for name, frame in (
+            ("levelised_costs", gp.costs),
+            ("green_premiums", gp.premiums),
+            ("premium_by_product", gp.by_product),
+            ("premium_by_site", gp.by_site),
+            ("end_products", gp.end_products),
+            ("export_gap", gap),
+        ):
+            frame.to_csv(csv_dir / f"{name}.csv", index=False)
+        print(f"tables: {csv_dir}", flush=True)
+    if report is not None:
+        from kruispunt.reports.premium import write_premium_report
+
+        write_premium_report(report, gp.by_product, gp.end_products, gap, years=years)
+        print(f"report: {report}", flush=True)
+
+
+@user_errors
+def compare_instruments(
+    scenarios: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Packages to compare (default scenario names or scenario files), the "
+            "reference among them. Default: no-new-policy current-policy high-ambition.",
+            show_default=False,
+        ),
+    ] = None,
+    reference: Annotated[
+        str, typer.Option(help="Scenario abatement and extra costs are measured against.")
+    ] = "no-new-policy",
+    year: Annotated[int, typer.Option(help="Target year.")] = 2030,
+    in_year: Annotated[
+        bool,
+        typer.Option(
+            "--in-year",
+            help="Emissions and costs of the target year only (default: summed up to it).",
+        ),
+    ] = False,
+    target: Annotated[
+        float | None,
+        typer.Option(help="Reduction to reach against the reference [MtCO2].", show_default=False),
+    ] = None,
+    deadweight: Annotated[
+        bool,
+        typer.Option(
+            "--deadweight",
+            help="Also run every package with each support instrument off to measure the "
+            "support paid for switches that happen anyway (five runs).",
+        ),
+    ] = False,
+    csv: Annotated[
+        Path | None, typer.Option(help="Write the table to this CSV file.", show_default=False)
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the HTML report here.", show_default=False)
+    ] = None,
+    data: DataOption = None,
+) -> None:
+    """Policy packages side by side: cost to government, consumers and industry, cost per
+    tonne abated against a reference, production lost to imports, deadweight."""
+    from kruispunt.api import compare_instruments as compare
+    from kruispunt.cli_results import check_output_file
+
+    for path, what in ((csv, "csv"), (report, "report")):
+        if path is not None:
+            check_output_file(path, what)
+    names = scenarios or ["no-new-policy", "current-policy", "high-ambition"]
+    if reference not in names:
+        raise KruispuntError(
+            f"--reference '{reference}' is not among the scenarios compared: {', '.join(names)}"
+        )
+    cat = _catalogue(data)
+    table = compare(
+        names,
+        reference=reference,
+        year=year,
+        cumulative=not in_year,
+        target_mt=target,
+        deadweight=deadweight,
+        catalogue=cat,
+    )
+    window = table.attrs["window"]
+    print(
+        f"Packages against {reference}, {window[0]}-{window[1]}"
+        f"{' (target year only)' if in_year else ' (summed)'}; MEUR, Mt, EUR/tCO2"
+    )
+    shown = table.set_index("scenario").T
+    with __import__("pandas").option_context("display.width", 200):
+        print(shown.to_string(float_format=lambda v: f"{v:,.2f}"), flush=True)
+    if csv is not None:
+        table.to_csv(csv, index=False)
+        print(f"table: {csv}", flush=True)
+    if report is not None:
+        import pandas as pd
+
+        from kruispunt.reports.premium import write_premium_report
+
+        write_premium_report(
+            report, pd.DataFrame(columns=["scenario", "product", "year"]), comparison=table
+        )
+        print(f"report: {report}", flush=True)
