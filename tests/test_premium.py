@@ -1,0 +1,230 @@
+"""Green premiums, end-product pass-through, the CBAM export gap and the instrument
+comparison, checked by hand on the toy model (kruispunt.testing.toy_inputs) and on small
+frames.
+
+Toy model (testing.toy_inputs): route ``gas`` (today's) burns 10 GJ gas/t at 10 EUR/GJ and
+emits 1 tCO2/t; ``elec`` uses 10.8 GJ electricity/t at 20 EUR/GJ, emits nothing and costs 500
+EUR/(t/yr), life 20 yr, discount rate 10 %; capacity = production = 1 Mt/yr.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.comparison import compare_instruments, cost_per_tonne
+from kruispunt.engine.economics import annuity_factor
+from kruispunt.engine.simulate import simulate
+from kruispunt.errors import KruispuntError
+from kruispunt.inputs import Products
+from kruispunt.premium import (
+    COMPONENTS,
+    end_product_premium,
+    export_gap,
+    export_gap_cost,
+    green_premium,
+    levelised_costs,
+    pass_through_share,
+    product_premium,
+)
+from kruispunt.testing import path, toy_inputs
+from kruispunt.vocabulary import SCENARIO
+from tests.cli_helpers import assert_user_error, invoke
+
+CRF = float(annuity_factor(0.10, 20.0))
+
+
+def test_toy_premium_against_the_incumbent_by_hand() -> None:
+    """EUA 100 (myopic: today's values over the life). Grey: 10 x 10 = 100 EUR/t energy plus
+    1 t x 100 = 100 EUR/t carbon, no capital (sunk). Electric: 10.8 x 20 = 216 EUR/t energy,
+    500 x CRF(10 %, 20 yr) = 58.73 EUR/t capital, no carbon. Premium 274.73 - 200 = 74.73."""
+    costs = levelised_costs(toy_inputs(eua=100.0))
+    grey = costs[(costs["route"] == "gas") & (costs["year"] == 2030)].iloc[0]
+    assert grey["energy"] == pytest.approx(100.0)
+    assert grey["carbon"] == pytest.approx(100.0)
+    assert grey["capex"] == pytest.approx(0.0)
+    assert grey["levelised_cost"] == pytest.approx(200.0)
+    prem = green_premium(costs)
+    elec = prem[(prem["route"] == "elec") & (prem["year"] == 2030)].iloc[0]
+    assert elec["reference_route"] == "gas"
+    assert elec["premium_energy"] == pytest.approx(116.0)
+    assert elec["premium_carbon"] == pytest.approx(-100.0)
+    assert elec["premium_capex"] == pytest.approx(500.0 * CRF)
+    assert elec["premium"] == pytest.approx(116.0 - 100.0 + 500.0 * CRF)
+    parts = sum(elec[f"premium_{k}"] for k in COMPONENTS)
+    assert parts == pytest.approx(elec["premium"])
+    # closures are no route to price; the incumbent is the reference, not a premium row
+    assert set(prem["route"]) == {"elec"}
+
+
+def test_a_higher_eua_lowers_the_premium_by_the_emissions_avoided() -> None:
+    """Each EUR/t of EUA lowers the electric premium by the 1 tCO2/t it avoids."""
+    low = green_premium(levelised_costs(toy_inputs(eua=50.0)))
+    high = green_premium(levelised_costs(toy_inputs(eua=150.0)))
+    diff = high["premium"].to_numpy() - low["premium"].to_numpy()
+    np.testing.assert_allclose(diff, -100.0)
+
+
+def test_renewal_reference_pays_its_renewal_annuity() -> None:
+    """With reference_capex='renewal' the grey route pays capex_renewal x CRF: the toy's gas
+    route has no renewal cost, so nothing changes; an unknown choice is refused."""
+    sunk = green_premium(levelised_costs(toy_inputs(eua=100.0)))
+    renewal = green_premium(levelised_costs(toy_inputs(eua=100.0), reference_capex="renewal"))
+    np.testing.assert_allclose(sunk["premium"], renewal["premium"])
+    with pytest.raises(KruispuntError, match="unknown reference_capex"):
+        levelised_costs(toy_inputs(), reference_capex="new")  # type: ignore[arg-type]
+
+
+def test_route_not_yet_available_is_flagged() -> None:
+    costs = levelised_costs(toy_inputs(eua=100.0, earliest_elec=2031))
+    elec = costs[costs["route"] == "elec"].set_index("year")["available"]
+    assert not elec[2030] and elec[2031]
+    # the product premium uses available routes only: none for the toy in 2030
+    by_product = product_premium(green_premium(costs))
+    assert 2030 not in set(by_product["year"]) and 2031 in set(by_product["year"])
+
+
+def _frame(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=["plant", "route", "premium", "production"])
+    out[SCENARIO] = "s"
+    out["site"] = out["plant"].str.split("/").str[0]
+    out["product"] = "steel"
+    out["year"] = 2030
+    out["available"] = True
+    for k in COMPONENTS:
+        out[f"premium_{k}"] = 0.0
+    out["premium_carbon"] = -50.0
+    return out
+
+
+def test_product_premium_is_the_cheapest_route_weighted_by_production() -> None:
+    """Plant a (2 Mt): routes at 100 and 40 EUR/t -> 40; plant b (1 Mt): 70 EUR/t. National:
+    (2 x 40 + 1 x 70) / 3 = 50 EUR/t; without carbon 50 + 50 = 100 EUR/t."""
+    frame = _frame(
+        [
+            ("a/steel", "h2", 100.0, 2e6),
+            ("a/steel", "ccs", 40.0, 2e6),
+            ("b/steel", "h2", 70.0, 1e6),
+        ]
+    )
+    out = product_premium(frame).iloc[0]
+    assert out["premium"] == pytest.approx(50.0)
+    assert out["premium_ex_carbon"] == pytest.approx(100.0)
+    assert out["production"] == pytest.approx(3e6)
+    assert out["plants"] == 2
+    only_h2 = product_premium(frame, routes=["h2"]).iloc[0]
+    assert only_h2["premium"] == pytest.approx((2 * 100.0 + 70.0) / 3)
+    sites = product_premium(frame, by="site").set_index("site")["premium"]
+    assert sites["a"] == pytest.approx(40.0) and sites["b"] == pytest.approx(70.0)
+    with pytest.raises(KruispuntError, match="unknown grouping"):
+        product_premium(frame, by="cluster")
+
+
+def test_end_product_share_by_hand() -> None:
+    """A car of 48,118 EUR with 0.9 t of steel at 200 EUR/t and 0.175 t of HVC at 50 EUR/t:
+    180 + 8.75 = 188.75 EUR, 0.392 % of its price; aluminium has no premium: missing."""
+    by_product = pd.DataFrame(
+        {
+            SCENARIO: ["s", "s"],
+            "product": ["crude_steel", "hvc"],
+            "year": [2030, 2030],
+            "premium": [200.0, 50.0],
+        }
+    )
+    ends = pd.DataFrame({"end_product_id": ["car"], "name": ["Passenger car"], "price": [48118.0]})
+    mats = pd.DataFrame(
+        {
+            "end_product_id": ["car", "car", "car"],
+            "product_id": ["crude_steel", "hvc", "aluminium"],
+            "amount": [0.9, 0.175, 0.15],
+        }
+    )
+    out = end_product_premium(by_product, ends, mats).set_index("product")
+    assert out.loc["crude_steel", "premium_eur"] == pytest.approx(180.0)
+    assert out.loc["total", "premium_eur"] == pytest.approx(188.75)
+    assert out.loc["total", "share"] == pytest.approx(188.75 / 48118.0)
+    assert out.loc["total", "missing"] == "aluminium"
+    assert float(pass_through_share(200.0, 0.9, 48118.0)) == pytest.approx(180.0 / 48118.0)
+
+
+def test_end_product_tables_of_the_package_are_consistent() -> None:
+    from kruispunt.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    ends, mats = cat.tables["end_products"], cat.tables["end_product_materials"]
+    assert set(mats["end_product_id"]) <= set(ends["end_product_id"])
+    car = mats[mats["end_product_id"] == "passenger_car"].set_index("product_id")["amount"]
+    assert car["crude_steel"] == pytest.approx(0.9)  # BU IGS (2021): 0.9 t of steel per car
+    assert (ends["price"] > 0).all()
+
+
+def _cbam_toy() -> tuple[object, object]:
+    factor = path({2025: 1.0, 2026: 0.975, 2030: 0.515, 2034: 0.0})
+    inp = toy_inputs(
+        eua=100.0,
+        base_free_allocation=0.8e6,
+        instruments={
+            "ets": {"cbam_factor": factor[None], "carbon_leakage": np.ones((1, 1))},
+            "cbam": {"export_share": np.array([[0.2]])},
+        },
+    )
+    inp = dataclasses.replace(
+        inp, products=Products(cbam=np.ones(1, dtype=bool), heat=np.zeros(1, dtype=bool))
+    )
+    return inp, simulate(inp)
+
+
+def test_export_gap_by_hand() -> None:
+    """0.8 Mt of allowances before the phase-out, EUA 100, 20 % exported outside the EU.
+    2026 (CBAM factor 0.975): 0.8e6 x 0.025 x 100 x 0.2 = 0.40 MEUR; 2030 (0.515): 0.8e6 x
+    0.485 x 100 x 0.2 = 7.76 MEUR; 2034 (0): 0.8e6 x 100 x 0.2 = 16 MEUR (Directive
+    2003/87/EC Art. 10a(1a); Regulation (EU) 2023/956 covers imports only)."""
+    inp, res = _cbam_toy()
+    gap = export_gap(inp, res).set_index("year")  # type: ignore[arg-type]
+    assert gap.loc[2026, "exposure_meur"] == pytest.approx(0.40)
+    assert gap.loc[2030, "exposure_meur"] == pytest.approx(7.76)
+    assert gap.loc[2034, "exposure_meur"] == pytest.approx(16.0)
+    # what is left after the loss is the allocation the run booked
+    booked = res.dataset["free_allocation"].values[0, 0]  # type: ignore[attr-defined]
+    kept = (gap["allocation_full"] - gap["allocation_lost"]).to_numpy()
+    np.testing.assert_allclose(kept, booked)
+    assert float(export_gap_cost(1e6, 0.515, 80.0, 0.2)) == pytest.approx(7.76e6)
+
+
+def test_comparison_cost_per_tonne_by_hand() -> None:
+    """s0 (EUA 0) keeps gas: 100 MEUR/yr of gas, 1 MtCO2/yr. s1 (EUA 300) electrifies in
+    2025: 500 MEUR of capex and 216 MEUR/yr of power, no emissions. 2025-2030: 6 Mt abated;
+    extra cost 500 + 6 x (216 - 100) = 1196 MEUR; 199.33 EUR/t."""
+    inp = toy_inputs(n_scenarios=2)
+    eua = inp.markets.eua.copy()
+    eua[1] = 300.0
+    inp = dataclasses.replace(inp, markets=dataclasses.replace(inp.markets, eua=eua))
+    res = simulate(inp)
+    table = compare_instruments(res, "s0", year=2030, target_mt=5.0).set_index(SCENARIO)
+    assert table.loc["s1", "abated_mt"] == pytest.approx(6.0)
+    assert table.loc["s1", "extra_industry_meur"] == pytest.approx(1196.0)
+    assert table.loc["s1", "total_eur_per_t"] == pytest.approx(1196.0 / 6.0)
+    assert bool(table.loc["s1", "meets_target"]) and not bool(table.loc["s0", "meets_target"])
+    assert table.loc["s1", "leakage_mt"] == pytest.approx(0.0)
+    one_year = compare_instruments(res, "s0", year=2030, cumulative=False).set_index(SCENARIO)
+    assert one_year.loc["s1", "abated_mt"] == pytest.approx(1.0)
+    assert one_year.loc["s1", "extra_industry_meur"] == pytest.approx(116.0)
+    assert cost_per_tonne(300.0, 2.0) == 150.0
+    assert np.isnan(cost_per_tonne(300.0, 0.0))
+    with pytest.raises(KruispuntError, match="reference scenario 'nope'"):
+        compare_instruments(res, "nope")
+    with pytest.raises(KruispuntError, match="outside the model years"):
+        compare_instruments(res, "s0", year=2070)
+
+
+def test_compare_instruments_command_names_a_bad_reference() -> None:
+    out = invoke("compare-instruments", "current-policy", "--reference", "nowhere")
+    assert_user_error(out, "--reference 'nowhere'")
+
+
+def test_green_premium_command_refuses_an_unknown_capex_choice() -> None:
+    out = invoke("green-premium", "--reference-capex", "new")
+    assert_user_error(out, "unknown --reference-capex 'new'")
