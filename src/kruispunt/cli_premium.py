@@ -10,6 +10,7 @@ import typer
 
 from kruispunt.cli_errors import user_errors
 from kruispunt.errors import KruispuntError
+from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["compare_instruments", "green_premium"]
 
@@ -92,7 +93,7 @@ def green_premium(
     _print(
         bp[
             [
-                "scenario",
+                SCENARIO,
                 "product",
                 "year",
                 "cheapest_route",
@@ -106,13 +107,13 @@ def green_premium(
     tot = ep[(ep["product"] == "total") & ep["year"].isin(years)].copy()
     tot["share_pct"] = tot["share"] * 100.0
     print("\nPass-through to end products [EUR per end product; share of its price in %]")
-    _print(tot[["scenario", "name", "year", "premium_eur", "price", "share_pct", "missing"]], 2)
+    _print(tot[[SCENARIO, "name", "year", "premium_eur", "price", "share_pct", "missing"]], 2)
     g = gap[gap["year"].between(2026, 2034)]
-    summary = g.groupby(["scenario", "product", "year"])["exposure_meur"].sum().reset_index()
+    summary = g.groupby([SCENARIO, "product", "year"])["exposure_meur"].sum().reset_index()
     print("\nCBAM export gap [MEUR/yr]")
     _print(
         summary.pivot_table(
-            index=["scenario", "product"], columns="year", values="exposure_meur"
+            index=[SCENARIO, "product"], columns="year", values="exposure_meur"
         ).reset_index(),
         1,
     )
@@ -204,7 +205,7 @@ def compare_instruments(
         f"Packages against {reference}, {window[0]}-{window[1]}"
         f"{' (target year only)' if in_year else ' (summed)'}; MEUR, Mt, EUR/tCO2"
     )
-    shown = table.set_index("scenario").T
+    shown = table.set_index(SCENARIO).T
     with __import__("pandas").option_context("display.width", 200):
         print(shown.to_string(float_format=lambda v: f"{v:,.2f}"), flush=True)
     if csv is not None:
@@ -216,6 +217,6 @@ def compare_instruments(
         from kruispunt.reports.premium import write_premium_report
 
         write_premium_report(
-            report, pd.DataFrame(columns=["scenario", "product", "year"]), comparison=table
+            report, pd.DataFrame(columns=[SCENARIO, "product", "year"]), comparison=table
         )
         print(f"report: {report}", flush=True)

@@ -132,14 +132,15 @@ def compare_instruments(
         ("consumers", "consumers_meur"),
         ("industry", "industry_meur"),
     ):
-        out[f"extra_{who}_meur"] = out[col] - out.loc[reference, col]
+        out[f"extra_{who}_meur"] = out[col] - float(out[col][reference])
     out["extra_total_meur"] = (
         out["extra_industry_meur"] + out["extra_government_net_meur"] + out["extra_consumers_meur"]
     )
+    abated = out["abated_mt"].to_numpy(dtype=float)
     for who in ("government", "consumers", "industry", "total"):
+        extra = out[f"extra_{who}_meur"].to_numpy(dtype=float)
         out[f"{who}_eur_per_t"] = [
-            cost_per_tonne(float(out.loc[s, f"extra_{who}_meur"]), float(out.loc[s, "abated_mt"]))
-            for s in names
+            cost_per_tonne(float(e), float(a)) for e, a in zip(extra, abated, strict=True)
         ]
     out["imports_mt"] = imports
     out["leakage_mt"] = imports - imports[reference]

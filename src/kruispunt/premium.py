@@ -250,7 +250,7 @@ def levelised_costs(
         capex = np.where(is_ref, ref_capex, routes.capex[opt, t])[None]
         parts["capex"] = capex * val.crf_k * per_cap
         parts["other"] = parts["other"] + routes.fixed_opex[opt, t][None] * per_cap
-        total = sum(parts[k] for k in COMPONENTS)
+        total: F = np.sum([parts[k] for k in COMPONENTS], axis=0)
         needs_h2 = ctx.route.hydrogen[opt, t] > 0  # (P, K)
         available = (
             (routes.earliest_year[opt] <= year)[None]
@@ -364,10 +364,12 @@ def product_premium(
     for key, part in best.groupby(groups, sort=True):
         w = part["production"].to_numpy(dtype=float)
         weights = w if w.sum() > 0 else np.ones(len(part))
-        row = dict(zip(groups, key if isinstance(key, tuple) else (key,), strict=True))
-        for col in cols:
-            row[col] = float(np.average(part[col].to_numpy(dtype=float), weights=weights))
-        row["premium_ex_carbon"] = row["premium"] - row["premium_carbon"]
+        row: dict[str, object] = dict(
+            zip(groups, key if isinstance(key, tuple) else (key,), strict=True)
+        )
+        avg = {c: float(np.average(part[c].to_numpy(dtype=float), weights=weights)) for c in cols}
+        row.update(avg)
+        row["premium_ex_carbon"] = avg["premium"] - avg["premium_carbon"]
         row["production"] = float(w.sum())
         row["plants"] = len(part)
         row["cheapest_route"] = str(part["route"].mode().iloc[0])
@@ -410,24 +412,35 @@ def end_product_premium(
         premium; materials the Netherlands does not make, or whose premium is unknown, are
         left out and listed in ``missing``).
     """
-    prem = by_product.set_index([SCENARIO, "product", "year"])[value]
+    prem = {
+        (str(a), str(b), int(c)): float(v)
+        for a, b, c, v in zip(
+            by_product[SCENARIO],
+            by_product["product"],
+            by_product["year"],
+            by_product[value],
+            strict=True,
+        )
+    }
     rows = []
     scenarios = sorted(by_product[SCENARIO].unique())
     years = sorted(by_product["year"].unique())
-    info = end_products.set_index("end_product_id")
+    prices = dict(
+        zip(end_products["end_product_id"].astype(str), end_products["price"], strict=True)
+    )
+    names = dict(zip(end_products["end_product_id"].astype(str), end_products["name"], strict=True))
     for ep, mats in materials.groupby("end_product_id", sort=True):
-        if ep not in info.index:
+        if str(ep) not in prices:
             raise KruispuntError(f"end_product_materials: unknown end product '{ep}'")
-        price = float(info.loc[ep, "price"])
-        name = str(info.loc[ep, "name"])
+        price = float(prices[str(ep)])
+        name = str(names[str(ep)])
         for s in scenarios:
             for y in years:
                 total = 0.0
                 missing = []
                 for m in mats.itertuples():
-                    key = (s, m.product_id, y)
-                    p = float(prem[key]) if key in prem.index else float("nan")
-                    amount = float(m.amount)
+                    p = prem.get((str(s), str(m.product_id), int(y)), float("nan"))
+                    amount = float(m.amount)  # type: ignore[arg-type]
                     if np.isnan(p):
                         missing.append(str(m.product_id))
                         continue
