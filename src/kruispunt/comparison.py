@@ -85,8 +85,16 @@ def compare_instruments(
         (industry + government net + consumers: transfers between them cancel), and
         ``<who>_eur_per_t`` = extra over abated [EUR/tCO2]; ``imports_mt`` and
         ``leakage_mt`` (imports of products counted in tonnes, and their increase over the
-        reference [Mt]); ``support_paid_meur``, ``deadweight_meur`` and
-        ``deadweight_share`` where ``deadweight`` is given.
+        reference [Mt]); ``support_paid_all_years_meur``, ``deadweight_all_years_meur``
+        and ``deadweight_share`` where ``deadweight`` is given (over all model years, as
+        :func:`kruispunt.metrics.deadweight` counts them, not over the target window).
+
+    Notes
+    -----
+    A price relief that lowers what plants pay for energy without a booked government flow
+    (the CISAF power-price relief is modelled as a lower electricity price) shows as a lower
+    industry cost and no government cost: the comparison understates what such a package
+    costs the public purse.
     """
     names = list(results.scenarios)
     if reference not in names:
@@ -146,12 +154,12 @@ def compare_instruments(
     out["leakage_mt"] = imports - imports[reference]
     if deadweight is not None:
         dw = deadweight.groupby(SCENARIO)[["paid_meur", "deadweight_meur"]].sum()
-        out["support_paid_meur"] = dw["paid_meur"]
-        out["deadweight_meur"] = dw["deadweight_meur"]
+        out["support_paid_all_years_meur"] = dw["paid_meur"]
+        out["deadweight_all_years_meur"] = dw["deadweight_meur"]
         with np.errstate(divide="ignore", invalid="ignore"):
             out["deadweight_share"] = np.where(
-                out["support_paid_meur"] > 0,
-                out["deadweight_meur"] / out["support_paid_meur"],
+                out["support_paid_all_years_meur"] > 0,
+                out["deadweight_all_years_meur"] / out["support_paid_all_years_meur"],
                 np.nan,
             )
     frame = out.reset_index()
