@@ -10,6 +10,7 @@ EUR/(t/yr), life 20 yr, discount rate 10 %; capacity = production = 1 Mt/yr.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -228,3 +229,40 @@ def test_compare_instruments_command_names_a_bad_reference() -> None:
 def test_green_premium_command_refuses_an_unknown_capex_choice() -> None:
     out = invoke("green-premium", "--reference-capex", "new")
     assert_user_error(out, "unknown --reference-capex 'new'")
+
+
+def test_comparison_adds_the_deadweight_of_each_package() -> None:
+    """Support paid 10 + 30 MEUR to s1 over two instruments, 4 + 6 of it to switches that
+    happen anyway: deadweight 10 MEUR, a quarter of the support."""
+    res = simulate(toy_inputs(n_scenarios=2))
+    dw = pd.DataFrame(
+        {
+            SCENARIO: ["s1", "s1", "s0"],
+            "instrument": ["sde", "ccfd", "sde"],
+            "paid_meur": [10.0, 30.0, 0.0],
+            "deadweight_meur": [4.0, 6.0, 0.0],
+        }
+    )
+    table = compare_instruments(res, "s0", deadweight=dw).set_index(SCENARIO)
+    assert table.loc["s1", "deadweight_all_years_meur"] == pytest.approx(10.0)
+    assert table.loc["s1", "deadweight_share"] == pytest.approx(0.25)
+    assert np.isnan(table.loc["s0", "deadweight_share"])
+
+
+def test_green_premium_command_writes_its_tables_and_report(tmp_path: Path) -> None:
+    out = invoke(
+        "green-premium",
+        "--year",
+        "2030",
+        "--csv-dir",
+        str(tmp_path / "tables"),
+        "--report",
+        str(tmp_path / "premium.html"),
+    )
+    assert out.code == 0, out.stderr
+    assert "Green premium per product" in out.stdout
+    assert "CBAM export gap" in out.stdout
+    by_product = pd.read_csv(tmp_path / "tables" / "premium_by_product.csv")
+    assert {"crude_steel", "ammonia", "hvc"} <= set(by_product["product"])
+    text = (tmp_path / "premium.html").read_text("utf-8")
+    assert "Pass-through to end products" in text and "CBAM export gap" in text
