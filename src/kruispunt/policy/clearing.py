@@ -151,7 +151,7 @@ def clearing_premium(
     if required <= 0.0:
         return Clearing(0.0, sold, rank)
     limit = np.minimum(own, cap)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         gap = np.where(np.isfinite(n), n * v, np.inf)
     open_ = (v > 0) & np.isfinite(gap)
     left = float(required)
@@ -159,7 +159,7 @@ def clearing_premium(
     step = 0
     while left > required * 1e-12 and open_.any():
         take = np.minimum(v, left)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             per_unit = np.where(open_, gap / take, np.inf)
         open_ &= per_unit <= limit
         if not open_.any():
