@@ -20,6 +20,7 @@ from kruispunt.catalogue.load import Catalogue, load_catalogue
 from kruispunt.engine.simulate import YearView, run_batch
 from kruispunt.policy.clearing import ClearingMarket
 from kruispunt.scenarios import Scenario, resolve
+from kruispunt.vocabulary import SCENARIO, YEAR
 
 __all__ = ["market_outcomes"]
 
@@ -78,12 +79,12 @@ def market_outcomes(
                         continue
                     rows.append(
                         {
-                            "scenario": sc.name,
+                            SCENARIO: sc.name,
                             "instrument": m.name,
                             "market": products[g],
-                            "year": int(year),
+                            YEAR: int(year),
                             **{k: float(v) for k, v in vals.items()},
                         }
                     )
-    cols = ["scenario", "instrument", "market", "year", *COLUMNS]
-    return pd.DataFrame(rows, columns=cols).astype({"year": np.int64})
+    cols = [SCENARIO, "instrument", "market", YEAR, *COLUMNS]
+    return pd.DataFrame(rows, columns=cols).astype({YEAR: np.int64})
