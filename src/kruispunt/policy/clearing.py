@@ -19,16 +19,16 @@ received by the green producers: the two are the same money (:func:`market_sales
 obligation in :mod:`kruispunt.policy.mandates`, green public procurement in
 :mod:`kruispunt.policy.procurement`, labels in :mod:`kruispunt.policy.labels`). Each year it
 runs a round in the decision step, like a support scheme: the supply curve is every plant's
-cheapest qualifying option (its value gap to the plant's best option without the market, per
-unit of qualifying product), the plants that already run or build a qualifying route (their
-gap to leaving it), cleared against the volume required ``lookahead`` years ahead (the lead
-time in which new supply can be built: perfect foresight over the mandate's volume path up
-to that year). The premium cleared this year is expected to hold over an option's life (the
-round adds ``premium x qualifying output`` to the option's yearly value); a plant that already
-runs a qualifying route keeps last year's premium in the value of staying
-(:meth:`ClearingMarket.contract_value`). The year's accounting sells the qualifying output of
-the year against the year's required volume at the premium cleared that year, pro rata when
-supply exceeds the volume.
+cheapest qualifying option (its value gap to the plant's best option without the market), the
+plants that already run a qualifying route (their gap to leaving it) and those building one
+(committed), cleared against the volume required :data:`LOOKAHEAD` years ahead (the lead time
+in which new supply can be built: perfect foresight over the mandate's volume path up to
+that year). The premium cleared this year is expected to hold over an option's life (the
+round adds ``premium x volume sold`` to the option's yearly value); a plant that already runs
+a qualifying route expects to keep last year's premium revenue
+(:meth:`ClearingMarket.contract_value`). The year's accounting sells the qualifying output
+of the year against the year's required volume, in the order the round took the suppliers,
+at the premium cleared that year.
 """
 
 from __future__ import annotations
@@ -324,6 +324,8 @@ class ClearingMarket(SupportScheme):
         self._kept = np.zeros((S, len(inp.plants.product)))
         self.rank = np.full((S, G, len(inp.plants.product)), np.inf)
         """Order in which the latest round took each plant (inf: not taken)."""
+        self.earned = np.zeros((S, G, len(inp.plants.product)))
+        """Each plant's premium revenue in the last year accounted [EUR/yr]."""
         routes = inp.routes
         Yc = ctx.route.emitted.shape[-1]
         self.ref = np.zeros((G, Yc))
@@ -344,18 +346,16 @@ class ClearingMarket(SupportScheme):
         return np.asarray(table[rows, route], dtype=np.float64)
 
     def contract_value(self, t: int, route: I, production: F) -> F | None:
-        """Last year's premium on the qualifying output of a plant that stays on its route
-        (the premium is expected to hold) ``(S, P)`` [EUR/yr]."""
+        """What a plant that stays on a qualifying route expects to keep earning in the
+        markets ``(S, P)`` [EUR/yr]: last year's premium revenue (the premium and its sales
+        are expected to hold), on a route that still qualifies."""
         if not self.active:
             return None
         kept: F = np.zeros(route.shape)
         if t > 0:
             for g in self.markets:
-                p = self.premium[:, g, t - 1]
-                if not (p > 0).any():
-                    continue
-                per_unit = np.minimum(p[:, None], self._gather(self.own_cap(g, t), route))
-                kept = kept + per_unit * self._gather(self.q[:, g, :], route) * production
+                qualifies = self._gather(self.q[:, g, :], route) > 0
+                kept = kept + np.where(qualifies, self.earned[:, g], 0.0)
         self._kept = kept
         return kept
 
@@ -453,6 +453,7 @@ class ClearingMarket(SupportScheme):
                 ]
             )
             revenue += paid
+            self.earned[:, g] = paid
             self.required_now[:, g, i] = req
             self.supplied[:, g, i] = qp.sum(axis=1)
             self.sold[:, g, i] = np.minimum(qp.sum(axis=1), np.maximum(req, 0.0))
