@@ -193,3 +193,37 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
     assert h2.query("year >= 2030")["required"].tolist() == pytest.approx([52_000.0] * 21)
     glass = table.query("scenario == 'label' and market == 'glass'")
     assert (glass["premium"] <= 100.0).all()
+
+
+def test_a_label_market_moves_the_cheapest_plant_on_the_toy_model() -> None:
+    """Two identical toy plants (1 Mt widget each, gas at EUA 100, myopic); a label asks 50 %
+    of the 2 Mt use. Electrifying costs power 216 EUR/t + capex 500 EUR/(t/yr) x CRF(10 %,
+    20 yr) = 58.73 EUR/t, against gas 100 + EUA 100 EUR/t: a gap of 74.73 EUR/t (the hand
+    computation of test_instrument_protocol).
+    The 1 Mt asked is one plant's output: the first plant switches in 2025 at a premium of
+    74.73 EUR/t (plus the engine's tie-breaker), the second stays on gas. Once built, the
+    electric plant would stay without the label while its write-off outweighs the 16 EUR/t
+    that gas saves (216 - 200), so the premium falls to zero; as its book value falls, the
+    premium that keeps it is at most those 16 EUR/t; at its renewal (2045, 20-year life) it
+    needs the full 74.73 again."""
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    Y = len(TOY_YEARS)
+    label = {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),  # widget from the elec route
+        "share": np.full((1, 1, Y), 0.5),
+        "use": np.full((1, 1, Y), 2.0e6),
+        "cap": np.full((1, 1, Y), 500.0),
+    }
+    inp = toy_inputs(eua=100.0, n_plants=2, instruments={"green_label": label})
+    assert list(inp.coords.routes)[:2] == ["gas", "elec"]
+    ds = simulate(inp).dataset
+    route = ds["route_index"].values[0]  # (P, Y)
+    assert (route[0] == 1).all() and (route[1] == 0).all()
+    revenue = ds["premium_revenue"].values[0]
+    assert revenue[0, 0] == pytest.approx(74.73e6, rel=1e-3)
+    assert revenue[1].sum() == 0.0
+    assert revenue[0, 1:15].max() <= 1.0  # the tie-breaker: 1e-6 EUR/yr per t of capacity
+    assert 0.0 < revenue[0, 15:20].min() and revenue[0, 15:20].max() <= 16.0e6
+    assert revenue[0, 20] == pytest.approx(74.73e6, rel=1e-3)

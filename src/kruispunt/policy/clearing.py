@@ -381,7 +381,7 @@ class ClearingMarket(SupportScheme):
             qk = self._gather(self.q[:, g, :], ev.routes) * ev.production
             own_k = self._gather(self.own_cap(g, t), ev.routes)
             with np.errstate(divide="ignore", invalid="ignore"):
-                gap = best[..., None] - value + np.where(is_cur, 0.0, bonus)
+                gap = best[..., None] - value + bonus
                 need_k = np.where(feasible & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf)
             need_k = np.where(need_k <= own_k, need_k, np.inf)
             k_star = np.argmin(need_k, axis=-1)
