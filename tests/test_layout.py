@@ -43,6 +43,10 @@ def test_the_engine_and_assemble_hold_no_instrument_formula() -> None:
         "ccfd_payment",
         "sde_payment",
         "green_premium_revenue",
+        "clearing_premium",
+        "market_sales",
+        "required_volume",
+        "procurement_cap",
     }
     for folder in ("engine", "assemble"):
         for path in (SRC / folder).rglob("*.py"):

@@ -401,6 +401,21 @@ def id_problems(
                         f"or one of {', '.join(sorted(families))}",
                     )
                 )
+    for key, items in (
+        ("demand.procurement", lv.demand.procurement),
+        ("demand.labels", lv.demand.labels),
+    ):
+        for item in items:
+            if item not in products:
+                problems.append(
+                    _problem(
+                        scenario.origin,
+                        None,
+                        f"{key}.{item}",
+                        f"{where}: unknown id {_shown(item)}; allowed: "
+                        + ", ".join(sorted(products)),
+                    )
+                )
     for key, known in (
         ("carrier_prices", carriers),
         ("carrier_price_scale", carriers),

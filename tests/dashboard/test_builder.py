@@ -15,7 +15,12 @@ from kruispunt.dashboard.builder import (
     validate_file,
 )
 from kruispunt.scenarios import resolve
-from kruispunt.schemas.config import InfrastructureLevers, ScenarioFile, SubsidyLevers
+from kruispunt.schemas.config import (
+    DemandLevers,
+    InfrastructureLevers,
+    ScenarioFile,
+    SubsidyLevers,
+)
 
 
 @pytest.fixture(scope="module")
@@ -42,11 +47,14 @@ def _form(saved: SavedScenarios, base: str, **changes: str) -> dict[str, str]:
 def test_every_schema_field_is_a_form_field() -> None:
     keys = {f.key for f in form_fields()}
     top = {
-        k for k, f in ScenarioFile.model_fields.items() if k not in ("subsidies", "infrastructure")
+        k
+        for k, f in ScenarioFile.model_fields.items()
+        if k not in ("subsidies", "infrastructure", "demand")
     }
     assert top <= keys
     assert {f"subsidies.{k}" for k in SubsidyLevers.model_fields} <= keys
     assert {f"infrastructure.{k}" for k in InfrastructureLevers.model_fields} <= keys
+    assert {f"demand.{k}" for k in DemandLevers.model_fields} <= keys
     by_key = {f.key: f for f in form_fields()}
     assert by_key["co2_heffing"].kind == "select"
     assert by_key["co2_heffing"].options == ("off", "current", "original")

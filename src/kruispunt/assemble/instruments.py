@@ -23,7 +23,7 @@ from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
 from kruispunt.policy.sde import CARBON, DOMAINS, ENERGY_CARBON, NO_CATEGORY
 from kruispunt.scenarios import Scenario
-from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH
+from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH, LOW_CARBON_FAMILIES
 
 F = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -487,6 +487,128 @@ def _green_premium(b: BuildContext) -> Params:
     return {"premium": premium, "share": share}
 
 
+H2_GJ_PER_T = 120.0
+"""Lower heating value of hydrogen [GJ/t] (120 MJ/kg): the carrier ``hydrogen`` is counted in
+GJ, the RFNBO market in tonnes."""
+RFNBO_SHARE = {"nl_obligation": "rfnbo.nl_obligation_share", "red3": "rfnbo.industry_share_target"}
+"""Policy sheet path of each RFNBO obligation lever (``demand.rfnbo``)."""
+
+
+def _domestic_use(b: BuildContext, s: int) -> F:
+    """Domestic use of every product per year ``(G, Y)`` [product/yr]: base-year production
+    times the scenario's demand scale (a named simplification: imports and exports of the
+    products are not in the data package, so use is taken as domestic production)."""
+    g_of = b.tables.product_index
+    base = np.zeros(len(g_of))
+    np.add.at(base, b.pb.plants.product, b.pb.plants.base_production)
+    scale = np.ones((len(g_of), len(b.years)))
+    for pid, val in b.scenarios[s].levers.demand_scale.items():
+        scale[g_of[pid]] = val
+    return base[:, None] * scale
+
+
+def _qualifying_routes(b: BuildContext) -> F:
+    """``(G, R)``: 1 where a route is a low-carbon route of the product (families
+    ``LOW_CARBON_FAMILIES`` and efficiency: both save CO2 against the grey route; imports do
+    not qualify, they are not made in NL)."""
+    routes = b.rb.routes
+    G, R = len(b.tables.product_index), len(b.rb.ids)
+    fam = [FAMILY[f] for f in (*LOW_CARBON_FAMILIES, "efficiency")]
+    out = np.zeros((G, R))
+    ok = np.isin(routes.family, fam)
+    out[routes.product[ok], np.flatnonzero(ok)] = 1.0
+    return out
+
+
+def _rfnbo_mandate(b: BuildContext) -> Params:
+    """The RFNBO obligation (``demand.rfnbo``): the required tonnes of renewable hydrogen per
+    year, the share of the policy sheet (NL obligation or RED III Art. 22a target, 0 before
+    its first year, held after its last) times industrial hydrogen use
+    (``rfnbo.industrial_hydrogen_demand``, held at its 2025 level: a named simplification),
+    capped at ``rfnbo.shortfall_cap``. Qualifying: the electrolysis route's output (routes of
+    product hydrogen, family electrification) and the network hydrogen (renewable, carrier
+    ``hydrogen``) of every route that uses it, in tonnes."""
+    tables, years, routes = b.tables, b.years, b.rb.routes
+    G, R, Y = len(tables.product_index), len(b.rb.ids), len(years)
+    h2 = tables.product_index.get("hydrogen")
+    share = np.zeros((b.S, G, Y))
+    base = np.zeros((b.S, G, Y))
+    cap = np.full((b.S, G, Y), np.inf)
+    qualify = np.zeros((b.S, G, R))
+    if h2 is None:
+        return {"qualify": qualify, "share": share, "use": base, "cap": cap}
+    c = tables.carrier_index.get("hydrogen")
+    q = np.zeros(R)
+    if c is not None:
+        q += routes.inputs[:, c, 0] / H2_GJ_PER_T
+    q[(routes.product == h2) & (routes.family == FAMILY["electrification"])] = 1.0
+    use = np.nan_to_num(tables.policy_path("rfnbo.industrial_hydrogen_demand", years))
+    use = np.where(
+        use > 0, use, np.nan_to_num(tables.policy_scalar("rfnbo.industrial_hydrogen_demand"))
+    )
+    limit = tables.policy_path("rfnbo.shortfall_cap", years)
+    limit = np.where(np.isnan(limit), tables.policy_scalar("rfnbo.shortfall_cap"), limit)
+    for s, sc in enumerate(b.scenarios):
+        lever = sc.levers.demand.rfnbo
+        if lever == "none":
+            continue
+        share[s, h2] = np.nan_to_num(tables.policy_path(RFNBO_SHARE[lever], years, before=0.0))
+        base[s, h2] = use
+        cap[s, h2] = limit
+        qualify[s, h2] = q
+    return {"qualify": qualify, "share": share, "use": base, "cap": cap}
+
+
+def _green_procurement(b: BuildContext) -> Params:
+    """Green public procurement (``demand.procurement``): the public share of each product's
+    domestic use from the start year (``mki.mandatory_start_year`` unless the scenario sets
+    one), each supplier paid at most the MKI shadow price (``mki.shadow_price_climate``)
+    times the CO2 it saves."""
+    tables, years = b.tables, b.years
+    G, R, Y = len(tables.product_index), len(b.rb.ids), len(years)
+    share = np.zeros((b.S, G, Y))
+    base = np.zeros((b.S, G, Y))
+    qualify = np.zeros((b.S, G, R))
+    shadow = np.zeros((b.S, Y))
+    qual = _qualifying_routes(b)
+    price = tables.policy_path("mki.shadow_price_climate", years)
+    price = np.where(np.isnan(price), tables.policy_scalar("mki.shadow_price_climate"), price)
+    for s, sc in enumerate(b.scenarios):
+        lv = sc.levers.demand
+        if not lv.procurement:
+            continue
+        start = lv.procurement_start_year or int(tables.policy_scalar("mki.mandatory_start_year"))
+        use = _domestic_use(b, s)
+        for pid, part in lv.procurement.items():
+            g = tables.product_index[pid]
+            share[s, g] = np.where(years >= start, part, 0.0)
+            base[s, g] = use[g]
+            qualify[s, g] = qual[g]
+        shadow[s] = price if lv.mki_shadow_price is None else lv.mki_shadow_price
+    return {"qualify": qualify, "share": share, "use": base, "shadow_price": shadow}
+
+
+def _green_label(b: BuildContext) -> Params:
+    """Labels (``demand.labels``): the willing buyers' share of each product's domestic use,
+    the premium capped at their willingness to pay."""
+    tables, years = b.tables, b.years
+    G, R, Y = len(tables.product_index), len(b.rb.ids), len(years)
+    share = np.zeros((b.S, G, Y))
+    base = np.zeros((b.S, G, Y))
+    cap = np.full((b.S, G, Y), np.inf)
+    qualify = np.zeros((b.S, G, R))
+    qual = _qualifying_routes(b)
+    for s, sc in enumerate(b.scenarios):
+        use = _domestic_use(b, s)
+        for pid, label in sc.levers.demand.labels.items():
+            g = tables.product_index[pid]
+            share[s, g] = label.share
+            base[s, g] = use[g]
+            cap[s, g] = label.premium_cap
+            qualify[s, g] = qual[g]
+    return {"qualify": qualify, "share": share, "use": base, "cap": cap}
+
+
 SDE_STEAM_PRODUCTS = ("paper",)
 """Products other than the process-heat bands whose low-carbon routes are steam boilers (the
 paper machine's e-boiler or biomass boiler): SDE++ heat categories."""
@@ -705,6 +827,9 @@ BUILDERS: dict[str, Callable[[BuildContext], Params]] = {
     "co2_levy": _co2_levy,
     "ikc": _ikc,
     "green_premium": _green_premium,
+    "rfnbo_mandate": _rfnbo_mandate,
+    "green_procurement": _green_procurement,
+    "green_label": _green_label,
     "sde": _sde,
     "ccfd": _ccfd,
     "grants": _grants,

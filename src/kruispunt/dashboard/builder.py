@@ -68,6 +68,7 @@ GROUPS: dict[str, str] = {
     "demand_scale": "Markets and mandates",
     "green_premium": "Markets and mandates",
     "mandate_share": "Markets and mandates",
+    "demand": "Markets and mandates",
     "commitments": "Routes",
     "routes_off": "Routes",
     "infrastructure": "Infrastructure dates and capacity",
@@ -161,6 +162,8 @@ _EXAMPLES = {
     "green_premium": "crude_steel: 150",
     "mandate_share": "crude_steel: 0.2",
     "subsidies.sde_extra_budget": "2027: 8.0e+9, 2028: 8.0e+9",
+    "demand.procurement": "crude_steel: 0.1, clinker: 0.3",
+    "demand.labels": "glass: {share: 0.1, premium_cap: 100}",
     "routes_off": "ccs, hydrogen",
 }
 
@@ -344,6 +347,15 @@ def id_errors(file: ScenarioFile, ids: ScenarioIds) -> list[FieldError]:
     """Unknown carriers, products and routes named by ``file`` (the checks ``kruispunt run``
     makes, each attached to its key), and empty time paths (a path needs a year)."""
     errors = []
+    for section, key in (("procurement", "demand.procurement"), ("labels", "demand.labels")):
+        for item in getattr(file.demand, section):
+            if item not in ids.products:
+                errors.append(
+                    FieldError(
+                        (*key.split("."), item),
+                        f"unknown id '{item}'; allowed: {', '.join(sorted(ids.products))}",
+                    )
+                )
     for key, known in (
         ("carrier_prices", ids.carriers),
         ("carrier_price_scale", ids.carriers),
@@ -493,7 +505,7 @@ def overrides(full: ScenarioFile, base: ScenarioFile | None) -> dict[str, Any]:
         if (
             isinstance(value, dict)
             and isinstance(other, dict)
-            and key in ("subsidies", "infrastructure")
+            and key in ("subsidies", "infrastructure", "demand")
         ):
             changed = {k: v for k, v in value.items() if other.get(k) != v}
             if changed:

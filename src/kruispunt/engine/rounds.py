@@ -44,6 +44,9 @@ class Evaluation:
     running: B
     emitted_current: F
     current: I
+    pending: I | None = None
+    """``(S, P)`` route each plant is building (-1: none), for the demand-side markets' supply
+    (:class:`kruispunt.policy.clearing.ClearingMarket`)."""
     won: dict[str, tuple[B, I]] = field(default_factory=dict)
     """Per scheme: plants awarded in its round and the option they were awarded for."""
 
@@ -57,7 +60,13 @@ class Evaluation:
 
 
 def evaluate(
-    valuation: Valuation, t: int, cur: I, running: B, ov: OptionValues, feasible: B
+    valuation: Valuation,
+    t: int,
+    cur: I,
+    running: B,
+    ov: OptionValues,
+    feasible: B,
+    pending: I | None = None,
 ) -> Evaluation:
     """The value gap to staying and the need per tonne of every option, before support."""
     ctx = valuation.ctx
@@ -86,6 +95,7 @@ def evaluate(
         running=running,
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
         current=cur,
+        pending=pending,
     )
 
 

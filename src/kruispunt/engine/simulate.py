@@ -117,7 +117,9 @@ def run_batch(
         running = st.running
         supply = infra.supply_prices(i, st.route, st.pool[..., BIOMASS], valuation.opt)
         ov = valuation.option_values(i, st, supply=supply)
-        ev = evaluate(valuation, i, st.route, running, ov, valuation.feasible(i, st.route))
+        ev = evaluate(
+            valuation, i, st.route, running, ov, valuation.feasible(i, st.route), st.pending
+        )
         value = run_rounds(ev, schemes)
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)
         now, start_year, reason = decide.schedule(ctx, st, choice, i)

@@ -21,7 +21,10 @@ from kruispunt.policy.ets import EuEts
 from kruispunt.policy.grants import CapexGrant
 from kruispunt.policy.greenmarket import GreenPremium
 from kruispunt.policy.ikc import IndirectCostCompensation
+from kruispunt.policy.labels import GreenLabel
+from kruispunt.policy.mandates import RfnboMandate
 from kruispunt.policy.market import ProductMarket
+from kruispunt.policy.procurement import GreenProcurement
 from kruispunt.policy.sde import Sde
 
 __all__ = ["INSTRUMENTS", "flows", "instrument_names"]
@@ -34,6 +37,9 @@ INSTRUMENTS: tuple[type[Instrument], ...] = (
     Co2Heffing,
     IndirectCostCompensation,
     GreenPremium,
+    RfnboMandate,
+    GreenProcurement,
+    GreenLabel,
     Sde,
     Ccfd,
     CapexGrant,

@@ -162,6 +162,43 @@ class SubsidyLevers(_Strict):
     1,000)."""
 
 
+class LabelLever(_Strict):
+    """A label for one product: the share of buyers who pay for it and their cap."""
+
+    share: Share
+    """Share of the product's domestic use whose buyers pay a premium for it [-]."""
+    premium_cap: Annotated[float, Field(ge=0, le=100_000), NOT_TINY]
+    """Most those buyers pay over the grey product [EUR per product unit], at most 100,000."""
+
+
+class DemandLevers(_Strict):
+    """Demand-side instruments: mandates, green public procurement and labels, each a market
+    that clears on its required volume (``kruispunt.policy.clearing``)."""
+
+    rfnbo: Literal["nl_obligation", "red3", "none"] = "nl_obligation"
+    """RFNBO obligation on industrial hydrogen: the Dutch obligation on industrial users as
+    announced in the Green Growth package of April 2025 (4 % in 2030, policy sheet
+    rfnbo.nl_obligation_share), the full RED III Art. 22a target placed on industry (42 % in
+    2030, 60 % in 2035), or none."""
+    procurement: Annotated[dict[Id, Share], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=dict
+    )
+    """Public share of each product's domestic use bought low-carbon under green public
+    procurement (MKI-scored), per product id; empty: none (minimum MKI requirements from
+    2027 are decided, their thresholds are not)."""
+    procurement_start_year: RunYear | None = None
+    """First year of green public procurement; None: the year minimum MKI requirements become
+    mandatory (policy sheet mki.mandatory_start_year, 2027)."""
+    mki_shadow_price: Annotated[float, Field(ge=0, le=10_000), NOT_TINY] | None = None
+    """Shadow price of climate change in the MKI [EUR/tCO2]; None: the policy sheet's
+    mki.shadow_price_climate."""
+    labels: Annotated[dict[Id, LabelLever], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=dict
+    )
+    """Labels per product id: the share of buyers willing to pay and their premium cap; empty:
+    none (no sourced figures)."""
+
+
 class ScenarioFile(_Strict):
     """A scenario file: a name, an optional base scenario, and the overrides it makes."""
 
@@ -254,6 +291,8 @@ class ScenarioFile(_Strict):
     """Share of low-carbon output that earns the green premium, per product id."""
     subsidies: SubsidyLevers = Field(default_factory=SubsidyLevers)
     """Subsidy instruments."""
+    demand: DemandLevers = Field(default_factory=DemandLevers)
+    """Demand-side instruments (mandates, procurement, labels)."""
     infrastructure: InfrastructureLevers = Field(default_factory=InfrastructureLevers)
     """Infrastructure timing and capacity."""
 

@@ -1,0 +1,461 @@
+"""The clearing premium: a market for a low-carbon product that clears on a required volume.
+
+A mandate, green public procurement or a label asks a volume of low-carbon product in a
+year (a share of the product's domestic use). The volume is supplied by the cheapest green
+suppliers first; the premium is the cost gap of the marginal supplier needed to meet it, one
+uniform price for every supplier that sells into the market (:func:`clearing_premium`):
+
+- zero when green supply that is already cheaper than grey covers the volume;
+- the instrument's cap when the green supply the year can offer falls short (obligated
+  buyers bid up to the penalty of a mandate, buyers of a label up to their willingness to
+  pay); a supplier whose own cap is lower (procurement scores a tonne at the MKI shadow price
+  times the CO2 it saves) is paid at most that cap and does not sell if its gap exceeds it.
+
+The volume sold is never above the qualifying supply and never above the required volume;
+the premium is paid by the buyers (consumers, a flow outside the government's books) and
+received by the green producers: the two are the same money (:func:`market_sales`).
+
+:class:`ClearingMarket` is the instrument every demand-side market shares (the RFNBO
+obligation in :mod:`kruispunt.policy.mandates`, green public procurement in
+:mod:`kruispunt.policy.procurement`, labels in :mod:`kruispunt.policy.labels`). Each year it
+runs a round in the decision step, like a support scheme: the supply curve is every plant's
+cheapest qualifying option (its value gap to the plant's best option without the market), the
+plants that already run a qualifying route (their gap to leaving it) and those building one
+(committed), cleared against the volume required :data:`LOOKAHEAD` years ahead (the lead time
+in which new supply can be built: perfect foresight over the mandate's volume path up to
+that year). The premium cleared this year is expected to hold over an option's life (the
+round adds ``premium x volume sold`` to the option's yearly value); a plant that already runs
+a qualifying route expects to keep last year's premium revenue
+(:meth:`ClearingMarket.contract_value`). The year's accounting sells the qualifying output
+of the year against the year's required volume, in the order the round took the suppliers,
+at the premium cleared that year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+from numpy.typing import ArrayLike
+
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Evaluation,
+    Offer,
+    OptionView,
+    Parameter,
+    SupportScheme,
+    YearState,
+)
+from kruispunt.vocabulary import FAMILY, PRODUCT, ROUTE, SCENARIO, YEAR
+
+__all__ = ["Clearing", "ClearingMarket", "clearing_premium", "market_sales", "required_volume"]
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
+
+STAY_BONUS = 1e-6
+"""The engine's tie-breaker [EUR/yr per unit of capacity] (``engine.valuation.STAY_BONUS``):
+a new option's gap includes it, so that an option the premium covers exactly is taken."""
+LOOKAHEAD = 3
+"""Years ahead whose required volume a round clears against [yr]: the lead time of the
+qualifying routes (2-4 years in ``route_parameters.csv``), a named assumption."""
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """Outcome of one market in one year."""
+
+    premium: float
+    """Uniform premium [EUR per market unit]."""
+    sold: F
+    """Volume each supplier sells into the market [market unit/yr] (0: not taken)."""
+    rank: F
+    """Order in which suppliers were taken (0 first; inf: not taken)."""
+
+    @property
+    def accepted(self) -> B:
+        """Suppliers that sell into the market."""
+        return np.asarray(self.sold > 0, dtype=bool)
+
+    @property
+    def served(self) -> float:
+        """Volume sold, at most the required volume and the supply [market unit/yr]."""
+        return float(self.sold.sum())
+
+
+def clearing_premium(
+    need: ArrayLike,
+    volume: ArrayLike,
+    required: float,
+    cap: float = np.inf,
+    own_cap: ArrayLike | None = None,
+) -> Clearing:
+    """Clear a volume-capped, uniform-price market for a low-carbon product.
+
+    A supplier is a plant: switching to (or staying on) a qualifying route costs it a gap
+    per year, ``need x volume``, whatever part of its output the market takes. Suppliers are
+    taken cheapest first: each step takes the supplier with the lowest gap per unit it would
+    sell (``need x volume / min(volume, volume still required)``), until the volume is
+    covered; the uniform premium is the highest of those per-unit gaps, the cost gap of the
+    marginal supplier, so that every supplier taken covers its gap. A supplier whose gap per
+    unit exceeds ``cap`` or its ``own_cap`` is not taken. When the eligible supply falls
+    short, every eligible supplier sells all it offers and the premium is ``cap`` (buyers bid
+    up to the penalty or their willingness to pay), or the highest gap when there is no cap.
+    The volume sold is never above the supply nor above the required volume.
+
+    Parameters
+    ----------
+    need : array_like
+        Premium each supplier needs per unit of its whole qualifying volume [EUR per market
+        unit]; ``inf`` for a supplier that cannot supply. Negative values count as zero
+        (green is already cheaper than grey).
+    volume : array_like
+        Qualifying volume each supplier would offer [market unit/yr], non-negative.
+    required : float
+        Volume the mandate, procurement or label asks [market unit/yr].
+    cap : float, default inf
+        Most the buyers pay per unit (a mandate's penalty, a label's willingness to pay).
+    own_cap : array_like, optional
+        Most each supplier is paid per unit (procurement: MKI shadow price x CO2 saved).
+
+    Returns
+    -------
+    Clearing
+        The premium, the volume each supplier sells and the order it was taken in.
+
+    Examples
+    --------
+    Three suppliers: A 40 t needing 0, B 50 t needing 120 and C 60 t needing 300 EUR/t;
+    70 t required. A is taken (0 EUR/t), then 30 t are left: B's gap 6,000 EUR/yr over
+    30 t is 200 EUR/t, C's 18,000 over 30 t is 600; B is marginal, the premium 200 EUR/t:
+
+    >>> c = clearing_premium([0.0, 120.0, 300.0], [40.0, 50.0, 60.0], 70.0)
+    >>> c.premium, c.sold.tolist(), c.served
+    (200.0, [40.0, 30.0, 0.0], 70.0)
+    """
+    n = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
+    v = np.asarray(volume, dtype=np.float64)
+    own = np.full(n.shape, np.inf) if own_cap is None else np.asarray(own_cap, dtype=np.float64)
+    if np.any(v < 0) or np.any(np.isnan(v)):
+        raise ValueError("volume must be non-negative and not NaN")
+    if np.isnan(required) or np.isnan(cap) or cap < 0:
+        raise ValueError("required and cap must not be NaN; cap must be non-negative")
+    sold = np.zeros(n.shape)
+    rank = np.full(n.shape, np.inf)
+    if required <= 0.0:
+        return Clearing(0.0, sold, rank)
+    limit = np.minimum(own, cap)
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.where(np.isfinite(n), n * v, np.inf)
+    open_ = (v > 0) & np.isfinite(gap)
+    left = float(required)
+    premium = 0.0
+    step = 0
+    while left > required * 1e-12 and open_.any():
+        take = np.minimum(v, left)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            per_unit = np.where(open_, gap / take, np.inf)
+        open_ &= per_unit <= limit
+        if not open_.any():
+            break
+        per_unit = np.where(open_, per_unit, np.inf)
+        j = int(np.argmin(per_unit))
+        premium = max(premium, float(per_unit[j]))
+        sold[j] = take[j]
+        rank[j] = step
+        step += 1
+        left -= float(take[j])
+        open_[j] = False
+    if left > required * 1e-12:  # short: every eligible supplier sells all it offers
+        rest = open_ & (n <= limit)
+        order = np.flatnonzero(rest)[np.argsort(n[rest], kind="stable")]
+        sold[order] = v[order]
+        rank[order] = step + np.arange(len(order))
+        taken = sold > 0
+        if np.isfinite(cap):
+            premium = float(cap)
+        elif taken.any():
+            premium = max(premium, float(n[taken].max()))
+    return Clearing(premium, sold, rank)
+
+
+def required_volume(share: ArrayLike, domestic_use: ArrayLike) -> F:
+    """Volume of low-carbon product an instrument asks: ``share x domestic use``.
+
+    Parameters
+    ----------
+    share : array_like
+        Low-carbon share of the product's domestic use, in [0, 1] (a mandate's share, the
+        public share under procurement, the willing buyers' share under a label). [-]
+    domestic_use : array_like
+        Domestic use of the product, non-negative. [unit/yr]
+
+    Examples
+    --------
+    The Dutch RFNBO obligation of 4 % on 1.3 Mt of industrial hydrogen: 52 kt.
+
+    >>> float(required_volume(0.04, 1.3e6))
+    52000.0
+    """
+    s = np.asarray(share, dtype=np.float64)
+    use = np.asarray(domestic_use, dtype=np.float64)
+    if not np.all((s >= 0) & (s <= 1)):
+        raise ValueError("share must be in [0, 1] and not NaN")
+    if not np.all(use >= 0):
+        raise ValueError("domestic_use must be non-negative and not NaN")
+    return np.asarray(s * use, dtype=np.float64)
+
+
+def market_sales(
+    qualifying: ArrayLike,
+    required: float,
+    premium: float,
+    own_cap: ArrayLike = np.inf,
+    rank: ArrayLike | None = None,
+) -> F:
+    """Premium each supplier receives in a year [EUR/yr], the same money the buyers pay.
+
+    The qualifying output sells against the required volume in the order the year's
+    clearing took the suppliers (``rank``, lowest first; equal ranks in index order), never
+    more than either; each supplier is paid the uniform premium, at most its own cap.
+
+    Parameters
+    ----------
+    qualifying : array_like
+        Qualifying output of each supplier, ``(N,)`` [market unit/yr].
+    required : float
+        Volume required this year [market unit/yr].
+    premium : float
+        Uniform premium cleared this year [EUR per market unit].
+    own_cap : array_like, default inf
+        Most each supplier is paid per unit, ``(N,)``.
+    rank : array_like, optional
+        Order of the suppliers (the clearing's ``rank``); None: index order.
+
+    Examples
+    --------
+    120 t offered against 60 t required at 100 EUR/t, the second supplier taken first:
+
+    >>> market_sales([80.0, 40.0], 60.0, 100.0, rank=[1.0, 0.0]).tolist()
+    [2000.0, 4000.0]
+    """
+    q = np.asarray(qualifying, dtype=np.float64)
+    order = np.argsort(
+        np.zeros(q.shape) if rank is None else np.asarray(rank, dtype=np.float64), kind="stable"
+    )
+    before = np.cumsum(q[order]) - q[order]
+    sold = np.zeros(q.shape)
+    sold[order] = np.clip(max(float(required), 0.0) - before, 0.0, q[order])
+    own = np.broadcast_to(np.asarray(own_cap, dtype=np.float64), q.shape)
+    price = np.minimum(float(premium), own)
+    return np.asarray(sold * price, dtype=np.float64)
+
+
+class ClearingMarket(SupportScheme):
+    """A demand-side market for low-carbon product, cleared every year (see the module).
+
+    Markets are indexed by product: ``qualify[s, g, r]`` is the qualifying quantity of market
+    ``g`` per unit of route ``r``'s output (1 for a low-carbon route of the product itself; the
+    renewable hydrogen per unit of a route that uses it for the RFNBO market), the required
+    volume ``share x use`` (:func:`required_volume`), ``cap`` the most buyers pay per unit;
+    :meth:`own_cap` the most each supplier is paid (procurement: the MKI value of the CO2 it
+    saves).
+    The year's sales follow the order the year's round took the suppliers in. Market-level
+    outcomes per year are kept on the instance (``premium``, ``required_now``,
+    ``supplied``, ``sold``, ``paid``: ``(S, G, Y)``) for :func:`kruispunt.demand.market_outcomes`.
+    """
+
+    parameters: ClassVar[tuple[Parameter, ...]] = (
+        Parameter(
+            "qualify",
+            (SCENARIO, PRODUCT, ROUTE),
+            "market unit/product",
+            "Qualifying quantity of each market per unit of a route's output.",
+            0.0,
+        ),
+        Parameter(
+            "share",
+            (SCENARIO, PRODUCT, YEAR),
+            "1",
+            "Low-carbon share of the product's domestic use the instrument asks.",
+            0.0,
+        ),
+        Parameter(
+            "use",
+            (SCENARIO, PRODUCT, YEAR),
+            "market unit/yr",
+            "Domestic use of the product the share applies to.",
+            0.0,
+        ),
+        Parameter(
+            "cap",
+            (SCENARIO, PRODUCT, YEAR),
+            "EUR/market unit",
+            "Most buyers pay per unit (penalty, willingness to pay); inf: none.",
+            np.inf,
+        ),
+    )
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        inp = ctx.inputs
+        self.q = self.param("qualify")  # (S, G, R)
+        self.req = required_volume(self.param("share"), self.param("use"))  # (S, G, Y)
+        self.cap = self.param("cap")
+        S, G, Y = self.req.shape
+        self.markets = [
+            g for g in range(G) if (self.req[:, g] > 0).any() and (self.q[:, g] > 0).any()
+        ]
+        self.active = bool(self.markets)
+        self.premium = np.zeros((S, G, Y))
+        """Premium cleared per market and year [EUR per market unit]."""
+        self.required_now = np.zeros((S, G, Y))
+        self.supplied = np.zeros((S, G, Y))
+        """Qualifying output of the year [market unit/yr]."""
+        self.sold = np.zeros((S, G, Y))
+        self.paid = np.zeros((S, G, Y))
+        """What buyers pay, equal to what the suppliers receive [EUR/yr]."""
+        self._kept = np.zeros((S, len(inp.plants.product)))
+        self.rank = np.full((S, G, len(inp.plants.product)), np.inf)
+        """Order in which the latest round took each plant (inf: not taken)."""
+        self.earned = np.zeros((S, G, len(inp.plants.product)))
+        """Each plant's premium revenue in the last year accounted [EUR/yr]."""
+        routes = inp.routes
+        Yc = ctx.route.emitted.shape[-1]
+        self.ref = np.zeros((G, Yc))
+        """Emissions per unit of each product's incumbent (grey) route(s), mean [tCO2/product]."""
+        for g in range(G):
+            grey = (routes.product == g) & (routes.family == FAMILY["incumbent"])
+            if grey.any():
+                self.ref[g] = ctx.route.emitted[grey].mean(axis=0)
+
+    def own_cap(self, g: int, t: int) -> F:
+        """Most a supplier on each route is paid per unit of market ``g`` in year ``t``
+        ``(S, R)``; inf here (procurement caps it at the MKI value of the CO2 saved)."""
+        return np.full(self.q[:, g, :].shape, np.inf)
+
+    def _gather(self, table: F, route: I) -> F:
+        """``table`` ``(S, R)`` at ``route`` ``(S, P)`` or ``(S, P, K)``."""
+        rows = np.arange(table.shape[0]).reshape((-1,) + (1,) * (route.ndim - 1))
+        return np.asarray(table[rows, route], dtype=np.float64)
+
+    def contract_value(self, t: int, route: I, production: F) -> F | None:
+        """What a plant that stays on a qualifying route expects to keep earning in the
+        markets ``(S, P)`` [EUR/yr]: last year's premium revenue (the premium and its sales
+        are expected to hold), on a route that still qualifies."""
+        if not self.active:
+            return None
+        kept: F = np.zeros(route.shape)
+        if t > 0:
+            for g in self.markets:
+                qualifies = self._gather(self.q[:, g, :], route) > 0
+                kept = kept + np.where(qualifies, self.earned[:, g], 0.0)
+        self._kept = kept
+        return kept
+
+    def offer(self, ev: Evaluation) -> Offer | None:
+        if not self.active:
+            return None
+        t = ev.t
+        S, P, K = ev.value.shape
+        Y = self.req.shape[-1]
+        ta = min(t + LOOKAHEAD, Y - 1)
+        is_cur = ev.routes == ev.current[..., None]
+        value = ev.value - np.where(is_cur, self._kept[..., None], 0.0)  # without this market
+        feasible = np.isfinite(value)
+        best = np.max(value, axis=-1)
+        bonus = STAY_BONUS * self.ctx.inputs.plants.capacity[None, :, None]
+        pending = getattr(ev, "pending", None)
+        prod = ev.production[..., 0]
+        support = np.zeros((S, P, K))
+        eligible = np.zeros((S, P, K), dtype=bool)
+        score = np.full((S, P, K), np.inf)
+        for g in self.markets:
+            req = self.req[:, g, ta]
+            qk = self._gather(self.q[:, g, :], ev.routes) * ev.production
+            own_k = self._gather(self.own_cap(g, t), ev.routes)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gap = best[..., None] - value + bonus
+                need_k = np.where(feasible & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf)
+            need_k = np.where(need_k <= own_k, need_k, np.inf)
+            k_star = np.argmin(need_k, axis=-1)
+            need_p = np.take_along_axis(need_k, k_star[..., None], -1)[..., 0]
+            need_p = np.where(ev.running, need_p, np.inf)
+            vol_p = np.take_along_axis(qk, k_star[..., None], -1)[..., 0]
+            own_p = np.take_along_axis(own_k, k_star[..., None], -1)[..., 0]
+            # plants building a qualifying route: committed supply at no extra premium
+            if pending is not None:
+                pend = np.asarray(pending)
+                building = pend >= 0
+                route_b = np.where(building, pend, 0)
+                vol_b = np.where(building, self._gather(self.q[:, g, :], route_b) * prod, 0.0)
+                own_b = self._gather(self.own_cap(g, t), route_b)
+            else:
+                vol_b = np.zeros((S, P))
+                own_b = np.full((S, P), np.inf)
+            for s in range(S):
+                c = clearing_premium(
+                    np.concatenate([need_p[s], np.zeros(P)]),
+                    np.concatenate([vol_p[s], vol_b[s]]),
+                    float(req[s]),
+                    float(self.cap[s, g, ta]),
+                    np.concatenate([own_p[s], own_b[s]]),
+                )
+                self.premium[s, g, t] = c.premium
+                self.rank[s, g] = np.minimum(c.rank[:P], c.rank[P:])
+                won = c.accepted[:P] & ev.running[s]
+                if not won.any() or c.premium <= 0:
+                    continue
+                p_idx = np.flatnonzero(won)
+                k_idx = k_star[s, p_idx]
+                paid = np.minimum(c.premium, own_p[s, p_idx])
+                support[s, p_idx, k_idx] += paid * c.sold[p_idx]
+                eligible[s, p_idx, k_idx] = True
+                score[s, p_idx, k_idx] = np.minimum(score[s, p_idx, k_idx], need_p[s, p_idx])
+        if not eligible.any():
+            return None
+        return Offer(
+            support=support,
+            eligible=eligible,
+            score=score,
+            claim=np.zeros((S, P, K)),
+            budget=np.full(S, np.inf),
+        )
+
+    def allocate(self, score: F, claim: F, budget: F, applies: B, pick: I) -> B:
+        """Every applicant sells: the clearing already capped the volume at the requirement."""
+        return np.asarray(applies, dtype=bool).copy()
+
+    def unit_cost(self, x: Mapping[str, F], opt: OptionView) -> F | float:
+        return 0.0
+
+    def account(self, st: YearState) -> Booking:
+        if not self.active:
+            return Booking()
+        i = st.i
+        revenue = np.zeros(st.production.shape)
+        for g in self.markets:
+            qp = self._gather(self.q[:, g, :], st.route) * st.production
+            req = self.req[:, g, i]
+            own = self._gather(self.own_cap(g, i), st.route)
+            paid = np.stack(
+                [
+                    market_sales(
+                        qp[s], float(req[s]), float(self.premium[s, g, i]), own[s], self.rank[s, g]
+                    )
+                    for s in range(qp.shape[0])
+                ]
+            )
+            revenue += paid
+            self.earned[:, g] = paid
+            self.required_now[:, g, i] = req
+            self.supplied[:, g, i] = qp.sum(axis=1)
+            self.sold[:, g, i] = np.minimum(qp.sum(axis=1), np.maximum(req, 0.0))
+            self.paid[:, g, i] = paid.sum(axis=1)
+        return Booking(plant={"premium_revenue": revenue})

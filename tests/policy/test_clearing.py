@@ -1,0 +1,229 @@
+"""The demand-side markets: the clearing premium, the RFNBO obligation, procurement and labels.
+
+Hand-computed cases (issue 11, point 3): the clearing premium of a three-supplier market; an
+RFNBO obligation (RED III Art. 22a as the Netherlands implements it: 4 % of the 1.3 Mt of
+hydrogen industry uses, Green Growth package April 2025) met by the cheapest suppliers
+first; volumes never above supply; the premium buyers pay equals what producers receive.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kruispunt
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.demand import market_outcomes
+from kruispunt.policy.clearing import clearing_premium, market_sales, required_volume
+from kruispunt.policy.procurement import procurement_cap
+from kruispunt.scenarios import Scenario, resolve
+from kruispunt.schemas.config import DemandLevers, LabelLever, ScenarioFile
+
+
+def test_three_supplier_market_hand_computed() -> None:
+    """A: 40 t needing 0 EUR/t (green already cheaper), B: 50 t needing 120, C: 60 t needing
+    300 (need = the yearly gap over the whole volume; B's gap 6,000, C's 18,000 EUR/yr).
+
+    - 90 t required: A then B cover it exactly; the premium is B's gap per unit, 120 EUR/t.
+    - 70 t required: A sells 40 t, 30 t are left; B's gap over 30 t is 200 EUR/t, C's
+      600; B is marginal and the premium 200 EUR/t (a plant switches all its output but
+      sells only 30 t at the premium).
+    - 30 t required: A alone; the premium is 0.
+    """
+    need, vol = [0.0, 120.0, 300.0], [40.0, 50.0, 60.0]
+    c = clearing_premium(need, vol, 90.0)
+    assert c.premium == pytest.approx(120.0)
+    assert c.sold.tolist() == [40.0, 50.0, 0.0]
+    c = clearing_premium(need, vol, 70.0)
+    assert c.premium == pytest.approx(200.0)
+    assert c.sold.tolist() == [40.0, 30.0, 0.0]
+    assert c.served == pytest.approx(70.0)
+    assert c.rank[:2].tolist() == [0.0, 1.0] and np.isinf(c.rank[2])
+    c = clearing_premium(need, vol, 30.0)
+    assert c.premium == 0.0
+    assert c.sold.tolist() == [30.0, 0.0, 0.0]
+
+
+def test_short_market_clears_at_the_cap() -> None:
+    """200 t required of 150 t supply: everyone sells all; the premium is the cap (500 EUR/t,
+    a mandate's penalty) or, without a cap, the highest gap (300)."""
+    need, vol = [0.0, 120.0, 300.0], [40.0, 50.0, 60.0]
+    capped = clearing_premium(need, vol, 200.0, cap=500.0)
+    assert capped.premium == 500.0 and capped.served == 150.0
+    assert clearing_premium(need, vol, 200.0).premium == 300.0
+    # a supplier needing more than the cap does not sell
+    c = clearing_premium(need, vol, 200.0, cap=250.0)
+    assert c.sold.tolist() == [40.0, 50.0, 0.0] and c.premium == 250.0
+
+
+def test_procurement_cap_excludes_a_supplier_above_its_mki_value() -> None:
+    """Procurement pays at most the MKI shadow price x CO2 saved: 50 EUR/t x (2.0 - 0.5) =
+    75 EUR/t for B, 50 x (2.0 - 1.0) = 50 for C. B needs 60 (sells), C needs 70 (does not);
+    90 t required of A 40 t + B 50 t: premium 60."""
+    own = procurement_cap(50.0, 2.0, np.array([0.0, 0.5, 1.0]))
+    assert own.tolist() == [100.0, 75.0, 50.0]
+    c = clearing_premium([0.0, 60.0, 70.0], [40.0, 50.0, 60.0], 90.0, own_cap=own)
+    assert c.premium == pytest.approx(60.0)
+    assert c.sold.tolist() == [40.0, 50.0, 0.0]
+
+
+def test_rfnbo_obligation_met_by_the_cheapest_suppliers_first() -> None:
+    """NL obligation 2030: 4 % of 1.3 Mt = 52,000 t RFNBO. Suppliers (gap per tonne of their
+    whole renewable hydrogen): an electrolyser 20,000 t at 1,000 EUR/t (gap 20 MEUR/yr), a
+    refinery buying network hydrogen 40,000 t at 2,500 (100 MEUR/yr), an ammonia plant
+    110,000 t at 1,500 (165 MEUR/yr).
+
+    Step 1 (52,000 t left): per tonne sold 1,000; 2,500; 165e6/52,000 = 3,173 -> the
+    electrolyser, 20,000 t. Step 2 (32,000 t left): refinery 100e6/32,000 = 3,125, ammonia
+    165e6/32,000 = 5,156 -> the refinery sells 32,000 t. Premium 3,125 EUR/t; the ammonia
+    plant, cheapest per tonne of its own output, is too big for the volume left."""
+    required = float(required_volume(0.04, 1.3e6))
+    assert required == pytest.approx(52_000.0)
+    c = clearing_premium([1000.0, 2500.0, 1500.0], [20_000.0, 40_000.0, 110_000.0], required)
+    assert c.sold.tolist() == [20_000.0, 32_000.0, 0.0]
+    assert c.premium == pytest.approx(100e6 / 32_000.0)
+    # buyers pay, producers receive: the same money
+    paid = market_sales([20_000.0, 40_000.0, 110_000.0], required, c.premium, rank=c.rank)
+    assert paid.tolist() == pytest.approx([20_000.0 * 3125.0, 32_000.0 * 3125.0, 0.0])
+    assert paid.sum() == pytest.approx(c.premium * required)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.just(0.0), st.floats(1e-3, 1e4)),
+            st.one_of(st.just(0.0), st.floats(1e-3, 1e5)),
+            st.one_of(st.just(0.0), st.floats(1e-3, 1e4)),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.one_of(st.just(0.0), st.floats(1e-3, 5e5)),
+    st.one_of(st.just(float("inf")), st.floats(0, 1e4, allow_nan=False)),
+)
+def test_volumes_never_above_supply_or_requirement(
+    suppliers: list[tuple[float, float, float]], required: float, cap: float
+) -> None:
+    """Whatever the suppliers: each sells at most its volume, the market at most the
+    requirement; every supplier that sells is covered (premium x sold >= its gap, within its
+    cap); the year's sales, at the cleared premium, pay each supplier what the market pays."""
+    need = np.array([s[0] for s in suppliers])
+    vol = np.array([s[1] for s in suppliers])
+    own = np.array([s[2] for s in suppliers])
+    c = clearing_premium(need, vol, required, cap=cap, own_cap=own)
+    assert np.all(c.sold <= vol + 1e-9)
+    assert c.served <= required * (1 + 1e-9) + 1e-9
+    taken = c.sold > 0
+    paid_per_unit = np.minimum(c.premium, own)
+    short = c.served < required * (1 - 1e-9)
+    if not short:
+        covered = paid_per_unit[taken] * c.sold[taken]
+        assert np.all(covered >= need[taken] * vol[taken] * (1 - 1e-9) - 1e-9)
+    paid = market_sales(vol, required, c.premium, own, c.rank)
+    assert paid.sum() <= c.premium * required * (1 + 1e-9) + 1e-6
+    assert np.all(paid >= 0)
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+def _scenario(name: str, demand: DemandLevers) -> Scenario:
+    sf = ScenarioFile(name=name, demand=demand)
+    return Scenario(name=name, levers=sf, chain=(name,), origin="test")
+
+
+def test_rfnbo_lever_sets_the_required_volume(cat: Catalogue) -> None:
+    """current-policy: NL obligation 4 % x 1.3 Mt = 52,000 t from 2030 (nothing before: the
+    path 2026-2029 is not sourced); red3: 42 % = 546,000 t in 2030, 60 % = 780,000 t from
+    2035 (RED III Art. 22a(1)); none: nothing. Qualifying: the electrolysis route's output
+    (1 t per t) and an ammonia plant's network hydrogen (DECHEMA 178 kg per t NH3)."""
+    scenarios = [
+        *resolve(["current-policy"], cat.path),
+        _scenario("red3", DemandLevers(rfnbo="red3")),
+        _scenario("none", DemandLevers(rfnbo="none")),
+    ]
+    inp = build_inputs(cat, scenarios)
+    p = inp.instruments["rfnbo_mandate"]
+    req = np.asarray(p["share"]) * np.asarray(p["use"])
+    g = list(inp.coords.products).index("hydrogen")
+    years = list(inp.coords.years)
+    assert req[0, g, years.index(2029)] == 0.0
+    assert req[0, g, years.index(2030)] == pytest.approx(52_000.0)
+    assert req[0, g, years.index(2050)] == pytest.approx(52_000.0)
+    assert req[1, g, years.index(2030)] == pytest.approx(546_000.0)
+    assert req[1, g, years.index(2035)] == pytest.approx(780_000.0)
+    assert not req[2].any()
+    routes = list(inp.coords.routes)
+    q = np.asarray(p["qualify"])[0, g]
+    assert q[routes.index("electrolysis")] == 1.0
+    assert q[routes.index("green_h2_haber_bosch")] == pytest.approx(0.178, rel=2e-3)
+    assert q[routes.index("smr")] == 0.0
+    assert np.asarray(p["cap"])[0, g, years.index(2030)] == 9000.0
+
+
+def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> None:
+    """Every scenario: the market side (what buyers pay, kruispunt.demand) equals the plants'
+    booked premium revenue in the results, year by year; sales never exceed the required
+    volume nor the qualifying supply; a label on glass (10 % of buyers, cap 100 EUR/t) and
+    procurement of steel run beside the RFNBO obligation."""
+    label = _scenario(
+        "label",
+        DemandLevers(
+            labels={"glass": LabelLever(share=0.1, premium_cap=100.0)},
+            procurement={"crude_steel": 0.1},
+        ),
+    )
+    scenarios = [*resolve(["current-policy"], cat.path), label]
+    table = market_outcomes(scenarios, catalogue=cat)
+    ds = kruispunt.run(scenarios, catalogue=cat).dataset
+    booked = ds["premium_revenue"].sum("plant").to_pandas()  # scenario x year
+    paid = table.groupby(["scenario", "year"])["paid"].sum()
+    for (scenario, year), amount in paid.items():
+        assert booked.loc[scenario, year] == pytest.approx(amount, rel=1e-9, abs=1e-3)
+    assert (table["sold"] <= table["required"] + 1e-6).all()
+    assert (table["sold"] <= table["supplied"] + 1e-6).all()
+    h2 = table.query("scenario == 'current-policy' and market == 'hydrogen'")
+    assert set(h2["instrument"]) == {"rfnbo_mandate"}
+    assert h2.query("year >= 2030")["required"].tolist() == pytest.approx([52_000.0] * 21)
+    glass = table.query("scenario == 'label' and market == 'glass'")
+    assert (glass["premium"] <= 100.0).all()
+
+
+def test_a_label_market_moves_the_cheapest_plant_on_the_toy_model() -> None:
+    """Two identical toy plants (1 Mt widget each, gas at EUA 100, myopic); a label asks 50 %
+    of the 2 Mt use. Electrifying costs power 216 EUR/t + capex 500 EUR/(t/yr) x CRF(10 %,
+    20 yr) = 58.73 EUR/t, against gas 100 + EUA 100 EUR/t: a gap of 74.73 EUR/t (the hand
+    computation of test_instrument_protocol).
+    The 1 Mt asked is one plant's output: the first plant switches in 2025 at a premium of
+    74.73 EUR/t (plus the engine's tie-breaker), the second stays on gas. Once built, the
+    electric plant would stay without the label while its write-off outweighs the 16 EUR/t
+    that gas saves (216 - 200), so the premium falls to zero; as its book value falls, the
+    premium that keeps it is at most those 16 EUR/t; at its renewal (2045, 20-year life) it
+    needs the full 74.73 again."""
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    Y = len(TOY_YEARS)
+    label = {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),  # widget from the elec route
+        "share": np.full((1, 1, Y), 0.5),
+        "use": np.full((1, 1, Y), 2.0e6),
+        "cap": np.full((1, 1, Y), 500.0),
+    }
+    inp = toy_inputs(eua=100.0, n_plants=2, instruments={"green_label": label})
+    assert list(inp.coords.routes)[:2] == ["gas", "elec"]
+    ds = simulate(inp).dataset
+    route = ds["route_index"].values[0]  # (P, Y)
+    assert (route[0] == 1).all() and (route[1] == 0).all()
+    revenue = ds["premium_revenue"].values[0]
+    assert revenue[0, 0] == pytest.approx(74.73e6, rel=1e-3)
+    assert revenue[1].sum() == 0.0
+    assert revenue[0, 1:15].max() <= 1.0  # the tie-breaker: 1e-6 EUR/yr per t of capacity
+    assert 0.0 < revenue[0, 15:20].min() and revenue[0, 15:20].max() <= 16.0e6
+    assert revenue[0, 20] == pytest.approx(74.73e6, rel=1e-3)
