@@ -27,6 +27,9 @@ class RouteBundle:
     ids: list[str]
     complete: B
     """Routes the model can run (complete data, priced inputs)."""
+    flexible: B
+    """Routes whose carrier mix follows the power price-duration curve (``flexible_load``):
+    their inputs are per carrier alone until :func:`kruispunt.assemble.flexible.apply_flexible_loads`."""
 
 
 def _param(tables: Tables, years: npt.NDArray[np.int64], name: str, r_of: dict[str, int]) -> F:
@@ -90,7 +93,13 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
     _partial_electrification(
-        param("electrifiable_share"), product, family, inputs, ef, capex, capex_renewal
+        _capped_share(param("electrifiable_share"), param("max_share")),
+        product,
+        family,
+        inputs,
+        ef,
+        capex,
+        capex_renewal,
     )
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
@@ -109,7 +118,16 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         capture_rate=capture,
         inputs=inputs,
     )
-    return RouteBundle(routes=bundle, ids=ids, complete=complete)
+    flexible = np.nan_to_num(param("flexible_load")[:, 0]) > 0.5
+    return RouteBundle(routes=bundle, ids=ids, complete=complete, flexible=flexible)
+
+
+def _capped_share(electrifiable: F, max_share: F) -> F:
+    """The share of a band's heat an electrification route serves: its electrifiable share,
+    at most its ``max_share`` (a heat pump: the waste heat available); NaN where the route
+    gives neither. A route with only a ``max_share`` serves that share."""
+    capped = np.fmin(electrifiable, max_share)
+    return np.asarray(capped, dtype=np.float64)
 
 
 def _partial_electrification(

@@ -31,6 +31,9 @@ class RouteData:
     hydrogen: F
     biomass: F
     """Carriers drawn from the biomass supply [carrier/product]."""
+    grid: F
+    """Electricity at full load, the grid capacity a unit of annual product needs
+    [GJ/product] (a flexible load: its rated power; others: their electricity use)."""
     inputs: F
     """``(R, C, Ye)``."""
 
@@ -64,6 +67,11 @@ class BatchContext:
             electricity=inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1),
             hydrogen=inputs_e[:, inp.carriers.is_hydrogen, :].sum(axis=1),
             biomass=inputs_e[:, inp.carriers.is_biomass, :].sum(axis=1),
+            grid=(
+                inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1)
+                if routes.rated_power is None
+                else self.ext(routes.rated_power)
+            ),
             inputs=inputs_e,
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])

@@ -93,12 +93,12 @@ class Infrastructure:
         rt = self.ctx.route
         calib = self.ctx.route_calib
         out = np.zeros((len(RESOURCES), *r_new.shape))
-        out[GRID] = rt.electricity[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
+        out[GRID] = rt.grid[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
         out[CO2_STORAGE] = rt.captured[r_new, start] * calib(r_new)
         out[HYDROGEN] = rt.hydrogen[r_new, start]
         out[BIOMASS] = rt.biomass[r_new, start]
         if r_old is not None:
-            out[GRID] -= rt.electricity[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
+            out[GRID] -= rt.grid[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
             out[CO2_STORAGE] -= rt.captured[r_old, i] * calib(r_old)
             out[HYDROGEN] -= rt.hydrogen[r_old, i]
             out[BIOMASS] -= rt.biomass[r_old, i]
