@@ -95,6 +95,9 @@ class Routes:
     use on power alone, the rated power of its electric boiler)."""
     power_share: F | None = None
     """[R, Y] share of the year a flexible load runs on power (None or 0: not flexible)."""
+    price_weight: F | None = None
+    """[R, C, Y] price a route pays per unit of each carrier relative to the market's yearly
+    average (a flexible load buys its power in the cheapest hours); None: 1."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
 

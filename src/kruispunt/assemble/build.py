@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.calibration import plant_revenue
-from kruispunt.assemble.flexible import apply_flexible_loads
+from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
 from kruispunt.assemble.instruments import BuildContext, build_instruments
 from kruispunt.assemble.levers import build_finance, build_levers
 from kruispunt.assemble.markets import build_markets, carrier_prices
@@ -149,7 +149,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             ]
         },
     )
-    inputs = apply_flexible_loads(inputs, tables, rb.flexible)
+    inputs = apply_flexible_loads(inputs, rb.flexible, *price_profile(tables))
     revenue = plant_revenue(inputs.select([0]))
     runs = inputs.select(np.arange(1, len(all_scenarios)))
     markets = replace(

@@ -25,6 +25,7 @@ from kruispunt.policy.flexible_load import (
     marginal_carbon_cost,
     power_heat_cost,
     power_share,
+    price_ratio,
 )
 
 F = npt.NDArray[np.float64]
@@ -40,8 +41,11 @@ def price_profile(tables: Tables) -> tuple[F, F]:
     )
 
 
-def flexible_power_share(inputs: ModelInputs, flexible: B, hours: F, relative: F) -> F:
-    """Share of each year a flexible route runs on power ``(S, R, Y)`` (0 for the others), from
+def flexible_power_share(
+    inputs: ModelInputs, flexible: B, hours: F, relative: F
+) -> tuple[F, F]:
+    """Share of each year a flexible route runs on power ``(S, R, Y)`` (0 for the others), and
+    the average price of its power relative to the year's average (1 for the others), from
     each scenario's prices and instrument paths. The route's inputs are those of each carrier
     alone (electricity on power, natural gas on gas), its emission factor that on gas."""
     routes = inputs.routes
@@ -57,23 +61,27 @@ def flexible_power_share(inputs: ModelInputs, flexible: B, hours: F, relative: F
     carbon = marginal_carbon_cost(eua, tariff, given)  # (S, Y)
     S, Y = eua.shape
     share = np.zeros((S, len(routes.family), Y))
+    ratio = np.ones((S, len(routes.family), Y))
     for r in np.flatnonzero(flexible):
         gas = gas_heat_cost(
             price[:, g], tax[:, g], routes.inputs[r, g][None], routes.emission_factor[r][None], carbon
         )  # (S, Y)
         power = power_heat_cost(relative, price[:, e], tax[:, e], routes.inputs[r, e][None])
         share[:, r] = power_share(hours, power, gas)
-    return share
+        ratio[:, r] = price_ratio(hours, relative, power, gas)
+    return share, ratio
 
 
-def apply_flexible_loads(inputs: ModelInputs, tables: Tables, flexible: B) -> ModelInputs:
+def apply_flexible_loads(inputs: ModelInputs, flexible: B, hours: F, relative: F) -> ModelInputs:
     """``inputs`` with each flexible route's carrier use and emission factor the yearly mix
     of the reference row (row 0): electricity x share on power, gas and its CO2 x (1 - share);
-    the route's grid need is its rated power (:attr:`kruispunt.inputs.Routes.rated_power`)."""
+    its power bought at the average price of its bands (:attr:`kruispunt.inputs.Routes.price_weight`);
+    its grid need its rated power (:attr:`kruispunt.inputs.Routes.rated_power`).
+    ``hours`` and ``relative`` describe the price-duration curve (:func:`price_profile`)."""
     if not flexible.any():
         return inputs
-    hours, relative = price_profile(tables)
-    share = flexible_power_share(inputs, flexible, hours, relative)[0]  # (R, Y)
+    shares, ratios = flexible_power_share(inputs, flexible, hours, relative)
+    share, ratio = shares[0], ratios[0]  # (R, Y)
     routes = inputs.routes
     ids = inputs.coords.carriers
     e = ids.index("electricity")
@@ -83,5 +91,14 @@ def apply_flexible_loads(inputs: ModelInputs, tables: Tables, flexible: B) -> Mo
     use = np.where(flexible[:, None, None], routes.inputs * mix, routes.inputs)
     ef = np.where(flexible[:, None], routes.emission_factor * (1.0 - share), routes.emission_factor)
     rated = np.where(flexible[:, None], routes.inputs[:, e], use[:, e])
-    new = replace(routes, inputs=use, emission_factor=ef, rated_power=rated, power_share=share)
+    weight = np.ones_like(routes.inputs)
+    weight[:, e] = ratio
+    new = replace(
+        routes,
+        inputs=use,
+        emission_factor=ef,
+        rated_power=rated,
+        power_share=share,
+        price_weight=weight,
+    )
     return replace(inputs, routes=new)

@@ -36,6 +36,10 @@ class RouteData:
     [GJ/product] (a flexible load: its rated power; others: their electricity use)."""
     inputs: F
     """``(R, C, Ye)``."""
+    priced: F
+    """``(R, C, Ye)`` inputs weighted by the price the route pays relative to the market's
+    yearly average (:attr:`kruispunt.inputs.Routes.price_weight`): times the market price,
+    the route's energy and feedstock cost."""
 
 
 class BatchContext:
@@ -73,6 +77,11 @@ class BatchContext:
                 else self.ext(routes.rated_power)
             ),
             inputs=inputs_e,
+            priced=(
+                inputs_e
+                if routes.price_weight is None
+                else inputs_e * self.ext(routes.price_weight)
+            ),
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
         self.low_carbon = low

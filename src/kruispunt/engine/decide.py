@@ -39,8 +39,8 @@ class Choice:
     refused: B
     """``(S, P, K)`` options refused scarce capacity this year."""
     grid_asked: F
-    """``(S, P)`` new grid capacity [MW] the first option refused this year asked for (0: the
-    plant was not refused, or its refused option needs no new grid capacity)."""
+    """``(S, P)`` new grid capacity [MW] asked for by the first option the grid refused this
+    year (0: the grid refused the plant nothing)."""
 
 
 def _start(
@@ -103,7 +103,8 @@ def choose(
             - np.take_along_axis(value, cur_k[..., None], -1)
         )[..., 0]
         refused, given = infra.allocate(demand, start, gain, switching, commit=False)
-        grid_asked = np.where(refused & ~waited, demand[GRID], grid_asked)
+        first = infra.refused_by[GRID] & (grid_asked <= 0.0)
+        grid_asked = np.where(first, demand[GRID], grid_asked)
         this = refused[..., None] & (np.arange(K) == choice[..., None])
         refused_k |= this
         if refused.any() and n_pass < MAX_PASSES:
@@ -111,7 +112,8 @@ def choose(
             value = np.where(this, -np.inf, value)
             continue
         switching &= ~refused
-        grid_asked = np.where(refused & ~waited, demand[GRID], grid_asked)
+        first = infra.refused_by[GRID] & (grid_asked <= 0.0)
+        grid_asked = np.where(first, demand[GRID], grid_asked)
         waited |= refused
         refused, given = infra.allocate(demand, start, gain, switching, commit=True)
         switching &= ~refused

@@ -78,6 +78,8 @@ class Infrastructure:
         """The biomass pools, in the order plants are served from them."""
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
         """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
+        self.refused_by = np.zeros((len(RESOURCES), ctx.S, ctx.P), dtype=bool)
+        """Plants the last :meth:`allocate` refused, per resource ``(3, S, P)``."""
         self.held = np.zeros((ctx.S, ctx.P, len(pools.names)))
         """What each plant has reserved in each biomass pool ``(S, P, Q)``, given back when
         it stops burning biomass."""
@@ -129,6 +131,7 @@ class Infrastructure:
         pools = ctx.inputs.pools
         S, P, Y = ctx.S, ctx.P, ctx.Y
         refused = np.zeros((S, P), dtype=bool)
+        self.refused_by = np.zeros((len(RESOURCES), S, P), dtype=bool)
         given = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
         start_year = ctx.inputs.coords.years[start]
         rows = np.arange(S)[:, None]
@@ -160,6 +163,7 @@ class Infrastructure:
                 if commit and granted.any() and not unlimited:
                     self._reserve(int(q), granted, demand[res], start, last)
             refused |= open_
+            self.refused_by[res] = open_
         return refused, given
 
     def _reserve(self, q: int, granted: B, amount: F, start: I, last: I) -> None:

@@ -95,3 +95,24 @@ def power_share(
     h = np.asarray(hours, dtype=np.float64)
     cheaper = np.asarray(power_cost) < np.asarray(gas_cost, dtype=np.float64)[..., None]
     return np.asarray((cheaper * h).sum(axis=-1) / h.sum(), dtype=np.float64)
+
+
+def price_ratio(hours: ArrayLike, relative_price: ArrayLike, power_cost: ArrayLike, gas_cost: ArrayLike) -> FloatArray:
+    """Average price a hybrid boiler pays for its power, relative to the year's average
+    price [-]: the hours-weighted relative price of the bands it runs on power (1 where it
+    never does).
+
+    Examples
+    --------
+    The 500 h at -0.1628 and 500 h at 0.0266 of the 2025 curve: (-81.4 + 13.3) / 1,000:
+
+    >>> float(price_ratio([500.0, 500.0, 7760.0], [-0.1628, 0.0266, 1.1], [0.0, 1.0, 9.0], 5.0))
+    -0.0681
+    """
+    h = np.asarray(hours, dtype=np.float64)
+    rel = np.asarray(relative_price, dtype=np.float64)
+    cheaper = np.asarray(power_cost) < np.asarray(gas_cost, dtype=np.float64)[..., None]
+    on = (cheaper * h).sum(axis=-1)
+    paid = (cheaper * h * rel).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.where(on > 0, paid / np.where(on > 0, on, 1.0), 1.0), np.float64)
