@@ -91,7 +91,7 @@ def test_the_grid_waiting_list_per_cluster_clears_when_the_reinforcement_arrives
     reason = ds["switch_reason"].sel(scenario="s0", plant="site0/widget").values
     assert (reason[: years.index(2030)] == REASON_CODE["waiting_for_infrastructure"]).all()
     grid = metrics.grid_by_cluster(res).set_index("year")
-    before = grid.loc[: 2029]
+    before = grid.loc[:2029]
     assert (before["waiting_plants"] == 1).all()
     assert before["waiting_mw"].to_numpy() == pytest.approx(np.full(len(before), RATED_MW))
     assert (grid.loc[2030:, "waiting_plants"] == 0).all()

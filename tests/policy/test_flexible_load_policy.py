@@ -22,9 +22,7 @@ from kruispunt.policy.flexible_load import (
 )
 
 HOURS = np.array([500, 500, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 760], dtype=float)
-REL = np.array(
-    [-0.1628, 0.0266, 0.4976, 0.8452, 0.9699, 1.0518, 1.1581, 1.2758, 1.4744, 2.0464]
-)
+REL = np.array([-0.1628, 0.0266, 0.4976, 0.8452, 0.9699, 1.0518, 1.1581, 1.2758, 1.4744, 2.0464])
 POWER_USE, GAS_USE, CO2 = 1.0101, 1.08108, 0.0594595
 POWER_PRICE = 86.61 / 3.6  # the 2025 yearly average, 86.61 EUR/MWh, per GJ
 

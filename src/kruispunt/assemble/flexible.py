@@ -41,9 +41,7 @@ def price_profile(tables: Tables) -> tuple[F, F]:
     )
 
 
-def flexible_power_share(
-    inputs: ModelInputs, flexible: B, hours: F, relative: F
-) -> tuple[F, F]:
+def flexible_power_share(inputs: ModelInputs, flexible: B, hours: F, relative: F) -> tuple[F, F]:
     """Share of each year a flexible route runs on power ``(S, R, Y)`` (0 for the others), and
     the average price of its power relative to the year's average (1 for the others), from
     each scenario's prices and instrument paths. The route's inputs are those of each carrier
@@ -64,7 +62,11 @@ def flexible_power_share(
     ratio = np.ones((S, len(routes.family), Y))
     for r in np.flatnonzero(flexible):
         gas = gas_heat_cost(
-            price[:, g], tax[:, g], routes.inputs[r, g][None], routes.emission_factor[r][None], carbon
+            price[:, g],
+            tax[:, g],
+            routes.inputs[r, g][None],
+            routes.emission_factor[r][None],
+            carbon,
         )  # (S, Y)
         power = power_heat_cost(relative, price[:, e], tax[:, e], routes.inputs[r, e][None])
         share[:, r] = power_share(hours, power, gas)
@@ -75,8 +77,9 @@ def flexible_power_share(
 def apply_flexible_loads(inputs: ModelInputs, flexible: B, hours: F, relative: F) -> ModelInputs:
     """``inputs`` with each flexible route's carrier use and emission factor the yearly mix
     of the reference row (row 0): electricity x share on power, gas and its CO2 x (1 - share);
-    its power bought at the average price of its bands (:attr:`kruispunt.inputs.Routes.price_weight`);
-    its grid need its rated power (:attr:`kruispunt.inputs.Routes.rated_power`).
+    its power bought at the average price of its bands
+    (:attr:`kruispunt.inputs.Routes.price_weight`); its grid need its rated power
+    (:attr:`kruispunt.inputs.Routes.rated_power`).
     ``hours`` and ``relative`` describe the price-duration curve (:func:`price_profile`)."""
     if not flexible.any():
         return inputs

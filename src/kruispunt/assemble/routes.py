@@ -34,7 +34,8 @@ class RouteBundle:
     sectors: list[str]
     flexible: B
     """Routes whose carrier mix follows the power price-duration curve (``flexible_load``):
-    their inputs are per carrier alone until :func:`kruispunt.assemble.flexible.apply_flexible_loads`."""
+    their inputs are per carrier alone until
+    :func:`kruispunt.assemble.flexible.apply_flexible_loads`."""
 
 
 def _param(tables: Tables, years: npt.NDArray[np.int64], name: str, r_of: dict[str, int]) -> F:

@@ -45,7 +45,9 @@ def carbon_cost(eua: ArrayLike, tariff: ArrayLike, reference: ArrayLike) -> Floa
     return np.asarray(np.asarray(eua, dtype=np.float64) + gap, dtype=np.float64)
 
 
-def marginal_carbon_cost(eua: ArrayLike, tariff: ArrayLike, given_reference: ArrayLike) -> FloatArray:
+def marginal_carbon_cost(
+    eua: ArrayLike, tariff: ArrayLike, given_reference: ArrayLike
+) -> FloatArray:
     """:func:`carbon_cost` with the CO2-heffing's reference price taken as the law's
     (:func:`kruispunt.policy.co2_levy.reference_price`: given, else the previous year's EUA);
     last axis = years."""
@@ -79,9 +81,7 @@ def power_heat_cost(
     return np.asarray((rel * price + tax) * use, dtype=np.float64)
 
 
-def power_share(
-    hours: ArrayLike, power_cost: ArrayLike, gas_cost: ArrayLike
-) -> FloatArray:
+def power_share(hours: ArrayLike, power_cost: ArrayLike, gas_cost: ArrayLike) -> FloatArray:
     """Share of the year a hybrid boiler runs on power [-]: the hours of the bands whose cost
     on power (last axis = bands) is below the cost on gas, over all hours.
 
@@ -97,7 +97,9 @@ def power_share(
     return np.asarray((cheaper * h).sum(axis=-1) / h.sum(), dtype=np.float64)
 
 
-def price_ratio(hours: ArrayLike, relative_price: ArrayLike, power_cost: ArrayLike, gas_cost: ArrayLike) -> FloatArray:
+def price_ratio(
+    hours: ArrayLike, relative_price: ArrayLike, power_cost: ArrayLike, gas_cost: ArrayLike
+) -> FloatArray:
     """Average price a hybrid boiler pays for its power, relative to the year's average
     price [-]: the hours-weighted relative price of the bands it runs on power (1 where it
     never does).
