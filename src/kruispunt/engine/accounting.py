@@ -171,6 +171,15 @@ def account(
             out.gov[i, :, f] += amount
 
 
+def existing_route(ctx: BatchContext) -> I:
+    """``(S, P)`` the route whose grid load each plant holds a connection for: a project
+    already decided (``commit_route``, contracted with the decision) where the plant has one,
+    else today's route."""
+    lv = ctx.inputs.levers
+    inc = np.broadcast_to(ctx.inputs.plants.incumbent[None, :], lv.commit_route.shape)
+    return np.asarray(np.where(lv.commit_route >= 0, lv.commit_route, inc), dtype=np.int64)
+
+
 def _pool_use(
     ctx: BatchContext,
     infra: Infrastructure,
@@ -187,7 +196,7 @@ def _pool_use(
     (biomass: :func:`_supply_cost`)."""
     inp = ctx.inputs
     rows = np.arange(ctx.S)[:, None]
-    peak_base = ctx.route.grid[inp.plants.incumbent, i][None, :] * activity
+    peak_base = ctx.route.grid[existing_route(ctx), i] * activity
     new_load = np.maximum(peak - peak_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
     use = out.pool_use[i]
     for res, amount in ((GRID, new_load), (HYDROGEN, h2)):
