@@ -62,7 +62,7 @@ def gas_heat_cost(
 
     Examples
     --------
-    >>> float(gas_heat_cost(10.0, 1.0, 1.1, 0.06, 80.0))
+    >>> round(float(gas_heat_cost(10.0, 1.0, 1.1, 0.06, 80.0)), 6)
     16.9
     """
     g = np.asarray(gas_price, dtype=np.float64) + np.asarray(gas_tax, dtype=np.float64)
@@ -108,7 +108,8 @@ def price_ratio(
     --------
     The 500 h at -0.1628 and 500 h at 0.0266 of the 2025 curve: (-81.4 + 13.3) / 1,000:
 
-    >>> float(price_ratio([500.0, 500.0, 7760.0], [-0.1628, 0.0266, 1.1], [0.0, 1.0, 9.0], 5.0))
+    >>> p = price_ratio([500.0, 500.0, 7760.0], [-0.1628, 0.0266, 1.1], [0.0, 1.0, 9.0], 5.0)
+    >>> round(float(p), 6)
     -0.0681
     """
     h = np.asarray(hours, dtype=np.float64)
