@@ -89,6 +89,15 @@ class Routes:
     """[R, C, Y] input per unit of product [carrier/product]."""
     excluded: tuple[str, ...] = ()
     """Routes of the data package left out (incomplete data or an unpriced input)."""
+    rated_power: F | None = None
+    """[R, Y] electricity the route draws at full load per unit of annual product, the
+    grid capacity it needs [GJ/product] (None: its electricity input; a flexible load: its
+    use on power alone, the rated power of its electric boiler)."""
+    power_share: F | None = None
+    """[R, Y] share of the year a flexible load runs on power (None or 0: not flexible)."""
+    price_weight: F | None = None
+    """[R, C, Y] price a route pays per unit of each carrier relative to the market's yearly
+    average (a flexible load buys its power in the cheapest hours); None: 1."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
 

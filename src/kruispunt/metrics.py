@@ -60,6 +60,7 @@ __all__ = [
     "flow_signs",
     "government_cash_flow",
     "government_cost",
+    "grid_by_cluster",
     "infrastructure_use",
     "key_indicators",
     "material_use",
@@ -723,6 +724,69 @@ def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluste
     return _with_units(
         frame,
         {"use": "unit", "capacity": "unit", "headroom": "unit", "utilisation_share": "fraction"},
+    )
+
+
+def grid_by_cluster(results: Results) -> pd.DataFrame:
+    """Electricity, peak load and the grid waiting list per cluster, against the grid's
+    capacity for new load.
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario, cluster and year: ``electricity_twh`` (electricity used
+        [TWh/yr]), ``peak_mw`` (sum of the plants' peak loads, ``peak_load`` [MW]: use / 8760 h,
+        a flexible boiler its rated power), ``new_load_mw`` (the grid pool's use: peak load
+        above today's routes' [MW]), ``capacity_mw`` (the grid's capacity for new load [MW];
+        ``inf``: not limited by the data), ``waiting_plants`` (plants waiting for
+        infrastructure whose refused option needs new grid capacity) and ``waiting_mw`` (the
+        capacity they asked for [MW]).
+    """
+    ds = results.dataset
+    cluster = ds["plant_cluster"]
+    elec = ds["energy"].sel(carrier="electricity") * conversion_factor(
+        _carrier_units(results)["electricity"], "TWh/yr"
+    )
+    waiting = ds["grid_waiting"]
+    data = xr.Dataset(
+        {
+            "electricity_twh": elec.groupby(cluster).sum(),
+            "peak_mw": ds["peak_load"].groupby(cluster).sum(),
+            "waiting_plants": (waiting > 1e-9).groupby(cluster).sum(),
+            "waiting_mw": waiting.groupby(cluster).sum(),
+        }
+    ).rename({"plant_cluster": "cluster"})
+    grid = list(ds["resource"].values).index("grid")
+    infra = xr.Dataset(
+        {
+            "new_load_mw": ds["infra_use"].isel(resource=grid, drop=True),
+            "capacity_mw": ds["infra_capacity"].isel(resource=grid, drop=True),
+        }
+    )
+    data = data.reindex(cluster=infra["cluster"].values, fill_value=0).merge(infra)
+    cols = [
+        "electricity_twh",
+        "peak_mw",
+        "new_load_mw",
+        "capacity_mw",
+        "waiting_plants",
+        "waiting_mw",
+    ]
+    frame = data[cols].to_dataframe().reset_index()
+    frame = frame[[SCENARIO, "cluster", "year", *cols]].copy()
+    for col in (SCENARIO, "cluster"):
+        frame[col] = frame[col].astype(str).to_numpy()
+    frame["waiting_plants"] = frame["waiting_plants"].astype(np.int64)
+    return _with_units(
+        frame,
+        {
+            "electricity_twh": "TWh/yr",
+            "peak_mw": "MW",
+            "new_load_mw": "MW",
+            "capacity_mw": "MW",
+            "waiting_plants": "plants",
+            "waiting_mw": "MW",
+        },
     )
 
 

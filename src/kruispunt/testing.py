@@ -306,6 +306,8 @@ def synthetic_results(
         "indirect_emissions": (spy, indirect),
         "energy": ((SCENARIO, "plant", "year", "carrier"), energy),
         "electric_load": (spy, electric_load),
+        "peak_load": (spy, electric_load),
+        "grid_waiting": (spy, np.zeros_like(electric_load)),
         "capex": (spy, capex),
         "opex": (spy, opex),
         "energy_cost": (spy, energy_cost),

@@ -111,8 +111,9 @@ def test_northern_lights_phase2_is_not_a_pool(inp: ModelInputs) -> None:
 @pytest.mark.parametrize(
     ("cluster", "path"),
     [
-        # Rotterdam port: 570 MW (Nov 2022); the 1,800 MW requested once Simonshaven is in (2029)
-        ("rotterdam_moerdijk", {2025: 570.0, 2028: 570.0, 2029: 1800.0, 2050: 1800.0}),
+        # Rotterdam port: full for large users from Dec 2024 (570 MW in Nov 2022, taken by then);
+        # the 1,800 MW requested once Simonshaven is in (2029)
+        ("rotterdam_moerdijk", {2025: 0.0, 2028: 0.0, 2029: 1800.0, 2050: 1800.0}),
         # Zeeland: 425 of the 715 MW waiting list connectable (2024); 3,500 MW requested by 2035
         ("zeeland", {2025: 425.0, 2034: 425.0, 2035: 3500.0}),
         # Noord-Holland full for large users since 18 Oct 2023; room from 2031, MW unpublished

@@ -78,7 +78,8 @@ def model(inp: ModelInputs, route: str) -> dict[str, float]:
     y = list(inp.coords.years).index(YEAR)
     rt = inp.routes
     ef, cap = float(rt.emission_factor[r, y]), float(rt.capture_rate[r, y])
-    energy = float(rt.inputs[r, :, y] @ inp.markets.price[0, :, y])
+    weight = np.ones_like(rt.inputs) if rt.price_weight is None else rt.price_weight
+    energy = float((rt.inputs[r, :, y] * weight[r, :, y]) @ inp.markets.price[0, :, y])
     cost = (
         energy
         + ef * cap * float(inp.markets.co2_ts_cost[0, y])
@@ -292,17 +293,27 @@ def test_ammonia_import_grey(inp: ModelInputs) -> None:
 
 # --- process heat -----------------------------------------------------------------------------
 def test_hybrid_boiler_low(cat: Catalogue, inp: ModelInputs) -> None:
-    """Hybrid boiler (MIDDEN TC0057): per MWth-year 0.0164 PJ electricity and 0.017 PJ gas
-    for 0.0315 PJ steam (4,500 h electric); 0.311 MEUR2018/MWth, O&M 0.035 MEUR2018/MWth/yr,
-    20 years; per GJ of heat, capacity per GJ/yr."""
-    gas, el = 0.017 / 0.0315, 0.0164 / 0.0315
+    """Hybrid boiler: an electric boiler (DEA 310.1: 1.0101 GJ electricity per GJ, 88.6295
+    EUR2025/kW in 2030, FOM 1.29142 EUR/kW/yr) beside the kept gas boiler (DEA 311.1c: 1.07527
+    GJ gas per GJ and 0.05500 / 0.93 tCO2/GJ in 2030, FOM 2.40566, VOM 1.2661 EUR/MWh); 25
+    years. In 2030 the reference scenario's prices put the three cheapest bands of the
+    price-duration curve on power (``tests/policy/test_flexible_load_policy.py`` checks the
+    rule by hand): 2,000 of 8,760 h, at an average relative price of (500 x -0.1628 + 500 x
+    0.0266 + 1,000 x 0.4976) / 2,000 = 0.21475 of the yearly average."""
+    s = 2000 / 8760
+    r = inp.coords.routes.index("hybrid_boiler_low")
+    y = list(inp.coords.years).index(YEAR)
+    assert inp.routes.power_share is not None
+    assert float(inp.routes.power_share[r, y]) == pytest.approx(s)
+    ratio = (500 * -0.1628 + 500 * 0.0266 + 1000 * 0.4976) / 2000
     cost = (
-        gas * price(inp, "natural_gas")
-        + el * price(inp, "electricity")
-        + 35 / GJ_PER_KW_YEAR * eur(cat, 2018)
-        + 311 / GJ_PER_KW_YEAR * eur(cat, 2018) * crf(20)
+        (1 - s) * 1.07527 * price(inp, "natural_gas")
+        + s * 1.0101 * ratio * price(inp, "electricity")
+        + 1.2661 / GJ_PER_MWH
+        + (1.29142 + 2.40566) / GJ_PER_KW_YEAR
+        + 88.6295 / GJ_PER_KW_YEAR * crf(25)
     )
-    check(model(inp, "hybrid_boiler_low"), cost, gas * GAS_EF / GJ_PER_MWH)
+    check(model(inp, "hybrid_boiler_low"), cost, (1 - s) * 0.055 / 0.93)
 
 
 def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:

@@ -9,12 +9,13 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.calibration import plant_revenue
+from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
 from kruispunt.assemble.instruments import BuildContext, build_instruments
 from kruispunt.assemble.levers import build_finance, build_levers
 from kruispunt.assemble.markets import build_markets, carrier_prices
 from kruispunt.assemble.plants import build_plants
 from kruispunt.assemble.pools import build_pools
-from kruispunt.assemble.routes import build_routes, exclude_unpriced, options
+from kruispunt.assemble.routes import build_routes, exclude_unpriced, open_to_plants, options
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import Catalogue
 from kruispunt.inputs import Carriers, Coords, ModelInputs, Products
@@ -97,7 +98,13 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     excluded = exclude_unpriced(rb, pb.plants.incumbent, priced)
     plants = replace(
         pb.plants,
-        options=options(pb.plants.product, pb.plants.incumbent, rb.routes.product, rb.complete),
+        options=options(
+            pb.plants.product,
+            pb.plants.incumbent,
+            rb.routes.product,
+            rb.complete,
+            open_to=open_to_plants(rb, pb.table["sector_id"].astype(str).tolist()),
+        ),
     )
     all_scenarios = [reference_scenario(int(years[0]), int(years[-1])), *scenarios]
     b = BuildContext(tables, all_scenarios, years, pb, rb)
@@ -142,6 +149,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             ]
         },
     )
+    inputs = apply_flexible_loads(inputs, rb.flexible, *price_profile(tables))
     revenue = plant_revenue(inputs.select([0]))
     runs = inputs.select(np.arange(1, len(all_scenarios)))
     markets = replace(

@@ -27,6 +27,15 @@ class RouteBundle:
     ids: list[str]
     complete: B
     """Routes the model can run (complete data, priced inputs)."""
+    sector_cap: F
+    """``(R, n_sectors)`` largest share of its band's heat a route may serve at a plant of
+    each sector (``max_share_<sector>``, else ``max_share``; NaN: no limit; 0: not open to the
+    sector), in the order of ``sectors``."""
+    sectors: list[str]
+    flexible: B
+    """Routes whose carrier mix follows the power price-duration curve (``flexible_load``):
+    their inputs are per carrier alone until
+    :func:`kruispunt.assemble.flexible.apply_flexible_loads`."""
 
 
 def _param(tables: Tables, years: npt.NDArray[np.int64], name: str, r_of: dict[str, int]) -> F:
@@ -89,8 +98,16 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
         inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
+    sectors = [str(x) for x in cat.sectors["sector_id"]]
+    sector_cap = _sector_caps(tables, years, ids, sectors)
     _partial_electrification(
-        param("electrifiable_share"), product, family, inputs, ef, capex, capex_renewal
+        _capped_share(param("electrifiable_share"), _served_share(sector_cap, ids, years)),
+        product,
+        family,
+        inputs,
+        ef,
+        capex,
+        capex_renewal,
     )
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
@@ -109,7 +126,61 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         capture_rate=capture,
         inputs=inputs,
     )
-    return RouteBundle(routes=bundle, ids=ids, complete=complete)
+    flexible = np.nan_to_num(param("flexible_load")[:, 0]) > 0.5
+    return RouteBundle(
+        routes=bundle,
+        ids=ids,
+        complete=complete,
+        sector_cap=sector_cap,
+        sectors=sectors,
+        flexible=flexible,
+    )
+
+
+def _sector_caps(
+    tables: Tables, years: npt.NDArray[np.int64], ids: list[str], sectors: list[str]
+) -> F:
+    """``(R, n_sectors)`` each route's ``max_share`` at plants of each sector: the route's
+    ``max_share_<sector>`` where given, else its ``max_share``; NaN where it gives neither
+    (no limit). The first year's value (the shares are not given over time)."""
+    r_of = {r: i for i, r in enumerate(ids)}
+    default = _param(tables, years, "max_share", r_of)[:, 0]
+    out = np.repeat(default[:, None], len(sectors), axis=1)
+    for j, sector in enumerate(sectors):
+        name = f"max_share_{sector}"
+        if tables.route_param(name) is None:
+            continue
+        given = _param(tables, years, name, r_of)[:, 0]
+        out[:, j] = np.where(np.isnan(given), out[:, j], given)
+    return out
+
+
+def _served_share(sector_cap: F, ids: list[str], years: npt.NDArray[np.int64]) -> F:
+    """``(R, Y)`` the share of its band a route serves where a sector cap limits it: the one
+    positive cap of the sectors it is open to (NaN: no limit). A route whose open sectors
+    have different caps is a data error (split it into one route per cap, as
+    ``heat_pump_low`` and ``heat_pump_low_food``)."""
+    out = np.full((len(ids), len(years)), np.nan)
+    for r in range(len(ids)):
+        caps = sector_cap[r]
+        open_ = np.unique(caps[caps > 0])
+        if open_.size > 1:
+            raise ValueError(
+                f"route_parameters.csv: route '{ids[r]}' has different max_share values for "
+                f"the sectors it is open to ({', '.join(f'{c:g}' for c in open_)}); give each "
+                f"share its own route"
+            )
+        if open_.size == 1:
+            out[r] = open_[0]
+    return out
+
+
+def _capped_share(electrifiable: F, max_share: F) -> F:
+    """The share of a band's heat an electrification route serves: its electrifiable share,
+    at most its ``max_share`` (a heat pump: the waste heat available); NaN where the route
+    gives neither. A route with only a ``max_share`` serves that share."""
+    capped = np.fmin(electrifiable, max_share)
+    return np.asarray(capped, dtype=np.float64)
 
 
 def _partial_electrification(
@@ -153,9 +224,16 @@ def exclude_unpriced(bundle: RouteBundle, incumbent: I, priced: B) -> list[str]:
     return [bundle.ids[r] for r in np.flatnonzero(~complete)]
 
 
-def options(product_of_plant: I, incumbent: I, route_product: I, complete: B) -> I:
+def options(
+    product_of_plant: I,
+    incumbent: I,
+    route_product: I,
+    complete: B,
+    open_to: B | None = None,
+) -> I:
     """``(P, K)`` route options per plant: its incumbent first, then the product's other
-    complete routes; -1 pads."""
+    complete routes open to it (``open_to`` ``(P, R)``: a route whose ``max_share`` for the
+    plant's sector is 0 is not); -1 pads."""
     by_product: dict[int, list[int]] = {}
     for r in np.flatnonzero(complete):
         by_product.setdefault(int(route_product[r]), []).append(int(r))
@@ -163,10 +241,23 @@ def options(product_of_plant: I, incumbent: I, route_product: I, complete: B) ->
     K = max(len(by_product.get(int(g), [])) + 1 for g in product_of_plant)
     out = np.full((P, K), -1, dtype=np.int64)
     for p in range(P):
-        rest = [r for r in by_product.get(int(product_of_plant[p]), []) if r != incumbent[p]]
+        rest = [
+            r
+            for r in by_product.get(int(product_of_plant[p]), [])
+            if r != incumbent[p] and (open_to is None or open_to[p, r])
+        ]
         opts = [int(incumbent[p]), *rest]
         out[p, : len(opts)] = opts
     return out
+
+
+def open_to_plants(bundle: RouteBundle, plant_sectors: list[str]) -> B:
+    """``(P, R)`` whether each route is open to each plant: not when the route's
+    ``max_share`` for the plant's sector is 0 (another route serves that sector)."""
+    j = {s: i for i, s in enumerate(bundle.sectors)}
+    idx = np.array([j[s] for s in plant_sectors], dtype=np.int64)
+    cap = bundle.sector_cap[:, idx].T  # (P, R)
+    return np.asarray(~(cap <= 0.0), dtype=np.bool_)
 
 
 def frame_of(df: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover - typing helper

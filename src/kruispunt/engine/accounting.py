@@ -31,6 +31,8 @@ FLOAT_OUTPUTS = (
     "stored_co2",
     "indirect_emissions",
     "electric_load",
+    "peak_load",
+    "grid_waiting",
     "capex",
     "opex",
     "energy_cost",
@@ -124,7 +126,8 @@ def account(
     elec = use[..., inp.carriers.is_electricity].sum(-1)
     h2 = use[..., inp.carriers.is_hydrogen].sum(-1)
     biomass = use[..., inp.carriers.is_biomass].sum(-1)
-    _pool_use(ctx, infra, st, i, activity, elec, h2, captured, out)
+    peak = rt.grid[cur, i] * activity
+    _pool_use(ctx, infra, st, i, activity, peak, h2, captured, out)
     supply_cost = _supply_cost(infra, st, biomass, out.pool_use[i])
     stored = np.where(st.pool[..., CO2_STORAGE] >= 0, captured, 0.0)
     production = activity * inp.routes.domestic[cur]
@@ -137,12 +140,13 @@ def account(
     o["stored_co2"][i] = stored
     o["indirect_emissions"][i] = elec * inp.markets.grid_emission_factor[:, i][:, None]
     o["electric_load"][i] = elec / GJ_PER_MWH / HOURS_PER_YEAR
+    o["peak_load"][i] = peak / GJ_PER_MWH / HOURS_PER_YEAR
     fixed = inp.routes.fixed_opex[cur, i] * plants.capacity[None]
     o["opex"][i] = (
         np.where(live, inp.routes.variable_opex[cur, i] * activity + fixed, 0.0)
         + stored * inp.markets.co2_ts_cost[:, i][:, None]
     )
-    market = np.einsum("rc,sc->sr", inp.routes.inputs[:, :, i], inp.markets.price[:, :, i])
+    market = np.einsum("rc,sc->sr", rt.priced[:, :, i], inp.markets.price[:, :, i])
     o["energy_cost"][i] = np.take_along_axis(market, cur, axis=1) * activity + supply_cost
     record = YearRecord(
         i=i,
@@ -167,23 +171,33 @@ def account(
             out.gov[i, :, f] += amount
 
 
+def existing_route(ctx: BatchContext) -> I:
+    """``(S, P)`` the route whose grid load each plant holds a connection for: a project
+    already decided (``commit_route``, contracted with the decision) where the plant has one,
+    else today's route."""
+    lv = ctx.inputs.levers
+    inc = np.broadcast_to(ctx.inputs.plants.incumbent[None, :], lv.commit_route.shape)
+    return np.asarray(np.where(lv.commit_route >= 0, lv.commit_route, inc), dtype=np.int64)
+
+
 def _pool_use(
     ctx: BatchContext,
     infra: Infrastructure,
     st: PlantState,
     i: int,
     activity: F,
-    elec: F,
+    peak: F,
     h2: F,
     captured: F,
     out: Outputs,
 ) -> None:
-    """Use of the pools: new electric load and hydrogen per cluster, stored CO2 per store
+    """Use of the pools: new electric load (peak above today's route's, ``peak`` in GJ/yr at
+    full load: a flexible load's rated power) and hydrogen per cluster, stored CO2 per store
     (biomass: :func:`_supply_cost`)."""
     inp = ctx.inputs
     rows = np.arange(ctx.S)[:, None]
-    elec_base = ctx.route.electricity[inp.plants.incumbent, i][None, :] * activity
-    new_load = np.maximum(elec - elec_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
+    peak_base = ctx.route.grid[existing_route(ctx), i] * activity
+    new_load = np.maximum(peak - peak_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
     use = out.pool_use[i]
     for res, amount in ((GRID, new_load), (HYDROGEN, h2)):
         pools = infra.cluster_pool[res][inp.plants.cluster]  # (P,)

@@ -31,8 +31,15 @@ class RouteData:
     hydrogen: F
     biomass: F
     """Carriers drawn from the biomass supply [carrier/product]."""
+    grid: F
+    """Electricity at full load, the grid capacity a unit of annual product needs
+    [GJ/product] (a flexible load: its rated power; others: their electricity use)."""
     inputs: F
     """``(R, C, Ye)``."""
+    priced: F
+    """``(R, C, Ye)`` inputs weighted by the price the route pays relative to the market's
+    yearly average (:attr:`kruispunt.inputs.Routes.price_weight`): times the market price,
+    the route's energy and feedstock cost."""
 
 
 class BatchContext:
@@ -64,7 +71,17 @@ class BatchContext:
             electricity=inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1),
             hydrogen=inputs_e[:, inp.carriers.is_hydrogen, :].sum(axis=1),
             biomass=inputs_e[:, inp.carriers.is_biomass, :].sum(axis=1),
+            grid=(
+                inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1)
+                if routes.rated_power is None
+                else self.ext(routes.rated_power)
+            ),
             inputs=inputs_e,
+            priced=(
+                inputs_e
+                if routes.price_weight is None
+                else inputs_e * self.ext(routes.price_weight)
+            ),
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
         self.low_carbon = low

@@ -13,7 +13,7 @@ from kruispunt.engine.accounting import Outputs
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
-from kruispunt.vocabulary import BIOMASS, FAMILY, REASON_CODE
+from kruispunt.vocabulary import BIOMASS, FAMILY, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -38,6 +38,9 @@ class Choice:
     """Plants refused scarce capacity for a preferred option this year."""
     refused: B
     """``(S, P, K)`` options refused scarce capacity this year."""
+    grid_asked: F
+    """``(S, P)`` new grid capacity [MW] asked for by the first option the grid refused this
+    year (0: the grid refused the plant nothing)."""
 
 
 def _start(
@@ -87,6 +90,7 @@ def choose(
     peak = infra.peak_production(i)
     waited = np.zeros((S, P), dtype=bool)
     refused_k = np.zeros((S, P, K), dtype=bool)
+    grid_asked = np.zeros((S, P))
     for n_pass in range(MAX_PASSES + 1):
         choice = np.argmax(value, axis=-1)
         route = np.take_along_axis(np.broadcast_to(opt[None], (S, P, K)), choice[..., None], -1)[
@@ -99,6 +103,8 @@ def choose(
             - np.take_along_axis(value, cur_k[..., None], -1)
         )[..., 0]
         refused, given = infra.allocate(demand, start, gain, switching, commit=False)
+        first = infra.refused_by[GRID] & (grid_asked <= 0.0)
+        grid_asked = np.where(first, demand[GRID], grid_asked)
         this = refused[..., None] & (np.arange(K) == choice[..., None])
         refused_k |= this
         if refused.any() and n_pass < MAX_PASSES:
@@ -106,6 +112,8 @@ def choose(
             value = np.where(this, -np.inf, value)
             continue
         switching &= ~refused
+        first = infra.refused_by[GRID] & (grid_asked <= 0.0)
+        grid_asked = np.where(first, demand[GRID], grid_asked)
         waited |= refused
         refused, given = infra.allocate(demand, start, gain, switching, commit=True)
         switching &= ~refused
@@ -118,7 +126,14 @@ def choose(
     released = switching[..., None] & ~newly & (demand.transpose(1, 2, 0) <= 1e-9)
     released[..., BIOMASS] = False
     st.pool = np.where(released, -1, st.pool)
-    return Choice(option=choice, route=route, switching=switching, waited=waited, refused=refused_k)
+    return Choice(
+        option=choice,
+        route=route,
+        switching=switching,
+        waited=waited,
+        refused=refused_k,
+        grid_asked=grid_asked,
+    )
 
 
 def schedule(
@@ -175,8 +190,8 @@ def apply(
         life = np.round(routes.lifetime[st.route]).astype(np.int64)
         st.renewal = np.where(renewing, year + life, st.renewal)
         out.switch_reason[i] = np.where(renewing, REASON_CODE["reinvestment"], out.switch_reason[i])
+    waiting = ch.waited & ~ch.switching & (out.switch_reason[i] == 0)
     out.switch_reason[i] = np.where(
-        ch.waited & ~ch.switching & (out.switch_reason[i] == 0),
-        REASON_CODE["waiting_for_infrastructure"],
-        out.switch_reason[i],
+        waiting, REASON_CODE["waiting_for_infrastructure"], out.switch_reason[i]
     )
+    out.plant["grid_waiting"][i] = np.where(waiting, ch.grid_asked, 0.0)

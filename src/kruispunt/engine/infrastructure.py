@@ -78,6 +78,8 @@ class Infrastructure:
         """The biomass pools, in the order plants are served from them."""
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
         """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
+        self.refused_by = np.zeros((len(RESOURCES), ctx.S, ctx.P), dtype=bool)
+        """Plants the last :meth:`allocate` refused, per resource ``(3, S, P)``."""
         self.held = np.zeros((ctx.S, ctx.P, len(pools.names)))
         """What each plant has reserved in each biomass pool ``(S, P, Q)``, given back when
         it stops burning biomass."""
@@ -93,12 +95,12 @@ class Infrastructure:
         rt = self.ctx.route
         calib = self.ctx.route_calib
         out = np.zeros((len(RESOURCES), *r_new.shape))
-        out[GRID] = rt.electricity[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
+        out[GRID] = rt.grid[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
         out[CO2_STORAGE] = rt.captured[r_new, start] * calib(r_new)
         out[HYDROGEN] = rt.hydrogen[r_new, start]
         out[BIOMASS] = rt.biomass[r_new, start]
         if r_old is not None:
-            out[GRID] -= rt.electricity[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
+            out[GRID] -= rt.grid[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
             out[CO2_STORAGE] -= rt.captured[r_old, i] * calib(r_old)
             out[HYDROGEN] -= rt.hydrogen[r_old, i]
             out[BIOMASS] -= rt.biomass[r_old, i]
@@ -129,6 +131,7 @@ class Infrastructure:
         pools = ctx.inputs.pools
         S, P, Y = ctx.S, ctx.P, ctx.Y
         refused = np.zeros((S, P), dtype=bool)
+        self.refused_by = np.zeros((len(RESOURCES), S, P), dtype=bool)
         given = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
         start_year = ctx.inputs.coords.years[start]
         rows = np.arange(S)[:, None]
@@ -160,6 +163,7 @@ class Infrastructure:
                 if commit and granted.any() and not unlimited:
                     self._reserve(int(q), granted, demand[res], start, last)
             refused |= open_
+            self.refused_by[res] = open_
         return refused, given
 
     def _reserve(self, q: int, granted: B, amount: F, start: I, last: I) -> None:

@@ -37,7 +37,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.policy.registry import INSTRUMENTS, flows, instrument_names
 from kruispunt.results import Results
-from kruispunt.vocabulary import BIOMASS, REASON_CODE
+from kruispunt.vocabulary import BIOMASS, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
 
@@ -45,7 +45,10 @@ DEFAULT_BATCH = 200
 
 
 def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -> None:
-    """Projects already decided start on their date; their capacity is reserved first."""
+    """Projects already decided start on their date; their capacity is reserved first. Their
+    grid connection was contracted with the decision, before the grid's capacity for new load
+    of the model years: their load counts as existing load, not against that capacity
+    (:func:`kruispunt.engine.accounting.existing_route`)."""
     lv = ctx.inputs.levers
     committed = lv.commit_route >= 0
     if not committed.any():
@@ -54,6 +57,7 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     route = np.where(committed, lv.commit_route, st.route)
     start = np.clip(lv.commit_year - years[0], 0, ctx.Y - 1)
     demand, _ = infra.demand(0, route, st.route, infra.peak_production(0), start=start)
+    demand[GRID] = 0.0
     refused, given = infra.allocate(demand, start, np.ones_like(demand[0]), committed, commit=True)
     ok = committed & ~refused
     st.pending = np.where(ok, route, st.pending)

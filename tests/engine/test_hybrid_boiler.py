@@ -1,0 +1,116 @@
+"""A hybrid boiler in the engine: its year's carrier mix and emissions follow the hours of the
+price-duration curve in which power is cheaper than gas with carbon, and it asks the grid for
+its rated power (issue 9 points 5 and 6).
+
+Toy (``kruispunt.testing.toy_inputs``): one plant of 1 Mt/yr; the ``elec`` route is made a
+hybrid: 10.8 GJ electricity per t on power, 10 GJ gas per t and 1 tCO2/t on gas, capex 50
+EUR/(t/yr). Gas 10 EUR/GJ, electricity 20 EUR/GJ on average; the data package's 2025 curve
+(``electricity_profile.csv``). Per tonne: gas costs 10 x 10 + EUA x 1; power in band b costs
+relative_price_b x 20 x 10.8 = 216 x relative_price_b.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kruispunt import metrics
+from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
+from kruispunt.assemble.tables import Tables
+from kruispunt.catalogue.load import load_catalogue
+from kruispunt.engine.simulate import simulate
+from kruispunt.inputs import ModelInputs
+from kruispunt.testing import TOY_YEARS, toy_inputs
+from kruispunt.vocabulary import REASON_CODE
+
+RATED_MW = 1.0e6 * 10.8 / 3.6 / 8760  # 342.47 MW: the electric boiler at full output
+
+
+def _hybrid(inp: ModelInputs) -> ModelInputs:
+    """The toy with its ``elec`` route a hybrid boiler (inputs per carrier alone)."""
+    r = inp.routes
+    inputs = r.inputs.copy()
+    inputs[1, 0] = 10.0  # gas on gas
+    ef = r.emission_factor.copy()
+    ef[1] = 1.0  # CO2 on gas
+    capex = r.capex.copy()
+    capex[1] = 50.0
+    flexible = np.array([False, True, False])
+    hours, relative = price_profile(Tables(load_catalogue()))
+    raw = replace(inp, routes=replace(r, inputs=inputs, emission_factor=ef, capex=capex))
+    return apply_flexible_loads(raw, flexible, hours, relative)
+
+
+def test_the_year_mix_follows_the_bands_where_power_is_cheaper() -> None:
+    """EUA 100: gas 200 EUR/t; power cheaper where 216 x rel < 200, rel < 0.926: bands 1-4
+    (-0.1628, 0.0266, 0.4976, 0.8452), 3,000 h, share 3,000 / 8,760 = 0.342466. The route
+    uses 0.342466 x 10.8 = 3.6986 GJ electricity and 0.657534 x 10 = 6.5753 GJ gas per t and
+    emits 0.657534 t/t. EUA 0: gas 100 EUR/t, rel < 0.463: bands 1-2, 1,000 h."""
+    inp = _hybrid(toy_inputs(eua=100.0))
+    share = 3000 / 8760
+    assert inp.routes.power_share is not None
+    assert inp.routes.power_share[1] == pytest.approx(np.full(len(TOY_YEARS), share))
+    assert inp.routes.inputs[1, 1, 0] == pytest.approx(share * 10.8)
+    assert inp.routes.inputs[1, 0, 0] == pytest.approx((1 - share) * 10.0)
+    assert inp.routes.emission_factor[1, 0] == pytest.approx(1 - share)
+    low = _hybrid(toy_inputs(eua=0.0))
+    assert low.routes.power_share is not None
+    assert low.routes.power_share[1, 0] == pytest.approx(1000 / 8760)
+
+
+def test_the_plant_on_the_hybrid_emits_only_in_its_hours_on_gas() -> None:
+    """At EUA 100 the hybrid (200 x 0.657534 + ... per t) beats gas: the plant switches and
+    emits (1 - 0.342466) x 1 Mt = 657,534 t a year; its electricity is 0.342466 x 10.8 PJ."""
+    ds = simulate(_hybrid(toy_inputs(eua=100.0))).dataset
+    plant = "site0/widget"
+    route = ds["route_index"].sel(scenario="s0", plant=plant).values
+    assert route[-1] == 1
+    last = ds.sel(scenario="s0", plant=plant).isel(year=-1)
+    assert float(last["direct_emissions"]) == pytest.approx(1e6 * (1 - 3000 / 8760))
+    elec = float(last["energy"].sel(carrier="electricity"))
+    assert elec == pytest.approx(1e6 * 10.8 * 3000 / 8760)
+    # average load 0.342466 x 342.47 MW; peak the rated power
+    assert float(last["electric_load"]) == pytest.approx(RATED_MW * 3000 / 8760)
+    assert float(last["peak_load"]) == pytest.approx(RATED_MW)
+
+
+def test_the_grid_waiting_list_per_cluster_clears_when_the_reinforcement_arrives() -> None:
+    """The cluster's grid has 0 MW for new load until 2030, 400 MW from 2030 (as a cluster
+    declared full until its reinforcement, ``infrastructure.csv``). The hybrid asks its rated
+    power, 342.47 MW (not its average 117.3 MW): the plant waits, one plant and 342.47 MW on
+    the cluster's waiting list each year to 2029, none from 2030, when it switches; the
+    cluster's peak load is then 342.47 MW against 400 MW."""
+    inp = _hybrid(toy_inputs(eua=100.0))
+    cap = inp.pools.capacity.copy()
+    cap[:, 0] = np.where(TOY_YEARS >= 2030, 400.0, 0.0)[None, :]
+    res = simulate(replace(inp, pools=replace(inp.pools, capacity=cap)))
+    ds = res.dataset
+    years = list(TOY_YEARS)
+    reason = ds["switch_reason"].sel(scenario="s0", plant="site0/widget").values
+    assert (reason[: years.index(2030)] == REASON_CODE["waiting_for_infrastructure"]).all()
+    grid = metrics.grid_by_cluster(res).set_index("year")
+    before = grid.loc[:2029]
+    assert (before["waiting_plants"] == 1).all()
+    assert before["waiting_mw"].to_numpy() == pytest.approx(np.full(len(before), RATED_MW))
+    assert (grid.loc[2030:, "waiting_plants"] == 0).all()
+    assert (grid.loc[2030:, "waiting_mw"] == 0.0).all()
+    after = grid.loc[2030:2049]  # on the hybrid until its renewal in 2050 (20-year life)
+    assert after["peak_mw"].to_numpy() == pytest.approx(np.full(len(after), RATED_MW))
+    assert after["new_load_mw"].to_numpy() == pytest.approx(np.full(len(after), RATED_MW))
+    assert (after["capacity_mw"] == 400.0).all()
+    assert after.loc[2030, "electricity_twh"] == pytest.approx(10.8e6 * 3000 / 8760 / 3.6e6)
+
+
+def test_a_reinforcement_below_the_rated_power_keeps_the_hybrid_waiting() -> None:
+    """300 MW from 2030 hold the hybrid's average load (117.3 MW) but not its rated power
+    (342.47 MW): the plant stays on gas and on the waiting list."""
+    inp = _hybrid(toy_inputs(eua=100.0))
+    cap = inp.pools.capacity.copy()
+    cap[:, 0] = np.where(TOY_YEARS >= 2030, 300.0, 0.0)[None, :]
+    res = simulate(replace(inp, pools=replace(inp.pools, capacity=cap)))
+    route = res.dataset["route_index"].sel(scenario="s0", plant="site0/widget").values
+    assert (route == 0).all()
+    grid = metrics.grid_by_cluster(res)
+    assert (grid["waiting_plants"] == 1).all()
