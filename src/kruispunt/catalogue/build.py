@@ -55,6 +55,7 @@ COPIED_TABLES = (
     "biomass_supply",
     "ets_benchmarks",
     "route_allocation",
+    "country_energy_costs",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from kruispunt.policy.base import Flow, Instrument
 from kruispunt.policy.cbam import Cbam
+from kruispunt.policy.cisaf import Cisaf
 from kruispunt.policy.ccfd import Ccfd
 from kruispunt.policy.co2_levy import Co2Heffing
 from kruispunt.policy.committed import CommittedSupport
@@ -22,6 +23,7 @@ from kruispunt.policy.grants import CapexGrant
 from kruispunt.policy.greenmarket import GreenPremium
 from kruispunt.policy.ikc import IndirectCostCompensation
 from kruispunt.policy.market import ProductMarket
+from kruispunt.policy.network_tariff import NetworkTariff, NetworkTariffRelief
 from kruispunt.policy.sde import Sde
 
 __all__ = ["INSTRUMENTS", "flows", "instrument_names"]
@@ -33,6 +35,9 @@ INSTRUMENTS: tuple[type[Instrument], ...] = (
     Cbam,
     Co2Heffing,
     IndirectCostCompensation,
+    NetworkTariff,
+    NetworkTariffRelief,
+    Cisaf,
     GreenPremium,
     Sde,
     Ccfd,
