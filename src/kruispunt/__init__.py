@@ -13,15 +13,17 @@ from kruispunt.version import __version__
 if TYPE_CHECKING:
     from kruispunt.api import run
     from kruispunt.catalogue import Catalogue, load_catalogue
+    from kruispunt.playing_field import energy_bill
     from kruispunt.results import Results
 
-__all__ = ["Catalogue", "Results", "__version__", "load_catalogue", "run"]
+__all__ = ["Catalogue", "Results", "__version__", "energy_bill", "load_catalogue", "run"]
 
 _LAZY = {
     "run": "kruispunt.api",
     "Catalogue": "kruispunt.catalogue.load",
     "load_catalogue": "kruispunt.catalogue.load",
     "Results": "kruispunt.results",
+    "energy_bill": "kruispunt.playing_field",
 }
 
 

@@ -500,7 +500,11 @@ def _network_tariff(b: BuildContext) -> Params:
     site_mw = {s: float(mwh[site == s].sum()) / hours for s in np.unique(site)}
     threshold = tables.policy_scalar("network_tariff.ehv_min_peak_mw")
     ehv = np.array([site_mw[s] >= threshold for s in site], dtype=float)
-    return {"rate": rate[None] * on[:, None, None], "ehv": b.per_scenario(ehv)}
+    return {
+        "rate": rate[None] * on[:, None, None],
+        "ehv": b.per_scenario(ehv),
+        "baseline_mwh": b.per_scenario(mwh),
+    }
 
 
 def _network_tariff_relief(b: BuildContext) -> Params:

@@ -180,6 +180,13 @@ class NetworkTariff(Instrument):
         Parameter(
             "ehv", (SCENARIO, "plant"), "1", "1 if the plant is on the EHV grid, 0 on HV.", 0.0
         ),
+        Parameter(
+            "baseline_mwh",
+            (SCENARIO, "plant"),
+            "MWh/yr",
+            "Baseline grid electricity (sets the connection level; reports' bills).",
+            0.0,
+        ),
     )
     flows = ()
 

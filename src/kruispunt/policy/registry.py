@@ -13,8 +13,8 @@ from collections.abc import Sequence
 
 from kruispunt.policy.base import Flow, Instrument
 from kruispunt.policy.cbam import Cbam
-from kruispunt.policy.cisaf import Cisaf
 from kruispunt.policy.ccfd import Ccfd
+from kruispunt.policy.cisaf import Cisaf
 from kruispunt.policy.co2_levy import Co2Heffing
 from kruispunt.policy.committed import CommittedSupport
 from kruispunt.policy.energy_tax import EnergyTax

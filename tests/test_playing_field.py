@@ -1,0 +1,129 @@
+"""The level playing field on the real data package: each site's connection level and network
+tariff, the relief levers' parameters, and the NL against BE/DE/FR energy bill, by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.errors import KruispuntError
+from kruispunt.inputs import ModelInputs
+from kruispunt.playing_field import bill_table, energy_bill, energy_bills, neighbour_value
+from kruispunt.policy.ikc import previous_year_price
+from kruispunt.scenarios import resolve
+
+TATA = "tata_steel_ijmuiden"
+TATA_MWH = 1_847_550.0
+"""Tata Steel IJmuiden's baseline electricity (ikc_baselines.csv)."""
+EHV_2025 = 78.84 * 1000.0 / 8000.0
+"""EUR/MWh: the derived 2024 kW tariff 85.7 EUR/kW, -8 % for EHV users in 2025 (78.844,
+78.84 in policy.csv), over 8,000 h."""
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def inputs(cat: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> ModelInputs:
+    folder = tmp_path_factory.mktemp("sc")
+    path = Path(folder) / "relief.yaml"
+    path.write_text(
+        "name: relief\nbase: current-policy\nsubsidies:\n  network_tariff_relief: 0.5\n"
+        "  network_tariff_band_reduction: true\n  cisaf_start: 2027\n",
+        encoding="utf-8",
+    )
+    return build_inputs(cat, resolve(["current-policy", str(path)], cat.path))
+
+
+def _plants(inputs: ModelInputs, site: str) -> list[int]:
+    return [p for p, s in enumerate(inputs.coords.plant_site) if s == site]
+
+
+def test_tata_is_on_ehv_and_its_tariff_by_hand(inputs: ModelInputs) -> None:
+    """Tata's baseline peak is 1,847,550 / 8,000 = 230.9 MW >= 100 MW: EHV (as TenneT's two
+    380 kV customer bays at Zeestraat). Its 2025 tariff: 9.855 EUR/MWh, 18.21 MEUR a year."""
+    tariff = inputs.instruments["network_tariff"]
+    plants = _plants(inputs, TATA)
+    assert (tariff["ehv"][0, plants] == 1.0).all()
+    assert float(np.sum(tariff["baseline_mwh"][0, plants])) == pytest.approx(TATA_MWH)
+    t = list(inputs.coords.years).index(2025)
+    assert float(tariff["rate"][0, 0, t]) == pytest.approx(EHV_2025)
+    assert TATA_MWH * EHV_2025 == pytest.approx(18.2076e6, rel=1e-4)
+    # the outlook: -10 % in 2026 (nominal; the catalogue deflates it to EUR2025)
+    assert float(tariff["rate"][0, 0, t + 1]) < float(tariff["rate"][0, 0, t]) * 0.9
+    # a small site is on HV: Dow Terneuzen's HV rate 86.04 (85.7 x 1.004) / 8 = 10.755 EUR/MWh
+    dow = _plants(inputs, "dow_terneuzen")
+    assert (tariff["ehv"][0, dow] == 0.0).all()
+    assert float(tariff["rate"][0, 1, t]) == pytest.approx(86.04 / 8.0)
+
+
+def test_relief_levers_parameters(inputs: ModelInputs) -> None:
+    """Scenario 'relief': the state pays 50 % of every tariff; band-load rule on (Tata above
+    10 GWh at 8,000 h keeps 10 %); CISAF from 2027 for three years (2027-2029), 50 % of the
+    price on 50 % of consumption, for the IKC sectors."""
+    relief = inputs.instruments["network_tariff_relief"]
+    np.testing.assert_allclose(relief["share"][0], 0.0)
+    np.testing.assert_allclose(relief["share"][1], 0.5)
+    np.testing.assert_allclose(relief["band"][0], 1.0)
+    assert relief["band"][1, _plants(inputs, TATA)] == pytest.approx(0.1)
+    cisaf = inputs.instruments["cisaf"]
+    years = np.asarray(inputs.coords.years)
+    granted = years[cisaf["price_share"][1] > 0]
+    assert list(granted) == [2027, 2028, 2029]
+    assert not (cisaf["price_share"][0] > 0).any()
+    assert (cisaf["eligible"][1, _plants(inputs, TATA)] == 1.0).all()
+
+
+def test_neighbour_value_holds_the_latest_row() -> None:
+    t = pd.DataFrame(
+        {
+            "country": ["DE"] * 2,
+            "carrier": ["electricity"] * 2,
+            "component": ["energy_tax"] * 2,
+            "year": [2024, 2030],
+            "value": [0.5, 2.0],
+        }
+    )
+    assert neighbour_value(t, "DE", "electricity", "energy_tax", 2031) == 2.0
+    assert np.isnan(neighbour_value(t, "BE", "electricity", "energy_tax", 2031))
+
+
+def test_tata_energy_bill_2025_by_hand(cat: Catalogue, inputs: ModelInputs) -> None:
+    """Tata 2025, electricity 1,847,550 MWh: NL network 9.855 EUR/MWh (18.21 MEUR); abroad
+    20 % of it (Aurora: up to 80 % lower); energy tax abroad 0.50 EUR/MWh (DE StromStG para.
+    9b, BE excise above 100 GWh, FR reduced accise); IKC 0.75 x 0.45 tCO2/MWh x EUA of 2024 x
+    0.8 x 1,847,550 MWh, the same per MWh abroad (assumption); commodity the same everywhere."""
+    bills = energy_bills(inputs.select([0]), cat.tables["country_energy_costs"], [TATA], 2025)
+    e = bills[bills["carrier"] == "electricity"].set_index(["country", "component"])
+    assert e.loc[("NL", "network"), "meur"] == pytest.approx(TATA_MWH * EHV_2025 / 1e6)
+    assert e.loc[("DE", "network"), "meur"] == pytest.approx(0.2 * TATA_MWH * EHV_2025 / 1e6)
+    for country in ("BE", "DE", "FR"):
+        assert e.loc[(country, "energy_tax"), "eur_per_mwh"] == pytest.approx(0.5)
+        assert e.loc[(country, "commodity"), "meur"] == pytest.approx(
+            e.loc[("NL", "commodity"), "meur"]
+        )
+    eua_2024 = float(previous_year_price(inputs.markets.eua)[0, 0])
+    ikc = 0.75 * 0.45 * eua_2024 * 0.8 * TATA_MWH
+    assert e.loc[("NL", "compensation"), "meur"] == pytest.approx(-ikc / 1e6)
+    assert e.loc[("FR", "reference_total"), "eur_per_mwh"] == 32.0
+    table = bill_table(bills)
+    assert table.loc[(TATA, "NL"), "gap_to_nl_meur"] == 0.0
+    # DE's gap: network 0.8 x 18.21 MEUR, electricity tax and the gas tax difference
+    assert table.loc[(TATA, "DE"), "gap_to_nl_meur"] < -0.8 * TATA_MWH * EHV_2025 / 1e6
+
+
+def test_energy_bill_api_defaults_to_the_biggest_sites(cat: Catalogue) -> None:
+    bills = energy_bill(year=2030, top=2, catalogue=cat)
+    assert bills["site"].nunique() == 2
+    assert TATA in set(bills["site"])
+    with pytest.raises(KruispuntError, match="unknown site"):
+        energy_bill("nowhere", catalogue=cat)
+    with pytest.raises(KruispuntError, match="outside the model years"):
+        energy_bill(TATA, year=2060, catalogue=cat)
