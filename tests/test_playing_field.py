@@ -65,14 +65,15 @@ def test_tata_is_on_ehv_and_its_tariff_by_hand(inputs: ModelInputs) -> None:
 
 
 def test_relief_levers_parameters(inputs: ModelInputs) -> None:
-    """Scenario 'relief': the state pays 50 % of every tariff; band-load rule on (Tata above
-    10 GWh at 8,000 h keeps 10 %); CISAF from 2027 for three years (2027-2029), 50 % of the
-    price on 50 % of consumption, for the IKC sectors."""
+    """Scenario 'relief': the state pays 50 % of every tariff; band-load rule on (a plant
+    above 10 GWh at the assumed 8,000 h keeps 10 %); CISAF from 2027 for three years
+    (2027-2029), 50 % of the price on 50 % of consumption, for the IKC sectors."""
     relief = inputs.instruments["network_tariff_relief"]
     np.testing.assert_allclose(relief["share"][0], 0.0)
     np.testing.assert_allclose(relief["share"][1], 0.5)
-    np.testing.assert_allclose(relief["band"][0], 1.0)
-    assert relief["band"][1, _plants(inputs, TATA)] == pytest.approx(0.1)
+    assert float(relief["band_share"][0]) == 1.0
+    assert float(relief["band_share"][1]) == pytest.approx(0.1)  # 8,000 h: 10 %
+    assert float(relief["band_min_mwh"][1]) == pytest.approx(10_000.0)
     cisaf = inputs.instruments["cisaf"]
     years = np.asarray(inputs.coords.years)
     granted = years[cisaf["price_share"][1] > 0]

@@ -53,13 +53,17 @@ def test_cisaf_relief_by_hand() -> None:
 
 
 def _tariff(
-    rate_hv: float, share: float = 0.0, band: float = 1.0
+    rate_hv: float, share: float = 0.0, band: float = 1.0, band_min_mwh: float = 1.0e4
 ) -> dict[str, dict[str, np.ndarray]]:
     rate = np.zeros((1, 2, Y))
     rate[:, 1] = rate_hv
     return {
         "network_tariff": {"rate": rate, "ehv": np.zeros((1, 1))},
-        "network_tariff_relief": {"share": np.full((1, Y), share), "band": np.full((1, 1), band)},
+        "network_tariff_relief": {
+            "share": np.full((1, Y), share),
+            "band_share": np.full(1, band),
+            "band_min_mwh": np.full(1, band_min_mwh),
+        },
     }
 
 
@@ -93,6 +97,18 @@ def test_relief_paid_by_the_state_restores_the_switch_and_is_booked() -> None:
     np.testing.assert_allclose(outlay, -15.0e6)
     band = simulate(toy_inputs(eua=300.0, instruments=_tariff(10.0, band=0.1))).dataset
     np.testing.assert_allclose(band["subsidies"].values[0, 0], 27.0e6)
+
+
+def test_band_rule_counts_the_option_s_own_electricity() -> None:
+    """The toy plant uses no power on gas; on the elec route 3 TWh a year. The band-load rule
+    (10 % left) above 10 GWh makes electrifying pay at EUA 200 (30 - 27 = 3 EUR/t of tariff);
+    with a threshold above 3 TWh the plant never qualifies and stays on gas."""
+    qualifies = simulate(toy_inputs(eua=200.0, instruments=_tariff(10.0, band=0.1))).dataset
+    assert (qualifies["route_index"].values[0, 0] == 1).all()
+    never = _tariff(10.0, band=0.1, band_min_mwh=3.1e6)
+    res = simulate(toy_inputs(eua=200.0, instruments=never)).dataset
+    assert (res["route_index"].values[0, 0] == 0).all()
+    np.testing.assert_allclose(res["subsidies"].values, 0.0)
 
 
 def test_cisaf_relief_is_valued_in_the_granted_years_and_booked() -> None:

@@ -508,20 +508,18 @@ def _network_tariff(b: BuildContext) -> Params:
 
 
 def _network_tariff_relief(b: BuildContext) -> Params:
-    """The relief levers: the state's share of every tariff, and the band-load rule's share
-    left to each plant (:func:`kruispunt.policy.network_tariff.band_load_share` at the
-    full-load hours and the site's baseline electricity)."""
+    """The relief levers: the state's share of every tariff, and with the band-load rule the
+    share a band-load user keeps paying at the full-load hours
+    (:func:`kruispunt.policy.network_tariff.band_load_share`) above its least offtake."""
     tables, years = b.tables, b.years
     subs = [sc.levers.subsidies for sc in b.scenarios]
     share = np.array([sub.network_tariff_relief for sub in subs])
     hours = tables.policy_scalar("network_tariff.full_load_hours")
-    site = b.pb.table["site_id"].astype(str).to_numpy()
-    mwh = _baseline_consumption_mwh(b)
-    site_gwh = np.array([mwh[site == s].sum() / 1000.0 for s in site])
+    min_gwh = tables.policy_scalar("network_tariff.band_min_gwh")
     band = band_load_share(
         hours,
-        site_gwh,
-        tables.policy_scalar("network_tariff.band_min_gwh"),
+        np.inf,
+        min_gwh,
         shares=tuple(
             tables.policy_scalar(f"network_tariff.band_share_{h}h") for h in (7000, 7500, 8000)
         ),
@@ -529,7 +527,8 @@ def _network_tariff_relief(b: BuildContext) -> Params:
     on = np.array([sub.network_tariff_band_reduction for sub in subs], dtype=bool)
     return {
         "share": np.broadcast_to(share[:, None], (b.S, len(years))).copy(),
-        "band": np.where(on[:, None], band[None], 1.0),
+        "band_share": np.where(on, float(band), 1.0),
+        "band_min_mwh": np.full(b.S, min_gwh * 1000.0),
     }
 
 

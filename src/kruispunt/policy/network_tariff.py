@@ -221,9 +221,12 @@ class NetworkTariffRelief(Instrument):
     """Relief from the network tariff paid by the state (scenario levers; off by default).
 
     The state pays ``share`` of each plant's tariff, and with the band-load rule also the part
-    of the rest above ``band`` (the share a German band-load user would pay, :func:
-    `band_load_share`): the plant pays ``rate * (1 - share) * band`` per MWh. Plants value the
-    relief as revenue on every route by its electricity (electrifying raises it); the yearly
+    of the rest above ``band_share`` (the share a German band-load user pays at the assumed
+    full-load hours, :func:`band_load_share`) for a plant whose grid electricity is above
+    ``band_min_mwh``: such a plant pays ``rate * (1 - share) * band_share`` per MWh. In
+    valuation an option qualifies for the band rule by its own electricity at base-year
+    production (so electrifying can make a plant qualify); in the yearly accounting by the
+    year's use. Plants value the relief as revenue on every route by its electricity; the
     accounting pays it as ``subsidies`` and books ``network_tariff_relief_outlay``. Plant
     revenue is calibrated without it (:attr:`calibrated`): it is a policy choice, not today's
     cost.
@@ -236,11 +239,18 @@ class NetworkTariffRelief(Instrument):
             "share", (SCENARIO, "year"), "1", "Share of every tariff the state pays (0: off).", 0.0
         ),
         Parameter(
-            "band",
-            (SCENARIO, "plant"),
+            "band_share",
+            (SCENARIO,),
             "1",
-            "Share of the tariff left to the plant by the band-load rule (1: no reduction).",
+            "Share of the tariff a band-load user keeps paying (1: no band-load rule).",
             1.0,
+        ),
+        Parameter(
+            "band_min_mwh",
+            (SCENARIO,),
+            "MWh/yr",
+            "Grid electricity above which a plant qualifies for the band-load rule.",
+            0.0,
         ),
     )
     flows = (Flow("network_tariff_relief_outlay", -1, "Network tariff relief paid."),)
@@ -251,29 +261,35 @@ class NetworkTariffRelief(Instrument):
         self.rate = np.asarray(tariff["rate"], dtype=np.float64)  # (S, 2, Y)
         self.ehv = np.asarray(np.asarray(tariff["ehv"]) > 0.5, dtype=bool)
         self.share = self.param("share")  # (S, Y)
-        self.band = self.param("band")  # (S, P)
-        self.active = bool((self.share > 0).any() or (self.band < 1).any())
-
-    def _relief_share(self) -> FloatArray:
-        """Share of the tariff the state pays ``(S, P, Y)``."""
-        paid = (1.0 - self.share)[:, None, :] * self.band[:, :, None]
-        return np.asarray(1.0 - paid, dtype=np.float64)
+        self.band_share = self.param("band_share")  # (S,)
+        self.band_min = self.param("band_min_mwh")  # (S,)
+        self.active = bool((self.share > 0).any() or (self.band_share < 1).any())
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
         mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
+        share = ctx.ext(self.share)[:, None, :]
         out: dict[str, FloatArray] = {}
         for k, level in enumerate(LEVELS):
             rate = ctx.ext(self.rate[:, k])[:, None, :]
-            out[f"{level}_flat"] = np.asarray(mwh * rate * ctx.ext(self.share)[:, None, :])
-            out[f"{level}_rest"] = np.asarray(mwh * rate * (1.0 - ctx.ext(self.share))[:, None])
+            out[f"{level}_flat"] = np.asarray(mwh * rate * share, dtype=np.float64)
+            out[f"{level}_rest"] = np.asarray(mwh * rate * (1.0 - share), dtype=np.float64)
         return out
+
+    def _band(self, mwh: FloatArray) -> FloatArray:
+        """Share of the rest the plant keeps paying at a yearly use of ``mwh`` (leading axis
+        scenario)."""
+        lead = (mwh.shape[0],) + (1,) * (mwh.ndim - 1)
+        qualifies = mwh > self.band_min.reshape(lead)
+        return np.asarray(np.where(qualifies, self.band_share.reshape(lead), 1.0))
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
-        band = np.asarray(opt.plant(self.band), dtype=np.float64)
         flat = np.where(ehv, x["ehv_flat"], x["hv_flat"])
         rest = np.where(ehv, x["ehv_rest"], x["hv_rest"])
+        per_unit = self.ctx.route.electricity[np.asarray(opt.route), opt.t] / GJ_PER_MWH
+        base = np.asarray(opt.plant(self.ctx.inputs.plants.base_production), dtype=np.float64)
+        band = self._band(np.broadcast_to(per_unit * base, rest.shape).copy())
         return np.asarray(-(flat + rest * (1.0 - band)), dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
@@ -282,5 +298,6 @@ class NetworkTariffRelief(Instrument):
         i = st.i
         rate = np.where(self.ehv, self.rate[:, :1, i], self.rate[:, 1:2, i])
         mwh = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity)
-        paid = mwh * rate * self._relief_share()[:, :, i]
+        kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh)
+        paid = mwh * rate * (1.0 - kept)
         return Booking(plant={"subsidies": paid}, gov={"network_tariff_relief_outlay": -paid})
