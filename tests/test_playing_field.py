@@ -128,3 +128,21 @@ def test_energy_bill_api_defaults_to_the_biggest_sites(cat: Catalogue) -> None:
         energy_bill("nowhere", catalogue=cat)
     with pytest.raises(KruispuntError, match="outside the model years"):
         energy_bill(TATA, year=2060, catalogue=cat)
+
+
+def test_relief_levers_in_the_bill(cat: Catalogue, inputs: ModelInputs) -> None:
+    """Scenario 'relief' in 2028, Tata (1,847,550 MWh, above 10 GWh): the state pays
+    1 - (1 - 0.5) x 0.1 = 95 % of the network tariff; CISAF (2027-2029) at the model's 2028
+    power price p: 0.5 x (p - max(50, 0.5 p)) per MWh consumed (at p = 87.5: 18.75)."""
+    relief = inputs.select([1])
+    bills = energy_bills(relief, cat.tables["country_energy_costs"], [TATA], 2028)
+    e = bills[bills["carrier"] == "electricity"].set_index(["country", "component"])
+    t = list(inputs.coords.years).index(2028)
+    rate = float(inputs.instruments["network_tariff"]["rate"][1, 0, t])
+    price = float(inputs.markets.price[1, inputs.carriers.is_electricity, t].mean()) * 3.6
+    cisaf = 0.5 * (price - max(50.0, 0.5 * price))
+    expected = -(0.95 * rate + cisaf) * TATA_MWH
+    assert e.loc[("NL", "relief"), "meur"] == pytest.approx(expected / 1e6)
+    assert e.loc[("DE", "relief"), "meur"] == 0.0
+    plain = energy_bills(inputs.select([0]), cat.tables["country_energy_costs"], [TATA], 2028)
+    assert (plain[plain["component"] == "relief"]["meur"] == 0.0).all()

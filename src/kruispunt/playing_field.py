@@ -15,6 +15,8 @@ production), the bill per country and component in a model year:
 - ``network``: in NL the model's network tariff at the site's connection level
   (:mod:`kruispunt.policy.network_tariff`); abroad the NL tariff times the country's share
   (Aurora for VNO-NCW: up to 80 % lower; StromNEV para. 19(2) for German band-load users);
+- ``relief`` (negative, NL only): the scenario's relief levers, the state's share of the
+  network tariff and CISAF power-price relief;
 - ``compensation`` (negative): indirect cost compensation per MWh of the NL IKC formula
   (aid intensity x CO2 factor x EUA of the year before x eligible electricity; the budget cut
   is not applied), abroad times the country's share.
@@ -30,12 +32,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue, load_catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
+from kruispunt.policy.cisaf import cisaf_relief_per_mwh
 from kruispunt.policy.energy_tax import bracketed_tax
 from kruispunt.policy.ikc import previous_year_price
 from kruispunt.scenarios import Scenario, resolve
@@ -44,8 +48,9 @@ from kruispunt.vocabulary import GJ_PER_MWH
 __all__ = ["COMPONENTS", "COUNTRIES", "energy_bill", "energy_bills", "neighbour_value"]
 
 COUNTRIES = ("NL", "BE", "DE", "FR")
-COMPONENTS = ("commodity", "energy_tax", "network", "compensation")
+COMPONENTS = ("commodity", "energy_tax", "network", "compensation", "relief")
 CARRIERS = ("electricity", "natural_gas")
+FloatArray = npt.NDArray[np.float64]
 
 
 def neighbour_value(
@@ -82,6 +87,34 @@ def _site_plants(inputs: ModelInputs, site: str) -> list[int]:
     if not plants:
         raise KruispuntError(f"unknown site '{site}'")
     return plants
+
+
+def _relief(
+    inputs: ModelInputs, plants: list[int], mwh: FloatArray, rate: FloatArray, price: float, t: int
+) -> float:
+    """The scenario's NL relief levers on the plants' electricity in year index ``t`` [EUR/yr]:
+    the state's share of the network tariff (and the band-load rule above its threshold) and
+    CISAF relief for eligible plants (:mod:`kruispunt.policy.network_tariff`,
+    :mod:`kruispunt.policy.cisaf`)."""
+    relief = inputs.instruments.get("network_tariff_relief", {})
+    share = float(relief["share"][0, t]) if "share" in relief else 0.0
+    band = float(relief["band_share"][0]) if "band_share" in relief else 1.0
+    band_min = float(relief["band_min_mwh"][0]) if "band_min_mwh" in relief else 0.0
+    kept = (1.0 - share) * np.where(mwh > band_min, band, 1.0)
+    total = float((mwh * rate * (1.0 - kept)).sum())
+    cisaf = inputs.instruments.get("cisaf", {})
+    if "price_share" in cisaf:
+        per_mwh = float(
+            cisaf_relief_per_mwh(
+                price,
+                cisaf["price_share"][0, t],
+                cisaf["consumption_share"][0, t],
+                cisaf["floor"][0, t],
+            )
+        )
+        eligible = np.asarray(cisaf["eligible"][0, plants]) > 0.5
+        total += float((mwh * per_mwh * eligible).sum())
+    return total
 
 
 def energy_bills(
@@ -135,6 +168,7 @@ def energy_bills(
                 "energy_tax": nl_tax,
                 "network": 0.0,
                 "compensation": 0.0,
+                "relief": 0.0,
             }
             if carrier == "electricity":
                 ehv = np.asarray(tariff["ehv"][0, plants]) > 0.5
@@ -145,10 +179,13 @@ def energy_bills(
                 nl["compensation"] = -float(
                     (aid * eua_prev * np.asarray(ikc["baseline_mwh"][0, plants]) * eligible).sum()
                 )
+                nl["relief"] = -_relief(inputs, plants, use_gj / GJ_PER_MWH, rate, price, t)
             for country in COUNTRIES:
                 for comp in COMPONENTS:
                     if country == "NL":
                         value = nl[comp]
+                    elif comp == "relief":
+                        value = 0.0  # the NL levers; abroad in the other components
                     elif comp == "commodity":
                         diff = neighbour_value(
                             table, country, carrier, "commodity_differential", year
