@@ -105,15 +105,21 @@ def test_tata_energy_bill_2025_by_hand(cat: Catalogue, inputs: ModelInputs) -> N
     e = bills[bills["carrier"] == "electricity"].set_index(["country", "component"])
     assert e.loc[("NL", "network"), "meur"] == pytest.approx(TATA_MWH * EHV_2025 / 1e6)
     assert e.loc[("DE", "network"), "meur"] == pytest.approx(0.2 * TATA_MWH * EHV_2025 / 1e6)
+    table = cat.tables["country_energy_costs"]
     for country in ("BE", "DE", "FR"):
-        assert e.loc[(country, "energy_tax"), "eur_per_mwh"] == pytest.approx(0.5)
+        # 0.50 EUR/MWh in the source's euro year (BE 2022, DE 2024, FR 2025), in EUR2025
+        rate = neighbour_value(table, country, "electricity", "energy_tax", 2025)
+        assert 0.5 <= rate < 0.5 * 1.12
+        assert e.loc[(country, "energy_tax"), "eur_per_mwh"] == pytest.approx(rate)
         assert e.loc[(country, "commodity"), "meur"] == pytest.approx(
             e.loc[("NL", "commodity"), "meur"]
         )
+    assert e.loc[("FR", "energy_tax"), "eur_per_mwh"] == pytest.approx(0.5)
     eua_2024 = float(previous_year_price(inputs.markets.eua)[0, 0])
     ikc = 0.75 * 0.45 * eua_2024 * 0.8 * TATA_MWH
     assert e.loc[("NL", "compensation"), "meur"] == pytest.approx(-ikc / 1e6)
-    assert e.loc[("FR", "reference_total"), "eur_per_mwh"] == 32.0
+    # E-Bridge's 32 EUR/MWh (2024 euro) in EUR2025
+    assert 32.0 < e.loc[("FR", "reference_total"), "eur_per_mwh"] < 32.0 * 1.06
     table = bill_table(bills)
     assert table.loc[(TATA, "NL"), "gap_to_nl_meur"] == 0.0
     # DE's gap: network 0.8 x 18.21 MEUR, electricity tax and the gas tax difference
