@@ -152,3 +152,27 @@ def test_relief_levers_in_the_bill(cat: Catalogue, inputs: ModelInputs) -> None:
     assert e.loc[("DE", "relief"), "meur"] == 0.0
     plain = energy_bills(inputs.select([0]), cat.tables["country_energy_costs"], [TATA], 2028)
     assert (plain[plain["component"] == "relief"]["meur"] == 0.0).all()
+
+
+def test_a_component_not_found_adds_no_gap(cat: Catalogue, inputs: ModelInputs) -> None:
+    """BE and FR gas taxes are not in the table: their bill takes the NL gas tax (no gap from
+    it) and says so; DE's gas tax is (5.50 EUR/MWh reduced rate, in EUR2025)."""
+    bills = energy_bills(inputs.select([0]), cat.tables["country_energy_costs"], [TATA], 2025)
+    table = bill_table(bills)
+    assert table.loc[(TATA, "BE"), "not_found"] == "natural_gas/energy_tax"
+    assert table.loc[(TATA, "DE"), "not_found"] == ""
+    gas = bills[(bills["carrier"] == "natural_gas") & (bills["component"] == "energy_tax")]
+    nl_gas = float(gas[gas["country"] == "NL"]["meur"].iloc[0])
+    elec = bills[
+        (bills["carrier"] == "electricity")
+        & bills["component"].isin(["commodity", "energy_tax", "network", "compensation", "relief"])
+    ]
+    be_elec = float(elec[elec["country"] == "BE"]["meur"].sum())
+    gas_commodity = float(
+        bills[
+            (bills["carrier"] == "natural_gas")
+            & (bills["country"] == "BE")
+            & (bills["component"] == "commodity")
+        ]["meur"].iloc[0]
+    )
+    assert table.loc[(TATA, "BE"), "bill_meur"] == pytest.approx(be_elec + gas_commodity + nl_gas)

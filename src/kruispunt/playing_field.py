@@ -267,7 +267,9 @@ def energy_bill(
 def bill_table(bills: pd.DataFrame) -> pd.DataFrame:
     """Per site and country: electricity use [GWh] and its bill per component [EUR/MWh], gas
     use [GWh] and its energy tax [EUR/MWh], the whole bill [MEUR/yr] and its gap to NL
-    [MEUR/yr]; the published reference per MWh of electricity beside it."""
+    [MEUR/yr]; the published reference per MWh of electricity beside it. A component the table
+    does not give for a country (``not_found``) takes the NL figure in the bill, so that it
+    adds no gap."""
     main = bills[bills["component"].isin(COMPONENTS)]
     keys = ["site", "country"]
     elec = main[main["carrier"] == "electricity"].pivot_table(
@@ -281,7 +283,21 @@ def bill_table(bills: pd.DataFrame) -> pd.DataFrame:
     gas = main[main["carrier"] == "natural_gas"]
     out["gas_gwh"] = gas.groupby(keys)["mwh"].first() / 1e3
     out["gas_tax"] = gas[gas["component"] == "energy_tax"].set_index(keys)["eur_per_mwh"]
-    out["bill_meur"] = main.groupby(keys)["meur"].sum(min_count=1)
+    # a component not found for a country takes the NL figure, so that it adds no gap
+    nl_meur = main[main["country"] == "NL"].set_index(["site", "carrier", "component"])["meur"]
+    lookup = pd.MultiIndex.from_frame(main[["site", "carrier", "component"]])
+    filled = main["meur"].fillna(pd.Series(nl_meur.reindex(lookup).to_numpy(), main.index))
+    out["bill_meur"] = filled.groupby([main["site"], main["country"]]).sum()
+    missing = main[main["meur"].isna()]
+    out["not_found"] = (
+        (
+            (missing["carrier"] + "/" + missing["component"])
+            .groupby([missing["site"], missing["country"]])
+            .agg(", ".join)
+        )
+        .reindex(out.index)
+        .fillna("")
+    )
     nl = out.xs("NL", level="country")["bill_meur"]
     out["gap_to_nl_meur"] = out["bill_meur"] - nl.reindex(out.index.get_level_values(0)).to_numpy()
     ref = bills[bills["component"] == "reference_total"].set_index(keys)["eur_per_mwh"]
