@@ -131,6 +131,8 @@ class Cisaf(Instrument):
         return {"relief": np.asarray(mwh * home * ctx.ext(self.relief)[:, None, :])}
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        if not (self.relief > 0).any():
+            return np.zeros(np.shape(x["relief"]))
         eligible = np.asarray(opt.plant(self.eligible), dtype=np.float64)
         return np.asarray(-x["relief"] * eligible, dtype=np.float64)
 
