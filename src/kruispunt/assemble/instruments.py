@@ -441,8 +441,16 @@ def _ikc_baseline_mwh(b: BuildContext) -> F:
     else today's route's electricity at base-year production, else the sector's electricity
     intensity (``ikc_sectors.csv``) times base-year production of a product counted in t.
     No product benchmarks are in the data, so the benchmark form is not used."""
+    fallback = b.tables.policy_scalar("ikc.fallback_factor")
+    return np.asarray(fallback * _baseline_consumption_mwh(b), dtype=np.float64)
+
+
+def _baseline_consumption_mwh(b: BuildContext) -> F:
+    """Each plant's baseline grid electricity ``(P,)`` [MWh/yr]: the ``ikc_baselines.csv``
+    figure where given, else today's route's electricity at base-year production, else the
+    sector's electricity intensity (``ikc_sectors.csv``) times base-year production of a
+    product counted in t."""
     tables, plants, routes = b.tables, b.pb.plants, b.rb.routes
-    fallback = tables.policy_scalar("ikc.fallback_factor")
     elec = tables.carrier_index.get("electricity")
     inc = plants.incumbent
     per_unit = routes.inputs[inc, elec, 0] / GJ_PER_MWH if elec is not None else np.zeros(len(inc))
@@ -473,14 +481,7 @@ def _ikc_baseline_mwh(b: BuildContext) -> F:
             out = plants.base_production[units]
             share = out / out.sum() if out.sum() > 0 else np.full(len(units), 1 / len(units))
             consumption[units] = float(mwh) * share
-    return np.asarray(fallback * consumption, dtype=np.float64)
-
-
-def _baseline_consumption_mwh(b: BuildContext) -> F:
-    """Each plant's baseline grid electricity ``(P,)`` [MWh/yr] (the IKC baseline before its
-    fall-back factor: :func:`_ikc_baseline_mwh`)."""
-    fallback = b.tables.policy_scalar("ikc.fallback_factor")
-    return np.asarray(_ikc_baseline_mwh(b) / fallback, dtype=np.float64)
+    return np.asarray(consumption, dtype=np.float64)
 
 
 def _network_tariff(b: BuildContext) -> Params:
