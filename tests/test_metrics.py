@@ -263,6 +263,7 @@ def test_costs_items_and_groups(res: Results) -> None:
         "carbon",
         "levy",
         "tax",
+        "network",
         "subsidies",
     ]
     ds = res.dataset
@@ -273,6 +274,7 @@ def test_costs_items_and_groups(res: Results) -> None:
         + ds["carbon_cost"]
         + ds["co2_levy"]
         + ds["energy_tax"]
+        + ds["network_tariff"]
         - ds["subsidies"]
     ).sum("plant") / 1e6
     got = c.groupby(["scenario", "year"], sort=False)["cost_meur"].sum()

@@ -13,6 +13,7 @@ from kruispunt.version import __version__
 if TYPE_CHECKING:
     from kruispunt.api import GreenPremiums, compare_instruments, export_gap, green_premiums, run
     from kruispunt.catalogue import Catalogue, load_catalogue
+    from kruispunt.playing_field import energy_bill
     from kruispunt.results import Results
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Results",
     "__version__",
     "compare_instruments",
+    "energy_bill",
     "export_gap",
     "green_premiums",
     "load_catalogue",
@@ -36,6 +38,7 @@ _LAZY = {
     "Catalogue": "kruispunt.catalogue.load",
     "load_catalogue": "kruispunt.catalogue.load",
     "Results": "kruispunt.results",
+    "energy_bill": "kruispunt.playing_field",
 }
 
 

@@ -334,6 +334,56 @@ def explain(
         print(f"options: {csv}", flush=True)
 
 
+@app.command("energy-bill")
+@user_errors
+def energy_bill(
+    sites: Annotated[
+        list[str] | None,
+        typer.Argument(help="Site ids (default: the biggest sites by base-year emissions)."),
+    ] = None,
+    scenario: Annotated[
+        str, typer.Option(help="Default scenario name or scenario file.")
+    ] = "current-policy",
+    year: Annotated[int, typer.Option(help="Model year of prices and rates.")] = 2025,
+    top: Annotated[int, typer.Option(min=1, help="How many sites without SITES.")] = 5,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Data package folder (default: embedded).", show_default=False),
+    ] = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(help="Also write the bill by component to this CSV file.", show_default=False),
+    ] = None,
+) -> None:
+    """A site's energy bill in NL against BE, DE and FR for the same consumption: commodity,
+    energy tax, network tariff and indirect-cost compensation (issue #11 point 6)."""
+    from kruispunt.cli_results import check_output_file
+
+    if csv is not None:
+        check_output_file(csv, "csv")
+    package = _check_data_folder(data)
+    from kruispunt.scenarios import resolve
+
+    (resolved,) = resolve([scenario], package)
+    from kruispunt.catalogue import load_catalogue
+    from kruispunt.playing_field import bill_table
+    from kruispunt.playing_field import energy_bill as bill
+
+    cat = load_catalogue(data)
+    bills = bill(sites or None, resolved, year, top=top, catalogue=cat)
+    table = bill_table(bills)
+    print(
+        f"Energy bill {year} ({resolved.name}): electricity per MWh by component [EUR/MWh], "
+        "gas energy tax per MWh, whole bill and gap to NL [MEUR/yr]; reference: published "
+        "total per MWh of electricity (E-Bridge for EZK, a check)",
+        flush=True,
+    )
+    print(table.round(2).to_string(line_width=250), flush=True)
+    if csv is not None:
+        bills.to_csv(csv, index=False)
+        print(f"bill: {csv}", flush=True)
+
+
 @data_app.command("summary")
 @user_errors
 def data_summary(

@@ -21,6 +21,7 @@ from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
 from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
+from kruispunt.policy.network_tariff import LEVELS, band_load_share, tariff_per_mwh
 from kruispunt.policy.sde import CARBON, DOMAINS, ENERGY_CARBON, NO_CATEGORY
 from kruispunt.scenarios import Scenario
 from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH, LOW_CARBON_FAMILIES
@@ -440,8 +441,16 @@ def _ikc_baseline_mwh(b: BuildContext) -> F:
     else today's route's electricity at base-year production, else the sector's electricity
     intensity (``ikc_sectors.csv``) times base-year production of a product counted in t.
     No product benchmarks are in the data, so the benchmark form is not used."""
+    fallback = b.tables.policy_scalar("ikc.fallback_factor")
+    return np.asarray(fallback * _baseline_consumption_mwh(b), dtype=np.float64)
+
+
+def _baseline_consumption_mwh(b: BuildContext) -> F:
+    """Each plant's baseline grid electricity ``(P,)`` [MWh/yr]: the ``ikc_baselines.csv``
+    figure where given, else today's route's electricity at base-year production, else the
+    sector's electricity intensity (``ikc_sectors.csv``) times base-year production of a
+    product counted in t."""
     tables, plants, routes = b.tables, b.pb.plants, b.rb.routes
-    fallback = tables.policy_scalar("ikc.fallback_factor")
     elec = tables.carrier_index.get("electricity")
     inc = plants.incumbent
     per_unit = routes.inputs[inc, elec, 0] / GJ_PER_MWH if elec is not None else np.zeros(len(inc))
@@ -472,7 +481,87 @@ def _ikc_baseline_mwh(b: BuildContext) -> F:
             out = plants.base_production[units]
             share = out / out.sum() if out.sum() > 0 else np.full(len(units), 1 / len(units))
             consumption[units] = float(mwh) * share
-    return np.asarray(fallback * consumption, dtype=np.float64)
+    return np.asarray(consumption, dtype=np.float64)
+
+
+def _network_tariff(b: BuildContext) -> Params:
+    """Tariff per MWh at each connection level (``network_tariff.kw_year_<level>`` over
+    ``network_tariff.full_load_hours``) and each plant's level: EHV where its site's base-year
+    grid peak (the sum of its plants' baseline electricity over the full-load hours) is at
+    least ``network_tariff.ehv_min_peak_mw`` (a named assumption), else HV."""
+    tables, years = b.tables, b.years
+    hours = tables.policy_scalar("network_tariff.full_load_hours")
+    rate = np.zeros((len(LEVELS), len(years)))
+    for k, level in enumerate(LEVELS):
+        path = np.nan_to_num(tables.policy_path(f"network_tariff.kw_year_{level}", years))
+        rate[k] = tariff_per_mwh(path, hours)
+    on = np.array([float(sc.levers.network_tariffs) for sc in b.scenarios])
+    site = b.pb.table["site_id"].astype(str).to_numpy()
+    mwh = _baseline_consumption_mwh(b)
+    site_mw = {s: float(mwh[site == s].sum()) / hours for s in np.unique(site)}
+    threshold = tables.policy_scalar("network_tariff.ehv_min_peak_mw")
+    ehv = np.array([site_mw[s] >= threshold for s in site], dtype=float)
+    return {
+        "rate": rate[None] * on[:, None, None],
+        "ehv": b.per_scenario(ehv),
+        "baseline_mwh": b.per_scenario(mwh),
+    }
+
+
+def _network_tariff_relief(b: BuildContext) -> Params:
+    """The relief levers: the state's share of every tariff, and with the band-load rule the
+    share a band-load user keeps paying at the full-load hours
+    (:func:`kruispunt.policy.network_tariff.band_load_share`) above its least offtake."""
+    tables, years = b.tables, b.years
+    subs = [sc.levers.subsidies for sc in b.scenarios]
+    share = np.array([sub.network_tariff_relief for sub in subs])
+    hours = tables.policy_scalar("network_tariff.full_load_hours")
+    min_gwh = tables.policy_scalar("network_tariff.band_min_gwh")
+    band = band_load_share(
+        hours,
+        np.inf,
+        min_gwh,
+        shares=tuple(
+            tables.policy_scalar(f"network_tariff.band_share_{h}h") for h in (7000, 7500, 8000)
+        ),
+    )
+    on = np.array([sub.network_tariff_band_reduction for sub in subs], dtype=bool)
+    return {
+        "share": np.broadcast_to(share[:, None], (b.S, len(years))).copy(),
+        "band_share": np.where(on, float(band), 1.0),
+        "band_min_mwh": np.full(b.S, min_gwh * 1000.0),
+    }
+
+
+def _cisaf(b: BuildContext) -> Params:
+    """CISAF relief in the years a scenario grants it: from ``cisaf_start`` for
+    ``cisaf.max_years`` years, not beyond ``cisaf.framework_end_year``, capped at the
+    framework's maxima (``cisaf.max_price_relief_share``, ``cisaf.max_consumption_share``),
+    with its price floor; eligible: the plants of the IKC sectors (a named assumption: the
+    CISAF list of sectors was not read)."""
+    tables, years = b.tables, b.years
+    max_years = tables.policy_scalar("cisaf.max_years")
+    end = tables.policy_scalar("cisaf.framework_end_year")
+    max_price = tables.policy_scalar("cisaf.max_price_relief_share")
+    max_cons = tables.policy_scalar("cisaf.max_consumption_share")
+    floor = tables.policy_scalar("cisaf.price_floor")
+    price_share = np.zeros((b.S, len(years)))
+    cons = np.zeros((b.S, len(years)))
+    for s, sc in enumerate(b.scenarios):
+        sub = sc.levers.subsidies
+        if sub.cisaf_start is None:
+            continue
+        window = (years >= sub.cisaf_start) & (years < sub.cisaf_start + max_years)
+        window &= years <= end
+        price_share[s, window] = min(sub.cisaf_price_share, max_price)
+        cons[s] = min(sub.cisaf_consumption_share, max_cons)
+    existing, new, _ = _ikc_eligible(b)
+    return {
+        "price_share": price_share,
+        "consumption_share": cons,
+        "floor": np.full((b.S, len(years)), floor),
+        "eligible": b.per_scenario((existing | new).astype(float)),
+    }
 
 
 def _green_premium(b: BuildContext) -> Params:
@@ -833,6 +922,9 @@ BUILDERS: dict[str, Callable[[BuildContext], Params]] = {
     "sde": _sde,
     "ccfd": _ccfd,
     "grants": _grants,
+    "network_tariff": _network_tariff,
+    "network_tariff_relief": _network_tariff_relief,
+    "cisaf": _cisaf,
 }
 """Where each instrument's parameters come from (instruments without a builder read only the
 inputs' bundles and other instruments' parameters)."""

@@ -57,6 +57,7 @@ COPIED_TABLES = (
     "route_allocation",
     "end_products",
     "end_product_materials",
+    "country_energy_costs",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

@@ -44,7 +44,14 @@ F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 B = npt.NDArray[np.bool_]
 
-PLANT_ITEMS = ("carbon_cost", "co2_levy", "energy_tax", "subsidies", "premium_revenue")
+PLANT_ITEMS = (
+    "carbon_cost",
+    "co2_levy",
+    "energy_tax",
+    "subsidies",
+    "premium_revenue",
+    "network_tariff",
+)
 """Plant cash-flow result variables an instrument may book into [EUR/yr]; ``subsidies`` and
 ``premium_revenue`` are received, the others paid."""
 PLANT_QUANTITIES = ("free_allocation",)

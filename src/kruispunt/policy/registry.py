@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from kruispunt.policy.base import Flow, Instrument
 from kruispunt.policy.cbam import Cbam
 from kruispunt.policy.ccfd import Ccfd
+from kruispunt.policy.cisaf import Cisaf
 from kruispunt.policy.co2_levy import Co2Heffing
 from kruispunt.policy.committed import CommittedSupport
 from kruispunt.policy.energy_tax import EnergyTax
@@ -24,6 +25,7 @@ from kruispunt.policy.ikc import IndirectCostCompensation
 from kruispunt.policy.labels import GreenLabel
 from kruispunt.policy.mandates import RfnboMandate
 from kruispunt.policy.market import ProductMarket
+from kruispunt.policy.network_tariff import NetworkTariff, NetworkTariffRelief
 from kruispunt.policy.procurement import GreenProcurement
 from kruispunt.policy.sde import Sde
 
@@ -36,6 +38,9 @@ INSTRUMENTS: tuple[type[Instrument], ...] = (
     Cbam,
     Co2Heffing,
     IndirectCostCompensation,
+    NetworkTariff,
+    NetworkTariffRelief,
+    Cisaf,
     GreenPremium,
     RfnboMandate,
     GreenProcurement,

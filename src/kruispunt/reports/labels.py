@@ -83,6 +83,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "energy_tax_revenue": "Energy tax revenue",
         "grant_outlay": "Capex grants paid",
         "ikc_outlay": "Indirect cost compensation paid",
+        "network_tariff_relief_outlay": "Network tariff relief paid",
+        "cisaf_outlay": "CISAF power-price relief paid",
         "sde_outlay": "SDE++ subsidies paid",
     },
     "item": {
@@ -91,7 +93,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "energy": "Energy and feedstock",
         "carbon": "EU ETS and CBAM",
         "levy": "CO2-heffing",
-        "tax": "Energy tax and network tariffs",
+        "tax": "Energy tax",
+        "network": "Network tariffs",
         "subsidies": "Subsidies received",
     },
     "family": {
@@ -128,6 +131,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "cbam": "CBAM",
         "co2_levy": "CO2-heffing",
         "ikc": "IKC",
+        "network_tariff": "Network tariff",
+        "network_tariff_relief": "Network tariff relief",
+        "cisaf": "CISAF power-price relief",
         "green_premium": "Green premium",
         "rfnbo_mandate": "RFNBO obligation",
         "green_procurement": "Green public procurement",

@@ -160,6 +160,20 @@ class SubsidyLevers(_Strict):
     ccfd_additionality_threshold: Annotated[float, Field(ge=0, le=1_000), NOT_TINY] = 1.0
     """Need per tonne [EUR/tCO2] at or below which an option counts as not additional (0 to
     1,000)."""
+    network_tariff_relief: Share = 0.0
+    """Share of every plant's electricity network tariff the state pays (0-1; 0: none), e.g.
+    0.8 for Aurora's 'tariffs at the neighbours' level' (``kruispunt.policy.network_tariff``)."""
+    network_tariff_band_reduction: bool = False
+    """The German band-load rule (StromNEV para. 19(2)) in the Netherlands, paid by the state:
+    a plant above 10 GWh a year at 7,000/7,500/8,000 full-load hours pays 20/15/10 % of the
+    tariff."""
+    cisaf_start: Annotated[int, Field(ge=2025, le=2030)] | None = None
+    """First year of CISAF electricity price relief for plants of the IKC sectors (None: no
+    relief); it runs ``cisaf.max_years`` (3) years, not beyond the framework's end (2030)."""
+    cisaf_price_share: Share = 0.5
+    """CISAF cut as a share of the wholesale price (the framework's maximum: 0.5)."""
+    cisaf_consumption_share: Share = 0.5
+    """Share of a plant's consumption CISAF covers (the framework's maximum: 0.5)."""
 
 
 class LabelLever(_Strict):
@@ -266,6 +280,9 @@ class ScenarioFile(_Strict):
         default_factory=dict
     )
     """Multipliers on carrier price paths, per carrier id."""
+    network_tariffs: bool = True
+    """Charge the electricity network tariffs of TenneT's EHV/HV grids by connection level
+    (``kruispunt.policy.network_tariff``); off: the model before they were added."""
     commitments: bool = True
     """Keep the projects already decided (the data package's commitments table, e.g. the
     Porthos capture projects from 2026)."""

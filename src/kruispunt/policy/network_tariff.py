@@ -1,0 +1,305 @@
+"""Electricity network tariffs by connection level, and relief from them paid by the state.
+
+A plant connected to TenneT's extra-high-voltage (220/380 kV) or high-voltage (110/150 kV)
+grid pays the transport-dependent consumer tariff (TAVT) per kW: half on the kW contracted,
+half on the monthly measured kW maximum (ACM decision of 9 July 2024 on time-bound transport
+tariffs, Stcrt. 2024, 23593; tariff carriers per voltage level: Regeling tariefdragers
+tarieven transport en levering elektriciteit, art. 1(b), kW only on EHV/HV). The ACM fixes
+the tariffs each year in the tarievenbesluit (Elektriciteitswet 1998, art. 41c). A plant with
+a flat load pays, per MWh, the yearly kW tariff over its full-load hours.
+
+The tariff is not a government flow (the grid operator receives it); it is an instrument
+module rather than a component of the carrier price because it differs per plant (its
+connection level and its load), which the carrier price paths ``(scenario, carrier, year)``
+cannot express, and because relief from it is a government flow that must be booked.
+
+Relief (:class:`NetworkTariffRelief`) is a scenario lever: the state pays a share of every
+plant's tariff (a flat cut, as Aurora's 'bring NL tariffs to the neighbours' level' costing),
+and/or the German band-load rule (StromNEV para. 19(2)): a user above 10 GWh a year at one
+offtake point with at least 7,000, 7,500 or 8,000 full-load hours pays only 20, 15 or 10 % of
+the published tariff. In Germany other grid users pay the difference (the para. 19 levy); in
+the lever the Dutch state pays it, as the industry's proposal of a tariff cut financed from
+the general budget.
+
+References
+----------
+Elektriciteitswet 1998, art. 41c; Regeling tariefdragers, art. 1; ACM/UIT/622421 (Stcrt.
+2024, 23593); Stromnetzentgeltverordnung, para. 19(2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from kruispunt.policy._validate import nonnegative as _nonnegative
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Flow,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+)
+from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
+
+__all__ = [
+    "LEVELS",
+    "NetworkTariff",
+    "NetworkTariffRelief",
+    "band_load_share",
+    "network_tariff_cost",
+    "tariff_per_mwh",
+]
+
+FloatArray = NDArray[np.float64]
+
+LEVELS = ("ehv", "hv")
+"""Connection levels: TenneT's extra-high-voltage (220/380 kV) and high-voltage (110/150 kV)
+grids."""
+
+
+def tariff_per_mwh(kw_year: ArrayLike, full_load_hours: ArrayLike) -> FloatArray:
+    """Tariff per MWh of a flat load: ``kw_year * 1000 / full_load_hours``.
+
+    Parameters
+    ----------
+    kw_year : array_like
+        Tariff per kW of peak per year, non-negative. [EUR/kW/yr]
+    full_load_hours : array_like
+        Yearly use over peak, positive. [h/yr]
+
+    Returns
+    -------
+    numpy.ndarray
+        [EUR/MWh]
+
+    Examples
+    --------
+    >>> float(tariff_per_mwh(85.7, 8000.0))  # 85.7 EUR/kW over 8 MWh per kW
+    10.7125
+    """
+    rate = _nonnegative("kw_year", kw_year)
+    hours = np.asarray(full_load_hours, dtype=np.float64)
+    if not np.all(hours > 0):
+        raise ValueError("full_load_hours must be positive")
+    return np.asarray(rate * 1000.0 / hours, dtype=np.float64)
+
+
+def network_tariff_cost(
+    mwh: ArrayLike, kw_year: ArrayLike, full_load_hours: ArrayLike, kwh_rate: ArrayLike = 0.0
+) -> FloatArray:
+    """Yearly network tariff of a plant: peak kW times the kW tariff plus any per-kWh part.
+
+    ``peak = mwh * 1000 / full_load_hours`` [kW]; cost ``= peak * kw_year + mwh * 1000 *
+    kwh_rate``. TenneT's EHV and HV tariffs have no per-kWh part (``kwh_rate`` 0); regional
+    grids' lower levels have one.
+
+    Parameters
+    ----------
+    mwh : array_like
+        Yearly offtake from the grid, non-negative. [MWh/yr]
+    kw_year : array_like
+        Tariff per kW of peak per year. [EUR/kW/yr]
+    full_load_hours : array_like
+        Yearly use over peak. [h/yr]
+    kwh_rate : array_like, optional
+        Tariff per kWh. [EUR/kWh]
+
+    Returns
+    -------
+    numpy.ndarray
+        [EUR/yr]
+
+    Examples
+    --------
+    400 GWh at 8,000 h is a 50 MW peak; at 85.7 EUR/kW that is 4.285 MEUR:
+
+    >>> float(network_tariff_cost(400_000.0, 85.7, 8000.0))
+    4285000.0
+    """
+    use = _nonnegative("mwh", mwh)
+    peak_kw = use * 1000.0 / np.asarray(full_load_hours, dtype=np.float64)
+    per_kwh = _nonnegative("kwh_rate", kwh_rate)
+    return np.asarray(peak_kw * _nonnegative("kw_year", kw_year) + use * 1000.0 * per_kwh)
+
+
+def band_load_share(
+    full_load_hours: ArrayLike,
+    gwh: ArrayLike,
+    min_gwh: float = 10.0,
+    hours: tuple[float, ...] = (7000.0, 7500.0, 8000.0),
+    shares: tuple[float, ...] = (0.20, 0.15, 0.10),
+) -> FloatArray:
+    """Share of the published network tariff a band-load user pays (StromNEV para. 19(2)).
+
+    Above ``min_gwh`` a year at one offtake point, a user with at least ``hours[i]`` full-load
+    hours pays ``shares[i]`` of the published charge (the highest threshold reached); any
+    other user pays all of it (1).
+
+    Examples
+    --------
+    >>> band_load_share([6999.0, 7000.0, 7600.0, 8000.0, 8000.0], [50, 50, 50, 50, 10])
+    array([1.  , 0.2 , 0.15, 0.1 , 1.  ])
+    """
+    h = np.asarray(full_load_hours, dtype=np.float64)
+    g = _nonnegative("gwh", gwh)
+    out = np.ones(np.broadcast(h, g).shape)
+    for threshold, share in zip(hours, shares, strict=True):
+        out = np.where((h >= threshold) & (g > min_gwh), share, out)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _elec_mwh(st: YearState, is_electricity: NDArray[np.bool_]) -> FloatArray:
+    """Each plant's grid electricity this year ``(S, P)`` [MWh]."""
+    return np.asarray(st.use[..., is_electricity].sum(axis=-1) / GJ_PER_MWH, dtype=np.float64)
+
+
+class NetworkTariff(Instrument):
+    """The network tariff every plant pays on its grid electricity, at its connection level.
+
+    Valuation: each route's electricity per unit times the tariff per MWh of the plant's
+    level (``rate``: kW tariff over the full-load hours, :func:`tariff_per_mwh`). Accounting:
+    the year's grid electricity times the same rate (:func:`network_tariff_cost` with the
+    peak at the full-load hours), booked as the plant item ``network_tariff``; no government
+    flow (the grid operator receives it).
+    """
+
+    name = "network_tariff"
+    parameters = (
+        Parameter(
+            "rate",
+            (SCENARIO, len(LEVELS), "year"),
+            "EUR/MWh",
+            "Tariff per MWh of a flat load at each connection level (EHV, HV).",
+            0.0,
+        ),
+        Parameter(
+            "ehv", (SCENARIO, "plant"), "1", "1 if the plant is on the EHV grid, 0 on HV.", 0.0
+        ),
+        Parameter(
+            "baseline_mwh",
+            (SCENARIO, "plant"),
+            "MWh/yr",
+            "Baseline grid electricity (sets the connection level; reports' bills).",
+            0.0,
+        ),
+    )
+    flows = ()
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.rate = self.param("rate")  # (S, 2, Y)
+        self.ehv = np.asarray(self.param("ehv") > 0.5, dtype=bool)  # (S, P)
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
+        return {
+            level: np.asarray(mwh * ctx.ext(self.rate[:, k])[:, None, :], dtype=np.float64)
+            for k, level in enumerate(LEVELS)
+        }
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
+        return np.asarray(np.where(ehv, x["ehv"], x["hv"]), dtype=np.float64)
+
+    def plant_rate(self, i: int) -> FloatArray:
+        """Each plant's tariff per MWh in year index ``i`` ``(S, P)`` [EUR/MWh]."""
+        rate = self.rate[:, :, i]
+        return np.asarray(np.where(self.ehv, rate[:, :1], rate[:, 1:2]), dtype=np.float64)
+
+    def account(self, st: YearState) -> Booking:
+        paid = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity) * self.plant_rate(st.i)
+        return Booking(plant={"network_tariff": paid})
+
+
+class NetworkTariffRelief(Instrument):
+    """Relief from the network tariff paid by the state (scenario levers; off by default).
+
+    The state pays ``share`` of each plant's tariff, and with the band-load rule also the part
+    of the rest above ``band_share`` (the share a German band-load user pays at the assumed
+    full-load hours, :func:`band_load_share`) for a plant whose grid electricity is above
+    ``band_min_mwh``: such a plant pays ``rate * (1 - share) * band_share`` per MWh. In
+    valuation an option qualifies for the band rule by its own electricity at base-year
+    production (so electrifying can make a plant qualify); in the yearly accounting by the
+    year's use. Plants value the relief as revenue on every route by its electricity; the
+    accounting pays it as ``subsidies`` and books ``network_tariff_relief_outlay``. Plant
+    revenue is calibrated without it (:attr:`calibrated`): it is a policy choice, not today's
+    cost.
+    """
+
+    name = "network_tariff_relief"
+    calibrated = False
+    parameters = (
+        Parameter(
+            "share", (SCENARIO, "year"), "1", "Share of every tariff the state pays (0: off).", 0.0
+        ),
+        Parameter(
+            "band_share",
+            (SCENARIO,),
+            "1",
+            "Share of the tariff a band-load user keeps paying (1: no band-load rule).",
+            1.0,
+        ),
+        Parameter(
+            "band_min_mwh",
+            (SCENARIO,),
+            "MWh/yr",
+            "Grid electricity above which a plant qualifies for the band-load rule.",
+            0.0,
+        ),
+    )
+    flows = (Flow("network_tariff_relief_outlay", -1, "Network tariff relief paid."),)
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        tariff = ctx.params(NetworkTariff.name)
+        self.rate = np.asarray(tariff["rate"], dtype=np.float64)  # (S, 2, Y)
+        self.ehv = np.asarray(np.asarray(tariff["ehv"]) > 0.5, dtype=bool)
+        self.share = self.param("share")  # (S, Y)
+        self.band_share = self.param("band_share")  # (S,)
+        self.band_min = self.param("band_min_mwh")  # (S,)
+        self.active = bool((self.share > 0).any() or (self.band_share < 1).any())
+
+    def paths(self) -> dict[str, FloatArray]:
+        ctx = self.ctx
+        mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
+        share = ctx.ext(self.share)[:, None, :]
+        out: dict[str, FloatArray] = {}
+        for k, level in enumerate(LEVELS):
+            rate = ctx.ext(self.rate[:, k])[:, None, :]
+            out[f"{level}_flat"] = np.asarray(mwh * rate * share, dtype=np.float64)
+            out[f"{level}_rest"] = np.asarray(mwh * rate * (1.0 - share), dtype=np.float64)
+        return out
+
+    def _band(self, mwh: FloatArray) -> FloatArray:
+        """Share of the rest the plant keeps paying at a yearly use of ``mwh`` (leading axis
+        scenario)."""
+        lead = (mwh.shape[0],) + (1,) * (mwh.ndim - 1)
+        qualifies = mwh > self.band_min.reshape(lead)
+        return np.asarray(np.where(qualifies, self.band_share.reshape(lead), 1.0))
+
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+        if not self.active:
+            return np.zeros(np.shape(x["ehv_flat"]))
+        ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
+        flat = np.where(ehv, x["ehv_flat"], x["hv_flat"])
+        rest = np.where(ehv, x["ehv_rest"], x["hv_rest"])
+        per_unit = self.ctx.route.electricity[np.asarray(opt.route), opt.t] / GJ_PER_MWH
+        base = np.asarray(opt.plant(self.ctx.inputs.plants.base_production), dtype=np.float64)
+        band = self._band(np.broadcast_to(per_unit * base, rest.shape).copy())
+        return np.asarray(-(flat + rest * (1.0 - band)), dtype=np.float64)
+
+    def account(self, st: YearState) -> Booking:
+        if not self.active:
+            return Booking()
+        i = st.i
+        rate = np.where(self.ehv, self.rate[:, :1, i], self.rate[:, 1:2, i])
+        mwh = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity)
+        kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh)
+        paid = mwh * rate * (1.0 - kept)
+        return Booking(plant={"subsidies": paid}, gov={"network_tariff_relief_outlay": -paid})

@@ -1,0 +1,178 @@
+"""The level playing field on the real data package: each site's connection level and network
+tariff, the relief levers' parameters, and the NL against BE/DE/FR energy bill, by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.errors import KruispuntError
+from kruispunt.inputs import ModelInputs
+from kruispunt.playing_field import bill_table, energy_bill, energy_bills, neighbour_value
+from kruispunt.policy.ikc import previous_year_price
+from kruispunt.scenarios import resolve
+
+TATA = "tata_steel_ijmuiden"
+TATA_MWH = 1_847_550.0
+"""Tata Steel IJmuiden's baseline electricity (ikc_baselines.csv)."""
+EHV_2025 = 78.84 * 1000.0 / 8000.0
+"""EUR/MWh: the derived 2024 kW tariff 85.7 EUR/kW, -8 % for EHV users in 2025 (78.844,
+78.84 in policy.csv), over 8,000 h."""
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def inputs(cat: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> ModelInputs:
+    folder = tmp_path_factory.mktemp("sc")
+    path = Path(folder) / "relief.yaml"
+    path.write_text(
+        "name: relief\nbase: current-policy\nsubsidies:\n  network_tariff_relief: 0.5\n"
+        "  network_tariff_band_reduction: true\n  cisaf_start: 2027\n",
+        encoding="utf-8",
+    )
+    return build_inputs(cat, resolve(["current-policy", str(path)], cat.path))
+
+
+def _plants(inputs: ModelInputs, site: str) -> list[int]:
+    return [p for p, s in enumerate(inputs.coords.plant_site) if s == site]
+
+
+def test_tata_is_on_ehv_and_its_tariff_by_hand(inputs: ModelInputs) -> None:
+    """Tata's baseline peak is 1,847,550 / 8,000 = 230.9 MW >= 100 MW: EHV (as TenneT's two
+    380 kV customer bays at Zeestraat). Its 2025 tariff: 9.855 EUR/MWh, 18.21 MEUR a year."""
+    tariff = inputs.instruments["network_tariff"]
+    plants = _plants(inputs, TATA)
+    assert (tariff["ehv"][0, plants] == 1.0).all()
+    assert float(np.sum(tariff["baseline_mwh"][0, plants])) == pytest.approx(TATA_MWH)
+    t = list(inputs.coords.years).index(2025)
+    assert float(tariff["rate"][0, 0, t]) == pytest.approx(EHV_2025)
+    assert TATA_MWH * EHV_2025 == pytest.approx(18.2076e6, rel=1e-4)
+    # the outlook: -10 % in 2026 (nominal; the catalogue deflates it to EUR2025)
+    assert float(tariff["rate"][0, 0, t + 1]) < float(tariff["rate"][0, 0, t]) * 0.9
+    # a small site is on HV: Dow Terneuzen's HV rate 86.04 (85.7 x 1.004) / 8 = 10.755 EUR/MWh
+    dow = _plants(inputs, "dow_terneuzen")
+    assert (tariff["ehv"][0, dow] == 0.0).all()
+    assert float(tariff["rate"][0, 1, t]) == pytest.approx(86.04 / 8.0)
+
+
+def test_relief_levers_parameters(inputs: ModelInputs) -> None:
+    """Scenario 'relief': the state pays 50 % of every tariff; band-load rule on (a plant
+    above 10 GWh at the assumed 8,000 h keeps 10 %); CISAF from 2027 for three years
+    (2027-2029), 50 % of the price on 50 % of consumption, for the IKC sectors."""
+    relief = inputs.instruments["network_tariff_relief"]
+    np.testing.assert_allclose(relief["share"][0], 0.0)
+    np.testing.assert_allclose(relief["share"][1], 0.5)
+    assert float(relief["band_share"][0]) == 1.0
+    assert float(relief["band_share"][1]) == pytest.approx(0.1)  # 8,000 h: 10 %
+    assert float(relief["band_min_mwh"][1]) == pytest.approx(10_000.0)
+    cisaf = inputs.instruments["cisaf"]
+    years = np.asarray(inputs.coords.years)
+    granted = years[cisaf["price_share"][1] > 0]
+    assert list(granted) == [2027, 2028, 2029]
+    assert not (cisaf["price_share"][0] > 0).any()
+    assert (cisaf["eligible"][1, _plants(inputs, TATA)] == 1.0).all()
+
+
+def test_neighbour_value_holds_the_latest_row() -> None:
+    t = pd.DataFrame(
+        {
+            "country": ["DE"] * 2,
+            "carrier": ["electricity"] * 2,
+            "component": ["energy_tax"] * 2,
+            "year": [2024, 2030],
+            "value": [0.5, 2.0],
+        }
+    )
+    assert neighbour_value(t, "DE", "electricity", "energy_tax", 2031) == 2.0
+    assert np.isnan(neighbour_value(t, "BE", "electricity", "energy_tax", 2031))
+
+
+def test_tata_energy_bill_2025_by_hand(cat: Catalogue, inputs: ModelInputs) -> None:
+    """Tata 2025, electricity 1,847,550 MWh: NL network 9.855 EUR/MWh (18.21 MEUR); abroad
+    20 % of it (Aurora: up to 80 % lower); energy tax abroad 0.50 EUR/MWh (DE StromStG para.
+    9b, BE excise above 100 GWh, FR reduced accise); IKC 0.75 x 0.45 tCO2/MWh x EUA of 2024 x
+    0.8 x 1,847,550 MWh, the same per MWh abroad (assumption); commodity the same everywhere."""
+    bills = energy_bills(inputs.select([0]), cat.tables["country_energy_costs"], [TATA], 2025)
+    e = bills[bills["carrier"] == "electricity"].set_index(["country", "component"])
+    assert e.loc[("NL", "network"), "meur"] == pytest.approx(TATA_MWH * EHV_2025 / 1e6)
+    assert e.loc[("DE", "network"), "meur"] == pytest.approx(0.2 * TATA_MWH * EHV_2025 / 1e6)
+    table = cat.tables["country_energy_costs"]
+    for country in ("BE", "DE", "FR"):
+        # 0.50 EUR/MWh in the source's euro year (BE 2022, DE 2024, FR 2025), in EUR2025
+        rate = neighbour_value(table, country, "electricity", "energy_tax", 2025)
+        assert 0.5 <= rate < 0.5 * 1.12
+        assert e.loc[(country, "energy_tax"), "eur_per_mwh"] == pytest.approx(rate)
+        assert e.loc[(country, "commodity"), "meur"] == pytest.approx(
+            e.loc[("NL", "commodity"), "meur"]
+        )
+    assert e.loc[("FR", "energy_tax"), "eur_per_mwh"] == pytest.approx(0.5)
+    eua_2024 = float(previous_year_price(inputs.markets.eua)[0, 0])
+    ikc = 0.75 * 0.45 * eua_2024 * 0.8 * TATA_MWH
+    assert e.loc[("NL", "compensation"), "meur"] == pytest.approx(-ikc / 1e6)
+    # E-Bridge's 32 EUR/MWh (2024 euro) in EUR2025
+    assert 32.0 < e.loc[("FR", "reference_total"), "eur_per_mwh"] < 32.0 * 1.06
+    table = bill_table(bills)
+    assert table.loc[(TATA, "NL"), "gap_to_nl_meur"] == 0.0
+    # DE's gap: network 0.8 x 18.21 MEUR, electricity tax and the gas tax difference
+    assert table.loc[(TATA, "DE"), "gap_to_nl_meur"] < -0.8 * TATA_MWH * EHV_2025 / 1e6
+
+
+def test_energy_bill_api_defaults_to_the_biggest_sites(cat: Catalogue) -> None:
+    bills = energy_bill(year=2030, top=2, catalogue=cat)
+    assert bills["site"].nunique() == 2
+    assert TATA in set(bills["site"])
+    with pytest.raises(KruispuntError, match="unknown site"):
+        energy_bill("nowhere", catalogue=cat)
+    with pytest.raises(KruispuntError, match="outside the model years"):
+        energy_bill(TATA, year=2060, catalogue=cat)
+
+
+def test_relief_levers_in_the_bill(cat: Catalogue, inputs: ModelInputs) -> None:
+    """Scenario 'relief' in 2028, Tata (1,847,550 MWh, above 10 GWh): the state pays
+    1 - (1 - 0.5) x 0.1 = 95 % of the network tariff; CISAF (2027-2029) at the model's 2028
+    power price p: 0.5 x (p - max(50, 0.5 p)) per MWh consumed (at p = 87.5: 18.75)."""
+    relief = inputs.select([1])
+    bills = energy_bills(relief, cat.tables["country_energy_costs"], [TATA], 2028)
+    e = bills[bills["carrier"] == "electricity"].set_index(["country", "component"])
+    t = list(inputs.coords.years).index(2028)
+    rate = float(inputs.instruments["network_tariff"]["rate"][1, 0, t])
+    price = float(inputs.markets.price[1, inputs.carriers.is_electricity, t].mean()) * 3.6
+    cisaf = 0.5 * (price - max(50.0, 0.5 * price))
+    expected = -(0.95 * rate + cisaf) * TATA_MWH
+    assert e.loc[("NL", "relief"), "meur"] == pytest.approx(expected / 1e6)
+    assert e.loc[("DE", "relief"), "meur"] == 0.0
+    plain = energy_bills(inputs.select([0]), cat.tables["country_energy_costs"], [TATA], 2028)
+    assert (plain[plain["component"] == "relief"]["meur"] == 0.0).all()
+
+
+def test_a_component_not_found_adds_no_gap(cat: Catalogue, inputs: ModelInputs) -> None:
+    """BE and FR gas taxes are not in the table: their bill takes the NL gas tax (no gap from
+    it) and says so; DE's gas tax is (5.50 EUR/MWh reduced rate, in EUR2025)."""
+    bills = energy_bills(inputs.select([0]), cat.tables["country_energy_costs"], [TATA], 2025)
+    table = bill_table(bills)
+    assert table.loc[(TATA, "BE"), "not_found"] == "natural_gas/energy_tax"
+    assert table.loc[(TATA, "DE"), "not_found"] == ""
+    gas = bills[(bills["carrier"] == "natural_gas") & (bills["component"] == "energy_tax")]
+    nl_gas = float(gas[gas["country"] == "NL"]["meur"].iloc[0])
+    elec = bills[
+        (bills["carrier"] == "electricity")
+        & bills["component"].isin(["commodity", "energy_tax", "network", "compensation", "relief"])
+    ]
+    be_elec = float(elec[elec["country"] == "BE"]["meur"].sum())
+    gas_commodity = float(
+        bills[
+            (bills["carrier"] == "natural_gas")
+            & (bills["country"] == "BE")
+            & (bills["component"] == "commodity")
+        ]["meur"].iloc[0]
+    )
+    assert table.loc[(TATA, "BE"), "bill_meur"] == pytest.approx(be_elec + gas_commodity + nl_gas)
