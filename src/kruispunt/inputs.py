@@ -235,6 +235,12 @@ class Levers:
     """[S, P] route a plant has already decided to switch to (-1: none)."""
     commit_year: I
     """[S, P] first year the committed route runs."""
+    follow_route: I
+    """[S, P] route a plant has decided to switch to after its committed one (-1: none):
+    a second decided project of the same plant (Shell Pernis: Porthos capture in 2026, then
+    Holland Hydrogen 1 in 2027)."""
+    follow_year: I
+    """[S, P] first year the follow-up route runs."""
     seeds: I
     """[S] seed of each scenario."""
     availability: F
@@ -245,6 +251,8 @@ class Levers:
         "route_allowed",
         "commit_route",
         "commit_year",
+        "follow_route",
+        "follow_year",
         "seeds",
         "availability",
     )

@@ -604,6 +604,8 @@ def toy_inputs(
             route_allowed=np.ones((S, R), dtype=bool),
             commit_route=np.full((S, P), -1, dtype=np.int64),
             commit_year=np.zeros((S, P), dtype=np.int64),
+            follow_route=np.full((S, P), -1, dtype=np.int64),
+            follow_year=np.zeros((S, P), dtype=np.int64),
             seeds=np.zeros(S, dtype=np.int64),
             availability=np.ones((S, P, Y)),
         ),

@@ -50,6 +50,8 @@ def build_levers(
     allowed = np.ones((S, R), dtype=bool)
     commit_route = np.full((S, P), -1, dtype=np.int64)
     commit_year = np.zeros((S, P), dtype=np.int64)
+    follow_route = np.full((S, P), -1, dtype=np.int64)
+    follow_year = np.zeros((S, P), dtype=np.int64)
     keys = pb.keys
     excluded = [rb.ids[r] for r in np.flatnonzero(~rb.complete)]
     for s, sc in enumerate(scenarios):
@@ -82,11 +84,14 @@ def build_levers(
                 availability[s],
                 commit_route[s],
                 commit_year[s],
+                (follow_route[s], follow_year[s]),
             )
     return Levers(
         route_allowed=allowed,
         commit_route=commit_route,
         commit_year=commit_year,
+        follow_route=follow_route,
+        follow_year=follow_year,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         availability=availability,
     )
@@ -124,6 +129,7 @@ def apply_events(
     availability: npt.NDArray[np.float64],
     commit_route: npt.NDArray[np.int64],
     commit_year: npt.NDArray[np.int64],
+    follow: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
 ) -> None:
     """Apply events to one scenario's plants in place.
 
@@ -132,7 +138,10 @@ def apply_events(
     idling until a later restart of the same plant. A capacity change with a value scales
     the plant's output from its year to ``value`` over its capacity. A route change commits
     the plant to the route from its year, as the commitments table does (a commitment of the
-    commitments table for the same plant is kept). Rows without a site (public money only) and
+    commitments table for the same plant is kept); a later route change of a plant already
+    committed is its follow-up project (``follow``: route and year, one per plant), which it
+    starts once the first has run (Shell Pernis: Porthos capture 2026, Holland Hydrogen 1
+    2027). Rows without a site (public money only) and
     other kinds (awards, maatwerk, investments, cancellations) change no plant.
     """
     table = pb.table
@@ -161,7 +170,11 @@ def apply_events(
             scale = np.where(capacity > 0, value / np.maximum(capacity, 1e-12), 0.0)
             availability[np.ix_(plants, from_year)] = scale[:, None]
         elif kind == "route_change":
+            year = int(cast(int, row.year))
             for p in plants:
                 if commit_route[p] < 0:
                     commit_route[p] = r_of[str(row.route_id)]
-                    commit_year[p] = int(cast(int, row.year))
+                    commit_year[p] = year
+                elif follow is not None and follow[0][p] < 0 and year > commit_year[p]:
+                    follow[0][p] = r_of[str(row.route_id)]
+                    follow[1][p] = year
