@@ -192,6 +192,39 @@ def test_refinery_green_h2(inp: ModelInputs) -> None:
     check(model(inp, "refinery_green_h2"), cost, REF_EF - smr_co2)
 
 
+def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None:
+    """Shell Pernis with Holland Hydrogen 1 on top of its Porthos capture
+    (derived_refinery_hh1_share): HH1 delivers 21.9 kt H2/yr (60 t/day, shell_hh1_2025) =
+    2.628e6 GJ at 120 GJ/t; the refinery route's reformer hydrogen at Pernis's 24.433 Mt/yr
+    is SMR CO2 / 8.99 t/t (TC0374) x 33.33 MWh/t x 3.6 GJ/MWh, so the share bought is their
+    ratio (0.38779; the hydrogen rounded down to 0.02987 MWh/t); the reformers' gas and CO2
+    fall by the same share. Captured: TC0480's 0.02166 t/t less the idled reformer CO2 in
+    Pernis's own units (MIDDEN: 895 gasifier + 348 reformer kt/yr, HH1 = 21.9/47.2 of the
+    reformer) x (1 - 0.46398 x 348 / 1243). Capex and O&M of the compression as
+    refinery_ccs_h2units (17.3 and 0.519 EUR2020 per tCO2/yr of 0.02166 t/t), 125 kWh per
+    t captured; 20 years; the hydrogen is bought at the network price."""
+    smr_co2 = F_SMR * REF_EF
+    h2_full = smr_co2 / 8.99 * 100 / 3  # MWh/t
+    share = 21_900 * 120 / (24_433_430.34 * h2_full * GJ_PER_MWH)
+    assert share == pytest.approx(0.38779, abs=1e-5)
+    h2 = 0.02987  # MWh/t, h2_full x share rounded down
+    assert h2 <= h2_full * share
+    full_cap = F_HP * REF_EF
+    cap = full_cap * (1 - (21.9 / 47.2) * 348 / (895 + 348))
+    ef = REF_EF - share * smr_co2
+    cost = (
+        refinery_energy(inp, REF_OIL, REF_GAS * (1 - share), 0.125 * cap)
+        + GJ_PER_MWH * h2 * price(inp, "hydrogen")
+        + cap * TS * eur(cat, 2020)
+        + 0.519 * full_cap * eur(cat, 2020)
+        + 17.3 * full_cap * eur(cat, 2020) * crf(20)
+    )
+    got = model(inp, "refinery_ccs_h2units_green_h2")
+    assert got["ef"] == pytest.approx(ef, rel=1e-4)
+    assert got["captured"] == pytest.approx(cap, rel=1e-4)
+    assert got["cost"] == pytest.approx(cost, rel=1e-4)
+
+
 # --- crackers ---------------------------------------------------------------------------------
 STEAM_GAS = 4.31 / 0.925  # GJ gas per t HVC for the imported steam (gas boiler)
 CRACKER_EF = 0.516 + STEAM_GAS * GAS_EF / GJ_PER_MWH
@@ -315,6 +348,7 @@ def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:
         "hybrid_boiler_low",
         "ng_dri_eaf_ccs",
         "refinery_ccs_h2units",
+        "refinery_ccs_h2units_green_h2",
         "refinery_ccs_postcomb",
         "refinery_eboilers",
         "refinery_electric_heat",
