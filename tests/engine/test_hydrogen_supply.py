@@ -13,6 +13,7 @@ Canal and Noord-Nederland in 2030, Chemelot in 2033 and Cluster 6 never
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -145,5 +146,5 @@ def test_a_decided_project_binds_its_plant(inp: ModelInputs, res: Results) -> No
         r: float(inp.routes.emission_factor[i, 0] * (1 - inp.routes.capture_rate[i, 0]))
         for i, r in enumerate(inp.coords.routes)
     }
-    for a, b in zip(seen, seen[1:], strict=False):
+    for a, b in pairwise(seen):
         assert emitted[b] <= emitted[a]
