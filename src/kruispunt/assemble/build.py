@@ -14,7 +14,7 @@ from kruispunt.assemble.levers import build_finance, build_levers
 from kruispunt.assemble.markets import build_markets, carrier_prices
 from kruispunt.assemble.plants import build_plants
 from kruispunt.assemble.pools import build_pools
-from kruispunt.assemble.routes import build_routes, exclude_unpriced, options
+from kruispunt.assemble.routes import build_routes, exclude_unpriced, options, within_scrap_limit
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import Catalogue
 from kruispunt.inputs import Carriers, Coords, ModelInputs, Products
@@ -97,7 +97,12 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
     excluded = exclude_unpriced(rb, pb.plants.incumbent, priced)
     plants = replace(
         pb.plants,
-        options=options(pb.plants.product, pb.plants.incumbent, rb.routes.product, rb.complete),
+        options=options(
+            pb.plants.product,
+            pb.plants.incumbent,
+            rb.routes.product,
+            rb.complete & within_scrap_limit(tables, rb, years),
+        ),
     )
     all_scenarios = [reference_scenario(int(years[0]), int(years[-1])), *scenarios]
     b = BuildContext(tables, all_scenarios, years, pb, rb)

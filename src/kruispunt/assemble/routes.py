@@ -28,6 +28,11 @@ class RouteBundle:
     complete: B
     """Routes the model can run (complete data, priced inputs)."""
 
+    @property
+    def routes_index(self) -> dict[str, int]:
+        """Position of each route id."""
+        return {r: i for i, r in enumerate(self.ids)}
+
 
 def _param(tables: Tables, years: npt.NDArray[np.int64], name: str, r_of: dict[str, int]) -> F:
     """A route parameter over the years ``(R, Y)``; NaN where a route does not give it.
@@ -151,6 +156,31 @@ def exclude_unpriced(bundle: RouteBundle, incumbent: I, priced: B) -> list[str]:
         closure = routes.family == FAMILY["closure"]
         complete &= ~(uses & ~closure & ~today)
     return [bundle.ids[r] for r in np.flatnonzero(~complete)]
+
+
+def within_scrap_limit(tables: Tables, rb: RouteBundle, years: npt.NDArray[np.int64]) -> B:
+    """``(R,)``: routes whose share of scrap in the metallic charge (route parameter
+    ``scrap_share``, highest over the years) stays within their product's
+    ``max_scrap_share`` (``product_markets.csv``, lowest over the years); routes or products
+    without the figure are not limited. A whole-plant route is either within the limit or
+    not offered at all: the scrap-based EAF (all scrap) cannot make Tata Steel's flat,
+    automotive-grade steel, whose plan raises scrap to 30 % of the charge by 2030."""
+    share = np.nan_to_num(_param(tables, years, "scrap_share", rb.routes_index), nan=0.0)
+    out = np.ones(len(rb.ids), dtype=bool)
+    markets = tables.catalogue.tables.get("product_markets")
+    if markets is None:
+        return out
+    rows = markets[markets["parameter"] == "max_scrap_share"]
+    for pid, part in rows.groupby("product_id"):
+        g = tables.product_index.get(str(pid))
+        if g is None:
+            continue
+        limit = over_years(
+            part, years, "step", before=float(part.sort_values("year")["value"].iloc[0])
+        )
+        mine = rb.routes.product == g
+        out &= ~(mine & (share.max(axis=1) > float(np.min(limit)) + 1e-12))
+    return out
 
 
 def options(product_of_plant: I, incumbent: I, route_product: I, complete: B) -> I:
