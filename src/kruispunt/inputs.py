@@ -241,6 +241,10 @@ class Levers:
     Holland Hydrogen 1 in 2027)."""
     follow_year: I
     """[S, P] first year the follow-up route runs."""
+    commit_grant: F
+    """[S, P] public money agreed for a plant's committed project (maatwerk rows of the events
+    the scenario applies, for a plant with a committed route) [EUR]: its asset is booked net
+    of it."""
     seeds: I
     """[S] seed of each scenario."""
     availability: F
@@ -253,6 +257,7 @@ class Levers:
         "commit_year",
         "follow_route",
         "follow_year",
+        "commit_grant",
         "seeds",
         "availability",
     )

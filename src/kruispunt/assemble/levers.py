@@ -18,6 +18,8 @@ from kruispunt.inputs import Finance, Levers
 from kruispunt.scenarios import Scenario
 from kruispunt.vocabulary import FAMILY
 
+F = npt.NDArray[np.float64]
+
 
 def build_finance(tables: Tables, scenarios: Sequence[Scenario]) -> Finance:
     """Cost of capital (the data package's unless a scenario sets it), risk sharing and
@@ -73,6 +75,7 @@ def build_levers(
             commit_route[s, p] = r_of[route]
             commit_year[s, p] = int(cast(int, row.start_year))
     availability = np.ones((S, P, len(years)))
+    commit_grant = np.zeros((S, P))
     events = tables.catalogue.tables.get("events")
     for s, sc in enumerate(scenarios):
         if events is not None and sc.levers.events != "none":
@@ -86,15 +89,55 @@ def build_levers(
                 commit_year[s],
                 (follow_route[s], follow_year[s]),
             )
+            paid = plant_money(applied_events(events, sc.levers.events), pb, years)
+            commit_grant[s] = np.where(commit_route[s] >= 0, paid.sum(axis=1), 0.0)
     return Levers(
         route_allowed=allowed,
         commit_route=commit_route,
         commit_year=commit_year,
         follow_route=follow_route,
         follow_year=follow_year,
+        commit_grant=commit_grant,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         availability=availability,
     )
+
+
+MONEY_KINDS = ("maatwerk", "support_award")
+"""Event kinds that carry public money (``public_money`` per payment year)."""
+
+
+def plant_money(events: pd.DataFrame, pb: PlantBundle, years: npt.NDArray[np.int64]) -> F:
+    """Public money of ``events`` (already filtered to what a scenario applies) that names a
+    modelled plant, per plant and payment year ``(P, Y)`` [EUR of the model]: maatwerk and
+    support awards whose site (and product and unit, where given) match a plant; money for a
+    whole site or product is split over its plants by base-year production. Payments before
+    the first model year are left out (paid already)."""
+    out = np.zeros((len(pb.table), len(years)))
+    if "public_money" not in events.columns:
+        return out
+    rows = events[events["public_money"].notna() & events["kind"].isin(MONEY_KINDS)]
+    table = pb.table
+    sites, products, units = (
+        table[c].astype(str).to_numpy() for c in ("site_id", "product_id", "unit_id")
+    )
+    weight = np.asarray(pb.plants.base_production, dtype=np.float64)
+    for row in rows.itertuples():
+        site, product, unit = _text(row.site_id), _text(row.product_id), _text(row.unit_id)
+        if not site:
+            continue
+        hit = sites == site
+        if product:
+            hit &= products == product
+        if unit:
+            hit &= units == unit
+        at = years == int(cast(int, row.year))
+        if not hit.any() or not at.any():
+            continue
+        w = np.where(hit, weight, 0.0)
+        share = w / w.sum() if w.sum() > 0 else hit / hit.sum()
+        out[:, at] += share[:, None] * float(cast(float, row.public_money))
+    return out
 
 
 def applied_events(events: pd.DataFrame, choice: str) -> pd.DataFrame:

@@ -58,6 +58,7 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     ok = committed & ~refused
     st.pending = np.where(ok, route, st.pending)
     st.pending_start = np.where(ok, lv.commit_year, st.pending_start)
+    st.pending_cover = np.where(ok, lv.commit_grant, st.pending_cover)
     st.pending_reason = np.where(ok, REASON_CODE["committed_project"], st.pending_reason).astype(
         np.int8
     )
