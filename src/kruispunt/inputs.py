@@ -87,6 +87,10 @@ class Routes:
     """[R, Y] share of direct emissions captured [-]."""
     inputs: F
     """[R, C, Y] input per unit of product [carrier/product]."""
+    exports: F | None = None
+    """[R, C, Y] carrier a route exports per unit of product, sold at the carrier's market
+    price (the freed fuel gas of an electric cracker) [carrier/product]; not a use (no tax,
+    no energy demand). None: nothing exported."""
     excluded: tuple[str, ...] = ()
     """Routes of the data package left out (incomplete data or an unpriced input)."""
 

@@ -78,7 +78,8 @@ def model(inp: ModelInputs, route: str) -> dict[str, float]:
     y = list(inp.coords.years).index(YEAR)
     rt = inp.routes
     ef, cap = float(rt.emission_factor[r, y]), float(rt.capture_rate[r, y])
-    energy = float(rt.inputs[r, :, y] @ inp.markets.price[0, :, y])
+    net = rt.inputs[r, :, y] - (rt.exports[r, :, y] if rt.exports is not None else 0.0)
+    energy = float(net @ inp.markets.price[0, :, y])
     cost = (
         energy
         + ef * cap * float(inp.markets.co2_ts_cost[0, y])
@@ -233,13 +234,15 @@ NAPHTHA_GJ = 1.29 * 44.5
 
 
 def test_naphtha_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
-    """MIDDEN TC0261 (NL crackers, Shell Moerdijk): 0.516 tCO2/t HVC, fuel 8.28 GJ, electricity
-    0.587 GJ, naphtha 1.29 t (44.5 GJ/t), capex 417 and O&M 20.9 EUR2017 per t/yr, 25 years;
-    plus its 4.31 GJ/t imported steam raised in a gas boiler (0.925)."""
+    """MIDDEN TC0261 (NL crackers, Shell Moerdijk): 0.516 tCO2/t HVC, electricity 0.587 GJ,
+    naphtha 1.29 t (44.5 GJ/t), capex 417 and O&M 20.9 EUR2017 per t/yr, 25 years; plus its
+    4.31 GJ/t imported steam raised in a gas boiler (0.925). The furnaces' fuel, 8.28 GJ/t of
+    methane-rich gas from the feed (TC0261; TC0405: 22.1 GJ fuel gas per t ethylene from own
+    off-gases), is paid with the naphtha: only the steam's gas is bought."""
     assert CRACKER_EF == pytest.approx(0.77227, rel=1e-5)
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
-        + (8.28 + STEAM_GAS) * price(inp, "natural_gas")
+        + STEAM_GAS * price(inp, "natural_gas")
         + 0.587 * price(inp, "electricity")
         + 20.9 * eur(cat, 2017)
         + 417 * eur(cat, 2017) * crf(25)
@@ -254,7 +257,7 @@ def test_cracker_e_compressors(cat: Catalogue, inp: ModelInputs) -> None:
     saved_gas = 4.01 / HVC_PER_ETHYLENE / 0.925
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
-        + (8.28 + STEAM_GAS - saved_gas) * price(inp, "natural_gas")
+        + (STEAM_GAS - saved_gas) * price(inp, "natural_gas")
         + (0.587 + 4.86 / HVC_PER_ETHYLENE) * price(inp, "electricity")
         + 9.65 / HVC_PER_ETHYLENE * eur(cat, 2019)
         + 483 / HVC_PER_ETHYLENE * eur(cat, 2019) * crf(25)
@@ -266,11 +269,13 @@ def test_cracker_e_compressors(cat: Catalogue, inp: ModelInputs) -> None:
 def test_electric_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
     """Electric cracker (MIDDEN TC0264: 0.68 MEUR2019 per kt HVC/yr, O&M 0.014, 8.08 GJ
     electricity, 18 years, no direct CO2) with its 4.33 GJ/t steam from electric boilers
-    (TC0463: 0.115 MEUR2019/MWth, 2.3 kEUR2020/MWth/yr, 0.99)."""
+    (TC0463: 0.115 MEUR2019/MWth, 2.3 kEUR2020/MWth/yr, 0.99); the methane-rich gas its
+    furnaces no longer burn, 8.28 GJ/t (TC0261), is exported at the natural-gas price."""
     mwth = 4.33 / (8760 * GJ_PER_MWH)
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
         + (8.08 + 4.33 / 0.99) * price(inp, "electricity")
+        - 8.28 * price(inp, "natural_gas")
         + (14 + 2.3e3 * mwth) * eur(cat, 2019)
         + (680 + 0.115e6 * mwth) * eur(cat, 2019) * crf(18)
     )

@@ -57,8 +57,9 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     Rules the data leave to the model (each documented in ``docs/model.md``): a route needs an
     emission factor, and a route that needs investment a capex and a lifetime, or it is left
     out; routes that need no investment and have no lifetime are valued over the data
-    package's default economic life; a route with an electrifiable share serves that share of
-    its band's heat and leaves the rest on the product's incumbent (gas) route; an import
+    package's default economic life; fuel gas a route exports (``fuel_gas_export``) earns
+    the natural-gas price (``Routes.exports``; not a use); a route with an electrifiable
+    share serves that share of its band's heat and leaves the rest on the product's incumbent (gas) route; an import
     route's output counts as imported unless the data say it is processed here.
     """
     cat = tables.catalogue
@@ -93,6 +94,9 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     inputs = np.zeros((len(ids), len(c_of), len(years)))
     for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
         inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
+    exports = np.zeros_like(inputs)
+    if "natural_gas" in c_of:  # exported fuel gas earns the natural-gas price
+        exports[:, c_of["natural_gas"]] = np.nan_to_num(param("fuel_gas_export"), nan=0.0)
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
     _partial_electrification(
         param("electrifiable_share"), product, family, inputs, ef, capex, capex_renewal
@@ -113,6 +117,7 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         emission_factor=ef,
         capture_rate=capture,
         inputs=inputs,
+        exports=exports if exports.any() else None,
     )
     return RouteBundle(routes=bundle, ids=ids, complete=complete)
 

@@ -142,7 +142,10 @@ def account(
         np.where(live, inp.routes.variable_opex[cur, i] * activity + fixed, 0.0)
         + stored * inp.markets.co2_ts_cost[:, i][:, None]
     )
-    market = np.einsum("rc,sc->sr", inp.routes.inputs[:, :, i], inp.markets.price[:, :, i])
+    net = inp.routes.inputs[:, :, i]
+    if inp.routes.exports is not None:  # exported carriers (fuel gas) are sold at the price
+        net = net - inp.routes.exports[:, :, i]
+    market = np.einsum("rc,sc->sr", net, inp.markets.price[:, :, i])
     o["energy_cost"][i] = np.take_along_axis(market, cur, axis=1) * activity + supply_cost
     record = YearRecord(
         i=i,

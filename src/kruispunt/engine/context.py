@@ -33,6 +33,8 @@ class RouteData:
     """Carriers drawn from the biomass supply [carrier/product]."""
     inputs: F
     """``(R, C, Ye)``."""
+    exports: F
+    """``(R, C, Ye)`` carriers exported, sold at their market price (zeros: none)."""
 
 
 class BatchContext:
@@ -65,6 +67,11 @@ class BatchContext:
             hydrogen=inputs_e[:, inp.carriers.is_hydrogen, :].sum(axis=1),
             biomass=inputs_e[:, inp.carriers.is_biomass, :].sum(axis=1),
             inputs=inputs_e,
+            exports=(
+                self.ext(routes.exports)
+                if routes.exports is not None
+                else np.zeros((1, 1, 1))  # broadcasts as nothing exported
+            ),
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
         self.low_carbon = low

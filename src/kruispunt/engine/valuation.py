@@ -93,7 +93,7 @@ class Valuation:
         zero = np.zeros_like(lead)
         markets = inp.markets
         operating = (
-            np.einsum("rcy,scy->sry", r.inputs, ctx.ext(markets.price))
+            np.einsum("rcy,scy->sry", r.inputs - r.exports, ctx.ext(markets.price))
             + r.captured[None] * ctx.ext(markets.co2_ts_cost)[:, None, :]
             + ctx.ext(inp.routes.variable_opex)[None]
         )
