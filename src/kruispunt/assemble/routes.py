@@ -59,8 +59,9 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     out; routes that need no investment and have no lifetime are valued over the data
     package's default economic life; fuel gas a route exports (``fuel_gas_export``) earns
     the natural-gas price (``Routes.exports``; not a use); a route with an electrifiable
-    share serves that share of its band's heat and leaves the rest on the product's incumbent (gas) route; an import
-    route's output counts as imported unless the data say it is processed here.
+    share serves that share of its band's heat and leaves the rest on the product's
+    incumbent (gas) route; an import route's output counts as imported unless the data say
+    it is processed here.
     """
     cat = tables.catalogue
     routes = cat.routes.set_index("route_id")
