@@ -148,3 +148,14 @@ def test_a_decided_project_binds_its_plant(inp: ModelInputs, res: Results) -> No
     }
     for a, b in pairwise(seen):
         assert emitted[b] <= emitted[a]
+
+
+def test_explain_names_the_binding(cat: Catalogue) -> None:
+    """In 2035 Pernis (HH1 from 2027: bound until 2042) may not go back to a route that emits
+    more; explain says so."""
+    from kruispunt.explain import explain
+
+    ex = explain("shell_pernis", "current-policy", 2035, catalogue=cat)
+    rows = ex.options.set_index("route")
+    why = str(rows.loc["refinery_eboilers", "reason"])
+    assert "bound to its decided project until 2042" in why
