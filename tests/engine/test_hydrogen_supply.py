@@ -100,8 +100,9 @@ def test_pernis_runs_porthos_capture_then_holland_hydrogen_1(
 ) -> None:
     """Shell Pernis: capture at the hydrogen units from 2026 (shell_pernis_porthos_2026), then
     its decided follow-up Holland Hydrogen 1 from 2027 (shell_pernis_hh1_2027), both
-    committed projects; its hydrogen, 0.02987 MWh/t x 3.6 GJ/MWh x 24,433,430 t/yr =
-    2.62737e6 GJ/yr, is booked on the HH1 pool from 2027 and fits in HH1's 2.628e6."""
+    committed projects; its hydrogen at peak output, 0.02987 MWh/t x 3.6 GJ/MWh x 24,433,430
+    t/yr = 2.62737e6 GJ/yr, is reserved in the HH1 pool and fits in HH1's 2.628e6; the year's
+    use is booked on it from 2027."""
     ds = res.dataset
     plants = [str(p) for p in ds["plant"].values]
     p = plants.index(PERNIS)
@@ -112,10 +113,16 @@ def test_pernis_runs_porthos_capture_then_holland_hydrogen_1(
     reason = ds["switch_reason"].values[0, p]
     assert reason[_year(inp, 2027)] == REASON_CODE["committed_project"]
     use = _h2(ds, "infra_use", "rotterdam_moerdijk")
-    expected = 0.02987 * 3.6 * float(inp.plants.base_production[p])
-    assert expected == pytest.approx(2.62737e6, rel=1e-5)
+    peak = 0.02987 * 3.6 * float(inp.plants.base_production[p])  # reserved at peak output
+    assert peak == pytest.approx(2.62737e6, rel=1e-5)
+    assert peak <= 21_900 * 120
+    # the year's use follows the refineries' demand outlook (0.96483 in 2027: 1 -> 0.912075
+    # in 2030, linear)
+    g = inp.coords.products.index("refinery_throughput")
+    scale = float(inp.markets.demand_scale[0, g, _year(inp, 2027)])
+    assert scale == pytest.approx(1 - 2 / 5 * (1 - 0.912075), rel=1e-5)
     assert use[_year(inp, 2026)] == 0.0
-    assert use[_year(inp, 2027)] == pytest.approx(expected, rel=1e-6)
+    assert use[_year(inp, 2027)] == pytest.approx(peak * scale, rel=1e-6)
     cap = _h2(ds, "infra_capacity", "rotterdam_moerdijk")
     assert cap[_year(inp, 2027)] == pytest.approx(21_900 * 120)  # HH1 alone in 2027
 
