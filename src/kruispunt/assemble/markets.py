@@ -134,4 +134,3 @@ def demand_index(tables: Tables, years: npt.NDArray[np.int64]) -> F:
         last = float(part["value"].iloc[-1])
         out[g] = np.where(np.isnan(path), last, path)
     return out
-
