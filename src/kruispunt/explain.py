@@ -108,6 +108,13 @@ def _feasibility(view: YearView, p: int, k: int) -> str:
         return "no hydrogen network connection" if h2 >= NEVER else f"hydrogen network from {h2}"
     if not inp.levers.route_allowed[0, r] and routes.family[r] != FAMILY["closure"]:
         return "switched off by the scenario"
+    st = view.state
+    if st.locked[0, p]:
+        emitted = view.ctx.route.emitted[:, view.i]
+        cur = int(st.route[0, p])
+        if routes.family[r] == FAMILY["closure"] or emitted[r] >= emitted[cur]:
+            until = int(st.locked_until[0, p])
+            return f"bound to its decided project until {until} (only a route that emits less)"
     return ""
 
 

@@ -87,6 +87,10 @@ class Routes:
     """[R, Y] share of direct emissions captured [-]."""
     inputs: F
     """[R, C, Y] input per unit of product [carrier/product]."""
+    exports: F | None = None
+    """[R, C, Y] carrier a route exports per unit of product, sold at the carrier's market
+    price (the freed fuel gas of an electric cracker) [carrier/product]; not a use (no tax,
+    no energy demand). None: nothing exported."""
     excluded: tuple[str, ...] = ()
     """Routes of the data package left out (incomplete data or an unpriced input)."""
     rated_power: F | None = None
@@ -244,6 +248,16 @@ class Levers:
     """[S, P] route a plant has already decided to switch to (-1: none)."""
     commit_year: I
     """[S, P] first year the committed route runs."""
+    follow_route: I
+    """[S, P] route a plant has decided to switch to after its committed one (-1: none):
+    a second decided project of the same plant (Shell Pernis: Porthos capture in 2026, then
+    Holland Hydrogen 1 in 2027)."""
+    follow_year: I
+    """[S, P] first year the follow-up route runs."""
+    commit_grant: F
+    """[S, P] public money agreed for a plant's committed project (maatwerk rows of the events
+    the scenario applies, for a plant with a committed route) [EUR]: its asset is booked net
+    of it."""
     seeds: I
     """[S] seed of each scenario."""
     availability: F
@@ -254,6 +268,9 @@ class Levers:
         "route_allowed",
         "commit_route",
         "commit_year",
+        "follow_route",
+        "follow_year",
+        "commit_grant",
         "seeds",
         "availability",
     )

@@ -44,7 +44,7 @@ from kruispunt.errors import KruispuntError, UnitError
 from kruispunt.results import Results
 from kruispunt.units import conversion_factor
 from kruispunt.version import __version__
-from kruispunt.vocabulary import FAMILIES, RESOURCE_UNITS, SCENARIO
+from kruispunt.vocabulary import FAMILIES, HYDROGEN_LHV_GJ_PER_T, RESOURCE_UNITS, SCENARIO
 
 __all__ = [
     "GROUPINGS",
@@ -88,9 +88,6 @@ GROUPINGS = ("cluster", "sector", "product", "site", "route")
 KEY_YEARS = (2030, 2035, 2040, 2050)
 """Years reported by :func:`key_indicators`."""
 
-HYDROGEN_LHV_GJ_PER_T = 120.0
-"""Lower heating value of hydrogen [GJ/t] (119.96 MJ/kg, e.g. IEA, *The Future of Hydrogen*,
-2019, Annex: units and conversion factors); converts hydrogen reported in tonnes to energy."""
 
 _EMISSION_VARS = {
     "direct": "direct_emissions",

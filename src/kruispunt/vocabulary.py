@@ -71,6 +71,14 @@ SWITCHABLE_FAMILIES: Final = tuple(f for f in FAMILIES if f not in ("incumbent",
 
 # --- scarce resources -----------------------------------------------------------------------
 
+DECIDED_PROJECT_YEARS: Final = 15
+"""Years a plant stays on a decided project (commitments, decided route changes) from its
+start before it decides again (``assumption_decided_project_term``: the 15-year SDE++ term of
+the Porthos capture projects, porthos_sde_2021; a plant does not walk away from a contracted
+project it has just built)."""
+HYDROGEN_LHV_GJ_PER_T: Final = 120.0
+"""Lower heating value of hydrogen [GJ/t] (119.96 MJ/kg, e.g. IEA, *The Future of Hydrogen*,
+2019, Annex: units and conversion factors); converts hydrogen in tonnes to energy."""
 RESOURCES: Final = ("grid", "co2_storage", "hydrogen", "biomass")
 """Scarce resources allocated per pool: grid for new load, CO2 storage, hydrogen, and the
 biomass supply (national, and a cluster's own where the data give one)."""

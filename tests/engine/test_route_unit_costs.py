@@ -79,7 +79,10 @@ def model(inp: ModelInputs, route: str) -> dict[str, float]:
     rt = inp.routes
     ef, cap = float(rt.emission_factor[r, y]), float(rt.capture_rate[r, y])
     weight = np.ones_like(rt.inputs) if rt.price_weight is None else rt.price_weight
-    energy = float((rt.inputs[r, :, y] * weight[r, :, y]) @ inp.markets.price[0, :, y])
+    net = rt.inputs[r, :, y] * weight[r, :, y] - (
+        rt.exports[r, :, y] if rt.exports is not None else 0.0
+    )
+    energy = float(net @ inp.markets.price[0, :, y])
     cost = (
         energy
         + ef * cap * float(inp.markets.co2_ts_cost[0, y])
@@ -193,6 +196,39 @@ def test_refinery_green_h2(inp: ModelInputs) -> None:
     check(model(inp, "refinery_green_h2"), cost, REF_EF - smr_co2)
 
 
+def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None:
+    """Shell Pernis with Holland Hydrogen 1 on top of its Porthos capture
+    (derived_refinery_hh1_share): HH1 delivers 21.9 kt H2/yr (60 t/day, shell_hh1_2025) =
+    2.628e6 GJ at 120 GJ/t; the refinery route's reformer hydrogen at Pernis's 24.433 Mt/yr
+    is SMR CO2 / 8.99 t/t (TC0374) x 33.33 MWh/t x 3.6 GJ/MWh, so the share bought is their
+    ratio (0.38779; the hydrogen rounded down to 0.02987 MWh/t); the reformers' gas and CO2
+    fall by the same share. Captured: TC0480's 0.02166 t/t less the idled reformer CO2 in
+    Pernis's own units (MIDDEN: 895 gasifier + 348 reformer kt/yr, HH1 = 21.9/47.2 of the
+    reformer) x (1 - 0.46398 x 348 / 1243). Capex and O&M of the compression as
+    refinery_ccs_h2units (17.3 and 0.519 EUR2020 per tCO2/yr of 0.02166 t/t), 125 kWh per
+    t captured; 20 years; the hydrogen is bought at the network price."""
+    smr_co2 = F_SMR * REF_EF
+    h2_full = smr_co2 / 8.99 * 100 / 3  # MWh/t
+    share = 21_900 * 120 / (24_433_430.34 * h2_full * GJ_PER_MWH)
+    assert share == pytest.approx(0.38779, abs=1e-5)
+    h2 = 0.02987  # MWh/t, h2_full x share rounded down
+    assert h2 <= h2_full * share
+    full_cap = F_HP * REF_EF
+    cap = full_cap * (1 - (21.9 / 47.2) * 348 / (895 + 348))
+    ef = REF_EF - share * smr_co2
+    cost = (
+        refinery_energy(inp, REF_OIL, REF_GAS * (1 - share), 0.125 * cap)
+        + GJ_PER_MWH * h2 * price(inp, "hydrogen")
+        + cap * TS * eur(cat, 2020)
+        + 0.519 * full_cap * eur(cat, 2020)
+        + 17.3 * full_cap * eur(cat, 2020) * crf(20)
+    )
+    got = model(inp, "refinery_ccs_h2units_green_h2")
+    assert got["ef"] == pytest.approx(ef, rel=1e-4)
+    assert got["captured"] == pytest.approx(cap, rel=1e-4)
+    assert got["cost"] == pytest.approx(cost, rel=1e-4)
+
+
 # --- crackers ---------------------------------------------------------------------------------
 STEAM_GAS = 4.31 / 0.925  # GJ gas per t HVC for the imported steam (gas boiler)
 CRACKER_EF = 0.516 + STEAM_GAS * GAS_EF / GJ_PER_MWH
@@ -201,13 +237,15 @@ NAPHTHA_GJ = 1.29 * 44.5
 
 
 def test_naphtha_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
-    """MIDDEN TC0261 (NL crackers, Shell Moerdijk): 0.516 tCO2/t HVC, fuel 8.28 GJ, electricity
-    0.587 GJ, naphtha 1.29 t (44.5 GJ/t), capex 417 and O&M 20.9 EUR2017 per t/yr, 25 years;
-    plus its 4.31 GJ/t imported steam raised in a gas boiler (0.925)."""
+    """MIDDEN TC0261 (NL crackers, Shell Moerdijk): 0.516 tCO2/t HVC, electricity 0.587 GJ,
+    naphtha 1.29 t (44.5 GJ/t), capex 417 and O&M 20.9 EUR2017 per t/yr, 25 years; plus its
+    4.31 GJ/t imported steam raised in a gas boiler (0.925). The furnaces' fuel, 8.28 GJ/t of
+    methane-rich gas from the feed (TC0261; TC0405: 22.1 GJ fuel gas per t ethylene from own
+    off-gases), is paid with the naphtha: only the steam's gas is bought."""
     assert CRACKER_EF == pytest.approx(0.77227, rel=1e-5)
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
-        + (8.28 + STEAM_GAS) * price(inp, "natural_gas")
+        + STEAM_GAS * price(inp, "natural_gas")
         + 0.587 * price(inp, "electricity")
         + 20.9 * eur(cat, 2017)
         + 417 * eur(cat, 2017) * crf(25)
@@ -222,7 +260,7 @@ def test_cracker_e_compressors(cat: Catalogue, inp: ModelInputs) -> None:
     saved_gas = 4.01 / HVC_PER_ETHYLENE / 0.925
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
-        + (8.28 + STEAM_GAS - saved_gas) * price(inp, "natural_gas")
+        + (STEAM_GAS - saved_gas) * price(inp, "natural_gas")
         + (0.587 + 4.86 / HVC_PER_ETHYLENE) * price(inp, "electricity")
         + 9.65 / HVC_PER_ETHYLENE * eur(cat, 2019)
         + 483 / HVC_PER_ETHYLENE * eur(cat, 2019) * crf(25)
@@ -234,11 +272,13 @@ def test_cracker_e_compressors(cat: Catalogue, inp: ModelInputs) -> None:
 def test_electric_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
     """Electric cracker (MIDDEN TC0264: 0.68 MEUR2019 per kt HVC/yr, O&M 0.014, 8.08 GJ
     electricity, 18 years, no direct CO2) with its 4.33 GJ/t steam from electric boilers
-    (TC0463: 0.115 MEUR2019/MWth, 2.3 kEUR2020/MWth/yr, 0.99)."""
+    (TC0463: 0.115 MEUR2019/MWth, 2.3 kEUR2020/MWth/yr, 0.99); the methane-rich gas its
+    furnaces no longer burn, 8.28 GJ/t (TC0261), is exported at the natural-gas price."""
     mwth = 4.33 / (8760 * GJ_PER_MWH)
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
         + (8.08 + 4.33 / 0.99) * price(inp, "electricity")
+        - 8.28 * price(inp, "natural_gas")
         + (14 + 2.3e3 * mwth) * eur(cat, 2019)
         + (680 + 0.115e6 * mwth) * eur(cat, 2019) * crf(18)
     )
@@ -326,6 +366,7 @@ def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:
         "hybrid_boiler_low",
         "ng_dri_eaf_ccs",
         "refinery_ccs_h2units",
+        "refinery_ccs_h2units_green_h2",
         "refinery_ccs_postcomb",
         "refinery_eboilers",
         "refinery_electric_heat",

@@ -15,7 +15,13 @@ from kruispunt.assemble.levers import build_finance, build_levers
 from kruispunt.assemble.markets import build_markets, carrier_prices
 from kruispunt.assemble.plants import build_plants
 from kruispunt.assemble.pools import build_pools
-from kruispunt.assemble.routes import build_routes, exclude_unpriced, open_to_plants, options
+from kruispunt.assemble.routes import (
+    build_routes,
+    exclude_unpriced,
+    open_to_plants,
+    options,
+    within_scrap_limit,
+)
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import Catalogue
 from kruispunt.inputs import Carriers, Coords, ModelInputs, Products
@@ -102,7 +108,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
             pb.plants.product,
             pb.plants.incumbent,
             rb.routes.product,
-            rb.complete,
+            rb.complete & within_scrap_limit(tables, rb, years),
             open_to=open_to_plants(rb, pb.table["sector_id"].astype(str).tolist()),
         ),
     )

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.activities import PlantActivities, plant_activities
-from kruispunt.assemble.levers import applied_events
+from kruispunt.assemble.levers import applied_events, plant_money
 from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
 from kruispunt.assemble.tables import Tables
@@ -892,19 +892,26 @@ def _market(b: BuildContext) -> Params:
 def _committed(b: BuildContext) -> Params:
     """Public money committed to date per scenario and year [EUR]: the payment rows of
     ``events.csv`` whose status the scenario's ``events`` lever applies (decided; also
-    announced with ``announced``; none with ``none``), in euro of 2025."""
+    announced with ``announced``; none with ``none``), in euro of 2025. Money that names a
+    modelled plant (a maatwerk agreement: Tata Steel's JLoI) is that plant's
+    (``plant_outlay``, per plant and year, :func:`kruispunt.assemble.levers.plant_money`),
+    tied to the route the plant is committed to (``route``); the rest is ``outlay``."""
     years = b.years
+    P = len(b.pb.table)
     out = np.zeros((b.S, len(years)))
+    plant = np.zeros((b.S, P, len(years)))
     events = b.tables.catalogue.tables.get("events")
     if events is None or "public_money" not in events.columns:
-        return {"outlay": out}
+        return {"outlay": out, "plant_outlay": plant}
     paid = events[events["public_money"].notna()]
     for s, sc in enumerate(b.scenarios):
         rows = applied_events(paid, sc.levers.events)
+        plant[s] = plant_money(rows, b.pb, years)
         per_year = rows.groupby(rows["year"].astype(int))["public_money"].sum()
         for year, amount in zip(per_year.index.to_numpy(), per_year.to_numpy(), strict=True):
             out[s, years == int(year)] = float(amount)
-    return {"outlay": out}
+    out -= plant.sum(axis=1)  # the plants' money is booked with them
+    return {"outlay": np.maximum(out, 0.0), "plant_outlay": plant}
 
 
 BUILDERS: dict[str, Callable[[BuildContext], Params]] = {

@@ -18,6 +18,8 @@ from kruispunt.inputs import Finance, Levers
 from kruispunt.scenarios import Scenario
 from kruispunt.vocabulary import FAMILY
 
+F = npt.NDArray[np.float64]
+
 
 def build_finance(tables: Tables, scenarios: Sequence[Scenario]) -> Finance:
     """Cost of capital (the data package's unless a scenario sets it), risk sharing and
@@ -50,6 +52,8 @@ def build_levers(
     allowed = np.ones((S, R), dtype=bool)
     commit_route = np.full((S, P), -1, dtype=np.int64)
     commit_year = np.zeros((S, P), dtype=np.int64)
+    follow_route = np.full((S, P), -1, dtype=np.int64)
+    follow_year = np.zeros((S, P), dtype=np.int64)
     keys = pb.keys
     excluded = [rb.ids[r] for r in np.flatnonzero(~rb.complete)]
     for s, sc in enumerate(scenarios):
@@ -71,6 +75,7 @@ def build_levers(
             commit_route[s, p] = r_of[route]
             commit_year[s, p] = int(cast(int, row.start_year))
     availability = np.ones((S, P, len(years)))
+    commit_grant = np.zeros((S, P))
     events = tables.catalogue.tables.get("events")
     for s, sc in enumerate(scenarios):
         if events is not None and sc.levers.events != "none":
@@ -82,14 +87,57 @@ def build_levers(
                 availability[s],
                 commit_route[s],
                 commit_year[s],
+                (follow_route[s], follow_year[s]),
             )
+            paid = plant_money(applied_events(events, sc.levers.events), pb, years)
+            commit_grant[s] = np.where(commit_route[s] >= 0, paid.sum(axis=1), 0.0)
     return Levers(
         route_allowed=allowed,
         commit_route=commit_route,
         commit_year=commit_year,
+        follow_route=follow_route,
+        follow_year=follow_year,
+        commit_grant=commit_grant,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         availability=availability,
     )
+
+
+MONEY_KINDS = ("maatwerk", "support_award")
+"""Event kinds that carry public money (``public_money`` per payment year)."""
+
+
+def plant_money(events: pd.DataFrame, pb: PlantBundle, years: npt.NDArray[np.int64]) -> F:
+    """Public money of ``events`` (already filtered to what a scenario applies) that names a
+    modelled plant, per plant and payment year ``(P, Y)`` [EUR of the model]: maatwerk and
+    support awards whose site (and product and unit, where given) match a plant; money for a
+    whole site or product is split over its plants by base-year production. Payments before
+    the first model year are left out (paid already)."""
+    out = np.zeros((len(pb.table), len(years)))
+    if "public_money" not in events.columns:
+        return out
+    rows = events[events["public_money"].notna() & events["kind"].isin(MONEY_KINDS)]
+    table = pb.table
+    sites, products, units = (
+        table[c].astype(str).to_numpy() for c in ("site_id", "product_id", "unit_id")
+    )
+    weight = np.asarray(pb.plants.base_production, dtype=np.float64)
+    for row in rows.itertuples():
+        site, product, unit = _text(row.site_id), _text(row.product_id), _text(row.unit_id)
+        if not site:
+            continue
+        hit = sites == site
+        if product:
+            hit &= products == product
+        if unit:
+            hit &= units == unit
+        at = years == int(cast(int, row.year))
+        if not hit.any() or not at.any():
+            continue
+        w = np.where(hit, weight, 0.0)
+        share = w / w.sum() if w.sum() > 0 else hit / hit.sum()
+        out[:, at] += share[:, None] * float(cast(float, row.public_money))
+    return out
 
 
 def applied_events(events: pd.DataFrame, choice: str) -> pd.DataFrame:
@@ -124,6 +172,7 @@ def apply_events(
     availability: npt.NDArray[np.float64],
     commit_route: npt.NDArray[np.int64],
     commit_year: npt.NDArray[np.int64],
+    follow: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
 ) -> None:
     """Apply events to one scenario's plants in place.
 
@@ -132,7 +181,10 @@ def apply_events(
     idling until a later restart of the same plant. A capacity change with a value scales
     the plant's output from its year to ``value`` over its capacity. A route change commits
     the plant to the route from its year, as the commitments table does (a commitment of the
-    commitments table for the same plant is kept). Rows without a site (public money only) and
+    commitments table for the same plant is kept); a later route change of a plant already
+    committed is its follow-up project (``follow``: route and year, one per plant), which it
+    starts once the first has run (Shell Pernis: Porthos capture 2026, Holland Hydrogen 1
+    2027). Rows without a site (public money only) and
     other kinds (awards, maatwerk, investments, cancellations) change no plant.
     """
     table = pb.table
@@ -161,7 +213,11 @@ def apply_events(
             scale = np.where(capacity > 0, value / np.maximum(capacity, 1e-12), 0.0)
             availability[np.ix_(plants, from_year)] = scale[:, None]
         elif kind == "route_change":
+            year = int(cast(int, row.year))
             for p in plants:
                 if commit_route[p] < 0:
                     commit_route[p] = r_of[str(row.route_id)]
-                    commit_year[p] = int(cast(int, row.year))
+                    commit_year[p] = year
+                elif follow is not None and follow[0][p] < 0 and year > commit_year[p]:
+                    follow[0][p] = r_of[str(row.route_id)]
+                    follow[1][p] = year

@@ -77,7 +77,10 @@ def eua_path(tables: Tables, years: npt.NDArray[np.int64], price_set: str = "cen
 def build_markets(
     tables: Tables, scenarios: Sequence[Scenario], years: npt.NDArray[np.int64], n_plants: int
 ) -> Markets:
-    """Market paths of every scenario; ``plant_price`` is left at zero (calibration sets it)."""
+    """Market paths of every scenario; ``plant_price`` is left at zero (calibration sets it).
+    Demand per product is its sourced outlook (``product_markets.csv`` ``demand_index``,
+    relative to the first model year: the falling demand for refined oil products) times
+    the scenario's ``demand_scale``."""
     S, Y = len(scenarios), len(years)
     sets = {sc.levers.price_set for sc in scenarios}
     set_price = {ps: carrier_prices(tables, years, ps)[0] for ps in sorted(sets)}
@@ -89,6 +92,7 @@ def build_markets(
     eua = np.zeros((S, Y))
     grid_ef = np.full((S, Y), np.nan)
     demand = np.ones((S, len(g_of), Y))
+    outlook = demand_index(tables, years)
     for s, sc in enumerate(scenarios):
         lv = sc.levers
         path = scenario_path(lv.eua_price, years) if lv.eua_price else set_eua[lv.price_set]
@@ -99,8 +103,9 @@ def build_markets(
             price[s, c_of[cid]] *= scale
         if lv.grid_emission_factor is not None:
             grid_ef[s] = scenario_path(lv.grid_emission_factor, years) * per_mwh
+        demand[s] = outlook
         for pid, val in lv.demand_scale.items():
-            demand[s, g_of[pid]] = val
+            demand[s, g_of[pid]] = outlook[g_of[pid]] * val
     return Markets(
         price=price,
         eua=eua,
@@ -109,3 +114,23 @@ def build_markets(
         demand_scale=demand,
         plant_price=np.zeros((S, n_plants)),
     )
+
+
+def demand_index(tables: Tables, years: npt.NDArray[np.int64]) -> F:
+    """Each product's demand outlook over ``years`` relative to the first model year ``(G,
+    Y)`` [-]: the ``demand_index`` rows of ``product_markets.csv`` (linear between the years
+    given, the first value before and the last after them); 1 for a product without rows."""
+    out = np.ones((len(tables.product_ids), len(years)))
+    markets = tables.catalogue.tables.get("product_markets")
+    if markets is None:
+        return out
+    rows = markets[markets["parameter"] == "demand_index"]
+    for pid, part in rows.groupby("product_id"):
+        g = tables.product_index.get(str(pid))
+        if g is None:
+            continue
+        part = part.sort_values("year")
+        path = over_years(part, years, "linear", before=float(part["value"].iloc[0]))
+        last = float(part["value"].iloc[-1])
+        out[g] = np.where(np.isnan(path), last, path)
+    return out

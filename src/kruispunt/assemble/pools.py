@@ -22,6 +22,7 @@ from kruispunt.vocabulary import (
     FIRST_MODEL_YEAR,
     GRID,
     HYDROGEN,
+    HYDROGEN_LHV_GJ_PER_T,
     NEVER,
     RESOURCES,
 )
@@ -89,14 +90,66 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     known: dict[str, pd.DataFrame] = {str(c): part for c, part in grid.groupby("cluster_id")}
     out = []
     for host, cl in enumerate(tables.cluster_ids):
-        for res in (GRID, HYDROGEN):
-            access = np.full(len(tables.cluster_ids), NEVER, dtype=np.int64)
+        access = np.full(len(tables.cluster_ids), NEVER, dtype=np.int64)
+        access[host] = 0
+        capacity = np.full(len(years), np.inf)
+        if cl in known:
+            first = float(known[cl]["value"].iloc[0])
+            capacity = over_years(known[cl], years, "step", before=first)
+        out.append(_Pool(f"{RESOURCES[GRID]}/{cl}", GRID, host, capacity, access))
+    return out
+
+
+def _hydrogen_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
+    """One pool per hydrogen supply project (``infrastructure.csv`` kind ``hydrogen``,
+    parameter ``supply_capacity`` [t H2/yr], converted to GJ/yr at the lower heating value
+    :data:`HYDROGEN_LHV_GJ_PER_T`), under its host cluster. The host cluster's plants reach
+    it from the start (the projects deliver by their own pipelines: HH1 to Pernis, ELYgator
+    into Air Liquide's network); another cluster's plants once both clusters are connected
+    to the national hydrogen network (the later of the two ``connection_year`` rows; never
+    when either has none). A project whose final investment decision (``fid_year``) lies
+    before the first model year is decided: the ``hydrogen_delay`` lever does not move it.
+    Without supply projects a cluster has no hydrogen: hydrogen is what the projects make
+    (no import pool; an explicit choice, see ``docs/model.md``)."""
+    infra = tables.catalogue.infrastructure
+    h2 = infra[infra["kind"] == "hydrogen"]
+    connected = _hydrogen_years(tables)
+    L = len(tables.cluster_ids)
+    out = []
+    for project, part in h2[h2["parameter"] == "supply_capacity"].groupby("project", sort=False):
+        to_t = conversion_factor(str(part["unit"].iloc[0]), "t/yr")
+        capacity = over_years(part, years, "step", before=0.0) * to_t * HYDROGEN_LHV_GJ_PER_T
+        host = tables.cluster_index[str(part["cluster_id"].iloc[0])]
+        access = np.where(
+            (connected < NEVER) & (connected[host] < NEVER),
+            np.maximum(connected, connected[host]),
+            NEVER,
+        ).astype(np.int64)
+        access[host] = 0
+        fid = h2[(h2["project"] == project) & (h2["parameter"] == "fid_year")]["value"]
+        out.append(
+            _Pool(
+                name=f"{RESOURCES[HYDROGEN]}/{project}",
+                resource=HYDROGEN,
+                host=host,
+                capacity=capacity,
+                access=access,
+                decided=bool(not fid.empty and float(fid.iloc[0]) <= FIRST_MODEL_YEAR),
+            )
+        )
+    if not out:  # no supply data at all: hydrogen is not limited (as a grid without a figure)
+        for host, cl in enumerate(tables.cluster_ids):
+            access = np.full(L, NEVER, dtype=np.int64)
             access[host] = 0
-            capacity = np.full(len(years), np.inf)
-            if res == GRID and cl in known:
-                first = float(known[cl]["value"].iloc[0])
-                capacity = over_years(known[cl], years, "step", before=first)
-            out.append(_Pool(f"{RESOURCES[res]}/{cl}", res, host, capacity, access))
+            out.append(
+                _Pool(
+                    f"{RESOURCES[HYDROGEN]}/{cl}",
+                    HYDROGEN,
+                    host,
+                    np.full(len(years), np.inf),
+                    access,
+                )
+            )
     return out
 
 
@@ -159,6 +212,7 @@ def build_pools(
     pools = (
         _storage_pools(tables, years)
         + _cluster_pools(tables, years)
+        + _hydrogen_pools(tables, years)
         + _biomass_pools(tables, years)
     )
     S, Q, Y, L = len(scenarios), len(pools), len(years), len(tables.cluster_ids)
@@ -178,6 +232,11 @@ def build_pools(
                     cap = np.concatenate([np.zeros(lv.co2_storage_delay), cap])[:Y]
                     acc = np.where(acc < NEVER, acc + lv.co2_storage_delay, acc)
                 cap = cap * lv.co2_storage_scale
+            elif pool.resource == HYDROGEN:
+                if not pool.decided:
+                    cap = np.concatenate([np.zeros(lv.hydrogen_delay), cap])[:Y]
+                # the network connections come later; the host's own pipeline does not
+                acc = np.where((acc > 0) & (acc < NEVER), acc + lv.hydrogen_delay, acc)
             elif pool.resource == GRID:
                 if np.isinf(cap).all() and lv.grid_unknown_capacity == "none":
                     cap = np.zeros(Y)

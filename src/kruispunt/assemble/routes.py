@@ -37,6 +37,11 @@ class RouteBundle:
     their inputs are per carrier alone until
     :func:`kruispunt.assemble.flexible.apply_flexible_loads`."""
 
+    @property
+    def routes_index(self) -> dict[str, int]:
+        """Position of each route id."""
+        return {r: i for i, r in enumerate(self.ids)}
+
 
 def _param(tables: Tables, years: npt.NDArray[np.int64], name: str, r_of: dict[str, int]) -> F:
     """A route parameter over the years ``(R, Y)``; NaN where a route does not give it.
@@ -61,9 +66,11 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     Rules the data leave to the model (each documented in ``docs/model.md``): a route needs an
     emission factor, and a route that needs investment a capex and a lifetime, or it is left
     out; routes that need no investment and have no lifetime are valued over the data
-    package's default economic life; a route with an electrifiable share serves that share of
-    its band's heat and leaves the rest on the product's incumbent (gas) route; an import
-    route's output counts as imported unless the data say it is processed here.
+    package's default economic life; fuel gas a route exports (``fuel_gas_export``) earns
+    the natural-gas price (``Routes.exports``; not a use); a route with an electrifiable
+    share serves that share of its band's heat and leaves the rest on the product's
+    incumbent (gas) route; an import route's output counts as imported unless the data say
+    it is processed here.
     """
     cat = tables.catalogue
     routes = cat.routes.set_index("route_id")
@@ -97,6 +104,9 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     inputs = np.zeros((len(ids), len(c_of), len(years)))
     for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
         inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
+    exports = np.zeros_like(inputs)
+    if "natural_gas" in c_of:  # exported fuel gas earns the natural-gas price
+        exports[:, c_of["natural_gas"]] = np.nan_to_num(param("fuel_gas_export"), nan=0.0)
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
     sectors = [str(x) for x in cat.sectors["sector_id"]]
     sector_cap = _sector_caps(tables, years, ids, sectors)
@@ -125,6 +135,7 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         emission_factor=ef,
         capture_rate=capture,
         inputs=inputs,
+        exports=exports if exports.any() else None,
     )
     flexible = np.nan_to_num(param("flexible_load")[:, 0]) > 0.5
     return RouteBundle(
@@ -222,6 +233,31 @@ def exclude_unpriced(bundle: RouteBundle, incumbent: I, priced: B) -> list[str]:
         closure = routes.family == FAMILY["closure"]
         complete &= ~(uses & ~closure & ~today)
     return [bundle.ids[r] for r in np.flatnonzero(~complete)]
+
+
+def within_scrap_limit(tables: Tables, rb: RouteBundle, years: npt.NDArray[np.int64]) -> B:
+    """``(R,)``: routes whose share of scrap in the metallic charge (route parameter
+    ``scrap_share``, highest over the years) stays within their product's
+    ``max_scrap_share`` (``product_markets.csv``, lowest over the years); routes or products
+    without the figure are not limited. A whole-plant route is either within the limit or
+    not offered at all: the scrap-based EAF (all scrap) cannot make Tata Steel's flat,
+    automotive-grade steel, whose plan raises scrap to 30 % of the charge by 2030."""
+    share = np.nan_to_num(_param(tables, years, "scrap_share", rb.routes_index), nan=0.0)
+    out = np.ones(len(rb.ids), dtype=bool)
+    markets = tables.catalogue.tables.get("product_markets")
+    if markets is None:
+        return out
+    rows = markets[markets["parameter"] == "max_scrap_share"]
+    for pid, part in rows.groupby("product_id"):
+        g = tables.product_index.get(str(pid))
+        if g is None:
+            continue
+        limit = over_years(
+            part, years, "step", before=float(part.sort_values("year")["value"].iloc[0])
+        )
+        mine = rb.routes.product == g
+        out &= ~(mine & (share.max(axis=1) > float(np.min(limit)) + 1e-12))
+    return out
 
 
 def options(

@@ -146,7 +146,10 @@ def account(
         np.where(live, inp.routes.variable_opex[cur, i] * activity + fixed, 0.0)
         + stored * inp.markets.co2_ts_cost[:, i][:, None]
     )
-    market = np.einsum("rc,sc->sr", rt.priced[:, :, i], inp.markets.price[:, :, i])
+    net = rt.priced[:, :, i]
+    if inp.routes.exports is not None:  # exported carriers (fuel gas) are sold at the price
+        net = net - inp.routes.exports[:, :, i]
+    market = np.einsum("rc,sc->sr", net, inp.markets.price[:, :, i])
     o["energy_cost"][i] = np.take_along_axis(market, cur, axis=1) * activity + supply_cost
     record = YearRecord(
         i=i,
@@ -199,16 +202,19 @@ def _pool_use(
     peak_base = ctx.route.grid[existing_route(ctx), i] * activity
     new_load = np.maximum(peak - peak_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
     use = out.pool_use[i]
-    for res, amount in ((GRID, new_load), (HYDROGEN, h2)):
-        pools = infra.cluster_pool[res][inp.plants.cluster]  # (P,)
-        ok = pools >= 0
-        if ok.any():
-            np.add.at(
-                use, (rows, np.broadcast_to(pools[ok][None], (ctx.S, int(ok.sum())))), amount[:, ok]
-            )
-    pool = st.pool[..., CO2_STORAGE]
-    has = pool >= 0
-    np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), captured[has])
+    pools = infra.cluster_pool[GRID][inp.plants.cluster]  # (P,)
+    ok = pools >= 0
+    if ok.any():
+        np.add.at(
+            use, (rows, np.broadcast_to(pools[ok][None], (ctx.S, int(ok.sum())))), new_load[:, ok]
+        )
+    # hydrogen and stored CO2 are booked to the pool (supply project, store) a plant holds;
+    # hydrogen without a grant (none in the data) to its cluster's first supply project
+    h2_pool = st.pool[..., HYDROGEN]
+    h2_pool = np.where(h2_pool >= 0, h2_pool, infra.cluster_pool[HYDROGEN][inp.plants.cluster])
+    for pool, amount in ((h2_pool, h2), (st.pool[..., CO2_STORAGE], captured)):
+        has = (pool >= 0) & (amount != 0)
+        np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), amount[has])
 
 
 def _supply_cost(infra: Infrastructure, st: PlantState, biomass: F, pool_use: F) -> F:

@@ -40,6 +40,8 @@ class RouteData:
     """``(R, C, Ye)`` inputs weighted by the price the route pays relative to the market's
     yearly average (:attr:`kruispunt.inputs.Routes.price_weight`): times the market price,
     the route's energy and feedstock cost."""
+    exports: F
+    """``(R, C, Ye)`` carriers exported, sold at their market price (zeros: none)."""
 
 
 class BatchContext:
@@ -81,6 +83,11 @@ class BatchContext:
                 inputs_e
                 if routes.price_weight is None
                 else inputs_e * self.ext(routes.price_weight)
+            ),
+            exports=(
+                self.ext(routes.exports)
+                if routes.exports is not None
+                else np.zeros((1, 1, 1))  # broadcasts as nothing exported
             ),
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])

@@ -13,7 +13,7 @@ from kruispunt.engine.accounting import Outputs
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
-from kruispunt.vocabulary import BIOMASS, FAMILY, GRID, REASON_CODE
+from kruispunt.vocabulary import BIOMASS, DECIDED_PROJECT_YEARS, FAMILY, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -68,6 +68,10 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
     st.started = np.zeros_like(st.closed)
     st.idle = ctx.inputs.levers.availability[:, :, i] <= 0
     starts = (st.pending >= 0) & (st.pending_start <= year)
+    # a decided project binds its plant for DECIDED_PROJECT_YEARS from its start
+    decided = starts & (st.pending_reason == REASON_CODE["committed_project"])
+    st.locked_until = np.where(decided, year + DECIDED_PROJECT_YEARS, st.locked_until)
+    st.locked = year < st.locked_until
     if not starts.any():
         return
     route = np.where(starts, st.pending, st.route)
@@ -75,6 +79,15 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
     _start(ctx, st, starts, route, st.pending_cover, year, out, i)
     st.pending = np.where(starts, -1, st.pending)
     st.pending_cover = np.where(starts, 0.0, st.pending_cover)
+    # a decided follow-up project is pending as soon as the committed one has started
+    follows = starts & (st.follow >= 0)
+    if follows.any():
+        st.pending = np.where(follows, st.follow, st.pending)
+        st.pending_start = np.where(follows, st.follow_start, st.pending_start)
+        st.pending_reason = np.where(
+            follows, REASON_CODE["committed_project"], st.pending_reason
+        ).astype(np.int8)
+        st.follow = np.where(follows, -1, st.follow)
 
 
 def choose(

@@ -62,9 +62,22 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     ok = committed & ~refused
     st.pending = np.where(ok, route, st.pending)
     st.pending_start = np.where(ok, lv.commit_year, st.pending_start)
+    st.pending_cover = np.where(ok, lv.commit_grant, st.pending_cover)
     st.pending_reason = np.where(ok, REASON_CODE["committed_project"], st.pending_reason).astype(
         np.int8
     )
+    st.pool = np.where(ok[..., None] & (given >= 0), given, st.pool)
+    # a follow-up project after the committed one (same plant), its capacity reserved next
+    follow = ok & (lv.follow_route >= 0)
+    if not follow.any():
+        return
+    after = np.where(follow, lv.follow_route, route)
+    f_start = np.clip(lv.follow_year - years[0], 0, ctx.Y - 1)
+    demand, _ = infra.demand(0, after, route, infra.peak_production(0), start=f_start)
+    refused, given = infra.allocate(demand, f_start, np.ones_like(demand[0]), follow, commit=True)
+    ok = follow & ~refused
+    st.follow = np.where(ok, lv.follow_route, st.follow)
+    st.follow_start = np.where(ok, lv.follow_year, st.follow_start)
     st.pool = np.where(ok[..., None] & (given >= 0), given, st.pool)
 
 
@@ -122,7 +135,13 @@ def run_batch(
         supply = infra.supply_prices(i, st.route, st.pool[..., BIOMASS], valuation.opt)
         ov = valuation.option_values(i, st, supply=supply)
         ev = evaluate(
-            valuation, i, st.route, running, ov, valuation.feasible(i, st.route), st.pending
+            valuation,
+            i,
+            st.route,
+            running,
+            ov,
+            valuation.feasible(i, st.route, st.locked),
+            st.pending,
         )
         value = run_rounds(ev, schemes)
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)

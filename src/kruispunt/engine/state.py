@@ -29,6 +29,8 @@ class PlantState:
     closed : plants that have closed.
     pending, pending_start, pending_reason, pending_cover : a decided switch not yet started:
         its route (-1: none), first year, reason code and the investment a grant pays [EUR].
+    follow, follow_start : a decided follow-up project, pending once the committed one has
+        started: its route (-1: none) and first year.
     asset_start, asset_capex : year the current asset was built and its investment net of
         grants [EUR] (today's assets: fully written off, an assumption).
     renewal : year the current asset must be renewed.
@@ -46,12 +48,19 @@ class PlantState:
     pending_start: I
     pending_reason: npt.NDArray[np.int8]
     pending_cover: F
+    follow: I
+    follow_start: I
     asset_start: I
     asset_capex: F
     renewal: I
     pool: I
     started: B
     idle: B
+    locked_until: I
+    """First year a plant that started a decided project may decide again."""
+    locked: B
+    """Plants bound to a decided project in the current year: they may only move on to a
+    route that emits less, never back, nor close."""
 
     @classmethod
     def initial(cls, inputs: ModelInputs) -> PlantState:
@@ -69,6 +78,8 @@ class PlantState:
             pending_start=np.zeros((S, P), dtype=np.int64),
             pending_reason=np.zeros((S, P), dtype=np.int8),
             pending_cover=np.zeros((S, P)),
+            follow=np.full((S, P), -1, dtype=np.int64),
+            follow_start=np.zeros((S, P), dtype=np.int64),
             asset_start=np.full((S, P), years[0], dtype=np.int64),
             asset_capex=np.zeros((S, P)),
             renewal=np.broadcast_to(
@@ -77,11 +88,14 @@ class PlantState:
             pool=np.full((S, P, len(RESOURCES)), -1, dtype=np.int64),
             started=np.zeros((S, P), dtype=bool),
             idle=np.zeros((S, P), dtype=bool),
+            locked_until=np.zeros((S, P), dtype=np.int64),
+            locked=np.zeros((S, P), dtype=bool),
         )
 
     @property
     def running(self) -> B:
-        """Plants that may decide: open, not building and not idled."""
+        """Plants that may decide: open, not building and not idled (a plant bound to a
+        decided project decides among fewer options: :meth:`Valuation.feasible`)."""
         return ~self.closed & (self.pending < 0) & ~self.idle
 
     def book_value(self, t: int, later: int = 0) -> F:

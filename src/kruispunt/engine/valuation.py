@@ -93,7 +93,7 @@ class Valuation:
         zero = np.zeros_like(lead)
         markets = inp.markets
         operating = (
-            np.einsum("rcy,scy->sry", r.priced, ctx.ext(markets.price))
+            np.einsum("rcy,scy->sry", r.priced - r.exports, ctx.ext(markets.price))
             + r.captured[None] * ctx.ext(markets.co2_ts_cost)[:, None, :]
             + ctx.ext(inp.routes.variable_opex)[None]
         )
@@ -310,9 +310,11 @@ class Valuation:
                     total += kept
         return total
 
-    def feasible(self, t: int, cur: I) -> B:
+    def feasible(self, t: int, cur: I, locked: B | None = None) -> B:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
-        connection, allowed by the scenario); the current route always."""
+        connection, allowed by the scenario); the current route always. A plant bound to a
+        decided project (``locked`` ``(S, P)``, :data:`DECIDED_PROJECT_YEARS` from its start)
+        may only move on to a route that emits less (net of capture) and does not close."""
         inp = self.ctx.inputs
         routes = inp.routes
         year = int(inp.coords.years[t])
@@ -324,7 +326,13 @@ class Valuation:
         h2_ok: B = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
         is_cur: B = opt[None] == cur[:, :, None]
         allowed: B = inp.levers.route_allowed[:, opt] | self.opt_closure[None]
-        return (ok[None] & h2_ok & allowed) | is_cur
+        out: B = (ok[None] & h2_ok & allowed) | is_cur
+        if locked is not None and locked.any():
+            emitted = self.ctx.route.emitted[:, t]
+            lower = emitted[opt][None] < emitted[cur][:, :, None]  # (S, P, K)
+            onward = lower & ~self.opt_closure[None]
+            out &= ~locked[:, :, None] | onward | is_cur
+        return out
 
 
 def _flat_index(cur: I, n_routes: int) -> I:

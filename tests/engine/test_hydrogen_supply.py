@@ -1,0 +1,168 @@
+"""Hydrogen supply projects as scarce pools, and Shell Pernis's Holland Hydrogen 1 as its
+decided follow-up project (issue 9, points 1 and 8).
+
+Hand figures from ``infrastructure.csv`` (kind ``hydrogen``): Holland Hydrogen 1 (Shell,
+FID Jul 2022, nd_shell_hh1_2022) delivers up to 60 t/day = 21,900 t H2/yr from 2027
+(shell_hh1_2025); ELYgator (Air Liquide, FID Jul 2025) 23,000 t/yr from 2028; Eneco 92,000 t/yr
+from 2029 (no FID). At the lower heating value of 120 GJ/t: HH1 2.628e6 GJ/yr, ELYgator
+2.76e6 GJ/yr. The national network connects Rotterdam-Moerdijk in 2026, Zeeland, the North Sea
+Canal and Noord-Nederland in 2030, Chemelot in 2033 and Cluster 6 never
+(westerwoldeactueel_h2_2024).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.engine.simulate import simulate
+from kruispunt.inputs import ModelInputs
+from kruispunt.results import Results
+from kruispunt.scenarios import resolve
+from kruispunt.vocabulary import HYDROGEN, NEVER, REASON_CODE
+
+HH1 = "hydrogen/shell_holland_hydrogen_1"
+PERNIS = "shell_pernis/refinery_throughput"
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def inp(cat: Catalogue) -> ModelInputs:
+    return build_inputs(cat, resolve(["current-policy"]))
+
+
+@pytest.fixture(scope="module")
+def res(inp: ModelInputs) -> Results:
+    return simulate(inp)
+
+
+def _year(inp: ModelInputs, year: int) -> int:
+    return list(inp.coords.years).index(year)
+
+
+def test_projects_are_pools_with_capacity_dates_and_network_access(inp: ModelInputs) -> None:
+    """One pool per project: HH1 0 before 2027 and 2.628e6 GJ/yr from then; ELYgator
+    2.76e6 GJ/yr from 2028. Rotterdam's plants reach the Rotterdam projects at once (own
+    pipelines), Zeeland's from 2030 (the later connection of the two clusters), Chemelot's
+    from 2033, Cluster 6's never."""
+    pools = inp.pools
+    names = list(pools.names)
+    q = names.index(HH1)
+    assert pools.resource[q] == HYDROGEN
+    cap = pools.capacity[0, q]
+    assert cap[_year(inp, 2026)] == 0.0
+    assert cap[_year(inp, 2027)] == pytest.approx(21_900 * 120)
+    assert cap[-1] == pytest.approx(21_900 * 120)
+    ely = names.index("hydrogen/air_liquide_elygator")
+    assert pools.capacity[0, ely, _year(inp, 2027)] == 0.0
+    assert pools.capacity[0, ely, _year(inp, 2028)] == pytest.approx(23_000 * 120)
+    clusters = list(inp.coords.clusters)
+    access = pools.access[0, q]
+    assert access[clusters.index("rotterdam_moerdijk")] == 0
+    assert access[clusters.index("zeeland")] == 2030
+    assert access[clusters.index("chemelot")] == 2033
+    assert access[clusters.index("cluster6")] >= NEVER
+    # no unlimited hydrogen pool is left
+    h2 = pools.resource == HYDROGEN
+    assert np.isfinite(pools.capacity[:, h2]).all()
+
+
+def test_hydrogen_delay_moves_undecided_projects_and_connections_only(cat: Catalogue) -> None:
+    """With ``hydrogen_delay`` = 3: Eneco (no FID) delivers from 2032 instead of 2029; HH1
+    (FID 2022) still from 2027; Zeeland reaches HH1 from 2033, Rotterdam still at once."""
+    base = resolve(["current-policy"])[0]
+    infra = base.levers.infrastructure.model_copy(update={"hydrogen_delay": 3})
+    lv = base.levers.model_copy(update={"infrastructure": infra})
+    late = build_inputs(cat, [replace(base, levers=lv)])
+    names = list(late.pools.names)
+    eneco, hh1 = names.index("hydrogen/eneco_electrolyser"), names.index(HH1)
+    cap = late.pools.capacity[0]
+    assert cap[eneco, _year(late, 2031)] == 0.0
+    assert cap[eneco, _year(late, 2032)] == pytest.approx(92_000 * 120)
+    assert cap[hh1, _year(late, 2027)] == pytest.approx(21_900 * 120)
+    clusters = list(late.coords.clusters)
+    assert late.pools.access[0, hh1, clusters.index("zeeland")] == 2033
+    assert late.pools.access[0, hh1, clusters.index("rotterdam_moerdijk")] == 0
+
+
+def test_pernis_runs_porthos_capture_then_holland_hydrogen_1(
+    inp: ModelInputs, res: Results
+) -> None:
+    """Shell Pernis: capture at the hydrogen units from 2026 (shell_pernis_porthos_2026), then
+    its decided follow-up Holland Hydrogen 1 from 2027 (shell_pernis_hh1_2027), both
+    committed projects; its hydrogen at peak output, 0.02987 MWh/t x 3.6 GJ/MWh x 24,433,430
+    t/yr = 2.62737e6 GJ/yr, is reserved in the HH1 pool and fits in HH1's 2.628e6; the year's
+    use is booked on it from 2027."""
+    ds = res.dataset
+    plants = [str(p) for p in ds["plant"].values]
+    p = plants.index(PERNIS)
+    routes = [str(r) for r in ds["route"].values]
+    route = ds["route_index"].values[0, p]
+    assert routes[route[_year(inp, 2026)]] == "refinery_ccs_h2units"
+    assert routes[route[_year(inp, 2027)]] == "refinery_ccs_h2units_green_h2"
+    reason = ds["switch_reason"].values[0, p]
+    assert reason[_year(inp, 2027)] == REASON_CODE["committed_project"]
+    use = _h2(ds, "infra_use", "rotterdam_moerdijk")
+    peak = 0.02987 * 3.6 * float(inp.plants.base_production[p])  # reserved at peak output
+    assert peak == pytest.approx(2.62737e6, rel=1e-5)
+    assert peak <= 21_900 * 120
+    # the year's use follows the refineries' demand outlook (0.96483 in 2027: 1 -> 0.912075
+    # in 2030, linear)
+    g = inp.coords.products.index("refinery_throughput")
+    scale = float(inp.markets.demand_scale[0, g, _year(inp, 2027)])
+    assert scale == pytest.approx(1 - 2 / 5 * (1 - 0.912075), rel=1e-5)
+    assert use[_year(inp, 2026)] == 0.0
+    assert use[_year(inp, 2027)] == pytest.approx(peak * scale, rel=1e-6)
+    cap = _h2(ds, "infra_capacity", "rotterdam_moerdijk")
+    assert cap[_year(inp, 2027)] == pytest.approx(21_900 * 120)  # HH1 alone in 2027
+
+
+def _h2(ds: Any, var: str, cluster: str) -> np.ndarray:
+    """Hydrogen ``infra_use`` or ``infra_capacity`` of a cluster's supply projects [GJ/yr]."""
+    return np.asarray(ds[var].sel(resource="hydrogen", cluster=cluster).values[0])
+
+
+def test_hydrogen_use_never_exceeds_supply(res: Results) -> None:
+    """Every cluster's hydrogen use (of the projects it hosts) stays within their capacity in
+    every year."""
+    ds = res.dataset
+    use = ds["infra_use"].sel(resource="hydrogen").values
+    cap = ds["infra_capacity"].sel(resource="hydrogen").values
+    assert (use <= cap * (1 + 1e-9) + 1e-6).all()
+
+
+def test_a_decided_project_binds_its_plant(inp: ModelInputs, res: Results) -> None:
+    """Pernis does not leave HH1 and its capture for a route that emits more (before, it left
+    them for e-boilers in 2029: assumption_decided_project_term); it may move on to one that
+    emits less (post-combustion capture)."""
+    ds = res.dataset
+    p = [str(x) for x in ds["plant"].values].index(PERNIS)
+    routes = [str(r) for r in ds["route"].values]
+    seen = [routes[r] for r in ds["route_index"].values[0, p, _year(inp, 2027) :]]
+    emitted = {
+        r: float(inp.routes.emission_factor[i, 0] * (1 - inp.routes.capture_rate[i, 0]))
+        for i, r in enumerate(inp.coords.routes)
+    }
+    for a, b in pairwise(seen):
+        assert emitted[b] <= emitted[a]
+
+
+def test_explain_names_the_binding(cat: Catalogue) -> None:
+    """In 2035 Pernis (HH1 from 2027: bound until 2042) may not go back to a route that emits
+    more; explain says so."""
+    from kruispunt.explain import explain
+
+    ex = explain("shell_pernis", "current-policy", 2035, catalogue=cat)
+    rows = ex.options.set_index("route")
+    why = str(rows.loc["refinery_eboilers", "reason"])
+    assert "bound to its decided project until 2042" in why
