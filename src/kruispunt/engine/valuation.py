@@ -189,10 +189,10 @@ class Valuation:
         return best
 
     def _unit_costs(
-        self, t: int, cur: I, supply: SupplyPrice | None = None
+        self, t: int, cur: I, supply: SupplyPrice | None = None, breakdown: bool = True
     ) -> tuple[dict[str, F], F]:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
-        routes, the current route as staying."""
+        routes, the current route as staying (the terms only with ``breakdown``)."""
         is_cur = self.opt[None] == cur[:, :, None]
         opts = OptionView(t, self.opt[None], self.calib_k)
         now = OptionView(t, cur, self.ctx.route_calib(cur))
@@ -205,26 +205,32 @@ class Valuation:
                 out[term] = np.take(yr, at) if current else yr[:, self.opt]
             return out
 
+        # the sums of new options' and of the current route's terms, chosen between once:
+        # each option adds its terms in the same order as the breakdown lists them
         terms: dict[str, F] = {}
-        op_new = self.new[("", OPERATING)][t][:, self.opt]
-        op_cur = np.take(self.stay[("", OPERATING)][t], at)
-        terms[OPERATING] = np.where(is_cur, op_cur[..., None], op_new)
-        total = terms[OPERATING].copy()
+        total_new = self.new[("", OPERATING)][t][:, self.opt]
+        total_cur = np.take(self.stay[("", OPERATING)][t], at)
+        if breakdown:
+            terms[OPERATING] = np.where(is_cur, total_cur[..., None], total_new)
         if supply is not None:
-            bio_new = self.new[_BIOMASS_USE][t][:, self.opt]
-            bio_cur = np.take(self.stay[_BIOMASS_USE][t], at)
-            term = np.where(is_cur, (supply.current * bio_cur)[..., None], supply.option * bio_new)
+            bio_new = supply.option * self.new[_BIOMASS_USE][t][:, self.opt]
+            bio_cur = supply.current * np.take(self.stay[_BIOMASS_USE][t], at)
+            term = np.where(is_cur, bio_cur[..., None], bio_new)
             if term.any():
-                terms[SUPPLY] = term
-                total += term
+                if breakdown:
+                    terms[SUPPLY] = term
+                total_new += bio_new
+                total_cur += bio_cur
         for inst in self.valued:
             c_new = inst.unit_cost(x_of(inst.name, self.new, False), opts)
             c_cur = inst.unit_cost(x_of(inst.name, self.stay, True), now)
             if np.ndim(c_new) == 0 and np.ndim(c_cur) == 0 and c_new == 0 and c_cur == 0:
                 continue
-            term = np.where(is_cur, np.asarray(c_cur)[..., None], c_new)
-            terms[inst.name] = term
-            total += term
+            if breakdown:
+                terms[inst.name] = np.where(is_cur, np.asarray(c_cur)[..., None], c_new)
+            total_new += c_new
+            total_cur += c_cur
+        total = np.where(is_cur, np.asarray(total_cur)[..., None], total_new)
         return terms, total
 
     def option_values(
@@ -245,7 +251,7 @@ class Valuation:
         is_cur = opt[None] == cur[:, :, None]
         prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
-        terms, net = self._unit_costs(t, cur, supply)
+        terms, net = self._unit_costs(t, cur, supply, breakdown)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         crf = self.crf_k
