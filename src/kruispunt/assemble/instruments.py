@@ -688,7 +688,12 @@ def _committed(b: BuildContext) -> Params:
     if events is None or "public_money" not in events.columns:
         return {"outlay": out}
     paid = events[events["public_money"].notna()]
+    first: dict[str, int] = {}  # the first scenario of each events lever: the others copy it
     for s, sc in enumerate(b.scenarios):
+        if sc.levers.events in first:
+            out[s] = out[first[sc.levers.events]]
+            continue
+        first[sc.levers.events] = s
         rows = applied_events(paid, sc.levers.events)
         per_year = rows.groupby(rows["year"].astype(int))["public_money"].sum()
         for year, amount in zip(per_year.index.to_numpy(), per_year.to_numpy(), strict=True):
