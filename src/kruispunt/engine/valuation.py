@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.economics import annuity_factor
-from kruispunt.engine.expectations import expected_many
+from kruispunt.engine.expectations import Windows
 from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
 from kruispunt.policy.base import Instrument, SupportScheme
@@ -115,10 +115,11 @@ class Valuation:
             (zero, ctx.life),
             *((zero, np.minimum(ctx.life, h)) for h in self.horizons),
         ]
+        expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic)
         for key, path in paths.items():
-            new, *stay = expected_many(path, fin.discount_rate, windows, ctx.Y, fin.myopic)
-            self.new[key] = np.ascontiguousarray(np.moveaxis(new, -1, 0))  # (Y, S, R)
-            self.stay[key] = np.ascontiguousarray(np.moveaxis(np.stack(stay, axis=-1), 2, 0))
+            new = self.new[key] = np.empty((ctx.Y, S, ctx.R))
+            stay = self.stay[key] = np.empty((ctx.Y, S, ctx.R, len(windows) - 1))
+            expect.expected_into(path, [new, *(stay[..., j] for j in range(stay.shape[-1]))])
         rate = fin.discount_rate[:, None]  # (S, 1)
         self.annuity_life = _present_value_factor(rate, ctx.life[None, :])  # (S, R)
         self.annuity_h = {
@@ -201,7 +202,7 @@ class Valuation:
                 return {term: self._stay_terms((name, term), t, at) for term in terms}
             return {term: self.new[(name, term)][t][:, self.opt] for term in terms}
 
-        def life(c: F) -> F:
+        def life(c: F | float) -> F:
             """The whole-life column of the current route's ``c``, against the options."""
             a = np.asarray(c)
             return a[..., 0, None] if a.ndim else a
