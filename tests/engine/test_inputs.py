@@ -8,7 +8,7 @@ import numpy as np
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import load_catalogue
-from kruispunt.scenarios import resolve
+from kruispunt.scenarios import Scenario, resolve
 
 
 def test_every_scenario_array_is_declared() -> None:
@@ -45,3 +45,37 @@ def test_every_scenario_array_is_declared() -> None:
         for name, value in params.items():
             assert value.shape[0] == S, f"{inst}.{name}"
             np.testing.assert_array_equal(one.instruments[inst][name], value[[1]])
+
+
+def test_events_and_commitments_do_not_depend_on_the_batch() -> None:
+    """Scenarios sharing an ``events`` lever and ``commitments`` get their rows once and
+    copied (build_levers, the committed outlay): each scenario's rows are those it gets
+    when built alone, whatever the other scenarios of the batch."""
+    cat = load_catalogue()
+    base = resolve(["current-policy"])[0]
+
+    def variant(name: str, events: str, commitments: bool) -> Scenario:
+        lv = base.levers.model_copy(
+            update={"events": events, "commitments": commitments, "name": name}
+        )
+        return Scenario(name=name, levers=lv, chain=(name,), origin="test")
+
+    mix = [
+        variant("a", "decided", True),
+        variant("b", "announced", True),
+        variant("c", "none", False),
+        variant("d", "decided", False),
+        variant("e", "announced", True),
+        variant("f", "decided", True),
+    ]
+    together = build_inputs(cat, mix)
+    for s, sc in enumerate(mix):
+        alone = build_inputs(cat, [sc])
+        for name in ("availability", "commit_route", "commit_year"):
+            assert np.array_equal(
+                getattr(together.levers, name)[s], getattr(alone.levers, name)[0]
+            ), (sc.name, name)
+        assert np.array_equal(
+            together.instruments["committed"]["outlay"][s],
+            alone.instruments["committed"]["outlay"][0],
+        ), sc.name

@@ -904,7 +904,12 @@ def _committed(b: BuildContext) -> Params:
     if events is None or "public_money" not in events.columns:
         return {"outlay": out, "plant_outlay": plant}
     paid = events[events["public_money"].notna()]
+    first: dict[str, int] = {}  # the first scenario of each events lever: the others copy it
     for s, sc in enumerate(b.scenarios):
+        if sc.levers.events in first:
+            out[s] = out[first[sc.levers.events]]
+            continue
+        first[sc.levers.events] = s
         rows = applied_events(paid, sc.levers.events)
         plant[s] = plant_money(rows, b.pb, years)
         per_year = rows.groupby(rows["year"].astype(int))["public_money"].sum()

@@ -56,12 +56,17 @@ def build_levers(
     follow_year = np.zeros((S, P), dtype=np.int64)
     keys = pb.keys
     excluded = [rb.ids[r] for r in np.flatnonzero(~rb.complete)]
+    committed = -1  # the first scenario that keeps the commitments: the others copy its rows
     for s, sc in enumerate(scenarios):
         lv = sc.levers
         for item in lv.routes_off:
             allowed[s] &= ~((ids == item) | (family == FAMILY.get(item, -1)))
         if not lv.commitments:
             continue
+        if committed >= 0:
+            commit_route[s], commit_year[s] = commit_route[committed], commit_year[committed]
+            continue
+        committed = s
         for row in tables.catalogue.commitments.itertuples():
             route = str(row.route_id)
             if not rb.complete[r_of[route]]:
@@ -77,8 +82,18 @@ def build_levers(
     availability = np.ones((S, P, len(years)))
     commit_grant = np.zeros((S, P))
     events = tables.catalogue.tables.get("events")
+    # scenarios with the same events lever and the same commitments get the same rows: the
+    # events are applied once per such pair, to its first scenario, and copied (ensembles)
+    first: dict[tuple[str, bool], int] = {}
     for s, sc in enumerate(scenarios):
         if events is not None and sc.levers.events != "none":
+            key = (sc.levers.events, bool(sc.levers.commitments))
+            if key in first:
+                f = first[key]
+                availability[s] = availability[f]
+                commit_route[s], commit_year[s] = commit_route[f], commit_year[f]
+                continue
+            first[key] = s
             apply_events(
                 applied_events(events, sc.levers.events),
                 pb,

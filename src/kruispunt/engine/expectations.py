@@ -98,3 +98,70 @@ def expected_many(
         return fore
     today = values[..., :n_years]
     return [np.where(myopic[:, None, None], today, f) for f in fore]
+
+
+class Windows:
+    """Several ``(start, length)`` windows of a batch's decision years, for many paths: the
+    discounted sums of the weights (the denominators) are computed once for every path, and
+    each path's expected values are written straight into year-first buffers. The values are
+    those of :func:`expected_many`, operation for operation.
+
+    Parameters
+    ----------
+    rate : ndarray, shape (S,)
+        Discount rate. [1/yr]
+    windows : sequence of (start, length), each an int array of shape (R,)
+        As in :func:`window_average`. [yr]
+    n_ext : int
+        Length of the extended horizon of the paths (Ye).
+    n_years : int
+        Number of decision years Y.
+    myopic : ndarray of bool, shape (S,)
+        Scenarios whose plants take today's value.
+    """
+
+    def __init__(
+        self,
+        rate: F,
+        windows: Sequence[tuple[I, I]],
+        n_ext: int,
+        n_years: int,
+        myopic: npt.NDArray[np.bool_],
+    ) -> None:
+        steps = np.arange(n_ext, dtype=np.float64)
+        self.disc = (1.0 + rate[:, None]) ** -steps[None, :]  # (S, Ye)
+        cum_d = np.concatenate(
+            [np.zeros((self.disc.shape[0], 1)), np.cumsum(self.disc, axis=-1)], axis=-1
+        )
+        t = np.arange(n_years)
+        self.n_ext, self.n_years = n_ext, n_years
+        self.myopic = myopic
+        self.ends: list[tuple[I, I]] = []
+        self.den: list[F] = []
+        """Per window: the discounted sums of the weights, year-first ``(Y, S, R)``."""
+        for start, length in windows:
+            a = np.minimum(t[None, :] + start[:, None], n_ext - 1)  # (R, Y)
+            b = np.minimum(a + np.maximum(length[:, None], 1), n_ext)
+            self.ends.append((a, b))
+            den = np.take(cum_d, b, axis=-1) - np.take(cum_d, a, axis=-1)  # (S, R, Y)
+            self.den.append(np.moveaxis(den, -1, 0))
+
+    def expected_into(self, values: F, outs: Sequence[F]) -> None:
+        """Expected ``values`` ``(S, R, Ye)`` over each window, written into ``outs`` (one
+        ``(Y, S, R)`` array or view per window): the window average, or today's value in
+        myopic scenarios."""
+        n_ext = self.n_ext
+        if values.shape[-1] != n_ext:
+            raise ValueError(f"a path over {values.shape[-1]} years; expected {n_ext}")
+        cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
+        np.multiply(values, self.disc[:, None, :], out=cum[..., 1:])
+        np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
+        cum_flat = cum.reshape(*cum.shape[:-2], -1)
+        row = (np.arange(cum.shape[-2]) * (n_ext + 1))[:, None]
+        myopic = self.myopic.any()
+        today = np.moveaxis(values[..., : self.n_years], -1, 0)
+        for (a, b), den, out in zip(self.ends, self.den, outs, strict=True):
+            num = np.take(cum_flat, row + b, axis=-1) - np.take(cum_flat, row + a, axis=-1)
+            np.divide(np.moveaxis(num, -1, 0), den, out=out)
+            if myopic:
+                np.copyto(out, today, where=self.myopic[None, :, None])

@@ -80,6 +80,8 @@ class Infrastructure:
         """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
         self.refused_by = np.zeros((len(RESOURCES), ctx.S, ctx.P), dtype=bool)
         """Plants the last :meth:`allocate` refused, per resource ``(3, S, P)``."""
+        self.access = np.ascontiguousarray(np.take(pools.access, inp.plants.cluster, axis=2))
+        """First year each plant may use each pool ``(S, Q, P)`` (its cluster's access)."""
         self.held = np.zeros((ctx.S, ctx.P, len(pools.names)))
         """What each plant has reserved in each biomass pool ``(S, P, Q)``, given back when
         it stops burning biomass."""
@@ -134,16 +136,13 @@ class Infrastructure:
         self.refused_by = np.zeros((len(RESOURCES), S, P), dtype=bool)
         given = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
         start_year = ctx.inputs.coords.years[start]
-        rows = np.arange(S)[:, None]
-        cluster = ctx.inputs.plants.cluster
         for res in range(len(RESOURCES)):
             need = mask & (demand[res] > 1e-9)
             if not need.any():
                 continue
             open_ = need.copy()
             for q in np.flatnonzero(pools.resource == res):
-                access = pools.access[:, q, :][rows, cluster[None, :]]  # (S, P)
-                cand = open_ & (start_year >= access) & pools.plants[q][None, :]
+                cand = open_ & (start_year >= self.access[:, q]) & pools.plants[q][None, :]
                 if not cand.any():
                     continue
                 first = np.min(np.where(cand, start, Y), axis=1)
@@ -168,12 +167,14 @@ class Infrastructure:
 
     def _reserve(self, q: int, granted: B, amount: F, start: I, last: I) -> None:
         S, P, Y = self.ctx.S, self.ctx.P, self.ctx.Y
-        delta = np.zeros((S, Y + 1))
         take = np.where(granted, amount, 0.0)
-        rows = np.repeat(np.arange(S), P)
-        np.add.at(delta, (rows, start.ravel()), take.ravel())
+        # each grant added at its start and taken off where the pool's life ends, summed in
+        # this order (bincount adds its weights one by one, as np.add.at does)
+        rows = np.repeat(np.arange(S) * (Y + 1), P)
         end = np.broadcast_to(last[:, None], (S, P))
-        np.add.at(delta, (rows, end.ravel()), -take.ravel())
+        at = np.concatenate([rows + start.ravel(), rows + end.ravel()])
+        weights = np.concatenate([take.ravel(), -take.ravel()])
+        delta = np.bincount(at, weights, minlength=S * (Y + 1)).reshape(S, Y + 1)
         self.committed[:, q, :] += np.cumsum(delta, axis=-1)[:, :Y]
         if q in self.supply_pools:
             self.held[:, :, q] += take
@@ -241,13 +242,11 @@ class Infrastructure:
         use_now = rt.biomass[route, i] * peak  # (S, P)
         need = np.maximum(rt.biomass[opt, start][None] * peak[..., None] - use_now[..., None], 0)
         start_year = inp.coords.years[start]  # (P, K)
-        cluster = inp.plants.cluster
-        rows = np.arange(S)[:, None]
         served = np.zeros((S, P, K), dtype=bool)
         for q in map(int, self.supply_pools):
             reserved = self._reserved_peak(q, i)  # (S,)
-            access = inp.pools.access[:, q, :][rows, cluster[None, :]]  # (S, P)
-            cand = (start_year[None] >= access[..., None]) & inp.pools.plants[q][None, :, None]
+            access = self.access[:, q, :, None]  # (S, P, 1)
+            cand = (start_year[None] >= access) & inp.pools.plants[q][None, :, None]
             left, _ = self._window(q, np.full(S, i, dtype=np.int64))
             fits = cand & (need <= left[:, None, None] * (1.0 + STEP_TOLERANCE))
             price = self.step_price(q, reserved[:, None, None] + need)

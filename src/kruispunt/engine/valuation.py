@@ -17,7 +17,7 @@ years turns negative, so closures come one unit at a time as margins fall.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.economics import annuity_factor
-from kruispunt.engine.expectations import expected_many
+from kruispunt.engine.expectations import Windows
 from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
 from kruispunt.policy.base import Instrument, SupportScheme
@@ -104,20 +104,22 @@ class Valuation:
             for term, path in inst.paths().items():
                 paths[(inst.name, term)] = path
         self.new: dict[tuple[str, str], F] = {}
-        self.stay: dict[tuple[str, str], F] = {}
+        """Expected terms of a new route ``(Y, S, R)``, from its start over its life."""
         self.horizons = tuple(h for h in EXIT_HORIZONS if h < int(ctx.life.max()))
-        self.stay_for: dict[int, dict[tuple[str, str], F]] = {h: {} for h in self.horizons}
-        """Expected terms of staying ``h`` years only, per horizon ``h``."""
-        stores = [self.new, self.stay, *(self.stay_for[h] for h in self.horizons)]
+        self.stay: dict[tuple[str, str], F] = {}
+        """Expected terms of staying on a route ``(Y, S, R, 1 + H)``: over its whole life,
+        then over each horizon ``h`` of :attr:`horizons` (running ``h`` years only), side by
+        side so that one gather serves them all."""
         windows = [
             (lead, ctx.life),
             (zero, ctx.life),
             *((zero, np.minimum(ctx.life, h)) for h in self.horizons),
         ]
+        expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic)
         for key, path in paths.items():
-            values = expected_many(path, fin.discount_rate, windows, ctx.Y, fin.myopic)
-            for store, e in zip(stores, values, strict=True):
-                store[key] = np.ascontiguousarray(np.moveaxis(e, -1, 0))  # (Y, S, R)
+            new = self.new[key] = np.empty((ctx.Y, S, ctx.R))
+            stay = self.stay[key] = np.empty((ctx.Y, S, ctx.R, len(windows) - 1))
+            expect.expected_into(path, [new, *(stay[..., j] for j in range(stay.shape[-1]))])
         rate = fin.discount_rate[:, None]  # (S, 1)
         self.annuity_life = _present_value_factor(rate, ctx.life[None, :])  # (S, R)
         self.annuity_h = {
@@ -144,22 +146,11 @@ class Valuation:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
         return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
 
-    def _stay_cost(
-        self, t: int, cur: I, store: Mapping[tuple[str, str], F], supply: F | None = None
-    ) -> F:
-        """Net unit cost of staying on the current route with the expected terms of ``store``
-        ``(S, P)`` [EUR/product], with the supply-curve price ``supply`` ``(S, P)``."""
-        at = _flat_index(cur, self.ctx.R)
-        now = OptionView(t, cur, self.ctx.route_calib(cur))
-        total = np.take(store[("", OPERATING)][t], at)
-        if supply is not None:
-            total += supply * np.take(store[_BIOMASS_USE][t], at)
-        for inst in self.valued:
-            x = {
-                term: np.take(store[(inst.name, term)][t], at) for term in self.terms_of[inst.name]
-            }
-            total += inst.unit_cost(x, now)
-        return total
+    def _stay_terms(self, key: tuple[str, str], t: int, at: I) -> F:
+        """Expected term ``key`` of staying on the current routes at ``at`` (positions in the
+        flattened ``(S, R)``) ``(S, P, 1 + H)``: whole life, then each exit horizon."""
+        yr = self.stay[key][t]
+        return np.take(yr.reshape(-1, yr.shape[-1]), at, axis=0)
 
     def _exit_option(
         self,
@@ -169,63 +160,82 @@ class Valuation:
         per_unit: F,
         prod: F,
         crf_cur: F,
-        supply: F | None,
+        net_h: F,
     ) -> F:
         """Value of staying with the option to close later ``(S, P)`` [EUR/yr]: the best of
         ``stay_value`` (the whole life) and, for each horizon ``h``, the value of running ``h``
         years then closing: the present value of those years over the life's annuity factor,
         less the write-off of the book value left at the closure, annualised as a closure's
-        write-off is and discounted to today."""
+        write-off is and discounted to today. ``net_h`` ``(S, P, H)`` is the net unit cost
+        of staying ``h`` years for each horizon."""
         cur = st.route
         at = _flat_index(cur, self.ctx.R)
         life = np.take(self.annuity_life, at)
         rate = self.ctx.inputs.finance.discount_rate[:, None]
         best = stay_value
-        for h in self.horizons:
-            net_h = self._stay_cost(t, cur, self.stay_for[h], supply)
-            value_h = stay_value + (per_unit - net_h) * prod
+        for j, h in enumerate(self.horizons):
+            value_h = stay_value + (per_unit - net_h[..., j]) * prod
             later = st.book_value(t, h) * crf_cur * (1.0 + rate) ** -h
             best = np.maximum(best, value_h * np.take(self.annuity_h[h], at) / life - later)
         return best
 
     def _unit_costs(
-        self, t: int, cur: I, supply: SupplyPrice | None = None
-    ) -> tuple[dict[str, F], F]:
+        self, t: int, cur: I, supply: SupplyPrice | None = None, breakdown: bool = True
+    ) -> tuple[dict[str, F], F, F]:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
-        routes, the current route as staying."""
+        routes, the current route as staying (the terms only with ``breakdown``); and the net
+        unit cost of staying on the current route ``(S, P, 1 + H)``, over its whole life then
+        over each exit horizon (:attr:`horizons`)."""
         is_cur = self.opt[None] == cur[:, :, None]
         opts = OptionView(t, self.opt[None], self.calib_k)
-        now = OptionView(t, cur, self.ctx.route_calib(cur))
+        stay_shape = (*cur.shape, 1 + len(self.horizons))
+        now = OptionView(
+            t,
+            np.broadcast_to(cur[..., None], stay_shape),
+            np.broadcast_to(self.ctx.route_calib(cur)[..., None], stay_shape),
+        )
         at = _flat_index(cur, self.ctx.R)
 
-        def x_of(name: str, store: Mapping[tuple[str, str], F], current: bool) -> dict[str, F]:
-            out = {}
-            for term in self.terms_of.get(name, ()):
-                yr = store[(name, term)][t]
-                out[term] = np.take(yr, at) if current else yr[:, self.opt]
-            return out
+        def x_of(name: str, current: bool) -> dict[str, F]:
+            terms = self.terms_of.get(name, ())
+            if current:
+                return {term: self._stay_terms((name, term), t, at) for term in terms}
+            return {term: self.new[(name, term)][t][:, self.opt] for term in terms}
 
+        def life(c: F | float) -> F:
+            """The whole-life column of the current route's ``c``, against the options."""
+            a = np.asarray(c)
+            return a[..., 0, None] if a.ndim else a
+
+        # the sums of new options' and of the current route's terms, chosen between once:
+        # each option adds its terms in the same order as the breakdown lists them
         terms: dict[str, F] = {}
-        op_new = self.new[("", OPERATING)][t][:, self.opt]
-        op_cur = np.take(self.stay[("", OPERATING)][t], at)
-        terms[OPERATING] = np.where(is_cur, op_cur[..., None], op_new)
-        total = terms[OPERATING].copy()
+        total_new = self.new[("", OPERATING)][t][:, self.opt]
+        total_cur = self._stay_terms(("", OPERATING), t, at)
+        if breakdown:
+            terms[OPERATING] = np.where(is_cur, life(total_cur), total_new)
         if supply is not None:
-            bio_new = self.new[_BIOMASS_USE][t][:, self.opt]
-            bio_cur = np.take(self.stay[_BIOMASS_USE][t], at)
-            term = np.where(is_cur, (supply.current * bio_cur)[..., None], supply.option * bio_new)
+            bio_new = supply.option * self.new[_BIOMASS_USE][t][:, self.opt]
+            bio_cur = supply.current[..., None] * self._stay_terms(_BIOMASS_USE, t, at)
+            total_cur[..., 1:] += bio_cur[..., 1:]
+            term = np.where(is_cur, life(bio_cur), bio_new)
             if term.any():
-                terms[SUPPLY] = term
-                total += term
+                if breakdown:
+                    terms[SUPPLY] = term
+                total_new += bio_new
+                total_cur[..., 0] += bio_cur[..., 0]
         for inst in self.valued:
-            c_new = inst.unit_cost(x_of(inst.name, self.new, False), opts)
-            c_cur = inst.unit_cost(x_of(inst.name, self.stay, True), now)
+            c_new = inst.unit_cost(x_of(inst.name, False), opts)
+            c_cur = inst.unit_cost(x_of(inst.name, True), now)
             if np.ndim(c_new) == 0 and np.ndim(c_cur) == 0 and c_new == 0 and c_cur == 0:
+                total_cur[..., 1:] += c_cur
                 continue
-            term = np.where(is_cur, np.asarray(c_cur)[..., None], c_new)
-            terms[inst.name] = term
-            total += term
-        return terms, total
+            if breakdown:
+                terms[inst.name] = np.where(is_cur, life(c_cur), c_new)
+            total_new += c_new
+            total_cur += c_cur
+        total = np.where(is_cur, life(total_cur), total_new)
+        return terms, total, total_cur
 
     def option_values(
         self,
@@ -245,7 +255,7 @@ class Valuation:
         is_cur = opt[None] == cur[:, :, None]
         prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
-        terms, net = self._unit_costs(t, cur, supply)
+        terms, net, net_stay = self._unit_costs(t, cur, supply, breakdown)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         crf = self.crf_k
@@ -273,7 +283,7 @@ class Valuation:
                 net_cur,
                 prod[..., 0],
                 crf_cur[..., 0],
-                None if supply is None else supply.current,
+                net_stay[..., 1:],
             )
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
             value = value + exit_gain
