@@ -71,11 +71,13 @@ def test_events_and_commitments_do_not_depend_on_the_batch() -> None:
     together = build_inputs(cat, mix)
     for s, sc in enumerate(mix):
         alone = build_inputs(cat, [sc])
-        for name in ("availability", "commit_route", "commit_year"):
+        names = ("availability", "commit_route", "commit_year", "follow_route", "follow_year")
+        for name in (*names, "commit_grant"):
             assert np.array_equal(
                 getattr(together.levers, name)[s], getattr(alone.levers, name)[0]
             ), (sc.name, name)
-        assert np.array_equal(
-            together.instruments["committed"]["outlay"][s],
-            alone.instruments["committed"]["outlay"][0],
-        ), sc.name
+        for param in ("outlay", "plant_outlay"):
+            assert np.array_equal(
+                together.instruments["committed"][param][s],
+                alone.instruments["committed"][param][0],
+            ), (sc.name, param)

@@ -908,6 +908,7 @@ def _committed(b: BuildContext) -> Params:
     for s, sc in enumerate(b.scenarios):
         if sc.levers.events in first:
             out[s] = out[first[sc.levers.events]]
+            plant[s] = plant[first[sc.levers.events]]
             continue
         first[sc.levers.events] = s
         rows = applied_events(paid, sc.levers.events)

@@ -92,6 +92,8 @@ def build_levers(
                 f = first[key]
                 availability[s] = availability[f]
                 commit_route[s], commit_year[s] = commit_route[f], commit_year[f]
+                follow_route[s], follow_year[s] = follow_route[f], follow_year[f]
+                commit_grant[s] = commit_grant[f]
                 continue
             first[key] = s
             apply_events(
