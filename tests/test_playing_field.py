@@ -16,6 +16,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.playing_field import bill_table, energy_bill, energy_bills, neighbour_value
 from kruispunt.policy.ikc import previous_year_price
 from kruispunt.scenarios import resolve
+from tests.cli_helpers import invoke
 
 TATA = "tata_steel_ijmuiden"
 TATA_MWH = 1_847_550.0
@@ -176,3 +177,15 @@ def test_a_component_not_found_adds_no_gap(cat: Catalogue, inputs: ModelInputs) 
         ]["meur"].iloc[0]
     )
     assert table.loc[(TATA, "BE"), "bill_meur"] == pytest.approx(be_elec + gas_commodity + nl_gas)
+
+
+def test_energy_bill_command_writes_its_report(tmp_path: Path) -> None:
+    """``kruispunt energy-bill SITE --report`` writes the bill table as a page: one row per
+    country, the NL row first, with the gap to NL."""
+    out = invoke("energy-bill", TATA, "--year", "2025", "--report", str(tmp_path / "bill.html"))
+    assert out.code == 0, out.stderr
+    text = (tmp_path / "bill.html").read_text("utf-8")
+    assert "Energy bill NL against BE, DE and FR (current-policy, 2025)" in text
+    cells = [text.index(f"<td>{c}</td>") for c in ("NL", "BE", "DE", "FR")]
+    assert cells == sorted(cells)
+    assert "gap_to_nl_meur" in text

@@ -266,3 +266,6 @@ def test_green_premium_command_writes_its_tables_and_report(tmp_path: Path) -> N
     assert {"crude_steel", "ammonia", "hvc"} <= set(by_product["product"])
     text = (tmp_path / "premium.html").read_text("utf-8")
     assert "Pass-through to end products" in text and "CBAM export gap" in text
+    # the energy bill of the biggest sites, NL against its neighbours, is on the same page
+    assert "Energy bill NL against BE, DE and FR (current-policy, 2030)" in text
+    assert "tata_steel_ijmuiden" in text

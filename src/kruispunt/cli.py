@@ -354,6 +354,10 @@ def energy_bill(
         Path | None,
         typer.Option(help="Also write the bill by component to this CSV file.", show_default=False),
     ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Also write the bill table as an HTML page here.", show_default=False),
+    ] = None,
 ) -> None:
     """A site's energy bill in NL against BE, DE and FR for the same consumption: commodity,
     energy tax, network tariff and indirect-cost compensation (issue #11 point 6)."""
@@ -361,6 +365,8 @@ def energy_bill(
 
     if csv is not None:
         check_output_file(csv, "csv")
+    if report is not None:
+        check_output_file(report, "report")
     package = _check_data_folder(data)
     from kruispunt.scenarios import resolve
 
@@ -382,6 +388,11 @@ def energy_bill(
     if csv is not None:
         bills.to_csv(csv, index=False)
         print(f"bill: {csv}", flush=True)
+    if report is not None:
+        from kruispunt.reports.premium import write_bill_report
+
+        write_bill_report(report, table, resolved.name, year)
+        print(f"report: {report}", flush=True)
 
 
 @data_app.command("summary")

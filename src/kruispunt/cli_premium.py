@@ -130,9 +130,20 @@ def green_premium(
             frame.to_csv(csv_dir / f"{name}.csv", index=False)
         print(f"tables: {csv_dir}", flush=True)
     if report is not None:
+        from kruispunt.playing_field import bill_table, energy_bill
         from kruispunt.reports.premium import write_premium_report
+        from kruispunt.scenarios import resolve
 
-        write_premium_report(report, gp.by_product, gp.end_products, gap, years=years)
+        (first,) = resolve([names[0]], cat.path)
+        bills = bill_table(energy_bill(None, first, years[0], catalogue=cat))
+        write_premium_report(
+            report,
+            gp.by_product,
+            gp.end_products,
+            gap,
+            years=years,
+            bills=(bills, first.name, years[0]),
+        )
         print(f"report: {report}", flush=True)
 
 

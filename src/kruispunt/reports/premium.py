@@ -1,8 +1,10 @@
 """The green-market report: green premiums per product, their pass-through to end products,
-the CBAM export gap and the comparison of policy packages, as one self-contained HTML page.
+the CBAM export gap, the comparison of policy packages and the NL against BE/DE/FR energy
+bill, as one self-contained HTML page.
 
 Built only from the analysis frames (:mod:`kruispunt.premium`,
-:mod:`kruispunt.comparison`), never from raw result arrays or the engine.
+:mod:`kruispunt.comparison`, :func:`kruispunt.playing_field.bill_table`), never from raw
+result arrays or the engine.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pandas as pd
 from kruispunt.premium import COMPONENTS
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["build_premium_report", "write_premium_report"]
+__all__ = ["bill_section", "build_premium_report", "write_bill_report", "write_premium_report"]
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
@@ -35,12 +37,27 @@ def _section(title: str, note: str, body: str) -> str:
     return f"<h2>{html.escape(title)}</h2><p class='note'>{html.escape(note)}</p>{body}"
 
 
+def bill_section(bills: pd.DataFrame, scenario: str, year: int) -> str:
+    """The energy-bill section: :func:`kruispunt.playing_field.bill_table` of ``scenario`` in
+    ``year``, one row per site and country."""
+    return _section(
+        f"Energy bill NL against BE, DE and FR ({scenario}, {year})",
+        "For each site's own electricity and gas use: electricity per MWh by component "
+        "(commodity, energy tax, network tariff, indirect-cost compensation, relief) "
+        "[EUR/MWh], the gas energy tax [EUR/MWh], the whole bill and its gap to NL [MEUR/yr]; "
+        "the published total per MWh of electricity (E-Bridge for EZK) beside it as a check. "
+        "A component not found for a country takes the NL figure (listed in not_found).",
+        _table(bills.reset_index(), 2),
+    )
+
+
 def build_premium_report(
     by_product: pd.DataFrame,
     end_products: pd.DataFrame | None = None,
     export_gap: pd.DataFrame | None = None,
     comparison: pd.DataFrame | None = None,
     *,
+    bills: tuple[pd.DataFrame, str, int] | None = None,
     years: Sequence[int] = (2030, 2040),
     title: str = "Green premiums, pass-through, export gap and instruments",
 ) -> str:
@@ -56,6 +73,8 @@ def build_premium_report(
         :func:`kruispunt.premium.export_gap`.
     comparison : DataFrame, optional
         :func:`kruispunt.comparison.compare_instruments`.
+    bills : (DataFrame, str, int), optional
+        :func:`kruispunt.playing_field.bill_table` with its scenario name and year.
     years : sequence of int
         Years shown in the premium and pass-through tables.
     """
@@ -126,6 +145,12 @@ def build_premium_report(
                 _table(comparison.set_index(SCENARIO).T.reset_index(names="indicator"), 2),
             )
         )
+    if bills is not None:
+        parts.append(bill_section(*bills))
+    return _page(title, parts)
+
+
+def _page(title: str, parts: Sequence[str]) -> str:
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
@@ -135,8 +160,19 @@ def build_premium_report(
 
 def write_premium_report(path: Path | str, *args: object, **kwargs: object) -> Path:
     """Write :func:`build_premium_report` to ``path`` (atomic: a temporary file renamed)."""
+    return _write(path, build_premium_report(*args, **kwargs))  # type: ignore[arg-type]
+
+
+def write_bill_report(path: Path | str, bills: pd.DataFrame, scenario: str, year: int) -> Path:
+    """Write the energy-bill section alone as a page to ``path`` (atomic)."""
+    title = f"Energy bill NL against BE, DE and FR, {year}"
+    return _write(
+        path, _page(title, [f"<h1>{html.escape(title)}</h1>", bill_section(bills, scenario, year)])
+    )
+
+
+def _write(path: Path | str, text: str) -> Path:
     target = Path(path)
-    text = build_premium_report(*args, **kwargs)  # type: ignore[arg-type]
     tmp = target.with_suffix(target.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(target)
