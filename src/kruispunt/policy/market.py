@@ -14,7 +14,11 @@ Three movements, all relative to the first year (plant revenue is calibrated the
 
 The product's first-year price where the data give a sourced margin (``margin``) is the
 indexed inputs' cost plus that margin (:meth:`ProductMarket.first_price`); the calibration
-sets each plant's revenue from it (:mod:`kruispunt.assemble.calibration`).
+sets each plant's revenue from it (:mod:`kruispunt.assemble.calibration`). Where no spread
+margin is sourced but an operating margin on sales is (``operating_margin``: the firms that
+use process heat or make paper earn one on their food, chemicals or board), a plant's
+first-year revenue is its full cost of staying marked up to that margin
+(:func:`marked_up`): the heat earns the firm's margin in proportion to its cost.
 
 Both are revenue per unit of product; plants value them over an option's life like any term.
 Market revenue is not a government flow; the accounting books nothing.
@@ -32,7 +36,7 @@ from kruispunt.policy.base import Context, Instrument, OptionView, Parameter
 from kruispunt.policy.cbam import import_intensity
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["ProductMarket", "indexed_price_change", "passed_through"]
+__all__ = ["ProductMarket", "indexed_price_change", "marked_up", "passed_through"]
 
 FloatArray = NDArray[np.float64]
 
@@ -65,6 +69,33 @@ def passed_through(
         s * np.asarray(intensity, dtype=np.float64) * (np.asarray(eua) - np.asarray(eua_first)),
         dtype=np.float64,
     )
+
+
+def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
+    """Revenue per unit that earns an operating margin on sales over a full cost [EUR/product]:
+    ``cost / (1 - operating_margin)``; a margin at or below zero leaves the cost (a plant that
+    runs today covers its cost: revealed viability is the floor).
+
+    Parameters
+    ----------
+    cost : array_like
+        Full cost of staying per unit (energy, carbon, taxes, opex, renewal). [EUR/product]
+    operating_margin : array_like
+        Operating profit over revenue (EBIT margin), in [0, 1). [-]
+
+    Examples
+    --------
+    FrieslandCampina's operating margin 2023-2024 averages 2.33 % (75 and 527 MEUR on 13.1 and
+    12.9 bn revenue); on heat that costs 10 EUR/GJ the heat earns 10 / (1 - 0.0233):
+
+    >>> round(float(marked_up(10.0, 0.0233)), 4)
+    10.2386
+    """
+    m = np.asarray(operating_margin, dtype=np.float64)
+    if np.any(m >= 1.0):
+        raise ValueError("operating_margin must be below 1 (a share of revenue)")
+    c = np.asarray(cost, dtype=np.float64)
+    return np.asarray(np.where(m > 0.0, c / (1.0 - np.maximum(m, 0.0)), c), dtype=np.float64)
 
 
 def indexed_price_change(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
@@ -131,6 +162,14 @@ class ProductMarket(Instrument):
             "the plant's revenue is then its full cost of staying).",
             np.nan,
         ),
+        Parameter(
+            "operating_margin",
+            (SCENARIO, "product"),
+            "1",
+            "Operating margin on sales (EBIT over revenue) earned where no spread margin is "
+            "sourced: first-year revenue is the full cost of staying / (1 - margin) (0: none).",
+            0.0,
+        ),
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -159,6 +198,17 @@ class ProductMarket(Instrument):
         price = self.ctx.inputs.markets.price[:, :, 0]
         inputs_cost = np.einsum("sgc,sc->sg", self.param("indexed_input"), price)
         return np.asarray(inputs_cost + self.param("margin"), dtype=np.float64)
+
+    def calibrated_revenue(self, cost: FloatArray) -> FloatArray:
+        """Each plant's first-year revenue ``(P,)`` [EUR/product] from its full cost of staying
+        ``cost`` ``(P,)`` (first scenario): the product's first-year price where the data give
+        a spread margin, at least the cost (revealed viability); elsewhere the cost marked up
+        to the product's operating margin (:func:`marked_up`; the cost itself without one)."""
+        product = self.ctx.inputs.plants.product
+        price = self.first_price()[0][product]
+        margin = self.param("operating_margin")[0][product]
+        floor = marked_up(cost, margin)
+        return np.asarray(np.where(np.isnan(price), floor, np.maximum(price, cost)), np.float64)
 
     def paths(self) -> dict[str, FloatArray]:
         if not self.active:
