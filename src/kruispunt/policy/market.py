@@ -10,7 +10,14 @@ Three movements, all relative to the first year (plant revenue is calibrated the
 - the carbon cost passed through into the price of goods outside CBAM: a share of the EUA
   opportunity cost of the product's average emission intensity, as empirical pass-through
   studies measure it (CE Delft and Oeko-Institut for the European Commission, 2015). CBAM
-  goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`).
+  goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`);
+- for goods outside CBAM where the data set ``allocation_pass_through``, a share of the loss
+  of free allocation that every EU producer of the good suffers alike: the change of the
+  value of the product's average free allocation per unit (the EU ETS module's rules:
+  Directive 2003/87/EC Art. 10a, 10b, the plants' base-year allocation and the shares of
+  allocation left per year), :func:`allocation_passed_through`. Allocation follows output
+  (Art. 10a(20): the activity-level adjustment), so it lowers the marginal cost of every EU
+  producer; its phase-out raises it for all of them, a common cost that moves the price.
 
 The product's first-year price where the data give a sourced margin (``margin``) is the
 indexed inputs' cost plus that margin (:meth:`ProductMarket.first_price`); the calibration
@@ -34,9 +41,16 @@ from numpy.typing import ArrayLike, NDArray
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy.base import Context, Instrument, OptionView, Parameter
 from kruispunt.policy.cbam import import_intensity
+from kruispunt.policy.ets import EuEts, allocation_shares
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["ProductMarket", "indexed_price_change", "marked_up", "passed_through"]
+__all__ = [
+    "ProductMarket",
+    "allocation_passed_through",
+    "indexed_price_change",
+    "marked_up",
+    "passed_through",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -69,6 +83,42 @@ def passed_through(
         s * np.asarray(intensity, dtype=np.float64) * (np.asarray(eua) - np.asarray(eua_first)),
         dtype=np.float64,
     )
+
+
+def allocation_passed_through(
+    share: ArrayLike,
+    allocation: ArrayLike,
+    eua: ArrayLike,
+    allocation_first: ArrayLike,
+    eua_first: ArrayLike,
+) -> FloatArray:
+    """Change of a product price from passing through the loss of free allocation
+    [EUR/product]: ``share x (EUA_first x allocation_first - EUA x allocation)``, the fall of the
+    value of the average producer's free allocation per unit since the first year.
+
+    Parameters
+    ----------
+    share : array_like
+        Share of that common cost passed into the price, in [0, 1]. [-]
+    allocation, allocation_first : array_like
+        The product's average free allocation per unit in the year and in the first model
+        year. [tCO2/product]
+    eua, eua_first : array_like
+        The year's EUA price and the first model year's. [EUR/tCO2]
+
+    Examples
+    --------
+    A heat plant allocated 0.02 tCO2/GJ at an EUA of 73 in 2025 and 0.005 at 140 in 2035: the
+    allocation's value falls from 1.46 to 0.70 EUR/GJ; at a pass-through of 0.5 the heat's price
+    rises by 0.5 x (1.46 - 0.70) = 0.38 EUR/GJ:
+
+    >>> round(float(allocation_passed_through(0.5, 0.005, 140.0, 0.02, 73.0)), 6)
+    0.38
+    """
+    s = _fraction("share", share)
+    first = np.asarray(eua_first, dtype=np.float64) * np.asarray(allocation_first, np.float64)
+    now = np.asarray(eua, dtype=np.float64) * np.asarray(allocation, dtype=np.float64)
+    return np.asarray(s * (first - now), dtype=np.float64)
 
 
 def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
@@ -147,6 +197,14 @@ class ProductMarket(Instrument):
             0.0,
         ),
         Parameter(
+            "allocation_pass_through",
+            (SCENARIO, "product"),
+            "1",
+            "Share of the loss of free allocation (common to the good's EU producers) passed "
+            "into the price (goods outside CBAM).",
+            0.0,
+        ),
+        Parameter(
             "indexed_input",
             (SCENARIO, "product", "carrier"),
             "carrier/product",
@@ -189,7 +247,49 @@ class ProductMarket(Instrument):
         )  # (S, G, Y)
         indexed = indexed_price_change(self.param("indexed_input"), inp.markets.price)
         self.change = self.param("price_change") + indexed + carbon
+        alloc_share = np.where(products.cbam[None, :], 0.0, self.param("allocation_pass_through"))
+        if np.any(alloc_share > 0.0):
+            per_unit = self.allocation_per_unit()  # (S, G, Y)
+            self.change = self.change + allocation_passed_through(
+                alloc_share[:, :, None],
+                per_unit,
+                eua[:, None, :],
+                per_unit[:, :, :1],
+                eua[:, None, :1],
+            )
         self.active = bool(np.any(self.change != 0.0))
+
+    def allocation_per_unit(self) -> FloatArray:
+        """Each product's average free allocation per unit ``(S, G, Y)`` [tCO2/product] on the
+        EU ETS module's rules for products without a benchmark mapping: each plant's
+        base-year allocation per unit before the base year's factors, times the year's
+        share for its sector (at risk of carbon leakage or not) and the correction factor
+        net of conditionality, weighted by base-year production; 0 without production."""
+        inp = self.ctx.inputs
+        plants = inp.plants
+        G = len(inp.products.cbam)
+        try:
+            ets = self.ctx.params(EuEts.name)
+        except KeyError:  # no EU ETS in the batch: no allocation to lose
+            return np.zeros((inp.n_scenarios, G, len(inp.coords.years)))
+        years = np.asarray(inp.coords.years)
+        share_cl, share_non = allocation_shares(ets, years)  # (S, Y)
+        cl = np.asarray(ets["carbon_leakage"], dtype=np.float64) > 0.5  # (S, P)
+        correction = np.asarray(ets["cscf"], dtype=np.float64) * (
+            1.0 - np.asarray(ets["conditionality"], dtype=np.float64)
+        )  # (S, Y)
+        base_factor = np.asarray(ets["base_factor"], dtype=np.float64)  # (S, P)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            before = np.where(base_factor > 0, plants.base_free_allocation / base_factor, 0.0)
+        factor = np.where(cl[:, :, None], share_cl[:, None, :], share_non[:, None, :])
+        alloc = before[:, :, None] * factor * correction[:, None, :]  # (S, P, Y) [t/yr]
+        production = np.bincount(plants.product, weights=plants.base_production, minlength=G)
+        out = np.zeros((alloc.shape[0], G, alloc.shape[2]))
+        for g in range(G):
+            mine = plants.product == g
+            if production[g] > 0:
+                out[:, g, :] = alloc[:, mine, :].sum(axis=1) / production[g]
+        return out
 
     def first_price(self) -> FloatArray:
         """Each product's first-year price where the data give a margin ``(S, G)``
