@@ -12,8 +12,8 @@ Three movements, all relative to the first year (plant revenue is calibrated the
   studies measure it (CE Delft and Oeko-Institut for the European Commission, 2015). CBAM
   goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`);
 - for goods outside CBAM where the data set ``allocation_pass_through``, a share of the loss
-  of free allocation that every EU producer of the good suffers alike: the change of the
-  value of the product's average free allocation per unit (the EU ETS module's rules:
+  of free allocation that every EU producer of the good suffers alike: the product's average
+  free allocation per unit lost since the first year, at the year's EUA (the EU ETS module's rules:
   Directive 2003/87/EC Art. 10a, 10b, the plants' base-year allocation and the shares of
   allocation left per year), :func:`allocation_passed_through`. Allocation follows output
   (Art. 10a(20): the activity-level adjustment), so it lowers the marginal cost of every EU
@@ -86,15 +86,11 @@ def passed_through(
 
 
 def allocation_passed_through(
-    share: ArrayLike,
-    allocation: ArrayLike,
-    eua: ArrayLike,
-    allocation_first: ArrayLike,
-    eua_first: ArrayLike,
+    share: ArrayLike, allocation: ArrayLike, eua: ArrayLike, allocation_first: ArrayLike
 ) -> FloatArray:
     """Change of a product price from passing through the loss of free allocation
-    [EUR/product]: ``share x (EUA_first x allocation_first - EUA x allocation)``, the fall of the
-    value of the average producer's free allocation per unit since the first year.
+    [EUR/product]: ``share x EUA x (allocation_first - allocation)``, the allocation per unit the
+    average producer has lost since the first year, valued at the year's EUA.
 
     Parameters
     ----------
@@ -103,22 +99,21 @@ def allocation_passed_through(
     allocation, allocation_first : array_like
         The product's average free allocation per unit in the year and in the first model
         year. [tCO2/product]
-    eua, eua_first : array_like
-        The year's EUA price and the first model year's. [EUR/tCO2]
+    eua : array_like
+        The year's EUA price. [EUR/tCO2]
 
     Examples
     --------
-    A heat plant allocated 0.02 tCO2/GJ at an EUA of 73 in 2025 and 0.005 at 140 in 2035: the
-    allocation's value falls from 1.46 to 0.70 EUR/GJ; at a pass-through of 0.5 the heat's price
-    rises by 0.5 x (1.46 - 0.70) = 0.38 EUR/GJ:
+    A heat plant allocated 0.02 tCO2/GJ in 2025 keeps 0.005 in 2035, when the EUA is 140: it
+    has lost 0.015 t/GJ worth 2.10 EUR/GJ; at a pass-through of 0.5 the heat's price rises by
+    1.05 EUR/GJ:
 
-    >>> round(float(allocation_passed_through(0.5, 0.005, 140.0, 0.02, 73.0)), 6)
-    0.38
+    >>> round(float(allocation_passed_through(0.5, 0.005, 140.0, 0.02)), 6)
+    1.05
     """
     s = _fraction("share", share)
-    first = np.asarray(eua_first, dtype=np.float64) * np.asarray(allocation_first, np.float64)
-    now = np.asarray(eua, dtype=np.float64) * np.asarray(allocation, dtype=np.float64)
-    return np.asarray(s * (first - now), dtype=np.float64)
+    lost = np.asarray(allocation_first, np.float64) - np.asarray(allocation, np.float64)
+    return np.asarray(s * np.asarray(eua, dtype=np.float64) * lost, dtype=np.float64)
 
 
 def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
@@ -251,11 +246,7 @@ class ProductMarket(Instrument):
         if np.any(alloc_share > 0.0):
             per_unit = self.allocation_per_unit()  # (S, G, Y)
             self.change = self.change + allocation_passed_through(
-                alloc_share[:, :, None],
-                per_unit,
-                eua[:, None, :],
-                per_unit[:, :, :1],
-                eua[:, None, :1],
+                alloc_share[:, :, None], per_unit, eua[:, None, :], per_unit[:, :, :1]
             )
         self.active = bool(np.any(self.change != 0.0))
 
