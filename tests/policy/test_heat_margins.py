@@ -34,6 +34,8 @@ def test_marked_up_by_hand() -> None:
     assert float(marked_up(100.0, FC_MARGIN)) == pytest.approx(102.3844, abs=1e-4)
     # no margin, or a negative one, leaves the cost (revealed viability is the floor)
     np.testing.assert_allclose(marked_up([100.0, 100.0], [0.0, -0.05]), [100.0, 100.0])
+    # a negative cost (allocation above the plant's needs) earns no margin
+    assert float(marked_up(-2.0, FC_MARGIN)) == -2.0
     with pytest.raises(ValueError, match="operating_margin"):
         marked_up(100.0, 1.0)
 

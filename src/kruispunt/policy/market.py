@@ -119,7 +119,8 @@ def allocation_passed_through(
 def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
     """Revenue per unit that earns an operating margin on sales over a full cost [EUR/product]:
     ``cost / (1 - operating_margin)``; a margin at or below zero leaves the cost (a plant that
-    runs today covers its cost: revealed viability is the floor).
+    runs today covers its cost: revealed viability is the floor), and so does a cost at or
+    below zero (free allocation above a plant's needs: there is no cost to earn a margin on).
 
     Parameters
     ----------
@@ -140,7 +141,8 @@ def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
     if np.any(m >= 1.0):
         raise ValueError("operating_margin must be below 1 (a share of revenue)")
     c = np.asarray(cost, dtype=np.float64)
-    return np.asarray(np.where(m > 0.0, c / (1.0 - np.maximum(m, 0.0)), c), dtype=np.float64)
+    up = (m > 0.0) & (c > 0.0)
+    return np.asarray(np.where(up, c / (1.0 - np.maximum(m, 0.0)), c), dtype=np.float64)
 
 
 def indexed_price_change(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
