@@ -10,6 +10,11 @@ sector's by each unit's cost position, and units close one at a time as costs ri
 price is below a plant's cost, the plant still runs today, so its revenue is its cost (zero
 margin): revealed viability is the floor.
 
+Products with a sourced operating margin on sales but no spread (``operating_margin``: the
+process heat of food and chemical plants, paper): revenue is that cost marked up to the
+margin (:func:`kruispunt.policy.market.marked_up`), so the plant has the slack its firm
+earns instead of none.
+
 Other products (no sourced margin): every plant that operates in the base year covers its
 full cost of staying under the first model year's conditions as the data package gives them
 (its reference scenario: prices, taxes, EU ETS net of the plant's own free allocation,
@@ -45,7 +50,8 @@ def plant_revenue(
 ) -> F:
     """Revenue per unit of each plant's product in the first year ``(P,)`` [EUR/product]: the
     product's first-year price where it has a sourced margin, at least the plant's full cost
-    of staying under ``reference`` (one scenario, myopic); that cost elsewhere."""
+    of staying under ``reference`` (one scenario, myopic); that cost marked up to the
+    product's operating margin where one is sourced; the cost elsewhere."""
     if reference.n_scenarios != 1:
         raise ValueError("the reference for calibration is one scenario")
     classes = tuple(instruments)
@@ -55,5 +61,4 @@ def plant_revenue(
     market = next((inst for inst in built if isinstance(inst, ProductMarket)), None)
     if market is None:
         return cost
-    price = market.first_price()[0][reference.plants.product]
-    return np.asarray(np.where(np.isnan(price), cost, np.maximum(price, cost)), dtype=np.float64)
+    return market.calibrated_revenue(cost)

@@ -847,7 +847,9 @@ def _market(b: BuildContext) -> Params:
     """Product markets (``product_markets.csv``, ``margin_scopes.csv``): the inputs each
     product's margin is a spread over, per unit on its reference route; the margin, the mean
     of the sourced yearly margins in euro of 2025 (a through-cycle figure); the carbon-cost
-    pass-through (its latest row)."""
+    pass-through and the pass-through of lost free allocation (their latest rows); the
+    operating margin on sales, the mean of its sourced
+    years."""
     tables = b.tables
     cat = tables.catalogue
     G, C = len(tables.product_ids), len(tables.carrier_ids)
@@ -866,6 +868,8 @@ def _market(b: BuildContext) -> Params:
             indexed[g, c] = b.rb.routes.inputs[ref[g], c, 0]
     margin = np.full(G, np.nan)
     pass_through = np.zeros(G)
+    operating = np.zeros(G)
+    allocation = np.zeros(G)
     units = cat.products["unit"].astype(str).tolist()
     markets = cat.tables.get("product_markets")
     if markets is not None:
@@ -882,10 +886,16 @@ def _market(b: BuildContext) -> Params:
                 margin[g] = float(part["value"].astype(float).mean())
             elif par == "carbon_pass_through":
                 pass_through[g] = float(part.sort_values("year")["value"].iloc[-1])
+            elif par == "allocation_pass_through":
+                allocation[g] = float(part.sort_values("year")["value"].iloc[-1])
+            elif par == "operating_margin":
+                operating[g] = float(part["value"].astype(float).mean())
     return {
         "indexed_input": b.per_scenario(indexed),
         "margin": b.per_scenario(margin),
         "pass_through": b.per_scenario(pass_through),
+        "operating_margin": b.per_scenario(operating),
+        "allocation_pass_through": b.per_scenario(allocation),
     }
 
 

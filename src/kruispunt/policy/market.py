@@ -10,11 +10,22 @@ Three movements, all relative to the first year (plant revenue is calibrated the
 - the carbon cost passed through into the price of goods outside CBAM: a share of the EUA
   opportunity cost of the product's average emission intensity, as empirical pass-through
   studies measure it (CE Delft and Oeko-Institut for the European Commission, 2015). CBAM
-  goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`).
+  goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`);
+- for goods outside CBAM where the data set ``allocation_pass_through``, a share of the loss
+  of free allocation that every EU producer of the good suffers alike: the product's average
+  free allocation per unit lost since the first year, at the year's EUA (the EU ETS module's rules:
+  Directive 2003/87/EC Art. 10a, 10b, the plants' base-year allocation and the shares of
+  allocation left per year), :func:`allocation_passed_through`. Allocation follows output
+  (Art. 10a(20): the activity-level adjustment), so it lowers the marginal cost of every EU
+  producer; its phase-out raises it for all of them, a common cost that moves the price.
 
 The product's first-year price where the data give a sourced margin (``margin``) is the
 indexed inputs' cost plus that margin (:meth:`ProductMarket.first_price`); the calibration
-sets each plant's revenue from it (:mod:`kruispunt.assemble.calibration`).
+sets each plant's revenue from it (:mod:`kruispunt.assemble.calibration`). Where no spread
+margin is sourced but an operating margin on sales is (``operating_margin``: the firms that
+use process heat or make paper earn one on their food, chemicals or board), a plant's
+first-year revenue is its full cost of staying marked up to that margin
+(:func:`marked_up`): the heat earns the firm's margin in proportion to its cost.
 
 Both are revenue per unit of product; plants value them over an option's life like any term.
 Market revenue is not a government flow; the accounting books nothing.
@@ -30,9 +41,16 @@ from numpy.typing import ArrayLike, NDArray
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy.base import Context, Instrument, OptionView, Parameter
 from kruispunt.policy.cbam import import_intensity
+from kruispunt.policy.ets import EuEts, allocation_shares
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["ProductMarket", "indexed_price_change", "passed_through"]
+__all__ = [
+    "ProductMarket",
+    "allocation_passed_through",
+    "indexed_price_change",
+    "marked_up",
+    "passed_through",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -65,6 +83,66 @@ def passed_through(
         s * np.asarray(intensity, dtype=np.float64) * (np.asarray(eua) - np.asarray(eua_first)),
         dtype=np.float64,
     )
+
+
+def allocation_passed_through(
+    share: ArrayLike, allocation: ArrayLike, eua: ArrayLike, allocation_first: ArrayLike
+) -> FloatArray:
+    """Change of a product price from passing through the loss of free allocation
+    [EUR/product]: ``share x EUA x (allocation_first - allocation)``, the allocation per unit the
+    average producer has lost since the first year, valued at the year's EUA.
+
+    Parameters
+    ----------
+    share : array_like
+        Share of that common cost passed into the price, in [0, 1]. [-]
+    allocation, allocation_first : array_like
+        The product's average free allocation per unit in the year and in the first model
+        year. [tCO2/product]
+    eua : array_like
+        The year's EUA price. [EUR/tCO2]
+
+    Examples
+    --------
+    A heat plant allocated 0.02 tCO2/GJ in 2025 keeps 0.005 in 2035, when the EUA is 140: it
+    has lost 0.015 t/GJ worth 2.10 EUR/GJ; at a pass-through of 0.5 the heat's price rises by
+    1.05 EUR/GJ:
+
+    >>> round(float(allocation_passed_through(0.5, 0.005, 140.0, 0.02)), 6)
+    1.05
+    """
+    s = _fraction("share", share)
+    lost = np.asarray(allocation_first, np.float64) - np.asarray(allocation, np.float64)
+    return np.asarray(s * np.asarray(eua, dtype=np.float64) * lost, dtype=np.float64)
+
+
+def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
+    """Revenue per unit that earns an operating margin on sales over a full cost [EUR/product]:
+    ``cost / (1 - operating_margin)``; a margin at or below zero leaves the cost (a plant that
+    runs today covers its cost: revealed viability is the floor), and so does a cost at or
+    below zero (free allocation above a plant's needs: there is no cost to earn a margin on).
+
+    Parameters
+    ----------
+    cost : array_like
+        Full cost of staying per unit (energy, carbon, taxes, opex, renewal). [EUR/product]
+    operating_margin : array_like
+        Operating profit over revenue (EBIT margin), in [0, 1). [-]
+
+    Examples
+    --------
+    FrieslandCampina's operating margin 2023-2024 averages 2.33 % (75 and 527 MEUR on 13.1 and
+    12.9 bn revenue); on heat that costs 10 EUR/GJ the heat earns 10 / (1 - 0.0233):
+
+    >>> round(float(marked_up(10.0, 0.0233)), 4)
+    10.2386
+    """
+    m = np.asarray(operating_margin, dtype=np.float64)
+    if np.any(m >= 1.0):
+        raise ValueError("operating_margin must be below 1 (a share of revenue)")
+    c = np.asarray(cost, dtype=np.float64)
+    up = (m > 0.0) & (c > 0.0)
+    return np.asarray(np.where(up, c / (1.0 - np.maximum(m, 0.0)), c), dtype=np.float64)
 
 
 def indexed_price_change(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
@@ -116,6 +194,14 @@ class ProductMarket(Instrument):
             0.0,
         ),
         Parameter(
+            "allocation_pass_through",
+            (SCENARIO, "product"),
+            "1",
+            "Share of the loss of free allocation (common to the good's EU producers) passed "
+            "into the price (goods outside CBAM).",
+            0.0,
+        ),
+        Parameter(
             "indexed_input",
             (SCENARIO, "product", "carrier"),
             "carrier/product",
@@ -130,6 +216,14 @@ class ProductMarket(Instrument):
             "Sourced through-cycle margin of the product over its indexed inputs (NaN: none; "
             "the plant's revenue is then its full cost of staying).",
             np.nan,
+        ),
+        Parameter(
+            "operating_margin",
+            (SCENARIO, "product"),
+            "1",
+            "Operating margin on sales (EBIT over revenue) earned where no spread margin is "
+            "sourced: first-year revenue is the full cost of staying / (1 - margin) (0: none).",
+            0.0,
         ),
     )
 
@@ -150,7 +244,45 @@ class ProductMarket(Instrument):
         )  # (S, G, Y)
         indexed = indexed_price_change(self.param("indexed_input"), inp.markets.price)
         self.change = self.param("price_change") + indexed + carbon
+        alloc_share = np.where(products.cbam[None, :], 0.0, self.param("allocation_pass_through"))
+        if np.any(alloc_share > 0.0):
+            per_unit = self.allocation_per_unit()  # (S, G, Y)
+            self.change = self.change + allocation_passed_through(
+                alloc_share[:, :, None], per_unit, eua[:, None, :], per_unit[:, :, :1]
+            )
         self.active = bool(np.any(self.change != 0.0))
+
+    def allocation_per_unit(self) -> FloatArray:
+        """Each product's average free allocation per unit ``(S, G, Y)`` [tCO2/product] on the
+        EU ETS module's rules for products without a benchmark mapping: each plant's
+        base-year allocation per unit before the base year's factors, times the year's
+        share for its sector (at risk of carbon leakage or not) and the correction factor
+        net of conditionality, weighted by base-year production; 0 without production."""
+        inp = self.ctx.inputs
+        plants = inp.plants
+        G = len(inp.products.cbam)
+        try:
+            ets = self.ctx.params(EuEts.name)
+        except KeyError:  # no EU ETS in the batch: no allocation to lose
+            return np.zeros((inp.n_scenarios, G, len(inp.coords.years)))
+        years = np.asarray(inp.coords.years)
+        share_cl, share_non = allocation_shares(ets, years)  # (S, Y)
+        cl = np.asarray(ets["carbon_leakage"], dtype=np.float64) > 0.5  # (S, P)
+        correction = np.asarray(ets["cscf"], dtype=np.float64) * (
+            1.0 - np.asarray(ets["conditionality"], dtype=np.float64)
+        )  # (S, Y)
+        base_factor = np.asarray(ets["base_factor"], dtype=np.float64)  # (S, P)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            before = np.where(base_factor > 0, plants.base_free_allocation / base_factor, 0.0)
+        factor = np.where(cl[:, :, None], share_cl[:, None, :], share_non[:, None, :])
+        alloc = before[:, :, None] * factor * correction[:, None, :]  # (S, P, Y) [t/yr]
+        production = np.bincount(plants.product, weights=plants.base_production, minlength=G)
+        out = np.zeros((alloc.shape[0], G, alloc.shape[2]))
+        for g in range(G):
+            mine = plants.product == g
+            if production[g] > 0:
+                out[:, g, :] = alloc[:, mine, :].sum(axis=1) / production[g]
+        return out
 
     def first_price(self) -> FloatArray:
         """Each product's first-year price where the data give a margin ``(S, G)``
@@ -159,6 +291,17 @@ class ProductMarket(Instrument):
         price = self.ctx.inputs.markets.price[:, :, 0]
         inputs_cost = np.einsum("sgc,sc->sg", self.param("indexed_input"), price)
         return np.asarray(inputs_cost + self.param("margin"), dtype=np.float64)
+
+    def calibrated_revenue(self, cost: FloatArray) -> FloatArray:
+        """Each plant's first-year revenue ``(P,)`` [EUR/product] from its full cost of staying
+        ``cost`` ``(P,)`` (first scenario): the product's first-year price where the data give
+        a spread margin, at least the cost (revealed viability); elsewhere the cost marked up
+        to the product's operating margin (:func:`marked_up`; the cost itself without one)."""
+        product = self.ctx.inputs.plants.product
+        price = self.first_price()[0][product]
+        margin = self.param("operating_margin")[0][product]
+        floor = marked_up(cost, margin)
+        return np.asarray(np.where(np.isnan(price), floor, np.maximum(price, cost)), np.float64)
 
     def paths(self) -> dict[str, FloatArray]:
         if not self.active:
