@@ -24,11 +24,18 @@ plants that already run a qualifying route (their gap to leaving it) and those b
 (committed), cleared against the volume required :data:`LOOKAHEAD` years ahead (the lead time
 in which new supply can be built: perfect foresight over the mandate's volume path up to
 that year). The premium cleared this year is expected to hold over an option's life (the
-round adds ``premium x volume sold`` to the option's yearly value); a plant that already runs
-a qualifying route expects to keep last year's premium revenue
-(:meth:`ClearingMarket.contract_value`). The year's accounting sells the qualifying output
-of the year against the year's required volume, in the order the round took the suppliers,
-at the premium cleared that year.
+round adds ``premium x volume sold`` to the value of every qualifying option of a plant it
+takes, at most the option's own qualifying volume: a plant's place in the market goes with
+whichever qualifying route it runs, so a refinery may add capture and keep its renewable
+hydrogen); a plant that already runs a qualifying route expects to keep last year's premium
+revenue (:meth:`ClearingMarket.contract_value`). The year's accounting clears the year's
+qualifying output against the year's required volume (:func:`clearing_premium` again): zero
+when nothing is required; when the output covers it, the gap of the marginal supplier (a
+plant deciding on a qualifying route: its gap to leaving it; a plant the round took: its
+need; a plant bound to a decided switch: none, its output is made anyway); the cap only
+when the year's output falls short. That premium is what the year's sales are paid and what
+:func:`kruispunt.demand.market_outcomes` reports as ``premium`` (the round's is
+``expected``).
 """
 
 from __future__ import annotations
@@ -314,7 +321,16 @@ class ClearingMarket(SupportScheme):
         ]
         self.active = bool(self.markets)
         self.premium = np.zeros((S, G, Y))
-        """Premium cleared per market and year [EUR per market unit]."""
+        """Premium of the year per market [EUR per market unit]: the year's qualifying output
+        cleared against the year's required volume (zero when nothing is required), the
+        price the year's sales are paid at."""
+        self.expected = np.zeros((S, G, Y))
+        """Premium the decision round of each year cleared against the volume required
+        :data:`LOOKAHEAD` years ahead [EUR per market unit]: what the options expect."""
+        self.need_now = np.zeros((S, G, len(inp.plants.product)))
+        """Each plant's premium need for the year's output [EUR per market unit]: a plant
+        deciding on a qualifying route its gap to leaving it, a plant the round takes its
+        need, a plant bound to a switch already decided 0 (its output is made anyway)."""
         self.required_now = np.zeros((S, G, Y))
         self.supplied = np.zeros((S, G, Y))
         """Qualifying output of the year [market unit/yr]."""
@@ -323,7 +339,7 @@ class ClearingMarket(SupportScheme):
         """What buyers pay, equal to what the suppliers receive [EUR/yr]."""
         self._kept = np.zeros((S, len(inp.plants.product)))
         self.rank = np.full((S, G, len(inp.plants.product)), np.inf)
-        """Order in which the latest round took each plant (inf: not taken)."""
+        """Order in which the latest year's clearing took each plant (inf: not taken)."""
         self.earned = np.zeros((S, G, len(inp.plants.product)))
         """Each plant's premium revenue in the last year accounted [EUR/yr]."""
         routes = inp.routes
@@ -399,6 +415,11 @@ class ClearingMarket(SupportScheme):
             else:
                 vol_b = np.zeros((S, P))
                 own_b = np.full((S, P), np.inf)
+            # the year's own output: a plant deciding on a qualifying route needs its gap to
+            # leaving it; one bound to a decided switch makes its output anyway (0)
+            need_cur = np.take_along_axis(need_k, np.argmax(is_cur, axis=-1)[..., None], -1)
+            need_cur = need_cur[..., 0]
+            self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
             for s in range(S):
                 c = clearing_premium(
                     np.concatenate([need_p[s], np.zeros(P)]),
@@ -407,17 +428,29 @@ class ClearingMarket(SupportScheme):
                     float(self.cap[s, g, ta]),
                     np.concatenate([own_p[s], own_b[s]]),
                 )
-                self.premium[s, g, t] = c.premium
-                self.rank[s, g] = np.minimum(c.rank[:P], c.rank[P:])
+                self.expected[s, g, t] = c.premium
                 won = c.accepted[:P] & ev.running[s]
+                # a plant the round takes now (it may start at once) needs what it asked
+                self.need_now[s, g] = np.where(
+                    won, np.minimum(self.need_now[s, g], need_p[s]), self.need_now[s, g]
+                )
                 if not won.any() or c.premium <= 0:
                     continue
+                # the plant's place in the market goes with any qualifying option it takes:
+                # premium x the volume sold, at most the option's own qualifying volume; on
+                # the route it runs, less what it expects to keep earning (contract_value)
                 p_idx = np.flatnonzero(won)
-                k_idx = k_star[s, p_idx]
-                paid = np.minimum(c.premium, own_p[s, p_idx])
-                support[s, p_idx, k_idx] += paid * c.sold[p_idx]
-                eligible[s, p_idx, k_idx] = True
-                score[s, p_idx, k_idx] = np.minimum(score[s, p_idx, k_idx], need_p[s, p_idx])
+                ok = np.isfinite(need_k[s, p_idx])  # (n, K) qualifying, feasible, within cap
+                paid = np.minimum(c.premium, own_k[s, p_idx])
+                gain = paid * np.minimum(c.sold[p_idx, None], qk[s, p_idx])
+                kept_g = np.where(t > 0, self.earned[s, g, p_idx], 0.0)[:, None]
+                gain = np.where(is_cur[s, p_idx], gain - kept_g, gain)
+                gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
+                support[s, p_idx] += gain
+                eligible[s, p_idx] |= ok
+                score[s, p_idx] = np.where(
+                    ok, np.minimum(score[s, p_idx], need_k[s, p_idx]), score[s, p_idx]
+                )
         if not eligible.any():
             return None
         return Offer(
@@ -444,14 +477,15 @@ class ClearingMarket(SupportScheme):
             qp = self._gather(self.q[:, g, :], st.route) * st.production
             req = self.req[:, g, i]
             own = self._gather(self.own_cap(g, i), st.route)
-            paid = np.stack(
-                [
-                    market_sales(
-                        qp[s], float(req[s]), float(self.premium[s, g, i]), own[s], self.rank[s, g]
-                    )
-                    for s in range(qp.shape[0])
-                ]
-            )
+            rows = []
+            for s in range(qp.shape[0]):
+                c = clearing_premium(
+                    self.need_now[s, g], qp[s], float(req[s]), float(self.cap[s, g, i]), own[s]
+                )
+                self.premium[s, g, i] = c.premium
+                self.rank[s, g] = c.rank
+                rows.append(market_sales(qp[s], float(req[s]), c.premium, own[s], c.rank))
+            paid = np.stack(rows)
             revenue += paid
             self.earned[:, g] = paid
             self.required_now[:, g, i] = req
