@@ -285,3 +285,23 @@ def test_the_years_premium_is_zero_before_the_obligation_and_the_round_looks_ahe
     sold = m.sold[0, 0, y[2030] :]
     assert sold == pytest.approx(np.full(sold.shape, 0.5e6))
     assert m.paid[0, 0, y[2030] :] == pytest.approx(late * 0.5e6)
+
+
+def test_a_plant_offers_its_smaller_option_when_only_a_little_is_left() -> None:
+    """A refinery can buy network hydrogen for all its reformers (9,425 t at 6,075 EUR/t) or
+    only a share (2,950 t at 6,500 EUR/t); 46,174 t are already covered at no premium and
+    52,000 t required (the RFNBO obligation's 4 % of 1.3 Mt). 5,826 t are left: the large
+    option would cost 6,075 x 9,425 / 5,826 = 9,828 EUR per t sold, above the 9,000 cap;
+    the small one 6,500 per t over its 2,950 t. One option per plant: the small one is
+    taken, the rest of the 5,826 t is short, so the premium is the cap; without the plant
+    grouping the large option would be refused and the small one never seen."""
+    need = [0.0, 6075.0, 6500.0]
+    vol = [46_174.0, 9_425.0, 2_950.0]
+    c = clearing_premium(need, vol, 52_000.0, 9_000.0, group=[0, 1, 1])
+    assert c.sold.tolist() == pytest.approx([46_174.0, 0.0, 2_950.0])
+    assert c.premium == 9_000.0
+    # 2,950 t left: the large option costs 6,075 x 9,425 / 2,950 = 19,409 per t sold, the
+    # small one covers it exactly and is the marginal supplier at 6,500 EUR/t
+    c = clearing_premium(need, vol, 46_174.0 + 2_950.0, 10_000.0, group=[0, 1, 1])
+    assert c.premium == pytest.approx(6_500.0)
+    assert c.sold.tolist() == pytest.approx([46_174.0, 0.0, 2_950.0])

@@ -102,6 +102,7 @@ def clearing_premium(
     required: float,
     cap: float = np.inf,
     own_cap: ArrayLike | None = None,
+    group: ArrayLike | None = None,
 ) -> Clearing:
     """Clear a volume-capped, uniform-price market for a low-carbon product.
 
@@ -130,6 +131,12 @@ def clearing_premium(
         Most the buyers pay per unit (a mandate's penalty, a label's willingness to pay).
     own_cap : array_like, optional
         Most each supplier is paid per unit (procurement: MKI shadow price x CO2 saved).
+    group : array_like, optional
+        The plant each entry belongs to, when a plant offers several qualifying options (a
+        refinery's network hydrogen for all its reformers, or only a share of it): at most
+        one entry of a group is taken, the cheapest per unit it would sell when it is taken
+        (a small option can fill what is left where a large one would cost too much per
+        unit sold). None: every entry is its own plant.
 
     Returns
     -------
@@ -145,6 +152,14 @@ def clearing_premium(
     >>> c = clearing_premium([0.0, 120.0, 300.0], [40.0, 50.0, 60.0], 70.0)
     >>> c.premium, c.sold.tolist(), c.served
     (200.0, [40.0, 30.0, 0.0], 70.0)
+
+    With B offering a second, smaller option (30 t needing 150 EUR/t, the same plant): 30 t
+    left, B's large option costs 200 EUR/t sold, its small one 150; the small one is taken:
+
+    >>> c = clearing_premium([0.0, 120.0, 150.0, 300.0], [40.0, 50.0, 30.0, 60.0], 70.0,
+    ...                      group=[0, 1, 1, 2])
+    >>> c.premium, c.sold.tolist()
+    (150.0, [40.0, 0.0, 30.0, 0.0])
     """
     n = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
     v = np.asarray(volume, dtype=np.float64)
@@ -153,6 +168,7 @@ def clearing_premium(
         raise ValueError("volume must be non-negative and not NaN")
     if np.isnan(required) or np.isnan(cap) or cap < 0:
         raise ValueError("required and cap must not be NaN; cap must be non-negative")
+    grp = np.arange(n.size) if group is None else np.asarray(group, dtype=np.int64)
     sold = np.zeros(n.shape)
     rank = np.full(n.shape, np.inf)
     if required <= 0.0:
@@ -178,10 +194,12 @@ def clearing_premium(
         rank[j] = step
         step += 1
         left -= float(take[j])
-        open_[j] = False
+        open_ &= grp != grp[j]
     if left > required * 1e-12:  # short: every eligible supplier sells all it offers
         rest = open_ & (n <= limit)
         order = np.flatnonzero(rest)[np.argsort(n[rest], kind="stable")]
+        _, first = np.unique(grp[order], return_index=True)  # one entry per plant
+        order = order[np.sort(first)]
         sold[order] = v[order]
         rank[order] = step + np.arange(len(order))
         taken = sold > 0
@@ -400,11 +418,8 @@ class ClearingMarket(SupportScheme):
                 gap = best[..., None] - value + bonus
                 need_k = np.where(feasible & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf)
             need_k = np.where(need_k <= own_k, need_k, np.inf)
-            k_star = np.argmin(need_k, axis=-1)
-            need_p = np.take_along_axis(need_k, k_star[..., None], -1)[..., 0]
-            need_p = np.where(ev.running, need_p, np.inf)
-            vol_p = np.take_along_axis(qk, k_star[..., None], -1)[..., 0]
-            own_p = np.take_along_axis(own_k, k_star[..., None], -1)[..., 0]
+            # every qualifying option of a deciding plant is an entry of its plant's group
+            need_o = np.where(ev.running[..., None], need_k, np.inf)
             # plants building a qualifying route: committed supply at no extra premium
             if pending is not None:
                 pend = np.asarray(pending)
@@ -420,19 +435,25 @@ class ClearingMarket(SupportScheme):
             need_cur = np.take_along_axis(need_k, np.argmax(is_cur, axis=-1)[..., None], -1)
             need_cur = need_cur[..., 0]
             self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
+            group = np.concatenate([np.repeat(np.arange(P), K), np.arange(P)])
             for s in range(S):
                 c = clearing_premium(
-                    np.concatenate([need_p[s], np.zeros(P)]),
-                    np.concatenate([vol_p[s], vol_b[s]]),
+                    np.concatenate([need_o[s].ravel(), np.zeros(P)]),
+                    np.concatenate([qk[s].ravel(), vol_b[s]]),
                     float(req[s]),
                     float(self.cap[s, g, ta]),
-                    np.concatenate([own_p[s], own_b[s]]),
+                    np.concatenate([own_k[s].ravel(), own_b[s]]),
+                    group=group,
                 )
                 self.expected[s, g, t] = c.premium
-                won = c.accepted[:P] & ev.running[s]
+                sold_o = c.sold[: P * K].reshape(P, K)
+                sold_p = sold_o.sum(axis=-1)
+                won = (sold_p > 0) & ev.running[s]
+                k_won = np.argmax(sold_o > 0, axis=-1)
+                need_won = need_k[s, np.arange(P), k_won]
                 # a plant the round takes now (it may start at once) needs what it asked
                 self.need_now[s, g] = np.where(
-                    won, np.minimum(self.need_now[s, g], need_p[s]), self.need_now[s, g]
+                    won, np.minimum(self.need_now[s, g], need_won), self.need_now[s, g]
                 )
                 if not won.any() or c.premium <= 0:
                     continue
@@ -442,7 +463,7 @@ class ClearingMarket(SupportScheme):
                 p_idx = np.flatnonzero(won)
                 ok = np.isfinite(need_k[s, p_idx])  # (n, K) qualifying, feasible, within cap
                 paid = np.minimum(c.premium, own_k[s, p_idx])
-                gain = paid * np.minimum(c.sold[p_idx, None], qk[s, p_idx])
+                gain = paid * np.minimum(sold_p[p_idx, None], qk[s, p_idx])
                 kept_g = np.where(t > 0, self.earned[s, g, p_idx], 0.0)[:, None]
                 gain = np.where(is_cur[s, p_idx], gain - kept_g, gain)
                 gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
