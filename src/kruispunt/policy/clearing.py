@@ -356,6 +356,10 @@ class ClearingMarket(SupportScheme):
         self.paid = np.zeros((S, G, Y))
         """What buyers pay, equal to what the suppliers receive [EUR/yr]."""
         self._kept = np.zeros((S, len(inp.plants.product)))
+        self._kept_by = np.zeros((S, G, len(inp.plants.product)))
+        """What each plant expects to keep per market on the route it runs [EUR/yr]."""
+        self.offered = np.zeros((S, G, len(inp.plants.product)))
+        """What the latest round offered each plant for its current route [EUR/yr]."""
         self.rank = np.full((S, G, len(inp.plants.product)), np.inf)
         """Order in which the latest year's clearing took each plant (inf: not taken)."""
         self.earned = np.zeros((S, G, len(inp.plants.product)))
@@ -382,14 +386,21 @@ class ClearingMarket(SupportScheme):
     def contract_value(self, t: int, route: I, production: F) -> F | None:
         """What a plant that stays on a qualifying route expects to keep earning in the
         markets ``(S, P)`` [EUR/yr]: last year's premium revenue (the premium and its sales
-        are expected to hold), on a route that still qualifies."""
+        are expected to hold), on a route that still qualifies; before the market's first
+        year with a required volume, what last year's round offered it for staying (the
+        premium x the volume it would sell), so that a plant already on a qualifying route
+        weighs the coming market against the other rounds' offers."""
         if not self.active:
             return None
         kept: F = np.zeros(route.shape)
+        self._kept_by[:] = 0.0
         if t > 0:
             for g in self.markets:
                 qualifies = self._gather(self.q[:, g, :], route) > 0
-                kept = kept + np.where(qualifies, self.earned[:, g], 0.0)
+                started = self.req[:, g, t - 1] > 0
+                last = np.where(started[:, None], self.earned[:, g], self.offered[:, g])
+                self._kept_by[:, g] = np.where(qualifies, last, 0.0)
+                kept = kept + self._kept_by[:, g]
         self._kept = kept
         return kept
 
@@ -436,6 +447,7 @@ class ClearingMarket(SupportScheme):
             need_cur = need_cur[..., 0]
             self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
             group = np.concatenate([np.repeat(np.arange(P), K), np.arange(P)])
+            self.offered[:, g] = 0.0
             for s in range(S):
                 c = clearing_premium(
                     np.concatenate([need_o[s].ravel(), np.zeros(P)]),
@@ -464,7 +476,9 @@ class ClearingMarket(SupportScheme):
                 ok = np.isfinite(need_k[s, p_idx])  # (n, K) qualifying, feasible, within cap
                 paid = np.minimum(c.premium, own_k[s, p_idx])
                 gain = paid * np.minimum(sold_p[p_idx, None], qk[s, p_idx])
-                kept_g = np.where(t > 0, self.earned[s, g, p_idx], 0.0)[:, None]
+                on_cur = np.where(is_cur[s, p_idx] & ok, gain, 0.0).max(axis=-1)
+                self.offered[s, g, p_idx] = on_cur
+                kept_g = self._kept_by[s, g, p_idx, None]
                 gain = np.where(is_cur[s, p_idx], gain - kept_g, gain)
                 gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
                 support[s, p_idx] += gain
