@@ -24,9 +24,12 @@ from kruispunt.vocabulary import SCENARIO, YEAR
 
 __all__ = ["market_outcomes"]
 
-COLUMNS = ("premium", "required", "supplied", "sold", "paid")
-"""Per market and year: premium cleared [EUR per market unit], volume required, qualifying
-output, volume sold [market unit/yr] and what buyers pay [EUR/yr]."""
+COLUMNS = ("premium", "required", "supplied", "sold", "paid", "expected")
+"""Per market and year: the year's premium [EUR per market unit] (the year's qualifying
+output cleared against the year's required volume; zero when nothing is required), volume
+required, qualifying output, volume sold [market unit/yr], what buyers pay [EUR/yr], and the
+premium the year's decision round expects [EUR per market unit] (cleared against the volume
+required ``LOOKAHEAD`` years ahead: what new supply is valued with)."""
 
 
 class _Keep:
@@ -74,6 +77,7 @@ def market_outcomes(
                         "supplied": m.supplied[0, g, i],
                         "sold": m.sold[0, g, i],
                         "paid": m.paid[0, g, i],
+                        "expected": m.expected[0, g, i],
                     }
                     if not any(v > 0 for v in vals.values()):
                         continue

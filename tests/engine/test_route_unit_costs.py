@@ -229,6 +229,61 @@ def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None
     assert got["cost"] == pytest.approx(cost, rel=1e-4)
 
 
+def test_refinery_ccs_postcomb_green_h2(cat: Catalogue, inp: ModelInputs) -> None:
+    """Post-combustion capture with the reformers idled and their hydrogen from the network
+    (derived_refinery_postcomb_h2): refinery_ccs_postcomb's post-combustion capture and
+    regeneration heat unchanged; the reformers' gas and CO2 (9.6 % of refinery CO2) gone,
+    neither emitted nor captured; the high-purity capture keeps only the gasifier's part
+    (MIDDEN: Pernis 1,130 kt of its 895 gasifier + 348 reformer, Esso 142 from its reformer:
+    1,130 x 895/1,243 of 1,272); the reformers' hydrogen bought (TC0374: SMR CO2 / 8.99 x
+    33.33 MWh/t); capex and O&M of refinery_ccs_postcomb, 25 years."""
+    pc, hp = F_PC * REF_EF, F_HP * REF_EF
+    hp_left = hp * (1130 * 895 / 1243) / 1272
+    regen_gas = 1.028 * pc / 0.925
+    smr_co2 = F_SMR * REF_EF
+    ef = REF_EF + regen_gas * GAS_EF - smr_co2
+    h2_mwh = smr_co2 / 8.99 * 100 / 3
+    cost = (
+        refinery_energy(inp, REF_OIL, regen_gas, 0.175 * pc + 0.125 * hp_left)
+        + GJ_PER_MWH * h2_mwh * price(inp, "hydrogen")
+        + (pc + hp_left) * TS * eur(cat, 2020)
+        + ((54.8 - 33.41) * pc + 0.519 * hp) * eur(cat, 2020)
+        + (327 * pc + 17.3 * hp) * eur(cat, 2021) * crf(25)
+    )
+    got = model(inp, "refinery_ccs_postcomb_green_h2")
+    check(got, cost, ef, pc + hp_left)
+    # the idled reformers' CO2 leaves both sides: less emitted than refinery_ccs_postcomb
+    # by the reformers' uncaptured CO2, less captured by their high-purity part
+    post = model(inp, "refinery_ccs_postcomb")
+    assert post["captured"] - got["captured"] == pytest.approx(hp - hp_left, rel=1e-4)
+    assert (post["ef"] - post["captured"]) - (got["ef"] - got["captured"]) == pytest.approx(
+        smr_co2 - (hp - hp_left), rel=1e-4
+    )
+
+
+def test_refinery_ccs_postcomb_hh1(cat: Catalogue, inp: ModelInputs) -> None:
+    """Post-combustion capture with Holland Hydrogen 1's share of the reformers' hydrogen
+    (Shell Pernis's step on from refinery_ccs_h2units_green_h2 that keeps HH1;
+    derived_refinery_postcomb_h2): refinery_ccs_postcomb with the reformers' gas and CO2 down
+    by 0.38779 and the high-purity capture of refinery_ccs_h2units_green_h2 (x (1 - 21.9/47.2
+    x 348/1,243)); 0.02987 MWh/t of hydrogen; capex and O&M of refinery_ccs_postcomb."""
+    pc, hp = F_PC * REF_EF, F_HP * REF_EF
+    share = 0.38779
+    hp_left = hp * (1 - (21.9 / 47.2) * 348 / 1243)
+    regen_gas = 1.028 * pc / 0.925
+    ef = REF_EF + regen_gas * GAS_EF - share * F_SMR * REF_EF
+    cost = (
+        refinery_energy(
+            inp, REF_OIL, regen_gas + REF_GAS * (1 - share), 0.175 * pc + 0.125 * hp_left
+        )
+        + GJ_PER_MWH * 0.02987 * price(inp, "hydrogen")
+        + (pc + hp_left) * TS * eur(cat, 2020)
+        + ((54.8 - 33.41) * pc + 0.519 * hp) * eur(cat, 2020)
+        + (327 * pc + 17.3 * hp) * eur(cat, 2021) * crf(25)
+    )
+    check(model(inp, "refinery_ccs_postcomb_hh1"), cost, ef, pc + hp_left)
+
+
 # --- crackers ---------------------------------------------------------------------------------
 STEAM_GAS = 4.31 / 0.925  # GJ gas per t HVC for the imported steam (gas boiler)
 CRACKER_EF = 0.516 + STEAM_GAS * GAS_EF / GJ_PER_MWH
@@ -368,6 +423,8 @@ def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:
         "refinery_ccs_h2units",
         "refinery_ccs_h2units_green_h2",
         "refinery_ccs_postcomb",
+        "refinery_ccs_postcomb_green_h2",
+        "refinery_ccs_postcomb_hh1",
         "refinery_eboilers",
         "refinery_electric_heat",
         "refinery_green_h2",

@@ -191,6 +191,9 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
     h2 = table.query("scenario == 'current-policy' and market == 'hydrogen'")
     assert set(h2["instrument"]) == {"rfnbo_mandate"}
     assert h2.query("year >= 2030")["required"].tolist() == pytest.approx([52_000.0] * 21)
+    # nothing required, no premium (the round of 2027 already expects one for 2030)
+    assert (h2.query("required == 0")["premium"] == 0.0).all()
+    assert h2.query("year == 2027")["expected"].item() > 0.0
     glass = table.query("scenario == 'label' and market == 'glass'")
     assert (glass["premium"] <= 100.0).all()
 
@@ -227,3 +230,78 @@ def test_a_label_market_moves_the_cheapest_plant_on_the_toy_model() -> None:
     assert revenue[0, 1:15].max() <= 1.0  # the tie-breaker: 1e-6 EUR/yr per t of capacity
     assert 0.0 < revenue[0, 15:20].min() and revenue[0, 15:20].max() <= 16.0e6
     assert revenue[0, 20] == pytest.approx(74.73e6, rel=1e-3)
+
+
+def test_the_years_premium_is_zero_before_the_obligation_and_the_round_looks_ahead() -> None:
+    """Two identical toy plants (1 Mt widget each; electrifying costs a gap of 74.73 EUR/t,
+    the hand computation of test_instrument_protocol); a label asks nothing before 2030 and
+    25 % of the 2 Mt use, 0.5 Mt, from 2030 (cap 500 EUR/t).
+
+    - The round of 2027 clears against the volume of 2030 (LOOKAHEAD 3 years): the first
+      plant's gap, 74.73 MEUR/yr, over the 0.5 Mt it would sell is 149.46 EUR/t, below the
+      cap: the expected premium; the plant switches at once (lead time 0). The rounds of
+      2025 and 2026 see nothing required in 2028 and 2029: no premium.
+    - The year's premium clears the year's output against the year's required volume: zero
+      in 2027-2029 (nothing is required; nothing is paid, whatever the round expects).
+    - From 2030 the 1 Mt of the electric plant covers the 0.5 Mt asked: the premium is its
+      gap to leaving the built route (the tie-breaker alone while its write-off outweighs
+      the 16 EUR/t that gas saves), not the cap; it is paid on 0.5 Mt. At the renewal
+      (2047) it needs its whole gap again: 149.46 EUR/t."""
+    from kruispunt.engine.simulate import YearView, run_batch
+    from kruispunt.policy.clearing import ClearingMarket
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    Y = len(TOY_YEARS)
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    label = {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),
+        "share": share,
+        "use": np.full((1, 1, Y), 2.0e6),
+        "cap": np.full((1, 1, Y), 500.0),
+    }
+    inp = toy_inputs(eua=100.0, n_plants=2, instruments={"green_label": label})
+    kept: list[ClearingMarket] = []
+
+    def keep(view: YearView) -> None:
+        if not kept:
+            kept.extend(i for i in view.valuation.instruments if isinstance(i, ClearingMarket))
+
+    out = run_batch(inp, observer=keep)
+    (m,) = [i for i in kept if i.name == "green_label"]
+    y = {int(year): i for i, year in enumerate(TOY_YEARS)}
+    assert m.expected[0, 0, y[2025]] == 0.0 and m.expected[0, 0, y[2026]] == 0.0
+    assert m.expected[0, 0, y[2027]] == pytest.approx(2 * 74.73, rel=1e-3)
+    route = np.asarray(out.route_index[:, 0]).T  # (P, Y)
+    assert (route[0, y[2027] :] == 1).all() and (route[1] == 0).all()
+    assert (route[0, : y[2027]] == 0).all()
+    assert not m.premium[0, 0, : y[2030]].any()
+    assert not m.paid[0, 0, : y[2030]].any()
+    late = m.premium[0, 0, y[2030] :]
+    assert late[:5].max() <= 1e-5  # the tie-breaker per t, far below the cap
+    # as the book value falls the gap to leaving rises, to the full gap at the renewal
+    # (20-year life from 2027): 74.73 MEUR/yr over the 0.5 Mt sold
+    assert m.premium[0, 0, y[2047]] == pytest.approx(2 * 74.73, rel=1e-3)
+    assert late.max() == pytest.approx(2 * 74.73, rel=1e-3)
+    sold = m.sold[0, 0, y[2030] :]
+    assert sold == pytest.approx(np.full(sold.shape, 0.5e6))
+    assert m.paid[0, 0, y[2030] :] == pytest.approx(late * 0.5e6)
+
+
+def test_a_plant_offers_its_smaller_option_when_only_a_little_is_left() -> None:
+    """A refinery can buy network hydrogen for all its reformers (9,425 t at 6,075 EUR/t) or
+    only a share (2,950 t at 6,500 EUR/t); 46,174 t are already covered at no premium and
+    52,000 t required (the RFNBO obligation's 4 % of 1.3 Mt). 5,826 t are left: the large
+    option would cost 6,075 x 9,425 / 5,826 = 9,828 EUR per t sold, above the 9,000 cap;
+    the small one 6,500 per t over its 2,950 t. One option per plant: the small one is
+    taken, the rest of the 5,826 t is short, so the premium is the cap; without the plant
+    grouping the large option would be refused and the small one never seen."""
+    need = [0.0, 6075.0, 6500.0]
+    vol = [46_174.0, 9_425.0, 2_950.0]
+    c = clearing_premium(need, vol, 52_000.0, 9_000.0, group=[0, 1, 1])
+    assert c.sold.tolist() == pytest.approx([46_174.0, 0.0, 2_950.0])
+    assert c.premium == 9_000.0
+    # 2,950 t left: the large option costs 6,075 x 9,425 / 2,950 = 19,409 per t sold, the
+    # small one covers it exactly and is the marginal supplier at 6,500 EUR/t
+    c = clearing_premium(need, vol, 46_174.0 + 2_950.0, 10_000.0, group=[0, 1, 1])
+    assert c.premium == pytest.approx(6_500.0)
+    assert c.sold.tolist() == pytest.approx([46_174.0, 0.0, 2_950.0])

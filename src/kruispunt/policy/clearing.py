@@ -24,11 +24,18 @@ plants that already run a qualifying route (their gap to leaving it) and those b
 (committed), cleared against the volume required :data:`LOOKAHEAD` years ahead (the lead time
 in which new supply can be built: perfect foresight over the mandate's volume path up to
 that year). The premium cleared this year is expected to hold over an option's life (the
-round adds ``premium x volume sold`` to the option's yearly value); a plant that already runs
-a qualifying route expects to keep last year's premium revenue
-(:meth:`ClearingMarket.contract_value`). The year's accounting sells the qualifying output
-of the year against the year's required volume, in the order the round took the suppliers,
-at the premium cleared that year.
+round adds ``premium x volume sold`` to the value of every qualifying option of a plant it
+takes, at most the option's own qualifying volume: a plant's place in the market goes with
+whichever qualifying route it runs, so a refinery may add capture and keep its renewable
+hydrogen); a plant that already runs a qualifying route expects to keep last year's premium
+revenue (:meth:`ClearingMarket.contract_value`). The year's accounting clears the year's
+qualifying output against the year's required volume (:func:`clearing_premium` again): zero
+when nothing is required; when the output covers it, the gap of the marginal supplier (a
+plant deciding on a qualifying route: its gap to leaving it; a plant the round took: its
+need; a plant bound to a decided switch: none, its output is made anyway); the cap only
+when the year's output falls short. That premium is what the year's sales are paid and what
+:func:`kruispunt.demand.market_outcomes` reports as ``premium`` (the round's is
+``expected``).
 """
 
 from __future__ import annotations
@@ -95,6 +102,7 @@ def clearing_premium(
     required: float,
     cap: float = np.inf,
     own_cap: ArrayLike | None = None,
+    group: ArrayLike | None = None,
 ) -> Clearing:
     """Clear a volume-capped, uniform-price market for a low-carbon product.
 
@@ -123,6 +131,12 @@ def clearing_premium(
         Most the buyers pay per unit (a mandate's penalty, a label's willingness to pay).
     own_cap : array_like, optional
         Most each supplier is paid per unit (procurement: MKI shadow price x CO2 saved).
+    group : array_like, optional
+        The plant each entry belongs to, when a plant offers several qualifying options (a
+        refinery's network hydrogen for all its reformers, or only a share of it): at most
+        one entry of a group is taken, the cheapest per unit it would sell when it is taken
+        (a small option can fill what is left where a large one would cost too much per
+        unit sold). None: every entry is its own plant.
 
     Returns
     -------
@@ -138,6 +152,14 @@ def clearing_premium(
     >>> c = clearing_premium([0.0, 120.0, 300.0], [40.0, 50.0, 60.0], 70.0)
     >>> c.premium, c.sold.tolist(), c.served
     (200.0, [40.0, 30.0, 0.0], 70.0)
+
+    With B offering a second, smaller option (30 t needing 150 EUR/t, the same plant): 30 t
+    left, B's large option costs 200 EUR/t sold, its small one 150; the small one is taken:
+
+    >>> c = clearing_premium([0.0, 120.0, 150.0, 300.0], [40.0, 50.0, 30.0, 60.0], 70.0,
+    ...                      group=[0, 1, 1, 2])
+    >>> c.premium, c.sold.tolist()
+    (150.0, [40.0, 0.0, 30.0, 0.0])
     """
     n = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
     v = np.asarray(volume, dtype=np.float64)
@@ -146,6 +168,7 @@ def clearing_premium(
         raise ValueError("volume must be non-negative and not NaN")
     if np.isnan(required) or np.isnan(cap) or cap < 0:
         raise ValueError("required and cap must not be NaN; cap must be non-negative")
+    grp = np.arange(n.size) if group is None else np.asarray(group, dtype=np.int64)
     sold = np.zeros(n.shape)
     rank = np.full(n.shape, np.inf)
     if required <= 0.0:
@@ -171,10 +194,12 @@ def clearing_premium(
         rank[j] = step
         step += 1
         left -= float(take[j])
-        open_[j] = False
+        open_ &= grp != grp[j]
     if left > required * 1e-12:  # short: every eligible supplier sells all it offers
         rest = open_ & (n <= limit)
         order = np.flatnonzero(rest)[np.argsort(n[rest], kind="stable")]
+        _, first = np.unique(grp[order], return_index=True)  # one entry per plant
+        order = order[np.sort(first)]
         sold[order] = v[order]
         rank[order] = step + np.arange(len(order))
         taken = sold > 0
@@ -314,7 +339,16 @@ class ClearingMarket(SupportScheme):
         ]
         self.active = bool(self.markets)
         self.premium = np.zeros((S, G, Y))
-        """Premium cleared per market and year [EUR per market unit]."""
+        """Premium of the year per market [EUR per market unit]: the year's qualifying output
+        cleared against the year's required volume (zero when nothing is required), the
+        price the year's sales are paid at."""
+        self.expected = np.zeros((S, G, Y))
+        """Premium the decision round of each year cleared against the volume required
+        :data:`LOOKAHEAD` years ahead [EUR per market unit]: what the options expect."""
+        self.need_now = np.zeros((S, G, len(inp.plants.product)))
+        """Each plant's premium need for the year's output [EUR per market unit]: a plant
+        deciding on a qualifying route its gap to leaving it, a plant the round takes its
+        need, a plant bound to a switch already decided 0 (its output is made anyway)."""
         self.required_now = np.zeros((S, G, Y))
         self.supplied = np.zeros((S, G, Y))
         """Qualifying output of the year [market unit/yr]."""
@@ -322,8 +356,12 @@ class ClearingMarket(SupportScheme):
         self.paid = np.zeros((S, G, Y))
         """What buyers pay, equal to what the suppliers receive [EUR/yr]."""
         self._kept = np.zeros((S, len(inp.plants.product)))
+        self._kept_by = np.zeros((S, G, len(inp.plants.product)))
+        """What each plant expects to keep per market on the route it runs [EUR/yr]."""
+        self.offered = np.zeros((S, G, len(inp.plants.product)))
+        """What the latest round offered each plant for its current route [EUR/yr]."""
         self.rank = np.full((S, G, len(inp.plants.product)), np.inf)
-        """Order in which the latest round took each plant (inf: not taken)."""
+        """Order in which the latest year's clearing took each plant (inf: not taken)."""
         self.earned = np.zeros((S, G, len(inp.plants.product)))
         """Each plant's premium revenue in the last year accounted [EUR/yr]."""
         routes = inp.routes
@@ -348,14 +386,21 @@ class ClearingMarket(SupportScheme):
     def contract_value(self, t: int, route: I, production: F) -> F | None:
         """What a plant that stays on a qualifying route expects to keep earning in the
         markets ``(S, P)`` [EUR/yr]: last year's premium revenue (the premium and its sales
-        are expected to hold), on a route that still qualifies."""
+        are expected to hold), on a route that still qualifies; before the market's first
+        year with a required volume, what last year's round offered it for staying (the
+        premium x the volume it would sell), so that a plant already on a qualifying route
+        weighs the coming market against the other rounds' offers."""
         if not self.active:
             return None
         kept: F = np.zeros(route.shape)
+        self._kept_by[:] = 0.0
         if t > 0:
             for g in self.markets:
                 qualifies = self._gather(self.q[:, g, :], route) > 0
-                kept = kept + np.where(qualifies, self.earned[:, g], 0.0)
+                started = self.req[:, g, t - 1] > 0
+                last = np.where(started[:, None], self.earned[:, g], self.offered[:, g])
+                self._kept_by[:, g] = np.where(qualifies, last, 0.0)
+                kept = kept + self._kept_by[:, g]
         self._kept = kept
         return kept
 
@@ -384,11 +429,8 @@ class ClearingMarket(SupportScheme):
                 gap = best[..., None] - value + bonus
                 need_k = np.where(feasible & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf)
             need_k = np.where(need_k <= own_k, need_k, np.inf)
-            k_star = np.argmin(need_k, axis=-1)
-            need_p = np.take_along_axis(need_k, k_star[..., None], -1)[..., 0]
-            need_p = np.where(ev.running, need_p, np.inf)
-            vol_p = np.take_along_axis(qk, k_star[..., None], -1)[..., 0]
-            own_p = np.take_along_axis(own_k, k_star[..., None], -1)[..., 0]
+            # every qualifying option of a deciding plant is an entry of its plant's group
+            need_o = np.where(ev.running[..., None], need_k, np.inf)
             # plants building a qualifying route: committed supply at no extra premium
             if pending is not None:
                 pend = np.asarray(pending)
@@ -399,25 +441,51 @@ class ClearingMarket(SupportScheme):
             else:
                 vol_b = np.zeros((S, P))
                 own_b = np.full((S, P), np.inf)
+            # the year's own output: a plant deciding on a qualifying route needs its gap to
+            # leaving it; one bound to a decided switch makes its output anyway (0)
+            need_cur = np.take_along_axis(need_k, np.argmax(is_cur, axis=-1)[..., None], -1)
+            need_cur = need_cur[..., 0]
+            self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
+            group = np.concatenate([np.repeat(np.arange(P), K), np.arange(P)])
+            self.offered[:, g] = 0.0
             for s in range(S):
                 c = clearing_premium(
-                    np.concatenate([need_p[s], np.zeros(P)]),
-                    np.concatenate([vol_p[s], vol_b[s]]),
+                    np.concatenate([need_o[s].ravel(), np.zeros(P)]),
+                    np.concatenate([qk[s].ravel(), vol_b[s]]),
                     float(req[s]),
                     float(self.cap[s, g, ta]),
-                    np.concatenate([own_p[s], own_b[s]]),
+                    np.concatenate([own_k[s].ravel(), own_b[s]]),
+                    group=group,
                 )
-                self.premium[s, g, t] = c.premium
-                self.rank[s, g] = np.minimum(c.rank[:P], c.rank[P:])
-                won = c.accepted[:P] & ev.running[s]
+                self.expected[s, g, t] = c.premium
+                sold_o = c.sold[: P * K].reshape(P, K)
+                sold_p = sold_o.sum(axis=-1)
+                won = (sold_p > 0) & ev.running[s]
+                k_won = np.argmax(sold_o > 0, axis=-1)
+                need_won = need_k[s, np.arange(P), k_won]
+                # a plant the round takes now (it may start at once) needs what it asked
+                self.need_now[s, g] = np.where(
+                    won, np.minimum(self.need_now[s, g], need_won), self.need_now[s, g]
+                )
                 if not won.any() or c.premium <= 0:
                     continue
+                # the plant's place in the market goes with any qualifying option it takes:
+                # premium x the volume sold, at most the option's own qualifying volume; on
+                # the route it runs, less what it expects to keep earning (contract_value)
                 p_idx = np.flatnonzero(won)
-                k_idx = k_star[s, p_idx]
-                paid = np.minimum(c.premium, own_p[s, p_idx])
-                support[s, p_idx, k_idx] += paid * c.sold[p_idx]
-                eligible[s, p_idx, k_idx] = True
-                score[s, p_idx, k_idx] = np.minimum(score[s, p_idx, k_idx], need_p[s, p_idx])
+                ok = np.isfinite(need_k[s, p_idx])  # (n, K) qualifying, feasible, within cap
+                paid = np.minimum(c.premium, own_k[s, p_idx])
+                gain = paid * np.minimum(sold_p[p_idx, None], qk[s, p_idx])
+                on_cur = np.where(is_cur[s, p_idx] & ok, gain, 0.0).max(axis=-1)
+                self.offered[s, g, p_idx] = on_cur
+                kept_g = self._kept_by[s, g, p_idx, None]
+                gain = np.where(is_cur[s, p_idx], gain - kept_g, gain)
+                gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
+                support[s, p_idx] += gain
+                eligible[s, p_idx] |= ok
+                score[s, p_idx] = np.where(
+                    ok, np.minimum(score[s, p_idx], need_k[s, p_idx]), score[s, p_idx]
+                )
         if not eligible.any():
             return None
         return Offer(
@@ -444,14 +512,15 @@ class ClearingMarket(SupportScheme):
             qp = self._gather(self.q[:, g, :], st.route) * st.production
             req = self.req[:, g, i]
             own = self._gather(self.own_cap(g, i), st.route)
-            paid = np.stack(
-                [
-                    market_sales(
-                        qp[s], float(req[s]), float(self.premium[s, g, i]), own[s], self.rank[s, g]
-                    )
-                    for s in range(qp.shape[0])
-                ]
-            )
+            rows = []
+            for s in range(qp.shape[0]):
+                c = clearing_premium(
+                    self.need_now[s, g], qp[s], float(req[s]), float(self.cap[s, g, i]), own[s]
+                )
+                self.premium[s, g, i] = c.premium
+                self.rank[s, g] = c.rank
+                rows.append(market_sales(qp[s], float(req[s]), c.premium, own[s], c.rank))
+            paid = np.stack(rows)
             revenue += paid
             self.earned[:, g] = paid
             self.required_now[:, g, i] = req
