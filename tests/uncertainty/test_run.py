@@ -61,9 +61,11 @@ def test_same_outcomes_with_one_batch_and_with_two_workers(
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_same_outcomes_on_a_local_dask_cluster(loaded, catalogue, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
     distributed = pytest.importorskip("distributed")
+    # ":0": the scheduler's HTTP server on a free port (the default 8787 may be taken by
+    # another cluster on the machine, and its "port in use" warning is an error here)
     with (
         distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
