@@ -340,6 +340,55 @@ def test_electric_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
     check(model(inp, "electric_steam_cracker"), cost, 0.0)
 
 
+# Alternative feed (derived_cracker_feed_supply): national supply / feed of the five crackers
+# that can run (base-year production 9,822.2 kt HVC/yr x 1.29 t/t = 12,670.7 kt naphtha/yr).
+CRACKER_FEED_KT = 9822.2348 * 1.29
+
+
+def _cofeed_cost(cat: Catalogue, inp: ModelInputs, feed: str, share: float) -> float:
+    """The naphtha steam cracker with ``share`` of its feed (energy for energy) replaced by
+    ``feed``; switching renews the cracker (417 EUR2017/(t/yr), TC0261, 25 years)."""
+    return (
+        NAPHTHA_GJ * ((1 - share) * price(inp, "naphtha") + share * price(inp, feed))
+        + STEAM_GAS * price(inp, "natural_gas")
+        + 0.587 * price(inp, "electricity")
+        + 20.9 * eur(cat, 2017)
+        + 417 * eur(cat, 2017) * crf(25)
+    )
+
+
+def test_cracker_pyrolysis_oil_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
+    """Pyrolysis oil from plastic waste: 50 kt/yr (Shell Moerdijk upgrader) / 12,670.7 kt =
+    0.39 % of the feed, priced as naphtha per GJ (assumption_pyrolysis_oil_price: a floor, the
+    assessments are paywalled), so the unit cost is the incumbent's with a renewed cracker.
+    Fossil carbon: the scope-1 factor stays 0.77227 tCO2/t."""
+    share = 50 / CRACKER_FEED_KT
+    assert share == pytest.approx(0.003946, rel=1e-3)
+    assert price(inp, "pyrolysis_oil") == pytest.approx(price(inp, "naphtha"))
+    cost = _cofeed_cost(cat, inp, "pyrolysis_oil", share)
+    check(model(inp, "cracker_pyrolysis_oil_cofeed"), cost, CRACKER_EF)
+    assert model(inp, "cracker_pyrolysis_oil_cofeed")["cost"] == pytest.approx(
+        model(inp, "naphtha_steam_cracker")["cost"]
+    )
+
+
+def test_cracker_bio_naphtha_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
+    """Bio-naphtha: Neste Rotterdam 1.4 Mt/yr x 0.066 / 0.9765 (DEA 91) = 94.6 kt/yr /
+    12,670.7 kt = 0.75 % of the feed, at its used-cooking-oil floor: 1,203.92 USD/t (Argus,
+    2025) / 1.13 USD/EUR (ECB 2025) / (44 GJ/t / 3.6) = 87.17 EUR/MWh = 24.21 EUR/GJ. Its
+    furnace CO2 is biogenic: 0.77227 - 0.007466 x 0.516 = 0.768418 tCO2/t. In 2030 the
+    premium over naphtha, (24.21 - 12.86) x 0.4286 GJ/t = 4.86 EUR/t HVC, buys 0.00385 tCO2/t:
+    about 1,260 EUR/tCO2."""
+    share = 1.4e6 * 0.066 / 0.9765 / 1e3 / CRACKER_FEED_KT
+    assert share == pytest.approx(0.007466, rel=1e-3)
+    assert price(inp, "bio_naphtha") == pytest.approx(1203.92 / 1.13 / (44 / 3.6) / 3.6, rel=1e-4)
+    cost = _cofeed_cost(cat, inp, "bio_naphtha", share)
+    ef = CRACKER_EF - share * 0.516
+    check(model(inp, "cracker_bio_naphtha_cofeed"), cost, ef)
+    extra = cost - model(inp, "naphtha_steam_cracker")["cost"]
+    assert extra / (CRACKER_EF - ef) == pytest.approx(1260, rel=0.01)
+
+
 # --- steel ------------------------------------------------------------------------------------
 def test_bf_bof_coking_coal(cat: Catalogue, inp: ModelInputs) -> None:
     """Blast furnace with coking coal as coking coal (MPP 'BAT BF-BOF': met coal 0.4415 t,
@@ -416,7 +465,9 @@ def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:
     left out for a missing emission factor, capex, lifetime or unpriced input)."""
     new = {
         "ammonia_import_grey",
+        "cracker_bio_naphtha_cofeed",
         "cracker_e_compressors",
+        "cracker_pyrolysis_oil_cofeed",
         "electric_steam_cracker",
         "hybrid_boiler_low",
         "ng_dri_eaf_ccs",

@@ -61,6 +61,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
     "carrier": {
         "ammonia_import": "Imported low-carbon ammonia",
         "ammonia_import_grey": "Imported grey ammonia",
+        "bio_naphtha": "Bio-naphtha (cracker feed)",
         "biomass": "Solid biomass",
         "coal": "Coal and coke",
         "coking_coal": "Coking coal",
@@ -72,6 +73,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "naphtha": "Naphtha",
         "natural_gas": "Natural gas",
         "oil": "Oil products and refinery fuel",
+        "pyrolysis_oil": "Pyrolysis oil from plastic waste",
         "scrap": "Steel scrap",
     },
     "flow": {
