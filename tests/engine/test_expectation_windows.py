@@ -31,3 +31,29 @@ def test_windows_equal_expected_many_bit_for_bit() -> None:
         assert np.array_equal(got, np.moveaxis(ref, -1, 0))
     with pytest.raises(ValueError, match="a path over"):
         w.expected_into(values[..., :-1], outs)
+
+
+def test_a_path_alike_in_every_scenario_is_worked_out_once_per_rate() -> None:
+    """Six scenarios with three distinct (rate, myopic) pairs, as an ensemble's packages
+    share their future's rate: a path the same in every scenario (broadcast, or repeated)
+    gives the bits of expected_many, and so does a path that differs by scenario."""
+    rng = np.random.default_rng(5)
+    S, R, Y, extra = 6, 4, 5, 4
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.03, 0.07])
+    myopic = np.array([False, False, False, False, True, True])
+    lead = np.array([0, 2, 1, 0])
+    life = np.array([3, 9, 2, 14])
+    windows = [(lead, life), (np.zeros_like(lead), life)]
+    w = Windows(rate, windows, Y + extra, Y, myopic)
+    one = rng.normal(size=(1, R, Y + extra)) * 50.0
+    paths = [
+        np.broadcast_to(one, (S, R, Y + extra)),
+        np.repeat(one, S, axis=0),
+        rng.normal(size=(S, R, Y + extra)),
+    ]
+    for values in paths:
+        want = expected_many(np.ascontiguousarray(values), rate, windows, Y, myopic)
+        outs = [np.empty((Y, S, R)) for _ in windows]
+        w.expected_into(values, outs)
+        for got, ref in zip(outs, want, strict=True):
+            assert np.array_equal(got, np.moveaxis(ref, -1, 0))

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 
+from kruispunt.assemble.cache import AssemblyCache
 from kruispunt.assemble.calibration import plant_revenue
 from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
 from kruispunt.assemble.instruments import BuildContext, build_instruments
@@ -90,15 +91,22 @@ def _target(tables: Tables, years: npt.NDArray[np.int64]) -> F:
     return np.where(given, tables.policy_path(name, years), np.nan) * factor
 
 
-def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
+def build_inputs(
+    cat: Catalogue, scenarios: Sequence[Scenario], cache: AssemblyCache | None = None
+) -> ModelInputs:
     """Labelled arrays for the engine, one scenario row per resolved scenario; plant revenue
     calibrated on the reference scenario (:func:`reference_scenario`).
 
-    All scenarios of one call must share start and end years.
+    All scenarios of one call must share start and end years. ``cache`` keeps the parts that
+    do not depend on the scenarios between calls on the same, unchanged catalogue (the
+    batches of an ensemble); the inputs are the same with or without it.
     """
     years = _check(cat, scenarios)
     tables = Tables(cat)
-    rb = build_routes(tables, years)
+    if cache is None:
+        rb = build_routes(tables, years)
+    else:
+        rb = cache.get(cat, ("routes", years.tobytes()), lambda: build_routes(tables, years))
     pb = build_plants(tables, rb)
     _, priced = carrier_prices(tables, years)
     excluded = exclude_unpriced(rb, pb.plants.incumbent, priced)
@@ -113,7 +121,7 @@ def build_inputs(cat: Catalogue, scenarios: Sequence[Scenario]) -> ModelInputs:
         ),
     )
     all_scenarios = [reference_scenario(int(years[0]), int(years[-1])), *scenarios]
-    b = BuildContext(tables, all_scenarios, years, pb, rb)
+    b = BuildContext(tables, all_scenarios, years, pb, rb, cache)
     products = cat.products
     clusters = cat.clusters
     inputs = ModelInputs(

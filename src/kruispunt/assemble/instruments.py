@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.activities import PlantActivities, plant_activities
+from kruispunt.assemble.cache import AssemblyCache
 from kruispunt.assemble.levers import applied_events, plant_money
 from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
@@ -49,6 +50,8 @@ class BuildContext:
     """The plants (base-year production, today's route) and their table (site, product)."""
     rb: RouteBundle
     """The routes (inputs, product) and their ids."""
+    cache: AssemblyCache | None = None
+    """Scenario-independent parts kept between builds (:mod:`kruispunt.assemble.cache`)."""
 
     @cached_property
     def activities(self) -> PlantActivities:
@@ -211,6 +214,15 @@ def _route_benchmarks(b: BuildContext) -> tuple[F, F]:
     return out[:, :-1], out[:, -1]
 
 
+def _benchmarks(b: BuildContext) -> tuple[F, F]:
+    """:func:`_route_benchmarks`, from the build's cache when it has one (they depend on the
+    data package, the routes and the years only)."""
+    if b.cache is None:
+        return _route_benchmarks(b)
+    key = ("route_benchmarks", b.years.tobytes(), tuple(b.rb.ids))
+    return b.cache.get(b.tables.catalogue, key, lambda: _route_benchmarks(b))
+
+
 def _route_groups(b: BuildContext) -> F:
     """Today's routes and their capture variants (family ccs) with the same benchmark
     sub-installations (same rows in route_allocation.csv) share a group id ``(R,)``: a capture
@@ -288,7 +300,7 @@ def _ets(b: BuildContext) -> Params:
     base_cscf = np.nan_to_num(
         b.tables.policy_path("eu_ets.cross_sectoral_correction_factor", base_year), nan=1.0
     )[0]
-    route_bm, route_bm_base = _route_benchmarks(b)
+    route_bm, route_bm_base = _benchmarks(b)
     return {
         "cbam_factor": cbam,
         "carbon_leakage": b.per_scenario(at_risk),
@@ -330,7 +342,7 @@ def _cbam(b: BuildContext) -> Params:
     years = b.years
     start = _scalar(b, "cbam.start_year")
     active = np.stack([(years >= start) & sc.levers.cbam for sc in b.scenarios]).astype(float)
-    route_bm, _ = _route_benchmarks(b)
+    route_bm, _ = _benchmarks(b)
     routes = b.rb.routes
     G, C = len(b.tables.product_ids), len(b.tables.carrier_ids)
     bench = np.full((G, len(years)), np.nan)

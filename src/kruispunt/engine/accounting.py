@@ -76,7 +76,9 @@ class Outputs:
         """Scratch: the current year's use of every carrier ``(S, P, C)``."""
 
     def view(self, S: int) -> Outputs:
-        """The first ``S`` scenarios' buffers, zeroed."""
+        """The first ``S`` scenarios' buffers, as left by the last batch: each year is zeroed
+        by :meth:`clear` when the year loop reaches it (while it is about to be written, so
+        the zeros are still in cache when the year's results land on them)."""
         out = object.__new__(Outputs)
         out.plant = {name: buf[:, :S] for name, buf in self.plant.items()}
         out.activity = self.activity[:, :S]
@@ -87,18 +89,22 @@ class Outputs:
         out.plant_flows = self.plant_flows[:, :S]
         out.pool_use = self.pool_use[:, :S]
         out.use = self.use[:S]
+        return out
+
+    def clear(self, i: int) -> None:
+        """Zero year ``i`` of every result buffer (every write of the year loop goes to the
+        current year's block)."""
         buffers: list[npt.NDArray[Any]] = [
-            *out.plant.values(),
-            out.activity,
-            out.route_index,
-            out.switch_reason,
-            out.gov,
-            out.plant_flows,
-            out.pool_use,
+            *self.plant.values(),
+            self.activity,
+            self.route_index,
+            self.switch_reason,
+            self.gov,
+            self.plant_flows,
+            self.pool_use,
         ]
         for buf in buffers:
-            buf[...] = 0
-        return out
+            buf[i] = 0
 
 
 def account(

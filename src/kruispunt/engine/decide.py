@@ -124,10 +124,14 @@ def choose(
             waited |= refused
             value = np.where(this, -np.inf, value)
             continue
-        switching &= ~refused
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
         grid_asked = np.where(first, demand[GRID], grid_asked)
         waited |= refused
+        if not refused.any():
+            # the same plants ask for the same again: the grants just found are reserved
+            infra.commit_planned()
+            break
+        switching &= ~refused
         refused, given = infra.allocate(demand, start, gain, switching, commit=True)
         switching &= ~refused
         break

@@ -145,6 +145,17 @@ class Windows:
             self.ends.append((a, b))
             den = np.take(cum_d, b, axis=-1) - np.take(cum_d, a, axis=-1)  # (S, R, Y)
             self.den.append(np.moveaxis(den, -1, 0))
+        # scenarios that discount alike (an ensemble's packages share their future's rate):
+        # a path the same in every scenario is worked out once per distinct rate
+        key = np.stack([rate, myopic.astype(np.float64)], axis=1)
+        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        self._rows = np.sort(first)
+        self._alike: Windows | None = None
+        if 2 * len(first) <= len(rate):
+            where = np.searchsorted(self._rows, first)
+            self._inverse = where[np.asarray(inverse).reshape(-1)]
+            """Each scenario's row in :attr:`_rows`."""
+            self._alike = Windows(rate[self._rows], windows, n_ext, n_years, myopic[self._rows])
 
     def expected_into(self, values: F, outs: Sequence[F]) -> None:
         """Expected ``values`` ``(S, R, Ye)`` over each window, written into ``outs`` (one
@@ -153,6 +164,14 @@ class Windows:
         n_ext = self.n_ext
         if values.shape[-1] != n_ext:
             raise ValueError(f"a path over {values.shape[-1]} years; expected {n_ext}")
+        if self._alike is not None and _same_in_every_scenario(values):
+            # each scenario's result is its own row's arithmetic: the same bits from the row
+            # of a scenario with the same rate
+            part = [np.empty((self.n_years, len(self._rows), out.shape[-1])) for out in outs]
+            self._alike.expected_into(values[self._rows], part)
+            for out, p in zip(outs, part, strict=True):
+                out[...] = p[:, self._inverse]
+            return
         cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
         np.multiply(values, self.disc[:, None, :], out=cum[..., 1:])
         np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
@@ -165,3 +184,13 @@ class Windows:
             np.divide(np.moveaxis(num, -1, 0), den, out=out)
             if myopic:
                 np.copyto(out, today, where=self.myopic[None, :, None])
+
+
+def _same_in_every_scenario(values: F) -> bool:
+    """Whether ``values`` ``(S, ...)`` hold the same bits in every scenario."""
+    if values.shape[0] <= 1 or values.strides[0] == 0:
+        return True
+    if values.dtype != np.float64:
+        return False
+    bits = values.view(np.uint64)
+    return bool((bits[1:] == bits[:1]).all())

@@ -79,6 +79,8 @@ class Infrastructure:
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
         """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
         self.refused_by = np.zeros((len(RESOURCES), ctx.S, ctx.P), dtype=bool)
+        self._planned: list[tuple[int, B, F, I, I]] = []
+        """The grants of the last allocation without ``commit``, not yet reserved."""
         """Plants the last :meth:`allocate` refused, per resource ``(3, S, P)``."""
         self.access = np.ascontiguousarray(np.take(pools.access, inp.plants.cluster, axis=2))
         """First year each plant may use each pool ``(S, Q, P)`` (its cluster's access)."""
@@ -136,6 +138,7 @@ class Infrastructure:
         self.refused_by = np.zeros((len(RESOURCES), S, P), dtype=bool)
         given = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
         start_year = ctx.inputs.coords.years[start]
+        self._planned = []
         for res in range(len(RESOURCES)):
             need = mask & (demand[res] > 1e-9)
             if not need.any():
@@ -159,11 +162,23 @@ class Infrastructure:
                     )
                 given[..., res] = np.where(granted, q, given[..., res])
                 open_ &= ~granted
-                if commit and granted.any() and not unlimited:
-                    self._reserve(int(q), granted, demand[res], start, last)
+                if granted.any() and not unlimited:
+                    if commit:
+                        self._reserve(int(q), granted, demand[res], start, last)
+                    else:
+                        self._planned.append((int(q), granted, demand[res], start, last))
             refused |= open_
             self.refused_by[res] = open_
         return refused, given
+
+    def commit_planned(self) -> None:
+        """Reserve the grants of the last :meth:`allocate` without ``commit``, as
+        ``allocate`` with ``commit`` would on the same arguments: a pool's grants depend on
+        its own reservations only, so reserving them afterwards, in the same order, changes
+        nothing."""
+        for q, granted, amount, start, last in self._planned:
+            self._reserve(q, granted, amount, start, last)
+        self._planned = []
 
     def _reserve(self, q: int, granted: B, amount: F, start: I, last: I) -> None:
         S, P, Y = self.ctx.S, self.ctx.P, self.ctx.Y

@@ -129,6 +129,7 @@ def run_batch(
     infra.reserve_base_use(st.route, st.pool)
     _commit_projects(ctx, infra, st)
     for i in range(ctx.Y):
+        out.clear(i)
         decide.start_pending(ctx, st, i, out)
         infra.release_supply(i, st.route, st.pending, st.pool)
         running = st.running

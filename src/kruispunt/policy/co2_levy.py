@@ -272,7 +272,7 @@ class Co2Heffing(Instrument):
         # price gap per tonne of excess emissions: co2_heffing of one tonne with no rights
         self.gap = co2_heffing(1.0, 0.0, self.param("tariff"), self.reference)  # (S, Y)
         self.active = bool(np.any(self.gap > 0))
-        self.basis = AllocationBasis(ctx, ctx.params("ets"))
+        self.basis = AllocationBasis.shared(ctx)
         S, Y = self.gap.shape
         P = len(ctx.inputs.plants.product)
         self.levied = np.zeros((S, P, Y))

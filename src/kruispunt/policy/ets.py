@@ -36,6 +36,7 @@ changes); Implementing Regulations (EU) 2021/447 and 2026/1412 (benchmark values
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -425,6 +426,19 @@ class AllocationBasis:
         self._memo_year = -1
         self._memo_store: dict[tuple[str, tuple[int, ...], bytes], NDArray[np.generic]] = {}
 
+    @classmethod
+    def shared(cls, ctx: Context) -> AllocationBasis:
+        """The batch's basis from the EU ETS parameters, one for every instrument that reads
+        it (the EU ETS, the CO2 levy's dispensation rights), so that its per-year memo serves
+        them all (the same routes are asked for by each)."""
+        try:
+            basis = _SHARED_BASIS.get(ctx)
+        except TypeError:  # a context without weak references: a basis of its own
+            return cls(ctx, ctx.params("ets"))
+        if basis is None:
+            basis = _SHARED_BASIS[ctx] = cls(ctx, ctx.params("ets"))
+        return basis
+
     def _lead(self, values: NDArray[np.generic], route: IntArray) -> NDArray[np.generic]:
         """A per-plant ``(S, P)`` array broadcast against ``route`` ``(1|S, P, K)``/``(S, P)``."""
         return values[..., None] if route.ndim == 3 else values
@@ -495,6 +509,10 @@ class AllocationBasis:
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
         total = np.where(self.uses_benchmark(route, t), bm, 0.0) + self.own_part(route, t)
         return np.asarray(np.maximum(total, 0.0), dtype=np.float64)
+
+
+_SHARED_BASIS: weakref.WeakKeyDictionary[object, AllocationBasis] = weakref.WeakKeyDictionary()
+"""The allocation basis of each batch context (:meth:`AllocationBasis.shared`)."""
 
 
 class EuEts(Instrument):
@@ -666,7 +684,7 @@ class EuEts(Instrument):
             * correction[:, None, :]
         )
         self.share_cl, self.share_non = share_cl, share_non
-        self.basis = AllocationBasis(ctx, self.p)
+        self.basis = AllocationBasis.shared(ctx)
         S = self.cl.shape[0]
         self.level = np.broadcast_to(plants.base_production[None, :], (S, len(plants.product)))
         self.level = self.level.copy()

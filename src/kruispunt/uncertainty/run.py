@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,6 +35,9 @@ from kruispunt.uncertainty.sampling import Design, Method, factor_values, make_d
 from kruispunt.uncertainty.spec import LoadedSpec, UncertaintySpec
 from kruispunt.version import __version__
 from kruispunt.vocabulary import SCENARIO
+
+if TYPE_CHECKING:
+    from kruispunt.assemble.cache import AssemblyCache
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -94,6 +97,17 @@ def _catalogue(ctx: Context) -> Catalogue:
     return _CATALOGUES[key]
 
 
+_ASSEMBLY: dict[tuple[str, str], AssemblyCache] = {}
+
+
+def _assembly(ctx: Context) -> AssemblyCache:
+    """The assembly cache of the process's catalogue (:func:`_catalogue`), kept between
+    batches: the routes and their benchmarks do not depend on the futures."""
+    from kruispunt.assemble.cache import AssemblyCache
+
+    return _ASSEMBLY.setdefault((ctx.data_path, ctx.data_hash), AssemblyCache())
+
+
 def run_task(task: Task) -> BatchResult:
     """Run one batch (every package in each of its futures) and compute its outcomes."""
     import time
@@ -111,7 +125,7 @@ def run_task(task: Task) -> BatchResult:
         for k, f in enumerate(task.futures)
         for p in range(P)
     ]
-    inputs = build_inputs(cat, scenarios)
+    inputs = build_inputs(cat, scenarios, cache=_assembly(ctx))
     t_engine = time.perf_counter()
     results = simulate(inputs, batch_size=len(scenarios))
     engine = time.perf_counter() - t_engine
