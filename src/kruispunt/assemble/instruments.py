@@ -326,13 +326,8 @@ def _export_share(b: BuildContext) -> F:
     table's ``export_share_extra_eu`` where it exists, else the data package's default."""
     default = _scalar(b, "cbam.export_share_extra_eu_default")
     out = np.full(len(b.tables.product_ids), default)
-    markets = b.tables.catalogue.tables.get("product_markets")
-    if markets is not None and "parameter" in markets.columns:
-        rows = markets[markets["parameter"].astype(str) == "export_share_extra_eu"]
-        for pid, part in rows.groupby("product_id"):
-            g = b.tables.product_index.get(str(pid))
-            if g is not None:
-                out[g] = float(part.sort_values("year")["value"].iloc[-1])
+    for g, part in b.tables.product_market_rows("export_share_extra_eu"):
+        out[g] = float(part["value"].iloc[-1])
     return out
 
 

@@ -121,15 +121,7 @@ def demand_index(tables: Tables, years: npt.NDArray[np.int64]) -> F:
     Y)`` [-]: the ``demand_index`` rows of ``product_markets.csv`` (linear between the years
     given, the first value before and the last after them); 1 for a product without rows."""
     out = np.ones((len(tables.product_ids), len(years)))
-    markets = tables.catalogue.tables.get("product_markets")
-    if markets is None:
-        return out
-    rows = markets[markets["parameter"] == "demand_index"]
-    for pid, part in rows.groupby("product_id"):
-        g = tables.product_index.get(str(pid))
-        if g is None:
-            continue
-        part = part.sort_values("year")
+    for g, part in tables.product_market_rows("demand_index"):
         path = over_years(part, years, "linear", before=float(part["value"].iloc[0]))
         last = float(part["value"].iloc[-1])
         out[g] = np.where(np.isnan(path), last, path)

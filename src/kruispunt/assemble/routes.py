@@ -244,17 +244,8 @@ def within_scrap_limit(tables: Tables, rb: RouteBundle, years: npt.NDArray[np.in
     automotive-grade steel, whose plan raises scrap to 30 % of the charge by 2030."""
     share = np.nan_to_num(_param(tables, years, "scrap_share", rb.routes_index), nan=0.0)
     out = np.ones(len(rb.ids), dtype=bool)
-    markets = tables.catalogue.tables.get("product_markets")
-    if markets is None:
-        return out
-    rows = markets[markets["parameter"] == "max_scrap_share"]
-    for pid, part in rows.groupby("product_id"):
-        g = tables.product_index.get(str(pid))
-        if g is None:
-            continue
-        limit = over_years(
-            part, years, "step", before=float(part.sort_values("year")["value"].iloc[0])
-        )
+    for g, part in tables.product_market_rows("max_scrap_share"):
+        limit = over_years(part, years, "step", before=float(part["value"].iloc[0]))
         mine = rb.routes.product == g
         out &= ~(mine & (share.max(axis=1) > float(np.min(limit)) + 1e-12))
     return out

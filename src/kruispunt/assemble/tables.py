@@ -55,6 +55,21 @@ class Tables:
         """Rows of one route parameter (all routes)."""
         return self._route_params.get(name)
 
+    def product_market_rows(self, parameter: str) -> list[tuple[int, pd.DataFrame]]:
+        """The rows of one ``product_markets.csv`` parameter per product, as (product index,
+        rows sorted by year); products the model does not know are skipped, and an absent
+        table or parameter gives no rows."""
+        markets = self.catalogue.tables.get("product_markets")
+        if markets is None or "parameter" not in markets.columns:
+            return []
+        rows = markets[markets["parameter"].astype(str) == parameter]
+        out = []
+        for pid, part in rows.groupby("product_id"):
+            g = self.product_index.get(str(pid))
+            if g is not None:
+                out.append((g, part.sort_values("year")))
+        return out
+
     @cached_property
     def _policy(self) -> dict[str, pd.DataFrame]:
         df = self.catalogue.policy
