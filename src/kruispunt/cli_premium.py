@@ -73,7 +73,7 @@ def green_premium(
     products and the CBAM export gap (docs/greenmarket.md)."""
     from kruispunt.api import export_gap, green_premiums
     from kruispunt.cli_results import check_output_file
-    from kruispunt.premium import COMPONENTS
+    from kruispunt.premium import PREMIUM_COLUMNS
 
     if reference_capex not in ("sunk", "renewal"):
         raise KruispuntError(
@@ -90,19 +90,7 @@ def green_premium(
     gap = export_gap(names, catalogue=cat)
     bp = gp.by_product[gp.by_product["year"].isin(years)]
     print("Green premium per product [EUR2025 per unit of product; negative: cheaper]")
-    _print(
-        bp[
-            [
-                SCENARIO,
-                "product",
-                "year",
-                "cheapest_route",
-                "premium",
-                *(f"premium_{k}" for k in COMPONENTS),
-                "premium_ex_carbon",
-            ]
-        ]
-    )
+    _print(bp[list(PREMIUM_COLUMNS)])
     ep = gp.end_products
     tot = ep[(ep["product"] == "total") & ep["year"].isin(years)].copy()
     tot["share_pct"] = tot["share"] * 100.0

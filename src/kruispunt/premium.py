@@ -42,6 +42,7 @@ from kruispunt.vocabulary import FAMILIES, SCENARIO
 
 __all__ = [
     "COMPONENTS",
+    "PREMIUM_COLUMNS",
     "REVENUE_PATHS",
     "TERM_COMPONENT",
     "end_product_premium",
@@ -57,6 +58,17 @@ F = npt.NDArray[np.float64]
 
 COMPONENTS = ("energy", "capex", "carbon", "taxes", "support", "other")
 """Parts of a levelised cost [EUR/product]; they add up to ``levelised_cost``."""
+
+PREMIUM_COLUMNS = (
+    SCENARIO,
+    "product",
+    "year",
+    "cheapest_route",
+    "premium",
+    *(f"premium_{k}" for k in COMPONENTS),
+    "premium_ex_carbon",
+)
+"""Columns of the per-product premium table as the command and the report show it."""
 
 TERM_COMPONENT: dict[str, str] = {
     "ets": "carbon",

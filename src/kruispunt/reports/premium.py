@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kruispunt.premium import COMPONENTS
+from kruispunt.premium import PREMIUM_COLUMNS
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["bill_section", "build_premium_report", "write_bill_report", "write_premium_report"]
@@ -80,15 +80,7 @@ def build_premium_report(
     """
     parts = [f"<h1>{html.escape(title)}</h1>"]
     yrs = list(years)
-    cols = [
-        SCENARIO,
-        "product",
-        "year",
-        "cheapest_route",
-        "premium",
-        *(f"premium_{k}" for k in COMPONENTS),
-        "premium_ex_carbon",
-    ]
+    cols = PREMIUM_COLUMNS
     prem = by_product[by_product["year"].isin(yrs)]
     parts.append(
         _section(
