@@ -234,14 +234,13 @@ def levelised_costs(
     keep = val.opt_valid & ~val.opt_closure  # (P, K)
     h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster]  # (S, P)
     frames = []
-    # the staying terms are (Y, S, R, 1 + H): the whole life first, then the exit horizons
     for t in range(ctx.Y):
         year = int(c.years[t])
         view = OptionView(t, opt[None], val.calib_k)
         parts = {k: np.zeros((ctx.S, *opt.shape)) for k in COMPONENTS}
         energy = energy_e[t][:, opt]
         parts["energy"] = energy
-        parts["other"] = val.stay[("", OPERATING)][t][..., 0][:, opt] - energy
+        parts["other"] = val.stay_over_life(("", OPERATING), t)[:, opt] - energy
         for inst in val.valued:
             revenue = REVENUE_PATHS.get(inst.name, ())
             if revenue is None:
@@ -249,7 +248,7 @@ def levelised_costs(
             x: Mapping[str, F] = {
                 term: np.zeros(energy.shape)
                 if term in revenue
-                else val.stay[(inst.name, term)][t][..., 0][:, opt]
+                else val.stay_over_life((inst.name, term), t)[:, opt]
                 for term in val.terms_of[inst.name]
             }
             cost = np.broadcast_to(inst.unit_cost(x, view), energy.shape)

@@ -85,19 +85,19 @@ def build_levers(
     # scenarios with the same events lever and the same commitments get the same rows: the
     # events are applied once per such pair, to its first scenario, and copied (ensembles)
     first: dict[tuple[str, bool], int] = {}
+    # every per-scenario array the events write: a copied scenario gets all of them
+    written = (availability, commit_route, commit_year, follow_route, follow_year, commit_grant)
     for s, sc in enumerate(scenarios):
         if events is not None and sc.levers.events != "none":
             key = (sc.levers.events, bool(sc.levers.commitments))
             if key in first:
-                f = first[key]
-                availability[s] = availability[f]
-                commit_route[s], commit_year[s] = commit_route[f], commit_year[f]
-                follow_route[s], follow_year[s] = follow_route[f], follow_year[f]
-                commit_grant[s] = commit_grant[f]
+                for array in written:
+                    array[s] = array[first[key]]
                 continue
             first[key] = s
+            applied = applied_events(events, sc.levers.events)
             apply_events(
-                applied_events(events, sc.levers.events),
+                applied,
                 pb,
                 r_of,
                 years,
@@ -106,7 +106,7 @@ def build_levers(
                 commit_year[s],
                 (follow_route[s], follow_year[s]),
             )
-            paid = plant_money(applied_events(events, sc.levers.events), pb, years)
+            paid = plant_money(applied, pb, years)
             commit_grant[s] = np.where(commit_route[s] >= 0, paid.sum(axis=1), 0.0)
     return Levers(
         route_allowed=allowed,

@@ -146,6 +146,11 @@ class Valuation:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
         return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
 
+    def stay_over_life(self, key: tuple[str, str], t: int) -> F:
+        """Expected term ``key`` of staying on each route for its whole life from year ``t``
+        ``(S, R)`` (the first column of :attr:`stay`; the exit horizons follow it)."""
+        return np.asarray(self.stay[key][t][..., 0], dtype=np.float64)
+
     def _stay_terms(self, key: tuple[str, str], t: int, at: I) -> F:
         """Expected term ``key`` of staying on the current routes at ``at`` (positions in the
         flattened ``(S, R)``) ``(S, P, 1 + H)``: whole life, then each exit horizon."""
