@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -967,7 +967,7 @@ def _committed_sde(b: BuildContext, events: Any) -> Params:
             rows = applied_events(events[events["event_id"] == event_id], sc.levers.events)
             for row in rows.itertuples():
                 hit = named_plants(b.pb, row)
-                first = int(row.year)
+                first = int(cast(int, row.year))
                 award[s, hit] = a
                 base[s, hit], floor[s, hit], volume[s, hit] = amount, price, yearly
                 start[s, hit], end[s, hit] = first, first + term

@@ -139,7 +139,9 @@ def committed_sde_payment(
             scale = np.where(total > limit, limit / np.where(total > 0, total, 1.0), 1.0)
         share = np.where(mine, np.broadcast_to(scale, got.shape), share)
     per_t = sde_subsidy_per_unit(
-        np.maximum(base, floor), np.broadcast_to(np.asarray(eua, dtype=np.float64), got.shape), floor
+        np.maximum(base, floor),
+        np.broadcast_to(np.asarray(eua, dtype=np.float64), got.shape),
+        floor,
     )
     return np.asarray(per_t * got * share, dtype=np.float64)
 
@@ -187,9 +189,7 @@ class CommittedSupport(Instrument):
             "Base price (basisprijs) of the plant's SDE++ award to date.",
             0.0,
         ),
-        Parameter(
-            "sde_start", (SCENARIO, "plant"), "yr", "First year the award pays.", 0.0
-        ),
+        Parameter("sde_start", (SCENARIO, "plant"), "yr", "First year the award pays.", 0.0),
         Parameter(
             "sde_end", (SCENARIO, "plant"), "yr", "First year the award no longer pays.", 0.0
         ),
