@@ -101,3 +101,33 @@ def test_porthos_low_prices_pays_the_term_only(cat: Catalogue) -> None:
     cpi = cat.deflators.set_index("year")["value"]
     assert gov.sum() < 2.1e9 * cpi[2025] / cpi[2021]
     assert np.isfinite(gov.to_numpy()).all()
+
+
+def test_award_pays_the_granted_installation_only(cat: Catalogue) -> None:
+    """A party is paid on at most what its committed capture route captures at the year's
+    output (the installation the award was granted for): in high-ambition at low prices, 2040,
+    the payment is (97.47 - EUA) x sum over the parties of min(captured, emission factor x
+    capture rate of the committed route x output), below the same on all their capture."""
+    base_sc = resolve(["high-ambition"])[0]
+    low = base_sc.levers.model_copy(update={"price_set": "low"})
+    sc = Scenario(name="low", levers=low, chain=base_sc.chain, origin="x")
+    res = kruispunt.run([sc], catalogue=cat).dataset.isel(scenario=0)
+    inp = build_inputs(cat, [sc])
+    years = list(inp.coords.years)
+    i = years.index(2040)
+    plants = list(res.plant.values)
+    idx = [plants.index(p) for p in PARTIES]
+    commit = inp.levers.commit_route[0, idx]
+    routes = inp.routes
+    per_unit = routes.emission_factor[commit, i] * routes.capture_rate[commit, i]
+    captured = res["captured_co2"].sel(year=2040).values[idx]
+    granted = np.minimum(captured, per_unit * res["production"].sel(year=2040).values[idx])
+    cpi = cat.deflators.set_index("year")["value"]
+    base = 80.0 * cpi[2025] / cpi[2021]
+    per_t = base - float(inp.markets.eua[0, i])
+    assert per_t > 0
+    paid = -float(res["gov_cash_flow"].sel(flow="committed_sde_outlay", year=2040))
+    assert paid == pytest.approx(per_t * granted.sum(), rel=1e-9)
+    assert (
+        granted.sum() < captured.sum()
+    )  # Shell Pernis's post-combustion capture is not this award's

@@ -19,7 +19,9 @@ paid as the scheme pays, not by a fixed profile: each year the subsidy per tonne
 amount minus the correction amount, the EUA of the year for CCS, never counted below the base
 price (Besluit SDEK; the minister, 8 Feb 2021: "Bij CCS is dit laatste de ETS-prijs voor CO2"),
 on the tonnes its parties capture, up to the award's eligible volume, for its term
-(:func:`committed_sde_payment`). When the EUA is above the base amount it pays nothing
+(:func:`committed_sde_payment`); a party is paid on at most what its committed capture
+route captures (the installation the award was granted for). When the EUA is above the base
+amount it pays nothing
 (Porthos, 9 Jun 2021: "Komt de ETS-prijs boven de kosten voor CCS, dan stopt de subsidie").
 It is booked as ``committed_sde_outlay`` and received by the parties as a subsidy; it does not
 enter valuation (the parties are bound to their decided capture projects).
@@ -269,6 +271,12 @@ class CommittedSupport(Instrument):
         running = (award >= 0) & (self.param("sde_start") <= st.year)
         running &= st.year < self.param("sde_end")
         captured = self.ctx.route.captured[st.route, st.i] * st.calib * st.activity
+        # the award pays the capture of the installation it was granted for: at most what the
+        # plant's committed capture route captures at the year's output (a later capture unit,
+        # e.g. post-combustion capture at Shell Pernis, is a new installation, not this award's)
+        commit = self.ctx.inputs.levers.commit_route
+        granted = self.ctx.route.captured[np.maximum(commit, 0), st.i] * st.activity
+        captured = np.where(commit >= 0, np.minimum(captured, granted), captured)
         return committed_sde_payment(
             self.param("sde_base"),
             self.param("sde_floor"),
