@@ -20,7 +20,15 @@ from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["SUPPORT_FLOWS", "compare_instruments", "cost_per_tonne"]
 
-SUPPORT_FLOWS = ("sde_outlay", "ccfd_outlay", "grant_outlay", "ikc_outlay", "committed_outlay")
+SUPPORT_FLOWS = (
+    "sde_outlay",
+    "ccfd_outlay",
+    "grant_outlay",
+    "ikc_outlay",
+    "committed_outlay",
+    "committed_plant_outlay",
+    "committed_sde_outlay",
+)
 """Government outlay flows shown one by one (those a run books)."""
 
 

@@ -128,20 +128,33 @@ def test_reinvestment_years_belong_to_units(cat: Catalogue) -> None:
 
 
 def test_money_rows_add_up_to_the_decisions(cat: Catalogue) -> None:
-    """Payment rows of an award add up to its sourced total in the award's euro: Porthos SDE++
-    EUR 2.1 bn over 2026-2040 (porthos_sde_2021); Nobian at most EUR 185 M over three sites,
-    2025-2029 (rijksoverheid_nobian_2024); Yara's one-off EUR 30 M (seaport_yara_2023)."""
+    """Payment rows of an award add up to its sourced total in the award's euro: Nobian at
+    most EUR 185 M over three sites, 2025-2029 (rijksoverheid_nobian_2024); Yara's one-off EUR
+    30 M (seaport_yara_2023). The Porthos SDE++ award has no payment rows: it is paid by the
+    SDE++ rule on its parties' capture (its three party rows from 2026, its terms in
+    policy.csv: EUR 2.1 bn at most, 80 EUR/t base amount, 2.5 Mt/yr; porthos_sde_2021)."""
     ev = cat.events
     # the catalogue holds money in euro of 2025: back to each row's own currency year
     cpi = cat.deflators.set_index("year")["value"]
     paid = ev.dropna(subset=["public_money"])
     nominal = paid["public_money"] * paid["currency_year"].astype(int).map(cpi) / 100.0
     money = nominal.groupby(paid["event_id"]).sum()
-    assert money["porthos_sde_2020"] == pytest.approx(2.1e9, abs=15)
+    assert "porthos_sde_2020" not in money
     assert money["nobian_maatwerk_2024"] == pytest.approx(185e6, abs=15)
     assert money["yara_ccs_contribution_2023"] == pytest.approx(30e6, abs=1)
-    porthos = ev[(ev["event_id"] == "porthos_sde_2020") & ev["public_money"].notna()]
-    assert sorted(porthos["year"]) == list(range(2026, 2041))
+    parties = ev[(ev["event_id"] == "porthos_sde_2020") & ev["site_id"].notna()]
+    assert sorted(parties["site_id"]) == [
+        "air_liquide_botlek",
+        "air_products_botlekweg",
+        "shell_pernis",
+    ]
+    assert set(parties["year"]) == {2026}
+    pol = cat.policy[cat.policy["instrument"] == "sde_pp"].set_index("parameter")
+    # canonical euro of 2025: 2.1 bn and 80 EUR/t of 2021 times the 2021 -> 2025 deflator
+    d = cpi[2025] / cpi[2021]
+    assert pol.loc["porthos_max_total", "value"] == pytest.approx(2.1e9 * d)
+    assert pol.loc["porthos_base_amount", "value"] == pytest.approx(80.0 * d)
+    assert pol.loc["porthos_volume", "value"] == pytest.approx(2.5e6)
     assert (ev.loc[ev["public_money"].notna(), "currency_year"].notna()).all()
 
 

@@ -114,13 +114,20 @@ def test_interrupted_run_resumes_from_finished_batches(
 
 def test_outcomes_follow_the_metrics(loaded, catalogue, reference) -> None:  # type: ignore[no-untyped-def]
     """Retained shares are fractions; cumulative emissions exceed any single year's; without
-    new policy the government pays only the money committed to date (events.csv), the same in
-    every future."""
+    new policy the government pays only the money committed to date (events.csv): its fixed
+    payments from 2025, the same in every future, plus the Porthos SDE++ award, paid by the
+    SDE++ rule and so lower when the EUA of the future is higher, never above its EUR 2.1 bn
+    (of 2021) maximum."""
     w = reference.pivot_table(index=["future", "package"], columns="outcome", values="value")
     assert ((w["retained_crude_steel_2035"] >= 0) & (w["retained_crude_steel_2035"] <= 1)).all()
     assert (w["cumulative_emissions"] > w["emissions_2030"]).all()
     committed = w.xs("no-new-policy", level="package")["government_cost"]
-    assert committed.iloc[0] > 0 and (committed == committed.iloc[0]).all()
+    ev = catalogue.events
+    fixed = ev[(ev["status"] == "decided") & (ev["year"] >= 2025)]["public_money"].sum() / 1e6
+    cpi = catalogue.deflators.set_index("year")["value"]
+    porthos = 2.1e3 * cpi[2025] / cpi[2021]
+    assert (committed >= fixed - 1e-6).all() and (committed <= fixed + porthos).all()
+    assert committed.max() > committed.min()  # the award follows each future's EUA
     assert np.isfinite(w.to_numpy()).all()
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.activities import PlantActivities, plant_activities
 from kruispunt.assemble.cache import AssemblyCache
-from kruispunt.assemble.levers import applied_events, plant_money
+from kruispunt.assemble.levers import applied_events, named_plants, plant_money
 from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle
 from kruispunt.assemble.tables import Tables
@@ -934,7 +934,51 @@ def _committed(b: BuildContext) -> Params:
         for year, amount in zip(per_year.index.to_numpy(), per_year.to_numpy(), strict=True):
             out[s, years == int(year)] = float(amount)
     out -= plant.sum(axis=1)  # the plants' money is booked with them
-    return {"outlay": np.maximum(out, 0.0), "plant_outlay": plant}
+    return {"outlay": np.maximum(out, 0.0), "plant_outlay": plant, **_committed_sde(b, events)}
+
+
+COMMITTED_SDE_AWARDS = {"porthos_sde_2020": "sde_pp.porthos"}
+"""SDE++ awards to date that name their parties (events.csv rows of the award with a site)
+and the prefix of their terms in policy.csv (``<prefix>_base_amount``, ``_max_total``,
+``_volume``): paid by the SDE++ rule (:func:`kruispunt.policy.committed.committed_sde_payment`)."""
+
+
+def _committed_sde(b: BuildContext, events: Any) -> Params:
+    """The SDE++ awards to date each plant is a party of, per scenario whose ``events`` lever
+    applies the award's rows: the award (index into :data:`COMMITTED_SDE_AWARDS`), its base
+    amount, its base price, its years and its eligible volume. The base price is what the
+    award's maximum over the term leaves below the base amount (Besluit SDEK; RVO
+    "Berekening SDE++": maximum = (basisbedrag - basisprijs) x volume x term, solved for the
+    basisprijs); the term is ``sde_pp.subsidy_duration_max`` from the parties' start year."""
+    P = len(b.pb.table)
+    shape = (b.S, P)
+    award, base, floor = np.full(shape, -1.0), np.zeros(shape), np.zeros(shape)
+    start, end, volume = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    tables = b.tables
+    term = tables.policy_path("sde_pp.subsidy_duration_max", b.years)[0]
+    for a, (event_id, prefix) in enumerate(COMMITTED_SDE_AWARDS.items()):
+        if tables.policy_rows(f"{prefix}_base_amount") is None:
+            continue
+        amount = tables.policy_scalar(f"{prefix}_base_amount")
+        total = tables.policy_scalar(f"{prefix}_max_total")
+        yearly = tables.policy_scalar(f"{prefix}_volume")
+        price = max(amount - total / (yearly * term), 0.0)
+        for s, sc in enumerate(b.scenarios):
+            rows = applied_events(events[events["event_id"] == event_id], sc.levers.events)
+            for row in rows.itertuples():
+                hit = named_plants(b.pb, row)
+                first = int(cast(int, row.year))
+                award[s, hit] = a
+                base[s, hit], floor[s, hit], volume[s, hit] = amount, price, yearly
+                start[s, hit], end[s, hit] = first, first + term
+    return {
+        "sde_award": award,
+        "sde_base": base,
+        "sde_floor": floor,
+        "sde_start": start,
+        "sde_end": end,
+        "sde_volume": volume,
+    }
 
 
 BUILDERS: dict[str, Callable[[BuildContext], Params]] = {

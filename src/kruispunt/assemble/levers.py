@@ -4,7 +4,7 @@ seeds) and on their finance (cost of capital, risk sharing, expectations)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -134,20 +134,9 @@ def plant_money(events: pd.DataFrame, pb: PlantBundle, years: npt.NDArray[np.int
     if "public_money" not in events.columns:
         return out
     rows = events[events["public_money"].notna() & events["kind"].isin(MONEY_KINDS)]
-    table = pb.table
-    sites, products, units = (
-        table[c].astype(str).to_numpy() for c in ("site_id", "product_id", "unit_id")
-    )
     weight = np.asarray(pb.plants.base_production, dtype=np.float64)
     for row in rows.itertuples():
-        site, product, unit = _text(row.site_id), _text(row.product_id), _text(row.unit_id)
-        if not site:
-            continue
-        hit = sites == site
-        if product:
-            hit &= products == product
-        if unit:
-            hit &= units == unit
+        hit = named_plants(pb, row)
         at = years == int(cast(int, row.year))
         if not hit.any() or not at.any():
             continue
@@ -155,6 +144,21 @@ def plant_money(events: pd.DataFrame, pb: PlantBundle, years: npt.NDArray[np.int
         share = w / w.sum() if w.sum() > 0 else hit / hit.sum()
         out[:, at] += share[:, None] * float(cast(float, row.public_money))
     return out
+
+
+def named_plants(pb: PlantBundle, row: Any) -> npt.NDArray[np.bool_]:
+    """The plants an events row names ``(P,)``: its site's plants, of its product and unit
+    where given; none for a row without a site."""
+    site, product, unit = _text(row.site_id), _text(row.product_id), _text(row.unit_id)
+    table = pb.table
+    if not site:
+        return np.zeros(len(table), dtype=bool)
+    hit = table["site_id"].astype(str).to_numpy() == site
+    if product:
+        hit &= table["product_id"].astype(str).to_numpy() == product
+    if unit:
+        hit &= table["unit_id"].astype(str).to_numpy() == unit
+    return np.asarray(hit, dtype=bool)
 
 
 def applied_events(events: pd.DataFrame, choice: str) -> pd.DataFrame:

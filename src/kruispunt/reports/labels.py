@@ -83,6 +83,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "co2_levy_revenue": "CO2-heffing revenue",
         "committed_outlay": "Public money committed to date",
         "committed_plant_outlay": "Public money committed to a plant (maatwerk)",
+        "committed_sde_outlay": "SDE++ awarded to date (Porthos), paid by the SDE++ rule",
         "energy_tax_revenue": "Energy tax revenue",
         "grant_outlay": "Capex grants paid",
         "ikc_outlay": "Indirect cost compensation paid",

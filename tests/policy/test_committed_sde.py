@@ -1,0 +1,133 @@
+"""The Porthos SDE++ award paid by the SDE++ rule (support-trace).
+
+Sources: the award (SDE++ 2020 round, Kamerbrief 8 Jun 2021; porthosco2.nl 9 Jun 2021,
+porthosco2_sde_reservation_2021): at most EUR 2.1 bn over 15 years, 2.5 Mt CO2/yr, for Air
+Liquide, Air Products, ExxonMobil and Shell; "De overheid betaalt jaarlijks alleen het
+daadwerkelijke verschil tussen ETS en de kostprijs van CCS ... Komt de ETS-prijs boven de
+kosten voor CCS, dan stopt de subsidie." The cost, taken as the base amount: about 80 EUR/t
+(Havenbedrijf Rotterdam in de Volkskrant 2022, volkskrant_porthos_2022). The rule: subsidy =
+basisbedrag - max(correctiebedrag, basisprijs) (Besluit SDEK; RVO "Berekening SDE++"); for CCS
+the correctiebedrag is the EUA (the minister, 8 Feb 2021).
+
+Hand figures, euro of 2021: base price = 80 - 2,100 M / (2.5 Mt x 15 yr) = 80 - 56 = 24 EUR/t;
+in euro of 2025 (deflator 2021 -> 2025 = 1.218402...): 97.47 and 29.24 EUR/t. Central EUA
+2026 80.22 EUR2025/t: 97.47 - 80.22 = 17.25 EUR/t on the CO2 the three parties capture;
+central EUA 2030 138.17 > 97.47: nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import kruispunt
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.policy.committed import committed_sde_payment
+from kruispunt.scenarios import Scenario, resolve
+
+PARTIES = (
+    "air_liquide_botlek/hydrogen/smr2",
+    "air_products_botlekweg/hydrogen",
+    "shell_pernis/refinery_throughput",
+)
+
+
+def test_payment_by_hand() -> None:
+    """EUR of 2021: base 80, base price 24, 2 Mt captured of 2.5 Mt eligible. EUA 50: 30 EUR/t,
+    60 MEUR; EUA 10: floored at the base price, 56 EUR/t (the award's maximum per tonne,
+    2.1 bn / 37.5 Mt); EUA 90: nothing. 3 Mt captured: paid on 2.5 Mt, pro rata."""
+    base, floor = [[80.0, 80.0]], [[24.0, 24.0]]
+    award, vol = [[0, 0]], [[2.5e6, 2.5e6]]
+    two = [[1.5e6, 0.5e6]]
+    assert committed_sde_payment(base, floor, [[50.0]], two, award, vol).sum() == pytest.approx(
+        60e6
+    )
+    assert committed_sde_payment(base, floor, [[10.0]], two, award, vol).sum() == pytest.approx(
+        56.0 * 2e6
+    )
+    assert committed_sde_payment(base, floor, [[90.0]], two, award, vol).sum() == 0.0
+    three = committed_sde_payment(base, floor, [[50.0]], [[2e6, 1e6]], award, vol)
+    assert three[0] == pytest.approx([30.0 * 2.5e6 * 2 / 3, 30.0 * 2.5e6 / 3])
+    # a plant of no award is paid nothing, whatever it captures
+    none = committed_sde_payment(base, floor, [[50.0]], two, [[-1, 0]], vol)
+    assert none[0] == pytest.approx([0.0, 30.0 * 0.5e6])
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalogue:
+    return load_catalogue()
+
+
+def test_porthos_paid_by_the_rule(cat: Catalogue) -> None:
+    """Central prices: 2026 pays (97.47 - EUA) per tonne the three parties capture, received by
+    them as a subsidy; from 2029 the EUA is above the base amount and nothing is paid; no
+    payment after the 15-year term (2041). Low prices (EUA 70-85): it pays every year of the
+    term, never more than the 2.1 bn maximum."""
+    res = kruispunt.run(["current-policy"], catalogue=cat).dataset.isel(scenario=0)
+    cpi = cat.deflators.set_index("year")["value"]
+    d = cpi[2025] / cpi[2021]
+    base = 80.0 * d
+    floor = (80.0 - 2.1e9 / (2.5e6 * 15)) * d
+    assert floor == pytest.approx(24.0 * d)
+    plants = list(res.plant.values)
+    idx = [plants.index(p) for p in PARTIES]
+    gov = -res["gov_cash_flow"].sel(flow="committed_sde_outlay")
+    inp = build_inputs(cat, resolve(["current-policy"]))
+    years = list(inp.coords.years)
+    e2026 = float(inp.markets.eua[0, years.index(2026)])
+    captured = res["captured_co2"].sel(year=2026).values[idx]
+    assert captured.sum() > 1e6
+    expected = max(base - max(e2026, floor), 0.0) * captured.sum()
+    assert float(gov.sel(year=2026)) == pytest.approx(expected, rel=1e-9)
+    assert expected == pytest.approx((97.47 - 80.22) * captured.sum(), rel=1e-3)
+    for y in (2030, 2035, 2040, 2041, 2050):
+        assert float(inp.markets.eua[0, years.index(y)]) > base
+        assert float(gov.sel(year=y)) == 0.0
+    # the parties receive it: their subsidies include it in 2026
+    assert res["subsidies"].sel(year=2026).values[idx].sum() >= expected * (1 - 1e-9)
+
+
+def test_porthos_low_prices_pays_the_term_only(cat: Catalogue) -> None:
+    """Low price set (EUA 69.6 in 2026 rising to 85.35 from 2033, below the 97.47 base amount):
+    the award pays 2026-2040 and nothing from 2041; the total stays below the maximum."""
+    base_sc = resolve(["current-policy"])[0]
+    low = base_sc.levers.model_copy(update={"price_set": "low"})
+    sc = Scenario(name="low", levers=low, chain=base_sc.chain, origin="x")
+    res = kruispunt.run([sc], catalogue=cat).dataset.isel(scenario=0)
+    gov = -res["gov_cash_flow"].sel(flow="committed_sde_outlay").to_series()
+    assert (gov.loc[2026:2040] > 0).all()
+    assert (gov.loc[2041:] == 0).all()
+    cpi = cat.deflators.set_index("year")["value"]
+    assert gov.sum() < 2.1e9 * cpi[2025] / cpi[2021]
+    assert np.isfinite(gov.to_numpy()).all()
+
+
+def test_award_pays_the_granted_installation_only(cat: Catalogue) -> None:
+    """A party is paid on at most what its committed capture route captures at the year's
+    output (the installation the award was granted for): in high-ambition at low prices, 2040,
+    the payment is (97.47 - EUA) x sum over the parties of min(captured, emission factor x
+    capture rate of the committed route x output), below the same on all their capture."""
+    base_sc = resolve(["high-ambition"])[0]
+    low = base_sc.levers.model_copy(update={"price_set": "low"})
+    sc = Scenario(name="low", levers=low, chain=base_sc.chain, origin="x")
+    res = kruispunt.run([sc], catalogue=cat).dataset.isel(scenario=0)
+    inp = build_inputs(cat, [sc])
+    years = list(inp.coords.years)
+    i = years.index(2040)
+    plants = list(res.plant.values)
+    idx = [plants.index(p) for p in PARTIES]
+    commit = inp.levers.commit_route[0, idx]
+    routes = inp.routes
+    per_unit = routes.emission_factor[commit, i] * routes.capture_rate[commit, i]
+    captured = res["captured_co2"].sel(year=2040).values[idx]
+    granted = np.minimum(captured, per_unit * res["production"].sel(year=2040).values[idx])
+    cpi = cat.deflators.set_index("year")["value"]
+    base = 80.0 * cpi[2025] / cpi[2021]
+    per_t = base - float(inp.markets.eua[0, i])
+    assert per_t > 0
+    paid = -float(res["gov_cash_flow"].sel(flow="committed_sde_outlay", year=2040))
+    assert paid == pytest.approx(per_t * granted.sum(), rel=1e-9)
+    assert (
+        granted.sum() < captured.sum()
+    )  # Shell Pernis's post-combustion capture is not this award's
