@@ -460,6 +460,42 @@ def test_hybrid_boiler_low(cat: Catalogue, inp: ModelInputs) -> None:
     check(model(inp, "hybrid_boiler_low"), cost, (1 - s) * 0.055 / 0.93)
 
 
+# --- glass -----------------------------------------------------------------------------------
+# MIDDEN's furnaces are per kt of molten glass; TC0009 (post-melting) takes 1.07 t molten glass
+# per t of product, so every per-capacity figure is x 1.07 per t of glass.
+MOLTEN_PER_T = 1.07
+GLASS_GAS_GJ = 5.77996
+"""Natural gas of the gas furnace per t glass (Hotmaps NL glass sites, derived_route_hotmaps)."""
+
+
+def test_gas_glass_furnace(cat: Catalogue, inp: ModelInputs) -> None:
+    """Gas furnace (MIDDEN TC0001, regenerative end-port with electric boosting): 0.15 MEUR2017
+    per kt molten glass/yr, O&M 3 % of it, a 17-year campaign; fuel from Hotmaps."""
+    cost = (
+        GLASS_GAS_GJ * price(inp, "natural_gas")
+        + 150 * 0.03 * MOLTEN_PER_T * eur(cat, 2017)
+        + 150 * MOLTEN_PER_T * eur(cat, 2017) * crf(17)
+    )
+    check(model(inp, "gas_glass_furnace"), cost, 0.55626)
+
+
+def test_electric_glass_furnace(cat: Catalogue, inp: ModelInputs) -> None:
+    """All-electric cold-top furnace (MIDDEN TC0011): 0.35 MEUR2017 per kt molten glass/yr, O&M
+    3 % of it, a 7-year campaign, from 2030; electricity 2.07129 MWh/t (PyPSA-Earth sector
+    ratios, fuel-switched glass) and the carbonates' CO2 only."""
+    cost = (
+        2.07129 * GJ_PER_MWH * price(inp, "electricity")
+        + 350 * 0.03 * MOLTEN_PER_T * eur(cat, 2017)
+        + 350 * MOLTEN_PER_T * eur(cat, 2017) * crf(7)
+    )
+    check(model(inp, "electric_glass_furnace"), cost, 0.102551)
+    r = inp.coords.routes.index("electric_glass_furnace")
+    assert int(inp.routes.earliest_year[r]) == 2030
+    offered = {inp.coords.routes[k] for k in np.unique(inp.plants.options) if k >= 0}
+    assert "electric_glass_furnace" in offered
+    assert "electric_glass_furnace" not in set(inp.routes.excluded)
+
+
 def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:
     """Every route added for issue 9 has the data the model needs to offer it (no route
     left out for a missing emission factor, capex, lifetime or unpriced input)."""
