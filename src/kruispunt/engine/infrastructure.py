@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
+from kruispunt.policy.grants import allocate_first_fit
 from kruispunt.vocabulary import (
     BIOMASS,
     CO2_STORAGE,
@@ -217,15 +218,24 @@ class Infrastructure:
                 first = np.min(np.where(cand, start, Y), axis=1)
                 left, last = self._window(int(q), first)
                 unlimited = bool(np.all(np.isinf(left)))
+                priority = np.where(cand, gain / np.where(cand, demand[res], 1.0), -np.inf)
+                one_start = bool(np.all(~cand | (start == first[:, None])))
                 if unlimited:
                     granted = cand
+                elif one_start:  # the same as the dated allocation, faster
+                    granted = allocate_first_fit(
+                        priority,
+                        np.where(cand, demand[res], 0.0),
+                        np.maximum(left, 0.0),
+                        eligible=cand,
+                    )
                 else:
                     # each request is checked against the room in its own years (from its
                     # start to the pool's end), not from the earliest start among the
                     # candidates: a switch starting after a grid reinforcement is not
                     # refused because another plant of the cluster asks for an earlier start
                     granted = allocate_first_fit_dated(
-                        np.where(cand, gain / np.where(cand, demand[res], 1.0), -np.inf),
+                        priority,
                         np.where(cand, demand[res], 0.0),
                         start,
                         self.ctx.inputs.pools.capacity[:, q, :] - self.committed[:, q, :],
