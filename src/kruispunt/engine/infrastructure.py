@@ -54,6 +54,73 @@ class SupplyPrice:
     supply reaches."""
 
 
+def allocate_first_fit_dated(priority: F, demand: F, start: I, free: F, end: I, eligible: B) -> B:
+    """Grant whole requests in priority order, each against the room of its own years.
+
+    As :func:`kruispunt.policy.grants.allocate_first_fit` (a request that does not fit is
+    passed over, smaller lower-priority ones may still be served; ties by the lower index),
+    but a request ``n`` starting at year index ``start[..., n]`` holds its capacity from that
+    year to the end of the pool's life, so it fits when it is at most the smallest room left
+    in those years, and a grant takes its amount off those years only. With one start for
+    every request this is ``allocate_first_fit`` with the room from that start.
+
+    Parameters
+    ----------
+    priority : numpy.ndarray
+        ``(S, n)``; higher first. [any]
+    demand : numpy.ndarray
+        ``(S, n)`` capacity requested, non-negative. [MW], [tCO2/yr], [t H2/yr] or [GJ/yr]
+    start : numpy.ndarray
+        ``(S, n)`` year index from which each request holds capacity.
+    free : numpy.ndarray
+        ``(S, Y)`` room left per year (+inf: not limited).
+    end : numpy.ndarray
+        ``(S,)`` year index one past the last year of the pool's life; a request starting
+        there or later finds no room.
+    eligible : numpy.ndarray of bool
+        ``(S, n)`` requests that take part.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``(S, n)`` granted.
+
+    Examples
+    --------
+    A grid with no room in years 0-1 and 100 MW from year 2 (the Noordzeekanaalgebied's
+    shape): a 14 MW request starting in year 1 and a 90 MW one starting in year 3 (lower
+    priority) -- the first is refused, the second served; checked against the room from the
+    earliest start (year 1) both would be refused.
+
+    >>> free = np.array([[0.0, 0.0, 100.0, 100.0]])
+    >>> allocate_first_fit_dated(np.array([[2.0, 1.0]]), np.array([[14.0, 90.0]]),
+    ...                          np.array([[1, 3]]), free, np.array([4]),
+    ...                          np.array([[True, True]]))
+    array([[False,  True]])
+    """
+    S, n = priority.shape
+    Y = free.shape[-1]
+    years = np.arange(Y)[None, :]
+    inside = years < end[:, None]
+    room = np.where(inside, np.asarray(free, dtype=np.float64), np.inf)
+    order = np.argsort(np.where(eligible, -priority, np.inf), axis=-1, kind="stable")
+    n_rounds = int(eligible.sum(axis=-1).max()) if eligible.size else 0
+    granted = np.zeros((S, n), dtype=np.bool_)
+    rows = np.arange(S)
+    for k in range(n_rounds):
+        idx = order[:, k]
+        want = demand[rows, idx]
+        s0 = start[rows, idx]
+        # smallest room from each year to the end of the pool's life (suffix minimum)
+        suffix = np.minimum.accumulate(room[:, ::-1], axis=-1)[:, ::-1]
+        left = np.where(s0 < end, suffix[rows, np.clip(s0, 0, Y - 1)], 0.0)
+        take = eligible[rows, idx] & (want <= np.maximum(left, 0.0))
+        hold = take[:, None] & (years >= s0[:, None]) & inside
+        room = room - np.where(hold, want[:, None], 0.0)
+        granted[rows, idx] |= take
+    return granted
+
+
 class Infrastructure:
     """Capacity pools of a batch and what is reserved in them."""
 
@@ -151,13 +218,28 @@ class Infrastructure:
                 first = np.min(np.where(cand, start, Y), axis=1)
                 left, last = self._window(int(q), first)
                 unlimited = bool(np.all(np.isinf(left)))
+                priority = np.where(cand, gain / np.where(cand, demand[res], 1.0), -np.inf)
+                one_start = bool(np.all(~cand | (start == first[:, None])))
                 if unlimited:
                     granted = cand
-                else:
+                elif one_start:  # the same as the dated allocation, faster
                     granted = allocate_first_fit(
-                        np.where(cand, gain / np.where(cand, demand[res], 1.0), -np.inf),
+                        priority,
                         np.where(cand, demand[res], 0.0),
                         np.maximum(left, 0.0),
+                        eligible=cand,
+                    )
+                else:
+                    # each request is checked against the room in its own years (from its
+                    # start to the pool's end), not from the earliest start among the
+                    # candidates: a switch starting after a grid reinforcement is not
+                    # refused because another plant of the cluster asks for an earlier start
+                    granted = allocate_first_fit_dated(
+                        priority,
+                        np.where(cand, demand[res], 0.0),
+                        start,
+                        self.ctx.inputs.pools.capacity[:, q, :] - self.committed[:, q, :],
+                        last,
                         eligible=cand,
                     )
                 given[..., res] = np.where(granted, q, given[..., res])
