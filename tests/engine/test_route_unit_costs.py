@@ -311,14 +311,22 @@ def test_naphtha_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
 def test_cracker_e_compressors(cat: Catalogue, inp: ModelInputs) -> None:
     """Electric compressors (MIDDEN TC0432, SABIC): 483 kEUR2019 capex and 9.65 kEUR2019 O&M
     per kt ethylene/yr, +4.86 GJ electricity and -4.01 GJ steam per t ethylene, per t HVC with
-    1.9636 t HVC/t ethylene; 25 years (default economic life)."""
+    1.9636 t HVC/t ethylene, on the cracker they serve: the route renews the cracker (TC0261:
+    417 EUR2017/(t/yr), 25 years) and keeps its O&M (20.9 EUR2017/(t/yr)/yr), so a switch at the
+    cracker's renewal cannot skip the renewal. The route's rows are in EUR2017: 417 + 483 /
+    1.9636 x 75.6068 / 78.8914 (CPI 2017 / 2019) = 652.738 and 20.9 + 9.65 / 1.9636 x 75.6068 /
+    78.8914 = 25.6099."""
     saved_gas = 4.01 / HVC_PER_ETHYLENE / 0.925
+    to_2017 = 75.6068 / 78.8914
+    assert eur(cat, 2019) / eur(cat, 2017) == pytest.approx(to_2017, rel=1e-9)
+    capex = (417 + 483 / HVC_PER_ETHYLENE * to_2017) * eur(cat, 2017)
+    assert capex == pytest.approx(652.738 * eur(cat, 2017), rel=1e-6)
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
         + (STEAM_GAS - saved_gas) * price(inp, "natural_gas")
         + (0.587 + 4.86 / HVC_PER_ETHYLENE) * price(inp, "electricity")
-        + 9.65 / HVC_PER_ETHYLENE * eur(cat, 2019)
-        + 483 / HVC_PER_ETHYLENE * eur(cat, 2019) * crf(25)
+        + (20.9 + 9.65 / HVC_PER_ETHYLENE * to_2017) * eur(cat, 2017)
+        + capex * crf(25)
     )
     ef = CRACKER_EF - saved_gas * GAS_EF / GJ_PER_MWH
     check(model(inp, "cracker_e_compressors"), cost, ef)
