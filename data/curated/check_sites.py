@@ -5,7 +5,8 @@ Run from anywhere:  python data/curated/check_sites.py  (with the project venv)
 Checks installation_sites.csv, sites.csv, site_products.csv (plants at unit level), events.csv
 and sources/sites.csv against the vendored EUTL, NACE, Hotmaps and PyPSA files and the shared id
 tables (clusters, sectors, products, sources/*.csv). Recomputes every unit's emission share
-from the EUTL accounts of 2018-2020 (SITES.md, rule U1). Exits with status 1 and a list of
+from the EUTL accounts of 2018-2020 (SITES.md, rule U1) or, for the crackers, from 85 % of
+their nameplate (rule U4). Exits with status 1 and a list of
 problems if any check fails; otherwise prints the figures (national, per cluster, per sector,
 top 15 sites, units of the multi-unit sites, events, exclusions).
 """
@@ -139,9 +140,9 @@ IDLE_IN_BASE_YEAR = {("yara_sluiskil", "ammonia_c")}
 CHEMELOT_OCI = {"oci_afa2": 204627, "oci_afa3": 204628}
 CHEMELOT_OCI_OTHER = [204629, 204630, 204631]
 CRACKER_UTILISATION = Decimal("0.85")
-"""Base-year production of a cracker as a share of its nameplate (assumption_cracker_utilisation)."""
+"""A cracker's base-year production over its nameplate (assumption_cracker_utilisation)."""
 CRACKER_EMISSION_FACTOR = Decimal("0.77227")
-"""naphtha_steam_cracker's direct emissions per t HVC, furnaces and imported steam (route_parameters)."""
+"""naphtha_steam_cracker's direct tCO2 per t HVC: furnaces and imported steam."""
 CRACKER_SITES = ("chemelot", "dow_terneuzen", "shell_moerdijk")
 """Sites whose crackers are split by rule U4 (SITES.md); the rest is the site's other units."""
 FIXED_SPLITS = {

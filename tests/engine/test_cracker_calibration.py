@@ -52,9 +52,10 @@ def test_e_compressors_pay_tax_on_their_electricity_only(cat: Catalogue) -> None
     1.14 MEUR/yr in 2037)."""
     ex = explain("shell_moerdijk", "current-policy", 2030, catalogue=cat)
     rows = ex.options[ex.options["plant"] == "shell_moerdijk/hvc"].set_index("route")
-    ratio = rows.loc["cracker_e_compressors", "energy_tax"] / rows.loc[
-        "naphtha_steam_cracker", "energy_tax"
-    ]
+    ratio = (
+        rows.loc["cracker_e_compressors", "energy_tax"]
+        / rows.loc["naphtha_steam_cracker", "energy_tax"]
+    )
     assert ratio == pytest.approx(3.06207 / 0.587, rel=1e-3)
 
 
