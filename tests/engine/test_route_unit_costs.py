@@ -349,8 +349,9 @@ def test_electric_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
 
 
 # Alternative feed (derived_cracker_feed_supply): national supply / feed of the five crackers
-# that can run (base-year production 9,822.2 kt HVC/yr x 1.29 t/t = 12,670.7 kt naphtha/yr).
-CRACKER_FEED_KT = 9822.2348 * 1.29
+# that can run (base-year production at 85 % of nameplate, rule U4 of SITES.md: 6,604.0 kt HVC/yr
+# x 1.29 t/t = 8,519.1 kt naphtha/yr).
+CRACKER_FEED_KT = (1572548 + 1573715 + 1065284 + 1377826 + 2180000) * 0.85 * 1.29 / 1e3
 
 
 def _cofeed_cost(cat: Catalogue, inp: ModelInputs, feed: str, share: float) -> float:
@@ -366,12 +367,12 @@ def _cofeed_cost(cat: Catalogue, inp: ModelInputs, feed: str, share: float) -> f
 
 
 def test_cracker_pyrolysis_oil_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
-    """Pyrolysis oil from plastic waste: 50 kt/yr (Shell Moerdijk upgrader) / 12,670.7 kt =
-    0.39 % of the feed, priced as naphtha per GJ (assumption_pyrolysis_oil_price: a floor, the
+    """Pyrolysis oil from plastic waste: 50 kt/yr (Shell Moerdijk upgrader) / 8,519.1 kt =
+    0.59 % of the feed, priced as naphtha per GJ (assumption_pyrolysis_oil_price: a floor, the
     assessments are paywalled), so the unit cost is the incumbent's with a renewed cracker.
     Fossil carbon: the scope-1 factor stays 0.77227 tCO2/t."""
     share = 50 / CRACKER_FEED_KT
-    assert share == pytest.approx(0.003946, rel=1e-3)
+    assert share == pytest.approx(0.005869, rel=1e-3)
     assert price(inp, "pyrolysis_oil") == pytest.approx(price(inp, "naphtha"))
     cost = _cofeed_cost(cat, inp, "pyrolysis_oil", share)
     check(model(inp, "cracker_pyrolysis_oil_cofeed"), cost, CRACKER_EF)
@@ -382,13 +383,13 @@ def test_cracker_pyrolysis_oil_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
 
 def test_cracker_bio_naphtha_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
     """Bio-naphtha: Neste Rotterdam 1.4 Mt/yr x 0.066 / 0.9765 (DEA 91) = 94.6 kt/yr /
-    12,670.7 kt = 0.75 % of the feed, at its used-cooking-oil floor: 1,203.92 USD/t (Argus,
+    8,519.1 kt = 1.11 % of the feed, at its used-cooking-oil floor: 1,203.92 USD/t (Argus,
     2025) / 1.13 USD/EUR (ECB 2025) / (44 GJ/t / 3.6) = 87.17 EUR/MWh = 24.21 EUR/GJ. Its
-    furnace CO2 is biogenic: 0.77227 - 0.007466 x 0.516 = 0.768418 tCO2/t. In 2030 the
-    premium over naphtha, (24.21 - 12.86) x 0.4286 GJ/t = 4.86 EUR/t HVC, buys 0.00385 tCO2/t:
+    furnace CO2 is biogenic: 0.77227 - 0.011104 x 0.516 = 0.76654 tCO2/t. In 2030 the
+    premium over naphtha, (24.21 - 12.86) x 0.6375 GJ/t = 7.24 EUR/t HVC, buys 0.00573 tCO2/t:
     about 1,260 EUR/tCO2."""
     share = 1.4e6 * 0.066 / 0.9765 / 1e3 / CRACKER_FEED_KT
-    assert share == pytest.approx(0.007466, rel=1e-3)
+    assert share == pytest.approx(0.011104, rel=1e-3)
     assert price(inp, "bio_naphtha") == pytest.approx(1203.92 / 1.13 / (44 / 3.6) / 3.6, rel=1e-4)
     cost = _cofeed_cost(cat, inp, "bio_naphtha", share)
     ef = CRACKER_EF - share * 0.516
