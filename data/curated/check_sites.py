@@ -5,7 +5,8 @@ Run from anywhere:  python data/curated/check_sites.py  (with the project venv)
 Checks installation_sites.csv, sites.csv, site_products.csv (plants at unit level), events.csv
 and sources/sites.csv against the vendored EUTL, NACE, Hotmaps and PyPSA files and the shared id
 tables (clusters, sectors, products, sources/*.csv). Recomputes every unit's emission share
-from the EUTL accounts of 2018-2020 (SITES.md, rule U1). Exits with status 1 and a list of
+from the EUTL accounts of 2018-2020 (SITES.md, rule U1) or, for the crackers, from 85 % of
+their nameplate (rule U4). Exits with status 1 and a list of
 problems if any check fails; otherwise prints the figures (national, per cluster, per sector,
 top 15 sites, units of the multi-unit sites, events, exclusions).
 """
@@ -131,7 +132,6 @@ ACCOUNT_SPLITS: dict[str, dict[str, list[int]]] = {
     # site -> unit -> the EUTL accounts (installation ids) that are the unit's own before the
     # 2021 permit consolidations (MIDDEN maps accounts to units). Every other account of the
     # site (utilities, other processes) follows the units in proportion to their own emissions.
-    "dow_terneuzen": {"lhc1": [407], "lhc2": [204681], "lhc3": [204682]},
     "yara_sluiskil": {"ammonia_d": [204691], "ammonia_e": [204692]},
     "air_liquide_botlek": {"botlek_smr_atr": [203881], "smr2": [203791]},
 }
@@ -139,7 +139,12 @@ IDLE_IN_BASE_YEAR = {("yara_sluiskil", "ammonia_c")}
 """Units documented idle through the base year: share 0 (SITES.md, rule U1)."""
 CHEMELOT_OCI = {"oci_afa2": 204627, "oci_afa3": 204628}
 CHEMELOT_OCI_OTHER = [204629, 204630, 204631]
-CHEMELOT_ETHYLENE = {"sabic_olefins3": 550, "sabic_olefins4": 675}
+CRACKER_UTILISATION = Decimal("0.85")
+"""A cracker's base-year production over its nameplate (assumption_cracker_utilisation)."""
+CRACKER_EMISSION_FACTOR = Decimal("0.77227")
+"""naphtha_steam_cracker's direct tCO2 per t HVC: furnaces and imported steam."""
+CRACKER_SITES = ("chemelot", "dow_terneuzen", "shell_moerdijk")
+"""Sites whose crackers are split by rule U4 (SITES.md); the rest is the site's other units."""
 FIXED_SPLITS = {
     ("tata_steel_ijmuiden", "bf6"): Decimal("0.4"),
     ("tata_steel_ijmuiden", "bf7"): Decimal("0.6"),
@@ -224,13 +229,32 @@ def expected_shares(e: pd.DataFrame, inst: pd.DataFrame) -> dict[tuple[str, str]
     for u, i in CHEMELOT_OCI.items():
         out[("chemelot", u)] = (account_mean(e, [i]) + other) / total
         ammonia += out[("chemelot", u)]
-    ethylene = sum(CHEMELOT_ETHYLENE.values())
-    for u, c in CHEMELOT_ETHYLENE.items():
-        out[("chemelot", u)] = (1 - ammonia) * c / ethylene
+    out.update(cracker_shares(e, inst))
     for key in IDLE_IN_BASE_YEAR:
         out[key] = 0.0
     for key, share in FIXED_SPLITS.items():
         out[key] = float(share)
+    return out
+
+
+def cracker_shares(e: pd.DataFrame, inst: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """Rule U4: each cracker's share = capacity x CRACKER_UTILISATION x CRACKER_EMISSION_FACTOR /
+    the site's base-year verified emissions; the site's other units take the remainder."""
+    included = inst[inst["rule"].isin(INCLUDED_RULES)]
+    plants = read("site_products.csv")
+    out: dict[tuple[str, str], float] = {}
+    for site in CRACKER_SITES:
+        ids = included.loc[included["site_id"] == site, "installation_id"].astype(int)
+        site_em = Decimal(str(int(sum(e.loc[i, "v"] for i in ids))))
+        mine = plants[(plants["site_id"] == site) & (plants["product_id"] == "hvc")]
+        for r in mine.itertuples():
+            production = Decimal(r.capacity) * CRACKER_UTILISATION
+            if Decimal(r.production) != production:
+                problem(
+                    f"site_products.csv: {site}/{r.unit_id}: production {r.production} but rule "
+                    f"U4 gives capacity x {CRACKER_UTILISATION} = {production}"
+                )
+            out[(site, str(r.unit_id))] = float(production * CRACKER_EMISSION_FACTOR / site_em)
     return out
 
 
@@ -412,7 +436,7 @@ def main() -> int:
     given = {
         (r.site_id, r.unit_id): float(r.emission_share)
         for r in plants.itertuples()
-        if r.unit_id != "main"
+        if r.unit_id != "main" or (r.site_id in CRACKER_SITES and r.product_id == "hvc")
     }
     for key in sorted(set(expected) | set(given)):
         if key not in given or key not in expected:

@@ -38,21 +38,51 @@ def _plants(cat: Catalogue) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def test_three_crackers_reproduce_dows_verified_total(cat: Catalogue) -> None:
-    """Dow Terneuzen's three crackers carry the site's 2022 EUTL total to the tonne.
+    """Dow Terneuzen's three crackers at 85 % of nameplate and the site's other units carry the
+    site's 2022 EUTL total to the tonne.
 
-    Hand computation (SITES.md, rule U1; sources kruispunt_unit_split_accounts, eutl_nl):
-    LHC-1/2/3 had their own accounts BKG 1/2/3 (installations 407, 204681, 204682) until 2020;
-    their 2018-2020 means are 767,054, 722,753 and 774,842 t (sum 2,264,649 t), so the shares
-    are 0.338708, 0.319146 and 0.342146 (the last takes the remainder to sum to 1). Times the
-    2022 site total of 3,493,676 t: 1,183,339.3 + 1,114,993.4 + 1,195,343.3 = 3,493,676 t.
+    Hand computation (SITES.md, rule U4; sources assumption_cracker_utilisation,
+    kruispunt_unit_split_cracker_nameplate, eutl_nl): HVC capacities 1,573,715, 1,065,284 and
+    1,377,826 t/yr (kruispunt_unit_capacity) x 0.85 = 1,337,657.75, 905,491.4 and 1,171,152.1 t;
+    x 0.77227 tCO2/t (naphtha_steam_cracker) = 1,033,032.95, 699,283.84 and 904,445.63 t; over
+    the 2022 site total of 3,493,676 t: shares 0.295687, 0.200157, 0.258881 (6 decimals); the
+    process_heat_low row (derivative units, the rest of ELSTA) takes 1 - 0.754725 = 0.245275.
     """
     table, emitted = _plants(cat)
     dow = (table["site_id"] == "dow_terneuzen").to_numpy()
-    assert list(table.loc[dow, "unit_id"]) == ["lhc1", "lhc2", "lhc3"]
+    assert list(table.loc[dow, "unit_id"]) == ["lhc1", "lhc2", "lhc3", "main"]
+    assert list(table.loc[dow, "product_id"]) == ["hvc"] * 3 + ["process_heat_low"]
     assert emitted[dow] == pytest.approx(
-        [DOW_2022 * 0.338708, DOW_2022 * 0.319146, DOW_2022 * 0.342146], rel=1e-12
+        [DOW_2022 * s for s in (0.295687, 0.200157, 0.258881, 0.245275)], rel=1e-12
     )
     assert emitted[dow].sum() == pytest.approx(DOW_2022, abs=1e-6)
+
+
+def test_crackers_run_at_85_percent_of_nameplate(cat: Catalogue) -> None:
+    """Every Dutch cracker's base-year production is 85 % of its nameplate HVC capacity
+    (assumption_cracker_utilisation), and its emissions on today's route are its verified share,
+    so the emission calibration factor is 1: the site's derivative units and utilities are no
+    longer counted as cracker output.
+
+    Hand computation for Shell Moerdijk (MIDDEN 2,180 kt HVC/yr, midden_pcd): 2,180,000 x 0.85
+    = 1,853,000 t HVC (was 2,785,804 / 0.77227 = 3,607,293 t, 165 % of nameplate); x 0.77227 =
+    1,431,016.31 t CO2 = 0.513682 of the site's 2,785,804 t; the process_heat_low row takes
+    0.486318 = 1,354,787.69 t.
+    """
+    tables = Tables(cat)
+    pb = build_plants(tables, build_routes(tables, np.arange(2025, 2051)))
+    table, plants = pb.table, pb.plants
+    hvc = (table["product_id"] == "hvc").to_numpy()
+    assert plants.base_production[hvc] == pytest.approx(0.85 * plants.capacity[hvc], rel=1e-12)
+    moerdijk = (table["site_id"] == "shell_moerdijk").to_numpy()
+    assert plants.base_production[moerdijk & hvc] == pytest.approx([1_853_000.0])
+    assert plants.base_emissions[moerdijk] == pytest.approx(
+        [2_785_804 * 0.513682, 2_785_804 * 0.486318], rel=1e-12
+    )
+    assert plants.base_emissions[moerdijk & hvc] == pytest.approx([1_431_016.31], abs=2.0)
+    running = hvc & (plants.base_production > 0)
+    calib = plants.base_emissions[running] / (0.77227 * plants.base_production[running])
+    assert calib == pytest.approx(1.0, abs=1e-5)
 
 
 def test_every_split_site_reproduces_its_verified_total(cat: Catalogue) -> None:
@@ -80,8 +110,9 @@ def test_every_split_site_reproduces_its_verified_total(cat: Catalogue) -> None:
 
 
 def test_account_shares_follow_the_stated_rule(cat: Catalogue) -> None:
-    """The Dow and Chemelot shares are the 2018-2020 account means of the package's own
-    installation_years (rule U1 of SITES.md), to the six decimals written.
+    """The Chemelot ammonia shares are the 2018-2020 account means of the package's own
+    installation_years (rule U1 of SITES.md), to the six decimals written; the crackers follow
+    rule U4 (85 % of nameplate x 0.77227 tCO2/t over the site's 2022 total).
 
     Chemelot: OCI's AFA-2 = BKG 03 (204627, mean 878,839 t) + half of OCI's BKG 05-07; the
     site's 14 accounts average 4,648,114 t; AFA-2 = 0.193808, ammonia together 0.387655
@@ -90,10 +121,10 @@ def test_account_shares_follow_the_stated_rule(cat: Catalogue) -> None:
     window = years[years["year"].between(2018, 2020)]
     mean = window.groupby("installation_id")["verified_emissions"].sum() / 3
     sp = cat.site_products.set_index(["site_id", "unit_id"])["emission_share"]
-    crackers = {"lhc1": 407, "lhc2": 204681, "lhc3": 204682}
-    total = sum(mean[i] for i in crackers.values())
-    for unit, account in crackers.items():
-        assert sp[("dow_terneuzen", unit)] == pytest.approx(mean[account] / total, abs=1e-6)
+    cap = cat.site_products.set_index(["site_id", "unit_id"])["capacity"].astype(float)
+    for unit in ("lhc1", "lhc2", "lhc3"):  # rule U4: 85 % of nameplate x 0.77227 / site total
+        share = cap[("dow_terneuzen", unit)] * 0.85 * 0.77227 / DOW_2022
+        assert sp[("dow_terneuzen", unit)] == pytest.approx(share, abs=1e-6)
     chemelot = cat.installations.loc[cat.installations["site_id"] == "chemelot", "installation_id"]
     site = mean.reindex(chemelot).fillna(0.0).sum()
     oci_other = mean[[204629, 204630, 204631]].sum() / 2

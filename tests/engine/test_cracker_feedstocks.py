@@ -3,14 +3,14 @@
 Two routes co-feed the naphtha steam cracker (MIDDEN TC0261) with a fixed share of another
 feed, energy for energy (``derived_cracker_feed_supply``): the share is the national supply
 over the feed of every Dutch cracker that can run, the model's base-year production of the
-five crackers open after Olefins 3 closed (verified emissions / 0.77227: 1,691.0 + 1,532.3 +
-1,443.8 + 1,547.8 + 3,607.3 = 9,822.2 kt HVC/yr) x 1.29 t naphtha/t HVC = 12,670.7 kt/yr.
+five crackers open after Olefins 3 closed (85 % of nameplate, rule U4 of SITES.md: 1,336.7 +
+1,337.7 + 905.5 + 1,171.2 + 1,853.0 = 6,604.0 kt HVC/yr) x 1.29 t naphtha/t HVC = 8,519.1 kt/yr.
 
 - Pyrolysis oil from plastic waste: 50 kt/yr, the Shell Moerdijk upgrader
-  (``fluidhandling_shell_moerdijk_upgrader``) -> share 0.003946; fossil carbon, so the
+  (``fluidhandling_shell_moerdijk_upgrader``) -> share 0.005869; fossil carbon, so the
   cracker's scope-1 factor is the incumbent's 0.77227 tCO2/t.
 - Bio-naphtha: Neste Rotterdam 1.4 Mt/yr x 0.066 / 0.9765 (DEA 91 naphtha share of HVO-plant
-  output) = 94.6 kt/yr -> share 0.007466; its furnace CO2 (0.516 tCO2/t of feed at full share,
+  output) = 94.6 kt/yr -> share 0.011104; its furnace CO2 (0.516 tCO2/t of feed at full share,
   MIDDEN TC0261) is biogenic and zero-rated (Reg. (EU) 2018/2066 Art. 38(5)).
 
 Every cracker on the same share cannot use more than the supply, whatever it chooses: the
@@ -33,7 +33,7 @@ from kruispunt.scenarios import resolve
 
 NAPHTHA_GJ_PER_T = 44.5
 """MIDDEN TC0261, heating value of the naphtha the feed replaces."""
-FEED_KT = 9822.2348 * 1.29
+FEED_KT = (1572548 + 1573715 + 1065284 + 1377826 + 2180000) * 0.85 * 1.29 / 1e3
 SUPPLY_GJ = {
     "pyrolysis_oil": 50e3 * NAPHTHA_GJ_PER_T,
     "bio_naphtha": 1.4e6 * 0.066 / 0.9765 * NAPHTHA_GJ_PER_T,
@@ -51,8 +51,8 @@ def inp() -> ModelInputs:
 
 
 def test_each_cracker_feeds_its_share_of_the_national_supply(inp: ModelInputs) -> None:
-    """Per t HVC: pyrolysis oil 57.405 x 50 / 12,670.7 = 0.2265 GJ, bio-naphtha 57.405 x 94.6 /
-    12,670.7 = 0.4286 GJ; the naphtha falls by as much."""
+    """Per t HVC: pyrolysis oil 57.405 x 50 / 8,519.1 = 0.3369 GJ, bio-naphtha 57.405 x 94.6 /
+    8,519.1 = 0.6375 GJ; the naphtha falls by as much."""
     routes, carriers = list(inp.coords.routes), list(inp.coords.carriers)
     for feed, supply_kt in (("pyrolysis_oil", 50.0), ("bio_naphtha", 94.6)):
         r = routes.index(ROUTE[feed])

@@ -311,14 +311,22 @@ def test_naphtha_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
 def test_cracker_e_compressors(cat: Catalogue, inp: ModelInputs) -> None:
     """Electric compressors (MIDDEN TC0432, SABIC): 483 kEUR2019 capex and 9.65 kEUR2019 O&M
     per kt ethylene/yr, +4.86 GJ electricity and -4.01 GJ steam per t ethylene, per t HVC with
-    1.9636 t HVC/t ethylene; 25 years (default economic life)."""
+    1.9636 t HVC/t ethylene, on the cracker they serve: the route renews the cracker (TC0261:
+    417 EUR2017/(t/yr), 25 years) and keeps its O&M (20.9 EUR2017/(t/yr)/yr), so a switch at the
+    cracker's renewal cannot skip the renewal. The route's rows are in EUR2017: 417 + 483 /
+    1.9636 x 75.6068 / 78.8914 (CPI 2017 / 2019) = 652.738 and 20.9 + 9.65 / 1.9636 x 75.6068 /
+    78.8914 = 25.6099."""
     saved_gas = 4.01 / HVC_PER_ETHYLENE / 0.925
+    to_2017 = 75.6068 / 78.8914
+    assert eur(cat, 2019) / eur(cat, 2017) == pytest.approx(to_2017, rel=1e-9)
+    capex = (417 + 483 / HVC_PER_ETHYLENE * to_2017) * eur(cat, 2017)
+    assert capex == pytest.approx(652.738 * eur(cat, 2017), rel=1e-6)
     cost = (
         NAPHTHA_GJ * price(inp, "naphtha")
         + (STEAM_GAS - saved_gas) * price(inp, "natural_gas")
         + (0.587 + 4.86 / HVC_PER_ETHYLENE) * price(inp, "electricity")
-        + 9.65 / HVC_PER_ETHYLENE * eur(cat, 2019)
-        + 483 / HVC_PER_ETHYLENE * eur(cat, 2019) * crf(25)
+        + (20.9 + 9.65 / HVC_PER_ETHYLENE * to_2017) * eur(cat, 2017)
+        + capex * crf(25)
     )
     ef = CRACKER_EF - saved_gas * GAS_EF / GJ_PER_MWH
     check(model(inp, "cracker_e_compressors"), cost, ef)
@@ -341,8 +349,9 @@ def test_electric_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
 
 
 # Alternative feed (derived_cracker_feed_supply): national supply / feed of the five crackers
-# that can run (base-year production 9,822.2 kt HVC/yr x 1.29 t/t = 12,670.7 kt naphtha/yr).
-CRACKER_FEED_KT = 9822.2348 * 1.29
+# that can run (base-year production at 85 % of nameplate, rule U4 of SITES.md: 6,604.0 kt HVC/yr
+# x 1.29 t/t = 8,519.1 kt naphtha/yr).
+CRACKER_FEED_KT = (1572548 + 1573715 + 1065284 + 1377826 + 2180000) * 0.85 * 1.29 / 1e3
 
 
 def _cofeed_cost(cat: Catalogue, inp: ModelInputs, feed: str, share: float) -> float:
@@ -358,12 +367,12 @@ def _cofeed_cost(cat: Catalogue, inp: ModelInputs, feed: str, share: float) -> f
 
 
 def test_cracker_pyrolysis_oil_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
-    """Pyrolysis oil from plastic waste: 50 kt/yr (Shell Moerdijk upgrader) / 12,670.7 kt =
-    0.39 % of the feed, priced as naphtha per GJ (assumption_pyrolysis_oil_price: a floor, the
+    """Pyrolysis oil from plastic waste: 50 kt/yr (Shell Moerdijk upgrader) / 8,519.1 kt =
+    0.59 % of the feed, priced as naphtha per GJ (assumption_pyrolysis_oil_price: a floor, the
     assessments are paywalled), so the unit cost is the incumbent's with a renewed cracker.
     Fossil carbon: the scope-1 factor stays 0.77227 tCO2/t."""
     share = 50 / CRACKER_FEED_KT
-    assert share == pytest.approx(0.003946, rel=1e-3)
+    assert share == pytest.approx(0.005869, rel=1e-3)
     assert price(inp, "pyrolysis_oil") == pytest.approx(price(inp, "naphtha"))
     cost = _cofeed_cost(cat, inp, "pyrolysis_oil", share)
     check(model(inp, "cracker_pyrolysis_oil_cofeed"), cost, CRACKER_EF)
@@ -374,13 +383,13 @@ def test_cracker_pyrolysis_oil_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
 
 def test_cracker_bio_naphtha_cofeed(cat: Catalogue, inp: ModelInputs) -> None:
     """Bio-naphtha: Neste Rotterdam 1.4 Mt/yr x 0.066 / 0.9765 (DEA 91) = 94.6 kt/yr /
-    12,670.7 kt = 0.75 % of the feed, at its used-cooking-oil floor: 1,203.92 USD/t (Argus,
+    8,519.1 kt = 1.11 % of the feed, at its used-cooking-oil floor: 1,203.92 USD/t (Argus,
     2025) / 1.13 USD/EUR (ECB 2025) / (44 GJ/t / 3.6) = 87.17 EUR/MWh = 24.21 EUR/GJ. Its
-    furnace CO2 is biogenic: 0.77227 - 0.007466 x 0.516 = 0.768418 tCO2/t. In 2030 the
-    premium over naphtha, (24.21 - 12.86) x 0.4286 GJ/t = 4.86 EUR/t HVC, buys 0.00385 tCO2/t:
+    furnace CO2 is biogenic: 0.77227 - 0.011104 x 0.516 = 0.76654 tCO2/t. In 2030 the
+    premium over naphtha, (24.21 - 12.86) x 0.6375 GJ/t = 7.24 EUR/t HVC, buys 0.00573 tCO2/t:
     about 1,260 EUR/tCO2."""
     share = 1.4e6 * 0.066 / 0.9765 / 1e3 / CRACKER_FEED_KT
-    assert share == pytest.approx(0.007466, rel=1e-3)
+    assert share == pytest.approx(0.011104, rel=1e-3)
     assert price(inp, "bio_naphtha") == pytest.approx(1203.92 / 1.13 / (44 / 3.6) / 3.6, rel=1e-4)
     cost = _cofeed_cost(cat, inp, "bio_naphtha", share)
     ef = CRACKER_EF - share * 0.516
