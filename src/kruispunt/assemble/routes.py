@@ -121,17 +121,9 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     )
     fixed_opex = np.nan_to_num(param("fixed_opex"), nan=0.0)
     variable_opex = np.nan_to_num(param("variable_opex"), nan=0.0)
+    share = np.nan_to_num(param("own_electrolysis_share"), nan=0.0)
     own = own_electrolysis(
-        np.nan_to_num(param("own_electrolysis_share"), nan=0.0),
-        ids,
-        product,
-        family,
-        g_of,
-        c_of,
-        inputs,
-        fixed_opex,
-        variable_opex,
-        capex,
+        share, ids, product, family, g_of, c_of, inputs, fixed_opex, variable_opex, capex
     )
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
