@@ -102,6 +102,14 @@ class Routes:
     price_weight: F | None = None
     """[R, C, Y] price a route pays per unit of each carrier relative to the market's yearly
     average (a flexible load buys its power in the cheapest hours); None: 1."""
+    own_hydrogen: F | None = None
+    """[R, Y] hydrogen the plant makes in its own electrolyser per unit of product [GJ/product]
+    (route parameter ``own_electrolysis_share``): not bought, its electricity is in
+    ``inputs``; it counts as hydrogen use (supply pool, RFNBO obligation). None: none."""
+    electrolyser_capex: F | None = None
+    """[R, Y] the part of ``capex`` that is the own electrolyser [EUR/(product/yr)]: not paid
+    again by a plant whose current route already makes as much hydrogen in its own
+    electrolyser (the electrolyser is kept). None: none."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
 

@@ -25,7 +25,7 @@ from kruispunt.engine.simulate import simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
 from kruispunt.scenarios import resolve
-from kruispunt.vocabulary import HYDROGEN, NEVER, REASON_CODE
+from kruispunt.vocabulary import DECIDED_PROJECT_YEARS, HYDROGEN, NEVER, REASON_CODE
 
 HH1 = "hydrogen/shell_holland_hydrogen_1"
 PERNIS = "shell_pernis/refinery_throughput"
@@ -142,13 +142,16 @@ def test_hydrogen_use_never_exceeds_supply(res: Results) -> None:
 
 
 def test_a_decided_project_binds_its_plant(inp: ModelInputs, res: Results) -> None:
-    """Pernis does not leave HH1 and its capture for a route that emits more (before, it left
-    them for e-boilers in 2029: assumption_decided_project_term); it may move on to one that
-    emits less (post-combustion capture)."""
+    """Pernis does not leave HH1 and its capture for a route that emits more while HH1 binds
+    it, 15 years from 2027 (before, it left them for e-boilers in 2029:
+    assumption_decided_project_term); it may move on to one that emits less (post-combustion
+    capture). From 2042 it is free (current policy: it leaves HH1 in 2048, when the RFNBO
+    premium no longer pays for HH1's hydrogen)."""
     ds = res.dataset
     p = [str(x) for x in ds["plant"].values].index(PERNIS)
     routes = [str(r) for r in ds["route"].values]
-    seen = [routes[r] for r in ds["route_index"].values[0, p, _year(inp, 2027) :]]
+    bound = slice(_year(inp, 2027), _year(inp, 2027 + DECIDED_PROJECT_YEARS))
+    seen = [routes[r] for r in ds["route_index"].values[0, p, bound]]
     emitted = {
         r: float(inp.routes.emission_factor[i, 0] * (1 - inp.routes.capture_rate[i, 0]))
         for i, r in enumerate(inp.coords.routes)

@@ -117,6 +117,27 @@ def refinery_energy(inp: ModelInputs, oil: float, gas: float, el: float = 0.0) -
     )
 
 
+EL_MWH_PER_T_H2 = 53.6164
+"""Electrolysis route's electricity in 2030, MWh/t H2 (33.333 / efficiency 0.6217, DEA 86 AEC
+100 MW via PyPSA technology-data v0.14.0; derived_route_inputs)."""
+EL_FOM = 367.235
+"""Electrolysis route's fixed O&M in 2030, EUR2020/(t H2/yr)/yr (4 %/yr of capex)."""
+EL_CAPEX = 9180.89
+"""Electrolysis route's capex in 2030, EUR2020/(t H2/yr) (1,500 EUR/kW_e x 53.62 / 8.76)."""
+
+
+def own_electrolyser(cat: Catalogue, inp: ModelInputs, h2_mwh: float, life: float) -> float:
+    """Cost per unit of product of ``h2_mwh`` MWh of hydrogen made in the plant's own
+    electrolyser (own_electrolysis_share 1, derived_own_electrolysis): its electricity at the
+    electricity price, its fixed O&M and its capex annuitised over the route's life."""
+    t_h2 = h2_mwh * GJ_PER_MWH / 120
+    return t_h2 * (
+        GJ_PER_MWH * EL_MWH_PER_T_H2 * price(inp, "electricity")
+        + EL_FOM * eur(cat, 2020)
+        + EL_CAPEX * eur(cat, 2020) * crf(life)
+    )
+
+
 def test_refinery(inp: ModelInputs) -> None:
     """Incumbent refinery: 0.2168 tCO2/t crude (was 0.151), fuel split into the reformers'
     gas (9.6 % of refinery CO2) and refinery fuel priced as oil; no capex or opex sourced."""
@@ -206,7 +227,8 @@ def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None
     Pernis's own units (MIDDEN: 895 gasifier + 348 reformer kt/yr, HH1 = 21.9/47.2 of the
     reformer) x (1 - 0.46398 x 348 / 1243). Capex and O&M of the compression as
     refinery_ccs_h2units (17.3 and 0.519 EUR2020 per tCO2/yr of 0.02166 t/t), 125 kWh per
-    t captured; 20 years; the hydrogen is bought at the network price."""
+    t captured; 20 years; the hydrogen is HH1's own, made at its running cost (electricity,
+    fixed O&M) with the electrolyser's capex (derived_own_electrolysis)."""
     smr_co2 = F_SMR * REF_EF
     h2_full = smr_co2 / 8.99 * 100 / 3  # MWh/t
     share = 21_900 * 120 / (24_433_430.34 * h2_full * GJ_PER_MWH)
@@ -218,7 +240,7 @@ def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None
     ef = REF_EF - share * smr_co2
     cost = (
         refinery_energy(inp, REF_OIL, REF_GAS * (1 - share), 0.125 * cap)
-        + GJ_PER_MWH * h2 * price(inp, "hydrogen")
+        + own_electrolyser(cat, inp, h2, 20)
         + cap * TS * eur(cat, 2020)
         + 0.519 * full_cap * eur(cat, 2020)
         + 17.3 * full_cap * eur(cat, 2020) * crf(20)
@@ -266,7 +288,8 @@ def test_refinery_ccs_postcomb_hh1(cat: Catalogue, inp: ModelInputs) -> None:
     (Shell Pernis's step on from refinery_ccs_h2units_green_h2 that keeps HH1;
     derived_refinery_postcomb_h2): refinery_ccs_postcomb with the reformers' gas and CO2 down
     by 0.38779 and the high-purity capture of refinery_ccs_h2units_green_h2 (x (1 - 21.9/47.2
-    x 348/1,243)); 0.02987 MWh/t of hydrogen; capex and O&M of refinery_ccs_postcomb."""
+    x 348/1,243)); 0.02987 MWh/t of hydrogen made in HH1, Shell's own electrolyser
+    (derived_own_electrolysis); capex and O&M of refinery_ccs_postcomb."""
     pc, hp = F_PC * REF_EF, F_HP * REF_EF
     share = 0.38779
     hp_left = hp * (1 - (21.9 / 47.2) * 348 / 1243)
@@ -276,7 +299,7 @@ def test_refinery_ccs_postcomb_hh1(cat: Catalogue, inp: ModelInputs) -> None:
         refinery_energy(
             inp, REF_OIL, regen_gas + REF_GAS * (1 - share), 0.175 * pc + 0.125 * hp_left
         )
-        + GJ_PER_MWH * 0.02987 * price(inp, "hydrogen")
+        + own_electrolyser(cat, inp, 0.02987, 25)
         + (pc + hp_left) * TS * eur(cat, 2020)
         + ((54.8 - 33.41) * pc + 0.519 * hp) * eur(cat, 2020)
         + (327 * pc + 17.3 * hp) * eur(cat, 2021) * crf(25)

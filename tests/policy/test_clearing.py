@@ -305,3 +305,52 @@ def test_a_plant_offers_its_smaller_option_when_only_a_little_is_left() -> None:
     c = clearing_premium(need, vol, 46_174.0 + 2_950.0, 10_000.0, group=[0, 1, 1])
     assert c.premium == pytest.approx(6_500.0)
     assert c.sold.tolist() == pytest.approx([46_174.0, 0.0, 2_950.0])
+
+
+def test_divisible_offers_clear_at_the_marginal_suppliers_need() -> None:
+    """An RFNBO obligation of 52,000 t (4 % of 1.3 Mt) against four producers already making
+    RFNBO, 53,400 t in all (the order of the model's 2043 supply): A 16,119 t needing 0 (bound
+    to a decided project), B 7,874 t at 3,569 EUR/t, C 12,477 t at 3,751, D 16,930 t at
+    3,543. Divisible (a producer sells part of its output as RFNBO): cheapest first, A, D, B
+    = 40,923 t, then the last 11,077 t of C's 12,477 at C's own 3,751 EUR/t: the premium is
+    3,751, C the marginal supplier. Whole offers (C's gap spread over what it sells): 3,751 x
+    12,477 / 11,077 = 4,225 EUR/t."""
+    need = [0.0, 3569.0, 3751.0, 3543.0]
+    vol = [16_119.0, 7_874.0, 12_477.0, 16_930.0]
+    c = clearing_premium(need, vol, 52_000.0, 9_000.0, divisible=True)
+    assert c.premium == pytest.approx(3_751.0)
+    assert c.sold.tolist() == pytest.approx([16_119.0, 7_874.0, 11_077.0, 16_930.0])
+    assert c.served == pytest.approx(52_000.0)
+    whole = clearing_premium(need, vol, 52_000.0, 9_000.0)
+    assert whole.premium == pytest.approx(3_751.0 * 12_477.0 / 11_077.0)
+    paid = market_sales(vol, 52_000.0, c.premium, rank=c.rank)
+    assert paid.sum() == pytest.approx(3_751.0 * 52_000.0)
+    # short (a 3 kt plant fewer than required): every offer sells all at the cap
+    short = clearing_premium(need, vol, 60_000.0, 9_000.0, divisible=True)
+    assert short.premium == 9_000.0 and short.served == pytest.approx(53_400.0)
+
+
+def test_a_switch_stays_whole_in_a_divisible_market() -> None:
+    """Only the output a plant makes anyway is divisible (ClearingMarket.divisible): 46,174 t
+    already covered at no premium, 5,826 t left; a plant that would switch 62,453 t (an
+    ammonia line to electrolytic hydrogen) at 4,825 EUR/t needs 4,825 x 62,453 / 5,826 =
+    51,722 EUR per t sold, above the 9,000 cap, so the market is short and the premium is
+    the cap; were its switch divisible it would be the marginal supplier at 4,825, though
+    selling 5,826 t of its 62,453 pays 28 MEUR/yr of its 301 MEUR/yr gap."""
+    need = [0.0, 4825.0]
+    vol = [46_174.0, 62_453.0]
+    c = clearing_premium(need, vol, 52_000.0, 9_000.0, divisible=[True, False])
+    assert c.premium == 9_000.0 and c.sold.tolist() == pytest.approx([46_174.0, 0.0])
+    c = clearing_premium(need, vol, 52_000.0, 9_000.0, divisible=True)
+    assert c.premium == 4_825.0 and c.sold.tolist() == pytest.approx([46_174.0, 5_826.0])
+    assert 4_825.0 * 5_826.0 < 0.1 * 4_825.0 * 62_453.0
+
+
+def test_the_rfnbo_obligation_is_the_divisible_market() -> None:
+    """RFNBO is divisible, procurement and labels (whole products) are not."""
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.mandates import RfnboMandate
+    from kruispunt.policy.procurement import GreenProcurement
+
+    assert RfnboMandate.divisible
+    assert not GreenProcurement.divisible and not GreenLabel.divisible

@@ -622,8 +622,11 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     its first year, held after its last) times industrial hydrogen use
     (``rfnbo.industrial_hydrogen_demand``, held at its 2025 level: a named simplification),
     capped at ``rfnbo.shortfall_cap``. Qualifying: the electrolysis route's output (routes of
-    product hydrogen, family electrification) and the network hydrogen (renewable, carrier
-    ``hydrogen``) of every route that uses it, in tonnes."""
+    product hydrogen, family electrification), the network hydrogen (renewable, carrier
+    ``hydrogen``) of every route that uses it and the hydrogen a route makes in the plant's
+    own electrolyser (route parameter ``own_electrolysis_share``,
+    :attr:`kruispunt.inputs.Routes.own_hydrogen`: RFNBO used in a refinery counts, RED III
+    Art. 22a(1) and Art. 25(1); the model has one RFNBO market for both), in tonnes."""
     tables, years, routes = b.tables, b.years, b.rb.routes
     G, R, Y = len(tables.product_index), len(b.rb.ids), len(years)
     h2 = tables.product_index.get("hydrogen")
@@ -637,6 +640,8 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     q = np.zeros(R)
     if c is not None:
         q += routes.inputs[:, c, 0] / H2_GJ_PER_T
+    if routes.own_hydrogen is not None:  # made in the plant's own electrolyser (RFNBO too)
+        q += routes.own_hydrogen[:, 0] / H2_GJ_PER_T
     q[(routes.product == h2) & (routes.family == FAMILY["electrification"])] = 1.0
     use = np.nan_to_num(tables.policy_path("rfnbo.industrial_hydrogen_demand", years))
     use = np.where(

@@ -12,7 +12,7 @@ from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.schema import parameter_specs
 from kruispunt.catalogue.series import over_years
 from kruispunt.inputs import Routes
-from kruispunt.vocabulary import FAMILY
+from kruispunt.vocabulary import FAMILY, HYDROGEN_LHV_GJ_PER_T
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -119,6 +119,12 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         capex,
         capex_renewal,
     )
+    fixed_opex = np.nan_to_num(param("fixed_opex"), nan=0.0)
+    variable_opex = np.nan_to_num(param("variable_opex"), nan=0.0)
+    share = np.nan_to_num(param("own_electrolysis_share"), nan=0.0)
+    own = own_electrolysis(
+        share, ids, product, family, g_of, c_of, inputs, fixed_opex, variable_opex, capex
+    )
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
     bundle = Routes(
@@ -130,12 +136,14 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         capex=capex,
         capex_renewal=capex_renewal,
         domestic=~closure & ~imports_itself,
-        fixed_opex=np.nan_to_num(param("fixed_opex"), nan=0.0),
-        variable_opex=np.nan_to_num(param("variable_opex"), nan=0.0),
+        fixed_opex=fixed_opex,
+        variable_opex=variable_opex,
         emission_factor=ef,
         capture_rate=capture,
         inputs=inputs,
         exports=exports if exports.any() else None,
+        own_hydrogen=own[0] if own is not None else None,
+        electrolyser_capex=own[1] if own is not None else None,
     )
     flexible = np.nan_to_num(param("flexible_load")[:, 0]) > 0.5
     return RouteBundle(
@@ -146,6 +154,94 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         sectors=sectors,
         flexible=flexible,
     )
+
+
+def own_electrolysis(
+    share: F,
+    ids: list[str],
+    product: I,
+    family: I,
+    g_of: dict[str, int],
+    c_of: dict[str, int],
+    inputs: F,
+    fixed_opex: F,
+    variable_opex: F,
+    capex: F,
+) -> tuple[F, F] | None:
+    """Hydrogen a route makes in the plant's own electrolyser (in place).
+
+    ``share`` ``(R, Y)`` (route parameter ``own_electrolysis_share``) of a route's hydrogen
+    (carrier ``hydrogen``) is made on site, not bought: it is priced at the electrolyser's
+    running cost, not at the hydrogen price. That share leaves the route's hydrogen input and
+    its electricity, ``e`` per GJ of hydrogen, is added to the route's electricity (so the
+    engine charges it at the scenario's electricity price with its energy tax and network
+    tariff, and counts it in the plant's electricity use and grid need); the electrolyser's
+    fixed O&M and variable O&M per t of hydrogen are added to the route's, and its capex
+    to the route's capex (a plant that chooses the route builds the electrolyser; a decided
+    project starts on its date, its capex spent then and sunk after). The electrolyser is
+    the data package's electrolysis route (product ``hydrogen``, family
+    ``electrification``: DEA 86 AEC 100 MW via PyPSA technology-data), year by year.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        The own hydrogen ``(R, Y)`` [GJ/product] and the electrolyser's part of the capex
+        ``(R, Y)`` [EUR/(product/yr)]; None when no route makes its own hydrogen.
+
+    Raises
+    ------
+    ValueError
+        When a route gives a share but uses no hydrogen, or the data package has no
+        electrolysis route.
+
+    Examples
+    --------
+    A route using 1.2 GJ of hydrogen per t, all of it own (an electrolyser using 200 GJ of
+    electricity per t of hydrogen, fixed O&M 400 EUR/(t/yr)/yr, capex 9,000 EUR/(t/yr)): 0.01 t
+    of hydrogen per t makes 2 GJ of electricity, 4 EUR/(t/yr)/yr and 90 EUR/(t/yr):
+
+    >>> import numpy as np
+    >>> inp = np.zeros((2, 2, 1))
+    >>> inp[0, 1] = 1.2; inp[1, 0] = 200.0  # route 0 uses hydrogen; route 1 is electrolysis
+    >>> fo, vo, cx = np.array([[0.0], [400.0]]), np.zeros((2, 1)), np.array([[0.0], [9000.0]])
+    >>> h, c = own_electrolysis(np.array([[1.0], [0.0]]), ["refinery", "electrolysis"],
+    ...     np.array([0, 1]), np.array([0, FAMILY["electrification"]]),
+    ...     {"refinery_throughput": 0, "hydrogen": 1}, {"electricity": 0, "hydrogen": 1},
+    ...     inp, fo, vo, cx)
+    >>> float(h[0, 0]), round(float(inp[0, 0, 0]), 6), float(inp[0, 1, 0])
+    (1.2, 2.0, 0.0)
+    >>> round(float(fo[0, 0]), 6), round(float(cx[0, 0]), 6), round(float(c[0, 0]), 6)
+    (4.0, 90.0, 90.0)
+    """
+    if not (share > 0).any():
+        return None
+    el = np.flatnonzero(
+        (product == g_of.get("hydrogen", -1)) & (family == FAMILY["electrification"])
+    )
+    h2c, elc = c_of.get("hydrogen"), c_of.get("electricity")
+    if el.size == 0 or h2c is None or elc is None:
+        raise ValueError(
+            "route_parameters.csv: own_electrolysis_share needs an electrolysis route (product "
+            "'hydrogen', family 'electrification') and the carriers hydrogen and electricity"
+        )
+    e = int(el[0])
+    own = np.zeros(share.shape)
+    part = np.zeros(share.shape)
+    for r in np.flatnonzero((share > 0).any(axis=1)):
+        if not (inputs[r, h2c] > 0).any():
+            raise ValueError(
+                f"route_parameters.csv: route '{ids[r]}' has own_electrolysis_share but uses "
+                "no hydrogen (route_inputs.csv, carrier hydrogen)"
+            )
+        own[r] = share[r] * inputs[r, h2c]  # GJ H2 per unit of product
+        t_h2 = own[r] / HYDROGEN_LHV_GJ_PER_T  # t H2 per unit of product
+        inputs[r, h2c] -= own[r]
+        inputs[r, elc] += t_h2 * inputs[e, elc]
+        fixed_opex[r] += t_h2 * fixed_opex[e]
+        variable_opex[r] += t_h2 * variable_opex[e]
+        part[r] = t_h2 * capex[e]
+        capex[r] += part[r]
+    return own, part
 
 
 def _sector_caps(

@@ -131,6 +131,8 @@ def account(
     use = np.multiply(inp.routes.inputs[:, :, i][cur], activity[..., None], out=out.use)
     elec = use[..., inp.carriers.is_electricity].sum(-1)
     h2 = use[..., inp.carriers.is_hydrogen].sum(-1)
+    if inp.routes.own_hydrogen is not None:  # made in the plant's own electrolyser
+        h2 = h2 + inp.routes.own_hydrogen[cur, i] * activity
     biomass = use[..., inp.carriers.is_biomass].sum(-1)
     peak = rt.grid[cur, i] * activity
     _pool_use(ctx, infra, st, i, activity, peak, h2, captured, out)
@@ -183,10 +185,11 @@ def account(
 def existing_route(ctx: BatchContext) -> I:
     """``(S, P)`` the route whose grid load each plant holds a connection for: a project
     already decided (``commit_route``, contracted with the decision) where the plant has one,
-    else today's route."""
+    its decided follow-up project (``follow_route``) where it has one, else today's route."""
     lv = ctx.inputs.levers
     inc = np.broadcast_to(ctx.inputs.plants.incumbent[None, :], lv.commit_route.shape)
-    return np.asarray(np.where(lv.commit_route >= 0, lv.commit_route, inc), dtype=np.int64)
+    held = np.where(lv.commit_route >= 0, lv.commit_route, inc)
+    return np.asarray(np.where(lv.follow_route >= 0, lv.follow_route, held), dtype=np.int64)
 
 
 def _pool_use(

@@ -29,6 +29,8 @@ class RouteData:
     captured: F
     electricity: F
     hydrogen: F
+    """Hydrogen used, bought (carrier ``hydrogen``) and made in the plant's own electrolyser
+    (:attr:`kruispunt.inputs.Routes.own_hydrogen`) [GJ/product]: its supply pool's claim."""
     biomass: F
     """Carriers drawn from the biomass supply [carrier/product]."""
     grid: F
@@ -71,7 +73,8 @@ class BatchContext:
             emitted=ef * (1.0 - cap),
             captured=ef * cap,
             electricity=inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1),
-            hydrogen=inputs_e[:, inp.carriers.is_hydrogen, :].sum(axis=1),
+            hydrogen=inputs_e[:, inp.carriers.is_hydrogen, :].sum(axis=1)
+            + (0.0 if routes.own_hydrogen is None else self.ext(routes.own_hydrogen)),
             biomass=inputs_e[:, inp.carriers.is_biomass, :].sum(axis=1),
             grid=(
                 inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1)

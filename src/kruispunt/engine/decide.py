@@ -13,6 +13,7 @@ from kruispunt.engine.accounting import Outputs
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
+from kruispunt.engine.valuation import kept_electrolyser
 from kruispunt.vocabulary import BIOMASS, DECIDED_PROJECT_YEARS, FAMILY, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
@@ -51,6 +52,9 @@ def _start(
     routes = ctx.inputs.routes
     closing = routes.family[route] == FAMILY["closure"]
     capex = np.where(closing, 0.0, routes.capex[route, i] * ctx.inputs.plants.capacity[None])
+    kept = kept_electrolyser(routes, st.route, route, i, i)
+    if kept is not None:  # the electrolyser the plant runs is kept, not bought again
+        capex = capex - np.where(closing, 0.0, kept * ctx.inputs.plants.capacity[None])
     out.plant["capex"][i] += np.where(mask, capex, 0.0)
     st.asset_capex = np.where(mask, capex - cover, st.asset_capex)
     st.asset_start = np.where(mask, year, st.asset_start)

@@ -48,7 +48,8 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     """Projects already decided start on their date; their capacity is reserved first. Their
     grid connection was contracted with the decision, before the grid's capacity for new load
     of the model years: their load counts as existing load, not against that capacity
-    (:func:`kruispunt.engine.accounting.existing_route`)."""
+    (:func:`kruispunt.engine.accounting.existing_route`); so does a decided follow-up
+    project's (Holland Hydrogen 1's own electrolyser at Shell Pernis, FID 2022)."""
     lv = ctx.inputs.levers
     committed = lv.commit_route >= 0
     if not committed.any():
@@ -74,6 +75,7 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     after = np.where(follow, lv.follow_route, route)
     f_start = np.clip(lv.follow_year - years[0], 0, ctx.Y - 1)
     demand, _ = infra.demand(0, after, route, infra.peak_production(0), start=f_start)
+    demand[GRID] = 0.0  # contracted with its decision, as the committed project's
     refused, given = infra.allocate(demand, f_start, np.ones_like(demand[0]), follow, commit=True)
     ok = follow & ~refused
     st.follow = np.where(ok, lv.follow_route, st.follow)

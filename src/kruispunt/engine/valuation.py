@@ -28,6 +28,7 @@ from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.expectations import Windows
 from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
+from kruispunt.inputs import Routes
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.vocabulary import FAMILY
 
@@ -265,6 +266,9 @@ class Valuation:
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         crf = self.crf_k
         capex_new = routes.capex[opt, t_start][None] * crf * cap
+        kept = kept_electrolyser(routes, cur[:, :, None], opt[None], t, t_start[None])
+        if kept is not None:  # the plant keeps the electrolyser it runs
+            capex_new = capex_new - kept * crf * cap
         capex_renew = routes.capex_renewal[opt, t][None] * crf * cap
         renewal_due = (st.renewal <= int(inp.coords.years[t]))[:, :, None]
         capital = np.where(is_cur, np.where(renewal_due, capex_renew, 0.0), capex_new)
@@ -397,3 +401,19 @@ def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
         * cap_ratio
     )
     return np.asarray(net[0] + routes.fixed_opex[inc, 0] * cap_ratio + capital, dtype=np.float64)
+
+
+def kept_electrolyser(routes: Routes, cur: I, new: I, t: int, t_new: I | int) -> F | None:
+    """The electrolyser capex a plant does not pay again when it moves from route ``cur``
+    to route ``new`` (arrays that broadcast together; ``new`` valued in year index
+    ``t_new``) [EUR/(product/yr)]: the new route's electrolyser part
+    (:attr:`kruispunt.inputs.Routes.electrolyser_capex`) where the current route already makes
+    at least as much hydrogen in the plant's own electrolyser (a decided electrolyser, such
+    as Holland Hydrogen 1, is sunk when its plant moves on with it); None when no route has
+    one."""
+    if routes.own_hydrogen is None or routes.electrolyser_capex is None:
+        return None
+    own_cur = routes.own_hydrogen[cur, t]
+    own_new = routes.own_hydrogen[new, t_new]
+    has = (own_new > 0) & (own_cur >= own_new * (1 - 1e-9))
+    return np.asarray(np.where(has, routes.electrolyser_capex[new, t_new], 0.0), dtype=np.float64)

@@ -103,6 +103,7 @@ def clearing_premium(
     cap: float = np.inf,
     own_cap: ArrayLike | None = None,
     group: ArrayLike | None = None,
+    divisible: ArrayLike | None = None,
 ) -> Clearing:
     """Clear a volume-capped, uniform-price market for a low-carbon product.
 
@@ -137,6 +138,12 @@ def clearing_premium(
         one entry of a group is taken, the cheapest per unit it would sell when it is taken
         (a small option can fill what is left where a large one would cost too much per
         unit sold). None: every entry is its own plant.
+    divisible : array_like of bool, optional
+        Suppliers whose offer is divisible: their gap scales with what they sell (an
+        electrolyser's output sold in part, a plant taking part of its hydrogen from
+        electrolysis), so a unit sold costs them ``need`` whatever part of their volume is
+        taken, and the marginal supplier sells only what is left at its own need. None: none
+        (a supplier's gap is spread over what it sells).
 
     Returns
     -------
@@ -160,6 +167,16 @@ def clearing_premium(
     ...                      group=[0, 1, 1, 2])
     >>> c.premium, c.sold.tolist()
     (150.0, [40.0, 0.0, 30.0, 0.0])
+
+    Divisible offers (the three suppliers of the first example): A's 40 t, then 30 t of B's
+    50 t at B's own 120 EUR/t; with 100 t required A and B sell all, C the last 10 t at 300:
+
+    >>> c = clearing_premium([0.0, 120.0, 300.0], [40.0, 50.0, 60.0], 70.0, divisible=True)
+    >>> c.premium, c.sold.tolist()
+    (120.0, [40.0, 30.0, 0.0])
+    >>> c = clearing_premium([0.0, 120.0, 300.0], [40.0, 50.0, 60.0], 100.0, divisible=True)
+    >>> c.premium, c.sold.tolist()
+    (300.0, [40.0, 50.0, 10.0])
     """
     n = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
     v = np.asarray(volume, dtype=np.float64)
@@ -169,6 +186,7 @@ def clearing_premium(
     if np.isnan(required) or np.isnan(cap) or cap < 0:
         raise ValueError("required and cap must not be NaN; cap must be non-negative")
     grp = np.arange(n.size) if group is None else np.asarray(group, dtype=np.int64)
+    div = None if divisible is None else np.broadcast_to(np.asarray(divisible, bool), n.shape)
     sold = np.zeros(n.shape)
     rank = np.full(n.shape, np.inf)
     if required <= 0.0:
@@ -184,6 +202,8 @@ def clearing_premium(
         take = np.minimum(v, left)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             per_unit = np.where(open_, gap / take, np.inf)
+            if div is not None:  # a divisible offer costs its need per unit it sells
+                per_unit = np.where(open_ & div, n, per_unit)
         open_ &= per_unit <= limit
         if not open_.any():
             break
@@ -327,6 +347,14 @@ class ClearingMarket(SupportScheme):
         ),
     )
 
+    divisible: ClassVar[bool] = False
+    """Whether output a plant makes anyway is divisible (:func:`clearing_premium`
+    ``divisible``): the qualifying output of a running qualifying route or of one being built
+    sells at its need per unit, the marginal supplier only what is left, so the premium is
+    the marginal supplier's need; a switch to a qualifying route stays whole (the plant
+    converts its whole output, its gap spread over what it sells). False: every offer
+    whole."""
+
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         inp = ctx.inputs
@@ -448,6 +476,16 @@ class ClearingMarket(SupportScheme):
             self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
             group = np.concatenate([np.repeat(np.arange(P), K), np.arange(P)])
             self.offered[:, g] = 0.0
+            # a divisible market: output a plant makes anyway (its running qualifying route,
+            # a route it is building) sells in part; a switch converts a whole plant
+            divisible = (
+                np.concatenate(
+                    [(is_cur & ev.running[..., None]).reshape(S, -1), np.ones((S, P), bool)],
+                    axis=1,
+                )
+                if self.divisible
+                else None
+            )
             for s in range(S):
                 c = clearing_premium(
                     np.concatenate([need_o[s].ravel(), np.zeros(P)]),
@@ -456,6 +494,7 @@ class ClearingMarket(SupportScheme):
                     float(self.cap[s, g, ta]),
                     np.concatenate([own_k[s].ravel(), own_b[s]]),
                     group=group,
+                    divisible=divisible[s] if divisible is not None else None,
                 )
                 self.expected[s, g, t] = c.premium
                 sold_o = c.sold[: P * K].reshape(P, K)
@@ -515,7 +554,12 @@ class ClearingMarket(SupportScheme):
             rows = []
             for s in range(qp.shape[0]):
                 c = clearing_premium(
-                    self.need_now[s, g], qp[s], float(req[s]), float(self.cap[s, g, i]), own[s]
+                    self.need_now[s, g],
+                    qp[s],
+                    float(req[s]),
+                    float(self.cap[s, g, i]),
+                    own[s],
+                    divisible=True if self.divisible else None,
                 )
                 self.premium[s, g, i] = c.premium
                 self.rank[s, g] = c.rank

@@ -33,3 +33,11 @@ class RfnboMandate(ClearingMarket):
     booked as ``premium_revenue``."""
 
     name = "rfnbo_mandate"
+    divisible = True
+    """Electrolytic hydrogen is divisible: a producer sells part of its output as RFNBO. The
+    output of a running renewable-hydrogen route (and of one being built) sells at its need
+    per tonne and the marginal supplier sells only what is left, so the premium is the
+    marginal supplier's need when that output covers the obligation. A switch stays whole:
+    the model's routes convert a whole plant (or HH1's share of Pernis's hydrogen), so a
+    plant that would sell only part of its new output does not cover its gap; when the
+    year's output falls short the premium is the cap (``rfnbo.shortfall_cap``)."""
