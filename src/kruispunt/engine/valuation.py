@@ -17,7 +17,7 @@ years turns negative, so closures come one unit at a time as margins fall.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.economics import annuity_factor
-from kruispunt.engine.expectations import Windows
+from kruispunt.engine.expectations import Expected, Windows
 from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
 from kruispunt.policy.base import Instrument, SupportScheme
@@ -64,6 +64,36 @@ class OptionView:
             return np.take(values, self.plants, axis=-1)
         lead = values[None] if values.ndim == 1 else values
         return lead[..., None] if self.route.ndim == 3 else lead
+
+
+class _YearOf:
+    """One expected term, indexed by decision year (:class:`ExpectedTerms`)."""
+
+    def __init__(self, expected: Expected, new: bool) -> None:
+        self._expected, self._new = expected, new
+
+    def __getitem__(self, t: int) -> F:
+        year = self._expected.year(t)
+        return year[..., 0] if self._new else year[..., 1:]
+
+
+class ExpectedTerms(Mapping[tuple[str, str], _YearOf]):
+    """The expected terms of a batch by key ``(instrument, term)``, each indexed by decision
+    year: ``terms[key][t]``, worked out when a year is first asked for
+    (:class:`kruispunt.engine.expectations.Expected`) rather than held for every year. The
+    new-route window (the first) or the staying windows (the others)."""
+
+    def __init__(self, expected: Mapping[tuple[str, str], Expected], new: bool) -> None:
+        self._of = {key: _YearOf(e, new) for key, e in expected.items()}
+
+    def __getitem__(self, key: tuple[str, str]) -> _YearOf:
+        return self._of[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._of)
+
+    def __len__(self) -> int:
+        return len(self._of)
 
 
 @dataclass(frozen=True)
@@ -146,23 +176,23 @@ class Valuation:
         for inst in self.instruments:
             for term, path in inst.paths().items():
                 paths[(inst.name, term)] = path
-        self.new: dict[tuple[str, str], F] = {}
-        """Expected terms of a new route ``(Y, S, R)``, from its start over its life."""
         self.horizons = tuple(h for h in EXIT_HORIZONS if h < int(ctx.life.max()))
-        self.stay: dict[tuple[str, str], F] = {}
-        """Expected terms of staying on a route ``(Y, S, R, 1 + H)``: over its whole life,
-        then over each horizon ``h`` of :attr:`horizons` (running ``h`` years only), side by
-        side so that one gather serves them all."""
         windows = [
             (lead, ctx.life),
             (zero, ctx.life),
             *((zero, np.minimum(ctx.life, h)) for h in self.horizons),
         ]
         expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic)
-        for key, path in paths.items():
-            new = self.new[key] = np.empty((ctx.Y, S, ctx.R))
-            stay = self.stay[key] = np.empty((ctx.Y, S, ctx.R, len(windows) - 1))
-            expect.expected_into(path, [new, *(stay[..., j] for j in range(stay.shape[-1]))])
+        expected = {key: Expected(expect, path) for key, path in paths.items()}
+        del paths
+        self._expected = expected
+        self.new = ExpectedTerms(expected, new=True)
+        """Expected terms of a new route, from its start over its life: ``new[key][t]``
+        ``(S, R)`` in decision year ``t``."""
+        self.stay = ExpectedTerms(expected, new=False)
+        """Expected terms of staying on a route: ``stay[key][t]`` ``(S, R, 1 + H)`` over its
+        whole life, then over each horizon ``h`` of :attr:`horizons` (running ``h`` years
+        only), side by side so that one gather serves them all."""
         rate = fin.discount_rate[:, None]  # (S, 1)
         self.annuity_life = _present_value_factor(rate, ctx.life[None, :])  # (S, R)
         self.annuity_h = {
@@ -204,8 +234,8 @@ class Valuation:
     def _stay_terms(self, key: tuple[str, str], t: int, at: I) -> F:
         """Expected term ``key`` of staying on the current routes at ``at`` (positions in the
         flattened ``(S, R)``) ``(S, P, 1 + H)``: whole life, then each exit horizon."""
-        yr = self.stay[key][t]
-        return np.take(yr.reshape(-1, yr.shape[-1]), at, axis=0)
+        yr = self._expected[key].year(t)  # the new-route window first, then staying's
+        return np.asarray(np.take(yr.reshape(-1, yr.shape[-1]), at, axis=0)[..., 1:])
 
     def _exit_option(
         self,
