@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kruispunt.engine.expectations import Windows, expected_many
+from kruispunt.engine.expectations import Expected, Windows, expected_many
 
 
 def test_windows_equal_expected_many_bit_for_bit() -> None:
@@ -57,3 +57,31 @@ def test_a_path_alike_in_every_scenario_is_worked_out_once_per_rate() -> None:
         w.expected_into(values, outs)
         for got, ref in zip(outs, want, strict=True):
             assert np.array_equal(got, np.moveaxis(ref, -1, 0))
+
+
+def test_expected_year_by_year_equals_the_year_first_buffers() -> None:
+    """Expected (the cumulative sums kept, one year worked out when asked for) gives, year by
+    year and window by window, the bits expected_into writes: foresight and myopic
+    scenarios, a path alike in every scenario (worked out once per rate) and one that is
+    not."""
+    rng = np.random.default_rng(11)
+    S, R, Y, extra = 6, 4, 5, 4
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.03, 0.07])
+    myopic = np.array([False, False, True, False, True, True])
+    lead = np.array([0, 2, 1, 0])
+    life = np.array([3, 9, 2, 14])
+    zero = np.zeros_like(lead)
+    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 1)), (zero, np.minimum(life, 3))]
+    w = Windows(rate, windows, Y + extra, Y, myopic)
+    one = rng.normal(size=(1, R, Y + extra)) * 50.0
+    for values in (np.broadcast_to(one, (S, R, Y + extra)), rng.normal(size=(S, R, Y + extra))):
+        outs = [np.empty((Y, S, R)) for _ in windows]
+        w.expected_into(values, outs)
+        e = Expected(w, values)
+        for t in (0, 3, 3, 1, Y - 1):
+            got = e.year(t)
+            assert got.shape == (S, R, len(windows))
+            for j, out in enumerate(outs):
+                assert np.array_equal(got[..., j], out[t])
+    with pytest.raises(ValueError, match="a path over"):
+        Expected(w, rng.normal(size=(S, R, Y)))

@@ -145,6 +145,15 @@ class Windows:
             self.ends.append((a, b))
             den = np.take(cum_d, b, axis=-1) - np.take(cum_d, a, axis=-1)  # (S, R, Y)
             self.den.append(np.moveaxis(den, -1, 0))
+        # every window side by side, year by year (:class:`Expected`): the window ends as
+        # positions in each scenario's flattened (R, Ye + 1) sums ``(Y, R, J)``, and the
+        # denominators ``(Y, S, R, J)``
+        R = len(windows[0][0]) if windows else 0
+        row = (np.arange(R) * (n_ext + 1))[None, :, None]
+        self.lo = np.stack([a.T for a, _ in self.ends], axis=-1) + row
+        self.hi = np.stack([b.T for _, b in self.ends], axis=-1) + row
+        self.den_years = np.stack(self.den, axis=-1)
+        self.myopic_rows = np.flatnonzero(myopic)
         # scenarios that discount alike (an ensemble's packages share their future's rate):
         # a path the same in every scenario is worked out once per distinct rate
         key = np.stack([rate, myopic.astype(np.float64)], axis=1)
@@ -194,3 +203,58 @@ def _same_in_every_scenario(values: F) -> bool:
         return False
     bits = values.view(np.uint64)
     return bool((bits[1:] == bits[:1]).all())
+
+
+class Expected:
+    """One path's expected values over every window of a :class:`Windows`, worked out year
+    by year from its discounted cumulative sums ``(S, R, Ye + 1)``, which are kept instead of
+    the expected values of every decision year (``Y x`` the windows: several times the
+    memory). A year's values are those :meth:`Windows.expected_into` writes for that year,
+    operation for operation; the last year asked for is kept.
+
+    Parameters
+    ----------
+    windows : Windows
+        The batch's windows.
+    values : ndarray, shape (S, R, Ye)
+        The path.
+    """
+
+    def __init__(self, windows: Windows, values: F) -> None:
+        w = windows
+        if values.shape[-1] != w.n_ext:
+            raise ValueError(f"a path over {values.shape[-1]} years; expected {w.n_ext}")
+        self._w = w
+        self._alike: Expected | None = None
+        self._t = -1
+        self._year: F = np.empty(0)
+        if w._alike is not None and _same_in_every_scenario(values):
+            # each scenario's result is its own row's arithmetic: the same bits from the row
+            # of a scenario with the same rate
+            self._alike = Expected(w._alike, values[w._rows])
+            self._cum = np.empty((0, 0))
+            self._today = np.empty((0, 0, 0))
+            return
+        n_ext = w.n_ext
+        cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
+        np.multiply(values, w.disc[:, None, :], out=cum[..., 1:])
+        np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
+        self._cum = cum.reshape(cum.shape[0], -1)
+        # today's values (myopic scenarios only), year-first
+        today = values[w.myopic_rows, :, : w.n_years] if len(w.myopic_rows) else values[:0, :, :0]
+        self._today = np.ascontiguousarray(np.moveaxis(today, -1, 0))
+
+    def year(self, t: int) -> F:
+        """Expected values in decision year ``t`` over each window ``(S, R, J)``."""
+        if t == self._t:
+            return self._year
+        if self._alike is not None:
+            out = np.asarray(self._alike.year(t)[self._w._inverse], dtype=np.float64)
+        else:
+            w = self._w
+            num = np.take(self._cum, w.hi[t], axis=-1) - np.take(self._cum, w.lo[t], axis=-1)
+            out = num / w.den_years[t]
+            if len(w.myopic_rows):
+                out[w.myopic_rows] = self._today[t][..., None]
+        self._t, self._year = t, out
+        return out

@@ -39,6 +39,10 @@ from kruispunt.vocabulary import (
 F = npt.NDArray[np.float64]
 
 
+_GONE: F = np.empty((0, 0, 0))
+"""What a released buffer of :class:`Outputs` is replaced by (:meth:`Collector.add`)."""
+
+
 class Collector:
     """Result arrays of a run, filled batch by batch."""
 
@@ -55,11 +59,18 @@ class Collector:
         self.plant_flows = np.empty((S, P, len(self.flows), Y))
         self.pool_use = np.empty((S, Q, Y))
 
-    def add(self, idx: npt.NDArray[np.int64], out: Outputs) -> None:
-        """Write a batch's outputs (year-first) into rows ``idx``."""
+    def add(self, idx: npt.NDArray[np.int64], out: Outputs, release: bool = False) -> None:
+        """Write a batch's outputs (year-first) into rows ``idx``. With ``release``, each of
+        ``out``'s buffers is dropped from it as soon as it is copied (the last batch: its
+        buffers and the results are not all held at once)."""
         sl = slice(int(idx[0]), int(idx[-1]) + 1)
-        for name, buf in out.plant.items():
-            self.plant[name][sl] = np.moveaxis(buf, 0, -1)
+        self.plant_flows[sl] = np.moveaxis(out.plant_flows, 0, -1)
+        if release:
+            out.plant_flows = _GONE
+        for name in list(out.plant):
+            self.plant[name][sl] = np.moveaxis(out.plant[name], 0, -1)
+            if release:
+                del out.plant[name]
         route_index = np.moveaxis(out.route_index, 0, -1)
         self.route_index[sl] = route_index
         self.switch_reason[sl] = np.moveaxis(out.switch_reason, 0, -1)
@@ -77,8 +88,9 @@ class Collector:
         )
         np.multiply(energy, np.moveaxis(out.activity, 0, -1)[..., None], out=energy)
         self.gov[sl] = np.moveaxis(out.gov, 0, -1)
-        self.plant_flows[sl] = np.moveaxis(out.plant_flows, 0, -1)
         self.pool_use[sl] = np.moveaxis(out.pool_use, 0, -1)
+        if release:
+            out.activity = out.use = out.gov = out.pool_use = _GONE
 
     def coords(self) -> dict[str, object]:
         inp = self.inputs

@@ -197,10 +197,15 @@ def simulate(
     inputs.check()
     instrument_names(instruments)
     collector = Collector(inputs, instruments)
-    buffers = _buffers(inputs, min(batch_size, n), tuple(instruments))
+    buffers: Outputs | None = _buffers(inputs, min(batch_size, n), tuple(instruments))
     for lo in range(0, n, batch_size):
         idx = np.arange(lo, min(lo + batch_size, n))
-        collector.add(idx, run_batch(inputs.select(idx), instruments, buffers))
+        out = run_batch(inputs.select(idx), instruments, buffers)
+        last = lo + batch_size >= n
+        if last:  # its buffers go as they are copied into the results
+            buffers = None
+        collector.add(idx, out, release=last)
+        del out
         if progress is not None:
             progress(int(idx[-1]) + 1, n)
     return collector.results()

@@ -17,7 +17,7 @@ years turns negative, so closures come one unit at a time as margins fall.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.economics import annuity_factor
-from kruispunt.engine.expectations import Windows
+from kruispunt.engine.expectations import Expected, Windows
 from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
 from kruispunt.inputs import Routes
@@ -58,10 +58,83 @@ class OptionView:
     t: int
     route: I
     calib: F
+    plants: I | None = None
 
     def plant(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        if self.plants is not None:
+            return np.take(values, self.plants, axis=-1)
         lead = values[None] if values.ndim == 1 else values
         return lead[..., None] if self.route.ndim == 3 else lead
+
+
+class _YearOf:
+    """One expected term, indexed by decision year (:class:`ExpectedTerms`)."""
+
+    def __init__(self, expected: Expected, new: bool) -> None:
+        self._expected, self._new = expected, new
+
+    def __getitem__(self, t: int) -> F:
+        year = self._expected.year(t)
+        return year[..., 0] if self._new else year[..., 1:]
+
+
+class ExpectedTerms(Mapping[tuple[str, str], _YearOf]):
+    """The expected terms of a batch by key ``(instrument, term)``, each indexed by decision
+    year: ``terms[key][t]``, worked out when a year is first asked for
+    (:class:`kruispunt.engine.expectations.Expected`) rather than held for every year. The
+    new-route window (the first) or the staying windows (the others)."""
+
+    def __init__(self, expected: Mapping[tuple[str, str], Expected], new: bool) -> None:
+        self._of = {key: _YearOf(e, new) for key, e in expected.items()}
+
+    def __getitem__(self, key: tuple[str, str]) -> _YearOf:
+        return self._of[key]
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._of)
+
+    def __len__(self) -> int:
+        return len(self._of)
+
+
+@dataclass(frozen=True)
+class Slots:
+    """The distinct (plant, route) pairs among the option slots ``(P, K)``, as a flat list of
+    ``V`` slots: plants have fewer options than the widest and the padding repeats the
+    incumbent route, so about half of the ``(P, K)`` slots are copies. Per-unit terms are the
+    same arithmetic for every copy of a pair (they depend on the scenario, the plant and the
+    route only), so they are worked out once per slot and scattered back."""
+
+    plant: I
+    """Plant of each slot ``(V,)``."""
+    route: I
+    """Route of each slot ``(V,)``."""
+    of: I
+    """Slot of each option ``(P, K)``."""
+    first: I
+    """Position of each slot's first option in the flattened ``(P, K)`` ``(V,)``."""
+
+    @classmethod
+    def of_options(cls, opt: I, n_routes: int) -> Slots:
+        """The slots of the option routes ``opt`` ``(P, K)`` (every entry a route index)."""
+        P, K = opt.shape
+        pair = (np.arange(P)[:, None] * n_routes + opt).reshape(-1)
+        uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        return cls(
+            plant=np.asarray(uniq // n_routes, dtype=np.int64),
+            route=np.asarray(uniq % n_routes, dtype=np.int64),
+            of=np.asarray(inverse, dtype=np.int64).reshape(P, K),
+            first=np.asarray(first, dtype=np.int64),
+        )
+
+    def gather(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        """``(..., P, K)`` -> ``(..., V)``: each slot's value at its first option."""
+        flat = values.reshape(*values.shape[:-2], -1)
+        return np.take(flat, self.first, axis=-1)
+
+    def scatter(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        """``(..., V)`` -> ``(..., P, K)``: each option gets its slot's value."""
+        return np.take(values, self.of, axis=-1)
 
 
 @dataclass
@@ -104,23 +177,23 @@ class Valuation:
         for inst in self.instruments:
             for term, path in inst.paths().items():
                 paths[(inst.name, term)] = path
-        self.new: dict[tuple[str, str], F] = {}
-        """Expected terms of a new route ``(Y, S, R)``, from its start over its life."""
         self.horizons = tuple(h for h in EXIT_HORIZONS if h < int(ctx.life.max()))
-        self.stay: dict[tuple[str, str], F] = {}
-        """Expected terms of staying on a route ``(Y, S, R, 1 + H)``: over its whole life,
-        then over each horizon ``h`` of :attr:`horizons` (running ``h`` years only), side by
-        side so that one gather serves them all."""
         windows = [
             (lead, ctx.life),
             (zero, ctx.life),
             *((zero, np.minimum(ctx.life, h)) for h in self.horizons),
         ]
         expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic)
-        for key, path in paths.items():
-            new = self.new[key] = np.empty((ctx.Y, S, ctx.R))
-            stay = self.stay[key] = np.empty((ctx.Y, S, ctx.R, len(windows) - 1))
-            expect.expected_into(path, [new, *(stay[..., j] for j in range(stay.shape[-1]))])
+        expected = {key: Expected(expect, path) for key, path in paths.items()}
+        del paths
+        self._expected = expected
+        self.new = ExpectedTerms(expected, new=True)
+        """Expected terms of a new route, from its start over its life: ``new[key][t]``
+        ``(S, R)`` in decision year ``t``."""
+        self.stay = ExpectedTerms(expected, new=False)
+        """Expected terms of staying on a route: ``stay[key][t]`` ``(S, R, 1 + H)`` over its
+        whole life, then over each horizon ``h`` of :attr:`horizons` (running ``h`` years
+        only), side by side so that one gather serves them all."""
         rate = fin.discount_rate[:, None]  # (S, 1)
         self.annuity_life = _present_value_factor(rate, ctx.life[None, :])  # (S, R)
         self.annuity_h = {
@@ -140,6 +213,13 @@ class Valuation:
         self.opt_closure = family == FAMILY["closure"]
         self.opt_low = ctx.low_carbon[self.opt]
         self.calib_k = ctx.route_calib(self.opt[None])  # (1, P, K)
+        self.slots = Slots.of_options(self.opt, ctx.R)
+        """The distinct (plant, route) slots of the options: unit costs are worked out on
+        these (:meth:`_unit_costs`)."""
+        self._slot_view_parts = (
+            self.slots.route[None],
+            np.asarray(self.slots.gather(self.calib_k), dtype=np.float64),
+        )
         self.crf_k = ctx.crf_sr[:, self.opt]
         """Capital recovery factor of every option ``(S, P, K)`` [1/yr]."""
 
@@ -155,8 +235,8 @@ class Valuation:
     def _stay_terms(self, key: tuple[str, str], t: int, at: I) -> F:
         """Expected term ``key`` of staying on the current routes at ``at`` (positions in the
         flattened ``(S, R)``) ``(S, P, 1 + H)``: whole life, then each exit horizon."""
-        yr = self.stay[key][t]
-        return np.take(yr.reshape(-1, yr.shape[-1]), at, axis=0)
+        yr = self._expected[key].year(t)  # the new-route window first, then staying's
+        return np.asarray(np.take(yr.reshape(-1, yr.shape[-1]), at, axis=0)[..., 1:])
 
     def _exit_option(
         self,
@@ -191,9 +271,13 @@ class Valuation:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
         routes, the current route as staying (the terms only with ``breakdown``); and the net
         unit cost of staying on the current route ``(S, P, 1 + H)``, over its whole life then
-        over each exit horizon (:attr:`horizons`)."""
+        over each exit horizon (:attr:`horizons`). New options' terms are worked out once
+        per distinct (plant, route) slot (:class:`Slots`) and scattered back to the options:
+        the same arithmetic, element for element, as on the padded ``(S, P, K)``."""
+        slots = self.slots
         is_cur = self.opt[None] == cur[:, :, None]
-        opts = OptionView(t, self.opt[None], self.calib_k)
+        route_v, calib_v = self._slot_view_parts
+        opts = OptionView(t, route_v, calib_v, plants=slots.plant)
         stay_shape = (*cur.shape, 1 + len(self.horizons))
         now = OptionView(
             t,
@@ -202,29 +286,40 @@ class Valuation:
         )
         at = _flat_index(cur, self.ctx.R)
 
+        def new_at(key: tuple[str, str]) -> F:
+            """The new-route term ``key`` of every slot ``(S, V)``."""
+            return np.asarray(np.take(self.new[key][t], slots.route, axis=1), dtype=np.float64)
+
         def x_of(name: str, current: bool) -> dict[str, F]:
             terms = self.terms_of.get(name, ())
             if current:
                 return {term: self._stay_terms((name, term), t, at) for term in terms}
-            return {term: self.new[(name, term)][t][:, self.opt] for term in terms}
+            return {term: new_at((name, term)) for term in terms}
 
         def life(c: F | float) -> F:
             """The whole-life column of the current route's ``c``, against the options."""
             a = np.asarray(c)
             return a[..., 0, None] if a.ndim else a
 
+        def options(c: F | float) -> F:
+            """A slot term ``(S|1, V)`` (or a number) on the options ``(S|1, P, K)``."""
+            a = np.asarray(c, dtype=np.float64)
+            return np.asarray(slots.scatter(a), dtype=np.float64) if a.ndim else a
+
         # the sums of new options' and of the current route's terms, chosen between once:
         # each option adds its terms in the same order as the breakdown lists them
         terms: dict[str, F] = {}
-        total_new = self.new[("", OPERATING)][t][:, self.opt]
+        total_new = new_at(("", OPERATING))  # (S, V)
         total_cur = self._stay_terms(("", OPERATING), t, at)
         if breakdown:
-            terms[OPERATING] = np.where(is_cur, life(total_cur), total_new)
+            terms[OPERATING] = np.where(is_cur, life(total_cur), options(total_new))
         if supply is not None:
-            bio_new = supply.option * self.new[_BIOMASS_USE][t][:, self.opt]
+            bio_new = np.asarray(slots.gather(supply.option), dtype=np.float64) * new_at(
+                _BIOMASS_USE
+            )
             bio_cur = supply.current[..., None] * self._stay_terms(_BIOMASS_USE, t, at)
             total_cur[..., 1:] += bio_cur[..., 1:]
-            term = np.where(is_cur, life(bio_cur), bio_new)
+            term = np.where(is_cur, life(bio_cur), options(bio_new))
             if term.any():
                 if breakdown:
                     terms[SUPPLY] = term
@@ -237,10 +332,10 @@ class Valuation:
                 total_cur[..., 1:] += c_cur
                 continue
             if breakdown:
-                terms[inst.name] = np.where(is_cur, life(c_cur), c_new)
+                terms[inst.name] = np.where(is_cur, life(c_cur), options(c_new))
             total_new += c_new
             total_cur += c_cur
-        total = np.where(is_cur, life(total_cur), total_new)
+        total = np.where(is_cur, life(total_cur), options(total_new))
         return terms, total, total_cur
 
     def option_values(

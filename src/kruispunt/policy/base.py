@@ -151,7 +151,9 @@ class Context(Protocol):
 
 class OptionView(Protocol):
     """The options being valued in one decision year, all arrays of one shape: ``(S, P, K)``
-    for every option of every plant, or ``(S, P)`` for the route a plant runs."""
+    for every option of every plant, or ``(S, P)`` for the route a plant runs; or, when
+    :attr:`plants` is given, ``(S, V)`` (leading axis 1 where the same in every scenario)
+    for a flat list of ``V`` distinct (plant, route) slots."""
 
     t: int
     """Index of the decision year."""
@@ -160,6 +162,9 @@ class OptionView(Protocol):
     calib: F
     """Emission calibration: verified base-year emissions over the route's factor for the
     plant's current route, 1 for other routes [-]."""
+    plants: I | None
+    """Plant of each slot along the last axis ``(V,)`` (a flat list of slots); None: the
+    plant axis is the second, as above. :meth:`plant` broadcasts either way."""
 
     def plant(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
         """A per-plant array, ``(P,)`` or ``(S, P)``, broadcast against the options' shape."""

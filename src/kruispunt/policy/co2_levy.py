@@ -291,7 +291,7 @@ class Co2Heffing(Instrument):
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         if not self.active:
             return np.zeros_like(x["excess"])
-        rights = x["rights"] * self.basis.of(opt.route, opt.t)
+        rights = x["rights"] * self.basis.of(opt.route, opt.t, opt.plants)
         # price-weighted quantities at a tariff of 1 above a reference price of 0
         return co2_heffing(x["excess"] * opt.calib, rights, 1.0, 0.0)
 

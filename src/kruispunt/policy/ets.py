@@ -439,8 +439,14 @@ class AllocationBasis:
             basis = _SHARED_BASIS[ctx] = cls(ctx, ctx.params("ets"))
         return basis
 
-    def _lead(self, values: NDArray[np.generic], route: IntArray) -> NDArray[np.generic]:
-        """A per-plant ``(S, P)`` array broadcast against ``route`` ``(1|S, P, K)``/``(S, P)``."""
+    def _lead(
+        self, values: NDArray[np.generic], route: IntArray, plants: IntArray | None = None
+    ) -> NDArray[np.generic]:
+        """A per-plant ``(S, P)`` (or ``(P,)``) array broadcast against ``route``
+        ``(1|S, P, K)``/``(S, P)``, or taken at ``plants``, the plant of each slot of a flat
+        ``route`` ``(1|S, V)`` (:class:`kruispunt.engine.valuation.Slots`)."""
+        if plants is not None:
+            return np.take(values, plants, axis=-1)
         return values[..., None] if route.ndim == 3 else values
 
     def _at(self, values: NDArray[np.generic], route: IntArray) -> NDArray[np.generic]:
@@ -450,64 +456,81 @@ class AllocationBasis:
         rows = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
         return np.asarray(np.take(values, rows * R + route))
 
-    def _today(self, route: IntArray) -> BoolArray:
+    def _today(self, route: IntArray, plants: IntArray | None = None) -> BoolArray:
         """Whether ``route`` has today's sub-installations: today's route, or a route with the
         same benchmark mapping (e.g. today's with capture)."""
-        same = self._at(self.group, route) == self._lead(self.group_today, route)
+        same = self._at(self.group, route) == self._lead(self.group_today, route, plants)
         return np.asarray(same, dtype=np.bool_)
 
     def _memo(
-        self, kind: str, route: IntArray, t: int, make: Callable[[], NDArray[np.generic]]
+        self,
+        kind: str,
+        route: IntArray,
+        t: int,
+        make: Callable[[], NDArray[np.generic]],
+        plants: IntArray | None = None,
     ) -> NDArray[np.generic]:
-        """``make()`` once per year, kind and route array content: the valuation asks for the
-        same routes several times a year (staying over several horizons, the CO2-heffing)."""
+        """``make()`` once per year, kind, route array content (and plants of a flat list of
+        slots): the valuation asks for the same routes several times a year (staying over
+        several horizons, the CO2-heffing)."""
         if self._memo_year != t:
             self._memo_year, self._memo_store = t, {}
-        key = (kind, route.shape, route.tobytes())
+        flat = b"" if plants is None else b"slots" + plants.tobytes()
+        key = (kind, route.shape, route.tobytes() + flat)
         if key not in self._memo_store:
             self._memo_store[key] = make()
         return self._memo_store[key]
 
-    def uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
+    def uses_benchmark(self, route: IntArray, t: int, plants: IntArray | None = None) -> BoolArray:
         """Whether the allocation of plants on ``route`` comes from its benchmark mapping
-        (``(S, P, K)`` or ``(S, P)``)."""
+        (``(S, P, K)`` or ``(S, P)``; or a flat list of slots of ``plants``, see
+        :meth:`_lead`)."""
         return np.asarray(
-            self._memo("uses", route, t, lambda: self._uses_benchmark(route, t)), dtype=np.bool_
+            self._memo("uses", route, t, lambda: self._uses_benchmark(route, t, plants), plants),
+            dtype=np.bool_,
         )
 
-    def _uses_benchmark(self, route: IntArray, t: int) -> BoolArray:
+    def _uses_benchmark(self, route: IntArray, t: int, plants: IntArray | None) -> BoolArray:
         mapped = ~np.isnan(self._at(self.route_bm[:, :, t], route))
-        today = np.asarray(self._memo("today", route, t, lambda: self._today(route)), dtype=bool)
-        inc_mapped = np.asarray(self._lead(self.inc_mapped, route), dtype=np.bool_)
+        today = np.asarray(
+            self._memo("today", route, t, lambda: self._today(route, plants), plants), dtype=bool
+        )
+        inc_mapped = np.asarray(self._lead(self.inc_mapped, route, plants), dtype=np.bool_)
         return np.asarray(mapped & self.domestic[route] & ~(today & ~inc_mapped), dtype=np.bool_)
 
-    def own_part(self, route: IntArray, t: int) -> FloatArray:
+    def own_part(self, route: IntArray, t: int, plants: IntArray | None = None) -> FloatArray:
         """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product]."""
         return np.asarray(
-            self._memo("own", route, t, lambda: self._own_part(route, t)), dtype=np.float64
+            self._memo("own", route, t, lambda: self._own_part(route, t, plants), plants),
+            dtype=np.float64,
         )
 
-    def _own_part(self, route: IntArray, t: int) -> FloatArray:
-        inc = self.incumbent[:, None] if route.ndim == 3 else self.incumbent
-        today = np.asarray(self._memo("today", route, t, lambda: self._today(route)), dtype=bool)
+    def _own_part(self, route: IntArray, t: int, plants: IntArray | None) -> FloatArray:
+        inc = self._lead(self.incumbent, route, plants)
+        today = np.asarray(
+            self._memo("today", route, t, lambda: self._today(route, plants), plants), dtype=bool
+        )
         em = self.emitted[:, t]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.clip(np.where(em[inc] > 0, em[route] / em[inc], 0.0), 0.0, 1.0)
-        heat = self.heat[:, None] if route.ndim == 3 else self.heat
-        unmapped = self._lead(self.per_unit, route) * np.where(heat, ratio, 1.0)
-        mapped_inc = self._lead(self.inc_mapped, route)
+        heat = self._lead(self.heat, route, plants)
+        unmapped = self._lead(self.per_unit, route, plants) * np.where(heat, ratio, 1.0)
+        mapped_inc = self._lead(self.inc_mapped, route, plants)
         part = np.where(
             mapped_inc,
-            np.where(today, self._lead(self.residual, route), 0.0),
+            np.where(today, self._lead(self.residual, route, plants), 0.0),
             unmapped,
         )
         return np.asarray(np.where(self.domestic[route], part, 0.0), dtype=np.float64)
 
-    def of(self, route: IntArray, t: int) -> FloatArray:
+    def of(self, route: IntArray, t: int, plants: IntArray | None = None) -> FloatArray:
         """Basis of plants on ``route`` in year ``t`` (benchmark part plus own part, at least
-        0) [tCO2/product], ``(S, P, K)`` or ``(S, P)``."""
+        0) [tCO2/product], ``(S, P, K)`` or ``(S, P)`` (or ``(S, V)`` for a flat list of
+        slots of ``plants``)."""
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
-        total = np.where(self.uses_benchmark(route, t), bm, 0.0) + self.own_part(route, t)
+        total = np.where(self.uses_benchmark(route, t, plants), bm, 0.0) + self.own_part(
+            route, t, plants
+        )
         return np.asarray(np.maximum(total, 0.0), dtype=np.float64)
 
 
@@ -705,8 +728,8 @@ class EuEts(Instrument):
         cl = opt.plant(self.cl)
         bm = np.where(cl, x["benchmark_cl"], x["benchmark_non_cl"])
         own = np.where(cl, x["own_cl"], x["own_non_cl"])
-        uses = self.basis.uses_benchmark(opt.route, opt.t)
-        part = self.basis.own_part(opt.route, opt.t)
+        uses = self.basis.uses_benchmark(opt.route, opt.t, opt.plants)
+        part = self.basis.own_part(opt.route, opt.t, opt.plants)
         return np.asarray(
             x["emissions"] * opt.calib + np.where(uses, bm, 0.0) + own * part, dtype=np.float64
         )

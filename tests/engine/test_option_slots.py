@@ -1,0 +1,137 @@
+"""Option slots: unit costs worked out once per distinct (plant, route) pair and scattered back
+to the padded ``(S, P, K)`` options give the bits of the padded computation (issue #12)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import load_catalogue
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.infrastructure import Infrastructure, SupplyPrice
+from kruispunt.engine.valuation import _BIOMASS_USE, OPERATING, OptionView, Slots, Valuation
+from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.scenarios import resolve
+
+F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+
+
+def test_slots_of_padded_options() -> None:
+    """Three plants, options padded with the incumbent (route 0, 4, 2): the slots are the
+    distinct (plant, route) pairs; padding maps to its plant's incumbent slot."""
+    opt = np.array([[0, 1, 0, 0], [4, 2, 3, 4], [2, 1, 5, 7]])
+    s = Slots.of_options(opt, n_routes=8)
+    assert list(zip(s.plant.tolist(), s.route.tolist(), strict=True)) == [
+        (0, 0), (0, 1), (1, 2), (1, 3), (1, 4), (2, 1), (2, 2), (2, 5), (2, 7)
+    ]  # fmt: skip
+    assert np.array_equal(s.route[s.of], opt)
+    assert np.array_equal(s.plant[s.of], np.repeat(np.arange(3)[:, None], 4, axis=1))
+    # each slot's first option is an option of that slot
+    assert np.array_equal(s.of.reshape(-1)[s.first], np.arange(len(s.plant)))
+
+
+def test_gather_scatter_round_trip() -> None:
+    """scatter(gather(a)) is ``a`` for any array equal on the copies of a pair (a function
+    of scenario, plant and route), gather(scatter(b)) is ``b`` for any slot array; leading
+    axes ride along."""
+    rng = np.random.default_rng(7)
+    P, K, R, S = 6, 5, 9, 3
+    opt = rng.integers(0, R, size=(P, K))
+    s = Slots.of_options(opt, R)
+    per_pair = rng.normal(size=(S, P, R))
+    a = np.take_along_axis(per_pair, np.broadcast_to(opt[None], (S, P, K)), axis=2)
+    assert np.array_equal(s.scatter(s.gather(a)), a)
+    b = rng.normal(size=(S, len(s.plant)))
+    assert np.array_equal(s.gather(s.scatter(b)), b)
+    one = rng.normal(size=(len(s.plant),))
+    assert np.array_equal(s.gather(s.scatter(one)), one)
+
+
+@pytest.fixture(scope="module")
+def batch() -> tuple[BatchContext, Valuation, Infrastructure]:
+    cat = load_catalogue()
+    inputs = build_inputs(cat, resolve(["current-policy", "no-new-policy", "high-ambition"]))
+    ctx = BatchContext(inputs, tuple(INSTRUMENTS))
+    active = [cls(ctx) for cls in INSTRUMENTS]
+    return ctx, Valuation(ctx, active), Infrastructure(ctx)
+
+
+def _padded_unit_costs(
+    v: Valuation, t: int, cur: I, supply: SupplyPrice
+) -> tuple[dict[str, F], F, F]:
+    """The unit costs on the padded ``(S, P, K)`` options, term by term (the computation
+    before option slots), for comparison."""
+    is_cur = v.opt[None] == cur[:, :, None]
+    opts = OptionView(t, v.opt[None], v.calib_k)
+    stay_shape = (*cur.shape, 1 + len(v.horizons))
+    now = OptionView(
+        t,
+        np.broadcast_to(cur[..., None], stay_shape),
+        np.broadcast_to(v.ctx.route_calib(cur)[..., None], stay_shape),
+    )
+    at = np.arange(cur.shape[0])[:, None] * v.ctx.R + cur
+
+    def x_of(name: str, current: bool) -> Mapping[str, F]:
+        terms = v.terms_of.get(name, ())
+        if current:
+            return {term: v._stay_terms((name, term), t, at) for term in terms}
+        return {term: v.new[(name, term)][t][:, v.opt] for term in terms}
+
+    def life(c: F | float) -> F:
+        a = np.asarray(c)
+        return a[..., 0, None] if a.ndim else a
+
+    terms: dict[str, F] = {}
+    total_new = v.new[("", OPERATING)][t][:, v.opt]
+    total_cur = v._stay_terms(("", OPERATING), t, at)
+    terms[OPERATING] = np.where(is_cur, life(total_cur), total_new)
+    bio_new = supply.option * v.new[_BIOMASS_USE][t][:, v.opt]
+    bio_cur = supply.current[..., None] * v._stay_terms(_BIOMASS_USE, t, at)
+    total_cur[..., 1:] += bio_cur[..., 1:]
+    term = np.where(is_cur, life(bio_cur), bio_new)
+    if term.any():
+        terms["biomass_supply"] = term
+        total_new += bio_new
+        total_cur[..., 0] += bio_cur[..., 0]
+    for inst in v.valued:
+        c_new = inst.unit_cost(x_of(inst.name, False), opts)
+        c_cur = inst.unit_cost(x_of(inst.name, True), now)
+        if np.ndim(c_new) == 0 and np.ndim(c_cur) == 0 and c_new == 0 and c_cur == 0:
+            total_cur[..., 1:] += c_cur
+            continue
+        terms[inst.name] = np.where(is_cur, life(c_cur), c_new)
+        total_new += c_new
+        total_cur += c_cur
+    return terms, np.where(is_cur, life(total_cur), total_new), total_cur
+
+
+@pytest.mark.parametrize("t", [0, 6, 15])
+def test_unit_costs_on_slots_equal_the_padded_computation(
+    batch: tuple[BatchContext, Valuation, Infrastructure], t: int
+) -> None:
+    """The three default scenarios, plants on today's route and on another option: every
+    term, the total and the staying costs have the bits of the padded computation; about
+    half of the option slots are padding."""
+    ctx, v, infra = batch
+    assert len(v.slots.plant) < 0.7 * v.opt.size
+    today = np.broadcast_to(ctx.inputs.plants.incumbent[None], (ctx.S, ctx.P)).copy()
+    moved = today.copy()
+    moved[1] = v.opt[:, 1]  # a scenario with every plant on its second option
+    for cur in (today, moved):
+        pool = np.full((ctx.S, ctx.P), -1, dtype=np.int64)
+        supply = infra.supply_prices(t, cur, pool, v.opt)
+        got_terms, got, got_cur = v._unit_costs(t, cur, supply, breakdown=True)
+        want_terms, want, want_cur = _padded_unit_costs(v, t, cur, supply)
+        assert got_terms.keys() == want_terms.keys()
+        for name, ref in want_terms.items():
+            assert np.array_equal(got_terms[name], ref), name
+        assert np.array_equal(got, want)
+        assert np.array_equal(got_cur, want_cur)
+        _, total, total_cur = v._unit_costs(t, cur, supply, breakdown=False)
+        assert np.array_equal(total, want)
+        assert np.array_equal(total_cur, want_cur)
