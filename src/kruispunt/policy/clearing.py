@@ -60,7 +60,16 @@ from kruispunt.policy.base import (
 )
 from kruispunt.vocabulary import FAMILY, PRODUCT, ROUTE, SCENARIO, YEAR
 
-__all__ = ["Clearing", "ClearingMarket", "clearing_premium", "market_sales", "required_volume"]
+__all__ = [
+    "Clearing",
+    "ClearingMarket",
+    "Clearings",
+    "clearing_premium",
+    "clearing_premiums",
+    "market_sales",
+    "market_sales_rows",
+    "required_volume",
+]
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -210,6 +219,134 @@ def clearing_premium(
     return Clearing(premium, sold, rank)
 
 
+@dataclass(frozen=True)
+class Clearings:
+    """Outcome of one market in one year in every scenario of a batch (rows)."""
+
+    premium: F
+    """Uniform premium per row ``(S,)`` [EUR per market unit]."""
+    sold: F
+    """Volume each supplier sells ``(S, N)`` [market unit/yr]."""
+    rank: F
+    """Order each supplier was taken in ``(S, N)`` (0 first; inf: not taken)."""
+
+    def row(self, s: int) -> Clearing:
+        """Row ``s`` as :func:`clearing_premium` returns it."""
+        return Clearing(float(self.premium[s]), self.sold[s], self.rank[s])
+
+
+def clearing_premiums(
+    need: ArrayLike,
+    volume: ArrayLike,
+    required: ArrayLike,
+    cap: ArrayLike = np.inf,
+    own_cap: ArrayLike | None = None,
+    group: ArrayLike | None = None,
+) -> Clearings:
+    """:func:`clearing_premium` on every row of a batch at once, with the same result.
+
+    Each row ``s`` is one market (a scenario): ``need[s]``, ``volume[s]`` and ``own_cap[s]``
+    ``(S, N)``, ``required[s]`` and ``cap[s]`` ``(S,)`` or scalars, ``group`` ``(N,)`` or
+    ``(S, N)``. The rows are cleared in lock-step: each step takes, in every row still short
+    of its volume, the open supplier with the lowest gap per unit it would sell, with the same
+    floating-point operations as :func:`clearing_premium` (so the result is bit-identical to
+    clearing each row alone). Only the suppliers that can sell at all (positive volume, finite
+    gap) take part in the steps, so a step costs the number of rows times the largest number
+    of such suppliers in a row, not times ``N``; rows that require nothing are not cleared
+    (premium 0).
+
+    Examples
+    --------
+    The two markets of :func:`clearing_premium`'s first example, 70 t and 30 t required:
+
+    >>> c = clearing_premiums([[0.0, 120.0, 300.0]] * 2, [[40.0, 50.0, 60.0]] * 2, [70.0, 30.0])
+    >>> c.premium.tolist(), c.sold.tolist()
+    ([200.0, 0.0], [[40.0, 30.0, 0.0], [30.0, 0.0, 0.0]])
+    """
+    n = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
+    if n.ndim != 2:
+        raise ValueError("need must be (rows, suppliers)")
+    S, N = n.shape
+    v = np.broadcast_to(np.asarray(volume, dtype=np.float64), (S, N))
+    req = np.broadcast_to(np.asarray(required, dtype=np.float64), (S,))
+    caps = np.broadcast_to(np.asarray(cap, dtype=np.float64), (S,))
+    if np.any(v < 0) or np.any(np.isnan(v)):
+        raise ValueError("volume must be non-negative and not NaN")
+    if np.any(np.isnan(req)) or np.any(np.isnan(caps)) or np.any(caps < 0):
+        raise ValueError("required and cap must not be NaN; cap must be non-negative")
+    sold = np.zeros((S, N))
+    rank = np.full((S, N), np.inf)
+    premium = np.zeros(S)
+    live = req > 0.0
+    if not live.any():
+        return Clearings(premium, sold, rank)
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.where(np.isfinite(n), n * v, np.inf)
+    open0 = (v > 0) & np.isfinite(gap) & live[:, None]
+    # the suppliers that can sell, packed to the left of each row (index order kept)
+    rows, cols = np.nonzero(open0)
+    counts = np.bincount(rows, minlength=S)
+    M = int(counts.max()) if rows.size else 0
+    pos = np.arange(rows.size) - (np.cumsum(counts) - counts)[rows]
+    c_gap = np.full((S, M), np.inf)
+    c_gap[rows, pos] = gap[rows, cols]
+    c_v = np.zeros((S, M))
+    c_v[rows, pos] = v[rows, cols]
+    c_lim = np.zeros((S, M))
+    own = (
+        None if own_cap is None else np.broadcast_to(np.asarray(own_cap, dtype=np.float64), (S, N))
+    )
+    sel_caps = caps[rows]
+    c_lim[rows, pos] = sel_caps if own is None else np.minimum(own[rows, cols], sel_caps)
+    grp = np.broadcast_to(
+        np.arange(N) if group is None else np.asarray(group, dtype=np.int64), (S, N)
+    )
+    c_grp = np.full((S, M), -1, dtype=np.int64)
+    c_grp[rows, pos] = grp[rows, cols]
+    c_open = np.zeros((S, M), dtype=bool)
+    c_open[rows, pos] = True
+    c_sold = np.zeros((S, M))
+    c_rank = np.full((S, M), np.inf)
+    left = req.copy()
+    least = req * 1e-12
+    act = np.flatnonzero(live & (counts > 0) & (left > least))
+    step = 0
+    while act.size:
+        take = np.minimum(c_v[act], left[act, None])
+        o = c_open[act]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            per_unit = np.where(o, c_gap[act] / take, np.inf)
+        o &= per_unit <= c_lim[act]
+        c_open[act] = o
+        has = o.any(axis=1)
+        act, o, take, per_unit = act[has], o[has], take[has], per_unit[has]
+        if not act.size:
+            break
+        per_unit = np.where(o, per_unit, np.inf)
+        j = np.argmin(per_unit, axis=1)
+        r = np.arange(act.size)
+        pu = per_unit[r, j]
+        premium[act] = np.where(pu > premium[act], pu, premium[act])  # max(premium, pu)
+        c_sold[act, j] = take[r, j]
+        c_rank[act, j] = step
+        step += 1
+        left[act] = left[act] - take[r, j]
+        c_open[act] = o & (c_grp[act] != c_grp[act, j][:, None])
+        act = act[(left[act] > least[act]) & c_open[act].any(axis=1)]
+    sold[rows, cols] = c_sold[rows, pos]
+    rank[rows, cols] = c_rank[rows, pos]
+    # short: every eligible supplier sold all it offers in the steps; buyers bid up to the cap
+    short = np.flatnonzero(live & (left > least))
+    if short.size:
+        finite = np.isfinite(caps[short])
+        premium[short[finite]] = caps[short[finite]]
+        nocap = short[~finite]
+        if nocap.size:
+            top = np.max(np.where(sold[nocap] > 0, n[nocap], -np.inf), axis=1, initial=-np.inf)
+            premium[nocap] = np.where(top > premium[nocap], top, premium[nocap])
+    return Clearings(premium, sold, rank)
+
+
 def required_volume(share: ArrayLike, domestic_use: ArrayLike) -> F:
     """Volume of low-carbon product an instrument asks: ``share x domestic use``.
 
@@ -279,6 +416,39 @@ def market_sales(
     sold[order] = np.clip(max(float(required), 0.0) - before, 0.0, q[order])
     own = np.broadcast_to(np.asarray(own_cap, dtype=np.float64), q.shape)
     price = np.minimum(float(premium), own)
+    return np.asarray(sold * price, dtype=np.float64)
+
+
+def market_sales_rows(
+    qualifying: ArrayLike,
+    required: ArrayLike,
+    premium: ArrayLike,
+    own_cap: ArrayLike = np.inf,
+    rank: ArrayLike | None = None,
+) -> F:
+    """:func:`market_sales` on every row of a batch at once ``(S, N)`` [EUR/yr], with the
+    same result: ``required`` and ``premium`` per row ``(S,)``, ``own_cap`` and ``rank``
+    ``(S, N)`` (or broadcasting to it).
+
+    Examples
+    --------
+    >>> market_sales_rows([[80.0, 40.0]] * 2, [60.0, 100.0], 100.0, rank=[[1.0, 0.0]] * 2).tolist()
+    [[2000.0, 4000.0], [6000.0, 4000.0]]
+    """
+    q = np.asarray(qualifying, dtype=np.float64)
+    if q.ndim != 2:
+        raise ValueError("qualifying must be (rows, suppliers)")
+    S = q.shape[0]
+    req = np.broadcast_to(np.asarray(required, dtype=np.float64), (S,))
+    prem = np.broadcast_to(np.asarray(premium, dtype=np.float64), (S,))
+    key = np.zeros(q.shape) if rank is None else np.asarray(rank, dtype=np.float64)
+    order = np.argsort(np.broadcast_to(key, q.shape), axis=-1, kind="stable")
+    q_o = np.take_along_axis(q, order, axis=-1)
+    before = np.cumsum(q_o, axis=-1) - q_o
+    want = np.where(0.0 > req, 0.0, req)  # max(required, 0)
+    sold = np.empty(q.shape)
+    np.put_along_axis(sold, order, np.clip(want[:, None] - before, 0.0, q_o), axis=-1)
+    price = np.minimum(prem[:, None], np.asarray(own_cap, dtype=np.float64))
     return np.asarray(sold * price, dtype=np.float64)
 
 
@@ -446,46 +616,50 @@ class ClearingMarket(SupportScheme):
             need_cur = np.take_along_axis(need_k, np.argmax(is_cur, axis=-1)[..., None], -1)
             need_cur = need_cur[..., 0]
             self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
-            group = np.concatenate([np.repeat(np.arange(P), K), np.arange(P)])
             self.offered[:, g] = 0.0
-            for s in range(S):
-                c = clearing_premium(
-                    np.concatenate([need_o[s].ravel(), np.zeros(P)]),
-                    np.concatenate([qk[s].ravel(), vol_b[s]]),
-                    float(req[s]),
-                    float(self.cap[s, g, ta]),
-                    np.concatenate([own_k[s].ravel(), own_b[s]]),
-                    group=group,
-                )
-                self.expected[s, g, t] = c.premium
-                sold_o = c.sold[: P * K].reshape(P, K)
-                sold_p = sold_o.sum(axis=-1)
-                won = (sold_p > 0) & ev.running[s]
-                k_won = np.argmax(sold_o > 0, axis=-1)
-                need_won = need_k[s, np.arange(P), k_won]
-                # a plant the round takes now (it may start at once) needs what it asked
-                self.need_now[s, g] = np.where(
-                    won, np.minimum(self.need_now[s, g], need_won), self.need_now[s, g]
-                )
-                if not won.any() or c.premium <= 0:
-                    continue
-                # the plant's place in the market goes with any qualifying option it takes:
-                # premium x the volume sold, at most the option's own qualifying volume; on
-                # the route it runs, less what it expects to keep earning (contract_value)
-                p_idx = np.flatnonzero(won)
-                ok = np.isfinite(need_k[s, p_idx])  # (n, K) qualifying, feasible, within cap
-                paid = np.minimum(c.premium, own_k[s, p_idx])
-                gain = paid * np.minimum(sold_p[p_idx, None], qk[s, p_idx])
-                on_cur = np.where(is_cur[s, p_idx] & ok, gain, 0.0).max(axis=-1)
-                self.offered[s, g, p_idx] = on_cur
-                kept_g = self._kept_by[s, g, p_idx, None]
-                gain = np.where(is_cur[s, p_idx], gain - kept_g, gain)
-                gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
-                support[s, p_idx] += gain
-                eligible[s, p_idx] |= ok
-                score[s, p_idx] = np.where(
-                    ok, np.minimum(score[s, p_idx], need_k[s, p_idx]), score[s, p_idx]
-                )
+            if not (req > 0).any():  # nothing required in any scenario: premium 0, none taken
+                self.expected[:, g, t] = 0.0
+                continue
+            c = clearing_premiums(
+                np.concatenate([need_o.reshape(S, P * K), np.zeros((S, P))], axis=1),
+                np.concatenate([qk.reshape(S, P * K), vol_b], axis=1),
+                req,
+                self.cap[:, g, ta],
+                np.concatenate([own_k.reshape(S, P * K), own_b], axis=1),
+                group=np.concatenate([np.repeat(np.arange(P), K), np.arange(P)]),
+            )
+            self.expected[:, g, t] = c.premium
+            sold_o = c.sold[:, : P * K].reshape(S, P, K)
+            sold_p = sold_o.sum(axis=-1)
+            won = (sold_p > 0) & ev.running
+            if not won.any():
+                continue
+            k_won = np.argmax(sold_o > 0, axis=-1)
+            need_won = np.take_along_axis(need_k, k_won[..., None], -1)[..., 0]
+            # a plant the round takes now (it may start at once) needs what it asked
+            self.need_now[:, g] = np.where(
+                won, np.minimum(self.need_now[:, g], need_won), self.need_now[:, g]
+            )
+            won &= (c.premium > 0)[:, None]
+            if not won.any():
+                continue
+            # the plant's place in the market goes with any qualifying option it takes:
+            # premium x the volume sold, at most the option's own qualifying volume; on
+            # the route it runs, less what it expects to keep earning (contract_value)
+            s_idx, p_idx = np.nonzero(won)
+            need_w = need_k[s_idx, p_idx]
+            ok = np.isfinite(need_w)  # (n, K) qualifying, feasible, within cap
+            paid = np.minimum(c.premium[s_idx, None], own_k[s_idx, p_idx])
+            gain = paid * np.minimum(sold_p[s_idx, p_idx, None], qk[s_idx, p_idx])
+            cur_w = is_cur[s_idx, p_idx]
+            self.offered[s_idx, g, p_idx] = np.where(cur_w & ok, gain, 0.0).max(axis=-1)
+            kept_g = self._kept_by[s_idx, g, p_idx, None]
+            gain = np.where(cur_w, gain - kept_g, gain)
+            gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
+            support[s_idx, p_idx] += gain
+            eligible[s_idx, p_idx] |= ok
+            score_w = score[s_idx, p_idx]
+            score[s_idx, p_idx] = np.where(ok, np.minimum(score_w, need_w), score_w)
         if not eligible.any():
             return None
         return Offer(
@@ -512,15 +686,11 @@ class ClearingMarket(SupportScheme):
             qp = self._gather(self.q[:, g, :], st.route) * st.production
             req = self.req[:, g, i]
             own = self._gather(self.own_cap(g, i), st.route)
-            rows = []
-            for s in range(qp.shape[0]):
-                c = clearing_premium(
-                    self.need_now[s, g], qp[s], float(req[s]), float(self.cap[s, g, i]), own[s]
-                )
-                self.premium[s, g, i] = c.premium
-                self.rank[s, g] = c.rank
-                rows.append(market_sales(qp[s], float(req[s]), c.premium, own[s], c.rank))
-            paid = np.stack(rows)
+            cap = self.cap[:, g, i]
+            c = clearing_premiums(self.need_now[:, g], qp, req, cap, own)
+            self.premium[:, g, i] = c.premium
+            self.rank[:, g] = c.rank
+            paid = market_sales_rows(qp, req, c.premium, own, c.rank)
             revenue += paid
             self.earned[:, g] = paid
             self.required_now[:, g, i] = req
