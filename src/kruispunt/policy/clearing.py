@@ -574,6 +574,18 @@ class ClearingMarket(SupportScheme):
         self._kept = kept
         return kept
 
+    def _slots(self, g: int, routes: I) -> tuple[I, I]:
+        """The options ``(plant, k)`` whose route qualifies for market ``g`` in some scenario
+        (everywhere else the qualifying volume is 0 and the need infinite), plant-major as in
+        the full ``(P, K)`` layout."""
+        qualifies = (self.q[:, g, :] > 0).any(axis=0)
+        if routes.strides[0] == 0:  # the same options in every scenario (the engine's case)
+            mask = qualifies[routes[0]]
+        else:
+            mask = qualifies[routes].any(axis=0)
+        pi, ki = np.nonzero(mask)
+        return pi, ki
+
     def offer(self, ev: Evaluation) -> Offer | None:
         if not self.active:
             return None
@@ -582,75 +594,107 @@ class ClearingMarket(SupportScheme):
         Y = self.req.shape[-1]
         ta = min(t + LOOKAHEAD, Y - 1)
         is_cur = ev.routes == ev.current[..., None]
+        cur_k = np.argmax(is_cur, axis=-1)
         value = ev.value - np.where(is_cur, self._kept[..., None], 0.0)  # without this market
-        feasible = np.isfinite(value)
         best = np.max(value, axis=-1)
-        bonus = STAY_BONUS * self.ctx.inputs.plants.capacity[None, :, None]
+        bonus = STAY_BONUS * self.ctx.inputs.plants.capacity
         pending = getattr(ev, "pending", None)
         prod = ev.production[..., 0]
         support = np.zeros((S, P, K))
         eligible = np.zeros((S, P, K), dtype=bool)
         score = np.full((S, P, K), np.inf)
+        rows = np.arange(S)[:, None]
         for g in self.markets:
             req = self.req[:, g, ta]
-            qk = self._gather(self.q[:, g, :], ev.routes) * ev.production
-            own_k = self._gather(self.own_cap(g, t), ev.routes)
+            # the qualifying options only: ``n`` slots (plant pi, option ki) of the (P, K) layout
+            pi, ki = self._slots(g, ev.routes)
+            n = pi.size
+            route_s = ev.routes[:, pi, ki]
+            qk = self.q[:, g, :][rows, route_s] * ev.production[:, pi, ki]
+            own_all = self.own_cap(g, t)
+            own_k = own_all[rows, route_s]
+            value_s = value[:, pi, ki]
             with np.errstate(divide="ignore", invalid="ignore"):
-                gap = best[..., None] - value + bonus
-                need_k = np.where(feasible & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf)
-            need_k = np.where(need_k <= own_k, need_k, np.inf)
-            # every qualifying option of a deciding plant is an entry of its plant's group
-            need_o = np.where(ev.running[..., None], need_k, np.inf)
-            # plants building a qualifying route: committed supply at no extra premium
-            if pending is not None:
-                pend = np.asarray(pending)
-                building = pend >= 0
-                route_b = np.where(building, pend, 0)
-                vol_b = np.where(building, self._gather(self.q[:, g, :], route_b) * prod, 0.0)
-                own_b = self._gather(self.own_cap(g, t), route_b)
-            else:
-                vol_b = np.zeros((S, P))
-                own_b = np.full((S, P), np.inf)
+                gap = best[:, pi] - value_s + bonus[pi]
+                need_s = np.where(
+                    np.isfinite(value_s) & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf
+                )
+            need_s = np.where(need_s <= own_k, need_s, np.inf)
+            # where each plant's options sit among the slots (-1: not qualifying, need inf)
+            slot_of = np.full((P, K), -1, dtype=np.int64)
+            slot_of[pi, ki] = np.arange(n)
             # the year's own output: a plant deciding on a qualifying route needs its gap to
             # leaving it; one bound to a decided switch makes its output anyway (0)
-            need_cur = np.take_along_axis(need_k, np.argmax(is_cur, axis=-1)[..., None], -1)
-            need_cur = need_cur[..., 0]
+            at_cur = slot_of[np.arange(P), cur_k]
+            need_cur = np.where(
+                at_cur >= 0,
+                np.take_along_axis(
+                    np.concatenate([need_s, np.full((S, 1), np.inf)], axis=1),
+                    np.where(at_cur >= 0, at_cur, n),
+                    axis=1,
+                ),
+                np.inf,
+            )
             self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
             self.offered[:, g] = 0.0
             if not (req > 0).any():  # nothing required in any scenario: premium 0, none taken
                 self.expected[:, g, t] = 0.0
                 continue
+            # every qualifying option of a deciding plant is an entry of its plant's group
+            need_o = np.where(ev.running[:, pi], need_s, np.inf)
+            # plants building a qualifying route: committed supply at no extra premium
+            if pending is not None:
+                pend = np.asarray(pending)
+                building = pend >= 0
+                bp = np.flatnonzero(building.any(axis=0))
+                route_b = np.where(building[:, bp], pend[:, bp], 0)
+                vol_b = np.where(building[:, bp], self.q[:, g, :][rows, route_b] * prod[:, bp], 0.0)
+                own_b = own_all[rows, route_b]
+            else:
+                bp = np.zeros(0, dtype=np.int64)
+                vol_b = np.zeros((S, 0))
+                own_b = np.zeros((S, 0))
+            # the entries keep the order of the full layout (options plant-major, then the
+            # plants building), so that ties go to the same supplier
             c = clearing_premiums(
-                np.concatenate([need_o.reshape(S, P * K), np.zeros((S, P))], axis=1),
-                np.concatenate([qk.reshape(S, P * K), vol_b], axis=1),
+                np.concatenate([need_o, np.zeros((S, bp.size))], axis=1),
+                np.concatenate([qk, vol_b], axis=1),
                 req,
                 self.cap[:, g, ta],
-                np.concatenate([own_k.reshape(S, P * K), own_b], axis=1),
-                group=np.concatenate([np.repeat(np.arange(P), K), np.arange(P)]),
+                np.concatenate([own_k, own_b], axis=1),
+                group=np.concatenate([pi, bp]),
             )
             self.expected[:, g, t] = c.premium
-            sold_o = c.sold[:, : P * K].reshape(S, P, K)
-            sold_p = sold_o.sum(axis=-1)
-            won = (sold_p > 0) & ev.running
-            if not won.any():
+            # at most one option of a plant sells: its volume is the plant's
+            s_sold, j_sold = np.nonzero(c.sold[:, :n] > 0)
+            p_sold = pi[j_sold]
+            sold_p = np.zeros((S, P))
+            sold_p[s_sold, p_sold] = c.sold[s_sold, j_sold]
+            won_at = ev.running[s_sold, p_sold]
+            s_sold, j_sold, p_sold = s_sold[won_at], j_sold[won_at], p_sold[won_at]
+            if not s_sold.size:
                 continue
-            k_won = np.argmax(sold_o > 0, axis=-1)
-            need_won = np.take_along_axis(need_k, k_won[..., None], -1)[..., 0]
             # a plant the round takes now (it may start at once) needs what it asked
-            self.need_now[:, g] = np.where(
-                won, np.minimum(self.need_now[:, g], need_won), self.need_now[:, g]
+            self.need_now[s_sold, g, p_sold] = np.minimum(
+                self.need_now[s_sold, g, p_sold], need_s[s_sold, j_sold]
             )
-            won &= (c.premium > 0)[:, None]
-            if not won.any():
+            keep = c.premium[s_sold] > 0
+            s_idx, p_idx = s_sold[keep], p_sold[keep]
+            if not s_idx.size:
                 continue
             # the plant's place in the market goes with any qualifying option it takes:
             # premium x the volume sold, at most the option's own qualifying volume; on
             # the route it runs, less what it expects to keep earning (contract_value)
-            s_idx, p_idx = np.nonzero(won)
-            need_w = need_k[s_idx, p_idx]
-            ok = np.isfinite(need_w)  # (n, K) qualifying, feasible, within cap
-            paid = np.minimum(c.premium[s_idx, None], own_k[s_idx, p_idx])
-            gain = paid * np.minimum(sold_p[s_idx, p_idx, None], qk[s_idx, p_idx])
+            at = slot_of[p_idx]  # (m, K)
+            has = at >= 0
+            at0 = np.where(has, at, 0)
+            s_col = s_idx[:, None]
+            need_w = np.where(has, need_s[s_col, at0], np.inf)
+            qk_w = np.where(has, qk[s_col, at0], 0.0)
+            own_w = np.where(has, own_k[s_col, at0], np.inf)
+            ok = np.isfinite(need_w)  # (m, K) qualifying, feasible, within cap
+            paid = np.minimum(c.premium[s_idx, None], own_w)
+            gain = paid * np.minimum(sold_p[s_idx, p_idx, None], qk_w)
             cur_w = is_cur[s_idx, p_idx]
             self.offered[s_idx, g, p_idx] = np.where(cur_w & ok, gain, 0.0).max(axis=-1)
             kept_g = self._kept_by[s_idx, g, p_idx, None]
