@@ -578,11 +578,11 @@ class ClearingMarket(SupportScheme):
         """The options ``(plant, k)`` whose route qualifies for market ``g`` in some scenario
         (everywhere else the qualifying volume is 0 and the need infinite), plant-major as in
         the full ``(P, K)`` layout."""
-        qualifies = (self.q[:, g, :] > 0).any(axis=0)
+        qualifies: B = np.asarray((self.q[:, g, :] > 0).any(axis=0), dtype=bool)
         if routes.strides[0] == 0:  # the same options in every scenario (the engine's case)
-            mask = qualifies[routes[0]]
+            mask: B = qualifies[routes[0]]
         else:
-            mask = qualifies[routes].any(axis=0)
+            mask = np.asarray(qualifies[routes].any(axis=0), dtype=bool)
         pi, ki = np.nonzero(mask)
         return pi, ki
 
