@@ -53,6 +53,12 @@ class Evaluation:
     def expected(self, instrument: str, term: str) -> F:
         return self.valuation.gather((instrument, term), self.t)
 
+    def expected_at(self, instrument: str, term: str, route: I) -> F:
+        """:meth:`expected` for one route per plant ``(S, P)`` (the option a plant was
+        awarded), read from the per-route window without gathering every option."""
+        table = self.valuation.new[(instrument, term)][self.t]  # (S, R), as gather reads it
+        return np.asarray(np.take_along_axis(table, route, axis=1), dtype=np.float64)
+
     def awarded(self, instrument: str) -> B:
         if instrument not in self.won:
             return np.zeros(self.running.shape, dtype=bool)
