@@ -593,10 +593,6 @@ class ClearingMarket(SupportScheme):
         S, P, K = ev.value.shape
         Y = self.req.shape[-1]
         ta = min(t + LOOKAHEAD, Y - 1)
-        is_cur = ev.routes == ev.current[..., None]
-        cur_k = np.argmax(is_cur, axis=-1)
-        value = ev.value - np.where(is_cur, self._kept[..., None], 0.0)  # without this market
-        best = np.max(value, axis=-1)
         bonus = STAY_BONUS * self.ctx.inputs.plants.capacity
         pending = getattr(ev, "pending", None)
         prod = ev.production[..., 0]
@@ -613,9 +609,14 @@ class ClearingMarket(SupportScheme):
             qk = self.q[:, g, :][rows, route_s] * ev.production[:, pi, ki]
             own_all = self.own_cap(g, t)
             own_k = own_all[rows, route_s]
-            value_s = value[:, pi, ki]
+            # the plants with a qualifying option: their values without this market
+            up, pos = np.unique(pi, return_inverse=True)
+            is_cur = ev.routes[:, up] == ev.current[:, up, None]
+            value = ev.value[:, up] - np.where(is_cur, self._kept[:, up, None], 0.0)
+            best = np.max(value, axis=-1, initial=-np.inf)
+            value_s = value[:, pos, ki]
             with np.errstate(divide="ignore", invalid="ignore"):
-                gap = best[:, pi] - value_s + bonus[pi]
+                gap = best[:, pos] - value_s + bonus[pi]
                 need_s = np.where(
                     np.isfinite(value_s) & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf
                 )
@@ -625,8 +626,9 @@ class ClearingMarket(SupportScheme):
             slot_of[pi, ki] = np.arange(n)
             # the year's own output: a plant deciding on a qualifying route needs its gap to
             # leaving it; one bound to a decided switch makes its output anyway (0)
-            at_cur = slot_of[np.arange(P), cur_k]
-            need_cur = np.where(
+            at_cur = slot_of[up, np.argmax(is_cur, axis=-1)]  # (S, plants with a slot)
+            need_cur = np.full((S, P), np.inf)
+            need_cur[:, up] = np.where(
                 at_cur >= 0,
                 np.take_along_axis(
                     np.concatenate([need_s, np.full((S, 1), np.inf)], axis=1),
@@ -695,7 +697,7 @@ class ClearingMarket(SupportScheme):
             ok = np.isfinite(need_w)  # (m, K) qualifying, feasible, within cap
             paid = np.minimum(c.premium[s_idx, None], own_w)
             gain = paid * np.minimum(sold_p[s_idx, p_idx, None], qk_w)
-            cur_w = is_cur[s_idx, p_idx]
+            cur_w = ev.routes[s_idx, p_idx] == ev.current[s_idx, p_idx, None]
             self.offered[s_idx, g, p_idx] = np.where(cur_w & ok, gain, 0.0).max(axis=-1)
             kept_g = self._kept_by[s_idx, g, p_idx, None]
             gain = np.where(cur_w, gain - kept_g, gain)
