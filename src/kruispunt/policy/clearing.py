@@ -36,6 +36,11 @@ need; a plant bound to a decided switch: none, its output is made anyway); the c
 when the year's output falls short. That premium is what the year's sales are paid and what
 :func:`kruispunt.demand.market_outcomes` reports as ``premium`` (the round's is
 ``expected``).
+
+The engine clears every scenario of a batch at once (:func:`clearing_premiums`,
+:func:`market_sales_rows`: the same steps in lock-step over the scenarios, bit-identical to
+:func:`clearing_premium` and :func:`market_sales` on each scenario alone), and the round only
+looks at the options whose route qualifies for the market.
 """
 
 from __future__ import annotations
