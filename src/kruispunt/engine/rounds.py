@@ -53,6 +53,12 @@ class Evaluation:
     def expected(self, instrument: str, term: str) -> F:
         return self.valuation.gather((instrument, term), self.t)
 
+    def expected_at(self, instrument: str, term: str, route: I) -> F:
+        """:meth:`expected` for one route per plant ``(S, P)`` (the option a plant was
+        awarded), read from the per-route window without gathering every option."""
+        table = self.valuation.new[(instrument, term)][self.t]  # (S, R), as gather reads it
+        return np.asarray(np.take_along_axis(table, route, axis=1), dtype=np.float64)
+
     def awarded(self, instrument: str) -> B:
         if instrument not in self.won:
             return np.zeros(self.running.shape, dtype=bool)
@@ -130,27 +136,43 @@ def best_supported(with_support: F, score: F, eligible: B) -> I:
 
 def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
     """Run every scheme's round in order; returns the option values with the awarded support
-    added. ``ev.won`` records each round's awards."""
+    added. ``ev.won`` records each round's awards.
+
+    Only the plants with an eligible option are looked at (few, in most rounds): a plant
+    without one would apply with its best option unsupported, which is no application."""
     value = ev.value
-    K = value.shape[-1]
     for scheme in schemes:
-        best = np.argmax(value, axis=-1)
         offer = scheme.offer(ev)
         if offer is None:
             continue
-        with_support = np.where(offer.eligible, value + offer.support, value)
-        pick = best_supported(with_support, offer.score, offer.eligible)
-        chosen = np.take_along_axis(offer.eligible, pick[..., None], -1)[..., 0]
-        applies = ev.running & chosen & (pick != best)
+        best = np.argmax(value, axis=-1)
+        pick = best.copy()
+        applies = np.zeros(best.shape, dtype=bool)
+        s_h, p_h = np.nonzero(offer.eligible.any(axis=-1))
+        if s_h.size:
+            value_h = value[s_h, p_h]
+            eligible_h = offer.eligible[s_h, p_h]
+            with_support = np.where(eligible_h, value_h + offer.support[s_h, p_h], value_h)
+            pick_h = best_supported(with_support, offer.score[s_h, p_h], eligible_h)
+            pick[s_h, p_h] = pick_h
+            chosen = eligible_h[np.arange(s_h.size), pick_h]
+            applies[s_h, p_h] = ev.running[s_h, p_h] & chosen & (pick_h != best[s_h, p_h])
         if not applies.any():
             ev.won[scheme.name] = (applies, pick)
             continue
-        score = np.where(
-            applies, np.take_along_axis(offer.score, pick[..., None], -1)[..., 0], np.inf
-        )
-        claim = np.where(applies, np.take_along_axis(offer.claim, pick[..., None], -1)[..., 0], 0.0)
+        s_a, p_a = np.nonzero(applies)
+        k_a = pick[s_a, p_a]
+        score = np.full(applies.shape, np.inf)
+        score[s_a, p_a] = offer.score[s_a, p_a, k_a]
+        claim = np.zeros(applies.shape)
+        claim[s_a, p_a] = offer.claim[s_a, p_a, k_a]
         won = scheme.allocate(score, claim, offer.budget, applies, pick)
-        value = np.where(won[..., None] & (np.arange(K) == pick[..., None]), with_support, value)
+        s_w, p_w = np.nonzero(won)
+        if s_w.size:
+            k_w = pick[s_w, p_w]
+            at = (s_w, p_w, k_w)
+            value = value.copy()
+            value[at] = np.where(offer.eligible[at], value[at] + offer.support[at], value[at])
         ev.won[scheme.name] = (won, pick)
     return value
 

@@ -310,47 +310,64 @@ class Ccfd(SupportScheme):
     def offer(self, ev: Evaluation) -> Offer | None:
         if not (self.left > 0).any():
             return None
-        col = (slice(None), None, None)
-        need = ev.need_per_t
-        markup = self.param("markup")[col]
-        expected_pay = ev.expected(self.name, "payment_per_t")
-        expected_eua = self.strike[col] - expected_pay  # where it is two-sided
+        shape = ev.need_per_t.shape
+        # the candidates: low-carbon options in a scenario with budget left, of a plant not
+        # awarded SDE++ this year; everything else is not eligible (worked out on these only)
+        cand = ev.low_carbon & (self.left > 0)[:, None, None] & ~ev.awarded("sde")[..., None]
+        at = np.nonzero(cand)
+        s = at[0]
+        need = ev.need_per_t[at]
+        markup = self.param("markup")[s]
+        expected_pay = ev.expected(self.name, "payment_per_t")[at]
+        ceiling = self.strike[s]
+        expected_eua = ceiling - expected_pay  # where it is two-sided
+        finite = np.isfinite(need)
         with np.errstate(invalid="ignore"):
-            bid = ccfd_bid(expected_eua, np.where(np.isfinite(need), need, 0.0), markup)
-        bid = np.where(np.isfinite(need), bid, np.inf)
-        pab = self.bid[col]
-        strike = np.where(pab, bid, self.strike[col])
+            bid = ccfd_bid(expected_eua, np.where(finite, need, 0.0), markup)
+        bid = np.where(finite, bid, np.inf)
+        pab = self.bid[s]
+        strike = np.where(pab, bid, ceiling)
         # expected payment per tonne: the bid's expected difference (its need, marked up), or
         # the uniform strike's expected payments over the option's life
         per_t = np.where(pab, (1.0 + markup) * need, expected_pay)
-        support = np.where(np.isfinite(per_t), per_t, 0.0) * ev.abated
-        ok = (
-            ev.low_carbon
-            & (support >= ev.gap)
-            & np.where(pab, bid <= self.strike[col], need <= self.strike[col])
-            & (self.left > 0)[col]
-            & ~ev.awarded("sde")[..., None]
-        )
-        test = (self.param("additionality") > 0)[col]
+        abated = ev.abated[at]
+        support = np.where(np.isfinite(per_t), per_t, 0.0) * abated
+        ok = (support >= ev.gap[at]) & np.where(pab, bid <= ceiling, need <= ceiling)
+        test = (self.param("additionality") > 0)[s]
         if test.any():
-            best = np.argmax(ev.value, axis=-1)[..., None]
-            switches_anyway = np.take_along_axis(ev.low_carbon, best, -1)
-            trivial = need <= self.param("additionality_threshold")[col]
+            value = ev.value[at[0], at[1]]
+            best = np.argmax(value, axis=-1)
+            switches_anyway = ev.low_carbon[at[0], at[1], best]
+            trivial = need <= self.param("additionality_threshold")[s]
             ok &= ~(test & (trivial | switches_anyway))
         reservation = ccfd_reservation(
             np.where(ok, strike, 0.0),
-            np.maximum(ev.abated, 0.0),
-            self.param("duration")[col],
-            self.cap[col],
+            np.maximum(abated, 0.0),
+            self.param("duration")[s],
+            self.cap[s],
         )
-        self._o = {"strike": np.where(ok, strike, 0.0), "reservation": reservation}
+        eligible = np.zeros(shape, dtype=bool)
+        eligible[at] = ok
+        self._o = {
+            "strike": self._dense(shape, at, np.where(ok, strike, 0.0), 0.0),
+            "reservation": self._dense(shape, at, reservation, 0.0),
+        }
         return Offer(
-            support=np.where(ok, support, 0.0),
-            eligible=ok,
-            score=np.where(ok, need, np.inf),
-            claim=reservation,
+            support=self._dense(shape, at, np.where(ok, support, 0.0), 0.0),
+            eligible=eligible,
+            score=self._dense(shape, at, np.where(ok, need, np.inf), np.inf),
+            claim=self._o["reservation"],
             budget=self.left,
         )
+
+    @staticmethod
+    def _dense(
+        shape: tuple[int, ...], at: tuple[IntArray, ...], values: FloatArray, fill: float
+    ) -> FloatArray:
+        """``values`` at the candidates ``at``, ``fill`` elsewhere."""
+        out = np.full(shape, fill)
+        out[at] = values
+        return out
 
     def _at(self, values: NDArray[np.generic], pick: IntArray) -> FloatArray:
         return np.asarray(np.take_along_axis(values, pick[..., None], -1)[..., 0], np.float64)
@@ -368,12 +385,19 @@ class Ccfd(SupportScheme):
             ctx = self.ctx
             with np.errstate(divide="ignore", invalid="ignore"):
                 per_t = np.where(tonnes > 0, prod / tonnes, 0.0)  # product per tonne avoided
-            inputs = ctx.route.inputs[:, :, ev.t]
+            # the won plants only (everyone else keeps what it had)
+            s_w, p_w = np.nonzero(won)
+            inputs = ctx.route.inputs[:, self.carriers, ev.t]  # (R, C)
+            extra = (inputs[route[s_w, p_w]] - inputs[ev.current[s_w, p_w]]) * per_t[s_w, p_w, None]
+            self.extra[s_w, p_w] = extra
+            # the engine's evaluation reads a path at one route per plant directly
+            expected_at = getattr(ev, "expected_at", None)
             for j, c in enumerate(self.carriers):
-                extra = (inputs[route, c] - inputs[ev.current, c]) * per_t
-                self.extra[..., j] = np.where(won, extra, self.extra[..., j])
-                ref = self._at(ev.expected(self.name, f"price_{c}"), pick)
-                self.ref_price[..., j] = np.where(won, ref, self.ref_price[..., j])
+                if expected_at is not None:
+                    ref = expected_at(self.name, f"price_{c}", route)
+                else:
+                    ref = self._at(ev.expected(self.name, f"price_{c}"), pick)
+                self.ref_price[s_w, p_w, j] = ref[s_w, p_w]
         self.route = np.where(won, route, self.route)
         self.start = np.where(won, start_year, self.start)
         duration = np.round(self.param("duration")).astype(np.int64)[:, None]

@@ -36,6 +36,11 @@ need; a plant bound to a decided switch: none, its output is made anyway); the c
 when the year's output falls short. That premium is what the year's sales are paid and what
 :func:`kruispunt.demand.market_outcomes` reports as ``premium`` (the round's is
 ``expected``).
+
+The engine clears every scenario of a batch at once (:func:`clearing_premiums`,
+:func:`market_sales_rows`: the same steps in lock-step over the scenarios, bit-identical to
+:func:`clearing_premium` and :func:`market_sales` on each scenario alone), and the round only
+looks at the options whose route qualifies for the market.
 """
 
 from __future__ import annotations
@@ -60,7 +65,16 @@ from kruispunt.policy.base import (
 )
 from kruispunt.vocabulary import FAMILY, PRODUCT, ROUTE, SCENARIO, YEAR
 
-__all__ = ["Clearing", "ClearingMarket", "clearing_premium", "market_sales", "required_volume"]
+__all__ = [
+    "Clearing",
+    "ClearingMarket",
+    "Clearings",
+    "clearing_premium",
+    "clearing_premiums",
+    "market_sales",
+    "market_sales_rows",
+    "required_volume",
+]
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -230,6 +244,143 @@ def clearing_premium(
     return Clearing(premium, sold, rank)
 
 
+@dataclass(frozen=True)
+class Clearings:
+    """Outcome of one market in one year in every scenario of a batch (rows)."""
+
+    premium: F
+    """Uniform premium per row ``(S,)`` [EUR per market unit]."""
+    sold: F
+    """Volume each supplier sells ``(S, N)`` [market unit/yr]."""
+    rank: F
+    """Order each supplier was taken in ``(S, N)`` (0 first; inf: not taken)."""
+
+    def row(self, s: int) -> Clearing:
+        """Row ``s`` as :func:`clearing_premium` returns it."""
+        return Clearing(float(self.premium[s]), self.sold[s], self.rank[s])
+
+
+def clearing_premiums(
+    need: ArrayLike,
+    volume: ArrayLike,
+    required: ArrayLike,
+    cap: ArrayLike = np.inf,
+    own_cap: ArrayLike | None = None,
+    group: ArrayLike | None = None,
+    divisible: ArrayLike | None = None,
+) -> Clearings:
+    """:func:`clearing_premium` on every row of a batch at once, with the same result.
+
+    Each row ``s`` is one market (a scenario): ``need[s]``, ``volume[s]`` and ``own_cap[s]``
+    ``(S, N)``, ``required[s]`` and ``cap[s]`` ``(S,)`` or scalars, ``group`` and
+    ``divisible`` ``(N,)`` or ``(S, N)`` (or a scalar for ``divisible``).
+    The rows are cleared in lock-step: each step takes, in every row still short
+    of its volume, the open supplier with the lowest gap per unit it would sell, with the same
+    floating-point operations as :func:`clearing_premium` (so the result is bit-identical to
+    clearing each row alone). Only the suppliers that can sell at all (positive volume, finite
+    gap) take part in the steps, so a step costs the number of rows times the largest number
+    of such suppliers in a row, not times ``N``; rows that require nothing are not cleared
+    (premium 0).
+
+    Examples
+    --------
+    The two markets of :func:`clearing_premium`'s first example, 70 t and 30 t required:
+
+    >>> c = clearing_premiums([[0.0, 120.0, 300.0]] * 2, [[40.0, 50.0, 60.0]] * 2, [70.0, 30.0])
+    >>> c.premium.tolist(), c.sold.tolist()
+    ([200.0, 0.0], [[40.0, 30.0, 0.0], [30.0, 0.0, 0.0]])
+    """
+    n = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
+    if n.ndim != 2:
+        raise ValueError("need must be (rows, suppliers)")
+    S, N = n.shape
+    v = np.broadcast_to(np.asarray(volume, dtype=np.float64), (S, N))
+    req = np.broadcast_to(np.asarray(required, dtype=np.float64), (S,))
+    caps = np.broadcast_to(np.asarray(cap, dtype=np.float64), (S,))
+    if np.any(v < 0) or np.any(np.isnan(v)):
+        raise ValueError("volume must be non-negative and not NaN")
+    if np.any(np.isnan(req)) or np.any(np.isnan(caps)) or np.any(caps < 0):
+        raise ValueError("required and cap must not be NaN; cap must be non-negative")
+    sold = np.zeros((S, N))
+    rank = np.full((S, N), np.inf)
+    premium = np.zeros(S)
+    live = req > 0.0
+    if not live.any():
+        return Clearings(premium, sold, rank)
+    with np.errstate(invalid="ignore", over="ignore"):
+        gap = np.where(np.isfinite(n), n * v, np.inf)
+    open0 = (v > 0) & np.isfinite(gap) & live[:, None]
+    # the suppliers that can sell, packed to the left of each row (index order kept)
+    rows, cols = np.nonzero(open0)
+    counts = np.bincount(rows, minlength=S)
+    M = int(counts.max()) if rows.size else 0
+    pos = np.arange(rows.size) - (np.cumsum(counts) - counts)[rows]
+    c_gap = np.full((S, M), np.inf)
+    c_gap[rows, pos] = gap[rows, cols]
+    c_v = np.zeros((S, M))
+    c_v[rows, pos] = v[rows, cols]
+    c_lim = np.zeros((S, M))
+    own = (
+        None if own_cap is None else np.broadcast_to(np.asarray(own_cap, dtype=np.float64), (S, N))
+    )
+    sel_caps = caps[rows]
+    c_lim[rows, pos] = sel_caps if own is None else np.minimum(own[rows, cols], sel_caps)
+    grp = np.broadcast_to(
+        np.arange(N) if group is None else np.asarray(group, dtype=np.int64), (S, N)
+    )
+    c_grp = np.full((S, M), -1, dtype=np.int64)
+    c_grp[rows, pos] = grp[rows, cols]
+    c_open = np.zeros((S, M), dtype=bool)
+    c_open[rows, pos] = True
+    c_div = np.zeros((S, M), dtype=bool)
+    c_need = np.full((S, M), np.inf)
+    if divisible is not None:  # a divisible offer costs its need per unit it sells
+        c_div[rows, pos] = np.broadcast_to(np.asarray(divisible, dtype=bool), (S, N))[rows, cols]
+        c_need[rows, pos] = n[rows, cols]
+    c_sold = np.zeros((S, M))
+    c_rank = np.full((S, M), np.inf)
+    left = req.copy()
+    least = req * 1e-12
+    act = np.flatnonzero(live & (counts > 0) & (left > least))
+    step = 0
+    while act.size:
+        take = np.minimum(c_v[act], left[act, None])
+        o = c_open[act]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            per_unit = np.where(o, c_gap[act] / take, np.inf)
+            if divisible is not None:
+                per_unit = np.where(o & c_div[act], c_need[act], per_unit)
+        o &= per_unit <= c_lim[act]
+        c_open[act] = o
+        has = o.any(axis=1)
+        act, o, take, per_unit = act[has], o[has], take[has], per_unit[has]
+        if not act.size:
+            break
+        per_unit = np.where(o, per_unit, np.inf)
+        j = np.argmin(per_unit, axis=1)
+        r = np.arange(act.size)
+        pu = per_unit[r, j]
+        premium[act] = np.where(pu > premium[act], pu, premium[act])  # max(premium, pu)
+        c_sold[act, j] = take[r, j]
+        c_rank[act, j] = step
+        step += 1
+        left[act] = left[act] - take[r, j]
+        c_open[act] = o & (c_grp[act] != c_grp[act, j][:, None])
+        act = act[(left[act] > least[act]) & c_open[act].any(axis=1)]
+    sold[rows, cols] = c_sold[rows, pos]
+    rank[rows, cols] = c_rank[rows, pos]
+    # short: every eligible supplier sold all it offers in the steps; buyers bid up to the cap
+    short = np.flatnonzero(live & (left > least))
+    if short.size:
+        finite = np.isfinite(caps[short])
+        premium[short[finite]] = caps[short[finite]]
+        nocap = short[~finite]
+        if nocap.size:
+            top = np.max(np.where(sold[nocap] > 0, n[nocap], -np.inf), axis=1, initial=-np.inf)
+            premium[nocap] = np.where(top > premium[nocap], top, premium[nocap])
+    return Clearings(premium, sold, rank)
+
+
 def required_volume(share: ArrayLike, domestic_use: ArrayLike) -> F:
     """Volume of low-carbon product an instrument asks: ``share x domestic use``.
 
@@ -299,6 +450,39 @@ def market_sales(
     sold[order] = np.clip(max(float(required), 0.0) - before, 0.0, q[order])
     own = np.broadcast_to(np.asarray(own_cap, dtype=np.float64), q.shape)
     price = np.minimum(float(premium), own)
+    return np.asarray(sold * price, dtype=np.float64)
+
+
+def market_sales_rows(
+    qualifying: ArrayLike,
+    required: ArrayLike,
+    premium: ArrayLike,
+    own_cap: ArrayLike = np.inf,
+    rank: ArrayLike | None = None,
+) -> F:
+    """:func:`market_sales` on every row of a batch at once ``(S, N)`` [EUR/yr], with the
+    same result: ``required`` and ``premium`` per row ``(S,)``, ``own_cap`` and ``rank``
+    ``(S, N)`` (or broadcasting to it).
+
+    Examples
+    --------
+    >>> market_sales_rows([[80.0, 40.0]] * 2, [60.0, 100.0], 100.0, rank=[[1.0, 0.0]] * 2).tolist()
+    [[2000.0, 4000.0], [6000.0, 4000.0]]
+    """
+    q = np.asarray(qualifying, dtype=np.float64)
+    if q.ndim != 2:
+        raise ValueError("qualifying must be (rows, suppliers)")
+    S = q.shape[0]
+    req = np.broadcast_to(np.asarray(required, dtype=np.float64), (S,))
+    prem = np.broadcast_to(np.asarray(premium, dtype=np.float64), (S,))
+    key = np.zeros(q.shape) if rank is None else np.asarray(rank, dtype=np.float64)
+    order = np.argsort(np.broadcast_to(key, q.shape), axis=-1, kind="stable")
+    q_o = np.take_along_axis(q, order, axis=-1)
+    before = np.cumsum(q_o, axis=-1) - q_o
+    want = np.where(0.0 > req, 0.0, req)  # max(required, 0)
+    sold = np.empty(q.shape)
+    np.put_along_axis(sold, order, np.clip(want[:, None] - before, 0.0, q_o), axis=-1)
+    price = np.minimum(prem[:, None], np.asarray(own_cap, dtype=np.float64))
     return np.asarray(sold * price, dtype=np.float64)
 
 
@@ -432,6 +616,18 @@ class ClearingMarket(SupportScheme):
         self._kept = kept
         return kept
 
+    def _slots(self, g: int, routes: I) -> tuple[I, I]:
+        """The options ``(plant, k)`` whose route qualifies for market ``g`` in some scenario
+        (everywhere else the qualifying volume is 0 and the need infinite), plant-major as in
+        the full ``(P, K)`` layout."""
+        qualifies: B = np.asarray((self.q[:, g, :] > 0).any(axis=0), dtype=bool)
+        if routes.strides[0] == 0:  # the same options in every scenario (the engine's case)
+            mask: B = qualifies[routes[0]]
+        else:
+            mask = np.asarray(qualifies[routes].any(axis=0), dtype=bool)
+        pi, ki = np.nonzero(mask)
+        return pi, ki
+
     def offer(self, ev: Evaluation) -> Offer | None:
         if not self.active:
             return None
@@ -439,92 +635,133 @@ class ClearingMarket(SupportScheme):
         S, P, K = ev.value.shape
         Y = self.req.shape[-1]
         ta = min(t + LOOKAHEAD, Y - 1)
-        is_cur = ev.routes == ev.current[..., None]
-        value = ev.value - np.where(is_cur, self._kept[..., None], 0.0)  # without this market
-        feasible = np.isfinite(value)
-        best = np.max(value, axis=-1)
-        bonus = STAY_BONUS * self.ctx.inputs.plants.capacity[None, :, None]
+        bonus = STAY_BONUS * self.ctx.inputs.plants.capacity
         pending = getattr(ev, "pending", None)
         prod = ev.production[..., 0]
         support = np.zeros((S, P, K))
         eligible = np.zeros((S, P, K), dtype=bool)
         score = np.full((S, P, K), np.inf)
+        rows = np.arange(S)[:, None]
         for g in self.markets:
             req = self.req[:, g, ta]
-            qk = self._gather(self.q[:, g, :], ev.routes) * ev.production
-            own_k = self._gather(self.own_cap(g, t), ev.routes)
+            # the qualifying options only: ``n`` slots (plant pi, option ki) of the (P, K) layout
+            pi, ki = self._slots(g, ev.routes)
+            n = pi.size
+            route_s = ev.routes[:, pi, ki]
+            qk = self.q[:, g, :][rows, route_s] * ev.production[:, pi, ki]
+            own_all = self.own_cap(g, t)
+            own_k = own_all[rows, route_s]
+            # the plants with a qualifying option: their values without this market
+            up, pos = np.unique(pi, return_inverse=True)
+            is_cur = ev.routes[:, up] == ev.current[:, up, None]
+            value = ev.value[:, up] - np.where(is_cur, self._kept[:, up, None], 0.0)
+            best = np.max(value, axis=-1, initial=-np.inf)
+            value_s = value[:, pos, ki]
             with np.errstate(divide="ignore", invalid="ignore"):
-                gap = best[..., None] - value + bonus
-                need_k = np.where(feasible & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf)
-            need_k = np.where(need_k <= own_k, need_k, np.inf)
+                gap = best[:, pos] - value_s + bonus[pi]
+                need_s = np.where(
+                    np.isfinite(value_s) & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf
+                )
+            need_s = np.where(need_s <= own_k, need_s, np.inf)
+            # where each plant's options sit among the slots (-1: not qualifying, need inf)
+            slot_of = np.full((P, K), -1, dtype=np.int64)
+            slot_of[pi, ki] = np.arange(n)
+            # the year's own output: a plant deciding on a qualifying route needs its gap to
+            # leaving it; one bound to a decided switch makes its output anyway (0)
+            at_cur = slot_of[up, np.argmax(is_cur, axis=-1)]  # (S, plants with a slot)
+            need_cur = np.full((S, P), np.inf)
+            need_cur[:, up] = np.where(
+                at_cur >= 0,
+                np.take_along_axis(
+                    np.concatenate([need_s, np.full((S, 1), np.inf)], axis=1),
+                    np.where(at_cur >= 0, at_cur, n),
+                    axis=1,
+                ),
+                np.inf,
+            )
+            self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
+            self.offered[:, g] = 0.0
+            if not (req > 0).any():  # nothing required in any scenario: premium 0, none taken
+                self.expected[:, g, t] = 0.0
+                continue
             # every qualifying option of a deciding plant is an entry of its plant's group
-            need_o = np.where(ev.running[..., None], need_k, np.inf)
+            need_o = np.where(ev.running[:, pi], need_s, np.inf)
             # plants building a qualifying route: committed supply at no extra premium
             if pending is not None:
                 pend = np.asarray(pending)
                 building = pend >= 0
-                route_b = np.where(building, pend, 0)
-                vol_b = np.where(building, self._gather(self.q[:, g, :], route_b) * prod, 0.0)
-                own_b = self._gather(self.own_cap(g, t), route_b)
+                bp = np.flatnonzero(building.any(axis=0))
+                route_b = np.where(building[:, bp], pend[:, bp], 0)
+                vol_b = np.where(building[:, bp], self.q[:, g, :][rows, route_b] * prod[:, bp], 0.0)
+                own_b = own_all[rows, route_b]
             else:
-                vol_b = np.zeros((S, P))
-                own_b = np.full((S, P), np.inf)
-            # the year's own output: a plant deciding on a qualifying route needs its gap to
-            # leaving it; one bound to a decided switch makes its output anyway (0)
-            need_cur = np.take_along_axis(need_k, np.argmax(is_cur, axis=-1)[..., None], -1)
-            need_cur = need_cur[..., 0]
-            self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
-            group = np.concatenate([np.repeat(np.arange(P), K), np.arange(P)])
-            self.offered[:, g] = 0.0
+                bp = np.zeros(0, dtype=np.int64)
+                vol_b = np.zeros((S, 0))
+                own_b = np.zeros((S, 0))
             # a divisible market: output a plant makes anyway (its running qualifying route,
             # a route it is building) sells in part; a switch converts a whole plant
             divisible = (
                 np.concatenate(
-                    [(is_cur & ev.running[..., None]).reshape(S, -1), np.ones((S, P), bool)],
+                    [
+                        (route_s == ev.current[:, pi]) & ev.running[:, pi],
+                        np.ones((S, bp.size), dtype=bool),
+                    ],
                     axis=1,
                 )
                 if self.divisible
                 else None
             )
-            for s in range(S):
-                c = clearing_premium(
-                    np.concatenate([need_o[s].ravel(), np.zeros(P)]),
-                    np.concatenate([qk[s].ravel(), vol_b[s]]),
-                    float(req[s]),
-                    float(self.cap[s, g, ta]),
-                    np.concatenate([own_k[s].ravel(), own_b[s]]),
-                    group=group,
-                    divisible=divisible[s] if divisible is not None else None,
-                )
-                self.expected[s, g, t] = c.premium
-                sold_o = c.sold[: P * K].reshape(P, K)
-                sold_p = sold_o.sum(axis=-1)
-                won = (sold_p > 0) & ev.running[s]
-                k_won = np.argmax(sold_o > 0, axis=-1)
-                need_won = need_k[s, np.arange(P), k_won]
-                # a plant the round takes now (it may start at once) needs what it asked
-                self.need_now[s, g] = np.where(
-                    won, np.minimum(self.need_now[s, g], need_won), self.need_now[s, g]
-                )
-                if not won.any() or c.premium <= 0:
-                    continue
-                # the plant's place in the market goes with any qualifying option it takes:
-                # premium x the volume sold, at most the option's own qualifying volume; on
-                # the route it runs, less what it expects to keep earning (contract_value)
-                p_idx = np.flatnonzero(won)
-                ok = np.isfinite(need_k[s, p_idx])  # (n, K) qualifying, feasible, within cap
-                paid = np.minimum(c.premium, own_k[s, p_idx])
-                gain = paid * np.minimum(sold_p[p_idx, None], qk[s, p_idx])
-                on_cur = np.where(is_cur[s, p_idx] & ok, gain, 0.0).max(axis=-1)
-                self.offered[s, g, p_idx] = on_cur
-                kept_g = self._kept_by[s, g, p_idx, None]
-                gain = np.where(is_cur[s, p_idx], gain - kept_g, gain)
-                gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
-                support[s, p_idx] += gain
-                eligible[s, p_idx] |= ok
-                score[s, p_idx] = np.where(
-                    ok, np.minimum(score[s, p_idx], need_k[s, p_idx]), score[s, p_idx]
-                )
+            # the entries keep the order of the full layout (options plant-major, then the
+            # plants building), so that ties go to the same supplier
+            c = clearing_premiums(
+                np.concatenate([need_o, np.zeros((S, bp.size))], axis=1),
+                np.concatenate([qk, vol_b], axis=1),
+                req,
+                self.cap[:, g, ta],
+                np.concatenate([own_k, own_b], axis=1),
+                group=np.concatenate([pi, bp]),
+                divisible=divisible,
+            )
+            self.expected[:, g, t] = c.premium
+            # at most one option of a plant sells: its volume is the plant's
+            s_sold, j_sold = np.nonzero(c.sold[:, :n] > 0)
+            p_sold = pi[j_sold]
+            sold_p = np.zeros((S, P))
+            sold_p[s_sold, p_sold] = c.sold[s_sold, j_sold]
+            won_at = ev.running[s_sold, p_sold]
+            s_sold, j_sold, p_sold = s_sold[won_at], j_sold[won_at], p_sold[won_at]
+            if not s_sold.size:
+                continue
+            # a plant the round takes now (it may start at once) needs what it asked
+            self.need_now[s_sold, g, p_sold] = np.minimum(
+                self.need_now[s_sold, g, p_sold], need_s[s_sold, j_sold]
+            )
+            keep = c.premium[s_sold] > 0
+            s_idx, p_idx = s_sold[keep], p_sold[keep]
+            if not s_idx.size:
+                continue
+            # the plant's place in the market goes with any qualifying option it takes:
+            # premium x the volume sold, at most the option's own qualifying volume; on
+            # the route it runs, less what it expects to keep earning (contract_value)
+            at = slot_of[p_idx]  # (m, K)
+            has = at >= 0
+            at0 = np.where(has, at, 0)
+            s_col = s_idx[:, None]
+            need_w = np.where(has, need_s[s_col, at0], np.inf)
+            qk_w = np.where(has, qk[s_col, at0], 0.0)
+            own_w = np.where(has, own_k[s_col, at0], np.inf)
+            ok = np.isfinite(need_w)  # (m, K) qualifying, feasible, within cap
+            paid = np.minimum(c.premium[s_idx, None], own_w)
+            gain = paid * np.minimum(sold_p[s_idx, p_idx, None], qk_w)
+            cur_w = ev.routes[s_idx, p_idx] == ev.current[s_idx, p_idx, None]
+            self.offered[s_idx, g, p_idx] = np.where(cur_w & ok, gain, 0.0).max(axis=-1)
+            kept_g = self._kept_by[s_idx, g, p_idx, None]
+            gain = np.where(cur_w, gain - kept_g, gain)
+            gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
+            support[s_idx, p_idx] += gain
+            eligible[s_idx, p_idx] |= ok
+            score_w = score[s_idx, p_idx]
+            score[s_idx, p_idx] = np.where(ok, np.minimum(score_w, need_w), score_w)
         if not eligible.any():
             return None
         return Offer(
@@ -551,20 +788,13 @@ class ClearingMarket(SupportScheme):
             qp = self._gather(self.q[:, g, :], st.route) * st.production
             req = self.req[:, g, i]
             own = self._gather(self.own_cap(g, i), st.route)
-            rows = []
-            for s in range(qp.shape[0]):
-                c = clearing_premium(
-                    self.need_now[s, g],
-                    qp[s],
-                    float(req[s]),
-                    float(self.cap[s, g, i]),
-                    own[s],
-                    divisible=True if self.divisible else None,
-                )
-                self.premium[s, g, i] = c.premium
-                self.rank[s, g] = c.rank
-                rows.append(market_sales(qp[s], float(req[s]), c.premium, own[s], c.rank))
-            paid = np.stack(rows)
+            cap = self.cap[:, g, i]
+            c = clearing_premiums(
+                self.need_now[:, g], qp, req, cap, own, divisible=True if self.divisible else None
+            )
+            self.premium[:, g, i] = c.premium
+            self.rank[:, g] = c.rank
+            paid = market_sales_rows(qp, req, c.premium, own, c.rank)
             revenue += paid
             self.earned[:, g] = paid
             self.required_now[:, g, i] = req

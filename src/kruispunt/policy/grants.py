@@ -187,16 +187,40 @@ def allocate_first_fit(
     left = np.array(
         np.broadcast_to(_nonnegative("capacity", capacity), shape[:-1]), dtype=np.float64
     )
-    order = np.argsort(np.where(ok, -prio, np.inf), axis=-1, kind="stable")
-    n_rounds = int(ok.sum(axis=-1).max()) if ok.size else 0
     granted = np.zeros(shape, dtype=np.bool_)
+    if not ok.any():
+        return granted
+    # Pools where every eligible request fits, whatever the order: granted at once. The
+    # test leaves room for the rounding of the sums (n requests subtracted one by one from
+    # the capacity, as below, are off the exact difference by at most n x 2**-53 x the
+    # capacity; the sum here by at most n x 2**-53 x the total), so it never grants a pool
+    # the loop below would not. An infinite capacity fits any finite total.
+    count = ok.sum(axis=-1)
+    total = np.where(ok, amounts, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, not granted here
+        fits = left - total >= 4.0 * (count + 1) * 2.0**-53 * (left + total)
+    granted[fits] = ok[fits]
+    rest = np.flatnonzero((~fits & (count > 0)).ravel())
+    if not rest.size:
+        return granted
+    # the other pools: grant in priority order, skipping requests that no longer fit
+    lead = shape[:-1]
+    flat_ok = ok.reshape(-1, shape[-1])[rest]
+    flat_prio = prio.reshape(-1, shape[-1])[rest]
+    flat_amounts = amounts.reshape(-1, shape[-1])[rest]
+    flat_left = left.reshape(-1)[rest]
+    order = np.argsort(np.where(flat_ok, -flat_prio, np.inf), axis=-1, kind="stable")
+    n_rounds = int(count.reshape(-1)[rest].max())
+    got = np.zeros(flat_ok.shape, dtype=np.bool_)
     for k in range(n_rounds):
-        idx = order[..., k : k + 1]
-        want = np.take_along_axis(amounts, idx, -1)[..., 0]
-        take = np.take_along_axis(ok, idx, -1)[..., 0] & (want <= left)
-        left = left - np.where(take, want, 0.0)
-        np.put_along_axis(granted, idx, take[..., None], axis=-1)
-    return granted
+        idx = order[:, k : k + 1]
+        want = np.take_along_axis(flat_amounts, idx, -1)[:, 0]
+        take = np.take_along_axis(flat_ok, idx, -1)[:, 0] & (want <= flat_left)
+        flat_left = flat_left - np.where(take, want, 0.0)
+        np.put_along_axis(got, idx, take[:, None], axis=-1)
+    out = granted.reshape(-1, shape[-1])
+    out[rest] = got
+    return out.reshape(*lead, shape[-1])
 
 
 class CapexGrant(SupportScheme):

@@ -494,24 +494,6 @@ def allocate_domains(
     return won
 
 
-def _forward_mean(
-    path: FloatArray, index: IntArray, start: IntArray, years: IntArray
-) -> FloatArray:
-    """Unweighted mean of ``path[s, index]`` ``(S, X, Ye)`` over ``[start, start + years)``,
-    for ``index`` and ``start`` ``(S, ...)`` and ``years`` ``(S,)`` in steps of the horizon
-    (held at its last value beyond it)."""
-    n = path.shape[-1]
-    lead = (slice(None),) + (None,) * (start.ndim - 1)
-    cum = np.concatenate([np.zeros((*path.shape[:-1], 1)), np.cumsum(path, axis=-1)], axis=-1)
-    a = np.minimum(start, n - 1)
-    span = np.maximum(years, 1)[lead]
-    b = np.minimum(a + span, n)
-    rows = np.arange(path.shape[0])[lead]
-    total = cum[rows, index, b] - cum[rows, index, a]
-    extra = (a + span) - b
-    return np.asarray((total + extra * path[rows, index, -1]) / span, dtype=np.float64)
-
-
 class Sde(SupportScheme):
     """SDE++ rounds: an operating subsidy for the unprofitable top of low-carbon options.
 
@@ -621,6 +603,8 @@ class Sde(SupportScheme):
         """Sum of the awarded budget claims [EUR]: payments never exceed it."""
         self._o: dict[str, FloatArray] = {}
         self._t = 0
+        self._cum: FloatArray | None = None
+        """Cumulative sum of :attr:`correction` over the horizon (the long-term prices)."""
 
     def _corrections(self) -> FloatArray:
         """:func:`sde_correction` of every route against its product's reference route (the
@@ -662,53 +646,84 @@ class Sde(SupportScheme):
             return None
         ctx = self.ctx
         S = budget.shape[0]
+        shape = ev.value.shape
         routes = ev.routes
         rows = np.arange(S)[:, None, None]
         kind = self.kind[rows, routes]
         domain = self.domain[rows, routes]
         prod = ev.production
+        # the candidates: low-carbon options of a category in a scenario with a round; every
+        # other option is not eligible (the terms below are worked out on these only)
+        at = np.nonzero(ev.low_carbon & (kind != NO_CATEGORY) & (budget > 0)[:, None, None])
+        s = at[0]
+        prod_c = prod[at]
         with np.errstate(divide="ignore", invalid="ignore"):
-            avoided = np.where(prod > 0, np.maximum(ev.abated, 0.0) / prod, 0.0)
-            top = np.where(prod > 0, ev.gap / prod, 0.0)
+            avoided = np.where(prod_c > 0, np.maximum(ev.abated[at], 0.0) / prod_c, 0.0)
+            top = np.where(prod_c > 0, ev.gap[at] / prod_c, 0.0)
         # the option's expected correction (as every valuation term: over its life from its
         # start) and the long-term price (its unweighted mean over the base-price years from
         # the start); the intensity divides by the CO2 the plant avoids against its route now
         assert self.correction is not None
+        route_c = routes[at]
         lead = ctx.inputs.routes.lead_time.astype(np.int64)
-        start = t + lead[routes]
+        start = t + lead[route_c]
         years = np.round(self.param("base_price_years")).astype(np.int64)
-        expected = ev.expected(self.name, "correction")
-        long_term = _forward_mean(self.correction, routes, start, years)
-        floor = sde_base_price(long_term, self.param("base_price_share")[:, None, None])
+        expected = ev.expected(self.name, "correction")[at]
+        long_term = self._long_term(s, route_c, start, years[s])
+        floor = sde_base_price(long_term, self.param("base_price_share")[s])
         base = sde_base_amount(top, expected, floor)
         per_unit = sde_subsidy_per_unit(base, expected, floor)
         intensity = sde_intensity(base, long_term, avoided)
-        ceiling = self.param("max_per_t")[:, t][:, None, None]
-        general = np.minimum(ceiling, self.param("max_per_t_general")[:, t][:, None, None])
-        ok = (
-            ev.low_carbon
-            & (kind != NO_CATEGORY)
-            & (intensity <= np.where(domain >= 0, ceiling, general))
-            & (budget > 0)[:, None, None]
-        )
-        claim = sde_budget_claim(base, floor, prod, self.param("duration")[:, None, None])
+        ceiling = self.param("max_per_t")[s, t]
+        general = np.minimum(ceiling, self.param("max_per_t_general")[s, t])
+        ok = intensity <= np.where(domain[at] >= 0, ceiling, general)
+        claim = sde_budget_claim(base, floor, prod_c, self.param("duration")[s])
+
+        def dense(values: FloatArray, fill: float = 0.0) -> FloatArray:
+            out = np.full(shape, fill)
+            out[at] = values
+            return out
+
+        eligible = np.zeros(shape, dtype=bool)
+        eligible[at] = ok
         self._o = {
-            "base": base,
-            "floor": floor,
-            "avoided": avoided,
+            "base": dense(base),
+            "floor": dense(floor),
+            "avoided": dense(avoided),
             "kind": kind.astype(np.float64),
             "domain": domain.astype(np.float64),
-            "claim": claim,
+            "claim": dense(claim),
             "volume": np.asarray(prod, dtype=np.float64),
         }
         self._t = t
         return Offer(
-            support=np.where(ok, per_unit * prod, 0.0),
-            eligible=ok,
-            score=np.where(ok, intensity, np.inf),
-            claim=np.where(ok, claim, 0.0),
+            support=dense(np.where(ok, per_unit * prod_c, 0.0)),
+            eligible=eligible,
+            score=dense(np.where(ok, intensity, np.inf), np.inf),
+            claim=dense(np.where(ok, claim, 0.0)),
             budget=budget,
         )
+
+    def _long_term(
+        self, s: IntArray, route: IntArray, start: IntArray, years: IntArray
+    ) -> FloatArray:
+        """Unweighted mean of the correction at the options ``(s, route)`` (flat) over
+        ``[start, start + years)`` in steps of the horizon (held at its last value beyond
+        it); the cumulative sum over the horizon is kept for the batch."""
+        path = self.correction
+        assert path is not None
+        if self._cum is None:
+            self._cum = np.concatenate(
+                [np.zeros((*path.shape[:-1], 1)), np.cumsum(path, axis=-1)], axis=-1
+            )
+        cum = self._cum
+        n = path.shape[-1]
+        a = np.minimum(start, n - 1)
+        span = np.maximum(years, 1)
+        b = np.minimum(a + span, n)
+        total = cum[s, route, b] - cum[s, route, a]
+        extra = (a + span) - b
+        return np.asarray((total + extra * path[s, route, -1]) / span, dtype=np.float64)
 
     def _at(self, key: str, pick: IntArray) -> FloatArray:
         return np.take_along_axis(self._o[key], pick[..., None], -1)[..., 0]
