@@ -45,6 +45,7 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
             ["in range", "emissions", "*", 2030, -1.0, 1.0, "Mt/yr"],
             ["above", "emissions", "*", 2030, -3.0, -2.0, "Mt/yr"],
             ["start", "route_start", "site0:elec", 2030, 2026, 2027, "year"],
+            ["either", "route_start", "site0:no_such_route|elec", 2030, 2025, 2025, "year"],
             ["never", "closure", "site0", 2030, 2030, 2030, "year"],
         ],
         columns=["id", "kind", "subject", "year", "low", "high", "unit"],
@@ -55,6 +56,7 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
     assert table.loc["in range", "model"] == 0.0 and bool(table.loc["in range", "within"])
     assert table.loc["above", "difference"] == pytest.approx(2.0)
     assert table.loc["start", "model"] == 2025 and table.loc["start", "difference"] == -1
+    assert table.loc["either", "model"] == 2025 and bool(table.loc["either", "within"])
     assert np.isnan(table.loc["never", "model"])
 
 

@@ -15,7 +15,8 @@ Reference kinds
     CO2 sent to storage in ``year`` [Mt CO2/yr], national.
 ``route_start``
     First year ``subject`` (``site_id:route_id``) runs the route (``low``/``high``: the
-    announced year or window).
+    announced year or window); ``site_id:route_a|route_b`` counts any of the routes (a
+    project announced with variants, e.g. gas DRI with or without its CO2 stored).
 ``closure``
     First year one of ``subject``'s plants (a site id) runs a closure route or produces
     nothing (closed or idled by an event).
@@ -89,7 +90,7 @@ def _route_year(results: Results, scenario: str, subject: str) -> float:
         hit = np.isin(routes[idx], routes[ds["route_family"].values.astype(str) == "closure"])
         hit |= ds["production"].values[plants] <= 0
     else:
-        hit = routes[idx] == route
+        hit = np.isin(routes[idx], route.split("|"))
     years = ds["year"].values
     on = hit.any(axis=0)
     return float(years[np.argmax(on)]) if on.any() else np.nan

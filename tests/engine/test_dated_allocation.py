@@ -133,12 +133,14 @@ def tata() -> dict[str, list[str]]:
 def test_tata_builds_gas_dri_when_the_grid_relief_arrives(tata: dict[str, list[str]]) -> None:
     """Current policy on the real data: both blast furnaces wait for the Noordzeekanaalgebied
     grid (0 MW for new load until 2031) and switch to gas DRI + EAF in 2031, the first year
-    of relief (decided in 2027 with the route's 4-year lead time; `kruispunt explain
-    tata_steel_ijmuiden --year 2027`: ng_dri_eaf 897.8 MEUR/yr against blast furnace 634.2
-    for bf7, 598.5 against 422.8 for bf6). Before the fix bf7 took capture on the DRP in
-    2032 and bf6 imported HBI from 2031."""
+    of relief (decided in 2027 with the route's 4-year lead time), with the DRI plant's
+    CO2-removal stream compressed and stored (`ng_dri_eaf_hp_capture`, Tata's JLoI: CCS on
+    the DRP; `kruispunt explain tata_steel_ijmuiden --year 2027`: 1,028.6 MEUR/yr against
+    gas DRI without capture 897.8 and blast furnace 634.2 for bf7; 685.8 against 598.5 and
+    422.8 for bf6). Before the fix bf7 took capture on the DRP in 2032 and bf6 imported HBI
+    from 2031."""
     for unit in ("bf6", "bf7"):
         row = dict(s.split(":", 1) for s in tata[unit])
         assert row["2026"] == "bf_bof:waiting_for_infrastructure"  # would start 2030
         assert row["2030"].startswith("bf_bof:")  # building since 2027
-        assert row["2031"] == "ng_dri_eaf:off_cycle_switch"
+        assert row["2031"] == "ng_dri_eaf_hp_capture:off_cycle_switch"

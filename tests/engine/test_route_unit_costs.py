@@ -355,6 +355,38 @@ def test_cracker_e_compressors(cat: Catalogue, inp: ModelInputs) -> None:
     check(model(inp, "cracker_e_compressors"), cost, ef)
 
 
+def test_cracker_ccs_postcomb(cat: Catalogue, inp: ModelInputs) -> None:
+    """Post-combustion capture on the cracker furnaces (MIDDEN TC0262, tc.json 569ed7a): 85 %
+    of TC0261's 0.516 tCO2/t HVC captured (residual 0.0774), fuel 8.28 -> 11.2 GJ/t (the 2.92
+    GJ/t more is bought gas for solvent regeneration, 5.7 GJ/tCO2; its CO2 not captured, as
+    refinery_ccs_postcomb's regeneration heat), electricity 0.587 -> 1.0 GJ/t, retrofit capex
+    0.03 MEUR2019 per kt HVC/yr, O&M 2 % of it (TC0262: 1-3 %; its O&M range also holds the
+    Porthos tariff, which the model charges per stored t), 25 years. The route renews the
+    cracker (417 EUR2017) and keeps its O&M (20.9), as cracker_e_compressors. By hand:
+    capex 417 + 30 x 75.6068 / 78.8914 = 445.751 EUR2017; ef 0.77227 + 2.92 x 0.055 =
+    0.93287; captured 0.4386."""
+    to_2017 = 75.6068 / 78.8914
+    regen_gas = 11.2 - 8.28
+    captured = 0.85 * 0.516
+    assert captured == pytest.approx(0.516 - 0.0774, rel=1e-3)
+    ef = CRACKER_EF + regen_gas * GAS_EF / GJ_PER_MWH
+    assert ef == pytest.approx(0.93287, rel=1e-5)
+    capex = (417 + 30 * to_2017) * eur(cat, 2017)
+    assert capex == pytest.approx(445.751 * eur(cat, 2017), rel=1e-6)
+    cost = (
+        NAPHTHA_GJ * price(inp, "naphtha")
+        + (STEAM_GAS + regen_gas) * price(inp, "natural_gas")
+        + 1.0 * price(inp, "electricity")
+        + captured * TS * eur(cat, 2020)
+        + (20.9 + 0.02 * 30 * to_2017) * eur(cat, 2017)
+        + capex * crf(25)
+    )
+    got = model(inp, "cracker_ccs_postcomb")
+    check(got, cost, ef, captured)
+    r = inp.coords.routes.index("cracker_ccs_postcomb")
+    assert int(inp.routes.earliest_year[r]) == 2030
+
+
 def test_electric_steam_cracker(cat: Catalogue, inp: ModelInputs) -> None:
     """Electric cracker (MIDDEN TC0264: 0.68 MEUR2019 per kt HVC/yr, O&M 0.014, 8.08 GJ
     electricity, 18 years, no direct CO2) with its 4.33 GJ/t steam from electric boilers
@@ -454,6 +486,28 @@ def test_ng_dri_eaf_ccs(cat: Catalogue, inp: ModelInputs) -> None:
     check(model(inp, "ng_dri_eaf_ccs"), cost, 0.851643, 0.851643 * 0.9)
 
 
+def test_ng_dri_eaf_hp_capture(cat: Catalogue, inp: ModelInputs) -> None:
+    """Gas DRI + EAF (MPP 'DRI-EAF': 0.851643 tCO2/t, gas 14.0008 GJ, electricity 2.17037 GJ,
+    ore 1.59375 t, GF capex 698.342 and other opex 118.271 EUR2020/(t/yr), 40 years) whose
+    CO2-removal stream is compressed and stored: 0.30 tCO2/t DRI (Midrex: CO2 removal from the
+    top-gas fuel takes out 0.25-0.35 t/t DRI) x 0.98 t DRI/t steel (MIDDEN TC0037) = 0.294
+    t/t, compression MIDDEN TC0480 (17.3 EUR2020/(tCO2/yr), 0.519 O&M, 0.125 MWh/tCO2). By
+    hand: capex 698.342 + 5.0862 = 703.428; opex 118.271 + 0.1526 = 118.424; electricity
+    2.17037 + 0.1323 = 2.30267 GJ/t; capture rate 0.294 / 0.851643 = 0.3452."""
+    captured = 0.30 * 0.98
+    cost = (
+        14.0008 * price(inp, "natural_gas")
+        + (2.17037 + 0.125 * captured * GJ_PER_MWH) * price(inp, "electricity")
+        + 1.59375 * price(inp, "iron_ore")
+        + captured * TS * eur(cat, 2020)
+        + (118.271 + 0.519 * captured) * eur(cat, 2020)
+        + (698.342 + 17.3 * captured) * eur(cat, 2020) * crf(40)
+    )
+    got = model(inp, "ng_dri_eaf_hp_capture")
+    check(got, cost, 0.851643, captured)
+    assert got["captured"] / got["ef"] == pytest.approx(0.3452, abs=1e-4)
+
+
 # --- ammonia ----------------------------------------------------------------------------------
 def test_ammonia_import_grey(inp: ModelInputs) -> None:
     """Grey ammonia CFR NW Europe: 510 USD/t, the midpoint of the 2024 NWE range 460-560
@@ -534,11 +588,13 @@ def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:
     new = {
         "ammonia_import_grey",
         "cracker_bio_naphtha_cofeed",
+        "cracker_ccs_postcomb",
         "cracker_e_compressors",
         "cracker_pyrolysis_oil_cofeed",
         "electric_steam_cracker",
         "hybrid_boiler_low",
         "ng_dri_eaf_ccs",
+        "ng_dri_eaf_hp_capture",
         "refinery_ccs_h2units",
         "refinery_ccs_h2units_green_h2",
         "refinery_ccs_postcomb",
