@@ -107,7 +107,7 @@ def test_award_pays_the_granted_installation_only(cat: Catalogue) -> None:
     """A party is paid on at most what its committed capture route captures at the year's
     output (the installation the award was granted for): in high-ambition at low prices, 2040,
     the payment is (97.47 - EUA) x sum over the parties of min(captured, emission factor x
-    capture rate of the committed route x output), below the same on all their capture."""
+    capture rate of the committed route x output)."""
     base_sc = resolve(["high-ambition"])[0]
     low = base_sc.levers.model_copy(update={"price_set": "low"})
     sc = Scenario(name="low", levers=low, chain=base_sc.chain, origin="x")
@@ -128,6 +128,8 @@ def test_award_pays_the_granted_installation_only(cat: Catalogue) -> None:
     assert per_t > 0
     paid = -float(res["gov_cash_flow"].sel(flow="committed_sde_outlay", year=2040))
     assert paid == pytest.approx(per_t * granted.sum(), rel=1e-9)
-    assert (
-        granted.sum() < captured.sum()
-    )  # Shell Pernis's post-combustion capture is not this award's
+    # at most what the parties capture; since the own-electrolysis merge no party captures
+    # beyond its committed route in a year the award pays (Shell Pernis's post-combustion
+    # capture comes only at central prices, when the EUA is above the base amount), so the
+    # cap is checked by the equality above, not exercised
+    assert granted.sum() <= captured.sum() * (1 + 1e-12)
