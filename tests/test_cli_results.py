@@ -135,7 +135,7 @@ def test_print_summary() -> None:
         "Direct emissions 2050",
         "Products in t: made here / imported 2050",
         "Electricity demand",
-        "Hydrogen demand",
+        "Hydrogen bought",
         "CO2 storage",
         "Government cash flow",
     ):

@@ -1122,7 +1122,10 @@ def _key_indicator_table() -> dict[str, tuple[str, str]]:
         table[f"share_imported_{y}"] = (f"Material demand imported {y} (tonnes)", "fraction")
     for y in (2030, 2050):
         table[f"electricity_{y}_twh"] = (f"Electricity demand {y}", "TWh/yr")
-        table[f"hydrogen_{y}_twh"] = (f"Hydrogen demand {y}", "TWh/yr")
+        table[f"hydrogen_{y}_twh"] = (
+            f"Hydrogen bought {y} (a plant's own electrolyser's output not included)",
+            "TWh/yr",
+        )
     table["ccs_peak_stored_mtco2"] = ("CO2 storage use, peak year", "MtCO2/yr")
     table["ccs_capacity_at_peak_mtco2"] = ("CO2 storage capacity in that year", "MtCO2/yr")
     table["ccs_peak_utilisation"] = (
