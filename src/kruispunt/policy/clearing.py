@@ -38,9 +38,9 @@ when the year's output falls short. That premium is what the year's sales are pa
 ``expected``).
 
 The engine clears every scenario of a batch at once (:func:`clearing_premiums`,
-:func:`market_sales_rows`: the same steps in lock-step over the scenarios, bit-identical to
-:func:`clearing_premium` and :func:`market_sales` on each scenario alone), and the round only
-looks at the options whose route qualifies for the market.
+:func:`market_sales_rows`: the steps in lock-step over the scenarios, each scenario's result
+the one it gets alone; :func:`clearing_premium` and :func:`market_sales` are their one-market
+cases), and the round only looks at the options whose route qualifies for the market.
 """
 
 from __future__ import annotations
@@ -192,56 +192,18 @@ def clearing_premium(
     >>> c.premium, c.sold.tolist()
     (300.0, [40.0, 50.0, 10.0])
     """
-    n = np.maximum(np.asarray(need, dtype=np.float64), 0.0)
-    v = np.asarray(volume, dtype=np.float64)
-    own = np.full(n.shape, np.inf) if own_cap is None else np.asarray(own_cap, dtype=np.float64)
-    if np.any(v < 0) or np.any(np.isnan(v)):
-        raise ValueError("volume must be non-negative and not NaN")
-    if np.isnan(required) or np.isnan(cap) or cap < 0:
-        raise ValueError("required and cap must not be NaN; cap must be non-negative")
-    grp = np.arange(n.size) if group is None else np.asarray(group, dtype=np.int64)
-    div = None if divisible is None else np.broadcast_to(np.asarray(divisible, bool), n.shape)
-    sold = np.zeros(n.shape)
-    rank = np.full(n.shape, np.inf)
-    if required <= 0.0:
-        return Clearing(0.0, sold, rank)
-    limit = np.minimum(own, cap)
-    with np.errstate(invalid="ignore", over="ignore"):
-        gap = np.where(np.isfinite(n), n * v, np.inf)
-    open_ = (v > 0) & np.isfinite(gap)
-    left = float(required)
-    premium = 0.0
-    step = 0
-    while left > required * 1e-12 and open_.any():
-        take = np.minimum(v, left)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            per_unit = np.where(open_, gap / take, np.inf)
-            if div is not None:  # a divisible offer costs its need per unit it sells
-                per_unit = np.where(open_ & div, n, per_unit)
-        open_ &= per_unit <= limit
-        if not open_.any():
-            break
-        per_unit = np.where(open_, per_unit, np.inf)
-        j = int(np.argmin(per_unit))
-        premium = max(premium, float(per_unit[j]))
-        sold[j] = take[j]
-        rank[j] = step
-        step += 1
-        left -= float(take[j])
-        open_ &= grp != grp[j]
-    if left > required * 1e-12:  # short: every eligible supplier sells all it offers
-        rest = open_ & (n <= limit)
-        order = np.flatnonzero(rest)[np.argsort(n[rest], kind="stable")]
-        _, first = np.unique(grp[order], return_index=True)  # one entry per plant
-        order = order[np.sort(first)]
-        sold[order] = v[order]
-        rank[order] = step + np.arange(len(order))
-        taken = sold > 0
-        if np.isfinite(cap):
-            premium = float(cap)
-        elif taken.any():
-            premium = max(premium, float(n[taken].max()))
-    return Clearing(premium, sold, rank)
+    n = np.asarray(need, dtype=np.float64)
+    if n.ndim != 1:
+        raise ValueError("need must be one market's suppliers (N,)")
+    return clearing_premiums(
+        n[None],
+        np.asarray(volume, dtype=np.float64)[None],
+        required,
+        cap,
+        None if own_cap is None else np.asarray(own_cap, dtype=np.float64)[None],
+        group,
+        None if divisible is None else np.asarray(divisible, dtype=bool),
+    ).row(0)
 
 
 @dataclass(frozen=True)
@@ -269,18 +231,18 @@ def clearing_premiums(
     group: ArrayLike | None = None,
     divisible: ArrayLike | None = None,
 ) -> Clearings:
-    """:func:`clearing_premium` on every row of a batch at once, with the same result.
+    """The clearing of :func:`clearing_premium` on every row of a batch at once (the one
+    implementation: :func:`clearing_premium` is its one-row case).
 
     Each row ``s`` is one market (a scenario): ``need[s]``, ``volume[s]`` and ``own_cap[s]``
     ``(S, N)``, ``required[s]`` and ``cap[s]`` ``(S,)`` or scalars, ``group`` and
     ``divisible`` ``(N,)`` or ``(S, N)`` (or a scalar for ``divisible``).
-    The rows are cleared in lock-step: each step takes, in every row still short
-    of its volume, the open supplier with the lowest gap per unit it would sell, with the same
-    floating-point operations as :func:`clearing_premium` (so the result is bit-identical to
-    clearing each row alone). Only the suppliers that can sell at all (positive volume, finite
-    gap) take part in the steps, so a step costs the number of rows times the largest number
-    of such suppliers in a row, not times ``N``; rows that require nothing are not cleared
-    (premium 0).
+    The rows are cleared in lock-step and independently: each step takes, in every row still
+    short of its volume, the open supplier with the lowest gap per unit it would sell, so a
+    row's result is the one it gets alone. Only the suppliers that can sell at all (positive
+    volume, finite gap) take part in the steps, so a step costs the number of rows times the
+    largest number of such suppliers in a row, not times ``N``; rows that require nothing are
+    not cleared (premium 0).
 
     Examples
     --------
@@ -442,15 +404,9 @@ def market_sales(
     [2000.0, 4000.0]
     """
     q = np.asarray(qualifying, dtype=np.float64)
-    order = np.argsort(
-        np.zeros(q.shape) if rank is None else np.asarray(rank, dtype=np.float64), kind="stable"
-    )
-    before = np.cumsum(q[order]) - q[order]
-    sold = np.zeros(q.shape)
-    sold[order] = np.clip(max(float(required), 0.0) - before, 0.0, q[order])
-    own = np.broadcast_to(np.asarray(own_cap, dtype=np.float64), q.shape)
-    price = np.minimum(float(premium), own)
-    return np.asarray(sold * price, dtype=np.float64)
+    if q.ndim != 1:
+        raise ValueError("qualifying must be one market's suppliers (N,)")
+    return np.asarray(market_sales_rows(q[None], required, premium, own_cap, rank)[0])
 
 
 def market_sales_rows(
@@ -460,9 +416,9 @@ def market_sales_rows(
     own_cap: ArrayLike = np.inf,
     rank: ArrayLike | None = None,
 ) -> F:
-    """:func:`market_sales` on every row of a batch at once ``(S, N)`` [EUR/yr], with the
-    same result: ``required`` and ``premium`` per row ``(S,)``, ``own_cap`` and ``rank``
-    ``(S, N)`` (or broadcasting to it).
+    """:func:`market_sales` on every row of a batch at once ``(S, N)`` [EUR/yr] (the one
+    implementation: :func:`market_sales` is its one-row case): ``required`` and ``premium``
+    per row ``(S,)``, ``own_cap`` and ``rank`` ``(S, N)`` (or broadcasting to it).
 
     Examples
     --------
