@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from kruispunt.cli_errors import user_errors
+from kruispunt.cli_options import DataOption, StoreOption
 from kruispunt.errors import KruispuntError
 
 if TYPE_CHECKING:
@@ -188,14 +189,7 @@ def run(
             show_default=False,
         ),
     ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            help="Results store folder (default: $KRUISPUNT_STORE or the user data folder).",
-            show_default=False,
-        ),
-    ] = None,
+    store: StoreOption = None,
     report: Annotated[
         Path | None,
         typer.Option(
@@ -205,10 +199,7 @@ def run(
         ),
     ] = None,
     name: Annotated[str | None, typer.Option(help="A name for the stored run.")] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(help="Data package folder (default: embedded).", show_default=False),
-    ] = None,
+    data: DataOption = None,
     dry_run: Annotated[
         bool,
         typer.Option(
@@ -304,10 +295,7 @@ def explain(
             show_default=False,
         ),
     ] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(help="Data package folder (default: embedded).", show_default=False),
-    ] = None,
+    data: DataOption = None,
     csv: Annotated[
         Path | None,
         typer.Option(help="Also write the options table to this CSV file.", show_default=False),
@@ -346,10 +334,7 @@ def energy_bill(
     ] = "current-policy",
     year: Annotated[int, typer.Option(help="Model year of prices and rates.")] = 2025,
     top: Annotated[int, typer.Option(min=1, help="How many sites without SITES.")] = 5,
-    data: Annotated[
-        Path | None,
-        typer.Option(help="Data package folder (default: embedded).", show_default=False),
-    ] = None,
+    data: DataOption = None,
     csv: Annotated[
         Path | None,
         typer.Option(help="Also write the bill by component to this CSV file.", show_default=False),

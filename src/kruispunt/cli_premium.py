@@ -9,15 +9,11 @@ from typing import Annotated
 import typer
 
 from kruispunt.cli_errors import user_errors
+from kruispunt.cli_options import DataOption
 from kruispunt.errors import KruispuntError
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["compare_instruments", "green_premium"]
-
-DataOption = Annotated[
-    Path | None,
-    typer.Option(help="Data package folder (default: embedded).", show_default=False),
-]
 
 
 def _catalogue(data: Path | None):  # type: ignore[no-untyped-def]

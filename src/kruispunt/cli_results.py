@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kruispunt.cli_errors import user_errors
+from kruispunt.cli_options import StoreOption
 from kruispunt.display import difference, number
 from kruispunt.errors import KruispuntError
 from kruispunt.vocabulary import SCENARIO
@@ -61,14 +62,6 @@ def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr)
 
 
-StoreOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        help="Results store folder (default: $KRUISPUNT_STORE or the user data folder).",
-        show_default=False,
-    ),
-]
 RunArgument = Annotated[
     str, typer.Argument(help="Run id, unique id prefix, run name or 'latest'.", show_default=False)
 ]

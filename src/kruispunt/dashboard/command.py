@@ -6,12 +6,12 @@ Imports the web framework only when the command runs, so ``kruispunt`` without t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kruispunt.cli_errors import user_errors
+from kruispunt.cli_options import DataOption, StoreOption
 from kruispunt.dashboard.settings import DEFAULT_PORT, ServeSettings
 from kruispunt.errors import KruispuntError
 
@@ -25,18 +25,8 @@ def serve(
         str,
         typer.Option(help="Address to listen on (default: this machine only)."),
     ] = "127.0.0.1",
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store",
-            help="Results store folder (default: $KRUISPUNT_STORE or the user data folder).",
-            show_default=False,
-        ),
-    ] = None,
-    data: Annotated[
-        Path | None,
-        typer.Option(help="Data package folder (default: embedded).", show_default=False),
-    ] = None,
+    store: StoreOption = None,
+    data: DataOption = None,
     workers: Annotated[
         int, typer.Option(min=1, max=32, help="Runs executed at the same time.")
     ] = 2,

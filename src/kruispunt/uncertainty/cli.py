@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kruispunt.cli_errors import user_errors
+from kruispunt.cli_options import StoreOption
 from kruispunt.errors import KruispuntError
 
 explore_app = typer.Typer(
@@ -19,15 +20,6 @@ explore_app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-StoreOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--store",
-        help="Results store folder (default: $KRUISPUNT_STORE or the user data folder).",
-        show_default=False,
-    ),
-]
 
 
 def _parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -119,7 +111,7 @@ def run(
     shard: Annotated[
         str | None, typer.Option(help="Run only shard i of N (i/N); merge the shards after.")
     ] = None,
-    store: StoreOpt = None,
+    store: StoreOption = None,
     name: Annotated[str | None, typer.Option(help="Ensemble id (default: derived).")] = None,
     keep_full: Annotated[
         int, typer.Option(min=0, help="Also store full results of the first K futures.")
@@ -183,7 +175,7 @@ def run(
 @user_errors
 def merge(
     shards: Annotated[list[str], typer.Argument(help="Shard folders or ensemble ids.")],
-    store: StoreOpt = None,
+    store: StoreOption = None,
     report: Annotated[
         Path | None, typer.Option(help="Where to write the robustness report.", show_default=False)
     ] = None,
@@ -201,7 +193,7 @@ def merge(
 @user_errors
 def analyse_cmd(
     ensemble: Annotated[str, typer.Argument(help="Ensemble folder or id.")],
-    store: StoreOpt = None,
+    store: StoreOption = None,
     report: Annotated[
         Path | None, typer.Option(help="Where to write the robustness report.", show_default=False)
     ] = None,
@@ -212,7 +204,7 @@ def analyse_cmd(
 
 @explore_app.command("list")
 @user_errors
-def list_cmd(store: StoreOpt = None) -> None:
+def list_cmd(store: StoreOption = None) -> None:
     """Stored ensembles and how many of their batches are finished."""
     from kruispunt.store import ENSEMBLES_DIR, list_ensembles
 
