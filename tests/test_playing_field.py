@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.playing_field import bill_table, energy_bill, energy_bills, neighbour_value
@@ -24,11 +24,6 @@ TATA_MWH = 1_847_550.0
 EHV_2025 = 78.84 * 1000.0 / 8000.0
 """EUR/MWh: the derived 2024 kW tariff 85.7 EUR/kW, -8 % for EHV users in 2025 (78.844,
 78.84 in policy.csv), over 8,000 h."""
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pytest
 
 from kruispunt import metrics
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.engine.simulate import simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.scenarios import Scenario, ScenarioError, resolve
@@ -19,11 +19,6 @@ CPI_2024 = 96.8054
 CPI_2030 = 100 * 1.02**5
 """Consumer price index, 2025 = 100 (deflators.csv: CBS for 2024, 2 %/yr after 2025)."""
 MBTU_PER_MWH = 3.412142
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 def _with(base: Scenario, name: str, **levers: object) -> Scenario:

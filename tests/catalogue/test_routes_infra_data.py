@@ -11,23 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.catalogue.load import load_catalogue as load
 from kruispunt.errors import DataPackageError, Problem
 from kruispunt.inputs import ModelInputs
-from kruispunt.scenarios import resolve
 from tests.catalogue.conftest import read_rows, write_rows
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture(scope="module")
-def inp(cat: Catalogue) -> ModelInputs:
-    return build_inputs(cat, resolve(["current-policy"]))
 
 
 def infra(cat: Catalogue, **where: str) -> pd.DataFrame:

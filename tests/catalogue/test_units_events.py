@@ -16,7 +16,7 @@ import pytest
 from kruispunt.assemble.plants import build_plants
 from kruispunt.assemble.routes import build_routes
 from kruispunt.assemble.tables import Tables
-from kruispunt.catalogue.load import Catalogue, load_catalogue
+from kruispunt.catalogue.load import Catalogue
 from kruispunt.vocabulary import BASE_YEAR
 from tests.catalogue.conftest import read_rows, write_rows
 from tests.catalogue.test_checks import find, problems_of
@@ -24,11 +24,6 @@ from tests.catalogue.test_checks import find, problems_of
 DOW_2022 = 3_493_676
 """EUTL verified emissions 2022 of Dow Benelux BKG 1 (installation 407), the whole Dow
 Terneuzen site since the 2021 permit consolidation (eutl_nl)."""
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 def _plants(cat: Catalogue) -> tuple[pd.DataFrame, np.ndarray]:

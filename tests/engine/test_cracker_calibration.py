@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.explain import explain
 from kruispunt.inputs import ModelInputs
-from kruispunt.scenarios import resolve
 
 CPI_2017 = 75.6068
 CPI_2019 = 78.8914
 """CBS CPI, 2025 = 100 (deflators.csv, cbs_cpi_83131ned)."""
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture(scope="module")
-def inp(cat: Catalogue) -> ModelInputs:
-    return build_inputs(cat, resolve(["current-policy"]))
 
 
 def test_steam_gas_exempt_on_both_routes_power_taxed_on_both(inp: ModelInputs) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.engine.simulate import simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
@@ -29,16 +29,6 @@ from kruispunt.vocabulary import DECIDED_PROJECT_YEARS, HYDROGEN, NEVER, REASON_
 
 HH1 = "hydrogen/shell_holland_hydrogen_1"
 PERNIS = "shell_pernis/refinery_throughput"
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture(scope="module")
-def inp(cat: Catalogue) -> ModelInputs:
-    return build_inputs(cat, resolve(["current-policy"]))
 
 
 @pytest.fixture(scope="module")

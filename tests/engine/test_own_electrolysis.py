@@ -16,14 +16,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.valuation import kept_electrolyser
 from kruispunt.inputs import ModelInputs, Routes
 from kruispunt.policy.clearing import clearing_premium, market_sales
 from kruispunt.policy.registry import INSTRUMENTS
-from kruispunt.scenarios import resolve
 
 YEAR = 2030
 GJ_PER_MWH = 3.6
@@ -40,16 +37,6 @@ POWER_2030 = 88.31
 H2_PRICE_2030 = 264.98
 """Central network hydrogen price 2030 [EUR2025/MWh] (carrier_prices.csv)."""
 HH1 = ("refinery_ccs_h2units_green_h2", "refinery_ccs_postcomb_hh1")
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
-
-
-@pytest.fixture(scope="module")
-def inp(cat: Catalogue) -> ModelInputs:
-    return build_inputs(cat, resolve(["current-policy"]))
 
 
 def test_hh1_running_cost_per_kg(inp: ModelInputs) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 import kruispunt
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.catalogue.summary import site_emissions
 from kruispunt.engine.simulate import simulate
 from kruispunt.results import Results
@@ -16,11 +16,6 @@ from kruispunt.scenarios import resolve
 from kruispunt.vocabulary import REASON_CODE as REASON
 
 DEFAULTS = ["current-policy", "no-new-policy", "high-ambition"]
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 @pytest.fixture(scope="module")

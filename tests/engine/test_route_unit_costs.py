@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.inputs import ModelInputs
 from kruispunt.scenarios import resolve
 
@@ -38,11 +38,6 @@ TS = 33.41
 GJ_PER_MWH = 3.6
 GJ_PER_KW_YEAR = 365.25 * 24 * 3.6e-3
 """One kW for a (Julian) year in GJ: the year of the model's unit registry."""
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 @pytest.fixture(scope="module")

@@ -14,15 +14,10 @@ import pytest
 from kruispunt.assemble import build_inputs
 from kruispunt.assemble.routes import build_routes, within_scrap_limit
 from kruispunt.assemble.tables import Tables
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.engine.simulate import simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.scenarios import resolve
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import kruispunt
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.demand import market_outcomes
 from kruispunt.policy.clearing import clearing_premium, market_sales, required_volume
 from kruispunt.policy.procurement import procurement_cap
@@ -126,11 +126,6 @@ def test_volumes_never_above_supply_or_requirement(
     paid = market_sales(vol, required, c.premium, own, c.rank)
     assert paid.sum() <= c.premium * required * (1 + 1e-9) + 1e-6
     assert np.all(paid >= 0)
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 def _scenario(name: str, demand: DemandLevers) -> Scenario:

@@ -18,18 +18,13 @@ import numpy as np
 import pytest
 
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.explain import explain
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.committed import grant_per_unit
 from kruispunt.scenarios import Scenario, resolve
 
 BF7 = "tata_steel_ijmuiden/crude_steel/bf7"
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 @pytest.fixture(scope="module")

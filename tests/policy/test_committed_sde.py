@@ -22,7 +22,7 @@ import pytest
 
 import kruispunt
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.policy.committed import committed_sde_payment
 from kruispunt.scenarios import Scenario, resolve
 
@@ -52,11 +52,6 @@ def test_payment_by_hand() -> None:
     # a plant of no award is paid nothing, whatever it captures
     none = committed_sde_payment(base, floor, [[50.0]], two, [[-1, 0]], vol)
     assert none[0] == pytest.approx([0.0, 30.0 * 0.5e6])
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 def test_porthos_paid_by_the_rule(cat: Catalogue) -> None:

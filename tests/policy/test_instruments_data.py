@@ -6,14 +6,9 @@ import numpy as np
 import pytest
 
 from kruispunt.assemble import build_inputs
-from kruispunt.catalogue import Catalogue, load_catalogue
+from kruispunt.catalogue import Catalogue
 from kruispunt.inputs import ModelInputs
 from kruispunt.scenarios import resolve
-
-
-@pytest.fixture(scope="module")
-def cat() -> Catalogue:
-    return load_catalogue()
 
 
 @pytest.fixture(scope="module")
