@@ -1,7 +1,8 @@
 """Outcomes and trajectories of a batch of runs, computed through :mod:`kruispunt.metrics`.
 
 Units: ``emissions`` and ``ccs_use`` MtCO2/yr, ``cumulative_emissions`` MtCO2,
-``production_retained`` fraction of demand produced domestically, ``government_cost`` MEUR
+``production_retained`` fraction (the share of demand produced domestically, relative to that
+share in the first model year), ``government_cost`` MEUR
 (summed over the years, not discounted), ``electricity_demand`` TWh/yr.
 """
 
@@ -57,6 +58,24 @@ def _span(t: pd.DataFrame, o: Outcome) -> pd.Series:
     return t[years].sum(axis=1)
 
 
+def _retained(t: pd.DataFrame, product: str, year: int) -> pd.Series:
+    """Share of demand for ``product`` produced domestically in ``year``, relative to that
+    share in the first model year, per scenario [fraction]: 1 where the plants make as much
+    of demand as at the start. Units closed before the start (an event, e.g. SABIC's
+    Olefins 3 in 2024) stay in demand and out of production, so the plain share starts below
+    1 and would count them as lost in every future."""
+    rows = t[t["product"] == product]
+    first = int(rows["year"].min())
+
+    def share(y: int) -> pd.Series:
+        at = rows[rows["year"] == y].set_index(SCENARIO)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return at["domestic"] / at["demand"].where(at["demand"] > 0)
+
+    start = share(first)
+    return share(year) / start.where(start > 0)
+
+
 def outcome_values(results: Results, outcomes: Sequence[Outcome]) -> pd.DataFrame:
     """One row per scenario, one column per outcome (in the order given).
 
@@ -83,10 +102,7 @@ def outcome_values(results: Results, outcomes: Sequence[Outcome]) -> pd.DataFram
             t = m.table(f"government_cost:{o.flows}")
             col = _span(t, o)
         else:  # production_retained
-            t = m.table("production")
-            rows = t[(t["product"] == o.product) & (t["year"] == o.year)].set_index(SCENARIO)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                col = rows["domestic"] / rows["demand"].where(rows["demand"] > 0)
+            col = _retained(m.table("production"), str(o.product), int(o.year or 0))
         out[o.name] = col.reindex(scen).to_numpy(dtype=np.float64)
     return out
 

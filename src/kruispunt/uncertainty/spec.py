@@ -252,10 +252,10 @@ class Outcome(_Strict):
     ]
     """``emissions`` [MtCO2/yr] in ``year``; ``cumulative_emissions`` [MtCO2] from
     ``from_year`` to ``to_year``; ``production_retained`` [fraction] domestic production of
-    ``product`` over its demand in ``year``; ``government_cost`` [MEUR] subsidy outlays (or,
-    with ``flows: net``, outlays minus revenues) from ``from_year`` to ``to_year``;
-    ``electricity_demand`` [TWh/yr] in ``year``; ``ccs_use`` [MtCO2/yr] CO2 stored in
-    ``year``."""
+    ``product`` over its demand in ``year``, relative to that share in the first model
+    year; ``government_cost`` [MEUR] subsidy outlays (or, with ``flows: net``, outlays
+    minus revenues) from ``from_year`` to ``to_year``; ``electricity_demand`` [TWh/yr] in
+    ``year``; ``ccs_use`` [MtCO2/yr] CO2 stored in ``year``."""
     year: Year | None = None
     from_year: Year | None = None
     to_year: Year | None = None
