@@ -562,14 +562,16 @@ def test_gas_glass_furnace(cat: Catalogue, inp: ModelInputs) -> None:
 
 def test_electric_glass_furnace(cat: Catalogue, inp: ModelInputs) -> None:
     """All-electric cold-top furnace (MIDDEN TC0011): 0.35 MEUR2017 per kt molten glass/yr, O&M
-    3 % of it, a 7-year campaign, from 2030; electricity 2.07129 MWh/t (PyPSA-Earth sector
-    ratios, fuel-switched glass) and the carbonates' CO2 only."""
+    3 % of it, a 7-year campaign, from 2030; electricity 4,160 GJ per kt molten glass (TC0011)
+    and the post-melting gas it does not replace, 542 GJ per kt product (TC0009); CO2: the
+    carbonates' 0.102551 t/t (PyPSA-Earth sector ratios) plus that gas at 55.0 kg/GJ."""
     cost = (
-        2.07129 * GJ_PER_MWH * price(inp, "electricity")
+        4.160 * MOLTEN_PER_T * price(inp, "electricity")
+        + 0.542 * price(inp, "natural_gas")
         + 350 * 0.03 * MOLTEN_PER_T * eur(cat, 2017)
         + 350 * MOLTEN_PER_T * eur(cat, 2017) * crf(7)
     )
-    check(model(inp, "electric_glass_furnace"), cost, 0.102551)
+    check(model(inp, "electric_glass_furnace"), cost, 0.102551 + 0.542 * 0.0550)
     r = inp.coords.routes.index("electric_glass_furnace")
     assert int(inp.routes.earliest_year[r]) == 2030
     offered = {inp.coords.routes[k] for k in np.unique(inp.plants.options) if k >= 0}
