@@ -968,11 +968,14 @@ def _committed_sde(b: BuildContext, events: Any) -> Params:
         total = tables.policy_scalar(f"{prefix}_max_total")
         yearly = tables.policy_scalar(f"{prefix}_volume")
         price = max(amount - total / (yearly * term), 0.0)
+        of_award = events[events["event_id"] == event_id]
+        parties: dict[str, list[tuple[npt.NDArray[np.bool_], int]]] = {}  # per events lever
         for s, sc in enumerate(b.scenarios):
-            rows = applied_events(events[events["event_id"] == event_id], sc.levers.events)
-            for row in rows.itertuples():
-                hit = named_plants(b.pb, row)
-                first = int(cast(int, row.year))
+            choice = sc.levers.events
+            if choice not in parties:
+                rows = applied_events(of_award, choice).itertuples()
+                parties[choice] = [(named_plants(b.pb, r), int(cast(int, r.year))) for r in rows]
+            for hit, first in parties[choice]:
                 award[s, hit] = a
                 base[s, hit], floor[s, hit], volume[s, hit] = amount, price, yearly
                 start[s, hit], end[s, hit] = first, first + term

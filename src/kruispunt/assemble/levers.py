@@ -150,14 +150,14 @@ def named_plants(pb: PlantBundle, row: Any) -> npt.NDArray[np.bool_]:
     """The plants an events row names ``(P,)``: its site's plants, of its product and unit
     where given; none for a row without a site."""
     site, product, unit = _text(row.site_id), _text(row.product_id), _text(row.unit_id)
-    table = pb.table
+    ids = pb.ids
     if not site:
-        return np.zeros(len(table), dtype=bool)
-    hit = table["site_id"].astype(str).to_numpy() == site
+        return np.zeros(len(pb.table), dtype=bool)
+    hit = ids["site_id"] == site
     if product:
-        hit &= table["product_id"].astype(str).to_numpy() == product
+        hit &= ids["product_id"] == product
     if unit:
-        hit &= table["unit_id"].astype(str).to_numpy() == unit
+        hit &= ids["unit_id"] == unit
     return np.asarray(hit, dtype=bool)
 
 

@@ -4,6 +4,7 @@ emissions."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,15 @@ class PlantBundle:
     """One row per plant: site_id, product_id, unit_id, cluster_id, sector_id, site name and
     ``label``, the plant's id in results: ``site/product``, or ``site/product/unit`` where the
     site has several units of the product."""
+
+    @cached_property
+    def ids(self) -> dict[str, np.ndarray]:
+        """Each plant's ``site_id``, ``product_id`` and ``unit_id`` as text ``(P,)``, worked
+        out once: events name their plants by these
+        (:func:`kruispunt.assemble.levers.named_plants`)."""
+        return {
+            c: self.table[c].astype(str).to_numpy() for c in ("site_id", "product_id", "unit_id")
+        }
 
     @property
     def keys(self) -> dict[tuple[str, str, str], int]:
