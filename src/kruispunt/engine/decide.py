@@ -69,9 +69,7 @@ def _start(
     out.plant["capex"][i] += np.where(mask, capex, 0.0)
     st.asset_capex = np.where(new, capex - cover, st.asset_capex)
     st.asset_start = np.where(new, year, st.asset_start)
-    st.renewal = np.where(
-        new, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal
-    )
+    st.renewal = np.where(new, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal)
     st.route = np.where(mask, route, st.route)
     st.closed |= mask & closing
     st.started |= mask
