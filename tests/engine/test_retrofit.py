@@ -22,13 +22,16 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import YearView, run_batch, simulate
 from kruispunt.engine.state import PlantState
 from kruispunt.engine.valuation import Valuation, retrofit_capex
+from kruispunt.explain import explain
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.scenarios import resolve
 from kruispunt.testing import TOY_YEARS, toy_inputs
 
 CRF = 0.1 * 1.1**20 / (1.1**20 - 1)  # 0.117459...
@@ -36,6 +39,7 @@ CAP = 1.0e6
 ADD = 50.0
 """Added capex of the toy retrofit [EUR/(t/yr)]."""
 GAS, ELEC, CCS = 0, 1, 3
+BF7 = "tata_steel_ijmuiden/crude_steel/bf7"
 
 
 def _toy(
@@ -176,3 +180,29 @@ def test_real_retrofit_pairs(cat: Catalogue, inp: ModelInputs) -> None:
     new, base = np.nonzero(rt.retrofit_pair >= 0)
     assert np.array_equal(rt.product[new], rt.product[base])
     assert len(new) == len(cat.route_retrofits.groupby(["route_id", "retrofit_of"]))
+
+
+def test_tata_bf7_adds_capture_to_its_committed_gas_dri(cat: Catalogue) -> None:
+    """With the announced events BF7 starts gas DRI + EAF in 2030 (JLoI, committed project);
+    in 2030 compressing the DRI plant's CO2-removal stream is a retrofit: capital 5.086
+    EUR2020/(t/yr) x 100/79.9169 (CPI) = 6.3641 EUR2025 x BF7's capacity x crf(7 %, 40) =
+    0.0750091, no write-off, while every option that is not a retrofit of ng_dri_eaf writes
+    off the plant just built. BF7 takes it: running from 2034 (lead time 4)."""
+    base = resolve(["current-policy"])[0]
+    announced = replace(
+        base, name="announced", levers=base.levers.model_copy(update={"events": "announced"})
+    )
+    ex = explain("tata_steel_ijmuiden", announced, 2030, catalogue=cat)
+    rows = ex.options[ex.options["plant"] == BF7].set_index("route")
+    inp = build_inputs(cat, [announced])
+    cap = float(inp.plants.capacity[list(inp.coords.plants).index(BF7)])
+    crf = 0.07 / (1 - 1.07**-40)
+    hand = 5.086 * 100.0 / 79.9169 * cap * crf
+    assert -rows.loc["ng_dri_eaf_hp_capture", "capital"] == pytest.approx(hand, rel=1e-4)
+    assert rows.loc["ng_dri_eaf_hp_capture", "writeoff"] == 0.0
+    assert rows.loc["ng_dri_eaf_ccs", "writeoff"] == 0.0  # a retrofit too
+    assert (rows.loc[["bf_bof_ccs", "h2_dri_eaf", "hbi_import_eaf"], "writeoff"] < -1e8).all()
+    assert bool(rows.loc["ng_dri_eaf_hp_capture", "chosen"])
+    hist = ex.history[ex.history["plant"] == BF7].set_index("year")["route"]
+    assert hist[2033] == "ng_dri_eaf"
+    assert hist[2034] == "ng_dri_eaf_hp_capture"
