@@ -110,6 +110,14 @@ class Routes:
     """[R, Y] the part of ``capex`` that is the own electrolyser [EUR/(product/yr)]: not paid
     again by a plant whose current route already makes as much hydrogen in its own
     electrolyser (the electrolyser is kept). None: none."""
+    retrofit_pair: I | None = None
+    """[R, R] row of :attr:`retrofit_capex` where the route (first index) is a retrofit of
+    the base route (second index) on the same physical plant (``route_retrofits.csv``),
+    else -1: a plant on the base that moves to the route keeps its asset (vintage, renewal
+    year, book value) and pays only the added capex. None: no route is a retrofit."""
+    retrofit_capex: F | None = None
+    """[n, Y] capex added to the running plant by each retrofit pair of
+    :attr:`retrofit_pair` [EUR/(product/yr)]."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
 

@@ -125,6 +125,7 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     own = own_electrolysis(
         share, ids, product, family, g_of, c_of, inputs, fixed_opex, variable_opex, capex
     )
+    retro_pair, retro_capex = retrofits(tables, years, r_of)
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
     bundle = Routes(
@@ -144,6 +145,8 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         exports=exports if exports.any() else None,
         own_hydrogen=own[0] if own is not None else None,
         electrolyser_capex=own[1] if own is not None else None,
+        retrofit_pair=retro_pair,
+        retrofit_capex=retro_capex,
     )
     flexible = np.nan_to_num(param("flexible_load")[:, 0]) > 0.5
     return RouteBundle(
@@ -154,6 +157,38 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         sectors=sectors,
         flexible=flexible,
     )
+
+
+def retrofits(
+    tables: Tables, years: npt.NDArray[np.int64], r_of: dict[str, int]
+) -> tuple[I | None, F | None]:
+    """The retrofit pairs of ``route_retrofits.csv``: ``retrofit_pair`` ``(R, R)`` (row of
+    ``retrofit_capex`` where the first route retrofits the second, else -1) and
+    ``retrofit_capex`` ``(n, Y)``, the capex each pair adds to the running plant over the
+    years (straight lines between given years, flat outside them) [EUR/(product/yr)]; None,
+    None when the table has no rows (:attr:`kruispunt.inputs.Routes.retrofit_pair`).
+
+    Examples
+    --------
+    A route 1 that retrofits route 0 for 5 EUR/(t/yr) in 2025 and 3 in 2035:
+
+    >>> from types import SimpleNamespace
+    >>> rows = pd.DataFrame({"route_id": ["b", "b"], "retrofit_of": ["a", "a"],
+    ...                      "year": [2025, 2035], "capex_add": [5.0, 3.0]})
+    >>> t = SimpleNamespace(catalogue=SimpleNamespace(route_retrofits=rows))
+    >>> pair, capex = retrofits(t, np.array([2025, 2030, 2040]), {"a": 0, "b": 1})
+    >>> pair.tolist(), capex.tolist()
+    ([[-1, -1], [0, -1]], [[5.0, 4.0, 3.0]])
+    """
+    rows = tables.catalogue.route_retrofits
+    if rows.empty:
+        return None, None
+    pair = np.full((len(r_of), len(r_of)), -1, dtype=np.int64)
+    capex: list[F] = []
+    for (rid, base), part in rows.groupby(["route_id", "retrofit_of"], sort=True):
+        pair[r_of[str(rid)], r_of[str(base)]] = len(capex)
+        capex.append(over_years(part.rename(columns={"capex_add": "value"}), years, "linear"))
+    return pair, np.array(capex, dtype=np.float64)
 
 
 def own_electrolysis(

@@ -58,6 +58,7 @@ COPIED_TABLES = (
     "end_products",
     "end_product_materials",
     "country_energy_costs",
+    "route_retrofits",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

@@ -545,6 +545,9 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
         return f"tCO2/{unit}" if unit else None
     if table == "storage_contracts":
         return "t/yr"
+    if table == "route_retrofits":
+        unit = product_unit.get(lookups.route_product.get(row.get("route_id", ""), ""))
+        return f"EUR/({unit}/yr)" if unit else None
     if table == "events":
         if row.get("kind") != "capacity_change":
             return "tCO2/yr"
@@ -855,6 +858,38 @@ def check_route_products(raw: RawPackage) -> list[Problem]:
                 "route_id",
                 f"route '{_shown(str(plants.at[idx, 'route_id']))}' makes '{made.at[idx]}', "
                 f"not '{_shown(str(plants.at[idx, 'product_id']))}'",
+            )
+        )
+    return problems
+
+
+def check_retrofits(raw: RawPackage) -> list[Problem]:
+    """A retrofit route makes its base route's product and is not its own base."""
+    problems: list[Problem] = []
+    df = raw.tables.get("route_retrofits")
+    if df is None or not {"route_id", "retrofit_of"} <= set(df.columns):
+        return problems
+    made = _made(raw, df["route_id"])
+    base = _made(raw, df["retrofit_of"])
+    for idx in _rows(made.notna() & base.notna() & (made != base)):
+        problems.append(
+            Problem(
+                "check_retrofits",
+                raw.file("route_retrofits"),
+                _line(idx),
+                "retrofit_of",
+                f"route '{_shown(str(df.at[idx, 'route_id']))}' makes '{made.at[idx]}', its "
+                f"base '{_shown(str(df.at[idx, 'retrofit_of']))}' makes '{base.at[idx]}'",
+            )
+        )
+    for idx in _rows(df["route_id"] == df["retrofit_of"]):
+        problems.append(
+            Problem(
+                "check_retrofits",
+                raw.file("route_retrofits"),
+                _line(idx),
+                "retrofit_of",
+                f"route '{_shown(str(df.at[idx, 'route_id']))}' is declared a retrofit of itself",
             )
         )
     return problems
@@ -1504,6 +1539,7 @@ CHECKS: tuple[Check, ...] = (
     check_installation_sites,
     check_sites_have_plants,
     check_route_products,
+    check_retrofits,
     check_plant_units,
     check_commitments,
     check_events,

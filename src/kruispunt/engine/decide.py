@@ -13,7 +13,7 @@ from kruispunt.engine.accounting import Outputs
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
-from kruispunt.engine.valuation import kept_electrolyser
+from kruispunt.engine.valuation import kept_electrolyser, retrofit_capex
 from kruispunt.vocabulary import BIOMASS, DECIDED_PROJECT_YEARS, FAMILY, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
@@ -48,19 +48,28 @@ def _start(
     ctx: BatchContext, st: PlantState, mask: B, route: I, cover: F, year: int, out: Outputs, i: int
 ) -> None:
     """Plants in ``mask`` start running ``route`` now: investment spent, asset on the books
-    net of what grants paid, renewal due after the route's life."""
+    net of what grants paid, renewal due after the route's life; a retrofit of the running
+    route (:func:`~kruispunt.engine.valuation.retrofit_capex`) spends its added capex only
+    and adds it to the kept asset, whose vintage and renewal year stay."""
     routes = ctx.inputs.routes
     closing = routes.family[route] == FAMILY["closure"]
     capex = np.where(closing, 0.0, routes.capex[route, i] * ctx.inputs.plants.capacity[None])
     kept = kept_electrolyser(routes, st.route, route, i, i)
     if kept is not None:  # the electrolyser the plant runs is kept, not bought again
         capex = capex - np.where(closing, 0.0, kept * ctx.inputs.plants.capacity[None])
+    # a retrofit of the running route adds its capex to the kept asset: vintage, renewal
+    # year and book value stay (unless its renewal fell due: renewed with the retrofit)
+    retro = retrofit_capex(routes, st.route, route, i, st.renewal <= year)
+    new = mask
+    if retro is not None:
+        capex = np.where(np.isnan(retro), capex, retro * ctx.inputs.plants.capacity[None])
+        keep = mask & ~np.isnan(retro) & (st.renewal > year)
+        new = mask & ~keep
+        st.asset_capex = np.where(keep, st.asset_capex + capex - cover, st.asset_capex)
     out.plant["capex"][i] += np.where(mask, capex, 0.0)
-    st.asset_capex = np.where(mask, capex - cover, st.asset_capex)
-    st.asset_start = np.where(mask, year, st.asset_start)
-    st.renewal = np.where(
-        mask, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal
-    )
+    st.asset_capex = np.where(new, capex - cover, st.asset_capex)
+    st.asset_start = np.where(new, year, st.asset_start)
+    st.renewal = np.where(new, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal)
     st.route = np.where(mask, route, st.route)
     st.closed |= mask & closing
     st.started |= mask

@@ -364,6 +364,14 @@ class Valuation:
         kept = kept_electrolyser(routes, cur[:, :, None], opt[None], t, t_start[None])
         if kept is not None:  # the plant keeps the electrolyser it runs
             capex_new = capex_new - kept * crf * cap
+        # a retrofit of the current route adds its capex to the running plant (at the
+        # plant's renewal moment: to the base's renewal); its asset is kept, not written off
+        retro: F | None = None
+        if routes.retrofit_pair is not None:
+            due_start = st.renewal[:, :, None] <= inp.coords.years[t_start][None]
+            retro = retrofit_capex(routes, cur[:, :, None], opt[None], t_start[None], due_start)
+        if retro is not None:
+            capex_new = np.where(np.isnan(retro), capex_new, retro * crf * cap)
         capex_renew = routes.capex_renewal[opt, t][None] * crf * cap
         renewal_due = (st.renewal <= int(inp.coords.years[t]))[:, :, None]
         capital = np.where(is_cur, np.where(renewal_due, capex_renew, 0.0), capex_new)
@@ -372,6 +380,8 @@ class Valuation:
         # the same for every option (switch or closure)
         crf_cur = np.take_along_axis(ctx.crf_sr, cur, axis=1)[:, :, None]
         writeoff = np.where(is_cur, 0.0, st.book_value(t)[:, :, None] * crf_cur)
+        if retro is not None:
+            writeoff = np.where(np.isnan(retro), writeoff, 0.0)
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
         value = (revenue - net) * prod - fixed - capital - writeoff + contracts[..., None] * is_cur
@@ -512,3 +522,19 @@ def kept_electrolyser(routes: Routes, cur: I, new: I, t: int, t_new: I | int) ->
     own_new = routes.own_hydrogen[new, t_new]
     has = (own_new > 0) & (own_cur >= own_new * (1 - 1e-9))
     return np.asarray(np.where(has, routes.electrolyser_capex[new, t_new], 0.0), dtype=np.float64)
+
+
+def retrofit_capex(routes: Routes, cur: I, new: I, t_new: I | int, due: B) -> F | None:
+    """The capex a plant pays to move from route ``cur`` to route ``new`` where ``new`` is a
+    retrofit of ``cur`` on the same physical plant (``Routes.retrofit_pair``, from
+    ``route_retrofits.csv``), NaN elsewhere (arrays that broadcast together; ``new`` valued
+    in year index ``t_new``) [EUR/(product/yr)]. The plant keeps its asset and pays the
+    added capex only; where its asset's renewal falls due by the retrofit's start (``due``)
+    it pays the base route's renewal too (renewal and retrofit at once: a retrofit does not
+    skip the renewal that staying pays). None when no route is a retrofit."""
+    if routes.retrofit_pair is None or routes.retrofit_capex is None:
+        return None
+    row = routes.retrofit_pair[new, cur]
+    add = routes.retrofit_capex[np.maximum(row, 0), t_new]
+    renew = np.where(due, routes.capex_renewal[cur, t_new], 0.0)
+    return np.asarray(np.where(row >= 0, add + renew, np.nan), dtype=np.float64)
