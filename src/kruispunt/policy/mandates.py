@@ -13,6 +13,12 @@ The market is the product ``hydrogen`` counted in tonnes: a route qualifies by t
 hydrogen it makes or uses (the electrolysis route's output; the network hydrogen, carrier
 ``hydrogen``, of the routes that use it: a refinery's or ammonia plant's hydrogen, hydrogen
 DRI). The obligation clears as any demand-side market (:mod:`kruispunt.policy.clearing`).
+
+The obligation applies per installation using more than 0.1 kt of hydrogen a year, to a share
+of its annual hydrogen use, and is met with tradable units (the bill as described by Dentons
+and World Law Group, Mar 2025): a user may take renewable hydrogen for part of its use
+instead of converting a whole plant. :meth:`RfnboMandate.market_supply` adds this divisible
+supply to the clearing at :func:`partial_need` per tonne.
 """
 
 from __future__ import annotations
@@ -103,8 +109,10 @@ class RfnboMandate(ClearingMarket):
     per tonne and the marginal supplier sells only what is left, so the premium is the
     marginal supplier's need when that output covers the obligation. A switch stays whole:
     the model's routes convert a whole plant (or HH1's share of Pernis's hydrogen), so a
-    plant that would sell only part of its new output does not cover its gap; when the
-    year's output falls short the premium is the cap (``rfnbo.shortfall_cap``)."""
+    plant that would sell only part of its new output does not cover its gap. The users'
+    partial conversion (:meth:`market_supply`) is the divisible supply that fills what the
+    switches leave; the premium is the cap (``rfnbo.shortfall_cap``, a named assumption)
+    only when that too costs more."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
