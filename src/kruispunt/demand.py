@@ -24,12 +24,16 @@ from kruispunt.vocabulary import SCENARIO, YEAR
 
 __all__ = ["market_outcomes"]
 
-COLUMNS = ("premium", "required", "supplied", "sold", "paid", "expected")
+COLUMNS = ("premium", "required", "supplied", "sold", "paid", "expected", "in_part", "in_part_cost")
 """Per market and year: the year's premium [EUR per market unit] (the year's qualifying
 output cleared against the year's required volume; zero when nothing is required), volume
 required, qualifying output, volume sold [market unit/yr], what buyers pay [EUR/yr], and the
 premium the year's decision round expects [EUR per market unit] (cleared against the volume
-required ``LOOKAHEAD`` years ahead: what new supply is valued with)."""
+required ``LOOKAHEAD`` years ahead: what new supply is valued with); the volume the market's
+own divisible supply sells (``in_part``: the RFNBO obligated users take for part of their
+hydrogen use, :meth:`kruispunt.policy.mandates.RfnboMandate.market_supply`) [market unit/yr]
+and what it costs them at its need [EUR/yr]. ``sold`` is the plants' output sold; ``sold +
+in_part`` is at most ``required``."""
 
 
 class _Keep:
@@ -78,6 +82,8 @@ def market_outcomes(
                         "sold": m.sold[0, g, i],
                         "paid": m.paid[0, g, i],
                         "expected": m.expected[0, g, i],
+                        "in_part": m.in_part[0, g, i],
+                        "in_part_cost": m.in_part_cost[0, g, i],
                     }
                     if not any(v > 0 for v in vals.values()):
                         continue

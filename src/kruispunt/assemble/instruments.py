@@ -621,7 +621,9 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     year, the share of the policy sheet (NL obligation or RED III Art. 22a target, 0 before
     its first year, held after its last) times industrial hydrogen use
     (``rfnbo.industrial_hydrogen_demand``, held at its 2025 level: a named simplification),
-    capped at ``rfnbo.shortfall_cap``. Qualifying: the electrolysis route's output (routes of
+    capped at ``rfnbo.shortfall_cap``; ``rfnbo.partial_share`` of it may be met by users
+    taking renewable hydrogen for part of their use (:class:`kruispunt.policy.mandates.
+    RfnboMandate`'s divisible market supply). Qualifying: the electrolysis route's output (routes of
     product hydrogen, family electrification), the network hydrogen (renewable, carrier
     ``hydrogen``) of every route that uses it and the hydrogen a route makes in the plant's
     own electrolyser (route parameter ``own_electrolysis_share``,
@@ -634,8 +636,15 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     base = np.zeros((b.S, G, Y))
     cap = np.full((b.S, G, Y), np.inf)
     qualify = np.zeros((b.S, G, R))
+    partial = np.zeros((b.S, G, Y))
     if h2 is None:
-        return {"qualify": qualify, "share": share, "use": base, "cap": cap}
+        return {
+            "qualify": qualify,
+            "share": share,
+            "use": base,
+            "cap": cap,
+            "partial_share": partial,
+        }
     c = tables.carrier_index.get("hydrogen")
     q = np.zeros(R)
     if c is not None:
@@ -649,6 +658,8 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     )
     limit = tables.policy_path("rfnbo.shortfall_cap", years)
     limit = np.where(np.isnan(limit), tables.policy_scalar("rfnbo.shortfall_cap"), limit)
+    # the obligation is met with tradable units: users may take RFNBO for part of their use
+    part = np.nan_to_num(tables.policy_path("rfnbo.partial_share", years, before=0.0))
     for s, sc in enumerate(b.scenarios):
         lever = sc.levers.demand.rfnbo
         if lever == "none":
@@ -657,7 +668,8 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
         base[s, h2] = use
         cap[s, h2] = limit
         qualify[s, h2] = q
-    return {"qualify": qualify, "share": share, "use": base, "cap": cap}
+        partial[s, h2] = part
+    return {"qualify": qualify, "share": share, "use": base, "cap": cap, "partial_share": partial}
 
 
 def _green_procurement(b: BuildContext) -> Params:

@@ -523,6 +523,12 @@ class ClearingMarket(SupportScheme):
         self.sold = np.zeros((S, G, Y))
         self.paid = np.zeros((S, G, Y))
         """What buyers pay, equal to what the suppliers receive [EUR/yr]."""
+        self.in_part = np.zeros((S, G, Y))
+        """Volume the market's own divisible supply (:meth:`market_supply`) sells in the year
+        [market unit/yr] (0: none, or none needed)."""
+        self.in_part_cost = np.zeros((S, G, Y))
+        """What that volume costs the buyers who take it, at its need [EUR/yr] (not in
+        ``paid``, which is what the plants receive)."""
         self._kept = np.zeros((S, len(inp.plants.product)))
         self._kept_by = np.zeros((S, G, len(inp.plants.product)))
         """What each plant expects to keep per market on the route it runs [EUR/yr]."""
@@ -545,6 +551,36 @@ class ClearingMarket(SupportScheme):
         """Most a supplier on each route is paid per unit of market ``g`` in year ``t``
         ``(S, R)``; inf here (procurement caps it at the MKI value of the CO2 saved)."""
         return np.full(self.q[:, g, :].shape, np.inf)
+
+    def market_supply(self, g: int, t: int) -> tuple[F, F] | None:
+        """A divisible supply of market ``g`` in year ``t`` that no plant's route carries,
+        ``(need, volume)`` per scenario ``(S,)`` [EUR per market unit], [market unit/yr]: it
+        enters the clearing as one more divisible supplier at its own need (the RFNBO
+        obligation: renewable hydrogen an obligated user takes for part of its hydrogen use,
+        :meth:`kruispunt.policy.mandates.RfnboMandate.market_supply`). None here: every
+        supplier is a plant."""
+        return None
+
+    def _with_market_supply(
+        self, g: int, t: int, need: F, volume: F, own: F, group: I, divisible: B | None
+    ) -> tuple[F, F, F, I, B | None, bool]:
+        """The clearing's entries with :meth:`market_supply`'s supplier appended as the last
+        column (divisible, its own group, no own cap); unchanged when there is none. The last
+        value says whether it was appended."""
+        extra = self.market_supply(g, t)
+        if extra is None:
+            return need, volume, own, group, divisible, False
+        S = need.shape[0]
+        col = np.ones((S, 1))
+        div = np.zeros(need.shape, dtype=bool) if divisible is None else divisible
+        return (
+            np.concatenate([need, extra[0][:, None] * col], axis=1),
+            np.concatenate([volume, extra[1][:, None] * col], axis=1),
+            np.concatenate([own, np.full((S, 1), np.inf)], axis=1),
+            np.concatenate([group, [int(group.max(initial=-1)) + 1]]),
+            np.concatenate([np.broadcast_to(div, need.shape), np.ones((S, 1), dtype=bool)], axis=1),
+            True,
+        )
 
     def _gather(self, table: F, route: I) -> F:
         """``table`` ``(S, R)`` at ``route`` ``(S, P)`` or ``(S, P, K)``."""
@@ -669,14 +705,18 @@ class ClearingMarket(SupportScheme):
             )
             # the entries keep the order of the full layout (options plant-major, then the
             # plants building), so that ties go to the same supplier
-            c = clearing_premiums(
+            # the market's own divisible supply (if any) is the last entry
+            need_c, vol_c, own_c, grp_c, div_c, _ = self._with_market_supply(
+                g,
+                ta,
                 np.concatenate([need_o, np.zeros((S, bp.size))], axis=1),
                 np.concatenate([qk, vol_b], axis=1),
-                req,
-                self.cap[:, g, ta],
                 np.concatenate([own_k, own_b], axis=1),
-                group=np.concatenate([pi, bp]),
-                divisible=divisible,
+                np.concatenate([pi, bp]),
+                divisible,
+            )
+            c = clearing_premiums(
+                need_c, vol_c, req, self.cap[:, g, ta], own_c, group=grp_c, divisible=div_c
             )
             self.expected[:, g, t] = c.premium
             # at most one option of a plant sells: its volume is the plant's
@@ -745,16 +785,34 @@ class ClearingMarket(SupportScheme):
             req = self.req[:, g, i]
             own = self._gather(self.own_cap(g, i), st.route)
             cap = self.cap[:, g, i]
-            c = clearing_premiums(
-                self.need_now[:, g], qp, req, cap, own, divisible=True if self.divisible else None
+            P = qp.shape[1]
+            need_a, qp_a, own_a, _, div_a, extra = self._with_market_supply(
+                g,
+                i,
+                self.need_now[:, g],
+                qp,
+                own,
+                np.arange(P),
+                np.ones(qp.shape, dtype=bool) if self.divisible else None,
             )
+            c = clearing_premiums(need_a, qp_a, req, cap, own_a, divisible=div_a)
             self.premium[:, g, i] = c.premium
-            self.rank[:, g] = c.rank
-            paid = market_sales_rows(qp, req, c.premium, own, c.rank)
+            self.rank[:, g] = c.rank[:, :P]
+            if extra:  # the market's own supply sells what the clearing took of it
+                qp_a = np.concatenate([qp, c.sold[:, P:]], axis=1)
+            paid_a = market_sales_rows(qp_a, req, c.premium, own_a, c.rank)
+            paid = paid_a[:, :P]
             revenue += paid
             self.earned[:, g] = paid
             self.required_now[:, g, i] = req
             self.supplied[:, g, i] = qp.sum(axis=1)
-            self.sold[:, g, i] = np.minimum(qp.sum(axis=1), np.maximum(req, 0.0))
+            self.sold[:, g, i] = np.minimum(qp_a.sum(axis=1), np.maximum(req, 0.0))
             self.paid[:, g, i] = paid.sum(axis=1)
+            if extra:  # the volume it sells, and what it costs the buyers who take it
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    part = np.where(c.premium > 0, paid_a[:, P] / c.premium, c.sold[:, P])
+                self.in_part[:, g, i] = part
+                self.sold[:, g, i] -= part  # ``sold``: the plants' qualifying output sold
+                cost = np.where(np.isfinite(need_a[:, P]), need_a[:, P], 0.0)
+                self.in_part_cost[:, g, i] = part * cost
         return Booking(plant={"premium_revenue": revenue})

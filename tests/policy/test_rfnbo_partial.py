@@ -1,0 +1,190 @@
+"""Partial conversion under the RFNBO obligation: users take renewable hydrogen for part of
+their hydrogen use, a divisible supply at its own need per tonne.
+
+The Dutch obligation (Wet jaarverplichting hernieuwbare brandstoffen van niet-biologische
+oorsprong in de industrie, implementing RED III Art. 22a) is a share of each obligated
+installation's annual hydrogen use, met with tradable units (Dentons; World Law Group, 17 Mar
+2025; ``rfnbo.tradable_units`` in the policy sheet): a user need not convert a whole plant.
+Hand-computed cases: a clearing with a lumpy switch, a running electrolyser and the divisible
+partial supply; the 2030 partial need of the current-policy package; the obligation met
+when supply suffices, the premium never above the cap, and more obligation never less
+renewable hydrogen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue
+from kruispunt.engine.simulate import YearView, run_batch
+from kruispunt.inputs import ModelInputs
+from kruispunt.policy.clearing import ClearingMarket, clearing_premium, clearing_premiums
+from kruispunt.policy.mandates import RfnboMandate, partial_need
+from kruispunt.scenarios import Scenario, resolve
+
+
+class _Keep:
+    """Observer keeping the run's RFNBO market."""
+
+    def __init__(self) -> None:
+        self.market: RfnboMandate | None = None
+
+    def __call__(self, view: YearView) -> None:
+        if self.market is None:
+            for inst in view.valuation.instruments:
+                if isinstance(inst, RfnboMandate):
+                    self.market = inst
+
+
+def _run(inp: ModelInputs) -> RfnboMandate:
+    keep = _Keep()
+    run_batch(inp, observer=keep)
+    assert keep.market is not None
+    return keep.market
+
+
+def test_partial_supply_fills_what_a_lumpy_switch_would_leave_short() -> None:
+    """52,000 t required (4 % of 1.3 Mt). A running electrolyser (HH1-like, 21,900 t made
+    anyway: need 0, divisible); an ammonia line that would switch whole, 100,000 t at a gap
+    of 3,000 EUR/t over its whole output (300 MEUR/yr); users' partial supply at 6,000 EUR/t.
+
+    The electrolyser sells 21,900 t; 30,100 t are left. The switch would cost 300e6 / 30,100
+    = 9,967 EUR per t sold, the partial supply 6,000: the partial supply takes the 30,100 t
+    and the premium is 6,000 EUR/t, below the 9,000 cap. Without it the switch is above the
+    cap, the market is short and the premium is the cap (the defect of a lumpy supply). With
+    200,000 t required the switch (3,000 per t over its whole output) is taken before the
+    partial supply, which sells the last 78,100 t: the premium is 6,000, the marginal
+    supplier's need."""
+    need = [0.0, 3_000.0, 6_000.0]
+    vol = [21_900.0, 100_000.0, 52_000.0]
+    div = [True, False, True]
+    c = clearing_premium(need, vol, 52_000.0, 9_000.0, divisible=div)
+    assert c.premium == pytest.approx(6_000.0)
+    assert c.sold.tolist() == pytest.approx([21_900.0, 0.0, 30_100.0])
+    short = clearing_premium(need[:2], vol[:2], 52_000.0, 9_000.0, divisible=div[:2])
+    assert short.premium == 9_000.0 and short.served == pytest.approx(21_900.0)
+    big = clearing_premium(
+        need, [21_900.0, 100_000.0, 200_000.0], 200_000.0, 9_000.0, divisible=div
+    )
+    assert big.premium == pytest.approx(6_000.0)
+    assert big.sold.tolist() == pytest.approx([21_900.0, 100_000.0, 78_100.0])
+
+
+def test_partial_need_hand_computed() -> None:
+    """2030, central prices (current policy): network hydrogen 73.6056 EUR/GJ x 120 GJ/t =
+    8,832.67 EUR/t; steam reforming (route ``smr``) 157.895 GJ gas/t x 6.18098 EUR/GJ =
+    975.94 plus 8.6842 tCO2/t x 138.167 EUR/tCO2 = 1,199.87, 2,175.81 EUR/t: the partial
+    need is 6,656.86 EUR/t. Never negative."""
+    grey = 157.89456 * 6.180982695613415 + 8.6842 * 138.16681632707764
+    assert float(partial_need(73.60555555555557 * 120.0, grey)) == pytest.approx(6_656.86, abs=0.01)
+    assert float(partial_need(1_000.0, 2_000.0)) == 0.0
+    with pytest.raises(ValueError, match="NaN"):
+        partial_need(np.nan, 1.0)
+
+
+def test_the_package_clears_at_the_partial_need_and_meets_the_obligation(
+    inp: ModelInputs,
+) -> None:
+    """Current policy, central prices: the obligation (52,000 t from 2030) is met every year
+    (plants' output sold + what users take in part = required), the premium never above the
+    9,000 EUR/t cap and, where users take some in part, equal to their need (the marginal
+    supplier); in 2030 6,656.86 EUR/t (:func:`test_partial_need_hand_computed`)."""
+    m = _run(inp)
+    h2 = list(inp.coords.products).index("hydrogen")
+    years = list(inp.coords.years)
+    req = m.required_now[0, h2]
+    on = req > 0
+    assert on.sum() == len(years) - years.index(2030)
+    met = m.sold[0, h2] + m.in_part[0, h2]
+    assert met[on] == pytest.approx(req[on])
+    assert (m.premium[0, h2] <= m.cap[0, h2] + 1e-9).all()
+    part = m.in_part[0, h2] > 0
+    assert part.any()
+    assert m.premium[0, h2][part] == pytest.approx(m.part_need[0, h2][part])
+    assert m.premium[0, h2, years.index(2030)] == pytest.approx(6_656.86, abs=0.01)
+    assert (m.sold[0, h2] <= m.supplied[0, h2] + 1e-6).all()
+
+
+def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
+    """``partial_share`` 0: no market supply (the lumpy market of before: short at the cap in
+    2030, 46,174 t of 52,000 supplied)."""
+    inp = build_inputs(cat, resolve(["current-policy"], cat.path))
+    params = dict(inp.instruments["rfnbo_mandate"])
+    params["partial_share"] = np.zeros_like(params["partial_share"])
+    inp = replace(inp, instruments={**inp.instruments, "rfnbo_mandate": params})
+    m = _run(inp)
+    h2 = list(inp.coords.products).index("hydrogen")
+    i = list(inp.coords.years).index(2030)
+    assert m.market_supply(h2, i) is None and m.in_part[0, h2].sum() == 0.0
+    assert m.premium[0, h2, i] == 9_000.0
+    assert m.supplied[0, h2, i] == pytest.approx(46_174.0, abs=1.0)
+
+
+def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
+    """The RED III target placed on industry (42 % in 2030, 60 % from 2035) against the Dutch
+    4 %: in every year the renewable hydrogen used (plants' qualifying output + what users
+    take in part) is at least as large, and the obligation is met in both."""
+    base = resolve(["current-policy"], cat.path)[0]
+    red3 = Scenario(
+        name="red3",
+        levers=base.levers.model_copy(
+            update={"demand": base.levers.demand.model_copy(update={"rfnbo": "red3"})}
+        ),
+        chain=base.chain,
+        origin="test",
+    )
+    inp = build_inputs(cat, [base, red3])
+    m = _run(inp)
+    h2 = list(inp.coords.products).index("hydrogen")
+    used = m.supplied[:, h2] + m.in_part[:, h2]
+    assert (used[1] >= used[0] - 1e-6).all()
+    assert m.sold[:, h2] + m.in_part[:, h2] == pytest.approx(m.required_now[:, h2])
+    assert m.required_now[1, h2].max() == pytest.approx(0.60 * 1.3e6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 20_000.0), min_size=1, max_size=6),
+    st.lists(st.floats(1.0, 80_000.0), min_size=1, max_size=6),
+    st.floats(0.0, 12_000.0),
+    st.floats(1.0, 200_000.0),
+    st.floats(1.0, 200_000.0),
+)
+def test_premium_within_cap_and_never_short_below_it(
+    need: list[float], vol: list[float], part: float, req_a: float, req_b: float
+) -> None:
+    """Any lumpy suppliers plus the partial supply (need ``part``, volume the requirement):
+    the premium is at most the 9,000 cap; the market is short only when the partial need is
+    above the cap, so a larger requirement never sells less. (The premium itself need not
+    rise with the requirement: a lumpy switch costs less per tonne sold when more is left.)"""
+    n = min(len(need), len(vol))
+    lo, hi = sorted((req_a, req_b))
+    rows = []
+    for req in (lo, hi):
+        c = clearing_premiums(
+            [[*need[:n], part]],
+            [[*vol[:n], req]],
+            req,
+            9_000.0,
+            divisible=np.array([False] * n + [True]),
+        ).row(0)
+        assert c.premium <= 9_000.0
+        if part <= 9_000.0:
+            assert c.served == pytest.approx(req)
+        rows.append(c)
+    if part <= 9_000.0:
+        assert rows[1].served >= rows[0].served - 1e-6
+
+
+def test_market_supply_is_off_in_the_other_markets() -> None:
+    """Only the RFNBO obligation has a market supply (procurement and labels sell whole
+    products made by plants)."""
+    assert ClearingMarket.market_supply is not RfnboMandate.market_supply
+    assert any(p.name == "partial_share" for p in RfnboMandate.parameters)
+    assert not any(p.name == "partial_share" for p in ClearingMarket.parameters)
