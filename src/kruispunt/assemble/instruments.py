@@ -805,6 +805,9 @@ def _sde(b: BuildContext) -> Params:
         "base_price_years": np.full(b.S, tables.policy_scalar("sde_pp.base_price_years")),
         "ccs_ceiling": b.per_scenario(ceiling),
         "duration": np.full(b.S, float(duration)),
+        "realisation_years": np.full(
+            b.S, np.nan_to_num(tables.policy_path("sde_pp.realisation_years", years)[0])
+        ),
     }
 
 
