@@ -714,8 +714,24 @@ class Sde(SupportScheme):
             base, floor = self.held_terms["base"][hp], self.held_terms["floor"][hp]
             per_unit = sde_subsidy_per_unit(base, expected, np.minimum(floor, base))
             volume = np.minimum(ev.production[at], self.held_terms["volume"][hp])
-            support[at] = per_unit * volume
+            support[at] = per_unit * volume * self._term_share(at[0], ev.routes[at])
         return at_k, support
+
+    def _term_share(self, s: IntArray, route: IntArray) -> FloatArray:
+        """Share of an option's valuation window a contract starting with it fills, for the
+        options ``(s, route)`` (flat): the discounted value of the subsidy term over that of
+        the route's life (:func:`kruispunt.policy.base.remaining_share` at the start, the
+        value a running contract keeps); 1 for a myopic plant and where the term covers the
+        life."""
+        inp = self.ctx.inputs
+        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
+        term = np.round(self.param("duration")).astype(np.int64)[s]
+        n = np.minimum(np.maximum(term, 0), life).astype(np.float64)
+        d = 1.0 / (1.0 + np.asarray(inp.finance.discount_rate, dtype=np.float64)[s])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fore = np.where(d < 1.0, (1.0 - d**n) / (1.0 - d**life), n / life)
+        share = np.where(np.asarray(inp.finance.myopic)[s], (term > 0) * 1.0, fore)
+        return np.asarray(np.maximum(share, 1e-9), dtype=np.float64)
 
     def offer(self, ev: Evaluation) -> Offer | None:
         t = ev.t
@@ -755,7 +771,11 @@ class Sde(SupportScheme):
         expected = ev.expected(self.name, "correction")[at]
         long_term = self._long_term(s, route_c, start, years[s])
         floor = sde_base_price(long_term, self.param("base_price_share")[s])
-        base = sde_base_amount(top, expected, floor)
+        # the subsidy runs for the term, not the option's whole life: the base amount covers
+        # the top over the life within the term (the share of the valuation window the
+        # contract fills, as a running contract is valued: SupportScheme.kept_share)
+        share = self._term_share(s, route_c)
+        base = sde_base_amount(top / share, expected, floor)
         per_unit = sde_subsidy_per_unit(base, expected, floor)
         intensity = sde_intensity(base, long_term, avoided)
         ceiling = self.param("max_per_t")[s, t]
@@ -780,7 +800,7 @@ class Sde(SupportScheme):
             "volume": np.asarray(prod, dtype=np.float64),
         }
         self._t = t
-        support = dense(np.where(ok, per_unit * prod_c, 0.0))
+        support = dense(np.where(ok, per_unit * prod_c * share, 0.0))
         score = dense(np.where(ok, intensity, np.inf), np.inf)
         if self.held.any():
             # a held award needs no new round: its option carries the award's support, ranks
