@@ -114,6 +114,7 @@ HEADERS = {
         "status",
         "source",
         "note",
+        "sde_terms",
     ],
     "sources/sites.csv": [
         "source_id",

@@ -128,3 +128,30 @@ def test_award_pays_the_granted_installation_only(cat: Catalogue) -> None:
     # capture comes only at central prices, when the EUA is above the base amount), so the
     # cap is checked by the equality above, not exercised
     assert granted.sum() <= captured.sum() * (1 + 1e-12)
+
+
+def test_the_committed_awards_are_read_from_events(cat: Catalogue) -> None:
+    """The Porthos award and the prefix of its terms come from events.csv (column sde_terms
+    on the award's rows), no longer from a mapping in the code; the nine default runs are
+    bit-identical to those of the code mapping (compare.py, this change alone)."""
+    from kruispunt.assemble.instruments import committed_sde_awards
+
+    events = cat.tables["events"]
+    assert committed_sde_awards(events) == {"porthos_sde_2020": "sde_pp.porthos"}
+    rows = events[events["event_id"] == "porthos_sde_2020"]
+    assert (rows["sde_terms"] == "sde_pp.porthos").all()
+    assert events.loc[events["event_id"] != "porthos_sde_2020", "sde_terms"].isna().all()
+
+
+def test_an_award_with_two_prefixes_is_refused() -> None:
+    """One prefix per award: a second one on the same event names the file, row and field."""
+    import pandas as pd
+
+    from kruispunt.assemble.instruments import committed_sde_awards
+    from kruispunt.errors import KruispuntError
+
+    events = pd.DataFrame(
+        {"event_id": ["p", "p"], "sde_terms": ["sde_pp.a", "sde_pp.b"]}, index=[0, 1]
+    )
+    with pytest.raises(KruispuntError, match=r"events\.csv: event 'p', field sde_terms"):
+        committed_sde_awards(events)

@@ -817,6 +817,9 @@ def _sde(b: BuildContext) -> Params:
         "base_price_years": np.full(b.S, tables.policy_scalar("sde_pp.base_price_years")),
         "ccs_ceiling": b.per_scenario(ceiling),
         "duration": np.full(b.S, float(duration)),
+        "realisation_years": np.full(
+            b.S, np.nan_to_num(tables.policy_path("sde_pp.realisation_years", years)[0])
+        ),
     }
 
 
@@ -954,15 +957,39 @@ def _committed(b: BuildContext) -> Params:
     return {"outlay": np.maximum(out, 0.0), "plant_outlay": plant, **_committed_sde(b, events)}
 
 
-COMMITTED_SDE_AWARDS = {"porthos_sde_2020": "sde_pp.porthos"}
-"""SDE++ awards to date that name their parties (events.csv rows of the award with a site)
-and the prefix of their terms in policy.csv (``<prefix>_base_amount``, ``_max_total``,
-``_volume``): paid by the SDE++ rule (:func:`kruispunt.policy.committed.committed_sde_payment`)."""
+def committed_sde_awards(events: Any) -> dict[str, str]:
+    """SDE++ awards to date that name their parties: ``event_id`` -> the prefix of their terms
+    in policy.csv (``<prefix>_base_amount``, ``_max_total``, ``_volume``), read from the
+    ``sde_terms`` column of ``events.csv`` (the rows of the award, in file order); paid by the
+    SDE++ rule (:func:`kruispunt.policy.committed.committed_sde_payment`). A new committed
+    award is added as data: its rows in ``events.csv`` with ``sde_terms`` and its terms in
+    ``policy.csv``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> committed_sde_awards(pd.DataFrame({"event_id": ["a", "p", "p"],
+    ...                                    "sde_terms": [None, "sde_pp.p", "sde_pp.p"]}))
+    {'p': 'sde_pp.p'}
+    """
+    if events is None or "sde_terms" not in events.columns:
+        return {}
+    rows = events[events["sde_terms"].notna() & (events["sde_terms"].astype(str) != "")]
+    out: dict[str, str] = {}
+    for event_id, prefix in zip(
+        rows["event_id"].astype(str), rows["sde_terms"].astype(str), strict=True
+    ):
+        if out.setdefault(event_id, prefix) != prefix:
+            raise KruispuntError(
+                f"events.csv: event '{event_id}', field sde_terms: one prefix per award, "
+                f"found '{out[event_id]}' and '{prefix}'"
+            )
+    return out
 
 
 def _committed_sde(b: BuildContext, events: Any) -> Params:
     """The SDE++ awards to date each plant is a party of, per scenario whose ``events`` lever
-    applies the award's rows: the award (index into :data:`COMMITTED_SDE_AWARDS`), its base
+    applies the award's rows: the award (index into :func:`committed_sde_awards`), its base
     amount, its base price, its years and its eligible volume. The base price is what the
     award's maximum over the term leaves below the base amount (Besluit SDEK; RVO
     "Berekening SDE++": maximum = (basisbedrag - basisprijs) x volume x term, solved for the
@@ -973,7 +1000,7 @@ def _committed_sde(b: BuildContext, events: Any) -> Params:
     start, end, volume = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     tables = b.tables
     term = tables.policy_path("sde_pp.subsidy_duration_max", b.years)[0]
-    for a, (event_id, prefix) in enumerate(COMMITTED_SDE_AWARDS.items()):
+    for a, (event_id, prefix) in enumerate(committed_sde_awards(events).items()):
         if tables.policy_rows(f"{prefix}_base_amount") is None:
             continue
         amount = tables.policy_scalar(f"{prefix}_base_amount")

@@ -96,6 +96,8 @@ market prices plus EUA x avoided emissions: heat, hydrogen)."""
 NO_CATEGORY, CARBON, ENERGY_CARBON = 0, 1, 2
 DOMAINS = ("low_temperature_heat", "high_temperature_heat", "molecules")
 """The ring-fenced domains (hekjes) of a round since 2023."""
+HELD_TERMS = ("base", "floor", "avoided", "volume", "kind", "claim")
+"""The terms of an award fixed at the award (:class:`Sde` keeps them while it is held)."""
 
 
 def sde_subsidy_per_unit(
@@ -572,6 +574,15 @@ class Sde(SupportScheme):
             np.inf,
         ),
         Parameter("duration", (SCENARIO,), "yr", "Subsidy duration.", 15.0),
+        Parameter(
+            "realisation_years",
+            (SCENARIO,),
+            "yr",
+            "Realisation period: an awarded project must be in operation within this many "
+            "years of its award, or the award lapses (0: it lapses if it does not start in "
+            "its award year).",
+            0.0,
+        ),
     )
     flows = (Flow("sde_outlay", -1, "SDE++ subsidy paid."),)
 
@@ -600,7 +611,29 @@ class Sde(SupportScheme):
         self.start = np.zeros((S, P), dtype=np.int64)
         self.end = np.zeros((S, P), dtype=np.int64)
         self.claimed = np.zeros(S)
-        """Sum of the awarded budget claims [EUR]: payments never exceed it."""
+        """Sum of the budget claims of the contracts (awards whose project started) [EUR]:
+        payments never exceed it."""
+        self.realisation = np.round(self.param("realisation_years")).astype(np.int64)
+        self.held = np.zeros((S, P), dtype=bool)
+        """Awards whose project has not started yet, within their realisation period."""
+        self.held_route = np.full((S, P), -1, dtype=np.int64)
+        self.held_from = np.full((S, P), -1, dtype=np.int64)
+        """Route the plant ran at its award: the award lapses if the plant leaves it."""
+        self.held_until = np.zeros((S, P), dtype=np.int64)
+        """Last year a held award's project may start (award year + realisation period)."""
+        self.held_terms = {key: np.zeros((S, P)) for key in HELD_TERMS}
+        self.committed = np.zeros(S)
+        """Budget committed to held awards (their claims) [EUR]."""
+        self.released = np.zeros(S)
+        """Budget of awards that lapsed unstarted, released [EUR]."""
+        self._new = np.zeros((S, P), dtype=bool)
+        """This round's new awards (held if their project does not start this year)."""
+        self._new_route = np.full((S, P), -1, dtype=np.int64)
+        self._new_from = np.full((S, P), -1, dtype=np.int64)
+        self._new_terms = {key: np.zeros((S, P)) for key in HELD_TERMS}
+        self._year = 0
+        self._routes: IntArray | None = None
+        self._current = np.full((S, P), -1, dtype=np.int64)
         self._o: dict[str, FloatArray] = {}
         self._t = 0
         self._cum: FloatArray | None = None
@@ -639,10 +672,75 @@ class Sde(SupportScheme):
     def paths(self) -> dict[str, FloatArray]:
         return {} if self.correction is None else {"correction": self.correction}
 
+    def _settle(self, ev: Evaluation) -> None:
+        """Before the year's round: last round's awards whose project did not start are held
+        for the realisation period (their claims stay committed); held awards lapse, their
+        claims released, when the project can no longer be in operation by the end of the
+        period (decision year + the route's lead time after it) or the plant left the route
+        it ran at the award (Besluit SDEK: the subsidy is granted for a production
+        installation to be in operation within the period the Regeling sets per category;
+        an award not realised in time is withdrawn and its budget falls free)."""
+        if self._new.any():
+            new = self._new
+            self.held |= new
+            self.held_route = np.where(new, self._new_route, self.held_route)
+            self.held_from = np.where(new, self._new_from, self.held_from)
+            self.held_until = np.where(new, self._year + self.realisation[:, None], self.held_until)
+            for key in HELD_TERMS:
+                self.held_terms[key] = np.where(new, self._new_terms[key], self.held_terms[key])
+            self.committed = self.committed + np.where(new, self._new_terms["claim"], 0.0).sum(1)
+            self._new = np.zeros_like(new)
+        if not self.held.any():
+            return
+        lead = self.ctx.inputs.routes.lead_time.astype(np.int64)[np.maximum(self.held_route, 0)]
+        lapse = self.held & ((ev.year + lead > self.held_until) | (ev.current != self.held_from))
+        if lapse.any():
+            claim = np.where(lapse, self.held_terms["claim"], 0.0).sum(axis=1)
+            self.committed = self.committed - claim
+            self.released = self.released + claim
+            self.held &= ~lapse
+            self.held_route = np.where(lapse, -1, self.held_route)
+
+    def _held_offer(self, ev: Evaluation) -> tuple[BoolArray, FloatArray]:
+        """The option of each held award ``(S, P, K)`` (its route, if still feasible) and the
+        support its fixed terms give there [EUR/yr]: base amount and base price as awarded,
+        the option's expected correction now, on the production up to the awarded volume."""
+        at_k = self.held[..., None] & (ev.routes == self.held_route[..., None]) & ev.low_carbon
+        support = np.zeros(at_k.shape)
+        if at_k.any():
+            at = np.nonzero(at_k)
+            hp = (at[0], at[1])
+            expected = ev.expected(self.name, "correction")[at]
+            base, floor = self.held_terms["base"][hp], self.held_terms["floor"][hp]
+            per_unit = sde_subsidy_per_unit(base, expected, np.minimum(floor, base))
+            volume = np.minimum(ev.production[at], self.held_terms["volume"][hp])
+            support[at] = per_unit * volume * self._term_share(at[0], ev.routes[at])
+        return at_k, support
+
+    def _term_share(self, s: IntArray, route: IntArray) -> FloatArray:
+        """Share of an option's valuation window a contract starting with it fills, for the
+        options ``(s, route)`` (flat): the discounted value of the subsidy term over that of
+        the route's life (:func:`kruispunt.policy.base.remaining_share` at the start, the
+        value a running contract keeps); 1 for a myopic plant and where the term covers the
+        life."""
+        inp = self.ctx.inputs
+        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
+        term = np.round(self.param("duration")).astype(np.int64)[s]
+        n = np.minimum(np.maximum(term, 0), life).astype(np.float64)
+        d = 1.0 / (1.0 + np.asarray(inp.finance.discount_rate, dtype=np.float64)[s])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fore = np.where(d < 1.0, (1.0 - d**n) / (1.0 - d**life), n / life)
+        share = np.where(np.asarray(inp.finance.myopic)[s], (term > 0) * 1.0, fore)
+        return np.asarray(np.maximum(share, 1e-9), dtype=np.float64)
+
     def offer(self, ev: Evaluation) -> Offer | None:
         t = ev.t
+        self._settle(ev)
+        self._year = ev.year
+        self._routes = ev.routes
+        self._current = ev.current
         budget = self.param("budget")[:, t]
-        if not (budget > 0).any():
+        if not (budget > 0).any() and not self.held.any():
             return None
         ctx = self.ctx
         S = budget.shape[0]
@@ -652,9 +750,11 @@ class Sde(SupportScheme):
         kind = self.kind[rows, routes]
         domain = self.domain[rows, routes]
         prod = ev.production
-        # the candidates: low-carbon options of a category in a scenario with a round; every
-        # other option is not eligible (the terms below are worked out on these only)
-        at = np.nonzero(ev.low_carbon & (kind != NO_CATEGORY) & (budget > 0)[:, None, None])
+        # the candidates: low-carbon options of a category in a scenario with a round, of
+        # plants that hold no award; every other option is not eligible (the terms below
+        # are worked out on these only)
+        fresh = (budget > 0)[:, None, None] & ~self.held[..., None]
+        at = np.nonzero(ev.low_carbon & (kind != NO_CATEGORY) & fresh)
         s = at[0]
         prod_c = prod[at]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -671,7 +771,11 @@ class Sde(SupportScheme):
         expected = ev.expected(self.name, "correction")[at]
         long_term = self._long_term(s, route_c, start, years[s])
         floor = sde_base_price(long_term, self.param("base_price_share")[s])
-        base = sde_base_amount(top, expected, floor)
+        # the subsidy runs for the term, not the option's whole life: the base amount covers
+        # the top over the life within the term (the share of the valuation window the
+        # contract fills, as a running contract is valued: SupportScheme.kept_share)
+        share = self._term_share(s, route_c)
+        base = sde_base_amount(top / share, expected, floor)
         per_unit = sde_subsidy_per_unit(base, expected, floor)
         intensity = sde_intensity(base, long_term, avoided)
         ceiling = self.param("max_per_t")[s, t]
@@ -696,10 +800,19 @@ class Sde(SupportScheme):
             "volume": np.asarray(prod, dtype=np.float64),
         }
         self._t = t
+        support = dense(np.where(ok, per_unit * prod_c * share, 0.0))
+        score = dense(np.where(ok, intensity, np.inf), np.inf)
+        if self.held.any():
+            # a held award needs no new round: its option carries the award's support, ranks
+            # first and claims nothing more (its claim is committed)
+            held_k, held_support = self._held_offer(ev)
+            eligible |= held_k
+            support = np.where(held_k, held_support, support)
+            score = np.where(held_k, 0.0, score)
         return Offer(
-            support=dense(np.where(ok, per_unit * prod_c, 0.0)),
+            support=support,
             eligible=eligible,
-            score=dense(np.where(ok, intensity, np.inf), np.inf),
+            score=score,
             claim=dense(np.where(ok, claim, 0.0)),
             budget=budget,
         )
@@ -751,7 +864,11 @@ class Sde(SupportScheme):
                 score, tonnes, np.maximum(room, 0.0), higher_is_better=False, eligible=ccs
             )
             ok &= ~ccs | fits
-        return allocate_domains(
+        held = applies & self.held  # a held award's plant is eligible for its option only
+        ok &= ~self.held
+        if not ok.any():
+            return held
+        won = allocate_domains(
             score,
             np.where(ok, claim, 0.0),
             budget,
@@ -761,22 +878,45 @@ class Sde(SupportScheme):
             self.param("max_per_t_general")[:, t],
             eligible=ok,
         )
+        # the new awards, held from next year if their project does not start this year
+        assert self._routes is not None
+        self._new = won
+        self._new_route = np.where(
+            won, np.take_along_axis(self._routes, pick[..., None], -1)[..., 0], -1
+        )
+        self._new_from = self._current
+        for key in HELD_TERMS:
+            self._new_terms[key] = np.where(won, self._at(key, pick), 0.0)
+        return won | held
 
     def award(self, ev: Evaluation, won: BoolArray, pick: IntArray, start_year: IntArray) -> None:
+        """Contracts for the awarded plants whose project starts: this round's new awards on
+        the terms of their application, held awards on the terms they were awarded (their
+        committed claim becomes the contract's)."""
         route = np.take_along_axis(ev.routes, pick[..., None], -1)[..., 0]
-        base, floor = self._at("base", pick), self._at("floor", pick)
-        kind = self._at("kind", pick).astype(np.int64)
-        prod = self._at("volume", pick)
-        self.base = np.where(won, base, self.base)
-        self.floor = np.where(won, floor, self.floor)
-        self.avoided = np.where(won, self._at("avoided", pick), self.avoided)
-        self.volume = np.where(won, prod, self.volume)
+        held = won & self.held
+
+        def term(key: str) -> FloatArray:
+            new = self._at(key, pick) if self._o else np.zeros(won.shape)
+            return np.asarray(np.where(held, self.held_terms[key], new), dtype=np.float64)
+
+        kind = term("kind").astype(np.int64)
+        self.base = np.where(won, term("base"), self.base)
+        self.floor = np.where(won, term("floor"), self.floor)
+        self.avoided = np.where(won, term("avoided"), self.avoided)
+        self.volume = np.where(won, term("volume"), self.volume)
         self.ccs = np.where(won, kind == CARBON, self.ccs)
         self.route = np.where(won, route, self.route)
         self.start = np.where(won, start_year, self.start)
         duration = np.round(self.param("duration")).astype(np.int64)[:, None]
         self.end = np.where(won, start_year + duration, self.end)
-        self.claimed = self.claimed + np.where(won, self._at("claim", pick), 0.0).sum(axis=1)
+        claim = term("claim")
+        self.claimed = self.claimed + np.where(won, claim, 0.0).sum(axis=1)
+        if held.any():
+            self.committed = self.committed - np.where(held, claim, 0.0).sum(axis=1)
+            self.held &= ~held
+            self.held_route = np.where(held, -1, self.held_route)
+        self._new &= ~won
         return None
 
     def _unit(self, i: int) -> FloatArray:
