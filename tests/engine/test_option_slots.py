@@ -12,8 +12,17 @@ import pytest
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import load_catalogue
 from kruispunt.engine.context import BatchContext
+from kruispunt.engine.expectations import Expected, Windows
 from kruispunt.engine.infrastructure import Infrastructure, SupplyPrice
-from kruispunt.engine.valuation import _BIOMASS_USE, OPERATING, OptionView, Slots, Valuation
+from kruispunt.engine.valuation import (
+    _BIOMASS_USE,
+    OPERATING,
+    OptionView,
+    Positions,
+    Slots,
+    Terms,
+    Valuation,
+)
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.scenarios import resolve
 
@@ -135,3 +144,51 @@ def test_unit_costs_on_slots_equal_the_padded_computation(
         _, total, total_cur = v._unit_costs(t, cur, supply, breakdown=False)
         assert np.array_equal(total, want)
         assert np.array_equal(total_cur, want_cur)
+
+
+def test_positions_read_what_the_year_holds() -> None:
+    """Positions gathers, with one take, the entries ``year(t)[s, route, window]`` of an
+    expected term, for a path that differs by scenario and for one alike in every scenario
+    (worked out once per distinct rate, read without copying its rows onto every scenario):
+    the same bits as indexing the full year."""
+    rng = np.random.default_rng(3)
+    S, R, Y, extra = 6, 5, 4, 3
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.05, 0.05])
+    lead = np.array([0, 2, 1, 0, 3])
+    life = np.array([3, 9, 2, 14, 5])
+    zero = np.zeros_like(lead)
+    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 1)), (zero, np.minimum(life, 3))]
+    w = Windows(rate, windows, Y + extra, Y, np.zeros(S, dtype=bool))
+    one = rng.normal(size=(1, R, Y + extra))
+    slot_route = rng.integers(0, R, size=(1, 7))
+    cur = rng.integers(0, R, size=(S, 4))
+    opt = rng.integers(0, R, size=(1, 4, 3))
+    rows = np.arange(S)
+    for values in (np.broadcast_to(one, (S, R, Y + extra)), rng.normal(size=(S, R, Y + extra))):
+        e = Expected(w, values)
+        assert e.alike == (values.strides[0] == 0)
+        new = Positions(w, slot_route, 0, R, len(windows))
+        stay = Positions(w, cur, np.arange(1, len(windows)), R, len(windows))
+        every = Positions(w, opt, 0, R, len(windows))
+        for t in (0, 2, Y - 1):
+            year = e.year(t)
+            assert np.array_equal(new.take(e, t), year[rows[:, None], slot_route[0], 0])
+            assert np.array_equal(stay.take(e, t), year[rows[:, None], cur, 1:])
+            assert np.array_equal(every.take(e, t), year[:, opt[0], 0])
+
+
+def test_terms_are_read_when_first_asked_for() -> None:
+    """Terms gathers a term on first reading only, once, and knows no other term."""
+    read: list[str] = []
+
+    def gather(term: str) -> F:
+        read.append(term)
+        return np.full(2, float(len(term)))
+
+    x = Terms(["a", "bb", "ccc"], gather)
+    assert list(x) == ["a", "bb", "ccc"] and len(x) == 3 and read == []
+    assert np.array_equal(x["bb"], [2.0, 2.0])
+    assert x["bb"] is x["bb"]
+    assert read == ["bb"]
+    with pytest.raises(KeyError):
+        x["d"]

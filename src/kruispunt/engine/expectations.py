@@ -160,10 +160,14 @@ class Windows:
         _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
         self._rows = np.sort(first)
         self._alike: Windows | None = None
+        self.alike_rows: I = np.arange(len(rate))
+        """Each scenario's row among those a path alike in every scenario is worked out on
+        (:meth:`Expected.own_year`): itself when no two scenarios discount alike."""
         if 2 * len(first) <= len(rate):
             where = np.searchsorted(self._rows, first)
             self._inverse = where[np.asarray(inverse).reshape(-1)]
             """Each scenario's row in :attr:`_rows`."""
+            self.alike_rows = self._inverse
             self._alike = Windows(rate[self._rows], windows, n_ext, n_years, myopic[self._rows])
 
     def expected_into(self, values: F, outs: Sequence[F]) -> None:
@@ -210,7 +214,9 @@ class Expected:
     by year from its discounted cumulative sums ``(S, R, Ye + 1)``, which are kept instead of
     the expected values of every decision year (``Y x`` the windows: several times the
     memory). A year's values are those :meth:`Windows.expected_into` writes for that year,
-    operation for operation; the last year asked for is kept.
+    operation for operation; the last year asked for is kept. The sums are worked out when a
+    year is first asked for: a batch's valuation reads some paths only in some years (a
+    support round's reference prices), some never.
 
     Parameters
     ----------
@@ -228,21 +234,47 @@ class Expected:
         self._alike: Expected | None = None
         self._t = -1
         self._year: F = np.empty(0)
+        self._values: F | None = None
+        """The path until its sums are worked out (:meth:`_sums`)."""
+        self._cum = np.empty((0, 0))
+        self._today = np.empty((0, 0, 0))
         if w._alike is not None and _same_in_every_scenario(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
             # of a scenario with the same rate
             self._alike = Expected(w._alike, values[w._rows])
-            self._cum = np.empty((0, 0))
-            self._today = np.empty((0, 0, 0))
             return
-        n_ext = w.n_ext
-        cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
-        np.multiply(values, w.disc[:, None, :], out=cum[..., 1:])
-        np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
-        self._cum = cum.reshape(cum.shape[0], -1)
-        # today's values (myopic scenarios only), year-first
-        today = values[w.myopic_rows, :, : w.n_years] if len(w.myopic_rows) else values[:0, :, :0]
-        self._today = np.ascontiguousarray(np.moveaxis(today, -1, 0))
+        self._values = values
+
+    @property
+    def alike(self) -> bool:
+        """Whether the path is worked out once per distinct discount rate (the same in every
+        scenario): :meth:`own_year` then holds the rows :attr:`Windows.alike_rows` of the
+        batch's scenarios."""
+        return self._alike is not None
+
+    def _sums(self) -> F:
+        """The discounted cumulative sums ``(S, R * (Ye + 1))``, worked out on first use."""
+        values = self._values
+        if values is not None:
+            w = self._w
+            n_ext = w.n_ext
+            cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
+            np.multiply(values, w.disc[:, None, :], out=cum[..., 1:])
+            np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
+            self._cum = cum.reshape(cum.shape[0], -1)
+            # today's values (myopic scenarios only), year-first
+            rows = w.myopic_rows
+            today = values[rows, :, : w.n_years] if len(rows) else values[:0, :, :0]
+            self._today = np.ascontiguousarray(np.moveaxis(today, -1, 0))
+            self._values = None
+        return self._cum
+
+    def own_year(self, t: int) -> F:
+        """Expected values in decision year ``t`` over each window, on the rows the path is
+        worked out on ``(S', R, J)``: every scenario's (``S' = S``), or, for a path alike in
+        every scenario (:attr:`alike`), each distinct rate's; :meth:`year` gathers these
+        onto the scenarios. Gathering straight from here saves that copy."""
+        return self._alike.year(t) if self._alike is not None else self.year(t)
 
     def year(self, t: int) -> F:
         """Expected values in decision year ``t`` over each window ``(S, R, J)``."""
@@ -252,7 +284,8 @@ class Expected:
             out = np.asarray(self._alike.year(t)[self._w._inverse], dtype=np.float64)
         else:
             w = self._w
-            num = np.take(self._cum, w.hi[t], axis=-1) - np.take(self._cum, w.lo[t], axis=-1)
+            cum = self._sums()
+            num = np.take(cum, w.hi[t], axis=-1) - np.take(cum, w.lo[t], axis=-1)
             out = num / w.den_years[t]
             if len(w.myopic_rows):
                 out[w.myopic_rows] = self._today[t][..., None]

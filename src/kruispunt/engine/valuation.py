@@ -17,7 +17,7 @@ years turns negative, so closures come one unit at a time as margins fall.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +95,77 @@ class ExpectedTerms(Mapping[tuple[str, str], _YearOf]):
 
     def __len__(self) -> int:
         return len(self._of)
+
+
+class Positions:
+    """Where some entries ``(scenario, route, window)`` of an expected term lie in the term's
+    year as it is worked out (:meth:`Expected.own_year`, flattened), for the two layouts:
+    every scenario's rows, or each distinct discount rate's for a path alike in every
+    scenario (:attr:`Windows.alike_rows`). :meth:`take` reads the entries with one gather,
+    without first copying an alike path's rows onto every scenario.
+
+    Parameters
+    ----------
+    windows : Windows
+        The batch's windows (``S`` scenarios).
+    route : ndarray of int, shape ``(1|S, ...)``
+        Route of each entry: ``(1, V)`` for one route per slot, ``(S, P)`` for each
+        scenario's route of each plant, ``(1, P, K)`` for every option.
+    window : ndarray of int or int
+        Window of each entry (0: a new route's; 1: staying over the life; 2, ...: the exit
+        horizons), broadcast after ``route``'s axes (``(H,)`` adds a last axis).
+    n_routes, n_windows : int
+        ``R`` and ``J`` of the term's year ``(S', R, J)``.
+    """
+
+    def __init__(
+        self, windows: Windows, route: I, window: I | int, n_routes: int, n_windows: int
+    ) -> None:
+        route = np.asarray(route, dtype=np.int64)
+        win = np.asarray(window, dtype=np.int64)
+        S = len(windows.alike_rows)
+
+        def at(rows: I) -> I:
+            lead = rows.reshape((S,) + (1,) * (route.ndim - 1))
+            flat = (lead * n_routes + route) * n_windows
+            return np.asarray(flat[..., None] + win if win.ndim else flat + win, dtype=np.int64)
+
+        self.own = at(np.arange(S, dtype=np.int64))
+        """Positions in a year of every scenario's rows ``(S, ...)``."""
+        self.alike = at(np.asarray(windows.alike_rows, dtype=np.int64))
+        """Positions in a year of the distinct rates' rows ``(S, ...)``."""
+
+    def take(self, expected: Expected, t: int) -> F:
+        """The entries of ``expected`` in decision year ``t``: the values :meth:`Expected.year`
+        holds there, read from the rows they are worked out on."""
+        at = self.alike if expected.alike else self.own
+        return np.asarray(np.take(expected.own_year(t), at), dtype=np.float64)
+
+
+class Terms(Mapping[str, F]):
+    """An instrument's expected terms at the options being valued (``x`` of
+    :meth:`kruispunt.policy.base.Instrument.unit_cost`), each gathered when the instrument
+    first reads it: an instrument reads some of its paths only in its support round (the
+    CCfD's reference prices), and a term never read is never gathered."""
+
+    def __init__(self, names: Sequence[str], read: Callable[[str], F]) -> None:
+        self._names = dict.fromkeys(names)
+        self._read = read
+        self._got: dict[str, F] = {}
+
+    def __getitem__(self, term: str) -> F:
+        got = self._got.get(term)
+        if got is None:
+            if term not in self._names:
+                raise KeyError(term)
+            got = self._got[term] = self._read(term)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 @dataclass(frozen=True)
@@ -187,6 +258,8 @@ class Valuation:
         expected = {key: Expected(expect, path) for key, path in paths.items()}
         del paths
         self._expected = expected
+        self._windows = expect
+        self._n_windows = len(windows)
         self.new = ExpectedTerms(expected, new=True)
         """Expected terms of a new route, from its start over its life: ``new[key][t]``
         ``(S, R)`` in decision year ``t``."""
@@ -222,10 +295,20 @@ class Valuation:
         )
         self.crf_k = ctx.crf_sr[:, self.opt]
         """Capital recovery factor of every option ``(S, P, K)`` [1/yr]."""
+        self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
+        """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
+        self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
+        """Where every option's new-route terms ``(S, P, K)`` lie in an expected term's year."""
+
+    def _at_current(self, cur: I) -> Positions:
+        """Where the terms of staying on the current routes ``cur`` ``(S, P)`` lie in an
+        expected term's year: over the whole life, then each exit horizon ``(S, P, 1 + H)``."""
+        J = self._n_windows
+        return Positions(self._windows, cur, np.arange(1, J), self.ctx.R, J)
 
     def gather(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
-        return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
+        return self._at_options.take(self._expected[key], t)
 
     def stay_over_life(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of staying on each route for its whole life from year ``t``
@@ -284,17 +367,20 @@ class Valuation:
             np.broadcast_to(cur[..., None], stay_shape),
             np.broadcast_to(self.ctx.route_calib(cur)[..., None], stay_shape),
         )
-        at = _flat_index(cur, self.ctx.R)
+        at_cur = self._at_current(cur)
+        expected = self._expected
 
         def new_at(key: tuple[str, str]) -> F:
             """The new-route term ``key`` of every slot ``(S, V)``."""
-            return np.asarray(np.take(self.new[key][t], slots.route, axis=1), dtype=np.float64)
+            return self._at_slots.take(expected[key], t)
 
-        def x_of(name: str, current: bool) -> dict[str, F]:
-            terms = self.terms_of.get(name, ())
-            if current:
-                return {term: self._stay_terms((name, term), t, at) for term in terms}
-            return {term: new_at((name, term)) for term in terms}
+        def cur_at(key: tuple[str, str]) -> F:
+            """The term ``key`` of staying on the current routes ``(S, P, 1 + H)``."""
+            return at_cur.take(expected[key], t)
+
+        def x_of(name: str, current: bool) -> Terms:
+            read = cur_at if current else new_at
+            return Terms(self.terms_of.get(name, ()), lambda term: read((name, term)))
 
         def life(c: F | float) -> F:
             """The whole-life column of the current route's ``c``, against the options."""
@@ -310,14 +396,14 @@ class Valuation:
         # each option adds its terms in the same order as the breakdown lists them
         terms: dict[str, F] = {}
         total_new = new_at(("", OPERATING))  # (S, V)
-        total_cur = self._stay_terms(("", OPERATING), t, at)
+        total_cur = cur_at(("", OPERATING))
         if breakdown:
             terms[OPERATING] = np.where(is_cur, life(total_cur), options(total_new))
         if supply is not None:
             bio_new = np.asarray(slots.gather(supply.option), dtype=np.float64) * new_at(
                 _BIOMASS_USE
             )
-            bio_cur = supply.current[..., None] * self._stay_terms(_BIOMASS_USE, t, at)
+            bio_cur = supply.current[..., None] * cur_at(_BIOMASS_USE)
             total_cur[..., 1:] += bio_cur[..., 1:]
             term = np.where(is_cur, life(bio_cur), options(bio_new))
             if term.any():
