@@ -23,6 +23,8 @@ from kruispunt.engine.valuation import (
     Terms,
     Valuation,
 )
+from kruispunt.policy.committed import CommittedSupport, grant_per_unit
+from kruispunt.policy.ets import AllocationBasis
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.scenarios import resolve
 
@@ -192,3 +194,43 @@ def test_terms_are_read_when_first_asked_for() -> None:
     assert read == ["bb"]
     with pytest.raises(KeyError):
         x["d"]
+
+
+@pytest.mark.parametrize("t", [0, 6, 15])
+def test_instrument_shortcuts_equal_the_full_computation(
+    batch: tuple[BatchContext, Valuation, Infrastructure], t: int
+) -> None:
+    """The three default scenarios: the committed grant worked out on the options of the
+    committed route only, and the allocation basis of staying worked out once per plant and
+    broadcast over the windows, have the bits of the computation on every element."""
+    ctx, v, _ = batch
+    inp = ctx.inputs
+    committed = next(i for i in v.valued if isinstance(i, CommittedSupport))
+    cur = np.broadcast_to(inp.plants.incumbent[None], (ctx.S, ctx.P)).copy()
+    cur[1] = v.opt[:, 1]
+    stay_shape = (*cur.shape, 1 + len(v.horizons))
+    now = OptionView(
+        t,
+        np.broadcast_to(cur[..., None], stay_shape),
+        np.broadcast_to(ctx.route_calib(cur)[..., None], stay_shape),
+    )
+    slots = OptionView(t, v.slots.route[None], np.ones((1, len(v.slots.route))), v.slots.plant)
+    left = ctx.params("committed")["plant_outlay"][:, :, t:].sum(axis=-1)
+    for view in (slots, now):
+        tied = view.route == view.plant(inp.levers.commit_route)
+        rate = np.reshape(inp.finance.discount_rate, (-1,) + (1,) * (view.route.ndim - 1))
+        value = grant_per_unit(
+            view.plant(left),
+            rate,
+            inp.routes.lifetime[view.route],
+            view.plant(inp.plants.base_production),
+        )
+        want = np.where(tied, -value, 0.0)
+        assert tied.any()
+        assert np.array_equal(committed.unit_cost({}, view), want)
+    shared = AllocationBasis.shared(ctx)
+    fresh = AllocationBasis(ctx, ctx.params("ets"))  # no memo of the broadcast routes
+    full = np.ascontiguousarray(now.route)
+    assert np.array_equal(shared.uses_benchmark(now.route, t), fresh.uses_benchmark(full, t))
+    assert np.array_equal(shared.own_part(now.route, t), fresh.own_part(full, t))
+    assert np.array_equal(shared.of(now.route, t), fresh.of(full, t))

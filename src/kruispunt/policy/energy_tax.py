@@ -310,6 +310,8 @@ class EnergyTax(Instrument):
         self.plant_exempt = self.param("plant_exempt")  # (S, P, C)
         self.taxed_flat = np.flatnonzero(self.flat & (self.param("rate") > 0).any(axis=(0, 2)))
         """Carriers with a flat rate above zero in some scenario and year."""
+        self._kept_slots: dict[tuple[int, bytes], FloatArray] = {}
+        """:meth:`_kept` of each carrier and list of slots."""
 
     def _carrier_path(self, c: int, rate: FloatArray) -> FloatArray:
         """Tax per unit of product on carrier ``c`` of every route at ``rate`` ``(S, Ye)``,
@@ -335,7 +337,7 @@ class EnergyTax(Instrument):
         route_s = np.broadcast_to(route, (S, *route.shape[1:]))
         cost = np.zeros(route_s.shape)
         for c in self.taxed_flat:
-            keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            keep = self._kept(int(c), opt)
             cost += x[f"c{c}"] * keep
         if self.bracketed.size == 0:
             return cost
@@ -345,7 +347,7 @@ class EnergyTax(Instrument):
         # each option's position in a flattened (S, R) array of route values
         at = np.arange(S).reshape(lead) * R + route_s
         for c in self.bracketed:
-            keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            keep = self._kept(int(c), opt)
             # the route's use per unit after its exemption, per route, then per option
             per_route = ctx.route.inputs[:, c, opt.t][None] * (1.0 - self.exempt[:, :, c])
             taxable = np.take(per_route, at) * keep * base
@@ -357,6 +359,19 @@ class EnergyTax(Instrument):
                 np.copyto(marginal, x[f"c{c}_b{j + 1}"], where=above)
             cost += marginal * keep
         return cost
+
+    def _kept(self, c: int, opt: OptionView) -> FloatArray:
+        """The share of carrier ``c`` each option's plant pays tax on, after its own
+        exemption [-]; for a flat list of slots (the same every year of a batch) worked out
+        once per batch."""
+        if opt.plants is None:
+            return 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+        key = (c, opt.plants.tobytes())
+        kept = self._kept_slots.get(key)
+        if kept is None:
+            kept = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            self._kept_slots[key] = kept
+        return kept
 
     def account(self, st: YearState) -> Booking:
         i = st.i

@@ -485,6 +485,9 @@ class AllocationBasis:
         """Whether the allocation of plants on ``route`` comes from its benchmark mapping
         (``(S, P, K)`` or ``(S, P)``; or a flat list of slots of ``plants``, see
         :meth:`_lead`)."""
+        one = _one_column(route, plants)
+        if one is not None:
+            return np.broadcast_to(self.uses_benchmark(one, t), route.shape)
         return np.asarray(
             self._memo("uses", route, t, lambda: self._uses_benchmark(route, t, plants), plants),
             dtype=np.bool_,
@@ -500,6 +503,9 @@ class AllocationBasis:
 
     def own_part(self, route: IntArray, t: int, plants: IntArray | None = None) -> FloatArray:
         """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product]."""
+        one = _one_column(route, plants)
+        if one is not None:
+            return np.broadcast_to(self.own_part(one, t), route.shape)
         return np.asarray(
             self._memo("own", route, t, lambda: self._own_part(route, t, plants), plants),
             dtype=np.float64,
@@ -527,11 +533,24 @@ class AllocationBasis:
         """Basis of plants on ``route`` in year ``t`` (benchmark part plus own part, at least
         0) [tCO2/product], ``(S, P, K)`` or ``(S, P)`` (or ``(S, V)`` for a flat list of
         slots of ``plants``)."""
+        one = _one_column(route, plants)
+        if one is not None:
+            return np.broadcast_to(self.of(one, t), route.shape)
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
         total = np.where(self.uses_benchmark(route, t, plants), bm, 0.0) + self.own_part(
             route, t, plants
         )
         return np.asarray(np.maximum(total, 0.0), dtype=np.float64)
+
+
+def _one_column(route: IntArray, plants: IntArray | None) -> IntArray | None:
+    """``route[..., :1]`` when ``route`` ``(S, P, J)`` repeats one route per plant along its
+    last axis (stride 0: the route a plant runs, valued over several windows), so that the
+    basis is worked out once per plant and broadcast (element for element the same); None
+    otherwise."""
+    if plants is None and route.ndim == 3 and route.shape[-1] > 1 and route.strides[-1] == 0:
+        return route[..., :1]
+    return None
 
 
 _SHARED_BASIS: weakref.WeakKeyDictionary[object, AllocationBasis] = weakref.WeakKeyDictionary()
