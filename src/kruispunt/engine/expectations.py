@@ -146,13 +146,14 @@ class Windows:
             den = np.take(cum_d, b, axis=-1) - np.take(cum_d, a, axis=-1)  # (S, R, Y)
             self.den.append(np.moveaxis(den, -1, 0))
         # every window side by side, year by year (:class:`Expected`): the window ends as
-        # positions in each scenario's flattened (R, Ye + 1) sums ``(Y, R, J)``, and the
-        # denominators ``(Y, S, R, J)``
+        # rows of the sums laid out scenario-last ``(R * (Ye + 1), S)``, flattened over
+        # (route, window) ``(Y, R * J)``, and the denominators ``(Y, R, J, S)``
         R = len(windows[0][0]) if windows else 0
         row = (np.arange(R) * (n_ext + 1))[None, :, None]
-        self.lo = np.stack([a.T for a, _ in self.ends], axis=-1) + row
-        self.hi = np.stack([b.T for _, b in self.ends], axis=-1) + row
-        self.den_years = np.stack(self.den, axis=-1)
+        J = len(windows)
+        self.lo = (np.stack([a.T for a, _ in self.ends], axis=-1) + row).reshape(n_years, R * J)
+        self.hi = (np.stack([b.T for _, b in self.ends], axis=-1) + row).reshape(n_years, R * J)
+        self.den_last = np.ascontiguousarray(np.stack(self.den, axis=-1).transpose(0, 2, 3, 1))
         self.myopic_rows = np.flatnonzero(myopic)
         # scenarios that discount alike (an ensemble's packages share their future's rate):
         # a path the same in every scenario is worked out once per distinct rate
@@ -232,8 +233,8 @@ class Expected:
             raise ValueError(f"a path over {values.shape[-1]} years; expected {w.n_ext}")
         self._w = w
         self._alike: Expected | None = None
-        self._t = -1
-        self._year: F = np.empty(0)
+        self._t, self._year = -1, np.empty(0)
+        self._t_own, self._own = -1, np.empty(0)
         self._values: F | None = None
         """The path until its sums are worked out (:meth:`_sums`)."""
         self._cum = np.empty((0, 0))
@@ -253,41 +254,50 @@ class Expected:
         return self._alike is not None
 
     def _sums(self) -> F:
-        """The discounted cumulative sums ``(S, R * (Ye + 1))``, worked out on first use."""
+        """The discounted cumulative sums, scenario-last ``(R * (Ye + 1), S)`` (a year's
+        window ends are then contiguous rows), worked out on first use: the sums before
+        each step, step by step in the order of :meth:`Windows.expected_into`."""
         values = self._values
         if values is not None:
             w = self._w
-            n_ext = w.n_ext
-            cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
-            np.multiply(values, w.disc[:, None, :], out=cum[..., 1:])
-            np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
-            self._cum = cum.reshape(cum.shape[0], -1)
-            # today's values (myopic scenarios only), year-first
+            S, R, n_ext = values.shape
+            cum = np.zeros((R, n_ext + 1, S))
+            np.multiply(values.transpose(1, 2, 0), w.disc.T[None], out=cum[:, 1:])
+            np.cumsum(cum[:, 1:], axis=1, out=cum[:, 1:])
+            self._cum = cum.reshape(R * (n_ext + 1), S)
+            # today's values (myopic scenarios only), year-first, scenario-last
             rows = w.myopic_rows
             today = values[rows, :, : w.n_years] if len(rows) else values[:0, :, :0]
-            self._today = np.ascontiguousarray(np.moveaxis(today, -1, 0))
+            self._today = np.ascontiguousarray(today.transpose(2, 1, 0))
             self._values = None
         return self._cum
 
     def own_year(self, t: int) -> F:
-        """Expected values in decision year ``t`` over each window, on the rows the path is
-        worked out on ``(S', R, J)``: every scenario's (``S' = S``), or, for a path alike in
-        every scenario (:attr:`alike`), each distinct rate's; :meth:`year` gathers these
-        onto the scenarios. Gathering straight from here saves that copy."""
-        return self._alike.year(t) if self._alike is not None else self.year(t)
+        """Expected values in decision year ``t`` over each window, scenario-last
+        ``(R, J, S')``, on the rows the path is worked out on: every scenario's
+        (``S' = S``), or, for a path alike in every scenario (:attr:`alike`), each distinct
+        rate's. :meth:`year` lays these out for the scenarios; gathering straight from here
+        (:class:`kruispunt.engine.valuation.Positions`) saves that copy."""
+        if self._alike is not None:
+            return self._alike.own_year(t)
+        if t != self._t_own:
+            w = self._w
+            cum = self._sums()
+            num = np.take(cum, w.hi[t], axis=0) - np.take(cum, w.lo[t], axis=0)
+            out = num.reshape(w.den_last[t].shape)
+            np.divide(out, w.den_last[t], out=out)
+            if len(w.myopic_rows):
+                out[..., w.myopic_rows] = self._today[t][:, None, :]
+            self._t_own, self._own = t, out
+        return self._own
 
     def year(self, t: int) -> F:
         """Expected values in decision year ``t`` over each window ``(S, R, J)``."""
         if t == self._t:
             return self._year
+        own = self.own_year(t)
         if self._alike is not None:
-            out = np.asarray(self._alike.year(t)[self._w._inverse], dtype=np.float64)
-        else:
-            w = self._w
-            cum = self._sums()
-            num = np.take(cum, w.hi[t], axis=-1) - np.take(cum, w.lo[t], axis=-1)
-            out = num / w.den_years[t]
-            if len(w.myopic_rows):
-                out[w.myopic_rows] = self._today[t][..., None]
+            own = np.take(own, self._w._inverse, axis=-1)
+        out = np.moveaxis(own, -1, 0)
         self._t, self._year = t, out
         return out

@@ -99,7 +99,8 @@ class ExpectedTerms(Mapping[tuple[str, str], _YearOf]):
 
 class Positions:
     """Where some entries ``(scenario, route, window)`` of an expected term lie in the term's
-    year as it is worked out (:meth:`Expected.own_year`, flattened), for the two layouts:
+    year as it is worked out (:meth:`Expected.own_year`, ``(R, J, S')`` flattened), for the
+    two layouts:
     every scenario's rows, or each distinct discount rate's for a path alike in every
     scenario (:attr:`Windows.alike_rows`). :meth:`take` reads the entries with one gather,
     without first copying an alike path's rows onto every scenario.
@@ -127,8 +128,10 @@ class Positions:
 
         def at(rows: I) -> I:
             lead = rows.reshape((S,) + (1,) * (route.ndim - 1))
-            flat = (lead * n_routes + route) * n_windows
-            return np.asarray(flat[..., None] + win if win.ndim else flat + win, dtype=np.int64)
+            n_rows = int(rows.max()) + 1 if rows.size else 0  # S or the distinct rates
+            flat = route * n_windows
+            entry = flat[..., None] + win if win.ndim else flat + win
+            return np.asarray(entry * n_rows + (lead[..., None] if win.ndim else lead))
 
         self.own = at(np.arange(S, dtype=np.int64))
         """Positions in a year of every scenario's rows ``(S, ...)``."""
