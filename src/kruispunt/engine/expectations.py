@@ -261,9 +261,15 @@ class Expected:
         if values is not None:
             w = self._w
             S, R, n_ext = values.shape
-            cum = np.zeros((R, n_ext + 1, S))
-            np.multiply(values.transpose(1, 2, 0), w.disc.T[None], out=cum[:, 1:])
-            np.cumsum(cum[:, 1:], axis=1, out=cum[:, 1:])
+            cum = np.empty((R, n_ext + 1, S))
+            cum[:, 0] = 0.0
+            disc = np.ascontiguousarray(w.disc.T)  # (Ye, S)
+            for r in range(R):  # route by route: each block of the path read in cache
+                np.multiply(values[:, r].T, disc, out=cum[r, 1:])
+            # the running sum step by step (np.cumsum's additions, vectorised over routes
+            # and scenarios rather than along a strided axis)
+            for k in range(1, n_ext):
+                np.add(cum[:, k], cum[:, k + 1], out=cum[:, k + 1])
             self._cum = cum.reshape(R * (n_ext + 1), S)
             # today's values (myopic scenarios only), year-first, scenario-last
             rows = w.myopic_rows
