@@ -23,6 +23,7 @@ from kruispunt.engine.valuation import (
     Terms,
     Valuation,
 )
+from kruispunt.policy.base import choose_term
 from kruispunt.policy.committed import CommittedSupport, grant_per_unit
 from kruispunt.policy.ets import AllocationBasis
 from kruispunt.policy.registry import INSTRUMENTS
@@ -187,13 +188,66 @@ def test_terms_are_read_when_first_asked_for() -> None:
         read.append(term)
         return np.full(2, float(len(term)))
 
-    x = Terms(["a", "bb", "ccc"], gather)
+    x = Terms(["a", "bb", "ccc"], gather, lambda terms, which: np.zeros(2))
     assert list(x) == ["a", "bb", "ccc"] and len(x) == 3 and read == []
     assert np.array_equal(x["bb"], [2.0, 2.0])
     assert x["bb"] is x["bb"]
     assert read == ["bb"]
     with pytest.raises(KeyError):
         x["d"]
+    with pytest.raises(KeyError):
+        x.choose(("a", "d"), np.zeros(2, dtype=np.intp))
+    assert read == ["bb"]
+
+
+def _engine_terms(at: Positions, terms: list[Expected], t: int) -> Terms:
+    """The terms ``k0, k1, ...`` at ``at`` in year ``t``, as the valuation gives them."""
+    by_name = {f"k{i}": e for i, e in enumerate(terms)}
+    return Terms(
+        list(by_name),
+        lambda k: at.take(by_name[k], t),
+        lambda ks, which: at.choose([by_name[k] for k in ks], which, t),
+    )
+
+
+def test_choose_reads_each_entrys_pick() -> None:
+    """Positions.choose gives the bits of numpy.choose over each term's gather, for terms
+    worked out on every scenario's rows, on the distinct rates' rows, and a mix; and
+    choose_term gives the same on the engine's terms and on a plain mapping."""
+    rng = np.random.default_rng(9)
+    S, R, Y, extra = 6, 5, 4, 3
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.05, 0.05])
+    lead = np.array([0, 2, 1, 0, 3])
+    life = np.array([3, 9, 2, 14, 5])
+    zero = np.zeros_like(lead)
+    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 3))]
+    w = Windows(rate, windows, Y + extra, Y, np.zeros(S, dtype=bool))
+
+    def alike() -> Expected:
+        return Expected(w, np.broadcast_to(rng.normal(size=(1, R, Y + extra)), (S, R, Y + extra)))
+
+    def apart() -> Expected:
+        return Expected(w, rng.normal(size=(S, R, Y + extra)))
+
+    slot_route = rng.integers(0, R, size=(1, 8))
+    cur = rng.integers(0, R, size=(S, 4))
+    new = Positions(w, slot_route, 0, R, len(windows))
+    stay = Positions(w, cur, np.arange(1, len(windows)), R, len(windows))
+    for terms in ([alike(), alike(), alike()], [apart(), apart()], [alike(), apart(), alike()]):
+        n = len(terms)
+        for at, which in (
+            (new, rng.integers(0, n, size=(S, 8))),
+            (stay, rng.integers(0, n, size=(S, 4, 1))),
+            (new, rng.integers(0, 2, size=(S, 8)).astype(bool)),
+        ):
+            for t in (0, Y - 1):
+                want = np.choose(which.astype(np.intp), [at.take(e, t) for e in terms])
+                assert np.array_equal(at.choose(terms, which, t), want)
+                x = _engine_terms(at, terms, t)
+                names = list(x)
+                plain = {k: x[k] for k in names}
+                assert np.array_equal(choose_term(x, tuple(names), which), want)
+                assert np.array_equal(choose_term(plain, tuple(names), which), want)
 
 
 @pytest.mark.parametrize("t", [0, 6, 15])

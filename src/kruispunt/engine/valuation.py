@@ -144,6 +144,19 @@ class Positions:
         at = self.alike if expected.alike else self.own
         return np.asarray(np.take(expected.own_year(t), at), dtype=np.float64)
 
+    def choose(self, expected: Sequence[Expected], which: I | B, t: int) -> F:
+        """For each entry, the term ``expected[which]`` in decision year ``t`` (``which``
+        broadcasting against the entries): :func:`numpy.choose` of :meth:`take` of every
+        term, read with one gather from the terms' years side by side."""
+        alike = {e.alike for e in expected}
+        if len(alike) != 1:  # worked out on different rows: each term gathered
+            index = np.asarray(which, dtype=np.intp)
+            return np.asarray(np.choose(index, [self.take(e, t) for e in expected]))
+        years = [e.own_year(t).reshape(-1) for e in expected]
+        at = self.alike if alike.pop() else self.own
+        index = np.asarray(which, dtype=np.intp) * years[0].size + at
+        return np.asarray(np.take(np.concatenate(years), index), dtype=np.float64)
+
 
 class Terms(Mapping[str, F]):
     """An instrument's expected terms at the options being valued (``x`` of
@@ -151,10 +164,24 @@ class Terms(Mapping[str, F]):
     first reads it: an instrument reads some of its paths only in its support round (the
     CCfD's reference prices), and a term never read is never gathered."""
 
-    def __init__(self, names: Sequence[str], read: Callable[[str], F]) -> None:
+    def __init__(
+        self,
+        names: Sequence[str],
+        read: Callable[[str], F],
+        choose: Callable[[tuple[str, ...], I | B], F],
+    ) -> None:
         self._names = dict.fromkeys(names)
         self._read = read
+        self._choose = choose
         self._got: dict[str, F] = {}
+
+    def choose(self, terms: tuple[str, ...], which: I | B) -> F:
+        """The term ``terms[which]`` at each option, with one gather
+        (:func:`kruispunt.policy.base.choose_term`)."""
+        for term in terms:
+            if term not in self._names:
+                raise KeyError(term)
+        return self._choose(terms, which)
 
     def __getitem__(self, term: str) -> F:
         got = self._got.get(term)
@@ -382,8 +409,12 @@ class Valuation:
             return at_cur.take(expected[key], t)
 
         def x_of(name: str, current: bool) -> Terms:
-            read = cur_at if current else new_at
-            return Terms(self.terms_of.get(name, ()), lambda term: read((name, term)))
+            at = at_cur if current else self._at_slots
+            return Terms(
+                self.terms_of.get(name, ()),
+                lambda term: at.take(expected[(name, term)], t),
+                lambda terms, which: at.choose([expected[(name, k)] for k in terms], which, t),
+            )
 
         def life(c: F | float) -> F:
             """The whole-life column of the current route's ``c``, against the options."""

@@ -38,6 +38,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    choose_term,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -351,12 +352,15 @@ class EnergyTax(Instrument):
             # the route's use per unit after its exemption, per route, then per option
             per_route = ctx.route.inputs[:, c, opt.t][None] * (1.0 - self.exempt[:, :, c])
             taxable = np.take(per_route, at) * keep * base
-            # the marginal rate of the bracket the taxable use falls in (bracket_index,
-            # one comparison per threshold rather than an extra axis)
-            marginal = np.array(x[f"c{c}_b0"], dtype=np.float64)
+            # the marginal rate of the bracket the taxable use falls in: the last threshold
+            # it is above (bracket_index, one comparison per threshold rather than an extra
+            # axis), then that bracket's expected rate
+            bracket = np.zeros(taxable.shape, dtype=np.intp)
             for j in range(thresholds.shape[-1]):
                 above = taxable > thresholds[:, c, j].reshape(lead)
-                np.copyto(marginal, x[f"c{c}_b{j + 1}"], where=above)
+                np.copyto(bracket, j + 1, where=above)
+            rates = tuple(f"c{c}_b{k}" for k in range(thresholds.shape[-1] + 1))
+            marginal = choose_term(x, rates, bracket)
             cost += marginal * keep
         return cost
 

@@ -44,7 +44,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy._validate import nonnegative as _nonnegative
-from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+    choose_term,
+)
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = [
@@ -744,9 +752,9 @@ class EuEts(Instrument):
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        cl = opt.plant(self.cl)
-        bm = np.where(cl, x["benchmark_cl"], x["benchmark_non_cl"])
-        own = np.where(cl, x["own_cl"], x["own_non_cl"])
+        cl = np.asarray(opt.plant(self.cl), dtype=bool)
+        bm = choose_term(x, ("benchmark_non_cl", "benchmark_cl"), cl)
+        own = choose_term(x, ("own_non_cl", "own_cl"), cl)
         uses = self.basis.uses_benchmark(opt.route, opt.t, opt.plants)
         part = self.basis.own_part(opt.route, opt.t, opt.plants)
         return np.asarray(
