@@ -22,6 +22,7 @@ from kruispunt.engine.valuation import (
     Slots,
     Terms,
     Valuation,
+    less_kept,
 )
 from kruispunt.policy.base import choose_term
 from kruispunt.policy.committed import CommittedSupport, grant_per_unit
@@ -288,3 +289,26 @@ def test_instrument_shortcuts_equal_the_full_computation(
     assert np.array_equal(shared.uses_benchmark(now.route, t), fresh.uses_benchmark(full, t))
     assert np.array_equal(shared.own_part(now.route, t), fresh.own_part(full, t))
     assert np.array_equal(shared.of(now.route, t), fresh.of(full, t))
+
+
+def test_less_kept_equals_the_formula() -> None:
+    """less_kept gives the bits of ``capex - kept * crf * cap`` on random options with a few
+    kept electrolysers (one of them -0, one NaN) and signed zeros in the capex, plain or
+    not."""
+    rng = np.random.default_rng(13)
+    S, P, K = 4, 6, 5
+    capex = rng.normal(size=(S, P, K)) * 1e6
+    capex[0, 0, 0] = -0.0
+    capex[1, 1, 1] = 0.0
+    crf = rng.uniform(0.05, 0.2, size=(S, P, K))
+    cap = rng.uniform(1e3, 1e6, size=(1, P, 1))
+    kept = np.zeros((S, P, K))
+    kept[rng.random((S, P, K)) < 0.1] = 2.5e3
+    kept[2, 3, 4] = -0.0
+    kept[3, 2, 1] = np.nan
+    want = capex - kept * crf * cap
+    for plain in (True, False):
+        got = less_kept(capex, kept, crf, cap, plain)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+    none = np.zeros((S, P, K))
+    assert less_kept(capex, none, crf, cap, True) is capex

@@ -325,6 +325,13 @@ class Valuation:
         )
         self.crf_k = ctx.crf_sr[:, self.opt]
         """Capital recovery factor of every option ``(S, P, K)`` [1/yr]."""
+        cap = inp.plants.capacity
+        self._kept_free = bool(
+            np.all(np.isfinite(self.crf_k) & ~np.signbit(self.crf_k))
+            and np.all(np.isfinite(cap) & ~np.signbit(cap))
+        )
+        """Whether the capital recovery factors and capacities are finite and not negative:
+        then a zero kept electrolyser leaves an option's capex as it is (:func:`less_kept`)."""
         self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
         """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
         self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
@@ -483,7 +490,7 @@ class Valuation:
         capex_new = routes.capex[opt, t_start][None] * crf * cap
         kept = kept_electrolyser(routes, cur[:, :, None], opt[None], t, t_start[None])
         if kept is not None:  # the plant keeps the electrolyser it runs
-            capex_new = capex_new - kept * crf * cap
+            capex_new = less_kept(capex_new, kept, crf, cap, self._kept_free)
         capex_renew = routes.capex_renewal[opt, t][None] * crf * cap
         renewal_due = (st.renewal <= int(inp.coords.years[t]))[:, :, None]
         capital = np.where(is_cur, np.where(renewal_due, capex_renew, 0.0), capex_new)
@@ -494,7 +501,13 @@ class Valuation:
         writeoff = np.where(is_cur, 0.0, st.book_value(t)[:, :, None] * crf_cur)
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
-        value = (revenue - net) * prod - fixed - capital - writeoff + contracts[..., None] * is_cur
+        # (revenue - net) * prod - fixed - capital - writeoff + contracts kept, in place
+        value = revenue - net
+        value *= prod
+        value -= fixed
+        value -= capital
+        value -= writeoff
+        value += contracts[..., None] * is_cur
         exit_gain = np.zeros(value.shape)
         if self.horizons:
             k_cur = np.argmax(is_cur, axis=-1)[..., None]  # the current route's option
@@ -510,10 +523,10 @@ class Valuation:
                 net_stay[..., 1:],
             )
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
-            value = value + exit_gain
+            value += exit_gain
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
-        value = value + STAY_BONUS * cap * is_cur
+        value += STAY_BONUS * cap * is_cur
         em_cur = (ctx.route.emitted[cur, t] * ctx.route_calib(cur))[:, :, None]
         em_opt = ctx.route.emitted[opt, t_start][None] * self.calib_k
         abated = np.where(self.opt_closure[None], 0.0, em_cur - em_opt) * prod
@@ -616,6 +629,25 @@ def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
         * cap_ratio
     )
     return np.asarray(net[0] + routes.fixed_opex[inc, 0] * cap_ratio + capital, dtype=np.float64)
+
+
+def less_kept(capex: F, kept: F, crf: F, cap: F, plain: bool) -> F:
+    """``capex - kept * crf * cap`` [EUR/yr] (arrays that broadcast together): an option's
+    capex annuity less that of the electrolyser the plant keeps (:func:`kept_electrolyser`).
+    With ``plain`` (``crf`` and ``cap`` finite and not negative, so that ``+0 * crf * cap``
+    is +0, and subtracting +0 leaves every value as it is) worked out only where ``kept`` is
+    not +0: a few options."""
+    if not plain:
+        return np.asarray(capex - kept * crf * cap, dtype=np.float64)
+    on = (kept != 0) | np.signbit(kept)
+    if not on.any():
+        return capex
+    full = np.broadcast_shapes(capex.shape, kept.shape, crf.shape, cap.shape)
+    on = np.broadcast_to(on, full)
+    out = np.array(np.broadcast_to(capex, full), dtype=np.float64)
+    part = np.broadcast_to(kept, full)[on] * np.broadcast_to(crf, full)[on]
+    out[on] -= part * np.broadcast_to(cap, full)[on]
+    return out
 
 
 def kept_electrolyser(routes: Routes, cur: I, new: I, t: int, t_new: I | int) -> F | None:

@@ -314,21 +314,30 @@ class EnergyTax(Instrument):
         self._kept_slots: dict[tuple[int, bytes], FloatArray] = {}
         """:meth:`_kept` of each carrier and list of slots."""
 
-    def _carrier_path(self, c: int, rate: FloatArray) -> FloatArray:
-        """Tax per unit of product on carrier ``c`` of every route at ``rate`` ``(S, Ye)``,
-        after the route's exemption ``(S, R, Ye)``."""
-        ctx = self.ctx
-        use = ctx.route.inputs[:, c, :][None] * (1.0 - self.exempt[:, :, c])[..., None]
-        return np.asarray(use * ctx.ext(rate)[:, None, :], dtype=np.float64)
+    def _taxed_use(self, c: int) -> FloatArray:
+        """Use of carrier ``c`` per unit of product of every route after the route's
+        exemption ``(S, R, Ye)`` [carrier/product]."""
+        return np.asarray(
+            self.ctx.route.inputs[:, c, :][None] * (1.0 - self.exempt[:, :, c])[..., None],
+            dtype=np.float64,
+        )
+
+    def _carrier_path(self, use: FloatArray, rate: FloatArray) -> FloatArray:
+        """Tax per unit of product on a carrier's taxed ``use`` (:meth:`_taxed_use`) at
+        ``rate`` ``(S, Ye)`` ``(S, R, Ye)``."""
+        return np.asarray(use * self.ctx.ext(rate)[:, None, :], dtype=np.float64)
 
     def paths(self) -> dict[str, FloatArray]:
+        rate = self.param("rate")
         out = {
-            f"c{c}": self._carrier_path(int(c), self.param("rate")[:, c]) for c in self.taxed_flat
+            f"c{c}": self._carrier_path(self._taxed_use(int(c)), rate[:, c])
+            for c in self.taxed_flat
         }
         rates = self.param("bracket_rates")
         for c in self.bracketed:
+            use = self._taxed_use(int(c))  # the same for every bracket
             for k in range(rates.shape[2]):
-                out[f"c{c}_b{k}"] = self._carrier_path(int(c), rates[:, c, k])
+                out[f"c{c}_b{k}"] = self._carrier_path(use, rates[:, c, k])
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
