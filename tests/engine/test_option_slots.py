@@ -12,8 +12,21 @@ import pytest
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import load_catalogue
 from kruispunt.engine.context import BatchContext
+from kruispunt.engine.expectations import Expected, Windows
 from kruispunt.engine.infrastructure import Infrastructure, SupplyPrice
-from kruispunt.engine.valuation import _BIOMASS_USE, OPERATING, OptionView, Slots, Valuation
+from kruispunt.engine.valuation import (
+    _BIOMASS_USE,
+    OPERATING,
+    OptionView,
+    Positions,
+    Slots,
+    Terms,
+    Valuation,
+    less_kept,
+)
+from kruispunt.policy.base import choose_term
+from kruispunt.policy.committed import CommittedSupport, grant_per_unit
+from kruispunt.policy.ets import AllocationBasis
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.scenarios import resolve
 
@@ -135,3 +148,167 @@ def test_unit_costs_on_slots_equal_the_padded_computation(
         _, total, total_cur = v._unit_costs(t, cur, supply, breakdown=False)
         assert np.array_equal(total, want)
         assert np.array_equal(total_cur, want_cur)
+
+
+def test_positions_read_what_the_year_holds() -> None:
+    """Positions gathers, with one take, the entries ``year(t)[s, route, window]`` of an
+    expected term, for a path that differs by scenario and for one alike in every scenario
+    (worked out once per distinct rate, read without copying its rows onto every scenario):
+    the same bits as indexing the full year."""
+    rng = np.random.default_rng(3)
+    S, R, Y, extra = 6, 5, 4, 3
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.05, 0.05])
+    lead = np.array([0, 2, 1, 0, 3])
+    life = np.array([3, 9, 2, 14, 5])
+    zero = np.zeros_like(lead)
+    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 1)), (zero, np.minimum(life, 3))]
+    w = Windows(rate, windows, Y + extra, Y, np.zeros(S, dtype=bool))
+    one = rng.normal(size=(1, R, Y + extra))
+    slot_route = rng.integers(0, R, size=(1, 7))
+    cur = rng.integers(0, R, size=(S, 4))
+    opt = rng.integers(0, R, size=(1, 4, 3))
+    rows = np.arange(S)
+    for values in (np.broadcast_to(one, (S, R, Y + extra)), rng.normal(size=(S, R, Y + extra))):
+        e = Expected(w, values)
+        assert e.alike == (values.strides[0] == 0)
+        new = Positions(w, slot_route, 0, R, len(windows))
+        stay = Positions(w, cur, np.arange(1, len(windows)), R, len(windows))
+        every = Positions(w, opt, 0, R, len(windows))
+        for t in (0, 2, Y - 1):
+            year = e.year(t)
+            assert np.array_equal(new.take(e, t), year[rows[:, None], slot_route[0], 0])
+            assert np.array_equal(stay.take(e, t), year[rows[:, None], cur, 1:])
+            assert np.array_equal(every.take(e, t), year[:, opt[0], 0])
+
+
+def test_terms_are_read_when_first_asked_for() -> None:
+    """Terms gathers a term on first reading only, once, and knows no other term."""
+    read: list[str] = []
+
+    def gather(term: str) -> F:
+        read.append(term)
+        return np.full(2, float(len(term)))
+
+    x = Terms(["a", "bb", "ccc"], gather, lambda terms, which: np.zeros(2))
+    assert list(x) == ["a", "bb", "ccc"] and len(x) == 3 and read == []
+    assert np.array_equal(x["bb"], [2.0, 2.0])
+    assert x["bb"] is x["bb"]
+    assert read == ["bb"]
+    with pytest.raises(KeyError):
+        x["d"]
+    with pytest.raises(KeyError):
+        x.choose(("a", "d"), np.zeros(2, dtype=np.intp))
+    assert read == ["bb"]
+
+
+def _engine_terms(at: Positions, terms: list[Expected], t: int) -> Terms:
+    """The terms ``k0, k1, ...`` at ``at`` in year ``t``, as the valuation gives them."""
+    by_name = {f"k{i}": e for i, e in enumerate(terms)}
+    return Terms(
+        list(by_name),
+        lambda k: at.take(by_name[k], t),
+        lambda ks, which: at.choose([by_name[k] for k in ks], which, t),
+    )
+
+
+def test_choose_reads_each_entrys_pick() -> None:
+    """Positions.choose gives the bits of numpy.choose over each term's gather, for terms
+    worked out on every scenario's rows, on the distinct rates' rows, and a mix; and
+    choose_term gives the same on the engine's terms and on a plain mapping."""
+    rng = np.random.default_rng(9)
+    S, R, Y, extra = 6, 5, 4, 3
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.05, 0.05])
+    lead = np.array([0, 2, 1, 0, 3])
+    life = np.array([3, 9, 2, 14, 5])
+    zero = np.zeros_like(lead)
+    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 3))]
+    w = Windows(rate, windows, Y + extra, Y, np.zeros(S, dtype=bool))
+
+    def alike() -> Expected:
+        return Expected(w, np.broadcast_to(rng.normal(size=(1, R, Y + extra)), (S, R, Y + extra)))
+
+    def apart() -> Expected:
+        return Expected(w, rng.normal(size=(S, R, Y + extra)))
+
+    slot_route = rng.integers(0, R, size=(1, 8))
+    cur = rng.integers(0, R, size=(S, 4))
+    new = Positions(w, slot_route, 0, R, len(windows))
+    stay = Positions(w, cur, np.arange(1, len(windows)), R, len(windows))
+    for terms in ([alike(), alike(), alike()], [apart(), apart()], [alike(), apart(), alike()]):
+        n = len(terms)
+        for at, which in (
+            (new, rng.integers(0, n, size=(S, 8))),
+            (stay, rng.integers(0, n, size=(S, 4, 1))),
+            (new, rng.integers(0, 2, size=(S, 8)).astype(bool)),
+        ):
+            for t in (0, Y - 1):
+                want = np.choose(which.astype(np.intp), [at.take(e, t) for e in terms])
+                assert np.array_equal(at.choose(terms, which, t), want)
+                x = _engine_terms(at, terms, t)
+                names = list(x)
+                plain = {k: x[k] for k in names}
+                assert np.array_equal(choose_term(x, tuple(names), which), want)
+                assert np.array_equal(choose_term(plain, tuple(names), which), want)
+
+
+@pytest.mark.parametrize("t", [0, 6, 15])
+def test_instrument_shortcuts_equal_the_full_computation(
+    batch: tuple[BatchContext, Valuation, Infrastructure], t: int
+) -> None:
+    """The three default scenarios: the committed grant worked out on the options of the
+    committed route only, and the allocation basis of staying worked out once per plant and
+    broadcast over the windows, have the bits of the computation on every element."""
+    ctx, v, _ = batch
+    inp = ctx.inputs
+    committed = next(i for i in v.valued if isinstance(i, CommittedSupport))
+    cur = np.broadcast_to(inp.plants.incumbent[None], (ctx.S, ctx.P)).copy()
+    cur[1] = v.opt[:, 1]
+    stay_shape = (*cur.shape, 1 + len(v.horizons))
+    now = OptionView(
+        t,
+        np.broadcast_to(cur[..., None], stay_shape),
+        np.broadcast_to(ctx.route_calib(cur)[..., None], stay_shape),
+    )
+    slots = OptionView(t, v.slots.route[None], np.ones((1, len(v.slots.route))), v.slots.plant)
+    left = ctx.params("committed")["plant_outlay"][:, :, t:].sum(axis=-1)
+    for view in (slots, now):
+        tied = view.route == view.plant(inp.levers.commit_route)
+        rate = np.reshape(inp.finance.discount_rate, (-1,) + (1,) * (view.route.ndim - 1))
+        value = grant_per_unit(
+            view.plant(left),
+            rate,
+            inp.routes.lifetime[view.route],
+            view.plant(inp.plants.base_production),
+        )
+        want = np.where(tied, -value, 0.0)
+        assert tied.any()
+        assert np.array_equal(committed.unit_cost({}, view), want)
+    shared = AllocationBasis.shared(ctx)
+    fresh = AllocationBasis(ctx, ctx.params("ets"))  # no memo of the broadcast routes
+    full = np.ascontiguousarray(now.route)
+    assert np.array_equal(shared.uses_benchmark(now.route, t), fresh.uses_benchmark(full, t))
+    assert np.array_equal(shared.own_part(now.route, t), fresh.own_part(full, t))
+    assert np.array_equal(shared.of(now.route, t), fresh.of(full, t))
+
+
+def test_less_kept_equals_the_formula() -> None:
+    """less_kept gives the bits of ``capex - kept * crf * cap`` on random options with a few
+    kept electrolysers (one of them -0, one NaN) and signed zeros in the capex, plain or
+    not."""
+    rng = np.random.default_rng(13)
+    S, P, K = 4, 6, 5
+    capex = rng.normal(size=(S, P, K)) * 1e6
+    capex[0, 0, 0] = -0.0
+    capex[1, 1, 1] = 0.0
+    crf = rng.uniform(0.05, 0.2, size=(S, P, K))
+    cap = rng.uniform(1e3, 1e6, size=(1, P, 1))
+    kept = np.zeros((S, P, K))
+    kept[rng.random((S, P, K)) < 0.1] = 2.5e3
+    kept[2, 3, 4] = -0.0
+    kept[3, 2, 1] = np.nan
+    want = capex - kept * crf * cap
+    for plain in (True, False):
+        got = less_kept(capex, kept, crf, cap, plain)
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+    none = np.zeros((S, P, K))
+    assert less_kept(capex, none, crf, cap, True) is capex

@@ -146,13 +146,14 @@ class Windows:
             den = np.take(cum_d, b, axis=-1) - np.take(cum_d, a, axis=-1)  # (S, R, Y)
             self.den.append(np.moveaxis(den, -1, 0))
         # every window side by side, year by year (:class:`Expected`): the window ends as
-        # positions in each scenario's flattened (R, Ye + 1) sums ``(Y, R, J)``, and the
-        # denominators ``(Y, S, R, J)``
+        # rows of the sums laid out scenario-last ``(R * (Ye + 1), S)``, flattened over
+        # (route, window) ``(Y, R * J)``, and the denominators ``(Y, R, J, S)``
         R = len(windows[0][0]) if windows else 0
         row = (np.arange(R) * (n_ext + 1))[None, :, None]
-        self.lo = np.stack([a.T for a, _ in self.ends], axis=-1) + row
-        self.hi = np.stack([b.T for _, b in self.ends], axis=-1) + row
-        self.den_years = np.stack(self.den, axis=-1)
+        J = len(windows)
+        self.lo = (np.stack([a.T for a, _ in self.ends], axis=-1) + row).reshape(n_years, R * J)
+        self.hi = (np.stack([b.T for _, b in self.ends], axis=-1) + row).reshape(n_years, R * J)
+        self.den_last = np.ascontiguousarray(np.stack(self.den, axis=-1).transpose(0, 2, 3, 1))
         self.myopic_rows = np.flatnonzero(myopic)
         # scenarios that discount alike (an ensemble's packages share their future's rate):
         # a path the same in every scenario is worked out once per distinct rate
@@ -160,10 +161,14 @@ class Windows:
         _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
         self._rows = np.sort(first)
         self._alike: Windows | None = None
+        self.alike_rows: I = np.arange(len(rate))
+        """Each scenario's row among those a path alike in every scenario is worked out on
+        (:meth:`Expected.own_year`): itself when no two scenarios discount alike."""
         if 2 * len(first) <= len(rate):
             where = np.searchsorted(self._rows, first)
             self._inverse = where[np.asarray(inverse).reshape(-1)]
             """Each scenario's row in :attr:`_rows`."""
+            self.alike_rows = self._inverse
             self._alike = Windows(rate[self._rows], windows, n_ext, n_years, myopic[self._rows])
 
     def expected_into(self, values: F, outs: Sequence[F]) -> None:
@@ -210,7 +215,9 @@ class Expected:
     by year from its discounted cumulative sums ``(S, R, Ye + 1)``, which are kept instead of
     the expected values of every decision year (``Y x`` the windows: several times the
     memory). A year's values are those :meth:`Windows.expected_into` writes for that year,
-    operation for operation; the last year asked for is kept.
+    operation for operation; the last year asked for is kept. The sums are worked out when a
+    year is first asked for: a batch's valuation reads some paths only in some years (a
+    support round's reference prices), some never.
 
     Parameters
     ----------
@@ -226,35 +233,77 @@ class Expected:
             raise ValueError(f"a path over {values.shape[-1]} years; expected {w.n_ext}")
         self._w = w
         self._alike: Expected | None = None
-        self._t = -1
-        self._year: F = np.empty(0)
+        self._t, self._year = -1, np.empty(0)
+        self._t_own, self._own = -1, np.empty(0)
+        self._values: F | None = None
+        """The path until its sums are worked out (:meth:`_sums`)."""
+        self._cum = np.empty((0, 0))
+        self._today = np.empty((0, 0, 0))
         if w._alike is not None and _same_in_every_scenario(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
             # of a scenario with the same rate
             self._alike = Expected(w._alike, values[w._rows])
-            self._cum = np.empty((0, 0))
-            self._today = np.empty((0, 0, 0))
             return
-        n_ext = w.n_ext
-        cum = np.zeros((*values.shape[:-1], n_ext + 1))  # discounted sums before each step
-        np.multiply(values, w.disc[:, None, :], out=cum[..., 1:])
-        np.cumsum(cum[..., 1:], axis=-1, out=cum[..., 1:])
-        self._cum = cum.reshape(cum.shape[0], -1)
-        # today's values (myopic scenarios only), year-first
-        today = values[w.myopic_rows, :, : w.n_years] if len(w.myopic_rows) else values[:0, :, :0]
-        self._today = np.ascontiguousarray(np.moveaxis(today, -1, 0))
+        self._values = values
+
+    @property
+    def alike(self) -> bool:
+        """Whether the path is worked out once per distinct discount rate (the same in every
+        scenario): :meth:`own_year` then holds the rows :attr:`Windows.alike_rows` of the
+        batch's scenarios."""
+        return self._alike is not None
+
+    def _sums(self) -> F:
+        """The discounted cumulative sums, scenario-last ``(R * (Ye + 1), S)`` (a year's
+        window ends are then contiguous rows), worked out on first use: the sums before
+        each step, step by step in the order of :meth:`Windows.expected_into`."""
+        values = self._values
+        if values is not None:
+            w = self._w
+            S, R, n_ext = values.shape
+            cum = np.empty((R, n_ext + 1, S))
+            cum[:, 0] = 0.0
+            disc = np.ascontiguousarray(w.disc.T)  # (Ye, S)
+            for r in range(R):  # route by route: each block of the path read in cache
+                np.multiply(values[:, r].T, disc, out=cum[r, 1:])
+            # the running sum step by step (np.cumsum's additions, vectorised over routes
+            # and scenarios rather than along a strided axis)
+            for k in range(1, n_ext):
+                np.add(cum[:, k], cum[:, k + 1], out=cum[:, k + 1])
+            self._cum = cum.reshape(R * (n_ext + 1), S)
+            # today's values (myopic scenarios only), year-first, scenario-last
+            rows = w.myopic_rows
+            today = values[rows, :, : w.n_years] if len(rows) else values[:0, :, :0]
+            self._today = np.ascontiguousarray(today.transpose(2, 1, 0))
+            self._values = None
+        return self._cum
+
+    def own_year(self, t: int) -> F:
+        """Expected values in decision year ``t`` over each window, scenario-last
+        ``(R, J, S')``, on the rows the path is worked out on: every scenario's
+        (``S' = S``), or, for a path alike in every scenario (:attr:`alike`), each distinct
+        rate's. :meth:`year` lays these out for the scenarios; gathering straight from here
+        (:class:`kruispunt.engine.valuation.Positions`) saves that copy."""
+        if self._alike is not None:
+            return self._alike.own_year(t)
+        if t != self._t_own:
+            w = self._w
+            cum = self._sums()
+            num = np.take(cum, w.hi[t], axis=0) - np.take(cum, w.lo[t], axis=0)
+            out = num.reshape(w.den_last[t].shape)
+            np.divide(out, w.den_last[t], out=out)
+            if len(w.myopic_rows):
+                out[..., w.myopic_rows] = self._today[t][:, None, :]
+            self._t_own, self._own = t, out
+        return self._own
 
     def year(self, t: int) -> F:
         """Expected values in decision year ``t`` over each window ``(S, R, J)``."""
         if t == self._t:
             return self._year
+        own = self.own_year(t)
         if self._alike is not None:
-            out = np.asarray(self._alike.year(t)[self._w._inverse], dtype=np.float64)
-        else:
-            w = self._w
-            num = np.take(self._cum, w.hi[t], axis=-1) - np.take(self._cum, w.lo[t], axis=-1)
-            out = num / w.den_years[t]
-            if len(w.myopic_rows):
-                out[w.myopic_rows] = self._today[t][..., None]
+            own = np.take(own, self._w._inverse, axis=-1)
+        out = np.moveaxis(own, -1, 0)
         self._t, self._year = t, out
         return out

@@ -17,7 +17,7 @@ years turns negative, so closures come one unit at a time as margins fall.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +95,107 @@ class ExpectedTerms(Mapping[tuple[str, str], _YearOf]):
 
     def __len__(self) -> int:
         return len(self._of)
+
+
+class Positions:
+    """Where some entries ``(scenario, route, window)`` of an expected term lie in the term's
+    year as it is worked out (:meth:`Expected.own_year`, ``(R, J, S')`` flattened), for the
+    two layouts:
+    every scenario's rows, or each distinct discount rate's for a path alike in every
+    scenario (:attr:`Windows.alike_rows`). :meth:`take` reads the entries with one gather,
+    without first copying an alike path's rows onto every scenario.
+
+    Parameters
+    ----------
+    windows : Windows
+        The batch's windows (``S`` scenarios).
+    route : ndarray of int, shape ``(1|S, ...)``
+        Route of each entry: ``(1, V)`` for one route per slot, ``(S, P)`` for each
+        scenario's route of each plant, ``(1, P, K)`` for every option.
+    window : ndarray of int or int
+        Window of each entry (0: a new route's; 1: staying over the life; 2, ...: the exit
+        horizons), broadcast after ``route``'s axes (``(H,)`` adds a last axis).
+    n_routes, n_windows : int
+        ``R`` and ``J`` of the term's year ``(S', R, J)``.
+    """
+
+    def __init__(
+        self, windows: Windows, route: I, window: I | int, n_routes: int, n_windows: int
+    ) -> None:
+        route = np.asarray(route, dtype=np.int64)
+        win = np.asarray(window, dtype=np.int64)
+        S = len(windows.alike_rows)
+
+        def at(rows: I) -> I:
+            lead = rows.reshape((S,) + (1,) * (route.ndim - 1))
+            n_rows = int(rows.max()) + 1 if rows.size else 0  # S or the distinct rates
+            flat = route * n_windows
+            entry = flat[..., None] + win if win.ndim else flat + win
+            return np.asarray(entry * n_rows + (lead[..., None] if win.ndim else lead))
+
+        self.own = at(np.arange(S, dtype=np.int64))
+        """Positions in a year of every scenario's rows ``(S, ...)``."""
+        self.alike = at(np.asarray(windows.alike_rows, dtype=np.int64))
+        """Positions in a year of the distinct rates' rows ``(S, ...)``."""
+
+    def take(self, expected: Expected, t: int) -> F:
+        """The entries of ``expected`` in decision year ``t``: the values :meth:`Expected.year`
+        holds there, read from the rows they are worked out on."""
+        at = self.alike if expected.alike else self.own
+        return np.asarray(np.take(expected.own_year(t), at), dtype=np.float64)
+
+    def choose(self, expected: Sequence[Expected], which: I | B, t: int) -> F:
+        """For each entry, the term ``expected[which]`` in decision year ``t`` (``which``
+        broadcasting against the entries): :func:`numpy.choose` of :meth:`take` of every
+        term, read with one gather from the terms' years side by side."""
+        alike = {e.alike for e in expected}
+        if len(alike) != 1:  # worked out on different rows: each term gathered
+            index = np.asarray(which, dtype=np.intp)
+            return np.asarray(np.choose(index, [self.take(e, t) for e in expected]))
+        years = [e.own_year(t).reshape(-1) for e in expected]
+        at = self.alike if alike.pop() else self.own
+        index = np.asarray(which, dtype=np.intp) * years[0].size + at
+        return np.asarray(np.take(np.concatenate(years), index), dtype=np.float64)
+
+
+class Terms(Mapping[str, F]):
+    """An instrument's expected terms at the options being valued (``x`` of
+    :meth:`kruispunt.policy.base.Instrument.unit_cost`), each gathered when the instrument
+    first reads it: an instrument reads some of its paths only in its support round (the
+    CCfD's reference prices), and a term never read is never gathered."""
+
+    def __init__(
+        self,
+        names: Sequence[str],
+        read: Callable[[str], F],
+        choose: Callable[[tuple[str, ...], I | B], F],
+    ) -> None:
+        self._names = dict.fromkeys(names)
+        self._read = read
+        self._choose = choose
+        self._got: dict[str, F] = {}
+
+    def choose(self, terms: tuple[str, ...], which: I | B) -> F:
+        """The term ``terms[which]`` at each option, with one gather
+        (:func:`kruispunt.policy.base.choose_term`)."""
+        for term in terms:
+            if term not in self._names:
+                raise KeyError(term)
+        return self._choose(terms, which)
+
+    def __getitem__(self, term: str) -> F:
+        got = self._got.get(term)
+        if got is None:
+            if term not in self._names:
+                raise KeyError(term)
+            got = self._got[term] = self._read(term)
+        return got
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 @dataclass(frozen=True)
@@ -187,6 +288,8 @@ class Valuation:
         expected = {key: Expected(expect, path) for key, path in paths.items()}
         del paths
         self._expected = expected
+        self._windows = expect
+        self._n_windows = len(windows)
         self.new = ExpectedTerms(expected, new=True)
         """Expected terms of a new route, from its start over its life: ``new[key][t]``
         ``(S, R)`` in decision year ``t``."""
@@ -222,10 +325,27 @@ class Valuation:
         )
         self.crf_k = ctx.crf_sr[:, self.opt]
         """Capital recovery factor of every option ``(S, P, K)`` [1/yr]."""
+        cap = inp.plants.capacity
+        self._kept_free = bool(
+            np.all(np.isfinite(self.crf_k) & ~np.signbit(self.crf_k))
+            and np.all(np.isfinite(cap) & ~np.signbit(cap))
+        )
+        """Whether the capital recovery factors and capacities are finite and not negative:
+        then a zero kept electrolyser leaves an option's capex as it is (:func:`less_kept`)."""
+        self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
+        """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
+        self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
+        """Where every option's new-route terms ``(S, P, K)`` lie in an expected term's year."""
+
+    def _at_current(self, cur: I) -> Positions:
+        """Where the terms of staying on the current routes ``cur`` ``(S, P)`` lie in an
+        expected term's year: over the whole life, then each exit horizon ``(S, P, 1 + H)``."""
+        J = self._n_windows
+        return Positions(self._windows, cur, np.arange(1, J), self.ctx.R, J)
 
     def gather(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
-        return np.asarray(self.new[key][t][:, self.opt], dtype=np.float64)
+        return self._at_options.take(self._expected[key], t)
 
     def stay_over_life(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of staying on each route for its whole life from year ``t``
@@ -284,17 +404,24 @@ class Valuation:
             np.broadcast_to(cur[..., None], stay_shape),
             np.broadcast_to(self.ctx.route_calib(cur)[..., None], stay_shape),
         )
-        at = _flat_index(cur, self.ctx.R)
+        at_cur = self._at_current(cur)
+        expected = self._expected
 
         def new_at(key: tuple[str, str]) -> F:
             """The new-route term ``key`` of every slot ``(S, V)``."""
-            return np.asarray(np.take(self.new[key][t], slots.route, axis=1), dtype=np.float64)
+            return self._at_slots.take(expected[key], t)
 
-        def x_of(name: str, current: bool) -> dict[str, F]:
-            terms = self.terms_of.get(name, ())
-            if current:
-                return {term: self._stay_terms((name, term), t, at) for term in terms}
-            return {term: new_at((name, term)) for term in terms}
+        def cur_at(key: tuple[str, str]) -> F:
+            """The term ``key`` of staying on the current routes ``(S, P, 1 + H)``."""
+            return at_cur.take(expected[key], t)
+
+        def x_of(name: str, current: bool) -> Terms:
+            at = at_cur if current else self._at_slots
+            return Terms(
+                self.terms_of.get(name, ()),
+                lambda term: at.take(expected[(name, term)], t),
+                lambda terms, which: at.choose([expected[(name, k)] for k in terms], which, t),
+            )
 
         def life(c: F | float) -> F:
             """The whole-life column of the current route's ``c``, against the options."""
@@ -310,14 +437,14 @@ class Valuation:
         # each option adds its terms in the same order as the breakdown lists them
         terms: dict[str, F] = {}
         total_new = new_at(("", OPERATING))  # (S, V)
-        total_cur = self._stay_terms(("", OPERATING), t, at)
+        total_cur = cur_at(("", OPERATING))
         if breakdown:
             terms[OPERATING] = np.where(is_cur, life(total_cur), options(total_new))
         if supply is not None:
             bio_new = np.asarray(slots.gather(supply.option), dtype=np.float64) * new_at(
                 _BIOMASS_USE
             )
-            bio_cur = supply.current[..., None] * self._stay_terms(_BIOMASS_USE, t, at)
+            bio_cur = supply.current[..., None] * cur_at(_BIOMASS_USE)
             total_cur[..., 1:] += bio_cur[..., 1:]
             term = np.where(is_cur, life(bio_cur), options(bio_new))
             if term.any():
@@ -363,7 +490,7 @@ class Valuation:
         capex_new = routes.capex[opt, t_start][None] * crf * cap
         kept = kept_electrolyser(routes, cur[:, :, None], opt[None], t, t_start[None])
         if kept is not None:  # the plant keeps the electrolyser it runs
-            capex_new = capex_new - kept * crf * cap
+            capex_new = less_kept(capex_new, kept, crf, cap, self._kept_free)
         # a retrofit of the current route adds its capex to the running plant (at the
         # plant's renewal moment: to the base's renewal); its asset is kept, not written off
         retro: F | None = None
@@ -384,7 +511,13 @@ class Valuation:
             writeoff = np.where(np.isnan(retro), writeoff, 0.0)
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
-        value = (revenue - net) * prod - fixed - capital - writeoff + contracts[..., None] * is_cur
+        # (revenue - net) * prod - fixed - capital - writeoff + contracts kept, in place
+        value = revenue - net
+        value *= prod
+        value -= fixed
+        value -= capital
+        value -= writeoff
+        value += contracts[..., None] * is_cur
         exit_gain = np.zeros(value.shape)
         if self.horizons:
             k_cur = np.argmax(is_cur, axis=-1)[..., None]  # the current route's option
@@ -400,10 +533,10 @@ class Valuation:
                 net_stay[..., 1:],
             )
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
-            value = value + exit_gain
+            value += exit_gain
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
-        value = value + STAY_BONUS * cap * is_cur
+        value += STAY_BONUS * cap * is_cur
         em_cur = (ctx.route.emitted[cur, t] * ctx.route_calib(cur))[:, :, None]
         em_opt = ctx.route.emitted[opt, t_start][None] * self.calib_k
         abated = np.where(self.opt_closure[None], 0.0, em_cur - em_opt) * prod
@@ -506,6 +639,25 @@ def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
         * cap_ratio
     )
     return np.asarray(net[0] + routes.fixed_opex[inc, 0] * cap_ratio + capital, dtype=np.float64)
+
+
+def less_kept(capex: F, kept: F, crf: F, cap: F, plain: bool) -> F:
+    """``capex - kept * crf * cap`` [EUR/yr] (arrays that broadcast together): an option's
+    capex annuity less that of the electrolyser the plant keeps (:func:`kept_electrolyser`).
+    With ``plain`` (``crf`` and ``cap`` finite and not negative, so that ``+0 * crf * cap``
+    is +0, and subtracting +0 leaves every value as it is) worked out only where ``kept`` is
+    not +0: a few options."""
+    if not plain:
+        return np.asarray(capex - kept * crf * cap, dtype=np.float64)
+    on = (kept != 0) | np.signbit(kept)
+    if not on.any():
+        return capex
+    full = np.broadcast_shapes(capex.shape, kept.shape, crf.shape, cap.shape)
+    on = np.broadcast_to(on, full)
+    out = np.array(np.broadcast_to(capex, full), dtype=np.float64)
+    part = np.broadcast_to(kept, full)[on] * np.broadcast_to(crf, full)[on]
+    out[on] -= part * np.broadcast_to(cap, full)[on]
+    return out
 
 
 def kept_electrolyser(routes: Routes, cur: I, new: I, t: int, t_new: I | int) -> F | None:

@@ -282,6 +282,26 @@ class Instrument:
         return np.asarray(self.p[name], dtype=np.float64)
 
 
+def choose_term(x: Mapping[str, F], terms: tuple[str, ...], which: I | B) -> F:
+    """For each option, the expected term ``terms[which]`` [the terms' unit]: ``which``
+    (integer or boolean, broadcasting against the terms) picks one of ``terms`` element by
+    element, as :func:`numpy.choose` of ``x[term]`` for every term. The engine's terms
+    (:class:`kruispunt.engine.valuation.Terms`) read each option's pick with one gather
+    rather than gathering every term; a plain mapping gives the same values.
+
+    Examples
+    --------
+    >>> x = {"a": np.array([1.0, 2.0, 3.0]), "b": np.array([10.0, 20.0, 30.0])}
+    >>> choose_term(x, ("a", "b"), np.array([True, False, True]))
+    array([10.,  2., 30.])
+    """
+    choose = getattr(x, "choose", None)
+    if choose is not None:
+        return np.asarray(choose(terms, which), dtype=np.float64)
+    index = np.asarray(which, dtype=np.intp)
+    return np.asarray(np.choose(index, [x[term] for term in terms]), dtype=np.float64)
+
+
 def remaining_share(
     remaining: npt.NDArray[np.int64], life: npt.NDArray[np.int64], rate: F, myopic: B
 ) -> F:

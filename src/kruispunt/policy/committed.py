@@ -34,7 +34,15 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from kruispunt.policy.base import Booking, Flow, Instrument, OptionView, Parameter, YearState
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Flow,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+)
 from kruispunt.policy.sde import sde_subsidy_per_unit
 from kruispunt.vocabulary import SCENARIO
 
@@ -221,6 +229,12 @@ class CommittedSupport(Instrument):
         ),
     )
 
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._pays = bool(self.param("plant_outlay").any())
+        """Whether some plant has committed money (a batch's parameters are fixed)."""
+        self._left_memo: tuple[int, F] = (-1, np.empty((0, 0)))
+
     def paths(self) -> dict[str, F]:
         """No per-route path: the grant depends on the plant, not the route (an empty term,
         present only when some plant has money, so that valuation calls :meth:`unit_cost`)."""
@@ -232,21 +246,32 @@ class CommittedSupport(Instrument):
 
     def unit_cost(self, x: Mapping[str, F], opt: OptionView) -> F | float:
         """The money still to be paid for a plant's committed project, as a grant on the
-        option of the committed route (negative: revenue)."""
-        plant = self.param("plant_outlay")
-        if not plant.any():
+        option of the committed route (negative: revenue). Worked out only on the options
+        of the committed route (a few), element for element as on every option."""
+        if not self._pays:
             return 0.0
         inp = self.ctx.inputs
-        left = plant[:, :, opt.t :].sum(axis=-1)  # (S, P)
+        left = self._left(opt.t)  # (S, P)
         tied = opt.route == opt.plant(inp.levers.commit_route)
-        rate = inp.finance.discount_rate
-        value = grant_per_unit(
+        rate = np.reshape(inp.finance.discount_rate, (-1,) + (1,) * (np.ndim(opt.route) - 1))
+        *args, on = np.broadcast_arrays(
             opt.plant(left),
-            np.reshape(rate, (-1,) + (1,) * (np.ndim(opt.route) - 1)),
+            rate,
             inp.routes.lifetime[opt.route],
             opt.plant(inp.plants.base_production),
+            tied,
         )
-        return np.asarray(np.where(tied, -value, 0.0), dtype=np.float64)
+        out = np.zeros(on.shape)
+        out[on] = -grant_per_unit(*(np.asarray(a)[on] for a in args))
+        return out
+
+    def _left(self, t: int) -> F:
+        """The committed money still to be paid to each plant from year index ``t`` on
+        ``(S, P)`` [EUR] (kept for the year: valuation asks for it twice)."""
+        if self._left_memo[0] != t:
+            left = np.asarray(self.param("plant_outlay")[:, :, t:].sum(axis=-1), dtype=np.float64)
+            self._left_memo = (t, left)
+        return self._left_memo[1]
 
     def account(self, st: YearState) -> Booking:
         paid: F = self.param("outlay")[:, st.i]

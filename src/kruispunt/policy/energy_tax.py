@@ -38,6 +38,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    choose_term,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -310,22 +311,33 @@ class EnergyTax(Instrument):
         self.plant_exempt = self.param("plant_exempt")  # (S, P, C)
         self.taxed_flat = np.flatnonzero(self.flat & (self.param("rate") > 0).any(axis=(0, 2)))
         """Carriers with a flat rate above zero in some scenario and year."""
+        self._kept_slots: dict[tuple[int, bytes], FloatArray] = {}
+        """:meth:`_kept` of each carrier and list of slots."""
 
-    def _carrier_path(self, c: int, rate: FloatArray) -> FloatArray:
-        """Tax per unit of product on carrier ``c`` of every route at ``rate`` ``(S, Ye)``,
-        after the route's exemption ``(S, R, Ye)``."""
-        ctx = self.ctx
-        use = ctx.route.inputs[:, c, :][None] * (1.0 - self.exempt[:, :, c])[..., None]
-        return np.asarray(use * ctx.ext(rate)[:, None, :], dtype=np.float64)
+    def _taxed_use(self, c: int) -> FloatArray:
+        """Use of carrier ``c`` per unit of product of every route after the route's
+        exemption ``(S, R, Ye)`` [carrier/product]."""
+        return np.asarray(
+            self.ctx.route.inputs[:, c, :][None] * (1.0 - self.exempt[:, :, c])[..., None],
+            dtype=np.float64,
+        )
+
+    def _carrier_path(self, use: FloatArray, rate: FloatArray) -> FloatArray:
+        """Tax per unit of product on a carrier's taxed ``use`` (:meth:`_taxed_use`) at
+        ``rate`` ``(S, Ye)`` ``(S, R, Ye)``."""
+        return np.asarray(use * self.ctx.ext(rate)[:, None, :], dtype=np.float64)
 
     def paths(self) -> dict[str, FloatArray]:
+        rate = self.param("rate")
         out = {
-            f"c{c}": self._carrier_path(int(c), self.param("rate")[:, c]) for c in self.taxed_flat
+            f"c{c}": self._carrier_path(self._taxed_use(int(c)), rate[:, c])
+            for c in self.taxed_flat
         }
         rates = self.param("bracket_rates")
         for c in self.bracketed:
+            use = self._taxed_use(int(c))  # the same for every bracket
             for k in range(rates.shape[2]):
-                out[f"c{c}_b{k}"] = self._carrier_path(int(c), rates[:, c, k])
+                out[f"c{c}_b{k}"] = self._carrier_path(use, rates[:, c, k])
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
@@ -335,7 +347,7 @@ class EnergyTax(Instrument):
         route_s = np.broadcast_to(route, (S, *route.shape[1:]))
         cost = np.zeros(route_s.shape)
         for c in self.taxed_flat:
-            keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            keep = self._kept(int(c), opt)
             cost += x[f"c{c}"] * keep
         if self.bracketed.size == 0:
             return cost
@@ -345,18 +357,34 @@ class EnergyTax(Instrument):
         # each option's position in a flattened (S, R) array of route values
         at = np.arange(S).reshape(lead) * R + route_s
         for c in self.bracketed:
-            keep = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            keep = self._kept(int(c), opt)
             # the route's use per unit after its exemption, per route, then per option
             per_route = ctx.route.inputs[:, c, opt.t][None] * (1.0 - self.exempt[:, :, c])
             taxable = np.take(per_route, at) * keep * base
-            # the marginal rate of the bracket the taxable use falls in (bracket_index,
-            # one comparison per threshold rather than an extra axis)
-            marginal = np.array(x[f"c{c}_b0"], dtype=np.float64)
+            # the marginal rate of the bracket the taxable use falls in: the last threshold
+            # it is above (bracket_index, one comparison per threshold rather than an extra
+            # axis), then that bracket's expected rate
+            bracket = np.zeros(taxable.shape, dtype=np.intp)
             for j in range(thresholds.shape[-1]):
                 above = taxable > thresholds[:, c, j].reshape(lead)
-                np.copyto(marginal, x[f"c{c}_b{j + 1}"], where=above)
+                np.copyto(bracket, j + 1, where=above)
+            rates = tuple(f"c{c}_b{k}" for k in range(thresholds.shape[-1] + 1))
+            marginal = choose_term(x, rates, bracket)
             cost += marginal * keep
         return cost
+
+    def _kept(self, c: int, opt: OptionView) -> FloatArray:
+        """The share of carrier ``c`` each option's plant pays tax on, after its own
+        exemption [-]; for a flat list of slots (the same every year of a batch) worked out
+        once per batch."""
+        if opt.plants is None:
+            return 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+        key = (c, opt.plants.tobytes())
+        kept = self._kept_slots.get(key)
+        if kept is None:
+            kept = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            self._kept_slots[key] = kept
+        return kept
 
     def account(self, st: YearState) -> Booking:
         i = st.i

@@ -44,7 +44,15 @@ from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy._validate import nonnegative as _nonnegative
-from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Instrument,
+    OptionView,
+    Parameter,
+    YearState,
+    choose_term,
+)
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = [
@@ -485,6 +493,9 @@ class AllocationBasis:
         """Whether the allocation of plants on ``route`` comes from its benchmark mapping
         (``(S, P, K)`` or ``(S, P)``; or a flat list of slots of ``plants``, see
         :meth:`_lead`)."""
+        one = _one_column(route, plants)
+        if one is not None:
+            return np.broadcast_to(self.uses_benchmark(one, t), route.shape)
         return np.asarray(
             self._memo("uses", route, t, lambda: self._uses_benchmark(route, t, plants), plants),
             dtype=np.bool_,
@@ -500,6 +511,9 @@ class AllocationBasis:
 
     def own_part(self, route: IntArray, t: int, plants: IntArray | None = None) -> FloatArray:
         """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product]."""
+        one = _one_column(route, plants)
+        if one is not None:
+            return np.broadcast_to(self.own_part(one, t), route.shape)
         return np.asarray(
             self._memo("own", route, t, lambda: self._own_part(route, t, plants), plants),
             dtype=np.float64,
@@ -527,11 +541,24 @@ class AllocationBasis:
         """Basis of plants on ``route`` in year ``t`` (benchmark part plus own part, at least
         0) [tCO2/product], ``(S, P, K)`` or ``(S, P)`` (or ``(S, V)`` for a flat list of
         slots of ``plants``)."""
+        one = _one_column(route, plants)
+        if one is not None:
+            return np.broadcast_to(self.of(one, t), route.shape)
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
         total = np.where(self.uses_benchmark(route, t, plants), bm, 0.0) + self.own_part(
             route, t, plants
         )
         return np.asarray(np.maximum(total, 0.0), dtype=np.float64)
+
+
+def _one_column(route: IntArray, plants: IntArray | None) -> IntArray | None:
+    """``route[..., :1]`` when ``route`` ``(S, P, J)`` repeats one route per plant along its
+    last axis (stride 0: the route a plant runs, valued over several windows), so that the
+    basis is worked out once per plant and broadcast (element for element the same); None
+    otherwise."""
+    if plants is None and route.ndim == 3 and route.shape[-1] > 1 and route.strides[-1] == 0:
+        return route[..., :1]
+    return None
 
 
 _SHARED_BASIS: weakref.WeakKeyDictionary[object, AllocationBasis] = weakref.WeakKeyDictionary()
@@ -725,9 +752,9 @@ class EuEts(Instrument):
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        cl = opt.plant(self.cl)
-        bm = np.where(cl, x["benchmark_cl"], x["benchmark_non_cl"])
-        own = np.where(cl, x["own_cl"], x["own_non_cl"])
+        cl = np.asarray(opt.plant(self.cl), dtype=bool)
+        bm = choose_term(x, ("benchmark_non_cl", "benchmark_cl"), cl)
+        own = choose_term(x, ("own_non_cl", "own_cl"), cl)
         uses = self.basis.uses_benchmark(opt.route, opt.t, opt.plants)
         part = self.basis.own_part(opt.route, opt.t, opt.plants)
         return np.asarray(

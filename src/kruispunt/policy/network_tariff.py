@@ -43,6 +43,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    choose_term,
 )
 from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
 
@@ -205,7 +206,7 @@ class NetworkTariff(Instrument):
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
-        return np.asarray(np.where(ehv, x["ehv"], x["hv"]), dtype=np.float64)
+        return choose_term(x, ("hv", "ehv"), ehv)
 
     def plant_rate(self, i: int) -> FloatArray:
         """Each plant's tariff per MWh in year index ``i`` ``(S, P)`` [EUR/MWh]."""
