@@ -141,12 +141,16 @@ class Infrastructure:
             for q in np.flatnonzero(pools.resource == res)[::-1]:
                 per_cluster[pools.host[q]] = q
             self.cluster_pool[res] = per_cluster
+        self._by_resource = [
+            [int(q) for q in np.flatnonzero(pools.resource == res)] for res in range(len(RESOURCES))
+        ]
+        """The pools of each resource, in the order plants are served from them."""
         self.supply_pools = np.flatnonzero(pools.resource == BIOMASS)
         """The biomass pools, in the order plants are served from them."""
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
         """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
         self.refused_by = np.zeros((len(RESOURCES), ctx.S, ctx.P), dtype=bool)
-        self._planned: list[tuple[int, B, F, I, I]] = []
+        self._planned: list[tuple[int, B, F, I, I, I]] = []
         """The grants of the last allocation without ``commit``, not yet reserved."""
         """Plants the last :meth:`allocate` refused, per resource ``(3, S, P)``."""
         self.access = np.ascontiguousarray(np.take(pools.access, inp.plants.cluster, axis=2))
@@ -197,35 +201,45 @@ class Infrastructure:
     def allocate(self, demand: F, start: I, gain: F, mask: B, commit: bool) -> tuple[B, I]:
         """Serve ``demand`` ``(3, S, P)`` of the plants in ``mask``; returns the refused plants
         and the pool given per resource ``(S, P, 3)`` (-1: none). With ``commit`` the grants
-        are reserved from each plant's start until the pool's life ends."""
+        are reserved from each plant's start until the pool's life ends.
+
+        Only the plants that ask for some of a resource in some scenario of the batch (few)
+        are looked at for it: the others take no part in any pool's allocation, and leaving
+        them out keeps the order of those that do (the grants are the same)."""
         ctx = self.ctx
         pools = ctx.inputs.pools
         S, P, Y = ctx.S, ctx.P, ctx.Y
         refused = np.zeros((S, P), dtype=bool)
         self.refused_by = np.zeros((len(RESOURCES), S, P), dtype=bool)
         given = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
-        start_year = ctx.inputs.coords.years[start]
+        years = ctx.inputs.coords.years
         self._planned = []
         for res in range(len(RESOURCES)):
             need = mask & (demand[res] > 1e-9)
-            if not need.any():
+            cols = np.flatnonzero(need.any(axis=0))
+            if not cols.size:
                 continue
-            open_ = need.copy()
-            for q in np.flatnonzero(pools.resource == res):
-                cand = open_ & (start_year >= self.access[:, q]) & pools.plants[q][None, :]
+            open_ = need[:, cols]
+            want = demand[res][:, cols]
+            begin = start[:, cols]
+            start_year = years[begin]
+            gain_c = gain[:, cols]
+            given_c = np.full((S, cols.size), -1, dtype=np.int64)
+            for q in self._by_resource[res]:
+                cand = open_ & (start_year >= self.access[:, q, cols]) & pools.plants[q][cols]
                 if not cand.any():
                     continue
-                first = np.min(np.where(cand, start, Y), axis=1)
-                left, last = self._window(int(q), first)
+                first = np.min(np.where(cand, begin, Y), axis=1)
+                left, last = self._window(q, first)
                 unlimited = bool(np.all(np.isinf(left)))
-                priority = np.where(cand, gain / np.where(cand, demand[res], 1.0), -np.inf)
-                one_start = bool(np.all(~cand | (start == first[:, None])))
+                priority = np.where(cand, gain_c / np.where(cand, want, 1.0), -np.inf)
+                one_start = bool(np.all(~cand | (begin == first[:, None])))
                 if unlimited:
                     granted = cand
                 elif one_start:  # the same as the dated allocation, faster
                     granted = allocate_first_fit(
                         priority,
-                        np.where(cand, demand[res], 0.0),
+                        np.where(cand, want, 0.0),
                         np.maximum(left, 0.0),
                         eligible=cand,
                     )
@@ -236,21 +250,23 @@ class Infrastructure:
                     # refused because another plant of the cluster asks for an earlier start
                     granted = allocate_first_fit_dated(
                         priority,
-                        np.where(cand, demand[res], 0.0),
-                        start,
-                        self.ctx.inputs.pools.capacity[:, q, :] - self.committed[:, q, :],
+                        np.where(cand, want, 0.0),
+                        begin,
+                        pools.capacity[:, q, :] - self.committed[:, q, :],
                         last,
                         eligible=cand,
                     )
-                given[..., res] = np.where(granted, q, given[..., res])
+                given_c = np.where(granted, q, given_c)
                 open_ &= ~granted
                 if granted.any() and not unlimited:
+                    grant = (q, granted, want, begin, last, cols)
                     if commit:
-                        self._reserve(int(q), granted, demand[res], start, last)
+                        self._reserve(*grant)
                     else:
-                        self._planned.append((int(q), granted, demand[res], start, last))
-            refused |= open_
-            self.refused_by[res] = open_
+                        self._planned.append(grant)
+            given[:, cols, res] = given_c
+            refused[:, cols] |= open_
+            self.refused_by[res][:, cols] = open_
         return refused, given
 
     def commit_planned(self) -> None:
@@ -258,23 +274,26 @@ class Infrastructure:
         ``allocate`` with ``commit`` would on the same arguments: a pool's grants depend on
         its own reservations only, so reserving them afterwards, in the same order, changes
         nothing."""
-        for q, granted, amount, start, last in self._planned:
-            self._reserve(q, granted, amount, start, last)
+        for grant in self._planned:
+            self._reserve(*grant)
         self._planned = []
 
-    def _reserve(self, q: int, granted: B, amount: F, start: I, last: I) -> None:
-        S, P, Y = self.ctx.S, self.ctx.P, self.ctx.Y
-        take = np.where(granted, amount, 0.0)
+    def _reserve(self, q: int, granted: B, amount: F, start: I, last: I, cols: I) -> None:
+        """Reserve in pool ``q`` the ``amount`` of the ``granted`` requests ``(S, n)`` of the
+        plants ``cols`` ``(n,)``, from their ``start`` to the pool's end ``last`` ``(S,)``."""
+        S, Y = self.ctx.S, self.ctx.Y
+        s, n = np.nonzero(granted)
+        take = amount[s, n]
         # each grant added at its start and taken off where the pool's life ends, summed in
-        # this order (bincount adds its weights one by one, as np.add.at does)
-        rows = np.repeat(np.arange(S) * (Y + 1), P)
-        end = np.broadcast_to(last[:, None], (S, P))
-        at = np.concatenate([rows + start.ravel(), rows + end.ravel()])
-        weights = np.concatenate([take.ravel(), -take.ravel()])
+        # this order (bincount adds its weights one by one, as np.add.at does; requests not
+        # granted would add zeros, which change no sum)
+        rows = s * (Y + 1)
+        at = np.concatenate([rows + start[s, n], rows + last[s]])
+        weights = np.concatenate([take, -take])
         delta = np.bincount(at, weights, minlength=S * (Y + 1)).reshape(S, Y + 1)
         self.committed[:, q, :] += np.cumsum(delta, axis=-1)[:, :Y]
         if q in self.supply_pools:
-            self.held[:, :, q] += take
+            self.held[s, cols[n], q] += take
 
     def release_supply(self, i: int, route: I, pending: I, pool: I) -> None:
         """Plants that neither burn biomass on the route they run in year index ``i`` nor
