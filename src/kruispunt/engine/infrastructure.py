@@ -145,6 +145,10 @@ class Infrastructure:
             [int(q) for q in np.flatnonzero(pools.resource == res)] for res in range(len(RESOURCES))
         ]
         """The pools of each resource, in the order plants are served from them."""
+        alive = pools.capacity > 0  # (S, Q, Y)
+        last = ctx.Y - np.argmax(alive[..., ::-1], axis=-1)
+        self._last = np.asarray(np.where(alive.any(axis=-1), last, 0), dtype=np.int64)
+        """One past the last year of each pool's life ``(S, Q)`` (0: no capacity ever)."""
         self.supply_pools = np.flatnonzero(pools.resource == BIOMASS)
         """The biomass pools, in the order plants are served from them."""
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
@@ -169,17 +173,21 @@ class Infrastructure:
             start = np.minimum(i + routes.lead_time[r_new], self.ctx.Y - 1)
         rt = self.ctx.route
         calib = self.ctx.route_calib
-        out = np.zeros((len(RESOURCES), *r_new.shape))
-        out[GRID] = rt.grid[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
-        out[CO2_STORAGE] = rt.captured[r_new, start] * calib(r_new)
-        out[HYDROGEN] = rt.hydrogen[r_new, start]
-        out[BIOMASS] = rt.biomass[r_new, start]
+        Ye = rt.grid.shape[1]
+        at = r_new * Ye + start  # flat (route, year) positions of the per-route tables
+        out = np.empty((len(RESOURCES), *r_new.shape))
+        np.divide(np.take(rt.grid, at) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
+        np.multiply(np.take(rt.captured, at), calib(r_new), out=out[CO2_STORAGE])
+        np.take(rt.hydrogen, at, out=out[HYDROGEN])
+        np.take(rt.biomass, at, out=out[BIOMASS])
         if r_old is not None:
-            out[GRID] -= rt.grid[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
-            out[CO2_STORAGE] -= rt.captured[r_old, i] * calib(r_old)
-            out[HYDROGEN] -= rt.hydrogen[r_old, i]
-            out[BIOMASS] -= rt.biomass[r_old, i]
-        return np.maximum(out * peak[None], 0.0), start
+            was = r_old * Ye + i
+            out[GRID] -= np.take(rt.grid, was) / GJ_PER_MWH / HOURS_PER_YEAR
+            out[CO2_STORAGE] -= np.take(rt.captured, was) * calib(r_old)
+            out[HYDROGEN] -= np.take(rt.hydrogen, was)
+            out[BIOMASS] -= np.take(rt.biomass, was)
+        np.multiply(out, peak[None], out=out)
+        return np.maximum(out, 0.0, out=out), start
 
     def _window(self, q: int, i: I) -> tuple[F, I]:
         """Capacity left in pool ``q`` over its remaining life from year index ``i`` ``(S,)``,
@@ -187,15 +195,12 @@ class Infrastructure:
         end of the pool's life counts as no room (a grid declared full until its
         reinforcement), not as a year outside the window; years before a storage project
         starts are never in a window, because access comes no earlier than the start."""
-        Y = self.ctx.Y
         cap = self.ctx.inputs.pools.capacity[:, q, :]
-        alive = cap > 0
-        last = Y - np.argmax(alive[:, ::-1], axis=-1)  # one past the last alive year
-        last = np.where(alive.any(axis=-1), last, 0)
-        idx = np.arange(Y)[None, :]
+        last = self._last[:, q]
+        idx = np.arange(self.ctx.Y)[None, :]
         window = (idx >= i[:, None]) & (idx < last[:, None])
         free = np.where(window, cap - self.committed[:, q, :], np.inf)
-        left = np.where(window.any(axis=-1), np.min(free, axis=-1), 0.0)
+        left = np.where(i < last, np.min(free, axis=-1), 0.0)  # i >= 0: the window not empty
         return left, last
 
     def allocate(self, demand: F, start: I, gain: F, mask: B, commit: bool) -> tuple[B, I]:
