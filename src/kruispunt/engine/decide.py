@@ -114,7 +114,7 @@ def option_of(opt: I, route: I) -> I:
     return np.asarray(table[plants[None, :], route], dtype=np.int64)
 
 
-def pick(values: npt.NDArray[np.generic], k: I) -> npt.NDArray[np.generic]:
+def pick(values: F, k: I) -> F:
     """``values[s, p, k[s, p]]`` ``(S, P)`` of ``values`` ``(S, P, K)``, as
     ``np.take_along_axis(values, k[..., None], -1)[..., 0]`` (a gather on flat indices).
 
@@ -126,7 +126,7 @@ def pick(values: npt.NDArray[np.generic], k: I) -> npt.NDArray[np.generic]:
     """
     S, P, K = values.shape
     flat = np.arange(S * P, dtype=np.intp).reshape(S, P) * K + k
-    return np.take(values.reshape(-1), flat)
+    return np.asarray(np.take(values.reshape(-1), flat), dtype=np.float64)
 
 
 def choose(
