@@ -135,3 +135,25 @@ def test_reserve_books_the_grants_only(seed: int) -> None:
     assert infra.committed.tobytes() == expected.tobytes()
     assert np.array_equal(infra.held[:, :, 1], np.where(full, full_amount, 0.0))
     assert not infra.held[:, :, 0].any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_set_off_on_the_plants_with_a_surplus_and_levy(seed: int) -> None:
+    """The CO2 levy's set-off worked out on the plants that have something to set off
+    equals :func:`set_off` on every plant (refund, surplus left and levied tonnes), bit for
+    bit; plants with no surplus or no earlier levy included (most of them)."""
+    from kruispunt.policy.co2_levy import set_off, set_off_levied
+
+    rng = np.random.default_rng(seed)
+    S, P, n = int(rng.integers(1, 6)), int(rng.integers(2, 30)), int(rng.integers(0, 9))
+    surplus = np.where(rng.random((S, P)) < 0.4, rng.exponential(50.0, (S, P)), 0.0)
+    levied = np.where(rng.random((S, P, n)) < 0.3, rng.exponential(30.0, (S, P, n)), 0.0)
+    gap = rng.normal(20.0, 30.0, size=(S, n))
+    refunded, left = set_off(surplus, levied)
+    expected_levied = np.maximum(levied - refunded, 0.0)
+    expected_refund = np.einsum("spy,sy->sp", refunded, gap)
+    got_levied = levied.copy()
+    refund, got_left = set_off_levied(surplus, got_levied, gap)
+    assert refund.tobytes() == expected_refund.tobytes()
+    assert got_left.tobytes() == left.tobytes()
+    assert got_levied.tobytes() == expected_levied.tobytes()
