@@ -157,3 +157,32 @@ def test_set_off_on_the_plants_with_a_surplus_and_levy(seed: int) -> None:
     assert refund.tobytes() == expected_refund.tobytes()
     assert got_left.tobytes() == left.tobytes()
     assert got_levied.tobytes() == expected_levied.tobytes()
+
+
+class _Pools:
+    """The supply-curve part of an Infrastructure, for :meth:`Infrastructure._claim_prices`."""
+
+    step_price = Infrastructure.step_price
+    _claim_prices = Infrastructure._claim_prices
+
+    def __init__(self, quantity: np.ndarray, price: np.ndarray) -> None:
+        self._step_top = np.cumsum(quantity, axis=-1)
+        self.ctx = SimpleNamespace(inputs=SimpleNamespace(pools=SimpleNamespace(step_price=price)))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_claim_prices_on_the_claiming_options_only(seed: int) -> None:
+    """The biomass step price of the reserved supply plus each option's claim, worked out on
+    the options that claim something in some scenario, equals :meth:`step_price` on every
+    option (most claim nothing: the price of what is reserved)."""
+    rng = np.random.default_rng(seed)
+    S, P, K, Q, N = int(rng.integers(1, 6)), int(rng.integers(1, 20)), 4, 2, 3
+    quantity = rng.uniform(10.0, 50.0, size=(S, Q, N))
+    price = np.cumsum(rng.uniform(0.0, 5.0, size=(S, Q, N)), axis=-1)
+    pools = _Pools(quantity, price)
+    reserved = rng.uniform(0.0, 120.0, size=S)
+    need = np.where(rng.random((S, P, K)) < 0.15, rng.uniform(0.0, 60.0, (S, P, K)), 0.0)
+    for q in range(Q):
+        expected = pools.step_price(q, reserved[:, None, None] + need)
+        got = pools._claim_prices(q, reserved, need)
+        assert got.tobytes() == expected.tobytes()

@@ -339,6 +339,19 @@ class Infrastructure:
         at = np.arange(S)[:, None] * N + n  # the step's position in the flattened prices
         return np.asarray(np.take(price, at).reshape(np.shape(level)), dtype=np.float64)
 
+    def _claim_prices(self, q: int, reserved: F, need: F) -> F:
+        """:meth:`step_price` of pool ``q`` at ``reserved`` ``(S,)`` plus each claim ``need``
+        ``(S, P, K)``, worked out for the options that claim something in some scenario
+        (few): the others are at the price of ``reserved`` (plus 0)."""
+        S = need.shape[0]
+        flat = need.reshape(S, -1)
+        cols = np.flatnonzero((flat != 0.0).any(axis=0))
+        price = np.empty(flat.shape)
+        price[:] = self.step_price(q, reserved + 0.0)[:, None]
+        if cols.size:
+            price[:, cols] = self.step_price(q, reserved[:, None] + flat[:, cols])
+        return price.reshape(need.shape)
+
     def _reserved_peak(self, q: int, i: int) -> F:
         """Highest reservation of pool ``q`` from year index ``i`` on ``(S,)``."""
         return np.asarray(self.committed[:, q, i:].max(axis=-1), dtype=np.float64)
@@ -370,7 +383,7 @@ class Infrastructure:
             cand = (start_year[None] >= access) & inp.pools.plants[q][None, :, None]
             left, _ = self._window(q, np.full(S, i, dtype=np.int64))
             fits = cand & (need <= left[:, None, None] * (1.0 + STEP_TOLERANCE))
-            price = self.step_price(q, reserved[:, None, None] + need)
+            price = self._claim_prices(q, reserved, need)
             # the first pool with room serves; a claim no pool can hold weighs the last
             # candidate pool's price (it will be refused)
             option = np.where(cand & ~served, price, option)
