@@ -103,6 +103,41 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
         st.follow = np.where(follows, -1, st.follow)
 
 
+def option_of(opt: I, route: I) -> I:
+    """The option ``(S, P)`` of each plant whose route is ``route`` ``(S, P)``: the first
+    ``k`` with ``opt[p, k] == route[s, p]`` (0 where no option is that route), as
+    ``np.argmax(opt[None] == route[:, :, None], axis=-1)``, from a (plant, route) table
+    instead of comparing every option.
+
+    Examples
+    --------
+    >>> option_of(np.array([[3, 1, 3], [2, 0, 1]]), np.array([[3, 1], [1, 4]]))
+    array([[0, 2],
+           [1, 0]])
+    """
+    P, K = opt.shape
+    plants = np.arange(P)
+    table = np.zeros((P, max(int(opt.max()), int(route.max())) + 1), dtype=np.int64)
+    for k in range(K - 1, -1, -1):  # the first option of a route is written last
+        table[plants, opt[:, k]] = k
+    return np.asarray(table[plants[None, :], route], dtype=np.int64)
+
+
+def pick(values: F, k: I) -> F:
+    """``values[s, p, k[s, p]]`` ``(S, P)`` of ``values`` ``(S, P, K)``, as
+    ``np.take_along_axis(values, k[..., None], -1)[..., 0]`` (a gather on flat indices).
+
+    Examples
+    --------
+    >>> pick(np.arange(12.0).reshape(2, 2, 3), np.array([[0, 2], [1, 1]]))
+    array([[ 0.,  5.],
+           [ 7., 10.]])
+    """
+    S, P, K = values.shape
+    flat = np.arange(S * P, dtype=np.intp).reshape(S, P) * K + k
+    return np.asarray(np.take(values.reshape(-1), flat), dtype=np.float64)
+
+
 def choose(
     ctx: BatchContext, infra: Infrastructure, value: F, opt: I, st: PlantState, i: int
 ) -> Choice:
@@ -111,36 +146,40 @@ def choose(
     final pass are reserved."""
     S, P, K = value.shape
     cur = st.route
-    cur_k = np.argmax(opt[None] == cur[:, :, None], axis=-1)
+    cur_k = option_of(opt, cur)
     running = st.running
     peak = infra.peak_production(i)
     waited = np.zeros((S, P), dtype=bool)
     refused_k = np.zeros((S, P, K), dtype=bool)
     grid_asked = np.zeros((S, P))
+    plants = np.arange(P)[None, :]
+    v_cur = pick(value, cur_k)
+    own = False  # ``value`` is still the caller's array
     for n_pass in range(MAX_PASSES + 1):
         choice = np.argmax(value, axis=-1)
-        route = np.take_along_axis(np.broadcast_to(opt[None], (S, P, K)), choice[..., None], -1)[
-            ..., 0
-        ]
+        route = opt[plants, choice]
         switching = running & (choice != cur_k)
         demand, start = infra.demand(i, route, cur, peak)
-        gain = (
-            np.take_along_axis(value, choice[..., None], -1)
-            - np.take_along_axis(value, cur_k[..., None], -1)
-        )[..., 0]
+        gain = pick(value, choice) - v_cur
         refused, given = infra.allocate(demand, start, gain, switching, commit=False)
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
         grid_asked = np.where(first, demand[GRID], grid_asked)
-        this = refused[..., None] & (np.arange(K) == choice[..., None])
-        refused_k |= this
-        if refused.any() and n_pass < MAX_PASSES:
+        any_refused = bool(refused.any())
+        if any_refused:
+            s_r, p_r = np.nonzero(refused)
+            k_r = choice[s_r, p_r]
+            refused_k[s_r, p_r, k_r] = True
+        if any_refused and n_pass < MAX_PASSES:
             waited |= refused
-            value = np.where(this, -np.inf, value)
+            if not own:
+                value = value.copy()
+                own = True
+            value[s_r, p_r, k_r] = -np.inf
             continue
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
         grid_asked = np.where(first, demand[GRID], grid_asked)
         waited |= refused
-        if not refused.any():
+        if not any_refused:
             # the same plants ask for the same again: the grants just found are reserved
             infra.commit_planned()
             break

@@ -141,12 +141,20 @@ class Infrastructure:
             for q in np.flatnonzero(pools.resource == res)[::-1]:
                 per_cluster[pools.host[q]] = q
             self.cluster_pool[res] = per_cluster
+        self._by_resource = [
+            [int(q) for q in np.flatnonzero(pools.resource == res)] for res in range(len(RESOURCES))
+        ]
+        """The pools of each resource, in the order plants are served from them."""
+        alive = pools.capacity > 0  # (S, Q, Y)
+        last = ctx.Y - np.argmax(alive[..., ::-1], axis=-1)
+        self._last = np.asarray(np.where(alive.any(axis=-1), last, 0), dtype=np.int64)
+        """One past the last year of each pool's life ``(S, Q)`` (0: no capacity ever)."""
         self.supply_pools = np.flatnonzero(pools.resource == BIOMASS)
         """The biomass pools, in the order plants are served from them."""
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
         """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
         self.refused_by = np.zeros((len(RESOURCES), ctx.S, ctx.P), dtype=bool)
-        self._planned: list[tuple[int, B, F, I, I]] = []
+        self._planned: list[tuple[int, B, F, I, I, I]] = []
         """The grants of the last allocation without ``commit``, not yet reserved."""
         """Plants the last :meth:`allocate` refused, per resource ``(3, S, P)``."""
         self.access = np.ascontiguousarray(np.take(pools.access, inp.plants.cluster, axis=2))
@@ -165,17 +173,21 @@ class Infrastructure:
             start = np.minimum(i + routes.lead_time[r_new], self.ctx.Y - 1)
         rt = self.ctx.route
         calib = self.ctx.route_calib
-        out = np.zeros((len(RESOURCES), *r_new.shape))
-        out[GRID] = rt.grid[r_new, start] / GJ_PER_MWH / HOURS_PER_YEAR
-        out[CO2_STORAGE] = rt.captured[r_new, start] * calib(r_new)
-        out[HYDROGEN] = rt.hydrogen[r_new, start]
-        out[BIOMASS] = rt.biomass[r_new, start]
+        Ye = rt.grid.shape[1]
+        at = r_new * Ye + start  # flat (route, year) positions of the per-route tables
+        out = np.empty((len(RESOURCES), *r_new.shape))
+        np.divide(np.take(rt.grid, at) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
+        np.multiply(np.take(rt.captured, at), calib(r_new), out=out[CO2_STORAGE])
+        np.take(rt.hydrogen, at, out=out[HYDROGEN])
+        np.take(rt.biomass, at, out=out[BIOMASS])
         if r_old is not None:
-            out[GRID] -= rt.grid[r_old, i] / GJ_PER_MWH / HOURS_PER_YEAR
-            out[CO2_STORAGE] -= rt.captured[r_old, i] * calib(r_old)
-            out[HYDROGEN] -= rt.hydrogen[r_old, i]
-            out[BIOMASS] -= rt.biomass[r_old, i]
-        return np.maximum(out * peak[None], 0.0), start
+            was = r_old * Ye + i
+            out[GRID] -= np.take(rt.grid, was) / GJ_PER_MWH / HOURS_PER_YEAR
+            out[CO2_STORAGE] -= np.take(rt.captured, was) * calib(r_old)
+            out[HYDROGEN] -= np.take(rt.hydrogen, was)
+            out[BIOMASS] -= np.take(rt.biomass, was)
+        np.multiply(out, peak[None], out=out)
+        return np.maximum(out, 0.0, out=out), start
 
     def _window(self, q: int, i: I) -> tuple[F, I]:
         """Capacity left in pool ``q`` over its remaining life from year index ``i`` ``(S,)``,
@@ -183,49 +195,56 @@ class Infrastructure:
         end of the pool's life counts as no room (a grid declared full until its
         reinforcement), not as a year outside the window; years before a storage project
         starts are never in a window, because access comes no earlier than the start."""
-        Y = self.ctx.Y
         cap = self.ctx.inputs.pools.capacity[:, q, :]
-        alive = cap > 0
-        last = Y - np.argmax(alive[:, ::-1], axis=-1)  # one past the last alive year
-        last = np.where(alive.any(axis=-1), last, 0)
-        idx = np.arange(Y)[None, :]
+        last = self._last[:, q]
+        idx = np.arange(self.ctx.Y)[None, :]
         window = (idx >= i[:, None]) & (idx < last[:, None])
         free = np.where(window, cap - self.committed[:, q, :], np.inf)
-        left = np.where(window.any(axis=-1), np.min(free, axis=-1), 0.0)
+        left = np.where(i < last, np.min(free, axis=-1), 0.0)  # i >= 0: the window not empty
         return left, last
 
     def allocate(self, demand: F, start: I, gain: F, mask: B, commit: bool) -> tuple[B, I]:
         """Serve ``demand`` ``(3, S, P)`` of the plants in ``mask``; returns the refused plants
         and the pool given per resource ``(S, P, 3)`` (-1: none). With ``commit`` the grants
-        are reserved from each plant's start until the pool's life ends."""
+        are reserved from each plant's start until the pool's life ends.
+
+        Only the plants that ask for some of a resource in some scenario of the batch (few)
+        are looked at for it: the others take no part in any pool's allocation, and leaving
+        them out keeps the order of those that do (the grants are the same)."""
         ctx = self.ctx
         pools = ctx.inputs.pools
         S, P, Y = ctx.S, ctx.P, ctx.Y
         refused = np.zeros((S, P), dtype=bool)
         self.refused_by = np.zeros((len(RESOURCES), S, P), dtype=bool)
         given = np.full((S, P, len(RESOURCES)), -1, dtype=np.int64)
-        start_year = ctx.inputs.coords.years[start]
+        years = ctx.inputs.coords.years
         self._planned = []
         for res in range(len(RESOURCES)):
             need = mask & (demand[res] > 1e-9)
-            if not need.any():
+            cols = np.flatnonzero(need.any(axis=0))
+            if not cols.size:
                 continue
-            open_ = need.copy()
-            for q in np.flatnonzero(pools.resource == res):
-                cand = open_ & (start_year >= self.access[:, q]) & pools.plants[q][None, :]
+            open_ = need[:, cols]
+            want = demand[res][:, cols]
+            begin = start[:, cols]
+            start_year = years[begin]
+            gain_c = gain[:, cols]
+            given_c = np.full((S, cols.size), -1, dtype=np.int64)
+            for q in self._by_resource[res]:
+                cand = open_ & (start_year >= self.access[:, q, cols]) & pools.plants[q][cols]
                 if not cand.any():
                     continue
-                first = np.min(np.where(cand, start, Y), axis=1)
-                left, last = self._window(int(q), first)
+                first = np.min(np.where(cand, begin, Y), axis=1)
+                left, last = self._window(q, first)
                 unlimited = bool(np.all(np.isinf(left)))
-                priority = np.where(cand, gain / np.where(cand, demand[res], 1.0), -np.inf)
-                one_start = bool(np.all(~cand | (start == first[:, None])))
+                priority = np.where(cand, gain_c / np.where(cand, want, 1.0), -np.inf)
+                one_start = bool(np.all(~cand | (begin == first[:, None])))
                 if unlimited:
                     granted = cand
                 elif one_start:  # the same as the dated allocation, faster
                     granted = allocate_first_fit(
                         priority,
-                        np.where(cand, demand[res], 0.0),
+                        np.where(cand, want, 0.0),
                         np.maximum(left, 0.0),
                         eligible=cand,
                     )
@@ -236,21 +255,23 @@ class Infrastructure:
                     # refused because another plant of the cluster asks for an earlier start
                     granted = allocate_first_fit_dated(
                         priority,
-                        np.where(cand, demand[res], 0.0),
-                        start,
-                        self.ctx.inputs.pools.capacity[:, q, :] - self.committed[:, q, :],
+                        np.where(cand, want, 0.0),
+                        begin,
+                        pools.capacity[:, q, :] - self.committed[:, q, :],
                         last,
                         eligible=cand,
                     )
-                given[..., res] = np.where(granted, q, given[..., res])
+                given_c = np.where(granted, q, given_c)
                 open_ &= ~granted
                 if granted.any() and not unlimited:
+                    grant = (q, granted, want, begin, last, cols)
                     if commit:
-                        self._reserve(int(q), granted, demand[res], start, last)
+                        self._reserve(*grant)
                     else:
-                        self._planned.append((int(q), granted, demand[res], start, last))
-            refused |= open_
-            self.refused_by[res] = open_
+                        self._planned.append(grant)
+            given[:, cols, res] = given_c
+            refused[:, cols] |= open_
+            self.refused_by[res][:, cols] = open_
         return refused, given
 
     def commit_planned(self) -> None:
@@ -258,23 +279,26 @@ class Infrastructure:
         ``allocate`` with ``commit`` would on the same arguments: a pool's grants depend on
         its own reservations only, so reserving them afterwards, in the same order, changes
         nothing."""
-        for q, granted, amount, start, last in self._planned:
-            self._reserve(q, granted, amount, start, last)
+        for grant in self._planned:
+            self._reserve(*grant)
         self._planned = []
 
-    def _reserve(self, q: int, granted: B, amount: F, start: I, last: I) -> None:
-        S, P, Y = self.ctx.S, self.ctx.P, self.ctx.Y
-        take = np.where(granted, amount, 0.0)
+    def _reserve(self, q: int, granted: B, amount: F, start: I, last: I, cols: I) -> None:
+        """Reserve in pool ``q`` the ``amount`` of the ``granted`` requests ``(S, n)`` of the
+        plants ``cols`` ``(n,)``, from their ``start`` to the pool's end ``last`` ``(S,)``."""
+        S, Y = self.ctx.S, self.ctx.Y
+        s, n = np.nonzero(granted)
+        take = amount[s, n]
         # each grant added at its start and taken off where the pool's life ends, summed in
-        # this order (bincount adds its weights one by one, as np.add.at does)
-        rows = np.repeat(np.arange(S) * (Y + 1), P)
-        end = np.broadcast_to(last[:, None], (S, P))
-        at = np.concatenate([rows + start.ravel(), rows + end.ravel()])
-        weights = np.concatenate([take.ravel(), -take.ravel()])
+        # this order (bincount adds its weights one by one, as np.add.at does; requests not
+        # granted would add zeros, which change no sum)
+        rows = s * (Y + 1)
+        at = np.concatenate([rows + start[s, n], rows + last[s]])
+        weights = np.concatenate([take, -take])
         delta = np.bincount(at, weights, minlength=S * (Y + 1)).reshape(S, Y + 1)
         self.committed[:, q, :] += np.cumsum(delta, axis=-1)[:, :Y]
         if q in self.supply_pools:
-            self.held[:, :, q] += take
+            self.held[s, cols[n], q] += take
 
     def release_supply(self, i: int, route: I, pending: I, pool: I) -> None:
         """Plants that neither burn biomass on the route they run in year index ``i`` nor
@@ -315,6 +339,19 @@ class Infrastructure:
         at = np.arange(S)[:, None] * N + n  # the step's position in the flattened prices
         return np.asarray(np.take(price, at).reshape(np.shape(level)), dtype=np.float64)
 
+    def _claim_prices(self, q: int, reserved: F, need: F) -> F:
+        """:meth:`step_price` of pool ``q`` at ``reserved`` ``(S,)`` plus each claim ``need``
+        ``(S, P, K)``, worked out for the options that claim something in some scenario
+        (few): the others are at the price of ``reserved`` (plus 0)."""
+        S = need.shape[0]
+        flat = need.reshape(S, -1)
+        cols = np.flatnonzero((flat != 0.0).any(axis=0))
+        price = np.empty(flat.shape)
+        price[:] = self.step_price(q, reserved + 0.0)[:, None]
+        if cols.size:
+            price[:, cols] = self.step_price(q, reserved[:, None] + flat[:, cols])
+        return price.reshape(need.shape)
+
     def _reserved_peak(self, q: int, i: int) -> F:
         """Highest reservation of pool ``q`` from year index ``i`` on ``(S,)``."""
         return np.asarray(self.committed[:, q, i:].max(axis=-1), dtype=np.float64)
@@ -346,7 +383,7 @@ class Infrastructure:
             cand = (start_year[None] >= access) & inp.pools.plants[q][None, :, None]
             left, _ = self._window(q, np.full(S, i, dtype=np.int64))
             fits = cand & (need <= left[:, None, None] * (1.0 + STEP_TOLERANCE))
-            price = self.step_price(q, reserved[:, None, None] + need)
+            price = self._claim_prices(q, reserved, need)
             # the first pool with room serves; a claim no pool can hold weighs the last
             # candidate pool's price (it will be refused)
             option = np.where(cand & ~served, price, option)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from kruispunt.engine.decide import option_of, pick
 from kruispunt.engine.valuation import STAY_BONUS, OptionValues, Valuation
 from kruispunt.policy.base import SupportScheme
 
@@ -79,8 +80,7 @@ def evaluate(
     inp = ctx.inputs
     opt = valuation.opt
     value = np.where(feasible, ov.value, -np.inf)
-    cur_k = np.argmax(opt[None] == cur[:, :, None], axis=-1)
-    v_stay = np.take_along_axis(value, cur_k[..., None], -1)
+    v_stay = pick(value, option_of(opt, cur))[..., None]
     cap = inp.plants.capacity[None, :, None]
     with np.errstate(divide="ignore", invalid="ignore"):
         gap = np.maximum(v_stay - value, 0.0) + STAY_BONUS * cap

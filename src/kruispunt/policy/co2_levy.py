@@ -49,6 +49,7 @@ __all__ = [
     "dispensation_rights",
     "reference_price",
     "set_off",
+    "set_off_levied",
     "transfer_rights",
 ]
 
@@ -193,6 +194,39 @@ def set_off(surplus_t: ArrayLike, levied_t: ArrayLike) -> tuple[FloatArray, Floa
     return np.asarray(refunded), np.asarray(np.maximum(surplus - refunded.sum(axis=-1), 0.0))
 
 
+def set_off_levied(
+    surplus_t: FloatArray, levied_t: FloatArray, gap: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`set_off` of every plant's surplus ``(S, P)`` against its levied tonnes
+    ``levied_t`` ``(S, P, n)`` (updated in place: what is set off is no longer levied), and
+    the levy refunded at each earlier year's rate ``gap`` ``(S, n)`` [EUR/t]; returns the
+    refund ``(S, P)`` [EUR] and the surplus left ``(S, P)`` [t].
+
+    Worked out on the plants with a surplus and levy paid in some scenario only: elsewhere
+    the set-off refunds nothing and leaves the surplus as it is (the same numbers as on
+    every plant, bit for bit).
+
+    Examples
+    --------
+    W9(d): 20 t levied in 2021 at 30 EUR/t; a 2022 surplus of 10 rights refunds 10 t:
+
+    >>> levied = np.array([[[20.0]]])
+    >>> set_off_levied(np.array([[10.0]]), levied, np.array([[30.0]])), levied
+    ((array([[300.]]), array([[0.]])), array([[[10.]]]))
+    """
+    cols = np.flatnonzero(((surplus_t > 0.0) & levied_t.any(axis=-1)).any(axis=0))
+    refund = np.zeros(surplus_t.shape)
+    if not cols.size:
+        return refund, surplus_t
+    levied = levied_t[:, cols]
+    refunded, left_c = set_off(surplus_t[:, cols], levied)
+    levied_t[:, cols] = np.maximum(levied - refunded, 0.0)
+    refund[:, cols] = np.einsum("spy,sy->sp", refunded, gap)
+    left = surplus_t.copy()
+    left[:, cols] = left_c
+    return refund, left
+
+
 def transfer_rights(
     excess_t: ArrayLike, surplus_t: ArrayLike
 ) -> tuple[FloatArray, FloatArray, BoolArray]:
@@ -305,9 +339,7 @@ class Co2Heffing(Instrument):
         surplus = np.maximum(rights - st.emissions, 0.0)
         if not (self.active or self.levied.any()):
             return Booking()
-        refunded, left = set_off(surplus, self.levied[:, :, :i])
-        self.levied[:, :, :i] = np.maximum(self.levied[:, :, :i] - refunded, 0.0)
-        refund = np.einsum("spy,sy->sp", refunded, self.gap[:, :i])
+        refund, left = set_off_levied(surplus, self.levied[:, :, :i], self.gap[:, :i])
         bought, sold, short = transfer_rights(excess, left)
         rate = self.gap[:, i][:, None]
         price = np.where(short[:, None], rate, 0.0)

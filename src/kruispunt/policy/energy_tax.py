@@ -313,6 +313,14 @@ class EnergyTax(Instrument):
         """Carriers with a flat rate above zero in some scenario and year."""
         self._kept_slots: dict[tuple[int, bytes], FloatArray] = {}
         """:meth:`_kept` of each carrier and list of slots."""
+        # the taxable parts (1 - share) once per batch, the shares checked here
+        self._route_keep = taxable_use(1.0, self.exempt)  # (S, R, C)
+        self._plant_keep = taxable_use(1.0, self.plant_exempt)  # (S, P, C)
+        rates = np.moveaxis(self.param("bracket_rates"), -1, 1)  # (S, Y, C, 4)
+        for c in self.bracketed:  # the schedules checked once, not in every year's booking
+            bracketed_tax(
+                np.zeros(rates.shape[:2]), self.param("thresholds")[:, None, c], rates[:, :, c]
+            )
 
     def _taxed_use(self, c: int) -> FloatArray:
         """Use of carrier ``c`` per unit of product of every route after the route's
@@ -390,10 +398,16 @@ class EnergyTax(Instrument):
         i = st.i
         thresholds = self.param("thresholds")  # (S, C, 3)
         rates = self.param("bracket_rates")[..., i]  # (S, C, 4)
-        route_exempt = np.take_along_axis(self.exempt, st.route[..., None], axis=1)  # (S, P, C)
-        taxable = taxable_use(st.use, route_exempt, self.plant_exempt)
+        if not np.all(st.use >= 0.0):
+            raise ValueError("use must be non-negative and not NaN")
+        # taxable_use(use, route's exempt share, plant's exempt share), term by term
+        S = st.use.shape[0]
+        taxable = st.use * self._route_keep[np.arange(S)[:, None], st.route]  # (S, P, C)
+        taxable *= self._plant_keep
         flat = np.where(self.flat[None], self.param("rate")[:, :, i], 0.0)  # (S, C)
         taxed = np.einsum("spc,sc->sp", taxable, flat)
-        for c in self.bracketed:
-            taxed += bracketed_tax(taxable[..., c], thresholds[:, None, c], rates[:, None, c])
+        for c in self.bracketed:  # plants that use none pay 0 (the schedules: __init__)
+            s, p = np.nonzero(taxable[..., c])
+            if s.size:
+                taxed[s, p] += bracketed_tax(taxable[s, p, c], thresholds[s, c], rates[s, c])
         return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed})

@@ -212,12 +212,13 @@ def allocate_first_fit(
     order = np.argsort(np.where(flat_ok, -flat_prio, np.inf), axis=-1, kind="stable")
     n_rounds = int(count.reshape(-1)[rest].max())
     got = np.zeros(flat_ok.shape, dtype=np.bool_)
+    rows = np.arange(rest.size)
     for k in range(n_rounds):
-        idx = order[:, k : k + 1]
-        want = np.take_along_axis(flat_amounts, idx, -1)[:, 0]
-        take = np.take_along_axis(flat_ok, idx, -1)[:, 0] & (want <= flat_left)
+        idx = order[:, k]
+        want = flat_amounts[rows, idx]
+        take = flat_ok[rows, idx] & (want <= flat_left)
         flat_left = flat_left - np.where(take, want, 0.0)
-        np.put_along_axis(got, idx, take[:, None], axis=-1)
+        got[rows, idx] = take
     out = granted.reshape(-1, shape[-1])
     out[rest] = got
     return out.reshape(*lead, shape[-1])
