@@ -206,3 +206,33 @@ def test_tata_bf7_adds_capture_to_its_committed_gas_dri(cat: Catalogue) -> None:
     hist = ex.history[ex.history["plant"] == BF7].set_index("year")["route"]
     assert hist[2033] == "ng_dri_eaf"
     assert hist[2034] == "ng_dri_eaf_hp_capture"
+
+
+def test_a_retrofit_without_a_renewal_figure_renews_its_base_and_the_retrofit(
+    inp: ModelInputs,
+) -> None:
+    """Ammonia with capture is priced by its retrofit capex only (NPC 2019, 111.701 EUR2019
+    per t/yr): renewing it renews the SMR + Haber-Bosch plant too, so its renewal is the base
+    route's plus the added capex (was 0: a plant on the capture route renewed for nothing
+    while staying on the base route paid 1,772 EUR/(t/yr) in 2030). Post-combustion capture
+    at a refinery renews on the refinery (no renewal figure), not on hydrogen-unit capture."""
+    ids = list(inp.coords.routes)
+    rt = inp.routes
+    assert rt.retrofit_pair is not None and rt.retrofit_capex is not None
+    for route, base in (
+        ("smr_haber_bosch_ccs", "smr_haber_bosch"),
+        ("refinery_ccs_postcomb", "refinery"),
+    ):
+        r, b = ids.index(route), ids.index(base)
+        added = rt.retrofit_capex[rt.retrofit_pair[r, b]]
+        assert added.min() > 0
+        np.testing.assert_allclose(rt.capex_renewal[r], rt.capex_renewal[b] + added, rtol=1e-12)
+    amm = ids.index("smr_haber_bosch_ccs")
+    assert rt.capex_renewal[amm, 5] > 1_700.0  # 2030: the base's 1,772 plus the capture
+    # a route with its own renewal figure keeps it (the blast furnace with capture)
+    bf = ids.index("bf_bof_ccs")
+    assert (
+        rt.capex_renewal[bf, 0]
+        != rt.capex_renewal[ids.index("bf_bof"), 0]
+        + (rt.retrofit_capex[rt.retrofit_pair[bf, ids.index("bf_bof")], 0])
+    )

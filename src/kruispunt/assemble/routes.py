@@ -126,6 +126,9 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         share, ids, product, family, g_of, c_of, inputs, fixed_opex, variable_opex, capex
     )
     retro_pair, retro_capex = retrofits(tables, years, r_of)
+    if retro_pair is not None and retro_capex is not None:
+        no_renewal: B = np.asarray((np.isnan(renewal_p) & np.isnan(capex_g)).all(axis=1))
+        retrofit_renewal(capex_renewal, no_renewal, retro_pair, retro_capex)
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
     bundle = Routes(
@@ -189,6 +192,33 @@ def retrofits(
         pair[r_of[str(rid)], r_of[str(base)]] = len(capex)
         capex.append(over_years(part.rename(columns={"capex_add": "value"}), years, "linear"))
     return pair, np.array(capex, dtype=np.float64)
+
+
+def retrofit_renewal(capex_renewal: F, no_figure: B, pair: I, capex: F) -> None:
+    """Renewal capex of retrofit routes that carry no renewal figure of their own (in place):
+    renewing the plant renews its base route and the retrofit, so it costs the base's renewal
+    plus the added capex ``(R, Y)`` [EUR/(product/yr)]. The base is the route the retrofit
+    is declared on that is not itself a retrofit (``refinery`` for post-combustion capture,
+    not hydrogen-unit capture). Without this, a route priced by its retrofit capex only
+    (``capex_retrofit``, e.g. ammonia with capture) renewed for nothing, while staying on
+    its base route paid the base's renewal.
+
+    Examples
+    --------
+    Route 1 retrofits route 0 (renewal 100) for 5; route 2 has its own renewal figure:
+
+    >>> renewal = np.array([[100.0], [0.0], [40.0]])
+    >>> pair = np.array([[-1, -1, -1], [0, -1, -1], [1, -1, -1]])
+    >>> retrofit_renewal(renewal, np.array([False, True, False]), pair, np.array([[5.0], [7.0]]))
+    >>> renewal[:, 0].tolist()
+    [100.0, 105.0, 40.0]
+    """
+    is_retrofit: B = np.asarray((pair >= 0).any(axis=1))
+    for r in np.flatnonzero(no_figure & is_retrofit):
+        bases = [b for b in np.flatnonzero(pair[r] >= 0) if not is_retrofit[b]]
+        if bases:
+            b = int(bases[0])
+            capex_renewal[r] = capex_renewal[b] + capex[pair[r, b]]
 
 
 def own_electrolysis(
