@@ -30,7 +30,7 @@ import pandas as pd
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.expectations import expected_many
-from kruispunt.engine.valuation import OPERATING, OptionView, Valuation
+from kruispunt.engine.valuation import OPERATING, OptionView, Valuation, retrofit_capex
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
@@ -190,14 +190,15 @@ def levelised_costs(
     (:meth:`~kruispunt.policy.base.Instrument.unit_cost`, the scenario's carbon costs
     included), plus fixed opex and the capital annuity per unit of the plant's output in *y*.
     Every route other than the plant's grey reference (its incumbent) pays the annuity of
-    the investment the engine charges for switching to it (``capex``: a new plant, or the
-    retrofit of an add-on such as capture). The reference pays no capital by default
-    (``reference_capex="sunk"``: the plant exists, as the engine values staying between
-    reinvestment moments), or the annuity of its renewal (``"renewal"``: as at a
-    reinvestment moment; the data package's renewal cost, or its greenfield cost where no
-    renewal cost is given). Support awarded in rounds (SDE++, CCfD, grants) is not in these
-    terms: it depends on the round, not the route. Revenue terms (:data:`REVENUE_PATHS`) are
-    left out.
+    the investment the engine charges for switching to it (``capex``: a new plant, or, for a
+    route declared a retrofit of the reference in ``route_retrofits.csv``, the added capex
+    only, plus the reference's renewal with ``reference_capex="renewal"``). The reference
+    pays no capital by default (``reference_capex="sunk"``: the plant exists, as the engine
+    values staying between reinvestment moments), or the annuity of its renewal
+    (``"renewal"``: as at a reinvestment moment; the data package's renewal cost, or its
+    greenfield cost where no renewal cost is given). Support awarded in rounds (SDE++, CCfD,
+    grants) is not in these terms: it depends on the round, not the route. Revenue terms
+    (:data:`REVENUE_PATHS`) are left out.
 
     Parameters
     ----------
@@ -259,7 +260,15 @@ def levelised_costs(
         with np.errstate(divide="ignore", invalid="ignore"):
             per_cap = np.where(prod > 0, cap / prod, np.nan)
         ref_capex = routes.capex_renewal[opt, t] if reference_capex == "renewal" else 0.0
-        capex = np.where(is_ref, ref_capex, routes.capex[opt, t])[None]
+        new_capex = routes.capex[opt, t]
+        # a retrofit of the reference keeps its plant: the added capex (plus the reference's
+        # renewal when the reference pays its renewal), as the engine charges it
+        retro = retrofit_capex(
+            routes, inc[:, None], opt, t, np.asarray(reference_capex == "renewal")
+        )
+        if retro is not None:
+            new_capex = np.where(np.isnan(retro), new_capex, retro)
+        capex = np.where(is_ref, ref_capex, new_capex)[None]
         parts["capex"] = capex * val.crf_k * per_cap
         parts["other"] = parts["other"] + routes.fixed_opex[opt, t][None] * per_cap
         total: F = np.sum([parts[k] for k in COMPONENTS], axis=0)

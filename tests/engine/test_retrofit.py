@@ -236,3 +236,21 @@ def test_a_retrofit_without_a_renewal_figure_renews_its_base_and_the_retrofit(
         != rt.capex_renewal[ids.index("bf_bof"), 0]
         + (rt.retrofit_capex[rt.retrofit_pair[bf, ids.index("bf_bof")], 0])
     )
+
+
+def test_levelised_cost_of_a_retrofit_pays_the_added_capex() -> None:
+    """The green premium prices a retrofit as the engine charges it: the toy's capture
+    route, declared a retrofit of the gas route, pays 50 x CRF per t (800 x CRF without the
+    pair); against a renewing reference it pays the reference's renewal too."""
+    from kruispunt.premium import levelised_costs
+
+    def capex(inp: ModelInputs, reference: str = "sunk") -> float:
+        costs = levelised_costs(inp, reference_capex=reference)  # type: ignore[arg-type]
+        row = costs[(costs["route"] == "gas_ccs") & (costs["year"] == 2030)]
+        return float(row["capex"].iloc[0])
+
+    assert capex(_toy()) == pytest.approx(ADD * CRF)
+    assert capex(_toy(retrofit=False)) == pytest.approx(800.0 * CRF)
+    inp = _toy()
+    renewal = float(inp.routes.capex_renewal[GAS, 5])
+    assert capex(inp, "renewal") == pytest.approx((renewal + ADD) * CRF)
