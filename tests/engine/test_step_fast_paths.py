@@ -14,8 +14,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from kruispunt.engine.decide import option_of, pick
 from kruispunt.engine.infrastructure import Infrastructure, allocate_first_fit_dated
+from kruispunt.engine.valuation import option_of, pick
 from kruispunt.policy.grants import allocate_first_fit
 
 SEEDS = range(12)

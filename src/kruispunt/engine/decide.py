@@ -13,7 +13,7 @@ from kruispunt.engine.accounting import Outputs
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
-from kruispunt.engine.valuation import kept_electrolyser, retrofit_capex
+from kruispunt.engine.valuation import kept_electrolyser, option_of, pick, retrofit_capex
 from kruispunt.vocabulary import BIOMASS, DECIDED_PROJECT_YEARS, FAMILY, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
@@ -101,41 +101,6 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
             follows, REASON_CODE["committed_project"], st.pending_reason
         ).astype(np.int8)
         st.follow = np.where(follows, -1, st.follow)
-
-
-def option_of(opt: I, route: I) -> I:
-    """The option ``(S, P)`` of each plant whose route is ``route`` ``(S, P)``: the first
-    ``k`` with ``opt[p, k] == route[s, p]`` (0 where no option is that route), as
-    ``np.argmax(opt[None] == route[:, :, None], axis=-1)``, from a (plant, route) table
-    instead of comparing every option.
-
-    Examples
-    --------
-    >>> option_of(np.array([[3, 1, 3], [2, 0, 1]]), np.array([[3, 1], [1, 4]]))
-    array([[0, 2],
-           [1, 0]])
-    """
-    P, K = opt.shape
-    plants = np.arange(P)
-    table = np.zeros((P, max(int(opt.max()), int(route.max())) + 1), dtype=np.int64)
-    for k in range(K - 1, -1, -1):  # the first option of a route is written last
-        table[plants, opt[:, k]] = k
-    return np.asarray(table[plants[None, :], route], dtype=np.int64)
-
-
-def pick(values: F, k: I) -> F:
-    """``values[s, p, k[s, p]]`` ``(S, P)`` of ``values`` ``(S, P, K)``, as
-    ``np.take_along_axis(values, k[..., None], -1)[..., 0]`` (a gather on flat indices).
-
-    Examples
-    --------
-    >>> pick(np.arange(12.0).reshape(2, 2, 3), np.array([[0, 2], [1, 1]]))
-    array([[ 0.,  5.],
-           [ 7., 10.]])
-    """
-    S, P, K = values.shape
-    flat = np.arange(S * P, dtype=np.intp).reshape(S, P) * K + k
-    return np.asarray(np.take(values.reshape(-1), flat), dtype=np.float64)
 
 
 def choose(

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from kruispunt.engine.decide import option_of, pick
-from kruispunt.engine.valuation import STAY_BONUS, OptionValues, Valuation
+from kruispunt.engine.valuation import STAY_BONUS, OptionValues, Valuation, option_of, pick
 from kruispunt.policy.base import SupportScheme
 
 F = npt.NDArray[np.float64]

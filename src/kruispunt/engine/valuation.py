@@ -520,9 +520,9 @@ class Valuation:
         value += contracts[..., None] * is_cur
         exit_gain = np.zeros(value.shape)
         if self.horizons:
-            k_cur = np.argmax(is_cur, axis=-1)[..., None]  # the current route's option
-            stay = np.take_along_axis(value, k_cur, -1)[..., 0]
-            net_cur = np.take_along_axis(net, k_cur, -1)[..., 0]
+            k_cur = option_of(opt, cur)  # the current route's option
+            stay = pick(value, k_cur)
+            net_cur = pick(net, k_cur)
             best = self._exit_option(
                 t,
                 st,
@@ -590,6 +590,41 @@ class Valuation:
             onward = lower & ~self.opt_closure[None]
             out &= ~locked[:, :, None] | onward | is_cur
         return out
+
+
+def option_of(opt: I, route: I) -> I:
+    """The option ``(S, P)`` of each plant whose route is ``route`` ``(S, P)``: the first
+    ``k`` with ``opt[p, k] == route[s, p]`` (0 where no option is that route), as
+    ``np.argmax(opt[None] == route[:, :, None], axis=-1)``, from a (plant, route) table
+    instead of comparing every option.
+
+    Examples
+    --------
+    >>> option_of(np.array([[3, 1, 3], [2, 0, 1]]), np.array([[3, 1], [1, 4]]))
+    array([[0, 2],
+           [1, 0]])
+    """
+    P, K = opt.shape
+    plants = np.arange(P)
+    table = np.zeros((P, max(int(opt.max()), int(route.max())) + 1), dtype=np.int64)
+    for k in range(K - 1, -1, -1):  # the first option of a route is written last
+        table[plants, opt[:, k]] = k
+    return np.asarray(table[plants[None, :], route], dtype=np.int64)
+
+
+def pick(values: F, k: I) -> F:
+    """``values[s, p, k[s, p]]`` ``(S, P)`` of ``values`` ``(S, P, K)``, as
+    ``np.take_along_axis(values, k[..., None], -1)[..., 0]`` (a gather on flat indices).
+
+    Examples
+    --------
+    >>> pick(np.arange(12.0).reshape(2, 2, 3), np.array([[0, 2], [1, 1]]))
+    array([[ 0.,  5.],
+           [ 7., 10.]])
+    """
+    S, P, K = values.shape
+    flat = np.arange(S * P, dtype=np.intp).reshape(S, P) * K + k
+    return np.asarray(np.take(values.reshape(-1), flat), dtype=np.float64)
 
 
 def _flat_index(cur: I, n_routes: int) -> I:
