@@ -571,11 +571,10 @@ class ClearingMarket(SupportScheme):
         if extra is None:
             return need, volume, own, group, divisible, False
         S = need.shape[0]
-        col = np.ones((S, 1))
         div = np.zeros(need.shape, dtype=bool) if divisible is None else divisible
         return (
-            np.concatenate([need, extra[0][:, None] * col], axis=1),
-            np.concatenate([volume, extra[1][:, None] * col], axis=1),
+            np.concatenate([need, np.reshape(extra[0], (S, 1))], axis=1),
+            np.concatenate([volume, np.reshape(extra[1], (S, 1))], axis=1),
             np.concatenate([own, np.full((S, 1), np.inf)], axis=1),
             np.concatenate([group, [int(group.max(initial=-1)) + 1]]),
             np.concatenate([np.broadcast_to(div, need.shape), np.ones((S, 1), dtype=bool)], axis=1),
