@@ -1000,6 +1000,7 @@ def _committed_sde(b: BuildContext, events: Any) -> Params:
     start, end, volume = np.zeros(shape), np.zeros(shape), np.zeros(shape)
     tables = b.tables
     term = tables.policy_path("sde_pp.subsidy_duration_max", b.years)[0]
+    terms = []  # (award, its events rows, base amount, base price, volume)
     for a, (event_id, prefix) in enumerate(committed_sde_awards(events).items()):
         if tables.policy_rows(f"{prefix}_base_amount") is None:
             continue
@@ -1007,17 +1008,21 @@ def _committed_sde(b: BuildContext, events: Any) -> Params:
         total = tables.policy_scalar(f"{prefix}_max_total")
         yearly = tables.policy_scalar(f"{prefix}_volume")
         price = max(amount - total / (yearly * term), 0.0)
-        of_award = events[events["event_id"] == event_id]
-        parties: dict[str, list[tuple[npt.NDArray[np.bool_], int]]] = {}  # per events lever
-        for s, sc in enumerate(b.scenarios):
-            choice = sc.levers.events
-            if choice not in parties:
-                rows = applied_events(of_award, choice).itertuples()
-                parties[choice] = [(named_plants(b.pb, r), int(cast(int, r.year))) for r in rows]
-            for hit, first in parties[choice]:
+        terms.append((a, events[events["event_id"] == event_id], amount, price, yearly))
+    first: dict[str, int] = {}  # the first scenario of each events lever: the others copy it
+    for s, sc in enumerate(b.scenarios):
+        if sc.levers.events in first:
+            for arr in (award, base, floor, start, end, volume):
+                arr[s] = arr[first[sc.levers.events]]
+            continue
+        first[sc.levers.events] = s
+        for a, rows, amount, price, yearly in terms:
+            for row in applied_events(rows, sc.levers.events).itertuples():
+                hit = named_plants(b.pb, row)
+                year = int(cast(int, row.year))
                 award[s, hit] = a
                 base[s, hit], floor[s, hit], volume[s, hit] = amount, price, yearly
-                start[s, hit], end[s, hit] = first, first + term
+                start[s, hit], end[s, hit] = year, year + term
     return {
         "sde_award": award,
         "sde_base": base,
