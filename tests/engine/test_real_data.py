@@ -140,6 +140,25 @@ def test_committed_projects_start_on_their_date(cat: Catalogue, results: Results
     assert 0 < stored <= porthos
 
 
+def test_nobian_salt_plants_run_electric_from_2030(results: Results) -> None:
+    """Nobian's binding maatwerk agreement (19 Dec 2024; Rijksoverheid and VNCI, 19 Dec
+    2024): the Delfzijl and Hengelo salt plants go off gas and fully onto electricity, near
+    zero CO2 by 2030. Every scenario runs them on the electric steam boiler from 2030 as a
+    committed project, at a fraction of their 2025 emissions; the grant (EUR 185 M, more than
+    the route's capex) leaves no book value."""
+    for scenario in DEFAULTS:
+        ds = results.dataset.sel(scenario=scenario)
+        for plant in ("nobian_delfzijl/process_heat_low", "nobian_hengelo/process_heat_low"):
+            idx = ds["route_index"].sel(plant=plant)
+            assert str(ds["route"].values[int(idx.sel(year=2029))]) == "gas_boiler_low"
+            assert str(ds["route"].values[int(idx.sel(year=2030))]) == "eboiler_low"
+            reason = int(ds["switch_reason"].sel(plant=plant, year=2030))
+            assert reason == REASON["committed_project"]
+            em = ds["direct_emissions"].sel(plant=plant)
+            # the e-boiler's electrifiable share in 2030 is 0.82 (the letter, bijlage 4)
+            assert float(em.sel(year=2030)) <= 0.2 * float(em.sel(year=2025))
+
+
 def test_commitments_can_be_switched_off(cat: Catalogue) -> None:
     (sc,) = resolve(["current-policy"])
     # the decided route changes of events.csv commit too (Yara's line E): off with them

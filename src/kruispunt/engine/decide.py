@@ -65,9 +65,12 @@ def _start(
         capex = np.where(np.isnan(retro), capex, retro * ctx.inputs.plants.capacity[None])
         keep = mask & ~np.isnan(retro) & (st.renewal > year)
         new = mask & ~keep
-        st.asset_capex = np.where(keep, st.asset_capex + capex - cover, st.asset_capex)
+        kept_value = np.maximum(st.asset_capex + capex - cover, 0.0)
+        st.asset_capex = np.where(keep, kept_value, st.asset_capex)
     out.plant["capex"][i] += np.where(mask, capex, 0.0)
-    st.asset_capex = np.where(new, capex - cover, st.asset_capex)
+    # a grant larger than the route's capex (a decided project whose real investment is more
+    # than the model's route costs, Nobian's electric salt plants) leaves no book value
+    st.asset_capex = np.where(new, np.maximum(capex - cover, 0.0), st.asset_capex)
     st.asset_start = np.where(new, year, st.asset_start)
     st.renewal = np.where(new, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal)
     st.route = np.where(mask, route, st.route)
