@@ -74,16 +74,55 @@ def test_the_better_plant_is_served_whatever_its_position() -> None:
     assert (_route(ds, 0) == 0).all()
 
 
-def test_every_user_pays_the_price_of_the_step_the_years_use_reaches() -> None:
-    """Steps of 1.2e7 GJ at +0 and 1e7 GJ at +4 EUR/GJ. Two plants of 1e7 GJ each both fit
-    (2e7 <= 2.2e7) and reach step 2, so every GJ pays 5 + 4 = 9 EUR: 9e7 EUR/yr of energy
-    cost per plant. One plant alone (1e7 <= 1.2e7) stays in step 1 and pays 5 x 1e7 = 5e7."""
+def test_each_claim_pays_the_step_it_falls_in_as_served() -> None:
+    """Steps of 1.2e7 GJ at +0 and 1e7 GJ at +4 EUR/GJ. Two equal plants of 1e7 GJ each both
+    fit (2e7 <= 2.2e7); they are served in order (equal gain: the lower index first). Plant
+    0's claim stays in step 1 (1e7 <= 1.2e7): 5 x 1e7 = 5e7 EUR/yr; plant 1's claim reaches
+    2e7, step 2: (5 + 4) x 1e7 = 9e7 EUR/yr, every year while it holds it. One plant alone
+    pays 5e7."""
     steps = ((1.2 * USE, 0.0), (USE, 4.0))
     both = simulate(toy_inputs(n_plants=2, eua=100.0, bio=True, biomass_supply=steps)).dataset
     assert (_route(both, 0) == BIO).all() and (_route(both, 1) == BIO).all()
-    np.testing.assert_allclose(both["energy_cost"].values[0], 9.0e7)
+    np.testing.assert_allclose(both["energy_cost"].values[0, 0], 5.0e7)
+    np.testing.assert_allclose(both["energy_cost"].values[0, 1], 9.0e7)
     one = simulate(toy_inputs(n_plants=1, eua=100.0, bio=True, biomass_supply=steps)).dataset
     np.testing.assert_allclose(one["energy_cost"].values[0, 0], 5.0e7)
+
+
+def test_the_higher_gain_is_served_first_and_gets_the_cheaper_step() -> None:
+    """The same steps; plant 1 gains more per GJ (priority 2 against 1): it is served first
+    and its claim stays in step 1 (+0), plant 0's reaches step 2 (+4)."""
+    inp = toy_inputs(n_plants=2, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
+    infra = _infrastructure(inp)
+    demand = np.zeros((len(RESOURCES), 1, 2))
+    demand[BIOMASS] = USE
+    start = np.zeros((1, 2), dtype=np.int64)
+    mask = np.ones((1, 2), dtype=bool)
+    infra.allocate(demand, start, np.array([[1.0, 2.0]]), mask, commit=True)
+    np.testing.assert_allclose(infra.claim_price, [[4.0, 0.0]])
+
+
+def test_a_claim_keeps_its_price_while_held() -> None:
+    """A supply contract: plant 0 (served first, +0) stops burning biomass in 2030 and gives
+    its 1e7 GJ back; plant 1 keeps paying its claim's +4 although the pool's use (1e7) is
+    now inside step 1, and weighs +4 for staying; a new claim of 1e7 on top of the 1e7 held
+    reaches 2e7, step 2 (+4)."""
+    inp = toy_inputs(n_plants=2, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
+    infra = _infrastructure(inp)
+    demand = np.zeros((len(RESOURCES), 1, 2))
+    demand[BIOMASS] = USE
+    start = np.zeros((1, 2), dtype=np.int64)
+    infra.allocate(demand, start, np.array([[2.0, 1.0]]), np.ones((1, 2), dtype=bool), True)
+    pool = np.full((1, 2, len(RESOURCES)), -1, dtype=np.int64)
+    pool[0, :, BIOMASS] = 3
+    i = list(TOY_YEARS).index(2030)
+    route = np.array([[0, BIO]], dtype=np.int64)
+    infra.release_supply(i, route, np.full((1, 2), -1), pool)
+    np.testing.assert_allclose(infra.claim_price, [[0.0, 4.0]])
+    opt = np.tile(np.arange(4, dtype=np.int64), (2, 1))
+    price = infra.supply_prices(i, route, pool[..., BIOMASS], opt)
+    assert price.current[0, 1] == 4.0 and price.option[0, 1, BIO] == 4.0
+    assert price.option[0, 0, BIO] == 4.0
 
 
 def test_use_at_a_steps_edge_stays_in_that_step() -> None:

@@ -118,9 +118,12 @@ def test_reserve_books_the_grants_only(seed: int) -> None:
         committed=before.copy(),
         supply_pools=np.array([1]),
         held=np.zeros((S, P, Q)),
+        claim_price=np.zeros((S, P)),
+        step_price=lambda q, level: np.zeros_like(level),
     )
+    priority = rng.random((S, n))
     for q in range(Q):
-        Infrastructure._reserve(infra, q, granted, amount, start, last, cols)  # type: ignore[arg-type]
+        Infrastructure._reserve(infra, q, granted, amount, start, last, cols, priority)  # type: ignore[arg-type]
     full = np.zeros((S, P), dtype=bool)
     full[:, cols] = granted
     full_amount = np.zeros((S, P))

@@ -228,18 +228,14 @@ def _pool_use(
 
 def _supply_cost(infra: Infrastructure, st: PlantState, biomass: F, pool_use: F) -> F:
     """Biomass use of the plants holding each biomass pool, booked into ``pool_use``
-    ``(S, Q)``, and what each plant pays on top of the market price ``(S, P)`` [EUR/yr]: the
-    price of the step its pool's use reaches in the year, on every unit it burns (one market
-    price for all users of a pool)."""
+    ``(S, Q)``, and what each plant pays on top of the market price ``(S, P)`` [EUR/yr]: its
+    claim's price (:attr:`~kruispunt.engine.infrastructure.Infrastructure.claim_price`, the
+    step its claim reached when granted) on every unit it burns."""
     held = st.pool[..., BIOMASS]
     cost = np.zeros_like(biomass)
     rows = np.arange(held.shape[0])[:, None]
     has = held >= 0
     if has.any():
         np.add.at(pool_use, (np.broadcast_to(rows, has.shape)[has], held[has]), biomass[has])
-    for q in infra.supply_pools:
-        mine = held == q
-        if mine.any():
-            price = infra.step_price(int(q), pool_use[:, q])  # (S,)
-            cost = np.where(mine, price[:, None] * biomass, cost)
+        cost = np.where(has, infra.claim_price * biomass, cost)
     return cost

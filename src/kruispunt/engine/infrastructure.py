@@ -6,11 +6,12 @@ order; a grant is reserved from the plant's start until the pool's life ends, so
 never over-committed. Plants whose storage pool ends apply to the others, or vent.
 
 A pool with a supply curve (the biomass supply: quantities in rising price steps) also has a
-price: every user pays, on top of the carrier's market price, the price of the highest step
-that the year's use of the pool reaches (:meth:`Infrastructure.step_price`; one market price,
-as when the cheapest supply runs out the buyers compete with the next). Plants weigh the
-price of the step that what is already reserved plus their own claim reaches
-(:meth:`Infrastructure.supply_prices`).
+price: each claim pays, on top of the carrier's market price, the price of the step that the
+pool's reservations reach with it when it is granted (:meth:`Infrastructure.step_price`;
+claims granted in one year in the order they were served), and keeps that price for as long
+as the plant holds it (:attr:`Infrastructure.claim_price`; a supply contract). Plants weigh
+the price of the step that what is already reserved plus their own claim reaches, and on
+biomass, their claim's price (:meth:`Infrastructure.supply_prices`).
 """
 
 from __future__ import annotations
@@ -50,8 +51,8 @@ class SupplyPrice:
     """``(S, P, K)`` for each option: the price of the step that the pool's reserved supply
     plus the option's own extra claim reaches (the pool the plant would be served by)."""
     current: F
-    """``(S, P)`` for the route each plant runs: the price of the step its pool's reserved
-    supply reaches."""
+    """``(S, P)`` for the route each plant runs: the price its claim was granted at
+    (:attr:`Infrastructure.claim_price`; 0: no claim)."""
 
 
 def allocate_first_fit_dated(priority: F, demand: F, start: I, free: F, end: I, eligible: B) -> B:
@@ -154,7 +155,7 @@ class Infrastructure:
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
         """Cumulative quantity up to each step's upper edge ``(S, Q, N)``."""
         self.refused_by = np.zeros((len(RESOURCES), ctx.S, ctx.P), dtype=bool)
-        self._planned: list[tuple[int, B, F, I, I, I]] = []
+        self._planned: list[tuple[int, B, F, I, I, I, F]] = []
         """The grants of the last allocation without ``commit``, not yet reserved."""
         """Plants the last :meth:`allocate` refused, per resource ``(3, S, P)``."""
         self.access = np.ascontiguousarray(np.take(pools.access, inp.plants.cluster, axis=2))
@@ -162,6 +163,10 @@ class Infrastructure:
         self.held = np.zeros((ctx.S, ctx.P, len(pools.names)))
         """What each plant has reserved in each biomass pool ``(S, P, Q)``, given back when
         it stops burning biomass."""
+        self.claim_price = np.zeros((ctx.S, ctx.P))
+        """Price on top of the carrier's market price that each plant pays for the biomass it
+        holds ``(S, P)`` [EUR per unit of the carrier]: the step its pool's reservations
+        reached when its claim was granted, kept while it holds the claim (0: none)."""
 
     def demand(
         self, i: int, r_new: I, r_old: I | None, peak: F, start: I | None = None
@@ -264,7 +269,7 @@ class Infrastructure:
                 given_c = np.where(granted, q, given_c)
                 open_ &= ~granted
                 if granted.any() and not unlimited:
-                    grant = (q, granted, want, begin, last, cols)
+                    grant = (q, granted, want, begin, last, cols, priority)
                     if commit:
                         self._reserve(*grant)
                     else:
@@ -283,12 +288,29 @@ class Infrastructure:
             self._reserve(*grant)
         self._planned = []
 
-    def _reserve(self, q: int, granted: B, amount: F, start: I, last: I, cols: I) -> None:
+    def _reserve(
+        self, q: int, granted: B, amount: F, start: I, last: I, cols: I, priority: F
+    ) -> None:
         """Reserve in pool ``q`` the ``amount`` of the ``granted`` requests ``(S, n)`` of the
-        plants ``cols`` ``(n,)``, from their ``start`` to the pool's end ``last`` ``(S,)``."""
+        plants ``cols`` ``(n,)``, from their ``start`` to the pool's end ``last`` ``(S,)``;
+        in a supply pool each grant's :attr:`claim_price` is the step that the reservations
+        over its years plus the grants before it in ``priority`` order (highest first, ties
+        by the lower index, as they were served) reach."""
         S, Y = self.ctx.S, self.ctx.Y
         s, n = np.nonzero(granted)
         take = amount[s, n]
+        if q in self.supply_pools:
+            before = self.committed[:, q, :]
+            ahead = np.maximum.accumulate(before[:, ::-1], axis=-1)[:, ::-1]  # (S, Y)
+            order = np.lexsort((n, -priority[s, n], s))  # per scenario, as served
+            so, no, to = s[order], n[order], take[order]
+            run = np.cumsum(to)
+            first = np.r_[0, np.flatnonzero(np.diff(so)) + 1]  # each scenario's first grant
+            run -= np.repeat(run[first] - to[first], np.diff(np.r_[first, len(so)]))
+            level = np.zeros(granted.shape)
+            level[so, no] = ahead[so, start[so, no]] + run
+            price = self.step_price(q, level)
+            self.claim_price[so, cols[no]] = price[so, no]
         # each grant added at its start and taken off where the pool's life ends, summed in
         # this order (bincount adds its weights one by one, as np.add.at does; requests not
         # granted would add zeros, which change no sum)
@@ -317,6 +339,7 @@ class Infrastructure:
                 self.committed[:, q, i:] -= back.sum(axis=1)[:, None]
                 self.held[:, :, q] -= back
         pool[..., BIOMASS] = np.where(done, -1, pool[..., BIOMASS])
+        self.claim_price = np.where(done, 0.0, self.claim_price)
 
     def step_price(self, q: int, level: F) -> F:
         """Price of pool ``q``'s supply step that ``level`` reaches ``(S, ...)`` [EUR per unit
@@ -361,8 +384,8 @@ class Infrastructure:
         ``opt`` ``(P, K)``, the step that the reserved supply of the pool it would be served
         by (its cluster's own first, then the national one, the first with room) plus its
         own extra claim reaches, held over the option's life; for the route each plant runs,
-        the step its pool's reservations reach. ``held`` ``(S, P)`` is the pool each plant
-        holds (-1: none)."""
+        the price its claim was granted at (:attr:`claim_price`). ``held`` ``(S, P)`` is the
+        pool each plant holds (-1: none)."""
         ctx = self.ctx
         inp = ctx.inputs
         S, P, K = ctx.S, ctx.P, opt.shape[1]
@@ -390,8 +413,7 @@ class Infrastructure:
             served |= fits
             mine = held == q
             if mine.any():
-                now = np.broadcast_to(self.step_price(q, reserved)[:, None], (S, P))
-                current = np.where(mine, now, current)
+                current = np.where(mine, self.claim_price, current)
         # a plant that holds a pool and claims nothing more stays at its pool's price
         option = np.where((need <= 0) & (held >= 0)[..., None], current[..., None], option)
         return SupplyPrice(option=option, current=current)
