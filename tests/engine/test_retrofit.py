@@ -177,6 +177,18 @@ def test_real_retrofit_pairs(cat: Catalogue, inp: ModelInputs) -> None:
     assert rt.retrofit_capex[row, 0] == pytest.approx(5.086 * 100.0 / 79.9169, rel=1e-4)
     assert rt.retrofit_pair[r["ng_dri_eaf"], r["ng_dri_eaf_hp_capture"]] == -1
     assert rt.retrofit_pair[r["cracker_ccs_postcomb"], r["naphtha_steam_cracker"]] >= 0
+    # hydrogen in the hydrogen-ready gas DRI shaft (Tata JLoI's later step): MPP gives both
+    # the same greenfield capex, so the switch adds nothing and writes nothing off
+    for base_route in ("ng_dri_eaf", "ng_dri_eaf_hp_capture"):
+        row = rt.retrofit_pair[r["h2_dri_eaf"], r[base_route]]
+        assert row >= 0 and np.all(rt.retrofit_capex[row] == 0.0)
+    # post-combustion capture added to Shell Pernis's Porthos + HH1 configuration
+    row = rt.retrofit_pair[r["refinery_ccs_postcomb_hh1"], r["refinery_ccs_h2units_green_h2"]]
+    assert rt.retrofit_capex[row, 0] == pytest.approx(
+        rt.retrofit_capex[
+            rt.retrofit_pair[r["refinery_ccs_postcomb"], r["refinery_ccs_h2units"]], 0
+        ]
+    )
     new, base = np.nonzero(rt.retrofit_pair >= 0)
     assert np.array_equal(rt.product[new], rt.product[base])
     assert len(new) == len(cat.route_retrofits.groupby(["route_id", "retrofit_of"]))
@@ -187,7 +199,7 @@ def test_tata_bf7_adds_capture_to_its_committed_gas_dri(cat: Catalogue) -> None:
     in 2030 compressing the DRI plant's CO2-removal stream is a retrofit: capital 5.086
     EUR2020/(t/yr) x 100/79.9169 (CPI) = 6.3641 EUR2025 x BF7's capacity x crf(7 %, 40) =
     0.0750091, no write-off, while every option that is not a retrofit of ng_dri_eaf writes
-    off the plant just built. BF7 takes it: running from 2034 (lead time 4)."""
+    off the plant just built (hydrogen in the same shaft furnace is one, adding nothing). BF7 takes it: running from 2034 (lead time 4)."""
     base = resolve(["current-policy"])[0]
     announced = replace(
         base, name="announced", levers=base.levers.model_copy(update={"events": "announced"})
@@ -201,7 +213,9 @@ def test_tata_bf7_adds_capture_to_its_committed_gas_dri(cat: Catalogue) -> None:
     assert -rows.loc["ng_dri_eaf_hp_capture", "capital"] == pytest.approx(hand, rel=1e-4)
     assert rows.loc["ng_dri_eaf_hp_capture", "writeoff"] == 0.0
     assert rows.loc["ng_dri_eaf_ccs", "writeoff"] == 0.0  # a retrofit too
-    assert (rows.loc[["bf_bof_ccs", "h2_dri_eaf", "hbi_import_eaf"], "writeoff"] < -1e8).all()
+    assert rows.loc["h2_dri_eaf", "writeoff"] == 0.0  # hydrogen in the same shaft: too
+    assert rows.loc["h2_dri_eaf", "capital"] == 0.0  # MPP: the same capex as gas DRI
+    assert (rows.loc[["bf_bof_ccs", "hbi_import_eaf"], "writeoff"] < -1e8).all()
     assert bool(rows.loc["ng_dri_eaf_hp_capture", "chosen"])
     hist = ex.history[ex.history["plant"] == BF7].set_index("year")["route"]
     assert hist[2033] == "ng_dri_eaf"
