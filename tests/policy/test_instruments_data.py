@@ -209,3 +209,12 @@ def test_no_sde_for_low_temperature_biomass_heat(inputs: ModelInputs) -> None:
     for route in ("paper_biomass_boiler", "biomass_furnace_medium", "biomass_furnace_high"):
         assert kind[route] == ENERGY_CARBON, route
     assert kind["heat_pump_low"] == ENERGY_CARBON
+
+
+def test_sde_window_is_the_period_plus_the_one_year_ontheffing(inputs: ModelInputs) -> None:
+    """An award held for grid, biomass or storage room may start within the realisation
+    period, 4 years (Besluit SDE(K) art. 59 lid 1 onder b; the project's assumption for
+    every category), plus the one-year ontheffing (art. 62 lid 3: at most one year beyond
+    the period; the Kamerbrief of 21 Apr 2020 granted it for a lack of grid capacity)."""
+    window = inputs.instruments["sde"]["realisation_years"]
+    assert np.all(window == 4.0 + 1.0)
