@@ -199,7 +199,8 @@ def test_tata_bf7_adds_capture_to_its_committed_gas_dri(cat: Catalogue) -> None:
     in 2030 compressing the DRI plant's CO2-removal stream is a retrofit: capital 5.086
     EUR2020/(t/yr) x 100/79.9169 (CPI) = 6.3641 EUR2025 x BF7's capacity x crf(7 %, 40) =
     0.0750091, no write-off, while every option that is not a retrofit of ng_dri_eaf writes
-    off the plant just built (hydrogen in the same shaft furnace is one, adding nothing). BF7 takes it: running from 2034 (lead time 4)."""
+    off the plant just built (hydrogen in the same shaft furnace is one, adding nothing).
+    BF7 takes it: running from 2034 (lead time 4)."""
     base = resolve(["current-policy"])[0]
     announced = replace(
         base, name="announced", levers=base.levers.model_copy(update={"events": "announced"})
