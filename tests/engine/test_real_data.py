@@ -144,8 +144,9 @@ def test_nobian_salt_plants_run_electric_from_2030(results: Results) -> None:
     """Nobian's binding maatwerk agreement (19 Dec 2024; Rijksoverheid and VNCI, 19 Dec
     2024): the Delfzijl and Hengelo salt plants go off gas and fully onto electricity, near
     zero CO2 by 2030. Every scenario runs them on the electric steam boiler from 2030 as a
-    committed project, at a fraction of their 2025 emissions; the grant (EUR 185 M, more than
-    the route's capex) leaves no book value."""
+    committed project, at a fraction of their 2025 emissions, and stay on it for the 15 years
+    a decided project binds its plant; the grant (EUR 185 M, more than the route's capex)
+    leaves no book value."""
     for scenario in DEFAULTS:
         ds = results.dataset.sel(scenario=scenario)
         for plant in ("nobian_delfzijl/process_heat_low", "nobian_hengelo/process_heat_low"):
@@ -157,6 +158,9 @@ def test_nobian_salt_plants_run_electric_from_2030(results: Results) -> None:
             em = ds["direct_emissions"].sel(plant=plant)
             # the e-boiler's electrifiable share in 2030 is 0.82 (the letter, bijlage 4)
             assert float(em.sel(year=2030)) <= 0.2 * float(em.sel(year=2025))
+            # bound to the project for 15 years: it does not leave it for biomass boilers
+            routes = {str(ds["route"].values[int(r)]) for r in idx.sel(year=slice(2030, 2044))}
+            assert routes == {"eboiler_low"}
 
 
 def test_commitments_can_be_switched_off(cat: Catalogue) -> None:

@@ -269,3 +269,26 @@ def test_levelised_cost_of_a_retrofit_pays_the_added_capex() -> None:
     inp = _toy()
     renewal = float(inp.routes.capex_renewal[GAS, 5])
     assert capex(inp, "renewal") == pytest.approx((renewal + ADD) * CRF)
+
+
+def test_a_plant_bound_to_a_decided_project_moves_on_only_by_a_retrofit() -> None:
+    """A plant on gas bound to a decided project (``locked``) may take gas_ccs, a retrofit of
+    gas that emits less (1.1 x 10 % = 0.11 tCO2/t), but neither elec (0 tCO2/t, not a
+    retrofit: it would leave the plant just built) nor closure; unbound, all three."""
+    inp = _toy()
+    ctx = BatchContext(inp, tuple(INSTRUMENTS))
+    v = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
+    cur = np.full((1, 1), GAS, dtype=np.int64)
+    k = {int(r): j for j, r in enumerate(v.opt[0])}
+    closure = list(inp.coords.routes).index("widget_closure")
+    bound = v.feasible(0, cur, np.ones((1, 1), dtype=bool))[0, 0]
+    free = v.feasible(0, cur, np.zeros((1, 1), dtype=bool))[0, 0]
+    assert bound[k[GAS]] and bound[k[CCS]]
+    assert not bound[k[ELEC]] and not bound[k[closure]]
+    assert free[k[ELEC]] and free[k[CCS]] and free[k[closure]]
+    # without any retrofit pair a bound plant stays where it is
+    plain = _toy(retrofit=False)
+    ctx = BatchContext(plain, tuple(INSTRUMENTS))
+    v = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
+    bound = v.feasible(0, cur, np.ones((1, 1), dtype=bool))[0, 0]
+    assert bound.sum() == (v.opt[0] == GAS).sum()

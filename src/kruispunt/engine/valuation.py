@@ -571,7 +571,11 @@ class Valuation:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
         connection, allowed by the scenario); the current route always. A plant bound to a
         decided project (``locked`` ``(S, P)``, :data:`DECIDED_PROJECT_YEARS` from its start)
-        may only move on to a route that emits less (net of capture) and does not close."""
+        may only move on by adding to it: to a retrofit of its route
+        (``Routes.retrofit_pair``, Tata's DRI plant adding capture) that emits less (net of
+        capture). It does not close, nor leave the project it has just built for another
+        route that emits less (Nobian's electric salt plants for biomass boilers, Shell
+        Pernis's Holland Hydrogen 1 supply for post-combustion capture without it)."""
         inp = self.ctx.inputs
         routes = inp.routes
         year = int(inp.coords.years[t])
@@ -588,6 +592,11 @@ class Valuation:
             emitted = self.ctx.route.emitted[:, t]
             lower = emitted[opt][None] < emitted[cur][:, :, None]  # (S, P, K)
             onward = lower & ~self.opt_closure[None]
+            pair = inp.routes.retrofit_pair
+            if pair is None:
+                onward = np.zeros_like(onward)
+            else:  # onward only by adding to the decided plant (a retrofit of it)
+                onward &= pair[opt[None], cur[:, :, None]] >= 0
             out &= ~locked[:, :, None] | onward | is_cur
         return out
 
