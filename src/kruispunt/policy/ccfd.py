@@ -390,14 +390,15 @@ class Ccfd(SupportScheme):
             inputs = ctx.route.inputs[:, self.carriers, ev.t]  # (R, C)
             extra = (inputs[route[s_w, p_w]] - inputs[ev.current[s_w, p_w]]) * per_t[s_w, p_w, None]
             self.extra[s_w, p_w] = extra
-            # the engine's evaluation reads a path at one route per plant directly
-            expected_at = getattr(ev, "expected_at", None)
+            # the engine's evaluation reads a path at the won plants' routes directly
+            expected_on = getattr(ev, "expected_on", None)
+            r_w = route[s_w, p_w]
             for j, c in enumerate(self.carriers):
-                if expected_at is not None:
-                    ref = expected_at(self.name, f"price_{c}", route)
+                if expected_on is not None:
+                    ref = expected_on(self.name, f"price_{c}", s_w, r_w)
                 else:
-                    ref = self._at(ev.expected(self.name, f"price_{c}"), pick)
-                self.ref_price[s_w, p_w, j] = ref[s_w, p_w]
+                    ref = self._at(ev.expected(self.name, f"price_{c}"), pick)[s_w, p_w]
+                self.ref_price[s_w, p_w, j] = ref
         self.route = np.where(won, route, self.route)
         self.start = np.where(won, start_year, self.start)
         duration = np.round(self.param("duration")).astype(np.int64)[:, None]
