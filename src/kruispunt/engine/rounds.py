@@ -82,9 +82,15 @@ def evaluate(
     value = np.where(feasible, ov.value, -np.inf)
     v_stay = pick(value, option_of(opt, cur))[..., None]
     cap = inp.plants.capacity[None, :, None]
+    abates = ov.abated > 0
+    # max(v_stay - value, 0) + bonus, and gap / abated where it abates (else inf), worked
+    # out in place (the same operations, fewer (S, P, K) temporaries)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.maximum(v_stay - value, 0.0) + STAY_BONUS * cap
-        need = np.where(ov.abated > 0, gap / ov.abated, np.inf)
+        gap = np.subtract(v_stay, value)
+        np.maximum(gap, 0.0, out=gap)
+        gap += STAY_BONUS * cap
+        need = np.full(gap.shape, np.inf)
+        np.divide(gap, ov.abated, out=need, where=abates)
     return Evaluation(
         valuation=valuation,
         t=t,
@@ -97,7 +103,7 @@ def evaluate(
         production=ov.production,
         capex_annuity=ov.capex_annuity,
         crf=valuation.crf_k,
-        low_carbon=valuation.opt_low[None] & feasible & (ov.abated > 0),
+        low_carbon=valuation.opt_low[None] & feasible & abates,
         running=running,
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
         current=cur,

@@ -413,14 +413,20 @@ class Ccfd(SupportScheme):
         markets = self.ctx.inputs.markets
         strike = self.contract
         if len(self.carriers):
-            indexed = ccfd_indexed_strike(
-                strike,
-                self.extra,
-                markets.price[:, self.carriers, i][:, None, :],
-                self.ref_price,
-                self.cap[:, None],
-            )
-            strike = np.where(self.indexed[:, None], indexed, strike)
+            price = markets.price[:, self.carriers, i]  # (S, C)
+            if np.isfinite(price).all():
+                # the indexed contracts only: a plant without a contract has strike, extra use
+                # and reference prices 0, so its indexed strike is its strike (0)
+                s, p = np.nonzero((self.route >= 0) & self.indexed[:, None])
+                strike = strike.copy()
+                strike[s, p] = ccfd_indexed_strike(
+                    strike[s, p], self.extra[s, p], price[s], self.ref_price[s, p], self.cap[s]
+                )
+            else:
+                indexed = ccfd_indexed_strike(
+                    strike, self.extra, price[:, None, :], self.ref_price, self.cap[:, None]
+                )
+                strike = np.where(self.indexed[:, None], indexed, strike)
         eua = markets.eua[:, i][:, None]
         return np.asarray(
             np.where(
