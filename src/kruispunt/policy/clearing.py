@@ -780,38 +780,47 @@ class ClearingMarket(SupportScheme):
         i = st.i
         revenue = np.zeros(st.production.shape)
         for g in self.markets:
-            qp = self._gather(self.q[:, g, :], st.route) * st.production
+            qp_all = self._gather(self.q[:, g, :], st.route) * st.production
+            # the plants with qualifying output in some scenario (few): a plant with none
+            # never sells, is never ranked and is paid 0, and leaving it out keeps the order
+            # of the others (the clearing and the sales are the same)
+            cols = np.flatnonzero((qp_all != 0.0).any(axis=0))
+            n = cols.size
+            qp = qp_all[:, cols]
             req = self.req[:, g, i]
-            own = self._gather(self.own_cap(g, i), st.route)
+            own = self._gather(self.own_cap(g, i), st.route[:, cols])
             cap = self.cap[:, g, i]
-            P = qp.shape[1]
             need_a, qp_a, own_a, _, div_a, extra = self._with_market_supply(
                 g,
                 i,
-                self.need_now[:, g],
+                self.need_now[:, g, cols],
                 qp,
                 own,
-                np.arange(P),
+                np.arange(n),
                 np.ones(qp.shape, dtype=bool) if self.divisible else None,
             )
             c = clearing_premiums(need_a, qp_a, req, cap, own_a, divisible=div_a)
             self.premium[:, g, i] = c.premium
-            self.rank[:, g] = c.rank[:, :P]
+            self.rank[:, g] = np.inf
+            self.rank[:, g, cols] = c.rank[:, :n]
             if extra:  # the market's own supply sells what the clearing took of it
-                qp_a = np.concatenate([qp, c.sold[:, P:]], axis=1)
+                qp_a = np.concatenate([qp, c.sold[:, n:]], axis=1)
             paid_a = market_sales_rows(qp_a, req, c.premium, own_a, c.rank)
-            paid = paid_a[:, :P]
+            paid = np.zeros(qp_all.shape)
+            paid[:, cols] = paid_a[:, :n]
             revenue += paid
             self.earned[:, g] = paid
             self.required_now[:, g, i] = req
-            self.supplied[:, g, i] = qp.sum(axis=1)
-            self.sold[:, g, i] = np.minimum(qp_a.sum(axis=1), np.maximum(req, 0.0))
+            self.supplied[:, g, i] = qp_all.sum(axis=1)
+            # summed over every plant, as the clearing's entries were before the selection
+            sold_all = np.concatenate([qp_all, c.sold[:, n:]], axis=1) if extra else qp_all
+            self.sold[:, g, i] = np.minimum(sold_all.sum(axis=1), np.maximum(req, 0.0))
             self.paid[:, g, i] = paid.sum(axis=1)
             if extra:  # the volume it sells, and what it costs the buyers who take it
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    part = np.where(c.premium > 0, paid_a[:, P] / c.premium, c.sold[:, P])
+                    part = np.where(c.premium > 0, paid_a[:, n] / c.premium, c.sold[:, n])
                 self.in_part[:, g, i] = part
                 self.sold[:, g, i] -= part  # ``sold``: the plants' qualifying output sold
-                cost = np.where(np.isfinite(need_a[:, P]), need_a[:, P], 0.0)
+                cost = np.where(np.isfinite(need_a[:, n]), need_a[:, n], 0.0)
                 self.in_part_cost[:, g, i] = part * cost
         return Booking(plant={"premium_revenue": revenue})
