@@ -120,8 +120,8 @@ def choose(
     plants = np.arange(P)[None, :]
     v_cur = pick(value, cur_k)
     own = False  # ``value`` is still the caller's array
+    choice = np.argmax(value, axis=-1)
     for n_pass in range(MAX_PASSES + 1):
-        choice = np.argmax(value, axis=-1)
         route = opt[plants, choice]
         switching = running & (choice != cur_k)
         demand, start = infra.demand(i, route, cur, peak)
@@ -140,6 +140,8 @@ def choose(
                 value = value.copy()
                 own = True
             value[s_r, p_r, k_r] = -np.inf
+            # only the refused plants' values changed: their next best option
+            choice[s_r, p_r] = np.argmax(value[s_r, p_r], axis=-1)
             continue
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
         grid_asked = np.where(first, demand[GRID], grid_asked)

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
-from kruispunt.policy.grants import allocate_first_fit
+from kruispunt.policy.grants import first_fit
 from kruispunt.vocabulary import (
     BIOMASS,
     CO2_STORAGE,
@@ -242,11 +242,12 @@ class Infrastructure:
                 if unlimited:
                     granted = cand
                 elif one_start:  # the same as the dated allocation, faster
-                    granted = allocate_first_fit(
-                        priority,
-                        np.where(cand, want, 0.0),
-                        np.maximum(left, 0.0),
-                        eligible=cand,
+                    if np.isnan(priority).any():
+                        raise ValueError("priority must not be NaN")
+                    # allocate_first_fit's checks hold by construction: demand > 1e-9 where
+                    # asked, the room clipped at 0
+                    granted = first_fit(
+                        priority, np.where(cand, want, 0.0), np.maximum(left, 0.0), cand
                     )
                 else:
                     # each request is checked against the room in its own years (from its
