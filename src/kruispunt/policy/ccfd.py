@@ -45,6 +45,7 @@ from kruispunt.policy.base import (
     Parameter,
     SupportScheme,
     YearState,
+    expected_at,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -318,7 +319,7 @@ class Ccfd(SupportScheme):
         s = at[0]
         need = ev.need_per_t[at]
         markup = self.param("markup")[s]
-        expected_pay = ev.expected(self.name, "payment_per_t")[at]
+        expected_pay = expected_at(ev, self.name, "payment_per_t", at)
         ceiling = self.strike[s]
         expected_eua = ceiling - expected_pay  # where it is two-sided
         finite = np.isfinite(need)
@@ -390,15 +391,10 @@ class Ccfd(SupportScheme):
             inputs = ctx.route.inputs[:, self.carriers, ev.t]  # (R, C)
             extra = (inputs[route[s_w, p_w]] - inputs[ev.current[s_w, p_w]]) * per_t[s_w, p_w, None]
             self.extra[s_w, p_w] = extra
-            # the engine's evaluation reads a path at the won plants' routes directly
-            expected_on = getattr(ev, "expected_on", None)
-            r_w = route[s_w, p_w]
+            # read at the won options only
+            at = (s_w, p_w, pick[s_w, p_w])
             for j, c in enumerate(self.carriers):
-                if expected_on is not None:
-                    ref = expected_on(self.name, f"price_{c}", s_w, r_w)
-                else:
-                    ref = self._at(ev.expected(self.name, f"price_{c}"), pick)[s_w, p_w]
-                self.ref_price[s_w, p_w, j] = ref
+                self.ref_price[s_w, p_w, j] = expected_at(ev, self.name, f"price_{c}", at)
         self.route = np.where(won, route, self.route)
         self.start = np.where(won, start_year, self.start)
         duration = np.round(self.param("duration")).astype(np.int64)[:, None]
