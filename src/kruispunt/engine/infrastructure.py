@@ -342,7 +342,7 @@ class Infrastructure:
 
     def _claim_prices(self, q: int, reserved: F, need: F) -> F:
         """:meth:`step_price` of pool ``q`` at ``reserved`` ``(S,)`` plus each claim ``need``
-        ``(S, P, K)``, worked out for the options that claim something in some scenario
+        ``(S, ...)``, worked out for the options that claim something in some scenario
         (few): the others are at the price of ``reserved`` (plus 0)."""
         S = need.shape[0]
         flat = need.reshape(S, -1)
@@ -375,26 +375,39 @@ class Infrastructure:
         peak = self.peak_production(i)
         start = np.minimum(i + inp.routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         use_now = rt.biomass[route, i] * peak  # (S, P)
-        need = np.maximum(rt.biomass[opt, start][None] * peak[..., None] - use_now[..., None], 0)
+        # the options that burn biomass (few) claim what they burn beyond the plant's use
+        # now, worked out on these only ``(S, n)``; every other option claims nothing (its
+        # need, max(0 - use now, 0), is 0): the price of its pool's reserved supply
+        b = rt.biomass[opt, start]  # (P, K)
+        pb, kb = np.nonzero(b != 0.0)
+        need = np.maximum(b[pb, kb][None] * peak[:, pb] - use_now[:, pb], 0)  # (S, n)
         start_year = inp.coords.years[start]  # (P, K)
         served = np.zeros((S, P, K), dtype=bool)
+        option_b = np.zeros(need.shape)
+        served_b = np.zeros(need.shape, dtype=bool)
         for q in map(int, self.supply_pools):
             reserved = self._reserved_peak(q, i)  # (S,)
             access = self.access[:, q, :, None]  # (S, P, 1)
             cand = (start_year[None] >= access) & inp.pools.plants[q][None, :, None]
             left, _ = self._window(q, np.full(S, i, dtype=np.int64))
-            fits = cand & (need <= left[:, None, None] * (1.0 + STEP_TOLERANCE))
-            price = self._claim_prices(q, reserved, need)
+            room = left * (1.0 + STEP_TOLERANCE)
             # the first pool with room serves; a claim no pool can hold weighs the last
             # candidate pool's price (it will be refused)
-            option = np.where(cand & ~served, price, option)
-            served |= fits
+            base = self.step_price(q, reserved + 0.0)  # a claim of 0
+            option = np.where(cand & ~served, base[:, None, None], option)
+            served |= cand & (0.0 <= room)[:, None, None]
+            cand_b = cand[:, pb, kb]
+            price_b = self._claim_prices(q, reserved, need)
+            option_b = np.where(cand_b & ~served_b, price_b, option_b)
+            served_b |= cand_b & (need <= room[:, None])
             mine = held == q
             if mine.any():
                 now = np.broadcast_to(self.step_price(q, reserved)[:, None], (S, P))
                 current = np.where(mine, now, current)
         # a plant that holds a pool and claims nothing more stays at its pool's price
-        option = np.where((need <= 0) & (held >= 0)[..., None], current[..., None], option)
+        holds = held >= 0
+        option = np.where(holds[..., None], current[..., None], option)
+        option[:, pb, kb] = np.where((need <= 0) & holds[:, pb], current[:, pb], option_b)
         return SupplyPrice(option=option, current=current)
 
     def reserve_base_use(self, route: I, pool: I) -> None:
