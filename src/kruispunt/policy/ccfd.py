@@ -366,7 +366,7 @@ class Ccfd(SupportScheme):
         shape: tuple[int, ...], at: tuple[IntArray, ...], values: FloatArray, fill: float
     ) -> FloatArray:
         """``values`` at the candidates ``at``, ``fill`` elsewhere."""
-        out = np.full(shape, fill)
+        out = np.zeros(shape) if fill == 0.0 else np.full(shape, fill)  # zeros: not touched
         out[at] = values
         return out
 

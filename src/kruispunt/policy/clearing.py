@@ -629,9 +629,10 @@ class ClearingMarket(SupportScheme):
         bonus = STAY_BONUS * self.ctx.inputs.plants.capacity
         pending = getattr(ev, "pending", None)
         prod = ev.production[..., 0]
-        support = np.zeros((S, P, K))
-        eligible = np.zeros((S, P, K), dtype=bool)
-        score = np.full((S, P, K), np.inf)
+        # the offer's arrays, made when a plant is first offered something (most years none)
+        support: F | None = None
+        eligible: B | None = None
+        score: F | None = None
         rows = np.arange(S)[:, None]
         for g in self.markets:
             req = self.req[:, g, ta]
@@ -753,17 +754,21 @@ class ClearingMarket(SupportScheme):
             kept_g = self._kept_by[s_idx, g, p_idx, None]
             gain = np.where(cur_w, gain - kept_g, gain)
             gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
+            if support is None or eligible is None or score is None:
+                support = np.zeros((S, P, K))
+                eligible = np.zeros((S, P, K), dtype=bool)
+                score = np.full((S, P, K), np.inf)
             support[s_idx, p_idx] += gain
             eligible[s_idx, p_idx] |= ok
             score_w = score[s_idx, p_idx]
             score[s_idx, p_idx] = np.where(ok, np.minimum(score_w, need_w), score_w)
-        if not eligible.any():
+        if support is None or eligible is None or score is None or not eligible.any():
             return None
         return Offer(
             support=support,
             eligible=eligible,
             score=score,
-            claim=np.zeros((S, P, K)),
+            claim=np.broadcast_to(0.0, (S, P, K)),  # every applicant sells: no budget
             budget=np.full(S, np.inf),
         )
 

@@ -785,7 +785,7 @@ class Sde(SupportScheme):
         claim = sde_budget_claim(base, floor, prod_c, self.param("duration")[s])
 
         def dense(values: FloatArray, fill: float = 0.0) -> FloatArray:
-            out = np.full(shape, fill)
+            out = np.zeros(shape) if fill == 0.0 else np.full(shape, fill)  # zeros: untouched
             out[at] = values
             return out
 
