@@ -11,6 +11,7 @@ evaluation's gap and need per tonne in place.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -327,3 +328,31 @@ def test_evaluate_gap_and_need_in_place(seed: int) -> None:
     assert ev.need_per_t.tobytes() == need.tobytes()
     low = valuation.opt_low[None] & feasible & (abated > 0)
     assert np.array_equal(ev.low_carbon, low)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_demand_of_listed_plants_is_the_full_demand_there(seed: int) -> None:
+    """``Infrastructure.demand`` on a flat list of plants (choose's refused plants) gives the
+    numbers of the full ``(S, P)`` demand at those plants, their emission calibration
+    included (plants whose verified emissions differ from their route's factor)."""
+    rng = np.random.default_rng(seed)
+    S, P = 3, int(rng.integers(1, 7))
+    inp = toy_inputs(n_scenarios=S, n_plants=P, bio=True, ccs=True)
+    # some plants run gas with capture today: their captured CO2 is calibrated
+    ccs = list(inp.coords.routes).index("gas_ccs")
+    incumbent = np.where(rng.random(P) < 0.5, ccs, inp.plants.incumbent)
+    factor = rng.uniform(0.05, 0.2, P)
+    plants = replace(
+        inp.plants, incumbent=incumbent, base_emissions=inp.plants.base_production * factor
+    )
+    infra = Infrastructure(BatchContext(replace(inp, plants=plants), tuple(INSTRUMENTS)))
+    R = len(inp.routes.family)
+    r_new, r_old = rng.integers(0, R, size=(2, S, P))
+    i = int(rng.integers(0, infra.ctx.Y))
+    peak = infra.peak_production(i)
+    full, start = infra.demand(i, r_new, r_old, peak)
+    s, p = np.nonzero(rng.random((S, P)) < 0.5)
+    flat, flat_start = infra.demand(i, r_new[s, p], r_old[s, p], peak[s, p], plants=p)
+    assert np.any(infra.ctx.calib != 1.0) or not np.any(incumbent == ccs)
+    assert flat.tobytes() == full[:, s, p].tobytes()
+    assert np.array_equal(flat_start, start[s, p])

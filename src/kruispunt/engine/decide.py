@@ -121,10 +121,10 @@ def choose(
     v_cur = pick(value, cur_k)
     own = False  # ``value`` is still the caller's array
     choice = np.argmax(value, axis=-1)
+    route = opt[plants, choice]
+    demand, start = infra.demand(i, route, cur, peak)
     for n_pass in range(MAX_PASSES + 1):
-        route = opt[plants, choice]
         switching = running & (choice != cur_k)
-        demand, start = infra.demand(i, route, cur, peak)
         gain = pick(value, choice) - v_cur
         refused, given = infra.allocate(demand, start, gain, switching, commit=False)
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
@@ -140,8 +140,13 @@ def choose(
                 value = value.copy()
                 own = True
             value[s_r, p_r, k_r] = -np.inf
-            # only the refused plants' values changed: their next best option
+            # only the refused plants' values changed: their next best option, its route and
+            # what it asks for
             choice[s_r, p_r] = np.argmax(value[s_r, p_r], axis=-1)
+            route[s_r, p_r] = opt[p_r, choice[s_r, p_r]]
+            demand[:, s_r, p_r], start[s_r, p_r] = infra.demand(
+                i, route[s_r, p_r], cur[s_r, p_r], peak[s_r, p_r], plants=p_r
+            )
             continue
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
         grid_asked = np.where(first, demand[GRID], grid_asked)

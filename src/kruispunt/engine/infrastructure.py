@@ -164,15 +164,29 @@ class Infrastructure:
         it stops burning biomass."""
 
     def demand(
-        self, i: int, r_new: I, r_old: I | None, peak: F, start: I | None = None
+        self,
+        i: int,
+        r_new: I,
+        r_old: I | None,
+        peak: F,
+        start: I | None = None,
+        plants: I | None = None,
     ) -> tuple[F, I]:
         """Extra capacity each plant's choice needs ``(3, S, P)`` at its peak production, and
-        its start-year index (default: the decision year plus the route's lead time)."""
+        its start-year index (default: the decision year plus the route's lead time). With
+        ``plants``, the arguments are a flat list of plants ``(n,)`` (plant ``plants[j]`` of
+        some scenario): the same numbers for those only, ``(3, n)``."""
         routes = self.ctx.inputs.routes
         if start is None:
             start = np.minimum(i + routes.lead_time[r_new], self.ctx.Y - 1)
         rt = self.ctx.route
         calib = self.ctx.route_calib
+        if plants is not None:  # the emission calibration of the listed plants
+            inc, factor = self.ctx.inputs.plants.incumbent[plants], self.ctx.calib[plants]
+
+            def calib(route: I) -> F:
+                return np.asarray(np.where(route == inc, factor, 1.0), dtype=np.float64)
+
         Ye = rt.grid.shape[1]
         at = r_new * Ye + start  # flat (route, year) positions of the per-route tables
         out = np.empty((len(RESOURCES), *r_new.shape))
