@@ -270,6 +270,8 @@ class CapexGrant(SupportScheme):
 
     def offer(self, ev: Evaluation) -> Offer | None:
         budget = self.param("budget")[:, ev.t]
+        if not (budget > 0).any():  # no round this year: no option is eligible
+            return None
         # the bid: the need (value gap to staying), at most the aid intensity's share
         yearly = np.minimum(self.param("share")[:, None, None] * ev.capex_annuity, ev.gap)
         supported = ev.awarded("sde") | ev.awarded("ccfd")
