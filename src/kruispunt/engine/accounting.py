@@ -69,9 +69,8 @@ class Outputs:
         self.switch_reason = np.zeros((Y, S, P), dtype=np.int8)
         self.flows = list(flows)
         self.gov = np.zeros((Y, S, len(self.flows)))
-        self.plant_flows = np.zeros((Y, len(self.flows), S, P))
-        """Each flow with each plant (the plant's side of the government's cash flow), flow
-        before scenario so that a flow's year is one contiguous block."""
+        self.plant_flows = np.zeros((Y, S, P, len(self.flows)))
+        """Each flow with each plant (the plant's side of the government's cash flow)."""
         self.pool_use = np.zeros((Y, S, Q))
         self.use = np.zeros((S, P, C))
         """Scratch: the current year's use of every carrier ``(S, P, C)``."""
@@ -87,7 +86,7 @@ class Outputs:
         out.switch_reason = self.switch_reason[:, :S]
         out.flows = self.flows
         out.gov = self.gov[:, :S]
-        out.plant_flows = self.plant_flows[:, :, :S]
+        out.plant_flows = self.plant_flows[:, :S]
         out.pool_use = self.pool_use[:, :S]
         out.use = self.use[:S]
         return out
@@ -181,7 +180,7 @@ def account(
         for flow, amount in booking.gov.items():
             f = out.flows.index(flow)
             if amount.ndim == 2:
-                out.plant_flows[i, f] += amount
+                out.plant_flows[i, :, :, f] += amount
                 amount = amount.sum(axis=1)
             out.gov[i, :, f] += amount
 

@@ -64,7 +64,7 @@ class Collector:
         ``out``'s buffers is dropped from it as soon as it is copied (the last batch: its
         buffers and the results are not all held at once)."""
         sl = slice(int(idx[0]), int(idx[-1]) + 1)
-        self.plant_flows[sl] = np.transpose(out.plant_flows, (2, 3, 1, 0))  # (Y, F, S, P)
+        self.plant_flows[sl] = np.moveaxis(out.plant_flows, 0, -1)
         if release:
             out.plant_flows = _GONE
         for name in list(out.plant):
