@@ -128,7 +128,10 @@ def account(
     captured_all = rt.captured[cur, i] * calib * activity
     captured = np.where(vented, 0.0, captured_all)
     emissions = rt.emitted[cur, i] * calib * activity + np.where(vented, captured_all, 0.0)
-    use = np.multiply(inp.routes.inputs[:, :, i][cur], activity[..., None], out=out.use)
+    # each plant's route's inputs gathered into the scratch buffer, then scaled in place
+    # (``cur`` holds route indices: "clip" changes none, and unlike "raise" needs no copy)
+    use = np.take(inp.routes.inputs[:, :, i], cur, axis=0, out=out.use, mode="clip")
+    np.multiply(use, activity[..., None], out=use)
     elec = use[..., inp.carriers.is_electricity].sum(-1)
     h2 = use[..., inp.carriers.is_hydrogen].sum(-1)
     if inp.routes.own_hydrogen is not None:  # made in the plant's own electrolyser

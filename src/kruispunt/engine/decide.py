@@ -52,29 +52,39 @@ def _start(
     route (:func:`~kruispunt.engine.valuation.retrofit_capex`) spends its added capex only
     and adds it to the kept asset, whose vintage and renewal year stay."""
     routes = ctx.inputs.routes
-    closing = routes.family[route] == FAMILY["closure"]
-    capex = np.where(closing, 0.0, routes.capex[route, i] * ctx.inputs.plants.capacity[None])
-    kept = kept_electrolyser(routes, st.route, route, i, i)
+    # worked out on the starting plants only (few); the others keep their state
+    s, p = np.nonzero(mask)
+    r, c = route[s, p], st.route[s, p]
+    capacity = ctx.inputs.plants.capacity[p]
+    closing = routes.family[r] == FAMILY["closure"]
+    capex = np.where(closing, 0.0, routes.capex[r, i] * capacity)
+    kept = kept_electrolyser(routes, c, r, i, i)
     if kept is not None:  # the electrolyser the plant runs is kept, not bought again
-        capex = capex - np.where(closing, 0.0, kept * ctx.inputs.plants.capacity[None])
+        capex = capex - np.where(closing, 0.0, kept * capacity)
     # a retrofit of the running route adds its capex to the kept asset: vintage, renewal
     # year and book value stay (unless its renewal fell due: renewed with the retrofit)
-    retro = retrofit_capex(routes, st.route, route, i, st.renewal <= year)
-    new = mask
+    renewal = st.renewal[s, p]
+    retro = retrofit_capex(routes, c, r, i, renewal <= year)
+    asset = st.asset_capex[s, p]
+    new = np.ones(s.shape, dtype=bool)
     if retro is not None:
-        capex = np.where(np.isnan(retro), capex, retro * ctx.inputs.plants.capacity[None])
-        keep = mask & ~np.isnan(retro) & (st.renewal > year)
-        new = mask & ~keep
-        kept_value = np.maximum(st.asset_capex + capex - cover, 0.0)
-        st.asset_capex = np.where(keep, kept_value, st.asset_capex)
-    out.plant["capex"][i] += np.where(mask, capex, 0.0)
+        capex = np.where(np.isnan(retro), capex, retro * capacity)
+        keep = ~np.isnan(retro) & (renewal > year)
+        new = ~keep
+        asset = np.where(keep, np.maximum(asset + capex - cover[s, p], 0.0), asset)
+    booked = out.plant["capex"][i]
+    booked[s, p] += capex
+    st.asset_capex = st.asset_capex.copy()
     # a grant larger than the route's capex (a decided project whose real investment is more
     # than the model's route costs, Nobian's electric salt plants) leaves no book value
-    st.asset_capex = np.where(new, np.maximum(capex - cover, 0.0), st.asset_capex)
-    st.asset_start = np.where(new, year, st.asset_start)
-    st.renewal = np.where(new, year + np.round(routes.lifetime[route]).astype(np.int64), st.renewal)
+    st.asset_capex[s, p] = np.where(new, np.maximum(capex - cover[s, p], 0.0), asset)
+    st.asset_start = st.asset_start.copy()
+    st.asset_start[s, p] = np.where(new, year, st.asset_start[s, p])
+    life = np.round(routes.lifetime[r]).astype(np.int64)
+    st.renewal = st.renewal.copy()
+    st.renewal[s, p] = np.where(new, year + life, renewal)
     st.route = np.where(mask, route, st.route)
-    st.closed |= mask & closing
+    st.closed[s, p] |= closing
     st.started |= mask
 
 
@@ -123,11 +133,11 @@ def choose(
     plants = np.arange(P)[None, :]
     v_cur = pick(value, cur_k)
     own = False  # ``value`` is still the caller's array
+    choice = np.argmax(value, axis=-1)
+    route = opt[plants, choice]
+    demand, start = infra.demand(i, route, cur, peak)
     for n_pass in range(MAX_PASSES + 1):
-        choice = np.argmax(value, axis=-1)
-        route = opt[plants, choice]
         switching = running & (choice != cur_k)
-        demand, start = infra.demand(i, route, cur, peak)
         gain = pick(value, choice) - v_cur
         refused, given = infra.allocate(demand, start, gain, switching, commit=False)
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
@@ -143,6 +153,13 @@ def choose(
                 value = value.copy()
                 own = True
             value[s_r, p_r, k_r] = -np.inf
+            # only the refused plants' values changed: their next best option, its route and
+            # what it asks for
+            choice[s_r, p_r] = np.argmax(value[s_r, p_r], axis=-1)
+            route[s_r, p_r] = opt[p_r, choice[s_r, p_r]]
+            demand[:, s_r, p_r], start[s_r, p_r] = infra.demand(
+                i, route[s_r, p_r], cur[s_r, p_r], peak[s_r, p_r], plants=p_r
+            )
             continue
         first = infra.refused_by[GRID] & (grid_asked <= 0.0)
         grid_asked = np.where(first, demand[GRID], grid_asked)

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
-from kruispunt.policy.grants import allocate_first_fit
+from kruispunt.policy.grants import first_fit
 from kruispunt.vocabulary import (
     BIOMASS,
     CO2_STORAGE,
@@ -169,15 +169,29 @@ class Infrastructure:
         reached when its claim was granted, kept while it holds the claim (0: none)."""
 
     def demand(
-        self, i: int, r_new: I, r_old: I | None, peak: F, start: I | None = None
+        self,
+        i: int,
+        r_new: I,
+        r_old: I | None,
+        peak: F,
+        start: I | None = None,
+        plants: I | None = None,
     ) -> tuple[F, I]:
         """Extra capacity each plant's choice needs ``(3, S, P)`` at its peak production, and
-        its start-year index (default: the decision year plus the route's lead time)."""
+        its start-year index (default: the decision year plus the route's lead time). With
+        ``plants``, the arguments are a flat list of plants ``(n,)`` (plant ``plants[j]`` of
+        some scenario): the same numbers for those only, ``(3, n)``."""
         routes = self.ctx.inputs.routes
         if start is None:
             start = np.minimum(i + routes.lead_time[r_new], self.ctx.Y - 1)
         rt = self.ctx.route
         calib = self.ctx.route_calib
+        if plants is not None:  # the emission calibration of the listed plants
+            inc, factor = self.ctx.inputs.plants.incumbent[plants], self.ctx.calib[plants]
+
+            def calib(route: I) -> F:
+                return np.asarray(np.where(route == inc, factor, 1.0), dtype=np.float64)
+
         Ye = rt.grid.shape[1]
         at = r_new * Ye + start  # flat (route, year) positions of the per-route tables
         out = np.empty((len(RESOURCES), *r_new.shape))
@@ -247,11 +261,12 @@ class Infrastructure:
                 if unlimited:
                     granted = cand
                 elif one_start:  # the same as the dated allocation, faster
-                    granted = allocate_first_fit(
-                        priority,
-                        np.where(cand, want, 0.0),
-                        np.maximum(left, 0.0),
-                        eligible=cand,
+                    if np.isnan(priority).any():
+                        raise ValueError("priority must not be NaN")
+                    # allocate_first_fit's checks hold by construction: demand > 1e-9 where
+                    # asked, the room clipped at 0
+                    granted = first_fit(
+                        priority, np.where(cand, want, 0.0), np.maximum(left, 0.0), cand
                     )
                 else:
                     # each request is checked against the room in its own years (from its
@@ -364,7 +379,7 @@ class Infrastructure:
 
     def _claim_prices(self, q: int, reserved: F, need: F) -> F:
         """:meth:`step_price` of pool ``q`` at ``reserved`` ``(S,)`` plus each claim ``need``
-        ``(S, P, K)``, worked out for the options that claim something in some scenario
+        ``(S, ...)``, worked out for the options that claim something in some scenario
         (few): the others are at the price of ``reserved`` (plus 0)."""
         S = need.shape[0]
         flat = need.reshape(S, -1)
@@ -397,25 +412,38 @@ class Infrastructure:
         peak = self.peak_production(i)
         start = np.minimum(i + inp.routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         use_now = rt.biomass[route, i] * peak  # (S, P)
-        need = np.maximum(rt.biomass[opt, start][None] * peak[..., None] - use_now[..., None], 0)
+        # the options that burn biomass (few) claim what they burn beyond the plant's use
+        # now, worked out on these only ``(S, n)``; every other option claims nothing (its
+        # need, max(0 - use now, 0), is 0): the price of its pool's reserved supply
+        b = rt.biomass[opt, start]  # (P, K)
+        pb, kb = np.nonzero(b != 0.0)
+        need = np.maximum(b[pb, kb][None] * peak[:, pb] - use_now[:, pb], 0)  # (S, n)
         start_year = inp.coords.years[start]  # (P, K)
         served = np.zeros((S, P, K), dtype=bool)
+        option_b = np.zeros(need.shape)
+        served_b = np.zeros(need.shape, dtype=bool)
         for q in map(int, self.supply_pools):
             reserved = self._reserved_peak(q, i)  # (S,)
             access = self.access[:, q, :, None]  # (S, P, 1)
             cand = (start_year[None] >= access) & inp.pools.plants[q][None, :, None]
             left, _ = self._window(q, np.full(S, i, dtype=np.int64))
-            fits = cand & (need <= left[:, None, None] * (1.0 + STEP_TOLERANCE))
-            price = self._claim_prices(q, reserved, need)
+            room = left * (1.0 + STEP_TOLERANCE)
             # the first pool with room serves; a claim no pool can hold weighs the last
             # candidate pool's price (it will be refused)
-            option = np.where(cand & ~served, price, option)
-            served |= fits
+            base = self.step_price(q, reserved + 0.0)  # a claim of 0
+            option = np.where(cand & ~served, base[:, None, None], option)
+            served |= cand & (0.0 <= room)[:, None, None]
+            cand_b = cand[:, pb, kb]
+            price_b = self._claim_prices(q, reserved, need)
+            option_b = np.where(cand_b & ~served_b, price_b, option_b)
+            served_b |= cand_b & (need <= room[:, None])
             mine = held == q
             if mine.any():
                 current = np.where(mine, self.claim_price, current)
         # a plant that holds a pool and claims nothing more stays at its pool's price
-        option = np.where((need <= 0) & (held >= 0)[..., None], current[..., None], option)
+        holds = held >= 0
+        option = np.where(holds[..., None], current[..., None], option)
+        option[:, pb, kb] = np.where((need <= 0) & holds[:, pb], current[:, pb], option_b)
         return SupplyPrice(option=option, current=current)
 
     def reserve_base_use(self, route: I, pool: I) -> None:

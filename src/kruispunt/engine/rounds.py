@@ -53,11 +53,12 @@ class Evaluation:
     def expected(self, instrument: str, term: str) -> F:
         return self.valuation.gather((instrument, term), self.t)
 
-    def expected_at(self, instrument: str, term: str, route: I) -> F:
-        """:meth:`expected` for one route per plant ``(S, P)`` (the option a plant was
-        awarded), read from the per-route window without gathering every option."""
+    def expected_on(self, instrument: str, term: str, s: I, route: I) -> F:
+        """:meth:`expected` at one route per plant for a flat list of plants ``(n,)``:
+        scenario ``s`` and route ``route`` of each (the plants awarded a contract, few), read
+        from the per-route window without gathering every option or plant."""
         table = self.valuation.new[(instrument, term)][self.t]  # (S, R), as gather reads it
-        return np.asarray(np.take_along_axis(table, route, axis=1), dtype=np.float64)
+        return np.asarray(table[s, route], dtype=np.float64)
 
     def awarded(self, instrument: str) -> B:
         if instrument not in self.won:
@@ -81,9 +82,15 @@ def evaluate(
     value = np.where(feasible, ov.value, -np.inf)
     v_stay = pick(value, option_of(opt, cur))[..., None]
     cap = inp.plants.capacity[None, :, None]
+    abates = ov.abated > 0
+    # max(v_stay - value, 0) + bonus, and gap / abated where it abates (else inf), worked
+    # out in place (the same operations, fewer (S, P, K) temporaries)
     with np.errstate(divide="ignore", invalid="ignore"):
-        gap = np.maximum(v_stay - value, 0.0) + STAY_BONUS * cap
-        need = np.where(ov.abated > 0, gap / ov.abated, np.inf)
+        gap = np.subtract(v_stay, value)
+        np.maximum(gap, 0.0, out=gap)
+        gap += STAY_BONUS * cap
+        need = np.full(gap.shape, np.inf)
+        np.divide(gap, ov.abated, out=need, where=abates)
     return Evaluation(
         valuation=valuation,
         t=t,
@@ -96,7 +103,7 @@ def evaluate(
         production=ov.production,
         capex_annuity=ov.capex_annuity,
         crf=valuation.crf_k,
-        low_carbon=valuation.opt_low[None] & feasible & (ov.abated > 0),
+        low_carbon=valuation.opt_low[None] & feasible & abates,
         running=running,
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
         current=cur,
@@ -133,6 +140,25 @@ def best_supported(with_support: F, score: F, eligible: B) -> I:
     return np.asarray(np.where(any_eligible_tied, by_score, first), dtype=np.int64)
 
 
+def plants_with_any(mask: B) -> tuple[I, I]:
+    """The ``(scenario, plant)`` positions where ``mask`` ``(S, P, K)`` holds for some
+    option, in row-major order: ``np.nonzero(mask.any(axis=-1))``, found from the few true
+    options rather than by reducing every plant's options.
+
+    Examples
+    --------
+    >>> m = np.zeros((2, 3, 2), dtype=bool)
+    >>> m[0, 2, 1] = m[1, 0, 0] = m[1, 0, 1] = True
+    >>> plants_with_any(m)
+    (array([0, 1]), array([2, 0]))
+    """
+    S, P, K = mask.shape
+    hit = np.zeros(S * P, dtype=bool)
+    hit[np.flatnonzero(mask) // K] = True
+    s, p = np.divmod(np.flatnonzero(hit), P)
+    return s, p
+
+
 def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
     """Run every scheme's round in order; returns the option values with the awarded support
     added. ``ev.won`` records each round's awards.
@@ -140,14 +166,16 @@ def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
     Only the plants with an eligible option are looked at (few, in most rounds): a plant
     without one would apply with its best option unsupported, which is no application."""
     value = ev.value
+    best: I | None = None  # each plant's best option at ``value`` (kept while it holds)
     for scheme in schemes:
         offer = scheme.offer(ev)
         if offer is None:
             continue
-        best = np.argmax(value, axis=-1)
+        if best is None:
+            best = np.argmax(value, axis=-1)
         pick = best.copy()
         applies = np.zeros(best.shape, dtype=bool)
-        s_h, p_h = np.nonzero(offer.eligible.any(axis=-1))
+        s_h, p_h = plants_with_any(offer.eligible)
         if s_h.size:
             value_h = value[s_h, p_h]
             eligible_h = offer.eligible[s_h, p_h]
@@ -172,6 +200,8 @@ def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
             at = (s_w, p_w, k_w)
             value = value.copy()
             value[at] = np.where(offer.eligible[at], value[at] + offer.support[at], value[at])
+            best = best.copy()  # only the winners' values changed
+            best[s_w, p_w] = np.argmax(value[s_w, p_w], axis=-1)
         ev.won[scheme.name] = (won, pick)
     return value
 

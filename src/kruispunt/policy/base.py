@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -300,6 +300,30 @@ def choose_term(x: Mapping[str, F], terms: tuple[str, ...], which: I | B) -> F:
         return np.asarray(choose(terms, which), dtype=np.float64)
     index = np.asarray(which, dtype=np.intp)
     return np.asarray(np.choose(index, [x[term] for term in terms]), dtype=np.float64)
+
+
+def expected_at(
+    ev: Evaluation, instrument: str, term: str, at: tuple[npt.NDArray[np.signedinteger[Any]], ...]
+) -> F:
+    """``ev.expected(instrument, term)[at]`` for a flat list of options ``at`` (scenario,
+    plant, option) ``(n,)``: the engine's evaluation reads them at their routes
+    (``expected_on``, the per-route window the full gather reads) without gathering every
+    option; any other evaluation gathers and indexes.
+
+    Examples
+    --------
+    >>> class Ev:
+    ...     routes = np.array([[[0, 1]]])
+    ...     def expected(self, instrument, term):
+    ...         return np.array([[[10.0, 20.0]]])
+    >>> at = (np.array([0]), np.array([0]), np.array([1]))
+    >>> expected_at(Ev(), "x", "y", at)
+    array([20.])
+    """
+    on = getattr(ev, "expected_on", None)
+    if on is None:
+        return np.asarray(ev.expected(instrument, term)[at], dtype=np.float64)
+    return np.asarray(on(instrument, term, at[0], ev.routes[at]), dtype=np.float64)
 
 
 def remaining_share(

@@ -281,6 +281,8 @@ class Cbam(Instrument):
         bm = self.param("benchmark")  # (S, G, Y)
         self.benchmark_g = np.where(np.isnan(bm), fallback[None, :, None], bm)
         self.sold_in_eu = 1.0 - self.param("export_share")  # (S, G)
+        self._charges: tuple[FloatArray, FloatArray] | None = None
+        """:meth:`_per_unit_charges`, worked out at the first year's booking (every year's)."""
 
     def _per_unit_charges(self) -> tuple[FloatArray, FloatArray]:
         """CBAM charge per unit of each carrier ``(S, C, Y)`` and of each good's imports
@@ -311,7 +313,9 @@ class Cbam(Instrument):
     def account(self, st: YearState) -> Booking:
         inp = self.ctx.inputs
         i = st.i
-        carrier, good = self._per_unit_charges()
+        if self._charges is None:
+            self._charges = self._per_unit_charges()
+        carrier, good = self._charges
         on_inputs = np.einsum("spc,sc->sp", st.use, carrier[:, :, i])
         G = len(self.intensity)
         plants = inp.plants

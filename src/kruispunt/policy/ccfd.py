@@ -45,6 +45,7 @@ from kruispunt.policy.base import (
     Parameter,
     SupportScheme,
     YearState,
+    expected_at,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -318,7 +319,7 @@ class Ccfd(SupportScheme):
         s = at[0]
         need = ev.need_per_t[at]
         markup = self.param("markup")[s]
-        expected_pay = ev.expected(self.name, "payment_per_t")[at]
+        expected_pay = expected_at(ev, self.name, "payment_per_t", at)
         ceiling = self.strike[s]
         expected_eua = ceiling - expected_pay  # where it is two-sided
         finite = np.isfinite(need)
@@ -365,7 +366,7 @@ class Ccfd(SupportScheme):
         shape: tuple[int, ...], at: tuple[IntArray, ...], values: FloatArray, fill: float
     ) -> FloatArray:
         """``values`` at the candidates ``at``, ``fill`` elsewhere."""
-        out = np.full(shape, fill)
+        out = np.zeros(shape) if fill == 0.0 else np.full(shape, fill)  # zeros: not touched
         out[at] = values
         return out
 
@@ -390,14 +391,10 @@ class Ccfd(SupportScheme):
             inputs = ctx.route.inputs[:, self.carriers, ev.t]  # (R, C)
             extra = (inputs[route[s_w, p_w]] - inputs[ev.current[s_w, p_w]]) * per_t[s_w, p_w, None]
             self.extra[s_w, p_w] = extra
-            # the engine's evaluation reads a path at one route per plant directly
-            expected_at = getattr(ev, "expected_at", None)
+            # read at the won options only
+            at = (s_w, p_w, pick[s_w, p_w])
             for j, c in enumerate(self.carriers):
-                if expected_at is not None:
-                    ref = expected_at(self.name, f"price_{c}", route)
-                else:
-                    ref = self._at(ev.expected(self.name, f"price_{c}"), pick)
-                self.ref_price[s_w, p_w, j] = ref[s_w, p_w]
+                self.ref_price[s_w, p_w, j] = expected_at(ev, self.name, f"price_{c}", at)
         self.route = np.where(won, route, self.route)
         self.start = np.where(won, start_year, self.start)
         duration = np.round(self.param("duration")).astype(np.int64)[:, None]
@@ -412,14 +409,20 @@ class Ccfd(SupportScheme):
         markets = self.ctx.inputs.markets
         strike = self.contract
         if len(self.carriers):
-            indexed = ccfd_indexed_strike(
-                strike,
-                self.extra,
-                markets.price[:, self.carriers, i][:, None, :],
-                self.ref_price,
-                self.cap[:, None],
-            )
-            strike = np.where(self.indexed[:, None], indexed, strike)
+            price = markets.price[:, self.carriers, i]  # (S, C)
+            if np.isfinite(price).all():
+                # the indexed contracts only: a plant without a contract has strike, extra use
+                # and reference prices 0, so its indexed strike is its strike (0)
+                s, p = np.nonzero((self.route >= 0) & self.indexed[:, None])
+                strike = strike.copy()
+                strike[s, p] = ccfd_indexed_strike(
+                    strike[s, p], self.extra[s, p], price[s], self.ref_price[s, p], self.cap[s]
+                )
+            else:
+                indexed = ccfd_indexed_strike(
+                    strike, self.extra, price[:, None, :], self.ref_price, self.cap[:, None]
+                )
+                strike = np.where(self.indexed[:, None], indexed, strike)
         eua = markets.eua[:, i][:, None]
         return np.asarray(
             np.where(

@@ -629,9 +629,10 @@ class ClearingMarket(SupportScheme):
         bonus = STAY_BONUS * self.ctx.inputs.plants.capacity
         pending = getattr(ev, "pending", None)
         prod = ev.production[..., 0]
-        support = np.zeros((S, P, K))
-        eligible = np.zeros((S, P, K), dtype=bool)
-        score = np.full((S, P, K), np.inf)
+        # the offer's arrays, made when a plant is first offered something (most years none)
+        support: F | None = None
+        eligible: B | None = None
+        score: F | None = None
         rows = np.arange(S)[:, None]
         for g in self.markets:
             req = self.req[:, g, ta]
@@ -753,17 +754,21 @@ class ClearingMarket(SupportScheme):
             kept_g = self._kept_by[s_idx, g, p_idx, None]
             gain = np.where(cur_w, gain - kept_g, gain)
             gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
+            if support is None or eligible is None or score is None:
+                support = np.zeros((S, P, K))
+                eligible = np.zeros((S, P, K), dtype=bool)
+                score = np.full((S, P, K), np.inf)
             support[s_idx, p_idx] += gain
             eligible[s_idx, p_idx] |= ok
             score_w = score[s_idx, p_idx]
             score[s_idx, p_idx] = np.where(ok, np.minimum(score_w, need_w), score_w)
-        if not eligible.any():
+        if support is None or eligible is None or score is None or not eligible.any():
             return None
         return Offer(
             support=support,
             eligible=eligible,
             score=score,
-            claim=np.zeros((S, P, K)),
+            claim=np.broadcast_to(0.0, (S, P, K)),  # every applicant sells: no budget
             budget=np.full(S, np.inf),
         )
 
@@ -780,38 +785,47 @@ class ClearingMarket(SupportScheme):
         i = st.i
         revenue = np.zeros(st.production.shape)
         for g in self.markets:
-            qp = self._gather(self.q[:, g, :], st.route) * st.production
+            qp_all = self._gather(self.q[:, g, :], st.route) * st.production
+            # the plants with qualifying output in some scenario (few): a plant with none
+            # never sells, is never ranked and is paid 0, and leaving it out keeps the order
+            # of the others (the clearing and the sales are the same)
+            cols = np.flatnonzero((qp_all != 0.0).any(axis=0))
+            n = cols.size
+            qp = qp_all[:, cols]
             req = self.req[:, g, i]
-            own = self._gather(self.own_cap(g, i), st.route)
+            own = self._gather(self.own_cap(g, i), st.route[:, cols])
             cap = self.cap[:, g, i]
-            P = qp.shape[1]
             need_a, qp_a, own_a, _, div_a, extra = self._with_market_supply(
                 g,
                 i,
-                self.need_now[:, g],
+                self.need_now[:, g, cols],
                 qp,
                 own,
-                np.arange(P),
+                np.arange(n),
                 np.ones(qp.shape, dtype=bool) if self.divisible else None,
             )
             c = clearing_premiums(need_a, qp_a, req, cap, own_a, divisible=div_a)
             self.premium[:, g, i] = c.premium
-            self.rank[:, g] = c.rank[:, :P]
+            self.rank[:, g] = np.inf
+            self.rank[:, g, cols] = c.rank[:, :n]
             if extra:  # the market's own supply sells what the clearing took of it
-                qp_a = np.concatenate([qp, c.sold[:, P:]], axis=1)
+                qp_a = np.concatenate([qp, c.sold[:, n:]], axis=1)
             paid_a = market_sales_rows(qp_a, req, c.premium, own_a, c.rank)
-            paid = paid_a[:, :P]
+            paid = np.zeros(qp_all.shape)
+            paid[:, cols] = paid_a[:, :n]
             revenue += paid
             self.earned[:, g] = paid
             self.required_now[:, g, i] = req
-            self.supplied[:, g, i] = qp.sum(axis=1)
-            self.sold[:, g, i] = np.minimum(qp_a.sum(axis=1), np.maximum(req, 0.0))
+            self.supplied[:, g, i] = qp_all.sum(axis=1)
+            # summed over every plant, as the clearing's entries were before the selection
+            sold_all = np.concatenate([qp_all, c.sold[:, n:]], axis=1) if extra else qp_all
+            self.sold[:, g, i] = np.minimum(sold_all.sum(axis=1), np.maximum(req, 0.0))
             self.paid[:, g, i] = paid.sum(axis=1)
             if extra:  # the volume it sells, and what it costs the buyers who take it
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    part = np.where(c.premium > 0, paid_a[:, P] / c.premium, c.sold[:, P])
+                    part = np.where(c.premium > 0, paid_a[:, n] / c.premium, c.sold[:, n])
                 self.in_part[:, g, i] = part
                 self.sold[:, g, i] -= part  # ``sold``: the plants' qualifying output sold
-                cost = np.where(np.isfinite(need_a[:, P]), need_a[:, P], 0.0)
+                cost = np.where(np.isfinite(need_a[:, n]), need_a[:, n], 0.0)
                 self.in_part_cost[:, g, i] = part * cost
         return Booking(plant={"premium_revenue": revenue})

@@ -214,7 +214,10 @@ def set_off_levied(
     >>> set_off_levied(np.array([[10.0]]), levied, np.array([[30.0]])), levied
     ((array([[300.]]), array([[0.]])), array([[[10.]]]))
     """
-    cols = np.flatnonzero(((surplus_t > 0.0) & levied_t.any(axis=-1)).any(axis=0))
+    # the plants with a surplus in some scenario first (few), then those with levy paid
+    has = surplus_t > 0.0
+    cols = np.flatnonzero(has.any(axis=0))
+    cols = cols[(has[:, cols] & levied_t[:, cols].any(axis=-1)).any(axis=0)]
     refund = np.zeros(surplus_t.shape)
     if not cols.size:
         return refund, surplus_t

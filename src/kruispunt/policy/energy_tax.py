@@ -113,7 +113,12 @@ def bracketed_tax(consumption: ArrayLike, thresholds: ArrayLike, rates: ArrayLik
         raise ValueError("thresholds must be non-decreasing along the last axis")
     if not np.all(prices >= 0.0):
         raise ValueError("rates must be non-negative and not NaN")
+    return _bracketed(amount, upper_bounds, prices)
 
+
+def _bracketed(amount: FloatArray, upper_bounds: FloatArray, prices: FloatArray) -> FloatArray:
+    """:func:`bracketed_tax` on arguments already checked (the yearly booking: schedules
+    checked once per batch, use checked in the year)."""
     lead = upper_bounds.shape[:-1]
     lower = np.concatenate([np.zeros((*lead, 1)), upper_bounds], axis=-1)
     upper = np.concatenate([upper_bounds, np.full((*lead, 1), np.inf)], axis=-1)
@@ -401,13 +406,17 @@ class EnergyTax(Instrument):
         if not np.all(st.use >= 0.0):
             raise ValueError("use must be non-negative and not NaN")
         # taxable_use(use, route's exempt share, plant's exempt share), term by term
-        S = st.use.shape[0]
-        taxable = st.use * self._route_keep[np.arange(S)[:, None], st.route]  # (S, P, C)
+        S, R, C = self._route_keep.shape
+        # each plant's route's taxable shares, gathered (route indices are valid: "clip"
+        # changes none and needs no copy), times the use, then the plant's share
+        at = np.arange(S)[:, None] * R + st.route
+        taxable = np.take(self._route_keep.reshape(S * R, C), at, axis=0, mode="clip")
+        np.multiply(st.use, taxable, out=taxable)  # (S, P, C)
         taxable *= self._plant_keep
         flat = np.where(self.flat[None], self.param("rate")[:, :, i], 0.0)  # (S, C)
         taxed = np.einsum("spc,sc->sp", taxable, flat)
         for c in self.bracketed:  # plants that use none pay 0 (the schedules: __init__)
             s, p = np.nonzero(taxable[..., c])
             if s.size:
-                taxed[s, p] += bracketed_tax(taxable[s, p, c], thresholds[s, c], rates[s, c])
+                taxed[s, p] += _bracketed(taxable[s, p, c], thresholds[s, c], rates[s, c])
         return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed})

@@ -45,9 +45,10 @@ from kruispunt.policy.base import (
 )
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["CapexGrant", "allocate_budget", "allocate_first_fit"]
+__all__ = ["CapexGrant", "allocate_budget", "allocate_first_fit", "first_fit"]
 
 BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
 
 
 def allocate_budget(
@@ -187,6 +188,22 @@ def allocate_first_fit(
     left = np.array(
         np.broadcast_to(_nonnegative("capacity", capacity), shape[:-1]), dtype=np.float64
     )
+    return first_fit(prio, amounts, left, ok)
+
+
+def first_fit(prio: FloatArray, amounts: FloatArray, left: FloatArray, ok: BoolArray) -> BoolArray:
+    """:func:`allocate_first_fit` on arguments already checked and of their full shapes:
+    ``prio``, ``amounts`` (non-negative) and ``ok`` ``(..., n)``, ``left`` (non-negative)
+    ``(...)``; for a caller whose arguments are valid by construction (the engine's
+    infrastructure allocation), without the checks and broadcasts.
+
+    Examples
+    --------
+    >>> first_fit(np.array([3.0, 2.0, 1.0]), np.array([3.0, 1.2, 0.8]), np.array(2.5),
+    ...           np.ones(3, dtype=bool))
+    array([False,  True,  True])
+    """
+    shape = prio.shape
     granted = np.zeros(shape, dtype=np.bool_)
     if not ok.any():
         return granted
@@ -253,6 +270,8 @@ class CapexGrant(SupportScheme):
 
     def offer(self, ev: Evaluation) -> Offer | None:
         budget = self.param("budget")[:, ev.t]
+        if not (budget > 0).any():  # no round this year: no option is eligible
+            return None
         # the bid: the need (value gap to staying), at most the aid intensity's share
         yearly = np.minimum(self.param("share")[:, None, None] * ev.capex_annuity, ev.gap)
         supported = ev.awarded("sde") | ev.awarded("ccfd")

@@ -66,6 +66,7 @@ from kruispunt.policy.base import (
     Parameter,
     SupportScheme,
     YearState,
+    expected_at,
 )
 from kruispunt.policy.grants import allocate_budget
 from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES, SCENARIO
@@ -710,7 +711,7 @@ class Sde(SupportScheme):
         if at_k.any():
             at = np.nonzero(at_k)
             hp = (at[0], at[1])
-            expected = ev.expected(self.name, "correction")[at]
+            expected = expected_at(ev, self.name, "correction", at)
             base, floor = self.held_terms["base"][hp], self.held_terms["floor"][hp]
             per_unit = sde_subsidy_per_unit(base, expected, np.minimum(floor, base))
             volume = np.minimum(ev.production[at], self.held_terms["volume"][hp])
@@ -768,7 +769,7 @@ class Sde(SupportScheme):
         lead = ctx.inputs.routes.lead_time.astype(np.int64)
         start = t + lead[route_c]
         years = np.round(self.param("base_price_years")).astype(np.int64)
-        expected = ev.expected(self.name, "correction")[at]
+        expected = expected_at(ev, self.name, "correction", at)
         long_term = self._long_term(s, route_c, start, years[s])
         floor = sde_base_price(long_term, self.param("base_price_share")[s])
         # the subsidy runs for the term, not the option's whole life: the base amount covers
@@ -784,7 +785,7 @@ class Sde(SupportScheme):
         claim = sde_budget_claim(base, floor, prod_c, self.param("duration")[s])
 
         def dense(values: FloatArray, fill: float = 0.0) -> FloatArray:
-            out = np.full(shape, fill)
+            out = np.zeros(shape) if fill == 0.0 else np.full(shape, fill)  # zeros: untouched
             out[at] = values
             return out
 
