@@ -35,6 +35,7 @@ from kruispunt.engine.valuation import (
     pick,
     retrofit_capex,
 )
+from kruispunt.policy.energy_tax import EnergyTax
 from kruispunt.scenarios import resolve
 
 F = npt.NDArray[np.float64]
@@ -101,6 +102,28 @@ def _old_option_values(v: Valuation, t: int, st: PlantState, supply: Any) -> Opt
     )
 
 
+def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
+    """``Valuation.feasible`` before issue #12's third pass."""
+    inp = v.ctx.inputs
+    routes = inp.routes
+    year = int(inp.coords.years[t])
+    opt = v.opt
+    start = year + routes.lead_time[opt]
+    ok = v.opt_valid & (start >= routes.earliest_year[opt])
+    needs_h2 = v.ctx.route.hydrogen[opt, t] > 0
+    h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster]
+    h2_ok = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
+    is_cur = opt[None] == cur[:, :, None]
+    allowed = inp.levers.route_allowed[:, opt] | v.opt_closure[None]
+    out = (ok[None] & h2_ok & allowed) | is_cur
+    if locked is not None and locked.any():
+        emitted = v.ctx.route.emitted[:, t]
+        lower = emitted[opt][None] < emitted[cur][:, :, None]
+        onward = lower & ~v.opt_closure[None]
+        out &= ~locked[:, :, None] | onward | is_cur
+    return out
+
+
 def _same_bits(a: F, b: F) -> bool:
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     return a.shape == b.shape and a.tobytes() == b.tobytes()
@@ -120,13 +143,14 @@ def test_option_values_equal_the_formulas_over_every_option(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Every year of the three default scenarios: value, abatement and capex annuity of every
-    option have the bits of the reference, on the engine's states and on moved ones."""
+    option have the bits of the reference, on the engine's states and on moved ones; so do
+    the feasible options (on moved routes, with random locks too)."""
     inputs = build_inputs(
         load_catalogue(), resolve(["current-policy", "no-new-policy", "high-ambition"])
     )
     rng = np.random.default_rng(2026)
     new = Valuation.option_values
-    seen = {"years": 0, "retro": 0, "kept": 0}
+    seen = {"years": 0, "retro": 0, "kept": 0, "h2": 0}
 
     def both(
         self: Valuation, t: int, st: PlantState, breakdown: bool = False, supply: Any = None
@@ -146,8 +170,21 @@ def test_option_values_equal_the_formulas_over_every_option(
         seen["years"] += 1
         return got
 
+    feasible = Valuation.feasible
+
+    def feasible_both(self: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
+        got = feasible(self, t, cur, locked)
+        assert np.array_equal(got, _old_feasible(self, t, cur, locked))
+        moved = self.opt[np.arange(cur.shape[1])[None, :], rng.integers(0, 3, size=cur.shape)]
+        lock = rng.random(cur.shape) < 0.3
+        assert np.array_equal(feasible(self, t, moved, lock), _old_feasible(self, t, moved, lock))
+        seen["h2"] += int((self.ctx.route.hydrogen[self.opt, t] > 0).sum())
+        return got
+
     monkeypatch.setattr(Valuation, "option_values", both)
+    monkeypatch.setattr(Valuation, "feasible", feasible_both)
     simulate_module.simulate(inputs)
+    assert seen["h2"] > 0  # options that need a hydrogen connection
     assert seen["years"] == inputs.coords.years.size
     assert seen["retro"] > 0  # retrofit options were valued against their base
     assert seen["kept"] > 0  # and options keeping an electrolyser
@@ -185,3 +222,27 @@ def test_routes_that_can_keep_an_electrolyser_or_retrofit() -> None:
     opt = np.array([[0, 3, 0], [2, 1, 3]])
     assert _options_where(opt, _retrofit_routes(r)).tolist() == [1, 5]  # type: ignore[arg-type]
     assert _options_where(opt, _own_electrolyser_routes(r)).tolist() == [3]  # type: ignore[arg-type]
+
+
+def test_energy_tax_brackets_of_staying_on_one_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The energy tax of staying (the current route repeated over the windows, stride 0)
+    worked out on one column has the bits of the computation on every window, in every year
+    of the three default scenarios."""
+    inputs = build_inputs(
+        load_catalogue(), resolve(["current-policy", "no-new-policy", "high-ambition"])
+    )
+    calls = {"n": 0}
+    new = EnergyTax.unit_cost
+
+    def both(self: EnergyTax, x: Any, opt: Any) -> Any:
+        got = new(self, x, opt)
+        route = np.asarray(opt.route)
+        if opt.plants is None and route.ndim == 3 and route.strides[-1] == 0:
+            full = dataclasses.replace(opt, route=np.ascontiguousarray(route))
+            assert _same_bits(got, new(self, x, full))
+            calls["n"] += 1
+        return got
+
+    monkeypatch.setattr(EnergyTax, "unit_cost", both)
+    simulate_module.simulate(inputs)
+    assert calls["n"] == inputs.coords.years.size

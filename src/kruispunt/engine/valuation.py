@@ -332,6 +332,8 @@ class Valuation:
         )
         """Whether the capital recovery factors and capacities are finite and not negative:
         then a zero kept electrolyser leaves an option's capex as it is (:func:`less_kept`)."""
+        self._allowed: B = inp.levers.route_allowed[:, self.opt] | self.opt_closure[None]
+        """Options the scenario allows (closure always) ``(S, P, K)``."""
         self._closure_at = np.asarray(np.flatnonzero(self.opt_closure), dtype=np.int64)
         """Closure options ``(P, K)`` flattened."""
         self._own_h2_at = _options_where(self.opt, _own_electrolyser_routes(inp.routes))
@@ -394,16 +396,23 @@ class Valuation:
         return best
 
     def _unit_costs(
-        self, t: int, cur: I, supply: SupplyPrice | None = None, breakdown: bool = True
+        self,
+        t: int,
+        cur: I,
+        supply: SupplyPrice | None = None,
+        breakdown: bool = True,
+        is_cur: B | None = None,
     ) -> tuple[dict[str, F], F, F]:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
         routes, the current route as staying (the terms only with ``breakdown``); and the net
         unit cost of staying on the current route ``(S, P, 1 + H)``, over its whole life then
         over each exit horizon (:attr:`horizons`). New options' terms are worked out once
         per distinct (plant, route) slot (:class:`Slots`) and scattered back to the options:
-        the same arithmetic, element for element, as on the padded ``(S, P, K)``."""
+        the same arithmetic, element for element, as on the padded ``(S, P, K)``. ``is_cur``:
+        whether each option is the current route, when the caller has it."""
         slots = self.slots
-        is_cur = self.opt[None] == cur[:, :, None]
+        if is_cur is None:
+            is_cur = self.opt[None] == cur[:, :, None]
         route_v, calib_v = self._slot_view_parts
         opts = OptionView(t, route_v, calib_v, plants=slots.plant)
         stay_shape = (*cur.shape, 1 + len(self.horizons))
@@ -491,7 +500,7 @@ class Valuation:
         is_cur = opt[None] == cur[:, :, None]
         prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
-        terms, net, net_stay = self._unit_costs(t, cur, supply, breakdown)
+        terms, net, net_stay = self._unit_costs(t, cur, supply, breakdown, is_cur)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         crf = self.crf_k
@@ -619,12 +628,16 @@ class Valuation:
         opt = self.opt
         start = year + routes.lead_time[opt]  # (P, K)
         ok = self.opt_valid & (start >= routes.earliest_year[opt])
-        needs_h2 = self.ctx.route.hydrogen[opt, t] > 0
-        h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster]  # (S, P)
-        h2_ok: B = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
+        out: B = ok[None] & self._allowed  # (S, P, K)
+        # a route that needs hydrogen starts no earlier than the plant's cluster is connected
+        needs_h2 = np.flatnonzero(self.ctx.route.hydrogen[opt, t] > 0)
+        if needs_h2.size:
+            p = needs_h2 // opt.shape[1]
+            h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster[p]]  # (S, n)
+            flat = out.reshape(out.shape[0], -1)
+            flat[:, needs_h2] &= start.reshape(-1)[needs_h2][None] >= h2_year
         is_cur: B = opt[None] == cur[:, :, None]
-        allowed: B = inp.levers.route_allowed[:, opt] | self.opt_closure[None]
-        out: B = (ok[None] & h2_ok & allowed) | is_cur
+        out |= is_cur
         if locked is not None and locked.any():
             emitted = self.ctx.route.emitted[:, t]
             lower = emitted[opt][None] < emitted[cur][:, :, None]  # (S, P, K)

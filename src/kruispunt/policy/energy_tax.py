@@ -377,8 +377,17 @@ class EnergyTax(Instrument):
         base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
         lead = (S,) + (1,) * (route_s.ndim - 1)
+        # the brackets of a route repeated along the last axis (the route a plant runs,
+        # valued over several windows: stride 0) are worked out on one column and broadcast
+        one = (
+            opt.plants is None
+            and route_s.ndim == 3
+            and route_s.shape[-1] > 1
+            and route_s.strides[-1] == 0
+        )
+        route_b = route_s[..., :1] if one else route_s
         # each option's position in a flattened (S, R) array of route values
-        at = np.arange(S).reshape(lead) * R + route_s
+        at = np.arange(S).reshape(lead) * R + route_b
         for c in self.bracketed:
             keep = self._kept(int(c), opt)
             # the route's use per unit after its exemption, per route, then per option
@@ -392,7 +401,7 @@ class EnergyTax(Instrument):
                 above = taxable > thresholds[:, c, j].reshape(lead)
                 np.copyto(bracket, j + 1, where=above)
             rates = tuple(f"c{c}_b{k}" for k in range(thresholds.shape[-1] + 1))
-            marginal = choose_term(x, rates, bracket)
+            marginal = choose_term(x, rates, np.broadcast_to(bracket, route_s.shape))
             cost += marginal * keep
         return cost
 
