@@ -482,27 +482,19 @@ class Valuation:
         total = np.where(is_cur, life(total_cur), options(total_new))
         return terms, total, total_cur
 
-    def option_values(
-        self,
-        t: int,
-        st: PlantState,
-        breakdown: bool = False,
-        supply: SupplyPrice | None = None,
-    ) -> OptionValues:
-        """Value, production, abatement and capex annuity of every option in year ``t``, with
-        the biomass supply-curve price ``supply`` (:meth:`Infrastructure.supply_prices`;
-        None: no price step)."""
+    def _capex_new(self, t: int, cur: I, renewal: I, t_start: I) -> tuple[F, I, B | None]:
+        """Capex annuity of every option as a new route ``(S, P, K)`` [EUR/yr] for plants on
+        ``cur`` with their renewal years ``renewal`` ``(S, P)``, options starting in year
+        index ``t_start`` ``(P, K)``: less the electrolyser a plant keeps
+        (:func:`kept_electrolyser`), a retrofit of the current route at its added capex
+        (:func:`retrofit_capex`). Each worked out on the few options whose route can have
+        it. Also the options that are retrofits (flattened ``(P, K)``) and, on those, whether
+        it applies ``(S, n)`` (None: no retrofit table): their asset is not written off."""
         ctx = self.ctx
         inp = ctx.inputs
         routes = inp.routes
-        cur = st.route
         opt = self.opt
-        is_cur = opt[None] == cur[:, :, None]
-        prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
-        terms, net, net_stay = self._unit_costs(t, cur, supply, breakdown, is_cur)
-        # capital: a new route pays its annuity; staying at a renewal moment pays renewal
-        t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
         crf = self.crf_k
         capex_new = routes.capex[opt, t_start][None] * crf * cap
         S = cur.shape[0]
@@ -532,7 +524,7 @@ class Valuation:
         if routes.retrofit_pair is not None and at_r.size:
             p_r = at_r // opt.shape[1]
             new_r, start_r = opt.reshape(-1)[at_r], t_start.reshape(-1)[at_r]
-            due_start = st.renewal[:, p_r] <= inp.coords.years[start_r][None]
+            due_start = renewal[:, p_r] <= inp.coords.years[start_r][None]
             retro = retrofit_capex(routes, cur[:, p_r], new_r[None], start_r[None], due_start)
             if retro is not None:
                 retro_on = ~np.isnan(retro)
@@ -540,6 +532,30 @@ class Valuation:
                 flat[:, at_r] = np.where(
                     retro_on, retro * flat_crf[:, at_r] * flat_cap[p_r], flat[:, at_r]
                 )
+        return capex_new, at_r, retro_on
+
+    def option_values(
+        self,
+        t: int,
+        st: PlantState,
+        breakdown: bool = False,
+        supply: SupplyPrice | None = None,
+    ) -> OptionValues:
+        """Value, production, abatement and capex annuity of every option in year ``t``, with
+        the biomass supply-curve price ``supply`` (:meth:`Infrastructure.supply_prices`;
+        None: no price step)."""
+        ctx = self.ctx
+        inp = ctx.inputs
+        routes = inp.routes
+        cur = st.route
+        opt = self.opt
+        is_cur = opt[None] == cur[:, :, None]
+        prod = ctx.output(t)[:, :, None]
+        cap = inp.plants.capacity[None, :, None]
+        terms, net, net_stay = self._unit_costs(t, cur, supply, breakdown, is_cur)
+        # capital: a new route pays its annuity; staying at a renewal moment pays renewal
+        t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
+        capex_new, retro_at, retro_on = self._capex_new(t, cur, st.renewal, t_start)
         # staying pays renewal when due: the current route's renewal capex annuity
         crf_cur = np.take(ctx.crf_sr, _flat_index(cur, ctx.R))[:, :, None]
         capex_renew = routes.capex_renewal[cur, t][:, :, None] * crf_cur * cap
@@ -549,9 +565,10 @@ class Valuation:
         # leaving the current asset writes off its book value, annualised over its own life,
         # the same for every option (switch or closure)
         writeoff = np.where(is_cur, 0.0, st.book_value(t)[:, :, None] * crf_cur)
+        S = cur.shape[0]
         if retro_on is not None:
             flat = writeoff.reshape(S, -1)
-            flat[:, at_r] = np.where(retro_on, 0.0, flat[:, at_r])
+            flat[:, retro_at] = np.where(retro_on, 0.0, flat[:, retro_at])
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
         # (revenue - net) * prod - fixed - capital - writeoff + contracts kept, in place
@@ -582,7 +599,7 @@ class Valuation:
         at_c = self._closure_at
         p_c = at_c // opt.shape[1]
         value.reshape(S, -1)[:, at_c] = (
-            -writeoff.reshape(S, -1)[:, at_c] - (STAY_BONUS * flat_cap)[p_c]
+            -writeoff.reshape(S, -1)[:, at_c] - (STAY_BONUS * inp.plants.capacity)[p_c]
         )
         value += STAY_BONUS * cap * is_cur
         em_cur = (ctx.route.emitted[cur, t] * ctx.route_calib(cur))[:, :, None]
