@@ -264,8 +264,7 @@ class Expected:
             cum = np.empty((R, n_ext + 1, S))
             cum[:, 0] = 0.0
             disc = np.ascontiguousarray(w.disc.T)  # (Ye, S)
-            for r in range(R):  # route by route: each block of the path read in cache
-                np.multiply(values[:, r].T, disc, out=cum[r, 1:])
+            np.multiply(values.transpose(1, 2, 0), disc[None], out=cum[:, 1:])
             # the running sum step by step (np.cumsum's additions, vectorised over routes
             # and scenarios rather than along a strided axis)
             for k in range(1, n_ext):

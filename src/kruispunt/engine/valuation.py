@@ -332,6 +332,16 @@ class Valuation:
         )
         """Whether the capital recovery factors and capacities are finite and not negative:
         then a zero kept electrolyser leaves an option's capex as it is (:func:`less_kept`)."""
+        self._allowed: B = inp.levers.route_allowed[:, self.opt] | self.opt_closure[None]
+        """Options the scenario allows (closure always) ``(S, P, K)``."""
+        self._closure_at = np.asarray(np.flatnonzero(self.opt_closure), dtype=np.int64)
+        """Closure options ``(P, K)`` flattened."""
+        self._own_h2_at = _options_where(self.opt, _own_electrolyser_routes(inp.routes))
+        """Options ``(P, K)`` flattened whose route makes hydrogen in its own electrolyser in
+        some year: the only ones where a kept electrolyser can lessen the capex."""
+        self._retro_at = _options_where(self.opt, _retrofit_routes(inp.routes))
+        """Options ``(P, K)`` flattened whose route is a retrofit of some route: the only ones
+        :func:`retrofit_capex` can price."""
         self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
         """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
         self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
@@ -386,16 +396,23 @@ class Valuation:
         return best
 
     def _unit_costs(
-        self, t: int, cur: I, supply: SupplyPrice | None = None, breakdown: bool = True
+        self,
+        t: int,
+        cur: I,
+        supply: SupplyPrice | None = None,
+        breakdown: bool = True,
+        is_cur: B | None = None,
     ) -> tuple[dict[str, F], F, F]:
         """Per-unit terms of every option and their sum ``(S, P, K)``: options valued as new
         routes, the current route as staying (the terms only with ``breakdown``); and the net
         unit cost of staying on the current route ``(S, P, 1 + H)``, over its whole life then
         over each exit horizon (:attr:`horizons`). New options' terms are worked out once
         per distinct (plant, route) slot (:class:`Slots`) and scattered back to the options:
-        the same arithmetic, element for element, as on the padded ``(S, P, K)``."""
+        the same arithmetic, element for element, as on the padded ``(S, P, K)``. ``is_cur``:
+        whether each option is the current route, when the caller has it."""
         slots = self.slots
-        is_cur = self.opt[None] == cur[:, :, None]
+        if is_cur is None:
+            is_cur = self.opt[None] == cur[:, :, None]
         route_v, calib_v = self._slot_view_parts
         opts = OptionView(t, route_v, calib_v, plants=slots.plant)
         stay_shape = (*cur.shape, 1 + len(self.horizons))
@@ -465,6 +482,58 @@ class Valuation:
         total = np.where(is_cur, life(total_cur), options(total_new))
         return terms, total, total_cur
 
+    def _capex_new(self, t: int, cur: I, renewal: I, t_start: I) -> tuple[F, I, B | None]:
+        """Capex annuity of every option as a new route ``(S, P, K)`` [EUR/yr] for plants on
+        ``cur`` with their renewal years ``renewal`` ``(S, P)``, options starting in year
+        index ``t_start`` ``(P, K)``: less the electrolyser a plant keeps
+        (:func:`kept_electrolyser`), a retrofit of the current route at its added capex
+        (:func:`retrofit_capex`). Each worked out on the few options whose route can have
+        it. Also the options that are retrofits (flattened ``(P, K)``) and, on those, whether
+        it applies ``(S, n)`` (None: no retrofit table): their asset is not written off."""
+        ctx = self.ctx
+        inp = ctx.inputs
+        routes = inp.routes
+        opt = self.opt
+        cap = inp.plants.capacity[None, :, None]
+        crf = self.crf_k
+        capex_new = routes.capex[opt, t_start][None] * crf * cap
+        S = cur.shape[0]
+        flat_crf = crf.reshape(S, -1)
+        flat_cap = inp.plants.capacity
+        if self._kept_free:  # the plant keeps the electrolyser it runs: worked out on the
+            # options whose route makes hydrogen in its own electrolyser (elsewhere +0 is kept)
+            at = self._own_h2_at
+            if at.size and routes.own_hydrogen is not None:
+                sub_new, sub_start = opt.reshape(-1)[at], t_start.reshape(-1)[at]
+                on = routes.own_hydrogen[sub_new, sub_start] > 0
+                at, sub_new, sub_start = at[on], sub_new[on], sub_start[on]
+                p = at // opt.shape[1]
+                kept = kept_electrolyser(routes, cur[:, p], sub_new[None], t, sub_start[None])
+                if kept is not None and at.size:
+                    flat = capex_new.reshape(S, -1)
+                    flat[:, at] = less_kept(flat[:, at], kept, flat_crf[:, at], flat_cap[p], True)
+        else:
+            kept = kept_electrolyser(routes, cur[:, :, None], opt[None], t, t_start[None])
+            if kept is not None:
+                capex_new = less_kept(capex_new, kept, crf, cap, False)
+        # a retrofit of the current route adds its capex to the running plant (at the
+        # plant's renewal moment: to the base's renewal); its asset is kept, not written off:
+        # worked out on the few options whose route is a retrofit of some route
+        retro_on: B | None = None
+        at_r = self._retro_at
+        if routes.retrofit_pair is not None and at_r.size:
+            p_r = at_r // opt.shape[1]
+            new_r, start_r = opt.reshape(-1)[at_r], t_start.reshape(-1)[at_r]
+            due_start = renewal[:, p_r] <= inp.coords.years[start_r][None]
+            retro = retrofit_capex(routes, cur[:, p_r], new_r[None], start_r[None], due_start)
+            if retro is not None:
+                retro_on = ~np.isnan(retro)
+                flat = capex_new.reshape(S, -1)
+                flat[:, at_r] = np.where(
+                    retro_on, retro * flat_crf[:, at_r] * flat_cap[p_r], flat[:, at_r]
+                )
+        return capex_new, at_r, retro_on
+
     def option_values(
         self,
         t: int,
@@ -483,32 +552,23 @@ class Valuation:
         is_cur = opt[None] == cur[:, :, None]
         prod = ctx.output(t)[:, :, None]
         cap = inp.plants.capacity[None, :, None]
-        terms, net, net_stay = self._unit_costs(t, cur, supply, breakdown)
+        terms, net, net_stay = self._unit_costs(t, cur, supply, breakdown, is_cur)
         # capital: a new route pays its annuity; staying at a renewal moment pays renewal
         t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)  # (P, K)
-        crf = self.crf_k
-        capex_new = routes.capex[opt, t_start][None] * crf * cap
-        kept = kept_electrolyser(routes, cur[:, :, None], opt[None], t, t_start[None])
-        if kept is not None:  # the plant keeps the electrolyser it runs
-            capex_new = less_kept(capex_new, kept, crf, cap, self._kept_free)
-        # a retrofit of the current route adds its capex to the running plant (at the
-        # plant's renewal moment: to the base's renewal); its asset is kept, not written off
-        retro: F | None = None
-        if routes.retrofit_pair is not None:
-            due_start = st.renewal[:, :, None] <= inp.coords.years[t_start][None]
-            retro = retrofit_capex(routes, cur[:, :, None], opt[None], t_start[None], due_start)
-        if retro is not None:
-            capex_new = np.where(np.isnan(retro), capex_new, retro * crf * cap)
-        capex_renew = routes.capex_renewal[opt, t][None] * crf * cap
+        capex_new, retro_at, retro_on = self._capex_new(t, cur, st.renewal, t_start)
+        # staying pays renewal when due: the current route's renewal capex annuity
+        crf_cur = np.take(ctx.crf_sr, _flat_index(cur, ctx.R))[:, :, None]
+        capex_renew = routes.capex_renewal[cur, t][:, :, None] * crf_cur * cap
         renewal_due = (st.renewal <= int(inp.coords.years[t]))[:, :, None]
         capital = np.where(is_cur, np.where(renewal_due, capex_renew, 0.0), capex_new)
         fixed = routes.fixed_opex[opt, t_start][None] * cap
         # leaving the current asset writes off its book value, annualised over its own life,
         # the same for every option (switch or closure)
-        crf_cur = np.take_along_axis(ctx.crf_sr, cur, axis=1)[:, :, None]
         writeoff = np.where(is_cur, 0.0, st.book_value(t)[:, :, None] * crf_cur)
-        if retro is not None:
-            writeoff = np.where(np.isnan(retro), writeoff, 0.0)
+        S = cur.shape[0]
+        if retro_on is not None:
+            flat = writeoff.reshape(S, -1)
+            flat[:, retro_at] = np.where(retro_on, 0.0, flat[:, retro_at])
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
         # (revenue - net) * prod - fixed - capital - writeoff + contracts kept, in place
@@ -535,11 +595,18 @@ class Valuation:
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
             value += exit_gain
         # closing is never preferred at equal value: operating (stay or switch) wins ties
-        value = np.where(self.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
+        # (written on the closure options only)
+        at_c = self._closure_at
+        p_c = at_c // opt.shape[1]
+        value.reshape(S, -1)[:, at_c] = (
+            -writeoff.reshape(S, -1)[:, at_c] - (STAY_BONUS * inp.plants.capacity)[p_c]
+        )
         value += STAY_BONUS * cap * is_cur
         em_cur = (ctx.route.emitted[cur, t] * ctx.route_calib(cur))[:, :, None]
         em_opt = ctx.route.emitted[opt, t_start][None] * self.calib_k
-        abated = np.where(self.opt_closure[None], 0.0, em_cur - em_opt) * prod
+        abated = em_cur - em_opt
+        abated.reshape(S, -1)[:, at_c] = 0.0
+        abated *= prod
         if breakdown:
             terms["contracts"] = np.where(is_cur, contracts[..., None], 0.0)
             terms["exit_option"] = exit_gain
@@ -582,12 +649,16 @@ class Valuation:
         opt = self.opt
         start = year + routes.lead_time[opt]  # (P, K)
         ok = self.opt_valid & (start >= routes.earliest_year[opt])
-        needs_h2 = self.ctx.route.hydrogen[opt, t] > 0
-        h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster]  # (S, P)
-        h2_ok: B = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
+        out: B = ok[None] & self._allowed  # (S, P, K)
+        # a route that needs hydrogen starts no earlier than the plant's cluster is connected
+        needs_h2 = np.flatnonzero(self.ctx.route.hydrogen[opt, t] > 0)
+        if needs_h2.size:
+            p = needs_h2 // opt.shape[1]
+            h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster[p]]  # (S, n)
+            flat = out.reshape(out.shape[0], -1)
+            flat[:, needs_h2] &= start.reshape(-1)[needs_h2][None] >= h2_year
         is_cur: B = opt[None] == cur[:, :, None]
-        allowed: B = inp.levers.route_allowed[:, opt] | self.opt_closure[None]
-        out: B = (ok[None] & h2_ok & allowed) | is_cur
+        out |= is_cur
         if locked is not None and locked.any():
             emitted = self.ctx.route.emitted[:, t]
             lower = emitted[opt][None] < emitted[cur][:, :, None]  # (S, P, K)
@@ -634,6 +705,36 @@ def pick(values: F, k: I) -> F:
     S, P, K = values.shape
     flat = np.arange(S * P, dtype=np.intp).reshape(S, P) * K + k
     return np.asarray(np.take(values.reshape(-1), flat), dtype=np.float64)
+
+
+def _options_where(opt: I, routes: B) -> I:
+    """Positions in the flattened options ``opt`` ``(P, K)`` whose route is one of ``routes``
+    (a mask over the routes ``(R,)``).
+
+    Examples
+    --------
+    >>> _options_where(np.array([[0, 2], [1, 2]]), np.array([False, False, True]))
+    array([1, 3])
+    """
+    return np.asarray(np.flatnonzero(routes[opt]), dtype=np.int64)
+
+
+def _own_electrolyser_routes(routes: Routes) -> B:
+    """Routes ``(R,)`` that make hydrogen in their own electrolyser in some year and carry an
+    electrolyser capex (:func:`kept_electrolyser` is +0 for every other new route)."""
+    R = len(routes.lifetime)
+    if routes.own_hydrogen is None or routes.electrolyser_capex is None:
+        return np.zeros(R, dtype=np.bool_)
+    return np.asarray((routes.own_hydrogen > 0).any(axis=-1), dtype=np.bool_)
+
+
+def _retrofit_routes(routes: Routes) -> B:
+    """Routes ``(R,)`` that are a retrofit of some route (:func:`retrofit_capex` is NaN for
+    every other new route)."""
+    R = len(routes.lifetime)
+    if routes.retrofit_pair is None or routes.retrofit_capex is None:
+        return np.zeros(R, dtype=np.bool_)
+    return np.asarray((routes.retrofit_pair >= 0).any(axis=-1), dtype=np.bool_)
 
 
 def _flat_index(cur: I, n_routes: int) -> I:

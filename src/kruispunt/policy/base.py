@@ -30,7 +30,7 @@ the last year held).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -324,6 +324,46 @@ def expected_at(
     if on is None:
         return np.asarray(ev.expected(instrument, term)[at], dtype=np.float64)
     return np.asarray(on(instrument, term, at[0], ev.routes[at]), dtype=np.float64)
+
+
+def alike_in_scenarios(values: npt.NDArray[np.generic]) -> bool:
+    """Whether ``values`` (leading scenario axis) hold the same bits in every scenario.
+
+    Examples
+    --------
+    >>> alike_in_scenarios(np.array([[1.0, -0.0], [1.0, -0.0]]))
+    True
+    >>> alike_in_scenarios(np.array([[1.0, -0.0], [1.0, 0.0]]))
+    False
+    """
+    a = np.asarray(values)
+    if a.ndim == 0 or a.shape[0] <= 1 or a.strides[0] == 0:
+        return True
+    rows = np.ascontiguousarray(a).reshape(a.shape[0], -1)
+    bits = rows.view(np.uint8).reshape(a.shape[0], -1)
+    return bool((bits[1:] == bits[:1]).all())
+
+
+def once_if_alike(make: Callable[..., F], *arrays: npt.NDArray[np.generic]) -> F:
+    """``make(*arrays)``, every array and the result with a leading scenario axis ``S``: when
+    every array holds the same bits in every scenario (:func:`alike_in_scenarios`), ``make``
+    works on the first scenario's row only and its result is broadcast over the scenarios
+    (read-only, stride 0). Element for element the arithmetic is the same, done once rather
+    than ``S`` times; the valuation then also knows the path alike without comparing it
+    (:class:`kruispunt.engine.expectations.Expected`).
+
+    Examples
+    --------
+    >>> rate = np.array([[2.0, 3.0], [2.0, 3.0]])
+    >>> out = once_if_alike(lambda r: r[:, None, :] * np.array([[1.0], [10.0]]), rate)
+    >>> out.shape, out.strides[0], out[1].tolist()
+    ((2, 2, 2), 0, [[2.0, 3.0], [20.0, 30.0]])
+    """
+    S = arrays[0].shape[0]
+    if S > 1 and all(alike_in_scenarios(a) for a in arrays):
+        one = np.asarray(make(*(a[:1] for a in arrays)), dtype=np.float64)
+        return np.broadcast_to(one, (S, *one.shape[1:]))
+    return np.asarray(make(*arrays), dtype=np.float64)
 
 
 def remaining_share(

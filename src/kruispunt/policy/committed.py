@@ -234,6 +234,11 @@ class CommittedSupport(Instrument):
         self._pays = bool(self.param("plant_outlay").any())
         """Whether some plant has committed money (a batch's parameters are fixed)."""
         self._left_memo: tuple[int, F] = (-1, np.empty((0, 0)))
+        outlay = self.param("plant_outlay")  # (S, P, Y)
+        self._outlay_at = np.nonzero(((outlay != 0) | np.signbit(outlay)).any(axis=-1))
+        """The (scenario, plant) pairs with some committed money (or -0): every other pair's
+        money left is a sum of +0."""
+        self._outlay = np.ascontiguousarray(outlay[self._outlay_at])  # (n, Y)
 
     def paths(self) -> dict[str, F]:
         """No per-route path: the grant depends on the plant, not the route (an empty term,
@@ -269,7 +274,9 @@ class CommittedSupport(Instrument):
         """The committed money still to be paid to each plant from year index ``t`` on
         ``(S, P)`` [EUR] (kept for the year: valuation asks for it twice)."""
         if self._left_memo[0] != t:
-            left = np.asarray(self.param("plant_outlay")[:, :, t:].sum(axis=-1), dtype=np.float64)
+            S, P = self.param("plant_outlay").shape[:2]
+            left = np.zeros((S, P))  # the sum of the pairs with money, +0 for the others
+            left[self._outlay_at] = self._outlay[:, t:].sum(axis=-1)
             self._left_memo = (t, left)
         return self._left_memo[1]
 

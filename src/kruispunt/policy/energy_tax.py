@@ -25,7 +25,7 @@ art. 2(4)(b); Belastingplan 2025 (hydrogen rate).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -39,6 +39,7 @@ from kruispunt.policy.base import (
     Parameter,
     YearState,
     choose_term,
+    once_if_alike,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -327,12 +328,13 @@ class EnergyTax(Instrument):
                 np.zeros(rates.shape[:2]), self.param("thresholds")[:, None, c], rates[:, :, c]
             )
 
-    def _taxed_use(self, c: int) -> FloatArray:
+    def _taxed_use(self, c: int, exempt: FloatArray | None = None) -> FloatArray:
         """Use of carrier ``c`` per unit of product of every route after the route's
-        exemption ``(S, R, Ye)`` [carrier/product]."""
+        exemption ``(S, R, Ye)`` [carrier/product] (``exempt``: the route's exempt shares of
+        ``c`` ``(S, R)``, by default the parameter's)."""
+        share = self.exempt[:, :, c] if exempt is None else exempt
         return np.asarray(
-            self.ctx.route.inputs[:, c, :][None] * (1.0 - self.exempt[:, :, c])[..., None],
-            dtype=np.float64,
+            self.ctx.route.inputs[:, c, :][None] * (1.0 - share)[..., None], dtype=np.float64
         )
 
     def _carrier_path(self, use: FloatArray, rate: FloatArray) -> FloatArray:
@@ -340,17 +342,30 @@ class EnergyTax(Instrument):
         ``rate`` ``(S, Ye)`` ``(S, R, Ye)``."""
         return np.asarray(use * self.ctx.ext(rate)[:, None, :], dtype=np.float64)
 
+    def _carrier_paths(self, c: int, rates: Sequence[FloatArray]) -> list[FloatArray]:
+        """:meth:`_carrier_path` of carrier ``c`` at each of ``rates`` ``(S, Y)``: each worked
+        out once where the routes' exemptions and the rate are the same in every scenario
+        (:func:`once_if_alike`), the taxed use once for every rate otherwise."""
+        exempt = self.exempt[:, :, c]
+        use: list[FloatArray] = []
+
+        def path(ex: FloatArray, rate: FloatArray) -> FloatArray:
+            if ex is not exempt:  # the first scenario's row
+                return self._carrier_path(self._taxed_use(c, ex), rate)
+            if not use:
+                use.append(self._taxed_use(c))
+            return self._carrier_path(use[0], rate)
+
+        return [once_if_alike(path, exempt, rate) for rate in rates]
+
     def paths(self) -> dict[str, FloatArray]:
         rate = self.param("rate")
-        out = {
-            f"c{c}": self._carrier_path(self._taxed_use(int(c)), rate[:, c])
-            for c in self.taxed_flat
-        }
+        out = {f"c{c}": self._carrier_paths(int(c), [rate[:, c]])[0] for c in self.taxed_flat}
         rates = self.param("bracket_rates")
         for c in self.bracketed:
-            use = self._taxed_use(int(c))  # the same for every bracket
-            for k in range(rates.shape[2]):
-                out[f"c{c}_b{k}"] = self._carrier_path(use, rates[:, c, k])
+            n = rates.shape[2]
+            each = self._carrier_paths(int(c), [rates[:, c, k] for k in range(n)])
+            out.update((f"c{c}_b{k}", path) for k, path in enumerate(each))
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
@@ -367,8 +382,17 @@ class EnergyTax(Instrument):
         base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
         lead = (S,) + (1,) * (route_s.ndim - 1)
+        # the brackets of a route repeated along the last axis (the route a plant runs,
+        # valued over several windows: stride 0) are worked out on one column and broadcast
+        one = (
+            opt.plants is None
+            and route_s.ndim == 3
+            and route_s.shape[-1] > 1
+            and route_s.strides[-1] == 0
+        )
+        route_b = route_s[..., :1] if one else route_s
         # each option's position in a flattened (S, R) array of route values
-        at = np.arange(S).reshape(lead) * R + route_s
+        at = np.arange(S).reshape(lead) * R + route_b
         for c in self.bracketed:
             keep = self._kept(int(c), opt)
             # the route's use per unit after its exemption, per route, then per option
@@ -382,7 +406,7 @@ class EnergyTax(Instrument):
                 above = taxable > thresholds[:, c, j].reshape(lead)
                 np.copyto(bracket, j + 1, where=above)
             rates = tuple(f"c{c}_b{k}" for k in range(thresholds.shape[-1] + 1))
-            marginal = choose_term(x, rates, bracket)
+            marginal = choose_term(x, rates, np.broadcast_to(bracket, route_s.shape))
             cost += marginal * keep
         return cost
 

@@ -44,6 +44,7 @@ from kruispunt.policy.base import (
     Parameter,
     YearState,
     choose_term,
+    once_if_alike,
 )
 from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
 
@@ -199,10 +200,12 @@ class NetworkTariff(Instrument):
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
         mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
-        return {
-            level: np.asarray(mwh * ctx.ext(self.rate[:, k])[:, None, :], dtype=np.float64)
-            for k, level in enumerate(LEVELS)
-        }
+
+        def path(rate: FloatArray) -> FloatArray:
+            return np.asarray(mwh * ctx.ext(rate)[:, None, :], dtype=np.float64)
+
+        # once for every scenario where the tariff is the same in each
+        return {level: once_if_alike(path, self.rate[:, k]) for k, level in enumerate(LEVELS)}
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
@@ -269,12 +272,23 @@ class NetworkTariffRelief(Instrument):
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
         mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
-        share = ctx.ext(self.share)[:, None, :]
+
+        def flat(rate: FloatArray, share: FloatArray) -> FloatArray:
+            return np.asarray(
+                mwh * ctx.ext(rate)[:, None, :] * ctx.ext(share)[:, None, :], dtype=np.float64
+            )
+
+        def rest(rate: FloatArray, share: FloatArray) -> FloatArray:
+            return np.asarray(
+                mwh * ctx.ext(rate)[:, None, :] * (1.0 - ctx.ext(share)[:, None, :]),
+                dtype=np.float64,
+            )
+
+        # once for every scenario where the tariff and the share are the same in each
         out: dict[str, FloatArray] = {}
         for k, level in enumerate(LEVELS):
-            rate = ctx.ext(self.rate[:, k])[:, None, :]
-            out[f"{level}_flat"] = np.asarray(mwh * rate * share, dtype=np.float64)
-            out[f"{level}_rest"] = np.asarray(mwh * rate * (1.0 - share), dtype=np.float64)
+            out[f"{level}_flat"] = once_if_alike(flat, self.rate[:, k], self.share)
+            out[f"{level}_rest"] = once_if_alike(rest, self.rate[:, k], self.share)
         return out
 
     def _band(self, mwh: FloatArray) -> FloatArray:
