@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from kruispunt.policy.base import alike_in_scenarios
+
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 
@@ -178,7 +180,7 @@ class Windows:
         n_ext = self.n_ext
         if values.shape[-1] != n_ext:
             raise ValueError(f"a path over {values.shape[-1]} years; expected {n_ext}")
-        if self._alike is not None and _same_in_every_scenario(values):
+        if self._alike is not None and alike_in_scenarios(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
             # of a scenario with the same rate
             part = [np.empty((self.n_years, len(self._rows), out.shape[-1])) for out in outs]
@@ -198,16 +200,6 @@ class Windows:
             np.divide(np.moveaxis(num, -1, 0), den, out=out)
             if myopic:
                 np.copyto(out, today, where=self.myopic[None, :, None])
-
-
-def _same_in_every_scenario(values: F) -> bool:
-    """Whether ``values`` ``(S, ...)`` hold the same bits in every scenario."""
-    if values.shape[0] <= 1 or values.strides[0] == 0:
-        return True
-    if values.dtype != np.float64:
-        return False
-    bits = values.view(np.uint64)
-    return bool((bits[1:] == bits[:1]).all())
 
 
 class Expected:
@@ -239,7 +231,7 @@ class Expected:
         """The path until its sums are worked out (:meth:`_sums`)."""
         self._cum = np.empty((0, 0))
         self._today = np.empty((0, 0, 0))
-        if w._alike is not None and _same_in_every_scenario(values):
+        if w._alike is not None and alike_in_scenarios(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
             # of a scenario with the same rate
             self._alike = Expected(w._alike, values[w._rows])
