@@ -170,10 +170,13 @@ class BatchContext:
             raise ValueError(f"instrument '{cls.name}' declares no parameter {unknown}")
         return out
 
-    def route_calib(self, route: I) -> F:
+    def route_calib(self, route: I, plants: I | None = None) -> F:
         """Emission calibration of plants running ``route`` ``(S, P)`` or ``(1, P, K)``: the
-        plant's factor on today's route, 1 on any other."""
+        plant's factor on today's route, 1 on any other; with ``plants``, of a flat list of
+        plants ``(n,)`` running ``route`` ``(n,)``."""
         inc = self.inputs.plants.incumbent
+        if plants is not None:
+            return np.where(route == inc[plants], self.calib[plants], 1.0)
         if route.ndim == 3:
             return np.where(route == inc[None, :, None], self.calib[None, :, None], 1.0)
         return np.where(route == inc[None, :], self.calib[None, :], 1.0)

@@ -185,12 +185,9 @@ class Infrastructure:
         if start is None:
             start = np.minimum(i + routes.lead_time[r_new], self.ctx.Y - 1)
         rt = self.ctx.route
-        calib = self.ctx.route_calib
-        if plants is not None:  # the emission calibration of the listed plants
-            inc, factor = self.ctx.inputs.plants.incumbent[plants], self.ctx.calib[plants]
 
-            def calib(route: I) -> F:
-                return np.asarray(np.where(route == inc, factor, 1.0), dtype=np.float64)
+        def calib(route: I) -> F:
+            return self.ctx.route_calib(route, plants)
 
         Ye = rt.grid.shape[1]
         at = r_new * Ye + start  # flat (route, year) positions of the per-route tables
