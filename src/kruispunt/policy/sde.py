@@ -581,7 +581,8 @@ class Sde(SupportScheme):
             "yr",
             "Realisation period: an awarded project must be in operation within this many "
             "years of its award, or the award lapses (0: it lapses if it does not start in "
-            "its award year).",
+            "its award year); the data package's period plus the ontheffing a held award "
+            "gets (sde_pp.realisation_years + sde_pp.realisation_extension_years).",
             0.0,
         ),
     )
