@@ -109,9 +109,9 @@ def _assembly(ctx: Context) -> AssemblyCache:
 
 
 def _return_free_memory() -> None:
-    """Hand the memory freed by the last batch back to the system (glibc's ``malloc_trim``;
-    elsewhere nothing): a worker's freed heap would otherwise stay resident and add to the
-    next batch's peak. No effect on results."""
+    """Hand the memory freed so far back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing); no effect on results. For a process that is done with large arrays it will
+    not need again (the benchmark's single-process part before its pool starts)."""
     global _LIBC
     if _LIBC is None:
         try:
@@ -130,11 +130,13 @@ _LIBC: Any = None
 
 
 def run_task(task: Task) -> BatchResult:
-    """Run one batch (every package in each of its futures) and compute its outcomes; the
-    memory the batch freed goes back to the system before the next."""
-    result = _run_task(task)
-    _return_free_memory()
-    return result
+    """Run one batch (every package in each of its futures) and compute its outcomes. The
+    memory the batch freed stays with the process for the next batch, which asks for the
+    same shapes: handing it back to the system after every batch (``malloc_trim``) made the
+    next batch fault every page in again, about 0.6 s of system time on a 32-future batch
+    of 3.5 s, for no lower peak (a worker's resident set stays at the first batch's, about
+    1.06 GiB, over 30 batches; ``benchmarks/bench_explore.py``)."""
+    return _run_task(task)
 
 
 def _run_task(task: Task) -> BatchResult:
