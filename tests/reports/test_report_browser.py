@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
 from kruispunt.reports import CHARTS, write_report
 from kruispunt.testing import synthetic_results
@@ -90,6 +91,9 @@ def test_every_chart_renders_offline(pages: dict[str, Any], kind: str) -> None:
         assert state["drawn"] >= 1, (name, state)
     assert pages[kind]["errors"] == []
     assert [u for u in pages[kind]["requests"] if not u.startswith("file:")] == []
+    # the packed bundle unpacked in the browser is the installed plotly.js
+    version = page.evaluate("window.Plotly.version")
+    assert f"* plotly.js v{version}\n" in get_plotlyjs()[:40]
 
 
 def test_compare_draws_both_runs(pages: dict[str, Any]) -> None:
