@@ -243,7 +243,9 @@ def _site_table(run: Run, year: int, compare: bool) -> str:
             )
             css = ' class="num"' if numeric else ""
             title = f' title="{html.escape(str(rec["site_id"]))}"' if col == "site" else ""
-            cells.append(f'<td{css}{title} data-sort="{key}">{text}</td>')
+            # a cell sorts by its text unless its key differs (numbers, "–", yes/no)
+            sort = "" if key == text else f' data-sort="{key}"'
+            cells.append(f"<td{css}{title}{sort}>{text}</td>")
         scen = html.escape(str(rec[SCENARIO]))
         body.append(f'<tr data-scenario="{scen}"><td>{scen}</td>{"".join(cells)}</tr>')
     caption = (
