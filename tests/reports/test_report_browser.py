@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
 from kruispunt.reports import CHARTS, write_report
 from kruispunt.testing import synthetic_results
@@ -90,6 +91,9 @@ def test_every_chart_renders_offline(pages: dict[str, Any], kind: str) -> None:
         assert state["drawn"] >= 1, (name, state)
     assert pages[kind]["errors"] == []
     assert [u for u in pages[kind]["requests"] if not u.startswith("file:")] == []
+    # the packed bundle unpacked in the browser is the installed plotly.js
+    version = page.evaluate("window.Plotly.version")
+    assert f"* plotly.js v{version}\n" in get_plotlyjs()[:40]
 
 
 def test_compare_draws_both_runs(pages: dict[str, Any]) -> None:
@@ -156,3 +160,25 @@ def test_site_table_sorts(pages: dict[str, Any]) -> None:
     header.click()
     down = table.evaluate(values)
     assert down == sorted(down, reverse=True)
+
+
+def test_site_table_sorts_a_text_column_by_its_text(pages: dict[str, Any]) -> None:
+    """Text cells carry no data-sort key (it would repeat the text): they sort by their text."""
+    page = pages["single"]["page"]
+    table = page.locator("table.site-table").first
+    header = table.locator('th[data-column="site"]')
+    state = (
+        "(t) => { const i = [...t.tHead.rows[0].cells].findIndex(c => "
+        "c.dataset.column === 'site'); const cells = [...t.tBodies[0].rows].map(r => r.cells[i]);"
+        " const order = cells.slice(1).map((c, k) => "
+        "Math.sign(cells[k].textContent.localeCompare(c.textContent)));"
+        " return {n: cells.length, keyed: cells.filter(c => c.hasAttribute('data-sort')).length,"
+        " order: [...new Set(order)]}; }"
+    )
+    header.click()
+    up = table.evaluate(state)
+    assert up["n"] > 3 and up["keyed"] == 0
+    assert set(up["order"]) <= {-1, 0} and -1 in up["order"]
+    header.click()
+    down = table.evaluate(state)
+    assert set(down["order"]) <= {0, 1} and 1 in down["order"]

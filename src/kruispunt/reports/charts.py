@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from kruispunt import metrics
+from kruispunt.reports.embed import compact_json, rounded
 from kruispunt.reports.labels import LABELS, label
 from kruispunt.results import Results
 from kruispunt.vocabulary import FAMILIES, SCENARIO
@@ -90,6 +91,9 @@ FAMILY_COLORS: dict[str, str] = {
 """Colour of each route family, the same in every chart and on the map."""
 _FIXED = {"National total": "#222222", "Net": "#222222", "Net cost": "#222222"}
 _RUN_DASH = ("solid", "dash", "dot")
+HOVER_DECIMALS = 3
+"""Decimals the hover labels show, and so the decimals a report page keeps (:func:`figure_html`)."""
+HOVER = f"%{{y:,.{HOVER_DECIMALS}~f}}<extra>%{{fullData.name}}</extra>"
 
 
 @dataclass(frozen=True)
@@ -607,7 +611,7 @@ def figure(name: str, runs: Sequence[Run]) -> dict[str, Any]:
                     "legendgroup": s.name,
                     "visible": v == 0,
                     "meta": {"view": v, "run": run.label, SCENARIO: scenario, "compare": compare},
-                    "hovertemplate": "%{y:,.3~f}<extra>%{fullData.name}</extra>",
+                    "hovertemplate": HOVER,
                 }
                 data.append(_trace(s, color, style, common, k))
         per_view.append(_annotations(notes))
@@ -637,11 +641,16 @@ def to_json(obj: Any) -> str:
 
 
 def figure_html(fig: dict[str, Any], div_id: str) -> str:
-    """A ``div`` and the script that draws ``fig`` into it (plotly.js must be loaded)."""
+    """A ``div`` and the script that draws ``fig`` into it.
+
+    The page must carry :func:`kruispunt.reports.embed.plotly_html` before it (``kpPlot``).
+    Floats are rounded to the :data:`HOVER_DECIMALS` decimals the hover labels show.
+    """
+    small = rounded(fig, decimals=HOVER_DECIMALS)
     return (
         f'<div id="{div_id}" class="plot"></div>'
-        f'<script>Plotly.newPlot("{div_id}", {to_json(fig["data"])}, '
-        f"{to_json(fig['layout'])}, {to_json(PLOT_CONFIG)});</script>"
+        f'<script>kpPlot("{div_id}", {compact_json(small["data"])}, '
+        f"{compact_json(small['layout'])}, {compact_json(PLOT_CONFIG)});</script>"
     )
 
 
@@ -883,7 +892,7 @@ def site_costs_figure(results: Results, site: str, scenario: str) -> dict[str, A
         common = {
             "name": s.name,
             "meta": {"compare": False},
-            "hovertemplate": "%{y:,.3~f}<extra>%{fullData.name}</extra>",
+            "hovertemplate": HOVER,
         }
         trace = _trace(s, color, s.style, common, 0)
         trace.pop("meta")

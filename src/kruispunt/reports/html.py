@@ -1,7 +1,8 @@
 """A self-contained HTML report of one run, or of two runs compared.
 
-The report is a single file that works offline: plotly.js is embedded once, inline, and the
-only other scripts are a few lines that switch the scenario shown and sort the site table.
+The report is a single file that works offline: plotly.js is embedded once, compressed (see
+:mod:`kruispunt.reports.embed`), and the only other scripts are a few lines that unpack it,
+switch the scenario shown and sort the site table.
 Every number comes from :mod:`kruispunt.metrics`; the charts come from
 :mod:`kruispunt.reports.charts`, the module the dashboard draws with too.
 
@@ -30,11 +31,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
 from kruispunt.reports.charts import CHARTS, VIEW_JS, Run, figure, figure_html, views
+from kruispunt.reports.embed import plotly_html
 from kruispunt.reports.labels import label
 from kruispunt.results import Results
 from kruispunt.vocabulary import SCENARIO
@@ -242,7 +243,9 @@ def _site_table(run: Run, year: int, compare: bool) -> str:
             )
             css = ' class="num"' if numeric else ""
             title = f' title="{html.escape(str(rec["site_id"]))}"' if col == "site" else ""
-            cells.append(f'<td{css}{title} data-sort="{key}">{text}</td>')
+            # a cell sorts by its text unless its key differs (numbers, "–", yes/no)
+            sort = "" if key == text else f' data-sort="{key}"'
+            cells.append(f"<td{css}{title}{sort}>{text}</td>")
         scen = html.escape(str(rec[SCENARIO]))
         body.append(f'<tr data-scenario="{scen}"><td>{scen}</td>{"".join(cells)}</tr>')
     caption = (
@@ -391,7 +394,7 @@ def build_report(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
 <style>{CSS}</style>
-<script>{get_plotlyjs()}</script>
+{plotly_html()}
 <script>{VIEW_JS}</script>
 </head>
 <body>

@@ -4,22 +4,28 @@ Built only from a :class:`~kruispunt.uncertainty.analysis.Analysis` (itself buil
 stored outcomes, which were computed through :mod:`kruispunt.metrics`): fan charts of the
 trajectories per package, the robustness and regret table, the most robust package per
 outcome, satisficing, the PRIM peeling trajectory (coverage against density) and its chosen
-box, and a tornado per outcome. plotly.js is embedded once, so the page works offline.
+box, and a tornado per outcome. plotly.js is embedded once, compressed, so the page works
+offline (:mod:`kruispunt.reports.embed`); the shared plotly template is written once.
 """
 
 from __future__ import annotations
 
+import base64
 import html
+import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
+from kruispunt.reports.embed import compact_json, plotly_html, rounded
 from kruispunt.uncertainty.analysis import Analysis
 from kruispunt.uncertainty.prim import PrimResult
 
+_CONFIG = {"displaylogo": False, "responsive": True}
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;
@@ -212,6 +218,55 @@ def tornado_chart(a: Analysis, outcome: str, package: str) -> go.Figure:
     return fig
 
 
+SIGNIFICANT = 4
+"""Significant digits a chart keeps: a 440-pixel chart resolves about 1/400 of its axis, and
+hover labels show the rounded value."""
+
+
+def _plain(obj: Any) -> Any:
+    """A figure's JSON tree (:meth:`go.Figure.to_plotly_json`) with plotly's base64 typed
+    arrays decoded to lists and non-finite floats as None (a gap, as plotly writes them)."""
+    if isinstance(obj, dict):
+        if "bdata" in obj and "dtype" in obj:
+            raw = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=np.dtype("<" + obj["dtype"]))
+            if "shape" in obj:
+                raw = raw.reshape([int(n) for n in str(obj["shape"]).split(",")])
+            return _plain(raw.tolist())
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _plain(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _charts_html(charts: list[go.Figure]) -> tuple[str, list[str]]:
+    """The plotly template as JSON (every chart uses the same one: written once, as
+    ``kpTemplate``) and each chart's div, its floats rounded to :data:`SIGNIFICANT` digits."""
+    template: Any = None
+    divs = []
+    for i, fig in enumerate(charts):
+        spec = _plain(fig.to_plotly_json())
+        layout = spec["layout"]
+        own = layout.pop("template", None)
+        if template is None:
+            template = own
+        if own != template:  # pragma: no cover - every chart here uses plotly_white
+            layout["template"] = own
+        small = rounded({"data": spec["data"], "layout": layout}, significant=SIGNIFICANT)
+        div_id = f"chart-{i}"
+        divs.append(
+            f'<div class="chart"><div id="{div_id}" class="plot"></div><script>kpPlot("{div_id}", '
+            f"{compact_json(small['data'])}, Object.assign({{template: kpTemplate}}, "
+            f"{compact_json(small['layout'])}), {compact_json(_CONFIG)});</script></div>"
+        )
+    return compact_json(template or {}), divs
+
+
 def robustness_html(a: Analysis) -> str:
     """The report as one HTML string."""
     charts: list[go.Figure] = []
@@ -227,15 +282,7 @@ def robustness_html(a: Analysis) -> str:
     ranked = [o.name for o in a.spec.outcomes if o.goal != "none"]
     for name in ranked[:1] + ([a.prim_outcome] if a.prim_outcome not in ranked[:1] else []):
         charts += [tornado_chart(a, name, pkg) for pkg in packages]
-    divs = []
-    for i, fig in enumerate(charts):
-        div = fig.to_html(
-            full_html=False,
-            include_plotlyjs=(i == 0),
-            div_id=f"chart-{i}",
-            config={"displaylogo": False, "responsive": True},
-        )
-        divs.append(f'<div class="chart">{div}</div>')
+    template, divs = _charts_html(charts)
     key = dict(a.manifest.get("key", {}))  # type: ignore[call-overload]
     rob = a.robustness.drop(columns=["goal"]) if not a.robustness.empty else a.robustness
     sens = ""
@@ -275,6 +322,8 @@ kruispunt {html.escape(str(key.get("kruispunt_version")))}.</p>
 <h2>Robustness and regret</h2>
 <div class="wrap">{_table(rob)}</div>
 <h2>Charts</h2>
+{plotly_html()}
+<script>var kpTemplate = {template};</script>
 {"".join(divs)}
 <h2>Scenario discovery</h2>
 <p>PRIM runs for each target a package misses in some futures but not all.</p>
