@@ -459,21 +459,18 @@ def options(
     return out
 
 
-def open_to_plants(
-    bundle: RouteBundle, plant_sectors: list[str], plant_sites: list[str] | None = None
-) -> B:
+def open_to_plants(bundle: RouteBundle, plant_sectors: list[str], plant_sites: list[str]) -> B:
     """``(P, R)`` whether each route is open to each plant: not when the route's
     ``max_share`` for the plant's sector is 0 (another route serves that sector), nor when
     the route is open only to named sites (``route_sites.csv``) and the plant's site
-    (``plant_sites``, in plant order) is not one of them."""
+    (``plant_sites``, in plant order like ``plant_sectors``) is not one of them."""
     j = {s: i for i, s in enumerate(bundle.sectors)}
     idx = np.array([j[s] for s in plant_sectors], dtype=np.int64)
     cap = bundle.sector_cap[:, idx].T  # (P, R)
     out = np.asarray(~(cap <= 0.0), dtype=np.bool_)
-    if plant_sites is not None:
-        sites = np.asarray(plant_sites, dtype=object)
-        for rid, named in bundle.site_only.items():
-            out[:, bundle.routes_index[rid]] &= np.isin(sites, list(named))
+    sites = np.asarray(plant_sites, dtype=object)
+    for rid, named in bundle.site_only.items():
+        out[:, bundle.routes_index[rid]] &= np.isin(sites, list(named))
     return out
 
 
