@@ -235,6 +235,24 @@ def test_event_rules(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     assert p.message == "no plant dow_terneuzen/ammonia in site_products.csv"
 
 
+def test_event_to_a_site_limited_route_elsewhere_is_refused(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """A route change to an MVR route at a site route_sites.csv does not name is a data
+    error, with file, line and field (the plant would not have the route among its options)."""
+    line = edit_cell(
+        "events",
+        "route_id",
+        "mvr_salt_low",
+        lambda r: (
+            r["event_id"] == "nobian_electric_salt_2030" and r["site_id"] == "nobian_delfzijl"
+        ),
+    )
+    p = find(problems_of(package_copy), "check_events", "events.csv", "route_id", line)
+    assert "open only to the sites of route_sites.csv" in p.message
+    assert "nobian_hengelo" in p.message and "'nobian_delfzijl'" in p.message
+
+
 def test_second_state_event_in_a_year_is_refused(package_copy: Path) -> None:
     path = package_copy / "events.csv"
     header, rows = read_rows(path)

@@ -69,13 +69,17 @@ def test_the_cap_binds_below_the_electrifiable_share(bundle: RouteBundle) -> Non
 
 def test_each_sector_is_offered_its_own_heat_pump(bundle: RouteBundle) -> None:
     """A food plant may take heat_pump_low_food and not heat_pump_low; a chemicals plant the
-    other way round; both may take the e-boiler (no sector cap)."""
-    open_ = open_to_plants(bundle, ["food", "chemicals"])
-    hp, food, eb = (
-        _route(bundle, r) for r in ("heat_pump_low", "heat_pump_low_food", "eboiler_low")
+    other way round; both may take the e-boiler (no sector cap); only a site named in
+    route_sites.csv may take the salt plants' vapour recompression."""
+    open_ = open_to_plants(bundle, ["food", "chemicals"], ["cosun_dinteloord", "nobian_hengelo"])
+    hp, food, eb, mvr = (
+        _route(bundle, r)
+        for r in ("heat_pump_low", "heat_pump_low_food", "eboiler_low", "mvr_salt_low")
     )
     assert not open_[0, hp] and open_[0, food] and open_[0, eb]
     assert open_[1, hp] and not open_[1, food] and open_[1, eb]
+    # vapour recompression only at the salt plant named in route_sites.csv
+    assert not open_[0, mvr] and open_[1, mvr]
 
 
 def test_a_route_open_to_sectors_with_different_shares_is_refused() -> None:

@@ -143,24 +143,28 @@ def test_committed_projects_start_on_their_date(cat: Catalogue, results: Results
 def test_nobian_salt_plants_run_electric_from_2030(results: Results) -> None:
     """Nobian's binding maatwerk agreement (19 Dec 2024; Rijksoverheid and VNCI, 19 Dec
     2024): the Delfzijl and Hengelo salt plants go off gas and fully onto electricity, near
-    zero CO2 by 2030. Every scenario runs them on the electric steam boiler from 2030 as a
-    committed project, at a fraction of their 2025 emissions, and stay on it for the 15 years
-    a decided project binds its plant; the grant (EUR 185 M, more than the route's capex)
-    leaves no book value."""
+    zero CO2 by 2030, the gas-fired salt plants replaced by two large electric heat pumps
+    (Expression of Principles, 12 Dec 2022). Every scenario runs them from 2030 as a committed
+    project on vapour recompression with electric boilers for the other steam, with no direct
+    emissions, and they stay on it for the 15 years a decided project binds its plant."""
+    routes = {
+        "nobian_delfzijl/process_heat_low": "mvr_salt_chlor_alkali_low",
+        "nobian_hengelo/process_heat_low": "mvr_salt_low",
+    }
     for scenario in DEFAULTS:
         ds = results.dataset.sel(scenario=scenario)
-        for plant in ("nobian_delfzijl/process_heat_low", "nobian_hengelo/process_heat_low"):
+        for plant, route in routes.items():
             idx = ds["route_index"].sel(plant=plant)
             assert str(ds["route"].values[int(idx.sel(year=2029))]) == "gas_boiler_low"
-            assert str(ds["route"].values[int(idx.sel(year=2030))]) == "eboiler_low"
+            assert str(ds["route"].values[int(idx.sel(year=2030))]) == route
             reason = int(ds["switch_reason"].sel(plant=plant, year=2030))
             assert reason == REASON["committed_project"]
             em = ds["direct_emissions"].sel(plant=plant)
-            # the e-boiler's electrifiable share in 2030 is 0.82 (the letter, bijlage 4)
-            assert float(em.sel(year=2030)) <= 0.2 * float(em.sel(year=2025))
+            assert float(em.sel(year=2025)) > 1e5
+            assert float(em.sel(year=2030)) == 0.0
             # bound to the project for 15 years: it does not leave it for biomass boilers
-            routes = {str(ds["route"].values[int(r)]) for r in idx.sel(year=slice(2030, 2044))}
-            assert routes == {"eboiler_low"}
+            held = {str(ds["route"].values[int(r)]) for r in idx.sel(year=slice(2030, 2044))}
+            assert held == {route}
 
 
 def test_commitments_can_be_switched_off(cat: Catalogue) -> None:

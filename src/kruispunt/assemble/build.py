@@ -117,7 +117,11 @@ def build_inputs(
             pb.plants.incumbent,
             rb.routes.product,
             rb.complete & within_scrap_limit(tables, rb, years),
-            open_to=open_to_plants(rb, pb.table["sector_id"].astype(str).tolist()),
+            open_to=open_to_plants(
+                rb,
+                pb.table["sector_id"].astype(str).tolist(),
+                pb.table["site_id"].astype(str).tolist(),
+            ),
         ),
     )
     all_scenarios = [reference_scenario(int(years[0]), int(years[-1])), *scenarios]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,9 @@ class RouteBundle:
     """Routes whose carrier mix follows the power price-duration curve (``flexible_load``):
     their inputs are per carrier alone until
     :func:`kruispunt.assemble.flexible.apply_flexible_loads`."""
+    site_only: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Routes open only to named sites (``route_sites.csv``): route id -> the sites whose
+    plants may take it; routes not named are open to every plant of their product."""
 
     @property
     def routes_index(self) -> dict[str, int]:
@@ -159,7 +162,24 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         sector_cap=sector_cap,
         sectors=sectors,
         flexible=flexible,
+        site_only=site_limits(tables),
     )
+
+
+def site_limits(tables: Tables) -> dict[str, frozenset[str]]:
+    """Routes open only to named sites (``route_sites.csv``): route id -> its sites; empty when
+    the table has no rows (every route open to every plant of its product).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> rows = pd.DataFrame({"route_id": ["m", "m"], "site_id": ["x", "y"]})
+    >>> limits = site_limits(SimpleNamespace(catalogue=SimpleNamespace(route_sites=rows)))
+    >>> {r: sorted(s) for r, s in limits.items()}
+    {'m': ['x', 'y']}
+    """
+    rows = tables.catalogue.route_sites
+    return {str(r): frozenset(part["site_id"].astype(str)) for r, part in rows.groupby("route_id")}
 
 
 def retrofits(
@@ -439,13 +459,19 @@ def options(
     return out
 
 
-def open_to_plants(bundle: RouteBundle, plant_sectors: list[str]) -> B:
+def open_to_plants(bundle: RouteBundle, plant_sectors: list[str], plant_sites: list[str]) -> B:
     """``(P, R)`` whether each route is open to each plant: not when the route's
-    ``max_share`` for the plant's sector is 0 (another route serves that sector)."""
+    ``max_share`` for the plant's sector is 0 (another route serves that sector), nor when
+    the route is open only to named sites (``route_sites.csv``) and the plant's site
+    (``plant_sites``, in plant order like ``plant_sectors``) is not one of them."""
     j = {s: i for i, s in enumerate(bundle.sectors)}
     idx = np.array([j[s] for s in plant_sectors], dtype=np.int64)
     cap = bundle.sector_cap[:, idx].T  # (P, R)
-    return np.asarray(~(cap <= 0.0), dtype=np.bool_)
+    out = np.asarray(~(cap <= 0.0), dtype=np.bool_)
+    sites = np.asarray(plant_sites, dtype=object)
+    for rid, named in bundle.site_only.items():
+        out[:, bundle.routes_index[rid]] &= np.isin(sites, list(named))
+    return out
 
 
 def frame_of(df: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover - typing helper

@@ -59,6 +59,7 @@ COPIED_TABLES = (
     "end_product_materials",
     "country_energy_costs",
     "route_retrofits",
+    "route_sites",
 )
 
 GENERATED_SOURCES = pd.DataFrame(

@@ -1087,6 +1087,17 @@ def _event_problems(
     return out
 
 
+def _site_limited_routes(raw: RawPackage) -> dict[str, set[str]]:
+    """Routes open only to named sites (``route_sites.csv``): route id -> its sites."""
+    df = raw.tables.get("route_sites")
+    out: dict[str, set[str]] = {}
+    if df is None or not {"route_id", "site_id"} <= set(df.columns):
+        return out
+    for route, site in zip(df["route_id"].astype(str), df["site_id"].astype(str), strict=True):
+        out.setdefault(route, set()).add(site)
+    return out
+
+
 def check_events(raw: RawPackage) -> list[Problem]:
     """Every event names an existing plant and, for a route change, a route of its product.
 
@@ -1097,7 +1108,8 @@ def check_events(raw: RawPackage) -> list[Problem]:
     year; a decided ``capacity_change`` gives the new capacity. At most one closure, idling
     or restart per plant and year (the state at the end of the year). Unknown sites, products
     and routes are reported by :func:`check_foreign_keys`, years out of range by the field
-    bounds.
+    bounds. A route change to a route open only to named sites (``route_sites.csv``) names
+    one of those sites.
     """
     problems: list[Problem] = []
     df, keys = raw.tables.get("events"), _PlantKeys.of(raw)
@@ -1108,11 +1120,22 @@ def check_events(raw: RawPackage) -> list[Problem]:
         set(site_table["site_id"]) if site_table is not None and "site_id" in site_table else set()
     )
     route_product = _lookup(raw, "routes", "route_id", "product_id")
+    limited = _site_limited_routes(raw)
     columns = {c: df[c].astype(str).tolist() for c in _EVENT_COLUMNS}
     seen: dict[tuple[str, str, str, str], int] = {}
     for i in range(len(df)):
         row = {c: values[i] for c, values in columns.items()}
         found = _event_problems(row, keys, sites, route_product)
+        named = limited.get(row["route_id"]) if row["kind"] == "route_change" else None
+        if named is not None and row["site_id"] and row["site_id"] not in named:
+            found.append(
+                (
+                    "route_id",
+                    f"route '{_shown(row['route_id'])}' is open only to the sites of "
+                    f"route_sites.csv ({', '.join(sorted(named))}), not "
+                    f"'{_shown(row['site_id'])}'",
+                )
+            )
         if row["kind"] in STATE_EVENTS and row["site_id"]:
             target = (row["site_id"], row["product_id"], row["unit_id"], row["year"])
             if target in seen:
