@@ -223,3 +223,15 @@ def test_biomass_supply_step_open_every_year_above_a_later_step_refused(
     write_rows(path, header, rows)
     (p,) = _problems(package_copy)
     assert p.field == "from_year" and "blank (every year) of step 2" in p.message
+
+
+def test_biomass_supply_from_year_not_a_year_refused(package_copy: Path) -> None:
+    """A ``from_year`` that is no integer is named by file, row and field."""
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[1]["from_year"] = "soon"
+    write_rows(path, header, rows)
+    with pytest.raises(DataPackageError) as info:
+        load(package_copy)
+    (p,) = [p for p in info.value.problems if p.field == "from_year"]
+    assert (p.file.endswith("biomass_supply.csv"), p.row, p.check) == (True, 3, "check_types")
