@@ -460,6 +460,7 @@ def toy_inputs(
     capex_bio: float = 100.0,
     biomass_price: object = 5.0,
     biomass_supply: Sequence[tuple[float, float]] = ((np.inf, 0.0),),
+    biomass_opens: Sequence[int] | None = None,
 ) -> ModelInputs:
     """A tiny :class:`~kruispunt.inputs.ModelInputs` to check the engine by hand; a test states
     only what it varies.
@@ -472,7 +473,8 @@ def toy_inputs(
     ``capex_bio``). Revenue ``product_price`` EUR/t; no taxes, no opex. Pools: grid
     (``grid_capacity`` MW), one CO2 store (``co2_capacity`` tCO2/yr, a path allowed),
     hydrogen (unlimited) and the national biomass supply, ``biomass_supply`` steps of
-    (quantity [GJ/yr], price on top of the biomass price [EUR/GJ]), cheapest first.
+    (quantity [GJ/yr], price on top of the biomass price [EUR/GJ]), cheapest first, each
+    open from its year in ``biomass_opens`` (default: every year).
     ``instruments`` gives instrument parameters (each with a leading scenario axis); those
     not given take their declared defaults (SDE++ from ``sde_budget`` and ``sde_max``).
 
@@ -513,12 +515,17 @@ def toy_inputs(
     step_quantity[:, 3] = steps
     step_price = np.zeros((S, 4, len(steps)))
     step_price[:, 3] = [p for _, p in biomass_supply]
+    opens = np.asarray(
+        biomass_opens if biomass_opens is not None else [TOY_YEARS[0]] * len(steps),
+        dtype=np.int64,
+    )
+    is_open = np.asarray(TOY_YEARS)[:, None] >= opens[None, :]
     pool_capacity = np.zeros((S, 4, Y))
     pool_capacity[:, 0], pool_capacity[:, 1], pool_capacity[:, 2], pool_capacity[:, 3] = (
         grid_capacity,
         path(co2_capacity),
         np.inf,
-        steps.sum(),
+        np.where(is_open, steps[None, :], 0.0).sum(axis=1),
     )
     family = np.array(fam, dtype=np.int64)
     params: dict[str, dict[str, npt.NDArray[np.generic]]] = {

@@ -146,13 +146,25 @@ def test_hydrogen_supply_projects(cat: Catalogue) -> None:
 
 
 # --- biomass supply ---------------------------------------------------------------------------
-def test_biomass_supply_curve(cat: Catalogue) -> None:
-    """National biomass for industry: company boilers' 2022 use (CBS 82004NED, 43.3 PJ) at the
-    carrier price, then the 2022 pellet use (CBS 85899NED, 48.8 PJ) at +4.48 EUR/GJ."""
+def test_biomass_supply_is_what_existing_users_do_not_burn(cat: Catalogue) -> None:
+    """Open to the model's plants (``derived_biomass_supply_open``): step 1 is the domestic
+    woody biomass NL exported in 2022 (CBS 85899NED [TJ]: clean residual wood 988, bark 443,
+    AB wood 7,222; C wood and the repeated shreds row left out) at the chips price, from
+    2025; step 2 is what the power plants co-fired in 2022 (CBS 82004NED: 46,035 TJ), from
+    2028, at the Ensoc pellet-over-chips difference. What company boilers (43,310 TJ) and
+    households burn is not in it."""
     bs = cat.biomass_supply.sort_values("step")
     assert list(bs["scope"]) == ["national", "national"]
-    assert bs["quantity"].sum() == pytest.approx(92.092e6)
+    assert list(bs["quantity"]) == pytest.approx([(988 + 443 + 7222) * 1e3, 46035e3])
+    assert list(bs["from_year"].fillna(0)) == [0, 2028]
     assert list(bs["price_adder"]) == pytest.approx([0.0, 200 / 17.5 - 50 / 7.2], rel=1e-4)
+
+
+def test_biomass_supply_by_year_as_the_model_assembles_it(inp: ModelInputs) -> None:
+    """The national pool holds 8.653 PJ/yr in 2025-2027 and 54.688 PJ/yr from 2028, against
+    92.09 PJ/yr in every year before the existing users' own biomass was taken out."""
+    got = pool_capacity(inp, "biomass/national", [2025, 2027, 2028, 2030, 2050])
+    assert got == pytest.approx([8.653e6] * 2 + [54.688e6] * 3)
 
 
 def _problems(path: Path) -> list[Problem]:
@@ -188,3 +200,38 @@ def test_biomass_supply_falling_price_refused(package_copy: Path) -> None:
     (p,) = _problems(package_copy)
     assert (p.row, p.field) == (3, "price_adder")
     assert "1 of step 2 is below step 1's 2" in p.message
+
+
+def test_biomass_supply_step_opening_before_the_step_below_refused(package_copy: Path) -> None:
+    """Step 2 open from 2026 but step 1 only from 2030: the cheaper step would be priced on
+    supply that is not there, so the table is refused at step 2's row."""
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[0]["from_year"], rows[1]["from_year"] = "2030", "2026"
+    write_rows(path, header, rows)
+    (p,) = _problems(package_copy)
+    assert (p.file.endswith("biomass_supply.csv"), p.row, p.field) == (True, 3, "from_year")
+    assert "from_year 2026 of step 2 of scope 'national' is before step 1's 2030" in p.message
+
+
+def test_biomass_supply_step_open_every_year_above_a_later_step_refused(
+    package_copy: Path,
+) -> None:
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[0]["from_year"], rows[1]["from_year"] = "2028", ""
+    write_rows(path, header, rows)
+    (p,) = _problems(package_copy)
+    assert p.field == "from_year" and "blank (every year) of step 2" in p.message
+
+
+def test_biomass_supply_from_year_not_a_year_refused(package_copy: Path) -> None:
+    """A ``from_year`` that is no integer is named by file, row and field."""
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[1]["from_year"] = "soon"
+    write_rows(path, header, rows)
+    with pytest.raises(DataPackageError) as info:
+        load(package_copy)
+    (p,) = [p for p in info.value.problems if p.field == "from_year"]
+    assert (p.file.endswith("biomass_supply.csv"), p.row, p.check) == (True, 3, "check_types")

@@ -6,9 +6,10 @@ at 10 EUR/GJ, 1 tCO2/t) may switch to a biomass route burning 10 GJ/t of biomass
 Myopic plants, 10 %/yr over 20 years: capital recovery factor 0.1 / (1 - 1.1^-20) = 0.117460,
 so the biomass route's capital costs 11.746 EUR/t.
 
-The data package's curve (``biomass_supply.csv``): 43.31 PJ/yr at the biomass price (CBS
-82004NED, company boilers 2022), then 48.782 PJ/yr at +4.4841 EUR/GJ (CBS 85899NED pellets,
-Ensoc pellet-over-chips difference; ``assumption_biomass_supply_steps``).
+The data package's curve (``biomass_supply.csv``, ``derived_biomass_supply_open``): 8.653
+PJ/yr at the biomass price from 2025 (domestic woody biomass exported in 2022, CBS 85899NED),
+then 46.035 PJ/yr at +4.4841 EUR/GJ from 2028 (what the power plants co-fired in 2022, CBS
+82004NED, freed when their SDE+ subsidies end; Ensoc pellet-over-chips difference).
 """
 
 from __future__ import annotations
@@ -137,12 +138,39 @@ def _infrastructure(inp: ModelInputs) -> Infrastructure:
 
 
 def test_step_price_on_the_data_packages_curve() -> None:
-    """43.31 PJ at +0, then 48.782 PJ at +4.4841 EUR/GJ: a use of 43.31 PJ pays 0 on every
-    GJ, 43.32 PJ pays 4.4841, beyond the curve the last step's price."""
-    steps = ((43.31e6, 0.0), (48.782e6, 4.4841))
+    """8.653 PJ at +0, then 46.035 PJ at +4.4841 EUR/GJ: a use of 8.653 PJ pays 0 on every
+    GJ, 8.654 PJ pays 4.4841, beyond the curve the last step's price."""
+    steps = ((8.653e6, 0.0), (46.035e6, 4.4841))
     infra = _infrastructure(toy_inputs(bio=True, biomass_supply=steps))
-    level = np.array([[0.0, 43.31e6, 43.32e6, 92.092e6, 100e6]])
+    level = np.array([[0.0, 8.653e6, 8.654e6, 54.688e6, 60e6]])
     np.testing.assert_allclose(infra.step_price(3, level), [[0.0, 0.0, 4.4841, 4.4841, 4.4841]])
+
+
+def test_a_step_that_opens_later_serves_the_waiting_plant_from_its_year() -> None:
+    """Step 1 (1e7 GJ at +0) open from 2025, step 2 (1e7 GJ at +4 EUR/GJ) from 2030: the
+    supply is 1e7 GJ/yr until 2029, 2e7 after. At an EUA of 100 plant 0 (2 tCO2/t, the
+    higher gain per GJ) takes step 1 from 2025; plant 1 (1 tCO2/t) is refused and waits on
+    gas until 2029, then burns biomass from 2030 on step 2's price: (5 + 4) x 1e7 = 9e7
+    EUR/yr, while plant 0 pays 5e7."""
+    inp = toy_inputs(
+        n_plants=2,
+        eua=100.0,
+        bio=True,
+        biomass_supply=((USE, 0.0), (USE, 4.0)),
+        biomass_opens=(2025, 2030),
+    )
+    ds = simulate(_with_intensity(inp, [2.0, 1.0])).dataset
+    years = ds["year"].values
+    assert (_route(ds, 0) == BIO).all()
+    assert (_route(ds, 1)[years < 2030] == 0).all()
+    assert (_route(ds, 1)[years >= 2030] == BIO).all()
+    waiting = ds["switch_reason"].values[0, 1][years < 2030]
+    assert (waiting == REASON_CODE["waiting_for_infrastructure"]).all()
+    cost = ds["energy_cost"].values[0]
+    np.testing.assert_allclose(cost[0], 5.0e7)
+    np.testing.assert_allclose(cost[1][years >= 2030], 9.0e7)
+    burnt = ds["energy"].sel(carrier="biomass").values.sum(axis=1)[0]
+    np.testing.assert_allclose(burnt, np.where(years < 2030, USE, 2 * USE))
 
 
 def test_plants_weigh_the_step_their_own_claim_reaches() -> None:
@@ -212,6 +240,7 @@ def _supply_case(draw: Any) -> dict[str, Any]:
     n_steps = draw(st.integers(1, 3))
     prices = sorted(draw(st.lists(st.floats(0, 20), min_size=n_steps, max_size=n_steps)))
     quantities = draw(st.lists(st.floats(0, 4e7), min_size=n_steps, max_size=n_steps))
+    opens = sorted(draw(st.lists(st.integers(2025, 2055), min_size=n_steps, max_size=n_steps)))
     start = draw(st.floats(0, 200))
     return dict(
         n_plants=n,
@@ -224,6 +253,7 @@ def _supply_case(draw: Any) -> dict[str, Any]:
         myopic=draw(st.booleans()),
         bio=True,
         biomass_supply=tuple(zip(quantities, prices, strict=True)),
+        biomass_opens=tuple(opens),
         product_price=draw(st.floats(150, 800)),
     )
 
@@ -232,11 +262,16 @@ def _supply_case(draw: Any) -> dict[str, Any]:
 @given(_supply_case(), st.lists(st.floats(0.5, 3.0), min_size=5, max_size=5))
 def test_biomass_burnt_never_exceeds_the_supply(cfg: dict[str, Any], factors: list[float]) -> None:
     """In every year the biomass all plants burn (their energy use, not only what the pool
-    books) is at most the supply, whatever the prices, steps, lead times and foresight."""
+    books) is at most the supply open in that year (the steps open by then), whatever the
+    prices, steps, opening years, lead times and foresight."""
     inp = toy_inputs(**cfg)
     inp = _with_intensity(inp, factors[: cfg["n_plants"]])
     ds = simulate(inp).dataset
-    supply = sum(q for q, _ in cfg["biomass_supply"])
+    years = ds["year"].values
+    supply = sum(
+        np.where(years >= y, q, 0.0)
+        for (q, _), y in zip(cfg["biomass_supply"], cfg["biomass_opens"], strict=True)
+    )
     burnt = ds["energy"].sel(carrier="biomass").values.sum(axis=1)[0]
     assert (burnt <= supply * (1 + 1e-9) + 1e-6).all()
     booked = ds["infra_use"].sel(resource="biomass").values.sum(axis=1)[0]

@@ -47,6 +47,9 @@ class _Pool:
     no supply curve)."""
     prices: F = field(default_factory=lambda: np.zeros(1))
     """Price of each step on top of the carrier's market price [EUR/carrier]."""
+    opens: I = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    """Year index from which each step is open (0: from the first year); never falling from
+    one step to the next (``check_biomass_supply``)."""
 
 
 def _storage_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
@@ -164,18 +167,24 @@ cluster where the data have no such cluster. National totals are exact either wa
 def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     """The biomass supply (``biomass_supply.csv``) as pools: a cluster's own supply where the
     table gives one (open to that cluster's plants only), then the national supply (open to
-    every plant), so a plant draws on its cluster's supply first. Each pool's yearly capacity
-    is the sum of its steps, the same in every year. The national pool is reported under
-    :data:`NATIONAL_HOST`. Without national rows the national pool has no limit (as a grid
-    without a sourced figure)."""
+    every plant), so a plant draws on its cluster's supply first. Each pool's capacity in a
+    year is the sum of the steps open in that year (``from_year``; blank: every year). The
+    national pool is reported under :data:`NATIONAL_HOST`. Without national rows the
+    national pool has no limit (as a grid without a sourced figure)."""
     table = tables.catalogue.tables.get("biomass_supply")
-    curves: dict[str, tuple[F, F]] = {}
+    curves: dict[str, tuple[F, F, I]] = {}
     if table is not None:
         for scope, part in table.groupby("scope", sort=False):
             part = part.sort_values("step")
+            first = (
+                part["from_year"].astype("Float64").fillna(float(years[0])).to_numpy(np.float64)
+                if "from_year" in part.columns
+                else np.full(len(part), float(years[0]))
+            )
             curves[str(scope)] = (
                 part["quantity"].to_numpy(np.float64),
                 part["price_adder"].to_numpy(np.float64),
+                np.searchsorted(years, first, side="left").astype(np.int64),
             )
     L = len(tables.cluster_ids)
     out = []
@@ -183,19 +192,59 @@ def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         if cl in curves:
             access = np.full(L, NEVER, dtype=np.int64)
             access[host] = 0
-            steps, prices = curves[cl]
-            capacity = np.full(len(years), float(steps.sum()))
+            steps, prices, opens = curves[cl]
             out.append(
-                _Pool(f"biomass/{cl}", BIOMASS, host, capacity, access, steps=steps, prices=prices)
+                _Pool(
+                    f"biomass/{cl}",
+                    BIOMASS,
+                    host,
+                    supply_capacity(steps, opens, len(years)),
+                    access,
+                    steps=steps,
+                    prices=prices,
+                    opens=opens,
+                )
             )
-    steps, prices = curves.get(NATIONAL, (np.array([np.inf]), np.zeros(1)))
-    capacity = np.full(len(years), float(steps.sum()))
+    steps, prices, opens = curves.get(
+        NATIONAL, (np.array([np.inf]), np.zeros(1), np.zeros(1, dtype=np.int64))
+    )
     access = np.zeros(L, dtype=np.int64)
     host = tables.cluster_index.get(NATIONAL_HOST, L - 1)
     out.append(
-        _Pool(f"biomass/{NATIONAL}", BIOMASS, host, capacity, access, steps=steps, prices=prices)
+        _Pool(
+            f"biomass/{NATIONAL}",
+            BIOMASS,
+            host,
+            supply_capacity(steps, opens, len(years)),
+            access,
+            steps=steps,
+            prices=prices,
+            opens=opens,
+        )
     )
     return out
+
+
+def supply_capacity(steps: F, opens: I, n_years: int) -> F:
+    """A supply's capacity in each year ``(n_years,)``: the sum of the steps open in it.
+
+    Parameters
+    ----------
+    steps : (N,) array
+        Quantity of each step, cheapest first. [resource unit/yr]
+    opens : (N,) array of int
+        Year index from which each step is open (0: the first year; ``n_years`` or more:
+        never within the years).
+    n_years : int
+        Number of model years.
+
+    Examples
+    --------
+    >>> supply_capacity(np.array([8.0, 46.0]), np.array([0, 3]), 5)
+    array([ 8.,  8.,  8., 54., 54.])
+    """
+    idx = np.arange(n_years)[:, None]
+    return np.asarray(np.where(idx >= opens[None, :], steps[None, :], 0.0).sum(axis=1))
 
 
 def build_pools(
@@ -245,7 +294,7 @@ def build_pools(
             steps = pool.steps
             if pool.resource == BIOMASS and np.isfinite(steps).all():
                 steps = steps * lv.biomass_supply_scale
-                cap = np.full(Y, float(steps.sum()))
+                cap = supply_capacity(steps, pool.opens, Y)
             capacity[s, q] = cap
             access[s, q] = acc
             # padding steps hold nothing, at the last step's price

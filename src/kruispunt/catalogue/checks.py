@@ -1158,7 +1158,9 @@ def check_events(raw: RawPackage) -> list[Problem]:
 
 def check_biomass_supply(raw: RawPackage) -> list[Problem]:
     """The biomass supply curve: each scope is ``national`` or a cluster, its steps run 1..n
-    without gaps, and the price adder does not fall from one step to the next."""
+    without gaps, the price adder does not fall from one step to the next, and no step opens
+    (``from_year``; blank: every year) before the step below it, so the steps open in use
+    always price at the step the use reaches."""
     problems: list[Problem] = []
     df = raw.tables.get("biomass_supply")
     if df is None or not {"scope", "step", "price_adder"} <= set(df.columns):
@@ -1196,6 +1198,7 @@ def check_biomass_supply(raw: RawPackage) -> list[Problem]:
                 )
             )
             continue
+        problems += _supply_opening(df, file, scope, order, steps)
         prices = adder[order]
         for prev, cur in itertools.pairwise(order):
             if pd.notna(prices[prev]) and pd.notna(prices[cur]) and prices[cur] < prices[prev]:
@@ -1210,6 +1213,37 @@ def check_biomass_supply(raw: RawPackage) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _supply_opening(
+    df: pd.DataFrame, file: str, scope: object, order: pd.Index, steps: pd.Series
+) -> list[Problem]:
+    """Steps of one scope open in their order: a step's ``from_year`` (blank: the first
+    model year, before any year) is not before the previous step's."""
+    if "from_year" not in df.columns:
+        return []
+    opens = pd.to_numeric(df["from_year"], errors="coerce")
+    out: list[Problem] = []
+    for prev, cur in itertools.pairwise(order):
+        a, b = opens[prev], opens[cur]
+        if pd.notna(b) and (pd.isna(a) or b >= a):
+            continue
+        if pd.isna(b) and pd.isna(a):
+            continue
+        shown = "blank (every year)" if pd.isna(b) else f"{int(b)}"
+        before = "blank (every year)" if pd.isna(a) else f"{int(a)}"
+        out.append(
+            Problem(
+                "check_biomass_supply",
+                file,
+                _line(cur),
+                "from_year",
+                f"from_year {shown} of step {int(steps[cur])} of scope "
+                f"'{_shown(str(scope))}' is before step {int(steps[prev])}'s {before}: a "
+                "step opens no earlier than the cheaper step below it",
+            )
+        )
+    return out
 
 
 _BRACKET = re.compile(r"(gas|electricity)_threshold_bracket_([0-9]+)")

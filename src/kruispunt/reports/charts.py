@@ -465,8 +465,9 @@ _LIST: tuple[Chart, ...] = (
         "biomass",
         "Biomass burnt against the biomass supply",
         "Solid biomass burnt by the modelled plants against the supply open to them "
-        "(biomass_supply.csv: today's company-boiler use at the chips price, then imported "
-        "pellets at a higher price; drawn where finite). Rises when heat plants switch to "
+        "(biomass_supply.csv: domestic wood now exported at the chips price, then from 2028 "
+        "the pellets the power plants co-fired, at a higher price; what existing users burn "
+        "is not in it; drawn where finite). Rises when heat plants switch to "
         "biomass boilers; a switch that does not fit in the supply waits.",
         "PJ/yr",
         _biomass,

@@ -101,8 +101,8 @@ class InfrastructureLevers(_Strict):
     """What a cluster without a sourced grid figure gets: no limit, or no new load at all."""
     biomass_supply_scale: Scale = 1.0
     """Multiplier on every step of the biomass supply (``biomass_supply.csv``): 0 leaves no
-    biomass for new claims; below 1, for instance, the part of today's supply that boilers
-    outside the model keep burning."""
+    biomass for new claims; below 1, for instance, the power plants keeping part of the
+    pellets they co-fire (step 2); above 1, imports growing beyond 2022's."""
 
 
 class SubsidyLevers(_Strict):
