@@ -154,14 +154,13 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         retrofit_pair=retro_pair,
         retrofit_capex=retro_capex,
     )
-    flexible = np.nan_to_num(param("flexible_load")[:, 0]) > 0.5
     return RouteBundle(
         routes=bundle,
         ids=ids,
         complete=complete,
         sector_cap=sector_cap,
         sectors=sectors,
-        flexible=flexible,
+        flexible=np.nan_to_num(param("flexible_load")[:, 0]) > 0.5,
         site_only=site_limits(tables),
     )
 
