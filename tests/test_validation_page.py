@@ -46,17 +46,24 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
             ["above", "emissions", "*", 2030, -3.0, -2.0, "Mt/yr"],
             ["start", "route_start", "site0:elec", 2030, 2026, 2027, "year"],
             ["either", "route_start", "site0:no_such_route|elec", 2030, 2025, 2025, "year"],
+            ["plant", "route_start", "site0/widget:elec", 2030, 2025, 2025, "year"],
+            ["no plant", "route_start", "site0/gadget:elec", 2030, 2025, 2025, "year"],
             ["never", "closure", "site0", 2030, 2030, 2030, "year"],
         ],
         columns=["id", "kind", "subject", "year", "low", "high", "unit"],
     ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
         refs, index=False
     )
-    table = validation_table(res, read_references(refs), scenario="s0").set_index("id")
+    refs_all = read_references(refs)
+    with pytest.raises(KruispuntError, match="unknown plant 'site0/gadget'"):
+        validation_table(res, refs_all, scenario="s0")
+    refs_ok = refs_all[refs_all["id"] != "no plant"]
+    table = validation_table(res, refs_ok, scenario="s0").set_index("id")
     assert table.loc["in range", "model"] == 0.0 and bool(table.loc["in range", "within"])
     assert table.loc["above", "difference"] == pytest.approx(2.0)
     assert table.loc["start", "model"] == 2025 and table.loc["start", "difference"] == -1
     assert table.loc["either", "model"] == 2025 and bool(table.loc["either", "within"])
+    assert table.loc["plant", "model"] == 2025  # one plant, named site/product
     assert np.isnan(table.loc["never", "model"])
 
 

@@ -108,6 +108,9 @@ def _feasibility(view: YearView, p: int, k: int) -> str:
         return "no hydrogen network connection" if h2 >= NEVER else f"hydrogen network from {h2}"
     if not inp.levers.route_allowed[0, r] and routes.family[r] != FAMILY["closure"]:
         return "switched off by the scenario"
+    hold = int(inp.levers.hold_year[0, p])
+    if start < hold and routes.family[r] != FAMILY["closure"]:
+        return f"runs its campaign until {hold} (start {start} with lead time)"
     st = view.state
     if st.locked[0, p]:
         emitted = view.ctx.route.emitted[:, view.i]

@@ -270,6 +270,9 @@ class Levers:
     Holland Hydrogen 1 in 2027)."""
     follow_year: I
     """[S, P] first year the follow-up route runs."""
+    hold_year: I
+    """[S, P] first year a new route may start (events of kind ``campaign``: the plant's
+    asset was renewed for a campaign ending then; 0: no campaign). Closure stays open."""
     commit_grant: F
     """[S, P] public money agreed for a plant's committed project (maatwerk rows of the events
     the scenario applies, for a plant with a committed route) [EUR]: its asset is booked net
@@ -286,6 +289,7 @@ class Levers:
         "commit_year",
         "follow_route",
         "follow_year",
+        "hold_year",
         "commit_grant",
         "seeds",
         "availability",

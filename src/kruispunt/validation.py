@@ -14,7 +14,8 @@ Reference kinds
 ``stored``
     CO2 sent to storage in ``year`` [Mt CO2/yr], national.
 ``route_start``
-    First year ``subject`` (``site_id:route_id``) runs the route (``low``/``high``: the
+    First year ``subject`` (``site_id:route_id``, or one plant's
+    ``site_id/product_id/unit_id:route_id``) runs the route (``low``/``high``: the
     announced year or window); ``site_id:route_a|route_b`` counts any of the routes (a
     project announced with variants, e.g. gas DRI with or without its CO2 stored).
 ``closure``
@@ -81,9 +82,14 @@ def read_references(path: Path | str) -> pd.DataFrame:
 def _route_year(results: Results, scenario: str, subject: str) -> float:
     site, _, route = subject.partition(":")
     ds = results.dataset.sel({SCENARIO: scenario})
-    plants = np.flatnonzero(ds["site"].values.astype(str) == site)
-    if plants.size == 0:
-        raise KruispuntError(f"validation reference names unknown site '{site}'")
+    if "/" in site:  # a plant: site/product/unit
+        plants = np.flatnonzero(ds["plant"].values.astype(str) == site)
+        if plants.size == 0:
+            raise KruispuntError(f"validation reference names unknown plant '{site}'")
+    else:
+        plants = np.flatnonzero(ds["site"].values.astype(str) == site)
+        if plants.size == 0:
+            raise KruispuntError(f"validation reference names unknown site '{site}'")
     routes = ds["route"].values.astype(str)
     idx = ds["route_index"].values[plants]  # (plants, year)
     if route == "closure":  # a closure route, or stopped by an event (no output)

@@ -235,6 +235,13 @@ def test_event_rules(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     assert p.message == "no plant dow_terneuzen/ammonia in site_products.csv"
 
 
+def test_campaign_names_its_product(package_copy: Path, edit_cell: Callable[..., int]) -> None:
+    """A campaign holds a plant on its route: the row names the plant's product."""
+    line = edit_cell("events", "product_id", "", _event(event_id="tata_bf6_reline_campaign"))
+    p = find(problems_of(package_copy), "check_events", "events.csv", "product_id", line)
+    assert p.message == "a campaign names the plant's product"
+
+
 def test_event_to_a_site_limited_route_elsewhere_is_refused(
     package_copy: Path, edit_cell: Callable[..., int]
 ) -> None:

@@ -104,7 +104,7 @@ def _old_option_values(v: Valuation, t: int, st: PlantState, supply: Any) -> Opt
 
 def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
     """``Valuation.feasible`` before issue #12's third pass (with the retrofit-only onward
-    rule for plants bound to a decided project)."""
+    rule for plants bound to a decided project, and the campaign rule of December 2026)."""
     inp = v.ctx.inputs
     routes = inp.routes
     year = int(inp.coords.years[t])
@@ -116,7 +116,9 @@ def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
     h2_ok = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])
     is_cur = opt[None] == cur[:, :, None]
     allowed = inp.levers.route_allowed[:, opt] | v.opt_closure[None]
-    out = (ok[None] & h2_ok & allowed) | is_cur
+    # a plant on a campaign starts no other route before its end; closure stays open
+    held = (start[None] >= inp.levers.hold_year[:, :, None]) | v.opt_closure[None]
+    out = (ok[None] & h2_ok & allowed & held) | is_cur
     if locked is not None and locked.any():
         emitted = v.ctx.route.emitted[:, t]
         lower = emitted[opt][None] < emitted[cur][:, :, None]

@@ -54,6 +54,7 @@ def build_levers(
     commit_year = np.zeros((S, P), dtype=np.int64)
     follow_route = np.full((S, P), -1, dtype=np.int64)
     follow_year = np.zeros((S, P), dtype=np.int64)
+    hold_year = np.zeros((S, P), dtype=np.int64)
     keys = pb.keys
     excluded = [rb.ids[r] for r in np.flatnonzero(~rb.complete)]
     committed = -1  # the first scenario that keeps the commitments: the others copy its rows
@@ -86,7 +87,15 @@ def build_levers(
     # events are applied once per such pair, to its first scenario, and copied (ensembles)
     first: dict[tuple[str, bool], int] = {}
     # every per-scenario array the events write: a copied scenario gets all of them
-    written = (availability, commit_route, commit_year, follow_route, follow_year, commit_grant)
+    written = (
+        availability,
+        commit_route,
+        commit_year,
+        follow_route,
+        follow_year,
+        hold_year,
+        commit_grant,
+    )
     for s, sc in enumerate(scenarios):
         if events is not None and sc.levers.events != "none":
             key = (sc.levers.events, bool(sc.levers.commitments))
@@ -105,6 +114,7 @@ def build_levers(
                 commit_route[s],
                 commit_year[s],
                 (follow_route[s], follow_year[s]),
+                hold_year[s],
             )
             paid = plant_money(applied, pb, years)
             commit_grant[s] = np.where(commit_route[s] >= 0, paid.sum(axis=1), 0.0)
@@ -114,6 +124,7 @@ def build_levers(
         commit_year=commit_year,
         follow_route=follow_route,
         follow_year=follow_year,
+        hold_year=hold_year,
         commit_grant=commit_grant,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         availability=availability,
@@ -194,6 +205,7 @@ def apply_events(
     commit_route: npt.NDArray[np.int64],
     commit_year: npt.NDArray[np.int64],
     follow: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+    hold: npt.NDArray[np.int64] | None = None,
 ) -> None:
     """Apply events to one scenario's plants in place.
 
@@ -205,7 +217,10 @@ def apply_events(
     commitments table for the same plant is kept); a later route change of a plant already
     committed is its follow-up project (``follow``: route and year, one per plant), which it
     starts once the first has run (Shell Pernis: Porthos capture 2026, Holland Hydrogen 1
-    2027). Rows without a site (public money only) and
+    2027). A campaign (an asset renewed for a campaign that ends in the row's year) holds the
+    plant on its route: no other route starts before that year (``hold``, the latest
+    campaign end of the plant; Tata Steel's blast furnace 6, relined 2023-24 to run until
+    2035); it may still close. Rows without a site (public money only) and
     other kinds (awards, maatwerk, investments, cancellations) change no plant.
     """
     table = pb.table
@@ -242,3 +257,5 @@ def apply_events(
                 elif follow is not None and follow[0][p] < 0 and year > commit_year[p]:
                     follow[0][p] = r_of[str(row.route_id)]
                     follow[1][p] = year
+        elif kind == "campaign" and hold is not None:
+            hold[plants] = np.maximum(hold[plants], int(cast(int, row.year)))

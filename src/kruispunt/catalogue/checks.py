@@ -1073,6 +1073,8 @@ def _event_problems(
             )
     elif route:
         out.append(("route_id", f"route_id is only for kind route_change, not '{_shown(kind)}'"))
+    if kind == "campaign" and not product:
+        out.append(("product_id", "a campaign names the plant's product"))
     if row["public_money"] and kind not in MONEY_EVENTS:
         out.append(
             (
@@ -1105,7 +1107,8 @@ def check_events(raw: RawPackage) -> list[Problem]:
     and a unit of that product, as in ``site_products.csv``. Only public money that no
     modelled plant receives (``support_award``) has no site. A ``route_change`` names its
     route and product; money sits on ``support_award`` or ``maatwerk`` rows with its currency
-    year; a decided ``capacity_change`` gives the new capacity. At most one closure, idling
+    year; a decided ``capacity_change`` gives the new capacity; a ``campaign`` names its
+    product. At most one closure, idling
     or restart per plant and year (the state at the end of the year). Unknown sites, products
     and routes are reported by :func:`check_foreign_keys`, years out of range by the field
     bounds. A route change to a route open only to named sites (``route_sites.csv``) names

@@ -636,9 +636,10 @@ class Valuation:
 
     def feasible(self, t: int, cur: I, locked: B | None = None) -> B:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
-        connection, allowed by the scenario); the current route always. A plant bound to a
-        decided project (``locked`` ``(S, P)``, :data:`DECIDED_PROJECT_YEARS` from its start)
-        may only move on by adding to it: to a retrofit of its route
+        connection, the end of a campaign, allowed by the scenario); the current route
+        always. A plant bound to a decided project (``locked`` ``(S, P)``,
+        :data:`DECIDED_PROJECT_YEARS` from its start) may only move on by adding to it: to a
+        retrofit of its route
         (``Routes.retrofit_pair``, Tata's DRI plant adding capture) that emits less (net of
         capture). It does not close, nor leave the project it has just built for another
         route that emits less (Nobian's electric salt plants for biomass boilers, Shell
@@ -657,6 +658,11 @@ class Valuation:
             h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster[p]]  # (S, n)
             flat = out.reshape(out.shape[0], -1)
             flat[:, needs_h2] &= start.reshape(-1)[needs_h2][None] >= h2_year
+        # a plant on a campaign (an asset renewed to run until a year: Tata's blast furnace 6)
+        # starts no other route before it; it may close
+        hold = inp.levers.hold_year  # (S, P)
+        if hold.any():
+            out &= (start[None] >= hold[:, :, None]) | self.opt_closure[None]
         is_cur: B = opt[None] == cur[:, :, None]
         out |= is_cur
         if locked is not None and locked.any():

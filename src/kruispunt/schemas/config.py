@@ -288,8 +288,8 @@ class ScenarioFile(_Strict):
     Porthos capture projects from 2026)."""
     events: Literal["decided", "announced", "none"] = "decided"
     """Which events to date (the data package's events table) apply: closures, idling and
-    restarts, capacity changes and route changes that are decided; also those only
-    announced (e.g. Tata Steel's plan for a gas-based DRI plant); or none."""
+    restarts, capacity changes, route changes and campaigns that are decided; also those
+    only announced (e.g. Tata Steel's plan for a gas-based DRI plant); or none."""
     routes_off: Annotated[list[Id], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     """Route ids or route families (electrification, ccs, hydrogen, import, circular,
     efficiency) that plants may not switch to in this scenario."""
