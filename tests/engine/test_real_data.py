@@ -237,7 +237,7 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     low prices had 73 (63 of them paid by a CCfD to go back to the biomass they had left when
     their SDE++ ran out: docs/model.md, "Support pays once for a route"). What is left: heat
     plants moving gas, hybrid, e-boiler, hybrid or biomass boiler (14 in high ambition,
-    central prices: the rolling valuation window, docs/model.md), the refineries moving
+    central prices: docs/model.md, "What is left"), the refineries moving
     between capture and hydrogen (Zeeland Refinery six times under current policy at low
     prices, a separate question)."""
     ds = nine.dataset
