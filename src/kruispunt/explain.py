@@ -144,7 +144,12 @@ def _reason(view: YearView, p: int, k: int, chosen_k: int, detail: dict[str, flo
     if view.choice.refused[0, p, k]:
         return "refused scarce capacity (grid, CO2 storage, hydrogen or biomass): waits"
     gap = detail["chosen_value"] - detail["value"]
-    return f"{gap / 1e6:,.2f} MEUR/yr below the chosen option"
+    below = f"{gap / 1e6:,.2f} MEUR/yr below the chosen option"
+    ev = view.evaluation
+    if ev.low_carbon[0, p, k] and not ev.supportable[0, p, k]:
+        # docs/model.md, "Support pays once for a route"
+        return below + " (a route it left: no support to go back)"
+    return below
 
 
 def _options_frame(view: YearView, plants: list[int]) -> pd.DataFrame:

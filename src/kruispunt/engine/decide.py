@@ -83,6 +83,9 @@ def _start(
     life = np.round(routes.lifetime[r]).astype(np.int64)
     st.renewal = st.renewal.copy()
     st.renewal[s, p] = np.where(new, year + life, renewal)
+    # the route each starting plant ran until now is one it has left
+    moved = r != c
+    st.left[s[moved], p[moved], c[moved]] = True
     st.route = np.where(mask, route, st.route)
     st.closed[s, p] |= closing
     st.started |= mask

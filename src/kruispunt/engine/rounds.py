@@ -41,6 +41,7 @@ class Evaluation:
     capex_annuity: F
     crf: F
     low_carbon: B
+    supportable: B
     running: B
     emitted_current: F
     current: I
@@ -74,8 +75,11 @@ def evaluate(
     ov: OptionValues,
     feasible: B,
     pending: I | None = None,
+    left: B | None = None,
 ) -> Evaluation:
-    """The value gap to staying and the need per tonne of every option, before support."""
+    """The value gap to staying and the need per tonne of every option, before support.
+    ``left`` ``(S, P, R)``: the routes each plant has run and left (:class:`PlantState`);
+    support does not pay a plant to go back to one of them (None: no history)."""
     ctx = valuation.ctx
     inp = ctx.inputs
     opt = valuation.opt
@@ -91,6 +95,12 @@ def evaluate(
         gap += STAY_BONUS * cap
         need = np.full(gap.shape, np.inf)
         np.divide(gap, ov.abated, out=need, where=abates)
+    low_carbon = valuation.opt_low[None] & feasible & abates
+    supportable = low_carbon
+    if left is not None and left.any():
+        S, P = cur.shape
+        back = left[np.arange(S)[:, None, None], np.arange(P)[None, :, None], opt[None]]
+        supportable = low_carbon & ~back
     return Evaluation(
         valuation=valuation,
         t=t,
@@ -103,7 +113,8 @@ def evaluate(
         production=ov.production,
         capex_annuity=ov.capex_annuity,
         crf=valuation.crf_k,
-        low_carbon=valuation.opt_low[None] & feasible & abates,
+        low_carbon=low_carbon,
+        supportable=supportable,
         running=running,
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
         current=cur,

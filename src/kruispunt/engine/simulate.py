@@ -145,6 +145,7 @@ def run_batch(
             ov,
             valuation.feasible(i, st.route, st.locked),
             st.pending,
+            st.left,
         )
         value = run_rounds(ev, schemes)
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)

@@ -37,6 +37,8 @@ class PlantState:
     pool : ``(S, P, resource)`` pool each plant holds capacity in (-1: none).
     started : plants whose new route started in the current year.
     idle : plants idled in the current year (no output, no decision; events).
+    left : ``(S, P, R)`` routes each plant has run and left in the model's years: support
+        does not pay it to go back to them (:func:`kruispunt.engine.rounds.evaluate`).
     """
 
     years: I
@@ -61,11 +63,13 @@ class PlantState:
     locked: B
     """Plants bound to a decided project in the current year: they may only move on to a
     route that emits less, never back, nor close."""
+    left: B
 
     @classmethod
     def initial(cls, inputs: ModelInputs) -> PlantState:
         """Every plant on today's route, nothing pending, today's assets written off."""
         S, P = inputs.n_scenarios, len(inputs.plants.product)
+        R = len(inputs.routes.family)
         years = inputs.coords.years
         reinvest = inputs.plants.reinvestment_year
         never = np.iinfo(np.int64).max
@@ -90,6 +94,7 @@ class PlantState:
             idle=np.zeros((S, P), dtype=bool),
             locked_until=np.zeros((S, P), dtype=np.int64),
             locked=np.zeros((S, P), dtype=bool),
+            left=np.zeros((S, P, R), dtype=bool),
         )
 
     @property

@@ -216,6 +216,10 @@ class Evaluation(Protocol):
     """Capital recovery factor of the option [1/yr]."""
     low_carbon: B
     """Feasible low-carbon options that abate."""
+    supportable: B
+    """The ``low_carbon`` options support may pay for: not a route the plant has run and
+    left in the model's years (a contract would pay again for abatement the plant had and
+    gave up; ``docs/model.md``, "Support pays once for a route")."""
     running: B
     """``(S, P)`` plants that may decide this year."""
     emitted_current: F
@@ -420,6 +424,46 @@ class SupportScheme(Instrument):
         life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
         share = remaining_share(end - year, life, inp.finance.discount_rate, inp.finance.myopic)
         return np.asarray(held, dtype=bool), share
+
+    def kept_value(
+        self,
+        t: int,
+        route: I,
+        contract_route: I,
+        start: I,
+        end: I,
+        paid: Callable[[int], F],
+    ) -> F:
+        """For :meth:`contract_value`: the yearly value ``(S, P)`` [EUR/yr] of the running
+        contracts a plant keeps by staying on ``route``, from ``paid(i)``, the contracts'
+        payments ``(S, P)`` in year index ``i``. A plant with perfect foresight weighs the
+        payments it expects in each remaining year of the contract, as it weighed the
+        contract when it was awarded: their present value over that of its valuation window
+        (the route's life), ``sum_{k<n} d^k paid(t+k) / sum_{k<life} d^k`` with ``n`` the
+        years left (beyond the model's last year, that year's payment held); with a payment
+        that does not change this is :func:`remaining_share` times the payment. A myopic
+        plant takes this year's payment while the contract runs (today's value)."""
+        held, share = self.kept_share(t, route, contract_route, start, end)
+        if not held.any():
+            return np.zeros(held.shape)
+        inp = self.ctx.inputs
+        years = inp.coords.years
+        Y = len(years)
+        now = paid(t)
+        myopic = np.asarray(inp.finance.myopic, dtype=bool)[:, None]
+        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
+        left = np.minimum(np.maximum(end - int(years[t]), 0), life)
+        d = 1.0 / (1.0 + np.asarray(inp.finance.discount_rate, dtype=np.float64))[:, None]
+        total = np.zeros(held.shape)
+        n = int(left[held & ~myopic].max()) if (held & ~myopic).any() else 0
+        for k in range(n):
+            pay = now if k == 0 else paid(min(t + k, Y - 1))
+            total += np.where(k < left, d**k * pay, 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            window = np.where(d < 1.0, (1.0 - d**life) / (1.0 - d), life.astype(np.float64))
+        fore = total / window
+        value = np.where(myopic, now * share, fore)
+        return np.asarray(np.where(held, value, 0.0), dtype=np.float64)
 
     def award(self, ev: Evaluation, won: B, pick: I, start_year: I) -> F | None:
         """Record the contracts of plants that switch with the support: ``won`` ``(S, P)``,

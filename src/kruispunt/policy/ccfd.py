@@ -314,7 +314,7 @@ class Ccfd(SupportScheme):
         shape = ev.need_per_t.shape
         # the candidates: low-carbon options in a scenario with budget left, of a plant not
         # awarded SDE++ this year; everything else is not eligible (worked out on these only)
-        cand = ev.low_carbon & (self.left > 0)[:, None, None] & ~ev.awarded("sde")[..., None]
+        cand = ev.supportable & (self.left > 0)[:, None, None] & ~ev.awarded("sde")[..., None]
         at = np.nonzero(cand)
         s = at[0]
         need = ev.need_per_t[at]
@@ -436,10 +436,10 @@ class Ccfd(SupportScheme):
     def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
         if not (self.route >= 0).any():
             return None
-        held, share = self.kept_share(t, route, self.route, self.start, self.end)
         tonnes = np.minimum(self.per_unit * production, self.tonnes)
-        paid = self._paid(t, tonnes)
-        return np.asarray(np.where(held, paid * share, 0.0), dtype=np.float64)
+        return self.kept_value(
+            t, route, self.route, self.start, self.end, lambda i: self._paid(i, tonnes)
+        )
 
     def account(self, st: YearState) -> Booking:
         if not (self.route >= 0).any():

@@ -275,7 +275,7 @@ class CapexGrant(SupportScheme):
         # the bid: the need (value gap to staying), at most the aid intensity's share
         yearly = np.minimum(self.param("share")[:, None, None] * ev.capex_annuity, ev.gap)
         supported = ev.awarded("sde") | ev.awarded("ccfd")
-        ok = ev.low_carbon & (yearly > 0) & (budget > 0)[:, None, None] & ~supported[..., None]
+        ok = ev.supportable & (yearly > 0) & (budget > 0)[:, None, None] & ~supported[..., None]
         if not ok.any():
             return None
         with np.errstate(divide="ignore", invalid="ignore"):

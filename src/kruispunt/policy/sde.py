@@ -756,7 +756,7 @@ class Sde(SupportScheme):
         # plants that hold no award; every other option is not eligible (the terms below
         # are worked out on these only)
         fresh = (budget > 0)[:, None, None] & ~self.held[..., None]
-        at = np.nonzero(ev.low_carbon & (kind != NO_CATEGORY) & fresh)
+        at = np.nonzero(ev.supportable & (kind != NO_CATEGORY) & fresh)
         s = at[0]
         prod_c = prod[at]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -932,9 +932,12 @@ class Sde(SupportScheme):
     def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
         if not (self.route >= 0).any():
             return None
-        held, share = self.kept_share(t, route, self.route, self.start, self.end)
-        paid = sde_payment(self._unit(t), production, self.volume)
-        return np.asarray(np.where(held, paid * share, 0.0), dtype=np.float64)
+        volume = self.volume
+
+        def paid(i: int) -> FloatArray:
+            return sde_payment(self._unit(i), production, volume)
+
+        return self.kept_value(t, route, self.route, self.start, self.end, paid)
 
     def account(self, st: YearState) -> Booking:
         if not (self.route >= 0).any():

@@ -1,0 +1,154 @@
+"""Support pays once for a route: no contract to go back to a route the plant ran and left.
+
+The artifact (high-ambition at low prices, issue of December 2026): 63 heat and paper plants
+went to biomass with SDE++ in 2026-2031, back to gas when the subsidy ran out (biomass
+dearer than gas at low prices) and back to biomass three to six years later with a carbon
+contract for difference that paid their new furnace and the tonnes they had avoided before.
+
+Toy (``kruispunt.testing.toy_inputs``), perfect foresight, 7 %/yr, lives 15 years: today's
+gas route burns 10 GJ/t at 10 EUR/GJ and emits 1 t/t at an EUA of 20 EUR/t (120 EUR/t); the
+biomass route burns 10 GJ/t at 14 EUR/GJ (140 EUR/t, capex 100 EUR/(t/yr), 11.0 EUR/t a
+year): 31 EUR/t dearer, so no plant takes it unpaid. An SDE++ round in 2025 (8-year term)
+and a CCfD scheme (pay-as-bid, additionality test, strike up to 300 EUR/t, budget without
+limit) are open.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kruispunt.engine.simulate import simulate
+from kruispunt.policy.base import SupportScheme, remaining_share
+from kruispunt.testing import TOY_YEARS, toy_inputs
+
+CCFD = {
+    "strike": np.array([300.0]),
+    "budget": np.array([1e12]),
+    "pay_as_bid": np.array([1.0]),
+    "additionality": np.array([1.0]),
+    "additionality_threshold": np.array([1.0]),
+}
+
+
+def _run(sde: bool) -> tuple[list[tuple[int, str]], np.ndarray, np.ndarray]:
+    inp = toy_inputs(
+        bio=True,
+        capex_bio=100.0,
+        biomass_price=14.0,
+        gas_price=10.0,
+        eua=20.0,
+        capex_elec=1e6,  # out of the running
+        lifetime=15.0,
+        myopic=False,
+        discount_rate=0.07,
+        sde_budget={2025: 1e12 if sde else 0.0, 2026: 0.0},
+        sde_max=400.0,
+        instruments={"sde": {"duration": np.array([8.0])}, "ccfd": CCFD},
+    )
+    ds = simulate(inp).dataset
+    r = ds["route_index"].values[0, 0]
+    names = [str(x) for x in ds.route.values]
+    moves = [(int(TOY_YEARS[y + 1]), names[r[y + 1]]) for y in np.flatnonzero(np.diff(r))]
+    flows = ds["plant_flows"].sel(scenario="s0").isel(plant=0)
+    return (
+        [(int(TOY_YEARS[0]), names[r[0]]), *moves],
+        -flows.sel(flow="sde_outlay").values,  # outlays are booked negative
+        -flows.sel(flow="ccfd_outlay").values,
+    )
+
+
+def test_a_plant_is_not_paid_to_return_to_a_route_it_left() -> None:
+    """With the SDE++ the plant burns biomass from 2025; the subsidy paid (8-year term) it
+    goes back to gas. Until December 2026 a CCfD then paid it to build a biomass furnace again
+    the next year (bio 2025, gas 2031, bio 2032, gas 2042, bio 2043: four changes in 18
+    years, the SDE++ paying 2025-2030 and 2032 and the CCfD from 2032); now no scheme pays
+    for a route the plant has run and left, and it stays on gas: two changes."""
+    path, sde, ccfd = _run(sde=True)
+    assert path == [(2025, "bio"), (2031, "gas")]
+    assert sde[:6].min() > 0.0  # the SDE++ paid 2025-2030
+    assert np.all(sde[6:] == 0.0)
+    assert np.all(ccfd == 0.0)
+
+
+def test_a_plant_that_never_ran_the_route_still_gets_the_contract() -> None:
+    """The rule is about the plant's own past, not the route: without the SDE++ round the
+    same plant never ran biomass, and the CCfD pays it to switch in 2025 (an additional
+    switch: it would not without the contract)."""
+    path, sde, ccfd = _run(sde=False)
+    assert path[0] == (2025, "bio")  # no lead time: it runs biomass from the award year
+    assert np.all(sde == 0.0)
+    assert ccfd[0] > 0.0
+
+
+class _Scheme(SupportScheme):
+    name = "probe"
+
+
+def _scheme(myopic: bool, rate: float = 0.07, life: float = 10.0) -> _Scheme:
+    inputs = SimpleNamespace(
+        coords=SimpleNamespace(years=np.arange(2025, 2031)),
+        routes=SimpleNamespace(lifetime=np.array([life, life])),
+        finance=SimpleNamespace(discount_rate=np.array([rate]), myopic=np.array([myopic])),
+    )
+    ctx: Any = SimpleNamespace(inputs=inputs, params=lambda name: {})
+    return _Scheme(ctx)
+
+
+def test_kept_contract_is_the_present_value_of_the_payments_expected() -> None:
+    """A contract from 2025 to 2029 (end 2030) on route 1, valued in 2026 by a plant with
+    perfect foresight: payments 100 in 2026, 40 from 2027 (a price that rises and lowers the
+    payment); 4 years left of a 10-year window at 7 %/yr:
+    (100 + 40/1.07 + 40/1.07^2 + 40/1.07^3) / sum_{k<10} 1.07^-k
+    = (100 + 37.383 + 34.938 + 32.652) / 7.5152 = 27.275. Before December 2026 the plant
+    weighed this year's payment over the years left, 100 x 0.4573 = 45.73, and found the
+    contract it had been awarded worth more than it expected at the award."""
+    scheme = _scheme(myopic=False)
+    pay = {1: 100.0}
+
+    def paid(i: int) -> np.ndarray:
+        return np.array([[pay.get(i, 40.0)]])
+
+    one = np.array([[1]])
+    got = scheme.kept_value(1, one, one, np.array([[2025]]), np.array([[2030]]), paid)
+    d = 1 / 1.07
+    hand = (100 + 40 * d + 40 * d**2 + 40 * d**3) / sum(d**k for k in range(10))
+    assert got[0, 0] == pytest.approx(hand, rel=1e-12)
+    assert got[0, 0] == pytest.approx(27.275, abs=1e-3)
+    # beyond the model's last year (2030) the payment of that year is held
+    late = scheme.kept_value(4, one, one, np.array([[2025]]), np.array([[2040]]), paid)
+    assert late[0, 0] == pytest.approx(40.0 * sum(d**k for k in range(10)) / 7.5152, rel=1e-4)
+    # not on the contract's route, or the contract ended: nothing kept
+    assert (
+        scheme.kept_value(1, np.array([[0]]), one, np.array([[2025]]), np.array([[2030]]), paid)[
+            0, 0
+        ]
+        == 0.0
+    )
+    assert scheme.kept_value(5, one, one, np.array([[2025]]), np.array([[2030]]), paid)[0, 0] == 0.0
+
+
+@pytest.mark.parametrize("left", [0, 1, 4, 10, 14])
+def test_kept_contract_with_a_steady_payment_is_the_remaining_share(left: int) -> None:
+    """A payment that does not change: the kept value is :func:`remaining_share` times it
+    (the rule before December 2026, right where the payment holds)."""
+    scheme = _scheme(myopic=False)
+    one = np.array([[1]])
+    got = scheme.kept_value(
+        0, one, one, np.array([[2025]]), np.array([[2025 + left]]), lambda i: np.array([[50.0]])
+    )
+    share = remaining_share(np.array([[left]]), np.array([10]), np.array([0.07]), np.array([False]))
+    assert got[0, 0] == pytest.approx(50.0 * share[0, 0], rel=1e-12)
+
+
+def test_myopic_plant_keeps_this_years_payment() -> None:
+    """A myopic plant takes today's value: this year's payment while the contract runs."""
+    scheme = _scheme(myopic=True)
+    one = np.array([[1]])
+    got = scheme.kept_value(
+        1, one, one, np.array([[2025]]), np.array([[2027]]), lambda i: np.array([[100.0 - i]])
+    )
+    assert got[0, 0] == 99.0
