@@ -198,7 +198,8 @@ def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
         if s_w.size:
             k_w = pick[s_w, p_w]
             at = (s_w, p_w, k_w)
-            value = value.copy()
+            if value is ev.value:  # the later rounds' offers read the unsupported values
+                value = value.copy()
             value[at] = np.where(offer.eligible[at], value[at] + offer.support[at], value[at])
             best = best.copy()  # only the winners' values changed
             best[s_w, p_w] = np.argmax(value[s_w, p_w], axis=-1)
