@@ -315,6 +315,25 @@ def test_allocation_basis_memo_follows_the_routes(
     assert np.array_equal(shared.of(after, t + 1).view(np.uint64), nxt.view(np.uint64))
 
 
+def test_new_on_reads_the_entries_of_the_year(
+    batch: tuple[BatchContext, Valuation, Infrastructure],
+) -> None:
+    """Valuation.new_on (a support round's reads at a few awarded plants) gives the bits of
+    the year laid out for every scenario, ``new[key][t][s, route]``, for every expected term
+    (alike in every scenario or not) at random scenarios and routes."""
+    ctx, v, _ = batch
+    rng = np.random.default_rng(29)
+    s = rng.integers(0, ctx.S, size=40)
+    route = rng.integers(0, ctx.R, size=40)
+    assert any(e.alike for e in v._expected.values())
+    assert not all(e.alike for e in v._expected.values())
+    for t in (0, 9, 9, 20):
+        for key in v.new:
+            want = v.new[key][t][s, route]
+            got = v.new_on(key, t, s, route)
+            assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
 def test_less_kept_equals_the_formula() -> None:
     """less_kept gives the bits of ``capex - kept * crf * cap`` on random options with a few
     kept electrolysers (one of them -0, one NaN) and signed zeros in the capex, plain or

@@ -57,8 +57,7 @@ class Evaluation:
         """:meth:`expected` at one route per plant for a flat list of plants ``(n,)``:
         scenario ``s`` and route ``route`` of each (the plants awarded a contract, few), read
         from the per-route window without gathering every option or plant."""
-        table = self.valuation.new[(instrument, term)][self.t]  # (S, R), as gather reads it
-        return np.asarray(table[s, route], dtype=np.float64)
+        return self.valuation.new_on((instrument, term), self.t, s, route)
 
     def awarded(self, instrument: str) -> B:
         if instrument not in self.won:
