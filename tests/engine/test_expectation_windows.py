@@ -85,3 +85,30 @@ def test_expected_year_by_year_equals_the_year_first_buffers() -> None:
                 assert np.array_equal(got[..., j], out[t])
     with pytest.raises(ValueError, match="a path over"):
         Expected(w, rng.normal(size=(S, R, Y)))
+
+
+def test_a_path_the_same_on_every_route_is_summed_on_one() -> None:
+    """A path broadcast over the routes (a price, a tariff) keeps the sums of one route: its
+    years hold, window by window, the bits of the same path written out on every route;
+    alike in every scenario or not, foresight and myopic scenarios."""
+    rng = np.random.default_rng(17)
+    S, R, Y, extra = 6, 4, 5, 4
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.03, 0.07])
+    myopic = np.array([False, False, True, False, True, True])
+    lead = np.array([0, 2, 1, 0])
+    life = np.array([3, 9, 2, 14])
+    zero = np.zeros_like(lead)
+    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 1)), (zero, np.minimum(life, 3))]
+    w = Windows(rate, windows, Y + extra, Y, myopic)
+    alike = np.broadcast_to(rng.normal(size=(1, 1, Y + extra)) * 50.0, (S, R, Y + extra))
+    own = np.broadcast_to(rng.normal(size=(S, 1, Y + extra)) * 50.0, (S, R, Y + extra))
+    for values in (alike, own):
+        one = Expected(w, values)
+        full = Expected(w, np.ascontiguousarray(values))
+        for t in (0, 3, 3, 1, Y - 1):
+            got, want = one.year(t), full.year(t)
+            assert got.shape == want.shape == (S, R, len(windows))
+            assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+            assert not np.array_equal(got[:, 0], got[:, 1])  # the routes' windows differ
+        sums = (one._alike or one)._sums()
+        assert sums.shape[0] == Y + extra + 1  # one route's sums

@@ -291,6 +291,49 @@ def test_instrument_shortcuts_equal_the_full_computation(
     assert np.array_equal(shared.of(now.route, t), fresh.of(full, t))
 
 
+@pytest.mark.parametrize("t", [0, 15])
+def test_allocation_basis_memo_follows_the_routes(
+    batch: tuple[BatchContext, Valuation, Infrastructure], t: int
+) -> None:
+    """The basis of the plants' routes is worked out once a year for the EU ETS allocation and
+    the CO2 levy's rights: asked for two route arrays in turn in one year (the routes before
+    and after the year's switches), and then the first again, it gives each array's own
+    basis, the bits of a basis that has seen neither; the next year's routes too."""
+    ctx, v, _ = batch
+    inp = ctx.inputs
+    before = np.broadcast_to(inp.plants.incumbent[None], (ctx.S, ctx.P)).copy()
+    after = before.copy()
+    after[1] = v.opt[:, 1]
+    shared = AllocationBasis(ctx, ctx.params("ets"))
+    got = [shared.of(before, t), shared.of(after, t), shared.of(before, t)]
+    fresh = AllocationBasis(ctx, ctx.params("ets"))
+    assert not np.array_equal(fresh.of(before, t), fresh.of(after, t))
+    for route, basis in zip((before, after, before), got, strict=True):
+        want = AllocationBasis(ctx, ctx.params("ets")).of(route, t)
+        assert np.array_equal(basis.view(np.uint64), want.view(np.uint64))
+    nxt = AllocationBasis(ctx, ctx.params("ets")).of(after, t + 1)
+    assert np.array_equal(shared.of(after, t + 1).view(np.uint64), nxt.view(np.uint64))
+
+
+def test_new_on_reads_the_entries_of_the_year(
+    batch: tuple[BatchContext, Valuation, Infrastructure],
+) -> None:
+    """Valuation.new_on (a support round's reads at a few awarded plants) gives the bits of
+    the year laid out for every scenario, ``new[key][t][s, route]``, for every expected term
+    (alike in every scenario or not) at random scenarios and routes."""
+    ctx, v, _ = batch
+    rng = np.random.default_rng(29)
+    s = rng.integers(0, ctx.S, size=40)
+    route = rng.integers(0, ctx.R, size=40)
+    assert any(e.alike for e in v._expected.values())
+    assert not all(e.alike for e in v._expected.values())
+    for t in (0, 9, 9, 20):
+        for key in v.new:
+            want = v.new[key][t][s, route]
+            got = v.new_on(key, t, s, route)
+            assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
 def test_less_kept_equals_the_formula() -> None:
     """less_kept gives the bits of ``capex - kept * crf * cap`` on random options with a few
     kept electrolysers (one of them -0, one NaN) and signed zeros in the capex, plain or

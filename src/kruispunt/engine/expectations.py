@@ -155,6 +155,9 @@ class Windows:
         J = len(windows)
         self.lo = (np.stack([a.T for a, _ in self.ends], axis=-1) + row).reshape(n_years, R * J)
         self.hi = (np.stack([b.T for _, b in self.ends], axis=-1) + row).reshape(n_years, R * J)
+        # the same ends as rows of one route's sums (a path the same on every route)
+        self.lo_one = np.stack([a.T for a, _ in self.ends], axis=-1).reshape(n_years, R * J)
+        self.hi_one = np.stack([b.T for _, b in self.ends], axis=-1).reshape(n_years, R * J)
         self.den_last = np.ascontiguousarray(np.stack(self.den, axis=-1).transpose(0, 2, 3, 1))
         self.myopic_rows = np.flatnonzero(myopic)
         # scenarios that discount alike (an ensemble's packages share their future's rate):
@@ -231,6 +234,10 @@ class Expected:
         """The path until its sums are worked out (:meth:`_sums`)."""
         self._cum = np.empty((0, 0))
         self._today = np.empty((0, 0, 0))
+        if values.shape[1] > 1 and values.strides[1] == 0:
+            # the same on every route (a price, a tariff, broadcast over the routes): its
+            # sums are the same bits on every route, worked out on one (:meth:`own_year`)
+            values = values[:, :1]
         if w._alike is not None and alike_in_scenarios(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
             # of a scenario with the same rate
@@ -247,8 +254,9 @@ class Expected:
 
     def _sums(self) -> F:
         """The discounted cumulative sums, scenario-last ``(R * (Ye + 1), S)`` (a year's
-        window ends are then contiguous rows), worked out on first use: the sums before
-        each step, step by step in the order of :meth:`Windows.expected_into`."""
+        window ends are then contiguous rows; ``R`` is 1 for a path the same on every
+        route), worked out on first use: the sums before each step, step by step in the
+        order of :meth:`Windows.expected_into`."""
         values = self._values
         if values is not None:
             w = self._w
@@ -280,7 +288,9 @@ class Expected:
         if t != self._t_own:
             w = self._w
             cum = self._sums()
-            num = np.take(cum, w.hi[t], axis=0) - np.take(cum, w.lo[t], axis=0)
+            one = cum.shape[0] == w.n_ext + 1  # one route's sums: every route reads them
+            lo, hi = (w.lo_one, w.hi_one) if one else (w.lo, w.hi)
+            num = np.take(cum, hi[t], axis=0) - np.take(cum, lo[t], axis=0)
             out = num.reshape(w.den_last[t].shape)
             np.divide(out, w.den_last[t], out=out)
             if len(w.myopic_rows):

@@ -58,8 +58,7 @@ class Evaluation:
         """:meth:`expected` at one route per plant for a flat list of plants ``(n,)``:
         scenario ``s`` and route ``route`` of each (the plants awarded a contract, few), read
         from the per-route window without gathering every option or plant."""
-        table = self.valuation.new[(instrument, term)][self.t]  # (S, R), as gather reads it
-        return np.asarray(table[s, route], dtype=np.float64)
+        return self.valuation.new_on((instrument, term), self.t, s, route)
 
     def awarded(self, instrument: str) -> B:
         if instrument not in self.won:
@@ -209,7 +208,8 @@ def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
         if s_w.size:
             k_w = pick[s_w, p_w]
             at = (s_w, p_w, k_w)
-            value = value.copy()
+            if value is ev.value:  # the later rounds' offers read the unsupported values
+                value = value.copy()
             value[at] = np.where(offer.eligible[at], value[at] + offer.support[at], value[at])
             best = best.copy()  # only the winners' values changed
             best[s_w, p_w] = np.argmax(value[s_w, p_w], axis=-1)

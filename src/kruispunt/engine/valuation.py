@@ -357,6 +357,16 @@ class Valuation:
         """Expected term ``key`` of every option ``(S, P, K)`` (new-route window)."""
         return self._at_options.take(self._expected[key], t)
 
+    def new_on(self, key: tuple[str, str], t: int, s: I, route: I) -> F:
+        """Expected term ``key`` of a new route in decision year ``t`` at a flat list of
+        scenarios ``s`` and routes ``route`` ``(n,)``: the entries ``new[key][t][s, route]``,
+        read from the rows the term is worked out on
+        (:meth:`kruispunt.engine.expectations.Expected.own_year`) without
+        laying its year out for every scenario."""
+        expected = self._expected[key]
+        rows = np.asarray(self._windows.alike_rows)[s] if expected.alike else s
+        return np.asarray(expected.own_year(t)[route, 0, rows], dtype=np.float64)
+
     def stay_over_life(self, key: tuple[str, str], t: int) -> F:
         """Expected term ``key`` of staying on each route for its whole life from year ``t``
         ``(S, R)`` (the first column of :attr:`stay`; the exit horizons follow it)."""

@@ -544,6 +544,14 @@ class AllocationBasis:
         one = _one_column(route, plants)
         if one is not None:
             return np.broadcast_to(self.of(one, t), route.shape)
+        # the EU ETS's allocation and the CO2 levy's rights ask for the plants' routes in
+        # the same year: worked out once
+        return np.asarray(
+            self._memo("of", route, t, lambda: self._of(route, t, plants), plants),
+            dtype=np.float64,
+        )
+
+    def _of(self, route: IntArray, t: int, plants: IntArray | None) -> FloatArray:
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
         total = np.where(self.uses_benchmark(route, t, plants), bm, 0.0) + self.own_part(
             route, t, plants
