@@ -192,37 +192,28 @@ def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         if cl in curves:
             access = np.full(L, NEVER, dtype=np.int64)
             access[host] = 0
-            steps, prices, opens = curves[cl]
-            out.append(
-                _Pool(
-                    f"biomass/{cl}",
-                    BIOMASS,
-                    host,
-                    supply_capacity(steps, opens, len(years)),
-                    access,
-                    steps=steps,
-                    prices=prices,
-                    opens=opens,
-                )
-            )
-    steps, prices, opens = curves.get(
-        NATIONAL, (np.array([np.inf]), np.zeros(1), np.zeros(1, dtype=np.int64))
-    )
-    access = np.zeros(L, dtype=np.int64)
+            out.append(_supply_pool(cl, host, access, curves[cl], len(years)))
+    unlimited = (np.array([np.inf]), np.zeros(1), np.zeros(1, dtype=np.int64))
     host = tables.cluster_index.get(NATIONAL_HOST, L - 1)
-    out.append(
-        _Pool(
-            f"biomass/{NATIONAL}",
-            BIOMASS,
-            host,
-            supply_capacity(steps, opens, len(years)),
-            access,
-            steps=steps,
-            prices=prices,
-            opens=opens,
-        )
-    )
+    access = np.zeros(L, dtype=np.int64)
+    out.append(_supply_pool(NATIONAL, host, access, curves.get(NATIONAL, unlimited), len(years)))
     return out
+
+
+def _supply_pool(scope: str, host: int, access: I, curve: tuple[F, F, I], n_years: int) -> _Pool:
+    """The biomass pool of one scope from its supply curve (steps, price adders, opening
+    year index of each step)."""
+    steps, prices, opens = curve
+    return _Pool(
+        f"biomass/{scope}",
+        BIOMASS,
+        host,
+        supply_capacity(steps, opens, n_years),
+        access,
+        steps=steps,
+        prices=prices,
+        opens=opens,
+    )
 
 
 def supply_capacity(steps: F, opens: I, n_years: int) -> F:
