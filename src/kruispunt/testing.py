@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import xarray as xr
 
+from kruispunt.assemble.pools import supply_capacity
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.registry import flows as registry_flows
 from kruispunt.results import Results, result_variables
@@ -515,17 +516,13 @@ def toy_inputs(
     step_quantity[:, 3] = steps
     step_price = np.zeros((S, 4, len(steps)))
     step_price[:, 3] = [p for _, p in biomass_supply]
-    opens = np.asarray(
-        biomass_opens if biomass_opens is not None else [TOY_YEARS[0]] * len(steps),
-        dtype=np.int64,
-    )
-    is_open = np.asarray(TOY_YEARS)[:, None] >= opens[None, :]
+    opens = np.searchsorted(TOY_YEARS, biomass_opens if biomass_opens is not None else 0)
     pool_capacity = np.zeros((S, 4, Y))
     pool_capacity[:, 0], pool_capacity[:, 1], pool_capacity[:, 2], pool_capacity[:, 3] = (
         grid_capacity,
         path(co2_capacity),
         np.inf,
-        np.where(is_open, steps[None, :], 0.0).sum(axis=1),
+        supply_capacity(steps, np.broadcast_to(opens, steps.shape).astype(np.int64), Y),
     )
     family = np.array(fam, dtype=np.int64)
     params: dict[str, dict[str, npt.NDArray[np.generic]]] = {

@@ -59,6 +59,18 @@ def test_a_path_alike_in_every_scenario_is_worked_out_once_per_rate() -> None:
             assert np.array_equal(got, np.moveaxis(ref, -1, 0))
 
 
+def _four_windows(Y: int, extra: int) -> tuple[Windows, list[tuple[np.ndarray, np.ndarray]]]:
+    """Six scenarios at two rates (foresight and myopic), four routes, the valuation's four
+    windows (a new route's, staying over the life, the exit horizons 1 and 3)."""
+    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.03, 0.07])
+    myopic = np.array([False, False, True, False, True, True])
+    lead = np.array([0, 2, 1, 0])
+    life = np.array([3, 9, 2, 14])
+    zero = np.zeros_like(lead)
+    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 1)), (zero, np.minimum(life, 3))]
+    return Windows(rate, windows, Y + extra, Y, myopic), windows
+
+
 def test_expected_year_by_year_equals_the_year_first_buffers() -> None:
     """Expected (the cumulative sums kept, one year worked out when asked for) gives, year by
     year and window by window, the bits expected_into writes: foresight and myopic
@@ -66,13 +78,7 @@ def test_expected_year_by_year_equals_the_year_first_buffers() -> None:
     not."""
     rng = np.random.default_rng(11)
     S, R, Y, extra = 6, 4, 5, 4
-    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.03, 0.07])
-    myopic = np.array([False, False, True, False, True, True])
-    lead = np.array([0, 2, 1, 0])
-    life = np.array([3, 9, 2, 14])
-    zero = np.zeros_like(lead)
-    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 1)), (zero, np.minimum(life, 3))]
-    w = Windows(rate, windows, Y + extra, Y, myopic)
+    w, windows = _four_windows(Y, extra)
     one = rng.normal(size=(1, R, Y + extra)) * 50.0
     for values in (np.broadcast_to(one, (S, R, Y + extra)), rng.normal(size=(S, R, Y + extra))):
         outs = [np.empty((Y, S, R)) for _ in windows]
@@ -93,13 +99,7 @@ def test_a_path_the_same_on_every_route_is_summed_on_one() -> None:
     alike in every scenario or not, foresight and myopic scenarios."""
     rng = np.random.default_rng(17)
     S, R, Y, extra = 6, 4, 5, 4
-    rate = np.array([0.03, 0.07, 0.03, 0.07, 0.03, 0.07])
-    myopic = np.array([False, False, True, False, True, True])
-    lead = np.array([0, 2, 1, 0])
-    life = np.array([3, 9, 2, 14])
-    zero = np.zeros_like(lead)
-    windows = [(lead, life), (zero, life), (zero, np.minimum(life, 1)), (zero, np.minimum(life, 3))]
-    w = Windows(rate, windows, Y + extra, Y, myopic)
+    w, windows = _four_windows(Y, extra)
     alike = np.broadcast_to(rng.normal(size=(1, 1, Y + extra)) * 50.0, (S, R, Y + extra))
     own = np.broadcast_to(rng.normal(size=(S, 1, Y + extra)) * 50.0, (S, R, Y + extra))
     for values in (alike, own):

@@ -176,15 +176,11 @@ def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     if table is not None:
         for scope, part in table.groupby("scope", sort=False):
             part = part.sort_values("step")
-            first = (
-                part["from_year"].astype("Float64").fillna(float(years[0])).to_numpy(np.float64)
-                if "from_year" in part.columns
-                else np.full(len(part), float(years[0]))
-            )
+            first = part["from_year"].astype("Float64").fillna(float(years[0]))
             curves[str(scope)] = (
                 part["quantity"].to_numpy(np.float64),
                 part["price_adder"].to_numpy(np.float64),
-                np.searchsorted(years, first, side="left").astype(np.int64),
+                np.searchsorted(years, first.to_numpy(np.float64)).astype(np.int64),
             )
     L = len(tables.cluster_ids)
     out = []

@@ -97,8 +97,8 @@ def evaluate(
     low_carbon = valuation.opt_low[None] & feasible & abates
     supportable = low_carbon
     if left is not None and left.any():
-        S, P = cur.shape
-        back = left[np.arange(S)[:, None, None], np.arange(P)[None, :, None], opt[None]]
+        S, P, R = left.shape
+        back = np.take(left.reshape(S, P * R), np.arange(P)[:, None] * R + opt, axis=1)
         supportable = low_carbon & ~back
     return Evaluation(
         valuation=valuation,

@@ -456,9 +456,12 @@ class SupportScheme(Instrument):
         d = 1.0 / (1.0 + np.asarray(inp.finance.discount_rate, dtype=np.float64))[:, None]
         total = np.zeros(held.shape)
         n = int(left[held & ~myopic].max()) if (held & ~myopic).any() else 0
+        payments = {t: now}  # by year index: the last year's is asked for once
         for k in range(n):
-            pay = now if k == 0 else paid(min(t + k, Y - 1))
-            total += np.where(k < left, d**k * pay, 0.0)
+            i = min(t + k, Y - 1)
+            if i not in payments:
+                payments[i] = paid(i)
+            total += np.where(k < left, d**k * payments[i], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             window = np.where(d < 1.0, (1.0 - d**life) / (1.0 - d), life.astype(np.float64))
         fore = total / window

@@ -136,10 +136,6 @@ def run_task(task: Task) -> BatchResult:
     next batch fault every page in again, about 0.6 s of system time on a 32-future batch
     of 3.5 s, for no lower peak (a worker's resident set stays at the first batch's, about
     1.06 GiB, over 30 batches; ``benchmarks/bench_explore.py``)."""
-    return _run_task(task)
-
-
-def _run_task(task: Task) -> BatchResult:
     import time
 
     from kruispunt.assemble import build_inputs
