@@ -82,14 +82,10 @@ def read_references(path: Path | str) -> pd.DataFrame:
 def _route_year(results: Results, scenario: str, subject: str) -> float:
     site, _, route = subject.partition(":")
     ds = results.dataset.sel({SCENARIO: scenario})
-    if "/" in site:  # a plant: site/product/unit
-        plants = np.flatnonzero(ds["plant"].values.astype(str) == site)
-        if plants.size == 0:
-            raise KruispuntError(f"validation reference names unknown plant '{site}'")
-    else:
-        plants = np.flatnonzero(ds["site"].values.astype(str) == site)
-        if plants.size == 0:
-            raise KruispuntError(f"validation reference names unknown site '{site}'")
+    level = "plant" if "/" in site else "site"  # a plant: site/product/unit
+    plants = np.flatnonzero(ds[level].values.astype(str) == site)
+    if plants.size == 0:
+        raise KruispuntError(f"validation reference names unknown {level} '{site}'")
     routes = ds["route"].values.astype(str)
     idx = ds["route_index"].values[plants]  # (plants, year)
     if route == "closure":  # a closure route, or stopped by an event (no output)

@@ -1225,24 +1225,24 @@ def _supply_opening(
     model year, before any year) is not before the previous step's."""
     if "from_year" not in df.columns:
         return []
-    opens = pd.to_numeric(df["from_year"], errors="coerce")
+    opens = pd.to_numeric(df["from_year"], errors="coerce").fillna(-np.inf)  # blank: first
     out: list[Problem] = []
+
+    def shown(year: float) -> str:
+        return "blank (every year)" if np.isinf(year) else f"{int(year)}"
+
     for prev, cur in itertools.pairwise(order):
-        a, b = opens[prev], opens[cur]
-        if pd.notna(b) and (pd.isna(a) or b >= a):
+        if opens[cur] >= opens[prev]:
             continue
-        if pd.isna(b) and pd.isna(a):
-            continue
-        shown = "blank (every year)" if pd.isna(b) else f"{int(b)}"
-        before = "blank (every year)" if pd.isna(a) else f"{int(a)}"
         out.append(
             Problem(
                 "check_biomass_supply",
                 file,
                 _line(cur),
                 "from_year",
-                f"from_year {shown} of step {int(steps[cur])} of scope "
-                f"'{_shown(str(scope))}' is before step {int(steps[prev])}'s {before}: a "
+                f"from_year {shown(opens[cur])} of step {int(steps[cur])} of scope "
+                f"'{_shown(str(scope))}' is before step {int(steps[prev])}'s "
+                f"{shown(opens[prev])}: a "
                 "step opens no earlier than the cheaper step below it",
             )
         )
