@@ -109,8 +109,8 @@ def test_kept_contract_is_the_present_value_of_the_payments_expected() -> None:
     scheme = _scheme(myopic=False)
     pay = {1: 100.0}
 
-    def paid(i: int) -> np.ndarray:
-        return np.array([[pay.get(i, 40.0)]])
+    def paid(i: int, at: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        return np.array([[pay.get(i, 40.0)]])[at]
 
     one = np.array([[1]])
     got = scheme.kept_value(1, one, one, np.array([[2025]]), np.array([[2030]]), paid)
@@ -138,7 +138,12 @@ def test_kept_contract_with_a_steady_payment_is_the_remaining_share(left: int) -
     scheme = _scheme(myopic=False)
     one = np.array([[1]])
     got = scheme.kept_value(
-        0, one, one, np.array([[2025]]), np.array([[2025 + left]]), lambda i: np.array([[50.0]])
+        0,
+        one,
+        one,
+        np.array([[2025]]),
+        np.array([[2025 + left]]),
+        lambda i, at: np.array([[50.0]])[at],
     )
     share = remaining_share(np.array([[left]]), np.array([10]), np.array([0.07]), np.array([False]))
     assert got[0, 0] == pytest.approx(50.0 * share[0, 0], rel=1e-12)
@@ -149,6 +154,11 @@ def test_myopic_plant_keeps_this_years_payment() -> None:
     scheme = _scheme(myopic=True)
     one = np.array([[1]])
     got = scheme.kept_value(
-        1, one, one, np.array([[2025]]), np.array([[2027]]), lambda i: np.array([[100.0 - i]])
+        1,
+        one,
+        one,
+        np.array([[2025]]),
+        np.array([[2027]]),
+        lambda i, at: np.array([[100.0 - i]])[at],
     )
     assert got[0, 0] == 99.0

@@ -414,17 +414,6 @@ class SupportScheme(Instrument):
         scheme holds no contract."""
         return None
 
-    def kept_share(self, t: int, route: I, contract_route: I, start: I, end: I) -> tuple[B, F]:
-        """For :meth:`contract_value`: which plants run the route of a running contract in
-        year index ``t`` ``(S, P)``, and the share of their valuation window the contract's
-        remaining years fill (:func:`remaining_share`)."""
-        inp = self.ctx.inputs
-        year = int(inp.coords.years[t])
-        held = (contract_route >= 0) & (route == contract_route) & (start <= year)
-        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
-        share = remaining_share(end - year, life, inp.finance.discount_rate, inp.finance.myopic)
-        return np.asarray(held, dtype=bool), share
-
     def kept_value(
         self,
         t: int,
@@ -432,41 +421,48 @@ class SupportScheme(Instrument):
         contract_route: I,
         start: I,
         end: I,
-        paid: Callable[[int], F],
+        paid: Callable[[int, tuple[I, I]], F],
     ) -> F:
         """For :meth:`contract_value`: the yearly value ``(S, P)`` [EUR/yr] of the running
-        contracts a plant keeps by staying on ``route``, from ``paid(i)``, the contracts'
-        payments ``(S, P)`` in year index ``i``. A plant with perfect foresight weighs the
-        payments it expects in each remaining year of the contract, as it weighed the
-        contract when it was awarded: their present value over that of its valuation window
-        (the route's life), ``sum_{k<n} d^k paid(t+k) / sum_{k<life} d^k`` with ``n`` the
-        years left (beyond the model's last year, that year's payment held); with a payment
-        that does not change this is :func:`remaining_share` times the payment. A myopic
-        plant takes this year's payment while the contract runs (today's value)."""
-        held, share = self.kept_share(t, route, contract_route, start, end)
-        if not held.any():
-            return np.zeros(held.shape)
+        contracts a plant keeps by staying on ``route``, from ``paid(i, at)``, the payments
+        in year index ``i`` of the contracts at the plants ``at`` (scenario and plant
+        indices), one per plant. A plant with perfect foresight weighs the payments it
+        expects in each remaining year of the contract, as it weighed the contract when it
+        was awarded: their present value over that of its valuation window (the route's
+        life), ``sum_{k<n} d^k paid(t+k) / sum_{k<life} d^k`` with ``n`` the years left
+        (beyond the model's last year, that year's payment held); with a payment that does
+        not change this is :func:`remaining_share` times the payment. A myopic plant takes
+        this year's payment while the contract runs (today's value). Worked out only where
+        a plant runs a contract's route (zero elsewhere)."""
         inp = self.ctx.inputs
         years = inp.coords.years
+        year = int(years[t])
+        out = np.zeros(route.shape)
+        held = (contract_route >= 0) & (route == contract_route) & (start <= year)
+        rows, cols = np.nonzero(held)
+        at: tuple[I, I] = (rows, cols)
+        if not len(rows):
+            return out
+        s = rows
         Y = len(years)
-        now = paid(t)
-        myopic = np.asarray(inp.finance.myopic, dtype=bool)[:, None]
-        life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
-        left = np.minimum(np.maximum(end - int(years[t]), 0), life)
-        d = 1.0 / (1.0 + np.asarray(inp.finance.discount_rate, dtype=np.float64))[:, None]
-        total = np.zeros(held.shape)
-        n = int(left[held & ~myopic].max()) if (held & ~myopic).any() else 0
+        now = paid(t, at)
+        myopic = np.asarray(inp.finance.myopic, dtype=bool)[s]
+        life = np.maximum(np.round(inp.routes.lifetime[route[at]]).astype(np.int64), 1)
+        remaining = end[at] - year
+        left = np.minimum(np.maximum(remaining, 0), life)
+        d = 1.0 / (1.0 + np.asarray(inp.finance.discount_rate, dtype=np.float64)[s])
+        total = np.zeros(len(s))
+        n = int(left[~myopic].max()) if (~myopic).any() else 0
         payments = {t: now}  # by year index: the last year's is asked for once
         for k in range(n):
             i = min(t + k, Y - 1)
             if i not in payments:
-                payments[i] = paid(i)
+                payments[i] = paid(i, at)
             total += np.where(k < left, d**k * payments[i], 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             window = np.where(d < 1.0, (1.0 - d**life) / (1.0 - d), life.astype(np.float64))
-        fore = total / window
-        value = np.where(myopic, now * share, fore)
-        return np.asarray(np.where(held, value, 0.0), dtype=np.float64)
+        out[at] = np.where(myopic, now * (remaining > 0), total / window)
+        return out
 
     def award(self, ev: Evaluation, won: B, pick: I, start_year: I) -> F | None:
         """Record the contracts of plants that switch with the support: ``won`` ``(S, P)``,

@@ -433,12 +433,42 @@ class Ccfd(SupportScheme):
             dtype=np.float64,
         )
 
+    def _paid_at(self, i: int, at: tuple[IntArray, IntArray], abated: FloatArray) -> FloatArray:
+        """:meth:`_paid` of the contracts at the plants ``at`` (scenario, plant indices) for
+        their ``abated`` tonnes, one per plant."""
+        markets = self.ctx.inputs.markets
+        s = at[0]
+        strike = self.contract[at]
+        if len(self.carriers):
+            price = markets.price[:, self.carriers, i][s]  # (n, C)
+            indexed = ccfd_indexed_strike(
+                strike, self.extra[at], price, self.ref_price[at], self.cap[s]
+            )
+            strike = np.where(self.indexed[s] & (self.route[at] >= 0), indexed, strike)
+        eua = markets.eua[s, i]
+        two = self.two[s]
+        return np.asarray(
+            np.where(
+                two,
+                ccfd_payment(strike, eua, abated, two_sided=True),
+                ccfd_payment(strike, eua, abated),
+            ),
+            dtype=np.float64,
+        )
+
     def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
         if not (self.route >= 0).any():
             return None
-        tonnes = np.minimum(self.per_unit * production, self.tonnes)
+        per_unit, tonnes = self.per_unit, self.tonnes
         return self.kept_value(
-            t, route, self.route, self.start, self.end, lambda i: self._paid(i, tonnes)
+            t,
+            route,
+            self.route,
+            self.start,
+            self.end,
+            lambda i, at: self._paid_at(
+                i, at, np.minimum(per_unit[at] * production[at], tonnes[at])
+            ),
         )
 
     def account(self, st: YearState) -> Booking:

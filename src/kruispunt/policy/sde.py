@@ -775,7 +775,7 @@ class Sde(SupportScheme):
         floor = sde_base_price(long_term, self.param("base_price_share")[s])
         # the subsidy runs for the term, not the option's whole life: the base amount covers
         # the top over the life within the term (the share of the valuation window the
-        # contract fills, as a running contract is valued: SupportScheme.kept_share)
+        # contract fills, as a running contract is valued: SupportScheme.kept_value)
         share = self._term_share(s, route_c)
         base = sde_base_amount(top / share, expected, floor)
         per_unit = sde_subsidy_per_unit(base, expected, floor)
@@ -929,13 +929,20 @@ class Sde(SupportScheme):
         correction = self.correction[rows, np.maximum(self.route, 0), i]
         return sde_subsidy_per_unit(self.base, correction, self.floor)
 
+    def _unit_at(self, i: int, at: tuple[IntArray, IntArray]) -> FloatArray:
+        """:meth:`_unit` of the contracts at the plants ``at`` (scenario, plant indices)."""
+        if self.correction is None:
+            return np.zeros(len(at[0]))
+        correction = self.correction[at[0], np.maximum(self.route[at], 0), i]
+        return sde_subsidy_per_unit(self.base[at], correction, self.floor[at])
+
     def contract_value(self, t: int, route: IntArray, production: FloatArray) -> FloatArray | None:
         if not (self.route >= 0).any():
             return None
         volume = self.volume
 
-        def paid(i: int) -> FloatArray:
-            return sde_payment(self._unit(i), production, volume)
+        def paid(i: int, at: tuple[IntArray, IntArray]) -> FloatArray:
+            return sde_payment(self._unit_at(i, at), production[at], volume[at])
 
         return self.kept_value(t, route, self.route, self.start, self.end, paid)
 
