@@ -50,6 +50,9 @@ def _check(cat: Catalogue, scenarios: Sequence[Scenario]) -> npt.NDArray[np.int6
     if not scenarios:
         raise ScenarioError("no scenarios given")
     first = scenarios[0].levers
+    carriers = set(cat.carriers["carrier_id"].astype(str))
+    products = set(cat.products["product_id"].astype(str))
+    routes = set(cat.routes["route_id"].astype(str)) | set(SWITCHABLE_FAMILIES)
     for sc in scenarios:
         if (sc.levers.start_year, sc.levers.end_year) != (first.start_year, first.end_year):
             raise ScenarioError(
@@ -57,12 +60,7 @@ def _check(cat: Catalogue, scenarios: Sequence[Scenario]) -> npt.NDArray[np.int6
                 f"scenarios run together must share years ({first.start_year}-"
                 f"{first.end_year})"
             )
-        check_ids(
-            sc,
-            carriers=set(cat.carriers["carrier_id"].astype(str)),
-            products=set(cat.products["product_id"].astype(str)),
-            routes=set(cat.routes["route_id"].astype(str)) | set(SWITCHABLE_FAMILIES),
-        )
+        check_ids(sc, carriers=carriers, products=products, routes=routes)
     return year_range(first.start_year, first.end_year)
 
 
