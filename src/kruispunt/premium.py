@@ -597,4 +597,3 @@ def _from_reference(routes: Routes, opt: npt.NDArray[np.int64], inc: npt.NDArray
     if only is None or pair is None:
         return np.ones(opt.shape, dtype=np.bool_)
     return np.asarray(~only[opt] | (pair[opt, inc[:, None]] >= 0) | (opt == inc[:, None]))
-
