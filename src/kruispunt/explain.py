@@ -111,10 +111,14 @@ def _feasibility(view: YearView, p: int, k: int) -> str:
     hold = int(inp.levers.hold_year[0, p])
     if start < hold and routes.family[r] != FAMILY["closure"]:
         return f"runs its campaign until {hold} (start {start} with lead time)"
+    only, pair = routes.retrofit_only, routes.retrofit_pair
+    cur = int(view.state.route[0, p])
+    if only is not None and pair is not None and only[r] and pair[r, cur] < 0:
+        bases = ", ".join(inp.coords.routes[b] for b in np.flatnonzero(pair[r] >= 0))
+        return f"only added to a running {bases} (retrofit)"
     st = view.state
     if st.locked[0, p]:
         emitted = view.ctx.route.emitted[:, view.i]
-        cur = int(st.route[0, p])
         if routes.family[r] == FAMILY["closure"] or emitted[r] >= emitted[cur]:
             until = int(st.locked_until[0, p])
             return f"bound to its decided project until {until} (only a route that emits less)"

@@ -118,6 +118,11 @@ class Routes:
     retrofit_capex: F | None = None
     """[n, Y] capex added to the running plant by each retrofit pair of
     :attr:`retrofit_pair` [EUR/(product/yr)]."""
+    retrofit_only: B | None = None
+    """[R] route reached only by retrofitting a running plant of a route it retrofits
+    (:attr:`retrofit_pair`), never built in one step from another route (route parameter
+    ``retrofit_only``: capture on Tata Steel's gas DRI plant, added after it starts on gas).
+    None: none."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
 

@@ -32,7 +32,7 @@ from kruispunt.engine.context import BatchContext
 from kruispunt.engine.expectations import expected_many
 from kruispunt.engine.valuation import OPERATING, OptionView, Valuation, retrofit_capex
 from kruispunt.errors import KruispuntError
-from kruispunt.inputs import ModelInputs
+from kruispunt.inputs import ModelInputs, Routes
 from kruispunt.policy.base import Instrument
 from kruispunt.policy.cbam import Cbam
 from kruispunt.policy.ets import EuEts, free_allocation
@@ -55,6 +55,7 @@ __all__ = [
 ]
 
 F = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
 
 COMPONENTS = ("energy", "capex", "carbon", "taxes", "support", "other")
 """Parts of a levelised cost [EUR/product]; they add up to ``levelised_cost``."""
@@ -277,6 +278,7 @@ def levelised_costs(
             (routes.earliest_year[opt] <= year)[None]
             & (~needs_h2[None] | (h2_year[:, :, None] <= year))
             & (inp.levers.route_allowed[:, opt] | is_ref[None])
+            & _from_reference(routes, opt, inc)[None]
         )
         s_idx, p_idx, k_idx = np.nonzero(np.broadcast_to(keep[None], total.shape))
         r_idx = opt[p_idx, k_idx]
@@ -585,3 +587,13 @@ def export_gap(inputs: ModelInputs, results: Results) -> pd.DataFrame:
         "exposure_meur": "MEUR/yr",
     }
     return out
+
+
+def _from_reference(routes: Routes, opt: npt.NDArray[np.int64], inc: npt.NDArray[np.int64]) -> B:
+    """``(P, K)``: options a plant can reach from its reference route ``inc`` ``(P,)``: all
+    but a route reached only by retrofitting a running base (``Routes.retrofit_only``) whose
+    base is not the reference (capture on a gas DRI plant is not open to a blast furnace)."""
+    only, pair = routes.retrofit_only, routes.retrofit_pair
+    if only is None or pair is None:
+        return np.ones(opt.shape, dtype=np.bool_)
+    return np.asarray(~only[opt] | (pair[opt, inc[:, None]] >= 0) | (opt == inc[:, None]))

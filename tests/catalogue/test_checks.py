@@ -231,3 +231,23 @@ def test_required_carrier_price_missing(package_copy: Path) -> None:
     p = find(problems_of(package_copy), "check_required_parameters", "carrier_prices.csv")
     assert p.row is None
     assert "'electricity'" in p.message
+
+
+def test_retrofit_only_route_needs_a_base(package_copy: Path) -> None:
+    """ng_dri_eaf_hp_capture is reached only by retrofitting a running gas DRI plant
+    (route parameter retrofit_only): without its row in route_retrofits.csv no plant could
+    ever start it, and the flag's row is named."""
+    path = package_copy / "route_retrofits.csv"
+    header, rows = read_rows(path)
+    kept = [r for r in rows if r["route_id"] != "ng_dri_eaf_hp_capture"]
+    assert len(kept) == len(rows) - 1
+    write_rows(path, header, kept)
+    rehash_package(package_copy)  # only the missing base is wrong
+    _, params = read_rows(package_copy / "route_parameters.csv")
+    line = 2 + next(
+        i
+        for i, r in enumerate(params)
+        if (r["route_id"], r["parameter"]) == ("ng_dri_eaf_hp_capture", "retrofit_only")
+    )
+    p = find(problems_of(package_copy), "check_retrofits", "route_parameters.csv", "value", line)
+    assert "'ng_dri_eaf_hp_capture' is retrofit_only" in p.message

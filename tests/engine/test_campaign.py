@@ -130,6 +130,43 @@ def test_tata_follows_the_announced_phase_sequence(
     assert y6 > y7
 
 
+def test_tata_adds_capture_to_its_gas_dri_only_after_it_runs(
+    tata_history: dict[str, list[tuple[int, str]]], cat: Catalogue
+) -> None:
+    """The JLoI's order (29 Sep 2025, tatasteel_jloi_2025): the DRP and EAF start on natural
+    gas (-5.4 Mt), CCS on the DRP comes afterwards (-0.6 Mt), then biomethane or hydrogen.
+    Capture on the gas DRI plant (ng_dri_eaf_hp_capture) is reached only by retrofitting a
+    running gas DRI plant (route parameter retrofit_only): both blast furnaces go to gas DRI
+    first, and capture starts no earlier than the year after the DRI plant starts plus the
+    retrofit's lead time, nor before the North Sea Canal area reaches Aramis (2031,
+    infrastructure.csv; Aramis not before the end of 2030, energeia_aramis_2025). Current
+    policy: BF7 gas DRI 2031 (grid relief), capture from 2035 (decided 2031, 4-year lead
+    time); BF6 gas DRI 2035 (end of its campaign), capture from 2039. Until session 8 both
+    took gas DRI and capture in one step (BF7 2031, BF6 2035)."""
+    infra = cat.infrastructure
+    aramis = int(
+        infra[
+            (infra["cluster_id"] == "noordzeekanaalgebied")
+            & (infra["kind"] == "co2_storage")
+            & (infra["parameter"] == "access_year")
+        ]["value"].iloc[0]
+    )
+    assert aramis == 2031
+    lead = int(cat.route_parameters.set_index(["route_id", "parameter"]).loc[
+        ("ng_dri_eaf_hp_capture", "lead_time"), "value"
+    ])  # fmt: skip
+    starts = {}
+    for unit in (BF7, BF6):
+        path = tata_history[unit]
+        y_dri, r_dri = _first_switch(path)
+        assert r_dri == "ng_dri_eaf"  # gas DRI without capture first
+        y_cap = next(y for y, r in path if r == "ng_dri_eaf_hp_capture")
+        assert y_cap >= max(aramis, y_dri + lead)
+        assert all(r == "ng_dri_eaf" for y, r in path if y_dri <= y < y_cap)
+        starts[unit] = (y_dri, y_cap)
+    assert starts == {BF7: (2031, 2035), BF6: (2035, 2039)}
+
+
 def test_explain_names_the_campaign(cat: Catalogue) -> None:
     """In 2027 (a start in 2031 with the 4-year lead time) every route but BF6's own and
     closure is 'not possible: runs its campaign until 2035'."""
@@ -141,3 +178,9 @@ def test_explain_names_the_campaign(cat: Catalogue) -> None:
     assert not rows.loc["ng_dri_eaf_hp_capture", "feasible"]
     assert rows.loc["crude_steel_closure", "feasible"]
     assert rows.loc["bf_bof", "feasible"]
+    # BF7, free of a campaign: capture on a gas DRI plant only once it runs (JLoI order)
+    rows = ex.options[ex.options["plant"] == BF7].set_index("route")
+    assert rows.loc["ng_dri_eaf_hp_capture", "reason"] == (
+        "not possible: only added to a running ng_dri_eaf (retrofit)"
+    )
+    assert bool(rows.loc["ng_dri_eaf", "chosen"])

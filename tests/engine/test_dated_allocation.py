@@ -133,19 +133,24 @@ def tata() -> dict[str, list[str]]:
 def test_tata_builds_gas_dri_when_the_grid_relief_arrives(tata: dict[str, list[str]]) -> None:
     """Current policy on the real data: blast furnace 7 waits for the Noordzeekanaalgebied
     grid (0 MW for new load until 2031) and switches to gas DRI + EAF in 2031, the first year
-    of relief (decided in 2027 with the route's 4-year lead time), with the DRI plant's
-    CO2-removal stream compressed and stored (`ng_dri_eaf_hp_capture`, Tata's JLoI: CCS on
-    the DRP; `kruispunt explain tata_steel_ijmuiden --year 2027`: 1,028.6 MEUR/yr against
-    gas DRI without capture 897.8 and blast furnace 634.2). Blast furnace 6 runs the campaign
-    of its 2023-24 reline until 2035 (events.csv `tata_bf6_reline_campaign`): it asks for no
-    grid before (no other route can start) and switches in 2035 (decided 2031). Until
-    session 7 bf6 went with bf7 in 2031; before session 4 bf7 took capture on the DRP in 2032
-    and bf6 imported HBI from 2031."""
+    of relief (decided in 2027 with the route's 4-year lead time; `kruispunt explain
+    tata_steel_ijmuiden --year 2027`: 897.8 MEUR/yr against blast furnace 634.2). It adds
+    the compression of the DRI plant's CO2-removal stream once the plant runs, as the JLoI
+    orders it (`ng_dri_eaf_hp_capture`, a retrofit only; decided 2031, running 2035). Blast
+    furnace 6 runs the campaign of its 2023-24 reline until 2035 (events.csv
+    `tata_bf6_reline_campaign`): it asks for no grid before (no other route can start),
+    switches to gas DRI in 2035 (decided 2031) and adds capture in 2039. Until session 8 both
+    took gas DRI and capture in one step (bf7 2031, bf6 2035); until session 7 bf6 went with
+    bf7 in 2031; before session 4 bf7 took capture on the DRP in 2032 and bf6 imported HBI
+    from 2031."""
     row = dict(s.split(":", 1) for s in tata["bf7"])
     assert row["2026"] == "bf_bof:waiting_for_infrastructure"  # would start 2030
     assert row["2030"].startswith("bf_bof:")  # building since 2027
-    assert row["2031"] == "ng_dri_eaf_hp_capture:off_cycle_switch"
+    assert row["2031"] == "ng_dri_eaf:off_cycle_switch"
+    assert all(row[str(y)] == "ng_dri_eaf:none" for y in range(2032, 2035))
+    assert row["2035"] == "ng_dri_eaf_hp_capture:off_cycle_switch"
     row = dict(s.split(":", 1) for s in tata["bf6"])
     assert row["2026"] == "bf_bof:none"  # nothing to wait for: held by its campaign
     assert all(row[str(y)].startswith("bf_bof:") for y in range(2025, 2035))
-    assert row["2035"] == "ng_dri_eaf_hp_capture:off_cycle_switch"
+    assert row["2035"] == "ng_dri_eaf:off_cycle_switch"
+    assert row["2039"] == "ng_dri_eaf_hp_capture:off_cycle_switch"

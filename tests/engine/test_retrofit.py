@@ -156,6 +156,36 @@ def test_state_after_a_retrofit_keeps_the_asset() -> None:
     assert seen["due"][1][:2] == (2045, 2025)
 
 
+def _only(inp: ModelInputs, base: int) -> ModelInputs:
+    """The toy with gas_ccs reached only by retrofitting a running ``base`` plant."""
+    R, Y = len(inp.coords.routes), len(TOY_YEARS)
+    pair = np.full((R, R), -1, dtype=np.int64)
+    pair[CCS, base] = 0
+    only = np.zeros(R, dtype=bool)
+    only[CCS] = True
+    routes = replace(
+        inp.routes, retrofit_pair=pair, retrofit_capex=np.full((1, Y), ADD), retrofit_only=only
+    )
+    return replace(inp, routes=routes)
+
+
+def test_a_retrofit_only_route_starts_only_from_its_base() -> None:
+    """gas_ccs built new for 80 EUR/(t/yr) (the toy's 800 x 0.1) costs 121 + 80 x 0.117460 =
+    130.40 EUR/t against 200 on gas: the gas plant moves in 2025. Declared reached only by
+    retrofitting a running elec plant, it is closed to the gas plant, which stays on gas
+    (elec at 216 EUR/t does not pay); declared on gas, the gas plant takes it as before."""
+    base = _toy(retrofit=False)
+    cheap = replace(base, routes=replace(base.routes, capex=base.routes.capex * 0.1))
+    names = simulate(cheap).dataset["route"].values
+    moved = names[simulate(cheap).dataset["route_index"].values[0, 0]]
+    assert moved[0] == "gas_ccs"
+    ds = simulate(_only(cheap, ELEC)).dataset
+    assert set(names[ds["route_index"].values[0, 0]].tolist()) == {"gas"}
+    ds = simulate(_only(cheap, GAS)).dataset
+    assert names[ds["route_index"].values[0, 0]][0] == "gas_ccs"
+    assert ds["capex"].values[0, 0, 0] == pytest.approx(ADD * CAP)  # the retrofit's capex
+
+
 def test_no_retrofit_pair_changes_nothing() -> None:
     """A pair table with no pair (every entry -1) gives the bits of no table at all."""
     a = simulate(_toy(retrofit=False)).dataset

@@ -104,7 +104,8 @@ def _old_option_values(v: Valuation, t: int, st: PlantState, supply: Any) -> Opt
 
 def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
     """``Valuation.feasible`` before issue #12's third pass (with the retrofit-only onward
-    rule for plants bound to a decided project, and the campaign rule of December 2026)."""
+    rule for plants bound to a decided project, the campaign rule of December 2026 and the
+    routes reached only by retrofit of session 8)."""
     inp = v.ctx.inputs
     routes = inp.routes
     year = int(inp.coords.years[t])
@@ -118,7 +119,14 @@ def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
     allowed = inp.levers.route_allowed[:, opt] | v.opt_closure[None]
     # a plant on a campaign starts no other route before its end; closure stays open
     held = (start[None] >= inp.levers.hold_year[:, :, None]) | v.opt_closure[None]
-    out = (ok[None] & h2_ok & allowed & held) | is_cur
+    # a route reached only by retrofit starts only from a running plant of its base
+    only = routes.retrofit_only
+    from_base = (
+        np.ones_like(is_cur)
+        if only is None
+        else ~only[opt][None] | (routes.retrofit_pair[opt[None], cur[:, :, None]] >= 0)
+    )
+    out = (ok[None] & h2_ok & allowed & held & from_base) | is_cur
     if locked is not None and locked.any():
         emitted = v.ctx.route.emitted[:, t]
         lower = emitted[opt][None] < emitted[cur][:, :, None]

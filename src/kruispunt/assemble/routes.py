@@ -153,6 +153,7 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         electrolyser_capex=own[1] if own is not None else None,
         retrofit_pair=retro_pair,
         retrofit_capex=retro_capex,
+        retrofit_only=retrofit_only(param("retrofit_only")[:, 0], retro_pair),
     )
     return RouteBundle(
         routes=bundle,
@@ -211,6 +212,25 @@ def retrofits(
         pair[r_of[str(rid)], r_of[str(base)]] = len(capex)
         capex.append(over_years(part.rename(columns={"capex_add": "value"}), years, "linear"))
     return pair, np.array(capex, dtype=np.float64)
+
+
+def retrofit_only(flag: F, pair: I | None) -> B | None:
+    """Routes ``(R,)`` reached only by retrofitting a running plant of a route they retrofit
+    (route parameter ``retrofit_only``, where ``route_retrofits.csv`` names a base for them:
+    the catalogue check ``check_retrofits`` reports a flag without one); None when no route
+    is.
+
+    Examples
+    --------
+    >>> retrofit_only(np.array([np.nan, 1.0]), np.array([[-1, -1], [0, -1]]))
+    array([False,  True])
+    >>> retrofit_only(np.array([np.nan, 0.0]), None) is None
+    True
+    """
+    if pair is None:
+        return None
+    only: B = np.asarray((np.nan_to_num(flag) > 0.5) & (pair >= 0).any(axis=1))
+    return only if only.any() else None
 
 
 def retrofit_renewal(capex_renewal: F, no_figure: B, pair: I, capex: F) -> None:

@@ -892,7 +892,30 @@ def check_retrofits(raw: RawPackage) -> list[Problem]:
                 f"route '{_shown(str(df.at[idx, 'route_id']))}' is declared a retrofit of itself",
             )
         )
-    return problems
+    return problems + _orphan_retrofit_only(raw, set(df["route_id"].astype(str)))
+
+
+def _orphan_retrofit_only(raw: RawPackage, retrofits: set[str]) -> list[Problem]:
+    """A route flagged ``retrofit_only`` (reached only by retrofitting a running plant of
+    its base route) has a base in ``route_retrofits.csv``: else no plant could start it."""
+    params = raw.tables.get("route_parameters")
+    if params is None or not {"route_id", "parameter", "value"} <= set(params.columns):
+        return []
+    value = pd.to_numeric(params["value"], errors="coerce")
+    flagged = (params["parameter"] == "retrofit_only") & (value > 0.5)
+    orphan = flagged & ~params["route_id"].astype(str).isin(retrofits)
+    return [
+        Problem(
+            "check_retrofits",
+            raw.file("route_parameters"),
+            _line(idx),
+            "value",
+            f"route '{_shown(str(params.at[idx, 'route_id']))}' is retrofit_only, but "
+            "route_retrofits.csv names no route it retrofits: add its base route there or "
+            "set the flag to 0",
+        )
+        for idx in _rows(orphan)
+    ]
 
 
 PLANT_KEY = ("site_id", "product_id", "unit_id")

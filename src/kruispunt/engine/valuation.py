@@ -646,7 +646,8 @@ class Valuation:
 
     def feasible(self, t: int, cur: I, locked: B | None = None) -> B:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
-        connection, the end of a campaign, allowed by the scenario); the current route
+        connection, the end of a campaign, allowed by the scenario; a route reached only by
+        retrofit, ``Routes.retrofit_only``, only from its running base); the current route
         always. A plant bound to a decided project (``locked`` ``(S, P)``,
         :data:`DECIDED_PROJECT_YEARS` from its start) may only move on by adding to it: to a
         retrofit of its route
@@ -673,6 +674,12 @@ class Valuation:
         hold = inp.levers.hold_year  # (S, P)
         if hold.any():
             out &= (start[None] >= hold[:, :, None]) | self.opt_closure[None]
+        # a route reached only by retrofitting its base starts only from a running base
+        # (capture added to Tata Steel's gas DRI plant after it starts on gas)
+        only = routes.retrofit_only
+        if only is not None and routes.retrofit_pair is not None:
+            from_base = routes.retrofit_pair[opt[None], cur[:, :, None]] >= 0
+            out &= ~only[opt][None] | from_base
         is_cur: B = opt[None] == cur[:, :, None]
         out |= is_cur
         if locked is not None and locked.any():
