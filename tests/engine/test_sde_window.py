@@ -215,12 +215,13 @@ def test_commitments_never_exceed_the_budgets(
 
 def test_a_contract_keeps_the_plant_on_its_route_when_the_term_is_shorter_than_the_life() -> None:
     """A plant that looks ahead (not myopic) values the subsidy for the term only (15 of the
-    e-boiler's 20 years), as it values a running contract (:func:`~kruispunt.policy.base.remaining_share`): the
-    base amount covers the 24.73 EUR/t top over the life within the term, top / share with
-    share = (1 - 1.1^-15) / (1 - 1.1^-20) = 0.8935. Paid (274.73 - 250) / 0.8935 = 27.68
-    EUR/t for 15 years, and the plant stays on the e-boiler (before, the round counted the
-    subsidy for the whole life, so a started contract was worth less than at the award and
-    two hybrid boilers went back to gas in the year they started)."""
+    e-boiler's 20 years), as it values a running contract
+    (:func:`~kruispunt.policy.base.remaining_share`): the base amount covers the 24.73
+    EUR/t top over the life within the term, top / share with share = (1 - 1.1^-15) /
+    (1 - 1.1^-20) = 0.8935. Paid (274.73 - 250) / 0.8935 = 27.68 EUR/t for 15 years, and
+    the plant stays on the e-boiler (before, the round counted the subsidy for the whole
+    life, so a started contract was worth less than at the award and two hybrid boilers
+    went back to gas in the year they started)."""
     d = 1 / 1.1
     share = (1 - d**15) / (1 - d**20)
     inp = _toy(4.0, 2025, {2025: 1e12})
