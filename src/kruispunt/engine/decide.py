@@ -12,7 +12,7 @@ import numpy.typing as npt
 from kruispunt.engine.accounting import Outputs
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
-from kruispunt.engine.state import PlantState
+from kruispunt.engine.state import KEEP, PlantState
 from kruispunt.engine.valuation import kept_electrolyser, option_of, pick, retrofit_capex
 from kruispunt.vocabulary import BIOMASS, DECIDED_PROJECT_YEARS, FAMILY, GRID, REASON_CODE
 
@@ -42,6 +42,9 @@ class Choice:
     grid_asked: F
     """``(S, P)`` new grid capacity [MW] asked for by the first option the grid refused this
     year (0: the grid refused the plant nothing)."""
+    pool: I
+    """``(S, P, resource)`` the pool each switching plant takes (-1: gives up; ``KEEP``: no
+    change) when its new route starts (:func:`apply`)."""
 
 
 def _start(
@@ -91,6 +94,17 @@ def _start(
     st.started |= mask
 
 
+def take_pools(pool: I, change: I) -> I:
+    """``pool`` ``(S, P, resource)`` after a switch's ``change`` (:data:`KEEP`: none).
+
+    Examples
+    --------
+    >>> take_pools(np.array([[[0, -1, 2]]]), np.array([[[KEEP, 1, -1]]]))
+    array([[[ 0,  1, -1]]])
+    """
+    return np.where(change == KEEP, pool, change)
+
+
 def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> None:
     """Step 1: switches whose construction is finished start."""
     year = int(ctx.inputs.coords.years[i])
@@ -104,6 +118,8 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
     if not starts.any():
         return
     route = np.where(starts, st.pending, st.route)
+    st.pool = take_pools(st.pool, np.where(starts[..., None], st.pending_pool, KEEP))
+    st.pending_pool = np.where(starts[..., None], KEEP, st.pending_pool)
     out.switch_reason[i] = np.where(starts, st.pending_reason, out.switch_reason[i])
     _start(ctx, st, starts, route, st.pending_cover, year, out, i)
     st.pending = np.where(starts, -1, st.pending)
@@ -116,7 +132,9 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
         st.pending_reason = np.where(
             follows, REASON_CODE["committed_project"], st.pending_reason
         ).astype(np.int8)
+        st.pending_pool = np.where(follows[..., None], st.follow_pool, st.pending_pool)
         st.follow = np.where(follows, -1, st.follow)
+        st.follow_pool = np.where(follows[..., None], KEEP, st.follow_pool)
 
 
 def choose(
@@ -176,13 +194,12 @@ def choose(
         switching &= ~refused
         break
     newly = switching[..., None] & (given >= 0)
-    st.pool = np.where(newly, given, st.pool)
     # a plant leaving a route that used a pool gives up that claim (kept reserved); the
     # biomass claim is held until the plant stops burning biomass
     # (:meth:`Infrastructure.release_supply`)
     released = switching[..., None] & ~newly & (demand.transpose(1, 2, 0) <= 1e-9)
     released[..., BIOMASS] = False
-    st.pool = np.where(released, -1, st.pool)
+    pool = np.where(newly, given, np.where(released, -1, KEEP))
     return Choice(
         option=choice,
         route=route,
@@ -190,6 +207,7 @@ def choose(
         waited=waited,
         refused=refused_k,
         grid_asked=grid_asked,
+        pool=pool,
     )
 
 
@@ -235,6 +253,8 @@ def apply(
     st.pending_start = np.where(later, start_year, st.pending_start)
     st.pending_reason = np.where(later, reason, st.pending_reason)
     st.pending_cover = np.where(later, cover, st.pending_cover)
+    st.pending_pool = np.where(later[..., None], ch.pool, st.pending_pool)
+    st.pool = take_pools(st.pool, np.where(now[..., None], ch.pool, KEEP))
     if now.any():
         out.switch_reason[i] = np.where(now, reason, out.switch_reason[i])
         _start(ctx, st, now, np.where(now, ch.route, st.route), cover, year, out, i)

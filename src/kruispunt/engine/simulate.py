@@ -31,7 +31,7 @@ from kruispunt.engine.accounting import Outputs, account
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure, SupplyPrice
 from kruispunt.engine.rounds import Evaluation, award, evaluate, run_rounds
-from kruispunt.engine.state import PlantState
+from kruispunt.engine.state import KEEP, PlantState
 from kruispunt.engine.valuation import OptionValues, Valuation
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument, SupportScheme
@@ -67,7 +67,7 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     st.pending_reason = np.where(ok, REASON_CODE["committed_project"], st.pending_reason).astype(
         np.int8
     )
-    st.pool = np.where(ok[..., None] & (given >= 0), given, st.pool)
+    st.pending_pool = np.where(ok[..., None] & (given >= 0), given, KEEP)
     # a follow-up project after the committed one (same plant), its capacity reserved next
     follow = ok & (lv.follow_route >= 0)
     if not follow.any():
@@ -80,7 +80,7 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     ok = follow & ~refused
     st.follow = np.where(ok, lv.follow_route, st.follow)
     st.follow_start = np.where(ok, lv.follow_year, st.follow_start)
-    st.pool = np.where(ok[..., None] & (given >= 0), given, st.pool)
+    st.follow_pool = np.where(ok[..., None] & (given >= 0), given, KEEP)
 
 
 @dataclass

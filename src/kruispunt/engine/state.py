@@ -18,6 +18,9 @@ F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 B = npt.NDArray[np.bool_]
 
+KEEP = -2
+"""In :attr:`PlantState.pending_pool`: the plant keeps the pool it holds."""
+
 
 @dataclass
 class PlantState:
@@ -35,6 +38,9 @@ class PlantState:
         grants [EUR] (today's assets: fully written off, an assumption).
     renewal : year the current asset must be renewed.
     pool : ``(S, P, resource)`` pool each plant holds capacity in (-1: none).
+    pending_pool, follow_pool : ``(S, P, resource)`` the pools a pending switch (a decided
+        follow-up project) takes or gives up when it starts, not before (:data:`KEEP`: no
+        change): the plant's current route keeps its own pools until then.
     started : plants whose new route started in the current year.
     idle : plants idled in the current year (no output, no decision; events).
     left : ``(S, P, R)`` routes each plant has run and left in the model's years: support
@@ -56,6 +62,8 @@ class PlantState:
     asset_capex: F
     renewal: I
     pool: I
+    pending_pool: I
+    follow_pool: I
     started: B
     idle: B
     locked_until: I
@@ -90,6 +98,8 @@ class PlantState:
                 np.where(reinvest > 0, reinvest, never)[None, :], (S, P)
             ).copy(),
             pool=np.full((S, P, len(RESOURCES)), -1, dtype=np.int64),
+            pending_pool=np.full((S, P, len(RESOURCES)), KEEP, dtype=np.int64),
+            follow_pool=np.full((S, P, len(RESOURCES)), KEEP, dtype=np.int64),
             started=np.zeros((S, P), dtype=bool),
             idle=np.zeros((S, P), dtype=bool),
             locked_until=np.zeros((S, P), dtype=np.int64),
