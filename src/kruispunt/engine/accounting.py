@@ -211,8 +211,10 @@ def _hydrogen_bought(
     bought, cost, opex, captured = (np.zeros(shape) for _ in range(4))
     for inst in instruments:
         got = inst.hydrogen_bought(record)
+        if got is None or not got.tonnes.any():
+            continue
         swap = type(inst).swap_per_tonne(inp)
-        if got is None or swap is None or not got.tonnes.any():
+        if swap is None:
             continue
         record.emissions -= got.co2
         record.use += got.tonnes[..., None] * swap[:, i]

@@ -91,9 +91,11 @@ class Collector:
             mode="clip",  # indices are valid; "raise" would gather through a buffer
         )
         np.multiply(energy, np.moveaxis(out.activity, 0, -1)[..., None], out=energy)
-        bought = self.plant["hydrogen_bought"][sl]
-        if self.swap is not None and bought.any():  # renewable hydrogen in place of grey
-            energy += bought[..., None] * self.swap.T
+        if self.swap is not None:  # renewable hydrogen bought in place of the plant's own
+            bought = self.plant["hydrogen_bought"][sl]
+            buyers = np.flatnonzero(bought.any(axis=(0, 2)))
+            if buyers.size:
+                energy[:, buyers] += bought[:, buyers, :, None] * self.swap.T
         self.gov[sl] = np.moveaxis(out.gov, 0, -1)
         self.pool_use[sl] = np.moveaxis(out.pool_use, 0, -1)
         if release:

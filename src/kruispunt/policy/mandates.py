@@ -195,8 +195,6 @@ class RfnboMandate(ClearingMarket):
         self.made = np.zeros((S, Y))
         """Hydrogen the obligated plants made in their own reformers each year accounted
         [t/yr] (:meth:`_own_made`, summed)."""
-        self.bought = np.zeros((S, len(inp.plants.product), Y))
-        """Renewable hydrogen each plant bought in place of its own hydrogen [t/yr]."""
         h2c = np.flatnonzero(inp.carriers.is_hydrogen)
         if not (self.partial > 0).any() or not h2c.size:
             return
@@ -257,7 +255,6 @@ class RfnboMandate(ClearingMarket):
             return None
         i = st.i
         tonnes = share_out(self.in_part[:, h2, i], self._own_made(st))
-        self.bought[:, :, i] = tonnes
         # a plant whose route captures CO2 makes blue hydrogen: per tonne the emissions and
         # capture of the product's capture route (smr_ccs), else the grey route's
         rt = self.ctx.route
