@@ -312,6 +312,7 @@ def synthetic_results(
         "capex": (spy, capex),
         "opex": (spy, opex),
         "energy_cost": (spy, energy_cost),
+        "hydrogen_bought": (spy, np.zeros((S, P, Y))),
         "carbon_cost": (spy, carbon_cost),
         "co2_levy": (spy, co2_levy),
         "energy_tax": (spy, energy_tax),

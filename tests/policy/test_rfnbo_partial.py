@@ -133,7 +133,10 @@ def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
 def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
     """The RED III target placed on industry (42 % in 2030, 60 % from 2035) against the Dutch
     4 %: in every year the renewable hydrogen used (plants' qualifying output + what users
-    take in part) is at least as large, and the obligation is met in both."""
+    take in part) is at least as large, and the obligation is met in both, or short at the
+    cap only where users took for part of their use all the hydrogen the connected
+    obligated plants make in their own reformers (about 0.6 Mt in the model against the
+    1.3 Mt the required volume is a share of: 60 % of 1.3 Mt is 780 kt)."""
     base = resolve(["current-policy"], cat.path)[0]
     red3 = Scenario(
         name="red3",
@@ -148,7 +151,13 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
     h2 = list(inp.coords.products).index("hydrogen")
     used = m.supplied[:, h2] + m.in_part[:, h2]
     assert (used[1] >= used[0] - 1e-6).all()
-    assert m.sold[:, h2] + m.in_part[:, h2] == pytest.approx(m.required_now[:, h2])
+    met = m.sold[:, h2] + m.in_part[:, h2]
+    short = ~np.isclose(met, m.required_now[:, h2])
+    assert (met <= m.required_now[:, h2] + 1e-6).all()
+    assert not short[0].any()  # the Dutch 4 % is met every year
+    assert short[1].any()  # RED III's 60 % is more than the users' own reformer hydrogen
+    assert m.premium[:, h2][short] == pytest.approx(m.cap[:, h2][short])
+    assert m.in_part[:, h2][short] == pytest.approx(m.made[short])
     assert m.required_now[1, h2].max() == pytest.approx(0.60 * 1.3e6)
 
 

@@ -19,7 +19,7 @@ from kruispunt.assemble.activities import PlantActivities, plant_activities
 from kruispunt.assemble.cache import AssemblyCache
 from kruispunt.assemble.levers import applied_events, named_plants, plant_money
 from kruispunt.assemble.plants import PlantBundle
-from kruispunt.assemble.routes import RouteBundle
+from kruispunt.assemble.routes import RouteBundle, route_parameter
 from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
 from kruispunt.policy.network_tariff import LEVELS, band_load_share, tariff_per_mwh
@@ -628,7 +628,9 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     ``hydrogen``) of every route that uses it and the hydrogen a route makes in the plant's
     own electrolyser (route parameter ``own_electrolysis_share``,
     :attr:`kruispunt.inputs.Routes.own_hydrogen`: RFNBO used in a refinery counts, RED III
-    Art. 22a(1) and Art. 25(1); the model has one RFNBO market for both), in tonnes."""
+    Art. 22a(1) and Art. 25(1); the model has one RFNBO market for both), in tonnes. Buyers:
+    the plants whose route makes grey hydrogen in its own reformers (route parameter
+    ``reformer_hydrogen``, t H2 per unit of output), where what users take in part is booked."""
     tables, years, routes = b.tables, b.years, b.rb.routes
     G, R, Y = len(tables.product_index), len(b.rb.ids), len(years)
     h2 = tables.product_index.get("hydrogen")
@@ -637,6 +639,10 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     cap = np.full((b.S, G, Y), np.inf)
     qualify = np.zeros((b.S, G, R))
     partial = np.zeros((b.S, G, Y))
+    # the grey hydrogen a route makes in its own reformers: what users replace with the
+    # renewable hydrogen they take for part of their use
+    grey_r = np.nan_to_num(route_parameter(tables, years, "reformer_hydrogen", b.rb.ids)[:, 0])
+    grey = np.repeat(grey_r[None], b.S, axis=0)
     if h2 is None:
         return {
             "qualify": qualify,
@@ -644,6 +650,7 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
             "use": base,
             "cap": cap,
             "partial_share": partial,
+            "reformer_hydrogen": grey,
         }
     c = tables.carrier_index.get("hydrogen")
     q = np.zeros(R)
@@ -669,7 +676,14 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
         cap[s, h2] = limit
         qualify[s, h2] = q
         partial[s, h2] = part
-    return {"qualify": qualify, "share": share, "use": base, "cap": cap, "partial_share": partial}
+    return {
+        "qualify": qualify,
+        "share": share,
+        "use": base,
+        "cap": cap,
+        "partial_share": partial,
+        "reformer_hydrogen": grey,
+    }
 
 
 def _green_procurement(b: BuildContext) -> Params:

@@ -63,6 +63,12 @@ def _param(tables: Tables, years: npt.NDArray[np.int64], name: str, r_of: dict[s
     return out
 
 
+def route_parameter(tables: Tables, years: npt.NDArray[np.int64], name: str, ids: list[str]) -> F:
+    """A route parameter over the years ``(R, Y)`` for routes ``ids`` in order; NaN where a
+    route does not give it (as :func:`build_routes` reads them)."""
+    return _param(tables, years, name, {r: k for k, r in enumerate(ids)})
+
+
 def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     """Every route of the data package over ``years``.
 

@@ -36,6 +36,7 @@ FLOAT_OUTPUTS = (
     "capex",
     "opex",
     "energy_cost",
+    "hydrogen_bought",
     *PLANT_ITEMS,
     *PLANT_QUANTITIES,
 )
@@ -138,10 +139,26 @@ def account(
         h2 = h2 + inp.routes.own_hydrogen[cur, i] * activity
     biomass = use[..., inp.carriers.is_biomass].sum(-1)
     peak = rt.grid[cur, i] * activity
+    production = activity * inp.routes.domestic[cur]
+    record = YearRecord(
+        i=i,
+        year=int(inp.coords.years[i]),
+        route=cur,
+        calib=calib,
+        activity=activity,
+        production=production,
+        emissions=emissions,
+        use=use,
+        started=st.started,
+    )
+    # renewable hydrogen bought in place of hydrogen a plant makes itself (the RFNBO
+    # obligation): booked before any instrument's cash flows, which see its lower emissions
+    # and gas use
+    bought, swap_cost, saved_opex, less_captured = _hydrogen_bought(ctx, instruments, record)
+    captured -= np.minimum(less_captured, captured)
     _pool_use(ctx, infra, st, i, activity, peak, h2, captured, out)
     supply_cost = _supply_cost(infra, st, biomass, out.pool_use[i])
     stored = np.where(st.pool[..., CO2_STORAGE] >= 0, captured, 0.0)
-    production = activity * inp.routes.domestic[cur]
     o = out.plant
     out.route_index[i] = cur
     out.activity[i] = activity
@@ -156,22 +173,15 @@ def account(
     o["opex"][i] = (
         np.where(live, inp.routes.variable_opex[cur, i] * activity + fixed, 0.0)
         + stored * inp.markets.co2_ts_cost[:, i][:, None]
+        - saved_opex
     )
+    o["hydrogen_bought"][i] = bought
     net = rt.priced[:, :, i]
     if inp.routes.exports is not None:  # exported carriers (fuel gas) are sold at the price
         net = net - inp.routes.exports[:, :, i]
     market = np.einsum("rc,sc->sr", net, inp.markets.price[:, :, i])
-    o["energy_cost"][i] = np.take_along_axis(market, cur, axis=1) * activity + supply_cost
-    record = YearRecord(
-        i=i,
-        year=int(inp.coords.years[i]),
-        route=cur,
-        calib=calib,
-        activity=activity,
-        production=production,
-        emissions=emissions,
-        use=use,
-        started=st.started,
+    o["energy_cost"][i] = (
+        np.take_along_axis(market, cur, axis=1) * activity + supply_cost + swap_cost
     )
     for inst in instruments:
         booking = inst.account(record)
@@ -183,6 +193,36 @@ def account(
                 out.plant_flows[i, :, :, f] += amount
                 amount = amount.sum(axis=1)
             out.gov[i, :, f] += amount
+
+
+def _hydrogen_bought(
+    ctx: BatchContext, instruments: Sequence[Instrument], record: YearRecord
+) -> tuple[F, F, F, F]:
+    """Book the renewable hydrogen plants buy in place of their own grey hydrogen
+    (:meth:`kruispunt.policy.base.Instrument.hydrogen_bought`) into the year's flows, in
+    place: the record's emissions fall by the CO2 it avoids, its carrier use changes by the
+    tonnes times the instrument's :meth:`~kruispunt.policy.base.Instrument.swap_per_tonne`.
+    Returns the tonnes bought, the change of energy cost at the year's prices, the variable
+    O&M saved and the CO2 no longer captured ``(S, P)`` [t/yr], [EUR/yr], [EUR/yr],
+    [tCO2/yr]."""
+    inp = ctx.inputs
+    i = record.i
+    shape = record.emissions.shape
+    bought, cost, opex, captured = (np.zeros(shape) for _ in range(4))
+    for inst in instruments:
+        got = inst.hydrogen_bought(record)
+        if got is None or not got.tonnes.any():
+            continue
+        swap = type(inst).swap_per_tonne(inp)
+        if swap is None:
+            continue
+        record.emissions -= got.co2
+        record.use += got.tonnes[..., None] * swap[:, i]
+        cost += got.tonnes * (inp.markets.price[:, :, i] @ swap[:, i])[:, None]
+        bought += got.tonnes
+        opex += got.opex
+        captured += got.captured
+    return bought, cost, opex, captured
 
 
 def existing_route(ctx: BatchContext) -> I:

@@ -49,6 +49,10 @@ class Collector:
     def __init__(self, inputs: ModelInputs, instruments: Sequence[type[Instrument]]) -> None:
         self.inputs = inputs
         self.flows = flows(instruments)
+        swaps = [s for s in (cls.swap_per_tonne(inputs) for cls in instruments) if s is not None]
+        self.swap = sum(swaps[1:], swaps[0]) if swaps else None
+        """Change of a plant's carrier use per tonne of hydrogen bought ``(C, Y)``
+        (:meth:`kruispunt.policy.base.Instrument.swap_per_tonne`)."""
         S, P, Y = inputs.n_scenarios, len(inputs.plants.product), len(inputs.coords.years)
         C, Q = len(inputs.coords.carriers), len(inputs.pools.names)
         self.plant = {name: np.empty((S, P, Y)) for name in FLOAT_OUTPUTS}
@@ -87,6 +91,11 @@ class Collector:
             mode="clip",  # indices are valid; "raise" would gather through a buffer
         )
         np.multiply(energy, np.moveaxis(out.activity, 0, -1)[..., None], out=energy)
+        if self.swap is not None:  # renewable hydrogen bought in place of the plant's own
+            bought = self.plant["hydrogen_bought"][sl]
+            buyers = np.flatnonzero(bought.any(axis=(0, 2)))
+            if buyers.size:
+                energy[:, buyers] += bought[:, buyers, :, None] * self.swap.T
         self.gov[sl] = np.moveaxis(out.gov, 0, -1)
         self.pool_use[sl] = np.moveaxis(out.pool_use, 0, -1)
         if release:

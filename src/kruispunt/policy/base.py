@@ -97,6 +97,26 @@ class Booking:
     gov: dict[str, F] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class HydrogenBought:
+    """Renewable hydrogen obligated plants buy in place of hydrogen they make themselves in
+    the year (:meth:`Instrument.hydrogen_bought`); plant arrays ``(S, P)``. The engine books
+    it before any instrument's cash flows: the plant's direct emissions fall by ``co2`` and
+    its captured CO2 by ``captured``, its
+    carrier use changes by ``tonnes`` times :meth:`Instrument.swap_per_tonne` (the gas of the
+    reformer no longer run out, the hydrogen bought in), its energy cost with it at the
+    year's prices and its operating cost by ``opex``."""
+
+    tonnes: F
+    """Renewable hydrogen each plant buys [t H2/yr]."""
+    co2: F
+    """Direct emissions the hydrogen it no longer makes would have caused [tCO2/yr]."""
+    captured: F
+    """CO2 the plant's reformers would have captured on that hydrogen [tCO2/yr]."""
+    opex: F
+    """Variable operating cost of the reforming it no longer runs [EUR/yr]."""
+
+
 class RoutePaths(Protocol):
     """Per-route physical quantities per unit of product over the horizon, ``(R, Ye)``."""
 
@@ -280,6 +300,18 @@ class Instrument:
     def account(self, st: YearState) -> Booking:
         """The year's cash flows of every plant and of the government."""
         return Booking()
+
+    def hydrogen_bought(self, st: YearState) -> HydrogenBought | None:
+        """Renewable hydrogen plants buy in the year in place of hydrogen they make
+        themselves, booked by the engine before the instruments' cash flows (``st`` holds the
+        year's flows before it); None: none (every instrument but the RFNBO obligation)."""
+        return None
+
+    @classmethod
+    def swap_per_tonne(cls, inputs: ModelInputs) -> F | None:
+        """Change of a plant's carrier use per tonne of :meth:`hydrogen_bought` ``(C, Y)``
+        [carrier/t H2] (the result ``energy`` adds it); None when the instrument buys none."""
+        return None
 
     def param(self, name: str) -> npt.NDArray[np.float64]:
         """A float parameter of this instrument."""

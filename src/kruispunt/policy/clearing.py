@@ -538,6 +538,9 @@ class ClearingMarket(SupportScheme):
         """Order in which the latest year's clearing took each plant (inf: not taken)."""
         self.earned = np.zeros((S, G, len(inp.plants.product)))
         """Each plant's premium revenue in the last year accounted [EUR/yr]."""
+        self._cleared_at = -1
+        self._revenue: F | None = None
+        """The year already cleared (before its accounting) and its plants' revenue."""
         routes = inp.routes
         Yc = ctx.route.emitted.shape[-1]
         self.ref = np.zeros((G, Yc))
@@ -782,6 +785,17 @@ class ClearingMarket(SupportScheme):
     def account(self, st: YearState) -> Booking:
         if not self.active:
             return Booking()
+        if self._cleared_at == st.i and self._revenue is not None:
+            revenue = self._revenue  # cleared before the year's accounting (hydrogen_bought)
+        else:
+            revenue = self._clear(st)
+        self._cleared_at, self._revenue = -1, None
+        return Booking(plant={"premium_revenue": revenue})
+
+    def _clear(self, st: YearState) -> F:
+        """Clear the year's qualifying output against the year's required volume, keep the
+        market's outcomes for the year and return each plant's premium revenue ``(S, P)``
+        [EUR/yr]."""
         i = st.i
         revenue = np.zeros(st.production.shape)
         for g in self.markets:
@@ -828,4 +842,5 @@ class ClearingMarket(SupportScheme):
                 self.sold[:, g, i] -= part  # ``sold``: the plants' qualifying output sold
                 cost = np.where(np.isfinite(need_a[:, n]), need_a[:, n], 0.0)
                 self.in_part_cost[:, g, i] = part * cost
-        return Booking(plant={"premium_revenue": revenue})
+        self._cleared_at, self._revenue = i, revenue
+        return revenue

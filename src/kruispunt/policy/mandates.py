@@ -23,23 +23,75 @@ supply to the clearing at :func:`partial_need` per tonne.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import ArrayLike
 
-from kruispunt.policy.base import Context, Parameter
+from kruispunt.policy.base import Context, HydrogenBought, Parameter, YearState
 from kruispunt.policy.clearing import ClearingMarket
-from kruispunt.vocabulary import FAMILY, PRODUCT, SCENARIO, YEAR
+from kruispunt.vocabulary import FAMILY, PRODUCT, ROUTE, SCENARIO, YEAR
 
-__all__ = ["RfnboMandate", "partial_need"]
+if TYPE_CHECKING:
+    from kruispunt.inputs import ModelInputs
+
+__all__ = ["RfnboMandate", "grey_routes", "partial_need", "share_out"]
 
 F = npt.NDArray[np.float64]
 
 H2_GJ_PER_T = 120.0
 """Lower heating value of hydrogen [GJ/t]: the carrier ``hydrogen`` is priced per GJ, the
 market counts tonnes."""
+
+
+def grey_routes(product: ArrayLike, family: ArrayLike, hydrogen: int) -> npt.NDArray[np.int64]:
+    """The routes whose hydrogen an obligated user's bought renewable hydrogen replaces, per
+    tonne: the incumbent routes of the product hydrogen (steam methane reforming, route
+    ``smr``). Their mean emissions, carrier use and variable O&M per tonne are what a tonne
+    bought saves, at whatever plant makes the grey hydrogen (a named simplification: a
+    refinery's or ammonia plant's own reformers are taken to run as the merchant reformer)."""
+    prod = np.asarray(product)
+    fam = np.asarray(family)
+    return np.flatnonzero((prod == hydrogen) & (fam == FAMILY["incumbent"])).astype(np.int64)
+
+
+def share_out(volume: ArrayLike, made: ArrayLike) -> F:
+    """Split the renewable hydrogen obligated users take for part of their use over the
+    plants that make hydrogen in their own reformers, in proportion to what each makes:
+    every obligated installation owes the same share of its hydrogen use, so a tonne taken
+    goes where the hydrogen it replaces is made.
+
+    Parameters
+    ----------
+    volume : array_like
+        Renewable hydrogen taken per scenario ``(S,)`` [t/yr], at most what is made.
+    made : array_like
+        Hydrogen each plant makes in its own reformers ``(S, P)`` [t/yr], non-negative.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(S, P)`` [t/yr]: summing to ``volume`` where any hydrogen is made, never above a
+        plant's own.
+
+    Examples
+    --------
+    19,600 t taken; a merchant reformer making 100,000 t and a refinery 40,000 t:
+
+    >>> share_out([19_600.0], [[100_000.0, 40_000.0]]).round(6).tolist()
+    [[14000.0, 5600.0]]
+    """
+    v = np.asarray(volume, dtype=np.float64)
+    g = np.asarray(made, dtype=np.float64)
+    if g.ndim != 2 or v.shape != g.shape[:1]:
+        raise ValueError("volume must be (S,) and made (S, P)")
+    if np.any(g < 0) or np.any(np.isnan(g)) or np.any(np.isnan(v)):
+        raise ValueError("made must be non-negative; neither may be NaN")
+    total = g.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part = np.where(total > 0, np.minimum(np.maximum(v, 0.0), total) / total, 0.0)
+    return np.asarray(g * part[:, None], dtype=np.float64)
 
 
 def partial_need(rfnbo_price: ArrayLike, grey_cost: ArrayLike) -> F:
@@ -102,6 +154,15 @@ class RfnboMandate(ClearingMarket):
             "0: only the plants' routes supply.",
             0.0,
         ),
+        Parameter(
+            "reformer_hydrogen",
+            (SCENARIO, ROUTE),
+            "t/product",
+            "Hydrogen a route makes in its own steam reformers (with or without capture) per "
+            "unit of output: what an obligated plant on it replaces with the renewable "
+            "hydrogen it takes for part of its use (route parameter reformer_hydrogen).",
+            0.0,
+        ),
     )
     divisible = True
     """Electrolytic hydrogen is divisible: a producer sells part of its output as RFNBO. The
@@ -123,6 +184,17 @@ class RfnboMandate(ClearingMarket):
         """Need of the renewable hydrogen taken for part of a user's use [EUR/t] (inf: none)
         (:func:`partial_need`: the network hydrogen price less the running cost of the
         market's grey route, the product's incumbent route(s))."""
+        self.reformer = self.param("reformer_hydrogen")  # (S, R)
+        self.connected_from = inp.pools.hydrogen_year[:, inp.plants.cluster]  # (S, P)
+        """First year each plant's cluster is on the hydrogen network: the obligation asks
+        renewable hydrogen physically delivered, so a user takes it in part from then on (a
+        user not yet connected has the bill's temporary exemption)."""
+        self.own_made = np.full(S, np.inf)
+        """Hydrogen the obligated plants made in their own reformers in the latest year
+        accounted [t/yr]: the most users can take in part (inf before the first)."""
+        self.made = np.zeros((S, Y))
+        """Hydrogen the obligated plants made in their own reformers each year accounted
+        [t/yr] (:meth:`_own_made`, summed)."""
         h2c = np.flatnonzero(inp.carriers.is_hydrogen)
         if not (self.partial > 0).any() or not h2c.size:
             return
@@ -130,7 +202,7 @@ class RfnboMandate(ClearingMarket):
         price = inp.markets.price  # (S, C, Y)
         rfnbo_price = price[:, h2c[0], :] * H2_GJ_PER_T  # (S, Y)
         for g in self.markets:
-            grey = np.flatnonzero((routes.product == g) & (routes.family == FAMILY["incumbent"]))
+            grey = grey_routes(routes.product, routes.family, g)
             if not grey.size:
                 continue
             use = ctx.route.inputs[grey][..., :Y]  # (n, C, Y)
@@ -146,6 +218,75 @@ class RfnboMandate(ClearingMarket):
         convert a whole plant)."""
         if not (self.partial[:, g, t] > 0).any():
             return None
-        volume = self.partial[:, g, t] * self.req[:, g, t]
+        # users take renewable hydrogen in place of hydrogen they make: at most that
+        volume = np.minimum(self.partial[:, g, t] * self.req[:, g, t], self.own_made)
         need = np.where(volume > 0, self.part_need[:, g, t], np.inf)
         return np.asarray(need, dtype=np.float64), np.asarray(volume, dtype=np.float64)
+
+    def _own_made(self, st: YearState) -> F:
+        """Hydrogen each plant makes in its own reformers in the year ``(S, P)`` [t/yr]: its
+        route's ``reformer_hydrogen`` times its output, where the plant's cluster is on the
+        hydrogen network (:attr:`connected_from`; 0 elsewhere)."""
+        rows = np.arange(self.reformer.shape[0])[:, None]
+        made = self.reformer[rows, st.route] * st.activity
+        return np.asarray(np.where(st.year >= self.connected_from, made, 0.0), dtype=np.float64)
+
+    def _clear(self, st: YearState) -> F:
+        self.own_made = self._own_made(st).sum(axis=1)
+        self.made[:, st.i] = self.own_made
+        return super()._clear(st)
+
+    def hydrogen_bought(self, st: YearState) -> HydrogenBought | None:
+        """The renewable hydrogen users took for part of their use (``in_part``), at the
+        plants that make hydrogen in their own reformers in proportion to what each makes
+        (:func:`share_out`): each tonne replaces a tonne of the plant's own hydrogen, so its
+        direct emissions fall by the reformer's emissions per tonne (route smr's; on a route
+        that captures CO2 route smr_ccs's emissions and capture; at most its own
+        emissions), its gas and variable O&M with it (:func:`grey_routes`: route smr's).
+        The year is cleared here, before the instruments' accounting, so that the carbon
+        price and taxes see the lower emissions and gas use."""
+        if not self.active:
+            return None
+        inp = self.ctx.inputs
+        h2 = _hydrogen_product(inp)
+        grey_r = grey_routes(inp.routes.product, inp.routes.family, h2) if h2 >= 0 else None
+        self._clear(st)
+        if grey_r is None or not grey_r.size or h2 not in self.markets:
+            return None
+        i = st.i
+        tonnes = share_out(self.in_part[:, h2, i], self._own_made(st))
+        # a plant whose route captures CO2 makes blue hydrogen: per tonne the emissions and
+        # capture of the product's capture route (smr_ccs), else the grey route's
+        rt = self.ctx.route
+        blue_r = np.flatnonzero((inp.routes.product == h2) & (inp.routes.family == FAMILY["ccs"]))
+        blue = rt.captured[st.route, i] > 0
+        e_blue = rt.emitted[blue_r, i].mean() if blue_r.size else self.ref[h2, i]
+        c_blue = rt.captured[blue_r, i].mean() if blue_r.size else 0.0
+        co2 = tonnes * np.where(blue, e_blue, self.ref[h2, i])
+        co2 = np.minimum(co2, np.maximum(st.emissions, 0.0))
+        captured = tonnes * np.where(blue, c_blue, 0.0)
+        vom = inp.routes.variable_opex[grey_r, i].mean()
+        return HydrogenBought(tonnes=tonnes, co2=co2, captured=captured, opex=tonnes * vom)
+
+    @classmethod
+    def swap_per_tonne(cls, inputs: ModelInputs) -> F | None:
+        """Per tonne bought ``(C, Y)`` [carrier/t]: the grey route's carrier use per tonne no
+        longer needed (:func:`grey_routes`: the reformer's natural gas) and 120 GJ of
+        network hydrogen bought in."""
+        h2 = _hydrogen_product(inputs)
+        h2c = np.flatnonzero(inputs.carriers.is_hydrogen)
+        if h2 < 0 or not h2c.size:
+            return None
+        routes = inputs.routes
+        grey = grey_routes(routes.product, routes.family, h2)
+        if not grey.size:
+            return None
+        swap = -routes.inputs[grey].mean(axis=0)  # (C, Y)
+        swap[h2c[0]] += H2_GJ_PER_T
+        return np.asarray(swap, dtype=np.float64)
+
+
+def _hydrogen_product(inputs: ModelInputs) -> int:
+    """Index of the product hydrogen (-1: none)."""
+    products = list(inputs.coords.products)
+    return products.index("hydrogen") if "hydrogen" in products else -1
