@@ -150,21 +150,70 @@ def test_biomass_supply_is_what_existing_users_do_not_burn(cat: Catalogue) -> No
     """Open to the model's plants (``derived_biomass_supply_open``): step 1 is the domestic
     woody biomass NL exported in 2022 (CBS 85899NED [TJ]: clean residual wood 988, bark 443,
     AB wood 7,222; C wood and the repeated shreds row left out) at the chips price, from
-    2025; step 2 is what the power plants co-fired in 2022 (CBS 82004NED: 46,035 TJ), from
-    2028, at the Ensoc pellet-over-chips difference. What company boilers (43,310 TJ) and
-    households burn is not in it."""
+    2025; steps 2-12 are what the power plants co-fired in 2022 (CBS 82004NED: 46,035 TJ),
+    freed when both RWE plants' SDE+ co-firing grants end in 2027, in tranches of the fastest
+    growth of biomass in NL's company boilers (CBS 82004NED: 35,156 - 30,560 = 4,596 TJ from
+    2018 to 2019), one a year from 2028, the remainder last, at the Ensoc pellet-over-chips
+    difference except in the high price set. What company boilers (43,310 TJ) and households
+    burn is not in it."""
     bs = cat.biomass_supply.sort_values("step")
-    assert list(bs["scope"]) == ["national", "national"]
-    assert list(bs["quantity"]) == pytest.approx([(988 + 443 + 7222) * 1e3, 46035e3])
-    assert list(bs["from_year"].fillna(0)) == [0, 2028]
-    assert list(bs["price_adder"]) == pytest.approx([0.0, 200 / 17.5 - 50 / 7.2], rel=1e-4)
+    assert set(bs["scope"]) == {"national"} and list(bs["step"]) == list(range(1, 13))
+    tranche = (35156 - 30560) * 1e3
+    assert list(bs["quantity"]) == pytest.approx(
+        [(988 + 443 + 7222) * 1e3] + [tranche] * 10 + [46035e3 - 10 * tranche]
+    )
+    assert bs["quantity"].iloc[1:].sum() == pytest.approx(46035e3)
+    assert list(bs["from_year"].fillna(0)) == [0, *range(2028, 2039)]
+    pellet = 200 / 17.5 - 50 / 7.2
+    assert list(bs["price_adder"]) == pytest.approx([0.0] + [pellet] * 11, rel=1e-4)
+    assert list(bs["adder_not_in_set"].fillna("")) == [""] + ["high"] * 11
 
 
 def test_biomass_supply_by_year_as_the_model_assembles_it(inp: ModelInputs) -> None:
-    """The national pool holds 8.653 PJ/yr in 2025-2027 and 54.688 PJ/yr from 2028, against
-    92.09 PJ/yr in every year before the existing users' own biomass was taken out."""
-    got = pool_capacity(inp, "biomass/national", [2025, 2027, 2028, 2030, 2050])
-    assert got == pytest.approx([8.653e6] * 2 + [54.688e6] * 3)
+    """The national pool holds 8.653 PJ/yr in 2025-2027, then adds one tranche of 4.596 PJ a
+    year (13.249 PJ in 2028, 8.653 + 3 x 4.596 = 22.441 PJ in 2030, 8.653 + 8 x 4.596 =
+    45.421 PJ in 2035) to 8.653 + 46.035 = 54.688 PJ/yr from 2038 (before: all 54.688 PJ from
+    2028; before that, 92.09 PJ/yr in every year)."""
+    years = [2025, 2027, 2028, 2029, 2030, 2035, 2037, 2038, 2050]
+    got = pool_capacity(inp, "biomass/national", years)
+    step1, tranche = 8.653e6, 4.596e6
+    want = [step1, step1] + [step1 + k * tranche for k in (1, 2, 3, 8, 10)] + [54.688e6] * 2
+    assert got == pytest.approx(want)
+    # what opens each year is the sourced tranche, never more
+    every = pool_capacity(inp, "biomass/national", list(range(2025, 2051)))
+    assert max(np.diff(every)) == pytest.approx(tranche)
+
+
+def test_pellet_step_price_per_price_set(cat: Catalogue) -> None:
+    """The pellet steps cost +4.4841 EUR2025/GJ (Ensoc: 200/17.5 - 50/7.2) on top of the
+    biomass carrier in the central and low sets, whose biomass is a chips price (Ensoc chips
+    6.95 EUR2021/GJ; JRC ENSPRESO residue chips 17.33 EUR2025/MWh), and +0 in the high set,
+    whose biomass carrier is already the Argus pellet price cif NWE (12.806 EUR2025/GJ): the
+    pellet premium is not counted twice. The high set's carrier price is the pellet price
+    itself, 246 USD/t / 1.13 USD/EUR / 17 GJ/t."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.scenarios import Scenario, resolve
+
+    base = resolve(["current-policy"])[0]
+    scen = [
+        Scenario(
+            name=ps,
+            levers=base.levers.model_copy(update={"price_set": ps, "name": ps}),
+            chain=base.chain,
+            origin=base.origin,
+        )
+        for ps in ("central", "low", "high")
+    ]
+    pools = build_inputs(cat, scen).pools
+    q = pools.names.index("biomass/national")
+    pellet = 200 / 17.5 - 50 / 7.2  # 4.4841 EUR2025/GJ
+    for s, want in enumerate((pellet, pellet, 0.0)):
+        assert pools.step_price[s, q, 0] == 0.0
+        assert pools.step_price[s, q, 1:12] == pytest.approx([want] * 11, rel=1e-4)
+    prices = cat.carrier_prices
+    high = prices[(prices["carrier_id"] == "biomass") & (prices["price_set"] == "high")]
+    assert float(high["value"].iloc[0]) == pytest.approx(246 / 1.13 / 17, rel=1e-4)
+    assert str(high["source"].iloc[0]) == "argus_pellets_2023"
 
 
 def _problems(path: Path) -> list[Problem]:
@@ -185,9 +234,9 @@ def test_biomass_supply_unknown_scope_refused(
 def test_biomass_supply_gap_in_steps_refused(
     package_copy: Path, edit_cell: Callable[..., int]
 ) -> None:
-    edit_cell("biomass_supply", "step", "3", lambda r: r["step"] == "2")
+    edit_cell("biomass_supply", "step", "13", lambda r: r["step"] == "12")
     (p,) = _problems(package_copy)
-    assert p.field == "step" and "[1, 3], not 1..2" in p.message
+    assert p.field == "step" and "11, 13], not 1..12" in p.message
 
 
 def test_biomass_supply_falling_price_refused(package_copy: Path) -> None:
@@ -200,6 +249,30 @@ def test_biomass_supply_falling_price_refused(package_copy: Path) -> None:
     (p,) = _problems(package_copy)
     assert (p.row, p.field) == (3, "price_adder")
     assert "1 of step 2 is below step 1's 2" in p.message
+
+
+def test_biomass_supply_price_falling_in_one_price_set_refused(package_copy: Path) -> None:
+    """Step 2's adder counted in every set but step 3's left out of the high set: in the high
+    set the curve would fall from 4.4841 to 0, refused at step 3's row, naming the set."""
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[1]["adder_not_in_set"] = ""
+    write_rows(path, header, rows)
+    (p,) = _problems(package_copy)
+    assert (p.file.endswith("biomass_supply.csv"), p.row, p.field) == (True, 4, "price_adder")
+    assert "0 of step 3 is below step 2's 4.4841 in the high price set" in p.message
+
+
+def test_biomass_supply_unknown_price_set_refused(package_copy: Path) -> None:
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[1]["adder_not_in_set"] = "medium"
+    write_rows(path, header, rows)
+    with pytest.raises(DataPackageError) as info:
+        load(package_copy)
+    (p,) = [p for p in info.value.problems if p.field == "adder_not_in_set"]
+    assert (p.file.endswith("biomass_supply.csv"), p.row) == (True, 3)
+    assert "medium" in p.message
 
 
 def test_biomass_supply_step_opening_before_the_step_below_refused(package_copy: Path) -> None:

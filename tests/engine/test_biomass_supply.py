@@ -8,8 +8,10 @@ so the biomass route's capital costs 11.746 EUR/t.
 
 The data package's curve (``biomass_supply.csv``, ``derived_biomass_supply_open``): 8.653
 PJ/yr at the biomass price from 2025 (domestic woody biomass exported in 2022, CBS 85899NED),
-then 46.035 PJ/yr at +4.4841 EUR/GJ from 2028 (what the power plants co-fired in 2022, CBS
-82004NED, freed when their SDE+ subsidies end; Ensoc pellet-over-chips difference).
+then 46.035 PJ/yr at +4.4841 EUR/GJ (what the power plants co-fired in 2022, CBS 82004NED,
+freed when their SDE+ subsidies end in 2027; Ensoc pellet-over-chips difference, +0 in the
+high price set), opening 4.596 PJ a year from 2028. The toy cases below use two steps of
+their own; ``tests/catalogue/test_routes_infra_data.py`` checks the package's curve.
 """
 
 from __future__ import annotations

@@ -47,6 +47,9 @@ class _Pool:
     no supply curve)."""
     prices: F = field(default_factory=lambda: np.zeros(1))
     """Price of each step on top of the carrier's market price [EUR/carrier]."""
+    adder_not_in: tuple[str, ...] = ("",)
+    """Price set of each step whose carrier price already includes the step's price, so it
+    is not added in that set (empty: added in every set)."""
     opens: I = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
     """Year index from which each step is open (0: from the first year); never falling from
     one step to the next (``check_biomass_supply``)."""
@@ -164,6 +167,11 @@ outside the five clusters (``clusters.csv``), as a national supply has no place;
 cluster where the data have no such cluster. National totals are exact either way."""
 
 
+_Curve = tuple[F, F, I, tuple[str, ...]]
+"""A supply curve: quantity, price adder, opening year index and the price set whose carrier
+price already includes the adder ('' : none) of each step."""
+
+
 def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     """The biomass supply (``biomass_supply.csv``) as pools: a cluster's own supply where the
     table gives one (open to that cluster's plants only), then the national supply (open to
@@ -172,15 +180,21 @@ def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     national pool is reported under :data:`NATIONAL_HOST`. Without national rows the
     national pool has no limit (as a grid without a sourced figure)."""
     table = tables.catalogue.tables.get("biomass_supply")
-    curves: dict[str, tuple[F, F, I]] = {}
+    curves: dict[str, _Curve] = {}
     if table is not None:
         for scope, part in table.groupby("scope", sort=False):
             part = part.sort_values("step")
             first = part["from_year"].astype("Float64").fillna(float(years[0]))
+            not_in = (
+                part["adder_not_in_set"].astype("string").fillna("")
+                if "adder_not_in_set" in part.columns
+                else pd.Series("", index=part.index)
+            )
             curves[str(scope)] = (
                 part["quantity"].to_numpy(np.float64),
                 part["price_adder"].to_numpy(np.float64),
                 np.searchsorted(years, first.to_numpy(np.float64)).astype(np.int64),
+                tuple(str(v) for v in not_in),
             )
     L = len(tables.cluster_ids)
     out = []
@@ -189,17 +203,17 @@ def _biomass_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
             access = np.full(L, NEVER, dtype=np.int64)
             access[host] = 0
             out.append(_supply_pool(cl, host, access, curves[cl], len(years)))
-    unlimited = (np.array([np.inf]), np.zeros(1), np.zeros(1, dtype=np.int64))
+    unlimited = (np.array([np.inf]), np.zeros(1), np.zeros(1, dtype=np.int64), ("",))
     host = tables.cluster_index.get(NATIONAL_HOST, L - 1)
     access = np.zeros(L, dtype=np.int64)
     out.append(_supply_pool(NATIONAL, host, access, curves.get(NATIONAL, unlimited), len(years)))
     return out
 
 
-def _supply_pool(scope: str, host: int, access: I, curve: tuple[F, F, I], n_years: int) -> _Pool:
+def _supply_pool(scope: str, host: int, access: I, curve: _Curve, n_years: int) -> _Pool:
     """The biomass pool of one scope from its supply curve (steps, price adders, opening
-    year index of each step)."""
-    steps, prices, opens = curve
+    year index of each step, set where each adder is not added)."""
+    steps, prices, opens, not_in = curve
     return _Pool(
         f"biomass/{scope}",
         BIOMASS,
@@ -209,6 +223,7 @@ def _supply_pool(scope: str, host: int, access: I, curve: tuple[F, F, I], n_year
         steps=steps,
         prices=prices,
         opens=opens,
+        adder_not_in=not_in,
     )
 
 
@@ -232,6 +247,21 @@ def supply_capacity(steps: F, opens: I, n_years: int) -> F:
     """
     idx = np.arange(n_years)[:, None]
     return np.asarray(np.where(idx >= opens[None, :], steps[None, :], 0.0).sum(axis=1))
+
+
+def step_prices(prices: F, not_in: Sequence[str], price_set: str) -> F:
+    """Each step's price on top of the carrier price in ``price_set``: the step's adder,
+    except in the set whose carrier price is already the price of the step's biomass (the
+    high set's biomass carrier is the pellet price, so the pellet step adds nothing there).
+
+    Examples
+    --------
+    >>> step_prices(np.array([0.0, 4.4841]), ("", "high"), "high")
+    array([0., 0.])
+    >>> step_prices(np.array([0.0, 4.4841]), ("", "high"), "central")
+    array([0.    , 4.4841])
+    """
+    return np.where(np.asarray(not_in) == price_set, 0.0, prices)
 
 
 def build_pools(
@@ -285,10 +315,11 @@ def build_pools(
             capacity[s, q] = cap
             access[s, q] = acc
             # padding steps hold nothing, at the last step's price
+            prices = step_prices(pool.prices, pool.adder_not_in, sc.levers.price_set)
             n = len(steps)
             step_quantity[s, q, :n] = steps
-            step_price[s, q, :n] = pool.prices
-            step_price[s, q, n:] = pool.prices[-1]
+            step_price[s, q, :n] = prices
+            step_price[s, q, n:] = prices[-1]
         hydrogen_year[s] = np.where(h2_base < NEVER, h2_base + lv.hydrogen_delay, NEVER)
     sites = np.asarray(plant_site)
     allowed = np.ones((Q, len(sites)), dtype=bool)

@@ -1225,20 +1225,42 @@ def check_biomass_supply(raw: RawPackage) -> list[Problem]:
             )
             continue
         problems += _supply_opening(df, file, scope, order, steps)
-        prices = adder[order]
-        for prev, cur in itertools.pairwise(order):
-            if pd.notna(prices[prev]) and pd.notna(prices[cur]) and prices[cur] < prices[prev]:
-                problems.append(
+        problems += _supply_prices(df, file, order, steps, adder)
+    return problems
+
+
+def _supply_prices(
+    df: pd.DataFrame, file: str, order: pd.Index, steps: pd.Series, adder: pd.Series
+) -> list[Problem]:
+    """Step prices of one scope do not fall from one step to the next in any price set (a
+    step's adder counts as 0 in its ``adder_not_in_set``); one problem per step."""
+    not_in = (
+        df["adder_not_in_set"].astype("string").fillna("")
+        if "adder_not_in_set" in df.columns
+        else pd.Series("", index=df.index)
+    )
+    out: list[Problem] = []
+    for prev, cur in itertools.pairwise(order):
+        if pd.isna(adder[prev]) or pd.isna(adder[cur]):
+            continue
+        for price_set in ("central", "low", "high"):
+            p_prev = 0.0 if not_in[prev] == price_set else float(adder[prev])
+            p_cur = 0.0 if not_in[cur] == price_set else float(adder[cur])
+            if p_cur < p_prev:
+                zeroed = price_set in (not_in[prev], not_in[cur])
+                where = f" in the {price_set} price set (adder_not_in_set)" if zeroed else ""
+                out.append(
                     Problem(
                         "check_biomass_supply",
                         file,
                         _line(cur),
                         "price_adder",
-                        f"price_adder {prices[cur]:g} of step {int(steps[cur])} is below step "
-                        f"{int(steps[prev])}'s {prices[prev]:g}: a supply curve does not fall",
+                        f"price_adder {p_cur:g} of step {int(steps[cur])} is below step "
+                        f"{int(steps[prev])}'s {p_prev:g}{where}: a supply curve does not fall",
                     )
                 )
-    return problems
+                break
+    return out
 
 
 def _supply_opening(

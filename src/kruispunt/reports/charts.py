@@ -466,8 +466,9 @@ _LIST: tuple[Chart, ...] = (
         "Biomass burnt against the biomass supply",
         "Solid biomass burnt by the modelled plants against the supply open to them "
         "(biomass_supply.csv: domestic wood now exported at the chips price, then from 2028 "
-        "the pellets the power plants co-fired, at a higher price; what existing users burn "
-        "is not in it; drawn where finite). Rises when heat plants switch to "
+        "the pellets the power plants co-fired, 4.6 PJ more each year, at a higher price "
+        "except in the high price set, whose biomass is already the pellet price; what "
+        "existing users burn is not in it; drawn where finite). Rises when heat plants switch to "
         "biomass boilers; a switch that does not fit in the supply waits.",
         "PJ/yr",
         _biomass,

@@ -102,7 +102,7 @@ class InfrastructureLevers(_Strict):
     biomass_supply_scale: Scale = 1.0
     """Multiplier on every step of the biomass supply (``biomass_supply.csv``): 0 leaves no
     biomass for new claims; below 1, for instance, the power plants keeping part of the
-    pellets they co-fire (step 2); above 1, imports growing beyond 2022's."""
+    pellets they co-fire (steps 2-12); above 1, imports growing beyond 2022's."""
 
 
 class SubsidyLevers(_Strict):
