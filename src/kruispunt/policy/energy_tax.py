@@ -374,7 +374,7 @@ class EnergyTax(Instrument):
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ctx = self.ctx
         route = np.asarray(opt.route)
-        S, R = self.exempt.shape[:2]
+        S = self.exempt.shape[0]
         route_s = np.broadcast_to(route, (S, *route.shape[1:]))
         cost = np.zeros(route_s.shape)
         for c in self.taxed_flat:
