@@ -220,6 +220,9 @@ class Evaluation(Protocol):
     """The ``low_carbon`` options support may pay for: not a route the plant has run and
     left in the model's years (a contract would pay again for abatement the plant had and
     gave up; ``docs/model.md``, "Support pays once for a route")."""
+    installs: B
+    """Options that put a new installation into use: not a move to a retrofit of the current
+    route that adds nothing (the SDE++ subsidises new installations only)."""
     running: B
     """``(S, P)`` plants that may decide this year."""
     emitted_current: F
