@@ -540,12 +540,6 @@ class ClearingMarket(SupportScheme):
         """Each plant's premium revenue in the last year accounted [EUR/yr]."""
         self.ran = np.broadcast_to(inp.plants.incumbent[None, :], (S, len(inp.plants.product)))
         """Route each plant ran in the last year accounted ``(S, P)``."""
-        self.promised = np.zeros((S, G, len(inp.plants.product)))
-        """What the round that took each plant offered it for the qualifying route it
-        switched to [EUR/yr] (:meth:`award`): what it expects to earn in the route's first
-        year, before it has sold a year on it (:meth:`contract_value`)."""
-        self._gain: dict[int, F] = {}
-        """The latest round's offer per market ``(S, P, K)`` [EUR/yr] (:meth:`award`)."""
         routes = inp.routes
         Yc = ctx.route.emitted.shape[-1]
         self.ref = np.zeros((G, Yc))
@@ -610,9 +604,15 @@ class ClearingMarket(SupportScheme):
                 qualifies = self._gather(self.q[:, g, :], route) > 0
                 started = self.req[:, g, t - 1] > 0
                 last = np.where(started[:, None], self.earned[:, g], self.offered[:, g])
-                # a route started this year has sold nothing yet: what its round offered
-                new = (route != self.ran) & started[:, None]
-                last = np.where(new, self.promised[:, g], last)
+                # a route that starts this year has sold nothing yet: the premium last
+                # year's round cleared, with the plant's output in it (a plant building a
+                # qualifying route is supply at no extra premium), on the volume it makes
+                new = started[:, None] & (route != self.ran)
+                if new.any():
+                    volume = self._gather(self.q[:, g, :], route) * production
+                    paid = np.minimum(self.expected[:, g, t - 1, None], self.own_cap(g, t))
+                    ahead = volume * self._gather(paid, route)
+                    last = np.where(new, ahead, last)
                 self._kept_by[:, g] = np.where(qualifies, last, 0.0)
                 kept = kept + self._kept_by[:, g]
         self._kept = kept
@@ -645,7 +645,6 @@ class ClearingMarket(SupportScheme):
         eligible: B | None = None
         score: F | None = None
         rows = np.arange(S)[:, None]
-        self._gain = {}
         for g in self.markets:
             req = self.req[:, g, ta]
             # the qualifying options only: ``n`` slots (plant pi, option ki) of the (P, K) layout
@@ -771,8 +770,6 @@ class ClearingMarket(SupportScheme):
                 eligible = np.zeros((S, P, K), dtype=bool)
                 score = np.full((S, P, K), np.inf)
             support[s_idx, p_idx] += gain
-            self._gain[g] = np.zeros((S, P, K))
-            self._gain[g][s_idx, p_idx] = gain
             eligible[s_idx, p_idx] |= ok
             score_w = score[s_idx, p_idx]
             score[s_idx, p_idx] = np.where(ok, np.minimum(score_w, need_w), score_w)
@@ -789,15 +786,6 @@ class ClearingMarket(SupportScheme):
     def allocate(self, score: F, claim: F, budget: F, applies: B, pick: I) -> B:
         """Every applicant sells: the clearing already capped the volume at the requirement."""
         return np.asarray(applies, dtype=bool).copy()
-
-    def award(self, ev: Evaluation, won: B, pick: I, start_year: I) -> None:
-        """A plant that switches to a qualifying route with the market's place keeps what the
-        round offered it (premium x the volume it sells) as its expected revenue for the
-        route's first year (:attr:`promised`): the market took it, and until it has sold a
-        year on the route, last year's sales (none) do not say what it will earn."""
-        s, p = np.nonzero(won)
-        for g, gain in self._gain.items():
-            self.promised[s, g, p] = gain[s, p, pick[s, p]]
 
     def unit_cost(self, x: Mapping[str, F], opt: OptionView) -> F | float:
         return 0.0
