@@ -284,6 +284,10 @@ class Valuation:
             (zero, ctx.life),
             *((zero, np.minimum(ctx.life, h)) for h in self.horizons),
         ]
+        self.leads = tuple(int(v) for v in np.unique(lead) if v > 0)
+        """Lead times of the routes: staying is also valued from each, over its life, so
+        that an option starting later is compared with staying over the same years."""
+        windows += [(np.full_like(lead, v), ctx.life) for v in self.leads]
         expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic)
         expected = {key: Expected(expect, path) for key, path in paths.items()}
         del paths
@@ -425,7 +429,7 @@ class Valuation:
             is_cur = self.opt[None] == cur[:, :, None]
         route_v, calib_v = self._slot_view_parts
         opts = OptionView(t, route_v, calib_v, plants=slots.plant)
-        stay_shape = (*cur.shape, 1 + len(self.horizons))
+        stay_shape = (*cur.shape, 1 + len(self.horizons) + len(self.leads))
         now = OptionView(
             t,
             np.broadcast_to(cur[..., None], stay_shape),
@@ -579,6 +583,22 @@ class Valuation:
         if retro_on is not None:
             flat = writeoff.reshape(S, -1)
             flat[:, retro_at] = np.where(retro_on, 0.0, flat[:, retro_at])
+        # an option that starts after its lead time is weighed against staying over the
+        # same years: its value less staying's over its window plus staying's from now
+        # (the years before it starts the plant stays either way)
+        if self.leads:
+            H = len(self.horizons)
+            lead_k = routes.lead_time[opt]  # (P, K)
+            col = np.zeros(opt.shape, dtype=np.int64)
+            for j, v in enumerate(self.leads):
+                col = np.where(lead_k == v, 1 + H + j, col)
+            later = np.take_along_axis(
+                net_stay, np.broadcast_to(col[None], (cur.shape[0], *col.shape)), axis=-1
+            )
+            shift = np.where(is_cur | (col[None] == 0), 0.0, later - net_stay[..., :1])
+            net = net - shift
+            if breakdown:
+                terms["stay_window"] = shift
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
         # (revenue - net) * prod - fixed - capital - writeoff + contracts kept, in place
