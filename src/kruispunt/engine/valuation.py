@@ -47,6 +47,10 @@ variable opex [EUR/product]."""
 SUPPLY = "biomass_supply"
 """Name of the term of the biomass supply curve: the price of the step the plant's pool
 reaches times the biomass it burns [EUR/product] (:class:`SupplyPrice`)."""
+STAY_WINDOW = "stay_window"
+"""Name of the term that weighs an option starting after its lead time against staying over
+the same years [EUR/product]: staying's expected net unit cost from now less that from the
+option's start (:meth:`Valuation.option_values`)."""
 _BIOMASS_USE = ("", "biomass_use")
 """Key of the expected biomass per unit of each route [carrier/product]."""
 
@@ -595,10 +599,12 @@ class Valuation:
             later = np.take_along_axis(
                 net_stay, np.broadcast_to(col[None], (cur.shape[0], *col.shape)), axis=-1
             )
-            shift = np.where(is_cur | (col[None] == 0), 0.0, later - net_stay[..., :1])
-            net = net - shift
+            # per unit: what staying from now saves against staying over the option's years
+            # (a cost term of the option, negative where those years cost staying more)
+            window = np.where(is_cur | (col[None] == 0), 0.0, net_stay[..., :1] - later)
+            net = net + window
             if breakdown:
-                terms["stay_window"] = shift
+                terms[STAY_WINDOW] = window
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
         # (revenue - net) * prod - fixed - capital - writeoff + contracts kept, in place
