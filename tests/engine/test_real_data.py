@@ -233,18 +233,17 @@ def nine(cat: Catalogue) -> Results:
 
 def test_few_plants_change_route_three_times(nine: Results) -> None:
     """Real plants rarely change their route three times in 25 years. In each of the nine
-    default runs at most 8 of the 223 plants (4 %) do; until December 2026, high ambition at
+    default runs at most 5 of the 223 plants (2 %) do; until December 2026, high ambition at
     low prices had 73 (63 of them paid by a CCfD to go back to the biomass they had left when
     their SDE++ ran out: docs/model.md, "Support pays once for a route"), then 14 under high
     ambition at central prices (heat plants on a hybrid boiler paid by the SDE++ to run its
-    electric boiler in every hour, and back to the hybrid or on to biomass: "Support pays for
-    new installations"). What is left (docs/model.md, "What is left"): heat plants moving
-    between gas, hybrid, heat pump, e-boiler and biomass boiler as prices move (8 under high
-    ambition at low prices, 3 at central), the refineries moving between capture and green
-    hydrogen as the RFNBO premium falls (Zeeland Refinery four times under current policy at
-    low prices, six before December 2026)."""
+    electric boiler in every hour, then back to the hybrid or on to biomass: "Support pays
+    for new installations"; plants that moved when an option's window caught up with them:
+    "Staying over the option's years"). What is left (docs/model.md, "What is left"): heat
+    plants moving on twice after a knife-edge SDE++ award (5 under high ambition at low
+    prices, 3 at central), Shell Pernis's decided projects and a move after them."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     changes = (np.diff(route, axis=-1) != 0).sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 8, per_run
+    assert max(per_run.values()) <= 5, per_run

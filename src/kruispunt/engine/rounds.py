@@ -129,18 +129,22 @@ def _installs(routes: Routes, opt: I, cur: I, t: int) -> B:
     """``(S, P, K)``: options that put a new installation into use, every one but a move to
     a retrofit of the current route that adds nothing (``route_retrofits.csv``, capex_add 0
     at the option's start: the hybrid boiler's electric boiler run in every hour as an
-    e-boiler, hydrogen fed to a gas DRI shaft furnace)."""
+    e-boiler, hydrogen fed to a gas DRI shaft furnace). Worked out on the options whose route
+    is a retrofit of some route (few)."""
     S, (P, K) = cur.shape[0], opt.shape
     out = np.ones((S, P, K), dtype=bool)
     pair, capex = routes.retrofit_pair, routes.retrofit_capex
     if pair is None or capex is None:
         return out
-    row = pair[opt[None], cur[:, :, None]]  # (S, P, K)
-    if not (row >= 0).any():
+    at = np.flatnonzero((pair >= 0).any(axis=1)[opt])  # flattened (P, K) positions
+    if not at.size:
         return out
-    start = np.minimum(t + routes.lead_time[opt], capex.shape[-1] - 1)  # (P, K)
-    added = capex[np.maximum(row, 0), np.broadcast_to(start[None], row.shape)]
-    return np.asarray(~((row >= 0) & (added == 0.0)), dtype=np.bool_)
+    new = opt.reshape(-1)[at]
+    row = pair[new[None], cur[:, at // K]]  # (S, n)
+    start = np.minimum(t + routes.lead_time[new].astype(np.int64), capex.shape[-1] - 1)
+    nothing = (row >= 0) & (capex[np.maximum(row, 0), start[None]] == 0.0)
+    out.reshape(S, -1)[:, at] = ~nothing
+    return out
 
 
 TIE = 1e-11
