@@ -136,7 +136,8 @@ def _installs(routes: Routes, opt: I, cur: I, t: int) -> B:
     pair, capex = routes.retrofit_pair, routes.retrofit_capex
     if pair is None or capex is None:
         return out
-    at = np.flatnonzero((pair >= 0).any(axis=1)[opt])  # flattened (P, K) positions
+    retrofit: B = np.asarray((pair >= 0).any(axis=1), dtype=np.bool_)
+    at = np.flatnonzero(retrofit[opt])  # flattened (P, K) positions
     if not at.size:
         return out
     new = opt.reshape(-1)[at]

@@ -588,20 +588,9 @@ class Valuation:
             flat = writeoff.reshape(S, -1)
             flat[:, retro_at] = np.where(retro_on, 0.0, flat[:, retro_at])
         # an option that starts after its lead time is weighed against staying over the
-        # same years: its value less staying's over its window plus staying's from now
-        # (the years before it starts the plant stays either way)
+        # same years (the years before it starts the plant stays either way)
         if self.leads:
-            H = len(self.horizons)
-            lead_k = routes.lead_time[opt]  # (P, K)
-            col = np.zeros(opt.shape, dtype=np.int64)
-            for j, v in enumerate(self.leads):
-                col = np.where(lead_k == v, 1 + H + j, col)
-            later = np.take_along_axis(
-                net_stay, np.broadcast_to(col[None], (cur.shape[0], *col.shape)), axis=-1
-            )
-            # per unit: what staying from now saves against staying over the option's years
-            # (a cost term of the option, negative where those years cost staying more)
-            window = np.where(is_cur | (col[None] == 0), 0.0, net_stay[..., :1] - later)
+            window = self._stay_window(net_stay, is_cur)
             net = net + window
             if breakdown:
                 terms[STAY_WINDOW] = window
@@ -658,6 +647,23 @@ class Valuation:
             abated=abated,
             capex_annuity=capex_new,
             terms=terms if breakdown else {},
+        )
+
+    def _stay_window(self, net_stay: F, is_cur: B) -> F:
+        """Per unit, for every option ``(S, P, K)`` [EUR/product]: staying's expected net unit
+        cost from now less that from the option's lead time (``net_stay`` ``(S, P, 1 + H +
+        L)``: over the life, the exit horizons, then from each of :attr:`leads`); 0 for
+        staying and for options without a lead time. A cost term of the option, negative
+        where the option's years cost staying more."""
+        H = len(self.horizons)
+        lead_k = self.ctx.inputs.routes.lead_time[self.opt]  # (P, K)
+        col = np.zeros(self.opt.shape, dtype=np.int64)
+        for j, v in enumerate(self.leads):
+            col = np.where(lead_k == v, 1 + H + j, col)
+        at = np.broadcast_to(col[None], is_cur.shape)
+        later = np.take_along_axis(net_stay, at, axis=-1)
+        return np.asarray(
+            np.where(is_cur | (at == 0), 0.0, net_stay[..., :1] - later), dtype=np.float64
         )
 
     def _contracts(self, t: int, cur: I, prod: F) -> F:
