@@ -24,7 +24,7 @@ import pandas as pd
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import Catalogue, load_catalogue
 from kruispunt.engine.simulate import YearView, run_batch
-from kruispunt.engine.valuation import OPERATING, STAY_BONUS, SUPPLY
+from kruispunt.engine.valuation import OPERATING, STAY_BONUS, STAY_WINDOW, SUPPLY
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
@@ -35,7 +35,7 @@ from kruispunt.vocabulary import FAMILIES, FAMILY, NEVER, SWITCH_REASONS
 __all__ = ["Explanation", "explain"]
 
 _TERMS_FIRST = ("revenue", "contracts", OPERATING, SUPPLY)
-_TERMS_LAST = ("fixed", "capital", "writeoff", "exit_option")
+_TERMS_LAST = (STAY_WINDOW, "fixed", "capital", "writeoff", "exit_option")
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ def _padded_unit_costs(
     before option slots), for comparison."""
     is_cur = v.opt[None] == cur[:, :, None]
     opts = OptionView(t, v.opt[None], v.calib_k)
-    stay_shape = (*cur.shape, 1 + len(v.horizons))
+    stay_shape = (*cur.shape, 1 + len(v.horizons) + len(v.leads))
     now = OptionView(
         t,
         np.broadcast_to(cur[..., None], stay_shape),

@@ -303,6 +303,7 @@ def test_evaluate_gap_and_need_in_place(seed: int) -> None:
         inputs=SimpleNamespace(
             plants=SimpleNamespace(capacity=capacity),
             coords=SimpleNamespace(years=np.arange(2025, 2030)),
+            routes=SimpleNamespace(retrofit_pair=None, retrofit_capex=None),
         ),
         route=SimpleNamespace(emitted=rng.uniform(0.0, 2.0, (R, 5))),
         route_calib=lambda route: np.ones(route.shape),

@@ -52,6 +52,12 @@ def _old_option_values(v: Valuation, t: int, st: PlantState, supply: Any) -> Opt
     prod = ctx.output(t)[:, :, None]
     cap = inp.plants.capacity[None, :, None]
     _, net, net_stay = v._unit_costs(t, cur, supply, False)
+    # staying over an option's years (December 2026): staying's cost from now less that from
+    # the option's lead time, on every option that is not staying and has a lead time
+    H = len(v.horizons)
+    for j, lead in enumerate(v.leads):
+        on = (routes.lead_time[opt] == lead)[None] & ~is_cur
+        net = np.where(on, net + (net_stay[..., :1] - net_stay[..., 1 + H + j, None]), net)
     t_start = np.minimum(t + routes.lead_time[opt], ctx.Y - 1)
     crf = v.crf_k
     capex_new = routes.capex[opt, t_start][None] * crf * cap

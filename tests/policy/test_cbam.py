@@ -130,6 +130,7 @@ def _record(inp: ModelInputs, i: int, route: int, activity: float) -> YearRecord
         emissions=np.zeros((1, 1)),
         use=use,
         started=np.zeros((1, 1), dtype=bool),
+        stored=np.zeros((1, 1)),
     )
 
 

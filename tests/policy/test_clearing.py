@@ -349,3 +349,44 @@ def test_the_rfnbo_obligation_is_the_divisible_market() -> None:
 
     assert RfnboMandate.divisible
     assert not GreenProcurement.divisible and not GreenLabel.divisible
+
+
+def test_a_plant_expects_the_premium_in_the_year_its_route_starts() -> None:
+    """One toy plant (1 Mt widget; electrifying costs a gap of 74.73 EUR/t), two years to
+    build; a label asks 75 % of the 2 Mt use, 1.5 Mt, in every year (cap 500 EUR/t): more
+    than the plant makes, so the premium is the cap. The round of 2025 takes the plant; it
+    builds in 2025-2026 and runs the electric route from 2027, selling its 1 Mt at 500 EUR/t:
+    500 MEUR/yr. In 2027 it has sold nothing on the route yet; it expects the premium the
+    2026 round cleared with its output in it (500 EUR/t) on the 1 Mt it makes, 500 MEUR/yr,
+    what it then earns (the value of staying from 2028). Until December 2026 it expected
+    last year's sales, nil, in the year its route started: the Zeeland Refinery left its
+    green hydrogen in the year it started it (current policy, low prices, 2037)."""
+    from kruispunt.engine.simulate import YearView, run_batch
+    from kruispunt.policy.clearing import ClearingMarket
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    Y = len(TOY_YEARS)
+    label = {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),
+        "share": np.full((1, 1, Y), 0.75),
+        "use": np.full((1, 1, Y), 2.0e6),
+        "cap": np.full((1, 1, Y), 500.0),
+    }
+    inp = toy_inputs(eua=100.0, lead_time=2, instruments={"green_label": label})
+    kept: dict[int, float] = {}
+
+    def keep(view: YearView) -> None:
+        (m,) = [i for i in view.valuation.instruments if i.name == "green_label"]
+        assert isinstance(m, ClearingMarket)
+        # what staying on its route is worth to the plant in the market (the same call the
+        # valuation makes; the state is the year's starting state)
+        value = m.contract_value(view.i, view.state.route, view.values.production[..., 0])
+        assert value is not None
+        kept[int(TOY_YEARS[view.i])] = float(value[0, 0])
+
+    out = run_batch(inp, observer=keep)
+    route = np.asarray(out.route_index[:, 0, 0])
+    assert route[:2].tolist() == [0, 0] and (route[2:] == 1).all()
+    assert kept[2025] == kept[2026] == 0.0
+    assert kept[2027] == pytest.approx(500e6)
+    assert kept[2028] == pytest.approx(500e6)

@@ -118,6 +118,7 @@ def _record(i: int, emissions: list[float], production: float = 1.0e6) -> YearRe
         emissions=np.array([emissions]),
         use=np.zeros((1, P, 2)),
         started=np.zeros((1, P), dtype=bool),
+        stored=np.zeros((1, P)),
     )
 
 

@@ -226,3 +226,45 @@ def test_valuation_uses_the_marginal_rate_of_the_plants_bracket_on_the_taxable_s
     assert _tax_view(0.0) == pytest.approx((20.0, 21.1e6))
     assert _tax_view(0.5) == pytest.approx((10.0, 11.1e6))
     assert _tax_view(0.9, 0.5) == pytest.approx((1.5, 1.6e6))
+
+
+def test_valuation_takes_the_bracket_of_the_use_expected_over_the_window() -> None:
+    """A plant whose use falls is valued in the bracket of the use it expects over the
+    option's window, not of the decision year's use.
+
+    Toy plant (1e6 t/yr, perfect foresight, 10 %/yr, 20-year life) on its gas route, gas
+    brackets at 1e5, 2e6 and 2e7 GJ/yr, rates 4, 3, 2 and 1 EUR/GJ; the route burns 10 GJ/t
+    in 2025, 0.5 GJ/t from 2026. Staying, valued in 2025 over 2025-2044, the plant expects
+    (10 + 0.5 x 8.36492) / 9.36492 = 1.51443 GJ/t, 1.514e6 GJ/yr: bracket 2, at 3 EUR/GJ,
+    4.5433 EUR/t. Until December 2026 the bracket came from the 2025 use, 1e7 GJ/yr
+    (bracket 3, 2 EUR/GJ): 3.0289 EUR/t in 2025, then 3 EUR/GJ from 2026, as if the plant had
+    not known its use would fall."""
+    from dataclasses import replace
+
+    from kruispunt.engine.state import PlantState
+    from kruispunt.engine.valuation import Valuation
+
+    Y = len(TOY_YEARS)
+    C = 2
+    rates = np.zeros((1, C, 4, Y))
+    rates[0, 0] = np.array([4.0, 3.0, 2.0, 1.0])[:, None]
+    thresholds = np.full((1, C, 3), np.nan)
+    thresholds[0, 0] = [1e5, 2e6, 2e7]
+    inp = toy_inputs(
+        myopic=False,
+        instruments={"energy_tax": {"thresholds": thresholds, "bracket_rates": rates}},
+    )
+    use = inp.routes.inputs.copy()
+    use[0, 0, 1:] = 0.5
+    inp = replace(inp, routes=replace(inp.routes, inputs=use))
+    ctx = BatchContext(inp, INSTRUMENTS)
+    valuation = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
+    d = 1 / 1.1
+    window = sum(d**k for k in range(20))
+    expected = (10.0 + 0.5 * sum(d**k for k in range(1, 20))) / window
+    assert expected == pytest.approx(1.51443, abs=1e-5)
+    st = PlantState.initial(inp)
+    k = int(np.flatnonzero(valuation.opt[0] == 0)[0])  # the gas route, staying
+    for t, want in ((0, 3.0 * expected), (1, 3.0 * 0.5)):
+        terms = valuation.option_values(t, st, breakdown=True).terms
+        assert terms["energy_tax"][0, 0, k] == pytest.approx(want, rel=1e-9)

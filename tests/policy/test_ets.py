@@ -274,6 +274,7 @@ def _year(
         emissions=np.zeros((1, 1)),
         use=np.zeros((1, 1, 2)),
         started=np.array([[started]]),
+        stored=np.zeros((1, 1)),
     )
 
 

@@ -56,6 +56,7 @@ class YearRecord:
     emissions: F
     use: F
     started: B
+    stored: F
 
 
 class Outputs:
@@ -150,6 +151,7 @@ def account(
         emissions=emissions,
         use=use,
         started=st.started,
+        stored=captured,  # set below, once the hydrogen bought and the stores are known
     )
     # renewable hydrogen bought in place of hydrogen a plant makes itself (the RFNBO
     # obligation): booked before any instrument's cash flows, which see its lower emissions
@@ -159,6 +161,7 @@ def account(
     _pool_use(ctx, infra, st, i, activity, peak, h2, captured, out)
     supply_cost = _supply_cost(infra, st, biomass, out.pool_use[i])
     stored = np.where(st.pool[..., CO2_STORAGE] >= 0, captured, 0.0)
+    record.stored = stored
     o = out.plant
     out.route_index[i] = cur
     out.activity[i] = activity

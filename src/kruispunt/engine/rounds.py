@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.valuation import STAY_BONUS, OptionValues, Valuation, option_of, pick
+from kruispunt.inputs import Routes
 from kruispunt.policy.base import SupportScheme
 
 F = npt.NDArray[np.float64]
@@ -42,6 +43,7 @@ class Evaluation:
     crf: F
     low_carbon: B
     supportable: B
+    installs: B
     running: B
     emitted_current: F
     current: I
@@ -100,6 +102,7 @@ def evaluate(
         S, P, R = left.shape
         back = np.take(left.reshape(S, P * R), np.arange(P)[:, None] * R + opt, axis=1)
         supportable = low_carbon & ~back
+    installs = _installs(inp.routes, opt, cur, t)
     return Evaluation(
         valuation=valuation,
         t=t,
@@ -114,11 +117,35 @@ def evaluate(
         crf=valuation.crf_k,
         low_carbon=low_carbon,
         supportable=supportable,
+        installs=installs,
         running=running,
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
         current=cur,
         pending=pending,
     )
+
+
+def _installs(routes: Routes, opt: I, cur: I, t: int) -> B:
+    """``(S, P, K)``: options that put a new installation into use, every one but a move to
+    a retrofit of the current route that adds nothing (``route_retrofits.csv``, capex_add 0
+    at the option's start: the hybrid boiler's electric boiler run in every hour as an
+    e-boiler, hydrogen fed to a gas DRI shaft furnace). Worked out on the options whose route
+    is a retrofit of some route (few)."""
+    S, (P, K) = cur.shape[0], opt.shape
+    out = np.ones((S, P, K), dtype=bool)
+    pair, capex = routes.retrofit_pair, routes.retrofit_capex
+    if pair is None or capex is None:
+        return out
+    retrofit: B = np.asarray((pair >= 0).any(axis=1), dtype=np.bool_)
+    at = np.flatnonzero(retrofit[opt])  # flattened (P, K) positions
+    if not at.size:
+        return out
+    new = opt.reshape(-1)[at]
+    row = pair[new[None], cur[:, at // K]]  # (S, n)
+    start = np.minimum(t + routes.lead_time[new].astype(np.int64), capex.shape[-1] - 1)
+    nothing = (row >= 0) & (capex[np.maximum(row, 0), start[None]] == 0.0)
+    out.reshape(S, -1)[:, at] = ~nothing
+    return out
 
 
 TIE = 1e-11

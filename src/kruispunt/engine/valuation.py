@@ -47,6 +47,10 @@ variable opex [EUR/product]."""
 SUPPLY = "biomass_supply"
 """Name of the term of the biomass supply curve: the price of the step the plant's pool
 reaches times the biomass it burns [EUR/product] (:class:`SupplyPrice`)."""
+STAY_WINDOW = "stay_window"
+"""Name of the term that weighs an option starting after its lead time against staying over
+the same years [EUR/product]: staying's expected net unit cost from now less that from the
+option's start (:meth:`Valuation.option_values`)."""
 _BIOMASS_USE = ("", "biomass_use")
 """Key of the expected biomass per unit of each route [carrier/product]."""
 
@@ -284,6 +288,10 @@ class Valuation:
             (zero, ctx.life),
             *((zero, np.minimum(ctx.life, h)) for h in self.horizons),
         ]
+        self.leads = tuple(int(v) for v in np.unique(lead) if v > 0)
+        """Lead times of the routes: staying is also valued from each, over its life, so
+        that an option starting later is compared with staying over the same years."""
+        windows += [(np.full_like(lead, v), ctx.life) for v in self.leads]
         expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic)
         expected = {key: Expected(expect, path) for key, path in paths.items()}
         del paths
@@ -425,7 +433,7 @@ class Valuation:
             is_cur = self.opt[None] == cur[:, :, None]
         route_v, calib_v = self._slot_view_parts
         opts = OptionView(t, route_v, calib_v, plants=slots.plant)
-        stay_shape = (*cur.shape, 1 + len(self.horizons))
+        stay_shape = (*cur.shape, 1 + len(self.horizons) + len(self.leads))
         now = OptionView(
             t,
             np.broadcast_to(cur[..., None], stay_shape),
@@ -579,6 +587,13 @@ class Valuation:
         if retro_on is not None:
             flat = writeoff.reshape(S, -1)
             flat[:, retro_at] = np.where(retro_on, 0.0, flat[:, retro_at])
+        # an option that starts after its lead time is weighed against staying over the
+        # same years (the years before it starts the plant stays either way)
+        if self.leads:
+            window = self._stay_window(net_stay, is_cur)
+            net = net + window
+            if breakdown:
+                terms[STAY_WINDOW] = window
         revenue = inp.markets.plant_price[:, :, None]
         contracts = self._contracts(t, cur, prod[..., 0])  # kept only by staying
         # (revenue - net) * prod - fixed - capital - writeoff + contracts kept, in place
@@ -632,6 +647,23 @@ class Valuation:
             abated=abated,
             capex_annuity=capex_new,
             terms=terms if breakdown else {},
+        )
+
+    def _stay_window(self, net_stay: F, is_cur: B) -> F:
+        """Per unit, for every option ``(S, P, K)`` [EUR/product]: staying's expected net unit
+        cost from now less that from the option's lead time (``net_stay`` ``(S, P, 1 + H +
+        L)``: over the life, the exit horizons, then from each of :attr:`leads`); 0 for
+        staying and for options without a lead time. A cost term of the option, negative
+        where the option's years cost staying more."""
+        H = len(self.horizons)
+        lead_k = self.ctx.inputs.routes.lead_time[self.opt]  # (P, K)
+        col = np.zeros(self.opt.shape, dtype=np.int64)
+        for j, v in enumerate(self.leads):
+            col = np.where(lead_k == v, 1 + H + j, col)
+        at = np.broadcast_to(col[None], is_cur.shape)
+        later = np.take_along_axis(net_stay, at, axis=-1)
+        return np.asarray(
+            np.where(is_cur | (at == 0), 0.0, net_stay[..., :1] - later), dtype=np.float64
         )
 
     def _contracts(self, t: int, cur: I, prod: F) -> F:

@@ -210,6 +210,9 @@ class YearState(Protocol):
     """Use of every carrier, ``(S, P, C)`` [carrier/yr]."""
     started: B
     """Plants whose new route started this year."""
+    stored: F
+    """CO2 each plant's capture put into a store [tCO2/yr] (none of what it vented, nor of
+    what it no longer captures on hydrogen it bought instead of making it)."""
 
 
 class Evaluation(Protocol):
@@ -240,6 +243,9 @@ class Evaluation(Protocol):
     """The ``low_carbon`` options support may pay for: not a route the plant has run and
     left in the model's years (a contract would pay again for abatement the plant had and
     gave up; ``docs/model.md``, "Support pays once for a route")."""
+    installs: B
+    """Options that put a new installation into use: not a move to a retrofit of the current
+    route that adds nothing (the SDE++ subsidises new installations only)."""
     running: B
     """``(S, P)`` plants that may decide this year."""
     emitted_current: F

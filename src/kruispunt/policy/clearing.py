@@ -541,6 +541,8 @@ class ClearingMarket(SupportScheme):
         self._cleared_at = -1
         self._revenue: F | None = None
         """The year already cleared (before its accounting) and its plants' revenue."""
+        self.ran = np.broadcast_to(inp.plants.incumbent[None, :], (S, len(inp.plants.product)))
+        """Route each plant ran in the last year accounted ``(S, P)``."""
         routes = inp.routes
         Yc = ctx.route.emitted.shape[-1]
         self.ref = np.zeros((G, Yc))
@@ -605,6 +607,15 @@ class ClearingMarket(SupportScheme):
                 qualifies = self._gather(self.q[:, g, :], route) > 0
                 started = self.req[:, g, t - 1] > 0
                 last = np.where(started[:, None], self.earned[:, g], self.offered[:, g])
+                # a route that starts this year has sold nothing yet: the premium last
+                # year's round cleared, with the plant's output in it (a plant building a
+                # qualifying route is supply at no extra premium), on the volume it makes
+                new = started[:, None] & (route != self.ran)
+                if new.any():
+                    volume = self._gather(self.q[:, g, :], route) * production
+                    paid = np.minimum(self.expected[:, g, t - 1, None], self.own_cap(g, t))
+                    ahead = volume * self._gather(paid, route)
+                    last = np.where(new, ahead, last)
                 self._kept_by[:, g] = np.where(qualifies, last, 0.0)
                 kept = kept + self._kept_by[:, g]
         self._kept = kept
@@ -842,5 +853,6 @@ class ClearingMarket(SupportScheme):
                 self.sold[:, g, i] -= part  # ``sold``: the plants' qualifying output sold
                 cost = np.where(np.isfinite(need_a[:, n]), need_a[:, n], 0.0)
                 self.in_part_cost[:, g, i] = part * cost
+        self.ran = st.route.copy()
         self._cleared_at, self._revenue = i, revenue
         return revenue

@@ -299,10 +299,12 @@ class CommittedSupport(Instrument):
 
     def _sde_paid(self, st: YearState, award: NDArray[np.int64]) -> F:
         """The year's payment of the SDE++ awards to date to each party ``(S, P)`` [EUR]:
-        :func:`committed_sde_payment` on the CO2 the party captures while the award runs."""
+        :func:`committed_sde_payment` on the CO2 the party captures and stores while the
+        award runs (not what it vents, nor the capture of hydrogen it bought instead of
+        making it under the RFNBO obligation)."""
         running = (award >= 0) & (self.param("sde_start") <= st.year)
         running &= st.year < self.param("sde_end")
-        captured = self.ctx.route.captured[st.route, st.i] * st.calib * st.activity
+        captured = st.stored
         # the award pays the capture of the installation it was granted for: at most what the
         # plant's committed capture route captures at the year's output (a later capture unit,
         # e.g. post-combustion capture at Shell Pernis, is a new installation, not this award's)

@@ -366,12 +366,15 @@ class EnergyTax(Instrument):
             n = rates.shape[2]
             each = self._carrier_paths(int(c), [rates[:, c, k] for k in range(n)])
             out.update((f"c{c}_b{k}", path) for k, path in enumerate(each))
+            # the taxed use itself, whose expectation over an option's window sets the
+            # bracket (:meth:`unit_cost`)
+            out[f"u{c}"] = self._carrier_paths(int(c), [np.ones_like(rates[:, c, 0])])[0]
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ctx = self.ctx
         route = np.asarray(opt.route)
-        S, R = self.exempt.shape[:2]
+        S = self.exempt.shape[0]
         route_s = np.broadcast_to(route, (S, *route.shape[1:]))
         cost = np.zeros(route_s.shape)
         for c in self.taxed_flat:
@@ -382,31 +385,22 @@ class EnergyTax(Instrument):
         base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
         lead = (S,) + (1,) * (route_s.ndim - 1)
-        # the brackets of a route repeated along the last axis (the route a plant runs,
-        # valued over several windows: stride 0) are worked out on one column and broadcast
-        one = (
-            opt.plants is None
-            and route_s.ndim == 3
-            and route_s.shape[-1] > 1
-            and route_s.strides[-1] == 0
-        )
-        route_b = route_s[..., :1] if one else route_s
-        # each option's position in a flattened (S, R) array of route values
-        at = np.arange(S).reshape(lead) * R + route_b
         for c in self.bracketed:
             keep = self._kept(int(c), opt)
-            # the route's use per unit after its exemption, per route, then per option
-            per_route = ctx.route.inputs[:, c, opt.t][None] * (1.0 - self.exempt[:, :, c])
-            taxable = np.take(per_route, at) * keep * base
-            # the marginal rate of the bracket the taxable use falls in: the last threshold
-            # it is above (bracket_index, one comparison per threshold rather than an extra
-            # axis), then that bracket's expected rate
+            # the bracket of the plant's expected taxable use on the option, over the same
+            # window as the rates (the route's use after its exemption, per unit, times the
+            # plant's share and base-year production): the use of the years the option runs,
+            # not of the decision year (a route whose use falls over time, an e-boiler
+            # serving more of its band, is valued in one bracket whatever the year it is
+            # valued in); then the marginal rate of that bracket, the last threshold the use
+            # is above (bracket_index, one comparison per threshold)
+            taxable = np.broadcast_to(x[f"u{c}"] * keep * base, route_s.shape)
             bracket = np.zeros(taxable.shape, dtype=np.intp)
             for j in range(thresholds.shape[-1]):
                 above = taxable > thresholds[:, c, j].reshape(lead)
                 np.copyto(bracket, j + 1, where=above)
             rates = tuple(f"c{c}_b{k}" for k in range(thresholds.shape[-1] + 1))
-            marginal = choose_term(x, rates, np.broadcast_to(bracket, route_s.shape))
+            marginal = choose_term(x, rates, bracket)
             cost += marginal * keep
         return cost
 

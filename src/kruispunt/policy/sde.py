@@ -756,7 +756,9 @@ class Sde(SupportScheme):
         # plants that hold no award; every other option is not eligible (the terms below
         # are worked out on these only)
         fresh = (budget > 0)[:, None, None] & ~self.held[..., None]
-        at = np.nonzero(ev.supportable & (kind != NO_CATEGORY) & fresh)
+        # an installation the plant already has (a retrofit that adds nothing) is no new
+        # production installation: no SDE++ for it
+        at = np.nonzero(ev.supportable & ev.installs & (kind != NO_CATEGORY) & fresh)
         s = at[0]
         prod_c = prod[at]
         with np.errstate(divide="ignore", invalid="ignore"):
