@@ -69,6 +69,21 @@ def route_parameter(tables: Tables, years: npt.NDArray[np.int64], name: str, ids
     return _param(tables, years, name, {r: k for k, r in enumerate(ids)})
 
 
+def _inputs_exports(
+    tables: Tables, years: npt.NDArray[np.int64], r_of: dict[str, int], fuel_gas_export: F
+) -> tuple[F, F]:
+    """Each route's carrier inputs ``(R, C, Y)`` and the carriers it exports: its fuel gas
+    (``fuel_gas_export``), which earns the natural-gas price."""
+    c_of = tables.carrier_index
+    inputs = np.zeros((len(r_of), len(c_of), len(years)))
+    for (rid, cid), part in tables.catalogue.route_inputs.groupby(["route_id", "carrier_id"]):
+        inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
+    exports = np.zeros_like(inputs)
+    if "natural_gas" in c_of:
+        exports[:, c_of["natural_gas"]] = np.nan_to_num(fuel_gas_export, nan=0.0)
+    return inputs, exports
+
+
 def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     """Every route of the data package over ``years``.
 
@@ -110,12 +125,7 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     renewal_p = param("capex_renewal")
     capex_renewal = np.nan_to_num(np.where(np.isnan(renewal_p), capex_g, renewal_p), nan=0.0)
     ef = np.nan_to_num(ef, nan=0.0)
-    inputs = np.zeros((len(ids), len(c_of), len(years)))
-    for (rid, cid), part in cat.route_inputs.groupby(["route_id", "carrier_id"]):
-        inputs[r_of[str(rid)], c_of[str(cid)]] = over_years(part, years, "linear")
-    exports = np.zeros_like(inputs)
-    if "natural_gas" in c_of:  # exported fuel gas earns the natural-gas price
-        exports[:, c_of["natural_gas"]] = np.nan_to_num(param("fuel_gas_export"), nan=0.0)
+    inputs, exports = _inputs_exports(tables, years, r_of, param("fuel_gas_export"))
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
     sectors = [str(x) for x in cat.sectors["sector_id"]]
     sector_cap = _sector_caps(tables, years, ids, sectors)
