@@ -15,34 +15,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.policy.rfnbo_run import run_keeping_market
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
-from kruispunt.engine.accounting import Outputs
-from kruispunt.engine.simulate import YearView, run_batch
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.mandates import RfnboMandate, share_out
 from kruispunt.scenarios import Scenario, resolve
-
-
-class _Keep:
-    """Observer keeping the run's RFNBO market."""
-
-    def __init__(self) -> None:
-        self.market: RfnboMandate | None = None
-
-    def __call__(self, view: YearView) -> None:
-        if self.market is None:
-            for inst in view.valuation.instruments:
-                if isinstance(inst, RfnboMandate):
-                    self.market = inst
-
-
-def _run(inp: ModelInputs) -> tuple[RfnboMandate, Outputs]:
-    keep = _Keep()
-    out = run_batch(inp, observer=keep)
-    assert keep.market is not None
-    return keep.market, out
 
 
 def test_share_out_hand_computed() -> None:
@@ -79,9 +58,9 @@ def test_one_obligated_plant_emits_less_by_what_it_buys(
     carriers = list(inp.coords.carriers)
     gas, h2 = carriers.index("natural_gas"), carriers.index("hydrogen")
     routes = list(inp.coords.routes)
-    _, with_ = _run(inp)
+    _, with_ = run_keeping_market(inp)
     monkeypatch.setattr(RfnboMandate, "hydrogen_bought", lambda self, st: None)
-    _, without = _run(inp)
+    _, without = run_keeping_market(inp)
     assert (with_.route_index == without.route_index).all()
     assert routes[with_.route_index[i, 0, grey]] == "smr"
     assert routes[with_.route_index[i, 0, blue]] == "smr_ccs"
@@ -138,7 +117,7 @@ def test_rfnbo_sold_is_rfnbo_booked_at_buyers_every_year(cat: Catalogue) -> None
             lv = base.levers.model_copy(update={"price_set": ps, "name": f"{name}-{ps}"})
             scen.append(Scenario(name=f"{name}-{ps}", levers=lv, chain=base.chain, origin="test"))
     inp = build_inputs(cat, scen)
-    m, out = _run(inp)
+    m, out = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     booked = out.plant["hydrogen_bought"].sum(axis=2).T  # (S, Y)
     assert booked == pytest.approx(m.in_part[:, h2], abs=1e-6)

@@ -19,34 +19,14 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.policy.rfnbo_run import run_keeping_market
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
-from kruispunt.engine.simulate import YearView, run_batch
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.clearing import ClearingMarket, clearing_premium, clearing_premiums
 from kruispunt.policy.mandates import RfnboMandate, partial_need
 from kruispunt.scenarios import Scenario, resolve
-
-
-class _Keep:
-    """Observer keeping the run's RFNBO market."""
-
-    def __init__(self) -> None:
-        self.market: RfnboMandate | None = None
-
-    def __call__(self, view: YearView) -> None:
-        if self.market is None:
-            for inst in view.valuation.instruments:
-                if isinstance(inst, RfnboMandate):
-                    self.market = inst
-
-
-def _run(inp: ModelInputs) -> RfnboMandate:
-    keep = _Keep()
-    run_batch(inp, observer=keep)
-    assert keep.market is not None
-    return keep.market
 
 
 def test_partial_supply_fills_what_a_lumpy_switch_would_leave_short() -> None:
@@ -95,7 +75,7 @@ def test_the_package_clears_at_the_partial_need_and_meets_the_obligation(
     (plants' output sold + what users take in part = required), the premium never above the
     9,000 EUR/t cap and, where users take some in part, equal to their need (the marginal
     supplier); in 2030 6,656.86 EUR/t (:func:`test_partial_need_hand_computed`)."""
-    m = _run(inp)
+    m, _ = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     years = list(inp.coords.years)
     req = m.required_now[0, h2]
@@ -125,7 +105,7 @@ def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
     params = dict(inp.instruments["rfnbo_mandate"])
     params["partial_share"] = np.zeros_like(params["partial_share"])
     inp = replace(inp, instruments={**inp.instruments, "rfnbo_mandate": params})
-    m = _run(inp)
+    m, _ = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     i = list(inp.coords.years).index(2030)
     assert m.market_supply(h2, i) is None and m.in_part[0, h2].sum() == 0.0
@@ -150,7 +130,7 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
         origin="test",
     )
     inp = build_inputs(cat, [base, red3])
-    m = _run(inp)
+    m, _ = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     used = m.supplied[:, h2] + m.in_part[:, h2]
     assert (used[1] >= used[0] - 1e-6).all()

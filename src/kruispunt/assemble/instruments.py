@@ -643,15 +643,16 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     # renewable hydrogen they take for part of their use
     grey_r = np.nan_to_num(route_parameter(tables, years, "reformer_hydrogen", b.rb.ids)[:, 0])
     grey = np.repeat(grey_r[None], b.S, axis=0)
+    params = {
+        "qualify": qualify,
+        "share": share,
+        "use": base,
+        "cap": cap,
+        "partial_share": partial,
+        "reformer_hydrogen": grey,
+    }  # filled in place below, for the scenarios whose lever sets an obligation
     if h2 is None:
-        return {
-            "qualify": qualify,
-            "share": share,
-            "use": base,
-            "cap": cap,
-            "partial_share": partial,
-            "reformer_hydrogen": grey,
-        }
+        return params
     c = tables.carrier_index.get("hydrogen")
     q = np.zeros(R)
     if c is not None:
@@ -676,14 +677,7 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
         cap[s, h2] = limit
         qualify[s, h2] = q
         partial[s, h2] = part
-    return {
-        "qualify": qualify,
-        "share": share,
-        "use": base,
-        "cap": cap,
-        "partial_share": partial,
-        "reformer_hydrogen": grey,
-    }
+    return params
 
 
 def _green_procurement(b: BuildContext) -> Params:
