@@ -119,25 +119,14 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
     sectors = [str(x) for x in cat.sectors["sector_id"]]
     sector_cap = _sector_caps(tables, years, ids, sectors)
-    _partial_electrification(
-        _capped_share(param("electrifiable_share"), _served_share(sector_cap, ids, years)),
-        product,
-        family,
-        inputs,
-        ef,
-        capex,
-        capex_renewal,
-    )
+    elec = _capped_share(param("electrifiable_share"), _served_share(sector_cap, ids, years))
+    _partial_electrification(elec, product, family, inputs, ef, capex, capex_renewal)
     fixed_opex = np.nan_to_num(param("fixed_opex"), nan=0.0)
     variable_opex = np.nan_to_num(param("variable_opex"), nan=0.0)
     retro_pair, retro_capex = retrofits(tables, years, r_of)
+    melt = (param("scrap_melt_share"), param("scrap_share"), product)
     scrap_melt(
-        param("scrap_melt_share"),
-        param("scrap_share"),
-        product,
-        (inputs, ef, capture, capex, capex_renewal, fixed_opex),
-        retro_capex,
-        retro_pair,
+        *melt, (inputs, ef, capture, capex, capex_renewal, fixed_opex), retro_capex, retro_pair
     )
     share = np.nan_to_num(param("own_electrolysis_share"), nan=0.0)
     own = own_electrolysis(
