@@ -197,14 +197,19 @@ def test_no_retrofit_pair_changes_nothing() -> None:
 def test_real_retrofit_pairs(cat: Catalogue, inp: ModelInputs) -> None:
     """The data package's pairs reach the inputs in EUR2025: gas DRI + compression of its
     CO2-removal stream adds TC0480 17.3 EUR2020/(tCO2/yr) x 0.294 tCO2/t = 5.086 EUR2020 x
-    CPI 100 / 79.9169 = 6.364 EUR2025/(t/yr); the cracker's post-combustion capture, TC0262
-    30 EUR2019/(t HVC/yr). Every pair is a route of the same product."""
+    CPI 100 / 79.9169 = 6.364 EUR2025/(t/yr) per t of DRI steel, x 0.730479 (the share not
+    melted from scrap, derived_dri_scrap_charge) = 4.649 per t of output; the cracker's
+    post-combustion capture, TC0262 30 EUR2019/(t HVC/yr). Every pair is a route of the same
+    product."""
     rt = inp.routes
     assert rt.retrofit_pair is not None and rt.retrofit_capex is not None
     r = {name: i for i, name in enumerate(inp.coords.routes)}
     row = rt.retrofit_pair[r["ng_dri_eaf_hp_capture"], r["ng_dri_eaf"]]
     assert row >= 0
-    assert rt.retrofit_capex[row, 0] == pytest.approx(5.086 * 100.0 / 79.9169, rel=1e-4)
+    # the compressor serves the DRI part only: 73.0479 % of the output (30 % scrap charge)
+    assert rt.retrofit_capex[row, 0] == pytest.approx(
+        5.086 * (1 - 0.269521) * 100.0 / 79.9169, rel=1e-4
+    )
     assert rt.retrofit_pair[r["ng_dri_eaf"], r["ng_dri_eaf_hp_capture"]] == -1
     assert rt.retrofit_pair[r["cracker_ccs_postcomb"], r["naphtha_steam_cracker"]] >= 0
     # hydrogen in the hydrogen-ready gas DRI shaft (Tata JLoI's later step): MPP gives both
@@ -227,9 +232,10 @@ def test_real_retrofit_pairs(cat: Catalogue, inp: ModelInputs) -> None:
 def test_tata_bf7_adds_capture_to_its_committed_gas_dri(cat: Catalogue) -> None:
     """With the announced events BF7 starts gas DRI + EAF in 2030 (JLoI, committed project);
     in 2030 compressing the DRI plant's CO2-removal stream is a retrofit: capital 5.086
-    EUR2020/(t/yr) x 100/79.9169 (CPI) = 6.3641 EUR2025 x BF7's capacity x crf(7 %, 40) =
-    0.0750091, no write-off, while every option that is not a retrofit of ng_dri_eaf writes
-    off the plant just built (hydrogen in the same shaft furnace is one, adding nothing).
+    EUR2020/(t/yr) x 0.730479 (the DRI part; 30 % scrap charge) x 100/79.9169 (CPI) x BF7's
+    capacity x crf(7 %, 40), no write-off, while every option that is not a retrofit of
+    ng_dri_eaf writes off the plant just built (hydrogen in the same shaft furnace is one,
+    adding nothing).
     BF7 takes it: running from 2034 (lead time 4)."""
     base = resolve(["current-policy"])[0]
     announced = replace(
@@ -240,13 +246,14 @@ def test_tata_bf7_adds_capture_to_its_committed_gas_dri(cat: Catalogue) -> None:
     inp = build_inputs(cat, [announced])
     cap = float(inp.plants.capacity[list(inp.coords.plants).index(BF7)])
     crf = 0.07 / (1 - 1.07**-40)
-    hand = 5.086 * 100.0 / 79.9169 * cap * crf
+    hand = 5.086 * (1 - 0.269521) * 100.0 / 79.9169 * cap * crf  # the DRI part's compressor
     assert -rows.loc["ng_dri_eaf_hp_capture", "capital"] == pytest.approx(hand, rel=1e-4)
     assert rows.loc["ng_dri_eaf_hp_capture", "writeoff"] == 0.0
     assert rows.loc["ng_dri_eaf_ccs", "writeoff"] == 0.0  # a retrofit too
     assert rows.loc["h2_dri_eaf", "writeoff"] == 0.0  # hydrogen in the same shaft: too
     assert rows.loc["h2_dri_eaf", "capital"] == 0.0  # MPP: the same capex as gas DRI
-    assert (rows.loc[["bf_bof_ccs", "hbi_import_eaf"], "writeoff"] < -1e8).all()
+    # the DRI-EAF just built (566 EUR2020/(t/yr) with its 30 % scrap melt) is written off
+    assert (rows.loc[["bf_bof_ccs", "hbi_import_eaf"], "writeoff"] < -5e7).all()
     assert bool(rows.loc["ng_dri_eaf_hp_capture", "chosen"])
     hist = ex.history[ex.history["plant"] == BF7].set_index("year")["route"]
     assert hist[2033] == "ng_dri_eaf"

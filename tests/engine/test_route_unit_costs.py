@@ -469,8 +469,9 @@ def test_bf_bof_coking_coal(cat: Catalogue, inp: ModelInputs) -> None:
 def test_ng_dri_eaf_ccs(cat: Catalogue, inp: ModelInputs) -> None:
     """MPP 'DRI-EAF+CCUS': emissivity 0.851643 tCO2/t before capture, 0.766479 captured,
     natural gas 14.0008 GJ, electricity 5.51222 GJ, DRI-grade ore 1.59375 t; GF capex 824.607
-    and other opex 143.917 EUR2020/(t/yr) in 2030; 40 years."""
-    cost = (
+    and other opex 143.917 EUR2020/(t/yr) in 2030; 40 years; 26.9521 % of the output melted
+    from scrap (Tata's 30 % scrap charge, :func:`scrap_melt_cost`), its CO2 not captured."""
+    own = (
         14.0008 * price(inp, "natural_gas")
         + 5.51222 * price(inp, "electricity")
         + 1.59375 * price(inp, "iron_ore")
@@ -478,7 +479,9 @@ def test_ng_dri_eaf_ccs(cat: Catalogue, inp: ModelInputs) -> None:
         + 143.917 * eur(cat, 2020)
         + 824.607 * eur(cat, 2020) * crf(40)
     )
-    check(model(inp, "ng_dri_eaf_ccs"), cost, 0.851643, 0.851643 * 0.9)
+    cost = (1 - W_SCRAP) * own + W_SCRAP * scrap_melt_cost(cat, inp)
+    ef = (1 - W_SCRAP) * 0.851643 + W_SCRAP * 0.163169
+    check(model(inp, "ng_dri_eaf_ccs"), cost, ef, (1 - W_SCRAP) * 0.851643 * 0.9)
 
 
 def test_ng_dri_eaf_hp_capture(cat: Catalogue, inp: ModelInputs) -> None:
@@ -488,9 +491,11 @@ def test_ng_dri_eaf_hp_capture(cat: Catalogue, inp: ModelInputs) -> None:
     top-gas fuel takes out 0.25-0.35 t/t DRI) x 0.98 t DRI/t steel (MIDDEN TC0037) = 0.294
     t/t, compression MIDDEN TC0480 (17.3 EUR2020/(tCO2/yr), 0.519 O&M, 0.125 MWh/tCO2). By
     hand: capex 698.342 + 5.0862 = 703.428; opex 118.271 + 0.1526 = 118.424; electricity
-    2.17037 + 0.1323 = 2.30267 GJ/t; capture rate 0.294 / 0.851643 = 0.3452."""
+    2.17037 + 0.1323 = 2.30267 GJ/t; capture rate 0.294 / 0.851643 = 0.3452. Then 26.9521 % of
+    the output melted from scrap (:func:`scrap_melt_cost`): factor 0.730479 x 0.851643 +
+    0.269521 x 0.163169 = 0.666085 t/t, captured 0.730479 x 0.294 = 0.214761 t/t."""
     captured = 0.30 * 0.98
-    cost = (
+    own = (
         14.0008 * price(inp, "natural_gas")
         + (2.17037 + 0.125 * captured * GJ_PER_MWH) * price(inp, "electricity")
         + 1.59375 * price(inp, "iron_ore")
@@ -498,9 +503,35 @@ def test_ng_dri_eaf_hp_capture(cat: Catalogue, inp: ModelInputs) -> None:
         + (118.271 + 0.519 * captured) * eur(cat, 2020)
         + (698.342 + 17.3 * captured) * eur(cat, 2020) * crf(40)
     )
+    cost = (1 - W_SCRAP) * own + W_SCRAP * scrap_melt_cost(cat, inp)
+    ef = (1 - W_SCRAP) * 0.851643 + W_SCRAP * 0.163169
     got = model(inp, "ng_dri_eaf_hp_capture")
-    check(got, cost, 0.851643, captured)
-    assert got["captured"] / got["ef"] == pytest.approx(0.3452, abs=1e-4)
+    check(got, cost, ef, (1 - W_SCRAP) * captured)
+    # 0.214761 t/t of 0.666085: the DRI part's stream only
+    assert got["captured"] / got["ef"] == pytest.approx(0.3224, abs=1e-4)
+
+
+# Tata Steel's 30 % scrap in the DRI-EAF's charge (derived_dri_scrap_charge): the share w of
+# output melted from scrap, w x 1.13832 t scrap / (w x 1.13832 + (1 - w) x 0.98 t DRI) = 0.30.
+W_SCRAP = 0.3 * 0.98 / (0.7 * 1.13832 + 0.3 * 0.98)
+
+
+def scrap_melt_cost(cat: Catalogue, inp: ModelInputs) -> float:
+    """MPP 'EAF' per t of steel melted from scrap: 1.13832 t scrap, 1.48308 GJ gas, 2.28582 GJ
+    electricity; other opex 62.9861 and capex 210 EUR2020/(t/yr), 40 years."""
+    return (
+        1.13832 * price(inp, "scrap")
+        + 1.48308 * price(inp, "natural_gas")
+        + 2.28582 * price(inp, "electricity")
+        + 62.9861 * eur(cat, 2020)
+        + 210.0 * eur(cat, 2020) * crf(40)
+    )
+
+
+def test_scrap_melt_share_of_the_dri_routes() -> None:
+    """w = 0.294 / 1.090824 = 0.269521: 30 % scrap in the charge."""
+    assert W_SCRAP == pytest.approx(0.269521, rel=1e-6)
+    assert W_SCRAP * 1.13832 / (W_SCRAP * 1.13832 + (1 - W_SCRAP) * 0.98) == pytest.approx(0.3)
 
 
 # --- ammonia ----------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 
 Hand figures: the scrap-based EAF's charge is all scrap (MPP 'EAF': 1.138 t scrap per t, no
 iron ore, DRI or HBI): share 1 > 0.30, so it is not offered; BF-BOF 0.255 t scrap over 0.255 +
-0.884 t hot metal (MPP, MIDDEN TC0024) = 0.22388 <= 0.30 and the DRI routes (no scrap) stay.
+0.884 t hot metal (MPP, MIDDEN TC0024) = 0.22388 <= 0.30 and the DRI routes (0.30, Tata's
+announced scrap charge, derived_dri_scrap_charge) stay: a share equal to the limit is within it.
 """
 
 from __future__ import annotations

@@ -176,8 +176,11 @@ def test_w4_route_benchmarks_of_the_package(package_inputs: ModelInputs) -> None
     scrap = bm[routes.index("scrap_eaf"), t26]
     assert scrap == pytest.approx(0.142)
     assert float(free_allocation(scrap * 1.0e6, 1.0, 0.975, True)) == pytest.approx(138_450.0)
-    # DRI-EAF: 0.98 t DRI at the hot-metal benchmark + the EAF, no coke or sinter
-    assert bm[routes.index("h2_dri_eaf"), t26] == pytest.approx(0.98 * 1.248 + 0.142)
+    # DRI-EAF: 0.98 t DRI per t of its own steel at the hot-metal benchmark, on the 73.0479 %
+    # not melted from scrap (Tata's 30 % scrap charge), + the EAF; no coke or sinter
+    assert bm[routes.index("h2_dri_eaf"), t26] == pytest.approx(
+        0.98 * (1 - 0.269521) * 1.248 + 0.142, rel=1e-5
+    )
     dri = free_allocation(1.248 * 1.0e6, 1.0, 0.975, True)
     assert float(dri) == pytest.approx(1_216_800.0)
     # the blast furnace: hot metal, coke and sinter, per t crude steel, both periods

@@ -129,22 +129,19 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     product = np.array([g_of[p] for p in routes["product_id"]], dtype=np.int64)
     sectors = [str(x) for x in cat.sectors["sector_id"]]
     sector_cap = _sector_caps(tables, years, ids, sectors)
-    _partial_electrification(
-        _capped_share(param("electrifiable_share"), _served_share(sector_cap, ids, years)),
-        product,
-        family,
-        inputs,
-        ef,
-        capex,
-        capex_renewal,
-    )
+    elec = _capped_share(param("electrifiable_share"), _served_share(sector_cap, ids, years))
+    _partial_electrification(elec, product, family, inputs, ef, capex, capex_renewal)
     fixed_opex = np.nan_to_num(param("fixed_opex"), nan=0.0)
     variable_opex = np.nan_to_num(param("variable_opex"), nan=0.0)
+    retro_pair, retro_capex = retrofits(tables, years, r_of)
+    melt = (param("scrap_melt_share"), param("scrap_share"), product)
+    scrap_melt(
+        *melt, (inputs, ef, capture, capex, capex_renewal, fixed_opex), retro_capex, retro_pair
+    )
     share = np.nan_to_num(param("own_electrolysis_share"), nan=0.0)
     own = own_electrolysis(
         share, ids, product, family, g_of, c_of, inputs, fixed_opex, variable_opex, capex
     )
-    retro_pair, retro_capex = retrofits(tables, years, r_of)
     if retro_pair is not None and retro_capex is not None:
         no_renewal: B = np.asarray((np.isnan(renewal_p) & np.isnan(capex_g)).all(axis=1))
         retrofit_renewal(capex_renewal, no_renewal, retro_pair, retro_capex)
@@ -425,6 +422,56 @@ def _partial_electrification(
         ef[r] = frac * ef[r] + (1 - frac) * ef[inc]
         capex[r] = capex[r] * frac
         capex_renewal[r] = capex_renewal[r] * frac
+
+
+def scrap_melt(
+    melt: F,
+    scrap_share: F,
+    product: I,
+    arrays: tuple[F, F, F, F, F, F],
+    retro_capex: F | None,
+    retro_pair: I | None,
+) -> None:
+    """Routes with a ``scrap_melt_share`` make that share of their output by melting scrap in
+    their furnace instead of from their own iron (in place): per unit of product, that share
+    takes the product's all-scrap route (``scrap_share`` 1, for steel the scrap EAF) and the
+    rest the route's own figures, for inputs, emission factor, capex, renewal and fixed opex.
+    The captured CO2 (``capture_rate`` x emission factor) is the route's own part only, so the
+    capture rate is restated on the blended factor; the capex a retrofit to such a route adds
+    (``route_retrofits.csv``, a compressor or capture unit on the iron-making part) is scaled
+    to the route's own part. ``arrays`` = (inputs ``(R, C, Y)``, emission factor, capture rate,
+    capex, renewal capex, fixed opex, each ``(R, Y)``).
+
+    Examples
+    --------
+    Route 0 (2 t/t CO2, capex 100, half captured) melts 25 % scrap in route 1 (0.2 t/t, capex
+    20): factor 0.75 x 2 + 0.25 x 0.2 = 1.55, capex 80, captured 0.75 x 1 = 0.75 t/t:
+
+    >>> ef = np.array([[2.0], [0.2]]); cap = np.array([[0.5], [0.0]])
+    >>> capex = np.array([[100.0], [20.0]]); inputs = np.zeros((2, 1, 1))
+    >>> scrap_melt(np.array([[0.25], [np.nan]]), np.array([[np.nan], [1.0]]),
+    ...            np.array([0, 0]), (inputs, ef, cap, capex, capex.copy(), capex.copy()),
+    ...            None, None)
+    >>> round(float(ef[0, 0]), 4), float(capex[0, 0]), round(float(cap[0, 0] * ef[0, 0]), 4)
+    (1.55, 80.0, 0.75)
+    """
+    inputs, ef, capture, capex, capex_renewal, fixed_opex = arrays
+    all_scrap = np.nan_to_num(scrap_share).max(axis=1) >= 1.0
+    for r in np.flatnonzero(np.nan_to_num(melt).max(axis=1) > 0):
+        donors = np.flatnonzero(all_scrap & (product == product[r]))
+        if donors.size == 0:
+            continue
+        d = int(donors[0])
+        w = np.nan_to_num(melt[r], nan=0.0)
+        captured = capture[r] * ef[r] * (1 - w)
+        inputs[r] = (1 - w)[None] * inputs[r] + w[None] * inputs[d]
+        ef[r] = (1 - w) * ef[r] + w * ef[d]
+        capture[r] = np.divide(captured, ef[r], out=np.zeros_like(captured), where=ef[r] > 0)
+        for a in (capex, capex_renewal, fixed_opex):
+            a[r] = (1 - w) * a[r] + w * a[d]
+        if retro_capex is not None and retro_pair is not None:
+            for k in retro_pair[r][retro_pair[r] >= 0]:
+                retro_capex[k] = retro_capex[k] * (1 - w)
 
 
 def exclude_unpriced(bundle: RouteBundle, incumbent: I, priced: B) -> list[str]:
