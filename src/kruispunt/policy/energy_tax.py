@@ -38,7 +38,6 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
-    choose_term,
     once_if_alike,
 )
 from kruispunt.vocabulary import SCENARIO
@@ -387,22 +386,44 @@ class EnergyTax(Instrument):
         lead = (S,) + (1,) * (route_s.ndim - 1)
         for c in self.bracketed:
             keep = self._kept(int(c), opt)
-            # the bracket of the plant's expected taxable use on the option, over the same
-            # window as the rates (the route's use after its exemption, per unit, times the
-            # plant's share and base-year production): the use of the years the option runs,
-            # not of the decision year (a route whose use falls over time, an e-boiler
-            # serving more of its band, is valued in one bracket whatever the year it is
-            # valued in); then the marginal rate of that bracket, the last threshold the use
-            # is above (bracket_index, one comparison per threshold)
             taxable = np.broadcast_to(x[f"u{c}"] * keep * base, route_s.shape)
-            bracket = np.zeros(taxable.shape, dtype=np.intp)
-            for j in range(thresholds.shape[-1]):
-                above = taxable > thresholds[:, c, j].reshape(lead)
-                np.copyto(bracket, j + 1, where=above)
-            rates = tuple(f"c{c}_b{k}" for k in range(thresholds.shape[-1] + 1))
-            marginal = choose_term(x, rates, bracket)
-            cost += marginal * keep
+            cost += keep * self._average_term(x, int(c), taxable, thresholds, lead)
         return cost
+
+    def _average_term(
+        self,
+        x: Mapping[str, FloatArray],
+        c: int,
+        taxable: FloatArray,
+        thresholds: FloatArray,
+        lead: tuple[int, ...],
+    ) -> FloatArray:
+        """The bracket terms of carrier ``c`` weighted by the shares of the plant's taxable
+        use each bracket holds [EUR/product, before the plant's exemption].
+
+        ``taxable`` is the plant's expected taxable use on each option [carrier/yr] (the
+        route's use after its exemption per unit, over the same window as the rates, times
+        the plant's share and base-year production: the use of the years the option runs,
+        not of the decision year). Bracket ``k`` holds ``min(use, c_k) - min(use, c_{k-1})``
+        of it (``c_0 = 0``, ``c_K = inf``, the thresholds the accounting uses), so the
+        weighted sum times the use is :func:`bracketed_tax` of the use: each option is
+        charged the average rate of its bracketed tax, not the marginal rate of its top
+        bracket. A plant that uses none is charged the first bracket's term (the limit).
+        """
+        use = np.asarray(taxable, dtype=np.float64)
+        n = thresholds.shape[-1]
+        total = np.zeros(use.shape)
+        below = np.zeros(use.shape)  # min(use, c_{k-1})
+        for k in range(n + 1):
+            upto = np.minimum(use, thresholds[:, c, k].reshape(lead)) if k < n else use
+            held = upto - below
+            if k == 0:  # nothing used: all of it at the first rate (the limit of the mean)
+                np.copyto(held, 1.0, where=use <= 0.0)
+            if held.any():
+                total += held * x[f"c{c}_b{k}"]
+            below = upto
+        np.divide(total, use, out=total, where=use > 0.0)
+        return total
 
     def _kept(self, c: int, opt: OptionView) -> FloatArray:
         """The share of carrier ``c`` each option's plant pays tax on, after its own
