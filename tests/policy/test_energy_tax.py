@@ -236,7 +236,8 @@ def _flat_unit_costs(
     """Unit costs [EUR/t] the energy tax values for the toy plant (1e6 t/yr) on its gas
     route at each per-tonne gas use in ``use_per_t`` (one option each), with the 2025 gas
     schedule (GAS_THRESHOLDS, GAS_RATES, the toy's gas read as m3) at a flat rate path: the
-    expected terms are the use after the route's exemption times each bracket's rate."""
+    expected terms are the use after the route's exemption times each bracket's rate (and
+    the lower brackets' excess over each, :meth:`EnergyTax._lower_brackets`)."""
     Y = len(TOY_YEARS)
     C, R = 2, 3
     rates = np.zeros((1, C, 4, Y))
@@ -259,7 +260,10 @@ def _flat_unit_costs(
     )
     tax = EnergyTax(BatchContext(inp, INSTRUMENTS))
     use = np.asarray(use_per_t, dtype=np.float64).reshape(1, 1, -1) * (1.0 - route_exempt)
-    x = {"u0": use, **{f"c0_b{k}": use * rate for k, rate in enumerate(GAS_RATES)}}
+    each = [use * rate for rate in GAS_RATES]
+    x = {"u0": use, **{f"c0_b{k}": path for k, path in enumerate(each)}}
+    # the lower brackets' excess over each bracket's rate, as paths() makes it
+    x.update({f"g0_b{j}": tax._lower_brackets(0, each, j) for j in range(1, 4)})
     route = np.zeros(use.shape, dtype=np.int64)
     cost = np.asarray(tax.unit_cost(x, OptionView(0, route, np.ones(use.shape))))
     return cost.reshape(-1), float(inp.plants.base_production[0])

@@ -38,6 +38,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    choose_term,
     once_if_alike,
 )
 from kruispunt.vocabulary import SCENARIO
@@ -365,6 +366,7 @@ class EnergyTax(Instrument):
             n = rates.shape[2]
             each = self._carrier_paths(int(c), [rates[:, c, k] for k in range(n)])
             out.update((f"c{c}_b{k}", path) for k, path in enumerate(each))
+            out.update((f"g{c}_b{j}", self._lower_brackets(int(c), each, j)) for j in range(1, n))
             # the taxed use itself, whose expectation over an option's window sets the
             # bracket (:meth:`unit_cost`)
             out[f"u{c}"] = self._carrier_paths(int(c), [np.ones_like(rates[:, c, 0])])[0]
@@ -384,46 +386,59 @@ class EnergyTax(Instrument):
         base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
         lead = (S,) + (1,) * (route_s.ndim - 1)
+        n = thresholds.shape[-1]
         for c in self.bracketed:
             keep = self._kept(int(c), opt)
+            # the plant's expected taxable use on the option, over the same window as the
+            # rates (the route's use after its exemption, per unit, times the plant's share
+            # and base-year production): the use of the years the option runs, not of the
+            # decision year (a route whose use falls over time, an e-boiler serving more of
+            # its band, is valued on the use of its window whatever the year it is valued in)
             taxable = np.broadcast_to(x[f"u{c}"] * keep * base, route_s.shape)
-            cost += keep * self._average_term(x, int(c), taxable, thresholds, lead)
+            # the bracket it falls in, j (the last threshold it is above) ...
+            bracket = np.zeros(taxable.shape, dtype=np.intp)
+            for k in range(n):
+                above = taxable > thresholds[:, c, k].reshape(lead)
+                np.copyto(bracket, k + 1, where=above)
+            # ... and the average rate of its bracketed tax: the term at bracket j's rate
+            # plus the lower brackets' excess over it per unit of use (_lower_brackets),
+            # nothing in the first bracket
+            marginal = choose_term(x, tuple(f"c{c}_b{k}" for k in range(n + 1)), bracket)
+            lower = choose_term(
+                x, tuple(f"g{c}_b{j}" for j in range(1, n + 1)), np.maximum(bracket - 1, 0)
+            )
+            inframarginal = np.divide(
+                lower, taxable, out=np.zeros(taxable.shape), where=bracket > 0
+            )
+            cost += keep * (marginal + inframarginal)
         return cost
 
-    def _average_term(
-        self,
-        x: Mapping[str, FloatArray],
-        c: int,
-        taxable: FloatArray,
-        thresholds: FloatArray,
-        lead: tuple[int, ...],
-    ) -> FloatArray:
-        """The bracket terms of carrier ``c`` weighted by the shares of the plant's taxable
-        use each bracket holds [EUR/product, before the plant's exemption].
+    def _lower_brackets(self, c: int, each: Sequence[FloatArray], j: int) -> FloatArray:
+        """The tax of carrier ``c``'s brackets below bracket ``j`` in excess of bracket
+        ``j``'s rate: ``sum_{k<j} w_k (P_k - P_j)`` with ``w_k`` the width of bracket ``k``
+        (the thresholds the accounting uses) and ``P_k`` the path at bracket ``k``'s rate
+        (``each``) [EUR/product x carrier/yr].
 
-        ``taxable`` is the plant's expected taxable use on each option [carrier/yr] (the
-        route's use after its exemption per unit, over the same window as the rates, times
-        the plant's share and base-year production: the use of the years the option runs,
-        not of the decision year). Bracket ``k`` holds ``min(use, c_k) - min(use, c_{k-1})``
-        of it (``c_0 = 0``, ``c_K = inf``, the thresholds the accounting uses), so the
-        weighted sum times the use is :func:`bracketed_tax` of the use: each option is
-        charged the average rate of its bracketed tax, not the marginal rate of its top
-        bracket. A plant that uses none is charged the first bracket's term (the limit).
-        """
-        use = np.asarray(taxable, dtype=np.float64)
-        n = thresholds.shape[-1]
-        total = np.zeros(use.shape)
-        below = np.zeros(use.shape)  # min(use, c_{k-1})
-        for k in range(n + 1):
-            upto = np.minimum(use, thresholds[:, c, k].reshape(lead)) if k < n else use
-            held = upto - below
-            if k == 0:  # nothing used: all of it at the first rate (the limit of the mean)
-                np.copyto(held, 1.0, where=use <= 0.0)
-            if held.any():
-                total += held * x[f"c{c}_b{k}"]
-            below = upto
-        np.divide(total, use, out=total, where=use > 0.0)
-        return total
+        A plant whose taxable use ``T`` falls in bracket ``j`` pays ``sum_{k<j} w_k p_k +
+        (T - c_j) p_j`` (:func:`bracketed_tax`), ``T`` times ``p_j + sum_{k<j} w_k (p_k -
+        p_j) / T``: per unit of product, the expected term at bracket ``j``'s rate plus this
+        path's expectation over ``T`` (:meth:`unit_cost`). The expectations are linear, so
+        this is the shares of the use in each bracket times each bracket's expected term;
+        one term more to gather per option rather than one per bracket. A threshold of inf
+        (no bracket above it) gives that bracket no width."""
+        thresholds = self.param("thresholds")[:, c]  # (S, k)
+        edges = np.concatenate([np.zeros((thresholds.shape[0], 1)), thresholds], axis=-1)
+        widths = np.diff(edges, axis=-1)[:, :j]
+        widths = np.where(np.isfinite(widths), widths, 0.0)
+
+        def excess(w: FloatArray, *paths: FloatArray) -> FloatArray:
+            top = paths[j]
+            out = np.zeros(top.shape)
+            for k in range(j):
+                out += w[:, k, None, None] * (paths[k] - top)
+            return out
+
+        return once_if_alike(excess, widths, *each)
 
     def _kept(self, c: int, opt: OptionView) -> FloatArray:
         """The share of carrier ``c`` each option's plant pays tax on, after its own
