@@ -38,6 +38,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    alike_in_scenarios,
     choose_term,
     once_if_alike,
 )
@@ -317,11 +318,15 @@ class EnergyTax(Instrument):
         self.plant_exempt = self.param("plant_exempt")  # (S, P, C)
         self.taxed_flat = np.flatnonzero(self.flat & (self.param("rate") > 0).any(axis=(0, 2)))
         """Carriers with a flat rate above zero in some scenario and year."""
-        self._kept_slots: dict[tuple[int, bytes], FloatArray] = {}
+        self._kept_slots: dict[tuple[int, bool, bytes], FloatArray] = {}
         """:meth:`_kept` of each carrier and list of slots."""
         # the taxable parts (1 - share) once per batch, the shares checked here
         self._route_keep = taxable_use(1.0, self.exempt)  # (S, R, C)
         self._plant_keep = taxable_use(1.0, self.plant_exempt)  # (S, P, C)
+        self._thresholds_alike = {
+            int(c): alike_in_scenarios(self.param("thresholds")[:, c]) for c in self.bracketed
+        }
+        """Bracketed carriers whose thresholds are the same in every scenario."""
         rates = np.moveaxis(self.param("bracket_rates"), -1, 1)  # (S, Y, C, 4)
         for c in self.bracketed:  # the schedules checked once, not in every year's booking
             bracketed_tax(
@@ -373,7 +378,6 @@ class EnergyTax(Instrument):
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        ctx = self.ctx
         route = np.asarray(opt.route)
         S = self.exempt.shape[0]
         route_s = np.broadcast_to(route, (S, *route.shape[1:]))
@@ -383,35 +387,44 @@ class EnergyTax(Instrument):
             cost += x[f"c{c}"] * keep
         if self.bracketed.size == 0:
             return cost
-        base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
         lead = (S,) + (1,) * (route_s.ndim - 1)
         n = thresholds.shape[-1]
         for c in self.bracketed:
             keep = self._kept(int(c), opt)
+            kept_base = self._kept(int(c), opt, base=True)
             # the plant's expected taxable use on the option, over the same window as the
             # rates (the route's use after its exemption, per unit, times the plant's share
             # and base-year production): the use of the years the option runs, not of the
             # decision year (a route whose use falls over time, an e-boiler serving more of
             # its band, is valued on the use of its window whatever the year it is valued in)
-            taxable = np.broadcast_to(x[f"u{c}"] * keep * base, route_s.shape)
+            taxable = np.broadcast_to(x[f"u{c}"] * kept_base, route_s.shape)
             # the bracket it falls in, j (the last threshold it is above) ...
-            bracket = np.zeros(taxable.shape, dtype=np.intp)
-            for k in range(n):
-                above = taxable > thresholds[:, c, k].reshape(lead)
-                np.copyto(bracket, k + 1, where=above)
+            bracket = self._bracket(int(c), taxable, lead)
             # ... and the average rate of its bracketed tax: the term at bracket j's rate
             # plus the lower brackets' excess over it per unit of use (_lower_brackets),
             # nothing in the first bracket
             marginal = choose_term(x, tuple(f"c{c}_b{k}" for k in range(n + 1)), bracket)
-            lower = choose_term(
-                x, tuple(f"g{c}_b{j}" for j in range(1, n + 1)), np.maximum(bracket - 1, 0)
-            )
-            inframarginal = np.divide(
-                lower, taxable, out=np.zeros(taxable.shape), where=bracket > 0
-            )
-            cost += keep * (marginal + inframarginal)
+            lower = choose_term(x, (f"g{c}_b1", *(f"g{c}_b{j}" for j in range(1, n + 1))), bracket)
+            with np.errstate(divide="ignore", invalid="ignore"):  # no use: the first bracket
+                np.divide(lower, taxable, out=lower)
+            np.add(marginal, lower, out=marginal, where=bracket > 0)
+            marginal *= keep
+            cost += marginal
         return cost
+
+    def _bracket(self, c: int, taxable: FloatArray, lead: tuple[int, ...]) -> NDArray[np.intp]:
+        """The bracket of carrier ``c`` each taxable use falls in, the number of thresholds
+        it is above (:func:`bracket_index`): with the same thresholds in every scenario one
+        search of them, otherwise one comparison per threshold."""
+        thresholds = self.param("thresholds")[:, c]  # (S, k)
+        if self._thresholds_alike[c]:
+            return np.asarray(np.searchsorted(thresholds[0], taxable, side="left"), np.intp)
+        bracket = np.zeros(taxable.shape, dtype=np.intp)
+        for k in range(thresholds.shape[-1]):
+            above = taxable > thresholds[:, k].reshape(lead)
+            np.copyto(bracket, k + 1, where=above)
+        return bracket
 
     def _lower_brackets(self, c: int, each: Sequence[FloatArray], j: int) -> FloatArray:
         """The tax of carrier ``c``'s brackets below bracket ``j`` in excess of bracket
@@ -440,17 +453,19 @@ class EnergyTax(Instrument):
 
         return once_if_alike(excess, widths, *each)
 
-    def _kept(self, c: int, opt: OptionView) -> FloatArray:
+    def _kept(self, c: int, opt: OptionView, base: bool = False) -> FloatArray:
         """The share of carrier ``c`` each option's plant pays tax on, after its own
-        exemption [-]; for a flat list of slots (the same every year of a batch) worked out
-        once per batch."""
-        if opt.plants is None:
-            return 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
-        key = (c, opt.plants.tobytes())
-        kept = self._kept_slots.get(key)
+        exemption [-] (``base``: times the plant's base-year production [product/yr]); for a
+        flat list of slots (the same every year of a batch) worked out once per batch."""
+        key = (c, base, opt.plants.tobytes()) if opt.plants is not None else None
+        kept = self._kept_slots.get(key) if key is not None else None
         if kept is None:
             kept = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
-            self._kept_slots[key] = kept
+            if base:
+                production = self.ctx.inputs.plants.base_production
+                kept = kept * np.asarray(opt.plant(production), dtype=np.float64)
+            if key is not None:
+                self._kept_slots[key] = kept
         return kept
 
     def account(self, st: YearState) -> Booking:
