@@ -17,6 +17,10 @@ metallurgical processes (art. 64(4)); and gas used other than as fuel (feedstock
 use (Directive 2003/96/EC art. 2(4)(b)). The tax falls on gas supplied through a connection
 (art. 50): a plant's own residual gas is outside it.
 
+Both the yearly accounting and the valuation of a plant's options tax the plant's taxable use
+through the brackets: the valuation per unit of product at the average rate of that tax on
+the option's use (a plant runs a route whole), not at the rate of its last unit.
+
 References
 ----------
 Wet belastingen op milieugrondslag, art. 50, 59, 64 and 90; Council Directive 2003/96/EC,
@@ -262,9 +266,14 @@ class EnergyTax(Instrument):
     (a plant-level rule: the CHP share of its gas, the mineralogical or metallurgical furnaces
     of its sector: ``plant_exempt``). The yearly accounting applies :func:`bracketed_tax` to
     each plant's taxable use of the carriers that have brackets (each plant one connection)
-    and the flat rate to the others. Valuation uses the marginal rate of the bracket the plant
-    is in on that option (its taxable use at base-year production; for a large user the top
-    bracket) on the taxable share.
+    and the flat rate to the others. Valuation charges each option the same bracketed tax:
+    per unit of product, the average rate of the bracketed tax of the plant's taxable use on
+    that option (at base-year production, over the option's window), ``tax(T) / T`` for use
+    ``T``, on the taxable share, so that the valued tax times base-year production is the tax
+    the accounting books on that use (a route is run whole, so the option's tax is its
+    total, not its last unit's). It is the term at the rate of the bracket ``T`` falls in plus
+    the lower brackets' excess over that rate per unit of use (paths ``c<c>_b<k>`` and
+    ``g<c>_b<k>``, :meth:`unit_cost`).
     """
 
     name = "energy_tax"
