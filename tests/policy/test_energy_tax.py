@@ -378,3 +378,28 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     assert at_base.sum() > 200
     assert (tax[at_base] > 1e6).sum() > 50  # large users among them
     np.testing.assert_allclose(valued[at_base] * production[at_base], tax[at_base], rtol=1e-9)
+
+
+def test_valuation_with_thresholds_that_differ_by_scenario() -> None:
+    """Thresholds of their own in each scenario (one comparison per threshold rather than one
+    search): each scenario's valued tax times production is the bracketed tax on its own
+    schedule. 25 m3/t x 1e6 t: the 2025 gas schedule, 3,000,325 EUR/yr; its thresholds
+    halved, 85,000 x 0.5782 + 415,000 x 0.3157 + 4,500,000 x 0.2035 + 20,000,000 x 0.0539 =
+    49,147 + 131,015.5 + 915,750 + 1,078,000 = 2,173,912.5 EUR/yr."""
+    Y = len(TOY_YEARS)
+    C = 2
+    rates = np.zeros((2, C, 4, Y))
+    rates[:, 0] = np.array(GAS_RATES)[:, None]
+    thresholds = np.full((2, C, 3), np.nan)
+    thresholds[0, 0] = GAS_THRESHOLDS
+    thresholds[1, 0] = np.array(GAS_THRESHOLDS) / 2
+    inp = toy_inputs(
+        n_scenarios=2,
+        instruments={"energy_tax": {"thresholds": thresholds, "bracket_rates": rates}},
+    )
+    tax = EnergyTax(BatchContext(inp, INSTRUMENTS))
+    x = {term: p[:, :, 0][:, np.zeros((1,), dtype=np.int64)] for term, p in tax.paths().items()}
+    x = {term: v * 2.5 for term, v in x.items()}  # 10 m3/t in the toy route: 25 m3/t
+    route = np.zeros((2, 1), dtype=np.int64)
+    cost = np.asarray(tax.unit_cost(x, OptionView(0, route, np.ones((2, 1)))))[:, 0]
+    assert cost * 1e6 == pytest.approx([3_000_325.0, 2_173_912.5], rel=1e-9)
