@@ -33,18 +33,21 @@ def test_steam_gas_exempt_on_both_routes_power_taxed_on_both(inp: ModelInputs) -
 
 
 def test_e_compressors_pay_tax_on_their_electricity_only(cat: Catalogue) -> None:
-    """Shell Moerdijk in 2030 (current policy): both routes use far more than 10 GWh a year, so
-    both pay the top electricity bracket on their power and nothing on their gas; the tax term
-    then scales with the electricity per t: (0.587 + 4.86 / 1.9636) / 0.587 = 3.06207 / 0.587
-    = 5.2165 (was: the e-compressors' 2.45 GJ/t of steam gas taxed as well, 19.44 against
-    1.14 MEUR/yr in 2037)."""
+    """Shell Moerdijk in 2030 (current policy, 1.853 Mt/yr): both routes use far more than
+    10 GWh (36,000 GJ) of power a year and nothing taxable of their gas, so each pays the
+    bracketed tax of its power: the top rate (0.53946 EUR/GJ in 2030) on all of it plus the
+    lower brackets' excess, 36 x 24.94553 + 144 x 25.93118 + 35,820 x 11.31422 - 36,000 x
+    0.53946 = 390,489 EUR/yr, the same for both. Steam cracker: 0.587 GJ/t x 1.853e6 t x
+    0.53946 + 390,489 = 977,267 EUR/yr; the e-compressors pay 2,474,114 more, the top rate on
+    their extra 2.47507 GJ/t (3.06207 - 0.587). Until December 2026 (the marginal rate) the
+    ratio was the electricity per t, 5.2165; before that the e-compressors' 2.45 GJ/t of
+    steam gas was taxed as well (19.44 against 1.14 MEUR/yr in 2037)."""
     ex = explain("shell_moerdijk", "current-policy", 2030, catalogue=cat)
     rows = ex.options[ex.options["plant"] == "shell_moerdijk/hvc"].set_index("route")
-    ratio = (
-        rows.loc["cracker_e_compressors", "energy_tax"]
-        / rows.loc["naphtha_steam_cracker", "energy_tax"]
-    )
-    assert ratio == pytest.approx(3.06207 / 0.587, rel=1e-3)
+    cracker = -rows.loc["naphtha_steam_cracker", "energy_tax"]
+    compressors = -rows.loc["cracker_e_compressors", "energy_tax"]
+    assert cracker == pytest.approx(977_267.0, rel=1e-4)
+    assert compressors - cracker == pytest.approx(2_474_114.0, rel=1e-4)
 
 
 def test_switch_renews_the_cracker(cat: Catalogue, inp: ModelInputs) -> None:

@@ -8,6 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue.load import load_catalogue
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
 from kruispunt.engine.valuation import OptionView
@@ -214,18 +216,90 @@ def _tax_view(exempt: float, plant_exempt: float = 0.0) -> tuple[float, float]:
     return valued, accounted
 
 
-def test_valuation_uses_the_marginal_rate_of_the_plants_bracket_on_the_taxable_share() -> None:
-    """Valuation: the rate of the bracket the plant's taxable use falls in, on the taxable
-    share (Wbm art. 59 and 64); accounting: the brackets on the taxable use.
+def test_valuation_charges_the_bracketed_tax_of_the_taxable_use() -> None:
+    """Valuation: each unit at the average rate of the plant's bracketed tax on its taxable
+    use (Wbm art. 59 and 64), so that the valued tax per t times production is the tax the
+    accounting books.
 
-    No exemption: 1e7 GJ/yr is in bracket 3 (1e6-2e7 GJ): 10 GJ/t x 2 = 20 EUR/t valued;
-    accounted 1e5 x 4 + 9e5 x 3 + 9e6 x 2 = 21.1e6 EUR. Half exempt: 5e6 GJ taxable, still
-    bracket 3: 5 x 2 = 10 EUR/t; 4e5 + 2.7e6 + 4e6 x 2 = 11.1e6 EUR. 95 % exempt (a route
-    share of 0.9 and a plant share of 0.5): 5e5 GJ taxable, bracket 2: 0.5 GJ/t x 3 = 1.5
-    EUR/t; 4e5 + 4e5 x 3 = 1.6e6 EUR."""
-    assert _tax_view(0.0) == pytest.approx((20.0, 21.1e6))
-    assert _tax_view(0.5) == pytest.approx((10.0, 11.1e6))
-    assert _tax_view(0.9, 0.5) == pytest.approx((1.5, 1.6e6))
+    No exemption: 1e7 GJ/yr: 1e5 x 4 + 9e5 x 3 + 9e6 x 2 = 21.1e6 EUR, 21.1 EUR/t valued (the
+    marginal rate of its bracket, 2 EUR/GJ, gave 20). Half exempt: 5e6 GJ taxable: 4e5 + 2.7e6
+    + 4e6 x 2 = 11.1e6 EUR, 11.1 EUR/t (was 10). 95 % exempt (a route share of 0.9 and a
+    plant share of 0.5): 5e5 GJ taxable: 4e5 + 4e5 x 3 = 1.6e6 EUR, 1.6 EUR/t (was 1.5)."""
+    assert _tax_view(0.0) == pytest.approx((21.1, 21.1e6), rel=1e-12)
+    assert _tax_view(0.5) == pytest.approx((11.1, 11.1e6), rel=1e-12)
+    assert _tax_view(0.9, 0.5) == pytest.approx((1.6, 1.6e6), rel=1e-12)
+
+
+def _flat_unit_costs(
+    use_per_t: np.ndarray, route_exempt: float = 0.0, plant_exempt: float = 0.0
+) -> tuple[np.ndarray, float]:
+    """Unit costs [EUR/t] the energy tax values for the toy plant (1e6 t/yr) on its gas
+    route at each per-tonne gas use in ``use_per_t`` (one option each), with the 2025 gas
+    schedule (GAS_THRESHOLDS, GAS_RATES, the toy's gas read as m3) at a flat rate path: the
+    expected terms are the use after the route's exemption times each bracket's rate (and
+    the lower brackets' excess over each, :meth:`EnergyTax._lower_brackets`)."""
+    Y = len(TOY_YEARS)
+    C, R = 2, 3
+    rates = np.zeros((1, C, 4, Y))
+    rates[0, 0] = np.array(GAS_RATES)[:, None]
+    thresholds = np.full((1, C, 3), np.nan)
+    thresholds[0, 0] = GAS_THRESHOLDS
+    ex = np.zeros((1, R, C))
+    ex[0, 0, 0] = route_exempt
+    pex = np.zeros((1, 1, C))
+    pex[0, 0, 0] = plant_exempt
+    inp = toy_inputs(
+        instruments={
+            "energy_tax": {
+                "thresholds": thresholds,
+                "bracket_rates": rates,
+                "exempt": ex,
+                "plant_exempt": pex,
+            }
+        }
+    )
+    tax = EnergyTax(BatchContext(inp, INSTRUMENTS))
+    use = np.asarray(use_per_t, dtype=np.float64).reshape(1, 1, -1) * (1.0 - route_exempt)
+    each = [use * rate for rate in GAS_RATES]
+    x = {"u0": use, **{f"c0_b{k}": path for k, path in enumerate(each)}}
+    # the lower brackets' excess over each bracket's rate, as paths() makes it
+    x.update({f"g0_b{j}": tax._lower_brackets(0, each, j) for j in range(1, 4)})
+    route = np.zeros(use.shape, dtype=np.int64)
+    cost = np.asarray(tax.unit_cost(x, OptionView(0, route, np.ones(use.shape))))
+    return cost.reshape(-1), float(inp.plants.base_production[0])
+
+
+def test_valuation_of_a_large_gas_user_is_its_bracketed_tax() -> None:
+    """A plant above the top threshold: 25 m3/t x 1e6 t = 25 million m3/yr. Bracketed (2025
+    rates): 170,000 x 0.5782 + 830,000 x 0.3157 + 9,000,000 x 0.2035 + 15,000,000 x 0.0539 =
+    98,294 + 262,031 + 1,831,500 + 808,500 = 3,000,325 EUR/yr, 0.12001300 EUR/m3 on average.
+    The marginal rate (0.0539 on every m3) gave 1,347,500: 1,652,825 EUR/yr too little."""
+    cost, production = _flat_unit_costs(np.array([25.0]))
+    assert production == 1e6
+    assert cost[0] * production == pytest.approx(3_000_325.0, rel=1e-9)
+    assert cost[0] * production == pytest.approx(
+        float(bracketed_tax(25e6, GAS_THRESHOLDS, GAS_RATES)), rel=1e-9
+    )
+
+
+def test_valuation_below_the_first_threshold_is_the_first_rate() -> None:
+    """A plant below the first threshold (0.1 m3/t: 100,000 m3/yr) pays the first rate on
+    every m3, as before: 0.1 x 0.5782 = 0.05782 EUR/t; a plant that uses none pays 0."""
+    cost, _ = _flat_unit_costs(np.array([0.1, 0.0]))
+    assert cost == pytest.approx([0.05782, 0.0], rel=1e-12)
+
+
+def test_valuation_times_use_is_the_accounted_tax_for_any_use() -> None:
+    """Property: for any use and exemptions, the valued tax per t times production is
+    :func:`bracketed_tax` of the taxable use, the tax the accounting books (seeded uses from
+    0 to 100 m3/t, 0 to 1e8 m3/yr, across every bracket)."""
+    rng = np.random.default_rng(20261201)
+    use = np.concatenate([[0.17, 1.0, 10.0], 10.0 ** rng.uniform(-3, 2, 400)])
+    for route_exempt, plant_exempt in ((0.0, 0.0), (0.69, 0.0), (0.3, 0.848)):
+        cost, production = _flat_unit_costs(use, route_exempt, plant_exempt)
+        taxable = use * production * (1 - route_exempt) * (1 - plant_exempt)
+        want = bracketed_tax(taxable, GAS_THRESHOLDS, GAS_RATES)
+        np.testing.assert_allclose(cost * production, want, rtol=1e-9)
 
 
 def test_valuation_takes_the_bracket_of_the_use_expected_over_the_window() -> None:
@@ -235,10 +309,10 @@ def test_valuation_takes_the_bracket_of_the_use_expected_over_the_window() -> No
     Toy plant (1e6 t/yr, perfect foresight, 10 %/yr, 20-year life) on its gas route, gas
     brackets at 1e5, 2e6 and 2e7 GJ/yr, rates 4, 3, 2 and 1 EUR/GJ; the route burns 10 GJ/t
     in 2025, 0.5 GJ/t from 2026. Staying, valued in 2025 over 2025-2044, the plant expects
-    (10 + 0.5 x 8.36492) / 9.36492 = 1.51443 GJ/t, 1.514e6 GJ/yr: bracket 2, at 3 EUR/GJ,
-    4.5433 EUR/t. Until December 2026 the bracket came from the 2025 use, 1e7 GJ/yr
-    (bracket 3, 2 EUR/GJ): 3.0289 EUR/t in 2025, then 3 EUR/GJ from 2026, as if the plant had
-    not known its use would fall."""
+    (10 + 0.5 x 8.36492) / 9.36492 = 1.51443 GJ/t, 1.514e6 GJ/yr: 1e5 x 4 + 1.414e6 x 3 =
+    4.64329e6 EUR/yr, 4.64329 EUR/t. Valued in 2026 on 0.5 GJ/t: 4e5 + 4e5 x 3 = 1.6 EUR/t.
+    Until December 2026 the bracket came from the 2025 use, 1e7 GJ/yr (bracket 3, 2 EUR/GJ):
+    3.0289 EUR/t in 2025, as if the plant had not known its use would fall."""
     from dataclasses import replace
 
     from kruispunt.engine.state import PlantState
@@ -265,6 +339,67 @@ def test_valuation_takes_the_bracket_of_the_use_expected_over_the_window() -> No
     assert expected == pytest.approx(1.51443, abs=1e-5)
     st = PlantState.initial(inp)
     k = int(np.flatnonzero(valuation.opt[0] == 0)[0])  # the gas route, staying
-    for t, want in ((0, 3.0 * expected), (1, 3.0 * 0.5)):
+    for t, want in ((0, 0.4 + 3.0 * (expected - 0.1)), (1, 1.6)):
         terms = valuation.option_values(t, st, breakdown=True).terms
         assert terms["energy_tax"][0, 0, k] == pytest.approx(want, rel=1e-9)
+
+
+def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
+    """On the data package (current policy, myopic expectations: each decision year's rates
+    and use, so no change of rate or use within the window enters), the energy tax a plant
+    values for staying in 2025, times its base-year production, is the tax the accounting
+    books for 2025, plant by plant, for every plant producing at its base-year output that
+    year (216 of 223 in the package; the others produce less, and the valuation sets the
+    bracket at base-year output). With the marginal rate the large gas users were valued
+    below their bracketed tax. Under perfect foresight (the default) the staying term is the
+    discounted mean over the window, which differs from one year's tax where the rates
+    (gas bracket 1 in 2026) or a route's use per unit (e-boilers' electrifiable share)
+    change over time."""
+    from kruispunt.engine.state import PlantState
+    from kruispunt.engine.valuation import Valuation
+    from kruispunt.scenarios import Scenario, resolve
+
+    cat = load_catalogue(None)
+    base = resolve(["current-policy"], cat.path)[0]
+    levers = base.levers.model_copy(update={"expectations": "myopic"})
+    inp = build_inputs(
+        cat, [Scenario(name="myopic", levers=levers, chain=("myopic",), origin="test")]
+    )
+    accounted = simulate(inp).dataset
+    ctx = BatchContext(inp, INSTRUMENTS)
+    valuation = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
+    st = PlantState.initial(inp)
+    terms = valuation.option_values(0, st, breakdown=True).terms["energy_tax"]
+    stay = np.argmax(valuation.opt[None] == st.route[:, :, None], axis=-1)
+    valued = np.take_along_axis(terms, stay[..., None], -1)[0, :, 0]
+    production = inp.plants.base_production
+    at_base = np.isclose(accounted["production"].values[0, :, 0], production, rtol=1e-9)
+    tax = accounted["energy_tax"].values[0, :, 0]
+    assert at_base.sum() > 200
+    assert (tax[at_base] > 1e6).sum() > 50  # large users among them
+    np.testing.assert_allclose(valued[at_base] * production[at_base], tax[at_base], rtol=1e-9)
+
+
+def test_valuation_with_thresholds_that_differ_by_scenario() -> None:
+    """Thresholds of their own in each scenario (one comparison per threshold rather than one
+    search): each scenario's valued tax times production is the bracketed tax on its own
+    schedule. 25 m3/t x 1e6 t: the 2025 gas schedule, 3,000,325 EUR/yr; its thresholds
+    halved, 85,000 x 0.5782 + 415,000 x 0.3157 + 4,500,000 x 0.2035 + 20,000,000 x 0.0539 =
+    49,147 + 131,015.5 + 915,750 + 1,078,000 = 2,173,912.5 EUR/yr."""
+    Y = len(TOY_YEARS)
+    C = 2
+    rates = np.zeros((2, C, 4, Y))
+    rates[:, 0] = np.array(GAS_RATES)[:, None]
+    thresholds = np.full((2, C, 3), np.nan)
+    thresholds[0, 0] = GAS_THRESHOLDS
+    thresholds[1, 0] = np.array(GAS_THRESHOLDS) / 2
+    inp = toy_inputs(
+        n_scenarios=2,
+        instruments={"energy_tax": {"thresholds": thresholds, "bracket_rates": rates}},
+    )
+    tax = EnergyTax(BatchContext(inp, INSTRUMENTS))
+    x = {term: p[:, :, 0][:, np.zeros((1,), dtype=np.int64)] for term, p in tax.paths().items()}
+    x = {term: v * 2.5 for term, v in x.items()}  # 10 m3/t in the toy route: 25 m3/t
+    route = np.zeros((2, 1), dtype=np.int64)
+    cost = np.asarray(tax.unit_cost(x, OptionView(0, route, np.ones((2, 1)))))[:, 0]
+    assert cost * 1e6 == pytest.approx([3_000_325.0, 2_173_912.5], rel=1e-9)

@@ -17,6 +17,10 @@ metallurgical processes (art. 64(4)); and gas used other than as fuel (feedstock
 use (Directive 2003/96/EC art. 2(4)(b)). The tax falls on gas supplied through a connection
 (art. 50): a plant's own residual gas is outside it.
 
+Both the yearly accounting and the valuation of a plant's options tax the plant's taxable use
+through the brackets: the valuation per unit of product at the average rate of that tax on
+the option's use (a plant runs a route whole), not at the rate of its last unit.
+
 References
 ----------
 Wet belastingen op milieugrondslag, art. 50, 59, 64 and 90; Council Directive 2003/96/EC,
@@ -38,6 +42,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    alike_in_scenarios,
     choose_term,
     once_if_alike,
 )
@@ -261,9 +266,14 @@ class EnergyTax(Instrument):
     (a plant-level rule: the CHP share of its gas, the mineralogical or metallurgical furnaces
     of its sector: ``plant_exempt``). The yearly accounting applies :func:`bracketed_tax` to
     each plant's taxable use of the carriers that have brackets (each plant one connection)
-    and the flat rate to the others. Valuation uses the marginal rate of the bracket the plant
-    is in on that option (its taxable use at base-year production; for a large user the top
-    bracket) on the taxable share.
+    and the flat rate to the others. Valuation charges each option the same bracketed tax:
+    per unit of product, the average rate of the bracketed tax of the plant's taxable use on
+    that option (at base-year production, over the option's window), ``tax(T) / T`` for use
+    ``T``, on the taxable share, so that the valued tax times base-year production is the tax
+    the accounting books on that use (a route is run whole, so the option's tax is its
+    total, not its last unit's). It is the term at the rate of the bracket ``T`` falls in plus
+    the lower brackets' excess over that rate per unit of use (paths ``c<c>_b<k>`` and
+    ``g<c>_b<k>``, :meth:`unit_cost`).
     """
 
     name = "energy_tax"
@@ -317,11 +327,15 @@ class EnergyTax(Instrument):
         self.plant_exempt = self.param("plant_exempt")  # (S, P, C)
         self.taxed_flat = np.flatnonzero(self.flat & (self.param("rate") > 0).any(axis=(0, 2)))
         """Carriers with a flat rate above zero in some scenario and year."""
-        self._kept_slots: dict[tuple[int, bytes], FloatArray] = {}
+        self._kept_slots: dict[tuple[int, bool, bytes], FloatArray] = {}
         """:meth:`_kept` of each carrier and list of slots."""
         # the taxable parts (1 - share) once per batch, the shares checked here
         self._route_keep = taxable_use(1.0, self.exempt)  # (S, R, C)
         self._plant_keep = taxable_use(1.0, self.plant_exempt)  # (S, P, C)
+        self._thresholds_alike = {
+            int(c): alike_in_scenarios(self.param("thresholds")[:, c]) for c in self.bracketed
+        }
+        """Bracketed carriers whose thresholds are the same in every scenario."""
         rates = np.moveaxis(self.param("bracket_rates"), -1, 1)  # (S, Y, C, 4)
         for c in self.bracketed:  # the schedules checked once, not in every year's booking
             bracketed_tax(
@@ -366,13 +380,13 @@ class EnergyTax(Instrument):
             n = rates.shape[2]
             each = self._carrier_paths(int(c), [rates[:, c, k] for k in range(n)])
             out.update((f"c{c}_b{k}", path) for k, path in enumerate(each))
+            out.update((f"g{c}_b{j}", self._lower_brackets(int(c), each, j)) for j in range(1, n))
             # the taxed use itself, whose expectation over an option's window sets the
             # bracket (:meth:`unit_cost`)
             out[f"u{c}"] = self._carrier_paths(int(c), [np.ones_like(rates[:, c, 0])])[0]
         return out
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        ctx = self.ctx
         route = np.asarray(opt.route)
         S = self.exempt.shape[0]
         route_s = np.broadcast_to(route, (S, *route.shape[1:]))
@@ -382,39 +396,85 @@ class EnergyTax(Instrument):
             cost += x[f"c{c}"] * keep
         if self.bracketed.size == 0:
             return cost
-        base = np.asarray(opt.plant(ctx.inputs.plants.base_production), dtype=np.float64)
         thresholds = self.param("thresholds")
         lead = (S,) + (1,) * (route_s.ndim - 1)
+        n = thresholds.shape[-1]
         for c in self.bracketed:
             keep = self._kept(int(c), opt)
-            # the bracket of the plant's expected taxable use on the option, over the same
-            # window as the rates (the route's use after its exemption, per unit, times the
-            # plant's share and base-year production): the use of the years the option runs,
-            # not of the decision year (a route whose use falls over time, an e-boiler
-            # serving more of its band, is valued in one bracket whatever the year it is
-            # valued in); then the marginal rate of that bracket, the last threshold the use
-            # is above (bracket_index, one comparison per threshold)
-            taxable = np.broadcast_to(x[f"u{c}"] * keep * base, route_s.shape)
-            bracket = np.zeros(taxable.shape, dtype=np.intp)
-            for j in range(thresholds.shape[-1]):
-                above = taxable > thresholds[:, c, j].reshape(lead)
-                np.copyto(bracket, j + 1, where=above)
-            rates = tuple(f"c{c}_b{k}" for k in range(thresholds.shape[-1] + 1))
-            marginal = choose_term(x, rates, bracket)
-            cost += marginal * keep
+            kept_base = self._kept(int(c), opt, base=True)
+            # the plant's expected taxable use on the option, over the same window as the
+            # rates (the route's use after its exemption, per unit, times the plant's share
+            # and base-year production): the use of the years the option runs, not of the
+            # decision year (a route whose use falls over time, an e-boiler serving more of
+            # its band, is valued on the use of its window whatever the year it is valued in)
+            taxable = np.broadcast_to(x[f"u{c}"] * kept_base, route_s.shape)
+            # the bracket it falls in, j (the last threshold it is above) ...
+            bracket = self._bracket(int(c), taxable, lead)
+            # ... and the average rate of its bracketed tax: the term at bracket j's rate
+            # plus the lower brackets' excess over it per unit of use (_lower_brackets),
+            # nothing in the first bracket
+            marginal = choose_term(x, tuple(f"c{c}_b{k}" for k in range(n + 1)), bracket)
+            lower = choose_term(x, (f"g{c}_b1", *(f"g{c}_b{j}" for j in range(1, n + 1))), bracket)
+            with np.errstate(divide="ignore", invalid="ignore"):  # no use: the first bracket
+                np.divide(lower, taxable, out=lower)
+            np.add(marginal, lower, out=marginal, where=bracket > 0)
+            marginal *= keep
+            cost += marginal
         return cost
 
-    def _kept(self, c: int, opt: OptionView) -> FloatArray:
+    def _bracket(self, c: int, taxable: FloatArray, lead: tuple[int, ...]) -> NDArray[np.intp]:
+        """The bracket of carrier ``c`` each taxable use falls in, the number of thresholds
+        it is above (:func:`bracket_index`): with the same thresholds in every scenario one
+        search of them, otherwise one comparison per threshold."""
+        thresholds = self.param("thresholds")[:, c]  # (S, k)
+        if self._thresholds_alike[c]:
+            return np.asarray(np.searchsorted(thresholds[0], taxable, side="left"), np.intp)
+        bracket = np.zeros(taxable.shape, dtype=np.intp)
+        for k in range(thresholds.shape[-1]):
+            above = taxable > thresholds[:, k].reshape(lead)
+            np.copyto(bracket, k + 1, where=above)
+        return bracket
+
+    def _lower_brackets(self, c: int, each: Sequence[FloatArray], j: int) -> FloatArray:
+        """The tax of carrier ``c``'s brackets below bracket ``j`` in excess of bracket
+        ``j``'s rate: ``sum_{k<j} w_k (P_k - P_j)`` with ``w_k`` the width of bracket ``k``
+        (the thresholds the accounting uses) and ``P_k`` the path at bracket ``k``'s rate
+        (``each``) [EUR/product x carrier/yr].
+
+        A plant whose taxable use ``T`` falls in bracket ``j`` pays ``sum_{k<j} w_k p_k +
+        (T - c_j) p_j`` (:func:`bracketed_tax`), ``T`` times ``p_j + sum_{k<j} w_k (p_k -
+        p_j) / T``: per unit of product, the expected term at bracket ``j``'s rate plus this
+        path's expectation over ``T`` (:meth:`unit_cost`). The expectations are linear, so
+        this is the shares of the use in each bracket times each bracket's expected term;
+        one term more to gather per option rather than one per bracket. A threshold of inf
+        (no bracket above it) gives that bracket no width."""
+        thresholds = self.param("thresholds")[:, c]  # (S, k)
+        edges = np.concatenate([np.zeros((thresholds.shape[0], 1)), thresholds], axis=-1)
+        widths = np.diff(edges, axis=-1)[:, :j]
+        widths = np.where(np.isfinite(widths), widths, 0.0)
+
+        def excess(w: FloatArray, *paths: FloatArray) -> FloatArray:
+            top = paths[j]
+            out = np.zeros(top.shape)
+            for k in range(j):
+                out += w[:, k, None, None] * (paths[k] - top)
+            return out
+
+        return once_if_alike(excess, widths, *each)
+
+    def _kept(self, c: int, opt: OptionView, base: bool = False) -> FloatArray:
         """The share of carrier ``c`` each option's plant pays tax on, after its own
-        exemption [-]; for a flat list of slots (the same every year of a batch) worked out
-        once per batch."""
-        if opt.plants is None:
-            return 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
-        key = (c, opt.plants.tobytes())
-        kept = self._kept_slots.get(key)
+        exemption [-] (``base``: times the plant's base-year production [product/yr]); for a
+        flat list of slots (the same every year of a batch) worked out once per batch."""
+        key = (c, base, opt.plants.tobytes()) if opt.plants is not None else None
+        kept = self._kept_slots.get(key) if key is not None else None
         if kept is None:
             kept = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
-            self._kept_slots[key] = kept
+            if base:
+                production = self.ctx.inputs.plants.base_production
+                kept = kept * np.asarray(opt.plant(production), dtype=np.float64)
+            if key is not None:
+                self._kept_slots[key] = kept
         return kept
 
     def account(self, st: YearState) -> Booking:
