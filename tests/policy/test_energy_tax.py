@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -13,6 +15,7 @@ from kruispunt.catalogue.load import load_catalogue
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
 from kruispunt.engine.valuation import OptionView
+from kruispunt.inputs import ModelInputs
 from kruispunt.policy.energy_tax import (
     EnergyTax,
     bracket_index,
@@ -183,30 +186,39 @@ def test_bracket_index() -> None:
     )
 
 
-def _tax_view(exempt: float, plant_exempt: float = 0.0) -> tuple[float, float]:
-    """Valued (per t) and accounted (per year) energy tax of the toy plant (1e6 t/yr, 10 GJ
-    gas/t) on its gas route, with gas brackets at 1e5, 1e6 and 2e7 GJ/yr and rates 4, 3, 2
-    and 1 EUR/GJ."""
+def _gas_toy(
+    rates: Sequence[float], thresholds: Sequence[float], route_exempt: float, plant_exempt: float
+) -> ModelInputs:
+    """The toy inputs with the gas (carrier 0) taxed by ``rates`` over ``thresholds`` [per
+    GJ of the toy's gas], flat over the years, with the gas route's and the plant's exempt
+    shares."""
     Y = len(TOY_YEARS)
     C, R = 2, 3
-    rates = np.zeros((1, C, 4, Y))
-    rates[0, 0] = np.array([4.0, 3.0, 2.0, 1.0])[:, None]
-    thresholds = np.full((1, C, 3), np.nan)
-    thresholds[0, 0] = [1e5, 1e6, 2e7]
+    bracket_rates = np.zeros((1, C, 4, Y))
+    bracket_rates[0, 0] = np.asarray(rates)[:, None]
+    limits = np.full((1, C, 3), np.nan)
+    limits[0, 0] = thresholds
     ex = np.zeros((1, R, C))
-    ex[0, 0, 0] = exempt
+    ex[0, 0, 0] = route_exempt
     pex = np.zeros((1, 1, C))
     pex[0, 0, 0] = plant_exempt
-    inp = toy_inputs(
+    return toy_inputs(
         instruments={
             "energy_tax": {
-                "thresholds": thresholds,
-                "bracket_rates": rates,
+                "thresholds": limits,
+                "bracket_rates": bracket_rates,
                 "exempt": ex,
                 "plant_exempt": pex,
             }
         }
     )
+
+
+def _tax_view(exempt: float, plant_exempt: float = 0.0) -> tuple[float, float]:
+    """Valued (per t) and accounted (per year) energy tax of the toy plant (1e6 t/yr, 10 GJ
+    gas/t) on its gas route, with gas brackets at 1e5, 1e6 and 2e7 GJ/yr and rates 4, 3, 2
+    and 1 EUR/GJ."""
+    inp = _gas_toy([4.0, 3.0, 2.0, 1.0], [1e5, 1e6, 2e7], exempt, plant_exempt)
     ctx = BatchContext(inp, INSTRUMENTS)
     tax = EnergyTax(ctx)
     cur = np.zeros((1, 1), dtype=np.int64)
@@ -238,26 +250,7 @@ def _flat_unit_costs(
     schedule (GAS_THRESHOLDS, GAS_RATES, the toy's gas read as m3) at a flat rate path: the
     expected terms are the use after the route's exemption times each bracket's rate (and
     the lower brackets' excess over each, :meth:`EnergyTax._lower_brackets`)."""
-    Y = len(TOY_YEARS)
-    C, R = 2, 3
-    rates = np.zeros((1, C, 4, Y))
-    rates[0, 0] = np.array(GAS_RATES)[:, None]
-    thresholds = np.full((1, C, 3), np.nan)
-    thresholds[0, 0] = GAS_THRESHOLDS
-    ex = np.zeros((1, R, C))
-    ex[0, 0, 0] = route_exempt
-    pex = np.zeros((1, 1, C))
-    pex[0, 0, 0] = plant_exempt
-    inp = toy_inputs(
-        instruments={
-            "energy_tax": {
-                "thresholds": thresholds,
-                "bracket_rates": rates,
-                "exempt": ex,
-                "plant_exempt": pex,
-            }
-        }
-    )
+    inp = _gas_toy(GAS_RATES, GAS_THRESHOLDS, route_exempt, plant_exempt)
     tax = EnergyTax(BatchContext(inp, INSTRUMENTS))
     use = np.asarray(use_per_t, dtype=np.float64).reshape(1, 1, -1) * (1.0 - route_exempt)
     each = [use * rate for rate in GAS_RATES]
