@@ -14,9 +14,10 @@ from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
 from kruispunt.assemble.instruments import BuildContext, build_instruments
 from kruispunt.assemble.levers import build_finance, build_levers
 from kruispunt.assemble.markets import build_markets, carrier_prices
-from kruispunt.assemble.plants import build_plants
+from kruispunt.assemble.plants import PlantBundle, build_plants
 from kruispunt.assemble.pools import build_pools
 from kruispunt.assemble.routes import (
+    RouteBundle,
     build_routes,
     exclude_unpriced,
     open_to_plants,
@@ -25,7 +26,7 @@ from kruispunt.assemble.routes import (
 )
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import Catalogue
-from kruispunt.inputs import Carriers, Coords, ModelInputs, Products
+from kruispunt.inputs import Carriers, Coords, ModelInputs, Plants, Products
 from kruispunt.scenarios import Scenario, ScenarioError, check_ids
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.units import conversion_factor
@@ -89,22 +90,13 @@ def _target(tables: Tables, years: npt.NDArray[np.int64]) -> F:
     return np.where(given, tables.policy_path(name, years), np.nan) * factor
 
 
-def build_inputs(
-    cat: Catalogue, scenarios: Sequence[Scenario], cache: AssemblyCache | None = None
-) -> ModelInputs:
-    """Labelled arrays for the engine, one scenario row per resolved scenario; plant revenue
-    calibrated on the reference scenario (:func:`reference_scenario`).
-
-    All scenarios of one call must share start and end years. ``cache`` keeps the parts that
-    do not depend on the scenarios between calls on the same, unchanged catalogue (the
-    batches of an ensemble); the inputs are the same with or without it.
-    """
-    years = _check(cat, scenarios)
-    tables = Tables(cat)
-    if cache is None:
-        rb = build_routes(tables, years)
-    else:
-        rb = cache.get(cat, ("routes", years.tobytes()), lambda: build_routes(tables, years))
+def _routes_and_plants(
+    tables: Tables, years: npt.NDArray[np.int64]
+) -> tuple[RouteBundle, PlantBundle, Plants, npt.NDArray[np.bool_], list[str]]:
+    """The routes, the plants and their options, which carriers have a price and which
+    routes are left out for an unpriced carrier: the data package's alone, whatever the
+    scenarios."""
+    rb = build_routes(tables, years)
     pb = build_plants(tables, rb)
     _, priced = carrier_prices(tables, years)
     excluded = exclude_unpriced(rb, pb.plants.incumbent, priced)
@@ -122,6 +114,28 @@ def build_inputs(
             ),
         ),
     )
+    return rb, pb, plants, priced, excluded
+
+
+def build_inputs(
+    cat: Catalogue, scenarios: Sequence[Scenario], cache: AssemblyCache | None = None
+) -> ModelInputs:
+    """Labelled arrays for the engine, one scenario row per resolved scenario; plant revenue
+    calibrated on the reference scenario (:func:`reference_scenario`).
+
+    All scenarios of one call must share start and end years. ``cache`` keeps the parts that
+    do not depend on the scenarios between calls on the same, unchanged catalogue (the
+    batches of an ensemble); the inputs are the same with or without it.
+    """
+    years = _check(cat, scenarios)
+    tables = Tables(cat) if cache is None else cache.tables(cat)
+    if cache is None:
+        rb, pb, plants, priced, excluded = _routes_and_plants(tables, years)
+    else:
+        key = ("routes_and_plants", years.tobytes())
+        rb, pb, plants, priced, excluded = cache.get(
+            cat, key, lambda: _routes_and_plants(tables, years)
+        )
     all_scenarios = [reference_scenario(int(years[0]), int(years[-1])), *scenarios]
     b = BuildContext(tables, all_scenarios, years, pb, rb, cache)
     products = cat.products

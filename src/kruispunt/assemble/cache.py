@@ -14,6 +14,9 @@ import copy
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from kruispunt.assemble.tables import Tables
+from kruispunt.catalogue.load import Catalogue
+
 T = TypeVar("T")
 
 
@@ -23,13 +26,26 @@ class AssemblyCache:
     def __init__(self) -> None:
         self._catalogue: object | None = None
         self._store: dict[Hashable, Any] = {}
+        self._tables: Tables | None = None
 
     def get(self, catalogue: object, key: Hashable, compute: Callable[[], T]) -> T:
         """A copy of ``compute()`` for ``key`` on ``catalogue``, computed the first time."""
-        if self._catalogue is not catalogue:
-            self._catalogue = catalogue
-            self._store.clear()
+        self._use(catalogue)
         if key not in self._store:
             self._store[key] = compute()
         value: T = copy.deepcopy(self._store[key])
         return value
+
+    def tables(self, catalogue: Catalogue) -> Tables:
+        """The one :class:`~kruispunt.assemble.tables.Tables` of ``catalogue`` (read-only; the
+        series it works out are kept in it and copied out)."""
+        self._use(catalogue)
+        if self._tables is None:
+            self._tables = Tables(catalogue)
+        return self._tables
+
+    def _use(self, catalogue: object) -> None:
+        if self._catalogue is not catalogue:
+            self._catalogue = catalogue
+            self._store.clear()
+            self._tables = None

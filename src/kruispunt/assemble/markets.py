@@ -50,6 +50,13 @@ def carrier_prices(
     """
     if price_set not in PRICE_SETS:
         raise ValueError(f"unknown price set '{price_set}'; allowed: {', '.join(PRICE_SETS)}")
+    return tables.memo(
+        ("carrier_prices", years.tobytes(), price_set),
+        lambda: _carrier_prices(tables, years, price_set),
+    )
+
+
+def _carrier_prices(tables: Tables, years: npt.NDArray[np.int64], price_set: str) -> tuple[F, B]:
     c_of = tables.carrier_index
     price = np.zeros((len(c_of), len(years)))
     priced = np.zeros(len(c_of), dtype=bool)

@@ -275,11 +275,14 @@ def build_pools(
     capacities are scaled, and a cluster without a sourced grid figure has no limit or no
     room at all (``grid_unknown_capacity``); hydrogen connections come ``hydrogen_delay``
     years later; every step of a biomass supply is scaled by ``biomass_supply_scale``."""
-    pools = (
-        _storage_pools(tables, years)
-        + _cluster_pools(tables, years)
-        + _hydrogen_pools(tables, years)
-        + _biomass_pools(tables, years)
+    pools = tables.memo(
+        ("pools", years.tobytes()),
+        lambda: (
+            _storage_pools(tables, years)
+            + _cluster_pools(tables, years)
+            + _hydrogen_pools(tables, years)
+            + _biomass_pools(tables, years)
+        ),
     )
     S, Q, Y, L = len(scenarios), len(pools), len(years), len(tables.cluster_ids)
     N = max(len(p.steps) for p in pools)
@@ -287,7 +290,7 @@ def build_pools(
     access = np.zeros((S, Q, L), dtype=np.int64)
     step_quantity = np.zeros((S, Q, N))
     step_price = np.zeros((S, Q, N))
-    h2_base = _hydrogen_years(tables)
+    h2_base = tables.memo(("hydrogen_years",), lambda: _hydrogen_years(tables))
     hydrogen_year = np.zeros((S, L), dtype=np.int64)
     for s, sc in enumerate(scenarios):
         lv = sc.levers.infrastructure

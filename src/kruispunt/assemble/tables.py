@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Hashable
 from functools import cached_property
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -14,13 +17,29 @@ from kruispunt.catalogue.series import exact_years, over_years
 from kruispunt.errors import KruispuntError
 
 F = npt.NDArray[np.float64]
+T = TypeVar("T")
 
 
 class Tables:
-    """The catalogue with id-to-index maps and long tables split by parameter."""
+    """The catalogue with id-to-index maps and long tables split by parameter.
+
+    Read-only: the series it works out from the catalogue (policy paths, scalars, flows and
+    what builders keep with :meth:`memo`) are kept by their arguments, and every call gets
+    its own copy; an ensemble's batches share one ``Tables`` of their catalogue
+    (:meth:`kruispunt.assemble.cache.AssemblyCache.tables`).
+    """
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
+        self._memo: dict[Hashable, Any] = {}
+
+    def memo(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """A copy of ``compute()``, a pure function of the catalogue and ``key``, worked out
+        the first time ``key`` is asked for."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        value: T = copy.deepcopy(self._memo[key])
+        return value
 
     @cached_property
     def product_ids(self) -> list[str]:
@@ -82,6 +101,10 @@ class Tables:
 
     def policy_path(self, name: str, years: npt.NDArray[np.int64], before: float = np.nan) -> F:
         """A policy parameter over ``years`` by its declared interpolation (NaN if absent)."""
+        key = ("policy_path", name, years.tobytes(), float(before))
+        return self.memo(key, lambda: self._policy_path(name, years, before))
+
+    def _policy_path(self, name: str, years: npt.NDArray[np.int64], before: float) -> F:
         rows = self._policy.get(name)
         if rows is None:
             return np.full(len(years), np.nan)
@@ -93,11 +116,13 @@ class Tables:
         rows = self._policy.get(name)
         if rows is None:
             return np.zeros(len(years))
-        return exact_years(rows, years)
+        return self.memo(("policy_flow", name, years.tobytes()), lambda: exact_years(rows, years))
 
     def policy_scalar(self, name: str) -> float:
         """A policy parameter with one value; KruispuntError if the package lacks it."""
         rows = self._policy.get(name)
         if rows is None or rows.empty:
             raise KruispuntError(f"policy.csv: the data package lacks '{name}'")
-        return float(rows.sort_values("year")["value"].iloc[0])
+        return self.memo(
+            ("policy_scalar", name), lambda: float(rows.sort_values("year")["value"].iloc[0])
+        )
