@@ -273,11 +273,12 @@ def robustness_html(a: Analysis) -> str:
     metrics_seen = sorted(set(a.fans["metric"])) if not a.fans.empty else []
     charts += [fan_chart(a, m) for m in metrics_seen]
     prim_parts = []
-    for outcome, boxes in a.prim.items():
-        for pkg, res in boxes.items():
-            label = f"{pkg}, missing {outcome}"
-            charts += [prim_tradeoff(res, label), prim_box(res, label)]
-            prim_parts.append(label)
+    for case, found in (("missing", a.prim), ("meeting", a.prim_met)):
+        for outcome, boxes in found.items():
+            for pkg, res in boxes.items():
+                label = f"{pkg}, {case} {outcome}"
+                charts += [prim_tradeoff(res, label), prim_box(res, label)]
+                prim_parts.append(label)
     packages = list(dict.fromkeys(a.robustness["package"])) if not a.robustness.empty else []
     ranked = [o.name for o in a.spec.outcomes if o.goal != "none"]
     for name in ranked[:1] + ([a.prim_outcome] if a.prim_outcome not in ranked[:1] else []):
@@ -293,10 +294,11 @@ def robustness_html(a: Analysis) -> str:
     prim_tables = _table(a.misses, "Futures missing each target") + "".join(
         _table(
             res.limits(),
-            f"PRIM box, {pkg}, missing the {outcome} target: coverage {res.box.coverage:.2f}, "
+            f"PRIM box, {pkg}, {case} the {outcome} target: coverage {res.box.coverage:.2f}, "
             f"density {res.box.density:.2f}, mass {res.box.mass:.2f}",
         )
-        for outcome, boxes in a.prim.items()
+        for case, found in (("missing", a.prim), ("meeting", a.prim_met))
+        for outcome, boxes in found.items()
         for pkg, res in boxes.items()
     )
     sources = "".join(

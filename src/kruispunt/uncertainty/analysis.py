@@ -3,7 +3,8 @@
 :func:`analyse` reads an ensemble's outcomes and futures and returns an :class:`Analysis`:
 the robustness table and the most robust package per outcome
 (:mod:`~kruispunt.uncertainty.robustness`), satisficing, PRIM boxes for the futures where a
-package misses a target (:mod:`~kruispunt.uncertainty.prim`), a tornado per package
+package misses a target and, where it misses it in most futures, for those where it meets
+it (:mod:`~kruispunt.uncertainty.prim`), a tornado per package
 (the outcome's mean in the lowest and highest fifth of each factor's range, for any design),
 Sobol indices (``saltelli`` designs) or Morris statistics (``morris`` designs)
 (:mod:`~kruispunt.uncertainty.sensitivity`), and the percentile bands of the trajectories
@@ -17,6 +18,7 @@ point of a ``morris`` design (a grid: coarser, reported as such).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -50,6 +52,12 @@ class Analysis:
     """PRIM per outcome with a target (``prim_outcome`` first) and package, for the futures
     where the package misses the target; a package that misses it in no future, or in
     every future, has no box."""
+    prim_met: dict[str, dict[str, PrimResult]] = field(default_factory=dict)
+    """PRIM per outcome with a target and package for the futures where the package *meets*
+    the target, when it meets it in fewer futures than it misses it (but in some): a miss in
+    most futures leaves PRIM no box to draw around the misses (its best box is the whole
+    space, at the miss rate), while the rarer successes can be bounded: the conditions under
+    which the target is within reach."""
     misses: pd.DataFrame = field(default_factory=pd.DataFrame)
     """``outcome, package, missed, futures``: how many futures miss each target."""
     tornado: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -160,6 +168,10 @@ def analyse(
     for o in targeted:
         if o.name not in res.prim:
             res.prim[o.name] = _prim_for(spec, o.name, sub, x, explore_rows, alpha, min_coverage)
+    for o in targeted:
+        met = _prim_for(spec, o.name, sub, x, explore_rows, alpha, min_coverage, case="met")
+        if met:
+            res.prim_met[o.name] = met
     res.misses = _misses(spec, sub, explore_rows)
     tornados = []
     for o in spec.outcomes:
@@ -185,7 +197,10 @@ def _prim_for(
     rows: pd.Index,
     alpha: float,
     min_coverage: float,
+    case: Literal["missed", "met"] = "missed",
 ) -> dict[str, PrimResult]:
+    """PRIM for each package's futures that miss the target of ``name`` (``case="met"``:
+    that meet it, for the packages that meet it in fewer futures than they miss it)."""
     o = _outcome(spec, name)
     if o.target is None:
         raise KruispuntError(f"outcome '{name}' has no target for PRIM to explain")
@@ -195,8 +210,13 @@ def _prim_for(
         col = v[pkg]
         met = (col <= o.target.max) if o.target.max is not None else (col >= o.target.min)
         missed = ~(met & col.notna())
-        if 0 < int(missed.sum()) < len(missed):
+        n_missed = int(missed.sum())
+        if not 0 < n_missed < len(missed):
+            continue
+        if case == "missed":
             out[str(pkg)] = prim(x, missed.to_numpy(), alpha=alpha, min_coverage=min_coverage)
+        elif len(missed) - n_missed < n_missed:
+            out[str(pkg)] = prim(x, ~missed.to_numpy(), alpha=alpha, min_coverage=min_coverage)
     return out
 
 

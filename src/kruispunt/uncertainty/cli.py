@@ -68,16 +68,18 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
     for _, row in a.most_robust.iterrows():
         table.add_row(str(row["outcome"]), str(row["package"]), str(row["criterion"]))
     out.print(table)
-    for outcome, boxes in a.prim.items():
-        for pkg, res in boxes.items():
-            b = res.box
-            limits = ", ".join(
-                f"{r.factor} in [{r.lower:.3g}, {r.upper:.3g}]" for r in res.limits().itertuples()
-            )
-            out.print(
-                f"PRIM, {pkg} missing {outcome}: {limits or 'no restriction'} "
-                f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
-            )
+    for case, found in (("missing", a.prim), ("meeting", a.prim_met)):
+        for outcome, boxes in found.items():
+            for pkg, res in boxes.items():
+                b = res.box
+                limits = ", ".join(
+                    f"{r.factor} in [{r.lower:.3g}, {r.upper:.3g}]"
+                    for r in res.limits().itertuples()
+                )
+                out.print(
+                    f"PRIM, {pkg} {case} {outcome}: {limits or 'no restriction'} "
+                    f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
+                )
     path = report or _root(store) / "reports" / f"{folder.name}-robustness.html"
     write_robustness_report(a, path)
     out.print(f"robustness report: {path}")
