@@ -145,14 +145,14 @@ def kruispunt(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
 def test_cli_bad_spec_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     text = (
-        load_spec().path.read_text("utf-8").replace("    low: 0.45\n", "    low: 0.45\n    lo: 1\n")
+        load_spec().path.read_text("utf-8").replace("    low: 0.05\n", "    low: 0.05\n    lo: 1\n")
     )
     spec.write_text(text, encoding="utf-8")
     store = tmp_path / "store"
     proc = kruispunt("explore", "run", str(spec), "--n", "2", store=store)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
-    assert f"error: {spec}, line " in proc.stderr and "'factors.4.lo': unknown key" in proc.stderr
+    assert f"error: {spec}, line " in proc.stderr and "'factors.9.lo': unknown key" in proc.stderr
     assert not (store / ENSEMBLES_DIR).exists() or not list((store / ENSEMBLES_DIR).iterdir())
 
 

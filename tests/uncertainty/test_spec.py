@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kruispunt.catalogue import load_catalogue
@@ -99,7 +100,8 @@ def test_factor_values_reach_the_scenario_levers() -> None:
     names = [f.name for f in loaded.spec.factors]
     values = [0.0] * len(names)
     values[names.index("gas_price")] = 1.0  # the high path
-    values[names.index("ammonia_import_price")] = 0.5
+    values[names.index("ammonia_import_price")] = 0.5  # halfway from central to high
+    values[names.index("steel_demand")] = 0.8
     values[names.index("co2_storage_delay")] = 3
     values[names.index("discount_rate")] = 0.09
     sc = b.scenario(2, 7, __import__("numpy").array(values), seed=11)
@@ -107,9 +109,43 @@ def test_factor_values_reach_the_scenario_levers() -> None:
     assert sc.name == "high-ambition-f0000007" and lv.seed == 11
     gas_2026 = lv.carrier_prices["natural_gas"][2026]
     assert gas_2026 == pytest.approx(61.8 / 3.6)  # EUR/MWh to EUR/GJ
-    assert lv.carrier_price_scale["ammonia_import"] == 0.5
+    # 905.7 + 0.5 x (2,330.1 - 905.7) EUR/t in 2030
+    assert lv.carrier_prices["ammonia_import"][2030] == pytest.approx(1617.9)
+    assert lv.demand_scale["crude_steel"] == 0.8
     assert lv.carrier_price_scale["electricity"] == 0.75  # the package's, untouched
     assert lv.infrastructure.co2_storage_delay == 3
     assert lv.discount_rate == 0.09
     gas = loaded.spec.factors[names.index("gas_price")]
     assert path_at(gas, -1.0)[2035] == 13.7 and path_at(gas, 0.0)[2035] == 21.2
+
+
+def test_default_price_paths_are_the_data_package_sets() -> None:
+    """Every price path of the default specification is the data package's low / central /
+    high set at the years it gives (rounded to 0.1 in the spec's unit): a path factor
+    replaces the package's path, so a drifted copy would move every future off the model's
+    own prices."""
+    from kruispunt.assemble.markets import carrier_prices, eua_path
+    from kruispunt.assemble.tables import Tables
+    from kruispunt.units import conversion_factor
+
+    cat = load_catalogue()
+    tables = Tables(cat)
+    ids, unit_of = cat.carriers["carrier_id"].astype(str), cat.carriers["unit"].astype(str)
+    units = dict(zip(ids, unit_of, strict=True))
+    paths = [f for f in load_spec().spec.factors if f.distribution == "path"]
+    assert {f.name for f in paths} >= {"eua_price", "gas_price", "ammonia_import_price"}
+    for f in paths:
+        for price_set, given in (("low", f.low), ("central", f.central), ("high", f.high)):
+            assert isinstance(given, dict)
+            years = np.array(sorted(int(y) for y in given), dtype=np.int64)
+            spec_values = np.array([given[y] for y in sorted(given, key=int)], dtype=float)
+            if f.lever == "eua_price":
+                data = eua_path(tables, years, price_set)
+            else:
+                carrier = f.lever.split(".", 1)[1]
+                price, _ = carrier_prices(tables, years, price_set)
+                to_spec = conversion_factor(f"EUR/{units[carrier]}", str(f.unit))
+                data = price[tables.carrier_index[carrier]] * to_spec
+            np.testing.assert_allclose(
+                spec_values, data, atol=0.051, rtol=0, err_msg=f"{f.name} {price_set}"
+            )
