@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from kruispunt.engine.simulate import simulate
 from kruispunt.explain import explain
-from kruispunt.policy.market import passed_through
+from kruispunt.policy.market import energy_passed_through, passed_through
 from kruispunt.testing import TOY_YEARS, toy_inputs
 
 
@@ -77,6 +79,48 @@ def test_price_follows_its_indexed_inputs_by_hand() -> None:
     assert path(gas)[i30] == 15.0
 
 
+def test_gas_price_rises_pass_into_the_price_by_hand() -> None:
+    """10 GJ gas/t passed on in full, gas 10 EUR/GJ in 2025, 15 in 2030, 8 from 2035: the
+    price rises by 10 x (12 - 10) = 20 EUR/t in 2027 (gas 12 on the line), 10 x 5 = 50 in
+    2030, and is back at its first level from 2035 (a fall below it is not passed on)."""
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.market import ProductMarket
+
+    gas = {2025: 10.0, 2030: 15.0, 2035: 8.0, 2050: 8.0}
+    energy = np.array([[[10.0, 0.0]]])  # (S, G, C): gas per t of widget times the share
+    inp = toy_inputs(gas_price=gas, eua=0.0, instruments={"market": {"energy_input": energy}})
+    change = ProductMarket(BatchContext(inp, (ProductMarket,))).change[0, 0]
+    at = {int(y): i for i, y in enumerate(TOY_YEARS)}
+    assert change[at[2025]] == 0.0
+    assert change[at[2027]] == pytest.approx(20.0)
+    assert change[at[2030]] == pytest.approx(50.0)
+    assert change[at[2035]] == 0.0 and change[at[2050]] == 0.0
+    # the function alone: 1 GJ/t passed on and a rise of 3 EUR/GJ, then a fall below the first
+    assert energy_passed_through([[1.0]], [[4.0, 7.0, 2.0]]).tolist() == [[0.0, 3.0, 0.0]]
+
+
+def test_a_gas_shock_passed_on_keeps_a_plant_its_competitors_share_it_with() -> None:
+    """Gas from 10 to 110 EUR/GJ in 2030 (myopic plant, EUA 0, electricity too dear to
+    switch: 10.8 GJ/t x 200 = 2,160 EUR/t): staying costs 10 x 110 = 1,100 EUR/t against a
+    price of 1,000, so without pass-through the plant closes when the gas price has risen
+    enough; with the rise passed on (10 x 100 = 1,000 EUR/t more) it earns 1,000 + 1,000 -
+    1,100 = 900 EUR/t and stays on gas every year."""
+    gas = {2025: 10.0, 2030: 110.0, 2050: 110.0}
+    plain = simulate(toy_inputs(gas_price=gas, elec_price=200.0)).dataset
+    passed = toy_inputs(
+        gas_price=gas,
+        elec_price=200.0,
+        instruments={"market": {"energy_input": np.array([[[10.0, 0.0]]])}},
+    )
+    res = simulate(passed).dataset
+
+    def routes(ds: object) -> list[str]:
+        return [str(ds["route"].values[i]) for i in ds["route_index"].values[0, 0]]  # type: ignore[index]
+
+    assert "widget_closure" in routes(plain)
+    assert routes(res) == ["gas"] * len(TOY_YEARS)
+
+
 def test_calibration_takes_the_price_with_revealed_viability_as_floor() -> None:
     """Two plants of one product with a margin of 30 EUR/t over their gas (10 GJ/t at
     10 EUR/GJ): price 130 EUR/t. Plant 0 emits 0.2 t/t at EUA 100 (cost 120): revenue is the
@@ -95,3 +139,43 @@ def test_calibration_takes_the_price_with_revealed_viability_as_floor() -> None:
     cap = inp.plants.capacity
     inp = replace(inp, plants=replace(inp.plants, base_emissions=cap * np.array([0.2, 0.5])))
     assert plant_revenue(inp) == pytest.approx([130.0, 150.0])
+
+
+def test_high_gas_prices_no_longer_close_the_heat_users(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Real data, gas on the high price set (TTF 34.1 EUR/MWh in 2025, 61.8 in 2026, 47.5 in
+    2030): with the rise passed into the price of heat, paper, glass and ceramics (their EU
+    competitors buy gas at the same price), far fewer process-heat plants close by 2030 than
+    with the price of 2025 held; the rise only lifts their revenue (never lowers it)."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.catalogue import load_catalogue
+    from kruispunt.scenarios import resolve
+
+    high = {2025: 34.1, 2026: 61.8, 2027: 58.2, 2028: 54.6, 2030: 47.5, 2035: 29.6, 2050: 29.6}
+    lines = ["name: gas-high", "base: current-policy", "carrier_prices:", "  natural_gas:"]
+    lines += [f"    {y}: {v / 3.6:.6f}" for y, v in high.items()]
+    scenario = tmp_path / "gas-high.yaml"
+    scenario.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    inp = build_inputs(load_catalogue(), resolve([str(scenario)]))
+    energy = inp.instruments["market"]["energy_input"]
+    products = list(inp.coords.products)
+    heat = [products.index(g) for g in products if g.startswith("process_heat")]
+    assert (energy[0, heat] > 0).any(axis=-1).all()
+    market = {**inp.instruments["market"], "energy_input": np.zeros_like(energy)}
+    held = replace(inp, instruments={**inp.instruments, "market": market})
+
+    def heat_closed_2030(ds) -> int:  # type: ignore[no-untyped-def]
+        i = list(ds["year"].values).index(2030)
+        route = ds["route"].values[ds["route_index"].values[0, :, i]].astype(str)
+        product = ds["plant_product"].values.astype(str)
+        return int(
+            (np.char.endswith(route, "closure") & np.char.startswith(product, "process_heat")).sum()
+        )
+
+    passed_on = heat_closed_2030(simulate(inp).dataset)
+    not_passed = heat_closed_2030(simulate(held).dataset)
+    assert passed_on < not_passed / 2
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.market import ProductMarket
+
+    change = ProductMarket(BatchContext(inp, (ProductMarket,))).change
+    assert (change[0, heat] >= 0).all() and (change[0, heat] > 0).any()

@@ -886,9 +886,10 @@ def _market(b: BuildContext) -> Params:
     """Product markets (``product_markets.csv``, ``margin_scopes.csv``): the inputs each
     product's margin is a spread over, per unit on its reference route; the margin, the mean
     of the sourced yearly margins in euro of 2025 (a through-cycle figure); the carbon-cost
-    pass-through and the pass-through of lost free allocation (their latest rows); the
-    operating margin on sales, the mean of its sourced
-    years."""
+    pass-through and the pass-through of lost free allocation (their latest rows); the gas
+    each product's reference route burns per unit times the share of gas-price rises passed
+    on (``energy_pass_through``, its latest row); the operating margin on sales, the mean of
+    its sourced years."""
     tables = b.tables
     cat = tables.catalogue
     G, C = len(tables.product_ids), len(tables.carrier_ids)
@@ -909,6 +910,8 @@ def _market(b: BuildContext) -> Params:
     pass_through = np.zeros(G)
     operating = np.zeros(G)
     allocation = np.zeros(G)
+    energy = np.zeros((G, C))
+    gas = tables.carrier_index.get("natural_gas")
     units = cat.products["unit"].astype(str).tolist()
     markets = cat.tables.get("product_markets")
     if markets is not None:
@@ -929,8 +932,12 @@ def _market(b: BuildContext) -> Params:
                 allocation[g] = float(part.sort_values("year")["value"].iloc[-1])
             elif par == "operating_margin":
                 operating[g] = float(part["value"].astype(float).mean())
+            elif par == "energy_pass_through" and gas is not None and ref[g] >= 0:
+                share = float(part.sort_values("year")["value"].iloc[-1])
+                energy[g, gas] = share * b.rb.routes.inputs[ref[g], gas, 0]
     return {
         "indexed_input": b.per_scenario(indexed),
+        "energy_input": b.per_scenario(energy),
         "margin": b.per_scenario(margin),
         "pass_through": b.per_scenario(pass_through),
         "operating_margin": b.per_scenario(operating),

@@ -11,6 +11,11 @@ Three movements, all relative to the first year (plant revenue is calibrated the
   opportunity cost of the product's average emission intensity, as empirical pass-through
   studies measure it (CE Delft and Oeko-Institut for the European Commission, 2015). CBAM
   goods move with their import-parity price instead (:mod:`kruispunt.policy.cbam`);
+- for goods outside CBAM where the data set ``energy_pass_through``, the rise of the natural-
+  gas price above its first-year level on the gas the product's reference route burns: every
+  EU producer buys gas at the same TTF-linked price, and manufacturing firms passed energy-cost
+  rises into their prices in full in 2021-22 (Insee Analyses no. 84, 2023), falls less; only
+  rises are passed on (:func:`energy_passed_through`);
 - for goods outside CBAM where the data set ``allocation_pass_through``, a share of the loss
   of free allocation that every EU producer of the good suffers alike: the product's average
   free allocation per unit lost since the first year, at the year's EUA (the EU ETS module's rules:
@@ -47,6 +52,7 @@ from kruispunt.vocabulary import SCENARIO
 __all__ = [
     "ProductMarket",
     "allocation_passed_through",
+    "energy_passed_through",
     "indexed_price_change",
     "marked_up",
     "passed_through",
@@ -114,6 +120,37 @@ def allocation_passed_through(
     s = _fraction("share", share)
     lost = np.asarray(allocation_first, np.float64) - np.asarray(allocation, np.float64)
     return np.asarray(s * np.asarray(eua, dtype=np.float64) * lost, dtype=np.float64)
+
+
+def energy_passed_through(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
+    """Change of a product's price from passing on the rise of its energy prices above the
+    first year [EUR/product]: ``sum_c input_c x max(price_c(y) - price_c(first year), 0)``.
+
+    Parameters
+    ----------
+    input_per_unit : array_like, shape (..., G, C)
+        Use per unit of product of each carrier whose rises are passed on, times the share
+        passed (0: none). [carrier/product]
+    price : array_like, shape (..., C, Y)
+        Carrier prices over the years, the first year first. [EUR/carrier]
+
+    Returns
+    -------
+    ndarray, shape (..., G, Y)
+
+    Examples
+    --------
+    Heat from a gas boiler burning 1.1 GJ of gas per GJ, gas from 9.5 to 13.2 EUR/GJ and back
+    to 6.2: the heat's price rises by 1.1 x 3.7 = 4.07 EUR/GJ, then falls back to its first
+    level (a fall below it is not passed on):
+
+    >>> energy_passed_through([[1.1]], [[9.5, 13.2, 6.2]]).round(6).tolist()
+    [[0.0, 4.07, 0.0]]
+    """
+    q = np.asarray(input_per_unit, dtype=np.float64)
+    p = np.asarray(price, dtype=np.float64)
+    rise = np.maximum(p - p[..., :1], 0.0)
+    return np.asarray(np.einsum("...gc,...cy->...gy", q, rise), dtype=np.float64)
 
 
 def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
@@ -210,6 +247,15 @@ class ProductMarket(Instrument):
             0.0,
         ),
         Parameter(
+            "energy_input",
+            (SCENARIO, "product", "carrier"),
+            "carrier/product",
+            "Use per unit of product (its reference route) of the carriers whose price rises "
+            "above the first year pass into the price, times the share passed (goods outside "
+            "CBAM; energy_pass_through of product_markets.csv).",
+            0.0,
+        ),
+        Parameter(
             "margin",
             (SCENARIO, "product"),
             "EUR/product",
@@ -244,6 +290,9 @@ class ProductMarket(Instrument):
         )  # (S, G, Y)
         indexed = indexed_price_change(self.param("indexed_input"), inp.markets.price)
         self.change = self.param("price_change") + indexed + carbon
+        energy = np.where(products.cbam[None, :, None], 0.0, self.param("energy_input"))
+        if np.any(energy > 0.0):
+            self.change = self.change + energy_passed_through(energy, inp.markets.price)
         alloc_share = np.where(products.cbam[None, :], 0.0, self.param("allocation_pass_through"))
         if np.any(alloc_share > 0.0):
             per_unit = self.allocation_per_unit()  # (S, G, Y)
