@@ -147,10 +147,10 @@ def energy_passed_through(input_per_unit: ArrayLike, price: ArrayLike) -> FloatA
     >>> energy_passed_through([[1.1]], [[9.5, 13.2, 6.2]]).round(6).tolist()
     [[0.0, 4.07, 0.0]]
     """
-    q = np.asarray(input_per_unit, dtype=np.float64)
     p = np.asarray(price, dtype=np.float64)
-    rise = np.maximum(p - p[..., :1], 0.0)
-    return np.asarray(np.einsum("...gc,...cy->...gy", q, rise), dtype=np.float64)
+    # max(p - p_first, 0) = max(p, p_first) - p_first: the indexed change of the price held
+    # at least at its first level
+    return indexed_price_change(input_per_unit, np.maximum(p, p[..., :1]))
 
 
 def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
