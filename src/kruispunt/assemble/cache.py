@@ -10,9 +10,8 @@ deep copy, so nothing a build does to its arrays reaches the next build.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Hashable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import Catalogue
@@ -21,31 +20,20 @@ T = TypeVar("T")
 
 
 class AssemblyCache:
-    """Scenario-independent results of assembly for one catalogue, by key."""
+    """Scenario-independent results of assembly for one catalogue, by key: kept in the
+    catalogue's one :class:`~kruispunt.assemble.tables.Tables` (:meth:`Tables.memo`), which a
+    new catalogue replaces."""
 
     def __init__(self) -> None:
-        self._catalogue: object | None = None
-        self._store: dict[Hashable, Any] = {}
         self._tables: Tables | None = None
 
     def get(self, catalogue: object, key: Hashable, compute: Callable[[], T]) -> T:
         """A copy of ``compute()`` for ``key`` on ``catalogue``, computed the first time."""
-        self._use(catalogue)
-        if key not in self._store:
-            self._store[key] = compute()
-        value: T = copy.deepcopy(self._store[key])
-        return value
+        return self.tables(catalogue).memo(key, compute)  # type: ignore[arg-type]
 
     def tables(self, catalogue: Catalogue) -> Tables:
         """The one :class:`~kruispunt.assemble.tables.Tables` of ``catalogue`` (read-only; the
         series it works out are kept in it and copied out)."""
-        self._use(catalogue)
-        if self._tables is None:
+        if self._tables is None or self._tables.catalogue is not catalogue:
             self._tables = Tables(catalogue)
         return self._tables
-
-    def _use(self, catalogue: object) -> None:
-        if self._catalogue is not catalogue:
-            self._catalogue = catalogue
-            self._store.clear()
-            self._tables = None
