@@ -49,6 +49,7 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
             ["plant", "route_start", "site0/widget:elec", 2030, 2025, 2025, "year"],
             ["no plant", "route_start", "site0/gadget:elec", 2030, 2025, 2025, "year"],
             ["never", "closure", "site0", 2030, 2030, 2030, "year"],
+            ["no site", "stored", "site0;nowhere", 2030, 0.0, 0.0, "Mt/yr"],
         ],
         columns=["id", "kind", "subject", "year", "low", "high", "unit"],
     ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
@@ -57,7 +58,9 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
     refs_all = read_references(refs)
     with pytest.raises(KruispuntError, match="unknown plant 'site0/gadget'"):
         validation_table(res, refs_all, scenario="s0")
-    refs_ok = refs_all[refs_all["id"] != "no plant"]
+    with pytest.raises(KruispuntError, match="unknown site 'nowhere'"):
+        validation_table(res, refs_all[refs_all["id"] != "no plant"], scenario="s0")
+    refs_ok = refs_all[~refs_all["id"].isin(["no plant", "no site"])]
     table = validation_table(res, refs_ok, scenario="s0").set_index("id")
     assert table.loc["in range", "model"] == 0.0 and bool(table.loc["in range", "within"])
     assert table.loc["above", "difference"] == pytest.approx(2.0)
@@ -65,6 +68,33 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
     assert table.loc["either", "model"] == 2025 and bool(table.loc["either", "within"])
     assert table.loc["plant", "model"] == 2025  # one plant, named site/product
     assert np.isnan(table.loc["never", "model"])
+
+
+def test_site_subjects_sum_their_plants(tmp_path: Path) -> None:
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.testing import toy_inputs
+
+    res = simulate(toy_inputs(n_plants=3))  # no carbon price: the plants keep emitting
+    ds = res.dataset.isel(scenario=0).sel(year=2030)
+    sites = ds["site"].values.astype(str)
+    assert len(set(sites)) == 3
+    rows = [
+        ["all", "emissions", "*", 2030, 0, 0, "Mt/yr"],
+        ["one", "emissions", sites[1], 2030, 0, 0, "Mt/yr"],
+        ["two", "emissions", f"{sites[0]};{sites[2]}", 2030, 0, 0, "Mt/yr"],
+        ["stored", "stored", sites[0], 2030, 0, 0, "Mt/yr"],
+    ]
+    refs = tmp_path / "refs.csv"
+    pd.DataFrame(rows, columns=["id", "kind", "subject", "year", "low", "high", "unit"]).assign(
+        scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e"
+    ).to_csv(refs, index=False)
+    table = validation_table(res, read_references(refs), scenario="s0").set_index("id")
+    em = ds["direct_emissions"].values / 1e6
+    assert em.min() > 0
+    assert table.loc["all", "model"] == pytest.approx(em.sum())
+    assert table.loc["one", "model"] == pytest.approx(em[1])
+    assert table.loc["two", "model"] == pytest.approx(em[0] + em[2])
+    assert table.loc["stored", "model"] == pytest.approx(ds["stored_co2"].values[0] / 1e6)
 
 
 def test_bad_reference_rows_are_named(tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ Reference kinds
 ---------------
 ``emissions``
     Direct emissions of the model's plants in ``year`` [Mt CO2/yr]; ``subject`` ``*`` for the
-    nation or a site id.
+    nation, or one site id or several joined by ``;``.
 ``stored``
-    CO2 sent to storage in ``year`` [Mt CO2/yr], national.
+    CO2 sent to storage in ``year`` [Mt CO2/yr]; ``subject`` as for ``emissions`` (the
+    customers of one storage project: Porthos's four capturers).
 ``route_start``
     First year ``subject`` (``site_id:route_id``, or one plant's
     ``site_id/product_id/unit_id:route_id``) runs the route (``low``/``high``: the
@@ -113,13 +114,15 @@ def _model_value(results: Results, scenario: str, row: pd.Series, base: dict[str
     if year not in set(int(y) for y in ds["year"].values):
         return np.nan
     at = ds.sel(year=year)
-    if kind == "emissions":
-        em = at["direct_emissions"]
+    if kind in ("emissions", "stored"):
+        values = at["direct_emissions" if kind == "emissions" else "stored_co2"]
         if subject != "*":
-            em = em.where(at["site"] == subject, 0.0)
-        return float(em.sum()) / 1e6
-    if kind == "stored":
-        return float(at["stored_co2"].sum()) / 1e6
+            sites = subject.split(";")
+            unknown = sorted(set(sites) - set(ds["site"].values.astype(str)))
+            if unknown:
+                raise KruispuntError(f"validation reference names unknown site '{unknown[0]}'")
+            values = values.where(at["site"].isin(sites), 0.0)
+        return float(values.sum()) / 1e6
     raise KruispuntError(f"unknown reference kind '{kind}'")  # pragma: no cover
 
 
