@@ -33,8 +33,10 @@ def _stopped_sites(results: Results, scenario: str) -> set[str]:
 def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results: Results) -> None:
     """Every site runs in 2025 as in its base year (2022 verified emissions), except where a
     decided event (events.csv) stops it: Gunvor (closed 2024), the LyondellBasell/Covestro
-    PO/SM unit (closure decided 2025), Nyrstar Budel and the Delfzijl methanol plant (idle),
-    Damco's aluminium smelter (closed 2021); sites of which an event stops only some units
+    PO/SM unit (closure decided 2025), Indorama Europoort (closed 2024), Westlake Pernis
+    (closure decided 2025), Stora Enso's De Hoop mill (closed end 2023), the Delfzijl
+    methanol plant (idle), Damco's aluminium smelter (closed 2021); Nyrstar Budel, idle from
+    January 2024, restarted in May 2024 and runs; sites of which an event stops only some units
     (Chemelot's Olefins 3, Dow's LHC-3) emit less. Yara's line C, idle since 2021, had no
     share of the 2022 emissions, so Yara is as in its base year."""
     base = site_emissions(cat)["verified_emissions"]
@@ -44,7 +46,9 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
         assert stopped == {
             "damco_aluminium_delfzijl",
             "gunvor_rotterdam",
-            "nyrstar_budel",
+            "indorama_europoort",
+            "westlake_epoxy_pernis",
+            "stora_enso_de_hoop_eerbeek",
             "lyondellbasell_covestro_maasvlakte",
             "biomethanol_delfzijl",
         }
