@@ -117,11 +117,15 @@ def _feasibility(view: YearView, p: int, k: int) -> str:
         bases = ", ".join(inp.coords.routes[b] for b in np.flatnonzero(pair[r] >= 0))
         return f"only added to a running {bases} (retrofit)"
     st = view.state
-    if st.locked[0, p]:
+    if st.locked[0, p]:  # as Valuation.feasible: onward only by a retrofit that emits less
         emitted = view.ctx.route.emitted[:, view.i]
-        if routes.family[r] == FAMILY["closure"] or emitted[r] >= emitted[cur]:
+        retrofit = pair is not None and pair[r, cur] >= 0
+        if routes.family[r] == FAMILY["closure"] or emitted[r] >= emitted[cur] or not retrofit:
             until = int(st.locked_until[0, p])
-            return f"bound to its decided project until {until} (only a route that emits less)"
+            return (
+                f"bound to its decided project until {until} "
+                "(only an addition to it that emits less)"
+            )
     return ""
 
 

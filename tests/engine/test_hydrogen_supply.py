@@ -159,3 +159,35 @@ def test_explain_names_the_binding(cat: Catalogue) -> None:
     rows = ex.options.set_index("route")
     why = str(rows.loc["refinery_eboilers", "reason"])
     assert "bound to its decided project until 2042" in why
+
+
+def test_explain_feasibility_is_the_engines_for_a_bound_plant(cat: Catalogue) -> None:
+    """While HH1 binds Pernis, explain marks an option possible exactly where the engine's
+    feasibility mask does (``Valuation.feasible``: onward only by a retrofit of the decided
+    route that emits less). Before, explain let every route that emits less pass, so it
+    showed capture with its own electrolyser (not a retrofit of HH1's configuration) as a
+    choice the engine never offers."""
+    from kruispunt.engine.simulate import run_batch
+    from kruispunt.explain import explain
+
+    (sc,) = resolve(["current-policy"])
+    inputs = build_inputs(cat, [sc])
+    p = list(inputs.coords.plants).index(PERNIS)
+    year = 2035
+    seen: dict[str, bool] = {}
+
+    def observe(view: Any) -> None:
+        if int(inputs.coords.years[view.i]) != year:
+            return
+        st = view.state
+        assert st.locked[0, p]
+        mask = view.valuation.feasible(view.i, st.route, st.locked)[0, p]
+        for k, r in enumerate(view.valuation.opt[p]):
+            if view.valuation.opt_valid[p, k]:
+                seen[inputs.coords.routes[int(r)]] = bool(mask[k])
+
+    run_batch(inputs, observer=observe)
+    rows = explain("shell_pernis", "current-policy", year, catalogue=cat).options
+    shown = dict(zip(rows["route"], rows["feasible"], strict=True))
+    assert shown == seen
+    assert any(not ok for ok in seen.values()) and sum(seen.values()) >= 2
