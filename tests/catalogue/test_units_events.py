@@ -157,7 +157,7 @@ def test_money_rows_add_up_to_the_decisions(cat: Catalogue) -> None:
     """Payment rows of an award add up to its sourced total in the award's euro: Nobian at
     most EUR 185 M over three sites, 2025-2029 (rijksoverheid_nobian_2024); Yara's one-off EUR
     30 M (seaport_yara_2023). The Porthos SDE++ award has no payment rows: it is paid by the
-    SDE++ rule on its parties' capture (its three party rows from 2026, its terms in
+    SDE++ rule on its parties' capture (its four party rows from 2026, its terms in
     policy.csv: EUR 2.1 bn at most, 80 EUR/t base amount, 2.5 Mt/yr; porthos_sde_2021)."""
     ev = cat.events
     # the catalogue holds money in euro of 2025: back to each row's own currency year
@@ -172,6 +172,7 @@ def test_money_rows_add_up_to_the_decisions(cat: Catalogue) -> None:
     assert sorted(parties["site_id"]) == [
         "air_liquide_botlek",
         "air_products_botlekweg",
+        "esso_botlek",
         "shell_pernis",
     ]
     assert set(parties["year"]) == {2026}
