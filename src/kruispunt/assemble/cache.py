@@ -27,9 +27,9 @@ class AssemblyCache:
     def __init__(self) -> None:
         self._tables: Tables | None = None
 
-    def get(self, catalogue: object, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, catalogue: Catalogue, key: Hashable, compute: Callable[[], T]) -> T:
         """A copy of ``compute()`` for ``key`` on ``catalogue``, computed the first time."""
-        return self.tables(catalogue).memo(key, compute)  # type: ignore[arg-type]
+        return self.tables(catalogue).memo(key, compute)
 
     def tables(self, catalogue: Catalogue) -> Tables:
         """The one :class:`~kruispunt.assemble.tables.Tables` of ``catalogue`` (read-only; the

@@ -125,18 +125,8 @@ def allocation_passed_through(
 def energy_passed_through(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
     """Change of a product's price from passing on the rise of its energy prices above the
     first year [EUR/product]: ``sum_c input_c x max(price_c(y) - price_c(first year), 0)``.
-
-    Parameters
-    ----------
-    input_per_unit : array_like, shape (..., G, C)
-        Use per unit of product of each carrier whose rises are passed on, times the share
-        passed (0: none). [carrier/product]
-    price : array_like, shape (..., C, Y)
-        Carrier prices over the years, the first year first. [EUR/carrier]
-
-    Returns
-    -------
-    ndarray, shape (..., G, Y)
+    Arguments and shapes as :func:`indexed_price_change`, with ``input_per_unit`` the use of
+    each carrier whose rises are passed on times the share passed (0: none).
 
     Examples
     --------
