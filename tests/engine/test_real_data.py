@@ -281,3 +281,19 @@ def test_a_plant_keeps_its_co2_store_until_its_new_route_starts(nine: Results) -
     assert captured[np.ix_(ha, pernis)][..., 1:][..., sel].min() > 1e5
     early = years < 2040
     assert gap[..., early].max() <= 0.01 * captured[..., 1:][..., early].max()
+
+
+def test_asphalt_plants_run_through_2030(results: Results) -> None:
+    """No Dutch asphalt plant has announced a closure, and asphalt is not traded across
+    borders. With their activity (NACE 23.99) at risk of carbon leakage they keep free
+    allocation to 2030; with it phased out as for a sector not at risk, all of them closed
+    in 2028. Every asphalt plant runs through 2030 in every default scenario."""
+    for scenario in DEFAULTS:
+        ds = results.dataset.sel(scenario=scenario)
+        plants = [str(p) for p in ds["plant"].values if "asfalt" in str(p)]
+        assert len(plants) >= 20
+        prod = ds["production"].sel(plant=plants, year=slice(2025, 2030))
+        base = ds["production"].sel(plant=plants, year=2025)
+        running = base > 0
+        assert int(running.sum()) >= 20
+        assert bool((prod.sel(plant=running.values) > 0).all()), scenario

@@ -515,3 +515,75 @@ def test_bad_benchmark_data_are_refused_with_file_row_and_field() -> None:
     broken = dc_replace(cat, tables={**cat.tables, "policy": policy})
     with pytest.raises(KruispuntError, match=r"eu_ets\.carbon_leakage_food"):
         build_inputs(broken, scenarios)
+
+
+# --- carbon-leakage status per activity (Delegated Decision (EU) 2019/708) ------------------
+
+
+def _status(inp: ModelInputs) -> dict[str, float]:
+    cl = np.asarray(inp.instruments["ets"]["carbon_leakage"])[0]
+    return dict(zip(inp.coords.plants, cl.tolist(), strict=True))
+
+
+def test_carbon_leakage_status_follows_the_activity(package_inputs: ModelInputs) -> None:
+    """The list names activities: the asphalt plants (NACE 23.99) are at risk in 'other
+    manufacturing', which is not; the breweries (NACE 11.05) are not in 'food', which is;
+    a potato processor (NACE 10.31) keeps its sector's status, as does DSM Delft (21.10)."""
+    status = _status(package_inputs)
+    asphalt = [p for p in status if p.startswith(("asfalt", "kws_asfalt", "strabag_asfalt"))]
+    assert len(asphalt) >= 20
+    assert all(status[p] == 1.0 for p in asphalt)
+    for brewery in ("heineken_zoeterwoude", "bavaria_lieshout", "grolsch_enschede"):
+        assert status[f"{brewery}/process_heat_low"] == 0.0
+    assert status["huhtamaki_franeker/paper"] == 0.0  # moulded fibre, NACE 17.29
+    assert status["dsm_delft/process_heat_low"] == 0.0
+    potato = [p for p in status if p.startswith("aviko_steenderen")]
+    assert potato and all(status[p] == 1.0 for p in potato)
+
+
+def test_an_activity_row_overrides_its_sector_and_any_activity_at_risk_counts() -> None:
+    """Without the NACE 23.99 row the asphalt plants take their sector's status (not at
+    risk). Set to 0, the row also takes Rockwool out, although its sector (glass and mineral
+    wool) is at risk: 23.99 is its only activity, and an activity's row decides before its
+    sector."""
+    from dataclasses import replace as dc_replace
+
+    cat = load_catalogue(None)
+    scenarios = [*resolve(["current-policy"], cat.path)]
+    name = cat.policy["parameter"].astype(str)
+    without = cat.policy[name != "carbon_leakage_nace_2399"]
+    inp = build_inputs(dc_replace(cat, tables={**cat.tables, "policy": without}), scenarios)
+    status = _status(inp)
+    assert status["asfalt_productie_tiel/process_heat_medium"] == 0.0
+    assert status["heineken_zoeterwoude/process_heat_low"] == 0.0
+    zero = cat.policy.copy()
+    zero.loc[name == "carbon_leakage_nace_2399", "value"] = 0
+    inp = build_inputs(dc_replace(cat, tables={**cat.tables, "policy": zero}), scenarios)
+    status = _status(inp)
+    assert status["asfalt_productie_tiel/process_heat_medium"] == 0.0
+    rockwool = [p for p in status if p.startswith("rockwool")]
+    assert rockwool and all(status[p] == 0.0 for p in rockwool)  # its only activity: 23.99
+
+
+def test_activity_rows_agree_with_the_registry() -> None:
+    """Each ``carbon_leakage_nace_<class>`` row agrees with what the Dutch installations of
+    that class were given in 2021 and 2022 (EUTL): free allocation of at least 0.5 of
+    verified emissions for a class at risk (the full benchmark allocation), at most 0.35 for
+    one not at risk (30 % of it, Art. 10b(4))."""
+    cat = load_catalogue(None)
+    inst = cat.installations
+    inst = inst[inst["included"].astype(bool) & inst["site_id"].notna()]
+    years = cat.installation_years
+    rows = cat.policy[cat.policy["parameter"].astype(str).str.startswith("carbon_leakage_nace_")]
+    assert len(rows) >= 10
+    for parameter, value in zip(rows["parameter"], rows["value"].astype(float), strict=True):
+        digits = str(parameter).rsplit("_", 1)[1]
+        ids = inst.loc[inst["nace"].astype(str) == f"{digits[:2]}.{digits[2:]}", "installation_id"]
+        assert len(ids), parameter
+        for year in (2021, 2022):
+            r = years[(years["year"] == year) & years["installation_id"].isin(ids)]
+            ratio = r["free_allocation"].sum() / r["verified_emissions"].sum()
+            if value == 1.0:
+                assert ratio >= 0.5, (parameter, year, ratio)
+            else:
+                assert ratio <= 0.35, (parameter, year, ratio)

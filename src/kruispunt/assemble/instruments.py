@@ -251,8 +251,15 @@ def _route_groups(b: BuildContext) -> F:
 
 
 def _carbon_leakage(b: BuildContext) -> F:
-    """Whether each plant's sector is at risk of carbon leakage ``(P,)`` (1/0)."""
-    sectors = b.pb.table["sector_id"].astype(str)
+    """Whether each plant is at risk of carbon leakage ``(P,)`` (1/0).
+
+    The list of Delegated Decision (EU) 2019/708 names activities (NACE classes), not
+    sectors: a plant is at risk if one of its activities is (:mod:`activities`), each
+    activity with the status of its own row ``eu_ets.carbon_leakage_nace_<class>`` where
+    there is one and its sector's ``eu_ets.carbon_leakage_<sector>`` otherwise (the asphalt
+    plants, NACE 23.99, are at risk in a sector that is not; the breweries are not in one
+    that is)."""
+    sectors = b.pb.table["sector_id"].astype(str).tolist()
     status = {}
     for sector in sorted(set(sectors)):
         name = f"eu_ets.carbon_leakage_{sector}"
@@ -262,7 +269,19 @@ def _carbon_leakage(b: BuildContext) -> F:
                 f"'{sector}', sectors.csv)"
             )
         status[sector] = _scalar(b, name)
-    return np.array([status[s] for s in sectors], dtype=float)
+    of_class: dict[str, float] = {}
+    for codes in b.activities.nace:
+        for code in codes:
+            name = f"eu_ets.carbon_leakage_nace_{code.replace('.', '')}"
+            if code not in of_class and b.tables.policy_rows(name) is not None:
+                of_class[code] = _scalar(b, name)
+    return np.array(
+        [
+            max((of_class.get(c, status[sector]) for c in codes), default=status[sector])
+            for sector, codes in zip(sectors, b.activities.nace, strict=True)
+        ],
+        dtype=float,
+    )
 
 
 def _ets(b: BuildContext) -> Params:
