@@ -234,3 +234,51 @@ def test_a_contract_keeps_the_plant_on_its_route_when_the_term_is_shorter_than_t
     assert (outlay[15:] == 0.0).all()
     claim = (250.0 + TOP / share - FLOOR) * 1.0e6 * 15
     assert ledger[2026][2] == pytest.approx(claim, rel=1e-6)
+
+
+def _ccs_toy(store_from: int | None) -> ModelInputs:
+    """A plant whose capture route (``gas_ccs``) is just short of staying on gas at EUA 50
+    (150.7 against 150 EUR/t), with one SDE++ round in 2025 and a store of 5 Mt/yr from
+    ``store_from`` (None: never)."""
+    inp = toy_inputs(
+        ccs=True,
+        eua=50.0,
+        earliest_elec=2100,
+        product_price=200.0,
+        sde_budget={**{y: 0.0 for y in YEARS}, 2025: 5.0e9},
+        sde_max=400.0,
+        instruments={
+            "sde": {
+                "base_price_share": np.array([2.0 / 3.0]),
+                "base_price_years": np.array([12.0]),
+                "realisation_years": np.array([4.0]),
+            }
+        },
+    )
+    cap = inp.pools.capacity.copy()
+    cap[:, 1] = np.where(TOY_YEARS >= (store_from or 10_000), 5.0e6, 0.0)[None, :]
+    return replace(inp, pools=replace(inp.pools, capacity=cap))
+
+
+def test_capture_with_a_store_in_the_window_is_awarded_and_waits_for_it() -> None:
+    """The store opens in 2028, within the 2025 award's window (to 2029): the award is held
+    while the plant waits for the store and the project runs from 2028 with its contract."""
+    res, ledger = _run(_ccs_toy(2028))
+    names = _route(res)
+    assert names.index("gas_ccs") == YEARS.index(2028)
+    reason = res.dataset["switch_reason"].values[0, 0]
+    assert (reason[:3] == REASON_CODE["waiting_for_infrastructure"]).all()
+    assert ledger[2026][3] is True  # held
+    assert res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values.sum() < 0.0
+
+
+@pytest.mark.parametrize("store_from", [2032, None])
+def test_capture_without_a_store_in_the_window_is_not_awarded(store_from: int | None) -> None:
+    """A store from 2032 (after the window, 2029) or none: capture does not apply, as an
+    applicant without a transport and storage contract for its years does not (Porthos's
+    customers applied on theirs). No award is held and none lapses: nothing is committed or
+    released, nothing paid. Before, the award was made, held for the window and released."""
+    res, ledger = _run(_ccs_toy(store_from))
+    assert set(_route(res)) == {"gas"}
+    assert all(v == (0.0, 0.0, 0.0, False) for v in ledger.values())
+    assert res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values.sum() == 0.0

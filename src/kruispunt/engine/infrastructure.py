@@ -30,6 +30,7 @@ from kruispunt.vocabulary import (
     GRID,
     HOURS_PER_YEAR,
     HYDROGEN,
+    NEVER,
     RESOURCES,
 )
 
@@ -464,6 +465,54 @@ class Infrastructure:
                 f"{total:,.0f} GJ/yr of biomass, more than the biomass supply holds"
             )
         pool[..., BIOMASS] = np.where(burning, given[..., BIOMASS], pool[..., BIOMASS])
+
+    def storage_from(self, i: int, opt: I, cur: I) -> I:
+        """``(S, P, K)``: the first year from each option's start in which a CO2 store could
+        take it on, as the store's operator would tell an applicant for support: a store
+        the plant may use (its contract, its cluster's access by then) with room for the
+        extra CO2 the option captures, at the plant's peak, from that year to the end of
+        the store's life, against what is reserved now. An option that captures no more
+        than the current route gets its start year; one no store can take
+        :data:`NEVER`. Each option is looked at alone, not against the others applying in
+        the same year: an indication, not a reservation (:meth:`allocate` still decides).
+        Porthos's customers applied for SDE++ on the strength of their transport and
+        storage contracts (Porthos, "Klanten", rotterdamccus.nl)."""
+        ctx = self.ctx
+        routes, rt, pools = ctx.inputs.routes, ctx.route, ctx.inputs.pools
+        years = ctx.inputs.coords.years
+        S, (P, K) = ctx.S, opt.shape
+        start = np.minimum(i + routes.lead_time[opt].astype(np.int64), ctx.Y - 1)  # (P, K)
+        out = np.broadcast_to(years[start][None], (S, P, K)).astype(np.int64)
+        at = np.flatnonzero(rt.captured[opt, start].reshape(-1) > 0)  # (P, K) flattened
+        if not at.size:
+            return out
+        p = at // K
+        new, t0 = opt.reshape(-1)[at], start.reshape(-1)[at]
+        inc, calib = ctx.inputs.plants.incumbent[p], ctx.calib[p]
+        old = cur[:, p]  # (S, n)
+        need = rt.captured[new, t0] * np.where(new == inc, calib, 1.0)
+        need = need[None] - rt.captured[old, i] * np.where(old == inc[None], calib[None], 1.0)
+        need = np.maximum(need, 0.0) * self._peak[i][:, p]  # (S, n)
+        idx = np.arange(ctx.Y)
+        first = np.where(need <= 1e-9, t0[None], ctx.Y)  # year index, Y: none
+        later = idx[None, :] >= t0[:, None]  # (n, Y): years from the option's start
+        for q in self._by_resource[CO2_STORAGE]:
+            mine = pools.plants[q, p]
+            if not mine.any():
+                continue
+            alive = idx[None, :] < self._last[:, q, None]  # (S, Y)
+            free = np.where(alive, pools.capacity[:, q, :] - self.committed[:, q, :], np.inf)
+            # the least room from each year to the end of the store's life (none after it)
+            ahead = np.where(alive, np.minimum.accumulate(free[:, ::-1], axis=-1)[:, ::-1], 0.0)
+            opened = years[None, None, :] >= self.access[:, q, p][..., None]  # (S, n, Y)
+            fits = ahead[:, None, :] >= need[..., None] - 1e-9
+            ok = opened & fits & later[None] & mine[None, :, None]
+            found = np.where(ok.any(axis=-1), np.argmax(ok, axis=-1), ctx.Y)
+            first = np.minimum(first, found)
+        year = np.where(first < ctx.Y, years[np.minimum(first, ctx.Y - 1)], NEVER)
+        flat = out.reshape(S, -1)
+        flat[:, at] = year
+        return out
 
     def peak_production(self, i: int) -> F:
         """Each plant's highest production from year index ``i`` on ``(S, P)``."""

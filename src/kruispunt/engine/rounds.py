@@ -50,6 +50,9 @@ class Evaluation:
     pending: I | None = None
     """``(S, P)`` route each plant is building (-1: none), for the demand-side markets' supply
     (:class:`kruispunt.policy.clearing.ClearingMarket`)."""
+    storage_from: I | None = None
+    """First year a CO2 store could take each option on
+    (:meth:`kruispunt.engine.infrastructure.Infrastructure.storage_from`; None: not known)."""
     won: dict[str, tuple[B, I]] = field(default_factory=dict)
     """Per scheme: plants awarded in its round and the option they were awarded for."""
 
@@ -77,10 +80,13 @@ def evaluate(
     feasible: B,
     pending: I | None = None,
     left: B | None = None,
+    storage_from: I | None = None,
 ) -> Evaluation:
     """The value gap to staying and the need per tonne of every option, before support.
     ``left`` ``(S, P, R)``: the routes each plant has run and left (:class:`PlantState`);
-    support does not pay a plant to go back to one of them (None: no history)."""
+    support does not pay a plant to go back to one of them (None: no history).
+    ``storage_from`` ``(S, P, K)``: the first year a CO2 store could take each option on
+    (for the schemes whose rules ask for it)."""
     ctx = valuation.ctx
     inp = ctx.inputs
     opt = valuation.opt
@@ -122,6 +128,7 @@ def evaluate(
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
         current=cur,
         pending=pending,
+        storage_from=storage_from,
     )
 
 

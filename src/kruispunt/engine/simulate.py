@@ -146,6 +146,7 @@ def run_batch(
             valuation.feasible(i, st.route, st.locked),
             st.pending,
             st.left,
+            infra.storage_from(i, valuation.opt, st.route),
         )
         value = run_rounds(ev, schemes)
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)

@@ -759,6 +759,16 @@ class Sde(SupportScheme):
         # an installation the plant already has (a retrofit that adds nothing) is no new
         # production installation: no SDE++ for it
         at = np.nonzero(ev.supportable & ev.installs & (kind != NO_CATEGORY) & fresh)
+        if ev.storage_from is not None and at[0].size:
+            # capture applies only with a store that can take its CO2 on from its start or
+            # within the realisation period (as Porthos's customers applied on their
+            # transport and storage contracts): else the award could only lapse
+            years = ctx.inputs.coords.years
+            lead = ctx.inputs.routes.lead_time.astype(np.int64)[routes[at]]
+            own = years[np.minimum(t + lead, len(years) - 1)]
+            latest = np.maximum(own, ev.year + self.realisation[at[0]])
+            keep = ev.storage_from[at] <= latest
+            at = (at[0][keep], at[1][keep], at[2][keep])
         s = at[0]
         prod_c = prod[at]
         with np.errstate(divide="ignore", invalid="ignore"):
