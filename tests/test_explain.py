@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.errors import KruispuntError
 from kruispunt.explain import explain
-from kruispunt.testing import toy_inputs
+from kruispunt.inputs import ModelInputs
+from kruispunt.testing import TOY_YEARS, toy_inputs
 
 
 def test_toy_breakdown_by_hand() -> None:
@@ -99,3 +102,26 @@ def test_cli_explain_prints_the_decision_and_writes_csv(tmp_path) -> None:  # ty
     )
     assert bad.returncode == 2
     assert "unknown site 'nowhere'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_capture_without_a_store_says_from_when_one_could_take_it() -> None:
+    """Capture just short of staying (EUA 50) with a store of 5 Mt/yr from 2030: in 2026 the
+    option's reason names 2030, the first year a store could take its CO2 (no SDE++ applies
+    before: docs/model.md, "support for capture needs a store"); with no store ever, it says
+    none can. Staying gives no such note."""
+
+    def toy(store_from: int) -> ModelInputs:
+        inp = toy_inputs(ccs=True, eua=50.0, earliest_elec=2100, product_price=200.0)
+        cap = inp.pools.capacity.copy()
+        cap[:, 1] = np.where(TOY_YEARS >= store_from, 5.0e6, 0.0)[None, :]
+        return replace(inp, pools=replace(inp.pools, capacity=cap))
+
+    rows = explain("site0", inputs=toy(2030), year=2026).options.set_index("route")
+    assert rows.loc["gas_ccs", "reason"].endswith(
+        "(no CO2 store can take the CO2 it would capture before 2030)"
+    )
+    assert "CO2 store" not in rows.loc["gas", "reason"]
+    rows = explain("site0", inputs=toy(10_000), year=2026).options.set_index("route")
+    assert rows.loc["gas_ccs", "reason"].endswith(
+        "(no CO2 store can take the CO2 it would capture)"
+    )

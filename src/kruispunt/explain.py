@@ -157,6 +157,14 @@ def _reason(view: YearView, p: int, k: int, chosen_k: int, detail: dict[str, flo
     if ev.low_carbon[0, p, k] and not ev.supportable[0, p, k]:
         # docs/model.md, "Support pays once for a route"
         return below + " (a route it left: no support to go back)"
+    if ev.storage_from is not None:  # docs/model.md, "support for capture needs a store"
+        inp = view.ctx.inputs
+        r = int(view.valuation.opt[p, k])
+        t0 = min(view.i + int(inp.routes.lead_time[r]), len(inp.coords.years) - 1)
+        first = int(ev.storage_from[0, p, k])
+        if first > int(inp.coords.years[t0]):
+            when = "" if first >= NEVER else f" before {first}"
+            return below + f" (no CO2 store can take the CO2 it would capture{when})"
     return below
 
 
