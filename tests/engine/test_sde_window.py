@@ -236,10 +236,11 @@ def test_a_contract_keeps_the_plant_on_its_route_when_the_term_is_shorter_than_t
     assert ledger[2026][2] == pytest.approx(claim, rel=1e-6)
 
 
-def _ccs_toy(store_from: int | None) -> ModelInputs:
+def _ccs_toy(store_from: int | None, needs_store: float = 1.0) -> ModelInputs:
     """A plant whose capture route (``gas_ccs``) is just short of staying on gas at EUA 50
     (150.7 against 150 EUR/t), with one SDE++ round in 2025 and a store of 5 Mt/yr from
-    ``store_from`` (None: never)."""
+    ``store_from`` (None: never); capture needs a store to apply (``capture_needs_store``,
+    the data package's 1) unless ``needs_store`` is 0."""
     inp = toy_inputs(
         ccs=True,
         eua=50.0,
@@ -252,6 +253,7 @@ def _ccs_toy(store_from: int | None) -> ModelInputs:
                 "base_price_share": np.array([2.0 / 3.0]),
                 "base_price_years": np.array([12.0]),
                 "realisation_years": np.array([4.0]),
+                "capture_needs_store": np.array([needs_store]),
             }
         },
     )
@@ -281,4 +283,16 @@ def test_capture_without_a_store_in_the_window_is_not_awarded(store_from: int | 
     res, ledger = _run(_ccs_toy(store_from))
     assert set(_route(res)) == {"gas"}
     assert all(v == (0.0, 0.0, 0.0, False) for v in ledger.values())
+    assert res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values.sum() == 0.0
+
+
+def test_without_the_condition_the_award_is_held_and_lapses() -> None:
+    """``capture_needs_store`` 0 (the model before the condition): the store from 2032 does
+    not stop the 2025 award; it is held through the window (to 2029), lapses at the 2030
+    round and its claim is released; the plant stays on gas and nothing is paid."""
+    res, ledger = _run(_ccs_toy(2032, needs_store=0.0))
+    assert set(_route(res)) == {"gas"}
+    committed, released, claimed, held = ledger[2026]
+    assert held and committed > 0.0 and released == 0.0 and claimed == 0.0
+    assert ledger[2030][:2] == (0.0, committed)
     assert res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values.sum() == 0.0

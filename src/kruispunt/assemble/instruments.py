@@ -844,6 +844,7 @@ def _sde(b: BuildContext) -> Params:
         "base_price_years": np.full(b.S, tables.policy_scalar("sde_pp.base_price_years")),
         "ccs_ceiling": b.per_scenario(ceiling),
         "duration": np.full(b.S, float(duration)),
+        "capture_needs_store": np.full(b.S, tables.policy_scalar("sde_pp.capture_needs_store")),
         # the realisation period plus the one-year ontheffing (Besluit SDE(K) art. 62 lid 3)
         # that a held award (refused grid, biomass or storage room) is granted
         "realisation_years": np.full(

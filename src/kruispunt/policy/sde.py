@@ -576,6 +576,15 @@ class Sde(SupportScheme):
         ),
         Parameter("duration", (SCENARIO,), "yr", "Subsidy duration.", 15.0),
         Parameter(
+            "capture_needs_store",
+            (SCENARIO,),
+            "1/0",
+            "Whether an option that captures more CO2 applies only if a store the plant may "
+            "use can take it on from its start or within the realisation period "
+            "(Evaluation.storage_from); 0: capture applies without one.",
+            0.0,
+        ),
+        Parameter(
             "realisation_years",
             (SCENARIO,),
             "yr",
@@ -759,7 +768,8 @@ class Sde(SupportScheme):
         # an installation the plant already has (a retrofit that adds nothing) is no new
         # production installation: no SDE++ for it
         at = np.nonzero(ev.supportable & ev.installs & (kind != NO_CATEGORY) & fresh)
-        if ev.storage_from is not None and at[0].size:
+        needs_store = self.param("capture_needs_store") > 0.5  # (S,)
+        if ev.storage_from is not None and at[0].size and needs_store.any():
             # capture applies only with a store that can take its CO2 on from its start or
             # within the realisation period (as Porthos's customers applied on their
             # transport and storage contracts): else the award could only lapse
@@ -767,7 +777,7 @@ class Sde(SupportScheme):
             lead = ctx.inputs.routes.lead_time.astype(np.int64)[routes[at]]
             own = years[np.minimum(t + lead, len(years) - 1)]
             latest = np.maximum(own, ev.year + self.realisation[at[0]])
-            keep = ev.storage_from[at] <= latest
+            keep = ~needs_store[at[0]] | (ev.storage_from[at] <= latest)
             at = (at[0][keep], at[1][keep], at[2][keep])
         s = at[0]
         prod_c = prod[at]
