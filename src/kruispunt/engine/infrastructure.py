@@ -206,18 +206,26 @@ class Infrastructure:
         np.multiply(out, peak[None], out=out)
         return np.maximum(out, 0.0, out=out), start
 
-    def _window(self, q: int, i: I) -> tuple[F, I]:
-        """Capacity left in pool ``q`` over its remaining life from year index ``i`` ``(S,)``,
-        and the index where the pool's life ends ``(S,)``. A year of zero capacity before the
-        end of the pool's life counts as no room (a grid declared full until its
-        reinforcement), not as a year outside the window; years before a storage project
-        starts are never in a window, because access comes no earlier than the start."""
+    def _room_ahead(self, q: int) -> F:
+        """Capacity left in pool ``q`` from each year to the end of its life ``(S, Y)``: the
+        least room over those years (0 from the end of its life on). A year of zero
+        capacity before the end counts as no room (a grid declared full until its
+        reinforcement)."""
         cap = self.ctx.inputs.pools.capacity[:, q, :]
+        alive = np.arange(self.ctx.Y)[None, :] < self._last[:, q, None]
+        free = np.where(alive, cap - self.committed[:, q, :], np.inf)
+        ahead = np.minimum.accumulate(free[:, ::-1], axis=-1)[:, ::-1]
+        return np.asarray(np.where(alive, ahead, 0.0), dtype=np.float64)
+
+    def _window(self, q: int, i: I) -> tuple[F, I]:
+        """Capacity left in pool ``q`` over its remaining life from year index ``i`` ``(S,)``
+        (:meth:`_room_ahead` in that year; 0 from the end of its life on), and the index
+        where the pool's life ends ``(S,)``. Years before a storage project starts are never
+        in a window, because access comes no earlier than the start."""
         last = self._last[:, q]
-        idx = np.arange(self.ctx.Y)[None, :]
-        window = (idx >= i[:, None]) & (idx < last[:, None])
-        free = np.where(window, cap - self.committed[:, q, :], np.inf)
-        left = np.where(i < last, np.min(free, axis=-1), 0.0)  # i >= 0: the window not empty
+        ahead = self._room_ahead(q)
+        at = np.minimum(i, self.ctx.Y - 1)
+        left = np.where(i < last, ahead[np.arange(len(i)), at], 0.0)
         return left, last
 
     def allocate(self, demand: F, start: I, gain: F, mask: B, commit: bool) -> tuple[B, I]:
@@ -488,11 +496,18 @@ class Infrastructure:
             return out
         p = at // K
         new, t0 = opt.reshape(-1)[at], start.reshape(-1)[at]
-        inc, calib = ctx.inputs.plants.incumbent[p], ctx.calib[p]
-        old = cur[:, p]  # (S, n)
-        need = rt.captured[new, t0] * np.where(new == inc, calib, 1.0)
-        need = need[None] - rt.captured[old, i] * np.where(old == inc[None], calib[None], 1.0)
-        need = np.maximum(need, 0.0) * self._peak[i][:, p]  # (S, n)
+        n = at.size
+        # the extra CO2 each option asks a store for, as :meth:`demand` asks it (flat over
+        # the scenarios)
+        flat_need, _ = self.demand(
+            i,
+            np.tile(new, S),
+            cur[:, p].reshape(-1),
+            self._peak[i][:, p].reshape(-1),
+            start=np.tile(t0, S),
+            plants=np.tile(p, S),
+        )
+        need = flat_need[CO2_STORAGE].reshape(S, n)
         idx = np.arange(ctx.Y)
         first = np.where(need <= 1e-9, t0[None], ctx.Y)  # year index, Y: none
         later = idx[None, :] >= t0[:, None]  # (n, Y): years from the option's start
@@ -500,10 +515,7 @@ class Infrastructure:
             mine = pools.plants[q, p]
             if not mine.any():
                 continue
-            alive = idx[None, :] < self._last[:, q, None]  # (S, Y)
-            free = np.where(alive, pools.capacity[:, q, :] - self.committed[:, q, :], np.inf)
-            # the least room from each year to the end of the store's life (none after it)
-            ahead = np.where(alive, np.minimum.accumulate(free[:, ::-1], axis=-1)[:, ::-1], 0.0)
+            ahead = self._room_ahead(q)  # (S, Y)
             opened = years[None, None, :] >= self.access[:, q, p][..., None]  # (S, n, Y)
             fits = ahead[:, None, :] >= need[..., None] - 1e-9
             ok = opened & fits & later[None] & mine[None, :, None]

@@ -10,8 +10,9 @@ do switch (:func:`award`), after infrastructure is allocated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -50,14 +51,20 @@ class Evaluation:
     pending: I | None = None
     """``(S, P)`` route each plant is building (-1: none), for the demand-side markets' supply
     (:class:`kruispunt.policy.clearing.ClearingMarket`)."""
-    storage_from: I | None = None
-    """First year a CO2 store could take each option on
-    (:meth:`kruispunt.engine.infrastructure.Infrastructure.storage_from`; None: not known)."""
+    store_indication: Callable[[], I] | None = None
+    """Works out :attr:`storage_from` when a scheme first asks for it (None: not known)."""
     won: dict[str, tuple[B, I]] = field(default_factory=dict)
     """Per scheme: plants awarded in its round and the option they were awarded for."""
 
     def expected(self, instrument: str, term: str) -> F:
         return self.valuation.gather((instrument, term), self.t)
+
+    @cached_property
+    def storage_from(self) -> I | None:
+        """First year a CO2 store could take each option on
+        (:meth:`kruispunt.engine.infrastructure.Infrastructure.storage_from`), worked out
+        once, when first read: only a round that weighs capture reads it."""
+        return None if self.store_indication is None else self.store_indication()
 
     def expected_on(self, instrument: str, term: str, s: I, route: I) -> F:
         """:meth:`expected` at one route per plant for a flat list of plants ``(n,)``:
@@ -80,13 +87,13 @@ def evaluate(
     feasible: B,
     pending: I | None = None,
     left: B | None = None,
-    storage_from: I | None = None,
+    store_indication: Callable[[], I] | None = None,
 ) -> Evaluation:
     """The value gap to staying and the need per tonne of every option, before support.
     ``left`` ``(S, P, R)``: the routes each plant has run and left (:class:`PlantState`);
     support does not pay a plant to go back to one of them (None: no history).
-    ``storage_from`` ``(S, P, K)``: the first year a CO2 store could take each option on
-    (for the schemes whose rules ask for it)."""
+    ``store_indication`` works out the first year a CO2 store could take each option on
+    ``(S, P, K)`` (:attr:`Evaluation.storage_from`, for the schemes whose rules ask for it)."""
     ctx = valuation.ctx
     inp = ctx.inputs
     opt = valuation.opt
@@ -128,7 +135,7 @@ def evaluate(
         emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
         current=cur,
         pending=pending,
-        storage_from=storage_from,
+        store_indication=store_indication,
     )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -146,9 +147,11 @@ def run_batch(
             valuation.feasible(i, st.route, st.locked),
             st.pending,
             st.left,
-            infra.storage_from(i, valuation.opt, st.route),
+            partial(infra.storage_from, i, valuation.opt, st.route),
         )
         value = run_rounds(ev, schemes)
+        if observer is not None:
+            _ = ev.storage_from  # as the rounds saw it, before the year's grants are reserved
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)
         now, start_year, reason = decide.schedule(ctx, st, choice, i)
         if observer is not None:

@@ -252,10 +252,13 @@ class Evaluation(Protocol):
     """``(S, P)`` emissions per unit of the route each plant runs now [tCO2/product]."""
     current: I
     """``(S, P)`` route index each plant runs now (the fossil reference of its options)."""
-    storage_from: I | None
-    """First calendar year a CO2 store could take each option on: a store the plant may use
-    with room for the CO2 it would capture (the option's start year where it captures no more
-    than today; :data:`kruispunt.vocabulary.NEVER` where no store can; None: not known)."""
+
+    @property
+    def storage_from(self) -> I | None:
+        """First calendar year a CO2 store could take each option on: a store the plant may use
+        with room for the CO2 it would capture (the option's start year where it captures no more
+        than today; :data:`kruispunt.vocabulary.NEVER` where no store can; None: not known)."""
+        ...
 
     def expected(self, instrument: str, term: str) -> F:
         """An instrument's expected path ``term`` for every option ``(S, P, K)``."""

@@ -769,7 +769,7 @@ class Sde(SupportScheme):
         # production installation: no SDE++ for it
         at = np.nonzero(ev.supportable & ev.installs & (kind != NO_CATEGORY) & fresh)
         needs_store = self.param("capture_needs_store") > 0.5  # (S,)
-        if ev.storage_from is not None and at[0].size and needs_store.any():
+        if at[0].size and needs_store.any() and ev.storage_from is not None:
             # capture applies only with a store that can take its CO2 on from its start or
             # within the realisation period (as Porthos's customers applied on their
             # transport and storage contracts): else the award could only lapse
