@@ -151,6 +151,8 @@ FIXED_SPLITS = {
     ("tata_steel_ijmuiden", "bf7"): Decimal("0.6"),
     ("bp_rotterdam", "cdu1"): Decimal("0.5"),
     ("bp_rotterdam", "cdu2"): Decimal("0.5"),
+    ("rockwool_roermond", "lines_electrified"): Decimal("0.625"),  # rule U5: 0.5 / 0.8
+    ("rockwool_roermond", "lines_other"): Decimal("0.375"),
 }
 SHARE_TOLERANCE = 1e-6
 
