@@ -40,7 +40,7 @@ from kruispunt.catalogue import Catalogue, load_catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.cisaf import cisaf_relief_per_mwh
-from kruispunt.policy.energy_tax import bracketed_tax
+from kruispunt.policy.energy_tax import bracketed_tax, complexes
 from kruispunt.policy.ikc import previous_year_price
 from kruispunt.scenarios import Scenario, resolve
 from kruispunt.vocabulary import GJ_PER_MWH
@@ -161,7 +161,10 @@ def energy_bills(
                 nl_tax = float((taxable * tax["rate"][0, c, t]).sum())
             else:
                 rates = np.asarray(tax["bracket_rates"][0, c, :, t], dtype=np.float64)
-                nl_tax = float(sum(bracketed_tax(u, thresholds, rates) for u in taxable))
+                # the brackets per complex (a site's units of one product together)
+                complex_of = complexes([inputs.coords.plants[p] for p in plants])
+                per_complex = np.bincount(complex_of, weights=taxable)
+                nl_tax = float(sum(bracketed_tax(u, thresholds, rates) for u in per_complex))
             taxable_share = float(taxable.sum() / use_gj.sum()) if use_gj.sum() > 0 else 0.0
             nl = {
                 "commodity": price * mwh,

@@ -200,22 +200,43 @@ def test_energy_tax_by_bracket_for_a_large_user(results: Results) -> None:
     # 10,000 kWh, then the 2024 rates 0.09037 / 0.03943 / 0.00188 (2025 not found, held),
     # which are euro of 2024: in euro of 2025 x 100 / 96.8054 (the CBS CPI of 2024 with
     # 2025 = 100, deflators.csv: 2025 prices +3.3 %).
-    # 69 % of the ammonia plant's gas is feedstock (tax_exemptions.csv, MIDDEN TC0072), whose
+    # 69 % of the ammonia plants' gas is feedstock (tax_exemptions.csv, MIDDEN TC0072), whose
     # taxable quantity is nil (Directive 2003/96/EC art. 2(4)(b)); the taxable rest goes
-    # through the brackets from zero.
+    # through the brackets from zero. Yara's three ammonia units are one complex (the
+    # complex rule): their combined use goes through the brackets once, and each unit pays
+    # its share of use.
     eur2024 = 100 / 96.8054
     ds = results.dataset.sel(scenario="current-policy", year=2025)
-    plant = "yara_sluiskil/ammonia/ammonia_e"  # one unit: brackets apply per plant
-    gas_m3 = float(ds["energy"].sel(plant=plant, carrier="natural_gas")) / 0.03165 * (1 - 0.69)
-    kwh = float(ds["energy"].sel(plant=plant, carrier="electricity")) / 0.0036
+    units = [f"yara_sluiskil/ammonia/ammonia_{u}" for u in "cde"]
+    gas = ds["energy"].sel(plant=units, carrier="natural_gas").values / 0.03165 * (1 - 0.69)
+    kwh = ds["energy"].sel(plant=units, carrier="electricity").values / 0.0036
+    gas_m3, all_kwh = float(gas.sum()), float(kwh.sum())
     gas_tax = (
         170_000 * 0.5782 + 830_000 * 0.3157 + 9_000_000 * 0.2035 + (gas_m3 - 10_000_000) * 0.0539
     )
     elec_tax = 10_000 * 0.10154 + eur2024 * (
-        40_000 * 0.09037 + 9_950_000 * 0.03943 + (kwh - 10_000_000) * 0.00188
+        40_000 * 0.09037 + 9_950_000 * 0.03943 + (all_kwh - 10_000_000) * 0.00188
     )
-    assert gas_m3 > 1e7 and kwh > 1e7
-    assert float(ds["energy_tax"].sel(plant=plant)) == pytest.approx(gas_tax + elec_tax, rel=1e-9)
+    assert gas[2] > 1e7 and kwh[2] > 1e7  # unit E alone is in the top brackets too
+    want = gas_tax * gas / gas_m3 + elec_tax * kwh / all_kwh
+    np.testing.assert_allclose(ds["energy_tax"].sel(plant=units).values, want, rtol=1e-9)
+    # against each unit through the brackets alone, the complex saves the lower brackets'
+    # excess over the top rate once for the second unit in the top brackets (D; C is idle
+    # in 2025): 170,000 x (0.5782 - 0.0539) + 830,000 x (0.3157 - 0.0539) + 9,000,000 x
+    # (0.2035 - 0.0539) = 1,652,825 EUR on gas, and on electricity 10,000 x (0.10154 - 0.00188
+    # x 100 / 96.8054) + (40,000 x (0.09037 - 0.00188) + 9,950,000 x (0.03943 - 0.00188)) x
+    # 100 / 96.8054 = 390,605 EUR
+    assert gas[0] == 0.0 and kwh[0] == 0.0 and gas[1] > 1e7 and kwh[1] > 1e7
+    alone = sum(
+        170_000 * 0.5782 + 830_000 * 0.3157 + 9_000_000 * 0.2035 + (g - 10_000_000) * 0.0539
+        for g in gas[1:]
+    ) + sum(
+        10_000 * 0.10154
+        + eur2024 * (40_000 * 0.09037 + 9_950_000 * 0.03943 + (k - 10_000_000) * 0.00188)
+        for k in kwh[1:]
+    )
+    saved = alone - float(ds["energy_tax"].sel(plant=units).sum())
+    assert saved == pytest.approx(1_652_825 + 390_605, abs=1.0)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from kruispunt.policy.energy_tax import (
     bracketed_tax,
     chp_exempt_gas,
     chp_exempt_share,
+    complexes,
     taxable_use,
 )
 from kruispunt.policy.registry import INSTRUMENTS
@@ -240,6 +241,58 @@ def test_valuation_charges_the_bracketed_tax_of_the_taxable_use() -> None:
     assert _tax_view(0.0) == pytest.approx((21.1, 21.1e6), rel=1e-12)
     assert _tax_view(0.5) == pytest.approx((11.1, 11.1e6), rel=1e-12)
     assert _tax_view(0.9, 0.5) == pytest.approx((1.6, 1.6e6), rel=1e-12)
+
+
+def test_units_of_one_site_product_are_one_complex() -> None:
+    """The complex rule: the units of one site's product share one complex, other plants of
+    the site and other sites are complexes of their own."""
+    ids = ["s/steel/bf6", "s/steel/bf7", "s/heat", "t/steel", "s/glass/a", "s/glass/b"]
+    assert complexes(ids).tolist() == [0, 0, 1, 2, 3, 3]
+    tax = EnergyTax(BatchContext(_complex_toy(), INSTRUMENTS))
+    use = np.array([[1.0, 2.0, 4.0], [0.0, 3.0, 5.0]])
+    np.testing.assert_array_equal(tax.complexes.totals(use), [[3.0, 3.0, 4.0], [3.0, 3.0, 5.0]])
+
+
+def _complex_toy() -> ModelInputs:
+    """Three toy plants on their gas route (10 GJ gas/t), gas brackets at 1e5, 1e6 and 2e7
+    GJ/yr at 4, 3, 2 and 1 EUR/GJ: two units of one site's widget (1.5e6 and 1e6 t/yr) and a
+    plant of another site (1e6 t/yr)."""
+    from dataclasses import replace
+
+    Y = len(TOY_YEARS)
+    rates = np.zeros((1, 2, 4, Y))
+    rates[0, 0] = np.array([4.0, 3.0, 2.0, 1.0])[:, None]
+    limits = np.full((1, 2, 3), np.nan)
+    limits[0, 0] = [1e5, 1e6, 2e7]
+    inp = toy_inputs(
+        n_plants=3,
+        capacity=np.array([1.5e6, 1e6, 1e6]),
+        instruments={"energy_tax": {"thresholds": limits, "bracket_rates": rates}},
+    )
+    ids = ("site0/widget/u1", "site0/widget/u2", "site1/widget")
+    return replace(inp, coords=replace(inp.coords, plants=ids))
+
+
+def test_a_complex_goes_through_the_brackets_once() -> None:
+    """Wbm art. 59 per connection, with the connections of one complex as one (the complex
+    rule): the two units use 1.5e7 and 1e7 GJ/yr, together 2.5e7 GJ: 1e5 x 4 + 9e5 x 3 +
+    1.9e7 x 2 + 5e6 x 1 = 46.1e6 EUR/yr, shared by use, 0.6 and 0.4: 27.66e6 and 18.44e6 (each
+    alone: 31.1e6 and 21.1e6). The plant of the other site alone: 21.1e6. Valued for staying
+    in the first year (myopic), per t: the average rate of the complex, 46.1e6 / 2.5e7 = 1.844
+    EUR/GJ x 10 GJ/t = 18.44 EUR/t for both units; 21.1 EUR/t for the third plant."""
+    from kruispunt.engine.state import PlantState
+    from kruispunt.engine.valuation import Valuation
+
+    inp = _complex_toy()
+    accounted = simulate(inp).dataset["energy_tax"].values[0, :, 0]
+    np.testing.assert_allclose(accounted, [27.66e6, 18.44e6, 21.1e6], rtol=1e-12)
+    ctx = BatchContext(inp, INSTRUMENTS)
+    valuation = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
+    st = PlantState.initial(inp)
+    terms = valuation.option_values(0, st, breakdown=True).terms["energy_tax"]
+    stay = np.argmax(valuation.opt[None] == st.route[:, :, None], axis=-1)
+    valued = np.take_along_axis(terms, stay[..., None], -1)[0, :, 0]
+    np.testing.assert_allclose(valued, [18.44, 18.44, 21.1], rtol=1e-12)
 
 
 def _flat_unit_costs(

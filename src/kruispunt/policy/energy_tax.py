@@ -17,14 +17,29 @@ metallurgical processes (art. 64(4)); and gas used other than as fuel (feedstock
 use (Directive 2003/96/EC art. 2(4)(b)). The tax falls on gas supplied through a connection
 (art. 50): a plant's own residual gas is outside it.
 
+The brackets run over a connection's yearly use, and the connections of one complex (the
+real estate one user runs as a unit, a factory site with its buildings and yards) count as
+one: their combined use goes through the brackets once (the *complexbepaling*; the suppliers
+who levy the tax cluster a user's connections on one WOZ object). The model's plants are
+complexes of their own, except the units of one site's product (``site/product/unit``): one
+installation of one operator, split for its units' fates (:func:`complexes`), whose use goes
+through the brackets together. Plants of one site that make different products are not
+clustered: on the model's sites they are often other operators (Chemelot's park, the CHPs
+that utilities run on a chemical site).
+
 Both the yearly accounting and the valuation of a plant's options tax the plant's taxable use
 through the brackets: the valuation per unit of product at the average rate of that tax on
-the option's use (a plant runs a route whole), not at the rate of its last unit.
+the option's use (a plant runs a route whole), not at the rate of its last unit, with the
+other units of its complex at their use of the year before.
 
 References
 ----------
 Wet belastingen op milieugrondslag, art. 50, 59, 64 and 90; Council Directive 2003/96/EC,
-art. 2(4)(b); Belastingplan 2025 (hydrogen rate).
+art. 2(4)(b); Belastingplan 2025 (hydrogen rate). The complex rule as the suppliers apply it:
+Essent, "Clustering van aansluitingen",
+https://www.essent.nl/content/grootzakelijk/klantenservice/vraagantwoord/eb/clustering.html;
+A-Energie, "Complexbepaling", https://aenergie.nl/dossiers/complexbepaling/ (both undated,
+read 1 Dec 2026).
 """
 
 from __future__ import annotations
@@ -54,6 +69,7 @@ __all__ = [
     "bracketed_tax",
     "chp_exempt_gas",
     "chp_exempt_share",
+    "complexes",
     "taxable_use",
 ]
 
@@ -243,6 +259,52 @@ def chp_exempt_share(
     return np.asarray(np.minimum(1.0, gas_per_kwh * eff / 3.6), dtype=np.float64)
 
 
+def complexes(plant_ids: Sequence[str]) -> NDArray[np.intp]:
+    """The complex of each plant, whose connections go through the energy tax brackets
+    together: the units of one site's product (ids ``site/product/unit``) share one, every
+    other plant (``site/product``) is one of its own. Numbered in order of first appearance.
+
+    Examples
+    --------
+    >>> complexes(["a/steel/bf6", "a/steel/bf7", "a/heat", "b/steel"])
+    array([0, 0, 1, 2])
+    """
+    number: dict[str, int] = {}
+    out = [number.setdefault("/".join(pid.split("/")[:2]), len(number)) for pid in plant_ids]
+    return np.asarray(out, dtype=np.intp)
+
+
+class Complexes:
+    """Sums over the complexes of :func:`complexes` that hold more than one plant."""
+
+    def __init__(self, plant_ids: Sequence[str]) -> None:
+        group = complexes(plant_ids)
+        shared = np.flatnonzero(np.bincount(group)[group] > 1)
+        self.order = shared[np.argsort(group[shared], kind="stable")]
+        """Plants in a complex of several, complex by complex."""
+        g = group[self.order]
+        new = np.ones(g.size, dtype=bool)
+        new[1:] = g[1:] != g[:-1]
+        self.starts = np.flatnonzero(new)
+        """Position in :attr:`order` where each shared complex begins."""
+        self.of = np.cumsum(new) - 1
+        """Shared complex of each plant of :attr:`order`."""
+
+    @property
+    def any(self) -> bool:
+        """Whether some complex holds more than one plant."""
+        return bool(self.order.size)
+
+    def totals(self, use: FloatArray) -> FloatArray:
+        """Each plant's complex total of ``use`` ``(S, P)`` (a copy; a plant alone in its
+        complex keeps its own)."""
+        out = np.array(use, dtype=np.float64)
+        if self.order.size:
+            sums = np.add.reduceat(use[:, self.order], self.starts, axis=1)
+            out[:, self.order] = sums[:, self.of]
+        return out
+
+
 def bracket_index(consumption: ArrayLike, thresholds: ArrayLike) -> NDArray[np.int64]:
     """Index of the bracket a yearly consumption falls in (0 = first): the number of
     thresholds it exceeds. ``thresholds`` has its brackets on the last axis and broadcasts
@@ -261,19 +323,21 @@ def bracket_index(consumption: ArrayLike, thresholds: ArrayLike) -> NDArray[np.i
 class EnergyTax(Instrument):
     """Energy tax on the carriers plants use, after the exemptions of the law.
 
-    A route's use of a carrier is taxable after the route's exempt share (feedstock, dual
-    use, metallurgical, mineralogical and electrolytic processes: ``exempt``) and the plant's
-    (a plant-level rule: the CHP share of its gas, the mineralogical or metallurgical furnaces
-    of its sector: ``plant_exempt``). The yearly accounting applies :func:`bracketed_tax` to
-    each plant's taxable use of the carriers that have brackets (each plant one connection)
-    and the flat rate to the others. Valuation charges each option the same bracketed tax:
-    per unit of product, the average rate of the bracketed tax of the plant's taxable use on
-    that option (at base-year production, over the option's window), ``tax(T) / T`` for use
-    ``T``, on the taxable share, so that the valued tax times base-year production is the tax
-    the accounting books on that use (a route is run whole, so the option's tax is its
-    total, not its last unit's). It is the term at the rate of the bracket ``T`` falls in plus
-    the lower brackets' excess over that rate per unit of use (paths ``c<c>_b<k>`` and
-    ``g<c>_b<k>``, :meth:`unit_cost`).
+    A route's use of a carrier is taxable after the route's exempt share (feedstock, dual use,
+    metallurgical, mineralogical and electrolytic processes: ``exempt``) and the plant's (a
+    plant-level rule: the CHP share of its gas, the mineralogical or metallurgical furnaces of
+    its sector: ``plant_exempt``). The yearly accounting applies :func:`bracketed_tax` to each
+    complex's taxable use of the carriers that have brackets (:func:`complexes`), shared over
+    its plants by their use, and the flat rate to the others. Valuation charges each option the
+    same bracketed tax: per unit of product, the average rate of the bracketed tax of the
+    plant's taxable use on that option (at base-year production, over the option's window),
+    ``tax(T) / T`` for use ``T``, on the taxable share, so that the valued tax times base-year
+    production is the tax the accounting books on that use (a route is run whole, so the
+    option's tax is its total, not its last unit's). It is the term at the rate of the bracket
+    ``T`` falls in plus the lower brackets' excess over that rate per unit of use (paths
+    ``c<c>_b<k>`` and ``g<c>_b<k>``, :meth:`unit_cost`). For a plant in a complex of several,
+    ``T`` is the complex's: the option's use plus the other units' taxable use in the year
+    before (in the first year, their first year's output on today's routes).
     """
 
     name = "energy_tax"
@@ -322,7 +386,7 @@ class EnergyTax(Instrument):
         self.flat = no_brackets
         """Carriers taxed at their flat rate."""
         self.bracketed = np.flatnonzero(~no_brackets)
-        """Carriers taxed by consumption bracket (each plant one connection)."""
+        """Carriers taxed by consumption bracket (each complex one connection)."""
         self.exempt = self.param("exempt")  # (S, R, C)
         self.plant_exempt = self.param("plant_exempt")  # (S, P, C)
         self.taxed_flat = np.flatnonzero(self.flat & (self.param("rate") > 0).any(axis=(0, 2)))
@@ -341,6 +405,28 @@ class EnergyTax(Instrument):
             bracketed_tax(
                 np.zeros(rates.shape[:2]), self.param("thresholds")[:, None, c], rates[:, :, c]
             )
+        self.complexes = Complexes(ctx.inputs.coords.plants)
+        """The plants whose connections go through the brackets together."""
+        self._others: dict[int, FloatArray] = {}
+        """For each bracketed carrier, the taxable use ``(S, P)`` [carrier/yr] of the other
+        plants of each plant's complex, in the year last booked (first: the first year's
+        output on today's routes); only where some complex holds several plants."""
+        if self.complexes.any:
+            inp = ctx.inputs
+            route = inp.plants.incumbent
+            output = (  # the first year's output on today's routes (idled plants: none)
+                inp.plants.base_production
+                * inp.markets.demand_scale[:, inp.plants.product, 0]
+                * inp.levers.availability[:, :, 0]
+            )
+            for c in self.bracketed:
+                own = (
+                    inp.routes.inputs[route, c, 0]
+                    * output
+                    * self._route_keep[:, route, c]
+                    * self._plant_keep[:, :, c]
+                )
+                self._others[int(c)] = self.complexes.totals(own) - own
 
     def _taxed_use(self, c: int, exempt: FloatArray | None = None) -> FloatArray:
         """Use of carrier ``c`` per unit of product of every route after the route's
@@ -408,6 +494,8 @@ class EnergyTax(Instrument):
             # decision year (a route whose use falls over time, an e-boiler serving more of
             # its band, is valued on the use of its window whatever the year it is valued in)
             taxable = np.broadcast_to(x[f"u{c}"] * kept_base, route_s.shape)
+            if self._others:  # with the other units of its complex
+                taxable = taxable + np.asarray(opt.plant(self._others[int(c)]), np.float64)
             # the bracket it falls in, j (the last threshold it is above) ...
             bracket = self._bracket(int(c), taxable, lead)
             # ... and the average rate of its bracketed tax: the term at bracket j's rate
@@ -494,7 +582,16 @@ class EnergyTax(Instrument):
         flat = np.where(self.flat[None], self.param("rate")[:, :, i], 0.0)  # (S, C)
         taxed = np.einsum("spc,sc->sp", taxable, flat)
         for c in self.bracketed:  # plants that use none pay 0 (the schedules: __init__)
-            s, p = np.nonzero(taxable[..., c])
+            own = taxable[..., c]
+            if self._others:  # each complex's use through the brackets, shared by use
+                total = self.complexes.totals(own)
+                self._others[int(c)] = total - own
+            else:
+                total = own
+            s, p = np.nonzero(own)
             if s.size:
-                taxed[s, p] += _bracketed(taxable[s, p, c], thresholds[s, c], rates[s, c])
+                tax = _bracketed(total[s, p], thresholds[s, c], rates[s, c])
+                if self._others:  # a plant alone in its complex: x / x = 1 exactly
+                    tax *= own[s, p] / total[s, p]
+                taxed[s, p] += tax
         return Booking(plant={"energy_tax": taxed}, gov={"energy_tax_revenue": taxed})
