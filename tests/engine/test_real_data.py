@@ -342,3 +342,29 @@ def test_rockwool_melting_lines_run_electric_from_2027(cat: Catalogue, results: 
         assert int(ds["switch_reason"].sel(plant=lines, year=2027)) == REASON["committed_project"]
         cut = 1.0 - float(em.sel(year=2027)) / base
         assert cut == pytest.approx(0.625 * (1.0 - 0.132361 / 0.55626), abs=2e-3)
+
+
+def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
+    """The RFNBO market's need of a plant already on a qualifying route is its gap to the
+    best option without this market, where staying without the market keeps the option to
+    run on and close later (``OptionValues.stay_without``). Taking only the market's revenue
+    off a staying value whose exit option was weighed with it overstated the need by last
+    year's revenue, so sellers alternated: Air Liquide Botlek's electrolyser sold 45, 0, 40
+    and 0 MEUR in 2047-2050 and Eastman Middelburg's 0, 18, 0 and 16 (need about 3,200 EUR/t
+    after a year of sales, 1,700 after a year without, against a premium of 2,700-3,300). In
+    every default scenario no plant now sells in a year and the year after next but not in
+    between, and Air Liquide Botlek's electrolyser sells in every year of the obligation."""
+    ds = results.dataset
+    years = ds["year"].values
+    for scenario in ds["scenario"].values:
+        revenue = ds["premium_revenue"].sel(scenario=scenario).values  # (plant, year)
+        sells = revenue > 0
+        gap = sells[:, :-2] & ~sells[:, 1:-1] & sells[:, 2:]
+        flicker = [
+            f"{ds['plant'].values[p]} {years[y + 1]}" for p, y in zip(*np.nonzero(gap), strict=True)
+        ]
+        assert not flicker, (scenario, flicker)
+    electrolyser = ds["premium_revenue"].sel(
+        scenario="current-policy", plant="air_liquide_botlek/hydrogen/botlek_smr_atr"
+    )
+    assert (electrolyser.sel(year=slice(2031, 2050)) > 0).all()

@@ -53,6 +53,9 @@ class Evaluation:
     (:class:`kruispunt.policy.clearing.ClearingMarket`)."""
     store_indication: Callable[[], I] | None = None
     """Works out :attr:`storage_from` when a scheme first asks for it (None: not known)."""
+    stay_without: Callable[[F], F] | None = None
+    """:attr:`kruispunt.engine.valuation.OptionValues.stay_without`: the value of staying
+    less a yearly amount kept by staying, the option to close later weighed again."""
     won: dict[str, tuple[B, I]] = field(default_factory=dict)
     """Per scheme: plants awarded in its round and the option they were awarded for."""
 
@@ -136,6 +139,7 @@ def evaluate(
         current=cur,
         pending=pending,
         store_indication=store_indication,
+        stay_without=ov.stay_without,
     )
 
 

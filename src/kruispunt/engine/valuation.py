@@ -257,6 +257,11 @@ class OptionValues:
     terms: dict[str, F]
     """Per-unit terms [EUR/product] (``operating`` and one per instrument) and the yearly
     items ``revenue``, ``fixed``, ``capital``, ``writeoff`` [EUR/yr]."""
+    stay_without: Callable[[F], F] | None = None
+    """The value of each plant's current route ``(S, P)`` [EUR/yr] less a yearly amount
+    ``(S, P)`` it keeps by staying (a contract's value), with the option to close later
+    weighed again on that lower value: what staying is worth without the contract (None:
+    not known)."""
 
 
 class Valuation:
@@ -402,16 +407,35 @@ class Valuation:
         less the write-off of the book value left at the closure, annualised as a closure's
         write-off is and discounted to today. ``net_h`` ``(S, P, H)`` is the net unit cost
         of staying ``h`` years for each horizon."""
+        return self._exits(t, st, per_unit, prod, crf_cur, net_h)(stay_value)
+
+    def _exits(
+        self, t: int, st: PlantState, per_unit: F, prod: F, crf_cur: F, net_h: F
+    ) -> Callable[[F], F]:
+        """:meth:`_exit_option` as a function of the value of staying the whole life
+        ``(S, P)``: the horizons' terms worked out once, for the engine's stay value and for
+        the same stay less a contract's value (:attr:`OptionValues.stay_without`)."""
         cur = st.route
         at = _flat_index(cur, self.ctx.R)
         life = np.take(self.annuity_life, at)
         rate = self.ctx.inputs.finance.discount_rate[:, None]
-        best = stay_value
-        for j, h in enumerate(self.horizons):
-            value_h = stay_value + (per_unit - net_h[..., j]) * prod
-            later = st.book_value(t, h) * crf_cur * (1.0 + rate) ** -h
-            best = np.maximum(best, value_h * np.take(self.annuity_h[h], at) / life - later)
-        return best
+        parts = [
+            (
+                (per_unit - net_h[..., j]) * prod,
+                np.take(self.annuity_h[h], at),
+                st.book_value(t, h) * crf_cur * (1.0 + rate) ** -h,
+            )
+            for j, h in enumerate(self.horizons)
+        ]
+
+        def best_of(stay_value: F) -> F:
+            best = stay_value
+            for more, annuity, later in parts:
+                value_h = stay_value + more
+                best = np.maximum(best, value_h * annuity / life - later)
+            return best
+
+        return best_of
 
     def _unit_costs(
         self,
@@ -604,21 +628,24 @@ class Valuation:
         value -= writeoff
         value += contracts[..., None] * is_cur
         exit_gain = np.zeros(value.shape)
+        k_cur = option_of(opt, cur)  # the current route's option
+        stay = pick(value, k_cur)
+        bonus = STAY_BONUS * inp.plants.capacity
         if self.horizons:
-            k_cur = option_of(opt, cur)  # the current route's option
-            stay = pick(value, k_cur)
             net_cur = pick(net, k_cur)
-            best = self._exit_option(
-                t,
-                st,
-                stay,
-                net_cur,
-                prod[..., 0],
-                crf_cur[..., 0],
-                net_stay[..., 1:],
-            )
+            exits = self._exits(t, st, net_cur, prod[..., 0], crf_cur[..., 0], net_stay[..., 1:])
+            best = exits(stay)
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
             value += exit_gain
+
+            def stay_without(amount: F) -> F:
+                return exits(stay - amount) + bonus
+
+        else:
+
+            def stay_without(amount: F) -> F:
+                return stay - amount + bonus
+
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         # (written on the closure options only)
         at_c = self._closure_at
@@ -647,6 +674,7 @@ class Valuation:
             abated=abated,
             capex_annuity=capex_new,
             terms=terms if breakdown else {},
+            stay_without=stay_without,
         )
 
     def _stay_window(self, net_stay: F, is_cur: B) -> F:

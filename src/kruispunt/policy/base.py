@@ -252,6 +252,10 @@ class Evaluation(Protocol):
     """``(S, P)`` emissions per unit of the route each plant runs now [tCO2/product]."""
     current: I
     """``(S, P)`` route index each plant runs now (the fossil reference of its options)."""
+    stay_without: Callable[[F], F] | None
+    """The value of staying ``(S, P)`` [EUR/yr] less a yearly amount ``(S, P)`` the plant
+    keeps by staying (a contract's value), with the option to close later weighed again on
+    that lower value (None: not known; then subtract the amount)."""
 
     @property
     def storage_from(self) -> I | None:

@@ -657,10 +657,17 @@ class ClearingMarket(SupportScheme):
             qk = self.q[:, g, :][rows, route_s] * ev.production[:, pi, ki]
             own_all = self.own_cap(g, t)
             own_k = own_all[rows, route_s]
-            # the plants with a qualifying option: their values without this market
+            # the plants with a qualifying option: their values without this market (staying
+            # without what it earns here, the option to close later weighed on that: a plant
+            # that would run out its route and close without the market is worth that much)
             up, pos = np.unique(pi, return_inverse=True)
             is_cur = ev.routes[:, up] == ev.current[:, up, None]
-            value = ev.value[:, up] - np.where(is_cur, self._kept[:, up, None], 0.0)
+            without = getattr(ev, "stay_without", None)
+            if without is not None and self._kept[:, up].any():
+                stay = np.asarray(without(self._kept), dtype=np.float64)[:, up, None]
+                value = np.where(is_cur, stay, ev.value[:, up])
+            else:
+                value = ev.value[:, up] - np.where(is_cur, self._kept[:, up, None], 0.0)
             best = np.max(value, axis=-1, initial=-np.inf)
             value_s = value[:, pos, ki]
             with np.errstate(divide="ignore", invalid="ignore"):
