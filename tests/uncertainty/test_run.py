@@ -112,6 +112,27 @@ def test_interrupted_run_resumes_from_finished_batches(
     pd.testing.assert_frame_equal(again.ensemble.outcomes(), reference, check_exact=True)
 
 
+def test_changed_code_is_never_resumed_into(loaded, catalogue, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The ensemble id carries a fingerprint of the package's code, so that batches run by
+    other code (an edited install, a checkout between releases: the version number alone
+    does not change) are not resumed into; a worker whose code differs from the plan's
+    refuses the batch, naming both hashes, and writes nothing."""
+    import kruispunt.uncertainty.run as run_module
+    from kruispunt.errors import KruispuntError
+    from kruispunt.version import code_hash
+
+    assert len(code_hash()) == 64 and code_hash() == code_hash()
+    p = _plan(loaded, catalogue, batch_size=2)
+    assert p.key["code_hash"] == code_hash()
+    monkeypatch.setattr(run_module, "code_hash", lambda: "0" * 64)
+    other = _plan(loaded, catalogue, batch_size=2)
+    assert other.ensemble_id != p.ensemble_id
+    # a worker on other code than the plan's (here: the plan's is the real one)
+    with pytest.raises(KruispuntError, match="0000000000.*planned with " + code_hash()[:12]):
+        explore(p, store_root=tmp_path)
+    assert not list((tmp_path / ENSEMBLES_DIR / p.ensemble_id / "batches").glob("*.parquet"))
+
+
 def test_outcomes_follow_the_metrics(loaded, catalogue, reference) -> None:  # type: ignore[no-untyped-def]
     """Retained shares are fractions; cumulative emissions exceed any single year's; without
     new policy the government pays only the money committed to date (events.csv): its fixed

@@ -33,7 +33,7 @@ from kruispunt.uncertainty.futures import FutureBuilder, Packages, future_seed, 
 from kruispunt.uncertainty.outcomes import outcome_values, trajectory_values
 from kruispunt.uncertainty.sampling import Design, Method, factor_values, make_design
 from kruispunt.uncertainty.spec import LoadedSpec, UncertaintySpec
-from kruispunt.version import __version__
+from kruispunt.version import __version__, code_hash
 from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ class Context:
     packages: Packages
     data_path: str
     data_hash: str
+    code_hash: str
+    """:func:`kruispunt.version.code_hash` of the code the ensemble was planned with."""
     store_root: str
     keep_full: int
     ensemble_id: str
@@ -86,6 +88,11 @@ _CATALOGUES: dict[tuple[str, str], Catalogue] = {}
 def _catalogue(ctx: Context) -> Catalogue:
     """The data package, loaded once per process."""
     key = (ctx.data_path, ctx.data_hash)
+    if code_hash() != ctx.code_hash:
+        raise KruispuntError(
+            f"the kruispunt code on this worker has hash {code_hash()[:12]}, the ensemble was "
+            f"planned with {ctx.code_hash[:12]}: install the same kruispunt on every worker"
+        )
     if key not in _CATALOGUES:
         cat = load_catalogue(ctx.data_path)
         if cat.data_hash != ctx.data_hash:
@@ -284,6 +291,7 @@ def plan(
         "batch_size": batch_size,
         "data_hash": cat.data_hash,
         "kruispunt_version": __version__,
+        "code_hash": code_hash(),
     }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
     base_id = name or f"{spec.name}-{method}-n{n}-s{seed}-{digest}"
@@ -371,6 +379,7 @@ def explore(
         packages=p.packages,
         data_path=str(p.catalogue.path),
         data_hash=p.catalogue.data_hash,
+        code_hash=str(p.key["code_hash"]),
         store_root=str(root),
         keep_full=keep_full,
         ensemble_id=p.ensemble_id,
