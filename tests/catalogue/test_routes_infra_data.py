@@ -123,11 +123,15 @@ def test_grid_room_for_new_load_per_cluster(
     assert (np.diff(inp.pools.capacity[0, q]) >= 0).all()
 
 
-def test_dispersed_sites_have_no_grid_figure(inp: ModelInputs) -> None:
-    """Cluster 6 (dispersed sites on regional grids) has no published cluster figure (only the
-    national 9.1 GW regional waiting list): not limited unless a scenario says so."""
+def test_dispersed_sites_wait_for_the_regional_grid(inp: ModelInputs) -> None:
+    """Cluster 6 (dispersed sites on regional grids, one pool): no room for new load until
+    2034 (every province but east Groningen and parts of Friesland full for large users, Dec
+    2024; expansion about ten years), then not limited by the data (1e6 MW)."""
     q = inp.pools.names.index("grid/cluster6")
-    assert np.isinf(inp.pools.capacity[0, q]).all()
+    years = inp.coords.years
+    capacity = inp.pools.capacity[0, q]
+    assert (capacity[years < 2034] == 0.0).all()
+    assert (capacity[years >= 2034] == 1e6).all()
 
 
 # --- hydrogen supply --------------------------------------------------------------------------

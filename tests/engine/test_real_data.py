@@ -368,3 +368,22 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
         scenario="current-policy", plant="air_liquide_botlek/hydrogen/botlek_smr_atr"
     )
     assert (electrolyser.sel(year=slice(2031, 2050)) > 0).all()
+
+
+def test_dispersed_sites_wait_for_the_regional_grid(results: Results) -> None:
+    """Cluster 6 (the dispersed sites) has no room for new electric load until 2034: the
+    regional grids are full for large users in every province but the east of Groningen and
+    parts of Friesland (Dec 2024), 9.1 GW of offtake requests wait (1 Jul 2025), and the
+    expansion takes about ten years (``infrastructure.csv``). Before, the cluster had no grid
+    figure and took 644 MW of new load by 2027 (28 plants, mostly hybrid boilers); now, in
+    every default scenario, none before 2034, and the same plants are on the waiting list in
+    2025."""
+    ds = results.dataset
+    before = ds["year"] < 2034
+    for scenario in ds["scenario"].values:
+        grid = dict(scenario=scenario, cluster="cluster6", resource="grid")
+        assert float(ds["infra_capacity"].sel(grid).where(before, drop=True).max()) == 0.0
+        assert float(ds["infra_use"].sel(grid).where(before, drop=True).max()) == 0.0
+        waiting = ds["grid_waiting"].sel(scenario=scenario, year=2025)
+        on_list = waiting.where(ds["plant_cluster"] == "cluster6", drop=True)
+        assert int((on_list > 0).sum()) >= 20
