@@ -280,19 +280,24 @@ def test_a_complex_goes_through_the_brackets_once() -> None:
     alone: 31.1e6 and 21.1e6). The plant of the other site alone: 21.1e6. Valued for staying
     in the first year (myopic), per t: the average rate of the complex, 46.1e6 / 2.5e7 = 1.844
     EUR/GJ x 10 GJ/t = 18.44 EUR/t for both units; 21.1 EUR/t for the third plant."""
-    from kruispunt.engine.state import PlantState
-    from kruispunt.engine.valuation import Valuation
-
     inp = _complex_toy()
     accounted = simulate(inp).dataset["energy_tax"].values[0, :, 0]
     np.testing.assert_allclose(accounted, [27.66e6, 18.44e6, 21.1e6], rtol=1e-12)
+    np.testing.assert_allclose(_valued_stay_tax(inp), [18.44, 18.44, 21.1], rtol=1e-12)
+
+
+def _valued_stay_tax(inp: ModelInputs) -> np.ndarray:
+    """The energy tax each plant of the first scenario values for staying in the first
+    year [EUR/product], from today's state."""
+    from kruispunt.engine.state import PlantState
+    from kruispunt.engine.valuation import Valuation
+
     ctx = BatchContext(inp, INSTRUMENTS)
     valuation = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
     st = PlantState.initial(inp)
     terms = valuation.option_values(0, st, breakdown=True).terms["energy_tax"]
     stay = np.argmax(valuation.opt[None] == st.route[:, :, None], axis=-1)
-    valued = np.take_along_axis(terms, stay[..., None], -1)[0, :, 0]
-    np.testing.assert_allclose(valued, [18.44, 18.44, 21.1], rtol=1e-12)
+    return np.asarray(np.take_along_axis(terms, stay[..., None], -1)[0, :, 0])
 
 
 def _flat_unit_costs(
@@ -401,8 +406,6 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     discounted mean over the window, which differs from one year's tax where the rates
     (gas bracket 1 in 2026) or a route's use per unit (e-boilers' electrifiable share)
     change over time."""
-    from kruispunt.engine.state import PlantState
-    from kruispunt.engine.valuation import Valuation
     from kruispunt.scenarios import Scenario, resolve
 
     cat = load_catalogue(None)
@@ -412,12 +415,7 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
         cat, [Scenario(name="myopic", levers=levers, chain=("myopic",), origin="test")]
     )
     accounted = simulate(inp).dataset
-    ctx = BatchContext(inp, INSTRUMENTS)
-    valuation = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
-    st = PlantState.initial(inp)
-    terms = valuation.option_values(0, st, breakdown=True).terms["energy_tax"]
-    stay = np.argmax(valuation.opt[None] == st.route[:, :, None], axis=-1)
-    valued = np.take_along_axis(terms, stay[..., None], -1)[0, :, 0]
+    valued = _valued_stay_tax(inp)
     production = inp.plants.base_production
     at_base = np.isclose(accounted["production"].values[0, :, 0], production, rtol=1e-9)
     tax = accounted["energy_tax"].values[0, :, 0]
