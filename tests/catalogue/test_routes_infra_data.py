@@ -152,8 +152,9 @@ def test_hydrogen_supply_projects(cat: Catalogue) -> None:
 # --- biomass supply ---------------------------------------------------------------------------
 def test_biomass_supply_is_what_existing_users_do_not_burn(cat: Catalogue) -> None:
     """Open to the model's plants (``derived_biomass_supply_open``): step 1 is the domestic
-    woody biomass NL exported in 2022 (CBS 85899NED [TJ]: clean residual wood 988, bark 443,
-    AB wood 7,222; C wood and the repeated shreds row left out) at the chips price, from
+    clean woody biomass NL exported in 2022 (CBS 85899NED [TJ]: clean residual wood 988, bark
+    443; AB wood, C wood and the repeated shreds row left out: only A wood is biomass under the
+    Activiteitenbesluit/Bal, InfoMil and RVO) at the chips price, from
     2025; steps 2-12 are what the power plants co-fired in 2022 (CBS 82004NED: 46,035 TJ),
     freed when both RWE plants' SDE+ co-firing grants end in 2027, in tranches of the fastest
     growth of biomass in NL's company boilers (CBS 82004NED: 35,156 - 30,560 = 4,596 TJ from
@@ -164,7 +165,7 @@ def test_biomass_supply_is_what_existing_users_do_not_burn(cat: Catalogue) -> No
     assert set(bs["scope"]) == {"national"} and list(bs["step"]) == list(range(1, 13))
     tranche = (35156 - 30560) * 1e3
     assert list(bs["quantity"]) == pytest.approx(
-        [(988 + 443 + 7222) * 1e3] + [tranche] * 10 + [46035e3 - 10 * tranche]
+        [(988 + 443) * 1e3] + [tranche] * 10 + [46035e3 - 10 * tranche]
     )
     assert bs["quantity"].iloc[1:].sum() == pytest.approx(46035e3)
     assert list(bs["from_year"].fillna(0)) == [0, *range(2028, 2039)]
@@ -174,14 +175,15 @@ def test_biomass_supply_is_what_existing_users_do_not_burn(cat: Catalogue) -> No
 
 
 def test_biomass_supply_by_year_as_the_model_assembles_it(inp: ModelInputs) -> None:
-    """The national pool holds 8.653 PJ/yr in 2025-2027, then adds one tranche of 4.596 PJ a
-    year (13.249 PJ in 2028, 8.653 + 3 x 4.596 = 22.441 PJ in 2030, 8.653 + 8 x 4.596 =
-    45.421 PJ in 2035) to 8.653 + 46.035 = 54.688 PJ/yr from 2038 (before: all 54.688 PJ from
-    2028; before that, 92.09 PJ/yr in every year)."""
+    """The national pool holds 1.431 PJ/yr in 2025-2027, then adds one tranche of 4.596 PJ a
+    year (6.027 PJ in 2028, 1.431 + 3 x 4.596 = 15.219 PJ in 2030, 1.431 + 8 x 4.596 =
+    38.199 PJ in 2035) to 1.431 + 46.035 = 47.466 PJ/yr from 2038 (before: 8.653 PJ in step 1,
+    with the AB wood; before that, all 54.688 PJ from 2028; before that, 92.09 PJ/yr in every
+    year)."""
     years = [2025, 2027, 2028, 2029, 2030, 2035, 2037, 2038, 2050]
     got = pool_capacity(inp, "biomass/national", years)
-    step1, tranche = 8.653e6, 4.596e6
-    want = [step1, step1] + [step1 + k * tranche for k in (1, 2, 3, 8, 10)] + [54.688e6] * 2
+    step1, tranche = 1.431e6, 4.596e6
+    want = [step1, step1] + [step1 + k * tranche for k in (1, 2, 3, 8, 10)] + [47.466e6] * 2
     assert got == pytest.approx(want)
     # what opens each year is the sourced tranche, never more
     every = pool_capacity(inp, "biomass/national", list(range(2025, 2051)))

@@ -6,8 +6,9 @@ at 10 EUR/GJ, 1 tCO2/t) may switch to a biomass route burning 10 GJ/t of biomass
 Myopic plants, 10 %/yr over 20 years: capital recovery factor 0.1 / (1 - 1.1^-20) = 0.117460,
 so the biomass route's capital costs 11.746 EUR/t.
 
-The data package's curve (``biomass_supply.csv``, ``derived_biomass_supply_open``): 8.653
-PJ/yr at the biomass price from 2025 (domestic woody biomass exported in 2022, CBS 85899NED),
+The data package's curve (``biomass_supply.csv``, ``derived_biomass_supply_open``): 1.431
+PJ/yr at the biomass price from 2025 (clean domestic woody biomass exported in 2022, CBS
+85899NED),
 then 46.035 PJ/yr at +4.4841 EUR/GJ (what the power plants co-fired in 2022, CBS 82004NED,
 freed when their SDE+ subsidies end in 2027; Ensoc pellet-over-chips difference, +0 in the
 high price set), opening 4.596 PJ a year from 2028. The toy cases below use two steps of
@@ -140,11 +141,11 @@ def _infrastructure(inp: ModelInputs) -> Infrastructure:
 
 
 def test_step_price_on_the_data_packages_curve() -> None:
-    """8.653 PJ at +0, then 46.035 PJ at +4.4841 EUR/GJ: a use of 8.653 PJ pays 0 on every
-    GJ, 8.654 PJ pays 4.4841, beyond the curve the last step's price."""
-    steps = ((8.653e6, 0.0), (46.035e6, 4.4841))
+    """1.431 PJ at +0, then 46.035 PJ at +4.4841 EUR/GJ: a use of 1.431 PJ pays 0 on every
+    GJ, 1.432 PJ pays 4.4841, beyond the curve the last step's price."""
+    steps = ((1.431e6, 0.0), (46.035e6, 4.4841))
     infra = _infrastructure(toy_inputs(bio=True, biomass_supply=steps))
-    level = np.array([[0.0, 8.653e6, 8.654e6, 54.688e6, 60e6]])
+    level = np.array([[0.0, 1.431e6, 1.432e6, 47.466e6, 60e6]])
     np.testing.assert_allclose(infra.step_price(3, level), [[0.0, 0.0, 4.4841, 4.4841, 4.4841]])
 
 

@@ -387,3 +387,21 @@ def test_dispersed_sites_wait_for_the_regional_grid(results: Results) -> None:
         waiting = ds["grid_waiting"].sel(scenario=scenario, year=2025)
         on_list = waiting.where(ds["plant_cluster"] == "cluster6", drop=True)
         assert int((on_list > 0).sum()) >= 20
+
+
+def test_no_biomass_boilers_on_demolition_wood(results: Results) -> None:
+    """Until the power plants' pellets are freed (2028), new biomass boilers and furnaces can
+    burn only the clean wood NL exported in 2022 (clean residual wood and bark, 1.431 PJ/yr):
+    the AB wood (7.222 PJ) is not biomass under the Activiteitenbesluit/Bal and may only go
+    to installations under the waste-incineration rules (``biomass_supply.csv``). Before, it
+    was open, and under current policy 34 plants switched to biomass in 2027, burning 8.65 PJ.
+    Now, in every default scenario, the model's plants burn at most 1.431 PJ in 2025-2027,
+    and fewer than half as many plants burn biomass in 2027."""
+    ds = results.dataset
+    early = ds["year"] <= 2027
+    bio = ds["energy"].sel(carrier="biomass")
+    for scenario in ds["scenario"].values:
+        burnt = bio.sel(scenario=scenario).where(early, drop=True).sum("plant")
+        assert float(burnt.max()) <= 1.431e6 * (1 + 1e-9)
+        users = int((bio.sel(scenario=scenario, year=2027) > 0).sum())
+        assert 0 < users < 34 / 2

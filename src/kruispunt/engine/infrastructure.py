@@ -367,8 +367,8 @@ class Infrastructure:
         of the carrier]: the first step whose cumulative quantity is at least the level; the
         last step's price beyond the curve.
 
-        Examples (biomass: 8.653 PJ at +0, then 46.035 PJ at +4.4841 EUR/GJ): a use of 8.653
-        PJ pays 0 on every GJ; 8.654 PJ, 4.4841 on every GJ.
+        Examples (biomass: 1.431 PJ at +0, then 46.035 PJ at +4.4841 EUR/GJ): a use of 1.431
+        PJ pays 0 on every GJ; 1.432 PJ, 4.4841 on every GJ.
         """
         top = self._step_top[:, q, :]  # (S, N)
         price = self.ctx.inputs.pools.step_price[:, q, :]
