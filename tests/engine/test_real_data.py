@@ -34,10 +34,12 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
     """Every site runs in 2025 as in its base year (2022 verified emissions), except where a
     decided event (events.csv) stops it: Gunvor (closed 2024), the LyondellBasell/Covestro
     PO/SM unit (closure decided 2025), Indorama Europoort (closed 2024), Westlake Pernis
-    (closure decided 2025), Stora Enso's De Hoop mill (closed end 2023), the Delfzijl
-    methanol plant (idle), Damco's aluminium smelter (closed 2021); Nyrstar Budel, idle from
-    January 2024, restarted in May 2024 and runs; sites of which an event stops only some units
-    (Chemelot's Olefins 3, Dow's LHC-3) emit less. Yara's line C, idle since 2021, had no
+    (closure decided 2025), Stora Enso's De Hoop mill (closed end 2023), Solidus's board mills
+    at Hoogkerk (closed 2024) and Bad Nieuweschans (closed by Jan 2026), the Delfzijl methanol
+    plant (idle), Damco's aluminium smelter (closed 2021); Nyrstar Budel, idle from January
+    2024, restarted in May 2024 and runs; sites of which an event stops only some units
+    (Chemelot's Olefins 3, Dow's LHC-3) emit less, and so does Holland Malt Eemshaven, off gas
+    on heat pumps since March 2024. Yara's line C, idle since 2021, had no
     share of the 2022 emissions, so Yara is as in its base year."""
     base = site_emissions(cat)["verified_emissions"]
     ds = results.dataset
@@ -51,12 +53,14 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
             "stora_enso_de_hoop_eerbeek",
             "lyondellbasell_covestro_maasvlakte",
             "biomethanol_delfzijl",
+            "solidus_hoogkerk",
+            "solidus_bad_nieuweschans",
         }
         em = ds["direct_emissions"].sel(scenario=scenario, year=2025)
         per_site = pd.Series(em.values, index=ds["site"].values).groupby(level=0).sum()
         per_site = per_site.reindex(base.index)
         assert (per_site[sorted(stopped)] == 0.0).all()
-        partly = ["chemelot", "dow_terneuzen"]
+        partly = ["chemelot", "dow_terneuzen", "holland_malt_eemshaven"]
         assert (per_site[partly] < base[partly]).all()
         keep = base.index.difference(sorted(stopped)).difference(partly)
         rel = (per_site[keep] - base[keep]).abs() / base[keep].where(base[keep] > 0)
@@ -66,7 +70,8 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
 def test_national_base_total_is_exact_without_events(cat: Catalogue) -> None:
     """With ``events: none`` the first model year reproduces the base year's 45.23 Mt
     exactly; with the decided events it is lower by the base-year emissions of the plants
-    they stop."""
+    they stop and of Holland Malt Eemshaven, whose kilns run on heat pumps since March 2024 (a
+    route change before the first model year: no emissions in 2025)."""
     (sc,) = resolve(["current-policy"])
     lv = sc.levers.model_copy(update={"events": "none", "name": "none"})
     none = type(sc)(name="none", levers=lv, chain=("none",), origin="test")
@@ -78,7 +83,9 @@ def test_national_base_total_is_exact_without_events(cat: Catalogue) -> None:
     stopped = decided.levers.availability[0, :, 0] == 0
     with_events = float(simulate(decided).dataset["direct_emissions"].sel(year=2025).sum())
     em0 = ds["direct_emissions"].sel(year=2025).values[0]
-    assert with_events == pytest.approx(total - em0[stopped].sum(), rel=1e-12)
+    malt = ds["plant"].values == "holland_malt_eemshaven/process_heat_low"
+    assert em0[malt].sum() > 30e3
+    assert with_events == pytest.approx(total - em0[stopped | malt].sum(), rel=1e-12)
 
 
 def test_batch_equals_separate_runs(cat: Catalogue, results: Results) -> None:
@@ -405,3 +412,32 @@ def test_no_biomass_boilers_on_demolition_wood(results: Results) -> None:
         assert float(burnt.max()) <= 1.431e6 * (1 + 1e-9)
         users = int((bio.sel(scenario=scenario, year=2027) > 0).sum())
         assert 0 < users < 34 / 2
+
+
+def test_heat_projects_built_at_food_plants_run(results: Results) -> None:
+    """Two food plants that the model sent to biomass or hybrid boilers have built their own
+    projects (``events.csv``): Holland Malt Eemshaven went fully off gas on heat pumps fed by
+    its kilns' waste heat (opened 14 Mar 2024; the model had it on gas until a hybrid boiler
+    in 2032), and PepsiCo Broek op Langedijk heats its fryers with electric heaters and a heat
+    store from spring 2026 (the model had a biomass boiler in 2028; it has no heat-battery
+    route and takes the hybrid boiler). In every default scenario Holland Malt emits nothing
+    and burns no biomass from 2025, its electricity a third of the heat it makes (the stated
+    67 % saving on the gas it burnt), and PepsiCo runs the hybrid boiler from 2026 to at
+    least 2035 and burns no biomass."""
+    ds = results.dataset
+    malt = "holland_malt_eemshaven/process_heat_low"
+    pepsi = "pepsico_broek_op_langedijk/process_heat_low"
+    for scenario in ds["scenario"].values:
+        one = ds.sel(scenario=scenario)
+        route = one["route"].values
+        malt_routes = set(route[one["route_index"].sel(plant=malt).values])
+        assert malt_routes == {"heat_pump_malting_low"}
+        assert float(one["direct_emissions"].sel(plant=malt).max()) == 0.0
+        assert float(one["energy"].sel(plant=malt, carrier="biomass").max()) == 0.0
+        heat = one["production"].sel(plant=malt, year=2030)
+        power = one["energy"].sel(plant=malt, carrier="electricity", year=2030)
+        assert float(power / heat) == pytest.approx(0.33 / 0.925, rel=1e-4)
+        pep = route[one["route_index"].sel(plant=pepsi).sel(year=slice(2026, 2035)).values]
+        assert set(pep) == {"hybrid_boiler_low"}
+        assert route[int(one["route_index"].sel(plant=pepsi, year=2025))] == "gas_boiler_low"
+        assert float(one["energy"].sel(plant=pepsi, carrier="biomass").max()) == 0.0

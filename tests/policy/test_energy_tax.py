@@ -400,8 +400,9 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     and use, so no change of rate or use within the window enters), the energy tax a plant
     values for staying in 2025, times its base-year production, is the tax the accounting
     books for 2025, plant by plant, for every plant producing at its base-year output that
-    year (216 of 223 in the package; the others produce less, and the valuation sets the
-    bracket at base-year output). With the marginal rate the large gas users were valued
+    year on the route it has today (the others produce less, and the valuation sets the
+    bracket at base-year output; Holland Malt runs the heat pumps a decided event started in
+    2024). With the marginal rate the large gas users were valued
     below their bracketed tax. Under perfect foresight (the default) the staying term is the
     discounted mean over the window, which differs from one year's tax where the rates
     (gas bracket 1 in 2026) or a route's use per unit (e-boilers' electrifiable share)
@@ -418,6 +419,14 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     valued = _valued_stay_tax(inp)
     production = inp.plants.base_production
     at_base = np.isclose(accounted["production"].values[0, :, 0], production, rtol=1e-9)
+    # a plant a decided event puts on another route before the first year (Holland Malt's
+    # heat pumps) runs in 2025 on a route other than the one it stays on from today's state
+    from kruispunt.engine.state import PlantState
+
+    today = np.asarray(accounted["route"].values)[PlantState.initial(inp).route[0]]
+    ran = np.asarray(accounted["route"].values)[accounted["route_index"].values[0, :, 0]]
+    assert (today != ran).sum() == 1
+    at_base &= today == ran
     tax = accounted["energy_tax"].values[0, :, 0]
     assert at_base.sum() > 200
     assert (tax[at_base] > 1e6).sum() > 50  # large users among them
