@@ -314,3 +314,23 @@ def test_biomass_supply_from_year_not_a_year_refused(package_copy: Path) -> None
         load(package_copy)
     (p,) = [p for p in info.value.problems if p.field == "from_year"]
     assert (p.file.endswith("biomass_supply.csv"), p.row, p.check) == (True, 3, "check_types")
+
+
+def test_malting_heat_pump_costs_are_the_food_heat_pumps(cat: Catalogue) -> None:
+    """``heat_pump_malting_low`` (Holland Malt Eemshaven only) is the food industry's heat pump
+    (DEA 302.b) without its waste-heat cap: its cost, life and lead-time rows repeat
+    ``heat_pump_low_food``'s, value for value, so the two cannot drift apart; it has no
+    ``max_share`` or ``electrifiable_share`` (it serves all the plant's heat)."""
+    rp = cat.route_parameters
+    keep = ["parameter", "year", "value", "unit"]
+
+    def rows(route: str) -> pd.DataFrame:
+        r = rp[rp["route_id"] == route]
+        r = r[~r["parameter"].isin(["max_share", "max_share_food", "electrifiable_share"])]
+        return r[keep].sort_values(["parameter", "year"]).reset_index(drop=True)
+
+    malt, food = rows("heat_pump_malting_low"), rows("heat_pump_low_food")
+    assert len(malt) == 15
+    pd.testing.assert_frame_equal(malt, food)
+    own = set(rp.loc[rp["route_id"] == "heat_pump_malting_low", "parameter"])
+    assert not own & {"max_share", "max_share_food", "electrifiable_share"}
