@@ -278,6 +278,9 @@ class Levers:
     hold_year: I
     """[S, P] first year a new route may start (events of kind ``campaign``: the plant's
     asset was renewed for a campaign ending then; 0: no campaign). Closure stays open."""
+    decide_from: I
+    """[S] first year plants decide for themselves (scenario ``decisions_from``; before it
+    only the current route, the events and the commitments run; 0: from the first year)."""
     commit_grant: F
     """[S, P] public money agreed for a plant's committed project (maatwerk rows of the events
     the scenario applies, for a plant with a committed route) [EUR]: its asset is booked net
@@ -295,6 +298,7 @@ class Levers:
         "follow_route",
         "follow_year",
         "hold_year",
+        "decide_from",
         "commit_grant",
         "seeds",
         "availability",

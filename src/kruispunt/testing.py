@@ -615,6 +615,7 @@ def toy_inputs(
             follow_route=np.full((S, P), -1, dtype=np.int64),
             follow_year=np.zeros((S, P), dtype=np.int64),
             hold_year=np.zeros((S, P), dtype=np.int64),
+            decide_from=np.zeros(S, dtype=np.int64),
             commit_grant=np.zeros((S, P)),
             seeds=np.zeros(S, dtype=np.int64),
             availability=np.ones((S, P, Y)),

@@ -125,6 +125,7 @@ def build_levers(
         follow_route=follow_route,
         follow_year=follow_year,
         hold_year=hold_year,
+        decide_from=np.array([sc.levers.decisions_from or 0 for sc in scenarios], dtype=np.int64),
         commit_grant=commit_grant,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
         availability=availability,

@@ -54,6 +54,7 @@ GROUPS: dict[str, str] = {
     "seed": "Scenario",
     "start_year": "Scenario",
     "end_year": "Scenario",
+    "decisions_from": "Scenario",
     "price_set": "Carbon price and prices",
     "eua_price": "Carbon price and prices",
     "eua_price_scale": "Carbon price and prices",

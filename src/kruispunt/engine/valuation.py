@@ -708,9 +708,10 @@ class Valuation:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
         connection, the end of a campaign, allowed by the scenario; a route reached only by
         retrofit, ``Routes.retrofit_only``, only from its running base); the current route
-        always. A plant bound to a decided project (``locked`` ``(S, P)``,
-        :data:`DECIDED_PROJECT_YEARS` from its start) may only move on by adding to it: to a
-        retrofit of its route
+        always, and only it in a year before the scenario's first year of own decisions
+        (``Levers.decide_from``: history, the events to date). A plant bound to a decided
+        project (``locked`` ``(S, P)``, :data:`DECIDED_PROJECT_YEARS` from its start) may only
+        move on by adding to it: to a retrofit of its route
         (``Routes.retrofit_pair``, Tata's DRI plant adding capture) that emits less (net of
         capture). It does not close, nor leave the project it has just built for another
         route that emits less (Nobian's electric salt plants for biomass boilers, Shell
@@ -740,6 +741,11 @@ class Valuation:
         if only is not None and routes.retrofit_pair is not None:
             from_base = routes.retrofit_pair[opt[None], cur[:, :, None]] >= 0
             out &= ~only[opt][None] | from_base
+        # before a scenario's first year of own decisions (``decisions_from``) its plants do
+        # only what the events and the commitments record: staying is the one option
+        history = inp.levers.decide_from > year  # (S,)
+        if history.any():
+            out &= ~history[:, None, None]
         is_cur: B = opt[None] == cur[:, :, None]
         out |= is_cur
         if locked is not None and locked.any():

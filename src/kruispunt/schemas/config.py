@@ -232,6 +232,11 @@ class ScenarioFile(_Strict):
     """First model year (2025-2050: the years of the data package's price and policy paths)."""
     end_year: RunYear = LAST_YEAR
     """Last model year (2025-2050, not before ``start_year``)."""
+    decisions_from: RunYear | None = None
+    """First year in which plants decide for themselves (switch route, close); in the years
+    before it they only follow what the events to date and the commitments record, as history
+    (a switch they decide in that year starts after its lead time). None: from the first model
+    year. The data package's events were searched to early 2026 (``docs/model.md``)."""
     discount_rate: Annotated[float, Field(ge=0, le=0.3), NOT_TINY] | None = None
     """Cost of capital of the incumbent risk class [fraction/yr]; None: the project's
     assumption of 7 %/yr, the MPP steel model's rate

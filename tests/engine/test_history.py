@@ -1,0 +1,146 @@
+"""Years before a scenario's ``decisions_from``: plants do only what the events to date and
+the commitments record (history); from that year they decide for themselves."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.decide import CLOSURE_NOTICE
+from kruispunt.engine.simulate import simulate
+from kruispunt.engine.valuation import Valuation
+from kruispunt.inputs import ModelInputs
+from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.scenarios import ScenarioError, resolve
+from kruispunt.testing import TOY_YEARS, toy_inputs
+from kruispunt.vocabulary import FAMILY
+
+GAS, ELEC, CCS = 0, 1, 3
+
+
+def _toy(decide_from: int) -> ModelInputs:
+    """The campaign tests' toy: capture as a retrofit of the gas plant, worth taking at once."""
+    inp = toy_inputs(ccs=True, capex_ccs=800.0, eua=100.0)
+    R, Y = len(inp.coords.routes), len(TOY_YEARS)
+    pair = np.full((R, R), -1, dtype=np.int64)
+    pair[CCS, GAS] = 0
+    routes = replace(inp.routes, retrofit_pair=pair, retrofit_capex=np.full((1, Y), 50.0))
+    levers = replace(inp.levers, decide_from=np.array([decide_from], dtype=np.int64))
+    return replace(inp, routes=routes, levers=levers)
+
+
+def _path(inp: ModelInputs) -> list[str]:
+    ds = simulate(inp).dataset
+    return [str(r) for r in ds["route"].values[ds["route_index"].values[0, 0]]]
+
+
+def test_a_plant_decides_from_the_first_year_of_own_decisions() -> None:
+    """The toy plant takes capture in 2025 when free (0, or the first model year); with
+    ``decisions_from`` 2030 it runs gas until 2029 and switches in 2030 (no lead time)."""
+    free = _path(_toy(0))
+    assert free[0] == "gas_ccs"
+    assert _path(_toy(int(TOY_YEARS[0]))) == free
+    later = _path(_toy(2030))
+    years = list(TOY_YEARS)
+    assert set(later[: years.index(2030)]) == {"gas"}
+    assert later[years.index(2030)] == "gas_ccs"
+
+
+def test_feasible_before_the_first_year_of_own_decisions() -> None:
+    """Before it: only the current route (not even closure); from it: every option."""
+    inp = _toy(2030)
+    ctx = BatchContext(inp, tuple(INSTRUMENTS))
+    v = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
+    cur = np.full((1, 1), GAS, dtype=np.int64)
+    k = {int(r): j for j, r in enumerate(v.opt[0])}
+    closure = list(inp.coords.routes).index("widget_closure")
+    before = v.feasible(list(TOY_YEARS).index(2029), cur)[0, 0]
+    at = v.feasible(list(TOY_YEARS).index(2030), cur)[0, 0]
+    assert {int(r) for r, ok in zip(v.opt[0], before, strict=True) if ok} == {GAS}
+    assert at[k[GAS]] and at[k[closure]] and at[k[CCS]] and at[k[ELEC]]
+
+
+def _routes(ds: object, s: int) -> np.ndarray:
+    return np.asarray(ds["route_index"].values[s])  # type: ignore[index]
+
+
+@pytest.fixture(scope="module")
+def runs(cat: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> tuple[object, ModelInputs]:
+    """Current policy as it is, with own decisions from 2025 (the first year: the same), from
+    2027, and from 2050 (events and commitments only until then)."""
+    folder: Path = tmp_path_factory.mktemp("history")
+    files = []
+    for year in (2025, 2027, 2050):
+        path = folder / f"from-{year}.yaml"
+        path.write_text(
+            f"name: from-{year}\nbase: current-policy\ndecisions_from: {year}\n", encoding="utf-8"
+        )
+        files.append(str(path))
+    inputs = build_inputs(cat, resolve(["current-policy", *files]))
+    return simulate(inputs).dataset, inputs
+
+
+def test_decisions_from_the_first_year_changes_nothing(runs: tuple[object, ModelInputs]) -> None:
+    ds, _ = runs
+    for name in ds.data_vars:  # type: ignore[attr-defined]
+        a, b = ds[name].values[0], ds[name].values[1]  # type: ignore[index]
+        assert np.array_equal(a, b, equal_nan=True), name
+
+
+def test_only_recorded_changes_before_the_first_year_of_own_decisions(
+    runs: tuple[object, ModelInputs],
+) -> None:
+    """With own decisions from 2050 every route a plant runs before 2050 is its base route or
+    one the events and commitments give it (a committed or follow-up route, a closure); the
+    run with own decisions from 2027 runs the same routes in 2025-2026 and decides some
+    switches of its own (so the property is not empty)."""
+    ds, inputs = runs
+    years = list(ds.year.values)  # type: ignore[attr-defined]
+    lv = inputs.levers
+    closure = inputs.routes.family == FAMILY["closure"]
+    none = _routes(ds, 3)[:, : years.index(2050)]
+    base = none[:, :1]
+    recorded = (
+        (none == base)
+        | (none == lv.commit_route[3][:, None])
+        | (none == lv.follow_route[3][:, None])
+        | closure[none]
+    )
+    assert recorded.all()
+    own = _routes(ds, 2)
+    at = years.index(2027)
+    assert np.array_equal(own[:, :at], _routes(ds, 3)[:, :at])
+    assert (own[:, at:] != _routes(ds, 3)[:, at:]).any()
+
+
+def test_no_own_switch_decided_before_the_first_year(runs: tuple[object, ModelInputs]) -> None:
+    """With own decisions from 2027, a route change that starts in year y and is not in the
+    run without own decisions is decided in y minus its lead time, never before 2027."""
+    ds, inputs = runs
+    years = np.asarray(ds.year.values)  # type: ignore[attr-defined]
+    own, none = _routes(ds, 2), _routes(ds, 3)
+    lead = np.round(inputs.routes.lead_time).astype(int)
+    closing = inputs.routes.family == FAMILY["closure"]
+    checked = 0
+    for p, y in zip(*np.nonzero(own[:, 1:] != own[:, :-1]), strict=True):
+        y += 1
+        if own[p, y] == none[p, y]:
+            continue
+        route = own[p, y]
+        decided = years[y] - (CLOSURE_NOTICE if closing[route] else lead[route])
+        assert decided >= 2027, (inputs.coords.plants[p], years[y])
+        checked += 1
+    assert checked > 10
+
+
+def test_decisions_from_out_of_range_is_a_named_error(tmp_path: Path) -> None:
+    path = tmp_path / "scenario.yaml"
+    path.write_text("name: early\ndecisions_from: 2024\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="decisions_from"):
+        resolve([str(path)])
