@@ -70,19 +70,23 @@ def test_a_campaign_counts_the_start_year_after_the_lead_time() -> None:
     assert held.index("gas_ccs") == list(TOY_YEARS).index(2030)
 
 
-def test_feasible_under_a_campaign() -> None:
-    """Before the campaign's end: the current route and closure only; from it: every option."""
-    inp = _toy(hold=2030)
+def feasible_by_route(inp: ModelInputs, year: int) -> dict[int, bool]:
+    """Whether each route is a feasible option of the toy plant on gas in ``year``."""
     ctx = BatchContext(inp, tuple(INSTRUMENTS))
     v = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
     cur = np.full((1, 1), GAS, dtype=np.int64)
-    k = {int(r): j for j, r in enumerate(v.opt[0])}
+    ok = v.feasible(list(TOY_YEARS).index(year), cur)[0, 0]
+    return {int(r): bool(f) for r, f in zip(v.opt[0], ok, strict=True)}
+
+
+def test_feasible_under_a_campaign() -> None:
+    """Before the campaign's end: the current route and closure only; from it: every option."""
+    inp = _toy(hold=2030)
     closure = list(inp.coords.routes).index("widget_closure")
-    before = v.feasible(list(TOY_YEARS).index(2029), cur)[0, 0]
-    at = v.feasible(list(TOY_YEARS).index(2030), cur)[0, 0]
-    assert before[k[GAS]] and before[k[closure]]
-    assert not before[k[CCS]] and not before[k[ELEC]]
-    assert at[k[GAS]] and at[k[closure]] and at[k[CCS]] and at[k[ELEC]]
+    before, at = feasible_by_route(inp, 2029), feasible_by_route(inp, 2030)
+    assert before[GAS] and before[closure]
+    assert not before[CCS] and not before[ELEC]
+    assert at[GAS] and at[closure] and at[CCS] and at[ELEC]
 
 
 def test_campaign_event_sets_the_hold_for_bf6_only(cat: Catalogue) -> None:

@@ -8,36 +8,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.engine.test_campaign import _path, feasible_by_route
+from tests.engine.test_campaign import _toy as campaign_toy
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
-from kruispunt.engine.context import BatchContext
 from kruispunt.engine.decide import CLOSURE_NOTICE
 from kruispunt.engine.simulate import simulate
-from kruispunt.engine.valuation import Valuation
 from kruispunt.inputs import ModelInputs
-from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.scenarios import ScenarioError, resolve
-from kruispunt.testing import TOY_YEARS, toy_inputs
+from kruispunt.testing import TOY_YEARS
 from kruispunt.vocabulary import FAMILY
 
 GAS, ELEC, CCS = 0, 1, 3
 
 
 def _toy(decide_from: int) -> ModelInputs:
-    """The campaign tests' toy: capture as a retrofit of the gas plant, worth taking at once."""
-    inp = toy_inputs(ccs=True, capex_ccs=800.0, eua=100.0)
-    R, Y = len(inp.coords.routes), len(TOY_YEARS)
-    pair = np.full((R, R), -1, dtype=np.int64)
-    pair[CCS, GAS] = 0
-    routes = replace(inp.routes, retrofit_pair=pair, retrofit_capex=np.full((1, Y), 50.0))
+    """The campaign tests' toy (capture as a retrofit of the gas plant, worth taking at once)
+    without a campaign, deciding from ``decide_from``."""
+    inp = campaign_toy(hold=0)
     levers = replace(inp.levers, decide_from=np.array([decide_from], dtype=np.int64))
-    return replace(inp, routes=routes, levers=levers)
-
-
-def _path(inp: ModelInputs) -> list[str]:
-    ds = simulate(inp).dataset
-    return [str(r) for r in ds["route"].values[ds["route_index"].values[0, 0]]]
+    return replace(inp, levers=levers)
 
 
 def test_a_plant_decides_from_the_first_year_of_own_decisions() -> None:
@@ -55,15 +46,10 @@ def test_a_plant_decides_from_the_first_year_of_own_decisions() -> None:
 def test_feasible_before_the_first_year_of_own_decisions() -> None:
     """Before it: only the current route (not even closure); from it: every option."""
     inp = _toy(2030)
-    ctx = BatchContext(inp, tuple(INSTRUMENTS))
-    v = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
-    cur = np.full((1, 1), GAS, dtype=np.int64)
-    k = {int(r): j for j, r in enumerate(v.opt[0])}
     closure = list(inp.coords.routes).index("widget_closure")
-    before = v.feasible(list(TOY_YEARS).index(2029), cur)[0, 0]
-    at = v.feasible(list(TOY_YEARS).index(2030), cur)[0, 0]
-    assert {int(r) for r, ok in zip(v.opt[0], before, strict=True) if ok} == {GAS}
-    assert at[k[GAS]] and at[k[closure]] and at[k[CCS]] and at[k[ELEC]]
+    before, at = feasible_by_route(inp, 2029), feasible_by_route(inp, 2030)
+    assert {r for r, ok in before.items() if ok} == {GAS}
+    assert at[GAS] and at[closure] and at[CCS] and at[ELEC]
 
 
 def _routes(ds: object, s: int) -> np.ndarray:
