@@ -807,12 +807,17 @@ def _sde_categories(b: BuildContext) -> tuple[F, F]:
 
 def _sde(b: BuildContext) -> Params:
     tables, years = b.tables, b.years
-    budget = tables.policy_flow("sde_pp.budget", years)
+    # a round opens in the autumn of its year and is decided the next: the round of year Y
+    # awards in decision year Y + lag (its budget row and the scenario's extra rounds are
+    # keyed by the round's year)
+    lag = int(tables.policy_scalar("sde_pp.award_lag"))
+    rounds = years - lag
+    budget = tables.policy_flow("sde_pp.budget", rounds)
     out = np.zeros((b.S, len(years)))
     scale = np.zeros(b.S)
     for s, sc in enumerate(b.scenarios):
         sub = sc.levers.subsidies
-        extra = np.array([sub.sde_extra_budget.get(int(y), 0.0) for y in years])
+        extra = np.array([sub.sde_extra_budget.get(int(y), 0.0) for y in rounds])
         out[s] = (budget * sub.sde_budget_scale + extra) * sub.sde
         scale[s] = sub.sde_budget_scale if sub.sde else 0.0
     duration = tables.policy_path("sde_pp.subsidy_duration_max", years)[0]
