@@ -101,6 +101,9 @@ def _feasibility(view: YearView, p: int, k: int) -> str:
     start = year + int(routes.lead_time[r])
     if r == int(view.state.route[0, p]):
         return ""
+    decide_from = int(inp.levers.decide_from[0])
+    if year < decide_from:  # as Valuation.feasible: the years before are history
+        return f"history: plants decide for themselves from {decide_from} (decisions_from)"
     if start < int(routes.earliest_year[r]):
         return f"available from {int(routes.earliest_year[r])} (start {start} with lead time)"
     h2 = int(inp.pools.hydrogen_year[0, inp.plants.cluster[p]])

@@ -15,6 +15,7 @@ from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
 from kruispunt.engine.decide import CLOSURE_NOTICE
 from kruispunt.engine.simulate import simulate
+from kruispunt.explain import explain
 from kruispunt.inputs import ModelInputs
 from kruispunt.scenarios import ScenarioError, resolve
 from kruispunt.testing import TOY_YEARS
@@ -57,18 +58,19 @@ def _routes(ds: object, s: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def runs(cat: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> tuple[object, ModelInputs]:
-    """Current policy as it is, with own decisions from 2025 (the first year: the same), from
-    2027, and from 2050 (events and commitments only until then)."""
-    folder: Path = tmp_path_factory.mktemp("history")
-    files = []
-    for year in (2025, 2027, 2050):
-        path = folder / f"from-{year}.yaml"
-        path.write_text(
-            f"name: from-{year}\nbase: current-policy\ndecisions_from: {year}\n", encoding="utf-8"
+def runs(cat: Catalogue) -> tuple[object, ModelInputs]:
+    """Current policy with own decisions from the first year (unset), from 2025 (the first
+    year: the same), from 2027, and from 2050 (events and commitments only until then)."""
+    base = resolve(["current-policy"])[0]
+    scenarios = [
+        replace(
+            base,
+            name=f"from-{year}",
+            levers=base.levers.model_copy(update={"decisions_from": year}),
         )
-        files.append(str(path))
-    inputs = build_inputs(cat, resolve(["current-policy", *files]))
+        for year in (None, 2025, 2027, 2050)
+    ]
+    inputs = build_inputs(cat, scenarios)
     return simulate(inputs).dataset, inputs
 
 
@@ -130,3 +132,20 @@ def test_decisions_from_out_of_range_is_a_named_error(tmp_path: Path) -> None:
     path.write_text("name: early\ndecisions_from: 2024\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="decisions_from"):
         resolve([str(path)])
+
+
+def test_explain_names_the_history(cat: Catalogue) -> None:
+    """Current policy decides from 2026: in 2025 Grolsch's biomass boiler, worth more than its
+    gas boiler at 2025's prices, is not possible, and ``kruispunt explain`` says why; in 2026
+    it is open again."""
+    scenario = resolve(["current-policy"])[0]
+    assert scenario.levers.decisions_from == 2026
+    rows = explain("grolsch_enschede", scenario, 2025, catalogue=cat).options.set_index("route")
+    assert rows.loc["biomass_boiler_low", "value"] > rows.loc["gas_boiler_low", "value"]
+    assert not rows.loc["biomass_boiler_low", "feasible"]
+    assert rows.loc["biomass_boiler_low", "reason"] == (
+        "not possible: history: plants decide for themselves from 2026 (decisions_from)"
+    )
+    assert rows.loc["gas_boiler_low", "feasible"]
+    later = explain("grolsch_enschede", scenario, 2026, catalogue=cat).options
+    assert later.set_index("route").loc["biomass_boiler_low", "feasible"]

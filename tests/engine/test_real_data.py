@@ -265,7 +265,7 @@ def nine(cat: Catalogue) -> Results:
 
 def test_few_plants_change_route_three_times(nine: Results) -> None:
     """Real plants rarely change their route three times in 25 years. In each of the nine
-    default runs at most 5 of the 224 plants (2 %) do; until December 2026, high ambition at
+    default runs at most 6 of the 224 plants (under 3 %) do; until December 2026, high ambition at
     low prices had 73 (63 of them paid by a CCfD to go back to the biomass they had left when
     their SDE++ ran out: docs/model.md, "Support pays once for a route"), then 14 under high
     ambition at central prices (heat plants on a hybrid boiler paid by the SDE++ to run its
@@ -273,12 +273,17 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     for new installations"; plants that moved when an option's window caught up with them:
     "Staying over the option's years"). What is left (docs/model.md, "What is left"): heat
     plants moving on twice after a knife-edge SDE++ award (5 under high ambition at low
-    prices, 3 at central), Shell Pernis's decided projects and a move after them."""
+    prices, 3 at central), Shell Pernis's decided projects and a move after them. Since the
+    model's 2025 became history and the SDE++ rounds award a year after they open (Dec 2026),
+    high ambition at low prices has 6: Cargill Botlek (hybrid boiler, e-boiler, biomass), Esso
+    Botlek, PepsiCo Broek op Langedijk and Zeeland Refinery as before, and Shell Pernis (2049)
+    and VPR Europoort (2050). The last two leave the post-combustion capture the SDE++ paid for
+    once its 15 years end: at the low EUA path, capture without support does not pay."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     changes = (np.diff(route, axis=-1) != 0).sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 5, per_run
+    assert max(per_run.values()) <= 6, per_run
 
 
 def test_a_plant_keeps_its_co2_store_until_its_new_route_starts(nine: Results) -> None:
@@ -360,21 +365,38 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     and 0 MEUR in 2047-2050 and Eastman Middelburg's 0, 18, 0 and 16 (need about 3,200 EUR/t
     after a year of sales, 1,700 after a year without, against a premium of 2,700-3,300). In
     every default scenario no plant now sells in a year and the year after next but not in
-    between, and Air Liquide Botlek's electrolyser sells in every year of the obligation."""
+    between, and an electrolyser sells in every year of the obligation from 2030: Air Products
+    Botlek's (Boyneweg). Until the model's 2025 became history (Dec 2026) it was Air Liquide
+    Botlek's, from 2031. That plant now decides on capture in 2026, runs it from 2030 and
+    is still building when the market takes its first sellers.
+
+    One known exception, not this bug: Zeeland Refinery under current policy (central)
+    does not sell in 2048 alone. Its need rises steadily (3,252 EUR/t in 2047, 3,325 in
+    2048) while the premium falls (3,262, then 3,066), and in 2049 its need drops to 0. Shell
+    Pernis and BP Rotterdam stop for two years there (2046-2047 and 2046-2048), which this
+    check does not see. Until the model's 2025 became history (Dec 2026), Zeeland's need was
+    just above the premium in 2047 as well. Why the refineries' need rises towards the end of
+    the horizon is open."""
     ds = results.dataset
     years = ds["year"].values
+    known = {("current-policy", "zeeland_refinery/refinery_throughput 2048")}
+    seen = set()
     for scenario in ds["scenario"].values:
         revenue = ds["premium_revenue"].sel(scenario=scenario).values  # (plant, year)
         sells = revenue > 0
         gap = sells[:, :-2] & ~sells[:, 1:-1] & sells[:, 2:]
-        flicker = [
-            f"{ds['plant'].values[p]} {years[y + 1]}" for p, y in zip(*np.nonzero(gap), strict=True)
-        ]
-        assert not flicker, (scenario, flicker)
-    electrolyser = ds["premium_revenue"].sel(
-        scenario="current-policy", plant="air_liquide_botlek/hydrogen/botlek_smr_atr"
-    )
-    assert (electrolyser.sel(year=slice(2031, 2050)) > 0).all()
+        flicker = {
+            (str(scenario), f"{ds['plant'].values[p]} {years[y + 1]}")
+            for p, y in zip(*np.nonzero(gap), strict=True)
+        }
+        assert flicker <= known, (scenario, sorted(flicker - known))
+        seen |= flicker
+    assert seen == known  # the exception, while it lasts, is named
+    plant = "air_products_botlek_boyneweg/hydrogen"
+    electrolyser = ds["premium_revenue"].sel(scenario="current-policy", plant=plant)
+    assert (electrolyser.sel(year=slice(2030, 2050)) > 0).all()
+    route = ds["route_index"].sel(scenario="current-policy", plant=plant, year=2030)
+    assert str(ds["route"].values[int(route)]) == "electrolysis"
 
 
 def test_dispersed_sites_wait_for_the_regional_grid(results: Results) -> None:
@@ -383,17 +405,20 @@ def test_dispersed_sites_wait_for_the_regional_grid(results: Results) -> None:
     parts of Friesland (Dec 2024), 9.1 GW of offtake requests wait (1 Jul 2025), and the
     expansion takes about ten years (``infrastructure.csv``). Before, the cluster had no grid
     figure and took 644 MW of new load by 2027 (28 plants, mostly hybrid boilers); now, in
-    every default scenario, none before 2034, and the same plants are on the waiting list in
-    2025."""
+    every default scenario, none before 2034, and those plants are on the waiting list from
+    2026, the first year plants decide for themselves (``decisions_from``; 2025 is history,
+    with no one waiting): 11-32 of them, fewest at low prices."""
     ds = results.dataset
     before = ds["year"] < 2034
     for scenario in ds["scenario"].values:
         grid = dict(scenario=scenario, cluster="cluster6", resource="grid")
         assert float(ds["infra_capacity"].sel(grid).where(before, drop=True).max()) == 0.0
         assert float(ds["infra_use"].sel(grid).where(before, drop=True).max()) == 0.0
-        waiting = ds["grid_waiting"].sel(scenario=scenario, year=2025)
-        on_list = waiting.where(ds["plant_cluster"] == "cluster6", drop=True)
-        assert int((on_list > 0).sum()) >= 20
+        cluster6 = ds["plant_cluster"] == "cluster6"
+        waiting = ds["grid_waiting"].sel(scenario=scenario)
+        assert float(waiting.sel(year=2025).max()) == 0.0
+        on_list = waiting.sel(year=2026).where(cluster6, drop=True)
+        assert int((on_list > 0).sum()) >= 10
 
 
 def test_no_biomass_boilers_on_demolition_wood(results: Results) -> None:
@@ -402,16 +427,18 @@ def test_no_biomass_boilers_on_demolition_wood(results: Results) -> None:
     the AB wood (7.222 PJ) is not biomass under the Activiteitenbesluit/Bal and may only go
     to installations under the waste-incineration rules (``biomass_supply.csv``). Before, it
     was open, and under current policy 34 plants switched to biomass in 2027, burning 8.65 PJ.
-    Now, in every default scenario, the model's plants burn at most 1.431 PJ in 2025-2027,
-    and fewer than half as many plants burn biomass in 2027."""
+    Until the model's 2025 became history (``decisions_from`` 2026, Dec 2026), 6-9 plants
+    burnt the clean wood from 2027. Now, in every default scenario, none burns biomass before
+    2028: plants decide from 2026, and a boiler takes two years to build. In 2028 they burn
+    what is open then and no more: the clean wood and the first pellet tranche, 1.431 + 4.596
+    PJ, nearly all of it."""
     ds = results.dataset
-    early = ds["year"] <= 2027
     bio = ds["energy"].sel(carrier="biomass")
+    open_2028 = (1.431 + 4.596) * 1e6
     for scenario in ds["scenario"].values:
-        burnt = bio.sel(scenario=scenario).where(early, drop=True).sum("plant")
-        assert float(burnt.max()) <= 1.431e6 * (1 + 1e-9)
-        users = int((bio.sel(scenario=scenario, year=2027) > 0).sum())
-        assert 0 < users < 34 / 2
+        burnt = bio.sel(scenario=scenario).sum("plant")
+        assert float(burnt.sel(year=slice(2025, 2027)).max()) == 0.0
+        assert 0.98 * open_2028 <= float(burnt.sel(year=2028)) <= open_2028 * (1 + 1e-9)
 
 
 def test_heat_projects_built_at_food_plants_run(results: Results) -> None:

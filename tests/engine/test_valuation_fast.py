@@ -110,8 +110,9 @@ def _old_option_values(v: Valuation, t: int, st: PlantState, supply: Any) -> Opt
 
 def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
     """``Valuation.feasible`` before issue #12's third pass (with the retrofit-only onward
-    rule for plants bound to a decided project, the campaign rule of December 2026 and the
-    routes reached only by retrofit of session 8)."""
+    rule for plants bound to a decided project, the campaign rule of December 2026, the
+    routes reached only by retrofit of session 8 and the history years before a scenario's
+    ``decisions_from``)."""
     inp = v.ctx.inputs
     routes = inp.routes
     year = int(inp.coords.years[t])
@@ -132,7 +133,8 @@ def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
         if only is None
         else ~only[opt][None] | (routes.retrofit_pair[opt[None], cur[:, :, None]] >= 0)
     )
-    out = (ok[None] & h2_ok & allowed & held & from_base) | is_cur
+    own = (year >= inp.levers.decide_from)[:, None, None]  # history: no option but staying
+    out = (ok[None] & h2_ok & allowed & held & from_base & own) | is_cur
     if locked is not None and locked.any():
         emitted = v.ctx.route.emitted[:, t]
         lower = emitted[opt][None] < emitted[cur][:, :, None]
