@@ -218,3 +218,23 @@ def test_sde_window_is_the_period_plus_the_one_year_ontheffing(inputs: ModelInpu
     the period; the Kamerbrief of 21 Apr 2020 granted it for a lack of grid capacity)."""
     window = inputs.instruments["sde"]["realisation_years"]
     assert np.all(window == 4.0 + 1.0)
+
+
+def test_sde_rounds_award_the_year_after_they_open(cat: Catalogue) -> None:
+    """A round opens in the autumn of its year and is decided in the next
+    (``sde_pp.award_lag`` 1; the 2025 round's window was 7 Oct - 6 Nov 2025). Current policy
+    awards the 2024 round (11.5 bn EUR) in 2025, the 2025 and 2026 rounds (8 bn each) in 2026
+    and 2027, and nothing after. High ambition's extra rounds of 2027-2030 (8 bn EUR2025 each,
+    a scenario assumption) award in 2028-2031. Budgets are in EUR2025 at their round's year
+    (``deflators.csv``): 11.5 / 0.968054 = 11.8795 bn, 8 / 1.02 = 7.8431 bn. The 2024 round
+    falls in 2025, history under ``decisions_from`` 2026, so it awards nothing."""
+    current, high = resolve(["current-policy", "high-ambition"])
+    inputs = build_inputs(cat, [current, high])
+    years = list(inputs.coords.years)
+    budget = inputs.instruments["sde"]["budget"]  # (S, Y) [EUR]
+    expected = {2025: 11.5e9 / 0.968054, 2026: 8.0e9, 2027: 8.0e9 / 1.02}
+    for y, year in enumerate(years):
+        assert budget[0, y] == pytest.approx(expected.get(year, 0.0), rel=1e-6)
+        more = 8.0e9 if 2028 <= year <= 2031 else 0.0
+        assert budget[1, y] == pytest.approx(expected.get(year, 0.0) + more, rel=1e-6)
+    assert current.levers.decisions_from == 2026
