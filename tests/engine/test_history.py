@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 from tests.engine.test_campaign import _path, feasible_by_route
 from tests.engine.test_campaign import _toy as campaign_toy
 
@@ -53,12 +54,12 @@ def test_feasible_before_the_first_year_of_own_decisions() -> None:
     assert at[GAS] and at[closure] and at[CCS] and at[ELEC]
 
 
-def _routes(ds: object, s: int) -> np.ndarray:
-    return np.asarray(ds["route_index"].values[s])  # type: ignore[index]
+def _routes(ds: xr.Dataset, s: int) -> np.ndarray:
+    return np.asarray(ds["route_index"].values[s])
 
 
 @pytest.fixture(scope="module")
-def runs(cat: Catalogue) -> tuple[object, ModelInputs]:
+def runs(cat: Catalogue) -> tuple[xr.Dataset, ModelInputs]:
     """Current policy with own decisions from the first year (unset), from 2025 (the first
     year: the same), from 2027, and from 2050 (events and commitments only until then)."""
     base = resolve(["current-policy"])[0]
@@ -74,22 +75,24 @@ def runs(cat: Catalogue) -> tuple[object, ModelInputs]:
     return simulate(inputs).dataset, inputs
 
 
-def test_decisions_from_the_first_year_changes_nothing(runs: tuple[object, ModelInputs]) -> None:
+def test_decisions_from_the_first_year_changes_nothing(
+    runs: tuple[xr.Dataset, ModelInputs],
+) -> None:
     ds, _ = runs
-    for name in ds.data_vars:  # type: ignore[attr-defined]
-        a, b = ds[name].values[0], ds[name].values[1]  # type: ignore[index]
+    for name in ds.data_vars:
+        a, b = ds[name].values[0], ds[name].values[1]
         assert np.array_equal(a, b, equal_nan=True), name
 
 
 def test_only_recorded_changes_before_the_first_year_of_own_decisions(
-    runs: tuple[object, ModelInputs],
+    runs: tuple[xr.Dataset, ModelInputs],
 ) -> None:
     """With own decisions from 2050 every route a plant runs before 2050 is its base route or
     one the events and commitments give it (a committed or follow-up route, a closure); the
     run with own decisions from 2027 runs the same routes in 2025-2026 and decides some
     switches of its own (so the property is not empty)."""
     ds, inputs = runs
-    years = list(ds.year.values)  # type: ignore[attr-defined]
+    years = list(ds.year.values)
     lv = inputs.levers
     closure = inputs.routes.family == FAMILY["closure"]
     none = _routes(ds, 3)[:, : years.index(2050)]
@@ -107,11 +110,11 @@ def test_only_recorded_changes_before_the_first_year_of_own_decisions(
     assert (own[:, at:] != _routes(ds, 3)[:, at:]).any()
 
 
-def test_no_own_switch_decided_before_the_first_year(runs: tuple[object, ModelInputs]) -> None:
+def test_no_own_switch_decided_before_the_first_year(runs: tuple[xr.Dataset, ModelInputs]) -> None:
     """With own decisions from 2027, a route change that starts in year y and is not in the
     run without own decisions is decided in y minus its lead time, never before 2027."""
     ds, inputs = runs
-    years = np.asarray(ds.year.values)  # type: ignore[attr-defined]
+    years = np.asarray(ds.year.values)
     own, none = _routes(ds, 2), _routes(ds, 3)
     lead = np.round(inputs.routes.lead_time).astype(int)
     closing = inputs.routes.family == FAMILY["closure"]
