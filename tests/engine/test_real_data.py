@@ -370,16 +370,26 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     Botlek's, from 2031. That plant now decides on capture in 2026, runs it from 2030 and
     is still building when the market takes its first sellers.
 
-    One known exception, not this bug: Zeeland Refinery under current policy (central)
-    does not sell in 2048 alone. Its need rises steadily (3,252 EUR/t in 2047, 3,325 in
-    2048) while the premium falls (3,262, then 3,066), and in 2049 its need drops to 0. Shell
-    Pernis and BP Rotterdam stop for two years there (2046-2047 and 2046-2048), which this
-    check does not see. Until the model's 2025 became history (Dec 2026), Zeeland's need was
-    just above the premium in 2047 as well. Why the refineries' need rises towards the end of
-    the horizon is open."""
+    Known exceptions, not this bug: under current policy (central) Shell Pernis does not sell
+    in 2046, nor BP Rotterdam (both units) in 2047. Each stays on its green hydrogen that
+    year expecting to keep last year's revenue (``contract_value``), while the premium falls
+    year by year (3,652 EUR/t in 2045, 3,457 in 2046, 3,262 in 2047) and its need for the
+    year's output, its gap to leaving that hydrogen for capture alone, passes it. Having sold
+    nothing, it decides the next year to leave (Shell Pernis
+    in 2047, BP and the Zeeland Refinery in 2048, each starting after 2050) and from that
+    year sells as a plant bound to a decided switch, at no need: its route runs until the
+    switch starts, so what it makes that year is made whatever the premium. Until December
+    2026 the decision year's output was priced at the plant's gap to leaving: the Zeeland
+    Refinery sold nothing in 2048 alone, Shell Pernis in 2046-2047 and BP in 2047-2048 (two
+    years, which this check does not see). Why the refineries' need rises towards the end
+    of the horizon is open."""
     ds = results.dataset
     years = ds["year"].values
-    known = {("current-policy", "zeeland_refinery/refinery_throughput 2048")}
+    known = {
+        ("current-policy", "shell_pernis/refinery_throughput 2046"),
+        ("current-policy", "bp_rotterdam/refinery_throughput/cdu1 2047"),
+        ("current-policy", "bp_rotterdam/refinery_throughput/cdu2 2047"),
+    }
     seen = set()
     for scenario in ds["scenario"].values:
         revenue = ds["premium_revenue"].sel(scenario=scenario).values  # (plant, year)
@@ -391,7 +401,15 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
         }
         assert flicker <= known, (scenario, sorted(flicker - known))
         seen |= flicker
-    assert seen == known  # the exception, while it lasts, is named
+    assert seen == known  # the exceptions, while they last, are named
+    decided = {  # the year each refinery decides to leave its green hydrogen, and sells
+        "shell_pernis/refinery_throughput": 2047,
+        "bp_rotterdam/refinery_throughput/cdu1": 2048,
+        "zeeland_refinery/refinery_throughput": 2048,
+    }
+    for refinery, year in decided.items():
+        sold = ds["premium_revenue"].sel(scenario="current-policy", plant=refinery, year=year)
+        assert float(sold) > 0.0, refinery
     plant = "air_products_botlek_boyneweg/hydrogen"
     electrolyser = ds["premium_revenue"].sel(scenario="current-policy", plant=plant)
     assert (electrolyser.sel(year=slice(2030, 2050)) > 0).all()

@@ -57,6 +57,7 @@ class YearRecord:
     use: F
     started: B
     stored: F
+    pending: I | None = None
 
 
 class Outputs:
@@ -152,6 +153,7 @@ def account(
         use=use,
         started=st.started,
         stored=captured,  # set below, once the hydrogen bought and the stores are known
+        pending=st.pending,
     )
     # renewable hydrogen bought in place of hydrogen a plant makes itself (the RFNBO
     # obligation): booked before any instrument's cash flows, which see its lower emissions

@@ -213,6 +213,9 @@ class YearState(Protocol):
     stored: F
     """CO2 each plant's capture put into a store [tCO2/yr] (none of what it vented, nor of
     what it no longer captures on hydrogen it bought instead of making it)."""
+    pending: I | None
+    """Route each plant is building once the year's decisions are made (-1: none; a switch
+    decided this year included), None where not known."""
 
 
 class Evaluation(Protocol):

@@ -816,6 +816,11 @@ class ClearingMarket(SupportScheme):
         [EUR/yr]."""
         i = st.i
         revenue = np.zeros(st.production.shape)
+        # a plant that has decided to leave its route (a switch after its lead time, a
+        # closure after its notice) runs it through the year: it makes this year's output
+        # whatever the premium, and sells it as a plant bound to a decided switch (need 0)
+        pending = getattr(st, "pending", None)
+        bound = None if pending is None else np.asarray(pending) >= 0
         for g in self.markets:
             qp_all = self._gather(self.q[:, g, :], st.route) * st.production
             # the plants with qualifying output in some scenario (few): a plant with none
@@ -827,10 +832,13 @@ class ClearingMarket(SupportScheme):
             req = self.req[:, g, i]
             own = self._gather(self.own_cap(g, i), st.route[:, cols])
             cap = self.cap[:, g, i]
+            need_now = self.need_now[:, g, cols]
+            if bound is not None:
+                need_now = np.where(bound[:, cols], 0.0, need_now)
             need_a, qp_a, own_a, _, div_a, extra = self._with_market_supply(
                 g,
                 i,
-                self.need_now[:, g, cols],
+                need_now,
                 qp,
                 own,
                 np.arange(n),
