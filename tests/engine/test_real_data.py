@@ -203,47 +203,39 @@ def test_northern_lights_serves_only_yara(cat: Catalogue) -> None:
 
 def test_energy_tax_by_bracket_for_a_large_user(results: Results) -> None:
     # 2025 rates (policy sheet, BP 2025): gas 0.5782 / 0.3157 / 0.2035 / 0.0539 EUR/m3 with
-    # brackets at 170,000 / 1,000,000 / 10,000,000 m3; electricity 0.10154 EUR/kWh up to
-    # 10,000 kWh, then the 2024 rates 0.09037 / 0.03943 / 0.00188 (2025 not found, held),
-    # which are euro of 2024: in euro of 2025 x 100 / 96.8054 (the CBS CPI of 2024 with
-    # 2025 = 100, deflators.csv: 2025 prices +3.3 %).
+    # brackets at 170,000 / 1,000,000 / 10,000,000 m3; electricity 0.10154 / 0.06937 /
+    # 0.03868 / 0.00321 EUR/kWh with brackets at 10,000 / 50,000 / 10,000,000 kWh (Scholt
+    # Energy's table; until December 2026 the 2024 rates above 10,000 kWh were held,
+    # 0.09037 / 0.03943 / 0.00188 in euro of 2024).
     # 69 % of the ammonia plants' gas is feedstock (tax_exemptions.csv, MIDDEN TC0072), whose
     # taxable quantity is nil (Directive 2003/96/EC art. 2(4)(b)); the taxable rest goes
     # through the brackets from zero. Yara's three ammonia units are one complex (the
     # complex rule): their combined use goes through the brackets once, and each unit pays
     # its share of use.
-    eur2024 = 100 / 96.8054
     ds = results.dataset.sel(scenario="current-policy", year=2025)
     units = [f"yara_sluiskil/ammonia/ammonia_{u}" for u in "cde"]
     gas = ds["energy"].sel(plant=units, carrier="natural_gas").values / 0.03165 * (1 - 0.69)
     kwh = ds["energy"].sel(plant=units, carrier="electricity").values / 0.0036
     gas_m3, all_kwh = float(gas.sum()), float(kwh.sum())
-    gas_tax = (
-        170_000 * 0.5782 + 830_000 * 0.3157 + 9_000_000 * 0.2035 + (gas_m3 - 10_000_000) * 0.0539
-    )
-    elec_tax = 10_000 * 0.10154 + eur2024 * (
-        40_000 * 0.09037 + 9_950_000 * 0.03943 + (all_kwh - 10_000_000) * 0.00188
-    )
+
+    def gas_brackets(m3: float) -> float:
+        return 170_000 * 0.5782 + 830_000 * 0.3157 + 9_000_000 * 0.2035 + (m3 - 1e7) * 0.0539
+
+    def electricity_brackets(k: float) -> float:
+        return 10_000 * 0.10154 + 40_000 * 0.06937 + 9_950_000 * 0.03868 + (k - 1e7) * 0.00321
+
     assert gas[2] > 1e7 and kwh[2] > 1e7  # unit E alone is in the top brackets too
-    want = gas_tax * gas / gas_m3 + elec_tax * kwh / all_kwh
+    want = gas_brackets(gas_m3) * gas / gas_m3 + electricity_brackets(all_kwh) * kwh / all_kwh
     np.testing.assert_allclose(ds["energy_tax"].sel(plant=units).values, want, rtol=1e-9)
     # against each unit through the brackets alone, the complex saves the lower brackets'
     # excess over the top rate once for the second unit in the top brackets (D; C is idle
     # in 2025): 170,000 x (0.5782 - 0.0539) + 830,000 x (0.3157 - 0.0539) + 9,000,000 x
-    # (0.2035 - 0.0539) = 1,652,825 EUR on gas, and on electricity 10,000 x (0.10154 - 0.00188
-    # x 100 / 96.8054) + (40,000 x (0.09037 - 0.00188) + 9,950,000 x (0.03943 - 0.00188)) x
-    # 100 / 96.8054 = 390,605 EUR
+    # (0.2035 - 0.0539) = 1,652,825 EUR on gas, and on electricity 10,000 x (0.10154 -
+    # 0.00321) + 40,000 x (0.06937 - 0.00321) + 9,950,000 x (0.03868 - 0.00321) = 356,556.2 EUR
     assert gas[0] == 0.0 and kwh[0] == 0.0 and gas[1] > 1e7 and kwh[1] > 1e7
-    alone = sum(
-        170_000 * 0.5782 + 830_000 * 0.3157 + 9_000_000 * 0.2035 + (g - 10_000_000) * 0.0539
-        for g in gas[1:]
-    ) + sum(
-        10_000 * 0.10154
-        + eur2024 * (40_000 * 0.09037 + 9_950_000 * 0.03943 + (k - 10_000_000) * 0.00188)
-        for k in kwh[1:]
-    )
+    alone = sum(gas_brackets(g) for g in gas[1:]) + sum(electricity_brackets(k) for k in kwh[1:])
     saved = alone - float(ds["energy_tax"].sel(plant=units).sum())
-    assert saved == pytest.approx(1_652_825 + 390_605, abs=1.0)
+    assert saved == pytest.approx(1_652_825 + 356_556.2, abs=1.0)
 
 
 @pytest.fixture(scope="module")
@@ -365,30 +357,35 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     and 0 MEUR in 2047-2050 and Eastman Middelburg's 0, 18, 0 and 16 (need about 3,200 EUR/t
     after a year of sales, 1,700 after a year without, against a premium of 2,700-3,300). In
     every default scenario no plant now sells in a year and the year after next but not in
-    between, and an electrolyser sells in every year of the obligation from 2030: Air Products
-    Botlek's (Boyneweg). Until the model's 2025 became history (Dec 2026) it was Air Liquide
-    Botlek's, from 2031. That plant now decides on capture in 2026, runs it from 2030 and
-    is still building when the market takes its first sellers.
+    between, and an electrolyser sells in every year of the obligation from 2030: Eastman
+    Middelburg's, which the model electrifies from 2029. Until the model's 2025 became
+    history (Dec 2026) it was Air Liquide Botlek's, from 2031 (that plant now decides on
+    capture in 2026, runs it from 2030 and is still building when the market takes its first
+    sellers); then Air Products Botlek's (Boyneweg), until the 2025 energy-tax rates on
+    electricity above 10,000 kWh replaced the 2024 ones (Dec 2026): Eastman Middelburg then
+    electrolyses from 2029 instead of capturing from 2031, and Air Products leaves its
+    electrolyser for capture in 2033.
 
     Known exceptions, not this bug: under current policy (central) Shell Pernis does not sell
-    in 2046, nor BP Rotterdam (both units) in 2047. Each stays on its green hydrogen that
-    year expecting to keep last year's revenue (``contract_value``), while the premium falls
-    year by year (3,652 EUR/t in 2045, 3,457 in 2046, 3,262 in 2047) and its need for the
-    year's output, its gap to leaving that hydrogen for capture alone, passes it. Having sold
-    nothing, it decides the next year to leave (Shell Pernis
-    in 2047, BP and the Zeeland Refinery in 2048, each starting after 2050) and from that
-    year sells as a plant bound to a decided switch, at no need: its route runs until the
-    switch starts, so what it makes that year is made whatever the premium. Until December
-    2026 the decision year's output was priced at the plant's gap to leaving: the Zeeland
-    Refinery sold nothing in 2048 alone, Shell Pernis in 2046-2047 and BP in 2047-2048 (two
-    years, which this check does not see). Why the refineries' need rises towards the end
-    of the horizon is open."""
+    in 2046, nor BP Rotterdam (both units) and the Zeeland Refinery in 2047. Each stays on
+    its green hydrogen that year expecting to keep last year's revenue (``contract_value``),
+    while the premium falls year by year (3,652 EUR/t in 2045, 3,457 in 2046, 3,262 in 2047)
+    and its need for the year's output, its gap to leaving that hydrogen for capture alone,
+    passes it. Having sold nothing, it decides the next year to leave (Shell Pernis in 2047,
+    BP and the Zeeland Refinery in 2048, each starting after 2050), and from that year it
+    sells as a plant bound to a decided switch, at no need: its route runs until the switch
+    starts, so what it makes that year is made whatever the premium. Until December 2026 the
+    decision year's output was priced at the plant's gap to leaving: the Zeeland Refinery
+    sold nothing in 2048 alone, Shell Pernis in 2046-2047 and BP in 2047-2048 (two years,
+    which this check does not see). Why the refineries' need rises towards the end of the
+    horizon is open."""
     ds = results.dataset
     years = ds["year"].values
     known = {
         ("current-policy", "shell_pernis/refinery_throughput 2046"),
         ("current-policy", "bp_rotterdam/refinery_throughput/cdu1 2047"),
         ("current-policy", "bp_rotterdam/refinery_throughput/cdu2 2047"),
+        ("current-policy", "zeeland_refinery/refinery_throughput 2047"),
     }
     seen = set()
     for scenario in ds["scenario"].values:
@@ -410,7 +407,7 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     for refinery, year in decided.items():
         sold = ds["premium_revenue"].sel(scenario="current-policy", plant=refinery, year=year)
         assert float(sold) > 0.0, refinery
-    plant = "air_products_botlek_boyneweg/hydrogen"
+    plant = "eastman_middelburg/hydrogen"
     electrolyser = ds["premium_revenue"].sel(scenario="current-policy", plant=plant)
     assert (electrolyser.sel(year=slice(2030, 2050)) > 0).all()
     route = ds["route_index"].sel(scenario="current-policy", plant=plant, year=2030)

@@ -102,7 +102,11 @@ def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
     hybrid boilers from 2027 (99 % used, was 34 %), and
     the electrolysers of Air Liquide Bergen op Zoom and Eastman Middelburg are refused it);
     32,447 t again since the model's 2025 is history (``decisions_from`` 2026, Dec 2026): Air
-    Products Botlek (Boyneweg) sells 12,477 t from its electrolysis besides HH1's 19,970)."""
+    Products Botlek (Boyneweg) sells 12,477 t from its electrolysis besides HH1's 19,970;
+    38,300 t since the 2025 energy-tax rates on electricity above 10,000 kWh replaced the
+    2024 ones (Dec 2026): the top bracket's 0.00321 EUR/kWh (was 0.00188 in euro of 2024)
+    costs Cargill Bergen op Zoom's hybrid boiler 0.02 MEUR/yr more, it stays on gas, and
+    Eastman Middelburg's electrolyser takes the Zeeland grid it leaves: 5,853 t more)."""
     inp = build_inputs(cat, resolve(["current-policy"], cat.path))
     params = dict(inp.instruments["rfnbo_mandate"])
     params["partial_share"] = np.zeros_like(params["partial_share"])
@@ -112,7 +116,7 @@ def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
     i = list(inp.coords.years).index(2030)
     assert m.market_supply(h2, i) is None and m.in_part[0, h2].sum() == 0.0
     assert m.premium[0, h2, i] == 9_000.0
-    assert m.supplied[0, h2, i] == pytest.approx(32_446.6, abs=1.0)
+    assert m.supplied[0, h2, i] == pytest.approx(38_299.9, abs=1.0)
 
 
 def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
