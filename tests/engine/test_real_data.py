@@ -377,8 +377,14 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     starts, so what it makes that year is made whatever the premium. Until December 2026 the
     decision year's output was priced at the plant's gap to leaving: the Zeeland Refinery
     sold nothing in 2048 alone, Shell Pernis in 2046-2047 and BP in 2047-2048 (two years,
-    which this check does not see). Why the refineries' need rises towards the end of the
-    horizon is open."""
+    which this check does not see). The need rises because leaving costs less as the green
+    hydrogen's asset ages: at the Zeeland Refinery the value of capture alone over staying,
+    less the market revenue staying keeps (``kruispunt explain``, ``contracts``), rises from
+    13.95 MEUR/yr in 2040 to 16.41 in 2048, of which the write-off of the asset's book
+    value gives 2.85 and the years of staying before the switch starts (``stay_window``)
+    1.14, while the allowances (5.37) and the carbon cost passed on in the product price
+    (-5.65) nearly cancel and the cheaper hydrogen (-0.87) and fixed costs (-0.30) pull the
+    other way."""
     ds = results.dataset
     years = ds["year"].values
     known = {
