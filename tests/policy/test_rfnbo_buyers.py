@@ -42,7 +42,8 @@ def test_one_obligated_plant_emits_less_by_what_it_buys(
 ) -> None:
     """Current policy, central prices, 2030: the run with the purchases booked against the
     same run without (the hook off: the market clears the same, the routes are the same).
-    Eastman Middelburg (route ``smr``, no capture) buys ``b`` tonnes (about 183 t): its
+    Air Liquide Bergen op Zoom (route ``smr``, no capture) buys ``b`` tonnes (about 218 t;
+    Eastman Middelburg, 183 t, until it took an electrolyser from 2029 in December 2026): its
     direct emissions fall by ``b x 8.6842`` tCO2 (route smr's emission factor, 43.860 MWh
     gas/t x 0.198 tCO2/MWh) and its energy cost changes by ``b x (120 p_H2 - 157.895 p_gas)``
     (43.8596 MWh/t x 3.6 GJ/MWh of gas no longer burnt). Air Liquide's SMR2 at Botlek
@@ -52,7 +53,7 @@ def test_one_obligated_plant_emits_less_by_what_it_buys(
     i = list(inp.coords.years).index(2030)
     plants = list(inp.coords.plants)
     grey, blue = (
-        plants.index("eastman_middelburg/hydrogen"),
+        plants.index("air_liquide_bergen_op_zoom/hydrogen"),
         plants.index("air_liquide_botlek/hydrogen/smr2"),
     )
     carriers = list(inp.coords.carriers)
@@ -94,7 +95,7 @@ def test_results_energy_carries_the_swap(cat: Catalogue) -> None:
 
     inp = build_inputs(cat, resolve(["current-policy"], cat.path))
     ds = simulate(inp).dataset.sel(scenario="current-policy", year=2030)
-    p = "eastman_middelburg/hydrogen"
+    p = "air_liquide_bergen_op_zoom/hydrogen"
     bought = float(ds.hydrogen_bought.sel(plant=p))
     activity = float(ds.production.sel(plant=p))  # route smr: made at home
     assert bought > 0.0
