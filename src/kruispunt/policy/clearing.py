@@ -818,9 +818,9 @@ class ClearingMarket(SupportScheme):
         revenue = np.zeros(st.production.shape)
         # a plant that has decided to leave its route (a switch after its lead time, a
         # closure after its notice) runs it through the year: it makes this year's output
-        # whatever the premium, and sells it as a plant bound to a decided switch (need 0)
-        pending = getattr(st, "pending", None)
-        bound = None if pending is None else np.asarray(pending) >= 0
+        # whatever the premium, and sells it at no need, from the year of the decision (the
+        # round in :meth:`offer`, before the year's decisions, zeroes the years after)
+        bound = None if st.pending is None else np.asarray(st.pending) >= 0
         for g in self.markets:
             qp_all = self._gather(self.q[:, g, :], st.route) * st.production
             # the plants with qualifying output in some scenario (few): a plant with none
