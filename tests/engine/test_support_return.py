@@ -62,15 +62,21 @@ def _run(sde: bool) -> tuple[list[tuple[int, str]], np.ndarray, np.ndarray]:
 
 
 def test_a_plant_is_not_paid_to_return_to_a_route_it_left() -> None:
-    """With the SDE++ the plant burns biomass from 2025; the subsidy paid (8-year term) it
-    goes back to gas. Until December 2026 a CCfD then paid it to build a biomass furnace again
-    the next year (bio 2025, gas 2031, bio 2032, gas 2042, bio 2043: four changes in 18
-    years, the SDE++ paying 2025-2030 and 2032 and the CCfD from 2032); now no scheme pays
-    for a route the plant has run and left, and it stays on gas: two changes."""
+    """With the SDE++ the plant burns biomass from 2025 and goes back to gas when the 8-year
+    term ends (payments 2025-2032, gas from 2033). Until December 2026 a CCfD then paid it to
+    build a biomass furnace again the next year (bio 2025, gas 2031, bio 2032, gas 2042, bio
+    2043: four changes in 18 years); now no scheme pays for a route the plant has run and
+    left, and it stays on gas: two changes.
+
+    Until the second December 2026 revision it left two years before the term ended (gas
+    from 2031): the payments it kept by staying were spread over a whole new life of the
+    route (15 years), so with 6 of 8 payments left they no longer covered the 31 EUR/t it
+    loses on biomass each year. A plant stays while the contract pays and chooses again when
+    it ends: the payments are weighed over the years they still run."""
     path, sde, ccfd = _run(sde=True)
-    assert path == [(2025, "bio"), (2031, "gas")]
-    assert sde[:6].min() > 0.0  # the SDE++ paid 2025-2030
-    assert np.all(sde[6:] == 0.0)
+    assert path == [(2025, "bio"), (2033, "gas")]
+    assert sde[:8].min() > 0.0  # the SDE++ paid 2025-2032, the whole term
+    assert np.all(sde[8:] == 0.0)
     assert np.all(ccfd == 0.0)
 
 
@@ -101,11 +107,14 @@ def _scheme(myopic: bool, rate: float = 0.07, life: float = 10.0) -> _Scheme:
 def test_kept_contract_is_the_present_value_of_the_payments_expected() -> None:
     """A contract from 2025 to 2029 (end 2030) on route 1, valued in 2026 by a plant with
     perfect foresight: payments 100 in 2026, 40 from 2027 (a price that rises and lowers the
-    payment); 4 years left of a 10-year window at 7 %/yr:
-    (100 + 40/1.07 + 40/1.07^2 + 40/1.07^3) / sum_{k<10} 1.07^-k
-    = (100 + 37.383 + 34.938 + 32.652) / 7.5152 = 27.275. Before December 2026 the plant
-    weighed this year's payment over the years left, 100 x 0.4573 = 45.73, and found the
-    contract it had been awarded worth more than it expected at the award."""
+    payment); 4 years left, at 7 %/yr, annualised over those 4 years (the plant stays while
+    the contract pays, then chooses again):
+    (100 + 40/1.07 + 40/1.07^2 + 40/1.07^3) / sum_{k<4} 1.07^-k
+    = (100 + 37.383 + 34.938 + 32.652) / 3.6243 = 56.555. Until the second December 2026
+    revision the sum was spread over a whole new life of the route (10 years, 7.5152):
+    27.275, which made a plant leave a contract it had just been awarded for the route it
+    came from (a supported e-boiler back to a hybrid boiler two years on, in 32 heat plants
+    of high ambition at low prices without biomass)."""
     scheme = _scheme(myopic=False)
     pay = {1: 100.0}
 
@@ -115,12 +124,13 @@ def test_kept_contract_is_the_present_value_of_the_payments_expected() -> None:
     one = np.array([[1]])
     got = scheme.kept_value(1, one, one, np.array([[2025]]), np.array([[2030]]), paid)
     d = 1 / 1.07
-    hand = (100 + 40 * d + 40 * d**2 + 40 * d**3) / sum(d**k for k in range(10))
+    hand = (100 + 40 * d + 40 * d**2 + 40 * d**3) / sum(d**k for k in range(4))
     assert got[0, 0] == pytest.approx(hand, rel=1e-12)
-    assert got[0, 0] == pytest.approx(27.275, abs=1e-3)
-    # beyond the model's last year (2030) the payment of that year is held
+    assert got[0, 0] == pytest.approx(56.555, abs=1e-3)
+    # beyond the model's last year (2030) the payment of that year is held; a contract that
+    # outlasts the route's life (12 years left of a 10-year life) counts the life's years
     late = scheme.kept_value(4, one, one, np.array([[2025]]), np.array([[2040]]), paid)
-    assert late[0, 0] == pytest.approx(40.0 * sum(d**k for k in range(10)) / 7.5152, rel=1e-4)
+    assert late[0, 0] == pytest.approx(40.0, rel=1e-12)
     # not on the contract's route, or the contract ended: nothing kept
     assert (
         scheme.kept_value(1, np.array([[0]]), one, np.array([[2025]]), np.array([[2030]]), paid)[
@@ -132,9 +142,11 @@ def test_kept_contract_is_the_present_value_of_the_payments_expected() -> None:
 
 
 @pytest.mark.parametrize("left", [0, 1, 4, 10, 14])
-def test_kept_contract_with_a_steady_payment_is_the_remaining_share(left: int) -> None:
-    """A payment that does not change: the kept value is :func:`remaining_share` times it
-    (the rule before December 2026, right where the payment holds)."""
+def test_kept_contract_with_a_steady_payment_is_the_payment(left: int) -> None:
+    """A payment that does not change is kept whole while the contract runs (the plant is
+    paid it every year it stays) and not at all once it has ended. Until the second December
+    2026 revision it was :func:`remaining_share` times the payment, the share of a new
+    10-year life the contract still fills (0.47 with 4 years left), as the award values it."""
     scheme = _scheme(myopic=False)
     one = np.array([[1]])
     got = scheme.kept_value(
@@ -145,8 +157,10 @@ def test_kept_contract_with_a_steady_payment_is_the_remaining_share(left: int) -
         np.array([[2025 + left]]),
         lambda i, at: np.array([[50.0]])[at],
     )
+    assert got[0, 0] == pytest.approx(50.0 if left > 0 else 0.0, rel=1e-12)
     share = remaining_share(np.array([[left]]), np.array([10]), np.array([0.07]), np.array([False]))
-    assert got[0, 0] == pytest.approx(50.0 * share[0, 0], rel=1e-12)
+    if 0 < left < 10:  # more than the share of the route's life the award spreads it over
+        assert got[0, 0] > 50.0 * share[0, 0]
 
 
 def test_myopic_plant_keeps_this_years_payment() -> None:

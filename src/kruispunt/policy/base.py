@@ -479,13 +479,17 @@ class SupportScheme(Instrument):
         contracts a plant keeps by staying on ``route``, from ``paid(i, at)``, the payments
         in year index ``i`` of the contracts at the plants ``at`` (scenario and plant
         indices), one per plant. A plant with perfect foresight weighs the payments it
-        expects in each remaining year of the contract, as it weighed the contract when it
-        was awarded: their present value over that of its valuation window (the route's
-        life), ``sum_{k<n} d^k paid(t+k) / sum_{k<life} d^k`` with ``n`` the years left
-        (beyond the model's last year, that year's payment held); with a payment that does
-        not change this is :func:`remaining_share` times the payment. A myopic plant takes
-        this year's payment while the contract runs (today's value). Worked out only where
-        a plant runs a contract's route (zero elsewhere)."""
+        expects in each remaining year of the contract, annualised over those years:
+        ``sum_{k<n} d^k paid(t+k) / sum_{k<n} d^k`` with ``n`` the years left, at most the
+        route's life (beyond the model's last year, that year's payment held); a payment
+        that does not change is kept whole. It stays while the contract pays and chooses
+        again when it ends, so the payments are set against what leaving gains in the years
+        they run, not spread over a whole new life of the route as the award spreads them
+        (:func:`remaining_share`): spread that way, a contract sized to the gap no longer
+        covered it a year after the award, and plants left the route they had just been
+        paid to build. A myopic plant takes this year's payment while the contract runs
+        (today's value). Worked out only where a plant runs a contract's route (zero
+        elsewhere)."""
         inp = self.ctx.inputs
         years = inp.coords.years
         year = int(years[t])
@@ -511,9 +515,12 @@ class SupportScheme(Instrument):
             if i not in payments:
                 payments[i] = paid(i, at)
             total += np.where(k < left, d**k * payments[i], 0.0)
+        # annualised over the years the contract still pays (a plant stays while it runs and
+        # chooses again when it ends), not over a whole new life of the route
+        span = np.maximum(left, 1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            window = np.where(d < 1.0, (1.0 - d**life) / (1.0 - d), life.astype(np.float64))
-        out[at] = np.where(myopic, now * (remaining > 0), total / window)
+            window = np.where(d < 1.0, (1.0 - d**span) / (1.0 - d), span.astype(np.float64))
+        out[at] = np.where(myopic, now * (remaining > 0), np.where(left > 0, total / window, 0.0))
         return out
 
     def award(self, ev: Evaluation, won: B, pick: I, start_year: I) -> F | None:
