@@ -56,6 +56,18 @@ def test_infeasible_options_say_why() -> None:
     assert "available from 2031" in elec["reason"]
 
 
+def test_an_option_without_a_permit_says_so() -> None:
+    """The toy's biomass route pays at an EUA of 300, but no permit is granted for a new
+    installation (``Routes.permitted``, route parameter ``new_permits``)."""
+    inp = toy_inputs(eua=300.0, bio=True, capex_elec=1e9)
+    permitted = np.ones((len(inp.coords.routes), len(TOY_YEARS)), dtype=bool)
+    permitted[list(inp.coords.routes).index("bio")] = False
+    inp = replace(inp, routes=replace(inp.routes, permitted=permitted))
+    bio = explain("site0", inputs=inp, year=2026).options.set_index("route").loc["bio"]
+    assert not bool(bio["feasible"])
+    assert "no permit for a new installation" in bio["reason"]
+
+
 def test_unknown_site_and_year_are_named() -> None:
     with pytest.raises(KruispuntError, match="unknown site 'nowhere'"):
         explain("nowhere", inputs=toy_inputs())

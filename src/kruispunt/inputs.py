@@ -123,6 +123,10 @@ class Routes:
     (:attr:`retrofit_pair`), never built in one step from another route (route parameter
     ``retrofit_only``: capture on Tata Steel's gas DRI plant, added after it starts on gas).
     None: none."""
+    permitted: B | None = None
+    """[R, Y] whether a plant may decide in the year to build the route new (route parameter
+    ``new_permits``: no permit for new solid-biomass combustion since the nitrogen rulings);
+    a plant already running it keeps it. None: every route in every year."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
 

@@ -138,17 +138,20 @@ def test_decisions_from_out_of_range_is_a_named_error(tmp_path: Path) -> None:
 
 
 def test_explain_names_the_history(cat: Catalogue) -> None:
-    """Current policy decides from 2026: in 2025 Grolsch's biomass boiler, worth more than its
-    gas boiler at 2025's prices, is not possible, and ``kruispunt explain`` says why; in 2026
-    it is open again."""
+    """Current policy decides from 2026: in 2025 Grolsch's heat pump, worth more than its gas
+    boiler at 2025's prices, is not possible, and ``kruispunt explain`` says why; in 2026 it
+    is open again (it then waits for the regional grid). Its biomass boiler, worth most, is
+    not possible in 2026 either: no permit for a new one (``new_permits``)."""
     scenario = resolve(["current-policy"])[0]
     assert scenario.levers.decisions_from == 2026
     rows = explain("grolsch_enschede", scenario, 2025, catalogue=cat).options.set_index("route")
-    assert rows.loc["biomass_boiler_low", "value"] > rows.loc["gas_boiler_low", "value"]
-    assert not rows.loc["biomass_boiler_low", "feasible"]
-    assert rows.loc["biomass_boiler_low", "reason"] == (
+    assert rows.loc["heat_pump_low_food", "value"] > rows.loc["gas_boiler_low", "value"]
+    assert not rows.loc["heat_pump_low_food", "feasible"]
+    assert rows.loc["heat_pump_low_food", "reason"] == (
         "not possible: history: plants decide for themselves from 2026 (decisions_from)"
     )
     assert rows.loc["gas_boiler_low", "feasible"]
-    later = explain("grolsch_enschede", scenario, 2026, catalogue=cat).options
-    assert later.set_index("route").loc["biomass_boiler_low", "feasible"]
+    later = explain("grolsch_enschede", scenario, 2026, catalogue=cat).options.set_index("route")
+    assert later.loc["heat_pump_low_food", "feasible"]
+    assert not later.loc["biomass_boiler_low", "feasible"]
+    assert "no permit for a new installation" in later.loc["biomass_boiler_low", "reason"]

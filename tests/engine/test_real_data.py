@@ -256,26 +256,34 @@ def nine(cat: Catalogue) -> Results:
 
 
 def test_few_plants_change_route_three_times(nine: Results) -> None:
-    """Real plants rarely change their route three times in 25 years. In each of the nine
-    default runs at most 6 of the 224 plants (under 3 %) do; until December 2026, high ambition at
-    low prices had 73 (63 of them paid by a CCfD to go back to the biomass they had left when
-    their SDE++ ran out: docs/model.md, "Support pays once for a route"), then 14 under high
-    ambition at central prices (heat plants on a hybrid boiler paid by the SDE++ to run its
-    electric boiler in every hour, then back to the hybrid or on to biomass: "Support pays
-    for new installations"; plants that moved when an option's window caught up with them:
-    "Staying over the option's years"). What is left (docs/model.md, "What is left"): heat
-    plants moving on twice after a knife-edge SDE++ award (5 under high ambition at low
-    prices, 3 at central), Shell Pernis's decided projects and a move after them. Since the
-    model's 2025 became history and the SDE++ rounds award a year after they open (Dec 2026),
-    high ambition at low prices has 6: Cargill Botlek (hybrid boiler, e-boiler, biomass), Esso
-    Botlek, PepsiCo Broek op Langedijk and Zeeland Refinery as before, and Shell Pernis (2049)
-    and VPR Europoort (2050). The last two leave the post-combustion capture the SDE++ paid for
-    once its 15 years end: at the low EUA path, capture without support does not pay."""
+    """Real plants rarely change their route three times in 25 years, and hardly ever within
+    15. Until December 2026, high ambition at low prices had 73 plants with three changes (63
+    of them paid by a CCfD to go back to the biomass they had left when their SDE++ ran out:
+    docs/model.md, "Support pays once for a route"), then 14 under high ambition at central
+    prices (heat plants on a hybrid boiler paid by the SDE++ to run its electric boiler in
+    every hour: "Support pays for new installations"), then at most 6 in a run (heat plants
+    that left a knife-edge award a year or two after it: "Contracts held").
+
+    Now, with a plant weighing the payments it keeps over the years they still run
+    ("Contracts held") and no permits for new solid-biomass combustion (route parameter
+    ``new_permits``), within any 15 years at most one plant a run changes three times: Shell
+    Pernis, whose two decided projects (Porthos capture 2026, Holland Hydrogen 1 2027) are
+    followed by post-combustion capture under high ambition (2033). Over the 25 years high
+    ambition at low prices has 13 (at most 3 elsewhere): heat plants that go to a heat pump or
+    a hybrid boiler (2026-2031), to an e-boiler a support round pays (2032-2033), and back
+    when its contract ends (2049-2050), an e-boiler without support being dearer than the
+    heat pump or hybrid at low gas prices."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
-    changes = (np.diff(route, axis=-1) != 0).sum(axis=-1)
+    moved = np.diff(route, axis=-1) != 0
+    changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 6, per_run
+    assert max(per_run.values()) <= 13, per_run
+    assert sorted(per_run.values())[-2] <= 3, per_run  # one run has many, the others few
+    count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
+    in_15 = (count[..., 15:] - count[..., :-15]).max(axis=-1)  # most changes in 15 years
+    fast = dict(zip(ds.scenario.values, (in_15 >= 3).sum(axis=-1), strict=True))
+    assert max(fast.values()) <= 1, fast
 
 
 def test_a_plant_keeps_its_co2_store_until_its_new_route_starts(nine: Results) -> None:
@@ -357,14 +365,16 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     and 0 MEUR in 2047-2050 and Eastman Middelburg's 0, 18, 0 and 16 (need about 3,200 EUR/t
     after a year of sales, 1,700 after a year without, against a premium of 2,700-3,300). In
     every default scenario no plant now sells in a year and the year after next but not in
-    between, and an electrolyser sells in every year of the obligation from 2030: Eastman
-    Middelburg's, which the model electrifies from 2029. Until the model's 2025 became
-    history (Dec 2026) it was Air Liquide Botlek's, from 2031 (that plant now decides on
-    capture in 2026, runs it from 2030 and is still building when the market takes its first
-    sellers); then Air Products Botlek's (Boyneweg), until the 2025 energy-tax rates on
-    electricity above 10,000 kWh replaced the 2024 ones (Dec 2026): Eastman Middelburg then
-    electrolyses from 2029 instead of capturing from 2031, and Air Products leaves its
-    electrolyser for capture in 2033.
+    between, and an electrolyser sells in every year of the obligation from 2030: Air
+    Products Botlek's (Boyneweg). Until the model's 2025 became history (Dec 2026) it was Air
+    Liquide Botlek's, from 2031 (that plant now decides on capture in 2026, runs it from 2030
+    and is still building when the market takes its first sellers); then Air Products
+    Botlek's; then, with the 2025 energy-tax rates on electricity above 10,000 kWh (Dec 2026),
+    Eastman Middelburg's, electrolysing from 2029 on the Zeeland grid Cargill Bergen op
+    Zoom's hybrid boiler left. Since no new solid-biomass boilers are permitted (Dec 2026,
+    second revision) the Zeeland heat plants that burnt biomass take that grid with hybrid
+    boilers and a heat pump from 2028 (Cargill and Philip Morris Bergen op Zoom, Rosier),
+    Eastman captures from 2031 and electrolyses from 2035, and Air Products sells again.
 
     Known exceptions, not this bug: under current policy (central) Shell Pernis does not sell
     in 2046, nor BP Rotterdam (both units) and the Zeeland Refinery in 2047. Each stays on
@@ -413,7 +423,7 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     for refinery, year in decided.items():
         sold = ds["premium_revenue"].sel(scenario="current-policy", plant=refinery, year=year)
         assert float(sold) > 0.0, refinery
-    plant = "eastman_middelburg/hydrogen"
+    plant = "air_products_botlek_boyneweg/hydrogen"
     electrolyser = ds["premium_revenue"].sel(scenario="current-policy", plant=plant)
     assert (electrolyser.sel(year=slice(2030, 2050)) > 0).all()
     route = ds["route_index"].sel(scenario="current-policy", plant=plant, year=2030)
@@ -442,24 +452,21 @@ def test_dispersed_sites_wait_for_the_regional_grid(results: Results) -> None:
         assert int((on_list > 0).sum()) >= 10
 
 
-def test_no_biomass_boilers_on_demolition_wood(results: Results) -> None:
-    """Until the power plants' pellets are freed (2028), new biomass boilers and furnaces can
-    burn only the clean wood NL exported in 2022 (clean residual wood and bark, 1.431 PJ/yr):
-    the AB wood (7.222 PJ) is not biomass under the Activiteitenbesluit/Bal and may only go
-    to installations under the waste-incineration rules (``biomass_supply.csv``). Before, it
-    was open, and under current policy 34 plants switched to biomass in 2027, burning 8.65 PJ.
-    Until the model's 2025 became history (``decisions_from`` 2026, Dec 2026), 6-9 plants
-    burnt the clean wood from 2027. Now, in every default scenario, none burns biomass before
-    2028: plants decide from 2026, and a boiler takes two years to build. In 2028 they burn
-    what is open then and no more: the clean wood and the first pellet tranche, 1.431 + 4.596
-    PJ, nearly all of it."""
+def test_no_new_solid_biomass_combustion(results: Results) -> None:
+    """No permit is granted for a new solid-biomass boiler or furnace decided from 2025
+    (route parameter ``new_permits``, ``assumption_no_new_biomass_permits``: its NOx against
+    the nitrogen rulings of the Raad van State; SABIC Bergen op Zoom's pellet plant annulled
+    and dropped), and no plant burns biomass today, so in every default scenario no plant
+    burns any. Until December 2026 (second revision) 29 plants decided in 2026 to burn
+    pellets from 2028, 14 more from 2029, and the model's plants burnt 15.2 PJ in 2030 and
+    47.5 PJ/yr from 2040 (current policy, central), a wave nothing in reality resembles
+    (docs/model.md, "Solid biomass: no new permits")."""
     ds = results.dataset
     bio = ds["energy"].sel(carrier="biomass")
-    open_2028 = (1.431 + 4.596) * 1e6
-    for scenario in ds["scenario"].values:
-        burnt = bio.sel(scenario=scenario).sum("plant")
-        assert float(burnt.sel(year=slice(2025, 2027)).max()) == 0.0
-        assert 0.98 * open_2028 <= float(burnt.sel(year=2028)) <= open_2028 * (1 + 1e-9)
+    assert float(bio.max()) == 0.0
+    names = ds["route"].values[ds["route_index"].values]
+    solid = ["biomass_boiler_low", "biomass_furnace_medium", "biomass_furnace_high"]
+    assert not np.isin(names, [*solid, "paper_biomass_boiler"]).any()
 
 
 def test_heat_projects_built_at_food_plants_run(results: Results) -> None:

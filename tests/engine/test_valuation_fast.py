@@ -111,14 +111,16 @@ def _old_option_values(v: Valuation, t: int, st: PlantState, supply: Any) -> Opt
 def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
     """``Valuation.feasible`` before issue #12's third pass (with the retrofit-only onward
     rule for plants bound to a decided project, the campaign rule of December 2026, the
-    routes reached only by retrofit of session 8 and the history years before a scenario's
-    ``decisions_from``)."""
+    routes reached only by retrofit of session 8, the history years before a scenario's
+    ``decisions_from`` and the permits for new installations, ``Routes.permitted``)."""
     inp = v.ctx.inputs
     routes = inp.routes
     year = int(inp.coords.years[t])
     opt = v.opt
     start = year + routes.lead_time[opt]
     ok = v.opt_valid & (start >= routes.earliest_year[opt])
+    if routes.permitted is not None:  # no permit for a new installation in the decision year
+        ok = ok & routes.permitted[opt, t]
     needs_h2 = v.ctx.route.hydrogen[opt, t] > 0
     h2_year = inp.pools.hydrogen_year[:, inp.plants.cluster]
     h2_ok = ~needs_h2[None] | (start[None] >= h2_year[:, :, None])

@@ -145,6 +145,8 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     if retro_pair is not None and retro_capex is not None:
         no_renewal: B = np.asarray((np.isnan(renewal_p) & np.isnan(capex_g)).all(axis=1))
         retrofit_renewal(capex_renewal, no_renewal, retro_pair, retro_capex)
+    permits = param("new_permits")
+    permitted = None if np.isnan(permits).all() else np.nan_to_num(permits, nan=1.0) > 0.5
     domestic_flag = param("domestic_output")[:, 0]
     imports_itself = (family == FAMILY["import"]) & ~(np.nan_to_num(domestic_flag) > 0.5)
     bundle = Routes(
@@ -167,6 +169,7 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         retrofit_pair=retro_pair,
         retrofit_capex=retro_capex,
         retrofit_only=retrofit_only(param("retrofit_only")[:, 0], retro_pair),
+        permitted=permitted,
     )
     return RouteBundle(
         routes=bundle,

@@ -706,7 +706,8 @@ class Valuation:
 
     def feasible(self, t: int, cur: I, locked: B | None = None) -> B:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
-        connection, the end of a campaign, allowed by the scenario; a route reached only by
+        connection, the end of a campaign, allowed by the scenario, a permit for a new
+        installation in the decision year, ``Routes.permitted``; a route reached only by
         retrofit, ``Routes.retrofit_only``, only from its running base); the current route
         always, and only it in a year before the scenario's first year of own decisions
         (``Levers.decide_from``: history, the events to date). A plant bound to a decided
@@ -722,6 +723,8 @@ class Valuation:
         opt = self.opt
         start = year + routes.lead_time[opt]  # (P, K)
         ok = self.opt_valid & (start >= routes.earliest_year[opt])
+        if routes.permitted is not None:  # no permit for a new installation (nitrogen)
+            ok &= routes.permitted[opt, t]
         out: B = ok[None] & self._allowed  # (S, P, K)
         # a route that needs hydrogen starts no earlier than the plant's cluster is connected
         needs_h2 = np.flatnonzero(self.ctx.route.hydrogen[opt, t] > 0)
