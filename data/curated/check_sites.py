@@ -153,6 +153,9 @@ FIXED_SPLITS = {
     ("bp_rotterdam", "cdu2"): Decimal("0.5"),
     ("rockwool_roermond", "lines_electrified"): Decimal("0.625"),  # rule U5: 0.5 / 0.8
     ("rockwool_roermond", "lines_other"): Decimal("0.375"),
+    ("sappi_maastricht", "eboilers_2026"): Decimal("0.14"),  # rule U5: -14 % by 2026, c = 1
+    ("sappi_maastricht", "eboilers_2030"): Decimal("0.16"),  # rule U5: -30 % by 2030 in all
+    ("sappi_maastricht", "gas_steam"): Decimal("0.70"),
 }
 SHARE_TOLERANCE = 1e-6
 

@@ -356,6 +356,29 @@ def test_rockwool_melting_lines_run_electric_from_2027(cat: Catalogue, results: 
         assert cut == pytest.approx(0.625 * (1.0 - 0.132361 / 0.55626), abs=2e-3)
 
 
+def test_sappi_e_boilers_run_from_2026(cat: Catalogue, results: Results) -> None:
+    """Sappi Maastricht's second e-boiler (20 MW, commissioning planned for Nov 2025) was
+    approved and under construction; with the first (2021-22) the mill expects -14 % of its
+    CO2 by 2026 and -30 % by 2030 (TAPPI, Sappi release). The steam of the 2026 cut is a unit
+    carrying 0.14 of the mill's base-year emissions (rule U5 with the e-boiler route emitting
+    nothing), the further 2030 cut a unit of 0.16 whose route the model chooses (an
+    expectation, not a decided project). In every default scenario the mill emits its base
+    year in 2025 and 14 % less from 2026 on, the first unit on ``paper_eboiler`` as a decided
+    project. Before, the mill stayed on gas at 150.8 kt/yr to 2030 and beyond."""
+    base = float(site_emissions(cat).loc["sappi_maastricht", "verified_emissions"])
+    unit = "sappi_maastricht/paper/eboilers_2026"
+    for scenario in DEFAULTS:
+        ds = results.dataset.sel(scenario=scenario)
+        at_site = ds["site"].values.astype(str) == "sappi_maastricht"
+        em = ds["direct_emissions"].isel(plant=np.flatnonzero(at_site)).sum("plant")
+        assert float(em.sel(year=2025)) == pytest.approx(base, rel=1e-6)
+        assert float(em.sel(year=2026)) == pytest.approx(0.86 * base, rel=1e-6)
+        idx = ds["route_index"].sel(plant=unit)
+        assert str(ds["route"].values[int(idx.sel(year=2025))]) == "paper_gas_steam"
+        assert str(ds["route"].values[int(idx.sel(year=2026))]) == "paper_eboiler"
+        assert int(ds["switch_reason"].sel(plant=unit, year=2026)) == REASON["committed_project"]
+
+
 def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     """The RFNBO market's need of a plant already on a qualifying route is its gap to the
     best option without this market, where staying without the market keeps the option to
