@@ -333,6 +333,29 @@ def test_asphalt_plants_run_through_2030(results: Results) -> None:
         assert bool((prod.sel(plant=running.values) > 0).all()), scenario
 
 
+def _committed_cuts(
+    cat: Catalogue, results: Results, plant: str, year: int, routes: tuple[str, str]
+) -> list[float]:
+    """For a plant's decided route change in ``year`` (``routes``: before, after): in every
+    default scenario its site emits its base year the year before, the plant runs the routes
+    before and from ``year`` as a committed project; the site's cut in ``year`` against its
+    base year, one per scenario."""
+    site = plant.split("/")[0]
+    base = float(site_emissions(cat).loc[site, "verified_emissions"])
+    cuts = []
+    for scenario in DEFAULTS:
+        ds = results.dataset.sel(scenario=scenario)
+        at_site = ds["site"].values.astype(str) == site
+        em = ds["direct_emissions"].isel(plant=np.flatnonzero(at_site)).sum("plant")
+        assert float(em.sel(year=year - 1)) == pytest.approx(base, rel=1e-6)
+        for y, route in zip((year - 1, year), routes, strict=True):
+            idx = int(ds["route_index"].sel(plant=plant, year=y))
+            assert str(ds["route"].values[idx]) == route
+        assert int(ds["switch_reason"].sel(plant=plant, year=year)) == REASON["committed_project"]
+        cuts.append(1.0 - float(em.sel(year=year)) / base)
+    return cuts
+
+
 def test_rockwool_melting_lines_run_electric_from_2027(cat: Catalogue, results: Results) -> None:
     """Rockwool Roermond electrifies the melting of two production lines by 2025-2027 (works
     under way; ANP, 28 Feb 2024): -80 % CO2 on those lines, more than half of the site. The
@@ -341,18 +364,9 @@ def test_rockwool_melting_lines_run_electric_from_2027(cat: Catalogue, results: 
     runs electric from 2027 as a decided project; the model's electric route cuts 76 % (0.132
     against 0.556 tCO2/t), so the site loses 0.625 x 0.76 = 47.6 % of its CO2, within a few
     per cent of the half the company gives."""
-    base = float(site_emissions(cat).loc["rockwool_roermond", "verified_emissions"])
     lines = "rockwool_roermond/glass/lines_electrified"
-    for scenario in DEFAULTS:
-        ds = results.dataset.sel(scenario=scenario)
-        at_site = ds["site"].values.astype(str) == "rockwool_roermond"
-        em = ds["direct_emissions"].isel(plant=np.flatnonzero(at_site)).sum("plant")
-        assert float(em.sel(year=2026)) == pytest.approx(base, rel=1e-6)
-        idx = ds["route_index"].sel(plant=lines)
-        assert str(ds["route"].values[int(idx.sel(year=2026))]) == "gas_glass_furnace"
-        assert str(ds["route"].values[int(idx.sel(year=2027))]) == "electric_glass_furnace"
-        assert int(ds["switch_reason"].sel(plant=lines, year=2027)) == REASON["committed_project"]
-        cut = 1.0 - float(em.sel(year=2027)) / base
+    routes = ("gas_glass_furnace", "electric_glass_furnace")
+    for cut in _committed_cuts(cat, results, lines, 2027, routes):
         assert cut == pytest.approx(0.625 * (1.0 - 0.132361 / 0.55626), abs=2e-3)
 
 
@@ -365,18 +379,9 @@ def test_sappi_e_boilers_run_from_2026(cat: Catalogue, results: Results) -> None
     expectation, not a decided project). In every default scenario the mill emits its base
     year in 2025 and 14 % less from 2026 on, the first unit on ``paper_eboiler`` as a decided
     project. Before, the mill stayed on gas at 150.8 kt/yr to 2030 and beyond."""
-    base = float(site_emissions(cat).loc["sappi_maastricht", "verified_emissions"])
     unit = "sappi_maastricht/paper/eboilers_2026"
-    for scenario in DEFAULTS:
-        ds = results.dataset.sel(scenario=scenario)
-        at_site = ds["site"].values.astype(str) == "sappi_maastricht"
-        em = ds["direct_emissions"].isel(plant=np.flatnonzero(at_site)).sum("plant")
-        assert float(em.sel(year=2025)) == pytest.approx(base, rel=1e-6)
-        assert float(em.sel(year=2026)) == pytest.approx(0.86 * base, rel=1e-6)
-        idx = ds["route_index"].sel(plant=unit)
-        assert str(ds["route"].values[int(idx.sel(year=2025))]) == "paper_gas_steam"
-        assert str(ds["route"].values[int(idx.sel(year=2026))]) == "paper_eboiler"
-        assert int(ds["switch_reason"].sel(plant=unit, year=2026)) == REASON["committed_project"]
+    for cut in _committed_cuts(cat, results, unit, 2026, ("paper_gas_steam", "paper_eboiler")):
+        assert cut == pytest.approx(0.14, abs=1e-6)
 
 
 def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
