@@ -68,6 +68,20 @@ def test_an_option_without_a_permit_says_so() -> None:
     assert "no permit for a new installation" in bio["reason"]
 
 
+def test_an_option_before_the_scenarios_permits_names_the_year() -> None:
+    """A scenario granting permits for the biomass route only from 2030 (``permits_from``):
+    in 2026 the option is refused with that year, in 2030 it is open (and, paying, chosen)."""
+    inp = toy_inputs(eua=300.0, bio=True, capex_elec=1e9)
+    own = np.full_like(inp.levers.permits_from, -1)
+    own[:, list(inp.coords.routes).index("bio")] = 2030
+    inp = replace(inp, levers=replace(inp.levers, permits_from=own))
+    early = explain("site0", inputs=inp, year=2026).options.set_index("route").loc["bio"]
+    assert not bool(early["feasible"])
+    assert "no permit for a new installation before 2030 (permits_from)" in early["reason"]
+    late = explain("site0", inputs=inp, year=2030).options.set_index("route").loc["bio"]
+    assert bool(late["feasible"]) and "permit" not in late["reason"]  # open, and chosen
+
+
 def test_unknown_site_and_year_are_named() -> None:
     with pytest.raises(KruispuntError, match="unknown site 'nowhere'"):
         explain("nowhere", inputs=toy_inputs())

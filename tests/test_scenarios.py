@@ -148,3 +148,33 @@ def test_time_paths_are_replaced_whole(tmp_path: Path) -> None:
     assert lv.eua_price == {2030: 100.0}
     assert lv.subsidies.sde_extra_budget == {2029: 2.0e9}
     assert lv.subsidies.sde is False  # sections still merge key by key
+
+
+def test_permits_from_year_out_of_range(tmp_path: Path) -> None:
+    msg = error_of(tmp_path, "name: x\npermits_from:\n  biomass_boiler_low: 2060\n")
+    assert "line 3" in msg and "permits_from.biomass_boiler_low" in msg and "2050" in msg
+
+
+def test_permits_from_names_routes_or_families(tmp_path: Path) -> None:
+    """A route id wins over its family; an unknown id is refused with the key and what is
+    allowed."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.catalogue import load_catalogue
+
+    cat = load_catalogue()
+    path = write(
+        tmp_path,
+        "name: x\nbase: current-policy\npermits_from:\n  biomass_boiler_low: 2030\n"
+        "  circular: 2035\n",
+    )
+    inputs = build_inputs(cat, resolve([str(path)]))
+    r_of = {r: i for i, r in enumerate(inputs.coords.routes)}
+    own = inputs.levers.permits_from[0]
+    assert own[r_of["biomass_boiler_low"]] == 2030
+    assert own[r_of["biomass_furnace_high"]] == 2035  # circular, by its family
+    assert own[r_of["gas_boiler_low"]] == -1  # the data package's path
+    bad = write(tmp_path, "name: y\npermits_from:\n  teleportation: 2030\n")
+    with pytest.raises(ScenarioError) as info:
+        build_inputs(cat, resolve([str(bad)]))
+    msg = str(info.value)
+    assert "permits_from.teleportation" in msg and "unknown route or family" in msg

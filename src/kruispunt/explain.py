@@ -106,7 +106,11 @@ def _feasibility(view: YearView, p: int, k: int) -> str:
         return f"history: plants decide for themselves from {decide_from} (decisions_from)"
     if start < int(routes.earliest_year[r]):
         return f"available from {int(routes.earliest_year[r])} (start {start} with lead time)"
-    if routes.permitted is not None and not routes.permitted[r, view.i]:
+    permitted = inp.permitted(view.i)
+    if permitted is not None and not permitted[0, r]:
+        own = int(inp.levers.permits_from[0, r])
+        if own >= 0:
+            return f"no permit for a new installation before {own} (permits_from)"
         return "no permit for a new installation (new_permits: nitrogen deposition)"
     h2 = int(inp.pools.hydrogen_year[0, inp.plants.cluster[p]])
     if view.ctx.route.hydrogen[r, view.i] > 0 and start < h2:

@@ -294,6 +294,10 @@ class Levers:
     availability: F
     """[S, P, Y] share of each plant's base output it can run in the year (events: 0 while
     idled, a capacity change scales it) [-]."""
+    permits_from: I
+    """[S, R] first year a plant may decide to build the route new (scenario ``permits_from``:
+    none before, a permit from then on), in place of :attr:`Routes.permitted`; -1: the data
+    package's path. Read through :func:`permitted`."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = (
         "route_allowed",
@@ -306,6 +310,7 @@ class Levers:
         "commit_grant",
         "seeds",
         "availability",
+        "permits_from",
     )
 
 
@@ -356,6 +361,20 @@ class ModelInputs:
     @property
     def n_scenarios(self) -> int:
         return len(self.coords.scenarios)
+
+    def permitted(self, t: int) -> B | None:
+        """Whether a plant may decide in year index ``t`` to build each route new ``(S, R)``,
+        or ``(1, R)`` when no scenario sets its own ``permits_from`` (the data package's
+        ``new_permits`` path, :attr:`Routes.permitted`, alike in every scenario); None: every
+        route is permitted."""
+        data = self.routes.permitted
+        base = None if data is None else data[:, t][None]
+        own = self.levers.permits_from >= 0
+        if not own.any():
+            return base
+        year = int(self.coords.years[t])
+        mine = year >= self.levers.permits_from
+        return np.where(own, mine, True if base is None else base)
 
     @property
     def n_options(self) -> int:

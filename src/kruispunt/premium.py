@@ -274,11 +274,12 @@ def levelised_costs(
         parts["other"] = parts["other"] + routes.fixed_opex[opt, t][None] * per_cap
         total: F = np.sum([parts[k] for k in COMPONENTS], axis=0)
         needs_h2 = ctx.route.hydrogen[opt, t] > 0  # (P, K)
-        buildable = routes.earliest_year[opt] <= year  # (P, K): and a permit for a new one
-        if routes.permitted is not None:
-            buildable &= routes.permitted[opt, t]
+        buildable = (routes.earliest_year[opt] <= year)[None]  # (1, P, K): and a permit
+        permitted = inp.permitted(t)  # for a new one (1|S, R)
+        if permitted is not None:
+            buildable = buildable & permitted[:, opt]
         available = (
-            buildable[None]
+            buildable
             & (~needs_h2[None] | (h2_year[:, :, None] <= year))
             & (inp.levers.route_allowed[:, opt] | is_ref[None])
             & _from_reference(routes, opt, inc)[None]

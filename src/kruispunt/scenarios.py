@@ -390,13 +390,15 @@ def id_problems(
     if routes is not None:
         families = route_families()
         allowed = routes | set(families)
-        for item in lv.routes_off:
+        named = [("routes_off", item) for item in lv.routes_off]
+        named += [(f"permits_from.{item}", item) for item in lv.permits_from]
+        for key, item in named:
             if item not in allowed:
                 problems.append(
                     _problem(
                         scenario.origin,
                         None,
-                        "routes_off",
+                        key,
                         f"{where}: unknown route or family {_shown(item)}; allowed: route ids "
                         f"or one of {', '.join(sorted(families))}",
                     )

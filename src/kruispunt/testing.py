@@ -619,6 +619,7 @@ def toy_inputs(
             commit_grant=np.zeros((S, P)),
             seeds=np.zeros(S, dtype=np.int64),
             availability=np.ones((S, P, Y)),
+            permits_from=np.full((S, R), -1, dtype=np.int64),
         ),
         instruments=params,
         emission_target=np.full(Y, np.nan),

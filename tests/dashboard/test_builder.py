@@ -115,6 +115,8 @@ def test_changed_levers_are_the_overrides(saved: SavedScenarios) -> None:
         ({"eua_price": "1990: 40"}, "eua_price", "greater than or equal to 2000"),
         ({"carrier_price_scale": "unobtainium: 2"}, "carrier_price_scale", "unknown id"),
         ({"routes_off": "teleportation"}, "routes_off", "unknown route or family"),
+        ({"permits_from": "teleportation: 2030"}, "permits_from", "unknown route or family"),
+        ({"permits_from": "biomass_boiler_low: 2070"}, "permits_from", "less than or equal"),
         ({"end_year": "2020"}, "end_year", "greater than or equal to 2025"),
         ({"start_year": "2040", "end_year": "2030"}, "end_year", "before start_year"),
         ({"co2_heffing": "sometimes"}, "co2_heffing", "'off', 'current' or 'original'"),

@@ -60,3 +60,52 @@ def test_a_plant_already_burning_biomass_keeps_it() -> None:
     incumbent[0] = BIO
     r = _routes(replace(inp, plants=replace(inp.plants, incumbent=incumbent)))
     assert (r == BIO).all()
+
+
+def _from_scenario(inp: ModelInputs, years: list[int]) -> ModelInputs:
+    """The scenarios' own ``permits_from`` for the biomass route, one year per scenario
+    (-1: the data's path)."""
+    S = len(years)
+    inp = inp.select(np.zeros(S, dtype=np.intp))
+    own = np.full_like(inp.levers.permits_from, -1)
+    own[:, BIO] = years
+    return replace(inp, levers=replace(inp.levers, permits_from=own))
+
+
+def test_a_scenario_opens_permits_the_data_refuse() -> None:
+    """The data grant no permit from 2025 on; a scenario granting them from 2030 (the lever
+    ``permits_from``) sees both plants switch in 2030, a scenario left on the data's path
+    (-1) sees them stay on gas, both in one batch."""
+    inp = _from_scenario(_inputs(2025, until=2025), [2030, -1])
+    r = np.asarray(simulate(inp).dataset["route_index"].values)  # (S, P, Y)
+    years = np.asarray(TOY_YEARS)
+    assert (r[0][:, years < 2030] == 0).all()
+    assert (r[0][:, years >= 2030] == BIO).all()
+    assert (r[1] == 0).all()
+
+
+def test_a_scenario_delays_permits_the_data_grant() -> None:
+    """No gate in the data; a scenario granting permits only from 2035 holds both plants on
+    gas until then."""
+    inp = _from_scenario(_inputs(None), [2035])
+    r = _routes(inp)
+    years = np.asarray(TOY_YEARS)
+    assert (r[:, years < 2035] == 0).all()
+    assert (r[:, years >= 2035] == BIO).all()
+
+
+def test_permitted_reads_the_scenario_before_the_data() -> None:
+    """``ModelInputs.permitted``: the data's row alike in every scenario ``(1, R)`` when no
+    scenario sets a year; with one, ``(S, R)``, the scenario's year where set (granted from it
+    on), the data's path elsewhere."""
+    inp = _inputs(2025, until=2030)
+    years = list(TOY_YEARS)
+    t = years.index(2030)
+    alike = inp.permitted(t)
+    assert alike is not None and alike.shape == (1, 4)
+    assert alike[0].tolist() == [True, True, True, False]
+    both = _from_scenario(inp, [2028, -1])
+    assert both.permitted(t).tolist() == [[True, True, True, True], [True, True, True, False]]
+    assert both.permitted(years.index(2027))[0, BIO] == False  # noqa: E712 (before 2028)
+    assert both.permitted(years.index(2027))[1, BIO] == True  # noqa: E712 (data: until 2030)
+    assert toy_inputs(n_plants=1).permitted(0) is None  # no gate anywhere

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -495,6 +497,34 @@ def test_no_new_solid_biomass_combustion(results: Results) -> None:
     names = ds["route"].values[ds["route_index"].values]
     solid = ["biomass_boiler_low", "biomass_furnace_medium", "biomass_furnace_high"]
     assert not np.isin(names, [*solid, "paper_biomass_boiler"]).any()
+
+
+def test_a_scenario_granting_biomass_permits_from_2030(cat: Catalogue, tmp_path: Path) -> None:
+    """The scenario lever ``permits_from`` reopens what the data's ``new_permits`` closes:
+    with permits for the four solid-biomass routes from 2030 (the letter's temporary
+    admission of nitrogen deposition, as a test), no plant decides on one before 2030 and
+    some do from then on, so biomass burns only from 2030 plus the routes' lead time."""
+    solid = ["biomass_boiler_low", "biomass_furnace_medium", "biomass_furnace_high"]
+    routes = [*solid, "paper_biomass_boiler"]
+    path = tmp_path / "permits.yaml"
+    path.write_text(
+        "name: biomass-permits-2030\nbase: current-policy\npermits_from:\n"
+        + "".join(f"  {r}: 2030\n" for r in routes),
+        encoding="utf-8",
+    )
+    inputs = build_inputs(cat, resolve([str(path)]))
+    r_of = {r: i for i, r in enumerate(inputs.coords.routes)}
+    assert inputs.levers.permits_from[0, [r_of[r] for r in routes]].tolist() == [2030] * 4
+    ds = simulate(inputs).dataset
+    names = ds["route"].values[ds["route_index"].values[0]]  # (P, Y)
+    on = np.isin(names, routes)
+    lead = int(inputs.routes.lead_time[[r_of[r] for r in routes]].min())
+    years = ds["year"].values
+    assert on.any(), "no plant took a permit"
+    assert not on[:, years < 2030 + lead].any()
+    bio = ds["energy"].sel(carrier="biomass").isel(scenario=0).sum("plant")
+    assert float(bio.sel(year=slice(None, 2029 + lead)).max()) == 0.0
+    assert float(bio.sel(year=2040)) > 0.0
 
 
 def test_heat_projects_built_at_food_plants_run(results: Results) -> None:

@@ -50,6 +50,7 @@ def build_levers(
     ids = np.array(rb.ids)
     r_of = {r: i for i, r in enumerate(rb.ids)}
     allowed = np.ones((S, R), dtype=bool)
+    permits_from = np.full((S, R), -1, dtype=np.int64)
     commit_route = np.full((S, P), -1, dtype=np.int64)
     commit_year = np.zeros((S, P), dtype=np.int64)
     follow_route = np.full((S, P), -1, dtype=np.int64)
@@ -62,6 +63,9 @@ def build_levers(
         lv = sc.levers
         for item in lv.routes_off:
             allowed[s] &= ~((ids == item) | (family == FAMILY.get(item, -1)))
+        # a family's year first, then a route's own (a route id wins over its family)
+        for item, year in sorted(lv.permits_from.items(), key=lambda kv: kv[0] in r_of):
+            permits_from[s, (ids == item) | (family == FAMILY.get(item, -1))] = year
         if not lv.commitments:
             continue
         if committed >= 0:
@@ -128,6 +132,7 @@ def build_levers(
         decide_from=np.array([sc.levers.decisions_from or 0 for sc in scenarios], dtype=np.int64),
         commit_grant=commit_grant,
         seeds=np.array([sc.seed for sc in scenarios], dtype=np.int64),
+        permits_from=permits_from,
         availability=availability,
     )
 

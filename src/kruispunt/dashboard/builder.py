@@ -72,6 +72,7 @@ GROUPS: dict[str, str] = {
     "demand": "Markets and mandates",
     "commitments": "Routes",
     "routes_off": "Routes",
+    "permits_from": "Routes",
     "infrastructure": "Infrastructure dates and capacity",
 }
 """Top-level key -> form section (a key not listed goes to "Other levers")."""
@@ -166,6 +167,7 @@ _EXAMPLES = {
     "demand.procurement": "crude_steel: 0.1, clinker: 0.3",
     "demand.labels": "glass: {share: 0.1, premium_cap: 100}",
     "routes_off": "ccs, hydrogen",
+    "permits_from": "biomass_boiler_low: 2030",
 }
 
 
@@ -381,11 +383,15 @@ def id_errors(file: ScenarioFile, ids: ScenarioIds) -> list[FieldError]:
         if path is not None and not path:
             errors.append(FieldError(loc, "a time path needs at least one year: value pair"))
     families = set(FAMILIES) - {"incumbent", "closure"}
-    for i, item in enumerate(file.routes_off):
+    named: list[tuple[tuple[str | int, ...], str]] = [
+        *((("routes_off", i), item) for i, item in enumerate(file.routes_off)),
+        *((("permits_from", item), item) for item in file.permits_from),
+    ]
+    for loc, item in named:
         if item not in ids.routes and item not in families:
             errors.append(
                 FieldError(
-                    ("routes_off", i),
+                    loc,
                     f"unknown route or family '{item}'; allowed: route ids or one of "
                     f"{', '.join(sorted(families))}",
                 )

@@ -707,7 +707,7 @@ class Valuation:
     def feasible(self, t: int, cur: I, locked: B | None = None) -> B:
         """``(S, P, K)``: options that exist and can start in time (earliest year, hydrogen
         connection, the end of a campaign, allowed by the scenario, a permit for a new
-        installation in the decision year, ``Routes.permitted``; a route reached only by
+        installation in the decision year, :meth:`ModelInputs.permitted`; a route reached only by
         retrofit, ``Routes.retrofit_only``, only from its running base); the current route
         always, and only it in a year before the scenario's first year of own decisions
         (``Levers.decide_from``: history, the events to date). A plant bound to a decided
@@ -723,9 +723,12 @@ class Valuation:
         opt = self.opt
         start = year + routes.lead_time[opt]  # (P, K)
         ok = self.opt_valid & (start >= routes.earliest_year[opt])
-        if routes.permitted is not None:  # no permit for a new installation (nitrogen)
-            ok &= routes.permitted[opt, t]
+        permitted = inp.permitted(t)  # no permit for a new installation (nitrogen)
+        if permitted is not None and len(permitted) == 1:  # alike in every scenario
+            ok &= permitted[0, opt]
         out: B = ok[None] & self._allowed  # (S, P, K)
+        if permitted is not None and len(permitted) > 1:  # a scenario's own permits_from
+            out &= permitted[:, opt]
         # a route that needs hydrogen starts no earlier than the plant's cluster is connected
         needs_h2 = np.flatnonzero(self.ctx.route.hydrogen[opt, t] > 0)
         if needs_h2.size:

@@ -298,6 +298,15 @@ class ScenarioFile(_Strict):
     routes_off: Annotated[list[Id], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     """Route ids or route families (electrification, ccs, hydrogen, import, circular,
     efficiency) that plants may not switch to in this scenario."""
+    permits_from: Annotated[dict[Id, RunYear], Field(max_length=MAX_ITEMS)] = Field(
+        default_factory=dict
+    )
+    """First year a plant may decide to build a new installation of each route id or route
+    family (2025-2050), in place of the data package's ``new_permits`` path: none before it,
+    from it on a permit is granted. ``{biomass_boiler_low: 2030}`` tests a way through the
+    nitrogen rulings that stop new solid-biomass boilers (the letter's faster permitting and
+    temporary admission of nitrogen deposition); a plant already running a route keeps it.
+    A route id wins over its family."""
     demand_scale: Annotated[dict[Id, Scale], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=dict
     )
