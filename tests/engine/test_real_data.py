@@ -527,6 +527,15 @@ def test_a_scenario_granting_biomass_permits_from_2030(cat: Catalogue, tmp_path:
     assert float(bio.sel(year=2040)) > 0.0
 
 
+def test_no_option_column_is_padding_only(cat: Catalogue) -> None:
+    """The widest plants fill the last option column (the refineries' ten routes): every
+    ``(S, P, K)`` array of the engine is a column narrower than the count of a product's
+    routes plus one made it (11 until December 2026)."""
+    options = build_inputs(cat, resolve(["current-policy"])).plants.options
+    assert (options >= 0).any(axis=0).all()
+    assert options.shape[1] == int((options >= 0).sum(axis=1).max())
+
+
 def test_heat_projects_built_at_food_plants_run(results: Results) -> None:
     """Two food plants that the model sent to biomass or hybrid boilers have built their own
     projects (``events.csv``): Holland Malt Eemshaven went fully off gas on heat pumps fed by

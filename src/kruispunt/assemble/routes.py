@@ -526,13 +526,16 @@ def options(
 ) -> I:
     """``(P, K)`` route options per plant: its incumbent first, then the product's other
     complete routes open to it (``open_to`` ``(P, R)``: a route whose ``max_share`` for the
-    plant's sector is 0 is not); -1 pads."""
+    plant's sector is 0 is not); -1 pads, as few columns as the plant with the most options
+    needs (every option array of the engine is ``(S, P, K)``: a column of padding only is
+    work for nothing)."""
     by_product: dict[int, list[int]] = {}
     for r in np.flatnonzero(complete):
         by_product.setdefault(int(route_product[r]), []).append(int(r))
     P = len(product_of_plant)
     K = max(len(by_product.get(int(g), [])) + 1 for g in product_of_plant)
     out = np.full((P, K), -1, dtype=np.int64)
+    widest = 1
     for p in range(P):
         rest = [
             r
@@ -541,7 +544,8 @@ def options(
         ]
         opts = [int(incumbent[p]), *rest]
         out[p, : len(opts)] = opts
-    return out
+        widest = max(widest, len(opts))
+    return out[:, :widest].copy()
 
 
 def open_to_plants(bundle: RouteBundle, plant_sectors: list[str], plant_sites: list[str]) -> B:
