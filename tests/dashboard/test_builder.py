@@ -105,6 +105,21 @@ def test_changed_levers_are_the_overrides(saved: SavedScenarios) -> None:
     assert "ccfd_strike_price: 180.0" in path.read_text("utf-8")
 
 
+def test_permits_from_saves_and_resolves(saved: SavedScenarios) -> None:
+    """The builder's mapping field for ``permits_from``: ``route: year`` pairs become the
+    scenario's lever, and the saved file resolves with it."""
+    form = _form(saved, "current-policy", name="permits", permits_from="biomass_boiler_low: 2030")
+    raw, errors = parse_form(form)
+    assert errors == []
+    file, errors = validate_file(raw, saved)
+    assert errors == []
+    assert file.permits_from == {"biomass_boiler_low": 2030}
+    saved.save(file)
+    lib, broken = saved.library()
+    assert broken == {}
+    assert lib.resolve("permits").levers.permits_from == {"biomass_boiler_low": 2030}
+
+
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
