@@ -86,6 +86,24 @@ def test_unknown_carrier_and_conflicting_package_lever_fail_before_any_run(tmp_p
         resolve_packages(load_spec(write(tmp_path, text)), cat)
 
 
+def test_a_package_naming_an_unknown_route_fails_before_any_run(tmp_path: Path) -> None:
+    """A package's ids (its overrides' or its scenario file's) are checked when the packages
+    are resolved, before the store is written, not in a worker's first batch; a known route
+    passes."""
+    cat = load_catalogue()
+    over = "{name: cp, scenario: current-policy, overrides: {permits_from: {%s: 2030}}}"
+    text = GOOD.replace("{name: cp, scenario: current-policy}", over % "teleport")
+    with pytest.raises(SpecError, match=r"line 12: key 'packages.0.overrides.permits_from.tele"):
+        resolve_packages(load_spec(write(tmp_path, text)), cat)
+    text = GOOD.replace("{name: cp, scenario: current-policy}", over % "biomass_boiler_low")
+    pk = resolve_packages(load_spec(write(tmp_path, text)), cat)
+    assert pk.scenarios[0].levers.permits_from == {"biomass_boiler_low": 2030}
+    (tmp_path / "mine.yaml").write_text("name: mine\nroutes_off: [teleport]\n", encoding="utf-8")
+    text = GOOD.replace("scenario: current-policy", "scenario: mine.yaml")
+    with pytest.raises(SpecError, match=r"key 'packages.0.scenario': .*unknown route or family"):
+        resolve_packages(load_spec(write(tmp_path, text)), cat)
+
+
 def test_malformed_yaml_and_duplicate_keys_name_the_line(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match=r"line 2: malformed YAML: duplicate key 'name'"):
         load_spec(write(tmp_path, "name: a\nname: b\n"))

@@ -28,11 +28,17 @@ from pydantic import ValidationError
 
 from kruispunt.catalogue.load import Catalogue
 from kruispunt.errors import KruispuntError
-from kruispunt.scenarios import Scenario, ScenarioError, ScenarioLibrary, default_library
+from kruispunt.scenarios import (
+    Scenario,
+    ScenarioError,
+    ScenarioLibrary,
+    default_library,
+    id_problems,
+)
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.uncertainty.spec import Factor, LoadedSpec, PathValues
 from kruispunt.units import conversion_factor
-from kruispunt.vocabulary import SCENARIO
+from kruispunt.vocabulary import SCENARIO, SWITCHABLE_FAMILIES
 
 F = npt.NDArray[np.float64]
 
@@ -56,6 +62,11 @@ def resolve_packages(loaded: LoadedSpec, catalogue: Catalogue) -> Packages:
     """
     spec = loaded.spec
     library: ScenarioLibrary = default_library(catalogue.path)
+    ids = {
+        "carriers": set(catalogue.carriers["carrier_id"].astype(str)),
+        "products": set(catalogue.products["product_id"].astype(str)),
+        "routes": set(catalogue.routes["route_id"].astype(str)) | set(SWITCHABLE_FAMILIES),
+    }
     out = []
     for i, pkg in enumerate(spec.packages):
         try:
@@ -90,6 +101,16 @@ def resolve_packages(loaded: LoadedSpec, catalogue: Catalogue) -> Packages:
             conflict = _conflict(f, levers)
             if conflict:
                 raise loaded.error(("factors", j, "lever"), f"{conflict} (package '{pkg.name}')")
+        # the ids the package names (routes, carriers, products), checked here rather than in
+        # a worker's first batch, so that a bad one stops the run before the store is written
+        for problem in id_problems(scenario, **ids):
+            key = str(problem.field or "")
+            where = (
+                ("overrides", *key.split("."))
+                if key.split(".")[0] in pkg.overrides
+                else (SCENARIO,)
+            )
+            raise loaded.error(("packages", i, *where), problem.message)
         out.append(scenario)
     _check_ids(loaded, catalogue)
     return Packages(tuple(p.name for p in spec.packages), tuple(out))
