@@ -20,7 +20,6 @@ from kruispunt.errors import KruispuntError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from kruispunt.catalogue.load import Catalogue
 
 app = typer.Typer(
     help="Kruispunt: plant-level scenarios for the Dutch energy-intensive industry.",
@@ -170,14 +169,6 @@ def _check_data_folder(data: Path | None) -> Path:
     return data
 
 
-def _ids(cat: Catalogue) -> dict[str, set[str]]:
-    return {
-        "carriers": {str(c) for c in cat.carriers["carrier_id"]},
-        "products": {str(p) for p in cat.products["product_id"]},
-        "routes": {str(r) for r in cat.routes["route_id"]},
-    }
-
-
 @app.command()
 @user_errors
 def run(
@@ -215,7 +206,7 @@ def run(
     store only once its report is written: a failure leaves the store as it was.
     """
     from kruispunt.cli_results import check_output_file, publish
-    from kruispunt.scenarios import check_ids, resolve
+    from kruispunt.scenarios import catalogue_ids, check_ids, resolve
     from kruispunt.store import check_can_write, check_run_name
 
     names = scenarios or ["current-policy"]
@@ -229,7 +220,7 @@ def run(
 
     cat = load_catalogue(data)
     for sc in resolved:
-        check_ids(sc, **_ids(cat))
+        check_ids(sc, **catalogue_ids(cat))
     if dry_run:
         _out().print(
             f"OK: {', '.join(sc.name for sc in resolved)} on data package {cat.data_hash[:12]}; "

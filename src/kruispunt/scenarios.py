@@ -438,6 +438,17 @@ def id_problems(
     return problems
 
 
+def catalogue_ids(catalogue: Any) -> dict[str, set[str]]:
+    """The ids a scenario may name, from a data package's catalogue: ``carriers``,
+    ``products`` and ``routes`` (route ids; :func:`id_problems` adds the families), the
+    keywords of :func:`id_problems` and :func:`check_ids`."""
+    return {
+        "carriers": set(catalogue.carriers["carrier_id"].astype(str)),
+        "products": set(catalogue.products["product_id"].astype(str)),
+        "routes": set(catalogue.routes["route_id"].astype(str)),
+    }
+
+
 def check_ids(
     scenario: Scenario, *, carriers: set[str], products: set[str], routes: set[str] | None = None
 ) -> None:

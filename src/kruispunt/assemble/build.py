@@ -27,10 +27,9 @@ from kruispunt.assemble.routes import (
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import Catalogue
 from kruispunt.inputs import Carriers, Coords, ModelInputs, Plants, Products
-from kruispunt.scenarios import Scenario, ScenarioError, check_ids
+from kruispunt.scenarios import Scenario, ScenarioError, catalogue_ids, check_ids
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.units import conversion_factor
-from kruispunt.vocabulary import SWITCHABLE_FAMILIES
 from kruispunt.vocabulary import years as year_range
 
 F = npt.NDArray[np.float64]
@@ -51,9 +50,7 @@ def _check(cat: Catalogue, scenarios: Sequence[Scenario]) -> npt.NDArray[np.int6
     if not scenarios:
         raise ScenarioError("no scenarios given")
     first = scenarios[0].levers
-    carriers = set(cat.carriers["carrier_id"].astype(str))
-    products = set(cat.products["product_id"].astype(str))
-    routes = set(cat.routes["route_id"].astype(str)) | set(SWITCHABLE_FAMILIES)
+    ids = catalogue_ids(cat)
     for sc in scenarios:
         if (sc.levers.start_year, sc.levers.end_year) != (first.start_year, first.end_year):
             raise ScenarioError(
@@ -61,7 +58,7 @@ def _check(cat: Catalogue, scenarios: Sequence[Scenario]) -> npt.NDArray[np.int6
                 f"scenarios run together must share years ({first.start_year}-"
                 f"{first.end_year})"
             )
-        check_ids(sc, carriers=carriers, products=products, routes=routes)
+        check_ids(sc, **ids)
     return year_range(first.start_year, first.end_year)
 
 

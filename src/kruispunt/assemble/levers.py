@@ -59,13 +59,18 @@ def build_levers(
     keys = pb.keys
     excluded = [rb.ids[r] for r in np.flatnonzero(~rb.complete)]
     committed = -1  # the first scenario that keeps the commitments: the others copy its rows
+
+    def named(item: str) -> npt.NDArray[np.bool_]:
+        """The routes a route id or a family names ``(R,)``."""
+        return np.asarray((ids == item) | (family == FAMILY.get(item, -1)), dtype=bool)
+
     for s, sc in enumerate(scenarios):
         lv = sc.levers
         for item in lv.routes_off:
-            allowed[s] &= ~((ids == item) | (family == FAMILY.get(item, -1)))
+            allowed[s] &= ~named(item)
         # a family's year first, then a route's own (a route id wins over its family)
         for item, year in sorted(lv.permits_from.items(), key=lambda kv: kv[0] in r_of):
-            permits_from[s, (ids == item) | (family == FAMILY.get(item, -1))] = year
+            permits_from[s, named(item)] = year
         if not lv.commitments:
             continue
         if committed >= 0:

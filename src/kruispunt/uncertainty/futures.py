@@ -32,13 +32,14 @@ from kruispunt.scenarios import (
     Scenario,
     ScenarioError,
     ScenarioLibrary,
+    catalogue_ids,
     default_library,
     id_problems,
 )
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.uncertainty.spec import Factor, LoadedSpec, PathValues
 from kruispunt.units import conversion_factor
-from kruispunt.vocabulary import SCENARIO, SWITCHABLE_FAMILIES
+from kruispunt.vocabulary import SCENARIO
 
 F = npt.NDArray[np.float64]
 
@@ -62,11 +63,7 @@ def resolve_packages(loaded: LoadedSpec, catalogue: Catalogue) -> Packages:
     """
     spec = loaded.spec
     library: ScenarioLibrary = default_library(catalogue.path)
-    ids = {
-        "carriers": set(catalogue.carriers["carrier_id"].astype(str)),
-        "products": set(catalogue.products["product_id"].astype(str)),
-        "routes": set(catalogue.routes["route_id"].astype(str)) | set(SWITCHABLE_FAMILIES),
-    }
+    ids = catalogue_ids(catalogue)
     out = []
     for i, pkg in enumerate(spec.packages):
         try:
@@ -142,8 +139,8 @@ def _conflict(f: Factor, levers: ScenarioFile) -> str:
 
 
 def _check_ids(loaded: LoadedSpec, catalogue: Catalogue) -> None:
-    carriers = set(catalogue.carriers["carrier_id"].astype(str))
-    products = set(catalogue.products["product_id"].astype(str))
+    ids = catalogue_ids(catalogue)
+    carriers, products = ids["carriers"], ids["products"]
     for i, f in enumerate(loaded.spec.factors):
         head, _, item = f.lever.partition(".")
         known = {"carrier_prices": carriers, "carrier_price_scale": carriers}.get(head)
