@@ -19,6 +19,7 @@ from kruispunt.scenarios import Scenario
 from kruispunt.vocabulary import FAMILY
 
 F = npt.NDArray[np.float64]
+B = npt.NDArray[np.bool_]
 
 
 def build_finance(tables: Tables, scenarios: Sequence[Scenario]) -> Finance:
@@ -34,6 +35,12 @@ def build_finance(tables: Tables, scenarios: Sequence[Scenario]) -> Finance:
         risk_sharing=np.array([sc.levers.risk_sharing for sc in scenarios], dtype=float),
         myopic=np.array([sc.levers.expectations == "myopic" for sc in scenarios], dtype=bool),
     )
+
+
+def _named(item: str, ids: npt.NDArray[np.str_], family: npt.NDArray[np.int64]) -> B:
+    """The routes ``(R,)`` a scenario names by route id or by family (``routes_off``,
+    ``permits_from``)."""
+    return np.asarray((ids == item) | (family == FAMILY.get(item, -1)), dtype=bool)
 
 
 def build_levers(
@@ -59,18 +66,13 @@ def build_levers(
     keys = pb.keys
     excluded = [rb.ids[r] for r in np.flatnonzero(~rb.complete)]
     committed = -1  # the first scenario that keeps the commitments: the others copy its rows
-
-    def named(item: str) -> npt.NDArray[np.bool_]:
-        """The routes a route id or a family names ``(R,)``."""
-        return np.asarray((ids == item) | (family == FAMILY.get(item, -1)), dtype=bool)
-
     for s, sc in enumerate(scenarios):
         lv = sc.levers
         for item in lv.routes_off:
-            allowed[s] &= ~named(item)
+            allowed[s] &= ~_named(item, ids, family)
         # a family's year first, then a route's own (a route id wins over its family)
         for item, year in sorted(lv.permits_from.items(), key=lambda kv: kv[0] in r_of):
-            permits_from[s, named(item)] = year
+            permits_from[s, _named(item, ids, family)] = year
         if not lv.commitments:
             continue
         if committed >= 0:
