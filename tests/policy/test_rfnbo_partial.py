@@ -194,3 +194,31 @@ def test_market_supply_is_off_in_the_other_markets() -> None:
     assert ClearingMarket.market_supply is not RfnboMandate.market_supply
     assert any(p.name == "partial_share" for p in RfnboMandate.parameters)
     assert not any(p.name == "partial_share" for p in ClearingMarket.parameters)
+
+
+def test_plants_output_counts_before_what_users_take_in_part(inp: ModelInputs) -> None:
+    """The renewable hydrogen the plants make in a year is made whatever it sells (the year's
+    decisions are taken): it counts against the obligation before users take any for part of
+    their use, who fill only what it leaves. Current policy, central prices: in every year
+    users take at most the required volume less the plants' output, all of the plants'
+    output sells where it is below the required volume, and every plant that earns a premium
+    on its renewable hydrogen earns one in every later year it makes some. Before (Dec
+    2026) the users' partial need, falling every year with the network hydrogen price, fell
+    below the refineries' needs (their gaps to leaving their routes) and took their
+    place for a year: Shell Pernis earned nothing in 2046, BP Rotterdam's two crude units
+    and Zeeland Refinery nothing in 2047, while each made the same renewable hydrogen."""
+    m, out = run_keeping_market(inp)
+    h2 = list(inp.coords.products).index("hydrogen")
+    req, made = m.required_now[0, h2], m.supplied[0, h2]
+    assert (m.in_part[0, h2] <= np.maximum(req - made, 0.0) + 1e-6).all()
+    below = made < req
+    assert below.any()
+    assert m.sold[0, h2][below] == pytest.approx(made[below])
+    revenue = out.plant["premium_revenue"][:, 0]  # (Y, P)
+    q = m.q[0, h2][out.route_index[:, 0].astype(np.int64)] * out.activity[:, 0]  # (Y, P)
+    earner = (revenue > 0).any(axis=0)
+    first = np.argmax(revenue > 0, axis=0)
+    later = np.arange(revenue.shape[0])[:, None] >= first[None]
+    assert earner.sum() >= 5
+    gap = later & earner[None] & (q > 0) & (revenue <= 0)
+    assert not gap.any(), np.argwhere(gap)

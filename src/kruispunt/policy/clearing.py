@@ -33,9 +33,11 @@ qualifying output against the year's required volume (:func:`clearing_premium` a
 when nothing is required; when the output covers it, the gap of the marginal supplier (a
 plant deciding on a qualifying route: its gap to leaving it; a plant the round took: its
 need; a plant bound to a decided switch: none, its output is made anyway); the cap only
-when the year's output falls short. That premium is what the year's sales are paid and what
-:func:`kruispunt.demand.market_outcomes` reports as ``premium`` (the round's is
-``expected``).
+when the year's output falls short. A market's own divisible supply
+(:meth:`ClearingMarket.market_supply`) enters that clearing at its need too, but sells only
+what the plants' output of the year leaves: that output is made whatever it sells. That
+premium is what the year's sales are paid and what :func:`kruispunt.demand.market_outcomes`
+reports as ``premium`` (the round's is ``expected``).
 
 The engine clears every scenario of a batch at once (:func:`clearing_premiums`,
 :func:`market_sales_rows`: the steps in lock-step over the scenarios, each scenario's result
@@ -848,9 +850,16 @@ class ClearingMarket(SupportScheme):
             self.premium[:, g, i] = c.premium
             self.rank[:, g] = np.inf
             self.rank[:, g, cols] = c.rank[:, :n]
-            if extra:  # the market's own supply sells what the clearing took of it
+            rank_a = c.rank
+            if extra:
+                # the plants' qualifying output is made this year whatever it sells (the
+                # year's decisions are taken): it counts against the requirement first, in
+                # the clearing's order, and the market's own supply fills what it leaves, at
+                # most what the clearing took of it. The premium stays the clearing's (the
+                # merit order of the needs): a plant whose gap is above it sells at it
                 qp_a = np.concatenate([qp, c.sold[:, n:]], axis=1)
-            paid_a = market_sales_rows(qp_a, req, c.premium, own_a, c.rank)
+                rank_a = np.concatenate([c.rank[:, :n], np.full((qp.shape[0], 1), np.inf)], axis=1)
+            paid_a = market_sales_rows(qp_a, req, c.premium, own_a, rank_a)
             paid = np.zeros(qp_all.shape)
             paid[:, cols] = paid_a[:, :n]
             revenue += paid
@@ -862,8 +871,8 @@ class ClearingMarket(SupportScheme):
             self.sold[:, g, i] = np.minimum(sold_all.sum(axis=1), np.maximum(req, 0.0))
             self.paid[:, g, i] = paid.sum(axis=1)
             if extra:  # the volume it sells, and what it costs the buyers who take it
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    part = np.where(c.premium > 0, paid_a[:, n] / c.premium, c.sold[:, n])
+                left = np.maximum(np.maximum(req, 0.0) - qp.sum(axis=1), 0.0)
+                part = np.minimum(c.sold[:, n], left)
                 self.in_part[:, g, i] = part
                 self.sold[:, g, i] -= part  # ``sold``: the plants' qualifying output sold
                 cost = np.where(np.isfinite(need_a[:, n]), need_a[:, n], 0.0)
