@@ -408,34 +408,17 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     boilers and a heat pump from 2028 (Cargill and Philip Morris Bergen op Zoom, Rosier),
     Eastman captures from 2031 and electrolyses from 2035, and Air Products sells again.
 
-    Known exceptions, not this bug: under current policy (central) Shell Pernis does not sell
-    in 2046, nor BP Rotterdam (both units) and the Zeeland Refinery in 2047. Each stays on
-    its green hydrogen that year expecting to keep last year's revenue (``contract_value``),
-    while the premium falls year by year (3,652 EUR/t in 2045, 3,457 in 2046, 3,262 in 2047)
-    and its need for the year's output, its gap to leaving that hydrogen for capture alone,
-    passes it. Having sold nothing, it decides the next year to leave (Shell Pernis in 2047,
-    BP and the Zeeland Refinery in 2048, each starting after 2050), and from that year it
-    sells as a plant bound to a decided switch, at no need: its route runs until the switch
-    starts, so what it makes that year is made whatever the premium. Until December 2026 the
-    decision year's output was priced at the plant's gap to leaving: the Zeeland Refinery
-    sold nothing in 2048 alone, Shell Pernis in 2046-2047 and BP in 2047-2048 (two years,
-    which this check does not see). The need rises because leaving costs less as the green
-    hydrogen's asset ages: at the Zeeland Refinery the value of capture alone over staying,
-    less the market revenue staying keeps (``kruispunt explain``, ``contracts``), rises from
-    13.95 MEUR/yr in 2040 to 16.41 in 2048, of which the write-off of the asset's book
-    value gives 2.85 and the years of staying before the switch starts (``stay_window``)
-    1.14, while the allowances (5.37) and the carbon cost passed on in the product price
-    (-5.65) nearly cancel and the cheaper hydrogen (-0.87) and fixed costs (-0.30) pull the
-    other way."""
+    The refineries on green hydrogen (Shell Pernis from 2030, BP Rotterdam's two crude units
+    and VPR from 2031, the Zeeland Refinery from 2032) sell in every year to 2050 under
+    current policy. Until December 2026 Shell Pernis sold nothing in 2046, BP and the Zeeland
+    Refinery nothing in 2047 and VPR nothing in 2050, while each made the same renewable
+    hydrogen: in the year's clearing the users' partial supply (:meth:`RfnboMandate.
+    market_supply`), its need falling every year with the network hydrogen price, passed
+    below their needs (their gaps to leaving the green hydrogen, rising as its asset ages)
+    and took their place. The plants' output of a year now counts against the obligation
+    before users take any in part (``tests/policy/test_rfnbo_partial.py``)."""
     ds = results.dataset
     years = ds["year"].values
-    known = {
-        ("current-policy", "shell_pernis/refinery_throughput 2046"),
-        ("current-policy", "bp_rotterdam/refinery_throughput/cdu1 2047"),
-        ("current-policy", "bp_rotterdam/refinery_throughput/cdu2 2047"),
-        ("current-policy", "zeeland_refinery/refinery_throughput 2047"),
-    }
-    seen = set()
     for scenario in ds["scenario"].values:
         revenue = ds["premium_revenue"].sel(scenario=scenario).values  # (plant, year)
         sells = revenue > 0
@@ -444,17 +427,18 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
             (str(scenario), f"{ds['plant'].values[p]} {years[y + 1]}")
             for p, y in zip(*np.nonzero(gap), strict=True)
         }
-        assert flicker <= known, (scenario, sorted(flicker - known))
-        seen |= flicker
-    assert seen == known  # the exceptions, while they last, are named
-    decided = {  # the year each refinery decides to leave its green hydrogen, and sells
-        "shell_pernis/refinery_throughput": 2047,
-        "bp_rotterdam/refinery_throughput/cdu1": 2048,
-        "zeeland_refinery/refinery_throughput": 2048,
+        assert not flicker, (scenario, sorted(flicker))
+    first = {  # the first year each refinery sells its green hydrogen
+        "shell_pernis/refinery_throughput": 2030,
+        "bp_rotterdam/refinery_throughput/cdu1": 2031,
+        "bp_rotterdam/refinery_throughput/cdu2": 2031,
+        "vpr_energy_europoort/refinery_throughput": 2031,
+        "zeeland_refinery/refinery_throughput": 2032,
     }
-    for refinery, year in decided.items():
-        sold = ds["premium_revenue"].sel(scenario="current-policy", plant=refinery, year=year)
-        assert float(sold) > 0.0, refinery
+    for refinery, year in first.items():
+        sold = ds["premium_revenue"].sel(scenario="current-policy", plant=refinery)
+        assert (sold.sel(year=slice(year, 2050)) > 0).all(), refinery
+        assert float(sold.sel(year=year - 1)) == 0.0, refinery
     plant = "air_products_botlek_boyneweg/hydrogen"
     electrolyser = ds["premium_revenue"].sel(scenario="current-policy", plant=plant)
     assert (electrolyser.sel(year=slice(2030, 2050)) > 0).all()
