@@ -374,10 +374,11 @@ class ScenarioLibrary:
 
 def route_families() -> tuple[str, ...]:
     """Route families a scenario may switch off (``routes_off``): the model's families
-    (:data:`kruispunt.vocabulary.FAMILIES`) except ``incumbent`` and ``closure``."""
-    from kruispunt.vocabulary import FAMILIES
+    (:data:`kruispunt.vocabulary.FAMILIES`) except ``incumbent`` and ``closure``
+    (:data:`kruispunt.vocabulary.SWITCHABLE_FAMILIES`)."""
+    from kruispunt.vocabulary import SWITCHABLE_FAMILIES
 
-    return tuple(f for f in FAMILIES if f not in ("incumbent", "closure"))
+    return tuple(SWITCHABLE_FAMILIES)
 
 
 def id_problems(

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from kruispunt.errors import KruispuntError
 from kruispunt.scenarios import Scenario, ScenarioError, ScenarioLibrary, default_library
 from kruispunt.schemas.config import ScenarioFile, year_keys
-from kruispunt.vocabulary import FAMILIES
+from kruispunt.vocabulary import SWITCHABLE_FAMILIES
 
 __all__ = [
     "BuilderError",
@@ -382,7 +382,7 @@ def id_errors(file: ScenarioFile, ids: ScenarioIds) -> list[FieldError]:
     for loc, path in paths:
         if path is not None and not path:
             errors.append(FieldError(loc, "a time path needs at least one year: value pair"))
-    families = set(FAMILIES) - {"incumbent", "closure"}
+    families = set(SWITCHABLE_FAMILIES)
     named: list[tuple[tuple[str | int, ...], str]] = [
         *((("routes_off", i), item) for i, item in enumerate(file.routes_off)),
         *((("permits_from", item), item) for item in file.permits_from),
