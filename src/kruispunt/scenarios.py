@@ -20,6 +20,7 @@ from kruispunt.errors import KruispuntError, Problem
 from kruispunt.limits import MAX_ERRORS_SHOWN
 from kruispunt.safe_yaml import KeyLines, YamlFileError, read_yaml
 from kruispunt.schemas.config import ScenarioFile
+from kruispunt.vocabulary import SWITCHABLE_FAMILIES
 
 CHECK = "check_scenarios"
 """Name under which scenario problems are reported with a data package's problems."""
@@ -372,71 +373,71 @@ class ScenarioLibrary:
         return Scenario(name=name, levers=levers, chain=tuple(chain), origin=entry.where)
 
 
-def route_families() -> tuple[str, ...]:
-    """Route families a scenario may switch off (``routes_off``): the model's families
-    (:data:`kruispunt.vocabulary.FAMILIES`) except ``incumbent`` and ``closure``
-    (:data:`kruispunt.vocabulary.SWITCHABLE_FAMILIES`)."""
-    from kruispunt.vocabulary import SWITCHABLE_FAMILIES
-
-    return tuple(SWITCHABLE_FAMILIES)
+def unknown_ids(
+    levers: ScenarioFile, *, carriers: set[str], products: set[str], routes: set[str] | None = None
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Ids a scenario file names that the data package lacks, each as ``(location, message)``:
+    the location is the key path in the file (``("routes_off", 0)``, ``("permits_from",
+    "teleport")``, ``("demand", "procurement", "steel")``), the message says what is allowed.
+    Route ids (``routes_off``, ``permits_from``) are checked only when ``routes`` is given;
+    a route family (:data:`kruispunt.vocabulary.SWITCHABLE_FAMILIES`) is allowed there too.
+    The one rule behind :func:`id_problems` (files, ``kruispunt run``) and the dashboard
+    builder's form errors."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    if routes is not None:
+        families = ", ".join(sorted(SWITCHABLE_FAMILIES))
+        named: list[tuple[tuple[str | int, ...], str]] = [
+            *((("routes_off", i), item) for i, item in enumerate(levers.routes_off)),
+            *((("permits_from", item), item) for item in levers.permits_from),
+        ]
+        for loc, item in named:
+            if item not in routes and item not in SWITCHABLE_FAMILIES:
+                found.append(
+                    (
+                        loc,
+                        f"unknown route or family {_shown(item)}; allowed: route ids or one "
+                        f"of {families}",
+                    )
+                )
+    keyed: list[tuple[tuple[str, ...], Any, set[str]]] = [
+        (("demand", "procurement"), levers.demand.procurement, products),
+        (("demand", "labels"), levers.demand.labels, products),
+        (("carrier_prices",), levers.carrier_prices, carriers),
+        (("carrier_price_scale",), levers.carrier_price_scale, carriers),
+        (("demand_scale",), levers.demand_scale, products),
+        (("green_premium",), levers.green_premium, products),
+        (("mandate_share",), levers.mandate_share, products),
+    ]
+    for key, items, known in keyed:
+        for item in items:
+            if item not in known:
+                found.append(
+                    (
+                        (*key, item),
+                        f"unknown id {_shown(item)}; allowed: {', '.join(sorted(known))}",
+                    )
+                )
+    return found
 
 
 def id_problems(
     scenario: Scenario, *, carriers: set[str], products: set[str], routes: set[str] | None = None
 ) -> list[Problem]:
-    """Ids a scenario names (carriers, products, routes) that the data package lacks."""
-    lv = scenario.levers
-    problems: list[Problem] = []
+    """Ids a scenario names (carriers, products, routes) that the data package lacks
+    (:func:`unknown_ids`), each with the file and its key (``routes_off`` without the
+    item's position)."""
     where = f"scenario '{scenario.name}'"
-    if routes is not None:
-        families = route_families()
-        allowed = routes | set(families)
-        named = [("routes_off", item) for item in lv.routes_off]
-        named += [(f"permits_from.{item}", item) for item in lv.permits_from]
-        for key, item in named:
-            if item not in allowed:
-                problems.append(
-                    _problem(
-                        scenario.origin,
-                        None,
-                        key,
-                        f"{where}: unknown route or family {_shown(item)}; allowed: route ids "
-                        f"or one of {', '.join(sorted(families))}",
-                    )
-                )
-    for key, items in (
-        ("demand.procurement", lv.demand.procurement),
-        ("demand.labels", lv.demand.labels),
-    ):
-        for item in items:
-            if item not in products:
-                problems.append(
-                    _problem(
-                        scenario.origin,
-                        None,
-                        f"{key}.{item}",
-                        f"{where}: unknown id {_shown(item)}; allowed: "
-                        + ", ".join(sorted(products)),
-                    )
-                )
-    for key, known in (
-        ("carrier_prices", carriers),
-        ("carrier_price_scale", carriers),
-        ("demand_scale", products),
-        ("green_premium", products),
-        ("mandate_share", products),
-    ):
-        for item in getattr(lv, key):
-            if item not in known:
-                problems.append(
-                    _problem(
-                        scenario.origin,
-                        None,
-                        f"{key}.{item}",
-                        f"{where}: unknown id {_shown(item)}; allowed: {', '.join(sorted(known))}",
-                    )
-                )
-    return problems
+    return [
+        _problem(
+            scenario.origin,
+            None,
+            ".".join(str(part) for part in loc if not isinstance(part, int)),
+            f"{where}: {message}",
+        )
+        for loc, message in unknown_ids(
+            scenario.levers, carriers=carriers, products=products, routes=routes
+        )
+    ]
 
 
 def catalogue_ids(catalogue: Any) -> dict[str, set[str]]:

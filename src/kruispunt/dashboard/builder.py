@@ -25,9 +25,14 @@ import yaml
 from pydantic import ValidationError
 
 from kruispunt.errors import KruispuntError
-from kruispunt.scenarios import Scenario, ScenarioError, ScenarioLibrary, default_library
+from kruispunt.scenarios import (
+    Scenario,
+    ScenarioError,
+    ScenarioLibrary,
+    default_library,
+    unknown_ids,
+)
 from kruispunt.schemas.config import ScenarioFile, year_keys
-from kruispunt.vocabulary import SWITCHABLE_FAMILIES
 
 __all__ = [
     "BuilderError",
@@ -348,32 +353,14 @@ class ScenarioIds:
 
 def id_errors(file: ScenarioFile, ids: ScenarioIds) -> list[FieldError]:
     """Unknown carriers, products and routes named by ``file`` (the checks ``kruispunt run``
-    makes, each attached to its key), and empty time paths (a path needs a year)."""
-    errors = []
-    for section, key in (("procurement", "demand.procurement"), ("labels", "demand.labels")):
-        for item in getattr(file.demand, section):
-            if item not in ids.products:
-                errors.append(
-                    FieldError(
-                        (*key.split("."), item),
-                        f"unknown id '{item}'; allowed: {', '.join(sorted(ids.products))}",
-                    )
-                )
-    for key, known in (
-        ("carrier_prices", ids.carriers),
-        ("carrier_price_scale", ids.carriers),
-        ("demand_scale", ids.products),
-        ("green_premium", ids.products),
-        ("mandate_share", ids.products),
-    ):
-        for item in getattr(file, key):
-            if item not in known:
-                errors.append(
-                    FieldError(
-                        (key, item),
-                        f"unknown id '{item}'; allowed: {', '.join(sorted(known))}",
-                    )
-                )
+    makes, :func:`kruispunt.scenarios.unknown_ids`, each attached to its key), and empty time
+    paths (a path needs a year)."""
+    errors = [
+        FieldError(loc, message)
+        for loc, message in unknown_ids(
+            file, carriers=set(ids.carriers), products=set(ids.products), routes=set(ids.routes)
+        )
+    ]
     paths: list[tuple[tuple[str | int, ...], Any]] = [
         (("eua_price",), file.eua_price),
         (("grid_emission_factor",), file.grid_emission_factor),
@@ -382,20 +369,6 @@ def id_errors(file: ScenarioFile, ids: ScenarioIds) -> list[FieldError]:
     for loc, path in paths:
         if path is not None and not path:
             errors.append(FieldError(loc, "a time path needs at least one year: value pair"))
-    families = set(SWITCHABLE_FAMILIES)
-    named: list[tuple[tuple[str | int, ...], str]] = [
-        *((("routes_off", i), item) for i, item in enumerate(file.routes_off)),
-        *((("permits_from", item), item) for item in file.permits_from),
-    ]
-    for loc, item in named:
-        if item not in ids.routes and item not in families:
-            errors.append(
-                FieldError(
-                    loc,
-                    f"unknown route or family '{item}'; allowed: route ids or one of "
-                    f"{', '.join(sorted(families))}",
-                )
-            )
     return errors
 
 
