@@ -138,13 +138,15 @@ def test_dispersed_sites_wait_for_the_regional_grid(inp: ModelInputs) -> None:
 def test_hydrogen_supply_projects(cat: Catalogue) -> None:
     """Electrolyser projects as supply per cluster [t H2/yr] in their first full year: Holland
     Hydrogen 1 (2027), ELYgator (2028), Eneco (2029), H2Next (2030) in Rotterdam-Moerdijk;
-    Air Liquide/TotalEnergies Zeeland (2029). Each has its electrolyser MW."""
+    Air Liquide/TotalEnergies Zeeland (2029). Each has its electrolyser MW. ELYgator supplies
+    Dutch users 8 kt/yr of its 23: TotalEnergies tolls 130 of its 200 MW (15 kt/yr) for its
+    Antwerp platform (newsbase_total_air_liquide_2025)."""
     sup = infra(cat, kind="hydrogen", parameter="supply_capacity")
     mw = infra(cat, kind="hydrogen", parameter="electrolyser_capacity")
     assert set(sup["project"]) == set(mw["project"])
     in_2030 = sup[sup["year"] <= 2030].sort_values("year").groupby("project").last()
     per_cluster = in_2030.groupby("cluster_id")["value"].sum()
-    assert per_cluster["rotterdam_moerdijk"] == pytest.approx(21900 + 23000 + 92000 + 28750)
+    assert per_cluster["rotterdam_moerdijk"] == pytest.approx(21900 + 8000 + 92000 + 28750)
     assert per_cluster["zeeland"] == pytest.approx(30000)
     assert mw["value"].sum() == pytest.approx(200 + 200 + 800 + 250 + 250)
 

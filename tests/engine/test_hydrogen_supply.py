@@ -3,10 +3,12 @@ decided follow-up project (issue 9, points 1 and 8).
 
 Hand figures from ``infrastructure.csv`` (kind ``hydrogen``): Holland Hydrogen 1 (Shell,
 FID Jul 2022, nd_shell_hh1_2022) delivers up to 60 t/day = 21,900 t H2/yr from 2027
-(shell_hh1_2025); ELYgator (Air Liquide, FID Jul 2025) 23,000 t/yr from 2028; Eneco 92,000 t/yr
-from 2029 (no FID). At the lower heating value of 120 GJ/t: HH1 2.628e6 GJ/yr, ELYgator
-2.76e6 GJ/yr. The national network connects Rotterdam-Moerdijk in 2026, Zeeland, the North Sea
-Canal and Noord-Nederland in 2030, Chemelot in 2033 and Cluster 6 never
+(shell_hh1_2025); ELYgator (Air Liquide, FID Jul 2025) 8,000 t/yr for Dutch users from 2028
+(23,000 t/yr less the 15,000 t/yr TotalEnergies tolls for Antwerp,
+newsbase_total_air_liquide_2025); Eneco 92,000 t/yr from 2029 (no FID). At the lower heating
+value of 120 GJ/t: HH1 2.628e6 GJ/yr, ELYgator 0.96e6 GJ/yr. The national network connects
+Rotterdam-Moerdijk in 2026, Zeeland, the North Sea Canal and Noord-Nederland in 2030, Chemelot
+in 2033 and Cluster 6 never
 (westerwoldeactueel_h2_2024).
 """
 
@@ -42,8 +44,8 @@ def _year(inp: ModelInputs, year: int) -> int:
 
 def test_projects_are_pools_with_capacity_dates_and_network_access(inp: ModelInputs) -> None:
     """One pool per project: HH1 0 before 2027 and 2.628e6 GJ/yr from then; ELYgator
-    2.76e6 GJ/yr from 2028. Rotterdam's plants reach the Rotterdam projects at once (own
-    pipelines), Zeeland's from 2030 (the later connection of the two clusters), Chemelot's
+    0.96e6 GJ/yr from 2028 (its Dutch share). Rotterdam's plants reach the Rotterdam projects at
+    once (own pipelines), Zeeland's from 2030 (the later connection of the two clusters), Chemelot's
     from 2033, Cluster 6's never."""
     pools = inp.pools
     names = list(pools.names)
@@ -55,7 +57,7 @@ def test_projects_are_pools_with_capacity_dates_and_network_access(inp: ModelInp
     assert cap[-1] == pytest.approx(21_900 * 120)
     ely = names.index("hydrogen/air_liquide_elygator")
     assert pools.capacity[0, ely, _year(inp, 2027)] == 0.0
-    assert pools.capacity[0, ely, _year(inp, 2028)] == pytest.approx(23_000 * 120)
+    assert pools.capacity[0, ely, _year(inp, 2028)] == pytest.approx(8_000 * 120)
     clusters = list(inp.coords.clusters)
     access = pools.access[0, q]
     assert access[clusters.index("rotterdam_moerdijk")] == 0
