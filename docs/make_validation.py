@@ -24,16 +24,20 @@ indicative."""
 
 def page() -> str:
     import kruispunt
+    from kruispunt.assemble import build_inputs
     from kruispunt.catalogue import load_catalogue
     from kruispunt.catalogue.summary import installation_emissions
+    from kruispunt.scenarios import resolve
     from kruispunt.validation import read_references, render_markdown, validation_table
 
     cat = load_catalogue()
     em = installation_emissions(cat)
     industrial = em[em["included"] & (em["rule"] == "industrial")]
     base = {"industry": float(industrial["verified_emissions"].sum()) / 1e6}
-    results = kruispunt.run("current-policy", catalogue=cat)
-    table = validation_table(results, read_references(REFERENCES), base_year=base)
+    scenario = resolve(["current-policy"])[0]
+    results = kruispunt.run(scenario, catalogue=cat)
+    inputs = build_inputs(cat, [scenario])  # the run's inputs, for the unit costs
+    table = validation_table(results, read_references(REFERENCES), base_year=base, inputs=inputs)
     return render_markdown(table, HEADER)
 
 

@@ -106,3 +106,40 @@ def test_bad_reference_rows_are_named(tmp_path: Path) -> None:
     )
     with pytest.raises(KruispuntError, match="line 2, kind: 'guess'"):
         read_references(refs)
+
+
+def test_unit_cost_by_hand(tmp_path: Path) -> None:
+    """The toy's electric route: capex 500 EUR/(t/yr) over 20 years at 10 % (capital
+    recovery factor 0.1 / (1 - 1.1**-20) = 0.117460) is 58.73 EUR/t, plus 10.8 GJ of
+    electricity at 20 EUR/GJ, 216 EUR/t: 274.73 EUR/t; the gas route 10 GJ at 10 EUR/GJ,
+    100 EUR/t (no capex to stay, no opex). A carbon price does not enter (no instrument)."""
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.testing import toy_inputs
+
+    inp = toy_inputs(eua=300.0)
+    res = simulate(inp)
+    refs = tmp_path / "refs.csv"
+    rows = [
+        ["elec t", "unit_cost", "elec", 2030, 250.0, 300.0, "EUR/t"],
+        ["elec kg", "unit_cost", "elec", 2030, 0.3, 0.4, "EUR/kg"],
+        ["gas", "unit_cost", "gas", 2040, 100.0, 100.0, "EUR/t"],
+    ]
+    pd.DataFrame(rows, columns=["id", "kind", "subject", "year", "low", "high", "unit"]).assign(
+        scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e"
+    ).to_csv(refs, index=False)
+    ok = read_references(refs)
+    crf = 0.1 / (1.0 - 1.1**-20)
+    table = validation_table(res, ok, scenario="s0", inputs=inp).set_index("id")
+    assert table.loc["elec t", "model"] == pytest.approx(500.0 * crf + 10.8 * 20.0)
+    assert bool(table.loc["elec t", "within"])
+    assert table.loc["elec kg", "model"] == pytest.approx((500.0 * crf + 216.0) / 1000.0)
+    assert table.loc["elec kg", "difference"] == pytest.approx((500.0 * crf + 216.0) / 1e3 - 0.3)
+    assert table.loc["gas", "model"] == pytest.approx(100.0) and bool(table.loc["gas", "within"])
+    with pytest.raises(KruispuntError, match="needs the model inputs"):
+        validation_table(res, ok, scenario="s0")
+    bad = ok.assign(subject="no_such_route")
+    with pytest.raises(KruispuntError, match="unknown route 'no_such_route'"):
+        validation_table(res, bad, scenario="s0", inputs=inp)
+    late = ok.assign(year=2101)
+    with pytest.raises(KruispuntError, match="year 2101 is not a model year"):
+        validation_table(res, late, scenario="s0", inputs=inp)

@@ -25,6 +25,11 @@ Reference kinds
 ``base_year``
     A figure of the data package's base year (``subject``: ``industry`` for the included
     industrial installations without the power plants that serve them).
+``unit_cost``
+    The levelised cost of one unit of a route's product (``subject``: a route id) in
+    ``year`` at the scenario's prices, without any policy instrument
+    (:func:`levelised_cost`), in the reference's ``unit`` (a cost per product unit, e.g.
+    ``EUR/kg`` of hydrogen): the route's own cost beside a published cost of production.
 """
 
 from __future__ import annotations
@@ -35,13 +40,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kruispunt.engine.economics import annuity_factor
 from kruispunt.errors import KruispuntError
+from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
+from kruispunt.units import conversion_factor
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["KINDS", "read_references", "render_markdown", "validation_table"]
+__all__ = ["KINDS", "levelised_cost", "read_references", "render_markdown", "validation_table"]
 
-KINDS = ("emissions", "stored", "route_start", "closure", "base_year")
+KINDS = ("emissions", "stored", "route_start", "closure", "base_year", "unit_cost")
 COLUMNS = (
     "id",
     "kind",
@@ -99,10 +107,60 @@ def _route_year(results: Results, scenario: str, subject: str) -> float:
     return float(years[np.argmax(on)]) if on.any() else np.nan
 
 
-def _model_value(results: Results, scenario: str, row: pd.Series, base: dict[str, float]) -> float:
+def levelised_cost(inputs: ModelInputs, route: str, year: int, scenario: int = 0) -> float:
+    """Cost of one unit of ``route``'s product in ``year`` [EUR/product unit], at full use of
+    the capacity and the prices of scenario ``scenario`` of ``inputs``, without any policy
+    instrument (no carbon price, tax, tariff or support): the capex annuity at the scenario's
+    cost of capital over the route's lifetime (:func:`annuity_factor`), plus fixed opex, the
+    inputs at market prices (less exports), CO2 transport and storage and variable opex.
+
+    Examples
+    --------
+    >>> from kruispunt.testing import toy_inputs
+    >>> round(levelised_cost(toy_inputs(), "elec", 2030), 2)
+    274.73
+    """
+    routes, coords = inputs.routes, inputs.coords
+    names = [str(r) for r in coords.routes]
+    if route not in names:
+        raise KruispuntError(f"validation reference names unknown route '{route}'")
+    years = [int(y) for y in coords.years]
+    if year not in years:
+        raise KruispuntError(f"validation reference year {year} is not a model year")
+    r, t = names.index(route), years.index(year)
+    crf = annuity_factor(inputs.finance.discount_rate[scenario], routes.lifetime[r])
+    markets = inputs.markets
+    net = routes.inputs[r, :, t]
+    if routes.exports is not None:
+        net = net - routes.exports[r, :, t]
+    energy = net @ markets.price[scenario, :, t]
+    captured = routes.emission_factor[r, t] * routes.capture_rate[r, t]
+    storage = captured * markets.co2_ts_cost[scenario, t]
+    return float(
+        routes.capex[r, t] * crf
+        + routes.fixed_opex[r, t]
+        + energy
+        + storage
+        + routes.variable_opex[r, t]
+    )
+
+
+def _model_value(
+    results: Results,
+    scenario: str,
+    row: pd.Series,
+    base: dict[str, float],
+    inputs: ModelInputs | None,
+) -> float:
     ds = results.dataset.sel({SCENARIO: scenario})
     year = int(float(row["year"]))
     kind, subject = row["kind"], row["subject"]
+    if kind == "unit_cost":
+        if inputs is None:
+            raise KruispuntError(f"reference '{row['id']}' (unit_cost) needs the model inputs")
+        s = [str(n) for n in inputs.coords.scenarios].index(scenario)
+        cost = levelised_cost(inputs, str(subject), year, s)
+        return cost * conversion_factor("EUR/t", str(row["unit"]))
     if kind == "base_year":
         if subject not in base:
             raise KruispuntError(f"no base-year figure '{subject}'")
@@ -131,13 +189,15 @@ def validation_table(
     references: pd.DataFrame,
     scenario: str = "current-policy",
     base_year: dict[str, float] | None = None,
+    inputs: ModelInputs | None = None,
 ) -> pd.DataFrame:
     """Each reference beside the model: columns of the references plus ``model``, the
     difference to the nearer end of the published range (``difference``, 0 inside it) and
-    ``within`` (the model figure inside the range)."""
+    ``within`` (the model figure inside the range). ``inputs``: the model inputs of the run
+    (needed by ``unit_cost`` references)."""
     base = base_year or {}
     out = references.copy()
-    model = [_model_value(results, scenario, row, base) for _, row in references.iterrows()]
+    model = [_model_value(results, scenario, row, base, inputs) for _, row in references.iterrows()]
     low = references["low"].astype(float).to_numpy()
     high = references["high"].astype(float).to_numpy()
     m = np.asarray(model, dtype=float)
