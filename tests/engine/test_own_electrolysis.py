@@ -6,9 +6,11 @@ pipeline (shell_hh1_2025). Its hydrogen is not bought at the network hydrogen pr
 the electrolyser's running cost, the electricity of the data package's electrolysis route
 (DEA 86 AEC 100 MW via PyPSA technology-data v0.14.0: 33.333 MWh/t / efficiency 0.6217 =
 53.6164 MWh/t in 2030) at the scenario's electricity price, plus its fixed O&M (4 %/yr of
-capex: 367.235 EUR2020/(t/yr)/yr in 2030); no variable O&M is in the data sheet
-(derived_own_electrolysis). The hydrogen counts for the RFNBO obligation (RED III Art. 22a(1)
-and Art. 25(1): RFNBO used in a refinery counts).
+capex: 367.235 EUR2020/(t/yr)/yr in 2030) and, since electrolysis costs what Dutch projects
+cost (derived_rfnbo_electrolysis_cost, Dec 2026), the running cost of renewable hydrogen above
+the data sheet's as variable O&M (2,921.9 EUR2025/t in 2030); its capex is the data sheet's x
+4.1253 (9,180.89 -> 37,873.9 EUR2020/(t/yr) in 2030). The hydrogen counts for the RFNBO
+obligation (RED III Art. 22a(1) and Art. 25(1): RFNBO used in a refinery counts).
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ H2_MWH = 0.02987
 """HH1's hydrogen per t of Pernis's throughput [MWh/t] (derived_refinery_hh1_share)."""
 EL_MWH_PER_T = 53.6164
 EL_FOM_2020 = 367.235
-EL_CAPEX_2020 = 9180.89
+EL_CAPEX_2020 = 37873.9
+"""The data sheet's 9,180.89 x 4.1253 (route_parameters.csv, derived_rfnbo_electrolysis_cost)."""
+EL_VOM_2030 = 2921.9
+"""Running cost of renewable hydrogen above the data sheet's [EUR2025/t] in 2030."""
 EUR_2020 = 100.0 / 79.9169
 """CPI 2025 / CPI 2020 (deflators.csv, CBS 83131NED)."""
 POWER_2030 = 88.31
@@ -41,12 +46,13 @@ HH1 = ("refinery_ccs_h2units_green_h2", "refinery_ccs_postcomb_hh1")
 
 def test_hh1_running_cost_per_kg(inp: ModelInputs) -> None:
     """HH1's hydrogen in 2030 costs 53.6164 MWh/t x 88.31 EUR/MWh = 4,734.9 EUR/t of
-    electricity plus 367.235 x 1.2513 = 459.5 EUR/t of fixed O&M at full load: 5.19 EUR/kg
-    before energy tax and network tariff, against the network price 264.98 EUR/MWh x
-    33.333 MWh/t = 8.83 EUR/kg it was priced at. The route holds exactly that: its hydrogen
-    input is gone, its electricity, fixed O&M and capex carry the electrolyser's."""
-    hand = (EL_MWH_PER_T * POWER_2030 + EL_FOM_2020 * EUR_2020) / 1000.0
-    assert hand == pytest.approx(5.1944, abs=1e-3)
+    electricity plus 367.235 x 1.2513 = 459.5 EUR/t of fixed O&M plus 2,921.9 EUR/t of
+    variable O&M at full load: 8.12 EUR/kg before energy tax and network tariff (5.19 before
+    December 2026), against the network price 264.98 EUR/MWh x 33.333 MWh/t = 8.83 EUR/kg
+    it was priced at. The route holds exactly that: its hydrogen input is gone, its
+    electricity, fixed and variable O&M and capex carry the electrolyser's."""
+    hand = (EL_MWH_PER_T * POWER_2030 + EL_FOM_2020 * EUR_2020 + EL_VOM_2030) / 1000.0
+    assert hand == pytest.approx(8.1163, abs=1e-3)
     assert H2_PRICE_2030 * 100 / 3 / 1000 == pytest.approx(8.833, abs=1e-3)
     y = list(inp.coords.years).index(YEAR)
     el = inp.coords.carriers.index("electricity")
@@ -70,7 +76,9 @@ def test_hh1_running_cost_per_kg(inp: ModelInputs) -> None:
     assert d_el == pytest.approx(EL_MWH_PER_T, rel=1e-3)
     d_fom = float(rt.fixed_opex[r, y] - rt.fixed_opex[base, y]) / t_h2
     assert d_fom == pytest.approx(EL_FOM_2020 * EUR_2020, rel=1e-4)
-    running = (d_el * POWER_2030 + d_fom) / 1000.0
+    d_vom = float(rt.variable_opex[r, y] - rt.variable_opex[base, y]) / t_h2
+    assert d_vom == pytest.approx(EL_VOM_2030, rel=1e-4)
+    running = (d_el * POWER_2030 + d_fom + d_vom) / 1000.0
     assert running == pytest.approx(hand, rel=2e-3)
 
 

@@ -268,26 +268,31 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     every hour: "Support pays for new installations"), then at most 6 in a run (heat plants
     that left a knife-edge award a year or two after it: "Contracts held").
 
-    Now, with a plant weighing the payments it keeps over the years they still run
-    ("Contracts held") and no permits for new solid-biomass combustion (route parameter
-    ``new_permits``), within any 15 years at most one plant a run changes three times: Shell
-    Pernis, whose two decided projects (Porthos capture 2026, Holland Hydrogen 1 2027) are
-    followed by post-combustion capture under high ambition (2033). Over the 25 years high
-    ambition at low prices has 13 (at most 3 elsewhere): heat plants that go to a heat pump or
-    a hybrid boiler (2026-2031), to an e-boiler a support round pays (2032-2033), and back
-    when its contract ends (2049-2050), an e-boiler without support being dearer than the
-    heat pump or hybrid at low gas prices."""
+    Now, with a plant weighing the payments it keeps over the years they still run ("Contracts
+    held") and no permits for new solid-biomass combustion (route parameter ``new_permits``),
+    within any 15 years at most two plants a run change three times: Shell Pernis, whose two
+    decided projects (Porthos capture 2026, Holland Hydrogen 1 2027) are followed by
+    post-combustion capture under high ambition (2033), and, since electrolysis costs what Dutch
+    projects cost (Dec 2026), the Zeeland Refinery adding step to step (e-boilers 2028, capture
+    at its hydrogen units 2032, network hydrogen 2036). Over the 25 years high ambition at low
+    prices has 14 (at most 4 elsewhere): heat plants that go to a heat pump or a hybrid boiler
+    (2026-2031), to an e-boiler a support round pays (2032-2033), and back when its contract
+    ends (2049-2050), an e-boiler without support being dearer than the heat pump or hybrid at
+    low gas prices (since electrolysis costs what Dutch projects cost, December 2026, one more:
+    Rosier Sas van Gent, whose e-boiler a round now pays in 2032 rather than 2035, back to its
+    heat pump in 2049). The fourth at high ambition at central prices is the Zeeland Refinery (there
+    post-combustion capture with network hydrogen in 2036)."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 13, per_run
-    assert sorted(per_run.values())[-2] <= 3, per_run  # one run has many, the others few
+    assert max(per_run.values()) <= 14, per_run
+    assert sorted(per_run.values())[-2] <= 4, per_run  # one run has many, the others few
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
     in_15 = (count[..., 15:] - count[..., :-15]).max(axis=-1)  # most changes in 15 years
     fast = dict(zip(ds.scenario.values, (in_15 >= 3).sum(axis=-1), strict=True))
-    assert max(fast.values()) <= 1, fast
+    assert max(fast.values()) <= 2, fast
 
 
 def test_a_plant_keeps_its_co2_store_until_its_new_route_starts(nine: Results) -> None:
@@ -408,15 +413,21 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     boilers and a heat pump from 2028 (Cargill and Philip Morris Bergen op Zoom, Rosier),
     Eastman captures from 2031 and electrolyses from 2035, and Air Products sells again.
 
-    The refineries on green hydrogen (Shell Pernis from 2030, BP Rotterdam's two crude units
-    and VPR from 2031, the Zeeland Refinery from 2032) sell in every year to 2050 under
-    current policy. Until December 2026 Shell Pernis sold nothing in 2046, BP and the Zeeland
-    Refinery nothing in 2047 and VPR nothing in 2050, while each made the same renewable
+    Since electrolysis costs what Dutch projects cost (Dec 2026: TNO's 12-14 EUR/kg, the
+    validation page) no hydrogen plant builds an electrolyser under current policy: Air
+    Products Botlek captures at its older reformer from 2031, Eastman Middelburg keeps its
+    capture; the obligation's sellers are the refineries.
+
+    The refineries on green hydrogen (Shell Pernis's Holland Hydrogen 1 from 2030; BP
+    Rotterdam's two crude units and VPR on network hydrogen from 2031, the Zeeland Refinery from
+    2036; until then BP, VPR and Zeeland built their own electrolysers) sell in every year to
+    2050 under current policy. Until December 2026 Shell Pernis sold nothing in 2046, BP and the
+    Zeeland Refinery nothing in 2047 and VPR nothing in 2050, while each made the same renewable
     hydrogen: in the year's clearing the users' partial supply (:meth:`RfnboMandate.
-    market_supply`), its need falling every year with the network hydrogen price, passed
-    below their needs (their gaps to leaving the green hydrogen, rising as its asset ages)
-    and took their place. The plants' output of a year now counts against the obligation
-    before users take any in part (``tests/policy/test_rfnbo_partial.py``)."""
+    market_supply`), its need falling every year with the network hydrogen price, passed below
+    their needs (their gaps to leaving the green hydrogen, rising as its asset ages) and took
+    their place. The plants' output of a year now counts against the obligation before users
+    take any in part (``tests/policy/test_rfnbo_partial.py``)."""
     ds = results.dataset
     years = ds["year"].values
     for scenario in ds["scenario"].values:
@@ -433,17 +444,20 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
         "bp_rotterdam/refinery_throughput/cdu1": 2031,
         "bp_rotterdam/refinery_throughput/cdu2": 2031,
         "vpr_energy_europoort/refinery_throughput": 2031,
-        "zeeland_refinery/refinery_throughput": 2032,
+        "zeeland_refinery/refinery_throughput": 2036,
     }
     for refinery, year in first.items():
         sold = ds["premium_revenue"].sel(scenario="current-policy", plant=refinery)
         assert (sold.sel(year=slice(year, 2050)) > 0).all(), refinery
         assert float(sold.sel(year=year - 1)) == 0.0, refinery
+    cp = ds.sel(scenario="current-policy")
+    hydrogen = cp["plant_product"].values.astype(str) == "hydrogen"
+    assert float(cp["premium_revenue"].values[hydrogen].sum()) == 0.0
+    routes = cp["route"].values.astype(str)[cp["route_index"].values[hydrogen]]
+    assert not (routes == "electrolysis").any()
     plant = "air_products_botlek_boyneweg/hydrogen"
-    electrolyser = ds["premium_revenue"].sel(scenario="current-policy", plant=plant)
-    assert (electrolyser.sel(year=slice(2030, 2050)) > 0).all()
-    route = ds["route_index"].sel(scenario="current-policy", plant=plant, year=2030)
-    assert str(ds["route"].values[int(route)]) == "electrolysis"
+    route = cp["route_index"].sel(plant=plant, year=2031)
+    assert str(cp["route"].values[int(route)]) == "smr_ccs"
 
 
 def test_dispersed_sites_wait_for_the_regional_grid(results: Results) -> None:

@@ -117,19 +117,26 @@ EL_MWH_PER_T_H2 = 53.6164
 100 MW via PyPSA technology-data v0.14.0; derived_route_inputs)."""
 EL_FOM = 367.235
 """Electrolysis route's fixed O&M in 2030, EUR2020/(t H2/yr)/yr (4 %/yr of capex)."""
-EL_CAPEX = 9180.89
-"""Electrolysis route's capex in 2030, EUR2020/(t H2/yr) (1,500 EUR/kW_e x 53.62 / 8.76)."""
+EL_CAPEX = 9180.89 * 4.125295672511022
+"""Electrolysis route's capex in 2030, EUR2020/(t H2/yr): the data sheet's 1,500 EUR/kW_e x
+53.62 / 8.76 = 9,180.89, scaled so that its annuity at 7 % over 25 years is TNO's 5 EUR2024/kg
+of capital in 2025 (derived_rfnbo_electrolysis_cost; rounded to 37,873.9 in the data)."""
+EL_VOM = 2921.9
+"""Electrolysis route's variable O&M in 2030, EUR2025/t H2: the running cost of renewable
+hydrogen above the data sheet's (derived_rfnbo_electrolysis_cost)."""
 
 
 def own_electrolyser(cat: Catalogue, inp: ModelInputs, h2_mwh: float, life: float) -> float:
     """Cost per unit of product of ``h2_mwh`` MWh of hydrogen made in the plant's own
     electrolyser (own_electrolysis_share 1, derived_own_electrolysis): its electricity at the
-    electricity price, its fixed O&M and its capex annuitised over the route's life."""
+    electricity price, its fixed and variable O&M and its capex annuitised over the route's
+    life."""
     t_h2 = h2_mwh * GJ_PER_MWH / 120
     return t_h2 * (
         GJ_PER_MWH * EL_MWH_PER_T_H2 * price(inp, "electricity")
         + EL_FOM * eur(cat, 2020)
-        + EL_CAPEX * eur(cat, 2020) * crf(life)
+        + EL_VOM
+        + round(EL_CAPEX, 1) * eur(cat, 2020) * crf(life)
     )
 
 
@@ -223,7 +230,7 @@ def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None
     reformer) x (1 - 0.46398 x 348 / 1243). Capex and O&M of the compression as
     refinery_ccs_h2units (17.3 and 0.519 EUR2020 per tCO2/yr of 0.02166 t/t), 125 kWh per
     t captured; 20 years; the hydrogen is HH1's own, made at its running cost (electricity,
-    fixed O&M) with the electrolyser's capex (derived_own_electrolysis)."""
+    fixed and variable O&M) with the electrolyser's capex (derived_own_electrolysis)."""
     smr_co2 = F_SMR * REF_EF
     h2_full = smr_co2 / 8.99 * 100 / 3  # MWh/t
     share = 21_900 * 120 / (24_433_430.34 * h2_full * GJ_PER_MWH)
