@@ -205,8 +205,11 @@ STATE_KINDS = ("closure", "idling", "restart")
 
 
 def _text(value: object) -> str:
-    """A cell as text, '' when empty."""
-    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+    """A cell as text, '' when empty (None, NaN or pandas' NA: a string column's empty cell
+    is ``pd.NA``, whose text "<NA>" would name no unit and silently match no plant)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
 
 
 def apply_events(
