@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kruispunt.catalogue import Catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.validation import read_references, validation_table
 
@@ -143,3 +144,28 @@ def test_unit_cost_by_hand(tmp_path: Path) -> None:
     late = ok.assign(year=2101)
     with pytest.raises(KruispuntError, match="year 2101 is not a model year"):
         validation_table(res, late, scenario="s0", inputs=inp)
+
+
+def test_unit_cost_in_the_products_own_unit(tmp_path: Path, cat: Catalogue) -> None:
+    """A route whose product is counted in GJ (low-temperature heat) is converted from EUR/GJ:
+    per MWh it costs 3.6 times its levelised cost per GJ."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.scenarios import resolve
+    from kruispunt.validation import levelised_cost
+
+    inp = build_inputs(cat, resolve(["current-policy"]))
+    r = list(inp.coords.routes).index("gas_boiler_low")
+    assert inp.coords.product_units[int(inp.routes.product[r])] == "GJ"
+    res = simulate(inp)
+    refs = tmp_path / "refs.csv"
+    pd.DataFrame(
+        [["heat", "unit_cost", "gas_boiler_low", 2030, 0.0, 1000.0, "EUR/MWh"]],
+        columns=["id", "kind", "subject", "year", "low", "high", "unit"],
+    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
+        refs, index=False
+    )
+    table = validation_table(res, read_references(refs), inputs=inp).set_index("id")
+    per_gj = levelised_cost(inp, "gas_boiler_low", 2030)
+    assert per_gj > 0
+    assert table.loc["heat", "model"] == pytest.approx(3.6 * per_gj)

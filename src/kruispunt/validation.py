@@ -160,7 +160,9 @@ def _model_value(
             raise KruispuntError(f"reference '{row['id']}' (unit_cost) needs the model inputs")
         s = [str(n) for n in inputs.coords.scenarios].index(scenario)
         cost = levelised_cost(inputs, str(subject), year, s)
-        return cost * conversion_factor("EUR/t", str(row["unit"]))
+        r = [str(n) for n in inputs.coords.routes].index(str(subject))
+        per = inputs.coords.product_units[int(inputs.routes.product[r])]  # t, GJ, ...
+        return cost * conversion_factor(f"EUR/{per}", str(row["unit"]))
     if kind == "base_year":
         if subject not in base:
             raise KruispuntError(f"no base-year figure '{subject}'")
