@@ -146,7 +146,7 @@ def test_hydrogen_supply_projects(cat: Catalogue) -> None:
     assert set(sup["project"]) == set(mw["project"])
     in_2030 = sup[sup["year"] <= 2030].sort_values("year").groupby("project").last()
     per_cluster = in_2030.groupby("cluster_id")["value"].sum()
-    assert per_cluster["rotterdam_moerdijk"] == pytest.approx(21900 + 8000 + 92000 + 28750)
+    assert per_cluster["rotterdam_moerdijk"] == pytest.approx(21900 + 8000 + 80000 + 28750)
     assert per_cluster["zeeland"] == pytest.approx(30000)
     assert mw["value"].sum() == pytest.approx(200 + 200 + 800 + 250 + 250)
 

@@ -5,10 +5,10 @@ Hand figures from ``infrastructure.csv`` (kind ``hydrogen``): Holland Hydrogen 1
 FID Jul 2022, nd_shell_hh1_2022) delivers up to 60 t/day = 21,900 t H2/yr from 2027
 (shell_hh1_2025); ELYgator (Air Liquide, FID Jul 2025) 8,000 t/yr for Dutch users from 2028
 (23,000 t/yr less the 15,000 t/yr TotalEnergies tolls for Antwerp,
-newsbase_total_air_liquide_2025); Eneco 92,000 t/yr from 2029 (no FID). At the lower heating
-value of 120 GJ/t: HH1 2.628e6 GJ/yr, ELYgator 0.96e6 GJ/yr. The national network connects
-Rotterdam-Moerdijk in 2026, Zeeland, the North Sea Canal and Noord-Nederland in 2030, Chemelot
-in 2033 and Cluster 6 never
+newsbase_total_air_liquide_2025); Eneco 80,000 t/yr from 2029 (no FID;
+schuttevaer_eneco_2023). At the lower heating value of 120 GJ/t: HH1 2.628e6 GJ/yr,
+ELYgator 0.96e6 GJ/yr. The national network connects Rotterdam-Moerdijk in 2026, Zeeland, the
+North Sea Canal and Noord-Nederland in 2030, Chemelot in 2033 and Cluster 6 never
 (westerwoldeactueel_h2_2024).
 """
 
@@ -80,7 +80,7 @@ def test_hydrogen_delay_moves_undecided_projects_and_connections_only(cat: Catal
     eneco, hh1 = names.index("hydrogen/eneco_electrolyser"), names.index(HH1)
     cap = late.pools.capacity[0]
     assert cap[eneco, _year(late, 2031)] == 0.0
-    assert cap[eneco, _year(late, 2032)] == pytest.approx(92_000 * 120)
+    assert cap[eneco, _year(late, 2032)] == pytest.approx(80_000 * 120)
     assert cap[hh1, _year(late, 2027)] == pytest.approx(21_900 * 120)
     clusters = list(late.coords.clusters)
     assert late.pools.access[0, hh1, clusters.index("zeeland")] == 2033
