@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from itertools import pairwise
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -23,11 +24,12 @@ import pytest
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
+from kruispunt.engine.accounting import hydrogen_room
 from kruispunt.engine.simulate import simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
 from kruispunt.scenarios import resolve
-from kruispunt.vocabulary import DECIDED_PROJECT_YEARS, HYDROGEN, NEVER, REASON_CODE
+from kruispunt.vocabulary import DECIDED_PROJECT_YEARS, GRID, HYDROGEN, NEVER, REASON_CODE
 
 HH1 = "hydrogen/shell_holland_hydrogen_1"
 PERNIS = "shell_pernis/refinery_throughput"
@@ -193,3 +195,18 @@ def test_explain_feasibility_is_the_engines_for_a_bound_plant(cat: Catalogue) ->
     shown = dict(zip(rows["route"], rows["feasible"], strict=True))
     assert shown == seen
     assert any(not ok for ok in seen.values()) and sum(seen.values()) >= 2
+
+
+def test_hydrogen_room_hand_computed() -> None:
+    """Two hydrogen pools (10 and 5 GJ/yr, then 20 and 5) and a grid pool that does not
+    count; the routes use 4 + 3 GJ/yr in one scenario and 40 in the other: 15 - 7 = 8 and
+    25 - 7 = 18 GJ/yr left, and 0 (not negative) where the routes use more than all of it.
+    No hydrogen pool: None (no limit)."""
+    cap = np.array([[[10.0, 20.0], [5.0, 5.0], [100.0, 100.0]]] * 2)  # (S, Q, Y)
+    pools = SimpleNamespace(resource=np.array([HYDROGEN, HYDROGEN, GRID]), capacity=cap)
+    h2 = np.array([[4.0, 3.0], [40.0, 0.0]])  # (S, P)
+    room = hydrogen_room(SimpleNamespace(pools=pools), h2, 0)
+    assert room is not None
+    np.testing.assert_array_equal(room, [[8.0, 18.0], [0.0, 0.0]])
+    grid_only = SimpleNamespace(resource=np.array([GRID]), capacity=cap[:, 2:])
+    assert hydrogen_room(SimpleNamespace(pools=grid_only), h2, 0) is None

@@ -27,6 +27,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.clearing import ClearingMarket, clearing_premium, clearing_premiums
 from kruispunt.policy.mandates import RfnboMandate, partial_need
 from kruispunt.scenarios import Scenario, resolve
+from kruispunt.vocabulary import HYDROGEN
 
 
 def test_partial_supply_fills_what_a_lumpy_switch_would_leave_short() -> None:
@@ -131,7 +132,9 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
     take in part) is at least as large, and the obligation is met in both, or short at the
     cap only where users took for part of their use all the hydrogen the connected
     obligated plants make in their own reformers (about 0.6 Mt in the model against the
-    1.3 Mt the required volume is a share of: 60 % of 1.3 Mt is 780 kt)."""
+    1.3 Mt the required volume is a share of: 60 % of 1.3 Mt is 780 kt) or all the supply
+    projects have left after the routes (about 150 kt in 2030: before Dec 2026 users took
+    514 kt in 2030, more than every project together makes)."""
     base = resolve(["current-policy"], cat.path)[0]
     red3 = Scenario(
         name="red3",
@@ -142,7 +145,7 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
         origin="test",
     )
     inp = build_inputs(cat, [base, red3])
-    m, _ = run_keeping_market(inp)
+    m, out = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     used = m.supplied[:, h2] + m.in_part[:, h2]
     assert (used[1] >= used[0] - 1e-6).all()
@@ -152,7 +155,11 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
     assert not short[0].any()  # the Dutch 4 % is met every year
     assert short[1].any()  # RED III's 60 % is more than the users' own reformer hydrogen
     assert m.premium[:, h2][short] == pytest.approx(m.cap[:, h2][short])
-    assert m.in_part[:, h2][short] == pytest.approx(m.made[short])
+    pools = inp.pools.resource == HYDROGEN
+    left = inp.pools.capacity[:, pools].sum(axis=1) - out.pool_use[:, :, pools].sum(-1).T
+    most = np.minimum(m.made, np.maximum(left, 0.0) / 120.0)  # (S, Y) [t/yr]
+    assert m.in_part[:, h2][short] == pytest.approx(most[short])
+    assert (m.in_part[:, h2][short] < m.made[short]).any()  # the projects' supply binds
     assert m.required_now[1, h2].max() == pytest.approx(0.60 * 1.3e6)
 
 
@@ -224,3 +231,33 @@ def test_plants_output_counts_before_what_users_take_in_part(inp: ModelInputs) -
     assert earner.sum() >= 5
     gap = later & earner[None] & (q > 0) & (revenue <= 0)
     assert not gap.any(), np.argwhere(gap)
+
+
+def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
+    inp: ModelInputs,
+) -> None:
+    """Users' renewable hydrogen comes from the same supply projects as the routes' (there is
+    no hydrogen beyond them). With every project but Holland Hydrogen 1 at a tenth of its
+    capacity, 2030 has 21,900 (HH1) + 800 (ELYgator) + 8,000 (Eneco) + 2,875 (H2Next) +
+    3,000 (the Zeeland joint venture) = 36,575 t; the routes take HH1's 19,969.7 t (Shell
+    Pernis), so users take 16,605.3 t in part, not the 32,030.3 t (the obligation's 52,000 t
+    less HH1's) they take at full capacity: the obligation is short and the premium is the
+    9,000 EUR/t cap. In every year the routes' hydrogen plus what users take in part stays
+    within the projects' capacity."""
+    pools = inp.pools
+    h2 = pools.resource == HYDROGEN
+    cut = h2 & (np.asarray(pools.names) != "hydrogen/shell_holland_hydrogen_1")
+    capacity = pools.capacity.copy()
+    capacity[:, cut] *= 0.1
+    m, out = run_keeping_market(replace(inp, pools=replace(pools, capacity=capacity)))
+    full, _ = run_keeping_market(inp)
+    g = list(inp.coords.products).index("hydrogen")
+    i = list(inp.coords.years).index(2030)
+    total = capacity[0, h2].sum(axis=0)  # (Y,) [GJ/yr]
+    routes = out.pool_use[:, 0][:, h2].sum(axis=1)  # the routes' hydrogen, booked to pools
+    assert total[i] / 120.0 == pytest.approx(36_575.0)
+    assert routes[i] / 120.0 == pytest.approx(19_969.7, abs=1.0)
+    assert full.in_part[0, g, i] == pytest.approx(32_030.3, abs=1.0)
+    assert m.in_part[0, g, i] == pytest.approx(36_575.0 - 19_969.7, abs=1.0)
+    assert m.premium[0, g, i] == 9_000.0
+    assert (routes + m.in_part[0, g] * 120.0 <= total * (1 + 1e-9) + 1e-6).all()

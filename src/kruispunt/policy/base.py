@@ -216,6 +216,10 @@ class YearState(Protocol):
     pending: I | None
     """Route each plant is building once the year's decisions are made (-1: none; a switch
     decided this year included), None where not known."""
+    hydrogen_room: F | None
+    """``(S, Y)`` network hydrogen the supply projects (the hydrogen pools) have left in
+    each year if the plants' routes use what they use in this one [carrier/yr]; None where
+    not known (no limit)."""
 
 
 class Evaluation(Protocol):

@@ -192,6 +192,11 @@ class RfnboMandate(ClearingMarket):
         self.own_made = np.full(S, np.inf)
         """Hydrogen the obligated plants made in their own reformers in the latest year
         accounted [t/yr]: the most users can take in part (inf before the first)."""
+        self.room = np.full((S, Y), np.inf)
+        """Network hydrogen the supply projects have left in each year if the plants' routes
+        use what they used in the latest year accounted [t/yr]
+        (:attr:`YearState.hydrogen_room`): users take no more in part (inf before the
+        first, or where not known)."""
         self.made = np.zeros((S, Y))
         """Hydrogen the obligated plants made in their own reformers each year accounted
         [t/yr] (:meth:`_own_made`, summed)."""
@@ -218,8 +223,10 @@ class RfnboMandate(ClearingMarket):
         convert a whole plant)."""
         if not (self.partial[:, g, t] > 0).any():
             return None
-        # users take renewable hydrogen in place of hydrogen they make: at most that
+        # users take renewable hydrogen in place of hydrogen they make: at most that, and
+        # at most what the hydrogen supply projects have left after the plants' routes
         volume = np.minimum(self.partial[:, g, t] * self.req[:, g, t], self.own_made)
+        np.minimum(volume, self.room[:, t], out=volume)
         need = np.where(volume > 0, self.part_need[:, g, t], np.inf)
         return np.asarray(need, dtype=np.float64), np.asarray(volume, dtype=np.float64)
 
@@ -233,6 +240,8 @@ class RfnboMandate(ClearingMarket):
 
     def _clear(self, st: YearState) -> F:
         self.own_made = self._own_made(st).sum(axis=1)
+        if st.hydrogen_room is not None:
+            self.room = np.asarray(st.hydrogen_room, dtype=np.float64) / H2_GJ_PER_T
         self.made[:, st.i] = self.own_made
         return super()._clear(st)
 
