@@ -173,11 +173,23 @@ class Terms(Mapping[str, F]):
         names: Sequence[str],
         read: Callable[[str], F],
         choose: Callable[[tuple[str, ...], I | B], F],
+        zero: Callable[[str], bool] | None = None,
     ) -> None:
         self._names = dict.fromkeys(names)
         self._read = read
         self._choose = choose
+        self._zero = zero
         self._got: dict[str, F] = {}
+
+    def is_zero(self, term: str) -> bool:
+        """Whether the term is zero at every option (:func:`kruispunt.policy.base.term_is_zero`):
+        from the year's values of every route and window where the engine has them (zero
+        there is zero at every option), else from the gathered term."""
+        if term not in self._names:
+            raise KeyError(term)
+        if self._zero is not None:
+            return self._zero(term)
+        return not np.any(self[term])
 
     def choose(self, terms: tuple[str, ...], which: I | B) -> F:
         """The term ``terms[which]`` at each option, with one gather
@@ -480,6 +492,7 @@ class Valuation:
                 self.terms_of.get(name, ()),
                 lambda term: at.take(expected[(name, term)], t),
                 lambda terms, which: at.choose([expected[(name, k)] for k in terms], which, t),
+                lambda term: not expected[(name, term)].own_year(t).any(),
             )
 
         def life(c: F | float) -> F:

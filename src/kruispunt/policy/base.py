@@ -342,6 +342,25 @@ class Instrument:
         return np.asarray(self.p[name], dtype=np.float64)
 
 
+def term_is_zero(x: Mapping[str, F], term: str) -> bool:
+    """Whether the expected term ``term`` is zero at every option (+0 or -0), so that an
+    instrument whose unit cost it scales may return 0 without reading it. The engine's
+    terms (:class:`kruispunt.engine.valuation.Terms`) answer from the year's values of every
+    route and window, without gathering them at the options; a plain mapping is read.
+
+    Examples
+    --------
+    >>> term_is_zero({"a": np.array([0.0, -0.0]), "b": np.array([0.0, 2.0])}, "a")
+    True
+    >>> term_is_zero({"a": np.array([0.0, -0.0]), "b": np.array([0.0, 2.0])}, "b")
+    False
+    """
+    is_zero = getattr(x, "is_zero", None)
+    if is_zero is not None:
+        return bool(is_zero(term))
+    return not np.any(x[term])
+
+
 def choose_term(x: Mapping[str, F], terms: tuple[str, ...], which: I | B) -> F:
     """For each option, the expected term ``terms[which]`` [the terms' unit]: ``which``
     (integer or boolean, broadcasting against the terms) picks one of ``terms`` element by

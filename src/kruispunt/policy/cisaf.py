@@ -31,6 +31,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    term_is_zero,
 )
 from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
 
@@ -130,9 +131,9 @@ class Cisaf(Instrument):
         mwh = ctx.route.electricity[None] / GJ_PER_MWH
         return {"relief": np.asarray(mwh * home * ctx.ext(self.relief)[:, None, :])}
 
-    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        if not (self.relief > 0).any():
-            return np.zeros(np.shape(x["relief"]))
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
+        if not (self.relief > 0).any() or term_is_zero(x, "relief"):
+            return 0.0  # no relief in the scenarios, or none over the options' windows
         eligible = np.asarray(opt.plant(self.eligible), dtype=np.float64)
         return np.asarray(-x["relief"] * eligible, dtype=np.float64)
 

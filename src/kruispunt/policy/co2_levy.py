@@ -39,6 +39,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    term_is_zero,
 )
 from kruispunt.policy.ets import AllocationBasis
 from kruispunt.vocabulary import SCENARIO
@@ -325,9 +326,11 @@ class Co2Heffing(Instrument):
             "rights": np.broadcast_to(rights, (rights.shape[0], R, rights.shape[2])),
         }
 
-    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
-        if not self.active:
-            return np.zeros_like(x["excess"])
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
+        # no levy expected over the options' windows (the tariff at or below the reference
+        # price, as from 2027 on the Belastingplan 2026 tariff): nothing to weigh
+        if not self.active or term_is_zero(x, "excess"):
+            return 0.0
         rights = x["rights"] * self.basis.of(opt.route, opt.t, opt.plants)
         # price-weighted quantities at a tariff of 1 above a reference price of 0
         return co2_heffing(x["excess"] * opt.calib, rights, 1.0, 0.0)

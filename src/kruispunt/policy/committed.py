@@ -72,7 +72,9 @@ def grant_per_unit(left: ArrayLike, rate: ArrayLike, life: ArrayLike, output: Ar
     n = np.maximum(np.asarray(life, dtype=np.float64), 1.0)
     cap = np.asarray(output, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        crf = np.where(r > 0, r / (1.0 - (1.0 + r) ** -n), 1.0 / n)
+        # a rate so small that (1 + rate)^-life rounds to 1 is a zero rate (not rate / 0)
+        den = 1.0 - (1.0 + r) ** -n
+        crf = np.where((r > 0) & (den > 0), r / den, 1.0 / n)
         out = np.where(cap > 0, g * crf / np.where(cap > 0, cap, 1.0), 0.0)
     return np.asarray(out, dtype=np.float64)
 
@@ -257,6 +259,8 @@ class CommittedSupport(Instrument):
             return 0.0
         inp = self.ctx.inputs
         left = self._left(opt.t)  # (S, P)
+        if not left.any():  # every committed payment made: nothing left to weigh
+            return 0.0
         tied = opt.route == opt.plant(inp.levers.commit_route)
         rate = np.reshape(inp.finance.discount_rate, (-1,) + (1,) * (np.ndim(opt.route) - 1))
         *args, on = np.broadcast_arrays(

@@ -39,6 +39,7 @@ from kruispunt.policy.base import (
     OptionView,
     Parameter,
     YearState,
+    term_is_zero,
 )
 from kruispunt.vocabulary import SCENARIO
 
@@ -310,7 +311,9 @@ class IndirectCostCompensation(Instrument):
             "new": ctx.ext(self.rate_new)[:, None, :] * home,
         }
 
-    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
+        if term_is_zero(x, "existing") and term_is_zero(x, "new"):
+            return 0.0  # no aid expected over the options' windows (after the budgets end)
         existing = np.asarray(opt.plant(self.eligible * self.per_unit), dtype=np.float64)
         new = np.asarray(opt.plant(self.eligible_new * self.per_unit), dtype=np.float64)
         return np.asarray(-(x["existing"] * existing + x["new"] * new), dtype=np.float64)

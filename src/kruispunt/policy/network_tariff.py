@@ -298,9 +298,9 @@ class NetworkTariffRelief(Instrument):
         qualifies = mwh > self.band_min.reshape(lead)
         return np.asarray(np.where(qualifies, self.band_share.reshape(lead), 1.0))
 
-    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
+    def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
         if not self.active:
-            return np.zeros(np.shape(x["ehv_flat"]))
+            return 0.0
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
         flat = np.where(ehv, x["ehv_flat"], x["hv_flat"])
         rest = np.where(ehv, x["ehv_rest"], x["hv_rest"])
