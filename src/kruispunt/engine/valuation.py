@@ -751,15 +751,23 @@ class Valuation:
             flat[:, needs_h2] &= start.reshape(-1)[needs_h2][None] >= h2_year
         # a plant on a campaign (an asset renewed to run until a year: Tata's blast furnace 6)
         # starts no other route before it; it may close
+        # (worked out on the plants with a campaign in some scenario: elsewhere the year is
+        # 0 and every option starts after it)
         hold = inp.levers.hold_year  # (S, P)
-        if hold.any():
-            out &= (start[None] >= hold[:, :, None]) | self.opt_closure[None]
+        held = np.flatnonzero((hold > 0).any(axis=0))
+        if held.size:
+            after = start[held][None] >= hold[:, held, None]
+            out[:, held] &= after | self.opt_closure[held][None]
         # a route reached only by retrofitting its base starts only from a running base
-        # (capture added to Tata Steel's gas DRI plant after it starts on gas)
+        # (capture added to Tata Steel's gas DRI plant after it starts on gas): worked out on
+        # the options whose route is reached only so (few)
         only = routes.retrofit_only
         if only is not None and routes.retrofit_pair is not None:
-            from_base = routes.retrofit_pair[opt[None], cur[:, :, None]] >= 0
-            out &= ~only[opt][None] | from_base
+            at = np.flatnonzero(only[opt])
+            if at.size:
+                flat = out.reshape(out.shape[0], -1)
+                base = cur[:, at // opt.shape[1]]
+                flat[:, at] &= routes.retrofit_pair[opt.reshape(-1)[at][None], base] >= 0
         # before a scenario's first year of own decisions (``decisions_from``) its plants do
         # only what the events and the commitments record: staying is the one option
         history = inp.levers.decide_from > year  # (S,)
@@ -767,16 +775,18 @@ class Valuation:
             out &= ~history[:, None, None]
         is_cur: B = opt[None] == cur[:, :, None]
         out |= is_cur
-        if locked is not None and locked.any():
+        if locked is not None and locked.any():  # worked out on the plants locked somewhere
+            bound = np.flatnonzero(locked.any(axis=0))
+            opt_b, cur_b = opt[bound], cur[:, bound]
             emitted = self.ctx.route.emitted[:, t]
-            lower = emitted[opt][None] < emitted[cur][:, :, None]  # (S, P, K)
-            onward = lower & ~self.opt_closure[None]
+            lower = emitted[opt_b][None] < emitted[cur_b][:, :, None]  # (S, n, K)
+            onward = lower & ~self.opt_closure[bound][None]
             pair = inp.routes.retrofit_pair
             if pair is None:
                 onward = np.zeros_like(onward)
             else:  # onward only by adding to the decided plant (a retrofit of it)
-                onward &= pair[opt[None], cur[:, :, None]] >= 0
-            out &= ~locked[:, :, None] | onward | is_cur
+                onward &= pair[opt_b[None], cur_b[:, :, None]] >= 0
+            out[:, bound] &= ~locked[:, bound, None] | onward | is_cur[:, bound]
         return out
 
 
