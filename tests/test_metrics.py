@@ -377,3 +377,32 @@ def test_site_route_history_follows_route_index(res: Results) -> None:
     assert first["route"].tolist() == [str(ds["route"].values[i]) for i in idx]
     with pytest.raises(KruispuntError, match="unknown site 'nowhere'"):
         metrics.site_route_history(res, "nowhere")
+
+
+@pytest.mark.parametrize(
+    "keys", [["cluster"], ["sector", "product"], ["site"], ["cluster", "route"]]
+)
+def test_groups_of_plant_attributes_are_the_groups_of_every_element(keys: list[str]) -> None:
+    """Grouping by plant attributes sorts the plants' codes once (the same in every scenario
+    and year); the groups and each element's group equal those of sorting the codes of every
+    (scenario, plant, year), as with a route key, which varies by scenario and year."""
+    r = synthetic_results(n_scenarios=3, n_plants=12, years=range(2025, 2031), seed=5)
+    inverse, labels = metrics._group(r, keys)
+    ds = r.dataset
+    shape = (ds.sizes["scenario"], ds.sizes["plant"], ds.sizes["year"])
+    assert inverse.shape == shape
+    # the reference: each element's labels, then one sort of every element's label tuple
+    columns = []
+    for key in keys:
+        if key == "route":
+            cat = np.asarray(ds["route"].values).astype(str)
+            idx = ds["route_index"].transpose("scenario", "plant", "year").values
+            columns.append(np.broadcast_to(cat[idx], shape))
+        else:
+            columns.append(np.broadcast_to(metrics.plant_attribute(r, key)[None, :, None], shape))
+    got = [labels[k].to_numpy()[inverse] for k in keys]
+    for want, have in zip(columns, got, strict=True):
+        np.testing.assert_array_equal(have, want)
+    # every group occurs, and no two groups share labels
+    assert np.unique(inverse).size == len(labels)
+    assert not labels.duplicated().any()

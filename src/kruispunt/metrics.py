@@ -232,8 +232,12 @@ def _group(results: Results, keys: list[str]) -> tuple[IntArray, pd.DataFrame]:
             idx = np.array([lookup[v] for v in labels.tolist()], dtype=np.int64)[None, :, None]
         code = code * cat.size + idx
         cats.append(cat)
-    code = np.broadcast_to(code, shape)
-    uniq, inverse = np.unique(code, return_inverse=True)
+    if code.shape[0] == 1 and code.shape[2] == 1:  # plant attributes only: the groups of
+        # the plants, the same in every scenario and year (one sort of P codes, not S*P*Y)
+        uniq, of_plant = np.unique(code.reshape(-1), return_inverse=True)
+        inverse = np.broadcast_to(of_plant.reshape(1, -1, 1), shape)
+    else:
+        uniq, inverse = np.unique(np.broadcast_to(code, shape), return_inverse=True)
     columns: dict[str, npt.NDArray[np.str_]] = {}
     rest = uniq
     for key, cat in reversed(list(zip(keys, cats, strict=True))):
