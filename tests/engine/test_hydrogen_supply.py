@@ -25,6 +25,7 @@ import pytest
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
 from kruispunt.engine.accounting import hydrogen_room
+from kruispunt.engine.infrastructure import hydrogen_capacity
 from kruispunt.engine.simulate import simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
@@ -205,8 +206,8 @@ def test_hydrogen_room_hand_computed() -> None:
     cap = np.array([[[10.0, 20.0], [5.0, 5.0], [100.0, 100.0]]] * 2)  # (S, Q, Y)
     pools = SimpleNamespace(resource=np.array([HYDROGEN, HYDROGEN, GRID]), capacity=cap)
     h2 = np.array([[4.0, 3.0], [40.0, 0.0]])  # (S, P)
-    room = hydrogen_room(SimpleNamespace(pools=pools), h2, 0)
+    room = hydrogen_room(hydrogen_capacity(pools), h2)
     assert room is not None
     np.testing.assert_array_equal(room, [[8.0, 18.0], [0.0, 0.0]])
     grid_only = SimpleNamespace(resource=np.array([GRID]), capacity=cap[:, 2:])
-    assert hydrogen_room(SimpleNamespace(pools=grid_only), h2, 0) is None
+    assert hydrogen_room(hydrogen_capacity(grid_only), h2) is None

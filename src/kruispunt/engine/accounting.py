@@ -17,7 +17,6 @@ import numpy.typing as npt
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import PlantState
-from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import PLANT_ITEMS, PLANT_QUANTITIES, Instrument
 from kruispunt.vocabulary import BIOMASS, CO2_STORAGE, GJ_PER_MWH, GRID, HOURS_PER_YEAR, HYDROGEN
 
@@ -156,7 +155,7 @@ def account(
         started=st.started,
         stored=captured,  # set below, once the hydrogen bought and the stores are known
         pending=st.pending,
-        hydrogen_room=hydrogen_room(inp, h2, i),
+        hydrogen_room=hydrogen_room(infra.hydrogen_capacity, h2),
     )
     # renewable hydrogen bought in place of hydrogen a plant makes itself (the RFNBO
     # obligation): booked before any instrument's cash flows, which see its lower emissions
@@ -233,17 +232,16 @@ def _hydrogen_bought(
     return bought, cost, opex, captured
 
 
-def hydrogen_room(inp: ModelInputs, h2: F, i: int) -> F | None:
+def hydrogen_room(capacity: F | None, h2: F) -> F | None:
     """``(S, Y)`` network hydrogen left in each year if the plants' routes use what they use
-    in year index ``i`` [carrier/yr]: the capacity of every hydrogen pool (supply project)
-    less the hydrogen the routes use ``h2`` ``(S, P)`` (bought and made in the plants' own
-    electrolysers, each of which holds a pool), at least 0; None without hydrogen pools.
-    One national figure: what a project has left may still be out of a user's reach (a
-    cluster not yet connected to the network)."""
-    pools = inp.pools.resource == HYDROGEN
-    if not pools.any():
+    this year [carrier/yr]: the supply projects' capacity (``capacity`` ``(S, Y)``,
+    :func:`kruispunt.engine.infrastructure.hydrogen_capacity`) less the hydrogen the routes
+    use ``h2`` ``(S, P)`` (bought and made in the plants' own electrolysers, each of which
+    holds a pool), at least 0; None without hydrogen pools. One national figure: what a
+    project has left may still be out of a user's reach (a cluster not yet connected to the
+    network)."""
+    if capacity is None:
         return None
-    capacity = inp.pools.capacity[:, pools, :].sum(axis=1)  # (S, Y)
     return np.asarray(np.maximum(capacity - h2.sum(axis=1)[:, None], 0.0), dtype=np.float64)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
+from kruispunt.inputs import Pools
 from kruispunt.policy.grants import first_fit
 from kruispunt.vocabulary import (
     BIOMASS,
@@ -123,6 +124,15 @@ def allocate_first_fit_dated(priority: F, demand: F, start: I, free: F, end: I, 
     return granted
 
 
+def hydrogen_capacity(pools: Pools) -> F | None:
+    """The capacity of all hydrogen pools (supply projects) together ``(S, Y)``
+    [carrier/yr]; None without hydrogen pools."""
+    on = pools.resource == HYDROGEN
+    if not on.any():
+        return None
+    return np.asarray(pools.capacity[:, on, :].sum(axis=1), dtype=np.float64)
+
+
 class Infrastructure:
     """Capacity pools of a batch and what is reserved in them."""
 
@@ -143,6 +153,9 @@ class Infrastructure:
             for q in np.flatnonzero(pools.resource == res)[::-1]:
                 per_cluster[pools.host[q]] = q
             self.cluster_pool[res] = per_cluster
+        self.hydrogen_capacity = hydrogen_capacity(pools)
+        """Capacity of every hydrogen supply project together ``(S, Y)`` [carrier/yr]; None
+        without any."""
         self._by_resource = [
             [int(q) for q in np.flatnonzero(pools.resource == res)] for res in range(len(RESOURCES))
         ]

@@ -367,6 +367,17 @@ class Valuation:
         self._retro_at = _options_where(self.opt, _retrofit_routes(inp.routes))
         """Options ``(P, K)`` flattened whose route is a retrofit of some route: the only ones
         :func:`retrofit_capex` can price."""
+        only = inp.routes.retrofit_only
+        self._only_at = (
+            _options_where(self.opt, only)
+            if only is not None and inp.routes.retrofit_pair is not None
+            else np.zeros(0, dtype=np.int64)
+        )
+        """Options ``(P, K)`` flattened whose route is reached only by retrofitting its base:
+        the only ones :meth:`feasible`'s retrofit-only rule concerns."""
+        self._held = np.asarray(np.flatnonzero((inp.levers.hold_year > 0).any(axis=0)))
+        """Plants on a campaign in some scenario: the only ones :meth:`feasible`'s campaign
+        rule concerns."""
         self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
         """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
         self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
@@ -753,21 +764,18 @@ class Valuation:
         # starts no other route before it; it may close
         # (worked out on the plants with a campaign in some scenario: elsewhere the year is
         # 0 and every option starts after it)
-        hold = inp.levers.hold_year  # (S, P)
-        held = np.flatnonzero((hold > 0).any(axis=0))
+        held = self._held
         if held.size:
-            after = start[held][None] >= hold[:, held, None]
+            after = start[held][None] >= inp.levers.hold_year[:, held, None]
             out[:, held] &= after | self.opt_closure[held][None]
         # a route reached only by retrofitting its base starts only from a running base
         # (capture added to Tata Steel's gas DRI plant after it starts on gas): worked out on
         # the options whose route is reached only so (few)
-        only = routes.retrofit_only
-        if only is not None and routes.retrofit_pair is not None:
-            at = np.flatnonzero(only[opt])
-            if at.size:
-                flat = out.reshape(out.shape[0], -1)
-                base = cur[:, at // opt.shape[1]]
-                flat[:, at] &= routes.retrofit_pair[opt.reshape(-1)[at][None], base] >= 0
+        at = self._only_at
+        if at.size and routes.retrofit_pair is not None:
+            flat = out.reshape(out.shape[0], -1)
+            base = cur[:, at // opt.shape[1]]
+            flat[:, at] &= routes.retrofit_pair[opt.reshape(-1)[at][None], base] >= 0
         # before a scenario's first year of own decisions (``decisions_from``) its plants do
         # only what the events and the commitments record: staying is the one option
         history = inp.levers.decide_from > year  # (S,)
