@@ -28,7 +28,7 @@ from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.expectations import Expected, Windows
 from kruispunt.engine.infrastructure import SupplyPrice
 from kruispunt.engine.state import PlantState
-from kruispunt.inputs import Routes
+from kruispunt.inputs import ModelInputs, Routes
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.vocabulary import FAMILY
 
@@ -367,17 +367,10 @@ class Valuation:
         self._retro_at = _options_where(self.opt, _retrofit_routes(inp.routes))
         """Options ``(P, K)`` flattened whose route is a retrofit of some route: the only ones
         :func:`retrofit_capex` can price."""
-        only = inp.routes.retrofit_only
-        self._only_at = (
-            _options_where(self.opt, only)
-            if only is not None and inp.routes.retrofit_pair is not None
-            else np.zeros(0, dtype=np.int64)
-        )
-        """Options ``(P, K)`` flattened whose route is reached only by retrofitting its base:
-        the only ones :meth:`feasible`'s retrofit-only rule concerns."""
-        self._held = np.asarray(np.flatnonzero((inp.levers.hold_year > 0).any(axis=0)))
-        """Plants on a campaign in some scenario: the only ones :meth:`feasible`'s campaign
-        rule concerns."""
+        self._only_at, self._held = _feasibility_at(self.opt, inp)
+        """The options ``(P, K)`` flattened whose route is reached only by retrofitting its
+        base, and the plants on a campaign in some scenario: the only ones
+        :meth:`feasible`'s retrofit-only and campaign rules concern."""
         self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
         """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
         self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
@@ -843,6 +836,19 @@ def _options_where(opt: I, routes: B) -> I:
     array([1, 3])
     """
     return np.asarray(np.flatnonzero(routes[opt]), dtype=np.int64)
+
+
+def _feasibility_at(opt: I, inp: ModelInputs) -> tuple[I, I]:
+    """Options ``(P, K)`` flattened whose route is reached only by retrofit (none without a
+    retrofit table) and plants ``(P,)`` on a campaign in some scenario."""
+    only = inp.routes.retrofit_only
+    at = (
+        _options_where(opt, only)
+        if only is not None and inp.routes.retrofit_pair is not None
+        else np.zeros(0, dtype=np.int64)
+    )
+    held = np.asarray(np.flatnonzero((inp.levers.hold_year > 0).any(axis=0)), dtype=np.int64)
+    return at, held
 
 
 def _own_electrolyser_routes(routes: Routes) -> B:
