@@ -281,14 +281,25 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     low gas prices (since electrolysis costs what Dutch projects cost, December 2026, one more:
     Rosier Sas van Gent, whose e-boiler a round now pays in 2032 rather than 2035, back to its
     heat pump in 2049). The fourth at high ambition at central prices is the Zeeland Refinery (there
-    post-combustion capture with network hydrogen in 2036)."""
+    post-combustion capture with network hydrogen in 2036).
+
+    Since refinery hydrogen is outside the industry RFNBO obligation (Dec 2026: 26 kt required,
+    not 52) high ambition at high prices has 6: the three merchant hydrogen makers with
+    electrolysers (Air Products Botlek Boyneweg 2029, Air Liquide Bergen op Zoom and Eastman
+    Middelburg 2035) together make 26.2 kt, just above the obligation, so its premium swings
+    between the marginal electrolyser's need (500-860 EUR/t) and the users' partial need
+    (5,000-7,400 EUR/t) as one of them weighs leaving: Air Products leaves for capture in 2040
+    and builds a new electrolyser in 2042, the other two go back to capture in 2047 (a
+    cobweb of the clearing the note of Dec 2026 describes: the marginal running seller is
+    paid its need per tonne on part of its output, below its gap); VPR adds e-boilers,
+    capture and closes (2029, 2033, 2049)."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
     assert max(per_run.values()) <= 14, per_run
-    assert sorted(per_run.values())[-2] <= 4, per_run  # one run has many, the others few
+    assert sorted(per_run.values())[-2] <= 6, per_run  # one run has many, the others few
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
     in_15 = (count[..., 15:] - count[..., :-15]).max(axis=-1)  # most changes in 15 years
     fast = dict(zip(ds.scenario.values, (in_15 >= 3).sum(axis=-1), strict=True))
@@ -416,12 +427,14 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     Since electrolysis costs what Dutch projects cost (Dec 2026: TNO's 12-14 EUR/kg, the
     validation page) no hydrogen plant builds an electrolyser under current policy: Air
     Products Botlek captures at its older reformer from 2031, Eastman Middelburg keeps its
-    capture; the obligation's sellers are the refineries.
+    capture; the obligation's sellers were the refineries, and since their hydrogen is outside
+    the industry target (RED III Art. 22a(1), Dec 2026) users meet it by taking renewable
+    hydrogen for part of their use, and no refinery earns the premium in any scenario.
 
     The refineries on green hydrogen (Shell Pernis's Holland Hydrogen 1 from 2030; BP
     Rotterdam's two crude units and VPR on network hydrogen from 2031, the Zeeland Refinery from
-    2036; until then BP, VPR and Zeeland built their own electrolysers) sell in every year to
-    2050 under current policy. Until December 2026 Shell Pernis sold nothing in 2046, BP and the
+    2036) sold in every year to 2050 under current policy until then. Until December 2026
+    (earlier) Shell Pernis sold nothing in 2046, BP and the
     Zeeland Refinery nothing in 2047 and VPR nothing in 2050, while each made the same renewable
     hydrogen: in the year's clearing the users' partial supply (:meth:`RfnboMandate.
     market_supply`), its need falling every year with the network hydrogen price, passed below
@@ -439,17 +452,10 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
             for p, y in zip(*np.nonzero(gap), strict=True)
         }
         assert not flicker, (scenario, sorted(flicker))
-    first = {  # the first year each refinery sells its green hydrogen
-        "shell_pernis/refinery_throughput": 2030,
-        "bp_rotterdam/refinery_throughput/cdu1": 2031,
-        "bp_rotterdam/refinery_throughput/cdu2": 2031,
-        "vpr_energy_europoort/refinery_throughput": 2031,
-        "zeeland_refinery/refinery_throughput": 2036,
-    }
-    for refinery, year in first.items():
-        sold = ds["premium_revenue"].sel(scenario="current-policy", plant=refinery)
-        assert (sold.sel(year=slice(year, 2050)) > 0).all(), refinery
-        assert float(sold.sel(year=year - 1)) == 0.0, refinery
+    # refinery hydrogen is outside the industry obligation (RED III Art. 22a(1)): no refinery
+    # earns its premium in any default scenario
+    refinery = ds["plant_product"].values.astype(str) == "refinery_throughput"
+    assert float(ds["premium_revenue"].values[:, refinery].sum()) == 0.0
     cp = ds.sel(scenario="current-policy")
     hydrogen = cp["plant_product"].values.astype(str) == "hydrogen"
     assert float(cp["premium_revenue"].values[hydrogen].sum()) == 0.0

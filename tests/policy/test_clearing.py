@@ -1,8 +1,8 @@
 """The demand-side markets: the clearing premium, the RFNBO obligation, procurement and labels.
 
 Hand-computed cases (issue 11, point 3): the clearing premium of a three-supplier market; an
-RFNBO obligation (RED III Art. 22a as the Netherlands implements it: 4 % of the 1.3 Mt of
-hydrogen industry uses, Green Growth package April 2025) met by the cheapest suppliers
+RFNBO obligation (RED III Art. 22a as the Netherlands implements it: 4 % of the hydrogen
+industry uses outside refining, Green Growth package April 2025) met by the cheapest suppliers
 first; volumes never above supply; the premium buyers pay equals what producers receive.
 """
 
@@ -71,14 +71,14 @@ def test_procurement_cap_excludes_a_supplier_above_its_mki_value() -> None:
 
 
 def test_rfnbo_obligation_met_by_the_cheapest_suppliers_first() -> None:
-    """NL obligation 2030: 4 % of 1.3 Mt = 52,000 t RFNBO. Suppliers (gap per tonne of their
-    whole renewable hydrogen): an electrolyser 20,000 t at 1,000 EUR/t (gap 20 MEUR/yr), a
-    refinery buying network hydrogen 40,000 t at 2,500 (100 MEUR/yr), an ammonia plant
-    110,000 t at 1,500 (165 MEUR/yr).
+    """A 4 % obligation on 1.3 Mt = 52,000 t RFNBO. Suppliers (gap per tonne of their whole
+    renewable hydrogen): an electrolyser 20,000 t at 1,000 EUR/t (gap 20 MEUR/yr), a DRI
+    plant buying network hydrogen 40,000 t at 2,500 (100 MEUR/yr), an ammonia plant 110,000 t
+    at 1,500 (165 MEUR/yr).
 
     Step 1 (52,000 t left): per tonne sold 1,000; 2,500; 165e6/52,000 = 3,173 -> the
-    electrolyser, 20,000 t. Step 2 (32,000 t left): refinery 100e6/32,000 = 3,125, ammonia
-    165e6/32,000 = 5,156 -> the refinery sells 32,000 t. Premium 3,125 EUR/t; the ammonia
+    electrolyser, 20,000 t. Step 2 (32,000 t left): DRI 100e6/32,000 = 3,125, ammonia
+    165e6/32,000 = 5,156 -> the DRI plant sells 32,000 t. Premium 3,125 EUR/t; the ammonia
     plant, cheapest per tonne of its own output, is too big for the volume left."""
     required = float(required_volume(0.04, 1.3e6))
     assert required == pytest.approx(52_000.0)
@@ -134,10 +134,13 @@ def _scenario(name: str, demand: DemandLevers) -> Scenario:
 
 
 def test_rfnbo_lever_sets_the_required_volume(cat: Catalogue) -> None:
-    """current-policy: NL obligation 4 % x 1.3 Mt = 52,000 t from 2030 (nothing before: the
-    path 2026-2029 is not sourced); red3: 42 % = 546,000 t in 2030, 60 % = 780,000 t from
-    2035 (RED III Art. 22a(1)); none: nothing. Qualifying: the electrolysis route's output
-    (1 t per t) and an ammonia plant's network hydrogen (DECHEMA 178 kg per t NH3)."""
+    """current-policy: NL obligation 4 % of the 1.3 Mt industry uses less refining's 50 %
+    (RED III Art. 22a(1) leaves refinery hydrogen out): 4 % x 0.65 Mt = 26,000 t from 2030
+    (nothing before: the path 2026-2029 is not sourced); red3: 42 % = 273,000 t in 2030,
+    60 % = 390,000 t from 2035; none: nothing. Qualifying: the electrolysis route's output
+    (1 t per t) and an ammonia plant's network hydrogen (DECHEMA 178 kg per t NH3), not a
+    refinery's network or own-electrolyser hydrogen (it counts towards transport, Art. 25);
+    refineries' reformers are not obligated (reformer_hydrogen 0), an ammonia plant's are."""
     scenarios = [
         *resolve(["current-policy"], cat.path),
         _scenario("red3", DemandLevers(rfnbo="red3")),
@@ -149,16 +152,22 @@ def test_rfnbo_lever_sets_the_required_volume(cat: Catalogue) -> None:
     g = list(inp.coords.products).index("hydrogen")
     years = list(inp.coords.years)
     assert req[0, g, years.index(2029)] == 0.0
-    assert req[0, g, years.index(2030)] == pytest.approx(52_000.0)
-    assert req[0, g, years.index(2050)] == pytest.approx(52_000.0)
-    assert req[1, g, years.index(2030)] == pytest.approx(546_000.0)
-    assert req[1, g, years.index(2035)] == pytest.approx(780_000.0)
+    assert req[0, g, years.index(2030)] == pytest.approx(26_000.0)
+    assert req[0, g, years.index(2050)] == pytest.approx(26_000.0)
+    assert req[1, g, years.index(2030)] == pytest.approx(273_000.0)
+    assert req[1, g, years.index(2035)] == pytest.approx(390_000.0)
     assert not req[2].any()
     routes = list(inp.coords.routes)
     q = np.asarray(p["qualify"])[0, g]
     assert q[routes.index("electrolysis")] == 1.0
     assert q[routes.index("green_h2_haber_bosch")] == pytest.approx(0.178, rel=2e-3)
     assert q[routes.index("smr")] == 0.0
+    for refinery in ("refinery_green_h2", "refinery_ccs_h2units_green_h2"):
+        assert q[routes.index(refinery)] == 0.0
+    grey = np.asarray(p["reformer_hydrogen"])[0]
+    assert grey[routes.index("refinery")] == 0.0
+    assert grey[routes.index("smr_haber_bosch")] == pytest.approx(0.178)
+    assert grey[routes.index("smr")] == 1.0
     assert np.asarray(p["cap"])[0, g, years.index(2030)] == 9000.0
 
 
@@ -185,7 +194,7 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
     assert (table["sold"] <= table["supplied"] + 1e-6).all()
     h2 = table.query("scenario == 'current-policy' and market == 'hydrogen'")
     assert set(h2["instrument"]) == {"rfnbo_mandate"}
-    assert h2.query("year >= 2030")["required"].tolist() == pytest.approx([52_000.0] * 21)
+    assert h2.query("year >= 2030")["required"].tolist() == pytest.approx([26_000.0] * 21)
     # nothing required, no premium (the round of 2027 already expects one for 2030)
     assert (h2.query("required == 0")["premium"] == 0.0).all()
     assert h2.query("year == 2027")["expected"].item() > 0.0

@@ -31,7 +31,7 @@ from kruispunt.vocabulary import HYDROGEN
 
 
 def test_partial_supply_fills_what_a_lumpy_switch_would_leave_short() -> None:
-    """52,000 t required (4 % of 1.3 Mt). A running electrolyser (HH1-like, 21,900 t made
+    """52,000 t required (a toy: 4 % of 1.3 Mt). A running electrolyser (HH1-like, 21,900 t made
     anyway: need 0, divisible); an ammonia line that would switch whole, 100,000 t at a gap
     of 3,000 EUR/t over its whole output (300 MEUR/yr); users' partial supply at 6,000 EUR/t.
 
@@ -72,7 +72,7 @@ def test_partial_need_hand_computed() -> None:
 def test_the_package_clears_at_the_partial_need_and_meets_the_obligation(
     inp: ModelInputs,
 ) -> None:
-    """Current policy, central prices: the obligation (52,000 t from 2030) is met every year
+    """Current policy, central prices: the obligation (26,000 t from 2030) is met every year
     (plants' output sold + what users take in part = required), the premium never above the
     9,000 EUR/t cap and, where users take some in part, equal to their need (the marginal
     supplier); in 2030 6,656.86 EUR/t (:func:`test_partial_need_hand_computed`)."""
@@ -94,7 +94,9 @@ def test_the_package_clears_at_the_partial_need_and_meets_the_obligation(
 
 def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
     """``partial_share`` 0: no market supply (the lumpy market of before: short at the cap in
-    2030, 19,970 t of 52,000 supplied, Shell Pernis's Holland Hydrogen 1 alone; 32,447 t with
+    2030 with nothing supplied of the 26,000 t, since a refinery's renewable hydrogen counts
+    towards transport, not the industry target (RED III Art. 22a(1), Dec 2026): before that,
+    19,970 t of 52,000 supplied, Shell Pernis's Holland Hydrogen 1 alone; 32,447 t with
     Air Products Botlek's 12,477 t of electrolysis until an option was weighed against
     staying over its own years (Dec 2026): Air Products now adds capture in 2031;
     46,174 t until the biomass supply open to the plants
@@ -123,7 +125,7 @@ def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
     i = list(inp.coords.years).index(2030)
     assert m.market_supply(h2, i) is None and m.in_part[0, h2].sum() == 0.0
     assert m.premium[0, h2, i] == 9_000.0
-    assert m.supplied[0, h2, i] == pytest.approx(19_969.7, abs=1.0)
+    assert m.supplied[0, h2, i] == 0.0
 
 
 def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
@@ -131,8 +133,9 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
     4 %: in every year the renewable hydrogen used (plants' qualifying output + what users
     take in part) is at least as large, and the obligation is met in both, or short at the
     cap only where users took for part of their use all the hydrogen the connected
-    obligated plants make in their own reformers (about 0.6 Mt in the model against the
-    1.3 Mt the required volume is a share of: 60 % of 1.3 Mt is 780 kt) or all the supply
+    obligated plants make in their own reformers (about 0.55 Mt in the model's ammonia plants
+    and merchant reformers; 60 % of the 0.65 Mt industry uses outside refining is 390 kt) or
+    all the supply
     projects have left after the routes (about 150 kt in 2030: before Dec 2026 users took
     514 kt in 2030, more than every project together makes)."""
     base = resolve(["current-policy"], cat.path)[0]
@@ -160,7 +163,7 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
     most = np.minimum(m.made, np.maximum(left, 0.0) / 120.0)  # (S, Y) [t/yr]
     assert m.in_part[:, h2][short] == pytest.approx(most[short])
     assert (m.in_part[:, h2][short] < m.made[short]).any()  # the projects' supply binds
-    assert m.required_now[1, h2].max() == pytest.approx(0.60 * 1.3e6)
+    assert m.required_now[1, h2].max() == pytest.approx(0.60 * 1.3e6 * (1 - 0.50))
 
 
 @settings(max_examples=60, deadline=None)
@@ -205,17 +208,28 @@ def test_market_supply_is_off_in_the_other_markets() -> None:
     assert not any(p.name == "partial_share" for p in ClearingMarket.parameters)
 
 
-def test_plants_output_counts_before_what_users_take_in_part(inp: ModelInputs) -> None:
+def test_plants_output_counts_before_what_users_take_in_part(cat: Catalogue) -> None:
     """The renewable hydrogen the plants make in a year is made whatever it sells (the year's
     decisions are taken): it counts against the obligation before users take any for part of
-    their use, who fill only what it leaves. Current policy, central prices: in every year
-    users take at most the required volume less the plants' output, all of the plants'
-    output sells where it is below the required volume, and every plant that earns a premium
-    on its renewable hydrogen earns one in every later year it makes some. Before (Dec
-    2026) the users' partial need, falling every year with the network hydrogen price, fell
-    below the refineries' needs (their gaps to leaving their routes) and took their
-    place for a year: Shell Pernis earned nothing in 2046, BP Rotterdam's two crude units
-    and Zeeland Refinery nothing in 2047, while each made the same renewable hydrogen."""
+    their use, who fill only what it leaves. Current policy with RED III's shares on industry
+    (lever ``red3``, where five plants make qualifying hydrogen: the Dutch 4 % is now met by
+    users alone): in every year users take at most the required volume less the plants'
+    output, all of the plants' output sells where it is below the required volume, and every
+    plant that earns a premium on its renewable hydrogen earns one in every later year it
+    makes some. Before (Dec 2026) the users' partial need, falling every year with the
+    network hydrogen price, fell below the refineries' needs (their gaps to leaving their
+    routes) and took their place for a year: Shell Pernis earned nothing in 2046, BP
+    Rotterdam's two crude units and Zeeland Refinery nothing in 2047, while each made the
+    same renewable hydrogen."""
+    base = resolve(["current-policy"], cat.path)[0]
+    demand = base.levers.demand.model_copy(update={"rfnbo": "red3"})
+    red3 = Scenario(
+        name="red3",
+        levers=base.levers.model_copy(update={"demand": demand}),
+        chain=base.chain,
+        origin="test",
+    )
+    inp = build_inputs(cat, [red3])
     m, out = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     req, made = m.required_now[0, h2], m.supplied[0, h2]
@@ -240,8 +254,9 @@ def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
     no hydrogen beyond them). With every project but Holland Hydrogen 1 at a tenth of its
     capacity, 2030 has 21,900 (HH1) + 800 (ELYgator) + 8,000 (Eneco) + 2,875 (H2Next) +
     3,000 (the Zeeland joint venture) = 36,575 t; the routes take HH1's 19,969.7 t (Shell
-    Pernis), so users take 16,605.3 t in part, not the 32,030.3 t (the obligation's 52,000 t
-    less HH1's) they take at full capacity: the obligation is short and the premium is the
+    Pernis), so users take 16,605.3 t in part, not the whole 26,000 t obligation they take
+    at full capacity (HH1's hydrogen, used in a refinery, does not count towards it): the
+    obligation is short and the premium is the
     9,000 EUR/t cap. In every year the routes' hydrogen plus what users take in part stays
     within the projects' capacity."""
     pools = inp.pools
@@ -257,7 +272,7 @@ def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
     routes = out.pool_use[:, 0][:, h2].sum(axis=1)  # the routes' hydrogen, booked to pools
     assert total[i] / 120.0 == pytest.approx(36_575.0)
     assert routes[i] / 120.0 == pytest.approx(19_969.7, abs=1.0)
-    assert full.in_part[0, g, i] == pytest.approx(32_030.3, abs=1.0)
+    assert full.in_part[0, g, i] == pytest.approx(26_000.0, abs=1.0)
     assert m.in_part[0, g, i] == pytest.approx(36_575.0 - 19_969.7, abs=1.0)
     assert m.premium[0, g, i] == 9_000.0
     assert (routes + m.in_part[0, g] * 120.0 <= total * (1 + 1e-9) + 1e-6).all()

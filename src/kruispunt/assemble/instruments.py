@@ -607,6 +607,12 @@ H2_GJ_PER_T = 120.0
 GJ, the RFNBO market in tonnes."""
 RFNBO_SHARE = {"nl_obligation": "rfnbo.nl_obligation_share", "red3": "rfnbo.industry_share_target"}
 """Policy sheet path of each RFNBO obligation lever (``demand.rfnbo``)."""
+RFNBO_OUTSIDE_INDUSTRY = ("refinery_throughput",)
+"""Products whose hydrogen is outside the industry RFNBO target: RED III Art. 22a(1) leaves
+hydrogen used as an intermediate product for conventional transport fuels out of it (a
+refinery's hydrotreating; European Commission guidance C/2025/2983), and renewable hydrogen
+used so counts towards the transport targets (Art. 25, the refinery route), an instrument
+the model does not have."""
 
 
 def _domestic_use(b: BuildContext, s: int) -> F:
@@ -638,18 +644,20 @@ def _qualifying_routes(b: BuildContext) -> F:
 def _rfnbo_mandate(b: BuildContext) -> Params:
     """The RFNBO obligation (``demand.rfnbo``): the required tonnes of renewable hydrogen per
     year, the share of the policy sheet (NL obligation or RED III Art. 22a target, 0 before
-    its first year, held after its last) times industrial hydrogen use
-    (``rfnbo.industrial_hydrogen_demand``, held at its 2025 level: a named simplification),
-    capped at ``rfnbo.shortfall_cap``; ``rfnbo.partial_share`` of it may be met by users
+    its first year, held after its last) times industrial hydrogen use without refining
+    (``rfnbo.industrial_hydrogen_demand`` x (1 - ``rfnbo.refining_share_of_hydrogen_use``),
+    held at its 2025 level: a named simplification), capped at ``rfnbo.shortfall_cap``;
+    ``rfnbo.partial_share`` of it may be met by users
     taking renewable hydrogen for part of their use (:class:`kruispunt.policy.mandates.
     RfnboMandate`'s divisible market supply). Qualifying: the electrolysis route's output (routes of
     product hydrogen, family electrification), the network hydrogen (renewable, carrier
     ``hydrogen``) of every route that uses it and the hydrogen a route makes in the plant's
     own electrolyser (route parameter ``own_electrolysis_share``,
-    :attr:`kruispunt.inputs.Routes.own_hydrogen`: RFNBO used in a refinery counts, RED III
-    Art. 22a(1) and Art. 25(1); the model has one RFNBO market for both), in tonnes. Buyers:
-    the plants whose route makes grey hydrogen in its own reformers (route parameter
-    ``reformer_hydrogen``, t H2 per unit of output), where what users take in part is booked."""
+    :attr:`kruispunt.inputs.Routes.own_hydrogen`), in tonnes, except on the routes of
+    :data:`RFNBO_OUTSIDE_INDUSTRY` (refineries: their RFNBO counts towards transport, Art.
+    25(1)). Buyers: the plants whose route makes grey hydrogen in its own reformers (route
+    parameter ``reformer_hydrogen``, t H2 per unit of output; refineries' reformers left
+    out, they are not obligated), where what users take in part is booked."""
     tables, years, routes = b.tables, b.years, b.rb.routes
     G, R, Y = len(tables.product_index), len(b.rb.ids), len(years)
     h2 = tables.product_index.get("hydrogen")
@@ -661,6 +669,12 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     # the grey hydrogen a route makes in its own reformers: what users replace with the
     # renewable hydrogen they take for part of their use
     grey_r = np.nan_to_num(route_parameter(tables, years, "reformer_hydrogen", b.rb.ids)[:, 0])
+    # refineries are not obligated and their renewable hydrogen does not count (Art. 22a(1))
+    outside = np.isin(
+        routes.product,
+        [tables.product_index[p] for p in RFNBO_OUTSIDE_INDUSTRY if p in tables.product_index],
+    )
+    grey_r[outside] = 0.0
     grey = np.repeat(grey_r[None], b.S, axis=0)
     params = {
         "qualify": qualify,
@@ -679,10 +693,13 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     if routes.own_hydrogen is not None:  # made in the plant's own electrolyser (RFNBO too)
         q += routes.own_hydrogen[:, 0] / H2_GJ_PER_T
     q[(routes.product == h2) & (routes.family == FAMILY["electrification"])] = 1.0
+    q[outside] = 0.0
     use = np.nan_to_num(tables.policy_path("rfnbo.industrial_hydrogen_demand", years))
     use = np.where(
         use > 0, use, np.nan_to_num(tables.policy_scalar("rfnbo.industrial_hydrogen_demand"))
     )
+    # the industry target's base leaves out the hydrogen refineries use (Art. 22a(1))
+    use = use * (1.0 - tables.policy_scalar("rfnbo.refining_share_of_hydrogen_use"))
     limit = tables.policy_path("rfnbo.shortfall_cap", years)
     limit = np.where(np.isnan(limit), tables.policy_scalar("rfnbo.shortfall_cap"), limit)
     # the obligation is met with tradable units: users may take RFNBO for part of their use

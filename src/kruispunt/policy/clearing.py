@@ -358,10 +358,11 @@ def required_volume(share: ArrayLike, domestic_use: ArrayLike) -> F:
 
     Examples
     --------
-    The Dutch RFNBO obligation of 4 % on 1.3 Mt of industrial hydrogen: 52 kt.
+    The Dutch RFNBO obligation of 4 % on the 0.65 Mt of hydrogen industry uses outside
+    refining: 26 kt.
 
-    >>> float(required_volume(0.04, 1.3e6))
-    52000.0
+    >>> float(required_volume(0.04, 0.65e6))
+    26000.0
     """
     s = np.asarray(share, dtype=np.float64)
     use = np.asarray(domestic_use, dtype=np.float64)

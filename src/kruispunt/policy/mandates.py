@@ -11,8 +11,16 @@ member-state target to come from production tenders and demand support.
 
 The market is the product ``hydrogen`` counted in tonnes: a route qualifies by the renewable
 hydrogen it makes or uses (the electrolysis route's output; the network hydrogen, carrier
-``hydrogen``, of the routes that use it: a refinery's or ammonia plant's hydrogen, hydrogen
-DRI). The obligation clears as any demand-side market (:mod:`kruispunt.policy.clearing`).
+``hydrogen``, of the routes that use it: an ammonia plant's hydrogen, hydrogen DRI). The
+obligation clears as any demand-side market (:mod:`kruispunt.policy.clearing`).
+
+Refineries are outside it: Art. 22a(1) leaves hydrogen used as an intermediate product for
+conventional transport fuels out of the industry target, and renewable hydrogen used so
+counts towards the transport targets (Art. 25; European Commission guidance C/2025/2983).
+The data carry the scope (:mod:`kruispunt.assemble.instruments`): the required volume's base
+is industrial hydrogen use without refining, a refinery route's renewable hydrogen does not
+qualify and a refinery's reformers are not obligated. The transport obligation's refinery
+route is not modelled.
 
 The obligation applies per installation using more than 0.1 kt of hydrogen a year, to a share
 of its annual hydrogen use, and is met with tradable units (the bill as described by Dentons
@@ -77,7 +85,7 @@ def share_out(volume: ArrayLike, made: ArrayLike) -> F:
 
     Examples
     --------
-    19,600 t taken; a merchant reformer making 100,000 t and a refinery 40,000 t:
+    19,600 t taken; a merchant reformer making 100,000 t and an ammonia plant 40,000 t:
 
     >>> share_out([19_600.0], [[100_000.0, 40_000.0]]).round(6).tolist()
     [[14000.0, 5600.0]]
@@ -136,7 +144,8 @@ class RfnboMandate(ClearingMarket):
     """The RFNBO obligation for industrial hydrogen (RED III Art. 22a as NL implements it).
 
     The required volume is the obligation's share of industrial hydrogen use
-    (:func:`kruispunt.policy.clearing.required_volume`: 4 % of 1.3 Mt is 52 kt). Obligated
+    (:func:`kruispunt.policy.clearing.required_volume`: 4 % of the 0.65 Mt industry uses
+    outside refining is 26 kt). Obligated
     users buy RFNBO up to it from the cheapest renewable-hydrogen routes; the premium (per
     tonne of hydrogen) is capped at the cost of falling short (``cap``). Paid by the
     obligated users, received by the plants whose routes make or use renewable hydrogen;
