@@ -287,12 +287,12 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     not 52) high ambition at high prices has 6: the three merchant hydrogen makers with
     electrolysers (Air Products Botlek Boyneweg 2029, Air Liquide Bergen op Zoom and Eastman
     Middelburg 2035) together make 26.2 kt, just above the obligation, so its premium swings
-    between the marginal electrolyser's need (500-860 EUR/t) and the users' partial need
-    (5,000-7,400 EUR/t) as one of them weighs leaving: Air Products leaves for capture in 2040
-    and builds a new electrolyser in 2042, the other two go back to capture in 2047 (a
-    cobweb of the clearing the note of Dec 2026 describes: the marginal running seller is
-    paid its need per tonne on part of its output, below its gap); VPR adds e-boilers,
-    capture and closes (2029, 2033, 2049)."""
+    between the marginal electrolyser's need (500-960 EUR/t) and the users' partial need
+    (5,000-7,400 EUR/t) when one of them leaves: Air Products, offered exactly its gap in
+    2039, leaves for capture in 2043 and builds a new electrolyser in 2045; the other two go
+    back to capture in 2050 (before a running producer's offer was whole, Dec 2026, Air
+    Products left in 2040 and came back in 2042, the other two left in 2047); VPR adds
+    e-boilers, capture and closes (2029, 2033, 2049)."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0

@@ -317,8 +317,9 @@ def test_divisible_offers_clear_at_the_marginal_suppliers_need() -> None:
     to a decided project), B 7,874 t at 3,569 EUR/t, C 12,477 t at 3,751, D 16,930 t at
     3,543. Divisible (a producer sells part of its output as RFNBO): cheapest first, A, D, B
     = 40,923 t, then the last 11,077 t of C's 12,477 at C's own 3,751 EUR/t: the premium is
-    3,751, C the marginal supplier. Whole offers (C's gap spread over what it sells): 3,751 x
-    12,477 / 11,077 = 4,225 EUR/t."""
+    3,751, C the marginal supplier, paid 41.5 MEUR/yr of its 46.8 MEUR/yr gap. Whole offers
+    (C's gap spread over what it sells, the model's plants since Dec 2026): 3,751 x 12,477 /
+    11,077 = 4,225 EUR/t, which keeps C whole."""
     need = [0.0, 3569.0, 3751.0, 3543.0]
     vol = [16_119.0, 7_874.0, 12_477.0, 16_930.0]
     c = clearing_premium(need, vol, 52_000.0, 9_000.0, divisible=True)
@@ -350,14 +351,19 @@ def test_a_switch_stays_whole_in_a_divisible_market() -> None:
     assert 4_825.0 * 5_826.0 < 0.1 * 4_825.0 * 62_453.0
 
 
-def test_the_rfnbo_obligation_is_the_divisible_market() -> None:
-    """RFNBO is divisible, procurement and labels (whole products) are not."""
+def test_plants_offer_whole_in_every_market() -> None:
+    """A plant's offer is whole in every market, the RFNBO obligation's running producers
+    too (since Dec 2026: a producer weighing whether to stay needs its whole gap from what it
+    sells); the RFNBO obligation's divisible supply is the users' partial conversion, which
+    only it has."""
+    from kruispunt.policy.clearing import ClearingMarket
     from kruispunt.policy.labels import GreenLabel
     from kruispunt.policy.mandates import RfnboMandate
     from kruispunt.policy.procurement import GreenProcurement
 
-    assert RfnboMandate.divisible
+    assert not RfnboMandate.divisible
     assert not GreenProcurement.divisible and not GreenLabel.divisible
+    assert RfnboMandate.market_supply is not ClearingMarket.market_supply
 
 
 def test_a_plant_expects_the_premium_in_the_year_its_route_starts() -> None:

@@ -495,8 +495,9 @@ class ClearingMarket(SupportScheme):
     ``divisible``): the qualifying output of a running qualifying route or of one being built
     sells at its need per unit, the marginal supplier only what is left, so the premium is
     the marginal supplier's need; a switch to a qualifying route stays whole (the plant
-    converts its whole output, its gap spread over what it sells). False: every offer
-    whole."""
+    converts its whole output, its gap spread over what it sells). False (every market of
+    the model, the RFNBO obligation since Dec 2026): every plant's offer whole, its gap
+    spread over what it sells; only :meth:`market_supply` is divisible."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)

@@ -173,16 +173,24 @@ class RfnboMandate(ClearingMarket):
             0.0,
         ),
     )
-    divisible = True
-    """Electrolytic hydrogen is divisible: a producer sells part of its output as RFNBO. The
-    output of a running renewable-hydrogen route (and of one being built) sells at its need
-    per tonne and the marginal supplier sells only what is left, so the premium is the
-    marginal supplier's need when that output covers the obligation. A switch stays whole:
-    the model's routes convert a whole plant (or HH1's share of Pernis's hydrogen), so a
-    plant that would sell only part of its new output does not cover its gap. The users'
-    partial conversion (:meth:`market_supply`) is the divisible supply that fills what the
-    switches leave; the premium is the cap (``rfnbo.shortfall_cap``, a named assumption)
-    only when that too costs more."""
+    divisible = False
+    """A plant's offer is whole, also for the output of a running renewable-hydrogen route:
+    a producer that weighs staying on its route against leaving it needs its whole gap from
+    what it sells, so when the marginal producer sells only part of its output the premium
+    is its gap over that part (:func:`kruispunt.policy.clearing.clearing_premium`'s whole
+    offers); a producer bound to a decided project, or building one, needs nothing. A switch
+    is whole too: the model's routes convert a whole plant (or HH1's share of Pernis's
+    hydrogen). The users' partial conversion (:meth:`market_supply`) is the divisible
+    supply, each tonne at its need, that fills what the plants leave; the premium is the cap
+    (``rfnbo.shortfall_cap``, a named assumption) only when that too costs more.
+
+    Until Dec 2026 a running producer's output was divisible, sold at its gap per tonne of
+    its whole output: the marginal producer, selling part of it, was paid less than its gap
+    and weighed leaving. With the obligation at 26 kt (refinery hydrogen out of it) the
+    three merchant electrolysers of high ambition at high prices made 26.2 kt; Air Products
+    Botlek's, the marginal one, was offered its own need, 861 EUR/t of its whole 12,477 t, on
+    the 12,277 t it would sell (10.57 MEUR/yr against a gap of 10.74), decided in 2037 to
+    leave for capture in 2040, and built a new electrolyser in 2042."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
