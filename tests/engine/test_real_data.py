@@ -284,22 +284,21 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     post-combustion capture with network hydrogen in 2036).
 
     Since refinery hydrogen is outside the industry RFNBO obligation (Dec 2026: 26 kt required,
-    not 52) high ambition at high prices has 6: the three merchant hydrogen makers with
-    electrolysers (Air Products Botlek Boyneweg 2029, Air Liquide Bergen op Zoom and Eastman
-    Middelburg 2035) together make 26.2 kt, just above the obligation, so its premium swings
-    between the marginal electrolyser's need (500-960 EUR/t) and the users' partial need
-    (5,000-7,400 EUR/t) when one of them leaves: Air Products, offered exactly its gap in
-    2039, leaves for capture in 2043 and builds a new electrolyser in 2045; the other two go
-    back to capture in 2050 (before a running producer's offer was whole, Dec 2026, Air
-    Products left in 2040 and came back in 2042, the other two left in 2047); VPR adds
-    e-boilers, capture and closes (2029, 2033, 2049)."""
+    not 52) the three merchant electrolysers of high ambition at high prices (Air Products
+    Botlek Boyneweg 2029, Air Liquide Bergen op Zoom and Eastman Middelburg 2035) make 26.2 kt,
+    just above it: the premium swings between the marginal electrolyser's need and the users'
+    partial need when one of them leaves. Until the clearing weighed a seller's need as what
+    keeps it whole (Dec 2026: its whole gap over what it sells, and the amount that lifts
+    staying with the option to close later to its best alternative, ``OptionValues.
+    stay_need``) Air Products left for capture in 2040 and built a new electrolyser in 2042,
+    the other two went back to capture in 2047, and that run had 6; now they stay."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
     assert max(per_run.values()) <= 14, per_run
-    assert sorted(per_run.values())[-2] <= 6, per_run  # one run has many, the others few
+    assert sorted(per_run.values())[-2] <= 4, per_run  # one run has many, the others few
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
     in_15 = (count[..., 15:] - count[..., :-15]).max(axis=-1)  # most changes in 15 years
     fast = dict(zip(ds.scenario.values, (in_15 >= 3).sum(axis=-1), strict=True))

@@ -43,3 +43,37 @@ def test_staying_without_a_contract_keeps_the_option_to_close_later() -> None:
     large = ov.stay_without(10 * scale)
     softened = large > stay - 10 * scale + 1.0
     assert softened.mean() > 0.5, softened.mean()
+
+
+def test_the_amount_that_keeps_a_plant_on_its_route() -> None:
+    """``OptionValues.stay_need(a, target)`` inverts staying with the option to close later:
+    earning it in place of ``a`` makes staying worth ``target`` exactly (where it is not
+    already), and no less amount does. An amount earned only while running counts in full over
+    the whole life and by the annuity's share at an exit horizon, so it is never less than
+    ``target - stay_without(a)``, the need the RFNBO clearing used until Dec 2026 (Air Products
+    Botlek's electrolyser under high ambition at high prices, 2039: 11.94 MEUR/yr against a real
+    gap of 12.39). On the data package's three default scenarios in 2025."""
+    inp = build_inputs(
+        load_catalogue(), resolve(["current-policy", "no-new-policy", "high-ambition"])
+    )
+    ctx = BatchContext(inp, INSTRUMENTS)
+    valuation = Valuation(ctx, [cls(ctx) for cls in INSTRUMENTS])
+    st = PlantState.initial(inp)
+    ov = valuation.option_values(0, st)
+    assert ov.stay_without is not None and ov.stay_need is not None
+    stay = pick(ov.value, option_of(valuation.opt, st.route))
+    scale = np.abs(stay) + 1e6
+    rng = np.random.default_rng(20261202)
+    a = rng.random(stay.shape) * scale
+    now = ov.stay_without(a)
+    # worth it already: nothing needed
+    np.testing.assert_allclose(ov.stay_need(a, now), 0.0, atol=1e-6 * scale.max())
+    for lift in (0.1, 1.0, 5.0):
+        target = now + lift * scale
+        need = ov.stay_need(a, target)
+        assert np.all(need >= target - now - 1e-6 * scale)  # never below the old need
+        np.testing.assert_allclose(ov.stay_without(a - need), target, rtol=1e-9, atol=1e-3)
+        assert np.all(ov.stay_without(a - 0.999 * need) < target)
+    # somewhere the exit horizons make it strictly more than the old need
+    target = now + 5.0 * scale
+    assert np.any(ov.stay_need(a, target) > target - now + 1.0)

@@ -319,6 +319,7 @@ def test_evaluate_gap_and_need_in_place(seed: int) -> None:
         production=np.ones((S, P, K)),
         capex_annuity=np.zeros((S, P, K)),
         stay_without=None,
+        stay_need=None,
     )
     feasible = rng.random((S, P, K)) < 0.8
     ev = evaluate(valuation, 1, cur, np.ones((S, P), dtype=bool), ov, feasible)  # type: ignore[arg-type]

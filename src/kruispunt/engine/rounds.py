@@ -56,6 +56,9 @@ class Evaluation:
     stay_without: Callable[[F], F] | None = None
     """:attr:`kruispunt.engine.valuation.OptionValues.stay_without`: the value of staying
     less a yearly amount kept by staying, the option to close later weighed again."""
+    stay_need: Callable[[F, F], F] | None = None
+    """:attr:`kruispunt.engine.valuation.OptionValues.stay_need`: the least yearly amount
+    earned while running that makes staying worth a target."""
     won: dict[str, tuple[B, I]] = field(default_factory=dict)
     """Per scheme: plants awarded in its round and the option they were awarded for."""
 
@@ -140,6 +143,7 @@ def evaluate(
         pending=pending,
         store_indication=store_indication,
         stay_without=ov.stay_without,
+        stay_need=ov.stay_need,
     )
 
 

@@ -274,6 +274,14 @@ class OptionValues:
     ``(S, P)`` it keeps by staying (a contract's value), with the option to close later
     weighed again on that lower value: what staying is worth without the contract (None:
     not known)."""
+    stay_need: Callable[[F, F], F] | None = None
+    """``stay_need(amount, target)``: the least yearly amount ``(S, P)`` [EUR/yr] a plant
+    must earn while it runs its current route, in place of ``amount``, for staying (with the
+    option to close later) to be worth ``target`` ``(S, P)``; 0 where staying without it is
+    worth that already. An amount earned only while the plant runs counts in full over the
+    whole life and by the share of the life's annuity at an exit horizon, so this is the
+    inverse of :attr:`stay_without` plus the amount, not ``target - stay_without(amount)``
+    (None: not known)."""
 
 
 class Valuation:
@@ -431,6 +439,15 @@ class Valuation:
         """:meth:`_exit_option` as a function of the value of staying the whole life
         ``(S, P)``: the horizons' terms worked out once, for the engine's stay value and for
         the same stay less a contract's value (:attr:`OptionValues.stay_without`)."""
+        return self._exit_terms(t, st, per_unit, prod, crf_cur, net_h)[0]
+
+    def _exit_terms(
+        self, t: int, st: PlantState, per_unit: F, prod: F, crf_cur: F, net_h: F
+    ) -> tuple[Callable[[F], F], Callable[[F, F], F]]:
+        """:meth:`_exits` and its inverse: ``need(stay_value, target)``, the least yearly
+        amount earned while running that lifts the best of staying the whole life and each
+        exit horizon to ``target`` (each piece is linear in the amount: slope 1 over the
+        whole life, the horizon's annuity over the life's at a horizon), at least 0."""
         cur = st.route
         at = _flat_index(cur, self.ctx.R)
         life = np.take(self.annuity_life, at)
@@ -451,7 +468,17 @@ class Valuation:
                 best = np.maximum(best, value_h * annuity / life - later)
             return best
 
-        return best_of
+        def need(stay_value: F, target: F) -> F:
+            least = target - stay_value
+            for more, annuity, later in parts:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    at_h = np.where(
+                        annuity > 0, (target + later) * life / annuity - stay_value - more, np.inf
+                    )
+                least = np.minimum(least, at_h)
+            return np.asarray(np.maximum(least, 0.0), dtype=np.float64)
+
+        return best_of, need
 
     def _unit_costs(
         self,
@@ -650,7 +677,9 @@ class Valuation:
         bonus = STAY_BONUS * inp.plants.capacity
         if self.horizons:
             net_cur = pick(net, k_cur)
-            exits = self._exits(t, st, net_cur, prod[..., 0], crf_cur[..., 0], net_stay[..., 1:])
+            exits, needed = self._exit_terms(
+                t, st, net_cur, prod[..., 0], crf_cur[..., 0], net_stay[..., 1:]
+            )
             best = exits(stay)
             exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
             value += exit_gain
@@ -658,10 +687,16 @@ class Valuation:
             def stay_without(amount: F) -> F:
                 return exits(stay - amount) + bonus
 
+            def stay_need(amount: F, target: F) -> F:
+                return needed(stay - amount, target - bonus)
+
         else:
 
             def stay_without(amount: F) -> F:
                 return stay - amount + bonus
+
+            def stay_need(amount: F, target: F) -> F:
+                return np.asarray(np.maximum(target - (stay - amount + bonus), 0.0))
 
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         # (written on the closure options only)
@@ -692,6 +727,7 @@ class Valuation:
             capex_annuity=capex_new,
             terms=terms if breakdown else {},
             stay_without=stay_without,
+            stay_need=stay_need,
         )
 
     def _stay_window(self, net_stay: F, is_cur: B) -> F:

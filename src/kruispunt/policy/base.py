@@ -263,6 +263,11 @@ class Evaluation(Protocol):
     """The value of staying ``(S, P)`` [EUR/yr] less a yearly amount ``(S, P)`` the plant
     keeps by staying (a contract's value), with the option to close later weighed again on
     that lower value (None: not known; then subtract the amount)."""
+    stay_need: Callable[[F, F], F] | None
+    """``stay_need(amount, target)``: the least yearly amount ``(S, P)`` [EUR/yr] earned while
+    running the current route, in place of ``amount``, that makes staying (with the option to
+    close later) worth ``target`` (None: not known; then ``target`` less
+    :attr:`stay_without`)."""
 
     @property
     def storage_from(self) -> I | None:

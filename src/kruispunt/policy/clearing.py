@@ -674,8 +674,20 @@ class ClearingMarket(SupportScheme):
                 value = ev.value[:, up] - np.where(is_cur, self._kept[:, up, None], 0.0)
             best = np.max(value, axis=-1, initial=-np.inf)
             value_s = value[:, pos, ki]
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(invalid="ignore"):
                 gap = best[:, pos] - value_s + bonus[pi]
+            # staying: the premium is earned only while the plant runs, so the gap it must
+            # cover is what lifts staying with its option to close later to the best option
+            # (not the best less staying without it, which counts the exit option's value as
+            # if a premium earned over the whole life came on top of it)
+            need_fn = getattr(ev, "stay_need", None)
+            cur_s = is_cur[:, pos, ki]
+            if need_fn is not None and cur_s.any():
+                target = np.zeros((S, P))
+                target[:, up] = best
+                lift = np.asarray(need_fn(self._kept, target), dtype=np.float64)[:, up]
+                gap = np.where(cur_s, lift[:, pos] + bonus[pi], gap)
+            with np.errstate(divide="ignore", invalid="ignore"):
                 need_s = np.where(
                     np.isfinite(value_s) & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf
                 )

@@ -190,7 +190,10 @@ class RfnboMandate(ClearingMarket):
     three merchant electrolysers of high ambition at high prices made 26.2 kt; Air Products
     Botlek's, the marginal one, was offered its own need, 861 EUR/t of its whole 12,477 t, on
     the 12,277 t it would sell (10.57 MEUR/yr against a gap of 10.74), decided in 2037 to
-    leave for capture in 2040, and built a new electrolyser in 2042."""
+    leave for capture in 2040, and built a new electrolyser in 2042. The gap itself is the
+    amount that lifts staying, with the option to close later, to the best alternative
+    (:attr:`kruispunt.engine.valuation.OptionValues.stay_need`, used by
+    :meth:`kruispunt.policy.clearing.ClearingMarket.offer`)."""
 
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
