@@ -284,6 +284,33 @@ class OptionValues:
     (None: not known)."""
 
 
+def _stay_functions(
+    stay: F, bonus: F, exit_terms: tuple[Callable[[F], F], Callable[[F, F], F]] | None
+) -> tuple[Callable[[F], F], Callable[[F, F], F]]:
+    """:attr:`OptionValues.stay_without` and :attr:`OptionValues.stay_need` for the value of
+    staying the whole life ``stay`` ``(S, P)`` [EUR/yr] and the tie-breaker ``bonus``
+    ``(P,)``: with the exit horizons' value and its inverse (:meth:`Valuation._exit_terms`),
+    or without them (then staying less an amount is just that)."""
+    if exit_terms is None:
+
+        def without(amount: F) -> F:
+            return stay - amount + bonus
+
+        def need(amount: F, target: F) -> F:
+            return np.asarray(np.maximum(target - (stay - amount + bonus), 0.0))
+
+        return without, need
+    exits, needed = exit_terms
+
+    def without_h(amount: F) -> F:
+        return exits(stay - amount) + bonus
+
+    def need_h(amount: F, target: F) -> F:
+        return needed(stay - amount, target - bonus)
+
+    return without_h, need_h
+
+
 class Valuation:
     """Expected terms of every route, computed once per batch, and the option values."""
 
@@ -675,28 +702,15 @@ class Valuation:
         k_cur = option_of(opt, cur)  # the current route's option
         stay = pick(value, k_cur)
         bonus = STAY_BONUS * inp.plants.capacity
+        terms_h = None
         if self.horizons:
             net_cur = pick(net, k_cur)
-            exits, needed = self._exit_terms(
+            terms_h = self._exit_terms(
                 t, st, net_cur, prod[..., 0], crf_cur[..., 0], net_stay[..., 1:]
             )
-            best = exits(stay)
-            exit_gain = np.where(is_cur, (best - stay)[..., None], 0.0)
+            exit_gain = np.where(is_cur, (terms_h[0](stay) - stay)[..., None], 0.0)
             value += exit_gain
-
-            def stay_without(amount: F) -> F:
-                return exits(stay - amount) + bonus
-
-            def stay_need(amount: F, target: F) -> F:
-                return needed(stay - amount, target - bonus)
-
-        else:
-
-            def stay_without(amount: F) -> F:
-                return stay - amount + bonus
-
-            def stay_need(amount: F, target: F) -> F:
-                return np.asarray(np.maximum(target - (stay - amount + bonus), 0.0))
+        stay_without, stay_need = _stay_functions(stay, bonus, terms_h)
 
         # closing is never preferred at equal value: operating (stay or switch) wins ties
         # (written on the closure options only)
