@@ -458,23 +458,18 @@ class Valuation:
         less the write-off of the book value left at the closure, annualised as a closure's
         write-off is and discounted to today. ``net_h`` ``(S, P, H)`` is the net unit cost
         of staying ``h`` years for each horizon."""
-        return self._exits(t, st, per_unit, prod, crf_cur, net_h)(stay_value)
-
-    def _exits(
-        self, t: int, st: PlantState, per_unit: F, prod: F, crf_cur: F, net_h: F
-    ) -> Callable[[F], F]:
-        """:meth:`_exit_option` as a function of the value of staying the whole life
-        ``(S, P)``: the horizons' terms worked out once, for the engine's stay value and for
-        the same stay less a contract's value (:attr:`OptionValues.stay_without`)."""
-        return self._exit_terms(t, st, per_unit, prod, crf_cur, net_h)[0]
+        return self._exit_terms(t, st, per_unit, prod, crf_cur, net_h)[0](stay_value)
 
     def _exit_terms(
         self, t: int, st: PlantState, per_unit: F, prod: F, crf_cur: F, net_h: F
     ) -> tuple[Callable[[F], F], Callable[[F, F], F]]:
-        """:meth:`_exits` and its inverse: ``need(stay_value, target)``, the least yearly
-        amount earned while running that lifts the best of staying the whole life and each
-        exit horizon to ``target`` (each piece is linear in the amount: slope 1 over the
-        whole life, the horizon's annuity over the life's at a horizon), at least 0."""
+        """:meth:`_exit_option` as a function of the value of staying the whole life
+        ``(S, P)`` (the horizons' terms worked out once, for the engine's stay value and for
+        the same stay less a contract's value, :attr:`OptionValues.stay_without`), and its
+        inverse ``need(stay_value, target)``: the least yearly amount earned while running
+        that lifts the best of staying the whole life and each exit horizon to ``target``
+        (each piece is linear in the amount: slope 1 over the whole life, the horizon's
+        annuity over the life's at a horizon), at least 0."""
         cur = st.route
         at = _flat_index(cur, self.ctx.R)
         life = np.take(self.annuity_life, at)
