@@ -1362,8 +1362,8 @@ def deadweight(with_: Results, without: Results, flow: str) -> pd.DataFrame:
 
 def premium_paid(results: Results) -> pd.DataFrame:
     """Green premium buyers pay to low-carbon producers per scenario and year: the plants'
-    ``premium_revenue`` under mandates, procurement or labels (a cost to consumers, not to
-    the government).
+    ``premium_revenue`` under mandates, procurement or labels, and the transport units of the
+    refinery route (a cost to consumers or to the fuel suppliers, not to the government).
 
     Returns
     -------

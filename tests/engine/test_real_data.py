@@ -291,13 +291,21 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     keeps it whole (Dec 2026: its whole gap over what it sells, and the amount that lifts
     staying with the option to close later to its best alternative, ``OptionValues.
     stay_need``) Air Products left for capture in 2040 and built a new electrolyser in 2042,
-    the other two went back to capture in 2047, and that run had 6; now they stay."""
+    the other two went back to capture in 2047, and that run had 6; now they stay.
+
+    With the refinery route (Dec 2026: a refinery's renewable hydrogen earns transport units,
+    valued at the HBE proxy of 1,332 EUR/t) high ambition at low prices has 15: VPR Europoort
+    buys network hydrogen from 2030 (decided 2026), is indifferent in 2030 between staying and
+    capture at its hydrogen units, which a near-zero SDE++ award tips (capture 2034), and goes
+    back to network hydrogen in 2038, the units' value tipping it again: each choice compares
+    annual values over windows that start at different years, so a knife-edge plant can turn
+    back (docs/model.md, "Known gaps")."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 14, per_run
+    assert max(per_run.values()) <= 15, per_run
     assert sorted(per_run.values())[-2] <= 4, per_run  # one run has many, the others few
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
     in_15 = (count[..., 15:] - count[..., :-15]).max(axis=-1)  # most changes in 15 years
@@ -452,9 +460,11 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
         }
         assert not flicker, (scenario, sorted(flicker))
     # refinery hydrogen is outside the industry obligation (RED III Art. 22a(1)): no refinery
-    # earns its premium in any default scenario
+    # earns its premium in any default scenario; what refineries earn is the refinery route's
+    # transport units (tests/policy/test_refinery_route.py), none without that route
     refinery = ds["plant_product"].values.astype(str) == "refinery_throughput"
-    assert float(ds["premium_revenue"].values[:, refinery].sum()) == 0.0
+    nnp = ds.sel(scenario="no-new-policy")["premium_revenue"].values
+    assert float(nnp[refinery].sum()) == 0.0
     cp = ds.sel(scenario="current-policy")
     hydrogen = cp["plant_product"].values.astype(str) == "hydrogen"
     assert float(cp["premium_revenue"].values[hydrogen].sum()) == 0.0

@@ -23,6 +23,7 @@ from kruispunt.assemble.routes import RouteBundle, route_parameter
 from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
 from kruispunt.policy.network_tariff import LEVELS, band_load_share, tariff_per_mwh
+from kruispunt.policy.refinery_route import refinery_credit
 from kruispunt.policy.sde import CARBON, DOMAINS, ENERGY_CARBON, NO_CATEGORY
 from kruispunt.scenarios import Scenario
 from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH, LOW_CARBON_FAMILIES
@@ -716,6 +717,27 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     return params
 
 
+def _refinery_route(b: BuildContext) -> Params:
+    """The refinery route (``demand.refinery_route``): the credit per tonne of renewable
+    hydrogen a refinery uses (:func:`kruispunt.policy.refinery_route.refinery_credit` of
+    ``refinery_route.unit_price`` and ``refinery_route.correction_factor``, 0 before the
+    price path's first year, held after its last) in the scenarios that set it; qualifying:
+    the routes of the products in :data:`RFNBO_OUTSIDE_INDUSTRY` (their renewable hydrogen
+    counts towards transport, RED III Art. 25(1))."""
+    tables, years, routes = b.tables, b.years, b.rb.routes
+    credit = np.zeros((b.S, len(years)))
+    outside = np.isin(
+        routes.product,
+        [tables.product_index[p] for p in RFNBO_OUTSIDE_INDUSTRY if p in tables.product_index],
+    ).astype(float)
+    on = [s for s, sc in enumerate(b.scenarios) if sc.levers.demand.refinery_route != "none"]
+    if on:
+        price = np.nan_to_num(tables.policy_path("refinery_route.unit_price", years, before=0.0))
+        factor = tables.policy_scalar("refinery_route.correction_factor")
+        credit[on] = refinery_credit(price, factor)
+    return {"credit": credit, "qualify": b.per_scenario(outside)}
+
+
 def _green_procurement(b: BuildContext) -> Params:
     """Green public procurement (``demand.procurement``): the public share of each product's
     domestic use from the start year (``mki.mandatory_start_year`` unless the scenario sets
@@ -1104,6 +1126,7 @@ BUILDERS: dict[str, Callable[[BuildContext], Params]] = {
     "ikc": _ikc,
     "green_premium": _green_premium,
     "rfnbo_mandate": _rfnbo_mandate,
+    "refinery_route": _refinery_route,
     "green_procurement": _green_procurement,
     "green_label": _green_label,
     "sde": _sde,

@@ -27,6 +27,7 @@ from kruispunt.policy.mandates import RfnboMandate
 from kruispunt.policy.market import ProductMarket
 from kruispunt.policy.network_tariff import NetworkTariff, NetworkTariffRelief
 from kruispunt.policy.procurement import GreenProcurement
+from kruispunt.policy.refinery_route import RefineryRoute
 from kruispunt.policy.sde import Sde
 
 __all__ = ["INSTRUMENTS", "flows", "instrument_names"]
@@ -43,6 +44,7 @@ INSTRUMENTS: tuple[type[Instrument], ...] = (
     Cisaf,
     GreenPremium,
     RfnboMandate,
+    RefineryRoute,
     GreenProcurement,
     GreenLabel,
     Sde,

@@ -194,6 +194,12 @@ class DemandLevers(_Strict):
     announced in the Green Growth package of April 2025 (4 % in 2030, policy sheet
     rfnbo.nl_obligation_share), the full RED III Art. 22a target placed on industry (42 % in
     2030, 60 % in 2035), or none."""
+    refinery_route: Literal["hbe_price", "none"] = "hbe_price"
+    """The transport obligation's refinery route (RED III Art. 25(1), in NL with the
+    correction factor 1.0 of April 2025): a refinery's renewable hydrogen earns transport
+    units, valued at the HBE price per GJ (``hbe_price``, policy sheet
+    refinery_route.unit_price, a proxy: the price of the units from 2026 was not found, nor
+    the limit the ministry means to put on the route), or nothing (``none``)."""
     procurement: Annotated[dict[Id, Share], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=dict
     )

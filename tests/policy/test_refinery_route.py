@@ -1,0 +1,102 @@
+"""The refinery route: transport units for a refinery's renewable hydrogen (RED III Art. 25)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue
+from kruispunt.engine.simulate import simulate
+from kruispunt.inputs import ModelInputs
+from kruispunt.policy.refinery_route import refinery_credit
+from kruispunt.scenarios import Scenario, resolve
+
+PERNIS = "shell_pernis/refinery_throughput"
+
+
+def test_credit_hand_computed() -> None:
+    """11.10 EUR per GJ x 120 GJ per tonne = 1,332 EUR/t at the factor 1.0; 0.4 of it at the
+    factor first proposed; no price, no credit."""
+    assert float(refinery_credit(11.10)) == pytest.approx(1332.0)
+    assert float(refinery_credit(11.10, 0.4)) == pytest.approx(532.8)
+    assert refinery_credit([0.0, 5.0], 1.0) == pytest.approx([0.0, 600.0])
+
+
+@pytest.mark.parametrize(
+    ("price", "factor"), [(-1.0, 1.0), (np.nan, 1.0), (10.0, 1.5), (10.0, -0.1), (10.0, np.nan)]
+)
+def test_credit_rejects_bad_input(price: float, factor: float) -> None:
+    with pytest.raises(ValueError, match=r"unit_price|correction"):
+        refinery_credit(price, factor)
+
+
+@pytest.fixture(scope="module")
+def runs(cat: Catalogue) -> tuple[ModelInputs, xr.Dataset]:
+    """Current policy (the refinery route at the HBE price) and the same without it."""
+    base = resolve(["current-policy"], cat.path)[0]
+    demand = base.levers.demand.model_copy(update={"refinery_route": "none"})
+    lv = base.levers.model_copy(update={"name": "without", "demand": demand})
+    without = Scenario(name="without", levers=lv, chain=base.chain, origin="test")
+    inp = build_inputs(cat, [base, without])
+    return inp, simulate(inp).dataset
+
+
+def test_the_data_sets_the_credit_from_2026(runs: tuple[ModelInputs, xr.Dataset]) -> None:
+    """Current policy: the policy sheet's 11.10 EUR/GJ x 1.0 x 120 from 2026 (0 in 2025);
+    none where the scenario has no refinery route. Only refinery routes qualify."""
+    inp, _ = runs
+    p = inp.instruments["refinery_route"]
+    years = np.asarray(inp.coords.years)
+    assert p["credit"][0] == pytest.approx(np.where(years >= 2026, 1332.0, 0.0))
+    assert not p["credit"][1].any()
+    refinery = inp.routes.product == list(inp.coords.products).index("refinery_throughput")
+    assert (p["qualify"][0] > 0).tolist() == refinery.tolist()
+
+
+def test_refineries_are_paid_per_tonne_of_renewable_hydrogen(
+    runs: tuple[ModelInputs, xr.Dataset],
+) -> None:
+    """Every refinery, every year: its premium revenue is the credit times the renewable
+    hydrogen it used (network hydrogen bought, from the result ``energy``, plus its own
+    electrolyser's, the route's ``own_hydrogen`` per unit times its output), and nothing
+    without the route. Holland Hydrogen 1 at Shell Pernis earns it in 2030."""
+    inp, ds = runs
+    years = np.asarray(inp.coords.years)
+    credit = np.where(years >= 2026, 1332.0, 0.0)
+    refineries = [str(p) for p in ds.plant.values if str(p).endswith("refinery_throughput")]
+    assert PERNIS in refineries
+    own = inp.routes.own_hydrogen
+    assert own is not None
+    cp = ds.sel(scenario="current-policy")
+    for plant in refineries:
+        d = cp.sel(plant=plant)
+        route = d.route_index.values.astype(np.int64)
+        own_t = own[route, np.arange(len(years))] * d.production.values / 120.0
+        bought_t = d.energy.sel(carrier="hydrogen").values / 120.0
+        expected = credit * (own_t + bought_t)
+        assert d.premium_revenue.values == pytest.approx(expected, rel=1e-9, abs=1e-6), plant
+        assert not ds.premium_revenue.sel(scenario="without", plant=plant).values.any()
+    pernis_2030 = float(cp.premium_revenue.sel(plant=PERNIS, year=2030))
+    assert pernis_2030 > 1.0e7  # HH1: about 20 kt of hydrogen a year at 1,332 EUR/t
+
+
+def test_the_route_pays_only_refineries_and_keeps_hh1_longer(
+    runs: tuple[ModelInputs, xr.Dataset],
+) -> None:
+    """The other plants' premium revenue does not change; Shell Pernis keeps Holland
+    Hydrogen 1 at least as long with the units as without them."""
+    _, ds = runs
+    other = [str(p) for p in ds.plant.values if not str(p).endswith("refinery_throughput")]
+    rev = ds.premium_revenue.sel(plant=other)
+    assert rev.sel(scenario="current-policy").values == pytest.approx(
+        rev.sel(scenario="without").values, abs=1e-6
+    )
+    hh1 = list(ds.route.values).index("refinery_ccs_h2units_green_h2")
+
+    def years_on_hh1(scenario: str) -> int:
+        ri = ds.route_index.sel(scenario=scenario, plant=PERNIS).values
+        return int((ri == hh1).sum())
+
+    assert years_on_hh1("current-policy") >= years_on_hh1("without") > 0
