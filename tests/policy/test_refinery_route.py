@@ -100,3 +100,19 @@ def test_the_route_pays_only_refineries_and_keeps_hh1_longer(
         return int((ri == hh1).sum())
 
     assert years_on_hh1("current-policy") >= years_on_hh1("without") > 0
+
+
+def test_plants_value_what_the_accounting_pays(
+    cat: Catalogue, runs: tuple[ModelInputs, xr.Dataset]
+) -> None:
+    """Shell Pernis on Holland Hydrogen 1 in 2030: the route's ``refinery_route`` term in its
+    valuation (the credit held flat from 2026, the route's hydrogen per unit flat) is the
+    year's booked revenue, own electrolyser's hydrogen counted once."""
+    from kruispunt.explain import explain
+
+    _, ds = runs
+    options = explain("shell_pernis", "current-policy", 2030, catalogue=cat).options
+    row = options[options["route"] == "refinery_ccs_h2units_green_h2"]
+    assert bool(row["current"].item())
+    booked = float(ds.premium_revenue.sel(scenario="current-policy", plant=PERNIS, year=2030))
+    assert float(row["refinery_route"].item()) == pytest.approx(booked, rel=1e-6)

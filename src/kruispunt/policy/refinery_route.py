@@ -111,13 +111,9 @@ class RefineryRoute(Instrument):
 
     def _hydrogen(self) -> F:
         """Renewable hydrogen each route uses per unit of output over the horizon ``(R, Ye)``
-        [t/product]: network hydrogen bought and the own electrolyser's."""
-        ctx = self.ctx
-        per_unit = np.array(ctx.route.hydrogen, dtype=np.float64)  # (R, Ye) [GJ/product]
-        own = ctx.inputs.routes.own_hydrogen
-        if own is not None:
-            per_unit += ctx.ext(np.asarray(own, dtype=np.float64))
-        return np.asarray(per_unit / H2_GJ_PER_T, dtype=np.float64)
+        [t/product]: network hydrogen bought and the own electrolyser's (both in
+        ``ctx.route.hydrogen``)."""
+        return np.asarray(self.ctx.route.hydrogen, dtype=np.float64) / H2_GJ_PER_T
 
     def paths(self) -> dict[str, F]:
         if not self.active:
