@@ -116,3 +116,40 @@ def test_plants_value_what_the_accounting_pays(
     assert bool(row["current"].item())
     booked = float(ds.premium_revenue.sel(scenario="current-policy", plant=PERNIS, year=2030))
     assert float(row["refinery_route"].item()) == pytest.approx(booked, rel=1e-6)
+
+
+def test_the_scale_multiplies_the_credit_where_the_route_is_on(cat: Catalogue) -> None:
+    """``demand.refinery_route_scale`` (the ensembles' uncertain value of the units) scales
+    the credit: 2.5 x 1,332 EUR/t from 2026; no route (no new policy), no credit at any
+    scale."""
+    scenarios = []
+    for name in ("current-policy", "no-new-policy"):
+        base = resolve([name], cat.path)[0]
+        demand = base.levers.demand.model_copy(update={"refinery_route_scale": 2.5})
+        lv = base.levers.model_copy(update={"name": f"{name}-x", "demand": demand})
+        scenarios.append(Scenario(name=f"{name}-x", levers=lv, chain=base.chain, origin="test"))
+    inp = build_inputs(cat, scenarios)
+    credit = inp.instruments["refinery_route"]["credit"]
+    years = np.asarray(inp.coords.years)
+    assert credit[0] == pytest.approx(np.where(years >= 2026, 2.5 * 1332.0, 0.0))
+    assert not credit[1].any()
+
+
+def test_the_default_ensemble_samples_the_units_value(cat: Catalogue) -> None:
+    """The default specification's factor ``refinery_route_value`` sets the lever in every
+    package's futures, within its range 1-5."""
+    from kruispunt.uncertainty.futures import FutureBuilder
+    from kruispunt.uncertainty.run import plan
+    from kruispunt.uncertainty.spec import load_spec
+
+    loaded = load_spec()
+    names = [f.name for f in loaded.spec.factors]
+    j = names.index("refinery_route_value")
+    p = plan(loaded, method="lhs", n=16, seed=3, batch_size=16)
+    builder = FutureBuilder(loaded.spec.factors, p.packages, p.catalogue)
+    values = p.values[:, j]
+    assert ((values >= 1.0) & (values <= 5.0)).all() and values.std() > 0.5
+    for f in range(4):
+        for k in range(len(p.packages.names)):
+            sc = builder.scenario(k, f, p.values[f], int(p.seeds[f]))
+            assert sc.levers.demand.refinery_route_scale == pytest.approx(values[f])

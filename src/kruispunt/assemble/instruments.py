@@ -721,7 +721,8 @@ def _refinery_route(b: BuildContext) -> Params:
     """The refinery route (``demand.refinery_route``): the credit per tonne of renewable
     hydrogen a refinery uses (:func:`kruispunt.policy.refinery_route.refinery_credit` of
     ``refinery_route.unit_price`` and ``refinery_route.correction_factor``, 0 before the
-    price path's first year, held after its last) in the scenarios that set it; qualifying:
+    price path's first year, held after its last, times ``demand.refinery_route_scale``) in
+    the scenarios that set it; qualifying:
     the routes of the products in :data:`RFNBO_OUTSIDE_INDUSTRY` (their renewable hydrogen
     counts towards transport, RED III Art. 25(1))."""
     tables, years, routes = b.tables, b.years, b.rb.routes
@@ -734,7 +735,9 @@ def _refinery_route(b: BuildContext) -> Params:
     if on:
         price = np.nan_to_num(tables.policy_path("refinery_route.unit_price", years, before=0.0))
         factor = tables.policy_scalar("refinery_route.correction_factor")
-        credit[on] = refinery_credit(price, factor)
+        for s in on:
+            scale = b.scenarios[s].levers.demand.refinery_route_scale
+            credit[s] = refinery_credit(price, factor) * scale
     return {"credit": credit, "qualify": b.per_scenario(outside)}
 
 

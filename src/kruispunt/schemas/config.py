@@ -200,6 +200,10 @@ class DemandLevers(_Strict):
     units, valued at the HBE price per GJ (``hbe_price``, policy sheet
     refinery_route.unit_price, a proxy: the price of the units from 2026 was not found, nor
     the limit the ministry means to put on the route), or nothing (``none``)."""
+    refinery_route_scale: Annotated[float, Field(ge=0, le=10), NOT_TINY] = 1.0
+    """Multiplier on the value of the refinery route's units (0-10; 1: the HBE proxy): the
+    uncertainty of their price, from the HBE price to what an RFNBO costs over grey
+    hydrogen."""
     procurement: Annotated[dict[Id, Share], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=dict
     )
