@@ -612,8 +612,14 @@ RFNBO_OUTSIDE_INDUSTRY = ("refinery_throughput",)
 """Products whose hydrogen is outside the industry RFNBO target: RED III Art. 22a(1) leaves
 hydrogen used as an intermediate product for conventional transport fuels out of it (a
 refinery's hydrotreating; European Commission guidance C/2025/2983), and renewable hydrogen
-used so counts towards the transport targets (Art. 25, the refinery route), an instrument
-the model does not have."""
+used so counts towards the transport targets (Art. 25, the refinery route,
+:mod:`kruispunt.policy.refinery_route`)."""
+
+
+def _outside_industry(b: BuildContext) -> npt.NDArray[np.bool_]:
+    """``(R,)``: the routes of the products in :data:`RFNBO_OUTSIDE_INDUSTRY`."""
+    g_of = b.tables.product_index
+    return np.isin(b.rb.routes.product, [g_of[p] for p in RFNBO_OUTSIDE_INDUSTRY if p in g_of])
 
 
 def _domestic_use(b: BuildContext, s: int) -> F:
@@ -671,10 +677,7 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     # renewable hydrogen they take for part of their use
     grey_r = np.nan_to_num(route_parameter(tables, years, "reformer_hydrogen", b.rb.ids)[:, 0])
     # refineries are not obligated and their renewable hydrogen does not count (Art. 22a(1))
-    outside = np.isin(
-        routes.product,
-        [tables.product_index[p] for p in RFNBO_OUTSIDE_INDUSTRY if p in tables.product_index],
-    )
+    outside = _outside_industry(b)
     grey_r[outside] = 0.0
     grey = np.repeat(grey_r[None], b.S, axis=0)
     params = {
@@ -725,12 +728,9 @@ def _refinery_route(b: BuildContext) -> Params:
     the scenarios that set it; qualifying:
     the routes of the products in :data:`RFNBO_OUTSIDE_INDUSTRY` (their renewable hydrogen
     counts towards transport, RED III Art. 25(1))."""
-    tables, years, routes = b.tables, b.years, b.rb.routes
+    tables, years = b.tables, b.years
     credit = np.zeros((b.S, len(years)))
-    outside = np.isin(
-        routes.product,
-        [tables.product_index[p] for p in RFNBO_OUTSIDE_INDUSTRY if p in tables.product_index],
-    ).astype(float)
+    outside = _outside_industry(b).astype(float)
     on = [s for s, sc in enumerate(b.scenarios) if sc.levers.demand.refinery_route != "none"]
     if on:
         price = np.nan_to_num(tables.policy_path("refinery_route.unit_price", years, before=0.0))

@@ -19,8 +19,8 @@ conventional transport fuels out of the industry target, and renewable hydrogen 
 counts towards the transport targets (Art. 25; European Commission guidance C/2025/2983).
 The data carry the scope (:mod:`kruispunt.assemble.instruments`): the required volume's base
 is industrial hydrogen use without refining, a refinery route's renewable hydrogen does not
-qualify and a refinery's reformers are not obligated. The transport obligation's refinery
-route is not modelled.
+qualify and a refinery's reformers are not obligated. What a refinery's renewable hydrogen
+earns under the transport obligation is :mod:`kruispunt.policy.refinery_route`.
 
 The obligation applies per installation using more than 0.1 kt of hydrogen a year, to a share
 of its annual hydrogen use, and is met with tradable units (the bill as described by Dentons

@@ -108,17 +108,15 @@ class RefineryRoute(Instrument):
         self.credit = np.asarray(self.param("credit"), dtype=np.float64)  # (S, Y)
         self.qualify = np.asarray(self.param("qualify") > 0.5, dtype=bool)  # (S, R)
         self.active = bool((self.credit > 0).any() and self.qualify.any())
-
-    def _hydrogen(self) -> F:
+        self.hydrogen = np.asarray(ctx.route.hydrogen, dtype=np.float64) / H2_GJ_PER_T
         """Renewable hydrogen each route uses per unit of output over the horizon ``(R, Ye)``
         [t/product]: network hydrogen bought and the own electrolyser's (both in
-        ``ctx.route.hydrogen``)."""
-        return np.asarray(self.ctx.route.hydrogen, dtype=np.float64) / H2_GJ_PER_T
+        ``ctx.route.hydrogen``), for valuation and accounting alike."""
 
     def paths(self) -> dict[str, F]:
         if not self.active:
             return {}
-        per_t = self._hydrogen()[None] * self.qualify[:, :, None]  # (S, R, Ye)
+        per_t = self.hydrogen[None] * self.qualify[:, :, None]  # (S, R, Ye)
         return {"revenue": np.asarray(per_t * self.ctx.ext(self.credit)[:, None, :])}
 
     def unit_cost(self, x: Mapping[str, F], opt: OptionView) -> F | float:
@@ -129,15 +127,8 @@ class RefineryRoute(Instrument):
     def account(self, st: YearState) -> Booking:
         if not self.active:
             return Booking()
-        inp = self.ctx.inputs
         i = st.i
-        h2 = np.zeros(st.route.shape)
-        c = np.flatnonzero(inp.carriers.is_hydrogen)
-        if c.size:
-            h2 += st.use[..., c].sum(axis=-1)
-        if inp.routes.own_hydrogen is not None:
-            h2 += inp.routes.own_hydrogen[st.route, i] * st.activity
         rows = np.arange(st.route.shape[0])[:, None]
-        tonnes = h2 / H2_GJ_PER_T * self.qualify[rows, st.route]
+        tonnes = self.hydrogen[st.route, i] * st.activity * self.qualify[rows, st.route]
         revenue = tonnes * self.credit[:, i][:, None]
         return Booking(plant={"premium_revenue": np.asarray(revenue, dtype=np.float64)})
