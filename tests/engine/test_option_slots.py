@@ -48,6 +48,27 @@ def test_slots_of_padded_options() -> None:
     assert np.array_equal(s.of.reshape(-1)[s.first], np.arange(len(s.plant)))
 
 
+def test_skipped_options_have_no_slot_and_read_zero() -> None:
+    """Options left out (a closure each, routes 6 and 7) have no slot: the other pairs keep
+    their slots in the same order, their first options stay theirs, and a scattered slot
+    array reads 0 at the options left out."""
+    opt = np.array([[0, 1, 6, 0], [4, 2, 3, 6], [2, 7, 5, 2]])
+    skip = np.isin(opt, [6, 7])
+    s = Slots.of_options(opt, n_routes=8, skip=skip)
+    full = Slots.of_options(opt, n_routes=8)
+    kept = ~np.isin(full.route, [6, 7])
+    assert np.array_equal(s.plant, full.plant[kept]) and np.array_equal(s.route, full.route[kept])
+    assert np.array_equal(s.first, full.first[kept])
+    assert s.skipped and not full.skipped
+    assert np.array_equal(s.of[skip], np.full(3, len(s.plant)))
+    b = np.arange(1.0, len(s.plant) + 1)[None].repeat(2, axis=0)  # (2, V), no zeros
+    got = s.scatter(b)
+    assert got.shape == (2, 3, 4)
+    assert np.array_equal(got[:, skip], np.zeros((2, 3)))
+    assert np.array_equal(got[:, ~skip], np.take(b, s.of[~skip], axis=-1))
+    assert np.array_equal(s.route[s.of[~skip]], opt[~skip])
+
+
 def test_gather_scatter_round_trip() -> None:
     """scatter(gather(a)) is ``a`` for any array equal on the copies of a pair (a function
     of scenario, plant and route), gather(scatter(b)) is ``b`` for any slot array; leading
@@ -128,10 +149,13 @@ def test_unit_costs_on_slots_equal_the_padded_computation(
     batch: tuple[BatchContext, Valuation, Infrastructure], t: int
 ) -> None:
     """The three default scenarios, plants on today's route and on another option: every
-    term, the total and the staying costs have the bits of the padded computation; about
-    half of the option slots are padding."""
+    term, the total and the staying costs have the bits of the padded computation, but at
+    the closures a plant is not on (no slot: a closure's value is its write-off alone,
+    ``Valuation.option_values``), where they are 0; about half of the option slots are
+    padding, and every plant has a closure."""
     ctx, v, infra = batch
     assert len(v.slots.plant) < 0.7 * v.opt.size
+    assert np.array_equal(v.opt_closure.sum(axis=1), np.ones(ctx.P))
     today = np.broadcast_to(ctx.inputs.plants.incumbent[None], (ctx.S, ctx.P)).copy()
     moved = today.copy()
     moved[1] = v.opt[:, 1]  # a scenario with every plant on its second option
@@ -140,6 +164,11 @@ def test_unit_costs_on_slots_equal_the_padded_computation(
         supply = infra.supply_prices(t, cur, pool, v.opt)
         got_terms, got, got_cur = v._unit_costs(t, cur, supply, breakdown=True)
         want_terms, want, want_cur = _padded_unit_costs(v, t, cur, supply)
+        # a closure the plant is not on: 0 (its unit costs worked out for nothing before)
+        left_out = v.opt_closure[None] & (v.opt[None] != cur[:, :, None])
+        assert left_out.any()
+        want_terms = {k: np.where(left_out, 0.0, ref) for k, ref in want_terms.items()}
+        want = np.where(left_out, 0.0, want)
         assert got_terms.keys() == want_terms.keys()
         for name, ref in want_terms.items():
             assert np.array_equal(got_terms[name], ref), name

@@ -220,28 +220,36 @@ class Slots:
     ``V`` slots: plants have fewer options than the widest and the padding repeats the
     incumbent route, so about half of the ``(P, K)`` slots are copies. Per-unit terms are the
     same arithmetic for every copy of a pair (they depend on the scenario, the plant and the
-    route only), so they are worked out once per slot and scattered back."""
+    route only), so they are worked out once per slot and scattered back. Options left out
+    (``skip``: closures, whose value is their write-off alone) have no slot and read 0."""
 
     plant: I
     """Plant of each slot ``(V,)``."""
     route: I
     """Route of each slot ``(V,)``."""
     of: I
-    """Slot of each option ``(P, K)``."""
+    """Slot of each option ``(P, K)`` (``V`` for an option left out: a zero past the slots)."""
     first: I
     """Position of each slot's first option in the flattened ``(P, K)`` ``(V,)``."""
+    skipped: bool = False
+    """Whether some options have no slot."""
 
     @classmethod
-    def of_options(cls, opt: I, n_routes: int) -> Slots:
-        """The slots of the option routes ``opt`` ``(P, K)`` (every entry a route index)."""
+    def of_options(cls, opt: I, n_routes: int, skip: B | None = None) -> Slots:
+        """The slots of the option routes ``opt`` ``(P, K)`` (every entry a route index),
+        but for the options ``skip`` ``(P, K)`` (None: none)."""
         P, K = opt.shape
         pair = (np.arange(P)[:, None] * n_routes + opt).reshape(-1)
-        uniq, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        keep = np.ones(P * K, dtype=bool) if skip is None else ~np.asarray(skip).reshape(-1)
+        uniq, first, inverse = np.unique(pair[keep], return_index=True, return_inverse=True)
+        of = np.full(P * K, len(uniq), dtype=np.int64)
+        of[keep] = np.asarray(inverse).reshape(-1)
         return cls(
             plant=np.asarray(uniq // n_routes, dtype=np.int64),
             route=np.asarray(uniq % n_routes, dtype=np.int64),
-            of=np.asarray(inverse, dtype=np.int64).reshape(P, K),
-            first=np.asarray(first, dtype=np.int64),
+            of=of.reshape(P, K),
+            first=np.asarray(np.flatnonzero(keep)[first], dtype=np.int64),
+            skipped=not bool(keep.all()),
         )
 
     def gather(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
@@ -250,7 +258,10 @@ class Slots:
         return np.take(flat, self.first, axis=-1)
 
     def scatter(self, values: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
-        """``(..., V)`` -> ``(..., P, K)``: each option gets its slot's value."""
+        """``(..., V)`` -> ``(..., P, K)``: each option gets its slot's value (an option
+        without a slot 0)."""
+        if self.skipped:
+            values = np.concatenate([values, np.zeros((*values.shape[:-1], 1), values.dtype)], -1)
         return np.take(values, self.of, axis=-1)
 
 
@@ -376,9 +387,11 @@ class Valuation:
         self.opt_closure = family == FAMILY["closure"]
         self.opt_low = ctx.low_carbon[self.opt]
         self.calib_k = ctx.route_calib(self.opt[None])  # (1, P, K)
-        self.slots = Slots.of_options(self.opt, ctx.R)
-        """The distinct (plant, route) slots of the options: unit costs are worked out on
-        these (:meth:`_unit_costs`)."""
+        self.slots = Slots.of_options(self.opt, ctx.R, skip=self.opt_closure)
+        """The distinct (plant, route) slots of the options but closures: unit costs are
+        worked out on these (:meth:`_unit_costs`). A closure's value is its write-off alone
+        (:meth:`option_values`), so its unit costs, about a fifth of the slots', would be
+        worked out for nothing: they are 0 in the terms."""
         self._slot_view_parts = (
             self.slots.route[None],
             np.asarray(self.slots.gather(self.calib_k), dtype=np.float64),
