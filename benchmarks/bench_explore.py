@@ -3,7 +3,7 @@
 Measures, on the embedded data package and the default uncertainty specification:
 
 1. the engine alone in this process: one batch of ``batch_size`` futures x 3 packages,
-   site-years per second (one core);
+   site-years per second (one core; the median of three runs after two warm-up runs);
 2. a whole ensemble (``--futures`` futures x 3 packages) through ``kruispunt.uncertainty``
    on a process pool of ``--workers`` workers, streamed to a temporary store: wall time,
    site-years per second (total and per worker), the share of worker time spent in the
@@ -107,7 +107,10 @@ def main() -> None:
         b.scenario(j, f, p.values[f], int(p.seeds[f])) for f in range(k) for j in range(n_packages)
     ]
     inputs = build_inputs(cat, scenarios)
-    simulate(inputs.select(np.arange(3)))  # warm up
+    # warm up on the whole batch twice: a process's first batches fault their memory in
+    # (system time), which a worker running batch after batch does not
+    for _ in range(2):
+        simulate(inputs, batch_size=len(scenarios))
     times = []
     for _ in range(3):
         t = time.perf_counter()
