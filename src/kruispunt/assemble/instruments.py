@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any, cast
+from functools import cached_property, partial, wraps
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ F = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
 I = npt.NDArray[np.int64]  # noqa: E741
 Params = dict[str, npt.NDArray[np.generic]]
+T = TypeVar("T")
 
 TAXED = {"natural_gas": "gas", "electricity": "electricity"}
 """Carriers with energy-tax brackets, and the name of their schedule in the policy table."""
@@ -57,7 +58,13 @@ class BuildContext:
     @cached_property
     def activities(self) -> PlantActivities:
         """Each plant's activity codes and power-plant share."""
-        return plant_activities(self.tables, self.pb.table)
+        return self.kept("plant_activities", lambda: plant_activities(self.tables, self.pb.table))
+
+    def kept(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``, a pure function of the data package and the model years (the
+        routes and plants follow from these), worked out once per catalogue and years and
+        copied out (:meth:`Tables.memo`): the same for every batch of an ensemble."""
+        return self.tables.memo((name, self.years.tobytes()), compute)
 
     @property
     def S(self) -> int:
@@ -68,7 +75,26 @@ class BuildContext:
         return np.broadcast_to(values[None], (self.S, *values.shape)).copy()
 
 
+def _of_data(f: Callable[[BuildContext], T]) -> Callable[[BuildContext], T]:
+    """``f``, a pure function of the data package and the model years that reads no
+    scenario, worked out once per catalogue and years (:meth:`BuildContext.kept`)."""
+
+    @wraps(f)
+    def kept(b: BuildContext) -> T:
+        return b.kept(f.__name__, partial(f, b))
+
+    return kept
+
+
 def _energy_tax(b: BuildContext) -> Params:
+    """The energy-tax schedules and exemptions, the same in every scenario."""
+    return {
+        k: b.per_scenario(v) for k, v in b.kept("energy_tax", lambda: _energy_tax_base(b)).items()
+    }
+
+
+def _energy_tax_base(b: BuildContext) -> dict[str, F]:
+    """:func:`_energy_tax` of one scenario."""
     tables, years = b.tables, b.years
     C, Y = len(tables.carrier_ids), len(years)
     rate = np.zeros((C, Y))
@@ -99,11 +125,11 @@ def _energy_tax(b: BuildContext) -> Params:
         rate[h] = np.where(own, as_elec, as_gas)
     exempt, plant_exempt = _tax_exemptions(b)
     return {
-        "rate": b.per_scenario(rate),
-        "thresholds": b.per_scenario(thresholds),
-        "bracket_rates": b.per_scenario(brackets),
-        "exempt": b.per_scenario(exempt),
-        "plant_exempt": b.per_scenario(plant_exempt),
+        "rate": rate,
+        "thresholds": thresholds,
+        "bracket_rates": brackets,
+        "exempt": exempt,
+        "plant_exempt": plant_exempt,
     }
 
 
@@ -224,6 +250,7 @@ def _benchmarks(b: BuildContext) -> tuple[F, F]:
     return b.cache.get(b.tables.catalogue, key, lambda: _route_benchmarks(b))
 
 
+@_of_data
 def _route_groups(b: BuildContext) -> F:
     """Today's routes and their capture variants (family ccs) with the same benchmark
     sub-installations (same rows in route_allocation.csv) share a group id ``(R,)``: a capture
@@ -251,6 +278,7 @@ def _route_groups(b: BuildContext) -> F:
     return out
 
 
+@_of_data
 def _carbon_leakage(b: BuildContext) -> F:
     """Whether each plant is at risk of carbon leakage ``(P,)`` (1/0).
 
@@ -341,6 +369,7 @@ def _ets(b: BuildContext) -> Params:
     }
 
 
+@_of_data
 def _export_share(b: BuildContext) -> F:
     """Share of each product's output sold outside the EU ``(G,)``: the product markets
     table's ``export_share_extra_eu`` where it exists, else the data package's default."""
@@ -436,6 +465,7 @@ def _ikc(b: BuildContext) -> Params:
     }
 
 
+@_of_data
 def _ikc_eligible(b: BuildContext) -> tuple[B, B, B]:
     """``(P,)`` plants in a listed sector the Dutch scheme applies (``nl`` yes) of the 2021
     list, of the 2026 additions, and those whose sector's application is unverified.
@@ -462,6 +492,7 @@ def _ikc_eligible(b: BuildContext) -> tuple[B, B, B]:
     return existing, new & ~existing, unverified & ~existing
 
 
+@_of_data
 def _ikc_baseline_mwh(b: BuildContext) -> F:
     """Eligible electricity of each plant ``(P,)`` [MWh/yr]: the fall-back benchmark (0.8)
     times its baseline consumption, which is the ``ikc_baselines.csv`` figure where given,
@@ -472,6 +503,7 @@ def _ikc_baseline_mwh(b: BuildContext) -> F:
     return np.asarray(fallback * _baseline_consumption_mwh(b), dtype=np.float64)
 
 
+@_of_data
 def _baseline_consumption_mwh(b: BuildContext) -> F:
     """Each plant's baseline grid electricity ``(P,)`` [MWh/yr]: the ``ikc_baselines.csv``
     figure where given, else today's route's electricity at base-year production, else the
@@ -675,7 +707,10 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     partial = np.zeros((b.S, G, Y))
     # the grey hydrogen a route makes in its own reformers: what users replace with the
     # renewable hydrogen they take for part of their use
-    grey_r = np.nan_to_num(route_parameter(tables, years, "reformer_hydrogen", b.rb.ids)[:, 0])
+    grey_r = b.kept(
+        "reformer_hydrogen",
+        lambda: np.nan_to_num(route_parameter(tables, years, "reformer_hydrogen", b.rb.ids)[:, 0]),
+    )
     # refineries are not obligated and their renewable hydrogen does not count (Art. 22a(1))
     outside = _outside_industry(b)
     grey_r[outside] = 0.0
@@ -950,6 +985,11 @@ def _reference_routes(b: BuildContext) -> I:
 
 
 def _market(b: BuildContext) -> Params:
+    """:func:`_market_base`, the same in every scenario."""
+    return {k: b.per_scenario(v) for k, v in b.kept("market", lambda: _market_base(b)).items()}
+
+
+def _market_base(b: BuildContext) -> dict[str, F]:
     """Product markets (``product_markets.csv``, ``margin_scopes.csv``): the inputs each
     product's margin is a spread over, per unit on its reference route; the margin, the mean
     of the sourced yearly margins in euro of 2025 (a through-cycle figure); the carbon-cost
@@ -1003,12 +1043,12 @@ def _market(b: BuildContext) -> Params:
                 share = float(part.sort_values("year")["value"].iloc[-1])
                 energy[g, gas] = share * b.rb.routes.inputs[ref[g], gas, 0]
     return {
-        "indexed_input": b.per_scenario(indexed),
-        "energy_input": b.per_scenario(energy),
-        "margin": b.per_scenario(margin),
-        "pass_through": b.per_scenario(pass_through),
-        "operating_margin": b.per_scenario(operating),
-        "allocation_pass_through": b.per_scenario(allocation),
+        "indexed_input": indexed,
+        "energy_input": energy,
+        "margin": margin,
+        "pass_through": pass_through,
+        "operating_margin": operating,
+        "allocation_pass_through": allocation,
     }
 
 
@@ -1027,18 +1067,21 @@ def _committed(b: BuildContext) -> Params:
     if events is None or "public_money" not in events.columns:
         return {"outlay": out, "plant_outlay": plant}
     paid = events[events["public_money"].notna()]
-    first: dict[str, int] = {}  # the first scenario of each events lever: the others copy it
-    for s, sc in enumerate(b.scenarios):
-        if sc.levers.events in first:
-            out[s] = out[first[sc.levers.events]]
-            plant[s] = plant[first[sc.levers.events]]
-            continue
-        first[sc.levers.events] = s
-        rows = applied_events(paid, sc.levers.events)
-        plant[s] = plant_money(rows, b.pb, years)
+
+    def money(lever: str) -> tuple[F, F]:
+        """The money of one ``events`` lever: in all ``(Y,)`` and the plants' ``(P, Y)``."""
+        rows = applied_events(paid, lever)
+        total = np.zeros(len(years))
         per_year = rows.groupby(rows["year"].astype(int))["public_money"].sum()
         for year, amount in zip(per_year.index.to_numpy(), per_year.to_numpy(), strict=True):
-            out[s, years == int(year)] = float(amount)
+            total[years == int(year)] = float(amount)
+        return total, plant_money(rows, b.pb, years)
+
+    for lever in {sc.levers.events for sc in b.scenarios}:
+        total, by_plant = b.kept(f"committed:{lever}", partial(money, lever))
+        on = [s for s, sc in enumerate(b.scenarios) if sc.levers.events == lever]
+        out[on] = total
+        plant[on] = by_plant
     out -= plant.sum(axis=1)  # the plants' money is booked with them
     return {"outlay": np.maximum(out, 0.0), "plant_outlay": plant, **_committed_sde(b, events)}
 
@@ -1080,43 +1123,38 @@ def _committed_sde(b: BuildContext, events: Any) -> Params:
     award's maximum over the term leaves below the base amount (Besluit SDEK; RVO
     "Berekening SDE++": maximum = (basisbedrag - basisprijs) x volume x term, solved for the
     basisprijs); the term is ``sde_pp.subsidy_duration_max`` from the parties' start year."""
+    names = ("sde_award", "sde_base", "sde_floor", "sde_start", "sde_end", "sde_volume")
     P = len(b.pb.table)
-    shape = (b.S, P)
-    award, base, floor = np.full(shape, -1.0), np.zeros(shape), np.zeros(shape)
-    start, end, volume = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    out: Params = {name: np.zeros((b.S, P)) for name in names}
     tables = b.tables
-    term = tables.policy_path("sde_pp.subsidy_duration_max", b.years)[0]
-    terms = []  # (award, its events rows, base amount, base price, volume)
-    for a, (event_id, prefix) in enumerate(committed_sde_awards(events).items()):
-        if tables.policy_rows(f"{prefix}_base_amount") is None:
-            continue
-        amount = tables.policy_scalar(f"{prefix}_base_amount")
-        total = tables.policy_scalar(f"{prefix}_max_total")
-        yearly = tables.policy_scalar(f"{prefix}_volume")
-        price = max(amount - total / (yearly * term), 0.0)
-        terms.append((a, events[events["event_id"] == event_id], amount, price, yearly))
-    first: dict[str, int] = {}  # the first scenario of each events lever: the others copy it
-    for s, sc in enumerate(b.scenarios):
-        if sc.levers.events in first:
-            for arr in (award, base, floor, start, end, volume):
-                arr[s] = arr[first[sc.levers.events]]
-            continue
-        first[sc.levers.events] = s
-        for a, rows, amount, price, yearly in terms:
-            for row in applied_events(rows, sc.levers.events).itertuples():
+
+    def of_lever(lever: str) -> tuple[F, ...]:
+        """The rows ``(P,)`` of one ``events`` lever, in the order of ``names``."""
+        award, base, floor = np.full(P, -1.0), np.zeros(P), np.zeros(P)
+        start, end, volume = np.zeros(P), np.zeros(P), np.zeros(P)
+        term = tables.policy_path("sde_pp.subsidy_duration_max", b.years)[0]
+        for a, (event_id, prefix) in enumerate(committed_sde_awards(events).items()):
+            if tables.policy_rows(f"{prefix}_base_amount") is None:
+                continue
+            amount = tables.policy_scalar(f"{prefix}_base_amount")
+            total = tables.policy_scalar(f"{prefix}_max_total")
+            yearly = tables.policy_scalar(f"{prefix}_volume")
+            price = max(amount - total / (yearly * term), 0.0)
+            rows = events[events["event_id"] == event_id]
+            for row in applied_events(rows, lever).itertuples():
                 hit = named_plants(b.pb, row)
                 year = int(cast(int, row.year))
-                award[s, hit] = a
-                base[s, hit], floor[s, hit], volume[s, hit] = amount, price, yearly
-                start[s, hit], end[s, hit] = year, year + term
-    return {
-        "sde_award": award,
-        "sde_base": base,
-        "sde_floor": floor,
-        "sde_start": start,
-        "sde_end": end,
-        "sde_volume": volume,
-    }
+                award[hit] = a
+                base[hit], floor[hit], volume[hit] = amount, price, yearly
+                start[hit], end[hit] = year, year + term
+        return award, base, floor, start, end, volume
+
+    for lever in {sc.levers.events for sc in b.scenarios}:
+        on = [s for s, sc in enumerate(b.scenarios) if sc.levers.events == lever]
+        rows = b.kept(f"committed_sde:{lever}", partial(of_lever, lever))
+        for name, row in zip(names, rows, strict=True):
+            out[name][on] = row
+    return out
 
 
 BUILDERS: dict[str, Callable[[BuildContext], Params]] = {

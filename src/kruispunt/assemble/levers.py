@@ -4,6 +4,7 @@ seeds) and on their finance (cost of capital, risk sharing, expectations)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, cast
 
 import numpy as np
@@ -98,7 +99,7 @@ def build_levers(
     # events are applied once per such pair, to its first scenario, and copied (ensembles)
     first: dict[tuple[str, bool], int] = {}
     # every per-scenario array the events write: a copied scenario gets all of them
-    written = (
+    written: tuple[npt.NDArray[Any], ...] = (
         availability,
         commit_route,
         commit_year,
@@ -115,20 +116,23 @@ def build_levers(
                     array[s] = array[first[key]]
                 continue
             first[key] = s
-            applied = applied_events(events, sc.levers.events)
-            apply_events(
-                applied,
-                pb,
-                r_of,
-                years,
-                availability[s],
-                commit_route[s],
-                commit_year[s],
-                (follow_route[s], follow_year[s]),
-                hold_year[s],
+            # a pure function of the data package, the years and the key: worked out once
+            # for an ensemble's batches (:meth:`Tables.memo`)
+            rows = tables.memo(
+                ("events_applied", *key, years.tobytes()),
+                partial(
+                    _events_rows,
+                    events,
+                    sc.levers.events,
+                    pb,
+                    r_of,
+                    years,
+                    commit_route[s].copy(),
+                    commit_year[s].copy(),
+                ),
             )
-            paid = plant_money(applied, pb, years)
-            commit_grant[s] = np.where(commit_route[s] >= 0, paid.sum(axis=1), 0.0)
+            for array, values in zip(written, rows, strict=True):
+                array[s] = values
     return Levers(
         route_allowed=allowed,
         commit_route=commit_route,
@@ -142,6 +146,41 @@ def build_levers(
         permits_from=permits_from,
         availability=availability,
     )
+
+
+def _events_rows(
+    events: pd.DataFrame,
+    lever: str,
+    pb: PlantBundle,
+    r_of: dict[str, int],
+    years: npt.NDArray[np.int64],
+    commit_route: npt.NDArray[np.int64],
+    commit_year: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.generic], ...]:
+    """One scenario's rows after the events its ``events`` lever applies
+    (:func:`apply_events`), from its commitments ``commit_route`` and ``commit_year``
+    ``(P,)`` (changed in place): availability, commit route and year, follow-up route and
+    year, hold year and the committed grant, in :func:`build_levers`' order."""
+    P = len(pb.table)
+    availability = np.ones((P, len(years)))
+    follow_route = np.full(P, -1, dtype=np.int64)
+    follow_year = np.zeros(P, dtype=np.int64)
+    hold_year = np.zeros(P, dtype=np.int64)
+    applied = applied_events(events, lever)
+    apply_events(
+        applied,
+        pb,
+        r_of,
+        years,
+        availability,
+        commit_route,
+        commit_year,
+        (follow_route, follow_year),
+        hold_year,
+    )
+    paid = plant_money(applied, pb, years)
+    grant = np.where(commit_route >= 0, paid.sum(axis=1), 0.0)
+    return availability, commit_route, commit_year, follow_route, follow_year, hold_year, grant
 
 
 MONEY_KINDS = ("maatwerk", "support_award")

@@ -205,7 +205,9 @@ def simulate(
     buffers: Outputs | None = _buffers(inputs, min(batch_size, n), tuple(instruments))
     for lo in range(0, n, batch_size):
         idx = np.arange(lo, min(lo + batch_size, n))
-        out = run_batch(inputs.select(idx), instruments, buffers)
+        # one batch of every scenario runs on the inputs as they are (a batch reads its
+        # inputs, it never writes them: tests/engine/test_simulate.py)
+        out = run_batch(inputs if idx.size == n else inputs.select(idx), instruments, buffers)
         last = lo + batch_size >= n
         if last:  # its buffers go as they are copied into the results
             buffers = None

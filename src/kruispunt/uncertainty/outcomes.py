@@ -20,8 +20,8 @@ from kruispunt.vocabulary import SCENARIO
 
 
 def _by_year(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    """(scenario x year) table of ``column``."""
-    return frame.pivot_table(index=SCENARIO, columns="year", values=column, aggfunc="sum")
+    """(scenario x year) table of ``column``, summed (scenarios and years sorted)."""
+    return frame.groupby([SCENARIO, "year"])[column].sum().unstack("year")
 
 
 class _Metrics:
@@ -66,14 +66,12 @@ def _retained(t: pd.DataFrame, product: str, year: int) -> pd.Series:
     1 and would count them as lost in every future."""
     rows = t[t["product"] == product]
     first = int(rows["year"].min())
-
-    def share(y: int) -> pd.Series:
-        at = rows[rows["year"] == y].set_index(SCENARIO)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return at["domestic"] / at["demand"].where(at["demand"] > 0)
-
-    start = share(first)
-    return share(year) / start.where(start > 0)
+    at = rows[rows["year"].isin([first, year])].set_index(["year", SCENARIO])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = at["domestic"] / at["demand"].where(at["demand"] > 0)
+    in_year = share.index.get_level_values("year")
+    start = share[in_year == first].droplevel("year")
+    return share[in_year == year].droplevel("year") / start.where(start > 0)
 
 
 def outcome_values(results: Results, outcomes: Sequence[Outcome]) -> pd.DataFrame:
