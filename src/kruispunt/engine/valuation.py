@@ -421,6 +421,10 @@ class Valuation:
         :meth:`feasible`'s retrofit-only and campaign rules concern."""
         self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
         """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
+        self._lead_at: tuple[I, B] | None = None
+        """Where each option's staying column from its lead time lies in the flattened
+        ``(S, P, 1 + H + L)`` net unit cost of staying, and the options without a lead time
+        (:meth:`_stay_window`)."""
         self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
         """Where every option's new-route terms ``(S, P, K)`` lie in an expected term's year."""
 
@@ -590,16 +594,23 @@ class Valuation:
                     terms[SUPPLY] = term
                 total_new += bio_new
                 total_cur[..., 0] += bio_cur[..., 0]
+        zero_added = False
         for inst in self.valued:
             c_new = inst.unit_cost(x_of(inst.name, False), opts)
             c_cur = inst.unit_cost(x_of(inst.name, True), now)
             if np.ndim(c_new) == 0 and np.ndim(c_cur) == 0 and c_new == 0 and c_cur == 0:
-                total_cur[..., 1:] += c_cur
+                # adding a zero changes -0.0 to +0.0 and nothing else; that commutes with
+                # the other additions and is idempotent, so one addition after the loop
+                # gives the same bits as one per instrument costing nothing (adding -0.0
+                # changes nothing)
+                zero_added |= not np.signbit(c_cur)
                 continue
             if breakdown:
                 terms[inst.name] = np.where(is_cur, life(c_cur), options(c_new))
             total_new += c_new
             total_cur += c_cur
+        if zero_added:
+            total_cur[..., 1:] += 0.0
         total = np.where(is_cur, life(total_cur), options(total_new))
         return terms, total, total_cur
 
@@ -758,15 +769,19 @@ class Valuation:
         L)``: over the life, the exit horizons, then from each of :attr:`leads`); 0 for
         staying and for options without a lead time. A cost term of the option, negative
         where the option's years cost staying more."""
-        H = len(self.horizons)
-        lead_k = self.ctx.inputs.routes.lead_time[self.opt]  # (P, K)
-        col = np.zeros(self.opt.shape, dtype=np.int64)
-        for j, v in enumerate(self.leads):
-            col = np.where(lead_k == v, 1 + H + j, col)
-        at = np.broadcast_to(col[None], is_cur.shape)
-        later = np.take_along_axis(net_stay, at, axis=-1)
+        if self._lead_at is None or self._lead_at[0].shape != is_cur.shape:  # every year's
+            H = len(self.horizons)
+            lead_k = self.ctx.inputs.routes.lead_time[self.opt]  # (P, K)
+            col = np.zeros(self.opt.shape, dtype=np.int64)
+            for j, v in enumerate(self.leads):
+                col = np.where(lead_k == v, 1 + H + j, col)
+            S, P, C = net_stay.shape
+            rows = np.arange(S * P, dtype=np.int64).reshape(S, P, 1) * C
+            self._lead_at = (rows + col[None], col == 0)
+        at, no_lead = self._lead_at
+        later = np.take(np.ascontiguousarray(net_stay).reshape(-1), at)  # net_stay[s, p, col]
         return np.asarray(
-            np.where(is_cur | (at == 0), 0.0, net_stay[..., :1] - later), dtype=np.float64
+            np.where(is_cur | no_lead, 0.0, net_stay[..., :1] - later), dtype=np.float64
         )
 
     def _contracts(self, t: int, cur: I, prod: F) -> F:
