@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import load_catalogue
@@ -273,3 +275,36 @@ def test_energy_tax_brackets_of_staying_on_one_column(monkeypatch: pytest.Monkey
     monkeypatch.setattr(EnergyTax, "unit_cost", both)
     simulate_module.simulate(inputs)
     assert calls["n"] == inputs.coords.years.size
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.just(0.0), st.just(-0.0), st.floats(allow_nan=True, width=64)),
+            min_size=4,
+            max_size=4,
+        ),
+        min_size=2,
+        max_size=6,
+    ),
+    st.lists(st.booleans(), min_size=6, max_size=6),
+)
+def test_zero_costs_added_once_give_the_bits_of_one_addition_each(
+    rows: list[list[float]], zero_after: list[bool]
+) -> None:
+    """``Valuation._unit_costs`` adds the zero of every instrument that costs nothing once,
+    after the others: adding +0.0 turns -0.0 into +0.0 and changes nothing else, so it is
+    idempotent and commutes with the other additions (x + y is -0.0 only when both are)."""
+    terms = [np.array(r) for r in rows]
+    each = terms[0].copy()
+    once = terms[0].copy()
+    with np.errstate(all="ignore"):  # inf - inf, overflow: the same either way
+        for term, zero in zip(terms[1:], zero_after, strict=False):
+            each += term
+            once += term
+            if zero:
+                each += 0.0
+        if any(zero_after[: len(terms) - 1]):
+            once += 0.0
+    assert each.tobytes() == once.tobytes()

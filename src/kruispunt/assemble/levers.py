@@ -118,19 +118,9 @@ def build_levers(
             first[key] = s
             # a pure function of the data package, the years and the key: worked out once
             # for an ensemble's batches (:meth:`Tables.memo`)
-            rows = tables.memo(
-                ("events_applied", *key, years.tobytes()),
-                partial(
-                    _events_rows,
-                    events,
-                    sc.levers.events,
-                    pb,
-                    r_of,
-                    years,
-                    commit_route[s].copy(),
-                    commit_year[s].copy(),
-                ),
-            )
+            start = (commit_route[s].copy(), commit_year[s].copy())
+            compute = partial(_events_rows, events, sc.levers.events, pb, r_of, years, *start)
+            rows = tables.memo(("events_applied", *key, years.tobytes()), compute)
             for array, values in zip(written, rows, strict=True):
                 array[s] = values
     return Levers(

@@ -421,10 +421,7 @@ class Valuation:
         :meth:`feasible`'s retrofit-only and campaign rules concern."""
         self._at_slots = Positions(expect, self.slots.route[None], 0, ctx.R, len(windows))
         """Where the slots' new-route terms ``(S, V)`` lie in an expected term's year."""
-        self._lead_at: tuple[I, B] | None = None
-        """Where each option's staying column from its lead time lies in the flattened
-        ``(S, P, 1 + H + L)`` net unit cost of staying, and the options without a lead time
-        (:meth:`_stay_window`)."""
+        self._lead_at: tuple[I, B] | None = None  # :meth:`_stay_window`'s, once a batch
         self._at_options = Positions(expect, self.opt[None], 0, ctx.R, len(windows))
         """Where every option's new-route terms ``(S, P, K)`` lie in an expected term's year."""
 
@@ -769,7 +766,9 @@ class Valuation:
         L)``: over the life, the exit horizons, then from each of :attr:`leads`); 0 for
         staying and for options without a lead time. A cost term of the option, negative
         where the option's years cost staying more."""
-        if self._lead_at is None or self._lead_at[0].shape != is_cur.shape:  # every year's
+        # where each option's column from its lead time lies in the flattened net_stay, and
+        # the options without a lead time: the same every year of the batch
+        if self._lead_at is None or self._lead_at[0].shape != is_cur.shape:
             H = len(self.horizons)
             lead_k = self.ctx.inputs.routes.lead_time[self.opt]  # (P, K)
             col = np.zeros(self.opt.shape, dtype=np.int64)
