@@ -134,7 +134,7 @@ def build_inputs(
             cat, key, lambda: _routes_and_plants(tables, years)
         )
     all_scenarios = [reference_scenario(int(years[0]), int(years[-1])), *scenarios]
-    b = BuildContext(tables, all_scenarios, years, pb, rb, cache)
+    b = BuildContext(tables, all_scenarios, years, pb, rb)
     products = cat.products
     clusters = cat.clusters
     inputs = ModelInputs(

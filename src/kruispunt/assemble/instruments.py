@@ -16,7 +16,6 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.activities import PlantActivities, plant_activities
-from kruispunt.assemble.cache import AssemblyCache
 from kruispunt.assemble.levers import applied_events, named_plants, plant_money
 from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle, route_parameter
@@ -52,8 +51,6 @@ class BuildContext:
     """The plants (base-year production, today's route) and their table (site, product)."""
     rb: RouteBundle
     """The routes (inputs, product) and their ids."""
-    cache: AssemblyCache | None = None
-    """Scenario-independent parts kept between builds (:mod:`kruispunt.assemble.cache`)."""
 
     @cached_property
     def activities(self) -> PlantActivities:
@@ -88,11 +85,10 @@ def _of_data(f: Callable[[BuildContext], T]) -> Callable[[BuildContext], T]:
 
 def _energy_tax(b: BuildContext) -> Params:
     """The energy-tax schedules and exemptions, the same in every scenario."""
-    return {
-        k: b.per_scenario(v) for k, v in b.kept("energy_tax", lambda: _energy_tax_base(b)).items()
-    }
+    return {k: b.per_scenario(v) for k, v in _energy_tax_base(b).items()}
 
 
+@_of_data
 def _energy_tax_base(b: BuildContext) -> dict[str, F]:
     """:func:`_energy_tax` of one scenario."""
     tables, years = b.tables, b.years
@@ -205,6 +201,7 @@ def _benchmark_value(b: BuildContext) -> dict[tuple[str, int], float]:
     return out
 
 
+@_of_data
 def _route_benchmarks(b: BuildContext) -> tuple[F, F]:
     """Benchmark allocation per unit of each route's product ``(R, Y)`` in each model year's
     allocation period (the latest period that has begun; the 2026-30 values hold after 2030)
@@ -239,15 +236,6 @@ def _route_benchmarks(b: BuildContext) -> tuple[F, F]:
             ]
             out[r, t] = float(np.sum(terms))
     return out[:, :-1], out[:, -1]
-
-
-def _benchmarks(b: BuildContext) -> tuple[F, F]:
-    """:func:`_route_benchmarks`, from the build's cache when it has one (they depend on the
-    data package, the routes and the years only)."""
-    if b.cache is None:
-        return _route_benchmarks(b)
-    key = ("route_benchmarks", b.years.tobytes(), tuple(b.rb.ids))
-    return b.cache.get(b.tables.catalogue, key, lambda: _route_benchmarks(b))
 
 
 @_of_data
@@ -348,7 +336,7 @@ def _ets(b: BuildContext) -> Params:
     base_cscf = np.nan_to_num(
         b.tables.policy_path("eu_ets.cross_sectoral_correction_factor", base_year), nan=1.0
     )[0]
-    route_bm, route_bm_base = _benchmarks(b)
+    route_bm, route_bm_base = _route_benchmarks(b)
     return {
         "cbam_factor": cbam,
         "carbon_leakage": b.per_scenario(at_risk),
@@ -386,7 +374,7 @@ def _cbam(b: BuildContext) -> Params:
     years = b.years
     start = _scalar(b, "cbam.start_year")
     active = np.stack([(years >= start) & sc.levers.cbam for sc in b.scenarios]).astype(float)
-    route_bm, _ = _benchmarks(b)
+    route_bm, _ = _route_benchmarks(b)
     routes = b.rb.routes
     G, C = len(b.tables.product_ids), len(b.tables.carrier_ids)
     bench = np.full((G, len(years)), np.nan)
@@ -986,9 +974,10 @@ def _reference_routes(b: BuildContext) -> I:
 
 def _market(b: BuildContext) -> Params:
     """:func:`_market_base`, the same in every scenario."""
-    return {k: b.per_scenario(v) for k, v in b.kept("market", lambda: _market_base(b)).items()}
+    return {k: b.per_scenario(v) for k, v in _market_base(b).items()}
 
 
+@_of_data
 def _market_base(b: BuildContext) -> dict[str, F]:
     """Product markets (``product_markets.csv``, ``margin_scopes.csv``): the inputs each
     product's margin is a spread over, per unit on its reference route; the margin, the mean
