@@ -112,3 +112,37 @@ def test_a_path_the_same_on_every_route_is_summed_on_one() -> None:
             assert not np.array_equal(got[:, 0], got[:, 1])  # the routes' windows differ
         sums = (one._alike or one)._sums()
         assert sums.shape[0] == Y + extra + 1  # one route's sums
+
+
+def test_a_path_alike_by_rate_is_worked_out_once_per_rate() -> None:
+    """Eight scenarios, four distinct (rate, foresight) pairs, as an ensemble's packages
+    share their future's rate: a path the same in the scenarios that discount alike (a
+    price of the future) is worked out on four rows and gives, year by year, the bits of
+    the same path worked out on every row (expected_many); a path one scenario of which
+    differs from its rate's first in its last step alone is worked out on every row."""
+    rng = np.random.default_rng(23)
+    R, Y, extra = 4, 5, 4
+    rate = np.array([0.03, 0.07] * 4)
+    myopic = np.array([False] * 6 + [True, True])
+    lead = np.array([0, 2, 1, 0])
+    life = np.array([3, 9, 2, 14])
+    windows = [(lead, life), (np.zeros_like(lead), life), (np.zeros_like(lead), life.clip(0, 3))]
+    w = Windows(rate, windows, Y + extra, Y, myopic)
+    group = np.array([0, 1, 0, 1, 0, 1, 2, 3])  # each scenario's (rate, foresight)
+    by_rate = (rng.normal(size=(4, R, Y + extra)) * 50.0)[group]
+    apart = by_rate.copy()
+    apart[4, 2, -1] += 1.0  # scenario 4 discounts as 0 and 2 do, one value differs
+    assert w.alike_by_rate(by_rate) and not w.alike_by_rate(apart)
+    for values, alike in ((by_rate, True), (apart, False)):
+        e = Expected(w, values)
+        assert e.alike is alike
+        want = expected_many(values, rate, windows, Y, myopic)
+        for t in (0, 3, 3, 1, Y - 1):
+            got = e.year(t)
+            for j, ref in enumerate(want):
+                assert np.array_equal(got[..., j].view(np.uint64), ref[..., t].view(np.uint64))
+        if alike:
+            assert e.own_year(0).shape[-1] == 4  # one row per distinct rate
+    # no two scenarios discounting alike: nothing is shared
+    single = Windows(np.array([0.03, 0.07]), windows, Y + extra, Y, np.zeros(2, dtype=bool))
+    assert not single.alike_by_rate(np.zeros((2, R, Y + extra)))

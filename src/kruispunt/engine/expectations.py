@@ -12,8 +12,6 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from kruispunt.policy.base import alike_in_scenarios
-
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 
@@ -161,20 +159,54 @@ class Windows:
         self.den_last = np.ascontiguousarray(np.stack(self.den, axis=-1).transpose(0, 2, 3, 1))
         self.myopic_rows = np.flatnonzero(myopic)
         # scenarios that discount alike (an ensemble's packages share their future's rate):
-        # a path the same in every scenario is worked out once per distinct rate
+        # a path the same in the scenarios that discount alike (a price of the future, the
+        # same under every package) is worked out once per distinct rate
         key = np.stack([rate, myopic.astype(np.float64)], axis=1)
         _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
         self._rows = np.sort(first)
         self._alike: Windows | None = None
         self.alike_rows: I = np.arange(len(rate))
-        """Each scenario's row among those a path alike in every scenario is worked out on
-        (:meth:`Expected.own_year`): itself when no two scenarios discount alike."""
+        """Each scenario's row among those a path alike by rate (:meth:`alike_by_rate`) is
+        worked out on (:meth:`Expected.own_year`): itself when no two scenarios discount
+        alike."""
         if 2 * len(first) <= len(rate):
             where = np.searchsorted(self._rows, first)
             self._inverse = where[np.asarray(inverse).reshape(-1)]
             """Each scenario's row in :attr:`_rows`."""
             self.alike_rows = self._inverse
             self._alike = Windows(rate[self._rows], windows, n_ext, n_years, myopic[self._rows])
+
+    def alike_by_rate(self, values: F) -> bool:
+        """Whether every scenario's ``values`` ``(S, ...)`` hold the same bits as those of the
+        first scenario that discounts alike (the same rate and foresight): then each
+        scenario's expected values are that scenario's arithmetic, worked out once per
+        distinct rate (:attr:`alike_rows`). A path the same in every scenario is; so is, in
+        an ensemble, a path of the future alone (a price) under each of its packages. False
+        when no two scenarios discount alike.
+
+        Examples
+        --------
+        >>> w = Windows(np.array([0.05, 0.05, 0.08, 0.08]), [(np.array([0]), np.array([2]))],
+        ...             3, 2, np.zeros(4, dtype=bool))
+        >>> w.alike_by_rate(np.array([[1.0], [1.0], [2.0], [2.0]]))
+        True
+        >>> w.alike_by_rate(np.array([[1.0], [1.0], [2.0], [-2.0]]))
+        False
+        """
+        if self._alike is None:
+            return False
+        a = np.asarray(values)
+        if a.strides[0] == 0:
+            return True
+        first = self._rows[self._inverse]  # each scenario's first scenario with its rate
+        others = np.flatnonzero(first != np.arange(len(first)))
+
+        def same(x: F) -> bool:
+            mine = np.ascontiguousarray(x[others]).view(np.uint8)
+            return bool(np.array_equal(mine, np.ascontiguousarray(x[first[others]]).view(np.uint8)))
+
+        # the first step compared first: most paths that differ do so there
+        return same(a[..., :1]) and same(a)
 
     def expected_into(self, values: F, outs: Sequence[F]) -> None:
         """Expected ``values`` ``(S, R, Ye)`` over each window, written into ``outs`` (one
@@ -183,9 +215,9 @@ class Windows:
         n_ext = self.n_ext
         if values.shape[-1] != n_ext:
             raise ValueError(f"a path over {values.shape[-1]} years; expected {n_ext}")
-        if self._alike is not None and alike_in_scenarios(values):
+        if self._alike is not None and self.alike_by_rate(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
-            # of a scenario with the same rate
+            # of a scenario with the same rate and values
             part = [np.empty((self.n_years, len(self._rows), out.shape[-1])) for out in outs]
             self._alike.expected_into(values[self._rows], part)
             for out, p in zip(outs, part, strict=True):
@@ -238,18 +270,18 @@ class Expected:
             # the same on every route (a price, a tariff, broadcast over the routes): its
             # sums are the same bits on every route, worked out on one (:meth:`own_year`)
             values = values[:, :1]
-        if w._alike is not None and alike_in_scenarios(values):
+        if w._alike is not None and w.alike_by_rate(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
-            # of a scenario with the same rate
+            # of a scenario with the same rate and values
             self._alike = Expected(w._alike, values[w._rows])
             return
         self._values = values
 
     @property
     def alike(self) -> bool:
-        """Whether the path is worked out once per distinct discount rate (the same in every
-        scenario): :meth:`own_year` then holds the rows :attr:`Windows.alike_rows` of the
-        batch's scenarios."""
+        """Whether the path is worked out once per distinct discount rate (the same in the
+        scenarios that discount alike, :meth:`Windows.alike_by_rate`): :meth:`own_year`
+        then holds the rows :attr:`Windows.alike_rows` of the batch's scenarios."""
         return self._alike is not None
 
     def _sums(self) -> F:
@@ -280,7 +312,7 @@ class Expected:
     def own_year(self, t: int) -> F:
         """Expected values in decision year ``t`` over each window, scenario-last
         ``(R, J, S')``, on the rows the path is worked out on: every scenario's
-        (``S' = S``), or, for a path alike in every scenario (:attr:`alike`), each distinct
+        (``S' = S``), or, for a path alike by rate (:attr:`alike`), each distinct
         rate's. :meth:`year` lays these out for the scenarios; gathering straight from here
         (:class:`kruispunt.engine.valuation.Positions`) saves that copy."""
         if self._alike is not None:

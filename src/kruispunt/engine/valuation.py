@@ -105,9 +105,9 @@ class Positions:
     """Where some entries ``(scenario, route, window)`` of an expected term lie in the term's
     year as it is worked out (:meth:`Expected.own_year`, ``(R, J, S')`` flattened), for the
     two layouts:
-    every scenario's rows, or each distinct discount rate's for a path alike in every
-    scenario (:attr:`Windows.alike_rows`). :meth:`take` reads the entries with one gather,
-    without first copying an alike path's rows onto every scenario.
+    every scenario's rows, or each distinct discount rate's for a path alike in the scenarios
+    that discount alike (:attr:`Windows.alike_rows`). :meth:`take` reads the entries with one
+    gather, without first copying an alike path's rows onto every scenario.
 
     Parameters
     ----------
