@@ -1593,7 +1593,12 @@ class Ensemble:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise KruispuntError(
+                f"cannot create the ensembles folder {root}: {exc.strerror or exc}"
+            ) from None
         folder = root / ensemble_id
         if folder.is_dir():
             existing = cls(folder)

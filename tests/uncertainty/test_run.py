@@ -177,6 +177,32 @@ def test_cli_bad_spec_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: 
     assert not (store / ENSEMBLES_DIR).exists() or not list((store / ENSEMBLES_DIR).iterdir())
 
 
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--scheduler", "no-port"), "error: --scheduler 'no-port': not a scheduler address"),
+        (("--report", "{file}/r.html"), "error: cannot write report {file}/r.html: {file} is not"),
+        (("--store", "{file}/store"), "error: cannot create results store at {file}/store"),
+    ],
+    ids=["scheduler", "report", "store"],
+)
+def test_cli_bad_destination_exits_2_before_any_work_and_writes_nothing(
+    tmp_path: Path, extra: tuple[str, str], message: str
+) -> None:
+    """A scheduler address distributed cannot parse, a report or store path under a file:
+    one message naming it, exit code 2, no ensemble folder (the backend is entered and the
+    paths checked before the ensemble is created)."""
+    file = tmp_path / "a-file"
+    file.write_text("", encoding="utf-8")
+    store = tmp_path / "store"
+    args = [a.format(file=file) for a in extra]
+    proc = kruispunt("explore", "run", "--n", "2", "--workers", "1", *args, store=store)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert message.format(file=file) in proc.stderr
+    assert not (store / ENSEMBLES_DIR).exists()
+
+
 def test_cli_run_analyses_and_writes_the_report(tmp_path: Path) -> None:
     store = tmp_path / "store"
     proc = kruispunt(

@@ -133,6 +133,11 @@ class Dask:
                 raise KruispuntError(
                     f"cannot reach the Dask scheduler at {self._given}: {exc}"
                 ) from None
+            except (ValueError, TypeError) as exc:  # not an address distributed can parse
+                raise KruispuntError(
+                    f"--scheduler '{self._given}': not a scheduler address ({exc}); "
+                    "expected e.g. tcp://host:8786"
+                ) from None
             self._own = True
         self.workers = max(sum(self._client.nthreads().values()), 1)
         return self

@@ -81,8 +81,19 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
                     f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
                 )
     path = report or _root(store) / "reports" / f"{folder.name}-robustness.html"
-    write_robustness_report(a, path)
+    try:
+        write_robustness_report(a, path)
+    except OSError as exc:
+        raise KruispuntError(f"cannot write report {path}: {exc.strerror or exc}") from None
     out.print(f"robustness report: {path}")
+
+
+def _check_report(report: Path | None) -> None:
+    """Refuse a ``--report`` path that cannot be written before any work is done."""
+    if report is not None:
+        from kruispunt.cli_results import check_output_file
+
+        check_output_file(report, "report")
 
 
 @explore_app.command("run")
@@ -123,6 +134,7 @@ def run(
     ] = None,
 ) -> None:
     """Run (or resume) an ensemble, streaming each batch to the store; then analyse it."""
+    _check_report(report)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from kruispunt.uncertainty.backends import Backend, Dask, Processes, Sequential
@@ -183,6 +195,7 @@ def merge(
     ] = None,
 ) -> None:
     """Combine the shards of one ensemble into a complete ensemble, then analyse it."""
+    _check_report(report)
     from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
 
     parts = [Ensemble(_find(s, store)) for s in shards]
@@ -201,6 +214,7 @@ def analyse_cmd(
     ] = None,
 ) -> None:
     """Robustness, PRIM and sensitivity of a stored ensemble; writes the report."""
+    _check_report(report)
     _print_analysis(store, _find(ensemble, store), report)
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from kruispunt.catalogue.load import Catalogue, load_catalogue
 from kruispunt.errors import KruispuntError
-from kruispunt.store import ENSEMBLES_DIR, Ensemble, default_root
+from kruispunt.store import ENSEMBLES_DIR, Ensemble, check_can_write
 from kruispunt.uncertainty.backends import Backend, Sequential
 from kruispunt.uncertainty.futures import FutureBuilder, Packages, future_seed, resolve_packages
 from kruispunt.uncertainty.outcomes import outcome_values, trajectory_values
@@ -366,10 +366,24 @@ def explore(
     progress : callable, optional
         ``progress(done, total)`` over this plan's batches, finished ones included.
     """
-    root = Path(store_root) if store_root is not None else default_root()
-    ensemble = Ensemble.open_or_create(
-        root / ENSEMBLES_DIR, p.ensemble_id, _manifest(p), p.futures_table()
-    )
+    root = check_can_write(store_root)
+    with backend if backend is not None else Sequential() as be:
+        # the backend first: a scheduler that cannot be reached leaves no ensemble behind
+        ensemble = Ensemble.open_or_create(
+            root / ENSEMBLES_DIR, p.ensemble_id, _manifest(p), p.futures_table()
+        )
+        return _run_batches(p, be, ensemble, root, keep_full, progress)
+
+
+def _run_batches(
+    p: Plan,
+    be: Backend,
+    ensemble: Ensemble,
+    root: Path,
+    keep_full: int,
+    progress: Callable[[int, int], None] | None,
+) -> RunSummary:
+    """:func:`explore`'s unfinished batches on the entered backend ``be``."""
     finished = set(ensemble.finished())
     mine = set(p.batches)
     skip = finished & mine
@@ -388,14 +402,13 @@ def explore(
     if progress is not None:
         progress(done, total)
     site_years, seconds, engine, ran = 0, 0.0, 0.0, 0
-    with backend if backend is not None else Sequential() as be:
-        for res in be.imap_unordered(run_task, tasks(p, ctx, skip)):
-            ensemble.write_batch(res.batch, res.outcomes, res.trajectories)
-            site_years += res.site_years
-            seconds += res.seconds
-            engine += res.engine_seconds
-            ran += 1
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    for res in be.imap_unordered(run_task, tasks(p, ctx, skip)):
+        ensemble.write_batch(res.batch, res.outcomes, res.trajectories)
+        site_years += res.site_years
+        seconds += res.seconds
+        engine += res.engine_seconds
+        ran += 1
+        done += 1
+        if progress is not None:
+            progress(done, total)
     return RunSummary(ensemble, ran, len(skip), site_years, seconds, engine)
