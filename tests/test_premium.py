@@ -231,6 +231,23 @@ def test_green_premium_command_refuses_an_unknown_capex_choice() -> None:
     assert_user_error(out, "unknown --reference-capex 'new'")
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("green-premium", "--year", "1800"),
+        ("green-premium", "--year", "2030", "--year", "2051"),
+        ("compare-instruments", "--year", "2024"),
+    ],
+)
+def test_premium_commands_refuse_a_year_outside_the_model_before_running(
+    args: tuple[str, ...],
+) -> None:
+    """A --year outside 2025-2050 is a user error before any scenario runs (green-premium
+    printed empty tables and exited 0; compare-instruments refused it only after its runs)."""
+    out = invoke(*args)
+    assert_user_error(out, f"--year {args[-1]} is outside the model years 2025-2050")
+
+
 def test_comparison_adds_the_deadweight_of_each_package() -> None:
     """Support paid 10 + 30 MEUR to s1 over two instruments, 4 + 6 of it to switches that
     happen anyway: deadweight 10 MEUR, a quarter of the support."""

@@ -11,7 +11,7 @@ import typer
 from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import DataOption
 from kruispunt.errors import KruispuntError
-from kruispunt.vocabulary import SCENARIO
+from kruispunt.vocabulary import FIRST_MODEL_YEAR, LAST_MODEL_YEAR, SCENARIO
 
 __all__ = ["compare_instruments", "green_premium"]
 
@@ -22,6 +22,15 @@ def _catalogue(data: Path | None):  # type: ignore[no-untyped-def]
     if data is not None and not data.is_dir():
         raise KruispuntError(f"data package folder '{data}' does not exist")
     return load_catalogue(data)
+
+
+def _check_years(years: list[int]) -> None:
+    """Refuse, before any run, a ``--year`` outside the model years (else: empty tables)."""
+    for y in years:
+        if not FIRST_MODEL_YEAR <= y <= LAST_MODEL_YEAR:
+            raise KruispuntError(
+                f"--year {y} is outside the model years {FIRST_MODEL_YEAR}-{LAST_MODEL_YEAR}"
+            )
 
 
 def _print(frame, digits: int = 1) -> None:  # type: ignore[no-untyped-def]
@@ -81,6 +90,7 @@ def green_premium(
         raise KruispuntError(f"--csv-dir '{csv_dir}' is a file, not a folder")
     names = scenarios or ["current-policy"]
     years = year or [2030, 2040]
+    _check_years(years)
     cat = _catalogue(data)
     gp = green_premiums(names, catalogue=cat, reference_capex=reference_capex)  # type: ignore[arg-type]
     gap = export_gap(names, catalogue=cat)
@@ -180,6 +190,7 @@ def compare_instruments(
     for path, what in ((csv, "csv"), (report, "report")):
         if path is not None:
             check_output_file(path, what)
+    _check_years([year])
     names = scenarios or ["no-new-policy", "current-policy", "high-ambition"]
     if reference not in names:
         raise KruispuntError(
