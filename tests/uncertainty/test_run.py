@@ -203,6 +203,23 @@ def test_cli_bad_destination_exits_2_before_any_work_and_writes_nothing(
     assert not (store / ENSEMBLES_DIR).exists()
 
 
+def test_cli_list_names_a_missing_store_and_says_when_it_holds_no_ensemble(
+    tmp_path: Path,
+) -> None:
+    """``explore list`` on a store that does not exist is a user error (it printed an empty
+    table and exited 0, where ``results list`` names the missing store); on a store without
+    ensembles it says so."""
+    missing = kruispunt("explore", "list", store=tmp_path / "nowhere")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert f"error: no results store at {tmp_path / 'nowhere'}: the folder does not exist" in (
+        missing.stderr
+    )
+    assert not (tmp_path / "nowhere").exists()
+    empty = kruispunt("explore", "list", store=tmp_path)
+    assert empty.returncode == 0, empty.stderr
+    assert "no ensembles in" in empty.stdout
+
+
 def test_cli_run_analyses_and_writes_the_report(tmp_path: Path) -> None:
     store = tmp_path / "store"
     proc = kruispunt(

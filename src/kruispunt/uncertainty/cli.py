@@ -222,12 +222,23 @@ def analyse_cmd(
 @user_errors
 def list_cmd(store: StoreOption = None) -> None:
     """Stored ensembles and how many of their batches are finished."""
-    from kruispunt.store import ENSEMBLES_DIR, list_ensembles
+    from kruispunt.store import ENSEMBLES_DIR, STORE_ENV, list_ensembles
 
+    root = _root(store).expanduser()
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "the folder does not exist"
+        raise KruispuntError(
+            f"no results store at {root}: {what} (check --store or ${STORE_ENV}; "
+            "'kruispunt explore run' creates one)"
+        )
+    found = list_ensembles(root / ENSEMBLES_DIR)
+    if not found:
+        out.print(f"no ensembles in {root / ENSEMBLES_DIR} ('kruispunt explore run' makes one)")
+        return
     table = Table()
     for c in ("ensemble", "futures", "batches done", "complete"):
         table.add_column(c)
-    for e in list_ensembles(_root(store) / ENSEMBLES_DIR):
+    for e in found:
         table.add_row(
             e.folder.name,
             str(e.manifest.get("n_futures")),
