@@ -220,6 +220,25 @@ def test_cli_list_names_a_missing_store_and_says_when_it_holds_no_ensemble(
     assert "no ensembles in" in empty.stdout
 
 
+def test_cli_analyse_of_an_unfinished_ensemble_says_what_it_covers(tmp_path: Path) -> None:
+    """One shard of two (one future of two): its analysis runs on the finished future and
+    says so, on the terminal and in the report (it read as if the ensemble were whole)."""
+    store = tmp_path / "store"
+    shard = kruispunt(
+        "explore", "run", "--n", "2", "--batch-size", "1", "--workers", "1", "--shard", "0/2",
+        store=store,
+    )  # fmt: skip
+    assert shard.returncode == 0, shard.stderr
+    (folder,) = (store / ENSEMBLES_DIR).iterdir()
+    report = tmp_path / "partial.html"
+    out = kruispunt("explore", "analyse", folder.name, "--report", str(report), store=store)
+    assert out.returncode == 0, out.stderr
+    assert f"note: {folder.name} is incomplete: 1 of 2 futures finished" in " ".join(
+        out.stderr.split()
+    )
+    assert "Incomplete ensemble:</b> 1 of 2 futures finished" in report.read_text("utf-8")
+
+
 def test_cli_run_analyses_and_writes_the_report(tmp_path: Path) -> None:
     store = tmp_path / "store"
     proc = kruispunt(
@@ -231,5 +250,6 @@ def test_cli_run_analyses_and_writes_the_report(tmp_path: Path) -> None:
     assert len(reports) == 1
     page = reports[0].read_text("utf-8")
     assert "Robustness of policy packages" in page and "plotly" in page
+    assert "Incomplete ensemble" not in page and "incomplete" not in proc.stderr
     listing = kruispunt("explore", "list", store=store)
     assert "3/1" not in listing.stdout and "yes" in listing.stdout

@@ -318,6 +318,7 @@ def robustness_html(a: Analysis) -> str:
 specification {html.escape(a.spec.name)} ({html.escape(str(key.get("spec_hash")))}), data
 {html.escape(str(key.get("data_hash"))[:12])},
 kruispunt {html.escape(str(key.get("kruispunt_version")))}.</p>
+{_incomplete(a)}
 <h2>Most robust package per outcome</h2>
 {_table(a.most_robust)}
 {_table(a.satisficing, "Satisficing: share of futures meeting every target")}
@@ -334,6 +335,17 @@ kruispunt {html.escape(str(key.get("kruispunt_version")))}.</p>
 <h2>Sources of the ranges</h2><ul>{sources}</ul>
 </body></html>
 """
+
+
+def _incomplete(a: Analysis) -> str:
+    """A warning when the ensemble is not finished (an interrupted run, a single shard)."""
+    if a.complete:
+        return ""
+    return (
+        f"<p class='lead'><b>Incomplete ensemble:</b> {a.n_futures} of {a.n_design} futures "
+        "finished; every table and chart covers those only. Run the same "
+        "<code>kruispunt explore run</code> again to finish it (or merge its shards).</p>"
+    )
 
 
 def write_robustness_report(a: Analysis, path: Path | str) -> Path:

@@ -68,6 +68,14 @@ class Analysis:
     """``package, outcome, factor, mu, mu_star, sigma, n`` (morris designs)."""
     fans: pd.DataFrame = field(default_factory=pd.DataFrame)
     """``package, metric, year, p5 .. p95``."""
+    n_design: int = 0
+    """Futures of the design, ``n_futures`` of them finished: fewer in an interrupted run or
+    a single shard, whose analysis covers the finished futures only."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether every future of the design is finished (and analysed)."""
+        return self.n_futures >= self.n_design
 
 
 def _outcome(spec: UncertaintySpec, name: str) -> Outcome:
@@ -158,6 +166,7 @@ def analyse(
         manifest=ensemble.manifest,
         n_futures=len(done),
         n_explore=len(explore_rows),
+        n_design=len(futures),
         robustness=table,
         most_robust=most_robust(table, spec.outcomes),
         satisficing=satisficing(sub, spec.outcomes),

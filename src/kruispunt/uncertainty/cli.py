@@ -62,6 +62,12 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
 
     ens = Ensemble(folder)
     a = analyse(ens)
+    if not a.complete:
+        err.print(
+            f"note: {folder.name} is incomplete: {a.n_futures} of {a.n_design} futures "
+            "finished; the analysis covers those only (run the same 'kruispunt explore run' "
+            "again to finish it, or merge its shards)"
+        )
     table = Table(title="Most robust package per outcome", title_justify="left")
     for c in ("outcome", "package", "criterion"):
         table.add_column(c)
