@@ -183,15 +183,19 @@ def test_cli_bad_spec_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: 
         (("--scheduler", "no-port"), "error: --scheduler 'no-port': not a scheduler address"),
         (("--report", "{file}/r.html"), "error: cannot write report {file}/r.html: {file} is not"),
         (("--store", "{file}/store"), "error: cannot create results store at {file}/store"),
+        (("--name", "../escape"), "error: --name '../escape': an ensemble id is"),
+        (("--name", "a/b"), "error: --name 'a/b': an ensemble id is"),
+        (("--name", ".hidden"), "error: --name '.hidden': an ensemble id is"),
     ],
-    ids=["scheduler", "report", "store"],
+    ids=["scheduler", "report", "store", "name-up", "name-slash", "name-hidden"],
 )
 def test_cli_bad_destination_exits_2_before_any_work_and_writes_nothing(
     tmp_path: Path, extra: tuple[str, str], message: str
 ) -> None:
-    """A scheduler address distributed cannot parse, a report or store path under a file:
-    one message naming it, exit code 2, no ensemble folder (the backend is entered and the
-    paths checked before the ensemble is created)."""
+    """A scheduler address distributed cannot parse, a report or store path under a file, a
+    --name that is not one plain folder name (``../escape`` wrote the ensemble outside the
+    ensembles folder): one message naming it, exit code 2, no ensemble folder (the backend
+    is entered and the paths and name checked before the ensemble is created)."""
     file = tmp_path / "a-file"
     file.write_text("", encoding="utf-8")
     store = tmp_path / "store"
@@ -200,7 +204,7 @@ def test_cli_bad_destination_exits_2_before_any_work_and_writes_nothing(
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert message.format(file=file) in proc.stderr
-    assert not (store / ENSEMBLES_DIR).exists()
+    assert not (store / ENSEMBLES_DIR).exists() and not (store / "escape").exists()
 
 
 def test_cli_list_names_a_missing_store_and_says_when_it_holds_no_ensemble(

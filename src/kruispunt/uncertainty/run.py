@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -258,6 +259,11 @@ class Plan:
         return pd.DataFrame(cols)
 
 
+_ENSEMBLE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+"""An ensemble id given by name: one folder name inside the store's ensembles folder (no path
+separator, not hidden, not ``..``)."""
+
+
 def plan(
     loaded: LoadedSpec,
     *,
@@ -276,6 +282,11 @@ def plan(
     seed = seed if seed is not None else spec.sampling.seed
     if batch_size < 1:
         raise KruispuntError("--batch-size must be at least 1")
+    if name and not _ENSEMBLE_ID.fullmatch(name):  # it names a folder of the store
+        raise KruispuntError(
+            f"--name '{name}': an ensemble id is 1-100 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
     if shard is not None and not (shard[1] >= 1 and 0 <= shard[0] < shard[1]):
         raise KruispuntError(f"--shard {shard[0]}/{shard[1]}: need 0 <= i < N")
     cat = catalogue if catalogue is not None else load_catalogue()
