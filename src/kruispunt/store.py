@@ -790,13 +790,7 @@ class Store:
         )
 
     def _open_readonly(self) -> None:
-        if not self.root.exists():
-            raise KruispuntError(
-                f"no results store at {self.root}: the folder does not exist "
-                f"(check --store or ${STORE_ENV}; 'kruispunt run' creates a store)"
-            )
-        if not self.root.is_dir():
-            raise KruispuntError(f"results store {self.root} is not a folder")
+        require_store_folder(self.root)
         if not self.catalogue_path.is_file():
             if self._has_run_folders():
                 raise self._missing_catalogue()
@@ -1491,6 +1485,18 @@ def check_run_name(name: str | None) -> None:
 
 
 _RUN_ID = re.compile(r"[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}")
+
+
+def require_store_folder(root: Path, creates: str = "'kruispunt run'") -> None:
+    """Refuse a store root that does not exist or is not a folder (reading a store), naming
+    it and the command that ``creates`` one."""
+    if not root.exists():
+        raise KruispuntError(
+            f"no results store at {root}: the folder does not exist "
+            f"(check --store or ${STORE_ENV}; {creates} creates a store)"
+        )
+    if not root.is_dir():
+        raise KruispuntError(f"results store {root} is not a folder")
 
 
 def check_can_write(root: Path | str | None = None) -> Path:

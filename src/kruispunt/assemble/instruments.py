@@ -668,6 +668,14 @@ def _qualifying_routes(b: BuildContext) -> F:
     return out
 
 
+@_of_data
+def _reformer_hydrogen(b: BuildContext) -> F:
+    """Hydrogen each route makes in its own reformers ``(R,)`` [t H2/t product] (0 where
+    none), in the first model year."""
+    ids = b.rb.ids
+    return np.nan_to_num(route_parameter(b.tables, b.years, "reformer_hydrogen", ids)[:, 0])
+
+
 def _rfnbo_mandate(b: BuildContext) -> Params:
     """The RFNBO obligation (``demand.rfnbo``): the required tonnes of renewable hydrogen per
     year, the share of the policy sheet (NL obligation or RED III Art. 22a target, 0 before
@@ -695,10 +703,7 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     partial = np.zeros((b.S, G, Y))
     # the grey hydrogen a route makes in its own reformers: what users replace with the
     # renewable hydrogen they take for part of their use
-    grey_r = b.kept(
-        "reformer_hydrogen",
-        lambda: np.nan_to_num(route_parameter(tables, years, "reformer_hydrogen", b.rb.ids)[:, 0]),
-    )
+    grey_r = _reformer_hydrogen(b)
     # refineries are not obligated and their renewable hydrogen does not count (Art. 22a(1))
     outside = _outside_industry(b)
     grey_r[outside] = 0.0

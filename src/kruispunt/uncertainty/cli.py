@@ -228,15 +228,10 @@ def analyse_cmd(
 @user_errors
 def list_cmd(store: StoreOption = None) -> None:
     """Stored ensembles and how many of their batches are finished."""
-    from kruispunt.store import ENSEMBLES_DIR, STORE_ENV, list_ensembles
+    from kruispunt.store import ENSEMBLES_DIR, list_ensembles, require_store_folder
 
     root = _root(store).expanduser()
-    if not root.is_dir():
-        what = "is not a folder" if root.exists() else "the folder does not exist"
-        raise KruispuntError(
-            f"no results store at {root}: {what} (check --store or ${STORE_ENV}; "
-            "'kruispunt explore run' creates one)"
-        )
+    require_store_folder(root, creates="'kruispunt explore run'")
     found = list_ensembles(root / ENSEMBLES_DIR)
     if not found:
         out.print(f"no ensembles in {root / ENSEMBLES_DIR} ('kruispunt explore run' makes one)")
