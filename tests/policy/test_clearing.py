@@ -408,3 +408,57 @@ def test_a_plant_expects_the_premium_in_the_year_its_route_starts() -> None:
     assert kept[2025] == kept[2026] == 0.0
     assert kept[2027] == pytest.approx(500e6)
     assert kept[2028] == pytest.approx(500e6)
+
+
+def test_a_market_cleared_on_the_scenarios_that_require_a_volume_equals_each_alone() -> None:
+    """A batch of three toy scenarios (two plants; electrifying's gap 74.73 EUR/t): the
+    label asks 50 % of the use in the first and the third, nothing in the second. The
+    market's rounds and clearings are worked out on the first and third rows only; each
+    scenario's results and market outcomes are those it gets alone, and the second has none
+    (no premium, nothing sold or paid, no revenue)."""
+    from dataclasses import replace
+
+    from kruispunt.engine.simulate import YearView, run_batch, simulate
+    from kruispunt.policy.clearing import ClearingMarket
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    Y = len(TOY_YEARS)
+
+    def label(share: float) -> dict[str, np.ndarray]:
+        return {
+            "qualify": np.array([[[0.0, 1.0, 0.0]]]),
+            "share": np.full((1, 1, Y), share),
+            "use": np.full((1, 1, Y), 2.0e6),
+            "cap": np.full((1, 1, Y), 500.0),
+        }
+
+    alone = [
+        toy_inputs(eua=eua, n_plants=2, instruments={"green_label": label(share)})
+        for eua, share in ((100.0, 0.5), (100.0, 0.0), (120.0, 0.25))
+    ]
+    together = alone[0].concat(alone[1:])
+    together = replace(together, coords=replace(together.coords, scenarios=("a", "b", "c")))
+
+    def market(inputs: object) -> tuple[ClearingMarket, object]:
+        kept: list[ClearingMarket] = []
+
+        def keep(view: YearView) -> None:
+            if not kept:
+                kept.extend(i for i in view.valuation.instruments if i.name == "green_label")
+
+        out = run_batch(inputs, observer=keep)  # type: ignore[arg-type]
+        return kept[0], out
+
+    m, _ = market(together)
+    assert m._rows[0] is not None and m._rows[0].tolist() == [0, 2]
+    ds = simulate(together).dataset
+    assert ds["premium_revenue"].values[1].sum() == 0.0
+    assert not m.paid[1].any() and not m.premium[1].any() and not m.sold[1].any()
+    assert ds["premium_revenue"].values[0].sum() > 0.0  # the label moves a plant
+    for k, one in enumerate(alone):
+        solo = simulate(one).dataset
+        for name in solo.data_vars:
+            np.testing.assert_array_equal(ds[name].values[k], solo[name].values[0], err_msg=name)
+        m1, _ = market(one)
+        for field in ("premium", "expected", "sold", "paid", "supplied", "required_now"):
+            np.testing.assert_array_equal(getattr(m, field)[k], getattr(m1, field)[0], field)
