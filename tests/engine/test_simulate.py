@@ -37,3 +37,30 @@ def test_a_run_leaves_its_inputs_as_they_were(cat: Catalogue) -> None:
     two = simulate(inputs, batch_size=2)
     for name, var in one.dataset.data_vars.items():
         assert var.values.tobytes() == two.dataset[name].values.tobytes(), name
+
+
+def test_a_batch_is_freed_without_the_cyclic_garbage_collector() -> None:
+    """A batch's valuation (and with it its expected terms, the largest arrays of a batch)
+    is freed when the batch ends by reference counting alone. A reference cycle through it
+    (a nested function of the valuation that refers to itself, tried on 3 Dec 2026) kept
+    each batch's arrays until the cyclic collector ran: a worker's resident memory grew by
+    about 280 MiB a batch and each batch spent 0.5 s faulting in fresh pages."""
+    import gc
+    import weakref
+
+    from kruispunt.engine.simulate import YearView, run_batch
+    from kruispunt.testing import toy_inputs
+
+    refs: list[weakref.ref[object]] = []
+
+    def keep(view: YearView) -> None:
+        if not refs:
+            refs.append(weakref.ref(view.valuation))
+
+    gc.collect()
+    gc.disable()
+    try:
+        run_batch(toy_inputs(eua=100.0, n_plants=2), observer=keep)
+        assert refs and refs[0]() is None
+    finally:
+        gc.enable()

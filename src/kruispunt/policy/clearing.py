@@ -510,15 +510,6 @@ class ClearingMarket(SupportScheme):
             g for g in range(G) if (self.req[:, g] > 0).any() and (self.q[:, g] > 0).any()
         ]
         self.active = bool(self.markets)
-        self._rows: dict[int, I | None] = {}
-        """Per market, the scenarios that require a volume in some year (None: every one).
-        Elsewhere the market clears nothing in any year: premium 0, nothing sold or paid, no
-        plant offered or taken (:func:`clearing_premiums` clears no row that requires
-        nothing), so its rounds and clearings leave those rows out (in an ensemble batch, the
-        packages without the market)."""
-        for g in self.markets:
-            live = np.flatnonzero((self.req[:, g] > 0).any(axis=-1))
-            self._rows[g] = None if live.size == S else live
         self.premium = np.zeros((S, G, Y))
         """Premium of the year per market [EUR per market unit]: the year's qualifying output
         cleared against the year's required volume (zero when nothing is required), the
@@ -580,25 +571,14 @@ class ClearingMarket(SupportScheme):
         return None
 
     def _with_market_supply(
-        self,
-        g: int,
-        t: int,
-        need: F,
-        volume: F,
-        own: F,
-        group: I,
-        divisible: B | None,
-        rows: I | None = None,
+        self, g: int, t: int, need: F, volume: F, own: F, group: I, divisible: B | None
     ) -> tuple[F, F, F, I, B | None, bool]:
         """The clearing's entries with :meth:`market_supply`'s supplier appended as the last
         column (divisible, its own group, no own cap); unchanged when there is none. The last
-        value says whether it was appended. ``rows``: the scenarios the entries are of (None:
-        every one)."""
+        value says whether it was appended."""
         extra = self.market_supply(g, t)
         if extra is None:
             return need, volume, own, group, divisible, False
-        if rows is not None:
-            extra = (extra[0][rows], extra[1][rows])
         S = need.shape[0]
         div = np.zeros(need.shape, dtype=bool) if divisible is None else divisible
         return (
@@ -660,215 +640,174 @@ class ClearingMarket(SupportScheme):
     def offer(self, ev: Evaluation) -> Offer | None:
         if not self.active:
             return None
+        t = ev.t
         S, P, K = ev.value.shape
+        Y = self.req.shape[-1]
+        ta = min(t + LOOKAHEAD, Y - 1)
+        bonus = STAY_BONUS * self.ctx.inputs.plants.capacity
+        pending = getattr(ev, "pending", None)
+        prod = ev.production[..., 0]
         # the offer's arrays, made when a plant is first offered something (most years none)
-        made: list[F | B] = []
+        support: F | None = None
+        eligible: B | None = None
+        score: F | None = None
+        rows = np.arange(S)[:, None]
         for g in self.markets:
-            self._offer_market(ev, g, made)
-        if not made:
-            return None
-        support, eligible, score = made
-        if not eligible.any():
+            req = self.req[:, g, ta]
+            # the qualifying options only: ``n`` slots (plant pi, option ki) of the (P, K) layout
+            pi, ki = self._slots(g, ev.routes)
+            n = pi.size
+            route_s = ev.routes[:, pi, ki]
+            qk = self.q[:, g, :][rows, route_s] * ev.production[:, pi, ki]
+            own_all = self.own_cap(g, t)
+            own_k = own_all[rows, route_s]
+            # the plants with a qualifying option: their values without this market (staying
+            # without what it earns here, the option to close later weighed on that: a plant
+            # that would run out its route and close without the market is worth that much)
+            up, pos = np.unique(pi, return_inverse=True)
+            is_cur = ev.routes[:, up] == ev.current[:, up, None]
+            without = getattr(ev, "stay_without", None)
+            if without is not None and self._kept[:, up].any():
+                stay = np.asarray(without(self._kept), dtype=np.float64)[:, up, None]
+                value = np.where(is_cur, stay, ev.value[:, up])
+            else:
+                value = ev.value[:, up] - np.where(is_cur, self._kept[:, up, None], 0.0)
+            best = np.max(value, axis=-1, initial=-np.inf)
+            value_s = value[:, pos, ki]
+            with np.errstate(invalid="ignore"):
+                gap = best[:, pos] - value_s + bonus[pi]
+            # staying: the premium is earned only while the plant runs, so the gap it must
+            # cover is what lifts staying with its option to close later to the best option
+            # (not the best less staying without it, which counts the exit option's value as
+            # if a premium earned over the whole life came on top of it)
+            need_fn = getattr(ev, "stay_need", None)
+            cur_s = is_cur[:, pos, ki]
+            if need_fn is not None and cur_s.any():
+                target = np.zeros((S, P))
+                target[:, up] = best
+                lift = np.asarray(need_fn(self._kept, target), dtype=np.float64)[:, up]
+                gap = np.where(cur_s, lift[:, pos] + bonus[pi], gap)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                need_s = np.where(
+                    np.isfinite(value_s) & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf
+                )
+            need_s = np.where(need_s <= own_k, need_s, np.inf)
+            # where each plant's options sit among the slots (-1: not qualifying, need inf)
+            slot_of = np.full((P, K), -1, dtype=np.int64)
+            slot_of[pi, ki] = np.arange(n)
+            # the year's own output: a plant deciding on a qualifying route needs its gap to
+            # leaving it; one bound to a decided switch makes its output anyway (0)
+            at_cur = slot_of[up, np.argmax(is_cur, axis=-1)]  # (S, plants with a slot)
+            need_cur = np.full((S, P), np.inf)
+            need_cur[:, up] = np.where(
+                at_cur >= 0,
+                np.take_along_axis(
+                    np.concatenate([need_s, np.full((S, 1), np.inf)], axis=1),
+                    np.where(at_cur >= 0, at_cur, n),
+                    axis=1,
+                ),
+                np.inf,
+            )
+            self.need_now[:, g] = np.where(ev.running, need_cur, 0.0)
+            self.offered[:, g] = 0.0
+            if not (req > 0).any():  # nothing required in any scenario: premium 0, none taken
+                self.expected[:, g, t] = 0.0
+                continue
+            # every qualifying option of a deciding plant is an entry of its plant's group
+            need_o = np.where(ev.running[:, pi], need_s, np.inf)
+            # plants building a qualifying route: committed supply at no extra premium
+            if pending is not None:
+                pend = np.asarray(pending)
+                building = pend >= 0
+                bp = np.flatnonzero(building.any(axis=0))
+                route_b = np.where(building[:, bp], pend[:, bp], 0)
+                vol_b = np.where(building[:, bp], self.q[:, g, :][rows, route_b] * prod[:, bp], 0.0)
+                own_b = own_all[rows, route_b]
+            else:
+                bp = np.zeros(0, dtype=np.int64)
+                vol_b = np.zeros((S, 0))
+                own_b = np.zeros((S, 0))
+            # a divisible market: output a plant makes anyway (its running qualifying route,
+            # a route it is building) sells in part; a switch converts a whole plant
+            divisible = (
+                np.concatenate(
+                    [
+                        (route_s == ev.current[:, pi]) & ev.running[:, pi],
+                        np.ones((S, bp.size), dtype=bool),
+                    ],
+                    axis=1,
+                )
+                if self.divisible
+                else None
+            )
+            # the entries keep the order of the full layout (options plant-major, then the
+            # plants building), so that ties go to the same supplier
+            # the market's own divisible supply (if any) is the last entry
+            need_c, vol_c, own_c, grp_c, div_c, _ = self._with_market_supply(
+                g,
+                ta,
+                np.concatenate([need_o, np.zeros((S, bp.size))], axis=1),
+                np.concatenate([qk, vol_b], axis=1),
+                np.concatenate([own_k, own_b], axis=1),
+                np.concatenate([pi, bp]),
+                divisible,
+            )
+            c = clearing_premiums(
+                need_c, vol_c, req, self.cap[:, g, ta], own_c, group=grp_c, divisible=div_c
+            )
+            self.expected[:, g, t] = c.premium
+            # at most one option of a plant sells: its volume is the plant's
+            s_sold, j_sold = np.nonzero(c.sold[:, :n] > 0)
+            p_sold = pi[j_sold]
+            sold_p = np.zeros((S, P))
+            sold_p[s_sold, p_sold] = c.sold[s_sold, j_sold]
+            won_at = ev.running[s_sold, p_sold]
+            s_sold, j_sold, p_sold = s_sold[won_at], j_sold[won_at], p_sold[won_at]
+            if not s_sold.size:
+                continue
+            # a plant the round takes now (it may start at once) needs what it asked
+            self.need_now[s_sold, g, p_sold] = np.minimum(
+                self.need_now[s_sold, g, p_sold], need_s[s_sold, j_sold]
+            )
+            keep = c.premium[s_sold] > 0
+            s_idx, p_idx = s_sold[keep], p_sold[keep]
+            if not s_idx.size:
+                continue
+            # the plant's place in the market goes with any qualifying option it takes:
+            # premium x the volume sold, at most the option's own qualifying volume; on
+            # the route it runs, less what it expects to keep earning (contract_value)
+            at = slot_of[p_idx]  # (m, K)
+            has = at >= 0
+            at0 = np.where(has, at, 0)
+            s_col = s_idx[:, None]
+            need_w = np.where(has, need_s[s_col, at0], np.inf)
+            qk_w = np.where(has, qk[s_col, at0], 0.0)
+            own_w = np.where(has, own_k[s_col, at0], np.inf)
+            ok = np.isfinite(need_w)  # (m, K) qualifying, feasible, within cap
+            paid = np.minimum(c.premium[s_idx, None], own_w)
+            gain = paid * np.minimum(sold_p[s_idx, p_idx, None], qk_w)
+            cur_w = ev.routes[s_idx, p_idx] == ev.current[s_idx, p_idx, None]
+            self.offered[s_idx, g, p_idx] = np.where(cur_w & ok, gain, 0.0).max(axis=-1)
+            kept_g = self._kept_by[s_idx, g, p_idx, None]
+            gain = np.where(cur_w, gain - kept_g, gain)
+            gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
+            if support is None or eligible is None or score is None:
+                support = np.zeros((S, P, K))
+                eligible = np.zeros((S, P, K), dtype=bool)
+                score = np.full((S, P, K), np.inf)
+            support[s_idx, p_idx] += gain
+            eligible[s_idx, p_idx] |= ok
+            score_w = score[s_idx, p_idx]
+            score[s_idx, p_idx] = np.where(ok, np.minimum(score_w, need_w), score_w)
+        if support is None or eligible is None or score is None or not eligible.any():
             return None
         return Offer(
-            support=np.asarray(support, dtype=np.float64),
-            eligible=np.asarray(eligible, dtype=bool),
-            score=np.asarray(score, dtype=np.float64),
+            support=support,
+            eligible=eligible,
+            score=score,
             claim=np.broadcast_to(0.0, (S, P, K)),  # every applicant sells: no budget
             budget=np.full(S, np.inf),
         )
-
-    def _offer_market(self, ev: Evaluation, g: int, made: list[F | B]) -> None:
-        """Market ``g``'s part of :meth:`offer`: its round clears the qualifying options and
-        the plants building a qualifying route against the volume required
-        :data:`LOOKAHEAD` years ahead, and what it offers the plants it takes is added to
-        ``made`` (``[support, eligible, score]``, made on the first offer). Worked out on the
-        scenarios that require a volume in some year only (:attr:`_rows`)."""
-        t = ev.t
-        P, K = ev.value.shape[1:]
-        ta = min(t + LOOKAHEAD, self.req.shape[-1] - 1)
-        bonus = STAY_BONUS * self.ctx.inputs.plants.capacity
-        pending = getattr(ev, "pending", None)
-        live = self._rows[g]
-        # the rows worked out on: of (S, ...) arrays (r1), against a column index (rr); the
-        # scenario of each row worked on (at)
-        r1: slice | I = slice(None) if live is None else live
-        rr: slice | I = slice(None) if live is None else live[:, None]
-        S = ev.value.shape[0] if live is None else live.size
-        at = np.arange(S) if live is None else live
-        rows = np.arange(S)[:, None]
-        req = self.req[r1, g, ta]
-        # the qualifying options only: ``n`` slots (plant pi, option ki) of the (P, K) layout
-        pi, ki = self._slots(g, ev.routes)
-        n = pi.size
-        route_s = ev.routes[rr, pi, ki]
-        q = self.q[r1, g, :]
-        qk = q[rows, route_s] * ev.production[rr, pi, ki]
-        own_all = self.own_cap(g, t)[r1]
-        own_k = own_all[rows, route_s]
-        # the plants with a qualifying option: their values without this market (staying
-        # without what it earns here, the option to close later weighed on that: a plant
-        # that would run out its route and close without the market is worth that much)
-        up, pos = np.unique(pi, return_inverse=True)
-        is_cur = ev.routes[rr, up] == ev.current[rr, up][..., None]
-        without = getattr(ev, "stay_without", None)
-        if without is not None and self._kept[:, up].any():
-            stay = np.asarray(without(self._kept), dtype=np.float64)[rr, up][..., None]
-            value = np.where(is_cur, stay, ev.value[rr, up])
-        else:
-            value = ev.value[rr, up] - np.where(is_cur, self._kept[rr, up][..., None], 0.0)
-        best = np.max(value, axis=-1, initial=-np.inf)
-        value_s = value[:, pos, ki]
-        with np.errstate(invalid="ignore"):
-            gap = best[:, pos] - value_s + bonus[pi]
-        # staying: the premium is earned only while the plant runs, so the gap it must
-        # cover is what lifts staying with its option to close later to the best option
-        # (not the best less staying without it, which counts the exit option's value as
-        # if a premium earned over the whole life came on top of it)
-        need_fn = getattr(ev, "stay_need", None)
-        cur_s = is_cur[:, pos, ki]
-        if need_fn is not None and cur_s.any():
-            target = np.zeros(ev.value.shape[:2])
-            target[rr, up] = best
-            lift = np.asarray(need_fn(self._kept, target), dtype=np.float64)[rr, up]
-            gap = np.where(cur_s, lift[:, pos] + bonus[pi], gap)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            need_s = np.where(np.isfinite(value_s) & (qk > 0), np.maximum(gap, 0.0) / qk, np.inf)
-        need_s = np.where(need_s <= own_k, need_s, np.inf)
-        # where each plant's options sit among the slots (-1: not qualifying, need inf)
-        slot_of = np.full((P, K), -1, dtype=np.int64)
-        slot_of[pi, ki] = np.arange(n)
-        # the year's own output: a plant deciding on a qualifying route needs its gap to
-        # leaving it; one bound to a decided switch makes its output anyway (0)
-        at_cur = slot_of[up, np.argmax(is_cur, axis=-1)]  # (S, plants with a slot)
-        need_cur = np.full((S, P), np.inf)
-        need_cur[:, up] = np.where(
-            at_cur >= 0,
-            np.take_along_axis(
-                np.concatenate([need_s, np.full((S, 1), np.inf)], axis=1),
-                np.where(at_cur >= 0, at_cur, n),
-                axis=1,
-            ),
-            np.inf,
-        )
-        running = ev.running[r1]
-        self.need_now[r1, g] = np.where(running, need_cur, 0.0)
-        self.offered[r1, g] = 0.0
-        if not (req > 0).any():  # nothing required in any scenario: premium 0, none taken
-            self.expected[r1, g, t] = 0.0
-            return
-        # every qualifying option of a deciding plant is an entry of its plant's group
-        need_o = np.where(running[:, pi], need_s, np.inf)
-        # plants building a qualifying route: committed supply at no extra premium
-        if pending is not None:
-            building_all = np.asarray(pending) >= 0
-            bp = np.flatnonzero(building_all.any(axis=0))
-            building = building_all[r1]
-            route_b = np.where(building[:, bp], np.asarray(pending)[rr, bp], 0)
-            vol_b = np.where(building[:, bp], q[rows, route_b] * ev.production[rr, bp, 0], 0.0)
-            own_b = own_all[rows, route_b]
-        else:
-            bp = np.zeros(0, dtype=np.int64)
-            vol_b = np.zeros((S, 0))
-            own_b = np.zeros((S, 0))
-        # a divisible market: output a plant makes anyway (its running qualifying route,
-        # a route it is building) sells in part; a switch converts a whole plant
-        divisible = (
-            np.concatenate(
-                [
-                    (route_s == ev.current[rr, pi]) & running[:, pi],
-                    np.ones((S, bp.size), dtype=bool),
-                ],
-                axis=1,
-            )
-            if self.divisible
-            else None
-        )
-        # the entries keep the order of the full layout (options plant-major, then the
-        # plants building), so that ties go to the same supplier
-        # the market's own divisible supply (if any) is the last entry
-        need_c, vol_c, own_c, grp_c, div_c, _ = self._with_market_supply(
-            g,
-            ta,
-            np.concatenate([need_o, np.zeros((S, bp.size))], axis=1),
-            np.concatenate([qk, vol_b], axis=1),
-            np.concatenate([own_k, own_b], axis=1),
-            np.concatenate([pi, bp]),
-            divisible,
-            live,
-        )
-        c = clearing_premiums(
-            need_c, vol_c, req, self.cap[r1, g, ta], own_c, group=grp_c, divisible=div_c
-        )
-        self.expected[r1, g, t] = c.premium
-        self._take(ev, g, c, (at, pi, slot_of), (need_s, qk, own_k), made)
-
-    def _take(
-        self,
-        ev: Evaluation,
-        g: int,
-        c: Clearings,
-        where: tuple[I, I, I],
-        slots: tuple[F, F, F],
-        made: list[F | B],
-    ) -> None:
-        """The plants market ``g``'s round takes (the clearing ``c`` of the rows worked on):
-        what they offer to sell, each qualifying option's support, eligibility and score
-        added to ``made`` (:meth:`_offer_market`). ``where``: the scenario of each row, the
-        plant of each slot and the slot of each option ``(P, K)``; ``slots``: each slot's
-        need, qualifying volume and own cap per row."""
-        at, pi, slot_of = where
-        need_s, qk, own_k = slots
-        S, P, K = ev.value.shape
-        n = pi.size
-        # at most one option of a plant sells: its volume is the plant's
-        s_sold, j_sold = np.nonzero(c.sold[:, :n] > 0)
-        p_sold = pi[j_sold]
-        sold_p = np.zeros((c.sold.shape[0], P))
-        sold_p[s_sold, p_sold] = c.sold[s_sold, j_sold]
-        won_at = ev.running[at[s_sold], p_sold]
-        s_sold, j_sold, p_sold = s_sold[won_at], j_sold[won_at], p_sold[won_at]
-        if not s_sold.size:
-            return
-        # a plant the round takes now (it may start at once) needs what it asked
-        g_sold = at[s_sold]
-        self.need_now[g_sold, g, p_sold] = np.minimum(
-            self.need_now[g_sold, g, p_sold], need_s[s_sold, j_sold]
-        )
-        keep = c.premium[s_sold] > 0
-        s_idx, p_idx = s_sold[keep], p_sold[keep]
-        if not s_idx.size:
-            return
-        g_idx = at[s_idx]
-        # the plant's place in the market goes with any qualifying option it takes:
-        # premium x the volume sold, at most the option's own qualifying volume; on
-        # the route it runs, less what it expects to keep earning (contract_value)
-        slot = slot_of[p_idx]  # (m, K)
-        has = slot >= 0
-        slot0 = np.where(has, slot, 0)
-        s_col = s_idx[:, None]
-        need_w = np.where(has, need_s[s_col, slot0], np.inf)
-        qk_w = np.where(has, qk[s_col, slot0], 0.0)
-        own_w = np.where(has, own_k[s_col, slot0], np.inf)
-        ok = np.isfinite(need_w)  # (m, K) qualifying, feasible, within cap
-        paid = np.minimum(c.premium[s_idx, None], own_w)
-        gain = paid * np.minimum(sold_p[s_idx, p_idx, None], qk_w)
-        cur_w = ev.routes[g_idx, p_idx] == ev.current[g_idx, p_idx, None]
-        self.offered[g_idx, g, p_idx] = np.where(cur_w & ok, gain, 0.0).max(axis=-1)
-        kept_g = self._kept_by[g_idx, g, p_idx, None]
-        gain = np.where(cur_w, gain - kept_g, gain)
-        gain = np.where(ok, np.maximum(gain, 0.0), 0.0)
-        if not made:
-            made += [
-                np.zeros((S, P, K)),
-                np.zeros((S, P, K), dtype=bool),
-                np.full((S, P, K), np.inf),
-            ]
-        support, eligible, score = made
-        support[g_idx, p_idx] += gain
-        eligible[g_idx, p_idx] |= ok
-        score_w = score[g_idx, p_idx]
-        score[g_idx, p_idx] = np.where(ok, np.minimum(score_w, need_w), score_w)
 
     def allocate(self, score: F, claim: F, budget: F, applies: B, pick: I) -> B:
         """Every applicant sells: the clearing already capped the volume at the requirement."""
@@ -890,8 +829,7 @@ class ClearingMarket(SupportScheme):
     def _clear(self, st: YearState) -> F:
         """Clear the year's qualifying output against the year's required volume, keep the
         market's outcomes for the year and return each plant's premium revenue ``(S, P)``
-        [EUR/yr]. Each market is cleared on the scenarios that require a volume in some
-        year (:attr:`_rows`); elsewhere it sells and pays nothing."""
+        [EUR/yr]."""
         i = st.i
         revenue = np.zeros(st.production.shape)
         # a plant that has decided to leave its route (a switch after its lead time, a
@@ -900,22 +838,19 @@ class ClearingMarket(SupportScheme):
         # round in :meth:`offer`, before the year's decisions, zeroes the years after)
         bound = None if st.pending is None else np.asarray(st.pending) >= 0
         for g in self.markets:
-            live = self._rows[g]
-            r1: slice | I = slice(None) if live is None else live
-            rr: slice | I = slice(None) if live is None else live[:, None]
             qp_all = self._gather(self.q[:, g, :], st.route) * st.production
             # the plants with qualifying output in some scenario (few): a plant with none
             # never sells, is never ranked and is paid 0, and leaving it out keeps the order
             # of the others (the clearing and the sales are the same)
             cols = np.flatnonzero((qp_all != 0.0).any(axis=0))
             n = cols.size
-            qp = qp_all[rr, cols]
-            req = self.req[r1, g, i]
-            own = self._gather(self.own_cap(g, i)[r1], st.route[rr, cols])
-            cap = self.cap[r1, g, i]
-            need_now = self.need_now[rr, g, cols]
+            qp = qp_all[:, cols]
+            req = self.req[:, g, i]
+            own = self._gather(self.own_cap(g, i), st.route[:, cols])
+            cap = self.cap[:, g, i]
+            need_now = self.need_now[:, g, cols]
             if bound is not None:
-                need_now = np.where(bound[rr, cols], 0.0, need_now)
+                need_now = np.where(bound[:, cols], 0.0, need_now)
             need_a, qp_a, own_a, _, div_a, extra = self._with_market_supply(
                 g,
                 i,
@@ -924,12 +859,11 @@ class ClearingMarket(SupportScheme):
                 own,
                 np.arange(n),
                 np.ones(qp.shape, dtype=bool) if self.divisible else None,
-                live,
             )
             c = clearing_premiums(need_a, qp_a, req, cap, own_a, divisible=div_a)
-            self.premium[r1, g, i] = c.premium
+            self.premium[:, g, i] = c.premium
             self.rank[:, g] = np.inf
-            self.rank[rr, g, cols] = c.rank[:, :n]
+            self.rank[:, g, cols] = c.rank[:, :n]
             rank_a = c.rank
             if extra:
                 # the plants' qualifying output is made this year whatever it sells (the
@@ -941,29 +875,22 @@ class ClearingMarket(SupportScheme):
                 rank_a = np.concatenate([c.rank[:, :n], np.full((qp.shape[0], 1), np.inf)], axis=1)
             paid_a = market_sales_rows(qp_a, req, c.premium, own_a, rank_a)
             paid = np.zeros(qp_all.shape)
-            paid[rr, cols] = paid_a[:, :n]
+            paid[:, cols] = paid_a[:, :n]
             revenue += paid
             self.earned[:, g] = paid
-            self.required_now[:, g, i] = self.req[:, g, i]
+            self.required_now[:, g, i] = req
             self.supplied[:, g, i] = qp_all.sum(axis=1)
             # summed over every plant, as the clearing's entries were before the selection
-            if extra:
-                own_supply = np.zeros((qp_all.shape[0], 1))
-                own_supply[r1, 0] = c.sold[:, n]
-                sold_all = np.concatenate([qp_all, own_supply], axis=1)
-            else:
-                sold_all = qp_all
-            self.sold[:, g, i] = np.minimum(
-                sold_all.sum(axis=1), np.maximum(self.req[:, g, i], 0.0)
-            )
+            sold_all = np.concatenate([qp_all, c.sold[:, n:]], axis=1) if extra else qp_all
+            self.sold[:, g, i] = np.minimum(sold_all.sum(axis=1), np.maximum(req, 0.0))
             self.paid[:, g, i] = paid.sum(axis=1)
             if extra:  # the volume it sells, and what it costs the buyers who take it
                 left = np.maximum(np.maximum(req, 0.0) - qp.sum(axis=1), 0.0)
                 part = np.minimum(c.sold[:, n], left)
-                self.in_part[r1, g, i] = part
-                self.sold[r1, g, i] -= part  # ``sold``: the plants' qualifying output sold
+                self.in_part[:, g, i] = part
+                self.sold[:, g, i] -= part  # ``sold``: the plants' qualifying output sold
                 cost = np.where(np.isfinite(need_a[:, n]), need_a[:, n], 0.0)
-                self.in_part_cost[r1, g, i] = part * cost
+                self.in_part_cost[:, g, i] = part * cost
         self.ran = st.route.copy()
         self._cleared_at, self._revenue = i, revenue
         return revenue
