@@ -90,18 +90,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         trees = {"old": _worktree(args.old, root / "old"), "new": _worktree(args.new, root / "new")}
+        procs: dict[str, subprocess.Popen[str]] = {}
         try:
-            procs = {
-                side: _start(tree / "src", args.futures, args.seed) for side, tree in trees.items()
-            }
+            for side, tree in trees.items():
+                procs[side] = _start(tree / "src", args.futures, args.seed)
             for i in range(args.pairs):
                 for side in ("old", "new") if i % 2 == 0 else ("new", "old"):
                     times[side].append(_batch(procs[side]))
-            for proc in procs.values():
-                assert proc.stdin is not None
-                proc.stdin.close()
-                proc.wait()
         finally:
+            for proc in procs.values():  # a worker left running on an error is stopped
+                proc.kill()
+                proc.wait()
             for tree in trees.values():
                 subprocess.run(["git", "worktree", "remove", "--force", str(tree)], check=False)
     ratios = [o[0] / n[0] for o, n in zip(times["old"], times["new"], strict=True)]

@@ -419,6 +419,7 @@ def test_a_market_in_a_batch_with_scenarios_that_require_nothing_equals_each_alo
     from dataclasses import replace
 
     from kruispunt.engine.simulate import YearView, run_batch, simulate
+    from kruispunt.inputs import ModelInputs
     from kruispunt.policy.clearing import ClearingMarket
     from kruispunt.testing import TOY_YEARS, toy_inputs
 
@@ -439,17 +440,18 @@ def test_a_market_in_a_batch_with_scenarios_that_require_nothing_equals_each_alo
     together = alone[0].concat(alone[1:])
     together = replace(together, coords=replace(together.coords, scenarios=("a", "b", "c")))
 
-    def market(inputs: object) -> tuple[ClearingMarket, object]:
+    def market(inputs: ModelInputs) -> ClearingMarket:
+        """The label market of a run of ``inputs``, with its outcomes of every year."""
         kept: list[ClearingMarket] = []
 
         def keep(view: YearView) -> None:
             if not kept:
                 kept.extend(i for i in view.valuation.instruments if i.name == "green_label")
 
-        out = run_batch(inputs, observer=keep)  # type: ignore[arg-type]
-        return kept[0], out
+        run_batch(inputs, observer=keep)
+        return kept[0]
 
-    m, _ = market(together)
+    m = market(together)
     ds = simulate(together).dataset
     assert ds["premium_revenue"].values[1].sum() == 0.0
     assert not m.paid[1].any() and not m.premium[1].any() and not m.sold[1].any()
@@ -458,6 +460,6 @@ def test_a_market_in_a_batch_with_scenarios_that_require_nothing_equals_each_alo
         solo = simulate(one).dataset
         for name in solo.data_vars:
             np.testing.assert_array_equal(ds[name].values[k], solo[name].values[0], err_msg=name)
-        m1, _ = market(one)
+        m1 = market(one)
         for field in ("premium", "expected", "sold", "paid", "supplied", "required_now"):
             np.testing.assert_array_equal(getattr(m, field)[k], getattr(m1, field)[0], field)
