@@ -39,7 +39,7 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
     (closure decided 2025), Stora Enso's De Hoop mill (closed end 2023), Solidus's board mills
     at Hoogkerk (closed 2024) and Bad Nieuweschans (closed by Jan 2026), Wienerberger's brick
     works De Vlijt (closed by March 2023), NEG's glass-fibre plant at Westerbroek (bankrupt
-    2023), VDL Nedcar's car plant
+    2023), the asphalt plant APN Nijmegen (closed end 2023), VDL Nedcar's car plant
     (the last cars in February 2024; its halls now house defence production), the Delfzijl methanol
     plant (idle), Damco's aluminium smelter (closed 2021); Nyrstar Budel, idle from January
     2024, restarted in May 2024 and runs; sites of which an event stops only some units
@@ -63,6 +63,7 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
             "vdl_nedcar_born",
             "wienerberger_de_vlijt_winterswijk",
             "electric_glass_fiber_westerbroek",
+            "asfalt_productie_nijmegen",
         }
         em = ds["direct_emissions"].sel(scenario=scenario, year=2025)
         per_site = pd.Series(em.values, index=ds["site"].values).groupby(level=0).sum()
