@@ -275,8 +275,9 @@ class Levers:
     """[S, P] first year the committed route runs."""
     follow_route: I
     """[S, P] route a plant has decided to switch to after its committed one (-1: none):
-    a second decided project of the same plant (Shell Pernis: Porthos capture in 2026, then
-    Holland Hydrogen 1 in 2027)."""
+    a second decided project of the same plant in a later year (no plant of the data has one
+    since Dec 2026: Shell Pernis's Porthos capture and Holland Hydrogen 1 start together in
+    2027, one route)."""
     follow_year: I
     """[S, P] first year the follow-up route runs."""
     hold_year: I

@@ -55,7 +55,7 @@ def test_cracker_factor_is_the_crackers_own(cat: Catalogue) -> None:
 
 # --- CO2 storage ------------------------------------------------------------------------------
 def test_porthos_serves_its_four_customers_only(cat: Catalogue, inp: ModelInputs) -> None:
-    """Porthos (2.5 Mt/yr, 2026-2040) is booked by Air Liquide, Air Products, ExxonMobil and
+    """Porthos (2.5 Mt/yr, 2027-2041) is booked by Air Liquide, Air Products, ExxonMobil and
     Shell (Shell release, 2021); equal shares add up to its capacity and the assembled pool
     admits exactly their sites."""
     con = cat.storage_contracts[cat.storage_contracts["project"] == "porthos"]

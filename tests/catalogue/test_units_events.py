@@ -157,7 +157,7 @@ def test_money_rows_add_up_to_the_decisions(cat: Catalogue) -> None:
     """Payment rows of an award add up to its sourced total in the award's euro: Nobian at
     most EUR 185 M over three sites, 2025-2029 (rijksoverheid_nobian_2024); Yara's one-off EUR
     30 M (seaport_yara_2023). The Porthos SDE++ award has no payment rows: it is paid by the
-    SDE++ rule on its parties' capture (its four party rows from 2026, its terms in
+    SDE++ rule on its parties' capture (its four party rows from 2027, its terms in
     policy.csv: EUR 2.1 bn at most, 80 EUR/t base amount, 2.5 Mt/yr; porthos_sde_2021)."""
     ev = cat.events
     # the catalogue holds money in euro of 2025: back to each row's own currency year
@@ -175,7 +175,7 @@ def test_money_rows_add_up_to_the_decisions(cat: Catalogue) -> None:
         "esso_botlek",
         "shell_pernis",
     ]
-    assert set(parties["year"]) == {2026}
+    assert set(parties["year"]) == {2027}
     pol = cat.policy[cat.policy["instrument"] == "sde_pp"].set_index("parameter")
     # canonical euro of 2025: 2.1 bn and 80 EUR/t of 2021 times the 2021 -> 2025 deflator
     d = cpi[2025] / cpi[2021]
@@ -225,7 +225,7 @@ def test_event_rules(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     """A siteless row is public money only; a route_change names its route; money needs its
     currency year; one state event per plant and year."""
     no_site = edit_cell("events", "site_id", "", _event(event_id="sabic_olefins3_closure_2024"))
-    no_route = edit_cell("events", "route_id", "", _event(event_id="air_products_ccs_2026"))
+    no_route = edit_cell("events", "route_id", "", _event(event_id="air_products_ccs_2027"))
     no_year = edit_cell("events", "currency_year", "", _event(event_id="owe_2023", year="2025"))
     wrong_product = edit_cell("events", "product_id", "ammonia", _event(event_id="dow_eop_2022"))
     problems = problems_of(package_copy)
@@ -234,6 +234,21 @@ def test_event_rules(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     find(problems, "check_events", "events.csv", "currency_year", no_year)
     p = find(problems, "check_events", "events.csv", "product_id", wrong_product)
     assert p.message == "no plant dow_terneuzen/ammonia in site_products.csv"
+
+
+def test_two_route_changes_of_one_plant_in_one_year_are_refused(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """A plant runs one route from a year: a second route change of the same plant and year
+    is a data error naming the row and the first (Holland Hydrogen 1's investment row made a
+    route change in the year of its route change)."""
+    hh1 = _event(event_id="shell_pernis_hh1_2022")
+    first = edit_cell("events", "kind", "route_change", hh1)
+    edit_cell("events", "route_id", "refinery_ccs_h2units", hh1)
+    edit_cell("events", "year", "2027", hh1)
+    second = edit_cell("events", "kind", "route_change", _event(event_id="shell_pernis_hh1_2027"))
+    p = find(problems_of(package_copy), "check_events", "events.csv", "kind", second)
+    assert p.message.startswith(f"a second route change of the same plant in 2027 (line {first})")
 
 
 def test_campaign_names_its_product(package_copy: Path, edit_cell: Callable[..., int]) -> None:

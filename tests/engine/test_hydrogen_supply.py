@@ -1,5 +1,6 @@
-"""Hydrogen supply projects as scarce pools, and Shell Pernis's Holland Hydrogen 1 as its
-decided follow-up project (issue 9, points 1 and 8).
+"""Hydrogen supply projects as scarce pools, and Shell Pernis's Holland Hydrogen 1 as a
+decided project, with the Porthos capture in the same year or as its follow-up (issue 9,
+points 1 and 8).
 
 Hand figures from ``infrastructure.csv`` (kind ``hydrogen``): Holland Hydrogen 1 (Shell,
 FID Jul 2022, nd_shell_hh1_2022) delivers up to 60 t/day = 21,900 t H2/yr from 2027
@@ -90,12 +91,12 @@ def test_hydrogen_delay_moves_undecided_projects_and_connections_only(cat: Catal
     assert late.pools.access[0, hh1, clusters.index("rotterdam_moerdijk")] == 0
 
 
-def test_pernis_runs_porthos_capture_then_holland_hydrogen_1(
+def test_pernis_runs_porthos_capture_with_holland_hydrogen_1(
     inp: ModelInputs, res: Results
 ) -> None:
-    """Shell Pernis: capture at the hydrogen units from 2026 (shell_pernis_porthos_2026), then
-    its decided follow-up Holland Hydrogen 1 from 2027 (shell_pernis_hh1_2027), both
-    committed projects; its hydrogen at peak output, 0.02987 MWh/t x 3.6 GJ/MWh x 24,433,430
+    """Shell Pernis: capture at the hydrogen units for Porthos and Holland Hydrogen 1 both from
+    2027, their first full year (shell_pernis_porthos_2027, shell_pernis_hh1_2027), one
+    committed route that holds both; its hydrogen at peak output, 0.02987 MWh/t x 3.6 GJ/MWh x 24,433,430
     t/yr = 2.62737e6 GJ/yr, is reserved in the HH1 pool and fits in HH1's 2.628e6; the year's
     use is booked on it from 2027."""
     ds = res.dataset
@@ -103,7 +104,7 @@ def test_pernis_runs_porthos_capture_then_holland_hydrogen_1(
     p = plants.index(PERNIS)
     routes = [str(r) for r in ds["route"].values]
     route = ds["route_index"].values[0, p]
-    assert routes[route[_year(inp, 2026)]] == "refinery_ccs_h2units"
+    assert routes[route[_year(inp, 2026)]] == "refinery"
     assert routes[route[_year(inp, 2027)]] == "refinery_ccs_h2units_green_h2"
     reason = ds["switch_reason"].values[0, p]
     assert reason[_year(inp, 2027)] == REASON_CODE["committed_project"]
@@ -120,6 +121,38 @@ def test_pernis_runs_porthos_capture_then_holland_hydrogen_1(
     assert use[_year(inp, 2027)] == pytest.approx(peak * scale, rel=1e-6)
     cap = _h2(ds, "infra_capacity", "rotterdam_moerdijk")
     assert cap[_year(inp, 2027)] == pytest.approx(21_900 * 120)  # HH1 alone in 2027
+
+
+def test_a_later_decided_route_is_the_plants_follow_up_project(cat: Catalogue) -> None:
+    """A second decided route change of a committed plant in a later year is its follow-up:
+    with Holland Hydrogen 1 moved to 2028 and Pernis's Porthos row made the route change it
+    records (capture at its hydrogen units, 2027), Pernis runs the capture from 2027 and HH1 on
+    top from 2028, both committed projects (the data had this order until Porthos moved to its
+    first full year, Dec 2026)."""
+    ev = cat.events.copy()
+    porthos = ev["event_id"] == "shell_pernis_porthos_2027"
+    ev.loc[porthos, "kind"] = "route_change"
+    ev.loc[porthos, "route_id"] = "refinery_ccs_h2units"
+    ev.loc[ev["event_id"] == "shell_pernis_hh1_2027", "year"] = 2028
+    inp = build_inputs(
+        replace(cat, tables={**cat.tables, "events": ev}), resolve(["current-policy"])
+    )
+    p = list(inp.coords.plants).index(PERNIS)
+    r = {str(name): i for i, name in enumerate(inp.coords.routes)}
+    assert inp.levers.commit_route[0, p] == r["refinery_ccs_h2units"]
+    assert inp.levers.commit_year[0, p] == 2027
+    assert inp.levers.follow_route[0, p] == r["refinery_ccs_h2units_green_h2"]
+    assert inp.levers.follow_year[0, p] == 2028
+    ds = simulate(inp).dataset
+    routes = [str(x) for x in ds["route"].values]
+    route = ds["route_index"].values[0, p]
+    reason = ds["switch_reason"].values[0, p]
+    assert [routes[route[_year(inp, y)]] for y in (2026, 2027, 2028)] == [
+        "refinery",
+        "refinery_ccs_h2units",
+        "refinery_ccs_h2units_green_h2",
+    ]
+    assert reason[_year(inp, 2027)] == reason[_year(inp, 2028)] == REASON_CODE["committed_project"]
 
 
 def _h2(ds: Any, var: str, cluster: str) -> np.ndarray:

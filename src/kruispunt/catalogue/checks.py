@@ -1132,7 +1132,8 @@ def check_events(raw: RawPackage) -> list[Problem]:
     route and product; money sits on ``support_award`` or ``maatwerk`` rows with its currency
     year; a decided ``capacity_change`` gives the new capacity; a ``campaign`` names its
     product. At most one closure, idling
-    or restart per plant and year (the state at the end of the year). Unknown sites, products
+    or restart per plant and year (the state at the end of the year), and at most one route
+    change (the route it runs from that year). Unknown sites, products
     and routes are reported by :func:`check_foreign_keys`, years out of range by the field
     bounds. A route change to a route open only to named sites (``route_sites.csv``) names
     one of those sites.
@@ -1149,6 +1150,7 @@ def check_events(raw: RawPackage) -> list[Problem]:
     limited = _site_limited_routes(raw)
     columns = {c: df[c].astype(str).tolist() for c in _EVENT_COLUMNS}
     seen: dict[tuple[str, str, str, str], int] = {}
+    routed: dict[tuple[str, str, str, str], int] = {}
     for i in range(len(df)):
         row = {c: values[i] for c, values in columns.items()}
         found = _event_problems(row, keys, sites, route_product)
@@ -1175,6 +1177,20 @@ def check_events(raw: RawPackage) -> list[Problem]:
                 )
             else:
                 seen[target] = i
+        if row["kind"] == "route_change" and row["site_id"]:
+            target = (row["site_id"], row["product_id"], row["unit_id"], row["year"])
+            if target in routed:
+                found.append(
+                    (
+                        "kind",
+                        f"a second route change of the same plant in {row['year']} "
+                        f"(line {_line(df.index[routed[target]])}): a plant runs one route "
+                        "from a year; two decided projects that start together name the "
+                        "route that holds both",
+                    )
+                )
+            else:
+                routed[target] = i
         for field, message in found:
             problems.append(
                 Problem("check_events", raw.file("events"), _line(df.index[i]), field, message)

@@ -300,7 +300,7 @@ class ScenarioFile(_Strict):
     (``kruispunt.policy.network_tariff``); off: the model before they were added."""
     commitments: bool = True
     """Keep the projects already decided (the data package's commitments table, e.g. the
-    Porthos capture projects from 2026)."""
+    Porthos capture projects from 2027)."""
     events: Literal["decided", "announced", "none"] = "decided"
     """Which events to date (the data package's events table) apply: closures, idling and
     restarts, capacity changes, route changes and campaigns that are decided; also those
