@@ -95,8 +95,8 @@ def test_pernis_runs_porthos_capture_with_holland_hydrogen_1(
     inp: ModelInputs, res: Results
 ) -> None:
     """Shell Pernis: capture at the hydrogen units for Porthos and Holland Hydrogen 1 both from
-    2027, their first full year (shell_pernis_porthos_2027, shell_pernis_hh1_2027), one
-    committed route that holds both; its hydrogen at peak output, 0.02987 MWh/t x 3.6 GJ/MWh x 24,433,430
+    2027, their first full year (shell_pernis_porthos_2027, shell_pernis_hh1_2027), one committed
+    route that holds both; its hydrogen at peak output, 0.02987 MWh/t x 3.6 GJ/MWh x 24,433,430
     t/yr = 2.62737e6 GJ/yr, is reserved in the HH1 pool and fits in HH1's 2.628e6; the year's
     use is booked on it from 2027."""
     ds = res.dataset

@@ -280,9 +280,9 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     Now, with a plant weighing the payments it keeps over the years they still run ("Contracts
     held") and no permits for new solid-biomass combustion (route parameter ``new_permits``),
     within any 15 years at most two plants a run change three times: Shell Pernis, whose two
-    decided projects (Porthos capture 2026, Holland Hydrogen 1 2027; since Dec 2026 both 2027,
-    one route) are followed by post-combustion capture under high ambition (2033), and, since electrolysis costs what Dutch
-    projects cost (Dec 2026), the Zeeland Refinery adding step to step (e-boilers 2028, capture
+    decided projects (Porthos capture 2026, Holland Hydrogen 1 2027; since Dec 2026 both 2027, one
+    route) are followed by post-combustion capture under high ambition (2033), and, since
+    electrolysis costs what Dutch projects cost (Dec 2026), the Zeeland Refinery adding step to step (e-boilers 2028, capture
     at its hydrogen units 2032, network hydrogen 2036). Over the 25 years high ambition at low
     prices has 14 (at most 4 elsewhere): heat plants that go to a heat pump or a hybrid boiler
     (2026-2031), to an e-boiler a support round pays (2032-2033), and back when its contract
