@@ -279,18 +279,19 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
 
     Now, with a plant weighing the payments it keeps over the years they still run ("Contracts
     held") and no permits for new solid-biomass combustion (route parameter ``new_permits``),
-    within any 15 years at most two plants a run change three times: Shell Pernis, whose two
-    decided projects (Porthos capture 2026, Holland Hydrogen 1 2027; since Dec 2026 both 2027, one
-    route) are followed by post-combustion capture under high ambition (2033), and, since
-    electrolysis costs what Dutch projects cost (Dec 2026), the Zeeland Refinery adding step to step (e-boilers 2028, capture
-    at its hydrogen units 2032, network hydrogen 2036). Over the 25 years high ambition at low
-    prices has 14 (at most 4 elsewhere): heat plants that go to a heat pump or a hybrid boiler
-    (2026-2031), to an e-boiler a support round pays (2032-2033), and back when its contract
-    ends (2049-2050), an e-boiler without support being dearer than the heat pump or hybrid at
-    low gas prices (since electrolysis costs what Dutch projects cost, December 2026, one more:
-    Rosier Sas van Gent, whose e-boiler a round now pays in 2032 rather than 2035, back to its
-    heat pump in 2049). The fourth at high ambition at central prices is the Zeeland Refinery (there
-    post-combustion capture with network hydrogen in 2036).
+    within any 15 years at most two plants a run change three times: Shell Pernis until Dec
+    2026, whose two decided projects (Porthos capture 2026, Holland Hydrogen 1 2027) were
+    followed by post-combustion capture under high ambition (2033; since Porthos starts in its
+    first full year both projects start in 2027, one route), and, since electrolysis costs what
+    Dutch projects cost (Dec 2026), the Zeeland Refinery adding step to step (e-boilers 2028,
+    capture at its hydrogen units 2032, network hydrogen 2036). Over the 25 years high ambition
+    at low prices has 14 (at most 4 elsewhere): heat plants that go to a heat pump or a hybrid
+    boiler (2026-2031), to an e-boiler a support round pays (2032-2033), and back when its
+    contract ends (2049-2050), an e-boiler without support being dearer than the heat pump or
+    hybrid at low gas prices (since electrolysis costs what Dutch projects cost, December 2026,
+    one more: Rosier Sas van Gent, whose e-boiler a round now pays in 2032 rather than 2035,
+    back to its heat pump in 2049). The fourth at high ambition at central prices is the Zeeland
+    Refinery (there post-combustion capture with network hydrogen in 2036).
 
     Since refinery hydrogen is outside the industry RFNBO obligation (Dec 2026: 26 kt required,
     not 52) the three merchant electrolysers of high ambition at high prices (Air Products

@@ -254,20 +254,20 @@ def apply_events(
 ) -> None:
     """Apply events to one scenario's plants in place.
 
-    A closure or an idling stops the plant from its year (an event before the first model
-    year, from the first): it produces nothing and decides nothing; a closure for good, an
-    idling until a later restart of the same plant. A capacity change with a value scales
-    the plant's output from its year to ``value`` over its capacity. A route change commits
-    the plant to the route from its year, as the commitments table does (a commitment of the
-    commitments table for the same plant is kept); a later route change of a plant already
-    committed is its follow-up project (``follow``: route and year, one per plant), which it
-    starts once the first has run; two of the same year are refused by the data checks (a
-    plant runs one route from a year: Shell Pernis's Porthos capture and Holland Hydrogen 1, both 2027, are
-    one route). A campaign (an asset renewed for a campaign that ends in the row's year) holds
-    the plant on its route: no other route starts before that year (``hold``, the latest
-    campaign end of the plant; Tata Steel's blast furnace 6, relined 2023-24 to run until
-    2035); it may still close. Rows without a site (public money only) and
-    other kinds (awards, maatwerk, investments, cancellations) change no plant.
+    A closure or an idling stops the plant from its year (an event before the first model year,
+    from the first): it produces nothing and decides nothing; a closure for good, an idling
+    until a later restart of the same plant. A capacity change with a value scales the plant's
+    output from its year to ``value`` over its capacity. A route change commits the plant to the
+    route from its year, as the commitments table does (a commitment of the commitments table
+    for the same plant is kept); a later route change of a plant already committed is its
+    follow-up project (``follow``: route and year, one per plant), which it starts once the
+    first has run; two of the same year are refused by the data checks (a plant runs one route
+    from a year: Shell Pernis's Porthos capture and Holland Hydrogen 1, both 2027, are one
+    route). A campaign (an asset renewed for a campaign that ends in the row's year) holds the
+    plant on its route: no other route starts before that year (``hold``, the latest campaign
+    end of the plant; Tata Steel's blast furnace 6, relined 2023-24 to run until 2035); it may
+    still close. Rows without a site (public money only) and other kinds (awards, maatwerk,
+    investments, cancellations) change no plant.
     """
     table = pb.table
     sites, products, units = (
