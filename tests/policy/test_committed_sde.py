@@ -10,9 +10,10 @@ basisbedrag - max(correctiebedrag, basisprijs) (Besluit SDEK; RVO "Berekening SD
 the correctiebedrag is the EUA (the minister, 8 Feb 2021).
 
 Hand figures, euro of 2021: base price = 80 - 2,100 M / (2.5 Mt x 15 yr) = 80 - 56 = 24 EUR/t;
-in euro of 2025 (deflator 2021 -> 2025 = 1.218402...): 97.47 and 29.24 EUR/t. Central EUA
-2026 80.22 EUR2025/t: 97.47 - 80.22 = 17.25 EUR/t on the CO2 the four parties capture;
-central EUA 2030 138.17 > 97.47: nothing.
+in euro of 2025 (deflator 2021 -> 2025 = 1.218402...): 97.47 and 29.24 EUR/t. The award pays
+from Porthos's first full year, 2027 (injection aimed for autumn 2026, porthos_wells_2026).
+Central EUA 2027 87.06 EUR2025/t: 97.47 - 87.06 = 10.41 EUR/t on the CO2 the four parties
+capture; central EUA 2029 113.31 and 2030 138.17 > 97.47: nothing.
 """
 
 from __future__ import annotations
@@ -56,10 +57,10 @@ def test_payment_by_hand() -> None:
 
 
 def test_porthos_paid_by_the_rule(cat: Catalogue) -> None:
-    """Central prices: 2026 pays (97.47 - EUA) per tonne the four parties capture (ExxonMobil's
-    refinery among them since its 2026 capture is an event), received by
-    them as a subsidy; from 2029 the EUA is above the base amount and nothing is paid; no
-    payment after the 15-year term (2041). Low prices (EUA 70-85): it pays every year of the
+    """Central prices: nothing in 2026, before Porthos; 2027 pays (97.47 - EUA) per tonne the
+    four parties capture (ExxonMobil's refinery among them since its 2027 capture is an
+    event), received by them as a subsidy; from 2029 the EUA is above the base amount and
+    nothing is paid; no payment after the 15-year term (2042). Low prices (EUA 70-85): it pays every year of the
     term, never more than the 2.1 bn maximum."""
     res = kruispunt.run(["current-policy"], catalogue=cat).dataset.isel(scenario=0)
     cpi = cat.deflators.set_index("year")["value"]
@@ -72,29 +73,32 @@ def test_porthos_paid_by_the_rule(cat: Catalogue) -> None:
     gov = -res["gov_cash_flow"].sel(flow="committed_sde_outlay")
     inp = build_inputs(cat, resolve(["current-policy"]))
     years = list(inp.coords.years)
-    e2026 = float(inp.markets.eua[0, years.index(2026)])
-    captured = res["captured_co2"].sel(year=2026).values[idx]
+    assert float(gov.sel(year=2026)) == 0.0
+    e2027 = float(inp.markets.eua[0, years.index(2027)])
+    captured = res["captured_co2"].sel(year=2027).values[idx]
     assert captured.sum() > 1e6
-    expected = max(base - max(e2026, floor), 0.0) * captured.sum()
-    assert float(gov.sel(year=2026)) == pytest.approx(expected, rel=1e-9)
-    assert expected == pytest.approx((97.47 - 80.22) * captured.sum(), rel=1e-3)
-    for y in (2030, 2035, 2040, 2041, 2050):
+    expected = max(base - max(e2027, floor), 0.0) * captured.sum()
+    assert float(gov.sel(year=2027)) == pytest.approx(expected, rel=1e-9)
+    assert expected == pytest.approx((97.47 - 87.06) * captured.sum(), rel=1e-3)
+    for y in (2030, 2035, 2040, 2041, 2042, 2050):
         assert float(inp.markets.eua[0, years.index(y)]) > base
         assert float(gov.sel(year=y)) == 0.0
-    # the parties receive it: their subsidies include it in 2026
-    assert res["subsidies"].sel(year=2026).values[idx].sum() >= expected * (1 - 1e-9)
+    # the parties receive it: their subsidies include it in 2027
+    assert res["subsidies"].sel(year=2027).values[idx].sum() >= expected * (1 - 1e-9)
 
 
 def test_porthos_low_prices_pays_the_term_only(cat: Catalogue) -> None:
-    """Low price set (EUA 69.6 in 2026 rising to 85.35 from 2033, below the 97.47 base amount):
-    the award pays 2026-2040 and nothing from 2041; the total stays below the maximum."""
+    """Low price set (EUA 71.0 in 2027 rising to 85.35 from 2033, below the 97.47 base amount):
+    the award pays over its term, 2027-2041, nothing before Porthos (2026) and nothing from
+    2042; the total stays below the maximum."""
     base_sc = resolve(["current-policy"])[0]
     low = base_sc.levers.model_copy(update={"price_set": "low"})
     sc = Scenario(name="low", levers=low, chain=base_sc.chain, origin="x")
     res = kruispunt.run([sc], catalogue=cat).dataset.isel(scenario=0)
     gov = -res["gov_cash_flow"].sel(flow="committed_sde_outlay").to_series()
-    assert (gov.loc[2026:2040] > 0).all()
-    assert (gov.loc[2041:] == 0).all()
+    assert gov.loc[2026] == 0
+    assert (gov.loc[2027:2041] > 0).all()
+    assert (gov.loc[2042:] == 0).all()
     cpi = cat.deflators.set_index("year")["value"]
     assert gov.sum() < 2.1e9 * cpi[2025] / cpi[2021]
     assert np.isfinite(gov.to_numpy()).all()
