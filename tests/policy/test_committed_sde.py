@@ -60,8 +60,8 @@ def test_porthos_paid_by_the_rule(cat: Catalogue) -> None:
     """Central prices: nothing in 2026, before Porthos; 2027 pays (97.47 - EUA) per tonne the
     four parties capture (ExxonMobil's refinery among them since its 2027 capture is an
     event), received by them as a subsidy; from 2029 the EUA is above the base amount and
-    nothing is paid; no payment after the 15-year term (2042). Low prices (EUA 70-85): it pays every year of the
-    term, never more than the 2.1 bn maximum."""
+    nothing is paid; no payment after the 15-year term (2042). Low prices (EUA 70-85): it pays
+    every year of the term, never more than the 2.1 bn maximum."""
     res = kruispunt.run(["current-policy"], catalogue=cat).dataset.isel(scenario=0)
     cpi = cat.deflators.set_index("year")["value"]
     d = cpi[2025] / cpi[2021]
