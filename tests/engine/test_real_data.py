@@ -191,6 +191,37 @@ def test_nobian_salt_plants_run_electric_from_2030(results: Results) -> None:
             assert held == {route}
 
 
+def test_cosun_plants_meet_their_binding_agreement_by_2030(
+    cat: Catalogue, results: Results
+) -> None:
+    """Cosun's binding maatwerk agreement (18 Dec 2025, rijksoverheid_cosun_2025): -167 kt
+    CO2/yr by 2030 against 2018-2021 at Vierverlaten, Steenderen and Venray. Vierverlaten and
+    Steenderen run electric boilers from 2030 in every default scenario, committed, for the 15
+    years a decided project binds them. Their boilers serve the electrifiable share of the heat
+    (0.82 in 2030, 0.90 from 2035; the letter's national figures), the rest stays on gas: the
+    three plants cut about 162 kt against their 2018-2021 mean (EUTL, 229.2 kt) in 2030, more
+    than 167 kt from 2035."""
+    ins, years = cat.installations, cat.installation_years
+    sites = ("suiker_unie_vierverlaten", "aviko_steenderen", "rixona_oostrum")
+    ids = ins[ins["site_id"].isin(sites)]["installation_id"]
+    ref = years[years["installation_id"].isin(ids) & years["year"].between(2018, 2021)]
+    reference = float(ref["verified_emissions"].sum()) / 4
+    assert reference == pytest.approx(229.2e3, rel=1e-3)
+    plants = [f"{site}/process_heat_low" for site in sites]
+    for scenario in DEFAULTS:
+        ds = results.dataset.sel(scenario=scenario)
+        for plant in plants[:2]:
+            idx = ds["route_index"].sel(plant=plant)
+            assert str(ds["route"].values[int(idx.sel(year=2029))]) == "gas_boiler_low"
+            held = {str(ds["route"].values[int(r)]) for r in idx.sel(year=slice(2030, 2044))}
+            assert held == {"eboiler_low"}
+            reason = int(ds["switch_reason"].sel(plant=plant, year=2030))
+            assert reason == REASON["committed_project"]
+        em = ds["direct_emissions"].sel(plant=plants).sum("plant")
+        assert reference - float(em.sel(year=2030)) == pytest.approx(162e3, rel=0.01)
+        assert reference - float(em.sel(year=2035)) > 167e3
+
+
 def test_commitments_can_be_switched_off(cat: Catalogue) -> None:
     (sc,) = resolve(["current-policy"])
     # the decided route changes of events.csv commit too (Yara's line E): off with them

@@ -924,6 +924,20 @@ MAIN_UNIT = "main"
 """The unit id of a site's only unit of a product."""
 STATE_EVENTS = ("closure", "idling", "restart")
 """Event kinds that set whether a plant runs: at most one per plant and year."""
+ONE_A_YEAR = (
+    (
+        STATE_EVENTS,
+        "a second closure, idling or restart of the same plant in {year} (line {line}): give "
+        "the state at the end of the year",
+    ),
+    (
+        ("route_change",),
+        "a second route change of the same plant in {year} (line {line}): a plant runs one "
+        "route from a year; two decided projects that start together name the route that "
+        "holds both",
+    ),
+)
+"""Event kinds of which a plant has at most one a year, each with the message of a second."""
 MONEY_EVENTS = ("support_award", "maatwerk")
 """Event kinds that may carry public money."""
 
@@ -1149,8 +1163,7 @@ def check_events(raw: RawPackage) -> list[Problem]:
     route_product = _lookup(raw, "routes", "route_id", "product_id")
     limited = _site_limited_routes(raw)
     columns = {c: df[c].astype(str).tolist() for c in _EVENT_COLUMNS}
-    seen: dict[tuple[str, str, str, str], int] = {}
-    routed: dict[tuple[str, str, str, str], int] = {}
+    seen: dict[tuple[int, str, str, str, str], int] = {}
     for i in range(len(df)):
         row = {c: values[i] for c, values in columns.items()}
         found = _event_problems(row, keys, sites, route_product)
@@ -1164,33 +1177,14 @@ def check_events(raw: RawPackage) -> list[Problem]:
                     f"'{_shown(row['site_id'])}'",
                 )
             )
-        if row["kind"] in STATE_EVENTS and row["site_id"]:
-            target = (row["site_id"], row["product_id"], row["unit_id"], row["year"])
-            if target in seen:
-                found.append(
-                    (
-                        "kind",
-                        f"a second closure, idling or restart of the same plant in {row['year']} "
-                        f"(line {_line(df.index[seen[target]])}): give the state at the end of "
-                        "the year",
-                    )
-                )
-            else:
-                seen[target] = i
-        if row["kind"] == "route_change" and row["site_id"]:
-            target = (row["site_id"], row["product_id"], row["unit_id"], row["year"])
-            if target in routed:
-                found.append(
-                    (
-                        "kind",
-                        f"a second route change of the same plant in {row['year']} "
-                        f"(line {_line(df.index[routed[target]])}): a plant runs one route "
-                        "from a year; two decided projects that start together name the "
-                        "route that holds both",
-                    )
-                )
-            else:
-                routed[target] = i
+        for rule, (kinds, message) in enumerate(ONE_A_YEAR):
+            if row["kind"] in kinds and row["site_id"]:
+                target = (rule, row["site_id"], row["product_id"], row["unit_id"], row["year"])
+                if target in seen:
+                    line = _line(df.index[seen[target]])
+                    found.append(("kind", message.format(year=row["year"], line=line)))
+                else:
+                    seen[target] = i
         for field, message in found:
             problems.append(
                 Problem("check_events", raw.file("events"), _line(df.index[i]), field, message)
