@@ -81,7 +81,7 @@ def test_aramis_starts_2031_in_phases(inp: ModelInputs) -> None:
     assert access["rotterdam_moerdijk"] == 2031
     assert access["zeeland"] == 2031
     assert access["noordzeekanaalgebied"] == 2031
-    assert access["chemelot"] == 2032
+    assert access["chemelot"] == 2033  # the DRC CO2 line, 2032-2033 (h2view_drc_2024)
 
 
 def test_northern_lights_phase2_is_not_a_pool(inp: ModelInputs) -> None:
