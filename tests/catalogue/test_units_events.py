@@ -251,6 +251,38 @@ def test_two_route_changes_of_one_plant_in_one_year_are_refused(
     assert p.message.startswith(f"a second route change of the same plant in 2027 (line {first})")
 
 
+def test_capture_before_its_sites_storage_contract_is_refused(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """A decided capture project cannot start before its site's storage contract: with Air
+    Products' Porthos contract moved to 2028, its commitment and its decided route change
+    (both 2027) are refused, naming the year, the project and the contract's line; Yara's
+    2026 capture with Northern Lights from 2026 is not (as the data had Porthos's customers
+    capturing in 2026 before Porthos moved to 2027, the check that would have caught it)."""
+    contract = edit_cell(
+        "storage_contracts",
+        "start_year",
+        "2028",
+        lambda r: r["project"] == "porthos" and r["site_id"] == "air_products_botlekweg",
+    )
+    commitment = edit_cell(
+        "commitments", "start_year", "2027", lambda r: r["site_id"] == "air_products_botlekweg"
+    )
+    event = edit_cell("events", "year", "2027", _event(event_id="air_products_ccs_2027"))
+    problems = problems_of(package_copy)
+    for file, field, line in (
+        ("commitments.csv", "start_year", commitment),
+        ("events.csv", "year", event),
+    ):
+        p = find(problems, "check_capture_has_its_store", file, field, line)
+        assert p.message == (
+            "route 'smr_ccs' captures CO2 from 2027, before the site's storage contract with "
+            f"porthos starts (2028, storage_contracts.csv line {contract}): start it with its "
+            "store"
+        )
+    assert len([p for p in problems if p.check == "check_capture_has_its_store"]) == 2
+
+
 def test_campaign_names_its_product(package_copy: Path, edit_cell: Callable[..., int]) -> None:
     """A campaign holds a plant on its route: the row names the plant's product."""
     line = edit_cell("events", "product_id", "", _event(event_id="tata_bf6_reline_campaign"))

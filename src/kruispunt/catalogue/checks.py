@@ -1192,6 +1192,63 @@ def check_events(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def _capturing_routes(raw: RawPackage) -> set[str]:
+    """Routes with a positive ``capture_rate`` in some year (``route_parameters.csv``)."""
+    rp = raw.tables.get("route_parameters")
+    if rp is None or not {"route_id", "parameter", "value"} <= set(rp.columns):
+        return set()
+    rate = rp[rp["parameter"].astype(str) == "capture_rate"]
+    values = pd.to_numeric(rate["value"], errors="coerce")
+    return set(rate.loc[values > 0, "route_id"].astype(str))
+
+
+def check_capture_has_its_store(raw: RawPackage) -> list[Problem]:
+    """A decided project that captures CO2 (a commitment, or a decided route change of
+    ``events.csv``) at a site with a storage contract starts no earlier than the site's first
+    contract (``storage_contracts.csv``): before it the captured CO2 has nowhere to go. Sites
+    without a contract reach stores through the pools, which the engine allocates."""
+    problems: list[Problem] = []
+    contracts = raw.tables.get("storage_contracts")
+    if contracts is None or not {"project", "site_id", "start_year"} <= set(contracts.columns):
+        return problems
+    first: dict[str, tuple[int, str, int]] = {}
+    for i, (project, site, start) in enumerate(
+        zip(contracts["project"], contracts["site_id"], contracts["start_year"], strict=True)
+    ):
+        year = pd.to_numeric(start, errors="coerce")
+        if pd.notna(year) and (str(site) not in first or int(year) < first[str(site)][0]):
+            first[str(site)] = (int(year), str(project), _line(contracts.index[i]))
+    capturing = _capturing_routes(raw)
+    for table, year_column in (("commitments", "start_year"), ("events", "year")):
+        df = raw.tables.get(table)
+        if df is None or not {"site_id", "route_id", year_column} <= set(df.columns):
+            continue
+        decided = (
+            (df["kind"].astype(str) == "route_change") & (df["status"].astype(str) == "decided")
+            if table == "events"
+            else pd.Series(True, index=df.index)
+        )
+        years = pd.to_numeric(df[year_column], errors="coerce")
+        for idx in df.index[decided.to_numpy(dtype=bool)]:
+            site, route, year = str(df.at[idx, "site_id"]), str(df.at[idx, "route_id"]), years[idx]
+            if route not in capturing or site not in first or pd.isna(year):
+                continue
+            start, project, line = first[site]
+            if int(year) < start:
+                problems.append(
+                    Problem(
+                        "check_capture_has_its_store",
+                        raw.file(table),
+                        _line(idx),
+                        year_column,
+                        f"route '{_shown(route)}' captures CO2 from {int(year)}, before the "
+                        f"site's storage contract with {project} starts ({start}, "
+                        f"storage_contracts.csv line {line}): start it with its store",
+                    )
+                )
+    return problems
+
+
 def check_biomass_supply(raw: RawPackage) -> list[Problem]:
     """The biomass supply curve: each scope is ``national`` or a cluster, its steps run 1..n
     without gaps, the price adder does not fall from one step to the next, and no step opens
@@ -1658,6 +1715,7 @@ CHECKS: tuple[Check, ...] = (
     check_plant_units,
     check_commitments,
     check_events,
+    check_capture_has_its_store,
     check_biomass_supply,
     check_energy_tax_brackets,
     check_required_parameters,
