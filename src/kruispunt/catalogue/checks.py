@@ -895,14 +895,25 @@ def check_retrofits(raw: RawPackage) -> list[Problem]:
     return problems + _orphan_retrofit_only(raw, set(df["route_id"].astype(str)))
 
 
+def _parameter_above(
+    raw: RawPackage, parameter: str, threshold: float
+) -> tuple[pd.DataFrame, pd.Series[bool]] | None:
+    """``route_parameters.csv`` and the mask of its rows of ``parameter`` whose value is above
+    ``threshold`` (None without the table)."""
+    params = raw.tables.get("route_parameters")
+    if params is None or not {"route_id", "parameter", "value"} <= set(params.columns):
+        return None
+    value = pd.to_numeric(params["value"], errors="coerce")
+    return params, (params["parameter"].astype(str) == parameter) & (value > threshold)
+
+
 def _orphan_retrofit_only(raw: RawPackage, retrofits: set[str]) -> list[Problem]:
     """A route flagged ``retrofit_only`` (reached only by retrofitting a running plant of
     its base route) has a base in ``route_retrofits.csv``: else no plant could start it."""
-    params = raw.tables.get("route_parameters")
-    if params is None or not {"route_id", "parameter", "value"} <= set(params.columns):
+    found = _parameter_above(raw, "retrofit_only", 0.5)
+    if found is None:
         return []
-    value = pd.to_numeric(params["value"], errors="coerce")
-    flagged = (params["parameter"] == "retrofit_only") & (value > 0.5)
+    params, flagged = found
     orphan = flagged & ~params["route_id"].astype(str).isin(retrofits)
     return [
         Problem(
@@ -1192,16 +1203,6 @@ def check_events(raw: RawPackage) -> list[Problem]:
     return problems
 
 
-def _capturing_routes(raw: RawPackage) -> set[str]:
-    """Routes with a positive ``capture_rate`` in some year (``route_parameters.csv``)."""
-    rp = raw.tables.get("route_parameters")
-    if rp is None or not {"route_id", "parameter", "value"} <= set(rp.columns):
-        return set()
-    rate = rp[rp["parameter"].astype(str) == "capture_rate"]
-    values = pd.to_numeric(rate["value"], errors="coerce")
-    return set(rate.loc[values > 0, "route_id"].astype(str))
-
-
 def check_capture_has_its_store(raw: RawPackage) -> list[Problem]:
     """A decided project that captures CO2 (a commitment, or a decided route change of
     ``events.csv``) at a site with a storage contract starts no earlier than the site's first
@@ -1209,43 +1210,41 @@ def check_capture_has_its_store(raw: RawPackage) -> list[Problem]:
     without a contract reach stores through the pools, which the engine allocates."""
     problems: list[Problem] = []
     contracts = raw.tables.get("storage_contracts")
-    if contracts is None or not {"project", "site_id", "start_year"} <= set(contracts.columns):
+    found = _parameter_above(raw, "capture_rate", 0.0)
+    if found is None or contracts is None:
         return problems
-    first: dict[str, tuple[int, str, int]] = {}
-    for i, (project, site, start) in enumerate(
-        zip(contracts["project"], contracts["site_id"], contracts["start_year"], strict=True)
-    ):
-        year = pd.to_numeric(start, errors="coerce")
-        if pd.notna(year) and (str(site) not in first or int(year) < first[str(site)][0]):
-            first[str(site)] = (int(year), str(project), _line(contracts.index[i]))
-    capturing = _capturing_routes(raw)
+    if not {"project", "site_id", "start_year"} <= set(contracts.columns):
+        return problems
+    params, positive = found
+    capturing = set(params.loc[positive, "route_id"].astype(str))
+    start = pd.to_numeric(contracts["start_year"], errors="coerce")
+    earliest = contracts.assign(start=start).dropna(subset=["start"]).sort_values("start")
+    first = {
+        str(row.site_id): (int(row.start), str(row.project), _line(idx))
+        for idx, row in earliest.drop_duplicates("site_id").iterrows()
+    }
     for table, year_column in (("commitments", "start_year"), ("events", "year")):
         df = raw.tables.get(table)
         if df is None or not {"site_id", "route_id", year_column} <= set(df.columns):
             continue
-        decided = (
-            (df["kind"].astype(str) == "route_change") & (df["status"].astype(str) == "decided")
-            if table == "events"
-            else pd.Series(True, index=df.index)
-        )
         years = pd.to_numeric(df[year_column], errors="coerce")
-        for idx in df.index[decided.to_numpy(dtype=bool)]:
-            site, route, year = str(df.at[idx, "site_id"]), str(df.at[idx, "route_id"]), years[idx]
-            if route not in capturing or site not in first or pd.isna(year):
-                continue
-            start, project, line = first[site]
-            if int(year) < start:
-                problems.append(
-                    Problem(
-                        "check_capture_has_its_store",
-                        raw.file(table),
-                        _line(idx),
-                        year_column,
-                        f"route '{_shown(route)}' captures CO2 from {int(year)}, before the "
-                        f"site's storage contract with {project} starts ({start}, "
-                        f"storage_contracts.csv line {line}): start it with its store",
-                    )
+        begins = df["site_id"].astype(str).map({site: f[0] for site, f in first.items()})
+        early = df["route_id"].astype(str).isin(capturing) & (years < begins)  # NaN: False
+        if table == "events":  # decided route changes only
+            early &= (df["kind"].astype(str) == "route_change") & (df["status"] == "decided")
+        for idx, year in zip(_rows(early), years[early].astype(int), strict=True):
+            begin, project, line = first[str(df.at[idx, "site_id"])]
+            problems.append(
+                Problem(
+                    "check_capture_has_its_store",
+                    raw.file(table),
+                    _line(idx),
+                    year_column,
+                    f"route '{_shown(str(df.at[idx, 'route_id']))}' captures CO2 from {year}, "
+                    f"before the site's storage contract with {project} starts ({begin}, "
+                    f"storage_contracts.csv line {line}): start it with its store",
                 )
+            )
     return problems
 
 
