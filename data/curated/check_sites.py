@@ -156,6 +156,11 @@ FIXED_SPLITS = {
     ("sappi_maastricht", "eboilers_2026"): Decimal("0.14"),  # rule U5: -14 % by 2026, c = 1
     ("sappi_maastricht", "eboilers_2030"): Decimal("0.16"),  # rule U5: -30 % by 2030 in all
     ("sappi_maastricht", "gas_steam"): Decimal("0.70"),
+    # rule U5, a supply stated in gas: the Botlek steam network replaces at least 25 million m3
+    # of LyondellBasell's gas (half of 50; it is the larger of two buyers), x 31.65 MJ/m3 x
+    # 55.0 kgCO2/GJ = 43,518.75 t of the site's 281,841 t (2022), c = 1
+    ("lyondell_botlek", "steam_network"): Decimal("0.154409"),
+    ("lyondell_botlek", "own_boilers"): Decimal("0.845591"),
 }
 SHARE_TOLERANCE = 1e-6
 

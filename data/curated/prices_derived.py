@@ -29,6 +29,7 @@ DERIVED_SOURCES = frozenset(
     {
         "derived_ammonia_from_h2",
         "derived_eua_midpoint",
+        "derived_heat_price",
         "derived_hbi_import",
         "derived_hydrogen_path",
         "derived_methanol_import",
@@ -64,6 +65,10 @@ HBI_ORE_T, HBI_H2_MWH, HBI_POWER_MWH = 1.59375, 2.1, 1.03
 'hydrogen direct iron reduction furnace')."""
 HBI_CAPEX, HBI_FOM = 488.34, 55.28
 """H2-DRI capex [EUR2025/(t/yr)] and fixed opex [EUR2025/(t/yr)/yr] (technology-data)."""
+
+GAS_BOILER_EFFICIENCY = 0.925
+"""Gas-fired steam boiler, 2025 (DEA 311.1c; route_inputs.csv gas_boiler_low): bought heat is
+priced at the gas it replaces (assumption_heat_price)."""
 
 METHANOL = {
     2025: (9.291, 3450.6, 41.1, 125.7),
@@ -168,6 +173,8 @@ def derived() -> dict[Key, float]:
                     at(gas, y) / CCGT_EFFICIENCY + GAS_EF / CCGT_EFFICIENCY * at(eua, y)
                 )
     for s in SETS:
+        for y, v in path("natural_gas", s).items():
+            out[("heat", s, y)] = v / GAS_BOILER_EFFICIENCY
         for y, v in path("oil", s).items():
             out[("naphtha", s, y)] = v * NAPHTHA_FACTOR / OIL_PRODUCTS_FACTOR
         h2, power, ore = path("hydrogen", s), path("electricity", s), path("iron_ore", s)

@@ -308,6 +308,40 @@ def test_event_to_a_site_limited_route_elsewhere_is_refused(
     assert "nobian_hengelo" in p.message and "'nobian_delfzijl'" in p.message
 
 
+def test_event_to_a_unit_limited_route_names_that_unit(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """bought_heat_low is open to one unit of LyondellBasell Botlek (route_sites.csv names
+    the unit): a route change of the site's other unit, or of all its units (no unit named),
+    is a data error naming the unit the route is open to."""
+    botlek = _event(event_id="botlek_steam_network_2026")
+    other = edit_cell("events", "unit_id", "own_boilers", botlek)
+    p = find(problems_of(package_copy), "check_events", "events.csv", "route_id", other)
+    assert p.message == (
+        "route 'bought_heat_low' is open only to the sites of route_sites.csv "
+        "(lyondell_botlek/steam_network), not 'lyondell_botlek/own_boilers'"
+    )
+    edit_cell("events", "unit_id", "", botlek)
+    p = find(problems_of(package_copy), "check_events", "events.csv", "route_id", other)
+    assert p.message.endswith("not 'lyondell_botlek'")
+
+
+def test_route_sites_name_a_plant_of_the_route(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """A route_sites.csv row names a site with a plant of the route's product and, where it
+    names a unit, one of that plant's units."""
+    unit = edit_cell("route_sites", "unit_id", "boiler9", _event(route_id="bought_heat_low"))
+    site = edit_cell(
+        "route_sites", "site_id", "tata_steel_ijmuiden", _event(route_id="mvr_salt_low")
+    )
+    problems = problems_of(package_copy)
+    p = find(problems, "check_route_sites", "route_sites.csv", "unit_id", unit)
+    assert p.message == "site 'lyondell_botlek' has no unit 'boiler9' of process_heat_low"
+    p = find(problems, "check_route_sites", "route_sites.csv", "site_id", site)
+    assert p.message == "site 'tata_steel_ijmuiden' has no plant of process_heat_low"
+
+
 def test_second_state_event_in_a_year_is_refused(package_copy: Path) -> None:
     path = package_copy / "events.csv"
     header, rows = read_rows(path)

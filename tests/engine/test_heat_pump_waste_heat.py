@@ -82,6 +82,22 @@ def test_each_sector_is_offered_its_own_heat_pump(bundle: RouteBundle) -> None:
     assert not open_[0, mvr] and open_[1, mvr]
 
 
+def test_a_route_open_to_one_unit_is_open_to_that_unit_only(bundle: RouteBundle) -> None:
+    """route_sites.csv opens bought heat to one unit of LyondellBasell Botlek: that unit may
+    take it, the site's other unit and a unit of the same name elsewhere may not; without the
+    plants' units no plant may take it (a unit-limited route is never opened by the site)."""
+    sites = ["lyondell_botlek", "lyondell_botlek", "cargill_botlek"]
+    units = ["steam_network", "own_boilers", "steam_network"]
+    bought = _route(bundle, "bought_heat_low")
+    open_ = open_to_plants(bundle, ["chemicals"] * 3, sites, units)
+    assert open_[:, bought].tolist() == [True, False, False]
+    assert not open_to_plants(bundle, ["chemicals"] * 3, sites)[:, bought].any()
+    # a route open to whole sites ignores the units
+    mvr = _route(bundle, "mvr_salt_low")
+    whole = open_to_plants(bundle, ["chemicals"], ["nobian_hengelo"], ["any_unit"])
+    assert whole[0, mvr]
+
+
 def test_a_route_open_to_sectors_with_different_shares_is_refused() -> None:
     """One route serves one share: caps 0.17 and 0.24 on the same route are a data error."""
     caps = np.array([[0.17, 0.24, np.nan]])

@@ -619,3 +619,45 @@ def test_heat_projects_built_at_food_plants_run(results: Results) -> None:
         assert set(pep) == {"hybrid_boiler_low"}
         assert route[int(one["route_index"].sel(plant=pepsi, year=2025))] == "gas_boiler_low"
         assert float(one["energy"].sel(plant=pepsi, carrier="biomass").max()) == 0.0
+
+
+def test_botlek_steam_network_supplies_lyondellbasell_from_2026(
+    cat: Catalogue, results: Results
+) -> None:
+    """The Botlek steam network's extension (contracts signed Apr 2024, ready early 2026)
+    replaces at least 50 million m3 of gas a year with AVR's and Cabot's recovered steam,
+    LyondellBasell the larger of its two buyers. The unit of LyondellBasell Botlek's steam
+    that at least half of it stands for carries 25e6 m3 x 31.65 MJ/m3 x 55.0 kgCO2/GJ =
+    43,518.75 t of the site's 281,841 t (rule U5, 0.154409). In every default scenario the
+    site emits its base year in 2025, that unit 0.154409 of it, and about 15.4 % less in 2026
+    (the rest of the plant moves a little with its own production), that unit buying all its
+    steam (one GJ of heat a GJ) and emitting and burning nothing to 2050; bought heat is open
+    to that unit alone."""
+    unit = "lyondell_botlek/process_heat_low/steam_network"
+    rest = "lyondell_botlek/process_heat_low/own_boilers"
+    for cut in _committed_cuts(cat, results, unit, 2026, ("gas_boiler_low", "bought_heat_low")):
+        assert cut == pytest.approx(43_518.75 / 281_841, abs=2e-3)
+    ds = results.dataset
+    for scenario in DEFAULTS:
+        first = float(ds["direct_emissions"].sel(scenario=scenario, plant=unit, year=2025))
+        assert first == pytest.approx(0.154409 * 281_841, rel=1e-6)
+        one = ds.sel(scenario=scenario, year=slice(2026, 2050))
+        assert float(one["direct_emissions"].sel(plant=unit).max()) == 0.0
+        routes = set(one["route"].values[one["route_index"].sel(plant=unit).values])
+        assert routes == {"bought_heat_low"}
+        heat = one["production"].sel(plant=unit)
+        bought = one["energy"].sel(plant=unit, carrier="heat")
+        assert np.allclose(bought.values, heat.values, rtol=1e-12)
+        assert float(one["energy"].sel(plant=unit, carrier="natural_gas").max()) == 0.0
+        others = set(one["route"].values[one["route_index"].sel(plant=rest).values])
+        assert "bought_heat_low" not in others
+    inputs = build_inputs(cat, resolve(["current-policy"]))
+    labels = list(ds["plant"].values.astype(str))
+    route_ids = ds["route"].values.astype(str)
+
+    def options(plant: str) -> set[str]:
+        row = inputs.plants.options[labels.index(plant)]
+        return {str(route_ids[r]) for r in row[row >= 0]}
+
+    assert "bought_heat_low" in options(unit)
+    assert "bought_heat_low" not in options(rest) and "hybrid_boiler_low" in options(rest)

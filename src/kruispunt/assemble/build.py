@@ -108,6 +108,7 @@ def _routes_and_plants(
                 rb,
                 pb.table["sector_id"].astype(str).tolist(),
                 pb.table["site_id"].astype(str).tolist(),
+                pb.table["unit_id"].astype(str).tolist(),
             ),
         ),
     )

@@ -36,9 +36,10 @@ class RouteBundle:
     """Routes whose carrier mix follows the power price-duration curve (``flexible_load``):
     their inputs are per carrier alone until
     :func:`kruispunt.assemble.flexible.apply_flexible_loads`."""
-    site_only: dict[str, frozenset[str]] = field(default_factory=dict)
-    """Routes open only to named sites (``route_sites.csv``): route id -> the sites whose
-    plants may take it; routes not named are open to every plant of their product."""
+    site_only: dict[str, frozenset[tuple[str, str]]] = field(default_factory=dict)
+    """Routes open only to named sites or units (``route_sites.csv``): route id -> the
+    ``(site, unit)`` pairs whose plants may take it, unit ``""`` for every plant of the site;
+    routes not named are open to every plant of their product."""
 
     @property
     def routes_index(self) -> dict[str, int]:
@@ -182,20 +183,32 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     )
 
 
-def site_limits(tables: Tables) -> dict[str, frozenset[str]]:
-    """Routes open only to named sites (``route_sites.csv``): route id -> its sites; empty when
-    the table has no rows (every route open to every plant of its product).
+def site_limits(tables: Tables) -> dict[str, frozenset[tuple[str, str]]]:
+    """Routes open only to named sites or units (``route_sites.csv``): route id -> its
+    ``(site, unit)`` pairs, unit ``""`` where the row names no unit (every plant of the site);
+    empty when the table has no rows (every route open to every plant of its product).
 
     Examples
     --------
     >>> from types import SimpleNamespace
-    >>> rows = pd.DataFrame({"route_id": ["m", "m"], "site_id": ["x", "y"]})
+    >>> rows = pd.DataFrame(
+    ...     {"route_id": ["m", "m", "s"], "site_id": ["x", "y", "x"], "unit_id": ["", "", "u"]}
+    ... )
     >>> limits = site_limits(SimpleNamespace(catalogue=SimpleNamespace(route_sites=rows)))
     >>> {r: sorted(s) for r, s in limits.items()}
-    {'m': ['x', 'y']}
+    {'m': [('x', ''), ('y', '')], 's': [('x', 'u')]}
     """
     rows = tables.catalogue.route_sites
-    return {str(r): frozenset(part["site_id"].astype(str)) for r, part in rows.groupby("route_id")}
+    if "unit_id" in rows:
+        units = rows["unit_id"].astype(object).where(rows["unit_id"].notna(), "").astype(str)
+    else:
+        units = pd.Series("", index=rows.index)
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    for route, site, unit in zip(
+        rows["route_id"].astype(str), rows["site_id"].astype(str), units, strict=True
+    ):
+        pairs.setdefault(route, set()).add((site, unit))
+    return {route: frozenset(named) for route, named in pairs.items()}
 
 
 def retrofits(
@@ -548,18 +561,29 @@ def options(
     return out[:, :widest].copy()
 
 
-def open_to_plants(bundle: RouteBundle, plant_sectors: list[str], plant_sites: list[str]) -> B:
+def open_to_plants(
+    bundle: RouteBundle,
+    plant_sectors: list[str],
+    plant_sites: list[str],
+    plant_units: list[str] | None = None,
+) -> B:
     """``(P, R)`` whether each route is open to each plant: not when the route's
     ``max_share`` for the plant's sector is 0 (another route serves that sector), nor when
-    the route is open only to named sites (``route_sites.csv``) and the plant's site
-    (``plant_sites``, in plant order like ``plant_sectors``) is not one of them."""
+    the route is open only to named sites or units (``route_sites.csv``) and the plant
+    (``plant_sites`` and ``plant_units``, in plant order like ``plant_sectors``; no units: a
+    row naming a unit opens the route to no plant) is not one of them."""
     j = {s: i for i, s in enumerate(bundle.sectors)}
     idx = np.array([j[s] for s in plant_sectors], dtype=np.int64)
     cap = bundle.sector_cap[:, idx].T  # (P, R)
     out = np.asarray(~(cap <= 0.0), dtype=np.bool_)
     sites = np.asarray(plant_sites, dtype=object)
+    units = np.asarray(plant_units if plant_units is not None else [""] * len(sites), dtype=object)
     for rid, named in bundle.site_only.items():
-        out[:, bundle.routes_index[rid]] &= np.isin(sites, list(named))
+        allowed = np.zeros(len(sites), dtype=np.bool_)
+        for site, unit in named:
+            here = sites == site
+            allowed |= here if not unit else here & (units == unit)
+        out[:, bundle.routes_index[rid]] &= allowed
     return out
 
 

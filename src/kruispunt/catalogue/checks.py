@@ -1137,15 +1137,54 @@ def _event_problems(
     return out
 
 
-def _site_limited_routes(raw: RawPackage) -> dict[str, set[str]]:
-    """Routes open only to named sites (``route_sites.csv``): route id -> its sites."""
+def _site_limited_routes(raw: RawPackage) -> dict[str, set[tuple[str, str]]]:
+    """Routes open only to named sites or units (``route_sites.csv``): route id -> its
+    ``(site, unit)`` pairs, unit ``""`` for every plant of the site."""
     df = raw.tables.get("route_sites")
-    out: dict[str, set[str]] = {}
+    out: dict[str, set[tuple[str, str]]] = {}
     if df is None or not {"route_id", "site_id"} <= set(df.columns):
         return out
-    for route, site in zip(df["route_id"].astype(str), df["site_id"].astype(str), strict=True):
-        out.setdefault(route, set()).add(site)
+    units = df["unit_id"].fillna("").astype(str) if "unit_id" in df else [""] * len(df)
+    for route, site, unit in zip(
+        df["route_id"].astype(str), df["site_id"].astype(str), units, strict=True
+    ):
+        out.setdefault(route, set()).add((site, unit))
     return out
+
+
+def _opens(named: set[tuple[str, str]], site: str, unit: str) -> bool:
+    """Whether a route open to ``named`` (site, unit) pairs is open to the plants an event
+    names: the whole site, or the unit named (an event without a unit names every unit of
+    its product, so a route open to one unit only is not open to it)."""
+    return (site, "") in named or (bool(unit) and (site, unit) in named)
+
+
+def check_route_sites(raw: RawPackage) -> list[Problem]:
+    """A route open only to named sites or units (``route_sites.csv``) names plants that make
+    its product: the site has a plant of the route's product and a unit, where given, is one
+    of that site's units of it (``site_products.csv``). Unknown routes and sites are
+    reported by :func:`check_foreign_keys`."""
+    problems: list[Problem] = []
+    df, keys = raw.tables.get("route_sites"), _PlantKeys.of(raw)
+    if df is None or keys is None or not {"route_id", "site_id", "unit_id"} <= set(df.columns):
+        return problems
+    route_product = _lookup(raw, "routes", "route_id", "product_id")
+    columns = (df["route_id"].astype(str), df["site_id"].astype(str), df["unit_id"].fillna(""))
+    for idx, route, site, unit in zip(df.index, *columns, strict=True):
+        product = route_product.get(route)
+        if product is None:
+            continue
+        if (site, product) not in keys.products:
+            field, message = "site_id", f"site '{_shown(site)}' has no plant of {product}"
+        elif unit and (site, product, str(unit)) not in keys.units:
+            field = "unit_id"
+            message = f"site '{_shown(site)}' has no unit '{_shown(str(unit))}' of {product}"
+        else:
+            continue
+        problems.append(
+            Problem("check_route_sites", raw.file("route_sites"), _line(idx), field, message)
+        )
+    return problems
 
 
 def check_events(raw: RawPackage) -> list[Problem]:
@@ -1179,13 +1218,23 @@ def check_events(raw: RawPackage) -> list[Problem]:
         row = {c: values[i] for c, values in columns.items()}
         found = _event_problems(row, keys, sites, route_product)
         named = limited.get(row["route_id"]) if row["kind"] == "route_change" else None
-        if named is not None and row["site_id"] and row["site_id"] not in named:
+        if (
+            named is not None
+            and row["site_id"]
+            and not _opens(named, row["site_id"], row["unit_id"])
+        ):
+            site_named = any(site == row["site_id"] for site, _ in named)
+            where = (
+                f"{row['site_id']}/{row['unit_id']}"
+                if site_named and row["unit_id"]
+                else row["site_id"]
+            )
+            allowed = ", ".join("/".join(x for x in pair if x) for pair in sorted(named))
             found.append(
                 (
                     "route_id",
                     f"route '{_shown(row['route_id'])}' is open only to the sites of "
-                    f"route_sites.csv ({', '.join(sorted(named))}), not "
-                    f"'{_shown(row['site_id'])}'",
+                    f"route_sites.csv ({allowed}), not '{_shown(where)}'",
                 )
             )
         for rule, (kinds, message) in enumerate(ONE_A_YEAR):
@@ -1713,6 +1762,7 @@ CHECKS: tuple[Check, ...] = (
     check_retrofits,
     check_plant_units,
     check_commitments,
+    check_route_sites,
     check_events,
     check_capture_has_its_store,
     check_biomass_supply,

@@ -67,6 +67,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "coking_coal": "Coking coal",
         "electricity": "Electricity",
         "hbi": "Imported green HBI (H2-DRI)",
+        "heat": "Bought steam and heat",
         "hydrogen": "Hydrogen",
         "iron_ore": "Iron ore",
         "methanol_import": "Imported methanol",
