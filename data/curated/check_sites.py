@@ -161,6 +161,10 @@ FIXED_SPLITS = {
     # 55.0 kgCO2/GJ = 43,518.75 t of the site's 281,841 t (2022), c = 1
     ("lyondell_botlek", "steam_network"): Decimal("0.154409"),
     ("lyondell_botlek", "own_boilers"): Decimal("0.845591"),
+    # rule U5 with the model's route cut: the hybrid furnace's electric half at Saint-Gobain
+    # Etten-Leur gives the plant -20 %; the electric furnace cuts 1 - 0.132361 / 0.55626
+    ("saint_gobain_etten_leur", "melter_electrodes"): Decimal("0.262449"),
+    ("saint_gobain_etten_leur", "gas_and_rest"): Decimal("0.737551"),
 }
 SHARE_TOLERANCE = 1e-6
 

@@ -43,8 +43,9 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
     (the last cars in February 2024; its halls now house defence production), the Delfzijl methanol
     plant (idle), Damco's aluminium smelter (closed 2021); Nyrstar Budel, idle from January
     2024, restarted in May 2024 and runs; sites of which an event stops only some units
-    (Chemelot's Olefins 3, Dow's LHC-3) emit less, and so does Holland Malt Eemshaven, off gas
-    on heat pumps since March 2024. Yara's line C, idle since 2021, had no
+    (Chemelot's Olefins 3, Dow's LHC-3) emit less, and so do Holland Malt Eemshaven, off gas
+    on heat pumps since March 2024, and Saint-Gobain Etten-Leur, whose hybrid furnace runs
+    since September 2024. Yara's line C, idle since 2021, had no
     share of the 2022 emissions, so Yara is as in its base year."""
     base = site_emissions(cat)["verified_emissions"]
     ds = results.dataset
@@ -69,7 +70,7 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
         per_site = pd.Series(em.values, index=ds["site"].values).groupby(level=0).sum()
         per_site = per_site.reindex(base.index)
         assert (per_site[sorted(stopped)] == 0.0).all()
-        partly = ["chemelot", "dow_terneuzen", "holland_malt_eemshaven"]
+        partly = ["chemelot", "dow_terneuzen", "holland_malt_eemshaven", "saint_gobain_etten_leur"]
         assert (per_site[partly] < base[partly]).all()
         keep = base.index.difference(sorted(stopped)).difference(partly)
         rel = (per_site[keep] - base[keep]).abs() / base[keep].where(base[keep] > 0)
@@ -79,8 +80,10 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
 def test_national_base_total_is_exact_without_events(cat: Catalogue) -> None:
     """With ``events: none`` the first model year reproduces the base year's 45.23 Mt
     exactly; with the decided events it is lower by the base-year emissions of the plants
-    they stop and of Holland Malt Eemshaven, whose kilns run on heat pumps since March 2024 (a
-    route change before the first model year: no emissions in 2025)."""
+    they stop, of Holland Malt Eemshaven, whose kilns run on heat pumps since March 2024 (a
+    route change before the first model year: no emissions in 2025), and by 76.2 % of the
+    unit of Saint-Gobain Etten-Leur that its hybrid furnace's electrodes took over (electric
+    in the first model year)."""
     (sc,) = resolve(["current-policy"])
     lv = sc.levers.model_copy(update={"events": "none", "name": "none"})
     none = type(sc)(name="none", levers=lv, chain=("none",), origin="test")
@@ -94,7 +97,10 @@ def test_national_base_total_is_exact_without_events(cat: Catalogue) -> None:
     em0 = ds["direct_emissions"].sel(year=2025).values[0]
     malt = ds["plant"].values == "holland_malt_eemshaven/process_heat_low"
     assert em0[malt].sum() > 30e3
-    assert with_events == pytest.approx(total - em0[stopped | malt].sum(), rel=1e-12)
+    furnace = ds["plant"].values == "saint_gobain_etten_leur/glass/melter_electrodes"
+    cut = em0[furnace].sum() * (1 - 0.132361 / 0.55626)
+    expected = total - em0[stopped | malt].sum() - cut
+    assert with_events == pytest.approx(expected, rel=1e-12)
 
 
 def test_batch_equals_separate_runs(cat: Catalogue, results: Results) -> None:
@@ -661,3 +667,26 @@ def test_botlek_steam_network_supplies_lyondellbasell_from_2026(
 
     assert "bought_heat_low" in options(unit)
     assert "bought_heat_low" not in options(rest) and "hybrid_boiler_low" in options(rest)
+
+
+def test_saint_gobain_hybrid_furnace_cuts_the_plant_a_fifth(
+    cat: Catalogue, results: Results
+) -> None:
+    """Isover's hybrid glass-wool furnace at Etten-Leur (half its heat from electrodes) is in
+    production since 16 Sep 2024: CO2 of the plant -20 % (Gevelbouw.info, Nov 2024). The
+    model has only an all-electric furnace (1 - 0.132361 / 0.55626 = 76.2 % cut), so the unit
+    that switches is the share of the site that gives -20 % at that cut, 0.262449 (rule U5).
+    In every default scenario that unit runs the electric furnace from 2025, the first model
+    year, as a decided project, and the site emits 80 % of its 2022 figure in 2025."""
+    site = "saint_gobain_etten_leur"
+    unit = f"{site}/glass/melter_electrodes"
+    base = float(site_emissions(cat).loc[site, "verified_emissions"])
+    ds = results.dataset
+    for scenario in DEFAULTS:
+        one = ds.sel(scenario=scenario, year=2025)
+        assert str(one["route"].values[int(one["route_index"].sel(plant=unit))]) == (
+            "electric_glass_furnace"
+        )
+        at_site = np.flatnonzero(one["site"].values.astype(str) == site)
+        em = float(one["direct_emissions"].isel(plant=at_site).sum())
+        assert em / base == pytest.approx(0.80, abs=1e-5)
