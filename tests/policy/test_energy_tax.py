@@ -402,10 +402,11 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     books for 2025, plant by plant, for every plant producing at its base-year output that
     year on the route it has today (the others produce less, and the valuation sets the
     bracket at base-year output; Holland Malt runs the heat pumps a decided event started in
-    2024). With the marginal rate the large gas users were valued
-    below their bracketed tax. Under perfect foresight (the default) the staying term is the
-    discounted mean over the window, which differs from one year's tax where the rates
-    (gas bracket 1 in 2026) or a route's use per unit (e-boilers' electrifiable share)
+    2024, and Saint-Gobain Etten-Leur's electrode unit the electric furnace of its hybrid
+    furnace, in production since September 2024). With the marginal rate the large gas users
+    were valued below their bracketed tax. Under perfect foresight (the default) the staying
+    term is the discounted mean over the window, which differs from one year's tax where the
+    rates (gas bracket 1 in 2026) or a route's use per unit (e-boilers' electrifiable share)
     change over time."""
     from kruispunt.scenarios import Scenario, resolve
 
@@ -419,13 +420,18 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     valued = _valued_stay_tax(inp)
     production = inp.plants.base_production
     at_base = np.isclose(accounted["production"].values[0, :, 0], production, rtol=1e-9)
-    # a plant a decided event puts on another route before the first year (Holland Malt's
-    # heat pumps) runs in 2025 on a route other than the one it stays on from today's state
+    # a plant a decided event puts on another route by the first year (Holland Malt's heat
+    # pumps, Saint-Gobain's electrodes) runs in 2025 on a route other than the one it stays
+    # on from today's state
     from kruispunt.engine.state import PlantState
 
     today = np.asarray(accounted["route"].values)[PlantState.initial(inp).route[0]]
     ran = np.asarray(accounted["route"].values)[accounted["route_index"].values[0, :, 0]]
-    assert (today != ran).sum() == 1
+    moved = set(accounted["plant"].values[today != ran].astype(str))
+    assert moved == {
+        "holland_malt_eemshaven/process_heat_low",
+        "saint_gobain_etten_leur/glass/melter_electrodes",
+    }
     at_base &= today == ran
     tax = accounted["energy_tax"].values[0, :, 0]
     assert at_base.sum() > 200
