@@ -165,7 +165,12 @@ FIXED_SPLITS = {
     # Etten-Leur gives the plant -20 %; the electric furnace cuts 1 - 0.132361 / 0.55626
     ("saint_gobain_etten_leur", "melter_electrodes"): Decimal("0.262449"),
     ("saint_gobain_etten_leur", "gas_and_rest"): Decimal("0.737551"),
+    # rule U5: Shell Moerdijk's new cracker furnaces (Skyline) cut about 10 % of the complex's
+    # CO2, booked at the utilities (c = 1); its other units take the remainder after the cracker
+    ("shell_moerdijk", "skyline_steam"): Decimal("0.100000"),
 }
+REMAINDER_UNITS = {("shell_moerdijk", "other_units")}
+"""Units whose share is what the site's other units leave (after rules U4 and U5)."""
 SHARE_TOLERANCE = 1e-6
 
 problems: list[str] = []
@@ -249,6 +254,8 @@ def expected_shares(e: pd.DataFrame, inst: pd.DataFrame) -> dict[tuple[str, str]
         out[key] = 0.0
     for key, share in FIXED_SPLITS.items():
         out[key] = float(share)
+    for site, unit in REMAINDER_UNITS:
+        out[(site, unit)] = 1.0 - sum(v for (s, u), v in out.items() if s == site and u != unit)
     return out
 
 

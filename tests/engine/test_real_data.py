@@ -694,3 +694,28 @@ def test_saint_gobain_hybrid_furnace_cuts_the_plant_a_fifth(
         at_site = np.flatnonzero(one["site"].values.astype(str) == site)
         em = float(one["direct_emissions"].isel(plant=at_site).sum())
         assert em / base == pytest.approx(0.80, abs=1e-5)
+
+
+def test_shell_moerdijk_new_cracker_furnaces_cut_a_tenth_from_2026(
+    cat: Catalogue, results: Results
+) -> None:
+    """Project Skyline's eight new cracker furnaces (ready for start-up at the end of 2025)
+    cut about 10 % of the Moerdijk complex's CO2 (Oil & Gas Journal, Sep 2020; Calderys). The
+    saving is booked where the bought gas falls, at the site's utilities: a unit carrying 0.1
+    of the site's 2022 emissions (rule U5) raises its steam from what the new furnaces free
+    from 2026, buying no fuel. In every default scenario the site emits its base year in 2025
+    and 10 % less in 2026 (the cracker and the other units run on as before that year), that
+    unit buys no gas and emits nothing to 2050, and no other plant may take the route."""
+    unit = "shell_moerdijk/process_heat_low/skyline_steam"
+    routes = ("gas_boiler_low", "recovered_heat_low")
+    for cut in _committed_cuts(cat, results, unit, 2026, routes):
+        assert cut == pytest.approx(0.10, abs=2e-3)
+    ds = results.dataset
+    route_names = ds["route"].values.astype(str)
+    for scenario in DEFAULTS:
+        one = ds.sel(scenario=scenario, year=slice(2026, 2050))
+        assert set(route_names[one["route_index"].sel(plant=unit).values]) == {routes[1]}
+        assert float(one["direct_emissions"].sel(plant=unit).max()) == 0.0
+        assert float(one["energy"].sel(plant=unit).max()) == 0.0
+        others = one["route_index"].drop_sel(plant=unit).values
+        assert not (route_names[others] == routes[1]).any()
