@@ -63,6 +63,8 @@ KNOWN_NO_INPUTS = {
     "carbon_black_furnace",
     "aluminium_secondary_gas",
 }
+NO_INPUTS_BY_DESIGN = {"recovered_heat_low"}
+"""Routes that buy nothing: steam from heat or fuel gas the site's own process frees."""
 KNOWN_NO_PRICE: set[str] = set()
 
 problems: list[str] = []
@@ -276,7 +278,7 @@ def main() -> int:
         elif (rows.value.astype(float) <= 0).any():
             fail(f"incumbent {rid}: emission_factor not positive")
     for rid in routes.route_id[routes.family != "closure"]:
-        if rid not in set(inputs.route_id):
+        if rid not in set(inputs.route_id) and rid not in NO_INPUTS_BY_DESIGN:
             (gaps if rid in KNOWN_NO_INPUTS else problems).append(f"route {rid}: no inputs")
     for rid in routes.route_id[routes.family == "closure"]:
         if rid in set(inputs.route_id):
