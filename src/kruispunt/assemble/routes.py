@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kruispunt.assemble.tables import Tables
+from kruispunt.catalogue.checks import route_site_pairs
 from kruispunt.catalogue.schema import parameter_specs
 from kruispunt.catalogue.series import over_years
 from kruispunt.inputs import Routes
@@ -184,31 +185,11 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
 
 
 def site_limits(tables: Tables) -> dict[str, frozenset[tuple[str, str]]]:
-    """Routes open only to named sites or units (``route_sites.csv``): route id -> its
-    ``(site, unit)`` pairs, unit ``""`` where the row names no unit (every plant of the site);
-    empty when the table has no rows (every route open to every plant of its product).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> rows = pd.DataFrame(
-    ...     {"route_id": ["m", "m", "s"], "site_id": ["x", "y", "x"], "unit_id": ["", "", "u"]}
-    ... )
-    >>> limits = site_limits(SimpleNamespace(catalogue=SimpleNamespace(route_sites=rows)))
-    >>> {r: sorted(s) for r, s in limits.items()}
-    {'m': [('x', ''), ('y', '')], 's': [('x', 'u')]}
-    """
-    rows = tables.catalogue.route_sites
-    if "unit_id" in rows:
-        units = rows["unit_id"].astype(object).where(rows["unit_id"].notna(), "").astype(str)
-    else:
-        units = pd.Series("", index=rows.index)
-    pairs: dict[str, set[tuple[str, str]]] = {}
-    for route, site, unit in zip(
-        rows["route_id"].astype(str), rows["site_id"].astype(str), units, strict=True
-    ):
-        pairs.setdefault(route, set()).add((site, unit))
-    return {route: frozenset(named) for route, named in pairs.items()}
+    """Routes open only to named sites or units (``route_sites.csv``, read by
+    :func:`kruispunt.catalogue.checks.route_site_pairs`): route id -> its ``(site, unit)``
+    pairs; empty when the table has no rows (every route open to every plant of its
+    product)."""
+    return route_site_pairs(tables.catalogue.route_sites)
 
 
 def retrofits(

@@ -1137,22 +1137,40 @@ def _event_problems(
     return out
 
 
-def _site_limited_routes(raw: RawPackage) -> dict[str, set[tuple[str, str]]]:
-    """Routes open only to named sites or units (``route_sites.csv``): route id -> its
-    ``(site, unit)`` pairs, unit ``""`` for every plant of the site."""
-    df = raw.tables.get("route_sites")
-    out: dict[str, set[tuple[str, str]]] = {}
-    if df is None or not {"route_id", "site_id"} <= set(df.columns):
-        return out
-    units = df["unit_id"].fillna("").astype(str) if "unit_id" in df else [""] * len(df)
+def route_site_pairs(rows: pd.DataFrame) -> dict[str, frozenset[tuple[str, str]]]:
+    """Routes open only to named sites or units, as ``route_sites.csv`` rows give them: route
+    id -> its ``(site, unit)`` pairs, unit ``""`` where a row names none (every plant of the
+    site). The one reading of the table, for its checks and for assembly.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     {"route_id": ["m", "m", "s"], "site_id": ["x", "y", "x"], "unit_id": ["", None, "u"]}
+    ... )
+    >>> {r: sorted(s) for r, s in route_site_pairs(rows).items()}
+    {'m': [('x', ''), ('y', '')], 's': [('x', 'u')]}
+    """
+    if "unit_id" in rows:
+        units = rows["unit_id"].astype(object).where(rows["unit_id"].notna(), "").astype(str)
+    else:
+        units = pd.Series("", index=rows.index)
+    pairs: dict[str, set[tuple[str, str]]] = {}
     for route, site, unit in zip(
-        df["route_id"].astype(str), df["site_id"].astype(str), units, strict=True
+        rows["route_id"].astype(str), rows["site_id"].astype(str), units, strict=True
     ):
-        out.setdefault(route, set()).add((site, unit))
-    return out
+        pairs.setdefault(route, set()).add((site, unit))
+    return {route: frozenset(named) for route, named in pairs.items()}
 
 
-def _opens(named: set[tuple[str, str]], site: str, unit: str) -> bool:
+def _site_limited_routes(raw: RawPackage) -> dict[str, frozenset[tuple[str, str]]]:
+    """:func:`route_site_pairs` of the package's ``route_sites.csv`` (empty without it)."""
+    df = raw.tables.get("route_sites")
+    if df is None or not {"route_id", "site_id"} <= set(df.columns):
+        return {}
+    return route_site_pairs(df)
+
+
+def _opens(named: frozenset[tuple[str, str]], site: str, unit: str) -> bool:
     """Whether a route open to ``named`` (site, unit) pairs is open to the plants an event
     names: the whole site, or the unit named (an event without a unit names every unit of
     its product, so a route open to one unit only is not open to it)."""
