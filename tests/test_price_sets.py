@@ -101,6 +101,38 @@ def test_scrap_has_a_price(inputs: ModelInputs) -> None:
     assert "scrap" not in inputs.attrs["unpriced_carriers"]
 
 
+def test_bought_heat_follows_the_gas_price_a_scenario_sets(cat: Catalogue) -> None:
+    """Bought heat is priced at the gas it replaces, gas / 0.925 (carriers.csv price_follows,
+    derived_heat_price): in every price set, and where a scenario sets or scales the gas price
+    (an ensemble's sampled gas path) it moves with it; a scenario's own heat path wins, and
+    its own heat scale applies on top."""
+    base = resolve(["current-policy"])[0]
+    gas_path = {2025: 30.0, 2030: 40.0}  # EUR/GJ, the carrier's unit
+    inp = build_inputs(
+        cat,
+        [
+            _with(base, "central"),
+            _with(base, "high", price_set="high"),
+            _with(base, "own-gas", carrier_prices={"natural_gas": gas_path}),
+            _with(base, "gas-scale", carrier_price_scale={"natural_gas": 2.0, "heat": 0.5}),
+            _with(
+                base,
+                "own-heat",
+                carrier_prices={"natural_gas": gas_path, "heat": {2025: 10.0}},
+            ),
+        ],
+    )
+    heat = np.array([_price(inp, "heat", y) for y in (2025, 2028, 2030, 2040)])
+    gas = np.array([_price(inp, "natural_gas", y) for y in (2025, 2028, 2030, 2040)])
+    ratio = heat / gas
+    assert ratio[:, :3] == pytest.approx(np.full((4, 3), 1 / 0.925), rel=1e-3)  # sets: rounded
+    assert ratio[:, 2] == pytest.approx(np.full(4, 1 / 0.925), rel=1e-12)
+    assert heat[2, 2] == pytest.approx(40.0 / 0.925, rel=1e-12)  # 43.24 EUR/GJ in 2030
+    assert ratio[:, 3] == pytest.approx(np.full(4, 0.5 / 0.925), rel=1e-12)
+    assert gas[:, 3] == pytest.approx(2.0 * gas[:, 0], rel=1e-12)
+    assert heat[:, 4] == pytest.approx(np.full(4, 10.0), rel=1e-12)
+
+
 def test_a_scenario_file_names_its_price_set(tmp_path: Path) -> None:
     good = tmp_path / "high.yaml"
     good.write_text("name: high-prices\nbase: current-policy\nprice_set: high\n")

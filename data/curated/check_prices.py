@@ -24,6 +24,7 @@ Checks
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from pathlib import Path
 
@@ -181,6 +182,17 @@ def main() -> int:
         for r in rows:
             if r["source"] not in sources:
                 fail(f"{name}: unknown source {r['source']!r}")
+
+    # --- prices that follow another carrier's (carriers.csv price_follows): the ratio the
+    # engine applies to a scenario's own path is the one prices_derived.py builds the sets with
+    heat = carriers["heat"]
+    if heat["price_follows"] != "natural_gas" or not math.isclose(
+        float(heat["price_ratio"] or "nan"), 1 / prices_derived.GAS_BOILER_EFFICIENCY, rel_tol=1e-9
+    ):
+        fail(
+            "carriers.csv: heat must follow natural_gas at price_ratio 1 / "
+            f"{prices_derived.GAS_BOILER_EFFICIENCY} (prices_derived.GAS_BOILER_EFFICIENCY)"
+        )
 
     # --- deflators
     index = {int(r["year"]): float(r["value"]) for r in deflators}

@@ -68,7 +68,8 @@ HBI_CAPEX, HBI_FOM = 488.34, 55.28
 
 GAS_BOILER_EFFICIENCY = 0.925
 """Gas-fired steam boiler, 2025 (DEA 311.1c; route_inputs.csv gas_boiler_low): bought heat is
-priced at the gas it replaces (assumption_heat_price)."""
+priced at the gas it replaces (derived_heat_price; carriers.csv holds 1 / this as heat's
+price_ratio to natural_gas, which check_prices.py holds to it)."""
 
 METHANOL = {
     2025: (9.291, 3450.6, 41.1, 125.7),

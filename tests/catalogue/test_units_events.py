@@ -343,6 +343,39 @@ def test_route_sites_name_a_plant_of_the_route(
     assert p.message == "site 'tata_steel_ijmuiden' has no plant of process_heat_low"
 
 
+def test_a_followed_price_is_whole_and_not_chained(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """carriers.csv: price_follows, price_ratio and price_ratio_source come together; a
+    carrier follows another carrier, one with a price of its own."""
+    heat = edit_cell("carriers", "price_ratio_source", "", _event(carrier_id="heat"))
+    for field, value in (
+        ("price_follows", "heat"),
+        ("price_ratio", "1"),
+        ("price_ratio_source", "derived_heat_price"),
+    ):
+        power = edit_cell("carriers", field, value, _event(carrier_id="electricity"))
+        coal = edit_cell(
+            "carriers",
+            field,
+            "coal" if field == "price_follows" else value,
+            _event(carrier_id="coal"),
+        )
+    problems = problems_of(package_copy)
+    p = find(problems, "check_price_follows", "carriers.csv", "price_ratio_source", heat)
+    assert p.message == (
+        "carrier 'heat' gives price_follows, price_ratio without price_ratio_source: "
+        "give all three or none"
+    )
+    p = find(problems, "check_price_follows", "carriers.csv", "price_follows", power)
+    assert p.message == (
+        "carrier 'electricity' follows 'heat', which itself follows 'natural_gas': "
+        "follow a carrier with its own price"
+    )
+    p = find(problems, "check_price_follows", "carriers.csv", "price_follows", coal)
+    assert p.message == "carrier 'coal' follows its own price"
+
+
 def test_second_state_event_in_a_year_is_refused(package_copy: Path) -> None:
     path = package_copy / "events.csv"
     header, rows = read_rows(path)

@@ -9,7 +9,7 @@ euro of 2025 (the catalogue converted it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -94,6 +94,7 @@ def build_markets(
     set_eua = {ps: eua_path(tables, years, ps) for ps in sorted(sets)}
     ts_cost = np.nan_to_num(tables.policy_path("ccs.transport_storage_cost", years), nan=0.0)
     c_of, g_of = tables.carrier_index, tables.product_index
+    follows = tables.price_follows
     per_mwh = conversion_factor("tCO2/MWh", "tCO2/GJ")
     price = np.stack([set_price[sc.levers.price_set] for sc in scenarios])
     eua = np.zeros((S, Y))
@@ -108,6 +109,7 @@ def build_markets(
             price[s, c_of[cid]] = scenario_path(cpath, years)
         for cid, scale in lv.carrier_price_scale.items():
             price[s, c_of[cid]] *= scale
+        _follow(price[s], lv.carrier_prices, lv.carrier_price_scale, follows, c_of)
         if lv.grid_emission_factor is not None:
             grid_ef[s] = scenario_path(lv.grid_emission_factor, years) * per_mwh
         demand[s] = outlook
@@ -121,6 +123,26 @@ def build_markets(
         demand_scale=demand,
         plant_price=np.zeros((S, n_plants)),
     )
+
+
+def _follow(
+    price: F,
+    paths: Mapping[str, object],
+    scales: Mapping[str, float],
+    follows: Mapping[str, tuple[str, float]],
+    c_of: Mapping[str, int],
+) -> None:
+    """In place on one scenario's prices ``(C, Y)``: a carrier whose price follows another's
+    (``carriers.csv`` ``price_follows``) costs its ``price_ratio`` times that carrier's price
+    where the scenario sets or scales the followed carrier's price (``paths``: its
+    ``carrier_prices``, ``scales``: its ``carrier_price_scale``) and sets no path of its own,
+    times its own scale. Elsewhere it keeps its price set's path, which the data package
+    derives with the same ratio (bought heat at the gas it replaces; a sampled gas path in an
+    ensemble moves the heat price with it)."""
+    for carrier, (target, ratio) in follows.items():
+        if carrier in paths or (target not in paths and target not in scales):
+            continue
+        price[c_of[carrier]] = ratio * price[c_of[target]] * scales.get(carrier, 1.0)
 
 
 def demand_index(tables: Tables, years: npt.NDArray[np.int64]) -> F:

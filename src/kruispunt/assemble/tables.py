@@ -58,6 +58,21 @@ class Tables:
         return {c: i for i, c in enumerate(self.carrier_ids)}
 
     @cached_property
+    def price_follows(self) -> dict[str, tuple[str, float]]:
+        """Carriers whose price follows another's: ``{carrier: (followed carrier, ratio)}``
+        (``carriers.csv`` ``price_follows``, ``price_ratio``)."""
+        df = self.catalogue.carriers
+        if "price_follows" not in df.columns:
+            return {}
+        rows = df[df["price_follows"].notna()]
+        return {
+            str(c): (str(f), float(r))
+            for c, f, r in zip(
+                rows["carrier_id"], rows["price_follows"], rows["price_ratio"], strict=True
+            )
+        }
+
+    @cached_property
     def cluster_ids(self) -> list[str]:
         return [str(c) for c in self.catalogue.clusters["cluster_id"]]
 

@@ -1205,6 +1205,46 @@ def check_route_sites(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+_FOLLOW_COLUMNS = ("price_follows", "price_ratio", "price_ratio_source")
+
+
+def check_price_follows(raw: RawPackage) -> list[Problem]:
+    """A carrier whose price follows another's (``carriers.csv`` ``price_follows``) gives the
+    ratio and its source with it, follows another carrier, and follows one that has its own
+    price (no chains: the followed carrier follows none). Unknown carriers and sources are
+    reported by :func:`check_foreign_keys`, a negative ratio by the field bounds."""
+    problems: list[Problem] = []
+    df = raw.tables.get("carriers")
+    if df is None or not {"carrier_id", *_FOLLOW_COLUMNS} <= set(df.columns):
+        return problems
+    given = df[list(_FOLLOW_COLUMNS)].fillna("").astype(str).apply(lambda c: c.str.strip())
+    followed = dict(zip(df["carrier_id"].astype(str), given["price_follows"], strict=True))
+    for idx, carrier in zip(df.index, df["carrier_id"].astype(str), strict=True):
+        have = [c for c in _FOLLOW_COLUMNS if given.at[idx, c]]
+        target = str(given.at[idx, "price_follows"])
+        if have and len(have) < len(_FOLLOW_COLUMNS):
+            missing = [c for c in _FOLLOW_COLUMNS if c not in have]
+            field = missing[0]
+            message = (
+                f"carrier '{_shown(carrier)}' gives {', '.join(have)} without "
+                f"{', '.join(missing)}: give all three or none"
+            )
+        elif target == carrier:
+            field, message = "price_follows", f"carrier '{_shown(carrier)}' follows its own price"
+        elif target and followed.get(target):
+            field = "price_follows"
+            message = (
+                f"carrier '{_shown(carrier)}' follows '{_shown(target)}', which itself follows "
+                f"'{_shown(followed[target])}': follow a carrier with its own price"
+            )
+        else:
+            continue
+        problems.append(
+            Problem("check_price_follows", raw.file("carriers"), _line(idx), field, message)
+        )
+    return problems
+
+
 def check_events(raw: RawPackage) -> list[Problem]:
     """Every event names an existing plant and, for a route change, a route of its product.
 
@@ -1781,6 +1821,7 @@ CHECKS: tuple[Check, ...] = (
     check_plant_units,
     check_commitments,
     check_route_sites,
+    check_price_follows,
     check_events,
     check_capture_has_its_store,
     check_biomass_supply,
