@@ -65,6 +65,19 @@ REQUIRED_SITES = (
     "bp_rotterdam",
     "zeeland_refinery",
 )
+NOORD_BRABANT = frozenset(
+    """Alphen-Chaam|Altena|Asten|Baarle-Nassau|Bergeijk|Bergen op Zoom|Bernheze|Best|Bladel|
+    Boekel|Boxtel|Breda|Cranendonck|Deurne|Dongen|Drimmelen|Eersel|Eindhoven|Etten-Leur|
+    Geertruidenberg|Geldrop-Mierlo|Gemert-Bakel|Gilze en Rijen|Goirle|Halderberge|Heeze-Leende|
+    Helmond|'s-Hertogenbosch|Heusden|Hilvarenbeek|Laarbeek|Land van Cuijk|Loon op Zand|Maashorst|
+    Meierijstad|Moerdijk|Nuenen c.a.|Oirschot|Oisterwijk|Oosterhout|Oss|Reusel-De Mierden|
+    Roosendaal|Rucphen|Sint-Michielsgestel|Someren|Son en Breugel|Steenbergen|Tilburg|
+    Valkenswaard|Veldhoven|Vught|Waalre|Waalwijk|Woensdrecht|Zundert""".replace("\n", "")
+    .replace("    ", "")
+    .split("|")
+)
+"""The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 site in one of them
+has grid_zone tennet_noord_brabant (SITES.md rule 5), and no other site has a grid zone."""
 HEADERS = {
     "installation_sites.csv": ["installation_id", "site_id", "rule", "note"],
     "sites.csv": [
@@ -72,6 +85,7 @@ HEADERS = {
         "name",
         "operator",
         "cluster_id",
+        "grid_zone",
         "sector_id",
         "municipality",
         "latitude",
@@ -295,6 +309,15 @@ def main() -> int:
     clusters = set(pd.read_csv(CURATED / "clusters.csv", dtype=str)["cluster_id"])
     sectors = set(pd.read_csv(CURATED / "sectors.csv", dtype=str)["sector_id"])
     products = set(pd.read_csv(CURATED / "products.csv", dtype=str)["product_id"])
+
+    # ---- grid zones (SITES.md rule 5)
+    if len(NOORD_BRABANT) != 56:
+        problem(f"NOORD_BRABANT holds {len(NOORD_BRABANT)} municipalities, not 56")
+    for r in sites.itertuples():
+        brabant = r.cluster_id == "cluster6" and r.municipality in NOORD_BRABANT
+        want = "tennet_noord_brabant" if brabant else ""
+        if (r.grid_zone or "") != want:
+            problem(f"sites.csv {r.site_id}: grid_zone {r.grid_zone!r}, rule 5 gives {want!r}")
 
     # ---- sources
     check_sorted("sources/sites.csv", src_sites, ["source_id"])

@@ -38,7 +38,9 @@ def test_failed_build_leaves_previous_package(tmp_path: Path) -> None:
 
     shutil.copytree(CURATED, broken)
     (broken / "sites.csv").write_text(
-        (broken / "sites.csv").read_text().replace(",chemelot,chemicals,", ",atlantis,chemicals,"),
+        (broken / "sites.csv")
+        .read_text()
+        .replace(",chemelot,,chemicals,", ",atlantis,,chemicals,"),
         encoding="utf-8",
     )
     with pytest.raises(KruispuntError, match="atlantis"):

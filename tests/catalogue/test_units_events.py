@@ -376,6 +376,36 @@ def test_a_followed_price_is_whole_and_not_chained(
     assert p.message == "carrier 'coal' follows its own price"
 
 
+def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """sites.csv grid_zone names a grid project with room rows under the site's own cluster,
+    and a zone has a site."""
+    wrong = edit_cell("sites", "grid_zone", "tennet_noord_brabant", _event(site_id="yara_sluiskil"))
+    for site in ("agristo_tilburg", "ardagh_glass_dongen"):
+        edit_cell("sites", "grid_zone", "", _event(site_id=site))
+    problems = problems_of(package_copy)
+    p = find(problems, "check_grid_zones", "sites.csv", "grid_zone", wrong)
+    assert p.message == (
+        "grid zone 'tennet_noord_brabant' has no grid_capacity_new_load rows under cluster "
+        "'zeeland' in infrastructure.csv"
+    )
+    assert not [
+        q
+        for q in problems
+        if q.check == "check_grid_zones" and q.file.endswith("infrastructure.csv")
+    ]
+    path = package_copy / "sites.csv"
+    header, rows = read_rows(path)
+    for r in rows:
+        r["grid_zone"] = ""
+    write_rows(path, header, rows)
+    problems = problems_of(package_copy)
+    zone = [q for q in problems if q.check == "check_grid_zones"]
+    assert len(zone) == 1 and zone[0].field == "project"
+    assert zone[0].message == "grid zone 'tennet_noord_brabant' of cluster 'cluster6' has no site"
+
+
 def test_second_state_event_in_a_year_is_refused(package_copy: Path) -> None:
     path = package_copy / "events.csv"
     header, rows = read_rows(path)

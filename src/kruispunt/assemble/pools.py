@@ -91,18 +91,40 @@ def _storage_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
 
 
 def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
+    """One grid pool per cluster (``infrastructure.csv`` project ``cluster``; no rows: not
+    limited by the data), then one per grid zone (another grid project with
+    ``grid_capacity_new_load`` rows), open only to the sites that name it as their
+    ``grid_zone`` (``sites.csv``). The engine offers a plant the pools in this order, so a
+    zone's room is taken only when its cluster's is full."""
     infra = tables.catalogue.infrastructure
     grid = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
-    known: dict[str, pd.DataFrame] = {str(c): part for c, part in grid.groupby("cluster_id")}
+    whole = grid[grid["project"] == "cluster"]
+    known: dict[str, pd.DataFrame] = {str(c): part for c, part in whole.groupby("cluster_id")}
+    L = len(tables.cluster_ids)
     out = []
     for host, cl in enumerate(tables.cluster_ids):
-        access = np.full(len(tables.cluster_ids), NEVER, dtype=np.int64)
+        access = np.full(L, NEVER, dtype=np.int64)
         access[host] = 0
         capacity = np.full(len(years), np.inf)
         if cl in known:
             first = float(known[cl]["value"].iloc[0])
             capacity = over_years(known[cl], years, "step", before=first)
         out.append(_Pool(f"{RESOURCES[GRID]}/{cl}", GRID, host, capacity, access))
+    sites = tables.catalogue.sites
+    if "grid_zone" not in sites.columns:
+        return out
+    zone_of = sites["grid_zone"].astype(str)
+    zones = grid[grid["project"] != "cluster"]
+    for (zone_cluster, zone), part in zones.groupby(["cluster_id", "project"], sort=False):
+        host = tables.cluster_index[str(zone_cluster)]
+        access = np.full(L, NEVER, dtype=np.int64)
+        access[host] = 0
+        members = frozenset(sites.loc[zone_of == str(zone), "site_id"].astype(str))
+        if not members:  # no site in the zone (refused by check_grid_zones): no pool
+            continue
+        first = float(part["value"].iloc[0])
+        capacity = over_years(part, years, "step", before=first)
+        out.append(_Pool(f"{RESOURCES[GRID]}/{zone}", GRID, host, capacity, access, sites=members))
     return out
 
 

@@ -1205,6 +1205,51 @@ def check_route_sites(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def check_grid_zones(raw: RawPackage) -> list[Problem]:
+    """A site's ``grid_zone`` (``sites.csv``) names a grid project of ``infrastructure.csv``
+    with ``grid_capacity_new_load`` rows under the site's own cluster, and every such zone
+    (a grid project other than ``cluster``) has a site in it: a zone without sites would be
+    room no plant can take."""
+    problems: list[Problem] = []
+    sites, infra = raw.tables.get("sites"), raw.tables.get("infrastructure")
+    if sites is None or infra is None or "grid_zone" not in sites.columns:
+        return problems
+    need = {"cluster_id", "kind", "project", "parameter"}
+    if not need <= set(infra.columns) or not {"site_id", "cluster_id"} <= set(sites.columns):
+        return problems
+    rows = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
+    rows = rows[rows["project"].astype(str) != "cluster"]
+    zones = {(str(c), str(z)) for c, z in zip(rows["cluster_id"], rows["project"], strict=True)}
+    named = set()
+    for idx, cluster, zone in zip(
+        sites.index, sites["cluster_id"].astype(str), sites["grid_zone"].fillna(""), strict=True
+    ):
+        zone = str(zone).strip()
+        if not zone:
+            continue
+        named.add((cluster, zone))
+        if (cluster, zone) not in zones:
+            message = (
+                f"grid zone '{_shown(zone)}' has no grid_capacity_new_load rows under cluster "
+                f"'{_shown(cluster)}' in infrastructure.csv"
+            )
+            problems.append(
+                Problem("check_grid_zones", raw.file("sites"), _line(idx), "grid_zone", message)
+            )
+    for idx, cluster, zone in zip(
+        rows.index, rows["cluster_id"].astype(str), rows["project"].astype(str), strict=True
+    ):
+        if (cluster, zone) not in named:
+            message = f"grid zone '{_shown(zone)}' of cluster '{_shown(cluster)}' has no site"
+            problems.append(
+                Problem(
+                    "check_grid_zones", raw.file("infrastructure"), _line(idx), "project", message
+                )
+            )
+            named.add((cluster, zone))  # once per zone
+    return problems
+
+
 _FOLLOW_COLUMNS = ("price_follows", "price_ratio", "price_ratio_source")
 
 
@@ -1822,6 +1867,7 @@ CHECKS: tuple[Check, ...] = (
     check_commitments,
     check_route_sites,
     check_price_follows,
+    check_grid_zones,
     check_events,
     check_capture_has_its_store,
     check_biomass_supply,

@@ -1,0 +1,98 @@
+"""A grid zone: room for new load open only to the sites in it, taken when their cluster's
+grid is full (``sites.csv`` ``grid_zone``; TenneT's release on the Noord-Brabant grid).
+
+Toy (``kruispunt.testing.toy_inputs``): one plant whose electric route needs
+1e6 x 10.8 / 3.6 / 8760 = 342.5 MW of new load at a high EUA. Its cluster's grid has 0 MW
+until 2030 and 400 MW from 2030; a zone pool has 400 MW from 2027.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import kruispunt
+from kruispunt.catalogue import Catalogue
+from kruispunt.engine.simulate import simulate
+from kruispunt.inputs import ModelInputs
+from kruispunt.testing import TOY_YEARS, toy_inputs
+
+NEED_MW = 1.0e6 * 10.8 / 3.6 / 8760
+
+
+def _with_zone(inp: ModelInputs, zone_open: bool) -> ModelInputs:
+    """The toy's pools with a grid zone (400 MW from 2027) after the cluster's grid (0 MW
+    until 2030, 400 MW from 2030); ``zone_open``: whether the plant's site is in the zone."""
+    pools = inp.pools
+    S, Q, Y = pools.capacity.shape
+    cap = np.concatenate([pools.capacity, np.zeros((S, 1, Y))], axis=1)
+    cap[:, 0] = np.where(TOY_YEARS >= 2030, 400.0, 0.0)
+    cap[:, Q] = np.where(TOY_YEARS >= 2027, 400.0, 0.0)
+    plants = np.concatenate([pools.plants, np.full((1, pools.plants.shape[1]), zone_open)])
+    return replace(
+        inp,
+        pools=replace(
+            pools,
+            names=(*pools.names, "grid/zone"),
+            resource=np.append(pools.resource, 0),
+            host=np.append(pools.host, 0),
+            capacity=cap,
+            access=np.concatenate([pools.access, pools.access[:, :1]], axis=1),
+            plants=plants,
+            step_quantity=np.concatenate([pools.step_quantity, pools.step_quantity[:, :1]], 1),
+            step_price=np.concatenate([pools.step_price, pools.step_price[:, :1]], axis=1),
+        ),
+    )
+
+
+@pytest.mark.parametrize(("zone_open", "first"), [(True, 2027), (False, 2030)])
+def test_a_zone_serves_its_sites_while_the_cluster_is_full(zone_open: bool, first: int) -> None:
+    """A plant in the zone switches when the zone has room (2027), one outside it waits for
+    its cluster's relief (2030); the zone never holds more than its room."""
+    ds = simulate(_with_zone(toy_inputs(eua=200.0), zone_open)).dataset
+    route = ds["route_index"].sel(scenario="s0", plant="site0/widget").values
+    years = list(TOY_YEARS)
+    assert (route[: years.index(first)] == 0).all()
+    assert route[years.index(first)] == 1
+    use = ds["infra_use"].sel(scenario="s0", resource="grid").values.sum(axis=0)
+    capacity = ds["infra_capacity"].sel(scenario="s0", resource="grid").values.sum(axis=0)
+    assert abs(use[years.index(first)] - NEED_MW) < 1e-6
+    assert (use <= capacity + 1e-6).all()
+
+
+@pytest.fixture(scope="module")
+def current(cat: Catalogue) -> kruispunt.Results:
+    return kruispunt.run(["current-policy"], catalogue=cat)
+
+
+def test_noord_brabant_sites_electrify_on_the_released_room(
+    cat: Catalogue, current: kruispunt.Results
+) -> None:
+    """TenneT's release of 805 MW on the Noord-Brabant grid (Dec 2025: 200 MW at once, 200
+    more in 2026, 405 in 2027; infrastructure.csv tennet_noord_brabant) serves the Brabant
+    sites of Cluster 6 before the cluster's relief (2034): FrieslandCampina Veghel and
+    Bavaria Lieshout take hybrid boilers from 2028 (before: 2034), while Cluster 6's sites
+    elsewhere (A-ware Heerenveen) still wait for 2034. The zone's new load stays within its
+    room every year before 2034."""
+    ds = current.dataset.sel(scenario="current-policy")
+    routes = ds["route"].values
+    years = [int(y) for y in ds["year"].values]
+
+    def first_year(plant: str, route: str) -> int | None:
+        on = routes[ds["route_index"].sel(plant=plant).values] == route
+        return years[int(np.argmax(on))] if on.any() else None
+
+    assert first_year("frieslandcampina_veghel/process_heat_low", "hybrid_boiler_low") == 2028
+    assert first_year("bavaria_lieshout/process_heat_low", "hybrid_boiler_low") == 2028
+    heerenveen = ds["route_index"].sel(plant="a_ware_heerenveen/process_heat_low").values
+    assert (routes[heerenveen[: years.index(2034)]] == "gas_boiler_low").all()
+    zone = set(cat.sites.loc[cat.sites["grid_zone"] == "tennet_noord_brabant", "site_id"])
+    assert len(zone) == 17
+    in_zone = np.isin(ds["site"].values, sorted(zone))
+    peak = ds["peak_load"].values[in_zone]  # (plants, years) [MW]
+    room = np.array([0.0, 200.0, 400.0] + [805.0] * (years.index(2034) - 3))
+    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)[: years.index(2034)]
+    assert (new_load <= room + 1e-6).all()
+    assert new_load[years.index(2028)] > 100.0  # the room is taken, not only open
