@@ -321,7 +321,9 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     followed by post-combustion capture under high ambition (2033; since Porthos starts in its
     first full year both projects start in 2027, one route), and, since electrolysis costs what
     Dutch projects cost (Dec 2026), the Zeeland Refinery adding step to step (e-boilers 2028,
-    capture at its hydrogen units 2032, network hydrogen 2036). Over the 25 years high ambition
+    capture at its hydrogen units 2032, network hydrogen 2036; since capture at hydrogen units
+    is open only to Pernis and ExxonMobil, Dec 2026, it goes from e-boilers to post-combustion
+    capture). Over the 25 years high ambition
     at low prices has 14 (at most 4 elsewhere): heat plants that go to a heat pump or a hybrid
     boiler (2026-2031), to an e-boiler a support round pays (2032-2033), and back when its
     contract ends (2049-2050), an e-boiler without support being dearer than the heat pump or
@@ -736,3 +738,29 @@ def test_shell_moerdijk_new_cracker_furnaces_cut_a_tenth_from_2026(
         assert float(one["energy"].sel(plant=unit).max()) == 0.0
         others = one["route_index"].drop_sel(plant=unit).values
         assert not (route_names[others] == routes[1]).any()
+
+
+def test_only_refineries_with_a_pure_co2_stream_capture_at_hydrogen_units(
+    results: Results,
+) -> None:
+    """MIDDEN gives a high-purity CO2 stream at the hydrogen units of Shell Pernis and
+    ExxonMobil only (BP and the Zeeland Refinery none; VPR is a condensate splitter), so the
+    routes that capture it are open to those two sites alone (route_sites.csv, Dec 2026).
+    Before, BP's two crude units and VPR took the route in 2031 and the Zeeland Refinery in
+    2032 and stayed on that small capture; now BP and the Zeeland Refinery capture
+    post-combustion from 2036 and 2035 under current policy."""
+    ds = results.dataset
+    names = ds["route"].values[ds["route_index"].values]  # (S, P, Y)
+    h2units = ["refinery_ccs_h2units", "refinery_ccs_h2units_green_h2", "refinery_ccs_postcomb_hh1"]
+    on = np.isin(names, h2units).any(axis=(0, 2))
+    sites = {str(s) for s in ds["site"].values[on]}
+    assert sites == {"shell_pernis", "esso_botlek"}
+    cp = ds.sel(scenario="current-policy")
+    routes = cp["route"].values
+    for plant, year in (
+        ("bp_rotterdam/refinery_throughput/cdu1", 2036),
+        ("zeeland_refinery/refinery_throughput", 2035),
+    ):
+        path = routes[cp["route_index"].sel(plant=plant).values]
+        first = int(cp["year"].values[np.argmax(path == "refinery_ccs_postcomb")])
+        assert first == year

@@ -43,9 +43,10 @@ def test_the_event_names_no_unit(cat: Catalogue) -> None:
 
 def test_announced_the_refinery_buys_green_hydrogen_from_2029(ds: xr.Dataset) -> None:
     """With the announced events the refinery runs refinery_green_h2 from 2029, its committed
-    year, and not before; by its own economics (decided events only) it captures at its
-    hydrogen units (2032) and never comes to network hydrogen by 2050: the validation page's
-    row. Until Dec 2026 it did in 2036, when its renewable hydrogen earned the industry RFNBO
+    year, and not before; by its own economics (decided events only) it takes e-boilers
+    (2028) and post-combustion capture (2035; until Dec 2026 capture at hydrogen units it does
+    not have, 2032) and never comes to network hydrogen by 2050: the validation page's row.
+    Until Dec 2026 it did in 2036, when its renewable hydrogen earned the industry RFNBO
     premium, which RED III Art. 22a(1) does not give refinery hydrogen (the transport units
     it earns instead are not modelled)."""
     routes = ds["route"].values.astype(str)
