@@ -66,15 +66,14 @@ REQUIRED_SITES = (
     "zeeland_refinery",
 )
 NOORD_BRABANT = frozenset(
-    """Alphen-Chaam|Altena|Asten|Baarle-Nassau|Bergeijk|Bergen op Zoom|Bernheze|Best|Bladel|
-    Boekel|Boxtel|Breda|Cranendonck|Deurne|Dongen|Drimmelen|Eersel|Eindhoven|Etten-Leur|
+    m.strip()
+    for m in """Alphen-Chaam|Altena|Asten|Baarle-Nassau|Bergeijk|Bergen op Zoom|Bernheze|Best|
+    Bladel|Boekel|Boxtel|Breda|Cranendonck|Deurne|Dongen|Drimmelen|Eersel|Eindhoven|Etten-Leur|
     Geertruidenberg|Geldrop-Mierlo|Gemert-Bakel|Gilze en Rijen|Goirle|Halderberge|Heeze-Leende|
     Helmond|'s-Hertogenbosch|Heusden|Hilvarenbeek|Laarbeek|Land van Cuijk|Loon op Zand|Maashorst|
     Meierijstad|Moerdijk|Nuenen c.a.|Oirschot|Oisterwijk|Oosterhout|Oss|Reusel-De Mierden|
     Roosendaal|Rucphen|Sint-Michielsgestel|Someren|Son en Breugel|Steenbergen|Tilburg|
-    Valkenswaard|Veldhoven|Vught|Waalre|Waalwijk|Woensdrecht|Zundert""".replace("\n", "")
-    .replace("    ", "")
-    .split("|")
+    Valkenswaard|Veldhoven|Vught|Waalre|Waalwijk|Woensdrecht|Zundert""".split("|")
 )
 """The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 site in one of them
 has grid_zone tennet_noord_brabant (SITES.md rule 5), and no other site has a grid zone."""
