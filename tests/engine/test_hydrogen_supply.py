@@ -128,15 +128,22 @@ def test_a_later_decided_route_is_the_plants_follow_up_project(cat: Catalogue) -
     with Holland Hydrogen 1 moved to 2028 and Pernis's Porthos row made the route change it
     records (capture at its hydrogen units, 2027), Pernis runs the capture from 2027 and HH1 on
     top from 2028, both committed projects (the data had this order until Porthos moved to its
-    first full year, Dec 2026)."""
+    first full year, Dec 2026).
+
+    Pernis's capture without HH1 claims its whole high-purity stream at peak output, 0.207932
+    of its 5.30 Mt/yr (1.10 Mt/yr), and with the other three customers' claims that is just
+    over Porthos's 2.5 Mt/yr, so the project would be refused (its decided route with HH1,
+    0.96 Mt/yr, fits): this test of the follow-up gives Porthos 3 Mt/yr."""
     ev = cat.events.copy()
     porthos = ev["event_id"] == "shell_pernis_porthos_2027"
     ev.loc[porthos, "kind"] = "route_change"
     ev.loc[porthos, "route_id"] = "refinery_ccs_h2units"
     ev.loc[ev["event_id"] == "shell_pernis_hh1_2027", "year"] = 2028
-    inp = build_inputs(
-        replace(cat, tables={**cat.tables, "events": ev}), resolve(["current-policy"])
-    )
+    infra = cat.tables["infrastructure"].copy()
+    room = (infra["project"] == "porthos") & (infra["parameter"] == "capacity")
+    infra.loc[room & (infra["year"] == 2027), "value"] = 3.0
+    tables = {**cat.tables, "events": ev, "infrastructure": infra}
+    inp = build_inputs(replace(cat, tables=tables), resolve(["current-policy"]))
     p = list(inp.coords.plants).index(PERNIS)
     r = {str(name): i for i, name in enumerate(inp.coords.routes)}
     assert inp.levers.commit_route[0, p] == r["refinery_ccs_h2units"]

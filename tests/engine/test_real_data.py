@@ -745,16 +745,23 @@ def test_only_refineries_with_a_pure_co2_stream_capture_at_hydrogen_units(
 ) -> None:
     """MIDDEN gives a high-purity CO2 stream at the hydrogen units of Shell Pernis and
     ExxonMobil only (BP and the Zeeland Refinery none; VPR is a condensate splitter), so the
-    routes that capture it are open to those two sites alone (route_sites.csv, Dec 2026).
+    routes that capture it are open to those two sites alone (route_sites.csv, Dec 2026),
+    each to the site whose share it captures.
     Before, BP's two crude units and VPR took the route in 2031 and the Zeeland Refinery in
     2032 and stayed on that small capture; now BP and the Zeeland Refinery capture
     post-combustion from 2036 and 2035 under current policy."""
     ds = results.dataset
     names = ds["route"].values[ds["route_index"].values]  # (S, P, Y)
-    h2units = ["refinery_ccs_h2units", "refinery_ccs_h2units_green_h2", "refinery_ccs_postcomb_hh1"]
-    on = np.isin(names, h2units).any(axis=(0, 2))
-    sites = {str(s) for s in ds["site"].values[on]}
-    assert sites == {"shell_pernis", "esso_botlek"}
+    # each site at its own share of the stream (MIDDEN: Pernis 20.8 %, ExxonMobil 4.8 %)
+    for h2units, site in (
+        (
+            ["refinery_ccs_h2units", "refinery_ccs_h2units_green_h2", "refinery_ccs_postcomb_hh1"],
+            "shell_pernis",
+        ),
+        (["refinery_ccs_h2units_esso"], "esso_botlek"),
+    ):
+        on = np.isin(names, h2units).any(axis=(0, 2))
+        assert {str(s) for s in ds["site"].values[on]} == {site}
     cp = ds.sel(scenario="current-policy")
     routes = cp["route"].values
     for plant, year in (
@@ -764,3 +771,20 @@ def test_only_refineries_with_a_pure_co2_stream_capture_at_hydrogen_units(
         path = routes[cp["route_index"].sel(plant=plant).values]
         first = int(cp["year"].values[np.argmax(path == "refinery_ccs_postcomb")])
         assert first == year
+
+
+def test_porthos_first_year_from_its_four_customers(results: Results) -> None:
+    """Porthos's four customers store 2.36 Mt in 2027, its first full year, within its 2.5
+    Mt/yr (porthos_sde_2021), and Shell Pernis is the largest of them, as Shell said when
+    the subsidy was awarded ("Shell is met de raffinaderij in Pernis de grootste deelnemer",
+    Reformatorisch Dagblad, May 2021): each refinery captures its own MIDDEN high-purity
+    stream (Pernis 1,130 kt/yr, ExxonMobil 142; with the national 10 % at both the four
+    stored 2.01 Mt and Air Liquide's plant was the largest)."""
+    cp = results.dataset.sel(scenario="current-policy", year=2027)
+    stored = cp["stored_co2"].groupby("site").sum() / 1e6
+    four = ["air_liquide_botlek", "air_products_botlekweg", "esso_botlek", "shell_pernis"]
+    total = float(stored.sel(site=four).sum())
+    assert 2.3 <= total <= 2.5
+    assert stored.sel(site=four).idxmax().item() == "shell_pernis"
+    assert float(stored.sel(site="shell_pernis")) == pytest.approx(0.925, abs=0.01)
+    assert float(stored.sel(site="esso_botlek")) == pytest.approx(0.123, abs=0.005)

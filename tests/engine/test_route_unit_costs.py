@@ -102,6 +102,8 @@ REF_EF = 11_864_823 / ((21000 + 9100 + 4500 + 20000 + 8630 + 3500) * 1e3 * 0.82)
 SUM = 12731
 F_FURN, F_BOIL, F_SMR = 4255 / SUM, 923 / SUM, 1220 / SUM
 F_PC, F_HP = 9430 / SUM, (1130 + 142) / SUM
+# per site, over the site's own units (MIDDEN pcd: Pernis 5,434.46 kt, ExxonMobil 2,983.89 kt)
+F_HP_PERNIS, F_HP_ESSO = 1130 / 5434.46144, 142 / 2983.88816
 REF_GAS = F_SMR * REF_EF / GAS_EF  # MWh/t, the reformers' natural gas
 REF_OIL = (1 - F_SMR) * REF_EF / OIL_EF  # MWh/t, refinery fuel priced as oil
 
@@ -148,9 +150,11 @@ def test_refinery(inp: ModelInputs) -> None:
 
 
 def test_refinery_ccs_h2units(cat: Catalogue, inp: ModelInputs) -> None:
-    """Capture of the hydrogen units' pure CO2 (MIDDEN TC0480: 17.3 EUR2020 per tCO2/yr,
-    O&M 0.519 EUR2020 per tCO2/yr/yr excluding T&S, 125 kWh/tCO2, 20 years)."""
-    cap = F_HP * REF_EF
+    """Capture of Shell Pernis's hydrogen units' pure CO2 (MIDDEN TC0480: 17.3 EUR2020 per
+    tCO2/yr, O&M 0.519 EUR2020 per tCO2/yr/yr excluding T&S, 125 kWh/tCO2, 20 years) at
+    Pernis's own share: 1,130 kt/yr of its 5,434.46 kt (20.8 %, not the national 10 %)."""
+    assert F_HP_PERNIS == pytest.approx(0.207932, abs=1e-6)
+    cap = F_HP_PERNIS * REF_EF
     cost = (
         refinery_energy(inp, REF_OIL, REF_GAS, 0.125 * cap)
         + cap * TS * eur(cat, 2020)
@@ -158,6 +162,20 @@ def test_refinery_ccs_h2units(cat: Catalogue, inp: ModelInputs) -> None:
         + 17.3 * cap * eur(cat, 2020) * crf(20)
     )
     check(model(inp, "refinery_ccs_h2units"), cost, REF_EF, cap)
+
+
+def test_refinery_ccs_h2units_esso(cat: Catalogue, inp: ModelInputs) -> None:
+    """ExxonMobil Rotterdam's capture of its reformer's pure CO2 at its own share (MIDDEN: 142
+    kt/yr of its 2,983.89 kt, 4.8 %), costed as Pernis's per tonne captured (TC0480)."""
+    assert F_HP_ESSO == pytest.approx(0.047589, abs=1e-6)
+    cap = F_HP_ESSO * REF_EF
+    cost = (
+        refinery_energy(inp, REF_OIL, REF_GAS, 0.125 * cap)
+        + cap * TS * eur(cat, 2020)
+        + 0.519 * cap * eur(cat, 2020)
+        + 17.3 * cap * eur(cat, 2020) * crf(20)
+    )
+    check(model(inp, "refinery_ccs_h2units_esso"), cost, REF_EF, cap)
 
 
 def test_refinery_ccs_postcomb(cat: Catalogue, inp: ModelInputs) -> None:
@@ -225,10 +243,11 @@ def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None
     2.628e6 GJ at 120 GJ/t; the refinery route's reformer hydrogen at Pernis's 24.433 Mt/yr
     is SMR CO2 / 8.99 t/t (TC0374) x 33.33 MWh/t x 3.6 GJ/MWh, so the share bought is their
     ratio (0.38779; the hydrogen rounded down to 0.02987 MWh/t); the reformers' gas and CO2
-    fall by the same share. Captured: TC0480's 0.02166 t/t less the idled reformer CO2 in
+    fall by the same share. Captured: Pernis's 0.045087 t/t (its own 20.8 %) less the idled
+    reformer CO2 in
     Pernis's own units (MIDDEN: 895 gasifier + 348 reformer kt/yr, HH1 = 21.9/47.2 of the
     reformer) x (1 - 0.46398 x 348 / 1243). Capex and O&M of the compression as
-    refinery_ccs_h2units (17.3 and 0.519 EUR2020 per tCO2/yr of 0.02166 t/t), 125 kWh per
+    refinery_ccs_h2units (17.3 and 0.519 EUR2020 per tCO2/yr of 0.045087 t/t), 125 kWh per
     t captured; 20 years; the hydrogen is HH1's own, made at its running cost (electricity,
     fixed and variable O&M) with the electrolyser's capex (derived_own_electrolysis)."""
     smr_co2 = F_SMR * REF_EF
@@ -237,7 +256,7 @@ def test_refinery_ccs_h2units_green_h2(cat: Catalogue, inp: ModelInputs) -> None
     assert share == pytest.approx(0.38779, abs=1e-5)
     h2 = 0.02987  # MWh/t, h2_full x share rounded down
     assert h2 <= h2_full * share
-    full_cap = F_HP * REF_EF
+    full_cap = F_HP_PERNIS * REF_EF
     cap = full_cap * (1 - (21.9 / 47.2) * 348 / (895 + 348))
     ef = REF_EF - share * smr_co2
     cost = (
@@ -292,7 +311,7 @@ def test_refinery_ccs_postcomb_hh1(cat: Catalogue, inp: ModelInputs) -> None:
     by 0.38779 and the high-purity capture of refinery_ccs_h2units_green_h2 (x (1 - 21.9/47.2
     x 348/1,243)); 0.02987 MWh/t of hydrogen made in HH1, Shell's own electrolyser
     (derived_own_electrolysis); capex and O&M of refinery_ccs_postcomb."""
-    pc, hp = F_PC * REF_EF, F_HP * REF_EF
+    pc, hp = F_PC * REF_EF, F_HP_PERNIS * REF_EF
     share = 0.38779
     hp_left = hp * (1 - (21.9 / 47.2) * 348 / 1243)
     regen_gas = 1.028 * pc / 0.925
@@ -631,6 +650,7 @@ def test_every_new_route_is_complete_and_offered(inp: ModelInputs) -> None:
         "ng_dri_eaf_ccs",
         "ng_dri_eaf_hp_capture",
         "refinery_ccs_h2units",
+        "refinery_ccs_h2units_esso",
         "refinery_ccs_h2units_green_h2",
         "refinery_ccs_postcomb",
         "refinery_ccs_postcomb_green_h2",
