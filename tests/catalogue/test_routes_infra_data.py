@@ -95,6 +95,46 @@ def test_northern_lights_phase2_is_not_a_pool(inp: ModelInputs) -> None:
     ]
 
 
+def test_storage_levers_leave_decided_stores_alone(cat: Catalogue) -> None:
+    """``co2_storage_delay`` and ``co2_storage_scale`` (the ensemble's CO2-storage factors,
+    sourced on Aramis's open first phase) move the stores not yet decided: Aramis starts 3
+    years later at half its size. Porthos (FID Oct 2023, 2.5 Mt/yr booked by its four
+    customers) and Yara's Northern Lights contract (binding since Nov 2023, 0.8 Mt/yr) keep
+    their dates and sizes: before Dec 2026 both were scaled too, so Porthos's customers no
+    longer fitted in most futures."""
+    from dataclasses import replace
+
+    from kruispunt.assemble import build_inputs
+    from kruispunt.scenarios import resolve
+
+    base = resolve(["current-policy"])[0]
+    infra_lv = base.levers.infrastructure.model_copy(
+        update={"co2_storage_delay": 3, "co2_storage_scale": 0.5}
+    )
+    late = build_inputs(
+        cat, [replace(base, levers=base.levers.model_copy(update={"infrastructure": infra_lv}))]
+    )
+    assert pool_capacity(late, "co2_storage/aramis", [2033, 2034, 2036, 2038]) == [
+        0.0,
+        2.5e6,
+        7e6,
+        11e6,
+    ]
+    assert pool_capacity(late, "co2_storage/porthos", [2026, 2027, 2041, 2042]) == [
+        0.0,
+        2.5e6,
+        2.5e6,
+        0.0,
+    ]
+    assert pool_capacity(late, "co2_storage/northern_lights_yara", [2025, 2026, 2040]) == [
+        0.0,
+        0.8e6,
+        0.8e6,
+    ]
+    q = late.pools.names.index("co2_storage/northern_lights_yara")
+    assert late.pools.access[0, q, list(late.coords.clusters).index("zeeland")] == 2026
+
+
 # --- grid -------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("cluster", "path"),

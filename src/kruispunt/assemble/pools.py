@@ -319,10 +319,12 @@ def build_pools(
         for q, pool in enumerate(pools):
             cap, acc = pool.capacity, pool.access.copy()
             if pool.resource == CO2_STORAGE:
+                # a store decided before the model's first year (built, its capacity booked
+                # by contract: Porthos, Yara's Northern Lights volume) keeps its date and size
                 if not pool.decided:
                     cap = np.concatenate([np.zeros(lv.co2_storage_delay), cap])[:Y]
                     acc = np.where(acc < NEVER, acc + lv.co2_storage_delay, acc)
-                cap = cap * lv.co2_storage_scale
+                    cap = cap * lv.co2_storage_scale
             elif pool.resource == HYDROGEN:
                 if not pool.decided:
                     cap = np.concatenate([np.zeros(lv.hydrogen_delay), cap])[:Y]

@@ -90,9 +90,11 @@ class InfrastructureLevers(_Strict):
     """Infrastructure timing and capacity."""
 
     co2_storage_delay: Annotated[int, Field(ge=0, le=30)] = 0
-    """Years by which every CO2 storage project after Porthos starts later than announced."""
+    """Years by which every CO2 storage project not decided before the first model year starts
+    later than announced (Porthos and Yara's Northern Lights contract keep their dates)."""
     co2_storage_scale: Scale = 1.0
-    """Multiplier on every CO2 storage project's capacity."""
+    """Multiplier on the capacity of every CO2 storage project not decided before the first
+    model year (Porthos and Yara's Northern Lights contract keep theirs)."""
     hydrogen_delay: Annotated[int, Field(ge=0, le=30)] = 0
     """Years by which every cluster's hydrogen-network connection comes later than announced."""
     grid_capacity_scale: Scale = 1.0
