@@ -132,6 +132,11 @@ def account(
     captured_all = rt.captured[cur, i] * calib * activity
     captured = np.where(vented, 0.0, captured_all)
     emissions = rt.emitted[cur, i] * calib * activity + np.where(vented, captured_all, 0.0)
+    # what a contract store cannot take (a decided project above its contract) is vented
+    over = infra.over_contract(i, st.pool[..., CO2_STORAGE], captured)
+    if over is not None:
+        captured = captured - over
+        emissions = emissions + over
     # each plant's route's inputs gathered into the scratch buffer, then scaled in place
     # (``cur`` holds route indices: "clip" changes none, and unlike "raise" needs no copy)
     use = np.take(inp.routes.inputs[:, :, i], cur, axis=0, out=out.use, mode="clip")

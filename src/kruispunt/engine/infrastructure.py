@@ -241,6 +241,54 @@ class Infrastructure:
         left = np.where(i < last, ahead[np.arange(len(i)), at], 0.0)
         return left, last
 
+    def _contract_stores(self) -> list[int]:
+        """CO2 stores under contract: open to some sites only (``storage_contracts.csv``;
+        Porthos's four customers, Yara's Northern Lights volume)."""
+        pools = self.ctx.inputs.pools
+        return [
+            int(q)
+            for q in np.flatnonzero(pools.resource == CO2_STORAGE)
+            if not bool(pools.plants[q].all())
+        ]
+
+    def contract_room(self, start: I) -> F:
+        """For each plant ``(S, P)``, the most a CO2 store under contract to its site
+        (:meth:`_contract_stores`) has left over its life from the plant's start year index
+        ``start`` ``(S, P)``; inf for a plant without such a store, or where none has room.
+        A decided project's claim on its store is at most this (:func:`_commit_projects` in
+        :mod:`kruispunt.engine.simulate`): a plant that makes more than its contract stores
+        the contract and vents the rest (:meth:`over_contract`), its project is not refused
+        for it."""
+        ctx = self.ctx
+        pools = ctx.inputs.pools
+        room = np.full((ctx.S, ctx.P), -np.inf)
+        at = np.clip(start, 0, ctx.Y - 1)
+        for q in self._contract_stores():
+            left = np.take_along_axis(self._room_ahead(q), at, axis=1)
+            room = np.maximum(room, np.where(pools.plants[q][None, :], left, -np.inf))
+        return np.asarray(np.where(room > 0, room, np.inf), dtype=np.float64)
+
+    def over_contract(self, i: int, held: I, captured: F) -> F | None:
+        """The CO2 the plants holding a store under contract ``held`` ``(S, P)`` capture in
+        year index ``i`` ``captured`` ``(S, P)`` beyond the store's capacity, shared in
+        proportion to what each captures ``(S, P)``: vented, not stored (None: every store
+        within its capacity). Only a decided project's claim clipped to its contract
+        (:meth:`contract_room`) can go beyond: every other grant is reserved at the plant's
+        peak production."""
+        capacity = self.ctx.inputs.pools.capacity
+        over: F | None = None
+        for q in self._contract_stores():
+            on = held == q
+            total = np.where(on, captured, 0.0).sum(axis=1)
+            room = capacity[:, q, i]
+            beyond = total > room
+            if not beyond.any():
+                continue
+            share = np.where(beyond, 1.0 - room / np.where(beyond, total, 1.0), 0.0)
+            part = np.where(on, captured * share[:, None], 0.0)
+            over = part if over is None else over + part
+        return over
+
     def allocate(self, demand: F, start: I, gain: F, mask: B, commit: bool) -> tuple[B, I]:
         """Serve ``demand`` ``(3, S, P)`` of the plants in ``mask``; returns the refused plants
         and the pool given per resource ``(S, P, 3)`` (-1: none). With ``commit`` the grants

@@ -38,7 +38,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.policy.registry import INSTRUMENTS, flows, instrument_names
 from kruispunt.results import Results
-from kruispunt.vocabulary import BIOMASS, GRID, REASON_CODE
+from kruispunt.vocabulary import BIOMASS, CO2_STORAGE, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
 
@@ -60,6 +60,9 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     start = np.clip(lv.commit_year - years[0], 0, ctx.Y - 1)
     demand, _ = infra.demand(0, route, st.route, infra.peak_production(0), start=start)
     demand[GRID] = 0.0
+    # a decided capture project claims at most what its contract store holds (Yara's 0.8
+    # Mt/yr at Northern Lights): beyond that it vents, it is not refused
+    demand[CO2_STORAGE] = np.minimum(demand[CO2_STORAGE], infra.contract_room(start))
     refused, given = infra.allocate(demand, start, np.ones_like(demand[0]), committed, commit=True)
     ok = committed & ~refused
     st.pending = np.where(ok, route, st.pending)
@@ -77,6 +80,7 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     f_start = np.clip(lv.follow_year - years[0], 0, ctx.Y - 1)
     demand, _ = infra.demand(0, after, route, infra.peak_production(0), start=f_start)
     demand[GRID] = 0.0  # contracted with its decision, as the committed project's
+    demand[CO2_STORAGE] = np.minimum(demand[CO2_STORAGE], infra.contract_room(f_start))
     refused, given = infra.allocate(demand, f_start, np.ones_like(demand[0]), follow, commit=True)
     ok = follow & ~refused
     st.follow = np.where(ok, lv.follow_route, st.follow)

@@ -1,0 +1,88 @@
+"""A decided capture project on a store under contract (``storage_contracts.csv``) is not
+refused when the plant makes more than today: it stores its contract and vents the rest
+(:meth:`kruispunt.engine.infrastructure.Infrastructure.contract_room`,
+:meth:`~kruispunt.engine.infrastructure.Infrastructure.over_contract`)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue
+from kruispunt.engine.simulate import simulate
+from kruispunt.scenarios import resolve
+
+YARA_E = "yara_sluiskil/ammonia/ammonia_e"
+CONTRACT = 0.8e6  # t/yr, Yara's Northern Lights volume (norlights_yara_2023)
+
+
+def _run(cat: Catalogue, scale: float):  # type: ignore[no-untyped-def]
+    base = resolve(["current-policy"])[0]
+    lv = base.levers.model_copy(update={"demand_scale": {"ammonia": scale}})
+    inp = build_inputs(cat, [replace(base, levers=lv)])
+    return inp, simulate(inp).dataset
+
+
+@pytest.mark.parametrize("scale", [1.0, 1.08])
+def test_yara_stores_its_contract_and_vents_the_rest(cat: Catalogue, scale: float) -> None:
+    """Yara Sluiskil's ammonia plant E captures 1.1864 t CO2 per t NH3 on its decided route
+    (smr_haber_bosch_ccs from 2026): 0.785 Mt/yr at its base-year output, within the 0.8
+    Mt/yr it ships to Northern Lights. With ammonia demand 8 % higher it captures 0.848
+    Mt/yr: the project still starts in 2026 (before Dec 2026 it was refused and the plant
+    waited for Aramis, in about a fifth of the ensemble's futures); it stores 0.8 Mt/yr and
+    the other 0.048 is emitted. The store's use never exceeds its capacity."""
+    inp, ds = _run(cat, scale)
+    p = list(inp.coords.plants).index(YARA_E)
+    years = list(inp.coords.years)
+    routes = [str(x) for x in ds["route"].values]
+    route = ds["route_index"].values[0, p]
+    assert routes[route[years.index(2025)]] == "smr_haber_bosch"
+    assert all(routes[route[years.index(y)]] == "smr_haber_bosch_ccs" for y in range(2026, 2031))
+    y = years.index(2028)
+    captured_all = 1.1864 * float(inp.plants.base_production[p]) * scale
+    stored = float(ds["stored_co2"].values[0, p, y])
+    emitted = float(ds["direct_emissions"].values[0, p, y])
+    if scale == 1.0:
+        assert stored == pytest.approx(captured_all, rel=1e-3)
+        assert stored < CONTRACT
+    else:
+        assert stored == pytest.approx(CONTRACT, rel=1e-9)
+        # the same plant at base output emits the route's residual; the excess comes on top
+        _, ds1 = _run(cat, 1.0)
+        residual = float(ds1["direct_emissions"].values[0, p, y]) * scale
+        assert emitted == pytest.approx(residual + captured_all - CONTRACT, rel=1e-3)
+    use = ds["infra_use"].sel(resource="co2_storage").values[0]
+    cap = ds["infra_capacity"].sel(resource="co2_storage").values[0]
+    assert (use <= cap * (1 + 1e-12) + 1e-6).all()
+    assert np.isfinite(use).all()
+
+
+def _fake(capacity: list[float], plants: list[list[bool]]):  # type: ignore[no-untyped-def]
+    """The pools of an :class:`Infrastructure`, enough for its contract-store methods."""
+    from types import SimpleNamespace
+
+    from kruispunt.engine.infrastructure import Infrastructure
+    from kruispunt.vocabulary import CO2_STORAGE
+
+    pools = SimpleNamespace(
+        resource=np.full(len(capacity), CO2_STORAGE),
+        plants=np.array(plants),
+        capacity=np.array(capacity, dtype=float)[None, :, None],  # (S=1, Q, Y=1)
+    )
+    fake = SimpleNamespace(ctx=SimpleNamespace(inputs=SimpleNamespace(pools=pools)))
+    fake._contract_stores = lambda: Infrastructure._contract_stores(fake)  # type: ignore[arg-type]
+    return fake, Infrastructure
+
+
+def test_over_contract_shares_the_excess_in_proportion() -> None:
+    """Two plants on a 1.0 Mt/yr contract store capture 0.9 and 0.3 Mt: one sixth of each is
+    vented (0.15 and 0.05); a plant on an open store (every plant may use it: not a
+    contract) is never cut, and within the capacity nothing is."""
+    fake, infra = _fake([1.0e6, 5.0e6], [[True, True, False], [True, True, True]])
+    held = np.array([[0, 0, 1]])
+    over = infra.over_contract(fake, 0, held, np.array([[0.9e6, 0.3e6, 6.0e6]]))
+    assert over == pytest.approx(np.array([[0.15e6, 0.05e6, 0.0]]))
+    assert infra.over_contract(fake, 0, held, np.array([[0.6e6, 0.4e6, 6.0e6]])) is None
