@@ -149,33 +149,29 @@ def test_refinery(inp: ModelInputs) -> None:
     check(model(inp, "refinery"), refinery_energy(inp, REF_OIL, REF_GAS), REF_EF)
 
 
-def test_refinery_ccs_h2units(cat: Catalogue, inp: ModelInputs) -> None:
-    """Capture of Shell Pernis's hydrogen units' pure CO2 (MIDDEN TC0480: 17.3 EUR2020 per
-    tCO2/yr, O&M 0.519 EUR2020 per tCO2/yr/yr excluding T&S, 125 kWh/tCO2, 20 years) at
-    Pernis's own share: 1,130 kt/yr of its 5,434.46 kt (20.8 %, not the national 10 %)."""
-    assert F_HP_PERNIS == pytest.approx(0.207932, abs=1e-6)
-    cap = F_HP_PERNIS * REF_EF
+@pytest.mark.parametrize(
+    ("route", "share", "published"),
+    [
+        ("refinery_ccs_h2units", F_HP_PERNIS, 0.207932),
+        ("refinery_ccs_h2units_esso", F_HP_ESSO, 0.047589),
+    ],
+)
+def test_refinery_capture_at_its_own_hydrogen_units(
+    cat: Catalogue, inp: ModelInputs, route: str, share: float, published: float
+) -> None:
+    """Capture of a refinery's own high-purity CO2 (MIDDEN TC0480: 17.3 EUR2020 per tCO2/yr,
+    O&M 0.519 EUR2020 per tCO2/yr/yr excluding T&S, 125 kWh/tCO2, 20 years) at the site's
+    own share, not the national 10 %: Shell Pernis 1,130 kt/yr of its units' 5,434.46 kt
+    (reformer and residue gasifier), ExxonMobil 142 of 2,983.89 (its reformer)."""
+    assert share == pytest.approx(published, abs=1e-6)
+    cap = share * REF_EF
     cost = (
         refinery_energy(inp, REF_OIL, REF_GAS, 0.125 * cap)
         + cap * TS * eur(cat, 2020)
         + 0.519 * cap * eur(cat, 2020)
         + 17.3 * cap * eur(cat, 2020) * crf(20)
     )
-    check(model(inp, "refinery_ccs_h2units"), cost, REF_EF, cap)
-
-
-def test_refinery_ccs_h2units_esso(cat: Catalogue, inp: ModelInputs) -> None:
-    """ExxonMobil Rotterdam's capture of its reformer's pure CO2 at its own share (MIDDEN: 142
-    kt/yr of its 2,983.89 kt, 4.8 %), costed as Pernis's per tonne captured (TC0480)."""
-    assert F_HP_ESSO == pytest.approx(0.047589, abs=1e-6)
-    cap = F_HP_ESSO * REF_EF
-    cost = (
-        refinery_energy(inp, REF_OIL, REF_GAS, 0.125 * cap)
-        + cap * TS * eur(cat, 2020)
-        + 0.519 * cap * eur(cat, 2020)
-        + 17.3 * cap * eur(cat, 2020) * crf(20)
-    )
-    check(model(inp, "refinery_ccs_h2units_esso"), cost, REF_EF, cap)
+    check(model(inp, route), cost, REF_EF, cap)
 
 
 def test_refinery_ccs_postcomb(cat: Catalogue, inp: ModelInputs) -> None:
