@@ -13,6 +13,7 @@ from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
 from kruispunt.catalogue.summary import site_emissions
 from kruispunt.engine.simulate import simulate
+from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
 from kruispunt.scenarios import resolve
 from kruispunt.vocabulary import REASON_CODE as REASON
@@ -788,3 +789,19 @@ def test_porthos_first_year_from_its_four_customers(results: Results) -> None:
     assert stored.sel(site=four).idxmax().item() == "shell_pernis"
     assert float(stored.sel(site="shell_pernis")) == pytest.approx(0.925, abs=0.01)
     assert float(stored.sel(site="esso_botlek")) == pytest.approx(0.123, abs=0.005)
+
+
+def test_only_refineries_with_a_reformer_may_idle_it(inp: ModelInputs) -> None:
+    """The routes that idle a refinery's steam reformers and buy their hydrogen
+    (refinery_green_h2, refinery_ccs_postcomb_green_h2) are offered only where MIDDEN has a
+    reformer: Shell Pernis (47.2 kt H2/yr), ExxonMobil (26.3) and the Zeeland Refinery (92).
+    BP Rotterdam has none and VPR is a condensate splitter (route_sites.csv, Dec 2026); the
+    other refinery routes stay open to every refinery."""
+    routes = list(inp.coords.routes)
+    site = np.asarray(inp.coords.plant_site)
+    refinery = np.asarray(["/refinery_throughput" in p for p in inp.coords.plants])
+    for route in ("refinery_green_h2", "refinery_ccs_postcomb_green_h2"):
+        offered = (inp.plants.options == routes.index(route)).any(axis=1)
+        assert set(site[offered]) == {"shell_pernis", "esso_botlek", "zeeland_refinery"}
+    postcomb = (inp.plants.options == routes.index("refinery_ccs_postcomb")).any(axis=1)
+    assert {"bp_rotterdam", "vpr_energy_europoort"} <= set(site[postcomb & refinery])
