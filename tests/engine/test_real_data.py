@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 import kruispunt
 from kruispunt.assemble import build_inputs
@@ -805,3 +806,44 @@ def test_only_refineries_with_a_reformer_may_idle_it(inp: ModelInputs) -> None:
         assert set(site[offered]) == {"shell_pernis", "esso_botlek", "zeeland_refinery"}
     postcomb = (inp.plants.options == routes.index("refinery_ccs_postcomb")).any(axis=1)
     assert {"bp_rotterdam", "vpr_energy_europoort"} <= set(site[postcomb & refinery])
+
+
+def _refused_decisions(inp: ModelInputs, ds: xr.Dataset) -> list[tuple[str, str, int, int]]:
+    """Decided projects (``Levers.commit_route``, ``follow_route``) a run did not start on
+    their date: (plant, route, year, scenario index)."""
+    route = ds["route_index"].values  # (S, P, Y)
+    first = int(inp.coords.years[0])
+    lv = inp.levers
+    out = []
+    for which, when in ((lv.commit_route, lv.commit_year), (lv.follow_route, lv.follow_year)):
+        s, p = np.nonzero(which >= 0)
+        at = np.maximum(when[s, p] - first, 0)
+        for j in np.flatnonzero(route[s, p, at] != which[s, p]):
+            plant, name = inp.coords.plants[p[j]], inp.coords.routes[which[s[j], p[j]]]
+            out.append((plant, name, int(when[s[j], p[j]]), int(s[j])))
+    return out
+
+
+def test_every_decided_project_starts_on_its_date_in_every_future(cat: Catalogue) -> None:
+    """A decided project (an FID, a binding contract: events.csv ``decided``) starts in its
+    year in every default scenario and in every future of a small ensemble of the default
+    specification (16 futures x 3 packages). Two defects this found (Dec 2026): the
+    ensemble's storage factor shrank Porthos and Yara's Northern Lights contract below their
+    customers' claims, and Yara's plant E, whose capture at its base-year output is just
+    under its 0.8 Mt/yr contract, lost the whole project where ammonia demand was above
+    today's."""
+    from kruispunt.uncertainty.futures import FutureBuilder
+    from kruispunt.uncertainty.run import plan
+    from kruispunt.uncertainty.spec import load_spec
+
+    defaults = build_inputs(cat, resolve(DEFAULTS))
+    assert int((defaults.levers.commit_route >= 0).sum()) >= 3 * 15
+    assert _refused_decisions(defaults, simulate(defaults).dataset) == []
+    loaded = load_spec()
+    k = 16
+    p = plan(loaded, method="lhs", n=k, seed=20250917, batch_size=k)
+    fb = FutureBuilder(loaded.spec.factors, p.packages, p.catalogue)
+    n_pkg = len(p.packages.names)
+    runs = [fb.scenario(j, f, p.values[f], int(p.seeds[f])) for f in range(k) for j in range(n_pkg)]
+    futures = build_inputs(p.catalogue, runs)
+    assert _refused_decisions(futures, simulate(futures).dataset) == []
