@@ -353,13 +353,19 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     back (docs/model.md, "Known gaps"). Since TenneT's release on the Noord-Brabant grid (Dec
     2026, a grid zone) it has 18: four Brabant heat plants (DAF Eindhoven, Heineken Den Bosch,
     Mars Veghel, Nutricia Haps) that waited for the grid until 2034 now take a heat pump or
-    hybrid boiler in 2028 and follow the same pattern (a paid e-boiler 2032, back in 2049)."""
+    hybrid boiler in 2028 and follow the same pattern (a paid e-boiler 2032, back in 2049).
+    Since the routes that idle a refinery's reformers are closed to BP Rotterdam and VPR,
+    which have none (Dec 2026), it has 21: BP's two crude units take e-boilers (2029) and
+    post-combustion capture (2033) and go back to the plain refinery in 2048, when the
+    capture's support ends at the low EUA path; VPR, which bought network hydrogen from 2030
+    before, turns back from its e-boilers in 2030 (a 2027 decision at a knife-edge), captures
+    from 2035 and goes back in 2050."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 18, per_run
+    assert max(per_run.values()) <= 21, per_run
     assert sorted(per_run.values())[-2] <= 4, per_run  # one run has many, the others few
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
     in_15 = (count[..., 15:] - count[..., :-15]).max(axis=-1)  # most changes in 15 years
