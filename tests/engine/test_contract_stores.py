@@ -1,6 +1,6 @@
 """A decided capture project on a store under contract (``storage_contracts.csv``) is not
 refused when the plant makes more than today: it stores its contract and vents the rest
-(:meth:`kruispunt.engine.infrastructure.Infrastructure.contract_room`,
+(:meth:`kruispunt.engine.infrastructure.Infrastructure.fit_contracts`,
 :meth:`~kruispunt.engine.infrastructure.Infrastructure.over_contract`)."""
 
 from __future__ import annotations

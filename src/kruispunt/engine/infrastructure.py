@@ -251,29 +251,44 @@ class Infrastructure:
             if not bool(pools.plants[q].all())
         ]
 
-    def contract_room(self, start: I) -> F:
-        """For each plant ``(S, P)``, the most a CO2 store under contract to its site
-        (:meth:`_contract_stores`) has left over its life from the plant's start year index
-        ``start`` ``(S, P)``; inf for a plant without such a store, or where none has room.
-        A decided project's claim on its store is at most this (:func:`_commit_projects` in
-        :mod:`kruispunt.engine.simulate`): a plant that makes more than its contract stores
-        the contract and vents the rest (:meth:`over_contract`), its project is not refused
-        for it."""
+    def fit_contracts(self, claim: F, start: I, who: B) -> F:
+        """Decided projects' storage claims ``claim`` ``(S, P)`` [t/yr] of the plants ``who``
+        starting in year index ``start`` ``(S, P)``, fitted to the CO2 stores under contract
+        to their sites (:meth:`_contract_stores`; a plant takes the first it may reach by its
+        start): where a store's claimants ask for more than it has left from their earliest
+        start, each claim is cut in the same proportion, so that together they fit. A
+        decided project is then never refused for room (:func:`_commit_projects` in
+        :mod:`kruispunt.engine.simulate`); what its plant captures beyond its claim is vented
+        (:meth:`over_contract`). Claims that fit, and plants without such a store, are
+        returned as they are."""
         ctx = self.ctx
         pools = ctx.inputs.pools
-        room = np.full((ctx.S, ctx.P), -np.inf)
+        years = ctx.inputs.coords.years
+        out = claim.copy()
+        left = who & (claim > 0)
         at = np.clip(start, 0, ctx.Y - 1)
         for q in self._contract_stores():
-            left = np.take_along_axis(self._room_ahead(q), at, axis=1)
-            room = np.maximum(room, np.where(pools.plants[q][None, :], left, -np.inf))
-        return np.asarray(np.where(room > 0, room, np.inf), dtype=np.float64)
+            on = left & pools.plants[q][None, :] & (years[at] >= self.access[:, q, :])
+            if not on.any():
+                continue
+            left &= ~on
+            first = np.min(np.where(on, at, ctx.Y - 1), axis=1)  # (S,)
+            room = np.maximum(self._room_ahead(q)[np.arange(ctx.S), first], 0.0)
+            total = np.where(on, claim, 0.0).sum(axis=1)
+            over = on & (total > room)[:, None]
+            if over.any():
+                # a hair under the room, so that the rounding of the cut claims' sum never
+                # leaves the last one out of the first-fit (a billionth of it is vented)
+                scale = room * (1.0 - 1e-9) / np.where(total > 0, total, 1.0)
+                out = np.where(over, claim * scale[:, None], out)
+        return out
 
     def over_contract(self, i: int, held: I, captured: F) -> F | None:
         """The CO2 the plants holding a store under contract ``held`` ``(S, P)`` capture in
         year index ``i`` ``captured`` ``(S, P)`` beyond the store's capacity, shared in
         proportion to what each captures ``(S, P)``: vented, not stored (None: every store
-        within its capacity). Only a decided project's claim clipped to its contract
-        (:meth:`contract_room`) can go beyond: every other grant is reserved at the plant's
+        within its capacity). Only a decided project's claim fitted to its contract
+        (:meth:`fit_contracts`) can go beyond: every other grant is reserved at the plant's
         peak production."""
         capacity = self.ctx.inputs.pools.capacity
         over: F | None = None

@@ -60,9 +60,10 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     start = np.clip(lv.commit_year - years[0], 0, ctx.Y - 1)
     demand, _ = infra.demand(0, route, st.route, infra.peak_production(0), start=start)
     demand[GRID] = 0.0
-    # a decided capture project claims at most what its contract store holds (Yara's 0.8
-    # Mt/yr at Northern Lights): beyond that it vents, it is not refused
-    demand[CO2_STORAGE] = np.minimum(demand[CO2_STORAGE], infra.contract_room(start))
+    # decided capture projects claim at most what their contract store holds (Yara's 0.8
+    # Mt/yr at Northern Lights; Porthos's 2.5 shared by its four customers): beyond that
+    # they vent, they are not refused
+    demand[CO2_STORAGE] = infra.fit_contracts(demand[CO2_STORAGE], start, committed)
     refused, given = infra.allocate(demand, start, np.ones_like(demand[0]), committed, commit=True)
     ok = committed & ~refused
     st.pending = np.where(ok, route, st.pending)
@@ -80,7 +81,7 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     f_start = np.clip(lv.follow_year - years[0], 0, ctx.Y - 1)
     demand, _ = infra.demand(0, after, route, infra.peak_production(0), start=f_start)
     demand[GRID] = 0.0  # contracted with its decision, as the committed project's
-    demand[CO2_STORAGE] = np.minimum(demand[CO2_STORAGE], infra.contract_room(f_start))
+    demand[CO2_STORAGE] = infra.fit_contracts(demand[CO2_STORAGE], f_start, follow)
     refused, given = infra.allocate(demand, f_start, np.ones_like(demand[0]), follow, commit=True)
     ok = follow & ~refused
     st.follow = np.where(ok, lv.follow_route, st.follow)
