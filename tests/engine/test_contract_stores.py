@@ -64,7 +64,7 @@ def _fake(capacity: list[float], plants: list[list[bool]]):  # type: ignore[no-u
     """The pools of an :class:`Infrastructure`, enough for its contract-store methods."""
     from types import SimpleNamespace
 
-    from kruispunt.engine.infrastructure import Infrastructure
+    from kruispunt.engine.infrastructure import Infrastructure, contract_stores
     from kruispunt.vocabulary import CO2_STORAGE
 
     pools = SimpleNamespace(
@@ -72,8 +72,10 @@ def _fake(capacity: list[float], plants: list[list[bool]]):  # type: ignore[no-u
         plants=np.array(plants),
         capacity=np.array(capacity, dtype=float)[None, :, None],  # (S=1, Q, Y=1)
     )
-    fake = SimpleNamespace(ctx=SimpleNamespace(inputs=SimpleNamespace(pools=pools)))
-    fake._contract_stores = lambda: Infrastructure._contract_stores(fake)  # type: ignore[arg-type]
+    fake = SimpleNamespace(
+        ctx=SimpleNamespace(inputs=SimpleNamespace(pools=pools)),
+        contract_stores=contract_stores(pools),  # type: ignore[arg-type]
+    )
     return fake, Infrastructure
 
 
@@ -82,6 +84,7 @@ def test_over_contract_shares_the_excess_in_proportion() -> None:
     vented (0.15 and 0.05); a plant on an open store (every plant may use it: not a
     contract) is never cut, and within the capacity nothing is."""
     fake, infra = _fake([1.0e6, 5.0e6], [[True, True, False], [True, True, True]])
+    assert fake.contract_stores == [0]
     held = np.array([[0, 0, 1]])
     over = infra.over_contract(fake, 0, held, np.array([[0.9e6, 0.3e6, 6.0e6]]))
     assert over == pytest.approx(np.array([[0.15e6, 0.05e6, 0.0]]))

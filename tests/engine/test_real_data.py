@@ -848,8 +848,8 @@ def test_every_decided_project_starts_on_its_date_in_every_future(cat: Catalogue
     loaded = load_spec()
     k = 16
     p = plan(loaded, method="lhs", n=k, seed=20250917, batch_size=k)
-    fb = FutureBuilder(loaded.spec.factors, p.packages, p.catalogue)
-    n_pkg = len(p.packages.names)
-    runs = [fb.scenario(j, f, p.values[f], int(p.seeds[f])) for f in range(k) for j in range(n_pkg)]
+    runs = FutureBuilder(loaded.spec.factors, p.packages, p.catalogue).batch(
+        range(k), p.values[:k], p.seeds[:k]
+    )
     futures = build_inputs(p.catalogue, runs)
     assert _refused_decisions(futures, simulate(futures).dataset) == []

@@ -133,6 +133,16 @@ def hydrogen_capacity(pools: Pools) -> F | None:
     return np.asarray(pools.capacity[:, on, :].sum(axis=1), dtype=np.float64)
 
 
+def contract_stores(pools: Pools) -> list[int]:
+    """The CO2 stores under contract: open to some sites only (``storage_contracts.csv``;
+    Porthos's four customers, Yara's Northern Lights volume)."""
+    return [
+        int(q)
+        for q in np.flatnonzero(pools.resource == CO2_STORAGE)
+        if not bool(pools.plants[q].all())
+    ]
+
+
 class Infrastructure:
     """Capacity pools of a batch and what is reserved in them."""
 
@@ -154,6 +164,8 @@ class Infrastructure:
                 per_cluster[pools.host[q]] = q
             self.cluster_pool[res] = per_cluster
         self.hydrogen_capacity = hydrogen_capacity(pools)
+        self.contract_stores = contract_stores(pools)
+        """The CO2 stores under contract (:func:`contract_stores`), looked at every year."""
         """Capacity of every hydrogen supply project together ``(S, Y)`` [carrier/yr]; None
         without any."""
         self._by_resource = [
@@ -241,20 +253,10 @@ class Infrastructure:
         left = np.where(i < last, ahead[np.arange(len(i)), at], 0.0)
         return left, last
 
-    def _contract_stores(self) -> list[int]:
-        """CO2 stores under contract: open to some sites only (``storage_contracts.csv``;
-        Porthos's four customers, Yara's Northern Lights volume)."""
-        pools = self.ctx.inputs.pools
-        return [
-            int(q)
-            for q in np.flatnonzero(pools.resource == CO2_STORAGE)
-            if not bool(pools.plants[q].all())
-        ]
-
     def fit_contracts(self, claim: F, start: I, who: B) -> F:
         """Decided projects' storage claims ``claim`` ``(S, P)`` [t/yr] of the plants ``who``
         starting in year index ``start`` ``(S, P)``, fitted to the CO2 stores under contract
-        to their sites (:meth:`_contract_stores`; a plant takes the first it may reach by its
+        to their sites (:attr:`contract_stores`; a plant takes the first it may reach by its
         start): where a store's claimants ask for more than it has left from their earliest
         start, each claim is cut in the same proportion, so that together they fit. A
         decided project is then never refused for room (:func:`_commit_projects` in
@@ -267,7 +269,7 @@ class Infrastructure:
         out = claim.copy()
         left = who & (claim > 0)
         at = np.clip(start, 0, ctx.Y - 1)
-        for q in self._contract_stores():
+        for q in self.contract_stores:
             on = left & pools.plants[q][None, :] & (years[at] >= self.access[:, q, :])
             if not on.any():
                 continue
@@ -292,7 +294,7 @@ class Infrastructure:
         peak production."""
         capacity = self.ctx.inputs.pools.capacity
         over: F | None = None
-        for q in self._contract_stores():
+        for q in self.contract_stores:
             on = held == q
             total = np.where(on, captured, 0.0).sum(axis=1)
             room = capacity[:, q, i]

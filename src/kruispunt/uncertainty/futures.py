@@ -225,6 +225,20 @@ class FutureBuilder:
         levers = ScenarioFile.model_validate(raw)
         return Scenario(name=name, levers=levers, chain=(name, *base.chain), origin=base.origin)
 
+    def batch(
+        self,
+        futures: Sequence[int] | npt.NDArray[np.int64],
+        values: F,
+        seeds: Sequence[int] | npt.NDArray[np.int64],
+    ) -> list[Scenario]:
+        """The scenarios of every package in each of ``futures`` (future by future, packages
+        in their order), future ``futures[k]`` with ``values[k]`` and ``seeds[k]``."""
+        return [
+            self.scenario(p, int(f), values[k], int(seeds[k]))
+            for k, f in enumerate(futures)
+            for p in range(len(self.packages.names))
+        ]
+
 
 def _apply(raw: dict[str, Any], f: Factor, value: float, unit: float) -> None:
     head, _, item = f.lever.partition(".")

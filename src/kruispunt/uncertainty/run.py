@@ -154,11 +154,7 @@ def run_task(task: Task) -> BatchResult:
     cat = _catalogue(ctx)
     builder = FutureBuilder(ctx.spec.factors, ctx.packages, cat)
     P = len(ctx.packages.names)
-    scenarios = [
-        builder.scenario(p, int(f), task.values[k], int(task.seeds[k]))
-        for k, f in enumerate(task.futures)
-        for p in range(P)
-    ]
+    scenarios = builder.batch(task.futures, task.values, task.seeds)
     inputs = build_inputs(cat, scenarios, cache=_assembly(ctx))
     t_engine = time.perf_counter()
     results = simulate(inputs, batch_size=len(scenarios))
