@@ -114,3 +114,68 @@ def test_a_reinforcement_below_the_rated_power_keeps_the_hybrid_waiting() -> Non
     assert (route == 0).all()
     grid = metrics.grid_by_cluster(res)
     assert (grid["waiting_plants"] == 1).all()
+
+
+def _tariffed(eua: float, rate_hv: float, kw_share: float) -> ModelInputs:
+    """The hybrid toy with a network tariff of ``rate_hv`` EUR/MWh of a flat load (HV) and
+    a flexible load paying ``kw_share`` of the kW tariff on its rated power."""
+    rate = np.zeros((1, 2, len(TOY_YEARS)))
+    rate[:, 1] = rate_hv
+    tariff = {
+        "network_tariff": {
+            "rate": rate,
+            "ehv": np.zeros((1, 1)),
+            "flexible_kw_share": np.array([kw_share]),
+        }
+    }
+    return _hybrid(toy_inputs(eua=eua, instruments=tariff))
+
+
+@pytest.mark.parametrize(
+    ("rate_hv", "kw_share", "route", "paid"),
+    [
+        # on its MWh (kw_share = its share of the year on power, 3,000 / 8,760), as a flat
+        # load: 0.342466 x 3 MWh/t x 25 = 25.68 EUR/t < 31.19, it switches
+        (25.0, 3000 / 8760, 1, 1e6 * 3 * 25 * 3000 / 8760),
+        # on half its rated kW (the time-bound right): 0.5 x 3 x 25 = 37.5 > 31.19, gas
+        (25.0, 0.5, 0, 0.0),
+        # at 10 EUR/MWh: 15 EUR/t on the time-bound right, 30 on a firm one (< 31.19)
+        (10.0, 0.5, 1, 1e6 * 3 * 10 * 0.5),
+        (10.0, 1.0, 1, 1e6 * 3 * 10),
+    ],
+)
+def test_a_hybrid_pays_the_kw_tariff_on_its_rated_power(
+    rate_hv: float, kw_share: float, route: int, paid: float
+) -> None:
+    """The TAVT is per kW (half on kW contracted, half on the monthly kW maximum: Stcrt.
+    2024, 23593, art. 3.7.5): the hybrid draws its rated 3 MWh/t in its cheap hours of every
+    month, so it pays on its rated power, not on the 34 % of the year it runs on power. At
+    EUA 100 the hybrid saves 200 - (0.657534 x 200 + 216/8760 x (500 x -0.1628 + 500 x
+    0.0266 + 1,000 x 0.4976 + 1,000 x 0.8452)) = 200 - 162.938 = 37.06 EUR/t against
+    its capex annuity 50 x 0.11746 = 5.87 (10 %, 20 years): 31.19 EUR/t to spare for the
+    tariff. Billed on its MWh (the flat-load formula) it switches where billed on its kW it
+    does not; on a firm right it pays what a flat electric route of the same rated power
+    pays."""
+    ds = simulate(_tariffed(100.0, rate_hv, kw_share)).dataset
+    last = ds.sel(scenario="s0", plant="site0/widget").isel(year=-2)
+    assert int(last["route_index"]) == route
+    assert float(last["network_tariff"]) == pytest.approx(paid)
+
+
+def test_relief_of_a_hybrid_s_tariff_is_on_what_it_pays() -> None:
+    """The state paying half of every tariff pays half of the hybrid's kW charge: on a firm
+    right at 10 EUR/MWh, 0.5 x 30 MEUR = 15 MEUR a year, booked as subsidy and outlay."""
+    inp = _tariffed(100.0, 10.0, 1.0)
+    relief = {
+        "share": np.full((1, len(TOY_YEARS)), 0.5),
+        "band_share": np.ones(1),
+        "band_min_mwh": np.full(1, 1.0e12),
+    }
+    inp = replace(inp, instruments={**inp.instruments, "network_tariff_relief": relief})
+    ds = simulate(inp).dataset
+    last = ds.sel(scenario="s0", plant="site0/widget").isel(year=-2)
+    assert int(last["route_index"]) == 1
+    assert float(last["network_tariff"]) == pytest.approx(30.0e6)
+    assert float(last["subsidies"]) == pytest.approx(15.0e6)
+    outlay = ds["gov_cash_flow"].sel(scenario="s0", flow="network_tariff_relief_outlay")
+    assert float(outlay.isel(year=-2)) == pytest.approx(-15.0e6)

@@ -359,14 +359,26 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     post-combustion capture (2033) and go back to the plain refinery in 2048, when the
     capture's support ends at the low EUA path; VPR, which bought network hydrogen from 2030
     before, turns back from its e-boilers in 2030 (a 2027 decision at a knife-edge), captures
-    from 2035 and goes back in 2050."""
+    from 2035 and goes back in 2050.
+
+    Since a hybrid boiler pays the network tariff on its rated power (Dec 2026: half the kW
+    tariff on the time-bound right, 0.5 of its rated power, not the 0.228 it runs on power)
+    the heat plants that took a hybrid in 2028-2031 take a heat pump instead where the waste
+    heat allows, and a support round pays them an e-boiler in 2032-2033 (before, the hybrid
+    already held the e-boiler, which "Support pays for new installations" left unpaid). When
+    the 15-year CCfD ends (2047-2050) an e-boiler without support is dearer than the heat pump
+    or gas, and they go back: high ambition at low prices has 40, at central prices 14, at high
+    prices 10; no run has any plant with three changes within 15 years. A heat pump with an
+    e-boiler beside it for the heat the waste heat cannot give is not a route of the model, so
+    such a plant leaves its heat pump for the e-boiler rather than adding one."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 21, per_run
-    assert sorted(per_run.values())[-2] <= 4, per_run  # one run has many, the others few
+    assert max(per_run.values()) <= 40, per_run
+    # high ambition has many, the other packages few
+    assert sorted(per_run.values())[-4] <= 4, per_run
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
     in_15 = (count[..., 15:] - count[..., :-15]).max(axis=-1)  # most changes in 15 years
     fast = dict(zip(ds.scenario.values, (in_15 >= 3).sum(axis=-1), strict=True))
@@ -547,8 +559,10 @@ def test_dispersed_sites_wait_for_the_regional_grid(cat: Catalogue, results: Res
     figure and took 644 MW of new load by 2027 (28 plants, mostly hybrid boilers); now, in
     every default scenario, none before 2034 outside the Noord-Brabant zone, and those plants
     are on the waiting list from 2026, the first year plants decide for themselves
-    (``decisions_from``; 2025 is history, with no one waiting): 11-32 of them, fewest at low
-    prices. Since December 2026 the cluster's only room before 2034 is TenneT's release on
+    (``decisions_from``; 2025 is history, with no one waiting): 44 under current policy, 48
+    under high ambition and 9 under no new policy, where without the SDE++ few heat plants
+    want a hybrid boiler since it pays the kW tariff on its rated power (11-32 before).
+    Since December 2026 the cluster's only room before 2034 is TenneT's release on
     the Noord-Brabant grid (zone ``tennet_noord_brabant``: 200, 400, then 805 MW from 2026,
     2027 and 2028), open to its 17 Brabant sites alone (``tests/engine/test_grid_zones.py``)."""
     ds = results.dataset
@@ -572,7 +586,7 @@ def test_dispersed_sites_wait_for_the_regional_grid(cat: Catalogue, results: Res
         waiting = ds["grid_waiting"].sel(scenario=scenario)
         assert float(waiting.sel(year=2025).max()) == 0.0
         on_list = waiting.sel(year=2026).where(ds["plant_cluster"] == "cluster6", drop=True)
-        assert int((on_list > 0).sum()) >= 10
+        assert int((on_list > 0).sum()) >= 9
 
 
 def test_no_new_solid_biomass_combustion(results: Results) -> None:

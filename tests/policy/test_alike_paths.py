@@ -14,7 +14,12 @@ from kruispunt.engine.context import BatchContext
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import alike_in_scenarios, once_if_alike
 from kruispunt.policy.energy_tax import EnergyTax
-from kruispunt.policy.network_tariff import NetworkTariff, NetworkTariffRelief
+from kruispunt.policy.network_tariff import (
+    NetworkTariff,
+    NetworkTariffRelief,
+    flexible_routes,
+    tariff_basis,
+)
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.vocabulary import GJ_PER_MWH
 
@@ -98,7 +103,8 @@ def test_tax_and_tariff_paths_equal_the_formulas(
 ) -> None:
     """The energy tax's and network tariffs' paths have the bits of their formulas on every
     scenario: the route's taxed use times the extended rate; the electricity in MWh times
-    the extended tariff (times the relief's share, or one less it)."""
+    the extended tariff (times the relief's share, or one less it); a flexible load's MWh
+    are its kW basis (:func:`kruispunt.policy.network_tariff.tariff_basis`)."""
     ctx = _ctx(package_inputs, change)
     tax = EnergyTax(ctx)
     paths = tax.paths()
@@ -113,8 +119,17 @@ def test_tax_and_tariff_paths_equal_the_formulas(
         for k in range(rates.shape[2]):
             want = use * ctx.ext(rates[:, c, k])[:, None, :]
             assert _bits(paths[f"c{c}_b{k}"]) == _bits(want)
-    mwh = ctx.route.electricity[None] / GJ_PER_MWH
     tariff = NetworkTariff(ctx)
+    # a flat load is charged on its electricity, a flexible load (the hybrid boiler) on its
+    # rated power times the share of the kW tariff it pays (network_tariff.tariff_basis)
+    flexible = flexible_routes(ctx)
+    assert flexible.any()
+    elec = ctx.route.electricity
+    basis = tariff_basis(elec, ctx.route.grid, flexible, tariff.param("flexible_kw_share"))
+    mwh = elec[None] / GJ_PER_MWH + (basis - elec[None]) / GJ_PER_MWH
+    hybrid = np.flatnonzero(flexible)[0]
+    assert mwh[0, hybrid, 0] == pytest.approx(0.5 * ctx.route.grid[hybrid, 0] / GJ_PER_MWH)
+    assert mwh[0, hybrid, 0] > elec[hybrid, 0] / GJ_PER_MWH
     got = tariff.paths()
     for k, level in enumerate(("ehv", "hv")):
         rate = ctx.ext(tariff.rate[:, k])[:, None, :]

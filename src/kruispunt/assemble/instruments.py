@@ -535,7 +535,8 @@ def _network_tariff(b: BuildContext) -> Params:
     """Tariff per MWh at each connection level (``network_tariff.kw_year_<level>`` over
     ``network_tariff.full_load_hours``) and each plant's level: EHV where its site's base-year
     grid peak (the sum of its plants' baseline electricity over the full-load hours) is at
-    least ``network_tariff.ehv_min_peak_mw`` (a named assumption), else HV."""
+    least ``network_tariff.ehv_min_peak_mw`` (a named assumption), else HV; the share of the
+    kW tariff a flexible load pays on its rated power (``network_tariff.flexible_kw_share``)."""
     tables, years = b.tables, b.years
     hours = tables.policy_scalar("network_tariff.full_load_hours")
     rate = np.zeros((len(LEVELS), len(years)))
@@ -552,6 +553,7 @@ def _network_tariff(b: BuildContext) -> Params:
         "rate": rate[None] * on[:, None, None],
         "ehv": b.per_scenario(ehv),
         "baseline_mwh": b.per_scenario(mwh),
+        "flexible_kw_share": np.full(b.S, tables.policy_scalar("network_tariff.flexible_kw_share")),
     }
 
 

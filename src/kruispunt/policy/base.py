@@ -141,6 +141,12 @@ class RoutePaths(Protocol):
         ...
 
     @property
+    def grid(self) -> F:
+        """Electricity at full load, the grid capacity a unit of annual product needs
+        [GJ/product] (a flexible load: its rated power; others: their electricity)."""
+        ...
+
+    @property
     def inputs(self) -> F:
         """Every carrier, ``(R, C, Ye)`` [carrier/product]."""
         ...

@@ -8,6 +8,16 @@ tarieven transport en levering elektriciteit, art. 1(b), kW only on EHV/HV). The
 the tariffs each year in the tarievenbesluit (Elektriciteitswet 1998, art. 41c). A plant with
 a flat load pays, per MWh, the yearly kW tariff over its full-load hours.
 
+A flexible load (a hybrid boiler, :mod:`kruispunt.policy.flexible_load`) draws its rated
+power in the cheap hours of every month and nothing in the others: the tariff is on its kW,
+not on its MWh, so it pays on its rated power (``RouteData.grid``) whatever its hours on
+power. On a firm transport right it pays the whole kW tariff there; on TenneT's time-bound
+right (tijdsduurgebonden transportrecht, Netcode art. 7.1(3)(c), ACM/UIT/619367: transport
+in at least 85 % of the hours, the grid operator may restrict the rest a day ahead) the
+kW-contracted half is waived, so it pays the monthly-maximum half. ``flexible_kw_share`` is
+the share of the full kW tariff a flexible load pays on its rated power (1: firm; 0.5: the
+time-bound right, which a hybrid boiler can take since it falls back on gas).
+
 The tariff is not a government flow (the grid operator receives it); it is an instrument
 module rather than a component of the carrier price because it differs per plant (its
 connection level and its load), which the carrier price paths ``(scenario, carrier, year)``
@@ -53,7 +63,9 @@ __all__ = [
     "NetworkTariff",
     "NetworkTariffRelief",
     "band_load_share",
+    "flexible_routes",
     "network_tariff_cost",
+    "tariff_basis",
     "tariff_per_mwh",
 ]
 
@@ -160,6 +172,67 @@ def _elec_mwh(st: YearState, is_electricity: NDArray[np.bool_]) -> FloatArray:
     return np.asarray(st.use[..., is_electricity].sum(axis=-1) / GJ_PER_MWH, dtype=np.float64)
 
 
+def flexible_routes(ctx: Context) -> NDArray[np.bool_]:
+    """Routes that are flexible loads ``(R,)``: on power in part of some year
+    (:attr:`kruispunt.inputs.Routes.power_share`)."""
+    share = ctx.inputs.routes.power_share
+    R = len(ctx.inputs.routes.family)
+    if share is None:
+        return np.zeros(R, dtype=bool)
+    return np.asarray((np.asarray(share) > 0).any(axis=1), dtype=bool)
+
+
+def tariff_basis(
+    electricity: ArrayLike, rated: ArrayLike, flexible: ArrayLike, kw_share: ArrayLike
+) -> FloatArray:
+    """Electricity per unit of product the kW tariff is charged on [GJ/product]: a flat
+    load's use (its peak is its use over the full-load hours); a flexible load's rated power
+    times ``kw_share``, the share of the full kW tariff it pays on it (1: a firm transport
+    right; 0.5: the time-bound right without the kW-contracted half). ``electricity`` and
+    ``rated`` ``(R, Y)``; ``flexible`` ``(R,)``; ``kw_share`` ``(S,)``; result ``(S, R, Y)``.
+
+    Examples
+    --------
+    A hybrid boiler rated at 3 GJ/t on power 23 % of the year uses 0.69 GJ/t; on the
+    time-bound right it is charged on 1.5 GJ/t, on a firm right on 3; a flat route on its use:
+
+    >>> tariff_basis([[0.69], [2.0]], [[3.0], [2.0]], [True, False], [0.5, 1.0])[:, :, 0]
+    array([[1.5, 2. ],
+           [3. , 2. ]])
+    """
+    use = np.asarray(electricity, dtype=np.float64)
+    share = _nonnegative("kw_share", kw_share).reshape(-1, 1, 1)
+    flex = np.asarray(flexible, dtype=bool)[None, :, None]
+    return np.asarray(
+        np.where(flex, share * np.asarray(rated, dtype=np.float64)[None], use[None]),
+        dtype=np.float64,
+    )
+
+
+def _basis_extra(ctx: Context, kw_share: FloatArray) -> FloatArray | None:
+    """What the kW tariff charges a route per unit beyond its electricity ``(S, R, Ye)``
+    [GJ/product] (:func:`tariff_basis` less the use; 0 on flat loads); None where no route is
+    a flexible load."""
+    flexible = flexible_routes(ctx)
+    if not flexible.any():
+        return None
+    rt = ctx.route
+    return once_if_alike(
+        lambda share: tariff_basis(rt.electricity, rt.grid, flexible, share) - rt.electricity[None],
+        kw_share,
+    )
+
+
+def _billed_mwh(st: YearState, ctx: Context, extra: FloatArray | None) -> FloatArray:
+    """Each plant's electricity the kW tariff is charged on this year ``(S, P)`` [MWh]: its
+    grid electricity, and for a plant on a flexible load the rest of its charged basis."""
+    mwh = _elec_mwh(st, ctx.inputs.carriers.is_electricity)
+    if extra is None:
+        return mwh
+    more = np.take_along_axis(extra[:, :, st.i], st.route, axis=1)  # (S, P)
+    return np.asarray(mwh + st.activity * more / GJ_PER_MWH, dtype=np.float64)
+
+
 class NetworkTariff(Instrument):
     """The network tariff every plant pays on its grid electricity, at its connection level.
 
@@ -189,6 +262,14 @@ class NetworkTariff(Instrument):
             "Baseline grid electricity (sets the connection level; reports' bills).",
             0.0,
         ),
+        Parameter(
+            "flexible_kw_share",
+            (SCENARIO,),
+            "1",
+            "Share of the full kW tariff a flexible load pays on its rated power (1: firm "
+            "transport right; 0.5: time-bound right, the kW-contracted half waived).",
+            1.0,
+        ),
     )
     flows = ()
 
@@ -196,16 +277,28 @@ class NetworkTariff(Instrument):
         super().__init__(ctx)
         self.rate = self.param("rate")  # (S, 2, Y)
         self.ehv = np.asarray(self.param("ehv") > 0.5, dtype=bool)  # (S, P)
+        self.extra = _basis_extra(ctx, self.param("flexible_kw_share"))
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
         mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
+        extra = self.extra
 
         def path(rate: FloatArray) -> FloatArray:
             return np.asarray(mwh * ctx.ext(rate)[:, None, :], dtype=np.float64)
 
+        def path_flex(rate: FloatArray, more: FloatArray) -> FloatArray:
+            return np.asarray(
+                (mwh + more / GJ_PER_MWH) * ctx.ext(rate)[:, None, :], dtype=np.float64
+            )
+
         # once for every scenario where the tariff is the same in each
-        return {level: once_if_alike(path, self.rate[:, k]) for k, level in enumerate(LEVELS)}
+        if extra is None:
+            return {level: once_if_alike(path, self.rate[:, k]) for k, level in enumerate(LEVELS)}
+        return {
+            level: once_if_alike(path_flex, self.rate[:, k], extra)
+            for k, level in enumerate(LEVELS)
+        }
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
@@ -217,7 +310,7 @@ class NetworkTariff(Instrument):
         return np.asarray(np.where(self.ehv, rate[:, :1], rate[:, 1:2]), dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
-        paid = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity) * self.plant_rate(st.i)
+        paid = _billed_mwh(st, self.ctx, self.extra) * self.plant_rate(st.i)
         return Booking(plant={"network_tariff": paid})
 
 
@@ -268,27 +361,39 @@ class NetworkTariffRelief(Instrument):
         self.band_share = self.param("band_share")  # (S,)
         self.band_min = self.param("band_min_mwh")  # (S,)
         self.active = bool((self.share > 0).any() or (self.band_share < 1).any())
+        kw_share = tariff.get("flexible_kw_share")
+        self.extra = _basis_extra(
+            ctx,
+            np.ones(ctx.inputs.n_scenarios)
+            if kw_share is None
+            else np.asarray(kw_share, dtype=np.float64),
+        )
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
         mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
+        extra = self.extra
 
-        def flat(rate: FloatArray, share: FloatArray) -> FloatArray:
+        def flat(rate: FloatArray, share: FloatArray, *more: FloatArray) -> FloatArray:
+            billed = mwh + more[0] / GJ_PER_MWH if more else mwh
             return np.asarray(
-                mwh * ctx.ext(rate)[:, None, :] * ctx.ext(share)[:, None, :], dtype=np.float64
+                billed * ctx.ext(rate)[:, None, :] * ctx.ext(share)[:, None, :], dtype=np.float64
             )
 
-        def rest(rate: FloatArray, share: FloatArray) -> FloatArray:
+        def rest(rate: FloatArray, share: FloatArray, *more: FloatArray) -> FloatArray:
+            billed = mwh + more[0] / GJ_PER_MWH if more else mwh
             return np.asarray(
-                mwh * ctx.ext(rate)[:, None, :] * (1.0 - ctx.ext(share)[:, None, :]),
+                billed * ctx.ext(rate)[:, None, :] * (1.0 - ctx.ext(share)[:, None, :]),
                 dtype=np.float64,
             )
 
-        # once for every scenario where the tariff and the share are the same in each
+        # once for every scenario where the tariff and the share are the same in each; a
+        # flexible load's relief is on the tariff it pays (its kW basis, :func:`tariff_basis`)
+        more = () if extra is None else (extra,)
         out: dict[str, FloatArray] = {}
         for k, level in enumerate(LEVELS):
-            out[f"{level}_flat"] = once_if_alike(flat, self.rate[:, k], self.share)
-            out[f"{level}_rest"] = once_if_alike(rest, self.rate[:, k], self.share)
+            out[f"{level}_flat"] = once_if_alike(flat, self.rate[:, k], self.share, *more)
+            out[f"{level}_rest"] = once_if_alike(rest, self.rate[:, k], self.share, *more)
         return out
 
     def _band(self, mwh: FloatArray) -> FloatArray:
@@ -316,5 +421,5 @@ class NetworkTariffRelief(Instrument):
         rate = np.where(self.ehv, self.rate[:, :1, i], self.rate[:, 1:2, i])
         mwh = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity)
         kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh)
-        paid = mwh * rate * (1.0 - kept)
+        paid = _billed_mwh(st, self.ctx, self.extra) * rate * (1.0 - kept)
         return Booking(plant={"subsidies": paid}, gov={"network_tariff_relief_outlay": -paid})
