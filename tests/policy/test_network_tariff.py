@@ -3,12 +3,17 @@ formulas by hand, and the instruments on the toy model (valued, accounted, booke
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue.load import load_catalogue
 from kruispunt.engine.simulate import simulate
 from kruispunt.policy.cisaf import cisaf_relief_per_mwh
 from kruispunt.policy.network_tariff import band_load_share, network_tariff_cost, tariff_per_mwh
+from kruispunt.scenarios import resolve
 from kruispunt.testing import TOY_YEARS, toy_inputs
 
 Y = len(TOY_YEARS)
@@ -135,3 +140,36 @@ def test_cisaf_relief_is_valued_in_the_granted_years_and_booked() -> None:
     none = simulate(toy_inputs(eua=150.0, instruments=granted)).dataset
     assert (none["route_index"].values[0, 0] == 0).all()
     np.testing.assert_allclose(none["gov_cash_flow"].sel(flow="cisaf_outlay"), 0.0)
+
+
+def test_a_firm_transport_right_doubles_a_hybrid_s_tariff() -> None:
+    """Lever ``flexible_transport_right``: on TenneT's time-bound right (the default) a
+    hybrid boiler pays the data package's ``network_tariff.flexible_kw_share`` (0.5) of the
+    kW tariff on its rated power, on a firm right all of it. In the data package's current
+    policy and its firm-right copy, every plant that runs a hybrid boiler in the same year
+    and at the same output in both pays twice the tariff on the firm right; a plant on any
+    other route pays the same; fewer plants take a hybrid on the firm right."""
+    cat = load_catalogue(None)
+    base = resolve(["current-policy"], cat.path)[0]
+    firm = replace(
+        base,
+        name="firm",
+        levers=base.levers.model_copy(update={"flexible_transport_right": "firm"}),
+    )
+    inp = build_inputs(cat, [base, firm])
+    np.testing.assert_array_equal(inp.instruments["network_tariff"]["flexible_kw_share"], [0.5, 1])
+    ds = simulate(inp).dataset
+    routes = [str(r) for r in ds["route"].values]
+    hybrid = routes.index("hybrid_boiler_low")
+    r = ds["route_index"].values  # (S, P, Y)
+    out = ds["production"].values
+    paid = ds["network_tariff"].values
+    same = (r[0] == r[1]) & np.isclose(out[0], out[1]) & (out[0] > 0)
+    on_hybrid = same & (r[0] == hybrid)
+    assert on_hybrid.sum() >= 10  # plant-years
+    # dearer on a firm right: fewer plant-years on a hybrid boiler
+    assert (r[1] == hybrid).sum() < (r[0] == hybrid).sum()
+    np.testing.assert_allclose(paid[1][on_hybrid], 2.0 * paid[0][on_hybrid], rtol=1e-12)
+    assert (paid[0][on_hybrid] > 0).all()
+    other = same & (r[0] != hybrid)
+    np.testing.assert_allclose(paid[1][other], paid[0][other], rtol=1e-12)

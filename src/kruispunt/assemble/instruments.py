@@ -536,7 +536,8 @@ def _network_tariff(b: BuildContext) -> Params:
     ``network_tariff.full_load_hours``) and each plant's level: EHV where its site's base-year
     grid peak (the sum of its plants' baseline electricity over the full-load hours) is at
     least ``network_tariff.ehv_min_peak_mw`` (a named assumption), else HV; the share of the
-    kW tariff a flexible load pays on its rated power (``network_tariff.flexible_kw_share``)."""
+    kW tariff a flexible load pays on its rated power (lever ``flexible_transport_right``:
+    ``network_tariff.flexible_kw_share`` on the time-bound right, 1 on a firm one)."""
     tables, years = b.tables, b.years
     hours = tables.policy_scalar("network_tariff.full_load_hours")
     rate = np.zeros((len(LEVELS), len(years)))
@@ -549,11 +550,17 @@ def _network_tariff(b: BuildContext) -> Params:
     site_mw = {s: float(mwh[site == s].sum()) / hours for s in np.unique(site)}
     threshold = tables.policy_scalar("network_tariff.ehv_min_peak_mw")
     ehv = np.array([site_mw[s] >= threshold for s in site], dtype=float)
+    time_bound = tables.policy_scalar("network_tariff.flexible_kw_share")
     return {
         "rate": rate[None] * on[:, None, None],
         "ehv": b.per_scenario(ehv),
         "baseline_mwh": b.per_scenario(mwh),
-        "flexible_kw_share": np.full(b.S, tables.policy_scalar("network_tariff.flexible_kw_share")),
+        "flexible_kw_share": np.array(
+            [
+                1.0 if sc.levers.flexible_transport_right == "firm" else time_bound
+                for sc in b.scenarios
+            ]
+        ),
     }
 
 

@@ -300,6 +300,11 @@ class ScenarioFile(_Strict):
     network_tariffs: bool = True
     """Charge the electricity network tariffs of TenneT's EHV/HV grids by connection level
     (``kruispunt.policy.network_tariff``); off: the model before they were added."""
+    flexible_transport_right: Literal["time_bound", "firm"] = "time_bound"
+    """The transport right a flexible load (hybrid boiler) holds, which sets the share of the
+    kW network tariff it pays on its rated power: time_bound (TenneT's time-bound right, the
+    kW-contracted half waived: the data package's ``network_tariff.flexible_kw_share``) or
+    firm (the whole kW tariff)."""
     commitments: bool = True
     """Keep the projects already decided (the data package's commitments table, e.g. the
     Porthos capture projects from 2027)."""
