@@ -179,3 +179,23 @@ def test_relief_of_a_hybrid_s_tariff_is_on_what_it_pays() -> None:
     assert float(last["subsidies"]) == pytest.approx(15.0e6)
     outlay = ds["gov_cash_flow"].sel(scenario="s0", flow="network_tariff_relief_outlay")
     assert float(outlay.isel(year=-2)) == pytest.approx(-15.0e6)
+
+
+def test_a_hybrid_is_not_a_band_load_user() -> None:
+    """StromNEV para. 19(2) relieves a user of at least 7,000 full-load hours; the hybrid
+    draws its rated power 3,000 h a year, so the band-load lever (10 % left above 10 GWh)
+    relieves nothing of its 15 MEUR (0.5 x 3 MWh/t x 1 Mt x 10 EUR/MWh), though its 1.03 TWh
+    are far above the threshold; a flat electric route of the toy (3 TWh at 8,760 h) is
+    relieved of 90 % (test_network_tariff.py)."""
+    inp = _tariffed(100.0, 10.0, 0.5)
+    relief = {
+        "share": np.zeros((1, len(TOY_YEARS))),
+        "band_share": np.full(1, 0.1),
+        "band_min_mwh": np.full(1, 1.0e4),
+    }
+    inp = replace(inp, instruments={**inp.instruments, "network_tariff_relief": relief})
+    ds = simulate(inp).dataset
+    last = ds.sel(scenario="s0", plant="site0/widget").isel(year=-2)
+    assert int(last["route_index"]) == 1
+    assert float(last["network_tariff"]) == pytest.approx(15.0e6)
+    assert float(last["subsidies"]) == 0.0

@@ -59,6 +59,7 @@ from kruispunt.policy.base import (
 from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
 
 __all__ = [
+    "BAND_MIN_HOURS",
     "LEVELS",
     "NetworkTariff",
     "NetworkTariffRelief",
@@ -70,6 +71,9 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+
+BAND_MIN_HOURS = 7000.0
+"""Least full-load hours (Benutzungsstunden) for the band-load rule, StromNEV para. 19(2)."""
 
 LEVELS = ("ehv", "hv")
 """Connection levels: TenneT's extra-high-voltage (220/380 kV) and high-voltage (110/150 kV)
@@ -368,6 +372,14 @@ class NetworkTariffRelief(Instrument):
             if kw_share is None
             else np.asarray(kw_share, dtype=np.float64),
         )
+        # a flexible load draws its rated power only in its hours on power: it meets the
+        # band-load rule's hours only if those reach BAND_MIN_HOURS ``(R, Ye)``
+        routes = ctx.inputs.routes
+        self.band_hours = np.ones_like(ctx.route.electricity, dtype=bool)
+        if routes.power_share is not None:
+            hours = ctx.ext(np.asarray(routes.power_share, dtype=np.float64)) * 8760.0
+            flexible = flexible_routes(ctx)[:, None]
+            self.band_hours = ~flexible | (hours >= BAND_MIN_HOURS)
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
@@ -396,11 +408,12 @@ class NetworkTariffRelief(Instrument):
             out[f"{level}_rest"] = once_if_alike(rest, self.rate[:, k], self.share, *more)
         return out
 
-    def _band(self, mwh: FloatArray) -> FloatArray:
+    def _band(self, mwh: FloatArray, hours_ok: NDArray[np.bool_]) -> FloatArray:
         """Share of the rest the plant keeps paying at a yearly use of ``mwh`` (leading axis
-        scenario)."""
+        scenario) on a route whose full-load hours meet the rule (``hours_ok``, broadcast
+        against ``mwh``)."""
         lead = (mwh.shape[0],) + (1,) * (mwh.ndim - 1)
-        qualifies = mwh > self.band_min.reshape(lead)
+        qualifies = (mwh > self.band_min.reshape(lead)) & hours_ok
         return np.asarray(np.where(qualifies, self.band_share.reshape(lead), 1.0))
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:
@@ -409,9 +422,12 @@ class NetworkTariffRelief(Instrument):
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
         flat = np.where(ehv, x["ehv_flat"], x["hv_flat"])
         rest = np.where(ehv, x["ehv_rest"], x["hv_rest"])
-        per_unit = self.ctx.route.electricity[np.asarray(opt.route), opt.t] / GJ_PER_MWH
+        route = np.asarray(opt.route)
+        per_unit = self.ctx.route.electricity[route, opt.t] / GJ_PER_MWH
         base = np.asarray(opt.plant(self.ctx.inputs.plants.base_production), dtype=np.float64)
-        band = self._band(np.broadcast_to(per_unit * base, rest.shape).copy())
+        band = self._band(
+            np.broadcast_to(per_unit * base, rest.shape).copy(), self.band_hours[route, opt.t]
+        )
         return np.asarray(-(flat + rest * (1.0 - band)), dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
@@ -420,6 +436,6 @@ class NetworkTariffRelief(Instrument):
         i = st.i
         rate = np.where(self.ehv, self.rate[:, :1, i], self.rate[:, 1:2, i])
         mwh = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity)
-        kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh)
+        kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh, self.band_hours[st.route, i])
         paid = _billed_mwh(st, self.ctx, self.extra) * rate * (1.0 - kept)
         return Booking(plant={"subsidies": paid}, gov={"network_tariff_relief_outlay": -paid})
