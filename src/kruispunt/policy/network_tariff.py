@@ -240,11 +240,13 @@ def _billed_mwh(st: YearState, ctx: Context, extra: FloatArray | None) -> FloatA
 class NetworkTariff(Instrument):
     """The network tariff every plant pays on its grid electricity, at its connection level.
 
-    Valuation: each route's electricity per unit times the tariff per MWh of the plant's
-    level (``rate``: kW tariff over the full-load hours, :func:`tariff_per_mwh`). Accounting:
-    the year's grid electricity times the same rate (:func:`network_tariff_cost` with the
-    peak at the full-load hours), booked as the plant item ``network_tariff``; no government
-    flow (the grid operator receives it).
+    Valuation: each route's kW basis per unit (:func:`tariff_basis`: a flat load's
+    electricity, a flexible load's rated power times ``flexible_kw_share``) times the tariff
+    per MWh of the plant's level (``rate``: kW tariff over the full-load hours,
+    :func:`tariff_per_mwh`). Accounting: the year's grid electricity, and for a plant on a
+    flexible load the rest of its basis, times the same rate (:func:`network_tariff_cost` with
+    the peak at the full-load hours), booked as the plant item ``network_tariff``; no
+    government flow (the grid operator receives it).
     """
 
     name = "network_tariff"
