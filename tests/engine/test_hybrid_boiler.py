@@ -20,8 +20,11 @@ from kruispunt import metrics
 from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import load_catalogue
+from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
 from kruispunt.inputs import ModelInputs
+from kruispunt.policy.network_tariff import NetworkTariff, flexible_routes
+from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.testing import TOY_YEARS, toy_inputs
 from kruispunt.vocabulary import REASON_CODE
 
@@ -199,3 +202,32 @@ def test_a_hybrid_is_not_a_band_load_user() -> None:
     assert int(last["route_index"]) == 1
     assert float(last["network_tariff"]) == pytest.approx(15.0e6)
     assert float(last["subsidies"]) == 0.0
+
+
+def test_a_hybrid_never_on_power_is_still_a_flexible_load() -> None:
+    """On a flat price curve (one band of 8,760 h at the yearly average) with power at 20
+    EUR/GJ the toy hybrid's power costs 216 EUR/t against 100 on gas (EUA 0): it runs on gas
+    all year (share 0), yet it holds its electric boiler's connection, so it is still a
+    flexible load, charged on half its rated 3 MWh/t (1.5 MWh/t at 10 EUR/MWh: 15 EUR/t in
+    the tariff's path); the gas route is charged nothing."""
+    inp = toy_inputs(eua=0.0)
+    r = inp.routes
+    inputs = r.inputs.copy()
+    inputs[1, 0] = 10.0  # gas on gas
+    ef = r.emission_factor.copy()
+    ef[1] = 1.0
+    raw = replace(inp, routes=replace(r, inputs=inputs, emission_factor=ef))
+    flat = apply_flexible_loads(
+        raw, np.array([False, True, False]), np.array([8760.0]), np.array([1.0])
+    )
+    assert flat.routes.power_share is not None
+    assert (flat.routes.power_share[1] == 0.0).all()
+    rate = np.zeros((1, 2, len(TOY_YEARS)))
+    rate[:, 1] = 10.0
+    params = {"rate": rate, "ehv": np.zeros((1, 1)), "flexible_kw_share": np.array([0.5])}
+    flat = replace(flat, instruments={"network_tariff": params})
+    ctx = BatchContext(flat, INSTRUMENTS)
+    np.testing.assert_array_equal(flexible_routes(ctx), [False, True, False])
+    hv = NetworkTariff(ctx).paths()["hv"]
+    assert hv[0, 1, 0] == pytest.approx(15.0)
+    assert hv[0, 0, 0] == 0.0

@@ -177,13 +177,17 @@ def _elec_mwh(st: YearState, is_electricity: NDArray[np.bool_]) -> FloatArray:
 
 
 def flexible_routes(ctx: Context) -> NDArray[np.bool_]:
-    """Routes that are flexible loads ``(R,)``: on power in part of some year
-    (:attr:`kruispunt.inputs.Routes.power_share`)."""
+    """Routes that are flexible loads ``(R,)`` (:attr:`kruispunt.inputs.Routes.power_share`
+    given): on power in part of some year, or holding a rated power above their use (a
+    hybrid boiler that never runs on power still holds its electric boiler's connection)."""
     share = ctx.inputs.routes.power_share
     R = len(ctx.inputs.routes.family)
     if share is None:
         return np.zeros(R, dtype=bool)
-    return np.asarray((np.asarray(share) > 0).any(axis=1), dtype=bool)
+    rt = ctx.route
+    on_power = (np.asarray(share) > 0).any(axis=1)
+    held = (np.asarray(rt.grid) != np.asarray(rt.electricity)).any(axis=1)
+    return np.asarray(on_power | held, dtype=bool)
 
 
 def tariff_basis(
