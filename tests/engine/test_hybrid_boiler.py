@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from kruispunt import metrics
 from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
@@ -165,17 +166,23 @@ def test_a_hybrid_pays_the_kw_tariff_on_its_rated_power(
     assert float(last["network_tariff"]) == pytest.approx(paid)
 
 
+def _relieved(kw_share: float, *, share: float, band: float, band_min_mwh: float) -> xr.Dataset:
+    """The hybrid toy at EUA 100 and 10 EUR/MWh, with the state paying ``share`` of every
+    tariff and the band-load rule leaving ``band`` above ``band_min_mwh``: its results."""
+    inp = _tariffed(100.0, 10.0, kw_share)
+    relief = {
+        "share": np.full((1, len(TOY_YEARS)), share),
+        "band_share": np.full(1, band),
+        "band_min_mwh": np.full(1, band_min_mwh),
+    }
+    inp = replace(inp, instruments={**inp.instruments, "network_tariff_relief": relief})
+    return simulate(inp).dataset
+
+
 def test_relief_of_a_hybrid_s_tariff_is_on_what_it_pays() -> None:
     """The state paying half of every tariff pays half of the hybrid's kW charge: on a firm
     right at 10 EUR/MWh, 0.5 x 30 MEUR = 15 MEUR a year, booked as subsidy and outlay."""
-    inp = _tariffed(100.0, 10.0, 1.0)
-    relief = {
-        "share": np.full((1, len(TOY_YEARS)), 0.5),
-        "band_share": np.ones(1),
-        "band_min_mwh": np.full(1, 1.0e12),
-    }
-    inp = replace(inp, instruments={**inp.instruments, "network_tariff_relief": relief})
-    ds = simulate(inp).dataset
+    ds = _relieved(1.0, share=0.5, band=1.0, band_min_mwh=1.0e12)
     last = ds.sel(scenario="s0", plant="site0/widget").isel(year=-2)
     assert int(last["route_index"]) == 1
     assert float(last["network_tariff"]) == pytest.approx(30.0e6)
@@ -190,14 +197,7 @@ def test_a_hybrid_is_not_a_band_load_user() -> None:
     relieves nothing of its 15 MEUR (0.5 x 3 MWh/t x 1 Mt x 10 EUR/MWh), though its 1.03 TWh
     are far above the threshold; a flat electric route of the toy (3 TWh at 8,760 h) is
     relieved of 90 % (test_network_tariff.py)."""
-    inp = _tariffed(100.0, 10.0, 0.5)
-    relief = {
-        "share": np.zeros((1, len(TOY_YEARS))),
-        "band_share": np.full(1, 0.1),
-        "band_min_mwh": np.full(1, 1.0e4),
-    }
-    inp = replace(inp, instruments={**inp.instruments, "network_tariff_relief": relief})
-    ds = simulate(inp).dataset
+    ds = _relieved(0.5, share=0.0, band=0.1, band_min_mwh=1.0e4)
     last = ds.sel(scenario="s0", plant="site0/widget").isel(year=-2)
     assert int(last["route_index"]) == 1
     assert float(last["network_tariff"]) == pytest.approx(15.0e6)
