@@ -164,10 +164,10 @@ class Infrastructure:
                 per_cluster[pools.host[q]] = q
             self.cluster_pool[res] = per_cluster
         self.hydrogen_capacity = hydrogen_capacity(pools)
-        self.contract_stores = contract_stores(pools)
-        """The CO2 stores under contract (:func:`contract_stores`), looked at every year."""
         """Capacity of every hydrogen supply project together ``(S, Y)`` [carrier/yr]; None
         without any."""
+        self.contract_stores = contract_stores(pools)
+        """The CO2 stores under contract (:func:`contract_stores`), looked at every year."""
         self._by_resource = [
             [int(q) for q in np.flatnonzero(pools.resource == res)] for res in range(len(RESOURCES))
         ]

@@ -294,20 +294,15 @@ class NetworkTariff(Instrument):
         mwh = ctx.route.electricity[None] / GJ_PER_MWH  # (1, R, Ye)
         extra = self.extra
 
-        def path(rate: FloatArray) -> FloatArray:
-            return np.asarray(mwh * ctx.ext(rate)[:, None, :], dtype=np.float64)
+        def path(rate: FloatArray, *more: FloatArray) -> FloatArray:
+            billed = mwh + more[0] / GJ_PER_MWH if more else mwh
+            return np.asarray(billed * ctx.ext(rate)[:, None, :], dtype=np.float64)
 
-        def path_flex(rate: FloatArray, more: FloatArray) -> FloatArray:
-            return np.asarray(
-                (mwh + more / GJ_PER_MWH) * ctx.ext(rate)[:, None, :], dtype=np.float64
-            )
-
-        # once for every scenario where the tariff is the same in each
-        if extra is None:
-            return {level: once_if_alike(path, self.rate[:, k]) for k, level in enumerate(LEVELS)}
+        # once for every scenario where the tariff (and a flexible load's kW basis) is the
+        # same in each
+        more = () if extra is None else (extra,)
         return {
-            level: once_if_alike(path_flex, self.rate[:, k], extra)
-            for k, level in enumerate(LEVELS)
+            level: once_if_alike(path, self.rate[:, k], *more) for k, level in enumerate(LEVELS)
         }
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
@@ -371,13 +366,8 @@ class NetworkTariffRelief(Instrument):
         self.band_share = self.param("band_share")  # (S,)
         self.band_min = self.param("band_min_mwh")  # (S,)
         self.active = bool((self.share > 0).any() or (self.band_share < 1).any())
-        kw_share = tariff.get("flexible_kw_share")
-        self.extra = _basis_extra(
-            ctx,
-            np.ones(ctx.inputs.n_scenarios)
-            if kw_share is None
-            else np.asarray(kw_share, dtype=np.float64),
-        )
+        # charged on the tariff's own kW basis (its parameters, defaults filled)
+        self.extra = _basis_extra(ctx, np.asarray(tariff["flexible_kw_share"], np.float64))
         # a flexible load draws its rated power only in its hours on power: it meets the
         # band-load rule's hours only if those reach BAND_MIN_HOURS ``(R, Ye)``
         routes = ctx.inputs.routes
