@@ -99,6 +99,10 @@ class Routes:
     use on power alone, the rated power of its electric boiler)."""
     power_share: F | None = None
     """[R, Y] share of the year a flexible load runs on power (None or 0: not flexible)."""
+    firm_power: F | None = None
+    """[R, Y] the part of a flexible load's rated power it draws in every hour, on power or
+    on gas (a heat pump beside a hybrid boiler, route parameter ``base_electricity``)
+    [GJ/product]: a flat load within it, charged as one (None: none)."""
     price_weight: F | None = None
     """[R, C, Y] price a route pays per unit of each carrier relative to the market's yearly
     average (a flexible load buys its power in the cheapest hours); None: 1."""

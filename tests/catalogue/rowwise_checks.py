@@ -383,6 +383,9 @@ def canonical_unit(lookups: UnitLookups, table: str, row: dict[str, str]) -> str
         return f"tCO2/{unit}" if unit else None
     if table == "storage_contracts":  # added on main with the table (commit 982b638)
         return "t/yr"
+    if table == "route_retrofits":  # added with the table (commit 525fc74)
+        unit = product_unit.get(lookups.route_product.get(row.get("route_id", ""), ""))
+        return f"EUR/({unit}/yr)" if unit else None
     if table == "events":  # added with the table (issue 8, units and events)
         if row.get("kind") != "capacity_change":
             return "tCO2/yr"

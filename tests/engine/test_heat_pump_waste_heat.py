@@ -16,7 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kruispunt.assemble.routes import RouteBundle, _served_share, build_routes, open_to_plants
+from kruispunt.assemble.routes import (
+    RouteBundle,
+    _served_share,
+    build_routes,
+    firm_power,
+    open_to_plants,
+)
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.load import load_catalogue
 from kruispunt.vocabulary import years as year_range
@@ -103,3 +109,56 @@ def test_a_route_open_to_sectors_with_different_shares_is_refused() -> None:
     caps = np.array([[0.17, 0.24, np.nan]])
     with pytest.raises(ValueError, match="different max_share"):
         _served_share(caps, ["heat_pump_low"], YEARS)
+
+
+@pytest.mark.parametrize(
+    ("route", "share"), [("heat_pump_hybrid_low", 0.17), ("heat_pump_hybrid_low_food", 0.24)]
+)
+def test_a_heat_pump_beside_a_hybrid_boiler_serves_the_whole_band(
+    bundle: RouteBundle, route: str, share: float
+) -> None:
+    """heat_pump_hybrid_low, 2025, per GJ of the band: the heat pump's 0.17 x 0.333333 =
+    0.0566667 GJ in every hour (base_electricity), the hybrid boiler's 0.83 x 1.0101 =
+    0.838383 on power, 0.83 x 1.08108 = 0.897296 gas and 0.83 x 0.0594595 tCO2 on gas
+    (before the year's mix); switching from the gas boiler 0.17 x 1253.47 + 0.83 x 94.9602
+    = 291.9068 EUR/kW; from a running hybrid only the heat pump, 0.17 x 1253.47 = 213.0899
+    EUR/kW; from a running heat pump only the electric boiler, 0.83 x 94.9602 = 78.8170
+    EUR/kW (per kW, / 31.5576 per GJ/yr). Food: 0.24 and 0.76. It serves the whole band:
+    no electrifiable share mixes in the gas boiler."""
+    carriers = Tables(load_catalogue()).carrier_index
+    r = _route(bundle, route)
+    routes = bundle.routes
+    inputs = routes.inputs[r]
+    rest = 1 - share
+    assert bundle.flexible[r]
+    assert routes.firm_power is not None
+    assert routes.firm_power[r, 0] == pytest.approx(share * 0.333333, rel=1e-5)
+    e, g = carriers["electricity"], carriers["natural_gas"]
+    assert inputs[e, 0] == pytest.approx(share * 0.333333 + rest * 1.0101, rel=1e-5)
+    assert inputs[g, 0] == pytest.approx(rest * 1.08108, rel=1e-5)
+    assert routes.emission_factor[r, 0] == pytest.approx(rest * 0.0594595, rel=1e-5)
+    kw = 31.5576
+    assert routes.capex[r, 0] == pytest.approx((share * 1253.47 + rest * 94.9602) / kw, rel=1e-5)
+    pair, add = routes.retrofit_pair, routes.retrofit_capex
+    assert pair is not None and add is not None
+    hybrid = _route(bundle, "hybrid_boiler_low")
+    hp = _route(bundle, "heat_pump_low" if share == 0.17 else "heat_pump_low_food")
+    assert add[pair[r, hybrid], 0] == pytest.approx(share * 1253.47 / kw, rel=1e-5)
+    assert add[pair[r, hp], 0] == pytest.approx(rest * 94.9602 / kw, rel=1e-5)
+    # no other route gives a firm part
+    others = np.ones(len(bundle.ids), dtype=bool)
+    others[[_route(bundle, x) for x in ("heat_pump_hybrid_low", "heat_pump_hybrid_low_food")]] = (
+        False
+    )
+    assert not routes.firm_power[others].any()
+
+
+def test_a_firm_part_is_given_only_to_a_flexible_load_within_its_electricity() -> None:
+    """base_electricity on a route that is not a flexible load, or above the route's
+    electricity on power, is a data error naming the route."""
+    elec = np.array([[1.0], [1.0]])
+    with pytest.raises(ValueError, match="route 'b' gives base_electricity but is not"):
+        firm_power(np.array([[np.nan], [0.2]]), np.array([True, False]), elec, ["a", "b"])
+    with pytest.raises(ValueError, match="route 'a' has base_electricity above"):
+        firm_power(np.array([[1.5], [np.nan]]), np.array([True, True]), elec, ["a", "b"])
+    assert firm_power(np.full((2, 1), np.nan), np.array([True, True]), elec, ["a", "b"]) is None

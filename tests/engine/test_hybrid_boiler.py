@@ -32,19 +32,26 @@ from kruispunt.vocabulary import REASON_CODE
 RATED_MW = 1.0e6 * 10.8 / 3.6 / 8760  # 342.47 MW: the electric boiler at full output
 
 
-def _hybrid(inp: ModelInputs) -> ModelInputs:
-    """The toy with its ``elec`` route a hybrid boiler (inputs per carrier alone)."""
+def _hybrid(inp: ModelInputs, firm: float | None = None) -> ModelInputs:
+    """The toy with its ``elec`` route a hybrid boiler (inputs per carrier alone), with a
+    heat pump drawing ``firm`` GJ of electricity per t in every hour beside it (None: no
+    firm part given)."""
     r = inp.routes
     inputs = r.inputs.copy()
     inputs[1, 0] = 10.0  # gas on gas
+    inputs[1, 1] += firm or 0.0  # electricity on power, the heat pump's included
     ef = r.emission_factor.copy()
     ef[1] = 1.0  # CO2 on gas
     capex = r.capex.copy()
     capex[1] = 50.0
     flexible = np.array([False, True, False])
     hours, relative = price_profile(Tables(load_catalogue()))
-    raw = replace(inp, routes=replace(r, inputs=inputs, emission_factor=ef, capex=capex))
-    return apply_flexible_loads(raw, flexible, hours, relative)
+    base = None
+    if firm is not None:
+        base = np.zeros_like(r.emission_factor)
+        base[1] = firm
+    routes = replace(r, inputs=inputs, emission_factor=ef, capex=capex, firm_power=base)
+    return apply_flexible_loads(replace(inp, routes=routes), flexible, hours, relative)
 
 
 def test_the_year_mix_follows_the_bands_where_power_is_cheaper() -> None:
@@ -231,3 +238,47 @@ def test_a_hybrid_never_on_power_is_still_a_flexible_load() -> None:
     hv = NetworkTariff(ctx).paths()["hv"]
     assert hv[0, 1, 0] == pytest.approx(15.0)
     assert hv[0, 0, 0] == 0.0
+
+
+def test_a_heat_pump_beside_the_hybrid_runs_in_every_hour() -> None:
+    """A heat pump drawing 3.6 GJ/t in every hour beside the toy hybrid (route_inputs 14.4
+    GJ/t on power, base_electricity 3.6): the boiler's hours on power are weighed on its
+    own 10.8 GJ/t, so the share stays 3,000 / 8,760; the route uses 3.6 + 0.342466 x 10.8 =
+    7.2986 GJ/t, the heat pump's part at the yearly average price and the boiler's at its
+    bands' (price weight (3.6 + 3.6986 x w) / 7.2986, w the plain hybrid's); it asks the
+    grid for 14.4 GJ/t; gas and CO2 are the plain hybrid's. The kW tariff on the time-bound
+    right charges the heat pump as a flat load and half the boiler's rated power: 3.6 + 0.5 x
+    10.8 = 9.0 GJ/t."""
+    plain = _hybrid(toy_inputs(eua=100.0))
+    inp = _hybrid(toy_inputs(eua=100.0), firm=3.6)
+    share = 3000 / 8760
+    r, p = inp.routes, plain.routes
+    assert r.power_share is not None and p.power_share is not None
+    np.testing.assert_array_equal(r.power_share, p.power_share)
+    assert r.inputs[1, 1, 0] == pytest.approx(3.6 + share * 10.8)
+    np.testing.assert_array_equal(r.inputs[1, 0], p.inputs[1, 0])
+    np.testing.assert_array_equal(r.emission_factor, p.emission_factor)
+    assert r.rated_power is not None
+    assert r.rated_power[1, 0] == pytest.approx(14.4)
+    assert r.price_weight is not None and p.price_weight is not None
+    w = p.price_weight[1, 1, 0]
+    assert w < 1.0  # the boiler buys in the cheap bands
+    flex = share * 10.8
+    assert r.price_weight[1, 1, 0] == pytest.approx((3.6 + flex * w) / (3.6 + flex))
+    rate = np.zeros((1, 2, len(TOY_YEARS)))
+    rate[:, 1] = 10.0
+    params = {"rate": rate, "ehv": np.zeros((1, 1)), "flexible_kw_share": np.array([0.5])}
+    hv = NetworkTariff(
+        BatchContext(replace(inp, instruments={"network_tariff": params}), INSTRUMENTS)
+    ).paths()["hv"]
+    assert hv[0, 1, 0] == pytest.approx(9.0 / 3.6 * 10.0)
+
+
+def test_a_firm_part_of_zero_leaves_the_hybrid_bit_for_bit() -> None:
+    """A firm part of 0 (a data package giving base_electricity to other routes) leaves the
+    hybrid's use, emissions, price weight, rated power and hours on power as without one."""
+    raw = _hybrid(toy_inputs(eua=100.0))
+    zero = _hybrid(toy_inputs(eua=100.0), firm=0.0)
+    assert zero.routes.firm_power is not None
+    for name in ("inputs", "price_weight", "rated_power", "power_share", "emission_factor"):
+        np.testing.assert_array_equal(getattr(zero.routes, name), getattr(raw.routes, name))

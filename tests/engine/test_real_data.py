@@ -368,15 +368,17 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     already held the e-boiler, which "Support pays for new installations" left unpaid). When
     the 15-year CCfD ends (2047-2050) an e-boiler without support is dearer than the heat pump
     or gas, and they go back: high ambition at low prices has 40, at central prices 14, at high
-    prices 10; no run has any plant with three changes within 15 years. A heat pump with an
-    e-boiler beside it for the heat the waste heat cannot give is not a route of the model, so
-    such a plant leaves its heat pump for the e-boiler rather than adding one."""
+    prices 10; no run has any plant with three changes within 15 years. Since a heat pump can
+    stand beside a hybrid boiler (Dec 2026, ``heat_pump_hybrid_low``) most of those plants take
+    that pair and come back to it at the contract's end: 36 at low prices, 9 at central, none
+    at high. A heat pump beside an e-boiler alone is not a route of the model, so such a plant
+    leaves its heat pump for the paid e-boiler rather than keeping it."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 40, per_run
+    assert max(per_run.values()) <= 36, per_run
     # high ambition has many, the other packages few
     assert sorted(per_run.values())[-4] <= 4, per_run
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
@@ -652,7 +654,7 @@ def test_heat_projects_built_at_food_plants_run(results: Results) -> None:
     route and takes the hybrid boiler). In every default scenario Holland Malt emits nothing
     and burns no biomass from 2025, its electricity 0.33 / 0.925 = 0.357 GJ per GJ of heat
     (the stated 67 % saving on the gas a 0.925-efficient boiler burnt), and PepsiCo runs the
-    hybrid boiler from 2026 to at least 2035 and burns no biomass."""
+    hybrid boiler from 2026 to at least 2035 (a heat pump may join it) and burns no biomass."""
     ds = results.dataset
     malt = "holland_malt_eemshaven/process_heat_low"
     pepsi = "pepsico_broek_op_langedijk/process_heat_low"
@@ -667,7 +669,8 @@ def test_heat_projects_built_at_food_plants_run(results: Results) -> None:
         power = one["energy"].sel(plant=malt, carrier="electricity", year=2030)
         assert float(power / heat) == pytest.approx(0.33 / 0.925, rel=1e-4)
         pep = route[one["route_index"].sel(plant=pepsi).sel(year=slice(2026, 2035)).values]
-        assert set(pep) == {"hybrid_boiler_low"}
+        assert pep[0] == "hybrid_boiler_low"
+        assert set(pep) <= {"hybrid_boiler_low", "heat_pump_hybrid_low_food"}
         assert route[int(one["route_index"].sel(plant=pepsi, year=2025))] == "gas_boiler_low"
         assert float(one["energy"].sel(plant=pepsi, carrier="biomass").max()) == 0.0
 

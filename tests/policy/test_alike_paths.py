@@ -104,7 +104,8 @@ def test_tax_and_tariff_paths_equal_the_formulas(
     """The energy tax's and network tariffs' paths have the bits of their formulas on every
     scenario: the route's taxed use times the extended rate; the electricity in MWh times
     the extended tariff (times the relief's share, or one less it); a flexible load's MWh
-    are its kW basis (:func:`kruispunt.policy.network_tariff.tariff_basis`)."""
+    are its kW basis (:func:`kruispunt.policy.network_tariff.tariff_basis`), a heat pump
+    beside it charged whole."""
     ctx = _ctx(package_inputs, change)
     tax = EnergyTax(ctx)
     paths = tax.paths()
@@ -125,9 +126,17 @@ def test_tax_and_tariff_paths_equal_the_formulas(
     flexible = flexible_routes(ctx)
     assert flexible.any()
     elec = ctx.route.electricity
-    basis = tariff_basis(elec, ctx.route.grid, flexible, tariff.param("flexible_kw_share"))
+    given = ctx.inputs.routes.firm_power
+    firm = None if given is None else ctx.ext(given)
+    basis = tariff_basis(elec, ctx.route.grid, flexible, tariff.param("flexible_kw_share"), firm)
     mwh = elec[None] / GJ_PER_MWH + (basis - elec[None]) / GJ_PER_MWH
-    hybrid = np.flatnonzero(flexible)[0]
+    without = np.zeros(len(flexible)) if given is None else given[:, 0]
+    hybrid = np.flatnonzero(flexible & (without == 0))[0]
+    pumped = np.flatnonzero(flexible & (without > 0))
+    assert pumped.size  # a heat pump beside a hybrid: 1 x firm + 0.5 x the rest of its rating
+    p = pumped[0]
+    want_p = (without[p] + 0.5 * (ctx.route.grid[p, 0] - without[p])) / GJ_PER_MWH
+    assert mwh[0, p, 0] == pytest.approx(want_p)
     assert mwh[0, hybrid, 0] == pytest.approx(0.5 * ctx.route.grid[hybrid, 0] / GJ_PER_MWH)
     assert mwh[0, hybrid, 0] > elec[hybrid, 0] / GJ_PER_MWH
     got = tariff.paths()

@@ -148,7 +148,9 @@ def test_a_firm_transport_right_doubles_a_hybrid_s_tariff() -> None:
     kW tariff on its rated power, on a firm right all of it. In the data package's current
     policy and its firm-right copy, every plant that runs a hybrid boiler in the same year
     and at the same output in both pays twice the tariff on the firm right; a plant on any
-    other route pays the same; fewer plants take a hybrid on the firm right."""
+    other route pays the same; fewer plants take a hybrid on the firm right. With a heat pump
+    beside the hybrid (its firm part charged whole on either right) the tariff rises by
+    rated / (firm + 0.5 x (rated - firm))."""
     cat = load_catalogue(None)
     base = resolve(["current-policy"], cat.path)[0]
     firm = replace(
@@ -161,15 +163,27 @@ def test_a_firm_transport_right_doubles_a_hybrid_s_tariff() -> None:
     ds = simulate(inp).dataset
     routes = [str(r) for r in ds["route"].values]
     hybrid = routes.index("hybrid_boiler_low")
+    pumped = [routes.index(f"heat_pump_hybrid_low{s}") for s in ("", "_food")]
     r = ds["route_index"].values  # (S, P, Y)
     out = ds["production"].values
     paid = ds["network_tariff"].values
     same = (r[0] == r[1]) & np.isclose(out[0], out[1]) & (out[0] > 0)
     on_hybrid = same & (r[0] == hybrid)
-    assert on_hybrid.sum() >= 10  # plant-years
-    # dearer on a firm right: fewer plant-years on a hybrid boiler
-    assert (r[1] == hybrid).sum() < (r[0] == hybrid).sum()
+    assert on_hybrid.sum() >= 2  # plant-years
+    # dearer on a firm right: fewer plant-years on a hybrid boiler (with or without a pump)
+    family = np.isin(r, [hybrid, *pumped])
+    assert family[1].sum() < family[0].sum()
     np.testing.assert_allclose(paid[1][on_hybrid], 2.0 * paid[0][on_hybrid], rtol=1e-12)
     assert (paid[0][on_hybrid] > 0).all()
-    other = same & (r[0] != hybrid)
+    # with a heat pump beside it, only the boilers' part of the rating is doubled
+    on_pumped = same & np.isin(r[0], pumped)
+    assert on_pumped.sum() >= 10
+    assert inp.routes.firm_power is not None and inp.routes.rated_power is not None
+    year = np.broadcast_to(np.arange(r.shape[2]), r.shape[1:])
+    firm = inp.routes.firm_power[r[0], year][on_pumped]
+    rated = inp.routes.rated_power[r[0], year][on_pumped]
+    ratio = rated / (firm + 0.5 * (rated - firm))
+    assert (ratio > 1.0).all() and (ratio < 2.0).all()
+    np.testing.assert_allclose(paid[1][on_pumped], ratio * paid[0][on_pumped], rtol=1e-12)
+    other = same & ~family[0]
     np.testing.assert_allclose(paid[1][other], paid[0][other], rtol=1e-12)

@@ -60,6 +60,9 @@ def flexible_power_share(inputs: ModelInputs, flexible: B, hours: F, relative: F
     S, Y = eua.shape
     share = np.zeros((S, len(routes.family), Y))
     ratio = np.ones((S, len(routes.family), Y))
+    on_power = routes.inputs[:, e]
+    if routes.firm_power is not None:  # drawn in every hour: not weighed against gas
+        on_power = on_power - routes.firm_power
     for r in np.flatnonzero(flexible):
         gas = gas_heat_cost(
             price[:, g],
@@ -68,7 +71,7 @@ def flexible_power_share(inputs: ModelInputs, flexible: B, hours: F, relative: F
             routes.emission_factor[r][None],
             carbon,
         )  # (S, Y)
-        power = power_heat_cost(relative, price[:, e], tax[:, e], routes.inputs[r, e][None])
+        power = power_heat_cost(relative, price[:, e], tax[:, e], on_power[r][None])
         share[:, r] = power_share(hours, power, gas)
         ratio[:, r] = price_ratio(hours, relative, power, gas)
     return share, ratio
@@ -79,7 +82,9 @@ def apply_flexible_loads(inputs: ModelInputs, flexible: B, hours: F, relative: F
     of the reference row (row 0): electricity x share on power, gas and its CO2 x (1 - share);
     its power bought at the average price of its bands
     (:attr:`kruispunt.inputs.Routes.price_weight`); its grid need its rated power
-    (:attr:`kruispunt.inputs.Routes.rated_power`).
+    (:attr:`kruispunt.inputs.Routes.rated_power`). The part of its electricity it draws in
+    every hour (:attr:`kruispunt.inputs.Routes.firm_power`, a heat pump beside the boilers)
+    is used whole and bought at the yearly average price.
     ``hours`` and ``relative`` describe the price-duration curve (:func:`price_profile`)."""
     if not flexible.any():
         return inputs
@@ -96,6 +101,15 @@ def apply_flexible_loads(inputs: ModelInputs, flexible: B, hours: F, relative: F
     rated = np.where(flexible[:, None], routes.inputs[:, e], use[:, e])
     weight = np.ones_like(routes.inputs)
     weight[:, e] = ratio
+    firm = routes.firm_power
+    if firm is not None:  # the firm part whole at the average price, the rest as above
+        flex = share * (routes.inputs[:, e] - firm)
+        total = firm + flex
+        with_firm = flexible[:, None] & (firm > 0)
+        use[:, e] = np.where(with_firm, total, use[:, e])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            blended = (firm + flex * ratio) / total
+        weight[:, e] = np.where(with_firm & (total > 0), blended, ratio)
     new = replace(
         routes,
         inputs=use,

@@ -147,6 +147,8 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
     if retro_pair is not None and retro_capex is not None:
         no_renewal: B = np.asarray((np.isnan(renewal_p) & np.isnan(capex_g)).all(axis=1))
         retrofit_renewal(capex_renewal, no_renewal, retro_pair, retro_capex)
+    flexible = np.nan_to_num(param("flexible_load")[:, 0]) > 0.5
+    firm = firm_power(param("base_electricity"), flexible, inputs[:, c_of["electricity"]], ids)
     permits = param("new_permits")
     permitted = None if np.isnan(permits).all() else np.nan_to_num(permits, nan=1.0) > 0.5
     domestic_flag = param("domestic_output")[:, 0]
@@ -172,6 +174,7 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         retrofit_capex=retro_capex,
         retrofit_only=retrofit_only(param("retrofit_only")[:, 0], retro_pair),
         permitted=permitted,
+        firm_power=firm,
     )
     return RouteBundle(
         routes=bundle,
@@ -179,9 +182,44 @@ def build_routes(tables: Tables, years: npt.NDArray[np.int64]) -> RouteBundle:
         complete=complete,
         sector_cap=sector_cap,
         sectors=sectors,
-        flexible=np.nan_to_num(param("flexible_load")[:, 0]) > 0.5,
+        flexible=flexible,
         site_only=site_limits(tables),
     )
+
+
+def firm_power(base: F, flexible: B, electricity: F, ids: list[str]) -> F | None:
+    """The part of each flexible route's electricity it draws in every hour ``(R, Y)``
+    [GJ/product] (route parameter ``base_electricity``, NaN: none): a heat pump beside a
+    hybrid boiler runs on its waste heat whatever the boiler burns. None when no route gives
+    one.
+
+    Raises
+    ------
+    ValueError
+        If a route that is not a flexible load gives one, or one exceeds the route's
+        electricity on power (its ``route_inputs`` electricity, which includes it).
+
+    Examples
+    --------
+    >>> firm_power(np.array([[0.2], [np.nan]]), np.array([True, True]),
+    ...            np.array([[0.9], [1.0]]), ["a", "b"]).tolist()
+    [[0.2], [0.0]]
+    """
+    given = ~np.isnan(base).all(axis=1)
+    if not given.any():
+        return None
+    for r in np.flatnonzero(given & ~flexible):
+        raise ValueError(
+            f"route_parameters.csv: route '{ids[r]}' gives base_electricity but is not a "
+            f"flexible load (flexible_load 1); its electricity is drawn in every hour already"
+        )
+    out = np.nan_to_num(base, nan=0.0)
+    for r in np.flatnonzero((out > electricity * (1 + 1e-12)).any(axis=1)):
+        raise ValueError(
+            f"route_parameters.csv: route '{ids[r]}' has base_electricity above its "
+            f"route_inputs electricity, which includes it"
+        )
+    return np.asarray(out, dtype=np.float64)
 
 
 def site_limits(tables: Tables) -> dict[str, frozenset[tuple[str, str]]]:

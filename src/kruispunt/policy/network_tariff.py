@@ -191,13 +191,19 @@ def flexible_routes(ctx: Context) -> NDArray[np.bool_]:
 
 
 def tariff_basis(
-    electricity: ArrayLike, rated: ArrayLike, flexible: ArrayLike, kw_share: ArrayLike
+    electricity: ArrayLike,
+    rated: ArrayLike,
+    flexible: ArrayLike,
+    kw_share: ArrayLike,
+    firm: ArrayLike | None = None,
 ) -> FloatArray:
     """Electricity per unit of product the kW tariff is charged on [GJ/product]: a flat
     load's use (its peak is its use over the full-load hours); a flexible load's rated power
     times ``kw_share``, the share of the full kW tariff it pays on it (1: a firm transport
-    right; 0.5: the time-bound right without the kW-contracted half). ``electricity`` and
-    ``rated`` ``(R, Y)``; ``flexible`` ``(R,)``; ``kw_share`` ``(S,)``; result ``(S, R, Y)``.
+    right; 0.5: the time-bound right without the kW-contracted half), but for the part of it
+    drawn in every hour (``firm``, a heat pump beside a hybrid boiler), a flat load on a firm
+    right. ``electricity``, ``rated`` and ``firm`` ``(R, Y)``; ``flexible`` ``(R,)``;
+    ``kw_share`` ``(S,)``; result ``(S, R, Y)``.
 
     Examples
     --------
@@ -207,14 +213,22 @@ def tariff_basis(
     >>> tariff_basis([[0.69], [2.0]], [[3.0], [2.0]], [True, False], [0.5, 1.0])[:, :, 0]
     array([[1.5, 2. ],
            [3. , 2. ]])
+
+    With a heat pump of 1 GJ/t beside it, charged whole: 1 + 0.5 x 3 = 2.5 GJ/t.
+
+    >>> tariff_basis([[1.69]], [[4.0]], [True], [0.5], firm=[[1.0]])[:, :, 0]
+    array([[2.5]])
     """
     use = np.asarray(electricity, dtype=np.float64)
     share = _nonnegative("kw_share", kw_share).reshape(-1, 1, 1)
     flex = np.asarray(flexible, dtype=bool)[None, :, None]
-    return np.asarray(
-        np.where(flex, share * np.asarray(rated, dtype=np.float64)[None], use[None]),
-        dtype=np.float64,
-    )
+    peak = np.asarray(rated, dtype=np.float64)[None]
+    if firm is None:
+        charged = share * peak
+    else:
+        base = np.asarray(firm, dtype=np.float64)[None]
+        charged = base + share * (peak - base)
+    return np.asarray(np.where(flex, charged, use[None]), dtype=np.float64)
 
 
 def _basis_extra(ctx: Context, kw_share: FloatArray) -> FloatArray | None:
@@ -225,8 +239,12 @@ def _basis_extra(ctx: Context, kw_share: FloatArray) -> FloatArray | None:
     if not flexible.any():
         return None
     rt = ctx.route
+    given = ctx.inputs.routes.firm_power
+    firm = None if given is None else ctx.ext(np.asarray(given, dtype=np.float64))
     return once_if_alike(
-        lambda share: tariff_basis(rt.electricity, rt.grid, flexible, share) - rt.electricity[None],
+        lambda share: (
+            tariff_basis(rt.electricity, rt.grid, flexible, share, firm) - rt.electricity[None]
+        ),
         kw_share,
     )
 
