@@ -304,6 +304,34 @@ def _row_removed(pkg: Path) -> tuple[str, ...]:
     return ("installation_years.csv", "6,539 rows", "records 6,540")
 
 
+def _base_electricity_row(pkg: Path, route: str, year: str, value: str) -> int:
+    """Append a base_electricity row to route_parameters.csv; return its CSV line."""
+    path = pkg / "route_parameters.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.append(f"{route},base_electricity,{year},{value},GJ/GJ,,derived_heat_pump_hybrid,edit")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rehash_package(pkg)
+    return len(lines)
+
+
+def _base_electricity_flat_load(pkg: Path) -> tuple[str, ...]:
+    line = _base_electricity_row(pkg, "gas_boiler_low", "2025", "0.1")
+    return (f"route_parameters.csv, line {line}, field 'value'", "not a flexible load")
+
+
+@_case("base_electricity_between_years")
+def _base_electricity_between_years(tmp: Path) -> Case:
+    """Above the route's electricity in a year route_inputs.csv does not give: found when the
+    series are interpolated (the assembly), with the same clean message."""
+    pkg = _package_copy(tmp, "package")
+    _base_electricity_row(pkg, "heat_pump_hybrid_low", "2035", "0.9")
+    return Case(
+        ["run", "--data", str(pkg)],
+        ("route_parameters.csv", "'heat_pump_hybrid_low'", "base_electricity above"),
+        tmp / "store",
+    )
+
+
 _package("descriptor_list", _descriptor_list)
 _package("descriptor_without_resources", _descriptor_without_resources)
 _package("scenarios_broken", _scenarios_broken)
@@ -311,6 +339,7 @@ _package("scenarios_missing", _scenarios_missing)
 _package("capacity_1e308", _capacity_1e308)
 _package("edited_csv", _edited_csv)
 _package("row_removed", _row_removed)
+_package("base_electricity_flat_load", _base_electricity_flat_load)
 
 
 # --- results store ----------------------------------------------------------------------------

@@ -63,3 +63,9 @@ class DataPackageError(KruispuntError):
 
 class UnitError(KruispuntError):
     """A unit string does not parse or does not convert to the canonical unit."""
+
+
+class DataAssemblyError(KruispuntError, ValueError):
+    """A data package's tables, each valid, do not make model inputs together (a route
+    parameter that needs another table's row, a series that crosses another between the
+    years it gives); the message names the file, the route and what is allowed."""

@@ -442,3 +442,34 @@ def test_cli_names_file_line_and_field_of_a_bad_event(
     assert "Traceback" not in proc.stderr
     assert f"events.csv, line {line}, field 'unit_id'" in proc.stderr
     assert "no unit 'bf8' of plant tata_steel_ijmuiden/crude_steel" in proc.stderr
+
+
+def test_base_electricity_is_a_flexible_load_s_and_within_its_electricity(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """route_parameters.csv: base_electricity (a heat pump beside a hybrid boiler) is given
+    only on a flexible load, and in a year route_inputs.csv gives, at most the route's
+    electricity on power (0.894121 GJ/GJ for heat_pump_hybrid_low in 2030)."""
+    above = edit_cell(
+        "route_parameters",
+        "value",
+        "0.9",
+        _event(route_id="heat_pump_hybrid_low", parameter="base_electricity", year="2030"),
+    )
+    flat = edit_cell(
+        "route_parameters",
+        "value",
+        "0",
+        _event(route_id="heat_pump_hybrid_low_food", parameter="flexible_load"),
+    )
+    problems = problems_of(package_copy)
+    p = find(problems, "check_base_electricity", "route_parameters.csv", "value", above)
+    assert p.message == (
+        "route 'heat_pump_hybrid_low' has base_electricity 0.9 above its electricity in "
+        "route_inputs.csv in 2030 (0.894121), which includes it"
+    )
+    food = [p for p in problems if p.check == "check_base_electricity" and p.row != above]
+    assert len(food) == 4 and flat not in {p.row for p in food}  # its four years
+    assert all(
+        "'heat_pump_hybrid_low_food' gives base_electricity but is not" in p.message for p in food
+    )

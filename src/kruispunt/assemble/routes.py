@@ -12,6 +12,7 @@ from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.checks import route_site_pairs
 from kruispunt.catalogue.schema import parameter_specs
 from kruispunt.catalogue.series import over_years
+from kruispunt.errors import DataAssemblyError
 from kruispunt.inputs import Routes
 from kruispunt.vocabulary import FAMILY, HYDROGEN_LHV_GJ_PER_T
 
@@ -195,7 +196,7 @@ def firm_power(base: F, flexible: B, electricity: F, ids: list[str]) -> F | None
 
     Raises
     ------
-    ValueError
+    DataAssemblyError
         If a route that is not a flexible load gives one, or one exceeds the route's
         electricity on power (its ``route_inputs`` electricity, which includes it).
 
@@ -209,13 +210,13 @@ def firm_power(base: F, flexible: B, electricity: F, ids: list[str]) -> F | None
     if not given.any():
         return None
     for r in np.flatnonzero(given & ~flexible):
-        raise ValueError(
+        raise DataAssemblyError(
             f"route_parameters.csv: route '{ids[r]}' gives base_electricity but is not a "
             f"flexible load (flexible_load 1); its electricity is drawn in every hour already"
         )
     out = np.nan_to_num(base, nan=0.0)
     for r in np.flatnonzero((out > electricity * (1 + 1e-12)).any(axis=1)):
-        raise ValueError(
+        raise DataAssemblyError(
             f"route_parameters.csv: route '{ids[r]}' has base_electricity above its "
             f"route_inputs electricity, which includes it"
         )
@@ -342,7 +343,7 @@ def own_electrolysis(
 
     Raises
     ------
-    ValueError
+    DataAssemblyError
         When a route gives a share but uses no hydrogen, or the data package has no
         electrolysis route.
 
@@ -372,7 +373,7 @@ def own_electrolysis(
     )
     h2c, elc = c_of.get("hydrogen"), c_of.get("electricity")
     if el.size == 0 or h2c is None or elc is None:
-        raise ValueError(
+        raise DataAssemblyError(
             "route_parameters.csv: own_electrolysis_share needs an electrolysis route (product "
             "'hydrogen', family 'electrification') and the carriers hydrogen and electricity"
         )
@@ -381,7 +382,7 @@ def own_electrolysis(
     part = np.zeros(share.shape)
     for r in np.flatnonzero((share > 0).any(axis=1)):
         if not (inputs[r, h2c] > 0).any():
-            raise ValueError(
+            raise DataAssemblyError(
                 f"route_parameters.csv: route '{ids[r]}' has own_electrolysis_share but uses "
                 "no hydrogen (route_inputs.csv, carrier hydrogen)"
             )
@@ -424,7 +425,7 @@ def _served_share(sector_cap: F, ids: list[str], years: npt.NDArray[np.int64]) -
         caps = sector_cap[r]
         open_ = np.unique(caps[caps > 0])
         if open_.size > 1:
-            raise ValueError(
+            raise DataAssemblyError(
                 f"route_parameters.csv: route '{ids[r]}' has different max_share values for "
                 f"the sectors it is open to ({', '.join(f'{c:g}' for c in open_)}); give each "
                 f"share its own route"

@@ -1290,6 +1290,55 @@ def check_price_follows(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def check_base_electricity(raw: RawPackage) -> list[Problem]:
+    """A route that gives ``base_electricity`` (the part of its electricity drawn in every
+    hour, a heat pump beside a hybrid boiler) is a flexible load (``flexible_load`` 1): a
+    flat load draws all of its electricity in every hour already. Its value in a year is at
+    most the route's electricity in ``route_inputs.csv`` in that year (which includes it),
+    where that year is given; between given years the assembly checks the interpolated
+    series."""
+    problems: list[Problem] = []
+    df = raw.tables.get("route_parameters")
+    needed = {"route_id", "parameter", "year", "value"}
+    if df is None or not needed <= set(df.columns):
+        return problems
+    param = df["parameter"].astype(str)
+    values = pd.to_numeric(df["value"], errors="coerce")
+    flexible = set(df.loc[(param == "flexible_load") & (values > 0.5), "route_id"].astype(str))
+    power: dict[tuple[str, str], float] = {}
+    inputs = raw.tables.get("route_inputs")
+    if inputs is not None and {"route_id", "carrier_id", "year", "value"} <= set(inputs.columns):
+        on = inputs[inputs["carrier_id"].astype(str) == "electricity"]
+        amount = pd.to_numeric(on["value"], errors="coerce")
+        keys = zip(on["route_id"].astype(str), on["year"].astype(str), strict=True)
+        power = dict(zip(keys, amount.astype(float), strict=True))
+    file = raw.file("route_parameters")
+    given = param == "base_electricity"
+    rows = zip(
+        _rows(given),
+        df.loc[given, "route_id"].astype(str),
+        df.loc[given, "year"].astype(str),
+        values[given].astype(float),
+        strict=True,
+    )
+    for idx, route, year, value in rows:
+        limit = power.get((route, year), np.inf)
+        if route not in flexible:
+            message = (
+                f"route '{_shown(route)}' gives base_electricity but is not a flexible load "
+                "(flexible_load 1): a flat load draws all its electricity in every hour"
+            )
+        elif value > limit * (1 + 1e-12):
+            message = (
+                f"route '{_shown(route)}' has base_electricity {value:g} above its electricity "
+                f"in route_inputs.csv in {year} ({limit:g}), which includes it"
+            )
+        else:
+            continue
+        problems.append(Problem("check_base_electricity", file, _line(idx), "value", message))
+    return problems
+
+
 def check_events(raw: RawPackage) -> list[Problem]:
     """Every event names an existing plant and, for a route change, a route of its product.
 
@@ -1868,6 +1917,7 @@ CHECKS: tuple[Check, ...] = (
     check_route_sites,
     check_price_follows,
     check_grid_zones,
+    check_base_electricity,
     check_events,
     check_capture_has_its_store,
     check_biomass_supply,
