@@ -103,13 +103,11 @@ def apply_flexible_loads(inputs: ModelInputs, flexible: B, hours: F, relative: F
     weight[:, e] = ratio
     firm = routes.firm_power
     if firm is not None:  # the firm part whole at the average price, the rest as above
+        on = flexible[:, None] & (firm > 0)  # there the use is at least firm > 0
         flex = share * (routes.inputs[:, e] - firm)
         total = firm + flex
-        with_firm = flexible[:, None] & (firm > 0)
-        use[:, e] = np.where(with_firm, total, use[:, e])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            blended = (firm + flex * ratio) / total
-        weight[:, e] = np.where(with_firm & (total > 0), blended, ratio)
+        use[:, e] = np.where(on, total, use[:, e])
+        np.divide(firm + flex * ratio, total, out=weight[:, e], where=on)
     new = replace(
         routes,
         inputs=use,

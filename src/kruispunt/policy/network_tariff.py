@@ -223,11 +223,8 @@ def tariff_basis(
     share = _nonnegative("kw_share", kw_share).reshape(-1, 1, 1)
     flex = np.asarray(flexible, dtype=bool)[None, :, None]
     peak = np.asarray(rated, dtype=np.float64)[None]
-    if firm is None:
-        charged = share * peak
-    else:
-        base = np.asarray(firm, dtype=np.float64)[None]
-        charged = base + share * (peak - base)
+    base = np.asarray(0.0 if firm is None else firm, dtype=np.float64)[None]
+    charged = base + share * (peak - base)  # no firm part: share x peak, to the bit
     return np.asarray(np.where(flex, charged, use[None]), dtype=np.float64)
 
 
