@@ -127,7 +127,7 @@ def _feasibility(view: YearView, p: int, k: int) -> str:
         return f"only added to a running {bases} (retrofit)"
     st = view.state
     if st.locked[0, p]:  # as Valuation.feasible: onward only by a retrofit that emits less
-        emitted = view.ctx.route.emitted[:, view.i]
+        emitted = view.ctx.route.mix.emitted[0, :, view.i]  # the run's own mix
         retrofit = pair is not None and pair[r, cur] >= 0
         if routes.family[r] == FAMILY["closure"] or emitted[r] >= emitted[cur] or not retrofit:
             until = int(st.locked_until[0, p])

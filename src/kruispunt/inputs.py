@@ -319,7 +319,40 @@ class Levers:
     )
 
 
-_BUNDLES = (Routes, Plants, Carriers, Products, Markets, Finance, Pools, Levers)
+@dataclass(frozen=True)
+class FlexibleMix:
+    """Each scenario's yearly mix of the flexible loads (routes marked ``flexible_load``:
+    hybrid boilers) over their ``n`` routes, ``[S, n, ...]``: set from the scenario's own
+    prices and instrument paths (:mod:`kruispunt.assemble.flexible`). :class:`Routes` holds
+    the mix at the data package's reference prices and instruments, for readers without a
+    scenario (validation, the SDE++ category's reference installation)."""
+
+    flexible: B
+    """[R] whether each route is a flexible load (the ``n`` routes below, in route order)."""
+    share: F
+    """[S, n, Y] share of the year the route runs on power [-]."""
+    inputs: F
+    """[S, n, C, Y] input per unit of product, in the scenario's mix [carrier/product]."""
+    emission_factor: F
+    """[S, n, Y] direct emissions before capture, in the scenario's mix [tCO2/product]."""
+    price_weight: F
+    """[S, n, C, Y] price the route pays per unit of each carrier relative to the market's
+    yearly average (:attr:`Routes.price_weight`) [-]."""
+
+    SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = (
+        "share",
+        "inputs",
+        "emission_factor",
+        "price_weight",
+    )
+
+    @property
+    def routes(self) -> I:
+        """[n] index of each flexible route."""
+        return np.flatnonzero(self.flexible).astype(np.int64)
+
+
+_BUNDLES = (Routes, Plants, Carriers, Products, Markets, Finance, Pools, Levers, FlexibleMix)
 Params = dict[str, dict[str, npt.NDArray[Any]]]
 """Instrument parameters: ``params[instrument][parameter]``, each with a leading scenario
 axis."""
@@ -362,6 +395,9 @@ class ModelInputs:
     euro_year: int = EURO_YEAR
     """Euro year of every monetary input (and so of every monetary result)."""
     attrs: dict[str, Any] = field(default_factory=dict)
+    flexible: FlexibleMix | None = None
+    """Each scenario's mix of the flexible loads (None: no flexible load, or every scenario
+    at the mix :attr:`routes` holds)."""
 
     @property
     def n_scenarios(self) -> int:

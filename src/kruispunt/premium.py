@@ -169,7 +169,8 @@ def _energy_expected(ctx: BatchContext, valuation: Valuation) -> F:
     life (the window valuation uses for staying), ``(Y, S, R)`` [EUR/product]: the part of
     the operating term bought at market prices."""
     inp = ctx.inputs
-    path = np.einsum("rcy,scy->sry", ctx.route.inputs, ctx.ext(inp.markets.price))
+    rt = ctx.route
+    path = rt.mix.path(rt.inputs, rt.mix.inputs, ctx.ext(inp.markets.price))
     zero = np.zeros_like(ctx.life)
     (e,) = expected_many(
         path, inp.finance.discount_rate, [(zero, ctx.life)], ctx.Y, inp.finance.myopic

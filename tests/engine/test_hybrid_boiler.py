@@ -282,3 +282,86 @@ def test_a_firm_part_of_zero_leaves_the_hybrid_bit_for_bit() -> None:
     assert zero.routes.firm_power is not None
     for name in ("inputs", "price_weight", "rated_power", "power_share", "emission_factor"):
         np.testing.assert_array_equal(getattr(zero.routes, name), getattr(raw.routes, name))
+
+
+def _two(eua: float, other: float, **kw: object) -> ModelInputs:
+    """The hybrid toy over two scenarios, ``s0`` at EUA ``eua`` (the reference row) and
+    ``s1`` at ``other``."""
+    a = toy_inputs(eua=eua, **kw)  # type: ignore[arg-type]
+    b = toy_inputs(eua=other, **kw)  # type: ignore[arg-type]
+    b = replace(b, coords=replace(b.coords, scenarios=("s1",)))
+    both = a.concat([b])
+    r = both.routes
+    inputs = r.inputs.copy()
+    inputs[1, 0] = 10.0
+    ef = r.emission_factor.copy()
+    ef[1] = 1.0
+    capex = r.capex.copy()
+    capex[1] = 50.0
+    routes = replace(r, inputs=inputs, emission_factor=ef, capex=capex)
+    hours, relative = price_profile(Tables(load_catalogue()))
+    return apply_flexible_loads(
+        replace(both, routes=routes), np.array([False, True, False]), hours, relative
+    )
+
+
+def test_each_scenario_runs_its_own_mix() -> None:
+    """At EUA 60 gas costs 160 EUR/t: power is cheaper where 216 x rel < 160, rel < 0.741,
+    bands 1-3 (500 + 500 + 1,000 h): 2,000 h, share 0.228311, beside EUA 100's 3,000 h. The
+    second scenario of a run runs its own share, not the first's: its plant emits (1 -
+    0.228311) x 1 Mt and uses 0.228311 x 10.8 PJ of electricity; the route tables keep the
+    reference row's mix."""
+    inp = _two(100.0, 60.0)
+    assert inp.flexible is not None and inp.routes.power_share is not None
+    np.testing.assert_array_equal(inp.flexible.routes, [1])
+    assert inp.flexible.share[:, 0] == pytest.approx(
+        np.array([[3000 / 8760], [2000 / 8760]]) * np.ones(len(TOY_YEARS))
+    )
+    assert inp.routes.power_share[1] == pytest.approx(np.full(len(TOY_YEARS), 3000 / 8760))
+    assert inp.select([1]).flexible.share[0, 0, 0] == pytest.approx(2000 / 8760)
+    last = simulate(inp).dataset.sel(scenario="s1", plant="site0/widget").isel(year=-1)
+    assert int(last["route_index"]) == 1
+    assert float(last["direct_emissions"]) == pytest.approx(1e6 * (1 - 2000 / 8760))
+    elec = float(last["energy"].sel(carrier="electricity"))
+    assert elec == pytest.approx(1e6 * 10.8 * 2000 / 8760)
+    assert float(last["energy"].sel(carrier="natural_gas")) == pytest.approx(
+        1e7 * (1 - 2000 / 8760)
+    )
+
+
+@pytest.mark.parametrize("other", [0.0, 60.0, 120.0])
+def test_a_scenario_s_results_do_not_depend_on_the_reference_row(other: float) -> None:
+    """A scenario run beside another at a different EUA (whose mix the route tables hold)
+    gives what it gives run alone, where its own mix is the reference's: every plant result,
+    its choices, valuation (the switch years), accounting and tariff (the kW charge on the
+    time-bound right and the band-load relief) alike."""
+    rate = np.zeros((1, 2, len(TOY_YEARS)))
+    rate[:, 1] = 10.0
+    tariff = {
+        "network_tariff": {
+            "rate": rate,
+            "ehv": np.zeros((1, 1)),
+            "flexible_kw_share": np.array([0.5]),
+        },
+        "network_tariff_relief": {
+            "share": np.full((1, len(TOY_YEARS)), 0.2),
+            "band_share": np.full(1, 0.1),
+            "band_min_mwh": np.full(1, 1.0e4),
+        },
+    }
+    pair = simulate(_two(100.0, other, instruments=tariff)).dataset.sel(scenario="s1")
+    alone = simulate(_two(other, other, instruments=tariff).select([0])).dataset.sel(scenario="s0")
+    for name in pair.data_vars:
+        a, b = pair[name].values, alone[name].values
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-6, err_msg=name)
+
+
+def test_alike_scenarios_keep_one_mix() -> None:
+    """Where every scenario runs the reference's mix the engine reads one (no per-scenario
+    rows); where one differs, that route gets a row per scenario."""
+    same = BatchContext(_two(100.0, 100.0), INSTRUMENTS).route.mix
+    assert not same.any and same.emitted.shape[0] == 1
+    own = BatchContext(_two(100.0, 60.0), INSTRUMENTS).route.mix
+    np.testing.assert_array_equal(own.rows, [1])
+    assert own.emitted[:, 1, 0] == pytest.approx([1 - 3000 / 8760, 1 - 2000 / 8760])
+    np.testing.assert_array_equal(own.emitted[0, [0, 2]], own.emitted[1, [0, 2]])

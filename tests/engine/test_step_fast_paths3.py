@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kruispunt.engine.context import BatchContext
+from kruispunt.engine.context import BatchContext, ScenarioMix
 from kruispunt.engine.infrastructure import STEP_TOLERANCE, Infrastructure
 from kruispunt.engine.rounds import best_supported, evaluate, plants_with_any, run_rounds
 from kruispunt.engine.valuation import STAY_BONUS, option_of, pick
@@ -30,6 +30,22 @@ from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.testing import toy_inputs
 
 SEEDS = range(12)
+
+
+def _one_mix(emitted: Any) -> ScenarioMix:
+    """A :class:`ScenarioMix` where every scenario runs the reference's mix, with the route
+    emissions ``emitted`` ``(R, Ye)``."""
+    R, Ye = emitted.shape
+    none = np.zeros((1, 0, 1, Ye))
+    return ScenarioMix(
+        np.zeros(0, dtype=np.int64),
+        np.full(R, -1, dtype=np.int64),
+        emitted[None],
+        np.zeros((1, R, Ye)),
+        np.zeros((1, R, Ye)),
+        none,
+        none,
+    )
 
 
 def test_plants_with_any_by_hand() -> None:
@@ -305,7 +321,7 @@ def test_evaluate_gap_and_need_in_place(seed: int) -> None:
             coords=SimpleNamespace(years=np.arange(2025, 2030)),
             routes=SimpleNamespace(retrofit_pair=None, retrofit_capex=None),
         ),
-        route=SimpleNamespace(emitted=rng.uniform(0.0, 2.0, (R, 5))),
+        route=SimpleNamespace(mix=_one_mix(rng.uniform(0.0, 2.0, (R, 5)))),
         route_calib=lambda route: np.ones(route.shape),
     )
     valuation = SimpleNamespace(

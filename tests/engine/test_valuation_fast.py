@@ -98,8 +98,10 @@ def _old_option_values(v: Valuation, t: int, st: PlantState, supply: Any) -> Opt
         value += np.where(is_cur, (best - stay)[..., None], 0.0)
     value = np.where(v.opt_closure[None], -writeoff - STAY_BONUS * cap, value)
     value += STAY_BONUS * cap * is_cur
-    em_cur = (ctx.route.emitted[cur, t] * ctx.route_calib(cur))[:, :, None]
-    em_opt = ctx.route.emitted[opt, t_start][None] * v.calib_k
+    # each scenario's own mix of a flexible load (one row where all run the reference's)
+    every = np.broadcast_to(ctx.route.mix.emitted, (cur.shape[0], *ctx.route.emitted.shape))
+    em_cur = (np.take_along_axis(every[:, :, t], cur, axis=1) * ctx.route_calib(cur))[:, :, None]
+    em_opt = every[:, opt, t_start] * v.calib_k
     abated = np.where(v.opt_closure[None], 0.0, em_cur - em_opt) * prod
     return OptionValues(
         value=value,
@@ -140,8 +142,9 @@ def _old_feasible(v: Valuation, t: int, cur: Any, locked: Any = None) -> Any:
     own = (year >= inp.levers.decide_from)[:, None, None]  # history: no option but staying
     out = (ok[None] & h2_ok & allowed & held & from_base & own) | is_cur
     if locked is not None and locked.any():
-        emitted = v.ctx.route.emitted[:, t]
-        lower = emitted[opt][None] < emitted[cur][:, :, None]
+        mixed = v.ctx.route.mix.emitted
+        emitted = np.broadcast_to(mixed, (cur.shape[0], *mixed.shape[1:]))[:, :, t]  # (S, R)
+        lower = emitted[:, opt] < np.take_along_axis(emitted, cur, axis=1)[:, :, None]
         onward = lower & ~v.opt_closure[None]
         pair = routes.retrofit_pair  # onward only by a retrofit of the decided route
         onward = (

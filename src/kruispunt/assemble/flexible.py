@@ -6,9 +6,10 @@ year's mix is set from the electricity price-duration curve (``electricity_profi
 and the instruments' paths (:mod:`kruispunt.policy.flexible_load`): the share of the year on
 power = the hours of the bands where power is cheaper than gas with its carbon cost.
 
-The engine's route data carry no scenario axis, so the mix is computed once, on the first
-row of the inputs (the reference scenario: the data package's prices and instruments) and
-holds for every scenario of the run (``docs/model.md``, "Flexible loads").
+Each scenario runs its own mix (:class:`kruispunt.inputs.FlexibleMix`, read by the engine
+through :class:`kruispunt.engine.context.ScenarioMix`); the route tables keep the mix of the
+first row of the inputs (the reference scenario: the data package's prices and
+instruments) for readers without a scenario (``docs/model.md``, "Flexible loads").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.tables import Tables
-from kruispunt.inputs import ModelInputs
+from kruispunt.inputs import FlexibleMix, ModelInputs
 from kruispunt.policy.flexible_load import (
     gas_heat_cost,
     marginal_carbon_cost,
@@ -77,43 +78,69 @@ def flexible_power_share(inputs: ModelInputs, flexible: B, hours: F, relative: F
     return share, ratio
 
 
+def _mixed(inputs: ModelInputs, flexible: B, share: F, ratio: F) -> tuple[F, F, F, F]:
+    """The flexible routes' use ``(S, n, C, Y)``, emission factor ``(S, n, Y)``, rated power
+    ``(n, Y)`` and price weight ``(S, n, C, Y)`` at the shares on power ``share`` and the
+    relative prices of their power ``ratio`` ``(S, R, Y)``: electricity x share on power, the
+    other carriers and the CO2 x (1 - share); the part of the electricity drawn in every
+    hour (:attr:`kruispunt.inputs.Routes.firm_power`) used whole, at the yearly average price."""
+    routes = inputs.routes
+    e = inputs.coords.carriers.index("electricity")
+    rows = np.flatnonzero(flexible)
+    alone = routes.inputs[rows][None]  # (1, n, C, Y): each carrier alone
+    sh, ra = share[:, rows][:, :, None, :], ratio[:, rows]  # (S, n, 1, Y), (S, n, Y)
+    use = alone * (1.0 - sh)
+    use[:, :, e] = alone[:, :, e] * sh[:, :, 0]
+    ef = routes.emission_factor[rows][None] * (1.0 - share[:, rows])
+    rated = routes.inputs[rows, e]
+    weight = np.ones(use.shape)
+    weight[:, :, e] = ra
+    if routes.firm_power is not None:  # the firm part whole at the average price
+        firm = routes.firm_power[rows][None]  # (1, n, Y)
+        on = np.broadcast_to(firm > 0, use[:, :, e].shape)  # there the use is at least firm
+        flex = share[:, rows] * (alone[:, :, e] - firm)
+        total = firm + flex
+        use[:, :, e] = np.where(on, total, use[:, :, e])
+        np.divide(firm + flex * ra, total, out=weight[:, :, e], where=on)
+    return use, ef, rated, weight
+
+
 def apply_flexible_loads(inputs: ModelInputs, flexible: B, hours: F, relative: F) -> ModelInputs:
-    """``inputs`` with each flexible route's carrier use and emission factor the yearly mix
-    of the reference row (row 0): electricity x share on power, gas and its CO2 x (1 - share);
-    its power bought at the average price of its bands
-    (:attr:`kruispunt.inputs.Routes.price_weight`); its grid need its rated power
-    (:attr:`kruispunt.inputs.Routes.rated_power`). The part of its electricity it draws in
-    every hour (:attr:`kruispunt.inputs.Routes.firm_power`, a heat pump beside the boilers)
-    is used whole and bought at the yearly average price.
-    ``hours`` and ``relative`` describe the price-duration curve (:func:`price_profile`)."""
+    """``inputs`` with each flexible route's carrier use and emission factor its yearly mix:
+    electricity x share on power, gas and its CO2 x (1 - share); its power bought at the
+    average price of its bands (:attr:`kruispunt.inputs.Routes.price_weight`); its grid need
+    its rated power (:attr:`kruispunt.inputs.Routes.rated_power`). The part of its
+    electricity it draws in every hour (:attr:`kruispunt.inputs.Routes.firm_power`, a heat
+    pump beside the boilers) is used whole and bought at the yearly average price.
+    :attr:`kruispunt.inputs.ModelInputs.routes` holds the mix of the reference row (row 0:
+    the data package's prices and instruments), :attr:`kruispunt.inputs.ModelInputs.flexible`
+    each row's own. ``hours`` and ``relative`` describe the price-duration curve
+    (:func:`price_profile`)."""
     if not flexible.any():
         return inputs
-    shares, ratios = flexible_power_share(inputs, flexible, hours, relative)
-    share, ratio = shares[0], ratios[0]  # (R, Y)
+    share, ratio = flexible_power_share(inputs, flexible, hours, relative)
+    use, ef, rated, weight = _mixed(inputs, flexible, share, ratio)
     routes = inputs.routes
-    ids = inputs.coords.carriers
-    e = ids.index("electricity")
-    mix = np.ones_like(routes.inputs)
-    mix[:, :] = (1.0 - share)[:, None, :]
-    mix[:, e] = share
-    use = np.where(flexible[:, None, None], routes.inputs * mix, routes.inputs)
-    ef = np.where(flexible[:, None], routes.emission_factor * (1.0 - share), routes.emission_factor)
-    rated = np.where(flexible[:, None], routes.inputs[:, e], use[:, e])
-    weight = np.ones_like(routes.inputs)
-    weight[:, e] = ratio
-    firm = routes.firm_power
-    if firm is not None:  # the firm part whole at the average price, the rest as above
-        on = flexible[:, None] & (firm > 0)  # there the use is at least firm > 0
-        flex = share * (routes.inputs[:, e] - firm)
-        total = firm + flex
-        use[:, e] = np.where(on, total, use[:, e])
-        np.divide(firm + flex * ratio, total, out=weight[:, e], where=on)
+    rows = np.flatnonzero(flexible)
+    ref_use, ref_ef, ref_weight = routes.inputs.copy(), routes.emission_factor.copy(), None
+    ref_use[rows], ref_ef[rows] = use[0], ef[0]
+    ref_weight = np.ones_like(routes.inputs)
+    ref_weight[rows] = weight[0]
+    ref_rated = routes.inputs[:, inputs.coords.carriers.index("electricity")].copy()
+    ref_rated[rows] = rated
     new = replace(
         routes,
+        inputs=ref_use,
+        emission_factor=ref_ef,
+        rated_power=ref_rated,
+        power_share=share[0],
+        price_weight=ref_weight,
+    )
+    mix = FlexibleMix(
+        flexible=np.asarray(flexible, dtype=bool),
+        share=share[:, rows],
         inputs=use,
         emission_factor=ef,
-        rated_power=rated,
-        power_share=share,
         price_weight=weight,
     )
-    return replace(inputs, routes=new)
+    return replace(inputs, routes=new, flexible=mix)

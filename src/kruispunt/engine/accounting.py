@@ -131,7 +131,8 @@ def account(
     calib = ctx.route_calib(cur)
     captured_all = rt.captured[cur, i] * calib * activity
     captured = np.where(vented, 0.0, captured_all)
-    emissions = rt.emitted[cur, i] * calib * activity + np.where(vented, captured_all, 0.0)
+    emitted = rt.mix.at(rt.mix.emitted, cur, i)
+    emissions = emitted * calib * activity + np.where(vented, captured_all, 0.0)
     # what a contract store cannot take (a decided project above its contract) is vented
     over = infra.over_contract(i, st.pool[..., CO2_STORAGE], captured)
     if over is not None:
@@ -140,6 +141,9 @@ def account(
     # each plant's route's inputs gathered into the scratch buffer, then scaled in place
     # (``cur`` holds route indices: "clip" changes none, and unlike "raise" needs no copy)
     use = np.take(inp.routes.inputs[:, :, i], cur, axis=0, out=out.use, mode="clip")
+    mix = rt.mix
+    if mix.any:  # a flexible load in its scenario's own mix
+        mix.fix(use, mix.inputs[..., i], cur)
     np.multiply(use, activity[..., None], out=use)
     elec = use[..., inp.carriers.is_electricity].sum(-1)
     h2 = use[..., inp.carriers.is_hydrogen].sum(-1)
@@ -188,10 +192,7 @@ def account(
         - saved_opex
     )
     o["hydrogen_bought"][i] = bought
-    net = rt.priced[:, :, i]
-    if inp.routes.exports is not None:  # exported carriers (fuel gas) are sold at the price
-        net = net - inp.routes.exports[:, :, i]
-    market = np.einsum("rc,sc->sr", net, inp.markets.price[:, :, i])
+    market = _market_cost(ctx, i)
     o["energy_cost"][i] = (
         np.take_along_axis(market, cur, axis=1) * activity + supply_cost + swap_cost
     )
@@ -258,6 +259,26 @@ def existing_route(ctx: BatchContext) -> I:
     inc = np.broadcast_to(ctx.inputs.plants.incumbent[None, :], lv.commit_route.shape)
     held = np.where(lv.commit_route >= 0, lv.commit_route, inc)
     return np.asarray(np.where(lv.follow_route >= 0, lv.follow_route, held), dtype=np.int64)
+
+
+def _market_cost(ctx: BatchContext, i: int) -> F:
+    """Energy and feedstock bought at market prices per unit of each route in year index
+    ``i``, less the carriers it exports ``(S, R)`` [EUR/product]; a flexible load in its
+    scenario's own mix."""
+    inp = ctx.inputs
+    rt = ctx.route
+    price = inp.markets.price[:, :, i]
+    net = rt.priced[:, :, i]
+    if inp.routes.exports is not None:  # exported carriers (fuel gas) are sold at the price
+        net = net - inp.routes.exports[:, :, i]
+    market = np.einsum("rc,sc->sr", net, price)
+    mix = rt.mix
+    if mix.any:
+        own = mix.priced[..., i]
+        if inp.routes.exports is not None:
+            own = own - inp.routes.exports[mix.rows, :, i][None]
+        market[:, mix.rows] = np.einsum("snc,sc->sn", own, price)
+    return np.asarray(market, dtype=np.float64)
 
 
 def _pool_use(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,7 @@ from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES, SCENARIO
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
+G = TypeVar("G", bound=np.generic)
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,104 @@ class RouteData:
     the route's energy and feedstock cost."""
     exports: F
     """``(R, C, Ye)`` carriers exported, sold at their market price (zeros: none)."""
+    mix: ScenarioMix
+    """Each scenario's mix of the flexible loads: the quantities above are at the reference
+    mix (:class:`kruispunt.inputs.FlexibleMix`)."""
+
+
+@dataclass(frozen=True)
+class ScenarioMix:
+    """The route quantities a flexible load's yearly mix changes, in each scenario's own mix
+    (:class:`kruispunt.inputs.FlexibleMix`): a hybrid boiler runs more hours on power where
+    power is cheap against gas and its CO2. :class:`RouteData` holds the reference mix;
+    ``rows`` are the flexible routes whose mix differs from it in some scenario (none: every
+    array here is the reference's, with a leading axis of 1)."""
+
+    rows: I
+    """Flexible routes whose mix differs from the reference in some scenario ``(n,)``."""
+    of: I
+    """Position of each route in :attr:`rows` ``(R,)`` (-1: not there)."""
+    emitted: F
+    """``(S|1, R, Ye)`` direct emissions after capture [tCO2/product]."""
+    electricity: F
+    """``(S|1, R, Ye)`` electricity used [GJ/product]."""
+    share: F
+    """``(S|1, R, Ye)`` share of the year on power (0: not a flexible load)."""
+    inputs: F
+    """``(S, n, C, Ye)`` inputs of :attr:`rows`."""
+    priced: F
+    """``(S, n, C, Ye)`` price-weighted inputs of :attr:`rows` (:attr:`RouteData.priced`)."""
+
+    @property
+    def any(self) -> bool:
+        """Whether some scenario runs a mix other than the reference's."""
+        return bool(self.rows.size)
+
+    def at(self, values: npt.NDArray[G], route: I, t: int | I) -> npt.NDArray[G]:
+        """``values`` ``(S|1, R, Ye)`` of each scenario's ``route`` in year index ``t``
+        (``route`` leading with its scenario axis, ``(S|1, ...)``; ``t`` broadcast against
+        it)."""
+        if values.shape[0] == 1:
+            return np.asarray(values[0][route, t], dtype=values.dtype)
+        route = np.asarray(route)
+        S = values.shape[0]
+        s = np.arange(S).reshape((S,) + (1,) * (route.ndim - 1))
+        return np.asarray(values[s, route, t], dtype=values.dtype)
+
+    def inputs_at(self, base: F, flex: F, route: I, t: int) -> F:
+        """Each plant's inputs per unit ``(S, P, C)`` in year index ``t`` for plants on
+        ``route`` ``(S, P)``: ``base`` ``(R, C, Ye)`` (:attr:`RouteData.inputs` or
+        :attr:`RouteData.priced`), in each scenario's mix where it has one (``flex``:
+        :attr:`inputs` or :attr:`priced`)."""
+        out = np.take(base[:, :, t], route, axis=0)
+        if self.any:
+            self.fix(out, flex[..., t], route)
+        return np.asarray(out, dtype=np.float64)
+
+    def use(self, base: F, c: int) -> F:
+        """Use of carrier ``c`` per unit of product of every route ``(S|1, R, Ye)``, from
+        ``base`` ``(R, C, Ye)`` (:attr:`RouteData.inputs`) and each scenario's own mix."""
+        out = base[:, c, :][None]
+        if self.any:
+            out = np.repeat(out, self.inputs.shape[0], axis=0)
+            out[:, self.rows] = self.inputs[:, :, c, :]
+        return np.asarray(out, dtype=np.float64)
+
+    def inputs_of(self, base: F, s: I, route: I, t: int) -> F:
+        """Inputs per unit ``(n, C)`` of the entries ``(s, route)`` ``(n,)`` in year index
+        ``t``, from ``base`` ``(R, C, Ye)`` (:attr:`RouteData.inputs`) and each scenario's
+        own mix."""
+        out = np.array(base[route, :, t], dtype=np.float64)
+        if self.any:
+            pos = self.of[route]
+            on = pos >= 0
+            out[on] = self.inputs[s[on], pos[on], :, t]
+        return out
+
+    def fix(self, out: F, flex: F, route: I) -> None:
+        """Write each scenario's mix ``flex`` ``(S, n, ...)`` into ``out`` ``(S, P, ...)``
+        where a plant runs one of :attr:`rows` (``route`` ``(S, P)``)."""
+        pos = self.of[route]
+        s, p = np.nonzero(pos >= 0)
+        if s.size:
+            out[s, p] = flex[s, pos[s, p]]
+
+    def path(self, base: F, flex: F, price: F, less: F | None = None) -> F:
+        """Per unit of product ``(S, R, Ye)``: the inputs ``base`` ``(R, C, Ye)`` less
+        ``less`` (exports, ``(R, C, Ye)`` or broadcasting) times the carrier prices ``price``
+        ``(S, C, Ye)``, summed over the carriers; the rows with a mix of their own from
+        ``flex`` ``(S, n, C, Ye)``."""
+        if less is None:
+            out = np.einsum("rcy,scy->sry", base, price)
+        else:
+            out = np.einsum("rcy,scy->sry", base - less, price)
+        if self.any:
+            if less is not None and less.shape[0] > 1:
+                flex = flex - less[self.rows][None]
+            elif less is not None:
+                flex = flex - less
+            out[:, self.rows] = np.einsum("sncy,scy->sny", flex, price)
+        return np.asarray(out, dtype=np.float64)
 
 
 class BatchContext:
@@ -69,6 +169,7 @@ class BatchContext:
         self.horizon = int(np.max(routes.lifetime) + np.max(routes.lead_time) + 1)
         inputs_e = self.ext(routes.inputs)
         ef, cap = self.ext(routes.emission_factor), self.ext(routes.capture_rate)
+        mix = self._mix(inputs_e)
         self.route = RouteData(
             emitted=ef * (1.0 - cap),
             captured=ef * cap,
@@ -92,6 +193,7 @@ class BatchContext:
                 if routes.exports is not None
                 else np.zeros((1, 1, 1))  # broadcasts as nothing exported
             ),
+            mix=mix,
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
         self.low_carbon = low
@@ -113,6 +215,48 @@ class BatchContext:
                 plants.base_emissions / (ef0 * plants.base_production),
                 1.0,
             )
+
+    def _mix(self, inputs_e: F) -> ScenarioMix:
+        """:class:`ScenarioMix` of the batch: its flexible routes whose mix differs from the
+        reference's in some scenario, the rest read from the reference."""
+        inp = self.inputs
+        routes = inp.routes
+        flex = inp.flexible
+        ef = self.ext(routes.emission_factor)
+        emitted = ef * (1.0 - self.ext(routes.capture_rate))
+        elec = inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1)
+        share = np.zeros((1, self.R, inputs_e.shape[-1]))
+        if routes.power_share is not None:
+            share[0] = self.ext(routes.power_share)
+        weight = None if routes.price_weight is None else self.ext(routes.price_weight)
+        rows = np.zeros(0, dtype=np.int64)
+        if flex is not None:
+            own = self.ext(flex.inputs)
+            differs = (own != inputs_e[flex.routes][None]).any(axis=(0, 2, 3))
+            differs |= (self.ext(flex.emission_factor) != ef[flex.routes][None]).any(axis=(0, 2))
+            if weight is not None:
+                differs |= (self.ext(flex.price_weight) != weight[flex.routes][None]).any(
+                    axis=(0, 2, 3)
+                )
+            at = np.flatnonzero(differs)
+            rows = flex.routes[at]
+        of = np.full(self.R, -1, dtype=np.int64)
+        of[rows] = np.arange(rows.size)
+        C = inputs_e.shape[1]
+        if not rows.size:
+            empty = np.zeros((self.S, 0, C, inputs_e.shape[-1]))
+            return ScenarioMix(rows, of, emitted[None], elec[None], share, empty, empty)
+        assert flex is not None
+        own_in = self.ext(flex.inputs[:, at])
+        own_pr = own_in * self.ext(flex.price_weight[:, at])
+        own_ef = self.ext(flex.emission_factor[:, at]) * (1.0 - self.ext(routes.capture_rate[rows]))
+        emitted_s = np.repeat(emitted[None], self.S, axis=0)
+        emitted_s[:, rows] = own_ef
+        elec_s = np.repeat(elec[None], self.S, axis=0)
+        elec_s[:, rows] = own_in[:, :, inp.carriers.is_electricity].sum(axis=2)
+        share_s = np.repeat(share, self.S, axis=0)
+        share_s[:, rows] = self.ext(flex.share[:, at])
+        return ScenarioMix(rows, of, emitted_s, elec_s, share_s, own_in, own_pr)
 
     def output(self, i: int) -> F:
         """What each plant makes in year index ``i`` if it runs ``(S, P)`` [product/yr]: its

@@ -90,6 +90,14 @@ class Collector:
             out=energy,
             mode="clip",  # indices are valid; "raise" would gather through a buffer
         )
+        flex = self.inputs.flexible
+        if flex is not None:  # a flexible load in its scenario's own mix
+            of = np.full(R, -1, dtype=np.int64)
+            of[flex.routes] = np.arange(flex.routes.size)
+            pos = of[route_index]
+            s, p, y = np.nonzero(pos >= 0)
+            if s.size:
+                energy[s, p, y] = flex.inputs[idx[s], pos[s, p, y], :, y]
         np.multiply(energy, np.moveaxis(out.activity, 0, -1)[..., None], out=energy)
         if self.swap is not None:  # renewable hydrogen bought in place of the plant's own
             bought = self.plant["hydrogen_bought"][sl]

@@ -138,7 +138,7 @@ def evaluate(
         supportable=supportable,
         installs=installs,
         running=running,
-        emitted_current=ctx.route.emitted[cur, t] * ctx.route_calib(cur),
+        emitted_current=ctx.route.mix.at(ctx.route.mix.emitted, cur, t) * ctx.route_calib(cur),
         current=cur,
         pending=pending,
         store_indication=store_indication,

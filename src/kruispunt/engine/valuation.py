@@ -335,7 +335,7 @@ class Valuation:
         zero = np.zeros_like(lead)
         markets = inp.markets
         operating = (
-            np.einsum("rcy,scy->sry", r.priced - r.exports, ctx.ext(markets.price))
+            r.mix.path(r.priced, r.mix.priced, ctx.ext(markets.price), less=r.exports)
             + r.captured[None] * ctx.ext(markets.co2_ts_cost)[:, None, :]
             + ctx.ext(inp.routes.variable_opex)[None]
         )
@@ -736,8 +736,9 @@ class Valuation:
             -writeoff.reshape(S, -1)[:, at_c] - (STAY_BONUS * inp.plants.capacity)[p_c]
         )
         value += STAY_BONUS * cap * is_cur
-        em_cur = (ctx.route.emitted[cur, t] * ctx.route_calib(cur))[:, :, None]
-        em_opt = ctx.route.emitted[opt, t_start][None] * self.calib_k
+        mix = ctx.route.mix
+        em_cur = (mix.at(mix.emitted, cur, t) * ctx.route_calib(cur))[:, :, None]
+        em_opt = mix.at(mix.emitted, opt[None], t_start[None]) * self.calib_k
         abated = em_cur - em_opt
         abated.reshape(S, -1)[:, at_c] = 0.0
         abated *= prod
@@ -851,8 +852,9 @@ class Valuation:
         if locked is not None and locked.any():  # worked out on the plants locked somewhere
             bound = np.flatnonzero(locked.any(axis=0))
             opt_b, cur_b = opt[bound], cur[:, bound]
-            emitted = self.ctx.route.emitted[:, t]
-            lower = emitted[opt_b][None] < emitted[cur_b][:, :, None]  # (S, n, K)
+            mix = self.ctx.route.mix  # each scenario's mix of a flexible load
+            emitted = mix.emitted[:, :, t]  # (S|1, R)
+            lower = emitted[:, opt_b] < mix.at(mix.emitted, cur_b, t)[:, :, None]  # (S, n, K)
             onward = lower & ~self.opt_closure[bound][None]
             pair = inp.routes.retrofit_pair
             if pair is None:

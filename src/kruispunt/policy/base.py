@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
+G = TypeVar("G", bound=np.generic)
 B = npt.NDArray[np.bool_]
 
 PLANT_ITEMS = (
@@ -117,8 +118,61 @@ class HydrogenBought:
     """Variable operating cost of the reforming it no longer runs [EUR/yr]."""
 
 
+class ScenarioMixPaths(Protocol):
+    """The route quantities a flexible load's yearly mix changes, in each scenario's own mix
+    (:class:`kruispunt.engine.context.ScenarioMix`); ``S|1``: a leading axis of 1 where no
+    scenario runs a mix other than the reference's."""
+
+    @property
+    def any(self) -> bool:
+        """Whether some scenario runs a mix other than the reference's."""
+        ...
+
+    @property
+    def emitted(self) -> F:
+        """``(S|1, R, Ye)`` direct emissions after capture [tCO2/product]."""
+        ...
+
+    @property
+    def electricity(self) -> F:
+        """``(S|1, R, Ye)`` electricity [GJ/product]."""
+        ...
+
+    @property
+    def share(self) -> F:
+        """``(S|1, R, Ye)`` share of the year a flexible load runs on power [-]."""
+        ...
+
+    @property
+    def inputs(self) -> F:
+        """``(S, n, C, Ye)`` inputs of the routes with a mix of their own."""
+        ...
+
+    def at(self, values: npt.NDArray[G], route: I, t: int | I) -> npt.NDArray[G]:
+        """``values`` ``(S|1, R, Ye)`` of each scenario's ``route`` in year index ``t``."""
+        ...
+
+    def use(self, base: F, c: int) -> F:
+        """Use of carrier ``c`` of every route ``(S|1, R, Ye)`` in each scenario's mix."""
+        ...
+
+    def inputs_of(self, base: F, s: I, route: I, t: int) -> F:
+        """Inputs ``(n, C)`` of the entries ``(s, route)`` in year index ``t``."""
+        ...
+
+    def path(self, base: F, flex: F, price: F, less: F | None = None) -> F:
+        """Inputs times carrier prices, summed over the carriers ``(S, R, Ye)``."""
+        ...
+
+
 class RoutePaths(Protocol):
-    """Per-route physical quantities per unit of product over the horizon, ``(R, Ye)``."""
+    """Per-route physical quantities per unit of product over the horizon, ``(R, Ye)``, at
+    the reference mix of a flexible load (:attr:`mix`: each scenario's own)."""
+
+    @property
+    def mix(self) -> ScenarioMixPaths:
+        """The quantities a flexible load's mix changes, in each scenario's own mix."""
+        ...
 
     @property
     def emitted(self) -> F:

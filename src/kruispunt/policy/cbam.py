@@ -301,8 +301,8 @@ class Cbam(Instrument):
         product = ctx.inputs.routes.product
         parity = good[:, product, :] * self.sold_in_eu[:, product, None]  # (S, R, Y)
         return {
-            "intermediates": np.einsum(
-                "rcy,scy->sry", ctx.ext(ctx.inputs.routes.inputs), ctx.ext(carrier)
+            "intermediates": ctx.route.mix.path(
+                ctx.route.inputs, ctx.route.mix.inputs, ctx.ext(carrier)
             ),
             "parity": -ctx.ext(parity),
         }

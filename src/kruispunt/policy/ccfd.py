@@ -388,8 +388,10 @@ class Ccfd(SupportScheme):
                 per_t = np.where(tonnes > 0, prod / tonnes, 0.0)  # product per tonne avoided
             # the won plants only (everyone else keeps what it had)
             s_w, p_w = np.nonzero(won)
-            inputs = ctx.route.inputs[:, self.carriers, ev.t]  # (R, C)
-            extra = (inputs[route[s_w, p_w]] - inputs[ev.current[s_w, p_w]]) * per_t[s_w, p_w, None]
+            mix, base = ctx.route.mix, ctx.route.inputs  # each scenario's mix
+            new = mix.inputs_of(base, s_w, route[s_w, p_w], ev.t)[:, self.carriers]
+            left = mix.inputs_of(base, s_w, ev.current[s_w, p_w], ev.t)[:, self.carriers]
+            extra = (new - left) * per_t[s_w, p_w, None]
             self.extra[s_w, p_w] = extra
             # read at the won options only
             at = (s_w, p_w, pick[s_w, p_w])

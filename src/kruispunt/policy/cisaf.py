@@ -128,7 +128,7 @@ class Cisaf(Instrument):
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
         home = ctx.inputs.routes.domestic.astype(float)[None, :, None]
-        mwh = ctx.route.electricity[None] / GJ_PER_MWH
+        mwh = ctx.route.mix.electricity / GJ_PER_MWH  # (S|1, R, Ye), each scenario's mix
         return {"relief": np.asarray(mwh * home * ctx.ext(self.relief)[:, None, :])}
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray | float:

@@ -322,7 +322,7 @@ class Co2Heffing(Instrument):
         rights = ctx.ext(self.gap * self.param("reduction_factor"))[:, None, :]
         R = ctx.route.emitted.shape[0]
         return {
-            "excess": gap * ctx.route.emitted[None],
+            "excess": gap * ctx.route.mix.emitted,  # each scenario's mix of a flexible load
             "rights": np.broadcast_to(rights, (rights.shape[0], R, rights.shape[2])),
         }
 

@@ -434,7 +434,8 @@ class EnergyTax(Instrument):
         ``c`` ``(S, R)``, by default the parameter's)."""
         share = self.exempt[:, :, c] if exempt is None else exempt
         return np.asarray(
-            self.ctx.route.inputs[:, c, :][None] * (1.0 - share)[..., None], dtype=np.float64
+            self.ctx.route.mix.use(self.ctx.route.inputs, c) * (1.0 - share)[..., None],
+            dtype=np.float64,
         )
 
     def _carrier_path(self, use: FloatArray, rate: FloatArray) -> FloatArray:

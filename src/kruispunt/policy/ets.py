@@ -752,7 +752,7 @@ class EuEts(Instrument):
         ctx = self.ctx
         eua = ctx.ext(ctx.inputs.markets.eua)[:, None, :]
         bm = ctx.ext(np.nan_to_num(self.param("route_benchmark")))
-        out = {"emissions": ets_cost(ctx.route.emitted[None], 0.0, eua)}
+        out = {"emissions": ets_cost(ctx.route.mix.emitted, 0.0, eua)}
         for key, factor in (("cl", self.factor_cl), ("non_cl", self.factor_non)):
             f = ctx.ext(factor)
             out[f"benchmark_{key}"] = ets_cost(0.0, f * bm, eua)

@@ -246,6 +246,17 @@ def _basis_extra(ctx: Context, kw_share: FloatArray) -> FloatArray | None:
     )
 
 
+def _own_mix_extra(ctx: Context, extra: FloatArray | None) -> FloatArray | None:
+    """:func:`_basis_extra` beyond each scenario's own use of a flexible load ``(S|1, R,
+    Ye)``: the charged basis does not change with the hours on power, the use does
+    (:class:`kruispunt.engine.context.ScenarioMix`). The paths bill the basis whole
+    (reference use + ``extra``); the accounting bills the year's use + this."""
+    mix = ctx.route.mix
+    if extra is None or not mix.any:
+        return extra
+    return np.asarray(extra + (ctx.route.electricity[None] - mix.electricity), dtype=np.float64)
+
+
 def _billed_mwh(st: YearState, ctx: Context, extra: FloatArray | None) -> FloatArray:
     """Each plant's electricity the kW tariff is charged on this year ``(S, P)`` [MWh]: its
     grid electricity, and for a plant on a flexible load the rest of its charged basis."""
@@ -303,6 +314,7 @@ class NetworkTariff(Instrument):
         self.rate = self.param("rate")  # (S, 2, Y)
         self.ehv = np.asarray(self.param("ehv") > 0.5, dtype=bool)  # (S, P)
         self.extra = _basis_extra(ctx, self.param("flexible_kw_share"))
+        self.billed_extra = _own_mix_extra(ctx, self.extra)
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
@@ -330,7 +342,7 @@ class NetworkTariff(Instrument):
         return np.asarray(np.where(self.ehv, rate[:, :1], rate[:, 1:2]), dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
-        paid = _billed_mwh(st, self.ctx, self.extra) * self.plant_rate(st.i)
+        paid = _billed_mwh(st, self.ctx, self.billed_extra) * self.plant_rate(st.i)
         return Booking(plant={"network_tariff": paid})
 
 
@@ -383,13 +395,15 @@ class NetworkTariffRelief(Instrument):
         self.active = bool((self.share > 0).any() or (self.band_share < 1).any())
         # charged on the tariff's own kW basis (its parameters, defaults filled)
         self.extra = _basis_extra(ctx, np.asarray(tariff["flexible_kw_share"], np.float64))
-        # a flexible load draws its rated power only in its hours on power: it meets the
-        # band-load rule's hours only if those reach BAND_MIN_HOURS ``(R, Ye)``
+        self.billed_extra = _own_mix_extra(ctx, self.extra)
+        # a flexible load draws its rated power only in its hours on power (in each
+        # scenario's mix): it meets the band-load rule's hours only if those reach
+        # BAND_MIN_HOURS ``(S|1, R, Ye)``
         routes = ctx.inputs.routes
-        self.band_hours = np.ones_like(ctx.route.electricity, dtype=bool)
+        self.band_hours = np.ones_like(ctx.route.electricity, dtype=bool)[None]
         if routes.power_share is not None:
-            hours = ctx.ext(np.asarray(routes.power_share, dtype=np.float64)) * 8760.0
-            flexible = flexible_routes(ctx)[:, None]
+            hours = ctx.route.mix.share * 8760.0
+            flexible = flexible_routes(ctx)[None, :, None]
             self.band_hours = ~flexible | (hours >= BAND_MIN_HOURS)
 
     def paths(self) -> dict[str, FloatArray]:
@@ -434,10 +448,12 @@ class NetworkTariffRelief(Instrument):
         flat = np.where(ehv, x["ehv_flat"], x["hv_flat"])
         rest = np.where(ehv, x["ehv_rest"], x["hv_rest"])
         route = np.asarray(opt.route)
-        per_unit = self.ctx.route.electricity[route, opt.t] / GJ_PER_MWH
+        mix = self.ctx.route.mix  # each scenario's mix of a flexible load
+        per_unit = mix.at(mix.electricity, route, opt.t) / GJ_PER_MWH
         base = np.asarray(opt.plant(self.ctx.inputs.plants.base_production), dtype=np.float64)
         band = self._band(
-            np.broadcast_to(per_unit * base, rest.shape).copy(), self.band_hours[route, opt.t]
+            np.broadcast_to(per_unit * base, rest.shape).copy(),
+            mix.at(self.band_hours, route, opt.t),
         )
         return np.asarray(-(flat + rest * (1.0 - band)), dtype=np.float64)
 
@@ -447,6 +463,7 @@ class NetworkTariffRelief(Instrument):
         i = st.i
         rate = np.where(self.ehv, self.rate[:, :1, i], self.rate[:, 1:2, i])
         mwh = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity)
-        kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh, self.band_hours[st.route, i])
-        paid = _billed_mwh(st, self.ctx, self.extra) * rate * (1.0 - kept)
+        hours_ok = self.ctx.route.mix.at(self.band_hours, st.route, i)
+        kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh, hours_ok)
+        paid = _billed_mwh(st, self.ctx, self.billed_extra) * rate * (1.0 - kept)
         return Booking(plant={"subsidies": paid}, gov={"network_tariff_relief_outlay": -paid})

@@ -83,7 +83,7 @@ class GreenProcurement(ClearingMarket):
         """:func:`procurement_cap` per unit of each route's qualifying output ``(S, R)``: the
         shadow price times the CO2 it saves against the product's grey route."""
         q = self.q[:, g, :]
-        em = self.ctx.route.emitted[None, :, t]
+        em = self.ctx.route.mix.emitted[:, :, t]  # (S|1, R), each scenario's mix
         with np.errstate(divide="ignore", invalid="ignore"):
             green = np.where(q > 0, em / q, np.inf)
         return procurement_cap(self.shadow[:, t][:, None], self.ref[g, t], green)
