@@ -284,13 +284,16 @@ def test_a_firm_part_of_zero_leaves_the_hybrid_bit_for_bit() -> None:
         np.testing.assert_array_equal(getattr(zero.routes, name), getattr(raw.routes, name))
 
 
-def _two(eua: float, other: float, **kw: object) -> ModelInputs:
+def _two(eua: float, other: float, heat: bool = False, **kw: object) -> ModelInputs:
     """The hybrid toy over two scenarios, ``s0`` at EUA ``eua`` (the reference row) and
-    ``s1`` at ``other``."""
+    ``s1`` at ``other`` (``heat``: its product is heat, whose free allocation without a
+    benchmark mapping scales with the route's emissions)."""
     a = toy_inputs(eua=eua, **kw)  # type: ignore[arg-type]
     b = toy_inputs(eua=other, **kw)  # type: ignore[arg-type]
     b = replace(b, coords=replace(b.coords, scenarios=("s1",)))
     both = a.concat([b])
+    if heat:
+        both = replace(both, products=replace(both.products, heat=np.ones(1, dtype=bool)))
     r = both.routes
     inputs = r.inputs.copy()
     inputs[1, 0] = 10.0
@@ -329,12 +332,15 @@ def test_each_scenario_runs_its_own_mix() -> None:
     )
 
 
-@pytest.mark.parametrize("other", [0.0, 60.0, 120.0])
-def test_a_scenario_s_results_do_not_depend_on_the_reference_row(other: float) -> None:
+@pytest.mark.parametrize(("other", "heat"), [(0.0, False), (60.0, False), (120.0, True)])
+def test_a_scenario_s_results_do_not_depend_on_the_reference_row(other: float, heat: bool) -> None:
     """A scenario run beside another at a different EUA (whose mix the route tables hold)
     gives what it gives run alone, where its own mix is the reference's: every plant result,
-    its choices, valuation (the switch years), accounting and tariff (the kW charge on the
-    time-bound right and the band-load relief) alike."""
+    its choices, valuation (the switch years), accounting, tariff (the kW charge on the
+    time-bound right and the band-load relief) and, for a heat product with a base-year
+    free allocation of 0.5 t/t (without the tariff, which keeps that plant on gas), the EU
+    ETS free allocation (its own part scales with the route's emissions in the scenario's
+    mix) alike."""
     rate = np.zeros((1, 2, len(TOY_YEARS)))
     rate[:, 1] = 10.0
     tariff = {
@@ -349,8 +355,19 @@ def test_a_scenario_s_results_do_not_depend_on_the_reference_row(other: float) -
             "band_min_mwh": np.full(1, 1.0e4),
         },
     }
-    pair = simulate(_two(100.0, other, instruments=tariff)).dataset.sel(scenario="s1")
-    alone = simulate(_two(other, other, instruments=tariff).select([0])).dataset.sel(scenario="s0")
+    kw: dict[str, object] = {"instruments": None if heat else tariff, "heat": heat}
+    kw["base_free_allocation"] = 0.5e6 if heat else 0.0
+    pair = simulate(_two(100.0, other, **kw)).dataset.sel(scenario="s1")  # type: ignore[arg-type]
+    alone = simulate(_two(other, other, **kw).select([0])).dataset.sel(scenario="s0")  # type: ignore[arg-type]
+    if heat:  # the case holds a free allocation that follows the mix: at EUA 120 gas
+        # costs 220 EUR/t, power is cheaper below 1.019 x the average, 4,000 h; on the hybrid
+        # the plant gets 0.5 t/t x (1 - 4,000 / 8,760) of the gas route's 1 t/t
+        plant = alone.sel(plant="site0/widget")
+        on = plant["route_index"].values == 1
+        assert on.any()
+        np.testing.assert_allclose(
+            plant["free_allocation"].values[on], 0.5e6 * (1 - 4000 / 8760), rtol=1e-12
+        )
     for name in pair.data_vars:
         a, b = pair[name].values, alone[name].values
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-6, err_msg=name)

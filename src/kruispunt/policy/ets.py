@@ -410,6 +410,7 @@ class AllocationBasis:
         inp = ctx.inputs
         plants = inp.plants
         self.emitted = ctx.route.emitted  # (R, Ye)
+        self.mix = ctx.route.mix
         self.incumbent = plants.incumbent
         self.domestic = inp.routes.domestic
         self.heat = inp.products.heat[plants.product]
@@ -524,9 +525,16 @@ class AllocationBasis:
         today = np.asarray(
             self._memo("today", route, t, lambda: self._today(route, plants), plants), dtype=bool
         )
-        em = self.emitted[:, t]
+        if self.mix.any:  # each scenario's own mix of a flexible load
+            em = self.mix.emitted[:, :, t]  # (S, R)
+            at_inc = np.asarray(inc, dtype=np.int64)[None]
+            em_inc = np.asarray(self._at(em, at_inc), dtype=np.float64)
+            em_route = np.asarray(self._at(em, route), dtype=np.float64)
+        else:
+            em = self.emitted[:, t]
+            em_inc, em_route = em[inc], em[route]
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.clip(np.where(em[inc] > 0, em[route] / em[inc], 0.0), 0.0, 1.0)
+            ratio = np.clip(np.where(em_inc > 0, em_route / em_inc, 0.0), 0.0, 1.0)
         heat = self._lead(self.heat, route, plants)
         unmapped = self._lead(self.per_unit, route, plants) * np.where(heat, ratio, 1.0)
         mapped_inc = self._lead(self.inc_mapped, route, plants)
