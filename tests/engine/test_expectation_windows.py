@@ -146,3 +146,50 @@ def test_a_path_alike_by_rate_is_worked_out_once_per_rate() -> None:
     # no two scenarios discounting alike: nothing is shared
     single = Windows(np.array([0.03, 0.07]), windows, Y + extra, Y, np.zeros(2, dtype=bool))
     assert not single.alike_by_rate(np.zeros((2, R, Y + extra)))
+
+
+def test_a_path_alike_but_on_its_own_routes_is_worked_out_in_two_parts() -> None:
+    """A path alike by rate on every route but one, which differs in each scenario (a
+    flexible load in each scenario's own mix), is worked out once per rate on the others
+    and per scenario on that one (mixed): its years and the entries the valuation gathers
+    (Positions, one term and several side by side) hold the bits of the same path worked
+    out on every row (expected_many); a path that differs elsewhere too is not mixed."""
+    from kruispunt.engine.valuation import Positions
+
+    rng = np.random.default_rng(29)
+    R, Y, extra = 4, 5, 4
+    rate = np.array([0.03, 0.07] * 4)
+    myopic = np.array([False] * 6 + [True, True])
+    lead = np.array([0, 2, 1, 0])
+    life = np.array([3, 9, 2, 14])
+    windows = [(lead, life), (np.zeros_like(lead), life), (np.zeros_like(lead), life.clip(0, 3))]
+    own = np.array([2])
+    w = Windows(rate, windows, Y + extra, Y, myopic, own_routes=own)
+    group = np.array([0, 1, 0, 1, 0, 1, 2, 3])
+    mixed = (rng.normal(size=(4, R, Y + extra)) * 50.0)[group]
+    mixed[:, 2] = rng.normal(size=(8, Y + extra)) * 50.0  # route 2: each scenario its own
+    other = mixed.copy()
+    other[4, 1, -1] += 1.0  # and route 1 of scenario 4
+    routes = np.array([[0, 2, 3, 2, 1]])  # the entries gathered: (1, V) slots
+    cur = rng.integers(0, R, size=(8, 3))  # (S, P) current routes, over two windows
+    for values, is_mixed in ((mixed, True), (other, False)):
+        e = Expected(w, values)
+        assert e.mixed is is_mixed and not e.alike
+        want = expected_many(values, rate, windows, Y, myopic)
+        slots = Positions(w, routes, 0, R, len(windows))
+        stay = Positions(w, cur, np.array([1, 2]), R, len(windows))
+        for t in (0, 3, 3, 1, Y - 1):
+            got = e.year(t)
+            for j, ref in enumerate(want):
+                assert np.array_equal(got[..., j].view(np.uint64), ref[..., t].view(np.uint64))
+            new = slots.take(e, t)
+            assert np.array_equal(new, want[0][:, routes[0], t])
+            s = np.arange(8)[:, None]
+            both = np.stack([want[1][s, cur, t], want[2][s, cur, t]], axis=-1)
+            assert np.array_equal(stay.take(e, t), both)
+            pick = np.array(rng.integers(0, 2, size=(8, 5)))
+            side = slots.choose([e, Expected(w, values * 2.0)], pick, t)
+            # scaling by 2 is exact: the doubled path's entries are twice the path's
+            assert np.array_equal(side, np.where(pick == 1, 2.0 * new, new))
+        if is_mixed:  # the shared routes on one row per rate, route 2 on every scenario's
+            assert e.own_year(0).size == (R * 4 + 1 * 8) * len(windows)

@@ -118,6 +118,14 @@ class Windows:
         Number of decision years Y.
     myopic : ndarray of bool, shape (S,)
         Scenarios whose plants take today's value.
+    own_routes : ndarray of int, optional
+        Routes whose paths may differ between scenarios that discount alike where the other
+        routes' do not (a flexible load in each scenario's own mix,
+        :class:`kruispunt.engine.context.ScenarioMix`): such a path is worked out once per
+        distinct rate on the other routes and per scenario on these (:attr:`Expected.mixed`).
+    alike : bool
+        Whether to work out a path alike by rate once per distinct rate (False: every
+        scenario's row, as for the part of a mixed path on :attr:`own_routes`).
     """
 
     def __init__(
@@ -127,6 +135,8 @@ class Windows:
         n_ext: int,
         n_years: int,
         myopic: npt.NDArray[np.bool_],
+        own_routes: I | None = None,
+        alike: bool = True,
     ) -> None:
         steps = np.arange(n_ext, dtype=np.float64)
         self.disc = (1.0 + rate[:, None]) ** -steps[None, :]  # (S, Ye)
@@ -169,12 +179,21 @@ class Windows:
         """Each scenario's row among those a path alike by rate (:meth:`alike_by_rate`) is
         worked out on (:meth:`Expected.own_year`): itself when no two scenarios discount
         alike."""
-        if 2 * len(first) <= len(rate):
+        if alike and 2 * len(first) <= len(rate):
             where = np.searchsorted(self._rows, first)
             self._inverse = where[np.asarray(inverse).reshape(-1)]
             """Each scenario's row in :attr:`_rows`."""
             self.alike_rows = self._inverse
             self._alike = Windows(rate[self._rows], windows, n_ext, n_years, myopic[self._rows])
+        self.own_routes: I = np.zeros(0, dtype=np.int64)
+        """Routes a mixed path is worked out on for every scenario (:attr:`Expected.mixed`)."""
+        self._own: Windows | None = None
+        self._keep: I = np.arange(R, dtype=np.int64)
+        if self._alike is not None and own_routes is not None and len(own_routes):
+            self.own_routes = np.asarray(own_routes, dtype=np.int64)
+            self._keep = np.setdiff1d(self._keep, self.own_routes)
+            mine = [(a[self.own_routes], b[self.own_routes]) for a, b in windows]
+            self._own = Windows(rate, mine, n_ext, n_years, myopic, alike=False)
 
     def alike_by_rate(self, values: F) -> bool:
         """Whether every scenario's ``values`` ``(S, ...)`` hold the same bits as those of the
@@ -270,10 +289,24 @@ class Expected:
             # the same on every route (a price, a tariff, broadcast over the routes): its
             # sums are the same bits on every route, worked out on one (:meth:`own_year`)
             values = values[:, :1]
+        self._base: Expected | None = None
+        self._part: Expected | None = None
         if w._alike is not None and w.alike_by_rate(values):
             # each scenario's result is its own row's arithmetic: the same bits from the row
             # of a scenario with the same rate and values
             self._alike = Expected(w._alike, values[w._rows])
+            return
+        if (
+            w._own is not None
+            and w._alike is not None
+            and values.shape[1] == len(w._keep) + len(w.own_routes)
+            and w.alike_by_rate(values[:, w._keep])
+        ):
+            # alike but on the routes of each scenario's own (a flexible load's mix): the
+            # other routes once per distinct rate, those per scenario, each entry the same
+            # arithmetic as on every scenario's row
+            self._base = Expected(w._alike, values[w._rows])
+            self._part = Expected(w._own, values[:, w.own_routes])
             return
         self._values = values
 
@@ -283,6 +316,14 @@ class Expected:
         scenarios that discount alike, :meth:`Windows.alike_by_rate`): :meth:`own_year`
         then holds the rows :attr:`Windows.alike_rows` of the batch's scenarios."""
         return self._alike is not None
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the path is alike by rate but on :attr:`Windows.own_routes`: worked out
+        once per distinct rate on the other routes and per scenario on those;
+        :meth:`own_year` then holds the first part ``(R, J, S')`` flattened, followed by the
+        second ``(n, J, S)`` flattened."""
+        return self._base is not None
 
     def _sums(self) -> F:
         """The discounted cumulative sums, scenario-last ``(R * (Ye + 1), S)`` (a year's
@@ -317,6 +358,12 @@ class Expected:
         (:class:`kruispunt.engine.valuation.Positions`) saves that copy."""
         if self._alike is not None:
             return self._alike.own_year(t)
+        if self._base is not None and self._part is not None:
+            if t != self._t_own:
+                base = self._base.own_year(t).reshape(-1)
+                part = self._part.own_year(t).reshape(-1)
+                self._t_own, self._own = t, np.concatenate([base, part])
+            return self._own
         if t != self._t_own:
             w = self._w
             cum = self._sums()
@@ -334,9 +381,13 @@ class Expected:
         """Expected values in decision year ``t`` over each window ``(S, R, J)``."""
         if t == self._t:
             return self._year
-        own = self.own_year(t)
-        if self._alike is not None:
-            own = np.take(own, self._w._inverse, axis=-1)
+        if self._base is not None and self._part is not None:
+            own = np.take(self._base.own_year(t), self._w._inverse, axis=-1)
+            own[self._w.own_routes] = self._part.own_year(t)
+        else:
+            own = self.own_year(t)
+            if self._alike is not None:
+                own = np.take(own, self._w._inverse, axis=-1)
         out = np.moveaxis(own, -1, 0)
         self._t, self._year = t, out
         return out

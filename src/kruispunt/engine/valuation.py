@@ -130,34 +130,55 @@ class Positions:
         win = np.asarray(window, dtype=np.int64)
         S = len(windows.alike_rows)
 
-        def at(rows: I) -> I:
-            lead = rows.reshape((S,) + (1,) * (route.ndim - 1))
+        def at(rows: I, routes: I = route) -> I:
+            lead = rows.reshape((S,) + (1,) * (routes.ndim - 1))
             n_rows = int(rows.max()) + 1 if rows.size else 0  # S or the distinct rates
-            flat = route * n_windows
+            flat = routes * n_windows
             entry = flat[..., None] + win if win.ndim else flat + win
             return np.asarray(entry * n_rows + (lead[..., None] if win.ndim else lead))
 
-        self.own = at(np.arange(S, dtype=np.int64))
+        every = np.arange(S, dtype=np.int64)
+        self.own = at(every)
         """Positions in a year of every scenario's rows ``(S, ...)``."""
-        self.alike = at(np.asarray(windows.alike_rows, dtype=np.int64))
+        distinct = np.asarray(windows.alike_rows, dtype=np.int64)
+        self.alike = at(distinct)
         """Positions in a year of the distinct rates' rows ``(S, ...)``."""
+        self.mixed: I | None = None
+        """Positions in a year of a mixed path (:attr:`Expected.mixed`): the distinct rates'
+        rows, but on :attr:`Windows.own_routes` every scenario's rows after them."""
+        own = windows.own_routes
+        if own.size:
+            where = np.full(n_routes, -1, dtype=np.int64)
+            where[own] = np.arange(own.size)
+            pos = where[route]
+            n_rows = int(distinct.max()) + 1 if distinct.size else 0
+            offset = n_routes * n_windows * n_rows
+            part = offset + at(every, np.maximum(pos, 0))
+            mine = pos >= 0
+            self.mixed = np.where(mine[..., None] if win.ndim else mine, part, self.alike)
+
+    def _layout(self, expected: Expected) -> I:
+        """The positions of ``expected``'s entries in its year as it is worked out."""
+        if expected.mixed:
+            assert self.mixed is not None
+            return self.mixed
+        return self.alike if expected.alike else self.own
 
     def take(self, expected: Expected, t: int) -> F:
         """The entries of ``expected`` in decision year ``t``: the values :meth:`Expected.year`
         holds there, read from the rows they are worked out on."""
-        at = self.alike if expected.alike else self.own
-        return np.asarray(np.take(expected.own_year(t), at), dtype=np.float64)
+        return np.asarray(np.take(expected.own_year(t), self._layout(expected)), dtype=np.float64)
 
     def choose(self, expected: Sequence[Expected], which: I | B, t: int) -> F:
         """For each entry, the term ``expected[which]`` in decision year ``t`` (``which``
         broadcasting against the entries): :func:`numpy.choose` of :meth:`take` of every
         term, read with one gather from the terms' years side by side."""
-        alike = {e.alike for e in expected}
-        if len(alike) != 1:  # worked out on different rows: each term gathered
+        layout = {(e.alike, e.mixed) for e in expected}
+        if len(layout) != 1:  # worked out on different rows: each term gathered
             index = np.asarray(which, dtype=np.intp)
             return np.asarray(np.choose(index, [self.take(e, t) for e in expected]))
         years = [e.own_year(t).reshape(-1) for e in expected]
-        at = self.alike if alike.pop() else self.own
+        at = self._layout(expected[0])
         index = np.asarray(which, dtype=np.intp) * years[0].size + at
         return np.asarray(np.take(np.concatenate(years), index), dtype=np.float64)
 
@@ -355,7 +376,14 @@ class Valuation:
         """Lead times of the routes: staying is also valued from each, over its life, so
         that an option starting later is compared with staying over the same years."""
         windows += [(np.full_like(lead, v), ctx.life) for v in self.leads]
-        expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic)
+        expect = Windows(
+            fin.discount_rate,
+            windows,
+            operating.shape[-1],
+            ctx.Y,
+            fin.myopic,
+            own_routes=r.mix.rows,
+        )
         expected = {key: Expected(expect, path) for key, path in paths.items()}
         del paths
         self._expected = expected
@@ -442,6 +470,8 @@ class Valuation:
         (:meth:`kruispunt.engine.expectations.Expected.own_year`) without
         laying its year out for every scenario."""
         expected = self._expected[key]
+        if expected.mixed:
+            return np.asarray(expected.year(t)[s, route, 0], dtype=np.float64)
         rows = np.asarray(self._windows.alike_rows)[s] if expected.alike else s
         return np.asarray(expected.own_year(t)[route, 0, rows], dtype=np.float64)
 
