@@ -114,6 +114,18 @@ def test_a_path_the_same_on_every_route_is_summed_on_one() -> None:
         assert sums.shape[0] == Y + extra + 1  # one route's sums
 
 
+def _eight_scenarios() -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Eight scenarios at four distinct (rate, foresight) pairs (``[0, 1, 0, 1, 0, 1, 2, 3]``,
+    as an ensemble's packages share their future's rate), four routes, three windows (a new
+    route's, staying over the life, the exit horizon 3)."""
+    rate = np.array([0.03, 0.07] * 4)
+    myopic = np.array([False] * 6 + [True, True])
+    lead = np.array([0, 2, 1, 0])
+    life = np.array([3, 9, 2, 14])
+    windows = [(lead, life), (np.zeros_like(lead), life), (np.zeros_like(lead), life.clip(0, 3))]
+    return rate, myopic, windows
+
+
 def test_a_path_alike_by_rate_is_worked_out_once_per_rate() -> None:
     """Eight scenarios, four distinct (rate, foresight) pairs, as an ensemble's packages
     share their future's rate: a path the same in the scenarios that discount alike (a
@@ -122,11 +134,7 @@ def test_a_path_alike_by_rate_is_worked_out_once_per_rate() -> None:
     differs from its rate's first in its last step alone is worked out on every row."""
     rng = np.random.default_rng(23)
     R, Y, extra = 4, 5, 4
-    rate = np.array([0.03, 0.07] * 4)
-    myopic = np.array([False] * 6 + [True, True])
-    lead = np.array([0, 2, 1, 0])
-    life = np.array([3, 9, 2, 14])
-    windows = [(lead, life), (np.zeros_like(lead), life), (np.zeros_like(lead), life.clip(0, 3))]
+    rate, myopic, windows = _eight_scenarios()
     w = Windows(rate, windows, Y + extra, Y, myopic)
     group = np.array([0, 1, 0, 1, 0, 1, 2, 3])  # each scenario's (rate, foresight)
     by_rate = (rng.normal(size=(4, R, Y + extra)) * 50.0)[group]
@@ -158,11 +166,7 @@ def test_a_path_alike_but_on_its_own_routes_is_worked_out_in_two_parts() -> None
 
     rng = np.random.default_rng(29)
     R, Y, extra = 4, 5, 4
-    rate = np.array([0.03, 0.07] * 4)
-    myopic = np.array([False] * 6 + [True, True])
-    lead = np.array([0, 2, 1, 0])
-    life = np.array([3, 9, 2, 14])
-    windows = [(lead, life), (np.zeros_like(lead), life), (np.zeros_like(lead), life.clip(0, 3))]
+    rate, myopic, windows = _eight_scenarios()
     own = np.array([2])
     w = Windows(rate, windows, Y + extra, Y, myopic, own_routes=own)
     group = np.array([0, 1, 0, 1, 0, 1, 2, 3])
