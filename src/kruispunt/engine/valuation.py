@@ -376,14 +376,8 @@ class Valuation:
         """Lead times of the routes: staying is also valued from each, over its life, so
         that an option starting later is compared with staying over the same years."""
         windows += [(np.full_like(lead, v), ctx.life) for v in self.leads]
-        expect = Windows(
-            fin.discount_rate,
-            windows,
-            operating.shape[-1],
-            ctx.Y,
-            fin.myopic,
-            own_routes=r.mix.rows,
-        )
+        own = r.mix.rows  # routes in each scenario's own mix (Expected.mixed)
+        expect = Windows(fin.discount_rate, windows, operating.shape[-1], ctx.Y, fin.myopic, own)
         expected = {key: Expected(expect, path) for key, path in paths.items()}
         del paths
         self._expected = expected
