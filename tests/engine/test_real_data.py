@@ -372,13 +372,17 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     stand beside a hybrid boiler (Dec 2026, ``heat_pump_hybrid_low``) most of those plants take
     that pair and come back to it at the contract's end: 36 at low prices, 9 at central, none
     at high. A heat pump beside an e-boiler alone is not a route of the model, so such a plant
-    leaves its heat pump for the paid e-boiler rather than keeping it."""
+    leaves its heat pump for the paid e-boiler rather than keeping it. Since each scenario
+    runs its own hybrid mix (Dec 2026: high ambition's CO2-heffing puts its hybrids on power
+    3,000 h a year to 2033, not the reference's 2,000), staying on the pair is worth more
+    there and fewer plants take the paid e-boiler: 24 at low prices, 1 at central, none at
+    high."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
     changes = moved.sum(axis=-1)
     per_run = dict(zip(ds.scenario.values, (changes >= 3).sum(axis=-1), strict=True))
-    assert max(per_run.values()) <= 36, per_run
+    assert max(per_run.values()) <= 24, per_run
     # high ambition has many, the other packages few
     assert sorted(per_run.values())[-4] <= 4, per_run
     count = np.cumsum(np.pad(moved, ((0, 0), (0, 0), (1, 0))), axis=-1)
