@@ -92,16 +92,6 @@ class ScenarioMix:
         at = (s * R + route) * Ye + t
         return np.asarray(np.take(values.reshape(-1), at), dtype=values.dtype)
 
-    def inputs_at(self, base: F, flex: F, route: I, t: int) -> F:
-        """Each plant's inputs per unit ``(S, P, C)`` in year index ``t`` for plants on
-        ``route`` ``(S, P)``: ``base`` ``(R, C, Ye)`` (:attr:`RouteData.inputs` or
-        :attr:`RouteData.priced`), in each scenario's mix where it has one (``flex``:
-        :attr:`inputs` or :attr:`priced`)."""
-        out = np.take(base[:, :, t], route, axis=0)
-        if self.any:
-            self.fix(out, flex[..., t], route)
-        return np.asarray(out, dtype=np.float64)
-
     def use(self, base: F, c: int) -> F:
         """Use of carrier ``c`` per unit of product of every route ``(S|1, R, Ye)``, from
         ``base`` ``(R, C, Ye)`` (:attr:`RouteData.inputs`) and each scenario's own mix."""
@@ -240,6 +230,7 @@ class BatchContext:
                 differs |= (self.ext(flex.price_weight) != weight[flex.routes][None]).any(
                     axis=(0, 2, 3)
                 )
+            differs |= (self.ext(flex.share) != share[0][flex.routes][None]).any(axis=(0, 2))
             at = np.flatnonzero(differs)
             rows = flex.routes[at]
         of = np.full(self.R, -1, dtype=np.int64)
