@@ -122,7 +122,7 @@ def apply_flexible_loads(inputs: ModelInputs, flexible: B, hours: F, relative: F
     use, ef, rated, weight = _mixed(inputs, flexible, share, ratio)
     routes = inputs.routes
     rows = np.flatnonzero(flexible)
-    ref_use, ref_ef, ref_weight = routes.inputs.copy(), routes.emission_factor.copy(), None
+    ref_use, ref_ef = routes.inputs.copy(), routes.emission_factor.copy()
     ref_use[rows], ref_ef[rows] = use[0], ef[0]
     ref_weight = np.ones_like(routes.inputs)
     ref_weight[rows] = weight[0]

@@ -264,21 +264,12 @@ def existing_route(ctx: BatchContext) -> I:
 def _market_cost(ctx: BatchContext, i: int) -> F:
     """Energy and feedstock bought at market prices per unit of each route in year index
     ``i``, less the carriers it exports ``(S, R)`` [EUR/product]; a flexible load in its
-    scenario's own mix."""
-    inp = ctx.inputs
+    scenario's own mix (:meth:`kruispunt.engine.context.ScenarioMix.path` on the year)."""
     rt = ctx.route
-    price = inp.markets.price[:, :, i]
-    net = rt.priced[:, :, i]
-    if inp.routes.exports is not None:  # exported carriers (fuel gas) are sold at the price
-        net = net - inp.routes.exports[:, :, i]
-    market = np.einsum("rc,sc->sr", net, price)
-    mix = rt.mix
-    if mix.any:
-        own = mix.priced[..., i]
-        if inp.routes.exports is not None:
-            own = own - inp.routes.exports[mix.rows, :, i][None]
-        market[:, mix.rows] = np.einsum("snc,sc->sn", own, price)
-    return np.asarray(market, dtype=np.float64)
+    year = slice(i, i + 1)
+    exports = rt.exports if rt.exports.shape[-1] == 1 else rt.exports[..., year]  # (1, 1, 1): none
+    price = ctx.inputs.markets.price[..., year]
+    return rt.mix.path(rt.priced[..., year], rt.mix.priced[..., year], price, less=exports)[..., 0]
 
 
 def _pool_use(

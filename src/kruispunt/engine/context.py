@@ -161,11 +161,13 @@ class BatchContext:
         self.horizon = int(np.max(routes.lifetime) + np.max(routes.lead_time) + 1)
         inputs_e = self.ext(routes.inputs)
         ef, cap = self.ext(routes.emission_factor), self.ext(routes.capture_rate)
-        mix = self._mix(inputs_e)
+        emitted = ef * (1.0 - cap)
+        elec = inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1)
+        weight = None if routes.price_weight is None else self.ext(routes.price_weight)
         self.route = RouteData(
-            emitted=ef * (1.0 - cap),
+            emitted=emitted,
             captured=ef * cap,
-            electricity=inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1),
+            electricity=elec,
             hydrogen=inputs_e[:, inp.carriers.is_hydrogen, :].sum(axis=1)
             + (0.0 if routes.own_hydrogen is None else self.ext(routes.own_hydrogen)),
             biomass=inputs_e[:, inp.carriers.is_biomass, :].sum(axis=1),
@@ -175,17 +177,13 @@ class BatchContext:
                 else self.ext(routes.rated_power)
             ),
             inputs=inputs_e,
-            priced=(
-                inputs_e
-                if routes.price_weight is None
-                else inputs_e * self.ext(routes.price_weight)
-            ),
+            priced=inputs_e if weight is None else inputs_e * weight,
             exports=(
                 self.ext(routes.exports)
                 if routes.exports is not None
                 else np.zeros((1, 1, 1))  # broadcasts as nothing exported
             ),
-            mix=mix,
+            mix=self._mix(inputs_e, ef, cap, emitted, elec, weight),
         )
         low = np.isin(routes.family, [FAMILY[f] for f in LOW_CARBON_FAMILIES])
         self.low_carbon = low
@@ -208,19 +206,19 @@ class BatchContext:
                 1.0,
             )
 
-    def _mix(self, inputs_e: F) -> ScenarioMix:
+    def _mix(
+        self, inputs_e: F, ef: F, cap: F, emitted: F, elec: F, weight: F | None
+    ) -> ScenarioMix:
         """:class:`ScenarioMix` of the batch: its flexible routes whose mix differs from the
-        reference's in some scenario, the rest read from the reference."""
+        reference's in some scenario, the rest read from the reference's route quantities
+        over the horizon (inputs, emission factor, capture rate, emissions, electricity and
+        price weight, as :class:`RouteData` holds them)."""
         inp = self.inputs
         routes = inp.routes
         flex = inp.flexible
-        ef = self.ext(routes.emission_factor)
-        emitted = ef * (1.0 - self.ext(routes.capture_rate))
-        elec = inputs_e[:, inp.carriers.is_electricity, :].sum(axis=1)
         share = np.zeros((1, self.R, inputs_e.shape[-1]))
         if routes.power_share is not None:
             share[0] = self.ext(routes.power_share)
-        weight = None if routes.price_weight is None else self.ext(routes.price_weight)
         rows = np.zeros(0, dtype=np.int64)
         if flex is not None:
             own = self.ext(flex.inputs)
@@ -242,7 +240,7 @@ class BatchContext:
         assert flex is not None
         own_in = self.ext(flex.inputs[:, at])
         own_pr = own_in * self.ext(flex.price_weight[:, at])
-        own_ef = self.ext(flex.emission_factor[:, at]) * (1.0 - self.ext(routes.capture_rate[rows]))
+        own_ef = self.ext(flex.emission_factor[:, at]) * (1.0 - cap[rows])
         emitted_s = np.repeat(emitted[None], self.S, axis=0)
         emitted_s[:, rows] = own_ef
         elec_s = np.repeat(elec[None], self.S, axis=0)

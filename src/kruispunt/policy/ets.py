@@ -409,8 +409,7 @@ class AllocationBasis:
     def __init__(self, ctx: Context, params: Mapping[str, NDArray[np.generic]]) -> None:
         inp = ctx.inputs
         plants = inp.plants
-        self.emitted = ctx.route.emitted  # (R, Ye)
-        self.mix = ctx.route.mix
+        self.mix = ctx.route.mix  # emissions in each scenario's own mix of a flexible load
         self.incumbent = plants.incumbent
         self.domestic = inp.routes.domestic
         self.heat = inp.products.heat[plants.product]
@@ -525,14 +524,9 @@ class AllocationBasis:
         today = np.asarray(
             self._memo("today", route, t, lambda: self._today(route, plants), plants), dtype=bool
         )
-        if self.mix.any:  # each scenario's own mix of a flexible load
-            em = self.mix.emitted[:, :, t]  # (S, R)
-            at_inc = np.asarray(inc, dtype=np.int64)[None]
-            em_inc = np.asarray(self._at(em, at_inc), dtype=np.float64)
-            em_route = np.asarray(self._at(em, route), dtype=np.float64)
-        else:
-            em = self.emitted[:, t]
-            em_inc, em_route = em[inc], em[route]
+        mix = self.mix
+        em_inc = mix.at(mix.emitted, np.asarray(inc, dtype=np.int64)[None], t)
+        em_route = mix.at(mix.emitted, route, t)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.clip(np.where(em_inc > 0, em_route / em_inc, 0.0), 0.0, 1.0)
         heat = self._lead(self.heat, route, plants)
