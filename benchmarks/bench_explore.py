@@ -2,8 +2,9 @@
 
 Measures, on the embedded data package and the default uncertainty specification:
 
-1. the engine alone in this process: one batch of ``batch_size`` futures x 3 packages,
-   site-years per second (one core; the median of three runs after two warm-up runs);
+1. the engine alone in this process: one batch of ``batch_size`` futures x 3 packages as a
+   worker runs it (each package's futures in one engine call), site-years per second (one
+   core; per package the median of three runs after two warm-up runs);
 2. a whole ensemble (``--futures`` futures x 3 packages) through ``kruispunt.uncertainty``
    on a process pool of ``--workers`` workers, streamed to a temporary store: wall time,
    site-years per second (total and per worker), the share of worker time spent in the
@@ -31,7 +32,7 @@ from kruispunt.assemble import build_inputs
 from kruispunt.engine.simulate import simulate
 from kruispunt.uncertainty.backends import Processes
 from kruispunt.uncertainty.futures import FutureBuilder
-from kruispunt.uncertainty.run import _return_free_memory, explore, plan
+from kruispunt.uncertainty.run import DEFAULT_BATCH_FUTURES, _return_free_memory, explore, plan
 from kruispunt.uncertainty.spec import load_spec
 
 
@@ -90,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--futures", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_FUTURES)
     parser.add_argument("--seed", type=int, default=20250917)
     parser.add_argument("--store", default=None, help="store root (default: a temporary one)")
     args = parser.parse_args()
@@ -100,25 +101,27 @@ def main() -> None:
     cat = p.catalogue
     n_packages = len(p.packages.names)
 
-    # 1. the engine alone, one batch, one core
+    # 1. the engine alone, one batch, one core, a package at a time as a worker runs it
     b = FutureBuilder(loaded.spec.factors, p.packages, cat)
     k = min(args.batch_size, args.futures)
-    scenarios = [
-        b.scenario(j, f, p.values[f], int(p.seeds[f])) for f in range(k) for j in range(n_packages)
-    ]
-    inputs = build_inputs(cat, scenarios)
-    # warm up on the whole batch twice: a process's first batches fault their memory in
-    # (system time), which a worker running batch after batch does not
-    for _ in range(2):
-        simulate(inputs, batch_size=len(scenarios))
-    times = []
-    for _ in range(3):
-        t = time.perf_counter()
-        res = simulate(inputs, batch_size=len(scenarios))
-        times.append(time.perf_counter() - t)
-    ds = res.dataset
-    site_years = ds.sizes["scenario"] * ds.sizes["plant"] * ds.sizes["year"]
-    single = site_years / float(np.median(times))
+    futures = np.arange(k)
+    site_years, seconds = 0, 0.0
+    for j in range(n_packages):
+        scenarios = b.package_batch(j, futures, p.values[:k], p.seeds[:k])
+        inputs = build_inputs(cat, scenarios)
+        # warm up on the whole batch twice: a process's first batches fault their memory in
+        # (system time), which a worker running batch after batch does not
+        for _ in range(2):
+            simulate(inputs, batch_size=len(scenarios))
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            res = simulate(inputs, batch_size=len(scenarios))
+            times.append(time.perf_counter() - t)
+        ds = res.dataset
+        site_years += ds.sizes["scenario"] * ds.sizes["plant"] * ds.sizes["year"]
+        seconds += float(np.median(times))
+    single = site_years / seconds
     # part 1's inputs and results are not part of the ensemble: free them before the pool, so
     # the peak below is the ensemble's (a real ``explore run`` parent holds neither)
     del inputs, res, ds, scenarios

@@ -112,6 +112,88 @@ def test_interrupted_run_resumes_from_finished_batches(
     pd.testing.assert_frame_equal(again.ensemble.outcomes(), reference, check_exact=True)
 
 
+def test_each_package_runs_apart_with_the_outcomes_of_one_engine_call(
+    loaded, catalogue, reference
+) -> None:  # type: ignore[no-untyped-def]
+    """A batch runs each package's futures through the engine on its own (the packages'
+    levers then alike across an engine batch); the outcomes and trajectories are bit for bit
+    those of every package of the futures in one engine call, as batches ran before
+    December 2026."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.uncertainty.futures import FutureBuilder
+    from kruispunt.uncertainty.outcomes import outcome_values, trajectory_values
+    from kruispunt.uncertainty.run import Context, Task, run_task
+
+    p = _plan(loaded, catalogue, batch_size=N)
+    futures = np.arange(N, dtype=np.int64)
+    names = list(p.packages.names)
+    runs = FutureBuilder(loaded.spec.factors, p.packages, catalogue).batch(
+        futures, p.values, p.seeds
+    )
+    together = simulate(build_inputs(catalogue, runs), batch_size=len(runs))
+    wide = outcome_values(together, loaded.spec.outcomes)
+    ctx = Context(
+        spec=loaded.spec,
+        packages=p.packages,
+        data_path=str(catalogue.path),
+        data_hash=catalogue.data_hash,
+        code_hash=str(p.key["code_hash"]),
+        store_root="",
+        keep_full=0,
+        ensemble_id=p.ensemble_id,
+    )
+    res = run_task(Task(ctx, 0, futures, p.values, p.seeds))
+    apart = res.outcomes.pivot_table(index=["future", "package"], columns="outcome", values="value")
+    for k, (f, name) in enumerate((f, n) for f in futures for n in names):
+        got = apart.loc[(f, name), list(wide.columns)].to_numpy()
+        np.testing.assert_array_equal(got, wide.iloc[k].to_numpy())
+    sizes = together.dataset.sizes
+    assert res.site_years == sizes["scenario"] * sizes["plant"] * sizes["year"]
+    # the outcomes of the stored run, read back, are these
+    mine = res.outcomes.sort_values(["future", "package", "outcome"], kind="stable")
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), reference, check_exact=True)
+    traj = trajectory_values(together, loaded.spec.trajectories)
+    assert loaded.spec.trajectories and len(res.trajectories) == len(traj)
+    by_name = {
+        r.name: (int(f), n)
+        for r, (f, n) in zip(runs, ((f, n) for f in futures for n in names), strict=True)
+    }
+    want = {
+        (m, *by_name[s], int(y)): v
+        for s, m, y, v in traj[["scenario", "metric", "year", "value"]].itertuples(index=False)
+    }
+    got = {
+        (m, int(f), n, int(y)): v
+        for f, n, m, y, v in res.trajectories[
+            ["future", "package", "metric", "year", "value"]
+        ].itertuples(index=False)
+    }
+    assert got == want
+
+
+def test_keep_full_stores_each_package_s_runs_of_the_kept_futures(
+    loaded, catalogue, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """``keep_full=K`` stores the full results of futures below K, one run per package and
+    batch holding those futures' scenarios."""
+    from kruispunt.store import Store
+
+    p = _plan(loaded, catalogue, batch_size=2)
+    explore(p, store_root=tmp_path, keep_full=3)
+    store = Store(tmp_path)
+    runs = store.list()
+    names = list(p.packages.names)
+    want = {f"{p.ensemble_id}/futures-{a}-{b}/{n}" for a, b in ((0, 1), (2, 2)) for n in names}
+    assert set(runs["name"]) == want
+    for rid, name in zip(runs["run_id"], runs["name"], strict=True):
+        ds = store.load(rid).dataset
+        first, last = (int(x) for x in name.split("/")[1].split("-")[1:])
+        assert ds.sizes["scenario"] == last - first + 1
+        package = name.split("/")[-1]
+        assert all(package in str(s) for s in ds["scenario"].values)
+
+
 def test_changed_code_is_never_resumed_into(loaded, catalogue, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The ensemble id carries a fingerprint of the package's code, so that batches run by
     other code (an edited install, a checkout between releases: the version number alone

@@ -120,7 +120,12 @@ def run(
     seed: Annotated[
         int | None, typer.Option(min=0, help="Root seed (default: the spec's).")
     ] = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Futures per batch.")] = 32,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Futures per batch (default 96); each package's run together in the engine."
+        ),
+    ] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (default: every core).")
     ] = None,
@@ -144,7 +149,7 @@ def run(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from kruispunt.uncertainty.backends import Backend, Dask, Processes, Sequential
-    from kruispunt.uncertainty.run import explore, plan
+    from kruispunt.uncertainty.run import DEFAULT_BATCH_FUTURES, explore, plan
     from kruispunt.uncertainty.sampling import METHODS
     from kruispunt.uncertainty.spec import load_spec
 
@@ -156,7 +161,7 @@ def run(
         method=sampler,
         n=n,
         seed=seed,
-        batch_size=batch_size,
+        batch_size=DEFAULT_BATCH_FUTURES if batch_size is None else batch_size,
         shard=_parse_shard(shard),
         name=name,
     )

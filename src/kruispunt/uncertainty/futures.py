@@ -239,6 +239,20 @@ class FutureBuilder:
             for p in range(len(self.packages.names))
         ]
 
+    def package_batch(
+        self,
+        package: int,
+        futures: Sequence[int] | npt.NDArray[np.int64],
+        values: F,
+        seeds: Sequence[int] | npt.NDArray[np.int64],
+    ) -> list[Scenario]:
+        """The scenarios of package ``package`` (its index) in each of ``futures``, future
+        ``futures[k]`` with ``values[k]`` and ``seeds[k]``: what :meth:`batch` gives for
+        that package, in the order of the futures."""
+        return [
+            self.scenario(package, int(f), values[k], int(seeds[k])) for k, f in enumerate(futures)
+        ]
+
 
 def _apply(raw: dict[str, Any], f: Factor, value: float, unit: float) -> None:
     head, _, item = f.lever.partition(".")

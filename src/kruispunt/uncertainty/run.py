@@ -1,10 +1,10 @@
 """Run an ensemble: every future x package, in batches streamed to an ensemble folder.
 
 ``explore(spec, ...)`` draws the design from the root seed, splits the futures into batches
-of ``batch_size`` futures (each batch runs all packages of its futures through the engine in
-one call), runs the batches not yet finished on a backend, and writes each batch's outcomes
-to the ensemble folder as it finishes (:class:`kruispunt.store.Ensemble`). A shard
-(``shard=(i, N)``) runs the i-th of N contiguous slices of the batches; a merge step
+of ``batch_size`` futures (each batch runs every package of its futures, a package's futures
+through the engine in one call), runs the batches not yet finished on a backend, and writes
+each batch's outcomes to the ensemble folder as it finishes (:class:`kruispunt.store.Ensemble`).
+A shard (``shard=(i, N)``) runs the i-th of N contiguous slices of the batches; a merge step
 combines the shards.
 
 What a future computes depends only on its index (its values and seed come from the design
@@ -39,12 +39,16 @@ from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
     from kruispunt.assemble.cache import AssemblyCache
+    from kruispunt.results import Results
+    from kruispunt.scenarios import Scenario
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 
-DEFAULT_BATCH_FUTURES = 32
-"""Futures per batch (each runs every package): bounds a worker's memory."""
+DEFAULT_BATCH_FUTURES = 96
+"""Futures per batch. A batch runs each package's futures through the engine together, so
+this is also the number of scenarios in an engine batch, which bounds a worker's memory (as
+32 futures x 3 packages in one engine call did before December 2026)."""
 
 
 @dataclass(frozen=True)
@@ -138,69 +142,107 @@ _LIBC: Any = None
 
 
 def run_task(task: Task) -> BatchResult:
-    """Run one batch (every package in each of its futures) and compute its outcomes. The
-    memory the batch freed stays with the process for the next batch, which asks for the
-    same shapes: handing it back to the system after every batch (``malloc_trim``) made the
-    next batch fault every page in again, about 0.6 s of system time on a 32-future batch
-    of 3.5 s, for no lower peak (a worker's resident set stays at the first batch's, about
-    1.06 GiB, over 30 batches; ``benchmarks/bench_explore.py``)."""
-    import time
+    """Run one batch (every package in each of its futures) and compute its outcomes.
 
-    from kruispunt.assemble import build_inputs
-    from kruispunt.engine.simulate import simulate
+    Each package runs through the engine on its own, its futures together: the packages'
+    levers then are the same in every scenario of an engine batch, so the policy paths the
+    engine works out once where they are alike across a batch (``once_if_alike``, the
+    expected terms' shared rows) are worked out once, not per scenario. On the default
+    specification that runs the engine about 1.2x faster than one call on the packages of
+    32 futures side by side (``docs/robustness.md``, "Speed"); outcomes do not depend on a
+    batch's make-up. The memory a package's run freed stays with the process for the next
+    one, which asks for the same shapes: handing it back to the system after every batch
+    (``malloc_trim``) made the next batch fault every page in again, for no lower peak
+    (``benchmarks/bench_explore.py``)."""
+    import time
 
     t0 = time.perf_counter()
     ctx = task.context
     cat = _catalogue(ctx)
     builder = FutureBuilder(ctx.spec.factors, ctx.packages, cat)
-    P = len(ctx.packages.names)
-    scenarios = builder.batch(task.futures, task.values, task.seeds)
-    inputs = build_inputs(cat, scenarios, cache=_assembly(ctx))
-    t_engine = time.perf_counter()
-    results = simulate(inputs, batch_size=len(scenarios))
-    engine = time.perf_counter() - t_engine
-    future = np.repeat(task.futures, P).astype(np.int64)
-    package = np.tile(np.array(ctx.packages.names, dtype=object), len(task.futures))
-    by_name = dict(zip([s.name for s in scenarios], zip(future, package, strict=True), strict=True))
-    values = outcome_values(results, ctx.spec.outcomes)
-    outcomes = pd.DataFrame(
+    names = list(ctx.packages.names)
+    F, P = len(task.futures), len(names)
+    values = np.empty((F, P, len(ctx.spec.outcomes)))
+    columns: list[str] = []
+    trajectories: list[pd.DataFrame] = []
+    engine, n_sy = 0.0, 0
+    for j, name in enumerate(names):
+        scenarios = builder.package_batch(j, task.futures, task.values, task.seeds)
+        results, seconds = run_package(cat, scenarios, _assembly(ctx))
+        engine += seconds
+        table = outcome_values(results, ctx.spec.outcomes)
+        columns = [str(c) for c in table.columns]
+        values[:, j, :] = table.to_numpy(dtype=np.float64)
+        trajectories.append(_trajectories(results, ctx, scenarios, task.futures, name))
+        if ctx.keep_full > 0:
+            _keep_full(ctx, results, task.futures, name)
+        sizes = results.dataset.sizes
+        n_sy += int(sizes[SCENARIO] * sizes["plant"] * sizes["year"])
+        del results
+    outcomes = pd.DataFrame(  # future by future, packages in their order, outcomes
         {
-            "future": np.repeat(future, values.shape[1]),
-            "package": np.repeat(package, values.shape[1]),
-            "outcome": np.tile(np.array(values.columns, dtype=object), len(values)),
-            "value": values.to_numpy(dtype=np.float64).reshape(-1),
+            "future": np.repeat(task.futures.astype(np.int64), P * len(columns)),
+            "package": np.tile(np.repeat(np.array(names, dtype=object), len(columns)), F),
+            "outcome": np.tile(np.array(columns, dtype=object), F * P),
+            "value": values.reshape(-1),
         }
     )
+    traj = pd.concat(trajectories, ignore_index=True)
+    if not traj.empty:  # metric by metric, then future by future, packages in their order
+        metric = pd.Categorical(traj["metric"], categories=list(ctx.spec.trajectories))
+        package = pd.Categorical(traj["package"], categories=names)
+        order = np.lexsort((traj["year"], package.codes, traj["future"], metric.codes))
+        traj = traj.iloc[order].reset_index(drop=True)
+    return BatchResult(task.batch, outcomes, traj, n_sy, time.perf_counter() - t0, engine)
+
+
+def run_package(
+    cat: Catalogue, scenarios: list[Scenario], cache: AssemblyCache | None = None
+) -> tuple[Results, float]:
+    """One package's scenarios of a batch through the engine, in one engine batch: the
+    results and the engine's seconds (assembly not included)."""
+    import time
+
+    from kruispunt.assemble import build_inputs
+    from kruispunt.engine.simulate import simulate
+
+    inputs = build_inputs(cat, scenarios, cache=cache)
+    t = time.perf_counter()
+    results = simulate(inputs, batch_size=len(scenarios))
+    return results, time.perf_counter() - t
+
+
+def _trajectories(
+    results: Results, ctx: Context, scenarios: list[Scenario], futures: I, package: str
+) -> pd.DataFrame:
+    """The yearly indicators of one package's run, by future."""
     traj = trajectory_values(results, ctx.spec.trajectories)
-    if not traj.empty:
-        fp = [by_name[s] for s in traj[SCENARIO]]
-        traj = pd.DataFrame(
-            {
-                "future": np.array([x[0] for x in fp], dtype=np.int64),
-                "package": [x[1] for x in fp],
-                "metric": traj["metric"].astype(str).to_numpy(),
-                "year": traj["year"].astype(np.int64).to_numpy(),
-                "value": traj["value"].astype(np.float64).to_numpy(),
-            }
-        )
-    if ctx.keep_full > 0:
-        _keep_full(ctx, results, task.futures, P)
-    n_sy = results.dataset.sizes[SCENARIO] * results.dataset.sizes["plant"]
-    n_sy *= results.dataset.sizes["year"]
-    return BatchResult(task.batch, outcomes, traj, int(n_sy), time.perf_counter() - t0, engine)
+    if traj.empty:
+        return pd.DataFrame()
+    future_of = {s.name: int(f) for s, f in zip(scenarios, futures, strict=True)}
+    return pd.DataFrame(
+        {
+            "future": np.array([future_of[s] for s in traj[SCENARIO]], dtype=np.int64),
+            "package": np.full(len(traj), package, dtype=object),
+            "metric": traj["metric"].astype(str).to_numpy(),
+            "year": traj["year"].astype(np.int64).to_numpy(),
+            "value": traj["value"].astype(np.float64).to_numpy(),
+        }
+    )
 
 
-def _keep_full(ctx: Context, results: Any, futures: I, P: int) -> None:
+def _keep_full(ctx: Context, results: Results, futures: I, package: str) -> None:
+    """Store one package's full results of the batch's futures below ``keep_full`` as a run
+    named ``<ensemble>/futures-<first>-<last>/<package>``."""
     from kruispunt.results import Results
     from kruispunt.store import Store
 
     keep = [k for k, f in enumerate(futures) if f < ctx.keep_full]
     if not keep:
         return
-    idx = [k * P + p for k in keep for p in range(P)]
-    subset = Results(results.dataset.isel(scenario=idx))
+    subset = Results(results.dataset.isel({SCENARIO: keep}))
     first, last = int(futures[keep[0]]), int(futures[keep[-1]])
-    Store(ctx.store_root).save(subset, name=f"{ctx.ensemble_id}/futures-{first}-{last}")
+    Store(ctx.store_root).save(subset, name=f"{ctx.ensemble_id}/futures-{first}-{last}/{package}")
 
 
 # --- planning -------------------------------------------------------------------------------
