@@ -245,6 +245,14 @@ def kruispunt(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_cli_help_gives_the_default_batch_size(tmp_path: Path) -> None:
+    from kruispunt.uncertainty.run import DEFAULT_BATCH_FUTURES
+
+    res = kruispunt("explore", "run", "--help", store=tmp_path)
+    assert res.returncode == 0
+    assert f"(default {DEFAULT_BATCH_FUTURES})" in " ".join(res.stdout.split())
+
+
 def test_cli_bad_spec_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     text = (

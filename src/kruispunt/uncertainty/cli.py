@@ -123,7 +123,7 @@ def run(
     batch_size: Annotated[
         int | None,
         typer.Option(
-            min=1, help="Futures per batch (default 96); each package's run together in the engine."
+            min=1, help="Futures per batch (default 64); each package's run together in the engine."
         ),
     ] = None,
     workers: Annotated[

@@ -45,10 +45,12 @@ if TYPE_CHECKING:
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 
-DEFAULT_BATCH_FUTURES = 96
+DEFAULT_BATCH_FUTURES = 64
 """Futures per batch. A batch runs each package's futures through the engine together, so
-this is also the number of scenarios in an engine batch, which bounds a worker's memory (as
-32 futures x 3 packages in one engine call did before December 2026)."""
+this is also the number of scenarios in an engine batch, which bounds a worker's memory. On
+2 workers 64 ran as fast as 48, 96 and 144 within the machine's noise, at a peak of 1.9 GiB
+for all processes against 1.6, 2.5 and 3.5 (``benchmarks/bench_explore.py --futures 2016``,
+4 Dec 2026)."""
 
 
 @dataclass(frozen=True)
