@@ -150,11 +150,11 @@ def run_task(task: Task) -> BatchResult:
     levers then are the same in every scenario of an engine batch, so the policy paths the
     engine works out once where they are alike across a batch (``once_if_alike``, the
     expected terms' shared rows) are worked out once, not per scenario. On the default
-    specification that runs the engine about 1.2x faster than one call on the packages of
-    32 futures side by side (``docs/robustness.md``, "Speed"); outcomes do not depend on a
-    batch's make-up. The memory a package's run freed stays with the process for the next
-    one, which asks for the same shapes: handing it back to the system after every batch
-    (``malloc_trim``) made the next batch fault every page in again, for no lower peak
+    specification the engine takes 0.86-0.91x the time of one call on the packages of 32
+    futures, side by side in one process (``docs/robustness.md``, "Speed"); outcomes do not
+    depend on a batch's make-up. The memory a package's run freed stays with the process for
+    the next one, which asks for the same shapes: handing it back to the system after every
+    batch (``malloc_trim``) made the next batch fault every page in again, for no lower peak
     (``benchmarks/bench_explore.py``)."""
     import time
 
@@ -189,7 +189,8 @@ def run_task(task: Task) -> BatchResult:
             "value": values.reshape(-1),
         }
     )
-    traj = pd.concat(trajectories, ignore_index=True)
+    frames = [t for t in trajectories if not t.empty]
+    traj = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not traj.empty:  # metric by metric, then future by future, packages in their order
         metric = pd.Categorical(traj["metric"], categories=list(ctx.spec.trajectories))
         package = pd.Categorical(traj["package"], categories=names)
