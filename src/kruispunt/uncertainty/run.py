@@ -189,13 +189,9 @@ def run_task(task: Task) -> BatchResult:
             "value": values.reshape(-1),
         }
     )
+    # package by package: the ensemble sorts the rows it reads (Ensemble.trajectories)
     frames = [t for t in trajectories if not t.empty]
     traj = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if not traj.empty:  # metric by metric, then future by future, packages in their order
-        metric = pd.Categorical(traj["metric"], categories=list(ctx.spec.trajectories))
-        package = pd.Categorical(traj["package"], categories=names)
-        order = np.lexsort((traj["year"], package.codes, traj["future"], metric.codes))
-        traj = traj.iloc[order].reset_index(drop=True)
     return BatchResult(task.batch, outcomes, traj, n_sy, time.perf_counter() - t0, engine)
 
 
