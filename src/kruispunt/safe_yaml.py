@@ -31,7 +31,7 @@ import yaml
 from kruispunt.errors import KruispuntError
 from kruispunt.limits import YAML_MAX_BYTES, YAML_MAX_DEPTH, YAML_MAX_NODES, size_text
 
-__all__ = ["KeyLines", "YamlFileError", "read_yaml"]
+__all__ = ["KeyLines", "YamlFileError", "read_yaml", "read_yaml_text"]
 
 KeyLines = dict[tuple[Any, ...], int]
 """Line (1-based) of every key path: ``{("subsidies", "sde"): 12, ...}``."""
@@ -337,6 +337,28 @@ def read_yaml(path: Path, what: str = "scenario file") -> tuple[Any, KeyLines]:
     """
     where = str(path)
     text = _decode(_read_bytes(path, what), where)
+    data, node = _load(text, where)
+    return data, (_key_lines(node) if node is not None else {})
+
+
+def read_yaml_text(text: str, where: str) -> Any:
+    """The document in ``text`` (a form field, a request body), checked as :func:`read_yaml`
+    checks a file's text: node count after expanding aliases, nesting depth, plain keys,
+    duplicate keys; ``where`` names the text in messages.
+
+    Raises
+    ------
+    YamlFileError
+        Naming ``where``, the line where known, and what is wrong.
+    """
+    if len(text) > YAML_MAX_BYTES:
+        raise YamlFileError(where, None, f"too long ({len(text):,} characters)")
+    return _load(text, where)[0]
+
+
+def _load(text: str, where: str) -> tuple[Any, yaml.Node | None]:
+    """Scan ``text`` within the limits, then compose and construct it: the data and its
+    node (None for an empty document)."""
     try:
         _scan(text, where)
         loader = _Loader(text)
@@ -347,4 +369,4 @@ def read_yaml(path: Path, what: str = "scenario file") -> tuple[Any, KeyLines]:
             loader.dispose()
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, where, text) from None
-    return data, (_key_lines(node) if node is not None else {})
+    return data, node

@@ -332,3 +332,119 @@ def test_an_explanation_that_cannot_be_made_says_why(client: TestClient, store_r
     run = store.save(other, name="other-data")
     e = client.get(f"/api/runs/{run}/sites/tata_steel_ijmuiden/explain").json()
     assert e["available"] is False and "another data package (0123456789ab" in e["note"]
+
+
+def test_a_save_that_would_break_a_scenario_built_on_it_is_refused(
+    client: TestClient, store_root: Path
+) -> None:
+    """Saving a base anew must not leave the scenarios built on it unresolvable (which once
+    broke the home page, the builder and the listing for every later request)."""
+    ok = {"name": "dep-a", "base": "current-policy"}
+    assert client.post("/api/scenarios", json=ok).status_code == 201
+    child = {"name": "dep-b", "base": "dep-a", "end_year": 2040}
+    assert client.post("/api/scenarios", json=child).status_code == 201
+    saved = (store_root / "scenarios" / "dep-a.yaml").read_text("utf-8")
+    r = client.post("/api/scenarios", json={**ok, "start_year": 2045})
+    assert r.status_code == 422, r.text
+    (loc, msg) = _errors(r)[0]
+    assert loc == ["body", "name"] and "dep-b" in msg and "end_year 2040" in msg, msg
+    assert (store_root / "scenarios" / "dep-a.yaml").read_text("utf-8") == saved
+    # a file broken on disk (edited by hand) is listed as broken; the rest still list
+    (store_root / "scenarios" / "dep-a.yaml").write_text(
+        "name: dep-a\nbase: current-policy\nstart_year: 2045\n", "utf-8"
+    )
+    try:
+        names = {s["name"] for s in client.get("/api/scenarios").json()}
+        assert "dep-a" in names and "dep-b" not in names and "current-policy" in names
+        page = client.get("/")
+        assert page.status_code == 200 and "dep-b.yaml" in page.text
+        assert client.get("/scenarios/new").status_code == 200
+    finally:
+        (store_root / "scenarios" / "dep-a.yaml").write_text(saved, "utf-8")
+        (store_root / "scenarios" / "dep-b.yaml").unlink()
+
+
+def test_a_lever_set_back_to_its_default_overrides_the_base(client: TestClient) -> None:
+    """high-ambition sets a CCfD strike price, two-sided contracts and risk sharing: a variant
+    that clears them (the schema's defaults) keeps them cleared, through the API and the form."""
+    body = {
+        "name": "ha-cleared",
+        "base": "high-ambition",
+        "risk_sharing": 0.0,
+        "subsidies": {"ccfd_strike_price": None, "ccfd_two_sided": False},
+    }
+    assert client.post("/api/scenarios", json=body).status_code == 201
+    levers = client.get("/api/scenarios/ha-cleared").json()["levers"]
+    assert levers["risk_sharing"] == 0.0
+    assert levers["subsidies"]["ccfd_strike_price"] is None
+    assert levers["subsidies"]["ccfd_two_sided"] is False
+    base = client.get("/api/scenarios/high-ambition").json()["levers"]
+    assert base["risk_sharing"] > 0 and base["subsidies"]["ccfd_two_sided"] is True
+    # the builder: the form of high-ambition with those fields cleared
+    page = client.get("/scenarios/new?base=high-ambition")
+    assert page.status_code == 200
+    form = {"name": "ha-cleared-form", "base": "high-ambition", "risk_sharing": "0"}
+    form["subsidies.ccfd_strike_price"] = ""
+    r = client.post("/scenarios/new", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    levers = client.get("/api/scenarios/ha-cleared-form").json()["levers"]
+    assert levers["risk_sharing"] == 0.0 and levers["subsidies"]["ccfd_strike_price"] is None
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "words"),
+    [
+        ("eua_price", "²: 5", "valid integer"),
+        ("eua_price", "①: 3", "valid integer"),
+        ("carrier_price_scale", "a: " + "[" * 600 + "]" * 600, "nested too deeply"),
+        (
+            "carrier_price_scale",
+            "a0: &a0 [1,1,1,1,1,1,1,1,1], "
+            + ", ".join(f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 8)),
+            "too many YAML nodes",
+        ),
+    ],
+)
+def test_builder_mapping_fields_are_read_within_limits(
+    client: TestClient, store_root: Path, field: str, text: str, words: str
+) -> None:
+    """Text that once gave a 500 (digits ``int`` cannot read, nesting past the parser's
+    recursion) or held the server for tens of seconds (an alias bomb) is a 422 on its field."""
+    form = {"name": "limits-test", "base": "current-policy", field: text}
+    r = client.post("/scenarios/new", data=form)
+    assert r.status_code == 422, r.text[:300]
+    block = r.text.split(f'data-field="{field}"', 1)[1].split('<div class="field', 1)[0]
+    assert words in html.unescape(block), block[:500]
+    assert not (store_root / "scenarios" / "limits-test.yaml").exists()
+
+
+@pytest.mark.parametrize("body", [{"eua_price": {"²": 5}}, {"seed": "١٢٣"}])
+def test_api_refuses_keys_and_numbers_in_other_scripts(
+    client: TestClient, body: dict[str, Any]
+) -> None:
+    r = client.post("/api/scenarios", json={"name": "scripts", **body})
+    assert r.status_code == 422, r.text
+
+
+@pytest.mark.parametrize("name", ["latest", " padded ", "   ", "a\nb"])
+def test_a_run_name_the_store_refuses_is_refused_before_the_run(
+    client: TestClient, name: str
+) -> None:
+    before = len(client.get("/api/jobs").json())
+    r = client.post("/api/runs", json={"scenarios": ["current-policy"], "name": name})
+    assert r.status_code == 422, r.text
+    assert _errors(r)[0][0] == ["body", "name"]
+    assert len(client.get("/api/jobs").json()) == before  # no job started
+    if name.strip() not in ("latest", "a\nb"):  # the form strips a name; empty: no name
+        return
+    page = client.post(
+        "/runs/start", data={"scenarios": "current-policy", "name": name}, follow_redirects=False
+    )
+    assert page.status_code == 422 and "run name" in html.unescape(page.text)
+    assert len(client.get("/api/jobs").json()) == before
+
+
+def test_decisions_after_the_last_year_are_refused(client: TestClient) -> None:
+    body = {"name": "late", "end_year": 2030, "decisions_from": 2040}
+    r = client.post("/api/scenarios", json=body)
+    assert r.status_code == 422 and "decisions_from 2040 is after end_year 2030" in r.text

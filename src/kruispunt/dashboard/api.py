@@ -23,10 +23,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from kruispunt.dashboard.builder import BuilderError, FieldError, SavedScenarios
 from kruispunt.dashboard.jobs import Job, JobManager
 from kruispunt.dashboard.views import BadInput, NotFound, RunCache
+from kruispunt.errors import KruispuntError
 from kruispunt.reports import RunMeta, write_report
 from kruispunt.reports.charts import CHARTS
 from kruispunt.scenarios import ScenarioError
 from kruispunt.schemas.config import ScenarioFile, year_keys
+from kruispunt.store import check_run_name
 
 ApiScenario = Annotated[ScenarioFile, BeforeValidator(year_keys)]
 """A scenario file in a JSON body: time paths' keys arrive as text and are made years."""
@@ -340,6 +342,10 @@ def start_run(request: Request, body: RunRequest) -> JobInfo:
     """Queue a run of the scenarios; follow it at ``/api/jobs/{job_id}``."""
     _, jobs, saved = _state(request)
     check_scenarios(saved, body.scenarios)
+    try:  # before the run, not after it: the store refuses such a name when it saves
+        check_run_name(body.name)
+    except KruispuntError as exc:
+        raise BadInput(("body", "name"), str(exc)) from None
     return job_info(jobs.submit(body.scenarios, body.name))
 
 

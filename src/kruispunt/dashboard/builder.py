@@ -25,6 +25,7 @@ import yaml
 from pydantic import ValidationError
 
 from kruispunt.errors import KruispuntError
+from kruispunt.safe_yaml import YamlFileError, read_yaml_text
 from kruispunt.scenarios import (
     Scenario,
     ScenarioError,
@@ -259,10 +260,12 @@ def form_values(levers: Mapping[str, Any]) -> dict[str, str | bool]:
     return out
 
 
-def _parse_mapping(text: str) -> Any:
+def _parse_mapping(text: str, where: str) -> Any:
+    """A mapping field's text, read within the limits of a scenario file (aliases expanded
+    and nesting counted before anything is built: :func:`kruispunt.safe_yaml.read_yaml_text`)."""
     if not text.strip():
         return {}
-    data = yaml.safe_load("{" + text + "}")
+    data = read_yaml_text("{" + text + "}", where)
     if not isinstance(data, dict) or any(v is None for v in data.values()):
         raise ValueError("not a mapping of keys to values")
     # YAML 1.1 reads 8e+09 as text: numbers are numbers for the strict schema
@@ -292,12 +295,14 @@ def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], list[FieldError
             value = _number(text.strip()) if text.strip() else None
         elif f.kind == "mapping":
             try:
-                value = None if f.optional and not text.strip() else _parse_mapping(text)
-            except (yaml.YAMLError, ValueError):
+                value = None if f.optional and not text.strip() else _parse_mapping(text, f.key)
+            except (YamlFileError, ValueError) as exc:
                 example = f", e.g. {f.example}" if f.example else ""
-                errors.append(
-                    FieldError(loc, f"write key: value pairs separated by commas{example}")
-                )
+                hint = f"write key: value pairs separated by commas{example}"
+                # a limit passed (nesting, aliases) says which; malformed text gets the hint
+                if isinstance(exc, YamlFileError) and not exc.message.startswith("malformed"):
+                    hint = f"{exc.message}; {hint}"
+                errors.append(FieldError(loc, hint))
                 continue
         elif f.kind == "list":
             value = [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
@@ -316,7 +321,10 @@ def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], list[FieldError
 
 def _number(text: str) -> Any:
     """Form text as the number it writes (the schema is strict: it takes numbers, not text);
-    text that is no number stays text, so the schema's message says what is allowed."""
+    text that is no number stays text, so the schema's message says what is allowed. Only
+    plain ASCII numbers: Python would also read other scripts' digits and ``1_000``."""
+    if not text.isascii() or "_" in text:
+        return text
     for kind in (int, float):
         try:
             return kind(text)
@@ -404,15 +412,30 @@ class SavedScenarios:
         self.defaults = frozenset(default_library(package).names)
 
     def library(self) -> tuple[ScenarioLibrary, dict[str, str]]:
-        """Defaults plus every readable saved file; files that fail are listed with why."""
+        """Defaults plus every saved file that reads and resolves; files that fail (a file
+        that does not read, or a scenario its base chain no longer fits: a base saved since
+        with other years) are listed with why, and left out so that the others still list."""
         lib = default_library(self.package)
         broken: dict[str, str] = {}
+        added: list[tuple[Path, str]] = []
         if self.folder.is_dir():
             for path in sorted(self.folder.glob("*.yaml")):
                 try:
-                    lib.add_file(path)
+                    added.append((path, lib.add_file(path)))
                 except ScenarioError as exc:
                     broken[path.name] = str(exc)
+        unresolved: dict[str, str] = {}
+        for path, name in added:
+            try:
+                lib.resolve(name)
+            except ScenarioError as exc:
+                unresolved[path.name] = str(exc)
+        if unresolved:
+            broken.update(unresolved)
+            lib = default_library(self.package)
+            for path, _ in added:
+                if path.name not in unresolved:
+                    lib.add_file(path)
         return lib, broken
 
     def resolve(self, name: str) -> Scenario:
@@ -426,11 +449,15 @@ class SavedScenarios:
     def save(self, file: ScenarioFile) -> Path:
         """Validate ``file`` against the package and the other scenarios, then write it.
 
+        The file holds the fields given (set), not only those that differ from the schema's
+        defaults: a lever set back to its default (a CCfD without strike price, no risk
+        sharing) overrides its base's value.
+
         Raises
         ------
         BuilderError
             Naming each field at fault (an unknown id, a default's name, a base that does not
-            exist or loops).
+            exist or loops, a change that would break a saved scenario built on this one).
         """
         errors = id_errors(file, self.ids)
         if file.name in self.defaults:
@@ -439,8 +466,10 @@ class SavedScenarios:
             )
         if errors:
             raise BuilderError(errors)
-        data = file.model_dump(mode="python", exclude_defaults=True)
-        data = {"name": file.name, **{k: v for k, v in data.items() if k != "name"}}
+        data = file.model_dump(mode="python", exclude_unset=True)
+        unset = {"name"} | {k for k in ("base", "description") if data.get(k) is None}
+        data = {"name": file.name, **{k: v for k, v in data.items() if k not in unset}}
+        before = set(self.library()[0].names) - self.defaults - {file.name}
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
         target = self.path(file.name)
         # the library the file will live in: defaults and the other saved files
@@ -465,6 +494,21 @@ class SavedScenarios:
             except ScenarioError as exc:
                 message = str(exc).replace(str(trial), target.name)
                 raise BuilderError([FieldError(("base",), message)]) from None
+            # the saved scenarios built on this one must still resolve with it
+            for other in sorted(before):
+                try:
+                    probe.resolve(other)
+                except ScenarioError as exc:
+                    message = str(exc).replace(str(trial), target.name)
+                    raise BuilderError(
+                        [
+                            FieldError(
+                                ("name",),
+                                f"saving '{file.name}' like this would break the saved "
+                                f"scenario '{other}', which builds on it: {message}",
+                            )
+                        ]
+                    ) from None
         try:
             _write_atomic(target, text)
         except OSError as exc:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from kruispunt import __version__
 from kruispunt.dashboard.api import check_scenarios, scenario_list
@@ -26,10 +27,12 @@ from kruispunt.dashboard.builder import (
     validate_file,
 )
 from kruispunt.dashboard.views import BadInput, RunCache
+from kruispunt.errors import KruispuntError
 from kruispunt.reports.charts import CHARTS
 from kruispunt.reports.html import SORT_JS
 from kruispunt.scenarios import ScenarioError
 from kruispunt.schemas.config import ScenarioFile
+from kruispunt.store import check_run_name
 
 __all__ = ["TEMPLATES", "compile_templates", "router"]
 
@@ -89,7 +92,12 @@ def start(
         check_scenarios(request.app.state.saved, chosen)
     except BadInput as exc:
         return _index(request, 422, start_error=exc.message)
-    job = request.app.state.jobs.submit(chosen, name.strip() or None)
+    run_name = name.strip() or None
+    try:  # before the run, not after it: the store refuses such a name when it saves
+        check_run_name(run_name)
+    except KruispuntError as exc:
+        return _index(request, 422, start_error=str(exc))
+    job = request.app.state.jobs.submit(chosen, run_name)
     return RedirectResponse(f"/jobs/{job.job_id}", status_code=303)
 
 
@@ -144,9 +152,14 @@ def builder(
 
 @router.post("/scenarios/new", response_class=HTMLResponse)
 async def builder_submit(request: Request) -> Response:
-    """Validate the builder form; save the scenario file (and start a run if asked)."""
+    """Validate the builder form; save the scenario file (and start a run if asked). The
+    form is read here; the work runs in a thread, off the server's event loop."""
     form = await request.form()
     text = {k: v for k, v in form.items() if isinstance(v, str)}
+    return await run_in_threadpool(_submit, request, text)
+
+
+def _submit(request: Request, text: dict[str, str]) -> Response:
     values: dict[str, Any] = {f.key: text.get(f.key, "") for f in form_fields()}
     for f in form_fields():
         if f.kind == "checkbox":

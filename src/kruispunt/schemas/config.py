@@ -11,6 +11,7 @@ opinions). The years a run covers are those the data package's price and policy 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
@@ -353,6 +354,18 @@ class ScenarioFile(_Strict):
             raise ValueError(f"end_year {end} is before start_year {start}")
         return end
 
+    @field_validator("decisions_from")
+    @classmethod
+    def _decisions_in_run(cls, year: int | None, info: object) -> int | None:
+        data = getattr(info, "data", {})
+        end = data.get("end_year", LAST_YEAR)
+        if year is not None and year > end:
+            raise ValueError(
+                f"decisions_from {year} is after end_year {end}: plants would decide in no "
+                "year of the run"
+            )
+        return year
+
 
 def _number_text(value: float) -> str:
     """``2025`` -> ``2025``; ``10000`` -> ``10,000``; ``1e12`` -> ``1e+12``."""
@@ -487,12 +500,17 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
+_WHOLE = re.compile(r"-?[0-9]+")
+"""A whole number written in ASCII digits (``str.isdigit`` also takes ``²`` and other
+scripts' digits, which ``int`` does not read)."""
+
+
 def year_keys(value: Any) -> Any:
     """JSON keys are text: a mapping whose keys are all whole numbers (a time path such as
     ``{"2030": 90}``) gets integer keys, as the same mapping read from a YAML file has."""
     if isinstance(value, Mapping):
         keys = list(value)
-        if keys and all(isinstance(k, str) and k.strip().lstrip("-").isdigit() for k in keys):
+        if keys and all(isinstance(k, str) and _WHOLE.fullmatch(k.strip()) for k in keys):
             return {int(k): year_keys(v) for k, v in value.items()}
         return {k: year_keys(v) for k, v in value.items()}
     if isinstance(value, list):
