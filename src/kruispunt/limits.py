@@ -36,6 +36,16 @@ RUN_NAME_MAX_LENGTH: Final = 100
 RESERVED_RUN_NAMES: Final = frozenset({"latest"})
 """Names that refer to something else and cannot name a run."""
 
+ENSEMBLE_MAX_FUTURES: Final = 10_000_000
+"""Most futures an ensemble draws (``kruispunt explore run --n``, a specification's
+``sampling.n``): 10,000 futures x 3 packages take minutes; this many, weeks."""
+
+ENSEMBLE_MAX_SEED: Final = 2**63 - 1
+"""Largest root seed of an ensemble (a signed 64-bit integer; the seed is part of its id)."""
+
+ENSEMBLE_MAX_WORKERS: Final = 256
+"""Most worker processes of an ensemble on one machine (``--workers``)."""
+
 
 def size_text(n: int) -> str:
     """Bytes as a short text: ``size_text(1_048_576) == '1 MiB'``.

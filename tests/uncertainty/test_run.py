@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from kruispunt.catalogue import load_catalogue
+from kruispunt.errors import KruispuntError
 from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
 from kruispunt.uncertainty.backends import Dask, Processes
 from kruispunt.uncertainty.run import Plan, explore, plan
@@ -347,3 +348,44 @@ def test_cli_run_analyses_and_writes_the_report(tmp_path: Path) -> None:
     assert "Incomplete ensemble" not in page and "incomplete" not in proc.stderr
     listing = kruispunt("explore", "list", store=store)
     assert "3/1" not in listing.stdout and "yes" in listing.stdout
+
+
+def test_an_edited_package_scenario_file_gives_a_new_ensemble(tmp_path: Path) -> None:
+    """The ensemble's id covers its packages as resolved: a package's scenario file edited
+    between two shards (or before a resume) once mixed old and new runs in one ensemble."""
+    (tmp_path / "pkg.yaml").write_text("name: pkga\nbase: current-policy\n", encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    text = load_spec().path.read_text(encoding="utf-8")
+    start = text.index("packages:")
+    end = text.index("outcomes:")
+    spec.write_text(
+        text[:start] + "packages:\n  - {name: pkg-a, scenario: pkg.yaml}\n\n" + text[end:],
+        encoding="utf-8",
+    )
+    first = plan(load_spec(spec), n=4, batch_size=4, seed=1)
+    (tmp_path / "pkg.yaml").write_text(
+        "name: pkga\nbase: current-policy\ndemand_scale: {crude_steel: 0.3}\n", encoding="utf-8"
+    )
+    second = plan(load_spec(spec), n=4, batch_size=4, seed=1)
+    assert first.key["spec_hash"] == second.key["spec_hash"]
+    assert first.ensemble_id != second.ensemble_id
+
+
+def test_more_shards_than_batches_are_refused() -> None:
+    loaded = load_spec()
+    with pytest.raises(KruispuntError, match=r"--shard 0/4: the ensemble has 1 batch"):
+        plan(loaded, n=4, batch_size=4, seed=1, shard=(0, 4))
+    assert plan(loaded, n=8, batch_size=4, seed=1, shard=(1, 2)).batches == range(1, 2)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--n", "100000000000"), ("--seed", "9" * 300), ("--workers", "1" + "0" * 30)],
+)
+def test_numeric_options_beyond_their_limits_are_user_errors(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    proc = kruispunt("explore", "run", option, value, store=tmp_path / "store")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert option in proc.stderr and "less than or equal to" in proc.stderr, proc.stderr
+    assert not (tmp_path / "store").exists()

@@ -167,3 +167,74 @@ def test_default_price_paths_are_the_data_package_sets() -> None:
             np.testing.assert_allclose(
                 spec_values, data, atol=0.051, rtol=0, err_msg=f"{f.name} {price_set}"
             )
+
+
+@pytest.mark.parametrize(
+    ("factor", "key", "words"),
+    [
+        (
+            "lever: discount_rate\n    distribution: triangular\n    low: 0.05\n    mode: 0.1\n"
+            "    high: 0.6",
+            "factors.0.high",
+            "at its high (0.6) the factor gives package 'cp' discount_rate: Input should be "
+            "less than or equal to 0.3",
+        ),
+        (
+            "lever: demand_scale.crude_steel\n    distribution: uniform\n    low: -0.5\n"
+            "    high: 1.2",
+            "factors.0.low",
+            "at its low (-0.5) the factor gives package 'cp' demand_scale.crude_steel",
+        ),
+    ],
+)
+def test_a_factor_range_beyond_a_scenario_s_limits_fails_before_any_run(
+    tmp_path: Path, factor: str, key: str, words: str
+) -> None:
+    """A range whose end the scenario refuses (once a traceback from the batch whose future
+    drew it, after the ensemble folder was written) names the factor's bound."""
+    text = GOOD.replace(
+        "lever: carrier_price_scale.natural_gas\n    distribution: uniform\n    low: 0.5\n"
+        "    high: 1.5",
+        factor,
+    )
+    with pytest.raises(SpecError) as exc:
+        resolve_packages(load_spec(write(tmp_path, text)), load_catalogue())
+    assert f"key '{key}': {words}" in str(exc.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("high: 1.5", "high: .inf", "factors.0.high"),
+        (
+            "year: 2030, goal: minimize}",
+            "year: 2030, goal: minimize, target: {max: .nan, assumption: x}}",
+            "outcomes.0.target.max",
+        ),
+    ],
+)
+def test_infinite_and_nan_numbers_are_refused(tmp_path: Path, old: str, new: str, key: str) -> None:
+    with pytest.raises(SpecError, match=rf"key '{key}'.*finite number"):
+        load_spec(write(tmp_path, GOOD.replace(old, new)))
+
+
+def test_an_outcome_year_no_package_runs_is_refused(tmp_path: Path) -> None:
+    """A year outside the packages' years once gave NaN in every future (or a sum over no
+    years), ranked as if it were a value."""
+    cat = load_catalogue()
+    text = GOOD.replace("year: 2030", "year: 2060")
+    with pytest.raises(SpecError, match=r"line 14: key 'outcomes.0.year': year 2060 is outside"):
+        resolve_packages(load_spec(write(tmp_path, text)), cat)
+    text = GOOD.replace(
+        "{name: cp, scenario: current-policy}",
+        "{name: cp, scenario: current-policy, overrides: {end_year: 2028}}",
+    )
+    with pytest.raises(SpecError, match=r"year 2030 is outside the years package 'cp' runs"):
+        resolve_packages(load_spec(write(tmp_path, text)), cat)
+
+
+def test_a_specification_that_is_not_utf8_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_bytes(GOOD.replace("name: tiny", "name: tiny\ndescription: café").encode("latin-1"))
+    with pytest.raises(SpecError, match=r"spec.yaml.*UTF-8"):
+        load_spec(path)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
@@ -73,7 +74,9 @@ class Processes:
         for var in _THREAD_VARS:
             os.environ.setdefault(var, "1")
         self._pool = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_quiet_interrupt,
         )
         return self
 
@@ -100,6 +103,17 @@ class Processes:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield fut.result()
+
+
+def _quiet_interrupt() -> None:
+    """A worker stopped by Ctrl-C (sent to the whole process group) ends without printing a
+    traceback: the main process reports the interruption, and its finished batches are kept
+    for a resume (a worker writes nothing the main process has not)."""
+    signal.signal(signal.SIGINT, _exit_now)
+
+
+def _exit_now(signum: int, frame: object) -> None:
+    os._exit(128 + signum)
 
 
 _DONE: Any = object()

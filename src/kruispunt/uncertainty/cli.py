@@ -12,6 +12,7 @@ from rich.table import Table
 from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import StoreOption
 from kruispunt.errors import KruispuntError
+from kruispunt.limits import ENSEMBLE_MAX_FUTURES, ENSEMBLE_MAX_SEED, ENSEMBLE_MAX_WORKERS
 
 explore_app = typer.Typer(
     help="Ensembles over deep uncertainty: robustness, scenario discovery, sensitivity "
@@ -115,10 +116,16 @@ def run(
     ] = None,
     n: Annotated[
         int | None,
-        typer.Option("--n", min=1, help="Futures (saltelli: base samples; morris: trajectories)."),
+        typer.Option(
+            "--n",
+            min=1,
+            max=ENSEMBLE_MAX_FUTURES,
+            help="Futures (saltelli: base samples; morris: trajectories).",
+        ),
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(min=0, help="Root seed (default: the spec's).")
+        int | None,
+        typer.Option(min=0, max=ENSEMBLE_MAX_SEED, help="Root seed (default: the spec's)."),
     ] = None,
     batch_size: Annotated[
         int | None,
@@ -127,7 +134,10 @@ def run(
         ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes (default: every core).")
+        int | None,
+        typer.Option(
+            min=1, max=ENSEMBLE_MAX_WORKERS, help="Worker processes (default: every core)."
+        ),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Address of a Dask scheduler to run the batches on.")

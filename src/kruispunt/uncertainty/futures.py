@@ -110,7 +110,56 @@ def resolve_packages(loaded: LoadedSpec, catalogue: Catalogue) -> Packages:
             raise loaded.error(("packages", i, *where), problem.message)
         out.append(scenario)
     _check_ids(loaded, catalogue)
+    _check_ranges(loaded, catalogue, out)
+    _check_years(loaded, out)
     return Packages(tuple(p.name for p in spec.packages), tuple(out))
+
+
+def _check_ranges(loaded: LoadedSpec, catalogue: Catalogue, scenarios: list[Scenario]) -> None:
+    """Every factor at each end of its range (and its mode) must give each package a valid
+    scenario (a discount rate within the scenario's limits, a demand scale not below 0, a
+    delay within the allowed years): found here, before the store is written, rather than
+    in the batch whose future draws it. Factors set different levers and the scenario's
+    limits are bounds on one lever each, so the ends of each range are what can break."""
+    for i, f in enumerate(loaded.spec.factors):
+        unit = _path_factor(f, catalogue) if f.distribution == "path" else 1.0
+        ends: list[tuple[str, float]] = [("low", f.bounds[0]), ("high", f.bounds[1])]
+        if f.mode is not None:
+            ends.append(("mode", float(f.mode)))
+        for sc in scenarios:
+            raw = sc.levers.model_dump()
+            for key, value in ends:
+                trial = copy.deepcopy(raw)
+                _apply(trial, f, value, unit)
+                try:
+                    ScenarioFile.model_validate(trial)
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    lever = ".".join(str(x) for x in first["loc"])
+                    shown = f"the {key} path" if f.distribution == "path" else f"{value:g}"
+                    raise loaded.error(
+                        ("factors", i, key),
+                        f"at its {key} ({shown}) the factor gives package '{sc.name}' "
+                        f"{lever}: {first['msg']}",
+                    ) from None
+
+
+def _check_years(loaded: LoadedSpec, scenarios: list[Scenario]) -> None:
+    """An outcome's years must be years every package runs: a year outside them has no
+    value (every future NaN, or a sum over no years), which no comparison can use."""
+    for i, o in enumerate(loaded.spec.outcomes):
+        for key in ("year", "from_year", "to_year"):
+            year = getattr(o, key)
+            if year is None:
+                continue
+            for sc in scenarios:
+                first, last = sc.levers.start_year, sc.levers.end_year
+                if not first <= year <= last:
+                    raise loaded.error(
+                        ("outcomes", i, key),
+                        f"{key} {year} is outside the years package '{sc.name}' runs "
+                        f"({first}-{last})",
+                    )
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

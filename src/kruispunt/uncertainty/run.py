@@ -329,10 +329,20 @@ def plan(
     cat = catalogue if catalogue is not None else load_catalogue()
     packages = resolve_packages(loaded, cat)
     design = make_design(method, n, len(spec.factors), seed)
+    n_batches = -(-design.size // batch_size)
+    if shard is not None and shard[1] > n_batches:  # some shard would run nothing
+        raise KruispuntError(
+            f"--shard {shard[0]}/{shard[1]}: the ensemble has {n_batches} batch(es) of at most "
+            f"{batch_size} futures, so at most {n_batches} shards; give fewer shards or a "
+            "smaller --batch-size"
+        )
     values = factor_values(spec.factors, design.u)
     seeds = np.array([future_seed(seed, i) for i in range(design.size)], dtype=np.int64)
+    # the packages as resolved: a scenario file a package names may change between runs
+    levers = json.dumps([sc.levers.model_dump(mode="json") for sc in packages.scenarios])
     key = {
         "spec_hash": spec.hash,
+        "packages_hash": hashlib.sha256(levers.encode()).hexdigest()[:16],
         "method": method,
         "n": n,
         "seed": seed,

@@ -28,10 +28,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from kruispunt.errors import KruispuntError
+from kruispunt.limits import ENSEMBLE_MAX_FUTURES, ENSEMBLE_MAX_SEED
+from kruispunt.safe_yaml import YamlFileError, read_yaml
 
 __all__ = [
     "LEVERS",
@@ -93,7 +94,10 @@ METRICS = (
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    # numbers are finite: an infinite bound or a NaN target is no range and no threshold
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+    )
 
 
 class Source(_Strict):
@@ -313,11 +317,11 @@ class Sampling(_Strict):
     method: Literal["lhs", "sobol", "random", "saltelli", "morris"] = "lhs"
     """Design: Latin hypercube, scrambled Sobol sequence, independent draws, a Saltelli
     design for Sobol indices, or Morris trajectories."""
-    n: Annotated[int, Field(ge=1, le=10_000_000)] = 500
+    n: Annotated[int, Field(ge=1, le=ENSEMBLE_MAX_FUTURES)] = 500
     """Futures (``saltelli``: base samples, giving n*(d+2) futures; ``morris``:
     trajectories, giving n*(d+1) futures)."""
-    seed: Annotated[int, Field(ge=0)] = 0
-    """Root seed of every draw."""
+    seed: Annotated[int, Field(ge=0, le=ENSEMBLE_MAX_SEED)] = 0
+    """Root seed of every draw (0 to 2**63 - 1)."""
 
 
 Trajectory = Literal["emissions", "electricity_demand", "ccs_use"]
@@ -371,47 +375,6 @@ class UncertaintySpec(_Strict):
 
 
 # --- loading with line numbers ----------------------------------------------------------------
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    pass
-
-
-def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"duplicate key '{key}' (first on line {seen[key]})",
-                key_node.start_mark,
-            )
-        seen[key] = key_node.start_mark.line + 1
-    return loader.construct_mapping(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
-
-def _lines(node: yaml.Node, prefix: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
-    out: dict[tuple[Any, ...], int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            keys = {key_node.value}
-            try:
-                keys.add(int(key_node.value))
-            except ValueError:
-                pass
-            for key in keys:
-                out[(*prefix, key)] = key_node.start_mark.line + 1
-                out.update(_lines(value_node, (*prefix, key)))
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out[(*prefix, i)] = item.start_mark.line + 1
-            out.update(_lines(item, (*prefix, i)))
-    return out
 
 
 @dataclass(frozen=True)
@@ -504,19 +467,13 @@ def load_spec(path: Path | str | None = None) -> LoadedSpec:
     file = Path(path) if path is not None else default_spec_path()
     if not file.is_file():
         raise SpecError(f"{file}: uncertainty specification not found")
-    text = file.read_text(encoding="utf-8")
+    # size, encoding, aliases and nesting within limits, duplicate keys refused, each key's line
     try:
-        node = yaml.compose(text, Loader=_UniqueKeyLoader)
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{file}{line}: malformed YAML: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise SpecError(f"{file}: malformed YAML: {exc}") from None
+        data, lines = read_yaml(file, "uncertainty specification")
+    except YamlFileError as exc:
+        raise SpecError(str(exc)) from None
     if not isinstance(data, dict):
         raise SpecError(f"{file}: expected a mapping of keys (name, factors, packages, outcomes)")
-    lines = _lines(node) if node is not None else {}
     try:
         spec = UncertaintySpec.model_validate(data)
     except ValidationError as exc:
