@@ -269,3 +269,18 @@ def test_ambiguous_name_and_prefix_list_their_matches(tmp_path: Path) -> None:
     assert_user_error(invoke("results", "show", "", "--store", str(root)), "must not be empty")
     outcome = invoke("results", "show", a[:-1], "--store", str(root))
     assert outcome.code == 0, outcome  # a unique prefix still works
+
+
+def test_repair_refuses_a_folder_that_is_not_a_store(tmp_path: Path) -> None:
+    """Repair moves folders it cannot read into broken/: a folder of scenario files, or one
+    whose runs/ holds no stored run, is refused and left as it was."""
+    for layout in ({"x.yaml": "name: x\n"}, {"runs/experiment1/results.txt": "1\n"}):
+        root = tmp_path / str(len(layout)) / "proj"
+        for name, text in layout.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text, encoding="utf-8")
+        before = snapshot(root)
+        out = invoke("results", "repair", "--store", str(root))
+        assert out.code == 2 and "is not a results store" in out.stderr, out
+        assert snapshot(root) == before
+        shutil.rmtree(root.parent)

@@ -236,3 +236,41 @@ def test_engine_export_names_regions_and_splits_feedstock_and_solids(
         value["Final Energy|Industry|Solids|Coal"]
         + value.get("Final Energy|Industry|Solids|Biomass", 0.0)
     )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_folder_export_replaces_only_an_earlier_export(tmp_path: Path, fmt: str) -> None:
+    """Any folder holding a ``manifest.json`` was once taken for an earlier export and
+    replaced whole (the user's other files deleted), a stored run's folder too."""
+    res = synthetic_results(n_plants=2, years=range(2025, 2028))
+    mine = tmp_path / "myext"
+    (mine / "src").mkdir(parents=True)
+    (mine / "manifest.json").write_text("{}", encoding="utf-8")
+    (mine / "notes.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(KruispuntError, match="is not a Kruispunt export"):
+        export(res, mine, fmt)  # type: ignore[arg-type]
+    assert sorted(p.name for p in mine.iterdir()) == ["manifest.json", "notes.txt", "src"]
+    run = tmp_path / "store" / "runs" / "r1"
+    run.mkdir(parents=True)
+    export(res, run, fmt)  # type: ignore[arg-type]  # an export: replaced by the next
+    manifest = run / "manifest.json"
+    manifest.write_text(manifest.read_text("utf-8").replace('"format"', '"run_id": "r1", "format"'))
+    with pytest.raises(KruispuntError, match="stored run's folder"):
+        export(res, run, fmt)  # type: ignore[arg-type]
+    done = export(res, tmp_path / "ok", fmt)  # type: ignore[arg-type]
+    (done / "extra.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(KruispuntError, match=r"also holds extra\.txt"):
+        export(res, done, fmt)  # type: ignore[arg-type]
+    (done / "extra.txt").unlink()
+    assert export(res, done, fmt) == done  # type: ignore[arg-type]
+
+
+def test_export_to_the_current_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    res = synthetic_results(n_plants=2, years=range(2025, 2028))
+    monkeypatch.chdir(tmp_path)
+    for path in (".", ""):
+        with pytest.raises(KruispuntError, match="it is the current folder"):
+            export(res, path, "csv")
+    assert list(tmp_path.iterdir()) == []

@@ -16,7 +16,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.playing_field import bill_table, energy_bill, energy_bills, neighbour_value
 from kruispunt.policy.ikc import previous_year_price
 from kruispunt.scenarios import resolve
-from tests.cli_helpers import invoke
+from tests.cli_helpers import assert_user_error, invoke
 
 TATA = "tata_steel_ijmuiden"
 TATA_MWH = 1_847_550.0
@@ -184,3 +184,9 @@ def test_energy_bill_command_writes_its_report(tmp_path: Path) -> None:
     cells = [text.index(f"<td>{c}</td>") for c in ("NL", "BE", "DE", "FR")]
     assert cells == sorted(cells)
     assert "gap_to_nl_meur" in text
+
+
+def test_energy_bill_command_refuses_a_site_given_twice() -> None:
+    """Once a pandas traceback ("cannot handle a non-unique multi-index")."""
+    out = invoke("energy-bill", TATA, TATA)
+    assert_user_error(out, f"site '{TATA}' given twice")

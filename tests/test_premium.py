@@ -286,3 +286,22 @@ def test_green_premium_command_writes_its_tables_and_report(tmp_path: Path) -> N
     # the energy bill of the biggest sites, NL against its neighbours, is on the same page
     assert "Energy bill NL against BE, DE and FR (current-policy, 2030)" in text
     assert "tata_steel_ijmuiden" in text
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-5", "0", "1e308"])
+def test_compare_instruments_refuses_a_target_that_is_no_reduction(value: str) -> None:
+    """--target -5 once met in every package, nan and inf in none, all with exit 0."""
+    out = invoke("compare-instruments", "--target", value)
+    assert_user_error(out, f"--target {float(value)}")
+
+
+def test_green_premium_checks_its_csv_folder_before_computing(tmp_path: Path) -> None:
+    """A table's file name taken by a folder once failed after the computation, with half
+    of the tables written."""
+    (tmp_path / "gp" / "premium_by_site.csv").mkdir(parents=True)
+    out = invoke("green-premium", "--csv-dir", str(tmp_path / "gp"))
+    assert_user_error(out, "premium_by_site.csv is a folder")
+    assert [p.name for p in (tmp_path / "gp").iterdir()] == ["premium_by_site.csv"]
+    (tmp_path / "file").write_text("x", encoding="utf-8")
+    out = invoke("green-premium", "--csv-dir", str(tmp_path / "file" / "gp"))
+    assert_user_error(out, "is a file, not a folder")

@@ -343,6 +343,10 @@ def energy_bill(
         check_output_file(csv, "csv")
     if report is not None:
         check_output_file(report, "report")
+    twice = sorted({s for s in sites or [] if (sites or []).count(s) > 1})
+    if twice:
+        named = ", ".join(repr(s) for s in twice)
+        raise KruispuntError(f"site {named} given twice; give each site once")
     package = _check_data_folder(data)
     from kruispunt.scenarios import resolve
 

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import math
+import os
+import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -86,8 +89,8 @@ def green_premium(
         )
     if report is not None:
         check_output_file(report, "report")
-    if csv_dir is not None and csv_dir.exists() and not csv_dir.is_dir():
-        raise KruispuntError(f"--csv-dir '{csv_dir}' is a file, not a folder")
+    if csv_dir is not None:
+        _check_csv_dir(csv_dir)
     names = scenarios or ["current-policy"]
     years = year or [2030, 2040]
     _check_years(years)
@@ -112,16 +115,15 @@ def green_premium(
         1,
     )
     if csv_dir is not None:
-        csv_dir.mkdir(parents=True, exist_ok=True)
-        for name, frame in (
-            ("levelised_costs", gp.costs),
-            ("green_premiums", gp.premiums),
-            ("premium_by_product", gp.by_product),
-            ("premium_by_site", gp.by_site),
-            ("end_products", gp.end_products),
-            ("export_gap", gap),
-        ):
-            frame.to_csv(csv_dir / f"{name}.csv", index=False)
+        tables = {
+            "levelised_costs": gp.costs,
+            "green_premiums": gp.premiums,
+            "premium_by_product": gp.by_product,
+            "premium_by_site": gp.by_site,
+            "end_products": gp.end_products,
+            "export_gap": gap,
+        }
+        _write_tables(csv_dir, tables)
         print(f"tables: {csv_dir}", flush=True)
     if report is not None:
         from kruispunt.playing_field import bill_table, energy_bill
@@ -191,6 +193,10 @@ def compare_instruments(
         if path is not None:
             check_output_file(path, what)
     _check_years([year])
+    if target is not None and not (math.isfinite(target) and 0 < target <= TARGET_MAX_MT):
+        raise KruispuntError(
+            f"--target {target}: give a reduction in MtCO2 above 0 and at most {TARGET_MAX_MT:g}"
+        )
     names = scenarios or ["no-new-policy", "current-policy", "high-ambition"]
     if reference not in names:
         raise KruispuntError(
@@ -226,3 +232,56 @@ def compare_instruments(
             report, pd.DataFrame(columns=[SCENARIO, "product", "year"]), comparison=table
         )
         print(f"report: {report}", flush=True)
+
+
+TARGET_MAX_MT = 1000.0
+"""Largest ``compare-instruments --target`` [MtCO2]: far above any reduction the model's
+plants can make, below numbers that are typing errors."""
+
+CSV_TABLES = (
+    "levelised_costs",
+    "green_premiums",
+    "premium_by_product",
+    "premium_by_site",
+    "end_products",
+    "export_gap",
+)
+"""The tables ``green-premium --csv-dir`` writes, each as ``<name>.csv``."""
+
+
+def _check_csv_dir(csv_dir: Path) -> None:
+    """Before the computation: ``--csv-dir`` must be (or become) a writable folder in which no
+    table's file name is taken by a folder."""
+    if csv_dir.exists() and not csv_dir.is_dir():
+        raise KruispuntError(f"--csv-dir '{csv_dir}' is a file, not a folder")
+    probe = (
+        csv_dir
+        if csv_dir.is_dir()
+        else next((p for p in csv_dir.absolute().parents if p.exists()), Path("/"))
+    )
+    if not probe.is_dir():
+        raise KruispuntError(f"--csv-dir '{csv_dir}': '{probe}' is a file, not a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise KruispuntError(f"--csv-dir '{csv_dir}': folder '{probe}' is not writable")
+    taken = [n for n in CSV_TABLES if (csv_dir / f"{n}.csv").is_dir()]
+    if taken:
+        raise KruispuntError(
+            f"--csv-dir '{csv_dir}': {', '.join(f'{n}.csv' for n in taken)} is a folder; "
+            "the tables are written as files of those names"
+        )
+
+
+def _write_tables(csv_dir: Path, tables: dict[str, Any]) -> None:
+    """Write every table into a temporary folder beside ``csv_dir``, then move them in: an
+    interrupted or failed write leaves ``csv_dir`` as it was (each file is moved whole)."""
+    try:
+        csv_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".tables-", dir=csv_dir) as tmp:
+            for name, frame in tables.items():
+                frame.to_csv(Path(tmp) / f"{name}.csv", index=False)
+            for name in tables:
+                os.replace(Path(tmp) / f"{name}.csv", csv_dir / f"{name}.csv")
+    except OSError as exc:
+        raise KruispuntError(
+            f"cannot write the tables to {csv_dir}: {exc.strerror or exc}"
+        ) from None

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
 import secrets
 import shutil
@@ -43,7 +44,7 @@ import pandas as pd
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
-from kruispunt.store import MANIFEST, read_results_folder, write_results_folder
+from kruispunt.store import FORMAT, MANIFEST, read_results_folder, write_results_folder
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["FORMATS", "IAMC_COLUMNS", "export", "iamc_mapping", "read_export", "to_iamc"]
@@ -237,7 +238,9 @@ def _prepare_parent(path: Path) -> None:
 
 
 def _temp_beside(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
+    # the folder's own name: ``.`` or ``""`` name no file (Path(".").name is "")
+    full = path.absolute()
+    return full.with_name(f".{full.name}.tmp-{secrets.token_hex(4)}")
 
 
 def _write_file(path: Path, write: Callable[[Path], object]) -> None:
@@ -254,16 +257,47 @@ def _write_file(path: Path, write: Callable[[Path], object]) -> None:
             tmp.unlink()
 
 
+def _not_an_export(path: Path) -> str:
+    """Why the folder ``path`` is not an earlier export this one may replace ("" if it is):
+    an export holds its ``manifest.json`` (of the results format, without a run id: a stored
+    run's folder has one) and the parts that manifest lists, nothing else."""
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"no {MANIFEST}"
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return f"its {MANIFEST} is not an export's"
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return f"its {MANIFEST} is not an export's"
+    if "run_id" in manifest:
+        return "it is a stored run's folder"
+    parts = manifest.get("parts")
+    files = (
+        {str(v.get("file")) for v in parts.values() if isinstance(v, dict)}
+        if isinstance(parts, dict)
+        else set()
+    )
+    other = sorted(p.name for p in path.iterdir() if p.name != MANIFEST and p.name not in files)
+    return (
+        f"it also holds {', '.join(other[:5])}" + (" ..." if len(other) > 5 else "")
+        if other
+        else ""
+    )
+
+
 def _write_folder(path: Path, results: Results, fmt: Literal["parquet", "csv"]) -> None:
     if path.is_file():
         raise KruispuntError(
             f"cannot write {path}: it is a file (format '{fmt}' writes a folder of parts)"
         )
-    if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).is_file():
-        raise KruispuntError(
-            f"cannot write {path}: the folder exists, is not empty and is not "
-            "a Kruispunt export; choose another path"
-        )
+    if path.is_dir() and any(path.iterdir()):
+        why = _not_an_export(path)
+        if why:
+            raise KruispuntError(
+                f"cannot write {path}: the folder exists, is not empty and is not "
+                f"a Kruispunt export ({why}); an export replaces its folder whole: "
+                "choose another path"
+            )
     tmp = _temp_beside(path)
     old = _temp_beside(path)
     try:
@@ -303,7 +337,12 @@ def export(results: Results, path: Path | str, format: Format = "iamc") -> Path:
         For an unknown format or a path that cannot be written, naming it.
     """
     _check_format(format)
-    target = Path(path).expanduser()
+    target = Path(path).expanduser().absolute()
+    if target == Path.cwd().absolute():  # ``.`` or ``""``: replacing it would move the cwd
+        raise KruispuntError(
+            f"cannot write {path or '(empty path)'}: it is the current folder; give a path "
+            "inside it (e.g. ./export)"
+        )
     _prepare_parent(target)
     if format == "iamc":
         table = to_iamc(results)

@@ -1283,6 +1283,11 @@ class Store:
             raise KruispuntError(f"no results store at {root_path}: the folder does not exist")
         if not os.access(root_path, os.W_OK):
             raise KruispuntError(f"results store {root_path} is not writable")
+        if not _looks_like_store(root_path):  # repair moves folders: never in someone else's
+            raise KruispuntError(
+                f"{root_path} is not a results store: it has no catalogue.sqlite and no runs/ "
+                "folder holding a stored run"
+            )
         store = cls.__new__(cls)
         store.root = root_path
         store.runs_dir = root_path / "runs"
@@ -1802,3 +1807,18 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
         shutil.rmtree(tmp, ignore_errors=True)
         raise KruispuntError(f"cannot merge into {root}: {exc.strerror or exc}") from None
     return Ensemble(final)
+
+
+def _looks_like_store(root: Path) -> bool:
+    """Whether ``root`` is a results store to repair: it has a run catalogue, or a ``runs/``
+    folder with at least one folder holding a results manifest (a store whose catalogue was
+    lost)."""
+    if (root / "catalogue.sqlite").is_file():
+        return True
+    runs = root / "runs"
+    if not runs.is_dir():
+        return False
+    try:
+        return any((child / MANIFEST).is_file() for child in runs.iterdir() if child.is_dir())
+    except OSError:
+        return False

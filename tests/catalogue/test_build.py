@@ -59,3 +59,35 @@ def test_every_stationary_installation_is_mapped_once(tmp_path: Path) -> None:
     (broken / "installation_sites.csv").write_text("\n".join(lines[:-1]) + "\n")
     with pytest.raises(KruispuntError, match="without a row"):
         build_package(RAW, broken, tmp_path / "out")
+
+
+@pytest.mark.parametrize("kind", ["foreign folder", "file"])
+def test_build_refuses_an_out_that_is_not_a_data_package(tmp_path: Path, kind: str) -> None:
+    """The build replaces its output folder whole: a folder of the user's (once deleted
+    with everything in it), or a file (once a traceback, the file renamed aside), is refused
+    before any work, and left as it was."""
+    out = tmp_path / "mydocs"
+    if kind == "file":
+        out.write_text("precious\n", encoding="utf-8")
+    else:
+        (out / "sub").mkdir(parents=True)
+        (out / "thesis.tex").write_text("precious\n", encoding="utf-8")
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
+    with pytest.raises(KruispuntError, match=r"--out .*mydocs exists and is not a"):
+        build_package(tmp_path / "no-raw", tmp_path / "no-curated", out)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*")) == before
+
+
+@needs_repo
+def test_rebuild_replaces_a_package_and_leaves_its_neighbours(tmp_path: Path) -> None:
+    """A package folder is replaced; a folder named ``<out>.old`` beside it (once deleted by
+    the swap) is not touched."""
+    out = tmp_path / "package"
+    build_package(RAW, CURATED, out)
+    (tmp_path / "package.old").mkdir()
+    (tmp_path / "package.old" / "keep.txt").write_text("mine\n", encoding="utf-8")
+    (out / "sites.csv").write_text("edited\n", encoding="utf-8")
+    build_package(RAW, CURATED, out)
+    assert (out / "sites.csv").read_bytes() == (default_package_path() / "sites.csv").read_bytes()
+    assert (tmp_path / "package.old" / "keep.txt").read_text(encoding="utf-8") == "mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package", "package.old"]

@@ -95,6 +95,15 @@ def test_unwritable_path_is_named(res: Results, tmp_path: Path) -> None:
         write_report(res, blocker / "report.html")
 
 
+def test_a_failed_write_leaves_no_temporary_file(res: Results, tmp_path: Path) -> None:
+    """The page is written to a temporary file beside the target and renamed; when the
+    rename fails (here: the target is a folder) the temporary file once stayed behind."""
+    (tmp_path / "report.html").mkdir()
+    with pytest.raises(KruispuntError, match="cannot write report"):
+        write_report(res, tmp_path / "report.html")
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
 @pytest.mark.parametrize(
     "module",
     [

@@ -293,7 +293,16 @@ def build_package(
     -------
     dict
         Row count per table.
+
+    Raises
+    ------
+    KruispuntError
+        Before any work, for an ``out_dir`` that exists and is not a data package folder
+        (replacing it would delete files that are not the package's), or that cannot be
+        written.
     """
+    out_dir = Path(out_dir)
+    _check_out_dir(out_dir)
     tables: dict[str, pd.DataFrame] = {
         name: _read_curated(curated_dir, name) for name in COPIED_TABLES
     }
@@ -312,9 +321,13 @@ def build_package(
     specs = table_specs()
     ordered = {name: _sorted(spec, tables[name]) for name, spec in specs.items()}
 
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir.parent))
+    except OSError as exc:
+        raise KruispuntError(
+            f"cannot write the data package beside {out_dir}: {exc.strerror or exc}"
+        ) from None
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the package is for every user
@@ -335,9 +348,10 @@ def build_package(
         if problems:
             raise DataPackageError(problems, "built from " + str(curated_dir))
         if out_dir.exists():
-            old = out_dir.with_name(out_dir.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            out_dir.rename(old)
+            _check_out_dir(out_dir)  # still a package: nothing else was put there meanwhile
+            # the old package goes aside under a name of its own (never a folder of the user's)
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            out_dir.replace(old)
             tmp.rename(out_dir)
             shutil.rmtree(old)
         else:
@@ -345,6 +359,36 @@ def build_package(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {name: len(df) for name, df in ordered.items()}
+
+
+_PACKAGE_FILES = ("datapackage.json", "scenarios.yaml")
+
+
+def _check_out_dir(out_dir: Path) -> None:
+    """Refuse an ``out_dir`` the build would replace but that is not a data package: a file,
+    or a folder without ``datapackage.json`` or with anything but a package's files (its
+    tables, ``datapackage.json``, ``scenarios.yaml``)."""
+    if not out_dir.exists() and not out_dir.is_symlink():
+        return
+    if out_dir.is_symlink() or not out_dir.is_dir():
+        raise KruispuntError(
+            f"--out {out_dir} exists and is not a folder; give a new folder, or a data "
+            "package folder to replace"
+        )
+    foreign = sorted(
+        p.name
+        for p in out_dir.iterdir()
+        if not (
+            p.is_file() and not p.is_symlink() and (p.suffix == ".csv" or p.name in _PACKAGE_FILES)
+        )
+    )
+    if foreign or not (out_dir / "datapackage.json").is_file():
+        what = f"it holds {', '.join(foreign[:5])}" + (" ..." if len(foreign) > 5 else "")
+        what = what if foreign else "it has no datapackage.json"
+        raise KruispuntError(
+            f"--out {out_dir} exists and is not a data package ({what}); the build replaces "
+            "its folder whole: give a new folder, or a data package folder to replace"
+        )
 
 
 def rehash_package(folder: Path) -> list[str]:

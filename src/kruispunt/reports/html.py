@@ -19,6 +19,7 @@ the header says which run is A and which is B.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -460,14 +461,20 @@ def write_report(
         meta=meta,
         compare_meta=compare_meta,
     )
+    tmp = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
         raise KruispuntError(f"cannot write report {target}: {exc.strerror or exc}") from None
+    finally:  # a failed or interrupted write leaves no temporary file behind
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
     return target
 
 
