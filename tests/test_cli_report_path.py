@@ -59,3 +59,30 @@ def test_compare_prints_the_report_path_on_its_own_line(tmp_path: Path) -> None:
     text = target.read_text("utf-8")
     assert a in text and b in text
     assert "Run A — solid lines" in text
+
+
+def test_a_report_or_table_does_not_replace_a_file_of_another_kind(tmp_path: Path) -> None:
+    """``--report`` and ``--csv`` once overwrote whatever file they were given (a log, a
+    document); an earlier report or table is still replaced."""
+    from kruispunt.cli_results import check_output_file
+    from kruispunt.errors import KruispuntError
+
+    log = tmp_path / "run.err"
+    log.write_text("Traceback of something else\n", encoding="utf-8")
+    for what in ("report", "csv"):
+        try:
+            check_output_file(log, what)
+        except KruispuntError as exc:
+            assert "exists and is not" in str(exc), exc
+        else:
+            raise AssertionError(f"{what} would replace {log}")
+    page = tmp_path / "old.html"
+    page.write_text("<!DOCTYPE html>\n<html></html>\n", encoding="utf-8")
+    table = tmp_path / "old.csv"
+    table.write_text("site,value\na,1\n", encoding="utf-8")
+    assert check_output_file(page, "report") == page
+    assert check_output_file(table, "csv") == table
+    store = tmp_path / "store"
+    proc = _kruispunt("run", "--report", str(log), store=store, cwd=tmp_path)
+    assert proc.returncode == 2 and "exists and is not an HTML page" in proc.stderr, proc.stderr
+    assert log.read_text(encoding="utf-8") == "Traceback of something else\n"

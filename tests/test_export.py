@@ -274,3 +274,16 @@ def test_export_to_the_current_folder_is_refused(
         with pytest.raises(KruispuntError, match="it is the current folder"):
             export(res, path, "csv")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("fmt", "kind"), [("iamc", "IAMC table"), ("netcdf", "netCDF file")])
+def test_a_file_export_replaces_only_an_earlier_export(tmp_path: Path, fmt: str, kind: str) -> None:
+    """An unrelated file at the export's path (a log, a document) was once overwritten."""
+    res = synthetic_results(n_plants=2, years=range(2025, 2028))
+    log = tmp_path / "base1.out"
+    log.write_text("a log line\n", encoding="utf-8")
+    with pytest.raises(KruispuntError, match=f"exists and is not an? {kind}"):
+        export(res, log, fmt)  # type: ignore[arg-type]
+    assert log.read_text(encoding="utf-8") == "a log line\n"
+    path = export(res, tmp_path / f"x.{fmt}", fmt)  # type: ignore[arg-type]
+    assert export(res, path, fmt) == path  # type: ignore[arg-type]  # its own: replaced

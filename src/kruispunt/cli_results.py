@@ -106,8 +106,41 @@ def check_output_file(path: Path, what: str) -> Path:
             raise KruispuntError(f"cannot write {what} {target}: it is not a regular file")
         if not os.access(target, os.W_OK):
             raise KruispuntError(f"cannot write {what} {target}: the file is not writable")
+        kind = _OWN_KINDS.get(what)
+        if kind is not None and not _is_kind(target, kind[0]):
+            raise KruispuntError(
+                f"cannot write {what} {target}: the file exists and is not {kind[1]}, so it "
+                "is not replaced; give a new file name, or remove it first"
+            )
     _check_parent(target, what)
     return target
+
+
+_OWN_KINDS: dict[str, tuple[str, str]] = {
+    "report": ("html", "an HTML page"),
+    "csv": ("csv", "a CSV table"),
+}
+"""Outputs that replace an existing file only if it is of the kind they write (a mistyped
+name must not overwrite a log or a document); the exports check theirs when they write."""
+
+
+def _is_kind(path: Path, kind: str) -> bool:
+    """Whether the existing file ``path`` looks like an output of ``kind`` (``html`` or
+    ``csv``) from its first bytes; an empty file is anything."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return False
+    if not head.strip():
+        return True
+    if kind == "html":
+        return head.lstrip().lower().startswith((b"<!doctype html", b"<html"))
+    try:  # csv: text whose first line has columns
+        first = head.decode("utf-8").lstrip("\ufeff").splitlines()[0]
+    except (UnicodeDecodeError, IndexError):
+        return False
+    return "," in first and "\x00" not in first
 
 
 def _check_parent(target: Path, what: str) -> None:

@@ -237,15 +237,36 @@ def _prepare_parent(path: Path) -> None:
         raise KruispuntError(f"cannot write {path}: it exists and is not a file or folder")
 
 
+def _is_iamc(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is an IAMC table as :func:`export` writes it."""
+    return head.startswith(",".join(IAMC_COLUMNS).encode())
+
+
+def _is_netcdf(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is netCDF (classic, 64-bit offset or netCDF-4,
+    an HDF5 file)."""
+    return head.startswith((b"CDF\x01", b"CDF\x02", b"CDF\x05", b"\x89HDF\r\n\x1a\n"))
+
+
 def _temp_beside(path: Path) -> Path:
     # the folder's own name: ``.`` or ``""`` name no file (Path(".").name is "")
     full = path.absolute()
     return full.with_name(f".{full.name}.tmp-{secrets.token_hex(4)}")
 
 
-def _write_file(path: Path, write: Callable[[Path], object]) -> None:
+def _write_file(
+    path: Path, write: Callable[[Path], object], own: Callable[[bytes], bool], kind: str
+) -> None:
     if path.is_dir():
         raise KruispuntError(f"cannot write {path}: it is a folder (this format writes a file)")
+    if path.is_file() and path.stat().st_size > 0:  # replace only an earlier export
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+        if not own(head):
+            raise KruispuntError(
+                f"cannot write {path}: the file exists and is not {kind}, so it is not "
+                "replaced; give a new file name, or remove it first"
+            )
     tmp = _temp_beside(path)
     try:
         write(tmp)
@@ -346,7 +367,7 @@ def export(results: Results, path: Path | str, format: Format = "iamc") -> Path:
     _prepare_parent(target)
     if format == "iamc":
         table = to_iamc(results)
-        _write_file(target, lambda p: table.to_csv(p, index=False))
+        _write_file(target, lambda p: table.to_csv(p, index=False), _is_iamc, "an IAMC table")
     elif format == "netcdf":
 
         def write_nc(p: Path) -> None:
@@ -355,7 +376,7 @@ def export(results: Results, path: Path | str, format: Format = "iamc") -> Path:
             except (TypeError, ValueError) as exc:
                 raise KruispuntError(f"cannot write {target} as netCDF: {exc}") from None
 
-        _write_file(target, write_nc)
+        _write_file(target, write_nc, _is_netcdf, "a netCDF file")
     else:
         _write_folder(target, results, "csv" if format == "csv" else "parquet")
     return target
