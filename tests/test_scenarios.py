@@ -178,3 +178,15 @@ def test_permits_from_names_routes_or_families(tmp_path: Path) -> None:
         build_inputs(cat, resolve([str(bad)]))
     msg = str(info.value)
     assert "permits_from.teleportation" in msg and "unknown route or family" in msg
+
+
+def test_a_folder_given_as_a_scenario_is_named_as_a_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once "unknown scenario"; a folder that happens to share a scenario's name is no
+    obstacle to the name."""
+    with pytest.raises(ScenarioError, match="is a folder, not a scenario"):
+        resolve([str(tmp_path)])
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "current-policy").mkdir()
+    assert resolve(["current-policy"])[0].name == "current-policy"

@@ -485,11 +485,22 @@ def _is_file_argument(item: str) -> bool:
         return False
 
 
+def _is_folder(item: str) -> bool:
+    try:
+        return Path(item).is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def resolve(names_or_files: Sequence[str], package_path: Path | None = None) -> list[Scenario]:
     """Resolve scenario names (package defaults) and YAML files into scenarios."""
     library = default_library(package_path)
     names: list[str] = []
     for item in names_or_files:
+        if item not in library.names and _is_folder(item):
+            raise ScenarioError(
+                f"{item} is a folder, not a scenario: give a scenario name or a .yaml scenario file"
+            )
         name = library.add_file(Path(item)) if _is_file_argument(item) else item
         if name in names:
             raise ScenarioError(

@@ -118,7 +118,8 @@ def test_run_request_errors_name_the_entry(client: TestClient) -> None:
     r = client.post("/api/runs", json={"scenarios": []})
     assert r.status_code == 422 and _errors(r)[0][0] == ["body", "scenarios"]
     r = client.post("/api/runs", content=b"not json", headers={"content-type": "application/json"})
-    assert r.status_code == 422
+    assert r.status_code == 400 and _errors(r)[0][0] == ["body"]  # unreadable: 400, as documented
+    assert "not valid JSON" in _errors(r)[0][1]
 
 
 def test_run_detail_charts_and_site(client: TestClient, api_run: str, store_root: Path) -> None:
@@ -448,3 +449,16 @@ def test_decisions_after_the_last_year_are_refused(client: TestClient) -> None:
     body = {"name": "late", "end_year": 2030, "decisions_from": 2040}
     r = client.post("/api/scenarios", json=body)
     assert r.status_code == 422 and "decisions_from 2040 is after end_year 2030" in r.text
+
+
+def test_the_builder_takes_a_description_as_long_as_a_scenario_file_does(
+    client: TestClient, store_root: Path
+) -> None:
+    """The form once capped the description at 4,000 characters, the file's limit is 10,000."""
+    form = {"name": "long-text", "base": "current-policy", "description": "x" * 5000}
+    r = client.post("/scenarios/new", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    form["description"] = "x" * 10_001
+    r = client.post("/scenarios/new", data=form)
+    assert r.status_code == 422 and "at most 10000" in r.text
+    (store_root / "scenarios" / "long-text.yaml").unlink()

@@ -95,6 +95,12 @@ def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         items = [(tuple(e.get("loc", ())), str(e.get("msg", "invalid"))) for e in exc.errors()]
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            # a body that does not parse is 400, as one too large to parse (docs/dashboard.md)
+            items = [(("body",), f"the body is not valid JSON: {m}") for _, m in items[:1]]
+            if _is_api(request):
+                return JSONResponse(_detail(items, "http_error"), status_code=400)
+            return _error_page(request, 400, [m for _, m in items])
         if _is_api(request):
             return JSONResponse(_detail(items, "value_error"), status_code=422)
         return _error_page(

@@ -50,7 +50,16 @@ __all__ = [
 ]
 
 MAX_TEXT = 4000
-"""Longest text accepted in one form field [characters]."""
+"""Longest text accepted in one form field [characters], but the description."""
+
+MAX_DESCRIPTION = int(
+    next(
+        m.max_length
+        for m in ScenarioFile.model_fields["description"].metadata
+        if getattr(m, "max_length", None) is not None
+    )
+)
+"""Longest description: the scenario file's own limit (10,000 characters)."""
 
 GROUPS: dict[str, str] = {
     "name": "Scenario",
@@ -283,8 +292,9 @@ def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], list[FieldError
     for f in form_fields():
         text = form.get(f.key)
         loc = tuple(f.key.split("."))
-        if text is not None and len(text) > MAX_TEXT:
-            errors.append(FieldError(loc, f"too long ({len(text)} characters; at most {MAX_TEXT})"))
+        limit = MAX_DESCRIPTION if f.key == "description" else MAX_TEXT
+        if text is not None and len(text) > limit:
+            errors.append(FieldError(loc, f"too long ({len(text)} characters; at most {limit})"))
             continue
         value: Any
         if f.kind == "checkbox":
