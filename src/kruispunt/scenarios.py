@@ -341,8 +341,7 @@ class ScenarioLibrary:
                 known = ", ".join(self.names)
                 if not chain:
                     raise ScenarioError(
-                        f"unknown scenario {_shown(current)}; known scenarios: {known} "
-                        "(or give the path of a .yaml scenario file)"
+                        f"unknown scenario {_shown(current)}; known scenarios: {known}" + FILE_HINT
                     )
                 entry = self._entries[chain[-1]]
                 raise ScenarioError(
@@ -474,6 +473,11 @@ def default_library(package_path: Path | None = None) -> ScenarioLibrary:
     library = ScenarioLibrary()
     library.add_defaults(Path(folder) / "scenarios.yaml")
     return library
+
+
+FILE_HINT = " (or give the path of a .yaml scenario file)"
+"""What an unknown scenario's message adds on the command line (a web form cannot give a
+path: the dashboard leaves it out)."""
 
 
 def _is_file_argument(item: str) -> bool:

@@ -113,6 +113,7 @@ def test_run_request_errors_name_the_entry(client: TestClient) -> None:
     assert r.status_code == 422
     assert _errors(r)[0][0] == ["body", "scenarios", 1]
     assert "unknown scenario 'nowhere'" in _errors(r)[0][1]
+    assert ".yaml" not in _errors(r)[0][1]  # a web form gives names, not file paths
     r = client.post("/api/runs", json={"scenarios": ["current-policy", "current-policy"]})
     assert r.status_code == 422 and "given twice" in _errors(r)[0][1]
     r = client.post("/api/runs", json={"scenarios": []})
