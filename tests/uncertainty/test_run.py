@@ -325,6 +325,8 @@ def test_cli_analyse_of_an_unfinished_ensemble_says_what_it_covers(tmp_path: Pat
     )  # fmt: skip
     assert shard.returncode == 0, shard.stderr
     (folder,) = (store / ENSEMBLES_DIR).iterdir()
+    listing = " ".join(kruispunt("explore", "list", store=store).stdout.split())
+    assert "no: shard 0/2, finished (merge the shards)" in listing  # once "yes"
     report = tmp_path / "partial.html"
     out = kruispunt("explore", "analyse", folder.name, "--report", str(report), store=store)
     assert out.returncode == 0, out.stderr

@@ -255,10 +255,16 @@ def list_cmd(store: StoreOption = None) -> None:
     for c in ("ensemble", "futures", "batches done", "complete"):
         table.add_column(c)
     for e in found:
+        shard = e.manifest.get("shard")
+        state = "yes" if e.complete else "no"
+        if shard:  # a shard is part of an ensemble: complete once its shards are merged
+            state = f"no: shard {shard['i']}/{shard['n']}" + (
+                ", finished (merge the shards)" if e.complete else ""
+            )
         table.add_row(
             e.folder.name,
             str(e.manifest.get("n_futures")),
             f"{len(e.finished())}/{e.n_batches}",
-            "yes" if e.complete else "no",
+            state,
         )
     out.print(table)
