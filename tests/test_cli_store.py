@@ -284,3 +284,84 @@ def test_repair_refuses_a_folder_that_is_not_a_store(tmp_path: Path) -> None:
         assert out.code == 2 and "is not a results store" in out.stderr, out
         assert snapshot(root) == before
         shutil.rmtree(root.parent)
+
+
+def test_repair_keeps_a_committed_run_whose_writer_left_its_lock(tmp_path: Path) -> None:
+    """A save killed after its commit, before it removed its lock file, once had its run
+    dropped by repair ("its folder is missing") and deleted by the next write."""
+    root = tmp_path / "store"
+    a, b = _stored(root, ("a", "b"))
+    (root / "locks" / f"{b}.lock").write_text("")  # nobody holds it: its writer died
+    report = Store.repair(root)
+    assert report.runs == [a, b] and report.dropped == []
+    store = Store(root)
+    store.save(synthetic_results(n_plants=3), name="after")
+    assert set(store.list()["name"]) == {"a", "b", "after"}
+    assert store.load(b).scenarios
+
+
+def test_an_interrupt_after_the_commit_keeps_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing as the catalogue's connection closes, after the commit, once deleted
+    the folder of a run the catalogue listed."""
+    import contextlib
+
+    root = tmp_path / "store"
+    _stored(root, ("a",))
+    store = Store(root)
+    real = Store._connect
+
+    calls: list[int] = []
+
+    @contextlib.contextmanager
+    def interrupted(self: Store):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        with real(self) as con:
+            yield con
+        if len(calls) == 1:  # the insert's connection: committed, then Ctrl-C as it closes
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(Store, "_connect", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.save(synthetic_results(n_plants=3), name="b")
+    monkeypatch.undo()
+    again = Store(root)
+    rid = again.resolve("b")
+    assert again.load(rid).scenarios and (root / "runs" / rid).is_dir()
+
+
+def test_a_repair_during_a_save_keeps_the_saved_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row committed while repair scanned the folders once went into the catalogue the
+    repair then set aside: the run reported success and vanished from the list. Here a save
+    starts while repair reads the first folder; repair gives it 2 s to commit (it takes a
+    fraction of that when nothing stops it), then goes on and swaps the catalogue."""
+    import threading
+
+    import kruispunt.store as store_module
+
+    root = tmp_path / "store"
+    _stored(root, ("a",))
+    saved = threading.Event()
+    ids: list[str] = []
+
+    def save() -> None:
+        ids.append(Store(root).save(synthetic_results(n_plants=3), name="during"))
+        saved.set()
+
+    real = store_module._row_of_folder
+    thread = threading.Thread(target=save)
+
+    def reading(entry: Path):  # type: ignore[no-untyped-def]
+        if not thread.is_alive() and not saved.is_set():
+            thread.start()
+            saved.wait(timeout=2.0)
+        return real(entry)
+
+    monkeypatch.setattr(store_module, "_row_of_folder", reading)
+    Store.repair(root)
+    thread.join(timeout=60)
+    assert ids, "the save did not finish"
+    assert set(Store(root).list()["name"]) == {"a", "during"}

@@ -707,6 +707,22 @@ class _RunLock:
         self.fd = None
 
 
+@contextlib.contextmanager
+def _store_lock(root: Path, exclusive: bool) -> Iterator[None]:
+    """An advisory lock on the whole store (``<root>/.store-lock``): shared by the writers of
+    catalogue rows (a save's insert, a delete), exclusive for a repair, which rebuilds and
+    swaps the catalogue. The OS frees it if the holder dies."""
+    if fcntl is None:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    fd = os.open(root / ".store-lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(fd)
+
+
 # --- the store --------------------------------------------------------------------------------
 
 
@@ -1021,7 +1037,9 @@ class Store:
             if delay:
                 time.sleep(delay)
             row = _catalogue_row(run_id, name, now.isoformat(), results, size)
-            with self._connect() as con:
+            # shared with other writers, exclusive of a repair: the row goes into the catalogue
+            # a repair leaves, not into one it is about to set aside
+            with _store_lock(self.root, exclusive=False), self._connect() as con:
                 con.execute("BEGIN IMMEDIATE")
                 con.execute(
                     f"INSERT INTO runs ({', '.join(_COLUMNS)}) VALUES "
@@ -1029,15 +1047,24 @@ class Store:
                     row,
                 )
                 con.execute("COMMIT")
-            inserted = True
+                inserted = True
         except OSError as exc:
             raise KruispuntError(f"cannot save run in {self.root}: {exc.strerror or exc}") from None
         finally:
-            if not inserted:
+            # an interrupt (Ctrl-C) can land after the commit, before ``inserted`` is set: a
+            # run the catalogue lists keeps its folder
+            if not inserted and not self._committed(run_id):
                 shutil.rmtree(tmp, ignore_errors=True)
                 shutil.rmtree(final, ignore_errors=True)
             lock.release(unlink=True)
         return run_id
+
+    def _committed(self, run_id: str) -> bool:
+        """Whether the catalogue lists ``run_id`` (False when it cannot be read)."""
+        try:
+            return self._has_row(run_id)
+        except (KruispuntError, sqlite3.Error, OSError):
+            return False
 
     def resolve(self, ref: str) -> str:
         """Run id for ``ref``: a run id, ``latest``, a unique run name or unique id prefix.
@@ -1189,7 +1216,7 @@ class Store:
         lock = _RunLock(self.locks_dir / f"{rid}.lock")
         lock.acquire(blocking=True)  # left behind if we die: the next open finishes the job
         try:
-            with self._connect() as con:
+            with _store_lock(self.root, exclusive=False), self._connect() as con:
                 con.execute("BEGIN IMMEDIATE")
                 con.execute("DELETE FROM runs WHERE run_id = ?", (rid,))
                 con.execute("COMMIT")
@@ -1300,7 +1327,9 @@ class Store:
             store.locks_dir.mkdir(exist_ok=True)
         except OSError as exc:
             raise KruispuntError(f"cannot repair {root_path}: {exc.strerror or exc}") from None
-        return store._rebuild()
+        # no save or delete writes the catalogue while it is rebuilt and swapped: they wait
+        with _store_lock(root_path, exclusive=True):
+            return store._rebuild()
 
     def _old_ids(self) -> set[str]:
         if not self.catalogue_path.is_file():
@@ -1327,11 +1356,25 @@ class Store:
         old_ids = self._old_ids()
         rows: builtins.list[tuple[Any, ...]] = []
         set_aside: builtins.list[tuple[str, str]] = []
+        locked: set[str] = set()
         for entry in sorted(self.runs_dir.iterdir()):
             if entry.name.startswith("."):
                 continue  # a save in progress or its leftovers: the next open cleans them
-            if (self.locks_dir / f"{entry.name}.lock").exists():
-                continue  # being saved or deleted (or that was killed): never committed
+            lock_file = self.locks_dir / f"{entry.name}.lock"
+            if lock_file.exists():
+                lock = _RunLock(lock_file)
+                if not lock.acquire(blocking=False, create=False):
+                    locked.add(entry.name)
+                    continue  # being saved or deleted by a live process
+                # the lock's holder died: a run the old catalogue lists was committed (its
+                # writer was killed before it removed the lock) and stays; one it does not
+                # list never was (the next open removes it)
+                try:
+                    if entry.name not in old_ids:
+                        locked.add(entry.name)
+                        continue
+                finally:
+                    lock.release(unlink=entry.name in old_ids)
             try:
                 row = _row_of_folder(entry)
             except KruispuntError as exc:
@@ -1375,7 +1418,7 @@ class Store:
         return RepairReport(
             runs=kept,
             set_aside=set_aside,
-            dropped=sorted(old_ids - set(kept) - {name for name, _ in set_aside}),
+            dropped=sorted(old_ids - set(kept) - {name for name, _ in set_aside} - locked),
             old_catalogue=old_catalogue,
         )
 

@@ -391,3 +391,20 @@ def test_numeric_options_beyond_their_limits_are_user_errors(
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert option in proc.stderr and "less than or equal to" in proc.stderr, proc.stderr
     assert not (tmp_path / "store").exists()
+
+
+def test_a_resumed_batch_does_not_keep_its_full_runs_twice(loaded, catalogue, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A batch whose process was killed after it stored its kept runs, before its outcomes,
+    runs again on resume: it once stored the kept runs a second time (a name matching two
+    runs)."""
+    from kruispunt.store import Store
+
+    p = _plan(loaded, catalogue, batch_size=2)
+    explore(p, store_root=tmp_path, keep_full=1)
+    before = sorted(Store(tmp_path).list()["name"])
+    folder = tmp_path / ENSEMBLES_DIR / p.ensemble_id / "batches"
+    for part in folder.glob("*-000000.parquet"):  # batch 0 unfinished, as if killed
+        part.unlink()
+    explore(p, store_root=tmp_path, keep_full=1)
+    after = sorted(Store(tmp_path).list()["name"])
+    assert after == before and len(before) == len(p.packages.names)

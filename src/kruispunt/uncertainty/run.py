@@ -239,9 +239,12 @@ def _keep_full(ctx: Context, results: Results, futures: I, package: str) -> None
     keep = [k for k, f in enumerate(futures) if f < ctx.keep_full]
     if not keep:
         return
-    subset = Results(results.dataset.isel({SCENARIO: keep}))
     first, last = int(futures[keep[0]]), int(futures[keep[-1]])
-    Store(ctx.store_root).save(subset, name=f"{ctx.ensemble_id}/futures-{first}-{last}/{package}")
+    name = f"{ctx.ensemble_id}/futures-{first}-{last}/{package}"
+    store = Store(ctx.store_root)
+    if name in set(store.list()["name"]):  # kept by an earlier, interrupted run of the batch
+        return
+    store.save(Results(results.dataset.isel({SCENARIO: keep})), name=name)
 
 
 # --- planning -------------------------------------------------------------------------------
