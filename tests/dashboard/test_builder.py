@@ -135,7 +135,7 @@ def test_permits_from_saves_and_resolves(saved: SavedScenarios) -> None:
         ({"end_year": "2020"}, "end_year", "greater than or equal to 2025"),
         ({"start_year": "2040", "end_year": "2030"}, "end_year", "before start_year"),
         ({"co2_heffing": "sometimes"}, "co2_heffing", "'off', 'current' or 'original'"),
-        ({"description": "x" * 5000}, "description", "too long"),
+        ({"description": "x" * 10_001}, "description", "too long"),
     ],
 )
 def test_errors_name_their_field(
