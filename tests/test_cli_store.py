@@ -365,3 +365,17 @@ def test_a_repair_during_a_save_keeps_the_saved_run(
     thread.join(timeout=60)
     assert ids, "the save did not finish"
     assert set(Store(root).list()["name"]) == {"a", "during"}
+
+
+def test_delete_removes_the_run_s_own_report_only(tmp_path: Path) -> None:
+    """``kruispunt run`` writes ``reports/<run id>.html`` beside the run; deleting the run
+    once left it behind. Other reports (a comparison, a robustness page) stay."""
+    root = tmp_path / "store"
+    a, b = _stored(root, ("a", "b"))
+    reports = root / "reports"
+    reports.mkdir()
+    for name in (f"{a}.html", f"{b}.html", f"compare-{a}-{b}.html"):
+        (reports / name).write_text("<!doctype html>\n", encoding="utf-8")
+    out = invoke("results", "delete", a, "--yes", "--store", str(root))
+    assert out.code == 0, out
+    assert sorted(p.name for p in reports.iterdir()) == [f"{b}.html", f"compare-{a}-{b}.html"]

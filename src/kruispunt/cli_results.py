@@ -15,6 +15,7 @@ on a store the user cannot write. Outputs are checked before anything is read or
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Callable
@@ -357,6 +358,11 @@ def delete(
         raise typer.Exit(1)
     st.delete(rid)
     _console().print(f"deleted {rid}", soft_wrap=True, markup=False)
+    # the report ``kruispunt run`` wrote beside it (a report written elsewhere is the user's)
+    report = st.root / "reports" / f"{rid}.html"
+    with contextlib.suppress(FileNotFoundError):
+        report.unlink()
+        _console().print(f"deleted its report {report}", soft_wrap=True, markup=False)
 
 
 @results_app.command("repair")
