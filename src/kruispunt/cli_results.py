@@ -372,7 +372,7 @@ def repair(store: StoreOption = None) -> None:
 
     Every run folder is read whole. Runs that read are catalogued again; broken ones (a
     missing or damaged part or manifest) are moved to the store's broken/ folder, and so is
-    the old catalogue. Run it when no other kruispunt process writes to the store.
+    the old catalogue. Saves and deletes that start meanwhile wait for it.
     """
     from kruispunt.store import Store
 

@@ -1296,8 +1296,9 @@ class Store:
         Every run folder is read whole (manifest and every part). A run that reads is
         catalogued again; one that does not (a missing or damaged part or manifest, a folder
         that is not a run) is moved to ``<root>/broken/``. The old catalogue, readable or
-        not, is moved to ``broken/`` too, and the new one replaces it in one rename. Run it
-        while no other process writes to the store.
+        not, is moved to ``broken/`` too, and the new one replaces it in one rename. The
+        store is locked meanwhile (``.store-lock``): a save's insert or a delete waits. A run
+        whose lock file is left by a dead writer is kept if the old catalogue lists it.
 
         Returns
         -------
