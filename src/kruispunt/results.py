@@ -139,8 +139,12 @@ class Results:
         return Results(self.dataset.sel(scenario=[scenario]))
 
     def to_netcdf(self, path: Path | str) -> None:
-        """Write to a netCDF file (round trip exact with :meth:`from_netcdf`)."""
-        self.dataset.to_netcdf(path)
+        """Write to a netCDF file (round trip exact with :meth:`from_netcdf`). The file is
+        built in memory and written in one piece: HDF5 writing straight to a full disk
+        crashed the process, a plain write fails with an ordinary error."""
+        data = self.dataset.to_netcdf()
+        with open(path, "wb") as fh:
+            fh.write(bytes(data) if data is not None else b"")
 
     @classmethod
     def from_netcdf(cls, path: Path | str) -> Results:
