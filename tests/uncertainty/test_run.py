@@ -408,3 +408,26 @@ def test_a_resumed_batch_does_not_keep_its_full_runs_twice(loaded, catalogue, tm
     explore(p, store_root=tmp_path, keep_full=1)
     after = sorted(Store(tmp_path).list()["name"])
     assert after == before and len(before) == len(p.packages.names)
+
+
+def test_an_ensemble_runs_in_one_process_at_a_time(loaded, catalogue, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two processes on one ensemble both computed every batch; the second is now refused
+    while the first holds the ensemble. A later run clears the temporary files a killed one
+    left in its batches folder and resumes."""
+    import fcntl
+
+    p = _plan(loaded, catalogue, batch_size=2)
+    explore(p, store_root=tmp_path)
+    folder = tmp_path / ENSEMBLES_DIR / p.ensemble_id
+    left = folder / "batches" / ".tmp-outcomes-000000.parquet-abc123"
+    left.write_bytes(b"half")
+    fd = os.open(folder / ".run-lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with pytest.raises(KruispuntError, match="is being run by another process"):
+            explore(p, store_root=tmp_path)
+    finally:
+        os.close(fd)
+    assert left.exists()
+    summary = explore(p, store_root=tmp_path)
+    assert summary.ran == 0 and not left.exists()
