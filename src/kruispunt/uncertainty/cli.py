@@ -187,15 +187,26 @@ def run(
         f"packages, {len(p.batches)} of {p.n_batches} batches of {p.batch_size}"
     )
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
-        task = bar.add_task("batches", total=len(p.batches))
-        summary = explore(
-            p,
-            backend=backend,
-            store_root=store,
-            keep_full=keep_full,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+    finished = [0]
+
+    def progress(done: int, total: int) -> None:
+        finished[0] = done
+        bar.update(task, completed=done, total=total)
+
+    try:
+        with Progress(*columns, TimeRemainingColumn(), console=err, transient=True) as bar:
+            task = bar.add_task("batches", total=len(p.batches))
+            summary = explore(
+                p, backend=backend, store_root=store, keep_full=keep_full, progress=progress
+            )
+    except KeyboardInterrupt:
+        err.print(
+            f"interrupted: {finished[0]} of {len(p.batches)} batches are finished and kept; "
+            "run the same command again to resume",
+            soft_wrap=True,
+            markup=False,
         )
+        raise typer.Exit(130) from None
     out.print(
         f"ran {summary.ran} batches ({summary.skipped} already finished), stored in "
         f"{summary.ensemble.folder}"
