@@ -175,3 +175,33 @@ def test_the_report_parent_folder_is_made_when_it_can_be(
     assert report.is_file()
     (run,) = Store(tmp_path / "store").entries()
     assert f"stored as {run['run_id']}" in outcome.stdout
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT are POSIX")
+def test_ctrl_c_says_interrupted_and_leaves_no_run(tmp_path: Path) -> None:
+    """Typer turned Ctrl-C into a silent exit 130; the command now says it was interrupted,
+    and the store holds no run."""
+    import signal
+    import time
+
+    def as_in_a_terminal() -> None:  # Ctrl-C reaches the whole foreground process group
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()
+
+    store = tmp_path / "store"
+    env = {**os.environ, "KRUISPUNT_STORE": str(store)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kruispunt", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_in_a_terminal,
+    )
+    time.sleep(3.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "interrupted", err
+    assert "Traceback" not in err
+    assert not store.exists() or Store(store).list().empty

@@ -483,6 +483,13 @@ def main() -> None:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
+    except SystemExit as exc:
+        # typer turns Ctrl-C into a silent exit 130 (an Exit raised from the interrupt); a
+        # command that reports its own interruption raises its Exit from nothing
+        context = exc.__context__
+        if exc.code == 130 and isinstance(getattr(context, "__cause__", None), KeyboardInterrupt):
+            print("interrupted", file=sys.stderr)
+        raise
     except BrokenPipeError:  # output piped into a reader that stopped (``| head``): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
