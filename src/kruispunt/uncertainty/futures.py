@@ -121,13 +121,13 @@ def _check_ranges(loaded: LoadedSpec, catalogue: Catalogue, scenarios: list[Scen
     delay within the allowed years): found here, before the store is written, rather than
     in the batch whose future draws it. Factors set different levers and the scenario's
     limits are bounds on one lever each, so the ends of each range are what can break."""
+    raws = [sc.levers.model_dump() for sc in scenarios]  # each package's levers, dumped once
     for i, f in enumerate(loaded.spec.factors):
         unit = _path_factor(f, catalogue) if f.distribution == "path" else 1.0
         ends: list[tuple[str, float]] = [("low", f.bounds[0]), ("high", f.bounds[1])]
         if f.mode is not None:
             ends.append(("mode", float(f.mode)))
-        for sc in scenarios:
-            raw = sc.levers.model_dump()
+        for sc, raw in zip(scenarios, raws, strict=True):
             for key, value in ends:
                 trial = copy.deepcopy(raw)
                 _apply(trial, f, value, unit)
