@@ -26,7 +26,7 @@ from kruispunt.dashboard.views import BadInput, NotFound, RunCache
 from kruispunt.errors import KruispuntError
 from kruispunt.reports import RunMeta, write_report
 from kruispunt.reports.charts import CHARTS
-from kruispunt.scenarios import FILE_HINT, ScenarioError
+from kruispunt.scenarios import FILE_HINT, ScenarioError, ScenarioLibrary
 from kruispunt.schemas.config import ScenarioFile, year_keys
 from kruispunt.store import check_run_name
 
@@ -242,8 +242,12 @@ def run_detail(runs: RunCache, run_id: str) -> RunDetail:
     )
 
 
-def scenario_list(saved: SavedScenarios) -> list[ScenarioSummary]:
-    lib, _ = saved.library()
+def scenario_list(
+    saved: SavedScenarios, lib: ScenarioLibrary | None = None
+) -> list[ScenarioSummary]:
+    """The scenarios of ``lib`` (default: ``saved.library()``, read and resolved anew)."""
+    if lib is None:
+        lib, _ = saved.library()
     out = []
     for name in lib.names:
         lv = lib.resolve(name)

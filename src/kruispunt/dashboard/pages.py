@@ -60,14 +60,15 @@ def _runs(request: Request) -> RunCache:
 
 def _index(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
     st = request.app.state
+    lib, broken = st.saved.library()  # read and resolved once for the page
     return _page(
         request,
         "index.html",
         status,
         runs=st.runs.stored(),
         jobs=st.jobs.list(),
-        scenarios=scenario_list(st.saved),
-        broken=st.saved.library()[1],
+        scenarios=scenario_list(st.saved, lib),
+        broken=broken,
         **extra,
     )
 
