@@ -190,7 +190,8 @@ def test_ctrl_c_says_interrupted_and_leaves_the_store_whole(tmp_path: Path) -> N
         os.setsid()
 
     store = tmp_path / "store"
-    env = {**os.environ, "KRUISPUNT_STORE": str(store)}
+    # the save waits 30 s at its parts: the signal lands inside the run, not after it
+    env = {**os.environ, "KRUISPUNT_STORE": str(store), "KRUISPUNT_STORE_WRITE_DELAY": "30"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "kruispunt", "run"],
         env=env,
