@@ -210,3 +210,39 @@ def test_ctrl_c_says_interrupted_and_leaves_the_store_whole(tmp_path: Path) -> N
         st = Store(store)
         for rid in st.list()["run_id"]:
             assert st.load(rid).scenarios == ["current-policy"]  # the default run, whole
+
+
+def test_a_run_killed_before_its_commit_leaves_no_report_behind(tmp_path: Path) -> None:
+    """The report is written before the run enters the catalogue; a run killed (SIGKILL,
+    no clean-up of its own) after the report was written and before the commit left the
+    report in the store's reports/ for good. The next open of the store removes it with the
+    run's folder."""
+    import signal
+    import time
+
+    store = tmp_path / "store"
+    # held an hour between the rename and the catalogue insert: the report is written by then
+    env = {**os.environ, "KRUISPUNT_STORE": str(store), "KRUISPUNT_STORE_WRITE_DELAY": "0,3600"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kruispunt", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        end = time.monotonic() + 600  # a guard against a hang, not a speed check
+        runs = store / "runs"
+        while not (runs.is_dir() and any(not p.name.startswith(".") for p in runs.iterdir())):
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < end, "the run never reached its commit"
+            time.sleep(0.05)
+        assert list((store / "reports").glob("*.html"))
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    st = Store(store)
+    assert st.list().empty
+    assert list((store / "reports").iterdir()) == []
+    assert list((store / "runs").iterdir()) == []

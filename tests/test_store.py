@@ -19,10 +19,13 @@ from kruispunt import metrics
 from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
 from kruispunt.store import (
+    ENSEMBLES_DIR,
     STORE_ENV,
     WRITE_DELAY_ENV,
+    Ensemble,
     Store,
     default_root,
+    merge_ensembles,
     new_run_id,
     read_results_folder,
     write_results_folder,
@@ -273,6 +276,51 @@ def test_killed_saves_leave_no_half_run(tmp_path: Path, res: Results) -> None:
         assert store.list()["run_id"].tolist() == [run_id]
 
 
+def test_a_report_whose_save_was_killed_is_cleaned_with_it(store: Store, res: Results) -> None:
+    """``kruispunt run`` writes a run's report before the run enters the catalogue; a save
+    killed after that (its temporary folder, or its renamed folder without a row, and its
+    lock file left behind) left the report in reports/ for good. Opening the store now
+    removes it with the run's leftovers, and keeps the reports of stored runs and of folders
+    the store does not manage."""
+    kept = store.save(res)
+    reports = store.root / "reports"
+    reports.mkdir()
+    store.report_path(kept).write_text("<html>kept</html>")
+    tmp_id, renamed_id, stray_id = (new_run_id() for _ in range(3))
+    (store.runs_dir / f".tmp-{tmp_id}").mkdir()  # killed before its rename
+    (store.runs_dir / renamed_id).mkdir()  # killed between its rename and its insert
+    (store.runs_dir / renamed_id / "manifest.json").write_text("{}")
+    (store.runs_dir / stray_id).mkdir()  # copied in by hand: no lock file, not ours
+    for rid in (tmp_id, renamed_id):
+        (store.locks_dir / f"{rid}.lock").write_text("")  # their writers died
+    for rid in (tmp_id, renamed_id, stray_id):
+        store.report_path(rid).write_text("<html>orphan?</html>")
+    again = Store(store.root)
+    assert again.list()["run_id"].tolist() == [kept]
+    assert sorted(p.name for p in reports.iterdir()) == sorted([f"{kept}.html", f"{stray_id}.html"])
+    assert sorted(p.name for p in store.runs_dir.iterdir()) == sorted([kept, stray_id])
+    assert list(store.locks_dir.iterdir()) == []
+
+
+def test_a_live_saves_report_is_left_alone(store: Store) -> None:
+    """The cleaning on open does not touch the report of a save that is still running (it
+    holds its lock)."""
+    import fcntl
+
+    rid = new_run_id()
+    (store.runs_dir / f".tmp-{rid}").mkdir()
+    store.report_path(rid).parent.mkdir()
+    store.report_path(rid).write_text("<html>in progress</html>")
+    fd = os.open(store.locks_dir / f"{rid}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        Store(store.root)
+        assert store.report_path(rid).exists()
+        assert (store.runs_dir / f".tmp-{rid}").exists()
+    finally:
+        os.close(fd)
+
+
 def test_unmanaged_folder_is_left_alone_and_invisible(store: Store) -> None:
     stray = store.runs_dir / "copied-by-hand"
     stray.mkdir()
@@ -381,3 +429,72 @@ def test_a_damaged_manifest_is_named(tmp_path: Path, res: Results) -> None:
     manifest.write_text(json.dumps(data))
     with pytest.raises(KruispuntError, match="rows, but its dimensions"):
         store.load(run_id)
+
+
+# --- ensembles --------------------------------------------------------------------------------
+
+
+def _ensemble(root: Path, ensemble_id: str = "e1") -> Ensemble:
+    import pandas as pd
+
+    manifest = {"key": {"spec": "x"}, "n_batches": 1, "base_id": ensemble_id, "shard": None}
+    return Ensemble.open_or_create(root, ensemble_id, manifest, pd.DataFrame({"future": [0]}))
+
+
+def _aged(folder: Path, seconds: float, *files: str) -> Path:
+    folder.mkdir(parents=True)
+    for name in files:
+        (folder / name).write_bytes(b"half")
+    then = time.time() - seconds
+    os.utime(folder, (then, then))
+    return folder
+
+
+def test_a_killed_ensemble_creation_is_cleaned_by_the_next(tmp_path: Path) -> None:
+    """An ensemble is written under ``.tmp-<id>-<hex>`` and renamed; one killed half-way
+    left that folder for good. The next creation removes such folders once nobody holds
+    them, and leaves a young one (its creator may be starting) and one whose creator is
+    alive (it holds the folder's lock)."""
+    import fcntl
+
+    root = tmp_path / "ensembles"
+    dead = _aged(root / ".tmp-e0-aaaaaa", 3600, "futures.parquet")
+    young = _aged(root / ".tmp-e0-bbbbbb", 1)
+    alive = _aged(root / ".tmp-e0-cccccc", 3600)
+    fd = os.open(alive, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        made = _ensemble(root)
+        assert sorted(p.name for p in root.iterdir()) == [".tmp-e0-bbbbbb", ".tmp-e0-cccccc", "e1"]
+    finally:
+        os.close(fd)
+    assert made.folder == root / "e1" and (made.folder / "futures.parquet").is_file()
+    assert young.exists() and alive.exists() and not dead.exists()
+
+
+def test_a_killed_merge_is_cleaned_by_the_next(tmp_path: Path) -> None:
+    root = tmp_path / "ensembles"
+    part = _ensemble(tmp_path / "shards", "e1")
+    dead = _aged(root / ".tmp-e1-aaaaaa", 3600)
+    import pandas as pd
+
+    part.write_batch(0, pd.DataFrame({"future": [0], "package": ["p"], "value": [1.0]}))
+    merged = merge_ensembles([part], root)
+    assert not dead.exists()
+    assert sorted(p.name for p in root.iterdir()) == ["e1"]
+    assert merged.finished() == [0]
+
+
+def test_repair_takes_a_store_that_holds_only_ensembles(tmp_path: Path) -> None:
+    """``kruispunt explore run`` makes a store with ensembles and no run; repair refused it
+    ("not a results store"). It now rebuilds the (empty) run catalogue, leaves the ensembles
+    as they are and cleans what a killed ensemble creation left."""
+    root = tmp_path / "store"
+    made = _ensemble(root / ENSEMBLES_DIR)
+    before = sorted(p.name for p in made.folder.rglob("*"))
+    dead = _aged(root / ENSEMBLES_DIR / ".tmp-e2-aaaaaa", 3600)
+    report = Store.repair(root)
+    assert report.runs == [] and report.set_aside == [] and report.ensembles == ["e1"]
+    assert sorted(p.name for p in made.folder.rglob("*")) == before
+    assert not dead.exists()
+    assert Store(root).list().empty

@@ -253,7 +253,7 @@ def run(
     def write_outputs(run_id: str) -> None:
         from datetime import UTC, datetime
 
-        path = report if report is not None else target.root / "reports" / f"{run_id}.html"
+        path = report if report is not None else target.report_path(run_id)
         meta = RunMeta(run_id, datetime.now(UTC).isoformat(timespec="seconds"), name)
         written.append(write_report(results, path, meta=meta))
         publish(written[-1])

@@ -359,7 +359,7 @@ def delete(
     st.delete(rid)
     _console().print(f"deleted {rid}", soft_wrap=True, markup=False)
     # the report ``kruispunt run`` wrote beside it (a report written elsewhere is the user's)
-    report = st.root / "reports" / f"{rid}.html"
+    report = st.report_path(rid)
     with contextlib.suppress(FileNotFoundError):
         report.unlink()
         _console().print(f"deleted its report {report}", soft_wrap=True, markup=False)
@@ -391,6 +391,8 @@ def repair(store: StoreOption = None) -> None:
         else ""
     )
     lines.append(f"rebuilt the run catalogue: {len(report.runs)} run(s){aside}")
+    if report.ensembles:
+        lines.append(f"{len(report.ensembles)} ensemble(s) left as they are (ensembles/)")
     for line in lines:
         out.print(line, soft_wrap=True, markup=False, highlight=False)
 

@@ -18,6 +18,10 @@ Layout
                                 flow_year, year ...)
       runs/.tmp-<run_id>/       a save in progress (or killed): never read, cleaned on open
       locks/<run_id>.lock       held by the process writing that run
+      reports/<run_id>.html     the run's HTML report (:meth:`Store.report_path`), written
+                                before the run enters the catalogue: a report whose run never
+                                did is cleaned on open with the run's leftovers
+      ensembles/<ensemble_id>/  an ensemble of futures (:class:`Ensemble`)
 
 The root defaults to the user's data directory (``platformdirs``), or ``$KRUISPUNT_STORE``,
 or the ``root`` argument.
@@ -45,6 +49,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -105,6 +110,9 @@ MANIFEST = "manifest.json"
 SUMMARY = "summary.json"
 PartFormat = Literal["parquet", "csv"]
 _STALE_SECONDS = 24 * 3600  # without POSIX locks: temp folders older than this are stale
+_FRESH_SECONDS = 60.0
+"""An ensemble's temporary folder younger than this is left alone when cleaning: its creator
+may not hold its lock yet (:func:`_creating`)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -943,8 +951,10 @@ class Store:
 
         A temporary folder, or a run folder without a catalogue row whose lock file is still
         there (its writer died between the rename and the insert, or a delete died after
-        removing the row), is removed once its lock is free. A run folder without a row and
-        without a lock file (e.g. copied in by hand) is left alone; it stays invisible.
+        removing the row), is removed once its lock is free, with the report written for it
+        (``reports/<run_id>.html``: the command line writes it before the commit). A run
+        folder without a row and without a lock file (e.g. copied in by hand) is left alone;
+        it stays invisible.
         """
         known = {r["run_id"] for r in self._rows()}
         for entry in sorted(self.runs_dir.iterdir()):
@@ -964,8 +974,11 @@ class Store:
             if not lock.acquire(blocking=False, create=create):
                 continue  # a live writer holds it, or an unmanaged folder
             try:
-                if name.startswith(".tmp-") or not self._has_row(run_id):
+                committed = self._has_row(run_id)
+                if name.startswith(".tmp-") or not committed:
                     self._remove(entry)
+                if not committed:
+                    self._remove_report(run_id)
             finally:
                 lock.release(unlink=True)
         for lock_file in sorted(self.locks_dir.glob("*.lock")):
@@ -974,11 +987,19 @@ class Store:
                 continue
             try:
                 folder = self.runs_dir / lock_file.stem
-                if folder.is_dir() and not self._has_row(lock_file.stem):
-                    self._remove(folder)
+                if not self._has_row(lock_file.stem):
+                    if folder.is_dir():
+                        self._remove(folder)
+                    self._remove_report(lock_file.stem)
                 self._remove(self.runs_dir / f".tmp-{lock_file.stem}")
             finally:
                 lock.release(unlink=True)
+
+    def _remove_report(self, run_id: str) -> None:
+        """Delete the report of a run that never entered the catalogue (its save was killed
+        after writing the report, before its commit)."""
+        with contextlib.suppress(OSError):
+            self.report_path(run_id).unlink()
 
     def _remove(self, folder: Path) -> None:
         trash = self.runs_dir / f".trash-{folder.name.lstrip('.')}-{secrets.token_hex(3)}"
@@ -989,6 +1010,12 @@ class Store:
         shutil.rmtree(trash, ignore_errors=True)
 
     # public API --------------------------------------------------------------------------
+
+    def report_path(self, run_id: str) -> Path:
+        """Where the HTML report of ``run_id`` lives beside the run (``reports/<run_id>.html``):
+        the command line and the dashboard write it there, ``results delete`` removes it, and
+        a report left by a save killed before its commit is cleaned on open."""
+        return self.root / "reports" / f"{run_id}.html"
 
     def save(
         self,
@@ -1313,8 +1340,8 @@ class Store:
             raise KruispuntError(f"results store {root_path} is not writable")
         if not _looks_like_store(root_path):  # repair moves folders: never in someone else's
             raise KruispuntError(
-                f"{root_path} is not a results store: it has no catalogue.sqlite and no runs/ "
-                "folder holding a stored run"
+                f"{root_path} is not a results store: it has no catalogue.sqlite, no runs/ "
+                "folder holding a stored run and no ensembles/ folder holding an ensemble"
             )
         store = cls.__new__(cls)
         store.root = root_path
@@ -1330,7 +1357,10 @@ class Store:
             raise KruispuntError(f"cannot repair {root_path}: {exc.strerror or exc}") from None
         # no save or delete writes the catalogue while it is rebuilt and swapped: they wait
         with _store_lock(root_path, exclusive=True):
-            return store._rebuild()
+            report = store._rebuild()
+        ensembles = root_path / ENSEMBLES_DIR
+        _clean_ensembles(ensembles)  # what a killed creation or merge left
+        return dataclasses.replace(report, ensembles=[f.name for f in _ensemble_folders(ensembles)])
 
     def _old_ids(self) -> set[str]:
         if not self.catalogue_path.is_file():
@@ -1438,12 +1468,16 @@ class RepairReport:
         Runs the old catalogue listed that have no folder any more.
     old_catalogue : Path or None
         Where the old catalogue was moved (None if there was none).
+    ensembles : list of str
+        The ensembles in the store (``ensembles/``), left as they are: an interrupted run
+        resumes with the same command, and each batch is stored whole or not at all.
     """
 
     runs: list[str]
     set_aside: list[tuple[str, str]]
     dropped: list[str]
     old_catalogue: Path | None
+    ensembles: list[str] = dataclasses.field(default_factory=list)
 
 
 def _listing(ids: builtins.list[str], limit: int = 10) -> str:
@@ -1645,9 +1679,6 @@ class Ensemble:
             If the folder exists with a different specification, design, seed, batch size,
             data or code version (resuming it would mix different runs).
         """
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -1668,27 +1699,18 @@ class Ensemble:
                     "differ); choose another --name or delete it"
                 )
             return existing
+        _clean_ensembles(root)
         tmp = root / f".tmp-{ensemble_id}-{secrets.token_hex(3)}"
         try:
-            (tmp / "batches").mkdir(parents=True)
-            body = {
-                "format": ENSEMBLE_FORMAT,
-                "format_version": ENSEMBLE_FORMAT_VERSION,
-                "ensemble_id": ensemble_id,
-                "created": datetime.now(UTC).isoformat(),
-                **manifest,
-            }
-            text = json.dumps(_json_safe(body), indent=1, sort_keys=True)
-            _write_synced(tmp / MANIFEST, lambda fh: fh.write(text), True, mode="w")
-            table = pa.Table.from_pandas(futures, preserve_index=False)
-            _write_synced(tmp / "futures.parquet", lambda fh: pq.write_table(table, fh), True)
-            try:
-                os.rename(tmp, folder)
-            except OSError:
-                if not folder.is_dir():  # pragma: no cover - a real file-system error
-                    raise
-                shutil.rmtree(tmp, ignore_errors=True)  # a concurrent shard made it first
-                return cls.open_or_create(root, ensemble_id, manifest, futures)
+            with _creating(tmp):
+                cls._fill(tmp, ensemble_id, manifest, futures)
+                try:
+                    os.rename(tmp, folder)
+                except OSError:
+                    if not folder.is_dir():  # pragma: no cover - a real file-system error
+                        raise
+                    shutil.rmtree(tmp, ignore_errors=True)  # a concurrent shard made it first
+                    return cls.open_or_create(root, ensemble_id, manifest, futures)
             _fsync_dir(root)
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -1696,6 +1718,25 @@ class Ensemble:
                 f"cannot create ensemble in {root}: {exc.strerror or exc}"
             ) from None
         return cls(folder)
+
+    @staticmethod
+    def _fill(tmp: Path, ensemble_id: str, manifest: dict[str, Any], futures: pd.DataFrame) -> None:
+        """Write a new ensemble's manifest and futures into its temporary folder ``tmp``."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        (tmp / "batches").mkdir()
+        body = {
+            "format": ENSEMBLE_FORMAT,
+            "format_version": ENSEMBLE_FORMAT_VERSION,
+            "ensemble_id": ensemble_id,
+            "created": datetime.now(UTC).isoformat(),
+            **manifest,
+        }
+        text = json.dumps(_json_safe(body), indent=1, sort_keys=True)
+        _write_synced(tmp / MANIFEST, lambda fh: fh.write(text), True, mode="w")
+        table = pa.Table.from_pandas(futures, preserve_index=False)
+        _write_synced(tmp / "futures.parquet", lambda fh: pq.write_table(table, fh), True)
 
     # batches -----------------------------------------------------------------------------
 
@@ -1764,16 +1805,102 @@ class Ensemble:
         wanted = set(range(*shard["batches"])) if shard else set(range(self.n_batches))
         return wanted <= set(self.finished())
 
+    @contextlib.contextmanager
+    def running(self) -> Iterator[None]:
+        """Hold the ensemble for this process while it runs batches (``.run-lock`` in its
+        folder, freed by the OS if the process dies): a second process on the same ensemble
+        is refused rather than computing every batch again beside it. Held, it also clears
+        what a killed run left half-written (the temporary files of a batch being stored).
+
+        Raises
+        ------
+        KruispuntError
+            If another process holds the ensemble.
+        """
+        if fcntl is None:  # pragma: no cover - Windows: no lock
+            yield
+            return
+        fd = os.open(self.folder / ".run-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise KruispuntError(
+                    f"ensemble {self.folder.name} is being run by another process; wait for "
+                    "it to finish (then run the same command to resume), or run another shard"
+                ) from None
+            for leftover in (self.folder / "batches").glob(".tmp-*"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            yield
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _creating(tmp: Path) -> Iterator[None]:
+    """Make the temporary folder ``tmp`` of an ensemble being created or merged and hold a
+    lock on it (freed by the OS if the process dies) until it is renamed into place:
+    :func:`_clean_ensembles` removes only temporary folders nobody holds."""
+    tmp.mkdir()
+    if fcntl is None:  # pragma: no cover - Windows: cleaned by age
+        yield
+        return
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _clean_ensembles(root: Path) -> None:
+    """Remove the temporary folders (``.tmp-<ensemble_id>-*``) that a creation or merge
+    killed half-way left under the ensembles folder ``root``: those whose lock is free and
+    that are older than a minute (without POSIX locks: older than a day)."""
+    try:
+        entries = [e for e in root.iterdir() if e.name.startswith(".tmp-") and e.is_dir()]
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            age = time.time() - entry.stat().st_mtime
+        except OSError:
+            continue
+        if fcntl is None:  # pragma: no cover - Windows
+            if age > _STALE_SECONDS:
+                shutil.rmtree(entry, ignore_errors=True)
+            continue
+        if age < _FRESH_SECONDS:
+            continue
+        try:
+            fd = os.open(entry, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its creator is alive
+            shutil.rmtree(entry, ignore_errors=True)
+        finally:
+            os.close(fd)
+
 
 def list_ensembles(root: Path) -> builtins.list[Ensemble]:
     """Every ensemble folder under ``root`` (sorted by id)."""
+    return [Ensemble(folder) for folder in _ensemble_folders(root)]
+
+
+def _ensemble_folders(root: Path) -> builtins.list[Path]:
+    """The folders under ``root`` that hold an ensemble manifest, sorted by id (not read)."""
     if not root.is_dir():
         return []
-    out = []
-    for folder in sorted(root.iterdir()):
-        if folder.is_dir() and not folder.name.startswith(".") and (folder / MANIFEST).exists():
-            out.append(Ensemble(folder))
-    return out
+    return [
+        folder
+        for folder in sorted(root.iterdir())
+        if folder.is_dir() and not folder.name.startswith(".") and (folder / MANIFEST).exists()
+    ]
 
 
 def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
@@ -1824,28 +1951,13 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
     final = root / ensemble_id
     if final.exists():
         raise KruispuntError(f"{final} already exists; delete it to merge again")
-    root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".tmp-{ensemble_id}-{secrets.token_hex(3)}"
     try:
-        (tmp / "batches").mkdir(parents=True)
-        manifest = {k: v for k, v in first.manifest.items() if k != "shard"}
-        manifest.update(
-            {
-                "ensemble_id": ensemble_id,
-                "shard": None,
-                "merged_from": [str(p.folder) for p in parts],
-                "created": datetime.now(UTC).isoformat(),
-            }
-        )
-        text = json.dumps(_json_safe(manifest), indent=1, sort_keys=True)
-        _write_synced(tmp / MANIFEST, lambda fh: fh.write(text), True, mode="w")
-        shutil.copy2(first.folder / "futures.parquet", tmp / "futures.parquet")
-        for b, p in sorted(source.items()):
-            for kind in ("trajectories", "outcomes"):
-                src = p._part(kind, b)
-                if src.exists():
-                    shutil.copy2(src, tmp / "batches" / src.name)
-        os.rename(tmp, final)
+        root.mkdir(parents=True, exist_ok=True)
+        _clean_ensembles(root)
+        with _creating(tmp):
+            _copy_shards(tmp, first, parts, source, ensemble_id)
+            os.rename(tmp, final)
         _fsync_dir(root)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -1853,12 +1965,44 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
     return Ensemble(final)
 
 
+def _copy_shards(
+    tmp: Path,
+    first: Ensemble,
+    parts: builtins.list[Ensemble],
+    source: dict[int, Ensemble],
+    ensemble_id: str,
+) -> None:
+    """Write the merged ensemble into its temporary folder ``tmp``: the first shard's
+    manifest without its shard, the futures, and each batch from the shard ``source`` names."""
+    (tmp / "batches").mkdir()
+    manifest = {k: v for k, v in first.manifest.items() if k != "shard"}
+    manifest.update(
+        {
+            "ensemble_id": ensemble_id,
+            "shard": None,
+            "merged_from": [str(p.folder) for p in parts],
+            "created": datetime.now(UTC).isoformat(),
+        }
+    )
+    text = json.dumps(_json_safe(manifest), indent=1, sort_keys=True)
+    _write_synced(tmp / MANIFEST, lambda fh: fh.write(text), True, mode="w")
+    shutil.copy2(first.folder / "futures.parquet", tmp / "futures.parquet")
+    for b, p in sorted(source.items()):
+        for kind in ("trajectories", "outcomes"):
+            src = p._part(kind, b)
+            if src.exists():
+                shutil.copy2(src, tmp / "batches" / src.name)
+
+
 def _looks_like_store(root: Path) -> bool:
-    """Whether ``root`` is a results store to repair: it has a run catalogue, or a ``runs/``
-    folder with at least one folder holding a results manifest (a store whose catalogue was
-    lost)."""
+    """Whether ``root`` is a results store to repair: it has a run catalogue, an ensemble, or
+    a ``runs/`` folder with at least one folder holding a results manifest (a store whose
+    catalogue was lost)."""
     if (root / "catalogue.sqlite").is_file():
         return True
+    with contextlib.suppress(OSError):
+        if _ensemble_folders(root / ENSEMBLES_DIR):
+            return True
     runs = root / "runs"
     if not runs.is_dir():
         return False

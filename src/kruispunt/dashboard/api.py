@@ -537,7 +537,7 @@ DOWNLOADS = ("iamc", "csv", "report")
 
 def report_path(runs: RunCache, run_id: str) -> FsPath:
     """The run's HTML report in the store (written now if the run has none)."""
-    path = runs.store.root / "reports" / f"{run_id}.html"
+    path = runs.store.report_path(run_id)
     if not path.is_file():
         res = runs.results(run_id)
         write_report(

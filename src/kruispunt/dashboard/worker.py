@@ -123,7 +123,7 @@ def _run(
     _report(job_id, "writing the report", 0.85)
     write_report(
         results,
-        store.root / "reports" / f"{run_id}.html",
+        store.report_path(run_id),
         title=f"Kruispunt results: {', '.join(results.scenarios)}",
         meta=RunMeta.from_record(store.show(run_id)),
     )

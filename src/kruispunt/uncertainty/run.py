@@ -14,13 +14,10 @@ sharding (tests check 1 worker, 2 workers, a local Dask cluster and two merged s
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -436,36 +433,8 @@ def explore(
         ensemble = Ensemble.open_or_create(
             root / ENSEMBLES_DIR, p.ensemble_id, _manifest(p), p.futures_table()
         )
-        with _running(ensemble):
+        with ensemble.running():
             return _run_batches(p, be, ensemble, root, keep_full, progress)
-
-
-@contextmanager
-def _running(ensemble: Ensemble) -> Iterator[None]:
-    """Hold the ensemble for this process (``<ensemble>/.run-lock``, freed by the OS if the
-    process dies): a second process on the same ensemble is refused rather than computing
-    every batch again beside it. Held, it also clears what a killed run left half-written
-    (the temporary files of a batch being stored)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no lock
-        yield
-        return
-    fd = os.open(ensemble.folder / ".run-lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise KruispuntError(
-                f"ensemble {ensemble.folder.name} is being run by another process; wait for "
-                "it to finish (then run the same command to resume), or run another shard"
-            ) from None
-        for leftover in (ensemble.folder / "batches").glob(".tmp-*"):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
-        yield
-    finally:
-        os.close(fd)
 
 
 def _run_batches(
