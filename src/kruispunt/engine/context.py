@@ -251,13 +251,13 @@ class BatchContext:
 
     def output(self, i: int) -> F:
         """What each plant makes in year index ``i`` if it runs ``(S, P)`` [product/yr]: its
-        base-year production times the product's demand scale and its availability."""
+        base-year production times the product's demand scale, at most its capacity (demand
+        beyond it is imported), times its availability."""
         inp = self.inputs
         g = inp.plants.product
+        wanted = inp.plants.base_production[None, :] * inp.markets.demand_scale[:, g, i]
         return np.asarray(
-            inp.plants.base_production[None, :]
-            * inp.markets.demand_scale[:, g, i]
-            * inp.levers.availability[:, :, i],
+            np.minimum(wanted, inp.plants.capacity[None, :]) * inp.levers.availability[:, :, i],
             dtype=np.float64,
         )
 

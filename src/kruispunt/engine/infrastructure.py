@@ -154,7 +154,13 @@ class Infrastructure:
         self.cluster_pool: dict[int, I] = {}
         """Per resource (grid, hydrogen): the pool each cluster's plants use."""
         inp = ctx.inputs
-        scale = inp.markets.demand_scale[:, inp.plants.product, :] * inp.levers.availability
+        # the demand scale at most the plant's headroom (capacity over base production):
+        # output stops at capacity (BatchContext.output)
+        base = inp.plants.base_production
+        with np.errstate(divide="ignore", invalid="ignore"):
+            headroom = np.where(base > 0, inp.plants.capacity / base, np.inf)
+        demand = np.minimum(inp.markets.demand_scale[:, inp.plants.product, :], headroom[:, None])
+        scale = demand * inp.levers.availability
         ahead = np.maximum.accumulate(scale[..., ::-1], axis=-1)[..., ::-1]
         self._peak = np.ascontiguousarray(np.moveaxis(ahead, -1, 0)) * inp.plants.base_production
         """Highest production from each year on ``(Y, S, P)``."""

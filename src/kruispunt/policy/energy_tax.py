@@ -415,8 +415,10 @@ class EnergyTax(Instrument):
             inp = ctx.inputs
             route = inp.plants.incumbent
             output = (  # the first year's output on today's routes (idled plants: none)
-                inp.plants.base_production
-                * inp.markets.demand_scale[:, inp.plants.product, 0]
+                np.minimum(
+                    inp.plants.base_production * inp.markets.demand_scale[:, inp.plants.product, 0],
+                    inp.plants.capacity,
+                )
                 * inp.levers.availability[:, :, 0]
             )
             for c in self.bracketed:
