@@ -291,17 +291,18 @@ def _pool_use(
     peak_base = ctx.route.grid[existing_route(ctx), i] * activity
     new_load = np.maximum(peak - peak_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
     use = out.pool_use[i]
-    pools = infra.cluster_pool[GRID][inp.plants.cluster]  # (P,)
-    ok = pools >= 0
-    if ok.any():
-        np.add.at(
-            use, (rows, np.broadcast_to(pools[ok][None], (ctx.S, int(ok.sum())))), new_load[:, ok]
-        )
-    # hydrogen and stored CO2 are booked to the pool (supply project, store) a plant holds;
-    # hydrogen without a grant (none in the data) to its cluster's first supply project
+    # new load, hydrogen and stored CO2 are booked to the pool (grid zone, supply project,
+    # store) a plant holds; new load and hydrogen without one (a plant that reserved nothing:
+    # its load grew with its output) to its cluster's first pool of the resource
+    grid_pool = st.pool[..., GRID]
+    grid_pool = np.where(grid_pool >= 0, grid_pool, infra.cluster_pool[GRID][inp.plants.cluster])
     h2_pool = st.pool[..., HYDROGEN]
     h2_pool = np.where(h2_pool >= 0, h2_pool, infra.cluster_pool[HYDROGEN][inp.plants.cluster])
-    for pool, amount in ((h2_pool, h2), (st.pool[..., CO2_STORAGE], captured)):
+    for pool, amount in (
+        (grid_pool, new_load),
+        (h2_pool, h2),
+        (st.pool[..., CO2_STORAGE], captured),
+    ):
         has = (pool >= 0) & (amount != 0)
         np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), amount[has])
 

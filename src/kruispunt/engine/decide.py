@@ -194,10 +194,12 @@ def choose(
         switching &= ~refused
         break
     newly = switching[..., None] & (given >= 0)
-    # a plant leaving a route that used a pool gives up that claim (kept reserved); the
-    # biomass claim is held until the plant stops burning biomass
-    # (:meth:`Infrastructure.release_supply`)
-    released = switching[..., None] & ~newly & (demand.transpose(1, 2, 0) <= 1e-9)
+    # a plant leaving for a route that uses none of a resource gives up its claim on that
+    # pool (kept reserved); one whose new route still uses it, asking nothing more, keeps
+    # its pool (its use is booked there). The biomass claim is held until the plant stops
+    # burning biomass (:meth:`Infrastructure.release_supply`)
+    still = infra.uses(route, start).transpose(1, 2, 0)
+    released = switching[..., None] & ~newly & ~still
     released[..., BIOMASS] = False
     pool = np.where(newly, given, np.where(released, -1, KEEP))
     return Choice(

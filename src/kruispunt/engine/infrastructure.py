@@ -154,6 +154,14 @@ class Infrastructure:
         self.cluster_pool: dict[int, I] = {}
         """Per resource (grid, hydrogen): the pool each cluster's plants use."""
         inp = ctx.inputs
+        rt = ctx.route
+        self._use_ahead = tuple(
+            np.ascontiguousarray(np.maximum.accumulate(x[:, ::-1], axis=1)[:, ::-1])
+            for x in (rt.grid, rt.captured, rt.hydrogen, rt.biomass)
+        )
+        """Each route's highest use per unit of product from each year on ``(R, Ye)``, per
+        resource (grid, captured CO2, hydrogen, biomass): what a switch reserves
+        (:meth:`demand`)."""
         # the demand scale at most the plant's headroom (capacity over base production):
         # output stops at capacity (BatchContext.output)
         base = inp.plants.base_production
@@ -224,10 +232,13 @@ class Infrastructure:
         Ye = rt.grid.shape[1]
         at = r_new * Ye + start  # flat (route, year) positions of the per-route tables
         out = np.empty((len(RESOURCES), *r_new.shape))
-        np.divide(np.take(rt.grid, at) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
-        np.multiply(np.take(rt.captured, at), calib(r_new), out=out[CO2_STORAGE])
-        np.take(rt.hydrogen, at, out=out[HYDROGEN])
-        np.take(rt.biomass, at, out=out[BIOMASS])
+        # the new route's most over its years from the start: a route whose use rises (an
+        # e-boiler serving more of its band) reserves what it will come to use
+        grid, captured, hydrogen, biomass = self._use_ahead
+        np.divide(np.take(grid, at) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
+        np.multiply(np.take(captured, at), calib(r_new), out=out[CO2_STORAGE])
+        np.take(hydrogen, at, out=out[HYDROGEN])
+        np.take(biomass, at, out=out[BIOMASS])
         if r_old is not None:
             was = r_old * Ye + i
             out[GRID] -= np.take(rt.grid, was) / GJ_PER_MWH / HOURS_PER_YEAR
@@ -236,6 +247,14 @@ class Infrastructure:
             out[BIOMASS] -= np.take(rt.biomass, was)
         np.multiply(out, peak[None], out=out)
         return np.maximum(out, 0.0, out=out), start
+
+    def uses(self, route: I, start: I) -> B:
+        """Whether each plant's ``route`` uses each resource from its start-year index
+        ``start`` on ``(4, ...)`` (grid, CO2 storage, hydrogen, biomass): a switch to a route
+        that still uses one keeps the pool it holds for it."""
+        Ye = self.ctx.route.grid.shape[1]
+        at = route * Ye + start
+        return np.stack([np.take(use, at) > 0.0 for use in self._use_ahead])
 
     def _room_ahead(self, q: int) -> F:
         """Capacity left in pool ``q`` from each year to the end of its life ``(S, Y)``: the
