@@ -297,7 +297,7 @@ class CommittedSupport(Instrument):
         award = np.round(self.param("sde_award")).astype(np.int64)
         if (award >= 0).any():
             sde = self._sde_paid(st, award)
-            gov["committed_sde_outlay"] = -sde.sum(axis=1)
+            gov["committed_sde_outlay"] = -sde  # per plant, as every flow with a plant
             plant["subsidies"] = plant.get("subsidies", 0.0) + sde
         return Booking(plant=plant, gov=gov)
 
