@@ -7,7 +7,8 @@ FID Jul 2022, nd_shell_hh1_2022) delivers up to 60 t/day = 21,900 t H2/yr from 2
 (shell_hh1_2025); ELYgator (Air Liquide, FID Jul 2025) 8,000 t/yr for Dutch users from 2028
 (23,000 t/yr less the 15,000 t/yr TotalEnergies tolls for Antwerp,
 newsbase_total_air_liquide_2025); Eneco 80,000 t/yr from 2029 (no FID;
-schuttevaer_eneco_2023). At the lower heating value of 120 GJ/t: HH1 2.628e6 GJ/yr,
+schuttevaer_eneco_2023; only in a scenario with announced events). At the lower heating
+value of 120 GJ/t: HH1 2.628e6 GJ/yr,
 ELYgator 0.96e6 GJ/yr. The national network connects Rotterdam-Moerdijk in 2026, Zeeland, the
 North Sea Canal and Noord-Nederland in 2030, Chemelot in 2033 and Cluster 6 never
 (westerwoldeactueel_h2_2024).
@@ -73,12 +74,43 @@ def test_projects_are_pools_with_capacity_dates_and_network_access(inp: ModelInp
     assert np.isfinite(pools.capacity[:, h2]).all()
 
 
+def test_a_project_without_an_investment_decision_supplies_only_with_announced_events(
+    cat: Catalogue, inp: ModelInputs
+) -> None:
+    """A supply project without a final investment decision is a plan, as an announced event
+    is (Dec 2026 audit: the default runs drew on Eneco's 80 kt/yr, a permit application,
+    while Tata Steel's plan for a DRI plant stays out of them). The default runs have only
+    Holland Hydrogen 1 (FID 2022) and ELYgator (FID 2025); with ``events: announced`` Eneco
+    delivers 80,000 t/yr from 2029, HyCC's H2Next 28,750 from 2030 and Air Liquide and
+    TotalEnergies' Zeeland project 30,000 from 2029."""
+    names = list(inp.pools.names)
+    undecided = {
+        "hydrogen/eneco_electrolyser": (2029, 80_000),
+        "hydrogen/hycc_h2next": (2030, 28_750),
+        "hydrogen/air_liquide_total_zeeland": (2029, 30_000),
+    }
+    for name in undecided:
+        assert (inp.pools.capacity[:, names.index(name)] == 0.0).all(), name
+    for name in (HH1, "hydrogen/air_liquide_elygator"):
+        assert inp.pools.capacity[0, names.index(name), -1] > 0, name
+    base = resolve(["current-policy"])[0]
+    plans = build_inputs(
+        cat, [replace(base, levers=base.levers.model_copy(update={"events": "announced"}))]
+    )
+    cap = plans.pools.capacity[0]
+    for name, (year, tonnes) in undecided.items():
+        q = names.index(name)
+        assert cap[q, _year(plans, year - 1)] == 0.0, name
+        assert cap[q, _year(plans, year)] == pytest.approx(tonnes * 120), name
+
+
 def test_hydrogen_delay_moves_undecided_projects_and_connections_only(cat: Catalogue) -> None:
-    """With ``hydrogen_delay`` = 3: Eneco (no FID) delivers from 2032 instead of 2029; HH1
-    (FID 2022) still from 2027; Zeeland reaches HH1 from 2033, Rotterdam still at once."""
+    """With ``hydrogen_delay`` = 3 and announced projects: Eneco (no FID) delivers from 2032
+    instead of 2029; HH1 (FID 2022) still from 2027; Zeeland reaches HH1 from 2033,
+    Rotterdam still at once."""
     base = resolve(["current-policy"])[0]
     infra = base.levers.infrastructure.model_copy(update={"hydrogen_delay": 3})
-    lv = base.levers.model_copy(update={"infrastructure": infra})
+    lv = base.levers.model_copy(update={"infrastructure": infra, "events": "announced"})
     late = build_inputs(cat, [replace(base, levers=lv)])
     names = list(late.pools.names)
     eneco, hh1 = names.index("hydrogen/eneco_electrolyser"), names.index(HH1)

@@ -296,7 +296,10 @@ def build_pools(
     start ``co2_storage_delay`` years later and every storage capacity is scaled; known grid
     capacities are scaled, and a cluster without a sourced grid figure has no limit or no
     room at all (``grid_unknown_capacity``); hydrogen connections come ``hydrogen_delay``
-    years later; every step of a biomass supply is scaled by ``biomass_supply_scale``."""
+    years later; a hydrogen supply project without a final investment decision supplies only
+    in a scenario whose ``events`` lever is ``announced`` (a plan, as an announced event is),
+    ``hydrogen_delay`` years later; every step of a biomass supply is scaled by
+    ``biomass_supply_scale``."""
     pools = tables.memo(
         ("pools", years.tobytes()),
         lambda: (
@@ -326,7 +329,11 @@ def build_pools(
                     acc = np.where(acc < NEVER, acc + lv.co2_storage_delay, acc)
                     cap = cap * lv.co2_storage_scale
             elif pool.resource == HYDROGEN:
-                if not pool.decided:
+                if not pool.decided and sc.levers.events != "announced":
+                    # a supply project without a final investment decision is a plan, as an
+                    # announced event is: it supplies only where announced events apply
+                    cap = np.zeros(Y)
+                elif not pool.decided:
                     cap = np.concatenate([np.zeros(lv.hydrogen_delay), cap])[:Y]
                 # the network connections come later; the host's own pipeline does not
                 acc = np.where((acc > 0) & (acc < NEVER), acc + lv.hydrogen_delay, acc)
