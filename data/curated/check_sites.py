@@ -76,7 +76,8 @@ NOORD_BRABANT = frozenset(
     Valkenswaard|Veldhoven|Vught|Waalre|Waalwijk|Woensdrecht|Zundert""".split("|")
 )
 """The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 site in one of them
-has grid_zone tennet_noord_brabant (SITES.md rule 5), and no other site has a grid zone."""
+has grid_zone tennet_noord_brabant, a rotterdam_moerdijk site in Moerdijk port_of_moerdijk (SITES.md
+rule 5), and no other site has a grid zone."""
 HEADERS = {
     "installation_sites.csv": ["installation_id", "site_id", "rule", "note"],
     "sites.csv": [
@@ -314,7 +315,8 @@ def main() -> int:
         problem(f"NOORD_BRABANT holds {len(NOORD_BRABANT)} municipalities, not 56")
     for r in sites.itertuples():
         brabant = r.cluster_id == "cluster6" and r.municipality in NOORD_BRABANT
-        want = "tennet_noord_brabant" if brabant else ""
+        moerdijk = r.cluster_id == "rotterdam_moerdijk" and r.municipality == "Moerdijk"
+        want = "tennet_noord_brabant" if brabant else "port_of_moerdijk" if moerdijk else ""
         if (r.grid_zone or "") != want:
             problem(f"sites.csv {r.site_id}: grid_zone {r.grid_zone!r}, rule 5 gives {want!r}")
 

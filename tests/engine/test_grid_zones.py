@@ -99,3 +99,39 @@ def test_noord_brabant_sites_electrify_on_the_released_room(
     new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)[: years.index(2034)]
     assert (new_load <= room + 1e-6).all()
     assert new_load[years.index(2028)] > 100.0  # the room is taken, not only open
+
+
+MOERDIJK = ("ardagh_glass_moerdijk", "basell_moerdijk", "shell_moerdijk")
+
+
+def test_the_port_of_moerdijk_is_a_zone_apart_from_rotterdam(inp: ModelInputs) -> None:
+    """The Rotterdam-Moerdijk grid figures are the Rotterdam port area's, Moerdijk not
+    included (nt_rotterdam_grid_2022); Moerdijk's 20 and 150 kV stations connect no new
+    customers until TenneT's new 380/150 kV station (in service 2031-2033: 2033, the latest).
+    Before Dec 2026 Shell Moerdijk took 513 MW of hybrid heat pumps from 2029 out of the
+    Rotterdam port's 1,800 MW. The three Moerdijk sites draw on their zone only; the other
+    sites of the cluster on the cluster's pool only."""
+    names = list(inp.pools.names)
+    cluster, zone = names.index("grid/rotterdam_moerdijk"), names.index("grid/port_of_moerdijk")
+    moerdijk = np.isin(np.asarray(inp.coords.plant_site), MOERDIJK)
+    rotterdam = inp.plants.cluster == list(inp.coords.clusters).index("rotterdam_moerdijk")
+    assert moerdijk.sum() >= 3 and (rotterdam & ~moerdijk).sum() > 20
+    assert not inp.pools.plants[cluster, moerdijk].any()
+    assert inp.pools.plants[cluster, rotterdam & ~moerdijk].all()
+    assert inp.pools.plants[zone, moerdijk].all()
+    assert not inp.pools.plants[zone, ~moerdijk].any()
+    years = list(inp.coords.years)
+    cap = inp.pools.capacity[0, zone]
+    assert (cap[: years.index(2033)] == 0.0).all()
+    assert (cap[years.index(2033) :] == 1e6).all()
+
+
+def test_shell_moerdijk_electrifies_once_its_station_is_in(current: kruispunt.Results) -> None:
+    """No Moerdijk plant adds electric load before 2033 in current policy (Shell Moerdijk's
+    hybrid heat pumps came in 2029 before Dec 2026)."""
+    ds = current.dataset.sel(scenario="current-policy")
+    years = [int(y) for y in ds["year"].values]
+    here = np.isin(ds["site"].values, MOERDIJK)
+    peak = ds["peak_load"].values[here]
+    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
+    assert (new_load[: years.index(2033)] <= 1e-6).all()

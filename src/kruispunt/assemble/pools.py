@@ -95,11 +95,27 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     limited by the data), then one per grid zone (another grid project with
     ``grid_capacity_new_load`` rows), open only to the sites that name it as their
     ``grid_zone`` (``sites.csv``). The engine offers a plant the pools in this order, so a
-    zone's room is taken only when its cluster's is full."""
+    zone's room is taken only when its cluster's is full. A zone with an
+    ``apart_from_cluster`` row of 1 lies outside its cluster's figures (the Port of
+    Moerdijk: the Rotterdam figures are the Rotterdam port area's): its sites draw on the
+    zone's pool only."""
     infra = tables.catalogue.infrastructure
     grid = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
     whole = grid[grid["project"] == "cluster"]
     known: dict[str, pd.DataFrame] = {str(c): part for c, part in whole.groupby("cluster_id")}
+    sites = tables.catalogue.sites
+    zoned = "grid_zone" in sites.columns
+    zone_of = sites["grid_zone"].astype(str) if zoned else None
+    apart_rows = infra[
+        (infra["kind"] == "grid")
+        & (infra["parameter"] == "apart_from_cluster")
+        & (infra["value"].astype(float) > 0)
+    ]
+    outside: dict[str, set[str]] = {}  # per cluster, the sites of its zones apart from it
+    if zone_of is not None:
+        for cl, zone in zip(apart_rows["cluster_id"], apart_rows["project"], strict=True):
+            members = sites.loc[zone_of == str(zone), "site_id"].astype(str)
+            outside.setdefault(str(cl), set()).update(members)
     L = len(tables.cluster_ids)
     out = []
     for host, cl in enumerate(tables.cluster_ids):
@@ -109,22 +125,26 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         if cl in known:
             first = float(known[cl]["value"].iloc[0])
             capacity = over_years(known[cl], years, "step", before=first)
-        out.append(_Pool(f"{RESOURCES[GRID]}/{cl}", GRID, host, capacity, access))
-    sites = tables.catalogue.sites
-    if "grid_zone" not in sites.columns:
+        members: frozenset[str] = frozenset()  # open to every plant of the cluster
+        if cl in outside:  # open to the cluster's sites but those of a zone apart from it
+            own = set(sites.loc[sites["cluster_id"].astype(str) == cl, "site_id"].astype(str))
+            members = frozenset(own - outside[cl]) or frozenset({""})  # "": no site
+        out.append(_Pool(f"{RESOURCES[GRID]}/{cl}", GRID, host, capacity, access, sites=members))
+    if zone_of is None:
         return out
-    zone_of = sites["grid_zone"].astype(str)
     zones = grid[grid["project"] != "cluster"]
     for (zone_cluster, zone), part in zones.groupby(["cluster_id", "project"], sort=False):
         host = tables.cluster_index[str(zone_cluster)]
         access = np.full(L, NEVER, dtype=np.int64)
         access[host] = 0
-        members = frozenset(sites.loc[zone_of == str(zone), "site_id"].astype(str))
-        if not members:  # no site in the zone (refused by check_grid_zones): no pool
+        zone_sites = frozenset(sites.loc[zone_of == str(zone), "site_id"].astype(str))
+        if not zone_sites:  # no site in the zone (refused by check_grid_zones): no pool
             continue
         first = float(part["value"].iloc[0])
         capacity = over_years(part, years, "step", before=first)
-        out.append(_Pool(f"{RESOURCES[GRID]}/{zone}", GRID, host, capacity, access, sites=members))
+        out.append(
+            _Pool(f"{RESOURCES[GRID]}/{zone}", GRID, host, capacity, access, sites=zone_sites)
+        )
     return out
 
 
