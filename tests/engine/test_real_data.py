@@ -510,9 +510,11 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     Eastman captures from 2031 and electrolyses from 2035, and Air Products sells again.
 
     Since electrolysis costs what Dutch projects cost (Dec 2026: TNO's 12-14 EUR/kg, the
-    validation page) no hydrogen plant builds an electrolyser under current policy: Air
-    Products Botlek captures at its older reformer from 2031, Eastman Middelburg keeps its
-    capture; the obligation's sellers were the refineries, and since their hydrogen is outside
+    validation page) no hydrogen plant built an electrolyser under current policy while the
+    merchant projects without an investment decision (Eneco, H2Next) counted as supply: Air
+    Products Botlek captures at its older reformer from 2031. With the decided projects alone
+    (Dec 2026) the obligation is short, and Air Liquide Bergen op Zoom and Eastman Middelburg
+    electrolyse for it from 2035. The obligation's sellers were the refineries, and since their hydrogen is outside
     the industry target (RED III Art. 22a(1), Dec 2026) users meet it by taking renewable
     hydrogen for part of their use, and no refinery earns the premium in any scenario.
 
@@ -547,11 +549,22 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     refinery = ds["plant_product"].values.astype(str) == "refinery_throughput"
     nnp = ds.sel(scenario="no-new-policy")["premium_revenue"].values
     assert float(nnp[refinery].sum()) == 0.0
+    # with the decided supply projects alone (Holland Hydrogen 1, ELYgator; Dec 2026) the
+    # obligation is short of renewable hydrogen, and two hydrogen plants electrolyse for it
+    # from 2035, selling in every year they run it; no other hydrogen plant sells
     cp = ds.sel(scenario="current-policy")
     hydrogen = cp["plant_product"].values.astype(str) == "hydrogen"
-    assert float(cp["premium_revenue"].values[hydrogen].sum()) == 0.0
-    routes = cp["route"].values.astype(str)[cp["route_index"].values[hydrogen]]
-    assert not (routes == "electrolysis").any()
+    revenue = cp["premium_revenue"].values
+    routes = cp["route"].values.astype(str)[cp["route_index"].values]
+    sellers = {
+        str(cp["plant"].values[p]) for p in np.flatnonzero(hydrogen & (revenue.sum(axis=1) > 0))
+    }
+    assert sellers == {"air_liquide_bergen_op_zoom/hydrogen", "eastman_middelburg/hydrogen"}
+    for plant in sellers:
+        p = list(cp["plant"].values).index(plant)
+        on = routes[p] == "electrolysis"
+        assert on.any() and (revenue[p][on] > 0).all() and (revenue[p][~on] == 0).all()
+        assert int(years[np.argmax(on)]) >= 2035
     plant = "air_products_botlek_boyneweg/hydrogen"
     route = cp["route_index"].sel(plant=plant, year=2031)
     assert str(cp["route"].values[int(route)]) == "smr_ccs"

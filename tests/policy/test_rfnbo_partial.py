@@ -30,6 +30,24 @@ from kruispunt.scenarios import Scenario, resolve
 from kruispunt.vocabulary import HYDROGEN
 
 
+def _every_project(cat: Catalogue, scenarios: list[Scenario]) -> ModelInputs:
+    """The inputs of ``scenarios`` with every hydrogen supply project, the planned ones too
+    (Eneco, H2Next, the Zeeland joint venture: supply only where announced events apply,
+    since Dec 2026): the pools of the same scenarios with ``events: announced``, nothing else
+    changed. The tests of the market's mechanics below run where supply suffices."""
+    inp = build_inputs(cat, scenarios)
+    plans = [
+        replace(sc, levers=sc.levers.model_copy(update={"events": "announced"})) for sc in scenarios
+    ]
+    return replace(inp, pools=build_inputs(cat, plans).pools)
+
+
+@pytest.fixture(scope="module")
+def every(cat: Catalogue) -> ModelInputs:
+    """Current policy with every supply project (:func:`_every_project`)."""
+    return _every_project(cat, resolve(["current-policy"], cat.path))
+
+
 def test_partial_supply_fills_what_a_lumpy_switch_would_leave_short() -> None:
     """52,000 t required (a toy: 4 % of 1.3 Mt). A running electrolyser (HH1-like, 21,900 t made
     anyway: need 0, divisible); an ammonia line that would switch whole, 100,000 t at a gap
@@ -70,12 +88,14 @@ def test_partial_need_hand_computed() -> None:
 
 
 def test_the_package_clears_at_the_partial_need_and_meets_the_obligation(
-    inp: ModelInputs,
+    every: ModelInputs,
 ) -> None:
-    """Current policy, central prices: the obligation (26,000 t from 2030) is met every year
-    (plants' output sold + what users take in part = required), the premium never above the
-    9,000 EUR/t cap and, where users take some in part, equal to their need (the marginal
-    supplier); in 2030 6,656.86 EUR/t (:func:`test_partial_need_hand_computed`)."""
+    """Current policy, central prices, every supply project: the obligation (26,000 t from
+    2030) is met every year (plants' output sold + what users take in part = required), the
+    premium never above the 9,000 EUR/t cap and, where users take some in part, equal to
+    their need (the marginal supplier); in 2030 6,656.86 EUR/t
+    (:func:`test_partial_need_hand_computed`)."""
+    inp = every
     m, _ = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     years = list(inp.coords.years)
@@ -130,7 +150,7 @@ def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
 
 def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
     """The RED III target placed on industry (42 % in 2030, 60 % from 2035) against the Dutch
-    4 %: in every year the renewable hydrogen used (plants' qualifying output + what users
+    4 %, every supply project: in every year the renewable hydrogen used (plants' qualifying output + what users
     take in part) is at least as large, and the obligation is met in both, or short at the
     cap only where users took for part of their use all the hydrogen the connected
     obligated plants make in their own reformers (about 0.55 Mt in the model's ammonia plants
@@ -147,7 +167,7 @@ def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
         chain=base.chain,
         origin="test",
     )
-    inp = build_inputs(cat, [base, red3])
+    inp = _every_project(cat, [base, red3])
     m, out = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     used = m.supplied[:, h2] + m.in_part[:, h2]
@@ -229,7 +249,7 @@ def test_plants_output_counts_before_what_users_take_in_part(cat: Catalogue) -> 
         chain=base.chain,
         origin="test",
     )
-    inp = build_inputs(cat, [red3])
+    inp = _every_project(cat, [red3])
     m, out = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     req, made = m.required_now[0, h2], m.supplied[0, h2]
@@ -248,7 +268,7 @@ def test_plants_output_counts_before_what_users_take_in_part(cat: Catalogue) -> 
 
 
 def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
-    inp: ModelInputs,
+    every: ModelInputs,
 ) -> None:
     """Users' renewable hydrogen comes from the same supply projects as the routes' (there is
     no hydrogen beyond them). With every project but Holland Hydrogen 1 at a tenth of its
@@ -259,6 +279,7 @@ def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
     obligation is short and the premium is the
     9,000 EUR/t cap. In every year the routes' hydrogen plus what users take in part stays
     within the projects' capacity."""
+    inp = every
     pools = inp.pools
     h2 = pools.resource == HYDROGEN
     cut = h2 & (np.asarray(pools.names) != "hydrogen/shell_holland_hydrogen_1")
@@ -274,5 +295,24 @@ def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
     assert routes[i] / 120.0 == pytest.approx(19_969.7, abs=1.0)
     assert full.in_part[0, g, i] == pytest.approx(26_000.0, abs=1.0)
     assert m.in_part[0, g, i] == pytest.approx(36_575.0 - 19_969.7, abs=1.0)
+    assert m.premium[0, g, i] == 9_000.0
+    assert (routes + m.in_part[0, g] * 120.0 <= total * (1 + 1e-9) + 1e-6).all()
+
+
+def test_the_decided_projects_leave_the_obligation_short_in_2030(inp: ModelInputs) -> None:
+    """The default runs count only the supply projects past their investment decision
+    (Holland Hydrogen 1, ELYgator: Dec 2026). In 2030 the routes take 19,969.7 t of HH1's
+    21,900 t (Shell Pernis) and ELYgator has its 8,000 t: users take the 9,930.3 t left in
+    part, not the 26,000 t the Dutch obligation asks; the market is short and the premium is
+    the 9,000 EUR/t cap. Users never take more than the projects have left."""
+    m, out = run_keeping_market(inp)
+    g = list(inp.coords.products).index("hydrogen")
+    i = list(inp.coords.years).index(2030)
+    h2 = inp.pools.resource == HYDROGEN
+    total = inp.pools.capacity[0, h2].sum(axis=0)  # (Y,) [GJ/yr]
+    routes = out.pool_use[:, 0][:, h2].sum(axis=1)
+    assert total[i] / 120.0 == pytest.approx(21_900.0 + 8_000.0)
+    assert m.in_part[0, g, i] == pytest.approx(21_900.0 + 8_000.0 - 19_969.7, abs=1.0)
+    assert m.sold[0, g, i] + m.in_part[0, g, i] < m.required_now[0, g, i]
     assert m.premium[0, g, i] == 9_000.0
     assert (routes + m.in_part[0, g] * 120.0 <= total * (1 + 1e-9) + 1e-6).all()
