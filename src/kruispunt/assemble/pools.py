@@ -114,8 +114,8 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     outside: dict[str, set[str]] = {}  # per cluster, the sites of its zones apart from it
     if zone_of is not None:
         for cl, zone in zip(apart_rows["cluster_id"], apart_rows["project"], strict=True):
-            members = sites.loc[zone_of == str(zone), "site_id"].astype(str)
-            outside.setdefault(str(cl), set()).update(members)
+            in_zone = sites.loc[zone_of == str(zone), "site_id"].astype(str)
+            outside.setdefault(str(cl), set()).update(in_zone)
     L = len(tables.cluster_ids)
     out = []
     for host, cl in enumerate(tables.cluster_ids):
