@@ -514,9 +514,10 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     merchant projects without an investment decision (Eneco, H2Next) counted as supply: Air
     Products Botlek captures at its older reformer from 2031. With the decided projects alone
     (Dec 2026) the obligation is short, and Air Liquide Bergen op Zoom and Eastman Middelburg
-    electrolyse for it from 2035. The obligation's sellers were the refineries, and since their hydrogen is outside
-    the industry target (RED III Art. 22a(1), Dec 2026) users meet it by taking renewable
-    hydrogen for part of their use, and no refinery earns the premium in any scenario.
+    electrolyse for it from 2035. The obligation's sellers were the refineries, and since
+    their hydrogen is outside the industry target (RED III Art. 22a(1), Dec 2026) users meet
+    it by taking renewable hydrogen for part of their use, and no refinery earns the premium
+    in any scenario.
 
     The refineries on green hydrogen (Shell Pernis's Holland Hydrogen 1 from 2030; BP
     Rotterdam's two crude units and VPR on network hydrogen from 2031, the Zeeland Refinery from

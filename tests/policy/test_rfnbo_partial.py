@@ -149,15 +149,14 @@ def test_no_partial_share_is_the_old_market(cat: Catalogue) -> None:
 
 
 def test_more_obligation_never_less_renewable_hydrogen(cat: Catalogue) -> None:
-    """The RED III target placed on industry (42 % in 2030, 60 % from 2035) against the Dutch
-    4 %, every supply project: in every year the renewable hydrogen used (plants' qualifying output + what users
-    take in part) is at least as large, and the obligation is met in both, or short at the
-    cap only where users took for part of their use all the hydrogen the connected
+    """The RED III target placed on industry (42 % in 2030, 60 % from 2035) against the Dutch 4 %,
+    every supply project: in every year the renewable hydrogen used (plants' qualifying output +
+    what users take in part) is at least as large, and the obligation is met in both, or short
+    at the cap only where users took for part of their use all the hydrogen the connected
     obligated plants make in their own reformers (about 0.55 Mt in the model's ammonia plants
-    and merchant reformers; 60 % of the 0.65 Mt industry uses outside refining is 390 kt) or
-    all the supply
-    projects have left after the routes (about 150 kt in 2030: before Dec 2026 users took
-    514 kt in 2030, more than every project together makes)."""
+    and merchant reformers; 60 % of the 0.65 Mt industry uses outside refining is 390 kt) or all
+    the supply projects have left after the routes (about 150 kt in 2030: before Dec 2026 users
+    took 514 kt in 2030, more than every project together makes)."""
     base = resolve(["current-policy"], cat.path)[0]
     red3 = Scenario(
         name="red3",
