@@ -116,12 +116,13 @@ class SubsidyLevers(_Strict):
     sde: bool = True
     """SDE++ operating subsidy rounds."""
     sde_budget_scale: Scale = 1.0
-    """Multiplier on the SDE++ round budgets."""
+    """Multiplier on the budgets of the announced SDE++ rounds (the data package's); the
+    budgets of ``sde_extra_budget``, given in euros, are added unscaled."""
     sde_extra_budget: Annotated[dict[Year, Money], Field(max_length=101)] = Field(
         default_factory=dict
     )
     """Budgets of SDE++ rounds beyond the announced ones, per round year [EUR], each at most
-    1e12."""
+    1e12; not scaled by ``sde_budget_scale``."""
     ikc: bool = True
     """Indirect cost compensation for electricity-intensive sectors."""
     ikc_new_sectors: bool = False
