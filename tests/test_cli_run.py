@@ -7,6 +7,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,6 +179,20 @@ def test_the_report_parent_folder_is_made_when_it_can_be(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT are POSIX")
+def _held_run(store: Path, delay: str, **popen: Any) -> subprocess.Popen[str]:
+    """``kruispunt run`` on ``store`` in the background, its save held ``delay`` seconds at its
+    stages (``KRUISPUNT_STORE_WRITE_DELAY``: parts, then the catalogue insert)."""
+    env = {**os.environ, "KRUISPUNT_STORE": str(store), "KRUISPUNT_STORE_WRITE_DELAY": delay}
+    return subprocess.Popen(
+        [sys.executable, "-m", "kruispunt", "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
 def test_ctrl_c_says_interrupted_and_leaves_the_store_whole(tmp_path: Path) -> None:
     """Typer turned Ctrl-C into a silent exit 130; the command now says it was interrupted.
     The store holds no run or a whole one (on a fast machine the save may have committed
@@ -191,15 +206,7 @@ def test_ctrl_c_says_interrupted_and_leaves_the_store_whole(tmp_path: Path) -> N
 
     store = tmp_path / "store"
     # the save waits 30 s at its parts: the signal lands inside the run, not after it
-    env = {**os.environ, "KRUISPUNT_STORE": str(store), "KRUISPUNT_STORE_WRITE_DELAY": "30"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kruispunt", "run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=as_in_a_terminal,
-    )
+    proc = _held_run(store, "30", preexec_fn=as_in_a_terminal)
     time.sleep(3.0)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
@@ -222,14 +229,7 @@ def test_a_run_killed_before_its_commit_leaves_no_report_behind(tmp_path: Path) 
 
     store = tmp_path / "store"
     # held an hour between the rename and the catalogue insert: the report is written by then
-    env = {**os.environ, "KRUISPUNT_STORE": str(store), "KRUISPUNT_STORE_WRITE_DELAY": "0,3600"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kruispunt", "run"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _held_run(store, "0,3600")
     try:
         end = time.monotonic() + 600  # a guard against a hang, not a speed check
         runs = store / "runs"
