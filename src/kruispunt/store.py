@@ -1820,21 +1820,19 @@ class Ensemble:
         if fcntl is None:  # pragma: no cover - Windows: no lock
             yield
             return
-        fd = os.open(self.folder / ".run-lock", os.O_RDWR | os.O_CREAT, 0o644)
+        lock = _RunLock(self.folder / ".run-lock")
+        if not lock.acquire(blocking=False):
+            raise KruispuntError(
+                f"ensemble {self.folder.name} is being run by another process; wait for it to "
+                "finish (then run the same command to resume), or run another shard"
+            )
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise KruispuntError(
-                    f"ensemble {self.folder.name} is being run by another process; wait for "
-                    "it to finish (then run the same command to resume), or run another shard"
-                ) from None
             for leftover in (self.folder / "batches").glob(".tmp-*"):
                 with contextlib.suppress(OSError):
                     leftover.unlink()
             yield
         finally:
-            os.close(fd)
+            lock.release(unlink=False)
 
 
 @contextlib.contextmanager

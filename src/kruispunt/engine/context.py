@@ -205,6 +205,16 @@ class BatchContext:
                 plants.base_emissions / (ef0 * plants.base_production),
                 1.0,
             )
+            headroom = np.where(
+                plants.base_production > 0, plants.capacity / plants.base_production, np.inf
+            )
+        self.demand = np.ascontiguousarray(
+            np.moveaxis(
+                np.minimum(inp.markets.demand_scale[:, plants.product, :], headroom[:, None]), -1, 0
+            )
+        )
+        """Each plant's demand scale ``(Y, S, P)``: its product's, at most the plant's capacity
+        over its base-year production (demand beyond what the plant can make is imported)."""
 
     def _mix(
         self, inputs_e: F, ef: F, cap: F, emitted: F, elec: F, weight: F | None
@@ -254,10 +264,8 @@ class BatchContext:
         base-year production times the product's demand scale, at most its capacity (demand
         beyond it is imported), times its availability."""
         inp = self.inputs
-        g = inp.plants.product
-        wanted = inp.plants.base_production[None, :] * inp.markets.demand_scale[:, g, i]
         return np.asarray(
-            np.minimum(wanted, inp.plants.capacity[None, :]) * inp.levers.availability[:, :, i],
+            inp.plants.base_production[None, :] * self.demand[i] * inp.levers.availability[:, :, i],
             dtype=np.float64,
         )
 

@@ -162,15 +162,9 @@ class Infrastructure:
         """Each route's highest use per unit of product from each year on ``(R, Ye)``, per
         resource (grid, captured CO2, hydrogen, biomass): what a switch reserves
         (:meth:`demand`)."""
-        # the demand scale at most the plant's headroom (capacity over base production):
-        # output stops at capacity (BatchContext.output)
-        base = inp.plants.base_production
-        with np.errstate(divide="ignore", invalid="ignore"):
-            headroom = np.where(base > 0, inp.plants.capacity / base, np.inf)
-        demand = np.minimum(inp.markets.demand_scale[:, inp.plants.product, :], headroom[:, None])
-        scale = demand * inp.levers.availability
-        ahead = np.maximum.accumulate(scale[..., ::-1], axis=-1)[..., ::-1]
-        self._peak = np.ascontiguousarray(np.moveaxis(ahead, -1, 0)) * inp.plants.base_production
+        scale = ctx.demand * np.moveaxis(inp.levers.availability, -1, 0)  # (Y, S, P)
+        ahead = np.maximum.accumulate(scale[::-1], axis=0)[::-1]
+        self._peak = np.ascontiguousarray(ahead) * inp.plants.base_production
         """Highest production from each year on ``(Y, S, P)``."""
         for res in (GRID, HYDROGEN):
             per_cluster = np.full(len(ctx.inputs.coords.clusters), -1, dtype=np.int64)

@@ -228,6 +228,11 @@ class Context(Protocol):
         """The parameter arrays of an instrument (declared defaults filled in)."""
         ...
 
+    def output(self, i: int) -> F:
+        """What each plant makes in year index ``i`` if it runs ``(S, P)`` [product/yr]:
+        base-year production times its demand scale (at most its capacity) and availability."""
+        ...
+
 
 class OptionView(Protocol):
     """The options being valued in one decision year, all arrays of one shape: ``(S, P, K)``

@@ -414,13 +414,7 @@ class EnergyTax(Instrument):
         if self.complexes.any:
             inp = ctx.inputs
             route = inp.plants.incumbent
-            output = (  # the first year's output on today's routes (idled plants: none)
-                np.minimum(
-                    inp.plants.base_production * inp.markets.demand_scale[:, inp.plants.product, 0],
-                    inp.plants.capacity,
-                )
-                * inp.levers.availability[:, :, 0]
-            )
+            output = ctx.output(0)  # the first year's output on today's routes
             for c in self.bracketed:
                 own = (
                     inp.routes.inputs[route, c, 0]
