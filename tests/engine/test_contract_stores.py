@@ -86,6 +86,22 @@ def test_over_contract_shares_the_excess_in_proportion() -> None:
     fake, infra = _fake([1.0e6, 5.0e6], [[True, True, False], [True, True, True]])
     assert fake.contract_stores == [0]
     held = np.array([[0, 0, 1]])
-    over = infra.over_contract(fake, 0, held, np.array([[0.9e6, 0.3e6, 6.0e6]]))
+    over, parts = infra.over_contract(fake, 0, held, np.array([[0.9e6, 0.3e6, 6.0e6]]))
     assert over == pytest.approx(np.array([[0.15e6, 0.05e6, 0.0]]))
-    assert infra.over_contract(fake, 0, held, np.array([[0.6e6, 0.4e6, 6.0e6]])) is None
+    assert parts is None
+    assert infra.over_contract(fake, 0, held, np.array([[0.6e6, 0.4e6, 6.0e6]]))[0] is None
+
+
+def test_over_contract_counts_a_claim_kept_in_the_store() -> None:
+    """The third plant holds the open store but its claim keeps 0.3 of its 6.3 Mt in the
+    1.0 Mt contract store (a move between stores): with the first plant's 0.9 Mt the store
+    holds 1.2, one sixth over, so 0.15 of the first plant's and 0.05 of the claim's part are
+    vented, and the claim keeps 0.25."""
+    fake, infra = _fake([1.0e6, 5.0e6], [[True, True, True], [True, True, True]])
+    fake.contract_stores = [0]
+    held = np.array([[0, 1, 1]])
+    part = np.array([[0.0, 0.0, 0.3e6]])
+    over, parts = infra.over_contract(fake, 0, held, np.array([[0.9e6, 0.0, 6.3e6]]), [(0, part)])
+    assert over == pytest.approx(np.array([[0.15e6, 0.0, 0.05e6]]))
+    assert parts is not None and parts[0][0] == 0
+    assert parts[0][1] == pytest.approx(np.array([[0.0, 0.0, 0.25e6]]))

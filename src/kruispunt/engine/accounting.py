@@ -133,8 +133,11 @@ def account(
     captured = np.where(vented, 0.0, captured_all)
     emitted = rt.mix.at(rt.mix.emitted, cur, i)
     emissions = emitted * calib * activity + np.where(vented, captured_all, 0.0)
+    parts: list[tuple[int, F]] | None = None
+    if st.claims:
+        captured, emissions, parts = _claimed(ctx, infra, st, i, captured, emissions)
     # what a contract store cannot take (a decided project above its contract) is vented
-    over = infra.over_contract(i, st.pool[..., CO2_STORAGE], captured)
+    over, parts = infra.over_contract(i, st.pool[..., CO2_STORAGE], captured, parts)
     if over is not None:
         captured = captured - over
         emissions = emissions + over
@@ -171,7 +174,9 @@ def account(
     # and gas use
     bought, swap_cost, saved_opex, less_captured = _hydrogen_bought(ctx, instruments, record)
     captured -= np.minimum(less_captured, captured)
-    _pool_use(ctx, infra, st, i, activity, peak, h2, captured, out)
+    if parts:  # less capture comes off the part the held store takes first
+        parts = infra.claim_parts_of(parts, captured)
+    _pool_use(ctx, infra, st, i, activity, peak, h2, captured, parts, out)
     supply_cost = _supply_cost(infra, st, biomass, out.pool_use[i])
     stored = np.where(st.pool[..., CO2_STORAGE] >= 0, captured, 0.0)
     record.stored = stored
@@ -272,6 +277,23 @@ def _market_cost(ctx: BatchContext, i: int) -> F:
     return rt.mix.path(rt.priced[..., year], rt.mix.priced[..., year], price, less=exports)[..., 0]
 
 
+def _claimed(
+    ctx: BatchContext, infra: Infrastructure, st: PlantState, i: int, captured: F, emissions: F
+) -> tuple[F, F, list[tuple[int, F]]]:
+    """The parts of each plant's ``captured`` CO2 that its claims on earlier stores keep
+    there (a move between stores, :func:`kruispunt.engine.decide.carry_claims`): a part
+    whose store has ended and found no other is vented. Returns the captured CO2 and the
+    emissions after that, and the parts kept ``[(pool, (S, P))]``."""
+    parts = []
+    alive = ctx.inputs.pools.capacity[:, :, i] > 0
+    for q, part in infra.claim_parts(st.co2_claim, captured):
+        lost = np.where(alive[:, q, None], 0.0, part)
+        captured = captured - lost
+        emissions = emissions + lost
+        parts.append((q, part - lost))
+    return captured, emissions, parts
+
+
 def _pool_use(
     ctx: BatchContext,
     infra: Infrastructure,
@@ -281,11 +303,13 @@ def _pool_use(
     peak: F,
     h2: F,
     captured: F,
+    parts: list[tuple[int, F]] | None,
     out: Outputs,
 ) -> None:
     """Use of the pools: new electric load (peak above today's route's, ``peak`` in GJ/yr at
-    full load: a flexible load's rated power) and hydrogen per cluster, stored CO2 per store
-    (biomass: :func:`_supply_cost`)."""
+    full load: a flexible load's rated power) and hydrogen per cluster, stored CO2 per store:
+    the ``parts`` that claims on earlier stores keep there, the rest in the store a plant
+    holds (biomass: :func:`_supply_cost`)."""
     inp = ctx.inputs
     rows = np.arange(ctx.S)[:, None]
     peak_base = ctx.route.grid[existing_route(ctx), i] * activity
@@ -298,11 +322,14 @@ def _pool_use(
     grid_pool = np.where(grid_pool >= 0, grid_pool, infra.cluster_pool[GRID][inp.plants.cluster])
     h2_pool = st.pool[..., HYDROGEN]
     h2_pool = np.where(h2_pool >= 0, h2_pool, infra.cluster_pool[HYDROGEN][inp.plants.cluster])
-    for pool, amount in (
-        (grid_pool, new_load),
-        (h2_pool, h2),
-        (st.pool[..., CO2_STORAGE], captured),
-    ):
+    booked = [(grid_pool, new_load), (h2_pool, h2)]
+    if parts:
+        held = captured - sum(part for _, part in parts)
+        booked += [(np.full_like(grid_pool, q), part) for q, part in parts]
+        booked.append((st.pool[..., CO2_STORAGE], held))
+    else:
+        booked.append((st.pool[..., CO2_STORAGE], captured))
+    for pool, amount in booked:
         has = (pool >= 0) & (amount != 0)
         np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), amount[has])
 

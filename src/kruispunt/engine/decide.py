@@ -14,7 +14,14 @@ from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import KEEP, PlantState
 from kruispunt.engine.valuation import kept_electrolyser, option_of, pick, retrofit_capex
-from kruispunt.vocabulary import BIOMASS, DECIDED_PROJECT_YEARS, FAMILY, GRID, REASON_CODE
+from kruispunt.vocabulary import (
+    BIOMASS,
+    CO2_STORAGE,
+    DECIDED_PROJECT_YEARS,
+    FAMILY,
+    GRID,
+    REASON_CODE,
+)
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -45,6 +52,9 @@ class Choice:
     pool: I
     """``(S, P, resource)`` the pool each switching plant takes (-1: gives up; ``KEEP``: no
     change) when its new route starts (:func:`apply`)."""
+    claim: F
+    """``(S, P)`` the capture of each switching plant's current route at its peak [tCO2/yr],
+    which a new CO2 store was not asked for (:func:`carry_claims`; 0: none)."""
 
 
 def _start(
@@ -105,6 +115,48 @@ def take_pools(pool: I, change: I) -> I:
     return np.where(change == KEEP, pool, change)
 
 
+def carry_claims(st: PlantState, mask: B, change: I, old: F) -> None:
+    """The CO2 stores of the plants in ``mask`` after a switch starts, before ``st.pool``
+    takes the switch's pool ``change`` ``(S, P, resource)`` (:data:`KEEP`: none).
+
+    A plant moving its capture to another store keeps the part its old route captured, at its
+    peak, ``old`` ``(S, P)`` [tCO2/yr], in the store it held: the new store was asked for the
+    extra only (:meth:`~kruispunt.engine.infrastructure.Infrastructure.demand`). That part is
+    a claim (:attr:`PlantState.co2_claim`) on the old store, less what earlier stores already
+    keep; a claim on the store it moves to becomes part of what that store holds for it. A
+    plant giving up storage (a route that captures nothing) gives up its claims.
+
+    Examples
+    --------
+    Esso Rotterdam on Porthos (pool 1) capturing 0.4 Mt/yr moves to a route capturing 1.0
+    Mt/yr on Aramis (pool 0), which reserved the extra 0.6: Porthos keeps 0.4.
+
+    >>> from types import SimpleNamespace
+    >>> st = SimpleNamespace(pool=np.array([[[-1, 1, -1, -1]]]), co2_claim=np.zeros((1, 1, 2)),
+    ...                      claims=False)
+    >>> carry_claims(st, np.array([[True]]), np.array([[[KEEP, 0, KEEP, KEEP]]]),
+    ...              np.array([[0.4e6]]))
+    >>> st.co2_claim
+    array([[[     0., 400000.]]])
+    """
+    new = change[..., CO2_STORAGE]
+    held = st.pool[..., CO2_STORAGE]
+    if st.claims:
+        gone = mask & (new == -1)
+        if gone.any():
+            st.co2_claim[gone] = 0.0
+    moving = mask & (new >= 0) & (held >= 0) & (new != held)
+    if not moving.any():
+        return
+    s, p = np.nonzero(moving)
+    claim = st.co2_claim[s, p]  # (n, Q)
+    kept = np.maximum(old[s, p] - claim.sum(axis=-1), 0.0)
+    claim[np.arange(s.size), held[s, p]] += kept
+    claim[np.arange(s.size), new[s, p]] = 0.0
+    st.co2_claim[s, p] = claim
+    st.claims = st.claims or bool((kept > 0).any())
+
+
 def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> None:
     """Step 1: switches whose construction is finished start."""
     year = int(ctx.inputs.coords.years[i])
@@ -118,6 +170,7 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
     if not starts.any():
         return
     route = np.where(starts, st.pending, st.route)
+    carry_claims(st, starts, st.pending_pool, st.pending_claim)
     st.pool = take_pools(st.pool, np.where(starts[..., None], st.pending_pool, KEEP))
     st.pending_pool = np.where(starts[..., None], KEEP, st.pending_pool)
     out.switch_reason[i] = np.where(starts, st.pending_reason, out.switch_reason[i])
@@ -133,6 +186,7 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
             follows, REASON_CODE["committed_project"], st.pending_reason
         ).astype(np.int8)
         st.pending_pool = np.where(follows[..., None], st.follow_pool, st.pending_pool)
+        st.pending_claim = np.where(follows, st.follow_claim, st.pending_claim)
         st.follow = np.where(follows, -1, st.follow)
         st.follow_pool = np.where(follows[..., None], KEEP, st.follow_pool)
 
@@ -202,6 +256,14 @@ def choose(
     released = switching[..., None] & ~newly & ~still
     released[..., BIOMASS] = False
     pool = np.where(newly, given, np.where(released, -1, KEEP))
+    # a plant given a CO2 store other than the one it holds keeps its current capture there
+    # (:func:`carry_claims`), worked out for these only (few)
+    claim = np.zeros((S, P))
+    moves = newly[..., CO2_STORAGE] & (st.pool[..., CO2_STORAGE] >= 0)
+    if moves.any():
+        s_m, p_m = np.nonzero(moves)
+        c_m = cur[s_m, p_m]
+        claim[s_m, p_m] = ctx.route.captured[c_m, i] * ctx.route_calib(c_m, p_m) * peak[s_m, p_m]
     return Choice(
         option=choice,
         route=route,
@@ -210,6 +272,7 @@ def choose(
         refused=refused_k,
         grid_asked=grid_asked,
         pool=pool,
+        claim=claim,
     )
 
 
@@ -256,6 +319,8 @@ def apply(
     st.pending_reason = np.where(later, reason, st.pending_reason)
     st.pending_cover = np.where(later, cover, st.pending_cover)
     st.pending_pool = np.where(later[..., None], ch.pool, st.pending_pool)
+    st.pending_claim = np.where(later, ch.claim, st.pending_claim)
+    carry_claims(st, now, ch.pool, ch.claim)
     st.pool = take_pools(st.pool, np.where(now[..., None], ch.pool, KEEP))
     if now.any():
         out.switch_reason[i] = np.where(now, reason, out.switch_reason[i])

@@ -304,26 +304,66 @@ class Infrastructure:
                 out = np.where(over, claim * scale[:, None], out)
         return out
 
-    def over_contract(self, i: int, held: I, captured: F) -> F | None:
+    def over_contract(
+        self, i: int, held: I, captured: F, parts: list[tuple[int, F]] | None = None
+    ) -> tuple[F | None, list[tuple[int, F]] | None]:
         """The CO2 the plants holding a store under contract ``held`` ``(S, P)`` capture in
         year index ``i`` ``captured`` ``(S, P)`` beyond the store's capacity, shared in
-        proportion to what each captures ``(S, P)``: vented, not stored (None: every store
+        proportion to what each puts in it ``(S, P)``: vented, not stored (None: every store
         within its capacity). Only a decided project's claim fitted to its contract
         (:meth:`fit_contracts`) can go beyond: every other grant is reserved at the plant's
-        peak production."""
+        peak production. With ``parts`` (:meth:`claim_parts`), what each plant puts in a
+        store is the part its claim there keeps, plus the rest of its capture in the store it
+        holds; returned with the parts less what each vents of them."""
         capacity = self.ctx.inputs.pools.capacity
         over: F | None = None
+        claimed = dict(parts) if parts else {}
+        rest = captured if not claimed else captured - sum(claimed.values())
         for q in self.contract_stores:
             on = held == q
-            total = np.where(on, captured, 0.0).sum(axis=1)
+            inside = np.where(on, rest, 0.0)
+            if q in claimed:
+                inside = inside + claimed[q]
+            total = inside.sum(axis=1)
             room = capacity[:, q, i]
             beyond = total > room
             if not beyond.any():
                 continue
             share = np.where(beyond, 1.0 - room / np.where(beyond, total, 1.0), 0.0)
-            part = np.where(on, captured * share[:, None], 0.0)
+            part = inside * share[:, None]
+            if q in claimed:
+                claimed[q] = claimed[q] - claimed[q] * share[:, None]
             over = part if over is None else over + part
-        return over
+        return over, (list(claimed.items()) if parts is not None else None)
+
+    def claim_parts(self, claim: F, captured: F) -> list[tuple[int, F]]:
+        """The parts of each plant's captured CO2 ``captured`` ``(S, P)`` that its claims on
+        earlier stores ``claim`` ``(S, P, Q)`` keep there
+        (:attr:`~kruispunt.engine.state.PlantState.co2_claim`), filled store by store in the
+        pools' order before the store it holds takes the rest: ``[(pool, part (S, P))]`` for
+        the stores some plant has a claim on."""
+        parts = []
+        left = captured
+        for q in self._by_resource[CO2_STORAGE]:
+            c = claim[..., q]
+            if not c.any():
+                continue
+            part = np.minimum(left, c)
+            left = left - part
+            parts.append((q, part))
+        return parts
+
+    @staticmethod
+    def claim_parts_of(parts: list[tuple[int, F]], captured: F) -> list[tuple[int, F]]:
+        """``parts`` (:meth:`claim_parts`) refilled, in their order, from a capture that
+        fell to ``captured`` ``(S, P)``: each at most what it was."""
+        out = []
+        left = captured
+        for q, cap in parts:
+            part = np.minimum(left, cap)
+            left = left - part
+            out.append((q, part))
+        return out
 
     def allocate(self, demand: F, start: I, gain: F, mask: B, commit: bool) -> tuple[B, I]:
         """Serve ``demand`` ``(3, S, P)`` of the plants in ``mask``; returns the refused plants
@@ -627,10 +667,11 @@ class Infrastructure:
         """Each plant's highest production from year index ``i`` on ``(S, P)``."""
         return np.asarray(self._peak[i], dtype=np.float64)
 
-    def storage_moves(self, i: int, route: I, closed: B, pool: I) -> B:
+    def storage_moves(self, i: int, route: I, closed: B, pool: I, claim: F | None = None) -> B:
         """Plants that capture CO2 but whose storage pool has ended (or that have none) apply
-        to the other pools; those not served vent their CO2. Updates ``pool`` in place and
-        returns the venting plants."""
+        to the other pools; those not served vent their CO2. Updates ``pool`` (and a claim
+        ``claim`` on the store a plant moves to, :meth:`claims_move`) in place and returns
+        the venting plants."""
         ctx = self.ctx
         captured = ctx.route.captured[route, i] * ctx.route_calib(route)
         held = pool[..., CO2_STORAGE]
@@ -644,4 +685,34 @@ class Infrastructure:
         start = np.full((ctx.S, ctx.P), i, dtype=np.int64)
         refused, given = self.allocate(demand, start, demand[CO2_STORAGE], need, commit=True)
         pool[..., CO2_STORAGE] = np.where(need & ~refused, given[..., CO2_STORAGE], held)
+        if claim is not None:  # a claim on the store a plant moves to is part of its grant
+            s_n, p_n = np.nonzero(need & ~refused)
+            claim[s_n, p_n, pool[s_n, p_n, CO2_STORAGE]] = 0.0
         return need & refused
+
+    def claims_move(self, i: int, closed: B, pool: I, claim: F) -> None:
+        """Claims on a store whose life has ended (:attr:`~kruispunt.engine.state.PlantState
+        .co2_claim`; Porthos after 2041) apply to the other stores, as a plant whose store
+        ended does (:meth:`storage_moves`). A granted claim moves to the store that serves
+        it, or, if that is the store the plant holds, becomes part of what it holds there;
+        a refused one stays, and what it keeps is vented (the accounting), until a store
+        serves it. Updates ``claim`` ``(S, P, Q)`` in place."""
+        ctx = self.ctx
+        capacity = ctx.inputs.pools.capacity[:, :, i]
+        for q in self._by_resource[CO2_STORAGE]:
+            c = claim[..., q]
+            ended = (capacity[:, q] <= 0)[:, None] & (c > 0) & ~closed
+            if not ended.any():
+                continue
+            demand = np.zeros((len(RESOURCES), ctx.S, ctx.P))
+            demand[CO2_STORAGE] = np.where(ended, c, 0.0)
+            start = np.full((ctx.S, ctx.P), i, dtype=np.int64)
+            refused, given = self.allocate(demand, start, demand[CO2_STORAGE], ended, commit=True)
+            s, p = np.nonzero(ended & ~refused)
+            if not s.size:
+                continue
+            to = given[s, p, CO2_STORAGE]
+            amount = c[s, p]
+            claim[s, p, q] = 0.0
+            away = to != pool[s, p, CO2_STORAGE]
+            claim[s[away], p[away], to[away]] += amount[away]

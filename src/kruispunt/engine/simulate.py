@@ -87,6 +87,10 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     st.follow = np.where(ok, lv.follow_route, st.follow)
     st.follow_start = np.where(ok, lv.follow_year, st.follow_start)
     st.follow_pool = np.where(ok[..., None] & (given >= 0), given, KEEP)
+    # the committed route's capture, which a follow-up's new store was not asked for
+    # (:func:`decide.carry_claims`)
+    was = ctx.route.captured[route, 0] * ctx.route_calib(route) * infra.peak_production(0)
+    st.follow_claim = np.where(ok & (given[..., CO2_STORAGE] >= 0), was, 0.0)
 
 
 @dataclass
@@ -163,7 +167,10 @@ def run_batch(
             observer(YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year, supply))
         cover = award(ev, schemes, choice.switching, choice.option, start_year)
         decide.apply(ctx, st, choice, i, now, start_year, reason, cover, out)
-        vented = infra.storage_moves(i, st.route, st.closed, st.pool)
+        claim = st.co2_claim if st.claims else None
+        vented = infra.storage_moves(i, st.route, st.closed, st.pool, claim)
+        if claim is not None:
+            infra.claims_move(i, st.closed, st.pool, claim)
         account(ctx, infra, active, st, i, vented, out)
     return out
 

@@ -1,0 +1,157 @@
+"""A plant moving its capture from one CO2 store to another keeps its old part in the old store.
+
+Until Dec 2026 a plant held one store: Esso and Shell Pernis, moving from their Porthos
+capture to post-combustion capture on Aramis, reserved only their extra capture on Aramis
+but booked all of it there, and Aramis was over-booked in 13 of 576 runs of an ensemble
+(up to 0.52 Mt over 4.55 Mt). The move now leaves a claim on the old store
+(:func:`kruispunt.engine.decide.carry_claims`), filled before the new store takes the rest;
+when the old store's life ends the claim applies to the others
+(:meth:`Infrastructure.claims_move`), or its part is vented.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue
+from kruispunt.engine import simulate as sim
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.infrastructure import Infrastructure
+from kruispunt.inputs import ModelInputs
+from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.scenarios import resolve
+from kruispunt.uncertainty.futures import FutureBuilder
+from kruispunt.uncertainty.run import plan
+from kruispunt.uncertainty.spec import load_spec
+from kruispunt.vocabulary import CO2_STORAGE
+
+PERNIS = "shell_pernis/refinery_throughput"
+
+
+@pytest.fixture(scope="module")
+def moved(cat: Catalogue, monkeypatch_module: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """High ambition in future 76 of the audit's design (LHS, seed 7, 192 futures): Shell
+    Pernis and Esso move from Porthos to Aramis. Returns the inputs, outputs, the batch's
+    :class:`Infrastructure` and each year's state of claims and held stores."""
+    p = plan(load_spec(), n=192, seed=7, catalogue=cat)
+    builder = FutureBuilder(p.loaded.spec.factors, p.packages, cat)
+    j = list(p.packages.names).index("high-ambition")
+    f = np.array([76])
+    inp = build_inputs(cat, builder.package_batch(j, f, p.values[f], p.seeds[f]))
+    made: list[Infrastructure] = []
+
+    class Kept(Infrastructure):
+        def __init__(self, ctx: BatchContext) -> None:
+            super().__init__(ctx)
+            made.append(self)
+
+    monkeypatch_module.setattr(sim, "Infrastructure", Kept)
+    seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def observe(view: sim.YearView) -> None:
+        seen[view.i] = (view.state.pool[..., CO2_STORAGE].copy(), view.state.co2_claim.copy())
+
+    out = sim.run_batch(inp, observer=observe)
+    return inp, out, made[0], seen
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():  # type: ignore[no-untyped-def]
+    with pytest.MonkeyPatch.context() as mp:
+        yield mp
+
+
+def _pool(inp: ModelInputs, name: str) -> int:
+    return list(inp.pools.names).index(f"co2_storage/{name}")
+
+
+def test_the_old_store_keeps_the_old_part(moved) -> None:  # type: ignore[no-untyped-def]
+    """Shell Pernis holds Aramis from 2032 and Porthos keeps a claim of its Porthos route's
+    capture; both stores' booked use stays within what is reserved in them, every year."""
+    inp, out, infra, seen = moved
+    years = list(inp.coords.years)
+    p = list(inp.coords.plants).index(PERNIS)
+    aramis, porthos = _pool(inp, "aramis"), _pool(inp, "porthos")
+    held, claim = seen[years.index(2035)]
+    assert held[0, p] == aramis
+    assert claim[0, p, porthos] > 0.5e6  # its capture on Porthos at peak [t/yr]
+    assert claim[0, p, aramis] == 0.0
+    use = np.moveaxis(out.pool_use, 0, -1)[0]  # (Q, Y)
+    # Aramis is open (no contract): every booked tonne was reserved
+    assert (use[aramis] <= infra.committed[0, aramis] * (1 + 1e-12) + 1e-6).all()
+    cap = inp.pools.capacity[0]
+    co2 = inp.pools.resource == CO2_STORAGE
+    assert (use[co2] <= cap[co2] * (1 + 1e-9) + 1e-6).all()
+
+
+def test_stored_co2_adds_up_to_the_stores_use(moved) -> None:  # type: ignore[no-untyped-def]
+    """Every tonne a plant stores is booked in one store, split or not."""
+    inp, out, _, _ = moved
+    co2 = inp.pools.resource == CO2_STORAGE
+    stored = out.plant["stored_co2"].sum(axis=2)  # (Y, S)
+    booked = out.pool_use[..., co2].sum(axis=-1)  # (Y, S)
+    assert stored == pytest.approx(booked, rel=1e-12, abs=1e-6)
+
+
+def test_the_claim_moves_when_the_old_store_ends(moved) -> None:  # type: ignore[no-untyped-def]
+    """Porthos's life ends after 2041: Shell Pernis's claim applies to Aramis, the store it
+    holds, and becomes part of what Aramis holds for it (no claim is left from 2043's view
+    on; the claims move after the year's choice), and Aramis stays within its reservations."""
+    inp, out, infra, seen = moved
+    years = list(inp.coords.years)
+    p = list(inp.coords.plants).index(PERNIS)
+    porthos, aramis = _pool(inp, "porthos"), _pool(inp, "aramis")
+    assert seen[years.index(2041)][1][0, p, porthos] > 0.0
+    assert (seen[years.index(2043)][1][0, p] == 0.0).all()
+    assert out.pool_use[years.index(2042), 0, porthos] == 0.0
+    use = out.pool_use[:, 0, aramis]
+    assert (use <= infra.committed[0, aramis] * (1 + 1e-12) + 1e-6).all()
+
+
+def test_a_refused_claim_is_vented(cat: Catalogue) -> None:
+    """A claim on a store whose life has ended that no store can take stays where it is, and
+    the accounting vents its part: hand case on Shell Pernis in current policy, Aramis full."""
+    inp = build_inputs(cat, resolve(["current-policy"]))
+    ctx = BatchContext(inp, tuple(INSTRUMENTS))
+    infra = Infrastructure(ctx)
+    years = list(inp.coords.years)
+    i = years.index(2042)
+    p = list(inp.coords.plants).index(PERNIS)
+    aramis, porthos = _pool(inp, "aramis"), _pool(inp, "porthos")
+    assert inp.pools.capacity[0, porthos, i] == 0.0  # Porthos has ended
+    claim = np.zeros((1, ctx.P, len(inp.pools.names)))
+    claim[0, p, porthos] = 0.9e6
+    pool = np.full((1, ctx.P, 4), -1, dtype=np.int64)
+    pool[0, p, CO2_STORAGE] = aramis
+    closed = np.zeros((1, ctx.P), dtype=bool)
+    full = infra.committed.copy()
+    infra.committed[0, aramis] = inp.pools.capacity[0, aramis]  # no room left
+    infra.claims_move(i, closed, pool, claim)
+    assert claim[0, p, porthos] == 0.9e6  # refused: kept, vented by the accounting
+    infra.committed = full.copy()
+    infra.claims_move(i, closed, pool, claim)
+    assert (claim[0, p] == 0.0).all()  # served by Aramis, the store it holds: merged
+    assert infra.committed[0, aramis, i:] == pytest.approx(full[0, aramis, i:] + 0.9e6, rel=1e-12)
+    assert (infra.committed[0, aramis, :i] == full[0, aramis, :i]).all()
+
+
+def test_the_accounting_vents_a_claim_left_on_an_ended_store(
+    moved, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """With no store to move to (claims never move), Shell Pernis's claim stays on Porthos
+    after its life ends: from 2042 the plant vents exactly its claim's part, and stores the
+    rest in Aramis."""
+    inp, out, _, seen = moved
+    years = list(inp.coords.years)
+    p = list(inp.coords.plants).index(PERNIS)
+    porthos = _pool(inp, "porthos")
+    claim = seen[years.index(2041)][1][0, p, porthos]
+    monkeypatch.setattr(Infrastructure, "claims_move", lambda *args: None)
+    kept = sim.run_batch(inp)
+    i = years.index(2042)
+    for name, sign in (("direct_emissions", 1.0), ("stored_co2", -1.0)):
+        moved_on = out.plant[name][i, 0, p]
+        assert kept.plant[name][i, 0, p] - moved_on == pytest.approx(sign * claim, rel=1e-9)
+    assert kept.pool_use[i, 0, porthos] == 0.0
