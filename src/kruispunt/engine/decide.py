@@ -157,8 +157,11 @@ def carry_claims(st: PlantState, mask: B, change: I, old: F) -> None:
     st.claims = st.claims or bool((kept > 0).any())
 
 
-def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> None:
-    """Step 1: switches whose construction is finished start."""
+def start_pending(
+    ctx: BatchContext, infra: Infrastructure, st: PlantState, i: int, out: Outputs
+) -> None:
+    """Step 1: switches whose construction is finished start (and give back the pools they
+    give up, :meth:`Infrastructure.release`)."""
     year = int(ctx.inputs.coords.years[i])
     st.started = np.zeros_like(st.closed)
     st.idle = ctx.inputs.levers.availability[:, :, i] <= 0
@@ -170,6 +173,7 @@ def start_pending(ctx: BatchContext, st: PlantState, i: int, out: Outputs) -> No
     if not starts.any():
         return
     route = np.where(starts, st.pending, st.route)
+    infra.release(i, starts, st.pending_pool, st.pool)
     carry_claims(st, starts, st.pending_pool, st.pending_claim)
     st.pool = take_pools(st.pool, np.where(starts[..., None], st.pending_pool, KEEP))
     st.pending_pool = np.where(starts[..., None], KEEP, st.pending_pool)
@@ -298,6 +302,7 @@ def schedule(
 
 def apply(
     ctx: BatchContext,
+    infra: Infrastructure,
     st: PlantState,
     ch: Choice,
     i: int,
@@ -320,6 +325,8 @@ def apply(
     st.pending_cover = np.where(later, cover, st.pending_cover)
     st.pending_pool = np.where(later[..., None], ch.pool, st.pending_pool)
     st.pending_claim = np.where(later, ch.claim, st.pending_claim)
+    if now.any():
+        infra.release(i, now, ch.pool, st.pool)
     carry_claims(st, now, ch.pool, ch.claim)
     st.pool = take_pools(st.pool, np.where(now[..., None], ch.pool, KEEP))
     if now.any():

@@ -195,8 +195,9 @@ class Infrastructure:
         self.access = np.ascontiguousarray(np.take(pools.access, inp.plants.cluster, axis=2))
         """First year each plant may use each pool ``(S, Q, P)`` (its cluster's access)."""
         self.held = np.zeros((ctx.S, ctx.P, len(pools.names)))
-        """What each plant has reserved in each biomass pool ``(S, P, Q)``, given back when
-        it stops burning biomass."""
+        """What each plant has reserved in each pool ``(S, P, Q)``, given back when it gives
+        the pool up (:meth:`release`; biomass: when it stops burning biomass,
+        :meth:`release_supply`)."""
         self.claim_price = np.zeros((ctx.S, ctx.P))
         """Price on top of the carrier's market price that each plant pays for the biomass it
         holds ``(S, P)`` [EUR per unit of the carrier]: the step its pool's reservations
@@ -477,8 +478,34 @@ class Infrastructure:
         weights = np.concatenate([take, -take])
         delta = np.bincount(at, weights, minlength=S * (Y + 1)).reshape(S, Y + 1)
         self.committed[:, q, :] += np.cumsum(delta, axis=-1)[:, :Y]
-        if q in self.supply_pools:
-            self.held[s, cols[n], q] += take
+        self.held[s, cols[n], q] += take
+
+    def release(self, i: int, mask: B, change: I, pool: I) -> None:
+        """The plants in ``mask`` whose switch, starting in year index ``i``, gives up a grid
+        zone, CO2 store or hydrogen project (``change`` ``(S, P, resource)`` -1; a route
+        that uses none of it, a closure among them) give back what they reserved in the
+        pools of that resource they hold ``pool`` ``(S, P, resource)`` (and, for CO2, the
+        stores their claims are on) from ``i`` to each pool's end, so that others can use
+        it: a closed plant's grid connection, storage contract or supply contract ends.
+        (Biomass: :meth:`release_supply`.)"""
+        for res in (GRID, CO2_STORAGE, HYDROGEN):
+            gone = mask & (change[..., res] == -1) & (pool[..., res] >= 0)
+            if not gone.any():
+                continue
+            s, p = np.nonzero(gone)
+            for q in self._by_resource[res]:
+                back = self.held[s, p, q]
+                on = back > 0
+                if not on.any():
+                    continue
+                s_q, b_q = s[on], back[on]
+                last = self._last[s_q, q]
+                # each plant's reservation runs from its start (at most ``i``: the plant ran
+                # on it) to the pool's end; what it gives back, from ``i`` to that end
+                years = np.arange(self.ctx.Y)[None, :]
+                drop = np.where((years >= i) & (years < last[:, None]), b_q[:, None], 0.0)
+                np.subtract.at(self.committed[:, q, :], s_q, drop)
+                self.held[s_q, p[on], q] = 0.0
 
     def release_supply(self, i: int, route: I, pending: I, pool: I) -> None:
         """Plants that neither burn biomass on the route they run in year index ``i`` nor

@@ -142,7 +142,7 @@ def run_batch(
     _commit_projects(ctx, infra, st)
     for i in range(ctx.Y):
         out.clear(i)
-        decide.start_pending(ctx, st, i, out)
+        decide.start_pending(ctx, infra, st, i, out)
         infra.release_supply(i, st.route, st.pending, st.pool)
         running = st.running
         supply = infra.supply_prices(i, st.route, st.pool[..., BIOMASS], valuation.opt)
@@ -166,7 +166,7 @@ def run_batch(
         if observer is not None:
             observer(YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year, supply))
         cover = award(ev, schemes, choice.switching, choice.option, start_year)
-        decide.apply(ctx, st, choice, i, now, start_year, reason, cover, out)
+        decide.apply(ctx, infra, st, choice, i, now, start_year, reason, cover, out)
         claim = st.co2_claim if st.claims else None
         vented = infra.storage_moves(i, st.route, st.closed, st.pool, claim)
         if claim is not None:

@@ -1,0 +1,114 @@
+"""A plant that gives up a pool gives back what it reserved there.
+
+Until Dec 2026 only a biomass claim was given back: a plant that closed, or left an
+electric, capture or hydrogen route for one using none of the resource, kept its grid
+connection, storage or supply reservation to the pool's end, and nobody else could use it
+(in the default runs Air Liquide Bergen op Zoom and Eastman Middelburg kept their Aramis
+reservations after moving to electrolysis in 2035, Shell Pernis Holland Hydrogen 1 after
+2042, and nine plants their grid after closing or going back to gas).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue
+from kruispunt.engine import simulate as sim
+from kruispunt.engine.context import BatchContext
+from kruispunt.engine.infrastructure import Infrastructure
+from kruispunt.engine.state import KEEP
+from kruispunt.policy.registry import INSTRUMENTS
+from kruispunt.scenarios import resolve
+from kruispunt.uncertainty.futures import FutureBuilder
+from kruispunt.uncertainty.run import plan
+from kruispunt.uncertainty.spec import load_spec
+from kruispunt.vocabulary import CO2_STORAGE, FAMILY, GRID, HYDROGEN, RESOURCES
+
+FUTURES = (4, 21, 76, 125, 191)
+"""Futures of the audit's design (LHS, seed 7, 192 futures; test_invariants_futures.py)."""
+
+
+def test_a_released_grant_is_given_back_from_its_year(cat: Catalogue) -> None:
+    """Hand case on the Zeeland grid: two plants reserve 10 and 4 MW from 2030; the first
+    gives its pool up in 2036. From 2036 only the 4 MW stay reserved, before it the 14."""
+    inp = build_inputs(cat, resolve(["current-policy"]))
+    ctx = BatchContext(inp, tuple(INSTRUMENTS))
+    infra = Infrastructure(ctx)
+    names = list(inp.pools.names)
+    q = names.index("grid/zeeland")
+    years = list(inp.coords.years)
+    on = np.flatnonzero(inp.pools.plants[q] & (inp.plants.cluster == inp.pools.host[q]))
+    a, b = int(on[0]), int(on[1])
+    before = infra.committed[0, q].copy()
+    demand = np.zeros((len(RESOURCES), 1, ctx.P))
+    demand[GRID, 0, a], demand[GRID, 0, b] = 10.0, 4.0
+    start = np.full((1, ctx.P), years.index(2030), dtype=np.int64)
+    mask = demand[GRID] > 0
+    refused, given = infra.allocate(demand, start, demand[GRID], mask, commit=True)
+    assert not refused.any() and given[0, a, GRID] == q
+    pool = given.copy()
+    change = np.full(pool.shape, KEEP)
+    change[0, a, GRID] = -1
+    i = years.index(2036)
+    infra.release(i, mask, change, pool)
+    added = infra.committed[0, q] - before
+    assert added[years.index(2029)] == 0.0
+    assert added[years.index(2030) : i] == pytest.approx(14.0)
+    assert added[i:] == pytest.approx(4.0)
+    assert infra.held[0, a, q] == 0.0 and infra.held[0, b, q] == 4.0
+
+
+@pytest.fixture(scope="module")
+def ended(cat: Catalogue):  # type: ignore[no-untyped-def]
+    """Five futures x 3 packages run to the end: inputs, the batch's :class:`Infrastructure`,
+    outputs, and the plants that ever held a grid zone, CO2 store or hydrogen project."""
+    p = plan(load_spec(), n=192, seed=7, catalogue=cat)
+    builder = FutureBuilder(p.loaded.spec.factors, p.packages, cat)
+    made: list[Infrastructure] = []
+
+    class Kept(Infrastructure):
+        def __init__(self, ctx: BatchContext) -> None:
+            super().__init__(ctx)
+            made.append(self)
+
+    runs = []
+    f = np.asarray(FUTURES)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sim, "Infrastructure", Kept)
+        for j in range(len(p.packages.names)):
+            inp = build_inputs(cat, builder.package_batch(j, f, p.values[f], p.seeds[f]))
+            ever = np.zeros((f.size, len(inp.coords.plants)), dtype=bool)
+
+            def observe(view: sim.YearView, ever: np.ndarray = ever) -> None:
+                ever |= (view.state.pool[..., [GRID, CO2_STORAGE, HYDROGEN]] >= 0).any(-1)
+
+            out = sim.run_batch(inp, observer=observe)
+            runs.append((inp, made[-1], out, ever))
+    return runs
+
+
+def test_what_is_reserved_is_what_plants_hold(ended) -> None:  # type: ignore[no-untyped-def]
+    """In the last year every grant has started, so each pool still open then has reserved
+    exactly what its plants hold (those that gave it up hold nothing); nothing is ever
+    reserved below zero."""
+    for inp, infra, _, _ in ended:
+        last = infra.committed[:, :, -1]
+        held = infra.held.sum(axis=1)
+        open_ = infra._last == inp.coords.years.size
+        assert np.allclose(np.where(open_, last, 0.0), np.where(open_, held, 0.0), rtol=1e-12)
+        assert infra.committed.min() >= -1e-6
+
+
+def test_closed_plants_hold_nothing(ended) -> None:  # type: ignore[no-untyped-def]
+    """A plant closed by the last year holds no grid, storage or hydrogen reservation; some
+    closed plants held a pool before they closed (the test is not empty)."""
+    seen = 0
+    for inp, infra, out, ever in ended:
+        route = out.route_index[-1]  # (S, P)
+        closed = inp.routes.family[route] == FAMILY["closure"]
+        mine = np.isin(inp.pools.resource, [GRID, CO2_STORAGE, HYDROGEN])
+        assert (infra.held[closed][:, mine] == 0.0).all()
+        seen += int((closed & ever).sum())
+    assert seen > 0
