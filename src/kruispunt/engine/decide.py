@@ -252,10 +252,11 @@ def choose(
         switching &= ~refused
         break
     newly = switching[..., None] & (given >= 0)
-    # a plant leaving for a route that uses none of a resource gives up its claim on that
-    # pool (kept reserved); one whose new route still uses it, asking nothing more, keeps
-    # its pool (its use is booked there). The biomass claim is held until the plant stops
-    # burning biomass (:meth:`Infrastructure.release_supply`)
+    # a plant leaving for a route that uses none of a resource gives up its pool, and what
+    # it reserved there, when the new route starts (:meth:`Infrastructure.release`); one
+    # whose new route still uses it, asking nothing more, keeps its pool (its use is booked
+    # there). The biomass claim is held until the plant stops burning biomass
+    # (:meth:`Infrastructure.release_supply`)
     still = infra.uses(route, start).transpose(1, 2, 0)
     released = switching[..., None] & ~newly & ~still
     released[..., BIOMASS] = False
