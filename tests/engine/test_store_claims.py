@@ -6,7 +6,8 @@ but booked all of it there, and Aramis was over-booked in 13 of 576 runs of an e
 (up to 0.52 Mt over 4.55 Mt). The move now leaves a claim on the old store
 (:func:`kruispunt.engine.decide.carry_claims`), filled before the new store takes the rest;
 when the old store's life ends the claim applies to the others
-(:meth:`Infrastructure.claims_move`), or its part is vented.
+(:meth:`Infrastructure.claims_move`), or its part is vented. A grid zone keeps a claim the
+same way (the last test).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def moved(cat: Catalogue, monkeypatch_module: pytest.MonkeyPatch):  # type: igno
     seen: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def observe(view: sim.YearView) -> None:
-        seen[view.i] = (view.state.pool[..., CO2_STORAGE].copy(), view.state.co2_claim.copy())
+        seen[view.i] = (view.state.pool[..., CO2_STORAGE].copy(), view.state.claim.copy())
 
     out = sim.run_batch(inp, observer=observe)
     return inp, out, made[0], seen
@@ -155,3 +156,29 @@ def test_the_accounting_vents_a_claim_left_on_an_ended_store(
         moved_on = out.plant[name][i, 0, p]
         assert kept.plant[name][i, 0, p] - moved_on == pytest.approx(sign * claim, rel=1e-9)
     assert kept.pool_use[i, 0, porthos] == 0.0
+
+
+def test_a_grid_claim_keeps_the_old_zone_s_part(
+    cat: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Current policy, future 3 of the audit's design: Nutricia Haps holds the Noord-Brabant
+    zone for its heat pump and, moving to a hybrid one (decided 2032), is served its extra
+    load by Cluster 6's pool. The zone keeps the heat pump's part: without grid claims
+    (before Dec 2026) all its new load went to Cluster 6's pool, and the zone's booked use
+    is lower by what Cluster 6's is higher, to the rounding."""
+    from kruispunt.engine import decide
+
+    p = plan(load_spec(), n=192, seed=7, catalogue=cat)
+    builder = FutureBuilder(p.loaded.spec.factors, p.packages, cat)
+    j = list(p.packages.names).index("current-policy")
+    f = np.array([3])
+    inp = build_inputs(cat, builder.package_batch(j, f, p.values[f], p.seeds[f]))
+    names = list(inp.pools.names)
+    zone, cluster = names.index("grid/tennet_noord_brabant"), names.index("grid/cluster6")
+    late = [list(inp.coords.years).index(y) for y in range(2036, 2051)]
+    split = sim.run_batch(inp).pool_use[late, 0]
+    monkeypatch.setattr(decide, "CLAIMED", (CO2_STORAGE,))
+    whole = sim.run_batch(inp).pool_use[late, 0]
+    moved = split[:, zone] - whole[:, zone]
+    assert (moved > 0.1).all()  # MW kept in the zone, every year
+    assert whole[:, cluster] - split[:, cluster] == pytest.approx(moved, rel=1e-9)

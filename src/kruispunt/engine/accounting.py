@@ -286,7 +286,7 @@ def _claimed(
     emissions after that, and the parts kept ``[(pool, (S, P))]``."""
     parts = []
     alive = ctx.inputs.pools.capacity[:, :, i] > 0
-    for q, part in infra.claim_parts(st.co2_claim, captured):
+    for q, part in infra.claim_parts(st.claim, captured):
         lost = np.where(alive[:, q, None], 0.0, part)
         captured = captured - lost
         emissions = emissions + lost
@@ -307,9 +307,9 @@ def _pool_use(
     out: Outputs,
 ) -> None:
     """Use of the pools: new electric load (peak above today's route's, ``peak`` in GJ/yr at
-    full load: a flexible load's rated power) and hydrogen per cluster, stored CO2 per store:
-    the ``parts`` that claims on earlier stores keep there, the rest in the store a plant
-    holds (biomass: :func:`_supply_cost`)."""
+    full load: a flexible load's rated power) and hydrogen per cluster, stored CO2 per store
+    (``parts``, :func:`_claimed`): the parts that a plant's claims on earlier pools keep
+    there, the rest in the pool it holds (biomass: :func:`_supply_cost`)."""
     inp = ctx.inputs
     rows = np.arange(ctx.S)[:, None]
     peak_base = ctx.route.grid[existing_route(ctx), i] * activity
@@ -322,13 +322,17 @@ def _pool_use(
     grid_pool = np.where(grid_pool >= 0, grid_pool, infra.cluster_pool[GRID][inp.plants.cluster])
     h2_pool = st.pool[..., HYDROGEN]
     h2_pool = np.where(h2_pool >= 0, h2_pool, infra.cluster_pool[HYDROGEN][inp.plants.cluster])
-    booked = [(grid_pool, new_load), (h2_pool, h2)]
-    if parts:
-        held = captured - sum(part for _, part in parts)
-        booked += [(np.full_like(grid_pool, q), part) for q, part in parts]
-        booked.append((st.pool[..., CO2_STORAGE], held))
-    else:
-        booked.append((st.pool[..., CO2_STORAGE], captured))
+    booked: list[tuple[I, F]] = []
+    for pool, amount, split in (
+        (grid_pool, new_load, infra.claim_parts(st.claim, new_load, GRID) if st.claims else []),
+        (h2_pool, h2, infra.claim_parts(st.claim, h2, HYDROGEN) if st.claims else []),
+        (st.pool[..., CO2_STORAGE], captured, parts or []),
+    ):
+        # the parts that claims on earlier pools keep there, the rest in the pool held
+        if split:
+            booked += [(np.full_like(pool, q), part) for q, part in split]
+            amount = amount - sum(part for _, part in split)
+        booked.append((pool, amount))
     for pool, amount in booked:
         has = (pool >= 0) & (amount != 0)
         np.add.at(use, (np.broadcast_to(rows, has.shape)[has], pool[has]), amount[has])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kruispunt.engine.accounting import Outputs
+from kruispunt.engine.accounting import Outputs, existing_route
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.state import KEEP, PlantState
@@ -19,8 +19,12 @@ from kruispunt.vocabulary import (
     CO2_STORAGE,
     DECIDED_PROJECT_YEARS,
     FAMILY,
+    GJ_PER_MWH,
     GRID,
+    HOURS_PER_YEAR,
+    HYDROGEN,
     REASON_CODE,
+    RESOURCES,
 )
 
 F = npt.NDArray[np.float64]
@@ -53,8 +57,8 @@ class Choice:
     """``(S, P, resource)`` the pool each switching plant takes (-1: gives up; ``KEEP``: no
     change) when its new route starts (:func:`apply`)."""
     claim: F
-    """``(S, P)`` the capture of each switching plant's current route at its peak [tCO2/yr],
-    which a new CO2 store was not asked for (:func:`carry_claims`; 0: none)."""
+    """``(S, P, resource)`` the use of each switching plant's current route at its peak,
+    which a new pool of the resource was not asked for (:func:`carry_claims`; 0: none)."""
 
 
 def _start(
@@ -115,16 +119,40 @@ def take_pools(pool: I, change: I) -> I:
     return np.where(change == KEEP, pool, change)
 
 
-def carry_claims(st: PlantState, mask: B, change: I, old: F) -> None:
-    """The CO2 stores of the plants in ``mask`` after a switch starts, before ``st.pool``
-    takes the switch's pool ``change`` ``(S, P, resource)`` (:data:`KEEP`: none).
+CLAIMED = (GRID, CO2_STORAGE, HYDROGEN)
+"""The resources whose pools keep a claim when a plant moves to another pool of them
+(biomass: one national supply, :meth:`Infrastructure.release_supply`)."""
 
-    A plant moving its capture to another store keeps the part its old route captured, at its
-    peak, ``old`` ``(S, P)`` [tCO2/yr], in the store it held: the new store was asked for the
-    extra only (:meth:`~kruispunt.engine.infrastructure.Infrastructure.demand`). That part is
-    a claim (:attr:`PlantState.co2_claim`) on the old store, less what earlier stores already
-    keep; a claim on the store it moves to becomes part of what that store holds for it. A
-    plant giving up storage (a route that captures nothing) gives up its claims.
+
+def old_use(ctx: BatchContext, res: int, route: I, rows: I, plants: I, i: int) -> F:
+    """What the plants ``plants`` of scenarios ``rows`` ``(n,)`` running ``route`` ``(n,)``
+    use of resource ``res``
+    in year index ``i`` per unit of peak production, as their pools hold it: captured CO2
+    [t] and hydrogen [GJ] per unit, and grid load above the route they hold a connection
+    for (:func:`~kruispunt.engine.accounting.existing_route`) [MW per unit], the new load
+    a grid zone holds (:func:`~kruispunt.engine.accounting._pool_use`)."""
+    rt = ctx.route
+    if res == CO2_STORAGE:
+        return np.asarray(rt.captured[route, i] * ctx.route_calib(route, plants), dtype=np.float64)
+    if res == HYDROGEN:
+        return np.asarray(rt.hydrogen[route, i], dtype=np.float64)
+    base = existing_route(ctx)[rows, plants]
+    load = np.maximum(rt.grid[route, i] - rt.grid[base, i], 0.0)
+    return np.asarray(load / GJ_PER_MWH / HOURS_PER_YEAR, dtype=np.float64)
+
+
+def carry_claims(st: PlantState, mask: B, change: I, old: F, resource: I) -> None:
+    """The pools of the plants in ``mask`` after a switch starts, before ``st.pool`` takes
+    the switch's pools ``change`` ``(S, P, resource)`` (:data:`KEEP`: none); ``resource``
+    ``(Q,)`` is each pool's resource.
+
+    A plant moving its use of a resource to another pool keeps the part its old route used,
+    at its peak, ``old`` ``(S, P, resource)``, in the pool it held: the new pool was asked
+    for the extra only (:meth:`~kruispunt.engine.infrastructure.Infrastructure.demand`).
+    That part is a claim (:attr:`PlantState.claim`) on the old pool, less what earlier pools
+    of the resource already keep; a claim on the pool it moves to becomes part of what that
+    pool holds for it. A plant giving up a resource (a route that uses none of it) gives up
+    its claims on that resource's pools.
 
     Examples
     --------
@@ -132,29 +160,32 @@ def carry_claims(st: PlantState, mask: B, change: I, old: F) -> None:
     Mt/yr on Aramis (pool 0), which reserved the extra 0.6: Porthos keeps 0.4.
 
     >>> from types import SimpleNamespace
-    >>> st = SimpleNamespace(pool=np.array([[[-1, 1, -1, -1]]]), co2_claim=np.zeros((1, 1, 2)),
+    >>> st = SimpleNamespace(pool=np.array([[[-1, 1, -1, -1]]]), claim=np.zeros((1, 1, 2)),
     ...                      claims=False)
     >>> carry_claims(st, np.array([[True]]), np.array([[[KEEP, 0, KEEP, KEEP]]]),
-    ...              np.array([[0.4e6]]))
-    >>> st.co2_claim
+    ...              np.array([[[0.0, 0.4e6, 0.0, 0.0]]]), np.array([1, 1]))
+    >>> st.claim
     array([[[     0., 400000.]]])
     """
-    new = change[..., CO2_STORAGE]
-    held = st.pool[..., CO2_STORAGE]
-    if st.claims:
-        gone = mask & (new == -1)
-        if gone.any():
-            st.co2_claim[gone] = 0.0
-    moving = mask & (new >= 0) & (held >= 0) & (new != held)
-    if not moving.any():
-        return
-    s, p = np.nonzero(moving)
-    claim = st.co2_claim[s, p]  # (n, Q)
-    kept = np.maximum(old[s, p] - claim.sum(axis=-1), 0.0)
-    claim[np.arange(s.size), held[s, p]] += kept
-    claim[np.arange(s.size), new[s, p]] = 0.0
-    st.co2_claim[s, p] = claim
-    st.claims = st.claims or bool((kept > 0).any())
+    for res in CLAIMED:
+        new = change[..., res]
+        held = st.pool[..., res]
+        mine = resource == res  # (Q,) this resource's pools
+        if st.claims:
+            gone = mask & (new == -1)
+            if gone.any():
+                s, p = np.nonzero(gone)
+                st.claim[s[:, None], p[:, None], np.flatnonzero(mine)[None, :]] = 0.0
+        moving = mask & (new >= 0) & (held >= 0) & (new != held)
+        if not moving.any():
+            continue
+        s, p = np.nonzero(moving)
+        claim = st.claim[s, p]  # (n, Q)
+        kept = np.maximum(old[s, p, res] - claim[:, mine].sum(axis=-1), 0.0)
+        claim[np.arange(s.size), held[s, p]] += kept
+        claim[np.arange(s.size), new[s, p]] = 0.0
+        st.claim[s, p] = claim
+        st.claims = st.claims or bool((kept > 0).any())
 
 
 def start_pending(
@@ -174,7 +205,7 @@ def start_pending(
         return
     route = np.where(starts, st.pending, st.route)
     infra.release(i, starts, st.pending_pool, st.pool)
-    carry_claims(st, starts, st.pending_pool, st.pending_claim)
+    carry_claims(st, starts, st.pending_pool, st.pending_claim, ctx.inputs.pools.resource)
     st.pool = take_pools(st.pool, np.where(starts[..., None], st.pending_pool, KEEP))
     st.pending_pool = np.where(starts[..., None], KEEP, st.pending_pool)
     out.switch_reason[i] = np.where(starts, st.pending_reason, out.switch_reason[i])
@@ -190,7 +221,7 @@ def start_pending(
             follows, REASON_CODE["committed_project"], st.pending_reason
         ).astype(np.int8)
         st.pending_pool = np.where(follows[..., None], st.follow_pool, st.pending_pool)
-        st.pending_claim = np.where(follows, st.follow_claim, st.pending_claim)
+        st.pending_claim = np.where(follows[..., None], st.follow_claim, st.pending_claim)
         st.follow = np.where(follows, -1, st.follow)
         st.follow_pool = np.where(follows[..., None], KEEP, st.follow_pool)
 
@@ -261,14 +292,14 @@ def choose(
     released = switching[..., None] & ~newly & ~still
     released[..., BIOMASS] = False
     pool = np.where(newly, given, np.where(released, -1, KEEP))
-    # a plant given a CO2 store other than the one it holds keeps its current capture there
+    # a plant given a pool other than the one it holds keeps its current use there
     # (:func:`carry_claims`), worked out for these only (few)
-    claim = np.zeros((S, P))
-    moves = newly[..., CO2_STORAGE] & (st.pool[..., CO2_STORAGE] >= 0)
-    if moves.any():
-        s_m, p_m = np.nonzero(moves)
-        c_m = cur[s_m, p_m]
-        claim[s_m, p_m] = ctx.route.captured[c_m, i] * ctx.route_calib(c_m, p_m) * peak[s_m, p_m]
+    claim = np.zeros((S, P, len(RESOURCES)))
+    for res in CLAIMED:
+        moves = newly[..., res] & (st.pool[..., res] >= 0)
+        if moves.any():
+            s_m, p_m = np.nonzero(moves)
+            claim[s_m, p_m, res] = old_use(ctx, res, cur[s_m, p_m], s_m, p_m, i) * peak[s_m, p_m]
     return Choice(
         option=choice,
         route=route,
@@ -325,10 +356,10 @@ def apply(
     st.pending_reason = np.where(later, reason, st.pending_reason)
     st.pending_cover = np.where(later, cover, st.pending_cover)
     st.pending_pool = np.where(later[..., None], ch.pool, st.pending_pool)
-    st.pending_claim = np.where(later, ch.claim, st.pending_claim)
+    st.pending_claim = np.where(later[..., None], ch.claim, st.pending_claim)
     if now.any():
         infra.release(i, now, ch.pool, st.pool)
-    carry_claims(st, now, ch.pool, ch.claim)
+    carry_claims(st, now, ch.pool, ch.claim, ctx.inputs.pools.resource)
     st.pool = take_pools(st.pool, np.where(now[..., None], ch.pool, KEEP))
     if now.any():
         out.switch_reason[i] = np.where(now, reason, out.switch_reason[i])

@@ -337,15 +337,15 @@ class Infrastructure:
             over = part if over is None else over + part
         return over, (list(claimed.items()) if parts is not None else None)
 
-    def claim_parts(self, claim: F, captured: F) -> list[tuple[int, F]]:
-        """The parts of each plant's captured CO2 ``captured`` ``(S, P)`` that its claims on
-        earlier stores ``claim`` ``(S, P, Q)`` keep there
-        (:attr:`~kruispunt.engine.state.PlantState.co2_claim`), filled store by store in the
-        pools' order before the store it holds takes the rest: ``[(pool, part (S, P))]`` for
-        the stores some plant has a claim on."""
+    def claim_parts(self, claim: F, used: F, res: int = CO2_STORAGE) -> list[tuple[int, F]]:
+        """The parts of each plant's use of resource ``res`` ``used`` ``(S, P)`` (captured
+        CO2, new grid load, hydrogen) that its claims on earlier pools ``claim``
+        ``(S, P, Q)`` keep there (:attr:`~kruispunt.engine.state.PlantState.claim`), filled
+        pool by pool in the pools' order before the pool it holds takes the rest:
+        ``[(pool, part (S, P))]`` for the pools some plant has a claim on."""
         parts = []
-        left = captured
-        for q in self._by_resource[CO2_STORAGE]:
+        left = used
+        for q in self._by_resource[res]:
             c = claim[..., q]
             if not c.any():
                 continue
@@ -719,7 +719,7 @@ class Infrastructure:
 
     def claims_move(self, i: int, closed: B, pool: I, claim: F) -> None:
         """Claims on a store whose life has ended (:attr:`~kruispunt.engine.state.PlantState
-        .co2_claim`; Porthos after 2041) apply to the other stores, as a plant whose store
+        .claim`; Porthos after 2041) apply to the other stores, as a plant whose store
         ended does (:meth:`storage_moves`). A granted claim moves to the store that serves
         it, or, if that is the store the plant holds, becomes part of what it holds there;
         a refused one stays, and what it keeps is vented (the accounting), until a store

@@ -38,7 +38,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.policy.registry import INSTRUMENTS, flows, instrument_names
 from kruispunt.results import Results
-from kruispunt.vocabulary import BIOMASS, CO2_STORAGE, GRID, REASON_CODE
+from kruispunt.vocabulary import BIOMASS, CO2_STORAGE, GRID, HYDROGEN, REASON_CODE
 
 F = npt.NDArray[np.float64]
 
@@ -87,10 +87,12 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     st.follow = np.where(ok, lv.follow_route, st.follow)
     st.follow_start = np.where(ok, lv.follow_year, st.follow_start)
     st.follow_pool = np.where(ok[..., None] & (given >= 0), given, KEEP)
-    # the committed route's capture, which a follow-up's new store was not asked for
-    # (:func:`decide.carry_claims`)
-    was = ctx.route.captured[route, 0] * ctx.route_calib(route) * infra.peak_production(0)
-    st.follow_claim = np.where(ok & (given[..., CO2_STORAGE] >= 0), was, 0.0)
+    # the committed route's use, which a follow-up's new pools were not asked for
+    # (:func:`decide.carry_claims`; its grid was contracted with the decision)
+    peak = infra.peak_production(0)
+    for res in (CO2_STORAGE, HYDROGEN):
+        s, p = np.nonzero(ok & (given[..., res] >= 0))
+        st.follow_claim[s, p, res] = decide.old_use(ctx, res, route[s, p], s, p, 0) * peak[s, p]
 
 
 @dataclass
@@ -167,7 +169,7 @@ def run_batch(
             observer(YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year, supply))
         cover = award(ev, schemes, choice.switching, choice.option, start_year)
         decide.apply(ctx, infra, st, choice, i, now, start_year, reason, cover, out)
-        claim = st.co2_claim if st.claims else None
+        claim = st.claim if st.claims else None
         vented = infra.storage_moves(i, st.route, st.closed, st.pool, claim)
         if claim is not None:
             infra.claims_move(i, st.closed, st.pool, claim)

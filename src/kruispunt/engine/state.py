@@ -41,12 +41,14 @@ class PlantState:
     pending_pool, follow_pool : ``(S, P, resource)`` the pools a pending switch (a decided
         follow-up project) takes or gives up when it starts, not before (:data:`KEEP`: no
         change): the plant's current route keeps its own pools until then.
-    co2_claim : ``(S, P, Q)`` what each earlier CO2 store a plant moved away from keeps of its
-        capture [tCO2/yr at its peak production]: filled before the store it holds in
-        ``pool`` takes the rest (0 everywhere else; :func:`kruispunt.engine.decide.carry_claims`).
-    pending_claim, follow_claim : the capture of a pending switch's (a decided follow-up
-        project's) old route at the plant's peak [tCO2/yr], which its new store was not asked
-        for: kept by the store the plant holds when the switch starts, if it moves to another.
+    claim : ``(S, P, Q)`` what each earlier pool of a resource (grid zone, CO2 store,
+        hydrogen project) a plant moved away from keeps of its use [the pool's unit at the
+        plant's peak production]: filled before the pool it holds in ``pool`` takes the rest
+        (0 everywhere else; :func:`kruispunt.engine.decide.carry_claims`).
+    pending_claim, follow_claim : ``(S, P, resource)`` the use of a pending switch's (a
+        decided follow-up project's) old route at the plant's peak, which its new pools were
+        not asked for: kept by the pool the plant holds when the switch starts, if it moves
+        to another of the resource.
     started : plants whose new route started in the current year.
     idle : plants idled in the current year (no output, no decision; events).
     left : ``(S, P, R)`` routes each plant has run and left in the model's years: support
@@ -70,7 +72,7 @@ class PlantState:
     pool: I
     pending_pool: I
     follow_pool: I
-    co2_claim: F
+    claim: F
     pending_claim: F
     follow_claim: F
     started: B
@@ -82,7 +84,7 @@ class PlantState:
     route that emits less, never back, nor close."""
     left: B
     claims: bool = False
-    """Whether any plant has a :attr:`co2_claim` (the accounting splits captured CO2 only
+    """Whether any plant has a :attr:`claim` (the accounting splits a use over pools only
     then)."""
 
     @classmethod
@@ -112,9 +114,9 @@ class PlantState:
             pool=np.full((S, P, len(RESOURCES)), -1, dtype=np.int64),
             pending_pool=np.full((S, P, len(RESOURCES)), KEEP, dtype=np.int64),
             follow_pool=np.full((S, P, len(RESOURCES)), KEEP, dtype=np.int64),
-            co2_claim=np.zeros((S, P, len(inputs.pools.names))),
-            pending_claim=np.zeros((S, P)),
-            follow_claim=np.zeros((S, P)),
+            claim=np.zeros((S, P, len(inputs.pools.names))),
+            pending_claim=np.zeros((S, P, len(RESOURCES))),
+            follow_claim=np.zeros((S, P, len(RESOURCES))),
             started=np.zeros((S, P), dtype=bool),
             idle=np.zeros((S, P), dtype=bool),
             locked_until=np.zeros((S, P), dtype=np.int64),
