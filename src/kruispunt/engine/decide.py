@@ -19,9 +19,7 @@ from kruispunt.vocabulary import (
     CO2_STORAGE,
     DECIDED_PROJECT_YEARS,
     FAMILY,
-    GJ_PER_MWH,
     GRID,
-    HOURS_PER_YEAR,
     HYDROGEN,
     REASON_CODE,
     RESOURCES,
@@ -124,21 +122,16 @@ CLAIMED = (GRID, CO2_STORAGE, HYDROGEN)
 (biomass: one national supply, :meth:`Infrastructure.release_supply`)."""
 
 
-def old_use(ctx: BatchContext, res: int, route: I, rows: I, plants: I, i: int) -> F:
+def old_use(ctx: BatchContext, infra: Infrastructure, route: I, rows: I, plants: I, i: int) -> F:
     """What the plants ``plants`` of scenarios ``rows`` ``(n,)`` running ``route`` ``(n,)``
-    use of resource ``res``
-    in year index ``i`` per unit of peak production, as their pools hold it: captured CO2
-    [t] and hydrogen [GJ] per unit, and grid load above the route they hold a connection
-    for (:func:`~kruispunt.engine.accounting.existing_route`) [MW per unit], the new load
-    a grid zone holds (:func:`~kruispunt.engine.accounting._pool_use`)."""
-    rt = ctx.route
-    if res == CO2_STORAGE:
-        return np.asarray(rt.captured[route, i] * ctx.route_calib(route, plants), dtype=np.float64)
-    if res == HYDROGEN:
-        return np.asarray(rt.hydrogen[route, i], dtype=np.float64)
-    base = existing_route(ctx)[rows, plants]
-    load = np.maximum(rt.grid[route, i] - rt.grid[base, i], 0.0)
-    return np.asarray(load / GJ_PER_MWH / HOURS_PER_YEAR, dtype=np.float64)
+    use in year index ``i`` per unit of peak production, as their pools hold it ``(n,
+    resource)``: :meth:`Infrastructure.use_now`, the grid load above the route they hold a
+    connection for (:func:`~kruispunt.engine.accounting.existing_route`), the new load a
+    grid zone books (:func:`~kruispunt.engine.accounting._pool_use`)."""
+    use = infra.use_now(route, i, plants)
+    base = infra.use_now(existing_route(ctx)[rows, plants], i, plants)
+    use[GRID] = np.maximum(use[GRID] - base[GRID], 0.0)
+    return use.T
 
 
 def carry_claims(st: PlantState, mask: B, change: I, old: F, resource: I) -> None:
@@ -295,11 +288,11 @@ def choose(
     # a plant given a pool other than the one it holds keeps its current use there
     # (:func:`carry_claims`), worked out for these only (few)
     claim = np.zeros((S, P, len(RESOURCES)))
-    for res in CLAIMED:
-        moves = newly[..., res] & (st.pool[..., res] >= 0)
-        if moves.any():
-            s_m, p_m = np.nonzero(moves)
-            claim[s_m, p_m, res] = old_use(ctx, res, cur[s_m, p_m], s_m, p_m, i) * peak[s_m, p_m]
+    moves = (newly & (st.pool >= 0))[..., list(CLAIMED)].any(axis=-1)
+    if moves.any():
+        s_m, p_m = np.nonzero(moves)
+        use = old_use(ctx, infra, cur[s_m, p_m], s_m, p_m, i) * peak[s_m, p_m, None]
+        claim[s_m, p_m] = np.where((newly & (st.pool >= 0))[s_m, p_m], use, 0.0)
     return Choice(
         option=choice,
         route=route,

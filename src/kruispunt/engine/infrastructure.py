@@ -220,10 +220,6 @@ class Infrastructure:
         if start is None:
             start = np.minimum(i + routes.lead_time[r_new], self.ctx.Y - 1)
         rt = self.ctx.route
-
-        def calib(route: I) -> F:
-            return self.ctx.route_calib(route, plants)
-
         Ye = rt.grid.shape[1]
         at = r_new * Ye + start  # flat (route, year) positions of the per-route tables
         out = np.empty((len(RESOURCES), *r_new.shape))
@@ -231,17 +227,32 @@ class Infrastructure:
         # e-boiler serving more of its band) reserves what it will come to use
         grid, captured, hydrogen, biomass = self._use_ahead
         np.divide(np.take(grid, at) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
-        np.multiply(np.take(captured, at), calib(r_new), out=out[CO2_STORAGE])
+        np.multiply(
+            np.take(captured, at), self.ctx.route_calib(r_new, plants), out=out[CO2_STORAGE]
+        )
         np.take(hydrogen, at, out=out[HYDROGEN])
         np.take(biomass, at, out=out[BIOMASS])
         if r_old is not None:
-            was = r_old * Ye + i
-            out[GRID] -= np.take(rt.grid, was) / GJ_PER_MWH / HOURS_PER_YEAR
-            out[CO2_STORAGE] -= np.take(rt.captured, was) * calib(r_old)
-            out[HYDROGEN] -= np.take(rt.hydrogen, was)
-            out[BIOMASS] -= np.take(rt.biomass, was)
+            out -= self.use_now(r_old, i, plants)
         np.multiply(out, peak[None], out=out)
         return np.maximum(out, 0.0, out=out), start
+
+    def use_now(self, route: I, i: int, plants: I | None = None) -> F:
+        """What plants running ``route`` use of each resource per unit of product in year
+        index ``i`` ``(4, ...)``: grid load [MW], captured CO2 [t], hydrogen and biomass
+        [GJ] (``plants``: as in :meth:`demand`). A switch asks its new pools for its new
+        route's use beyond this (:meth:`demand`); a pool it leaves keeps this as a claim
+        (:func:`kruispunt.engine.decide.carry_claims`)."""
+        rt = self.ctx.route
+        was = route * rt.grid.shape[1] + i
+        out = np.empty((len(RESOURCES), *np.shape(route)))
+        np.divide(np.take(rt.grid, was) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
+        np.multiply(
+            np.take(rt.captured, was), self.ctx.route_calib(route, plants), out=out[CO2_STORAGE]
+        )
+        np.take(rt.hydrogen, was, out=out[HYDROGEN])
+        np.take(rt.biomass, was, out=out[BIOMASS])
+        return out
 
     def uses(self, route: I, start: I) -> B:
         """Whether each plant's ``route`` uses each resource from its start-year index
@@ -343,23 +354,15 @@ class Infrastructure:
         ``(S, P, Q)`` keep there (:attr:`~kruispunt.engine.state.PlantState.claim`), filled
         pool by pool in the pools' order before the pool it holds takes the rest:
         ``[(pool, part (S, P))]`` for the pools some plant has a claim on."""
-        parts = []
-        left = used
-        for q in self._by_resource[res]:
-            c = claim[..., q]
-            if not c.any():
-                continue
-            part = np.minimum(left, c)
-            left = left - part
-            parts.append((q, part))
-        return parts
+        held = [(q, claim[..., q]) for q in self._by_resource[res] if claim[..., q].any()]
+        return self.claim_parts_of(held, used)
 
     @staticmethod
-    def claim_parts_of(parts: list[tuple[int, F]], captured: F) -> list[tuple[int, F]]:
-        """``parts`` (:meth:`claim_parts`) refilled, in their order, from a capture that
-        fell to ``captured`` ``(S, P)``: each at most what it was."""
+    def claim_parts_of(parts: list[tuple[int, F]], used: F) -> list[tuple[int, F]]:
+        """``used`` ``(S, P)`` filled into ``parts`` ``[(pool, at most (S, P))]`` in their
+        order, each up to what it holds (:meth:`claim_parts`; again after a capture fell)."""
         out = []
-        left = captured
+        left = used
         for q, cap in parts:
             part = np.minimum(left, cap)
             left = left - part
@@ -484,28 +487,27 @@ class Infrastructure:
         """The plants in ``mask`` whose switch, starting in year index ``i``, gives up a grid
         zone, CO2 store or hydrogen project (``change`` ``(S, P, resource)`` -1; a route
         that uses none of it, a closure among them) give back what they reserved in the
-        pools of that resource they hold ``pool`` ``(S, P, resource)`` (and, for CO2, the
-        stores their claims are on) from ``i`` to each pool's end, so that others can use
-        it: a closed plant's grid connection, storage contract or supply contract ends.
+        pools of that resource (:meth:`_give_back`; for CO2 also the stores their claims are
+        on): a closed plant's grid connection, storage contract or supply contract ends.
         (Biomass: :meth:`release_supply`.)"""
         for res in (GRID, CO2_STORAGE, HYDROGEN):
             gone = mask & (change[..., res] == -1) & (pool[..., res] >= 0)
-            if not gone.any():
-                continue
-            s, p = np.nonzero(gone)
-            for q in self._by_resource[res]:
-                back = self.held[s, p, q]
-                on = back > 0
-                if not on.any():
-                    continue
-                s_q, b_q = s[on], back[on]
-                last = self._last[s_q, q]
-                # each plant's reservation runs from its start (at most ``i``: the plant ran
-                # on it) to the pool's end; what it gives back, from ``i`` to that end
-                years = np.arange(self.ctx.Y)[None, :]
-                drop = np.where((years >= i) & (years < last[:, None]), b_q[:, None], 0.0)
-                np.subtract.at(self.committed[:, q, :], s_q, drop)
-                self.held[s_q, p[on], q] = 0.0
+            if gone.any():
+                for q in self._by_resource[res]:
+                    self._give_back(q, i, gone)
+
+    def _give_back(self, q: int, i: int, gone: B) -> None:
+        """The plants ``gone`` ``(S, P)`` give back what they hold in pool ``q``
+        (:attr:`held`) from year index ``i`` to the pool's end, so that others can use it;
+        a reservation runs from its start (at most ``i``: the plant ran on it) to that end."""
+        back = np.where(gone, self.held[:, :, q], 0.0)
+        if not back.any():
+            return
+        inside = (np.arange(self.ctx.Y)[None, :] >= i) & (
+            np.arange(self.ctx.Y)[None, :] < self._last[:, q, None]
+        )
+        self.committed[:, q, :] -= np.where(inside, back.sum(axis=1)[:, None], 0.0)
+        self.held[:, :, q] -= back
 
     def release_supply(self, i: int, route: I, pending: I, pool: I) -> None:
         """Plants that neither burn biomass on the route they run in year index ``i`` nor
@@ -519,10 +521,7 @@ class Infrastructure:
         waiting = (pending >= 0) & (bio[np.maximum(pending, 0)] > 0)
         done = ~burning & ~waiting
         for q in self.supply_pools:
-            back = np.where(done, self.held[:, :, q], 0.0)
-            if back.any():
-                self.committed[:, q, i:] -= back.sum(axis=1)[:, None]
-                self.held[:, :, q] -= back
+            self._give_back(int(q), i, done)
         pool[..., BIOMASS] = np.where(done, -1, pool[..., BIOMASS])
         self.claim_price = np.where(done, 0.0, self.claim_price)
 

@@ -38,7 +38,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument, SupportScheme
 from kruispunt.policy.registry import INSTRUMENTS, flows, instrument_names
 from kruispunt.results import Results
-from kruispunt.vocabulary import BIOMASS, CO2_STORAGE, GRID, HYDROGEN, REASON_CODE
+from kruispunt.vocabulary import BIOMASS, CO2_STORAGE, GRID, REASON_CODE
 
 F = npt.NDArray[np.float64]
 
@@ -89,10 +89,13 @@ def _commit_projects(ctx: BatchContext, infra: Infrastructure, st: PlantState) -
     st.follow_pool = np.where(ok[..., None] & (given >= 0), given, KEEP)
     # the committed route's use, which a follow-up's new pools were not asked for
     # (:func:`decide.carry_claims`; its grid was contracted with the decision)
-    peak = infra.peak_production(0)
-    for res in (CO2_STORAGE, HYDROGEN):
-        s, p = np.nonzero(ok & (given[..., res] >= 0))
-        st.follow_claim[s, p, res] = decide.old_use(ctx, res, route[s, p], s, p, 0) * peak[s, p]
+    moves = ok[..., None] & (given >= 0)
+    moves[..., GRID] = False
+    s, p = np.nonzero(moves.any(axis=-1))
+    if s.size:
+        peak = infra.peak_production(0)[s, p, None]
+        use = decide.old_use(ctx, infra, route[s, p], s, p, 0) * peak
+        st.follow_claim[s, p] = np.where(moves[s, p], use, 0.0)
 
 
 @dataclass
