@@ -122,6 +122,21 @@ def test_tata_energy_bill_2025_by_hand(cat: Catalogue, inputs: ModelInputs) -> N
     assert table.loc[(TATA, "DE"), "gap_to_nl_meur"] < -0.8 * TATA_MWH * EHV_2025 / 1e6
 
 
+def test_german_band_load_rule_ends_with_2028(cat: Catalogue, inputs: ModelInputs) -> None:
+    """The StromNEV, and its band-load rule, expire at the end of 2028 and the Bundesnetzagentur
+    does not continue the rule (kpmg_agnes_2025): Tata's German network charge is 20 % of the
+    NL tariff in 2028 and the whole tariff from 2029 (no successor counted)."""
+    table = cat.tables["country_energy_costs"]
+    for year, share in ((2028, 0.2), (2029, 1.0), (2040, 1.0)):
+        bills = energy_bills(inputs.select([0]), table, [TATA], year)
+        e = bills[bills["carrier"] == "electricity"].set_index(["country", "component"])
+        nl = e.loc[("NL", "network"), "meur"]
+        assert nl > 0.0
+        assert e.loc[("DE", "network"), "meur"] == pytest.approx(share * nl, rel=1e-12)
+        # BE and FR keep Aurora's 'up to 80 % lower'
+        assert e.loc[("BE", "network"), "meur"] == pytest.approx(0.2 * nl, rel=1e-12)
+
+
 def test_energy_bill_api_defaults_to_the_biggest_sites(cat: Catalogue) -> None:
     bills = energy_bill(year=2030, top=2, catalogue=cat)
     assert bills["site"].nunique() == 2
