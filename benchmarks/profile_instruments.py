@@ -1,5 +1,5 @@
-"""Where the engine's time goes, instrument by instrument (run apart from the tests):
-``python benchmarks/profile_instruments.py --futures 64 --rounds 2``.
+"""Where the engine's time goes, by step of the year and instrument by instrument (run apart
+from the tests): ``python benchmarks/profile_instruments.py --futures 64 --rounds 2``.
 
 Builds one batch of the default uncertainty specification (LHS, ``--seed``) per package, as
 an explore worker runs it, runs it twice to fault its memory in, then ``--rounds`` times
@@ -11,6 +11,11 @@ expected term in a year works out that term's year (``Expected.own_year``), so a
 instrument that reads a path first pays for it. A hook that calls another instrument's (or
 its own base class's) is counted once, at the outermost call. The timers add a few
 microseconds a call; the line profiler (``kernprof``) gives the engine's own lines.
+
+The steps of the year (:func:`kruispunt.engine.simulate.run_batch`: the batch's set-up, the
+option values, the support rounds, the choice, the accounting, ...) are timed the same way
+and printed first; the hooks run inside them (the valuation's ``unit_cost``, the rounds'
+``offer``, the accounting's ``account``).
 
     python benchmarks/profile_instruments.py --futures 64 --rounds 2
 """
@@ -29,7 +34,11 @@ from typing import Any
 import numpy as np
 
 from kruispunt.assemble import build_inputs
+from kruispunt.engine import decide
+from kruispunt.engine import simulate as sim
+from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.simulate import simulate
+from kruispunt.engine.valuation import Valuation
 from kruispunt.policy.base import Instrument
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.uncertainty.futures import FutureBuilder
@@ -60,39 +69,71 @@ def _classes() -> list[type[Instrument]]:
     return seen
 
 
-@contextmanager
-def timed_hooks(spent: Counter[tuple[str, str]]) -> Iterator[None]:
-    """Time every instrument hook into ``spent`` ``{(class name, hook): seconds}`` while
-    inside; the classes' own methods are put back on leaving."""
-    active: set[tuple[int, str]] = set()
-    saved: list[tuple[type[Instrument], str, Any]] = []
+STEPS: tuple[tuple[Any, str, str], ...] = (
+    (sim, "BatchContext", "set-up: batch context"),
+    (Valuation, "__init__", "set-up: valuation"),
+    (sim, "_commit_projects", "set-up: decided projects"),
+    (decide, "start_pending", "start pending routes"),
+    (Infrastructure, "supply_prices", "biomass supply prices"),
+    (Valuation, "option_values", "option values"),
+    (sim, "evaluate", "evaluation for the rounds"),
+    (sim, "run_rounds", "support rounds"),
+    (decide, "choose", "choice (with the pools)"),
+    (sim, "award", "awards"),
+    (decide, "apply", "apply the choice"),
+    (Infrastructure, "storage_moves", "stores ended"),
+    (sim, "account", "accounting"),
+)
+"""Timed steps of the year: (owner, attribute, label); the owners are looked up by
+:func:`kruispunt.engine.simulate.run_batch` when it runs (a module's name or a method)."""
 
-    def wrap(hook: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+
+def _timer(
+    spent: Counter[tuple[str, str]], active: set[tuple[int, str]], label: str, first: bool
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A decorator timing a callable into ``spent[(owner, label)]``, the outermost call only
+    (``first``: the owner is the first argument's class, an instrument's hook)."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
-        def timed(self: Instrument, *args: Any, **kwargs: Any) -> Any:
-            key = (id(self), hook)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            owner = type(args[0]).__name__ if first else "engine"
+            key = (id(args[0]) if first else 0, label)
             if key in active:  # an inner call of the same hook (a base class's): counted once
-                return fn(self, *args, **kwargs)
+                return fn(*args, **kwargs)
             active.add(key)
             t = time.perf_counter()
             try:
-                return fn(self, *args, **kwargs)
+                return fn(*args, **kwargs)
             finally:
-                spent[(type(self).__name__, hook)] += time.perf_counter() - t
+                spent[(owner, label)] += time.perf_counter() - t
                 active.discard(key)
 
         return timed
 
+    return wrap
+
+
+@contextmanager
+def timed(spent: Counter[tuple[str, str]]) -> Iterator[None]:
+    """Time the steps of the year (:data:`STEPS`, owner ``engine``) and every instrument
+    hook (owner: its class name) into ``spent`` ``{(owner, step or hook): seconds}`` while
+    inside; the originals are put back on leaving."""
+    active: set[tuple[int, str]] = set()
+    saved: list[tuple[Any, str, Any]] = []
+    for owner, name, label in STEPS:
+        saved.append((owner, name, owner.__dict__[name]))
+        setattr(owner, name, _timer(spent, active, label, False)(owner.__dict__[name]))
     for cls in _classes():
         for hook in HOOKS:
             if hook in cls.__dict__:
                 saved.append((cls, hook, cls.__dict__[hook]))
-                setattr(cls, hook, wrap(hook, cls.__dict__[hook]))
+                setattr(cls, hook, _timer(spent, active, hook, True)(cls.__dict__[hook]))
     try:
         yield
     finally:
-        for cls, hook, fn in saved:
-            setattr(cls, hook, fn)
+        for owner, name, fn in reversed(saved):
+            setattr(owner, name, fn)
 
 
 def main() -> None:
@@ -115,29 +156,37 @@ def main() -> None:
             simulate(inputs, batch_size=args.futures)
     spent: Counter[tuple[str, str]] = Counter()
     engine = 0.0
-    with timed_hooks(spent):
+    with timed(spent):
         for _ in range(args.rounds):
             for inputs in batches:
                 t = time.perf_counter()
                 simulate(inputs, batch_size=args.futures)
                 engine += time.perf_counter() - t
     per_round = engine / args.rounds
-    rows = [
-        {
-            "instrument": name,
-            "hook": hook,
-            "s_per_round": round(s / args.rounds, 4),
-            "share_of_engine": round(s / engine, 4),
+
+    def share(seconds: float) -> dict[str, float]:
+        return {
+            "s_per_round": round(seconds / args.rounds, 4),
+            "share_of_engine": round(seconds / engine, 4),
         }
-        for (name, hook), s in spent.most_common()
+
+    steps = [
+        {"step": what, **share(s)} for (who, what), s in spent.most_common() if who == "engine"
     ]
+    hook_rows = [
+        {"instrument": who, "hook": what, **share(s)}
+        for (who, what), s in spent.most_common()
+        if who != "engine"
+    ]
+    hooks = sum(s for (name, _), s in spent.items() if name != "engine")
     report = {
         "futures": args.futures,
         "packages": list(p.packages.names),
         "rounds": args.rounds,
         "engine_s_per_round": round(per_round, 3),
-        "hooks_share_of_engine": round(sum(spent.values()) / engine, 4),
-        "hooks": rows,
+        "steps": steps,
+        "hooks_share_of_engine": round(hooks / engine, 4),
+        "hooks": hook_rows,
     }
     print(json.dumps(report, indent=2))
 
