@@ -60,7 +60,7 @@ def _classes() -> list[type[Instrument]]:
     """The registry's instruments, the classes they inherit hooks from (but the base
     :class:`Instrument`, whose hooks add nothing) and their subclasses."""
     seen: list[type[Instrument]] = []
-    todo = [c for cls in INSTRUMENTS for c in cls.__mro__ if isinstance(c, type)]
+    todo = [c for cls in INSTRUMENTS for c in cls.__mro__]
     while todo:
         cls = todo.pop()
         if issubclass(cls, Instrument) and cls is not Instrument and cls not in seen:
@@ -84,8 +84,9 @@ STEPS: tuple[tuple[Any, str, str], ...] = (
     (Infrastructure, "storage_moves", "stores ended"),
     (sim, "account", "accounting"),
 )
-"""Timed steps of the year: (owner, attribute, label); the owners are looked up by
-:func:`kruispunt.engine.simulate.run_batch` when it runs (a module's name or a method)."""
+"""Timed steps of the year: (owner, attribute, label), each an attribute that
+:func:`kruispunt.engine.simulate.run_batch` looks up when it runs (a name in a module, or a
+method)."""
 
 
 def _timer(
@@ -96,7 +97,7 @@ def _timer(
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
-        def timed(*args: Any, **kwargs: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
             owner = type(args[0]).__name__ if first else "engine"
             key = (id(args[0]) if first else 0, label)
             if key in active:  # an inner call of the same hook (a base class's): counted once
@@ -109,7 +110,7 @@ def _timer(
                 spent[(owner, label)] += time.perf_counter() - t
                 active.discard(key)
 
-        return timed
+        return call
 
     return wrap
 
