@@ -17,6 +17,11 @@ option values, the support rounds, the choice, the accounting, ...) are timed th
 and printed first; the hooks run inside them (the valuation's ``unit_cost``, the rounds'
 ``offer``, the accounting's ``account``).
 
+Working out the expected terms' years (``Expected.own_year``, with the discounted sums it
+computes once a term) is timed on its own too: its share of the engine
+(``expected_years_share_of_engine``), and, per hook, the part of the hook's time it took
+(``expected_years_s``), so that a hook's own work is its time less that part.
+
     python benchmarks/profile_instruments.py --futures 64 --rounds 2
 """
 
@@ -36,6 +41,7 @@ import numpy as np
 from kruispunt.assemble import build_inputs
 from kruispunt.engine import decide
 from kruispunt.engine import simulate as sim
+from kruispunt.engine.expectations import Expected
 from kruispunt.engine.infrastructure import Infrastructure
 from kruispunt.engine.simulate import simulate
 from kruispunt.engine.valuation import Valuation
@@ -89,25 +95,39 @@ STEPS: tuple[tuple[Any, str, str], ...] = (
 method)."""
 
 
+YEARS = ("expected", "years")
+"""Key of the time spent working out the expected terms' years (``Expected.own_year``)."""
+
+
 def _timer(
-    spent: Counter[tuple[str, str]], active: set[tuple[int, str]], label: str, first: bool
+    spent: Counter[tuple[str, str]],
+    active: set[tuple[int, str]],
+    label: str,
+    first: bool,
+    within: Counter[tuple[str, str]],
+    owner_name: str = "engine",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A decorator timing a callable into ``spent[(owner, label)]``, the outermost call only
-    (``first``: the owner is the first argument's class, an instrument's hook)."""
+    (``first``: the owner is the first argument's class, an instrument's hook; else
+    ``owner_name``), and the
+    expected terms' years worked out inside it (``spent[YEARS]`` meanwhile) into
+    ``within[(owner, label)]``."""
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> Any:
-            owner = type(args[0]).__name__ if first else "engine"
+            owner = type(args[0]).__name__ if first else owner_name
             key = (id(args[0]) if first else 0, label)
             if key in active:  # an inner call of the same hook (a base class's): counted once
                 return fn(*args, **kwargs)
             active.add(key)
+            years = spent[YEARS]
             t = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 spent[(owner, label)] += time.perf_counter() - t
+                within[(owner, label)] += spent[YEARS] - years
                 active.discard(key)
 
         return call
@@ -116,20 +136,27 @@ def _timer(
 
 
 @contextmanager
-def timed(spent: Counter[tuple[str, str]]) -> Iterator[None]:
+def timed(
+    spent: Counter[tuple[str, str]], within: Counter[tuple[str, str]] | None = None
+) -> Iterator[None]:
     """Time the steps of the year (:data:`STEPS`, owner ``engine``) and every instrument
     hook (owner: its class name) into ``spent`` ``{(owner, step or hook): seconds}`` while
-    inside; the originals are put back on leaving."""
+    inside, and the expected terms' years into ``spent[YEARS]``, with the part of those
+    inside each step or hook in ``within``; the originals are put back on leaving."""
     active: set[tuple[int, str]] = set()
+    inside = Counter() if within is None else within
     saved: list[tuple[Any, str, Any]] = []
-    for owner, name, label in STEPS:
+    timed_steps = [(*step, "engine") for step in STEPS]
+    timed_steps.append((Expected, "own_year", YEARS[1], YEARS[0]))
+    for owner, name, label, who in timed_steps:
         saved.append((owner, name, owner.__dict__[name]))
-        setattr(owner, name, _timer(spent, active, label, False)(owner.__dict__[name]))
+        timer = _timer(spent, active, label, False, inside, who)
+        setattr(owner, name, timer(owner.__dict__[name]))
     for cls in _classes():
         for hook in HOOKS:
             if hook in cls.__dict__:
                 saved.append((cls, hook, cls.__dict__[hook]))
-                setattr(cls, hook, _timer(spent, active, hook, True)(cls.__dict__[hook]))
+                setattr(cls, hook, _timer(spent, active, hook, True, inside)(cls.__dict__[hook]))
     try:
         yield
     finally:
@@ -156,8 +183,9 @@ def main() -> None:
         for _ in range(2):
             simulate(inputs, batch_size=args.futures)
     spent: Counter[tuple[str, str]] = Counter()
+    within: Counter[tuple[str, str]] = Counter()
     engine = 0.0
-    with timed(spent):
+    with timed(spent, within):
         for _ in range(args.rounds):
             for inputs in batches:
                 t = time.perf_counter()
@@ -165,27 +193,28 @@ def main() -> None:
                 engine += time.perf_counter() - t
     per_round = engine / args.rounds
 
-    def share(seconds: float) -> dict[str, float]:
+    def share(key: tuple[str, str]) -> dict[str, float]:
+        seconds = spent[key]
         return {
             "s_per_round": round(seconds / args.rounds, 4),
             "share_of_engine": round(seconds / engine, 4),
+            "expected_years_s": round(within[key] / args.rounds, 4),
         }
 
-    steps = [
-        {"step": what, **share(s)} for (who, what), s in spent.most_common() if who == "engine"
-    ]
+    steps = [{"step": key[1], **share(key)} for key, _ in spent.most_common() if key[0] == "engine"]
     hook_rows = [
-        {"instrument": who, "hook": what, **share(s)}
-        for (who, what), s in spent.most_common()
-        if who != "engine"
+        {"instrument": key[0], "hook": key[1], **share(key)}
+        for key, _ in spent.most_common()
+        if key[0] != "engine" and key != YEARS
     ]
-    hooks = sum(s for (name, _), s in spent.items() if name != "engine")
+    hooks = sum(s for key, s in spent.items() if key[0] != "engine" and key != YEARS)
     report = {
         "futures": args.futures,
         "packages": list(p.packages.names),
         "rounds": args.rounds,
         "engine_s_per_round": round(per_round, 3),
         "steps": steps,
+        "expected_years_share_of_engine": round(spent[YEARS] / engine, 4),
         "hooks_share_of_engine": round(hooks / engine, 4),
         "hooks": hook_rows,
     }
