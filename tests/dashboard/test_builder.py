@@ -63,6 +63,19 @@ def test_every_schema_field_is_a_form_field() -> None:
     assert "strike price" in by_key["subsidies.ccfd_strike_price"].help  # the field's docstring
 
 
+def test_help_and_ranges_read_as_text() -> None:
+    """The form shows a field's docstring without its reStructuredText literals and its
+    bounds as a reader writes them (a year without a separator, a budget in full)."""
+    fields = form_fields()
+    assert all("``" not in f.help for f in fields)
+    by_key = {f.key: f for f in fields}
+    assert by_key["subsidies.ccfd_duration"].range_text == "≥ 1 ≤ 30"
+    assert by_key["subsidies.ccfd_budget"].range_text == "≥ 0 ≤ 1,000,000,000,000"
+    years = [f.range_text for f in fields if f.minimum == 2025]
+    assert years and all(r.startswith("≥ 2025 ≤ 20") for r in years)
+    assert by_key["name"].range_text == ""
+
+
 def test_unchanged_form_saves_only_name_and_base(saved: SavedScenarios) -> None:
     raw, errors = parse_form(_form(saved, "high-ambition"))
     assert errors == []

@@ -15,6 +15,7 @@ Nothing here imports the web framework.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -112,6 +113,30 @@ class FormField:
     example: str = ""
     optional: bool = False
 
+    @property
+    def range_text(self) -> str:
+        """The allowed range as the form shows it (``≥ 0 ≤ 1,000,000,000,000``; empty where
+        unbounded)."""
+        parts = [
+            f"{sign} {_number_text(v)}"
+            for sign, v in (("≥", self.minimum), ("≤", self.maximum))
+            if v is not None
+        ]
+        return " ".join(parts)
+
+
+def _number_text(value: float) -> str:
+    """A bound as a reader writes it: a whole number in full, with thousands separators from
+    100,000 (``1e12`` as ``1,000,000,000,000``; a year as ``2050``), others in their shortest
+    form."""
+    if not float(value).is_integer():
+        return f"{value:g}"
+    return f"{value:,.0f}" if abs(value) >= 100_000 else f"{value:.0f}"
+
+
+_LITERAL = re.compile(r"``(.+?)``")
+"""A literal in a docstring (``name``): shown as its text in the form's help."""
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -205,7 +230,7 @@ def _fields_of(
             FormField(
                 key=key,
                 label=name.replace("_", " "),
-                help=" ".join(str(prop.get("description", "")).split()),
+                help=_LITERAL.sub(r"\1", " ".join(str(prop.get("description", "")).split())),
                 kind=kind,
                 group=section,
                 options=options,
