@@ -325,3 +325,19 @@ def test_every_energy_tax_bracket_has_its_threshold(package_copy: Path) -> None:
     (found,) = only(problems_of(package_copy), "check_energy_tax_brackets")
     assert found.field == "parameter" and found.row is None
     assert found.message.startswith("energy_tax.gas_threshold_bracket_2 is missing")
+
+
+def test_every_table_is_described_once_in_the_docs_with_its_key() -> None:
+    """docs/data-package.md describes each table of the embedded package in one row of its
+    table list, whose key column is the table's primary key: a table added, renamed or
+    re-keyed without its row (or left there twice) fails here."""
+    rows: dict[str, list[str]] = {}
+    for line in (REPO / "docs" / "data-package.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) >= 3:
+            name = cells[0].strip("`")
+            rows.setdefault(name, []).append(cells[1].replace("`", ""))
+    resources = _descriptor(default_package_path())["resources"]
+    assert sorted(rows) == sorted(r["name"] for r in resources)
+    for r in resources:
+        assert rows[r["name"]] == [", ".join(r["schema"]["primaryKey"])], r["name"]
