@@ -48,7 +48,9 @@ def _zero_or_not_tiny(value: float) -> float:
 
 NOT_TINY = AfterValidator(_zero_or_not_tiny)
 
-Year = Annotated[int, Field(ge=2000, le=2100)]
+PATH_YEARS = (2000, 2100)
+"""First and last year a path may name [yr]."""
+Year = Annotated[int, Field(ge=PATH_YEARS[0], le=PATH_YEARS[1])]
 """A year in a path; paths may start before and end after the run."""
 RunYear = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR)]
 NonNegative = Annotated[float, Field(ge=0), NOT_TINY]
@@ -474,7 +476,9 @@ def reference_markdown() -> str:
         f"other than 0 must be at least {TINY:g}. Numbers may be written with an exponent",
         "(`3e9`, `1.5e+9`). An empty path (`eua_price: {}`) is refused: leave the key out to keep",
         f"the base's path. A run covers years {FIRST_YEAR}-{LAST_YEAR},",
-        "the years of the data package's price and policy paths. Money is in euro of 2025,",
+        "the years of the data package's price and policy paths; a path may name years from",
+        f"{PATH_YEARS[0]} to {PATH_YEARS[1]} (those outside the run shape its line between the "
+        "years given). Money is in euro of 2025,",
         "the model's euro year (the data package's values are converted to it when loaded).",
         "A scenario file may be at",
         f"most {size_text(YAML_MAX_BYTES)} and {YAML_MAX_DEPTH} levels deep, with at most "
