@@ -200,10 +200,13 @@ class JobManager:
             return sorted(self._jobs.values(), key=lambda j: j.job_id, reverse=True)
 
     def close(self) -> None:
-        """Stop the pool (queued runs are cancelled, running ones finish) and the reader."""
+        """Stop the pool (queued runs are cancelled, running ones finish) and the reader,
+        and let go of the progress queue: its locks are named semaphores (the ``spawn``
+        context), unlinked when the queue is freed, so that none is left for the resource
+        tracker to clean up (and warn about) when the server stops."""
         with self._lock:
             pool, queue, reader, stop = self._pool, self._queue, self._reader, self._stop
-            self._pool = None
+            self._pool, self._queue, self._reader = None, None, None
         if pool is None:
             return
         pool.shutdown(wait=True, cancel_futures=True)
