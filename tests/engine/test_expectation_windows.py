@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kruispunt.engine.expectations import Expected, Windows, expected_many
+from kruispunt.engine.expectations import Expected, Windows, expected_many, extend, window_average
 
 
 def test_windows_equal_expected_many_bit_for_bit() -> None:
@@ -197,3 +197,27 @@ def test_a_path_alike_but_on_its_own_routes_is_worked_out_in_two_parts() -> None
             assert np.array_equal(side, np.where(pick == 1, 2.0 * new, new))
         if is_mixed:  # the shared routes on one row per rate, route 2 on every scenario's
             assert e.own_year(0).size == (R * 4 + 1 * 8) * len(windows)
+
+
+def test_extend_holds_the_last_value() -> None:
+    np.testing.assert_array_equal(extend(np.array([[1.0, 2.0, 3.0]]), 2), [[1, 2, 3, 3, 3]])
+    path = np.array([[5.0, 6.0]])
+    assert extend(path, 0) is path
+
+
+def test_window_average_by_hand_with_discounting() -> None:
+    """At 10 %/yr a year k into the window weighs 1/1.1^k. Decision year 0, window of 2
+    from now: (1 + 2/1.1) / (1 + 1/1.1); year 1: (2 + 3/1.1) / (1 + 1/1.1). A window of 3
+    starting a year later, on the path held flat after its last year (``extend``): year 1
+    reads 3, 4, 4."""
+    v = extend(np.array([[[1.0, 2.0, 3.0, 4.0]]]), 2)
+    rate = np.array([0.1])
+    d = 1 / 1.1
+    got = window_average(v, rate, np.array([0]), np.array([2]), 2)
+    np.testing.assert_allclose(
+        got[0, 0], [(1 + 2 * d) / (1 + d), (2 + 3 * d) / (1 + d)], rtol=1e-14
+    )
+    later = window_average(v, rate, np.array([1]), np.array([3]), 2)
+    np.testing.assert_allclose(
+        later[0, 0, 1], (3 + 4 * d + 4 * d * d) / (1 + d + d * d), rtol=1e-14
+    )

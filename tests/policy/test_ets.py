@@ -44,6 +44,42 @@ def test_free_allocation_hand_computed() -> None:
     assert float(free_allocation(1.0e6, 0.9, 0.975, False)) == pytest.approx(900_000.0)
 
 
+def test_free_allocation_applies_the_cross_sectoral_correction() -> None:
+    # Art. 10a(5): 1.0e6 * 1 * 0.975 (CBAM 2026) * 0.9 (CSCF) = 877 500; with 20 % withheld
+    # for the audit condition, 877 500 * 0.8 = 702 000
+    assert float(free_allocation(1.0e6, 1.0, 0.975, True, cscf=0.9)) == pytest.approx(877_500.0)
+    out = free_allocation(1.0e6, 1.0, 0.975, True, cscf=0.9, conditionality=0.2)
+    assert float(out) == pytest.approx(702_000.0)
+    # the not-at-risk factor and the CSCF multiply: 2.0e6 * 0.3 * 0.5 = 300 000
+    out = free_allocation(2.0e6, 1.0, 0.975, False, non_cl_factor=0.3, cscf=0.5)
+    assert float(out) == pytest.approx(300_000.0)
+
+
+def test_not_at_risk_share_never_exceeds_the_at_risk_share() -> None:
+    """Art. 10b(4): the non-CL share (here 0.3) holds until the at-risk share, falling with
+    the cap after 2030 (4.4 %/yr of the 2030 cap, zero in 2039: 1 - k/9 in 2030 + k), is
+    below it: 2036 gives 3/9 > 0.3, so 0.3; 2037 gives 2/9, 2038 1/9 and 2039 0."""
+    years = np.arange(2025, 2041)
+    Y = years.size
+    params = {
+        "cap_reference_year": np.array([2030.0]),
+        "lrf": np.full((1, Y), 0.044),
+        "cap_zero_year": np.array([2039.0]),
+        "cl_end_year": np.array([2040.0]),
+        "follows_cap": np.array([1.0]),
+        "non_cl_share": np.full((1, Y), 0.3),
+    }
+    share_cl, share_non = allocation_shares(params, years)
+    at = {int(y): i for i, y in enumerate(years)}
+    assert share_cl[0, at[2030]] == 1.0 and share_non[0, at[2030]] == pytest.approx(0.3)
+    assert share_cl[0, at[2036]] == pytest.approx(3 / 9)
+    assert share_non[0, at[2036]] == pytest.approx(0.3)
+    for year, left in ((2037, 2 / 9), (2038, 1 / 9), (2039, 0.0)):
+        assert share_cl[0, at[year]] == pytest.approx(left)
+        assert share_non[0, at[year]] == pytest.approx(left)
+    assert np.all(share_non <= share_cl)
+
+
 def test_free_allocation_picks_factor_per_plant() -> None:
     # [CBAM: 1e6 * 1 * 0.5, non-CBAM without leakage status: 2e6 * 1 * 0.3] = [5e5, 6e5]
     out = free_allocation([1.0e6, 2.0e6], 1.0, 0.5, [True, False], non_cl_factor=0.3)

@@ -89,6 +89,71 @@ def test_prim_recovers_a_planted_box() -> None:
     assert traj["mass"].is_monotonic_decreasing or traj["mass"].iloc[-1] < traj["mass"].iloc[0]
 
 
+def test_prim_quasi_p_value_by_hand() -> None:
+    """Six futures, the last three cases: the box a >= 3 holds 3 futures, all cases, against
+    a share of 3/6 with the restriction dropped, so its quasi-p-value is the chance of at
+    least 3 hits in 3 draws at 1/2: 1/8."""
+    x = pd.DataFrame({"a": np.arange(6.0)})
+    y = np.array([False, False, False, True, True, True])
+    lim = prim(x, y, max_qp=1.0).limits().set_index("factor")
+    assert 2.0 < lim.loc["a", "lower"] <= 3.0 and lim.loc["a", "upper"] == 5.0  # futures 3-5
+    assert lim.loc["a", "qp_value"] == pytest.approx(0.125, rel=1e-12)
+    # kept only where it is at most max_qp: at 0.05 the restriction is dropped
+    assert prim(x, y, max_qp=0.05).box.restricted == ()
+
+
+def test_prim_pasting_only_widens_and_densifies_the_peeled_boxes() -> None:
+    """Each pasted box holds its peeled box, with at least its coverage and density; on this
+    noisy planted box pasting makes some box strictly denser."""
+    rng = np.random.default_rng(6)
+    x = pd.DataFrame(rng.random((300, 3)), columns=["a", "b", "c"])
+    y = ((x["a"] > 0.5) & (x["b"] < 0.4)) ^ (rng.random(300) < 0.05)
+    pasted, peeled = prim(x, y, alpha=0.1), prim(x, y, alpha=0.1, paste=False)
+    assert len(pasted.boxes) == len(peeled.boxes)  # one peeling trajectory
+    denser = 0
+    for p, q in zip(pasted.boxes, peeled.boxes, strict=True):
+        assert np.all(p.lower <= q.lower) and np.all(p.upper >= q.upper)
+        assert p.coverage >= q.coverage and p.density >= q.density - 1e-12
+        denser += p.density > q.density + 1e-12
+    assert denser > 0
+    assert pasted.box.density > peeled.box.density
+
+
+def test_regret_and_share_meeting_of_an_outcome_to_maximise_by_hand() -> None:
+    """Share of production kept, to maximise with a target of at least 0.8 (as the default
+    specification's retained-production outcomes): two packages, three futures."""
+    out = pd.DataFrame(
+        {
+            "future": [0, 0, 1, 1, 2, 2],
+            "package": ["a", "b"] * 3,
+            "outcome": ["kept"] * 6,
+            "value": [0.8, 0.9, 0.9, 0.6, 0.7, 0.8],
+        }
+    )
+    o = Outcome(
+        name="kept",
+        metric="production_retained",
+        product="ammonia",
+        year=2035,
+        goal="maximize",
+        target=Target(min=0.8, assumption="test"),
+    )
+    # best per future 0.9, 0.9, 0.8: a falls short by 0.1, 0, 0.1; b by 0, 0.3, 0
+    r = regret(out.pivot(index="future", columns="package", values="value"), "maximize")
+    np.testing.assert_allclose(r["a"], [0.1, 0.0, 0.1])
+    np.testing.assert_allclose(r["b"], [0.0, 0.3, 0.0])
+    t = robustness_table(out, [o]).set_index("package")
+    # a value exactly at the target meets it: a meets in futures 0 and 1, b in 0 and 2
+    assert t.loc["a", "share_meeting"] == pytest.approx(2 / 3)
+    assert t.loc["b", "share_meeting"] == pytest.approx(2 / 3)
+    assert t.loc["a", "target"] == 0.8
+    # 90th percentile of the regrets (numpy's linear rule, position 1.8 of 0..2):
+    # a [0, 0.1, 0.1] -> 0.1; b [0, 0, 0.3] -> 0 + 0.8 x 0.3 = 0.24
+    assert t.loc["a", "regret_p90"] == pytest.approx(0.1)
+    assert t.loc["b", "regret_p90"] == pytest.approx(0.24)
+    assert t.loc["b", "regret_max"] == pytest.approx(0.3)
+
+
 def test_regret_share_meeting_and_satisficing_by_hand() -> None:
     """Two packages, three futures; emissions to minimise with a target of 10."""
     out = pd.DataFrame(
