@@ -519,3 +519,32 @@ def test_an_idled_plant_makes_nothing_and_decides_nothing() -> None:
     assert (ds["direct_emissions"].values[0, 0, 5:8] == 0.0).all()
     assert ds["imports"].values[0, 0, 6] == pytest.approx(1.0e6)
     assert set(route_names(res)) == {"gas"}
+
+
+def test_a_route_is_renewed_at_the_end_of_each_life() -> None:
+    """At EUA 300 the plant switches to 'elec' in 2025 (capex 500 EUR/(t/yr) x 1 Mt/yr); with
+    a life of 10 years it renews that asset in 2035 and 2045, for the same capex each time,
+    each renewal recorded as a reinvestment."""
+    ds = simulate(toy_inputs(eua=300.0, lifetime=10.0)).dataset
+    capex = ds["capex"].values[0, 0]
+    spent = {int(y): float(c) for y, c in zip(ds["year"].values, capex, strict=True) if c}
+    assert spent == {2025: 5.0e8, 2035: 5.0e8, 2045: 5.0e8}
+    reason = ds["switch_reason"].values[0, 0]
+    assert reason[2025 - 2025] == REASON["off_cycle_switch"]
+    assert reason[2035 - 2025] == REASON["reinvestment"]
+    assert reason[2045 - 2025] == REASON["reinvestment"]
+
+
+def test_capture_is_vented_once_its_store_closes() -> None:
+    """'gas_ccs' makes 1.1 t CO2/t and captures 90 %: 0.99 Mt/yr stored while the store has
+    room (5 Mt/yr to 2034); from 2035 it has none, so all 1.1 Mt/yr are emitted and none is
+    stored. Emitted plus stored is 1.1 Mt/yr every year."""
+    inp = toy_inputs(eua=150.0, ccs=True, co2_capacity={2025: 5e6, 2034: 5e6, 2035: 0.0, 2050: 0.0})
+    ds = simulate(inp).dataset
+    direct = ds["direct_emissions"].values[0, 0]
+    stored = ds["stored_co2"].values[0, 0]
+    assert direct[2034 - 2025] == pytest.approx(1.1e5) and stored[2034 - 2025] == pytest.approx(
+        9.9e5
+    )
+    assert direct[2035 - 2025] == pytest.approx(1.1e6) and stored[2035 - 2025] == 0.0
+    np.testing.assert_allclose(direct + stored, 1.1e6, rtol=1e-12)

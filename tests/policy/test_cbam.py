@@ -203,3 +203,15 @@ def test_cbam_charge_bounded_and_falls_with_factor(
     charge = float(cbam_charge(embedded, benchmark, price, factor))
     assert 0.0 <= charge <= embedded * price * (1 + 1e-12)
     assert float(cbam_charge(embedded, benchmark, price, factor * lower)) >= charge * (1 - 1e-12)
+
+
+def test_cbam_certificates_apply_the_cross_sectoral_correction() -> None:
+    # 1.2 t/t embedded against the 1 t/t benchmark kept at 0.975 x 0.9: 1.2 - 0.8775 = 0.3225
+    assert float(cbam_certificates(1.2, 1.0, 0.975, cscf=0.9)) == pytest.approx(0.3225)
+
+
+def test_a_carbon_price_paid_abroad_is_deducted_per_tonne_embedded() -> None:
+    # W5(b) with 10 EUR/t paid at origin (Art. 9): 516.05 certificates x 75.36 = 38,889.53,
+    # less 10 EUR on each of the 2,000 t embedded (not on the certificates): 18,889.53
+    got = float(cbam_charge(2000.0, 1522.0, 75.36, 0.975, carbon_price_paid_eur_per_t=10.0))
+    assert got == pytest.approx(38_889.528 - 20_000.0, abs=0.01)

@@ -463,3 +463,13 @@ def test_a_market_in_a_batch_with_scenarios_that_require_nothing_equals_each_alo
         m1 = market(one)
         for field in ("premium", "expected", "sold", "paid", "supplied", "required_now"):
             np.testing.assert_array_equal(getattr(m, field)[k], getattr(m1, field)[0], field)
+
+
+def test_a_supplier_needing_exactly_the_cap_is_taken() -> None:
+    # one supplier whose gap per unit is the cap itself (100): buyers pay up to the cap, so
+    # it sells its 10 units
+    out = clearing_premium([100.0], [10.0], 10.0, cap=100.0)
+    np.testing.assert_array_equal(out.sold, [10.0])
+    # just above the cap it is not taken
+    out = clearing_premium([100.5], [10.0], 10.0, cap=100.0)
+    np.testing.assert_array_equal(out.sold, [0.0])
