@@ -207,3 +207,19 @@ def test_ikc_never_exceeds_budget_and_cuts_pro_rata(
             # budget exhausted, every claim cut by the same share
             assert total[row] == pytest.approx(budget[row], rel=1e-9)
             np.testing.assert_allclose(paid[row], uncapped[row] / claims * budget[row], rtol=1e-9)
+
+
+def test_ikc_pays_at_the_previous_years_eua() -> None:
+    """The booking uses P(t-1) (2020/C 317/04, Annex II), the first year its own price: EUA
+    70, 80 then 90 EUR/t gives 0.75 x 0.45 x 1e5 MWh x 70, 70, 80, 90, ... EUR."""
+    given = {
+        "aid_intensity": np.full((1, Y), 0.75),
+        "co2_factor": np.full((1, Y), 0.45),
+        "eligible": np.ones((1, 1)),
+        "baseline_mwh": np.full((1, 1), 1e5),
+    }
+    eua = {2025: 70.0, 2026: 80.0, 2027: 90.0, 2050: 90.0}
+    inp = toy_inputs(eua=eua, elec_price=1000.0, instruments={"ikc": given})
+    paid = simulate(inp).dataset["subsidies"].values[0, 0]
+    per_eur = 0.75 * 0.45 * 1e5
+    np.testing.assert_allclose(paid[:4], [per_eur * p for p in (70.0, 70.0, 80.0, 90.0)])
