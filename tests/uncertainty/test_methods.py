@@ -119,17 +119,17 @@ def test_prim_pasting_only_widens_and_densifies_the_peeled_boxes() -> None:
     assert pasted.box.density > peeled.box.density
 
 
+def _two_packages(outcome: str, values: list[float]) -> pd.DataFrame:
+    """Outcome values of packages a and b in futures 0, 1 and 2 (a, b of each in turn)."""
+    return pd.DataFrame(
+        {"future": [0, 0, 1, 1, 2, 2], "package": ["a", "b"] * 3, "outcome": [outcome] * 6}
+    ).assign(value=values)
+
+
 def test_regret_and_share_meeting_of_an_outcome_to_maximise_by_hand() -> None:
     """Share of production kept, to maximise with a target of at least 0.8 (as the default
     specification's retained-production outcomes): two packages, three futures."""
-    out = pd.DataFrame(
-        {
-            "future": [0, 0, 1, 1, 2, 2],
-            "package": ["a", "b"] * 3,
-            "outcome": ["kept"] * 6,
-            "value": [0.8, 0.9, 0.9, 0.6, 0.7, 0.8],
-        }
-    )
+    out = _two_packages("kept", [0.8, 0.9, 0.9, 0.6, 0.7, 0.8])
     o = Outcome(
         name="kept",
         metric="production_retained",
@@ -156,14 +156,7 @@ def test_regret_and_share_meeting_of_an_outcome_to_maximise_by_hand() -> None:
 
 def test_regret_share_meeting_and_satisficing_by_hand() -> None:
     """Two packages, three futures; emissions to minimise with a target of 10."""
-    out = pd.DataFrame(
-        {
-            "future": [0, 0, 1, 1, 2, 2],
-            "package": ["a", "b"] * 3,
-            "outcome": ["e"] * 6,
-            "value": [8.0, 9.0, 12.0, 10.0, 9.0, 11.0],
-        }
-    )
+    out = _two_packages("e", [8.0, 9.0, 12.0, 10.0, 9.0, 11.0])
     o = Outcome(
         name="e",
         metric="emissions",
