@@ -197,3 +197,25 @@ def test_transfer_conserves_rights(excess: list[float], surplus: list[float]) ->
     bought, sold, _ = transfer_rights(e, s)
     assert bought.sum() == pytest.approx(sold.sum(), rel=1e-9, abs=1e-6)
     assert np.all(bought <= e + 1e-6) and np.all(sold <= s + 1e-6)
+
+
+def test_a_year_without_a_levy_leaves_nothing_to_set_off() -> None:
+    """Tariff 70 in the first year (below the EUA of 80: nothing levied), 90 after. Year 0:
+    plant A emits 1.0 Mt on 0.8 Mt of rights, but pays nothing, so no levy is recorded to be
+    refunded later. Year 1 (rate 10 EUR/t): A emits 0.7 Mt, a surplus of 0.1 Mt, which it
+    sells to B (short 0.2 Mt) at the rate rather than setting it off against year 0: A earns
+    1 MEUR, B pays 2 MEUR (1 to A, 1 in levy), the state gets 1 MEUR."""
+    tariff = np.full((1, Y), 90.0)
+    tariff[0, 0] = 70.0
+    inp = toy_inputs(
+        n_plants=2,
+        eua=80.0,
+        base_free_allocation=0.8e6,
+        instruments={"co2_levy": {"tariff": tariff}},
+    )
+    levy = Co2Heffing(BatchContext(inp, (EuEts, Co2Heffing)))
+    first = levy.account(_record(0, [1.0e6, 0.8e6]))
+    np.testing.assert_allclose(first.plant["co2_levy"][0], [0.0, 0.0])
+    second = levy.account(_record(1, [0.7e6, 1.0e6]))
+    np.testing.assert_allclose(second.plant["co2_levy"][0], [-1.0e6, 2.0e6])
+    assert float(np.sum(second.gov["co2_levy_revenue"][0])) == pytest.approx(1.0e6)

@@ -8,8 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from kruispunt.engine.accounting import YearRecord
+from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
 from kruispunt.policy.ikc import (
+    IndirectCostCompensation,
     eligible_electricity,
     expected_paid_share,
     indirect_cost_compensation,
@@ -223,3 +226,36 @@ def test_ikc_pays_at_the_previous_years_eua() -> None:
     paid = simulate(inp).dataset["subsidies"].values[0, 0]
     per_eur = 0.75 * 0.45 * 1e5
     np.testing.assert_allclose(paid[:4], [per_eur * p for p in (70.0, 70.0, 80.0, 90.0)])
+
+
+def test_ikc_pays_on_output_up_to_the_baseline() -> None:
+    """Aid is in proportion to output up to the baseline: at 1.2x base-year production a
+    plant is paid on its baseline, 0.75 x 0.45 x 80 x 1e5 MWh = 2.7 MEUR (not 3.24); at half
+    its production, half of that."""
+    given = {
+        "aid_intensity": np.full((1, Y), 0.75),
+        "co2_factor": np.full((1, Y), 0.45),
+        "eligible": np.ones((1, 1)),
+        "baseline_mwh": np.full((1, 1), 1e5),
+    }
+    inp = toy_inputs(eua=80.0, instruments={"ikc": given})
+    ikc = IndirectCostCompensation(BatchContext(inp, (IndirectCostCompensation,)))
+
+    def paid(production: float) -> float:
+        record = YearRecord(
+            i=1,
+            year=int(TOY_YEARS[1]),
+            route=np.zeros((1, 1), dtype=np.int64),
+            calib=np.ones((1, 1)),
+            activity=np.full((1, 1), production),
+            production=np.full((1, 1), production),
+            emissions=np.full((1, 1), production),
+            use=np.zeros((1, 1, 2)),
+            started=np.zeros((1, 1), dtype=bool),
+            stored=np.zeros((1, 1)),
+        )
+        return float(ikc.account(record).plant["subsidies"][0, 0])
+
+    assert inp.plants.base_production[0] == 1.0e6
+    assert paid(1.2e6) == pytest.approx(2.7e6)
+    assert paid(0.5e6) == pytest.approx(1.35e6)
