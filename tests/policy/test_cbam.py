@@ -215,3 +215,15 @@ def test_a_carbon_price_paid_abroad_is_deducted_per_tonne_embedded() -> None:
     # less 10 EUR on each of the 2,000 t embedded (not on the certificates): 18,889.53
     got = float(cbam_charge(2000.0, 1522.0, 75.36, 0.975, carbon_price_paid_eur_per_t=10.0))
     assert got == pytest.approx(38_889.528 - 20_000.0, abs=0.01)
+
+
+def test_supply_above_demand_pays_no_import_charge() -> None:
+    """Imports are what domestic supply leaves of demand, never below zero: at 1.3 Mt
+    supplied against 1 Mt of demand there are no imports and no charge on them (not a
+    refund); at 0.4 Mt, 0.6 Mt of imports pay (1 - 0.5 x 0.6) x 100 = 70 EUR/t."""
+    cbam, _, inp = _toy_cbam()
+    i26 = list(TOY_YEARS).index(2026)
+    over = cbam.account(_record(inp, i26, 0, 1.3e6))
+    assert float(over.gov["cbam_import_revenue"][0]) == 0.0
+    under = cbam.account(_record(inp, i26, 0, 0.4e6))
+    assert float(under.gov["cbam_import_revenue"][0]) == pytest.approx(0.6e6 * 70.0)
