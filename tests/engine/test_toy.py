@@ -11,6 +11,7 @@ from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.simulate import simulate
 from kruispunt.testing import TOY_YEARS as YEARS
 from kruispunt.testing import toy_inputs
+from kruispunt.vocabulary import FAMILY
 from kruispunt.vocabulary import REASON_CODE as REASON
 
 # gas route: 10 GJ gas/t at 10 EUR/GJ = 100 EUR/t, 1 tCO2/t
@@ -548,3 +549,19 @@ def test_capture_is_vented_once_its_store_closes() -> None:
     )
     assert direct[2035 - 2025] == pytest.approx(1.1e6) and stored[2035 - 2025] == 0.0
     np.testing.assert_allclose(direct + stored, 1.1e6, rtol=1e-12)
+
+
+def test_a_plant_on_an_import_route_produces_nothing_at_home() -> None:
+    """With 'elec' made an import route (its output bought abroad), the plant that takes it
+    at EUA 300 produces nothing at home; the 1 Mt of demand is all imports."""
+    inp = toy_inputs(eua=300.0)
+    routes = inp.routes
+    domestic, family = routes.domestic.copy(), routes.family.copy()
+    domestic[1], family[1] = False, FAMILY["import"]
+    inp = replace(inp, routes=replace(routes, domestic=domestic, family=family))
+    res = simulate(inp)
+    ds = res.dataset
+    assert set(route_names(res)) == {"elec"}
+    np.testing.assert_array_equal(ds["production"].values[0, 0], 0.0)
+    np.testing.assert_allclose(ds["imports"].values[0, 0], 1.0e6)
+    np.testing.assert_allclose(ds["demand"].values[0, 0], 1.0e6)
