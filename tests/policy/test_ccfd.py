@@ -7,7 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kruispunt.policy.ccfd import ccfd_bid, ccfd_indexed_strike, ccfd_payment, ccfd_reservation
+from kruispunt.engine.accounting import YearRecord
+from kruispunt.engine.context import BatchContext
+from kruispunt.policy.ccfd import (
+    Ccfd,
+    ccfd_bid,
+    ccfd_indexed_strike,
+    ccfd_payment,
+    ccfd_reservation,
+)
+from kruispunt.testing import TOY_YEARS, toy_inputs
 
 FAST = settings(max_examples=50, deadline=None)
 
@@ -104,3 +113,32 @@ def test_indexed_payment_never_exceeds_the_reserved_worst_case(
     assert 0.0 <= float(k) <= strike * (1 + cap) + 1e-9
     paid = float(ccfd_payment(k, eua, 1.0, two_sided=True))
     assert paid <= float(ccfd_reservation(strike, 1.0, 1, cap)) + 1e-9
+
+
+def test_ccfd_pays_at_most_its_contracted_tonnes() -> None:
+    """A contract for 1 Mt/yr at strike 150 (EUA 80): a plant abating 1.2 Mt is paid on the
+    1 Mt contracted, (150 - 80) x 1e6 = 70 MEUR (not 84); abating 0.5 Mt, on those, 35."""
+    inp = toy_inputs(eua=80.0, instruments={"ccfd": {"strike": np.array([150.0])}})
+    ccfd = Ccfd(BatchContext(inp, (Ccfd,)))
+    ccfd.route[0, 0], ccfd.start[0, 0], ccfd.end[0, 0] = 1, 2025, 2040  # on 'elec'
+    ccfd.contract[0, 0], ccfd.tonnes[0, 0], ccfd.reference[0, 0] = 150.0, 1.0e6, 1.0
+
+    def paid(activity: float) -> float:
+        record = YearRecord(
+            i=1,
+            year=int(TOY_YEARS[1]),
+            route=np.ones((1, 1), dtype=np.int64),
+            calib=np.ones((1, 1)),
+            activity=np.full((1, 1), activity),
+            production=np.full((1, 1), activity),
+            emissions=np.zeros((1, 1)),
+            use=np.zeros((1, 1, 2)),
+            started=np.zeros((1, 1), dtype=bool),
+            stored=np.zeros((1, 1)),
+        )
+        booked = ccfd.account(record)
+        assert float(booked.gov["ccfd_outlay"][0, 0]) == -float(booked.plant["subsidies"][0, 0])
+        return float(booked.plant["subsidies"][0, 0])
+
+    assert paid(1.2e6) == pytest.approx(70.0e6)
+    assert paid(0.5e6) == pytest.approx(35.0e6)
