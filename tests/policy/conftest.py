@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import load_catalogue
+from kruispunt.engine.accounting import YearRecord
 from kruispunt.inputs import ModelInputs
 from kruispunt.scenarios import Scenario, resolve
 from kruispunt.schemas.config import ScenarioFile
+from kruispunt.testing import TOY_YEARS
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +28,21 @@ def package_inputs() -> ModelInputs:
     ):
         scenarios.append(Scenario(name=sf.name, levers=sf, chain=(sf.name,), origin="test"))
     return build_inputs(cat, scenarios)
+
+
+def one_plant_year(i: int, route: int, activity: float, emissions: float = 0.0) -> YearRecord:
+    """A toy year (:func:`kruispunt.testing.toy_inputs`, year index ``i``) of one plant on
+    ``route`` with ``activity`` = production and ``emissions`` [tCO2/yr], as an instrument's
+    booking (``account``) reads it."""
+    return YearRecord(
+        i=i,
+        year=int(TOY_YEARS[i]),
+        route=np.full((1, 1), route, dtype=np.int64),
+        calib=np.ones((1, 1)),
+        activity=np.full((1, 1), activity),
+        production=np.full((1, 1), activity),
+        emissions=np.full((1, 1), emissions),
+        use=np.zeros((1, 1, 2)),
+        started=np.zeros((1, 1), dtype=bool),
+        stored=np.zeros((1, 1)),
+    )

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.policy.conftest import one_plant_year
 
-from kruispunt.engine.accounting import YearRecord
 from kruispunt.engine.context import BatchContext
 from kruispunt.policy.ccfd import (
     Ccfd,
@@ -16,7 +16,7 @@ from kruispunt.policy.ccfd import (
     ccfd_payment,
     ccfd_reservation,
 )
-from kruispunt.testing import TOY_YEARS, toy_inputs
+from kruispunt.testing import toy_inputs
 
 FAST = settings(max_examples=50, deadline=None)
 
@@ -124,18 +124,7 @@ def test_ccfd_pays_at_most_its_contracted_tonnes() -> None:
     ccfd.contract[0, 0], ccfd.tonnes[0, 0], ccfd.reference[0, 0] = 150.0, 1.0e6, 1.0
 
     def paid(activity: float) -> float:
-        record = YearRecord(
-            i=1,
-            year=int(TOY_YEARS[1]),
-            route=np.ones((1, 1), dtype=np.int64),
-            calib=np.ones((1, 1)),
-            activity=np.full((1, 1), activity),
-            production=np.full((1, 1), activity),
-            emissions=np.zeros((1, 1)),
-            use=np.zeros((1, 1, 2)),
-            started=np.zeros((1, 1), dtype=bool),
-            stored=np.zeros((1, 1)),
-        )
+        record = one_plant_year(1, 1, activity)  # on 'elec', emitting nothing
         booked = ccfd.account(record)
         assert float(booked.gov["ccfd_outlay"][0, 0]) == -float(booked.plant["subsidies"][0, 0])
         return float(booked.plant["subsidies"][0, 0])

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from tests.policy.conftest import one_plant_year
 
-from kruispunt.engine.accounting import YearRecord
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
 from kruispunt.policy.ikc import (
@@ -242,18 +242,8 @@ def test_ikc_pays_on_output_up_to_the_baseline() -> None:
     ikc = IndirectCostCompensation(BatchContext(inp, (IndirectCostCompensation,)))
 
     def paid(production: float) -> float:
-        record = YearRecord(
-            i=1,
-            year=int(TOY_YEARS[1]),
-            route=np.zeros((1, 1), dtype=np.int64),
-            calib=np.ones((1, 1)),
-            activity=np.full((1, 1), production),
-            production=np.full((1, 1), production),
-            emissions=np.full((1, 1), production),
-            use=np.zeros((1, 1, 2)),
-            started=np.zeros((1, 1), dtype=bool),
-            stored=np.zeros((1, 1)),
-        )
+        # emitting as much as it makes: IKC reads only the output
+        record = one_plant_year(1, 0, production, production)
         return float(ikc.account(record).plant["subsidies"][0, 0])
 
     assert inp.plants.base_production[0] == 1.0e6
