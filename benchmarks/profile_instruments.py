@@ -103,21 +103,19 @@ def _timer(
     spent: Counter[tuple[str, str]],
     active: set[tuple[int, str]],
     label: str,
-    first: bool,
+    owner: str | None,
     within: Counter[tuple[str, str]],
-    owner_name: str = "engine",
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A decorator timing a callable into ``spent[(owner, label)]``, the outermost call only
-    (``first``: the owner is the first argument's class, an instrument's hook; else
-    ``owner_name``), and the
-    expected terms' years worked out inside it (``spent[YEARS]`` meanwhile) into
+    (``owner`` None: the first argument's class, an instrument's hook), and the expected
+    terms' years worked out inside it (``spent[YEARS]`` meanwhile) into
     ``within[(owner, label)]``."""
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def call(*args: Any, **kwargs: Any) -> Any:
-            owner = type(args[0]).__name__ if first else owner_name
-            key = (id(args[0]) if first else 0, label)
+            who = type(args[0]).__name__ if owner is None else owner
+            key = (0 if owner else id(args[0]), label)
             if key in active:  # an inner call of the same hook (a base class's): counted once
                 return fn(*args, **kwargs)
             active.add(key)
@@ -126,8 +124,8 @@ def _timer(
             try:
                 return fn(*args, **kwargs)
             finally:
-                spent[(owner, label)] += time.perf_counter() - t
-                within[(owner, label)] += spent[YEARS] - years
+                spent[(who, label)] += time.perf_counter() - t
+                within[(who, label)] += spent[YEARS] - years
                 active.discard(key)
 
         return call
@@ -145,18 +143,15 @@ def timed(
     inside each step or hook in ``within``; the originals are put back on leaving."""
     active: set[tuple[int, str]] = set()
     inside = Counter() if within is None else within
+    # (holder, attribute, label, owner): the steps, the expected terms' years and each
+    # instrument's hooks (owner None: the instrument's class)
+    targets: list[tuple[Any, str, str, str | None]] = [(*step, "engine") for step in STEPS]
+    targets.append((Expected, "own_year", YEARS[1], YEARS[0]))
+    targets += [(c, h, h, None) for c in _classes() for h in HOOKS if h in c.__dict__]
     saved: list[tuple[Any, str, Any]] = []
-    timed_steps = [(*step, "engine") for step in STEPS]
-    timed_steps.append((Expected, "own_year", YEARS[1], YEARS[0]))
-    for owner, name, label, who in timed_steps:
-        saved.append((owner, name, owner.__dict__[name]))
-        timer = _timer(spent, active, label, False, inside, who)
-        setattr(owner, name, timer(owner.__dict__[name]))
-    for cls in _classes():
-        for hook in HOOKS:
-            if hook in cls.__dict__:
-                saved.append((cls, hook, cls.__dict__[hook]))
-                setattr(cls, hook, _timer(spent, active, hook, True, inside)(cls.__dict__[hook]))
+    for holder, name, label, owner in targets:
+        saved.append((holder, name, holder.__dict__[name]))
+        setattr(holder, name, _timer(spent, active, label, owner, inside)(holder.__dict__[name]))
     try:
         yield
     finally:
