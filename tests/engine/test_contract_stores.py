@@ -105,3 +105,36 @@ def test_over_contract_counts_a_claim_kept_in_the_store() -> None:
     assert over == pytest.approx(np.array([[0.15e6, 0.0, 0.05e6]]))
     assert parts is not None and parts[0][0] == 0
     assert parts[0][1] == pytest.approx(np.array([[0.0, 0.0, 0.25e6]]))
+
+
+def test_fit_contracts_measures_the_room_from_the_earliest_start() -> None:
+    """A 2.0 Mt/yr contract store (plants 0 and 1) over four years, 1.5 and 1.0 Mt of it
+    reserved by earlier grants in years 0 and 1: free 0.5, 1.0, 2.0, 2.0, so the least room
+    from year 0 on is 0.5, from year 1 on 1.0, from year 2 on 2.0. Plant 0 claims 0.8 Mt
+    from year 1, plant 1 0.8 Mt from year 2: 1.6 against the 1.0 left from their earliest
+    start (year 1), so each claim is cut by 1.0 / 1.6 = 0.625 to 0.5 Mt (a billionth less).
+    Measured from the latest start (year 2: 2.0) nothing would be cut, from year 0 (0.5)
+    each would be 0.25. Plant 2, on the open store, keeps its 3.0 Mt."""
+    from types import SimpleNamespace
+
+    fake, infra = _fake([2.0e6, 5.0e6], [[True, True, False], [True, True, True]])
+    assert fake.contract_stores == [0]
+    pools = fake.ctx.inputs.pools
+    pools.capacity = np.repeat(pools.capacity, 4, axis=2)  # (S=1, Q=2, Y=4)
+    fake.ctx.S, fake.ctx.Y = 1, 4
+    fake.ctx.inputs.coords = SimpleNamespace(years=np.arange(2025, 2029))
+    fake.access = np.full((1, 2, 3), 2025)
+    fake._last = np.full((1, 2), 4)
+    fake.committed = np.zeros((1, 2, 4))
+    fake.committed[0, 0, :2] = [1.5e6, 1.0e6]
+    fake._room_ahead = lambda q: infra._room_ahead(fake, q)
+    claim = np.array([[0.8e6, 0.8e6, 3.0e6]])
+    start = np.array([[1, 2, 0]])
+    who = np.ones((1, 3), dtype=bool)
+    fitted = infra.fit_contracts(fake, claim, start, who)
+    assert fitted == pytest.approx(np.array([[0.5e6, 0.5e6, 3.0e6]]), rel=1e-6)
+    assert fitted[0, :2].sum() <= 1.0e6
+    # plant 1 not a decided project (``who`` False): its claim is left as it is, and plant
+    # 0's 0.8 alone fits in the 1.0 from year 1
+    alone = infra.fit_contracts(fake, claim, start, np.array([[True, False, True]]))
+    assert alone == pytest.approx(np.array([[0.8e6, 0.8e6, 3.0e6]]))

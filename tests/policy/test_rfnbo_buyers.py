@@ -13,6 +13,8 @@ plants whose route makes hydrogen in its own reformers (route parameter
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from tests.policy.rfnbo_run import run_keeping_market
@@ -131,3 +133,44 @@ def test_rfnbo_sold_is_rfnbo_booked_at_buyers_every_year(cat: Catalogue) -> None
     short = m.premium[:, h2] >= m.cap[:, h2] - 1e-9
     req = m.required_now[:, h2]
     assert np.where(short, met <= req + 1e-6, np.isclose(met, req)).all()
+
+
+def test_a_buyer_saves_its_reformers_variable_om(
+    inp: ModelInputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each tonne bought in place of a plant's own hydrogen saves the grey route's variable
+    O&M (route smr's, also on a plant that captures): its ``opex`` falls by the tonnes times
+    it. The data package gives smr no variable O&M, so here it is 40 EUR/t in every year:
+    with ``b`` tonnes bought at Air Liquide Bergen op Zoom (route smr) in 2030 its opex is
+    ``40 b`` lower than in the same run without the purchases booked (about 186 t: about
+    7.4 kEUR/yr). At the Botlek SMR2 (route smr_ccs) ``b'`` tonnes save ``40 b'`` and the
+    transport and storage of the 8.608689 tCO2/t no longer captured, at the package's
+    41.806 EUR/tCO2: ``b' (40 + 8.608689 x 41.806)`` = ``b' x 399.9`` (about 2,217 t: 0.887
+    MEUR/yr). The swap of carriers (energy cost) is booked apart and does not reach opex."""
+    i = list(inp.coords.years).index(2030)
+    plants = list(inp.coords.plants)
+    grey, blue = (
+        plants.index("air_liquide_bergen_op_zoom/hydrogen"),
+        plants.index("air_liquide_botlek/hydrogen/smr2"),
+    )
+    smr = list(inp.coords.routes).index("smr")
+    vom = inp.routes.variable_opex.copy()
+    assert (vom[smr] == 0.0).all()  # the package's figure: the term is 0 on real data
+    vom[smr] = 40.0
+    inp = replace(inp, routes=replace(inp.routes, variable_opex=vom))
+    _, with_ = run_keeping_market(inp)
+    monkeypatch.setattr(RfnboMandate, "hydrogen_bought", lambda self, st: None)
+    _, without = run_keeping_market(inp)
+    assert (with_.route_index == without.route_index).all()
+    w, wo = with_.plant, without.plant
+    b, b2 = w["hydrogen_bought"][i, 0, grey], w["hydrogen_bought"][i, 0, blue]
+    assert b > 100.0 and b2 > 1_000.0
+    assert wo["opex"][i, 0, grey] - w["opex"][i, 0, grey] == pytest.approx(40.0 * b, rel=1e-9)
+    ts = inp.markets.co2_ts_cost[0, i]
+    assert ts == pytest.approx(41.806, abs=1e-3)
+    assert wo["opex"][i, 0, blue] - w["opex"][i, 0, blue] == pytest.approx(
+        b2 * (40.0 + 8.608689 * ts), rel=1e-5
+    )
+    # a plant that buys nothing keeps its opex
+    q = next(k for k, name in enumerate(plants) if "/hvc" in name)
+    assert w["opex"][i, 0, q] == wo["opex"][i, 0, q]
