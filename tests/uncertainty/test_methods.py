@@ -175,3 +175,35 @@ def test_regret_share_meeting_and_satisficing_by_hand() -> None:
     assert best["package"].tolist() == ["a"]  # same share, lower 90th-percentile regret
     sat = satisficing(out, [o]).set_index("package")
     assert sat.loc["a", "share_all_targets"] == pytest.approx(2 / 3)
+
+
+def test_sobol_intervals_are_normal_quantiles_of_one_seeded_bootstrap() -> None:
+    """The half-widths are z x the bootstrap's standard deviation, z = Φ⁻¹(1/2 + c/2):
+    1.959964 at 95 %, 1.644854 at 90 %. With the same seed the resamples are the same, so
+    the 95 % interval is 1.959964 / 1.644854 = 1.19157 times the 90 % one; the same seed
+    gives the same intervals, another seed others."""
+    des = make_design("saltelli", 64, 3, seed=3)
+    y = ishigami(des.u)
+
+    def run(confidence: float, seed: int) -> pd.DataFrame:
+        return sobol_indices(
+            y, des.block, ["a", "b", "c"], n_boot=40, seed=seed, confidence=confidence
+        )
+
+    wide, narrow = run(0.95, 1), run(0.90, 1)
+    for col in ("S1_conf", "ST_conf"):
+        ratio = wide[col].to_numpy() / narrow[col].to_numpy()
+        assert ratio == pytest.approx(np.full(3, 1.959964 / 1.644854), rel=1e-6)
+    pd.testing.assert_frame_equal(run(0.95, 1), wide)
+    assert not np.allclose(run(0.95, 2)["S1_conf"], wide["S1_conf"])
+
+
+def test_morris_mu_keeps_the_sign_that_mu_star_drops() -> None:
+    """y = -3 x1 + 2 x2: every effect of x1 is -3 and of x2 +2, so mu = -3 and 2, mu* = 3
+    and 2."""
+    des = make_design("morris", 6, 2, seed=8)
+    y = -3 * des.u[:, 0] + 2 * des.u[:, 1]
+    res = morris_indices(des.u, y, des.block, ["x1", "x2"]).set_index("factor")
+    assert res["mu"].tolist() == pytest.approx([-3.0, 2.0])
+    assert res["mu_star"].tolist() == pytest.approx([3.0, 2.0])
+    assert res["n"].tolist() == [6, 6]
