@@ -1,0 +1,97 @@
+"""A future's scenario: the package's levers with the future's values applied
+(:mod:`kruispunt.uncertainty.futures`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kruispunt.catalogue import load_catalogue
+from kruispunt.uncertainty.futures import FutureBuilder, resolve_packages
+from kruispunt.uncertainty.spec import load_spec
+
+SPEC = """\
+name: tiny
+sources:
+  s1: {title: T, url: https://example.org, date: "2025"}
+factors:
+  - name: steel
+    lever: demand_scale.crude_steel
+    distribution: uniform
+    low: 0.5
+    high: 1.0
+    sources: [s1]
+  - name: storage_delay
+    lever: infrastructure.co2_storage_delay
+    distribution: integer
+    low: 0
+    high: 4
+    sources: [s1]
+packages:
+  - {name: cp, scenario: current-policy}
+  - name: own
+    scenario: current-policy
+    overrides:
+      demand_scale: {crude_steel: 0.9}
+      infrastructure: {co2_storage_delay: 1}
+outcomes:
+  - {name: e2030, metric: emissions, year: 2030, goal: minimize}
+"""
+
+
+@pytest.fixture(scope="module")
+def builder(tmp_path_factory: pytest.TempPathFactory) -> FutureBuilder:
+    path = Path(tmp_path_factory.mktemp("spec")) / "spec.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    loaded = load_spec(path)
+    cat = load_catalogue()
+    return FutureBuilder(loaded.spec.factors, resolve_packages(loaded, cat), cat)
+
+
+def test_a_scale_multiplies_and_a_delay_adds_to_the_package_s_own(builder: FutureBuilder) -> None:
+    """Steel demand 0.8 and a storage delay of 3 years: the plain package gets 0.8 and 3;
+    the package that already scales steel by 0.9 and delays storage by 1 year gets 0.9 x 0.8
+    = 0.72 and 1 + 3 = 4."""
+    values = np.array([0.8, 3.0])
+    plain = builder.scenario(0, 0, values, seed=1).levers
+    own = builder.scenario(1, 0, values, seed=1).levers
+    assert plain.demand_scale["crude_steel"] == pytest.approx(0.8)
+    assert plain.infrastructure.co2_storage_delay == 3
+    assert own.demand_scale["crude_steel"] == pytest.approx(0.72)
+    assert own.infrastructure.co2_storage_delay == 4
+
+
+def test_each_future_keeps_its_own_seed_and_values_in_a_package_batch(
+    builder: FutureBuilder,
+) -> None:
+    """A package's batch gives future ``futures[k]`` its ``values[k]`` and ``seeds[k]``,
+    the same scenarios as the batch of every package does for it."""
+    futures = np.array([4, 9, 12])
+    values = np.array([[0.6, 0.0], [0.7, 2.0], [0.95, 4.0]])
+    seeds = np.array([101, 202, 303])
+    own = builder.package_batch(1, futures, values, seeds)
+    assert [s.name for s in own] == ["own-f0000004", "own-f0000009", "own-f0000012"]
+    assert [s.levers.seed for s in own] == [101, 202, 303]
+    assert [s.levers.infrastructure.co2_storage_delay for s in own] == [1, 3, 5]
+    both = builder.batch(futures, values, seeds)
+    assert [s.levers for s in both[1::2]] == [s.levers for s in own]
+    assert [s.levers.seed for s in both[0::2]] == [101, 202, 303]
+
+
+def test_a_price_path_below_central_is_in_the_lever_s_unit() -> None:
+    """The default gas factor gives its paths in EUR/MWh; the lever is in EUR/GJ. Halfway to
+    the low path in 2035: 21.2 - 0.5 x (21.2 - 13.7) = 17.45 EUR/MWh = 17.45 / 3.6 EUR/GJ;
+    at the low path 13.7 / 3.6."""
+    loaded = load_spec()
+    cat = load_catalogue()
+    b = FutureBuilder(loaded.spec.factors, resolve_packages(loaded, cat), cat)
+    names = [f.name for f in loaded.spec.factors]
+    values = np.zeros(len(names))
+    values[names.index("steel_demand")] = 1.0
+    values[names.index("discount_rate")] = 0.07
+    for position, mwh in ((-0.5, 17.45), (-1.0, 13.7)):
+        values[names.index("gas_price")] = position
+        gas = b.scenario(0, 0, values, seed=1).levers.carrier_prices["natural_gas"]
+        assert gas[2035] == pytest.approx(mwh / 3.6)
