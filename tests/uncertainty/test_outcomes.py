@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from kruispunt import metrics
@@ -39,3 +40,43 @@ def test_retained_follows_a_closure_after_the_start() -> None:
     assert got == pytest.approx([0.0, 1.0])
     got = outcome_values(r, [_retained("crude_steel", 2027)])["r"].to_numpy()
     assert got == pytest.approx([0.0, 0.0])
+
+
+def _yearly(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """(scenario x year) table of ``column``, scenarios sorted."""
+    return frame.groupby(["scenario", "year"])[column].sum().unstack("year")
+
+
+def test_cumulative_outcomes_sum_both_end_years() -> None:
+    """Cumulative emissions 2026-2028 and government cost 2026-2028 are the sums of the
+    three yearly values, both end years included; government cost is its outlays or, with
+    ``flows: net``, outlays less receipts (below the outlays here)."""
+    r = synthetic_results(n_scenarios=2, n_plants=4, years=range(2025, 2030))
+    span = {"from_year": 2026, "to_year": 2028}
+    outcomes = [
+        Outcome(name="cum", metric="cumulative_emissions", **span),
+        Outcome(name="out", metric="government_cost", **span),
+        Outcome(name="net", metric="government_cost", flows="net", **span),
+    ]
+    got = outcome_values(r, outcomes).set_index(pd.Index(r.scenarios)).sort_index()
+    e = _yearly(metrics.emissions(r), "emissions_mtco2")
+    years = [2026, 2027, 2028]
+    assert got["cum"].to_numpy() == pytest.approx(e[years].sum(axis=1).to_numpy())
+    assert (got["cum"].to_numpy() > e[[2026, 2027]].sum(axis=1).to_numpy()).all()
+    for flows in ("outlays", "net"):
+        g = _yearly(metrics.government_cost(r, flows=flows), "cost_meur")  # type: ignore[arg-type]
+        col = "out" if flows == "outlays" else "net"
+        assert got[col].to_numpy() == pytest.approx(g[years].sum(axis=1).to_numpy())
+    assert (got["out"] >= 0).all() and (got["net"] < got["out"]).all()
+
+
+def test_ccs_use_is_the_co2_stored_not_the_co2_captured() -> None:
+    """Half the CO2 one plant captures in 2028 is vented (stored 0.5 of captured): CCS use
+    is the stored half."""
+    r = synthetic_results(n_scenarios=2, n_plants=4, years=range(2025, 2029))
+    ds = r.dataset
+    captured = ds["captured_co2"].values
+    s, p = np.argwhere(captured[:, :, 3] > 0)[0]
+    ds["stored_co2"].values[s, p, 3] = 0.5 * captured[s, p, 3]
+    got = outcome_values(r, [Outcome(name="ccs", metric="ccs_use", year=2028)])["ccs"]
+    assert got.iloc[s] == pytest.approx(0.5 * captured[s, :, 3].sum() / 1e6)
