@@ -238,3 +238,27 @@ def test_a_specification_that_is_not_utf8_names_the_file(tmp_path: Path) -> None
     path.write_bytes(GOOD.replace("name: tiny", "name: tiny\ndescription: café").encode("latin-1"))
     with pytest.raises(SpecError, match=r"spec.yaml.*UTF-8"):
         load_spec(path)
+
+
+def test_a_range_of_one_value_and_two_factors_on_one_lever_are_refused(tmp_path: Path) -> None:
+    """low = high is no range (it must be below); a second factor on the gas price scale
+    would overwrite the first."""
+    path = write(tmp_path, GOOD.replace("low: 0.5", "low: 1.5"))
+    with pytest.raises(SpecError, match=r"line 5: .*low \(1.5\) must be below high \(1.5\)"):
+        load_spec(path)
+    second = "  - name: gas2\n    lever: carrier_price_scale.natural_gas\n"
+    second += "    distribution: uniform\n    low: 0.8\n    high: 1.2\n    sources: [s1]\n"
+    path = write(tmp_path, GOOD.replace("packages:\n", second + "packages:\n"))
+    with pytest.raises(SpecError, match="two factors set the same lever: carrier_price_scale"):
+        load_spec(path)
+
+
+def test_a_span_of_one_year_is_an_outcome_and_a_reversed_span_is_refused(tmp_path: Path) -> None:
+    """Cumulative emissions from 2030 to 2030 are that year's; from 2030 to 2029 is an
+    error naming the outcome."""
+    one = "  - {name: c, metric: cumulative_emissions, from_year: 2030, to_year: 2030}\n"
+    loaded = load_spec(write(tmp_path, GOOD + one))
+    assert [(o.from_year, o.to_year) for o in loaded.spec.outcomes[1:]] == [(2030, 2030)]
+    path = write(tmp_path, GOOD + one.replace("to_year: 2030", "to_year: 2029"))
+    with pytest.raises(SpecError, match=r"key 'outcomes.1': to_year is before from_year"):
+        load_spec(path)
