@@ -16,7 +16,7 @@ from kruispunt.catalogue import load_catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
 from kruispunt.uncertainty.backends import Dask, Processes
-from kruispunt.uncertainty.run import Plan, explore, plan
+from kruispunt.uncertainty.run import Plan, explore, plan, tasks
 from kruispunt.uncertainty.spec import LoadedSpec, load_spec
 
 N = 4  # futures: x 3 packages = 12 engine runs per ensemble
@@ -108,8 +108,10 @@ def test_interrupted_run_resumes_from_finished_batches(
     folder = tmp_path / ENSEMBLES_DIR / p.ensemble_id
     assert Ensemble(folder).finished() == [0]
     assert not list((folder / "batches").glob(".tmp-*"))
-    again = explore(p, store_root=tmp_path)
+    seen: list[tuple[int, int]] = []
+    again = explore(p, store_root=tmp_path, progress=lambda d, t: seen.append((d, t)))
     assert (again.ran, again.skipped) == (1, 1)
+    assert seen == [(1, 2), (2, 2)]  # the finished batch counts from the start
     pd.testing.assert_frame_equal(again.ensemble.outcomes(), reference, check_exact=True)
 
 
@@ -431,3 +433,30 @@ def test_an_ensemble_runs_in_one_process_at_a_time(loaded, catalogue, tmp_path) 
     assert left.exists()
     summary = explore(p, store_root=tmp_path)
     assert summary.ran == 0 and not left.exists()
+
+
+def test_batches_cover_every_future_once_with_its_own_seed(loaded, catalogue) -> None:  # type: ignore[no-untyped-def]
+    """5 futures in batches of 2: 3 batches (2, 2, 1), each task carrying its futures'
+    recorded seeds and values; the batch size is part of the ensemble's identity (a resume
+    never mixes batches of two sizes)."""
+    p = plan(loaded, n=5, seed=7, batch_size=2, catalogue=catalogue)
+    assert p.n_batches == 3
+    got = list(tasks(p, None, set()))  # type: ignore[arg-type]
+    assert [t.futures.tolist() for t in got] == [[0, 1], [2, 3], [4]]
+    table = p.futures_table().set_index("future")
+    for t in got:
+        assert t.seeds.tolist() == table.loc[t.futures, "seed"].tolist()
+        assert np.array_equal(t.values, p.values[t.futures])
+    assert table["seed"].nunique() == 5
+    assert [t.batch for t in tasks(p, None, {1})] == [0, 2]  # type: ignore[arg-type]
+    other = plan(loaded, n=5, seed=7, batch_size=3, catalogue=catalogue)
+    assert other.n_batches == 2 and other.ensemble_id != p.ensemble_id
+
+
+def test_a_shard_s_progress_counts_its_own_batches(loaded, catalogue, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """3 batches in 2 shards: the second runs batches 1 and 2 and reports 0, 1, 2 of 2."""
+    p = plan(loaded, n=3, seed=7, batch_size=1, shard=(1, 2), catalogue=catalogue)
+    assert list(p.batches) == [1, 2]
+    seen: list[tuple[int, int]] = []
+    explore(p, store_root=tmp_path, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(0, 2), (1, 2), (2, 2)]
