@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -483,6 +484,66 @@ def test_a_killed_merge_is_cleaned_by_the_next(tmp_path: Path) -> None:
     assert not dead.exists()
     assert sorted(p.name for p in root.iterdir()) == ["e1"]
     assert merged.finished() == [0]
+
+
+def _shard(root: Path, name: str, batches: list[int], value: float = 1.0) -> Ensemble:
+    """A shard ``name`` of a 3-batch ensemble ``e`` holding ``batches``: batch b's outcome
+    is ``value`` x (b + 1), its trajectory point b + 10."""
+    import pandas as pd
+
+    key = {"spec_hash": "x", "seed": 1, "batch_size": 2, "code_hash": "c"}
+    manifest = {"key": key, "n_batches": 3, "base_id": "e", "shard": {"batches": batches}}
+    part = Ensemble.open_or_create(root, name, manifest, pd.DataFrame({"future": [0, 1, 2]}))
+    for b in batches:
+        out = pd.DataFrame(
+            {"future": [b], "package": ["p"], "outcome": ["o"], "value": [value * (b + 1)]}
+        )
+        traj = pd.DataFrame(
+            {"future": [b], "package": ["p"], "metric": ["m"], "year": [2030], "value": [b + 10.0]}
+        )
+        part.write_batch(b, out, traj)
+    return part
+
+
+def test_merged_shards_hold_every_batch_once_with_its_trajectories(tmp_path: Path) -> None:
+    """Shards holding batches {0, 1} and {1, 2} (batch 1 the same in both) merge into all
+    three batches, outcomes 1, 2, 3 and trajectories 10, 11, 12; the second shard alone
+    misses batch 0; a batch that differs between two shards is refused."""
+    shards = tmp_path / "shards"
+    a, b = _shard(shards, "e.a", [0, 1]), _shard(shards, "e.b", [1, 2])
+    with pytest.raises(KruispuntError, match=r"1 of 3 missing \(0\)"):
+        merge_ensembles([b], tmp_path / "one")
+    merged = merge_ensembles([a, b], tmp_path / "ensembles")
+    assert merged.complete and merged.finished() == [0, 1, 2]
+    assert merged.outcomes()["value"].tolist() == [1.0, 2.0, 3.0]
+    assert merged.trajectories()["value"].tolist() == [10.0, 11.0, 12.0]
+    c = _shard(shards, "e.c", [1, 2], value=1.5)
+    with pytest.raises(KruispuntError, match="batch 1 differs between"):
+        merge_ensembles([a, c], tmp_path / "bad")
+
+
+def test_an_ensemble_folder_is_resumed_only_by_the_same_run(tmp_path: Path) -> None:
+    """Every field of the key counts: the same folder with another batch size or code is a
+    different run, refused naming the field."""
+    import pandas as pd
+
+    made = _shard(tmp_path, "e", [0])
+    for field in ("batch_size", "code_hash"):
+        key = {**made.manifest["key"], field: "other"}
+        manifest = {**made.manifest, "key": key}
+        with pytest.raises(KruispuntError, match=rf"holds a different run \({field} differ\)"):
+            Ensemble.open_or_create(tmp_path, "e", manifest, pd.DataFrame({"future": [0]}))
+    again = Ensemble.open_or_create(tmp_path, "e", made.manifest, pd.DataFrame({"future": [0]}))
+    assert again.finished() == [0]
+
+
+def test_hidden_folders_are_not_listed_as_ensembles(tmp_path: Path) -> None:
+    """A half-written ensemble (``.tmp-<id>-<hex>``, manifest already in it) is not one."""
+    from kruispunt.store import list_ensembles
+
+    made = _ensemble(tmp_path)
+    shutil.copytree(made.folder, tmp_path / ".tmp-e2-abcdef")
+    assert [e.folder.name for e in list_ensembles(tmp_path)] == ["e1"]
 
 
 def test_repair_takes_a_store_that_holds_only_ensembles(tmp_path: Path) -> None:
