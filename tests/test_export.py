@@ -287,3 +287,74 @@ def test_a_file_export_replaces_only_an_earlier_export(tmp_path: Path, fmt: str,
     assert log.read_text(encoding="utf-8") == "a log line\n"
     path = export(res, tmp_path / f"x.{fmt}", fmt)  # type: ignore[arg-type]
     assert export(res, path, fmt) == path  # type: ignore[arg-type]  # its own: replaced
+
+
+def test_an_empty_iamc_value_reads_as_nan(tmp_path: Path) -> None:
+    """An IAMC file written elsewhere may leave a value out: it reads as NaN, not an error."""
+    path = tmp_path / "x.csv"
+    head = ",".join(IAMC_COLUMNS)
+    row = {c: "a" for c in IAMC_COLUMNS}
+    rows = [{**row, "year": "2030", "value": "1.5"}, {**row, "year": "2031", "value": ""}]
+    path.write_text(head + "\n" + "\n".join(",".join(r[c] for c in IAMC_COLUMNS) for r in rows))
+    back = read_export(path, "iamc")
+    assert back["value"].iloc[0] == 1.5 and np.isnan(back["value"].iloc[1])
+    assert back["year"].tolist() == [2030, 2031]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_a_failed_folder_export_leaves_the_earlier_one(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new export is written beside the old and swapped in by two renames; if the
+    second fails (the disk, a permission), the earlier export is put back as it was."""
+    import os
+
+    res = synthetic_results(n_plants=2, years=range(2025, 2028))
+    path = export(res, tmp_path / "ext", fmt)  # type: ignore[arg-type]
+    before = sorted((p.relative_to(path), p.read_bytes()) for p in path.rglob("*") if p.is_file())
+    real = os.rename
+    calls = []
+
+    def second_fails(src: object, dst: object) -> None:
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("kruispunt.export.os.rename", second_fails)
+    with pytest.raises(KruispuntError, match="No space left on device"):
+        export(res, path, fmt)  # type: ignore[arg-type]
+    monkeypatch.undo()
+    after = sorted((p.relative_to(path), p.read_bytes()) for p in path.rglob("*") if p.is_file())
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ext"]  # nothing left beside it
+
+
+def test_iamc_rows_are_unique_and_each_variable_has_one_unit(iamc: pd.DataFrame) -> None:
+    """One value per model, scenario, region, variable and year; each variable in one unit
+    (a mapping row converts only the frames in its source unit)."""
+    keys = ["model", "scenario", "region", "variable", "year"]
+    assert not iamc.duplicated(keys).any()
+    assert (iamc.groupby("variable")["unit"].nunique() == 1).all()
+
+
+def test_an_unlisted_product_is_reported_once_in_the_unit_of_its_row() -> None:
+    """Products the mapping does not name go to ``Production|Other|<id>``: one in tonnes as
+    Mt/yr (2e6 t -> 2.0), one in GJ as EJ/yr (3e9 GJ -> 3.0), each once, not in both units."""
+    from kruispunt.export import _apply_mapping
+
+    frame = pd.DataFrame(
+        {
+            "scenario": ["s", "s"],
+            "year": [2030, 2030],
+            "key": ["widget", "steam_x"],
+            "value": [2e6, 3e9],
+            "from_unit": ["t/yr", "GJ/yr"],
+        }
+    )
+    got = _apply_mapping({"production": frame}, ["scenario"])
+    rows = sorted(zip(got["variable"], got["unit"], got["value"], strict=True))
+    assert rows == [
+        ("Production|Other|steam_x", "EJ/yr", pytest.approx(3.0)),
+        ("Production|Other|widget", "Mt/yr", pytest.approx(2.0)),
+    ]
