@@ -305,3 +305,40 @@ def test_green_premium_checks_its_csv_folder_before_computing(tmp_path: Path) ->
     (tmp_path / "file").write_text("x", encoding="utf-8")
     out = invoke("green-premium", "--csv-dir", str(tmp_path / "file" / "gp"))
     assert_user_error(out, "is a file, not a folder")
+
+
+def test_fixed_opex_is_per_tonne_made_and_renewal_is_the_reference_s_renewal_capex() -> None:
+    """Electric fixed O&M 20 EUR per t/yr of capacity a year, demand at 0.8 of capacity:
+    20 / 0.8 = 25 EUR per tonne made. With the reference paying its renewal, gas (renewal
+    100 EUR per t/yr, new build 0) costs 100 x CRF(10 %, 20 yr) = 11.746 EUR/t of capital,
+    again per tonne made: 14.68."""
+    inp = toy_inputs(eua=100.0)
+    fixed = inp.routes.fixed_opex.copy()
+    fixed[1] = 20.0
+    renewal = inp.routes.capex_renewal.copy()
+    renewal[0] = 100.0
+    routes = dataclasses.replace(inp.routes, fixed_opex=fixed, capex_renewal=renewal)
+    markets = dataclasses.replace(
+        inp.markets, demand_scale=np.full_like(inp.markets.demand_scale, 0.8)
+    )
+    inp = dataclasses.replace(inp, routes=routes, markets=markets)
+    costs = levelised_costs(inp, reference_capex="renewal").set_index(["route", "year"])
+    assert costs.loc[("elec", 2030), "production"] == pytest.approx(0.8e6)
+    assert costs.loc[("elec", 2030), "other"] == pytest.approx(25.0)
+    assert costs.loc[("gas", 2030), "capex"] == pytest.approx(100.0 * CRF / 0.8)
+    sunk = levelised_costs(inp).set_index(["route", "year"])
+    assert sunk.loc[("gas", 2030), "capex"] == 0.0
+
+
+def test_foresight_values_energy_from_the_year_of_the_decision() -> None:
+    """Not myopic, gas at 10 EUR/GJ to 2029 and 20 from 2030: in 2029 the grey route's
+    energy is 10 GJ/t times the discounted mean of the price over 2029-2048 (the year
+    itself first, weight 1, then 1.1^-k): (10 + 20 (S - 1)) / S with S = sum of 1.1^-k,
+    k = 0..19 (= 9.3649): 189.32 EUR/t, not the 200 of a window starting a year later."""
+    gas = {2025: 10.0, 2029: 10.0, 2030: 20.0, 2050: 20.0}
+    costs = levelised_costs(toy_inputs(gas_price=gas, myopic=False))
+    grey = costs[(costs["route"] == "gas")].set_index("year")["energy"]
+    s = sum(1.1**-k for k in range(20))
+    assert s == pytest.approx(9.3649, abs=1e-4)
+    assert grey[2029] == pytest.approx(10 * (10 + 20 * (s - 1)) / s)
+    assert grey[2030] == pytest.approx(200.0)
