@@ -89,6 +89,8 @@ def test_neighbour_value_holds_the_latest_row() -> None:
         }
     )
     assert neighbour_value(t, "DE", "electricity", "energy_tax", 2031) == 2.0
+    assert neighbour_value(t, "DE", "electricity", "energy_tax", 2027) == 0.5
+    assert neighbour_value(t, "DE", "electricity", "energy_tax", 2020) == 0.5  # the earliest
     assert np.isnan(neighbour_value(t, "BE", "electricity", "energy_tax", 2031))
 
 
@@ -205,3 +207,46 @@ def test_energy_bill_command_refuses_a_site_given_twice() -> None:
     """Once a pandas traceback ("cannot handle a non-unique multi-index")."""
     out = invoke("energy-bill", TATA, TATA)
     assert_user_error(out, f"site '{TATA}' given twice")
+
+
+def test_bill_abroad_by_hand_with_a_price_gap_the_gas_exemption_and_last_year_s_eua(
+    cat: Catalogue, inputs: ModelInputs
+) -> None:
+    """Tata in 2030:
+    - a German power price 10 EUR/MWh above NL's adds 10 x 1,847,552 MWh = 18.48 MEUR;
+    - Germany's gas tax (5.68 EUR/MWh) falls only on the share of Tata's gas NL taxes too
+      (its metallurgical gas is exempt in both: Wbm art. 64, EnergieStG para. 51);
+    - the indirect-cost compensation pays at the EUA of 2029 (the year before the
+      compensation year, as the IKC rule does), on 0.8 of the baseline MWh."""
+    table = cat.tables["country_energy_costs"].copy()
+    de = (table["country"] == "DE") & (table["carrier"] == "electricity")
+    table.loc[de & (table["component"] == "commodity_differential"), "value"] = 10.0
+    one = inputs.select([0])
+    bills = energy_bills(one, table, [TATA], 2030).set_index(["country", "carrier", "component"])
+    mwh = bills.loc[("NL", "electricity", "commodity"), "mwh"]
+    gap = bills.loc[("DE", "electricity", "commodity"), "meur"]
+    assert gap - bills.loc[("NL", "electricity", "commodity"), "meur"] == pytest.approx(
+        10.0 * mwh / 1e6
+    )
+    t, plants = list(one.coords.years).index(2030), _plants(one, TATA)
+    tax = one.instruments["energy_tax"]
+    gas = list(one.coords.carriers).index("natural_gas")
+    route = one.plants.incumbent[plants]
+    use = one.routes.inputs[route, gas, t] * one.plants.base_production[plants]
+    kept = (1 - tax["exempt"][0, route, gas]) * (1 - tax["plant_exempt"][0, plants, gas])
+    share = float((use * kept).sum() / use.sum())
+    assert 0.3 < share < 0.9
+    rate = neighbour_value(table, "DE", "natural_gas", "energy_tax", 2030)
+    got = bills.loc[("DE", "natural_gas", "energy_tax"), "eur_per_mwh"]
+    assert got == pytest.approx(rate * share)
+    ikc = one.instruments["ikc"]
+    eua_2029 = float(one.markets.eua[0, t - 1])
+    assert eua_2029 != float(one.markets.eua[0, t])
+    aid = float(ikc["aid_intensity"][0, t]) * float(ikc["co2_factor"][0, t])
+    assert aid > 0
+    eligible = np.asarray(ikc["eligible"][0, plants]) > 0.5
+    baseline = float((np.asarray(ikc["baseline_mwh"][0, plants]) * eligible).sum())
+    assert baseline == pytest.approx(0.8 * TATA_MWH)  # the fall-back benchmark EF = 0.8
+    assert bills.loc[("NL", "electricity", "compensation"), "meur"] == pytest.approx(
+        -aid * eua_2029 * baseline / 1e6
+    )
