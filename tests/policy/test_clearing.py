@@ -195,6 +195,10 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
         assert booked.loc[scenario, year] == pytest.approx(amount, rel=1e-9, abs=1e-3)
     assert (table["sold"] <= table["required"] + 1e-6).all()
     assert (table["sold"] <= table["supplied"] + 1e-6).all()
+    # the obligated users' own part: booked with its cost, within what is required
+    assert table[["in_part", "in_part_cost"]].notna().all().all()
+    assert (table["sold"] + table["in_part"] <= table["required"] + 1e-6).all()
+    assert (table.query("in_part > 0")["in_part_cost"] > 0).all()
     h2 = table.query("scenario == 'current-policy' and market == 'hydrogen'")
     assert set(h2["instrument"]) == {"rfnbo_mandate"}
     assert h2.query("year >= 2030")["required"].tolist() == pytest.approx([26_000.0] * 21)
