@@ -149,6 +149,8 @@ def test_rounds_keep_the_best_option_between_rounds(seed: int) -> None:
     expected = _old_run_rounds(old_ev, schemes)
     got = run_rounds(new_ev, schemes)  # type: ignore[arg-type]
     assert got.tobytes() == expected.tobytes()
+    # the evaluation keeps the values without support: a later round's offer reads them
+    assert new_ev.value.tobytes() == value.tobytes()
     assert old_ev.won.keys() == new_ev.won.keys()
     for name, (won, pick_) in old_ev.won.items():
         assert np.array_equal(new_ev.won[name][0], won)
