@@ -313,7 +313,8 @@ def build_pools(
     plant_site: Sequence[str],
 ) -> Pools:
     """Pools of every scenario. Levers: storage projects not past their investment decision
-    start ``co2_storage_delay`` years later and every storage capacity is scaled; known grid
+    start ``co2_storage_delay`` years later and their capacity is scaled by
+    ``co2_storage_scale`` (a decided store keeps its dates and size); known grid
     capacities are scaled, and a cluster without a sourced grid figure has no limit or no
     room at all (``grid_unknown_capacity``); hydrogen connections come ``hydrogen_delay``
     years later; a hydrogen supply project without a final investment decision supplies only
