@@ -623,3 +623,18 @@ def test_activity_rows_agree_with_the_registry() -> None:
                 assert ratio >= 0.5, (parameter, year, ratio)
             else:
                 assert ratio <= 0.35, (parameter, year, ratio)
+
+
+def test_a_plant_whose_route_today_has_no_base_mapping_keeps_its_own_allocation() -> None:
+    """Today's 'gas' has a benchmark path (1.2 t/t) but no base-year mapping: staying, the
+    plant's allocation is its own EUTL figure, 1.5 t/t, not that plus the benchmark. EUA
+    100, myopic: staying costs 1 x 100 - 1.5 x 100 = -50 EUR/t (not -170)."""
+    bench = _bench(1.2, 0.2)
+    bench["route_benchmark_base"] = np.array([[np.nan, 0.2, np.nan]])
+    inp = toy_inputs(eua=100.0, base_free_allocation=1.5e6, instruments={"ets": bench})
+    ctx = BatchContext(inp, (EuEts,))
+    ets = EuEts(ctx)
+    x = {k: v[:, :, 0][:, [0]][:, None, :] for k, v in ets.paths().items()}
+    view = OptionView(0, np.array([[[0]]]), np.ones((1, 1, 1)))
+    assert not ets.basis.uses_benchmark(np.array([[[0]]]), 0)[0, 0, 0]
+    np.testing.assert_allclose(ets.unit_cost(x, view), [[[-50.0]]])

@@ -188,3 +188,37 @@ def test_allocate_first_fit_never_exceeds_capacity(
 ) -> None:
     granted = allocate_first_fit(priority, demand, capacity)
     assert np.all(np.where(granted, demand, 0.0).sum(axis=-1) <= capacity * (1 + 1e-12))
+
+
+def test_capex_grant_bids_its_need_up_to_the_aid_intensity_ranked_per_tonne() -> None:
+    """Aid intensity 40 % of the capex annuity (100 EUR/yr for either plant's new route):
+    plant 0 needs 30 a year to switch and bids 30; plant 1 needs 60 and bids the 40 the
+    intensity allows. Per tonne abated (1 t and 2 t): 30 and 20, so plant 1 ranks first.
+    Each claims its bid over the annuity factor (0.1): 300 and 400. Staying (option 0) is
+    not supportable and bids nothing."""
+    from types import SimpleNamespace
+
+    from kruispunt.policy.grants import CapexGrant
+
+    params = {"budget": np.full((1, 3), 1e6), "share": np.array([0.4])}
+    ctx = SimpleNamespace(
+        params=lambda name: params,
+        inputs=SimpleNamespace(plants=SimpleNamespace(product=np.zeros(2))),
+    )
+    grant = CapexGrant(ctx)  # type: ignore[arg-type]
+    none = np.zeros((1, 2), dtype=bool)
+    ev = SimpleNamespace(
+        t=0,
+        capex_annuity=np.array([[[0.0, 100.0], [0.0, 100.0]]]),
+        gap=np.array([[[0.0, 30.0], [0.0, 60.0]]]),
+        supportable=np.array([[[False, True], [False, True]]]),
+        abated=np.array([[[0.0, 1.0], [0.0, 2.0]]]),
+        crf=np.full((1, 2, 2), 0.1),
+        awarded=lambda name: none,
+    )
+    offer = grant.offer(ev)  # type: ignore[arg-type]
+    assert offer is not None
+    assert offer.eligible.tolist() == [[[False, True], [False, True]]]
+    assert offer.support[0, :, 1].tolist() == pytest.approx([30.0, 40.0])
+    assert offer.score[0, :, 1].tolist() == pytest.approx([30.0, 20.0])
+    assert offer.claim[0, :, 1].tolist() == pytest.approx([300.0, 400.0])
