@@ -219,3 +219,16 @@ def test_a_year_without_a_levy_leaves_nothing_to_set_off() -> None:
     second = levy.account(_record(1, [0.7e6, 1.0e6]))
     np.testing.assert_allclose(second.plant["co2_levy"][0], [-1.0e6, 2.0e6])
     assert float(np.sum(second.gov["co2_levy_revenue"][0])) == pytest.approx(1.0e6)
+
+
+def test_levy_valuation_weighs_the_plant_s_own_emission_intensity() -> None:
+    """Tariff 90 over a reference EUA of 80 (10 EUR/t), rights 0.8 t/t: a plant emitting
+    25 % above its route's 1 t/t (calibration 1.25) expects 10 x (1.25 - 0.8) = 4.5 EUR/t,
+    one at the route's intensity 10 x (1 - 0.8) = 2 EUR/t."""
+    from kruispunt.engine.valuation import OptionView
+
+    levy, _, _ = _toy_levy(1, 0.8, 90.0, 80.0)
+    x = {k: v[:, :, 1][:, [0]][:, None, :] for k, v in levy.paths().items()}
+    for calib, cost in ((1.25, 4.5), (1.0, 2.0)):
+        view = OptionView(1, np.array([[[0]]]), np.full((1, 1, 1), calib))
+        np.testing.assert_allclose(levy.unit_cost(x, view), [[[cost]]])

@@ -638,3 +638,18 @@ def test_a_plant_whose_route_today_has_no_base_mapping_keeps_its_own_allocation(
     view = OptionView(0, np.array([[[0]]]), np.ones((1, 1, 1)))
     assert not ets.basis.uses_benchmark(np.array([[[0]]]), 0)[0, 0, 0]
     np.testing.assert_allclose(ets.unit_cost(x, view), [[[-50.0]]])
+
+
+def test_a_plant_not_at_risk_values_its_allocation_at_its_own_share() -> None:
+    """Art. 10b(4): a plant not at risk of carbon leakage gets the falling not-at-risk share
+    (here 0.3 to 2026, then down to 0 in 2030) of its benchmark allocation, a plant at
+    risk the full share; for a product outside CBAM the valuation's factors are those
+    shares (times the correction, 1 in the toy): 0.3 and 1 in 2026, 0 and 1 in 2030."""
+    non_cl = np.interp(TOY_YEARS, [2026, 2030], [0.3, 0.0])[None]
+    ets, _ = _toy_ets(**_bench(1.2, 0.2), non_cl_share=non_cl)
+    share_cl, share_non = allocation_shares(ets.p, TOY_YEARS)
+    at = {y: list(TOY_YEARS).index(y) for y in (2026, 2030)}
+    assert share_non[0, at[2026]] == pytest.approx(0.3) and share_non[0, at[2030]] == 0.0
+    assert (share_cl[0, [at[2026], at[2030]]] == 1.0).all()
+    np.testing.assert_allclose(ets.factor_non[0, 0], share_non[0])
+    np.testing.assert_allclose(ets.factor_cl[0, 0], share_cl[0])
