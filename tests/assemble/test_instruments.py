@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
-from kruispunt.scenarios import resolve
+from tests.assemble.conftest import beside_current_policy
 
 
 def test_cisaf_window_grant_budget_and_the_proposed_cap_path(
@@ -20,13 +19,11 @@ def test_cisaf_window_grant_budget_and_the_proposed_cap_path(
     - the NIKI grant budget (1,200 MEUR in 2025) doubled;
     - the Commission's 2026 proposal for the EU ETS: the law's linear reduction factor (4.4 %)
       through 2030, the proposal's 3.7 % from 2031."""
-    path = tmp_path / "p.yaml"
-    path.write_text(
-        "name: p\nbase: current-policy\nets_rules: proposal_2026\n"
-        "subsidies:\n  cisaf_start: 2027\n  grant_budget_scale: 2.0\n",
-        encoding="utf-8",
+    inp = beside_current_policy(
+        cat,
+        tmp_path,
+        "ets_rules: proposal_2026\nsubsidies:\n  cisaf_start: 2027\n  grant_budget_scale: 2.0\n",
     )
-    inp = build_inputs(cat, resolve(["current-policy", str(path)], cat.path))
     years = list(inp.coords.years)
     relief = inp.instruments["cisaf"]["price_share"]
     assert [years[i] for i in np.flatnonzero(relief[1] > 0)] == [2027, 2028, 2029]

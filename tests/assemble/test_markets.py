@@ -7,9 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
-from kruispunt.scenarios import resolve
+from tests.assemble.conftest import beside_current_policy
 
 
 def test_eua_scale_grid_factor_and_demand_scale_reach_the_markets(
@@ -19,14 +18,12 @@ def test_eua_scale_grid_factor_and_demand_scale_reach_the_markets(
     tCO2/MWh in 2025 falling linearly to 0 in 2050, so 0.36 / 3.6 = 0.1 tCO2/GJ in 2025 and
     0.36 x 12/25 / 3.6 = 0.048 in 2038; refinery demand at half its sourced outlook, which
     falls over the years (the scale multiplies the outlook, it does not replace it)."""
-    path = tmp_path / "x.yaml"
-    path.write_text(
-        "name: x\nbase: current-policy\neua_price_scale: 1.5\n"
-        "grid_emission_factor: {2025: 0.36, 2050: 0.0}\n"
+    inp = beside_current_policy(
+        cat,
+        tmp_path,
+        "eua_price_scale: 1.5\ngrid_emission_factor: {2025: 0.36, 2050: 0.0}\n"
         "demand_scale: {refinery_throughput: 0.5}\n",
-        encoding="utf-8",
     )
-    inp = build_inputs(cat, resolve(["current-policy", str(path)], cat.path))
     cp, x = inp.select([0]).markets, inp.select([1]).markets
     np.testing.assert_allclose(x.eua[0], 1.5 * cp.eua[0])
     years = list(inp.coords.years)

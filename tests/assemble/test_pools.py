@@ -10,6 +10,7 @@ from kruispunt.assemble import build_inputs
 from kruispunt.assemble.pools import NEVER
 from kruispunt.catalogue import Catalogue
 from kruispunt.scenarios import resolve
+from tests.assemble.conftest import beside_current_policy
 
 
 def test_infrastructure_levers_move_and_scale_only_what_is_not_decided(
@@ -22,13 +23,12 @@ def test_infrastructure_levers_move_and_scale_only_what_is_not_decided(
     - Porthos and Yara's Northern Lights volume (decided) keep their size and dates;
     - Rotterdam-Moerdijk's 1,800 MW of grid for new load become 2,700 MW;
     - every cluster's hydrogen connection year is 1 later (never stays never)."""
-    path = tmp_path / "x.yaml"
-    path.write_text(
-        "name: x\nbase: current-policy\ninfrastructure:\n  co2_storage_delay: 2\n"
-        "  co2_storage_scale: 0.5\n  grid_capacity_scale: 1.5\n  hydrogen_delay: 1\n",
-        encoding="utf-8",
+    inp = beside_current_policy(
+        cat,
+        tmp_path,
+        "infrastructure:\n  co2_storage_delay: 2\n  co2_storage_scale: 0.5\n"
+        "  grid_capacity_scale: 1.5\n  hydrogen_delay: 1\n",
     )
-    inp = build_inputs(cat, resolve(["current-policy", str(path)], cat.path))
     cp, x = inp.select([0]).pools, inp.select([1]).pools
     q = {name: i for i, name in enumerate(cp.names)}
     years = list(inp.coords.years)
