@@ -131,3 +131,24 @@ def test_ccfd_pays_at_most_its_contracted_tonnes() -> None:
 
     assert paid(1.2e6) == pytest.approx(70.0e6)
     assert paid(0.5e6) == pytest.approx(35.0e6)
+
+
+def test_a_contract_is_valued_on_at_most_its_contracted_tonnes() -> None:
+    """The value a plant keeps by staying on its contracted route counts the payments on
+    the tonnes it would abate (1 t per t made), at most the 1 Mt contracted: at 1.2 Mt of
+    output the same as at 1 Mt, at 0.5 Mt half of it."""
+    inp = toy_inputs(eua=80.0, instruments={"ccfd": {"strike": np.array([150.0])}})
+    ccfd = Ccfd(BatchContext(inp, (Ccfd,)))
+    ccfd.route[0, 0], ccfd.start[0, 0], ccfd.end[0, 0] = 1, 2025, 2040  # on 'elec'
+    ccfd.contract[0, 0], ccfd.tonnes[0, 0], ccfd.reference[0, 0] = 150.0, 1.0e6, 1.0
+    ccfd.per_unit[0, 0] = 1.0
+
+    def value(output: float) -> float:
+        got = ccfd.contract_value(0, np.array([[1]]), np.array([[output]]))
+        assert got is not None
+        return float(np.asarray(got)[0, 0])
+
+    full = value(1.0e6)
+    assert full > 0
+    assert value(1.2e6) == pytest.approx(full)
+    assert value(0.5e6) == pytest.approx(0.5 * full)
