@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import load_catalogue
 from kruispunt.engine.accounting import YearRecord
+from kruispunt.engine.valuation import OptionView
 from kruispunt.inputs import ModelInputs
+from kruispunt.policy.base import Instrument
 from kruispunt.scenarios import Scenario, resolve
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.testing import TOY_YEARS
@@ -46,3 +49,14 @@ def one_plant_year(i: int, route: int, activity: float, emissions: float = 0.0) 
         started=np.zeros((1, 1), dtype=bool),
         stored=np.zeros((1, 1)),
     )
+
+
+def one_plant_unit_cost(
+    instrument: Instrument, t: int, routes: list[int], calib: float = 1.0
+) -> npt.NDArray[np.float64]:
+    """``instrument``'s expected unit cost ``(1, 1, K)`` [EUR/product] of one toy plant in
+    year index ``t`` on each of ``routes`` (its options), from the instrument's paths in that
+    year (a myopic window), the plant's emissions ``calib`` times its route's."""
+    x = {k: v[:, :, t][:, routes][:, None, :] for k, v in instrument.paths().items()}
+    view = OptionView(t, np.array([[routes]]), np.full((1, 1, len(routes)), calib))
+    return np.asarray(instrument.unit_cost(x, view), dtype=np.float64)

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.policy.conftest import one_plant_unit_cost
 
 from kruispunt.engine.accounting import YearRecord
 from kruispunt.engine.context import BatchContext
@@ -225,10 +226,6 @@ def test_levy_valuation_weighs_the_plant_s_own_emission_intensity() -> None:
     """Tariff 90 over a reference EUA of 80 (10 EUR/t), rights 0.8 t/t: a plant emitting
     25 % above its route's 1 t/t (calibration 1.25) expects 10 x (1.25 - 0.8) = 4.5 EUR/t,
     one at the route's intensity 10 x (1 - 0.8) = 2 EUR/t."""
-    from kruispunt.engine.valuation import OptionView
-
     levy, _, _ = _toy_levy(1, 0.8, 90.0, 80.0)
-    x = {k: v[:, :, 1][:, [0]][:, None, :] for k, v in levy.paths().items()}
     for calib, cost in ((1.25, 4.5), (1.0, 2.0)):
-        view = OptionView(1, np.array([[[0]]]), np.full((1, 1, 1), calib))
-        np.testing.assert_allclose(levy.unit_cost(x, view), [[[cost]]])
+        np.testing.assert_allclose(one_plant_unit_cost(levy, 1, [0], calib), [[[cost]]])

@@ -14,12 +14,12 @@ import numpy.typing as npt
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from tests.policy.conftest import one_plant_unit_cost
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import load_catalogue
 from kruispunt.engine.accounting import YearRecord
 from kruispunt.engine.context import BatchContext
-from kruispunt.engine.valuation import OptionView
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.ets import (
     EuEts,
@@ -417,9 +417,7 @@ def test_valuation_counts_the_allocation_the_rule_gives() -> None:
     inp = toy_inputs(eua=100.0, base_free_allocation=1.5e6, instruments={"ets": _bench(1.2, 0.2)})
     ctx = BatchContext(inp, (EuEts,))
     ets = EuEts(ctx)
-    x = {k: v[:, :, 0][:, [0, 1]][:, None, :] for k, v in ets.paths().items()}
-    view = OptionView(0, np.array([[[0, 1]]]), np.ones((1, 1, 2)))
-    cost = ets.unit_cost(x, view)
+    cost = one_plant_unit_cost(ets, 0, [0, 1])
     # gas: 1 t/t x 100 - 1.5 x 100 = -50; elec: 0 - 0.2 x 100 = -20 [EUR/t]
     np.testing.assert_allclose(cost, [[[-50.0, -20.0]]])
 
@@ -634,10 +632,8 @@ def test_a_plant_whose_route_today_has_no_base_mapping_keeps_its_own_allocation(
     inp = toy_inputs(eua=100.0, base_free_allocation=1.5e6, instruments={"ets": bench})
     ctx = BatchContext(inp, (EuEts,))
     ets = EuEts(ctx)
-    x = {k: v[:, :, 0][:, [0]][:, None, :] for k, v in ets.paths().items()}
-    view = OptionView(0, np.array([[[0]]]), np.ones((1, 1, 1)))
     assert not ets.basis.uses_benchmark(np.array([[[0]]]), 0)[0, 0, 0]
-    np.testing.assert_allclose(ets.unit_cost(x, view), [[[-50.0]]])
+    np.testing.assert_allclose(one_plant_unit_cost(ets, 0, [0]), [[[-50.0]]])
 
 
 def test_a_plant_not_at_risk_values_its_allocation_at_its_own_share() -> None:
