@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from kruispunt.uncertainty.backends import Dask, Processes
+from tests.uncertainty.conftest import local_dask_client
 
 
 def _square_together(task: tuple[int, Any]) -> int:
@@ -37,14 +38,7 @@ def test_processes_run_two_tasks_at_once_and_return_every_result() -> None:
 def test_dask_keeps_submitting_beyond_its_first_tasks() -> None:
     """One worker thread: two tasks go first (twice the threads), each result makes room
     for the next, and all seven come back."""
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-        Dask(client) as be,
-    ):
+    with local_dask_client(threads=1) as client, Dask(client) as be:
         assert be.workers == 1
         got = sorted(be.imap_unordered(_square, range(7)))
     assert got == [0, 1, 4, 9, 16, 25, 36]

@@ -18,6 +18,7 @@ from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
 from kruispunt.uncertainty.backends import Dask, Processes
 from kruispunt.uncertainty.run import Plan, explore, plan, tasks
 from kruispunt.uncertainty.spec import LoadedSpec, load_spec
+from tests.uncertainty.conftest import local_dask_client
 
 N = 4  # futures: x 3 packages = 12 engine runs per ensemble
 
@@ -61,15 +62,7 @@ def test_same_outcomes_with_one_batch_and_with_two_workers(
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_same_outcomes_on_a_local_dask_cluster(loaded, catalogue, reference, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    distributed = pytest.importorskip("distributed")
-    # ":0": the scheduler's HTTP server on a free port (the default 8787 may be taken by
-    # another cluster on the machine, and its "port in use" warning is an error here)
-    with (
-        distributed.LocalCluster(
-            n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    with local_dask_client(threads=2) as client:
         res = explore(
             _plan(loaded, catalogue, batch_size=2), backend=Dask(client), store_root=tmp_path
         )
