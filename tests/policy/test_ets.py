@@ -636,6 +636,23 @@ def test_a_plant_whose_route_today_has_no_base_mapping_keeps_its_own_allocation(
     np.testing.assert_allclose(one_plant_unit_cost(ets, 0, [0]), [[[-50.0]]])
 
 
+def test_a_new_route_with_a_mapping_replaces_an_unmapped_plants_own_allocation() -> None:
+    """Art. 10a: allocation follows the sub-installations a plant runs. A plant whose route
+    today has no base-year mapping keeps its own EUTL figure (1.5 t/t) on that route; on a
+    route mapped to a benchmark (0.2 t/t) the benchmark replaces it, as it replaces a mapped
+    plant's residual: 0.2 t/t, not 1.5 + 0.2 = 1.7. EUA 100, myopic: gas 1 x 100 - 1.5 x
+    100 = -50 EUR/t, elec 0 - 0.2 x 100 = -20 EUR/t (not -170); booked 0.2 Mt on 1 Mt."""
+    bench = _bench(1.2, 0.2)
+    bench["route_benchmark_base"] = np.array([[np.nan, 0.2, np.nan]])
+    inp = toy_inputs(eua=100.0, base_free_allocation=1.5e6, instruments={"ets": bench})
+    ctx = BatchContext(inp, (EuEts,))
+    ets = EuEts(ctx)
+    np.testing.assert_allclose(ets.basis.of(np.array([[[0, 1]]]), 0), [[[1.5, 0.2]]])
+    np.testing.assert_allclose(one_plant_unit_cost(ets, 0, [0, 1]), [[[-50.0, -20.0]]])
+    booked = ets.allocation(_year(ctx, 1, 1, 1.0e6, True))
+    assert float(booked[0, 0]) == pytest.approx(0.2e6)
+
+
 def test_a_plant_not_at_risk_values_its_allocation_at_its_own_share() -> None:
     """Art. 10b(4): a plant not at risk of carbon leakage gets the falling not-at-risk share
     (here 0.3 to 2026, then down to 0 in 2030) of its benchmark allocation, a plant at

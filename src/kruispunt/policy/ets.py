@@ -398,7 +398,8 @@ class AllocationBasis:
     product without a mapping, the base-year EUTL allocation per unit on every route (product
     benchmarks do not depend on the route), scaled for heat products by the route's fossil
     emissions over today's route's, within [0, 1] (the heat benchmark's 2026 rule for heat
-    from electricity was not verified). Routes whose output is imported get nothing. The
+    from electricity was not verified), except on a route whose allocation comes from its
+    own benchmark mapping, which replaces it. Routes whose output is imported get nothing. The
     base-year allocation is taken before the base year's factors (``base_factor``: 30 % for
     sectors not at risk of carbon leakage in 2021-2025).
 
@@ -532,10 +533,14 @@ class AllocationBasis:
         heat = self._lead(self.heat, route, plants)
         unmapped = self._lead(self.per_unit, route, plants) * np.where(heat, ratio, 1.0)
         mapped_inc = self._lead(self.inc_mapped, route, plants)
+        # a plant whose base-year allocation has no mapping keeps it on the routes whose own
+        # allocation has none either; a route whose allocation comes from its benchmark
+        # replaces it, as it replaces a mapped plant's residual (no double count)
+        own = np.where(self.uses_benchmark(route, t, plants), 0.0, unmapped)
         part = np.where(
             mapped_inc,
             np.where(today, self._lead(self.residual, route, plants), 0.0),
-            unmapped,
+            own,
         )
         return np.asarray(np.where(self.domestic[route], part, 0.0), dtype=np.float64)
 
