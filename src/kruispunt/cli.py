@@ -22,12 +22,17 @@ if TYPE_CHECKING:
 
 
 app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Kruispunt: plant-level scenarios for the Dutch energy-intensive industry.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-data_app = typer.Typer(help="Inspect, validate and build the data package.", no_args_is_help=True)
+data_app = typer.Typer(
+    rich_markup_mode="markdown",
+    help="Inspect, validate and build the data package.",
+    no_args_is_help=True,
+)
 app.add_typer(data_app, name="data")
 
 
@@ -336,7 +341,7 @@ def energy_bill(
     ] = None,
 ) -> None:
     """A site's energy bill in NL against BE, DE and FR for the same consumption: commodity,
-    energy tax, network tariff and indirect-cost compensation (issue #11 point 6)."""
+    energy tax, network tariff and indirect-cost compensation (docs/model.md)."""
     from kruispunt.cli_results import check_output_file
 
     if csv is not None:

@@ -48,6 +48,7 @@ __all__ = [
 
 
 results_app = typer.Typer(
+    rich_markup_mode="markdown",
     help="List, show, delete and repair stored runs.",
     no_args_is_help=True,
     add_completion=False,
@@ -412,7 +413,7 @@ def compare(
         typer.Option(
             "--report",
             "--report-path",
-            help="HTML report to write (default: compare-<a>-<b>.html).",
+            help="HTML report to write (default: compare-RUN_A-RUN_B.html).",
             show_default=False,
         ),
     ] = None,
@@ -475,7 +476,7 @@ def export(
             "--output",
             "-o",
             help="File (iamc, netcdf) or folder (csv, parquet); "
-            "default: <run id> plus a suffix, in the current folder.",
+            "default: the run id plus a suffix, in the current folder.",
             show_default=False,
         ),
     ] = None,

@@ -15,6 +15,7 @@ from kruispunt.errors import KruispuntError
 from kruispunt.limits import ENSEMBLE_MAX_FUTURES, ENSEMBLE_MAX_SEED, ENSEMBLE_MAX_WORKERS
 
 explore_app = typer.Typer(
+    rich_markup_mode="markdown",
     help="Ensembles over deep uncertainty: robustness, scenario discovery, sensitivity "
     "(docs/robustness.md).",
     no_args_is_help=True,
