@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from kruispunt.assemble import build_inputs, instruments
+from kruispunt.assemble.instruments import BuildContext
+from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue import Catalogue
+from kruispunt.inputs import ModelInputs
+from kruispunt.scenarios import resolve
 from tests.assemble.conftest import beside_current_policy
 
 
@@ -35,3 +43,81 @@ def test_cisaf_window_grant_budget_and_the_proposed_cap_path(
     assert lrf[1, years.index(2030)] == pytest.approx(0.044)
     assert lrf[1, years.index(2031)] == pytest.approx(0.037)
     assert lrf[0, years.index(2031)] == pytest.approx(0.044)
+
+
+def _current_policy_with(cat: Catalogue, **tables: pd.DataFrame) -> ModelInputs:
+    """Inputs of current policy on the package with some tables replaced (a copy of the
+    catalogue; the package is not touched)."""
+    changed = replace(cat, tables={**cat.tables, **tables})
+    return build_inputs(changed, resolve(["current-policy"], cat.path))
+
+
+def test_two_plant_rules_for_one_plant_and_carrier_compound(cat: Catalogue) -> None:
+    """Wienerberger Haaften (bricks, NACE 23.32, no power installation so no CHP share)
+    burns gas on gas_furnace_high. With the division-23 rule set to exempt 0.5 of that gas
+    and a class-23.3 rule exempting 0.4 more, the exempt share is 1 - 0.5 x 0.6 = 0.7 (the
+    second rule exempts 0.4 of what the first leaves taxed), not the last rule's 0.4."""
+    rules = cat.tax_exemptions.copy()
+    furnace = (rules["route_id"] == "gas_furnace_high") & (rules["carrier_id"] == "natural_gas")
+    division = furnace & (rules["nace"] == "23")
+    assert division.sum() == 1
+    rules.loc[division, "exempt_share"] = 0.5
+    extra = rules[division].assign(nace="23.3", exempt_share=0.4)
+    inp = _current_policy_with(cat, tax_exemptions=pd.concat([rules, extra], ignore_index=True))
+    p = inp.coords.plants.index("wienerberger_haaften/process_heat_high")
+    gas = inp.coords.carriers.index("natural_gas")
+    assert inp.instruments["energy_tax"]["plant_exempt"][0, p, gas] == pytest.approx(0.7)
+
+
+def test_base_year_allocation_factor_carries_the_cross_sectoral_correction(
+    cat: Catalogue,
+) -> None:
+    """With the 2021-25 cross-sectoral correction factor at 0.9 (step: it holds in the
+    base year 2022), the base-year allocation factor is 1 x 0.9 = 0.9 for a plant at risk
+    of carbon leakage (Tata Steel's blast furnace 7) and 0.3 x 0.9 = 0.27 for one that is
+    not (Heineken Zoeterwoude: 30 % of the benchmark allocation in 2021-26)."""
+    policy = cat.policy.copy()
+    row = (
+        (policy["instrument"] == "eu_ets")
+        & (policy["parameter"] == "cross_sectoral_correction_factor")
+        & (policy["year"] == 2021)
+    )
+    assert row.sum() == 1
+    policy.loc[row, "value"] = 0.9
+    inp = _current_policy_with(cat, policy=policy)
+    tata = inp.coords.plants.index("tata_steel_ijmuiden/crude_steel/bf7")
+    heineken = inp.coords.plants.index("heineken_zoeterwoude/process_heat_low")
+    ets = inp.instruments["ets"]
+    assert ets["carbon_leakage"][0, [tata, heineken]].tolist() == [1.0, 0.0]
+    assert ets["base_factor"][0, tata] == pytest.approx(0.9)
+    assert ets["base_factor"][0, heineken] == pytest.approx(0.27)
+
+
+def test_export_share_is_the_latest_row_of_its_path(cat: Catalogue) -> None:
+    """Aluminium's share sold outside the EU is 0.10 from 2026 (product_markets.csv); with
+    a second row of 0.2 from 2030 the CBAM export share is the later one, 0.2."""
+    markets = cat.product_markets
+    row = (markets["product_id"] == "aluminium") & (markets["parameter"] == "export_share_extra_eu")
+    assert row.sum() == 1
+    later = markets[row].assign(year=2030, value=0.2, value_original=0.2)
+    inp = _current_policy_with(cat, product_markets=pd.concat([markets, later], ignore_index=True))
+    g = inp.coords.products.index("aluminium")
+    assert inp.instruments["cbam"]["export_share"][0, g] == pytest.approx(0.2)
+
+
+def test_the_connection_level_is_decided_by_the_site_s_summed_peak(
+    cat: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the package's 8,000 full-load hours and 100 MW EHV threshold: site s's two plants
+    use 480,000 and 400,000 MWh (60 and 50 MW, each below the threshold) and together
+    110 MW, so both are on EHV; site t's one plant at 720,000 MWh (90 MW) is on HV."""
+    tables = Tables(cat)
+    assert tables.policy_scalar("network_tariff.full_load_hours") == 8000
+    assert tables.policy_scalar("network_tariff.ehv_min_peak_mw") == 100
+    mwh = np.array([480_000.0, 400_000.0, 720_000.0])
+    monkeypatch.setattr(instruments, "_baseline_consumption_mwh", lambda b: mwh)
+    pb = SimpleNamespace(table=pd.DataFrame({"site_id": ["s", "s", "t"]}))
+    levers = SimpleNamespace(network_tariffs=True, flexible_transport_right="firm")
+    scenarios = [SimpleNamespace(levers=levers)]
+    b = BuildContext(tables, scenarios, np.array([2025]), pb, None)  # type: ignore[arg-type]
+    assert instruments._network_tariff(b)["ehv"].tolist() == [[1.0, 1.0, 0.0]]
