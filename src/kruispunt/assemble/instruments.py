@@ -359,8 +359,9 @@ def _ets(b: BuildContext) -> Params:
 
 @_of_data
 def _export_share(b: BuildContext) -> F:
-    """Share of each product's output sold outside the EU ``(G,)``: the product markets
-    table's ``export_share_extra_eu`` where it exists, else the data package's default."""
+    """Share of each product's output sold outside the EU ``(G,)``, one figure for every
+    year: the product markets table's ``export_share_extra_eu`` where it exists (its latest
+    row, should a product have several), else the data package's default."""
     default = _scalar(b, "cbam.export_share_extra_eu_default")
     out = np.full(len(b.tables.product_ids), default)
     for g, part in b.tables.product_market_rows("export_share_extra_eu"):
