@@ -1,5 +1,6 @@
 """Margins and closure: units of one product close one at a time as their margin falls, and a
-plant does not close today for losses it expects only later (the option to close later)."""
+plant does not close today for losses it expects only later (the option to close later); the
+full cost of staying that a plant's revenue is calibrated on."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from kruispunt.assemble.calibration import plant_revenue
+from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
-from kruispunt.engine.valuation import _present_value_factor
+from kruispunt.engine.valuation import _present_value_factor, cost_of_staying
 from kruispunt.testing import TOY_YEARS as YEARS
 from kruispunt.testing import toy_inputs
 
@@ -53,6 +56,22 @@ def test_no_closure_today_for_losses_expected_later() -> None:
     margin = 100.0 - (40.0 + 10.0 * np.arange(20))
     assert float(np.sum(margin * d)) < 0.0  # the whole-life value of staying in 2025
     assert closure_year(simulate(inp), 0) == 2033
+
+
+def test_the_cost_of_staying_counts_the_storage_of_the_co2_captured_today() -> None:
+    """A plant running the toy's gas_ccs route today (no renewal capex): 11 GJ gas/t x 10
+    EUR/GJ = 110 EUR/t, and of its 1.1 tCO2/t, 90 % = 0.99 t/t captured and stored at 20
+    EUR/t of transport and storage = 19.8 EUR/t. Its full cost of staying in the first year,
+    and the revenue calibrated on it (no instruments), is 110 + 19.8 = 129.8 EUR/t; at a
+    storage cost of 0, 110."""
+    inp = toy_inputs(ccs=True, capex_ccs=0.0)
+    ccs = inp.coords.routes.index("gas_ccs")
+    inp = replace(inp, plants=replace(inp.plants, incumbent=np.array([ccs], dtype=np.int64)))
+    for ts, cost in ((20.0, 129.8), (0.0, 110.0)):
+        ts_cost = np.full_like(inp.markets.co2_ts_cost, ts)
+        at = replace(inp, markets=replace(inp.markets, co2_ts_cost=ts_cost))
+        assert cost_of_staying(BatchContext(at, ()), []) == pytest.approx([cost], rel=1e-12)
+        assert plant_revenue(at, instruments=()) == pytest.approx([cost], rel=1e-12)
 
 
 def test_present_value_factor_by_hand() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -152,3 +154,67 @@ def test_a_contract_is_valued_on_at_most_its_contracted_tonnes() -> None:
     assert full > 0
     assert value(1.2e6) == pytest.approx(full)
     assert value(0.5e6) == pytest.approx(0.5 * full)
+
+
+def _round(params: dict[str, float], n_plants: int, **ev: np.ndarray) -> SimpleNamespace:
+    """A CCfD round on toy plants (options gas, elec, closure, gas_ccs) with the scenario's
+    ``params``, a budget of 1e9 EUR and a strike (ceiling) of 200 EUR/t, and the evaluation
+    ``ev`` ``(1, n_plants, 4)``: nothing awarded by SDE++, the expected payment 120 EUR/t
+    (an expected EUA of 80)."""
+    given = {"strike": 200.0, "budget": 1.0e9, **params}
+    inp = toy_inputs(
+        n_plants=n_plants,
+        ccs=True,
+        instruments={"ccfd": {k: np.array([v]) for k, v in given.items()}},
+    )
+    ccfd = Ccfd(BatchContext(inp, (Ccfd,)))
+    shape = (1, n_plants, 4)
+    evaluation = SimpleNamespace(
+        awarded=lambda name: np.zeros(shape[:2], dtype=bool),
+        expected=lambda name, term: np.full(shape, 120.0),
+        **ev,
+    )
+    offer = ccfd.offer(evaluation)  # type: ignore[arg-type]
+    assert offer is not None
+    return SimpleNamespace(offer=offer, strike=ccfd._o["strike"])
+
+
+def test_a_pay_as_bid_offer_pays_the_marked_up_need() -> None:
+    """Pay-as-bid with a 10 % mark-up: elec needs 100 EUR per tonne abated to beat staying
+    (a gap of 1,000 EUR/yr on 10 t/yr). It bids 80 + 1.1 x 100 = 190 EUR/t (under the 200
+    ceiling) and expects to be paid its marked-up need: 1.1 x 100 x 10 t = 1,100 EUR/yr of
+    support (not its bare gap of 1,000), ranked by its need, 100 EUR/t."""
+    r = _round(
+        {"pay_as_bid": 1.0, "markup": 0.1},
+        1,
+        need_per_t=np.array([[[np.inf, 100.0, np.inf, np.inf]]]),
+        gap=np.array([[[0.0, 1_000.0, 0.0, 0.0]]]),
+        abated=np.array([[[0.0, 10.0, 0.0, 0.0]]]),
+        supportable=np.array([[[False, True, False, False]]]),
+    )
+    assert r.offer.eligible.tolist() == [[[False, True, False, False]]]
+    assert r.offer.support[0, 0, 1] == pytest.approx(1_100.0, rel=1e-12)
+    assert r.offer.score[0, 0, 1] == pytest.approx(100.0, rel=1e-12)
+    assert r.strike[0, 0, 1] == pytest.approx(190.0, rel=1e-12)
+
+
+def test_additionality_excludes_a_plant_that_switches_anyway() -> None:
+    """With the additionality test (threshold 0 EUR/t), a plant whose best option without
+    a contract is already a low-carbon switch gets none. Uniform strike, paying 120 EUR/t;
+    elec and gas_ccs each abate 1 t/yr. Plant 0 is worth 100 staying, 150 on elec, 70 on
+    gas_ccs: it moves to elec by itself (need 0: trivial), and gas_ccs (need 30 EUR/t,
+    support 120 >= 30) is not additional either. Plant 1 is worth 100 staying, 50 on elec,
+    70 on gas_ccs: both switches are additional and eligible (needs 50 and 30)."""
+    low = np.array([[[False, True, False, True], [False, True, False, True]]])
+    r = _round(
+        {"additionality": 1.0, "additionality_threshold": 0.0},
+        2,
+        value=np.array([[[100.0, 150.0, 0.0, 70.0], [100.0, 50.0, 0.0, 70.0]]]),
+        need_per_t=np.array([[[np.inf, 0.0, np.inf, 30.0], [np.inf, 50.0, np.inf, 30.0]]]),
+        gap=np.array([[[0.0, 0.0, 100.0, 30.0], [0.0, 50.0, 100.0, 30.0]]]),
+        abated=np.where(low, 1.0, 0.0),
+        supportable=low,
+        low_carbon=low,
+    )
+    assert r.offer.eligible.tolist() == [[[False] * 4, [False, True, False, True]]]
+    assert r.offer.support[0, 1].tolist() == pytest.approx([0.0, 120.0, 0.0, 120.0])

@@ -229,3 +229,26 @@ def test_levy_valuation_weighs_the_plant_s_own_emission_intensity() -> None:
     levy, _, _ = _toy_levy(1, 0.8, 90.0, 80.0)
     for calib, cost in ((1.25, 4.5), (1.0, 2.0)):
         np.testing.assert_allclose(one_plant_unit_cost(levy, 1, [0], calib), [[[cost]]])
+
+
+def test_levy_valuation_takes_the_rights_of_the_year_s_allocation_period() -> None:
+    """Dispensation rights follow the ETS benchmark of the year's allocation period: the
+    gas route's benchmark allocation is 1.0 t/t in 2021-2025 and 0.8 t/t from 2026 (the
+    plant's base-year allocation, 1.0 t/t, is all explained by it: no own part). Tariff 100
+    EUR/t over a reference EUA of 0, reduction factor 1, a plant at its route's 1 t/t: valued
+    in 2025, 100 x (1 - 1.0) = 0 EUR/t; in 2027, 100 x (1 - 0.8) = 20 EUR/t (0 on the 2025
+    benchmark)."""
+    bm = np.full((1, 3, Y), np.nan)
+    bm[0, 0] = np.where(TOY_YEARS <= 2025, 1.0, 0.8)
+    base = np.full((1, 3), np.nan)
+    base[0, 0] = 1.0
+    inp = toy_inputs(
+        base_free_allocation=1.0e6,
+        instruments={
+            "ets": {"route_benchmark": bm, "route_benchmark_base": base},
+            "co2_levy": {"tariff": np.full((1, Y), 100.0)},
+        },
+    )
+    levy = Co2Heffing(BatchContext(inp, (EuEts, Co2Heffing)))
+    np.testing.assert_allclose(one_plant_unit_cost(levy, 0, [0]), [[[0.0]]], atol=1e-12)
+    np.testing.assert_allclose(one_plant_unit_cost(levy, 2, [0]), [[[20.0]]], rtol=1e-12)

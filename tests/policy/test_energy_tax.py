@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from tests.policy.conftest import one_plant_unit_cost
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import load_catalogue
@@ -241,6 +242,24 @@ def test_valuation_charges_the_bracketed_tax_of_the_taxable_use() -> None:
     assert _tax_view(0.0) == pytest.approx((21.1, 21.1e6), rel=1e-12)
     assert _tax_view(0.5) == pytest.approx((11.1, 11.1e6), rel=1e-12)
     assert _tax_view(0.9, 0.5) == pytest.approx((1.6, 1.6e6), rel=1e-12)
+
+
+def test_valuation_of_a_flat_rate_carrier_applies_the_plant_s_own_exemption() -> None:
+    """A carrier without brackets (as hydrogen is, at its flat rate from 2026) is valued at
+    its flat rate on the plant's taxable use, after the plant's own exempt share: the toy's
+    gas taxed at a flat 2 EUR/GJ, the plant exempt for 60 % of its gas. Staying on gas (10
+    GJ/t) is valued at 10 x 2 x (1 - 0.6) = 8 EUR/t, not 20; elec (no gas) at 0. The
+    accounting books the same: 8 EUR/t x 1 Mt = 8 MEUR in 2025."""
+    Y, C = len(TOY_YEARS), 2
+    rate = np.zeros((1, C, Y))
+    rate[0, 0] = 2.0
+    pex = np.zeros((1, 1, C))
+    pex[0, 0, 0] = 0.6
+    inp = toy_inputs(instruments={"energy_tax": {"rate": rate, "plant_exempt": pex}})
+    tax = EnergyTax(BatchContext(inp, INSTRUMENTS))
+    np.testing.assert_allclose(one_plant_unit_cost(tax, 0, [0, 1]), [[[8.0, 0.0]]], rtol=1e-12)
+    accounted = simulate(inp).dataset["energy_tax"].values[0, 0, 0]
+    assert accounted == pytest.approx(8.0e6, rel=1e-12)
 
 
 def test_units_of_one_site_product_are_one_complex() -> None:

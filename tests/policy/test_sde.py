@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from kruispunt.engine.context import BatchContext
 from kruispunt.policy.sde import (
+    Sde,
     allocate_domains,
     allocate_round,
     sde_base_amount,
@@ -19,6 +21,7 @@ from kruispunt.policy.sde import (
     sde_payment,
     sde_subsidy_per_unit,
 )
+from kruispunt.testing import toy_inputs
 
 FAST = settings(max_examples=80, deadline=None)
 
@@ -254,3 +257,22 @@ def test_allocate_domains_never_exceeds_the_budget_or_a_ceiling(r: tuple[np.ndar
     assert (score[won] <= 400.0).all()
     # above the general ceiling only a domain's application can win
     assert (domain[won & (score > 300.0)] >= 0).all()
+
+
+def test_a_running_contract_is_valued_on_the_plant_s_production_up_to_its_volume() -> None:
+    """The value a plant keeps by staying on its SDE++ route is the year's payment on what
+    it makes, up to the contracted volume. Toy contract on 'elec' (myopic, 2025-2040): base
+    amount 150 EUR/t, base price 0, correction 10 GJ of gas displaced x 10 EUR/GJ = 100
+    EUR/t (EUA 0), so 50 EUR/t, on at most 100 t/yr. Making 60 t/yr: 50 x 60 = 3,000
+    EUR/yr (not 5,000, the full volume); making 120 t/yr: 50 x 100 = 5,000."""
+    sde = Sde(BatchContext(toy_inputs(sde_budget=1.0e9, sde_max=1000.0), (Sde,)))
+    sde.route[0, 0], sde.start[0, 0], sde.end[0, 0] = 1, 2025, 2040  # on 'elec'
+    sde.base[0, 0], sde.floor[0, 0], sde.volume[0, 0] = 150.0, 0.0, 100.0
+
+    def value(production: float) -> float:
+        got = sde.contract_value(0, np.array([[1]]), np.array([[production]]))
+        assert got is not None
+        return float(np.asarray(got)[0, 0])
+
+    assert value(60.0) == pytest.approx(3_000.0, rel=1e-12)
+    assert value(120.0) == pytest.approx(5_000.0, rel=1e-12)
