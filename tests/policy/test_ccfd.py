@@ -137,8 +137,9 @@ def test_ccfd_pays_at_most_its_contracted_tonnes() -> None:
 
 def test_a_contract_is_valued_on_at_most_its_contracted_tonnes() -> None:
     """The value a plant keeps by staying on its contracted route counts the payments on
-    the tonnes it would abate (1 t per t made), at most the 1 Mt contracted: at 1.2 Mt of
-    output the same as at 1 Mt, at 0.5 Mt half of it."""
+    the tonnes it would abate (1 t per t made), at most the 1 Mt contracted. Strike 150
+    over an expected EUA of 80 (myopic): (150 - 80) x 1 Mt = 70 MEUR/yr at 1 Mt of output,
+    the same at 1.2 Mt (not 84), 35 at 0.5 Mt."""
     inp = toy_inputs(eua=80.0, instruments={"ccfd": {"strike": np.array([150.0])}})
     ccfd = Ccfd(BatchContext(inp, (Ccfd,)))
     ccfd.route[0, 0], ccfd.start[0, 0], ccfd.end[0, 0] = 1, 2025, 2040  # on 'elec'
@@ -150,10 +151,9 @@ def test_a_contract_is_valued_on_at_most_its_contracted_tonnes() -> None:
         assert got is not None
         return float(np.asarray(got)[0, 0])
 
-    full = value(1.0e6)
-    assert full > 0
-    assert value(1.2e6) == pytest.approx(full)
-    assert value(0.5e6) == pytest.approx(0.5 * full)
+    assert value(1.0e6) == pytest.approx(70.0e6, rel=1e-12)
+    assert value(1.2e6) == pytest.approx(70.0e6, rel=1e-12)
+    assert value(0.5e6) == pytest.approx(35.0e6, rel=1e-12)
 
 
 def _round(params: dict[str, float], n_plants: int, **ev: np.ndarray) -> SimpleNamespace:
