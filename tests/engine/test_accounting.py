@@ -68,3 +68,34 @@ def test_indirect_emissions_use_the_years_grid_factor() -> None:
     assert indirect[years.index(2026)] == pytest.approx(1.08e6)
     assert indirect[years.index(2029)] == pytest.approx(1.08e6)
     np.testing.assert_allclose(indirect[years.index(2030) :], 0.54e6)
+
+
+def test_a_decided_follow_up_project_holds_its_grid_connection() -> None:
+    """The toy plant has decided capture (gas_ccs, no grid load) from 2026 and, after it, an
+    electric plant from 2030 (a follow-up project, its connection contracted with the
+    decision): the electric plant's 10.8 PJ a year is a peak of 10.8e6 GJ / 3.6 GJ/MWh /
+    8,760 h = 342.47 MW, all of it existing load; the grid's new load stays 0 MW (against
+    the committed capture route's load it would be 342.47 MW)."""
+    inp = toy_inputs(ccs=True)
+    lv = inp.levers
+
+    def full(value: int) -> F:
+        return np.full(lv.commit_route.shape, value, dtype=lv.commit_route.dtype)
+
+    inp = replace(
+        inp,
+        levers=replace(
+            lv,
+            commit_route=full(3),
+            commit_year=full(2026),
+            follow_route=full(1),
+            follow_year=full(2030),
+        ),
+    )
+    ds = simulate(inp).dataset
+    years = list(TOY_YEARS)
+    i30 = years.index(2030)
+    route = ds["route_index"].values[0, 0]
+    assert route[years.index(2026)] == 3 and route[i30] == 1
+    assert ds["peak_load"].values[0, 0, i30] == pytest.approx(10.8e6 / 3.6 / 8760)
+    np.testing.assert_array_equal(ds["infra_use"].sel(resource="grid").values, 0.0)
