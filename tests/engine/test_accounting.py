@@ -99,3 +99,18 @@ def test_a_decided_follow_up_project_holds_its_grid_connection() -> None:
     assert route[years.index(2026)] == 3 and route[i30] == 1
     assert ds["peak_load"].values[0, 0, i30] == pytest.approx(10.8e6 / 3.6 / 8760)
     np.testing.assert_array_equal(ds["infra_use"].sel(resource="grid").values, 0.0)
+
+
+def test_a_closed_plant_pays_no_opex() -> None:
+    """The toy plant earns nothing for its widgets (price 0) and closes; its closure route is
+    given a fixed O&M of 5 EUR per t/yr of capacity: once closed it pays no opex (not 5 EUR x
+    1 Mt = 5 MEUR a year) and produces nothing."""
+    inp = toy_inputs(product_price=0.0)
+    fixed = inp.routes.fixed_opex.copy()
+    fixed[2] = 5.0  # widget_closure
+    inp = replace(inp, routes=replace(inp.routes, fixed_opex=fixed))
+    ds = simulate(inp).dataset
+    closed = ds["route_index"].values[0, 0] == 2
+    assert closed[-1]
+    np.testing.assert_array_equal(ds["opex"].values[0, 0][closed], 0.0)
+    np.testing.assert_array_equal(ds["production"].values[0, 0][closed], 0.0)
