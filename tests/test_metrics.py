@@ -421,3 +421,153 @@ def test_groups_of_plant_attributes_are_the_groups_of_every_element(keys: list[s
     # every group occurs, and no two groups share labels
     assert np.unique(inverse).size == len(labels)
     assert not labels.duplicated().any()
+
+
+# --- hand-checked indicators (mutation round 5) ---------------------------------------------------
+
+
+def _with(r: Results, **arrays: np.ndarray) -> Results:
+    """``r`` with variables replaced by ``arrays`` (same dims and attributes)."""
+    ds = r.dataset
+    return Results(
+        ds.assign({k: (ds[k].dims, v, ds[k].attrs) for k, v in arrays.items()})  # type: ignore[arg-type]
+    )
+
+
+def test_emissions_exactly_at_the_target_are_on_target() -> None:
+    """National direct emissions 15, 10, 7 Mt (2029-2031) against a target of -, 10, 8 Mt:
+    2030 has a gap of 10 - 10 = 0 Mt and is on target ('at or below'), 2031 -1 Mt."""
+    r = hand_made()
+    r = _with(r, emission_target=np.array([np.nan, 10e6, 8e6]))
+    vt = metrics.emissions_vs_target(r)
+    assert vt["year"].tolist() == [2030, 2031]
+    assert vt["gap_mtco2"].tolist() == [0.0, -1.0]
+    assert vt["on_target"].tolist() == [True, True]
+
+
+def _infra(r: Results, given: dict[tuple[str, str], tuple[list[float], list[float]]]) -> Results:
+    """``r`` with no infrastructure use or capacity but the ``(use, capacity)`` per year
+    ``given`` for some (cluster, resource)."""
+    ds = r.dataset
+    assert ds["infra_use"].dims == ("scenario", "cluster", "resource", "year")
+    u = np.zeros(ds["infra_use"].shape)
+    c = np.zeros(ds["infra_capacity"].shape)
+    clusters = [str(x) for x in ds["cluster"].values]
+    resources = [str(x) for x in ds["resource"].values]
+    for (cluster, resource), (use, cap) in given.items():
+        at = (slice(None), clusters.index(cluster), resources.index(resource))
+        u[at], c[at] = use, cap
+    return _with(r, infra_use=u, infra_capacity=c)
+
+
+def test_utilisation_of_a_zero_capacity_is_nan() -> None:
+    """5 MW of new load in Rotterdam-Moerdijk in 2029 against no grid capacity: headroom
+    0 - 5 = -5 MW, utilisation NaN (not inf); 2 Mt stored of 4 Mt in Cluster 6: 0.5."""
+    r = _infra(
+        hand_made(),
+        {
+            ("rotterdam_moerdijk", "grid"): ([5.0, 0.0, 0.0], [0.0] * 3),
+            ("cluster6", "co2_storage"): ([2e6, 0.0, 0.0], [4e6] * 3),
+        },
+    )
+    infra = metrics.infrastructure_use(r).set_index(["cluster", "resource", "year"])
+    grid = infra.loc[("rotterdam_moerdijk", "grid", 2029)]
+    assert (grid["use"], grid["capacity"], grid["headroom"]) == (5.0, 0.0, -5.0)
+    assert math.isnan(grid["utilisation_share"])
+    assert infra.loc[("cluster6", "co2_storage", 2029), "utilisation_share"] == 0.5
+
+
+def test_storage_peak_is_the_first_year_of_highest_use_with_its_capacity() -> None:
+    """CO2 stored 2, 3, 3 Mt (2029-2031) against 4, 5, 6 Mt of capacity, split over two
+    clusters (capacity 3 + 1, 3 + 2, 3 + 3; the use in Rotterdam-Moerdijk): the peak is the
+    first year at 3 Mt, 2030, with that year's 5 Mt of capacity, 3 / 5 = 0.6 used (not 2031's
+    6 Mt, nor the highest capacity)."""
+    r = _infra(
+        hand_made(),
+        {
+            ("rotterdam_moerdijk", "co2_storage"): ([2e6, 3e6, 3e6], [3e6] * 3),
+            ("cluster6", "co2_storage"): ([0.0] * 3, [1e6, 2e6, 3e6]),
+        },
+    )
+    peak = metrics.storage_peak(r).iloc[0]
+    assert int(peak["peak_year"]) == 2030
+    assert peak["peak_use_mtco2"] == 3.0
+    assert peak["capacity_mtco2"] == 5.0
+    assert peak["utilisation_share"] == 0.6
+    ki = metrics.key_indicators(r).iloc[0]
+    assert (ki["ccs_peak_stored_mtco2"], ki["ccs_capacity_at_peak_mtco2"]) == (3.0, 5.0)
+
+
+def test_government_cost_counts_outlays_positive() -> None:
+    """SDE++ pays 100 MEUR in 2029 and IKC 20 MEUR in 2030 (outlays, flow sign -1), the energy
+    tax brings in 30 MEUR in 2029: outlays cost 100, 20, 0 MEUR; net of revenue 70, 20, 0."""
+    r = hand_made()
+    ds = r.dataset
+    flows = [str(f) for f in ds["flow"].values]
+    gov = np.zeros(ds["gov_cash_flow"].shape)  # (scenario, flow, year)
+    gov[0, flows.index("sde_outlay"), 0] = -100e6
+    gov[0, flows.index("ikc_outlay"), 1] = -20e6
+    gov[0, flows.index("energy_tax_revenue"), 0] = 30e6
+    r = _with(r, gov_cash_flow=gov)
+    outlays = metrics.government_cost(r)["cost_meur"].tolist()
+    net = metrics.government_cost(r, flows="net")["cost_meur"].tolist()
+    assert outlays == pytest.approx([100.0, 20.0, 0.0])
+    assert net == pytest.approx([70.0, 20.0, 0.0])
+
+
+def test_deadweight_is_the_support_for_what_happens_anyway() -> None:
+    """Plant 0 is paid 10 MEUR SDE++ in 2030 and 30 MEUR in 2031 on route 1; without SDE++ it
+    switches to route 1 a year later (2031): 40 MEUR paid, the 30 of 2031 deadweight, 0.75."""
+    r = hand_made()
+    ds = r.dataset
+    flows = [str(f) for f in ds["flow"].values]
+    assert ds["plant_flows"].dims == ("scenario", "plant", "flow", "year")
+    paid = np.zeros(ds["plant_flows"].shape)
+    paid[0, 0, flows.index("sde_outlay"), 1:] = [-10e6, -30e6]
+    route = ds["route_index"].values.copy()
+    route[0, 0] = [0, 1, 1]
+    with_ = _with(r, plant_flows=paid, route_index=route)
+    route_without = route.copy()
+    route_without[0, 0] = [0, 0, 1]
+    without = _with(r, route_index=route_without)
+    dw = metrics.deadweight(with_, without, "sde_outlay").iloc[0]
+    assert dw["paid_meur"] == pytest.approx(40.0)
+    assert dw["deadweight_meur"] == pytest.approx(30.0)
+    assert dw["deadweight_share"] == pytest.approx(0.75)
+
+
+def test_site_table_sums_capex_up_to_the_year() -> None:
+    """Plant 0 (site_001) invests 100 MEUR in 2029 and 50 MEUR in 2030: cumulative capex
+    100, 150 and 150 MEUR in 2029-2031."""
+    r = hand_made()
+    capex = np.zeros(r.dataset["capex"].shape)
+    capex[0, 0, :2] = [100e6, 50e6]
+    r = _with(r, capex=capex)
+    got = [
+        metrics.site_table(r, y).set_index("site").loc["site_001", "capex_cumulative_meur"]
+        for y in YEARS
+    ]
+    assert got == pytest.approx([100.0, 150.0, 150.0])
+
+
+def test_site_states_main_plant_is_the_largest_emitter_of_the_first_year() -> None:
+    """Plants 0 (crude steel, route 0) and 1 (ammonia, routes 5, 8, 8) share site_001; plant
+    0 emits 10, 8, 6 Mt, plant 1 2, 2, 9 Mt: the main plant is plant 0 (10 > 2 Mt in 2029)
+    in every year, although plant 1 emits more in 2031; site emissions 12, 10, 15 Mt, base
+    12 Mt (12,000 kt)."""
+    r = hand_made()
+    ds = r.dataset
+    direct = ds["direct_emissions"].values.copy()
+    direct[0, 1] = [2e6, 2e6, 9e6]
+    sites = ["site_001", "site_001", "site_003"]
+    names = ["Site one", "Site one", "Site three"]
+    r = Results(
+        ds.assign_coords(site=("plant", sites), site_name=("plant", names)).assign(
+            direct_emissions=(ds["direct_emissions"].dims, direct, ds["direct_emissions"].attrs)
+        )
+    )
+    states = metrics.site_states(r).set_index(["site", "year"])
+    one = states.loc["site_001"]
+    assert one["route"].tolist() == ["crude_steel_incumbent"] * 3
+    assert one["direct_emissions_ktco2"].tolist() == pytest.approx([12e3, 10e3, 15e3])
+    assert one["base_emissions_ktco2"].tolist() == pytest.approx([12e3] * 3)

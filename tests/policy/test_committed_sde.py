@@ -18,14 +18,19 @@ capture; central EUA 2029 113.31 and 2030 138.17 > 97.47: nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from tests.policy.conftest import one_plant_year
 
 import kruispunt
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
-from kruispunt.policy.committed import committed_sde_payment
+from kruispunt.engine.context import BatchContext
+from kruispunt.policy.committed import CommittedSupport, committed_sde_payment
 from kruispunt.scenarios import Scenario, resolve
+from kruispunt.testing import TOY_YEARS, toy_inputs
 
 PARTIES = (
     "air_liquide_botlek/hydrogen/smr2",
@@ -160,3 +165,34 @@ def test_an_award_with_two_prefixes_is_refused() -> None:
     )
     with pytest.raises(KruispuntError, match=r"events\.csv: event 'p', field sde_terms"):
         committed_sde_awards(events)
+
+
+def test_maatwerk_and_award_add_up_for_one_plant() -> None:
+    """A toy plant (EUA 80) with 5 MEUR of maatwerk money in 2026 that is also a party to an
+    award (base 90, base price 30 EUR/t, 2025-2040, 1 Mt eligible) and stores 0.5 Mt: it
+    receives 5 MEUR + (90 - 80) x 0.5 Mt = 10 MEUR of subsidy, booked as 5 MEUR of
+    committed_plant_outlay and 5 MEUR of committed_sde_outlay."""
+    outlay = np.zeros((1, 1, len(TOY_YEARS)))
+    outlay[0, 0, 1] = 5e6
+    given = {
+        "plant_outlay": outlay,
+        **{
+            k: np.full((1, 1), v)
+            for k, v in (
+                ("sde_award", 0.0),
+                ("sde_base", 90.0),
+                ("sde_floor", 30.0),
+                ("sde_start", 2025.0),
+                ("sde_end", 2040.0),
+                ("sde_volume", 1e6),
+            )
+        },
+    }
+    inp = toy_inputs(eua=80.0, instruments={"committed": given})
+    assert (inp.levers.commit_route < 0).all()  # no committed route: paid on what it stores
+    committed = CommittedSupport(BatchContext(inp, (CommittedSupport,)))
+    record = replace(one_plant_year(1, 0, 1e6, 1e6), stored=np.full((1, 1), 0.5e6))
+    booking = committed.account(record)
+    assert float(booking.plant["subsidies"][0, 0]) == pytest.approx(10e6)
+    assert float(booking.gov["committed_plant_outlay"][0, 0]) == pytest.approx(-5e6)
+    assert float(booking.gov["committed_sde_outlay"][0, 0]) == pytest.approx(-5e6)

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from tests.policy.conftest import one_plant_year
+from tests.policy.conftest import one_plant_unit_cost, one_plant_year
 
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
@@ -249,3 +249,47 @@ def test_ikc_pays_on_output_up_to_the_baseline() -> None:
     assert inp.plants.base_production[0] == 1.0e6
     assert paid(1.2e6) == pytest.approx(2.7e6)
     assert paid(0.5e6) == pytest.approx(1.35e6)
+
+
+def test_no_claims_and_no_budget_expect_nothing() -> None:
+    """'0 without a budget' holds also when nothing is claimed: claims 0 and budget 0 give
+    a share of 0 (claims 0 with a budget of 1e8 give 1)."""
+    np.testing.assert_array_equal(expected_paid_share([0.0, 0.0], [0.0, 1e8]), [0.0, 1.0])
+
+
+def _new_sector_ikc(budget: float, **flags: list[float]) -> IndirectCostCompensation:
+    """IKC on toy plants (1e6 t/yr each, baseline 1e5 MWh = 0.1 MWh/t), EUA 80, C 0.45
+    t/MWh, aid 0.75 for the 2021 list and 0.80 for sectors added in 2026, ``flags`` each
+    plant's eligibility (``eligible``, ``eligible_new``), a yearly ``budget``."""
+    n = len(next(iter(flags.values())))
+    given = {
+        "aid_intensity": np.full((1, Y), 0.75),
+        "aid_intensity_new": np.full((1, Y), 0.80),
+        "co2_factor": np.full((1, Y), 0.45),
+        "budget": np.full((1, Y), budget),
+        "baseline_mwh": np.full((1, n), 1e5),
+        **{k: np.array([v]) for k, v in flags.items()},
+    }
+    inp = toy_inputs(n_plants=n, eua=80.0, instruments={"ikc": given})
+    return IndirectCostCompensation(BatchContext(inp, (IndirectCostCompensation,)))
+
+
+def test_a_sector_added_in_2026_gets_its_own_aid_intensity() -> None:
+    """A plant only in a sector added in 2026 is paid and expects aid at 0.80, not 0.75:
+    0.80 x 0.45 x 80 x 1e5 MWh = 2.88 MEUR a year (2.7 at 0.75); per unit of output
+    0.80 x 0.45 x 80 x 0.1 MWh/t = 2.88 EUR/t on the gas and the electric route."""
+    ikc = _new_sector_ikc(np.inf, eligible_new=[1.0])
+    paid = ikc.account(one_plant_year(1, 0, 1e6, 1e6)).plant["subsidies"]
+    assert float(paid[0, 0]) == pytest.approx(2.88e6)
+    np.testing.assert_allclose(one_plant_unit_cost(ikc, 1, [0, 1]), [[[-2.88, -2.88]]])
+
+
+def test_a_plant_on_both_lists_claims_once_in_the_expected_share() -> None:
+    """Plant 0 is flagged on the 2021 list and as added in 2026, plant 1 on the 2021 list:
+    each claims 0.75 x 0.45 x 80 x 1e5 = 2.7 MEUR once, 5.4 MEUR against a budget of
+    2.7 MEUR, half paid: aid expected per MWh 27 x 0.5 = 13.5 EUR (2021 list) and 28.8 x 0.5
+    = 14.4 EUR (added in 2026). Counting plant 0's claim twice (5.4 + 2.88 MEUR) would
+    expect 27 x 2.7 / 8.28 = 8.8 EUR."""
+    ikc = _new_sector_ikc(2.7e6, eligible=[1.0, 1.0], eligible_new=[1.0, 0.0])
+    np.testing.assert_allclose(ikc.rate[0], 13.5)
+    np.testing.assert_allclose(ikc.rate_new[0], 14.4)

@@ -7,9 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
 from kruispunt.explain import explain
-from kruispunt.policy.market import energy_passed_through, passed_through
+from kruispunt.policy.ets import EuEts
+from kruispunt.policy.market import ProductMarket, energy_passed_through, passed_through
 from kruispunt.testing import TOY_YEARS, toy_inputs
 
 
@@ -179,3 +181,35 @@ def test_high_gas_prices_no_longer_close_the_heat_users(tmp_path) -> None:  # ty
 
     change = ProductMarket(BatchContext(inp, (ProductMarket,))).change
     assert (change[0, heat] >= 0).all() and (change[0, heat] > 0).any()
+
+
+def test_a_cbam_good_passes_no_common_cost_into_its_price() -> None:
+    """The toy widget (1 tCO2/t, 0.4 t/t allocated, outside the carbon-leakage list: share 1
+    to 2029, 0 from 2030), EUA 80 -> 140 and gas 10 -> 15 EUR/GJ from 2025 to 2035, half the
+    carbon cost, all of the gas rise on 1 GJ/t and half the lost allocation passed on. Outside
+    CBAM its 2035 price is up 0.5 x 1 x (140 - 80) = 30 + 1 x (15 - 10) = 5 + 0.5 x 140 x
+    0.4 = 28: 63 EUR/t. A CBAM good moves with its import parity instead: none of the three
+    (not one of them passed on)."""
+    inp = toy_inputs(
+        eua={2025: 80.0, 2035: 140.0, 2050: 140.0},
+        gas_price={2025: 10.0, 2035: 15.0, 2050: 15.0},
+        base_free_allocation=0.4e6,
+        instruments={
+            "market": {
+                "pass_through": np.array([[0.5]]),
+                "energy_input": np.array([[[1.0, 0.0]]]),
+                "allocation_pass_through": np.array([[0.5]]),
+            },
+            "ets": {
+                "carbon_leakage": np.array([[0.0]]),
+                "non_cl_share": np.where(TOY_YEARS >= 2030, 0.0, 1.0)[None, :],
+            },
+        },
+    )
+    i35 = list(TOY_YEARS).index(2035)
+    outside = ProductMarket(BatchContext(inp, (EuEts, ProductMarket)))
+    assert outside.change[0, 0, i35] == pytest.approx(63.0)
+    cbam = replace(inp, products=replace(inp.products, cbam=np.array([True])))
+    inside = ProductMarket(BatchContext(cbam, (EuEts, ProductMarket)))
+    np.testing.assert_array_equal(inside.change, 0.0)
+    assert not inside.active

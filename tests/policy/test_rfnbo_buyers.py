@@ -21,6 +21,8 @@ from tests.policy.rfnbo_run import run_keeping_market
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
+from kruispunt.engine.accounting import YearRecord
+from kruispunt.engine.context import BatchContext
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.mandates import RfnboMandate, share_out
 from kruispunt.scenarios import Scenario, resolve
@@ -174,3 +176,41 @@ def test_a_buyer_saves_its_reformers_variable_om(
     # a plant that buys nothing keeps its opex
     q = next(k for k, name in enumerate(plants) if "/hvc" in name)
     assert w["opex"][i, 0, q] == wo["opex"][i, 0, q]
+
+
+def test_a_buyer_never_avoids_more_than_it_emits(inp: ModelInputs) -> None:
+    """Current policy, 2030, every plant on today's route at its base-year output and
+    emissions, but Air Liquide Bergen op Zoom (route smr) given 100 t of direct emissions
+    only: the users take the 26,000 t obligation in part, and Bergen op Zoom's share (about
+    486 t) would avoid 486 x 8.6842 = about 4,225 t; its emissions fall by what it emits,
+    100 t, no more. Air Products Botlekweg (smr, 502,190 t emitted) avoids its tonnes x
+    8.6842 in full."""
+    market = RfnboMandate(BatchContext(inp, (RfnboMandate,)))
+    g, i = list(inp.coords.products).index("hydrogen"), list(inp.coords.years).index(2030)
+    plants = list(inp.coords.plants)
+    P = len(plants)
+    route = inp.plants.incumbent[None].astype(np.int64)
+    output = inp.plants.base_production[None].copy()
+    emissions = inp.plants.base_emissions[None].copy()
+    boz = plants.index("air_liquide_bergen_op_zoom/hydrogen")
+    apb = plants.index("air_products_botlekweg/hydrogen")
+    emissions[0, boz] = 100.0
+    record = YearRecord(
+        i=i,
+        year=2030,
+        route=route,
+        calib=np.ones((1, P)),
+        activity=output,
+        production=output,
+        emissions=emissions,
+        use=np.zeros((1, P, len(inp.coords.carriers))),
+        started=np.zeros((1, P), dtype=bool),
+        stored=np.zeros((1, P)),
+    )
+    got = market.hydrogen_bought(record)
+    assert got is not None
+    assert market.in_part[0, g, i] == pytest.approx(26_000.0)
+    assert got.tonnes[0, boz] * 8.6842 > 4_000.0
+    assert got.co2[0, boz] == 100.0
+    assert emissions[0, apb] == pytest.approx(502_190.0)
+    assert got.co2[0, apb] == pytest.approx(got.tonnes[0, apb] * 8.6842, rel=1e-6)

@@ -23,6 +23,7 @@ from tests.policy.rfnbo_run import run_keeping_market
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
+from kruispunt.engine.context import BatchContext
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.clearing import ClearingMarket, clearing_premium, clearing_premiums
 from kruispunt.policy.mandates import RfnboMandate, partial_need
@@ -315,3 +316,22 @@ def test_the_decided_projects_leave_the_obligation_short_in_2030(inp: ModelInput
     assert m.sold[0, g, i] + m.in_part[0, g, i] < m.required_now[0, g, i]
     assert m.premium[0, g, i] == 9_000.0
     assert (routes + m.in_part[0, g] * 120.0 <= total * (1 + 1e-9) + 1e-6).all()
+
+
+def test_users_take_in_part_no_more_than_their_reformers_make(inp: ModelInputs) -> None:
+    """Current policy, 2030: the obligation asks 26,000 t (4 % of 0.65 Mt) and users may meet
+    all of it in part (partial share 1). When the obligated plants make only 10,000 t in
+    their own reformers, users take 10,000 t in part, not 26,000 t (each tonne taken replaces
+    a tonne they make); with 4,000 t left at the supply projects, 4,000 t."""
+    market = RfnboMandate(BatchContext(inp, (RfnboMandate,)))
+    g, i = list(inp.coords.products).index("hydrogen"), list(inp.coords.years).index(2030)
+    assert market.req[0, g, i] == pytest.approx(26_000.0)
+    assert market.partial[0, g, i] == 1.0
+    market.own_made = np.array([10_000.0])
+    supply = market.market_supply(g, i)
+    assert supply is not None
+    assert supply[1].tolist() == [10_000.0]
+    market.room = np.full(market.room.shape, 4_000.0)
+    supply = market.market_supply(g, i)
+    assert supply is not None
+    assert supply[1].tolist() == [4_000.0]
