@@ -262,3 +262,97 @@ def test_a_span_of_one_year_is_an_outcome_and_a_reversed_span_is_refused(tmp_pat
     path = write(tmp_path, GOOD + one.replace("to_year: 2030", "to_year: 2029"))
     with pytest.raises(SpecError, match=r"key 'outcomes.1': to_year is before from_year"):
         load_spec(path)
+
+
+_FACTOR = (
+    "    lever: carrier_price_scale.natural_gas\n    distribution: uniform\n    low: 0.5\n"
+    "    high: 1.5\n"
+)
+_OUTCOME = "{name: e2030, metric: emissions, year: 2030, goal: minimize}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        (
+            _FACTOR,
+            "    lever: eua_price\n    distribution: path\n    low: {2030: 50}\n"
+            "    central: {2030: 200}\n    high: {2030: 150}\n",
+            "line 5: key 'factors.0': year 2030: paths must satisfy low <= central <= high "
+            "(got 50.0, 200.0, 150.0)",
+        ),
+        (
+            _FACTOR,
+            _FACTOR.replace("uniform", "triangular").replace("    high", "    mode: 2\n    high"),
+            "line 5: key 'factors.0': a 'triangular' factor needs low <= mode <= high",
+        ),
+        (
+            _FACTOR,
+            "    lever: infrastructure.co2_storage_delay\n    distribution: integer\n    low: 0\n"
+            "    high: 3.5\n",
+            "line 5: key 'factors.0': low and high of an 'integer' factor are whole numbers",
+        ),
+        (
+            "    sources: [s1]\n",
+            "    assumption: '  '\n",
+            "line 5: key 'factors.0': a factor cites 'sources' or names an 'assumption'",
+        ),
+        (
+            _FACTOR,
+            _FACTOR.replace("carrier_price_scale.natural_gas", "infrastructure.hydrogen_delay"),
+            "line 7: key 'factors.0.distribution': lever 'infrastructure.hydrogen_delay' (delay) "
+            "takes distribution integer, not 'uniform'",
+        ),
+        (
+            _FACTOR,
+            _FACTOR.replace("carrier_price_scale.natural_gas", "eua_price"),
+            "line 7: key 'factors.0.distribution': lever 'eua_price' (path) takes distribution "
+            "path, not 'uniform'",
+        ),
+        (
+            _OUTCOME,
+            "{name: e2030, metric: emissions, year: 2030, "
+            "target: {max: 10, min: 5, assumption: x}}",
+            "line 14: key 'outcomes.0.target': a target gives exactly one of 'max' or 'min'",
+        ),
+        (
+            _OUTCOME,
+            "{name: e2030, metric: emissions, year: 2030, product: crude_steel}",
+            "line 14: key 'outcomes.0': 'product' is given for metric 'production_retained' "
+            "only (needed)",
+        ),
+        (
+            _OUTCOME,
+            "{name: e2030, metric: emissions, year: 2030, target: {max: 10, sources: [s2]}}",
+            "line 14: key 'outcomes.0.target.sources.0': unknown source 's2'",
+        ),
+        (
+            "packages:\n  - {name: cp, scenario: current-policy}\n",
+            "packages: []\n",
+            "key '(top level)': at least one package is needed",
+        ),
+    ],
+    ids=[
+        "central_outside",
+        "mode_outside",
+        "integer_half",
+        "blank_assumption",
+        "delay_uniform",
+        "path_uniform",
+        "target_max_and_min",
+        "product_elsewhere",
+        "target_unknown_source",
+        "no_package",
+    ],
+)
+def test_each_rule_of_a_specification_is_enforced_naming_line_and_key(
+    tmp_path: Path, old: str, new: str, error: str
+) -> None:
+    """A factor, target or outcome that breaks one rule is refused with the file, the line of
+    its entry, its key and the rule, as the whole message."""
+    assert GOOD.count(old) == 1
+    path = write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(SpecError) as exc:
+        load_spec(path)
+    where = f"{path}, " if error.startswith("line") else f"{path}: "
+    assert str(exc.value) == where + error
