@@ -190,3 +190,53 @@ def test_a_folder_given_as_a_scenario_is_named_as_a_folder(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "current-policy").mkdir()
     assert resolve(["current-policy"])[0].name == "current-policy"
+
+
+def test_a_one_year_run_deciding_in_its_last_year_is_accepted(tmp_path: Path) -> None:
+    """The edges of the year checks: end_year may equal start_year, and decisions_from may be
+    the last year of the run."""
+    path = write(tmp_path, "name: x\nstart_year: 2030\nend_year: 2030\ndecisions_from: 2030\n")
+    (sc,) = resolve([str(path)])
+    assert (sc.levers.start_year, sc.levers.end_year, sc.levers.decisions_from) == (2030,) * 3
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "eua_price:\n  2030: 1.0e-300\n",
+            "line 3: key 'eua_price.2030': value 1e-300 is too small: give 0 or at least 1e-09",
+        ),
+        (
+            "end_year: 2030\ndecisions_from: 2031\n",
+            "line 3: key 'decisions_from': decisions_from 2031 is after end_year 2030: plants "
+            "would decide in no year of the run",
+        ),
+        (
+            "subsidies:\n  grant_share: 1.5\n",
+            "line 3: key 'subsidies.grant_share': value 1.5 is out of range (must be less than "
+            "or equal to 1.0)",
+        ),
+        (
+            "infrastructure:\n  co2_storage_delay: -1\n",
+            "line 3: key 'infrastructure.co2_storage_delay': value -1 is out of range (must be "
+            "greater than or equal to 0)",
+        ),
+    ],
+    ids=["tiny_eua_price", "decisions_after_the_run", "share_above_one", "negative_delay"],
+)
+def test_a_value_past_a_bound_names_line_key_and_limit(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    message = error_of(tmp_path, "name: x\n" + text)
+    assert message == f"{tmp_path / 'scenario.yaml'}, {error}"
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "X"])
+def test_a_scenario_name_that_is_no_plain_file_name_is_refused(tmp_path: Path, name: str) -> None:
+    """The dashboard saves a scenario as ``<store>/scenarios/<name>.yaml``: a name with a
+    path in it would be written outside that folder."""
+    assert error_of(tmp_path, f"name: '{name}'\n") == (
+        f"{tmp_path / 'scenario.yaml'}, line 1: key 'name': '{name}' is not allowed "
+        "(lower case letters, digits, '-' and '_', starting with a letter or digit)"
+    )
