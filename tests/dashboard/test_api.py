@@ -463,3 +463,33 @@ def test_the_builder_takes_a_description_as_long_as_a_scenario_file_does(
     r = client.post("/scenarios/new", data=form)
     assert r.status_code == 422 and "at most 10000" in r.text
     (store_root / "scenarios" / "long-text.yaml").unlink()
+
+
+def test_a_run_request_with_an_unknown_key_starts_nothing(client: TestClient) -> None:
+    """A mistyped key ('nmae' for 'name') is refused, not ignored: the run would be stored
+    without the name asked for."""
+    before = len(client.get("/api/jobs").json())
+    r = client.post("/api/runs", json={"scenarios": ["current-policy"], "nmae": "typo"})
+    assert r.status_code == 422, r.text
+    assert _errors(r) == [(["body", "nmae"], "Extra inputs are not permitted")]
+    assert len(client.get("/api/jobs").json()) == before
+
+
+def test_every_field_at_fault_in_a_scenario_is_named(client: TestClient, store_root: Path) -> None:
+    """Two unknown ids in one scenario: both are reported, each on its own field, and nothing
+    is saved."""
+    body = {
+        "name": "two-faults",
+        "carrier_price_scale": {"unobtainium": 2},
+        "routes_off": ["teleport"],
+    }
+    r = client.post("/api/scenarios", json=body)
+    assert r.status_code == 422, r.text
+    errors = _errors(r)
+    assert [loc for loc, _ in errors] == [
+        ["body", "routes_off", 0],
+        ["body", "carrier_price_scale", "unobtainium"],
+    ]
+    assert errors[0][1].startswith("unknown route or family 'teleport'; allowed: route ids or")
+    assert errors[1][1].startswith("unknown id 'unobtainium'; allowed: ammonia_import,")
+    assert not (store_root / "scenarios" / "two-faults.yaml").exists()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
+from typing import Any
+
 import pytest
 
 from kruispunt.catalogue import load_catalogue
@@ -14,6 +18,7 @@ from kruispunt.dashboard.builder import (
     parse_form,
     validate_file,
 )
+from kruispunt.errors import KruispuntError
 from kruispunt.scenarios import resolve
 from kruispunt.schemas.config import (
     DemandLevers,
@@ -149,6 +154,7 @@ def test_permits_from_saves_and_resolves(saved: SavedScenarios) -> None:
         ({"start_year": "2040", "end_year": "2030"}, "end_year", "before start_year"),
         ({"co2_heffing": "sometimes"}, "co2_heffing", "'off', 'current' or 'original'"),
         ({"description": "x" * 10_001}, "description", "too long"),
+        ({"seed": "1_000"}, "seed", "valid integer (got '1_000')"),
     ],
 )
 def test_errors_name_their_field(
@@ -160,6 +166,16 @@ def test_errors_name_their_field(
     assert errors, changes
     assert [e.key for e in errors] == [field]
     assert message in errors[0].message
+
+
+def test_an_unknown_base_in_the_form_is_put_on_the_base_field(saved: SavedScenarios) -> None:
+    form = _form(saved, "current-policy")
+    form["base"] = "nowhere"
+    raw, errors = parse_form(form)
+    assert errors == []
+    _, errors = validate_file(raw, saved)
+    assert [e.key for e in errors] == ["base"]
+    assert errors[0].message.startswith("unknown scenario 'nowhere'; known scenarios: ")
 
 
 def test_a_default_name_or_a_missing_base_is_refused(saved: SavedScenarios) -> None:
@@ -191,3 +207,42 @@ def test_saved_file_is_a_scenario_file_of_the_command_line(saved: SavedScenarios
     (scenario,) = resolve([str(path)], saved.package)
     assert scenario.levers.eua_price_scale == 1.5
     assert scenario.chain == ("cli-check", "current-policy")
+
+
+class _FullDisk:
+    """A file handle whose write stops half way with 'No space left on device'."""
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+    def __enter__(self) -> _FullDisk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.handle.close()
+
+    def write(self, text: str) -> int:
+        self.handle.write(text[: len(text) // 2])
+        self.handle.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_save_whose_write_fails_keeps_the_saved_file_and_leaves_no_temporary_file(
+    saved: SavedScenarios, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills while the file is written: a clear error naming the file and the
+    reason, the file saved before keeps its text, and nothing else is left in the folder."""
+    path = saved.save(ScenarioFile(name="full-disk", base="current-policy", eua_price_scale=1.5))
+    before = path.read_text("utf-8")
+    listing = sorted(p.name for p in saved.folder.iterdir())
+    real = os.fdopen
+    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: _FullDisk(real(fd, *a, **k)))
+    try:
+        with pytest.raises(KruispuntError) as exc:
+            saved.save(ScenarioFile(name="full-disk", base="current-policy", eua_price_scale=2.0))
+    finally:
+        monkeypatch.undo()
+    assert str(exc.value) == f"cannot save {path}: No space left on device"
+    assert path.read_text("utf-8") == before
+    assert sorted(p.name for p in saved.folder.iterdir()) == listing
+    path.unlink()
