@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import shutil
@@ -10,7 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -559,3 +561,55 @@ def test_repair_takes_a_store_that_holds_only_ensembles(tmp_path: Path) -> None:
     assert sorted(p.name for p in made.folder.rglob("*")) == before
     assert not dead.exists()
     assert Store(root).list().empty
+
+
+def test_a_save_that_fails_after_its_folder_is_in_place_leaves_nothing(
+    store: Store, res: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills once the run's folder is renamed into place, before its catalogue
+    row is written: one error naming the store and the reason, and no run folder, temporary
+    folder or lock left behind."""
+
+    def full_disk(*args: object) -> tuple[object, ...]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("kruispunt.store._catalogue_row", full_disk)
+    with pytest.raises(KruispuntError) as exc:
+        store.save(res, name="never")
+    monkeypatch.undo()
+    assert str(exc.value) == f"cannot save run in {store.root}: No space left on device"
+    assert list(store.runs_dir.iterdir()) == []
+    assert list(store.locks_dir.iterdir()) == []
+    assert Store(store.root).entries() == []
+
+
+def test_an_interrupt_right_after_the_commit_keeps_the_committed_run(
+    store: Store, res: Results, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C landing as the COMMIT returns, before the save has noted it: the catalogue lists
+    the run, so its folder stays and the run loads."""
+    real = Store._connect
+
+    class InterruptAfterCommit:
+        def __init__(self, con: sqlite3.Connection) -> None:
+            self.con = con
+
+        def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+            cursor = self.con.execute(sql, *args)
+            if sql == "COMMIT":
+                raise KeyboardInterrupt
+            return cursor
+
+    @contextlib.contextmanager
+    def interrupted(self: Store) -> Iterator[object]:
+        with real(self) as con:
+            yield InterruptAfterCommit(con)
+
+    monkeypatch.setattr(Store, "_connect", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        store.save(res, name="kept")
+    monkeypatch.undo()
+    again = Store(store.root)
+    rid = again.resolve("kept")
+    assert (store.runs_dir / rid).is_dir()
+    assert_results_equal(again.load(rid), res)
