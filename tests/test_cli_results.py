@@ -13,6 +13,7 @@ from kruispunt.cli_results import compare, export, print_summary, results_app
 from kruispunt.export import read_export
 from kruispunt.store import Store
 from kruispunt.testing import synthetic_results
+from tests.cli_helpers import assert_user_error, invoke
 
 ENV = {"COLUMNS": "250", "NO_COLOR": "1"}
 
@@ -151,3 +152,47 @@ def test_export_formats_known_before_loading_match_the_exporter() -> None:
     from kruispunt.export import FORMATS
 
     assert tuple(_DEFAULT_SUFFIX) == tuple(FORMATS)
+
+
+def test_export_refuses_an_unknown_format_and_a_file_for_a_folder_format(
+    stored: tuple[Path, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --output the format names the default file: an unknown one is a clean error,
+    not a KeyError. A folder format given an existing file leaves the file as it was."""
+    root, _, _ = stored
+    monkeypatch.chdir(tmp_path)
+    out = invoke("export", "base", "-f", "xml", store=root)
+    assert_user_error(out, "unknown export format 'xml'; allowed: iamc, csv, parquet, netcdf")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    out = invoke("export", "base", "-f", "csv", "-o", str(notes), store=root)
+    assert_user_error(
+        out, f"cannot write export {notes}: it is a file (this format writes a folder of parts)"
+    )
+    assert notes.read_text("utf-8") == "my notes\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "store"]
+
+
+def test_a_netcdf_export_replaces_the_earlier_one(
+    stored: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    root, a, _ = stored
+    target = tmp_path / "run.nc"
+    for _ in range(2):
+        out = invoke("export", "base", "-f", "netcdf", "-o", str(target), store=root)
+        assert out.code == 0, out.stderr
+        assert out.stdout == f"exported {a} as netcdf: {target}\n"
+    assert target.is_file()
+
+
+def test_compare_refuses_a_report_path_that_is_a_folder_before_comparing(
+    stored: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """Checked before the runs are loaded: no table is printed and nothing is written."""
+    root, _, _ = stored
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    out = invoke("compare", "base", "policy", "--report", str(folder), store=root)
+    assert_user_error(out, f"cannot write report {folder}: it is a folder; give a file name")
+    assert out.stdout == ""
+    assert list(folder.iterdir()) == []

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from kruispunt.store import Store
+from tests.cli_helpers import assert_user_error, invoke
 
 
 def kruispunt(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
@@ -246,3 +247,18 @@ def test_a_run_killed_before_its_commit_leaves_no_report_behind(tmp_path: Path) 
     assert st.list().empty
     assert list((store / "reports").iterdir()) == []
     assert list((store / "runs").iterdir()) == []
+
+
+def test_dry_run_refuses_a_scenario_naming_an_unknown_id(tmp_path: Path) -> None:
+    """The ids a scenario names are checked against the data package in a dry run too, before
+    anything is written."""
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text("name: x\ncarrier_price_scale: {unobtainium: 2}\n", encoding="utf-8")
+    out = invoke("run", str(scenario), "--dry-run", store=tmp_path / "store")
+    assert_user_error(
+        out,
+        f"{scenario}: key 'carrier_price_scale.unobtainium': scenario 'x': unknown id "
+        "'unobtainium'; allowed: ammonia_import,",
+    )
+    assert out.stdout == ""
+    assert not (tmp_path / "store").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from kruispunt.errors import KruispuntError
 from kruispunt.explain import explain
 from kruispunt.inputs import ModelInputs
 from kruispunt.testing import TOY_YEARS, toy_inputs
+from tests.cli_helpers import assert_user_error, invoke
 
 
 def test_toy_breakdown_by_hand() -> None:
@@ -151,3 +153,11 @@ def test_capture_without_a_store_says_from_when_one_could_take_it() -> None:
     assert rows.loc["gas_ccs", "reason"].endswith(
         "(no CO2 store can take the CO2 it would capture)"
     )
+
+
+def test_cli_explain_refuses_a_csv_path_that_is_a_folder_before_explaining(tmp_path: Path) -> None:
+    """Checked before the site is explained: nothing is printed and nothing is written."""
+    out = invoke("explain", "yara_sluiskil", "--csv", str(tmp_path))
+    assert_user_error(out, f"cannot write csv {tmp_path}: it is a folder; give a file name")
+    assert out.stdout == ""
+    assert list(tmp_path.iterdir()) == []

@@ -250,3 +250,11 @@ def test_bill_abroad_by_hand_with_a_price_gap_the_gas_exemption_and_last_year_s_
     assert bills.loc[("NL", "electricity", "compensation"), "meur"] == pytest.approx(
         -aid * eua_2029 * baseline / 1e6
     )
+
+
+def test_a_report_path_that_is_a_folder_is_refused_before_the_bill(tmp_path: Path) -> None:
+    """Checked before the bill is computed: nothing is printed and nothing is written."""
+    out = invoke("energy-bill", TATA, "--report", str(tmp_path))
+    assert_user_error(out, f"cannot write report {tmp_path}: it is a folder; give a file name")
+    assert out.stdout == ""
+    assert list(tmp_path.iterdir()) == []
