@@ -324,7 +324,7 @@ _OUTCOME = "{name: e2030, metric: emissions, year: 2030, goal: minimize}"
         (
             _OUTCOME,
             "{name: e2030, metric: emissions, year: 2030, target: {max: 10, sources: [s2]}}",
-            "line 14: key 'outcomes.0.target.sources.0': unknown source 's2'",
+            "line 14: key 'outcomes.0.target.sources.0': unknown source 's2'; known: s1",
         ),
         (
             "packages:\n  - {name: cp, scenario: current-policy}\n",

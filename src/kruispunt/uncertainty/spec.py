@@ -483,6 +483,11 @@ def load_spec(path: Path | str | None = None) -> LoadedSpec:
     return loaded
 
 
+def _unknown_source(spec: UncertaintySpec, key: str) -> str:
+    """The message for a source key the specification's ``sources`` do not define."""
+    return f"unknown source '{key}'; known: {', '.join(sorted(spec.sources)) or 'none'}"
+
+
 def _check_references(loaded: LoadedSpec) -> None:
     spec = loaded.spec
     for i, f in enumerate(spec.factors):
@@ -498,14 +503,11 @@ def _check_references(loaded: LoadedSpec) -> None:
             )
         for j, key in enumerate(f.sources):
             if key not in spec.sources:
-                raise loaded.error(
-                    ("factors", i, "sources", j),
-                    f"unknown source '{key}'; known: {', '.join(sorted(spec.sources)) or 'none'}",
-                )
+                raise loaded.error(("factors", i, "sources", j), _unknown_source(spec, key))
     for i, o in enumerate(spec.outcomes):
         if o.target is not None:
             for j, key in enumerate(o.target.sources):
                 if key not in spec.sources:
                     raise loaded.error(
-                        ("outcomes", i, "target", "sources", j), f"unknown source '{key}'"
+                        ("outcomes", i, "target", "sources", j), _unknown_source(spec, key)
                     )
