@@ -176,6 +176,7 @@ def test_an_unknown_base_in_the_form_is_put_on_the_base_field(saved: SavedScenar
     _, errors = validate_file(raw, saved)
     assert [e.key for e in errors] == ["base"]
     assert errors[0].message.startswith("unknown scenario 'nowhere'; known scenarios: ")
+    assert ".yaml" not in errors[0].message  # a form cannot give a file path
 
 
 def test_a_default_name_or_a_missing_base_is_refused(saved: SavedScenarios) -> None:

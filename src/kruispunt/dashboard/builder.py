@@ -28,6 +28,7 @@ from pydantic import ValidationError
 from kruispunt.errors import KruispuntError
 from kruispunt.safe_yaml import YamlFileError, read_yaml_text
 from kruispunt.scenarios import (
+    FILE_HINT,
     Scenario,
     ScenarioError,
     ScenarioLibrary,
@@ -589,8 +590,8 @@ def validate_file(
     if full.base is not None:
         try:
             base = saved.resolve(full.base).levers
-        except ScenarioError as exc:
-            return full, [FieldError(("base",), str(exc))]
+        except ScenarioError as exc:  # a form names a scenario, never a file
+            return full, [FieldError(("base",), str(exc).replace(FILE_HINT, ""))]
     changes = overrides(full, base)
     file = ScenarioFile.model_validate(
         year_keys(
