@@ -477,3 +477,66 @@ def test_a_supplier_needing_exactly_the_cap_is_taken() -> None:
     # just above the cap it is not taken
     out = clearing_premium([100.5], [10.0], 10.0, cap=100.0)
     np.testing.assert_array_equal(out.sold, [0.0])
+
+
+def test_sales_are_paid_the_premium_at_most_each_suppliers_own_cap() -> None:
+    """80 t and 40 t offered against 60 t required at 100 EUR/t, the second taken first: it
+    sells its 40 t at 100 (4,000 EUR/yr), the first the last 20 t at its own cap of 50 EUR/t
+    (procurement's MKI value of the CO2 it saves): 1,000 EUR/yr, not 2,000."""
+    paid = market_sales([80.0, 40.0], 60.0, 100.0, own_cap=[50.0, np.inf], rank=[1.0, 0.0])
+    assert paid.tolist() == pytest.approx([1_000.0, 4_000.0])
+
+
+def _label(share: np.ndarray) -> dict[str, np.ndarray]:
+    """A toy label on the electric route's widget, 2 Mt/yr of use, cap 500 EUR/t."""
+    Y = share.shape[-1]
+    return {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),
+        "share": share,
+        "use": np.full((1, 1, Y), 2.0e6),
+        "cap": np.full((1, 1, Y), 500.0),
+    }
+
+
+def test_a_label_supports_an_option_with_the_premium_on_what_it_sells() -> None:
+    """Two toy plants (electrifying's gap 74.73 EUR/t); a label asks 25 % of the 2 Mt use,
+    0.5 Mt, from 2030. The round of 2027 clears the first plant's 1 Mt at 74.73 MEUR/yr over
+    the 0.5 Mt it sells, 149.46 EUR/t: its electric option is offered 149.46 x 0.5 Mt = 74.73
+    MEUR/yr, its gap (``kruispunt explain``'s support), not 149.46 x its whole 1 Mt."""
+    from kruispunt.explain import explain
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(eua=100.0, n_plants=2, instruments={"green_label": _label(share)})
+    rows = explain("site0", inputs=inp, year=2027).options
+    elec = rows[(rows["plant"] == "site0/widget") & (rows["route"] == "elec")].iloc[0]
+    assert elec["support"] == pytest.approx(74.73e6, rel=1e-3)
+    assert bool(elec["chosen"])
+
+
+def test_what_a_plant_on_a_qualifying_route_expects_to_keep() -> None:
+    """A toy label from 2030 (0.5 Mt of 2 Mt), one plant of 1 Mt/yr on the electric route.
+    In 2030, the market's first year with a volume (none in 2029), the plant keeps what the
+    2029 round offered it for staying (here 7 MEUR/yr), not its 2029 earnings (nil). In 2031
+    it keeps its 2030 earnings (30 MEUR/yr). A plant whose route started in 2031 (it ran gas
+    in 2030) has sold nothing yet: it expects the premium the 2030 round cleared (60 EUR/t,
+    not the 2031 round's 0, not yet run) on its 1 Mt, 60 MEUR/yr."""
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    years = list(TOY_YEARS)
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(instruments={"green_label": _label(share)})
+    m = GreenLabel(BatchContext(inp, tuple(INSTRUMENTS)))
+    elec, output = np.array([[1]]), np.array([[1.0e6]])
+    t = years.index(2030)
+    m.ran = elec
+    m.offered[0, 0, 0], m.earned[0, 0, 0] = 7.0e6, 0.0
+    assert m.contract_value(t, elec, output)[0, 0] == pytest.approx(7.0e6)
+    m.earned[0, 0, 0] = 30.0e6
+    assert m.contract_value(t + 1, elec, output)[0, 0] == pytest.approx(30.0e6)
+    m.ran = np.array([[0]])
+    m.expected[0, 0, t], m.expected[0, 0, t + 1] = 60.0, 0.0
+    assert m.contract_value(t + 1, elec, output)[0, 0] == pytest.approx(60.0e6)
