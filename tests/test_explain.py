@@ -151,3 +151,14 @@ def test_capture_without_a_store_says_from_when_one_could_take_it() -> None:
     assert rows.loc["gas_ccs", "reason"].endswith(
         "(no CO2 store can take the CO2 it would capture)"
     )
+
+
+def test_an_option_not_yet_available_counts_its_lead_time() -> None:
+    """Electrifying takes 3 years to build and is available from 2030: decided in 2026 it
+    would start in 2029, too early; decided in 2027 it starts in 2030 and is feasible."""
+    inp = toy_inputs(eua=300.0, earliest_elec=2030, lead_time=3)
+    early = explain("site0", inputs=inp, year=2026).options.set_index("route").loc["elec"]
+    assert not bool(early["feasible"])
+    assert "available from 2030 (start 2029 with lead time)" in early["reason"]
+    late = explain("site0", inputs=inp, year=2027).options.set_index("route").loc["elec"]
+    assert bool(late["feasible"]) and late["feasibility"] == ""
