@@ -162,3 +162,65 @@ def test_an_option_not_yet_available_counts_its_lead_time() -> None:
     assert "available from 2030 (start 2029 with lead time)" in early["reason"]
     late = explain("site0", inputs=inp, year=2027).options.set_index("route").loc["elec"]
     assert bool(late["feasible"]) and late["feasibility"] == ""
+
+
+def test_history_and_campaign_years_end_where_the_scenario_says() -> None:
+    """Plants decide for themselves from 2027 (``decisions_from``): in 2026 electrifying is
+    history, in 2027 it is open. A plant running its campaign until 2030 (``hold_year``, no
+    lead time): an option starting in 2029 waits for it, one starting in 2030 is open."""
+    inp = toy_inputs(eua=300.0)
+    late = replace(inp, levers=replace(inp.levers, decide_from=np.array([2027])))
+    early = explain("site0", inputs=late, year=2026).options.set_index("route").loc["elec"]
+    assert early["feasibility"].startswith("history: plants decide for themselves from 2027")
+    assert bool(
+        explain("site0", inputs=late, year=2027).options.set_index("route").loc["elec", "feasible"]
+    )
+    held = replace(inp, levers=replace(inp.levers, hold_year=np.array([[2030]])))
+    early = explain("site0", inputs=held, year=2029).options.set_index("route").loc["elec"]
+    assert early["feasibility"] == "runs its campaign until 2030 (start 2029 with lead time)"
+    assert bool(
+        explain("site0", inputs=held, year=2030).options.set_index("route").loc["elec", "feasible"]
+    )
+
+
+def test_a_plant_building_its_switch_chooses_nothing() -> None:
+    """EUA 300, three years to build: the plant decides on the electric route in 2025 and
+    builds it in 2026 and 2027. In 2026 no option is chosen (it is building, running the
+    electric route from 2028)."""
+    e = explain("site0", inputs=toy_inputs(eua=300.0, lead_time=3), year=2026)
+    assert not e.options["chosen"].any()
+    assert (e.options["reason"] == "building elec, running from 2028").all()
+
+
+def test_capture_whose_store_opens_at_its_start_has_no_store_note() -> None:
+    """Capture with a 3-year lead time, decided in 2026, starts in 2029; the 5 Mt/yr store
+    opens in 2029: the store takes it from its start, so its reason (just short of staying
+    at EUA 50) carries no store note, though the store is not open in the decision year."""
+    inp = toy_inputs(ccs=True, eua=50.0, earliest_elec=2100, product_price=200.0, lead_time=3)
+    cap = inp.pools.capacity.copy()
+    cap[:, 1] = np.where(TOY_YEARS >= 2029, 5.0e6, 0.0)[None, :]
+    inp = replace(inp, pools=replace(inp.pools, capacity=cap))
+    rows = explain("site0", inputs=inp, year=2026).options.set_index("route")
+    assert rows.loc["gas_ccs", "reason"].endswith("below the chosen option")
+    assert "CO2 store" not in rows.loc["gas_ccs", "reason"]
+
+
+def test_the_gap_to_the_chosen_option_counts_its_support() -> None:
+    """Two toy plants; a label asks 25 % of the 2 Mt use from 2030 (cap 500 EUR/t). In 2027
+    the first plant's electric option (725.27 MEUR/yr before support) is chosen with the
+    label's 74.73 MEUR/yr: 800.00 with it, as much as gas (800.00). Gas is 0.00 MEUR/yr
+    below the chosen option, not 74.73 above it."""
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    label = {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),
+        "share": share,
+        "use": np.full((1, 1, len(TOY_YEARS)), 2.0e6),
+        "cap": np.full((1, 1, len(TOY_YEARS)), 500.0),
+    }
+    inp = toy_inputs(eua=100.0, n_plants=2, instruments={"green_label": label})
+    rows = explain("site0", inputs=inp, year=2027).options
+    rows = rows[rows["plant"] == "site0/widget"].set_index("route")
+    assert bool(rows.loc["elec", "chosen"])
+    assert rows.loc["elec", "value"] == pytest.approx(725.27e6, rel=1e-5)
+    assert rows.loc["elec", "reason"] == "chosen: the highest value with green_label support"
+    assert float(rows.loc["gas", "reason"].split()[0]) == pytest.approx(0.0, abs=0.01)
