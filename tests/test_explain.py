@@ -224,3 +224,33 @@ def test_the_gap_to_the_chosen_option_counts_its_support() -> None:
     assert rows.loc["elec", "value"] == pytest.approx(725.27e6, rel=1e-5)
     assert rows.loc["elec", "reason"] == "chosen: the highest value with green_label support"
     assert float(rows.loc["gas", "reason"].split()[0]) == pytest.approx(0.0, abs=0.01)
+
+
+def test_closing_an_electric_plant_pays_its_write_off() -> None:
+    """EUA 300: the plant electrifies in 2025 for 500 EUR/(t/yr) x 1 Mt = 500 MEUR. In 2030,
+    5 of its 20 years gone, the book value is 375 MEUR, written off at CRF(10 %, 20 yr) =
+    0.11746: 44.05 MEUR/yr. Closing earns and pays nothing else: its value is -44.05 MEUR/yr,
+    all of it the write-off term (leaving for gas pays the same write-off)."""
+    e = explain("site0", inputs=toy_inputs(eua=300.0), year=2030)
+    rows = e.options.set_index("route")
+    writeoff = 375.0e6 * float(annuity_factor(0.10, 20.0))
+    assert writeoff == pytest.approx(44.05e6, rel=1e-4)
+    close = rows.loc["widget_closure"]
+    assert close["writeoff"] == pytest.approx(-writeoff, rel=1e-9)
+    assert close["value"] == pytest.approx(-writeoff, rel=1e-6)
+    assert rows.loc["gas", "writeoff"] == pytest.approx(-writeoff, rel=1e-9)
+    terms = list(e.terms)
+    np.testing.assert_allclose(e.options[terms].sum(axis=1), e.options["value"], atol=1e-3)
+
+
+def test_the_option_to_close_later_adds_to_staying() -> None:
+    """Perfect foresight, product price 200 EUR/t, EUA rising from 100 (2025) to 400 (2050):
+    staying on gas loses money later, so its option to close then is worth something. The
+    ``exit_option`` term adds to the value (positive, 88.8 MEUR/yr in 2026), and the terms
+    still add up to each option's value."""
+    inp = toy_inputs(eua={2025: 100.0, 2050: 400.0}, myopic=False, product_price=200.0)
+    e = explain("site0", inputs=inp, year=2026)
+    gas = e.options.set_index("route").loc["gas"]
+    assert gas["exit_option"] > 80.0e6
+    terms = list(e.terms)
+    np.testing.assert_allclose(e.options[terms].sum(axis=1), e.options["value"], atol=1e-3)
