@@ -540,3 +540,108 @@ def test_what_a_plant_on_a_qualifying_route_expects_to_keep() -> None:
     m.ran = np.array([[0]])
     m.expected[0, 0, t], m.expected[0, 0, t + 1] = 60.0, 0.0
     assert m.contract_value(t + 1, elec, output)[0, 0] == pytest.approx(60.0e6)
+
+
+def test_a_plant_bound_to_a_decided_switch_sells_its_output_at_no_need() -> None:
+    """A toy label asks 0.5 Mt in 2030 (cap 500 EUR/t); two plants on the electric route make
+    1 Mt each, needing 100 and 50 EUR/t on their whole output to stay. Plant 0 has decided to
+    leave its route (it runs it through the year): its output sells at no need, covers the
+    0.5 Mt alone and the premium is 0; nobody is paid. At its 100 EUR/t (200 per t sold of
+    0.5 Mt) plant 1 (50 x 1 Mt / 0.5 Mt = 100 per t sold) would be taken at 100 EUR/t."""
+    from types import SimpleNamespace
+
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(n_plants=2, instruments={"green_label": _label(share)})
+    m = GreenLabel(BatchContext(inp, tuple(INSTRUMENTS)))
+    t = list(TOY_YEARS).index(2030)
+    m.need_now[0, 0] = [100.0, 50.0]
+    st = SimpleNamespace(
+        i=t,
+        route=np.array([[1, 1]]),
+        production=np.array([[1.0e6, 1.0e6]]),
+        pending=np.array([[0, -1]]),
+    )
+    revenue = m.account(st).plant["premium_revenue"]  # type: ignore[arg-type]
+    assert m.premium[0, 0, t] == 0.0
+    assert m.rank[0, 0].tolist() == [0.0, np.inf]
+    assert revenue.tolist() == [[0.0, 0.0]]
+
+
+def test_the_markets_own_supply_is_a_supplier_of_its_own() -> None:
+    """Two plants offer 1 t each, needing 0 and 10 EUR/t; the market's own divisible supply 5 t
+    at 50 EUR/t. 3 t required: the plants sell their 1 t each and the market's supply the last
+    1 t at its 50 EUR/t, the premium (taking the second plant does not close it out)."""
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.clearing import clearing_premiums
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    class Supplied(GreenLabel):
+        def market_supply(self, g: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+            return np.array([50.0]), np.array([5.0])
+
+    share = np.full((1, 1, len(TOY_YEARS)), 0.25)
+    inp = toy_inputs(n_plants=2, instruments={"green_label": _label(share)})
+    m = Supplied(BatchContext(inp, tuple(INSTRUMENTS)))
+    need, vol, own, group, div, extra = m._with_market_supply(
+        0, 0, np.array([[0.0, 10.0]]), np.ones((1, 2)), np.full((1, 2), np.inf), np.arange(2), None
+    )
+    assert extra and group.tolist() == [0, 1, 2]
+    c = clearing_premiums(need, vol, 3.0, np.inf, own, group=group, divisible=div)
+    assert c.sold.tolist() == [[1.0, 1.0, 1.0]]
+    assert c.premium.tolist() == [50.0]
+
+
+def _round(running: bool):  # type: ignore[no-untyped-def]
+    """The 2027 round of a toy label asking 0.5 Mt from 2030 (cap 500 EUR/t), for one plant of
+    1 Mt/yr running the electric route: option values gas 800, electric 790, closure 0
+    MEUR/yr, the electric one's including 3 MEUR/yr the plant expects to keep in the market
+    (:meth:`ClearingMarket.contract_value`). Returns the market and its offer."""
+    from types import SimpleNamespace
+
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(instruments={"green_label": _label(share)})
+    m = GreenLabel(BatchContext(inp, tuple(INSTRUMENTS)))
+    m._kept[0, 0] = m._kept_by[0, 0, 0] = 3.0e6
+    ev = SimpleNamespace(
+        t=list(TOY_YEARS).index(2027),
+        value=np.array([[[800.0e6, 790.0e6, 0.0]]]),
+        routes=np.array([[[0, 1, 2]]]),
+        production=np.full((1, 1, 3), 1.0e6),
+        current=np.array([[1]]),
+        running=np.array([[running]]),
+    )
+    return m, m.offer(ev)  # type: ignore[arg-type]
+
+
+def test_a_round_supports_staying_by_the_premium_less_what_the_plant_keeps() -> None:
+    """Without the market staying on the electric route is worth 790 - 3 = 787 against gas's
+    800: a gap of 13 MEUR/yr (plus the 1 EUR/yr tie-breaker), 26 EUR/t over the 0.5 Mt it
+    sells, the premium. Staying is offered 26 x 0.5 Mt = 13 MEUR/yr less the 3 it already
+    counts: 10 MEUR/yr, which lifts it to 800."""
+    m, offer = _round(running=True)
+    t = 2
+    assert m.expected[0, 0, t] == pytest.approx(26.0, rel=1e-6)
+    assert offer is not None and bool(offer.eligible[0, 0, 1])
+    assert offer.support[0, 0, 1] == pytest.approx(10.0e6, rel=1e-6)
+    assert m.offered[0, 0, 0] == pytest.approx(13.0e6, rel=1e-6)
+
+
+def test_a_plant_that_may_not_decide_offers_nothing_to_the_round() -> None:
+    """The same plant, not deciding this year (``running`` False): it is no supplier of the
+    round, the 0.5 Mt are short and the expected premium is the cap, 500 EUR/t; nothing is
+    offered."""
+    m, offer = _round(running=False)
+    assert m.expected[0, 0, 2] == 500.0
+    assert offer is None
