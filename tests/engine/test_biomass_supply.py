@@ -328,3 +328,24 @@ def test_a_plant_that_gives_its_claim_back_pays_no_step_price() -> None:
     infra.release_supply(list(TOY_YEARS).index(2030), route, np.full((1, 2), -1), pool)
     np.testing.assert_allclose(infra.claim_price, [[0.0, 0.0]])
     assert pool[0, :, BIOMASS].tolist() == [3, -1]
+
+
+def test_a_plant_with_nothing_pending_is_not_waiting_for_biomass() -> None:
+    """Today's gas route co-fires 1 GJ/t of biomass (route 0). A plant that reserved 1e7 GJ
+    from 2025 runs the electric route from 2030 with no switch pending: it gives its 1e7 GJ
+    back from 2030 (pending -1 is no route, not route 0)."""
+    inp = toy_inputs(n_plants=1, bio=True, biomass_supply=((1.5 * USE, 0.0),))
+    inputs = inp.routes.inputs.copy()
+    inputs[0, 2] = 1.0
+    infra = _infrastructure(replace(inp, routes=replace(inp.routes, inputs=inputs)))
+    demand = np.zeros((len(RESOURCES), 1, 1))
+    demand[BIOMASS] = USE
+    start = np.zeros((1, 1), dtype=np.int64)
+    infra.allocate(demand, start, np.ones((1, 1)), np.ones((1, 1), dtype=bool), commit=True)
+    pool = np.full((1, 1, len(RESOURCES)), -1, dtype=np.int64)
+    pool[0, 0, BIOMASS] = 3
+    i = list(TOY_YEARS).index(2030)
+    infra.release_supply(i, np.ones((1, 1), dtype=np.int64), np.full((1, 1), -1), pool)
+    np.testing.assert_allclose(infra.committed[0, 3, :i], USE)
+    np.testing.assert_allclose(infra.committed[0, 3, i:], 0.0)
+    assert pool[0, 0, BIOMASS] == -1
