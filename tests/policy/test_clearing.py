@@ -645,3 +645,41 @@ def test_a_plant_that_may_not_decide_offers_nothing_to_the_round() -> None:
     m, offer = _round(running=False)
     assert m.expected[0, 0, 2] == 500.0
     assert offer is None
+
+
+def test_an_option_whose_need_is_above_its_own_cap_is_offered_nothing() -> None:
+    """A toy gas plant of 1 Mt/yr (gas 800 MEUR/yr) in a market asking 1 Mt from 2030 (the
+    2027 round): its electric option (700) needs 100 EUR/t, within its own cap of 150 (the
+    most a supplier on it is paid, as procurement caps it); capture (720) needs 80 EUR/t,
+    above its own cap of 50. The electric option is taken at 100 EUR/t and offered 100 x
+    1 Mt = 100 MEUR/yr; capture is offered nothing and is not eligible (at 50 EUR/t it would
+    have been offered 50 MEUR/yr, less than its 80 MEUR/yr gap)."""
+    from types import SimpleNamespace
+
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    class Capped(GreenLabel):
+        def own_cap(self, g: int, t: int) -> np.ndarray:
+            return np.array([[np.inf, 150.0, np.inf, 50.0]])
+
+    label = _label(np.where(TOY_YEARS >= 2030, 0.5, 0.0)[None, None, :])
+    label["qualify"] = np.array([[[0.0, 1.0, 0.0, 1.0]]])
+    inp = toy_inputs(ccs=True, instruments={"green_label": label})
+    m = Capped(BatchContext(inp, tuple(INSTRUMENTS)))
+    ev = SimpleNamespace(
+        t=list(TOY_YEARS).index(2027),
+        value=np.array([[[800.0e6, 700.0e6, 0.0, 720.0e6]]]),
+        routes=np.array([[[0, 1, 2, 3]]]),
+        production=np.full((1, 1, 4), 1.0e6),
+        current=np.array([[0]]),
+        running=np.array([[True]]),
+    )
+    offer = m.offer(ev)  # type: ignore[arg-type]
+    assert m.expected[0, 0, 2] == pytest.approx(100.0, rel=1e-6)
+    assert offer is not None
+    assert offer.eligible[0, 0].tolist() == [False, True, False, False]
+    assert offer.support[0, 0, 1] == pytest.approx(100.0e6, rel=1e-6)
+    assert offer.support[0, 0, 3] == 0.0
