@@ -161,3 +161,106 @@ def test_cli_explain_refuses_a_csv_path_that_is_a_folder_before_explaining(tmp_p
     assert_user_error(out, f"cannot write csv {tmp_path}: it is a folder; give a file name")
     assert out.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_option_not_yet_available_counts_its_lead_time() -> None:
+    """Electrifying takes 3 years to build and is available from 2030: decided in 2026 it
+    would start in 2029, too early; decided in 2027 it starts in 2030 and is feasible."""
+    inp = toy_inputs(eua=300.0, earliest_elec=2030, lead_time=3)
+    early = explain("site0", inputs=inp, year=2026).options.set_index("route").loc["elec"]
+    assert not bool(early["feasible"])
+    assert "available from 2030 (start 2029 with lead time)" in early["reason"]
+    late = explain("site0", inputs=inp, year=2027).options.set_index("route").loc["elec"]
+    assert bool(late["feasible"]) and late["feasibility"] == ""
+
+
+def test_history_and_campaign_years_end_where_the_scenario_says() -> None:
+    """Plants decide for themselves from 2027 (``decisions_from``): in 2026 electrifying is
+    history, in 2027 it is open. A plant running its campaign until 2030 (``hold_year``, no
+    lead time): an option starting in 2029 waits for it, one starting in 2030 is open."""
+    inp = toy_inputs(eua=300.0)
+    late = replace(inp, levers=replace(inp.levers, decide_from=np.array([2027])))
+    early = explain("site0", inputs=late, year=2026).options.set_index("route").loc["elec"]
+    assert early["feasibility"].startswith("history: plants decide for themselves from 2027")
+    assert bool(
+        explain("site0", inputs=late, year=2027).options.set_index("route").loc["elec", "feasible"]
+    )
+    held = replace(inp, levers=replace(inp.levers, hold_year=np.array([[2030]])))
+    early = explain("site0", inputs=held, year=2029).options.set_index("route").loc["elec"]
+    assert early["feasibility"] == "runs its campaign until 2030 (start 2029 with lead time)"
+    assert bool(
+        explain("site0", inputs=held, year=2030).options.set_index("route").loc["elec", "feasible"]
+    )
+
+
+def test_a_plant_building_its_switch_chooses_nothing() -> None:
+    """EUA 300, three years to build: the plant decides on the electric route in 2025 and
+    builds it in 2026 and 2027. In 2026 no option is chosen (it is building, running the
+    electric route from 2028)."""
+    e = explain("site0", inputs=toy_inputs(eua=300.0, lead_time=3), year=2026)
+    assert not e.options["chosen"].any()
+    assert (e.options["reason"] == "building elec, running from 2028").all()
+
+
+def test_capture_whose_store_opens_at_its_start_has_no_store_note() -> None:
+    """Capture with a 3-year lead time, decided in 2026, starts in 2029; the 5 Mt/yr store
+    opens in 2029: the store takes it from its start, so its reason (just short of staying
+    at EUA 50) carries no store note, though the store is not open in the decision year."""
+    inp = toy_inputs(ccs=True, eua=50.0, earliest_elec=2100, product_price=200.0, lead_time=3)
+    cap = inp.pools.capacity.copy()
+    cap[:, 1] = np.where(TOY_YEARS >= 2029, 5.0e6, 0.0)[None, :]
+    inp = replace(inp, pools=replace(inp.pools, capacity=cap))
+    rows = explain("site0", inputs=inp, year=2026).options.set_index("route")
+    assert rows.loc["gas_ccs", "reason"].endswith("below the chosen option")
+    assert "CO2 store" not in rows.loc["gas_ccs", "reason"]
+
+
+def test_the_gap_to_the_chosen_option_counts_its_support() -> None:
+    """Two toy plants; a label asks 25 % of the 2 Mt use from 2030 (cap 500 EUR/t). In 2027
+    the first plant's electric option (725.27 MEUR/yr before support) is chosen with the
+    label's 74.73 MEUR/yr: 800.00 with it, as much as gas (800.00). Gas is 0.00 MEUR/yr
+    below the chosen option, not 74.73 above it."""
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    label = {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),
+        "share": share,
+        "use": np.full((1, 1, len(TOY_YEARS)), 2.0e6),
+        "cap": np.full((1, 1, len(TOY_YEARS)), 500.0),
+    }
+    inp = toy_inputs(eua=100.0, n_plants=2, instruments={"green_label": label})
+    rows = explain("site0", inputs=inp, year=2027).options
+    rows = rows[rows["plant"] == "site0/widget"].set_index("route")
+    assert bool(rows.loc["elec", "chosen"])
+    assert rows.loc["elec", "value"] == pytest.approx(725.27e6, rel=1e-5)
+    assert rows.loc["elec", "reason"] == "chosen: the highest value with green_label support"
+    assert float(rows.loc["gas", "reason"].split()[0]) == pytest.approx(0.0, abs=0.01)
+
+
+def test_closing_an_electric_plant_pays_its_write_off() -> None:
+    """EUA 300: the plant electrifies in 2025 for 500 EUR/(t/yr) x 1 Mt = 500 MEUR. In 2030,
+    5 of its 20 years gone, the book value is 375 MEUR, written off at CRF(10 %, 20 yr) =
+    0.11746: 44.05 MEUR/yr. Closing earns and pays nothing else: its value is -44.05 MEUR/yr,
+    all of it the write-off term (leaving for gas pays the same write-off)."""
+    e = explain("site0", inputs=toy_inputs(eua=300.0), year=2030)
+    rows = e.options.set_index("route")
+    writeoff = 375.0e6 * float(annuity_factor(0.10, 20.0))
+    assert writeoff == pytest.approx(44.05e6, rel=1e-4)
+    close = rows.loc["widget_closure"]
+    assert close["writeoff"] == pytest.approx(-writeoff, rel=1e-9)
+    assert close["value"] == pytest.approx(-writeoff, rel=1e-6)
+    assert rows.loc["gas", "writeoff"] == pytest.approx(-writeoff, rel=1e-9)
+    terms = list(e.terms)
+    np.testing.assert_allclose(e.options[terms].sum(axis=1), e.options["value"], atol=1e-3)
+
+
+def test_the_option_to_close_later_adds_to_staying() -> None:
+    """Perfect foresight, product price 200 EUR/t, EUA rising from 100 (2025) to 400 (2050):
+    staying on gas loses money later, so its option to close then is worth something. The
+    ``exit_option`` term adds to the value (positive, 88.8 MEUR/yr in 2026), and the terms
+    still add up to each option's value."""
+    inp = toy_inputs(eua={2025: 100.0, 2050: 400.0}, myopic=False, product_price=200.0)
+    e = explain("site0", inputs=inp, year=2026)
+    gas = e.options.set_index("route").loc["gas"]
+    assert gas["exit_option"] > 80.0e6
+    terms = list(e.terms)
+    np.testing.assert_allclose(e.options[terms].sum(axis=1), e.options["value"], atol=1e-3)

@@ -279,3 +279,73 @@ def test_biomass_burnt_never_exceeds_the_supply(cfg: dict[str, Any], factors: li
     assert (burnt <= supply * (1 + 1e-9) + 1e-6).all()
     booked = ds["infra_use"].sel(resource="biomass").values.sum(axis=1)[0]
     np.testing.assert_allclose(booked, burnt, rtol=1e-9, atol=1e-6)
+
+
+def test_a_plant_weighs_the_reservations_of_the_later_years() -> None:
+    """Steps of 1.2e7 GJ at +0 and 1e7 at +4 EUR/GJ; nothing reserved until 2029 and 1e7 GJ
+    from 2030 (a claim that starts then). A plant asking 1e7 GJ from 2025 holds it through
+    2030, when the supply's use reaches 2e7, step 2: it weighs +4, not the +0 of 2025's
+    use alone."""
+    inp = toy_inputs(n_plants=1, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
+    infra = _infrastructure(inp)
+    infra.committed[:, 3, list(TOY_YEARS).index(2030) :] = USE
+    route = np.zeros((1, 1), dtype=np.int64)
+    held = np.full((1, 1), -1, dtype=np.int64)
+    price = infra.supply_prices(0, route, held, np.arange(4, dtype=np.int64)[None])
+    assert price.option[0, 0, BIO] == 4.0
+
+
+def test_each_scenario_prices_its_own_claims() -> None:
+    """Two scenarios of the same two plants (steps 1.2e7 at +0, 1e7 at +4 EUR/GJ; 1e7 GJ each,
+    plant 0 served first): in each scenario plant 0's claim is in step 1 (+0) and plant 1's
+    reaches 2e7, step 2 (+4). The other scenario's claims do not count."""
+    inp = toy_inputs(
+        n_scenarios=2, n_plants=2, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0))
+    )
+    infra = _infrastructure(inp)
+    demand = np.zeros((len(RESOURCES), 2, 2))
+    demand[BIOMASS] = USE
+    start = np.zeros((2, 2), dtype=np.int64)
+    gain = np.array([[2.0, 1.0], [2.0, 1.0]])
+    infra.allocate(demand, start, gain, np.ones((2, 2), dtype=bool), commit=True)
+    np.testing.assert_allclose(infra.claim_price, [[0.0, 4.0], [0.0, 4.0]])
+
+
+def test_a_plant_that_gives_its_claim_back_pays_no_step_price() -> None:
+    """Steps of 1.2e7 GJ at +0 and 1e7 at +4 EUR/GJ: plant 0 is served first (+0), plant 1's
+    claim reaches step 2 (+4). Plant 1 goes back to gas in 2030: its claim and its +4 go;
+    plant 0 keeps +0."""
+    inp = toy_inputs(n_plants=2, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
+    infra = _infrastructure(inp)
+    demand = np.zeros((len(RESOURCES), 1, 2))
+    demand[BIOMASS] = USE
+    start = np.zeros((1, 2), dtype=np.int64)
+    infra.allocate(demand, start, np.array([[2.0, 1.0]]), np.ones((1, 2), dtype=bool), True)
+    np.testing.assert_allclose(infra.claim_price, [[0.0, 4.0]])
+    pool = np.full((1, 2, len(RESOURCES)), -1, dtype=np.int64)
+    pool[0, :, BIOMASS] = 3
+    route = np.array([[BIO, 0]], dtype=np.int64)
+    infra.release_supply(list(TOY_YEARS).index(2030), route, np.full((1, 2), -1), pool)
+    np.testing.assert_allclose(infra.claim_price, [[0.0, 0.0]])
+    assert pool[0, :, BIOMASS].tolist() == [3, -1]
+
+
+def test_a_plant_with_nothing_pending_is_not_waiting_for_biomass() -> None:
+    """Today's gas route co-fires 1 GJ/t of biomass (route 0). A plant that reserved 1e7 GJ
+    from 2025 runs the electric route from 2030 with no switch pending: it gives its 1e7 GJ
+    back from 2030 (pending -1 is no route, not route 0)."""
+    inp = toy_inputs(n_plants=1, bio=True, biomass_supply=((1.5 * USE, 0.0),))
+    inputs = inp.routes.inputs.copy()
+    inputs[0, 2] = 1.0
+    infra = _infrastructure(replace(inp, routes=replace(inp.routes, inputs=inputs)))
+    demand = np.zeros((len(RESOURCES), 1, 1))
+    demand[BIOMASS] = USE
+    start = np.zeros((1, 1), dtype=np.int64)
+    infra.allocate(demand, start, np.ones((1, 1)), np.ones((1, 1), dtype=bool), commit=True)
+    pool = np.full((1, 1, len(RESOURCES)), -1, dtype=np.int64)
+    pool[0, 0, BIOMASS] = 3
+    i = list(TOY_YEARS).index(2030)
+    infra.release_supply(i, np.ones((1, 1), dtype=np.int64), np.full((1, 1), -1), pool)
+    np.testing.assert_allclose(infra.committed[0, 3, :i], USE)
+    np.testing.assert_allclose(infra.committed[0, 3, i:], 0.0)
+    assert pool[0, 0, BIOMASS] == -1

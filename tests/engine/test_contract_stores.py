@@ -138,3 +138,27 @@ def test_fit_contracts_measures_the_room_from_the_earliest_start() -> None:
     # 0's 0.8 alone fits in the 1.0 from year 1
     alone = infra.fit_contracts(fake, claim, start, np.array([[True, False, True]]))
     assert alone == pytest.approx(np.array([[0.8e6, 0.8e6, 3.0e6]]))
+
+
+def test_fit_contracts_cuts_a_plant_only_at_the_first_store_it_may_reach() -> None:
+    """Store 0 (2.0 Mt/yr) is under contract to plants 0 and 1, store 1 (1.0 Mt/yr) to
+    plants 0 and 2, store 2 open. Plant 0 claims 0.8 Mt, plant 1 0.4, plant 2 0.6, all from
+    year 0: plant 0 takes store 0, the first it may reach, where 0.8 + 0.4 = 1.2 fits in
+    2.0; at store 1 only plant 2's 0.6 is left, which fits in 1.0. Nothing is cut. Counted
+    again at store 1, plant 0 and 2 would ask 1.4 and each be cut to 1/1.4 of its claim."""
+    from types import SimpleNamespace
+
+    fake, infra = _fake(
+        [2.0e6, 1.0e6, 5.0e6], [[True, True, False], [True, False, True], [True, True, True]]
+    )
+    assert fake.contract_stores == [0, 1]
+    fake.ctx.S, fake.ctx.Y = 1, 1
+    fake.ctx.inputs.coords = SimpleNamespace(years=np.array([2025]))
+    fake.access = np.full((1, 3, 3), 2025)
+    fake._last = np.full((1, 3), 1)
+    fake.committed = np.zeros((1, 3, 1))
+    fake._room_ahead = lambda q: infra._room_ahead(fake, q)
+    claim = np.array([[0.8e6, 0.4e6, 0.6e6]])
+    start = np.zeros((1, 3), dtype=np.int64)
+    fitted = infra.fit_contracts(fake, claim, start, np.ones((1, 3), dtype=bool))
+    assert fitted == pytest.approx(claim)

@@ -14,6 +14,8 @@ results (``infra_use`` sums a cluster's pools):
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -25,7 +27,8 @@ from kruispunt.engine.simulate import run_batch
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.scenarios import resolve
-from kruispunt.vocabulary import GJ_PER_MWH, GRID, HOURS_PER_YEAR
+from kruispunt.testing import TOY_YEARS, toy_inputs
+from kruispunt.vocabulary import CO2_STORAGE, GJ_PER_MWH, GRID, HOURS_PER_YEAR
 
 SCENARIOS = ["current-policy", "no-new-policy", "high-ambition"]
 
@@ -75,3 +78,63 @@ def test_a_switch_reserves_the_most_its_route_will_use(inp: ModelInputs) -> None
     expected = grid[start:].max() / GJ_PER_MWH / HOURS_PER_YEAR
     assert demand[GRID, 0] == pytest.approx(expected, rel=1e-12)
     assert demand[GRID, 0] > grid[start] / GJ_PER_MWH / HOURS_PER_YEAR * 1.01
+
+
+def _toy_infra(inp: ModelInputs) -> Infrastructure:
+    return Infrastructure(BatchContext(inp, tuple(INSTRUMENTS)))
+
+
+def test_a_switch_reserves_at_the_plants_highest_output_ahead() -> None:
+    """Toy plant of 1 Mt/yr at half availability in 2025-2029 (a revamp), full in 2030-2039
+    and a quarter from 2040: its highest output from 2025 on is 1 Mt, so an electric switch
+    decided in 2025 reserves 1e6 t x 10.8 GJ/t / 3.6 GJ/MWh / 8,760 h = 342.47 MW of grid,
+    not the 171.23 MW of its first year's output; decided in 2040, 0.25 Mt and 85.62 MW."""
+    inp = toy_inputs()
+    years = np.asarray(TOY_YEARS)
+    avail = np.where(years < 2030, 0.5, np.where(years < 2040, 1.0, 0.25))
+    levers = replace(inp.levers, availability=np.broadcast_to(avail, (1, 1, years.size)).copy())
+    infra = _toy_infra(replace(inp, levers=levers))
+    late = list(years).index(2040)
+    assert infra.peak_production(0)[0, 0] == pytest.approx(1.0e6)
+    assert infra.peak_production(late)[0, 0] == pytest.approx(0.25e6)
+    elec = np.array([[1]])
+    demand, _ = infra.demand(0, elec, None, infra.peak_production(0))
+    assert demand[GRID, 0, 0] == pytest.approx(1.0e6 * 10.8 / 3.6 / 8760, rel=1e-12)
+    assert demand[GRID, 0, 0] == pytest.approx(342.47, abs=0.01)
+    demand, _ = infra.demand(late, elec, None, infra.peak_production(late))
+    assert demand[GRID, 0, 0] == pytest.approx(85.62, abs=0.01)
+
+
+def test_capture_asks_a_store_for_the_plants_calibrated_capture() -> None:
+    """Toy plant of 1 Mt/yr running gas_ccs today (1.1 tCO2/t, 90 % captured: 0.11 t/t
+    emitted) with verified emissions of 0.22 Mt/yr, twice the route's, so a calibration of 2:
+    its capture asks a store for 2 x 0.99 = 1.98 Mt/yr, what the accounting has it capture
+    (``use_now``). A gas plant switching to gas_ccs (not its own route: no calibration) asks
+    0.99 Mt/yr."""
+    inp = toy_inputs(ccs=True)
+    ccs = np.array([[3]])
+    plants = replace(inp.plants, incumbent=np.array([3]), base_emissions=np.array([0.22e6]))
+    infra = _toy_infra(replace(inp, plants=plants))
+    demand, _ = infra.demand(0, ccs, None, infra.peak_production(0))
+    assert demand[CO2_STORAGE, 0, 0] == pytest.approx(1.98e6, rel=1e-9)
+    assert infra.use_now(ccs, 0)[CO2_STORAGE, 0, 0] * 1.0e6 == pytest.approx(1.98e6, rel=1e-9)
+    gas = _toy_infra(inp)
+    demand, _ = gas.demand(0, ccs, np.array([[0]]), gas.peak_production(0))
+    assert demand[CO2_STORAGE, 0, 0] == pytest.approx(0.99e6, rel=1e-9)
+
+
+def test_scarce_grid_goes_first_to_the_higher_gain_per_megawatt() -> None:
+    """A 400 MW toy grid; plant 0 asks 300 MW for a gain of 300 EUR/yr (1.0 per MW), plant 1
+    150 MW for 200 EUR/yr (1.33 per MW). Plant 1 is served first (150 MW), leaving 250 MW:
+    plant 0's 300 MW does not fit and it is refused. Served by the gain alone, plant 0 would
+    take 300 MW and plant 1 be refused (150 > 100)."""
+    infra = _toy_infra(toy_inputs(n_plants=2, grid_capacity=400.0))
+    demand = np.zeros((4, 1, 2))
+    demand[GRID] = [[300.0, 150.0]]
+    start = np.zeros((1, 2), dtype=np.int64)
+    refused, given = infra.allocate(
+        demand, start, np.array([[300.0, 200.0]]), np.ones((1, 2), dtype=bool), commit=True
+    )
+    assert refused.tolist() == [[True, False]]
+    assert given[0, :, GRID].tolist() == [-1, 0]
+    assert infra.committed[0, 0] == pytest.approx(np.full(len(TOY_YEARS), 150.0))

@@ -112,3 +112,31 @@ def test_closed_plants_hold_nothing(ended) -> None:  # type: ignore[no-untyped-d
         assert (infra.held[closed][:, mine] == 0.0).all()
         seen += int((closed & ever).sum())
     assert seen > 0
+
+
+def test_a_plant_leaving_hydrogen_gives_its_supply_contract_back() -> None:
+    """Toy with a hydrogen supply of 50,000 t/yr: plants 0 and 1 reserve 20,000 and 10,000
+    t/yr from 2025; plant 0 leaves hydrogen in 2030. From 2030 10,000 t stay reserved, before
+    it 30,000; plant 0 holds nothing."""
+    from dataclasses import replace
+
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    inp = toy_inputs(n_plants=2)
+    cap = inp.pools.capacity.copy()
+    cap[:, 2] = 50_000.0
+    inp = replace(inp, pools=replace(inp.pools, capacity=cap))
+    infra = Infrastructure(BatchContext(inp, tuple(INSTRUMENTS)))
+    demand = np.zeros((len(RESOURCES), 1, 2))
+    demand[HYDROGEN] = [[20_000.0, 10_000.0]]
+    start = np.zeros((1, 2), dtype=np.int64)
+    mask = np.ones((1, 2), dtype=bool)
+    refused, given = infra.allocate(demand, start, demand[HYDROGEN], mask, commit=True)
+    assert not refused.any() and (given[0, :, HYDROGEN] == 2).all()
+    change = np.full(given.shape, KEEP)
+    change[0, 0, HYDROGEN] = -1
+    i = list(TOY_YEARS).index(2030)
+    infra.release(i, mask, change, given)
+    assert infra.committed[0, 2, :i] == pytest.approx(30_000.0)
+    assert infra.committed[0, 2, i:] == pytest.approx(10_000.0)
+    assert infra.held[0, :, 2].tolist() == [0.0, 10_000.0]

@@ -81,3 +81,34 @@ def test_a_plant_already_capturing_asks_only_for_more() -> None:
     """On ``gas_ccs`` already, staying on it asks for nothing more: its start year, whatever
     the store's room (none here)."""
     assert _first(_infra(0.0), cur=CCS)[CCS] == 2025
+
+
+def test_a_store_under_contract_gives_no_year_to_a_plant_outside_it() -> None:
+    """Two toy plants; the 5 Mt/yr store is under contract to plant 0 only: plant 0's capture
+    can go there from 2025, plant 1's never (NEVER)."""
+    inp = toy_inputs(ccs=True, n_plants=2)
+    cap = inp.pools.capacity.copy()
+    cap[:, 1] = 5.0e6
+    plants = inp.pools.plants.copy()
+    plants[1] = [True, False]
+    pools = replace(inp.pools, capacity=cap, plants=plants)
+    infra = Infrastructure(BatchContext(replace(inp, pools=pools), tuple(INSTRUMENTS)))
+    first = infra.storage_from(0, np.tile(OPT, (2, 1)), np.array([[GAS, GAS]]))
+    assert int(first[0, 0, CCS]) == 2025
+    assert int(first[0, 1, CCS]) == NEVER
+
+
+def test_a_calibrated_plant_asks_for_the_new_routes_own_capture() -> None:
+    """A toy gas plant with verified emissions of 2 Mt/yr (twice the route's 1 t/t: its
+    calibration is 2, on its own route only). gas_ccs asks a store for its own 0.99 Mt/yr,
+    so a 1.5 Mt/yr store takes it from 2025 (at twice, 1.98 Mt, it never would)."""
+    inp = toy_inputs(ccs=True)
+    cap = inp.pools.capacity.copy()
+    cap[:, 1] = 1.5e6
+    plants = replace(inp.plants, base_emissions=np.array([2.0e6]))
+    pools = replace(inp.pools, capacity=cap)
+    infra = Infrastructure(
+        BatchContext(replace(inp, plants=plants, pools=pools), tuple(INSTRUMENTS))
+    )
+    assert infra.ctx.calib[0] == 2.0
+    assert _first(infra)[CCS] == 2025

@@ -182,3 +182,64 @@ def test_a_grid_claim_keeps_the_old_zone_s_part(
     moved = split[:, zone] - whole[:, zone]
     assert (moved > 0.1).all()  # MW kept in the zone, every year
     assert whole[:, cluster] - split[:, cluster] == pytest.approx(moved, rel=1e-9)
+
+
+def test_claims_fill_in_the_pools_order_each_up_to_its_claim() -> None:
+    """A plant capturing 0.6 Mt with claims of 0.3 Mt on store 0 and 0.5 Mt on store 1:
+    store 0 keeps 0.3, store 1 the 0.3 left (not its whole 0.5), the store it holds nothing;
+    capturing 1.0 Mt, 0.3 and 0.5 (0.2 left for the store it holds)."""
+    claims = [(0, np.array([[0.3e6]])), (1, np.array([[0.5e6]]))]
+    parts = Infrastructure.claim_parts_of(claims, np.array([[0.6e6]]))
+    assert [q for q, _ in parts] == [0, 1]
+    assert [float(p[0, 0]) for _, p in parts] == pytest.approx([0.3e6, 0.3e6])
+    parts = Infrastructure.claim_parts_of(claims, np.array([[1.0e6]]))
+    assert [float(p[0, 0]) for _, p in parts] == pytest.approx([0.3e6, 0.5e6])
+
+
+def _toy_store(store: list[float], availability: float = 1.0) -> Infrastructure:
+    """The toy with capture (gas_ccs captures 0.99 t/t) and a CO2 store of ``store`` t/yr per
+    year; the plant's availability ``availability`` in 2025, 1 after."""
+    from dataclasses import replace
+
+    from kruispunt.testing import toy_inputs
+
+    inp = toy_inputs(ccs=True)
+    cap = inp.pools.capacity.copy()
+    cap[:, 1] = np.asarray(store)[None, :]
+    avail = inp.levers.availability.copy()
+    avail[..., 0] = availability
+    inp = replace(inp, pools=replace(inp.pools, capacity=cap))
+    inp = replace(inp, levers=replace(inp.levers, availability=avail))
+    return Infrastructure(BatchContext(inp, tuple(INSTRUMENTS)))
+
+
+def test_a_plant_without_a_store_reserves_its_peak_capture() -> None:
+    """A toy plant on gas_ccs holding no store, at half availability in 2025 (0.5 Mt) and full
+    after (1 Mt): it applies to the 5 Mt/yr store for its peak capture, 0.99 t/t x 1 Mt =
+    0.99 Mt/yr, reserved from 2025 (not its 0.495 Mt of 2025), and holds the store."""
+    from kruispunt.testing import TOY_YEARS
+
+    infra = _toy_store([5.0e6] * len(TOY_YEARS), availability=0.5)
+    pool = np.full((1, 1, 4), -1, dtype=np.int64)
+    closed = np.zeros((1, 1), dtype=bool)
+    vent = infra.storage_moves(0, np.array([[3]]), closed, pool)
+    assert not vent.any() and pool[0, 0, CO2_STORAGE] == 1
+    assert infra.committed[0, 1] == pytest.approx(np.full(len(TOY_YEARS), 0.99e6))
+    assert infra.held[0, 0, 1] == pytest.approx(0.99e6)
+
+
+def test_a_plant_whose_store_has_ended_vents_when_no_store_has_room() -> None:
+    """The toy's only store holds 5 Mt/yr until 2029 and ends in 2030. A gas_ccs plant holding
+    it keeps it in 2029 (nothing to apply for, nothing vented); in 2030 its store has ended,
+    it applies, no store can take its 0.99 Mt and it vents."""
+    from kruispunt.testing import TOY_YEARS
+
+    years = list(TOY_YEARS)
+    infra = _toy_store([5.0e6 if y < 2030 else 0.0 for y in years])
+    pool = np.full((1, 1, 4), -1, dtype=np.int64)
+    pool[0, 0, CO2_STORAGE] = 1
+    closed = np.zeros((1, 1), dtype=bool)
+    ccs = np.array([[3]])
+    assert not infra.storage_moves(years.index(2029), ccs, closed, pool).any()
+    assert infra.storage_moves(years.index(2030), ccs, closed, pool).tolist() == [[True]]
+    assert pool[0, 0, CO2_STORAGE] == 1

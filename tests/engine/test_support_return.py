@@ -176,3 +176,45 @@ def test_myopic_plant_keeps_this_years_payment() -> None:
         lambda i, at: np.array([[100.0 - i]])[at],
     )
     assert got[0, 0] == 99.0
+
+
+def test_contracts_ending_at_different_years_are_each_weighed_over_their_own_years() -> None:
+    """Two plants valued together in 2025 by perfect foresight at 7 %/yr, steady payments of
+    50 and 80 a year: the first contract ends in 2027 (2 years left), the second in 2029 (4
+    left). Each keeps its payment whole, 50 and 80: the first's sum stops after its 2 years
+    (a third year would give (50 + 50/1.07 + 50/1.07^2) / (1 + 1/1.07) = 74.2)."""
+    scheme = _scheme(myopic=False)
+    both = np.array([[1, 1]])
+    got = scheme.kept_value(
+        0,
+        both,
+        both,
+        np.array([[2025, 2025]]),
+        np.array([[2027, 2029]]),
+        lambda i, at: np.array([[50.0, 80.0]])[at],
+    )
+    assert got[0].tolist() == pytest.approx([50.0, 80.0], rel=1e-12)
+
+
+def test_myopic_plant_keeps_nothing_once_the_contract_has_ended() -> None:
+    """A myopic plant on the route of a contract that ended in 2027 (end 2027): valued in 2027
+    (no year left) it keeps nothing, whatever the payment function returns (99)."""
+    scheme = _scheme(myopic=True)
+    one = np.array([[1]])
+    got = scheme.kept_value(
+        2, one, one, np.array([[2025]]), np.array([[2027]]), lambda i, at: np.array([[99.0]])[at]
+    )
+    assert got[0, 0] == 0.0
+
+
+def test_a_round_awards_only_the_plants_that_apply() -> None:
+    """Two applications within a budget of 100 (claims 10 each, scores 1 and 2): only the
+    second applies, and only it is awarded, though the first ranks higher."""
+    award = _scheme(myopic=False).allocate(
+        np.array([[1.0, 2.0]]),
+        np.array([[10.0, 10.0]]),
+        np.array([100.0]),
+        np.array([[False, True]]),
+        np.zeros((1, 2), dtype=np.int64),
+    )
+    assert award.tolist() == [[False, True]]

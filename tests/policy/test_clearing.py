@@ -477,3 +477,209 @@ def test_a_supplier_needing_exactly_the_cap_is_taken() -> None:
     # just above the cap it is not taken
     out = clearing_premium([100.5], [10.0], 10.0, cap=100.0)
     np.testing.assert_array_equal(out.sold, [0.0])
+
+
+def test_sales_are_paid_the_premium_at_most_each_suppliers_own_cap() -> None:
+    """80 t and 40 t offered against 60 t required at 100 EUR/t, the second taken first: it
+    sells its 40 t at 100 (4,000 EUR/yr), the first the last 20 t at its own cap of 50 EUR/t
+    (procurement's MKI value of the CO2 it saves): 1,000 EUR/yr, not 2,000."""
+    paid = market_sales([80.0, 40.0], 60.0, 100.0, own_cap=[50.0, np.inf], rank=[1.0, 0.0])
+    assert paid.tolist() == pytest.approx([1_000.0, 4_000.0])
+
+
+def _label(share: np.ndarray) -> dict[str, np.ndarray]:
+    """A toy label on the electric route's widget, 2 Mt/yr of use, cap 500 EUR/t."""
+    Y = share.shape[-1]
+    return {
+        "qualify": np.array([[[0.0, 1.0, 0.0]]]),
+        "share": share,
+        "use": np.full((1, 1, Y), 2.0e6),
+        "cap": np.full((1, 1, Y), 500.0),
+    }
+
+
+def test_a_label_supports_an_option_with_the_premium_on_what_it_sells() -> None:
+    """Two toy plants (electrifying's gap 74.73 EUR/t); a label asks 25 % of the 2 Mt use,
+    0.5 Mt, from 2030. The round of 2027 clears the first plant's 1 Mt at 74.73 MEUR/yr over
+    the 0.5 Mt it sells, 149.46 EUR/t: its electric option is offered 149.46 x 0.5 Mt = 74.73
+    MEUR/yr, its gap (``kruispunt explain``'s support), not 149.46 x its whole 1 Mt."""
+    from kruispunt.explain import explain
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(eua=100.0, n_plants=2, instruments={"green_label": _label(share)})
+    rows = explain("site0", inputs=inp, year=2027).options
+    elec = rows[(rows["plant"] == "site0/widget") & (rows["route"] == "elec")].iloc[0]
+    assert elec["support"] == pytest.approx(74.73e6, rel=1e-3)
+    assert bool(elec["chosen"])
+
+
+def test_what_a_plant_on_a_qualifying_route_expects_to_keep() -> None:
+    """A toy label from 2030 (0.5 Mt of 2 Mt), one plant of 1 Mt/yr on the electric route.
+    In 2030, the market's first year with a volume (none in 2029), the plant keeps what the
+    2029 round offered it for staying (here 7 MEUR/yr), not its 2029 earnings (nil). In 2031
+    it keeps its 2030 earnings (30 MEUR/yr). A plant whose route started in 2031 (it ran gas
+    in 2030) has sold nothing yet: it expects the premium the 2030 round cleared (60 EUR/t,
+    not the 2031 round's 0, not yet run) on its 1 Mt, 60 MEUR/yr."""
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    years = list(TOY_YEARS)
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(instruments={"green_label": _label(share)})
+    m = GreenLabel(BatchContext(inp, tuple(INSTRUMENTS)))
+    elec, output = np.array([[1]]), np.array([[1.0e6]])
+    t = years.index(2030)
+    m.ran = elec
+    m.offered[0, 0, 0], m.earned[0, 0, 0] = 7.0e6, 0.0
+    assert m.contract_value(t, elec, output)[0, 0] == pytest.approx(7.0e6)
+    m.earned[0, 0, 0] = 30.0e6
+    assert m.contract_value(t + 1, elec, output)[0, 0] == pytest.approx(30.0e6)
+    m.ran = np.array([[0]])
+    m.expected[0, 0, t], m.expected[0, 0, t + 1] = 60.0, 0.0
+    assert m.contract_value(t + 1, elec, output)[0, 0] == pytest.approx(60.0e6)
+
+
+def test_a_plant_bound_to_a_decided_switch_sells_its_output_at_no_need() -> None:
+    """A toy label asks 0.5 Mt in 2030 (cap 500 EUR/t); two plants on the electric route make
+    1 Mt each, needing 100 and 50 EUR/t on their whole output to stay. Plant 0 has decided to
+    leave its route (it runs it through the year): its output sells at no need, covers the
+    0.5 Mt alone and the premium is 0; nobody is paid. At its 100 EUR/t (200 per t sold of
+    0.5 Mt) plant 1 (50 x 1 Mt / 0.5 Mt = 100 per t sold) would be taken at 100 EUR/t."""
+    from types import SimpleNamespace
+
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(n_plants=2, instruments={"green_label": _label(share)})
+    m = GreenLabel(BatchContext(inp, tuple(INSTRUMENTS)))
+    t = list(TOY_YEARS).index(2030)
+    m.need_now[0, 0] = [100.0, 50.0]
+    st = SimpleNamespace(
+        i=t,
+        route=np.array([[1, 1]]),
+        production=np.array([[1.0e6, 1.0e6]]),
+        pending=np.array([[0, -1]]),
+    )
+    revenue = m.account(st).plant["premium_revenue"]  # type: ignore[arg-type]
+    assert m.premium[0, 0, t] == 0.0
+    assert m.rank[0, 0].tolist() == [0.0, np.inf]
+    assert revenue.tolist() == [[0.0, 0.0]]
+
+
+def test_the_markets_own_supply_is_a_supplier_of_its_own() -> None:
+    """Two plants offer 1 t each, needing 0 and 10 EUR/t; the market's own divisible supply 5 t
+    at 50 EUR/t. 3 t required: the plants sell their 1 t each and the market's supply the last
+    1 t at its 50 EUR/t, the premium (taking the second plant does not close it out)."""
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.clearing import clearing_premiums
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    class Supplied(GreenLabel):
+        def market_supply(self, g: int, t: int) -> tuple[np.ndarray, np.ndarray]:
+            return np.array([50.0]), np.array([5.0])
+
+    share = np.full((1, 1, len(TOY_YEARS)), 0.25)
+    inp = toy_inputs(n_plants=2, instruments={"green_label": _label(share)})
+    m = Supplied(BatchContext(inp, tuple(INSTRUMENTS)))
+    need, vol, own, group, div, extra = m._with_market_supply(
+        0, 0, np.array([[0.0, 10.0]]), np.ones((1, 2)), np.full((1, 2), np.inf), np.arange(2), None
+    )
+    assert extra and group.tolist() == [0, 1, 2]
+    c = clearing_premiums(need, vol, 3.0, np.inf, own, group=group, divisible=div)
+    assert c.sold.tolist() == [[1.0, 1.0, 1.0]]
+    assert c.premium.tolist() == [50.0]
+
+
+def _round(running: bool):  # type: ignore[no-untyped-def]
+    """The 2027 round of a toy label asking 0.5 Mt from 2030 (cap 500 EUR/t), for one plant of
+    1 Mt/yr running the electric route: option values gas 800, electric 790, closure 0
+    MEUR/yr, the electric one's including 3 MEUR/yr the plant expects to keep in the market
+    (:meth:`ClearingMarket.contract_value`). Returns the market and its offer."""
+    from types import SimpleNamespace
+
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    share = np.where(TOY_YEARS >= 2030, 0.25, 0.0)[None, None, :]
+    inp = toy_inputs(instruments={"green_label": _label(share)})
+    m = GreenLabel(BatchContext(inp, tuple(INSTRUMENTS)))
+    m._kept[0, 0] = m._kept_by[0, 0, 0] = 3.0e6
+    ev = SimpleNamespace(
+        t=list(TOY_YEARS).index(2027),
+        value=np.array([[[800.0e6, 790.0e6, 0.0]]]),
+        routes=np.array([[[0, 1, 2]]]),
+        production=np.full((1, 1, 3), 1.0e6),
+        current=np.array([[1]]),
+        running=np.array([[running]]),
+    )
+    return m, m.offer(ev)  # type: ignore[arg-type]
+
+
+def test_a_round_supports_staying_by_the_premium_less_what_the_plant_keeps() -> None:
+    """Without the market staying on the electric route is worth 790 - 3 = 787 against gas's
+    800: a gap of 13 MEUR/yr (plus the 1 EUR/yr tie-breaker), 26 EUR/t over the 0.5 Mt it
+    sells, the premium. Staying is offered 26 x 0.5 Mt = 13 MEUR/yr less the 3 it already
+    counts: 10 MEUR/yr, which lifts it to 800."""
+    m, offer = _round(running=True)
+    t = 2
+    assert m.expected[0, 0, t] == pytest.approx(26.0, rel=1e-6)
+    assert offer is not None and bool(offer.eligible[0, 0, 1])
+    assert offer.support[0, 0, 1] == pytest.approx(10.0e6, rel=1e-6)
+    assert m.offered[0, 0, 0] == pytest.approx(13.0e6, rel=1e-6)
+
+
+def test_a_plant_that_may_not_decide_offers_nothing_to_the_round() -> None:
+    """The same plant, not deciding this year (``running`` False): it is no supplier of the
+    round, the 0.5 Mt are short and the expected premium is the cap, 500 EUR/t; nothing is
+    offered."""
+    m, offer = _round(running=False)
+    assert m.expected[0, 0, 2] == 500.0
+    assert offer is None
+
+
+def test_an_option_whose_need_is_above_its_own_cap_is_offered_nothing() -> None:
+    """A toy gas plant of 1 Mt/yr (gas 800 MEUR/yr) in a market asking 1 Mt from 2030 (the
+    2027 round): its electric option (700) needs 100 EUR/t, within its own cap of 150 (the
+    most a supplier on it is paid, as procurement caps it); capture (720) needs 80 EUR/t,
+    above its own cap of 50. The electric option is taken at 100 EUR/t and offered 100 x
+    1 Mt = 100 MEUR/yr; capture is offered nothing and is not eligible (at 50 EUR/t it would
+    have been offered 50 MEUR/yr, less than its 80 MEUR/yr gap)."""
+    from types import SimpleNamespace
+
+    from kruispunt.engine.context import BatchContext
+    from kruispunt.policy.labels import GreenLabel
+    from kruispunt.policy.registry import INSTRUMENTS
+    from kruispunt.testing import TOY_YEARS, toy_inputs
+
+    class Capped(GreenLabel):
+        def own_cap(self, g: int, t: int) -> np.ndarray:
+            return np.array([[np.inf, 150.0, np.inf, 50.0]])
+
+    label = _label(np.where(TOY_YEARS >= 2030, 0.5, 0.0)[None, None, :])
+    label["qualify"] = np.array([[[0.0, 1.0, 0.0, 1.0]]])
+    inp = toy_inputs(ccs=True, instruments={"green_label": label})
+    m = Capped(BatchContext(inp, tuple(INSTRUMENTS)))
+    ev = SimpleNamespace(
+        t=list(TOY_YEARS).index(2027),
+        value=np.array([[[800.0e6, 700.0e6, 0.0, 720.0e6]]]),
+        routes=np.array([[[0, 1, 2, 3]]]),
+        production=np.full((1, 1, 4), 1.0e6),
+        current=np.array([[0]]),
+        running=np.array([[True]]),
+    )
+    offer = m.offer(ev)  # type: ignore[arg-type]
+    assert m.expected[0, 0, 2] == pytest.approx(100.0, rel=1e-6)
+    assert offer is not None
+    assert offer.eligible[0, 0].tolist() == [False, True, False, False]
+    assert offer.support[0, 0, 1] == pytest.approx(100.0e6, rel=1e-6)
+    assert offer.support[0, 0, 3] == 0.0
