@@ -264,3 +264,29 @@ def test_the_option_to_close_later_adds_to_staying() -> None:
     assert gas["exit_option"] > 80.0e6
     terms = list(e.terms)
     np.testing.assert_allclose(e.options[terms].sum(axis=1), e.options["value"], atol=1e-3)
+
+
+def test_the_default_year_is_the_first_decision_of_any_of_the_sites_plants() -> None:
+    """explain's default year is the first year any plant of the site decides to switch:
+    each switch was decided its lead time before it starts. Two plants, elec taking 3 years
+    to build, gas_ccs 1. Both switching in 2030 (elec, gas_ccs): decided 2027 and 2029, so
+    2027 (not 2029, the shortest lead's). gas_ccs in 2030 and elec in 2031: decided 2029 and
+    2028, so 2028, though the first switch to start is the 2030 one."""
+    from kruispunt.explain import _first_decision_index
+
+    inp = toy_inputs(n_plants=2, ccs=True)
+    names = list(inp.coords.routes)
+    lead = np.zeros(len(names), dtype=np.int64)
+    lead[names.index("elec")], lead[names.index("gas_ccs")] = 3, 1
+    inp = replace(inp, routes=replace(inp.routes, lead_time=lead))
+    years = list(TOY_YEARS)
+
+    def decided(*switches: tuple[int, str, int]) -> int:
+        route = np.zeros((len(years), 1, 2), dtype=np.int64)  # gas throughout
+        for p, to, year in switches:
+            route[years.index(year) :, 0, p] = names.index(to)
+        return years[_first_decision_index(inp, route, [0, 1])]
+
+    assert decided((0, "elec", 2030), (1, "gas_ccs", 2030)) == 2027
+    assert decided((0, "gas_ccs", 2030), (1, "elec", 2031)) == 2028
+    assert decided() == years[0]  # no switch: the first model year

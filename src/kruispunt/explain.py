@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -301,14 +302,7 @@ def explain(
     first = run_batch(inputs.select([0]), instruments)
     route = first.route_index
     if year is None:
-        changed = [
-            i
-            for i in range(1, len(years))
-            if (route[i, 0, plants] != route[i - 1, 0, plants]).any()
-        ]
-        year = (
-            years[0] if not changed else years[_decision_index(inputs, first, plants, changed[0])]
-        )
+        year = years[_first_decision_index(inputs, route, plants)]
     recorder = _Recorder(plants, year)
     out = run_batch(inputs.select([0]), instruments, observer=recorder)
     assert recorder.frame is not None
@@ -336,18 +330,23 @@ def _instrument_terms(instruments: Sequence[type[Instrument]]) -> set[str]:
     return {cls.name for cls in instruments}
 
 
-def _decision_index(inputs: ModelInputs, out: object, plants: list[int], start_index: int) -> int:
-    """The year a switch that starts at ``start_index`` was decided: earlier by the chosen
-    route's lead time (closures: a year's notice)."""
+def _first_decision_index(
+    inputs: ModelInputs, route: np.ndarray[Any, Any], plants: list[int]
+) -> int:
+    """The index of the first year any of ``plants`` decides to switch in the run's routes
+    ``route`` ``(Y, 1, P)``: each switch was decided its route's lead time before it starts
+    (a closure, a year's notice), so a later switch with a longer lead may be decided first;
+    0 if none switches."""
     from kruispunt.engine.decide import CLOSURE_NOTICE
 
     routes = inputs.routes
-    route_index = out.route_index  # type: ignore[attr-defined]
-    leads = []
-    for p in plants:
-        r = int(route_index[start_index, 0, p])
-        if r == int(route_index[start_index - 1, 0, p]):
-            continue
-        closing = routes.family[r] == FAMILY["closure"]
-        leads.append(CLOSURE_NOTICE if closing else int(routes.lead_time[r]))
-    return max(start_index - (min(leads) if leads else 0), 0)
+    first = route.shape[0]
+    for i in range(1, route.shape[0]):
+        for p in plants:
+            r = int(route[i, 0, p])
+            if r == int(route[i - 1, 0, p]):
+                continue
+            closing = routes.family[r] == FAMILY["closure"]
+            lead = CLOSURE_NOTICE if closing else int(routes.lead_time[r])
+            first = min(first, max(i - lead, 0))
+    return 0 if first == route.shape[0] else first
