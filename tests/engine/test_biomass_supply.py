@@ -113,12 +113,7 @@ def test_a_claim_keeps_its_price_while_held() -> None:
     reaches 2e7, step 2 (+4)."""
     inp = toy_inputs(n_plants=2, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
     infra = _infrastructure(inp)
-    demand = np.zeros((len(RESOURCES), 1, 2))
-    demand[BIOMASS] = USE
-    start = np.zeros((1, 2), dtype=np.int64)
-    infra.allocate(demand, start, np.array([[2.0, 1.0]]), np.ones((1, 2), dtype=bool), True)
-    pool = np.full((1, 2, len(RESOURCES)), -1, dtype=np.int64)
-    pool[0, :, BIOMASS] = 3
+    pool = _reserve_use(infra, [2.0, 1.0])
     i = list(TOY_YEARS).index(2030)
     route = np.array([[0, BIO]], dtype=np.int64)
     infra.release_supply(i, route, np.full((1, 2), -1), pool)
@@ -193,19 +188,26 @@ def test_plants_weigh_the_step_their_own_claim_reaches() -> None:
     assert price.current[0, 0] == 0.0 and price.option[0, 0, BIO] == 0.0
 
 
+def _reserve_use(infra: Infrastructure, gain: list[float]) -> np.ndarray[Any, Any]:
+    """Each plant of ``infra`` (one scenario) reserves USE GJ of biomass (pool 3) from the
+    first year, served in the order of ``gain``; returns their pools, biomass's set to 3."""
+    P = len(gain)
+    demand = np.zeros((len(RESOURCES), 1, P))
+    demand[BIOMASS] = USE
+    start = np.zeros((1, P), dtype=np.int64)
+    infra.allocate(demand, start, np.array([gain]), np.ones((1, P), dtype=bool), commit=True)
+    pool = np.full((1, P, len(RESOURCES)), -1, dtype=np.int64)
+    pool[0, :, BIOMASS] = 3
+    return pool
+
+
 def test_a_plant_that_stops_burning_biomass_gives_its_supply_back() -> None:
     """A plant that reserved 1e7 GJ from 2025 and runs gas again from 2030 gives the 1e7 back
     from 2030 on (before: still reserved)."""
     inp = toy_inputs(n_plants=1, bio=True, biomass_supply=((1.5 * USE, 0.0),))
     infra = _infrastructure(inp)
-    demand = np.zeros((len(RESOURCES), 1, 1))
-    demand[BIOMASS] = USE
-    start = np.zeros((1, 1), dtype=np.int64)
-    mask = np.ones((1, 1), dtype=bool)
-    infra.allocate(demand, start, np.ones((1, 1)), mask, commit=True)
+    pool = _reserve_use(infra, [1.0])
     np.testing.assert_allclose(infra.committed[0, 3], USE)
-    pool = np.full((1, 1, len(RESOURCES)), -1, dtype=np.int64)
-    pool[0, 0, BIOMASS] = 3
     i = list(TOY_YEARS).index(2030)
     infra.release_supply(i, np.zeros((1, 1), dtype=np.int64), np.full((1, 1), -1), pool)
     np.testing.assert_allclose(infra.committed[0, 3, :i], USE)
@@ -317,13 +319,8 @@ def test_a_plant_that_gives_its_claim_back_pays_no_step_price() -> None:
     plant 0 keeps +0."""
     inp = toy_inputs(n_plants=2, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
     infra = _infrastructure(inp)
-    demand = np.zeros((len(RESOURCES), 1, 2))
-    demand[BIOMASS] = USE
-    start = np.zeros((1, 2), dtype=np.int64)
-    infra.allocate(demand, start, np.array([[2.0, 1.0]]), np.ones((1, 2), dtype=bool), True)
+    pool = _reserve_use(infra, [2.0, 1.0])
     np.testing.assert_allclose(infra.claim_price, [[0.0, 4.0]])
-    pool = np.full((1, 2, len(RESOURCES)), -1, dtype=np.int64)
-    pool[0, :, BIOMASS] = 3
     route = np.array([[BIO, 0]], dtype=np.int64)
     infra.release_supply(list(TOY_YEARS).index(2030), route, np.full((1, 2), -1), pool)
     np.testing.assert_allclose(infra.claim_price, [[0.0, 0.0]])
@@ -338,12 +335,7 @@ def test_a_plant_with_nothing_pending_is_not_waiting_for_biomass() -> None:
     inputs = inp.routes.inputs.copy()
     inputs[0, 2] = 1.0
     infra = _infrastructure(replace(inp, routes=replace(inp.routes, inputs=inputs)))
-    demand = np.zeros((len(RESOURCES), 1, 1))
-    demand[BIOMASS] = USE
-    start = np.zeros((1, 1), dtype=np.int64)
-    infra.allocate(demand, start, np.ones((1, 1)), np.ones((1, 1), dtype=bool), commit=True)
-    pool = np.full((1, 1, len(RESOURCES)), -1, dtype=np.int64)
-    pool[0, 0, BIOMASS] = 3
+    pool = _reserve_use(infra, [1.0])
     i = list(TOY_YEARS).index(2030)
     infra.release_supply(i, np.ones((1, 1), dtype=np.int64), np.full((1, 1), -1), pool)
     np.testing.assert_allclose(infra.committed[0, 3, :i], USE)
