@@ -67,6 +67,7 @@ from kruispunt.policy.base import (
     SupportScheme,
     YearState,
     expected_at,
+    remaining_share,
 )
 from kruispunt.policy.grants import allocate_budget
 from kruispunt.vocabulary import FAMILY, LOW_CARBON_FAMILIES, SCENARIO
@@ -731,17 +732,14 @@ class Sde(SupportScheme):
     def _term_share(self, s: IntArray, route: IntArray) -> FloatArray:
         """Share of an option's valuation window a contract starting with it fills, for the
         options ``(s, route)`` (flat): the discounted value of the subsidy term over that of
-        the route's life (:func:`kruispunt.policy.base.remaining_share` at the start, the
-        value a running contract keeps); 1 for a myopic plant and where the term covers the
-        life."""
+        the route's life (:func:`kruispunt.policy.base.remaining_share` of the whole term);
+        1 for a myopic plant and where the term covers the life."""
         inp = self.ctx.inputs
         life = np.maximum(np.round(inp.routes.lifetime[route]).astype(np.int64), 1)
         term = np.round(self.param("duration")).astype(np.int64)[s]
-        n = np.minimum(np.maximum(term, 0), life).astype(np.float64)
-        d = 1.0 / (1.0 + np.asarray(inp.finance.discount_rate, dtype=np.float64)[s])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            fore = np.where(d < 1.0, (1.0 - d**n) / (1.0 - d**life), n / life)
-        share = np.where(np.asarray(inp.finance.myopic)[s], (term > 0) * 1.0, fore)
+        rate = np.asarray(inp.finance.discount_rate, dtype=np.float64)[s]
+        # one option per row: the term (as the years a new contract has left) and the life
+        share = remaining_share(term[:, None], life[:, None], rate, inp.finance.myopic[s])[:, 0]
         return np.asarray(np.maximum(share, 1e-9), dtype=np.float64)
 
     def offer(self, ev: Evaluation) -> Offer | None:
