@@ -240,3 +240,17 @@ def test_a_scenario_name_that_is_no_plain_file_name_is_refused(tmp_path: Path, n
         f"{tmp_path / 'scenario.yaml'}, line 1: key 'name': '{name}' is not allowed "
         "(lower case letters, digits, '-' and '_', starting with a letter or digit)"
     )
+
+
+def test_an_unknown_name_offers_a_file_only_where_one_can_be_given() -> None:
+    """On the command line a scenario may be a file, so an unknown name's message says so; a
+    library for web forms (``takes_files=False``) names the known scenarios only."""
+    known = "known scenarios: current-policy, high-ambition, no-new-policy"
+    with pytest.raises(ScenarioError) as exc:
+        resolve(["nowhere"])
+    assert str(exc.value) == (
+        f"unknown scenario 'nowhere'; {known} (or give the path of a .yaml scenario file)"
+    )
+    with pytest.raises(ScenarioError) as exc:
+        default_library(takes_files=False).resolve("nowhere")
+    assert str(exc.value) == f"unknown scenario 'nowhere'; {known}"

@@ -246,10 +246,14 @@ class _Entry:
 
 
 class ScenarioLibrary:
-    """Known scenarios (the package defaults plus any files given) and their resolution."""
+    """Known scenarios (the package defaults plus any files given) and their resolution.
 
-    def __init__(self) -> None:
+    ``takes_files``: whether whoever names a scenario could give a file instead (the command
+    line), so that an unknown name's message says so; a web form cannot."""
+
+    def __init__(self, takes_files: bool = True) -> None:
         self._entries: dict[str, _Entry] = {}
+        self.takes_files = takes_files
 
     def add_defaults(self, path: Path) -> None:
         """Add the scenarios of a data package's ``scenarios.yaml``."""
@@ -341,7 +345,8 @@ class ScenarioLibrary:
                 known = ", ".join(self.names)
                 if not chain:
                     raise ScenarioError(
-                        f"unknown scenario {_shown(current)}; known scenarios: {known}" + FILE_HINT
+                        f"unknown scenario {_shown(current)}; known scenarios: {known}"
+                        + (FILE_HINT if self.takes_files else "")
                     )
                 entry = self._entries[chain[-1]]
                 raise ScenarioError(
@@ -465,19 +470,20 @@ def check_ids(
         raise ScenarioError(problems=problems)
 
 
-def default_library(package_path: Path | None = None) -> ScenarioLibrary:
-    """The data package's default scenarios (``scenarios.yaml``)."""
+def default_library(package_path: Path | None = None, takes_files: bool = True) -> ScenarioLibrary:
+    """The data package's default scenarios (``scenarios.yaml``); ``takes_files`` as for
+    :class:`ScenarioLibrary`."""
     from kruispunt.catalogue.paths import default_package_path
 
     folder = package_path if package_path is not None else default_package_path()
-    library = ScenarioLibrary()
+    library = ScenarioLibrary(takes_files)
     library.add_defaults(Path(folder) / "scenarios.yaml")
     return library
 
 
 FILE_HINT = " (or give the path of a .yaml scenario file)"
-"""What an unknown scenario's message adds on the command line (a web form cannot give a
-path: the dashboard leaves it out)."""
+"""What an unknown scenario's message adds where a file could be given instead (a web form
+cannot give a path: the dashboard's library leaves it out)."""
 
 
 def _is_file_argument(item: str) -> bool:

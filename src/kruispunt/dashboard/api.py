@@ -26,7 +26,7 @@ from kruispunt.dashboard.views import BadInput, NotFound, RunCache
 from kruispunt.errors import KruispuntError
 from kruispunt.reports import RunMeta, write_report
 from kruispunt.reports.charts import CHARTS
-from kruispunt.scenarios import FILE_HINT, ScenarioError, ScenarioLibrary
+from kruispunt.scenarios import ScenarioError, ScenarioLibrary
 from kruispunt.schemas.config import ScenarioFile, year_keys
 from kruispunt.store import check_run_name
 
@@ -272,8 +272,8 @@ def check_scenarios(saved: SavedScenarios, names: list[str]) -> None:
         seen.add(name)
         try:
             lib.resolve(name)
-        except ScenarioError as exc:  # a web form names scenarios, it gives no file path
-            raise BadInput(("body", "scenarios", i), str(exc).replace(FILE_HINT, "")) from None
+        except ScenarioError as exc:
+            raise BadInput(("body", "scenarios", i), str(exc)) from None
 
 
 # --- scenarios --------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from pydantic import ValidationError
 from kruispunt.errors import KruispuntError
 from kruispunt.safe_yaml import YamlFileError, read_yaml_text
 from kruispunt.scenarios import (
-    FILE_HINT,
     Scenario,
     ScenarioError,
     ScenarioLibrary,
@@ -451,7 +450,7 @@ class SavedScenarios:
         """Defaults plus every saved file that reads and resolves; files that fail (a file
         that does not read, or a scenario its base chain no longer fits: a base saved since
         with other years) are listed with why, and left out so that the others still list."""
-        lib = default_library(self.package)
+        lib = default_library(self.package, takes_files=False)
         broken: dict[str, str] = {}
         added: list[tuple[Path, str]] = []
         if self.folder.is_dir():
@@ -468,7 +467,7 @@ class SavedScenarios:
                 unresolved[path.name] = str(exc)
         if unresolved:
             broken.update(unresolved)
-            lib = default_library(self.package)
+            lib = default_library(self.package, takes_files=False)
             for path, _ in added:
                 if path.name not in unresolved:
                     lib.add_file(path)
@@ -509,7 +508,7 @@ class SavedScenarios:
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
         target = self.path(file.name)
         # the library the file will live in: defaults and the other saved files
-        probe = default_library(self.package)
+        probe = default_library(self.package, takes_files=False)
         others = sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
         for path in others:
             if path.name != target.name:
@@ -590,8 +589,8 @@ def validate_file(
     if full.base is not None:
         try:
             base = saved.resolve(full.base).levers
-        except ScenarioError as exc:  # a form names a scenario, never a file
-            return full, [FieldError(("base",), str(exc).replace(FILE_HINT, ""))]
+        except ScenarioError as exc:
+            return full, [FieldError(("base",), str(exc))]
     changes = overrides(full, base)
     file = ScenarioFile.model_validate(
         year_keys(
