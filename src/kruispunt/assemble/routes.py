@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from kruispunt.assemble.tables import Tables
 from kruispunt.catalogue.checks import route_site_pairs
@@ -605,7 +604,3 @@ def open_to_plants(
             allowed |= here if not unit else here & (units == unit)
         out[:, bundle.routes_index[rid]] &= allowed
     return out
-
-
-def frame_of(df: pd.DataFrame) -> pd.DataFrame:  # pragma: no cover - typing helper
-    return df

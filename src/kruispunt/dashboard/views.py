@@ -214,15 +214,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _cell(value: Any) -> str:
-    if isinstance(value, float | np.floating):
-        v = float(value)
-        if math.isnan(v):
-            return "–"
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-    return str(value)
-
-
 class RunCache:
     """Stored runs and what the pages show of them.
 

@@ -102,11 +102,6 @@ class Clearing:
     """Order in which suppliers were taken (0 first; inf: not taken)."""
 
     @property
-    def accepted(self) -> B:
-        """Suppliers that sell into the market."""
-        return np.asarray(self.sold > 0, dtype=bool)
-
-    @property
     def served(self) -> float:
         """Volume sold, at most the required volume and the supply [market unit/yr]."""
         return float(self.sold.sum())

@@ -381,12 +381,6 @@ def base_allocation_per_unit(allocation: FloatArray, production: FloatArray) -> 
         return np.asarray(np.where(production > 0, allocation / production, 0.0), dtype=np.float64)
 
 
-def plant_options(ctx: Context) -> IntArray:
-    """Route of every option of every plant ``(P, K)`` (padding: today's route)."""
-    plants = ctx.inputs.plants
-    return np.where(plants.options >= 0, plants.options, plants.incumbent[:, None])
-
-
 class AllocationBasis:
     """Free allocation per unit of product of a plant on a route before the year's factors
     (carbon leakage, CBAM, correction) [tCO2/product]: the benchmark allocation of the
