@@ -229,10 +229,6 @@ def _number(value: object) -> float:
         return float("nan")
 
 
-STATE_KINDS = ("closure", "idling", "restart")
-"""Events that set whether a plant runs from their year on (the state at the year's end)."""
-
-
 def _text(value: object) -> str:
     """A cell as text, '' when empty (None, NaN or pandas' NA: a string column's empty cell
     is ``pd.NA``, whose text "<NA>" would name no unit and silently match no plant)."""
