@@ -1,0 +1,150 @@
+"""What the dashboard's pages show, from :class:`~kruispunt.dashboard.views.RunCache`, against
+the metrics of the same stored runs (``base``: current-policy; ``variants``: no-new-policy and
+high-ambition)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kruispunt import metrics
+from kruispunt.catalogue import load_catalogue
+from kruispunt.dashboard.views import (
+    BadInput,
+    RunCache,
+    _finite,
+    _meur,
+    _plain,
+    explain_view,
+    site_locations,
+)
+from kruispunt.reports.labels import label
+from kruispunt.store import Store
+
+
+@pytest.fixture(scope="module")
+def runs(seeded_store: Path) -> RunCache:
+    cat = load_catalogue()
+    return RunCache(Store(seeded_store, readonly=True), site_locations(cat.sites), cat)
+
+
+def _ids(runs: RunCache) -> tuple[str, str]:
+    return runs.run_id("base"), runs.run_id("variants")
+
+
+def test_the_compared_difference_is_run_b_less_run_a(runs: RunCache) -> None:
+    """Base (current-policy) against variants (no-new-policy first): emissions in 2030 are
+    36.38 and 36.53 Mt, B - A +0.15 Mt, shown "+0.15"; the reverse pair "-0.15"."""
+    a, b = _ids(runs)
+    ka = metrics.key_indicators(runs.results(a)).set_index("scenario")
+    kb = metrics.key_indicators(runs.results(b)).set_index("scenario")
+    col = "emissions_2030_mtco2"
+    va, vb = float(ka.loc["current-policy", col]), float(kb.loc["no-new-policy", col])
+    assert 0.1 < vb - va < 0.2  # no-new-policy emits more in 2030
+    (row,) = [r for r in runs.compare_overview(a, b) if r["label"] == "Direct emissions 2030"]
+    assert row["cells"][0]["diff"] == f"{vb - va:+.2f}" and row["cells"][0]["diff"][0] == "+"
+    assert row["cells"][0]["a"] == f"{va:.2f}" and row["cells"][0]["b"] == f"{vb:.2f}"
+    (back,) = [r for r in runs.compare_overview(b, a) if r["label"] == "Direct emissions 2030"]
+    assert back["cells"][0]["diff"] == f"{va - vb:+.2f}"
+    # the second scenario of B has no partner in A: its cells are dashes
+    assert row["cells"][1]["a"] == "–" and row["cells"][1]["diff"] == "–"
+
+
+def test_a_run_shows_its_first_scenario_by_default_and_accepts_each_of_its_years(
+    runs: RunCache,
+) -> None:
+    _, b = _ids(runs)
+    assert runs.scenario(b, None) == "no-new-policy"
+    assert runs.scenario(b, "high-ambition") == "high-ambition"
+    years = list(runs.results(b).dataset["year"].values)
+    assert runs.year(b, years[0]) == 2025 and runs.year(b, years[-1]) == 2050
+    with pytest.raises(BadInput, match="year 2024 is not in run"):
+        runs.year(b, 2024)
+
+
+def test_a_fraction_indicator_is_shown_as_a_percentage(runs: RunCache) -> None:
+    a, _ = _ids(runs)
+    units = {i["key"]: i["unit"] for i in runs.overview(a)["indicators"]}
+    assert units["share_kept_2030"] == "%" and units["ccs_peak_utilisation"] == "%"
+    assert units["emissions_2030_mtco2"] == "MtCO2/yr"
+    shown = {i["key"]: i["values"][0] for i in runs.overview(a)["indicators"]}
+    ki = metrics.key_indicators(runs.results(a)).iloc[0]
+    assert shown["share_kept_2030"] == f"{ki['share_kept_2030']:.1%}"
+
+
+def test_the_site_table_is_the_scenarios_own(runs: RunCache) -> None:
+    """One row per site, for the scenario asked: its emissions, producing flag and name are
+    the site table's of that scenario (high-ambition, 2040), not of the run's first."""
+    _, b = _ids(runs)
+    res = runs.results(b)
+    table = metrics.site_table(res, 2040)
+    ha = table[table["scenario"] == "high-ambition"].set_index("site")
+    nnp = table[table["scenario"] == "no-new-policy"].set_index("site")
+    rows = runs.sites(b, "high-ambition", 2040)
+    assert len(rows) == len(ha) == len({r["site"] for r in rows})
+    names = metrics.site_names(res)
+    differ = 0
+    for r in rows:
+        s = r["site"]
+        want = float(ha.loc[s, "direct_emissions_ktco2"])
+        got = r["direct_emissions_ktco2"]
+        assert (got is None and not math.isfinite(want)) or got == pytest.approx(want)
+        assert r["producing"] == bool(ha.loc[s, "producing"])
+        assert r["name"] == names[s]
+        differ += want != float(nnp.loc[s, "direct_emissions_ktco2"])
+    assert differ > 0  # the scenarios do differ, so a table of the wrong one would show
+    assert any(not r["producing"] for r in rows)  # some site has closed by 2040
+
+
+def test_a_site_lists_its_switches_only_and_its_costs_summed_over_the_years(
+    runs: RunCache,
+) -> None:
+    a, _ = _ids(runs)
+    res = runs.results(a)
+    site, scenario = "tata_steel_ijmuiden", "current-policy"
+    detail = runs.site_detail(a, site, scenario)
+    hist = metrics.site_route_history(res, site)
+    hist = hist[hist["scenario"] == scenario]
+    switched = hist[hist["switch_reason"] != "none"]
+    assert 0 < len(detail["switches"]) == len(switched) < len(hist)
+    assert [(s["year"], s["plant"]) for s in detail["switches"]] == list(
+        zip(switched["year"], switched["plant"], strict=True)
+    )
+    costs = metrics.costs(res, by="site")
+    costs = costs[(costs["scenario"] == scenario) & (costs["site"] == site)]
+    totals = {i["item"]: i["total_meur"] for i in detail["cost_totals"]}
+    for item, group in costs.groupby("item"):
+        assert totals[label("item", str(item))] == pytest.approx(float(group["cost_meur"].sum()))
+    assert len(totals) == costs["item"].nunique() > 1
+
+
+def test_money_and_missing_values_are_shown_in_meur_without_a_negative_zero() -> None:
+    assert _meur(12_345_678.0) == "12.3"
+    assert _meur(-2_500_000_000.0) == "-2,500.0"
+    assert _meur(-40_000.0) == "0.0"  # rounds to zero: not "-0.0"
+    assert _meur(float("nan")) == "–" and _meur(float("inf")) == "–"
+    assert _finite(float("nan")) is None and _finite(float("-inf")) is None
+    assert _finite(np.float64(2.5)) == 2.5
+    assert _plain(np.float64(float("nan"))) is None and _plain(np.int64(3)) == 3
+
+
+def test_the_explanation_table_marks_what_was_chosen_and_what_was_not_possible(
+    runs: RunCache,
+) -> None:
+    a, _ = _ids(runs)
+    view = explain_view(runs.results(a), "yara_sluiskil", "current-policy", runs.catalogue, None)  # type: ignore[arg-type]
+    assert view.available, view.note
+    assert view.columns[3] == "Value [MEUR/yr]" and view.columns[-2].startswith("Support")
+    assert len(view.columns) == 3 + 1 + len(view.terms) + 1 + 1
+    json.dumps(view.options, allow_nan=False)  # the API's JSON: no NaN
+    assert any(not o["feasible"] for o in view.options)  # some option was not possible
+    for row, option, chosen in zip(view.rows, view.options, view.chosen, strict=True):
+        assert row[1].endswith(" (not possible)") == (not option["feasible"])
+        assert chosen == bool(option["chosen"])
+        value = option["value"]
+        assert row[3] == ("–" if value is None else _meur(value))
+    assert sum(view.chosen) >= 1
