@@ -136,7 +136,8 @@ def test_the_explanation_table_marks_what_was_chosen_and_what_was_not_possible(
     runs: RunCache,
 ) -> None:
     a, _ = _ids(runs)
-    view = explain_view(runs.results(a), "yara_sluiskil", "current-policy", runs.catalogue, None)  # type: ignore[arg-type]
+    assert runs.catalogue is not None
+    view = explain_view(runs.results(a), "yara_sluiskil", "current-policy", runs.catalogue)
     assert view.available, view.note
     assert view.columns[3] == "Value [MEUR/yr]" and view.columns[-2].startswith("Support")
     assert len(view.columns) == 3 + 1 + len(view.terms) + 1 + 1
