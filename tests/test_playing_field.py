@@ -14,6 +14,7 @@ from kruispunt.catalogue import Catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.playing_field import bill_table, energy_bill, energy_bills, neighbour_value
+from kruispunt.policy.energy_tax import bracketed_tax
 from kruispunt.policy.ikc import previous_year_price
 from kruispunt.scenarios import resolve
 from tests.cli_helpers import assert_user_error, invoke
@@ -258,3 +259,69 @@ def test_a_report_path_that_is_a_folder_is_refused_before_the_bill(tmp_path: Pat
     assert_user_error(out, f"cannot write report {tmp_path}: it is a folder; give a file name")
     assert out.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_nl_gas_tax_goes_through_the_brackets_per_complex(
+    cat: Catalogue, inputs: ModelInputs
+) -> None:
+    """Tata's two blast furnaces are one complex (``tata_steel_ijmuiden/crude_steel/*``): their
+    taxable gas goes through the brackets together, once through the low first brackets, not
+    twice (in 2025 about 3.1 MEUR against 4.8 MEUR bracket by bracket per furnace)."""
+    one = inputs.select([0])
+    bills = energy_bills(one, cat.tables["country_energy_costs"], [TATA], 2025)
+    got = bills.set_index(["country", "carrier", "component"]).loc[
+        ("NL", "natural_gas", "energy_tax"), "meur"
+    ]
+    t, plants = list(one.coords.years).index(2025), _plants(one, TATA)
+    tax = one.instruments["energy_tax"]
+    gas = list(one.coords.carriers).index("natural_gas")
+    route = one.plants.incumbent[plants]
+    use = one.routes.inputs[route, gas, t] * one.plants.base_production[plants]
+    taxable = use * (1 - tax["exempt"][0, route, gas]) * (1 - tax["plant_exempt"][0, plants, gas])
+    thresholds = np.asarray(tax["thresholds"][0, gas])
+    rates = np.asarray(tax["bracket_rates"][0, gas, :, t])
+    joint = bracketed_tax(taxable.sum(), thresholds, rates)
+    apart = sum(bracketed_tax(u, thresholds, rates) for u in taxable)
+    assert len(plants) == 2 and apart - joint > 1e6
+    assert got == pytest.approx(joint / 1e6)
+    assert bill_table(bills).loc[(TATA, "NL"), "elec_gwh"] == pytest.approx(TATA_MWH / 1e3)
+
+
+def test_a_site_outside_the_ikc_list_gets_neither_compensation_nor_cisaf(
+    cat: Catalogue, inputs: ModelInputs
+) -> None:
+    """Yara Sluiskil (NACE 20.15, not on the 2021 list) has an IKC baseline (720,133 MWh) but no
+    compensation; under 'relief' in 2028 it gets the network relief (95 % of its tariff: it is
+    above 10 GWh) and no CISAF, which is for the IKC sectors."""
+    yara = _plants(inputs, "yara_sluiskil")
+    ikc = inputs.instruments["ikc"]
+    assert float(np.sum(ikc["baseline_mwh"][0, yara])) == pytest.approx(720_133.4, abs=1.0)
+    assert not (ikc["eligible"][:, yara] > 0.5).any()
+    assert not (inputs.instruments["cisaf"]["eligible"][1, yara] > 0.5).any()
+    relief = inputs.select([1])
+    bills = energy_bills(relief, cat.tables["country_energy_costs"], ["yara_sluiskil"], 2028)
+    e = bills[bills["carrier"] == "electricity"].set_index(["country", "component"])
+    assert e.loc[("NL", "compensation"), "meur"] == 0.0
+    t = list(relief.coords.years).index(2028)
+    tariff = relief.instruments["network_tariff"]
+    ehv = np.asarray(tariff["ehv"][0, yara]) > 0.5
+    rate = np.where(ehv, tariff["rate"][0, 0, t], tariff["rate"][0, 1, t])
+    e_idx = list(relief.coords.carriers).index("electricity")
+    route = relief.plants.incumbent[yara]
+    use = relief.routes.inputs[route, e_idx, t] * relief.plants.base_production[yara]
+    mwh = np.maximum(use, np.asarray(tariff["baseline_mwh"][0, yara]) * 3.6) / 3.6
+    assert mwh.sum() > 10_000.0
+    assert e.loc[("NL", "relief"), "meur"] == pytest.approx(-0.95 * float((rate * mwh).sum()) / 1e6)
+
+
+def test_a_carrier_the_site_does_not_use_has_no_price_per_mwh(
+    cat: Catalogue, inputs: ModelInputs
+) -> None:
+    """Aldel Delfzijl (closed 2021) uses no natural gas on its route: its gas rows cost 0 MEUR
+    and have no price per MWh (NaN, not 0 EUR/MWh)."""
+    bills = energy_bills(
+        inputs.select([0]), cat.tables["country_energy_costs"], ["damco_aluminium_delfzijl"], 2025
+    )
+    gas = bills[(bills["carrier"] == "natural_gas") & bills["component"].isin(["commodity"])]
+    assert len(gas) == 4 and (gas["mwh"] == 0.0).all() and (gas["meur"] == 0.0).all()
+    assert gas["eur_per_mwh"].isna().all()
