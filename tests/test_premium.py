@@ -148,6 +148,7 @@ def test_end_product_share_by_hand() -> None:
     assert out.loc["total", "premium_eur"] == pytest.approx(188.75)
     assert out.loc["total", "share"] == pytest.approx(188.75 / 48118.0)
     assert out.loc["total", "missing"] == "aluminium"
+    assert "aluminium" not in out.index  # listed as missing, not a row at 0 EUR/t
     assert float(pass_through_share(200.0, 0.9, 48118.0)) == pytest.approx(180.0 / 48118.0)
 
 
@@ -342,3 +343,89 @@ def test_foresight_values_energy_from_the_year_of_the_decision() -> None:
     assert s == pytest.approx(9.3649, abs=1e-4)
     assert grey[2029] == pytest.approx(10 * (10 + 20 * (s - 1)) / s)
     assert grey[2030] == pytest.approx(200.0)
+
+
+def test_a_low_carbon_reference_is_no_premium_of_itself() -> None:
+    """The toy plant on its electric route already: the electric route is its reference (216
+    EUR/t of power, no capital: sunk), the gas route is not low-carbon, so there is no premium
+    row at all (not a zero premium of the electric route over itself)."""
+    toy = toy_inputs(eua=100.0)
+    electric = dataclasses.replace(
+        toy, plants=dataclasses.replace(toy.plants, incumbent=np.array([1]))
+    )
+    costs = levelised_costs(electric)
+    ref = costs[costs["reference"] & (costs["year"] == 2030)].iloc[0]
+    assert ref["route"] == "elec" and ref["levelised_cost"] == pytest.approx(216.0)
+    assert green_premium(costs).empty
+
+
+@pytest.fixture(scope="module")
+def package_costs(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Levelised costs on the data package: current policy, and current policy with the
+    blast furnace route switched off."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.catalogue import load_catalogue
+    from kruispunt.scenarios import resolve
+
+    cat = load_catalogue()
+    path = tmp_path_factory.mktemp("sc") / "no-bf.yaml"
+    path.write_text("name: no-bf\nbase: current-policy\nroutes_off: [bf_bof]\n", encoding="utf-8")
+    return levelised_costs(build_inputs(cat, resolve(["current-policy", str(path)], cat.path)))
+
+
+def test_availability_on_the_package(package_costs: pd.DataFrame) -> None:
+    """Tata's blast furnace 7 (IJmuiden's cluster gets hydrogen in 2030; H2-DRI's earliest
+    year is 2026): H2-DRI is available from 2030, not 2031; capture on a gas DRI plant, a
+    retrofit of one, never (no blast furnace is a DRI plant); the blast furnace route itself,
+    the plant's reference, stays available where a scenario switches the route off for new
+    plants."""
+    bf7 = package_costs[package_costs["plant"] == "tata_steel_ijmuiden/crude_steel/bf7"]
+
+    def years(scenario: str, route: str) -> list[int]:
+        rows = bf7[(bf7["scenario"] == scenario) & (bf7["route"] == route)]
+        return sorted(rows.loc[rows["available"], "year"])
+
+    assert years("current-policy", "h2_dri_eaf")[0] == 2030
+    assert years("current-policy", "ng_dri_eaf")[0] == 2025  # no hydrogen: from its first year
+    assert years("current-policy", "ng_dri_eaf_hp_capture") == []
+    assert years("no-bf", "bf_bof") == list(range(2025, 2051))
+    bf6 = package_costs[package_costs["plant"] == "tata_steel_ijmuiden/crude_steel/bf6"]
+    assert bf6[(bf6["scenario"] == "no-bf") & (bf6["route"] == "bf_bof")]["reference"].all()
+
+
+def test_cbam_import_parity_is_revenue_not_a_carbon_cost() -> None:
+    """CBAM's import-parity uplift of the steel price is revenue, the same for every route,
+    and left out: a blast furnace (no imported intermediates, so no CBAM on them) has the same
+    carbon cost with the CBAM instrument as with the EU ETS alone, while CBAM applies (2030:
+    parity above zero at a factor of 0.515)."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.catalogue import load_catalogue
+    from kruispunt.policy.cbam import Cbam
+    from kruispunt.policy.ets import EuEts
+    from kruispunt.scenarios import resolve
+
+    cat = load_catalogue()
+    inputs = build_inputs(cat, resolve(["current-policy"], cat.path))
+    both = levelised_costs(inputs, instruments=(EuEts, Cbam))
+    ets = levelised_costs(inputs, instruments=(EuEts,))
+    keys = ["plant", "route", "year"]
+    pair = both.merge(ets, on=keys, suffixes=("", "_ets"))
+    bf = pair[(pair["route"] == "bf_bof") & pair["year"].isin([2026, 2030, 2034])]
+    assert len(bf) == 6 and (bf["carbon"] > 200.0).all()
+    np.testing.assert_allclose(bf["carbon"], bf["carbon_ets"], rtol=1e-12)
+
+
+def test_the_cheapest_route_named_is_the_most_common_one() -> None:
+    """Plant a's cheapest route is CCS, b's and c's hydrogen: the product's cheapest route is
+    hydrogen (two plants of three), whatever plant comes first."""
+    frame = _frame(
+        [
+            ("a/steel", "h2", 100.0, 1e6),
+            ("a/steel", "ccs", 40.0, 1e6),
+            ("b/steel", "h2", 70.0, 1e6),
+            ("c/steel", "h2", 60.0, 1e6),
+        ]
+    )
+    out = product_premium(frame).iloc[0]
+    assert out["cheapest_route"] == "h2" and out["plants"] == 3
+    assert out["premium"] == pytest.approx((40.0 + 70.0 + 60.0) / 3)
