@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import typer
 from rich.console import Console
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from kruispunt.cli_results import compare, export, print_summary, results_app
 from kruispunt.export import read_export
+from kruispunt.results import Results
 from kruispunt.store import Store
 from kruispunt.testing import synthetic_results
 from tests.cli_helpers import assert_user_error, invoke
@@ -196,3 +198,30 @@ def test_compare_refuses_a_report_path_that_is_a_folder_before_comparing(
     assert_user_error(out, f"cannot write report {folder}: it is a folder; give a file name")
     assert out.stdout == ""
     assert list(folder.iterdir()) == []
+
+
+def _emitting(by_scenario: list[float]) -> Results:
+    """Two scenarios, 2029-2031; plant 0 emits ``by_scenario`` Mt a year, the others
+    nothing."""
+    ds = synthetic_results(n_scenarios=2, n_plants=3, years=range(2029, 2032)).dataset
+    direct = np.zeros(ds["direct_emissions"].shape)
+    direct[:, 0] = np.asarray(by_scenario)[:, None] * 1e6
+    return Results(
+        ds.assign(direct_emissions=(ds["direct_emissions"].dims, direct, {"units": "tCO2/yr"}))
+    )
+
+
+def test_compare_shows_b_minus_a_per_scenario(app: typer.Typer, tmp_path: Path) -> None:
+    """Run A emits 10 Mt (reference) and 8 Mt (green_market) in 2030, run B 12 and 5 Mt:
+    B − A is +2.00 and -3.00, each scenario against its own."""
+    root = tmp_path / "store"
+    store = Store(root)
+    store.save(_emitting([10.0, 8.0]), name="a")
+    store.save(_emitting([12.0, 5.0]), name="b")
+    code, out = run(
+        app, "compare", "a", "b", "--store", str(root), "--report", str(tmp_path / "c.html")
+    )
+    assert code == 0, out
+    line = next(x for x in out.splitlines() if "Direct emissions 2030" in x)
+    cells = [c.strip() for c in line.split("│")[2:-1]]
+    assert cells == ["10.00", "12.00", "+2.00", "8.00", "5.00", "-3.00"]

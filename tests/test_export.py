@@ -358,3 +358,48 @@ def test_an_unlisted_product_is_reported_once_in_the_unit_of_its_row() -> None:
         ("Production|Other|steam_x", "EJ/yr", pytest.approx(3.0)),
         ("Production|Other|widget", "Mt/yr", pytest.approx(2.0)),
     ]
+
+
+# --- hand-checked (mutation round 7) ----------------------------------------------------------
+
+
+def _capturing() -> Results:
+    """Two plants, 2029-2030; plant 0 (Rotterdam-Moerdijk) captures 4 Mt of CO2 a year and
+    sends 3 Mt to storage; nothing else is captured."""
+    r = synthetic_results(n_scenarios=1, n_plants=2, years=range(2029, 2031))
+    ds = r.dataset
+    captured = np.zeros(ds["captured_co2"].shape)
+    stored = np.zeros(ds["stored_co2"].shape)
+    captured[0, 0], stored[0, 0] = 4e6, 3e6
+    assert ds["plant_cluster"].values[0] == "rotterdam_moerdijk"
+    return Results(
+        ds.assign(
+            captured_co2=(ds["captured_co2"].dims, captured, ds["captured_co2"].attrs),
+            stored_co2=(ds["stored_co2"].dims, stored, ds["stored_co2"].attrs),
+        )
+    )
+
+
+def test_iamc_capture_and_storage_hand_checked() -> None:
+    """Carbon Capture|Industry is the 4 Mt captured, Carbon Capture|Storage|Industry the 3 Mt
+    stored, nationally and in Rotterdam-Moerdijk; the table starts with the national region,
+    variables in alphabetical order, years rising."""
+    iamc = to_iamc(_capturing())
+    for region in ("Netherlands", "Netherlands|Rotterdam-Moerdijk"):
+        assert _value(iamc, "Carbon Capture|Industry", region).tolist() == [4.0, 4.0]
+        assert _value(iamc, "Carbon Capture|Storage|Industry", region).tolist() == [3.0, 3.0]
+    head = list(zip(iamc["region"], iamc["variable"], iamc["year"], strict=True))[:4]
+    assert head == [
+        ("Netherlands", "Carbon Capture|Industry", 2029),
+        ("Netherlands", "Carbon Capture|Industry", 2030),
+        ("Netherlands", "Carbon Capture|Storage|Industry", 2029),
+        ("Netherlands", "Carbon Capture|Storage|Industry", 2030),
+    ]
+
+
+def test_a_table_without_the_iamc_columns_is_refused(tmp_path: Path) -> None:
+    """A CSV without a unit column is not an IAMC table: refused, naming the column."""
+    path = tmp_path / "x.csv"
+    path.write_text("model,scenario,region,variable,year,value\nm,s,r,v,2030,1.5\n")
+    with pytest.raises(KruispuntError, match="not an IAMC file: missing columns unit"):
+        read_export(path, "iamc")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 
@@ -571,3 +572,396 @@ def test_site_states_main_plant_is_the_largest_emitter_of_the_first_year() -> No
     assert one["route"].tolist() == ["crude_steel_incumbent"] * 3
     assert one["direct_emissions_ktco2"].tolist() == pytest.approx([12e3, 10e3, 15e3])
     assert one["base_emissions_ktco2"].tolist() == pytest.approx([12e3] * 3)
+
+
+# --- hand-checked indicators (mutation round 7) ---------------------------------------------------
+
+
+def _second_scenario(r: Results) -> Results:
+    """``r`` (one scenario) followed by an identical copy named ``green_market``."""
+    ds = r.dataset
+    both = xr.concat(
+        [ds, ds.assign_coords(scenario=["green_market"])],
+        dim="scenario",
+        data_vars="minimal",
+        coords="minimal",
+        compat="override",
+    )
+    return Results(both)
+
+
+def _energy(r: Results, **per_carrier: np.ndarray) -> np.ndarray:
+    """The ``energy`` array of ``r`` with every carrier 0 but those given, (scenario, plant,
+    year) each."""
+    ds = r.dataset
+    assert ds["energy"].dims == ("scenario", "plant", "year", "carrier")
+    energy = np.zeros(ds["energy"].shape)
+    carriers = [str(c) for c in ds["carrier"].values]
+    for carrier, values in per_carrier.items():
+        energy[..., carriers.index(carrier)] = values
+    return energy
+
+
+def test_a_grouping_key_given_twice_or_not_allowed_is_refused() -> None:
+    """``by=["cluster", "cluster"]`` is refused, not added up twice; ``route_mix`` takes only
+    product or sector and ``infrastructure_use`` only cluster, not every grouping key."""
+    r = hand_made()
+    with pytest.raises(KruispuntError, match=r"grouping \['cluster', 'cluster'\] .* repeats"):
+        metrics.emissions(r, by=["cluster", "cluster"])
+    with pytest.raises(KruispuntError, match="unknown grouping 'cluster' for route_mix"):
+        metrics.route_mix(r, by="cluster")  # type: ignore[arg-type]
+    with pytest.raises(KruispuntError, match="unknown grouping 'sector' for infrastructure_use"):
+        metrics.infrastructure_use(r, by="sector")  # type: ignore[arg-type]
+
+
+def test_groups_come_in_their_canonical_order() -> None:
+    """Products in the order of the product dimension (crude_steel, ammonia, hvc; not
+    alphabetical), sectors in the order their plants come (steel, fertiliser, chemicals),
+    clusters in dimension order with a cluster not on the dimension after them: plant 1 in
+    'elsewhere' gives Rotterdam-Moerdijk 10 + 3 = 13 Mt and elsewhere 2 Mt in 2029."""
+    r = hand_made()
+    assert metrics.production(r)["product"].unique().tolist() == ["crude_steel", "ammonia", "hvc"]
+    sectors = metrics.emissions(r, by="sector")["sector"].unique().tolist()
+    assert sectors == ["steel", "fertiliser", "chemicals"]
+    ds = r.dataset
+    moved = Results(
+        ds.assign_coords(
+            plant_cluster=("plant", ["rotterdam_moerdijk", "elsewhere", "rotterdam_moerdijk"])
+        )
+    )
+    by = metrics.emissions(moved, by="cluster")
+    first = by[by["year"] == 2029]
+    assert first["cluster"].tolist() == ["rotterdam_moerdijk", "elsewhere"]
+    assert first["emissions_mtco2"].tolist() == [13.0, 2.0]
+
+
+def test_a_year_outside_the_results_is_named_with_their_range() -> None:
+    """The hand-made results cover 2029-2031: 2028 (before them) is refused as 2032 is."""
+    for year in (2028, 2032):
+        with pytest.raises(
+            KruispuntError, match=rf"^year {year} is not in the results \(they cover 2029-2031\)$"
+        ):
+            metrics.site_table(hand_made(), year)
+
+
+def test_each_emission_kind_reads_its_own_variable() -> None:
+    """Plant 0 captures 4 Mt a year and sends 3 Mt to storage (1 Mt used elsewhere); plant 1's
+    electricity causes 0.5 Mt: captured 4, stored 3, indirect 0.5, direct 15, 10, 7 Mt."""
+    r = hand_made()
+    zero = np.zeros(r.dataset["captured_co2"].shape)
+    captured, stored, indirect = zero.copy(), zero.copy(), zero.copy()
+    captured[0, 0], stored[0, 0], indirect[0, 1] = 4e6, 3e6, 0.5e6
+    r = _with(r, captured_co2=captured, stored_co2=stored, indirect_emissions=indirect)
+    got = {
+        kind: metrics.emissions(r, kind=kind)["emissions_mtco2"].tolist()  # type: ignore[arg-type]
+        for kind in ("direct", "indirect", "captured", "stored")
+    }
+    assert got == {
+        "direct": [15.0, 10.0, 7.0],
+        "indirect": [0.5, 0.5, 0.5],
+        "captured": [4.0, 4.0, 4.0],
+        "stored": [3.0, 3.0, 3.0],
+    }
+
+
+def _exports_hvc(r: Results) -> Results:
+    """hvc made 2, 3, 0 Mt against a demand of 2 Mt a year: in 2030 1 Mt more than demand,
+    and imports recorded as the engine records them, never below 0 (0, 0, 2 Mt)."""
+    ds = r.dataset
+    production = ds["production"].values.copy()
+    production[0, 2] = [2e6, 3e6, 0.0]
+    demand = ds["demand"].values.copy()
+    demand[0, 2] = 2e6
+    domestic = np.stack([production[0, 0], production[0, 1], production[0, 2]])[None]
+    return _with(r, production=production, imports=np.maximum(demand - domestic, 0.0))
+
+
+def test_imports_are_read_as_recorded_and_share_kept_from_production() -> None:
+    """hvc in 2030: demand 2 Mt, made 3 Mt, imports 0 as recorded (not 2 - 3 = -1 Mt); the
+    share kept is 3 / 2 = 1.5 (production over demand, not 1 - imports / demand = 1)."""
+    pi = metrics.production_and_imports(_exports_hvc(hand_made())).set_index(["product", "year"])
+    row = pi.loc[("hvc", 2030)]
+    assert (row["demand"], row["domestic"], row["imports"]) == (2e6, 3e6, 0.0)
+    assert row["share_kept"] == 1.5
+
+
+def test_a_product_without_plants_keeps_its_demand_and_no_production() -> None:
+    """Plant 1 makes hvc instead of ammonia: ammonia (middle of the product dimension) has
+    demand 1 Mt and no production, share kept 0; hvc is made by plants 1 and 2: 1 + 2 = 3,
+    1 + 0 = 1 and 0 Mt."""
+    ds = hand_made().dataset
+    r = Results(ds.assign_coords(plant_product=("plant", ["crude_steel", "hvc", "hvc"])))
+    pi = metrics.production_and_imports(r)
+    assert pi["product"].unique().tolist() == ["crude_steel", "ammonia", "hvc"]
+    by = pi.set_index(["product", "year"])
+    assert by.loc["ammonia", "domestic"].tolist() == [0.0, 0.0, 0.0]
+    assert by.loc["ammonia", "share_kept"].tolist() == [0.0, 0.0, 0.0]
+    assert by.loc["hvc", "domestic"].tolist() == [3e6, 1e6, 0.0]
+
+
+def test_production_by_group_columns_and_sums() -> None:
+    """By cluster: the by key before the product (columns scenario, cluster, product, year,
+    unit, production); Rotterdam-Moerdijk makes 5 Mt steel and 2 Mt hvc in 2029, Cluster 6
+    1 Mt ammonia. ``by="product"`` is the national table (product is always a key)."""
+    r = hand_made()
+    by = metrics.production(r, by="cluster")
+    assert list(by.columns) == ["scenario", "cluster", "product", "year", "unit", "production"]
+    first = by[by["year"] == 2029].set_index(["cluster", "product"])["production"]
+    assert first.to_dict() == {
+        ("rotterdam_moerdijk", "crude_steel"): 5e6,
+        ("rotterdam_moerdijk", "hvc"): 2e6,
+        ("cluster6", "ammonia"): 1e6,
+    }
+    pd.testing.assert_frame_equal(metrics.production(r, by="product"), metrics.production(r))
+
+
+def test_route_mix_by_sector_takes_shares_within_the_sector() -> None:
+    """Plant 2 makes crude steel on the electric route in the chemicals sector (2 Mt in 2029),
+    plant 0 5 Mt on the incumbent route in steel: by sector each route has all of its
+    sector's steel (share 1); nationally 5 / 7 and 2 / 7."""
+    ds = hand_made().dataset
+    route = ds["route_index"].values.copy()
+    route[0, 2] = list(ds["route"].values).index("crude_steel_electrification")
+    products = ["crude_steel", "ammonia", "crude_steel"]
+    r = _with(Results(ds.assign_coords(plant_product=("plant", products))), route_index=route)
+    by = metrics.route_mix(r, by="sector")
+    by = by[(by["year"] == 2029) & (by["product"] == "crude_steel") & (by["plants"] > 0)]
+    shares = by.set_index(["sector", "route"])["share"].to_dict()
+    assert shares == {
+        ("steel", "crude_steel_incumbent"): 1.0,
+        ("chemicals", "crude_steel_electrification"): 1.0,
+    }
+    nat = metrics.route_mix(r, by=None).set_index(["route", "year"])["share"]
+    assert nat[("crude_steel_incumbent", 2029)] == pytest.approx(5 / 7)
+    assert nat[("crude_steel_electrification", 2029)] == pytest.approx(2 / 7)
+
+
+def test_route_family_mix_weighs_tonnes_and_first_year_emissions() -> None:
+    """hvc measured in GJ (left out of tonnes). 2029: steel 5 Mt and ammonia 1 Mt incumbent:
+    6 Mt; 2030: steel 5 Mt incumbent, ammonia 1 Mt on hydrogen. Base emissions are the 2029
+    emissions of each plant on its family of the year: 2030 incumbent 10 Mt (steel),
+    hydrogen 2 Mt (ammonia), electrification 3 Mt (hvc), not the 8, 2, 0 Mt of 2030."""
+    ds = hand_made().dataset
+    r = Results(ds.assign_coords(product_unit=("product", ["t/yr", "t/yr", "GJ/yr"])))
+    prod = metrics.route_family_mix(r).set_index(["route_family", "year"])["production_mt"]
+    assert prod[("incumbent", 2029)] == 6.0
+    assert (prod[("incumbent", 2030)], prod[("hydrogen", 2030)]) == (5.0, 1.0)
+    assert prod[("electrification", 2029)] == 0.0
+    base = metrics.route_family_mix(r, weight="base_emissions").set_index(["route_family", "year"])[
+        "base_emissions_mtco2"
+    ]
+    assert base[("incumbent", 2030)] == 10.0
+    assert base[("hydrogen", 2030)] == 2.0
+    assert base[("electrification", 2030)] == 3.0
+
+
+def test_route_families_come_in_vocabulary_order() -> None:
+    """The routes listed closure first (each product's closure route moved to the front):
+    the families still come incumbent, electrification, ccs, hydrogen, closure."""
+    ds = hand_made().dataset
+    n = ds.sizes["route"]
+    perm = [i for i in range(n) if ds["route_family"].values[i] == "closure"]
+    perm += [i for i in range(n) if i not in perm]
+    inverse = np.argsort(perm)
+    moved = ds.isel(route=perm).assign(
+        route_index=(ds["route_index"].dims, inverse[ds["route_index"].values].astype(np.int16))
+    )
+    r = Results(moved)
+    assert str(r.dataset["route_family"].values[0]) == "closure"
+    families = metrics.route_family_mix(r)["route_family"].unique().tolist()
+    assert families == ["incumbent", "electrification", "ccs", "hydrogen", "closure"]
+
+
+def test_material_use_in_kilotonnes() -> None:
+    """Plant 0 uses 1.5 t of iron ore per t of steel: 7.5 Mt = 7,500 kt a year."""
+    r = hand_made()
+    r = _with(r, energy=_energy(r, iron_ore=np.array([[[7.5e6] * 3, [0.0] * 3, [0.0] * 3]])))
+    mat = metrics.material_use(r)
+    assert mat["carrier"].unique().tolist() == ["iron_ore"]
+    assert mat["mass_kt"].tolist() == [7500.0, 7500.0, 7500.0]
+    assert mat.attrs["units"] == {"mass_kt": "kt/yr"}
+
+
+def _grid(r: Results) -> Results:
+    """Plant 0 uses 3.6e6 GJ (1 TWh) of electricity at a peak of 200 MW, plant 2 7.2e6 GJ
+    (2 TWh) at 50 MW, plant 1 none at 10 MW (its electric_load 1 MW each: not the peak);
+    plant 1 waits for 30 MW of grid in 2030. Rotterdam-Moerdijk's grid: 40, 60, 80 MW of
+    new load against 100 MW; its CO2 storage 5 Mt."""
+    ds = r.dataset
+    per_year = np.ones(3)
+    elec = np.stack([3.6e6 * per_year, 0.0 * per_year, 7.2e6 * per_year])[None]
+    peak = np.stack([200.0 * per_year, 10.0 * per_year, 50.0 * per_year])[None]
+    waiting = np.zeros(ds["grid_waiting"].shape)
+    waiting[0, 1, 1] = 30.0
+    r = _with(
+        r,
+        energy=_energy(r, electricity=elec),
+        peak_load=peak,
+        electric_load=np.ones(peak.shape),
+        grid_waiting=waiting,
+    )
+    return _infra(
+        r,
+        {
+            ("rotterdam_moerdijk", "grid"): ([40.0, 60.0, 80.0], [100.0] * 3),
+            ("rotterdam_moerdijk", "co2_storage"): ([5e6] * 3, [6e6] * 3),
+        },
+    )
+
+
+def test_grid_by_cluster_hand_checked() -> None:
+    """Rotterdam-Moerdijk (plants 0 and 2) in 2029: 1 + 2 = 3 TWh, peak 200 + 50 = 250 MW,
+    new load 40 MW of 100 MW, none waiting; Cluster 6 (plant 1) in 2030: one plant waiting
+    for 30 MW; Zeeland has no plants: 0 TWh, 0 MW (not NaN)."""
+    grid = metrics.grid_by_cluster(_grid(hand_made())).set_index(["cluster", "year"])
+    rm = grid.loc[("rotterdam_moerdijk", 2029)]
+    assert rm["electricity_twh"] == pytest.approx(3.0, rel=1e-12)
+    assert (rm["peak_mw"], rm["new_load_mw"], rm["capacity_mw"]) == (250.0, 40.0, 100.0)
+    assert (rm["waiting_plants"], rm["waiting_mw"]) == (0, 0.0)
+    c6 = grid.loc[("cluster6", 2030)]
+    assert (c6["waiting_plants"], c6["waiting_mw"]) == (1, 30.0)
+    assert grid.loc[("cluster6", 2029), "waiting_plants"] == 0
+    zeeland = grid.loc[("zeeland", 2029)]
+    assert (zeeland["electricity_twh"], zeeland["peak_mw"], zeeland["waiting_plants"]) == (0, 0, 0)
+
+
+def _site_money(r: Results) -> Results:
+    """Plant 0 (site_001): captures 4 Mt a year and stores 3 Mt, causes 0.5 Mt indirect,
+    uses 3.6e6 GJ (1 TWh) of electricity; invests 50 MEUR in 2029 and 100 MEUR in 2030, pays
+    20 MEUR opex and receives 30 MEUR subsidies in 2030 (no other cost). Plant 1 (site_002)
+    uses 1.8e6 GJ (0.5 TWh) of hydrogen."""
+    ds = r.dataset
+    zero = np.zeros(ds["capex"].shape)
+    money = {v: zero.copy() for v, _ in metrics._COST_ITEMS.values()}
+    money["capex"][0, 0, :2] = [50e6, 100e6]
+    money["opex"][0, 0, 1] = 20e6
+    money["subsidies"][0, 0, 1] = 30e6
+    captured, stored, indirect = zero.copy(), zero.copy(), zero.copy()
+    captured[0, 0], stored[0, 0], indirect[0, 0] = 4e6, 3e6, 0.5e6
+    elec, h2 = zero.copy(), zero.copy()
+    elec[0, 0], h2[0, 1] = 3.6e6, 1.8e6
+    return _with(
+        r,
+        **money,
+        captured_co2=captured,
+        stored_co2=stored,
+        indirect_emissions=indirect,
+        energy=_energy(r, electricity=elec, hydrogen=h2),
+    )
+
+
+def test_site_table_hand_checked() -> None:
+    """2030: site_001 captured 4,000 kt (not the 3,000 stored), indirect 500 kt, 1 TWh =
+    1,000 GWh of electricity, capex 50 + 100 = 150 MEUR to date, subsidies 30 MEUR, net
+    cost 100 + 20 - 30 = 90 MEUR; site_002 500 GWh of hydrogen and runs ammonia_hydrogen
+    (its 2030 route); site_003 (hvc, nothing made in 2030) is not producing."""
+    st = metrics.site_table(_site_money(hand_made()), 2030).set_index("site")
+    one = st.loc["site_001"]
+    assert (one["captured_ktco2"], one["indirect_emissions_ktco2"]) == (4000.0, 500.0)
+    assert one["electricity_gwh"] == pytest.approx(1000.0, rel=1e-12)
+    assert one["capex_cumulative_meur"] == pytest.approx(150.0)
+    assert one["subsidies_meur"] == pytest.approx(30.0)
+    assert one["net_cost_meur"] == pytest.approx(90.0)
+    assert st.loc["site_002", "hydrogen_gwh"] == pytest.approx(500.0, rel=1e-12)
+    assert st.loc["site_002", "routes"] == "ammonia_hydrogen"
+    assert st["producing"].tolist() == [True, True, False]
+
+
+def test_site_states_per_scenario() -> None:
+    """Plants 0 (steel, 10, 8, 6 Mt) and 1 (ammonia, 2, 2, 1 Mt, made 1, 1, 0 Mt) share
+    site_001. In green_market plant 1 emits 12 Mt in 2029, more than plant 0: there the main
+    route is ammonia's (ammonia_incumbent in 2029), in the reference steel's. The site
+    produces in 2031 (steel does, ammonia not)."""
+    r = _second_scenario(hand_made())
+    ds = r.dataset
+    direct = ds["direct_emissions"].values.copy()
+    direct[1, 1, 0] = 12e6
+    sites = ["site_001", "site_001", "site_003"]
+    names = ["Site one", "Site one", "Site three"]
+    r = _with(
+        Results(ds.assign_coords(site=("plant", sites), site_name=("plant", names))),
+        direct_emissions=direct,
+    )
+    states = metrics.site_states(r).set_index(["scenario", "site", "year"])
+    assert states.loc[("reference", "site_001", 2029), "route"] == "crude_steel_incumbent"
+    assert states.loc[("green_market", "site_001", 2029), "route"] == "ammonia_incumbent"
+    assert states.loc[("green_market", "site_001", 2029), "base_emissions_ktco2"] == 22e3
+    assert states.loc[("reference", "site_001", 2031), "producing"]
+
+
+def test_site_route_history_hand_checked() -> None:
+    """site_002 (plant 1, ammonia): 2, 2, 1 Mt = 2,000, 2,000, 1,000 kt; it switched in 2030
+    for reinvestment (none in the other years). In green_market it makes 4 Mt a year."""
+    r = _second_scenario(hand_made())
+    production = r.dataset["production"].values.copy()
+    production[1, 1] = 4e6
+    hist = metrics.site_route_history(_with(r, production=production), "site_002")
+    ref = hist[hist["scenario"] == "reference"]
+    assert ref["direct_emissions_ktco2"].tolist() == [2000.0, 2000.0, 1000.0]
+    assert ref["switch_reason"].tolist() == ["none", "reinvestment", "none"]
+    assert ref["production"].tolist() == [1e6, 1e6, 0.0]
+    green = hist[hist["scenario"] == "green_market"]
+    assert green["production"].tolist() == [4e6, 4e6, 4e6]
+
+
+def test_key_indicators_hand_checked() -> None:
+    """Years 2030 and 2050. Electricity: plant 0 uses 1 then 2 TWh (3.6e6, 7.2e6 GJ);
+    hydrogen: plant 1 0 then 3 TWh. Products in tonnes in 2030: steel demand 6, made 5,
+    imports 1 Mt; ammonia 1, 1, 0; hvc demand 2, made 3, imports 0 (as recorded): kept
+    9 / 9 = 1.0, imported 1 / 9 (not 1 - kept = 0). SDE++ pays 100 MEUR in 2030, the energy
+    tax brings 30 MEUR in 2050: cumulative cash flow -70 MEUR."""
+    base = synthetic_results(n_scenarios=1, n_plants=3, years=[2030, 2050], seed=0)
+    ds = base.dataset
+    assert list(ds["product"].values) == ["crude_steel", "ammonia", "hvc"]
+    elec = np.array([[[3.6e6, 7.2e6], [0.0, 0.0], [0.0, 0.0]]])
+    h2 = np.array([[[0.0, 0.0], [0.0, 10.8e6], [0.0, 0.0]]])
+    production = np.array([[[5e6, 5e6], [1e6, 1e6], [3e6, 3e6]]])
+    demand = np.array([[[6e6, 6e6], [1e6, 1e6], [2e6, 2e6]]])
+    flows = [str(f) for f in ds["flow"].values]
+    gov = np.zeros(ds["gov_cash_flow"].shape)
+    gov[0, flows.index("sde_outlay"), 0] = -100e6
+    gov[0, flows.index("energy_tax_revenue"), 1] = 30e6
+    r = _with(
+        base,
+        energy=_energy(base, electricity=elec, hydrogen=h2),
+        production=production,
+        demand=demand,
+        imports=np.maximum(demand - production, 0.0),
+        gov_cash_flow=gov,
+    )
+    ki = metrics.key_indicators(r).iloc[0]
+    assert ki["electricity_2030_twh"] == pytest.approx(1.0, rel=1e-12)
+    assert ki["electricity_2050_twh"] == pytest.approx(2.0, rel=1e-12)
+    assert ki["hydrogen_2030_twh"] == 0.0
+    assert ki["hydrogen_2050_twh"] == pytest.approx(3.0, rel=1e-12)
+    assert ki["share_kept_2030"] == 1.0
+    assert ki["share_imported_2030"] == pytest.approx(1 / 9, rel=1e-12)
+    assert ki["gov_cash_flow_cumulative_meur"] == pytest.approx(-70.0)
+
+
+def test_a_summary_of_another_version_is_stale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fingerprint takes the package version: a summary made by another version of the
+    same code is not current."""
+    summary = metrics.run_summary(hand_made())
+    assert metrics.summary_is_current(summary)
+    with monkeypatch.context() as m:
+        m.setattr(metrics, "__version__", "0.0.0-other")
+        metrics._definitions.cache_clear()
+        stale = not metrics.summary_is_current(summary)
+    metrics._definitions.cache_clear()
+    assert stale
+    assert metrics.summary_is_current(summary)
+
+
+def test_summary_is_current_checks_format_fingerprint_and_lengths() -> None:
+    """The summary of the hand-made run (one scenario, 2029-2031, 10 Mt in 2030) is current;
+    with another fingerprint, another format or two values for one scenario it is not."""
+    s = metrics.run_summary(hand_made())
+    assert (s["scenarios"], s["years"]) == (["reference"], [2029, 2030, 2031])
+    assert s["key_indicators"]["emissions_2030_mtco2"] == [10.0]
+    assert metrics.summary_is_current(s)
+    assert not metrics.summary_is_current({**s, "definitions": "0" * 16})
+    assert not metrics.summary_is_current({**s, "format": "another-summary"})
+    longer = {**s["key_indicators"], "emissions_2030_mtco2": [10.0, 10.0]}
+    assert not metrics.summary_is_current({**s, "key_indicators": longer})
+    assert not metrics.summary_is_current(None)

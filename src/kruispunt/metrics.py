@@ -402,8 +402,10 @@ def production_and_imports(results: Results) -> pd.DataFrame:
     DataFrame
         Columns ``scenario``, ``product``, ``year``, ``demand``, ``domestic`` (sum of the
         plants' production), ``imports`` (as the results record them: demand minus domestic
-        production), all in the product's unit given in ``unit`` (``t/yr`` or ``GJ/yr``), and
-        ``share_kept`` (domestic production / demand [fraction]; NaN where demand is 0).
+        production, never below 0, so a product made beyond its demand has 0 imports and a
+        ``share_kept`` above 1), all in the product's unit given in ``unit`` (``t/yr`` or
+        ``GJ/yr``), and ``share_kept`` (domestic production / demand [fraction]; NaN where
+        demand is 0).
     """
     ds = results.dataset
     keys = ["product"]
@@ -1162,6 +1164,8 @@ def key_indicators(results: Results) -> pd.DataFrame:
           demand and imports / demand, in tonnes summed over all products measured in t (heat
           products in GJ are left out) [fraction]; products are weighted by their tonnage, so
           a large product (crude steel, refinery throughput) weighs more than a small one;
+          a product made beyond its demand has no imports (they are never below 0), so the
+          two shares may add up to more than 1;
         - ``electricity_<y>_twh`` / ``hydrogen_<y>_twh`` for 2030 and 2050 [TWh/yr];
         - ``ccs_peak_stored_mtco2``: highest national use of CO2 storage over the years,
           ``ccs_capacity_at_peak_mtco2``: the national storage capacity in that same year
