@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 from pathlib import Path
 
 import pytest
 
 from kruispunt.catalogue.build import build_package
 from kruispunt.catalogue.load import default_package_path
-from kruispunt.errors import KruispuntError
-from tests.catalogue.conftest import REPO
+from kruispunt.errors import DataPackageError, KruispuntError, Problem
+from tests.catalogue.conftest import REPO, read_rows, write_rows
 
 RAW = REPO / "data" / "raw"
 CURATED = REPO / "data" / "curated"
@@ -34,8 +37,6 @@ def test_failed_build_leaves_previous_package(tmp_path: Path) -> None:
     build_package(RAW, CURATED, out)
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     broken = tmp_path / "curated"
-    import shutil
-
     shutil.copytree(CURATED, broken)
     (broken / "sites.csv").write_text(
         (broken / "sites.csv")
@@ -52,8 +53,6 @@ def test_failed_build_leaves_previous_package(tmp_path: Path) -> None:
 @needs_repo
 def test_every_stationary_installation_is_mapped_once(tmp_path: Path) -> None:
     broken = tmp_path / "curated"
-    import shutil
-
     shutil.copytree(CURATED, broken)
     lines = (broken / "installation_sites.csv").read_text().splitlines()
     (broken / "installation_sites.csv").write_text("\n".join(lines[:-1]) + "\n")
@@ -91,3 +90,60 @@ def test_rebuild_replaces_a_package_and_leaves_its_neighbours(tmp_path: Path) ->
     assert (out / "sites.csv").read_bytes() == (default_package_path() / "sites.csv").read_bytes()
     assert (tmp_path / "package.old" / "keep.txt").read_text(encoding="utf-8") == "mine\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["package", "package.old"]
+
+
+@needs_repo
+def test_production_is_not_derived_from_an_emission_factor_of_0(tmp_path: Path) -> None:
+    """A plant without a production figure gets base-year emissions x share / its route's
+    emission factor; a route emitting nothing cannot give it, and the build says which plant
+    and route instead of dividing by 0. Nothing is written."""
+    broken = tmp_path / "curated"
+    shutil.copytree(CURATED, broken)
+    header, params = read_rows(broken / "route_parameters.csv")
+    for r in params:
+        if (r["route_id"], r["parameter"]) == ("gas_boiler_low", "emission_factor"):
+            r["value"] = "0"
+    write_rows(broken / "route_parameters.csv", header, params)
+    _, plants = read_rows(broken / "site_products.csv")
+    first = next(p for p in plants if p["route_id"] == "gas_boiler_low" and not p["production"])
+    plant = f"{first['site_id']}/{first['product_id']}/{first['unit_id']}"
+    out = tmp_path / "package"
+    with pytest.raises(KruispuntError) as info:
+        build_package(RAW, broken, out)
+    assert str(info.value) == (
+        f"site_products.csv: plant {plant} has no production and route 'gas_boiler_low' has no "
+        "positive emission_factor to derive it from"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
+@needs_repo
+def test_a_built_package_is_readable_by_everyone_the_umask_allows(tmp_path: Path) -> None:
+    """The build writes into a private temporary folder, then opens it as the umask says."""
+    old = os.umask(0o027)
+    try:
+        build_package(RAW, CURATED, tmp_path / "package")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "package").stat().st_mode) == 0o750
+
+
+@needs_repo
+def test_an_extra_check_refuses_the_build(tmp_path: Path) -> None:
+    """A problem found by an extra check (the command line's check of the default scenarios)
+    refuses the build as the package's own checks do: the previous package stays."""
+    out = tmp_path / "package"
+    build_package(RAW, CURATED, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    seen: list[Path] = []
+
+    def scenarios_check(folder: Path) -> list[Problem]:
+        seen.append(folder)
+        return [Problem("scenarios", str(folder / "scenarios.yaml"), 3, "x", "not allowed")]
+
+    with pytest.raises(DataPackageError) as info:
+        build_package(RAW, CURATED, out, extra_checks=(scenarios_check,))
+    assert [p.message for p in info.value.problems] == ["not allowed"]
+    assert len(seen) == 1 and seen[0] != out and seen[0].parent == tmp_path
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package"]

@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from kruispunt.catalogue.build import rehash_package
+from kruispunt.catalogue.checks import check_required_parameters, check_units
 from kruispunt.catalogue.load import load_catalogue
+from kruispunt.catalogue.paths import default_package_path
+from kruispunt.catalogue.raw import read_raw
 from kruispunt.errors import DataPackageError, Problem
 from tests.catalogue.conftest import read_rows, write_rows
 
@@ -251,3 +254,157 @@ def test_retrofit_only_route_needs_a_base(package_copy: Path) -> None:
     )
     p = find(problems_of(package_copy), "check_retrofits", "route_parameters.csv", "value", line)
     assert "'ng_dri_eaf_hp_capture' is retrofit_only" in p.message
+
+
+def _single_plant_site(package: Path) -> str:
+    """A site with one plant, whose emission share is therefore 1."""
+    _, rows = read_rows(package / "site_products.csv")
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["site_id"]] = counts.get(r["site_id"], 0) + 1
+    return next(r["site_id"] for r in rows if counts[r["site_id"]] == 1)
+
+
+def test_emission_shares_that_miss_1_by_a_thousandth_are_refused(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """The shares of a site sum to 1 within 1e-6: 0.999 is refused at the site's row."""
+    site = _single_plant_site(package_copy)
+    line = edit_cell("site_products", "emission_share", "0.999", lambda r: r["site_id"] == site)
+    rehash_package(package_copy)
+    problems = problems_of(package_copy)
+    p = find(problems, "check_emission_shares", "site_products.csv", "emission_share", line)
+    assert p.message == f"shares of site '{site}' sum to 0.999, not 1"
+    assert [q.check for q in problems] == ["check_emission_shares"]
+
+
+def test_emission_shares_within_a_millionth_of_1_load(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    site = _single_plant_site(package_copy)
+    edit_cell("site_products", "emission_share", "0.9999995", lambda r: r["site_id"] == site)
+    rehash_package(package_copy)
+    plants = load_catalogue(package_copy).site_products
+    assert plants.loc[plants["site_id"] == site, "emission_share"].tolist() == [0.9999995]
+
+
+def test_derivation_without_its_formula(package_copy: Path, edit_cell: Callable[..., int]) -> None:
+    """A source of kind derived gives its formula in 'note', as an assumption its reason."""
+    line = edit_cell("sources", "note", " ", lambda r: r["source_id"] == "derived_production")
+    rehash_package(package_copy)
+    problems = problems_of(package_copy)
+    p = find(problems, "check_source_notes", "sources.csv", "note", line)
+    assert p.message.startswith("source 'derived_production' is an")
+    assert p.message.endswith("must give its reason or formula in 'note'")
+    assert [q.check for q in problems] == ["check_source_notes"]
+
+
+def test_a_field_source_that_is_not_in_sources_csv(package_copy: Path) -> None:
+    """EUTL verified emissions and free allocation cite their dataset once, for the field:
+    without its row in sources.csv both fields are refused (file and field, no line)."""
+    path = package_copy / "sources.csv"
+    header, rows = read_rows(path)
+    kept = [r for r in rows if r["source_id"] != "eutl_nl"]
+    assert len(kept) == len(rows) - 1
+    write_rows(path, header, kept)
+    rehash_package(package_copy)
+    found = [p for p in problems_of(package_copy) if p.check == "check_numeric_sources"]
+    assert sorted((Path(p.file).name, p.row, p.field, p.message) for p in found) == [
+        (
+            "installation_years.csv",
+            None,
+            field,
+            "field source 'eutl_nl' is not in sources.csv",
+        )
+        for field in ("free_allocation", "verified_emissions")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "text", "word"),
+    [
+        ("installation_years", "verified_emissions", "1e400", "a finite number"),
+        ("installation_years", "verified_emissions", "-2e308", "a finite number"),
+        ("route_parameters", "currency_year", "2020.0", "an integer"),
+    ],
+)
+def test_numbers_beyond_a_float_and_years_with_a_point_are_not_their_type(
+    package_copy: Path, edit_cell: Callable[..., int], table: str, field: str, text: str, word: str
+) -> None:
+    """1e400 reads as infinity and 2020.0 is no integer: refused by the type check, by name."""
+    line = edit_cell(table, field, text, lambda r: r[field] != "")
+    rehash_package(package_copy)
+    p = find(problems_of(package_copy), "check_types", f"{table}.csv", field, line)
+    assert p.message == f"'{text}' is not {word}"
+
+
+def test_a_unit_of_100_characters_is_read_and_one_of_101_is_too_long() -> None:
+    raw = read_raw(default_package_path())
+    df = raw.tables["carrier_prices"]
+    unit = str(df.at[0, "unit"])
+    df.at[0, "unit"] = unit.rjust(100)
+    assert check_units(raw) == []
+    df.at[0, "unit"] = unit.rjust(101)
+    assert [(p.row, p.field, p.message) for p in check_units(raw)] == [
+        (2, "unit", "unit is too long (more than 100 characters)")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        (
+            "naphtha_steam_cracker",
+            "route 'bf_bof_ccs' makes 'crude_steel', its base 'naphtha_steam_cracker' makes 'hvc'",
+        ),
+        ("bf_bof_ccs", "route 'bf_bof_ccs' is declared a retrofit of itself"),
+    ],
+)
+def test_a_retrofit_keeps_its_plant(
+    package_copy: Path, edit_cell: Callable[..., int], base: str, message: str
+) -> None:
+    """A retrofit changes a running plant of the same product; a route is not its own base."""
+    line = edit_cell(
+        "route_retrofits", "retrofit_of", base, lambda r: r["route_id"] == "bf_bof_ccs"
+    )
+    rehash_package(package_copy)
+    problems = problems_of(package_copy)
+    p = find(problems, "check_retrofits", "route_retrofits.csv", "retrofit_of", line)
+    assert p.message == message
+    assert {q.check for q in problems} == {"check_retrofits"}
+
+
+REQUIRED = (
+    ("policy", "eu_ets.eua_price"),
+    ("policy", "cbam.free_allocation_factor"),
+    ("policy", "co2_heffing.tariff"),
+    ("policy", "co2_heffing.reduction_factor"),
+    ("policy", "energy_tax.gas_rate_bracket_4"),
+    ("policy", "energy_tax.electricity_rate_bracket_4"),
+    ("policy", "targets.industry_emissions_target"),
+    ("policy", "ccs.transport_storage_cost"),
+    ("policy", "sde_pp.budget"),
+    ("policy", "ikc.budget"),
+    ("policy", "ikc.aid_intensity"),
+    ("policy", "ikc.co2_emission_factor"),
+    ("carrier_prices", "natural_gas"),
+    ("carrier_prices", "electricity"),
+)
+"""The figures docs/data-package.md says the model cannot run without, written out here (not
+read from REQUIRED_PARAMETERS, so that an entry dropped there is noticed)."""
+
+
+@pytest.mark.parametrize(("table", "key"), REQUIRED)
+def test_each_figure_the_model_needs_is_required(table: str, key: str) -> None:
+    raw = read_raw(default_package_path())
+    df = raw.tables[table]
+    keys = df["instrument"] + "." + df["parameter"] if table == "policy" else df["carrier_id"]
+    assert (keys == key).any()
+    raw.tables[table] = df[keys != key].reset_index(drop=True)
+    what = "required parameter" if table == "policy" else "required price of carrier"
+    field = "parameter" if table == "policy" else "carrier_id"
+    assert [
+        (Path(p.file).name, p.row, p.field, p.message) for p in check_required_parameters(raw)
+    ] == [
+        (f"{table}.csv", None, field, f"{what} '{key}' is missing: the model cannot run without it")
+    ]

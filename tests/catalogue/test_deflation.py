@@ -13,7 +13,10 @@ import pandas as pd
 import pytest
 
 from kruispunt.catalogue.build import rehash_package
+from kruispunt.catalogue.checks import check_currency_years, check_minimums
 from kruispunt.catalogue.load import load_catalogue
+from kruispunt.catalogue.paths import default_package_path
+from kruispunt.catalogue.raw import read_raw
 from kruispunt.units import EURO_YEAR, conversion_factor
 from tests.catalogue.conftest import read_rows, write_rows
 from tests.catalogue.test_checks import find, problems_of
@@ -87,6 +90,56 @@ def test_every_money_row_of_the_package_is_in_euro_of_2025() -> None:
         ]
         expected = part["value_original"] * units * factor
         pd.testing.assert_series_equal(part["value"], expected, check_names=False, rtol=1e-9)
+
+
+def _index_rows() -> dict[int, float]:
+    """deflators.csv of the embedded package as written: year -> index."""
+    _, rows = read_rows(default_package_path() / "deflators.csv")
+    return {int(r["year"]): float(r["value"]) for r in rows}
+
+
+def test_money_fields_of_wide_tables_are_converted_too() -> None:
+    """A money field with a unit of its own is deflated like a long table's value: the new
+    dwelling of 493,000 EUR of 2024 (CBS) and Aramis' SDE++ payment of 446,666,667 EUR of 2023
+    are 493,000 x 100 / 96.8054 and 446,666,667 x 100 / 93.7129 euro of 2025; a price
+    adder given in euro of 2025 stays as it is."""
+    index = _index_rows()
+    assert (index[2023], index[2024], index[2025]) == (93.7129, 96.8054, 100.0)
+    cat = load_catalogue()
+    dwelling = cat.end_products.set_index("end_product_id").loc["dwelling"]
+    assert (dwelling["price_original"], dwelling["currency_year"]) == (493_000.0, 2024)
+    assert dwelling["price"] == pytest.approx(493_000 * 100 / 96.8054, rel=1e-12)
+    assert dwelling["price"] == pytest.approx(509_269.1, abs=0.1)
+    assert dwelling["euro_year"] == EURO_YEAR
+    ev = cat.events
+    aramis = ev[(ev["event_id"] == "aramis_ccs_sde_2022") & ev["public_money"].notna()]
+    assert (aramis["currency_year"] == 2023).all() and len(aramis) > 1
+    assert (aramis["public_money_original"] == 446_666_667.0).all()
+    assert aramis["public_money"].to_numpy() == pytest.approx(446_666_667 * 100 / 93.7129)
+    assert (aramis["euro_year"] == EURO_YEAR).all()
+    pellets = cat.biomass_supply.set_index("step").loc[2]
+    assert (pellets["price_adder"], pellets["currency_year"]) == (4.4841, 2025)
+
+
+def test_a_year_whose_index_is_0_does_not_cover_its_money() -> None:
+    """An index of 0 cannot convert (it would divide by 0): besides the bound on the index
+    itself, the money rows of that year are named as not covered."""
+    raw = read_raw(default_package_path())
+    deflators = raw.tables["deflators"]
+    deflators.loc[deflators["year"] == "2020", "value"] = "0"
+    minimums = [p for p in check_minimums(raw) if p.file.endswith("deflators.csv")]
+    assert [(p.row, p.field) for p in minimums] == [(7, "value")]
+    rp = raw.tables["route_parameters"]
+    of_2020 = {
+        int(i) + 2
+        for i in rp.index[(rp["currency_year"] == "2020") & rp["unit"].str.startswith("EUR")]
+    }
+    assert of_2020
+    found = [p for p in check_currency_years(raw) if p.file.endswith("route_parameters.csv")]
+    assert {p.row for p in found} == of_2020
+    assert all(
+        p.message.startswith("currency year 2020 is outside the deflator table") for p in found
+    )
 
 
 def _set_currency_year(package: Path, table: str, value: str, where: Callable[..., bool]) -> int:

@@ -16,8 +16,10 @@ from kruispunt.catalogue import load as load_module
 from kruispunt.catalogue.build import rehash_package
 from kruispunt.catalogue.load import load_catalogue
 from kruispunt.catalogue.paths import default_package_path
+from kruispunt.catalogue.raw import read_raw
+from kruispunt.catalogue.schema import table_specs
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
-from tests.catalogue.conftest import REPO
+from tests.catalogue.conftest import REPO, read_rows, write_rows
 
 SRC = REPO / "src" / "kruispunt"
 
@@ -128,6 +130,21 @@ def test_row_count_and_scenarios_hash(package_copy: Path) -> None:
     assert "differs from the hash" in messages["scenarios.yaml"]
 
 
+def test_a_recorded_count_of_zero_rows_is_a_count(package_copy: Path) -> None:
+    """0 is a row count datapackage.json may record (check_descriptor takes it); for a table
+    that has rows it is the wrong count, refused by check_hashes with both numbers."""
+    d = _descriptor(package_copy)
+    assert d["resources"][0]["name"] == "sources"
+    d["resources"][0]["rows"] = 0
+    _write_descriptor(package_copy, d)
+    problems = problems_of(package_copy)
+    assert only(problems, "check_descriptor") == []
+    (found,) = only(problems, "check_hashes")
+    n = len(read_raw(package_copy).tables["sources"])
+    assert Path(found.file).name == "sources.csv"
+    assert found.message.startswith(f"{n:,} rows, but datapackage.json records 0; rebuild")
+
+
 def test_rehash_refuses_the_embedded_package_and_broken_descriptors(package_copy: Path) -> None:
     with pytest.raises(KruispuntError, match="embedded data package"):
         rehash_package(default_package_path())
@@ -163,6 +180,9 @@ def test_rehash_from_the_command_line(package_copy: Path, edit_cell: Callable[..
         ("route_parameters", "value", "0", {"parameter": "lifetime"}, "between 1 and 100 yr"),
         ("route_parameters", "value", "2.5", {"parameter": "lead_time"}, "a whole number"),
         ("infrastructure", "value", "0.5", {"parameter": "connected"}, "0 or 1"),
+        # out of range and not 0 or 1, or out of range and tiny: the range is what is named
+        ("infrastructure", "value", "2", {"parameter": "connected"}, "between 0 and 1"),
+        ("route_parameters", "value", "1e-12", {"parameter": "lifetime"}, "between 1 and 100 yr"),
         ("policy", "value", "1e20", {"parameter": "budget"}, "between 0 and 1e+12 EUR"),
         ("policy", "value", "-5", {"parameter": "eua_price"}, "between 0 and 10,000 EUR/tCO2"),
         ("carrier_prices", "value", "1e9", None, "between 0 and 100,000 EUR/t"),
@@ -195,6 +215,26 @@ def test_bounds_apply_in_canonical_units(package_copy: Path, edit_cell: Callable
     (problem,) = only(problems_of(package_copy), "check_bounds")
     assert problem.row == line
     assert problem.message.startswith("2e6 kt/yr (= 2e+09 t/yr) is out of range")
+
+
+def test_tiny_numbers_stop_below_1e_9(package_copy: Path, edit_cell: Callable[..., int]) -> None:
+    """'A number other than 0 is at least 1e-9': a capture rate of exactly 1e-9 loads as
+    given, one of 9.9e-10 is refused as too small, naming the canonical unit."""
+    smr_ccs = {"route_id": "smr_ccs", "parameter": "capture_rate"}
+
+    def match(row: dict[str, str]) -> bool:
+        return all(row[k] == v for k, v in smr_ccs.items())
+
+    line = edit_cell("route_parameters", "value", "1e-9", match)
+    rehash_package(package_copy)
+    rp = load_catalogue(package_copy).route_parameters
+    loaded = rp[(rp["route_id"] == "smr_ccs") & (rp["parameter"] == "capture_rate")]
+    assert loaded["value"].tolist() == [1e-9]
+    edit_cell("route_parameters", "value", "9.9e-10", match)
+    rehash_package(package_copy)
+    (problem,) = only(problems_of(package_copy), "check_bounds")
+    assert (problem.row, problem.field) == (line, "value")
+    assert problem.message == "9.9e-10 is too small: give 0 or at least 1e-09 dimensionless"
 
 
 def test_every_numeric_field_and_parameter_is_bounded() -> None:
@@ -244,6 +284,39 @@ def test_a_rebuilt_embedded_package_is_loaded_again(
     edit_cell("sites", "name", "Renamed site")
     rehash_package(package_copy)
     assert load_catalogue().sites.loc[0, "name"] == "Renamed site" != before.sites.loc[0, "name"]
+
+
+def test_the_data_hash_covers_the_tables_the_descriptor_and_the_scenarios(
+    package_copy: Path,
+) -> None:
+    """A run records the package's data hash: it changes with the default scenarios as with
+    a table, and not with a file the package does not read."""
+    before = load_module.data_hash(package_copy)
+    assert len(before) == 64
+    (package_copy / "notes.txt").write_text("not part of the package\n", encoding="utf-8")
+    assert load_module.data_hash(package_copy) == before
+    with (package_copy / "scenarios.yaml").open("a", encoding="utf-8") as fh:
+        fh.write("# a comment\n")
+    after_scenarios = load_module.data_hash(package_copy)
+    assert after_scenarios != before
+    with (package_copy / "datapackage.json").open("a", encoding="utf-8") as fh:
+        fh.write("\n")
+    assert load_module.data_hash(package_copy) != after_scenarios
+
+
+def test_wide_tables_keep_only_their_fields_in_canonical_units() -> None:
+    """Only long tables (and money fields, see test_deflation.py) keep an original value:
+    a wide table with a unit column holds its fields, converted. Yara's Northern Lights
+    contract of 0.8 Mt/yr is 800,000 t/yr."""
+    cat = load_catalogue()
+    for name in ("site_products", "storage_contracts", "carriers"):
+        assert list(cat[name].columns) == [f.name for f in table_specs()[name].fields], name
+    sc = cat.storage_contracts.set_index(["project", "site_id"])
+    row = sc.loc[("northern_lights_yara", "yara_sluiskil")]
+    assert (row["capacity"], row["unit"]) == (pytest.approx(800_000.0), "t/yr")
+    _, rows = read_rows(default_package_path() / "storage_contracts.csv")
+    (given,) = [r for r in rows if r["project"] == "northern_lights_yara"]
+    assert (given["capacity"], given["unit"]) == ("0.8", "Mt/yr")
 
 
 # --- one-way imports --------------------------------------------------------------------------
@@ -325,6 +398,51 @@ def test_every_energy_tax_bracket_has_its_threshold(package_copy: Path) -> None:
     (found,) = only(problems_of(package_copy), "check_energy_tax_brackets")
     assert found.field == "parameter" and found.row is None
     assert found.message.startswith("energy_tax.gas_threshold_bracket_2 is missing")
+
+
+def _policy_rows(package: Path) -> tuple[Path, list[str], list[dict[str, str]]]:
+    path = package / "policy.csv"
+    header, rows = read_rows(path)
+    return path, header, rows
+
+
+def test_equal_thresholds_of_two_brackets_do_not_fall(package_copy: Path) -> None:
+    """Thresholds 'must not fall': gas bracket 2 ending where bracket 1 ends (170,000 m3_ae a
+    year in every year) is a bracket of no width, not a fall, and loads."""
+    from tests.catalogue.conftest import write_rows
+
+    path, header, rows = _policy_rows(package_copy)
+    changed = 0
+    for r in rows:
+        if (r["instrument"], r["parameter"]) == ("energy_tax", "gas_threshold_bracket_2"):
+            r["value"], r["unit"] = "170000", "m3_ae/yr"
+            changed += 1
+    assert changed == 5  # 2021-2025
+    write_rows(path, header, rows)
+    rehash_package(package_copy)
+    pol = load_catalogue(package_copy).policy
+    held = pol[pol["parameter"].isin(["gas_threshold_bracket_1", "gas_threshold_bracket_2"])]
+    assert held["value"].nunique() == 1
+
+
+@pytest.mark.parametrize(
+    ("removed", "n"),
+    [("gas_threshold_bracket_3", 4), ("gas_rate_bracket_4", 4)],
+)
+def test_the_highest_bracket_needs_its_rate_and_the_one_below_its_threshold(
+    package_copy: Path, removed: str, n: int
+) -> None:
+    """Gas has 4 brackets: thresholds 1-3 and rates 1-4. Without the last threshold the rate
+    of bracket 4 still says there are 4 brackets; without the last rate the threshold of
+    bracket 3 still says so. Either gap is named."""
+    path, header, rows = _policy_rows(package_copy)
+    write_rows(path, header, [r for r in rows if r["parameter"] != removed])
+    rehash_package(package_copy)
+    (found,) = only(problems_of(package_copy), "check_energy_tax_brackets")
+    assert (found.field, found.row) == ("parameter", None)
+    assert found.message.startswith(
+        f"energy_tax.{removed} is missing: gas has {n} brackets, each needs its rate"
+    )
 
 
 def test_every_table_is_described_once_in_the_docs_with_its_key() -> None:

@@ -311,6 +311,25 @@ def test_biomass_supply_price_falling_in_one_price_set_refused(package_copy: Pat
     assert "0 of step 3 is below step 2's 4.4841 in the high price set" in p.message
 
 
+def test_biomass_supply_price_falling_in_the_low_price_set_refused(package_copy: Path) -> None:
+    """Each of the three price sets is checked: with step 1 at +1 EUR/GJ everywhere and the
+    pellet steps left out of the low set instead of the high one, the low set's curve falls
+    from 1 to 0 at step 2."""
+    path = package_copy / "biomass_supply.csv"
+    header, rows = read_rows(path)
+    rows[0]["price_adder"] = "1"
+    for r in rows[1:]:
+        assert r["adder_not_in_set"] == "high"
+        r["adder_not_in_set"] = "low"
+    write_rows(path, header, rows)
+    (p,) = _problems(package_copy)
+    assert (p.file.endswith("biomass_supply.csv"), p.row, p.field) == (True, 3, "price_adder")
+    assert p.message == (
+        "price_adder 0 of step 2 is below step 1's 1 in the low price set (adder_not_in_set): "
+        "a supply curve does not fall"
+    )
+
+
 def test_biomass_supply_unknown_price_set_refused(package_copy: Path) -> None:
     path = package_copy / "biomass_supply.csv"
     header, rows = read_rows(path)

@@ -16,7 +16,8 @@ import pytest
 from kruispunt.assemble.plants import build_plants
 from kruispunt.assemble.routes import build_routes
 from kruispunt.assemble.tables import Tables
-from kruispunt.catalogue.load import Catalogue
+from kruispunt.catalogue.build import rehash_package
+from kruispunt.catalogue.load import Catalogue, load_catalogue
 from kruispunt.vocabulary import BASE_YEAR
 from tests.catalogue.conftest import read_rows, write_rows
 from tests.catalogue.test_checks import find, problems_of
@@ -429,6 +430,135 @@ def test_main_unit_must_be_alone_and_commitments_name_a_unit(
     assert "dow_terneuzen/hvc has 3 units" in p.message
     p = find(problems, "check_commitments", "commitments.csv", "unit_id", com)
     assert p.message == "no unit 'smr9' of plant air_liquide_botlek/hydrogen in site_products.csv"
+
+
+def test_two_units_of_a_product_are_named_both(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """Air Liquide Botlek has two hydrogen units: one of them called 'main' is refused."""
+    line = edit_cell("site_products", "unit_id", "main", _event(unit_id="botlek_smr_atr"))
+    rehash_package(package_copy)
+    problems = problems_of(package_copy)
+    p = find(problems, "check_plant_units", "site_products.csv", "unit_id", line)
+    assert p.message == (
+        "unit 'main' is a site's only unit of a product, but air_liquide_botlek/hydrogen has "
+        "2 units: name each"
+    )
+    assert [q.check for q in problems] == ["check_plant_units"]
+
+
+@pytest.mark.parametrize(("commissioned", "refused"), [("2029", False), ("2030", True)])
+def test_a_unit_is_reinvested_in_no_earlier_than_its_commissioning(
+    package_copy: Path, edit_cell: Callable[..., int], commissioned: str, refused: bool
+) -> None:
+    """Blast furnace 7's reinvestment decision is due in 2029: commissioned in 2029 it may
+    be (the same year), in 2030 it may not."""
+    line = edit_cell("site_products", "commissioning_year", commissioned, _event(unit_id="bf7"))
+    rehash_package(package_copy)
+    if not refused:
+        plants = load_catalogue(package_copy).site_products
+        bf7 = plants[plants["unit_id"] == "bf7"].iloc[0]
+        assert (bf7["commissioning_year"], bf7["reinvestment_year"]) == (2029, 2029)
+        return
+    problems = problems_of(package_copy)
+    p = find(problems, "check_plant_units", "site_products.csv", "reinvestment_year", line)
+    assert p.message == "reinvestment year 2029 is before the commissioning year 2030"
+    assert [q.check for q in problems] == ["check_plant_units"]
+
+
+def test_one_state_event_a_year_is_per_plant_and_per_year(package_copy: Path) -> None:
+    """Dow's cracker 3 idled in 2025 may restart in 2026, and cracker 1 may idle in 2025 too:
+    'at most one a year' is per unit and per year."""
+    path = package_copy / "events.csv"
+    header, rows = read_rows(path)
+    idling = next(r for r in rows if r["event_id"] == "dow_lhc3_idling_2025")
+    rows.append(
+        idling | {"event_id": "zz_dow_lhc3_restart_2026", "kind": "restart", "year": "2026"}
+    )
+    rows.append(idling | {"event_id": "zz_dow_lhc1_idling_2025", "unit_id": "lhc1"})
+    write_rows(path, header, rows)
+    rehash_package(package_copy)
+    events = load_catalogue(package_copy).events
+    assert {"zz_dow_lhc3_restart_2026", "zz_dow_lhc1_idling_2025"} <= set(events["event_id"])
+
+
+def test_a_route_is_named_only_by_a_route_change(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    line = edit_cell("events", "route_id", "bf_bof", _event(event_id="gunvor_closure_2024"))
+    rehash_package(package_copy)
+    problems = problems_of(package_copy)
+    p = find(problems, "check_events", "events.csv", "route_id", line)
+    assert p.message == "route_id is only for kind route_change, not 'closure'"
+    assert [q.check for q in problems] == ["check_events"]
+
+
+def _capture_case(package: Path, edit_cell: Callable[..., int]) -> tuple[int, int]:
+    """Air Products' Porthos contract moved to 2028, its commitment to smr_ccs from 2027:
+    (line of the contract, line of the commitment)."""
+    contract = edit_cell(
+        "storage_contracts",
+        "start_year",
+        "2028",
+        lambda r: r["project"] == "porthos" and r["site_id"] == "air_products_botlekweg",
+    )
+    commitment = edit_cell(
+        "commitments", "start_year", "2027", lambda r: r["site_id"] == "air_products_botlekweg"
+    )
+    return contract, commitment
+
+
+def test_capture_waits_for_the_sites_first_contract_not_its_last(package_copy: Path) -> None:
+    """With Porthos from 2027 and a second contract from 2031, the 2027 capture has a store."""
+    path = package_copy / "storage_contracts.csv"
+    header, rows = read_rows(path)
+    porthos = next(r for r in rows if r["site_id"] == "air_products_botlekweg")
+    rows.append(porthos | {"project": "aramis", "start_year": "2031"})
+    write_rows(path, header, rows)
+    rehash_package(package_copy)
+    contracts = load_catalogue(package_copy).storage_contracts
+    assert len(contracts[contracts["site_id"] == "air_products_botlekweg"]) == 2
+
+
+def test_any_capture_rate_above_0_needs_the_store_but_not_an_announcement(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """smr_ccs capturing 30 % instead of 90 % still needs its store from its first year; an
+    announced route change (not decided) is not refused, the decided commitment is."""
+    contract, commitment = _capture_case(package_copy, edit_cell)
+    edit_cell(
+        "route_parameters", "value", "0.3", _event(route_id="smr_ccs", parameter="capture_rate")
+    )
+    edit_cell("events", "year", "2027", _event(event_id="air_products_ccs_2027"))
+    edit_cell("events", "status", "announced", _event(event_id="air_products_ccs_2027"))
+    rehash_package(package_copy)
+    problems = problems_of(package_copy)
+    assert [(Path(p.file).name, p.row, p.field, p.message) for p in problems] == [
+        (
+            "commitments.csv",
+            commitment,
+            "start_year",
+            "route 'smr_ccs' captures CO2 from 2027, before the site's storage contract with "
+            f"porthos starts (2028, storage_contracts.csv line {contract}): start it with its "
+            "store",
+        )
+    ]
+
+
+def test_base_electricity_may_be_all_of_the_routes_electricity(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """'At most the route's electricity': equal to it (0.894121 GJ/GJ in 2030) loads."""
+    edit_cell(
+        "route_parameters",
+        "value",
+        "0.894121",
+        _event(route_id="heat_pump_hybrid_low", parameter="base_electricity", year="2030"),
+    )
+    rehash_package(package_copy)
+    rp = load_catalogue(package_copy).route_parameters
+    row = rp[(rp["route_id"] == "heat_pump_hybrid_low") & (rp["parameter"] == "base_electricity")]
+    assert row.loc[row["year"] == 2030, "value"].tolist() == [0.894121]
 
 
 def test_cli_names_file_line_and_field_of_a_bad_event(
