@@ -244,6 +244,7 @@ def retrofits(
     A route 1 that retrofits route 0 for 5 EUR/(t/yr) in 2025 and 3 in 2035:
 
     >>> from types import SimpleNamespace
+    >>> import pandas as pd
     >>> rows = pd.DataFrame({"route_id": ["b", "b"], "retrofit_of": ["a", "a"],
     ...                      "year": [2025, 2035], "capex_add": [5.0, 3.0]})
     >>> t = SimpleNamespace(catalogue=SimpleNamespace(route_retrofits=rows))
