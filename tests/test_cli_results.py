@@ -225,3 +225,27 @@ def test_compare_shows_b_minus_a_per_scenario(app: typer.Typer, tmp_path: Path) 
     line = next(x for x in out.splitlines() if "Direct emissions 2030" in x)
     cells = [c.strip() for c in line.split("│")[2:-1]]
     assert cells == ["10.00", "12.00", "+2.00", "8.00", "5.00", "-3.00"]
+
+
+def test_compare_pairs_scenarios_of_the_same_name_whatever_their_order(
+    app: typer.Typer, tmp_path: Path
+) -> None:
+    """Run B holds the same two scenarios as A in the other order (green_market 5 Mt, then
+    reference 12 Mt): each is compared with its namesake, +2.00 and -3.00 as above, not the
+    first with the first (12 - 8 and 5 - 10)."""
+    root = tmp_path / "store"
+    store = Store(root)
+    store.save(_emitting([10.0, 8.0]), name="a")
+    b = _emitting([12.0, 5.0])
+    store.save(Results(b.dataset.isel(scenario=[1, 0])), name="b")
+    assert list(store.load("b").scenarios)[::-1] == list(store.load("a").scenarios)
+    code, out = run(
+        app, "compare", "a", "b", "--store", str(root), "--report", str(tmp_path / "c.html")
+    )
+    assert code == 0, out
+    line = next(x for x in out.splitlines() if "Direct emissions 2030" in x)
+    cells = [c.strip() for c in line.split("│")[2:-1]]
+    assert cells == ["10.00", "12.00", "+2.00", "8.00", "5.00", "-3.00"]
+    head = next(x for x in out.splitlines() if "A: " in x)
+    names = [c.strip() for c in head.split("┃")[2:-1]]
+    assert names[0] == names[1].replace("B:", "A:") and names[3] == names[4].replace("B:", "A:")

@@ -418,10 +418,14 @@ def compare(
         ),
     ] = None,
 ) -> None:
-    """Key indicators of two runs side by side, with differences, and an overlaid report."""
+    """Key indicators of two runs side by side, with differences, and an overlaid report.
+
+    Each scenario of run A is compared with run B's of the same name; the others in order.
+    """
     from rich.table import Table
 
     from kruispunt import metrics
+    from kruispunt.reports.charts import aligned_scenarios
     from kruispunt.reports.html import RunMeta, write_report
 
     st = _store(store)
@@ -431,18 +435,18 @@ def compare(
     ka, kb = metrics.key_indicators(a), metrics.key_indicators(b)
     table = Table(title=f"A = {ida}   B = {idb}", title_justify="left")
     table.add_column("indicator")
-    pairs = list(range(max(len(ka), len(kb))))
-    for i in pairs:
-        sa = ka[SCENARIO].iloc[i] if i < len(ka) else "–"
-        sb = kb[SCENARIO].iloc[i] if i < len(kb) else "–"
-        table.add_column(f"A: {sa}", justify="right")
-        table.add_column(f"B: {sb}", justify="right")
+    rows_a = {str(r[SCENARIO]): r for r in ka.to_dict("records")}
+    rows_b = {str(r[SCENARIO]): r for r in kb.to_dict("records")}
+    pairs = aligned_scenarios([list(rows_a), list(rows_b)])  # the same name together
+    for sa, sb in pairs:
+        table.add_column(f"A: {sa or '–'}", justify="right")
+        table.add_column(f"B: {sb or '–'}", justify="right")
         table.add_column("B − A", justify="right")
     for col, (label, unit) in metrics.KEY_INDICATORS.items():
         cells = []
-        for i in pairs:
-            va = float(ka[col].iloc[i]) if i < len(ka) else math.nan
-            vb = float(kb[col].iloc[i]) if i < len(kb) else math.nan
+        for sa, sb in pairs:
+            va = float(rows_a[sa][col]) if sa is not None else math.nan
+            vb = float(rows_b[sb][col]) if sb is not None else math.nan
             cells += [number(va, unit), number(vb, unit), difference(va, vb, unit)]
         shown = "%" if unit == "fraction" else unit
         table.add_row(f"{label} [{shown}]", *cells)

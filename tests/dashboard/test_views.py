@@ -23,6 +23,7 @@ from kruispunt.dashboard.views import (
     site_locations,
 )
 from kruispunt.reports.labels import label
+from kruispunt.results import Results
 from kruispunt.store import Store
 
 
@@ -149,3 +150,39 @@ def test_the_explanation_table_marks_what_was_chosen_and_what_was_not_possible(
         value = option["value"]
         assert row[3] == ("–" if value is None else _meur(value))
     assert sum(view.chosen) >= 1
+
+
+def test_two_runs_of_the_same_scenarios_in_another_order_are_compared_by_name(
+    runs: RunCache, store_root: Path
+) -> None:
+    """A run of high-ambition then no-new-policy against 'variants' (no-new-policy then
+    high-ambition, the same results): each scenario is paired with its namesake in the table
+    (B - A is 0 everywhere) and in the compared charts' views, whose menu the page lists."""
+    from fastapi.testclient import TestClient
+
+    from kruispunt.dashboard.app import create_app
+    from kruispunt.dashboard.settings import ServeSettings
+    from kruispunt.reports.charts import Run, views
+
+    store = Store(store_root)
+    variants = store.load("variants")
+    swapped = store.save(Results(variants.dataset.isel(scenario=[1, 0])), name="swapped")
+    mine = RunCache(store, runs.locations, runs.catalogue)
+    a, b = mine.run_id("variants"), swapped
+    assert mine.compare_pairs(a, b) == [
+        ("no-new-policy", "no-new-policy"),
+        ("high-ambition", "high-ambition"),
+    ]
+    for row in mine.compare_overview(a, b):
+        assert all(c["diff"] in ("+0.00", "+0", "+0.0 pp", "–") for c in row["cells"]), row
+    shown = views([Run("A", mine.results(a)), Run("B", mine.results(b))])
+    assert [v.label for v in shown] == ["no-new-policy", "high-ambition"]
+    assert [[m[2] for m in v.members] for v in shown] == [
+        ["no-new-policy"] * 2,
+        ["high-ambition"] * 2,
+    ]
+    settings = ServeSettings(store=store_root, workers=1)
+    with TestClient(create_app(settings)) as client:
+        page = client.get(f"/compare?a={a}&b={b}").text
+    assert "<th>A: no-new-policy</th><th>B: no-new-policy</th>" in page
+    assert '<option value="1">high-ambition vs high-ambition</option>' in page

@@ -289,6 +289,7 @@ def compare_page(
         "compare.html",
         runs=runs.stored(),
         pair={"a": runs.overview(ra), "b": runs.overview(rb)},
+        pairs=runs.compare_pairs(ra, rb),
         rows=runs.compare_overview(ra, rb),
         charts=list(CHARTS.values()),
     )

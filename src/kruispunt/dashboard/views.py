@@ -32,6 +32,7 @@ from kruispunt.reports import RunMeta
 from kruispunt.reports.charts import (
     CHARTS,
     Run,
+    aligned_scenarios,
     figure,
     site_costs_figure,
     site_map,
@@ -346,18 +347,26 @@ class RunCache:
             "years": summary["years"],
         }
 
+    def compare_pairs(self, a: str, b: str) -> list[tuple[str | None, ...]]:
+        """The scenarios of runs ``a`` and ``b`` side by side, as the compared charts' views
+        line them up (:func:`~kruispunt.reports.charts.aligned_scenarios`: the same name
+        together, the others in order)."""
+        return aligned_scenarios([self.summary(a)["scenarios"], self.summary(b)["scenarios"]])
+
     def compare_overview(self, a: str, b: str) -> list[dict[str, Any]]:
-        """Key indicators of two runs, scenario by scenario: A, B and B − A."""
+        """Key indicators of two runs, scenario pair by scenario pair
+        (:meth:`compare_pairs`): A, B and B − A."""
         ka = self.summary(a)["key_indicators"]
         kb = self.summary(b)["key_indicators"]
-        na = len(self.summary(a)["scenarios"])
-        nb = len(self.summary(b)["scenarios"])
+        at_a = {name: i for i, name in enumerate(self.summary(a)["scenarios"])}
+        at_b = {name: i for i, name in enumerate(self.summary(b)["scenarios"])}
+        pairs = self.compare_pairs(a, b)
         rows = []
         for col, (text, unit) in metrics.KEY_INDICATORS.items():
             cells = []
-            for i in range(max(na, nb)):
-                va = float(ka[col][i]) if i < na else math.nan
-                vb = float(kb[col][i]) if i < nb else math.nan
+            for sa, sb in pairs:
+                va = float(ka[col][at_a[sa]]) if sa is not None else math.nan
+                vb = float(kb[col][at_b[sb]]) if sb is not None else math.nan
                 cells.append(
                     {"a": number(va, unit), "b": number(vb, unit), "diff": difference(va, vb, unit)}
                 )

@@ -9,7 +9,8 @@ and one or two runs into a plotly figure as plain JSON-ready dicts (``{"data": [
 Scenario views
 --------------
 A figure holds every scenario of its runs; trace ``meta`` says which view a trace belongs to
-(``meta.view``, the i-th scenario of every run), and ``layout.meta.views`` names the views.
+(``meta.view``: the runs' scenarios lined up by :func:`aligned_scenarios`, the same name
+together and the others in order), and ``layout.meta.views`` names the views.
 Only view 0 is visible at first. :data:`VIEW_JS` defines ``kpShowView(v)``, which shows view
 ``v`` in every chart on a page (with the view's notes); pages offer one scenario menu above
 the charts (a plotly menu inside each chart covered the chart titles).
@@ -44,6 +45,7 @@ __all__ = [
     "Chart",
     "Run",
     "Series",
+    "aligned_scenarios",
     "figure",
     "figure_html",
     "place_sites",
@@ -519,15 +521,39 @@ class View:
     members: tuple[tuple[int, Run, str], ...]
 
 
+def aligned_scenarios(runs: Sequence[Sequence[str]]) -> list[tuple[str | None, ...]]:
+    """The scenarios of several runs lined up to be compared: one row per scenario of the
+    first run, in its order, with each other run's scenario of the same name, or else that
+    run's next scenario the first run does not have (None when none is left); the other
+    runs' scenarios still unmatched follow, one row each.
+
+    Examples
+    --------
+    >>> aligned_scenarios([["cp", "ha"], ["ha", "cp"]])
+    [('cp', 'cp'), ('ha', 'ha')]
+    >>> aligned_scenarios([["cp", "ha"], ["variant", "ha", "more"]])
+    [('cp', 'variant'), ('ha', 'ha'), (None, 'more')]
+    """
+    first = list(runs[0]) if runs else []
+    rows: list[list[str | None]] = [[name, *([None] * (len(runs) - 1))] for name in first]
+    for k in range(1, len(runs)):
+        names = list(runs[k])
+        free = iter([n for n in names if n not in first])
+        for row in rows[: len(first)]:
+            row[k] = row[0] if row[0] in names else next(free, None)
+        rows.extend([None] * k + [n] + [None] * (len(runs) - k - 1) for n in free)
+    return [tuple(row) for row in rows]
+
+
 def views(runs: Sequence[Run]) -> list[View]:
-    """Scenario views of ``runs``: the i-th scenario of every run, side by side."""
-    n = max(len(r.results.scenarios) for r in runs)
+    """Scenario views of ``runs``: their scenarios lined up by :func:`aligned_scenarios`
+    (the same name together, the others in order), side by side."""
     out = []
-    for i in range(n):
+    for row in aligned_scenarios([list(r.results.scenarios) for r in runs]):
         members = tuple(
-            (k, run, run.results.scenarios[i])
-            for k, run in enumerate(runs)
-            if i < len(run.results.scenarios)
+            (k, run, name)
+            for k, (run, name) in enumerate(zip(runs, row, strict=True))
+            if name is not None
         )
         names = list(dict.fromkeys(s for _, _, s in members))
         out.append(View(" vs ".join(names), members))
