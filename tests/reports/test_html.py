@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import ast
+import html
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 from tests.report_pages import figures, floats, plotly_copies, scripts
 
+from kruispunt import metrics
 from kruispunt.errors import KruispuntError
 from kruispunt.reports import CHARTS, build_report, write_report
 from kruispunt.reports import html as report_html
 from kruispunt.reports.charts import HOVER, HOVER_DECIMALS, Run, figure
+from kruispunt.reports.labels import label
 from kruispunt.results import Results
 from kruispunt.testing import synthetic_results
+from kruispunt.vocabulary import SCENARIO
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +143,150 @@ def test_unlimited_capacity_is_shown_as_such(res: Results) -> None:
     calls = [t for _, t in scripts(text) if t.startswith("kpPlot(")]
     assert len(calls) == len(CHARTS)
     assert not any("Infinity" in c or "NaN" in c for c in calls)  # gaps, not invalid JSON
+
+
+# --- what the tables say, read back -------------------------------------------------------
+
+EVIL = "<img src=x onerror=alert(1)>&"
+
+
+def _key_rows(page: str) -> tuple[list[str], dict[str, tuple[str, list[str]]]]:
+    """Scenario heads, and for each indicator its unit and cells, of the key table."""
+    table = page.split('class="key-indicators"', 1)[1].split("</table>", 1)[0]
+    heads = re.findall(r"<th>([^<]*)</th>", table.split("</thead>", 1)[0])[1:]
+    body = table.split("<tbody>", 1)[1]
+    rows = re.findall(r"<tr><th>(.*?) <small>\[(.*?)\]</small></th>(.*?)</tr>", body)
+    cells = {
+        html.unescape(t): (u, re.findall(r'<td class="num">(.*?)</td>', c)) for t, u, c in rows
+    }
+    return heads, cells
+
+
+def test_key_indicators_show_each_scenario_s_value_in_its_unit(res: Results, page: str) -> None:
+    """Every cell is the metric, read back: fractions as percentages (one decimal), NaN as a
+    dash, other numbers to two decimals (no decimals from 100 on)."""
+    heads, rows = _key_rows(page)
+    table = metrics.key_indicators(res)
+    assert heads == list(table[SCENARIO])
+    assert [t for t, _ in metrics.KEY_INDICATORS.values()] == list(rows)
+    for col, (text, unit) in metrics.KEY_INDICATORS.items():
+        shown_unit, cells = rows[text]
+        assert shown_unit == ("%" if unit == "fraction" else unit), col
+        for cell, value in zip(cells, table[col], strict=True):
+            if np.isnan(value):
+                assert cell == "–", col
+            elif unit == "fraction":
+                assert cell.endswith("%") and abs(float(cell[:-1]) / 100 - value) <= 5e-4, col
+            else:
+                tol = 0.5 if abs(value) >= 100 else 0.005
+                assert abs(float(cell.replace(",", "")) - value) <= tol + 1e-9, (col, cell)
+    assert any(np.isnan(v) for v in table["target_2040_mtco2"])  # the dash is exercised
+
+
+def test_cell_text_of_negative_and_unlimited_numbers() -> None:
+    assert report_html._fmt(-1234.4)[0] == "-1,234"
+    assert report_html._fmt(1234.4)[0] == "1,234"
+    assert report_html._fmt(-12.345)[0] == "-12.35"
+    assert report_html._fmt(float("inf"))[0] == "unlimited"
+    assert report_html._fmt(float("-inf"))[0] == "−unlimited"
+    assert report_html._fmt(np.True_) == ("yes", "1")
+    assert report_html._fmt(0.25, "fraction")[0] == "25.0%"
+
+
+def _site_rows(page: str) -> tuple[list[tuple[str, str]], list[list[tuple[str, str | None]]]]:
+    """Heads (column id, shown text) and rows of (cell text, data-sort) of the site table."""
+    table = page.split('class="sortable site-table"', 1)[1].split("</table>", 1)[0]
+    head, body = table.split("</thead>", 1)
+    heads = re.findall(r'<th scope="col" data-column="([^"]*)">(.*?)</th>', head)
+    rows = []
+    for row in re.findall(r"<tr data-scenario=[^>]*>(.*?)</tr>", body):
+        cells = re.findall(r"<td([^>]*)>(.*?)</td>", row)
+        rows.append(
+            [
+                (text, m[1] if (m := re.search(r'data-sort="([^"]*)"', a)) else None)
+                for a, text in cells
+            ]
+        )
+    return heads, rows
+
+
+def test_site_table_shows_the_metric_of_each_site_with_labels_and_units(
+    res: Results, page: str
+) -> None:
+    """Default year: the last; numbers sort by their exact value (data-sort), not their text."""
+    last = int(res.dataset["year"].values[-1])
+    assert f"<caption>Sites in {last} (click a column to sort)</caption>" in page
+    frame = metrics.site_table(res, last)
+    units = frame.attrs["units"]
+    heads, rows = _site_rows(page)
+    columns = [c for c in frame.columns if c != SCENARIO]
+    assert [c for c, _ in heads] == columns
+    for c, shown in heads:
+        unit = f"<br><small>[{units[c]}]</small>" if c in units else ""
+        assert shown == label("column", c) + unit
+    clusters = metrics.cluster_names(res)
+    sites = metrics.site_names(res)
+    assert len(rows) == len(frame)
+    for row, rec in zip(rows, frame.to_dict("records"), strict=True):
+        assert row[0] == (rec[SCENARIO], None)
+        cells = dict(zip(columns, row[1:], strict=True))
+        assert cells["site"][0] == sites[rec["site"]]
+        assert cells["cluster"][0] == clusters[rec["cluster"]]
+        sectors = ", ".join(label("sector", s.strip()) for s in rec["sector"].split(","))
+        assert cells["sector"][0] == sectors
+        assert cells["producing"][0] == ("yes" if rec["producing"] else "no")
+        for col in units:
+            assert float(cells[col][1] or "nan") == rec[col], col
+
+
+def _evil(res: Results) -> Results:
+    """``res`` with scenario names, a description and site names that hold markup."""
+    ds = res.dataset
+    names = [f"{EVIL}{i}" for i in range(ds.sizes[SCENARIO])]
+    scenarios = {n: {"levers": {"description": f"about {EVIL}"}} for n in names}
+    ds = ds.assign_coords(
+        {SCENARIO: names, "site_name": ("plant", [f"Site {EVIL}"] * ds.sizes["plant"])}
+    )
+    return Results(ds.assign_attrs(scenarios=json.dumps(scenarios)))
+
+
+def test_user_text_is_shown_as_text(res: Results) -> None:
+    """Scenario names, descriptions, site names, the run name and the title are the user's;
+    outside the scripts (whose JSON cannot end a script) none of it is markup."""
+    evil = _evil(res)
+    page = build_report(evil, title=f"Report {EVIL}", meta=report_html.RunMeta("id", None, EVIL))
+    outside = re.sub(r"<script[^>]*>.*?</script>", "", page, flags=re.S)
+    assert "<img" not in outside
+    safe = html.escape(EVIL)
+    first = evil.scenarios[0]
+    assert f"<title>Report {safe}</title>" in outside
+    assert f"<li><b>{html.escape(first)}</b>: about {safe}</li>" in outside
+    assert f"<tr><th>Name</th><td>{safe}</td></tr>" in outside
+    assert f'<option value="0">{html.escape(first)}</option>' in outside
+    assert f'<tr data-scenario="{html.escape(first)}"><td>{html.escape(first)}</td>' in outside
+    assert f">Site {safe}</td>" in outside
+    heads, _ = _key_rows(outside)
+    assert heads == [html.escape(s) for s in evil.scenarios]
+
+
+def test_scenario_menu_values_are_the_views_of_the_charts(res: Results, page: str) -> None:
+    """``kpShowView(+value)`` shows the traces whose ``meta.view`` is the value."""
+    options = re.findall(r'<option value="(\d+)">([^<]*)</option>', page)
+    assert options == [(str(i), s) for i, s in enumerate(res.scenarios)]
+    for data, _ in figures(page):
+        for t in data:
+            assert t["meta"]["scenario"] == res.scenarios[t["meta"]["view"]]
+
+
+def test_descriptions_from_stored_and_synthetic_provenance() -> None:
+    """A stored run keeps each scenario's levers (description inside); synthetic results
+    keep it flat. A description written over several lines reads as one."""
+    provenance = {
+        "scenarios": {
+            "stored": {"levers": {"description": "Two\n   lines."}, "chain": ["stored"]},
+            "flat": {"description": "Flat."},
+            "none": {"levers": {}},
+        }
+    }
+    got = report_html.provenance_descriptions(provenance, ["stored", "flat", "none", "absent"])
+    assert got == {"stored": "Two lines.", "flat": "Flat.", "none": "", "absent": ""}

@@ -45,3 +45,25 @@ def test_every_cost_item_and_site_column_has_a_label() -> None:
 def test_unknown_id_falls_back_to_readable_text() -> None:
     assert label("product", "green_steel_v2") == "green steel v2"
     assert label("flow", "sde_outlay") == "SDE++ subsidies paid"
+
+
+@pytest.mark.parametrize("kind", list(LABELS))
+def test_ids_of_a_kind_have_distinct_labels(kind: str) -> None:
+    """Two ids with one label would be two legend entries or columns nobody can tell apart."""
+    shown = list(LABELS[kind].values())
+    assert len(shown) == len(set(shown)), sorted(s for s in shown if shown.count(s) > 1)
+
+
+def test_site_table_column_labels_name_what_the_column_holds() -> None:
+    """Each column's label shares a word with its id (capex is shown as investment), so two
+    columns' labels cannot be swapped unnoticed."""
+    same = {"capex": "investment"}
+    for ident, text in LABELS["column"].items():
+        words = {same.get(w, w) for w in ident.split("_")}
+        assert words & set(text.lower().split()), (ident, text)
+
+
+def test_an_id_without_a_label_of_its_kind_borrows_none_of_another_kind() -> None:
+    assert label("resource", "clinker") == "clinker"  # a product's id, not a resource's
+    assert label("family", "natural_gas") == "natural gas"
+    assert label("sector", "hvc") == "hvc"

@@ -30,7 +30,10 @@ p.note{color:#555;font-size:0.9em;max-width:900px}
 
 
 def _table(frame: pd.DataFrame, digits: int = 1) -> str:
-    return str(frame.to_html(index=False, float_format=lambda v: f"{v:,.{digits}f}", border=0))
+    # a named column axis (the transposed comparison's "scenario") would be written as an
+    # extra header cell over an empty first column, even with index=False
+    shown = frame.rename_axis(columns=None)
+    return str(shown.to_html(index=False, float_format=lambda v: f"{v:,.{digits}f}", border=0))
 
 
 def _section(title: str, note: str, body: str) -> str:
