@@ -317,7 +317,7 @@ def check_source_notes(raw: RawPackage) -> list[Problem]:
                 raw.file("sources"),
                 _line(idx),
                 "note",
-                f"source '{df.at[idx, 'source_id']!s}' is an {df.at[idx, 'kind']!s} "
+                f"source '{df.at[idx, 'source_id']!s}' is of kind '{df.at[idx, 'kind']!s}' "
                 "and must give its reason or formula in 'note'",
             )
         )

@@ -294,8 +294,10 @@ def test_derivation_without_its_formula(package_copy: Path, edit_cell: Callable[
     rehash_package(package_copy)
     problems = problems_of(package_copy)
     p = find(problems, "check_source_notes", "sources.csv", "note", line)
-    assert p.message.startswith("source 'derived_production' is an")
-    assert p.message.endswith("must give its reason or formula in 'note'")
+    assert p.message == (
+        "source 'derived_production' is of kind 'derived' and must give its reason or formula "
+        "in 'note'"
+    )
     assert [q.check for q in problems] == ["check_source_notes"]
 
 

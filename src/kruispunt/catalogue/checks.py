@@ -464,8 +464,8 @@ def check_source_notes(raw: RawPackage) -> list[Problem]:
                 raw.file("sources"),
                 _line(idx),
                 "note",
-                f"source '{_shown(str(df.at[idx, 'source_id']))}' is an "
-                f"{df.at[idx, 'kind']!s} and must give its reason or formula in 'note'",
+                f"source '{_shown(str(df.at[idx, 'source_id']))}' is of kind "
+                f"'{df.at[idx, 'kind']!s}' and must give its reason or formula in 'note'",
             )
         )
     return problems
