@@ -572,7 +572,9 @@ def test_site_route_chart_steps_through_each_plant_s_routes(res: Results) -> Non
     assert [t["meta"]["plant"] for t in fig["data"]] == list(dict.fromkeys(hist["plant"]))
     for t in fig["data"]:
         g = hist[hist["plant"] == t["meta"]["plant"]].sort_values("year")
-        assert t["name"] == label("product", str(g["product"].iloc[0]))
+        unit = t["meta"]["plant"].split("/")[2:]
+        product = label("product", str(g["product"].iloc[0]))
+        assert t["name"] == (f"{product} ({unit[0]})" if unit else product)
         assert t["x"] == g["year"].tolist()
         assert t["y"] == g["route"].tolist()
         assert t["text"] == [
@@ -596,3 +598,16 @@ def test_site_costs_are_the_site_s_own(res: Results) -> None:
     net = next(t for t in fig["data"] if t["name"] == "Net cost")
     np.testing.assert_allclose(net["y"], mine.groupby("year")["cost_meur"].sum(), rtol=1e-12)
     assert fig["layout"]["yaxis"]["title"]["text"] == "M EUR/yr"
+
+
+def test_the_units_of_one_product_are_told_apart_in_a_site_s_route_chart() -> None:
+    """Tata Steel IJmuiden's two blast furnaces are two lines, "Crude steel (bf6)" and
+    "Crude steel (bf7)", not two lines called "Crude steel"."""
+    import kruispunt
+
+    res = kruispunt.run("current-policy")
+    fig = site_route_figure(res, "tata_steel_ijmuiden", "current-policy")
+    steel = label("product", "crude_steel")
+    names = [t["name"] for t in fig["data"]]
+    assert f"{steel} (bf6)" in names and f"{steel} (bf7)" in names
+    assert len(names) == len(set(names))

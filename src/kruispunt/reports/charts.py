@@ -871,17 +871,20 @@ def site_map(
 
 
 def site_route_figure(results: Results, site: str, scenario: str) -> dict[str, Any]:
-    """Route of each plant of ``site`` over the years (a step line per plant)."""
+    """Route of each plant of ``site`` over the years (a step line per plant, named by its
+    product and, for a unit of several (``site/product/unit``), its unit: "Crude steel
+    (bf6)")."""
     hist = metrics.site_route_history(results, site)
     hist = hist[hist[SCENARIO] == scenario]
     data = []
     for i, (plant, g) in enumerate(hist.groupby("plant", sort=False)):
-        product = str(g["product"].iloc[0])
+        name = label("product", str(g["product"].iloc[0]))
+        unit = str(plant).split("/")[2:]
         data.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": label("product", product),
+                "name": f"{name} ({unit[0]})" if unit else name,
                 "x": [int(y) for y in g["year"]],
                 "y": [str(r) for r in g["route"]],
                 "line": {"shape": "hv", "color": PALETTE[i % len(PALETTE)]},
@@ -901,7 +904,7 @@ def site_route_figure(results: Results, site: str, scenario: str) -> dict[str, A
         "plot_bgcolor": "white",
         "xaxis": {"title": {"text": "year"}, "gridcolor": "#f0f0f0"},
         "yaxis": {"type": "category", "gridcolor": "#e6e6e6"},
-        "legend": {"title": {"text": "Plant (product)"}},
+        "legend": {"title": {"text": "Plant (product, unit)"}},
     }
     return {"data": data, "layout": layout}
 
