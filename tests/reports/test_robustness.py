@@ -1,21 +1,36 @@
 """The robustness report of a small real ensemble: plotly.js once, compact figures, a size
 bound, and every chart drawn in Chromium (the browser test is skipped without
-/usr/bin/chromium; it never runs ``playwright install``)."""
+/usr/bin/chromium; it never runs ``playwright install``); and each chart's numbers against
+hand-made fans, tornados and PRIM boxes."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go  # type: ignore[import-untyped]
 import pytest
 from plotly.offline import get_plotlyjs  # type: ignore[import-untyped]
 from tests.report_pages import PLOTLY_HEADER, figures, floats, plotly_copies, scripts
 
 from kruispunt.catalogue import load_catalogue
-from kruispunt.reports.robustness import SIGNIFICANT, write_robustness_report
+from kruispunt.reports.robustness import (
+    SIGNIFICANT,
+    _plain,
+    fan_chart,
+    prim_box,
+    prim_tradeoff,
+    robustness_html,
+    tornado_chart,
+    write_robustness_report,
+)
 from kruispunt.uncertainty.analysis import Analysis, analyse
+from kruispunt.uncertainty.prim import PrimResult, prim
 from kruispunt.uncertainty.run import explore, plan
 from kruispunt.uncertainty.spec import load_spec
 
@@ -121,3 +136,102 @@ def test_every_chart_is_drawn_offline(browser: Any, report: Path, page: str) -> 
     assert f"plotly.js v{version}" == PLOTLY_HEADER.search(get_plotlyjs()).group(0)[2:]
     assert errors == []
     assert [u for u in requests if not u.startswith("file:")] == []
+
+
+def _data(fig: go.Figure) -> list[dict[str, Any]]:
+    """A figure's traces with plotly's typed arrays decoded to lists."""
+    return list(_plain(fig.to_plotly_json())["data"])
+
+
+def _peeled() -> PrimResult:
+    """Ten futures a = 10..19, the cases a >= 17: peeling (alpha 0.1, min_mass 0.3) ends
+    at a >= 16.3 (the box's 0.1 quantile, 16 + 0.1 x 3), coverage 1, density 1, chosen."""
+    x = pd.DataFrame({"a": np.arange(10.0, 20.0)})
+    return prim(x, np.arange(10) >= 7, alpha=0.1, min_mass=0.3, paste=False)
+
+
+def _two_factors() -> PrimResult:
+    """The trajectory of tests/uncertainty/test_prim.py: coverage 1, 1, 0.75, 0.5, 0.5,
+    0.25; density 0.4, 4/9, 0.6, 0.5, 2/3, 0.5; the box of step 2 chosen."""
+    x = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) % 2})
+    y = np.isin(np.arange(10), [1, 4, 5, 9])
+    return prim(x, y, alpha=0.1, min_mass=0.2, paste=False, max_qp=1.0)
+
+
+def test_prim_box_bar_spans_the_limits_as_shares_of_the_range() -> None:
+    """a >= 16.3 of a range 10..19: the bar starts at (16.3 - 10) / 9 = 0.7 and is
+    (19 - 16.3) / 9 = 0.3 long."""
+    (bar,) = _data(prim_box(_peeled(), "pkg"))
+    assert np.asarray(bar["base"]) == pytest.approx([0.7])
+    assert np.asarray(bar["x"]) == pytest.approx([0.3])
+    assert list(bar["y"]) == ["a"]
+
+
+def test_prim_tradeoff_plots_density_against_coverage_and_stars_the_chosen_box() -> None:
+    line, star = _data(prim_tradeoff(_two_factors(), "pkg"))
+    assert np.asarray(line["x"]) == pytest.approx([1, 1, 0.75, 0.5, 0.5, 0.25])
+    assert np.asarray(line["y"]) == pytest.approx([0.4, 4 / 9, 0.6, 0.5, 2 / 3, 0.5])
+    assert (list(star["x"]), list(star["y"])) == ([0.75], [0.6])
+    assert star["name"] == "chosen box (step 2)"
+
+
+def _fans() -> pd.DataFrame:
+    cols = {
+        "p5": [1.0, 2.0],
+        "p25": [3.0, 4.0],
+        "p50": [5.0, 6.0],
+        "p75": [7.0, 8.0],
+        "p95": [9.0, 10.0],
+    }
+    return pd.concat(
+        [
+            pd.DataFrame({"package": "pkg", "metric": m, "year": [2030, 2035], **cols})
+            for m in ("emissions", "ccs_use")
+        ],
+        ignore_index=True,
+    )
+
+
+def test_fan_chart_bands_and_target_marker(analysis: Analysis) -> None:
+    """Each band is one closed outline: the upper percentile forward over the years, the
+    lower one back (5-95: 9, 10, 2, 1; 25-75: 7, 8, 4, 3). The targets on 2030 emissions
+    (29.1 and 35.7 Mt) are marked on the emissions chart only."""
+    a = dataclasses.replace(analysis, fans=_fans())
+    outer, inner, median, *targets = _data(fan_chart(a, "emissions"))
+    assert list(outer["x"]) == [2030, 2035, 2035, 2030]
+    assert list(outer["y"]) == [9.0, 10.0, 2.0, 1.0]
+    assert list(inner["y"]) == [7.0, 8.0, 4.0, 3.0]
+    assert list(median["y"]) == [5.0, 6.0]
+    assert sorted(t["y"][0] for t in targets) == [29.1, 35.7]
+    assert len(_data(fan_chart(a, "ccs_use"))) == 3
+
+
+def test_tornado_bars_start_at_the_mean(analysis: Analysis) -> None:
+    """Mean 10, 8 where the factor is low, 13 where high: bars of -2 and +3 from 10."""
+    t = pd.DataFrame(
+        [
+            {
+                "package": "pkg",
+                "outcome": "out",
+                "factor": "f",
+                "low": 8.0,
+                "high": 13.0,
+                "mean": 10.0,
+                "swing": 5.0,
+            }
+        ]
+    )
+    low, high = _data(tornado_chart(dataclasses.replace(analysis, tornado=t), "out", "pkg"))
+    assert (low["x"], low["base"]) == ([-2.0], 10.0)
+    assert (high["x"], high["base"]) == ([3.0], 10.0)
+
+
+def test_prim_tables_say_which_case_each_box_bounds(analysis: Analysis) -> None:
+    """A box of the futures missing a target (coverage 0.75, density 0.60, mass 0.50) and one
+    of those meeting another (coverage 1.00, density 1.00, mass 0.30), each captioned as such."""
+    a = dataclasses.replace(
+        analysis, prim={"out_a": {"pkg": _two_factors()}}, prim_met={"out_b": {"pkg": _peeled()}}
+    )
+    page = robustness_html(a)
+    assert "PRIM box, pkg, missing the out_a target: coverage 0.75, density 0.60, mass 0.50" in page
+    assert "PRIM box, pkg, meeting the out_b target: coverage 1.00, density 1.00, mass 0.30" in page

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from kruispunt.catalogue import load_catalogue
-from kruispunt.uncertainty.futures import FutureBuilder, resolve_packages
+from kruispunt.uncertainty.futures import FutureBuilder, future_seed, resolve_packages
 from kruispunt.uncertainty.spec import load_spec
 
 SPEC = """\
@@ -95,3 +95,10 @@ def test_a_price_path_below_central_is_in_the_lever_s_unit() -> None:
         values[names.index("gas_price")] = position
         gas = b.scenario(0, 0, values, seed=1).levers.carrier_prices["natural_gas"]
         assert gas[2035] == pytest.approx(mwh / 3.6)
+
+
+def test_a_future_s_seed_is_the_first_word_of_its_seed_sequence() -> None:
+    """As the manifest records it: SeedSequence([root, i]).generate_state(1)[0], so root 7's
+    future 3 is not root 3's future 7."""
+    assert future_seed(7, 3) == int(np.random.SeedSequence([7, 3]).generate_state(1)[0])
+    assert future_seed(7, 3) != future_seed(3, 7)

@@ -73,3 +73,58 @@ def test_integer_factor_gives_each_whole_number_an_equal_share() -> None:
     f = _factor("integer", 1, 3)
     u = np.array([[0.0], [0.1], [0.34], [0.6], [0.7], [0.99], [1.0]])
     assert factor_values([f], u)[:, 0].tolist() == [1, 1, 2, 2, 3, 3, 3]
+
+
+def _path(shape: str) -> Factor:
+    return Factor(
+        name="eua",
+        lever="eua_price",
+        distribution="path",
+        low={2030: 60.0},
+        central={2030: 80.0},
+        high={2030: 140.0},
+        shape=shape,  # type: ignore[arg-type]
+        assumption="test",
+    )
+
+
+def test_a_path_factor_is_a_position_from_the_low_to_the_high_path() -> None:
+    """-1 the low path, 0 central, +1 high. ``uniform``: 2u - 1, so u = 0, 0.25, 0.5, 1 give
+    -1, -0.5, 0, 1. ``triangular`` on (-1, 0, 1) (mode at u = 1/2): u = 0.125 gives
+    -1 + sqrt(0.125 x 2 x 1) = -0.5, u = 0.875 gives 1 - sqrt(0.125 x 2 x 1) = 0.5."""
+    u = np.array([[0.0], [0.25], [0.5], [1.0]])
+    assert factor_values([_path("uniform")], u)[:, 0].tolist() == [-1.0, -0.5, 0.0, 1.0]
+    tri = factor_values([_path("triangular")], np.array([[0.0], [0.125], [0.5], [0.875], [1.0]]))
+    assert tri[:, 0] == pytest.approx([-1.0, -0.5, 0.0, 0.5, 1.0])
+
+
+def test_triangular_factor_away_from_zero_by_hand() -> None:
+    """Triangular on (2, 3, 6): F(3) = (3 - 2) / (6 - 2) = 1/4. u = 0.2 lies below it:
+    2 + sqrt(0.2 x 4 x 1) = 2 + sqrt(0.8); u = 0.25 is the mode; u = 0.5: 6 - sqrt(0.5 x 4 x
+    3) = 6 - sqrt(6)."""
+    f = _factor("triangular", 2.0, 6.0, mode=3.0)
+    got = factor_values([f], np.array([[0.2], [0.25], [0.5]]))[:, 0]
+    assert got == pytest.approx([2 + np.sqrt(0.8), 3.0, 6 - np.sqrt(6)])
+
+
+def test_lhs_points_lie_anywhere_in_their_strata() -> None:
+    """Each future sits at a random place in its stratum (scipy's default, scrambled), not at
+    the stratum's centre."""
+    u = make_design("lhs", 20, 3, seed=4).u
+    within = u * 20 - np.floor(u * 20)
+    assert not np.allclose(within, 0.5)
+    assert len(np.unique(np.round(within, 6))) == within.size
+
+
+def test_morris_trajectory_t_is_drawn_from_its_own_stream() -> None:
+    """Trajectory t starts at the grid point ``default_rng([seed, t]).integers(0, 4, d) / 3``
+    and moves the factors in the order of the same stream's next ``permutation(d)``, whatever
+    the number of trajectories."""
+    small, big = make_design("morris", 2, 3, seed=9), make_design("morris", 5, 3, seed=9)
+    assert np.array_equal(small.u, big.u[: small.size])
+    for t in (0, 4):
+        rows = big.u[big.block == t]
+        rng = np.random.default_rng([9, t])
+        assert rows[0].tolist() == (rng.integers(0, 4, size=3) / 3).tolist()
+        moved = np.nonzero(np.abs(np.diff(rows, axis=0)) > 1e-12)[1]
+        assert moved.tolist() == rng.permutation(3).tolist()

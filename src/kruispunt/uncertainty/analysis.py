@@ -5,7 +5,8 @@ the robustness table and the most robust package per outcome
 (:mod:`~kruispunt.uncertainty.robustness`), satisficing, PRIM boxes for the futures where a
 package misses a target and, where it misses it in most futures, for those where it meets
 it (:mod:`~kruispunt.uncertainty.prim`), a tornado per package
-(the outcome's mean in the lowest and highest fifth of each factor's range, for any design),
+(the outcome's mean in the fifth of the futures where each factor is lowest and the fifth
+where it is highest, for any design),
 Sobol indices (``saltelli`` designs) or Morris statistics (``morris`` designs)
 (:mod:`~kruispunt.uncertainty.sensitivity`), and the percentile bands of the trajectories
 (fan charts).

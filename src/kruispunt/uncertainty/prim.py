@@ -7,7 +7,8 @@ The Patient Rule Induction Method (Friedman & Fisher 1999), as used for scenario
    try removing the futures below the ``alpha`` quantile (or above the ``1 - alpha``
    quantile) of that factor inside the box; for a factor with few distinct values (an
    integer delay) the peel removes its lowest (highest) value. Keep the peel with the
-   largest gain in density (share of cases of interest in the box) per future removed.
+   largest gain in density (share of cases of interest in the box) per future removed
+   (ties: the peel that removes fewer futures, then the first factor's lower side).
    Stop when no peel leaves at least ``min_mass`` of the futures in the box. Each step is
    a box on the **peeling trajectory**, the coverage-density trade-off.
 2. **Pasting.** Each box on the trajectory is then widened again, one factor at a time,
