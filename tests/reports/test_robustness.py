@@ -203,6 +203,8 @@ def test_fan_chart_bands_and_target_marker(analysis: Analysis) -> None:
     assert list(inner["y"]) == [7.0, 8.0, 4.0, 3.0]
     assert list(median["y"]) == [5.0, 6.0]
     assert sorted(t["y"][0] for t in targets) == [29.1, 35.7]
+    names = sorted(t["name"] for t in targets)  # told apart in the legend
+    assert names[0].startswith("target 2030: 29.1 (") and names[1].startswith("target 2030: 35.7 (")
     assert len(_data(fan_chart(a, "ccs_use"))) == 3
 
 

@@ -151,8 +151,7 @@ def test_pasting_widens_the_box_by_the_best_step_while_density_rises() -> None:
     Step of 3: a = 0, 1, 2 give 4/8, a = 8, 9 give 4/7, both below 4/5: stop at 3..7."""
     x = np.arange(10.0)[:, None]
     y = np.isin(np.arange(10), [3, 4, 5, 6])
-    bounds = np.array([[0.0, 9.0]])
-    lo, hi = _paste(x, y, np.array([6.0]), np.array([7.0]), bounds, 0.5)
+    lo, hi = _paste(x, y, np.array([6.0]), np.array([7.0]), 0.5)
     assert (lo[0], hi[0]) == (3.0, 7.0)
 
 
@@ -162,7 +161,7 @@ def test_pasting_needs_a_strict_rise_in_density() -> None:
     density, so the box stays a = 4..5."""
     x = np.arange(8.0)[:, None]
     y = np.isin(np.arange(8), [2, 4])
-    lo, hi = _paste(x, y, np.array([4.0]), np.array([5.0]), np.array([[0.0, 7.0]]), 1.0)
+    lo, hi = _paste(x, y, np.array([4.0]), np.array([5.0]), 1.0)
     assert (lo[0], hi[0]) == (4.0, 5.0)
 
 
@@ -176,8 +175,7 @@ def test_pasting_takes_the_densest_of_the_candidate_pastes() -> None:
     a, b = np.meshgrid(np.arange(4.0), np.arange(4.0), indexing="ij")
     x = np.column_stack([a.ravel(), b.ravel()])
     y = np.array([tuple(p) in {(1, 1), (0, 1), (3, 1), (3, 2)} for p in x])
-    bounds = np.array([[0.0, 3.0], [0.0, 3.0]])
-    lo, hi = _paste(x, y, np.array([1.0, 1.0]), np.array([2.0, 2.0]), bounds, 0.25)
+    lo, hi = _paste(x, y, np.array([1.0, 1.0]), np.array([2.0, 2.0]), 0.25)
     assert lo.tolist() == [1.0, 1.0] and hi.tolist() == [3.0, 2.0]
 
 

@@ -93,7 +93,7 @@ def fan_chart(a: Analysis, metric: str = "emissions") -> go.Figure:
                     y=[o.target.max],
                     mode="markers",
                     marker={"symbol": "x", "size": 12, "color": "black"},
-                    name=f"target {o.year}",
+                    name=f"target {o.year}: {o.target.max:g} ({o.name})",
                 )
             )
     fig.update_layout(

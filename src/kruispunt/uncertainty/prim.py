@@ -185,7 +185,7 @@ def _peel_candidates(x: F, inside: B, lower: F, upper: F, alpha: float) -> list[
     return out
 
 
-def _paste(x: F, y: B, lower: F, upper: F, bounds: F, alpha: float) -> tuple[F, F]:
+def _paste(x: F, y: B, lower: F, upper: F, alpha: float) -> tuple[F, F]:
     lower, upper = lower.copy(), upper.copy()
     while True:
         inside = _inside(x, lower, upper)
@@ -283,7 +283,7 @@ def prim(
     boxes = []
     for lo, hi in peeled:
         if paste:
-            lo, hi = _paste(xv, yv, lo, hi, bounds, alpha)
+            lo, hi = _paste(xv, yv, lo, hi, alpha)
         boxes.append(_box(xv, yv, lo, hi, bounds, names))
     eligible = [i for i, b in enumerate(boxes) if b.coverage >= min_coverage] or [0]
     chosen = max(
