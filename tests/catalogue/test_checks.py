@@ -41,6 +41,17 @@ def find(
     )
 
 
+def sole_problem(
+    path: Path, check: str, file: str, field: str | None = None, row: int | None = None
+) -> Problem:
+    """The problem :func:`find` finds in the package at ``path``, which must be refused by
+    that check alone."""
+    problems = problems_of(path)
+    p = find(problems, check, file, field, row)
+    assert [q.check for q in problems] == [check], problems
+    return p
+
+
 def test_embedded_package_is_valid() -> None:
     cat = load_catalogue()
     assert len(cat.sites) > 100
@@ -220,11 +231,9 @@ def test_required_parameter_missing(package_copy: Path) -> None:
     assert len(kept) < len(rows)
     write_rows(path, header, kept)
     rehash_package(package_copy)  # an edit made on purpose: only the missing row is wrong
-    problems = problems_of(package_copy)
-    p = find(problems, "check_required_parameters", "policy.csv", "parameter")
+    p = sole_problem(package_copy, "check_required_parameters", "policy.csv", "parameter")
     assert p.row is None
     assert "'eu_ets.eua_price'" in p.message
-    assert [q.check for q in problems] == ["check_required_parameters"]
 
 
 def test_required_carrier_price_missing(package_copy: Path) -> None:
@@ -272,10 +281,10 @@ def test_emission_shares_that_miss_1_by_a_thousandth_are_refused(
     site = _single_plant_site(package_copy)
     line = edit_cell("site_products", "emission_share", "0.999", lambda r: r["site_id"] == site)
     rehash_package(package_copy)
-    problems = problems_of(package_copy)
-    p = find(problems, "check_emission_shares", "site_products.csv", "emission_share", line)
+    p = sole_problem(
+        package_copy, "check_emission_shares", "site_products.csv", "emission_share", line
+    )
     assert p.message == f"shares of site '{site}' sum to 0.999, not 1"
-    assert [q.check for q in problems] == ["check_emission_shares"]
 
 
 def test_emission_shares_within_a_millionth_of_1_load(
@@ -292,13 +301,11 @@ def test_derivation_without_its_formula(package_copy: Path, edit_cell: Callable[
     """A source of kind derived gives its formula in 'note', as an assumption its reason."""
     line = edit_cell("sources", "note", " ", lambda r: r["source_id"] == "derived_production")
     rehash_package(package_copy)
-    problems = problems_of(package_copy)
-    p = find(problems, "check_source_notes", "sources.csv", "note", line)
+    p = sole_problem(package_copy, "check_source_notes", "sources.csv", "note", line)
     assert p.message == (
         "source 'derived_production' is of kind 'derived' and must give its reason or formula "
         "in 'note'"
     )
-    assert [q.check for q in problems] == ["check_source_notes"]
 
 
 def test_a_field_source_that_is_not_in_sources_csv(package_copy: Path) -> None:

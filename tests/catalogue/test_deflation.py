@@ -19,7 +19,7 @@ from kruispunt.catalogue.paths import default_package_path
 from kruispunt.catalogue.raw import read_raw
 from kruispunt.units import EURO_YEAR, conversion_factor
 from tests.catalogue.conftest import read_rows, write_rows
-from tests.catalogue.test_checks import find, problems_of
+from tests.catalogue.test_checks import find, problems_of, sole_problem
 
 CBS_CPI_CHANGE = {2021: 0.027, 2022: 0.100, 2023: 0.038, 2024: 0.033, 2025: 0.033}
 """Annual change of the CBS consumer price index (StatLine 83131NED; 2025 from the CBS press
@@ -159,11 +159,11 @@ def test_a_currency_year_outside_the_deflator_table_is_refused(package_copy: Pat
         "2014",
         lambda r: r["carrier_id"] == "natural_gas" and r["price_set"] == "central",
     )
-    problems = problems_of(package_copy)
-    p = find(problems, "check_currency_years", "carrier_prices.csv", "currency_year", line)
+    p = sole_problem(
+        package_copy, "check_currency_years", "carrier_prices.csv", "currency_year", line
+    )
     assert "currency year 2014 is outside the deflator table" in p.message
     assert "2015-2050" in p.message
-    assert [q.check for q in problems] == ["check_currency_years"]
 
 
 def test_money_without_a_currency_year_is_refused(package_copy: Path) -> None:
