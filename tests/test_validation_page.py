@@ -169,3 +169,116 @@ def test_unit_cost_in_the_products_own_unit(tmp_path: Path, cat: Catalogue) -> N
     per_gj = levelised_cost(inp, "gas_boiler_low", 2030)
     assert per_gj > 0
     assert table.loc["heat", "model"] == pytest.approx(3.6 * per_gj)
+
+
+def test_unit_cost_counts_storage_variable_opex_exports_and_the_scenario_s_rate() -> None:
+    """The toy's capture route emits 1.1 tCO2/t and captures 90 %: with CO2 transport and
+    storage at 20 EUR/t, the 0.99 t stored cost 19.8 EUR/t; a variable opex of 5
+    EUR/t adds 5; 2 GJ of electricity sold back at 20 EUR/GJ takes 40 off; and a second
+    scenario at a 5 % cost of capital pays 300 x CRF(5 %, 20) = 24.07 EUR/t, not 35.24."""
+    import dataclasses
+
+    from kruispunt.engine.economics import annuity_factor
+    from kruispunt.testing import toy_inputs
+    from kruispunt.validation import levelised_cost
+
+    inp = toy_inputs(ccs=True, n_scenarios=2)
+    r, t = list(inp.coords.routes).index("gas_ccs"), list(inp.coords.years).index(2030)
+    base = levelised_cost(inp, "gas_ccs", 2030)
+    elec = list(inp.coords.carriers).index("electricity")
+    exports = np.zeros(inp.routes.inputs.shape)
+    exports[r, elec, :] = 2.0
+    variable = inp.routes.variable_opex.copy()
+    variable[r, :] = 5.0
+    ts = inp.markets.co2_ts_cost.copy()
+    ts[:] = 20.0
+    more = dataclasses.replace(
+        inp,
+        routes=dataclasses.replace(inp.routes, exports=exports, variable_opex=variable),
+        markets=dataclasses.replace(inp.markets, co2_ts_cost=ts),
+        finance=dataclasses.replace(inp.finance, discount_rate=np.array([0.10, 0.05])),
+    )
+    price = float(inp.markets.price[0, elec, t])
+    assert price == pytest.approx(20.0)
+    assert levelised_cost(more, "gas_ccs", 2030) == pytest.approx(
+        base + 1.1 * 0.9 * 20.0 + 5.0 - 2.0 * price
+    )
+    crf_10, crf_5 = float(annuity_factor(0.10, 20.0)), float(annuity_factor(0.05, 20.0))
+    assert levelised_cost(more, "gas_ccs", 2030, scenario=1) == pytest.approx(
+        levelised_cost(more, "gas_ccs", 2030) - 300.0 * (crf_10 - crf_5)
+    )
+
+
+def test_a_plant_stopped_by_an_event_counts_as_closed_and_a_miss_below_is_no_match(
+    tmp_path: Path,
+) -> None:
+    """The toy plant keeps its gas route but makes nothing from 2035 (as an idling event
+    leaves it): its closure year is 2035. A model year below the published window is not
+    within it."""
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.results import Results
+    from kruispunt.testing import toy_inputs
+
+    res = simulate(toy_inputs())
+    ds = res.dataset.copy()
+    production = ds["production"].values.copy()
+    production[..., ds["year"].values >= 2035] = 0.0
+    stopped = Results(ds.assign(production=(ds["production"].dims, production)))
+    refs = tmp_path / "refs.csv"
+    pd.DataFrame(
+        [
+            ["closed", "closure", "site0", 2035, 2036, 2037, "year"],
+            ["open", "closure", "site0", 2035, 2036, 2037, "year"],
+        ],
+        columns=["id", "kind", "subject", "year", "low", "high", "unit"],
+    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
+        refs, index=False
+    )
+    refs_all = read_references(refs)
+    closed = validation_table(stopped, refs_all.iloc[:1], scenario="s0").set_index("id")
+    assert closed.loc["closed", "model"] == 2035
+    assert closed.loc["closed", "difference"] == -1 and not closed.loc["closed", "within"]
+    never = validation_table(res, refs_all.iloc[1:], scenario="s0").set_index("id")
+    assert np.isnan(never.loc["open", "model"]) and not never.loc["open", "within"]
+
+
+def test_the_page_shows_a_window_a_single_year_and_never() -> None:
+    """A published window is "2026–2027", a single figure "2030", a model that never gets
+    there "never" (and no difference), a figure inside the window "within"."""
+    from kruispunt.validation import render_markdown
+
+    rows = [
+        ["w", "route_start", "s:r", 2030, 2026.0, 2027.0, "year", 2026.0, 0.0, True],
+        [
+            "p",
+            "route_start",
+            "s:r",
+            2030,
+            2030.0,
+            2030.0,
+            "year",
+            float("nan"),
+            float("nan"),
+            False,
+        ],
+        ["m", "emissions", "*", 2030, 30.0, 30.0, "Mt/yr", 31.5, 1.5, False],
+    ]
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "kind",
+            "subject",
+            "year",
+            "low",
+            "high",
+            "unit",
+            "model",
+            "difference",
+            "within",
+        ],
+    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e")
+    lines = render_markdown(table, "# V").splitlines()
+    assert lines[4].startswith("| w (year) | 2026–2027 | 2026 | within |")
+    assert lines[5].startswith("| p (year) | 2030 | never | – |")
+    assert lines[6].startswith("| m (Mt/yr) | 30.00 | 31.50 | 1.50 |")
