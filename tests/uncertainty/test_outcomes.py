@@ -80,3 +80,20 @@ def test_ccs_use_is_the_co2_stored_not_the_co2_captured() -> None:
     ds["stored_co2"].values[s, p, 3] = 0.5 * captured[s, p, 3]
     got = outcome_values(r, [Outcome(name="ccs", metric="ccs_use", year=2028)])["ccs"]
     assert got.iloc[s] == pytest.approx(0.5 * captured[s, :, 3].sum() / 1e6)
+
+
+def test_retained_is_unknown_without_demand_or_without_a_start() -> None:
+    """Ammonia's demand set to 0 in 2027 while the plants still make it: its share of demand
+    is not a number (NaN, not inf). Steel made by nobody in the first year: nothing to
+    retain, NaN (not inf or 0) whatever is made later."""
+    r = synthetic_results(n_scenarios=2, n_plants=4, years=range(2025, 2028))
+    ds = r.dataset
+    products = ds["product"].values.astype(str)
+    ds["demand"].values[:, list(products).index("ammonia"), 2] = 0.0
+    ammonia = outcome_values(r, [_retained("ammonia", 2027)])["r"].to_numpy()
+    assert np.isnan(ammonia).all()
+    steel = (ds["plant_product"] == "crude_steel").to_numpy()
+    ds["production"].values[:, steel, 0] = 0.0
+    ds["production"].values[:, steel, 1] = 1e6
+    got = outcome_values(r, [_retained("crude_steel", 2026)])["r"].to_numpy()
+    assert np.isnan(got).all()
