@@ -613,3 +613,25 @@ def test_an_interrupt_right_after_the_commit_keeps_the_committed_run(
     rid = again.resolve("kept")
     assert (store.runs_dir / rid).is_dir()
     assert_results_equal(again.load(rid), res)
+
+
+def test_a_run_is_named_by_a_prefix_of_its_id_and_an_unknown_one_lists_the_newest_runs(
+    store: Store, res: Results
+) -> None:
+    """Seven runs: a prefix of an id names that run, a piece from the middle of an id does
+    not; an unknown reference lists the five newest ids and "(and 2 more)"; a reference of
+    80 characters is quoted whole, one of 81 cut to 77 and "..."."""
+    small = Results(res.dataset.isel(plant=slice(0, 2)))
+    ids = [store.save(small) for _ in range(7)]
+    assert ids == sorted(ids)  # ids sort by time
+    assert store.resolve(ids[3][:-2]) == ids[3]
+    middle = ids[3][-8:-2]  # part of the random suffix, not a prefix of any id
+    assert not any(i.startswith(middle) for i in ids)
+    with pytest.raises(KruispuntError) as info:
+        store.resolve(middle)
+    message = str(info.value)
+    assert f"unknown run '{middle}'" in message
+    assert f"known runs: {', '.join(ids[-5:])} (and 2 more);" in message
+    for length, shown in ((80, "x" * 80), (81, "x" * 77 + "...")):
+        with pytest.raises(KruispuntError, match=f"unknown run '{shown}' in results store"):
+            store.resolve("x" * length)
