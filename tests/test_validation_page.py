@@ -14,6 +14,14 @@ from kruispunt.errors import KruispuntError
 from kruispunt.validation import read_references, validation_table
 
 ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ("id", "kind", "subject", "year", "low", "high", "unit")
+
+
+def _references(rows: list[list[object]], columns: tuple[str, ...] = REFERENCE) -> pd.DataFrame:
+    """Reference rows with placeholder scope, source and explanation."""
+    return pd.DataFrame(rows, columns=list(columns)).assign(
+        scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e"
+    )
 
 
 def _generator():  # type: ignore[no-untyped-def]
@@ -41,7 +49,7 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
 
     res = simulate(toy_inputs(eua=300.0))  # the toy plant electrifies in 2025: 0 t from then
     refs = tmp_path / "refs.csv"
-    pd.DataFrame(
+    _references(
         [
             ["in range", "emissions", "*", 2030, -1.0, 1.0, "Mt/yr"],
             ["above", "emissions", "*", 2030, -3.0, -2.0, "Mt/yr"],
@@ -51,11 +59,8 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
             ["no plant", "route_start", "site0/gadget:elec", 2030, 2025, 2025, "year"],
             ["never", "closure", "site0", 2030, 2030, 2030, "year"],
             ["no site", "stored", "site0;nowhere", 2030, 0.0, 0.0, "Mt/yr"],
-        ],
-        columns=["id", "kind", "subject", "year", "low", "high", "unit"],
-    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
-        refs, index=False
-    )
+        ]
+    ).to_csv(refs, index=False)
     refs_all = read_references(refs)
     with pytest.raises(KruispuntError, match="unknown plant 'site0/gadget'"):
         validation_table(res, refs_all, scenario="s0")
@@ -86,9 +91,7 @@ def test_site_subjects_sum_their_plants(tmp_path: Path) -> None:
         ["stored", "stored", sites[0], 2030, 0, 0, "Mt/yr"],
     ]
     refs = tmp_path / "refs.csv"
-    pd.DataFrame(rows, columns=["id", "kind", "subject", "year", "low", "high", "unit"]).assign(
-        scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e"
-    ).to_csv(refs, index=False)
+    _references(rows).to_csv(refs, index=False)
     table = validation_table(res, read_references(refs), scenario="s0").set_index("id")
     em = ds["direct_emissions"].values / 1e6
     assert em.min() > 0
@@ -125,9 +128,7 @@ def test_unit_cost_by_hand(tmp_path: Path) -> None:
         ["elec kg", "unit_cost", "elec", 2030, 0.3, 0.4, "EUR/kg"],
         ["gas", "unit_cost", "gas", 2040, 100.0, 100.0, "EUR/t"],
     ]
-    pd.DataFrame(rows, columns=["id", "kind", "subject", "year", "low", "high", "unit"]).assign(
-        scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e"
-    ).to_csv(refs, index=False)
+    _references(rows).to_csv(refs, index=False)
     ok = read_references(refs)
     crf = 0.1 / (1.0 - 1.1**-20)
     table = validation_table(res, ok, scenario="s0", inputs=inp).set_index("id")
@@ -159,10 +160,7 @@ def test_unit_cost_in_the_products_own_unit(tmp_path: Path, cat: Catalogue) -> N
     assert inp.coords.product_units[int(inp.routes.product[r])] == "GJ"
     res = simulate(inp)
     refs = tmp_path / "refs.csv"
-    pd.DataFrame(
-        [["heat", "unit_cost", "gas_boiler_low", 2030, 0.0, 1000.0, "EUR/MWh"]],
-        columns=["id", "kind", "subject", "year", "low", "high", "unit"],
-    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
+    _references([["heat", "unit_cost", "gas_boiler_low", 2030, 0.0, 1000.0, "EUR/MWh"]]).to_csv(
         refs, index=False
     )
     table = validation_table(res, read_references(refs), inputs=inp).set_index("id")
@@ -225,15 +223,12 @@ def test_a_plant_stopped_by_an_event_counts_as_closed_and_a_miss_below_is_no_mat
     production[..., ds["year"].values >= 2035] = 0.0
     stopped = Results(ds.assign(production=(ds["production"].dims, production)))
     refs = tmp_path / "refs.csv"
-    pd.DataFrame(
+    _references(
         [
             ["closed", "closure", "site0", 2035, 2036, 2037, "year"],
             ["open", "closure", "site0", 2035, 2036, 2037, "year"],
-        ],
-        columns=["id", "kind", "subject", "year", "low", "high", "unit"],
-    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e").to_csv(
-        refs, index=False
-    )
+        ]
+    ).to_csv(refs, index=False)
     refs_all = read_references(refs)
     closed = validation_table(stopped, refs_all.iloc[:1], scenario="s0").set_index("id")
     assert closed.loc["closed", "model"] == 2035
@@ -263,21 +258,7 @@ def test_the_page_shows_a_window_a_single_year_and_never() -> None:
         ],
         ["m", "emissions", "*", 2030, 30.0, 30.0, "Mt/yr", 31.5, 1.5, False],
     ]
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "kind",
-            "subject",
-            "year",
-            "low",
-            "high",
-            "unit",
-            "model",
-            "difference",
-            "within",
-        ],
-    ).assign(scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e")
+    table = _references(rows, (*REFERENCE, "model", "difference", "within"))
     lines = render_markdown(table, "# V").splitlines()
     assert lines[4].startswith("| w (year) | 2026–2027 | 2026 | within |")
     assert lines[5].startswith("| p (year) | 2030 | never | – |")
