@@ -1,4 +1,5 @@
-"""Fixtures of the dashboard tests: a results store with real runs, the app, a live server.
+"""Fixtures of the dashboard tests: a results store with real runs and the app. The live
+server the tests fetch pages from is :class:`kruispunt.dashboard.live.LiveServer`.
 
 The dashboard needs the ``dashboard`` extra (installed by ``.[test]``); without it the tests of
 this folder are not collected.
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import socket
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -52,39 +51,6 @@ def store_root(seeded_store: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     target = tmp_path_factory.mktemp("store") / "store"
     shutil.copytree(seeded_store, target)
     return target
-
-
-class LiveServer:
-    """The dashboard served by uvicorn in a thread, on a free port of 127.0.0.1."""
-
-    def __init__(self, settings: Any) -> None:
-        import uvicorn
-
-        from kruispunt.dashboard.app import create_app
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.app = create_app(settings)
-        config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the dashboard server did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=60)
 
 
 def wait_for_job(client: Any, job_id: str, timeout: float = 120.0) -> dict[str, Any]:

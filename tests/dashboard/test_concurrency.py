@@ -1,10 +1,13 @@
 """A long run never blocks other pages: while one user's run is going, another user's pages
-load in under a second.
+are served at once, not after the run.
 
 The run is made long with the server's test hook ``run_delay_s``: the worker keeps a CPU busy,
-reporting progress, before the engine starts, so pages are timed under load. It runs in a
-worker process, as every run does. Pages
-are fetched over real HTTP from a live server, each timed from request to last byte.
+reporting progress, for ``DELAY_S`` seconds before the engine starts, so pages are fetched
+under load. It runs in a worker process, as every run does. Pages are fetched over real HTTP
+from a live server, each timed from request to last byte. A page that waited for the run would
+take the rest of the delay; each must come back in under half of it, with the run still going.
+How fast the pages are is measured apart from the tests, on a quiet machine:
+``python benchmarks/bench_dashboard.py --during-run`` (figures in ``docs/dashboard.md``).
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from kruispunt.dashboard.live import LiveServer
 from kruispunt.dashboard.settings import ServeSettings
-from tests.dashboard.conftest import LiveServer
 
-LIMIT_S = 1.0
 DELAY_S = 4.0
+LIMIT_S = DELAY_S / 2
 
 
 def _get(url: str) -> tuple[int, bytes, float]:
@@ -47,7 +50,7 @@ def _job(server: LiveServer, job_id: str) -> dict[str, Any]:
     return result
 
 
-def test_pages_load_under_a_second_during_a_long_run(store_root: Path) -> None:
+def test_pages_are_served_while_a_long_run_keeps_a_cpu_busy(store_root: Path) -> None:
     settings = ServeSettings(store=store_root, workers=1, run_delay_s=DELAY_S)
     with LiveServer(settings) as server:
         runs = json.loads(_get(f"{server.url}/api/runs")[1])
@@ -82,7 +85,7 @@ def test_pages_load_under_a_second_during_a_long_run(store_root: Path) -> None:
         print("\npage load times during a long run [s]:")
         for page, seconds in timings.items():
             print(f"  {seconds:6.3f}  {page}")
-        print(f"  {replay:6.3f}  {explain} (loaded after the site page; not timed against 1 s)")
+        print(f"  {replay:6.3f}  {explain} (loaded after the site page; not timed)")
         assert during["status"] == "running", "the pages were not timed during the run"
         slow = {p: round(s, 3) for p, s in timings.items() if s >= LIMIT_S}
         assert not slow, f"pages over {LIMIT_S} s while a run was going: {slow}"

@@ -15,11 +15,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from kruispunt.dashboard.live import LiveServer
 from kruispunt.dashboard.settings import ServeSettings
 from kruispunt.export import IAMC_COLUMNS, to_iamc
 from kruispunt.reports import CHARTS
 from kruispunt.store import Store
-from tests.dashboard.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer
+from tests.dashboard.conftest import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs a Chromium at /usr/bin/chromium (apt-get install chromium)"

@@ -17,6 +17,7 @@ Modules
 ``api``       the HTTP API (``/api/...``, OpenAPI at ``/openapi.json``, docs at ``/api/docs``).
 ``pages``     the HTML pages (Jinja2 templates in ``templates/``).
 ``app``       :func:`~kruispunt.dashboard.app.create_app` puts them together.
+``live``      the app served in a background thread, for tests and benchmarks.
 
 Only ``api``, ``pages`` and ``app`` import the web framework, and the command line imports
 them only when ``serve`` runs, so ``kruispunt`` without the extra still works.
