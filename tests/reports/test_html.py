@@ -92,6 +92,16 @@ def test_compare_overlays_both_runs(res: Results) -> None:
     assert text.count('data-run="policy"') == 3  # run card, site table and provenance
     for name in CHARTS:
         assert f'data-chart="{name}"' in text
+    assert "<h2>Run base — solid lines</h2>" in text
+    assert "<h2>Run policy — dashed lines</h2>" in text
+
+
+def test_two_runs_with_one_label_are_refused(res: Results) -> None:
+    """Lines, legends and run cards are told apart by label: two runs called ``x`` would
+    both read "(x)" in every legend."""
+    other = synthetic_results(n_scenarios=2, n_plants=10, seed=9)
+    with pytest.raises(ValueError, match=r"different labels .* got 'x' twice"):
+        build_report(res, compare_with=other, labels=("x", "x"))
 
 
 def test_unwritable_path_is_named(res: Results, tmp_path: Path) -> None:

@@ -175,6 +175,29 @@ def test_prim_tradeoff_plots_density_against_coverage_and_stars_the_chosen_box()
     assert star["name"] == "chosen box (step 2)"
 
 
+@pytest.mark.parametrize(
+    ("max_qp", "star_at", "name"),
+    [
+        (0.5, (0.75, 0.6), "chosen box (step 2, 1 restriction dropped)"),
+        (0.05, (1.0, 0.4), "chosen box (step 2, 2 restrictions dropped)"),
+    ],
+)
+def test_prim_tradeoff_keeps_the_trajectory_when_restrictions_are_dropped(
+    max_qp: float, star_at: tuple[float, float], name: str
+) -> None:
+    """Dropping a restriction changes the chosen box, not the peeling path: a dropped to b = 1
+    alone holds the same futures (0.75, 0.6); both dropped, the box of all futures."""
+    x = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) % 2})
+    y = np.isin(np.arange(10), [1, 4, 5, 9])
+    line, star = _data(
+        prim_tradeoff(prim(x, y, alpha=0.1, min_mass=0.2, paste=False, max_qp=max_qp), "pkg")
+    )
+    assert np.asarray(line["x"]) == pytest.approx([1, 1, 0.75, 0.5, 0.5, 0.25])
+    assert np.asarray(line["y"]) == pytest.approx([0.4, 4 / 9, 0.6, 0.5, 2 / 3, 0.5])
+    assert (list(star["x"]), list(star["y"])) == ([star_at[0]], [star_at[1]])
+    assert star["name"] == name
+
+
 def _fans() -> pd.DataFrame:
     cols = {
         "p5": [1.0, 2.0],

@@ -93,6 +93,22 @@ def test_quasi_p_values_use_the_density_with_that_one_restriction_dropped() -> N
     assert prim(x, y, alpha=0.1, min_mass=0.2, paste=False).box.restricted == ()
 
 
+def test_dropping_restrictions_leaves_the_trajectory_as_peeled() -> None:
+    """The chosen box of step 2 loses both restrictions at the default max_qp (above): the
+    box of all futures, coverage 1, density 0.4. The trajectory's step 2 is still the box
+    a >= 0.9, b = 1 it was peeled to (coverage 0.75, density 0.6), so the trade-off is the
+    same whatever max_qp is."""
+    x, y = _two_factors()
+    kept = prim(x, y, alpha=0.1, min_mass=0.2, paste=False, max_qp=1.0)
+    res = prim(x, y, alpha=0.1, min_mass=0.2, paste=False)
+    assert res.chosen == 2
+    assert res.box.restricted == () and (res.box.coverage, res.box.density) == (1.0, 0.4)
+    assert res.boxes[2].restricted == ("a", "b")
+    pd.testing.assert_frame_equal(res.trajectory(), kept.trajectory())
+    assert res.limits(2)["factor"].tolist() == ["a", "b"]
+    assert res.limits().empty
+
+
 def test_an_upper_limit_and_a_quasi_p_value_at_max_qp_are_kept() -> None:
     """Six futures, the first three cases (the mirror of the quasi-p-value test in
     test_methods): the box a <= 2 holds three cases in three futures against 3/6 with the

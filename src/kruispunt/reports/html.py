@@ -131,7 +131,7 @@ def _date(created: str | None) -> str:
 def _header(members: list[_Member]) -> str:
     compare = len(members) > 1
     blocks = []
-    for m in members:
+    for k, m in enumerate(members):
         prov = m.run.results.provenance
         year = metrics.euro_year(m.run.results)
         euro = (
@@ -163,7 +163,7 @@ def _header(members: list[_Member]) -> str:
         table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
         heading = (
             f"<h2>Run {html.escape(m.run.label)}"
-            + (" — solid lines" if m.run.label == members[0].run.label else " — dashed lines")
+            + (" — solid lines" if k == 0 else " — dashed lines")
             + "</h2>"
             if compare
             else ""
@@ -370,6 +370,11 @@ def build_report(
 ) -> str:
     """The report as one HTML string (see :func:`write_report`)."""
     compare = compare_with is not None
+    if labels is not None and labels[0] == labels[1]:
+        raise ValueError(
+            f"labels: the two runs need different labels to tell their lines apart, "
+            f"got {labels[0]!r} twice"
+        )
     first = labels[0] if labels else ("A" if compare else "run")
     members = [_Member(Run(first, results), meta)]
     if compare_with is not None:
@@ -440,7 +445,7 @@ def write_report(
     title : str
         Page title.
     labels : (str, str), optional
-        Short names of the two runs in legends (default ``A`` and ``B``).
+        Short names of the two runs in legends (default ``A`` and ``B``); they must differ.
     year : int, optional
         Year of the site table (default: the last model year).
     meta, compare_meta : RunMeta, optional

@@ -129,13 +129,15 @@ def prim_tradeoff(res: PrimResult, package: str) -> go.Figure:
         )
     )
     b = res.box
+    dropped = len(res.boxes[res.chosen].restricted) - len(b.restricted)
     fig.add_trace(
         go.Scatter(
             x=[b.coverage],
             y=[b.density],
             mode="markers",
             marker={"symbol": "star", "size": 16, "color": "#d62728"},
-            name=f"chosen box (step {res.chosen})",
+            name=f"chosen box (step {res.chosen}"
+            + (f", {dropped} restriction{'s' * (dropped > 1)} dropped)" if dropped else ")"),
         )
     )
     fig.update_layout(

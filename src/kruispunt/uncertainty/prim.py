@@ -16,7 +16,7 @@ The Patient Rule Induction Method (Friedman & Fisher 1999), as used for scenario
 3. **Choice.** Among boxes whose coverage is at least ``min_coverage``, the chosen box
    balances the trade-off: the highest harmonic mean of coverage and density (ties: fewer
    restricted factors, then higher coverage). Its restrictions whose quasi-p-value exceeds
-   ``max_qp`` are then dropped, worst first.
+   ``max_qp`` are then dropped, worst first; the trajectory keeps the step as it was.
 
 Coverage = cases in the box / all cases; density = cases in the box / futures in the box;
 mass = futures in the box / all futures. For each restricted factor of the chosen box, a
@@ -34,7 +34,7 @@ Change 77, 34-49. https://doi.org/10.1016/j.techfore.2009.08.002
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -69,7 +69,10 @@ class PrimResult:
     boxes : list of Box
         The trajectory (after pasting), from the box of all futures on.
     chosen : int
-        Index of the chosen box in ``boxes``.
+        Index in ``boxes`` of the step the chosen box comes from.
+    box : Box
+        The chosen box: ``boxes[chosen]`` with the restrictions whose quasi-p-value exceeds
+        ``max_qp`` dropped (so off the trajectory when any were dropped).
     base_density : float
         Share of cases among all futures.
     """
@@ -78,13 +81,10 @@ class PrimResult:
     bounds: F
     boxes: list[Box]
     chosen: int
+    box: Box
     base_density: float
     n_cases: int
     n: int
-
-    @property
-    def box(self) -> Box:
-        return self.boxes[self.chosen]
 
     def trajectory(self) -> pd.DataFrame:
         """One row per box: ``step, coverage, density, mass, n_restricted, restricted``."""
@@ -102,7 +102,7 @@ class PrimResult:
     def limits(self, index: int | None = None) -> pd.DataFrame:
         """The restricted factors of a box (default: the chosen one): ``factor, lower,
         upper, min, max, qp_value``."""
-        b = self.boxes[self.chosen if index is None else index]
+        b = self.box if index is None else self.boxes[index]
         rows = []
         for j, name in enumerate(self.factors):
             if name in b.restricted:
@@ -113,23 +113,26 @@ class PrimResult:
                         "upper": float(b.upper[j]),
                         "min": float(self.bounds[j, 0]),
                         "max": float(self.bounds[j, 1]),
-                        "qp_value": self._qp(b, j),
+                        "qp_value": _qp(*self._data, self.bounds, b, j),
                     }
                 )
         return pd.DataFrame(rows, columns=["factor", "lower", "upper", "min", "max", "qp_value"])
 
-    def _qp(self, b: Box, j: int) -> float:
-        # set on construction (see prim): the data are kept on the instance
-        x, y = self._data
-        inside = _inside(x, b.lower, b.upper)
-        lo, hi = b.lower.copy(), b.upper.copy()
-        lo[j], hi[j] = self.bounds[j]
-        relaxed = _inside(x, lo, hi)
-        n_box, k_box = int(inside.sum()), int(y[inside].sum())
-        p_relaxed = float(y[relaxed].mean()) if relaxed.any() else 0.0
-        return float(binom.sf(k_box - 1, n_box, p_relaxed))
+    _data: tuple[F, B] = field(
+        default=(np.zeros((0, 0)), np.zeros(0, dtype=bool)), repr=False, compare=False
+    )
 
-    _data: tuple[F, B] = (np.zeros((0, 0)), np.zeros(0, dtype=bool))
+
+def _qp(x: F, y: B, bounds: F, b: Box, j: int) -> float:
+    """Quasi-p-value of factor ``j``'s restriction of ``b``: the chance of at least the box's
+    cases among its futures at the density of the box with that restriction dropped."""
+    inside = _inside(x, b.lower, b.upper)
+    lo, hi = b.lower.copy(), b.upper.copy()
+    lo[j], hi[j] = bounds[j]
+    relaxed = _inside(x, lo, hi)
+    n_box, k_box = int(inside.sum()), int(y[inside].sum())
+    p_relaxed = float(y[relaxed].mean()) if relaxed.any() else 0.0
+    return float(binom.sf(k_box - 1, n_box, p_relaxed))
 
 
 def _f1(b: Box) -> float:
@@ -294,15 +297,16 @@ def prim(
             boxes[i].coverage,
         ),
     )
-    res = PrimResult(names, bounds, boxes, chosen, float(yv.mean()), int(yv.sum()), n)
-    object.__setattr__(res, "_data", (xv, yv))
     # drop restrictions that do not matter (quasi-p-value above max_qp), worst first
+    box = boxes[chosen]
     while True:
-        b = res.boxes[chosen]
-        qps = {j: res._qp(b, j) for j, name in enumerate(names) if name in b.restricted}
+        qps = {j: _qp(xv, yv, bounds, box, j) for j, nm in enumerate(names) if nm in box.restricted}
         worst = max(qps, key=lambda j: qps[j], default=None)
         if worst is None or qps[worst] <= max_qp:
-            return res
-        lo, hi = b.lower.copy(), b.upper.copy()
+            break
+        lo, hi = box.lower.copy(), box.upper.copy()
         lo[worst], hi[worst] = bounds[worst]
-        res.boxes[chosen] = _box(xv, yv, lo, hi, bounds, names)
+        box = _box(xv, yv, lo, hi, bounds, names)
+    return PrimResult(
+        names, bounds, boxes, chosen, box, float(yv.mean()), int(yv.sum()), n, _data=(xv, yv)
+    )
