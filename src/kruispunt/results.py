@@ -58,6 +58,7 @@ PROVENANCE_KEYS = (
     "seed",
     "created_by",
 )
+"""The keys of :attr:`Results.provenance`, read from ``dataset.attrs``."""
 
 
 @dataclass(frozen=True)
@@ -120,15 +121,9 @@ class Results:
     def provenance(self) -> dict[str, Any]:
         """Code version, data hash, euro year of the money, resolved scenarios (dict by name)
         and seed."""
-        attrs = self.dataset.attrs
-        return {
-            "kruispunt_version": attrs.get("kruispunt_version"),
-            "data_hash": attrs.get("data_hash"),
-            "euro_year": attrs.get("euro_year"),
-            "scenarios": json.loads(attrs.get("scenarios", "{}")),
-            "seed": attrs.get("seed"),
-            "created_by": attrs.get("created_by"),
-        }
+        out = {key: self.dataset.attrs.get(key) for key in PROVENANCE_KEYS}
+        out["scenarios"] = json.loads(out["scenarios"] or "{}")
+        return out
 
     @property
     def scenarios(self) -> list[str]:

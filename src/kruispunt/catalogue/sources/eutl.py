@@ -17,7 +17,6 @@ from kruispunt.errors import KruispuntError
 FILE = Path("eutl_nl_cedricr") / "installations-NL.csv"
 AVIATION_ACTIVITY = 10
 FIRST_YEAR, LAST_YEAR = 2013, 2022
-SOURCE_ID = "eutl_nl"
 
 VARIABLE_MAP = {
     "InstallationOrAircraftOperatorID": "installation_id",

@@ -9,7 +9,6 @@ import pandas as pd
 from kruispunt.errors import KruispuntError
 
 FILE = Path("eutl_nl_nace_jabrell") / "installation_nace_NL.csv"
-SOURCE_ID = "eutl_nace"
 
 
 def read(raw_dir: Path) -> pd.Series:
