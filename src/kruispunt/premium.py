@@ -594,6 +594,25 @@ def export_gap(inputs: ModelInputs, results: Results) -> pd.DataFrame:
     return out
 
 
+def exposure_years(gap: pd.DataFrame) -> pd.DataFrame:
+    """The rows of :func:`export_gap` from the first to the last year in which any plant
+    loses allowances to the phase-out (none when no year does).
+
+    The phase-out ends in 2034, but the exposure does not: from then on a CBAM good gets no
+    free allocation at all, so it loses all it would have had, until the free allocation it
+    would get without CBAM itself runs out.
+
+    >>> lost = [0, 1, 0, 2, 0]
+    >>> gap = pd.DataFrame({"year": [2025, 2026, 2034, 2038, 2039], "allocation_lost": lost})
+    >>> exposure_years(gap)["year"].tolist()
+    [2026, 2034, 2038]
+    """
+    years = gap.loc[gap["allocation_lost"] > 0, "year"]
+    if years.empty:
+        return gap.iloc[:0]
+    return gap[gap["year"].between(years.min(), years.max())]
+
+
 def _from_reference(routes: Routes, opt: npt.NDArray[np.int64], inc: npt.NDArray[np.int64]) -> B:
     """``(P, K)``: options a plant can reach from its reference route ``inc`` ``(P,)``: all
     but a route reached only by retrofitting a running base (``Routes.retrofit_only``) whose

@@ -101,23 +101,26 @@ def test_pass_through_share_is_in_percent_for_the_years_asked_for() -> None:
     assert (row["year"], row["premium_eur"], row["share_pct"]) == ("2030", "12.00", "0.75")
 
 
-def test_export_gap_adds_up_plants_in_mt_over_the_phase_out_years() -> None:
-    """Two steel plants losing 1.5 and 0.5 Mt of allowances a year, exposed 3 and 4 MEUR:
-    2.00 Mt and 7.00 MEUR a year nationally, shown for the phase-out years 2026-2034."""
-    years = list(range(2025, 2037))
+def test_export_gap_adds_up_plants_in_mt_while_allowances_are_lost() -> None:
+    """Two steel plants losing 1.5 and 0.5 Mt of allowances a year from 2026 to 2038 (the
+    phase-out ends in 2034, the free allocation they would have had in 2039), exposed 3 and
+    4 MEUR: 2.00 Mt and 7.00 MEUR a year nationally, shown for 2026-2038, not the years
+    without a loss before and after."""
+    years = list(range(2025, 2041))
+    lost = [1.5e6 if 2026 <= y <= 2038 else 0.0 for y in years]
     gap = pd.DataFrame(
         {
             SCENARIO: "s1",
             "plant": ["p1"] * len(years) + ["p2"] * len(years),
             "product": "crude_steel",
             "year": years * 2,
-            "allocation_lost": [1.5e6] * len(years) + [0.5e6] * len(years),
-            "exposure_meur": [3.0] * len(years) + [4.0] * len(years),
+            "allocation_lost": lost + [x / 3 for x in lost],
+            "exposure_meur": [3.0 if x else 0.0 for x in lost] + [4.0 if x else 0.0 for x in lost],
         }
     )
     page = build_premium_report(_by_product(), export_gap=gap)
     rows = _section(page, "CBAM export gap")
-    assert [int(r["year"]) for r in rows] == list(range(2026, 2035))
+    assert [int(r["year"]) for r in rows] == list(range(2026, 2039))
     assert {(r["allocation_lost_mt"], r["exposure_meur"]) for r in rows} == {("2.00", "7.00")}
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kruispunt.premium import PREMIUM_COLUMNS
+from kruispunt.premium import PREMIUM_COLUMNS, exposure_years
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = ["bill_section", "build_premium_report", "write_bill_report", "write_premium_report"]
@@ -111,19 +111,20 @@ def build_premium_report(
             )
         )
     if export_gap is not None and not export_gap.empty:
-        gap = (
+        gap = exposure_years(
             export_gap.groupby([SCENARIO, "product", "year"])[["allocation_lost", "exposure_meur"]]
             .sum()
             .reset_index()
-        )
-        gap = gap[gap["year"].between(2026, 2034)]
+        ).copy()
         gap["allocation_lost"] = gap["allocation_lost"] * 1e-6
         gap = gap.rename(columns={"allocation_lost": "allocation_lost_mt"})
         parts.append(
             _section(
                 "CBAM export gap",
                 "Free allowances lost to the CBAM phase-out (Mt) and their cost on the share "
-                "of output exported outside the EU, which CBAM does not protect (MEUR/yr).",
+                "of output exported outside the EU, which CBAM does not protect (MEUR/yr), "
+                "from the phase-out's first year until the free allocation CBAM goods would "
+                "have had without it runs out.",
                 _table(gap, 2),
             )
         )
