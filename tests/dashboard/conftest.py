@@ -62,3 +62,23 @@ def wait_for_job(client: Any, job_id: str, timeout: float = 120.0) -> dict[str, 
             return job
         time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s")
+
+
+Submitted = list[tuple[list[str], str | None]]
+"""The runs an app was asked to start: (scenarios, name) of each."""
+
+
+@pytest.fixture
+def submitted(client: Any, monkeypatch: pytest.MonkeyPatch) -> Submitted:
+    """The runs the module's ``client`` app is asked to start, recorded instead of run: each
+    gets the queued job ``job-recorded``."""
+    from kruispunt.dashboard.jobs import Job
+
+    calls: Submitted = []
+
+    def submit(scenarios: list[str], name: str | None = None) -> Job:
+        calls.append((list(scenarios), name))
+        return Job("job-recorded", tuple(scenarios), name, "2026-12-05T10:00:00+00:00")
+
+    monkeypatch.setattr(client.app.state.jobs, "submit", submit)
+    return calls

@@ -17,13 +17,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kruispunt import metrics
+from kruispunt.dashboard.api import job_info
 from kruispunt.dashboard.app import create_app
+from kruispunt.dashboard.jobs import Job
 from kruispunt.dashboard.settings import ServeSettings
 from kruispunt.dashboard.views import RunCache
 from kruispunt.export import IAMC_COLUMNS, to_iamc
 from kruispunt.reports import CHARTS
 from kruispunt.store import Store
-from tests.dashboard.conftest import wait_for_job
+from tests.dashboard.conftest import Submitted, wait_for_job
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +117,8 @@ def test_run_request_errors_name_the_entry(client: TestClient) -> None:
     assert "unknown scenario 'nowhere'" in _errors(r)[0][1]
     assert ".yaml" not in _errors(r)[0][1]  # a web form gives names, not file paths
     r = client.post("/api/runs", json={"scenarios": ["current-policy", "current-policy"]})
-    assert r.status_code == 422 and "given twice" in _errors(r)[0][1]
+    assert r.status_code == 422
+    assert _errors(r) == [(["body", "scenarios", 1], "scenario 'current-policy' is given twice")]
     r = client.post("/api/runs", json={"scenarios": []})
     assert r.status_code == 422 and _errors(r)[0][0] == ["body", "scenarios"]
     r = client.post("/api/runs", content=b"not json", headers={"content-type": "application/json"})
@@ -135,7 +138,9 @@ def test_run_detail_charts_and_site(client: TestClient, api_run: str, store_root
     shown = next(i for i in detail["indicators"] if i["key"] == "emissions_2030_mtco2")
     assert shown["values"] == [f"{expected:,.2f}"]
     for name in CHARTS:
-        fig = client.get(f"/api/runs/{api_run}/charts/{name}").json()
+        r = client.get(f"/api/runs/{api_run}/charts/{name}")
+        assert r.headers["content-type"] == "application/json", name
+        fig = r.json()
         with_data = [t for t in fig["data"] if any(v is not None for v in t["y"])]
         assert with_data, name
         raw_ids = [t["name"] for t in fig["data"] if "_" in t["name"]]
@@ -203,6 +208,8 @@ def test_downloads(client: TestClient, api_run: str, store_root: Path) -> None:
     expected = to_iamc(results)
     pd.testing.assert_frame_equal(table, expected, check_dtype=False)
     r = client.get(f"/api/runs/{api_run}/download/csv")
+    assert r.headers["content-type"] == "application/zip"
+    assert r.headers["content-disposition"] == f'attachment; filename="{api_run}-csv.zip"'
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
         names = zf.namelist()
         manifest = json.loads(zf.read(f"{api_run}-csv/manifest.json"))
@@ -493,3 +500,105 @@ def test_every_field_at_fault_in_a_scenario_is_named(client: TestClient, store_r
     assert errors[0][1].startswith("unknown route or family 'teleport'; allowed: route ids or")
     assert errors[1][1].startswith("unknown id 'unobtainium'; allowed: ammonia_import,")
     assert not (store_root / "scenarios" / "two-faults.yaml").exists()
+
+
+def test_job_info_has_every_field_of_the_job() -> None:
+    job = Job(
+        "job-1",
+        ("current-policy", "high-ambition"),
+        "named",
+        "2026-12-05T10:00:00+00:00",
+        status="failed",
+        stage="failed",
+        progress=0.3,
+        error="the worker process stopped",
+    )
+    assert job_info(job).model_dump() == {
+        "job_id": "job-1",
+        "scenarios": ["current-policy", "high-ambition"],
+        "name": "named",
+        "created": "2026-12-05T10:00:00+00:00",
+        "status": "failed",
+        "stage": "failed",
+        "progress": 0.3,
+        "run_id": None,
+        "error": "the worker process stopped",
+    }
+
+
+def test_a_run_request_answers_its_queued_job(client: TestClient, submitted: Submitted) -> None:
+    body = {"scenarios": ["high-ambition", "current-policy"], "name": "pair"}
+    r = client.post("/api/runs", json=body)
+    assert r.status_code == 202, r.text
+    assert r.json() == {
+        "job_id": "job-recorded",
+        "scenarios": ["high-ambition", "current-policy"],
+        "name": "pair",
+        "created": "2026-12-05T10:00:00+00:00",
+        "status": "queued",
+        "stage": "waiting for a worker",
+        "progress": 0.0,
+        "run_id": None,
+        "error": None,
+    }
+    assert submitted == [(["high-ambition", "current-policy"], "pair")]
+
+
+def test_a_saved_scenario_is_listed_as_saved_with_its_base(
+    client: TestClient, store_root: Path
+) -> None:
+    """Listing and detail: origin, base, and the description on one line."""
+    body = {"name": "listed", "base": "high-ambition", "description": "Two\n   lines,  spaced."}
+    assert client.post("/api/scenarios", json=body).status_code == 201
+    try:
+        listed = {s["name"]: s for s in client.get("/api/scenarios").json()}
+        assert listed["listed"] == {
+            "name": "listed",
+            "description": "Two lines, spaced.",
+            "origin": "saved",
+            "base": "high-ambition",
+        }
+        assert listed["high-ambition"]["origin"] == "default"
+        detail = client.get("/api/scenarios/listed").json()
+        assert detail["description"] == "Two lines, spaced." and detail["origin"] == "saved"
+        assert client.get("/api/scenarios/high-ambition").json()["origin"] == "default"
+    finally:
+        (store_root / "scenarios" / "listed.yaml").unlink()
+
+
+def test_an_unknown_scenario_is_named_with_the_known_ones(client: TestClient) -> None:
+    r = client.get("/api/scenarios/unheard-of")
+    assert r.status_code == 404
+    ((loc, msg),) = _errors(r)
+    assert loc == ["path", "name"]
+    assert msg.startswith("unknown scenario 'unheard-of'; known: ") and "high-ambition" in msg
+
+
+def test_the_site_table_is_of_the_last_year_unless_asked(client: TestClient) -> None:
+    last = client.get("/api/runs/base").json()["years"][-1]
+    sites = client.get("/api/runs/base/sites").json()
+    assert sites == client.get("/api/runs/base/sites", params={"year": last}).json()
+    assert sites != client.get("/api/runs/base/sites", params={"year": 2030}).json()
+
+
+def test_compared_runs_keep_their_places(client: TestClient) -> None:
+    """Run A's traces are A's scenarios; an unknown run is named by its place."""
+    fig = client.get("/api/compare/base/variants/charts/emissions_sector").json()
+    shown = {(t["meta"]["run"], t["meta"]["scenario"]) for t in fig["data"]}
+    assert {s for run, s in shown if run == "A"} == {"current-policy"}
+    assert {s for run, s in shown if run == "B"} == {"no-new-policy", "high-ambition"}
+    for url in ("/api/compare/nowhere/base", "/api/compare/nowhere/base/charts/costs"):
+        assert _errors(client.get(url))[0][0] == ["path", "run_a"]
+    for url in ("/api/compare/base/nowhere", "/api/compare/base/nowhere/charts/costs"):
+        assert _errors(client.get(url))[0][0] == ["path", "run_b"]
+
+
+def test_a_report_is_written_when_a_run_has_none(client: TestClient, store_root: Path) -> None:
+    """A run saved with ``Store.save`` (the Python API) has no report until it is asked for."""
+    store = Store(store_root)
+    run = store.resolve("base")
+    store.report_path(run).unlink(missing_ok=True)
+    r = client.get("/api/runs/base/download/report")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert f'filename="{run}.html"' in r.headers["content-disposition"]
+    assert run in r.text and store.report_path(run).read_text("utf-8") == r.text
