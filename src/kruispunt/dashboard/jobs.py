@@ -200,7 +200,8 @@ class JobManager:
             return sorted(self._jobs.values(), key=lambda j: j.job_id, reverse=True)
 
     def close(self) -> None:
-        """Stop the pool (queued runs are cancelled, running ones finish) and the reader,
+        """Stop the pool (running runs finish, and so may the one or two queued runs the
+        pool has already handed to its workers; the others are cancelled) and the reader,
         and let go of the progress queue: its locks are named semaphores (the ``spawn``
         context), unlinked when the queue is freed, so that none is left for the resource
         tracker to clean up (and warn about) when the server stops."""
