@@ -256,3 +256,32 @@ def test_morris_effects_are_per_full_range_of_the_factor(tmp_path: Path) -> None
     assert m.loc["steel_demand", "mu_star"] == pytest.approx(4.0)
     assert m.loc["steel_demand", "mu"] == pytest.approx(4.0)
     assert (m.drop(index="steel_demand")["mu_star"] == 0).all()
+
+
+def test_the_command_prints_each_box_under_its_case(
+    planted, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """``kruispunt explore analyse`` on the planted analysis: the misses of the package that
+    mostly meets the target are bounded under "missing", the rare successes of the other
+    under "meeting", each with its limits, coverage, density and mass."""
+    from tests.cli_helpers import invoke
+
+    an, _, _, _ = planted
+    loaded = load_spec()
+    p = plan(loaded, n=2, seed=5, catalogue=load_catalogue(), batch_size=2)
+    ens = Ensemble.open_or_create(tmp_path, p.ensemble_id, _manifest(p), p.futures_table())
+    monkeypatch.setattr("kruispunt.uncertainty.analysis.analyse", lambda _: an)
+    out = invoke("explore", "analyse", str(ens.folder), "--report", str(tmp_path / "r.html"))
+    assert out.code == 0 and out.crashed is None, out.stderr
+    for case, found, pkg in (("missing", an.prim, COMMON), ("meeting", an.prim_met, RARE)):
+        res = found[OUTCOME][pkg]
+        limits = ", ".join(
+            f"{r.factor} in [{r.lower:.3g}, {r.upper:.3g}]" for r in res.limits().itertuples()
+        )
+        b = res.box
+        line = (
+            f"PRIM, {pkg} {case} {OUTCOME}: {limits} (coverage {b.coverage:.2f}, density "
+            f"{b.density:.2f}, mass {b.mass:.2f})"
+        )
+        assert line in " ".join(out.stdout.split())
+    assert f"PRIM, {COMMON} meeting" not in out.stdout

@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from kruispunt.errors import KruispuntError
 from kruispunt.uncertainty.backends import Dask, Processes
 from tests.uncertainty.conftest import local_dask_client
 
@@ -42,3 +46,67 @@ def test_dask_keeps_submitting_beyond_its_first_tasks() -> None:
         assert be.workers == 1
         got = sorted(be.imap_unordered(_square, range(7)))
     assert got == [0, 1, 4, 9, 16, 25, 36]
+
+
+def _counted(n: int, pulled: list[int]) -> Iterator[int]:
+    """Tasks 0 .. n-1, noting in ``pulled[0]`` how many the backend has taken so far."""
+    for x in range(n):
+        pulled[0] += 1
+        yield x
+
+
+def test_processes_take_twice_their_workers_in_tasks_before_the_first_result() -> None:
+    """One worker: two tasks in flight when the first result comes back, then never more than
+    two ahead of the results yielded (memory stays bounded by the batch size)."""
+    pulled = [0]
+    ahead = []
+    with Processes(1) as be:
+        for k, _ in enumerate(be.imap_unordered(_square, _counted(6, pulled))):
+            ahead.append(pulled[0] - k)
+    assert ahead[0] == 2 and max(ahead) <= 2 and len(ahead) == 6
+
+
+def test_processes_default_to_every_core_with_one_thread_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pool is the parallelism: its workers get one BLAS/OpenMP thread each (a value the
+    user set is kept); outside its ``with`` block the backend runs nothing."""
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    be = Processes()
+    assert be.workers == (os.cpu_count() or 1)
+    with pytest.raises(RuntimeError, match="use the backend as a context manager"):
+        next(be.imap_unordered(_square, [1]))
+    with Processes(1) as one:
+        assert list(one.imap_unordered(_square, [3])) == [9]
+    assert (os.environ["OMP_NUM_THREADS"], os.environ["OPENBLAS_NUM_THREADS"]) == ("1", "1")
+    assert os.environ["MKL_NUM_THREADS"] == "3"
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_dask_counts_threads_keeps_twice_in_flight_and_closes_only_its_own_client() -> None:
+    """One worker of two threads: two workers' worth of tasks; four in flight at first, one
+    more submitted as each result comes back (so the k-th result is yielded with 5 + k
+    taken). A client given is left open; one made from an address is closed."""
+    with local_dask_client(threads=2) as client:
+        pulled = [0]
+        taken = []
+        with Dask(client) as be:
+            assert be.workers == 2
+            for _ in be.imap_unordered(_square, _counted(9, pulled)):
+                taken.append(pulled[0])
+        assert taken == [5, 6, 7, 8, 9, 9, 9, 9, 9]
+        assert client.status == "running"
+        with Dask(client.scheduler.address) as own:
+            made = own._client
+            assert sorted(own.imap_unordered(_square, range(3))) == [0, 1, 4]
+        assert made.status == "closed" and client.status == "running"
+
+
+def test_dask_without_distributed_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed: ImportError
+    with pytest.raises(KruispuntError) as exc:
+        Dask("tcp://localhost:8786")
+    assert str(exc.value) == "--scheduler needs dask.distributed: pip install 'kruispunt[dask]'"

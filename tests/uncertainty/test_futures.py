@@ -102,3 +102,51 @@ def test_a_future_s_seed_is_the_first_word_of_its_seed_sequence() -> None:
     future 3 is not root 3's future 7."""
     assert future_seed(7, 3) == int(np.random.SeedSequence([7, 3]).generate_state(1)[0])
     assert future_seed(7, 3) != future_seed(3, 7)
+
+
+def test_a_future_keeps_the_package_s_own_levers_beside_the_ones_it_sets(tmp_path: Path) -> None:
+    """A package from a scenario file that delays hydrogen by 2 years, halves the EUA price
+    and CO2 storage capacity and sets its own hydrogen price path, in a future with 1.2 x the
+    EUA price, 0.8 x the storage capacity and the gas price halfway from central to high
+    (30 + 0.5 x (50 - 30) = 40 EUR/MWh = 40 / 3.6 EUR/GJ in 2030): 0.5 x 1.2 = 0.6,
+    0.5 x 0.8 = 0.4, its hydrogen path and delay as they were; the plain package gets the
+    future's values alone."""
+    (tmp_path / "own.yaml").write_text(
+        "name: own-file\nbase: current-policy\ninfrastructure: {hydrogen_delay: 2}\n",
+        encoding="utf-8",
+    )
+    own = (
+        "  - name: own\n    scenario: own.yaml\n    overrides:\n      eua_price_scale: 0.5\n"
+        "      infrastructure: {co2_storage_scale: 0.5}\n"
+        "      carrier_prices: {hydrogen: {2025: 30.0, 2030: 25.0}}\n"
+    )
+    factors = (
+        "  - {name: eua, lever: eua_price_scale, distribution: uniform, low: 0.8, high: 1.2,"
+        " sources: [s1]}\n"
+        "  - {name: storage, lever: infrastructure.co2_storage_scale, distribution: uniform,"
+        " low: 0.5, high: 1.0, sources: [s1]}\n"
+        "  - name: gas\n    lever: carrier_prices.natural_gas\n    distribution: path\n"
+        "    unit: EUR/MWh\n    low: {2025: 20.0, 2030: 20.0}\n"
+        "    central: {2025: 30.0, 2030: 30.0}\n    high: {2025: 50.0, 2030: 50.0}\n"
+        "    sources: [s1]\n"
+    )
+    start, end = SPEC.index("factors:\n"), SPEC.index("packages:\n")
+    text = SPEC[: start + len("factors:\n")] + factors + SPEC[end:]
+    text = text[: text.index("  - name: own")] + own + text[text.index("outcomes:") :]
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_spec(path)
+    cat = load_catalogue()
+    b = FutureBuilder(loaded.spec.factors, resolve_packages(loaded, cat), cat)
+    values = np.array([1.2, 0.8, 0.5])
+    plain, mine = (b.scenario(k, 0, values, seed=1).levers for k in (0, 1))
+    assert plain.eua_price_scale == pytest.approx(1.2)
+    assert plain.infrastructure.co2_storage_scale == pytest.approx(0.8)
+    assert plain.infrastructure.hydrogen_delay == 0
+    assert set(plain.carrier_prices) == {"natural_gas"}
+    assert mine.eua_price_scale == pytest.approx(0.6)
+    assert mine.infrastructure.co2_storage_scale == pytest.approx(0.4)
+    assert mine.infrastructure.hydrogen_delay == 2
+    assert mine.carrier_prices["hydrogen"] == {2025: 30.0, 2030: 25.0}
+    for levers in (plain, mine):
+        assert levers.carrier_prices["natural_gas"][2030] == pytest.approx(40.0 / 3.6)

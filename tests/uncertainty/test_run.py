@@ -3,6 +3,7 @@ resume after an interruption; the command line."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import pytest
 from kruispunt.catalogue import load_catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
-from kruispunt.uncertainty.backends import Dask, Processes
+from kruispunt.uncertainty.backends import Dask, Processes, Sequential
 from kruispunt.uncertainty.run import Plan, explore, plan, tasks
 from kruispunt.uncertainty.spec import LoadedSpec, load_spec
 from tests.uncertainty.conftest import local_dask_client
@@ -453,3 +454,80 @@ def test_a_shard_s_progress_counts_its_own_batches(loaded, catalogue, tmp_path) 
     seen: list[tuple[int, int]] = []
     explore(p, store_root=tmp_path, progress=lambda d, t: seen.append((d, t)))
     assert seen == [(0, 2), (1, 2), (2, 2)]
+
+
+def test_plan_refuses_a_batch_size_below_1_and_a_shard_beyond_the_last() -> None:
+    loaded = load_spec()
+    with pytest.raises(KruispuntError, match=r"^--batch-size must be at least 1$"):
+        plan(loaded, n=4, batch_size=0, seed=1)
+    for shard in ((2, 2), (-1, 2), (0, 0)):
+        with pytest.raises(KruispuntError, match=rf"^--shard {shard[0]}/{shard[1]}: need 0 <= "):
+            plan(loaded, n=4, batch_size=1, seed=1, shard=shard)
+
+
+def test_a_name_is_the_ensemble_s_id_of_at_most_100_characters(loaded, catalogue) -> None:  # type: ignore[no-untyped-def]
+    """``--name`` names the ensemble (its shards add their part); 100 characters are
+    allowed, 101 are not."""
+    p = _plan(loaded, catalogue, batch_size=2, name="mine")
+    assert (p.ensemble_id, p.base_id) == ("mine", "mine")
+    shard = _plan(loaded, catalogue, batch_size=2, name="mine", shard=(1, 2))
+    assert (shard.ensemble_id, shard.base_id) == ("mine.shard-1of2", "mine")
+    assert _plan(loaded, catalogue, name="a" * 100).ensemble_id == "a" * 100
+    with pytest.raises(KruispuntError, match="an ensemble id is 1-100 letters"):
+        _plan(loaded, catalogue, name="a" * 101)
+
+
+def test_the_recorded_futures_and_manifest_are_the_design_s(loaded, catalogue) -> None:  # type: ignore[no-untyped-def]
+    """Future i's seed is ``future_seed(root, i)`` as the manifest says; the futures table
+    holds each factor's unit-cube position (``u_<factor>``) and its value; a shard's manifest
+    names its batches: 5 futures in batches of 2, shard 1 of 2 runs batches 1 and 2."""
+    from kruispunt.uncertainty.futures import future_seed
+    from kruispunt.uncertainty.run import _manifest
+
+    p = plan(loaded, n=5, seed=7, batch_size=2, shard=(1, 2), catalogue=catalogue)
+    assert p.seeds.tolist() == [future_seed(7, i) for i in range(5)]
+    table = p.futures_table()
+    for j, f in enumerate(loaded.spec.factors):
+        np.testing.assert_array_equal(table[f"u_{f.name}"], p.design.u[:, j])
+        np.testing.assert_array_equal(table[f.name], p.values[:, j])
+    m = _manifest(p)
+    assert (m["n_futures"], m["n_batches"]) == (5, 3)
+    assert m["shard"] == {"i": 1, "n": 2, "batches": [1, 3]}
+    assert m["key"]["seed"] == 7 and m["key"]["batch_size"] == 2
+
+
+def test_a_worker_on_another_data_package_refuses_the_batch(loaded, catalogue) -> None:  # type: ignore[no-untyped-def]
+    from kruispunt.uncertainty.run import Context, Task, run_task
+
+    p = _plan(loaded, catalogue, batch_size=N)
+    ctx = Context(
+        spec=loaded.spec,
+        packages=p.packages,
+        data_path=str(catalogue.path),
+        data_hash="0" * 64,
+        code_hash=str(p.key["code_hash"]),
+        store_root="",
+        keep_full=0,
+        ensemble_id=p.ensemble_id,
+    )
+    want = f"has hash {catalogue.data_hash[:12]}, the ensemble was planned on 000000000000"
+    with pytest.raises(KruispuntError, match=want):
+        run_task(Task(ctx, 0, np.arange(N, dtype=np.int64), p.values, p.seeds))
+
+
+class _Stamped(Sequential):
+    """In this process; every batch reports 10 site-years, 2 s of work and 0.5 s in the
+    engine (made up, so that the totals are known)."""
+
+    def imap_unordered(self, fn, tasks):  # type: ignore[no-untyped-def]
+        for res in super().imap_unordered(fn, tasks):
+            yield dataclasses.replace(res, site_years=10, seconds=2.0, engine_seconds=0.5)
+
+
+def test_the_summary_adds_up_the_batches_run(loaded, catalogue, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two batches: the summary's site-years, worker and engine seconds are the sums of
+    the two batches' (20, 4 s, 1 s), not the last batch's or the engine's for the worker's."""
+    p = plan(loaded, n=2, seed=123, batch_size=1, catalogue=catalogue)
+    summary = explore(p, backend=_Stamped(), store_root=tmp_path)
+    assert (summary.ran, summary.skipped) == (2, 0)
+    assert (summary.site_years, summary.seconds, summary.engine_seconds) == (20, 4.0, 1.0)

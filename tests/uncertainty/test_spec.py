@@ -356,3 +356,73 @@ def test_each_rule_of_a_specification_is_enforced_naming_line_and_key(
         load_spec(path)
     where = f"{path}, " if error.startswith("line") else f"{path}: "
     assert str(exc.value) == where + error
+
+
+EUA_PATH = (
+    "lever: eua_price\n    distribution: path\n    unit: EUR/tCO2\n    low: {2030: 60.0}\n"
+    "    central: {2030: 100.0}\n    high: {2030: 200.0}"
+)
+"""GOOD's factor as an EUA price path."""
+
+
+def _with_factor(factor: str) -> str:
+    old = "lever: carrier_price_scale.natural_gas\n    distribution: uniform\n    low: 0.5\n"
+    return GOOD.replace(old + "    high: 1.5", factor)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "{name: cp, scenario: current-policy}",
+            "{name: cp, scenario: current-policy, overrides: {eua_price: {2030: 90.0}}}",
+            "key 'factors.0.lever': the package sets its own eua_price path; a factor cannot "
+            "replace it (package 'cp')",
+        ),
+        (
+            "    unit: EUR/tCO2\n",
+            "",
+            "key 'factors.0.unit': a path factor states its 'unit' (the lever's unit is EUR/tCO2)",
+        ),
+        (
+            "unit: EUR/tCO2",
+            "unit: EUR/MWh",
+            "key 'factors.0.unit': unit 'EUR/MWh' does not convert to EUR/tCO2: ",
+        ),
+    ],
+    ids=["own-path", "no-unit", "wrong-unit"],
+)
+def test_an_eua_path_factor_the_package_or_its_unit_cannot_take_fails_before_any_run(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    """A package with its own EUA path (the factor would silently replace it), a path without
+    a unit or in one that is not the lever's: refused when the packages are resolved."""
+    text = _with_factor(EUA_PATH)
+    resolve_packages(load_spec(write(tmp_path, text)), load_catalogue())  # as it is: fine
+    with pytest.raises(SpecError) as exc:
+        resolve_packages(load_spec(write(tmp_path, text.replace(old, new))), load_catalogue())
+    assert message in str(exc.value)
+
+
+def test_unknown_products_of_a_demand_factor_and_of_an_outcome_are_refused(
+    tmp_path: Path,
+) -> None:
+    cat = load_catalogue()
+    text = GOOD.replace("carrier_price_scale.natural_gas", "demand_scale.unobtainium")
+    with pytest.raises(SpecError, match=r"unknown id 'unobtainium' in lever 'demand_scale.unobt"):
+        resolve_packages(load_spec(write(tmp_path, text)), cat)
+    retained = "{name: r, metric: production_retained, product: %s, year: 2030}"
+    text = GOOD + "  - " + retained % "unobtainium" + "\n"
+    with pytest.raises(SpecError, match=r"key 'outcomes.1.product': unknown product 'unobtain"):
+        resolve_packages(load_spec(write(tmp_path, text)), cat)
+    resolve_packages(load_spec(write(tmp_path, GOOD + "  - " + retained % "ammonia\n")), cat)
+
+
+def test_outcomes_in_the_first_and_the_last_model_year_are_accepted(tmp_path: Path) -> None:
+    """The packages run 2025-2050: both ends are years they run."""
+    text = GOOD + (
+        "  - {name: first, metric: emissions, year: 2025}\n"
+        "  - {name: last, metric: emissions, year: 2050}\n"
+        "  - {name: all, metric: cumulative_emissions, from_year: 2025, to_year: 2050}\n"
+    )
+    resolve_packages(load_spec(write(tmp_path, text)), load_catalogue())
