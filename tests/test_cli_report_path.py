@@ -1,5 +1,5 @@
-"""A report path printed to a pipe stays on one line (issue 13), and the summary's storage line
-reports one year."""
+"""A report path printed to a pipe stays on one line (issue 13), the summary's storage line
+reports one year, and which paths an output may write or replace."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from kruispunt.store import Store
 from kruispunt.testing import synthetic_results
@@ -86,3 +88,61 @@ def test_a_report_or_table_does_not_replace_a_file_of_another_kind(tmp_path: Pat
     proc = _kruispunt("run", "--report", str(log), store=store, cwd=tmp_path)
     assert proc.returncode == 2 and "exists and is not an HTML page" in proc.stderr, proc.stderr
     assert log.read_text(encoding="utf-8") == "Traceback of something else\n"
+
+
+@pytest.mark.parametrize(
+    ("what", "content", "replaced"),
+    [
+        ("report", b"", True),  # an empty file is anything
+        ("csv", b"  \n", True),
+        ("report", b"<html><body></body></html>\n", True),
+        ("report", b"\n  <!doctype html>\n<html></html>\n", True),
+        ("report", b"%PDF-1.7 <html>", False),
+        ("csv", "\ufeffsite,value\na,1\n".encode(), True),  # a byte-order mark (Excel's)
+        ("csv", b"a,b\x00c\n", False),  # binary with a comma
+        ("csv", b"\x89PNG\r\n\x1a\n,\xff\xfe", False),  # not UTF-8
+        ("csv", b"just some notes\n", False),
+    ],
+)
+def test_which_existing_files_an_output_replaces(
+    tmp_path: Path, what: str, content: bytes, replaced: bool
+) -> None:
+    """An output replaces an earlier one of its kind, judged from the file's first bytes."""
+    from kruispunt.cli_results import check_output_file
+    from kruispunt.errors import KruispuntError
+
+    path = tmp_path / "existing"
+    path.write_bytes(content)
+    if replaced:
+        assert check_output_file(path, what) == path
+    else:
+        kind = {"report": "an HTML page", "csv": "a CSV table"}[what]
+        with pytest.raises(KruispuntError, match=f"the file exists and is not {kind}"):
+            check_output_file(path, what)
+    assert path.read_bytes() == content
+
+
+def test_an_output_path_is_checked_as_the_user_means_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``~`` is the home folder; a folder is refused with an example file name in it; a
+    socket (no regular file) is refused for every output."""
+    import socket
+
+    from kruispunt.cli_results import check_output_file
+    from kruispunt.errors import KruispuntError
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert check_output_file(Path("~/r.html"), "report") == tmp_path / "r.html"
+    for what, example in (("report", "report.html"), ("csv", "out"), ("export", "out")):
+        message = f"cannot write {what} {tmp_path}: it is a folder; give a file name "
+        with pytest.raises(KruispuntError) as info:
+            check_output_file(tmp_path, what)
+        assert str(info.value) == message + f"(e.g. {tmp_path / example})"
+    path = tmp_path / "s.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        for what in ("report", "csv", "export"):
+            with pytest.raises(KruispuntError) as info:
+                check_output_file(path, what)
+            assert str(info.value) == f"cannot write {what} {path}: it is not a regular file"

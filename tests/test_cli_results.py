@@ -250,3 +250,190 @@ def test_compare_pairs_scenarios_of_the_same_name_whatever_their_order(
     head = next(x for x in out.splitlines() if "A: " in x)
     names = [c.strip() for c in head.split("┃")[2:-1]]
     assert names[0] == names[1].replace("B:", "A:") and names[3] == names[4].replace("B:", "A:")
+
+
+def _cells(text: str, label: str) -> list[str]:
+    """The cells after the label of the table row starting with ``label``."""
+    line = next(x for x in text.splitlines() if x.startswith(f"│ {label}"))
+    return [c.strip() for c in line.split("│")[2:-1]]
+
+
+def test_summary_says_over_or_under_the_target_by_hand() -> None:
+    """2030 target 8 Mt: 10 Mt is 2.00 over it, 8 Mt 0.00 under it (on it is not over; once
+    shown as -0.00), 6 Mt 2.00 under it."""
+    ds = synthetic_results(n_scenarios=3, n_plants=3, years=range(2029, 2032)).dataset
+    direct = np.zeros(ds["direct_emissions"].shape)
+    direct[:, 0] = np.array([10.0, 8.0, 6.0])[:, None] * 1e6
+    target = np.full(ds["emission_target"].shape, np.nan)
+    target[list(ds["year"].values).index(2030)] = 8e6
+    res = Results(
+        ds.assign(
+            direct_emissions=(ds["direct_emissions"].dims, direct, {"units": "tCO2/yr"}),
+            emission_target=(ds["emission_target"].dims, target, {"units": "tCO2/yr"}),
+        )
+    )
+    console = Console(record=True, width=400)
+    print_summary(res, console)
+    assert _cells(console.export_text(), "Direct emissions 2030") == [
+        "10.00 (target 8.00, 2.00 over the all-industry target)",
+        "8.00 (target 8.00, 0.00 under the all-industry target)",
+        "6.00 (target 8.00, 2.00 under the all-industry target)",
+    ]
+
+
+def test_summary_rows_show_their_metrics_in_their_order() -> None:
+    """Made here before imported, 2030 before 2050, storage use before capacity: each cell is
+    the metric of kruispunt.metrics in the place its label gives it."""
+    from kruispunt import metrics
+    from kruispunt.display import number
+
+    res = synthetic_results(n_plants=6)
+    console = Console(record=True, width=400)
+    print_summary(res, console, title="Run x")
+    text = console.export_text()
+    assert text.splitlines()[0].strip() == "Run x"
+    ki = metrics.key_indicators(res).set_index("scenario")
+    peak = metrics.storage_peak(res).set_index("scenario")
+    rows = {
+        "Products in t: made here / imported 2050": [
+            f"{number(k, 'fraction')} / {number(i, 'fraction')}"
+            for k, i in zip(ki["share_kept_2050"], ki["share_imported_2050"], strict=True)
+        ],
+        "Electricity demand 2030 → 2050": [
+            f"{number(a)} → {number(b)}"
+            for a, b in zip(ki["electricity_2030_twh"], ki["electricity_2050_twh"], strict=True)
+        ],
+        "CO2 storage": [
+            f"{number(u)} of {number(c)} in {y} ({number(s, 'fraction')})"
+            for u, c, y, s in zip(
+                peak["peak_use_mtco2"],
+                peak["capacity_mtco2"],
+                peak["peak_year"],
+                peak["utilisation_share"],
+                strict=True,
+            )
+        ],
+    }
+    for label, expected in rows.items():
+        assert _cells(text, label) == expected, label
+    # the order shows: no two of the numbers swapped give the same text
+    assert (ki["share_kept_2050"] != ki["share_imported_2050"]).all()
+    assert (ki["electricity_2030_twh"] != ki["electricity_2050_twh"]).all()
+    assert (peak["peak_use_mtco2"] != peak["capacity_mtco2"]).all()
+
+
+def test_list_shows_each_run_s_fields(stored: tuple[Path, str, str]) -> None:
+    """One row per run, oldest first: id, name (blank without one), creation time to the
+    second, scenarios, version, data hash to 12 characters."""
+    root, a, b = stored
+    c = Store(root).save(synthetic_results(n_plants=3, seed=3))  # no name
+    out = invoke("results", "list", store=root)
+    assert out.code == 0, out
+    rows = [[x.strip() for x in line.split("│")[1:-1]] for line in out.stdout.splitlines()]
+    rows = [r for r in rows if len(r) == 6]
+    expected = []
+    for e in Store(root).entries():
+        name = "" if e["name"] is None else e["name"]
+        created, data = str(e["created"])[:19], str(e["data_hash"])[:12]
+        scenarios = ", ".join(e["scenarios"])
+        expected.append([e["run_id"], name, created, scenarios, e["kruispunt_version"], data])
+    assert [r[0] for r in expected] == [a, b, c]
+    assert rows == expected
+    assert rows[2][1] == ""
+
+
+def test_list_of_an_empty_store_and_of_a_missing_one(tmp_path: Path) -> None:
+    """A store without runs says so; a $KRUISPUNT_STORE that does not exist is an error (a
+    typo), not "no runs yet", and is not created."""
+    root = tmp_path / "store"
+    Store(root)
+    out = invoke("results", "list", store=root)
+    assert (out.code, out.stdout) == (0, f"no runs in {root}\n")
+    missing = tmp_path / "typo"
+    assert_user_error(invoke("results", "list", store=missing), str(missing), "does not exist")
+    assert not missing.exists()
+
+
+def test_show_lists_each_part_with_its_rows_and_bytes(stored: tuple[Path, str, str]) -> None:
+    root, a, _ = stored
+    out = invoke("results", "show", a, store=root)
+    assert out.code == 0, out
+    rows = [[x.strip() for x in line.split("│")[1:-1]] for line in out.stdout.splitlines()]
+    for part in Store(root).show(a)["parts"]:
+        cells = [part["part"], part["file"], f"{part['rows']:,}", f"{part['bytes']:,}"]
+        assert cells in rows, part
+    assert any(p["rows"] != p["bytes"] for p in Store(root).show(a)["parts"])
+
+
+def test_delete_keeps_the_run_when_the_question_is_answered_with_enter(
+    app: typer.Typer, stored: tuple[Path, str, str]
+) -> None:
+    """The question's default is no."""
+    root, a, _ = stored
+    result = CliRunner().invoke(
+        app, ["results", "delete", a, "--store", str(root)], input="\n", env=ENV
+    )
+    assert result.exit_code == 1
+    assert f"Delete run {a}? [y/N]" in result.output and "nothing deleted" in result.output
+    assert a in Store(root).list()["run_id"].tolist()
+
+
+def test_compare_writes_its_report_under_a_default_name(
+    stored: tuple[Path, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --report: compare-<A>-<B>.html in the current folder, A first. The header
+    names run A (solid lines) before run B (dashed)."""
+    root, a, b = stored
+    monkeypatch.chdir(tmp_path)
+    out = invoke("compare", "policy", "base", store=root)
+    assert out.code == 0, out
+    assert out.stdout.splitlines()[-1] == f"report: compare-{b}-{a}.html"
+    text = (tmp_path / f"compare-{b}-{a}.html").read_text("utf-8")
+    marks = ["Run A — solid lines", f"<code>{b}</code>", "Run B — dashed lines"]
+    marks.append(f"<code>{a}</code>")
+    places = [text.index(m) for m in marks]
+    assert places == sorted(places)
+
+
+def test_compare_shows_fractions_in_percent(app: typer.Typer, tmp_path: Path) -> None:
+    """A share is labelled [%] and shown as a percentage, its difference in points."""
+    from kruispunt import metrics
+
+    root = tmp_path / "store"
+    store = Store(root)
+    a, b = (store.save(synthetic_results(n_plants=6, seed=s)) for s in (1, 2))
+    report = tmp_path / "c.html"
+    code, out = run(app, "compare", a, b, "--store", str(root), "--report", str(report))
+    assert code == 0, out
+    label, unit = metrics.KEY_INDICATORS["share_kept_2050"]
+    assert unit == "fraction"
+    cells = _cells(out, f"{label} [%]")
+    assert cells[0].endswith("%") and cells[2].endswith(" pp")
+
+
+def test_export_writes_a_default_file_or_folder_per_format(
+    stored: tuple[Path, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --output: the run id plus a suffix, in the current folder; without --format:
+    the IAMC table."""
+    root, a, _ = stored
+    monkeypatch.chdir(tmp_path)
+    out = invoke("export", "base", store=root)
+    assert out.stdout == f"exported {a} as iamc: {tmp_path / f'{a}-iamc.csv'}\n", out
+    assert set(read_export(tmp_path / f"{a}-iamc.csv", "iamc")["region"]) >= {"Netherlands"}
+    for fmt, name in (("csv", f"{a}-csv"), ("parquet", f"{a}-parquet"), ("netcdf", f"{a}.nc")):
+        out = invoke("export", "base", "-f", fmt, store=root)
+        assert out.stdout == f"exported {a} as {fmt}: {tmp_path / name}\n", out
+        assert (tmp_path / name).exists()
+
+
+def test_export_refuses_an_unknown_format_with_an_output_too(
+    stored: tuple[Path, str, str], tmp_path: Path
+) -> None:
+    """The format is checked before the run is read: a damaged run is not named for it."""
+    root, a, _ = stored
+    (root / "runs" / a / "plant_year.parquet").unlink()
+    target = tmp_path / "run.xlsx"
+    out = invoke("export", "base", "-f", "xlsx", "-o", str(target), store=root)
+    assert_user_error(out, "unknown export format 'xlsx'; allowed: iamc, csv, parquet, netcdf")
+    assert not target.exists()

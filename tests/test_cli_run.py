@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from kruispunt.catalogue import Catalogue
 from kruispunt.store import Store
 from tests.cli_helpers import assert_user_error, invoke
 
@@ -262,3 +263,80 @@ def test_dry_run_refuses_a_scenario_naming_an_unknown_id(tmp_path: Path) -> None
     )
     assert out.stdout == ""
     assert not (tmp_path / "store").exists()
+
+
+def test_dry_run_names_the_data_package_and_the_store_it_would_write(
+    tmp_path: Path, cat: Catalogue
+) -> None:
+    """The store comes from $KRUISPUNT_STORE here (no --store): the line names that folder."""
+    store = tmp_path / "store"
+    out = invoke("run", "--dry-run", store=store)
+    assert out.code == 0, out
+    assert out.stdout == (
+        f"OK: current-policy on data package {cat.data_hash[:12]}; results store {store}; "
+        "nothing was run or written (--dry-run)\n"
+    )
+
+
+def test_a_data_folder_that_is_missing_or_a_file_is_named(tmp_path: Path) -> None:
+    """Refused before the scenarios are read, each with what is wrong with it."""
+    missing, file = tmp_path / "typo", tmp_path / "package.zip"
+    file.write_bytes(b"PK\x03\x04")
+    for path, what in ((missing, "does not exist"), (file, "is not a folder")):
+        out = invoke("run", "--data", str(path), "--dry-run", store=tmp_path / "store")
+        assert_user_error(out, f"data package folder {path} {what}")
+        assert out.stdout == ""
+    assert not (tmp_path / "store").exists()
+
+
+def test_a_run_interrupted_while_its_report_is_published_leaves_no_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C between writing the report and the commit: the report goes with the run (a
+    KeyboardInterrupt is no Exception, so the clean-up catches BaseException)."""
+    import kruispunt.cli_results
+
+    _fake_engine(monkeypatch)
+
+    def interrupted(path: Path) -> None:
+        assert path.is_file()  # written, not yet published
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(kruispunt.cli_results, "publish", interrupted)
+    report = tmp_path / "r.html"
+    out = invoke("run", "--store", str(tmp_path / "store"), "--report", str(report))
+    assert (out.code, out.crashed) == (130, None), out  # typer's exit on Ctrl-C
+    assert not report.exists()
+    assert Store(tmp_path / "store").entries() == []
+
+
+def test_a_named_run_prints_its_id_and_its_report_names_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The summary is titled with the run id; the report's header carries the run's name."""
+    _fake_engine(monkeypatch)
+    store, report = tmp_path / "store", tmp_path / "r.html"
+    out = invoke("run", "--name", "my plan", "--report", str(report), store=store)
+    assert out.code == 0, out
+    (entry,) = Store(store).entries()
+    rid = entry["run_id"]
+    lines = out.stdout.splitlines()
+    assert lines[0].strip() == f"Run {rid}"
+    assert lines[-2:] == [f"stored as {rid} in {store}", f"report: {report}"]
+    assert "<tr><th>Name</th><td>my plan</td></tr>" in report.read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "stderr"),
+    [("KeyboardInterrupt", 130, "interrupted\n"), ("BrokenPipeError", 1, "")],
+)
+def test_main_ends_an_interrupt_and_a_closed_pipe_with_their_exit_codes(
+    error: str, code: int, stderr: str
+) -> None:
+    """Ctrl-C outside a command's own handling: exit 130, saying so. Output piped into a
+    reader that stopped (``| head``): exit 1, quietly."""
+    script = f"import kruispunt.cli as cli\ndef app(): raise {error}\ncli.app = app\ncli.main()\n"
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert (proc.returncode, proc.stderr, proc.stdout) == (code, stderr, "")

@@ -40,3 +40,11 @@ def test_importing_the_package_is_light() -> None:
     code = "import kruispunt; print(kruispunt.run.__module__, kruispunt.Results.__name__)"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.split() == ["kruispunt.api", "Results"]
+
+
+def test_version_prints_the_version_and_exits_0() -> None:
+    import kruispunt
+    from tests.cli_helpers import invoke
+
+    out = invoke("--version")
+    assert (out.code, out.stdout, out.stderr) == (0, f"kruispunt {kruispunt.__version__}\n", "")

@@ -379,3 +379,48 @@ def test_delete_removes_the_run_s_own_report_only(tmp_path: Path) -> None:
     out = invoke("results", "delete", a, "--yes", "--store", str(root))
     assert out.code == 0, out
     assert sorted(p.name for p in reports.iterdir()) == [f"{b}.html", f"compare-{a}-{b}.html"]
+
+
+def test_repair_says_what_it_did_line_by_line(tmp_path: Path) -> None:
+    """A healthy store: its old catalogue kept, every run back, nothing set aside. Then a
+    broken run and a vanished one: each named with what happened to it, and where the broken
+    one went."""
+    import re
+
+    root = tmp_path / "store"
+    a, b, c = _stored(root, ("a", "b", "c"))
+    broken = re.escape(str(root / "broken"))
+    kept = rf"old catalogue kept as {broken}/catalogue-\d{{8}}T\d{{6}}Z\.sqlite"
+    outcome = invoke("results", "repair", "--store", str(root))
+    assert outcome.code == 0, outcome
+    lines = outcome.stdout.splitlines()
+    assert len(lines) == 2 and re.fullmatch(kept, lines[0]), lines
+    assert lines[1] == "rebuilt the run catalogue: 3 run(s)"
+    (root / "runs" / a / "manifest.json").write_text("{", encoding="utf-8")
+    shutil.rmtree(root / "runs" / c)
+    outcome = invoke("results", "repair", "--store", str(root))
+    assert outcome.code == 0, outcome
+    lines = outcome.stdout.splitlines()
+    assert len(lines) == 4, lines
+    assert lines[0].startswith(f"set aside {a}: ") and "manifest.json" in lines[0]
+    assert lines[1] == f"dropped {c}: the old catalogue listed it but its folder is missing"
+    assert re.fullmatch(kept, lines[2]), lines
+    assert lines[3] == f"rebuilt the run catalogue: 1 run(s); 1 set aside in {root / 'broken'}"
+    assert [e["run_id"] for e in Store(root).entries()] == [b]
+
+
+def test_a_report_follows_the_umask_and_leaves_it_as_it_was(tmp_path: Path) -> None:
+    """Under umask 027 the comparison report is 0640; the command leaves the process's umask
+    as it found it (it reads it by setting it)."""
+    root = tmp_path / "store"
+    a, b = _stored(root)
+    report = tmp_path / "cmp.html"
+    old = os.umask(0o027)
+    try:
+        outcome = invoke("compare", a, b, "--report", str(report), "--store", str(root))
+        after = _umask()
+    finally:
+        os.umask(old)
+    assert outcome.code == 0, outcome
+    assert after == 0o027
+    assert stat.S_IMODE(report.stat().st_mode) == 0o640

@@ -118,6 +118,8 @@ def test_cli_explain_prints_the_decision_and_writes_csv(tmp_path) -> None:  # ty
     import pandas as pd
 
     table = pd.read_csv(out)
+    # the options' columns, no index column
+    assert list(table.columns[:5]) == ["plant", "route", "family", "current", "feasible"]
     assert set(table["route"]) >= {"smr_haber_bosch", "smr_haber_bosch_ccs", "ammonia_closure"}
     # Yara's three ammonia lines (C, D, E) are plants of their own: one choice each
     assert table["plant"].nunique() == 3

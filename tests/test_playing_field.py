@@ -325,3 +325,30 @@ def test_a_carrier_the_site_does_not_use_has_no_price_per_mwh(
     gas = bills[(bills["carrier"] == "natural_gas") & bills["component"].isin(["commodity"])]
     assert len(gas) == 4 and (gas["mwh"] == 0.0).all() and (gas["meur"] == 0.0).all()
     assert gas["eur_per_mwh"].isna().all()
+
+
+def test_energy_bill_command_defaults_to_2025_and_the_five_biggest_sites(
+    cat: Catalogue, tmp_path: Path
+) -> None:
+    """Without SITES, --year or --top: 2025 and the five sites with the largest base-year
+    emissions; --csv writes the bill by component, one column per field and no index."""
+    from kruispunt.catalogue.summary import base_year_summary
+
+    csv = tmp_path / "bill.csv"
+    out = invoke("energy-bill", "--csv", str(csv))
+    assert out.code == 0, out.stderr
+    assert out.stdout.startswith("Energy bill 2025 (current-policy): electricity per MWh")
+    assert out.stdout.splitlines()[-1] == f"bill: {csv}"
+    bills = pd.read_csv(csv)
+    assert list(bills.columns) == [
+        "site", "country", "carrier", "component", "mwh", "eur_per_mwh", "meur"
+    ]  # fmt: skip
+    biggest = list(base_year_summary(cat).sites.index[:5])
+    assert sorted(bills["site"].unique()) == sorted(biggest)
+
+
+def test_a_csv_path_that_is_a_folder_is_refused_before_the_bill(tmp_path: Path) -> None:
+    out = invoke("energy-bill", TATA, "--csv", str(tmp_path))
+    assert_user_error(out, f"cannot write csv {tmp_path}: it is a folder; give a file name")
+    assert out.stdout == ""
+    assert list(tmp_path.iterdir()) == []

@@ -10,17 +10,21 @@ EUR/(t/yr), life 20 yr, discount rate 10 %; capacity = production = 1 Mt/yr.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from kruispunt.catalogue import Catalogue
+from kruispunt.cli_premium import CSV_TABLES
 from kruispunt.comparison import compare_instruments, cost_per_tonne
 from kruispunt.engine.economics import annuity_factor
 from kruispunt.engine.simulate import simulate
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import Products
+from kruispunt.playing_field import bill_table, energy_bill
 from kruispunt.premium import (
     COMPONENTS,
     end_product_premium,
@@ -429,3 +433,102 @@ def test_the_cheapest_route_named_is_the_most_common_one() -> None:
     out = product_premium(frame).iloc[0]
     assert out["cheapest_route"] == "h2" and out["plants"] == 3
     assert out["premium"] == pytest.approx((40.0 + 70.0 + 60.0) / 3)
+
+
+def _table(stdout: str, heading: str) -> list[str]:
+    """The lines of the table printed under ``heading`` (up to the next blank line)."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading)) + 2
+    end = next((i for i in range(start, len(lines)) if not lines[i].strip()), len(lines))
+    return lines[start:end]
+
+
+def test_green_premium_command_defaults(tmp_path: Path, cat: Catalogue) -> None:
+    """Without --year: 2030 and 2040, and the report's energy bill of 2030 (the first year);
+    the pass-through share in percent (premium / price x 100, by hand from the printed
+    numbers); each of the six tables written whole under its own name. With
+    --reference-capex renewal the levelised costs differ: the default is sunk."""
+    tables, report = tmp_path / "tables", tmp_path / "premium.html"
+    out = invoke("green-premium", "--csv-dir", str(tables), "--report", str(report))
+    assert out.code == 0, out.stderr
+    years = {int(line.split()[2]) for line in _table(out.stdout, "Green premium per product")}
+    assert years == {2030, 2040}
+    wheat = re.search(r"Tonne of fertilised wheat +2030 +(\S+) +(\S+) +(\S+)", out.stdout)
+    assert wheat is not None, out.stdout
+    premium, price, share = (float(v.replace(",", "")) for v in wheat.groups())
+    assert share == pytest.approx(premium / price * 100.0, abs=0.01) and abs(share) > 0.5
+    assert sorted(p.name for p in tables.iterdir()) == sorted(f"{n}.csv" for n in CSV_TABLES)
+    assert "site" in pd.read_csv(tables / "premium_by_site.csv").columns
+    text = report.read_text("utf-8")
+    assert "Energy bill NL against BE, DE and FR (current-policy, 2030)" in text
+    meur = {
+        y: bill_table(energy_bill(None, "current-policy", y, catalogue=cat)).loc[
+            ("tata_steel_ijmuiden", "NL"), "bill_meur"
+        ]
+        for y in (2030, 2040)
+    }
+    shown = {y: f"<td>{v:,.2f}</td>" for y, v in meur.items()}
+    assert shown[2030] in text and shown[2040] not in text  # the bill of 2030, not of 2040
+    renewal = tmp_path / "new" / "deeper" / "renewal"  # missing parents are made
+    out = invoke(
+        "green-premium",
+        "--reference-capex",
+        "renewal",
+        "--year",
+        "2050",
+        "--year",
+        "2025",
+        "--csv-dir",
+        str(renewal),
+    )
+    assert out.code == 0, out.stderr
+    years = {int(line.split()[2]) for line in _table(out.stdout, "Green premium per product")}
+    assert years == {2025, 2050}  # the first and the last model year are allowed
+    sunk = pd.read_csv(tables / "levelised_costs.csv")
+    assert not sunk.equals(pd.read_csv(renewal / "levelised_costs.csv"))
+
+
+def test_green_premium_checks_its_outputs_and_data_before_computing(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    assert_user_error(
+        invoke("green-premium", "--csv-dir", str(notes)), f"--csv-dir '{notes}' is a file"
+    )
+    assert_user_error(
+        invoke("green-premium", "--report", str(tmp_path)), f"cannot write report {tmp_path}"
+    )
+    missing = tmp_path / "package"
+    assert_user_error(
+        invoke("green-premium", "--data", str(missing)),
+        f"data package folder '{missing}' does not exist",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_compare_instruments_command_sums_or_takes_the_target_year(tmp_path: Path) -> None:
+    """By default the packages are measured against no-new-policy, summed 2025 to 2030; with
+    --in-year over 2030 alone. --target 1000 (the largest allowed) is met by none. The CSV
+    has the table's columns and no index."""
+    out = invoke("compare-instruments")
+    assert out.code == 0, out.stderr
+    assert out.stdout.splitlines()[0] == (
+        "Packages against no-new-policy, 2025-2030 (summed); MEUR, Mt, EUR/tCO2"
+    )
+    csv = tmp_path / "table.csv"
+    out = invoke("compare-instruments", "--in-year", "--target", "1000", "--csv", str(csv))
+    assert out.code == 0, out.stderr
+    assert out.stdout.splitlines()[0] == (
+        "Packages against no-new-policy, 2030-2030 (target year only); MEUR, Mt, EUR/tCO2"
+    )
+    table = pd.read_csv(csv)
+    assert table.columns[0] == SCENARIO
+    assert list(table[SCENARIO]) == ["no-new-policy", "current-policy", "high-ambition"]
+    assert not table["meets_target"].fillna(False).astype(bool).any()
+
+
+def test_compare_instruments_does_not_replace_a_file_that_is_no_table(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("mine\n", encoding="utf-8")
+    out = invoke("compare-instruments", "--csv", str(notes))
+    assert_user_error(out, f"cannot write csv {notes}: the file exists and is not a CSV table")
+    assert notes.read_text(encoding="utf-8") == "mine\n"

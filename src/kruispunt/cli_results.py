@@ -231,7 +231,7 @@ def print_summary(results: Results, console: Console | None = None, title: str =
             if math.isnan(t):
                 return number(e)
             verdict = (
-                f"[green]{-g:.2f} under the all-industry target[/]"
+                f"[green]{abs(g):.2f} under the all-industry target[/]"  # on it: 0.00, not -0.00
                 if g <= 0
                 else f"[red]{g:.2f} over the all-industry target[/]"
             )

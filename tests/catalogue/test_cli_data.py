@@ -1,4 +1,4 @@
-"""`kruispunt data summary` and `kruispunt data build` from the command line."""
+"""`kruispunt data summary`, `data rehash` and `data build` from the command line."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from kruispunt.catalogue import Catalogue
 from kruispunt.catalogue.load import default_package_path
 from tests.catalogue.conftest import REPO
+from tests.cli_helpers import assert_user_error, invoke
 
 
 def kruispunt(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -47,3 +49,53 @@ def test_build_outside_the_repository_says_what_to_do(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "folder not found: data/raw" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def _top_sites(stdout: str) -> list[str]:
+    """The site names of the summary's top-sites table (its rows have five cells)."""
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in stdout.splitlines()]
+    return [r[0] for r in rows if len(r) == 5]
+
+
+@pytest.mark.parametrize("top", [None, 3])
+def test_summary_lists_the_biggest_sites(cat: Catalogue, top: int | None) -> None:
+    """Fifteen sites by default, else --top of them: the biggest by base-year emissions."""
+    from kruispunt.catalogue.summary import base_year_summary
+
+    out = invoke("data", "summary", *([] if top is None else ["--top", str(top)]))
+    assert out.code == 0, out
+    n = 15 if top is None else top
+    assert f"Top {n} sites" in out.stdout
+    assert _top_sites(out.stdout) == list(base_year_summary(cat).sites["name"].head(n))
+
+
+def test_rehash_of_an_unedited_copy_changes_nothing(package_copy: Path) -> None:
+    out = invoke("data", "rehash", str(package_copy))
+    assert out.code == 0, out
+    descriptor = package_copy / "datapackage.json"
+    assert out.stdout == f"recorded hashes and row counts in {descriptor}: nothing changed\n"
+
+
+def test_build_reads_data_raw_and_data_curated_into_the_embedded_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from the repository root without options: both input folders must exist; the
+    package goes to src/kruispunt/data/package (the build itself is stubbed here)."""
+    import kruispunt.catalogue.build
+
+    calls: list[tuple[Path, Path, Path]] = []
+
+    def build(raw: Path, curated: Path, out: Path, **kwargs: object) -> dict[str, int]:
+        calls.append((raw, curated, out))
+        return {"sites": 1}
+
+    monkeypatch.setattr(kruispunt.catalogue.build, "build_package", build)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data" / "raw").mkdir(parents=True)
+    assert_user_error(invoke("data", "build"), "folder not found: data/curated")
+    (tmp_path / "data" / "curated").mkdir()
+    out = invoke("data", "build")
+    assert out.code == 0, out
+    package = Path("src/kruispunt/data/package")
+    assert calls == [(Path("data/raw"), Path("data/curated"), package)]
+    assert out.stdout == f"built {package}: sites 1\n"
