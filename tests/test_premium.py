@@ -284,6 +284,9 @@ def test_green_premium_command_writes_its_tables_and_report(tmp_path: Path) -> N
     assert out.code == 0, out.stderr
     assert "Green premium per product" in out.stdout
     assert "CBAM export gap" in out.stdout
+    # the exposure outlasts the phase-out (2034): allowances are lost until 2038
+    header = out.stdout.split("CBAM export gap [MEUR/yr]\n")[1].splitlines()[0].split()
+    assert header == ["scenario", "product", *(str(y) for y in range(2026, 2039))]
     by_product = pd.read_csv(tmp_path / "tables" / "premium_by_product.csv")
     assert {"crude_steel", "ammonia", "hvc"} <= set(by_product["product"])
     text = (tmp_path / "premium.html").read_text("utf-8")

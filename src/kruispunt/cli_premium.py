@@ -81,7 +81,7 @@ def green_premium(
     products and the CBAM export gap (docs/greenmarket.md)."""
     from kruispunt.api import export_gap, green_premiums
     from kruispunt.cli_results import check_output_file
-    from kruispunt.premium import PREMIUM_COLUMNS
+    from kruispunt.premium import PREMIUM_COLUMNS, exposure_years
 
     if reference_capex not in ("sunk", "renewal"):
         raise KruispuntError(
@@ -105,7 +105,7 @@ def green_premium(
     tot["share_pct"] = tot["share"] * 100.0
     print("\nPass-through to end products [EUR per end product; share of its price in %]")
     _print(tot[[SCENARIO, "name", "year", "premium_eur", "price", "share_pct", "missing"]], 2)
-    g = gap[gap["year"].between(2026, 2034)]
+    g = exposure_years(gap)
     summary = g.groupby([SCENARIO, "product", "year"])["exposure_meur"].sum().reset_index()
     print("\nCBAM export gap [MEUR/yr]")
     _print(
