@@ -365,6 +365,17 @@ def test_show_lists_each_part_with_its_rows_and_bytes(stored: tuple[Path, str, s
     assert any(p["rows"] != p["bytes"] for p in Store(root).show(a)["parts"])
 
 
+def test_show_leaves_the_name_of_an_unnamed_run_blank(tmp_path: Path) -> None:
+    """As ``results list`` does; not the word "None"."""
+    root = tmp_path / "store"
+    run_id = Store(root).save(synthetic_results(n_plants=4, seed=3))
+    out = invoke("results", "show", run_id, store=root)
+    assert out.code == 0, out
+    rows = [[x.strip() for x in line.split("│")[1:-1]] for line in out.stdout.splitlines()]
+    assert ["name", ""] in rows
+    assert "None" not in out.stdout
+
+
 def test_delete_keeps_the_run_when_the_question_is_answered_with_enter(
     app: typer.Typer, stored: tuple[Path, str, str]
 ) -> None:

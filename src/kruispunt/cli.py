@@ -120,7 +120,7 @@ def _print_summary(path: Path | None, top: int) -> None:
     from kruispunt.catalogue.summary import base_year_summary
 
     out = _out()
-    cat = load_catalogue(path)
+    cat = load_catalogue(_check_data_folder(path))
     s = base_year_summary(cat)
     out.print(
         f"[bold]Dutch energy-intensive industry, base year {s.year}[/] "

@@ -322,7 +322,7 @@ def show(run_id: RunArgument, store: StoreOption = None) -> None:
     table.add_column("")
     prov = info["provenance"]
     for key, value in (
-        ("name", info["name"]),
+        ("name", info["name"] or ""),
         ("created", info["created"]),
         ("kruispunt version", info["kruispunt_version"]),
         ("data hash", info["data_hash"]),

@@ -69,6 +69,18 @@ def test_summary_lists_the_biggest_sites(cat: Catalogue, top: int | None) -> Non
     assert _top_sites(out.stdout) == list(base_year_summary(cat).sites["name"].head(n))
 
 
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_summary_of_a_folder_that_is_not_there_says_so(tmp_path: Path, kind: str) -> None:
+    """One message, as the other commands give, not the 34 missing tables of a package."""
+    path = tmp_path / "package"
+    if kind == "file":
+        path.write_text("", encoding="utf-8")
+    what = "does not exist" if kind == "missing" else "is not a folder"
+    out = invoke("data", "summary", "--path", str(path))
+    assert_user_error(out, f"data package folder {path} {what}")
+    assert out.stderr.count("\n") == 1
+
+
 def test_rehash_of_an_unedited_copy_changes_nothing(package_copy: Path) -> None:
     out = invoke("data", "rehash", str(package_copy))
     assert out.code == 0, out
