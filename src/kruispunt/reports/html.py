@@ -131,7 +131,7 @@ def _date(created: str | None) -> str:
 def _header(members: list[_Member]) -> str:
     compare = len(members) > 1
     blocks = []
-    for k, m in enumerate(members):
+    for position, m in enumerate(members):
         prov = m.run.results.provenance
         year = metrics.euro_year(m.run.results)
         euro = (
@@ -163,7 +163,7 @@ def _header(members: list[_Member]) -> str:
         table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
         heading = (
             f"<h2>Run {html.escape(m.run.label)}"
-            + (" — solid lines" if k == 0 else " — dashed lines")
+            + (" — solid lines" if position == 0 else " — dashed lines")
             + "</h2>"
             if compare
             else ""
