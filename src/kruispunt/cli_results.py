@@ -26,7 +26,7 @@ import typer
 
 from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import StoreOption
-from kruispunt.display import difference, number
+from kruispunt.display import compared, number
 from kruispunt.errors import KruispuntError
 from kruispunt.vocabulary import SCENARIO
 
@@ -442,14 +442,8 @@ def compare(
         table.add_column(f"A: {sa or '–'}", justify="right")
         table.add_column(f"B: {sb or '–'}", justify="right")
         table.add_column("B − A", justify="right")
-    for col, (label, unit) in metrics.KEY_INDICATORS.items():
-        cells = []
-        for sa, sb in pairs:
-            va = float(rows_a[sa][col]) if sa is not None else math.nan
-            vb = float(rows_b[sb][col]) if sb is not None else math.nan
-            cells += [number(va, unit), number(vb, unit), difference(va, vb, unit)]
-        shown = "%" if unit == "fraction" else unit
-        table.add_row(f"{label} [{shown}]", *cells)
+    for label, shown, cells in compared(rows_a, rows_b, pairs, metrics.KEY_INDICATORS):
+        table.add_row(f"{label} [{shown}]", *(text for cell in cells for text in cell))
     _console().print(table)
     written = write_report(
         a,

@@ -13,8 +13,10 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["difference", "number"]
+__all__ = ["compared", "difference", "number"]
 
 
 def number(value: float | None, unit: str = "") -> str:
@@ -40,3 +42,29 @@ def difference(a: float, b: float, unit: str = "") -> str:
     if unit == "fraction":
         return f"{d * 100:+.1f} pp"
     return f"{d:+,.0f}" if abs(d) >= 100 else f"{d:+,.2f}"
+
+
+def compared(
+    a: Mapping[str, Any],
+    b: Mapping[str, Any],
+    pairs: Sequence[tuple[str | None, ...]],
+    indicators: Mapping[str, tuple[str, str]],
+) -> list[tuple[str, str, list[tuple[str, str, str]]]]:
+    """The rows of a table comparing runs A and B: per indicator (``column: (label, unit)``),
+    its label, its unit as shown ("%" for a fraction) and one cell (A, B, B − A) per scenario
+    pair; ``a`` and ``b`` give each scenario's values by column (a mapping of column to
+    number), a pair's missing side is "–".
+
+    >>> compared({"cp": {"e": 10.0}}, {"cp": {"e": 12.5}, "x": {"e": 1.0}},
+    ...          [("cp", "cp"), (None, "x")], {"e": ("Emissions", "Mt")})
+    [('Emissions', 'Mt', [('10.00', '12.50', '+2.50'), ('–', '1.00', '–')])]
+    """
+    rows = []
+    for col, (label, unit) in indicators.items():
+        cells = []
+        for sa, sb in pairs:
+            va = float(a[sa][col]) if sa is not None else math.nan
+            vb = float(b[sb][col]) if sb is not None else math.nan
+            cells.append((number(va, unit), number(vb, unit), difference(va, vb, unit)))
+        rows.append((label, "%" if unit == "fraction" else unit, cells))
+    return rows

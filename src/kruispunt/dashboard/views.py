@@ -26,7 +26,7 @@ from pydantic import ValidationError
 
 from kruispunt import metrics
 from kruispunt.catalogue.load import Catalogue
-from kruispunt.display import difference, number
+from kruispunt.display import compared, number
 from kruispunt.errors import KruispuntError
 from kruispunt.reports import RunMeta
 from kruispunt.reports.charts import (
@@ -356,24 +356,22 @@ class RunCache:
     def compare_overview(self, a: str, b: str) -> list[dict[str, Any]]:
         """Key indicators of two runs, scenario pair by scenario pair
         (:meth:`compare_pairs`): A, B and B − A."""
-        ka = self.summary(a)["key_indicators"]
-        kb = self.summary(b)["key_indicators"]
-        at_a = {name: i for i, name in enumerate(self.summary(a)["scenarios"])}
-        at_b = {name: i for i, name in enumerate(self.summary(b)["scenarios"])}
-        pairs = self.compare_pairs(a, b)
-        rows = []
-        for col, (text, unit) in metrics.KEY_INDICATORS.items():
-            cells = []
-            for sa, sb in pairs:
-                va = float(ka[col][at_a[sa]]) if sa is not None else math.nan
-                vb = float(kb[col][at_b[sb]]) if sb is not None else math.nan
-                cells.append(
-                    {"a": number(va, unit), "b": number(vb, unit), "diff": difference(va, vb, unit)}
-                )
-            rows.append(
-                {"label": text, "unit": "%" if unit == "fraction" else unit, "cells": cells}
-            )
-        return rows
+        values_a, values_b = (
+            {
+                name: {col: column[i] for col, column in summary["key_indicators"].items()}
+                for i, name in enumerate(summary["scenarios"])
+            }
+            for summary in (self.summary(a), self.summary(b))
+        )
+        rows = compared(values_a, values_b, self.compare_pairs(a, b), metrics.KEY_INDICATORS)
+        return [
+            {
+                "label": label,
+                "unit": unit,
+                "cells": [{"a": x, "b": y, "diff": d} for x, y, d in cells],
+            }
+            for label, unit, cells in rows
+        ]
 
     def chart(self, run_id: str, name: str) -> str:
         if name not in CHARTS:
