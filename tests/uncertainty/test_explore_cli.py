@@ -93,14 +93,30 @@ def test_merging_the_shards_given_by_folder_analyses_the_whole_ensemble(
 
 
 def test_a_report_that_cannot_be_written_is_a_user_error(shards, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """The default report path (``<store>/reports/``) under a file: after the analysis is
-    printed, one message naming the report, exit code 2."""
+    """The default report path (``<store>/reports/``) under a file: one message naming the
+    report, exit code 2, before the analysis (nothing of it printed)."""
     _, _, folders = shards
     (tmp_path / "reports").write_text("", encoding="utf-8")
     out = invoke("explore", "analyse", str(folders[0]), "--store", str(tmp_path))
     assert out.code == 2 and out.crashed is None, out.stderr
     report = tmp_path / "reports" / f"{folders[0].name}-robustness.html"
-    assert f"error: cannot write report {report}: " in out.stderr
+    want = f"error: cannot write report {report}: {tmp_path / 'reports'} is not a folder"
+    assert want in _words(out.stderr)
+    assert "Most robust" not in out.stdout and "PRIM" not in out.stdout
+
+
+def test_a_run_whose_default_report_cannot_be_written_runs_no_batch(tmp_path: Path) -> None:
+    """``explore run`` without ``--report`` into a store whose ``reports`` is a file: refused
+    before any batch runs, so no ensemble is stored; a shard (no report) still runs."""
+    (tmp_path / "reports").write_text("", encoding="utf-8")
+    out = invoke(*RUN, "--store", str(tmp_path))
+    assert out.code == 2 and out.crashed is None, out.stderr
+    assert f"{tmp_path / 'reports'} is not a folder" in _words(out.stderr)
+    assert "error: cannot write report " in out.stderr and "-robustness.html" in out.stderr
+    assert "ran " not in out.stdout
+    assert not (tmp_path / ENSEMBLES_DIR).exists()
+    shard = invoke(*RUN, "--shard", "0/2", "--store", str(tmp_path))
+    assert shard.code == 0 and "ran 1 batches" in _words(shard.stdout), shard.stderr
     assert "Traceback" not in out.stderr
 
 

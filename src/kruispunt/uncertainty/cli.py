@@ -62,6 +62,8 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
     from kruispunt.store import Ensemble
     from kruispunt.uncertainty.analysis import analyse
 
+    path = report or _default_report(store, folder.name)
+    _check_report(path)  # before the analysis, which takes a while on a large ensemble
     ens = Ensemble(folder)
     a = analyse(ens)
     if not a.complete:
@@ -88,7 +90,6 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
                     f"PRIM, {pkg} {case} {outcome}: {limits or 'no restriction'} "
                     f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
                 )
-    path = report or _root(store) / "reports" / f"{folder.name}-robustness.html"
     try:
         write_robustness_report(a, path)
     except OSError as exc:
@@ -96,8 +97,14 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
     out.print(f"robustness report: {path}")
 
 
+def _default_report(store: Path | None, ensemble_id: str) -> Path:
+    """Where the robustness report of an ensemble goes without ``--report``."""
+    return _root(store) / "reports" / f"{ensemble_id}-robustness.html"
+
+
 def _check_report(report: Path | None) -> None:
-    """Refuse a ``--report`` path that cannot be written before any work is done."""
+    """Refuse a report path that cannot be written before any work is done (the run's
+    batches, the analysis)."""
     if report is not None:
         from kruispunt.cli_results import check_output_file
 
@@ -176,6 +183,8 @@ def run(
         shard=_parse_shard(shard),
         name=name,
     )
+    if report is None and p.shard is None:  # the default report, before any batch runs
+        _check_report(_default_report(store, p.ensemble_id))
     backend: Backend
     if scheduler is not None:
         backend = Dask(scheduler)
