@@ -184,6 +184,9 @@ def run(
         name=name,
     )
     if report is None and p.shard is None:  # the default report, before any batch runs
+        from kruispunt.store import check_can_write
+
+        check_can_write(store)  # the store's own message first: the report goes under it
         _check_report(_default_report(store, p.ensemble_id))
     backend: Backend
     if scheduler is not None:
