@@ -77,7 +77,24 @@ NOORD_BRABANT = frozenset(
 )
 """The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 site in one of them
 has grid_zone tennet_noord_brabant, a rotterdam_moerdijk site in Moerdijk port_of_moerdijk (SITES.md
-rule 5), and no other site has a grid zone."""
+rule 5), and no other site has a grid zone but the next one's."""
+UTRECHT_GELDERLAND_FLEVOPOLDER = frozenset(
+    m.strip()
+    for m in """Aalten|Apeldoorn|Arnhem|Barneveld|Berg en Dal|Berkelland|Beuningen|Bronckhorst|
+    Brummen|Buren|Culemborg|Doesburg|Doetinchem|Druten|Duiven|Ede|Elburg|Epe|Ermelo|Harderwijk|
+    Hattem|Heerde|Heumen|Lingewaard|Lochem|Maasdriel|Montferland|Neder-Betuwe|Nijkerk|Nijmegen|
+    Nunspeet|Oldebroek|Oost Gelre|Oude IJsselstreek|Overbetuwe|Putten|Renkum|Rheden|Rozendaal|
+    Scherpenzeel|Tiel|Voorst|Wageningen|West Betuwe|West Maas en Waal|Westervoort|Wijchen|
+    Winterswijk|Zaltbommel|Zevenaar|Zutphen|
+    Amersfoort|Baarn|Bunnik|Bunschoten|De Bilt|De Ronde Venen|Eemnes|Houten|IJsselstein|Leusden|
+    Lopik|Montfoort|Nieuwegein|Oudewater|Renswoude|Rhenen|Soest|Stichtse Vecht|Utrecht|
+    Utrechtse Heuvelrug|Veenendaal|Vijfheerenlanden|Wijk bij Duurstede|Woerden|Woudenberg|Zeist|
+    Almere|Dronten|Lelystad|Zeewolde""".split("|")
+)
+"""The 51 municipalities of the province of Gelderland, the 26 of Utrecht (2025) and the 4 on the
+Flevopolder (Zuidelijk and Oostelijk Flevoland): a cluster6 site in one of them has grid_zone
+tennet_utrecht_gelderland_flevopolder, whose TenneT reinforcements are due in 2033 (SITES.md
+rule 5)."""
 HEADERS = {
     "installation_sites.csv": ["installation_id", "site_id", "rule", "note"],
     "sites.csv": [
@@ -313,10 +330,25 @@ def main() -> int:
     # ---- grid zones (SITES.md rule 5)
     if len(NOORD_BRABANT) != 56:
         problem(f"NOORD_BRABANT holds {len(NOORD_BRABANT)} municipalities, not 56")
+    if len(UTRECHT_GELDERLAND_FLEVOPOLDER) != 51 + 26 + 4:
+        problem(
+            f"UTRECHT_GELDERLAND_FLEVOPOLDER holds {len(UTRECHT_GELDERLAND_FLEVOPOLDER)} "
+            "municipalities, not 81"
+        )
     for r in sites.itertuples():
-        brabant = r.cluster_id == "cluster6" and r.municipality in NOORD_BRABANT
+        cluster6 = r.cluster_id == "cluster6"
+        brabant = cluster6 and r.municipality in NOORD_BRABANT
+        middle = cluster6 and r.municipality in UTRECHT_GELDERLAND_FLEVOPOLDER
         moerdijk = r.cluster_id == "rotterdam_moerdijk" and r.municipality == "Moerdijk"
-        want = "tennet_noord_brabant" if brabant else "port_of_moerdijk" if moerdijk else ""
+        want = (
+            "tennet_noord_brabant"
+            if brabant
+            else "tennet_utrecht_gelderland_flevopolder"
+            if middle
+            else "port_of_moerdijk"
+            if moerdijk
+            else ""
+        )
         if (r.grid_zone or "") != want:
             problem(f"sites.csv {r.site_id}: grid_zone {r.grid_zone!r}, rule 5 gives {want!r}")
 

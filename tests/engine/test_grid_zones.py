@@ -135,3 +135,68 @@ def test_shell_moerdijk_electrifies_once_its_station_is_in(current: kruispunt.Re
     peak = ds["peak_load"].values[here]
     new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
     assert (new_load[: years.index(2033)] <= 1e-6).all()
+
+
+MIDDLE = "tennet_utrecht_gelderland_flevopolder"
+"""TenneT's reinforcements in Gelderland, Utrecht and the Flevopolder, due in 2033 (2029
+before the delay of 12 Jun 2025; 2035 with further setbacks)."""
+
+
+def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
+    cat: Catalogue, inp: ModelInputs
+) -> None:
+    """The 39 Cluster 6 sites in Gelderland, Utrecht and the Flevopolder draw on their zone
+    alone (0 MW until 2033, not limited by the data after), not on the cluster's pool (its
+    assumed relief of 2034); the other Cluster 6 sites keep the cluster's pool."""
+    zone_sites = cat.sites.loc[cat.sites["grid_zone"] == MIDDLE]
+    assert len(zone_sites) == 39 and (zone_sites["cluster_id"] == "cluster6").all()
+    assert {"Lelystad", "Nijmegen", "Brummen", "Woerden", "Vijfheerenlanden"} <= set(
+        zone_sites["municipality"]
+    )
+    names = list(inp.pools.names)
+    cluster, zone = names.index("grid/cluster6"), names.index(f"grid/{MIDDLE}")
+    here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
+    cluster6 = inp.plants.cluster == list(inp.coords.clusters).index("cluster6")
+    assert here.sum() >= 39 and (cluster6 & ~here).sum() > 60
+    assert not inp.pools.plants[cluster, here].any()
+    assert inp.pools.plants[cluster, cluster6 & ~here].all()
+    assert inp.pools.plants[zone, here].all() and not inp.pools.plants[zone, ~here].any()
+    years = list(inp.coords.years)
+    cap = inp.pools.capacity[0, zone]
+    assert (cap[: years.index(2033)] == 0.0).all()
+    assert (cap[years.index(2033) :] == 1e6).all()
+
+
+def test_gelderland_and_flevopolder_heat_plants_electrify_when_the_reinforcements_are_in(
+    cat: Catalogue, current: kruispunt.Results
+) -> None:
+    """In current policy the zone's plants add no electric load of their own choosing before
+    2033 (a decided project's connection was contracted with its decision: Cosun's binding
+    agreement puts Aviko Steenderen on an e-boiler in 2030); five of its heat plants take
+    hybrid heat pumps in 2033 (FrieslandCampina Borculo and Lochem, McCain Lelystad, NXP
+    Nijmegen, Sonac Vuren; 2034 with the cluster's assumed relief before Dec 2026), while
+    A-ware Heerenveen, a Cluster 6 site outside the zone, waits for 2034."""
+    ds = current.dataset.sel(scenario="current-policy")
+    routes = ds["route"].values
+    years = [int(y) for y in ds["year"].values]
+    zone = cat.sites.loc[cat.sites["grid_zone"] == MIDDLE, "site_id"].to_numpy()
+    decided = list(ds["reason"].values).index("committed_project")
+    committed = (ds["switch_reason"].values == decided).any(axis=1)
+    here = np.isin(ds["site"].values, zone)
+    assert ds["plant"].values[here & committed].tolist() == ["aviko_steenderen/process_heat_low"]
+    steenderen = ds["route_index"].sel(plant="aviko_steenderen/process_heat_low").values
+    assert routes[steenderen[years.index(2030)]] == "eboiler_low"
+    peak = ds["peak_load"].values[here & ~committed]
+    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
+    assert (new_load[: years.index(2033)] <= 1e-6).all()
+    assert new_load[years.index(2033)] > 10.0
+
+    def first_year(plant: str) -> int | None:
+        on = np.char.startswith(routes[ds["route_index"].sel(plant=plant).values], "heat_pump")
+        return years[int(np.argmax(on))] if on.any() else None
+
+    for site in ("frieslandcampina_borculo", "frieslandcampina_lochem", "mccain_lelystad"):
+        assert first_year(f"{site}/process_heat_low") == 2033, site
+    assert first_year("nxp_nijmegen/process_heat_low") == 2033
+    assert first_year("sonac_vuren/process_heat_low") == 2033
+    assert first_year("a_ware_heerenveen/process_heat_low") == 2034

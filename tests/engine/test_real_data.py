@@ -584,13 +584,19 @@ def test_dispersed_sites_wait_for_the_regional_grid(cat: Catalogue, results: Res
     want a hybrid boiler since it pays the kW tariff on its rated power (11-32 before).
     Since December 2026 the cluster's only room before 2034 is TenneT's release on
     the Noord-Brabant grid (zone ``tennet_noord_brabant``: 200, 400, then 805 MW from 2026,
-    2027 and 2028), open to its 17 Brabant sites alone (``tests/engine/test_grid_zones.py``)."""
+    2027 and 2028), open to its 17 Brabant sites alone, and, from 2033, TenneT's delayed
+    reinforcements in Gelderland, Utrecht and the Flevopolder (zone
+    ``tennet_utrecht_gelderland_flevopolder``, its 39 sites; ``tests/engine/test_grid_zones.py``).
+    """
     ds = results.dataset
     before = ds["year"] < 2034
-    zone_sites = cat.sites.loc[cat.sites["grid_zone"] == "tennet_noord_brabant", "site_id"]
+    zones = ("tennet_noord_brabant", "tennet_utrecht_gelderland_flevopolder")
+    zone_sites = cat.sites.loc[cat.sites["grid_zone"].isin(zones), "site_id"]
     in_zone = np.isin(ds["site"].values, sorted(zone_sites))
     room = np.where(ds["year"].values >= 2028, 805.0, 0.0)
     room[ds["year"].values == 2026], room[ds["year"].values == 2027] = 200.0, 400.0
+    room[ds["year"].values == 2033] += 1e6  # the Gelderland-Utrecht-Flevopolder zone's relief
+    decided = list(ds["reason"].values).index("committed_project")
     for scenario in ds["scenario"].values:
         grid = dict(scenario=scenario, cluster="cluster6", resource="grid")
         capacity = ds["infra_capacity"].sel(grid).values[before.values]
@@ -600,7 +606,8 @@ def test_dispersed_sites_wait_for_the_regional_grid(cat: Catalogue, results: Res
         # on a decided project whose connection came with the decision), within its room
         use = ds["infra_use"].sel(grid).values[before.values]
         peak = ds["peak_load"].sel(scenario=scenario).values[:, before.values]
-        zone_load = np.maximum(peak[in_zone] - peak[in_zone, :1], 0.0).sum(axis=0)
+        own = in_zone & ~(ds["switch_reason"].sel(scenario=scenario).values == decided).any(1)
+        zone_load = np.maximum(peak[own] - peak[own, :1], 0.0).sum(axis=0)
         np.testing.assert_allclose(use, zone_load, atol=1e-6)
         assert (use <= capacity + 1e-6).all()
         waiting = ds["grid_waiting"].sel(scenario=scenario)
