@@ -95,6 +95,14 @@ UTRECHT_GELDERLAND_FLEVOPOLDER = frozenset(
 Flevopolder (Zuidelijk and Oostelijk Flevoland): a cluster6 site in one of them has grid_zone
 tennet_utrecht_gelderland_flevopolder, whose TenneT reinforcements are due in 2033 (SITES.md
 rule 5)."""
+GRONINGEN = frozenset(
+    m.strip()
+    for m in """Eemsdelta|Groningen|Het Hogeland|Midden-Groningen|Oldambt|Pekela|Stadskanaal|
+    Veendam|Westerkwartier|Westerwolde""".split("|")
+)
+"""The 10 municipalities of the province of Groningen (2025): a cluster6 site in one of them has
+grid_zone tennet_groningen, TenneT's Groningen 110 kV grid, open to new connections from 2032
+(SITES.md rule 5)."""
 HEADERS = {
     "installation_sites.csv": ["installation_id", "site_id", "rule", "note"],
     "sites.csv": [
@@ -335,16 +343,21 @@ def main() -> int:
             f"UTRECHT_GELDERLAND_FLEVOPOLDER holds {len(UTRECHT_GELDERLAND_FLEVOPOLDER)} "
             "municipalities, not 81"
         )
+    if len(GRONINGEN) != 10:
+        problem(f"GRONINGEN holds {len(GRONINGEN)} municipalities, not 10")
     for r in sites.itertuples():
         cluster6 = r.cluster_id == "cluster6"
         brabant = cluster6 and r.municipality in NOORD_BRABANT
         middle = cluster6 and r.municipality in UTRECHT_GELDERLAND_FLEVOPOLDER
+        groningen = cluster6 and r.municipality in GRONINGEN
         moerdijk = r.cluster_id == "rotterdam_moerdijk" and r.municipality == "Moerdijk"
         want = (
             "tennet_noord_brabant"
             if brabant
             else "tennet_utrecht_gelderland_flevopolder"
             if middle
+            else "tennet_groningen"
+            if groningen
             else "port_of_moerdijk"
             if moerdijk
             else ""

@@ -397,6 +397,7 @@ def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
     zone = sorted(q.message for q in problems if q.check == "check_grid_zones")
     assert zone == [
         "grid zone 'port_of_moerdijk' of cluster 'rotterdam_moerdijk' has no site",
+        "grid zone 'tennet_groningen' of cluster 'cluster6' has no site",
         "grid zone 'tennet_noord_brabant' of cluster 'cluster6' has no site",
         "grid zone 'tennet_utrecht_gelderland_flevopolder' of cluster 'cluster6' has no site",
     ]

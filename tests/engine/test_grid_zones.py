@@ -147,7 +147,8 @@ def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
 ) -> None:
     """The 39 Cluster 6 sites in Gelderland, Utrecht and the Flevopolder draw on their zone
     alone (0 MW until 2033, not limited by the data after), not on the cluster's pool (its
-    assumed relief of 2034); the other Cluster 6 sites keep the cluster's pool."""
+    assumed relief of 2034); the other Cluster 6 sites, but Groningen's (a zone apart too),
+    keep the cluster's pool."""
     zone_sites = cat.sites.loc[cat.sites["grid_zone"] == MIDDLE]
     assert len(zone_sites) == 39 and (zone_sites["cluster_id"] == "cluster6").all()
     assert {"Lelystad", "Nijmegen", "Brummen", "Woerden", "Vijfheerenlanden"} <= set(
@@ -159,7 +160,9 @@ def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
     cluster6 = inp.plants.cluster == list(inp.coords.clusters).index("cluster6")
     assert here.sum() >= 39 and (cluster6 & ~here).sum() > 60
     assert not inp.pools.plants[cluster, here].any()
-    assert inp.pools.plants[cluster, cluster6 & ~here].all()
+    apart = cat.sites.loc[cat.sites["grid_zone"] == "tennet_groningen", "site_id"].to_numpy()
+    elsewhere = cluster6 & ~here & ~np.isin(np.asarray(inp.coords.plant_site), apart)
+    assert inp.pools.plants[cluster, elsewhere].all()
     assert inp.pools.plants[zone, here].all() and not inp.pools.plants[zone, ~here].any()
     years = list(inp.coords.years)
     cap = inp.pools.capacity[0, zone]
@@ -200,3 +203,33 @@ def test_gelderland_and_flevopolder_heat_plants_electrify_when_the_reinforcement
     assert first_year("nxp_nijmegen/process_heat_low") == 2033
     assert first_year("sonac_vuren/process_heat_low") == 2033
     assert first_year("a_ware_heerenveen/process_heat_low") == 2034
+
+
+def test_groningen_sites_of_cluster6_follow_the_groningen_grid(
+    cat: Catalogue, inp: ModelInputs, current: kruispunt.Results
+) -> None:
+    """The 14 Cluster 6 sites in the province of Groningen hang on TenneT's Groningen 110 kV
+    grid, as the Noord-Nederland cluster's sites do: a zone apart, 0 MW until new connections
+    open in 2032 (TenneT, Apr 2025), rather than the cluster's assumed 2034. In current policy
+    Avebe Ter Apelkanaal and FrieslandCampina Bedum take hybrid heat pumps in 2032 (2034
+    before Dec 2026)."""
+    zone_sites = cat.sites.loc[cat.sites["grid_zone"] == "tennet_groningen"]
+    assert len(zone_sites) == 14 and (zone_sites["cluster_id"] == "cluster6").all()
+    names = list(inp.pools.names)
+    cluster, zone = names.index("grid/cluster6"), names.index("grid/tennet_groningen")
+    here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
+    assert not inp.pools.plants[cluster, here].any()
+    assert inp.pools.plants[zone, here].all() and not inp.pools.plants[zone, ~here].any()
+    years = list(inp.coords.years)
+    cap = inp.pools.capacity[0, zone]
+    assert (cap[: years.index(2032)] == 0.0).all() and (cap[years.index(2032) :] == 1e6).all()
+    noord = inp.pools.capacity[0, names.index("grid/noord_nederland")]
+    np.testing.assert_array_equal(cap, noord)  # the same grid, the same relief
+    ds = current.dataset.sel(scenario="current-policy")
+    routes = ds["route"].values
+    for plant in (
+        "avebe_ter_apelkanaal/process_heat_low",
+        "frieslandcampina_bedum/process_heat_low",
+    ):
+        on = routes[ds["route_index"].sel(plant=plant).values] == "heat_pump_hybrid_low_food"
+        assert [int(y) for y in ds["year"].values][int(np.argmax(on))] == 2032, plant

@@ -584,18 +584,19 @@ def test_dispersed_sites_wait_for_the_regional_grid(cat: Catalogue, results: Res
     want a hybrid boiler since it pays the kW tariff on its rated power (11-32 before).
     Since December 2026 the cluster's only room before 2034 is TenneT's release on
     the Noord-Brabant grid (zone ``tennet_noord_brabant``: 200, 400, then 805 MW from 2026,
-    2027 and 2028), open to its 17 Brabant sites alone, and, from 2033, TenneT's delayed
-    reinforcements in Gelderland, Utrecht and the Flevopolder (zone
-    ``tennet_utrecht_gelderland_flevopolder``, its 39 sites; ``tests/engine/test_grid_zones.py``).
-    """
+    2027 and 2028), open to its 17 Brabant sites alone; from 2032 the Groningen 110 kV grid
+    (zone ``tennet_groningen``, its 14 sites) and from 2033 TenneT's delayed reinforcements
+    in Gelderland, Utrecht and the Flevopolder (zone ``tennet_utrecht_gelderland_flevopolder``,
+    its 39 sites; ``tests/engine/test_grid_zones.py``)."""
     ds = results.dataset
     before = ds["year"] < 2034
-    zones = ("tennet_noord_brabant", "tennet_utrecht_gelderland_flevopolder")
+    zones = ("tennet_noord_brabant", "tennet_groningen", "tennet_utrecht_gelderland_flevopolder")
     zone_sites = cat.sites.loc[cat.sites["grid_zone"].isin(zones), "site_id"]
     in_zone = np.isin(ds["site"].values, sorted(zone_sites))
     room = np.where(ds["year"].values >= 2028, 805.0, 0.0)
     room[ds["year"].values == 2026], room[ds["year"].values == 2027] = 200.0, 400.0
-    room[ds["year"].values == 2033] += 1e6  # the Gelderland-Utrecht-Flevopolder zone's relief
+    room[ds["year"].values >= 2032] += 1e6  # the Groningen zone's relief
+    room[ds["year"].values == 2033] += 1e6  # the Gelderland-Utrecht-Flevopolder zone's
     decided = list(ds["reason"].values).index("committed_project")
     for scenario in ds["scenario"].values:
         grid = dict(scenario=scenario, cluster="cluster6", resource="grid")
