@@ -77,7 +77,7 @@ NOORD_BRABANT = frozenset(
 )
 """The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 site in one of them
 has grid_zone tennet_noord_brabant, a rotterdam_moerdijk site in Moerdijk port_of_moerdijk (SITES.md
-rule 5), and no other site has a grid zone but the next one's."""
+rule 5); the zones of the other provinces follow (CLUSTER6_ZONES)."""
 UTRECHT_GELDERLAND_FLEVOPOLDER = frozenset(
     m.strip()
     for m in """Aalten|Apeldoorn|Arnhem|Barneveld|Berg en Dal|Berkelland|Beuningen|Bronckhorst|
@@ -103,6 +103,14 @@ GRONINGEN = frozenset(
 """The 10 municipalities of the province of Groningen (2025): a cluster6 site in one of them has
 grid_zone tennet_groningen, TenneT's Groningen 110 kV grid, open to new connections from 2032
 (SITES.md rule 5)."""
+CLUSTER6_ZONES = (
+    ("tennet_noord_brabant", NOORD_BRABANT, 56),
+    ("tennet_utrecht_gelderland_flevopolder", UTRECHT_GELDERLAND_FLEVOPOLDER, 51 + 26 + 4),
+    ("tennet_groningen", GRONINGEN, 10),
+)
+"""The grid zone of a cluster6 site by its municipality, with the number of municipalities each
+list must hold; a rotterdam_moerdijk site in Moerdijk has port_of_moerdijk, and no other site has
+a grid zone (SITES.md rule 5)."""
 HEADERS = {
     "installation_sites.csv": ["installation_id", "site_id", "rule", "note"],
     "sites.csv": [
@@ -336,32 +344,15 @@ def main() -> int:
     products = set(pd.read_csv(CURATED / "products.csv", dtype=str)["product_id"])
 
     # ---- grid zones (SITES.md rule 5)
-    if len(NOORD_BRABANT) != 56:
-        problem(f"NOORD_BRABANT holds {len(NOORD_BRABANT)} municipalities, not 56")
-    if len(UTRECHT_GELDERLAND_FLEVOPOLDER) != 51 + 26 + 4:
-        problem(
-            f"UTRECHT_GELDERLAND_FLEVOPOLDER holds {len(UTRECHT_GELDERLAND_FLEVOPOLDER)} "
-            "municipalities, not 81"
-        )
-    if len(GRONINGEN) != 10:
-        problem(f"GRONINGEN holds {len(GRONINGEN)} municipalities, not 10")
+    for zone, municipalities, count in CLUSTER6_ZONES:
+        if len(municipalities) != count:
+            problem(f"the list of {zone} holds {len(municipalities)} municipalities, not {count}")
     for r in sites.itertuples():
-        cluster6 = r.cluster_id == "cluster6"
-        brabant = cluster6 and r.municipality in NOORD_BRABANT
-        middle = cluster6 and r.municipality in UTRECHT_GELDERLAND_FLEVOPOLDER
-        groningen = cluster6 and r.municipality in GRONINGEN
-        moerdijk = r.cluster_id == "rotterdam_moerdijk" and r.municipality == "Moerdijk"
-        want = (
-            "tennet_noord_brabant"
-            if brabant
-            else "tennet_utrecht_gelderland_flevopolder"
-            if middle
-            else "tennet_groningen"
-            if groningen
-            else "port_of_moerdijk"
-            if moerdijk
-            else ""
-        )
+        want = ""
+        if r.cluster_id == "cluster6":
+            want = next((z for z, m, _ in CLUSTER6_ZONES if r.municipality in m), "")
+        elif r.cluster_id == "rotterdam_moerdijk" and r.municipality == "Moerdijk":
+            want = "port_of_moerdijk"
         if (r.grid_zone or "") != want:
             problem(f"sites.csv {r.site_id}: grid_zone {r.grid_zone!r}, rule 5 gives {want!r}")
 
