@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 import kruispunt
@@ -104,6 +105,23 @@ def test_noord_brabant_sites_electrify_on_the_released_room(
 MOERDIJK = ("ardagh_glass_moerdijk", "basell_moerdijk", "shell_moerdijk")
 
 
+def _assert_zone_apart(
+    inp: ModelInputs, cluster: str, zone: str, here: npt.NDArray[np.bool_], relief: int
+) -> None:
+    """The plants ``here`` draw on grid pool ``zone`` and not on their ``cluster``'s; no other
+    plant draws on the zone; its room is 0 MW until ``relief`` and not limited by the data
+    (1e6 MW) from then."""
+    names = list(inp.pools.names)
+    c, z = names.index(f"grid/{cluster}"), names.index(f"grid/{zone}")
+    assert not inp.pools.plants[c, here].any()
+    assert inp.pools.plants[z, here].all()
+    assert not inp.pools.plants[z, ~here].any()
+    years = list(inp.coords.years)
+    cap = inp.pools.capacity[0, z]
+    assert (cap[: years.index(relief)] == 0.0).all()
+    assert (cap[years.index(relief) :] == 1e6).all()
+
+
 def test_the_port_of_moerdijk_is_a_zone_apart_from_rotterdam(inp: ModelInputs) -> None:
     """The Rotterdam-Moerdijk grid figures are the Rotterdam port area's, Moerdijk not
     included (nt_rotterdam_grid_2022); Moerdijk's 20 and 150 kV stations connect no new
@@ -111,19 +129,12 @@ def test_the_port_of_moerdijk_is_a_zone_apart_from_rotterdam(inp: ModelInputs) -
     Before Dec 2026 Shell Moerdijk took 513 MW of hybrid heat pumps from 2029 out of the
     Rotterdam port's 1,800 MW. The three Moerdijk sites draw on their zone only; the other
     sites of the cluster on the cluster's pool only."""
-    names = list(inp.pools.names)
-    cluster, zone = names.index("grid/rotterdam_moerdijk"), names.index("grid/port_of_moerdijk")
+    cluster = list(inp.pools.names).index("grid/rotterdam_moerdijk")
     moerdijk = np.isin(np.asarray(inp.coords.plant_site), MOERDIJK)
     rotterdam = inp.plants.cluster == list(inp.coords.clusters).index("rotterdam_moerdijk")
     assert moerdijk.sum() >= 3 and (rotterdam & ~moerdijk).sum() > 20
-    assert not inp.pools.plants[cluster, moerdijk].any()
     assert inp.pools.plants[cluster, rotterdam & ~moerdijk].all()
-    assert inp.pools.plants[zone, moerdijk].all()
-    assert not inp.pools.plants[zone, ~moerdijk].any()
-    years = list(inp.coords.years)
-    cap = inp.pools.capacity[0, zone]
-    assert (cap[: years.index(2033)] == 0.0).all()
-    assert (cap[years.index(2033) :] == 1e6).all()
+    _assert_zone_apart(inp, "rotterdam_moerdijk", "port_of_moerdijk", moerdijk, 2033)
 
 
 def test_shell_moerdijk_electrifies_once_its_station_is_in(current: kruispunt.Results) -> None:
@@ -154,20 +165,14 @@ def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
     assert {"Lelystad", "Nijmegen", "Brummen", "Woerden", "Vijfheerenlanden"} <= set(
         zone_sites["municipality"]
     )
-    names = list(inp.pools.names)
-    cluster, zone = names.index("grid/cluster6"), names.index(f"grid/{MIDDLE}")
+    cluster = list(inp.pools.names).index("grid/cluster6")
     here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
     cluster6 = inp.plants.cluster == list(inp.coords.clusters).index("cluster6")
     assert here.sum() >= 39 and (cluster6 & ~here).sum() > 60
-    assert not inp.pools.plants[cluster, here].any()
     apart = cat.sites.loc[cat.sites["grid_zone"] == "tennet_groningen", "site_id"].to_numpy()
     elsewhere = cluster6 & ~here & ~np.isin(np.asarray(inp.coords.plant_site), apart)
     assert inp.pools.plants[cluster, elsewhere].all()
-    assert inp.pools.plants[zone, here].all() and not inp.pools.plants[zone, ~here].any()
-    years = list(inp.coords.years)
-    cap = inp.pools.capacity[0, zone]
-    assert (cap[: years.index(2033)] == 0.0).all()
-    assert (cap[years.index(2033) :] == 1e6).all()
+    _assert_zone_apart(inp, "cluster6", MIDDLE, here, 2033)
 
 
 def test_gelderland_and_flevopolder_heat_plants_electrify_when_the_reinforcements_are_in(
@@ -215,14 +220,10 @@ def test_groningen_sites_of_cluster6_follow_the_groningen_grid(
     before Dec 2026)."""
     zone_sites = cat.sites.loc[cat.sites["grid_zone"] == "tennet_groningen"]
     assert len(zone_sites) == 14 and (zone_sites["cluster_id"] == "cluster6").all()
-    names = list(inp.pools.names)
-    cluster, zone = names.index("grid/cluster6"), names.index("grid/tennet_groningen")
     here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
-    assert not inp.pools.plants[cluster, here].any()
-    assert inp.pools.plants[zone, here].all() and not inp.pools.plants[zone, ~here].any()
-    years = list(inp.coords.years)
-    cap = inp.pools.capacity[0, zone]
-    assert (cap[: years.index(2032)] == 0.0).all() and (cap[years.index(2032) :] == 1e6).all()
+    _assert_zone_apart(inp, "cluster6", "tennet_groningen", here, 2032)
+    names = list(inp.pools.names)
+    cap = inp.pools.capacity[0, names.index("grid/tennet_groningen")]
     noord = inp.pools.capacity[0, names.index("grid/noord_nederland")]
     np.testing.assert_array_equal(cap, noord)  # the same grid, the same relief
     ds = current.dataset.sel(scenario="current-policy")
