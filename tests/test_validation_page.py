@@ -89,6 +89,7 @@ def test_site_subjects_sum_their_plants(tmp_path: Path) -> None:
         ["one", "emissions", sites[1], 2030, 0, 0, "Mt/yr"],
         ["two", "emissions", f"{sites[0]};{sites[2]}", 2030, 0, 0, "Mt/yr"],
         ["stored", "stored", sites[0], 2030, 0, 0, "Mt/yr"],
+        ["one in kt", "emissions", sites[1], 2030, 0, 0, "kt/yr"],
     ]
     refs = tmp_path / "refs.csv"
     _references(rows).to_csv(refs, index=False)
@@ -97,6 +98,7 @@ def test_site_subjects_sum_their_plants(tmp_path: Path) -> None:
     assert em.min() > 0
     assert table.loc["all", "model"] == pytest.approx(em.sum())
     assert table.loc["one", "model"] == pytest.approx(em[1])
+    assert table.loc["one in kt", "model"] == pytest.approx(em[1] * 1e3)  # the row's unit
     assert table.loc["two", "model"] == pytest.approx(em[0] + em[2])
     assert table.loc["stored", "model"] == pytest.approx(ds["stored_co2"].values[0] / 1e6)
 

@@ -103,10 +103,30 @@ GRONINGEN = frozenset(
 """The 10 municipalities of the province of Groningen (2025): a cluster6 site in one of them has
 grid_zone tennet_groningen, TenneT's Groningen 110 kV grid, open to new connections from 2032
 (SITES.md rule 5)."""
+NOORD_LIMBURG = frozenset(
+    m.strip()
+    for m in """Beesel|Bergen (L)|Gennep|Horst aan de Maas|Mook en Middelaar|Peel en Maas|Venlo|
+    Venray""".split("|")
+)
+"""The 8 municipalities of Noord-Limburg (2025): a cluster6 site in one of them has grid_zone
+tennet_noord_limburg, whose waiting list waits for TenneT's Boxmeer station, due in 2030 (SITES.md
+rule 5)."""
+MIDDEN_ZUID_LIMBURG = frozenset(
+    m.strip()
+    for m in """Echt-Susteren|Leudal|Maasgouw|Nederweert|Roerdalen|Roermond|Weert|
+    Beek|Beekdaelen|Brunssum|Eijsden-Margraten|Gulpen-Wittem|Heerlen|Kerkrade|Landgraaf|
+    Maastricht|Meerssen|Simpelveld|Sittard-Geleen|Stein|Vaals|Valkenburg aan de Geul|
+    Voerendaal""".split("|")
+)
+"""The 7 municipalities of Midden-Limburg and the 16 of Zuid-Limburg (2025): a cluster6 site in
+one of them has grid_zone tennet_midden_zuid_limburg, whose waiting list waits for TenneT's
+Graetheide 380 kV station, due in 2031-2034, as Chemelot's (SITES.md rule 5)."""
 CLUSTER6_ZONES = (
     ("tennet_noord_brabant", NOORD_BRABANT, 56),
     ("tennet_utrecht_gelderland_flevopolder", UTRECHT_GELDERLAND_FLEVOPOLDER, 51 + 26 + 4),
     ("tennet_groningen", GRONINGEN, 10),
+    ("tennet_noord_limburg", NOORD_LIMBURG, 8),
+    ("tennet_midden_zuid_limburg", MIDDEN_ZUID_LIMBURG, 7 + 16),
 )
 """The grid zone of a cluster6 site by its municipality, with the number of municipalities each
 list must hold; a rotterdam_moerdijk site in Moerdijk has port_of_moerdijk, and no other site has

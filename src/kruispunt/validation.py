@@ -9,10 +9,12 @@ a test regenerates it, so it cannot drift from the model.
 Reference kinds
 ---------------
 ``emissions``
-    Direct emissions of the model's plants in ``year`` [Mt CO2/yr]; ``subject`` ``*`` for the
-    nation, or one site id or several joined by ``;``.
+    Direct emissions of the model's plants in ``year``, in the reference's ``unit`` (a mass a
+    year: ``Mt/yr``, ``kt/yr``); ``subject`` ``*`` for the nation, or one site id or several
+    joined by ``;``.
 ``stored``
-    CO2 sent to storage in ``year`` [Mt CO2/yr]; ``subject`` as for ``emissions`` (the
+    CO2 sent to storage in ``year``, in the reference's ``unit``; ``subject`` as for
+    ``emissions`` (the
     customers of one storage project: Porthos's four capturers).
 ``route_start``
     First year ``subject`` (``site_id:route_id``, or one plant's
@@ -182,7 +184,7 @@ def _model_value(
             if unknown:
                 raise KruispuntError(f"validation reference names unknown site '{unknown[0]}'")
             values = values.where(at["site"].isin(sites), 0.0)
-        return float(values.sum()) / 1e6
+        return float(values.sum()) * conversion_factor("t/yr", str(row["unit"]))
     raise KruispuntError(f"unknown reference kind '{kind}'")  # pragma: no cover
 
 

@@ -398,7 +398,9 @@ def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
     assert zone == [
         "grid zone 'port_of_moerdijk' of cluster 'rotterdam_moerdijk' has no site",
         "grid zone 'tennet_groningen' of cluster 'cluster6' has no site",
+        "grid zone 'tennet_midden_zuid_limburg' of cluster 'cluster6' has no site",
         "grid zone 'tennet_noord_brabant' of cluster 'cluster6' has no site",
+        "grid zone 'tennet_noord_limburg' of cluster 'cluster6' has no site",
         "grid zone 'tennet_utrecht_gelderland_flevopolder' of cluster 'cluster6' has no site",
     ]
     assert {q.field for q in problems if q.check == "check_grid_zones"} == {"project"}

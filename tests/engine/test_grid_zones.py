@@ -148,6 +148,10 @@ def test_shell_moerdijk_electrifies_once_its_station_is_in(current: kruispunt.Re
     assert (new_load[: years.index(2033)] <= 1e-6).all()
 
 
+NOORD_LIMBURG, MIDDEN_ZUID_LIMBURG = "tennet_noord_limburg", "tennet_midden_zuid_limburg"
+"""The waiting lists of Limburg (TenneT, 18 Apr 2025): the north's waits for the Boxmeer
+station (2030, moved from 2028), Midden- and Zuid-Limburg's for Graetheide 380 kV (2031-2034,
+as Chemelot's)."""
 MIDDLE = "tennet_utrecht_gelderland_flevopolder"
 """TenneT's reinforcements in Gelderland, Utrecht and the Flevopolder, due in 2033 (2029
 before the delay of 12 Jun 2025; 2035 with further setbacks)."""
@@ -158,8 +162,8 @@ def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
 ) -> None:
     """The 39 Cluster 6 sites in Gelderland, Utrecht and the Flevopolder draw on their zone
     alone (0 MW until 2033, not limited by the data after), not on the cluster's pool (its
-    assumed relief of 2034); the other Cluster 6 sites, but Groningen's (a zone apart too),
-    keep the cluster's pool."""
+    assumed relief of 2034); the other Cluster 6 sites, but those in the other zones apart
+    (Groningen's and Limburg's), keep the cluster's pool."""
     zone_sites = cat.sites.loc[cat.sites["grid_zone"] == MIDDLE]
     assert len(zone_sites) == 39 and (zone_sites["cluster_id"] == "cluster6").all()
     assert {"Lelystad", "Nijmegen", "Brummen", "Woerden", "Vijfheerenlanden"} <= set(
@@ -169,7 +173,8 @@ def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
     here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
     cluster6 = inp.plants.cluster == list(inp.coords.clusters).index("cluster6")
     assert here.sum() >= 39 and (cluster6 & ~here).sum() > 60
-    apart = cat.sites.loc[cat.sites["grid_zone"] == "tennet_groningen", "site_id"].to_numpy()
+    others = ("tennet_groningen", NOORD_LIMBURG, MIDDEN_ZUID_LIMBURG)
+    apart = cat.sites.loc[cat.sites["grid_zone"].isin(others), "site_id"].to_numpy()
     elsewhere = cluster6 & ~here & ~np.isin(np.asarray(inp.coords.plant_site), apart)
     assert inp.pools.plants[cluster, elsewhere].all()
     _assert_zone_apart(inp, "cluster6", MIDDLE, here, 2033)
@@ -234,3 +239,37 @@ def test_groningen_sites_of_cluster6_follow_the_groningen_grid(
     ):
         on = routes[ds["route_index"].sel(plant=plant).values] == "heat_pump_hybrid_low_food"
         assert [int(y) for y in ds["year"].values][int(np.argmax(on))] == 2032, plant
+
+
+def test_limburg_sites_of_cluster6_follow_the_limburg_stations(
+    cat: Catalogue, inp: ModelInputs, current: kruispunt.Results
+) -> None:
+    """Cluster 6's 25 sites in Limburg wait for TenneT's stations there rather than for the
+    cluster's assumed relief of 2034: the 7 in Noord-Limburg for the Boxmeer station's
+    extension (2030), the 18 in Midden- and Zuid-Limburg for Graetheide 380 kV (2031-2034,
+    the latest year, as Chemelot, on the same station: the same room every year). In current
+    policy Rixona Oostrum (Venray) takes its hybrid heat pump in 2030 (2034 before Dec 2026);
+    the Midden- and Zuid-Limburg plants add no load of their own choosing before 2034."""
+    zones = {NOORD_LIMBURG: (7, 2030), MIDDEN_ZUID_LIMBURG: (18, 2034)}
+    names = list(inp.pools.names)
+    for zone, (count, relief) in zones.items():
+        zone_sites = cat.sites.loc[cat.sites["grid_zone"] == zone]
+        assert len(zone_sites) == count and (zone_sites["cluster_id"] == "cluster6").all()
+        here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
+        _assert_zone_apart(inp, "cluster6", zone, here, relief)
+    south = inp.pools.capacity[0, names.index(f"grid/{MIDDEN_ZUID_LIMBURG}")]
+    np.testing.assert_array_equal(south, inp.pools.capacity[0, names.index("grid/chemelot")])
+    north = set(cat.sites.loc[cat.sites["grid_zone"] == NOORD_LIMBURG, "municipality"])
+    assert north == {"Venlo", "Venray", "Peel en Maas", "Bergen (L)"}
+    ds = current.dataset.sel(scenario="current-policy")
+    routes = ds["route"].values
+    years = [int(y) for y in ds["year"].values]
+    on = routes[ds["route_index"].sel(plant="rixona_oostrum/process_heat_low").values]
+    assert years[int(np.argmax(on == "heat_pump_hybrid_low_food"))] == 2030
+    south_sites = cat.sites.loc[cat.sites["grid_zone"] == MIDDEN_ZUID_LIMBURG, "site_id"]
+    decided = list(ds["reason"].values).index("committed_project")
+    committed = (ds["switch_reason"].values == decided).any(axis=1)
+    own = np.isin(ds["site"].values, south_sites.to_numpy()) & ~committed
+    peak = ds["peak_load"].values[own]
+    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
+    assert (new_load[: years.index(2034)] <= 1e-6).all()
