@@ -121,12 +121,27 @@ MIDDEN_ZUID_LIMBURG = frozenset(
 """The 7 municipalities of Midden-Limburg and the 16 of Zuid-Limburg (2025): a cluster6 site in
 one of them has grid_zone tennet_midden_zuid_limburg, whose waiting list waits for TenneT's
 Graetheide 380 kV station, due in 2031-2034, as Chemelot's (SITES.md rule 5)."""
+ZUID_HOLLAND = frozenset(
+    m.strip()
+    for m in """Alblasserdam|Albrandswaard|Alphen aan den Rijn|Barendrecht|Bodegraven-Reeuwijk|
+    Capelle aan den IJssel|Delft|Dordrecht|Goeree-Overflakkee|Gorinchem|Gouda|'s-Gravenhage|
+    Hardinxveld-Giessendam|Hendrik-Ido-Ambacht|Hillegom|Hoeksche Waard|Kaag en Braassem|Katwijk|
+    Krimpen aan den IJssel|Krimpenerwaard|Lansingerland|Leiden|Leiderdorp|Leidschendam-Voorburg|
+    Lisse|Maassluis|Midden-Delfland|Molenlanden|Nieuwkoop|Nissewaard|Noordwijk|Oegstgeest|
+    Papendrecht|Pijnacker-Nootdorp|Ridderkerk|Rijswijk|Rotterdam|Schiedam|Sliedrecht|Teylingen|
+    Vlaardingen|Voorne aan Zee|Voorschoten|Waddinxveen|Wassenaar|Westland|Zoetermeer|
+    Zoeterwoude|Zuidplas|Zwijndrecht""".split("|")
+)
+"""The 50 municipalities of the province of Zuid-Holland (2025): a cluster6 site in one of them
+has grid_zone tennet_zuid_holland, whose grid expansions the grid operators expect in 2032-2035
+(SITES.md rule 5)."""
 CLUSTER6_ZONES = (
     ("tennet_noord_brabant", NOORD_BRABANT, 56),
     ("tennet_utrecht_gelderland_flevopolder", UTRECHT_GELDERLAND_FLEVOPOLDER, 51 + 26 + 4),
     ("tennet_groningen", GRONINGEN, 10),
     ("tennet_noord_limburg", NOORD_LIMBURG, 8),
     ("tennet_midden_zuid_limburg", MIDDEN_ZUID_LIMBURG, 7 + 16),
+    ("tennet_zuid_holland", ZUID_HOLLAND, 50),
 )
 """The grid zone of a cluster6 site by its municipality, with the number of municipalities each
 list must hold; a rotterdam_moerdijk site in Moerdijk has port_of_moerdijk, and no other site has

@@ -402,6 +402,7 @@ def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
         "grid zone 'tennet_noord_brabant' of cluster 'cluster6' has no site",
         "grid zone 'tennet_noord_limburg' of cluster 'cluster6' has no site",
         "grid zone 'tennet_utrecht_gelderland_flevopolder' of cluster 'cluster6' has no site",
+        "grid zone 'tennet_zuid_holland' of cluster 'cluster6' has no site",
     ]
     assert {q.field for q in problems if q.check == "check_grid_zones"} == {"project"}
 

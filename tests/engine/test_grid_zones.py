@@ -152,6 +152,9 @@ NOORD_LIMBURG, MIDDEN_ZUID_LIMBURG = "tennet_noord_limburg", "tennet_midden_zuid
 """The waiting lists of Limburg (TenneT, 18 Apr 2025): the north's waits for the Boxmeer
 station (2030, moved from 2028), Midden- and Zuid-Limburg's for Graetheide 380 kV (2031-2034,
 as Chemelot's)."""
+ZUID_HOLLAND = "tennet_zuid_holland"
+"""Nearly all of Zuid-Holland congested for large users from Dec 2024, its grid expansions done
+in 2032-2035 (TenneT, Stedin and Liander)."""
 MIDDLE = "tennet_utrecht_gelderland_flevopolder"
 """TenneT's reinforcements in Gelderland, Utrecht and the Flevopolder, due in 2033 (2029
 before the delay of 12 Jun 2025; 2035 with further setbacks)."""
@@ -163,7 +166,7 @@ def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
     """The 39 Cluster 6 sites in Gelderland, Utrecht and the Flevopolder draw on their zone
     alone (0 MW until 2033, not limited by the data after), not on the cluster's pool (its
     assumed relief of 2034); the other Cluster 6 sites, but those in the other zones apart
-    (Groningen's and Limburg's), keep the cluster's pool."""
+    (Groningen's, Limburg's and Zuid-Holland's), keep the cluster's pool."""
     zone_sites = cat.sites.loc[cat.sites["grid_zone"] == MIDDLE]
     assert len(zone_sites) == 39 and (zone_sites["cluster_id"] == "cluster6").all()
     assert {"Lelystad", "Nijmegen", "Brummen", "Woerden", "Vijfheerenlanden"} <= set(
@@ -173,7 +176,7 @@ def test_the_delayed_reinforcements_are_a_zone_apart_until_2033(
     here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
     cluster6 = inp.plants.cluster == list(inp.coords.clusters).index("cluster6")
     assert here.sum() >= 39 and (cluster6 & ~here).sum() > 60
-    others = ("tennet_groningen", NOORD_LIMBURG, MIDDEN_ZUID_LIMBURG)
+    others = ("tennet_groningen", NOORD_LIMBURG, MIDDEN_ZUID_LIMBURG, ZUID_HOLLAND)
     apart = cat.sites.loc[cat.sites["grid_zone"].isin(others), "site_id"].to_numpy()
     elsewhere = cluster6 & ~here & ~np.isin(np.asarray(inp.coords.plant_site), apart)
     assert inp.pools.plants[cluster, elsewhere].all()
@@ -273,3 +276,31 @@ def test_limburg_sites_of_cluster6_follow_the_limburg_stations(
     peak = ds["peak_load"].values[own]
     new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
     assert (new_load[: years.index(2034)] <= 1e-6).all()
+
+
+def test_zuid_holland_sites_of_cluster6_wait_for_the_province_s_expansions(
+    cat: Catalogue, inp: ModelInputs, current: kruispunt.Results
+) -> None:
+    """Cluster 6's 8 sites in Zuid-Holland (Gorinchem, Gouda, Delft, Zoeterwoude, ...) wait for
+    the province's grid expansions, which the grid operators expect in 2032-2035 (Dec 2024):
+    0 MW until 2035, the latest year, rather than the cluster's assumed 2034. In current policy
+    their six heat plants that take a hybrid heat pump take it in 2035 (2034 before Dec 2026);
+    none adds load of its own choosing before 2035."""
+    zone_sites = cat.sites.loc[cat.sites["grid_zone"] == ZUID_HOLLAND]
+    assert len(zone_sites) == 8 and (zone_sites["cluster_id"] == "cluster6").all()
+    assert {"Gorinchem", "Gouda", "Delft", "Zoeterwoude"} <= set(zone_sites["municipality"])
+    here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
+    _assert_zone_apart(inp, "cluster6", ZUID_HOLLAND, here, 2035)
+    ds = current.dataset.sel(scenario="current-policy")
+    routes = ds["route"].values
+    years = [int(y) for y in ds["year"].values]
+    own = np.isin(ds["site"].values, zone_sites["site_id"].to_numpy())
+    peak = ds["peak_load"].values[own]
+    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
+    assert (new_load[: years.index(2035)] <= 1e-6).all()
+    assert new_load[years.index(2035)] > 10.0
+    for plant in ("heineken_zoeterwoude", "purac_gorinchem", "dsm_delft"):
+        on = np.char.startswith(
+            routes[ds["route_index"].sel(plant=f"{plant}/process_heat_low").values], "heat_pump"
+        )
+        assert years[int(np.argmax(on))] == 2035, plant

@@ -601,7 +601,8 @@ def test_dispersed_sites_wait_for_the_regional_grid(cat: Catalogue, results: Res
     in Gelderland, Utrecht and the Flevopolder (zone ``tennet_utrecht_gelderland_flevopolder``,
     its 39 sites), from 2030 Noord-Limburg's (the Boxmeer station, zone
     ``tennet_noord_limburg``, its 7 sites) and from 2034 Midden- and Zuid-Limburg's
-    (Graetheide 380 kV, zone ``tennet_midden_zuid_limburg``, its 18 sites;
+    (Graetheide 380 kV, zone ``tennet_midden_zuid_limburg``, its 18 sites); Zuid-Holland's 8
+    sites wait for their province's expansions until 2035 (zone ``tennet_zuid_holland``;
     ``tests/engine/test_grid_zones.py``)."""
     ds = results.dataset
     before = ds["year"] < 2034
@@ -611,6 +612,7 @@ def test_dispersed_sites_wait_for_the_regional_grid(cat: Catalogue, results: Res
         "tennet_utrecht_gelderland_flevopolder",
         "tennet_noord_limburg",
         "tennet_midden_zuid_limburg",
+        "tennet_zuid_holland",
     )
     zone_sites = cat.sites.loc[cat.sites["grid_zone"].isin(zones), "site_id"]
     in_zone = np.isin(ds["site"].values, sorted(zone_sites))
