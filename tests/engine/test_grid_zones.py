@@ -13,6 +13,7 @@ from dataclasses import replace
 import numpy as np
 import numpy.typing as npt
 import pytest
+import xarray as xr
 
 import kruispunt
 from kruispunt.catalogue import Catalogue
@@ -68,6 +69,30 @@ def current(cat: Catalogue) -> kruispunt.Results:
     return kruispunt.run(["current-policy"], catalogue=cat)
 
 
+def _first_year(ds: xr.Dataset, plant: str, *routes: str, prefix: bool = False) -> int | None:
+    """First year ``plant`` runs one of ``routes`` (with ``prefix``: a route whose id starts
+    with one of them) in one scenario's results; None if never."""
+    names = ds["route"].values[ds["route_index"].sel(plant=plant).values].astype(str)
+    if prefix:
+        on = np.any([np.char.startswith(names, r) for r in routes], axis=0)
+    else:
+        on = np.isin(names, routes)
+    return int(ds["year"].values[int(np.argmax(on))]) if on.any() else None
+
+
+def _decided(ds: xr.Dataset) -> npt.NDArray[np.bool_]:
+    """The plants that switch on a decided project some year (their connection was contracted
+    with the decision), in one scenario's results."""
+    decided = list(ds["reason"].values).index("committed_project")
+    return np.asarray((ds["switch_reason"].values == decided).any(axis=1))
+
+
+def _new_load(ds: xr.Dataset, here: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    """Electric load the plants ``here`` add over their first year's, summed, per year [MW]."""
+    peak = ds["peak_load"].values[here]  # (plants, years)
+    return np.asarray(np.maximum(peak - peak[:, :1], 0.0).sum(axis=0))
+
+
 def test_noord_brabant_sites_electrify_on_the_released_room(
     cat: Catalogue, current: kruispunt.Results
 ) -> None:
@@ -81,23 +106,16 @@ def test_noord_brabant_sites_electrify_on_the_released_room(
     ds = current.dataset.sel(scenario="current-policy")
     routes = ds["route"].values
     years = [int(y) for y in ds["year"].values]
-
-    hybrids = ["hybrid_boiler_low", "heat_pump_hybrid_low_food"]
-
-    def first_year(plant: str) -> int | None:
-        on = np.isin(routes[ds["route_index"].sel(plant=plant).values], hybrids)
-        return years[int(np.argmax(on))] if on.any() else None
-
-    assert first_year("frieslandcampina_veghel/process_heat_low") == 2028
-    assert first_year("bavaria_lieshout/process_heat_low") == 2028
+    hybrids = ("hybrid_boiler_low", "heat_pump_hybrid_low_food")
+    assert _first_year(ds, "frieslandcampina_veghel/process_heat_low", *hybrids) == 2028
+    assert _first_year(ds, "bavaria_lieshout/process_heat_low", *hybrids) == 2028
     heerenveen = ds["route_index"].sel(plant="a_ware_heerenveen/process_heat_low").values
     assert (routes[heerenveen[: years.index(2034)]] == "gas_boiler_low").all()
     zone = set(cat.sites.loc[cat.sites["grid_zone"] == "tennet_noord_brabant", "site_id"])
     assert len(zone) == 17
     in_zone = np.isin(ds["site"].values, sorted(zone))
-    peak = ds["peak_load"].values[in_zone]  # (plants, years) [MW]
     room = np.array([0.0, 200.0, 400.0] + [805.0] * (years.index(2034) - 3))
-    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)[: years.index(2034)]
+    new_load = _new_load(ds, in_zone)[: years.index(2034)]
     assert (new_load <= room + 1e-6).all()
     assert new_load[years.index(2028)] > 100.0  # the room is taken, not only open
 
@@ -142,9 +160,7 @@ def test_shell_moerdijk_electrifies_once_its_station_is_in(current: kruispunt.Re
     hybrid heat pumps came in 2029 before Dec 2026)."""
     ds = current.dataset.sel(scenario="current-policy")
     years = [int(y) for y in ds["year"].values]
-    here = np.isin(ds["site"].values, MOERDIJK)
-    peak = ds["peak_load"].values[here]
-    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
+    new_load = _new_load(ds, np.isin(ds["site"].values, MOERDIJK))
     assert (new_load[: years.index(2033)] <= 1e-6).all()
 
 
@@ -196,26 +212,23 @@ def test_gelderland_and_flevopolder_heat_plants_electrify_when_the_reinforcement
     routes = ds["route"].values
     years = [int(y) for y in ds["year"].values]
     zone = cat.sites.loc[cat.sites["grid_zone"] == MIDDLE, "site_id"].to_numpy()
-    decided = list(ds["reason"].values).index("committed_project")
-    committed = (ds["switch_reason"].values == decided).any(axis=1)
+    committed = _decided(ds)
     here = np.isin(ds["site"].values, zone)
     assert ds["plant"].values[here & committed].tolist() == ["aviko_steenderen/process_heat_low"]
     steenderen = ds["route_index"].sel(plant="aviko_steenderen/process_heat_low").values
     assert routes[steenderen[years.index(2030)]] == "eboiler_low"
-    peak = ds["peak_load"].values[here & ~committed]
-    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
+    new_load = _new_load(ds, here & ~committed)
     assert (new_load[: years.index(2033)] <= 1e-6).all()
     assert new_load[years.index(2033)] > 10.0
-
-    def first_year(plant: str) -> int | None:
-        on = np.char.startswith(routes[ds["route_index"].sel(plant=plant).values], "heat_pump")
-        return years[int(np.argmax(on))] if on.any() else None
-
-    for site in ("frieslandcampina_borculo", "frieslandcampina_lochem", "mccain_lelystad"):
-        assert first_year(f"{site}/process_heat_low") == 2033, site
-    assert first_year("nxp_nijmegen/process_heat_low") == 2033
-    assert first_year("sonac_vuren/process_heat_low") == 2033
-    assert first_year("a_ware_heerenveen/process_heat_low") == 2034
+    for site in (
+        "frieslandcampina_borculo",
+        "frieslandcampina_lochem",
+        "mccain_lelystad",
+        "nxp_nijmegen",
+        "sonac_vuren",
+    ):
+        assert _first_year(ds, f"{site}/process_heat_low", "heat_pump", prefix=True) == 2033, site
+    assert _first_year(ds, "a_ware_heerenveen/process_heat_low", "heat_pump", prefix=True) == 2034
 
 
 def test_groningen_sites_of_cluster6_follow_the_groningen_grid(
@@ -235,13 +248,9 @@ def test_groningen_sites_of_cluster6_follow_the_groningen_grid(
     noord = inp.pools.capacity[0, names.index("grid/noord_nederland")]
     np.testing.assert_array_equal(cap, noord)  # the same grid, the same relief
     ds = current.dataset.sel(scenario="current-policy")
-    routes = ds["route"].values
-    for plant in (
-        "avebe_ter_apelkanaal/process_heat_low",
-        "frieslandcampina_bedum/process_heat_low",
-    ):
-        on = routes[ds["route_index"].sel(plant=plant).values] == "heat_pump_hybrid_low_food"
-        assert [int(y) for y in ds["year"].values][int(np.argmax(on))] == 2032, plant
+    for site in ("avebe_ter_apelkanaal", "frieslandcampina_bedum"):
+        plant = f"{site}/process_heat_low"
+        assert _first_year(ds, plant, "heat_pump_hybrid_low_food") == 2032, plant
 
 
 def test_limburg_sites_of_cluster6_follow_the_limburg_stations(
@@ -265,17 +274,12 @@ def test_limburg_sites_of_cluster6_follow_the_limburg_stations(
     north = set(cat.sites.loc[cat.sites["grid_zone"] == NOORD_LIMBURG, "municipality"])
     assert north == {"Venlo", "Venray", "Peel en Maas", "Bergen (L)"}
     ds = current.dataset.sel(scenario="current-policy")
-    routes = ds["route"].values
     years = [int(y) for y in ds["year"].values]
-    on = routes[ds["route_index"].sel(plant="rixona_oostrum/process_heat_low").values]
-    assert years[int(np.argmax(on == "heat_pump_hybrid_low_food"))] == 2030
+    rixona = "rixona_oostrum/process_heat_low"
+    assert _first_year(ds, rixona, "heat_pump_hybrid_low_food") == 2030
     south_sites = cat.sites.loc[cat.sites["grid_zone"] == MIDDEN_ZUID_LIMBURG, "site_id"]
-    decided = list(ds["reason"].values).index("committed_project")
-    committed = (ds["switch_reason"].values == decided).any(axis=1)
-    own = np.isin(ds["site"].values, south_sites.to_numpy()) & ~committed
-    peak = ds["peak_load"].values[own]
-    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
-    assert (new_load[: years.index(2034)] <= 1e-6).all()
+    own = np.isin(ds["site"].values, south_sites.to_numpy()) & ~_decided(ds)
+    assert (_new_load(ds, own)[: years.index(2034)] <= 1e-6).all()
 
 
 def test_zuid_holland_sites_of_cluster6_wait_for_the_province_s_expansions(
@@ -292,15 +296,9 @@ def test_zuid_holland_sites_of_cluster6_wait_for_the_province_s_expansions(
     here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
     _assert_zone_apart(inp, "cluster6", ZUID_HOLLAND, here, 2035)
     ds = current.dataset.sel(scenario="current-policy")
-    routes = ds["route"].values
     years = [int(y) for y in ds["year"].values]
-    own = np.isin(ds["site"].values, zone_sites["site_id"].to_numpy())
-    peak = ds["peak_load"].values[own]
-    new_load = np.maximum(peak - peak[:, :1], 0.0).sum(axis=0)
+    new_load = _new_load(ds, np.isin(ds["site"].values, zone_sites["site_id"].to_numpy()))
     assert (new_load[: years.index(2035)] <= 1e-6).all()
     assert new_load[years.index(2035)] > 10.0
-    for plant in ("heineken_zoeterwoude", "purac_gorinchem", "dsm_delft"):
-        on = np.char.startswith(
-            routes[ds["route_index"].sel(plant=f"{plant}/process_heat_low").values], "heat_pump"
-        )
-        assert years[int(np.argmax(on))] == 2035, plant
+    for site in ("heineken_zoeterwoude", "purac_gorinchem", "dsm_delft"):
+        assert _first_year(ds, f"{site}/process_heat_low", "heat_pump", prefix=True) == 2035, site
