@@ -704,9 +704,10 @@ def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluste
         Columns ``scenario``, ``cluster`` (unless national), ``resource`` (``grid``,
         ``co2_storage``, ``hydrogen``, ``biomass``), ``year``, ``use`` and ``capacity`` in
         ``unit`` (grid: MW of new load; co2_storage: tCO2/yr; hydrogen, biomass: GJ/yr; the
-        national biomass supply is reported under Cluster 6), ``headroom``
-        (capacity minus use, same unit) and ``utilisation_share`` (use / capacity
-        [fraction]; NaN where capacity is 0).
+        national biomass supply is reported under Cluster 6; a cluster's grid sums its own
+        pool and its grid zones', ``inf`` once one of them is not limited by the data),
+        ``headroom`` (capacity minus use, same unit) and ``utilisation_share`` (use /
+        capacity [fraction]; NaN where capacity is 0).
     """
     _normalise_by(by, ("cluster",), "infrastructure_use")
     ds = results.dataset
@@ -741,8 +742,9 @@ def grid_by_cluster(results: Results) -> pd.DataFrame:
         One row per scenario, cluster and year: ``electricity_twh`` (electricity used
         [TWh/yr]), ``peak_mw`` (sum of the plants' peak loads, ``peak_load`` [MW]: use / 8760 h,
         a flexible boiler its rated power), ``new_load_mw`` (the grid pool's use: peak load
-        above today's routes' [MW]), ``capacity_mw`` (the grid's capacity for new load [MW];
-        ``inf``: not limited by the data), ``waiting_plants`` (plants waiting for
+        above today's routes' [MW]), ``capacity_mw`` (the grid's capacity for new load [MW],
+        the cluster's own and its grid zones' summed; ``inf``: not limited by the data, for
+        the cluster or one of its zones), ``waiting_plants`` (plants waiting for
         infrastructure whose refused option needs new grid capacity) and ``waiting_mw`` (the
         capacity they asked for [MW]).
     """

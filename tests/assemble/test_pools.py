@@ -88,3 +88,26 @@ def test_a_store_given_by_its_final_size_opens_in_its_start_year() -> None:
     assert pool.capacity.tolist() == [0.0] * 5 + [10e6] * 6
     assert pool.access.tolist() == [2030, NEVER]
     assert not pool.decided
+
+
+def test_the_schema_maximum_reads_as_a_grid_not_limited_by_the_data(
+    cat: Catalogue, tmp_path: Path
+) -> None:
+    """``grid_capacity_new_load`` at the schema's maximum (1e6 MW) is the data's way to write
+    "not limited by the data" after a relief year: the pool's room is +inf from that year,
+    not a million MW (which the grid chart drew as a capacity line, summed over Cluster 6's
+    zones to 6,000,805 MW), and half the grid (``grid_capacity_scale``) is still unlimited;
+    a finite figure keeps its value (Rotterdam-Moerdijk's 1,800 MW, Zeeland's 3,500 MW)."""
+    inp = beside_current_policy(cat, tmp_path, "infrastructure:\n  grid_capacity_scale: 0.5\n")
+    pools = inp.pools
+    q = {name: i for i, name in enumerate(pools.names)}
+    years = list(inp.coords.years)
+    for s in (0, 1):  # current policy, half the grid
+        chemelot = pools.capacity[s, q["grid/chemelot"]]
+        assert (chemelot[: years.index(2034)] == 0).all()
+        assert (chemelot[years.index(2034) :] == np.inf).all()
+    at = years.index(2040)
+    assert pools.capacity[:, q["grid/rotterdam_moerdijk"], at].tolist() == [1800.0, 900.0]
+    assert pools.capacity[:, q["grid/zeeland"], at].tolist() == [3500.0, 1750.0]
+    grid = pools.capacity[:, [i for i, n in enumerate(pools.names) if n.startswith("grid/")]]
+    assert grid[np.isfinite(grid)].max() < 1e6

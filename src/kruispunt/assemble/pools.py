@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kruispunt.assemble.tables import Tables
+from kruispunt.catalogue.schema import parameter_specs
 from kruispunt.catalogue.series import over_years
 from kruispunt.inputs import Pools
 from kruispunt.scenarios import Scenario
@@ -123,8 +124,7 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         access[host] = 0
         capacity = np.full(len(years), np.inf)
         if cl in known:
-            first = float(known[cl]["value"].iloc[0])
-            capacity = over_years(known[cl], years, "step", before=first)
+            capacity = _grid_room(known[cl], years)
         members: frozenset[str] = frozenset()  # open to every plant of the cluster
         if cl in outside:  # open to the cluster's sites but those of a zone apart from it
             own = set(sites.loc[sites["cluster_id"].astype(str) == cl, "site_id"].astype(str))
@@ -140,12 +140,22 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         zone_sites = frozenset(sites.loc[zone_of == str(zone), "site_id"].astype(str))
         if not zone_sites:  # no site in the zone (refused by check_grid_zones): no pool
             continue
-        first = float(part["value"].iloc[0])
-        capacity = over_years(part, years, "step", before=first)
+        capacity = _grid_room(part, years)
         out.append(
             _Pool(f"{RESOURCES[GRID]}/{zone}", GRID, host, capacity, access, sites=zone_sites)
         )
     return out
+
+
+def _grid_room(rows: pd.DataFrame, years: npt.NDArray[np.int64]) -> F:
+    """Room for new load of one grid pool per year [MW] from its ``grid_capacity_new_load``
+    rows, each holding from its year (the first row's value before it). The schema's maximum
+    (1e6 MW, ``src/kruispunt/schemas/infrastructure.csv``) is how the data write "not limited
+    by the data" after a published relief year without a MW figure: +inf, as a cluster
+    without any figure, so no output reads it as a capacity of a million MW."""
+    unlimited = parameter_specs("infrastructure")["grid_capacity_new_load"].maximum
+    room = over_years(rows, years, "step", before=float(rows["value"].iloc[0]))
+    return np.where(room >= unlimited, np.inf, room)
 
 
 def _hydrogen_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:

@@ -447,8 +447,10 @@ _LIST: tuple[Chart, ...] = (
         "Electric load growth against grid capacity, per cluster",
         "Solid: new electric load in each cluster since the first model year; dashed: the "
         "grid capacity available for new load, drawn only where the data give a finite "
-        "limit. Load grows when plants electrify; a switch that needs more than the "
-        "remaining capacity waits or is refused.",
+        "limit. A cluster's capacity sums its own grid's and its grid zones' (sites on a "
+        "grid of their own, such as the Port of Moerdijk), so it reads as unlimited once one "
+        "of them has no limit in the data. Load grows when plants electrify; a switch that "
+        "needs more than the remaining capacity waits or is refused.",
         "MW",
         _grid,
         _grid_notes,
