@@ -111,3 +111,13 @@ def test_the_schema_maximum_reads_as_a_grid_not_limited_by_the_data(
     assert pools.capacity[:, q["grid/zeeland"], at].tolist() == [3500.0, 1750.0]
     grid = pools.capacity[:, [i for i, n in enumerate(pools.names) if n.startswith("grid/")]]
     assert grid[np.isfinite(grid)].max() < 1e6
+
+
+def test_no_grid_room_at_a_zero_scale(cat: Catalogue, tmp_path: Path) -> None:
+    """``grid_capacity_scale: 0`` leaves no room for new load wherever the data give a grid
+    figure, the years not limited by the data too (0, not inf x 0 = NaN: the 1e6 MW it
+    multiplied before 831e234 gave 0 as well)."""
+    inp = beside_current_policy(cat, tmp_path, "infrastructure:\n  grid_capacity_scale: 0\n")
+    grid = [i for i, n in enumerate(inp.pools.names) if n.startswith("grid/")]
+    assert np.isinf(inp.pools.capacity[0, grid]).any()
+    assert (inp.pools.capacity[1, grid] == 0.0).all()

@@ -43,6 +43,9 @@ class _Pool:
     """Sites with a contract (empty: open to every plant with access)."""
     decided: bool = False
     """Past its final investment decision: dates are not delayed by scenario levers."""
+    figure: bool = True
+    """The data give the pool's capacity (False: a cluster's grid without a sourced figure,
+    unlimited unless the scenario's ``grid_unknown_capacity`` says none)."""
     steps: F = field(default_factory=lambda: np.array([np.inf]))
     """Quantity of each price step, cheapest first [resource unit/yr] (one unlimited step:
     no supply curve)."""
@@ -129,7 +132,17 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         if cl in outside:  # open to the cluster's sites but those of a zone apart from it
             own = set(sites.loc[sites["cluster_id"].astype(str) == cl, "site_id"].astype(str))
             members = frozenset(own - outside[cl]) or frozenset({""})  # "": no site
-        out.append(_Pool(f"{RESOURCES[GRID]}/{cl}", GRID, host, capacity, access, sites=members))
+        out.append(
+            _Pool(
+                f"{RESOURCES[GRID]}/{cl}",
+                GRID,
+                host,
+                capacity,
+                access,
+                sites=members,
+                figure=cl in known,
+            )
+        )
     if zone_of is None:
         return out
     zones = grid[grid["project"] != "cluster"]
@@ -369,10 +382,12 @@ def build_pools(
                 # the network connections come later; the host's own pipeline does not
                 acc = np.where((acc > 0) & (acc < NEVER), acc + lv.hydrogen_delay, acc)
             elif pool.resource == GRID:
-                if np.isinf(cap).all() and lv.grid_unknown_capacity == "none":
-                    cap = np.zeros(Y)
-                elif not np.isinf(cap).all():
+                if not pool.figure:
+                    cap = np.zeros(Y) if lv.grid_unknown_capacity == "none" else cap
+                elif lv.grid_capacity_scale > 0:  # room not limited by the data stays so
                     cap = cap * lv.grid_capacity_scale
+                else:  # no room for new load, wherever the data give a figure
+                    cap = np.zeros(Y)
             steps = pool.steps
             if pool.resource == BIOMASS and np.isfinite(steps).all():
                 steps = steps * lv.biomass_supply_scale
