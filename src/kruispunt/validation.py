@@ -14,8 +14,7 @@ Reference kinds
     joined by ``;``.
 ``stored``
     CO2 sent to storage in ``year``, in the reference's ``unit``; ``subject`` as for
-    ``emissions`` (the
-    customers of one storage project: Porthos's four capturers).
+    ``emissions`` (the customers of one storage project: Porthos's four capturers).
 ``route_start``
     First year ``subject`` (``site_id:route_id``, or one plant's
     ``site_id/product_id/unit_id:route_id``) runs the route (``low``/``high``: the

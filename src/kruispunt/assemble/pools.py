@@ -383,7 +383,8 @@ def build_pools(
                 acc = np.where((acc > 0) & (acc < NEVER), acc + lv.hydrogen_delay, acc)
             elif pool.resource == GRID:
                 if not pool.figure:
-                    cap = np.zeros(Y) if lv.grid_unknown_capacity == "none" else cap
+                    if lv.grid_unknown_capacity == "none":
+                        cap = np.zeros(Y)
                 elif lv.grid_capacity_scale > 0:  # room not limited by the data stays so
                     cap = cap * lv.grid_capacity_scale
                 else:  # no room for new load, wherever the data give a figure
