@@ -96,8 +96,9 @@ def test_the_schema_maximum_reads_as_a_grid_not_limited_by_the_data(
     """``grid_capacity_new_load`` at the schema's maximum (1e6 MW) is the data's way to write
     "not limited by the data" after a relief year: the pool's room is +inf from that year,
     not a million MW (which the grid chart drew as a capacity line, summed over Cluster 6's
-    zones to 3,000,805 MW from 2034 before Dec 2026), and half the grid (``grid_capacity_scale``) is still unlimited;
-    a finite figure keeps its value (Rotterdam-Moerdijk's 1,800 MW, Zeeland's 3,500 MW)."""
+    zones to 3,000,805 MW from 2034 before Dec 2026), and half the grid
+    (``grid_capacity_scale``) is still unlimited; a finite figure keeps its value
+    (Rotterdam-Moerdijk's 1,800 MW, Zeeland's 3,500 MW)."""
     inp = beside_current_policy(cat, tmp_path, "infrastructure:\n  grid_capacity_scale: 0.5\n")
     pools = inp.pools
     q = {name: i for i, name in enumerate(pools.names)}
