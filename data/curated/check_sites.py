@@ -65,22 +65,27 @@ REQUIRED_SITES = (
     "bp_rotterdam",
     "zeeland_refinery",
 )
-NOORD_BRABANT = frozenset(
-    m.strip()
-    for m in """Alphen-Chaam|Altena|Asten|Baarle-Nassau|Bergeijk|Bergen op Zoom|Bernheze|Best|
+
+
+def _municipalities(names: str) -> frozenset[str]:
+    """A list of municipality names written with ``|`` between them (line breaks allowed)."""
+    return frozenset(name.strip() for name in names.split("|"))
+
+
+NOORD_BRABANT = _municipalities(
+    """Alphen-Chaam|Altena|Asten|Baarle-Nassau|Bergeijk|Bergen op Zoom|Bernheze|Best|
     Bladel|Boekel|Boxtel|Breda|Cranendonck|Deurne|Dongen|Drimmelen|Eersel|Eindhoven|Etten-Leur|
     Geertruidenberg|Geldrop-Mierlo|Gemert-Bakel|Gilze en Rijen|Goirle|Halderberge|Heeze-Leende|
     Helmond|'s-Hertogenbosch|Heusden|Hilvarenbeek|Laarbeek|Land van Cuijk|Loon op Zand|Maashorst|
     Meierijstad|Moerdijk|Nuenen c.a.|Oirschot|Oisterwijk|Oosterhout|Oss|Reusel-De Mierden|
     Roosendaal|Rucphen|Sint-Michielsgestel|Someren|Son en Breugel|Steenbergen|Tilburg|
-    Valkenswaard|Veldhoven|Vught|Waalre|Waalwijk|Woensdrecht|Zundert""".split("|")
+    Valkenswaard|Veldhoven|Vught|Waalre|Waalwijk|Woensdrecht|Zundert"""
 )
 """The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 site in one of them
 has grid_zone tennet_noord_brabant, a rotterdam_moerdijk site in Moerdijk port_of_moerdijk (SITES.md
 rule 5); the zones of the other provinces follow (CLUSTER6_ZONES)."""
-UTRECHT_GELDERLAND_FLEVOPOLDER = frozenset(
-    m.strip()
-    for m in """Aalten|Apeldoorn|Arnhem|Barneveld|Berg en Dal|Berkelland|Beuningen|Bronckhorst|
+UTRECHT_GELDERLAND_FLEVOPOLDER = _municipalities(
+    """Aalten|Apeldoorn|Arnhem|Barneveld|Berg en Dal|Berkelland|Beuningen|Bronckhorst|
     Brummen|Buren|Culemborg|Doesburg|Doetinchem|Druten|Duiven|Ede|Elburg|Epe|Ermelo|Harderwijk|
     Hattem|Heerde|Heumen|Lingewaard|Lochem|Maasdriel|Montferland|Neder-Betuwe|Nijkerk|Nijmegen|
     Nunspeet|Oldebroek|Oost Gelre|Oude IJsselstreek|Overbetuwe|Putten|Renkum|Rheden|Rozendaal|
@@ -89,48 +94,44 @@ UTRECHT_GELDERLAND_FLEVOPOLDER = frozenset(
     Amersfoort|Baarn|Bunnik|Bunschoten|De Bilt|De Ronde Venen|Eemnes|Houten|IJsselstein|Leusden|
     Lopik|Montfoort|Nieuwegein|Oudewater|Renswoude|Rhenen|Soest|Stichtse Vecht|Utrecht|
     Utrechtse Heuvelrug|Veenendaal|Vijfheerenlanden|Wijk bij Duurstede|Woerden|Woudenberg|Zeist|
-    Almere|Dronten|Lelystad|Zeewolde""".split("|")
+    Almere|Dronten|Lelystad|Zeewolde"""
 )
 """The 51 municipalities of the province of Gelderland, the 26 of Utrecht (2025) and the 4 on the
 Flevopolder (Zuidelijk and Oostelijk Flevoland): a cluster6 site in one of them has grid_zone
 tennet_utrecht_gelderland_flevopolder, whose TenneT reinforcements are due in 2033 (SITES.md
 rule 5)."""
-GRONINGEN = frozenset(
-    m.strip()
-    for m in """Eemsdelta|Groningen|Het Hogeland|Midden-Groningen|Oldambt|Pekela|Stadskanaal|
-    Veendam|Westerkwartier|Westerwolde""".split("|")
+GRONINGEN = _municipalities(
+    """Eemsdelta|Groningen|Het Hogeland|Midden-Groningen|Oldambt|Pekela|Stadskanaal|
+    Veendam|Westerkwartier|Westerwolde"""
 )
 """The 10 municipalities of the province of Groningen (2025): a cluster6 site in one of them has
 grid_zone tennet_groningen, TenneT's Groningen 110 kV grid, open to new connections from 2032
 (SITES.md rule 5)."""
-NOORD_LIMBURG = frozenset(
-    m.strip()
-    for m in """Beesel|Bergen (L)|Gennep|Horst aan de Maas|Mook en Middelaar|Peel en Maas|Venlo|
-    Venray""".split("|")
+NOORD_LIMBURG = _municipalities(
+    """Beesel|Bergen (L)|Gennep|Horst aan de Maas|Mook en Middelaar|Peel en Maas|Venlo|
+    Venray"""
 )
 """The 8 municipalities of Noord-Limburg (2025): a cluster6 site in one of them has grid_zone
 tennet_noord_limburg, whose waiting list waits for TenneT's Boxmeer station, due in 2030 (SITES.md
 rule 5)."""
-MIDDEN_ZUID_LIMBURG = frozenset(
-    m.strip()
-    for m in """Echt-Susteren|Leudal|Maasgouw|Nederweert|Roerdalen|Roermond|Weert|
+MIDDEN_ZUID_LIMBURG = _municipalities(
+    """Echt-Susteren|Leudal|Maasgouw|Nederweert|Roerdalen|Roermond|Weert|
     Beek|Beekdaelen|Brunssum|Eijsden-Margraten|Gulpen-Wittem|Heerlen|Kerkrade|Landgraaf|
     Maastricht|Meerssen|Simpelveld|Sittard-Geleen|Stein|Vaals|Valkenburg aan de Geul|
-    Voerendaal""".split("|")
+    Voerendaal"""
 )
 """The 7 municipalities of Midden-Limburg and the 16 of Zuid-Limburg (2025): a cluster6 site in
 one of them has grid_zone tennet_midden_zuid_limburg, whose waiting list waits for TenneT's
 Graetheide 380 kV station, due in 2031-2034, as Chemelot's (SITES.md rule 5)."""
-ZUID_HOLLAND = frozenset(
-    m.strip()
-    for m in """Alblasserdam|Albrandswaard|Alphen aan den Rijn|Barendrecht|Bodegraven-Reeuwijk|
+ZUID_HOLLAND = _municipalities(
+    """Alblasserdam|Albrandswaard|Alphen aan den Rijn|Barendrecht|Bodegraven-Reeuwijk|
     Capelle aan den IJssel|Delft|Dordrecht|Goeree-Overflakkee|Gorinchem|Gouda|'s-Gravenhage|
     Hardinxveld-Giessendam|Hendrik-Ido-Ambacht|Hillegom|Hoeksche Waard|Kaag en Braassem|Katwijk|
     Krimpen aan den IJssel|Krimpenerwaard|Lansingerland|Leiden|Leiderdorp|Leidschendam-Voorburg|
     Lisse|Maassluis|Midden-Delfland|Molenlanden|Nieuwkoop|Nissewaard|Noordwijk|Oegstgeest|
     Papendrecht|Pijnacker-Nootdorp|Ridderkerk|Rijswijk|Rotterdam|Schiedam|Sliedrecht|Teylingen|
     Vlaardingen|Voorne aan Zee|Voorschoten|Waddinxveen|Wassenaar|Westland|Zoetermeer|
-    Zoeterwoude|Zuidplas|Zwijndrecht""".split("|")
+    Zoeterwoude|Zuidplas|Zwijndrecht"""
 )
 """The 50 municipalities of the province of Zuid-Holland (2025): a cluster6 site in one of them
 has grid_zone tennet_zuid_holland, whose grid expansions the grid operators expect in 2032-2035
