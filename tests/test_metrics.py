@@ -240,6 +240,27 @@ def test_infrastructure_use(res: Results) -> None:
     np.testing.assert_allclose(summed.loc[nat.index], nat[["use", "capacity"]], rtol=1e-12)
 
 
+def test_infrastructure_use_by_pool_adds_up_to_the_clusters(res: Results) -> None:
+    """Per pool, each pool's own rows (the synthetic pools are one per resource and
+    cluster), labelled with its cluster and resource; summed by cluster they are the
+    cluster rows, and ``["cluster", "pool"]`` is the same table."""
+    pools = metrics.infrastructure_use(res, by="pool")
+    assert list(pools.columns[:5]) == ["scenario", "pool", "cluster", "resource", "year"]
+    assert (pools["pool"] == pools["resource"] + "/" + pools["cluster"]).all()
+    assert (pools["use"] <= pools["capacity"]).all()
+    index = ["scenario", "cluster", "resource", "year"]
+    clusters = metrics.infrastructure_use(res).set_index(index)
+    summed = pools.groupby(index)[["use", "capacity"]].sum()
+    np.testing.assert_allclose(
+        summed.loc[clusters.index], clusters[["use", "capacity"]], rtol=1e-12
+    )
+    both = metrics.infrastructure_use(res, by=["cluster", "pool"])
+    pd.testing.assert_frame_equal(both, pools)
+    one = pools[(pools["pool"] == "grid/zeeland") & (pools["year"] == 2030)]
+    cap = res.dataset["pool_capacity"].sel(pool="grid/zeeland", year=2030).values
+    np.testing.assert_array_equal(one["capacity"].to_numpy(), cap)
+
+
 # --- money ---------------------------------------------------------------------------------------
 
 

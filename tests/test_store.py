@@ -107,6 +107,25 @@ def test_corrupt_part_is_detected(tmp_path: Path, res: Results) -> None:
         read_results_folder(tmp_path)
 
 
+def test_a_run_stored_before_a_variable_was_added_says_to_run_again(
+    tmp_path: Path, res: Results
+) -> None:
+    """A folder whose manifest lacks the pool variables (results stored before Dec 2026)
+    is refused with the variables named, the version that wrote it and what to do."""
+    write_results_folder(res, tmp_path, "parquet")
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    manifest["variables"] = [
+        v for v in manifest["variables"] if v["name"] not in ("pool_capacity", "pool_use")
+    ]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(KruispuntError) as err:
+        read_results_folder(tmp_path)
+    text = str(err.value)
+    assert text.startswith("results lack variables: pool_capacity, pool_use")
+    assert f"written by kruispunt {res.dataset.attrs['kruispunt_version']}" in text
+    assert "run their scenarios again" in text
+
+
 # --- catalogue ----------------------------------------------------------------------------------
 
 

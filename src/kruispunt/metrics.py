@@ -690,36 +690,53 @@ def material_use(
     return _with_units(frame, {"mass_kt": "kt/yr"})
 
 
-def infrastructure_use(results: Results, by: Literal["cluster"] | None = "cluster") -> pd.DataFrame:
+def infrastructure_use(
+    results: Results,
+    by: Literal["cluster", "pool"] | Sequence[Literal["cluster", "pool"]] | None = "cluster",
+) -> pd.DataFrame:
     """Use of scarce infrastructure against its capacity.
 
     Parameters
     ----------
-    by : {"cluster", None}
-        Per cluster, or added up over clusters (national).
+    by : {"cluster", "pool", None}
+        Per cluster, per pool (each CO2 storage project, each cluster's grid for new load
+        and each of its grid zones, each hydrogen project, each biomass supply; with its
+        cluster, so ``["cluster", "pool"]`` is the same), or added up over clusters
+        (national).
 
     Returns
     -------
     DataFrame
-        Columns ``scenario``, ``cluster`` (unless national), ``resource`` (``grid``,
+        Columns ``scenario``, ``pool`` (per pool: ``"<resource>/<name>"``), ``cluster``
+        (per cluster; per pool, the cluster the pool adds to), ``resource`` (``grid``,
         ``co2_storage``, ``hydrogen``, ``biomass``), ``year``, ``use`` and ``capacity`` in
         ``unit`` (grid: MW of new load; co2_storage: tCO2/yr; hydrogen, biomass: GJ/yr; the
         national biomass supply is reported under Cluster 6; a cluster's grid sums its own
-        pool and its grid zones', ``inf`` once one of them is not limited by the data),
-        ``headroom`` (capacity minus use, same unit) and ``utilisation_share`` (use /
-        capacity [fraction]; NaN where capacity is 0).
+        pool and its grid zones', ``inf`` once one of them is not limited by the data: per
+        pool, each zone's own), ``headroom`` (capacity minus use, same unit) and
+        ``utilisation_share`` (use / capacity [fraction]; NaN where capacity is 0).
     """
-    _normalise_by(by, ("cluster",), "infrastructure_use")
+    keys = _normalise_by(by, ("cluster", "pool"), "infrastructure_use")
     ds = results.dataset
-    use = ds["infra_use"].transpose(SCENARIO, "cluster", "resource", "year")
-    cap = ds["infra_capacity"].transpose(SCENARIO, "cluster", "resource", "year")
-    if by is None:
-        use, cap = use.sum("cluster"), cap.sum("cluster")
+    if "pool" in keys:  # a pool lies in one cluster: by pool is by cluster and pool
+        use = ds["pool_use"].transpose(SCENARIO, "pool", "year")
+        cap = ds["pool_capacity"].transpose(SCENARIO, "pool", "year")
+        labels = ["pool", "cluster", "resource"]
+    else:
+        use = ds["infra_use"].transpose(SCENARIO, "cluster", "resource", "year")
+        cap = ds["infra_capacity"].transpose(SCENARIO, "cluster", "resource", "year")
+        if not keys:
+            use, cap = use.sum("cluster"), cap.sum("cluster")
+        labels = [*keys, "resource"]
     frame = xr.Dataset({"use": use, "capacity": cap}).to_dataframe()[["use", "capacity"]]
     frame = frame.reset_index()
-    keep = [SCENARIO, *(["cluster"] if by else []), "resource", "year", "use", "capacity"]
+    if "pool" in keys:  # each pool's cluster and resource, from its coordinates
+        for col in ("cluster", "resource"):
+            of = ds[f"pool_{col}"].to_series()
+            frame[col] = frame["pool"].map(of)
+    keep = [SCENARIO, *labels, "year", "use", "capacity"]
     frame = frame[keep].copy()
-    for col in (SCENARIO, "resource", *(["cluster"] if by else [])):
+    for col in (SCENARIO, *labels):
         frame[col] = frame[col].astype(str).to_numpy()
     frame.insert(
         keep.index("year") + 1, "unit", frame["resource"].map(RESOURCE_UNITS).fillna("resource")

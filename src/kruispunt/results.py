@@ -10,12 +10,15 @@ Dimensions and coordinates
 --------------------------
 ``scenario`` (scenario names), ``plant`` (``"<site_id>/<product_id>"``), ``year`` (int),
 ``carrier``, ``product``, ``cluster``, ``resource`` (``grid``, ``co2_storage``,
-``hydrogen``, ``biomass``; units in :data:`kruispunt.vocabulary.RESOURCE_UNITS`), ``flow``
+``hydrogen``, ``biomass``; units in :data:`kruispunt.vocabulary.RESOURCE_UNITS`), ``pool``
+(the pools of scarce capacity, ``"<resource>/<name>"``: each CO2 storage project, grid of a
+cluster or of one of its grid zones, hydrogen project and biomass supply), ``flow``
 (government cash-flow items, one set per instrument, ``flow_sign`` -1 for outlays),
 ``route`` (route ids; ``route_index`` points into it) and ``reason`` (``switch_reason``
 points into it). The descriptive coordinates in :data:`RESULT_COORDS` label plants (site,
-site name, product, cluster, sector), carriers and products (units), clusters (names) and
-routes (family, product, whether the data package's route was left out).
+site name, product, cluster, sector), carriers and products (units), clusters (names),
+pools (resource, and the cluster whose ``infra_*`` figures they add to) and routes (family,
+product, whether the data package's route was left out).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 import xarray as xr
 
 from kruispunt.errors import KruispuntError
+from kruispunt.version import __version__
 from kruispunt.vocabulary import SCENARIO
 
 RESULT_COORDS: dict[str, str] = {
@@ -43,6 +47,8 @@ RESULT_COORDS: dict[str, str] = {
     "carrier_use": "carrier",
     "product_unit": "product",
     "cluster_name": "cluster",
+    "pool_resource": "pool",
+    "pool_cluster": "pool",
     "route_family": "route",
     "route_product": "route",
     "route_excluded": "route",
@@ -102,7 +108,13 @@ class Results:
     def __post_init__(self) -> None:
         missing = [v for v in result_variables() if v not in self.dataset]
         if missing:
-            raise KruispuntError(f"results lack variables: {', '.join(missing)}")
+            made = self.dataset.attrs.get("kruispunt_version")
+            by = f" (these were written by kruispunt {made})" if made else ""
+            raise KruispuntError(
+                f"results lack variables: {', '.join(missing)}{by}; results stored before "
+                f"a version added a variable cannot be read by it: run their scenarios again "
+                f"with kruispunt {__version__}"
+            )
         for var in result_variables().values():
             dims = self.dataset[var.name].dims
             if tuple(dims) != var.dims:

@@ -11,6 +11,8 @@ Identities that hold in every synthetic result
 - ``imports == demand - domestic production`` per scenario, product and year;
 - ``direct_emissions == gross emissions - captured_co2`` and ``stored_co2 == captured_co2``;
 - ``infra_use <= infra_capacity`` for every cluster, resource and year;
+- one pool per resource and cluster (``"<resource>/<cluster>"``), its ``pool_capacity`` and
+  ``pool_use`` that cluster's ``infra_capacity`` and ``infra_use``;
 - ``electric_load == energy[electricity] / 3.6 / 8760`` (GJ/yr to MW);
 - hydrogen ``infra_use == energy[hydrogen]`` summed over the cluster's plants (both GJ/yr),
   and biomass ``infra_use == energy[biomass]`` likewise;
@@ -268,6 +270,10 @@ def synthetic_results(
     headroom = np.concatenate([headroom, np.full((S, len(cluster_ids), 1, 1), 1.3)], axis=2)
     floor = np.array([50.0, 2.5e5, 1.2e6, 1.0e6])[None, None, :, None]
     capacity_infra = np.maximum.accumulate(use, axis=3) * headroom + floor
+    # one pool per resource and cluster ("<resource>/<cluster>"), resource by resource
+    pool_names = [f"{r}/{k}" for r in RESOURCES for k in cluster_ids]
+    pool_capacity = capacity_infra.transpose(0, 2, 1, 3).reshape(S, len(pool_names), Y)
+    pool_use = use.transpose(0, 2, 1, 3).reshape(S, len(pool_names), Y)
 
     flow_list = registry_flows()
     gov_flows = [f.name for f in flow_list]
@@ -325,6 +331,8 @@ def synthetic_results(
         "imports": ((SCENARIO, "product", "year"), imports),
         "infra_capacity": ((SCENARIO, "cluster", "resource", "year"), capacity_infra),
         "infra_use": ((SCENARIO, "cluster", "resource", "year"), use),
+        "pool_capacity": ((SCENARIO, "pool", "year"), pool_capacity),
+        "pool_use": ((SCENARIO, "pool", "year"), pool_use),
         "gov_cash_flow": ((SCENARIO, "flow", "year"), gov),
         "plant_flows": ((SCENARIO, "plant", "flow", "year"), plant_flows),
         "emission_target": (("year",), target),
@@ -355,6 +363,9 @@ def synthetic_results(
         "cluster": ("cluster", np.array(cluster_ids)),
         "cluster_name": ("cluster", np.array([_CLUSTERS[k] for k in cluster_ids])),
         "resource": ("resource", np.array(RESOURCES)),
+        "pool": ("pool", np.array(pool_names)),
+        "pool_resource": ("pool", np.array([r for r in RESOURCES for _ in cluster_ids])),
+        "pool_cluster": ("pool", np.array([k for _ in RESOURCES for k in cluster_ids])),
         "flow": ("flow", np.array(gov_flows)),
         "flow_sign": ("flow", np.array([f.sign for f in flow_list])),
         "route": ("route", np.array(routes)),

@@ -23,7 +23,7 @@ from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.infrastructure import Infrastructure
-from kruispunt.engine.simulate import run_batch
+from kruispunt.engine.simulate import run_batch, simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.scenarios import resolve
@@ -48,6 +48,50 @@ def test_every_pool_holds_its_use(inp: ModelInputs) -> None:
         for s, q, y in np.argwhere(over)[:5]
     ]
     assert not over.any(), where
+
+
+def test_results_report_each_pool_and_the_clusters_add_them_up(inp: ModelInputs) -> None:
+    """``pool_capacity`` and ``pool_use`` hold each pool apart; ``infra_*`` of a cluster and
+    resource is their sum over its pools (inf + x = inf). Held apart, the pools say what the
+    cluster's sum hides: Cluster 6's grid reads unlimited from 2030 because its Noord-Limburg
+    zone is (TenneT's Boxmeer station), while its own pool has no room until 2034; Rotterdam-
+    Moerdijk's reads unlimited from 2033 (the Port of Moerdijk's zone) while the port area's
+    own grid stays at 1,800 MW with up to 643 MW of it taken (current policy)."""
+    ds = simulate(inp).dataset
+    np.testing.assert_array_equal(ds["pool_capacity"].values, inp.pools.capacity)
+    assert list(ds["pool"].values) == list(inp.pools.names)
+    use, cap = ds["pool_use"].values, ds["pool_capacity"].values
+    assert (use <= cap * (1 + 1e-9) + 1e-6).all()
+    for var, pooled in (("infra_capacity", "pool_capacity"), ("infra_use", "pool_use")):
+        for resource in ("grid", "co2_storage", "hydrogen", "biomass"):
+            on = (ds["pool_resource"] == resource).values
+            part = ds[pooled].isel(pool=on).groupby(ds["pool_cluster"][on].rename("cluster"))
+            want = ds[var].sel(resource=resource).sel(cluster=list(part.groups))
+            np.testing.assert_allclose(
+                part.sum().transpose(*want.dims).values, want.values, rtol=1e-12
+            )
+            rest = [c for c in ds["cluster"].values if c not in part.groups]
+            assert (ds[var].sel(resource=resource, cluster=rest) == 0).all()  # no pool: 0
+    years = list(ds["year"].values)
+    cp = ds.sel(scenario="current-policy")
+    grid = cp["pool_capacity"]
+    limburg = grid.sel(pool="grid/tennet_noord_limburg").values
+    own = grid.sel(pool="grid/cluster6").values
+    at = years.index(2030)
+    assert (limburg[:at] == 0).all() and np.isinf(limburg[at:]).all()
+    assert (own[: years.index(2034)] == 0).all() and np.isinf(own[years.index(2034) :]).all()
+    assert np.isinf(cp["infra_capacity"].sel(cluster="cluster6", resource="grid").values[at])
+    port_area = grid.sel(pool="grid/rotterdam_moerdijk").values[years.index(2033) :]
+    assert (port_area == 1800.0).all()
+    assert np.isinf(
+        cp["infra_capacity"].sel(cluster="rotterdam_moerdijk", resource="grid").values[-1]
+    )
+    taken = cp["pool_use"].sel(pool="grid/rotterdam_moerdijk").values.max()
+    assert 600.0 < taken < 1800.0
+    # Porthos: 2.5 MtCO2/yr from its first full year of injection, apart from Aramis
+    porthos = cp["pool_capacity"].sel(pool="co2_storage/porthos").values
+    assert porthos[years.index(2030)] == pytest.approx(2.5e6)
+    assert cp["pool_cluster"].sel(pool="co2_storage/porthos") == "rotterdam_moerdijk"
 
 
 def test_holland_hydrogen_1_is_booked_to_its_own_pool(inp: ModelInputs) -> None:

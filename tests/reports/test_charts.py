@@ -58,7 +58,19 @@ def _with_gaps(res: Results) -> Results:
     use = ds["infra_use"].copy()
     use.loc[{"resource": "grid", "cluster": "noordzeekanaalgebied"}] = 0.0
     use.loc[{"resource": "grid", "cluster": "zeeland"}] = np.linspace(0.0, 40.0, years.size)
-    return Results(ds.assign(demand=demand, infra_capacity=cap, infra_use=use))
+    # the synthetic pools are one per resource and cluster: the same changes pool by pool
+    of = {"resource": ds["pool_resource"], "cluster": ds["pool_cluster"]}
+    pool_cap = cap.sel(of).drop_vars(["resource", "cluster"]).transpose(*ds["pool_capacity"].dims)
+    pool_use = use.sel(of).drop_vars(["resource", "cluster"]).transpose(*ds["pool_use"].dims)
+    return Results(
+        ds.assign(
+            demand=demand,
+            infra_capacity=cap,
+            infra_use=use,
+            pool_capacity=pool_cap,
+            pool_use=pool_use,
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -128,15 +140,18 @@ def _energy(res: Results, s: str) -> dict[str, Line]:
 
 
 def _grid(res: Results, s: str) -> dict[str, Line]:
+    """Per grid pool (the synthetic pools are each cluster's own): its load where it grows or
+    its capacity is finite and above zero in some year, and then that capacity."""
     names = metrics.cluster_names(res)
-    frame = metrics.infrastructure_use(res, by="cluster")
+    frame = metrics.infrastructure_use(res, by="pool")
     frame = frame[(frame["resource"] == "grid") & (frame[SCENARIO] == s)]
     out = {}
     for cluster, g in frame.groupby("cluster"):
-        finite = bool(np.isfinite(g["capacity"].to_numpy(np.float64)).any())
-        if finite or bool((g["use"] > 0).any()):
+        cap = g["capacity"].to_numpy(np.float64)
+        room = bool((np.isfinite(cap) & (cap > 0)).any())
+        if room or bool((g["use"] > 0).any()):
             out[f"{names[str(cluster)]}: load growth"] = _line(g, "use")
-        if finite:
+        if room:
             out[f"{names[str(cluster)]}: capacity"] = _line(g, "capacity")
     return out
 

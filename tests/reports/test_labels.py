@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kruispunt import metrics
+from kruispunt.api import run
 from kruispunt.catalogue import load_catalogue
 from kruispunt.policy.registry import flows
 from kruispunt.reports.labels import LABELS, label
@@ -26,6 +27,19 @@ def package_ids() -> dict[str, set[str]]:
 def test_every_package_id_has_a_label(package_ids: dict[str, set[str]], kind: str) -> None:
     missing = sorted(package_ids[kind] - set(LABELS[kind]))
     assert not missing, f"add labels for {kind}: {missing}"
+
+
+def test_every_pool_of_the_package_has_a_label() -> None:
+    """A pool's name has a label unless it is its cluster's own (shown as the cluster)."""
+    res = run("current-policy")
+    ds = res.dataset
+    names = {
+        str(q).split("/", 1)[1]
+        for q, c in zip(ds["pool"].values, ds["pool_cluster"].values, strict=True)
+        if str(q).split("/", 1)[1] != str(c)
+    }
+    assert "tennet_noord_limburg" in names
+    assert not sorted(names - set(LABELS["pool"])), "add labels for pool names"
 
 
 def test_every_vocabulary_id_has_a_label() -> None:

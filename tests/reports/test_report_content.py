@@ -12,6 +12,7 @@ import pytest
 from tests.report_pages import figures
 
 from kruispunt import metrics
+from kruispunt.api import run
 from kruispunt.reports import CHARTS, RunMeta, build_report
 from kruispunt.reports.charts import Run, figure
 from kruispunt.reports.labels import LABELS
@@ -114,7 +115,12 @@ def _with_grid_capacity(res: Results, value: float, clusters: list[str] | None =
     cap = ds["infra_capacity"].copy()
     where = {"resource": "grid"} | ({"cluster": clusters} if clusters else {})
     cap.loc[where] = value
-    return Results(ds.assign(infra_capacity=cap))
+    pools = ds["pool_capacity"].copy()  # the synthetic pools: one per resource and cluster
+    grid = (ds["pool_resource"] == "grid").values
+    if clusters:
+        grid &= np.isin(ds["pool_cluster"].values, clusters)
+    pools.loc[{"pool": ds["pool"].values[grid]}] = value
+    return Results(ds.assign(infra_capacity=cap, pool_capacity=pools))
 
 
 def test_grid_capacity_line_where_finite_and_unlimited_said(res: Results) -> None:
@@ -129,6 +135,26 @@ def test_grid_capacity_line_where_finite_and_unlimited_said(res: Results) -> Non
     text = " ".join(a["text"] for a in fig["layout"]["annotations"])
     assert "Unlimited grid capacity" in text and "Chemelot" in text and "Zeeland" in text
     json.dumps(fig, allow_nan=False)  # no infinity reaches the page
+
+
+def test_grid_chart_draws_each_grid_zone_apart_on_the_embedded_data() -> None:
+    """Current policy on the embedded data: the chart draws the port area's own grid against
+    its 1,800 MW and TenneT's Noord-Brabant zone against its 805 MW, and its notes give each
+    zone's years. Summed by cluster (the chart before Dec 2026) Rotterdam-Moerdijk read
+    unlimited from 2033 (its Port of Moerdijk zone) and Cluster 6 from 2030 (its Noord-
+    Limburg zone), though Cluster 6's own grid has no room until 2034."""
+    fig = figure("grid", [Run("run", run("current-policy"))])
+    lines = {str(t["name"]): [v for v in t["y"] if v is not None] for t in fig["data"]}
+    assert max(lines["Rotterdam-Moerdijk: capacity"]) == 1800.0
+    assert max(lines["Cluster 6 – TenneT Noord-Brabant: capacity"]) == 805.0
+    assert max(lines["Rotterdam-Moerdijk – Port of Moerdijk: load growth"]) > 0
+    notes = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "Cluster 6: no room for new load in 2025–2033, unlimited in 2034–2050" in notes
+    assert (
+        "Cluster 6 – TenneT Noord-Limburg: no room for new load in 2025–2029, "
+        "unlimited in 2030–2050" in notes
+    )
+    json.dumps(fig, allow_nan=False)
 
 
 def test_storage_peak_reports_one_year(res: Results) -> None:

@@ -26,6 +26,7 @@ from kruispunt.vocabulary import (
     FAMILIES,
     FLOW,
     PLANT,
+    POOL,
     PRODUCT,
     REASON,
     RESOURCE,
@@ -133,6 +134,9 @@ class Collector:
             "carrier_use": (CARRIER, list(c.carrier_uses)),
             "product_unit": (PRODUCT, list(c.product_units)),
             "cluster_name": (CLUSTER, list(c.cluster_names)),
+            POOL: list(inp.pools.names),
+            "pool_resource": (POOL, [RESOURCES[r] for r in inp.pools.resource]),
+            "pool_cluster": (POOL, [c.clusters[h] for h in inp.pools.host]),
             "route_family": (ROUTE, [FAMILIES[f] for f in inp.routes.family]),
             "route_product": (ROUTE, [c.products[i] for i in inp.routes.product]),
             "route_excluded": (ROUTE, [r in inp.routes.excluded for r in c.routes]),
@@ -177,6 +181,8 @@ class Collector:
         capacity, use = self._infrastructure()
         data["infra_capacity"] = ((SCENARIO, CLUSTER, RESOURCE, YEAR), capacity)
         data["infra_use"] = ((SCENARIO, CLUSTER, RESOURCE, YEAR), use)
+        data["pool_capacity"] = ((SCENARIO, POOL, YEAR), inp.pools.capacity.copy())
+        data["pool_use"] = ((SCENARIO, POOL, YEAR), self.pool_use)
         data["gov_cash_flow"] = ((SCENARIO, FLOW, YEAR), self.gov)
         data["plant_flows"] = ((SCENARIO, PLANT, FLOW, YEAR), self.plant_flows)
         data["emission_target"] = ((YEAR,), inp.emission_target)

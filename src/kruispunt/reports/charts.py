@@ -251,57 +251,72 @@ def _span(years: list[int]) -> str:
 
 
 def _grid_frame(results: Results) -> pd.DataFrame:
-    frame = metrics.infrastructure_use(results, by="cluster")
+    frame = metrics.infrastructure_use(results, by="pool")
     return frame[frame["resource"] == "grid"]
 
 
-def _grid_clusters(results: Results, scenario: str) -> tuple[list[str], list[str], list[str]]:
-    """Clusters with a finite limit in some year, unlimited ones that add load, and the
-    clusters unlimited in every year."""
+def _pool_name(results: Results, pool: str, cluster: str) -> str:
+    """A grid pool's label: its cluster's name for the cluster's own grid
+    (``grid/<cluster>``), the cluster's name and the zone's label for a grid zone."""
+    names = metrics.cluster_names(results)
+    shown = names.get(cluster, cluster)
+    own = pool.split("/", 1)[-1]
+    return shown if own == cluster else f"{shown} – {label('pool', own)}"
+
+
+def _grid_pools(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame]]:
+    """Each grid pool of the scenario in the results' order: its label and its rows."""
     frame = _grid_frame(results)
     sel = frame[frame[SCENARIO] == scenario]
-    limited, loaded, unlimited = [], [], []
-    for cluster, g in sel.groupby("cluster", sort=False):
-        cap = g["capacity"].to_numpy(np.float64)
-        if np.isfinite(cap).any():
-            limited.append(str(cluster))
-        else:
-            unlimited.append(str(cluster))
-            if (g["use"].to_numpy(np.float64) > 0).any():
-                loaded.append(str(cluster))
-    return limited, loaded, unlimited
+    return [
+        (_pool_name(results, str(pool), str(g["cluster"].iloc[0])), g)
+        for pool, g in sel.groupby("pool", sort=False)
+    ]
 
 
 def _grid(results: Results, scenario: str) -> list[Series]:
-    frame = _grid_frame(results)
-    names = metrics.cluster_names(results)
-    limited, loaded, _ = _grid_clusters(results, scenario)
+    """Each grid pool's load growth where it has any or the data give it a finite limit above
+    zero in some year, and then that capacity too (the years with no room and without a
+    limit are in the notes)."""
     out: list[Series] = []
-    for i, cluster in enumerate([*limited, *loaded]):
-        part = frame[frame["cluster"] == cluster]
+    i = 0
+    for shown, part in _grid_pools(results, scenario):
+        cap = part["capacity"].to_numpy(np.float64)
+        loaded = bool((part["use"].to_numpy(np.float64) > 0).any())
+        room = bool((np.isfinite(cap) & (cap > 0)).any())
+        if not (loaded or room):
+            continue
         color = PALETTE[i % len(PALETTE)]
-        shown = names.get(cluster, cluster)
+        i += 1
         out += [
             Series(s.name, s.x, s.y, s.style, color)
             for s in _series(part, scenario, None, "use", "line", name=f"{shown}: load growth")
         ]
-        if cluster in limited:
+        if room:
             out += _capacity_series(part, scenario, "capacity", f"{shown}: capacity", color)
     return out
 
 
 def _grid_notes(results: Results, scenario: str) -> list[str]:
-    names = metrics.cluster_names(results)
-    limited, _, unlimited = _grid_clusters(results, scenario)
-    frame = _grid_frame(results)
-    notes = []
+    """Per grid pool, the years it has no room for new load and the years the data set it
+    no limit; the pools without a limit in any year in one line."""
+    notes, unlimited = [], []
+    for shown, part in _grid_pools(results, scenario):
+        years = part["year"].to_numpy(np.int64)
+        cap = part["capacity"].to_numpy(np.float64)
+        if (cap == math.inf).all():
+            unlimited.append(shown)
+            continue
+        said = []
+        if (cap == 0).any():
+            said.append(f"no room for new load in {_span([int(y) for y in years[cap == 0]])}")
+        if (cap == math.inf).any():
+            said.append(f"unlimited in {_span([int(y) for y in years[cap == math.inf]])}")
+        if said:
+            notes.append(f"{shown}: {', '.join(said)}")
     if unlimited:
-        listed = ", ".join(names.get(c, c) for c in unlimited)
-        notes.append(f"Unlimited grid capacity for new load (no sourced limit): {listed}")
-    for c in limited:
-        years = _unlimited_years(frame[frame["cluster"] == c], scenario, "capacity")
-        if years:
-            notes.append(f"{names.get(c, c)}: unlimited in {_span(years)}")
+        listed = ", ".join(unlimited)
+        notes.insert(0, f"Unlimited grid capacity for new load (no sourced limit): {listed}")
     return notes
 
 
@@ -444,13 +459,14 @@ _LIST: tuple[Chart, ...] = (
     ),
     Chart(
         "grid",
-        "Electric load growth against grid capacity, per cluster",
-        "Solid: new electric load in each cluster since the first model year; dashed: the "
-        "grid capacity available for new load, drawn only where the data give a finite "
-        "limit. A cluster's capacity sums its own grid's and its grid zones' (sites on a "
-        "grid of their own, such as the Port of Moerdijk), so it reads as unlimited once one "
-        "of them has no limit in the data. Load grows when plants electrify; a switch that "
-        "needs more than the remaining capacity waits or is refused.",
+        "Electric load growth against grid capacity, per cluster and grid zone",
+        "Solid: new electric load since the first model year on each cluster's grid and on "
+        "each of its grid zones (sites on a grid of their own, such as the Port of Moerdijk "
+        "or TenneT's Noord-Limburg; a cluster's line covers its sites outside its zones); "
+        "dashed: the capacity available for new load, drawn where the data give a finite "
+        "limit above zero. The notes give the years without room and without a limit. Load "
+        "grows when plants electrify; a switch that needs more than the remaining capacity "
+        "waits or is refused.",
         "MW",
         _grid,
         _grid_notes,

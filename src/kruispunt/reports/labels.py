@@ -2,9 +2,10 @@
 
 Results carry display names for clusters (``cluster_name``) and sites (``site_name``); the
 other ids (sectors, products, carriers, government cash flows, cost items, route families,
-resources, switch reasons) get their label here. An id without a label is shown with its
-underscores replaced by spaces, so a new id never breaks a chart; a test checks that every id
-of the embedded data package and of the instrument registry has a label.
+resources, pools of scarce capacity, switch reasons) get their label here. An id without a
+label is shown with its underscores replaced by spaces, so a new id never breaks a chart; a
+test checks that every id of the embedded data package and of the instrument registry has a
+label.
 
 Examples
 --------
@@ -21,7 +22,17 @@ from typing import Final, Literal
 __all__ = ["LABELS", "Kind", "label"]
 
 Kind = Literal[
-    "sector", "product", "carrier", "flow", "item", "family", "resource", "reason", "column", "term"
+    "sector",
+    "product",
+    "carrier",
+    "flow",
+    "item",
+    "family",
+    "resource",
+    "pool",
+    "reason",
+    "column",
+    "term",
 ]
 
 LABELS: Final[dict[str, dict[str, str]]] = {
@@ -117,6 +128,24 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "co2_storage": "CO2 storage",
         "hydrogen": "Hydrogen network",
         "biomass": "Biomass supply",
+    },
+    "pool": {  # a pool's name (after "<resource>/"); a cluster's own pool shows the cluster
+        "aramis": "Aramis",
+        "porthos": "Porthos",
+        "northern_lights_yara": "Northern Lights (Yara's contract)",
+        "port_of_moerdijk": "Port of Moerdijk",
+        "tennet_groningen": "TenneT Groningen",
+        "tennet_midden_zuid_limburg": "TenneT Midden- and Zuid-Limburg",
+        "tennet_noord_brabant": "TenneT Noord-Brabant",
+        "tennet_noord_limburg": "TenneT Noord-Limburg",
+        "tennet_utrecht_gelderland_flevopolder": "TenneT Utrecht, Gelderland, Flevopolder",
+        "tennet_zuid_holland": "TenneT Zuid-Holland",
+        "air_liquide_elygator": "Air Liquide ELYgator",
+        "air_liquide_total_zeeland": "Air Liquide and TotalEnergies, Zeeland",
+        "eneco_electrolyser": "Eneco electrolyser",
+        "hycc_h2next": "HyCC H2Next",
+        "shell_holland_hydrogen_1": "Shell Holland Hydrogen 1",
+        "national": "National supply",
     },
     "reason": {
         "none": "no change",
