@@ -308,8 +308,8 @@ def test_capacity_is_a_gap_where_unlimited_and_the_notes_say_where(res: Results)
     unlimited = "Unlimited grid capacity for new load (no sourced limit): "
     notes = [[a["text"] for a in view] for view in grid["layout"]["meta"]["annotations"]]
     assert notes == [
-        [f"{unlimited}{nzkg}, {zeeland}", f"{rotterdam}: unlimited in 2025–2026"],
-        [f"{unlimited}{rotterdam}, {nzkg}, {zeeland}"],
+        [f"{unlimited}{nzkg}; {zeeland}", f"Unlimited in 2025–2026: {rotterdam}"],
+        [f"{unlimited}{rotterdam}; {nzkg}; {zeeland}"],
     ]
     # unlimited everywhere: load drawn where it grows, and no capacity line
     shown = [t["name"] for t in grid["data"]]

@@ -5,6 +5,7 @@ Skipped when /usr/bin/chromium is missing (never runs ``playwright install``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,43 @@ def test_site_table_sorts_a_text_column_by_its_text(pages: dict[str, Any]) -> No
     header.click()
     down = table.evaluate(state)
     assert set(down["order"]) <= {0, 1} and 1 in down["order"]
+
+
+NOTE_BOXES = """
+(div) => {
+  const box = (el) => { const r = el.getBoundingClientRect();
+                        return {top: r.top, bottom: r.bottom, left: r.left, right: r.right}; };
+  return {plot: box(div.querySelector('.nsewdrag')),
+          title: box(div.querySelector('.g-xtitle')),
+          svg: box(div.querySelector('svg.main-svg')),
+          notes: [...div.querySelectorAll('g.annotation')].map(box)};
+}
+"""
+
+
+def test_notes_lie_below_the_plot_and_inside_the_figure(browser: Any, tmp_path: Path) -> None:
+    """The grid chart of current policy on the embedded data has eight notes (each grid
+    zone's years without room and without a limit): every one lies below the plot and the
+    year axis's title, apart from the others, and inside the figure, so none covers a line."""
+    from kruispunt.api import run
+
+    path = write_report(run("current-policy"), tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        page.goto(path.as_uri())
+        chart = page.locator('div.chart[data-chart="grid"]')
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "document.querySelectorAll('div.chart[data-chart=\"grid\"] g.annotation').length > 0",
+            timeout=20_000,
+        )
+        boxes = chart.evaluate(NOTE_BOXES)
+    finally:
+        page.close()
+    notes = sorted(boxes["notes"], key=lambda b: b["top"])
+    assert len(notes) >= 8
+    assert notes[0]["top"] >= boxes["title"]["bottom"] - 1
+    assert boxes["title"]["top"] >= boxes["plot"]["bottom"]
+    for upper, lower in itertools.pairwise(notes):
+        assert lower["top"] >= upper["bottom"] - 1  # one line each, not stacked on another
+    assert notes[-1]["bottom"] <= boxes["svg"]["bottom"] + 1

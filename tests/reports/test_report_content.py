@@ -149,11 +149,15 @@ def test_grid_chart_draws_each_grid_zone_apart_on_the_embedded_data() -> None:
     assert max(lines["Cluster 6 – TenneT Noord-Brabant: capacity"]) == 805.0
     assert max(lines["Rotterdam-Moerdijk – Port of Moerdijk: load growth"]) > 0
     notes = [a["text"] for a in fig["layout"]["annotations"]]
-    assert "Cluster 6: no room for new load in 2025–2033, unlimited in 2034–2050" in notes
     assert (
-        "Cluster 6 – TenneT Noord-Limburg: no room for new load in 2025–2029, "
-        "unlimited in 2030–2050" in notes
+        "No room for new load in 2025–2033, unlimited in 2034–2050: Chemelot; Cluster 6; "
+        "Cluster 6 – TenneT Midden- and Zuid-Limburg" in notes
     )
+    assert (
+        "No room for new load in 2025–2029, unlimited in 2030–2050: "
+        "Cluster 6 – TenneT Noord-Limburg" in notes
+    )
+    assert "No room for new load in 2025–2028: Rotterdam-Moerdijk" in notes
     json.dumps(fig, allow_nan=False)
 
 

@@ -298,9 +298,10 @@ def _grid(results: Results, scenario: str) -> list[Series]:
 
 
 def _grid_notes(results: Results, scenario: str) -> list[str]:
-    """Per grid pool, the years it has no room for new load and the years the data set it
-    no limit; the pools without a limit in any year in one line."""
-    notes, unlimited = [], []
+    """The grid pools without a limit in any year in one line, then the others grouped by
+    the years they have no room for new load and the years the data set them no limit."""
+    unlimited: list[str] = []
+    groups: dict[str, list[str]] = {}
     for shown, part in _grid_pools(results, scenario):
         years = part["year"].to_numpy(np.int64)
         cap = part["capacity"].to_numpy(np.float64)
@@ -313,9 +314,12 @@ def _grid_notes(results: Results, scenario: str) -> list[str]:
         if (cap == math.inf).any():
             said.append(f"unlimited in {_span([int(y) for y in years[cap == math.inf]])}")
         if said:
-            notes.append(f"{shown}: {', '.join(said)}")
+            groups.setdefault(", ".join(said), []).append(shown)
+    notes = [
+        f"{years[0].upper()}{years[1:]}: {'; '.join(names)}" for years, names in groups.items()
+    ]
     if unlimited:
-        listed = ", ".join(unlimited)
+        listed = "; ".join(unlimited)
         notes.insert(0, f"Unlimited grid capacity for new load (no sourced limit): {listed}")
     return notes
 
@@ -608,20 +612,29 @@ def _trace(s: Series, color: str, style: Style, common: dict[str, Any], k: int) 
     return trace
 
 
+_NOTE_PX = 17
+"""Height of one note's line below a chart [px]."""
+_NOTES_TOP_PX = 60
+"""Space between the plot's lower edge and the first note (the year axis and its title)."""
+
+
 def _annotations(notes: list[str]) -> list[dict[str, Any]]:
+    """The notes as lines below the plot, under the year axis (the figure's height and lower
+    margin grow with the most notes of a view: :func:`figure`), so they never cover a
+    line."""
     return [
         {
             "text": note,
             "xref": "paper",
             "yref": "paper",
             "x": 0.0,
-            "y": 1.0 - 0.07 * i,
+            "y": 0.0,
+            "yshift": -(_NOTES_TOP_PX + _NOTE_PX * i),
             "xanchor": "left",
             "yanchor": "top",
             "showarrow": False,
             "align": "left",
             "font": {"size": 11, "color": "#444"},
-            "bgcolor": "rgba(255,255,255,0.85)",
         }
         for i, note in enumerate(notes)
     ]
@@ -661,9 +674,10 @@ def figure(name: str, runs: Sequence[Run]) -> dict[str, Any]:
                 }
                 data.append(_trace(s, color, style, common, k))
         per_view.append(_annotations(notes))
+    below = _NOTE_PX * max((len(a) for a in per_view), default=0)
     layout: dict[str, Any] = {
-        "height": 440,
-        "margin": {"l": 64, "r": 20, "t": 24, "b": 44},
+        "height": 440 + below,
+        "margin": {"l": 64, "r": 20, "t": 24, "b": 44 + below + (22 if below else 0)},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "font": {"family": "system-ui, sans-serif", "size": 12},
