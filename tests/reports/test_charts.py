@@ -165,9 +165,17 @@ def _ccs(res: Results, s: str) -> dict[str, Line]:
     storage = _national(res, "co2_storage")
     captured = metrics.emissions(res, kind="captured")
     # tCO2/yr to MtCO2/yr
+    names = metrics.cluster_names(res)
+    stores = metrics.infrastructure_use(res, by="pool")  # synthetic: one store per cluster
+    stores = stores[(stores["resource"] == "co2_storage") & (stores[SCENARIO] == s)]
+    stored = {
+        f"Stored: {names[str(c)]}": _line(g, "use", 1e-6)
+        for c, g in stores.groupby("cluster")
+        if bool((g["use"] > 0).any())
+    }
     return {
+        **stored,
         "Captured": _one(captured, s, "emissions_mtco2"),
-        "Stored": _one(storage, s, "use", 1e-6),
         "Storage capacity": _one(storage, s, "capacity", 1e-6),
     }
 
@@ -281,16 +289,55 @@ def test_run_b_is_dashed_and_its_notes_name_it(res: Results, other: Results) -> 
     assert dash[("A", "Captured")] == "solid" and dash[("B", "Captured")] == "dash"
     assert dash[("A", "Storage capacity")] == "dash" and dash[("B", "Storage capacity")] == "dot"
     notes = [a["text"] for a in fig["layout"]["meta"]["annotations"][0]]
-    assert notes == [
+    assert [n for n in notes if n.startswith("CO2 storage")] == [
         "CO2 storage capacity unlimited in 2025–2027 (A)",
         "CO2 storage capacity unlimited in 2025–2027 (B)",
     ]
+    assert all(n.endswith((" (A)", " (B)")) for n in notes)
+
+
+def test_the_storage_chart_stacks_each_store_and_says_how_full_each_got() -> None:
+    """Current policy on the embedded data: the CO2 stored is drawn store by store in the
+    order they first take CO2 (Yara's contract with Northern Lights from 2026, Porthos from
+    2027, Aramis later), adding up to the national CO2 stored, and the note gives each
+    store's highest use over its capacity, worked out here from the results' pools."""
+    from kruispunt.api import run
+
+    res = run("current-policy")
+    fig = figure("ccs_storage", [Run("run", res)])
+    stored = [t for t in fig["data"] if t["name"].startswith("Stored: ")]
+    assert [t["name"] for t in stored] == [
+        "Stored: Northern Lights (Yara's contract)",
+        "Stored: Porthos",
+        "Stored: Aramis",
+    ]
+    national = res.dataset["stored_co2"].sum("plant").values[0] * 1e-6
+    total = np.nansum([[v or 0.0 for v in t["y"]] for t in stored], axis=0)
+    np.testing.assert_allclose(total, national, rtol=1e-9, atol=1e-9)
+    ds = res.dataset.isel(scenario=0)
+    parts = []
+    for pool, shown in (
+        ("northern_lights_yara", "Northern Lights (Yara's contract)"),
+        ("porthos", "Porthos"),
+        ("aramis", "Aramis"),
+    ):
+        use = ds["pool_use"].sel(pool=f"co2_storage/{pool}").values
+        cap = ds["pool_capacity"].sel(pool=f"co2_storage/{pool}").values
+        share = np.where(cap > 0, use / np.where(cap > 0, cap, 1.0), -1.0)
+        top = int(np.argmax(share))
+        parts.append(f"{shown} {share[top]:.0%} ({int(ds['year'].values[top])})")
+    assert "Porthos 94% (2027)" in parts
+    notes = [a["text"] for a in fig["layout"]["annotations"]]
+    assert notes == [f"Most of each store's capacity used: {'; '.join(parts)}"]
 
 
 def test_only_the_first_view_is_shown_at_first_with_its_own_notes(res: Results) -> None:
     fig = figure("ccs_storage", [Run("run", res)])
     assert all(t["visible"] == (t["meta"]["view"] == 0) for t in fig["data"])
-    per_view = [[a["text"] for a in notes] for notes in fig["layout"]["meta"]["annotations"]]
+    per_view = [
+        [a["text"] for a in notes if a["text"].startswith("CO2 storage")]
+        for notes in fig["layout"]["meta"]["annotations"]
+    ]
     # storage is unlimited in 2025-2027 in the first scenario only
     assert per_view == [["CO2 storage capacity unlimited in 2025–2027"], []]
     assert fig["layout"]["annotations"] == fig["layout"]["meta"]["annotations"][0]
@@ -370,13 +417,17 @@ def test_stacked_areas_add_up_to_the_national_total(res: Results) -> None:
 
 
 def test_ccs_chart_is_in_mt_and_stores_what_is_captured(res: Results) -> None:
-    """The synthetic results store all they capture; both lines are the raw tonnes / 1e6."""
+    """The synthetic results store all they capture; the captured line and the stores'
+    stack are the raw tonnes / 1e6."""
     fig = figure("ccs_storage", [Run("run", res)])
     assert fig["layout"]["yaxis"]["title"]["text"] == "Mt CO2/yr"
     for v in range(len(res.scenarios)):
         tonnes = res.dataset["captured_co2"].isel({SCENARIO: v}).sum("plant").values
         np.testing.assert_allclose(_trace(fig, "Captured", v)["y"], tonnes * 1e-6, rtol=1e-12)
-        np.testing.assert_allclose(_trace(fig, "Stored", v)["y"], tonnes * 1e-6, rtol=1e-12)
+        stores = [t for t in _view(fig, v) if t["name"].startswith("Stored: ")]
+        assert stores and all(t.get("stackgroup") for t in stores)
+        stack = np.sum([t["y"] for t in stores], axis=0)
+        np.testing.assert_allclose(stack, tonnes * 1e-6, rtol=1e-12)
 
 
 def test_biomass_chart_is_in_pj(res: Results) -> None:

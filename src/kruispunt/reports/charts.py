@@ -255,13 +255,15 @@ def _grid_frame(results: Results) -> pd.DataFrame:
     return frame[frame["resource"] == "grid"]
 
 
-def _pool_name(results: Results, pool: str, cluster: str) -> str:
-    """A grid pool's label: its cluster's name for the cluster's own grid
-    (``grid/<cluster>``), the cluster's name and the zone's label for a grid zone."""
+def _pool_name(results: Results, pool: str, cluster: str, in_cluster: bool = True) -> str:
+    """A pool's label: its cluster's name for a cluster's own pool (``grid/<cluster>``),
+    else its own label, after its cluster's name (``in_cluster``: a grid zone)."""
     names = metrics.cluster_names(results)
     shown = names.get(cluster, cluster)
     own = pool.split("/", 1)[-1]
-    return shown if own == cluster else f"{shown} – {label('pool', own)}"
+    if own == cluster:
+        return shown
+    return f"{shown} – {label('pool', own)}" if in_cluster else label("pool", own)
 
 
 def _grid_pools(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame]]:
@@ -330,19 +332,51 @@ def _storage_frame(results: Results) -> pd.DataFrame:
     return frame.assign(use_mt=frame["use"] * 1e-6, capacity_mt=frame["capacity"] * 1e-6)
 
 
+def _stores(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame]]:
+    """Each CO2 store that holds CO2 in some year of the scenario, in the order they first
+    do: its label and its rows [MtCO2/yr]."""
+    frame = metrics.infrastructure_use(results, by="pool")
+    frame = frame[(frame["resource"] == "co2_storage") & (frame[SCENARIO] == scenario)]
+    frame = frame.assign(use_mt=frame["use"] * 1e-6, capacity_mt=frame["capacity"] * 1e-6)
+    used = [
+        (
+            int(g["year"][g["use"] > 0].min()),
+            _pool_name(results, str(pool), str(g["cluster"].iloc[0]), in_cluster=False),
+            g,
+        )
+        for pool, g in frame.groupby("pool", sort=False)
+        if bool((g["use"] > 0).any())
+    ]
+    return [(shown, g) for _, shown, g in sorted(used, key=lambda u: u[0])]
+
+
 def _ccs(results: Results, scenario: str) -> list[Series]:
     frame = _storage_frame(results)
     captured = metrics.emissions(results, kind="captured")
+    stored = [
+        s
+        for shown, g in _stores(results, scenario)
+        for s in _series(g, scenario, None, "use_mt", "area", name=f"Stored: {shown}")
+    ]
     return (
-        _series(captured, scenario, None, "emissions_mtco2", "line", name="Captured")
-        + _series(frame, scenario, None, "use_mt", "line", name="Stored")
+        stored
+        + _series(captured, scenario, None, "emissions_mtco2", "line", name="Captured")
         + _capacity_series(frame, scenario, "capacity_mt", "Storage capacity")
     )
 
 
 def _ccs_notes(results: Results, scenario: str) -> list[str]:
     years = _unlimited_years(_storage_frame(results), scenario, "capacity_mt")
-    return [f"CO2 storage capacity unlimited in {_span(years)}"] if years else []
+    notes = [f"CO2 storage capacity unlimited in {_span(years)}"] if years else []
+    peaks = []
+    for shown, g in _stores(results, scenario):
+        share = g["use"] / g["capacity"].where(g["capacity"] > 0)
+        if share.notna().any():
+            top = share.idxmax()
+            peaks.append(f"{shown} {share[top]:.0%} ({int(g['year'][top])})")
+    if peaks:
+        notes.append(f"Most of each store's capacity used: {'; '.join(peaks)}")
+    return notes
 
 
 def _biomass_frame(results: Results) -> pd.DataFrame:
@@ -478,9 +512,10 @@ _LIST: tuple[Chart, ...] = (
     Chart(
         "ccs_storage",
         "CO2 captured and stored against storage capacity",
-        "CO2 captured at plants and sent to storage, against the national CO2 storage "
-        "capacity (Porthos, Aramis and later projects, as the scenario dates them; drawn "
-        "where finite). Capture follows CCS switches; storage capacity limits them.",
+        "CO2 captured at plants, and stored in each store (stacked: Porthos, Aramis, Yara's "
+        "contract with Northern Lights, as the scenario dates them), against the national "
+        "CO2 storage capacity (drawn where finite); the notes give the most of each store's "
+        "capacity used. Capture follows CCS switches; storage capacity limits them.",
         "Mt CO2/yr",
         _ccs,
         _ccs_notes,
