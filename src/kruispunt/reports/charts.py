@@ -370,10 +370,11 @@ def _ccs_notes(results: Results, scenario: str) -> list[str]:
     notes = [f"CO2 storage capacity unlimited in {_span(years)}"] if years else []
     peaks = []
     for shown, g in _stores(results, scenario):
-        share = g["use"] / g["capacity"].where(g["capacity"] > 0)
-        if share.notna().any():
-            top = share.idxmax()
-            peaks.append(f"{shown} {share[top]:.0%} ({int(g['year'][top])})")
+        cap = g["capacity"].to_numpy(np.float64)
+        share = g["use"].to_numpy(np.float64) / np.where(np.isfinite(cap) & (cap > 0), cap, np.nan)
+        if np.isfinite(share).any():
+            top = int(np.nanargmax(share))
+            peaks.append(f"{shown} {share[top]:.0%} ({int(g['year'].iloc[top])})")
     if peaks:
         notes.append(f"Most of each store's capacity used: {'; '.join(peaks)}")
     return notes
