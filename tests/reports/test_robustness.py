@@ -138,6 +138,88 @@ def test_every_chart_is_drawn_offline(browser: Any, report: Path, page: str) -> 
     assert [u for u in requests if not u.startswith("file:")] == []
 
 
+CHART_BOXES = """() => [...document.querySelectorAll('.chart')].map(div => {
+  const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect();
+                        return {top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+                                height: r.height}; };
+  return {title: (div.querySelector('.gtitle') || {}).textContent || '',
+          legend: box(div.querySelector('g.legend')),
+          colorbar: box(div.querySelector('g.colorbar')),
+          plot: box(div.querySelector('.nsewdrag')),
+          bars: [...div.querySelectorAll('g.trace.bars path')].map(box),
+          labels: [...div.querySelectorAll('g.trace.bars text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize)),
+          notes: [...div.querySelectorAll('g.annotation')].map(a => a.textContent)};
+})"""
+
+
+def _apart(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["right"] <= b["left"]
+        or b["right"] <= a["left"]
+        or a["bottom"] <= b["top"]
+        or b["bottom"] <= a["top"]
+    )
+
+
+def test_prim_charts_are_readable(browser: Any, report: Path) -> None:
+    """Drawn in Chromium: a trade-off's legend lies clear of its colour bar (until Dec 2026
+    the two overlapped at the right), a box chart's bars are tens of pixels high with their
+    limits at a readable size (the template's margins left a one-bar box a strip of a few
+    pixels, its label shrunk to fit), and a box with no restriction says so."""
+    tab = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        tab.goto(report.as_uri())
+        tab.wait_for_function("document.querySelectorAll('.chart svg.main-svg').length > 0")
+        charts = tab.evaluate(CHART_BOXES)
+    finally:
+        tab.close()
+    trade = [c for c in charts if c["title"].startswith("PRIM trade-off")]
+    boxes = [c for c in charts if c["title"].startswith("PRIM box")]
+    assert trade and boxes
+    for c in trade:
+        assert c["legend"] and c["colorbar"] and _apart(c["legend"], c["colorbar"]), c["title"]
+    for c in boxes:
+        if c["bars"]:
+            assert min(b["height"] for b in c["bars"]) >= 20, c["title"]
+            assert min(c["labels"]) >= 11, c["title"]
+        else:
+            assert any(n.startswith("No restriction") for n in c["notes"]), c["title"]
+
+
+def test_a_one_bar_box_is_drawn_high_with_its_limits_readable(browser: Any, tmp_path: Path) -> None:
+    """The box a >= 16.3 of :func:`_peeled`, drawn alone in Chromium (plotly.js inline):
+    its bar is tens of pixels high and its label keeps a readable size."""
+    path = tmp_path / "box.html"
+    prim_box(_peeled(), "pkg").write_html(path, include_plotlyjs=True, full_html=True)
+    tab = browser.new_page(viewport={"width": 1300, "height": 900})
+    try:
+        tab.goto(path.as_uri())
+        tab.wait_for_function("document.querySelectorAll('g.trace.bars path').length > 0")
+        bar = tab.evaluate(
+            "document.querySelector('g.trace.bars path').getBoundingClientRect().height"
+        )
+        size = tab.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('g.trace.bars text')).fontSize)"
+        )
+    finally:
+        tab.close()
+    assert bar >= 30
+    assert size >= 11
+
+
+def test_a_box_without_restriction_says_so_and_draws_no_axes() -> None:
+    """Both restrictions dropped (max_qp 0.05, the case above): the box of all futures."""
+    x = pd.DataFrame({"a": np.arange(10.0), "b": np.arange(10.0) % 2})
+    y = np.isin(np.arange(10), [1, 4, 5, 9])
+    fig = prim_box(prim(x, y, alpha=0.1, min_mass=0.2, paste=False, max_qp=0.05), "pkg")
+    layout = _plain(fig.to_plotly_json())["layout"]
+    assert _data(fig) == []
+    (note,) = layout["annotations"]
+    assert note["text"].startswith("No restriction")
+    assert layout["xaxis"]["visible"] is False and layout["yaxis"]["visible"] is False
+
+
 def _data(fig: go.Figure) -> list[dict[str, Any]]:
     """A figure's traces with plotly's typed arrays decoded to lists."""
     return list(_plain(fig.to_plotly_json())["data"])

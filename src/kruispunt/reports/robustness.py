@@ -147,7 +147,10 @@ def prim_tradeoff(res: PrimResult, package: str) -> go.Figure:
         template="plotly_white",
         xaxis={"title": "coverage", "range": [0, 1.02]},
         yaxis={"title": "density", "range": [0, 1.02]},
-        height=420,
+        # the legend below the plot, clear of the colour bar's title on the right
+        legend={"orientation": "h", "x": 0.0, "y": -0.2, "yanchor": "top"},
+        margin={"b": 110},
+        height=460,
     )
     return fig
 
@@ -179,9 +182,27 @@ def prim_box(res: PrimResult, package: str) -> go.Figure:
                     )
                 ],
                 textposition="outside",
+                # at the font's own size, beside the bar (plotly shrinks a label to fit the
+                # bar's end and the axis' otherwise, to a few pixels)
+                constraintext="none",
+                cliponaxis=False,
+                textfont={"size": 12},
                 name="box",
             )
         )
+    else:  # a box with no restriction: every sampled future, no factor to draw
+        fig.add_annotation(
+            text="No restriction: the box is every sampled future (no factor narrows it)",
+            x=0.0,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            showarrow=False,
+            font={"size": 13},
+        )
+        fig.update_yaxes(visible=False)
+        fig.update_xaxes(visible=False)
     b = res.box
     fig.update_layout(
         title=(
@@ -190,7 +211,9 @@ def prim_box(res: PrimResult, package: str) -> go.Figure:
         ),
         template="plotly_white",
         xaxis={"title": "share of the factor's sampled range", "range": [0, 1.6]},
-        height=140 + 50 * max(len(lim), 1),
+        # the template's margins (100 px above, 80 below) would leave a one-bar box a strip
+        margin={"t": 56, "b": 56},
+        height=150 + 45 * max(len(lim), 1),
     )
     return fig
 
