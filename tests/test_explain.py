@@ -292,3 +292,36 @@ def test_the_default_year_is_the_first_decision_of_any_of_the_sites_plants() -> 
     assert decided((0, "elec", 2030), (1, "gas_ccs", 2030)) == 2027
     assert decided((0, "gas_ccs", 2030), (1, "elec", 2031)) == 2028
     assert decided() == years[0]  # no switch: the first model year
+
+
+def test_a_refused_option_names_the_pool_its_room_and_when_it_would_fit() -> None:
+    """Toy plant of 1 Mt/yr: its electric route asks 1e6 t x 10.8 GJ/t / 3.6 GJ/MWh / 8,760 h
+    = 342.5 MW of grid from 2025 and is worth more than gas at an EUA of 200; the cluster's
+    grid has 100 MW until 2029 and 400 MW from 2030, so the grid refuses it, and the reason
+    says how much it asked, what the pool has left and from when the 342.5 MW would fit."""
+    inp = toy_inputs(eua=200.0)
+    cap = inp.pools.capacity.copy()
+    cap[:, 0] = np.where(TOY_YEARS >= 2030, 400.0, 100.0)[None, :]
+    inp = replace(inp, pools=replace(inp.pools, capacity=cap))
+    rows = explain("site0", inputs=inp, year=2025).options.set_index("route")
+    assert rows.loc["elec", "value"] > rows.loc["gas", "value"]
+    assert rows.loc["elec", "reason"] == (
+        "refused scarce capacity: grid (asks 342.5 MW from 2025; grid/cluster 100.0 MW left, "
+        "room for it from 2030): waits"
+    )
+
+
+def test_rixona_waits_for_the_noord_limburg_zone_and_asks_what_it_later_takes() -> None:
+    """Current policy on the embedded data: in 2027 Aviko Rixona (Venray) would take a hybrid
+    heat pump but TenneT's Noord-Limburg zone has no room until the Boxmeer station (2030).
+    The MW the reason says it asks is the zone's load once it runs the pump (the zone's one
+    user), read from the run's results."""
+    from kruispunt.api import run
+
+    rows = explain("rixona_oostrum", year=2027).options.set_index("route")
+    reason = str(rows.loc["heat_pump_hybrid_low_food", "reason"])
+    assert reason.startswith("refused scarce capacity: grid (asks ")
+    assert "grid/tennet_noord_limburg 0.0 MW left, room for it from 2030" in reason
+    asks = float(reason.split("asks ")[1].split(" MW")[0])
+    load = run("current-policy").dataset["pool_use"].sel(pool="grid/tennet_noord_limburg")
+    assert asks == pytest.approx(float(load.sel(year=2030).item()), abs=0.05)

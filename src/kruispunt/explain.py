@@ -31,7 +31,14 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
 from kruispunt.policy.registry import INSTRUMENTS
 from kruispunt.scenarios import Scenario, resolve
-from kruispunt.vocabulary import FAMILIES, FAMILY, NEVER, SWITCH_REASONS
+from kruispunt.vocabulary import (
+    FAMILIES,
+    FAMILY,
+    NEVER,
+    RESOURCE_UNITS,
+    RESOURCES,
+    SWITCH_REASONS,
+)
 
 __all__ = ["Explanation", "explain"]
 
@@ -160,7 +167,7 @@ def _reason(view: YearView, p: int, k: int, chosen_k: int, detail: dict[str, flo
             return "stays: no option is worth more" + how
         return f"chosen: the highest value{how}"
     if view.choice.refused[0, p, k]:
-        return "refused scarce capacity (grid, CO2 storage, hydrogen or biomass): waits"
+        return _refusal(view, p, k)
     gap = detail["chosen_value"] - detail["value"]
     below = f"{gap / 1e6:,.2f} MEUR/yr below the chosen option"
     ev = view.evaluation
@@ -176,6 +183,56 @@ def _reason(view: YearView, p: int, k: int, chosen_k: int, detail: dict[str, flo
             when = "" if first >= NEVER else f" before {first}"
             return below + f" (no CO2 store can take the CO2 it would capture{when})"
     return below
+
+
+def _amount(value: float, unit: str) -> str:
+    return f"{value:,.1f} {unit}" if unit == "MW" else f"{value:,.0f} {unit}"
+
+
+def _refusal(view: YearView, p: int, k: int) -> str:
+    """Which scarce capacity refused option ``k`` of plant ``p``: per resource, what the
+    option asks from its start year and what each pool open to the plant has left over the
+    claim's years after this year's grants (or the year it opens to the plant)."""
+    inp = view.ctx.inputs
+    pools, infra = inp.pools, view.infra
+    years = inp.coords.years
+    bits = int(view.choice.refused_by[0, p, k])
+    r = int(view.valuation.opt[p, k])
+    at = np.array([p])
+    peak = infra.peak_production(view.i)[0, at]
+    demand, start = infra.demand(view.i, np.array([r]), view.state.route[0, at], peak, plants=at)
+    t0 = int(start[0])
+    first = int(years[t0])
+    parts = []
+    for res, name in enumerate(RESOURCES):
+        if not bits & (1 << res):
+            continue
+        unit = RESOURCE_UNITS[name]
+        asks = float(demand[res, 0])
+        found = []
+        for q in np.flatnonzero((pools.resource == res) & pools.plants[:, p]):
+            opens = int(infra.access[0, q, p])
+            if opens > int(years[-1]):
+                continue  # another cluster's, or a store the plant may never use
+            if opens > first:
+                found.append(f"{pools.names[q]} open to it from {opens}")
+                continue
+            left = infra.room_left(0, int(q), t0)
+            fits = next(
+                (
+                    int(years[t])
+                    for t in range(t0 + 1, len(years))
+                    if infra.room_left(0, int(q), t) >= asks
+                ),
+                None,
+            )
+            text = f"{pools.names[q]} {_amount(left, unit)} left"
+            found.append(text + (f", room for it from {fits}" if fits is not None else ""))
+        where = ", ".join(found) or "no pool open to it"
+        parts.append(f"{name} (asks {_amount(asks, unit)} from {first}; {where})")
+    if not parts:
+        return "refused scarce capacity: waits"
+    return f"refused scarce capacity: {'; '.join(parts)}: waits"
 
 
 def _options_frame(view: YearView, plants: list[int]) -> pd.DataFrame:

@@ -48,6 +48,9 @@ class Choice:
     """Plants refused scarce capacity for a preferred option this year."""
     refused: B
     """``(S, P, K)`` options refused scarce capacity this year."""
+    refused_by: npt.NDArray[np.uint8]
+    """``(S, P, K)`` the resources that refused each option this year, a bit each: bit ``r``
+    set where :data:`kruispunt.vocabulary.RESOURCES` ``[r]`` refused it (0: none)."""
     grid_asked: F
     """``(S, P)`` new grid capacity [MW] asked for by the first option the grid refused this
     year (0: the grid refused the plant nothing)."""
@@ -232,6 +235,7 @@ def choose(
     peak = infra.peak_production(i)
     waited = np.zeros((S, P), dtype=bool)
     refused_k = np.zeros((S, P, K), dtype=bool)
+    refused_by = np.zeros((S, P, K), dtype=np.uint8)
     grid_asked = np.zeros((S, P))
     plants = np.arange(P)[None, :]
     v_cur = pick(value, cur_k)
@@ -250,6 +254,9 @@ def choose(
             s_r, p_r = np.nonzero(refused)
             k_r = choice[s_r, p_r]
             refused_k[s_r, p_r, k_r] = True
+            for res in range(len(RESOURCES)):  # which resources refused it, a bit each
+                bit = infra.refused_by[res][s_r, p_r].astype(np.uint8) * np.uint8(1 << res)
+                refused_by[s_r, p_r, k_r] |= bit
         if any_refused and n_pass < MAX_PASSES:
             waited |= refused
             if not own:
@@ -299,6 +306,7 @@ def choose(
         switching=switching,
         waited=waited,
         refused=refused_k,
+        refused_by=refused_by,
         grid_asked=grid_asked,
         pool=pool,
         claim=claim,

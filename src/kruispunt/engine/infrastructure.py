@@ -284,6 +284,13 @@ class Infrastructure:
         left = np.where(i < last, ahead[np.arange(len(i)), at], 0.0)
         return left, last
 
+    def room_left(self, s: int, q: int, start: int) -> float:
+        """What pool ``q`` has left for a new claim of scenario ``s`` starting in year index
+        ``start``: the least room over the years from the start to the end of the pool's
+        life, as :meth:`allocate` checks it (0 from the end of its life on; inf: no limit)."""
+        left, _ = self._window(q, np.full(self.ctx.S, start, dtype=np.int64))
+        return float(left[s])
+
     def fit_contracts(self, claim: F, start: I, who: B) -> F:
         """Decided projects' storage claims ``claim`` ``(S, P)`` [t/yr] of the plants ``who``
         starting in year index ``start`` ``(S, P)``, fitted to the CO2 stores under contract

@@ -118,6 +118,9 @@ class YearView:
     """Year each switch starts ``(S, P)``."""
     supply: SupplyPrice
     """The biomass supply-curve price the plants weighed."""
+    infra: Infrastructure
+    """The scarce capacity, with the year's grants reserved (what a refused option found
+    left: :meth:`~kruispunt.engine.infrastructure.Infrastructure.room_left`)."""
 
 
 Observer = Callable[[YearView], None]
@@ -169,7 +172,8 @@ def run_batch(
         choice = decide.choose(ctx, infra, value, valuation.opt, st, i)
         now, start_year, reason = decide.schedule(ctx, st, choice, i)
         if observer is not None:
-            observer(YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year, supply))
+            view = YearView(i, ctx, valuation, st, ov, ev, value, choice, start_year, supply, infra)
+            observer(view)
         cover = award(ev, schemes, choice.switching, choice.option, start_year)
         decide.apply(ctx, infra, st, choice, i, now, start_year, reason, cover, out)
         claim = st.claim if st.claims else None
