@@ -317,9 +317,7 @@ def _grid_notes(results: Results, scenario: str) -> list[str]:
             said.append(f"unlimited in {_span([int(y) for y in years[cap == math.inf]])}")
         if said:
             groups.setdefault(", ".join(said), []).append(shown)
-    notes = [
-        f"{years[0].upper()}{years[1:]}: {'; '.join(names)}" for years, names in groups.items()
-    ]
+    notes = [f"{said[0].upper()}{said[1:]}: {'; '.join(who)}" for said, who in groups.items()]
     if unlimited:
         listed = "; ".join(unlimited)
         notes.insert(0, f"Unlimited grid capacity for new load (no sourced limit): {listed}")
@@ -337,7 +335,7 @@ def _stores(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame]]:
     do: its label and its rows [MtCO2/yr]."""
     frame = metrics.infrastructure_use(results, by="pool")
     frame = frame[(frame["resource"] == "co2_storage") & (frame[SCENARIO] == scenario)]
-    frame = frame.assign(use_mt=frame["use"] * 1e-6, capacity_mt=frame["capacity"] * 1e-6)
+    frame = frame.assign(use_mt=frame["use"] * 1e-6)
     used = [
         (
             int(g["year"][g["use"] > 0].min()),
