@@ -261,6 +261,47 @@ def test_infrastructure_use_by_pool_adds_up_to_the_clusters(res: Results) -> Non
     np.testing.assert_array_equal(one["capacity"].to_numpy(), cap)
 
 
+def test_pool_summary_by_hand(res: Results) -> None:
+    """Each pool's row read against its own arrays: capacity in 2030, 2040 and 2050, the
+    highest use and its first year, and the most of a finite capacity used."""
+    summary = metrics.pool_summary(res)
+    ds = res.dataset
+    assert len(summary) == ds.sizes["scenario"] * ds.sizes["pool"]
+    years = ds["year"].values
+    for rec in summary.to_dict("records"):
+        use = ds["pool_use"].sel(scenario=rec["scenario"], pool=rec["pool"]).values
+        cap = ds["pool_capacity"].sel(scenario=rec["scenario"], pool=rec["pool"]).values
+        for y in (2030, 2040, 2050):
+            assert rec[f"capacity_{y}"] == cap[list(years).index(y)]
+        assert rec["peak_use"] == use.max()
+        if use.max() > 0:
+            assert rec["peak_year"] == years[int(np.argmax(use))]
+        else:
+            assert pd.isna(rec["peak_year"])
+        share = np.array([u / c if 0 < c < np.inf else -1.0 for u, c in zip(use, cap, strict=True)])
+        assert share.max() >= 0  # the synthetic capacities are finite and above zero
+        assert rec["max_utilisation_share"] == pytest.approx(share.max(), rel=1e-12)
+        assert rec["max_utilisation_year"] == years[int(np.argmax(share))]
+    assert summary.attrs["units"]["max_utilisation_share"] == "fraction"
+
+
+def test_pool_summary_of_porthos_and_an_unlimited_zone() -> None:
+    """Current policy on the embedded data: Porthos holds 2.5 Mt/yr from 2027 to 2040 and is
+    most used in its first year, 2.354 Mt (94 %); TenneT's Noord-Limburg zone is unlimited
+    from 2030, so no share of it is defined; the unused ELYgator project shares 0."""
+    from kruispunt.api import run
+
+    rows = metrics.pool_summary(run("current-policy")).set_index("pool")
+    porthos = rows.loc["co2_storage/porthos"]
+    assert (porthos["capacity_2030"], porthos["capacity_2050"]) == (2.5e6, 0.0)
+    assert porthos["max_utilisation_year"] == 2027 == porthos["peak_year"]
+    assert porthos["max_utilisation_share"] == pytest.approx(porthos["peak_use"] / 2.5e6)
+    assert 0.9 < porthos["max_utilisation_share"] < 0.95
+    zone = rows.loc["grid/tennet_noord_limburg"]
+    assert np.isinf(zone["capacity_2030"]) and np.isnan(zone["max_utilisation_share"])
+    assert rows.loc["hydrogen/air_liquide_elygator", "max_utilisation_share"] == 0.0
+
+
 # --- money ---------------------------------------------------------------------------------------
 
 

@@ -65,6 +65,7 @@ __all__ = [
     "key_indicators",
     "material_use",
     "plant_attribute",
+    "pool_summary",
     "premium_paid",
     "production",
     "production_and_imports",
@@ -812,6 +813,59 @@ def grid_by_cluster(results: Results) -> pd.DataFrame:
             "waiting_mw": "MW",
         },
     )
+
+
+POOL_SUMMARY_YEARS = (2030, 2040, 2050)
+"""Years whose capacity :func:`pool_summary` reports."""
+
+
+def pool_summary(results: Results) -> pd.DataFrame:
+    """Each pool of scarce capacity in a row: its capacity in :data:`POOL_SUMMARY_YEARS`, its
+    highest use and the most of its capacity used.
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario and pool (the results' order): ``pool``, ``cluster`` (the
+        cluster it adds to), ``resource``, ``unit`` (that of :func:`infrastructure_use`),
+        ``capacity_<y>`` (``inf``: not limited by the data; NaN where the year is not
+        modelled), ``peak_use`` (its highest yearly use) and ``peak_year`` (the first year
+        it reaches it; ``<NA>``: never used), ``max_utilisation_share`` (the highest use /
+        capacity over the years with a finite capacity above zero [fraction]; NaN: none)
+        and ``max_utilisation_year`` (the first year of that share).
+    """
+    frame = infrastructure_use(results, by="pool")
+    years = set(frame["year"])
+    rows = []
+    for (scenario, pool), g in frame.groupby([SCENARIO, "pool"], sort=False):
+        year = g["year"].to_numpy(np.int64)
+        use = g["use"].to_numpy(np.float64)
+        cap = g["capacity"].to_numpy(np.float64)
+        row: dict[str, object] = {
+            SCENARIO: scenario,
+            "pool": pool,
+            "cluster": g["cluster"].iloc[0],
+            "resource": g["resource"].iloc[0],
+            "unit": g["unit"].iloc[0],
+        }
+        for y in POOL_SUMMARY_YEARS:
+            row[f"capacity_{y}"] = float(cap[year == y][0]) if y in years else math.nan
+        used = bool((use > 0).any())
+        row["peak_use"] = float(use.max()) if used else 0.0
+        row["peak_year"] = int(year[int(np.argmax(use))]) if used else None
+        room = np.isfinite(cap) & (cap > 0)
+        share = np.where(room, use / np.where(room, cap, 1.0), -1.0)
+        best = int(np.argmax(share))
+        found = bool(room.any())
+        row["max_utilisation_share"] = float(share[best]) if found else math.nan
+        row["max_utilisation_year"] = int(year[best]) if found else None
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for col in ("peak_year", "max_utilisation_year"):
+        out[col] = out[col].astype("Int64")
+    units = {f"capacity_{y}": "unit" for y in POOL_SUMMARY_YEARS}
+    units |= {"peak_use": "unit", "max_utilisation_share": "fraction"}
+    return _with_units(out, units)
 
 
 def storage_peak(results: Results) -> pd.DataFrame:

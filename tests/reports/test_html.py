@@ -89,7 +89,8 @@ def test_compare_overlays_both_runs(res: Results) -> None:
     other = synthetic_results(n_scenarios=2, n_plants=10, seed=9)
     text = build_report(res, compare_with=other, labels=("base", "policy"))
     assert "(policy)" in text and "(base)" in text
-    assert text.count('data-run="policy"') == 3  # run card, site table and provenance
+    # run card, scarce-capacity and site tables, provenance
+    assert text.count('data-run="policy"') == 4
     for name in CHARTS:
         assert f'data-chart="{name}"' in text
     assert "<h2>Run base — solid lines</h2>" in text

@@ -161,6 +161,24 @@ def test_grid_chart_draws_each_grid_zone_apart_on_the_embedded_data() -> None:
     json.dumps(fig, allow_nan=False)
 
 
+def test_the_scarce_capacity_table_has_every_pool_of_every_scenario(res: Results) -> None:
+    """One row per scenario and pool, in the report's units (CO2 in Mt, hydrogen and
+    biomass in PJ): a synthetic CO2 store's 2030 capacity as the metric gives it / 1e6."""
+    page = build_report(res, meta=META)
+    table = page.split('<table class="pool-table"', 1)[1].split("</table>", 1)[0]
+    rows = table.split("<tbody>", 1)[1].count("<tr ")
+    assert rows == res.dataset.sizes["scenario"] * res.dataset.sizes["pool"]
+    summary = metrics.pool_summary(res)
+    store = summary[summary["resource"] == "co2_storage"].iloc[0]
+    want = f"{store['capacity_2030'] * 1e-6:,.2f}"
+    row = next(
+        r
+        for r in table.split("<tr ")[1:]
+        if f'title="{store["pool"]}"' in r and store["scenario"] in r
+    )
+    assert f'<td class="num">{want}</td>' in row and "<td>Mt CO2/yr</td>" in row
+
+
 def test_storage_peak_reports_one_year(res: Results) -> None:
     peak = metrics.storage_peak(res)
     infra = metrics.infrastructure_use(res, by=None)

@@ -49,6 +49,7 @@ __all__ = [
     "figure",
     "figure_html",
     "place_sites",
+    "pool_label",
     "site_costs_figure",
     "site_map",
     "site_route_figure",
@@ -255,7 +256,7 @@ def _grid_frame(results: Results) -> pd.DataFrame:
     return frame[frame["resource"] == "grid"]
 
 
-def _pool_name(results: Results, pool: str, cluster: str, in_cluster: bool = True) -> str:
+def pool_label(results: Results, pool: str, cluster: str, in_cluster: bool = True) -> str:
     """A pool's label: its cluster's name for a cluster's own pool (``grid/<cluster>``),
     else its own label, after its cluster's name (``in_cluster``: a grid zone)."""
     names = metrics.cluster_names(results)
@@ -271,7 +272,7 @@ def _grid_pools(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame
     frame = _grid_frame(results)
     sel = frame[frame[SCENARIO] == scenario]
     return [
-        (_pool_name(results, str(pool), str(g["cluster"].iloc[0])), g)
+        (pool_label(results, str(pool), str(g["cluster"].iloc[0])), g)
         for pool, g in sel.groupby("pool", sort=False)
     ]
 
@@ -339,7 +340,7 @@ def _stores(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame]]:
     used = [
         (
             int(g["year"][g["use"] > 0].min()),
-            _pool_name(results, str(pool), str(g["cluster"].iloc[0]), in_cluster=False),
+            pool_label(results, str(pool), str(g["cluster"].iloc[0]), in_cluster=False),
             g,
         )
         for pool, g in frame.groupby("pool", sort=False)

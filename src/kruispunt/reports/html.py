@@ -35,7 +35,15 @@ import pandas as pd
 
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
-from kruispunt.reports.charts import CHARTS, VIEW_JS, Run, figure, figure_html, views
+from kruispunt.reports.charts import (
+    CHARTS,
+    VIEW_JS,
+    Run,
+    figure,
+    figure_html,
+    pool_label,
+    views,
+)
 from kruispunt.reports.embed import plotly_html
 from kruispunt.reports.labels import label
 from kruispunt.results import Results
@@ -261,6 +269,55 @@ def _site_table(run: Run, year: int, compare: bool) -> str:
     )
 
 
+_SHOWN_UNITS = {"tCO2/yr": ("Mt CO2/yr", 1e-6), "GJ/yr": ("PJ/yr", 1e-6)}
+"""Units of :func:`kruispunt.metrics.pool_summary` shown in larger ones: (unit, factor)."""
+
+
+def _year(value: Any) -> str:
+    return "–" if pd.isna(value) else str(int(value))
+
+
+def _pool_table(run: Run, compare: bool) -> str:
+    """Each pool of scarce capacity (each grid of a cluster or zone, CO2 store, hydrogen
+    project, biomass supply) per scenario: its capacity in the summary's years, its highest
+    use and the most of its capacity used (:func:`kruispunt.metrics.pool_summary`)."""
+    frame = metrics.pool_summary(run.results)
+    years = metrics.POOL_SUMMARY_YEARS
+    head = (
+        '<th scope="col">Scenario</th><th scope="col">Pool</th><th scope="col">Resource</th>'
+        + "".join(f'<th scope="col">Capacity {y}</th>' for y in years)
+        + '<th scope="col">Highest use</th><th scope="col">in</th>'
+        + '<th scope="col">Most of its capacity used</th><th scope="col">in</th>'
+        + '<th scope="col">Unit</th>'
+    )
+    body = []
+    for rec in frame.to_dict("records"):
+        unit, factor = _SHOWN_UNITS.get(str(rec["unit"]), (str(rec["unit"]), 1.0))
+        shown = pool_label(run.results, str(rec["pool"]), str(rec["cluster"]))
+        cells = [
+            html.escape(str(rec[SCENARIO])),
+            f'<span title="{html.escape(str(rec["pool"]))}">{html.escape(shown)}</span>',
+            html.escape(label("resource", str(rec["resource"]))),
+        ]
+        numbers = [
+            *(_fmt(rec[f"capacity_{y}"] * factor)[0] for y in years),
+            _fmt(rec["peak_use"] * factor)[0],
+            _year(rec["peak_year"]),
+            _fmt(rec["max_utilisation_share"], "fraction")[0],
+            _year(rec["max_utilisation_year"]),
+        ]
+        row = "".join(f"<td>{c}</td>" for c in cells)
+        row += "".join(f'<td class="num">{n}</td>' for n in numbers)
+        row += f"<td>{html.escape(unit)}</td>"
+        body.append(f'<tr data-scenario="{html.escape(str(rec[SCENARIO]))}">{row}</tr>')
+    caption = "Scarce capacity by pool" + (f" — run {html.escape(run.label)}" if compare else "")
+    return (
+        f'<table class="pool-table" data-run="{html.escape(run.label)}">'
+        f"<caption>{caption}</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
 def _provenance(run: Run) -> str:
     prov = run.results.provenance
     scen = prov.get("scenarios") or {}
@@ -393,6 +450,7 @@ def build_report(
         else ""
     )
     sites = "".join(f'<div class="site-wrap">{_site_table(r, year, compare)}</div>' for r in runs)
+    pools = "".join(f'<div class="site-wrap">{_pool_table(r, compare)}</div>' for r in runs)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -412,6 +470,12 @@ def build_report(
 <h2>Charts</h2>
 {_view_menu(runs)}
 {"".join(charts)}
+<h2>Scarce capacity</h2>
+<p>Each cluster's grid for new load and each of its grid zones, each CO2 store, each
+hydrogen supply project and the biomass supply: capacity (unlimited: no limit in the data),
+the highest yearly use and the most of its capacity used in a year where it has a finite
+capacity. Hover a pool's name for its id.</p>
+{pools}
 <h2>Sites</h2>
 {sites}
 <h2>Provenance</h2>
