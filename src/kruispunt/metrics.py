@@ -61,6 +61,7 @@ __all__ = [
     "government_cash_flow",
     "government_cost",
     "grid_by_cluster",
+    "grid_waiting",
     "infrastructure_use",
     "key_indicators",
     "material_use",
@@ -750,6 +751,41 @@ def infrastructure_use(
     )
 
 
+_WAITING_MW = 1e-9
+"""A plant waits for the grid where its ``grid_waiting`` is above this [MW] (rounding)."""
+
+
+def grid_waiting(results: Results) -> pd.DataFrame:
+    """The national grid waiting list: plants waiting for infrastructure whose refused
+    option needs new grid capacity, and the capacity they asked for (:func:`grid_by_cluster`
+    per cluster).
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario and year: ``waiting_plants`` [plants] and ``waiting_mw`` [MW].
+
+    Examples
+    --------
+    >>> from kruispunt.testing import synthetic_results
+    >>> grid_waiting(synthetic_results(n_plants=3, years=range(2025, 2027))).columns.tolist()
+    ['scenario', 'year', 'waiting_plants', 'waiting_mw']
+    """
+    ds = results.dataset
+    waiting = ds["grid_waiting"].transpose(SCENARIO, "plant", "year").values
+    scen = [str(s) for s in ds[SCENARIO].values]
+    years = [int(y) for y in ds["year"].values]
+    frame = pd.DataFrame(
+        {
+            SCENARIO: np.repeat(scen, len(years)),
+            "year": np.tile(years, len(scen)),
+            "waiting_plants": (waiting > _WAITING_MW).sum(axis=1).reshape(-1).astype(np.int64),
+            "waiting_mw": waiting.sum(axis=1).reshape(-1),
+        }
+    )
+    return _with_units(frame, {"waiting_plants": "plants", "waiting_mw": "MW"})
+
+
 def grid_by_cluster(results: Results) -> pd.DataFrame:
     """Electricity, peak load and the grid waiting list per cluster, against the grid's
     capacity for new load.
@@ -777,7 +813,7 @@ def grid_by_cluster(results: Results) -> pd.DataFrame:
         {
             "electricity_twh": elec.groupby(cluster).sum(),
             "peak_mw": ds["peak_load"].groupby(cluster).sum(),
-            "waiting_plants": (waiting > 1e-9).groupby(cluster).sum(),
+            "waiting_plants": (waiting > _WAITING_MW).groupby(cluster).sum(),
             "waiting_mw": waiting.groupby(cluster).sum(),
         }
     ).rename({"plant_cluster": "cluster"})

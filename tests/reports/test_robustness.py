@@ -342,3 +342,12 @@ def test_prim_tables_say_which_case_each_box_bounds(analysis: Analysis) -> None:
     page = robustness_html(a)
     assert "PRIM box, pkg, missing the out_a target: coverage 0.75, density 0.60, mass 0.50" in page
     assert "PRIM box, pkg, meeting the out_b target: coverage 1.00, density 1.00, mass 0.30" in page
+
+
+def test_every_trajectory_has_its_unit_on_the_fan_chart() -> None:
+    from typing import get_args
+
+    from kruispunt.reports.robustness import _TRAJECTORY_UNITS
+    from kruispunt.uncertainty.spec import Trajectory
+
+    assert set(_TRAJECTORY_UNITS) == set(get_args(Trajectory))

@@ -97,3 +97,29 @@ def test_retained_is_unknown_without_demand_or_without_a_start() -> None:
     ds["production"].values[:, steel, 1] = 1e6
     got = outcome_values(r, [_retained("crude_steel", 2026)])["r"].to_numpy()
     assert np.isnan(got).all()
+
+
+def test_grid_waiting_is_the_national_waiting_list() -> None:
+    """Hand-set waiting list: in 2026 two plants of scenario 0 wait for 30 and 12.5 MW and
+    one of scenario 1 for 7 MW (and one asks 1e-12 MW, rounding: not waiting); the outcome
+    in 2026 is 42.5 and 7 MW, in 2027 nothing; the metric counts 2 and 1 plants and equals
+    the clusters' waiting lists of :func:`kruispunt.metrics.grid_by_cluster` summed."""
+    r = synthetic_results(n_scenarios=2, n_plants=4, years=range(2025, 2028))
+    waiting = r.dataset["grid_waiting"].values  # (S, P, Y), zero in the synthetic results
+    assert not waiting.any()
+    waiting[0, 0, 1], waiting[0, 2, 1], waiting[1, 3, 1], waiting[1, 1, 1] = 30.0, 12.5, 7.0, 1e-12
+    o = Outcome(name="w", metric="grid_waiting", year=2026)
+    assert o.unit == "MW"
+    assert outcome_values(r, [o])["w"].to_numpy() == pytest.approx([42.5, 7.0])
+    late = Outcome(name="w", metric="grid_waiting", year=2027)
+    assert outcome_values(r, [late])["w"].to_numpy() == pytest.approx([0.0, 0.0])
+    table = metrics.grid_waiting(r).set_index(["scenario", "year"])
+    assert table.loc[(r.scenarios[0], 2026), "waiting_plants"] == 2
+    assert table.loc[(r.scenarios[1], 2026), "waiting_plants"] == 1
+    clusters = metrics.grid_by_cluster(r).groupby(["scenario", "year"])
+    np.testing.assert_allclose(
+        clusters["waiting_mw"].sum().loc[table.index], table["waiting_mw"], rtol=1e-12
+    )
+    assert (clusters["waiting_plants"].sum().loc[table.index] == table["waiting_plants"]).all()
+    with pytest.raises(ValueError, match="metric 'grid_waiting' needs 'year'"):
+        Outcome(name="w", metric="grid_waiting", from_year=2025, to_year=2027)

@@ -61,6 +61,15 @@ def _table(frame: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
+_TRAJECTORY_UNITS = {
+    "emissions": "MtCO2/yr",
+    "ccs_use": "MtCO2/yr",
+    "electricity_demand": "TWh/yr",
+    "grid_waiting": "MW",
+}
+"""The unit of each trajectory (:data:`kruispunt.uncertainty.spec.Trajectory`)."""
+
+
 def fan_chart(a: Analysis, metric: str = "emissions") -> go.Figure:
     """Median and 25-75 / 5-95 percentile bands of a trajectory, per package."""
     fig = go.Figure()
@@ -100,7 +109,7 @@ def fan_chart(a: Analysis, metric: str = "emissions") -> go.Figure:
         title=f"{metric}: median, 25-75 % and 5-95 % of futures per package",
         template="plotly_white",
         xaxis_title="year",
-        yaxis_title="MtCO2/yr" if metric in ("emissions", "ccs_use") else "TWh/yr",
+        yaxis_title=_TRAJECTORY_UNITS.get(metric, ""),
         height=440,
     )
     return fig

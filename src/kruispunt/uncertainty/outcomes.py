@@ -3,7 +3,7 @@
 Units: ``emissions`` and ``ccs_use`` MtCO2/yr, ``cumulative_emissions`` MtCO2,
 ``production_retained`` fraction (the share of demand produced domestically, relative to that
 share in the first model year), ``government_cost`` MEUR
-(summed over the years, not discounted), ``electricity_demand`` TWh/yr.
+(summed over the years, not discounted), ``electricity_demand`` TWh/yr, ``grid_waiting`` MW.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ class _Metrics:
                 t = _by_year(metrics.emissions(r, kind="stored"), "emissions_mtco2")
             elif key == "electricity_demand":
                 t = _by_year(metrics.energy_demand(r, carrier="electricity"), "energy_twh")
+            elif key == "grid_waiting":
+                t = _by_year(metrics.grid_waiting(r), "waiting_mw")
             elif key.startswith("government_cost:"):
                 flows = key.split(":")[1]
                 t = _by_year(metrics.government_cost(r, flows=flows), "cost_meur")  # type: ignore[arg-type]
@@ -90,7 +92,7 @@ def outcome_values(results: Results, outcomes: Sequence[Outcome]) -> pd.DataFram
     scen = results.scenarios
     out = pd.DataFrame(index=pd.Index(scen, name=SCENARIO))
     for o in outcomes:
-        if o.metric in ("emissions", "ccs_use", "electricity_demand"):
+        if o.metric in ("emissions", "ccs_use", "electricity_demand", "grid_waiting"):
             t = m.table(o.metric)
             col = t[o.year] if o.year in t.columns else pd.Series(np.nan, index=t.index)
         elif o.metric == "cumulative_emissions":

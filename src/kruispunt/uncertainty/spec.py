@@ -89,6 +89,7 @@ METRICS = (
     "government_cost",
     "electricity_demand",
     "ccs_use",
+    "grid_waiting",
 )
 """Outcome metrics (see :mod:`kruispunt.uncertainty.outcomes` for units and definitions)."""
 
@@ -254,13 +255,16 @@ class Outcome(_Strict):
         "government_cost",
         "electricity_demand",
         "ccs_use",
+        "grid_waiting",
     ]
     """``emissions`` [MtCO2/yr] in ``year``; ``cumulative_emissions`` [MtCO2] from
     ``from_year`` to ``to_year``; ``production_retained`` [fraction] domestic production of
     ``product`` over its demand in ``year``, relative to that share in the first model
     year; ``government_cost`` [MEUR] subsidy outlays (or, with ``flows: net``, outlays
     minus revenues) from ``from_year`` to ``to_year``; ``electricity_demand`` [TWh/yr] in
-    ``year``; ``ccs_use`` [MtCO2/yr] CO2 stored in ``year``."""
+    ``year``; ``ccs_use`` [MtCO2/yr] CO2 stored in ``year``; ``grid_waiting`` [MW] new grid
+    capacity asked for by the plants waiting for the grid in ``year`` (the national waiting
+    list, :func:`kruispunt.metrics.grid_waiting`)."""
     year: Year | None = None
     from_year: Year | None = None
     to_year: Year | None = None
@@ -281,6 +285,7 @@ class Outcome(_Strict):
             "production_retained",
             "electricity_demand",
             "ccs_use",
+            "grid_waiting",
         )
         if needs_year and self.year is None:
             raise ValueError(f"metric '{self.metric}' needs 'year'")
@@ -308,6 +313,7 @@ class Outcome(_Strict):
             "government_cost": "MEUR",
             "electricity_demand": "TWh/yr",
             "ccs_use": "MtCO2/yr",
+            "grid_waiting": "MW",
         }[self.metric]
 
 
@@ -324,7 +330,7 @@ class Sampling(_Strict):
     """Root seed of every draw (0 to 2**63 - 1)."""
 
 
-Trajectory = Literal["emissions", "electricity_demand", "ccs_use"]
+Trajectory = Literal["emissions", "electricity_demand", "ccs_use", "grid_waiting"]
 
 
 class UncertaintySpec(_Strict):
