@@ -170,6 +170,30 @@ def test_the_run_page_shows_the_scenario_asked_for_in_its_last_year(client: Test
     assert 'data-view="1"' in page and 'data-view="0"' not in page
 
 
+def test_the_run_page_lists_every_pool_of_the_scenario_as_the_report_does(
+    client: TestClient,
+) -> None:
+    """The scarce-capacity table of the shown scenario: one row per pool of the run, the
+    report's cells (:func:`kruispunt.reports.html.pool_rows`), Porthos most used in 2027."""
+    from kruispunt.reports.html import pool_rows
+
+    base, variants = _run_ids(client)
+    page = client.get(f"/runs/{base}").text
+    assert "<h2>Scarce capacity (current-policy)</h2>" in page
+    table = page.split('<table class="pool-table" id="pools">', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r'<tr data-pool="([^"]+)">(.*?)</tr>', table, flags=re.S)
+    pools = client.app.state.runs.results(base).dataset["pool"].values  # type: ignore[attr-defined]
+    assert [p for p, _ in rows] == [str(p) for p in pools]
+    want = {r["pool"]: r["cells"] for r in pool_rows(client.app.state.runs.results(base))}  # type: ignore[attr-defined]
+    for pool, row in rows:
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert [html.unescape(c) for c in cells] == want[pool], pool
+    porthos = dict(rows)["co2_storage/porthos"]
+    assert "Porthos" in porthos and "2027" in porthos and "Mt CO2/yr" in porthos
+    page = client.get(f"/runs/{variants}", params={"scenario": "high-ambition"}).text
+    assert "<h2>Scarce capacity (high-ambition)</h2>" in page
+
+
 def test_the_compare_page_puts_run_a_first(client: TestClient) -> None:
     base, variants = _run_ids(client)
     page = client.get("/compare", params={"a": "base"})  # one run: the form only

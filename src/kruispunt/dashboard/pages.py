@@ -29,7 +29,7 @@ from kruispunt.dashboard.builder import (
 from kruispunt.dashboard.views import BadInput, RunCache
 from kruispunt.errors import KruispuntError
 from kruispunt.reports.charts import CHARTS
-from kruispunt.reports.html import SORT_JS
+from kruispunt.reports.html import POOL_COLUMNS, SORT_JS
 from kruispunt.scenarios import ScenarioError
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.store import check_run_name
@@ -205,7 +205,8 @@ def run_page(
     run_id: str,
     scenario: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    """Every report chart, the site map with its year slider, the sites, downloads."""
+    """Every report chart, the site map with its year slider, the scarce capacity, the
+    sites, downloads."""
     runs = _runs(request)
     rid = runs.run_id(run_id)
     name = runs.scenario(rid, scenario)
@@ -219,6 +220,8 @@ def run_page(
         view=info["scenarios"].index(name),
         charts=list(CHARTS.values()),
         sites=runs.sites(rid, name, year),
+        pools=runs.pools(rid, name),
+        pool_columns=POOL_COLUMNS,
         year=year,
         sort_js=SORT_JS,
     )

@@ -39,7 +39,7 @@ from kruispunt.reports.charts import (
     site_route_figure,
     to_json,
 )
-from kruispunt.reports.html import provenance_descriptions
+from kruispunt.reports.html import pool_rows, provenance_descriptions
 from kruispunt.reports.labels import label
 from kruispunt.results import Results
 from kruispunt.scenarios import Scenario
@@ -403,6 +403,14 @@ class RunCache:
         """The site table of a scenario and year, with names and labels."""
         return self._data.get(
             ("sites", run_id, scenario, year), lambda: self._sites(run_id, scenario, year)
+        )
+
+    def pools(self, run_id: str, scenario: str) -> list[dict[str, Any]]:
+        """The scarce-capacity table of a scenario (each grid, CO2 store, hydrogen project
+        and the biomass supply), as the report shows it."""
+        return self._data.get(
+            ("pools", run_id, scenario),
+            lambda: [r for r in pool_rows(self.results(run_id)) if r[SCENARIO] == scenario],
         )
 
     def _sites(self, run_id: str, scenario: str, year: int) -> list[dict[str, Any]]:

@@ -51,8 +51,10 @@ from kruispunt.vocabulary import SCENARIO
 
 __all__ = [
     "CHARTS",
+    "POOL_COLUMNS",
     "RunMeta",
     "build_report",
+    "pool_rows",
     "provenance_descriptions",
     "scenario_descriptions",
     "write_pdf",
@@ -272,44 +274,65 @@ def _site_table(run: Run, year: int, compare: bool) -> str:
 _SHOWN_UNITS = {"tCO2/yr": ("Mt CO2/yr", 1e-6), "GJ/yr": ("PJ/yr", 1e-6)}
 """Units of :func:`kruispunt.metrics.pool_summary` shown in larger ones: (unit, factor)."""
 
+POOL_COLUMNS = (
+    *(f"Capacity {y}" for y in metrics.POOL_SUMMARY_YEARS),
+    "Highest use",
+    "in",
+    "Most of its capacity used",
+    "in",
+)
+"""Headers of the numeric columns of :func:`pool_rows`, in order."""
+
 
 def _year(value: Any) -> str:
     return "–" if pd.isna(value) else str(int(value))
 
 
-def _pool_table(run: Run, compare: bool) -> str:
+def pool_rows(results: Results) -> list[dict[str, Any]]:
     """Each pool of scarce capacity (each grid of a cluster or zone, CO2 store, hydrogen
-    project, biomass supply) per scenario: its capacity in the summary's years, its highest
-    use and the most of its capacity used (:func:`kruispunt.metrics.pool_summary`)."""
-    frame = metrics.pool_summary(run.results)
-    years = metrics.POOL_SUMMARY_YEARS
+    project, biomass supply) per scenario, as the report and the dashboard show it
+    (:func:`kruispunt.metrics.pool_summary`): ``scenario``, ``pool`` (its id), ``label``,
+    ``resource`` (its label), ``cells`` (the texts of :data:`POOL_COLUMNS`: capacity in
+    the summary's years, the highest use and the most of its capacity used, with their
+    years) and ``unit`` (CO2 in Mt, hydrogen and biomass in PJ)."""
+    frame = metrics.pool_summary(results)
+    rows = []
+    for rec in frame.to_dict("records"):
+        unit, factor = _SHOWN_UNITS.get(str(rec["unit"]), (str(rec["unit"]), 1.0))
+        rows.append(
+            {
+                SCENARIO: str(rec[SCENARIO]),
+                "pool": str(rec["pool"]),
+                "label": pool_label(results, str(rec["pool"]), str(rec["cluster"])),
+                "resource": label("resource", str(rec["resource"])),
+                "cells": [
+                    *(_fmt(rec[f"capacity_{y}"] * factor)[0] for y in metrics.POOL_SUMMARY_YEARS),
+                    _fmt(rec["peak_use"] * factor)[0],
+                    _year(rec["peak_year"]),
+                    _fmt(rec["max_utilisation_share"], "fraction")[0],
+                    _year(rec["max_utilisation_year"]),
+                ],
+                "unit": unit,
+            }
+        )
+    return rows
+
+
+def _pool_table(run: Run, compare: bool) -> str:
+    """The scarce-capacity table of a run, every scenario's pools (:func:`pool_rows`)."""
     head = (
         '<th scope="col">Scenario</th><th scope="col">Pool</th><th scope="col">Resource</th>'
-        + "".join(f'<th scope="col">Capacity {y}</th>' for y in years)
-        + '<th scope="col">Highest use</th><th scope="col">in</th>'
-        + '<th scope="col">Most of its capacity used</th><th scope="col">in</th>'
+        + "".join(f'<th scope="col">{html.escape(c)}</th>' for c in POOL_COLUMNS)
         + '<th scope="col">Unit</th>'
     )
     body = []
-    for rec in frame.to_dict("records"):
-        unit, factor = _SHOWN_UNITS.get(str(rec["unit"]), (str(rec["unit"]), 1.0))
-        shown = pool_label(run.results, str(rec["pool"]), str(rec["cluster"]))
-        cells = [
-            html.escape(str(rec[SCENARIO])),
-            f'<span title="{html.escape(str(rec["pool"]))}">{html.escape(shown)}</span>',
-            html.escape(label("resource", str(rec["resource"]))),
-        ]
-        numbers = [
-            *(_fmt(rec[f"capacity_{y}"] * factor)[0] for y in years),
-            _fmt(rec["peak_use"] * factor)[0],
-            _year(rec["peak_year"]),
-            _fmt(rec["max_utilisation_share"], "fraction")[0],
-            _year(rec["max_utilisation_year"]),
-        ]
-        row = "".join(f"<td>{c}</td>" for c in cells)
-        row += "".join(f'<td class="num">{n}</td>' for n in numbers)
-        row += f"<td>{html.escape(unit)}</td>"
-        body.append(f'<tr data-scenario="{html.escape(str(rec[SCENARIO]))}">{row}</tr>')
+    for r in pool_rows(run.results):
+        scen = html.escape(r[SCENARIO])
+        name = f'<span title="{html.escape(r["pool"])}">{html.escape(r["label"])}</span>'
+        row = f"<td>{scen}</td><td>{name}</td><td>{html.escape(r['resource'])}</td>"
+        row += "".join(f'<td class="num">{c}</td>' for c in r["cells"])
+        row += f"<td>{html.escape(r['unit'])}</td>"
+        body.append(f'<tr data-scenario="{scen}">{row}</tr>')
     caption = "Scarce capacity by pool" + (f" — run {html.escape(run.label)}" if compare else "")
     return (
         f'<table class="pool-table" data-run="{html.escape(run.label)}">'
