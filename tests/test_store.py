@@ -126,6 +126,27 @@ def test_a_run_stored_before_a_variable_was_added_says_to_run_again(
     assert "run their scenarios again" in text
 
 
+def test_a_stored_run_of_an_earlier_version_is_not_called_damaged(
+    store: Store, res: Results
+) -> None:
+    """Loaded from a store, such a run is said to be of an earlier version (not damaged),
+    with the command that deletes it; a damaged part is still called damaged."""
+    rid = store.save(res, name="old")
+    path = store.runs_dir / rid / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["variables"] = [v for v in manifest["variables"] if v["name"] != "pool_use"]
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(KruispuntError) as err:
+        store.load(rid)
+    text = str(err.value)
+    assert text.startswith(f"run {rid} was stored by an earlier version of kruispunt: ")
+    assert "damaged" not in text and f"kruispunt results delete {rid}" in text
+    broken = store.save(res, name="broken")
+    (store.runs_dir / broken / "product_year.parquet").write_bytes(b"not parquet")
+    with pytest.raises(KruispuntError, match=f"run {broken} is damaged"):
+        store.load(broken)
+
+
 # --- catalogue ----------------------------------------------------------------------------------
 
 

@@ -11,6 +11,11 @@ class KruispuntError(Exception):
     """Base class for errors caused by user input (data, scenario files, arguments)."""
 
 
+class ResultsTooOld(KruispuntError):
+    """Results written by a version of kruispunt before one that added a result variable
+    they lack: not damaged, but not readable by this version."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in an input file.

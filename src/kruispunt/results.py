@@ -33,7 +33,7 @@ from typing import Any
 
 import xarray as xr
 
-from kruispunt.errors import KruispuntError
+from kruispunt.errors import KruispuntError, ResultsTooOld
 from kruispunt.version import __version__
 from kruispunt.vocabulary import SCENARIO
 
@@ -110,7 +110,7 @@ class Results:
         if missing:
             made = self.dataset.attrs.get("kruispunt_version")
             by = f" (these were written by kruispunt {made})" if made else ""
-            raise KruispuntError(
+            raise ResultsTooOld(
                 f"results lack variables: {', '.join(missing)}{by}; results stored before "
                 f"a version added a variable cannot be read by it: run their scenarios again "
                 f"with kruispunt {__version__}"

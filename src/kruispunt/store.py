@@ -64,7 +64,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from kruispunt.errors import KruispuntError
+from kruispunt.errors import KruispuntError, ResultsTooOld
 from kruispunt.limits import RESERVED_RUN_NAMES, RUN_NAME_MAX_LENGTH
 from kruispunt.vocabulary import SCENARIO
 
@@ -1148,6 +1148,12 @@ class Store:
         return folder
 
     def _broken(self, rid: str, exc: KruispuntError) -> KruispuntError:
+        if isinstance(exc, ResultsTooOld):  # not damaged: written before a variable was added
+            return ResultsTooOld(
+                f"run {rid} was stored by an earlier version of kruispunt: {exc}; delete it "
+                f"with: kruispunt results delete {rid} (or set it aside with: kruispunt "
+                f"results repair --store {self.root})"
+            )
         return KruispuntError(
             f"run {rid} is damaged: {exc}; set it aside with: kruispunt results repair "
             f"--store {self.root} (or delete it with: kruispunt results delete {rid})"
