@@ -331,9 +331,9 @@ def _storage_frame(results: Results) -> pd.DataFrame:
     return frame.assign(use_mt=frame["use"] * 1e-6, capacity_mt=frame["capacity"] * 1e-6)
 
 
-def _stores(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame]]:
+def _stores(results: Results, scenario: str) -> list[tuple[str, str, pd.DataFrame]]:
     """Each CO2 store that holds CO2 in some year of the scenario, in the order they first
-    do: its label and its rows [MtCO2/yr]."""
+    do: its label, its pool id and its rows [MtCO2/yr]."""
     frame = metrics.infrastructure_use(results, by="pool")
     frame = frame[(frame["resource"] == "co2_storage") & (frame[SCENARIO] == scenario)]
     frame = frame.assign(use_mt=frame["use"] * 1e-6)
@@ -341,12 +341,13 @@ def _stores(results: Results, scenario: str) -> list[tuple[str, pd.DataFrame]]:
         (
             int(g["year"][g["use"] > 0].min()),
             pool_label(results, str(pool), str(g["cluster"].iloc[0]), in_cluster=False),
+            str(pool),
             g,
         )
         for pool, g in frame.groupby("pool", sort=False)
         if bool((g["use"] > 0).any())
     ]
-    return [(shown, g) for _, shown, g in sorted(used, key=lambda u: u[0])]
+    return [(shown, pool, g) for _, shown, pool, g in sorted(used, key=lambda u: u[0])]
 
 
 def _ccs(results: Results, scenario: str) -> list[Series]:
@@ -354,7 +355,7 @@ def _ccs(results: Results, scenario: str) -> list[Series]:
     captured = metrics.emissions(results, kind="captured")
     stored = [
         s
-        for shown, g in _stores(results, scenario)
+        for shown, _, g in _stores(results, scenario)
         for s in _series(g, scenario, None, "use_mt", "area", name=f"Stored: {shown}")
     ]
     return (
@@ -367,13 +368,14 @@ def _ccs(results: Results, scenario: str) -> list[Series]:
 def _ccs_notes(results: Results, scenario: str) -> list[str]:
     years = _unlimited_years(_storage_frame(results), scenario, "capacity_mt")
     notes = [f"CO2 storage capacity unlimited in {_span(years)}"] if years else []
-    peaks = []
-    for shown, g in _stores(results, scenario):
-        cap = g["capacity"].to_numpy(np.float64)
-        share = g["use"].to_numpy(np.float64) / np.where(np.isfinite(cap) & (cap > 0), cap, np.nan)
-        if np.isfinite(share).any():
-            top = int(np.nanargmax(share))
-            peaks.append(f"{shown} {share[top]:.0%} ({int(g['year'].iloc[top])})")
+    summary = metrics.pool_summary(results)
+    most = {r["pool"]: r for r in summary[summary[SCENARIO] == scenario].to_dict("records")}
+    peaks = [
+        f"{shown} {most[pool]['max_utilisation_share']:.0%} "
+        f"({int(most[pool]['max_utilisation_year'])})"
+        for shown, pool, _ in _stores(results, scenario)
+        if not pd.isna(most[pool]["max_utilisation_share"])
+    ]
     if peaks:
         notes.append(f"Most of each store's capacity used: {'; '.join(peaks)}")
     return notes
