@@ -24,6 +24,7 @@ import plotly.graph_objects as go  # type: ignore[import-untyped]
 from kruispunt.reports.embed import compact_json, plotly_html, rounded
 from kruispunt.uncertainty.analysis import Analysis
 from kruispunt.uncertainty.prim import PrimResult
+from kruispunt.uncertainty.spec import METRIC_UNITS
 
 _CONFIG = {"displaylogo": False, "responsive": True}
 _COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -59,15 +60,6 @@ def _table(frame: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-
-
-_TRAJECTORY_UNITS = {
-    "emissions": "MtCO2/yr",
-    "ccs_use": "MtCO2/yr",
-    "electricity_demand": "TWh/yr",
-    "grid_waiting": "MW",
-}
-"""The unit of each trajectory (:data:`kruispunt.uncertainty.spec.Trajectory`)."""
 
 
 def fan_chart(a: Analysis, metric: str = "emissions") -> go.Figure:
@@ -109,7 +101,7 @@ def fan_chart(a: Analysis, metric: str = "emissions") -> go.Figure:
         title=f"{metric}: median, 25-75 % and 5-95 % of futures per package",
         template="plotly_white",
         xaxis_title="year",
-        yaxis_title=_TRAJECTORY_UNITS.get(metric, ""),
+        yaxis_title=METRIC_UNITS.get(metric, ""),
         height=440,
     )
     return fig

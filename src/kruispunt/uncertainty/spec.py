@@ -93,6 +93,17 @@ METRICS = (
 )
 """Outcome metrics (see :mod:`kruispunt.uncertainty.outcomes` for units and definitions)."""
 
+METRIC_UNITS: dict[str, str] = {
+    "emissions": "MtCO2/yr",
+    "cumulative_emissions": "MtCO2",
+    "production_retained": "fraction",
+    "government_cost": "MEUR",
+    "electricity_demand": "TWh/yr",
+    "ccs_use": "MtCO2/yr",
+    "grid_waiting": "MW",
+}
+"""The unit of each outcome metric (and of a trajectory of it)."""
+
 
 class _Strict(BaseModel):
     # numbers are finite: an infinite bound or a NaN target is no range and no threshold
@@ -306,15 +317,7 @@ class Outcome(_Strict):
 
     @property
     def unit(self) -> str:
-        return {
-            "emissions": "MtCO2/yr",
-            "cumulative_emissions": "MtCO2",
-            "production_retained": "fraction",
-            "government_cost": "MEUR",
-            "electricity_demand": "TWh/yr",
-            "ccs_use": "MtCO2/yr",
-            "grid_waiting": "MW",
-        }[self.metric]
+        return METRIC_UNITS[self.metric]
 
 
 class Sampling(_Strict):
