@@ -286,6 +286,7 @@ def test_summary_rows_show_their_metrics_in_their_order() -> None:
     the metric of kruispunt.metrics in the place its label gives it."""
     from kruispunt import metrics
     from kruispunt.display import number
+    from kruispunt.reports.charts import pool_label
 
     res = synthetic_results(n_plants=6)
     console = Console(record=True, width=400)
@@ -314,6 +315,13 @@ def test_summary_rows_show_their_metrics_in_their_order() -> None:
             )
         ],
     }
+    fullest = metrics.fullest_pools(res).set_index(["scenario", "resource"])
+    for resource, what in (("grid", "grid for new load"), ("co2_storage", "CO2 store")):
+        rows[f"Fullest {what}: most of its capacity used (year)"] = [
+            f"{pool_label(res, str(f['pool']), str(f['cluster']))} "
+            f"{number(f['max_utilisation_share'], 'fraction')} ({f['max_utilisation_year']})"
+            for f in (fullest.loc[(s, resource)] for s in res.scenarios)
+        ]
     for label, expected in rows.items():
         assert _cells(text, label) == expected, label
     # the order shows: no two of the numbers swapped give the same text

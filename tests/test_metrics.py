@@ -302,6 +302,39 @@ def test_pool_summary_of_porthos_and_an_unlimited_zone() -> None:
     assert rows.loc["hydrogen/air_liquide_elygator", "max_utilisation_share"] == 0.0
 
 
+def test_fullest_pools_pick_each_resource_s_most_used_pool(res: Results) -> None:
+    """Per scenario and resource, the pool whose use came closest to its capacity, worked out
+    from the arrays; a scenario whose pools have no finite capacity has no row."""
+    ds = res.dataset
+    fullest = metrics.fullest_pools(res)
+    resources = ds["pool_resource"].to_series()
+    expected = {}
+    for s in ds["scenario"].values:
+        for r in sorted(set(resources)):
+            pools = [str(p) for p in resources.index if resources[p] == r]
+            use = ds["pool_use"].sel(scenario=s, pool=pools).values
+            cap = ds["pool_capacity"].sel(scenario=s, pool=pools).values
+            share = np.where((cap > 0) & np.isfinite(cap), use / np.where(cap > 0, cap, 1), -1)
+            i = int(np.argmax(share.max(axis=1)))  # the first pool of the highest share
+            j = int(np.argmax(share[i]))
+            expected[(str(s), r)] = (pools[i], share[i, j], int(ds["year"].values[j]))
+    got = {
+        (str(x["scenario"]), str(x["resource"])): (
+            str(x["pool"]),
+            x["max_utilisation_share"],
+            int(x["max_utilisation_year"]),
+        )
+        for x in fullest.to_dict("records")
+    }
+    assert got.keys() == expected.keys()
+    for key, (pool, share, year) in expected.items():
+        assert got[key][0] == pool and got[key][2] == year, key
+        assert got[key][1] == pytest.approx(share, rel=1e-12)
+    # without any finite capacity there is nothing to rank
+    unlimited = res.dataset.assign(pool_capacity=res.dataset["pool_capacity"] * np.inf)
+    assert metrics.fullest_pools(Results(unlimited)).empty
+
+
 # --- money ---------------------------------------------------------------------------------------
 
 

@@ -198,6 +198,19 @@ def _storage_cell(peak: pd.DataFrame, scenario: str) -> str:
     return f"{number(use)} of {number(cap)} in {int(row['peak_year'])} ({share})"
 
 
+def _fullest_cell(fullest: pd.DataFrame, results: Results, scenario: str, resource: str) -> str:
+    """The pool of ``resource`` that used the most of its capacity, with that share and year."""
+    from kruispunt.reports.charts import pool_label
+
+    rows = fullest[(fullest[SCENARIO] == scenario) & (fullest["resource"] == resource)]
+    if rows.empty:
+        return "none with a limit"
+    row = rows.iloc[0]
+    name = pool_label(results, str(row["pool"]), str(row["cluster"]))
+    share = number(float(row["max_utilisation_share"]), "fraction")
+    return f"{name} {share} ({int(row['max_utilisation_year'])})"
+
+
 def print_summary(results: Results, console: Console | None = None, title: str = "Summary") -> None:
     """Print the headline table of a run (from :func:`kruispunt.metrics.key_indicators`).
 
@@ -259,6 +272,12 @@ def print_summary(results: Results, console: Console | None = None, title: str =
         "CO2 storage: peak use against that year's capacity [Mt CO2/yr]",
         *(_storage_cell(peak, s) for s in scenarios),
     )
+    fullest = metrics.fullest_pools(results)
+    for resource, what in (("grid", "grid for new load"), ("co2_storage", "CO2 store")):
+        table.add_row(
+            f"Fullest {what}: most of its capacity used (year)",
+            *(_fullest_cell(fullest, results, s, resource) for s in scenarios),
+        )
     row(
         "Government cash flow, cumulative [M EUR]",
         lambda v: number(v["gov_cash_flow_cumulative_meur"]),

@@ -58,6 +58,7 @@ __all__ = [
     "energy_demand",
     "euro_year",
     "flow_signs",
+    "fullest_pools",
     "government_cash_flow",
     "government_cost",
     "grid_by_cluster",
@@ -902,6 +903,29 @@ def pool_summary(results: Results) -> pd.DataFrame:
     units = {f"capacity_{y}": "unit" for y in POOL_SUMMARY_YEARS}
     units |= {"peak_use": "unit", "max_utilisation_share": "fraction"}
     return _with_units(out, units)
+
+
+def fullest_pools(results: Results) -> pd.DataFrame:
+    """Per scenario and resource, the pool that used the most of its capacity
+    (:func:`pool_summary`'s ``max_utilisation_share``; of equal shares, the first in the
+    results' order).
+
+    Returns
+    -------
+    DataFrame
+        One row per scenario and resource with a pool of finite capacity above zero in some
+        year: ``scenario``, ``resource``, ``pool``, ``cluster``, ``max_utilisation_share``
+        [fraction] and ``max_utilisation_year``.
+    """
+    summary = pool_summary(results)
+    summary = summary[summary["max_utilisation_share"].notna()]
+    cols = [SCENARIO, "resource", "pool", "cluster", "max_utilisation_share"]
+    cols.append("max_utilisation_year")
+    if summary.empty:
+        return pd.DataFrame(columns=cols)
+    # idxmax keeps the first of equal shares
+    best = summary.groupby([SCENARIO, "resource"], sort=False)["max_utilisation_share"].idxmax()
+    return summary.loc[best.to_numpy(), cols].reset_index(drop=True)
 
 
 def storage_peak(results: Results) -> pd.DataFrame:

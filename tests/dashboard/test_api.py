@@ -163,6 +163,49 @@ def test_run_detail_charts_and_site(client: TestClient, api_run: str, store_root
     assert len(routes["data"][0]["x"]) == len(detail["years"])
 
 
+def test_pools_give_each_pools_years_with_no_infinity_in_json(
+    client: TestClient, api_run: str, store_root: Path
+) -> None:
+    r = client.get(f"/api/runs/{api_run}/pools")
+    assert r.status_code == 200, r.text
+    assert "Infinity" not in r.text and "NaN" not in r.text  # strict JSON
+    pools = r.json()
+    ds = Store(store_root).load(api_run).dataset
+    assert [p["pool"] for p in pools] == [str(p) for p in ds["pool"].values]
+    years = [int(y) for y in ds["year"].values]
+    summary = metrics.pool_summary(Store(store_root).load(api_run)).set_index("pool")
+    unlimited = 0
+    for p in pools:
+        cap = ds["pool_capacity"].sel(pool=p["pool"]).isel(scenario=0).to_numpy()
+        use = ds["pool_use"].sel(pool=p["pool"]).isel(scenario=0).to_numpy()
+        assert p["years"] == years
+        # null exactly where the data set no limit; every other year the stored figure
+        assert [c is None for c in p["capacity"]] == list(np.isinf(cap)), p["pool"]
+        finite = np.isfinite(cap)
+        np.testing.assert_array_equal(np.array(p["capacity"], dtype=float)[finite], cap[finite])
+        np.testing.assert_array_equal(p["use"], use)
+        assert p["resource"] == str(ds["pool_resource"].sel(pool=p["pool"]).item())
+        assert p["peak_use"] == use.max()
+        row = summary.loc[p["pool"]]
+        assert p["peak_year"] == (None if use.max() == 0 else years[int(np.argmax(use))])
+        if p["max_utilisation_share"] is None:
+            assert np.isnan(row["max_utilisation_share"])
+        else:
+            assert p["max_utilisation_share"] == row["max_utilisation_share"]
+            assert p["max_utilisation_share"] <= 1.0  # use never exceeds capacity
+        unlimited += any(c is None for c in p["capacity"])
+    assert unlimited > 0  # the Noord-Limburg zone is not limited from 2030
+    porthos = next(p for p in pools if p["pool"] == "co2_storage/porthos")
+    assert porthos["unit"] == "tCO2/yr" and porthos["label"] == "Rotterdam-Moerdijk – Porthos"
+    assert porthos["capacity"][years.index(2030)] == 2.5e6
+    zone = next(p for p in pools if p["pool"] == "grid/tennet_noord_limburg")
+    assert zone["capacity"][years.index(2029)] == 0.0
+    assert zone["capacity"][years.index(2030)] is None
+    bad = client.get(f"/api/runs/{api_run}/pools", params={"scenario": "nowhere"})
+    assert bad.status_code == 422
+    assert _errors(bad)[0][0] == ["query", "scenario"]
+
+
 def test_map_has_every_site_and_a_frame_per_year(client: TestClient, api_run: str) -> None:
     fig = client.get(f"/api/runs/{api_run}/map").json()
     detail = client.get(f"/api/runs/{api_run}").json()

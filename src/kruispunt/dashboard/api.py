@@ -29,6 +29,7 @@ from kruispunt.reports.charts import CHARTS
 from kruispunt.scenarios import ScenarioError, ScenarioLibrary
 from kruispunt.schemas.config import ScenarioFile, year_keys
 from kruispunt.store import check_run_name
+from kruispunt.vocabulary import RESOURCES
 
 ApiScenario = Annotated[ScenarioFile, BeforeValidator(year_keys)]
 """A scenario file in a JSON body: time paths' keys arrive as text and are made years."""
@@ -187,6 +188,29 @@ class Explanation(BaseModel):
         description="One row per plant and option: route, family, feasible, value and terms "
         "[EUR/yr, before support], support, chosen, reason."
     )
+
+
+class PoolSeries(BaseModel):
+    """One pool of scarce capacity (a cluster's grid for new load or a grid zone, a CO2
+    store, a hydrogen project, the biomass supply) in one scenario."""
+
+    pool: str = Field(description="Its id, '<resource>/<name>'.")
+    label: str
+    resource: str = Field(json_schema_extra={"enum": list(RESOURCES)})
+    cluster: str = Field(description="The cluster whose infrastructure figures it adds to.")
+    unit: str = Field(description="Of capacity and use: MW (grid), tCO2/yr, GJ/yr.")
+    years: list[int]
+    capacity: list[float | None] = Field(
+        description="Capacity each year; null where the data set no limit."
+    )
+    use: list[float] = Field(description="Use each year.")
+    peak_use: float = Field(description="The highest yearly use (0: never used).")
+    peak_year: int | None = Field(description="The first year of the highest use.")
+    max_utilisation_share: float | None = Field(
+        description="The most of a finite capacity above zero used, use / capacity "
+        "[fraction]; null where the pool has no such year."
+    )
+    max_utilisation_year: int | None
 
 
 class Comparison(BaseModel):
@@ -424,6 +448,20 @@ def get_sites(
     name = runs.scenario(rid, scenario)
     shown = runs.year(rid, year) or max(runs.overview(rid)["years"])
     return [SiteRow(**r) for r in runs.sites(rid, name, shown)]
+
+
+@router.get(
+    "/runs/{run_id}/pools",
+    response_model=list[PoolSeries],
+    responses=ERRORS,
+    summary="Scarce capacity",
+)
+def get_pools(request: Request, run_id: RunId, scenario: Scenario = None) -> list[PoolSeries]:
+    """Each pool of grid, CO2-storage, hydrogen and biomass capacity of one scenario: its
+    capacity and use year by year, its highest use and the most of its capacity used."""
+    runs, _, _ = _state(request)
+    rid = runs.run_id(run_id)
+    return [PoolSeries(**r) for r in runs.pool_series(rid, runs.scenario(rid, scenario))]
 
 
 @router.get(

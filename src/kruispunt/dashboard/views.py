@@ -34,6 +34,7 @@ from kruispunt.reports.charts import (
     Run,
     aligned_scenarios,
     figure,
+    pool_label,
     site_costs_figure,
     site_map,
     site_route_figure,
@@ -413,6 +414,44 @@ class RunCache:
             lambda: [r for r in pool_rows(self.results(run_id)) if r[SCENARIO] == scenario],
         )
 
+    def pool_series(self, run_id: str, scenario: str) -> list[dict[str, Any]]:
+        """Each pool of scarce capacity of a scenario with its capacity and use year by year
+        and the summary of :func:`kruispunt.metrics.pool_summary` (the HTTP API's pools):
+        a capacity the data do not limit is None (JSON has no infinity), as is a share or
+        year that does not exist."""
+        return self._data.get(
+            ("pool_series", run_id, scenario), lambda: self._pool_series(run_id, scenario)
+        )
+
+    def _pool_series(self, run_id: str, scenario: str) -> list[dict[str, Any]]:
+        res = self.results(run_id)
+        yearly = metrics.infrastructure_use(res, by="pool")
+        yearly = yearly[yearly[SCENARIO] == scenario]
+        summary = metrics.pool_summary(res)
+        rows = summary[summary[SCENARIO] == scenario].to_dict("records")
+        of_pool = {str(r["pool"]): r for r in rows}
+        out = []
+        for pool, g in yearly.groupby("pool", sort=False):
+            s = of_pool[str(pool)]
+            cluster = str(s["cluster"])
+            out.append(
+                {
+                    "pool": str(pool),
+                    "label": pool_label(res, str(pool), cluster),
+                    "resource": str(s["resource"]),
+                    "cluster": cluster,
+                    "unit": str(s["unit"]),
+                    "years": [int(y) for y in g["year"]],
+                    "capacity": [_finite(c) for c in g["capacity"]],
+                    "use": [float(u) for u in g["use"]],
+                    "peak_use": float(s["peak_use"]),
+                    "peak_year": _year_or_none(s["peak_year"]),
+                    "max_utilisation_share": _finite(s["max_utilisation_share"]),
+                    "max_utilisation_year": _year_or_none(s["max_utilisation_year"]),
+                }
+            )
+        return out
+
     def _sites(self, run_id: str, scenario: str, year: int) -> list[dict[str, Any]]:
         res = self.results(run_id)
         table = metrics.site_table(res, year)
@@ -500,3 +539,7 @@ class RunCache:
 def _finite(value: Any) -> float | None:
     v = float(value)
     return v if math.isfinite(v) else None
+
+
+def _year_or_none(value: Any) -> int | None:
+    return None if pd.isna(value) else int(value)
