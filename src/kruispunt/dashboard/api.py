@@ -213,6 +213,84 @@ class PoolSeries(BaseModel):
     max_utilisation_year: int | None
 
 
+class EnsembleSummary(BaseModel):
+    """A stored ensemble of futures (``kruispunt explore run``)."""
+
+    ensemble_id: str
+    specification: str = Field(description="The uncertainty specification's name.")
+    method: str = Field(description="The design: lhs, sobol, saltelli or morris.")
+    seed: int | None = Field(description="The root seed every future's seed derives from.")
+    n_futures: int = Field(description="Futures of the design.")
+    batches_done: int
+    n_batches: int
+    complete: bool = Field(description="Every batch finished (a shard: its own batches).")
+    shard: str | None = Field(description="'i/N' for one shard of an ensemble, else null.")
+    packages: list[str]
+
+
+class OutcomeInfo(BaseModel):
+    name: str
+    unit: str
+    goal: str
+
+
+class RobustnessRow(BaseModel):
+    package: str
+    outcome: str
+    unit: str
+    goal: str
+    values: dict[str, float | None] = Field(
+        description="n, mean, percentiles p5..p95, target, share_meeting and regret "
+        "(mean, p90, max); null where not defined (no target, no goal)."
+    )
+
+
+class MostRobust(BaseModel):
+    outcome: str
+    package: str
+    criterion: str
+
+
+class Satisficing(BaseModel):
+    package: str
+    share_all_targets: float
+    targets: str
+
+
+class PrimLimit(BaseModel):
+    factor: str
+    lower: float
+    upper: float
+    min: float = Field(description="The factor's lowest sampled value.")
+    max: float = Field(description="The factor's highest sampled value.")
+    qp_value: float = Field(description="Quasi-p-value of the restriction.")
+
+
+class PrimBox(BaseModel):
+    """PRIM's chosen box around the futures in which a package misses an outcome's target."""
+
+    outcome: str
+    package: str
+    coverage: float
+    density: float
+    mass: float
+    base_density: float = Field(description="Share of all futures that miss the target.")
+    restrictions: list[PrimLimit]
+
+
+class EnsembleDetail(EnsembleSummary):
+    """The ensemble's robustness analysis (``kruispunt explore analyse``) in numbers."""
+
+    futures_analysed: int = Field(description="Futures of the finished batches.")
+    futures_explored: int = Field(description="Of those, the ones robustness and PRIM use.")
+    outcomes: list[OutcomeInfo]
+    most_robust: list[MostRobust]
+    satisficing: list[Satisficing]
+    robustness: list[RobustnessRow]
+    prim_outcome: str
+    prim: list[PrimBox]
+
+
 class Comparison(BaseModel):
     a: RunDetail
     b: RunDetail
@@ -298,6 +376,11 @@ def check_scenarios(saved: SavedScenarios, names: list[str]) -> None:
             lib.resolve(name)
         except ScenarioError as exc:
             raise BadInput(("body", "scenarios", i), str(exc)) from None
+
+
+EnsembleId = Annotated[
+    str, Path(min_length=1, max_length=200, description="Ensemble id (see /api/ensembles)")
+]
 
 
 # --- scenarios --------------------------------------------------------------------------------
@@ -639,3 +722,26 @@ def download(
     """The run as an IAMC table, a zip of CSV parts, or the HTML report."""
     runs, _, _ = _state(request)
     return download_response(runs, runs.run_id(run_id), format)
+
+
+# --- ensembles --------------------------------------------------------------------------------
+
+
+@router.get("/ensembles", response_model=list[EnsembleSummary], summary="Stored ensembles")
+def list_ensembles(request: Request) -> list[EnsembleSummary]:
+    """Ensembles of futures in the results store (``kruispunt explore run``), by id."""
+    return [EnsembleSummary(**e) for e in request.app.state.ensembles.listing()]
+
+
+@router.get(
+    "/ensembles/{ensemble_id}",
+    response_model=EnsembleDetail,
+    responses=ERRORS,
+    summary="One ensemble's robustness",
+)
+def get_ensemble(request: Request, ensemble_id: EnsembleId) -> EnsembleDetail:
+    """Percentiles, target shares and regret per package and outcome, the most robust
+    package per outcome and the PRIM boxes of the futures that miss a target; worked out
+    from the finished batches (the first time a while on a large ensemble)."""
+    cache = request.app.state.ensembles
+    return EnsembleDetail(**cache.detail(cache.ensemble(ensemble_id)))

@@ -20,6 +20,7 @@ from kruispunt import __version__
 from kruispunt.catalogue import load_catalogue
 from kruispunt.dashboard import api, pages
 from kruispunt.dashboard.builder import SavedScenarios, ScenarioIds
+from kruispunt.dashboard.ensembles import EnsembleCache
 from kruispunt.dashboard.jobs import JobManager
 from kruispunt.dashboard.settings import ServeSettings
 from kruispunt.dashboard.views import RequestError, RunCache, site_locations
@@ -162,6 +163,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.state.catalogue = cat
     app.state.saved = saved
     app.state.runs = runs
+    app.state.ensembles = EnsembleCache(store.root)
     app.state.jobs = jobs
     _install_handlers(app)
     app.add_middleware(GZipMiddleware, minimum_size=2000)

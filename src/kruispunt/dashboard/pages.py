@@ -298,6 +298,20 @@ def compare_page(
     )
 
 
+@router.get("/ensembles", response_class=HTMLResponse)
+def ensembles_page(request: Request) -> Response:
+    """The stored ensembles of futures, each with its robustness report."""
+    cache = request.app.state.ensembles
+    return _page(request, "ensembles.html", ensembles=cache.listing(), folder=cache.root)
+
+
+@router.get("/ensembles/{ensemble_id}", response_class=HTMLResponse)
+def ensemble_report(request: Request, ensemble_id: str) -> Response:
+    """An ensemble's robustness report, as ``kruispunt explore analyse`` writes it."""
+    cache = request.app.state.ensembles
+    return HTMLResponse(cache.report(cache.ensemble(ensemble_id)))
+
+
 @router.get("/api", response_class=HTMLResponse)
 def api_page(request: Request) -> Response:
     """The API's operations, read from its OpenAPI description (works offline)."""
