@@ -1,12 +1,13 @@
 """Make the dashboard screenshots of docs/dashboard.md (docs/img/dashboard-*.png).
 
-Runs two default scenarios into a temporary results store, serves the dashboard on a free
-local port, and photographs its main pages in headless Chromium (Debian's, through
-Playwright: ``KRUISPUNT_CHROMIUM`` or /usr/bin/chromium; never a downloaded browser).
+Runs two default scenarios and a small ensemble of futures into a temporary results store,
+serves the dashboard on a free local port, and photographs its main pages in headless
+Chromium (Debian's, through Playwright: ``KRUISPUNT_CHROMIUM`` or /usr/bin/chromium; never a
+downloaded browser).
 
     python docs/make_screenshots.py
 
-Needs the extras ``dashboard`` and ``test`` (Playwright). Takes about half a minute.
+Needs the extras ``dashboard`` and ``test`` (Playwright). Takes about a minute.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from kruispunt.catalogue import load_catalogue
 from kruispunt.dashboard.app import create_app
 from kruispunt.dashboard.settings import ServeSettings
 from kruispunt.store import Store
+from kruispunt.uncertainty.run import explore, plan
+from kruispunt.uncertainty.spec import load_spec
 
 OUT = Path(__file__).resolve().parent / "img"
 CHROMIUM = os.environ.get("KRUISPUNT_CHROMIUM", "/usr/bin/chromium")
@@ -61,6 +64,8 @@ def main() -> None:
         cat = load_catalogue()
         base = store.save(kruispunt.run("current-policy", catalogue=cat), name="current")
         high = store.save(kruispunt.run("high-ambition", catalogue=cat), name="ambition")
+        futures = plan(load_spec(), n=32, seed=1, batch_size=16, catalogue=cat)
+        ensemble = explore(futures, store_root=store.root).ensemble.folder.name
         port = _free_port()
         app = create_app(ServeSettings(store=store.root, workers=1))
         server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning"))
@@ -102,6 +107,12 @@ def main() -> None:
                     'div.chart[data-chart="emissions_sector"]'
                 ).scroll_into_view_if_needed()
                 _shoot(page, "compare", 'div.chart[data-chart="emissions_sector"]')
+
+                page.goto(url + "/ensembles")
+                _shoot(page, "ensembles", "main")
+                page.goto(f"{url}/ensembles/{ensemble}")
+                page.wait_for_selector(".plotly .main-svg")
+                _shoot(page, "ensemble-report")
                 browser.close()
         finally:
             server.should_exit = True
