@@ -90,6 +90,7 @@ __all__ = [
     "check_can_write",
     "check_run_name",
     "default_root",
+    "ensemble_folders",
     "list_ensembles",
     "merge_ensembles",
     "new_run_id",
@@ -1366,7 +1367,7 @@ class Store:
             report = store._rebuild()
         ensembles = root_path / ENSEMBLES_DIR
         _clean_ensembles(ensembles)  # what a killed creation or merge left
-        return dataclasses.replace(report, ensembles=[f.name for f in _ensemble_folders(ensembles)])
+        return dataclasses.replace(report, ensembles=[f.name for f in ensemble_folders(ensembles)])
 
     def _old_ids(self) -> set[str]:
         if not self.catalogue_path.is_file():
@@ -1893,10 +1894,10 @@ def _clean_ensembles(root: Path) -> None:
 
 def list_ensembles(root: Path) -> builtins.list[Ensemble]:
     """Every ensemble folder under ``root`` (sorted by id)."""
-    return [Ensemble(folder) for folder in _ensemble_folders(root)]
+    return [Ensemble(folder) for folder in ensemble_folders(root)]
 
 
-def _ensemble_folders(root: Path) -> builtins.list[Path]:
+def ensemble_folders(root: Path) -> builtins.list[Path]:
     """The folders under ``root`` that hold an ensemble manifest, sorted by id (not read)."""
     if not root.is_dir():
         return []
@@ -2005,7 +2006,7 @@ def _looks_like_store(root: Path) -> bool:
     if (root / "catalogue.sqlite").is_file():
         return True
     with contextlib.suppress(OSError):
-        if _ensemble_folders(root / ENSEMBLES_DIR):
+        if ensemble_folders(root / ENSEMBLES_DIR):
             return True
     runs = root / "runs"
     if not runs.is_dir():

@@ -150,3 +150,19 @@ def test_a_store_without_ensembles_says_how_to_make_one(tmp_path: Path) -> None:
         assert c.get("/api/ensembles").json() == []
         page = c.get("/ensembles").text
         assert 'id="no-ensembles"' in page and "kruispunt explore run" in page
+
+
+def test_an_unreadable_ensemble_is_listed_with_its_reason(tmp_path: Path) -> None:
+    """One damaged manifest does not hide the other ensembles, nor break the page."""
+    root = tmp_path / "store"
+    broken = root / ENSEMBLES_DIR / "broken"
+    broken.mkdir(parents=True)
+    (broken / "manifest.json").write_text("{", "utf-8")
+    with TestClient(create_app(ServeSettings(store=root, workers=1))) as c:
+        (row,) = c.get("/api/ensembles").json()
+        assert row["ensemble_id"] == "broken" and "unreadable manifest" in row["error"]
+        page = c.get("/ensembles")
+        assert page.status_code == 200 and "cannot be read" in page.text
+        r = c.get("/api/ensembles/broken")
+        assert r.status_code == 422
+        assert "manifest.json: unreadable manifest" in r.json()["detail"][0]["msg"]

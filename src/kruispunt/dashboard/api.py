@@ -226,6 +226,9 @@ class EnsembleSummary(BaseModel):
     complete: bool = Field(description="Every batch finished (a shard: its own batches).")
     shard: str | None = Field(description="'i/N' for one shard of an ensemble, else null.")
     packages: list[str]
+    error: str | None = Field(
+        default=None, description="Why its manifest cannot be read (then the rest is empty)."
+    )
 
 
 class OutcomeInfo(BaseModel):

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kruispunt.dashboard.views import Loc, NotFound, _Memo
-from kruispunt.store import ENSEMBLES_DIR, Ensemble, list_ensembles
+from kruispunt.errors import KruispuntError
+from kruispunt.store import ENSEMBLES_DIR, Ensemble, ensemble_folders
 
 if TYPE_CHECKING:
     from kruispunt.uncertainty.analysis import Analysis
@@ -35,16 +36,23 @@ class EnsembleCache:
         self._html = _Memo(4)
 
     def listing(self) -> list[dict[str, Any]]:
-        """Every stored ensemble, sorted by id: its design, size and how far it got."""
-        return [_entry(e) for e in list_ensembles(self.root)]
+        """Every stored ensemble, sorted by id: its design, size and how far it got; one
+        whose manifest cannot be read is listed with the reason (``error``), not left out."""
+        out = []
+        for folder in ensemble_folders(self.root):
+            try:
+                out.append(_entry(Ensemble(folder)))
+            except KruispuntError as exc:
+                out.append({**_UNREADABLE, "ensemble_id": folder.name, "error": str(exc)})
+        return out
 
     def ensemble(self, ref: str, loc: Loc = ("path", "ensemble_id")) -> Ensemble:
         """The stored ensemble named ``ref`` (an id of :meth:`listing`; never a path)."""
-        ids = {e.folder.name: e for e in list_ensembles(self.root)}
+        ids = {f.name: f for f in ensemble_folders(self.root)}
         if ref not in ids:
             known = ", ".join(ids) or "none yet ('kruispunt explore run' makes one)"
             raise NotFound(loc, f"no ensemble '{ref}' in {self.root}; ensembles: {known}")
-        return ids[ref]
+        return Ensemble(ids[ref])
 
     def analysis(self, ensemble: Ensemble) -> Analysis:
         """The ensemble's analysis, worked out again once more of its batches finished."""
@@ -128,6 +136,20 @@ class EnsembleCache:
         }
 
 
+_UNREADABLE: dict[str, Any] = {
+    "specification": "",
+    "method": "",
+    "seed": None,
+    "n_futures": 0,
+    "batches_done": 0,
+    "n_batches": 0,
+    "complete": False,
+    "shard": None,
+    "packages": [],
+}
+"""The fields of an ensemble whose manifest cannot be read."""
+
+
 def _entry(e: Ensemble) -> dict[str, Any]:
     m = e.manifest
     key = dict(m.get("key", {}))
@@ -143,4 +165,5 @@ def _entry(e: Ensemble) -> dict[str, Any]:
         "complete": e.complete,
         "shard": None if not shard else f"{shard['i']}/{shard['n']}",
         "packages": [str(p) for p in m.get("packages", [])],
+        "error": None,
     }
