@@ -65,6 +65,29 @@ def test_the_list_gives_each_shard_s_finished_batches(shards) -> None:  # type: 
         assert rows == want, listing.stdout
 
 
+def test_the_list_names_an_unreadable_ensemble_and_still_lists_the_others(
+    shards, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """A damaged manifest is one row, "cannot be read", with the reason below the table; the
+    other ensembles are listed as before."""
+    import shutil
+
+    store, _, folders = shards
+    copy = tmp_path / "store"
+    shutil.copytree(store, copy)
+    broken = copy / ENSEMBLES_DIR / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{", "utf-8")
+    listing = invoke("explore", "list", "--store", str(copy))
+    assert listing.code == 0 and listing.crashed is None, listing.stderr
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in listing.stdout.splitlines()]
+    assert ["broken", "", "", "cannot be read"] in rows
+    assert sum(f.name in line for f in folders for line in listing.stdout.splitlines()) == 2
+    assert f"cannot be read: {broken / 'manifest.json'}: unreadable manifest" in _words(
+        listing.stdout
+    )
+
+
 def test_a_finished_shard_run_again_runs_nothing(shards) -> None:  # type: ignore[no-untyped-def]
     store, _, _ = shards
     again = invoke(*RUN, "--shard", "1/2", store=store)

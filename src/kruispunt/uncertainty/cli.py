@@ -267,18 +267,25 @@ def analyse_cmd(
 @user_errors
 def list_cmd(store: StoreOption = None) -> None:
     """Stored ensembles and how many of their batches are finished."""
-    from kruispunt.store import ENSEMBLES_DIR, list_ensembles, require_store_folder
+    from kruispunt.store import ENSEMBLES_DIR, Ensemble, ensemble_folders, require_store_folder
 
     root = _root(store).expanduser()
     require_store_folder(root, creates="'kruispunt explore run'")
-    found = list_ensembles(root / ENSEMBLES_DIR)
+    found = ensemble_folders(root / ENSEMBLES_DIR)
     if not found:
         out.print(f"no ensembles in {root / ENSEMBLES_DIR} ('kruispunt explore run' makes one)")
         return
     table = Table()
     for c in ("ensemble", "futures", "batches done", "complete"):
         table.add_column(c)
-    for e in found:
+    unreadable = []
+    for folder in found:
+        try:
+            e = Ensemble(folder)
+        except KruispuntError as exc:  # listed, not hiding the others
+            table.add_row(folder.name, "", "", "cannot be read")
+            unreadable.append(str(exc))
+            continue
         shard = e.manifest.get("shard")
         state = "yes" if e.complete else "no"
         if shard:  # a shard is part of an ensemble: complete once its shards are merged
@@ -292,3 +299,5 @@ def list_cmd(store: StoreOption = None) -> None:
             state,
         )
     out.print(table)
+    for why in unreadable:
+        out.print(f"cannot be read: {why}", markup=False, soft_wrap=True)
