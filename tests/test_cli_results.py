@@ -286,7 +286,6 @@ def test_summary_rows_show_their_metrics_in_their_order() -> None:
     the metric of kruispunt.metrics in the place its label gives it."""
     from kruispunt import metrics
     from kruispunt.display import number
-    from kruispunt.reports.charts import pool_label
 
     res = synthetic_results(n_plants=6)
     console = Console(record=True, width=400)
@@ -315,19 +314,31 @@ def test_summary_rows_show_their_metrics_in_their_order() -> None:
             )
         ],
     }
-    fullest = metrics.fullest_pools(res).set_index(["scenario", "resource"])
-    for resource, what in (("grid", "grid for new load"), ("co2_storage", "CO2 store")):
-        rows[f"Fullest {what}: most of its capacity used (year)"] = [
-            f"{pool_label(res, str(f['pool']), str(f['cluster']))} "
-            f"{number(f['max_utilisation_share'], 'fraction')} ({f['max_utilisation_year']})"
-            for f in (fullest.loc[(s, resource)] for s in res.scenarios)
-        ]
     for label, expected in rows.items():
         assert _cells(text, label) == expected, label
     # the order shows: no two of the numbers swapped give the same text
     assert (ki["share_kept_2050"] != ki["share_imported_2050"]).all()
     assert (ki["electricity_2030_twh"] != ki["electricity_2050_twh"]).all()
     assert (peak["peak_use_mtco2"] != peak["capacity_mtco2"]).all()
+
+
+def test_summary_names_the_fullest_grid_and_co2_store() -> None:
+    """The pools set by hand in tests/test_metrics.py::hand_pools: the Zeeland grid used 40 of
+    its 50 MW in 2027, of the two CO2 stores at half the first in the results' order; in
+    green_market no grid has a limit and the one CO2 store with one is unused."""
+    from tests.test_metrics import hand_pools
+
+    console = Console(record=True, width=400)
+    print_summary(hand_pools(), console)
+    text = console.export_text()
+    assert _cells(text, "Fullest grid for new load: most of its capacity used (year)") == [
+        "Zeeland (North Sea Port / Smart Delta Resources) 80.0% (2027)",
+        "none with a limit",
+    ]
+    assert _cells(text, "Fullest CO2 store: most of its capacity used (year)") == [
+        "Rotterdam-Moerdijk 50.0% (2026)",
+        "none used",
+    ]
 
 
 def test_list_shows_each_run_s_fields(stored: tuple[Path, str, str]) -> None:

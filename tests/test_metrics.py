@@ -302,37 +302,63 @@ def test_pool_summary_of_porthos_and_an_unlimited_zone() -> None:
     assert rows.loc["hydrogen/air_liquide_elygator", "max_utilisation_share"] == 0.0
 
 
-def test_fullest_pools_pick_each_resource_s_most_used_pool(res: Results) -> None:
-    """Per scenario and resource, the pool whose use came closest to its capacity, worked out
-    from the arrays; a scenario whose pools have no finite capacity has no row."""
-    ds = res.dataset
-    fullest = metrics.fullest_pools(res)
-    resources = ds["pool_resource"].to_series()
-    expected = {}
-    for s in ds["scenario"].values:
-        for r in sorted(set(resources)):
-            pools = [str(p) for p in resources.index if resources[p] == r]
-            use = ds["pool_use"].sel(scenario=s, pool=pools).values
-            cap = ds["pool_capacity"].sel(scenario=s, pool=pools).values
-            share = np.where((cap > 0) & np.isfinite(cap), use / np.where(cap > 0, cap, 1), -1)
-            i = int(np.argmax(share.max(axis=1)))  # the first pool of the highest share
-            j = int(np.argmax(share[i]))
-            expected[(str(s), r)] = (pools[i], share[i, j], int(ds["year"].values[j]))
-    got = {
-        (str(x["scenario"]), str(x["resource"])): (
-            str(x["pool"]),
-            x["max_utilisation_share"],
-            int(x["max_utilisation_year"]),
-        )
-        for x in fullest.to_dict("records")
-    }
-    assert got.keys() == expected.keys()
-    for key, (pool, share, year) in expected.items():
-        assert got[key][0] == pool and got[key][2] == year, key
-        assert got[key][1] == pytest.approx(share, rel=1e-12)
-    # without any finite capacity there is nothing to rank
-    unlimited = res.dataset.assign(pool_capacity=res.dataset["pool_capacity"] * np.inf)
-    assert metrics.fullest_pools(Results(unlimited)).empty
+def hand_pools() -> Results:
+    """Pools set by hand on a synthetic run (2025-2030; every capacity unlimited and unused
+    unless set): in ``reference`` the Zeeland grid uses 40 of 50 MW in 2027 (0.8), the
+    Rotterdam grid 60 of 100 in 2030 (0.6); Rotterdam's and Zeeland's CO2 stores both use
+    half (2026, 2025: a tie, the first in the results' order wins); Rotterdam's biomass has
+    10 and uses none. In ``green_market`` only Zeeland's CO2 store has a limit (1 Mt, unused)
+    and Chemelot's grid is 0 MW (no room, so no share)."""
+    base = synthetic_results(n_scenarios=2, n_plants=6, years=range(2025, 2031), seed=1)
+    ds = base.dataset.copy()
+    cap = xr.full_like(ds["pool_capacity"], np.inf)
+    use = xr.zeros_like(ds["pool_use"])
+    ref, green = "reference", "green_market"
+    cap.loc[ref, "grid/rotterdam_moerdijk"] = 100.0
+    use.loc[ref, "grid/rotterdam_moerdijk"] = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+    cap.loc[ref, "grid/zeeland"] = 50.0
+    use.loc[ref, "grid/zeeland", 2027] = 40.0
+    cap.loc[ref, "co2_storage/rotterdam_moerdijk"] = 2e6
+    use.loc[ref, "co2_storage/rotterdam_moerdijk", 2026] = 1e6
+    cap.loc[ref, "co2_storage/zeeland"] = 4e6
+    use.loc[ref, "co2_storage/zeeland", 2025] = 2e6
+    cap.loc[ref, "biomass/rotterdam_moerdijk"] = 10.0
+    cap.loc[green, "co2_storage/zeeland"] = 1e6
+    cap.loc[green, "grid/chemelot"] = 0.0
+    return Results(ds.assign(pool_capacity=cap, pool_use=use))
+
+
+def test_fullest_pools_by_hand() -> None:
+    """Each resource's fullest pool, worked out by hand (:func:`hand_pools`): the highest
+    share, the first of a tie, 0 where a limit is never used, no row without a finite
+    limit above zero (hydrogen everywhere, the grid in green_market)."""
+    rows = metrics.fullest_pools(hand_pools())
+    cols = ["scenario", "resource", "pool", "max_utilisation_share", "max_utilisation_year"]
+    got = [tuple(r[c] for c in cols) for r in rows.to_dict("records")]
+    assert got == [
+        ("reference", "grid", "grid/zeeland", 0.8, 2027),
+        ("reference", "co2_storage", "co2_storage/rotterdam_moerdijk", 0.5, 2026),
+        ("reference", "biomass", "biomass/rotterdam_moerdijk", 0.0, 2025),
+        ("green_market", "co2_storage", "co2_storage/zeeland", 0.0, 2025),
+    ]
+    assert list(rows.columns) == [
+        "scenario",
+        "resource",
+        "pool",
+        "cluster",
+        "max_utilisation_share",
+        "max_utilisation_year",
+    ]
+
+
+def test_pool_summary_of_results_without_pools() -> None:
+    """A run with no pool of scarce capacity has an empty table with the columns, and no
+    fullest pool."""
+    res = synthetic_results(n_scenarios=1, n_plants=3, years=range(2025, 2031), seed=1)
+    none = Results(res.dataset.isel(pool=slice(0, 0)))
+    summary = metrics.pool_summary(none)
+    assert summary.empty and "max_utilisation_share" in summary.columns
+    assert metrics.fullest_pools(none).empty
 
 
 # --- money ---------------------------------------------------------------------------------------

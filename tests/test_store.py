@@ -6,6 +6,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -534,7 +536,9 @@ def _shard(root: Path, name: str, batches: list[int], value: float = 1.0) -> Ens
     import pandas as pd
 
     key = {"spec_hash": "x", "seed": 1, "batch_size": 2, "code_hash": "c"}
-    manifest = {"key": key, "n_batches": 3, "base_id": "e", "shard": {"batches": batches}}
+    ends = [min(batches), max(batches) + 1]  # the shard's slice of the batches, as run.py
+    shard = {"i": 0, "n": 2, "batches": ends}
+    manifest = {"key": key, "n_batches": 3, "base_id": "e", "shard": shard}
     part = Ensemble.open_or_create(root, name, manifest, pd.DataFrame({"future": [0, 1, 2]}))
     for b in batches:
         out = pd.DataFrame(
@@ -577,6 +581,34 @@ def test_an_ensemble_folder_is_resumed_only_by_the_same_run(tmp_path: Path) -> N
             Ensemble.open_or_create(tmp_path, "e", manifest, pd.DataFrame({"future": [0]}))
     again = Ensemble.open_or_create(tmp_path, "e", made.manifest, pd.DataFrame({"future": [0]}))
     assert again.finished() == [0]
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (lambda m: m.pop("n_batches"), "the manifest has no 'n_batches' (a whole number >= 0)"),
+        (lambda m: m.update(n_batches=None), "field 'n_batches' must be a whole number >= 0"),
+        (lambda m: m.update(n_futures=True), "field 'n_futures' must be a whole number >= 0"),
+        (lambda m: m.update(key=[]), "field 'key' must be an object"),
+        (lambda m: m.update(packages=[1]), "field 'packages' must be a list of package names"),
+        (lambda m: m.update(shard={"i": 0}), "field 'shard' must be null or {i, n, batches"),
+    ],
+)
+def test_an_ensemble_manifest_of_the_wrong_shape_is_named(
+    tmp_path: Path, change: Any, said: str
+) -> None:
+    """A manifest cut short or edited by hand is refused when read, naming the field: not
+    met later as a crash (a listing, the dashboard)."""
+    made = _ensemble(tmp_path)
+    path = made.folder / "manifest.json"
+    manifest = json.loads(path.read_text("utf-8"))
+    change(manifest)
+    path.write_text(json.dumps(manifest), "utf-8")
+    with pytest.raises(KruispuntError, match=re.escape(f"{path}: ") + ".*" + re.escape(said)):
+        Ensemble(made.folder)
+    path.write_text("[]", "utf-8")
+    with pytest.raises(KruispuntError, match="not an ensemble manifest"):
+        Ensemble(made.folder)
 
 
 def test_hidden_folders_are_not_listed_as_ensembles(tmp_path: Path) -> None:

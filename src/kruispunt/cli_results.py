@@ -199,13 +199,17 @@ def _storage_cell(peak: pd.DataFrame, scenario: str) -> str:
 
 
 def _fullest_cell(fullest: pd.DataFrame, results: Results, scenario: str, resource: str) -> str:
-    """The pool of ``resource`` that used the most of its capacity, with that share and year."""
+    """The pool of ``resource`` that used the most of its capacity, with that share and year
+    ("none used" where no pool with a limit was used; "none with a limit" where none has
+    one)."""
     from kruispunt.reports.charts import pool_label
 
     rows = fullest[(fullest[SCENARIO] == scenario) & (fullest["resource"] == resource)]
     if rows.empty:
         return "none with a limit"
     row = rows.iloc[0]
+    if float(row["max_utilisation_share"]) == 0.0:
+        return "none used"
     name = pool_label(results, str(row["pool"]), str(row["cluster"]))
     share = number(float(row["max_utilisation_share"]), "fraction")
     return f"{name} {share} ({int(row['max_utilisation_year'])})"

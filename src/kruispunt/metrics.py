@@ -897,7 +897,10 @@ def pool_summary(results: Results) -> pd.DataFrame:
         row["max_utilisation_share"] = float(share[best]) if found else math.nan
         row["max_utilisation_year"] = int(year[best]) if found else None
         rows.append(row)
-    out = pd.DataFrame(rows)
+    columns = [SCENARIO, "pool", "cluster", "resource", "unit"]
+    columns += [f"capacity_{y}" for y in POOL_SUMMARY_YEARS]
+    columns += ["peak_use", "peak_year", "max_utilisation_share", "max_utilisation_year"]
+    out = pd.DataFrame(rows, columns=columns)
     for col in ("peak_year", "max_utilisation_year"):
         out[col] = out[col].astype("Int64")
     units = {f"capacity_{y}": "unit" for y in POOL_SUMMARY_YEARS}

@@ -1669,8 +1669,9 @@ class Ensemble:
             raise KruispuntError(f"{self.folder} is not an ensemble (no {MANIFEST})") from None
         except json.JSONDecodeError as exc:
             raise KruispuntError(f"{path}: unreadable manifest: {exc}") from None
-        if self.manifest.get("format") != ENSEMBLE_FORMAT:
+        if not isinstance(self.manifest, dict) or self.manifest.get("format") != ENSEMBLE_FORMAT:
             raise KruispuntError(f"{path}: not an ensemble manifest")
+        _check_ensemble_manifest(path, self.manifest)
 
     # creation ----------------------------------------------------------------------------
 
@@ -1890,6 +1891,40 @@ def _clean_ensembles(root: Path) -> None:
             shutil.rmtree(entry, ignore_errors=True)
         finally:
             os.close(fd)
+
+
+def _check_ensemble_manifest(path: Path, m: dict[str, Any]) -> None:
+    """The fields of an ensemble manifest that reading it relies on, each of its type
+    (``n_batches`` required, the others where present): a manifest edited by hand or cut
+    short is named here, not met later as a crash."""
+
+    def count(value: Any) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+    def shard(v: Any) -> bool:
+        if v is None:
+            return True
+        if not isinstance(v, dict) or not (count(v.get("i")) and count(v.get("n"))):
+            return False
+        ends = v.get("batches")
+        return isinstance(ends, list) and len(ends) == 2 and all(count(b) for b in ends)
+
+    wanted: dict[str, tuple[Callable[[Any], bool], str]] = {
+        "n_batches": (count, "a whole number >= 0"),
+        "n_futures": (count, "a whole number >= 0"),
+        "key": (lambda v: isinstance(v, dict), "an object"),
+        "spec": (lambda v: isinstance(v, dict), "an object"),
+        "packages": (
+            lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+            "a list of package names",
+        ),
+        "shard": (shard, "null or {i, n, batches: [first, end]}"),
+    }
+    if "n_batches" not in m:
+        raise KruispuntError(f"{path}: the manifest has no 'n_batches' (a whole number >= 0)")
+    for name, (ok, what) in wanted.items():
+        if name in m and not ok(m[name]):
+            raise KruispuntError(f"{path}: manifest field '{name}' must be {what}")
 
 
 def list_ensembles(root: Path) -> builtins.list[Ensemble]:

@@ -206,6 +206,21 @@ def test_pools_give_each_pools_years_with_no_infinity_in_json(
     assert _errors(bad)[0][0] == ["query", "scenario"]
 
 
+def test_pools_of_a_chosen_scenario(client: TestClient, store_root: Path) -> None:
+    """``?scenario=`` picks the scenario of a run with two: its own capacity and use."""
+    ds = Store(store_root).load(Store(store_root).resolve("variants")).dataset
+    for name in ("no-new-policy", "high-ambition"):
+        pools = client.get("/api/runs/variants/pools", params={"scenario": name}).json()
+        use = ds["pool_use"].sel(scenario=name)
+        for p in pools:
+            np.testing.assert_array_equal(p["use"], use.sel(pool=p["pool"]).to_numpy())
+    a, b = (
+        client.get("/api/runs/variants/pools", params={"scenario": n}).json()
+        for n in ("no-new-policy", "high-ambition")
+    )
+    assert [p["use"] for p in a] != [p["use"] for p in b]  # the two scenarios differ
+
+
 def test_map_has_every_site_and_a_frame_per_year(client: TestClient, api_run: str) -> None:
     fig = client.get(f"/api/runs/{api_run}/map").json()
     detail = client.get(f"/api/runs/{api_run}").json()

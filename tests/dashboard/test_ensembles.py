@@ -18,23 +18,25 @@ from kruispunt.dashboard.settings import ServeSettings
 from kruispunt.dashboard.views import NotFound
 from kruispunt.store import ENSEMBLES_DIR, Ensemble
 from kruispunt.uncertainty.analysis import analyse
-from kruispunt.uncertainty.run import _manifest, explore, plan
+from kruispunt.uncertainty.run import explore, plan
 from kruispunt.uncertainty.spec import load_spec
 
-N, BATCH = 8, 4  # 8 futures x 3 packages in two batches
+N, BATCH = 32, 16  # 32 futures x 3 packages in two batches (PRIM finds restricted boxes)
+
+
+def _ensemble(root: Path, **kw: object) -> str:
+    loaded, cat = load_spec(), load_catalogue()
+    return explore(plan(loaded, catalogue=cat, **kw), store_root=root).ensemble.folder.name  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
 def ensembles(store_root: Path) -> tuple[str, str]:
-    """One finished ensemble and one with no finished batch: their ids."""
-    loaded, cat = load_spec(), load_catalogue()
-    finished = plan(loaded, n=N, seed=5, batch_size=BATCH, catalogue=cat)
-    done = explore(finished, store_root=store_root)
-    empty = plan(loaded, n=N, seed=6, batch_size=BATCH, catalogue=cat)
-    Ensemble.open_or_create(
-        store_root / ENSEMBLES_DIR, empty.ensemble_id, _manifest(empty), empty.futures_table()
-    )
-    return done.ensemble.folder.name, empty.ensemble_id
+    """One finished ensemble and one whose run stopped before a batch finished: their ids."""
+    done = _ensemble(store_root, n=N, seed=5, batch_size=BATCH)
+    empty = _ensemble(store_root, n=2, seed=6, batch_size=1)
+    for part in (store_root / ENSEMBLES_DIR / empty / "batches").glob("outcomes-*"):
+        part.unlink()  # as a run killed before its first batch finished leaves it
+    return done, empty
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +57,7 @@ def test_the_api_lists_each_ensemble_with_its_design(
     assert set(rows) == {done, empty}
     assert rows[done]["method"] == "lhs" and rows[done]["seed"] == 5
     assert (rows[done]["n_futures"], rows[done]["n_batches"]) == (N, N // BATCH)
+    assert (rows[empty]["n_futures"], rows[empty]["n_batches"]) == (2, 2)
     assert rows[done]["batches_done"] == 2 and rows[done]["complete"]
     assert rows[empty]["batches_done"] == 0 and not rows[empty]["complete"]
     assert rows[done]["packages"] == ["current-policy", "no-new-policy", "high-ambition"]
@@ -69,20 +72,76 @@ def test_an_ensemble_s_analysis_is_analyse_s(
     assert "NaN" not in r.text and "Infinity" not in r.text  # strict JSON
     got = r.json()
     a = analyse(Ensemble(store_root / ENSEMBLES_DIR / done))
-    assert got["futures_analysed"] == a.n_futures == N
+    assert (got["futures_analysed"], got["futures_explored"]) == (a.n_futures, a.n_explore)
+    assert got["futures_analysed"] == N and got["complete"]
     assert [(m["outcome"], m["package"]) for m in got["most_robust"]] == list(
         zip(a.most_robust["outcome"], a.most_robust["package"], strict=True)
     )
+    assert [(x["package"], x["share_all_targets"]) for x in got["satisficing"]] == list(
+        zip(a.satisficing["package"], a.satisficing["share_all_targets"], strict=True)
+    )
+    assert [(m["outcome"], m["package"], m["missed"]) for m in got["misses"]] == list(
+        zip(a.misses["outcome"], a.misses["package"], a.misses["missed"], strict=True)
+    )
+    ids = {"package", "outcome", "unit", "goal", "n"}
     assert len(got["robustness"]) == len(a.robustness) > 0
     for row, rec in zip(got["robustness"], a.robustness.to_dict("records"), strict=True):
-        assert (row["package"], row["outcome"]) == (rec["package"], rec["outcome"])
+        assert (row["package"], row["outcome"], row["n"]) == (
+            rec["package"],
+            rec["outcome"],
+            rec["n"],
+        )
+        assert set(row["values"]) == set(rec) - ids  # every figure of the table, no other
         for col, value in row["values"].items():
             assert _close(value, float(rec[col])), (row["outcome"], row["package"], col)
-    for box in got["prim"]:
-        res = a.prim[box["outcome"]][box["package"]]
+    boxes = {(b["case"], b["outcome"], b["package"]): b for b in got["prim"]}
+    want = {
+        (case, o, p): res
+        for case, found in (("missing", a.prim), ("meeting", a.prim_met))
+        for o, by in found.items()
+        for p, res in by.items()
+    }
+    assert boxes.keys() == want.keys()
+    restricted = 0
+    for key, res in want.items():
+        box = boxes[key]
         assert (box["coverage"], box["density"]) == (res.box.coverage, res.box.density)
-        assert [x["factor"] for x in box["restrictions"]] == list(res.limits()["factor"])
+        limits = res.limits().to_dict("records")
+        assert len(box["restrictions"]) == len(limits)
+        for lim, rec in zip(box["restrictions"], limits, strict=True):
+            assert lim["factor"] == rec["factor"]
+            for col in ("lower", "upper", "min", "max", "qp_value"):
+                assert _close(lim[col], float(rec[col])), (key, col)
+        restricted += len(limits)
+    assert restricted > 0  # some box restricts a factor (32 futures, seed 5)
+    assert len(got["tornado"]) == len(a.tornado) > 0
+    assert got["tornado"][0]["factor"] == a.tornado["factor"].iloc[0]
+    assert got["sobol"] == got["morris"] == []  # an LHS design has no sensitivity indices
     assert got["prim_outcome"] == a.prim_outcome
+
+
+@pytest.mark.parametrize(("method", "table"), [("saltelli", "sobol"), ("morris", "morris")])
+def test_a_sensitivity_design_gives_its_indices(tmp_path: Path, method: str, table: str) -> None:
+    """A saltelli design's Sobol indices and a morris design's elementary effects are in
+    the JSON, as analyse works them out, and its report is served."""
+    root = tmp_path / "store"
+    eid = _ensemble(root, method=method, n=2, seed=1, batch_size=64)
+    a = analyse(Ensemble(root / ENSEMBLES_DIR / eid))
+    expected = getattr(a, table)
+    with TestClient(create_app(ServeSettings(store=root, workers=1))) as c:
+        r = c.get(f"/api/ensembles/{eid}")
+        assert r.status_code == 200 and "NaN" not in r.text, r.text[:300]
+        rows = r.json()[table]
+        assert len(rows) == len(expected) > 0
+        for row, rec in zip(rows, expected.to_dict("records"), strict=True):
+            assert (row["package"], row["outcome"], row["factor"]) == (
+                rec["package"],
+                rec["outcome"],
+                rec["factor"],
+            )
+            numbers = [k for k in rec if k not in ("package", "outcome", "factor")]
+            assert all(_close(row[k], float(rec[k])) for k in numbers), row
+        assert c.get(f"/ensembles/{eid}").status_code == 200
 
 
 def test_the_analysis_follows_batches_that_finish_later(
@@ -98,6 +157,7 @@ def test_the_analysis_follows_batches_that_finish_later(
     try:
         half = client.get(f"/api/ensembles/{done}").json()
         assert half["futures_analysed"] == BATCH and not half["complete"]
+        assert half["batches_done"] == 1
         assert "Incomplete ensemble" in client.get(f"/ensembles/{done}").text
     finally:
         part.write_bytes(kept)
@@ -126,11 +186,11 @@ def test_pages_list_the_ensembles_and_show_each_report(
 def test_unknown_and_unfinished_ensembles_are_refused_by_name(
     client: TestClient, store_root: Path, ensembles: tuple[str, str], where: str
 ) -> None:
-    done, empty = ensembles
+    _, empty = ensembles
     prefix = "/ensembles/" if where == "page" else "/api/ensembles/"
-    folder = store_root / ENSEMBLES_DIR
+    known = ", ".join(sorted(ensembles))
     for ref, said in (
-        ("nowhere", f"no ensemble 'nowhere' in {folder}; ensembles: {done}, {empty}"),
+        ("nowhere", f"no ensemble 'nowhere' in {store_root / ENSEMBLES_DIR}; ensembles: {known}"),
         (empty, f"ensemble '{empty}' has no finished batch yet: nothing to analyse"),
     ):
         r = client.get(prefix + ref)
@@ -165,4 +225,6 @@ def test_an_unreadable_ensemble_is_listed_with_its_reason(tmp_path: Path) -> Non
         assert page.status_code == 200 and "cannot be read" in page.text
         r = c.get("/api/ensembles/broken")
         assert r.status_code == 422
-        assert "manifest.json: unreadable manifest" in r.json()["detail"][0]["msg"]
+        (item,) = r.json()["detail"]
+        assert item["loc"] == ["path", "ensemble_id"]
+        assert "manifest.json: unreadable manifest" in item["msg"]

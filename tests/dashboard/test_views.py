@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +20,7 @@ from kruispunt.dashboard.views import (
     BadInput,
     RunCache,
     _finite,
+    _Memo,
     _meur,
     _plain,
     explain_view,
@@ -186,3 +190,45 @@ def test_two_runs_of_the_same_scenarios_in_another_order_are_compared_by_name(
         page = client.get(f"/compare?a={a}&b={b}").text
     assert "<th>A: no-new-policy</th><th>B: no-new-policy</th>" in page
     assert '<option value="1">high-ambition vs high-ambition</option>' in page
+
+
+def test_the_memo_makes_a_value_once_for_requests_that_come_together() -> None:
+    """Six threads ask for one key while its value is being made: it is made once and every
+    thread gets that value; another key is made meanwhile, not held up behind it."""
+    memo: _Memo = _Memo(4)
+    calls: list[str] = []
+    inside, release = threading.Event(), threading.Event()
+
+    def slow() -> object:
+        calls.append("slow")
+        inside.set()
+        assert release.wait(10)
+        return object()
+
+    with ThreadPoolExecutor(7) as pool:
+        futures = [pool.submit(memo.get, "k", slow) for _ in range(6)]
+        assert inside.wait(10)
+        # made while "k" is still being made: another key does not wait for it
+        assert pool.submit(memo.get, "other", lambda: "made").result(timeout=10) == "made"
+        assert not any(f.done() for f in futures)
+        time.sleep(0.2)  # let the other five reach the key's lock (either way: made once)
+        release.set()
+        values = [f.result(timeout=10) for f in futures]
+    assert calls == ["slow"]
+    assert all(v is values[0] for v in values)
+
+
+def test_the_memo_tries_again_after_a_failure() -> None:
+    memo: _Memo = _Memo(4)
+    attempts: list[int] = []
+
+    def flaky() -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("disk busy")
+        return 7
+
+    with pytest.raises(OSError, match="disk busy"):
+        memo.get("k", flaky)
+    assert memo.get("k", flaky) == 7 and memo.get("k", flaky) == 7
+    assert len(attempts) == 2

@@ -218,7 +218,7 @@ class EnsembleSummary(BaseModel):
 
     ensemble_id: str
     specification: str = Field(description="The uncertainty specification's name.")
-    method: str = Field(description="The design: lhs, sobol, saltelli or morris.")
+    method: str = Field(description="The design: lhs, sobol, random, saltelli or morris.")
     seed: int | None = Field(description="The root seed every future's seed derives from.")
     n_futures: int = Field(description="Futures of the design.")
     batches_done: int
@@ -237,14 +237,18 @@ class OutcomeInfo(BaseModel):
     goal: str
 
 
+Number = float | None
+"""A figure; null where it is not defined (no target, no goal, nothing to divide)."""
+
+
 class RobustnessRow(BaseModel):
     package: str
     outcome: str
     unit: str
     goal: str
-    values: dict[str, float | None] = Field(
-        description="n, mean, percentiles p5..p95, target, share_meeting and regret "
-        "(mean, p90, max); null where not defined (no target, no goal)."
+    n: int = Field(description="Futures with a value.")
+    values: dict[str, Number] = Field(
+        description="mean, percentiles p5..p95, target, share_meeting and regret (mean, p90, max)."
     )
 
 
@@ -256,29 +260,68 @@ class MostRobust(BaseModel):
 
 class Satisficing(BaseModel):
     package: str
-    share_all_targets: float
+    share_all_targets: Number
     targets: str
+
+
+class Miss(BaseModel):
+    outcome: str
+    package: str
+    missed: int = Field(description="Futures in which the package misses the target.")
+    futures: int
 
 
 class PrimLimit(BaseModel):
     factor: str
-    lower: float
-    upper: float
-    min: float = Field(description="The factor's lowest sampled value.")
-    max: float = Field(description="The factor's highest sampled value.")
-    qp_value: float = Field(description="Quasi-p-value of the restriction.")
+    lower: Number
+    upper: Number
+    min: Number = Field(description="The factor's lowest sampled value.")
+    max: Number = Field(description="The factor's highest sampled value.")
+    qp_value: Number = Field(description="Quasi-p-value of the restriction.")
 
 
 class PrimBox(BaseModel):
-    """PRIM's chosen box around the futures in which a package misses an outcome's target."""
+    """PRIM's chosen box around the futures in which a package misses an outcome's target
+    (``case`` missing), or meets it where those are the fewer (``case`` meeting)."""
 
+    case: Literal["missing", "meeting"]
     outcome: str
     package: str
-    coverage: float
-    density: float
-    mass: float
-    base_density: float = Field(description="Share of all futures that miss the target.")
+    coverage: Number
+    density: Number
+    mass: Number
+    base_density: Number = Field(description="Share of all futures in the case.")
     restrictions: list[PrimLimit]
+
+
+class TornadoRow(BaseModel):
+    package: str
+    outcome: str
+    factor: str
+    low: Number = Field(description="Mean outcome where the factor is in its lowest fifth.")
+    high: Number = Field(description="Mean outcome where the factor is in its highest fifth.")
+    mean: Number
+    swing: Number
+
+
+class SobolRow(BaseModel):
+    package: str
+    outcome: str
+    factor: str
+    S1: Number
+    S1_conf: Number
+    ST: Number
+    ST_conf: Number
+
+
+class MorrisRow(BaseModel):
+    package: str
+    outcome: str
+    factor: str
+    mu: Number
+    mu_star: Number
+    sigma: Number
+    n: int
 
 
 class EnsembleDetail(EnsembleSummary):
@@ -290,8 +333,12 @@ class EnsembleDetail(EnsembleSummary):
     most_robust: list[MostRobust]
     satisficing: list[Satisficing]
     robustness: list[RobustnessRow]
+    misses: list[Miss]
     prim_outcome: str
     prim: list[PrimBox]
+    tornado: list[TornadoRow]
+    sobol: list[SobolRow] = Field(description="Sobol indices (a saltelli design).")
+    morris: list[MorrisRow] = Field(description="Morris elementary effects (a morris design).")
 
 
 class Comparison(BaseModel):
@@ -744,7 +791,8 @@ def list_ensembles(request: Request) -> list[EnsembleSummary]:
 )
 def get_ensemble(request: Request, ensemble_id: EnsembleId) -> EnsembleDetail:
     """Percentiles, target shares and regret per package and outcome, the most robust
-    package per outcome and the PRIM boxes of the futures that miss a target; worked out
-    from the finished batches (the first time a while on a large ensemble)."""
+    package per outcome, the PRIM boxes, the tornado and (saltelli, morris) the sensitivity
+    indices; worked out from the finished batches (the first time a while on a large
+    ensemble)."""
     cache = request.app.state.ensembles
     return EnsembleDetail(**cache.detail(cache.ensemble(ensemble_id)))

@@ -8,23 +8,38 @@ analysed again on the next request. Nothing here imports the web framework.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kruispunt.dashboard.views import Loc, NotFound, _Memo
+from kruispunt.dashboard.views import BadInput, Loc, NotFound, _Memo, _plain
 from kruispunt.errors import KruispuntError
 from kruispunt.store import ENSEMBLES_DIR, Ensemble, ensemble_folders
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from kruispunt.uncertainty.analysis import Analysis
+    from kruispunt.uncertainty.prim import PrimResult
 
 __all__ = ["EnsembleCache"]
 
 
-def _number(value: Any) -> float | None:
-    v = float(value)
-    return v if math.isfinite(v) else None
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows with plain Python values, a number that is not finite as None."""
+    return [{str(k): _plain(v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _box(case: str, outcome: str, package: str, res: PrimResult) -> dict[str, Any]:
+    return {
+        "case": case,
+        "outcome": outcome,
+        "package": package,
+        "coverage": _plain(res.box.coverage),
+        "density": _plain(res.box.density),
+        "mass": _plain(res.box.mass),
+        "base_density": _plain(res.base_density),
+        "restrictions": _records(res.limits()),
+    }
 
 
 class EnsembleCache:
@@ -52,87 +67,67 @@ class EnsembleCache:
         if ref not in ids:
             known = ", ".join(ids) or "none yet ('kruispunt explore run' makes one)"
             raise NotFound(loc, f"no ensemble '{ref}' in {self.root}; ensembles: {known}")
-        return Ensemble(ids[ref])
+        try:
+            return Ensemble(ids[ref])
+        except KruispuntError as exc:  # its manifest cannot be read
+            raise BadInput(loc, str(exc)) from None
 
-    def analysis(self, ensemble: Ensemble) -> Analysis:
-        """The ensemble's analysis, worked out again once more of its batches finished."""
+    def analysis(self, ensemble: Ensemble, finished: tuple[int, ...] | None = None) -> Analysis:
+        """The ensemble's analysis on its ``finished`` batches (default: those finished
+        now), worked out again once more of them finished. The key holds the manifest's
+        creation time: an ensemble deleted and made again under its name is analysed anew."""
         from kruispunt.uncertainty.analysis import analyse
 
-        finished = tuple(ensemble.finished())
+        if finished is None:
+            finished = tuple(ensemble.finished())
         if not finished:
             raise NotFound(
                 ("path", "ensemble_id"),
                 f"ensemble '{ensemble.folder.name}' has no finished batch yet: nothing to analyse",
             )
-        return self._analysis.get((ensemble.folder.name, finished), lambda: analyse(ensemble))
+        key = (ensemble.folder.name, str(ensemble.manifest.get("created")), finished)
+        return self._analysis.get(key, lambda: analyse(ensemble))
 
     def report(self, ensemble: Ensemble) -> str:
         """The robustness report (``kruispunt explore analyse``'s) as one HTML page."""
         from kruispunt.reports.robustness import robustness_html
 
-        key = (ensemble.folder.name, tuple(ensemble.finished()))
-        return self._html.get(key, lambda: robustness_html(self.analysis(ensemble)))
+        finished = tuple(ensemble.finished())
+        key = (ensemble.folder.name, str(ensemble.manifest.get("created")), finished)
+        return self._html.get(key, lambda: robustness_html(self.analysis(ensemble, finished)))
 
     def detail(self, ensemble: Ensemble) -> dict[str, Any]:
         """The analysis in numbers: the robustness table, the most robust package per
-        outcome, satisficing and each PRIM box of the futures missing a target."""
-        a = self.analysis(ensemble)
-        rob = a.robustness
-        columns = [c for c in rob.columns if c not in ("package", "outcome", "unit", "goal")]
-        robustness = [
-            {
-                "package": str(r["package"]),
-                "outcome": str(r["outcome"]),
-                "unit": str(r["unit"]),
-                "goal": str(r["goal"]),
-                "values": {c: _number(r[c]) for c in columns},
-            }
-            for r in rob.to_dict("records")
+        outcome, satisficing, the futures missing each target, each PRIM box (of the
+        futures missing a target, and of those meeting it where those are the fewer), the
+        tornado and, for a saltelli or morris design, the sensitivity indices."""
+        finished = tuple(ensemble.finished())
+        a = self.analysis(ensemble, finished)
+        robustness = []
+        for r in _records(a.robustness):
+            ids = {k: r.pop(k) for k in ("package", "outcome", "unit", "goal", "n")}
+            robustness.append({**ids, "values": r})
+        boxes = [
+            _box(case, outcome, package, res)
+            for case, found in (("missing", a.prim), ("meeting", a.prim_met))
+            for outcome, by_package in found.items()
+            for package, res in by_package.items()
         ]
-        boxes = []
-        for outcome, found in a.prim.items():
-            for package, res in found.items():
-                limits = res.limits()
-                boxes.append(
-                    {
-                        "outcome": outcome,
-                        "package": package,
-                        "coverage": res.box.coverage,
-                        "density": res.box.density,
-                        "mass": res.box.mass,
-                        "base_density": res.base_density,
-                        "restrictions": [
-                            {
-                                "factor": str(x["factor"]),
-                                "lower": float(x["lower"]),
-                                "upper": float(x["upper"]),
-                                "min": float(x["min"]),
-                                "max": float(x["max"]),
-                                "qp_value": float(x["qp_value"]),
-                            }
-                            for x in limits.to_dict("records")
-                        ],
-                    }
-                )
         return {
-            **_entry(ensemble),
+            **_entry(ensemble, finished),
+            "complete": a.complete,
             "futures_analysed": a.n_futures,
             "futures_explored": a.n_explore,
             "outcomes": [{"name": o.name, "unit": o.unit, "goal": o.goal} for o in a.spec.outcomes],
-            "most_robust": [
-                {k: str(v) for k, v in r.items()} for r in a.most_robust.to_dict("records")
-            ],
-            "satisficing": [
-                {
-                    "package": str(r["package"]),
-                    "share_all_targets": float(r["share_all_targets"]),
-                    "targets": str(r["targets"]),
-                }
-                for r in a.satisficing.to_dict("records")
-            ],
+            "most_robust": _records(a.most_robust),
+            "satisficing": _records(a.satisficing),
             "robustness": robustness,
+            "misses": _records(a.misses),
             "prim_outcome": a.prim_outcome,
             "prim": boxes,
+            "tornado": _records(a.tornado),
+            "sobol": _records(a.sobol),
+            "morris": _records(a.morris),
         }
 
 
@@ -150,20 +145,21 @@ _UNREADABLE: dict[str, Any] = {
 """The fields of an ensemble whose manifest cannot be read."""
 
 
-def _entry(e: Ensemble) -> dict[str, Any]:
-    m = e.manifest
+def _entry(e: Ensemble, finished: tuple[int, ...] | None = None) -> dict[str, Any]:
+    m = e.manifest  # its fields' types checked when read (store.Ensemble)
     key = dict(m.get("key", {}))
     shard = m.get("shard")
+    done = tuple(e.finished()) if finished is None else finished
     return {
         "ensemble_id": e.folder.name,
         "specification": str(dict(m.get("spec", {})).get("name", "")),
         "method": str(key.get("method", "")),
-        "seed": int(key["seed"]) if "seed" in key else None,
+        "seed": key["seed"] if isinstance(key.get("seed"), int) else None,
         "n_futures": int(m.get("n_futures", 0)),
-        "batches_done": len(e.finished()),
+        "batches_done": len(done),
         "n_batches": e.n_batches,
         "complete": e.complete,
         "shard": None if not shard else f"{shard['i']}/{shard['n']}",
-        "packages": [str(p) for p in m.get("packages", [])],
+        "packages": list(m.get("packages", [])),
         "error": None,
     }

@@ -87,23 +87,42 @@ class BadInput(RequestError):
 
 
 class _Memo:
-    """A small thread-safe least-recently-used cache."""
+    """A small thread-safe least-recently-used cache. A value is made once however many
+    requests ask for it at the same time: the others wait for it (each key has its own lock,
+    so other keys' requests are not held up)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
+        self._making: dict[Any, threading.Lock] = {}
 
-    def get(self, key: Any, make: Callable[[], T]) -> T:
+    def _cached(self, key: Any) -> tuple[bool, Any]:
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
-        value = make()  # outside the lock: other pages are not held up
+                return True, self._items[key]
+            return False, None
+
+    def get(self, key: Any, make: Callable[[], T]) -> T:
+        found, value = self._cached(key)
+        if found:
+            return value  # type: ignore[no-any-return]
         with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:  # one maker per key; the others find its value when they get here
+            found, value = self._cached(key)
+            if found:
+                return value  # type: ignore[no-any-return]
+            try:
+                value = make()
+                with self._lock:
+                    self._items[key] = value
+                    while len(self._items) > self.size:
+                        self._items.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
         return value
 
 
