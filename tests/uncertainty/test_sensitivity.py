@@ -17,17 +17,28 @@ BLOCK = np.repeat([0, 1, 2, 3], 2)
 
 
 def test_sobol_point_estimates_by_hand() -> None:
-    """V = the (population) variance of f(A), f(B) = 1, 3, 2, 4: 1.25.
-    S1_i = mean(f(B) (f(AB_i) - f(A))) / V: factor 0 mean(2 x 1, 4 x 0) / 1.25 = 0.8,
-    factor 1 mean(2 x 0.5, 4 x 0) / 1.25 = 0.4.
+    """The outputs are centred on their mean over the design, 19.5 / 8 = 2.4375, so f(B)
+    is -0.4375, 1.5625. V = the (population) variance of f(A), f(B) = 1, 3, 2, 4: 1.25.
+    S1_i = mean(f(B) (f(AB_i) - f(A))) / V: factor 0 mean(-0.4375 x 1, 1.5625 x 0) / 1.25 =
+    -0.175, factor 1 mean(-0.4375 x 0.5, 1.5625 x 0) / 1.25 = -0.0875.
     ST_i = mean((f(A) - f(AB_i))^2) / (2 V): factor 0 mean(1, 0) / 2.5 = 0.2, factor 1
     mean(0.25, 0) / 2.5 = 0.05."""
     res = sobol_indices(Y, BLOCK, ["x0", "x1"], n_boot=2, seed=0)
-    assert res["S1"].tolist() == pytest.approx([0.8, 0.4])
+    assert res["S1"].tolist() == pytest.approx([-0.175, -0.0875])
     assert res["ST"].tolist() == pytest.approx([0.2, 0.05])
 
 
+def test_sobol_indices_do_not_move_with_a_shift_of_the_output() -> None:
+    """S1 and ST of y + c are those of y (the uncentred first-order estimator moved by c x
+    mean(f(AB_i) - f(A)) / V: here by 1,000 x 0.5 / 1.25 = 400 for factor 0)."""
+    shifted = sobol_indices(Y + 1000.0, BLOCK, ["x0", "x1"], n_boot=2, seed=0)
+    res = sobol_indices(Y, BLOCK, ["x0", "x1"], n_boot=2, seed=0)
+    for col in ("S1", "ST", "S1_conf", "ST_conf"):
+        assert shifted[col].to_numpy() == pytest.approx(res[col].to_numpy(), abs=1e-9), col
+
+
 def _point(fa: np.ndarray, fb: np.ndarray, fab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The estimates on outputs already centred."""
     v = np.var(np.concatenate([fa, fb]))
     s1 = (fb * (fab - fa)).mean(axis=1) / v
     st = ((fa - fab) ** 2).mean(axis=1) / (2 * v)
@@ -45,6 +56,8 @@ def test_sobol_intervals_resample_whole_rows() -> None:
     y = np.concatenate([fa, fb, fab[0], fab[1]])
     block = np.repeat([0, 1, 2, 3], 6)
     res = sobol_indices(y, block, ["x0", "x1"], n_boot=2, seed=4)
+    c = y.mean()  # centred once, on the whole design, before any resample
+    fa, fb, fab = fa - c, fb - c, fab - c
     draws = np.random.default_rng(4)
     boots = [_point(fa[i], fb[i], fab[:, i]) for i in (draws.integers(0, 6, 6) for _ in range(2))]
     z = norm.ppf(0.975)
