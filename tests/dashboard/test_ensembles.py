@@ -176,7 +176,9 @@ def test_pages_list_the_ensembles_and_show_each_report(
     assert f'href="/ensembles/{done}"' in page.text
     assert f'href="/ensembles/{empty}"' not in page.text  # nothing to report yet
     assert "no batch finished yet" in page.text
-    assert 'href="/ensembles"' in client.get("/").text  # in the navigation
+    home = client.get("/").text
+    assert 'href="/ensembles"' in home  # in the navigation
+    assert "2 ensembles of futures in the store" in " ".join(home.split())
     report = client.get(f"/ensembles/{done}")
     assert report.status_code == 200
     assert "Robustness of policy packages" in report.text and done in report.text
@@ -208,6 +210,7 @@ def test_unknown_and_unfinished_ensembles_are_refused_by_name(
 def test_a_store_without_ensembles_says_how_to_make_one(tmp_path: Path) -> None:
     with TestClient(create_app(ServeSettings(store=tmp_path / "store", workers=1))) as c:
         assert c.get("/api/ensembles").json() == []
+        assert 'id="ensembles-note"' not in c.get("/").text
         page = c.get("/ensembles").text
         assert 'id="no-ensembles"' in page and "kruispunt explore run" in page
 

@@ -61,6 +61,10 @@ class EnsembleCache:
                 out.append({**_UNREADABLE, "ensemble_id": folder.name, "error": str(exc)})
         return out
 
+    def count(self) -> int:
+        """How many ensembles the store holds (their manifests not read)."""
+        return len(ensemble_folders(self.root))
+
     def ensemble(self, ref: str, loc: Loc = ("path", "ensemble_id")) -> Ensemble:
         """The stored ensemble named ``ref`` (an id of :meth:`listing`; never a path)."""
         ids = {f.name: f for f in ensemble_folders(self.root)}

@@ -69,6 +69,7 @@ def _index(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
         jobs=st.jobs.list(),
         scenarios=scenario_list(st.saved, lib),
         broken=broken,
+        n_ensembles=st.ensembles.count(),
         **extra,
     )
 
