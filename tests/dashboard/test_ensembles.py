@@ -14,12 +14,14 @@ from fastapi.testclient import TestClient
 
 from kruispunt.catalogue import load_catalogue
 from kruispunt.dashboard.app import create_app
+from kruispunt.dashboard.live import LiveServer
 from kruispunt.dashboard.settings import ServeSettings
 from kruispunt.dashboard.views import NotFound
 from kruispunt.store import ENSEMBLES_DIR, Ensemble
 from kruispunt.uncertainty.analysis import analyse
 from kruispunt.uncertainty.run import explore, plan
 from kruispunt.uncertainty.spec import load_spec
+from tests.dashboard.conftest import CHROMIUM, CHROMIUM_ARGS
 
 N, BATCH = 32, 16  # 32 futures x 3 packages in two batches (PRIM finds restricted boxes)
 
@@ -231,3 +233,34 @@ def test_an_unreadable_ensemble_is_listed_with_its_reason(tmp_path: Path) -> Non
         (item,) = r.json()["detail"]
         assert item["loc"] == ["path", "ensemble_id"]
         assert "manifest.json: unreadable manifest" in item["msg"]
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs a Chromium at /usr/bin/chromium")
+def test_the_report_opens_from_the_list_in_a_browser_and_draws_offline(
+    store_root: Path, ensembles: tuple[str, str]
+) -> None:
+    """Headless Chromium: the Ensembles page's link opens the report, whose charts draw
+    (every plot div gets its plotly SVG) with no script error and no request off the server."""
+    from playwright.sync_api import sync_playwright
+
+    done, _ = ensembles
+    with LiveServer(ServeSettings(store=store_root, workers=1)) as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        errors: list[str] = []
+        requests: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{server.url}/ensembles")
+        page.click(f'a[href="/ensembles/{done}"]')
+        page.wait_for_function(
+            "() => { const p = document.querySelectorAll('.plot');"
+            " return p.length > 0 && [...p].every(d => d.querySelector('svg.main-svg')); }"
+        )
+        n_plots = page.locator(".plot").count()
+        title = page.title()
+        browser.close()
+    assert title == f"Kruispunt robustness: {done}"
+    assert n_plots >= 4  # fan charts, PRIM trade-offs and boxes, tornados
+    assert errors == []
+    assert all(u.startswith(server.url) or u.startswith("data:") for u in requests), requests
