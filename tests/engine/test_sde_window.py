@@ -63,9 +63,15 @@ class Recorded(Sde):
 RECORDED = tuple(Recorded if c is Sde else c for c in INSTRUMENTS)
 
 
-def _toy(realisation: float, grid_from: int | None, budget: dict[int, float]) -> ModelInputs:
+def _toy(
+    realisation: float,
+    grid_from: int | None,
+    budget: dict[int, float],
+    elec_price: object = 20.0,
+) -> ModelInputs:
     inp = toy_inputs(
         eua=150.0,
+        elec_price=elec_price,
         product_price=260.0,
         sde_budget={**{y: 0.0 for y in YEARS}, **budget},
         sde_max=400.0,
@@ -114,6 +120,30 @@ def test_award_refused_room_starts_when_the_grid_comes_and_is_paid() -> None:
     assert (committed, released, held) == (pytest.approx(0.0, abs=1e-3), 0.0, False)
     assert claimed == pytest.approx(CLAIM, rel=1e-6)
     assert outlay.sum() <= claimed
+
+
+def test_a_held_award_is_taken_up_when_the_plant_builds_its_project_unaided() -> None:
+    """Awarded in 2025, refused grid room in 2025-2026; from 2027 power costs 15 EUR/GJ
+    instead of 20, so the e-boiler (10.8 x 15 + 58.73 = 220.73 EUR/t) beats gas (250) without
+    support. The plant builds what it was awarded for within the realisation period, so the
+    award is its contract (Besluit SDEK: the subsidy is granted for the installation in
+    operation in time): paid on its 2025 terms, base 274.73 less the correction 250 (power is
+    no part of it) = 24.73 EUR/t x 1 Mt a year for 15 years (2027-2041), its claim the
+    contract's, nothing released. Before, an award whose support did not decide the switch
+    lapsed when the plant left the route it held the award on (2 plants under current policy:
+    Cargill Botlek and Evos Europoort)."""
+    cheaper = {2025: 20.0, 2026: 20.0, 2027: 15.0, 2050: 15.0}
+    res, ledger = _run(_toy(4.0, 2027, {2025: CLAIM * (1 + 1e-6)}, elec_price=cheaper))
+    names = _route(res)
+    assert names[: YEARS.index(2027)] == ["gas", "gas"]
+    assert set(names[YEARS.index(2027) :]) == {"elec"}
+    outlay = -res.dataset["gov_cash_flow"].sel(flow="sde_outlay").values[0]
+    assert (outlay[:2] == 0.0).all()
+    np.testing.assert_allclose(outlay[2:17], TOP * 1.0e6, rtol=1e-6)
+    assert (outlay[17:] == 0.0).all()
+    committed, released, claimed, held = ledger[2028]
+    assert (committed, released, held) == (pytest.approx(0.0, abs=1e-3), 0.0, False)
+    assert claimed == pytest.approx(CLAIM, rel=1e-6)
 
 
 def test_without_a_window_the_award_lapses_at_once() -> None:

@@ -241,8 +241,14 @@ def run_rounds(ev: Evaluation, schemes: Sequence[SupportScheme]) -> F:
             with_support = np.where(eligible_h, value_h + offer.support[s_h, p_h], value_h)
             pick_h = best_supported(with_support, offer.score[s_h, p_h], eligible_h)
             pick[s_h, p_h] = pick_h
-            chosen = eligible_h[np.arange(s_h.size), pick_h]
-            applies[s_h, p_h] = ev.running[s_h, p_h] & chosen & (pick_h != best[s_h, p_h])
+            rows_h = np.arange(s_h.size)
+            chosen = eligible_h[rows_h, pick_h]
+            # a plant applies when the support moves its choice, or when it picks an option it
+            # already holds an award for (taking the award up, Offer.held)
+            moves = pick_h != best[s_h, p_h]
+            if offer.held is not None:
+                moves |= offer.held[s_h, p_h][rows_h, pick_h]
+            applies[s_h, p_h] = ev.running[s_h, p_h] & chosen & moves
         if not applies.any():
             ev.won[scheme.name] = (applies, pick)
             continue

@@ -363,6 +363,12 @@ class Offer:
     """Amount an award takes from the budget [EUR]."""
     budget: F
     """Budget of the round per scenario [EUR]."""
+    held: B | None = None
+    """Options ``(S, P, K)`` the plant already holds an award for (an SDE++ award waiting for
+    its project within the realisation period): an application already made, so picking the
+    option takes the award up even where its support does not decide the choice (the plant
+    builds what it was awarded for and the award's terms pay whenever the market is below
+    them). None: the scheme holds no awards."""
 
 
 class Instrument:

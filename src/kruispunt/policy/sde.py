@@ -824,9 +824,11 @@ class Sde(SupportScheme):
         self._t = t
         support = dense(np.where(ok, per_unit * prod_c * share, 0.0))
         score = dense(np.where(ok, intensity, np.inf), np.inf)
+        held_k = None
         if self.held.any():
             # a held award needs no new round: its option carries the award's support, ranks
-            # first and claims nothing more (its claim is committed)
+            # first and claims nothing more (its claim is committed); the plant takes it up
+            # when it picks that option, even where the support is 0 now (Offer.held)
             held_k, held_support = self._held_offer(ev)
             eligible |= held_k
             support = np.where(held_k, held_support, support)
@@ -837,6 +839,7 @@ class Sde(SupportScheme):
             score=score,
             claim=dense(np.where(ok, claim, 0.0)),
             budget=budget,
+            held=held_k,
         )
 
     def _long_term(
