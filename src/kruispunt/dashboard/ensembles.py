@@ -76,29 +76,26 @@ class EnsembleCache:
         except KruispuntError as exc:  # its manifest cannot be read
             raise BadInput(loc, str(exc)) from None
 
-    def analysis(self, ensemble: Ensemble, finished: tuple[int, ...] | None = None) -> Analysis:
-        """The ensemble's analysis on its ``finished`` batches (default: those finished
-        now), worked out again once more of them finished. The key holds the manifest's
-        creation time: an ensemble deleted and made again under its name is analysed anew."""
+    def analysis(self, ensemble: Ensemble, finished: tuple[int, ...]) -> Analysis:
+        """The ensemble's analysis on its ``finished`` batches, worked out again once more of
+        them finished (:func:`_key`)."""
         from kruispunt.uncertainty.analysis import analyse
 
-        if finished is None:
-            finished = tuple(ensemble.finished())
         if not finished:
             raise NotFound(
                 ("path", "ensemble_id"),
                 f"ensemble '{ensemble.folder.name}' has no finished batch yet: nothing to analyse",
             )
-        key = (ensemble.folder.name, str(ensemble.manifest.get("created")), finished)
-        return self._analysis.get(key, lambda: analyse(ensemble))
+        return self._analysis.get(_key(ensemble, finished), lambda: analyse(ensemble))
 
     def report(self, ensemble: Ensemble) -> str:
         """The robustness report (``kruispunt explore analyse``'s) as one HTML page."""
         from kruispunt.reports.robustness import robustness_html
 
         finished = tuple(ensemble.finished())
-        key = (ensemble.folder.name, str(ensemble.manifest.get("created")), finished)
-        return self._html.get(key, lambda: robustness_html(self.analysis(ensemble, finished)))
+        return self._html.get(
+            _key(ensemble, finished), lambda: robustness_html(self.analysis(ensemble, finished))
+        )
 
     def detail(self, ensemble: Ensemble) -> dict[str, Any]:
         """The analysis in numbers: the robustness table, the most robust package per
@@ -133,6 +130,13 @@ class EnsembleCache:
             "sobol": _records(a.sobol),
             "morris": _records(a.morris),
         }
+
+
+def _key(ensemble: Ensemble, finished: tuple[int, ...]) -> tuple[str, str, tuple[int, ...]]:
+    """What an analysis of an ensemble rests on: its id, its manifest's creation time (an
+    ensemble deleted and made again under its name is analysed anew) and its finished
+    batches."""
+    return ensemble.folder.name, str(ensemble.manifest.get("created")), finished
 
 
 _UNREADABLE: dict[str, Any] = {
