@@ -1,11 +1,19 @@
 """Write docs/validation.md: the model beside published figures, announced projects and
 closures (``kruispunt.validation``). Run ``python docs/make_validation.py`` after a change to
-the model or the data; a test fails while the page is out of date."""
+the model or the data; a test fails while the page is out of date.
+
+The explanations ("why they differ") are written by hand and cite the model. Each row of
+``data/validation/references.csv`` records, in ``explained_at``, the model figure its
+explanation was checked against. When the model's figure moves, the page is still written but
+the script names the rows and exits 1 (and a test fails) until each is read again and its
+``explained_at`` set to the figure now shown."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCES = ROOT / "data" / "validation" / "references.csv"
@@ -22,13 +30,14 @@ of the energy-intensive industry with the power plants that serve their sites): 
 indicative."""
 
 
-def page() -> str:
+def table() -> pd.DataFrame:
+    """The validation table of the current-policy run on the embedded data package."""
     import kruispunt
     from kruispunt.assemble import build_inputs
     from kruispunt.catalogue import load_catalogue
     from kruispunt.catalogue.summary import installation_emissions
     from kruispunt.scenarios import resolve
-    from kruispunt.validation import read_references, render_markdown, validation_table
+    from kruispunt.validation import read_references, validation_table
 
     cat = load_catalogue()
     em = installation_emissions(cat)
@@ -37,14 +46,35 @@ def page() -> str:
     scenario = resolve(["current-policy"])[0]
     results = kruispunt.run(scenario, catalogue=cat)
     inputs = build_inputs(cat, [scenario])  # the run's inputs, for the unit costs
-    table = validation_table(results, read_references(REFERENCES), base_year=base, inputs=inputs)
-    return render_markdown(table, HEADER)
+    return validation_table(results, read_references(REFERENCES), base_year=base, inputs=inputs)
 
 
-def main() -> None:
-    PAGE.write_text(page(), encoding="utf-8")
+def page(frame: pd.DataFrame | None = None) -> str:
+    """The page, from ``frame`` (a :func:`table`) or a new run."""
+    from kruispunt.validation import render_markdown
+
+    return render_markdown(table() if frame is None else frame, HEADER)
+
+
+def main() -> int:
+    from kruispunt.validation import stale_explanations
+
+    frame = table()
+    PAGE.write_text(page(frame), encoding="utf-8")
     print(f"wrote {PAGE}", file=sys.stderr)
+    stale = stale_explanations(frame)
+    if stale:
+        print(
+            f"{len(stale)} explanation(s) in {REFERENCES.relative_to(ROOT)} were checked against "
+            "another model figure; read each again, correct it if it no longer holds, and set "
+            "its explained_at to the figure now shown:",
+            file=sys.stderr,
+        )
+        for line in stale:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

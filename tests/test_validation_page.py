@@ -11,7 +11,7 @@ import pytest
 
 from kruispunt.catalogue import Catalogue
 from kruispunt.errors import KruispuntError
-from kruispunt.validation import read_references, validation_table
+from kruispunt.validation import read_references, stale_explanations, validation_table
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ("id", "kind", "subject", "year", "low", "high", "unit")
@@ -20,7 +20,13 @@ REFERENCE = ("id", "kind", "subject", "year", "low", "high", "unit")
 def _references(rows: list[list[object]], columns: tuple[str, ...] = REFERENCE) -> pd.DataFrame:
     """Reference rows with placeholder scope, source and explanation."""
     return pd.DataFrame(rows, columns=list(columns)).assign(
-        scope="s", source_title="t", publisher="p", url="u", date="d", explanation="e"
+        scope="s",
+        source_title="t",
+        publisher="p",
+        url="u",
+        date="d",
+        explanation="e",
+        explained_at="",
     )
 
 
@@ -34,13 +40,63 @@ def _generator():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.skipif(not (ROOT / "docs" / "make_validation.py").exists(), reason="repository only")
-def test_validation_page_is_up_to_date() -> None:
-    page = _generator().page()
+REPOSITORY_ONLY = pytest.mark.skipif(
+    not (ROOT / "docs" / "make_validation.py").exists(), reason="repository only"
+)
+
+
+@pytest.fixture(scope="module")
+def page_table() -> pd.DataFrame:
+    """The validation table of the page as the generator makes it (one run for the module)."""
+    return _generator().table()
+
+
+@REPOSITORY_ONLY
+def test_validation_page_is_up_to_date(page_table: pd.DataFrame) -> None:
+    page = _generator().page(page_table)
     committed = (ROOT / "docs" / "validation.md").read_text("utf-8")
     assert page == committed, (
         "docs/validation.md is out of date: run python docs/make_validation.py"
     )
+
+
+@REPOSITORY_ONLY
+def test_every_explanation_was_checked_against_the_figure_the_page_shows(
+    page_table: pd.DataFrame,
+) -> None:
+    stale = stale_explanations(page_table)
+    assert not stale, (
+        "explanations in data/validation/references.csv were checked against another model "
+        "figure; read each again and set its explained_at:\n" + "\n".join(stale)
+    )
+
+
+def test_a_moved_figure_names_its_row_until_it_is_checked_again(tmp_path: Path) -> None:
+    from kruispunt.engine.simulate import simulate
+    from kruispunt.testing import toy_inputs
+
+    refs = _references(
+        [
+            ["emissions", "emissions", "*", 2030, 0.0, 1.0, "Mt/yr"],
+            ["start", "route_start", "site0:elec", 2030, 2025, 2025, "year"],
+            ["no start", "route_start", "site0:no_such_route", 2030, 2025, 2025, "year"],
+        ]
+    )
+    refs["explained_at"] = ["0.00", "2025", "never"]
+    path = tmp_path / "refs.csv"
+    refs.to_csv(path, index=False)
+    # the toy plant electrifies in 2025 under a 300 EUR/t carbon price and emits nothing
+    table = validation_table(simulate(toy_inputs(eua=300.0)), read_references(path), scenario="s0")
+    assert stale_explanations(table) == []
+    # without a carbon price it stays on gas: every figure moves but the one that stays never
+    moved = validation_table(simulate(toy_inputs(eua=0.0)), read_references(path), scenario="s0")
+    stale = stale_explanations(moved)
+    emitted = float(moved.loc[0, "model"])
+    assert emitted > 0.005
+    assert stale == [
+        f"emissions: checked against 0.00, the model now shows {emitted:,.2f}",
+        "start: checked against 2025, the model now shows never",
+    ]
 
 
 def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
@@ -106,11 +162,19 @@ def test_site_subjects_sum_their_plants(tmp_path: Path) -> None:
 def test_bad_reference_rows_are_named(tmp_path: Path) -> None:
     refs = tmp_path / "refs.csv"
     refs.write_text(
-        "id,kind,subject,year,low,high,unit,scope,source_title,publisher,url,date,explanation\n"
-        "x,guess,*,2030,1,2,Mt/yr,s,t,p,u,d,e\n",
+        "id,kind,subject,year,low,high,unit,scope,source_title,publisher,url,date,explanation,"
+        "explained_at\n"
+        "x,guess,*,2030,1,2,Mt/yr,s,t,p,u,d,e,1.50\n",
         encoding="utf-8",
     )
     with pytest.raises(KruispuntError, match="line 2, kind: 'guess'"):
+        read_references(refs)
+    refs.write_text(
+        "id,kind,subject,year,low,high,unit,scope,source_title,publisher,url,date,explanation\n"
+        "x,emissions,*,2030,1,2,Mt/yr,s,t,p,u,d,e\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KruispuntError, match=r"refs\.csv: missing columns explained_at"):
         read_references(refs)
 
 

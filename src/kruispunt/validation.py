@@ -48,7 +48,14 @@ from kruispunt.results import Results
 from kruispunt.units import conversion_factor
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["KINDS", "levelised_cost", "read_references", "render_markdown", "validation_table"]
+__all__ = [
+    "KINDS",
+    "levelised_cost",
+    "read_references",
+    "render_markdown",
+    "stale_explanations",
+    "validation_table",
+]
 
 KINDS = ("emissions", "stored", "route_start", "closure", "base_year", "unit_cost")
 COLUMNS = (
@@ -65,7 +72,12 @@ COLUMNS = (
     "url",
     "date",
     "explanation",
+    "explained_at",
 )
+"""The reference table's columns. ``explained_at`` is the model figure, as the page shows it
+(``36.37``, ``2027``, ``never``), that the row's explanation was last checked against: when
+the model's figure moves, :func:`stale_explanations` names the row, so that its explanation is
+read again before the page is regenerated."""
 
 
 def read_references(path: Path | str) -> pd.DataFrame:
@@ -215,6 +227,33 @@ def _fmt(value: float, unit: str) -> str:
     if np.isnan(value):
         return "never" if unit == "year" else "–"
     return f"{value:.0f}" if unit == "year" else f"{value:,.2f}"
+
+
+def _model_text(row: pd.Series) -> str:
+    return _fmt(float(row["model"]), str(row["unit"]))
+
+
+def stale_explanations(table: pd.DataFrame) -> list[str]:
+    """The rows of a :func:`validation_table` whose model figure, as the page shows it, is not
+    the one their explanation was checked against (``explained_at``), each as ``"id: checked
+    against X, the model now shows Y"``. A hand-written explanation cites figures of the model
+    that a test cannot recompute; this is the guard that it is read again when they move.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"id": ["a", "b"], "unit": ["Mt/yr", "year"],
+    ...                   "model": [36.371, np.nan], "explained_at": ["36.37", "2029"]})
+    >>> stale_explanations(t)
+    ['b: checked against 2029, the model now shows never']
+    """
+    out = []
+    for _, row in table.iterrows():
+        now, then = _model_text(row), str(row["explained_at"]).strip()
+        if now != then:
+            out.append(
+                f"{row['id']}: checked against {then or '(nothing)'}, the model now shows {now}"
+            )
+    return out
 
 
 def render_markdown(table: pd.DataFrame, header: str) -> str:
