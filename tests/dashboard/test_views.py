@@ -232,3 +232,45 @@ def test_the_memo_tries_again_after_a_failure() -> None:
         memo.get("k", flaky)
     assert memo.get("k", flaky) == 7 and memo.get("k", flaky) == 7
     assert len(attempts) == 2
+
+
+def test_after_a_failed_maker_only_one_request_makes_the_value_again() -> None:
+    """The first maker of a key fails while a second request waits for it; a third request
+    comes after the failure. The second and third must not make the value side by side:
+    one makes it, the other gets that value (before the fix both made it at once)."""
+    memo: _Memo = _Memo(4)
+    running, most = [0], [0]
+    count = threading.Lock()
+    first_inside, fail_now = threading.Event(), threading.Event()
+    made: list[object] = []
+
+    def make() -> object:
+        with count:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            n = len(made)
+            made.append(None)
+        try:
+            if n == 0:  # the first maker: fails once the second request waits
+                first_inside.set()
+                assert fail_now.wait(10)
+                raise OSError("disk busy")
+            time.sleep(0.3)  # long enough for the other request to arrive meanwhile
+            return object()
+        finally:
+            with count:
+                running[0] -= 1
+
+    with ThreadPoolExecutor(3) as pool:
+        first = pool.submit(memo.get, "k", make)
+        assert first_inside.wait(10)
+        second = pool.submit(memo.get, "k", make)
+        time.sleep(0.2)  # the second request waits on the key's lock
+        fail_now.set()
+        with pytest.raises(OSError, match="disk busy"):
+            first.result(timeout=10)
+        third = pool.submit(memo.get, "k", make)
+        values = [second.result(timeout=10), third.result(timeout=10)]
+    assert most[0] == 1
+    assert len(made) == 2  # the failed attempt and one more
+    assert values[0] is values[1]

@@ -89,13 +89,16 @@ class BadInput(RequestError):
 class _Memo:
     """A small thread-safe least-recently-used cache. A value is made once however many
     requests ask for it at the same time: the others wait for it (each key has its own lock,
-    so other keys' requests are not held up)."""
+    so other keys' requests are not held up). The key's lock is kept while any request for
+    the key holds or waits for it, so that at most one maker of a key runs at a time, also
+    when a maker fails (the next request in line then tries again)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._items: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._making: dict[Any, threading.Lock] = {}
+        self._making: dict[Any, tuple[threading.Lock, list[int]]] = {}
+        """Each key being asked for: its lock and how many requests hold or wait for it."""
 
     def _cached(self, key: Any) -> tuple[bool, Any]:
         with self._lock:
@@ -109,20 +112,23 @@ class _Memo:
         if found:
             return value  # type: ignore[no-any-return]
         with self._lock:
-            making = self._making.setdefault(key, threading.Lock())
-        with making:  # one maker per key; the others find its value when they get here
-            found, value = self._cached(key)
-            if found:
-                return value  # type: ignore[no-any-return]
-            try:
+            making, users = self._making.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with making:  # one maker per key; the others find its value when they get here
+                found, value = self._cached(key)
+                if found:
+                    return value  # type: ignore[no-any-return]
                 value = make()
                 with self._lock:
                     self._items[key] = value
                     while len(self._items) > self.size:
                         self._items.popitem(last=False)
-            finally:
-                with self._lock:
-                    self._making.pop(key, None)
+        finally:
+            with self._lock:
+                users[0] -= 1
+                if not users[0]:
+                    del self._making[key]
         return value
 
 
