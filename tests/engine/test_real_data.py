@@ -23,8 +23,10 @@ DEFAULTS = ["current-policy", "no-new-policy", "high-ambition"]
 
 
 @pytest.fixture(scope="module")
-def results(cat: Catalogue) -> Results:
-    return kruispunt.run(DEFAULTS, catalogue=cat)
+def results(default_results: Results) -> Results:
+    """The three default scenarios (the session's run, shared with the documentation's
+    figures: ``tests/test_doc_figures.py``)."""
+    return default_results
 
 
 def _stopped_sites(results: Results, scenario: str) -> set[str]:
