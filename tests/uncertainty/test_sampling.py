@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kruispunt.uncertainty.sampling import MORRIS_LEVELS, factor_values, make_design
+from kruispunt.uncertainty.sampling import MORRIS_LEVELS, _morris, factor_values, make_design
 from kruispunt.uncertainty.spec import Factor
 
 
@@ -114,6 +114,28 @@ def test_lhs_points_lie_anywhere_in_their_strata() -> None:
     within = u * 20 - np.floor(u * 20)
     assert not np.allclose(within, 0.5)
     assert len(np.unique(np.round(within, 6))) == within.size
+
+
+@pytest.mark.parametrize("levels", [2, 4, 6, 8])
+def test_morris_grid_points_each_have_one_way_to_move(levels: int) -> None:
+    """With an even number of levels every grid point moves up (lower half) or down (upper
+    half) by Δ = levels / (2 (levels - 1)), never off the grid or out of [0, 1]: the step's
+    direction needs no draw. Odd levels would leave the middle point nowhere to go."""
+    u, block = _morris(5, 30, seed=4, levels=levels)
+    assert (block == np.repeat(np.arange(30), 6)).all()
+    delta = levels / (2 * (levels - 1))
+    steps = np.diff(u.reshape(30, 6, 5), axis=1)
+    moved = np.abs(steps) > 1e-12
+    assert (moved.sum(axis=2) == 1).all()
+    assert np.abs(steps[moved]) == pytest.approx(np.full(30 * 5, delta))
+    assert u.min() >= 0.0 and u.max() <= 1.0
+    on_grid = u * (levels - 1)
+    assert np.allclose(on_grid, np.round(on_grid))
+    starts = u.reshape(30, 6, 5)[:, :-1]
+    up = steps > 1e-12
+    assert (starts[up] < 0.5).all() and (starts[moved & ~up] > 0.5).all()
+    with pytest.raises(ValueError, match="even number of levels, not 3"):
+        _morris(2, 1, seed=0, levels=3)
 
 
 def test_morris_trajectory_t_is_drawn_from_its_own_stream() -> None:

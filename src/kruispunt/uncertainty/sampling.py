@@ -141,6 +141,12 @@ def _saltelli(d: int, n: int, seed: int) -> tuple[F, I]:
 
 
 def _morris(d: int, r: int, seed: int, levels: int = MORRIS_LEVELS) -> tuple[F, I]:
+    """``r`` trajectories of ``d + 1`` points each: a random grid point, then each factor in
+    random order moved by ``delta``. With an even number of levels and ``delta = levels /
+    (2 (levels - 1))`` every grid point can move one way only (up from the lower half of the
+    grid, down from the upper half), so the direction is not drawn."""
+    if levels % 2:
+        raise ValueError(f"Morris trajectories need an even number of levels, not {levels}")
     delta = levels / (2.0 * (levels - 1))
     grid = np.arange(levels) / (levels - 1)
     out = np.empty((r * (d + 1), d))
@@ -148,12 +154,9 @@ def _morris(d: int, r: int, seed: int, levels: int = MORRIS_LEVELS) -> tuple[F, 
         rng = np.random.default_rng([seed, t])
         x = grid[rng.integers(0, levels, size=d)]
         order = rng.permutation(d)
-        up = rng.random(d) < 0.5
         rows = [x.copy()]
         for j in order:
-            step = (
-                delta if (up[j] and x[j] + delta <= 1 + 1e-12) or x[j] - delta < -1e-12 else -delta
-            )
+            step = delta if x[j] + delta <= 1 + 1e-12 else -delta
             x[j] = float(np.clip(x[j] + step, 0.0, 1.0))
             rows.append(x.copy())
         out[t * (d + 1) : (t + 1) * (d + 1)] = np.stack(rows)
