@@ -137,7 +137,7 @@ def test_print_summary() -> None:
         "Direct emissions 2030",
         "Direct emissions 2050",
         "Products in t: made here / imported 2050",
-        "Electricity demand",
+        "Electricity use of the routes",
         "Hydrogen bought",
         "CO2 storage",
         "Government cash flow",
@@ -299,7 +299,7 @@ def test_summary_rows_show_their_metrics_in_their_order() -> None:
             f"{number(k, 'fraction')} / {number(i, 'fraction')}"
             for k, i in zip(ki["share_kept_2050"], ki["share_imported_2050"], strict=True)
         ],
-        "Electricity demand 2030 → 2050": [
+        "Electricity use of the routes 2030 → 2050": [
             f"{number(a)} → {number(b)}"
             for a, b in zip(ki["electricity_2030_twh"], ki["electricity_2050_twh"], strict=True)
         ],

@@ -163,6 +163,11 @@ CLAIMS = (
         _frisia,
     ),
     Claim(
+        "docs/model.md",
+        "Current policy, central: the routes use {} TWh in 2025 and {} TWh in 2030",
+        lambda r: (f"{_electricity(r.dataset, 2025):.2f}", f"{_electricity(r.dataset, 2030):.2f}"),
+    ),
+    Claim(
         "docs/instruments.md",
         "users take the {} kt left in 2030",
         lambda r: (f"{_at(r.dataset, 'hydrogen_bought', CP, 2030) / 1e3:.1f}",),

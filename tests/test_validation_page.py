@@ -115,6 +115,9 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
             ["no plant", "route_start", "site0/gadget:elec", 2030, 2025, 2025, "year"],
             ["never", "closure", "site0", 2030, 2030, 2030, "year"],
             ["no site", "stored", "site0;nowhere", 2030, 0.0, 0.0, "Mt/yr"],
+            # 1e6 t/yr on the electric route at 3 MWh/t: 3 TWh/yr
+            ["power", "electricity", "*", 2030, 1.0, 2.0, "TWh/yr"],
+            ["power here", "electricity", "site0", 2030, 3.0, 3.0, "GWh/yr"],
         ]
     ).to_csv(refs, index=False)
     refs_all = read_references(refs)
@@ -128,6 +131,9 @@ def test_ranges_and_route_years_by_hand(tmp_path: Path) -> None:
     assert table.loc["above", "difference"] == pytest.approx(2.0)
     assert table.loc["start", "model"] == 2025 and table.loc["start", "difference"] == -1
     assert table.loc["either", "model"] == 2025 and bool(table.loc["either", "within"])
+    assert table.loc["power", "model"] == pytest.approx(3.0)
+    assert table.loc["power", "difference"] == pytest.approx(1.0)
+    assert table.loc["power here", "model"] == pytest.approx(3000.0)
     assert table.loc["plant", "model"] == 2025  # one plant, named site/product
     assert np.isnan(table.loc["never", "model"])
 

@@ -269,7 +269,7 @@ def print_summary(results: Results, console: Console | None = None, title: str =
         row(f"Direct emissions {y}, ETS plants vs all-industry target [Mt CO2/yr]", emissions(y))
     for y in (2030, 2050):
         row(f"Products in t: made here / imported {y} [share of tonnes]", kept(y))
-    row("Electricity demand 2030 → 2050 [TWh/yr]", demand("electricity"))
+    row("Electricity use of the routes 2030 → 2050 [TWh/yr]", demand("electricity"))
     row("Hydrogen bought 2030 → 2050 (not own electrolysers') [TWh/yr]", demand("hydrogen"))
     peak = metrics.storage_peak(results)
     table.add_row(

@@ -1264,7 +1264,10 @@ def _key_indicator_table() -> dict[str, tuple[str, str]]:
         )
         table[f"share_imported_{y}"] = (f"Material demand imported {y} (tonnes)", "fraction")
     for y in (2030, 2050):
-        table[f"electricity_{y}_twh"] = (f"Electricity demand {y}", "TWh/yr")
+        table[f"electricity_{y}_twh"] = (
+            f"Electricity use of the routes {y} (not the sites' other processes)",
+            "TWh/yr",
+        )
         table[f"hydrogen_{y}_twh"] = (
             f"Hydrogen bought {y} (a plant's own electrolyser's output not included)",
             "TWh/yr",

@@ -15,6 +15,10 @@ Reference kinds
 ``stored``
     CO2 sent to storage in ``year``, in the reference's ``unit``; ``subject`` as for
     ``emissions`` (the customers of one storage project: Porthos's four capturers).
+``electricity``
+    Electricity the model's plants use in ``year`` (the ``energy`` result: the electricity in
+    the route data of the routes they run), in the reference's ``unit`` (an energy a year:
+    ``TWh/yr``); ``subject`` as for ``emissions``.
 ``route_start``
     First year ``subject`` (``site_id:route_id``, or one plant's
     ``site_id/product_id/unit_id:route_id``) runs the route (``low``/``high``: the
@@ -57,7 +61,7 @@ __all__ = [
     "validation_table",
 ]
 
-KINDS = ("emissions", "stored", "route_start", "closure", "base_year", "unit_cost")
+KINDS = ("emissions", "stored", "electricity", "route_start", "closure", "base_year", "unit_cost")
 COLUMNS = (
     "id",
     "kind",
@@ -187,15 +191,20 @@ def _model_value(
     if year not in set(int(y) for y in ds["year"].values):
         return np.nan
     at = ds.sel(year=year)
-    if kind in ("emissions", "stored"):
-        values = at["direct_emissions" if kind == "emissions" else "stored_co2"]
+    if kind in ("emissions", "stored", "electricity"):
+        if kind == "electricity":
+            values = at["energy"].sel(carrier="electricity")
+            per = "GJ/yr"
+        else:
+            values = at["direct_emissions" if kind == "emissions" else "stored_co2"]
+            per = "t/yr"
         if subject != "*":
             sites = subject.split(";")
             unknown = sorted(set(sites) - set(ds["site"].values.astype(str)))
             if unknown:
                 raise KruispuntError(f"validation reference names unknown site '{unknown[0]}'")
             values = values.where(at["site"].isin(sites), 0.0)
-        return float(values.sum()) * conversion_factor("t/yr", str(row["unit"]))
+        return float(values.sum()) * conversion_factor(per, str(row["unit"]))
     raise KruispuntError(f"unknown reference kind '{kind}'")  # pragma: no cover
 
 
