@@ -256,9 +256,8 @@ class ScenarioFile(_Strict):
     (a switch they decide in that year starts after its lead time). None: from the first model
     year. The data package's events were searched to early 2026 (``docs/model.md``)."""
     discount_rate: Annotated[float, Field(ge=0, le=0.3), NOT_TINY] | None = None
-    """Cost of capital of the incumbent risk class [fraction/yr]; None: the project's
-    assumption of 7 %/yr, the MPP steel model's rate
-    (``kruispunt.assemble.DEFAULT_DISCOUNT_RATE``)."""
+    """Cost of capital of the incumbent risk class [fraction/yr]; None: the data package's
+    rate, 7 %/yr, the MPP steel model's (policy sheet ``finance.discount_rate``)."""
     risk_sharing: Annotated[float, Field(ge=0, le=0.1), NOT_TINY] = 0.0
     """Reduction of the cost of capital of transition routes by government risk sharing
     [fraction/yr]."""
