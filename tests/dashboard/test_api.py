@@ -30,7 +30,9 @@ from tests.dashboard.conftest import Submitted, wait_for_job
 
 @pytest.fixture(scope="module")
 def client(store_root: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(ServeSettings(store=store_root, workers=1))) as c:
+    with TestClient(
+        create_app(ServeSettings(store=store_root, workers=1)), base_url="http://localhost"
+    ) as c:
         yield c
 
 
@@ -361,9 +363,32 @@ def test_cross_site_posts_are_refused(client: TestClient, store_root: Path) -> N
     r = client.post("/scenarios/new", data={"name": "planted"}, headers=evil)
     assert r.status_code == 403 and "cross-site request refused" in r.text
     assert not (store_root / "scenarios" / "planted.yaml").exists()
-    same = {"origin": "http://testserver"}
+    same = {"origin": "http://localhost"}
     r = client.post("/api/runs", json={"scenarios": []}, headers=same)
     assert r.status_code == 422  # same origin: on to validation
+
+
+def test_a_host_that_is_not_this_machine_is_refused(client: TestClient, store_root: Path) -> None:
+    """DNS rebinding: a web page whose own name resolves to 127.0.0.1 sends its name as Host
+    and as Origin, which agree, so the cross-site check alone lets it through."""
+    rebound = {"host": "evil.example:8765", "origin": "http://evil.example:8765"}
+    r = client.post("/api/scenarios", json={"name": "rebound"}, headers=rebound)
+    assert r.status_code == 400 and _errors(r)[0][0] == ["header", "host"]
+    assert "refused" in _errors(r)[0][1] and "localhost" in _errors(r)[0][1]
+    assert not (store_root / "scenarios" / "rebound.yaml").exists()
+    assert client.get("/api/runs", headers={"host": "evil.example"}).status_code == 400
+    page = client.get("/", headers={"host": "evil.example"})
+    assert page.status_code == 400 and "refused" in page.text
+    for ok in ("localhost:8765", "127.0.0.1", "[::1]:8765", "LOCALHOST"):
+        assert client.get("/api/runs", headers={"host": ok}).status_code == 200, ok
+
+
+def test_the_hosts_a_server_answers_to() -> None:
+    assert ServeSettings().allowed_hosts() == {"localhost", "127.0.0.1", "::1"}
+    assert "dash.example" in (ServeSettings(host="dash.example").allowed_hosts() or ())
+    assert ServeSettings(host="[::1]").allowed_hosts() == {"localhost", "127.0.0.1", "::1"}
+    assert ServeSettings(host="0.0.0.0").allowed_hosts() is None  # every interface: any name
+    assert ServeSettings(host="::").allowed_hosts() is None
 
 
 def test_explanation_replays_the_run(client: TestClient, api_run: str) -> None:

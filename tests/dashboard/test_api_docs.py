@@ -23,7 +23,9 @@ PAGE = Path(__file__).resolve().parents[2] / "docs" / "dashboard.md"
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     store = tmp_path_factory.mktemp("empty-store")
-    with TestClient(create_app(ServeSettings(store=store, workers=1))) as c:
+    with TestClient(
+        create_app(ServeSettings(store=store, workers=1)), base_url="http://localhost"
+    ) as c:
         yield c
 
 

@@ -43,7 +43,9 @@ def ensembles(store_root: Path) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def client(store_root: Path, ensembles: tuple[str, str]) -> Iterator[TestClient]:
-    with TestClient(create_app(ServeSettings(store=store_root, workers=1))) as c:
+    with TestClient(
+        create_app(ServeSettings(store=store_root, workers=1)), base_url="http://localhost"
+    ) as c:
         yield c
 
 
@@ -130,7 +132,9 @@ def test_a_sensitivity_design_gives_its_indices(tmp_path: Path, method: str, tab
     eid = _ensemble(root, method=method, n=2, seed=1, batch_size=64)
     a = analyse(Ensemble(root / ENSEMBLES_DIR / eid))
     expected = getattr(a, table)
-    with TestClient(create_app(ServeSettings(store=root, workers=1))) as c:
+    with TestClient(
+        create_app(ServeSettings(store=root, workers=1)), base_url="http://localhost"
+    ) as c:
         r = c.get(f"/api/ensembles/{eid}")
         assert r.status_code == 200 and "NaN" not in r.text, r.text[:300]
         rows = r.json()[table]
@@ -210,7 +214,9 @@ def test_unknown_and_unfinished_ensembles_are_refused_by_name(
 
 
 def test_a_store_without_ensembles_says_how_to_make_one(tmp_path: Path) -> None:
-    with TestClient(create_app(ServeSettings(store=tmp_path / "store", workers=1))) as c:
+    with TestClient(
+        create_app(ServeSettings(store=tmp_path / "store", workers=1)), base_url="http://localhost"
+    ) as c:
         assert c.get("/api/ensembles").json() == []
         assert 'id="ensembles-note"' not in c.get("/").text
         page = c.get("/ensembles").text
@@ -223,7 +229,9 @@ def test_an_unreadable_ensemble_is_listed_with_its_reason(tmp_path: Path) -> Non
     broken = root / ENSEMBLES_DIR / "broken"
     broken.mkdir(parents=True)
     (broken / "manifest.json").write_text("{", "utf-8")
-    with TestClient(create_app(ServeSettings(store=root, workers=1))) as c:
+    with TestClient(
+        create_app(ServeSettings(store=root, workers=1)), base_url="http://localhost"
+    ) as c:
         (row,) = c.get("/api/ensembles").json()
         assert row["ensemble_id"] == "broken" and "unreadable manifest" in row["error"]
         page = c.get("/ensembles")

@@ -20,7 +20,9 @@ from tests.dashboard.conftest import Submitted
 
 @pytest.fixture(scope="module")
 def client(store_root: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(ServeSettings(store=store_root, workers=1))) as c:
+    with TestClient(
+        create_app(ServeSettings(store=store_root, workers=1)), base_url="http://localhost"
+    ) as c:
         yield c
 
 

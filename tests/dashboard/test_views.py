@@ -186,7 +186,7 @@ def test_two_runs_of_the_same_scenarios_in_another_order_are_compared_by_name(
         ["high-ambition"] * 2,
     ]
     settings = ServeSettings(store=store_root, workers=1)
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
         page = client.get(f"/compare?a={a}&b={b}").text
     assert "<th>A: no-new-policy</th><th>B: no-new-policy</th>" in page
     assert '<option value="1">high-ambition vs high-ambition</option>' in page

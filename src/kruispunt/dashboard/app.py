@@ -69,9 +69,23 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-def _install_handlers(app: FastAPI) -> None:
+def _host_name(request: Request) -> str:
+    """The host name of the request's ``Host`` header, lower case, without its port."""
+    return (urlsplit("//" + request.headers.get("host", "")).hostname or "").lower()
+
+
+def _install_handlers(app: FastAPI, hosts: frozenset[str] | None) -> None:
     @app.middleware("http")
     async def refuse_cross_site(request: Request, call_next: Any) -> Response:
+        if hosts is not None and _host_name(request) not in hosts:
+            # a name that is not this machine's: a page using DNS rebinding to reach it
+            message = (
+                f"request for host '{request.headers.get('host', '')}' refused: this server "
+                f"answers to {', '.join(sorted(hosts))} (kruispunt serve --host)"
+            )
+            if _is_api(request):
+                return JSONResponse(_detail([(("header", "host"), message)], "forbidden"), 400)
+            return _error_page(request, 400, [message])
         if request.method in _UNSAFE and not _same_origin(request):
             message = "cross-site request refused: post from the dashboard's own pages"
             if _is_api(request):
@@ -165,7 +179,7 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     app.state.runs = runs
     app.state.ensembles = EnsembleCache(store.root)
     app.state.jobs = jobs
-    _install_handlers(app)
+    _install_handlers(app, settings.allowed_hosts())
     app.add_middleware(GZipMiddleware, minimum_size=2000)
 
     @app.get("/static/plotly.min.js", include_in_schema=False)

@@ -41,6 +41,6 @@ def serve(
             f"the dashboard needs its extra ({exc.name} is missing): "
             "pip install 'kruispunt[dashboard]'"
         ) from None
-    app = create_app(ServeSettings(store=store, data=data, workers=workers))
+    app = create_app(ServeSettings(store=store, data=data, workers=workers, host=host))
     print(f"Kruispunt dashboard: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
