@@ -26,6 +26,7 @@ from kruispunt.export import IAMC_COLUMNS, to_iamc
 from kruispunt.reports import CHARTS
 from kruispunt.store import Store
 from tests.dashboard.conftest import Submitted, wait_for_job
+from tests.dashboard.forms import browser_form
 
 
 @pytest.fixture(scope="module")
@@ -343,7 +344,7 @@ def test_pages_render_and_errors_are_pages(client: TestClient, api_run: str) -> 
 def test_builder_form_shows_errors_next_to_fields(client: TestClient) -> None:
     page = client.get("/scenarios/new?base=high-ambition")
     assert page.status_code == 200 and 'value="high-ambition-variant"' in page.text
-    form = {"name": "form-test", "base": "current-policy", "subsidies.ccfd_duration": "99"}
+    form = browser_form(client, "current-policy", "form-test", **{"subsidies.ccfd_duration": "99"})
     r = client.post("/scenarios/new", data=form)
     assert r.status_code == 422
     block = r.text.split('data-field="subsidies.ccfd_duration"', 1)[1].split(
@@ -475,7 +476,7 @@ def test_a_lever_set_back_to_its_default_overrides_the_base(client: TestClient) 
     # the builder: the form of high-ambition with those fields cleared
     page = client.get("/scenarios/new?base=high-ambition")
     assert page.status_code == 200
-    form = {"name": "ha-cleared-form", "base": "high-ambition", "risk_sharing": "0"}
+    form = browser_form(client, "high-ambition", "ha-cleared-form", risk_sharing="0")
     form["subsidies.ccfd_strike_price"] = ""
     r = client.post("/scenarios/new", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text
@@ -502,7 +503,7 @@ def test_builder_mapping_fields_are_read_within_limits(
 ) -> None:
     """Text that once gave a 500 (digits ``int`` cannot read, nesting past the parser's
     recursion) or held the server for tens of seconds (an alias bomb) is a 422 on its field."""
-    form = {"name": "limits-test", "base": "current-policy", field: text}
+    form = browser_form(client, "current-policy", "limits-test", **{field: text})
     r = client.post("/scenarios/new", data=form)
     assert r.status_code == 422, r.text[:300]
     block = r.text.split(f'data-field="{field}"', 1)[1].split('<div class="field', 1)[0]
@@ -546,7 +547,7 @@ def test_the_builder_takes_a_description_as_long_as_a_scenario_file_does(
     client: TestClient, store_root: Path
 ) -> None:
     """The form once capped the description at 4,000 characters, the file's limit is 10,000."""
-    form = {"name": "long-text", "base": "current-policy", "description": "x" * 5000}
+    form = browser_form(client, "current-policy", "long-text", description="x" * 5000)
     r = client.post("/scenarios/new", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text[:300]
     form["description"] = "x" * 10_001

@@ -36,7 +36,7 @@ atexit.register(shutil.rmtree, _ROOT, ignore_errors=True)
 _store = Store(_ROOT)
 _store.save(synthetic_results(n_scenarios=2, n_plants=8, seed=1), name="first")
 _store.save(synthetic_results(n_scenarios=1, n_plants=8, seed=2), name="second")
-APP = create_app(ServeSettings(store=_ROOT, workers=1))
+APP = create_app(ServeSettings(store=_ROOT, workers=1, host="testserver"))  # its Host header
 
 
 async def _without_lifespan(scope: Any, receive: Any, send: Any) -> None:

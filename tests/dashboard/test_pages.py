@@ -8,6 +8,7 @@ import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +17,7 @@ from kruispunt.dashboard.app import create_app
 from kruispunt.dashboard.jobs import Job
 from kruispunt.dashboard.settings import ServeSettings
 from tests.dashboard.conftest import Submitted
+from tests.dashboard.forms import browser_form
 
 
 @pytest.fixture(scope="module")
@@ -107,12 +109,10 @@ def test_a_builder_form_at_fault_is_shown_again_as_it_was_ticked(client: TestCli
     field at fault comes back with CBAM unticked and SDE++ ticked."""
     levers = client.get("/api/scenarios/current-policy").json()["levers"]
     assert levers["cbam"] is True and levers["subsidies"]["sde"] is True
-    form = {
-        "name": "ticks",
-        "base": "current-policy",
-        "subsidies.sde": "on",
-        "subsidies.ccfd_duration": "99",
-    }
+    form = browser_form(
+        client, "current-policy", "ticks", cbam=None, **{"subsidies.ccfd_duration": "99"}
+    )
+    assert form["subsidies.sde"] == "on"
     r = client.post("/scenarios/new", data=form)
     assert r.status_code == 422
     assert "The scenario was not saved: see the fields marked below." in r.text
@@ -129,7 +129,7 @@ def test_a_builder_save_that_would_break_a_scenario_built_on_it_is_refused(
     assert client.post("/api/scenarios", json=child).status_code == 201
     before = (folder / "form-a.yaml").read_text("utf-8")
     try:
-        form = {"name": "form-a", "base": "current-policy", "start_year": "2045"}
+        form = browser_form(client, "current-policy", "form-a", start_year="2045")
         r = client.post("/scenarios/new", data=form, follow_redirects=False)
         assert r.status_code == 422, r.headers
         assert "The scenario was not saved: see the fields marked below." in r.text
@@ -143,7 +143,7 @@ def test_a_builder_save_that_would_break_a_scenario_built_on_it_is_refused(
 def test_save_and_run_from_the_builder(
     client: TestClient, submitted: Submitted, store_root: Path
 ) -> None:
-    form = {"name": "save-and-run", "base": "current-policy", "action": "run"}
+    form = browser_form(client, "current-policy", "save-and-run", action="run")
     try:
         r = client.post("/scenarios/new", data=form, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/jobs/job-recorded"
@@ -203,3 +203,76 @@ def test_the_compare_page_puts_run_a_first(client: TestClient) -> None:
     page = client.get("/compare", params={"a": "base", "b": "variants"}).text
     assert f'data-src="/api/compare/{base}/{variants}/charts/costs"' in page
     assert "<th>A: current-policy</th><th>B: no-new-policy</th>" in page
+
+
+def test_a_builder_form_without_all_its_fields_is_refused(
+    client: TestClient, store_root: Path
+) -> None:
+    """A short post (three fields) once saved a scenario whose missing levers took the
+    schema's defaults, not the base's: high-ambition's SDE++, IKC, grants and CBAM off,
+    answered "saved". The page sends every field; a form that does not is refused."""
+    folder = store_root / "scenarios"
+    short = {"name": "partial", "base": "high-ambition", "subsidies.ccfd_duration": "20"}
+    r = client.post("/scenarios/new", data=short, follow_redirects=False)
+    assert r.status_code == 422 and not (folder / "partial.yaml").exists()
+    assert "missing from the form" in _field(r.text, "start_year")
+    assert "missing from the form" in _field(r.text, "subsidies.sde_extra_budget")
+    # the same change in the whole form is saved, and the base's levers are kept
+    full = browser_form(client, "high-ambition", "partial", **{"subsidies.ccfd_duration": "20"})
+    try:
+        r = client.post("/scenarios/new", data=full, follow_redirects=False)
+        assert r.status_code == 303, r.text[:300]
+        levers = client.get("/api/scenarios/partial").json()["levers"]
+        base = client.get("/api/scenarios/high-ambition").json()["levers"]
+        assert levers["subsidies"]["ccfd_duration"] == 20
+        assert {k: v for k, v in levers["subsidies"].items() if k != "ccfd_duration"} == {
+            k: v for k, v in base["subsidies"].items() if k != "ccfd_duration"
+        }
+        assert levers["cbam"] is base["cbam"] is True
+    finally:
+        (folder / "partial.yaml").unlink()
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ([("bogus", "1")], "fields the builder does not know: bogus"),
+        ([("subsidies.ccfd_durationn", "20")], "does not know: subsidies.ccfd_durationn"),
+        ([("name", "other")], "fields given more than once: name"),
+        ([("action", "<script>")], "action '<script>': use save or run"),
+    ],
+)
+def test_a_builder_form_with_fields_it_does_not_have_is_refused(
+    client: TestClient, store_root: Path, extra: list[tuple[str, str]], words: str
+) -> None:
+    """A misspelled field, one given twice or an unknown action is named, not dropped."""
+    items = [*browser_form(client, "current-policy", "extra-fields").items(), *extra]
+    r = client.post(
+        "/scenarios/new",
+        content=urlencode(items),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert r.status_code == 422 and words in html.unescape(r.text), r.text[:400]
+    assert "'<script>'" not in r.text  # shown back escaped
+    assert not (store_root / "scenarios" / "extra-fields.yaml").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "words"),
+    [
+        (b"%ff%fe", "application/x-www-form-urlencoded", "not UTF-8 text"),
+        (b"\xff\xfe\x80", "application/x-www-form-urlencoded", "not UTF-8 text"),
+        (b"x" * ((1 << 20) + 1), "application/x-www-form-urlencoded", "larger than 1 MiB"),
+        (b"{}", "application/json", "content type is application/json"),
+    ],
+)
+def test_a_builder_form_that_is_not_utf8_text_is_refused(
+    client: TestClient, store_root: Path, body: bytes, kind: str, words: str
+) -> None:
+    """Bytes that are not UTF-8 were once saved mangled (U+FFFD, or read as Latin-1)."""
+    form = browser_form(client, "current-policy", "bytes")
+    prefix = urlencode([(k, v) for k, v in form.items() if k != "description"]).encode()
+    content = prefix + b"&description=" + body if kind != "application/json" else body
+    r = client.post("/scenarios/new", content=content, headers={"content-type": kind})
+    assert r.status_code == 422 and words in r.text, r.text[:400]
+    assert not (store_root / "scenarios" / "bytes.yaml").exists()

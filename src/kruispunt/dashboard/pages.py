@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -152,20 +153,84 @@ def builder(
     return _builder(request, values, [])
 
 
+ACTIONS = ("save", "run")
+"""What the builder's buttons ask for."""
+
+MAX_FORM_BYTES = 1 << 20
+"""Largest builder form read [bytes]: its 66 fields at their longest are far below."""
+
+
+async def _form_items(request: Request) -> tuple[list[tuple[str, str]], str]:
+    """The submitted form's (key, value) pairs in order, and what is wrong with the body as a
+    whole ("" if nothing). A URL-encoded body (the builder's own) must be UTF-8 text: a
+    browser sends nothing else, and other bytes would be saved mangled."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind in ("", "application/x-www-form-urlencoded"):
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_FORM_BYTES:
+                return [], f"the form is larger than {MAX_FORM_BYTES >> 20} MiB"
+        try:
+            return parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict"), ""
+        except UnicodeDecodeError:
+            return [], "the form is not UTF-8 text: send it as the builder's page does"
+        except ValueError as exc:  # more fields than parse_qsl takes
+            return [], f"the form cannot be read: {exc}"
+    if kind == "multipart/form-data":
+        form = await request.form()
+        items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        if any("\ufffd" in v for _, v in items):
+            return items, "the form is not UTF-8 text: send it as the builder's page does"
+        return items, ""
+    return [], f"the form's content type is {kind}: send application/x-www-form-urlencoded"
+
+
+def _form_problems(items: list[tuple[str, str]]) -> tuple[list[FieldError], list[str]]:
+    """A builder form must hold every field once (the page sends them all: a field left out
+    would silently take the schema's default, not the base's value), no field the builder
+    does not know, and a known action. Checkboxes are sent only when ticked: one not sent is
+    off. Returns field errors and problems of the form as a whole."""
+    fields = {f.key: f for f in form_fields()}
+    keys = [k for k, _ in items]
+    errors = [
+        FieldError(tuple(k.split(".")), "missing from the form: the builder sends every field")
+        for k, f in fields.items()
+        if f.kind != "checkbox" and k not in keys
+    ]
+    problems = []
+    unknown = sorted({k for k in keys if k not in fields and k != "action"})
+    if unknown:
+        problems.append(f"fields the builder does not know: {', '.join(unknown)}")
+    twice = sorted({k for k in keys if keys.count(k) > 1})
+    if twice:
+        problems.append(f"fields given more than once: {', '.join(twice)}")
+    action = [v for k, v in items if k == "action"]
+    if action and action[-1] not in ACTIONS:
+        problems.append(f"action '{action[-1][:40]}': use {' or '.join(ACTIONS)}")
+    return errors, problems
+
+
 @router.post("/scenarios/new", response_class=HTMLResponse)
 async def builder_submit(request: Request) -> Response:
     """Validate the builder form; save the scenario file (and start a run if asked). The
     form is read here; the work runs in a thread, off the server's event loop."""
-    form = await request.form()
-    text = {k: v for k, v in form.items() if isinstance(v, str)}
-    return await run_in_threadpool(_submit, request, text)
+    items, problem = await _form_items(request)
+    return await run_in_threadpool(_submit, request, items, problem)
 
 
-def _submit(request: Request, text: dict[str, str]) -> Response:
+def _submit(request: Request, items: list[tuple[str, str]], problem: str = "") -> Response:
+    text = dict(items)
     values: dict[str, Any] = {f.key: text.get(f.key, "") for f in form_fields()}
     for f in form_fields():
         if f.kind == "checkbox":
             values[f.key] = f.key in text
+    field_errors, problems = _form_problems(items) if not problem else ([], [problem])
+    if field_errors or problems:
+        message = "The scenario was not saved: " + (
+            "; ".join(problems) if problems else "see the fields marked below."
+        )
+        return _builder(request, values, field_errors, 422, message)
     saved = request.app.state.saved
     raw, errors = parse_form(text)
     file: ScenarioFile | None = None
