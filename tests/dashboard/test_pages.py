@@ -94,6 +94,28 @@ def test_a_start_form_at_fault_says_why_and_starts_nothing(
     assert submitted == []
 
 
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (b"scenarios=current-policy&name=%ff%fe", "the form is not UTF-8 text"),
+        (b"scenarios=current-policy&name=\xff\xfe", "the form is not UTF-8 text"),
+        (b"scenarios=current-policy&nmae=typo", "fields the form does not have: nmae"),
+        (b"scenarios=current-policy&name=a&name=b", "fields given more than once: name"),
+        (b"scenarios=current-policy&name=" + b"x" * 101, "run name too long (101 characters"),
+    ],
+)
+def test_a_start_form_that_cannot_be_read_starts_nothing(
+    client: TestClient, submitted: Submitted, body: bytes, words: str
+) -> None:
+    """A run name of bytes that are not UTF-8 was once stored mangled ('\ufffd\ufffd')."""
+    kind = {"content-type": "application/x-www-form-urlencoded"}
+    r = client.post("/runs/start", content=body, headers=kind)
+    assert r.status_code == 422
+    (error,) = re.findall(r'<p class="error field-error">([^<]*)</p>', r.text)
+    assert html.unescape(error).startswith(words), error
+    assert submitted == []
+
+
 def test_the_builder_starts_from_current_policy_and_an_unknown_base_is_404(
     client: TestClient,
 ) -> None:

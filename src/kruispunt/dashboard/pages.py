@@ -12,7 +12,7 @@ from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -82,13 +82,27 @@ def index(request: Request, saved: Annotated[str | None, Query(max_length=64)] =
 
 
 @router.post("/runs/start", response_class=HTMLResponse)
-def start(
-    request: Request,
-    scenarios: Annotated[list[str] | None, Form()] = None,
-    name: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    """Start a run from the home page's form; on to its progress page."""
-    chosen = [s for s in (scenarios or []) if s]
+async def start(request: Request) -> Response:
+    """Start a run from the home page's form (``scenarios``, one or more; ``name``, at most
+    once); on to its progress page."""
+    items, problem = await _form_items(request)
+    keys = [k for k, _ in items]
+    unknown = sorted({k for k in keys if k not in ("scenarios", "name")})
+    if not problem and unknown:
+        problem = f"fields the form does not have: {', '.join(unknown)}"
+    if not problem and keys.count("name") > 1:
+        problem = "fields given more than once: name"
+    names = [v for k, v in items if k == "name"]
+    if not problem and names and len(names[0]) > 100:
+        problem = f"run name too long ({len(names[0])} characters; at most 100)"
+    if problem:
+        return _index(request, 422, start_error=problem)
+    scenarios = [v for k, v in items if k == "scenarios"]
+    return await run_in_threadpool(_start, request, scenarios, names[0] if names else "")
+
+
+def _start(request: Request, scenarios: list[str], name: str) -> Response:
+    chosen = [s for s in scenarios if s]
     if not chosen:
         return _index(request, 422, start_error="choose at least one scenario")
     try:
@@ -174,14 +188,14 @@ async def _form_items(request: Request) -> tuple[list[tuple[str, str]], str]:
         try:
             return parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict"), ""
         except UnicodeDecodeError:
-            return [], "the form is not UTF-8 text: send it as the builder's page does"
+            return [], "the form is not UTF-8 text: send it as the dashboard's page does"
         except ValueError as exc:  # more fields than parse_qsl takes
             return [], f"the form cannot be read: {exc}"
     if kind == "multipart/form-data":
         form = await request.form()
         items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
         if any("\ufffd" in v for _, v in items):
-            return items, "the form is not UTF-8 text: send it as the builder's page does"
+            return items, "the form is not UTF-8 text: send it as the dashboard's page does"
         return items, ""
     return [], f"the form's content type is {kind}: send application/x-www-form-urlencoded"
 
