@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -445,6 +446,10 @@ class SavedScenarios:
         self.folder = folder
         self.ids = ids
         self.defaults = frozenset(default_library(package).names)
+        self._saving = threading.Lock()
+        """Held from checking a file against the saved ones to writing it: two saves at once
+        (a scenario and the base it builds on) could each pass the check against the other's
+        old file, and leave a pair that does not resolve."""
 
     def library(self) -> tuple[ScenarioLibrary, dict[str, str]]:
         """Defaults plus every saved file that reads and resolves; files that fail (a file
@@ -504,9 +509,14 @@ class SavedScenarios:
         data = file.model_dump(mode="python", exclude_unset=True)
         unset = {"name"} | {k for k in ("base", "description") if data.get(k) is None}
         data = {"name": file.name, **{k: v for k, v in data.items() if k not in unset}}
-        before = set(self.library()[0].names) - self.defaults - {file.name}
         text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=96)
-        target = self.path(file.name)
+        with self._saving:
+            return self._check_and_write(file.name, text)
+
+    def _check_and_write(self, name: str, text: str) -> Path:
+        """:meth:`save`'s checks against the saved files, then the write (under the lock)."""
+        before = set(self.library()[0].names) - self.defaults - {name}
+        target = self.path(name)
         # the library the file will live in: defaults and the other saved files
         probe = default_library(self.package, takes_files=False)
         others = sorted(self.folder.glob("*.yaml")) if self.folder.is_dir() else []
@@ -525,7 +535,7 @@ class SavedScenarios:
                 message = str(exc).replace(str(trial), target.name)
                 raise BuilderError([FieldError(("name",), message)]) from None
             try:
-                probe.resolve(file.name)
+                probe.resolve(name)
             except ScenarioError as exc:
                 message = str(exc).replace(str(trial), target.name)
                 raise BuilderError([FieldError(("base",), message)]) from None
@@ -539,7 +549,7 @@ class SavedScenarios:
                         [
                             FieldError(
                                 ("name",),
-                                f"saving '{file.name}' like this would break the saved "
+                                f"saving '{name}' like this would break the saved "
                                 f"scenario '{other}', which builds on it: {message}",
                             )
                         ]
