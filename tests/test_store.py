@@ -592,13 +592,18 @@ def test_an_ensemble_folder_is_resumed_only_by_the_same_run(tmp_path: Path) -> N
         (lambda m: m.update(key=[]), "field 'key' must be an object"),
         (lambda m: m.update(packages=[1]), "field 'packages' must be a list of package names"),
         (lambda m: m.update(shard={"i": 0}), "field 'shard' must be null or {i, n, batches"),
+        (
+            lambda m: m.update(n_futures=8, n_batches=5, key={"batch_size": 8}),
+            "'n_batches' is 5, but 8 futures in batches of 8 make 1",
+        ),
     ],
 )
 def test_an_ensemble_manifest_of_the_wrong_shape_is_named(
     tmp_path: Path, change: Any, said: str
 ) -> None:
     """A manifest cut short or edited by hand is refused when read, naming the field: not
-    met later as a crash (a listing, the dashboard)."""
+    met later as a crash (a listing, the dashboard) or as an ensemble said complete with one
+    batch of five."""
     made = _ensemble(tmp_path)
     path = made.folder / "manifest.json"
     manifest = json.loads(path.read_text("utf-8"))
@@ -707,3 +712,20 @@ def test_a_run_is_named_by_a_prefix_of_its_id_and_an_unknown_one_lists_the_newes
     for length, shown in ((80, "x" * 80), (81, "x" * 77 + "...")):
         with pytest.raises(KruispuntError, match=f"unknown run '{shown}' in results store"):
             store.resolve("x" * length)
+
+
+@pytest.mark.parametrize("part", ["futures.parquet", "batches/outcomes-000000.parquet"])
+def test_an_ensemble_whose_part_is_cut_short_is_named_when_read(tmp_path: Path, part: str) -> None:
+    """A part that cannot be read once gave a pyarrow error (a 500 in the dashboard); it is
+    named, with what to do."""
+    import pandas as pd
+
+    made = _ensemble(tmp_path)
+    outcomes = pd.DataFrame({"future": [0], "package": ["p"], "outcome": ["o"], "value": [1.0]})
+    made.write_batch(0, outcomes)
+    assert made.outcomes()["value"].tolist() == [1.0]
+    path = made.folder / part
+    path.write_bytes(path.read_bytes()[:300])
+    read = made.futures if part == "futures.parquet" else made.outcomes
+    with pytest.raises(KruispuntError, match=rf"ensemble e1 is damaged: {re.escape(part)} cannot"):
+        read()

@@ -1777,16 +1777,29 @@ class Ensemble:
 
     # reading -----------------------------------------------------------------------------
 
+    def _parquet(self, path: Path) -> pd.DataFrame:
+        """A part of the ensemble; KruispuntError naming it when it cannot be read (cut short,
+        overwritten, removed while the ensemble was read)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        try:
+            return pd.read_parquet(path)
+        except (OSError, pa.ArrowException, ValueError) as exc:
+            rel = path.relative_to(self.folder)
+            raise KruispuntError(
+                f"ensemble {self.folder.name} is damaged: {rel} cannot be read ({exc}); run "
+                "its batches again with kruispunt explore run, or delete the folder"
+            ) from None
+
     def futures(self) -> pd.DataFrame:
         """One row per future: ``future``, ``block``, ``seed``, ``u_<factor>``, factors."""
-        import pandas as pd
-
-        return pd.read_parquet(self.folder / "futures.parquet")
+        return self._parquet(self.folder / "futures.parquet")
 
     def _read(self, kind: str) -> pd.DataFrame:
         import pandas as pd
 
-        frames = [pd.read_parquet(self._part(kind, b)) for b in self.finished()]
+        frames = [self._parquet(self._part(kind, b)) for b in self.finished()]
         frames = [f for f in frames if not f.empty]
         if not frames:
             return pd.DataFrame()
@@ -1925,6 +1938,14 @@ def _check_ensemble_manifest(path: Path, m: dict[str, Any]) -> None:
     for name, (ok, what) in wanted.items():
         if name in m and not ok(m[name]):
             raise KruispuntError(f"{path}: manifest field '{name}' must be {what}")
+    size = m.get("key", {}).get("batch_size")
+    if "n_futures" in m and count(size) and size > 0:
+        batches = -(-m["n_futures"] // size)
+        if m["n_batches"] != batches:
+            raise KruispuntError(
+                f"{path}: manifest field 'n_batches' is {m['n_batches']}, but "
+                f"{m['n_futures']} futures in batches of {size} make {batches}"
+            )
 
 
 def list_ensembles(root: Path) -> builtins.list[Ensemble]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import math
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -241,6 +242,28 @@ def test_an_unreadable_ensemble_is_listed_with_its_reason(tmp_path: Path) -> Non
         (item,) = r.json()["detail"]
         assert item["loc"] == ["path", "ensemble_id"]
         assert "manifest.json: unreadable manifest" in item["msg"]
+
+
+@pytest.mark.parametrize("part", ["futures.parquet", "batches/outcomes-000000.parquet"])
+def test_an_ensemble_with_a_part_cut_short_is_refused_by_name(
+    store_root: Path, ensembles: tuple[str, str], tmp_path: Path, part: str
+) -> None:
+    """A part that cannot be read once gave a 500 on the API and the page."""
+    done, _ = ensembles
+    root = tmp_path / "store"
+    shutil.copytree(store_root / ENSEMBLES_DIR / done, root / ENSEMBLES_DIR / done)
+    path = root / ENSEMBLES_DIR / done / part
+    path.write_bytes(path.read_bytes()[:300])
+    with TestClient(
+        create_app(ServeSettings(store=root, workers=1)), base_url="http://localhost"
+    ) as c:
+        r = c.get(f"/api/ensembles/{done}")
+        assert r.status_code == 422, r.text[:300]
+        (item,) = r.json()["detail"]
+        assert item["loc"] == ["path", "ensemble_id"]
+        assert f"ensemble {done} is damaged: {part} cannot be read" in item["msg"]
+        page = c.get(f"/ensembles/{done}")
+        assert page.status_code == 422 and "is damaged" in page.text
 
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs a Chromium at /usr/bin/chromium")

@@ -86,7 +86,10 @@ class EnsembleCache:
                 ("path", "ensemble_id"),
                 f"ensemble '{ensemble.folder.name}' has no finished batch yet: nothing to analyse",
             )
-        return self._analysis.get(_key(ensemble, finished), lambda: analyse(ensemble))
+        try:
+            return self._analysis.get(_key(ensemble, finished), lambda: analyse(ensemble))
+        except KruispuntError as exc:  # a part of it cannot be read
+            raise BadInput(("path", "ensemble_id"), str(exc)) from None
 
     def report(self, ensemble: Ensemble) -> str:
         """The robustness report (``kruispunt explore analyse``'s) as one HTML page."""
