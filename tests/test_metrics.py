@@ -1086,3 +1086,11 @@ def test_summary_is_current_checks_format_fingerprint_and_lengths() -> None:
     longer = {**s["key_indicators"], "emissions_2030_mtco2": [10.0, 10.0]}
     assert not metrics.summary_is_current({**s, "key_indicators": longer})
     assert not metrics.summary_is_current(None)
+    # edited by hand: the dashboard once took these as they were (500s: max of no years,
+    # years of text, a scenario the run does not have)
+    for years in ([], ["x", 2030, 2031], [2029, 2031, 2030], [True, 2030, 2031], None):
+        assert not metrics.summary_is_current({**s, "years": years}), years
+    for names in ([], [1], ["reference", "reference"], "reference"):
+        assert not metrics.summary_is_current({**s, "scenarios": names}), names
+    assert metrics.summary_is_current(s, ["reference"])
+    assert not metrics.summary_is_current(s, ["<script>alert(1)</script>"])

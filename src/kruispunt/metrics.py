@@ -29,6 +29,7 @@ carrier units ``carrier_unit`` (``GJ`` for energy, ``t`` for materials), product
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections.abc import Sequence
 from functools import lru_cache
@@ -1413,24 +1414,30 @@ def run_summary(results: Results) -> dict[str, Any]:
     }
 
 
-def summary_is_current(summary: Any) -> bool:
+def summary_is_current(summary: Any, scenarios: Sequence[str] | None = None) -> bool:
     """Whether ``summary`` (as stored, possibly None) was made by :func:`run_summary` of this
-    very code, so it can stand in for computing it again."""
+    very code, so it can stand in for computing it again: of the right shape (its years a
+    rising list of whole numbers, its scenarios distinct names, one value per scenario), and,
+    with ``scenarios`` (the run's), of that run. A summary edited by hand is worked out again
+    rather than trusted."""
     if not (
         isinstance(summary, dict)
         and summary.get("format") == SUMMARY_FORMAT
         and summary.get("definitions") == _definitions()
     ):
         return False
-    scenarios, values = summary.get("scenarios"), summary.get("key_indicators")
-    return (
-        isinstance(scenarios, list)
-        and isinstance(summary.get("years"), list)
-        and isinstance(values, dict)
-        and all(
-            isinstance(values.get(c), list) and len(values[c]) == len(scenarios)
-            for c in KEY_INDICATORS
-        )
+    names, years, values = (summary.get(k) for k in ("scenarios", "years", "key_indicators"))
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+        return False
+    if len(set(names)) != len(names) or (scenarios is not None and names != list(scenarios)):
+        return False
+    whole = isinstance(years, list) and all(
+        isinstance(y, int) and not isinstance(y, bool) for y in years
+    )
+    if not (whole and years and all(a < b for a, b in itertools.pairwise(years))):
+        return False
+    return isinstance(values, dict) and all(
+        isinstance(values.get(c), list) and len(values[c]) == len(names) for c in KEY_INDICATORS
     )
 
 

@@ -274,3 +274,38 @@ def test_after_a_failed_maker_only_one_request_makes_the_value_again() -> None:
     assert most[0] == 1
     assert len(made) == 2  # the failed attempt and one more
     assert values[0] is values[1]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"years": []},
+        {"years": ["x", 2030]},
+        {"scenarios": ["<script>alert(1)</script>"]},
+    ],
+)
+def test_a_stored_summary_edited_by_hand_is_worked_out_again(
+    tmp_path: Path, edit: dict[str, object]
+) -> None:
+    """A summary.json of the right shape but not of its run was once trusted: 500s on the
+    run page, its sites and its map (the max of no years, years of text, a scenario the run
+    does not have). It is now worked out again from the run."""
+    from fastapi.testclient import TestClient
+
+    from kruispunt.dashboard.app import create_app
+    from kruispunt.dashboard.settings import ServeSettings
+    from kruispunt.testing import synthetic_results
+
+    store = Store(tmp_path / "store")
+    run_id = store.save(synthetic_results(n_scenarios=2, n_plants=6, seed=3), name="edited")
+    path = store.runs_dir / run_id / "summary.json"
+    summary = json.loads(path.read_text("utf-8"))
+    path.write_text(json.dumps({**summary, **edit}), "utf-8")
+    settings = ServeSettings(store=tmp_path / "store", workers=1)
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
+        for url in (f"/runs/{run_id}", f"/api/runs/{run_id}", f"/api/runs/{run_id}/sites"):
+            r = client.get(url)
+            assert r.status_code == 200, (url, r.status_code)
+        info = client.get(f"/api/runs/{run_id}").json()
+        assert info["scenarios"] == summary["scenarios"] and info["years"] == summary["years"]
+        assert "alert(1)" not in client.get(f"/runs/{run_id}").text

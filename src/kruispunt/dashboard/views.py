@@ -284,7 +284,8 @@ class RunCache:
 
     def _summary(self, run_id: str) -> dict[str, Any]:
         stored = self.store.summary(run_id)
-        if stored is not None and metrics.summary_is_current(stored):
+        scenarios = self.record(run_id).get("scenarios")
+        if stored is not None and metrics.summary_is_current(stored, scenarios):
             return stored
         return metrics.run_summary(self.results(run_id))
 
