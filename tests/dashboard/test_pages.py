@@ -45,14 +45,21 @@ def _ticked(page: str, key: str) -> bool:
 
 
 def test_the_home_page_says_what_was_saved_and_lists_the_servers_jobs(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, store_root: Path
 ) -> None:
     job = Job("job-shown", ("high-ambition",), None, "2026-12-05T10:00:00+00:00", "running")
     monkeypatch.setattr(client.app.state.jobs, "list", lambda: [job])  # type: ignore[attr-defined]
-    page = client.get("/", params={"saved": "my-variant"}).text
-    assert '<p class="notice" id="saved-notice">Scenario <b>my-variant</b> saved.</p>' in page
-    assert '<tr data-job="job-shown">' in page and 'href="/jobs/job-shown">follow' in page
-    assert 'id="saved-notice"' not in client.get("/").text
+    assert client.post("/api/scenarios", json={"name": "my-variant"}).status_code == 201
+    try:
+        page = client.get("/", params={"saved": "my-variant"}).text
+        assert '<p class="notice" id="saved-notice">Scenario <b>my-variant</b> saved.</p>' in page
+        assert '<tr data-job="job-shown">' in page and 'href="/jobs/job-shown">follow' in page
+        assert 'id="saved-notice"' not in client.get("/").text
+        # a link cannot make the page announce a scenario that was never saved
+        page = client.get("/", params={"saved": "never-saved"}).text
+        assert 'id="saved-notice"' not in page and "never-saved" not in page
+    finally:
+        (store_root / "scenarios" / "my-variant.yaml").unlink()
 
 
 def test_the_start_form_starts_the_run_under_its_stripped_name(

@@ -62,6 +62,8 @@ def _runs(request: Request) -> RunCache:
 def _index(request: Request, status: int = 200, **extra: Any) -> HTMLResponse:
     st = request.app.state
     lib, broken = st.saved.library()  # read and resolved once for the page
+    if extra.get("saved") is not None and extra["saved"] not in lib.names:
+        extra["saved"] = None  # a link cannot announce a scenario that was not saved
     return _page(
         request,
         "index.html",

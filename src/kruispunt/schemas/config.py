@@ -12,6 +12,7 @@ opinions). The years a run covers are those the data package's price and policy 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Annotated, Any, Final, Literal
 
@@ -231,14 +232,39 @@ class DemandLevers(_Strict):
     none (no sourced figures)."""
 
 
+_BIDI_CONTROLS: Final = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+"""Embeddings, overrides and isolates, which reorder the text around them when shown."""
+
+
+def _plain_text(text: str) -> str:
+    """Text without control characters but line breaks and tabs (a NUL; a next-line U+0085
+    or line separator U+2028 that YAML turns into another break when the file is read back),
+    lone surrogates, or bidirectional controls (a right-to-left override turns the text after
+    it around when shown). Joiners and other format characters that scripts and emoji need
+    are kept."""
+    for i, ch in enumerate(text):
+        cat = unicodedata.category(ch)
+        if (
+            (cat == "Cc" and ch not in "\n\r\t")
+            or cat in ("Cs", "Zl", "Zp")
+            or ch in _BIDI_CONTROLS
+        ):
+            raise ValueError(
+                f"holds a control or format character (U+{ord(ch):04X}) at position {i + 1}; "
+                "use plain text (line breaks and tabs are fine)"
+            )
+    return text
+
+
 class ScenarioFile(_Strict):
     """A scenario file: a name, an optional base scenario, and the overrides it makes."""
 
     name: Name
     """Scenario name (lower case, digits, '-' and '_')."""
-    description: Annotated[str, Field(max_length=10_000)] = ""
+    description: Annotated[str, Field(max_length=10_000), AfterValidator(_plain_text)] = ""
     """What the scenario represents and why (cite sources of any figure); at most 10,000
-    characters."""
+    characters of text: line breaks and tabs, no other control characters and no
+    bidirectional controls."""
     base: Name | None = None
     """Name of the scenario whose overrides this one starts from (None: the data package)."""
     expectations: Literal["perfect_foresight", "myopic"] = "perfect_foresight"
