@@ -729,3 +729,25 @@ def test_an_ensemble_whose_part_is_cut_short_is_named_when_read(tmp_path: Path, 
     read = made.futures if part == "futures.parquet" else made.outcomes
     with pytest.raises(KruispuntError, match=rf"ensemble e1 is damaged: {re.escape(part)} cannot"):
         read()
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b'{"a": "\xff"}', "unreadable manifest: 'utf-8' codec can't decode byte 0xff"),
+        (b"[" * 100_000 + b"]" * 100_000, "unreadable manifest: nested too deeply"),
+    ],
+)
+def test_an_ensemble_manifest_that_is_not_json_text_is_named(
+    tmp_path: Path, content: bytes, said: str
+) -> None:
+    """Bytes that are not UTF-8, or JSON nested past the parser's recursion, once gave a
+    traceback in ``explore analyse`` and took down ``explore list`` as a whole."""
+    from kruispunt.store import list_ensembles
+
+    made = _ensemble(tmp_path)
+    (made.folder / "manifest.json").write_bytes(content)
+    with pytest.raises(KruispuntError, match=re.escape(said)):
+        Ensemble(made.folder)
+    with pytest.raises(KruispuntError, match="unreadable manifest"):
+        list_ensembles(tmp_path)

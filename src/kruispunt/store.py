@@ -1667,8 +1667,9 @@ class Ensemble:
             self.manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
         except FileNotFoundError:
             raise KruispuntError(f"{self.folder} is not an ensemble (no {MANIFEST})") from None
-        except json.JSONDecodeError as exc:
-            raise KruispuntError(f"{path}: unreadable manifest: {exc}") from None
+        except (OSError, ValueError, RecursionError) as exc:  # not JSON, not UTF-8, too deep
+            what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise KruispuntError(f"{path}: unreadable manifest: {what}") from None
         if not isinstance(self.manifest, dict) or self.manifest.get("format") != ENSEMBLE_FORMAT:
             raise KruispuntError(f"{path}: not an ensemble manifest")
         _check_ensemble_manifest(path, self.manifest)
@@ -1787,9 +1788,16 @@ class Ensemble:
             return pd.read_parquet(path)
         except (OSError, pa.ArrowException, ValueError) as exc:
             rel = path.relative_to(self.folder)
+            if rel.parent == Path("."):
+                todo = "delete the ensemble's folder and run it again"
+            else:  # a batch's part: without its outcomes part the batch is not finished
+                batch = path.stem.split("-")[-1]
+                todo = (
+                    f"delete batches/outcomes-{batch}.parquet and batches/trajectories-{batch}"
+                    ".parquet and run the same kruispunt explore run again: it redoes that batch"
+                )
             raise KruispuntError(
-                f"ensemble {self.folder.name} is damaged: {rel} cannot be read ({exc}); run "
-                "its batches again with kruispunt explore run, or delete the folder"
+                f"ensemble {self.folder.name} is damaged: {rel} cannot be read ({exc}); {todo}"
             ) from None
 
     def futures(self) -> pd.DataFrame:

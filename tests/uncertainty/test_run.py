@@ -109,6 +109,31 @@ def test_interrupted_run_resumes_from_finished_batches(
     pd.testing.assert_frame_equal(again.ensemble.outcomes(), reference, check_exact=True)
 
 
+@pytest.mark.parametrize("kind", ["outcomes", "trajectories"])
+def test_a_damaged_batch_is_named_and_redone_as_its_message_says(
+    loaded, catalogue, reference, tmp_path, kind
+) -> None:  # type: ignore[no-untyped-def]
+    """A batch part cut short once gave a pyarrow traceback, and a resumed run counted the
+    batch as finished. Reading names it and says what to do; done, the run redoes it."""
+    import re
+
+    from kruispunt.errors import KruispuntError
+
+    p = _plan(loaded, catalogue, batch_size=2)
+    folder = explore(p, store_root=tmp_path).ensemble.folder
+    part = folder / "batches" / f"{kind}-000001.parquet"
+    part.write_bytes(part.read_bytes()[:60])
+    read = Ensemble(folder).outcomes if kind == "outcomes" else Ensemble(folder).trajectories
+    with pytest.raises(KruispuntError, match=f"batches/{kind}-000001.parquet cannot be read") as e:
+        read()
+    (todo,) = re.findall(r"delete (batches/\S+) and (batches/\S+) and run", str(e.value))
+    for name in todo:
+        (folder / name).unlink()
+    again = explore(p, store_root=tmp_path)
+    assert (again.ran, again.skipped) == (1, 1)
+    pd.testing.assert_frame_equal(again.ensemble.outcomes(), reference, check_exact=True)
+
+
 def test_each_package_runs_apart_with_the_outcomes_of_one_engine_call(
     loaded, catalogue, reference
 ) -> None:  # type: ignore[no-untyped-def]
