@@ -298,8 +298,12 @@ def test_cli_bad_spec_exits_2_naming_file_and_line_and_writes_nothing(tmp_path: 
         (("--name", "../escape"), "error: --name '../escape': an ensemble id is"),
         (("--name", "a/b"), "error: --name 'a/b': an ensemble id is"),
         (("--name", ".hidden"), "error: --name '.hidden': an ensemble id is"),
+        (
+            ("--scheduler", "tcp://127.0.0.1:1", "--workers", "2"),
+            "error: --workers and --scheduler: give one",
+        ),
     ],
-    ids=["scheduler", "report", "store", "name-up", "name-slash", "name-hidden"],
+    ids=["scheduler", "report", "store", "name-up", "name-slash", "name-hidden", "both"],
 )
 def test_cli_bad_destination_exits_2_before_any_work_and_writes_nothing(
     tmp_path: Path, extra: tuple[str, str], message: str
@@ -312,7 +316,8 @@ def test_cli_bad_destination_exits_2_before_any_work_and_writes_nothing(
     file.write_text("", encoding="utf-8")
     store = tmp_path / "store"
     args = [a.format(file=file) for a in extra]
-    proc = kruispunt("explore", "run", "--n", "2", "--workers", "1", *args, store=store)
+    workers = [] if "--scheduler" in args else ["--workers", "1"]
+    proc = kruispunt("explore", "run", "--n", "2", *workers, *args, store=store)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert message.format(file=file) in proc.stderr
@@ -556,3 +561,31 @@ def test_the_summary_adds_up_the_batches_run(loaded, catalogue, tmp_path) -> Non
     summary = explore(p, backend=_Stamped(), store_root=tmp_path)
     assert (summary.ran, summary.skipped) == (2, 0)
     assert (summary.site_years, summary.seconds, summary.engine_seconds) == (20, 4.0, 1.0)
+
+
+def test_a_store_that_cannot_be_written_is_refused_before_the_design_is_drawn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the largest --n the design took 91 s and 3.7 GB before an unwritable store was
+    named (or a MemoryError traceback with less memory): the store is checked first, and a
+    design too large for memory is named with --n."""
+    import kruispunt.uncertainty.run as run_module
+    from tests.cli_helpers import invoke
+
+    def never(*args: object, **kw: object) -> None:
+        raise AssertionError("the design was drawn before the store was checked")
+
+    file = tmp_path / "a-file"
+    file.write_text("", encoding="utf-8")
+    monkeypatch.setattr(run_module, "plan", never)
+    out = invoke("explore", "run", "--n", "10000000", "--store", f"{file}/store")
+    assert out.code == 2 and out.crashed is None, out
+    assert f"cannot create results store at {file}/store" in out.stderr
+
+    def short_of_memory(*args: object, **kw: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(run_module, "plan", short_of_memory)
+    out = invoke("explore", "run", "--n", "10000000", "--store", str(tmp_path / "store"))
+    assert out.code == 2 and out.crashed is None, out
+    assert "not enough memory to draw the design of --n 10000000 futures" in out.stderr

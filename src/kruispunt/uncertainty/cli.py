@@ -166,6 +166,7 @@ def run(
     _check_report(report)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from kruispunt.store import check_can_write
     from kruispunt.uncertainty.backends import Backend, Dask, Processes, Sequential
     from kruispunt.uncertainty.run import DEFAULT_BATCH_FUTURES, explore, plan
     from kruispunt.uncertainty.sampling import METHODS
@@ -173,20 +174,29 @@ def run(
 
     if sampler is not None and sampler not in METHODS:
         raise KruispuntError(f"--sampler '{sampler}': allowed {', '.join(METHODS)}")
+    if scheduler is not None and workers is not None:
+        raise KruispuntError(
+            "--workers and --scheduler: give one (the Dask scheduler's workers run the batches)"
+        )
     loaded = load_spec(spec)
-    p = plan(
-        loaded,
-        method=sampler,
-        n=n,
-        seed=seed,
-        batch_size=DEFAULT_BATCH_FUTURES if batch_size is None else batch_size,
-        shard=_parse_shard(shard),
-        name=name,
-    )
+    # the store first: drawing the design of millions of futures takes minutes and gigabytes
+    check_can_write(store)
+    try:
+        p = plan(
+            loaded,
+            method=sampler,
+            n=n,
+            seed=seed,
+            batch_size=DEFAULT_BATCH_FUTURES if batch_size is None else batch_size,
+            shard=_parse_shard(shard),
+            name=name,
+        )
+    except MemoryError:
+        raise KruispuntError(
+            f"not enough memory to draw the design of --n {n} futures; give a smaller --n, or "
+            "run it in shards (--shard i/N) on machines with more memory"
+        ) from None
     if report is None and p.shard is None:  # the default report, before any batch runs
-        from kruispunt.store import check_can_write
-
-        check_can_write(store)  # the store's own message first: the report goes under it
         _check_report(_default_report(store, p.ensemble_id))
     backend: Backend
     if scheduler is not None:
