@@ -18,6 +18,8 @@ from kruispunt.cli_options import DataOption, StoreOption
 from kruispunt.errors import KruispuntError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
 
@@ -299,7 +301,7 @@ def explain(
 ) -> None:
     """Why a site chose what it chose: every option's value term by term, its feasibility
     and the reason it was or was not taken (docs/model.md)."""
-    from kruispunt.cli_results import check_output_file
+    from kruispunt.cli_results import check_output_file, write_outputs
 
     if csv is not None:
         check_output_file(csv, "csv")
@@ -314,7 +316,7 @@ def explain(
     result = run_explain(site, resolved, year, catalogue=cat)
     print(result.to_text(), flush=True)
     if csv is not None:
-        result.options.to_csv(csv, index=False)
+        write_outputs((csv, "csv", lambda p: result.options.to_csv(p, index=False)))
         print(f"options: {csv}", flush=True)
 
 
@@ -342,12 +344,13 @@ def energy_bill(
 ) -> None:
     """A site's energy bill in NL against BE, DE and FR for the same consumption: commodity,
     energy tax, network tariff and indirect-cost compensation (docs/model.md)."""
-    from kruispunt.cli_results import check_output_file
+    from kruispunt.cli_results import check_distinct, check_output_file, write_outputs
 
     if csv is not None:
         check_output_file(csv, "csv")
     if report is not None:
         check_output_file(report, "report")
+    check_distinct((csv, "--csv"), (report, "--report"))
     twice = sorted({s for s in sites or [] if (sites or []).count(s) > 1})
     if twice:
         named = ", ".join(repr(s) for s in twice)
@@ -370,13 +373,19 @@ def energy_bill(
         flush=True,
     )
     print(table.round(2).to_string(line_width=250), flush=True)
+    from kruispunt.reports.premium import write_bill_report
+
+    outputs: list[tuple[Path, str, Callable[[Path], object]]] = []
     if csv is not None:
-        bills.to_csv(csv, index=False)
+        outputs.append((csv, "csv", lambda p: bills.to_csv(p, index=False)))
+    if report is not None:
+        outputs.append(
+            (report, "report", lambda p: write_bill_report(p, table, resolved.name, year))
+        )
+    write_outputs(*outputs)  # both or neither
+    if csv is not None:
         print(f"bill: {csv}", flush=True)
     if report is not None:
-        from kruispunt.reports.premium import write_bill_report
-
-        write_bill_report(report, table, resolved.name, year)
         print(f"report: {report}", flush=True)
 
 

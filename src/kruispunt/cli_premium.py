@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -91,10 +92,26 @@ def green_premium(
         check_output_file(report, "report")
     if csv_dir is not None:
         _check_csv_dir(csv_dir)
+        from kruispunt.cli_results import check_distinct
+
+        check_distinct(
+            *((csv_dir / f"{n}.csv", f"--csv-dir's {n}.csv") for n in CSV_TABLES),
+            (report, "--report"),
+        )
     names = scenarios or ["current-policy"]
     years = year or [2030, 2040]
     _check_years(years)
     cat = _catalogue(data)
+    from kruispunt.scenarios import resolve
+
+    for sc in resolve(names, cat.path):  # a scenario's own years (else: empty tables)
+        first_year, last_year = sc.levers.start_year, sc.levers.end_year
+        outside = [y for y in years if not first_year <= y <= last_year]
+        if outside:
+            raise KruispuntError(
+                f"--year {outside[0]} is outside the years of scenario '{sc.name}', "
+                f"{first_year}-{last_year}"
+            )
     gp = green_premiums(names, catalogue=cat, reference_capex=reference_capex)  # type: ignore[arg-type]
     gap = export_gap(names, catalogue=cat)
     bp = gp.by_product[gp.by_product["year"].isin(years)]
@@ -123,23 +140,36 @@ def green_premium(
             "end_products": gp.end_products,
             "export_gap": gap,
         }
-        _write_tables(csv_dir, tables)
-        print(f"tables: {csv_dir}", flush=True)
+    page: Callable[[Path], None] | None = None
     if report is not None:
         from kruispunt.playing_field import bill_table, energy_bill
         from kruispunt.reports.premium import write_premium_report
-        from kruispunt.scenarios import resolve
 
         (first,) = resolve([names[0]], cat.path)
         bills = bill_table(energy_bill(None, first, years[0], catalogue=cat))
-        write_premium_report(
-            report,
-            gp.by_product,
-            gp.end_products,
-            gap,
-            years=years,
-            bills=(bills, first.name, years[0]),
-        )
+
+        def page(path: Path) -> None:
+            write_premium_report(
+                path,
+                gp.by_product,
+                gp.end_products,
+                gap,
+                years=years,
+                bills=(bills, first.name, years[0]),
+            )
+
+    def write_report() -> None:
+        if report is not None and page is not None:
+            from kruispunt.cli_results import write_outputs
+
+            write_outputs((report, "report", page))
+
+    if csv_dir is not None:  # the tables and the report: both or neither
+        _write_tables(csv_dir, tables, before_move=write_report)
+        print(f"tables: {csv_dir}", flush=True)
+    else:
+        write_report()
+    if report is not None:
         print(f"report: {report}", flush=True)
 
 
@@ -187,22 +217,29 @@ def compare_instruments(
     """Policy packages side by side: cost to government, consumers and industry, cost per
     tonne abated against a reference, production lost to imports, deadweight."""
     from kruispunt.api import compare_instruments as compare
-    from kruispunt.cli_results import check_output_file
+    from kruispunt.cli_results import check_distinct, check_output_file, write_outputs
 
     for path, what in ((csv, "csv"), (report, "report")):
         if path is not None:
             check_output_file(path, what)
+    check_distinct((csv, "--csv"), (report, "--report"))
     _check_years([year])
     if target is not None and not (math.isfinite(target) and 0 < target <= TARGET_MAX_MT):
         raise KruispuntError(
             f"--target {target}: give a reduction in MtCO2 above 0 and at most {TARGET_MAX_MT:g}"
         )
     names = scenarios or ["no-new-policy", "current-policy", "high-ambition"]
-    if reference not in names:
-        raise KruispuntError(
-            f"--reference '{reference}' is not among the scenarios compared: {', '.join(names)}"
-        )
     cat = _catalogue(data)
+    from kruispunt.scenarios import resolve
+
+    # the reference by a scenario's name or as given (a file's path)
+    given = dict(zip(names, (sc.name for sc in resolve(names, cat.path)), strict=True))
+    if reference not in given and reference not in given.values():
+        raise KruispuntError(
+            f"--reference '{reference}' is not among the scenarios compared: "
+            + ", ".join(n if n == g else f"{g} ({n})" for n, g in given.items())
+        )
+    reference = given.get(reference, reference)
     table = compare(
         names,
         reference=reference,
@@ -220,17 +257,22 @@ def compare_instruments(
     shown = table.set_index(SCENARIO).T
     with __import__("pandas").option_context("display.width", 200):
         print(shown.to_string(float_format=lambda v: f"{v:,.2f}"), flush=True)
+    import pandas as pd
+
+    from kruispunt.reports.premium import write_premium_report
+
+    empty = pd.DataFrame(columns=[SCENARIO, "product", "year"])
+    outputs: list[tuple[Path, str, Callable[[Path], object]]] = []
     if csv is not None:
-        table.to_csv(csv, index=False)
+        outputs.append((csv, "csv", lambda p: table.to_csv(p, index=False)))
+    if report is not None:
+        outputs.append(
+            (report, "report", lambda p: write_premium_report(p, empty, comparison=table))
+        )
+    write_outputs(*outputs)  # both or neither
+    if csv is not None:
         print(f"table: {csv}", flush=True)
     if report is not None:
-        import pandas as pd
-
-        from kruispunt.reports.premium import write_premium_report
-
-        write_premium_report(
-            report, pd.DataFrame(columns=[SCENARIO, "product", "year"]), comparison=table
-        )
         print(f"report: {report}", flush=True)
 
 
@@ -269,16 +311,33 @@ def _check_csv_dir(csv_dir: Path) -> None:
             f"--csv-dir '{csv_dir}': {', '.join(f'{n}.csv' for n in taken)} is a folder; "
             "the tables are written as files of those names"
         )
+    from kruispunt.cli_results import _is_kind
+
+    foreign = [
+        n
+        for n in CSV_TABLES
+        if (csv_dir / f"{n}.csv").is_file() and not _is_kind(csv_dir / f"{n}.csv", "csv")
+    ]
+    if foreign:
+        raise KruispuntError(
+            f"--csv-dir '{csv_dir}': {', '.join(f'{n}.csv' for n in foreign)} exists and is "
+            "not a CSV table, so it is not replaced; move it or give another folder"
+        )
 
 
-def _write_tables(csv_dir: Path, tables: dict[str, Any]) -> None:
+def _write_tables(
+    csv_dir: Path, tables: dict[str, Any], before_move: Callable[[], None] = lambda: None
+) -> None:
     """Write every table into a temporary folder beside ``csv_dir``, then move them in: an
-    interrupted or failed write leaves ``csv_dir`` as it was (each file is moved whole)."""
+    interrupted or failed write leaves ``csv_dir`` as it was (each file is moved whole).
+    ``before_move`` runs once they are written, before they move (another output of the same
+    command: if it fails, no table is moved)."""
     try:
         csv_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".tables-", dir=csv_dir) as tmp:
             for name, frame in tables.items():
                 frame.to_csv(Path(tmp) / f"{name}.csv", index=False)
+            before_move()
             for name in tables:
                 os.replace(Path(tmp) / f"{name}.csv", csv_dir / f"{name}.csv")
     except OSError as exc:

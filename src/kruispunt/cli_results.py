@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -38,12 +39,14 @@ if TYPE_CHECKING:
     from kruispunt.store import Store
 
 __all__ = [
+    "check_distinct",
     "check_output_file",
     "compare",
     "export",
     "print_summary",
     "publish",
     "results_app",
+    "write_outputs",
 ]
 
 
@@ -170,6 +173,59 @@ def _broken_folder(store: Path | None) -> Path:
     from kruispunt.store import default_root
 
     return (store.expanduser() if store is not None else default_root()) / "broken"
+
+
+def check_distinct(*outputs: tuple[Path | None, str]) -> None:
+    """Refuse two outputs of one command that name the same file (the second would silently
+    replace the first): ``(path, option)`` pairs, None for an output not asked for."""
+    seen: dict[Path, str] = {}
+    for path, option in outputs:
+        if path is None:
+            continue
+        key = path.expanduser().resolve()
+        if key in seen:
+            raise KruispuntError(f"{seen[key]} and {option} name the same file {path}")
+        seen[key] = option
+
+
+def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
+    """Write each ``(path, what, write)`` output whole or not at all: ``write`` writes the
+    content to the temporary file it is given, beside the target; once every one is written
+    they replace their targets. On an error (a full disk, a folder that turned read-only) the
+    temporary files are removed, no target is touched and the error names the output.
+
+    Raises
+    ------
+    KruispuntError
+        ``cannot write <what> <path>: <reason>``.
+    """
+    done: list[tuple[Path, Path]] = []
+    try:
+        for path, what, write in outputs:
+            target = path.expanduser()
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+                os.close(fd)
+                done.append((Path(name), target))
+                write(Path(name))
+            except OSError as exc:
+                raise KruispuntError(
+                    f"cannot write {what} {target}: {exc.strerror or exc}"
+                ) from None
+        for tmp, _ in done:
+            publish(tmp)
+        for (tmp, target), (_, what, _) in zip(done, outputs, strict=True):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise KruispuntError(
+                    f"cannot write {what} {target}: {exc.strerror or exc}"
+                ) from None
+    finally:
+        for tmp, _ in done:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def publish(path: Path) -> None:

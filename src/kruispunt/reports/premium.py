@@ -10,6 +10,8 @@ result arrays or the engine.
 from __future__ import annotations
 
 import html
+import os
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -168,8 +170,16 @@ def write_bill_report(path: Path | str, bills: pd.DataFrame, scenario: str, year
 
 
 def _write(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file beside it, renamed;
+    removed if writing fails, and the OSError raised)."""
     target = Path(path)
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    tmp = Path(name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return target
