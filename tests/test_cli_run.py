@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from kruispunt.catalogue import Catalogue
+from kruispunt.errors import KruispuntError
 from kruispunt.store import Store
 from tests.cli_helpers import assert_user_error, invoke
 
@@ -287,6 +288,34 @@ def test_a_data_folder_that_is_missing_or_a_file_is_named(tmp_path: Path) -> Non
         assert_user_error(out, f"data package folder {path} {what}")
         assert out.stdout == ""
     assert not (tmp_path / "store").exists()
+    # a folder that is not a data package was blamed on a scenario file
+    folder = tmp_path / "not-a-package"
+    folder.mkdir()
+    out = invoke("run", "--data", str(folder), "--dry-run", store=tmp_path / "store")
+    assert_user_error(out, f"{folder} is not a data package (no datapackage.json)")
+
+
+def test_an_empty_scenario_argument_is_named(tmp_path: Path) -> None:
+    """It said ``error:  is a folder`` (the current folder)."""
+    out = invoke("run", "", "--dry-run", store=tmp_path / "store")
+    assert_user_error(out, "an empty scenario argument")
+
+
+def test_a_blank_store_variable_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``KRUISPUNT_STORE="  "`` made a results store in a folder named two spaces."""
+    from kruispunt.store import STORE_ENV, default_root
+
+    monkeypatch.setenv(STORE_ENV, "  ")
+    with pytest.raises(KruispuntError, match=r"is set to blanks \('  '\)"):
+        default_root()
+    monkeypatch.chdir(tmp_path)
+    from typer.testing import CliRunner
+
+    from kruispunt.cli import app
+
+    result = CliRunner().invoke(app, ["run", "--dry-run"], env={STORE_ENV: "  "})
+    assert result.exit_code == 2 and "is set to blanks" in result.stderr
+    assert not (tmp_path / "  ").exists()
 
 
 def test_a_run_interrupted_while_its_report_is_published_leaves_no_report(

@@ -173,6 +173,10 @@ def _check_data_folder(data: Path | None) -> Path:
     if not data.is_dir():
         what = "is not a folder" if data.exists() else "does not exist"
         raise KruispuntError(f"data package folder {data} {what}")
+    if not (data / "datapackage.json").is_file():
+        raise KruispuntError(
+            f"data package folder {data.absolute()} is not a data package (no datapackage.json)"
+        )
     return data
 
 

@@ -507,6 +507,10 @@ def resolve(names_or_files: Sequence[str], package_path: Path | None = None) -> 
     library = default_library(package_path)
     names: list[str] = []
     for item in names_or_files:
+        if not item.strip():
+            raise ScenarioError(
+                "an empty scenario argument: give a scenario name or a .yaml scenario file"
+            )
         if item not in library.names and _is_folder(item):
             raise ScenarioError(
                 f"{item} is a folder, not a scenario: give a scenario name or a .yaml scenario file"

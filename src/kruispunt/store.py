@@ -146,6 +146,11 @@ _COLUMNS = (
 def default_root() -> Path:
     """Store root: ``$KRUISPUNT_STORE`` if set, else ``<user data dir>/kruispunt/store``."""
     env = os.environ.get(STORE_ENV)
+    if env is not None and env and not env.strip():
+        raise KruispuntError(
+            f"${STORE_ENV} is set to blanks ({env!r}); give a folder, or unset it for the "
+            "default store"
+        )
     if env:
         return Path(env).expanduser()
     import platformdirs

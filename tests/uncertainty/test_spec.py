@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -426,3 +427,15 @@ def test_outcomes_in_the_first_and_the_last_model_year_are_accepted(tmp_path: Pa
         "  - {name: all, metric: cumulative_emissions, from_year: 2025, to_year: 2050}\n"
     )
     resolve_packages(load_spec(write(tmp_path, text)), load_catalogue())
+
+
+def test_a_specification_path_that_is_a_folder_or_no_file_says_which(tmp_path: Path) -> None:
+    """Each was "uncertainty specification not found"."""
+    with pytest.raises(SpecError, match="is a folder, not a specification file"):
+        load_spec(tmp_path)
+    with pytest.raises(SpecError, match="uncertainty specification not found"):
+        load_spec(tmp_path / "missing.yaml")
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(SpecError, match="is not a regular file"):
+        load_spec(fifo)

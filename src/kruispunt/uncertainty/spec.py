@@ -475,7 +475,14 @@ def load_spec(path: Path | str | None = None) -> LoadedSpec:
     """
     file = Path(path) if path is not None else default_spec_path()
     if not file.is_file():
-        raise SpecError(f"{file}: uncertainty specification not found")
+        what = (
+            "is a folder, not a specification file"
+            if file.is_dir()
+            else "is not a regular file"
+            if file.exists()
+            else "uncertainty specification not found"
+        )
+        raise SpecError(f"{file}: {what}")
     # size, encoding, aliases and nesting within limits, duplicate keys refused, each key's line
     try:
         data, lines = read_yaml(file, "uncertainty specification")
