@@ -46,6 +46,14 @@ def test_unknown_key(tmp_path: Path) -> None:
     assert "allowed keys:" in msg and "eua_price" in msg
 
 
+def test_an_unknown_key_in_a_section_per_id_lists_that_section_s_keys(tmp_path: Path) -> None:
+    """Under ``demand.labels.<product>`` the keys of ``demand`` were listed."""
+    text = "name: x\ndemand:\n  labels:\n    crude_steel: {share: 0.5, premium_cap: 5, foo: 1}\n"
+    msg = error_of(tmp_path, text)
+    assert "key 'demand.labels.crude_steel.foo': unknown key" in msg
+    assert msg.endswith("allowed keys: premium_cap, share"), msg
+
+
 def test_unknown_nested_key(tmp_path: Path) -> None:
     msg = error_of(tmp_path, "name: x\nsubsidies:\n  sde_budget: 3\n")
     assert "line 3" in msg and "subsidies.sde_budget" in msg and "sde_budget_scale" in msg

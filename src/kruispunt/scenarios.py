@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import ValidationError
 
@@ -166,12 +166,20 @@ def _validation_problems(
 
 
 def _allowed_keys(loc: Sequence[Any]) -> list[str]:
+    """The keys the mapping at ``loc`` takes: the fields of the section it names, stepping
+    over the id of a mapping of ids to sections (``demand.labels.<product>``)."""
     model: Any = ScenarioFile
-    for part in loc:
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
         field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
-        if field is None or not hasattr(field.annotation, "model_fields"):
+        kind = field.annotation if field is not None else None
+        if get_origin(kind) is dict and parts:
+            parts.pop(0)  # the id: on to the section it maps to
+            kind = get_args(kind)[1]
+        if kind is None or not hasattr(kind, "model_fields"):
             return sorted(model.model_fields) if hasattr(model, "model_fields") else []
-        model = field.annotation
+        model = kind
     return sorted(model.model_fields)
 
 
