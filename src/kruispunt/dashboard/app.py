@@ -19,7 +19,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from kruispunt import __version__
 from kruispunt.catalogue import load_catalogue
 from kruispunt.dashboard import api, pages
-from kruispunt.dashboard.builder import SavedScenarios, ScenarioIds
+from kruispunt.dashboard.builder import SavedScenarios, ScenarioIds, pattern_message
 from kruispunt.dashboard.ensembles import EnsembleCache
 from kruispunt.dashboard.jobs import JobManager
 from kruispunt.dashboard.settings import ServeSettings
@@ -109,7 +109,10 @@ def _install_handlers(app: FastAPI, hosts: frozenset[str] | None) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
-        items = [(tuple(e.get("loc", ())), str(e.get("msg", "invalid"))) for e in exc.errors()]
+        items = [
+            (tuple(e.get("loc", ())), pattern_message(e) or str(e.get("msg", "invalid")))
+            for e in exc.errors()
+        ]
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
             # a body that does not parse is 400, as one too large to parse (docs/dashboard.md)
             items = [(("body",), f"the body is not valid JSON: {m}") for _, m in items[:1]]

@@ -369,6 +369,18 @@ def _number(text: str) -> Any:
     return text
 
 
+NAME_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit"
+"""A scenario name's pattern in words (``schemas.config.NAME_PATTERN``)."""
+
+
+def pattern_message(error: Mapping[str, Any]) -> str | None:
+    """A pattern the schema sets (only a scenario's name has one) said in words, not as the
+    regular expression; None for other errors."""
+    if error.get("type") != "string_pattern_mismatch":
+        return None
+    return f"{str(error.get('input'))[:40]!r} is not allowed: use {NAME_RULE}"
+
+
 def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
     out = []
     for e in exc.errors():
@@ -376,6 +388,8 @@ def _pydantic_errors(exc: ValidationError) -> list[FieldError]:
         message = str(e["msg"])
         if e["type"] == "extra_forbidden":
             message = "unknown key"
+        elif (said := pattern_message(e)) is not None:
+            message = said
         elif "input" in e and e["type"] not in ("missing",):
             shown = repr(e["input"])
             message += f" (got {shown[:60]}{'…' if len(shown) > 60 else ''})"
