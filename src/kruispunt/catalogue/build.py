@@ -9,12 +9,17 @@ the previous package untouched.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import pandas as pd
@@ -97,26 +102,128 @@ GENERATED_SOURCES = pd.DataFrame(
 )
 
 
+_Where = tuple[Path, pd.DataFrame, int]
+"""Where a row of a built table was read from: the curated file, its table as read, and the
+row's position in it."""
+
+
+def _records(text: str) -> list[tuple[int, list[str]]] | None:
+    """Each record of CSV text with the line it starts on (the first line is 1), blank lines
+    left out as pandas leaves them out; None if the text is not CSV the csv module reads."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for record in reader:
+            if record:
+                out.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error:
+        return None
+    return out
+
+
+def _record_lines(path: Path) -> list[int] | None:
+    """The line each row of a curated CSV file starts on (the header is line 1), or None."""
+    try:
+        records = _records(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None if records is None else [line for line, _ in records[1:]]
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    """A curated CSV file as a table of text cells (empty cell = ""); a file that cannot be
+    read is a KruispuntError naming it, the line and what is wrong."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KruispuntError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise KruispuntError(
+            f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be "
+            "decoded); save the file as UTF-8"
+        ) from None
+    try:
+        return pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
+        )
+    except pd.errors.EmptyDataError:
+        raise KruispuntError(
+            f"{path}: the file is empty; a curated table starts with a header line naming its "
+            "columns"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        records = _records(text) or []
+        width = len(records[0][1]) if records else 0
+        for line, record in records[1:]:
+            if len(record) > width:
+                raise KruispuntError(
+                    f"{path}, line {line}: {len(record)} fields, but the header has {width}; "
+                    'a cell that holds a comma must be quoted ("a, b")'
+                ) from None
+        raise KruispuntError(f"{path}: cannot be read as CSV: {str(exc).strip()[:300]}") from None
+
+
 def _read_curated(curated_dir: Path, name: str) -> pd.DataFrame:
     path = curated_dir / f"{name}.csv"
     if not path.is_file():
         raise KruispuntError(f"curated table missing: {path}")
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    return _read_csv(path)
 
 
-def _sources(curated_dir: Path) -> pd.DataFrame:
+def _sources(curated_dir: Path) -> tuple[pd.DataFrame, list[_Where | None]]:
+    """The sources table (the curated source files, then the build's own sources) and where
+    each of its rows comes from."""
     files = sorted((curated_dir / "sources").glob("*.csv"))
     if not files:
         raise KruispuntError(f"no source tables in {curated_dir / 'sources'}")
-    frames = [pd.read_csv(f, dtype=str, keep_default_na=False) for f in files]
-    return pd.concat([*frames, GENERATED_SOURCES], ignore_index=True)
+    frames = [_read_csv(f) for f in files]
+    where: list[_Where | None] = [
+        (f, frame, i) for f, frame in zip(files, frames, strict=True) for i in range(len(frame))
+    ]
+    where += [None] * len(GENERATED_SOURCES)
+    return pd.concat([*frames, GENERATED_SOURCES], ignore_index=True), where
 
 
-def _installations(raw_dir: Path, curated_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+_INSTALLATION_ID = re.compile(r"[0-9]{1,18}")
+
+
+def _installations(
+    raw_dir: Path, curated_dir: Path
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The installations table, the installation years, and ``installation_sites.csv`` as
+    read (the installations table's ``_curated_row`` column is the position of each
+    installation's row in it)."""
     base, years = eutl.read(raw_dir)
     codes = nace.read(raw_dir)
-    mapping = _read_curated(curated_dir, "installation_sites")
-    mapping["installation_id"] = mapping["installation_id"].astype(int)
+    path = curated_dir / "installation_sites.csv"
+    curated = _read_curated(curated_dir, "installation_sites")
+    missing = [c for c in ("installation_id", "site_id") if c not in curated.columns]
+    if missing:
+        raise KruispuntError(f"{path}: columns missing: {', '.join(missing)}")
+    ids = curated["installation_id"]
+    bad = [i for i, v in enumerate(ids) if not _INSTALLATION_ID.fullmatch(v)]
+    if bad:
+        more = f" ({len(bad) - 1} more rows like it)" if len(bad) > 1 else ""
+        raise KruispuntError(
+            f"{path}, line {_line_of(path, bad[0])}, field 'installation_id': "
+            f"{ids.iloc[bad[0]]!r} is not an installation id; allowed: the installation's EUTL "
+            f"id, a whole number (digits 0-9){more}"
+        )
+    mapping = curated.copy()
+    mapping["installation_id"] = ids.astype("int64")
+    twice = mapping["installation_id"].duplicated()
+    if twice.any():
+        i = int(twice.to_numpy().nonzero()[0][0])
+        raise KruispuntError(
+            f"{path}, line {_line_of(path, i)}, field 'installation_id': installation "
+            f"{ids.iloc[i]} has a row already; allowed: one row per installation"
+        )
+    mapping["_curated_row"] = range(len(mapping))
     known, mapped = set(base["installation_id"]), set(mapping["installation_id"])
     if known - mapped:
         raise KruispuntError(
@@ -131,7 +238,13 @@ def _installations(raw_dir: Path, curated_dir: Path) -> tuple[pd.DataFrame, pd.D
     out = base.merge(mapping, on="installation_id", how="left", validate="one_to_one")
     out["nace"] = out["installation_id"].map(codes).fillna("")
     out["included"] = (out["site_id"] != "").map({True: "true", False: "false"})
-    return out, years
+    return out, years, curated
+
+
+def _line_of(path: Path, position: int) -> int:
+    """The line of a curated file the row at ``position`` starts on (the header is line 1)."""
+    lines = _record_lines(path)
+    return lines[position] if lines is not None and position < len(lines) else position + 2
 
 
 def _fill_production(
@@ -185,11 +298,13 @@ def _fmt(value: float) -> str:
 
 
 def _sorted(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
+    """The table's columns, rows sorted by key; each row keeps as index label its position
+    in ``df`` (where it came from, see :class:`_Origins`)."""
     cols = [f.name for f in spec.fields]
     missing = [c for c in cols if c not in df.columns]
     if missing:
         raise KruispuntError(f"table {spec.name}: columns missing: {', '.join(missing)}")
-    out = df[cols].astype(str)
+    out = df.reset_index(drop=True)[cols].astype(str)
     keys = []
     for key in spec.primary_key:
         field = spec.field(key)
@@ -199,7 +314,56 @@ def _sorted(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
         else:
             keys.append(key)
     out = out.sort_values(keys, kind="mergesort")
-    return out[cols].reset_index(drop=True)
+    return out[cols]
+
+
+@dataclass
+class _Origins:
+    """What each table of a build was made from, to name in a problem the curated file (and
+    line) to fix rather than the temporary folder the package was checked in."""
+
+    curated_dir: Path
+    built_from: dict[str, str] = dataclass_field(default_factory=dict)
+    """Per table, the files it is built from (for the message)."""
+    rows: dict[str, list[_Where | None]] = dataclass_field(default_factory=dict)
+    """Per table, where each row (by its position before sorting) was read from."""
+    lines: dict[Path, list[int] | None] = dataclass_field(default_factory=dict)
+
+    def line(self, path: Path, position: int) -> int:
+        if path not in self.lines:
+            self.lines[path] = _record_lines(path)
+        lines = self.lines[path]
+        return lines[position] if lines is not None and position < len(lines) else position + 2
+
+    def place(self, problem: Problem, tmp: Path, ordered: dict[str, pd.DataFrame]) -> Problem:
+        """``problem``, found in the built package in ``tmp``, said of the curated file and
+        line it comes from: the cell itself where the build copied it, else the built table
+        and the key of its row."""
+        path = Path(problem.file)
+        message = problem.message.replace(str(tmp), "the built package")
+        if path.parent != tmp:
+            return replace(problem, message=message)
+        if path.name == "scenarios.yaml":  # copied byte for byte: the same lines
+            return replace(problem, file=str(self.curated_dir / path.name), message=message)
+        name = path.stem
+        if path.suffix != ".csv" or name not in ordered:
+            return replace(problem, file=f"{path.name} (written by the build)", message=message)
+        df = ordered[name]
+        built = f"{path.name} (built from {self.built_from[name]})"
+        pos = None if problem.row is None else problem.row - 2
+        if pos is None or not 0 <= pos < len(df):
+            return replace(problem, file=built, row=None, message=message)
+        where = self.rows[name][int(df.index[pos])]
+        if where is not None:
+            file, curated, i = where
+            col = problem.field
+            if col is None or (
+                col in curated.columns and curated[col].iloc[i] == df[col].iloc[pos]
+            ):
+                return replace(problem, file=str(file), row=self.line(file, i), message=message)
+            built = f"{path.name} (built from {file}, line {self.line(file, i)})"
+        key = ", ".join(f"{k} '{df[k].iloc[pos]}'" for k in table_specs()[name].primary_key)
+        return replace(problem, file=f"{built}, row with {key}", row=None, message=message)
 
 
 def _descriptor(tables: dict[str, pd.DataFrame], folder: Path) -> dict[str, object]:
@@ -303,21 +467,39 @@ def build_package(
     """
     out_dir = Path(out_dir)
     _check_out_dir(out_dir)
-    tables: dict[str, pd.DataFrame] = {
-        name: _read_curated(curated_dir, name) for name in COPIED_TABLES
-    }
-    tables["sources"] = _sources(curated_dir)
-    installations, years = _installations(raw_dir, curated_dir)
+    origins = _Origins(curated_dir)
+    tables: dict[str, pd.DataFrame] = {}
+    for name in COPIED_TABLES:
+        tables[name] = _read_curated(curated_dir, name)
+        origins.built_from[name] = str(curated_dir / f"{name}.csv")
+        origins.rows[name] = [
+            (curated_dir / f"{name}.csv", tables[name], i) for i in range(len(tables[name]))
+        ]
+    tables["sources"], origins.rows["sources"] = _sources(curated_dir)
+    origins.built_from["sources"] = f"{curated_dir / 'sources'}{os.sep}*.csv and the build"
+    installations, years, installation_sites = _installations(raw_dir, curated_dir)
     tables["installations"] = installations
     tables["installation_years"] = years
+    mapped = curated_dir / "installation_sites.csv"
+    origins.built_from["installations"] = f"{raw_dir} and {mapped}"
+    origins.rows["installations"] = [
+        (mapped, installation_sites, int(i)) for i in installations["_curated_row"]
+    ]
+    origins.built_from["installation_years"] = str(raw_dir)
+    origins.rows["installation_years"] = [None] * len(years)
+    plants = _read_curated(curated_dir, "site_products")
     tables["site_products"] = _fill_production(
-        _read_curated(curated_dir, "site_products"),
+        plants,
         installations,
         years,
         tables["products"],
         tables["routes"],
         tables["route_parameters"],
     )
+    origins.built_from["site_products"] = str(curated_dir / "site_products.csv")
+    origins.rows["site_products"] = [
+        (curated_dir / "site_products.csv", plants, i) for i in range(len(plants))
+    ]
     specs = table_specs()
     ordered = {name: _sorted(spec, tables[name]) for name, spec in specs.items()}
 
@@ -332,33 +514,63 @@ def build_package(
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the package is for every user
     try:
-        for name, df in ordered.items():
-            df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
         scen = curated_dir / "scenarios.yaml"
         if not scen.is_file():
             raise KruispuntError(f"default scenarios missing: {scen}")
-        shutil.copyfile(scen, tmp / "scenarios.yaml")
-        descriptor = _descriptor(ordered, tmp)
-        (tmp / "datapackage.json").write_text(
-            json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-        )
+        try:
+            scenarios = scen.read_bytes()
+        except OSError as exc:
+            raise KruispuntError(f"cannot read {scen}: {exc.strerror or exc}") from None
+        try:
+            for name, df in ordered.items():
+                df.to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n", encoding="utf-8")
+            (tmp / "scenarios.yaml").write_bytes(scenarios)
+            descriptor = _descriptor(ordered, tmp)
+            (tmp / "datapackage.json").write_text(
+                json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        except OSError as exc:
+            raise KruispuntError(
+                f"cannot write the data package {out_dir}: {exc.strerror or exc}"
+            ) from None
         problems = run_checks(read_raw(tmp))
         for check in extra_checks:
             problems += check(tmp)
         if problems:
+            problems = [origins.place(p, tmp, ordered) for p in problems]
             raise DataPackageError(problems, "built from " + str(curated_dir))
         if out_dir.exists():
             _check_out_dir(out_dir)  # still a package: nothing else was put there meanwhile
-            # the old package goes aside under a name of its own (never a folder of the user's)
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-            out_dir.replace(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(out_dir)
+        try:
+            _put_in_place(tmp, out_dir)
+        except OSError as exc:
+            raise KruispuntError(
+                f"cannot write the data package {out_dir}: {exc.strerror or exc}"
+            ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return {name: len(df) for name, df in ordered.items()}
+
+
+def _put_in_place(tmp: Path, out_dir: Path) -> None:
+    """Move the built package ``tmp`` to ``out_dir``, replacing the package there; if a move
+    fails (OSError), the previous package is put back."""
+    if not out_dir.exists():
+        tmp.rename(out_dir)
+        return
+    # the old package goes aside under a name of its own (never a folder of the user's)
+    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+    try:
+        out_dir.replace(old)
+    except OSError:
+        old.rmdir()
+        raise
+    try:
+        tmp.rename(out_dir)
+    except OSError:
+        old.replace(out_dir)
+        raise
+    shutil.rmtree(old)
 
 
 _PACKAGE_FILES = ("datapackage.json", "scenarios.yaml")
@@ -419,11 +631,23 @@ def rehash_package(folder: Path) -> list[str]:
     if problems or not isinstance(raw.descriptor, dict):
         raise DataPackageError(problems, str(folder))
     descriptor = raw.descriptor
+    missing = [
+        Problem(
+            "check_tables_present",
+            raw.file(res["name"]),
+            None,
+            None,
+            f"table '{res['name']}' is missing, but datapackage.json lists it: put its file "
+            "back (rehash records the hashes of the tables there are; it removes no table)",
+        )
+        for res in descriptor["resources"]
+        if res["name"] not in raw.tables
+    ]
+    if missing:
+        raise DataPackageError(missing, str(folder))
     changed: list[str] = []
     for res in descriptor["resources"]:
         name = res["name"]
-        if name not in raw.tables:
-            continue
         new = {"rows": len(raw.tables[name]), "hash": f"sha256:{raw.hashes[name]}"}
         if {k: res.get(k) for k in new} != new:
             res.update(new)

@@ -121,6 +121,19 @@ def read_raw(path: Path) -> RawPackage:
             raw.problems.append(Problem("check_tables_present", str(csv_path), None, None, data))
             continue
         try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:  # pandas would give an offset in a chunk, not the line
+            raw.problems.append(
+                Problem(
+                    "check_tables_present",
+                    str(csv_path),
+                    data.count(b"\n", 0, exc.start) + 1,
+                    None,
+                    f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)",
+                )
+            )
+            continue
+        try:
             df = pd.read_csv(
                 io.BytesIO(data),
                 dtype=str,

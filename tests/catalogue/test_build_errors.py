@@ -1,0 +1,319 @@
+"""Bad input to ``kruispunt data build`` (and to ``data validate`` / ``data rehash`` of a
+package copy) is a clear message naming the file, line and field, never a traceback, and
+nothing is written."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kruispunt.catalogue.build import build_package, rehash_package
+from kruispunt.catalogue.raw import read_raw
+from kruispunt.errors import DataPackageError, KruispuntError, Problem
+from tests.catalogue.conftest import REPO, read_rows, write_rows
+from tests.cli_helpers import assert_user_error, invoke
+
+RAW = REPO / "data" / "raw"
+CURATED = REPO / "data" / "curated"
+
+needs_repo = pytest.mark.skipif(not RAW.is_dir(), reason="needs the repository's data/ folder")
+
+
+@pytest.fixture
+def curated(tmp_path: Path) -> Path:
+    """A writable copy of the curated tables."""
+    dest = tmp_path / "curated"
+    shutil.copytree(CURATED, dest)
+    return dest
+
+
+def _edit_line(path: Path, line: int, edit: Callable[[bytes], bytes]) -> None:
+    """Replace line ``line`` (1 = the first) of a file by ``edit`` of it."""
+    lines = path.read_bytes().split(b"\n")
+    lines[line - 1] = edit(lines[line - 1])
+    path.write_bytes(b"\n".join(lines))
+
+
+def _not_utf8(line: bytes) -> bytes:
+    return line.replace(b"a", b"\xe9", 1)
+
+
+def _extra_field(line: bytes) -> bytes:
+    return line + b",extra"
+
+
+def _first_field(value: bytes) -> Callable[[bytes], bytes]:
+    return lambda line: value + line[line.index(b",") :]
+
+
+@needs_repo
+@pytest.mark.parametrize(
+    ("file", "line", "edit", "message"),
+    [
+        (
+            "carriers.csv",
+            4,
+            _not_utf8,
+            "{path}, line 4: not UTF-8 text (byte 0xe9 cannot be decoded); save the file as UTF-8",
+        ),
+        (
+            "sources/core.csv",
+            7,
+            _not_utf8,
+            "{path}, line 7: not UTF-8 text (byte 0xe9 cannot be decoded); save the file as UTF-8",
+        ),
+        (
+            "carriers.csv",
+            5,
+            _extra_field,
+            "{path}, line 5: 13 fields, but the header has 12; a cell that holds a comma must be "
+            'quoted ("a, b")',
+        ),
+        (
+            "sources/core.csv",
+            4,
+            _extra_field,
+            "{path}, line 4: 9 fields, but the header has 8; a cell that holds a comma must be "
+            'quoted ("a, b")',
+        ),
+        (
+            "installation_sites.csv",
+            3,
+            _first_field(b"12ab"),
+            "{path}, line 3, field 'installation_id': '12ab' is not an installation id; allowed: "
+            "the installation's EUTL id, a whole number (digits 0-9)",
+        ),
+        (
+            "installation_sites.csv",
+            4,
+            _first_field(b"1"),
+            "{path}, line 4, field 'installation_id': installation 1 has a row already; "
+            "allowed: one row per installation",
+        ),
+    ],
+)
+def test_a_curated_table_that_does_not_read_is_named(
+    tmp_path: Path,
+    curated: Path,
+    file: str,
+    line: int,
+    edit: Callable[[bytes], bytes],
+    message: str,
+) -> None:
+    """Once a traceback (UnicodeDecodeError, pandas' ParserError, ValueError of int())."""
+    path = curated / file
+    _edit_line(path, line, edit)
+    with pytest.raises(KruispuntError) as info:
+        build_package(RAW, curated, tmp_path / "package")
+    assert type(info.value) is KruispuntError
+    assert str(info.value) == message.format(path=path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
+@needs_repo
+def test_an_empty_curated_table_is_named(tmp_path: Path, curated: Path) -> None:
+    (curated / "carriers.csv").write_bytes(b"")
+    with pytest.raises(KruispuntError, match=r"carriers\.csv: the file is empty; a curated"):
+        build_package(RAW, curated, tmp_path / "package")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
+@needs_repo
+def test_a_curated_table_that_does_not_read_from_the_command_line(
+    tmp_path: Path, curated: Path
+) -> None:
+    path = curated / "carriers.csv"
+    _edit_line(path, 5, _extra_field)
+    out = invoke(
+        "data", "build", "--raw", str(RAW), "--curated", str(curated), "--out", str(tmp_path / "p")
+    )
+    assert_user_error(out, f"{path}, line 5: 13 fields, but the header has 12")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
+@needs_repo
+def test_a_full_disk_while_writing_is_a_message_and_the_old_package_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "package"
+    build_package(RAW, CURATED, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    written: list[str] = []
+
+    def to_csv(self: pd.DataFrame, path: Path, *args: object, **kwargs: object) -> None:
+        written.append(Path(path).name)
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        Path(path).write_text("half\n", encoding="utf-8")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", to_csv)
+    with pytest.raises(KruispuntError) as info:
+        build_package(RAW, CURATED, out)
+    assert str(info.value) == f"cannot write the data package {out}: No space left on device"
+    assert len(written) == 3
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package"]
+
+
+@needs_repo
+def test_a_failed_move_into_place_puts_the_old_package_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "package"
+    build_package(RAW, CURATED, out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def rename(self: Path, target: Path) -> Path:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(KruispuntError) as info:
+        build_package(RAW, CURATED, out)
+    assert str(info.value) == f"cannot write the data package {out}: Input/output error"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["package"]
+
+
+@needs_repo
+def test_a_problem_of_the_built_package_names_the_curated_line(
+    tmp_path: Path, curated: Path
+) -> None:
+    """A duplicate id on line 19 of curated/carriers.csv was reported on line 3 of the
+    built (sorted) table, in the deleted temporary folder."""
+    path = curated / "carriers.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines) + lines[1], encoding="utf-8")
+    carrier = lines[1].split(",")[0]
+    with pytest.raises(DataPackageError) as info:
+        build_package(RAW, curated, tmp_path / "package")
+    assert info.value.problems == [
+        Problem(
+            "check_unique_keys",
+            str(path),
+            len(lines) + 1,
+            "carrier_id",
+            f"duplicate id (carrier_id={carrier})",
+        )
+    ]
+    assert ".build-" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
+@needs_repo
+def test_a_curated_line_counts_a_cell_of_several_lines(tmp_path: Path, curated: Path) -> None:
+    """The line is where the row starts in the curated file, after notes of several lines."""
+    path = curated / "installation_sites.csv"
+    header, rows = read_rows(path)
+    rows[0]["note"] = "first line\nsecond line"
+    rows[30]["site_id"] = "atlantis"
+    write_rows(path, header, rows)
+    with pytest.raises(DataPackageError) as info:
+        build_package(RAW, curated, tmp_path / "package")
+    fk = [p for p in info.value.problems if p.check == "check_foreign_keys"]
+    assert [(p.file, p.row, p.field) for p in fk] == [(str(path), 33, "site_id")]
+    assert "unknown site id 'atlantis'" in fk[0].message
+
+
+@needs_repo
+def test_a_value_the_build_made_is_named_with_its_row(tmp_path: Path, curated: Path) -> None:
+    """Where the build made the value (a table of raw data, a derived cell, its own files),
+    the problem names the built table, what it is built from and the row's key."""
+    pkg = tmp_path / "built"
+    build_package(RAW, CURATED, pkg)
+    _, years = read_rows(pkg / "installation_years.csv")
+    _, plants = read_rows(pkg / "site_products.csv")
+    derived = next(
+        i for i, p in enumerate(plants) if p["production_source"] == "derived_production"
+    )
+    _, curated_plants = read_rows(curated / "site_products.csv")
+    key = ("site_id", "product_id", "unit_id")
+    source_line = 2 + next(
+        i for i, p in enumerate(curated_plants) if all(p[k] == plants[derived][k] for k in key)
+    )
+    seen: list[Path] = []
+
+    def check(folder: Path) -> list[Problem]:
+        seen.append(folder)
+        return [
+            Problem("x", str(folder / "installation_years.csv"), 2, "verified_emissions", "m1"),
+            Problem("x", str(folder / "site_products.csv"), derived + 2, "production", "m2"),
+            Problem("x", str(folder / "site_products.csv"), derived + 2, "site_id", "m3"),
+            Problem("x", str(folder / "scenarios.yaml"), 3, None, f"m4 {folder / 'a'}"),
+            Problem("x", str(folder / "datapackage.json"), None, None, "m5"),
+            Problem("x", str(folder / "sources.csv"), None, None, "m6"),
+        ]
+
+    with pytest.raises(DataPackageError) as info:
+        build_package(RAW, curated, tmp_path / "package", extra_checks=(check,))
+    plant = plants[derived]
+    plant_key = ", ".join(f"{k} '{plant[k]}'" for k in key)
+    assert info.value.problems == [
+        Problem(
+            "x",
+            f"installation_years.csv (built from {RAW}), row with installation_id "
+            f"'{years[0]['installation_id']}', year '{years[0]['year']}'",
+            None,
+            "verified_emissions",
+            "m1",
+        ),
+        Problem(
+            "x",
+            f"site_products.csv (built from {curated / 'site_products.csv'}, line "
+            f"{source_line}), row with {plant_key}",
+            None,
+            "production",
+            "m2",
+        ),
+        Problem("x", str(curated / "site_products.csv"), source_line, "site_id", "m3"),
+        Problem("x", str(curated / "scenarios.yaml"), 3, None, "m4 the built package/a"),
+        Problem("x", "datapackage.json (written by the build)", None, None, "m5"),
+        Problem(
+            "x",
+            f"sources.csv (built from {curated / 'sources'}{os.sep}*.csv and the build)",
+            None,
+            None,
+            "m6",
+        ),
+    ]
+    assert str(seen[0]) not in str(info.value)
+
+
+def test_a_package_table_that_is_not_utf8_names_its_line(package_copy: Path) -> None:
+    """pandas said "can't decode byte 0xe9 in position 3", an offset in a chunk it read."""
+    path = package_copy / "sites.csv"
+    _edit_line(path, 41, _not_utf8)
+    raw = read_raw(package_copy)
+    assert raw.problems == [
+        Problem(
+            "check_tables_present",
+            str(path),
+            41,
+            None,
+            "not UTF-8 text (byte 0xe9 cannot be decoded)",
+        )
+    ]
+    assert "sites" not in raw.tables
+
+
+def test_rehash_refuses_a_missing_table(package_copy: Path) -> None:
+    """It skipped a table the descriptor lists, and said nothing changed."""
+    descriptor = (package_copy / "datapackage.json").read_bytes()
+    (package_copy / "products.csv").unlink()
+    with pytest.raises(DataPackageError) as info:
+        rehash_package(package_copy)
+    assert [(p.file, p.message) for p in info.value.problems] == [
+        (
+            str(package_copy / "products.csv"),
+            "table 'products' is missing, but datapackage.json lists it: put its file back "
+            "(rehash records the hashes of the tables there are; it removes no table)",
+        )
+    ]
+    assert (package_copy / "datapackage.json").read_bytes() == descriptor
+    out = invoke("data", "rehash", str(package_copy))
+    assert_user_error(out, "table 'products' is missing")
