@@ -156,6 +156,7 @@ def test_permits_from_saves_and_resolves(saved: SavedScenarios) -> None:
         ({"co2_heffing": "sometimes"}, "co2_heffing", "'off', 'current' or 'original'"),
         ({"description": "x" * 10_001}, "description", "too long"),
         ({"seed": "1_000"}, "seed", "valid integer (got '1_000')"),
+        ({"eua_price": "2025: 80, 2025: 90"}, "eua_price", "duplicate key '2025'"),
     ],
 )
 def test_errors_name_their_field(

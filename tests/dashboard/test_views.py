@@ -309,3 +309,25 @@ def test_a_stored_summary_edited_by_hand_is_worked_out_again(
         info = client.get(f"/api/runs/{run_id}").json()
         assert info["scenarios"] == summary["scenarios"] and info["years"] == summary["years"]
         assert "alert(1)" not in client.get(f"/runs/{run_id}").text
+
+
+def test_a_damaged_run_is_refused_naming_its_id(tmp_path: Path) -> None:
+    """The message was right, its ``loc`` empty: every refusal names its parameter."""
+    from fastapi.testclient import TestClient
+
+    from kruispunt.dashboard.app import create_app
+    from kruispunt.dashboard.settings import ServeSettings
+    from kruispunt.testing import synthetic_results
+
+    store = Store(tmp_path / "store")
+    run_id = store.save(synthetic_results(n_scenarios=1, n_plants=4, seed=4), name="cut")
+    parts = sorted((store.runs_dir / run_id).rglob("*.parquet"))
+    assert parts
+    for part in parts:
+        part.write_bytes(part.read_bytes()[:40])
+    settings = ServeSettings(store=tmp_path / "store", workers=1)
+    with TestClient(create_app(settings), base_url="http://localhost") as client:
+        r = client.get(f"/api/runs/{run_id}/sites")
+        assert r.status_code == 422, r.text[:300]
+        (item,) = r.json()["detail"]
+        assert item["loc"] == ["path", "run_id"] and "damaged" in item["msg"], item

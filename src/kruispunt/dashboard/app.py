@@ -104,7 +104,10 @@ def _install_handlers(app: FastAPI, hosts: frozenset[str] | None) -> None:
     @app.exception_handler(KruispuntError)
     async def user_error(request: Request, exc: KruispuntError) -> Response:
         if _is_api(request):
-            return JSONResponse(_detail([((), str(exc))], "value_error"), status_code=422)
+            # a run or ensemble that cannot be read: the parameter that named it
+            named = [k for k in ("run_id", "ensemble_id") if k in request.path_params]
+            loc = ("path", named[0]) if named else ()
+            return JSONResponse(_detail([(loc, str(exc))], "value_error"), status_code=422)
         return _error_page(request, 422, [str(exc)])
 
     @app.exception_handler(RequestValidationError)

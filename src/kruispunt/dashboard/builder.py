@@ -338,6 +338,9 @@ def parse_form(form: Mapping[str, str]) -> tuple[dict[str, Any], list[FieldError
                 # a limit passed (nesting, aliases) says which; malformed text gets the hint
                 if isinstance(exc, YamlFileError) and not exc.message.startswith("malformed"):
                     hint = f"{exc.message}; {hint}"
+                elif "duplicate key" in str(exc):  # say which key
+                    found = str(exc).split("duplicate key", 1)[1].split(";")[0].split("\n")[0]
+                    hint = f"duplicate key{found.rstrip(' .:')}; {hint}"
                 errors.append(FieldError(loc, hint))
                 continue
         elif f.kind == "list":
