@@ -686,3 +686,26 @@ def test_a_report_is_written_when_a_run_has_none(client: TestClient, store_root:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert f'filename="{run}.html"' in r.headers["content-disposition"]
     assert run in r.text and store.report_path(run).read_text("utf-8") == r.text
+
+
+def test_a_saved_file_that_does_not_load_is_named_with_its_reason(
+    client: TestClient, store_root: Path
+) -> None:
+    """It was reported as "unknown scenario" everywhere but on the home page."""
+    path = store_root / "scenarios" / "orphan.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("name: orphan\nbase: gone-away\n", encoding="utf-8")
+    try:
+        r = client.get("/api/scenarios/orphan")
+        assert r.status_code == 422
+        (item,) = r.json()["detail"]
+        assert item["loc"] == ["path", "name"]
+        assert "the saved file orphan.yaml does not load" in item["msg"]
+        assert "gone-away" in item["msg"]
+        r = client.post("/api/runs", json={"scenarios": ["current-policy", "orphan"]})
+        assert r.status_code == 422
+        loc, msg = _errors(r)[0]
+        assert loc == ["body", "scenarios", 1] and "orphan.yaml does not load" in msg
+        assert client.get("/api/scenarios/never-saved").status_code == 404
+    finally:
+        path.unlink()

@@ -416,16 +416,24 @@ def scenario_list(
 
 def check_scenarios(saved: SavedScenarios, names: list[str]) -> None:
     """Every name must be a known scenario, each once (422 naming the entry at fault)."""
-    lib, _ = saved.library()
+    lib, broken = saved.library()
     seen: set[str] = set()
     for i, name in enumerate(names):
         if name in seen:
             raise BadInput(("body", "scenarios", i), f"scenario '{name}' is given twice")
         seen.add(name)
+        if f"{name}.yaml" in broken:
+            raise BadInput(("body", "scenarios", i), broken_file(name, broken))
         try:
             lib.resolve(name)
         except ScenarioError as exc:
             raise BadInput(("body", "scenarios", i), str(exc)) from None
+
+
+def broken_file(name: str, broken: dict[str, str]) -> str:
+    """Why the saved scenario ``name`` cannot be used: its file does not load (rather than
+    "unknown scenario", which is what leaving it out of the library would say)."""
+    return f"the saved file {name}.yaml does not load: {broken[f'{name}.yaml']}"
 
 
 EnsembleId = Annotated[
@@ -451,7 +459,9 @@ def get_scenario(
 ) -> ScenarioDetail:
     """A scenario's resolved levers and, for a saved one, its file."""
     _, _, saved = _state(request)
-    lib, _ = saved.library()
+    lib, broken = saved.library()
+    if f"{name}.yaml" in broken and name not in lib.names:
+        raise BadInput(("path", "name"), broken_file(name, broken))
     if name not in lib.names:
         raise NotFound(
             ("path", "name"), f"unknown scenario '{name}'; known: {', '.join(lib.names)}"
