@@ -63,15 +63,7 @@ def _read_descriptor(raw: RawPackage, path: Path) -> None:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raw.problems.append(
-            Problem(
-                "check_tables_present",
-                str(path),
-                data.count(b"\n", 0, exc.start) + 1,
-                None,
-                f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)",
-            )
-        )
+        raw.problems.append(_not_utf8(path, data, exc))
         return
     try:
         raw.descriptor = json.loads(text)
@@ -89,6 +81,13 @@ def _read_descriptor(raw: RawPackage, path: Path) -> None:
         )
         return
     raw.descriptor_read = True
+
+
+def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError) -> Problem:
+    """A file of the package that is not UTF-8 text, with the line of its first bad byte."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    message = f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)"
+    return Problem("check_tables_present", str(path), line, None, message)
 
 
 def read_raw(path: Path) -> RawPackage:
@@ -123,15 +122,7 @@ def read_raw(path: Path) -> RawPackage:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:  # pandas would give an offset in a chunk, not the line
-            raw.problems.append(
-                Problem(
-                    "check_tables_present",
-                    str(csv_path),
-                    data.count(b"\n", 0, exc.start) + 1,
-                    None,
-                    f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)",
-                )
-            )
+            raw.problems.append(_not_utf8(csv_path, data, exc))
             continue
         try:
             df = pd.read_csv(
