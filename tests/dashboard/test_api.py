@@ -709,3 +709,25 @@ def test_a_saved_file_that_does_not_load_is_named_with_its_reason(
         assert client.get("/api/scenarios/never-saved").status_code == 404
     finally:
         path.unlink()
+
+
+@pytest.mark.parametrize(
+    ("query", "loc", "words"),
+    [
+        ("foo=bar", ["query", "foo"], "unknown parameter; allowed: scenario, year"),
+        ("year=2030&year=2031", ["query", "year"], "given more than once"),
+        ("yaer=2030", ["query", "yaer"], "unknown parameter"),
+    ],
+)
+def test_an_unknown_or_repeated_query_parameter_is_refused(
+    client: TestClient, query: str, loc: list[str], words: str
+) -> None:
+    """They were ignored (the last of a repeated one won): an answer looked filtered when it
+    was not."""
+    r = client.get(f"/api/runs/latest/map?{query}")
+    assert r.status_code == 422, r.text[:300]
+    (item,) = r.json()["detail"]
+    assert item["loc"] == loc and words in item["msg"], item
+    assert client.get("/api/runs/latest/map?year=2030").status_code == 200
+    r = client.get("/api/runs?limit=5")
+    assert r.status_code == 422 and "allowed: none" in r.text

@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -36,7 +36,31 @@ ApiScenario = Annotated[ScenarioFile, BeforeValidator(year_keys)]
 
 __all__ = ["ErrorResponse", "router"]
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+def _known_query(request: Request) -> None:
+    """Every query parameter must be one the operation declares, given once: an unknown one
+    (a misspelling, a filter the endpoint does not have) would be ignored, a repeated one
+    read as its last value, and the answer would look filtered when it is not (422)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:  # pragma: no cover - every API route has one
+        return
+    declared: set[str] = set()
+    pending = [dependant]
+    while pending:  # the operation's own parameters and those of its dependencies
+        d = pending.pop()
+        declared.update(p.alias for p in d.query_params)
+        pending.extend(d.dependencies)
+    keys = [k for k, _ in request.query_params.multi_items()]
+    for key in keys:
+        if key not in declared:
+            allowed = ", ".join(sorted(declared)) or "none"
+            raise BadInput(("query", key), f"unknown parameter; allowed: {allowed}")
+        if keys.count(key) > 1:
+            raise BadInput(("query", key), "given more than once; give it once")
+
+
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(_known_query)])
 
 
 # --- models -----------------------------------------------------------------------------------
