@@ -215,8 +215,12 @@ def test_a_factor_range_beyond_a_scenario_s_limits_fails_before_any_run(
     ],
 )
 def test_infinite_and_nan_numbers_are_refused(tmp_path: Path, old: str, new: str, key: str) -> None:
-    with pytest.raises(SpecError, match=rf"key '{key}'.*finite number"):
+    """One message each: a number that may also be a path of years once added the path
+    branch's "valid dictionary" beside it."""
+    with pytest.raises(SpecError, match=rf"key '{key}'.*finite number") as exc:
         load_spec(write(tmp_path, GOOD.replace(old, new)))
+    assert len(str(exc.value).splitlines()) == 1, str(exc.value)
+    assert "dictionary" not in str(exc.value)
 
 
 def test_an_outcome_year_no_package_runs_is_refused(tmp_path: Path) -> None:

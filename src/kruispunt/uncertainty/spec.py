@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -437,15 +438,37 @@ def _allowed(loc: Sequence[Any]) -> list[str]:
     return sorted(model.model_fields)
 
 
+_SCALAR_TYPES = frozenset({"float_type", "float_parsing", "int_type", "int_parsing"})
+
+
+def _union_branch_fits(error: Mapping[str, Any], others: int) -> bool:
+    """Of the errors of a union's branches at one key (a number or a path of years), keep
+    those of the branch the value is written as: a mapping's, or a number's."""
+    if others < 2:
+        return True
+    kind = str(error["type"])
+    if isinstance(error.get("input"), dict):
+        return kind not in _SCALAR_TYPES
+    return kind != "dict_type"
+
+
 def _message(exc: ValidationError, path: Path, lines: Mapping[tuple[Any, ...], int]) -> str:
     parts = []
-    for error in exc.errors():
+
+    def key_of(error: Mapping[str, Any]) -> tuple[Any, ...]:
         # drop pydantic's union-member labels ("float", "dict[int,...]") from the location
-        loc = tuple(
+        return tuple(
             x
             for x in error["loc"]
             if isinstance(x, int) or ("[" not in x and x not in ("float", "int", "function-after"))
         )
+
+    errors = exc.errors()
+    at_key = Counter(key_of(e) for e in errors)
+    for error in errors:
+        loc = key_of(error)
+        if not _union_branch_fits(error, at_key[loc]):
+            continue
         line = None
         for n in range(len(loc), 0, -1):
             line = lines.get(loc[:n])
