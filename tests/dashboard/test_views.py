@@ -312,7 +312,8 @@ def test_a_stored_summary_edited_by_hand_is_worked_out_again(
 
 
 def test_a_damaged_run_is_refused_naming_its_id(tmp_path: Path) -> None:
-    """The message was right, its ``loc`` empty: every refusal names its parameter."""
+    """The message was right, its ``loc`` empty: every refusal names its parameter. Its
+    stored report was still served while every other view refused the run."""
     from fastapi.testclient import TestClient
 
     from kruispunt.dashboard.app import create_app
@@ -321,13 +322,16 @@ def test_a_damaged_run_is_refused_naming_its_id(tmp_path: Path) -> None:
 
     store = Store(tmp_path / "store")
     run_id = store.save(synthetic_results(n_scenarios=1, n_plants=4, seed=4), name="cut")
+    store.report_path(run_id).parent.mkdir(parents=True, exist_ok=True)
+    store.report_path(run_id).write_text("<!doctype html><p>the old report</p>", "utf-8")
     parts = sorted((store.runs_dir / run_id).rglob("*.parquet"))
     assert parts
     for part in parts:
         part.write_bytes(part.read_bytes()[:40])
     settings = ServeSettings(store=tmp_path / "store", workers=1)
     with TestClient(create_app(settings), base_url="http://localhost") as client:
-        r = client.get(f"/api/runs/{run_id}/sites")
-        assert r.status_code == 422, r.text[:300]
-        (item,) = r.json()["detail"]
-        assert item["loc"] == ["path", "run_id"] and "damaged" in item["msg"], item
+        for url in (f"/api/runs/{run_id}/sites", f"/api/runs/{run_id}/download/report"):
+            r = client.get(url)
+            assert r.status_code == 422, (url, r.text[:300])
+            (item,) = r.json()["detail"]
+            assert item["loc"] == ["path", "run_id"] and "damaged" in item["msg"], item

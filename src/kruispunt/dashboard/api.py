@@ -741,10 +741,12 @@ DOWNLOADS = ("iamc", "csv", "report")
 
 
 def report_path(runs: RunCache, run_id: str) -> FsPath:
-    """The run's HTML report in the store (written now if the run has none)."""
+    """The run's HTML report in the store (written now if the run has none). The run is read
+    first, as every other view of it does: a run that cannot be read is refused, not served
+    the report it had."""
+    res = runs.results(run_id)
     path = runs.store.report_path(run_id)
     if not path.is_file():
-        res = runs.results(run_id)
         write_report(
             res,
             path,
