@@ -731,3 +731,15 @@ def test_an_unknown_or_repeated_query_parameter_is_refused(
     assert client.get("/api/runs/latest/map?year=2030").status_code == 200
     r = client.get("/api/runs?limit=5")
     assert r.status_code == 422 and "allowed: none" in r.text
+
+
+@pytest.mark.parametrize("kind", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_an_api_body_that_is_not_json_is_415_naming_the_content_type(
+    client: TestClient, kind: str | None
+) -> None:
+    """It was 422 "Input should be a valid dictionary or object to extract fields from"."""
+    headers = {"content-type": kind} if kind else {}
+    r = client.post("/api/scenarios", content=b'{"name": "typed"}', headers=headers)
+    assert r.status_code == 415, r.text
+    (item,) = r.json()["detail"]
+    assert item["loc"] == ["header", "content-type"] and "must be JSON" in item["msg"]

@@ -81,6 +81,7 @@ class ErrorResponse(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorResponse, "description": "The request body cannot be read"},
     404: {"model": ErrorResponse, "description": "No such run, site, chart, job or scenario"},
+    415: {"model": ErrorResponse, "description": "A body that is not JSON"},
     422: {"model": ErrorResponse, "description": "A parameter or field is invalid"},
 }
 

@@ -91,6 +91,10 @@ def _install_handlers(app: FastAPI, hosts: frozenset[str] | None) -> None:
             if _is_api(request):
                 return JSONResponse(_detail([(("header", "origin"), message)], "forbidden"), 403)
             return _error_page(request, 403, [message])
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if request.method in _UNSAFE and _is_api(request) and kind != "application/json":
+            message = f"the body must be JSON (content-type application/json), not {kind or 'none'}"
+            return JSONResponse(_detail([(("header", "content-type"), message)], "http_error"), 415)
         response: Response = await call_next(request)
         return response
 
