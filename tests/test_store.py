@@ -751,3 +751,27 @@ def test_an_ensemble_manifest_that_is_not_json_text_is_named(
         Ensemble(made.folder)
     with pytest.raises(KruispuntError, match="unreadable manifest"):
         list_ensembles(tmp_path)
+
+
+def test_a_store_is_not_made_among_other_files(tmp_path: Path) -> None:
+    """``--store ""`` (the current folder) or a data package's folder silently became a
+    results store, its files mixed with the store's."""
+    from kruispunt.store import check_can_write
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "notes.txt").write_text("mine", "utf-8")
+    (project / ".git").mkdir()  # hidden entries do not count
+    for attempt in (lambda: Store(project), lambda: check_can_write(project)):
+        with pytest.raises(
+            KruispuntError, match=r"is not a results store and not empty \(it holds notes\.txt\)"
+        ):
+            attempt()
+    assert sorted(p.name for p in project.iterdir()) == [".git", "notes.txt"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert Store(empty).root == empty  # an empty folder becomes a store
+    assert check_can_write(empty) == empty and Store(empty).root == empty  # and stays one
+    ensembles_only = tmp_path / "ens"
+    (ensembles_only / "ensembles").mkdir(parents=True)
+    assert check_can_write(ensembles_only) == ensembles_only

@@ -779,6 +779,8 @@ class Store:
         if readonly:
             self._open_readonly()
             return
+        if self.root.is_dir() and not self.catalogue_path.exists():
+            refuse_foreign_folder(self.root)  # a new store: not among someone's files
         try:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
             self.locks_dir.mkdir(exist_ok=True)
@@ -1594,6 +1596,35 @@ def require_store_folder(root: Path, creates: str = "'kruispunt run'") -> None:
         raise KruispuntError(f"results store {root} is not a folder")
 
 
+STORE_ENTRIES = frozenset(
+    {"runs", "locks", "reports", "scenarios", "broken", "ensembles", "catalogue.sqlite"}
+)
+"""What a results store's folder holds (besides hidden files and the catalogue's -wal/-shm)."""
+
+
+def refuse_foreign_folder(root: Path) -> None:
+    """Refuse to make a results store in an existing folder that holds other things (a
+    project folder, a data package, the current folder given by mistake): its files would
+    be mixed with the store's. An empty folder, or one with a store's entries, is fine."""
+    try:
+        entries = [e.name for e in root.iterdir()]
+    except OSError:
+        return  # not a readable folder: the caller's own checks say why
+    foreign = sorted(
+        n
+        for n in entries
+        if not n.startswith(".") and n not in STORE_ENTRIES and not n.startswith("catalogue.")
+    )
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (
+            f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+        )
+        raise KruispuntError(
+            f"{root} is not a results store and not empty (it holds {shown}); give a new or "
+            "empty folder, or a results store, with --store or $" + STORE_ENV
+        )
+
+
 def check_can_write(root: Path | str | None = None) -> Path:
     """Check, creating nothing, that a run can be saved in the store at ``root``.
 
@@ -1611,6 +1642,8 @@ def check_can_write(root: Path | str | None = None) -> Path:
         probe.runs_dir = path / "runs"
         if (path / "catalogue.sqlite").exists() or probe._has_run_folders():
             Store(path, readonly=True)  # raises if the catalogue is missing or damaged
+        else:
+            refuse_foreign_folder(path)
         return path
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
