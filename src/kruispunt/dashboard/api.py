@@ -13,6 +13,7 @@ import io
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 
@@ -51,12 +52,12 @@ def _known_query(request: Request) -> None:
         d = pending.pop()
         declared.update(p.alias for p in d.query_params)
         pending.extend(d.dependencies)
-    keys = [k for k, _ in request.query_params.multi_items()]
-    for key in keys:
+    counts = Counter(k for k, _ in request.query_params.multi_items())
+    for key, n in counts.items():
         if key not in declared:
             allowed = ", ".join(sorted(declared)) or "none"
             raise BadInput(("query", key), f"unknown parameter; allowed: {allowed}")
-        if keys.count(key) > 1:
+        if n > 1:
             raise BadInput(("query", key), "given more than once; give it once")
 
 

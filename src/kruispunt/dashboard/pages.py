@@ -8,6 +8,7 @@ next to its field.
 
 from __future__ import annotations
 
+from collections import Counter
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -209,16 +210,18 @@ def _form_problems(items: list[tuple[str, str]]) -> tuple[list[FieldError], list
     off. Returns field errors and problems of the form as a whole."""
     fields = {f.key: f for f in form_fields()}
     keys = [k for k, _ in items]
+    given = set(keys)
     errors = [
         FieldError(tuple(k.split(".")), "missing from the form: the builder sends every field")
         for k, f in fields.items()
-        if f.kind != "checkbox" and k not in keys
+        if f.kind != "checkbox" and k not in given
     ]
     problems = []
     unknown = sorted({k for k in keys if k not in fields and k != "action"})
     if unknown:
         problems.append(f"fields the builder does not know: {', '.join(unknown)}")
-    twice = sorted({k for k in keys if keys.count(k) > 1})
+    counts = Counter(keys)  # not keys.count per key: a post of many fields stays linear
+    twice = sorted(k for k, n in counts.items() if n > 1)
     if twice:
         problems.append(f"fields given more than once: {', '.join(twice)}")
     action = [v for k, v in items if k == "action"]
