@@ -91,3 +91,38 @@ def test_a_scenario_file_can_be_the_reference_by_its_path_or_its_name(tmp_path: 
         assert "Packages against mine" in out.stdout
     out = invoke("compare-instruments", "current-policy", str(mine), "--reference", "nowhere")
     assert_user_error(out, f"scenarios compared: current-policy, mine ({mine})")
+
+
+def test_an_output_keeps_the_format_its_name_gives(tmp_path: Path) -> None:
+    """The temporary name ends in the target's, so pandas still reads ``.csv.gz`` as gzip
+    (``explain --csv o.csv.gz`` wrote plain text under a .gz name)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1, 2]})
+    target = tmp_path / "o.csv.gz"
+    write_outputs((target, "csv", lambda p: frame.to_csv(p, index=False)))
+    assert target.read_bytes()[:2] == b"\x1f\x8b"  # gzip's magic number
+    pd.testing.assert_frame_equal(pd.read_csv(target), frame)
+
+
+def test_a_report_page_gets_a_new_file_s_permissions(tmp_path: Path) -> None:
+    """Written through a private temporary file, the page kept its mode 0600."""
+    import pandas as pd
+
+    from kruispunt.reports.premium import write_premium_report
+
+    page = write_premium_report(
+        tmp_path / "p.html", pd.DataFrame(columns=["scenario", "product", "year"])
+    )
+    assert stat.S_IMODE(page.stat().st_mode) & 0o044 == 0o044
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.html"]
+
+
+def test_green_premium_says_when_its_default_years_reach_beyond_a_scenario(
+    tmp_path: Path,
+) -> None:
+    """It blamed a ``--year 2040`` that was never given."""
+    short = tmp_path / "short.yaml"
+    short.write_text("name: short\nbase: current-policy\nend_year: 2035\n", encoding="utf-8")
+    out = invoke("green-premium", str(short))
+    assert_user_error(out, "the default year 2040 is outside the years of scenario 'short'")

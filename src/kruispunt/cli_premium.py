@@ -108,9 +108,10 @@ def green_premium(
         first_year, last_year = sc.levers.start_year, sc.levers.end_year
         outside = [y for y in years if not first_year <= y <= last_year]
         if outside:
+            asked = f"--year {outside[0]}" if year else f"the default year {outside[0]}"
             raise KruispuntError(
-                f"--year {outside[0]} is outside the years of scenario '{sc.name}', "
-                f"{first_year}-{last_year}"
+                f"{asked} is outside the years of scenario '{sc.name}', "
+                f"{first_year}-{last_year}; give --year within them"
             )
     gp = green_premiums(names, catalogue=cat, reference_capex=reference_capex)  # type: ignore[arg-type]
     gap = export_gap(names, catalogue=cat)

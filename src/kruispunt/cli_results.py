@@ -205,7 +205,8 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
             target = path.expanduser()
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+                # ends in the target's name: its extensions (".csv.gz") still say the format
+                fd, name = tempfile.mkstemp(prefix=".", suffix=f"-{target.name}", dir=target.parent)
                 os.close(fd)
                 done.append((Path(name), target))
                 write(Path(name))

@@ -382,6 +382,10 @@ def test_a_host_that_is_not_this_machine_is_refused(client: TestClient, store_ro
     assert page.status_code == 400 and "refused" in page.text
     for ok in ("localhost:8765", "127.0.0.1", "[::1]:8765", "LOCALHOST"):
         assert client.get("/api/runs", headers={"host": ok}).status_code == 200, ok
+    # a header that is no host name: refused, not a 500 ('[::1' made urlsplit raise)
+    for bad in ("[::1", "evil@127.0.0.1", "127.0.0.1 evil", ""):
+        r = client.get("/api/runs", headers={"host": bad})
+        assert r.status_code == 400 and _errors(r)[0][0] == ["header", "host"], bad
 
 
 def test_the_hosts_a_server_answers_to() -> None:

@@ -293,6 +293,7 @@ def test_a_builder_form_with_fields_it_does_not_have_is_refused(
         (b"\xff\xfe\x80", "application/x-www-form-urlencoded", "not UTF-8 text"),
         (b"x" * ((1 << 20) + 1), "application/x-www-form-urlencoded", "larger than 1 MiB"),
         (b"{}", "application/json", "content type is application/json"),
+        (b"--x\r\n", "multipart/form-data; boundary=x", "content type is multipart/form-data"),
     ],
 )
 def test_a_builder_form_that_is_not_utf8_text_is_refused(
@@ -301,7 +302,8 @@ def test_a_builder_form_that_is_not_utf8_text_is_refused(
     """Bytes that are not UTF-8 were once saved mangled (U+FFFD, or read as Latin-1)."""
     form = browser_form(client, "current-policy", "bytes")
     prefix = urlencode([(k, v) for k, v in form.items() if k != "description"]).encode()
-    content = prefix + b"&description=" + body if kind != "application/json" else body
+    urlencoded = kind == "application/x-www-form-urlencoded"
+    content = prefix + b"&description=" + body if urlencoded else body
     r = client.post("/scenarios/new", content=content, headers={"content-type": kind})
     assert r.status_code == 422 and words in r.text, r.text[:400]
     assert not (store_root / "scenarios" / "bytes.yaml").exists()

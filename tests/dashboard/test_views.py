@@ -321,6 +321,7 @@ def test_a_damaged_run_is_refused_naming_its_id(tmp_path: Path) -> None:
     from kruispunt.testing import synthetic_results
 
     store = Store(tmp_path / "store")
+    whole = store.save(synthetic_results(n_scenarios=1, n_plants=4, seed=5), name="whole")
     run_id = store.save(synthetic_results(n_scenarios=1, n_plants=4, seed=4), name="cut")
     store.report_path(run_id).parent.mkdir(parents=True, exist_ok=True)
     store.report_path(run_id).write_text("<!doctype html><p>the old report</p>", "utf-8")
@@ -335,3 +336,12 @@ def test_a_damaged_run_is_refused_naming_its_id(tmp_path: Path) -> None:
             assert r.status_code == 422, (url, r.text[:300])
             (item,) = r.json()["detail"]
             assert item["loc"] == ["path", "run_id"] and "damaged" in item["msg"], item
+        # of two runs compared, the one that cannot be read (run_a and run_b were not named)
+        for url, param in (
+            (f"/api/compare/{whole}/{run_id}/charts/emissions_sector", "run_b"),
+            (f"/api/compare/{run_id}/{whole}/charts/emissions_sector", "run_a"),
+        ):
+            r = client.get(url)
+            assert r.status_code == 422, (url, r.text[:300])
+            (item,) = r.json()["detail"]
+            assert item["loc"] == ["path", param], item

@@ -443,3 +443,23 @@ def test_a_specification_path_that_is_a_folder_or_no_file_says_which(tmp_path: P
     os.mkfifo(fifo)
     with pytest.raises(SpecError, match="is not a regular file"):
         load_spec(fifo)
+
+
+@pytest.mark.parametrize(
+    ("low", "key", "words"),
+    [
+        ("{2030: abc}", "factors.0.low.2030", "valid number"),
+        ("{abc: 1}", "factors.0.low.abc", "valid integer"),
+        ("{2030: .nan}", "factors.0.low.2030", "finite number"),
+    ],
+)
+def test_a_path_with_a_bad_entry_is_named_at_the_entry_only(
+    tmp_path: Path, low: str, key: str, words: str
+) -> None:
+    """The number branch's "valid number (got {2030: ...})" at ``low`` came with it."""
+    text = GOOD.replace("low: 0.5", f"low: {low}", 1)
+    assert text != GOOD
+    with pytest.raises(SpecError) as exc:
+        load_spec(write(tmp_path, text))
+    (line,) = str(exc.value).splitlines()
+    assert f"key '{key}'" in line and words in line, line

@@ -70,8 +70,15 @@ def _same_origin(request: Request) -> bool:
 
 
 def _host_name(request: Request) -> str:
-    """The host name of the request's ``Host`` header, lower case, without its port."""
-    return (urlsplit("//" + request.headers.get("host", "")).hostname or "").lower()
+    """The host name of the request's ``Host`` header, lower case, without its port; "" for
+    a header that is no host (malformed, with user info or spaces), which no name allows."""
+    header = request.headers.get("host", "")
+    if "@" in header or any(c.isspace() for c in header):
+        return ""
+    try:
+        return (urlsplit("//" + header).hostname or "").lower()
+    except ValueError:  # "[::1" and the like
+        return ""
 
 
 def _install_handlers(app: FastAPI, hosts: frozenset[str] | None) -> None:
@@ -109,8 +116,12 @@ def _install_handlers(app: FastAPI, hosts: frozenset[str] | None) -> None:
     async def user_error(request: Request, exc: KruispuntError) -> Response:
         if _is_api(request):
             # a run or ensemble that cannot be read: the parameter that named it
-            named = [k for k in ("run_id", "ensemble_id") if k in request.path_params]
-            loc = ("path", named[0]) if named else ()
+            named = [
+                k for k in ("run_id", "run_a", "run_b", "ensemble_id") if k in request.path_params
+            ]
+            # of two runs (a comparison), the one the message names
+            said = [k for k in named if str(request.path_params[k]) in str(exc)]
+            loc = ("path", (said or named)[0]) if named else ()
             return JSONResponse(_detail([(loc, str(exc))], "value_error"), status_code=422)
         return _error_page(request, 422, [str(exc)])
 

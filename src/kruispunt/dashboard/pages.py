@@ -179,8 +179,9 @@ MAX_FORM_BYTES = 1 << 20
 
 async def _form_items(request: Request) -> tuple[list[tuple[str, str]], str]:
     """The submitted form's (key, value) pairs in order, and what is wrong with the body as a
-    whole ("" if nothing). A URL-encoded body (the builder's own) must be UTF-8 text: a
-    browser sends nothing else, and other bytes would be saved mangled."""
+    whole ("" if nothing). Only a URL-encoded body is read, as the dashboard's pages send it
+    (a multipart one would be read whole before any limit, its file parts unnamed), of at
+    most :data:`MAX_FORM_BYTES` and UTF-8 text (other bytes would be saved mangled)."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind in ("", "application/x-www-form-urlencoded"):
         body = b""
@@ -194,12 +195,6 @@ async def _form_items(request: Request) -> tuple[list[tuple[str, str]], str]:
             return [], "the form is not UTF-8 text: send it as the dashboard's page does"
         except ValueError as exc:  # more fields than parse_qsl takes
             return [], f"the form cannot be read: {exc}"
-    if kind == "multipart/form-data":
-        form = await request.form()
-        items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-        if any("\ufffd" in v for _, v in items):
-            return items, "the form is not UTF-8 text: send it as the dashboard's page does"
-        return items, ""
     return [], f"the form's content type is {kind}: send application/x-www-form-urlencoded"
 
 

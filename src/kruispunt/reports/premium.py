@@ -173,11 +173,14 @@ def _write(path: Path | str, text: str) -> Path:
     """Write ``text`` to ``path`` whole or not at all (a temporary file beside it, renamed;
     removed if writing fails, and the OSError raised)."""
     target = Path(path)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    fd, name = tempfile.mkstemp(prefix=".", suffix=f"-{target.name}", dir=target.parent)
     tmp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        tmp.chmod(0o666 & ~mask)  # a new file's permissions, not the private temporary's
         tmp.replace(target)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -443,7 +442,8 @@ _SCALAR_TYPES = frozenset({"float_type", "float_parsing", "int_type", "int_parsi
 
 def _union_branch_fits(error: Mapping[str, Any], others: int) -> bool:
     """Of the errors of a union's branches at one key (a number or a path of years), keep
-    those of the branch the value is written as: a mapping's, or a number's."""
+    those of the branch the value is written as: a mapping's, or a number's. ``others``:
+    how many errors are at that key or within it."""
     if others < 2:
         return True
     kind = str(error["type"])
@@ -464,10 +464,11 @@ def _message(exc: ValidationError, path: Path, lines: Mapping[tuple[Any, ...], i
         )
 
     errors = exc.errors()
-    at_key = Counter(key_of(e) for e in errors)
-    for error in errors:
-        loc = key_of(error)
-        if not _union_branch_fits(error, at_key[loc]):
+    keys = [key_of(e) for e in errors]
+    for error, loc in zip(errors, keys, strict=True):
+        # the errors at this key and within it (a path's bad entry is one level down)
+        near = sum(k[: len(loc)] == loc for k in keys)
+        if not _union_branch_fits(error, near):
             continue
         line = None
         for n in range(len(loc), 0, -1):
