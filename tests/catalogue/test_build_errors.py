@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -317,3 +318,18 @@ def test_rehash_refuses_a_missing_table(package_copy: Path) -> None:
     assert (package_copy / "datapackage.json").read_bytes() == descriptor
     out = invoke("data", "rehash", str(package_copy))
     assert_user_error(out, "table 'products' is missing")
+
+
+@needs_repo
+def test_a_repeated_key_in_a_curated_table_is_named(curated: Path, tmp_path: Path) -> None:
+    """A product given twice reached the production fill before any check: its unit came
+    out as a pandas Series ("unit 'tCO2/product_id ... Name: unit' does not parse"), with
+    no file or line."""
+    path = curated / "products.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines.insert(3, lines[1])  # line 2 again, as line 4
+    path.write_bytes(b"\n".join(lines))
+    said = f"{path}, line 4: the row with product_id 'crude_steel' is there already"
+    with pytest.raises(KruispuntError, match=re.escape(said)):
+        build_package(RAW, curated, tmp_path / "p")
+    assert not (tmp_path / "p").exists()

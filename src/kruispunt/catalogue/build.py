@@ -148,7 +148,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
             "decoded); save the file as UTF-8"
         ) from None
     try:
-        return pd.read_csv(
+        df = pd.read_csv(
             io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
         )
     except pd.errors.EmptyDataError:
@@ -166,13 +166,38 @@ def _read_csv(path: Path) -> pd.DataFrame:
                     'a cell that holds a comma must be quoted ("a, b")'
                 ) from None
         raise KruispuntError(f"{path}: cannot be read as CSV: {str(exc).strip()[:300]}") from None
+    return df  # a row short of fields has empty cells at its end, as the curated files write
 
 
 def _read_curated(curated_dir: Path, name: str) -> pd.DataFrame:
     path = curated_dir / f"{name}.csv"
     if not path.is_file():
         raise KruispuntError(f"curated table missing: {path}")
-    return _read_csv(path)
+    df = _read_csv(path)
+    if name in READ_BEFORE_CHECKS:
+        _check_keys(path, df, name)
+    return df
+
+
+READ_BEFORE_CHECKS = ("products", "routes", "route_parameters", "site_products")
+"""Curated tables the build computes with (the production fill) before the built package's
+checks run: their keys are checked as they are read."""
+
+
+def _check_keys(path: Path, df: pd.DataFrame, name: str) -> None:
+    """Each key of a curated table once, before the build computes with it (a repeated
+    product broke the production fill with a cryptic error); names the file and line."""
+    spec = table_specs().get(name)
+    key = list(spec.primary_key) if spec is not None else []
+    if key and all(k in df.columns for k in key):
+        again = df.duplicated(subset=key).to_numpy()
+        if again.any():
+            i = int(again.nonzero()[0][0])
+            shown = ", ".join(f"{k} '{df[k].iloc[i]}'" for k in key)
+            raise KruispuntError(
+                f"{path}, line {_line_of(path, i)}: the row with {shown} is there already; "
+                "allowed: one row per key"
+            )
 
 
 def _sources(curated_dir: Path) -> tuple[pd.DataFrame, list[_Where | None]]:
