@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -29,6 +28,7 @@ from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import StoreOption
 from kruispunt.display import compared, number
 from kruispunt.errors import KruispuntError
+from kruispunt.files import new_file_mode, temporary_beside
 from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
@@ -204,12 +204,9 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
         for path, what, write in outputs:
             target = path.expanduser()
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                # ends in the target's name: its extensions (".csv.gz") still say the format
-                fd, name = tempfile.mkstemp(prefix=".", suffix=f"-{target.name}", dir=target.parent)
-                os.close(fd)
-                done.append((Path(name), target))
-                write(Path(name))
+                tmp = temporary_beside(target)
+                done.append((tmp, target))
+                write(tmp)
             except OSError as exc:
                 raise KruispuntError(
                     f"cannot write {what} {target}: {exc.strerror or exc}"
@@ -232,10 +229,8 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
 def publish(path: Path) -> None:
     """Give a written file the permissions a new file gets (``0o666`` less the umask, e.g.
     0644), not those of the private temporary file it was written as."""
-    mask = os.umask(0)
-    os.umask(mask)
     try:
-        path.chmod(0o666 & ~mask)
+        path.chmod(new_file_mode())
     except OSError as exc:
         raise KruispuntError(f"cannot set permissions of {path}: {exc.strerror or exc}") from None
 

@@ -14,7 +14,6 @@ Nothing here imports the web framework.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import threading
@@ -27,6 +26,7 @@ import yaml
 from pydantic import ValidationError
 
 from kruispunt.errors import KruispuntError
+from kruispunt.files import write_text
 from kruispunt.safe_yaml import YamlFileError, read_yaml_text
 from kruispunt.scenarios import (
     Scenario,
@@ -433,18 +433,6 @@ def id_errors(file: ScenarioFile, ids: ScenarioIds) -> list[FieldError]:
     return errors
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class SavedScenarios:
     """The default scenarios of a data package plus the scenario files saved in a folder.
 
@@ -572,7 +560,7 @@ class SavedScenarios:
                         ]
                     ) from None
         try:
-            _write_atomic(target, text)
+            write_text(target, text)
         except OSError as exc:
             raise KruispuntError(f"cannot save {target}: {exc.strerror or exc}") from None
         return target

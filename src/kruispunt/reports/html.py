@@ -19,7 +19,6 @@ the header says which run is A and which is B.
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
 import os
@@ -35,6 +34,7 @@ import pandas as pd
 
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
+from kruispunt.files import write_text
 from kruispunt.reports.charts import (
     CHARTS,
     VIEW_JS,
@@ -553,21 +553,10 @@ def write_report(
         meta=meta,
         compare_meta=compare_meta,
     )
-    tmp = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-        tmp = None
+    try:  # a failed or interrupted write leaves no temporary file behind
+        return write_text(target, text)
     except OSError as exc:
         raise KruispuntError(f"cannot write report {target}: {exc.strerror or exc}") from None
-    finally:  # a failed or interrupted write leaves no temporary file behind
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    return target
 
 
 def _chromium() -> str | None:

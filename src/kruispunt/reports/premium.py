@@ -10,13 +10,12 @@ result arrays or the engine.
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from kruispunt.files import write_text
 from kruispunt.premium import PREMIUM_COLUMNS, exposure_years
 from kruispunt.vocabulary import SCENARIO
 
@@ -158,31 +157,12 @@ def _page(title: str, parts: Sequence[str]) -> str:
 
 def write_premium_report(path: Path | str, *args: object, **kwargs: object) -> Path:
     """Write :func:`build_premium_report` to ``path`` (atomic: a temporary file renamed)."""
-    return _write(path, build_premium_report(*args, **kwargs))  # type: ignore[arg-type]
+    return write_text(path, build_premium_report(*args, **kwargs))  # type: ignore[arg-type]
 
 
 def write_bill_report(path: Path | str, bills: pd.DataFrame, scenario: str, year: int) -> Path:
     """Write the energy-bill section alone as a page to ``path`` (atomic)."""
     title = f"Energy bill NL against BE, DE and FR, {year}"
-    return _write(
+    return write_text(
         path, _page(title, [f"<h1>{html.escape(title)}</h1>", bill_section(bills, scenario, year)])
     )
-
-
-def _write(path: Path | str, text: str) -> Path:
-    """Write ``text`` to ``path`` whole or not at all (a temporary file beside it, renamed;
-    removed if writing fails, and the OSError raised)."""
-    target = Path(path)
-    fd, name = tempfile.mkstemp(prefix=".", suffix=f"-{target.name}", dir=target.parent)
-    tmp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        mask = os.umask(0)
-        os.umask(mask)
-        tmp.chmod(0o666 & ~mask)  # a new file's permissions, not the private temporary's
-        tmp.replace(target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
