@@ -86,7 +86,9 @@ def _shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One pydantic error of a scenario-like file in words: what was given and what is
+    allowed (shared by scenario files, specifications and the dashboard's forms)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     value = error.get("input")
@@ -155,7 +157,7 @@ def _validation_problems(
         if line is None:
             line = lines.get(prefix)
         key = ".".join(str(x) for x in loc) or "(top level)"
-        message = _describe(error)
+        message = describe_error(error)
         if on_key:
             message = "the key itself: " + message
         if error["type"] == "extra_forbidden":

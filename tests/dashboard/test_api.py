@@ -84,7 +84,7 @@ def test_saved_scenario_is_yaml_in_the_store(
 @pytest.mark.parametrize(
     ("body", "loc", "words"),
     [
-        ({"name": "Bad Name"}, ["body", "name"], "'Bad Name' is not allowed: use lower-case"),
+        ({"name": "Bad Name"}, ["body", "name"], "'Bad Name' is not allowed (lower case letters"),
         (
             {"name": "ok", "subsidies": {"ccfd_duration": 99}},
             ["body", "subsidies", "ccfd_duration"],

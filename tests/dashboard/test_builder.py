@@ -144,7 +144,7 @@ def test_permits_from_saves_and_resolves(saved: SavedScenarios) -> None:
     [
         ({"risk_sharing": "abc"}, "risk_sharing", "valid number"),
         ({"subsidies.ccfd_duration": "99"}, "subsidies.ccfd_duration", "less than or equal to 30"),
-        ({"name": "Bad Name"}, "name", "is not allowed: use lower-case letters, digits"),
+        ({"name": "Bad Name"}, "name", "is not allowed (lower case letters, digits"),
         ({"eua_price": "2030 = 40"}, "eua_price", "key: value pairs"),
         ({"eua_price": "1990: 40"}, "eua_price", "greater than or equal to 2000"),
         ({"carrier_price_scale": "unobtainium: 2"}, "carrier_price_scale", "unknown id"),

@@ -33,6 +33,7 @@ from kruispunt.scenarios import (
     ScenarioError,
     ScenarioLibrary,
     default_library,
+    describe_error,
     unknown_ids,
 )
 from kruispunt.schemas.config import ScenarioFile, year_keys
@@ -372,16 +373,13 @@ def _number(text: str) -> Any:
     return text
 
 
-NAME_RULE = "lower-case letters, digits, '-' and '_', starting with a letter or digit"
-"""A scenario name's pattern in words (``schemas.config.NAME_PATTERN``)."""
-
-
 def pattern_message(error: Mapping[str, Any]) -> str | None:
-    """A pattern the schema sets (only a scenario's name has one) said in words, not as the
-    regular expression; None for other errors."""
+    """A pattern the schema sets (only a scenario's name has one) said in words, as scenario
+    files say it (:func:`~kruispunt.scenarios.describe_error`), not as the regular
+    expression; None for other errors."""
     if error.get("type") != "string_pattern_mismatch":
         return None
-    return f"{str(error.get('input'))[:40]!r} is not allowed: use {NAME_RULE}"
+    return describe_error(error)
 
 
 def _pydantic_errors(exc: ValidationError) -> list[FieldError]:

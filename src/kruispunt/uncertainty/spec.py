@@ -407,7 +407,7 @@ class LoadedSpec:
         return SpecError(f"{self.where(*key)}: key '{dotted}': {message}")
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def describe_error(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
         return "unknown key"
@@ -477,7 +477,7 @@ def _message(exc: ValidationError, path: Path, lines: Mapping[tuple[Any, ...], i
                 break
         at = f"{path}, line {line}" if line else str(path)
         key = ".".join(str(x) for x in loc) or "(top level)"
-        msg = _describe(error)
+        msg = describe_error(error)
         if error["type"] == "extra_forbidden":
             msg += f"; allowed keys: {', '.join(_allowed(loc[:-1]))}"
         parts.append(f"{at}: key '{key}': {msg}")
