@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from kruispunt.catalogue.checks import run_checks
-from kruispunt.catalogue.raw import read_raw
+from kruispunt.catalogue.raw import not_utf8, read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
@@ -142,11 +142,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise KruispuntError(
-            f"{path}, line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be "
-            "decoded); save the file as UTF-8"
-        ) from None
+        line, message = not_utf8(data, exc)
+        raise KruispuntError(f"{path}, line {line}: {message}; save the file as UTF-8") from None
     try:
         df = pd.read_csv(
             io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"

@@ -83,10 +83,15 @@ def _read_descriptor(raw: RawPackage, path: Path) -> None:
     raw.descriptor_read = True
 
 
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """The line of the first byte of ``data`` that is not UTF-8, and what is wrong with it."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    return line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)"
+
+
 def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError) -> Problem:
     """A file of the package that is not UTF-8 text, with the line of its first bad byte."""
-    line = data.count(b"\n", 0, exc.start) + 1
-    message = f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)"
+    line, message = not_utf8(data, exc)
     return Problem("check_tables_present", str(path), line, None, message)
 
 
