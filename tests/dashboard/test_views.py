@@ -331,7 +331,11 @@ def test_a_damaged_run_is_refused_naming_its_id(tmp_path: Path) -> None:
         part.write_bytes(part.read_bytes()[:40])
     settings = ServeSettings(store=tmp_path / "store", workers=1)
     with TestClient(create_app(settings), base_url="http://localhost") as client:
-        for url in (f"/api/runs/{run_id}/sites", f"/api/runs/{run_id}/download/report"):
+        for url in (
+            f"/api/runs/{run_id}",
+            f"/api/runs/{run_id}/sites",
+            f"/api/runs/{run_id}/download/report",
+        ):
             r = client.get(url)
             assert r.status_code == 422, (url, r.text[:300])
             (item,) = r.json()["detail"]
@@ -340,6 +344,7 @@ def test_a_damaged_run_is_refused_naming_its_id(tmp_path: Path) -> None:
         for url, param in (
             (f"/api/compare/{whole}/{run_id}/charts/emissions_sector", "run_b"),
             (f"/api/compare/{run_id}/{whole}/charts/emissions_sector", "run_a"),
+            (f"/api/compare/{whole}/{run_id}", "run_b"),
         ):
             r = client.get(url)
             assert r.status_code == 422, (url, r.text[:300])
