@@ -476,6 +476,36 @@ def test_a_damaged_manifest_is_named(tmp_path: Path, res: Results) -> None:
         store.load(run_id)
 
 
+def test_check_finds_a_part_cut_short_missing_or_replaced_without_reading_it(
+    tmp_path: Path, res: Results
+) -> None:
+    """``check`` stands in for loading where a view shows the stored summary: each of three
+    ways a part can be broken is named, with the part and the command to set the run aside,
+    and a whole run passes."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = Store(tmp_path / "store")
+    run_id = store.save(res)
+    store.check(run_id)
+    folder = store.runs_dir / run_id
+    part = folder / "plant_year.parquet"
+    whole = part.read_bytes()
+    part.write_bytes(whole[:40])
+    with pytest.raises(
+        KruispuntError, match=r"is damaged: part plant_year .*cannot be read.*repair"
+    ):
+        store.check(run_id)
+    pq.write_table(pa.table({"x": [1, 2]}), part)
+    with pytest.raises(KruispuntError, match=r"plant_year .* has 2 rows, its manifest says \d+"):
+        store.check(run_id)
+    part.unlink()
+    with pytest.raises(KruispuntError, match=r"is damaged: part plant_year .*is missing"):
+        store.check(run_id)
+    part.write_bytes(whole)
+    store.check(run_id)
+
+
 # --- ensembles --------------------------------------------------------------------------------
 
 

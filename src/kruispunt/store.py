@@ -1184,6 +1184,45 @@ class Store:
         except KruispuntError as exc:
             raise self._broken(rid, exc) from None
 
+    def check(self, run_id: str) -> None:
+        """Check, without reading the values, that a run's parts are whole: its manifest
+        reads, and each part it lists is there with as many rows as it says (a parquet
+        part's footer holds its row count, so a part cut short or overwritten is caught).
+        For views shown from the stored summary, which would otherwise show a damaged run
+        as if whole.
+
+        Raises
+        ------
+        KruispuntError
+            Naming the run and the part, with the command that sets it aside.
+        """
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rid = self.resolve(run_id)
+        folder = self._run_folder(rid)
+        manifest = self._manifest(rid)
+        for name, meta in manifest["parts"].items():
+            path = folder / meta["file"]
+            if not path.is_file():
+                raise self._broken(rid, KruispuntError(f"part {name} ({path.name}) is missing"))
+            if manifest["part_format"] != "parquet":
+                continue
+            try:
+                rows = pq.read_metadata(path).num_rows
+            except (OSError, pa.ArrowException) as exc:
+                raise self._broken(
+                    rid, KruispuntError(f"part {name} ({path.name}) cannot be read ({exc})")
+                ) from None
+            if rows != meta["rows"]:
+                raise self._broken(
+                    rid,
+                    KruispuntError(
+                        f"part {name} ({path.name}) has {rows} rows, its manifest says "
+                        f"{meta['rows']}"
+                    ),
+                )
+
     def summary(self, run_id: str) -> dict[str, Any] | None:
         """The run's headline numbers as saved with it (:func:`kruispunt.metrics.run_summary`);
         None for a run saved without one (by an older version) or with an unreadable one:

@@ -286,6 +286,9 @@ class RunCache:
         stored = self.store.summary(run_id)
         scenarios = self.record(run_id).get("scenarios")
         if stored is not None and metrics.summary_is_current(stored, scenarios):
+            # the parts are checked whole (not read): a damaged run is refused here as in
+            # every view that reads it, not shown as if whole from the summary it had
+            self.store.check(run_id)
             return stored
         return metrics.run_summary(self.results(run_id))
 
@@ -346,10 +349,6 @@ class RunCache:
         return self._data.get(("overview", run_id), lambda: self._overview(run_id))
 
     def _overview(self, run_id: str) -> dict[str, Any]:
-        # the run is read (and kept in the cache for the views that follow) even when its
-        # stored summary would do: a run that cannot be read is refused here as in every
-        # other view, not shown as if whole from the summary it had
-        self.results(run_id)
         summary = self.summary(run_id)
         record = self.record(run_id)
         ki = summary["key_indicators"]
