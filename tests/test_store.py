@@ -805,3 +805,24 @@ def test_a_store_is_not_made_among_other_files(tmp_path: Path) -> None:
     ensembles_only = tmp_path / "ens"
     (ensembles_only / "ensembles").mkdir(parents=True)
     assert check_can_write(ensembles_only) == ensembles_only
+
+
+def test_a_store_that_lost_its_catalogue_is_sent_to_repair_beside_a_stray_file(
+    tmp_path: Path, res: Results
+) -> None:
+    """With runs but no catalogue, a README beside them made it "not a results store" (and
+    opening it wrote an empty catalogue before refusing): it is sent to ``results repair``
+    whatever else the folder holds, nothing is written, and repair brings the run back."""
+    from kruispunt.store import check_can_write
+
+    root = tmp_path / "store"
+    run_id = Store(root).save(res)
+    (root / "catalogue.sqlite").unlink()
+    (root / "README").write_text("my runs", "utf-8")
+    before = sorted(p.name for p in root.iterdir())
+    for attempt in (lambda: Store(root), lambda: check_can_write(root)):
+        with pytest.raises(KruispuntError, match=r"has runs but no run catalogue.*results repair"):
+            attempt()
+    assert sorted(p.name for p in root.iterdir()) == before
+    Store.repair(root)
+    assert Store(root).load(run_id).scenarios == res.scenarios

@@ -779,7 +779,11 @@ class Store:
         if readonly:
             self._open_readonly()
             return
-        if self.root.is_dir() and not self.catalogue_path.exists():
+        if (
+            self.root.is_dir()
+            and not self.catalogue_path.exists()
+            and not self._has_run_folders()  # runs without a catalogue: sent to repair below
+        ):
             refuse_foreign_folder(self.root)  # a new store: not among someone's files
         try:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
@@ -908,6 +912,8 @@ class Store:
             con.close()
 
     def _init_catalogue(self) -> None:
+        if not self.catalogue_path.exists() and self._has_run_folders():
+            raise self._missing_catalogue()  # before connecting, which would make an empty one
         for attempt in range(50):
             try:
                 with self._connect() as con:
