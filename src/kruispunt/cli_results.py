@@ -28,7 +28,7 @@ from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import StoreOption
 from kruispunt.display import compared, number
 from kruispunt.errors import KruispuntError
-from kruispunt.files import new_file_mode, temporary_beside
+from kruispunt.files import new_file_mode, output_target, temporary_beside
 from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
     done: list[tuple[Path, Path]] = []
     try:
         for path, what, write in outputs:
-            target = path.expanduser()
+            target = output_target(path)
             try:
                 tmp = temporary_beside(target)
                 done.append((tmp, target))

@@ -9,7 +9,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["new_file_mode", "temporary_beside", "write_text"]
+__all__ = ["new_file_mode", "output_target", "temporary_beside", "write_text"]
 
 
 def new_file_mode() -> int:
@@ -17,6 +17,15 @@ def new_file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def output_target(path: Path | str) -> Path:
+    """The file a write to ``path`` should replace: ``path`` itself (``~`` expanded), or,
+    for a symbolic link, the file it points to, so the link stays and what it points to is
+    written, as writing through it in place would (a link replaced by a file would leave
+    the file it pointed to stale)."""
+    path = Path(path).expanduser()
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def _open_beside(target: Path) -> tuple[int, Path]:
@@ -34,10 +43,12 @@ def temporary_beside(target: Path) -> Path:
 
 
 def write_text(target: Path | str, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``target`` whole or not at all, with a new file's
-    permissions; on an error or an interruption the temporary file is removed and the
-    target left as it was. Raises OSError."""
-    target = Path(target).expanduser()
+    """Write ``text`` (UTF-8) to ``target`` (through it, if it is a link: :func:`output_target`)
+    whole or not at all, with a new file's permissions; on an error or an interruption the
+    temporary file is removed and the target left as it was. Returns ``target``.
+    Raises OSError."""
+    given = Path(target).expanduser()
+    target = output_target(given)
     fd, tmp = _open_beside(target)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -48,4 +59,4 @@ def write_text(target: Path | str, text: str) -> Path:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return target
+    return given
