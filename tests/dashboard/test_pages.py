@@ -123,6 +123,35 @@ def test_a_start_form_that_cannot_be_read_starts_nothing(
     assert submitted == []
 
 
+def test_a_start_form_refusal_renders_the_home_page_off_the_event_loop(
+    client: TestClient, submitted: Submitted, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home page reads the store and the saved scenarios: rendered on the event loop, a
+    slow store held up every other request. The form's refusals render it in the thread pool,
+    as its other answers do."""
+    import asyncio
+
+    from kruispunt.dashboard import pages
+
+    on_loop: list[bool] = []
+    index = pages._index
+
+    def recording(*args: object, **kwargs: object) -> object:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:
+            on_loop.append(False)
+        return index(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pages, "_index", recording)
+    kind = {"content-type": "application/x-www-form-urlencoded"}
+    for body in (b"scenarios=current-policy&nmae=typo", b"name=x"):
+        r = client.post("/runs/start", content=body, headers=kind)
+        assert r.status_code == 422
+    assert on_loop == [False, False] and submitted == []
+
+
 def test_the_builder_starts_from_current_policy_and_an_unknown_base_is_404(
     client: TestClient,
 ) -> None:

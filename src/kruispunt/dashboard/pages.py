@@ -98,8 +98,8 @@ async def start(request: Request) -> Response:
     names = [v for k, v in items if k == "name"]
     if not problem and names and len(names[0]) > 100:
         problem = f"run name too long ({len(names[0])} characters; at most 100)"
-    if problem:
-        return _index(request, 422, start_error=problem)
+    if problem:  # the home page reads the store: off the event loop, as _start's refusals
+        return await run_in_threadpool(_index, request, 422, start_error=problem)
     scenarios = [v for k, v in items if k == "scenarios"]
     return await run_in_threadpool(_start, request, scenarios, names[0] if names else "")
 
