@@ -163,7 +163,17 @@ def _read_csv(path: Path) -> pd.DataFrame:
                     'a cell that holds a comma must be quoted ("a, b")'
                 ) from None
         raise KruispuntError(f"{path}: cannot be read as CSV: {str(exc).strip()[:300]}") from None
-    return df  # a row short of fields has empty cells at its end, as the curated files write
+    records = _records(text) or []
+    header = records[0][1] if records else []
+    for line, record in records[1:]:
+        if len(record) < len(header):  # pandas fills it with empty cells, read as wrong data
+            missing = ", ".join(header[len(record) :])
+            raise KruispuntError(
+                f"{path}, line {line}: {len(record)} fields, but the header has {len(header)} "
+                f"(this row has none for {missing}); write an empty cell for a value left "
+                "out (one comma each)"
+            )
+    return df
 
 
 def _read_curated(curated_dir: Path, name: str) -> pd.DataFrame:
