@@ -51,3 +51,38 @@ def test_outputs_are_written_through_links_both_or_neither(tmp_path: Path) -> No
     write_outputs((link, "table", lambda p: p.write_text("new", "utf-8")))
     assert link.is_symlink() and real.read_text("utf-8") == "new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "table.csv"]
+
+
+@pytest.mark.parametrize("first_existed", [True, False])
+def test_a_failed_second_rename_puts_the_first_output_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first_existed: bool
+) -> None:
+    """The outputs were written whole but replaced one by one: a rename failing after the
+    first left the first output new and the second old."""
+    table, report = tmp_path / "table.csv", tmp_path / "report.html"
+    if first_existed:
+        table.write_text("old table", "utf-8")
+    report.write_text("old report", "utf-8")
+    real = os.replace
+    calls: list[Path] = []
+
+    def second_fails(src: object, dst: object) -> None:
+        calls.append(Path(str(dst)))
+        if Path(str(dst)) == report:
+            raise OSError(5, "Input/output error")
+        real(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(KruispuntError, match=r"cannot write report .*Input/output error"):
+        write_outputs(
+            (table, "table", lambda p: p.write_text("new table", "utf-8")),
+            (report, "report", lambda p: p.write_text("new report", "utf-8")),
+        )
+    assert calls[:2] == [table, report]
+    assert (table.read_text("utf-8") if table.exists() else None) == (
+        "old table" if first_existed else None
+    )
+    assert report.read_text("utf-8") == "old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["table.csv", "report.html"] if first_existed else ["report.html"]
+    )

@@ -192,7 +192,10 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
     """Write each ``(path, what, write)`` output whole or not at all: ``write`` writes the
     content to the temporary file it is given, beside the target; once every one is written
     they replace their targets. On an error (a full disk, a folder that turned read-only) the
-    temporary files are removed, no target is touched and the error names the output.
+    temporary files are removed, no target is touched and the error names the output. Should
+    a later rename fail after an earlier one succeeded, the earlier targets are put back as
+    they were (from a hard link kept of each until the end), so the outputs are all new or
+    all as before.
 
     Raises
     ------
@@ -200,6 +203,8 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
         ``cannot write <what> <path>: <reason>``.
     """
     done: list[tuple[Path, Path]] = []
+    kept: list[tuple[bool, Path | None]] = []  # each target: had a file, a link to it
+    replaced = 0
     try:
         for path, what, write in outputs:
             target = output_target(path)
@@ -213,17 +218,50 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
                 ) from None
         for tmp, _ in done:
             publish(tmp)
+        if len(done) > 1:
+            kept = [_keep_old(target) for _, target in done]
         for (tmp, target), (_, what, _) in zip(done, outputs, strict=True):
             try:
                 os.replace(tmp, target)
             except OSError as exc:
+                _put_back([t for _, t in done[:replaced]], kept[:replaced])
                 raise KruispuntError(
                     f"cannot write {what} {target}: {exc.strerror or exc}"
                 ) from None
+            replaced += 1
     finally:
         for tmp, _ in done:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+        for _, old in kept:
+            if old is not None:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+
+
+def _keep_old(target: Path) -> tuple[bool, Path | None]:
+    """Whether ``target`` has a file, and a hard link to it beside it to put it back with
+    (None where it has none, or where it cannot be linked: such a file cannot be put back)."""
+    if not target.exists():
+        return False, None
+    try:
+        link = temporary_beside(target)
+        link.unlink()
+        os.link(target, link)
+    except OSError:
+        return True, None
+    return True, link
+
+
+def _put_back(targets: list[Path], kept: list[tuple[bool, Path | None]]) -> None:
+    """Undo the renames over ``targets``: each old file back from its link, a target that
+    was new removed (one whose old file could not be linked stays new)."""
+    for target, (existed, old) in zip(targets, kept, strict=True):
+        with contextlib.suppress(OSError):
+            if old is not None:
+                os.replace(old, target)
+            elif not existed:
+                target.unlink()
 
 
 def publish(path: Path) -> None:
