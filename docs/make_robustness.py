@@ -104,21 +104,13 @@ def block(a: Analysis, command: str) -> str:
     for case, found in (("missing", a.prim), ("meeting", a.prim_met)):
         for outcome, boxes in found.items():
             for pkg, res in boxes.items():
-                b = res.box
-                limits = ", ".join(
-                    f"{r.factor} in [{r.lower:.3g}, {r.upper:.3g}]"
-                    for r in res.limits().itertuples()
-                )
                 count = ""
                 if misses is not None and (outcome, pkg) in misses.index:
                     missed = int(misses.at[(outcome, pkg), "missed"])
                     futures = int(misses.at[(outcome, pkg), "futures"])
                     n = missed if case == "missing" else futures - missed
                     count = f" ({n} of {futures} futures)"
-                lines.append(
-                    f"- {pkg} {case} {outcome}{count}: {limits or 'no restriction'} "
-                    f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
-                )
+                lines.append(f"- {pkg} {case} {outcome}{count}: {res.describe()}")
     return "\n".join(lines)
 
 

@@ -81,15 +81,7 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
     for case, found in (("missing", a.prim), ("meeting", a.prim_met)):
         for outcome, boxes in found.items():
             for pkg, res in boxes.items():
-                b = res.box
-                limits = ", ".join(
-                    f"{r.factor} in [{r.lower:.3g}, {r.upper:.3g}]"
-                    for r in res.limits().itertuples()
-                )
-                out.print(
-                    f"PRIM, {pkg} {case} {outcome}: {limits or 'no restriction'} "
-                    f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
-                )
+                out.print(f"PRIM, {pkg} {case} {outcome}: {res.describe()}")
     try:
         write_robustness_report(a, path)
     except OSError as exc:

@@ -118,6 +118,19 @@ class PrimResult:
                 )
         return pd.DataFrame(rows, columns=["factor", "lower", "upper", "min", "max", "qp_value"])
 
+    def describe(self) -> str:
+        """The chosen box in one line: each restricted factor's range (three significant
+        figures), then its coverage, density and mass; "no restriction" for the whole
+        space."""
+        b = self.box
+        limits = ", ".join(
+            f"{r.factor} in [{r.lower:.3g}, {r.upper:.3g}]" for r in self.limits().itertuples()
+        )
+        return (
+            f"{limits or 'no restriction'} "
+            f"(coverage {b.coverage:.2f}, density {b.density:.2f}, mass {b.mass:.2f})"
+        )
+
     _data: tuple[F, B] = field(
         default=(np.zeros((0, 0)), np.zeros(0, dtype=bool)), repr=False, compare=False
     )
