@@ -129,6 +129,35 @@ def test_a_curated_table_that_does_not_read_is_named(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
 
 
+def _extra_field_everywhere(path: Path) -> None:
+    """One more field in every row than the header names (pandas read the first column as
+    the index and shifted every other one, silently)."""
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join([lines[0], *(ln + b",x" if ln else ln for ln in lines[1:])]))
+
+
+@needs_repo
+def test_every_row_one_field_too_many_is_named(tmp_path: Path, curated: Path) -> None:
+    path = curated / "carriers.csv"
+    _extra_field_everywhere(path)
+    with pytest.raises(KruispuntError) as info:
+        build_package(RAW, curated, tmp_path / "package")
+    assert str(info.value) == (
+        f"{path}, line 2: 13 fields, but the header has 12; a cell that holds a comma must be "
+        'quoted ("a, b")'
+    )
+
+
+@needs_repo
+def test_a_whitespace_only_line_is_left_out_as_pandas_does(tmp_path: Path, curated: Path) -> None:
+    """A line of spaces between rows was refused as a row of one field."""
+    path = curated / "carriers.csv"
+    _edit_line(path, 3, lambda line: line + b"\n   ")
+    build_package(RAW, curated, tmp_path / "package")
+    built = pd.read_csv(tmp_path / "package" / "carriers.csv")
+    assert len(built) == len(pd.read_csv(CURATED / "carriers.csv"))
+
+
 @needs_repo
 def test_an_empty_curated_table_is_named(tmp_path: Path, curated: Path) -> None:
     (curated / "carriers.csv").write_bytes(b"")

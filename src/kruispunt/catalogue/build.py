@@ -166,6 +166,8 @@ def _read_csv(path: Path) -> pd.DataFrame:
     records = _records(text) or []
     header = records[0][1] if records else []
     for line, record in records[1:]:
+        if len(record) == len(header) or not any(cell.strip() for cell in record):
+            continue  # a whitespace-only line pandas leaves out, as it does blank lines
         if len(record) < len(header):  # pandas fills it with empty cells, read as wrong data
             missing = ", ".join(header[len(record) :])
             raise KruispuntError(
@@ -173,6 +175,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
                 f"(this row has none for {missing}); write an empty cell for a value left "
                 "out (one comma each)"
             )
+        # one more in every row: pandas read the first column as an index and shifted the rest
+        raise KruispuntError(
+            f"{path}, line {line}: {len(record)} fields, but the header has {len(header)}; "
+            'a cell that holds a comma must be quoted ("a, b")'
+        )
     return df
 
 
