@@ -145,26 +145,51 @@ def test_a_run_whose_report_fails_is_not_stored(
     assert snapshot(store) == before
 
 
-def test_a_report_written_before_a_failed_commit_is_removed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def _failing_commit(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    """Every save writes its parts and calls ``before_commit`` (the report), then fails."""
+    real = Store.save
+
+    def save(self: Store, results: Any, name: str | None = None, **kw: Any) -> str:
+        def hook(run_id: str) -> None:
+            kw["before_commit"](run_id)
+            raise error
+
+        return real(self, results, name, before_commit=hook)
+
+    monkeypatch.setattr(Store, "save", save)
+
+
+@pytest.mark.parametrize("existing", ["none", "file", "link"])
+def test_a_failed_commit_leaves_the_report_path_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: str
 ) -> None:
-    import kruispunt.cli_results
-    from kruispunt.errors import KruispuntError
-    from tests.cli_helpers import assert_user_error, invoke
-
+    """The report was written in place before the commit and removed when the commit failed:
+    an earlier report at that path was lost, and through a link the link went and the file
+    it pointed to kept the failed run's report. It now replaces its file only once the run
+    is stored."""
     _fake_engine(monkeypatch)
-
-    def fail(path: Path) -> None:
-        raise KruispuntError(f"cannot set permissions of {path}")
-
-    monkeypatch.setattr(kruispunt.cli_results, "publish", fail)
-    report = tmp_path / "r.html"
+    _failing_commit(monkeypatch, KruispuntError("cannot commit: disk full"))
+    report, real = tmp_path / "r.html", tmp_path / "reports" / "last.html"
+    old = "<!doctype html><p>last week's report</p>"
+    if existing == "file":
+        report.write_text(old, "utf-8")
+    elif existing == "link":
+        real.parent.mkdir()
+        real.write_text(old, "utf-8")
+        report.symlink_to(real)
+    before = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*"))
     assert_user_error(
         invoke("run", "--store", str(tmp_path / "store"), "--report", str(report)),
-        "cannot set permissions",
+        "disk full",
     )
-    assert not report.exists()
     assert Store(tmp_path / "store").entries() == []
+    after = sorted(
+        str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "store" not in p.parts
+    )
+    assert after == [p for p in before if "store" not in Path(p).parts]
+    if existing != "none":
+        assert report.read_text("utf-8") == old
+        assert report.is_symlink() == (existing == "link")
 
 
 def test_the_report_parent_folder_is_made_when_it_can_be(
@@ -318,25 +343,42 @@ def test_a_blank_store_variable_is_refused(tmp_path: Path, monkeypatch: pytest.M
     assert not (tmp_path / "  ").exists()
 
 
-def test_a_run_interrupted_while_its_report_is_published_leaves_no_report(
+def test_a_run_interrupted_before_its_commit_leaves_no_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Ctrl-C between writing the report and the commit: the report goes with the run (a
-    KeyboardInterrupt is no Exception, so the clean-up catches BaseException)."""
-    import kruispunt.cli_results
-
+    """Ctrl-C between writing the report and the commit: no report is left, neither the
+    store's (it goes with the run) nor --report's draft (a KeyboardInterrupt is no
+    Exception, so the clean-up catches BaseException)."""
     _fake_engine(monkeypatch)
-
-    def interrupted(path: Path) -> None:
-        assert path.is_file()  # written, not yet published
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(kruispunt.cli_results, "publish", interrupted)
-    report = tmp_path / "r.html"
+    _failing_commit(monkeypatch, KeyboardInterrupt())
+    report = tmp_path / "out" / "r.html"
     out = invoke("run", "--store", str(tmp_path / "store"), "--report", str(report))
     assert (out.code, out.crashed) == (130, None), out  # typer's exit on Ctrl-C
-    assert not report.exists()
+    assert not report.exists() and list(report.parent.iterdir()) == []
     assert Store(tmp_path / "store").entries() == []
+    out = invoke("run", "--store", str(tmp_path / "store2"))
+    assert (out.code, out.crashed) == (130, None), out
+    assert not any((tmp_path / "store2").rglob("*.html"))
+
+
+def test_a_run_through_a_report_link_writes_the_file_it_points_to(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The link is kept and its file replaced, keeping that file's permissions (0600);
+    the path printed is the one given."""
+    _fake_engine(monkeypatch)
+    real = tmp_path / "reports" / "last.html"
+    real.parent.mkdir()
+    real.write_text("<!doctype html><p>old</p>", "utf-8")
+    real.chmod(0o600)
+    link = tmp_path / "latest.html"
+    link.symlink_to(os.path.relpath(real, tmp_path))
+    out = invoke("run", "--store", str(tmp_path / "store"), "--report", str(link))
+    assert out.code == 0, out
+    assert link.is_symlink() and "Run id" in real.read_text("utf-8")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert f"report: {link}" in out.stdout
+    assert sorted(p.name for p in real.parent.iterdir()) == ["last.html"]
 
 
 def test_a_named_run_prints_its_id_and_its_report_names_it(

@@ -289,6 +289,21 @@ def test_a_file_export_replaces_only_an_earlier_export(tmp_path: Path, fmt: str,
     assert export(res, path, fmt) == path  # type: ignore[arg-type]  # its own: replaced
 
 
+def test_a_file_export_through_a_link_replaces_what_it_points_to(tmp_path: Path) -> None:
+    """The link was replaced by a plain file and what it pointed to left stale; a
+    compressed name (``.csv.gz``) is written compressed through the temporary file too."""
+    import gzip
+
+    res = synthetic_results(n_plants=2, years=range(2025, 2028))
+    real = tmp_path / "exports" / "run.csv.gz"
+    export(res, real, "iamc")
+    link = tmp_path / "latest.csv.gz"
+    link.symlink_to(real)
+    assert export(res, link, "iamc") == link
+    assert link.is_symlink() and gzip.open(real).read(10) == b"model,scen"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["run.csv.gz"]
+
+
 def test_an_empty_iamc_value_reads_as_nan(tmp_path: Path) -> None:
     """An IAMC file written elsewhere may leave a value out: it reads as NaN, not an error."""
     path = tmp_path / "x.csv"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
 
 from kruispunt.cli_results import write_outputs
 from kruispunt.errors import KruispuntError
-from kruispunt.files import output_target, write_text
+from kruispunt.files import new_file_mode, output_target, write_text
 
 
 def test_a_link_is_written_through_and_kept(tmp_path: Path) -> None:
@@ -86,3 +87,63 @@ def test_a_failed_second_rename_puts_the_first_output_back(
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["table.csv", "report.html"] if first_existed else ["report.html"]
     )
+
+
+def test_a_file_keeps_its_permissions_and_a_new_one_gets_a_new_file_s(tmp_path: Path) -> None:
+    """Writing over a private (0600) output made it 0644."""
+    private = tmp_path / "private.html"
+    private.write_text("old", "utf-8")
+    private.chmod(0o600)
+    write_text(private, "new")
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    fresh = tmp_path / "fresh.html"
+    write_text(fresh, "new")
+    assert stat.S_IMODE(fresh.stat().st_mode) == new_file_mode()
+
+
+def test_a_writer_s_own_folder_replaces_a_link_rather_than_write_through_it(
+    tmp_path: Path,
+) -> None:
+    """Saved scenarios are the dashboard's own files: a link planted among them must not
+    make a save write elsewhere."""
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text("theirs", "utf-8")
+    saved = tmp_path / "scenarios" / "mine.yaml"
+    saved.parent.mkdir()
+    saved.symlink_to(elsewhere)
+    write_text(saved, "ours", through_links=False)
+    assert not saved.is_symlink() and saved.read_text("utf-8") == "ours"
+    assert elsewhere.read_text("utf-8") == "theirs"
+
+
+def test_an_output_check_looks_through_the_link(tmp_path: Path) -> None:
+    """--dry-run passed a link to a folder, or into a folder that cannot be written, and the
+    real run failed after computing."""
+    from kruispunt.cli_results import check_output_file
+
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    link = tmp_path / "report.html"
+    link.symlink_to(folder)
+    with pytest.raises(KruispuntError, match="it is a folder"):
+        check_output_file(link, "report")
+    plain = tmp_path / "plain.html"
+    assert check_output_file(plain, "report") == plain  # the path given is returned
+
+
+def test_an_output_check_of_a_link_into_a_locked_folder_names_it(tmp_path: Path) -> None:
+    from kruispunt.cli_results import check_output_file
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "r.html").write_text("<!doctype html>", "utf-8")
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who may write anywhere")
+        other = tmp_path / "r.html"
+        other.symlink_to(locked / "r.html")
+        with pytest.raises(KruispuntError, match="not writable"):
+            check_output_file(other, "report")
+    finally:
+        locked.chmod(0o700)

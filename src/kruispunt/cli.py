@@ -216,7 +216,8 @@ def run(
     Every input and every output is checked before the model runs, and the run enters the
     store only once its report is written: a failure leaves the store as it was.
     """
-    from kruispunt.cli_results import check_output_file, publish
+    from kruispunt.cli_results import check_output_file
+    from kruispunt.files import mode_for, output_target, temporary_beside
     from kruispunt.scenarios import catalogue_ids, check_ids, resolve
     from kruispunt.store import check_can_write, check_run_name
 
@@ -259,26 +260,40 @@ def run(
     else:
         results = simulate(inputs)
     target = Store(root)
-    written: list[Path] = []
+    staged: list[Path] = []  # the report as written before the run is stored
 
     def write_outputs(run_id: str) -> None:
         from datetime import UTC, datetime
 
-        path = report if report is not None else target.report_path(run_id)
         meta = RunMeta(run_id, datetime.now(UTC).isoformat(timespec="seconds"), name)
-        written.append(write_report(results, path, meta=meta))
-        publish(written[-1])
+        if report is None:  # the store's report of the new run: a new file in the store
+            staged.append(write_report(results, target.report_path(run_id), meta=meta))
+        else:  # --report replaces its file only once the run is stored: a failure keeps it
+            staged.append(temporary_beside(output_target(report)))
+            write_report(results, staged[-1], meta=meta)
 
     try:
         run_id = target.save(results, name=name, before_commit=write_outputs)
+        shown = staged[-1]
+        if report is not None:
+            shown = report.expanduser()
+            final = output_target(report)
+            try:
+                staged[-1].chmod(mode_for(final))
+                os.replace(staged[-1], final)
+            except OSError as exc:
+                raise KruispuntError(
+                    f"run {run_id} is stored in {target.root}, but its report could not be "
+                    f"written to {report}: {exc.strerror or exc}"
+                ) from None
     except BaseException:
-        for path in written:
+        for path in staged:  # the store's report of a run not stored, or --report's draft
             path.unlink(missing_ok=True)
         raise
     print_summary(results, _out(), title=f"Run {run_id}")
     # plain prints: a path must not be wrapped over lines when the output is piped
     print(f"stored as {run_id} in {target.root}", flush=True)
-    print(f"report: {written[-1]}", flush=True)
+    print(f"report: {shown}", flush=True)
 
 
 @app.command()

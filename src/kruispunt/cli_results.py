@@ -28,7 +28,7 @@ from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import StoreOption
 from kruispunt.display import compared, number
 from kruispunt.errors import KruispuntError
-from kruispunt.files import new_file_mode, output_target, temporary_beside
+from kruispunt.files import mode_for, output_target, temporary_beside
 from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
@@ -90,7 +90,8 @@ def _nearest_existing(path: Path) -> Path:
 
 
 def check_output_file(path: Path, what: str) -> Path:
-    """Check, writing nothing, that the file ``path`` can be written (or replaced).
+    """Check, writing nothing, that the file ``path`` can be written (or replaced); returns
+    it (``~`` expanded). A link is checked as the file it points to, which is written.
 
     A missing parent folder is fine if it can be created; a folder, a special file, an
     unwritable file, or a parent that is a file or an unwritable folder are refused.
@@ -100,7 +101,8 @@ def check_output_file(path: Path, what: str) -> Path:
     KruispuntError
         Naming the path and what is wrong with it.
     """
-    target = path.expanduser()
+    given = path.expanduser()
+    target = output_target(given)  # through a link: the file it points to is written
     if target.is_dir():
         raise KruispuntError(
             f"cannot write {what} {target}: it is a folder; give a file name "
@@ -118,7 +120,7 @@ def check_output_file(path: Path, what: str) -> Path:
                 "is not replaced; give a new file name, or remove it first"
             )
     _check_parent(target, what)
-    return target
+    return given
 
 
 _OWN_KINDS: dict[str, tuple[str, str]] = {
@@ -216,8 +218,8 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
                 raise KruispuntError(
                     f"cannot write {what} {target}: {exc.strerror or exc}"
                 ) from None
-        for tmp, _ in done:
-            publish(tmp)
+        for tmp, target in done:
+            publish(tmp, mode_for(target))
         if len(done) > 1:
             kept = [_keep_old(target) for _, target in done]
         for (tmp, target), (_, what, _) in zip(done, outputs, strict=True):
@@ -264,11 +266,12 @@ def _put_back(targets: list[Path], kept: list[tuple[bool, Path | None]]) -> None
                 target.unlink()
 
 
-def publish(path: Path) -> None:
-    """Give a written file the permissions a new file gets (``0o666`` less the umask, e.g.
-    0644), not those of the private temporary file it was written as."""
+def publish(path: Path, mode: int) -> None:
+    """Give a written file the permissions of the file it replaces, or a new file's
+    (:func:`~kruispunt.files.mode_for`), not those of the private temporary file it was
+    written as."""
     try:
-        path.chmod(new_file_mode())
+        path.chmod(mode)
     except OSError as exc:
         raise KruispuntError(f"cannot set permissions of {path}: {exc.strerror or exc}") from None
 
@@ -567,7 +570,6 @@ def compare(
         meta=RunMeta.from_record(st.show(ida)),
         compare_meta=RunMeta.from_record(st.show(idb)),
     )
-    publish(written)
     print(f"report: {written}", flush=True)  # plain: never wrapped when piped
 
 

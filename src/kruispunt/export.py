@@ -26,7 +26,6 @@ leaves nothing half-written.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import os
@@ -43,6 +42,7 @@ import pandas as pd
 
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
+from kruispunt.files import write_file
 from kruispunt.results import Results
 from kruispunt.store import FORMAT, MANIFEST, read_results_folder, write_results_folder
 from kruispunt.vocabulary import SCENARIO
@@ -254,28 +254,37 @@ def _temp_beside(path: Path) -> Path:
     return full.with_name(f".{full.name}.tmp-{secrets.token_hex(4)}")
 
 
+def _head(path: Path) -> bytes:
+    """The first bytes of the file ``path``, decompressed for a gzip file (a ``.csv.gz``
+    export, which pandas compresses from the name)."""
+    import gzip
+
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            with gzip.open(path) as fh:
+                return fh.read(4096)
+        except (OSError, EOFError):
+            return head
+    return head
+
+
 def _write_file(
     path: Path, write: Callable[[Path], object], own: Callable[[bytes], bool], kind: str
 ) -> None:
     if path.is_dir():
         raise KruispuntError(f"cannot write {path}: it is a folder (this format writes a file)")
     if path.is_file() and path.stat().st_size > 0:  # replace only an earlier export
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-        if not own(head):
+        if not own(_head(path)):
             raise KruispuntError(
                 f"cannot write {path}: the file exists and is not {kind}, so it is not "
                 "replaced; give a new file name, or remove it first"
             )
-    tmp = _temp_beside(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
+    try:  # through a link, keeping the file's permissions (kruispunt.files)
+        write_file(path, write)
     except OSError as exc:
         raise KruispuntError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 def _not_an_export(path: Path) -> str:

@@ -1,15 +1,29 @@
-"""Writing a file whole or not at all: a temporary file beside the target, given a new file's
-permissions, then renamed over it. Used by every writer of text outputs (reports, scenario
-files, CLI tables); the store's Parquet parts have their own (``store._write_table_atomic``)."""
+"""Writing a file whole or not at all: a temporary file beside the target, given the
+permissions the target should have, then renamed over it. Used by every writer of outputs
+(reports, exports, scenario files, CLI tables); the store's Parquet parts have their own
+(``store._write_table_atomic``).
+
+An output path that is a symbolic link is written through (the file it points to is replaced
+and the link kept), as writing it in place would; a file that exists keeps its permissions,
+a new one gets a new file's."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["new_file_mode", "output_target", "temporary_beside", "write_text"]
+__all__ = [
+    "mode_for",
+    "new_file_mode",
+    "output_target",
+    "temporary_beside",
+    "write_file",
+    "write_text",
+]
 
 
 def new_file_mode() -> int:
@@ -17,6 +31,17 @@ def new_file_mode() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return 0o666 & ~mask
+
+
+def mode_for(target: Path, *, through_links: bool = True) -> int:
+    """The permissions a file written over ``target`` gets: those of the regular file there
+    (writing it in place keeps them: a private 0600 report stays private), else a new
+    file's (:func:`new_file_mode`)."""
+    try:
+        st = os.stat(target, follow_symlinks=through_links)
+    except OSError:
+        return new_file_mode()
+    return stat.S_IMODE(st.st_mode) if stat.S_ISREG(st.st_mode) else new_file_mode()
 
 
 def output_target(path: Path | str) -> Path:
@@ -42,21 +67,33 @@ def temporary_beside(target: Path) -> Path:
     return path
 
 
-def write_text(target: Path | str, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``target`` (through it, if it is a link: :func:`output_target`)
-    whole or not at all, with a new file's permissions; on an error or an interruption the
-    temporary file is removed and the target left as it was. Returns ``target``.
-    Raises OSError."""
+def write_file(
+    target: Path | str, write: Callable[[Path], object], *, through_links: bool = True
+) -> Path:
+    """Write ``target`` whole or not at all: ``write`` writes the content to the temporary
+    file it is given, beside the file to replace, which then takes its place with
+    :func:`mode_for`'s permissions. On an error or an interruption the temporary file is
+    removed and the target left as it was. With ``through_links`` (the default) a link is
+    written through (:func:`output_target`); without, a link is replaced by the file (for
+    a folder whose files are the writer's own, such as saved scenarios). Returns ``target``
+    (``~`` expanded). Raises OSError."""
     given = Path(target).expanduser()
-    target = output_target(given)
-    fd, tmp = _open_beside(target)
+    real = output_target(given) if through_links else given
+    tmp = temporary_beside(real)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        tmp.chmod(new_file_mode())
-        os.replace(tmp, target)
+        write(tmp)
+        tmp.chmod(mode_for(real, through_links=through_links))
+        os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
     return given
+
+
+def write_text(target: Path | str, text: str, *, through_links: bool = True) -> Path:
+    """Write ``text`` (UTF-8) to ``target`` whole or not at all (:func:`write_file`).
+    Raises OSError."""
+    return write_file(
+        target, lambda tmp: tmp.write_text(text, encoding="utf-8"), through_links=through_links
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import errno
-import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -238,8 +238,13 @@ def test_a_save_whose_write_fails_keeps_the_saved_file_and_leaves_no_temporary_f
     path = saved.save(ScenarioFile(name="full-disk", base="current-policy", eua_price_scale=1.5))
     before = path.read_text("utf-8")
     listing = sorted(p.name for p in saved.folder.iterdir())
-    real = os.fdopen
-    monkeypatch.setattr(os, "fdopen", lambda fd, *a, **k: _FullDisk(real(fd, *a, **k)))
+    real = Path.open
+
+    def full(self: Path, mode: str = "r", *a: Any, **k: Any) -> Any:
+        handle = real(self, mode, *a, **k)
+        return _FullDisk(handle) if "w" in mode and self.name.startswith(".") else handle
+
+    monkeypatch.setattr(Path, "open", full)  # the temporary file beside the saved one
     try:
         with pytest.raises(KruispuntError) as exc:
             saved.save(ScenarioFile(name="full-disk", base="current-policy", eua_price_scale=2.0))

@@ -558,7 +558,7 @@ class SavedScenarios:
                         ]
                     ) from None
         try:
-            write_text(target, text)
+            write_text(target, text, through_links=False)  # the folder's files are ours
         except OSError as exc:
             raise KruispuntError(f"cannot save {target}: {exc.strerror or exc}") from None
         return target

@@ -34,7 +34,7 @@ import pandas as pd
 
 from kruispunt import metrics
 from kruispunt.errors import KruispuntError
-from kruispunt.files import write_text
+from kruispunt.files import write_file, write_text
 from kruispunt.reports.charts import (
     CHARTS,
     VIEW_JS,
@@ -632,10 +632,12 @@ def write_pdf(
                         f"document.querySelectorAll('.chart .main-svg').length >= {len(CHARTS)}",
                         timeout=30_000,
                     )
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    tmp_pdf = target.with_name(f".{target.name}.tmp")
-                    page.pdf(path=str(tmp_pdf), format="A4", landscape=True, print_background=True)
-                    os.replace(tmp_pdf, target)
+                    write_file(  # whole or not at all, through a link (kruispunt.files)
+                        target,
+                        lambda tmp: page.pdf(
+                            path=str(tmp), format="A4", landscape=True, print_background=True
+                        ),
+                    )
                 finally:
                     browser.close()
         except PlaywrightError as exc:

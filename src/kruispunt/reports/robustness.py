@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import html
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go  # type: ignore[import-untyped]
 
+from kruispunt.files import write_text
 from kruispunt.reports.embed import compact_json, plotly_html, rounded
 from kruispunt.uncertainty.analysis import Analysis
 from kruispunt.uncertainty.prim import PrimResult
@@ -375,17 +375,9 @@ def _incomplete(a: Analysis) -> str:
 
 
 def write_robustness_report(a: Analysis, path: Path | str) -> Path:
-    """Write the robustness report (to a temporary name, then renamed into place)."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_text(robustness_html(a), encoding="utf-8")
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
+    """Write the robustness report whole or not at all (:func:`kruispunt.files.write_text`:
+    through a link, keeping an existing file's permissions). Raises OSError."""
+    return write_text(path, robustness_html(a))
 
 
 __all__: list[str] = ["robustness_html", "write_robustness_report"]
