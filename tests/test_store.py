@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from kruispunt import metrics
-from kruispunt.errors import KruispuntError
+from kruispunt.errors import KruispuntError, ResultsTooOld
 from kruispunt.results import Results
 from kruispunt.store import (
     ENSEMBLES_DIR,
@@ -496,14 +496,29 @@ def test_check_finds_a_part_cut_short_missing_or_replaced_without_reading_it(
         KruispuntError, match=r"is damaged: part plant_year .*cannot be read.*repair"
     ):
         store.check(run_id)
-    pq.write_table(pa.table({"x": [1, 2]}), part)
+    pq.write_table(pq.read_table(pa.BufferReader(whole)).slice(0, 2), part)
     with pytest.raises(KruispuntError, match=r"plant_year .* has 2 rows, its manifest says \d+"):
         store.check(run_id)
     part.unlink()
     with pytest.raises(KruispuntError, match=r"is damaged: part plant_year .*is missing"):
         store.check(run_id)
+    rows = pq.read_metadata(pa.BufferReader(whole)).num_rows
+    pq.write_table(pa.table({"x": list(range(rows))}), part)  # another table, as many rows
+    with pytest.raises(KruispuntError, match=r"plant_year .* lacks the columns .* manifest"):
+        store.check(run_id)
+    with pytest.raises(KruispuntError, match="is damaged"):
+        store.load(run_id)  # as loading it says
     part.write_bytes(whole)
     store.check(run_id)
+    manifest_path = folder / "manifest.json"
+    manifest = json.loads(manifest_path.read_text("utf-8"))
+    first = "switch_reason"  # a result variable added after the first stored runs
+    manifest["variables"] = [v for v in manifest["variables"] if v["name"] != first]
+    manifest_path.write_text(json.dumps(manifest), "utf-8")
+    with pytest.raises(ResultsTooOld, match=f"earlier version .*lack variables: {first}"):
+        store.check(run_id)
+    with pytest.raises(ResultsTooOld):
+        store.load(run_id)
 
 
 # --- ensembles --------------------------------------------------------------------------------

@@ -1192,8 +1192,10 @@ class Store:
 
     def check(self, run_id: str) -> None:
         """Check, without reading the values, that a run's parts are whole: its manifest
-        reads, and each part it lists is there with as many rows as it says (a parquet
-        part's footer holds its row count, so a part cut short or overwritten is caught).
+        reads and lists every result variable this version has, and each part it lists is
+        there with the columns and as many rows as it says (a parquet part's footer holds
+        both, so a part cut short or replaced by another table is caught; flipped bytes
+        inside a part are not, nor by loading it).
         For views shown from the stored summary, which would otherwise show a damaged run
         as if whole.
 
@@ -1205,9 +1207,15 @@ class Store:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        from kruispunt.results import result_variables
+
         rid = self.resolve(run_id)
         folder = self._run_folder(rid)
         manifest = self._manifest(rid)
+        stored = {v["name"] for v in manifest["variables"]}
+        lacking = [v for v in result_variables() if v not in stored]
+        if lacking:  # as loading it says (Results): written before a variable was added
+            raise self._broken(rid, ResultsTooOld(f"results lack variables: {', '.join(lacking)}"))
         for name, meta in manifest["parts"].items():
             path = folder / meta["file"]
             if not path.is_file():
@@ -1215,11 +1223,22 @@ class Store:
             if manifest["part_format"] != "parquet":
                 continue
             try:
-                rows = pq.read_metadata(path).num_rows
+                footer = pq.read_metadata(path)
+                columns = set(footer.schema.to_arrow_schema().names)
             except (OSError, pa.ArrowException) as exc:
                 raise self._broken(
                     rid, KruispuntError(f"part {name} ({path.name}) cannot be read ({exc})")
                 ) from None
+            rows = footer.num_rows
+            absent = [c for c in meta["columns"] if c not in columns]
+            if absent:  # another table in its place
+                shown = ", ".join(absent[:3]) + (f" and {len(absent) - 3} more" * (len(absent) > 3))
+                raise self._broken(
+                    rid,
+                    KruispuntError(
+                        f"part {name} ({path.name}) lacks the columns {shown} its manifest lists"
+                    ),
+                )
             if rows != meta["rows"]:
                 raise self._broken(
                     rid,
