@@ -8,9 +8,10 @@ ensemble of the default specification, so that they are the model's, not a hand 
 The ensemble is the page's: the default specification, ``N`` futures of its LHS design with
 root seed ``SEED``, the three packages (``kruispunt explore run --n 960 --seed 20250917``),
 run in a temporary store on ``--workers`` processes (the outcomes do not depend on them).
-Only the lines between the two markers are written; the reading around them is by hand and
-cites no figure of the block. ``--check`` exits 1 when the block differs (after a change to
-the engine or the data, run the script and read the page's reading again).
+Only the lines between the two markers are written; the reading around them is by hand (its
+few figures are dated with the ensemble they come from) and is to be read again whenever the
+block changes. ``--check`` exits 1 when the block's figures differ (after a change to the
+engine or the data); an ensemble that is not finished is refused.
 """
 
 from __future__ import annotations
@@ -159,6 +160,12 @@ def main(argv: list[str] | None = None) -> int:
     if (key["method"], key["n"], key["seed"], a.spec.name) != ("lhs", N, SEED, "default"):
         print(f"{a.ensemble_id} is not the page's ensemble (default, lhs, {N}, {SEED})")
         return 2
+    if not a.complete:
+        print(
+            f"{a.ensemble_id} is not finished ({a.n_futures} of {a.n_design} futures): run "
+            "the same 'kruispunt explore run' again to finish it"
+        )
+        return 2
     command = f"kruispunt explore run --n {N} --seed {SEED}"
     old = PAGE.read_text("utf-8")
     new = replace_block(old, block(a, command))
@@ -166,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{PAGE.name} shows {a.ensemble_id}'s figures")
         return 0
     if _figures(new) == _figures(old):
-        print(f"{PAGE.name} shows the figures of {a.ensemble_id} (made by other code or data)")
+        print(
+            f"{PAGE.name} shows the figures of {a.ensemble_id} (another id: other code, data "
+            "or batch size)"
+        )
         if args.check:
             return 0
     elif args.check:
