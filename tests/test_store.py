@@ -833,6 +833,7 @@ def test_a_store_that_lost_its_catalogue_is_sent_to_repair_beside_a_stray_file(
     root = tmp_path / "store"
     run_id = Store(root).save(res)
     (root / "catalogue.sqlite").unlink()
+    shutil.rmtree(root / "locks")  # nothing is made in it, not even its locks folder
     (root / "README").write_text("my runs", "utf-8")
     before = sorted(p.name for p in root.iterdir())
     for attempt in (lambda: Store(root), lambda: check_can_write(root)):

@@ -779,11 +779,9 @@ class Store:
         if readonly:
             self._open_readonly()
             return
-        if (
-            self.root.is_dir()
-            and not self.catalogue_path.exists()
-            and not self._has_run_folders()  # runs without a catalogue: sent to repair below
-        ):
+        if self.root.is_dir() and not self.catalogue_path.exists():
+            if self._has_run_folders():  # before making anything in it
+                raise self._missing_catalogue()
             refuse_foreign_folder(self.root)  # a new store: not among someone's files
         try:
             self.runs_dir.mkdir(parents=True, exist_ok=True)
