@@ -77,7 +77,7 @@ def _first_field(value: bytes) -> Callable[[bytes], bytes]:
             "carriers.csv",
             5,
             _extra_field,
-            "{path}, line 5: 13 fields, but the header has 12; a cell that holds a comma must be "
+            "{path}, line 5: 14 fields, but the header has 13; a cell that holds a comma must be "
             'quoted ("a, b")',
         ),
         (
@@ -143,7 +143,7 @@ def test_every_row_one_field_too_many_is_named(tmp_path: Path, curated: Path) ->
     with pytest.raises(KruispuntError) as info:
         build_package(RAW, curated, tmp_path / "package")
     assert str(info.value) == (
-        f"{path}, line 2: 13 fields, but the header has 12; a cell that holds a comma must be "
+        f"{path}, line 2: 14 fields, but the header has 13; a cell that holds a comma must be "
         'quoted ("a, b")'
     )
 
@@ -175,7 +175,7 @@ def test_a_curated_table_that_does_not_read_from_the_command_line(
     out = invoke(
         "data", "build", "--raw", str(RAW), "--curated", str(curated), "--out", str(tmp_path / "p")
     )
-    assert_user_error(out, f"{path}, line 5: 13 fields, but the header has 12")
+    assert_user_error(out, f"{path}, line 5: 14 fields, but the header has 13")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
 
 

@@ -369,6 +369,26 @@ def test_a_followed_price_is_whole_and_not_chained(
     assert p.message == "carrier 'coal' follows its own price"
 
 
+def test_a_cbam_carrier_with_embedded_emissions_names_its_good(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """Without its good (or a benchmark of its own) an imported CBAM carrier pays on all its
+    embedded emissions: grey ammonia did. A good on a carrier that is no CBAM good is an
+    error too."""
+    grey = edit_cell("carriers", "cbam_good", "", _event(carrier_id="ammonia_import_grey"))
+    gas = edit_cell("carriers", "cbam_good", "ammonia", _event(carrier_id="natural_gas"))
+    problems = problems_of(package_copy)
+    p = find(problems, "check_cbam_good", "carriers.csv", "cbam_good", grey)
+    assert p.message == (
+        "CBAM carrier 'ammonia_import_grey' has embedded emissions but no good (cbam_good) "
+        "and no cbam.benchmark_ammonia_import_grey row: its imports would get no "
+        "free-allocation adjustment"
+    )
+    p = find(problems, "check_cbam_good", "carriers.csv", "cbam_good", gas)
+    assert p.message == "carrier 'natural_gas' names a CBAM good but is not a CBAM carrier"
+    assert len([q for q in problems if q.check == "check_cbam_good"]) == 2
+
+
 def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
     package_copy: Path, edit_cell: Callable[..., int]
 ) -> None:

@@ -80,6 +80,29 @@ def test_w6_markup_path_of_the_package(package_inputs: ModelInputs) -> None:
     assert active[years.index(2026)] == 1.0
 
 
+def test_imported_grey_ammonia_deducts_the_ammonia_benchmark(package_inputs: ModelInputs) -> None:
+    """Art. 31: the certificates for an imported good are reduced by the free allocation an EU
+    producer of it gets. The grey-ammonia import carrier had no benchmark of its own, so it
+    paid on all 2.1384 t/t (171.5 EUR/t in 2026); it is ammonia (carriers.csv cbam_good), so
+    it deducts the ammonia benchmark, 1.522 t/t: (2.1384 - 0.975 x 1.522) x EUA."""
+    inp = package_inputs
+    years = list(inp.coords.years)
+    c = list(inp.coords.carriers).index("ammonia_import_grey")
+    g = list(inp.coords.products).index("ammonia")
+    cb = inp.instruments["cbam"]
+    bench = cb["carrier_benchmark"][0, c]
+    np.testing.assert_allclose(bench, cb["benchmark"][0, g])
+    assert bench[years.index(2026)] == pytest.approx(1.522)
+    t = years.index(2026)
+    eua = inp.markets.eua[0, t]
+    factor = inp.instruments["ets"]["cbam_factor"][0, t]
+    embedded = inp.carriers.embedded[c]
+    assert (embedded, factor) == (pytest.approx(2.1384), pytest.approx(0.975))
+    charge = cbam_charge(embedded, bench[t], eua, factor, inp.instruments["ets"]["cscf"][0, t])
+    assert charge == pytest.approx((2.1384 - 0.975 * 1.522) * eua)
+    assert charge == pytest.approx(52.50, abs=0.01)  # EUR2025/t at the 2026 EUA, 80.22
+
+
 def _toy_cbam(
     *, import_route: bool = False, export_share: float = 0.0, embedded: float = 0.0
 ) -> tuple[Cbam, BatchContext, ModelInputs]:

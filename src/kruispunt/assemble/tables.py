@@ -73,6 +73,16 @@ class Tables:
         }
 
     @cached_property
+    def cbam_good(self) -> dict[str, str]:
+        """The CBAM good each imported carrier is (``carriers.csv`` ``cbam_good``):
+        ``{carrier: product}``, for the carriers that name one."""
+        df = self.catalogue.carriers
+        if "cbam_good" not in df.columns:
+            return {}
+        rows = df[df["cbam_good"].notna()]
+        return {str(c): str(g) for c, g in zip(rows["carrier_id"], rows["cbam_good"], strict=True)}
+
+    @cached_property
     def cluster_ids(self) -> list[str]:
         return [str(c) for c in self.catalogue.clusters["cluster_id"]]
 

@@ -1290,6 +1290,50 @@ def check_price_follows(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+def check_cbam_good(raw: RawPackage) -> list[Problem]:
+    """A carrier that names the CBAM good it is (``carriers.csv`` ``cbam_good``) is a CBAM
+    carrier; and a CBAM carrier with embedded emissions names its good or has a benchmark of
+    its own (``cbam.benchmark_<carrier>``): without either its imports would pay CBAM on all
+    their embedded emissions, with no free-allocation adjustment (Reg. (EU) 2023/956 Art. 31;
+    a grey-ammonia import once did). Unknown products are :func:`check_foreign_keys`'."""
+    problems: list[Problem] = []
+    df = raw.tables.get("carriers")
+    if df is None or not {"carrier_id", "cbam", "cbam_good", "emission_factor"} <= set(df.columns):
+        return problems
+    policy = raw.tables.get("policy")
+    own = set()
+    if policy is not None and {"instrument", "parameter"} <= set(policy.columns):
+        own = {
+            str(p)[len("benchmark_") :]
+            for i, p in zip(policy["instrument"], policy["parameter"], strict=True)
+            if str(i) == "cbam" and str(p).startswith("benchmark_")
+        }
+    for idx, carrier, cbam, good, ef in zip(
+        df.index,
+        df["carrier_id"].astype(str),
+        df["cbam"].astype(str).str.strip().str.lower(),
+        df["cbam_good"].fillna("").astype(str).str.strip(),
+        pd.to_numeric(df["emission_factor"], errors="coerce").fillna(0.0),
+        strict=True,
+    ):
+        if good and cbam != "true":
+            field = "cbam_good"
+            message = f"carrier '{_shown(carrier)}' names a CBAM good but is not a CBAM carrier"
+        elif cbam == "true" and ef > 0 and not good and carrier not in own:
+            field = "cbam_good"
+            message = (
+                f"CBAM carrier '{_shown(carrier)}' has embedded emissions but no good "
+                f"(cbam_good) and no cbam.benchmark_{_shown(carrier)} row: its imports would "
+                "get no free-allocation adjustment"
+            )
+        else:
+            continue
+        problems.append(
+            Problem("check_cbam_good", raw.file("carriers"), _line(idx), field, message)
+        )
+    return problems
+
+
 def check_base_electricity(raw: RawPackage) -> list[Problem]:
     """A route that gives ``base_electricity`` (the part of its electricity drawn in every
     hour, a heat pump beside a hybrid boiler) is a flexible load (``flexible_load`` 1): a
@@ -1916,6 +1960,7 @@ CHECKS: tuple[Check, ...] = (
     check_commitments,
     check_route_sites,
     check_price_follows,
+    check_cbam_good,
     check_grid_zones,
     check_base_electricity,
     check_events,

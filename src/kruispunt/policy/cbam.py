@@ -220,7 +220,8 @@ class Cbam(Instrument):
             "carrier_benchmark",
             (SCENARIO, "carrier", "year"),
             "tCO2/carrier",
-            "CBAM benchmark of imported intermediates; NaN: no adjustment.",
+            "CBAM benchmark of imported intermediates: a cbam.benchmark_<carrier> row, else "
+            "that of the good the carrier is (carriers.csv cbam_good); NaN: no adjustment.",
             default=float("nan"),
         ),
         Parameter(
