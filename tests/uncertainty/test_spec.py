@@ -111,7 +111,8 @@ def test_malformed_yaml_and_duplicate_keys_name_the_line(tmp_path: Path) -> None
 
 
 def test_factor_values_reach_the_scenario_levers() -> None:
-    """Scale levers multiply with the package's own (high-ambition's electricity 0.75)."""
+    """Each factor reaches its lever; the package's own levers stay (high ambition's CISAF
+    relief from 2027). Scales multiplying with a package's own: test_futures."""
     loaded = load_spec()
     cat = load_catalogue()
     pk = resolve_packages(loaded, cat)
@@ -131,7 +132,7 @@ def test_factor_values_reach_the_scenario_levers() -> None:
     # 905.7 + 0.5 x (2,330.1 - 905.7) EUR/t in 2030
     assert lv.carrier_prices["ammonia_import"][2030] == pytest.approx(1617.9)
     assert lv.demand_scale["crude_steel"] == 0.8
-    assert lv.carrier_price_scale["electricity"] == 0.75  # the package's, untouched
+    assert lv.subsidies.cisaf_start == 2027 and lv.risk_sharing == 0.02  # the package's
     assert lv.infrastructure.co2_storage_delay == 3
     assert lv.discount_rate == 0.09
     gas = loaded.spec.factors[names.index("gas_price")]
