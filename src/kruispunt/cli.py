@@ -217,7 +217,7 @@ def run(
     store only once its report is written: a failure leaves the store as it was.
     """
     from kruispunt.cli_results import check_output_file
-    from kruispunt.files import mode_for, output_target, temporary_beside
+    from kruispunt.files import move_into_place, output_target, temporary_beside
     from kruispunt.scenarios import catalogue_ids, check_ids, resolve
     from kruispunt.store import check_can_write, check_run_name
 
@@ -279,8 +279,7 @@ def run(
             shown = report.expanduser()
             final = output_target(report)
             try:
-                staged[-1].chmod(mode_for(final))
-                os.replace(staged[-1], final)
+                move_into_place(staged[-1], final)
             except OSError as exc:
                 raise KruispuntError(
                     f"run {run_id} is stored in {target.root}, but its report could not be "

@@ -28,7 +28,7 @@ from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import StoreOption
 from kruispunt.display import compared, number
 from kruispunt.errors import KruispuntError
-from kruispunt.files import mode_for, output_target, temporary_beside
+from kruispunt.files import move_into_place, output_target, temporary_beside
 from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
@@ -44,7 +44,6 @@ __all__ = [
     "compare",
     "export",
     "print_summary",
-    "publish",
     "results_app",
     "write_outputs",
 ]
@@ -218,13 +217,11 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
                 raise KruispuntError(
                     f"cannot write {what} {target}: {exc.strerror or exc}"
                 ) from None
-        for tmp, target in done:
-            publish(tmp, mode_for(target))
         if len(done) > 1:
             kept = [_keep_old(target) for _, target in done]
         for (tmp, target), (_, what, _) in zip(done, outputs, strict=True):
             try:
-                os.replace(tmp, target)
+                move_into_place(tmp, target)
             except OSError as exc:
                 _put_back([t for _, t in done[:replaced]], kept[:replaced])
                 raise KruispuntError(
@@ -264,16 +261,6 @@ def _put_back(targets: list[Path], kept: list[tuple[bool, Path | None]]) -> None
                 os.replace(old, target)
             elif not existed:
                 target.unlink()
-
-
-def publish(path: Path, mode: int) -> None:
-    """Give a written file the permissions of the file it replaces, or a new file's
-    (:func:`~kruispunt.files.mode_for`), not those of the private temporary file it was
-    written as."""
-    try:
-        path.chmod(mode)
-    except OSError as exc:
-        raise KruispuntError(f"cannot set permissions of {path}: {exc.strerror or exc}") from None
 
 
 # --- formatting -------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pathlib import Path
 
 __all__ = [
     "mode_for",
+    "move_into_place",
     "new_file_mode",
     "output_target",
     "temporary_beside",
@@ -67,6 +68,14 @@ def temporary_beside(target: Path) -> Path:
     return path
 
 
+def move_into_place(tmp: Path, target: Path, *, through_links: bool = True) -> None:
+    """Give the written temporary file ``tmp`` the permissions ``target`` should have
+    (:func:`mode_for`) and rename it over ``target`` (the file to replace: a link already
+    resolved by :func:`output_target` where it is written through). Raises OSError."""
+    tmp.chmod(mode_for(target, through_links=through_links))
+    os.replace(tmp, target)
+
+
 def write_file(
     target: Path | str, write: Callable[[Path], object], *, through_links: bool = True
 ) -> Path:
@@ -82,8 +91,7 @@ def write_file(
     tmp = temporary_beside(real)
     try:
         write(tmp)
-        tmp.chmod(mode_for(real, through_links=through_links))
-        os.replace(tmp, real)
+        move_into_place(tmp, real, through_links=through_links)
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()
