@@ -172,6 +172,9 @@ class Carriers:
     energy carriers)."""
     cbam: B
     """Whether the carrier is a CBAM good when imported."""
+    good: I
+    """Index of the product an imported carrier is as a CBAM good (``carriers.csv``
+    ``cbam_good``), whose CBAM benchmark adjusts its charge; -1 for none."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
 

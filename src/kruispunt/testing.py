@@ -593,6 +593,7 @@ def toy_inputs(
             is_biomass=np.array([c == "biomass" for c in carriers]),
             embedded=np.zeros(C),
             cbam=np.zeros(C, dtype=bool),
+            good=np.full(C, -1, dtype=np.int64),
         ),
         products=mi.Products(cbam=np.zeros(1, dtype=bool), heat=np.zeros(1, dtype=bool)),
         markets=mi.Markets(

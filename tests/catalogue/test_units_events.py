@@ -389,6 +389,21 @@ def test_a_cbam_carrier_with_embedded_emissions_names_its_good(
     assert len([q for q in problems if q.check == "check_cbam_good"]) == 2
 
 
+def test_a_cbam_carriers_good_is_a_cbam_product(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """The adjustment is the good's CBAM benchmark (or its fallback): a good that products.csv
+    does not mark as a CBAM good has none to give."""
+    row = edit_cell("carriers", "cbam_good", "glass", _event(carrier_id="ammonia_import"))
+    problems = problems_of(package_copy)
+    p = find(problems, "check_cbam_good", "carriers.csv", "cbam_good", row)
+    assert p.message == (
+        "carrier 'ammonia_import' names 'glass' as its CBAM good, but products.csv does not "
+        "mark that product cbam true"
+    )
+    assert len([q for q in problems if q.check == "check_cbam_good"]) == 1
+
+
 def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
     package_copy: Path, edit_cell: Callable[..., int]
 ) -> None:

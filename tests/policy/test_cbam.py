@@ -90,7 +90,10 @@ def test_imported_grey_ammonia_deducts_the_ammonia_benchmark(package_inputs: Mod
     c = list(inp.coords.carriers).index("ammonia_import_grey")
     g = list(inp.coords.products).index("ammonia")
     cb = inp.instruments["cbam"]
-    bench = cb["carrier_benchmark"][0, c]
+    assert np.isnan(cb["carrier_benchmark"][0, c]).all()  # no row of its own
+    assert inp.carriers.good[c] == g
+    module = Cbam(BatchContext(inp, (EuEts, Cbam)))
+    bench = module.benchmark_c[0, c]
     np.testing.assert_allclose(bench, cb["benchmark"][0, g])
     assert bench[years.index(2026)] == pytest.approx(1.522)
     t = years.index(2026)
@@ -104,22 +107,32 @@ def test_imported_grey_ammonia_deducts_the_ammonia_benchmark(package_inputs: Mod
 
 
 def _toy_cbam(
-    *, import_route: bool = False, export_share: float = 0.0, embedded: float = 0.0
+    *,
+    import_route: bool = False,
+    export_share: float = 0.0,
+    embedded: float = 0.0,
+    good: int = -1,
+    own_benchmark: float = float("nan"),
 ) -> tuple[Cbam, BatchContext, ModelInputs]:
     """The toy model made a CBAM good, EUA 100 EUR/t, CBAM factor 0.5 from 2026; 'elec'
     becomes an import route (its output imported, 1 t of a CBAM intermediate per t) when
     ``import_route``. The plant's base-year intensity is 1 t/t (the imports' intensity) and
-    its allocation 0.6 t/t (the CBAM benchmark's fallback)."""
+    its allocation 0.6 t/t (the CBAM benchmark's fallback). ``good`` names the product the
+    intermediate is as a CBAM good (-1: none); ``own_benchmark`` is its own benchmark row."""
     inp = toy_inputs(eua=100.0, base_free_allocation=0.6e6)
     factor = np.where(TOY_YEARS >= 2026, 0.5, 1.0)[None]
     ets = {"cbam_factor": factor}
     cbam: dict[str, npt.NDArray[np.float64]] = {
         "active": (TOY_YEARS >= 2026).astype(float)[None],
         "export_share": np.array([[export_share]]),
+        "carrier_benchmark": np.array([[[np.nan], [own_benchmark]]]) * np.ones(len(TOY_YEARS)),
     }
     routes = inp.routes
     carriers = replace(
-        inp.carriers, embedded=np.array([0.0, embedded]), cbam=np.array([False, True])
+        inp.carriers,
+        embedded=np.array([0.0, embedded]),
+        cbam=np.array([False, True]),
+        good=np.array([-1, good]),
     )
     if import_route:
         family = routes.family.copy()
@@ -176,6 +189,28 @@ def test_imports_through_an_intermediate_route_are_not_charged_twice() -> None:
     assert _cbam_total(closed) == pytest.approx(70.0e6)
     # before CBAM starts (2025) nothing is charged
     assert _cbam_total(cbam.account(_record(inp, 0, 1, 1.0e6))) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("good", "own", "charge"),
+    [
+        (-1, float("nan"), 200.0),  # no good, no row: (2 - 0.5 x 0) x 100
+        (0, float("nan"), 170.0),  # the good's benchmark, here its fallback 0.6 t/t
+        (0, 1.0, 150.0),  # a row of its own wins over the good's: (2 - 0.5 x 1) x 100
+        (-1, 1.0, 150.0),
+    ],
+)
+def test_an_imported_good_deducts_its_benchmark_or_its_fallback(
+    good: int, own: float, charge: float
+) -> None:
+    """Art. 31 on an intermediate imported as a CBAM good: its charge deducts the good's
+    benchmark, and where the good has none, the fallback the good's own imports use (the
+    plants' base-year allocation per unit, 0.6 t/t); without a good or a row, no deduction.
+    Toy: 1 Mt imported at 2 t/t embedded, EUA 100, CBAM factor 0.5 in 2026."""
+    cbam, _, inp = _toy_cbam(import_route=True, embedded=2.0, good=good, own_benchmark=own)
+    i26 = list(TOY_YEARS).index(2026)
+    booked = cbam.account(_record(inp, i26, 1, 1.0e6))
+    assert float(booked.plant["carbon_cost"][0, 0]) == pytest.approx(charge * 1.0e6)
 
 
 def _cbam_total(booked: Booking) -> float:

@@ -62,8 +62,10 @@ def _check(cat: Catalogue, scenarios: Sequence[Scenario]) -> npt.NDArray[np.int6
     return year_range(first.start_year, first.end_year)
 
 
-def _carriers(cat: Catalogue) -> Carriers:
+def _carriers(cat: Catalogue, tables: Tables) -> Carriers:
     ids = cat.carriers["carrier_id"].astype(str)
+    goods = tables.cbam_good
+    good = [tables.product_index[goods[c]] if c in goods else -1 for c in ids]
     material = cat.carriers["unit"].astype(str) == "t"
     embedded = np.where(material, cat.carriers["emission_factor"].fillna(0.0), 0.0)
     return Carriers(
@@ -73,6 +75,7 @@ def _carriers(cat: Catalogue) -> Carriers:
         is_biomass=(ids == "biomass").to_numpy(),
         embedded=embedded.astype(float),
         cbam=cat.carriers["cbam"].to_numpy(dtype=bool),
+        good=np.array(good, dtype=np.int64),
     )
 
 
@@ -157,7 +160,7 @@ def build_inputs(
         ),
         routes=replace(rb.routes, excluded=tuple(excluded)),
         plants=plants,
-        carriers=_carriers(cat),
+        carriers=_carriers(cat, tables),
         products=Products(
             cbam=products["cbam"].to_numpy(dtype=bool),
             heat=(products["unit"].astype(str) == "GJ").to_numpy(),

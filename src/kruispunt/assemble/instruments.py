@@ -390,12 +390,11 @@ def _cbam(b: BuildContext) -> Params:
             bench[g] = route_bm[mapped[0]]
     carrier_bm = np.full((C, len(years)), np.nan)
     carrier_default = np.full(C, np.nan)
-    goods = b.tables.cbam_good
     for cid, c in b.tables.carrier_index.items():
+        # a carrier without a row of its own takes the benchmark of the good it is
+        # (carriers.csv cbam_good), fallback included, in the CBAM module (Art. 31)
         if b.tables.policy_rows(f"cbam.benchmark_{cid}") is not None:
             carrier_bm[c] = _path(b, f"cbam.benchmark_{cid}", np.nan)
-        elif cid in goods:  # imported as a CBAM good: that good's benchmark (Art. 31)
-            carrier_bm[c] = bench[b.tables.product_index[goods[cid]]]
         if b.tables.policy_rows(f"cbam.default_value_{cid}") is not None:
             carrier_default[c] = _scalar(b, f"cbam.default_value_{cid}")
     return {

@@ -1295,11 +1295,20 @@ def check_cbam_good(raw: RawPackage) -> list[Problem]:
     carrier; and a CBAM carrier with embedded emissions names its good or has a benchmark of
     its own (``cbam.benchmark_<carrier>``): without either its imports would pay CBAM on all
     their embedded emissions, with no free-allocation adjustment (Reg. (EU) 2023/956 Art. 31;
-    a grey-ammonia import once did). Unknown products are :func:`check_foreign_keys`'."""
+    a grey-ammonia import once did). The good is a CBAM good (``products.csv`` ``cbam``): the
+    adjustment is that good's benchmark, or where it has none the fallback its own imports
+    use. Unknown products are :func:`check_foreign_keys`'."""
     problems: list[Problem] = []
     df = raw.tables.get("carriers")
     if df is None or not {"carrier_id", "cbam", "cbam_good", "emission_factor"} <= set(df.columns):
         return problems
+    products = raw.tables.get("products")
+    cbam_products: set[str] | None = None
+    known: set[str] = set()
+    if products is not None and {"product_id", "cbam"} <= set(products.columns):
+        flag = products["cbam"].astype(str).str.strip().str.lower() == "true"
+        cbam_products = set(products.loc[flag, "product_id"].astype(str))
+        known = set(products["product_id"].astype(str))
     policy = raw.tables.get("policy")
     own = set()
     if policy is not None and {"instrument", "parameter"} <= set(policy.columns):
@@ -1319,6 +1328,12 @@ def check_cbam_good(raw: RawPackage) -> list[Problem]:
         if good and cbam != "true":
             field = "cbam_good"
             message = f"carrier '{_shown(carrier)}' names a CBAM good but is not a CBAM carrier"
+        elif good and cbam_products is not None and good in known and good not in cbam_products:
+            field = "cbam_good"
+            message = (
+                f"carrier '{_shown(carrier)}' names '{_shown(good)}' as its CBAM good, but "
+                "products.csv does not mark that product cbam true"
+            )
         elif cbam == "true" and ef > 0 and not good and carrier not in own:
             field = "cbam_good"
             message = (

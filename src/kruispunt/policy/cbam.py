@@ -220,8 +220,9 @@ class Cbam(Instrument):
             "carrier_benchmark",
             (SCENARIO, "carrier", "year"),
             "tCO2/carrier",
-            "CBAM benchmark of imported intermediates: a cbam.benchmark_<carrier> row, else "
-            "that of the good the carrier is (carriers.csv cbam_good); NaN: no adjustment.",
+            "CBAM benchmark of imported intermediates (a cbam.benchmark_<carrier> row); NaN: "
+            "that of the good the carrier is (carriers.csv cbam_good, its fallback included), "
+            "else no adjustment.",
             default=float("nan"),
         ),
         Parameter(
@@ -269,7 +270,6 @@ class Cbam(Instrument):
         )  # (S, C, Y)
         cbam_c = inp.carriers.cbam[None, :, None]
         self.embedded_c = np.where(cbam_c, np.where(np.isnan(default), table, declared), 0.0)
-        self.benchmark_c = np.nan_to_num(self.param("carrier_benchmark"))  # (S, C, Y)
         G = len(inp.products.cbam)
         intensity = import_intensity(
             plants.product, plants.base_emissions, plants.base_production, G
@@ -281,6 +281,12 @@ class Cbam(Instrument):
         )
         bm = self.param("benchmark")  # (S, G, Y)
         self.benchmark_g = np.where(np.isnan(bm), fallback[None, :, None], bm)
+        good = inp.carriers.good  # (C,), -1: none
+        of_good = self.benchmark_g[:, np.maximum(good, 0), :]  # (S, C, Y)
+        own = self.param("carrier_benchmark")  # (S, C, Y)
+        self.benchmark_c = np.nan_to_num(
+            np.where(np.isnan(own) & (good >= 0)[None, :, None], of_good, own)
+        )
         self.sold_in_eu = 1.0 - self.param("export_share")  # (S, G)
         self._charges: tuple[FloatArray, FloatArray] | None = None
         """:meth:`_per_unit_charges`, worked out at the first year's booking (every year's)."""
