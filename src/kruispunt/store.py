@@ -423,7 +423,7 @@ def write_results_folder(
         if fmt == "parquet":
 
             def write_parquet(fh: Any, table: Any = table) -> None:
-                pq.write_table(table, fh)
+                pq.write_table(table, fh, write_page_checksum=True)
 
             _write_synced(folder / file, write_parquet, fsync)
         else:
@@ -481,7 +481,7 @@ def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
     import pyarrow.parquet as pq
 
     if fmt == "parquet":
-        table = pq.read_table(path)
+        table = pq.read_table(path, page_checksum_verification=True)
         return {n: table.column(n).combine_chunks() for n in names}
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     return {n: frame[n].to_numpy(dtype=object) for n in names}
@@ -1333,7 +1333,8 @@ class Store:
         return [p["part"] for p in self.show(run_id)["parts"]]
 
     def read(self, run_id: str, part: str) -> pd.DataFrame:
-        """One part of a run as a tidy frame (dims and variables as columns)."""
+        """One part of a run as a tidy frame (dims and variables as columns); its pages'
+        checksums are verified first (DuckDB does not)."""
         rid = self.resolve(run_id)
         folder = self._run_folder(rid)
         manifest = self._manifest(rid)
@@ -1343,7 +1344,14 @@ class Store:
             )
         path = folder / manifest["parts"][part]["file"]
         import duckdb
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
+        if manifest["part_format"] == "parquet":
+            try:
+                pq.read_table(path, page_checksum_verification=True)
+            except (OSError, pa.ArrowException) as exc:
+                raise self._broken(rid, KruispuntError(f"{path}: {exc}")) from None
         try:
             with duckdb.connect() as con:
                 return con.execute("SELECT * FROM read_parquet(?)", [str(path)]).df()
@@ -1351,7 +1359,8 @@ class Store:
             raise self._broken(rid, KruispuntError(f"{path}: {exc}")) from None
 
     def query(self, sql: str) -> pd.DataFrame:
-        """Run SQL (DuckDB) over every stored run.
+        """Run SQL (DuckDB) over every stored run. DuckDB does not verify the parts' page
+        checksums; :meth:`load`, :meth:`read` and :meth:`repair` do.
 
         Views: ``runs`` (the catalogue), and one view per part name (``plant_year``,
         ``product_year``, ``cluster_resource_year``, ``flow_year``, ``coords_plant`` ...)
@@ -1735,7 +1744,7 @@ def _write_table_atomic(table: Any, path: Path) -> None:
 
     tmp = path.with_name(f".tmp-{path.name}-{secrets.token_hex(3)}")
     try:
-        _write_synced(tmp, lambda fh: pq.write_table(table, fh), fsync=True)
+        _write_synced(tmp, lambda fh: pq.write_table(table, fh, write_page_checksum=True), True)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -1845,7 +1854,11 @@ class Ensemble:
         text = json.dumps(_json_safe(body), indent=1, sort_keys=True)
         _write_synced(tmp / MANIFEST, lambda fh: fh.write(text), True, mode="w")
         table = pa.Table.from_pandas(futures, preserve_index=False)
-        _write_synced(tmp / "futures.parquet", lambda fh: pq.write_table(table, fh), True)
+        _write_synced(
+            tmp / "futures.parquet",
+            lambda fh: pq.write_table(table, fh, write_page_checksum=True),
+            True,
+        )
 
     # batches -----------------------------------------------------------------------------
 
@@ -1885,7 +1898,7 @@ class Ensemble:
         import pyarrow as pa
 
         try:
-            return pd.read_parquet(path)
+            return pd.read_parquet(path, page_checksum_verification=True)
         except (OSError, pa.ArrowException, ValueError) as exc:
             rel = path.relative_to(self.folder)
             if rel.parent == Path("."):
