@@ -34,6 +34,21 @@ def test_a_dangling_link_makes_the_file_it_names(tmp_path: Path) -> None:
     assert link.is_symlink() and (tmp_path / "made.csv").read_text("utf-8") == "a,b\n"
 
 
+def test_a_dangling_link_into_a_missing_folder_makes_no_folders(tmp_path: Path) -> None:
+    """A plain output path gets its folder made; a link is the user's pointer, and one into a
+    folder that does not exist is refused, naming both, rather than making that folder."""
+    link = tmp_path / "out.csv"
+    link.symlink_to(tmp_path / "gone" / "deeper" / "made.csv")
+    with pytest.raises(FileNotFoundError) as caught:
+        write_text(link, "a,b\n")
+    assert str(link) in str(caught.value) and caught.value.filename == str(
+        tmp_path / "gone" / "deeper"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+    write_text(tmp_path / "new" / "plain.csv", "a,b\n")  # a plain path still gets its folder
+    assert (tmp_path / "new" / "plain.csv").read_text("utf-8") == "a,b\n"
+
+
 def test_outputs_are_written_through_links_both_or_neither(tmp_path: Path) -> None:
     real = tmp_path / "table.csv"
     real.write_text("old", "utf-8")

@@ -10,6 +10,7 @@ a new one gets a new file's."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -88,6 +89,11 @@ def write_file(
     (``~`` expanded). Raises OSError."""
     given = Path(target).expanduser()
     real = output_target(given) if through_links else given
+    if real != given and not real.parent.is_dir():
+        # a dangling link into a folder that does not exist: no folders made for it
+        raise FileNotFoundError(
+            errno.ENOENT, f"{given} is a link into a folder that does not exist", str(real.parent)
+        )
     tmp = temporary_beside(real)
     try:
         write(tmp)
