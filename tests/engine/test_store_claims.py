@@ -161,11 +161,12 @@ def test_the_accounting_vents_a_claim_left_on_an_ended_store(
 def test_a_grid_claim_keeps_the_old_zone_s_part(
     cat: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Current policy, future 2 of the audit's design: Nutricia Haps holds the Noord-Brabant
-    zone for its heat pump (2028) and, moving to a hybrid one (decided 2032, running 2036),
-    is served its extra load by Cluster 6's pool. (Future 3 until the network tariffs from
-    2027 grew from 2025's level, Dec 2026: in it the plant no longer moves.) The zone keeps
-    the heat pump's part: without grid claims (before Dec 2026) all its new load went to
+    """Current policy, future 17 of the audit's design: Nutricia Haps holds the Noord-Brabant
+    zone for its heat pump (2028) and, moving to a hybrid one (running 2043), is served its
+    extra load by Cluster 6's pool. (Future 3 until the network tariffs from 2027 grew from
+    2025's level, then future 2 until heat from electricity earned the heat benchmark's
+    allocation from 2026, Dec 2026: in those the plant no longer moves.) The zone keeps the
+    heat pump's part: without grid claims (before Dec 2026) all its new load went to
     Cluster 6's pool, and the zone's booked use is lower by what Cluster 6's is higher, to
     the rounding."""
     from kruispunt.engine import decide
@@ -173,11 +174,11 @@ def test_a_grid_claim_keeps_the_old_zone_s_part(
     p = plan(load_spec(), n=192, seed=7, catalogue=cat)
     builder = FutureBuilder(p.loaded.spec.factors, p.packages, cat)
     j = list(p.packages.names).index("current-policy")
-    f = np.array([2])
+    f = np.array([17])
     inp = build_inputs(cat, builder.package_batch(j, f, p.values[f], p.seeds[f]))
     names = list(inp.pools.names)
     zone, cluster = names.index("grid/tennet_noord_brabant"), names.index("grid/cluster6")
-    late = [list(inp.coords.years).index(y) for y in range(2036, 2051)]
+    late = [list(inp.coords.years).index(y) for y in range(2043, 2051)]
     split = sim.run_batch(inp).pool_use[late, 0]
     monkeypatch.setattr(decide, "CLAIMED", (CO2_STORAGE,))
     whole = sim.run_batch(inp).pool_use[late, 0]

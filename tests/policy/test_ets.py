@@ -7,6 +7,7 @@ figures.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -651,6 +652,43 @@ def test_a_new_route_with_a_mapping_replaces_an_unmapped_plants_own_allocation()
     np.testing.assert_allclose(one_plant_unit_cost(ets, 0, [0, 1]), [[[-50.0, -20.0]]])
     booked = ets.allocation(_year(ctx, 1, 1, 1.0e6, True))
     assert float(booked[0, 0]) == pytest.approx(0.2e6)
+
+
+def test_heat_from_electricity_earns_the_heat_allocation_from_2026() -> None:
+    """FAR Art. 2(3) as Delegated Reg. (EU) 2024/873 writes it: from the 2026-2030 period the
+    heat benchmark counts measurable heat whatever its source. Toy: a heat plant (product in
+    GJ) with 1.5 t/GJ of its own EUTL allocation, no benchmark mapping; 'gas' emits 1 t/GJ,
+    'elec' nothing. Before the rule (2025) 'elec' earns 1.5 x 0 / 1 = 0, from 2026 the whole
+    1.5; a route that buys its heat (carrier heat) stays scaled by its emissions: 0."""
+    Yn = len(TOY_YEARS)
+    neutral = (TOY_YEARS >= 2026).astype(float)[None]
+    for bought, want_2026 in ((0.0, 1.5), (1.0, 0.0)):
+        params = {
+            "heat_source_neutral": neutral,
+            "route_bought_heat": np.array([[0.0, bought, 0.0]]),
+        }
+        inp = toy_inputs(base_free_allocation=1.5e6, instruments={"ets": params})
+        inp = replace(inp, products=replace(inp.products, heat=np.array([True])))
+        ets = EuEts(BatchContext(inp, (EuEts,)))
+        options = np.array([[[0, 1]]])
+        np.testing.assert_allclose(ets.basis.of(options, 0), [[[1.5, 0.0]]])
+        np.testing.assert_allclose(ets.basis.of(options, 1), [[[1.5, want_2026]]])
+        np.testing.assert_allclose(ets.basis.of(options, Yn - 1), [[[1.5, want_2026]]])
+
+
+def test_the_package_counts_heat_whatever_its_source_from_2026(
+    package_inputs: ModelInputs,
+) -> None:
+    """The data package's rule year (2026) and the one heat route that buys its heat."""
+    ets = package_inputs.instruments["ets"]
+    years = list(package_inputs.coords.years)
+    neutral = ets["heat_source_neutral"][0]
+    assert neutral[years.index(2025)] == 0.0
+    assert neutral[years.index(2026)] == 1.0
+    assert neutral[-1] == 1.0
+    routes = list(package_inputs.coords.routes)
+    bought = {routes[r] for r in np.flatnonzero(ets["route_bought_heat"][0] > 0.5)}
+    assert bought == {"bought_heat_low"}
 
 
 def test_a_plant_not_at_risk_values_its_allocation_at_its_own_share() -> None:

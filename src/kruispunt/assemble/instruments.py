@@ -354,7 +354,21 @@ def _ets(b: BuildContext) -> Params:
         "base_factor": b.per_scenario(np.where(at_risk > 0.5, 1.0, base_non_cl) * base_cscf),
         "activity_threshold": np.full(S, _scalar(b, "eu_ets.activity_threshold")),
         "activity_step": np.full(S, _scalar(b, "eu_ets.activity_adjustment_step")),
+        "heat_source_neutral": b.per_scenario(
+            (years >= _scalar(b, "eu_ets.heat_source_neutral_year")).astype(float)
+        ),
+        "route_bought_heat": b.per_scenario(_bought_heat(b)),
     }
+
+
+def _bought_heat(b: BuildContext) -> F:
+    """Whether each route gets its heat from outside the installation ``(R,)`` (1/0): it
+    buys the carrier ``heat`` (a steam network's, from a waste incinerator), which is not
+    heat the installation produces and earns no heat-benchmark allocation at the buyer."""
+    c = b.tables.carrier_index.get("heat")
+    if c is None:
+        return np.zeros(len(b.rb.ids))
+    return (b.rb.routes.inputs[:, c, :] > 0).any(axis=1).astype(float)
 
 
 @_of_data

@@ -20,7 +20,9 @@ In the model (``docs/model.md``, "EU ETS"):
 - the plant's base-year (2022) EUTL allocation that the mapped benchmarks do not explain (other
   sub-installations: heat, fuel, other products) stays with today's route, as the model's
   emission calibration does; products without a mapping keep their EUTL allocation per unit
-  as the basis, whatever the route (heat routes: scaled by their fossil emissions);
+  as the basis, whatever the route (heat routes: scaled by their fossil emissions before
+  2026; from 2026, when the heat benchmark counts heat whatever its source (Delegated
+  Regulation (EU) 2024/873), whole on every route that produces its heat);
 - routes whose output is imported get no allocation (cessation);
 - after the last year the law gives allocation to sectors at risk of carbon leakage, it
   falls with the cap to zero in the cap's zero year (a named assumption,
@@ -390,10 +392,13 @@ class AllocationBasis:
     allocation the mapping does not explain (the plant's other sub-installations), on today's
     route and the routes with the same sub-installations (its capture variant) only; for a
     product without a mapping, the base-year EUTL allocation per unit on every route (product
-    benchmarks do not depend on the route), scaled for heat products by the route's fossil
-    emissions over today's route's, within [0, 1] (the heat benchmark's 2026 rule for heat
-    from electricity was not verified), except on a route whose allocation comes from its
-    own benchmark mapping, which replaces it. Routes whose output is imported get nothing. The
+    benchmarks do not depend on the route), except on a route whose allocation comes from its
+    own benchmark mapping, which replaces it. For heat products, before the heat benchmark
+    counts heat whatever its source (``heat_source_neutral``, 2026), the basis is scaled by
+    the route's fossil emissions over today's route's, within [0, 1] (heat from electricity
+    earned nothing); from then on it is whole on every route that produces its heat,
+    electricity and biomass included, and scaled as before on a route that buys its heat
+    (``route_bought_heat``). Routes whose output is imported get nothing. The
     base-year allocation is taken before the base year's factors (``base_factor``: 30 % for
     sectors not at risk of carbon leakage in 2021-2025).
 
@@ -426,6 +431,8 @@ class AllocationBasis:
         own = -1.0 - np.arange(group.shape[1])[None, :]  # a group of its own
         self.group = np.where(np.isnan(group), own, group)
         self.group_today = self.group[:, self.incumbent]  # (S, P)
+        self.neutral = np.asarray(params["heat_source_neutral"], dtype=np.float64) > 0.5  # (S, Y)
+        self.bought_heat = np.asarray(params["route_bought_heat"], dtype=np.float64)  # (S, R)
         self._memo_year = -1
         self._memo_store: dict[tuple[str, tuple[int, ...], bytes], NDArray[np.generic]] = {}
 
@@ -524,6 +531,10 @@ class AllocationBasis:
         em_route = mix.at(mix.emitted, route, t)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.clip(np.where(em_inc > 0, em_route / em_inc, 0.0), 0.0, 1.0)
+        # from 2026 the heat benchmark counts heat whatever its source: whole on a route that
+        # produces its heat, scaled as before on one that buys it
+        neutral = self.neutral[:, t].reshape((-1,) + (1,) * (route.ndim - 1))
+        ratio = np.where(neutral & (self._at(self.bought_heat, route) < 0.5), 1.0, ratio)
         heat = self._lead(self.heat, route, plants)
         unmapped = self._lead(self.per_unit, route, plants) * np.where(heat, ratio, 1.0)
         mapped_inc = self._lead(self.inc_mapped, route, plants)
@@ -700,6 +711,23 @@ class EuEts(Instrument):
             "Factor already applied to the plant's base-year allocation (carbon leakage x "
             "CBAM x correction in 2022).",
             default=1.0,
+        ),
+        Parameter(
+            "heat_source_neutral",
+            (SCENARIO, "year"),
+            "1",
+            "1 in the years the heat benchmark counts measurable heat whatever its source, "
+            "electricity included (Delegated Reg. (EU) 2024/873 amending FAR Art. 2(3), from "
+            "2026); 0 before, when heat from electricity earns no allocation.",
+            default=0.0,
+        ),
+        Parameter(
+            "route_bought_heat",
+            (SCENARIO, "route"),
+            "1",
+            "1 for a route that buys its heat from outside the installation (carrier heat): "
+            "not heat the installation produces, no heat-benchmark allocation at the buyer.",
+            default=0.0,
         ),
         Parameter(
             "activity_threshold",
