@@ -534,7 +534,8 @@ class AllocationBasis:
         # from 2026 the heat benchmark counts heat whatever its source: whole on a route that
         # produces its heat, scaled as before on one that buys it
         neutral = self.neutral[:, t].reshape((-1,) + (1,) * (route.ndim - 1))
-        ratio = np.where(neutral & (self._at(self.bought_heat, route) < 0.5), 1.0, ratio)
+        produced = np.asarray(self._at(self.bought_heat, route), dtype=np.float64) < 0.5
+        ratio = np.where(neutral & produced, 1.0, ratio)
         heat = self._lead(self.heat, route, plants)
         unmapped = self._lead(self.per_unit, route, plants) * np.where(heat, ratio, 1.0)
         mapped_inc = self._lead(self.inc_mapped, route, plants)
