@@ -57,6 +57,19 @@ def test_csv_and_report_on_one_path_is_refused_before_running(tmp_path: Path, co
     assert not same.exists()
 
 
+@pytest.mark.parametrize("option", ["--csv", "--report"])
+def test_a_link_into_a_missing_folder_is_refused_before_running(
+    tmp_path: Path, option: str
+) -> None:
+    """The command-line writers made the folders a dangling link points into (exit 0), where
+    ``files.write_file`` refused the same link; every writer now refuses it, making nothing."""
+    link = tmp_path / "out.csv"
+    link.symlink_to(tmp_path / "gone" / "deeper" / "x.csv")
+    out = invoke("energy-bill", option, str(link))
+    assert_user_error(out, f"{link} is a link into a folder that does not exist")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
 def test_green_premium_does_not_replace_a_file_that_is_not_a_table(tmp_path: Path) -> None:
     """``--csv-dir`` replaced any file named as one of its tables (exit 0)."""
     folder = tmp_path / "tables"

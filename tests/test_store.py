@@ -677,6 +677,40 @@ def test_merged_shards_hold_every_batch_once_with_its_trajectories(tmp_path: Pat
         merge_ensembles([a, c], tmp_path / "bad")
 
 
+def test_a_merge_names_a_damaged_part_and_copies_none(tmp_path: Path) -> None:
+    """The merge read a batch two shards hold with no checksum check and outside its error
+    handling (25 of 30 byte flips escaped as raw pyarrow errors), and copied a damaged batch
+    one shard holds. Each part is now read, verified, before anything is copied: a part cut
+    short or a flipped byte (30 seeded flips in a 200-row part) is named, and no merged
+    folder is left."""
+    import pandas as pd
+
+    shards = tmp_path / "shards"
+    a, b = _shard(shards, "e.a", [0, 1]), _shard(shards, "e.b", [1, 2])
+    part = b._part("outcomes", 1)  # held by both shards
+    whole = part.read_bytes()
+    part.write_bytes(whole[:40])
+    with pytest.raises(KruispuntError, match=r"is damaged: batches/outcomes-000001\.parquet"):
+        merge_ensembles([a, b], tmp_path / "ensembles")
+    part.write_bytes(whole)
+    rows = pd.DataFrame(
+        {"future": range(200), "package": "p", "outcome": "o", "value": np.linspace(0, 1, 200)}
+    )
+    b.write_batch(2, rows)  # held by one shard: copied as it is once verified
+    named = 0
+    for _ in _flips(b._part("outcomes", 2), 30, seed=11):
+        try:
+            merged = merge_ensembles([a, b], tmp_path / "ensembles")
+        except KruispuntError as exc:
+            assert "is damaged" in str(exc) and "outcomes-000002" in str(exc)
+            assert not (tmp_path / "ensembles" / "e").exists()
+            named += 1
+        else:
+            assert merged.outcomes()["value"].tolist()[-200:] == rows["value"].tolist()
+            shutil.rmtree(merged.folder)
+    assert named >= 20
+
+
 def test_an_ensemble_folder_is_resumed_only_by_the_same_run(tmp_path: Path) -> None:
     """Every field of the key counts: the same folder with another batch size or code is a
     different run, refused naming the field."""

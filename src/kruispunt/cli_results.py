@@ -101,7 +101,10 @@ def check_output_file(path: Path, what: str) -> Path:
         Naming the path and what is wrong with it.
     """
     given = path.expanduser()
-    target = output_target(given)  # through a link: the file it points to is written
+    try:
+        target = output_target(given)  # through a link: the file it points to is written
+    except OSError as exc:  # a link into a folder that does not exist
+        raise KruispuntError(f"cannot write {what} {given}: {exc.strerror or exc}") from None
     if target.is_dir():
         raise KruispuntError(
             f"cannot write {what} {target}: it is a folder; give a file name "
@@ -208,8 +211,9 @@ def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:
     replaced = 0
     try:
         for path, what, write in outputs:
-            target = output_target(path)
+            target = path
             try:
+                target = output_target(path)
                 tmp = temporary_beside(target)
                 done.append((tmp, target))
                 write(tmp)

@@ -50,9 +50,18 @@ def output_target(path: Path | str) -> Path:
     """The file a write to ``path`` should replace: ``path`` itself (``~`` expanded), or,
     for a symbolic link, the file it points to, so the link stays and what it points to is
     written, as writing through it in place would (a link replaced by a file would leave
-    the file it pointed to stale)."""
+    the file it pointed to stale). A link into a folder that does not exist raises
+    FileNotFoundError (an OSError) naming it: its folders are not made."""
     path = Path(path).expanduser()
-    return Path(os.path.realpath(path)) if path.is_symlink() else path
+    if not path.is_symlink():
+        return path
+    real = Path(os.path.realpath(path))
+    if not real.parent.is_dir():
+        # a dangling link into a folder that does not exist: no folders made for it
+        raise FileNotFoundError(
+            errno.ENOENT, f"{path} is a link into a folder that does not exist", str(real.parent)
+        )
+    return real
 
 
 def _open_beside(target: Path) -> tuple[int, Path]:
@@ -89,11 +98,6 @@ def write_file(
     (``~`` expanded). Raises OSError."""
     given = Path(target).expanduser()
     real = output_target(given) if through_links else given
-    if real != given and not real.parent.is_dir():
-        # a dangling link into a folder that does not exist: no folders made for it
-        raise FileNotFoundError(
-            errno.ENOENT, f"{given} is a link into a folder that does not exist", str(real.parent)
-        )
     tmp = temporary_beside(real)
     try:
         write(tmp)

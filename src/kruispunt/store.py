@@ -1193,7 +1193,7 @@ class Store:
         reads and lists every result variable this version has, and each part it lists is
         there with the columns and as many rows as it says (a parquet part's footer holds
         both, so a part cut short or replaced by another table is caught; flipped bytes
-        inside a part are not, nor by loading it).
+        inside a part are not: loading it catches them, by the pages' checksums).
         For views shown from the stored summary, which would otherwise show a damaged run
         as if whole.
 
@@ -2097,7 +2097,6 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
     KruispuntError
         Naming the shard and what differs, or the batches no shard holds.
     """
-    import pandas as pd
 
     if not parts:
         raise KruispuntError("no shards given to merge")
@@ -2113,9 +2112,13 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
     source: dict[int, Ensemble] = {}
     for p in parts:
         for b in p.finished():
+            # every part is read with its checksums verified (a damaged one is named, not
+            # copied); a batch two shards hold must be the same in both
+            c = p._parquet(p._part("outcomes", b))
+            if p._part("trajectories", b).exists():
+                p._parquet(p._part("trajectories", b))
             if b in source:
-                a = pd.read_parquet(source[b]._part("outcomes", b))
-                c = pd.read_parquet(p._part("outcomes", b))
+                a = source[b]._parquet(source[b]._part("outcomes", b))
                 if not a.equals(c):
                     raise KruispuntError(
                         f"batch {b} differs between {source[b].folder} and {p.folder}"
