@@ -676,6 +676,37 @@ def test_heat_from_electricity_earns_the_heat_allocation_from_2026() -> None:
         np.testing.assert_allclose(ets.basis.of(options, Yn - 1), [[[1.5, want_2026]]])
 
 
+def test_the_levy_counts_heat_from_electricity_in_2025_and_a_valuation_looks_a_year_ahead() -> None:
+    """Regeling CO2-heffing industrie art. 25: the rights count heat from electricity in every
+    year of the levy (a term of its own to 2024, inside the heat benchmark from 2025), while
+    the EU ETS counts it from 2026. Toy heat plant on 'elec' in 2025 (1.5 t/GJ of its own
+    allocation): the ETS basis 0, the levy's 1.5. A switch decided in 2025 runs from 2026, so
+    the ETS values 'elec' in 2025 at the 2026 rule: its unit cost is -1.5 x EUA (100)."""
+    from kruispunt.policy.co2_levy import Co2Heffing
+
+    ets_neutral = (TOY_YEARS >= 2026).astype(float)[None]
+    inp = toy_inputs(
+        eua=100.0,
+        base_free_allocation=1.5e6,
+        instruments={
+            "ets": {"heat_source_neutral": ets_neutral},
+            "co2_levy": {
+                "tariff": np.full((1, len(TOY_YEARS)), 200.0),
+                "heat_source_neutral": np.ones((1, len(TOY_YEARS))),
+            },
+        },
+    )
+    inp = replace(inp, products=replace(inp.products, heat=np.array([True])))
+    ctx = BatchContext(inp, (EuEts, Co2Heffing))
+    ets, levy = EuEts(ctx), Co2Heffing(ctx)
+    assert levy.basis is ets.basis  # one basis, two rules
+    elec = np.array([[1]])
+    assert float(ets.basis.of(elec, 0)[0, 0]) == 0.0
+    assert float(ets.basis.of(elec, 0, heat=levy.heat[:, 0])[0, 0]) == pytest.approx(1.5)
+    assert float(ets.basis.of(elec, 0)[0, 0]) == 0.0  # the memo keeps the two apart
+    np.testing.assert_allclose(one_plant_unit_cost(ets, 0, [0, 1]), [[[100.0 - 150.0, -150.0]]])
+
+
 def test_the_package_counts_heat_whatever_its_source_from_2026(
     package_inputs: ModelInputs,
 ) -> None:
@@ -689,6 +720,8 @@ def test_the_package_counts_heat_whatever_its_source_from_2026(
     routes = list(package_inputs.coords.routes)
     bought = {routes[r] for r in np.flatnonzero(ets["route_bought_heat"][0] > 0.5)}
     assert bought == {"bought_heat_low"}
+    levy = package_inputs.instruments["co2_levy"]["heat_source_neutral"][0]
+    assert (levy == 1.0).all()  # the levy counts it in every year, 2025 included
 
 
 def test_a_plant_not_at_risk_values_its_allocation_at_its_own_share() -> None:

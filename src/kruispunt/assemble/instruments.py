@@ -363,8 +363,11 @@ def _ets(b: BuildContext) -> Params:
 
 def _bought_heat(b: BuildContext) -> F:
     """Whether each route gets its heat from outside the installation ``(R,)`` (1/0): it
-    buys the carrier ``heat`` (a steam network's, from a waste incinerator), which is not
-    heat the installation produces and earns no heat-benchmark allocation at the buyer."""
+    buys the carrier ``heat`` (a steam network's), which is not heat the installation
+    produces and earns no heat-benchmark allocation at the buyer. A named simplification:
+    the FAR counts heat imported from an ETS installation at the buyer, and the Botlek
+    network's steam comes from AVR's incinerator (outside the ETS) and Cabot's carbon-black
+    plant (inside), in a split not published (docs/model.md, bought steam)."""
     c = b.tables.carrier_index.get("heat")
     if c is None:
         return np.zeros(len(b.rb.ids))
@@ -441,10 +444,12 @@ def _co2_levy(b: BuildContext) -> Params:
         reference = np.where(
             given, tables.policy_flow("co2_heffing.ets_reference_price", years), np.nan
         )
+    neutral = (years >= _scalar(b, "co2_heffing.heat_source_neutral_year")).astype(float)
     return {
         "tariff": tariff,
         "reduction_factor": b.per_scenario(rf),
         "reference_price": b.per_scenario(reference),
+        "heat_source_neutral": b.per_scenario(neutral),
     }
 
 

@@ -294,6 +294,16 @@ class Co2Heffing(Instrument):
             1.0,
         ),
         Parameter(
+            "heat_source_neutral",
+            (SCENARIO, "year"),
+            "1",
+            "1 in the years the rights count a plant's heat whatever its source, heat from "
+            "electricity included (Regeling CO2-heffing industrie art. 25: a term of its own "
+            "to report year 2024, inside the heat benchmark's from 2025); 0: the EU ETS's "
+            "rule of the year.",
+            0.0,
+        ),
+        Parameter(
             "reference_price",
             (SCENARIO, "year"),
             "EUR/tCO2",
@@ -311,6 +321,8 @@ class Co2Heffing(Instrument):
         self.gap = co2_heffing(1.0, 0.0, self.param("tariff"), self.reference)  # (S, Y)
         self.active = bool(np.any(self.gap > 0))
         self.basis = AllocationBasis.shared(ctx)
+        # the levy's own heat rule where it counts heat from electricity, else the ETS's
+        self.heat = (self.param("heat_source_neutral") > 0.5) | self.basis.neutral  # (S, Y)
         S, Y = self.gap.shape
         P = len(ctx.inputs.plants.product)
         self.levied = np.zeros((S, P, Y))
@@ -331,14 +343,15 @@ class Co2Heffing(Instrument):
         # price, as from 2027 on the Belastingplan 2026 tariff): nothing to weigh
         if not self.active or term_is_zero(x, "excess"):
             return 0.0
-        rights = x["rights"] * self.basis.of(opt.route, opt.t, opt.plants)
+        ahead = min(opt.t + 1, self.heat.shape[1] - 1)  # a switch runs from next year
+        rights = x["rights"] * self.basis.of(opt.route, opt.t, opt.plants, heat=self.heat[:, ahead])
         # price-weighted quantities at a tariff of 1 above a reference price of 0
         return co2_heffing(x["excess"] * opt.calib, rights, 1.0, 0.0)
 
     def account(self, st: YearState) -> Booking:
         i = st.i
         rights = dispensation_rights(
-            self.basis.of(st.route, i) * st.production,
+            self.basis.of(st.route, i, heat=self.heat[:, i]) * st.production,
             self.param("reduction_factor")[:, i][:, None],
         )
         excess = np.maximum(st.emissions - rights, 0.0)

@@ -511,17 +511,41 @@ class AllocationBasis:
         inc_mapped = np.asarray(self._lead(self.inc_mapped, route, plants), dtype=np.bool_)
         return np.asarray(mapped & self.domestic[route] & ~(today & ~inc_mapped), dtype=np.bool_)
 
-    def own_part(self, route: IntArray, t: int, plants: IntArray | None = None) -> FloatArray:
-        """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product]."""
+    def heat_rule(self, t: int, *, ahead: bool = False) -> BoolArray:
+        """Whether heat counts whatever its source ``(S,)`` in year ``t`` under the EU ETS
+        (``heat_source_neutral``); ``ahead``: in the year after, the first a switch decided
+        in ``t`` can run (what a valuation in ``t`` weighs)."""
+        return np.asarray(self.neutral[:, min(t + int(ahead), self.neutral.shape[1] - 1)])
+
+    def own_part(
+        self,
+        route: IntArray,
+        t: int,
+        plants: IntArray | None = None,
+        *,
+        heat: BoolArray | None = None,
+    ) -> FloatArray:
+        """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product].
+        ``heat`` ``(S,)``: whether heat counts whatever its source (default: the EU ETS's
+        rule in ``t``, :meth:`heat_rule`; the CO2 levy has its own)."""
+        flags = self.heat_rule(t) if heat is None else np.asarray(heat, dtype=np.bool_)
         one = _one_column(route, plants)
         if one is not None:
-            return np.broadcast_to(self.own_part(one, t), route.shape)
+            return np.broadcast_to(self.own_part(one, t, heat=flags), route.shape)
         return np.asarray(
-            self._memo("own", route, t, lambda: self._own_part(route, t, plants), plants),
+            self._memo(
+                "own" + flags.tobytes().hex(),
+                route,
+                t,
+                lambda: self._own_part(route, t, plants, flags),
+                plants,
+            ),
             dtype=np.float64,
         )
 
-    def _own_part(self, route: IntArray, t: int, plants: IntArray | None) -> FloatArray:
+    def _own_part(
+        self, route: IntArray, t: int, plants: IntArray | None, heat: BoolArray
+    ) -> FloatArray:
         inc = self._lead(self.incumbent, route, plants)
         today = np.asarray(
             self._memo("today", route, t, lambda: self._today(route, plants), plants), dtype=bool
@@ -533,11 +557,11 @@ class AllocationBasis:
             ratio = np.clip(np.where(em_inc > 0, em_route / em_inc, 0.0), 0.0, 1.0)
         # from 2026 the heat benchmark counts heat whatever its source: whole on a route that
         # produces its heat, scaled as before on one that buys it
-        neutral = self.neutral[:, t].reshape((-1,) + (1,) * (route.ndim - 1))
+        neutral = heat.reshape((-1,) + (1,) * (route.ndim - 1))
         produced = np.asarray(self._at(self.bought_heat, route), dtype=np.float64) < 0.5
         ratio = np.where(neutral & produced, 1.0, ratio)
-        heat = self._lead(self.heat, route, plants)
-        unmapped = self._lead(self.per_unit, route, plants) * np.where(heat, ratio, 1.0)
+        is_heat = self._lead(self.heat, route, plants)
+        unmapped = self._lead(self.per_unit, route, plants) * np.where(is_heat, ratio, 1.0)
         mapped_inc = self._lead(self.inc_mapped, route, plants)
         # a plant whose base-year allocation has no mapping keeps it on the routes whose own
         # allocation has none either; a route whose allocation comes from its benchmark
@@ -550,24 +574,38 @@ class AllocationBasis:
         )
         return np.asarray(np.where(self.domestic[route], part, 0.0), dtype=np.float64)
 
-    def of(self, route: IntArray, t: int, plants: IntArray | None = None) -> FloatArray:
+    def of(
+        self,
+        route: IntArray,
+        t: int,
+        plants: IntArray | None = None,
+        *,
+        heat: BoolArray | None = None,
+    ) -> FloatArray:
         """Basis of plants on ``route`` in year ``t`` (benchmark part plus own part, at least
         0) [tCO2/product], ``(S, P, K)`` or ``(S, P)`` (or ``(S, V)`` for a flat list of
-        slots of ``plants``)."""
+        slots of ``plants``); ``heat`` as :meth:`own_part`'s."""
+        flags = self.heat_rule(t) if heat is None else np.asarray(heat, dtype=np.bool_)
         one = _one_column(route, plants)
         if one is not None:
-            return np.broadcast_to(self.of(one, t), route.shape)
+            return np.broadcast_to(self.of(one, t, heat=flags), route.shape)
         # the EU ETS's allocation and the CO2 levy's rights ask for the plants' routes in
-        # the same year: worked out once
+        # the same year: worked out once (per heat rule)
         return np.asarray(
-            self._memo("of", route, t, lambda: self._of(route, t, plants), plants),
+            self._memo(
+                "of" + flags.tobytes().hex(),
+                route,
+                t,
+                lambda: self._of(route, t, plants, flags),
+                plants,
+            ),
             dtype=np.float64,
         )
 
-    def _of(self, route: IntArray, t: int, plants: IntArray | None) -> FloatArray:
+    def _of(self, route: IntArray, t: int, plants: IntArray | None, heat: BoolArray) -> FloatArray:
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
         total = np.where(self.uses_benchmark(route, t, plants), bm, 0.0) + self.own_part(
-            route, t, plants
+            route, t, plants, heat=heat
         )
         return np.asarray(np.maximum(total, 0.0), dtype=np.float64)
 
@@ -794,7 +832,11 @@ class EuEts(Instrument):
         bm = choose_term(x, ("benchmark_non_cl", "benchmark_cl"), cl)
         own = choose_term(x, ("own_non_cl", "own_cl"), cl)
         uses = self.basis.uses_benchmark(opt.route, opt.t, opt.plants)
-        part = self.basis.own_part(opt.route, opt.t, opt.plants)
+        # a switch decided this year runs from next year at the earliest: that year's heat
+        # rule (in 2025 an e-boiler is valued with the 2026 rule it will run under)
+        part = self.basis.own_part(
+            opt.route, opt.t, opt.plants, heat=self.basis.heat_rule(opt.t, ahead=True)
+        )
         return np.asarray(
             x["emissions"] * opt.calib + np.where(uses, bm, 0.0) + own * part, dtype=np.float64
         )
