@@ -528,16 +528,31 @@ class AllocationBasis:
         """The plant's own part of the basis for ``route`` in year ``t`` [tCO2/product].
         ``heat`` ``(S,)``: whether heat counts whatever its source (default: the EU ETS's
         rule in ``t``, :meth:`heat_rule`; the CO2 levy has its own)."""
+        return self._by_heat_rule("own", self._own_part, route, t, plants, heat)
+
+    def _by_heat_rule(
+        self,
+        kind: str,
+        make: Callable[[IntArray, int, IntArray | None, BoolArray], FloatArray],
+        route: IntArray,
+        t: int,
+        plants: IntArray | None,
+        heat: BoolArray | None,
+    ) -> FloatArray:
+        """``make(route, t, plants, flags)`` under the heat rule ``heat`` (default the EU
+        ETS's in ``t``), once per plant where ``route`` repeats a plant's route along its last
+        axis, memoised per year, kind, heat rule and routes."""
         flags = self.heat_rule(t) if heat is None else np.asarray(heat, dtype=np.bool_)
         one = _one_column(route, plants)
         if one is not None:
-            return np.broadcast_to(self.own_part(one, t, heat=flags), route.shape)
+            made = self._by_heat_rule(kind, make, one, t, None, flags)
+            return np.broadcast_to(made, route.shape)
         return np.asarray(
             self._memo(
-                "own" + flags.tobytes().hex(),
+                kind + flags.tobytes().hex(),
                 route,
                 t,
-                lambda: self._own_part(route, t, plants, flags),
+                lambda: make(route, t, plants, flags),
                 plants,
             ),
             dtype=np.float64,
@@ -585,22 +600,9 @@ class AllocationBasis:
         """Basis of plants on ``route`` in year ``t`` (benchmark part plus own part, at least
         0) [tCO2/product], ``(S, P, K)`` or ``(S, P)`` (or ``(S, V)`` for a flat list of
         slots of ``plants``); ``heat`` as :meth:`own_part`'s."""
-        flags = self.heat_rule(t) if heat is None else np.asarray(heat, dtype=np.bool_)
-        one = _one_column(route, plants)
-        if one is not None:
-            return np.broadcast_to(self.of(one, t, heat=flags), route.shape)
         # the EU ETS's allocation and the CO2 levy's rights ask for the plants' routes in
         # the same year: worked out once (per heat rule)
-        return np.asarray(
-            self._memo(
-                "of" + flags.tobytes().hex(),
-                route,
-                t,
-                lambda: self._of(route, t, plants, flags),
-                plants,
-            ),
-            dtype=np.float64,
-        )
+        return self._by_heat_rule("of", self._of, route, t, plants, heat)
 
     def _of(self, route: IntArray, t: int, plants: IntArray | None, heat: BoolArray) -> FloatArray:
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
