@@ -379,7 +379,6 @@ def write_results_folder(
     import numpy as np
     import pandas as pd
     import pyarrow as pa
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     if fmt not in ("parquet", "csv"):
         raise KruispuntError(f"unknown part format '{fmt}'; allowed: parquet, csv")
@@ -423,7 +422,7 @@ def write_results_folder(
         if fmt == "parquet":
 
             def write_parquet(fh: Any, table: Any = table) -> None:
-                pq.write_table(table, fh, write_page_checksum=True)
+                _write_parquet(table, fh)
 
             _write_synced(folder / file, write_parquet, fsync)
         else:
@@ -476,12 +475,27 @@ def _write_summary(results: Results, folder: Path) -> None:
     _fsync_dir(folder)
 
 
-def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
-    import pandas as pd
+def _write_parquet(table: Any, fh: Any) -> None:
+    """Write a Parquet part with page checksums (CRC-32), which every read here verifies
+    (:func:`_read_parquet`): a flipped byte is named as damage, not read as other numbers."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    pq.write_table(table, fh, write_page_checksum=True)
+
+
+def _read_parquet(path: Path) -> Any:
+    """Read a Parquet part, verifying its pages' checksums (a part written without them,
+    by an older version, reads as before). Raises OSError or ArrowException."""
     import pyarrow.parquet as pq
 
+    return pq.read_table(path, page_checksum_verification=True)
+
+
+def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
+    import pandas as pd
+
     if fmt == "parquet":
-        table = pq.read_table(path, page_checksum_verification=True)
+        table = _read_parquet(path)
         return {n: table.column(n).combine_chunks() for n in names}
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
     return {n: frame[n].to_numpy(dtype=object) for n in names}
@@ -1345,11 +1359,10 @@ class Store:
         path = folder / manifest["parts"][part]["file"]
         import duckdb
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if manifest["part_format"] == "parquet":
             try:
-                pq.read_table(path, page_checksum_verification=True)
+                _read_parquet(path)
             except (OSError, pa.ArrowException) as exc:
                 raise self._broken(rid, KruispuntError(f"{path}: {exc}")) from None
         try:
@@ -1740,11 +1753,10 @@ ENSEMBLES_DIR = "ensembles"
 
 def _write_table_atomic(table: Any, path: Path) -> None:
     """Write a Parquet file under a temporary name, fsync it, then rename it into place."""
-    import pyarrow.parquet as pq
 
     tmp = path.with_name(f".tmp-{path.name}-{secrets.token_hex(3)}")
     try:
-        _write_synced(tmp, lambda fh: pq.write_table(table, fh, write_page_checksum=True), True)
+        _write_synced(tmp, lambda fh: _write_parquet(table, fh), fsync=True)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -1841,7 +1853,6 @@ class Ensemble:
     def _fill(tmp: Path, ensemble_id: str, manifest: dict[str, Any], futures: pd.DataFrame) -> None:
         """Write a new ensemble's manifest and futures into its temporary folder ``tmp``."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         (tmp / "batches").mkdir()
         body = {
@@ -1856,7 +1867,7 @@ class Ensemble:
         table = pa.Table.from_pandas(futures, preserve_index=False)
         _write_synced(
             tmp / "futures.parquet",
-            lambda fh: pq.write_table(table, fh, write_page_checksum=True),
+            lambda fh: _write_parquet(table, fh),
             True,
         )
 

@@ -343,15 +343,17 @@ class Co2Heffing(Instrument):
         # price, as from 2027 on the Belastingplan 2026 tariff): nothing to weigh
         if not self.active or term_is_zero(x, "excess"):
             return 0.0
-        ahead = min(opt.t + 1, self.heat.shape[1] - 1)  # a switch runs from next year
-        rights = x["rights"] * self.basis.of(opt.route, opt.t, opt.plants, heat=self.heat[:, ahead])
+        # a switch decided this year runs from next year at the earliest: that year's rule
+        heat = self.basis.heat_rule(opt.t, ahead=True, rule=self.heat)
+        rights = x["rights"] * self.basis.of(opt.route, opt.t, opt.plants, heat=heat)
         # price-weighted quantities at a tariff of 1 above a reference price of 0
         return co2_heffing(x["excess"] * opt.calib, rights, 1.0, 0.0)
 
     def account(self, st: YearState) -> Booking:
         i = st.i
         rights = dispensation_rights(
-            self.basis.of(st.route, i, heat=self.heat[:, i]) * st.production,
+            self.basis.of(st.route, i, heat=self.basis.heat_rule(i, rule=self.heat))
+            * st.production,
             self.param("reduction_factor")[:, i][:, None],
         )
         excess = np.maximum(st.emissions - rights, 0.0)

@@ -511,11 +511,13 @@ class AllocationBasis:
         inc_mapped = np.asarray(self._lead(self.inc_mapped, route, plants), dtype=np.bool_)
         return np.asarray(mapped & self.domestic[route] & ~(today & ~inc_mapped), dtype=np.bool_)
 
-    def heat_rule(self, t: int, *, ahead: bool = False) -> BoolArray:
-        """Whether heat counts whatever its source ``(S,)`` in year ``t`` under the EU ETS
-        (``heat_source_neutral``); ``ahead``: in the year after, the first a switch decided
-        in ``t`` can run (what a valuation in ``t`` weighs)."""
-        return np.asarray(self.neutral[:, min(t + int(ahead), self.neutral.shape[1] - 1)])
+    def heat_rule(self, t: int, *, ahead: bool = False, rule: BoolArray | None = None) -> BoolArray:
+        """Whether heat counts whatever its source ``(S,)`` in year ``t`` under ``rule``
+        ``(S, Y)`` (default the EU ETS's, ``heat_source_neutral``; the CO2 levy has its own);
+        ``ahead``: in the year after, the first a switch decided in ``t`` can run (what a
+        valuation in ``t`` weighs)."""
+        years = self.neutral if rule is None else rule
+        return np.asarray(years[:, min(t + int(ahead), years.shape[1] - 1)], dtype=np.bool_)
 
     def own_part(
         self,
