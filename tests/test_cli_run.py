@@ -411,3 +411,39 @@ def test_main_ends_an_interrupt_and_a_closed_pipe_with_their_exit_codes(
         [sys.executable, "-c", script], capture_output=True, text=True, check=False
     )
     assert (proc.returncode, proc.stderr, proc.stdout) == (code, stderr, "")
+
+
+def test_a_package_lacking_a_row_only_the_assembly_asks_for_is_refused_before_a_run(
+    tmp_path: Path,
+) -> None:
+    """A policy parameter an instrument needs is not checked with the tables: ``data validate``
+    and ``run --dry-run`` said OK to a package without it, and only ``run`` refused it."""
+    import shutil
+
+    from kruispunt.catalogue.build import rehash_package
+    from kruispunt.catalogue.paths import default_package_path
+
+    pkg = tmp_path / "package"
+    shutil.copytree(default_package_path(), pkg)
+    policy = pkg / "policy.csv"
+    lines = policy.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [line for line in lines if not line.startswith("eu_ets,heat_source_neutral_year,")]
+    assert len(kept) == len(lines) - 1
+    policy.write_text("".join(kept), encoding="utf-8")
+    rehash_package(pkg)
+    missing = "policy.csv: the data package lacks 'eu_ets.heat_source_neutral_year'"
+    validated = invoke("data", "validate", str(pkg))
+    assert_user_error(
+        validated,
+        f"data package {pkg} has 1 problem(s)",
+        f"current-policy, high-ambition, no-new-policy cannot run: {missing}",
+    )
+    store = tmp_path / "store"
+    for args in (["--dry-run"], ["--dry-run", "high-ambition"], []):
+        out = invoke("run", "--data", str(pkg), *args, store=store)
+        named = args[1] if len(args) > 1 else "current-policy"
+        assert_user_error(
+            out, f"data package {pkg} passes its checks but cannot run {named}: {missing}"
+        )
+        assert out.stdout == ""
+    assert not store.exists()

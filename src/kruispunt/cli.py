@@ -18,9 +18,15 @@ from kruispunt.cli_options import DataOption, StoreOption
 from kruispunt.errors import KruispuntError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from rich.console import Console
+
+    from kruispunt.catalogue import Catalogue
+    from kruispunt.catalogue.raw import RawPackage
+    from kruispunt.errors import Problem
+    from kruispunt.inputs import ModelInputs
+    from kruispunt.scenarios import Scenario
 
 
 app = typer.Typer(
@@ -165,6 +171,28 @@ def _print_summary(path: Path | None, top: int) -> None:
     out.print(f"Excluded installations by rule ({s.year} emissions): {excluded}")
 
 
+def _assemble(cat: Catalogue, scenarios: Sequence[Scenario], folder: Path) -> ModelInputs:
+    """The engine's inputs for ``scenarios`` on the package in ``folder``.
+
+    A package can pass every check of its tables and still lack what only the assembly asks
+    for (a policy parameter an instrument needs, say): that is named with the package, as
+    ``data validate`` names it.
+    """
+    from kruispunt.assemble import build_inputs
+    from kruispunt.errors import DataPackageError
+    from kruispunt.scenarios import ScenarioError
+
+    try:
+        return build_inputs(cat, scenarios)
+    except (ScenarioError, DataPackageError):
+        raise
+    except KruispuntError as exc:
+        names = ", ".join(sc.name for sc in scenarios)
+        raise KruispuntError(
+            f"data package {folder} passes its checks but cannot run {names}: {exc}"
+        ) from None
+
+
 def _check_data_folder(data: Path | None) -> Path:
     from kruispunt.catalogue.paths import default_package_path
 
@@ -207,7 +235,7 @@ def run(
         typer.Option(
             "--dry-run",
             help="Check the scenarios, the data package, the name, the store and the report "
-            "path, then stop: nothing is run or written.",
+            "path, assemble the inputs, then stop: nothing is run or written.",
         ),
     ] = False,
 ) -> None:
@@ -233,6 +261,7 @@ def run(
     cat = load_catalogue(data)
     for sc in resolved:
         check_ids(sc, **catalogue_ids(cat))
+    inputs = _assemble(cat, resolved, package)
     if dry_run:
         _out().print(
             f"OK: {', '.join(sc.name for sc in resolved)} on data package {cat.data_hash[:12]}; "
@@ -244,13 +273,11 @@ def run(
 
     from rich.progress import Progress
 
-    from kruispunt.assemble import build_inputs
     from kruispunt.cli_results import print_summary
     from kruispunt.engine.simulate import simulate
     from kruispunt.reports import RunMeta, write_report
     from kruispunt.store import Store
 
-    inputs = build_inputs(cat, resolved)
     if len(resolved) > 1:
         with Progress(console=_err(), transient=True) as bar:
             task = bar.add_task("running scenarios", total=len(resolved))
@@ -430,7 +457,7 @@ def data_validate(
 
     The checks cover ``datapackage.json`` (its shape, and each table's hash and row count),
     every table (types, bounds, ids, units, sources) and the default scenarios in
-    ``scenarios.yaml``.
+    ``scenarios.yaml``; last, the default scenarios' inputs are assembled, as ``run`` would.
     """
     from kruispunt.catalogue.checks import run_checks
     from kruispunt.catalogue.load import data_hash
@@ -454,6 +481,9 @@ def data_validate(
     )
     if problems:
         raise DataPackageError(problems, str(folder))
+    problems = _assembly_problems(raw, folder)
+    if problems:
+        raise DataPackageError(problems, str(folder))
     n = sum(len(df) for df in raw.tables.values())
     _out().print(
         f"OK: {folder} passes every check "
@@ -461,6 +491,32 @@ def data_validate(
         soft_wrap=True,
         markup=False,
     )
+
+
+def _assembly_problems(raw: RawPackage, folder: Path) -> list[Problem]:
+    """What stops the package's default scenarios from being assembled (``run`` would
+    refuse them), once the tables and ``scenarios.yaml`` pass their checks."""
+    from kruispunt.assemble import build_inputs
+    from kruispunt.catalogue.load import from_checked
+    from kruispunt.errors import Problem
+    from kruispunt.scenarios import default_library
+
+    cat = from_checked(raw, folder)
+    library = default_library(folder)
+    by_years: dict[tuple[int, int], list[Scenario]] = {}
+    for name in library.names:
+        sc = library.resolve(name)
+        by_years.setdefault((sc.levers.start_year, sc.levers.end_year), []).append(sc)
+    problems = []
+    for group in by_years.values():  # scenarios run together share their years
+        try:
+            build_inputs(cat, group)
+        except KruispuntError as exc:
+            names = ", ".join(sc.name for sc in group)
+            problems.append(
+                Problem("build_inputs", str(folder), None, None, f"{names} cannot run: {exc}")
+            )
+    return problems
 
 
 @data_app.command("rehash")

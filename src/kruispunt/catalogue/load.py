@@ -208,6 +208,12 @@ def _load(folder: Path) -> Catalogue:
     problems = run_checks(raw)
     if problems:
         raise DataPackageError(problems, str(folder))
+    return from_checked(raw, folder)
+
+
+def from_checked(raw: RawPackage, folder: Path) -> Catalogue:
+    """The catalogue of a package read from ``folder`` whose checks found no problem
+    (:func:`~kruispunt.catalogue.checks.run_checks`): typed, canonical, deflated."""
     index = deflator_index(raw)
     tables = {
         name: deflate(spec, _to_canonical(raw, spec, _typed(spec, raw.tables[name])), index)
