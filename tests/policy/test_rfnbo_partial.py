@@ -335,3 +335,31 @@ def test_users_take_in_part_no_more_than_their_reformers_make(inp: ModelInputs) 
     supply = market.market_supply(g, i)
     assert supply is not None
     assert supply[1].tolist() == [4_000.0]
+
+
+def test_the_cap_scale_sets_the_cap_and_a_lower_cap_never_more_hydrogen(cat: Catalogue) -> None:
+    """``demand.rfnbo_shortfall_cap_scale`` (the ensembles' uncertain cap, an assumption of
+    9,000 EUR/t) multiplies the cap in every year of the obligation; across 0.5, 1 and 2 the
+    renewable hydrogen used never falls as the cap rises. At half the cap no user takes any
+    in 2030 (the partial need of the reformers' users is above 4,500 EUR/t: Dec 2026), and
+    above the cap of the data no more is used than at it (the supply projects bind), while
+    the premium a short market pays rises with the cap."""
+    base = resolve(["current-policy"], cat.path)[0]
+    scales = (0.5, 1.0, 2.0)
+    scenarios = []
+    for x in scales:
+        demand = base.levers.demand.model_copy(update={"rfnbo_shortfall_cap_scale": x})
+        lv = base.levers.model_copy(update={"name": f"cap-{x}", "demand": demand})
+        scenarios.append(Scenario(name=f"cap-{x}", levers=lv, chain=base.chain, origin="test"))
+    inp = build_inputs(cat, scenarios)
+    h2 = list(inp.coords.products).index("hydrogen")
+    years = np.asarray(inp.coords.years)
+    cap = inp.instruments["rfnbo_mandate"]["cap"][:, h2]
+    for s, x in enumerate(scales):
+        assert cap[s] == pytest.approx(np.full(len(years), 9_000.0 * x))
+    m, _ = run_keeping_market(inp)
+    used = m.supplied[:, h2] + m.in_part[:, h2]
+    assert (np.diff(used, axis=0) >= -1e-6).all()
+    i = int(np.flatnonzero(years == 2030)[0])
+    assert used[0, i] == 0.0 < used[1, i] == used[2, i]
+    assert m.premium[:, h2, i] == pytest.approx([4_500.0, 9_000.0, 18_000.0])

@@ -712,8 +712,8 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     year, the share of the policy sheet (NL obligation or RED III Art. 22a target, 0 before
     its first year, held after its last) times industrial hydrogen use without refining
     (``rfnbo.industrial_hydrogen_demand`` x (1 - ``rfnbo.refining_share_of_hydrogen_use``),
-    held at its 2025 level: a named simplification), capped at ``rfnbo.shortfall_cap``;
-    ``rfnbo.partial_share`` of it may be met by users
+    held at its 2025 level: a named simplification), capped at ``rfnbo.shortfall_cap`` times
+    ``demand.rfnbo_shortfall_cap_scale``; ``rfnbo.partial_share`` of it may be met by users
     taking renewable hydrogen for part of their use (:class:`kruispunt.policy.mandates.
     RfnboMandate`'s divisible market supply). Qualifying: the electrolysis route's output (routes of
     product hydrogen, family electrification), the network hydrogen (renewable, carrier
@@ -773,7 +773,7 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
             continue
         share[s, h2] = np.nan_to_num(tables.policy_path(RFNBO_SHARE[lever], years, before=0.0))
         base[s, h2] = use
-        cap[s, h2] = limit
+        cap[s, h2] = limit * sc.levers.demand.rfnbo_shortfall_cap_scale
         qualify[s, h2] = q
         partial[s, h2] = part
     return params

@@ -213,6 +213,11 @@ class DemandLevers(_Strict):
     """Multiplier on the value of the refinery route's units (0-10; 1: the HBE proxy): the
     uncertainty of their price, from the HBE price to what an RFNBO costs over grey
     hydrogen."""
+    rfnbo_shortfall_cap_scale: Annotated[float, Field(ge=0, le=10), NOT_TINY] = 1.0
+    """Multiplier on the most an obligated user pays over grey hydrogen per tonne of RFNBO
+    it falls short (0-10; 1: policy sheet rfnbo.shortfall_cap, an assumption: no penalty or
+    buy-out of the Dutch obligation was found): the uncertainty of how hard the obligation
+    binds."""
     procurement: Annotated[dict[Id, Share], Field(max_length=MAX_ITEMS)] = Field(
         default_factory=dict
     )

@@ -63,6 +63,7 @@ LEVERS: dict[str, LeverKind] = {
     "carrier_price_scale.<carrier>": "scale",
     "demand_scale.<product>": "scale",
     "demand.refinery_route_scale": "scale",
+    "demand.rfnbo_shortfall_cap_scale": "scale",
     "discount_rate": "value",
     "infrastructure.co2_storage_delay": "delay",
     "infrastructure.hydrogen_delay": "delay",
