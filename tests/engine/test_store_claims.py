@@ -12,6 +12,8 @@ same way (the last test).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -31,12 +33,23 @@ from kruispunt.vocabulary import CO2_STORAGE
 PERNIS = "shell_pernis/refinery_throughput"
 
 
+def _audit_plan(cat: Catalogue):  # type: ignore[no-untyped-def]
+    """The audit's design: LHS, seed 7, 192 futures over the default specification's factors
+    as they were then, the 15 before the RFNBO shortfall cap joined (6 Dec 2026; a new
+    factor resamples every future, and the cap stays at the data package's in these)."""
+    loaded = load_spec()
+    factors = [f for f in loaded.spec.factors if f.name != "rfnbo_shortfall_cap"]
+    assert len(factors) == 15
+    spec = loaded.spec.model_copy(update={"factors": factors})
+    return plan(replace(loaded, spec=spec), n=192, seed=7, catalogue=cat)
+
+
 @pytest.fixture(scope="module")
 def moved(cat: Catalogue, monkeypatch_module: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """High ambition in future 76 of the audit's design (LHS, seed 7, 192 futures): Shell
     Pernis and Esso move from Porthos to Aramis. Returns the inputs, outputs, the batch's
     :class:`Infrastructure` and each year's state of claims and held stores."""
-    p = plan(load_spec(), n=192, seed=7, catalogue=cat)
+    p = _audit_plan(cat)
     builder = FutureBuilder(p.loaded.spec.factors, p.packages, cat)
     j = list(p.packages.names).index("high-ambition")
     f = np.array([76])
@@ -161,24 +174,25 @@ def test_the_accounting_vents_a_claim_left_on_an_ended_store(
 def test_a_grid_claim_keeps_the_old_zone_s_part(
     cat: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Current policy, future 17 of the audit's design: Nutricia Haps holds the Noord-Brabant
-    zone for its heat pump (2028) and, moving to a hybrid one (running 2043), is served its
+    """Current policy, future 125 of the audit's design: Nutricia Haps holds the Noord-Brabant
+    zone for its heat pump (2028) and, moving to a hybrid one (running 2034), is served its
     extra load by Cluster 6's pool. (Future 3 until the network tariffs from 2027 grew from
-    2025's level, then future 2 until heat from electricity earned the heat benchmark's
-    allocation from 2026, Dec 2026: in those the plant no longer moves.) The zone keeps the
+    2025's level, future 2 until heat from electricity earned the heat benchmark's
+    allocation from 2026, then future 17 until the 2026 energy-tax rates of electricity
+    brackets 2-3 (6 Dec 2026): in those the plant no longer moves.) The zone keeps the
     heat pump's part: without grid claims (before Dec 2026) all its new load went to
     Cluster 6's pool, and the zone's booked use is lower by what Cluster 6's is higher, to
     the rounding."""
     from kruispunt.engine import decide
 
-    p = plan(load_spec(), n=192, seed=7, catalogue=cat)
+    p = _audit_plan(cat)
     builder = FutureBuilder(p.loaded.spec.factors, p.packages, cat)
     j = list(p.packages.names).index("current-policy")
-    f = np.array([17])
+    f = np.array([125])
     inp = build_inputs(cat, builder.package_batch(j, f, p.values[f], p.seeds[f]))
     names = list(inp.pools.names)
     zone, cluster = names.index("grid/tennet_noord_brabant"), names.index("grid/cluster6")
-    late = [list(inp.coords.years).index(y) for y in range(2043, 2051)]
+    late = [list(inp.coords.years).index(y) for y in range(2034, 2051)]
     split = sim.run_batch(inp).pool_use[late, 0]
     monkeypatch.setattr(decide, "CLAIMED", (CO2_STORAGE,))
     whole = sim.run_batch(inp).pool_use[late, 0]
@@ -202,7 +216,6 @@ def test_claims_fill_in_the_pools_order_each_up_to_its_claim() -> None:
 def _toy_store(store: list[float], availability: float = 1.0) -> Infrastructure:
     """The toy with capture (gas_ccs captures 0.99 t/t) and a CO2 store of ``store`` t/yr per
     year; the plant's availability ``availability`` in 2025, 1 after."""
-    from dataclasses import replace
 
     from kruispunt.testing import toy_inputs
 

@@ -363,3 +363,31 @@ def test_the_cap_scale_sets_the_cap_and_a_lower_cap_never_more_hydrogen(cat: Cat
     i = int(np.flatnonzero(years == 2030)[0])
     assert used[0, i] == 0.0 < used[1, i] == used[2, i]
     assert m.premium[:, h2, i] == pytest.approx([4_500.0, 9_000.0, 18_000.0])
+
+
+def test_the_default_ensemble_samples_the_cap(cat: Catalogue) -> None:
+    """The default specification's factor ``rfnbo_shortfall_cap`` (triangular 0.5-1.6 around
+    1) sets the lever in every package's futures; the assembled cap is 9,000 EUR/t times it
+    under the packages with the obligation; no new policy has none (no cap, no share)."""
+    from kruispunt.uncertainty.futures import FutureBuilder
+    from kruispunt.uncertainty.run import plan
+    from kruispunt.uncertainty.spec import load_spec
+
+    loaded = load_spec()
+    j = [f.name for f in loaded.spec.factors].index("rfnbo_shortfall_cap")
+    p = plan(loaded, method="lhs", n=16, seed=3, batch_size=16)
+    builder = FutureBuilder(loaded.spec.factors, p.packages, p.catalogue)
+    values = p.values[:, j]
+    assert ((values >= 0.5) & (values <= 1.6)).all() and values.std() > 0.15
+    scenarios = [builder.scenario(k, 0, p.values[0], int(p.seeds[0])) for k in range(3)]
+    for sc in scenarios:
+        assert sc.levers.demand.rfnbo_shortfall_cap_scale == pytest.approx(values[0])
+    inp = build_inputs(cat, scenarios)
+    h2 = list(inp.coords.products).index("hydrogen")
+    mandate = inp.instruments["rfnbo_mandate"]
+    assert [sc.name for sc in scenarios] == [f"{n}-f0000000" for n in p.packages.names]
+    for s, name in enumerate(p.packages.names):
+        on = name != "no-new-policy"
+        assert mandate["share"][s, h2].any() == on
+        cap = 9_000.0 * values[0] if on else np.inf
+        assert mandate["cap"][s, h2] == pytest.approx(np.full(len(inp.coords.years), cap))

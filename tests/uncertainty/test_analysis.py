@@ -227,7 +227,7 @@ def _steel(futures: pd.DataFrame, pkg: str) -> dict[str, np.ndarray]:
 
 
 def test_saltelli_ensemble_explores_blocks_a_and_b_only(tmp_path: Path) -> None:
-    """A saltelli design of n = 4 over 15 factors: 4 x 17 = 68 futures, of which blocks A and B
+    """A saltelli design of n = 4 over 16 factors: 4 x 18 = 72 futures, of which blocks A and B
     (8 futures) sample the space evenly: robustness, PRIM and fans use those 8 (the planted
     trajectory value of future i is i, so the median is that of their numbers). The Sobol
     intervals are bootstrapped with the ensemble's root seed (5)."""
@@ -235,7 +235,7 @@ def test_saltelli_ensemble_explores_blocks_a_and_b_only(tmp_path: Path) -> None:
     an = analyse(ens)
     futures = ens.futures()
     even = futures.loc[futures["block"] <= 1, "future"].tolist()
-    assert an.n_explore == 8 and an.n_futures == 68
+    assert an.n_explore == 8 and an.n_futures == 72
     assert set(an.robustness["n"]) == {8}
     fan = an.fans.set_index("package").loc[RARE]
     assert fan["p50"] == pytest.approx(np.median(even))
