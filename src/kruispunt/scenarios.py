@@ -224,7 +224,7 @@ def _is_time_path(value: Any) -> bool:
     )
 
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def merge_levers(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """``override`` on top of ``base``: sections merge key by key, values replace.
 
     A time path (a mapping of years, e.g. ``eua_price``, ``grid_emission_factor``, a carrier's
@@ -240,7 +240,7 @@ def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
             and not _is_time_path(value)
             and not _is_time_path(current)
         ):
-            out[key] = _merge(dict(current), value)
+            out[key] = merge_levers(dict(current), value)
         else:
             out[key] = value
     return out
@@ -374,7 +374,7 @@ class ScenarioLibrary:
             current = self._entries[current].raw.get("base")
         merged: dict[str, Any] = {}
         for link in reversed(chain):
-            merged = _merge(merged, self._entries[link].raw)
+            merged = merge_levers(merged, self._entries[link].raw)
         merged["name"] = name
         merged["base"] = self._entries[name].raw.get("base")
         entry = self._entries[name]

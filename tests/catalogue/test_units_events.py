@@ -634,3 +634,46 @@ def test_base_electricity_is_a_flexible_load_s_and_within_its_electricity(
     assert all(
         "'heat_pump_hybrid_low_food' gives base_electricity but is not" in p.message for p in food
     )
+
+
+def test_the_price_duration_curve_makes_up_a_year_averaging_one(package_copy: Path) -> None:
+    """electricity_profile.csv: its ten bands hold 8,760 h at an hours-weighted mean relative
+    price of 0.999996. Without its last band (760 h at 2.0464) the hours fall short; with the
+    first band's 500 h put into the second band (1,000 h at 0.0266 and none at -0.1628) the
+    hours make up the year but the mean is (8,760 x 0.999996 + 500 x 0.1628 + 500 x 0.0266)
+    / 8,760 = 1.0108; with no band at all the assembly used to fail with a traceback."""
+    path = package_copy / "electricity_profile.csv"
+    header, rows = read_rows(path)
+    assert sum(float(r["hours"]) for r in rows) == 8760.0
+    file = "electricity_profile.csv"
+
+    def refused(bands: list[dict[str, str]], field: str | None) -> str:
+        write_rows(path, header, bands)
+        rehash_package(package_copy)
+        return sole_problem(package_copy, "check_electricity_profile", file, field).message
+
+    message = refused(rows[:-1], "hours")
+    assert message.startswith("the bands' hours sum to 8,000; they must make up one year")
+    moved = [dict(r) for r in rows]
+    moved[1]["hours"] = "1000"
+    assert "weighted mean of the relative prices is 1.0108;" in refused(moved[1:], "relative_price")
+    assert refused([], None).startswith("the price-duration curve has no band")
+    write_rows(path, header, rows)
+    rehash_package(package_copy)
+    load_catalogue(package_copy)  # the curve as built passes
+
+
+@pytest.mark.parametrize("table", ["events", "commitments"])
+def test_a_table_of_decided_projects_may_have_no_rows(package_copy: Path, table: str) -> None:
+    """A copy with no events (or no commitments) is a package without decided projects: the
+    check that a capture starts with its store raised a TypeError on the empty table (an
+    empty column of text compared with years) and ``data validate`` printed a traceback."""
+    from kruispunt.catalogue.checks import check_capture_has_its_store
+    from kruispunt.catalogue.raw import read_raw
+
+    path = package_copy / f"{table}.csv"
+    header, _ = read_rows(path)
+    write_rows(path, header, [])
+    rehash_package(package_copy)
+    assert check_capture_has_its_store(read_raw(package_copy)) == []
+    assert len(load_catalogue(package_copy)[table]) == 0

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from kruispunt.catalogue import load_catalogue
+from kruispunt.scenarios import resolve
 from kruispunt.uncertainty.futures import FutureBuilder, future_seed, resolve_packages
 from kruispunt.uncertainty.spec import load_spec
 
@@ -150,3 +151,34 @@ def test_a_future_keeps_the_package_s_own_levers_beside_the_ones_it_sets(tmp_pat
     assert mine.carrier_prices["hydrogen"] == {2025: 30.0, 2030: 25.0}
     for levers in (plain, mine):
         assert levers.carrier_prices["natural_gas"][2030] == pytest.approx(40.0 / 3.6)
+
+
+def test_a_package_s_override_of_one_key_keeps_the_rest_of_its_section(tmp_path: Path) -> None:
+    """Overrides merge into the package's scenario as a scenario file merges into its base:
+    section by section, key by key. Overriding only ``demand.rfnbo_shortfall_cap_scale`` on
+    no new policy kept no other key of ``demand`` until Dec 2026, so the obligation and the
+    refinery route were silently switched on (their defaults); now they stay off, and on
+    current policy the route's scale stays beside the new cap."""
+    packages = (
+        "packages:\n"
+        "  - name: nnp\n    scenario: no-new-policy\n"
+        "    overrides: {demand: {rfnbo_shortfall_cap_scale: 2.0}}\n"
+        "  - name: cp\n    scenario: current-policy\n"
+        "    overrides: {demand: {rfnbo_shortfall_cap_scale: 0.5}, subsidies: {}}\n"
+    )
+    text = SPEC[: SPEC.index("packages:\n")] + packages + SPEC[SPEC.index("outcomes:") :]
+    path = tmp_path / "spec.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = load_spec(path)
+    cat = load_catalogue()
+    nnp, cp = resolve_packages(loaded, cat).scenarios
+    base = {s.name: s.levers for s in resolve(["no-new-policy", "current-policy"], cat.path)}
+    assert nnp.levers.demand.rfnbo_shortfall_cap_scale == 2.0
+    assert nnp.levers.demand.rfnbo == base["no-new-policy"].demand.rfnbo == "none"
+    assert nnp.levers.demand.refinery_route == base["no-new-policy"].demand.refinery_route
+    assert cp.levers.demand.rfnbo_shortfall_cap_scale == 0.5
+    keep = {"rfnbo_shortfall_cap_scale"}
+    assert cp.levers.demand.model_dump(exclude=keep) == base["current-policy"].demand.model_dump(
+        exclude=keep
+    )
+    assert cp.levers.subsidies == base["current-policy"].subsidies

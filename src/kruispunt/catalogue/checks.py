@@ -1463,6 +1463,68 @@ def check_events(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+YEAR_HOURS = (8760.0, 8784.0)
+"""Hours of a year and of a leap year: the bands of ``electricity_profile.csv`` cover one."""
+
+PROFILE_MEAN_TOLERANCE = 0.005
+"""How far the hours-weighted mean of the bands' relative prices may be from 1 (the prices
+are relative to the year's average, rounded to four decimals in the data)."""
+
+
+def check_electricity_profile(raw: RawPackage) -> list[Problem]:
+    """The electricity price-duration curve (``electricity_profile.csv``) has at least one
+    band, its bands' hours make up one year (8,760 h, or 8,784 in a leap year) and the
+    hours-weighted mean of their relative prices is 1 (within 0.005): a hybrid boiler's share
+    of the year on power is its bands' hours over the curve's, and its power's price the
+    bands' relative price times the year's average."""
+    df = raw.tables.get("electricity_profile")
+    if df is None or not {"hours", "relative_price"} <= set(df.columns):
+        return []
+    file = raw.file("electricity_profile")
+    if df.empty:
+        return [
+            Problem(
+                "check_electricity_profile",
+                file,
+                None,
+                None,
+                "the price-duration curve has no band: give the year's hours in bands, "
+                "each with its relative price",
+            )
+        ]
+    hours = pd.to_numeric(df["hours"], errors="coerce")
+    price = pd.to_numeric(df["relative_price"], errors="coerce")
+    if hours.isna().any() or price.isna().any():
+        return []  # check_types names the cell
+    problems: list[Problem] = []
+    total = float(hours.sum())
+    mean = float((hours * price).sum()) / total if total > 0 else float("nan")
+    if not any(abs(total - year) < 1e-6 for year in YEAR_HOURS):
+        problems.append(
+            Problem(
+                "check_electricity_profile",
+                file,
+                None,
+                "hours",
+                f"the bands' hours sum to {total:,.6g}; they must make up one year: 8,760 "
+                "(8,784 in a leap year)",
+            )
+        )
+    elif abs(mean - 1.0) > PROFILE_MEAN_TOLERANCE:
+        problems.append(
+            Problem(
+                "check_electricity_profile",
+                file,
+                None,
+                "relative_price",
+                f"the hours-weighted mean of the relative prices is {mean:.4f}; prices "
+                f"relative to the year's average must average 1 (within "
+                f"{PROFILE_MEAN_TOLERANCE})",
+            )
+        )
+    return problems
+
+
 def check_capture_has_its_store(raw: RawPackage) -> list[Problem]:
     """A decided project that captures CO2 (a commitment, or a decided route change of
     ``events.csv``) at a site with a storage contract starts no earlier than the site's first
@@ -1488,7 +1550,10 @@ def check_capture_has_its_store(raw: RawPackage) -> list[Problem]:
         if df is None or not {"site_id", "route_id", year_column} <= set(df.columns):
             continue
         years = pd.to_numeric(df[year_column], errors="coerce")
-        begins = df["site_id"].astype(str).map({site: f[0] for site, f in first.items()})
+        begins = pd.to_numeric(
+            df["site_id"].astype(str).map({site: f[0] for site, f in first.items()}),
+            errors="coerce",
+        )  # numbers even when the table has no rows
         early = df["route_id"].astype(str).isin(capturing) & (years < begins)  # NaN: False
         if table == "events":  # decided route changes only
             early &= (df["kind"].astype(str) == "route_change") & (df["status"] == "decided")
@@ -1978,6 +2043,7 @@ CHECKS: tuple[Check, ...] = (
     check_cbam_good,
     check_grid_zones,
     check_base_electricity,
+    check_electricity_profile,
     check_events,
     check_capture_has_its_store,
     check_biomass_supply,

@@ -35,6 +35,7 @@ from kruispunt.scenarios import (
     catalogue_ids,
     default_library,
     id_problems,
+    merge_levers,
 )
 from kruispunt.schemas.config import ScenarioFile
 from kruispunt.uncertainty.spec import Factor, LoadedSpec, PathValues
@@ -78,7 +79,7 @@ def resolve_packages(loaded: LoadedSpec, catalogue: Catalogue) -> Packages:
             raise loaded.error(("packages", i, SCENARIO), str(exc)) from None
         raw = base.levers.model_dump()
         raw.update({"name": pkg.name, "base": None})
-        raw = _merge(raw, pkg.overrides)
+        raw = merge_levers(raw, pkg.overrides)  # as a scenario file on its base
         try:
             levers = ScenarioFile.model_validate(raw)
         except ValidationError as exc:
@@ -160,20 +161,6 @@ def _check_years(loaded: LoadedSpec, scenarios: list[Scenario]) -> None:
                         f"{key} {year} is outside the years package '{sc.name}' runs "
                         f"({first}-{last})",
                     )
-
-
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if (
-            isinstance(v, dict)
-            and isinstance(out.get(k), dict)
-            and k in ("subsidies", "infrastructure")
-        ):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = v
-    return out
 
 
 def _conflict(f: Factor, levers: ScenarioFile) -> str:
