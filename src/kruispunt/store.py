@@ -483,12 +483,17 @@ def _write_parquet(table: Any, fh: Any) -> None:
     pq.write_table(table, fh, write_page_checksum=True)
 
 
+_VERIFIED: dict[str, Any] = {"page_checksum_verification": True}
+"""How every read of a Parquet part here verifies its pages' checksums (a part written
+without them, by an older version, reads as before)."""
+
+
 def _read_parquet(path: Path) -> Any:
-    """Read a Parquet part, verifying its pages' checksums (a part written without them,
-    by an older version, reads as before). Raises OSError or ArrowException."""
+    """Read a Parquet part as an Arrow table, its pages' checksums verified (:data:`_VERIFIED`).
+    Raises OSError or ArrowException."""
     import pyarrow.parquet as pq
 
-    return pq.read_table(path, page_checksum_verification=True)
+    return pq.read_table(path, **_VERIFIED)
 
 
 def _read_columns(path: Path, fmt: str, names: list[str]) -> dict[str, Any]:
@@ -1909,7 +1914,7 @@ class Ensemble:
         import pyarrow as pa
 
         try:
-            return pd.read_parquet(path, page_checksum_verification=True)
+            return pd.read_parquet(path, **_VERIFIED)
         except (OSError, pa.ArrowException, ValueError) as exc:
             rel = path.relative_to(self.folder)
             if rel.parent == Path("."):
