@@ -121,3 +121,34 @@ def test_the_connection_level_is_decided_by_the_site_s_summed_peak(
     scenarios = [SimpleNamespace(levers=levers)]
     b = BuildContext(tables, scenarios, np.array([2025]), pb, None)  # type: ignore[arg-type]
     assert instruments._network_tariff(b)["ehv"].tolist() == [[1.0, 1.0, 0.0]]
+
+
+def test_each_plant_takes_its_branch_profit_by_longest_nace_match(cat: Catalogue) -> None:
+    """branch_profits.csv by the plant's activity code, the longest match: dairy (10.51)
+    3.030, potato products (10.31) 1.754 and not fruit and vegetables' 1.887 (10.3), a paper
+    mill (17.12) 1.279, bricks (23.32) 2.128; zinc (24.43) and salt (08.93) have no row.
+    Without the 10.31 row potato products take 10.3's; a second row as long with a lower
+    ratio wins; without the table no plant has one."""
+    inp = _current_policy_with(cat)
+    plants = list(inp.coords.plants)
+    ratio = np.asarray(inp.instruments["market"]["profit_ratio"])[0]
+
+    def of(plant: str) -> float:
+        return float(ratio[plants.index(plant)])
+
+    assert of("frieslandcampina_leeuwarden/process_heat_low") == pytest.approx(3.030)
+    assert of("aviko_steenderen/process_heat_low") == pytest.approx(1.754)
+    assert of("crown_van_gelder_velsen/paper") == pytest.approx(1.279)
+    assert of("wienerberger_haaften/process_heat_high") == pytest.approx(2.128)
+    assert np.isnan(of("nyrstar_budel/process_heat_high"))
+    assert np.isnan(of("frisia_zout_harlingen/process_heat_low"))
+
+    rows = cat.tables["branch_profits"]
+    at = plants.index("aviko_steenderen/process_heat_low")
+    without = _current_policy_with(cat, branch_profits=rows[rows["nace"] != "10.31"])
+    assert np.asarray(without.instruments["market"]["profit_ratio"])[0, at] == 1.887
+    tied = rows[rows["nace"] == "10.31"].assign(profit_to_energy_cost=0.9)
+    same = _current_policy_with(cat, branch_profits=pd.concat([rows, tied]))
+    assert np.asarray(same.instruments["market"]["profit_ratio"])[0, at] == 0.9
+    none = _current_policy_with(cat, branch_profits=rows.iloc[:0])
+    assert np.isnan(np.asarray(none.instruments["market"]["profit_ratio"])).all()

@@ -36,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
-from kruispunt.engine.valuation import cost_of_staying
+from kruispunt.engine.valuation import cost_of_staying, energy_cost
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
 from kruispunt.policy.market import ProductMarket
@@ -57,8 +57,9 @@ def plant_revenue(
     classes = tuple(instruments)
     ctx = BatchContext(reference, classes)
     built = [cls(ctx) for cls in classes]
-    cost = cost_of_staying(ctx, [inst for inst in built if inst.calibrated])
+    calibrated = [inst for inst in built if inst.calibrated]
+    cost = cost_of_staying(ctx, calibrated)
     market = next((inst for inst in built if isinstance(inst, ProductMarket)), None)
     if market is None:
         return cost
-    return market.calibrated_revenue(cost)
+    return market.calibrated_revenue(cost, energy_cost(ctx, calibrated))

@@ -1009,8 +1009,33 @@ def _reference_routes(b: BuildContext) -> I:
 
 
 def _market(b: BuildContext) -> Params:
-    """:func:`_market_base`, the same in every scenario."""
-    return {k: b.per_scenario(v) for k, v in _market_base(b).items()}
+    """:func:`_market_base` and :func:`_profit_ratio`, the same in every scenario."""
+    base = {**_market_base(b), "profit_ratio": _profit_ratio(b)}
+    return {k: b.per_scenario(v) for k, v in base.items()}
+
+
+@_of_data
+def _profit_ratio(b: BuildContext) -> F:
+    """Each plant's branch operating profit over energy cost ``(P,)`` [-]
+    (``branch_profits.csv``): the row whose NACE code is the longest start of one of the
+    plant's activity codes (the lower ratio where two rows match as long); NaN for a plant
+    no row matches."""
+    out = np.full(len(b.pb.table), np.nan)
+    rows = b.tables.catalogue.tables.get("branch_profits")
+    if rows is None or rows.empty:
+        return out
+    table = sorted(
+        zip(
+            rows["nace"].astype(str),
+            rows["profit_to_energy_cost"].astype(float),
+            strict=True,
+        )
+    )
+    for p, codes in enumerate(b.activities.nace):
+        hits = [(len(n), -r) for n, r in table for c in codes if c.startswith(n)]
+        if hits:
+            out[p] = -max(hits)[1]
+    return out
 
 
 @_of_data

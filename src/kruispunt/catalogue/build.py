@@ -56,6 +56,7 @@ COPIED_TABLES = (
     "electricity_profile",
     "product_markets",
     "margin_scopes",
+    "branch_profits",
     "events",
     "biomass_supply",
     "ets_benchmarks",

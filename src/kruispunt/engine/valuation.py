@@ -1016,6 +1016,24 @@ def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
     return np.asarray(net[0] + routes.fixed_opex[inc, 0] * cap_ratio + capital, dtype=np.float64)
 
 
+def energy_cost(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
+    """Energy cost per unit of each plant on today's route in the first year, under the
+    conditions of ``ctx`` (one scenario): its carriers at first-year prices and the terms of
+    the instruments that bill energy (:attr:`~kruispunt.policy.base.Instrument.bills_energy`:
+    energy tax, network tariff), per unit of base-year production ``(P,)`` [EUR/product]. The
+    calibration marks revenue up by a branch's operating profit over this cost."""
+    inp = ctx.inputs
+    inc = inp.plants.incumbent
+    cur = inc[None, :]
+    view = OptionView(0, cur, ctx.route_calib(cur))
+    bill = (ctx.route.inputs[inc, :, 0] @ inp.markets.price[0, :, 0])[None]
+    for inst in instruments:
+        if inst.bills_energy:
+            x = {term: path[:, :, 0][:, inc] for term, path in inst.paths().items()}
+            bill = bill + inst.unit_cost(x, view)
+    return np.asarray(bill[0], dtype=np.float64)
+
+
 def less_kept(capex: F, kept: F, crf: F, cap: F, plain: bool) -> F:
     """``capex - kept * crf * cap`` [EUR/yr] (arrays that broadcast together): an option's
     capex annuity less that of the electrolyser the plant keeps (:func:`kept_electrolyser`).

@@ -383,6 +383,10 @@ class Instrument:
     calibrated: ClassVar[bool] = True
     """Whether plant revenue is calibrated with the instrument's term (False for temporary
     support with an announced end, on which revealed viability does not rest: IKC)."""
+    bills_energy: ClassVar[bool] = False
+    """Whether the instrument's term is part of a plant's energy bill (energy tax, network
+    tariff): the energy cost a branch's operating profit is measured against
+    (:func:`kruispunt.engine.valuation.energy_cost`)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

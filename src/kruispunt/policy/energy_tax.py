@@ -341,6 +341,7 @@ class EnergyTax(Instrument):
     """
 
     name = "energy_tax"
+    bills_energy = True
     parameters = (
         Parameter(
             "rate",

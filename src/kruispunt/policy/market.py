@@ -172,6 +172,41 @@ def marked_up(cost: ArrayLike, operating_margin: ArrayLike) -> FloatArray:
     return np.asarray(np.where(up, c / (1.0 - np.maximum(m, 0.0)), c), dtype=np.float64)
 
 
+def with_profit(cost: ArrayLike, energy: ArrayLike, profit_ratio: ArrayLike) -> FloatArray:
+    """Revenue per unit of a plant whose firm earns an operating profit ``profit_ratio``
+    times its energy cost [EUR/product]: ``cost + profit_ratio * energy``; a ratio that is
+    not positive (or NaN), or an energy cost at or below zero, leaves the cost.
+
+    Closing the heat of a food or chemicals plant, or a paper mill, ends the firm's operating
+    profit on what the plant makes, not a margin on the heat alone: the plant's slack is that
+    profit, measured as its branch measures it, against the energy bill.
+
+    Parameters
+    ----------
+    cost : array_like
+        Full cost of staying per unit (energy, carbon, taxes, opex, renewal). [EUR/product]
+    energy : array_like
+        Energy cost per unit (carriers, energy tax, network tariff). [EUR/product]
+    profit_ratio : array_like
+        Operating profit over energy cost of the plant's branch. [-]
+
+    Examples
+    --------
+    Dutch dairy spent 33 % of its operating profit on energy (ABN AMRO on CBS, 2019), a ratio
+    of 1 / 0.33; heat whose energy costs 10 EUR/GJ and whose full cost is 12 EUR/GJ earns:
+
+    >>> round(float(with_profit(12.0, 10.0, 1 / 0.33)), 4)
+    42.303
+    """
+    k = np.asarray(profit_ratio, dtype=np.float64)
+    e = np.asarray(energy, dtype=np.float64)
+    c = np.asarray(cost, dtype=np.float64)
+    up = (k > 0.0) & (e > 0.0)
+    return np.asarray(
+        c + np.where(up, np.where(up, k, 0.0) * np.where(up, e, 0.0), 0.0), np.float64
+    )
+
+
 def indexed_price_change(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
     """Change of a product's price from the first year when it follows the cost of its
     indexed inputs [EUR/product]: ``sum_c input_c x (price_c(y) - price_c(first year))``.
@@ -261,6 +296,15 @@ class ProductMarket(Instrument):
             "sourced: first-year revenue is the full cost of staying / (1 - margin) (0: none).",
             0.0,
         ),
+        Parameter(
+            "profit_ratio",
+            (SCENARIO, "plant"),
+            "1",
+            "Operating profit over energy cost of the plant's branch, where its product has "
+            "no price or spread margin: first-year revenue is the full cost of staying times "
+            "(1 + ratio), ahead of the product's operating margin (NaN: none).",
+            np.nan,
+        ),
     )
 
     def __init__(self, ctx: Context) -> None:
@@ -331,15 +375,19 @@ class ProductMarket(Instrument):
         inputs_cost = np.einsum("sgc,sc->sg", self.param("indexed_input"), price)
         return np.asarray(inputs_cost + self.param("margin"), dtype=np.float64)
 
-    def calibrated_revenue(self, cost: FloatArray) -> FloatArray:
+    def calibrated_revenue(self, cost: FloatArray, energy: FloatArray) -> FloatArray:
         """Each plant's first-year revenue ``(P,)`` [EUR/product] from its full cost of staying
-        ``cost`` ``(P,)`` (first scenario): the product's first-year price where the data give
-        a spread margin, at least the cost (revealed viability); elsewhere the cost marked up
-        to the product's operating margin (:func:`marked_up`; the cost itself without one)."""
+        ``cost`` and its energy cost ``energy`` ``(P,)`` (first scenario): the product's
+        first-year price where the data give a spread margin, at least the cost (revealed
+        viability); elsewhere the cost plus the branch's operating profit over energy cost
+        times the energy cost where the plant's branch has one (:func:`with_profit`), else the
+        cost marked up to the product's operating margin (:func:`marked_up`; the cost itself
+        without one)."""
         product = self.ctx.inputs.plants.product
         price = self.first_price()[0][product]
         margin = self.param("operating_margin")[0][product]
-        floor = marked_up(cost, margin)
+        ratio = self.param("profit_ratio")[0]
+        floor = np.where(np.isnan(ratio), marked_up(cost, margin), with_profit(cost, energy, ratio))
         return np.asarray(np.where(np.isnan(price), floor, np.maximum(price, cost)), np.float64)
 
     def paths(self) -> dict[str, FloatArray]:

@@ -280,6 +280,7 @@ class NetworkTariff(Instrument):
     """
 
     name = "network_tariff"
+    bills_energy = True
     parameters = (
         Parameter(
             "rate",
