@@ -676,6 +676,53 @@ def test_heat_from_electricity_earns_the_heat_allocation_from_2026() -> None:
         np.testing.assert_allclose(ets.basis.of(options, Yn - 1), [[[1.5, want_2026]]])
 
 
+# 2026-2030 heat benchmark (IR 2026/1412): half its 2013-2020 value 62.3 tCO2/TJ (VIK, 1 Jun
+# 2026: the fall-back benchmarks fall by the largest cut the rule allows, -50 %), against
+# 47.3 tCO2/TJ in 2021-2025 (IR 2021/447)
+FALLBACK_2026 = 0.5 * 62.3 / 47.3
+
+
+def test_a_heat_plants_allocation_follows_the_fallback_benchmarks_of_2026() -> None:
+    """The toy heat plant's own allocation, 1.5 t/GJ in 2025 (its fall-back sub-installations
+    at the 2021-25 heat benchmark), is 1.5 x 31.15 / 47.3 = 0.9879 t/GJ from 2026 on every
+    route that produces its heat; a plant of a product that is not heat keeps 1.5 t/t on
+    every route (product benchmarks do not depend on the route). The
+    market's average allocation per unit, which the product's price passes through, falls
+    alike (the benchmarks are EU-wide)."""
+    from kruispunt.policy.market import ProductMarket
+
+    Yn = len(TOY_YEARS)
+    update = np.where(TOY_YEARS >= 2026, FALLBACK_2026, 1.0)[None]
+    params = {"heat_source_neutral": (TOY_YEARS >= 2026).astype(float)[None]}
+    for heat, want in ((True, 1.5 * FALLBACK_2026), (False, 1.5)):
+        inp = toy_inputs(
+            base_free_allocation=1.5e6,
+            instruments={"ets": {**params, "fallback_update": update}},
+        )
+        inp = replace(inp, products=replace(inp.products, heat=np.array([heat])))
+        ctx = BatchContext(inp, (EuEts, ProductMarket))
+        ets = EuEts(ctx)
+        options = np.array([[[0, 1]]])
+        first = 0.0 if heat else 1.5  # heat from electricity earns nothing before 2026
+        np.testing.assert_allclose(ets.basis.of(options, 0), [[[1.5, first]]])
+        np.testing.assert_allclose(ets.basis.of(options, 1), [[[want, want]]])
+        np.testing.assert_allclose(ets.basis.of(options, Yn - 1), [[[want, want]]])
+        per_unit = ProductMarket(ctx).allocation_per_unit()[0, 0]
+        assert per_unit[0] == pytest.approx(1.5)
+        assert per_unit[1] == pytest.approx(want)
+    assert FALLBACK_2026 == pytest.approx(0.6586, abs=5e-5)
+
+
+def test_the_package_cuts_heat_allocation_by_the_2026_benchmarks(
+    package_inputs: ModelInputs,
+) -> None:
+    """The data package's factor: 1 to 2025, 0.6586 from 2026 to 2050."""
+    years = list(package_inputs.coords.years)
+    update = package_inputs.instruments["ets"]["fallback_update"][0]
+    assert update[years.index(2025)] == 1.0
+    np.testing.assert_allclose(update[years.index(2026) :], 0.6586)
+
+
 def test_the_levy_counts_heat_from_electricity_in_2025_and_a_valuation_looks_a_year_ahead() -> None:
     """Regeling CO2-heffing industrie art. 25: the rights count heat from electricity in every
     year of the levy (a term of its own to 2024, inside the heat benchmark from 2025), while

@@ -358,6 +358,7 @@ def _ets(b: BuildContext) -> Params:
             (years >= _scalar(b, "eu_ets.heat_source_neutral_year")).astype(float)
         ),
         "route_bought_heat": b.per_scenario(_bought_heat(b)),
+        "fallback_update": b.per_scenario(_path(b, "eu_ets.fallback_benchmark_update", 1.0)),
     }
 
 

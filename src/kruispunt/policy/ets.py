@@ -398,7 +398,9 @@ class AllocationBasis:
     the route's fossil emissions over today's route's, within [0, 1] (heat from electricity
     earned nothing); from then on it is whole on every route that produces its heat,
     electricity and biomass included, and scaled as before on a route that buys its heat
-    (``route_bought_heat``). Routes whose output is imported get nothing. The
+    (``route_bought_heat``). A heat plant's basis moves with the heat and fuel benchmarks of
+    the year's allocation period over the base year's (``fallback_update``: 0.6586 from 2026,
+    IR 2026/1412). Routes whose output is imported get nothing. The
     base-year allocation is taken before the base year's factors (``base_factor``: 30 % for
     sectors not at risk of carbon leakage in 2021-2025).
 
@@ -433,6 +435,7 @@ class AllocationBasis:
         self.group_today = self.group[:, self.incumbent]  # (S, P)
         self.neutral = np.asarray(params["heat_source_neutral"], dtype=np.float64) > 0.5  # (S, Y)
         self.bought_heat = np.asarray(params["route_bought_heat"], dtype=np.float64)  # (S, R)
+        self.fallback = np.asarray(params["fallback_update"], dtype=np.float64)  # (S, Y)
         self._memo_year = -1
         self._memo_store: dict[tuple[str, tuple[int, ...], bytes], NDArray[np.generic]] = {}
 
@@ -578,7 +581,10 @@ class AllocationBasis:
         produced = np.asarray(self._at(self.bought_heat, route), dtype=np.float64) < 0.5
         ratio = np.where(neutral & produced, 1.0, ratio)
         is_heat = self._lead(self.heat, route, plants)
-        unmapped = self._lead(self.per_unit, route, plants) * np.where(is_heat, ratio, 1.0)
+        # a heat plant's base-year allocation is its fall-back sub-installations': it moves
+        # with the heat and fuel benchmarks of the year's period
+        update = self.fallback[:, t].reshape((-1,) + (1,) * (route.ndim - 1))
+        unmapped = self._lead(self.per_unit, route, plants) * np.where(is_heat, ratio * update, 1.0)
         mapped_inc = self._lead(self.inc_mapped, route, plants)
         # a plant whose base-year allocation has no mapping keeps it on the routes whose own
         # allocation has none either; a route whose allocation comes from its benchmark
@@ -763,6 +769,15 @@ class EuEts(Instrument):
             "electricity included (Delegated Reg. (EU) 2024/873 amending FAR Art. 2(3), from "
             "2026); 0 before, when heat from electricity earns no allocation.",
             default=0.0,
+        ),
+        Parameter(
+            "fallback_update",
+            (SCENARIO, "year"),
+            "1",
+            "Heat and fuel benchmark values of the year's allocation period over those of "
+            "2021-2025: the factor on a heat plant's base-year allocation, which its fall-back "
+            "sub-installations earn (IR 2026/1412: 0.6586 from 2026).",
+            default=1.0,
         ),
         Parameter(
             "route_bought_heat",

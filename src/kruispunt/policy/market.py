@@ -339,8 +339,9 @@ class ProductMarket(Instrument):
         """Each product's average free allocation per unit ``(S, G, Y)`` [tCO2/product] on the
         EU ETS module's rules for products without a benchmark mapping: each plant's
         base-year allocation per unit before the base year's factors, times the year's
-        share for its sector (at risk of carbon leakage or not) and the correction factor
-        net of conditionality, weighted by base-year production; 0 without production."""
+        share for its sector (at risk of carbon leakage or not), the correction factor net of
+        conditionality and, for heat, the update of the heat and fuel benchmarks
+        (``fallback_update``), weighted by base-year production; 0 without production."""
         inp = self.ctx.inputs
         plants = inp.plants
         G = len(inp.products.cbam)
@@ -358,6 +359,10 @@ class ProductMarket(Instrument):
         with np.errstate(divide="ignore", invalid="ignore"):
             before = np.where(base_factor > 0, plants.base_free_allocation / base_factor, 0.0)
         factor = np.where(cl[:, :, None], share_cl[:, None, :], share_non[:, None, :])
+        # a heat plant's allocation moves with the heat and fuel benchmarks, EU-wide
+        update = np.asarray(ets["fallback_update"], dtype=np.float64)  # (S, Y)
+        heat = inp.products.heat[plants.product]
+        factor = factor * np.where(heat[None, :, None], update[:, None, :], 1.0)
         alloc = before[:, :, None] * factor * correction[:, None, :]  # (S, P, Y) [t/yr]
         production = np.bincount(plants.product, weights=plants.base_production, minlength=G)
         out = np.zeros((alloc.shape[0], G, alloc.shape[2]))
