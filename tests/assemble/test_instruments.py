@@ -152,3 +152,30 @@ def test_each_plant_takes_its_branch_profit_by_longest_nace_match(cat: Catalogue
     assert np.asarray(same.instruments["market"]["profit_ratio"])[0, at] == 0.9
     none = _current_policy_with(cat, branch_profits=rows.iloc[:0])
     assert np.isnan(np.asarray(none.instruments["market"]["profit_ratio"])).all()
+
+
+def test_branch_profit_scale_multiplies_the_profit_part_of_revenue(
+    cat: Catalogue, tmp_path: Path
+) -> None:
+    """A scenario's ``branch_profit_scale`` multiplies the branch's profit on top of the full
+    cost of staying, and nothing else: at 1 the revenue is the calibration's to the bit; at 0
+    a plant with a branch ratio (a dairy) loses its profit, at 2 earns it twice; plants
+    whose product has a price (a cracker) or whose branch has no ratio (Nyrstar) keep
+    their revenue."""
+    zero = beside_current_policy(cat, tmp_path, "branch_profit_scale: 0\n")
+    two = beside_current_policy(cat, tmp_path, "branch_profit_scale: 2\n")
+    plants = list(zero.coords.plants)
+    price1, price0 = zero.markets.plant_price[0], zero.markets.plant_price[1]
+    price2 = two.markets.plant_price[1]
+    np.testing.assert_array_equal(two.markets.plant_price[0], price1)
+    dairy = plants.index("frieslandcampina_leeuwarden/process_heat_low")
+    profit = price1[dairy] - price0[dairy]
+    assert profit > 0.5 * price1[dairy]  # 3.03 x the energy bill against the full cost
+    assert price2[dairy] - price1[dairy] == pytest.approx(profit, rel=1e-12)
+    for fixed in ("nyrstar_budel/process_heat_high", "shell_moerdijk/hvc"):
+        i = plants.index(fixed)
+        assert price0[i] == price1[i] == price2[i]
+    ratio = np.asarray(zero.instruments["market"]["profit_ratio"])[0]
+    moved = price0 != price1
+    assert moved.sum() >= 150
+    assert not np.isnan(ratio[moved]).any()

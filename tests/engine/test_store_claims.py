@@ -35,10 +35,12 @@ PERNIS = "shell_pernis/refinery_throughput"
 
 def _audit_plan(cat: Catalogue):  # type: ignore[no-untyped-def]
     """The audit's design: LHS, seed 7, 192 futures over the default specification's factors
-    as they were then, the 15 before the RFNBO shortfall cap joined (6 Dec 2026; a new
-    factor resamples every future, and the cap stays at the data package's in these)."""
+    as they were then, the 15 before the RFNBO shortfall cap and the branch profit joined
+    (6 Dec 2026; a new factor resamples every future, and the two stay at the data package's
+    in these)."""
     loaded = load_spec()
-    factors = [f for f in loaded.spec.factors if f.name != "rfnbo_shortfall_cap"]
+    later = {"rfnbo_shortfall_cap", "branch_profit"}
+    factors = [f for f in loaded.spec.factors if f.name not in later]
     assert len(factors) == 15
     spec = loaded.spec.model_copy(update={"factors": factors})
     return plan(replace(loaded, spec=spec), n=192, seed=7, catalogue=cat)

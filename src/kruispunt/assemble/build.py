@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.assemble.cache import AssemblyCache
-from kruispunt.assemble.calibration import plant_revenue
+from kruispunt.assemble.calibration import revenue_parts
 from kruispunt.assemble.flexible import apply_flexible_loads, price_profile
 from kruispunt.assemble.instruments import BuildContext, build_instruments
 from kruispunt.assemble.levers import build_finance, build_levers
@@ -181,10 +181,12 @@ def build_inputs(
         },
     )
     inputs = apply_flexible_loads(inputs, rb.flexible, *price_profile(tables))
-    revenue = plant_revenue(inputs.select([0]))
+    base, profit = revenue_parts(inputs.select([0]))
     runs = inputs.select(np.arange(1, len(all_scenarios)))
+    scale = np.array([sc.levers.branch_profit_scale for sc in scenarios])[:, None]
+    price = base[None] + scale * profit[None]  # the branch's profit scaled per scenario
     markets = replace(
         runs.markets,
-        plant_price=np.broadcast_to(revenue[None], runs.markets.plant_price.shape).copy(),
+        plant_price=np.broadcast_to(price, runs.markets.plant_price.shape).copy(),
     )
     return replace(runs, markets=markets)

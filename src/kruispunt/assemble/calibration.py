@@ -10,6 +10,11 @@ sector's by each unit's cost position, and units close one at a time as costs ri
 price is below a plant's cost, the plant still runs today, so its revenue is its cost (zero
 margin): revealed viability is the floor.
 
+Plants whose product has neither, in a NACE branch with a published operating profit over
+energy cost (``branch_profits.csv``): revenue is that cost plus the ratio times the plant's
+energy bill (:func:`kruispunt.policy.market.with_profit`); a scenario's
+``branch_profit_scale`` multiplies the ratio.
+
 Products with a sourced operating margin on sales but no spread (``operating_margin``: the
 process heat of food and chemical plants, paper): revenue is that cost marked up to the
 margin (:func:`kruispunt.policy.market.marked_up`), so the plant has the slack its firm
@@ -50,8 +55,20 @@ def plant_revenue(
 ) -> F:
     """Revenue per unit of each plant's product in the first year ``(P,)`` [EUR/product]: the
     product's first-year price where it has a sourced margin, at least the plant's full cost
-    of staying under ``reference`` (one scenario, myopic); that cost marked up to the
-    product's operating margin where one is sourced; the cost elsewhere."""
+    of staying under ``reference`` (one scenario, myopic); the cost plus its branch's
+    operating profit where the branch has one; that cost marked up to the product's
+    operating margin where one is sourced; the cost elsewhere (:func:`revenue_parts`)."""
+    base, profit = revenue_parts(reference, instruments)
+    return np.asarray(base + profit, dtype=np.float64)
+
+
+def revenue_parts(
+    reference: ModelInputs, instruments: Sequence[type[Instrument]] = INSTRUMENTS
+) -> tuple[F, F]:
+    """:func:`plant_revenue` as ``(base, profit)`` ``(P,)`` [EUR/product]: ``profit`` the
+    branch's operating profit over energy cost times the plant's energy bill (0 where it
+    has none or its product has a price), which a scenario's ``branch_profit_scale``
+    multiplies; ``base`` the rest."""
     if reference.n_scenarios != 1:
         raise ValueError("the reference for calibration is one scenario")
     classes = tuple(instruments)
@@ -61,5 +78,5 @@ def plant_revenue(
     cost = cost_of_staying(ctx, calibrated)
     market = next((inst for inst in built if isinstance(inst, ProductMarket)), None)
     if market is None:
-        return cost
+        return cost, np.zeros_like(cost)
     return market.calibrated_revenue(cost, energy_cost(ctx, calibrated))

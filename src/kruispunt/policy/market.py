@@ -380,20 +380,26 @@ class ProductMarket(Instrument):
         inputs_cost = np.einsum("sgc,sc->sg", self.param("indexed_input"), price)
         return np.asarray(inputs_cost + self.param("margin"), dtype=np.float64)
 
-    def calibrated_revenue(self, cost: FloatArray, energy: FloatArray) -> FloatArray:
+    def calibrated_revenue(
+        self, cost: FloatArray, energy: FloatArray
+    ) -> tuple[FloatArray, FloatArray]:
         """Each plant's first-year revenue ``(P,)`` [EUR/product] from its full cost of staying
-        ``cost`` and its energy cost ``energy`` ``(P,)`` (first scenario): the product's
-        first-year price where the data give a spread margin, at least the cost (revealed
-        viability); elsewhere the cost plus the branch's operating profit over energy cost
-        times the energy cost where the plant's branch has one (:func:`with_profit`), else the
-        cost marked up to the product's operating margin (:func:`marked_up`; the cost itself
-        without one)."""
+        ``cost`` and its energy cost ``energy`` ``(P,)`` (first scenario), as a base and the
+        branch's profit on top, ``(base, profit)``: the product's first-year price where the
+        data give a spread margin, at least the cost (revealed viability); elsewhere the cost
+        plus the branch's operating profit over energy cost times the energy cost where the
+        plant's branch has one (:func:`with_profit`; ``profit`` that part, 0 elsewhere), else
+        the cost marked up to the product's operating margin (:func:`marked_up`; the cost
+        itself without one)."""
         product = self.ctx.inputs.plants.product
         price = self.first_price()[0][product]
         margin = self.param("operating_margin")[0][product]
         ratio = self.param("profit_ratio")[0]
-        floor = np.where(np.isnan(ratio), marked_up(cost, margin), with_profit(cost, energy, ratio))
-        return np.asarray(np.where(np.isnan(price), floor, np.maximum(price, cost)), np.float64)
+        profit = np.where(np.isnan(price), with_profit(0.0, energy, ratio), 0.0)
+        has = profit != 0.0
+        floor = np.where(np.isnan(ratio), marked_up(cost, margin), cost)
+        base = np.where(np.isnan(price), np.where(has, cost, floor), np.maximum(price, cost))
+        return np.asarray(base, np.float64), np.asarray(profit, np.float64)
 
     def paths(self) -> dict[str, FloatArray]:
         if not self.active:

@@ -289,6 +289,10 @@ class ScenarioFile(_Strict):
     discount_rate: Annotated[float, Field(ge=0, le=0.3), NOT_TINY] | None = None
     """Cost of capital of the incumbent risk class [fraction/yr]; None: the data package's
     rate, 7 %/yr, the MPP steel model's (policy sheet ``finance.discount_rate``)."""
+    branch_profit_scale: Annotated[float, Field(ge=0, le=10), NOT_TINY] = 1.0
+    """Multiplier on the operating profit over energy cost of the plants' branches (0-10; 1:
+    ``branch_profits.csv``, ABN AMRO on CBS for 2019): the slack of a plant whose product has
+    no market price (process heat, paper, glass) before it closes."""
     risk_sharing: Annotated[float, Field(ge=0, le=0.1), NOT_TINY] = 0.0
     """Reduction of the cost of capital of transition routes by government risk sharing
     [fraction/yr]."""

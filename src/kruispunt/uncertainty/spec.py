@@ -65,6 +65,7 @@ LEVERS: dict[str, LeverKind] = {
     "demand.refinery_route_scale": "scale",
     "demand.rfnbo_shortfall_cap_scale": "scale",
     "discount_rate": "value",
+    "branch_profit_scale": "scale",
     "infrastructure.co2_storage_delay": "delay",
     "infrastructure.hydrogen_delay": "delay",
     "infrastructure.co2_storage_scale": "scale",
