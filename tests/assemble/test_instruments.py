@@ -126,7 +126,8 @@ def test_the_connection_level_is_decided_by_the_site_s_summed_peak(
 def test_each_plant_takes_its_branch_profit_by_longest_nace_match(cat: Catalogue) -> None:
     """branch_profits.csv by the plant's activity code, the longest match: dairy (10.51)
     3.030, potato products (10.31) 1.754 and not fruit and vegetables' 1.887 (10.3), a paper
-    mill (17.12) 1.279, bricks (23.32) 2.128; zinc (24.43) and salt (08.93) have no row.
+    mill (17.12) 1.279, bricks (23.32) 2.128; zinc (24.43) and salt (08.93) have no row;
+    ammonia, hydrogen, methanol and HVC, priced products, none.
     Without the 10.31 row potato products take 10.3's; a second row as long with a lower
     ratio wins; without the table no plant has one."""
     inp = _current_policy_with(cat)
@@ -142,6 +143,11 @@ def test_each_plant_takes_its_branch_profit_by_longest_nace_match(cat: Catalogue
     assert of("wienerberger_haaften/process_heat_high") == pytest.approx(2.128)
     assert np.isnan(of("nyrstar_budel/process_heat_high"))
     assert np.isnan(of("frisia_zout_harlingen/process_heat_low"))
+    # a product with a market price or margin takes none, whatever its branch (NACE 20)
+    for priced in ("chemelot/ammonia/oci_afa2", "air_liquide_bergen_op_zoom/hydrogen"):
+        assert np.isnan(of(priced))
+    product = np.asarray(inp.coords.products)[inp.plants.product]
+    assert np.isnan(ratio[np.isin(product, ["ammonia", "hydrogen", "methanol", "hvc"])]).all()
 
     rows = cat.tables["branch_profits"]
     at = plants.index("aviko_steenderen/process_heat_low")

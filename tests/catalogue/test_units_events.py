@@ -677,3 +677,21 @@ def test_a_table_of_decided_projects_may_have_no_rows(package_copy: Path, table:
     rehash_package(package_copy)
     assert check_capture_has_its_store(read_raw(package_copy)) == []
     assert len(load_catalogue(package_copy)[table]) == 0
+
+
+def test_a_branch_profit_names_a_nace_code_an_installation_has(
+    package_copy: Path, edit_cell: Callable[..., int]
+) -> None:
+    """branch_profits.csv: a code with a space, a name, or one no installation has (no
+    plant would take the ratio) is refused, naming the line (the package's own rows pass:
+    test_embedded_package_is_valid)."""
+    space = edit_cell("branch_profits", "nace", " 17", _event(nace="17"))
+    name = edit_cell("branch_profits", "nace", "dairy", _event(nace="10.5"))
+    none = edit_cell("branch_profits", "nace", "99.9", _event(nace="20"))
+    problems = problems_of(package_copy)
+    p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", space)
+    assert "' 17' is not a NACE code" in p.message
+    p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", name)
+    assert "'dairy' is not a NACE code" in p.message
+    p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", none)
+    assert p.message == "no installation of the package has a NACE code starting with '99.9'"

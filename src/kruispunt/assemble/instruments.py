@@ -1020,11 +1020,19 @@ def _profit_ratio(b: BuildContext) -> F:
     """Each plant's branch operating profit over energy cost ``(P,)`` [-]
     (``branch_profits.csv``): the row whose NACE code is the longest start of one of the
     plant's activity codes (the lower ratio where two rows match as long); NaN for a plant
-    no row matches."""
+    no row matches, and for a plant whose product has a market price or a spread margin in
+    ``product_markets.csv`` (ammonia, hydrogen, methanol, HVC, steel, refining: the price,
+    not the branch, sets what it earns)."""
     out = np.full(len(b.pb.table), np.nan)
     rows = b.tables.catalogue.tables.get("branch_profits")
     if rows is None or rows.empty:
         return out
+    markets = b.tables.catalogue.tables.get("product_markets")
+    priced: set[str] = set()
+    if markets is not None:
+        has = markets["parameter"].astype(str).isin(["price", "margin"])
+        priced = set(markets.loc[has, "product_id"].astype(str))
+    own = ~b.pb.table["product_id"].astype(str).isin(priced).to_numpy()
     table = sorted(
         zip(
             rows["nace"].astype(str),
@@ -1033,6 +1041,8 @@ def _profit_ratio(b: BuildContext) -> F:
         )
     )
     for p, codes in enumerate(b.activities.nace):
+        if not own[p]:
+            continue
         hits = [(len(n), -r) for n, r in table for c in codes if c.startswith(n)]
         if hits:
             out[p] = -max(hits)[1]

@@ -1205,6 +1205,41 @@ def check_route_sites(raw: RawPackage) -> list[Problem]:
     return problems
 
 
+_NACE_CODE = re.compile(r"\d{2}(\.\d{1,2})?")
+"""A NACE Rev. 2 division, group or class as the registry writes it: 17, 10.5, 10.31."""
+
+
+def check_branch_profits(raw: RawPackage) -> list[Problem]:
+    """Each row of ``branch_profits.csv`` names a NACE Rev. 2 division, group or class as
+    the registry writes it (two digits, then a dot and one or two digits: ``17``, ``10.5``,
+    ``10.31``) that starts the code of at least one installation of the package
+    (``installations.csv``): a code written otherwise (a space, a name) or one no
+    installation has would leave its branch's plants without their ratio, silently."""
+    df, inst = raw.tables.get("branch_profits"), raw.tables.get("installations")
+    if df is None or "nace" not in df.columns:
+        return []
+    codes: set[str] = set()
+    if inst is not None and "nace" in inst.columns:
+        codes = {str(c) for c in inst["nace"].dropna()}
+    problems: list[Problem] = []
+    for idx, code in zip(df.index, df["nace"], strict=True):
+        if not isinstance(code, str):  # an empty code: the required-field check reports it
+            continue
+        if not _NACE_CODE.fullmatch(code):
+            message = (
+                f"'{_shown(code)}' is not a NACE code as the registry writes it: two digits, "
+                "then a dot and one or two digits (17, 10.5, 10.31)"
+            )
+        elif codes and not any(c.startswith(code) for c in codes):
+            message = f"no installation of the package has a NACE code starting with '{code}'"
+        else:
+            continue
+        problems.append(
+            Problem("check_branch_profits", raw.file("branch_profits"), _line(idx), "nace", message)
+        )
+    return problems
+
+
 def check_grid_zones(raw: RawPackage) -> list[Problem]:
     """A site's ``grid_zone`` (``sites.csv``) names a grid project of ``infrastructure.csv``
     with ``grid_capacity_new_load`` rows under the site's own cluster, and every such zone
@@ -2039,6 +2074,7 @@ CHECKS: tuple[Check, ...] = (
     check_plant_units,
     check_commitments,
     check_route_sites,
+    check_branch_profits,
     check_price_follows,
     check_cbam_good,
     check_grid_zones,

@@ -301,8 +301,9 @@ class ProductMarket(Instrument):
             (SCENARIO, "plant"),
             "1",
             "Operating profit over energy cost of the plant's branch, where its product has "
-            "no price or spread margin: first-year revenue is the full cost of staying times "
-            "(1 + ratio), ahead of the product's operating margin (NaN: none).",
+            "no price or spread margin: first-year revenue is the full cost of staying plus "
+            "the ratio times the energy bill, ahead of the product's operating margin (NaN: "
+            "none).",
             np.nan,
         ),
     )
@@ -396,9 +397,9 @@ class ProductMarket(Instrument):
         margin = self.param("operating_margin")[0][product]
         ratio = self.param("profit_ratio")[0]
         profit = np.where(np.isnan(price), with_profit(0.0, energy, ratio), 0.0)
-        has = profit != 0.0
-        floor = np.where(np.isnan(ratio), marked_up(cost, margin), cost)
-        base = np.where(np.isnan(price), np.where(has, cost, floor), np.maximum(price, cost))
+        has = profit != 0.0  # without a profit (no ratio, no bill) the operating margin
+        base = np.where(np.isnan(price), np.where(has, cost, marked_up(cost, margin)), 0.0)
+        base = np.where(np.isnan(price), base, np.maximum(price, cost))
         return np.asarray(base, np.float64), np.asarray(profit, np.float64)
 
     def paths(self) -> dict[str, FloatArray]:
