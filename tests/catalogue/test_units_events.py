@@ -685,13 +685,16 @@ def test_a_branch_profit_names_a_nace_code_an_installation_has(
     """branch_profits.csv: a code with a space, a name, or one no installation has (no
     plant would take the ratio) is refused, naming the line (the package's own rows pass:
     test_embedded_package_is_valid)."""
-    space = edit_cell("branch_profits", "nace", " 17", _event(nace="17"))
-    name = edit_cell("branch_profits", "nace", "dairy", _event(nace="10.5"))
-    none = edit_cell("branch_profits", "nace", "99.9", _event(nace="20"))
+    bad = {  # the row's code -> (the code written in its place, the start of the message)
+        "17": (" 17", "' 17' is not a NACE code"),
+        "10.5": ("dairy", "'dairy' is not a NACE code"),
+        "20": ("99.9", "no installation of the package has a NACE code starting with '99.9'"),
+    }
+    lines = {
+        code: edit_cell("branch_profits", "nace", value, _event(nace=code))
+        for code, (value, _) in bad.items()
+    }
     problems = problems_of(package_copy)
-    p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", space)
-    assert "' 17' is not a NACE code" in p.message
-    p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", name)
-    assert "'dairy' is not a NACE code" in p.message
-    p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", none)
-    assert p.message == "no installation of the package has a NACE code starting with '99.9'"
+    for code, (_, message) in bad.items():
+        p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", lines[code])
+        assert p.message.startswith(message)
