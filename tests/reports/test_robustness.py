@@ -84,11 +84,12 @@ def test_page_size(page: str) -> None:
     """Measured (session 7) on the default specification, 16 futures (LHS): 4,933,312
     bytes before (plotly.js inline, 4,815,814; ten figures with the plotly_white template
     in each, 91,178), 2,007,519 after: plotly.js packed 1,958,508, figures 16,465, the rest
-    (tables, sources, template, loader) 32,546."""
+    (tables, sources, template, loader) 32,546; the rest 60,855 with the specification's
+    17 factors and their sources (6 Dec 2026)."""
     packed = next(t for a, t in scripts(page) if "application/gzip;base64" in a)
     figure_bytes = sum(len(t.encode()) for _, t in scripts(page) if t.startswith("kpPlot("))
     assert figure_bytes < 30_000
-    assert len(page.encode()) - len(packed) < 60_000
+    assert len(page.encode()) - len(packed) < 64_000
     assert len(page.encode()) < 2_100_000
 
 
