@@ -27,7 +27,7 @@ CO2-heffing, CBAM) plus the annuity of renewing its route. Its revenue per unit 
 cost, so that decisions respond to changes from today (in every scenario alike) rather
 than to unobserved differences between plants. Revenue then moves with the product market
 (:mod:`kruispunt.policy.market`). The cost is the engine's own valuation of
-staying (:func:`kruispunt.engine.valuation.cost_of_staying`), so each instrument's formula
+staying (:func:`kruispunt.engine.valuation.first_year_costs`), so each instrument's formula
 is written once. Temporary support with an announced end (IKC, ``Instrument.calibrated`` False)
 is left out: a plant that ran before the scheme reopened does not owe its viability to it, and
 its end must not read as a loss that closes the plant at once.
@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.engine.context import BatchContext
-from kruispunt.engine.valuation import cost_of_staying, energy_cost
+from kruispunt.engine.valuation import first_year_costs
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
 from kruispunt.policy.market import ProductMarket
@@ -74,9 +74,8 @@ def revenue_parts(
     classes = tuple(instruments)
     ctx = BatchContext(reference, classes)
     built = [cls(ctx) for cls in classes]
-    calibrated = [inst for inst in built if inst.calibrated]
-    cost = cost_of_staying(ctx, calibrated)
+    cost, energy = first_year_costs(ctx, [inst for inst in built if inst.calibrated])
     market = next((inst for inst in built if isinstance(inst, ProductMarket)), None)
     if market is None:
         return cost, np.zeros_like(cost)
-    return market.calibrated_revenue(cost, energy_cost(ctx, calibrated))
+    return market.calibrated_revenue(cost, energy)

@@ -1033,19 +1033,11 @@ def _profit_ratio(b: BuildContext) -> F:
         has = markets["parameter"].astype(str).isin(["price", "margin"])
         priced = set(markets.loc[has, "product_id"].astype(str))
     own = ~b.pb.table["product_id"].astype(str).isin(priced).to_numpy()
-    table = sorted(
-        zip(
-            rows["nace"].astype(str),
-            rows["profit_to_energy_cost"].astype(float),
-            strict=True,
-        )
-    )
-    for p, codes in enumerate(b.activities.nace):
-        if not own[p]:
-            continue
-        hits = [(len(n), -r) for n, r in table for c in codes if c.startswith(n)]
-        if hits:
-            out[p] = -max(hits)[1]
+    pairs = zip(rows["nace"].astype(str), rows["profit_to_energy_cost"].astype(float), strict=True)
+    # shorter codes first, and of equal length the higher ratio first: each later row that
+    # matches overwrites, so the longest match wins, and of those the lower ratio
+    for code, ratio in sorted(pairs, key=lambda nr: (len(nr[0]), -nr[1])):
+        out[own & b.activities.matches(code)] = ratio
     return out
 
 

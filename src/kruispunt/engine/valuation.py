@@ -989,8 +989,20 @@ def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
     """Full cost per unit of each plant staying on today's route in the first year, under the
     conditions of ``ctx`` (one scenario): the net unit cost today (no expectations), fixed
     opex and the annuity of renewing the route, per unit of base-year production ``(P,)``
-    [EUR/product]. The calibration of plant revenue rests on it
-    (:mod:`kruispunt.assemble.calibration`)."""
+    [EUR/product] (:func:`first_year_costs`)."""
+    return first_year_costs(ctx, instruments)[0]
+
+
+def first_year_costs(ctx: BatchContext, instruments: Sequence[Instrument]) -> tuple[F, F]:
+    """Per unit of each plant on today's route in the first year, under the conditions of
+    ``ctx`` (one scenario), ``(cost, energy)`` ``(P,)`` [EUR/product]: the full cost of
+    staying (the net unit cost today, no expectations, fixed opex and the annuity of
+    renewing the route) and, of it, the energy bill (carriers at first-year prices and the
+    terms of the instruments that bill energy,
+    :attr:`~kruispunt.policy.base.Instrument.bills_energy`: energy tax, network tariff), each
+    instrument's term worked out once. The calibration of plant revenue rests on them
+    (:mod:`kruispunt.assemble.calibration`): revealed viability on the cost, a branch's
+    operating profit on the energy bill."""
     inp = ctx.inputs
     plants, routes = inp.plants, inp.routes
     inc = plants.incumbent
@@ -1000,38 +1012,24 @@ def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
     cur = inc[None, :]
     view = OptionView(0, cur, ctx.route_calib(cur))
     r = ctx.route
+    carriers = r.inputs[inc, :, 0] @ inp.markets.price[0, :, 0]
     net = (
-        r.inputs[inc, :, 0] @ inp.markets.price[0, :, 0]
-        + r.captured[inc, 0] * inp.markets.co2_ts_cost[0, 0]
-        + routes.variable_opex[inc, 0]
+        carriers + r.captured[inc, 0] * inp.markets.co2_ts_cost[0, 0] + routes.variable_opex[inc, 0]
     )[None]
+    bill = carriers[None]
     for inst in instruments:
         x = {term: path[:, :, 0][:, inc] for term, path in inst.paths().items()}
-        net = net + inst.unit_cost(x, view)
+        term = inst.unit_cost(x, view)
+        net = net + term
+        if inst.bills_energy:
+            bill = bill + term
     capital = (
         routes.capex_renewal[inc, 0]
         * annuity_factor(inp.finance.discount_rate[0], np.maximum(routes.lifetime[inc], 1.0))
         * cap_ratio
     )
-    return np.asarray(net[0] + routes.fixed_opex[inc, 0] * cap_ratio + capital, dtype=np.float64)
-
-
-def energy_cost(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
-    """Energy cost per unit of each plant on today's route in the first year, under the
-    conditions of ``ctx`` (one scenario): its carriers at first-year prices and the terms of
-    the instruments that bill energy (:attr:`~kruispunt.policy.base.Instrument.bills_energy`:
-    energy tax, network tariff), per unit of base-year production ``(P,)`` [EUR/product]. The
-    calibration marks revenue up by a branch's operating profit over this cost."""
-    inp = ctx.inputs
-    inc = inp.plants.incumbent
-    cur = inc[None, :]
-    view = OptionView(0, cur, ctx.route_calib(cur))
-    bill = (ctx.route.inputs[inc, :, 0] @ inp.markets.price[0, :, 0])[None]
-    for inst in instruments:
-        if inst.bills_energy:
-            x = {term: path[:, :, 0][:, inc] for term, path in inst.paths().items()}
-            bill = bill + inst.unit_cost(x, view)
-    return np.asarray(bill[0], dtype=np.float64)
+    cost = net[0] + routes.fixed_opex[inc, 0] * cap_ratio + capital
+    return np.asarray(cost, dtype=np.float64), np.asarray(bill[0], dtype=np.float64)
 
 
 def less_kept(capex: F, kept: F, crf: F, cap: F, plain: bool) -> F:

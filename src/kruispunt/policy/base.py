@@ -386,7 +386,7 @@ class Instrument:
     bills_energy: ClassVar[bool] = False
     """Whether the instrument's term is part of a plant's energy bill (energy tax, network
     tariff): the energy cost a branch's operating profit is measured against
-    (:func:`kruispunt.engine.valuation.energy_cost`)."""
+    (:func:`kruispunt.engine.valuation.first_year_costs`)."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx

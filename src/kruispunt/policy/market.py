@@ -198,13 +198,19 @@ def with_profit(cost: ArrayLike, energy: ArrayLike, profit_ratio: ArrayLike) -> 
     >>> round(float(with_profit(12.0, 10.0, 1 / 0.33)), 4)
     42.303
     """
+    return np.asarray(np.asarray(cost, dtype=np.float64) + branch_profit(energy, profit_ratio))
+
+
+def branch_profit(energy: ArrayLike, profit_ratio: ArrayLike) -> FloatArray:
+    """The profit part of :func:`with_profit` [EUR/product]: ``profit_ratio * energy`` where
+    both are above zero, 0 elsewhere (a NaN ratio included).
+
+    >>> branch_profit([10.0, 10.0, -1.0], [2.0, float("nan"), 2.0]).tolist()
+    [20.0, 0.0, 0.0]
+    """
     k = np.asarray(profit_ratio, dtype=np.float64)
     e = np.asarray(energy, dtype=np.float64)
-    c = np.asarray(cost, dtype=np.float64)
-    up = (k > 0.0) & (e > 0.0)
-    return np.asarray(
-        c + np.where(up, np.where(up, k, 0.0) * np.where(up, e, 0.0), 0.0), np.float64
-    )
+    return np.asarray(np.where((k > 0.0) & (e > 0.0), k * e, 0.0), dtype=np.float64)
 
 
 def indexed_price_change(input_per_unit: ArrayLike, price: ArrayLike) -> FloatArray:
@@ -396,7 +402,7 @@ class ProductMarket(Instrument):
         price = self.first_price()[0][product]
         margin = self.param("operating_margin")[0][product]
         ratio = self.param("profit_ratio")[0]
-        profit = np.where(np.isnan(price), with_profit(0.0, energy, ratio), 0.0)
+        profit = np.where(np.isnan(price), branch_profit(energy, ratio), 0.0)
         has = profit != 0.0  # without a profit (no ratio, no bill) the operating margin
         base = np.where(np.isnan(price), np.where(has, cost, marked_up(cost, margin)), 0.0)
         base = np.where(np.isnan(price), base, np.maximum(price, cost))
