@@ -679,22 +679,38 @@ def test_a_table_of_decided_projects_may_have_no_rows(package_copy: Path, table:
     assert len(load_catalogue(package_copy)[table]) == 0
 
 
-def test_a_branch_profit_names_a_nace_code_an_installation_has(
+def test_a_nace_code_is_written_as_the_registry_writes_it(
     package_copy: Path, edit_cell: Callable[..., int]
 ) -> None:
-    """branch_profits.csv: a code with a space, a name, or one no installation has (no
-    plant would take the ratio) is refused, naming the line (the package's own rows pass:
-    test_embedded_package_is_valid)."""
-    bad = {  # the row's code -> (the code written in its place, the start of the message)
-        "17": (" 17", "' 17' is not a NACE code"),
-        "10.5": ("dairy", "'dairy' is not a NACE code"),
-        "20": ("99.9", "no installation of the package has a NACE code starting with '99.9'"),
+    """branch_profits.csv, tax_exemptions.csv, ikc_sectors.csv and ikc_baselines.csv: a code
+    with a space, a name, a dash for the dot, or (for a branch's ratio or an exemption) one
+    no installation has (no plant would match it) is refused, naming the file and line (the
+    package's own rows pass: test_embedded_package_is_valid); 'any' only where an exemption
+    covers every plant."""
+    bad = {  # (table, the row's code) -> (the code written in its place, the message's start)
+        ("branch_profits", "17"): (" 17", "' 17' is not a NACE code"),
+        ("branch_profits", "10.5"): ("dairy", "'dairy' is not a NACE code"),
+        ("branch_profits", "20"): (
+            "99.9",
+            "no installation of the package has a NACE code starting with '99.9'",
+        ),
+        ("tax_exemptions", "23"): ("23-1", "'23-1' is not a NACE code as the registry writes it"),
+        ("tax_exemptions", "24"): (
+            "99",
+            "no installation of the package has a NACE code starting with '99'",
+        ),
+        ("ikc_sectors", "17.11"): ("17.1 1", "'17.1 1' is not a NACE code"),
+        ("ikc_baselines", "20.15"): ("any", "'any' is not a NACE code"),
     }
     lines = {
-        code: edit_cell("branch_profits", "nace", value, _event(nace=code))
-        for code, (value, _) in bad.items()
+        key: edit_cell(key[0], "nace", value, _event(nace=key[1]))
+        for key, (value, _) in bad.items()
     }
     problems = problems_of(package_copy)
-    for code, (_, message) in bad.items():
-        p = find(problems, "check_branch_profits", "branch_profits.csv", "nace", lines[code])
+    for key, (_, message) in bad.items():
+        p = find(problems, "check_nace_codes", f"{key[0]}.csv", "nace", lines[key])
         assert p.message.startswith(message)
+    line = lines[("tax_exemptions", "23")]
+    assert find(problems, "check_nace_codes", "tax_exemptions.csv", "nace", line).message.endswith(
+        ", or 'any'"
+    )

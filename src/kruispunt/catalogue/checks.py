@@ -1209,34 +1209,50 @@ _NACE_CODE = re.compile(r"\d{2}(\.\d{1,2})?")
 """A NACE Rev. 2 division, group or class as the registry writes it: 17, 10.5, 10.31."""
 
 
-def check_branch_profits(raw: RawPackage) -> list[Problem]:
-    """Each row of ``branch_profits.csv`` names a NACE Rev. 2 division, group or class as
-    the registry writes it (two digits, then a dot and one or two digits: ``17``, ``10.5``,
-    ``10.31``) that starts the code of at least one installation of the package
-    (``installations.csv``): a code written otherwise (a space, a name) or one no
-    installation has would leave its branch's plants without their ratio, silently."""
-    df, inst = raw.tables.get("branch_profits"), raw.tables.get("installations")
-    if df is None or "nace" not in df.columns:
-        return []
+_NACE_TABLES: tuple[tuple[str, bool, bool], ...] = (
+    # table, whether 'any' is allowed, whether some installation must have the code
+    ("branch_profits", False, True),
+    ("tax_exemptions", True, True),
+    ("ikc_sectors", False, False),  # the EU's list: classes no Dutch installation has too
+    ("ikc_baselines", False, False),  # the plant's own class, in place of its site's codes
+)
+
+
+def check_nace_codes(raw: RawPackage) -> list[Problem]:
+    """Each NACE code of ``branch_profits.csv``, ``tax_exemptions.csv``, ``ikc_sectors.csv``
+    and ``ikc_baselines.csv`` is a division, group or class as the registry writes it (two
+    digits, then a dot and one or two digits: ``17``, ``10.5``, ``10.31``; ``any`` in
+    ``tax_exemptions.csv``), and a branch's or an exemption's code starts the code of at
+    least one installation of the package (``installations.csv``): a code written otherwise
+    (a space, a name, a comma for the dot) or one no installation has would match no plant,
+    and leave a branch without its ratio or an exemption unapplied, silently."""
+    inst = raw.tables.get("installations")
     codes: set[str] = set()
     if inst is not None and "nace" in inst.columns:
         codes = {str(c) for c in inst["nace"].dropna()}
     problems: list[Problem] = []
-    for idx, code in zip(df.index, df["nace"], strict=True):
-        if not isinstance(code, str):  # an empty code: the required-field check reports it
+    for table, any_allowed, installed in _NACE_TABLES:
+        df = raw.tables.get(table)
+        if df is None or "nace" not in df.columns:
             continue
-        if not _NACE_CODE.fullmatch(code):
-            message = (
-                f"'{_shown(code)}' is not a NACE code as the registry writes it: two digits, "
-                "then a dot and one or two digits (17, 10.5, 10.31)"
+        for idx, code in zip(df.index, df["nace"], strict=True):
+            if not isinstance(code, str):  # an empty code: the required-field check reports it
+                continue
+            if any_allowed and code == "any":
+                continue
+            if not _NACE_CODE.fullmatch(code):
+                message = (
+                    f"'{_shown(code)}' is not a NACE code as the registry writes it: two "
+                    "digits, then a dot and one or two digits (17, 10.5, 10.31)"
+                    + (", or 'any'" if any_allowed else "")
+                )
+            elif installed and codes and not any(c.startswith(code) for c in codes):
+                message = f"no installation of the package has a NACE code starting with '{code}'"
+            else:
+                continue
+            problems.append(
+                Problem("check_nace_codes", raw.file(table), _line(idx), "nace", message)
             )
-        elif codes and not any(c.startswith(code) for c in codes):
-            message = f"no installation of the package has a NACE code starting with '{code}'"
-        else:
-            continue
-        problems.append(
-            Problem("check_branch_profits", raw.file("branch_profits"), _line(idx), "nace", message)
-        )
     return problems
 
 
@@ -2074,7 +2090,7 @@ CHECKS: tuple[Check, ...] = (
     check_plant_units,
     check_commitments,
     check_route_sites,
-    check_branch_profits,
+    check_nace_codes,
     check_price_follows,
     check_cbam_good,
     check_grid_zones,
