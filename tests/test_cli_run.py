@@ -223,8 +223,7 @@ def _held_run(store: Path, delay: str, **popen: Any) -> subprocess.Popen[str]:
 
 def test_ctrl_c_says_interrupted_and_leaves_the_store_whole(tmp_path: Path) -> None:
     """Typer turned Ctrl-C into a silent exit 130; the command now says it was interrupted.
-    The store holds no run or a whole one (on a fast machine the save may have committed
-    before the signal)."""
+    The store holds no run or a whole one (the signal lands in the save, held at its parts)."""
     import signal
     import time
 
@@ -233,9 +232,17 @@ def test_ctrl_c_says_interrupted_and_leaves_the_store_whole(tmp_path: Path) -> N
         os.setsid()
 
     store = tmp_path / "store"
-    # the save waits 30 s at its parts: the signal lands inside the run, not after it
+    # the save waits 30 s at its parts: the signal lands inside the run, not after it; it is
+    # sent once the save is under way (its .tmp- folder), not after a fixed sleep, which on a
+    # loaded machine could land in the interpreter's imports, before the command's handler
+    # (Python then dies of the signal: returncode -2)
     proc = _held_run(store, "30", preexec_fn=as_in_a_terminal)
-    time.sleep(3.0)
+    end = time.monotonic() + 600  # a guard against a hang, not a speed check
+    runs = store / "runs"
+    while not (runs.is_dir() and any(p.name.startswith(".tmp-") for p in runs.iterdir())):
+        assert proc.poll() is None, proc.communicate()[1]
+        assert time.monotonic() < end, "the run never reached its save"
+        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
