@@ -424,3 +424,25 @@ def test_a_report_follows_the_umask_and_leaves_it_as_it_was(tmp_path: Path) -> N
     assert outcome.code == 0, outcome
     assert after == 0o027
     assert stat.S_IMODE(report.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--dry-run", "--store"],
+        ["results", "list", "--store"],
+        ["explore", "list", "--store"],
+        ["export", "latest", "--store"],
+        ["run", "--dry-run", "--data"],
+    ],
+)
+def test_a_path_the_file_system_refuses_is_a_user_error(tmp_path: Path, command: list[str]) -> None:
+    """A path with a name longer than the file system allows (255 bytes on ext4) gave the
+    OSError's traceback from the first look at it (path.exists()); it is a user error that
+    names the path and the system's reason, and nothing is written."""
+    long = tmp_path / ("a" * 300) / "s"
+    out = invoke(*command, str(long), store=tmp_path / "store")
+    assert out.crashed is None, out.crashed
+    assert out.code == 2, out.stdout + out.stderr
+    assert out.stderr.strip() == f"error: cannot use the path '{long}': File name too long"
+    assert list(tmp_path.iterdir()) == []
