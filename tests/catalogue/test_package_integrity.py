@@ -459,3 +459,35 @@ def test_every_table_is_described_once_in_the_docs_with_its_key() -> None:
     assert sorted(rows) == sorted(r["name"] for r in resources)
     for r in resources:
         assert rows[r["name"]] == [", ".join(r["schema"]["primaryKey"])], r["name"]
+
+
+@pytest.mark.parametrize(
+    ("where", "edit", "message"),
+    [
+        # one field more in the first row: pandas read the first column as an index and the
+        # check of its cells failed on a route id as a line number (a traceback)
+        (1, lambda line: line + ",zzz", "9 fields, but the header has 8; a cell that holds"),
+        (5, lambda line: line + ",zzz", "9 fields, but the header has 8; a cell that holds"),
+        # a row cut short: pandas filled it with empty cells, read as wrong data
+        (3, lambda line: line.split(",")[0], "1 fields, but the header has 8 (this row has none"),
+    ],
+)
+def test_a_row_with_the_wrong_number_of_fields_is_named_by_its_line(
+    package_copy: Path, where: int, edit: Callable[[str], str], message: str
+) -> None:
+    """carrier_prices.csv of a built package with a row of one field more (the first data
+    row, or a later one) or one cut short: a problem of the file naming the row's line and
+    what is wrong, and the table is not read (the same message as a curated file's,
+    tests/catalogue/test_build_errors.py)."""
+    path = package_copy / "carrier_prices.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[where] = edit(lines[where])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    raw = read_raw(package_copy)
+    assert "carrier_prices" not in raw.tables
+    found = [p for p in raw.problems if p.file == str(path)]
+    assert len(found) == 1, raw.problems
+    assert found[0].row == where + 1
+    assert found[0].message.startswith(message)
+    problems = problems_of(package_copy)  # the checks run on without the table, no crash
+    assert any(p.file == str(path) and p.row == where + 1 for p in problems)

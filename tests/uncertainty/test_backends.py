@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from kruispunt.errors import KruispuntError
+from kruispunt.uncertainty import backends
 from kruispunt.uncertainty.backends import Dask, Processes
 from tests.uncertainty.conftest import local_dask_client
 
@@ -110,3 +114,61 @@ def test_dask_without_distributed_says_what_to_install(monkeypatch: pytest.Monke
     with pytest.raises(KruispuntError) as exc:
         Dask("tcp://localhost:8786")
     assert str(exc.value) == "--scheduler needs dask.distributed: pip install 'kruispunt[dask]'"
+
+
+def _server(answer: bytes | None) -> tuple[socket.socket, threading.Thread]:
+    """A TCP server on a free local port that, for each connection, sends ``answer`` and
+    closes (an HTTP server's refusal), or, with None, accepts and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # the server closed: the test is over
+                return
+            if answer is None:
+                held.append(conn)
+            else:
+                conn.sendall(answer)
+                conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return server, thread
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
+def test_an_address_where_no_scheduler_answers_is_a_user_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--scheduler on a port of another service: one that answers in another protocol gave
+    the client's MemoryError (it read the reply's bytes as a frame length of exabytes), one
+    that never answers left the client waiting for ever despite its own 20 s timeout; both
+    are a KruispuntError naming the address, the second after CONNECT_WAIT_S."""
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(backends, "CONNECT_WAIT_S", 3.0)
+    talker, _ = _server(b"HTTP/1.0 400 Bad Request\r\n\r\n" * 20)
+    silent, _ = _server(None)
+    try:
+        address = f"tcp://127.0.0.1:{talker.getsockname()[1]}"
+        with pytest.raises(KruispuntError) as exc, Dask(address):
+            pass
+        assert str(exc.value).startswith(
+            f"cannot connect to a Dask scheduler at {address}: what answers there does not "
+            "speak its protocol ("
+        )
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(KruispuntError) as exc, Dask(address):
+            pass
+        assert time.monotonic() - start < 30  # a guard against the hang, not a speed check
+        assert str(exc.value).startswith(f"no answer from a Dask scheduler at {address} within 3 s")
+    finally:
+        talker.close()
+        silent.close()

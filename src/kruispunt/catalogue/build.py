@@ -9,7 +9,6 @@ the previous package untouched.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -25,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from kruispunt.catalogue.checks import run_checks
-from kruispunt.catalogue.raw import not_utf8, read_raw
+from kruispunt.catalogue.raw import csv_records, not_utf8, read_raw, wrong_field_count
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
@@ -108,26 +107,10 @@ _Where = tuple[Path, pd.DataFrame, int]
 row's position in it."""
 
 
-def _records(text: str) -> list[tuple[int, list[str]]] | None:
-    """Each record of CSV text with the line it starts on (the first line is 1), blank lines
-    left out as pandas leaves them out; None if the text is not CSV the csv module reads."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    out: list[tuple[int, list[str]]] = []
-    start = 1
-    try:
-        for record in reader:
-            if record:
-                out.append((start, record))
-            start = reader.line_num + 1
-    except csv.Error:
-        return None
-    return out
-
-
 def _record_lines(path: Path) -> list[int] | None:
     """The line each row of a curated CSV file starts on (the header is line 1), or None."""
     try:
-        records = _records(path.read_bytes().decode("utf-8"))
+        records = csv_records(path.read_bytes().decode("utf-8"))
     except (OSError, UnicodeDecodeError):
         return None
     return None if records is None else [line for line, _ in records[1:]]
@@ -155,32 +138,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
             "columns"
         ) from None
     except (pd.errors.ParserError, ValueError) as exc:
-        records = _records(text) or []
-        width = len(records[0][1]) if records else 0
-        for line, record in records[1:]:
-            if len(record) > width:
-                raise KruispuntError(
-                    f"{path}, line {line}: {len(record)} fields, but the header has {width}; "
-                    'a cell that holds a comma must be quoted ("a, b")'
-                ) from None
+        found = wrong_field_count(text, longer_only=True)
+        if found is not None:
+            raise KruispuntError(f"{path}, line {found[0]}: {found[1]}") from None
         raise KruispuntError(f"{path}: cannot be read as CSV: {str(exc).strip()[:300]}") from None
-    records = _records(text) or []
-    header = records[0][1] if records else []
-    for line, record in records[1:]:
-        if len(record) == len(header) or not any(cell.strip() for cell in record):
-            continue  # a whitespace-only line pandas leaves out, as it does blank lines
-        if len(record) < len(header):  # pandas fills it with empty cells, read as wrong data
-            missing = ", ".join(header[len(record) :])
-            raise KruispuntError(
-                f"{path}, line {line}: {len(record)} fields, but the header has {len(header)} "
-                f"(this row has none for {missing}); write an empty cell for a value left "
-                "out (one comma each)"
-            )
-        # one more in every row: pandas read the first column as an index and shifted the rest
-        raise KruispuntError(
-            f"{path}, line {line}: {len(record)} fields, but the header has {len(header)}; "
-            'a cell that holds a comma must be quoted ("a, b")'
-        )
+    # a shorter row pandas fills with empty cells; one more field in every row, which pandas
+    # reads as an index, shifting the rest
+    found = wrong_field_count(text)
+    if found is not None:
+        raise KruispuntError(f"{path}, line {found[0]}: {found[1]}")
     return df
 
 

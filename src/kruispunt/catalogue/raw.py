@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -83,6 +84,57 @@ def _read_descriptor(raw: RawPackage, path: Path) -> None:
     raw.descriptor_read = True
 
 
+def csv_records(text: str) -> list[tuple[int, list[str]]] | None:
+    """Each record of CSV text with the line it starts on (the first line is 1), blank lines
+    left out as pandas leaves them out; None if the text is not CSV the csv module reads."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for record in reader:
+            if record:
+                out.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error:
+        return None
+    return out
+
+
+def wrong_field_count(text: str, *, longer_only: bool = False) -> tuple[int, str] | None:
+    """The line of the first row of CSV ``text`` whose number of fields is not the header's
+    (``longer_only``: the first with more), and what is wrong with it; None if every row has
+    the header's. A whitespace-only line counts as blank, as pandas reads it. pandas fills a
+    shorter row with empty cells, and reads one more field in every row, the first row's
+    included, as an index, shifting the columns: read as wrong data, not refused."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            if header is None:
+                header = record
+                continue
+            if len(record) == len(header) or not any(cell.strip() for cell in record):
+                continue  # blank lines: the csv module gives [], pandas leaves them out
+            if len(record) < len(header):
+                if longer_only:
+                    continue
+                missing = ", ".join(header[len(record) :])
+                return line, (
+                    f"{len(record)} fields, but the header has {len(header)} (this row has "
+                    f"none for {missing}); write an empty cell for a value left out (one "
+                    "comma each)"
+                )
+            return line, (
+                f"{len(record)} fields, but the header has {len(header)}; "
+                'a cell that holds a comma must be quoted ("a, b")'
+            )
+    except csv.Error:  # not CSV the csv module reads: pandas's own message stands
+        return None
+    return None
+
+
 def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
     """The line of the first byte of ``data`` that is not UTF-8, and what is wrong with it."""
     line = data.count(b"\n", 0, exc.start) + 1
@@ -138,14 +190,14 @@ def read_raw(path: Path) -> RawPackage:
                 encoding="utf-8",
             )
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+            found = wrong_field_count(data.decode("utf-8"), longer_only=True)
+            line, message = found or (None, f"cannot be read as CSV: {str(exc).strip()[:300]}")
+            raw.problems.append(Problem("check_tables_present", str(csv_path), line, None, message))
+            continue
+        found = wrong_field_count(data.decode("utf-8"))
+        if found is not None:  # read, but shifted or filled: wrong data
             raw.problems.append(
-                Problem(
-                    "check_tables_present",
-                    str(csv_path),
-                    None,
-                    None,
-                    f"cannot be read as CSV: {str(exc).strip()[:300]}",
-                )
+                Problem("check_tables_present", str(csv_path), found[0], None, found[1])
             )
             continue
         df.columns = [str(c).strip() for c in df.columns]

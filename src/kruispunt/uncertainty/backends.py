@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
@@ -118,6 +119,10 @@ def _exit_now(signum: int, frame: object) -> None:
 
 _DONE: Any = object()
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+CONNECT_WAIT_S = 60.0
+"""Seconds to wait for a Dask scheduler at an address to answer: the client's own timeout
+(20 s) does not cover a server that accepts the connection and never answers (a port of
+another service), with which the client would wait for ever."""
 
 
 class Dask:
@@ -142,7 +147,9 @@ class Dask:
             self._client = self._given
         else:
             try:
-                self._client = d.Client(self._given, timeout="20s")
+                self._client = self._connect()
+            except KruispuntError:  # no answer in time: said so already
+                raise
             except OSError as exc:
                 raise KruispuntError(
                     f"cannot reach the Dask scheduler at {self._given}: {exc}"
@@ -152,9 +159,40 @@ class Dask:
                     f"--scheduler '{self._given}': not a scheduler address ({exc}); "
                     "expected e.g. tcp://host:8786"
                 ) from None
+            except Exception as exc:  # something answers there, but not a Dask scheduler
+                reason = f"{type(exc).__name__}: {str(exc)[:200]}"
+                raise KruispuntError(
+                    f"cannot connect to a Dask scheduler at {self._given}: what answers there "
+                    f"does not speak its protocol ({reason})"
+                ) from None
             self._own = True
         self.workers = max(sum(self._client.nthreads().values()), 1)
         return self
+
+    def _connect(self) -> Any:
+        """A client of the scheduler at the given address, made in a thread of its own and
+        waited for at most :data:`CONNECT_WAIT_S` (a KruispuntError after that; the daemon
+        thread is left to end with the process); the client's error re-raised here."""
+        box: dict[str, Any] = {}
+
+        def connect() -> None:
+            try:
+                box["client"] = self._distributed.Client(self._given, timeout="20s")
+            except Exception as exc:  # handed to the caller
+                box["error"] = exc
+
+        thread = threading.Thread(target=connect, name="kruispunt-dask-connect", daemon=True)
+        thread.start()
+        thread.join(CONNECT_WAIT_S)
+        if thread.is_alive():
+            raise KruispuntError(
+                f"no answer from a Dask scheduler at {self._given} within "
+                f"{CONNECT_WAIT_S:.0f} s: something accepts connections there but does not "
+                "answer as a scheduler (check the address and port: tcp://host:8786)"
+            )
+        if "error" in box:
+            raise box["error"]
+        return box["client"]
 
     def __exit__(self, *exc: object) -> None:
         if self._own and self._client is not None:
