@@ -95,6 +95,20 @@ def _first_field(value: bytes) -> Callable[[bytes], bytes]:
             "unit, cbam, description); write an empty cell for a value left out (one comma "
             "each)",
         ),
+        (  # a header renamed: was a KeyError from the derivation of the plants' production
+            "products.csv",
+            1,
+            lambda line: line.replace(b"product_id", b"id", 1).replace(b"unit", b"units", 1),
+            "{path}: columns missing: product_id, unit (the header reads: id, name, sector_id, "
+            "units, cbam, description)",
+        ),
+        (
+            "routes.csv",
+            1,
+            lambda line: line.replace(b"route_id", b"route", 1),
+            "{path}: columns missing: route_id (the header reads: route, product_id, name, "
+            "family, description)",
+        ),
         (
             "installation_sites.csv",
             3,

@@ -253,6 +253,10 @@ def _line_of(path: Path, position: int) -> int:
     return lines[position] if lines is not None and position < len(lines) else position + 2
 
 
+_ROUTE_PARAMETER_COLUMNS = ("route_id", "parameter", "year", "value", "unit")
+"""The columns of ``route_parameters.csv`` the production of plants is derived from."""
+
+
 def _fill_production(
     plants: pd.DataFrame,
     installations: pd.DataFrame,
@@ -494,6 +498,20 @@ def build_package(
     origins.built_from["installation_years"] = str(raw_dir)
     origins.rows["installation_years"] = [None] * len(years)
     plants = _read_curated(curated_dir, "site_products")
+    # the columns the production of plants is derived from, before it is (a table without
+    # them would fail there, not with the columns' own message)
+    for name, df, columns in (
+        ("site_products", plants, ("site_id", "product_id", "unit_id", "route_id", "production")),
+        ("products", tables["products"], ("product_id", "unit")),
+        ("routes", tables["routes"], ("route_id", "product_id")),
+        ("route_parameters", tables["route_parameters"], _ROUTE_PARAMETER_COLUMNS),
+    ):
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise KruispuntError(
+                f"{curated_dir / f'{name}.csv'}: columns missing: {', '.join(missing)} "
+                f"(the header reads: {', '.join(map(str, df.columns))[:200]})"
+            )
     tables["site_products"] = _fill_production(
         plants,
         installations,
