@@ -146,3 +146,36 @@ def test_an_output_path_is_checked_as_the_user_means_it(
             with pytest.raises(KruispuntError) as info:
                 check_output_file(path, what)
             assert str(info.value) == f"cannot write {what} {path}: it is not a regular file"
+
+
+@pytest.mark.parametrize("link_to", ["missing", "self"])
+@pytest.mark.parametrize(
+    ("args", "start"),
+    [
+        (["run", "--dry-run", "--report", "{link}/r.html"], "cannot write report {link}/r.html"),
+        (["run", "--dry-run", "--store", "{link}/s"], "cannot create results store at {link}/s"),
+        (["run", "--dry-run", "--store", "{link}"], "cannot create results store at {link}"),
+        (
+            ["explore", "run", "--n", "2", "--workers", "1", "--report", "{link}/x.html"],
+            "cannot write report {link}/x.html",
+        ),
+    ],
+)
+def test_a_folder_that_is_a_link_to_nowhere_is_refused_before_any_work(
+    tmp_path: Path, args: list[str], start: str, link_to: str
+) -> None:
+    """An output under a symbolic link to a missing folder, or to itself: the dry run said
+    OK, the run ran and then failed on 'File exists' (blaming the store), an ensemble was
+    computed and left in the store. Now refused up front, naming the link, nothing
+    written."""
+    from tests.cli_helpers import invoke
+
+    link = tmp_path / "link"
+    os.symlink(tmp_path / "nowhere" if link_to == "missing" else link, link)
+    store = tmp_path / "store"
+    out = invoke(*(a.format(link=link) for a in args), store=store)
+    assert out.crashed is None, out.crashed
+    assert out.code == 2, out.stdout + out.stderr
+    want = f"error: {start.format(link=link)}: {link} is a link that leads nowhere"
+    assert out.stderr.startswith(want), out.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link"]

@@ -28,7 +28,13 @@ from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import StoreOption
 from kruispunt.display import compared, number
 from kruispunt.errors import KruispuntError
-from kruispunt.files import move_into_place, output_target, temporary_beside
+from kruispunt.files import (
+    move_into_place,
+    nearest_existing,
+    not_a_folder,
+    output_target,
+    temporary_beside,
+)
 from kruispunt.vocabulary import SCENARIO
 
 if TYPE_CHECKING:
@@ -80,12 +86,6 @@ def _store(path: Path | None, *, write: bool = False) -> Store:
 
 
 # --- outputs ----------------------------------------------------------------------------------
-
-
-def _nearest_existing(path: Path) -> Path:
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
 
 
 def check_output_file(path: Path, what: str) -> Path:
@@ -153,9 +153,9 @@ def _is_kind(path: Path, kind: str) -> bool:
 
 
 def _check_parent(target: Path, what: str) -> None:
-    parent = _nearest_existing(target.parent)
+    parent = nearest_existing(target.parent)
     if not parent.is_dir():
-        raise KruispuntError(f"cannot write {what} {target}: {parent} is not a folder")
+        raise KruispuntError(f"cannot write {what} {target}: {not_a_folder(parent)}")
     if not os.access(parent, os.W_OK):
         raise KruispuntError(f"cannot write {what} {target}: folder {parent} is not writable")
 

@@ -28,6 +28,27 @@ __all__ = [
 ]
 
 
+def nearest_existing(path: Path) -> Path:
+    """``path`` or its nearest parent that exists, or that is a symbolic link whatever it
+    points to: a link that leads nowhere (to a missing target, or round in a loop) stops
+    the search, since the folders below it cannot be made (:func:`not_a_folder` says why)."""
+    while not (path.exists() or path.is_symlink()) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def not_a_folder(path: Path) -> str:
+    """Why ``path`` (:func:`nearest_existing`'s answer, not a folder) cannot hold what is to
+    be written below it: a file, or a link that leads nowhere."""
+    if path.is_symlink() and not path.exists():
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        return f"{path} is a link that leads nowhere (to '{target}', missing or a loop)"
+    return f"{path} is not a folder"
+
+
 def new_file_mode() -> int:
     """The permissions a new file gets here: ``0o666`` less the umask (e.g. 0o644)."""
     mask = os.umask(0)

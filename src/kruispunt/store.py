@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from kruispunt.errors import KruispuntError, ResultsTooOld
+from kruispunt.files import nearest_existing, not_a_folder
 from kruispunt.limits import RESERVED_RUN_NAMES, RUN_NAME_MAX_LENGTH
 from kruispunt.vocabulary import SCENARIO
 
@@ -1734,11 +1735,11 @@ def check_can_write(root: Path | str | None = None) -> Path:
         else:
             refuse_foreign_folder(path)
         return path
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
+    if path.is_symlink():  # a link that leads nowhere: the store cannot be made there
+        raise KruispuntError(f"cannot create results store at {path}: {not_a_folder(path)}")
+    parent = nearest_existing(path.parent)
     if not parent.is_dir():
-        raise KruispuntError(f"cannot create results store at {path}: {parent} is not a folder")
+        raise KruispuntError(f"cannot create results store at {path}: {not_a_folder(parent)}")
     if not os.access(parent, os.W_OK):
         raise KruispuntError(f"cannot create results store at {path}: {parent} is not writable")
     return path
@@ -2116,6 +2117,12 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
 
     if not parts:
         raise KruispuntError("no shards given to merge")
+    whole = [p for p in parts if not p.manifest.get("shard")]
+    if whole:
+        raise KruispuntError(
+            f"{whole[0].folder.name} is a whole ensemble, not a shard (run with --shard i/N): "
+            "there is nothing to merge it with"
+        )
     first = parts[0]
     key = first.manifest["key"]
     for p in parts[1:]:

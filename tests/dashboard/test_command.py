@@ -68,3 +68,39 @@ def test_serve_reports_a_bad_store_without_a_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "cannot create results store" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_refuses_a_bad_address_or_data_folder_before_opening_anything(
+    tmp_path: Path,
+) -> None:
+    """An empty --host listened on every interface (the server's reading of ''), though the
+    default is this machine only; a name that does not resolve was the server's own error
+    (exit 3) after the store was made; a port another program holds, the same; a --data
+    folder that does not exist gave one problem per missing table. Each is now a user error
+    naming the option, exit 2, and no store is made (the data is read before it)."""
+    from tests.cli_helpers import invoke
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        busy = held.getsockname()[1]
+        cases = [
+            (["--host", ""], "error: --host is empty; allowed: an address of this machine"),
+            (
+                ["--host", "999.999.999.999"],
+                "error: --host '999.999.999.999' is not an address or name this machine can "
+                "resolve",
+            ),
+            (["--port", str(busy)], f"error: cannot listen on 127.0.0.1 port {busy}: "),
+            (
+                ["--data", str(tmp_path / "nosuch")],
+                f"error: data package folder {tmp_path / 'nosuch'} does not exist",
+            ),
+        ]
+        for args, message in cases:
+            store = tmp_path / "store"
+            out = invoke("serve", *args, store=store)
+            assert out.crashed is None, out.crashed
+            assert out.code == 2, (args, out.stdout, out.stderr)
+            assert out.stderr.startswith(message), out.stderr
+            assert not store.exists(), args

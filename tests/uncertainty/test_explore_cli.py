@@ -186,3 +186,21 @@ def test_an_interrupted_run_says_how_many_batches_it_keeps(
         "interrupted: 1 of 2 batches are finished and kept; run the same command again to "
         "resume" in _words(out.stderr)
     )
+
+
+def test_an_empty_name_and_the_merge_of_a_whole_ensemble_are_refused(tmp_path: Path) -> None:
+    """``--name ''`` was taken for no name (``run --name ''`` refuses it); ``explore merge``
+    of a whole ensemble said it 'already exists; delete it to merge again', advice that
+    deletes the only copy: it is named as no shard."""
+    out = invoke(*RUN, "--name", "", store=tmp_path)
+    assert out.code == 2 and out.crashed is None, out.stderr
+    assert "error: --name '': an ensemble id is 1-100 letters" in _words(out.stderr)
+    assert not (tmp_path / ENSEMBLES_DIR).exists()
+    whole = invoke(*RUN, "--n", "1", "--batch-size", "1", "--name", "whole", store=tmp_path)
+    assert whole.code == 0, whole.stderr
+    merged = invoke("explore", "merge", "whole", store=tmp_path)
+    assert merged.code == 2 and merged.crashed is None, merged.stderr
+    assert "error: whole is a whole ensemble, not a shard (run with --shard i/N)" in _words(
+        merged.stderr
+    )
+    assert sorted(p.name for p in (tmp_path / ENSEMBLES_DIR).iterdir()) == ["whole"]

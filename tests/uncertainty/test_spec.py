@@ -205,6 +205,36 @@ def test_a_factor_range_beyond_a_scenario_s_limits_fails_before_any_run(
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ("low: 0.5", "low: false", "factors.0.low", "a valid number (got False)"),
+        ("low: 0.5", "low: '0.5'", "factors.0.low", "a valid number (got '0.5')"),
+        ("year: 2030,", "year: 2030.0,", "outcomes.0.year", "a valid integer (got 2030.0)"),
+        ("year: 2030,", "year: '2030',", "outcomes.0.year", "a valid integer (got '2030')"),
+        (
+            "goal: minimize}",
+            "goal: minimize, target: {max: '29.1', assumption: x}}",
+            "outcomes.0.target.max",
+            "a valid number (got '29.1')",
+        ),
+        ("name: tiny", "name: tiny\nsampling: {n: true}", "sampling.n", "a valid integer"),
+        ("name: tiny", "name: tiny\nsampling: {n: 2.0}", "sampling.n", "a valid integer"),
+        ("name: tiny", "name: tiny\nsampling: {seed: '7'}", "sampling.seed", "a valid integer"),
+    ],
+)
+def test_a_value_of_another_type_is_refused_not_converted(
+    tmp_path: Path, old: str, new: str, key: str, words: str
+) -> None:
+    """The specification took text for numbers ('0.5'), true or false for numbers (a
+    factor's low of false sampled steel demand from 0) and 2.0 for a count, converting
+    them silently; a scenario file refuses each, and so now does a specification."""
+    assert old in GOOD
+    with pytest.raises(SpecError) as exc:
+        load_spec(write(tmp_path, GOOD.replace(old, new, 1)))
+    assert f"key '{key}': Input should be {words}" in str(exc.value)
+
+
+@pytest.mark.parametrize(
     ("old", "new", "key"),
     [
         ("high: 1.5", "high: .inf", "factors.0.high"),

@@ -162,8 +162,8 @@ def create_app(settings: ServeSettings | None = None) -> FastAPI:
     clear message); the worker processes start with the application and stop with it.
     """
     settings = settings or ServeSettings()
+    cat = load_catalogue(settings.data)  # first: a bad package leaves no store behind
     store = Store(settings.store)
-    cat = load_catalogue(settings.data)
     ids = ScenarioIds(
         frozenset(cat.carriers["carrier_id"]),
         frozenset(cat.products["product_id"]),

@@ -6,6 +6,7 @@ Imports the web framework only when the command runs, so ``kruispunt`` without t
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -41,6 +42,40 @@ def serve(
             f"the dashboard needs its extra ({exc.name} is missing): "
             "pip install 'kruispunt[dashboard]'"
         ) from None
+    from kruispunt.cli import _check_data_folder
+
+    if data is not None:
+        _check_data_folder(data)
+    _check_address(host, port)
     app = create_app(ServeSettings(store=store, data=data, workers=workers, host=host))
     print(f"Kruispunt dashboard: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_address(host: str, port: int) -> None:
+    """``--host`` names an address of this machine the dashboard can listen on at ``port``:
+    not empty (the server would take that for every interface, while the default is this
+    machine only), a name or address that resolves, and a port free there; checked before
+    the store and the data are opened."""
+    if not host.strip():
+        raise KruispuntError(
+            "--host is empty; allowed: an address of this machine (127.0.0.1, the default, "
+            "for this machine only; 0.0.0.0 for every interface, on purpose)"
+        )
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise KruispuntError(
+            f"--host '{host}' is not an address or name this machine can resolve ({exc}); "
+            "allowed: an address of this machine, e.g. 127.0.0.1"
+        ) from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise KruispuntError(
+                f"cannot listen on {host} port {port}: {exc.strerror or exc} (another "
+                "program may use the port: pass --port; or the address is not this machine's)"
+            ) from None

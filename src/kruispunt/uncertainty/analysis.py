@@ -142,7 +142,8 @@ def analyse(
     alpha, min_coverage
         PRIM's peeling share and the coverage its chosen box must keep.
     """
-    spec = UncertaintySpec.model_validate(ensemble.manifest["spec"])
+    # written from a checked specification; its years came back as JSON text keys
+    spec = UncertaintySpec.model_validate(ensemble.manifest["spec"], strict=False)
     out = ensemble.outcomes()
     if out.empty:
         raise KruispuntError(f"ensemble {ensemble.folder.name} has no finished batches")

@@ -322,7 +322,7 @@ def plan(
     seed = seed if seed is not None else spec.sampling.seed
     if batch_size < 1:
         raise KruispuntError("--batch-size must be at least 1")
-    if name and not _ENSEMBLE_ID.fullmatch(name):  # it names a folder of the store
+    if name is not None and not _ENSEMBLE_ID.fullmatch(name):  # it names a store folder
         raise KruispuntError(
             f"--name '{name}': an ensemble id is 1-100 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"

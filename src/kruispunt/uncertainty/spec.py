@@ -110,7 +110,11 @@ METRIC_UNITS: dict[str, str] = {
 class _Strict(BaseModel):
     # numbers are finite: an infinite bound or a NaN target is no range and no threshold
     model_config = ConfigDict(
-        extra="forbid", frozen=True, use_attribute_docstrings=True, allow_inf_nan=False
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        allow_inf_nan=False,
+        strict=True,
     )
 
 
