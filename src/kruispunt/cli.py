@@ -558,7 +558,8 @@ def data_build(
     for folder in (raw, curated):
         if not folder.is_dir():
             raise KruispuntError(
-                f"folder not found: {folder} (run from the repository root or pass --raw/--curated)"
+                f"{'not a folder' if folder.exists() else 'folder not found'}: {folder} "
+                "(run from the repository root or pass --raw/--curated)"
             )
     counts = build_package(raw, curated, out_dir, extra_checks=[package_problems])
     _out().print(f"built {out_dir}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

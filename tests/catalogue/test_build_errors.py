@@ -388,3 +388,29 @@ def test_a_repeated_key_in_a_curated_table_is_named(curated: Path, tmp_path: Pat
     with pytest.raises(KruispuntError, match=re.escape(said)):
         build_package(RAW, curated, tmp_path / "p")
     assert not (tmp_path / "p").exists()
+
+
+@needs_repo
+def test_an_out_folder_under_a_file_and_a_raw_folder_that_is_a_file_are_named(
+    tmp_path: Path,
+) -> None:
+    """``--out afile/sub`` failed after the build's work with 'File exists'; ``--raw afile``
+    said 'folder not found' of a file that exists. Both are named before any work."""
+    afile = tmp_path / "afile"
+    afile.write_text("x", encoding="utf-8")
+    out = invoke(
+        "data", "build", "--raw", str(RAW), "--curated", str(CURATED), "--out", f"{afile}/sub"
+    )
+    assert_user_error(out, f"--out {afile}/sub: {afile} is not a folder")
+    out = invoke(
+        "data",
+        "build",
+        "--raw",
+        str(afile),
+        "--curated",
+        str(CURATED),
+        "--out",
+        str(tmp_path / "p"),
+    )
+    assert_user_error(out, f"not a folder: {afile} (run from the repository root")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]

@@ -28,6 +28,7 @@ from kruispunt.catalogue.raw import csv_records, not_utf8, read_raw, wrong_field
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
+from kruispunt.files import nearest_existing, not_a_folder
 from kruispunt.units import conversion_factor
 from kruispunt.vocabulary import BASE_YEAR
 
@@ -605,6 +606,9 @@ def _check_out_dir(out_dir: Path) -> None:
     or a folder without ``datapackage.json`` or with anything but a package's files (its
     tables, ``datapackage.json``, ``scenarios.yaml``)."""
     if not out_dir.exists() and not out_dir.is_symlink():
+        parent = nearest_existing(out_dir.parent)
+        if not parent.is_dir():  # the folders up to it cannot be made
+            raise KruispuntError(f"--out {out_dir}: {not_a_folder(parent)}")
         return
     if out_dir.is_symlink() or not out_dir.is_dir():
         raise KruispuntError(
