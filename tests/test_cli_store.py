@@ -284,6 +284,12 @@ def test_repair_refuses_a_folder_that_is_not_a_store(tmp_path: Path) -> None:
         assert out.code == 2 and "is not a results store" in out.stderr, out
         assert snapshot(root) == before
         shutil.rmtree(root.parent)
+    afile = tmp_path / "afile"  # once "the folder does not exist" of a file that does
+    afile.write_text("x", encoding="utf-8")
+    out = invoke("results", "repair", "--store", str(afile))
+    assert out.code == 2 and out.crashed is None, out
+    assert out.stderr.strip() == f"error: no results store at {afile}: it is not a folder"
+    assert afile.read_text(encoding="utf-8") == "x"
 
 
 def test_repair_keeps_a_committed_run_whose_writer_left_its_lock(tmp_path: Path) -> None:

@@ -1439,7 +1439,8 @@ class Store:
         """
         root_path = Path(root).expanduser() if root is not None else default_root()
         if not root_path.is_dir():
-            raise KruispuntError(f"no results store at {root_path}: the folder does not exist")
+            what = "it is not a folder" if root_path.exists() else "the folder does not exist"
+            raise KruispuntError(f"no results store at {root_path}: {what}")
         if not os.access(root_path, os.W_OK):
             raise KruispuntError(f"results store {root_path} is not writable")
         if not _looks_like_store(root_path):  # repair moves folders: never in someone else's
