@@ -262,3 +262,17 @@ def test_an_unknown_name_offers_a_file_only_where_one_can_be_given() -> None:
     with pytest.raises(ScenarioError) as exc:
         default_library(takes_files=False).resolve("nowhere")
     assert str(exc.value) == f"unknown scenario 'nowhere'; {known}"
+
+
+def test_the_quotes_hint_is_given_for_a_number_in_quotes_only() -> None:
+    """An unquoted word where a number belongs (``eua_price: {abc: 10}``: a year key) was
+    told its 'value in quotes is text'; the hint is for a number written in quotes."""
+    from kruispunt.scenarios import describe_error
+
+    word = describe_error({"type": "int_type", "input": "abc", "msg": "x"})
+    number = describe_error({"type": "int_type", "input": "2030", "msg": "x"})
+    assert word == "expected a whole number, got 'abc'"
+    assert number == (
+        "expected a whole number, got '2030' (a value in quotes is text: write the number "
+        "without quotes)"
+    )

@@ -86,6 +86,15 @@ def _shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _numeric(text: str) -> bool:
+    """Whether ``text`` reads as a number (a value written in quotes), not a word."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def describe_error(error: Mapping[str, Any]) -> str:
     """One pydantic error of a scenario-like file in words: what was given and what is
     allowed (shared by scenario files, specifications and the dashboard's forms)."""
@@ -109,7 +118,7 @@ def describe_error(error: Mapping[str, Any]) -> str:
         return f"value {got} is out of range (must be {bounds})"
     if kind in _EXPECTED:
         hint = ""
-        if isinstance(value, str) and kind in ("float_type", "int_type"):
+        if isinstance(value, str) and kind in ("float_type", "int_type") and _numeric(value):
             hint = " (a value in quotes is text: write the number without quotes)"
         elif isinstance(value, bool) and kind in ("float_type", "int_type"):
             hint = " (true and false are not numbers)"
