@@ -95,6 +95,13 @@ def _first_field(value: bytes) -> Callable[[bytes], bytes]:
             "unit, cbam, description); write an empty cell for a value left out (one comma "
             "each)",
         ),
+        (  # passed: pandas keeps it in the cell, tools reading the table as text cut it there
+            "carriers.csv",
+            4,
+            lambda line: line.replace(b"a", b"\x00", 1),
+            "{path}, line 4: holds a NUL character (byte 0x00), which no cell of a table may "
+            "hold; remove it",
+        ),
         (  # a header renamed: was a KeyError from the derivation of the plants' production
             "products.csv",
             1,

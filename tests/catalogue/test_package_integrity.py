@@ -491,3 +491,19 @@ def test_a_row_with_the_wrong_number_of_fields_is_named_by_its_line(
     assert found[0].message.startswith(message)
     problems = problems_of(package_copy)  # the checks run on without the table, no crash
     assert any(p.file == str(path) and p.row == where + 1 for p in problems)
+
+
+def test_a_nul_character_in_a_table_is_named_by_its_line(package_copy: Path) -> None:
+    """A NUL byte inside a note of a built package passed ``data validate``: pandas keeps it
+    in the cell, and tools that read the table as text cut the cell there."""
+    path = package_copy / "carriers.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[3] = lines[3] + "\x00"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    raw = read_raw(package_copy)
+    assert "carriers" not in raw.tables
+    [found] = [p for p in raw.problems if p.file == str(path)]
+    assert (found.row, found.message) == (
+        4,
+        "holds a NUL character (byte 0x00), which no cell of a table may hold; remove it",
+    )

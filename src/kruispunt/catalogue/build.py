@@ -24,7 +24,14 @@ from pathlib import Path
 import pandas as pd
 
 from kruispunt.catalogue.checks import run_checks
-from kruispunt.catalogue.raw import csv_records, not_utf8, read_raw, wrong_field_count
+from kruispunt.catalogue.raw import (
+    NUL,
+    csv_records,
+    not_utf8,
+    nul_line,
+    read_raw,
+    wrong_field_count,
+)
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
@@ -129,6 +136,9 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         line, message = not_utf8(data, exc)
         raise KruispuntError(f"{path}, line {line}: {message}; save the file as UTF-8") from None
+    nul = nul_line(text)
+    if nul is not None:
+        raise KruispuntError(f"{path}, line {nul}: {NUL}")
     try:
         df = pd.read_csv(
             io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"

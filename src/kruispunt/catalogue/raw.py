@@ -135,6 +135,18 @@ def wrong_field_count(text: str, *, longer_only: bool = False) -> tuple[int, str
     return None
 
 
+NUL = "holds a NUL character (byte 0x00), which no cell of a table may hold; remove it"
+"""What is wrong with a table that holds a NUL character (:func:`nul_line`)."""
+
+
+def nul_line(text: str) -> int | None:
+    """The line of the first NUL character of ``text`` (the first line is 1), None if it
+    holds none: pandas keeps it inside a cell, and tools that read the table as text (or C
+    strings) cut the cell there."""
+    at = text.find("\x00")
+    return None if at < 0 else text.count("\n", 0, at) + 1
+
+
 def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
     """The line of the first byte of ``data`` that is not UTF-8, and what is wrong with it."""
     line = data.count(b"\n", 0, exc.start) + 1
@@ -177,9 +189,13 @@ def read_raw(path: Path) -> RawPackage:
             raw.problems.append(Problem("check_tables_present", str(csv_path), None, None, data))
             continue
         try:
-            data.decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as exc:  # pandas would give an offset in a chunk, not the line
             raw.problems.append(_not_utf8(csv_path, data, exc))
+            continue
+        nul = nul_line(text)
+        if nul is not None:
+            raw.problems.append(Problem("check_tables_present", str(csv_path), nul, None, NUL))
             continue
         try:
             df = pd.read_csv(
@@ -190,11 +206,11 @@ def read_raw(path: Path) -> RawPackage:
                 encoding="utf-8",
             )
         except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-            found = wrong_field_count(data.decode("utf-8"), longer_only=True)
+            found = wrong_field_count(text, longer_only=True)
             line, message = found or (None, f"cannot be read as CSV: {str(exc).strip()[:300]}")
             raw.problems.append(Problem("check_tables_present", str(csv_path), line, None, message))
             continue
-        found = wrong_field_count(data.decode("utf-8"))
+        found = wrong_field_count(text)
         if found is not None:  # read, but shifted or filled: wrong data
             raw.problems.append(
                 Problem("check_tables_present", str(csv_path), found[0], None, found[1])
