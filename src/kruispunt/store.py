@@ -2118,12 +2118,6 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
 
     if not parts:
         raise KruispuntError("no shards given to merge")
-    whole = [p for p in parts if not p.manifest.get("shard")]
-    if whole:
-        raise KruispuntError(
-            f"{whole[0].folder.name} is a whole ensemble, not a shard (run with --shard i/N): "
-            "there is nothing to merge it with"
-        )
     first = parts[0]
     key = first.manifest["key"]
     for p in parts[1:]:
@@ -2159,6 +2153,11 @@ def merge_ensembles(parts: builtins.list[Ensemble], root: Path) -> Ensemble:
     ensemble_id = str(first.manifest["base_id"])
     final = root / ensemble_id
     if final.exists():
+        if any(p.folder.resolve() == final.resolve() for p in parts):  # deleting it loses it
+            raise KruispuntError(
+                f"{final.name} is a whole ensemble, not a shard (run with --shard i/N): "
+                "there is nothing to merge it with"
+            )
         raise KruispuntError(f"{final} already exists; delete it to merge again")
     tmp = root / f".tmp-{ensemble_id}-{secrets.token_hex(3)}"
     try:
