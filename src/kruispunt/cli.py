@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 import typer
 
 from kruispunt.cli_errors import user_errors
-from kruispunt.cli_options import DataOption, StoreOption
+from kruispunt.cli_options import DataOption, StoreOption, check_data_folder
 from kruispunt.errors import KruispuntError
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def _print_summary(path: Path | None, top: int) -> None:
     from kruispunt.catalogue.summary import base_year_summary
 
     out = _out()
-    cat = load_catalogue(_check_data_folder(path))
+    cat = load_catalogue(check_data_folder(path))
     s = base_year_summary(cat)
     out.print(
         f"[bold]Dutch energy-intensive industry, base year {s.year}[/] "
@@ -193,21 +193,6 @@ def _assemble(cat: Catalogue, scenarios: Sequence[Scenario], folder: Path) -> Mo
         ) from None
 
 
-def _check_data_folder(data: Path | None) -> Path:
-    from kruispunt.catalogue.paths import default_package_path
-
-    if data is None:
-        return default_package_path()
-    if not data.is_dir():
-        what = "is not a folder" if data.exists() else "does not exist"
-        raise KruispuntError(f"data package folder {data} {what}")
-    if not (data / "datapackage.json").is_file():
-        raise KruispuntError(
-            f"data package folder {data.absolute()} is not a data package (no datapackage.json)"
-        )
-    return data
-
-
 @app.command()
 @user_errors
 def run(
@@ -253,7 +238,7 @@ def run(
     check_run_name(name)
     if report is not None:
         check_output_file(report, "report")
-    package = _check_data_folder(data)
+    package = check_data_folder(data)
     resolved = resolve(names, package)  # every scenario error surfaces before any work
     root = check_can_write(store)
     from kruispunt.catalogue import load_catalogue
@@ -350,7 +335,7 @@ def explain(
 
     if csv is not None:
         check_output_file(csv, "csv")
-    package = _check_data_folder(data)
+    package = check_data_folder(data)
     from kruispunt.scenarios import resolve
 
     (resolved,) = resolve([scenario], package)
@@ -400,7 +385,7 @@ def energy_bill(
     if twice:
         named = ", ".join(repr(s) for s in twice)
         raise KruispuntError(f"site {named} given twice; give each site once")
-    package = _check_data_folder(data)
+    package = check_data_folder(data)
     from kruispunt.scenarios import resolve
 
     (resolved,) = resolve([scenario], package)
@@ -465,7 +450,7 @@ def data_validate(
     from kruispunt.errors import DataPackageError
     from kruispunt.scenarios import package_problems
 
-    folder = _check_data_folder(path)
+    folder = check_data_folder(path)
     raw = read_raw(folder)
     problems = run_checks(raw)
 
@@ -532,7 +517,7 @@ def data_rehash(
     """
     from kruispunt.catalogue.build import rehash_package
 
-    folder = _check_data_folder(path)
+    folder = check_data_folder(path)
     changed = rehash_package(folder)
     what = ", ".join(changed) if changed else "nothing changed"
     _out().print(

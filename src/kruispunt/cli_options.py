@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["DataOption", "StoreOption"]
+from kruispunt.errors import KruispuntError
+
+__all__ = ["DataOption", "StoreOption", "check_data_folder"]
 
 DataOption = Annotated[
     Path | None,
@@ -24,3 +26,20 @@ StoreOption = Annotated[
     ),
 ]
 """``--store``: the results store folder."""
+
+
+def check_data_folder(data: Path | None) -> Path:
+    """The data package folder ``--data`` names (the embedded one without it), refused, naming
+    it, if it does not exist, is not a folder or holds no ``datapackage.json``."""
+    from kruispunt.catalogue.paths import default_package_path
+
+    if data is None:
+        return default_package_path()
+    if not data.is_dir():
+        what = "is not a folder" if data.exists() else "does not exist"
+        raise KruispuntError(f"data package folder {data} {what}")
+    if not (data / "datapackage.json").is_file():
+        raise KruispuntError(
+            f"data package folder {data.absolute()} is not a data package (no datapackage.json)"
+        )
+    return data

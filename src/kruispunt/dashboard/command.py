@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from kruispunt.cli_errors import user_errors
-from kruispunt.cli_options import DataOption, StoreOption
+from kruispunt.cli_options import DataOption, StoreOption, check_data_folder
 from kruispunt.dashboard.settings import DEFAULT_PORT, ServeSettings
 from kruispunt.errors import KruispuntError
 
@@ -42,10 +42,8 @@ def serve(
             f"the dashboard needs its extra ({exc.name} is missing): "
             "pip install 'kruispunt[dashboard]'"
         ) from None
-    from kruispunt.cli import _check_data_folder
-
     if data is not None:
-        _check_data_folder(data)
+        check_data_folder(data)
     _check_address(host, port)
     app = create_app(ServeSettings(store=store, data=data, workers=workers, host=host))
     print(f"Kruispunt dashboard: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
