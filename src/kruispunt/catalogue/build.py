@@ -167,13 +167,27 @@ def _read_curated(curated_dir: Path, name: str) -> pd.DataFrame:
         raise KruispuntError(f"curated table missing: {path}")
     df = _read_csv(path)
     if name in READ_BEFORE_CHECKS:
+        _check_columns(path, df, name)
         _check_keys(path, df, name)
     return df
 
 
 READ_BEFORE_CHECKS = ("products", "routes", "route_parameters", "site_products")
 """Curated tables the build computes with (the production fill) before the built package's
-checks run: their keys are checked as they are read."""
+checks run: their columns and keys are checked as they are read."""
+
+
+def _check_columns(path: Path, df: pd.DataFrame, name: str) -> None:
+    """Every column of the table's schema in a curated table the build computes with, before
+    it does (a renamed header broke the production fill with a KeyError); names the file,
+    the columns missing and the header as read (a wrong delimiter shows there)."""
+    spec = table_specs().get(name)
+    missing = [f.name for f in spec.fields if f.name not in df.columns] if spec else []
+    if missing:
+        raise KruispuntError(
+            f"{path}: columns missing: {', '.join(missing)} "
+            f"(the header reads: {', '.join(map(str, df.columns))[:200]})"
+        )
 
 
 def _check_keys(path: Path, df: pd.DataFrame, name: str) -> None:
@@ -262,10 +276,6 @@ def _line_of(path: Path, position: int) -> int:
     """The line of a curated file the row at ``position`` starts on (the header is line 1)."""
     lines = _record_lines(path)
     return lines[position] if lines is not None and position < len(lines) else position + 2
-
-
-_ROUTE_PARAMETER_COLUMNS = ("route_id", "parameter", "year", "value", "unit")
-"""The columns of ``route_parameters.csv`` the production of plants is derived from."""
 
 
 def _fill_production(
@@ -509,20 +519,6 @@ def build_package(
     origins.built_from["installation_years"] = str(raw_dir)
     origins.rows["installation_years"] = [None] * len(years)
     plants = _read_curated(curated_dir, "site_products")
-    # the columns the production of plants is derived from, before it is (a table without
-    # them would fail there, not with the columns' own message)
-    for name, df, columns in (
-        ("site_products", plants, ("site_id", "product_id", "unit_id", "route_id", "production")),
-        ("products", tables["products"], ("product_id", "unit")),
-        ("routes", tables["routes"], ("route_id", "product_id")),
-        ("route_parameters", tables["route_parameters"], _ROUTE_PARAMETER_COLUMNS),
-    ):
-        missing = [c for c in columns if c not in df.columns]
-        if missing:
-            raise KruispuntError(
-                f"{curated_dir / f'{name}.csv'}: columns missing: {', '.join(missing)} "
-                f"(the header reads: {', '.join(map(str, df.columns))[:200]})"
-            )
     tables["site_products"] = _fill_production(
         plants,
         installations,
