@@ -8,6 +8,7 @@ import io
 import json
 import os
 import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,20 +85,25 @@ def _read_descriptor(raw: RawPackage, path: Path) -> None:
     raw.descriptor_read = True
 
 
-def csv_records(text: str) -> list[tuple[int, list[str]]] | None:
+def _numbered(text: str) -> Iterator[tuple[int, list[str]]]:
     """Each record of CSV text with the line it starts on (the first line is 1), blank lines
-    left out as pandas leaves them out; None if the text is not CSV the csv module reads."""
+    left out as pandas leaves them out; raises ``csv.Error`` on text the csv module cannot
+    read."""
     reader = csv.reader(io.StringIO(text, newline=""))
-    out: list[tuple[int, list[str]]] = []
     start = 1
+    for record in reader:
+        if record:
+            yield start, record
+        start = reader.line_num + 1
+
+
+def csv_records(text: str) -> list[tuple[int, list[str]]] | None:
+    """:func:`_numbered`'s records as a list; None if the text is not CSV the csv module
+    reads."""
     try:
-        for record in reader:
-            if record:
-                out.append((start, record))
-            start = reader.line_num + 1
+        return list(_numbered(text))
     except csv.Error:
         return None
-    return out
 
 
 def wrong_field_count(text: str, *, longer_only: bool = False) -> tuple[int, str] | None:
@@ -106,17 +112,14 @@ def wrong_field_count(text: str, *, longer_only: bool = False) -> tuple[int, str
     the header's. A whitespace-only line counts as blank, as pandas reads it. pandas fills a
     shorter row with empty cells, and reads one more field in every row, the first row's
     included, as an index, shifting the columns: read as wrong data, not refused."""
-    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    start = 1
     try:
-        for record in reader:
-            line, start = start, reader.line_num + 1
+        for line, record in _numbered(text):
             if header is None:
                 header = record
                 continue
             if len(record) == len(header) or not any(cell.strip() for cell in record):
-                continue  # blank lines: the csv module gives [], pandas leaves them out
+                continue  # a whitespace-only line: pandas leaves it out
             if len(record) < len(header):
                 if longer_only:
                     continue
