@@ -12,7 +12,7 @@ import pytest
 from kruispunt.assemble.calibration import plant_revenue
 from kruispunt.engine.context import BatchContext
 from kruispunt.engine.simulate import simulate
-from kruispunt.engine.valuation import _present_value_factor, cost_of_staying
+from kruispunt.engine.valuation import _present_value_factor, first_year_costs
 from kruispunt.testing import TOY_YEARS as YEARS
 from kruispunt.testing import toy_inputs
 
@@ -70,7 +70,8 @@ def test_the_cost_of_staying_counts_the_storage_of_the_co2_captured_today() -> N
     for ts, cost in ((20.0, 129.8), (0.0, 110.0)):
         ts_cost = np.full_like(inp.markets.co2_ts_cost, ts)
         at = replace(inp, markets=replace(inp.markets, co2_ts_cost=ts_cost))
-        assert cost_of_staying(BatchContext(at, ()), []) == pytest.approx([cost], rel=1e-12)
+        cost_now, _ = first_year_costs(BatchContext(at, ()), [])
+        assert cost_now == pytest.approx([cost], rel=1e-12)
         assert plant_revenue(at, instruments=()) == pytest.approx([cost], rel=1e-12)
 
 

@@ -985,14 +985,6 @@ def _present_value_factor(rate: F, years: I) -> F:
     return np.asarray(np.where(r > 0, pv, n), dtype=np.float64)
 
 
-def cost_of_staying(ctx: BatchContext, instruments: Sequence[Instrument]) -> F:
-    """Full cost per unit of each plant staying on today's route in the first year, under the
-    conditions of ``ctx`` (one scenario): the net unit cost today (no expectations), fixed
-    opex and the annuity of renewing the route, per unit of base-year production ``(P,)``
-    [EUR/product] (:func:`first_year_costs`)."""
-    return first_year_costs(ctx, instruments)[0]
-
-
 def first_year_costs(ctx: BatchContext, instruments: Sequence[Instrument]) -> tuple[F, F]:
     """Per unit of each plant on today's route in the first year, under the conditions of
     ``ctx`` (one scenario), ``(cost, energy)`` ``(P,)`` [EUR/product]: the full cost of
