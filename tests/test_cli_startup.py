@@ -48,3 +48,36 @@ def test_version_prints_the_version_and_exits_0() -> None:
 
     out = invoke("--version")
     assert (out.code, out.stdout, out.stderr) == (0, f"kruispunt {kruispunt.__version__}\n", "")
+
+
+INTERRUPT_WHILE_IMPORTING = """
+import builtins, sys
+sys.argv = ["kruispunt", "run", "--dry-run"]
+real_import = builtins.__import__
+def interrupted(name, *args, **kwargs):
+    if name == "kruispunt.cli":  # as a Ctrl-C landing while the command line is imported
+        raise KeyboardInterrupt
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = interrupted
+from kruispunt.entry import main
+main()
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_says_interrupted() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_WHILE_IMPORTING],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (130, "interrupted\n")
+    assert proc.stdout == ""
+
+
+def test_importing_the_package_does_not_look_up_its_version() -> None:
+    # the lookup (importlib.metadata) happens on first use of __version__, inside the
+    # entry's handler when the command runs
+    code = "import kruispunt, sys; print('importlib.metadata' in sys.modules)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.split() == ["False"]

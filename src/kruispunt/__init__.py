@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kruispunt.version import __version__
-
 if TYPE_CHECKING:
     from kruispunt.api import GreenPremiums, compare_instruments, export_gap, green_premiums, run
     from kruispunt.catalogue import Catalogue, load_catalogue
     from kruispunt.playing_field import energy_bill
     from kruispunt.results import Results
+    from kruispunt.version import __version__
 
 __all__ = [
     "Catalogue",
@@ -39,6 +38,9 @@ _LAZY = {
     "load_catalogue": "kruispunt.catalogue.load",
     "Results": "kruispunt.results",
     "energy_bill": "kruispunt.playing_field",
+    # the version is looked up in the installed metadata (importlib.metadata: about 0.1 s),
+    # so that the command's entry (kruispunt.entry) catches a Ctrl-C in that time too
+    "__version__": "kruispunt.version",
 }
 
 

@@ -1,3 +1,3 @@
-from kruispunt.cli import main
+from kruispunt.entry import main
 
 main()
