@@ -14,7 +14,7 @@ from kruispunt.catalogue import Catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.playing_field import bill_table, energy_bill, energy_bills, neighbour_value
-from kruispunt.policy.energy_tax import bracketed_tax
+from kruispunt.policy.energy_tax import bracketed_tax, plant_taxable_share
 from kruispunt.policy.ikc import previous_year_price
 from kruispunt.scenarios import resolve
 from tests.cli_helpers import assert_user_error, invoke
@@ -234,7 +234,7 @@ def test_bill_abroad_by_hand_with_a_price_gap_the_gas_exemption_and_last_year_s_
     gas = list(one.coords.carriers).index("natural_gas")
     route = one.plants.incumbent[plants]
     use = one.routes.inputs[route, gas, t] * one.plants.base_production[plants]
-    kept = (1 - tax["exempt"][0, route, gas]) * (1 - tax["plant_exempt"][0, plants, gas])
+    kept = (1 - tax["exempt"][0, route, gas]) * plant_taxable_share(tax, t)[0, plants, gas]
     share = float((use * kept).sum() / use.sum())
     assert 0.3 < share < 0.9
     rate = neighbour_value(table, "DE", "natural_gas", "energy_tax", 2030)
@@ -277,7 +277,8 @@ def test_the_nl_gas_tax_goes_through_the_brackets_per_complex(
     gas = list(one.coords.carriers).index("natural_gas")
     route = one.plants.incumbent[plants]
     use = one.routes.inputs[route, gas, t] * one.plants.base_production[plants]
-    taxable = use * (1 - tax["exempt"][0, route, gas]) * (1 - tax["plant_exempt"][0, plants, gas])
+    keep = plant_taxable_share(tax, t)[0, plants, gas]
+    taxable = use * (1 - tax["exempt"][0, route, gas]) * keep
     thresholds = np.asarray(tax["thresholds"][0, gas])
     rates = np.asarray(tax["bracket_rates"][0, gas, :, t])
     joint = bracketed_tax(taxable.sum(), thresholds, rates)

@@ -40,7 +40,7 @@ from kruispunt.catalogue import Catalogue, load_catalogue
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.cisaf import cisaf_relief_per_mwh
-from kruispunt.policy.energy_tax import bracketed_tax, complexes
+from kruispunt.policy.energy_tax import bracketed_tax, complexes, plant_taxable_share
 from kruispunt.policy.ikc import previous_year_price
 from kruispunt.scenarios import Scenario, resolve
 from kruispunt.vocabulary import GJ_PER_MWH
@@ -154,8 +154,7 @@ def energy_bills(
             mwh = float(use_gj.sum() / GJ_PER_MWH)
             price = float(inputs.markets.price[0, c, t]) * GJ_PER_MWH  # EUR/MWh
             exempt = tax["exempt"][0, route[plants], c] if "exempt" in tax else 0.0
-            plant_exempt = tax["plant_exempt"][0, plants, c] if "plant_exempt" in tax else 0.0
-            taxable = use_gj * (1 - exempt) * (1 - plant_exempt)
+            taxable = use_gj * (1 - exempt) * plant_taxable_share(tax, t)[0, plants, c]
             thresholds = np.asarray(tax["thresholds"][0, c], dtype=np.float64)
             if np.isnan(thresholds).any():
                 nl_tax = float((taxable * tax["rate"][0, c, t]).sum())

@@ -24,6 +24,7 @@ from kruispunt.policy.energy_tax import (
     chp_exempt_gas,
     chp_exempt_share,
     complexes,
+    plant_taxable_share,
     taxable_use,
 )
 from kruispunt.policy.registry import INSTRUMENTS
@@ -33,7 +34,7 @@ FAST = settings(max_examples=50, deadline=None)
 
 # Gas 2025 schedule (policy_parameters.yaml, nl_energy_tax.gas_rates): m3 and EUR/m3
 GAS_THRESHOLDS = [170e3, 1e6, 10e6]
-GAS_RATES = [0.5782, 0.3157, 0.2035, 0.0539]
+GAS_RATES = [0.5782, 0.3157, 0.2035, 0.0539]  # 2025, as Rendement rounded them
 
 
 def reference_tax(consumption: float, thresholds: list[float], rates: list[float]) -> float:
@@ -260,6 +261,36 @@ def test_valuation_of_a_flat_rate_carrier_applies_the_plant_s_own_exemption() ->
     np.testing.assert_allclose(one_plant_unit_cost(tax, 0, [0, 1]), [[[8.0, 0.0]]], rtol=1e-12)
     accounted = simulate(inp).dataset["energy_tax"].values[0, 0, 0]
     assert accounted == pytest.approx(8.0e6, rel=1e-12)
+
+
+def test_the_chp_exemption_follows_the_year_s_cap() -> None:
+    """Wbm art. 64(1)(a): gas a site's power plants burn is exempt up to a cap per kWh that
+    Belastingplan 2026 lowered from 0.2808 to 0.2635 Nm3 (at the model's efficiency 0.848 and
+    0.796 of the power plants' gas). Toy: gas taxed at a flat 2 EUR/GJ, 10 GJ/t; the plant's
+    sector rule exempts 20 % of its gas, its site's CHPs burn half of it, covered 0.8 in
+    2025 and 0.6 from 2026. Taxable: 0.8 x (1 - 0.5 x 0.8) = 0.48 in 2025 (9.6 EUR/t, 9.6
+    MEUR at 1 Mt) and 0.8 x (1 - 0.5 x 0.6) = 0.56 from 2026 (11.2 EUR/t, 11.2 MEUR)."""
+    Y, C = len(TOY_YEARS), 2
+    rate = np.zeros((1, C, Y))
+    rate[0, 0] = 2.0
+    pex, chp = np.zeros((1, 1, C)), np.zeros((1, 1, C))
+    pex[0, 0, 0], chp[0, 0, 0] = 0.2, 0.5
+    cover = np.full((1, Y), 0.6)
+    cover[0, 0] = 0.8
+    params = {"rate": rate, "plant_exempt": pex, "chp_share": chp, "chp_cover": cover}
+    inp = toy_inputs(instruments={"energy_tax": params})
+    tax = EnergyTax(BatchContext(inp, INSTRUMENTS))
+    np.testing.assert_allclose(one_plant_unit_cost(tax, 0, [0, 1]), [[[9.6, 0.0]]], rtol=1e-12)
+    np.testing.assert_allclose(one_plant_unit_cost(tax, 1, [0, 1]), [[[11.2, 0.0]]], rtol=1e-12)
+    assert plant_taxable_share(params, 0)[0, 0, 0] == pytest.approx(0.48, rel=1e-12)
+    assert plant_taxable_share(params, Y - 1)[0, 0, 0] == pytest.approx(0.56, rel=1e-12)
+    ds = simulate(inp).dataset
+    booked = ds["energy_tax"].values[0, 0]
+    production = ds["production"].values[0, 0]
+    on_gas = ds["route_index"].values[0, 0] == 0
+    assert on_gas[:2].all()
+    np.testing.assert_allclose(booked[:2], [9.6 * production[0], 11.2 * production[1]], rtol=1e-12)
+    assert production[0] == pytest.approx(1e6)
 
 
 def test_units_of_one_site_product_are_one_complex() -> None:

@@ -8,6 +8,7 @@ import pytest
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue
 from kruispunt.inputs import ModelInputs
+from kruispunt.policy.energy_tax import plant_taxable_share
 from kruispunt.scenarios import resolve
 
 
@@ -92,8 +93,9 @@ def test_energy_tax_exemptions_by_route_and_plant(inputs: ModelInputs) -> None:
     """tax_exemptions.csv: feedstock shares (ammonia 0.69, SMR 0.858), the cracker's own fuel
     gas outside the tax (Wbm art. 50), electrolytic electricity exempt (art. 64(4)); plant
     rules: gas in the kilns of ceramics (NACE 23) and the furnaces of basic metals (24), and
-    the CHP share of a site's gas within 0.2808 Nm3/kWh (art. 64(1)(a)) at 30.9 % electrical
-    efficiency: 0.2808 x 35.17 x 0.309 / 3.6 = 0.848 of the power plants' gas."""
+    the CHP share of a site's gas within the year's cap per kWh (art. 64(1)(a)) at 30.9 %
+    electrical efficiency: 0.2808 Nm3/kWh in 2025, 0.2808 x 35.17 x 0.309 / 3.6 = 0.848 of
+    the power plants' gas; 0.2635 from 2026 (the law as in force from 1 January 2026): 0.796."""
     et = inputs.instruments["energy_tax"]
     routes, carriers = inputs.coords.routes, inputs.coords.carriers
     gas, elec = carriers.index("natural_gas"), carriers.index("electricity")
@@ -107,8 +109,17 @@ def test_energy_tax_exemptions_by_route_and_plant(inputs: ModelInputs) -> None:
     assert plant[_plant(inputs, "wienerberger_haaften/process_heat_high")] == 1.0
     assert plant[_plant(inputs, "nyrstar_budel/process_heat_high")] == 1.0
     delfzijl = _plant(inputs, "nobian_delfzijl/process_heat_low")
+    assert plant[delfzijl] == 0.0  # the CHP rule is not a sector rule: it changes by year
     # Delesto CHP: 405,706 of the site's 407,328 t verified in 2022
-    assert plant[delfzijl] == pytest.approx(405_706 / 407_328 * 0.2808 * 35.17 * 0.309 / 3.6)
+    power = 405_706 / 407_328
+    assert et["chp_share"][0][delfzijl, gas] == pytest.approx(power)
+    years = list(inputs.coords.years)
+    for year, cap in ((2025, 0.2808), (2026, 0.2635), (2050, 0.2635)):
+        i = years.index(year)
+        assert et["chp_cover"][0, i] == pytest.approx(cap * 35.17 * 0.309 / 3.6)
+        keep = plant_taxable_share(et, i)[0]
+        assert keep[delfzijl, gas] == pytest.approx(1 - power * cap * 35.17 * 0.309 / 3.6)
+        assert np.all((keep >= 0) & (keep <= 1))
     assert np.all((plant >= 0) & (plant <= 1))
 
 

@@ -21,6 +21,7 @@ from kruispunt.assemble.plants import PlantBundle
 from kruispunt.assemble.routes import RouteBundle, route_parameter
 from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
+from kruispunt.policy.energy_tax import chp_exempt_share
 from kruispunt.policy.network_tariff import LEVELS, band_load_share, tariff_per_mwh
 from kruispunt.policy.refinery_route import refinery_credit
 from kruispunt.policy.sde import CARBON, DOMAINS, ENERGY_CARBON, NO_CATEGORY
@@ -37,7 +38,6 @@ TAXED = {"natural_gas": "gas", "electricity": "electricity"}
 """Carriers with energy-tax brackets, and the name of their schedule in the policy table."""
 HYDROGEN = "hydrogen"
 """The carrier with its own flat energy-tax rate from 2026 (``energy_tax.hydrogen_own_rate``)."""
-MJ_PER_KWH = 3.6
 
 
 @dataclass(frozen=True)
@@ -119,27 +119,30 @@ def _energy_tax_base(b: BuildContext) -> dict[str, F]:
         as_gas = brackets[gas, 3] if gas is not None else np.zeros(Y)
         as_elec = brackets[elec, 3] if elec is not None else np.zeros(Y)
         rate[h] = np.where(own, as_elec, as_gas)
-    exempt, plant_exempt = _tax_exemptions(b)
+    exempt, plant_exempt, chp_share = _tax_exemptions(b)
     return {
         "rate": rate,
         "thresholds": thresholds,
         "bracket_rates": brackets,
         "exempt": exempt,
         "plant_exempt": plant_exempt,
+        "chp_share": chp_share,
+        "chp_cover": _chp_cover(b) if chp_share.any() else np.zeros(Y),
     }
 
 
-def _tax_exemptions(b: BuildContext) -> tuple[F, F]:
-    """Exempt shares of each route's carriers ``(R, C)`` and of each plant's ``(P, C)``.
+def _tax_exemptions(b: BuildContext) -> tuple[F, F, F]:
+    """Exempt shares of each route's carriers ``(R, C)`` and of each plant's ``(P, C)``, and
+    the share of each plant's carrier its site's power plants burn ``(P, C)``.
 
     Rows of ``tax_exemptions.csv`` for every plant (``nace`` = ``any``) exempt a share of the
     carrier on the route. Rows for plants of a NACE division or class exempt the carrier for
     the plants whose activity matches and that make the route's product, on every route of
     that product (e.g. the gas an electrified kiln plant still burns). The electricity-
-    generation exemption (Wbm art. 64(1)(a)) exempts gas up to ``chp_gas_per_kwh`` per kWh:
-    at the CHPs' electrical efficiency, the share
-    ``min(1, cap x calorific value x efficiency / 3.6 MJ/kWh)`` of the gas the site's power
-    plants burn (their share of the site's base-year emissions).
+    generation exemption (Wbm art. 64(1)(a)) exempts the gas the site's power plants burn
+    (their share of the site's base-year emissions, the third array) up to a cap per kWh
+    that the law changes from year to year (:func:`_chp_cover`): it is not in the plant's
+    exempt shares but applied by the instrument in each year.
     """
     tables, routes, plants = b.tables, b.rb.routes, b.pb.plants
     rid = {r: i for i, r in enumerate(b.rb.ids)}
@@ -161,15 +164,29 @@ def _tax_exemptions(b: BuildContext) -> tuple[F, F]:
             continue
         hit = b.activities.matches(nace) & (products == routes.product[r])
         plant_exempt[hit, c] = 1.0 - (1.0 - plant_exempt[hit, c]) * (1.0 - share)
+    chp_share = np.zeros((P, C))
     gas = tables.carrier_index.get("natural_gas")
     if gas is not None:
-        cap = tables.policy_scalar("energy_tax.chp_gas_per_kwh")
-        mj_per_m3 = tables.policy_scalar("energy_tax.chp_reference_calorific_value")
-        efficiency = tables.policy_scalar("energy_tax.chp_electrical_efficiency")
-        covered = min(1.0, cap * mj_per_m3 * efficiency / MJ_PER_KWH)
-        chp = b.activities.power_share * covered
-        plant_exempt[:, gas] = 1.0 - (1.0 - plant_exempt[:, gas]) * (1.0 - chp)
-    return exempt, plant_exempt
+        chp_share[:, gas] = b.activities.power_share
+    return exempt, plant_exempt, chp_share
+
+
+def _chp_cover(b: BuildContext) -> F:
+    """Share of the gas a site's power plants burn that the electricity-generation exemption
+    covers in each year ``(Y,)`` (Wbm art. 64(1)(a)): gas up to ``chp_gas_per_kwh`` per kWh
+    generated (0.2808 Nm3 in 2025, 0.2635 from 2026), which at the CHPs' electrical
+    efficiency is ``min(1, cap x calorific value x efficiency / 3.6 MJ/kWh)`` of their gas
+    (0.848 in 2025, 0.796 from 2026 at 35.17 MJ/Nm3 and 30.9 %)."""
+    tables = b.tables
+    cap = tables.policy_path("energy_tax.chp_gas_per_kwh", b.years)
+    if np.isnan(cap).any():
+        raise KruispuntError(
+            "policy.csv: energy_tax.chp_gas_per_kwh has no value for the model's first year "
+            f"{int(b.years[0])}"
+        )
+    mj_per_m3 = tables.policy_scalar("energy_tax.chp_reference_calorific_value")
+    efficiency = tables.policy_scalar("energy_tax.chp_electrical_efficiency")
+    return chp_exempt_share(efficiency, cap, mj_per_m3)
 
 
 def _path(b: BuildContext, name: str, missing: float, before: float = np.nan) -> F:

@@ -10,12 +10,13 @@ its own flat rate from 2026 (Belastingplan 2025), equal to the business electric
 the top bracket.
 
 Exempt quantities are not taxable and do not count towards the brackets (Wbm art. 64):
-gas for electricity generation up to 0.2808 Nm3 per kWh (art. 64(1)(a); 0.1670 per kWh not
-fed into the grid for installations up to 20 MWe, art. 64(2)); gas for metallurgical and
-mineralogical processes and electricity for chemical reduction and electrolytic and
-metallurgical processes (art. 64(4)); and gas used other than as fuel (feedstock) or in dual
-use (Directive 2003/96/EC art. 2(4)(b)). The tax falls on gas supplied through a connection
-(art. 50): a plant's own residual gas is outside it.
+gas for electricity generation up to a cap per kWh (art. 64(1)(a): 0.2808 Nm3 in 2025,
+0.2635 from 2026; for installations up to 20 MWe 0.1670 and from 2026 0.1498 per kWh not fed
+into the grid, art. 64(2)), the cap of each year (:func:`plant_taxable_share`); gas for
+metallurgical and mineralogical processes and electricity for chemical reduction and
+electrolytic and metallurgical processes (art. 64(4)); and gas used other than as fuel
+(feedstock) or in dual use (Directive 2003/96/EC art. 2(4)(b)). The tax falls on gas
+supplied through a connection (art. 50): a plant's own residual gas is outside it.
 
 The brackets run over a connection's yearly use, and the connections of one complex (the
 real estate one user runs as a unit, a factory site with its buildings and yards) count as
@@ -70,10 +71,33 @@ __all__ = [
     "chp_exempt_gas",
     "chp_exempt_share",
     "complexes",
+    "plant_taxable_share",
     "taxable_use",
 ]
 
 FloatArray = NDArray[np.float64]
+
+
+def plant_taxable_share(params: Mapping[str, ArrayLike], i: int) -> FloatArray:
+    """The taxable share of each plant's use of each carrier in year index ``i`` after the
+    plant's own exemptions ``(S, P, C)``: its sector's rules (``plant_exempt``) and the gas its
+    site's power plants burn (``chp_share``) as far as the year's cap of the electricity-
+    generation exemption covers it (``chp_cover``, Wbm art. 64(1)(a)); missing parameters
+    exempt nothing.
+
+    Examples
+    --------
+    A plant whose site's CHPs burn 40 % of its gas, 0.796 of which the 2026 cap covers:
+
+    >>> params = {"plant_exempt": [[[0.0]]], "chp_share": [[[0.4]]], "chp_cover": [[0.848, 0.796]]}
+    >>> round(float(plant_taxable_share(params, 1)[0, 0, 0]), 4)
+    0.6816
+    """
+    exempt = np.asarray(params.get("plant_exempt", 0.0), dtype=np.float64)
+    chp = np.asarray(params.get("chp_share", 0.0), dtype=np.float64)
+    cover = np.asarray(params.get("chp_cover", np.zeros((1, i + 1))), dtype=np.float64)
+    keep = taxable_use(1.0, exempt, chp * cover[:, i, None, None])
+    return np.asarray(np.broadcast_to(keep, np.broadcast_shapes(exempt.shape, chp.shape)))
 
 
 def bracketed_tax(consumption: ArrayLike, thresholds: ArrayLike, rates: ArrayLike) -> FloatArray:
@@ -375,7 +399,22 @@ class EnergyTax(Instrument):
             "plant_exempt",
             (SCENARIO, "plant", "carrier"),
             "1",
-            "Share of the plant's use of the carrier the law exempts (CHP, sector rules).",
+            "Share of the plant's use of the carrier the law exempts by its sector's rules.",
+            0.0,
+        ),
+        Parameter(
+            "chp_share",
+            (SCENARIO, "plant", "carrier"),
+            "1",
+            "Share of the plant's use of the carrier its site's power plants burn, exempt "
+            "within the electricity-generation cap (Wbm art. 64(1)(a)): chp_cover of it.",
+            0.0,
+        ),
+        Parameter(
+            "chp_cover",
+            (SCENARIO, "year"),
+            "1",
+            "Share of the power plants' gas within the cap of art. 64(1)(a) in each year.",
             0.0,
         ),
     )
@@ -389,14 +428,22 @@ class EnergyTax(Instrument):
         self.bracketed = np.flatnonzero(~no_brackets)
         """Carriers taxed by consumption bracket (each complex one connection)."""
         self.exempt = self.param("exempt")  # (S, R, C)
-        self.plant_exempt = self.param("plant_exempt")  # (S, P, C)
+        cover = self.param("chp_cover")  # (S, Y)
+        eras: dict[bytes, int] = {}
+        self._era = [
+            eras.setdefault(cover[:, i].tobytes(), len(eras)) for i in range(cover.shape[1])
+        ]
+        """The years of one cap of the CHP exemption (the cap changed in 2026), numbered:
+        the plants' taxable shares are worked out once for each (:meth:`plant_keep`)."""
+        self._plant_keeps: dict[int, FloatArray] = {}
         self.taxed_flat = np.flatnonzero(self.flat & (self.param("rate") > 0).any(axis=(0, 2)))
         """Carriers with a flat rate above zero in some scenario and year."""
-        self._kept_slots: dict[tuple[int, bool, bytes], FloatArray] = {}
+        self._kept_slots: dict[tuple[int, bool, int, bytes], FloatArray] = {}
         """:meth:`_kept` of each carrier and list of slots."""
         # the taxable parts (1 - share) once per batch, the shares checked here
         self._route_keep = taxable_use(1.0, self.exempt)  # (S, R, C)
-        self._plant_keep = taxable_use(1.0, self.plant_exempt)  # (S, P, C)
+        for i in range(cover.shape[1]):
+            self.plant_keep(i)
         self._thresholds_alike = {
             int(c): alike_in_scenarios(self.param("thresholds")[:, c]) for c in self.bracketed
         }
@@ -421,9 +468,20 @@ class EnergyTax(Instrument):
                     inp.routes.inputs[route, c, 0]
                     * output
                     * self._route_keep[:, route, c]
-                    * self._plant_keep[:, :, c]
+                    * self.plant_keep(0)[:, :, c]
                 )
                 self._others[int(c)] = self.complexes.totals(own) - own
+
+    def plant_keep(self, i: int) -> FloatArray:
+        """The taxable share of each plant's use of each carrier in year ``i`` after its own
+        exemptions ``(S, P, C)`` (:func:`plant_taxable_share`), once per cap of the CHP
+        exemption."""
+        era = self._era[i]
+        keep = self._plant_keeps.get(era)
+        if keep is None:
+            own = {k: self.param(k) for k in ("plant_exempt", "chp_share", "chp_cover")}
+            keep = self._plant_keeps[era] = plant_taxable_share(own, i)
+        return keep
 
     def _taxed_use(self, c: int, exempt: FloatArray | None = None) -> FloatArray:
         """Use of carrier ``c`` per unit of product of every route after the route's
@@ -552,10 +610,11 @@ class EnergyTax(Instrument):
         """The share of carrier ``c`` each option's plant pays tax on, after its own
         exemption [-] (``base``: times the plant's base-year production [product/yr]); for a
         flat list of slots (the same every year of a batch) worked out once per batch."""
-        key = (c, base, opt.plants.tobytes()) if opt.plants is not None else None
+        era = self._era[opt.t]
+        key = (c, base, era, opt.plants.tobytes()) if opt.plants is not None else None
         kept = self._kept_slots.get(key) if key is not None else None
         if kept is None:
-            kept = 1.0 - np.asarray(opt.plant(self.plant_exempt[:, :, c]), dtype=np.float64)
+            kept = np.asarray(opt.plant(self.plant_keep(opt.t)[:, :, c]), dtype=np.float64)
             if base:
                 production = self.ctx.inputs.plants.base_production
                 kept = kept * np.asarray(opt.plant(production), dtype=np.float64)
@@ -576,7 +635,7 @@ class EnergyTax(Instrument):
         at = np.arange(S)[:, None] * R + st.route
         taxable = np.take(self._route_keep.reshape(S * R, C), at, axis=0, mode="clip")
         np.multiply(st.use, taxable, out=taxable)  # (S, P, C)
-        taxable *= self._plant_keep
+        taxable *= self.plant_keep(i)
         flat = np.where(self.flat[None], self.param("rate")[:, :, i], 0.0)  # (S, C)
         taxed = np.einsum("spc,sc->sp", taxable, flat)
         for c in self.bracketed:  # plants that use none pay 0 (the schedules: __init__)
