@@ -361,7 +361,10 @@ class EnergyTax(Instrument):
     ``T`` falls in plus the lower brackets' excess over that rate per unit of use (paths
     ``c<c>_b<k>`` and ``g<c>_b<k>``, :meth:`unit_cost`). For a plant in a complex of several,
     ``T`` is the complex's: the option's use plus the other units' taxable use in the year
-    before (in the first year, their first year's output on today's routes).
+    before (in the first year, their first year's output on today's routes). The plant's own
+    exemptions are those of the year (:func:`plant_taxable_share`: the CHP exemption's cap
+    changed in 2026): the accounting takes each year's, valuation the decision year's over the
+    option's window (the same from 2026 on).
     """
 
     name = "energy_tax"
