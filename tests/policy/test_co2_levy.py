@@ -15,6 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.policy.conftest import one_plant_unit_cost
 
+from kruispunt.assemble import build_inputs
+from kruispunt.catalogue import Catalogue
 from kruispunt.engine.accounting import YearRecord
 from kruispunt.engine.context import BatchContext
 from kruispunt.inputs import ModelInputs
@@ -24,9 +26,11 @@ from kruispunt.policy.co2_levy import (
     dispensation_rights,
     reference_price,
     set_off,
+    set_off_levied,
     transfer_rights,
 )
 from kruispunt.policy.ets import EuEts
+from kruispunt.scenarios import Scenario, resolve
 from kruispunt.testing import TOY_YEARS, toy_inputs
 
 FAST = settings(max_examples=50, deadline=None)
@@ -136,6 +140,68 @@ def test_levy_with_set_off_in_a_later_year() -> None:
     assert float(np.sum(second.gov["co2_levy_revenue"][0])) == pytest.approx(-1.0e6)
     third = levy.account(_record(2, [0.6e6]))  # surplus 0.2 Mt, only 0.1 Mt left to refund
     assert float(third.plant["co2_levy"][0, 0]) == pytest.approx(-1.0e6)
+
+
+def test_set_off_reaches_back_five_years_and_from_2026_the_highest_rate_first() -> None:
+    """Wbm art. 71q: a year's surplus rights recalculate the levy of the five periods before
+    it (71q(1)), at each period's own rate (71q(3)); as in force in 2025 the oldest period
+    first, from 2026 the period of the highest tariff first (71q(2)). Seven earlier years
+    levied 10 t each at 30, 50, 40, 20, 60, 10 and 45 EUR/t; a surplus of 25 t.
+
+    - every earlier year, oldest first (the model before December 2026): years 0, 1 and half
+      of 2: 10 x 30 + 10 x 50 + 5 x 40 = 1,000 EUR;
+    - the five years before (2-6), oldest first: years 2, 3 and half of 4: 10 x 40 + 10 x 20
+      + 5 x 60 = 900 EUR;
+    - the five years before, highest rate first: years 4 (60) and 6 (45), half of 2 (40):
+      600 + 450 + 200 = 1,250 EUR."""
+    rates = np.array([30.0, 50.0, 40.0, 20.0, 60.0, 10.0, 45.0])
+    gap = np.tile(rates, (3, 1))
+    levied = np.full((3, 1, 7), 10.0)
+    window = np.arange(7)[None, :] >= 7 - np.array([np.inf, 5.0, 5.0])[:, None]
+    by_rate = np.array([False, False, True])
+    refund, left = set_off_levied(np.full((3, 1), 25.0), levied, gap, window, by_rate)
+    np.testing.assert_allclose(refund[:, 0], [1000.0, 900.0, 1250.0])
+    np.testing.assert_allclose(left, 0.0)
+    np.testing.assert_allclose(levied[0, 0], [0.0, 0.0, 5.0, 10.0, 10.0, 10.0, 10.0])
+    np.testing.assert_allclose(levied[1, 0], [10.0, 10.0, 0.0, 0.0, 5.0, 10.0, 10.0])
+    np.testing.assert_allclose(levied[2, 0], [10.0, 10.0, 5.0, 10.0, 0.0, 10.0, 0.0])
+    # equal rates: the oldest first; a surplus beyond the window's levy is left over
+    levied = np.full((1, 1, 3), 10.0)
+    refund, left = set_off_levied(
+        np.array([[40.0]]), levied, np.array([[5.0, 5.0, 5.0]]), None, np.array([True])
+    )
+    assert float(refund[0, 0]) == 150.0 and float(left[0, 0]) == 10.0
+
+
+def test_the_law_s_set_off_and_reduction_factor_per_tariff_lever(cat: Catalogue) -> None:
+    """The data package: the reduction factor of Wet milieubeheer art. 16b.17(3), 1.213 -
+    2 x 0.078 = 1.057 in 2025 and 1.023 from 2026 (the law as in force from 2026); surplus
+    rights reach back five years (Wbm art. 71q(1)), the oldest first in 2025 and the highest
+    tariff first from 2026 (71q(2)). The lever ``co2_heffing: original`` (the law before
+    Belastingplan 2026) keeps the declining factor (0.979 in 2026, 0.667 in 2030) and the
+    oldest first."""
+    base = resolve(["current-policy"])[0]
+    original = Scenario(
+        name="original",
+        levers=base.levers.model_copy(update={"co2_heffing": "original"}),
+        chain=("original",),
+        origin="test",
+    )
+    inp = build_inputs(cat, [base, original])
+    levy = inp.instruments["co2_levy"]
+    years = list(inp.coords.years)
+    at = {y: years.index(y) for y in (2025, 2026, 2030, 2040)}
+    factor = levy["reduction_factor"]
+    assert [factor[0, at[y]] for y in (2025, 2026, 2030, 2040)] == pytest.approx(
+        [1.057, 1.023, 1.023, 1.023]
+    )
+    assert [factor[1, at[y]] for y in (2025, 2026, 2030, 2040)] == pytest.approx(
+        [1.057, 0.979, 0.667, 0.667]
+    )
+    assert levy["set_off_periods"][:, at[2030]].tolist() == [5.0, 5.0]
+    assert levy["set_off_by_tariff"][0, at[2025]] == 0.0
+    assert levy["set_off_by_tariff"][0, at[2026]] == 1.0
+    assert not levy["set_off_by_tariff"][1].any()
 
 
 def test_levy_with_transfer_between_plants() -> None:

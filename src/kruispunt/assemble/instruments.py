@@ -443,8 +443,9 @@ def _cbam(b: BuildContext) -> Params:
 
 
 def _co2_levy(b: BuildContext) -> Params:
-    """CO2-heffing industrie: tariff path per scenario lever, reduction factor and the ETS
-    reference price of the years the data give it (NaN elsewhere: the previous year's EUA)."""
+    """CO2-heffing industrie: tariff path, reduction factor and set-off order per scenario
+    lever, the ETS reference price of the years the data give it (NaN elsewhere: the previous
+    year's EUA) and the number of earlier years surplus rights can be set off against."""
     tables, years = b.tables, b.years
     paths = {
         "off": np.zeros(len(years)),
@@ -453,8 +454,23 @@ def _co2_levy(b: BuildContext) -> Params:
             tables.policy_path("co2_heffing.tariff_original", years), nan=0.0
         ),
     }
-    rf = np.nan_to_num(tables.policy_path("co2_heffing.reduction_factor", years), nan=1.0)
-    tariff = np.stack([paths[sc.levers.co2_heffing] for sc in b.scenarios])
+    # the reduction factor and the set-off order of the law each tariff path belongs to: the
+    # law as in force from 2026 (one factor, 1.023; the highest tariff set off first), or the
+    # law before Belastingplan 2026 (1.213 in 2023 less 0.078 a year; the oldest first)
+    factor = tables.policy_path("co2_heffing.reduction_factor", years)
+    factors = {
+        "off": factor,
+        "current": factor,
+        "original": tables.policy_path("co2_heffing.reduction_factor_original", years),
+    }
+    by_tariff = np.nan_to_num(
+        tables.policy_path("co2_heffing.set_off_highest_tariff_first", years), nan=0.0
+    )
+    orders = {"off": by_tariff, "current": by_tariff, "original": np.zeros(len(years))}
+    levers = [sc.levers.co2_heffing for sc in b.scenarios]
+    tariff = np.stack([paths[lever] for lever in levers])
+    rf = np.nan_to_num(np.stack([factors[lever] for lever in levers]), nan=1.0)
+    periods = tables.policy_path("co2_heffing.set_off_periods", years)
     reference = np.full(len(years), np.nan)
     rows = tables.policy_rows("co2_heffing.ets_reference_price")
     if rows is not None:
@@ -465,9 +481,12 @@ def _co2_levy(b: BuildContext) -> Params:
     neutral = (years >= _scalar(b, "co2_heffing.heat_source_neutral_year")).astype(float)
     return {
         "tariff": tariff,
-        "reduction_factor": b.per_scenario(rf),
+        "reduction_factor": rf,
         "reference_price": b.per_scenario(reference),
         "heat_source_neutral": b.per_scenario(neutral),
+        "set_off_by_tariff": np.stack([orders[lever] for lever in levers]),
+        # no row: every earlier year, as the model did before December 2026
+        "set_off_periods": b.per_scenario(np.nan_to_num(periods, nan=float(len(years)))),
     }
 
 

@@ -9,17 +9,19 @@ activity level x the reduction factor of the year, following the ETS allocation 
 without the carbon-leakage (and CBAM) factors (NEa, "Berekening aantal dispensatierechten").
 
 Surplus rights (rights above the installation's own emissions) are set off against levy the
-installation paid in earlier years (automatically, from 2023; NEa "Verrekenen"), earliest year
-first, and what is left can be transferred to installations short of rights (NEa "Overdracht":
-only the surplus over own emissions can be sold, rights hold for their tax year only). The
-model sets off first, then clears the national transfer market: when rights are short, they
-trade at the levy rate (a buyer pays what the levy would cost); when they are in surplus, at
-zero.
+installation paid in the five years before (Wbm art. 71q(1); automatically, from 2023; NEa
+"Verrekenen"), the oldest year first until 2025 and, from 2026, the year of the highest levy
+rate first (art. 71q(2) as Belastingplan 2026 amended it), and what is left can be
+transferred to installations short of rights (NEa "Overdracht": only the surplus over own
+emissions can be sold, rights hold for their tax year only). The model sets off first, then
+clears the national transfer market: when rights are short, they trade at the levy rate (a
+buyer pays what the levy would cost); when they are in surplus, at zero.
 
 References
 ----------
-Wet belastingen op milieugrondslag, hoofdstuk VIIIb (CO2-heffing industrie, 2021) as amended
-by Belastingplan 2023 and 2026; NEa, "CO2-heffing industrie", "Berekening aantal
+Wet belastingen op milieugrondslag, hoofdstuk VIB (CO2-heffing industrie, art. 71h-71s; 2021)
+as amended by Belastingplan 2023 and 2026; Wet milieubeheer art. 16b.17 (the reduction
+factor); NEa, "CO2-heffing industrie", "Berekening aantal
 dispensatierechten", "Overdracht dispensatierechten", "Verrekenen dispensatierechten".
 """
 
@@ -161,16 +163,17 @@ def reference_price(eua: ArrayLike, given: ArrayLike) -> FloatArray:
 def set_off(surplus_t: ArrayLike, levied_t: ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Set-off of surplus dispensation rights against levy paid in earlier years.
 
-    Surplus rights of a year refund the levy on as many tonnes of earlier years, earliest
-    year first (NEa, "Verrekenen dispensatierechten").
+    Surplus rights of a year refund the levy on as many tonnes of earlier years, in the order
+    of the last axis (NEa, "Verrekenen dispensatierechten"; the order and the years the law
+    allows: :func:`set_off_levied`).
 
     Parameters
     ----------
     surplus_t : array_like
         Rights above the installation's own emissions in the year, ``(...)``. [t]
     levied_t : array_like
-        Tonnes levied in each earlier year and not yet set off, ``(..., n)``, earliest
-        first. [t]
+        Tonnes levied in each earlier year and not yet set off, ``(..., n)``, in the order
+        they are set off. [t]
 
     Returns
     -------
@@ -196,12 +199,19 @@ def set_off(surplus_t: ArrayLike, levied_t: ArrayLike) -> tuple[FloatArray, Floa
 
 
 def set_off_levied(
-    surplus_t: FloatArray, levied_t: FloatArray, gap: FloatArray
+    surplus_t: FloatArray,
+    levied_t: FloatArray,
+    gap: FloatArray,
+    window: BoolArray | None = None,
+    by_rate: BoolArray | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """:func:`set_off` of every plant's surplus ``(S, P)`` against its levied tonnes
     ``levied_t`` ``(S, P, n)`` (updated in place: what is set off is no longer levied), and
     the levy refunded at each earlier year's rate ``gap`` ``(S, n)`` [EUR/t]; returns the
-    refund ``(S, P)`` [EUR] and the surplus left ``(S, P)`` [t].
+    refund ``(S, P)`` [EUR] and the surplus left ``(S, P)`` [t]. Only the earlier years in
+    ``window`` ``(S, n)`` are set off against (Wbm art. 71q(1): the five before; None: all),
+    the oldest first or, in the scenarios of ``by_rate`` ``(S,)``, those of the highest rate
+    first (art. 71q(2) from 2026; at equal rates the oldest first).
 
     Worked out on the plants with a surplus and levy paid in some scenario only: elsewhere
     the set-off refunds nothing and leaves the surplus as it is (the same numbers as on
@@ -223,7 +233,19 @@ def set_off_levied(
     if not cols.size:
         return refund, surplus_t
     levied = levied_t[:, cols]
-    refunded, left_c = set_off(surplus_t[:, cols], levied)
+    open_t = levied if window is None else levied * window[:, None, :]
+    if by_rate is not None and by_rate.any():
+        n = gap.shape[-1]
+        # each scenario's order of the earlier years: by rate, highest first (a stable sort
+        # keeps equal rates oldest first), or the oldest first
+        order = np.where(
+            by_rate[:, None], np.argsort(-gap, axis=-1, kind="stable"), np.arange(n)[None, :]
+        )[:, None, :]
+        ranked, left_c = set_off(surplus_t[:, cols], np.take_along_axis(open_t, order, -1))
+        refunded = np.empty_like(ranked)
+        np.put_along_axis(refunded, np.broadcast_to(order, ranked.shape), ranked, axis=-1)
+    else:
+        refunded, left_c = set_off(surplus_t[:, cols], open_t)
     levied_t[:, cols] = np.maximum(levied - refunded, 0.0)
     refund[:, cols] = np.einsum("spy,sy->sp", refunded, gap)
     left = surplus_t.copy()
@@ -310,6 +332,22 @@ class Co2Heffing(Instrument):
             "ETS reference price where the data give it; NaN: the previous year's EUA.",
             float("nan"),
         ),
+        Parameter(
+            "set_off_by_tariff",
+            (SCENARIO, "year"),
+            "1",
+            "1: a year's surplus rights are set off against the earlier years of the highest "
+            "levy rate first (Wbm art. 71q(2) from 2026); 0: the oldest first.",
+            0.0,
+        ),
+        Parameter(
+            "set_off_periods",
+            (SCENARIO, "year"),
+            "yr",
+            "Number of earlier years whose levy a year's surplus rights can be set off against "
+            "(Wbm art. 71q(1): five).",
+            float("inf"),
+        ),
     )
     flows = (Flow("co2_levy_revenue", 1, "CO2-heffing paid by the plants, net of set-off."),)
 
@@ -360,7 +398,11 @@ class Co2Heffing(Instrument):
         surplus = np.maximum(rights - st.emissions, 0.0)
         if not (self.active or self.levied.any()):
             return Booking()
-        refund, left = set_off_levied(surplus, self.levied[:, :, :i], self.gap[:, :i])
+        window = np.arange(i)[None, :] >= i - self.param("set_off_periods")[:, i, None]
+        by_tariff = self.param("set_off_by_tariff")[:, i] > 0.5
+        refund, left = set_off_levied(
+            surplus, self.levied[:, :, :i], self.gap[:, :i], window, by_tariff
+        )
         bought, sold, short = transfer_rights(excess, left)
         rate = self.gap[:, i][:, None]
         price = np.where(short[:, None], rate, 0.0)
