@@ -11,10 +11,11 @@ whichever carrier has the lower marginal cost per GJ of heat:
 
 The carbon cost per tonne is what a plant pays at the margin for one more tonne: the EUA
 price (Directive 2003/87/EC art. 12: one allowance per tonne) plus the CO2-heffing's price
-gap max(tariff - reference price, 0) (Wet belastingen op milieugrondslag, hoofdstuk VIc,
-art. 71r-71w; :func:`kruispunt.policy.co2_levy.co2_heffing`) for a plant above its
-dispensation rights. Free allocation does not enter: it is set by historical activity, not
-by the fuel burnt this hour. The energy tax is the top bracket's marginal rate (Wbm
+gap max(tariff - reference price, 0) (Wet belastingen op milieugrondslag, hoofdstuk VIB,
+art. 71h-71s, the tariff less the ETS price in art. 71p;
+:func:`kruispunt.policy.co2_levy.co2_heffing`) for a plant above its dispensation rights.
+Free allocation does not enter: it is set by historical activity, not by the fuel burnt
+this hour. The energy tax is the top bracket's marginal rate (Wbm
 art. 59), the rate of a large connection.
 
 The share of the year on power is the hours of the bands where power is cheaper over all
@@ -34,7 +35,7 @@ FloatArray = NDArray[np.float64]
 
 def carbon_cost(eua: ArrayLike, tariff: ArrayLike, reference: ArrayLike) -> FloatArray:
     """Cost of one more tonne of CO2 at the margin [EUR/tCO2]: the EUA price plus the
-    CO2-heffing's price gap (a plant above its dispensation rights; art. 71u Wbm).
+    CO2-heffing's price gap (a plant above its dispensation rights; art. 71p Wbm).
 
     Examples
     --------
