@@ -398,10 +398,15 @@ class Co2Heffing(Instrument):
         surplus = np.maximum(rights - st.emissions, 0.0)
         if not (self.active or self.levied.any()):
             return Booking()
-        window = np.arange(i)[None, :] >= i - self.param("set_off_periods")[:, i, None]
+        # the earlier years within reach of a set-off (art. 71q(1): the five before); years
+        # out of every scenario's reach are left out, not only masked
+        periods = self.param("set_off_periods")[:, i]
+        reach = float(periods.max()) if periods.size else 0.0
+        lo = max(0, i - int(reach)) if np.isfinite(reach) else 0
+        window = np.arange(lo, i)[None, :] >= i - periods[:, None]
         by_tariff = self.param("set_off_by_tariff")[:, i] > 0.5
         refund, left = set_off_levied(
-            surplus, self.levied[:, :, :i], self.gap[:, :i], window, by_tariff
+            surplus, self.levied[:, :, lo:i], self.gap[:, lo:i], window, by_tariff
         )
         bought, sold, short = transfer_rights(excess, left)
         rate = self.gap[:, i][:, None]
