@@ -265,11 +265,12 @@ def test_northern_lights_serves_only_yara(cat: Catalogue) -> None:
 
 
 def test_energy_tax_by_bracket_for_a_large_user(results: Results) -> None:
-    # 2025 rates (policy sheet, BP 2025): gas 0.5782 / 0.3157 / 0.2035 / 0.0539 EUR/m3 with
-    # brackets at 170,000 / 1,000,000 / 10,000,000 m3; electricity 0.10154 / 0.06937 /
-    # 0.03868 / 0.00321 EUR/kWh with brackets at 10,000 / 50,000 / 10,000,000 kWh (Scholt
-    # Energy's table; until December 2026 the 2024 rates above 10,000 kWh were held,
-    # 0.09037 / 0.03943 / 0.00188 in euro of 2024).
+    # 2025 rates (Wbm art. 59 as in force in 2025, as Scholt Energy's table gives them): gas
+    # 0.57816 / 0.31573 / 0.20347 / 0.05385 EUR/m3 with brackets at 170,000 / 1,000,000 /
+    # 10,000,000 m3 (until December 2026 rounded to 0.5782 / 0.3157 / 0.2035 / 0.0539);
+    # electricity 0.10154 / 0.06937 / 0.03868 / 0.00321 EUR/kWh with brackets at 10,000 /
+    # 50,000 / 10,000,000 kWh (Scholt Energy's table; until December 2026 the 2024 rates
+    # above 10,000 kWh were held, 0.09037 / 0.03943 / 0.00188 in euro of 2024).
     # 69 % of the ammonia plants' gas is feedstock (tax_exemptions.csv, MIDDEN TC0072), whose
     # taxable quantity is nil (Directive 2003/96/EC art. 2(4)(b)); the taxable rest goes
     # through the brackets from zero. Yara's three ammonia units are one complex (the
@@ -282,7 +283,7 @@ def test_energy_tax_by_bracket_for_a_large_user(results: Results) -> None:
     gas_m3, all_kwh = float(gas.sum()), float(kwh.sum())
 
     def gas_brackets(m3: float) -> float:
-        return 170_000 * 0.5782 + 830_000 * 0.3157 + 9_000_000 * 0.2035 + (m3 - 1e7) * 0.0539
+        return 170_000 * 0.57816 + 830_000 * 0.31573 + 9_000_000 * 0.20347 + (m3 - 1e7) * 0.05385
 
     def electricity_brackets(k: float) -> float:
         return 10_000 * 0.10154 + 40_000 * 0.06937 + 9_950_000 * 0.03868 + (k - 1e7) * 0.00321
@@ -292,13 +293,13 @@ def test_energy_tax_by_bracket_for_a_large_user(results: Results) -> None:
     np.testing.assert_allclose(ds["energy_tax"].sel(plant=units).values, want, rtol=1e-9)
     # against each unit through the brackets alone, the complex saves the lower brackets'
     # excess over the top rate once for the second unit in the top brackets (D; C is idle
-    # in 2025): 170,000 x (0.5782 - 0.0539) + 830,000 x (0.3157 - 0.0539) + 9,000,000 x
-    # (0.2035 - 0.0539) = 1,652,825 EUR on gas, and on electricity 10,000 x (0.10154 -
+    # in 2025): 170,000 x (0.57816 - 0.05385) + 830,000 x (0.31573 - 0.05385) + 9,000,000 x
+    # (0.20347 - 0.05385) = 1,653,073.1 EUR on gas, and on electricity 10,000 x (0.10154 -
     # 0.00321) + 40,000 x (0.06937 - 0.00321) + 9,950,000 x (0.03868 - 0.00321) = 356,556.2 EUR
     assert gas[0] == 0.0 and kwh[0] == 0.0 and gas[1] > 1e7 and kwh[1] > 1e7
     alone = sum(gas_brackets(g) for g in gas[1:]) + sum(electricity_brackets(k) for k in kwh[1:])
     saved = alone - float(ds["energy_tax"].sel(plant=units).sum())
-    assert saved == pytest.approx(1_652_825 + 356_556.2, abs=1.0)
+    assert saved == pytest.approx(1_653_073.1 + 356_556.2, abs=1.0)
 
 
 @pytest.fixture(scope="module")
