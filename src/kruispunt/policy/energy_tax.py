@@ -96,8 +96,7 @@ def plant_taxable_share(params: Mapping[str, ArrayLike], i: int) -> FloatArray:
     exempt = np.asarray(params.get("plant_exempt", 0.0), dtype=np.float64)
     chp = np.asarray(params.get("chp_share", 0.0), dtype=np.float64)
     cover = np.asarray(params.get("chp_cover", np.zeros((1, i + 1))), dtype=np.float64)
-    keep = taxable_use(1.0, exempt, chp * cover[:, i, None, None])
-    return np.asarray(np.broadcast_to(keep, np.broadcast_shapes(exempt.shape, chp.shape)))
+    return taxable_use(1.0, exempt, chp * cover[:, i, None, None])
 
 
 def bracketed_tax(consumption: ArrayLike, thresholds: ArrayLike, rates: ArrayLike) -> FloatArray:
