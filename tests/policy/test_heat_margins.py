@@ -135,6 +135,38 @@ def test_allocation_pass_through_of_the_toy_product_by_hand() -> None:
     assert np.all(alone.allocation_per_unit() == 0.0)
 
 
+def test_the_market_passes_through_the_allocation_the_ets_books_a_plant_staying() -> None:
+    """The product's average allocation per unit is what the EU ETS books its plants staying
+    on today's routes, benchmark updates included. Toy: today's route is mapped at 1.2 t/t
+    in 2021-2025 and 0.8 t/t from 2026 (a period's update), the plant's EUTL allocation is
+    1.5 t/t (a residual of 0.3 the mapping does not explain), the correction factor 0.9 from
+    2026: 1.5 t/t in 2025, (0.8 + 0.3) x 0.9 = 0.99 t/t from 2026. At an EUA of 100 and a
+    pass-through of 0.5 the price rises by 0.5 x 100 x (1.5 - 0.99) = 25.5 EUR/t. The plant
+    runs at 1 Mt/yr on today's route, and the EU ETS books it 0.99 Mt from 2026."""
+    bm = np.full((1, 3, len(TOY_YEARS)), np.nan)
+    bm[0, 0] = np.where(TOY_YEARS >= 2026, 0.8, 1.2)
+    ets_params = {
+        "route_benchmark": bm,
+        "route_benchmark_base": np.array([[1.2, np.nan, np.nan]]),
+        "cscf": np.where(TOY_YEARS >= 2026, 0.9, 1.0)[None],
+    }
+    inp = toy_inputs(
+        eua=100.0,
+        base_free_allocation=1.5e6,
+        instruments={"market": {"allocation_pass_through": np.array([[0.5]])}, "ets": ets_params},
+    )
+    market = ProductMarket(BatchContext(inp, (EuEts, ProductMarket)))
+    per_unit = market.allocation_per_unit()[0, 0]
+    assert per_unit[0] == pytest.approx(1.5)
+    np.testing.assert_allclose(per_unit[1:], 0.99)
+    np.testing.assert_allclose(market.change[0, 0, 1:], 25.5)
+    res = simulate(inp).dataset.isel(scenario=0, plant=0)
+    assert str(res["route"].values[int(res["route_index"].values[-1])]) == "gas"
+    np.testing.assert_allclose(res["production"].values, 1.0e6)
+    np.testing.assert_allclose(res["free_allocation"].values[1:], 0.99e6)
+    assert float(res["free_allocation"].values[0]) == pytest.approx(1.5e6)
+
+
 def _closures(inp: ModelInputs) -> int:
     res = simulate(inp).dataset
     names = [str(r) for r in res["route"].values]

@@ -376,6 +376,46 @@ def allocation_shares(
     return share_cl, share_non
 
 
+def year_factors(
+    params: Mapping[str, NDArray[np.generic]], years: IntArray, cbam_good: BoolArray
+) -> tuple[FloatArray, FloatArray]:
+    """The factors that turn a basis into the year's free allocation ``(S, R, Y)``, for
+    plants at risk of carbon leakage and for the others, on routes whose output is a CBAM
+    good (``cbam_good`` ``(R,)``) or not: the share of the year (:func:`allocation_shares`;
+    a CBAM good's is the CBAM factor times the at-risk share, whatever the plant's status),
+    times the correction factor net of conditionality (Art. 10a(5), 10a(1)). The activity
+    level ratio (Art. 10a(21)) is the plant's own and not in it."""
+    share_cl, share_non = allocation_shares(params, years)  # (S, Y) each
+    correction = np.asarray(params["cscf"], dtype=np.float64) * (
+        1.0 - np.asarray(params["conditionality"], dtype=np.float64)
+    )  # (S, Y)
+    cbam = np.asarray(params["cbam_factor"], dtype=np.float64) * share_cl  # (S, Y)
+    good = np.asarray(cbam_good, dtype=np.bool_)[None, :, None]
+    factor_cl = np.where(good, cbam[:, None, :], share_cl[:, None, :]) * correction[:, None, :]
+    factor_non = np.where(good, cbam[:, None, :], share_non[:, None, :]) * correction[:, None, :]
+    return np.asarray(factor_cl, np.float64), np.asarray(factor_non, np.float64)
+
+
+def staying_allocation_per_unit(ctx: Context) -> FloatArray:
+    """Free allocation per unit of product of every plant staying on today's route at an
+    unchanged activity level, year by year ``(S, P, Y)`` [tCO2/product]: the basis the EU
+    ETS books (:meth:`AllocationBasis.of`, with the year's benchmark updates and heat rule)
+    times the year's factor for the plant's carbon-leakage status (:func:`year_factors`),
+    as :meth:`EuEts.allocation` gives it at an activity level ratio of 1. What the product
+    markets pass through of the allocation an average producer loses."""
+    inp = ctx.inputs
+    params = ctx.params(EuEts.name)
+    years = np.asarray(inp.coords.years)
+    inc = inp.plants.incumbent
+    factor_cl, factor_non = year_factors(params, years, inp.products.cbam[inp.routes.product])
+    cl = np.asarray(params["carbon_leakage"], dtype=np.float64) > 0.5  # (S, P)
+    factor = np.where(cl[:, :, None], factor_cl[:, inc, :], factor_non[:, inc, :])
+    basis = AllocationBasis.shared(ctx)
+    route = np.broadcast_to(inc[None, :], cl.shape)
+    per_unit = np.stack([basis.of(route, t) for t in range(years.size)], axis=-1)
+    return np.asarray(per_unit * factor, dtype=np.float64)
+
+
 def base_allocation_per_unit(allocation: FloatArray, production: FloatArray) -> FloatArray:
     """Base-year free allocation per unit of base-year production [tCO2/product] (0 where
     nothing was produced)."""
@@ -812,23 +852,9 @@ class EuEts(Instrument):
         cbam_good_r = inp.products.cbam[inp.routes.product]  # (R,)
         self.cbam_good_p = inp.products.cbam[plants.product]
         self.cl = self.param("carbon_leakage") > 0.5  # (S, P)
-        share_cl, share_non = allocation_shares(self.p, years)  # (S, Y) each
-        correction = self.param("cscf") * (1.0 - self.param("conditionality"))  # (S, Y)
-        cbam = self.param("cbam_factor")  # (S, Y)
         # factor per route and year for plants at risk of carbon leakage and the others
-        self.factor_cl = (
-            np.where(
-                cbam_good_r[None, :, None], (cbam * share_cl)[:, None, :], share_cl[:, None, :]
-            )
-            * correction[:, None, :]
-        )
-        self.factor_non = (
-            np.where(
-                cbam_good_r[None, :, None], (cbam * share_cl)[:, None, :], share_non[:, None, :]
-            )
-            * correction[:, None, :]
-        )
-        self.share_cl, self.share_non = share_cl, share_non
+        self.factor_cl, self.factor_non = year_factors(self.p, years, cbam_good_r)
+        self.share_cl, self.share_non = allocation_shares(self.p, years)  # (S, Y) each
         self.basis = AllocationBasis.shared(ctx)
         S = self.cl.shape[0]
         self.level = np.broadcast_to(plants.base_production[None, :], (S, len(plants.product)))

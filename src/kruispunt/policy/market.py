@@ -18,9 +18,10 @@ Three movements, all relative to the first year (plant revenue is calibrated the
   rises are passed on (:func:`energy_passed_through`);
 - for goods outside CBAM where the data set ``allocation_pass_through``, a share of the loss
   of free allocation that every EU producer of the good suffers alike: the product's average
-  free allocation per unit lost since the first year, at the year's EUA (the EU ETS module's rules:
-  Directive 2003/87/EC Art. 10a, 10b, the plants' base-year allocation and the shares of
-  allocation left per year), :func:`allocation_passed_through`. Allocation follows output
+  free allocation per unit lost since the first year, at the year's EUA (what the EU ETS
+  module books its plants staying on today's routes: Directive 2003/87/EC Art. 10a, 10b, the
+  benchmarks of each allocation period and the shares of allocation left per year),
+  :func:`allocation_passed_through`. Allocation follows output
   (Art. 10a(20): the activity-level adjustment), so it lowers the marginal cost of every EU
   producer; its phase-out raises it for all of them, a common cost that moves the price.
 
@@ -46,7 +47,7 @@ from numpy.typing import ArrayLike, NDArray
 from kruispunt.policy._validate import fraction as _fraction
 from kruispunt.policy.base import Context, Instrument, OptionView, Parameter
 from kruispunt.policy.cbam import import_intensity
-from kruispunt.policy.ets import EuEts, allocation_shares
+from kruispunt.policy.ets import EuEts, staying_allocation_per_unit
 from kruispunt.vocabulary import SCENARIO
 
 __all__ = [
@@ -343,34 +344,21 @@ class ProductMarket(Instrument):
         self.active = bool(np.any(self.change != 0.0))
 
     def allocation_per_unit(self) -> FloatArray:
-        """Each product's average free allocation per unit ``(S, G, Y)`` [tCO2/product] on the
-        EU ETS module's rules for products without a benchmark mapping: each plant's
-        base-year allocation per unit before the base year's factors, times the year's
-        share for its sector (at risk of carbon leakage or not), the correction factor net of
-        conditionality and, for heat, the update of the heat and fuel benchmarks
-        (``fallback_update``), weighted by base-year production; 0 without production."""
+        """Each product's average free allocation per unit ``(S, G, Y)`` [tCO2/product]: its
+        plants' allocation per unit staying on today's routes at an unchanged activity level,
+        as the EU ETS module books it (:func:`staying_allocation_per_unit`: the basis with
+        the benchmark updates, the share for the plant's carbon-leakage status, the
+        correction factor net of conditionality), weighted by base-year production; 0
+        without production."""
         inp = self.ctx.inputs
         plants = inp.plants
         G = len(inp.products.cbam)
         try:
-            ets = self.ctx.params(EuEts.name)
+            self.ctx.params(EuEts.name)
         except KeyError:  # no EU ETS in the batch: no allocation to lose
             return np.zeros((inp.n_scenarios, G, len(inp.coords.years)))
-        years = np.asarray(inp.coords.years)
-        share_cl, share_non = allocation_shares(ets, years)  # (S, Y)
-        cl = np.asarray(ets["carbon_leakage"], dtype=np.float64) > 0.5  # (S, P)
-        correction = np.asarray(ets["cscf"], dtype=np.float64) * (
-            1.0 - np.asarray(ets["conditionality"], dtype=np.float64)
-        )  # (S, Y)
-        base_factor = np.asarray(ets["base_factor"], dtype=np.float64)  # (S, P)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            before = np.where(base_factor > 0, plants.base_free_allocation / base_factor, 0.0)
-        factor = np.where(cl[:, :, None], share_cl[:, None, :], share_non[:, None, :])
-        # a heat plant's allocation moves with the heat and fuel benchmarks, EU-wide
-        update = np.asarray(ets["fallback_update"], dtype=np.float64)  # (S, Y)
-        heat = inp.products.heat[plants.product]
-        factor = factor * np.where(heat[None, :, None], update[:, None, :], 1.0)
-        alloc = before[:, :, None] * factor * correction[:, None, :]  # (S, P, Y) [t/yr]
+        per_plant = staying_allocation_per_unit(self.ctx)  # (S, P, Y)
+        alloc = per_plant * plants.base_production[None, :, None]  # (S, P, Y) [t/yr]
         production = np.bincount(plants.product, weights=plants.base_production, minlength=G)
         out = np.zeros((alloc.shape[0], G, alloc.shape[2]))
         for g in range(G):
