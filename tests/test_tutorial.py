@@ -129,7 +129,7 @@ def _fill(word: str, store: Path, package: Path, first: str | None, words: list[
 
 def test_the_refinery_route_claims_of_the_tutorial_hold(tmp_path: Path) -> None:
     """The tutorial: "At four times the proxy Shell Pernis keeps its electrolyser's hydrogen
-    to 2050 (at the proxy it leaves it in 2046)"."""
+    to 2050 (at the proxy it leaves it in 2048)"."""
     (path,) = [p for p in _scenario_files(tmp_path) if p.name == "refinery-route-x4.yaml"]
     res = kruispunt.run(["current-policy", str(path)])
     history = metrics.site_route_history(res, "shell_pernis")
@@ -140,7 +140,7 @@ def test_the_refinery_route_claims_of_the_tutorial_hold(tmp_path: Path) -> None:
     }
     left = re.search(r"at the proxy it leaves it in (\d{4})", TUTORIAL.read_text(encoding="utf-8"))
     assert left is not None
-    assert years["current-policy"].max() + 1 == int(left.group(1)) == 2046
+    assert years["current-policy"].max() + 1 == int(left.group(1)) == 2048
     assert years["refinery-route-x4"].max() == 2050
     # ... and from the same year, without a gap
     assert years["refinery-route-x4"].min() == years["current-policy"].min()

@@ -163,13 +163,15 @@ def derived() -> dict[Key, float]:
     for y in (2030, 2050):
         low, high = at(path("hydrogen", "low"), y), at(path("hydrogen", "high"), y)
         out[("hydrogen", "central", y)] = (low + high) / 2
-    # electricity: gas plant at the margin, scaled to the 2025 outturn
+    # electricity: gas plant at the margin, scaled to the 2025 outturn, up to the first
+    # year a set has a sourced outlook (the central set from 2030: Prognos for vbw)
     g25, e25 = path("natural_gas", "central")[2025], path(EUA, "central")[2025]
     k = POWER_OUTTURN_2025 / (g25 / CCGT_EFFICIENCY + GAS_EF / CCGT_EFFICIENCY * e25)
     for s in SETS:
         gas, eua = path("natural_gas", s), path(EUA, s)
+        outlook = min((y for y in paths.get(("electricity", s), {}) if y > EURO_YEAR), default=None)
         for y in sorted(set(gas) | set(eua)):
-            if y > EURO_YEAR:
+            if y > EURO_YEAR and (outlook is None or y < outlook):
                 out[("electricity", s, y)] = k * (
                     at(gas, y) / CCGT_EFFICIENCY + GAS_EF / CCGT_EFFICIENCY * at(eua, y)
                 )

@@ -38,22 +38,24 @@ EL_VOM_2030 = 2921.9
 """Running cost of renewable hydrogen above the data sheet's [EUR2025/t] in 2030."""
 EUR_2020 = 100.0 / 79.9169
 """CPI 2025 / CPI 2020 (deflators.csv, CBS 83131NED)."""
-POWER_2030 = 88.31
-"""Central electricity price 2030 [EUR2025/MWh] (carrier_prices.csv, derived_power_price)."""
+POWER_2030 = 86.0 * 100.0 / 96.8054
+"""Central electricity price 2030 [EUR2025/MWh]: Prognos's 86 EUR2024/MWh at the CPI of 2024
+(carrier_prices.csv, prognos_vbw_2024; deflators.csv), 88.84."""
 H2_PRICE_2030 = 264.98
 """Central network hydrogen price 2030 [EUR2025/MWh] (carrier_prices.csv)."""
 HH1 = ("refinery_ccs_h2units_green_h2", "refinery_ccs_postcomb_hh1")
 
 
 def test_hh1_running_cost_per_kg(inp: ModelInputs) -> None:
-    """HH1's hydrogen in 2030 costs 53.6164 MWh/t x 88.31 EUR/MWh = 4,734.9 EUR/t of
+    """HH1's hydrogen in 2030 costs 53.6164 MWh/t x 88.84 EUR/MWh = 4,763.2 EUR/t of
     electricity plus 367.235 x 1.2513 = 459.5 EUR/t of fixed O&M plus 2,921.9 EUR/t of
-    variable O&M at full load: 8.12 EUR/kg before energy tax and network tariff (5.19 before
-    December 2026), against the network price 264.98 EUR/MWh x 33.333 MWh/t = 8.83 EUR/kg
-    it was priced at. The route holds exactly that: its hydrogen input is gone, its
-    electricity, fixed and variable O&M and capex carry the electrolyser's."""
+    variable O&M at full load: 8.14 EUR/kg before energy tax and network tariff (8.12 at the
+    gas-at-the-margin power price, 5.19 before December 2026), against the network price
+    264.98 EUR/MWh x 33.333 MWh/t = 8.83 EUR/kg it was priced at. The route holds exactly
+    that: its hydrogen input is gone, its electricity, fixed and variable O&M and capex carry
+    the electrolyser's."""
     hand = (EL_MWH_PER_T * POWER_2030 + EL_FOM_2020 * EUR_2020 + EL_VOM_2030) / 1000.0
-    assert hand == pytest.approx(8.1163, abs=1e-3)
+    assert hand == pytest.approx(8.1446, abs=1e-3)
     assert H2_PRICE_2030 * 100 / 3 / 1000 == pytest.approx(8.833, abs=1e-3)
     y = list(inp.coords.years).index(YEAR)
     el = inp.coords.carriers.index("electricity")

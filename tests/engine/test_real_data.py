@@ -840,8 +840,9 @@ def test_only_refineries_with_a_pure_co2_stream_capture_at_hydrogen_units(
     each to the site whose share it captures.
     Before, BP's two crude units and VPR took the route in 2031 and the Zeeland Refinery in
     2032 and stayed on that small capture; now BP and the Zeeland Refinery capture
-    post-combustion from 2035 under current policy (BP from 2036 until the network tariffs
-    from 2027 grew from 2025's level, Dec 2026)."""
+    post-combustion from 2036 under current policy (from 2035 while the central power price
+    after 2030 was the gas-at-the-margin formula, and from 2036 before that until the network
+    tariffs from 2027 grew from 2025's level, Dec 2026)."""
     ds = results.dataset
     names = ds["route"].values[ds["route_index"].values]  # (S, P, Y)
     # each site at its own share of the stream (MIDDEN: Pernis 20.8 %, ExxonMobil 4.8 %)
@@ -857,8 +858,8 @@ def test_only_refineries_with_a_pure_co2_stream_capture_at_hydrogen_units(
     cp = ds.sel(scenario="current-policy")
     routes = cp["route"].values
     for plant, year in (
-        ("bp_rotterdam/refinery_throughput/cdu1", 2035),
-        ("zeeland_refinery/refinery_throughput", 2035),
+        ("bp_rotterdam/refinery_throughput/cdu1", 2036),
+        ("zeeland_refinery/refinery_throughput", 2036),
     ):
         path = routes[cp["route_index"].sel(plant=plant).values]
         first = int(cp["year"].values[np.argmax(path == "refinery_ccs_postcomb")])

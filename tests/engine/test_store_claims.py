@@ -176,13 +176,15 @@ def test_the_accounting_vents_a_claim_left_on_an_ended_store(
 def test_a_grid_claim_keeps_the_old_zone_s_part(
     cat: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Current policy, future 29 of the audit's design: Nutricia Haps holds the Noord-Brabant
+    """Current policy, future 89 of the audit's design: Nutricia Haps holds the Noord-Brabant
     zone for its heat pump (2028) and, moving to a hybrid one (running 2034), is served its
     extra load by Cluster 6's pool. (Future 3 until the network tariffs from 2027 grew from
     2025's level, future 2 until heat from electricity earned the heat benchmark's
     allocation from 2026, future 17 until the 2026 energy-tax rates of electricity
-    brackets 2-3, then future 125 until the rates of every 2026 bracket (6 Dec 2026): in
-    those the plant no longer moves; futures 29 and 83 of the 192 show it now.) The zone keeps the
+    brackets 2-3, future 125 until the rates of every 2026 bracket, then future 29 until the
+    central power price from 2030 became Prognos's outlook (6 Dec 2026): in those the plant
+    no longer moves; of the 192, futures 89, 95, 96 and 162 keep load in the zone now, 89
+    with this plant's story.) The zone keeps the
     heat pump's part: without grid claims (before Dec 2026) all its new load went to
     Cluster 6's pool, and the zone's booked use is lower by what Cluster 6's is higher, to
     the rounding."""
@@ -191,7 +193,7 @@ def test_a_grid_claim_keeps_the_old_zone_s_part(
     p = _audit_plan(cat)
     builder = FutureBuilder(p.loaded.spec.factors, p.packages, cat)
     j = list(p.packages.names).index("current-policy")
-    f = np.array([29])
+    f = np.array([89])
     inp = build_inputs(cat, builder.package_batch(j, f, p.values[f], p.seeds[f]))
     names = list(inp.pools.names)
     zone, cluster = names.index("grid/tennet_noord_brabant"), names.index("grid/cluster6")
