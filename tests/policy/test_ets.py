@@ -713,6 +713,21 @@ def test_a_heat_plants_allocation_follows_the_fallback_benchmarks_of_2026() -> N
     assert FALLBACK_2026 == pytest.approx(0.6586, abs=5e-5)
 
 
+def test_the_staying_basis_is_the_basis_of_every_year(package_inputs: ModelInputs) -> None:
+    """``AllocationBasis.staying`` works the basis out once per run of years whose inputs
+    are the same; on the data package it equals :meth:`AllocationBasis.of` of today's
+    routes in every year, bit for bit (the benchmarks change with the allocation periods,
+    the heat rule and the heat benchmarks' update in 2026)."""
+    ctx = BatchContext(package_inputs, (EuEts,))
+    basis = EuEts(ctx).basis
+    inc = package_inputs.plants.incumbent
+    route = np.broadcast_to(inc[None, :], (package_inputs.n_scenarios, inc.size))
+    years = range(len(package_inputs.coords.years))
+    each = np.stack([basis.of(route, t) for t in years], axis=-1)
+    np.testing.assert_array_equal(basis.staying(), each)
+    assert not np.array_equal(each[..., 0], each[..., -1])  # the basis does move
+
+
 def test_the_package_cuts_heat_allocation_by_the_2026_benchmarks(
     package_inputs: ModelInputs,
 ) -> None:

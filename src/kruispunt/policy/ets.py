@@ -377,15 +377,18 @@ def allocation_shares(
 
 
 def year_factors(
-    params: Mapping[str, NDArray[np.generic]], years: IntArray, cbam_good: BoolArray
+    params: Mapping[str, NDArray[np.generic]],
+    shares: tuple[FloatArray, FloatArray],
+    cbam_good: BoolArray,
 ) -> tuple[FloatArray, FloatArray]:
     """The factors that turn a basis into the year's free allocation ``(S, R, Y)``, for
     plants at risk of carbon leakage and for the others, on routes whose output is a CBAM
-    good (``cbam_good`` ``(R,)``) or not: the share of the year (:func:`allocation_shares`;
-    a CBAM good's is the CBAM factor times the at-risk share, whatever the plant's status),
-    times the correction factor net of conditionality (Art. 10a(5), 10a(1)). The activity
-    level ratio (Art. 10a(21)) is the plant's own and not in it."""
-    share_cl, share_non = allocation_shares(params, years)  # (S, Y) each
+    good (``cbam_good`` ``(R,)``) or not: the year's share ``shares`` (the at-risk and the
+    other share, :func:`allocation_shares`; a CBAM good's is the CBAM factor times the
+    at-risk share, whatever the plant's status), times the correction factor net of
+    conditionality (Art. 10a(5), 10a(1)). The activity level ratio (Art. 10a(21)) is the
+    plant's own and not in it."""
+    share_cl, share_non = shares  # (S, Y) each
     correction = np.asarray(params["cscf"], dtype=np.float64) * (
         1.0 - np.asarray(params["conditionality"], dtype=np.float64)
     )  # (S, Y)
@@ -407,13 +410,11 @@ def staying_allocation_per_unit(ctx: Context) -> FloatArray:
     params = ctx.params(EuEts.name)
     years = np.asarray(inp.coords.years)
     inc = inp.plants.incumbent
-    factor_cl, factor_non = year_factors(params, years, inp.products.cbam[inp.routes.product])
+    shares = allocation_shares(params, years)
+    factor_cl, factor_non = year_factors(params, shares, inp.products.cbam[inp.routes.product])
     cl = np.asarray(params["carbon_leakage"], dtype=np.float64) > 0.5  # (S, P)
     factor = np.where(cl[:, :, None], factor_cl[:, inc, :], factor_non[:, inc, :])
-    basis = AllocationBasis.shared(ctx)
-    route = np.broadcast_to(inc[None, :], cl.shape)
-    per_unit = np.stack([basis.of(route, t) for t in range(years.size)], axis=-1)
-    return np.asarray(per_unit * factor, dtype=np.float64)
+    return np.asarray(AllocationBasis.shared(ctx).staying() * factor, dtype=np.float64)
 
 
 def base_allocation_per_unit(allocation: FloatArray, production: FloatArray) -> FloatArray:
@@ -652,6 +653,34 @@ class AllocationBasis:
         # the same year: worked out once (per heat rule)
         return self._by_heat_rule("of", self._of, route, t, plants, heat)
 
+    def staying(self) -> FloatArray:
+        """Basis of every plant on today's route in every year ``(S, P, Y)``, as :meth:`of`
+        gives it year by year, worked out once per run of years in which what it reads of
+        the year is the same: the route's benchmark, the heat rule, the update of the heat and
+        fuel benchmarks and whether the route emits (on today's route the plant's own part
+        scales by the route's emissions over themselves, 1 where it emits). A few allocation
+        periods, not every year."""
+        S = self.neutral.shape[0]
+        route = np.ascontiguousarray(
+            np.broadcast_to(self.incumbent[None, :], (S, self.incumbent.size))
+        )
+        mix = self.mix
+        Y = self.fallback.shape[1]
+        out = np.empty((*route.shape, Y))
+        key = b""
+        for t in range(Y):
+            read = (
+                self._at(self.route_bm[:, :, t], route),
+                self.fallback[:, t],
+                self.heat_rule(t),
+                mix.at(mix.emitted, route, t) > 0,
+            )
+            new = b"".join(np.ascontiguousarray(x).tobytes() for x in read)
+            if t == 0 or new != key:
+                key, now = new, self.of(route, t)
+            out[..., t] = now
+        return out
+
     def _of(self, route: IntArray, t: int, plants: IntArray | None, heat: BoolArray) -> FloatArray:
         bm = np.nan_to_num(self._at(self.route_bm[:, :, t], route))
         total = np.where(self.uses_benchmark(route, t, plants), bm, 0.0) + self.own_part(
@@ -853,8 +882,10 @@ class EuEts(Instrument):
         self.cbam_good_p = inp.products.cbam[plants.product]
         self.cl = self.param("carbon_leakage") > 0.5  # (S, P)
         # factor per route and year for plants at risk of carbon leakage and the others
-        self.factor_cl, self.factor_non = year_factors(self.p, years, cbam_good_r)
         self.share_cl, self.share_non = allocation_shares(self.p, years)  # (S, Y) each
+        self.factor_cl, self.factor_non = year_factors(
+            self.p, (self.share_cl, self.share_non), cbam_good_r
+        )
         self.basis = AllocationBasis.shared(ctx)
         S = self.cl.shape[0]
         self.level = np.broadcast_to(plants.base_production[None, :], (S, len(plants.product)))
