@@ -7,6 +7,7 @@ run in parallel, a few at a time, in one fixture; each case is then its own test
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -469,6 +470,6 @@ def test_a_damaged_catalogue_is_repaired(tmp_path: Path) -> None:
     listed = kruispunt("results", "list", "--store", str(root))
     assert listed.code == 0, listed.stderr
     assert ids[0] in listed.stdout and ids[2] in listed.stdout and ids[1] not in listed.stdout
-    with sqlite3.connect(root / "catalogue.sqlite") as con:
+    with contextlib.closing(sqlite3.connect(root / "catalogue.sqlite")) as con:
         names = [r[0] for r in con.execute("SELECT name FROM runs ORDER BY run_id")]
     assert names == ["a", "c"]

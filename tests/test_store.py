@@ -314,7 +314,7 @@ def test_killed_saves_leave_no_half_run(tmp_path: Path, res: Results) -> None:
         assert store.list().empty, stage
         assert list((root / "runs").iterdir()) == [], stage
         assert list((root / "locks").iterdir()) == [], stage
-        with sqlite3.connect(root / "catalogue.sqlite") as con:
+        with contextlib.closing(sqlite3.connect(root / "catalogue.sqlite")) as con:
             assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             assert con.execute("SELECT count(*) FROM runs").fetchone()[0] == 0
         run_id = store.save(res)  # the store still works
@@ -390,7 +390,7 @@ def test_two_processes_save_at_once(tmp_path: Path) -> None:
     assert len(ids) == 6
     for run_id in ids:
         assert store.load(run_id).dataset.sizes["plant"] == 30
-    with sqlite3.connect(root / "catalogue.sqlite") as con:
+    with contextlib.closing(sqlite3.connect(root / "catalogue.sqlite")) as con:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     manifest = json.loads((store.runs_dir / ids[0] / "manifest.json").read_text())

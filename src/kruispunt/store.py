@@ -898,7 +898,11 @@ class Store:
             con = sqlite3.connect(self._uri, uri=True, timeout=60.0, isolation_level=None)
         else:
             con = sqlite3.connect(self.catalogue_path, timeout=60.0, isolation_level=None)
-        con.execute("PRAGMA busy_timeout = 60000")
+        try:
+            con.execute("PRAGMA busy_timeout = 60000")
+        except BaseException:
+            con.close()  # not left open for the garbage collector
+            raise
         return con
 
     @contextlib.contextmanager

@@ -417,3 +417,53 @@ def test_each_figure_the_model_needs_is_required(table: str, key: str) -> None:
     ] == [
         (f"{table}.csv", None, field, f"{what} '{key}' is missing: the model cannot run without it")
     ]
+
+
+def _site_line(package: Path, site: str) -> int:
+    _, rows = read_rows(package / "sites.csv")
+    return 2 + next(i for i, r in enumerate(rows) if r["site_id"] == site)
+
+
+def test_a_site_idle_in_the_base_year_needs_its_idling(package_copy: Path) -> None:
+    """Asfaltnu Zwijndrecht emitted 1 t in 2022 against 2,477, 1,312 and 3,100 t in
+    2019-2021 (mean 2,296.33 t; EUTL 203212): without its idling row the package is refused
+    at the site's row, with both figures; an idling dated after the base year does not stop
+    it there."""
+    path = package_copy / "events.csv"
+    header, rows = read_rows(path)
+    kept = [r for r in rows if r["event_id"] != "asfaltnu_zwijndrecht_idling_2022"]
+    assert len(kept) == len(rows) - 1
+    write_rows(path, header, kept)
+    rehash_package(package_copy)
+    line = _site_line(package_copy, "asfaltnu_zwijndrecht")
+    p = sole_problem(package_copy, "check_idle_base_year", "sites.csv", "site_id", line)
+    assert p.message == (
+        "site 'asfaltnu_zwijndrecht' emitted 1 t in 2022, under 1% of its mean of 2296.33 t "
+        "over 2019-2021: it did not run in the base year; record an idling or closure in "
+        "events.csv in or before 2022"
+    )
+    moved = [dict(r) for r in rows]
+    for r in moved:
+        if r["event_id"] == "asfaltnu_zwijndrecht_idling_2022":
+            r["year"] = "2023"
+    write_rows(path, header, moved)
+    rehash_package(package_copy)
+    sole_problem(package_copy, "check_idle_base_year", "sites.csv", "site_id", line)
+
+
+def test_a_site_that_ran_in_the_base_year_needs_no_event(package_copy: Path) -> None:
+    """Raising Asfaltnu's 2022 emissions to 23 t (1.0 % of its 2019-2021 mean) and dropping
+    its idling row loads: the rule is a share under 1 %, not any fall."""
+    path = package_copy / "events.csv"
+    header, rows = read_rows(path)
+    write_rows(
+        path, header, [r for r in rows if r["event_id"] != "asfaltnu_zwijndrecht_idling_2022"]
+    )
+    years = package_copy / "installation_years.csv"
+    y_header, y_rows = read_rows(years)
+    for r in y_rows:
+        if (r["installation_id"], r["year"]) == ("203212", "2022"):
+            r["verified_emissions"] = "23"
+    write_rows(years, y_header, y_rows)
+    rehash_package(package_copy)
+    load_catalogue(package_copy)

@@ -33,12 +33,16 @@ from kruispunt.catalogue.schema import (
 )
 from kruispunt.errors import Problem, UnitError
 from kruispunt.units import EURO_YEAR, conversion_factor, is_money, substitute
+from kruispunt.vocabulary import BASE_YEAR
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 INTEGER_PATTERN = r"[+-]?[0-9]+"
 NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 """A number as the loader parses it: ASCII digits, optional sign, point and exponent."""
 EMISSION_SHARE_TOLERANCE = 1e-6
+IDLE_SHARE = 0.01
+"""A site whose base-year verified emissions are below this share of its mean over the three
+years before did not run in the base year (:func:`check_idle_base_year`)."""
 UNIT_MAX_LENGTH = 100
 TINY = 1e-9
 """Smallest non-zero magnitude of a bounded number, in its canonical unit: anything smaller is
@@ -840,6 +844,66 @@ def _made(raw: RawPackage, routes: pd.Series[Any]) -> pd.Series[Any]:
     """Product each route makes (NaN where the route is unknown)."""
     route_product = _lookup(raw, "routes", "route_id", "product_id")
     return routes.map(route_product)
+
+
+def check_idle_base_year(raw: RawPackage) -> list[Problem]:
+    """A site that did not run in the base year is stopped there by an event.
+
+    A site whose included installations emitted in the base year (2022) less than
+    :data:`IDLE_SHARE` of their mean over the three years before (the years with a figure)
+    did not run: the model would run it on that activity with the whole allocation the EUTL
+    records for the year, which the EU ETS's 15 % rule (Reg. (EU) 2019/1842) cuts from the
+    next years' allocation, and the plant's value would rest on that windfall. Such a site
+    needs an ``idling`` or ``closure`` row in ``events.csv`` in or before the base year (a
+    later ``restart``, with its source, runs it again)."""
+    problems: list[Problem] = []
+    inst, years, events, sites = (
+        raw.tables.get(t) for t in ("installations", "installation_years", "events", "sites")
+    )
+    if inst is None or years is None or events is None or sites is None:
+        return problems
+    if not (
+        {"installation_id", "site_id", "included"} <= set(inst.columns)
+        and {"installation_id", "year", "verified_emissions"} <= set(years.columns)
+        and {"site_id", "kind", "year"} <= set(events.columns)
+        and "site_id" in sites.columns
+    ):
+        return problems
+    kept = inst[inst["included"] == "true"]
+    site_of = dict(zip(kept["installation_id"].astype(str), kept["site_id"], strict=True))
+    year = pd.to_numeric(years["year"], errors="coerce")
+    emitted = pd.to_numeric(years["verified_emissions"], errors="coerce")
+    site = years["installation_id"].astype(str).map(site_of)
+    frame = pd.DataFrame({"site": site, "year": year, "emitted": emitted}).dropna(
+        subset=["site", "year"]
+    )
+    window = frame[(frame["year"] >= BASE_YEAR - 3) & (frame["year"] <= BASE_YEAR)]
+    totals = window.groupby(["site", "year"])["emitted"].sum(min_count=1).unstack("year")
+    if BASE_YEAR not in totals.columns:
+        return problems
+    base = totals[BASE_YEAR].fillna(0.0)
+    before = totals[[y for y in totals.columns if float(y) < BASE_YEAR]].mean(axis=1)
+    idle = totals.index[(before > 0) & (base < IDLE_SHARE * before)]
+    stop_year = pd.to_numeric(events["year"], errors="coerce")
+    stopped = set(
+        events.loc[events["kind"].isin(("idling", "closure")) & (stop_year <= BASE_YEAR), "site_id"]
+    )
+    for site_id in sorted(set(idle) - stopped):
+        at = sites.index[sites["site_id"] == site_id]
+        problems.append(
+            Problem(
+                "check_idle_base_year",
+                raw.file("sites"),
+                _line(at[0]) if len(at) else None,
+                "site_id",
+                f"site '{_shown(str(site_id))}' emitted {float(base[site_id]):.6g} t in "
+                f"{BASE_YEAR}, under {IDLE_SHARE:.0%} of its mean of "
+                f"{float(before[site_id]):.6g} t over {BASE_YEAR - 3}-{BASE_YEAR - 1}: it did "
+                f"not run in the base year; record an "
+                f"idling or closure in events.csv in or before {BASE_YEAR}",
+            )
+        )
+    return problems
 
 
 def check_route_products(raw: RawPackage) -> list[Problem]:
@@ -2085,6 +2149,7 @@ CHECKS: tuple[Check, ...] = (
     check_emission_shares,
     check_installation_sites,
     check_sites_have_plants,
+    check_idle_base_year,
     check_route_products,
     check_retrofits,
     check_plant_units,
