@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kruispunt.catalogue.build import rehash_package
 from kruispunt.catalogue.load import default_package_path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,6 +32,17 @@ def write_rows(path: Path, header: list[str], rows: list[dict[str, str]]) -> Non
         writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
+
+
+def drop_row(package: Path, table: str, column: str, value: str) -> None:
+    """Remove the one row of ``table`` whose ``column`` is ``value`` from the package copy and
+    record the edit in its descriptor (``rehash_package``: only the missing row is wrong)."""
+    path = package / f"{table}.csv"
+    header, rows = read_rows(path)
+    kept = [r for r in rows if r[column] != value]
+    assert len(kept) == len(rows) - 1, (table, column, value)
+    write_rows(path, header, kept)
+    rehash_package(package)
 
 
 @pytest.fixture

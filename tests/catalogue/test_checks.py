@@ -16,7 +16,7 @@ from kruispunt.catalogue.load import load_catalogue
 from kruispunt.catalogue.paths import default_package_path
 from kruispunt.catalogue.raw import read_raw
 from kruispunt.errors import DataPackageError, Problem
-from tests.catalogue.conftest import read_rows, write_rows
+from tests.catalogue.conftest import drop_row, read_rows, write_rows
 
 
 def problems_of(path: Path) -> list[Problem]:
@@ -249,12 +249,7 @@ def test_retrofit_only_route_needs_a_base(package_copy: Path) -> None:
     """ng_dri_eaf_hp_capture is reached only by retrofitting a running gas DRI plant
     (route parameter retrofit_only): without its row in route_retrofits.csv no plant could
     ever start it, and the flag's row is named."""
-    path = package_copy / "route_retrofits.csv"
-    header, rows = read_rows(path)
-    kept = [r for r in rows if r["route_id"] != "ng_dri_eaf_hp_capture"]
-    assert len(kept) == len(rows) - 1
-    write_rows(path, header, kept)
-    rehash_package(package_copy)  # only the missing base is wrong
+    drop_row(package_copy, "route_retrofits", "route_id", "ng_dri_eaf_hp_capture")
     _, params = read_rows(package_copy / "route_parameters.csv")
     line = 2 + next(
         i
@@ -311,12 +306,7 @@ def test_derivation_without_its_formula(package_copy: Path, edit_cell: Callable[
 def test_a_field_source_that_is_not_in_sources_csv(package_copy: Path) -> None:
     """EUTL verified emissions and free allocation cite their dataset once, for the field:
     without its row in sources.csv both fields are refused (file and field, no line)."""
-    path = package_copy / "sources.csv"
-    header, rows = read_rows(path)
-    kept = [r for r in rows if r["source_id"] != "eutl_nl"]
-    assert len(kept) == len(rows) - 1
-    write_rows(path, header, kept)
-    rehash_package(package_copy)
+    drop_row(package_copy, "sources", "source_id", "eutl_nl")
     found = [p for p in problems_of(package_copy) if p.check == "check_numeric_sources"]
     assert sorted((Path(p.file).name, p.row, p.field, p.message) for p in found) == [
         (
@@ -429,12 +419,8 @@ def test_a_site_idle_in_the_base_year_needs_its_idling(package_copy: Path) -> No
     2019-2021 (mean 2,296.33 t; EUTL 203212): without its idling row the package is refused
     at the site's row, with both figures; an idling dated after the base year does not stop
     it there."""
-    path = package_copy / "events.csv"
-    header, rows = read_rows(path)
-    kept = [r for r in rows if r["event_id"] != "asfaltnu_zwijndrecht_idling_2022"]
-    assert len(kept) == len(rows) - 1
-    write_rows(path, header, kept)
-    rehash_package(package_copy)
+    header, rows = read_rows(package_copy / "events.csv")
+    drop_row(package_copy, "events", "event_id", "asfaltnu_zwijndrecht_idling_2022")
     line = _site_line(package_copy, "asfaltnu_zwijndrecht")
     p = sole_problem(package_copy, "check_idle_base_year", "sites.csv", "site_id", line)
     assert p.message == (
@@ -446,7 +432,7 @@ def test_a_site_idle_in_the_base_year_needs_its_idling(package_copy: Path) -> No
     for r in moved:
         if r["event_id"] == "asfaltnu_zwijndrecht_idling_2022":
             r["year"] = "2023"
-    write_rows(path, header, moved)
+    write_rows(package_copy / "events.csv", header, moved)
     rehash_package(package_copy)
     sole_problem(package_copy, "check_idle_base_year", "sites.csv", "site_id", line)
 
@@ -454,11 +440,7 @@ def test_a_site_idle_in_the_base_year_needs_its_idling(package_copy: Path) -> No
 def test_a_site_that_ran_in_the_base_year_needs_no_event(package_copy: Path) -> None:
     """Raising Asfaltnu's 2022 emissions to 23 t (1.0 % of its 2019-2021 mean) and dropping
     its idling row loads: the rule is a share under 1 %, not any fall."""
-    path = package_copy / "events.csv"
-    header, rows = read_rows(path)
-    write_rows(
-        path, header, [r for r in rows if r["event_id"] != "asfaltnu_zwijndrecht_idling_2022"]
-    )
+    drop_row(package_copy, "events", "event_id", "asfaltnu_zwijndrecht_idling_2022")
     years = package_copy / "installation_years.csv"
     y_header, y_rows = read_rows(years)
     for r in y_rows:
