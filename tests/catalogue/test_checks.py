@@ -418,7 +418,7 @@ def test_a_site_idle_in_the_base_year_needs_its_idling(package_copy: Path) -> No
     """Asfaltnu Zwijndrecht emitted 1 t in 2022 against 2,477, 1,312 and 3,100 t in
     2019-2021 (mean 2,296.33 t; EUTL 203212): without its idling row the package is refused
     at the site's row, with both figures; an idling dated after the base year does not stop
-    it there."""
+    it there, nor one a restart in the base year ends."""
     header, rows = read_rows(package_copy / "events.csv")
     drop_row(package_copy, "events", "event_id", "asfaltnu_zwijndrecht_idling_2022")
     line = _site_line(package_copy, "asfaltnu_zwijndrecht")
@@ -433,6 +433,16 @@ def test_a_site_idle_in_the_base_year_needs_its_idling(package_copy: Path) -> No
         if r["event_id"] == "asfaltnu_zwijndrecht_idling_2022":
             r["year"] = "2023"
     write_rows(package_copy / "events.csv", header, moved)
+    rehash_package(package_copy)
+    sole_problem(package_copy, "check_idle_base_year", "sites.csv", "site_id", line)
+    # idle from 2021 but restarted in 2022: running in the base year by the events, which
+    # its emissions contradict
+    for r in moved:
+        if r["event_id"] == "asfaltnu_zwijndrecht_idling_2022":
+            r["year"] = "2021"
+    restart = dict(next(r for r in moved if r["event_id"] == "asfaltnu_zwijndrecht_idling_2022"))
+    restart.update(event_id="asfaltnu_zwijndrecht_restart_2022", kind="restart", year="2022")
+    write_rows(package_copy / "events.csv", header, [*moved, restart])
     rehash_package(package_copy)
     sole_problem(package_copy, "check_idle_base_year", "sites.csv", "site_id", line)
 

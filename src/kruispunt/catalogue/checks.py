@@ -854,8 +854,8 @@ def check_idle_base_year(raw: RawPackage) -> list[Problem]:
     did not run: the model would run it on that activity with the whole allocation the EUTL
     records for the year, which the EU ETS's 15 % rule (Reg. (EU) 2019/1842) cuts from the
     next years' allocation, and the plant's value would rest on that windfall. Such a site
-    needs an ``idling`` or ``closure`` row in ``events.csv`` in or before the base year (a
-    later ``restart``, with its source, runs it again)."""
+    needs an ``idling`` or ``closure`` row in ``events.csv`` in or before the base year, not
+    followed by a ``restart`` by then (a later ``restart``, with its source, runs it again)."""
     problems: list[Problem] = []
     inst, years, events, sites = (
         raw.tables.get(t) for t in ("installations", "installation_years", "events", "sites")
@@ -884,10 +884,13 @@ def check_idle_base_year(raw: RawPackage) -> list[Problem]:
     base = totals[BASE_YEAR].fillna(0.0)
     before = totals[[y for y in totals.columns if float(y) < BASE_YEAR]].mean(axis=1)
     idle = totals.index[(before > 0) & (base < IDLE_SHARE * before)]
-    stop_year = pd.to_numeric(events["year"], errors="coerce")
-    stopped = set(
-        events.loc[events["kind"].isin(("idling", "closure")) & (stop_year <= BASE_YEAR), "site_id"]
-    )
+    # stopped by the base year: the site's last closure, idling or restart by then stops it
+    moves = events.assign(when=pd.to_numeric(events["year"], errors="coerce"))
+    moves = moves[
+        moves["kind"].isin(("idling", "closure", "restart")) & (moves["when"] <= BASE_YEAR)
+    ]
+    last = moves.sort_values("when", kind="stable").groupby("site_id")["kind"].last()
+    stopped = set(last.index[last != "restart"])
     for site_id in sorted(set(idle) - stopped):
         at = sites.index[sites["site_id"] == site_id]
         problems.append(
@@ -899,8 +902,8 @@ def check_idle_base_year(raw: RawPackage) -> list[Problem]:
                 f"site '{_shown(str(site_id))}' emitted {float(base[site_id]):.6g} t in "
                 f"{BASE_YEAR}, under {IDLE_SHARE:.0%} of its mean of "
                 f"{float(before[site_id]):.6g} t over {BASE_YEAR - 3}-{BASE_YEAR - 1}: it did "
-                f"not run in the base year; record an "
-                f"idling or closure in events.csv in or before {BASE_YEAR}",
+                f"not run in the base year; record an idling or closure in events.csv in or "
+                f"before {BASE_YEAR}",
             )
         )
     return problems
