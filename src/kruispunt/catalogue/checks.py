@@ -872,13 +872,15 @@ def check_idle_base_year(raw: RawPackage) -> list[Problem]:
     kept = inst[inst["included"] == "true"]
     site_of = dict(zip(kept["installation_id"].astype(str), kept["site_id"], strict=True))
     year = pd.to_numeric(years["year"], errors="coerce")
-    emitted = pd.to_numeric(years["verified_emissions"], errors="coerce")
-    site = years["installation_id"].astype(str).map(site_of)
-    frame = pd.DataFrame({"site": site, "year": year, "emitted": emitted}).dropna(
-        subset=["site", "year"]
-    )
-    window = frame[(frame["year"] >= BASE_YEAR - 3) & (frame["year"] <= BASE_YEAR)]
-    totals = window.groupby(["site", "year"])["emitted"].sum(min_count=1).unstack("year")
+    rows = years[(year >= BASE_YEAR - 3) & (year <= BASE_YEAR)]  # the four years read
+    frame = pd.DataFrame(
+        {
+            "site": rows["installation_id"].astype(str).map(site_of),
+            "year": year[rows.index],
+            "emitted": pd.to_numeric(rows["verified_emissions"], errors="coerce"),
+        }
+    ).dropna(subset=["site"])
+    totals = frame.groupby(["site", "year"])["emitted"].sum(min_count=1).unstack("year")
     if BASE_YEAR not in totals.columns:
         return problems
     base = totals[BASE_YEAR].fillna(0.0)
