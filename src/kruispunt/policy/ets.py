@@ -667,7 +667,7 @@ class AllocationBasis:
         mix = self.mix
         Y = self.fallback.shape[1]
         out = np.empty((*route.shape, Y))
-        key = b""
+        key = b""  # no year's inputs are empty bytes: year 0 is always worked out
         for t in range(Y):
             read = (
                 self._at(self.route_bm[:, :, t], route),
@@ -676,7 +676,7 @@ class AllocationBasis:
                 mix.at(mix.emitted, route, t) > 0,
             )
             new = b"".join(np.ascontiguousarray(x).tobytes() for x in read)
-            if t == 0 or new != key:
+            if new != key:
                 key, now = new, self.of(route, t)
             out[..., t] = now
         return out
