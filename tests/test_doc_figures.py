@@ -67,7 +67,7 @@ def _first_year(ds: xr.Dataset, scenario: str, plant: str, family_or_route: str)
 
 def _hydrogen(results: Results) -> tuple[str, ...]:
     ds = results.dataset
-    kt = [_at(ds, "hydrogen_bought", CP, y) / 1e3 for y in (2035, 2037)]
+    kt = [_at(ds, "hydrogen_bought", CP, y) / 1e3 for y in (2033, 2037)]
     return f"{kt[0]:.1f}", f"{kt[1]:.1f}"
 
 

@@ -81,9 +81,10 @@ NOORD_BRABANT = _municipalities(
     Roosendaal|Rucphen|Sint-Michielsgestel|Someren|Son en Breugel|Steenbergen|Tilburg|
     Valkenswaard|Veldhoven|Vught|Waalre|Waalwijk|Woensdrecht|Zundert"""
 )
-"""The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 site in one of them
-has grid_zone tennet_noord_brabant, a rotterdam_moerdijk site in Moerdijk port_of_moerdijk (SITES.md
-rule 5); the zones of the other provinces follow (CLUSTER6_ZONES)."""
+"""The 56 municipalities of the province of Noord-Brabant (2025): a cluster6 or zeeland site in
+one of them has grid_zone tennet_noord_brabant (TenneT's Noord-Brabant grid, not the province of
+Zeeland's), a rotterdam_moerdijk site in Moerdijk port_of_moerdijk (SITES.md rule 5); the zones
+of the other provinces follow (CLUSTER6_ZONES)."""
 UTRECHT_GELDERLAND_FLEVOPOLDER = _municipalities(
     """Aalten|Apeldoorn|Arnhem|Barneveld|Berg en Dal|Berkelland|Beuningen|Bronckhorst|
     Brummen|Buren|Culemborg|Doesburg|Doetinchem|Druten|Duiven|Ede|Elburg|Epe|Ermelo|Harderwijk|
@@ -389,6 +390,8 @@ def main() -> int:
             want = next((z for z, m, _ in CLUSTER6_ZONES if r.municipality in m), "")
         elif r.cluster_id == "rotterdam_moerdijk" and r.municipality == "Moerdijk":
             want = "port_of_moerdijk"
+        elif r.cluster_id == "zeeland" and r.municipality in NOORD_BRABANT:
+            want = "tennet_noord_brabant"
         if (r.grid_zone or "") != want:
             problem(f"sites.csv {r.site_id}: grid_zone {r.grid_zone!r}, rule 5 gives {want!r}")
 

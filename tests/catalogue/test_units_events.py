@@ -407,22 +407,20 @@ def test_a_cbam_carriers_good_is_a_cbam_product(
 def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
     package_copy: Path, edit_cell: Callable[..., int]
 ) -> None:
-    """sites.csv grid_zone names a grid project with room rows under the site's own cluster,
-    and a zone has a site."""
-    wrong = edit_cell("sites", "grid_zone", "tennet_noord_brabant", _event(site_id="yara_sluiskil"))
+    """sites.csv grid_zone names a grid project with room rows under the site's own cluster
+    or under one other cluster (a Zeeland site on Cluster 6's Noord-Brabant zone is one), and
+    a zone has a site."""
+    wrong = edit_cell("sites", "grid_zone", "tennet_nowhere", _event(site_id="yara_sluiskil"))
     for site in ("agristo_tilburg", "ardagh_glass_dongen"):
         edit_cell("sites", "grid_zone", "", _event(site_id=site))
     problems = problems_of(package_copy)
     p = find(problems, "check_grid_zones", "sites.csv", "grid_zone", wrong)
     assert p.message == (
-        "grid zone 'tennet_noord_brabant' has no grid_capacity_new_load rows under cluster "
-        "'zeeland' in infrastructure.csv"
+        "grid zone 'tennet_nowhere' has no grid_capacity_new_load rows in infrastructure.csv "
+        "(under the site's cluster 'zeeland' or another)"
     )
-    assert not [
-        q
-        for q in problems
-        if q.check == "check_grid_zones" and q.file.endswith("infrastructure.csv")
-    ]
+    # the Zeeland cluster's sites in Noord-Brabant name Cluster 6's zone: no problem
+    assert [q for q in problems if q.check == "check_grid_zones"] == [p]
     path = package_copy / "sites.csv"
     header, rows = read_rows(path)
     for r in rows:
@@ -725,3 +723,37 @@ def test_a_nace_code_is_written_as_the_registry_writes_it(
     assert find(problems, "check_nace_codes", "tax_exemptions.csv", "nace", line).message.endswith(
         ", or 'any'"
     )
+
+
+def test_a_grid_zone_under_two_other_clusters_is_refused(package_copy: Path) -> None:
+    """A zone whose room rows sit under two clusters, neither the site's, does not say which
+    grid a site naming it hangs on: each such site is refused, naming both clusters; Cluster
+    6's own sites keep their cluster's rows of the zone."""
+    path = package_copy / "infrastructure.csv"
+    header, rows = read_rows(path)
+    rows += [
+        dict(r, cluster_id="noord_nederland")
+        for r in rows
+        if r["project"] == "tennet_noord_brabant" and r["parameter"] == "grid_capacity_new_load"
+    ]
+    write_rows(path, header, rows)
+    _, sites = read_rows(package_copy / "sites.csv")
+    zeeland = {
+        k + 2
+        for k, r in enumerate(sites)
+        if r["grid_zone"] == "tennet_noord_brabant" and r["cluster_id"] == "zeeland"
+    }
+    assert len(zeeland) == 9
+    problems = [q for q in problems_of(package_copy) if q.check == "check_grid_zones"]
+    on_sites = [q for q in problems if q.file.endswith("sites.csv")]
+    assert {q.row for q in on_sites} == zeeland
+    assert {q.field for q in on_sites} == {"grid_zone"}
+    assert {q.message for q in on_sites} == {
+        "grid zone 'tennet_noord_brabant' has grid_capacity_new_load rows under several "
+        "clusters (cluster6, noord_nederland) in infrastructure.csv and none under the site's "
+        "cluster 'zeeland': which grid it hangs on is not clear"
+    }
+    # the copy under noord_nederland has no site of its own
+    assert [q.message for q in problems if q.file.endswith("infrastructure.csv")] == [
+        "grid zone 'tennet_noord_brabant' of cluster 'noord_nederland' has no site"
+    ]

@@ -101,7 +101,9 @@ def test_noord_brabant_sites_electrify_on_the_released_room(
     sites of Cluster 6 before the cluster's relief (2034): FrieslandCampina Veghel and
     Bavaria Lieshout take hybrid boilers (with or without a heat pump
     beside them) from 2028 (before: 2034), while Cluster 6's sites
-    elsewhere (A-ware Heerenveen) still wait for 2034. The zone's new load stays within its
+    elsewhere (A-ware Heerenveen) still wait for 2034. The Zeeland cluster's nine sites in
+    Noord-Brabant (Bergen op Zoom, Roosendaal, Steenbergen) hang on the same grid: they draw
+    on the zone, not on the province of Zeeland's room. The zone's new load stays within its
     room every year before 2034."""
     ds = current.dataset.sel(scenario="current-policy")
     routes = ds["route"].values
@@ -111,8 +113,14 @@ def test_noord_brabant_sites_electrify_on_the_released_room(
     assert _first_year(ds, "bavaria_lieshout/process_heat_low", *hybrids) == 2028
     heerenveen = ds["route_index"].sel(plant="a_ware_heerenveen/process_heat_low").values
     assert (routes[heerenveen[: years.index(2034)]] == "gas_boiler_low").all()
-    zone = set(cat.sites.loc[cat.sites["grid_zone"] == "tennet_noord_brabant", "site_id"])
-    assert len(zone) == 17
+    in_brabant = cat.sites.loc[cat.sites["grid_zone"] == "tennet_noord_brabant"]
+    zone = set(in_brabant["site_id"])
+    assert in_brabant["cluster_id"].value_counts().to_dict() == {"cluster6": 17, "zeeland": 9}
+    assert set(in_brabant.loc[in_brabant["cluster_id"] == "zeeland", "municipality"]) == {
+        "Bergen op Zoom",
+        "Roosendaal",
+        "Steenbergen",
+    }
     in_zone = np.isin(ds["site"].values, sorted(zone))
     room = np.array([0.0, 200.0, 400.0] + [805.0] * (years.index(2034) - 3))
     new_load = _new_load(ds, in_zone)[: years.index(2034)]
@@ -302,3 +310,33 @@ def test_zuid_holland_sites_of_cluster6_wait_for_the_province_s_expansions(
     assert new_load[years.index(2035)] > 10.0
     for site in ("heineken_zoeterwoude", "purac_gorinchem", "dsm_delft"):
         assert _first_year(ds, f"{site}/process_heat_low", "heat_pump", prefix=True) == 2035, site
+
+
+def test_zeeland_sites_in_noord_brabant_draw_on_the_brabant_grid_alone(
+    cat: Catalogue, inp: ModelInputs
+) -> None:
+    """The province of Zeeland's grid figures (TenneT and Stedin: 425 MW for its waiting list
+    from Jun 2024) do not cover the Zeeland cluster's sites in Noord-Brabant, which hang on
+    TenneT's Noord-Brabant grid (full since Jun 2022 in all of Noord-Brabant and Limburg; the
+    release of Dec 2025 begins in West-Brabant): those nine draw on zone
+    ``tennet_noord_brabant`` (Cluster 6's) and not on ``grid/zeeland``; every other Zeeland
+    plant draws on ``grid/zeeland`` and not on the zone; the zone is open from the start to
+    the plants of both clusters."""
+    names = list(inp.pools.names)
+    zeeland, zone = names.index("grid/zeeland"), names.index("grid/tennet_noord_brabant")
+    clusters = list(inp.coords.clusters)
+    site = np.asarray(inp.coords.plant_site)
+    brabant = cat.sites.loc[
+        (cat.sites["cluster_id"] == "zeeland") & (cat.sites["grid_zone"] == "tennet_noord_brabant")
+    ]
+    assert len(brabant) == 9
+    here = np.isin(site, brabant["site_id"].to_numpy())
+    in_zeeland = inp.plants.cluster == clusters.index("zeeland")
+    assert here.sum() >= 9 and (in_zeeland & ~here).sum() >= 10
+    assert not inp.pools.plants[zeeland, here].any()
+    assert inp.pools.plants[zone, here].all()
+    assert inp.pools.plants[zeeland, in_zeeland & ~here].all()
+    assert not inp.pools.plants[zone, in_zeeland & ~here].any()
+    for cl in ("zeeland", "cluster6"):
+        assert (inp.pools.access[:, zone, clusters.index(cl)] == 0).all()
+    assert inp.pools.host[zone] == clusters.index("cluster6")

@@ -471,8 +471,8 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     production = inp.plants.base_production
     at_base = np.isclose(accounted["production"].values[0, :, 0], production, rtol=1e-9)
     # a plant a decided event puts on another route by the first year (Holland Malt's heat
-    # pumps, Saint-Gobain's electrodes) runs in 2025 on a route other than the one it stays
-    # on from today's state
+    # pumps, Philip Morris's heat pumps and hybrid boilers, Saint-Gobain's electrodes) runs
+    # in 2025 on a route other than the one it stays on from today's state
     from kruispunt.engine.state import PlantState
 
     today = np.asarray(accounted["route"].values)[PlantState.initial(inp).route[0]]
@@ -480,6 +480,7 @@ def test_default_data_valued_tax_of_staying_is_the_accounted_tax() -> None:
     moved = set(accounted["plant"].values[today != ran].astype(str))
     assert moved == {
         "holland_malt_eemshaven/process_heat_low",
+        "philip_morris_bergen_op_zoom/process_heat_low",
         "saint_gobain_etten_leur/glass/melter_electrodes",
     }
     at_base &= today == ran

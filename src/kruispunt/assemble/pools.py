@@ -102,7 +102,10 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     zone's room is taken only when its cluster's is full. A zone with an
     ``apart_from_cluster`` row of 1 lies outside its cluster's figures (the Port of
     Moerdijk: the Rotterdam figures are the Rotterdam port area's): its sites draw on the
-    zone's pool only."""
+    zone's pool only. A site may name the zone of another cluster, whose grid it hangs on
+    (the Zeeland cluster's sites in Noord-Brabant, on TenneT's Noord-Brabant grid rather
+    than the province of Zeeland's): it draws on that zone's pool only, not on its own
+    cluster's, and the zone is open to its cluster too (``check_grid_zones``)."""
     infra = tables.catalogue.infrastructure
     grid = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
     whole = grid[grid["project"] == "cluster"]
@@ -116,10 +119,16 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         & (infra["value"].astype(float) > 0)
     ]
     outside: dict[str, set[str]] = {}  # per cluster, the sites of its zones apart from it
+    zones = grid[grid["project"] != "cluster"]
+    host_of = {str(z): str(c) for c, z in zip(zones["cluster_id"], zones["project"], strict=True)}
     if zone_of is not None:
         for cl, zone in zip(apart_rows["cluster_id"], apart_rows["project"], strict=True):
             in_zone = sites.loc[zone_of == str(zone), "site_id"].astype(str)
             outside.setdefault(str(cl), set()).update(in_zone)
+        # a site on the zone of another cluster is outside its own cluster's grid figures
+        for site, cl, zone in zip(sites["site_id"], sites["cluster_id"], zone_of, strict=True):
+            if zone in host_of and host_of[zone] != str(cl):
+                outside.setdefault(str(cl), set()).add(str(site))
     L = len(tables.cluster_ids)
     out = []
     for host, cl in enumerate(tables.cluster_ids):
@@ -145,14 +154,16 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         )
     if zone_of is None:
         return out
-    zones = grid[grid["project"] != "cluster"]
     for (zone_cluster, zone), part in zones.groupby(["cluster_id", "project"], sort=False):
         host = tables.cluster_index[str(zone_cluster)]
-        access = np.full(L, NEVER, dtype=np.int64)
-        access[host] = 0
-        zone_sites = frozenset(sites.loc[zone_of == str(zone), "site_id"].astype(str))
+        zone_rows = sites.loc[zone_of == str(zone)]
+        zone_sites = frozenset(zone_rows["site_id"].astype(str))
         if not zone_sites:  # no site in the zone (refused by check_grid_zones): no pool
             continue
+        access = np.full(L, NEVER, dtype=np.int64)
+        access[host] = 0
+        for cl in set(zone_rows["cluster_id"].astype(str)):  # its sites of other clusters
+            access[tables.cluster_index[cl]] = 0
         capacity = _grid_room(part, years)
         out.append(
             _Pool(f"{RESOURCES[GRID]}/{zone}", GRID, host, capacity, access, sites=zone_sites)

@@ -1327,8 +1327,10 @@ def check_nace_codes(raw: RawPackage) -> list[Problem]:
 
 def check_grid_zones(raw: RawPackage) -> list[Problem]:
     """A site's ``grid_zone`` (``sites.csv``) names a grid project of ``infrastructure.csv``
-    with ``grid_capacity_new_load`` rows under the site's own cluster, and every such zone
-    (a grid project other than ``cluster``) has a site in it: a zone without sites would be
+    with ``grid_capacity_new_load`` rows under the site's own cluster, or under one other
+    cluster (a site on another cluster's grid: the Zeeland cluster's sites in Noord-Brabant on
+    TenneT's Noord-Brabant grid; it then draws on that zone alone), and every such zone (a
+    grid project other than ``cluster``) has a site in it: a zone without sites would be
     room no plant can take."""
     problems: list[Problem] = []
     sites, infra = raw.tables.get("sites"), raw.tables.get("infrastructure")
@@ -1340,6 +1342,9 @@ def check_grid_zones(raw: RawPackage) -> list[Problem]:
     rows = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
     rows = rows[rows["project"].astype(str) != "cluster"]
     zones = {(str(c), str(z)) for c, z in zip(rows["cluster_id"], rows["project"], strict=True)}
+    hosts: dict[str, set[str]] = {}
+    for c, z in zones:
+        hosts.setdefault(z, set()).add(c)
     named = set()
     for idx, cluster, zone in zip(
         sites.index, sites["cluster_id"].astype(str), sites["grid_zone"].fillna(""), strict=True
@@ -1347,15 +1352,29 @@ def check_grid_zones(raw: RawPackage) -> list[Problem]:
         zone = str(zone).strip()
         if not zone:
             continue
-        named.add((cluster, zone))
-        if (cluster, zone) not in zones:
+        if (cluster, zone) in zones:
+            named.add((cluster, zone))
+            continue
+        other = sorted(hosts.get(zone, set()))
+        if len(other) == 1:  # a zone of another cluster, whose grid the site hangs on
+            named.add((other[0], zone))
+            continue
+        if other:
             message = (
-                f"grid zone '{_shown(zone)}' has no grid_capacity_new_load rows under cluster "
-                f"'{_shown(cluster)}' in infrastructure.csv"
+                f"grid zone '{_shown(zone)}' has grid_capacity_new_load rows under several "
+                f"clusters ({', '.join(_shown(c) for c in other)}) in infrastructure.csv and "
+                f"none under the site's cluster '{_shown(cluster)}': which grid it hangs on "
+                "is not clear"
             )
-            problems.append(
-                Problem("check_grid_zones", raw.file("sites"), _line(idx), "grid_zone", message)
+        else:
+            message = (
+                f"grid zone '{_shown(zone)}' has no grid_capacity_new_load rows in "
+                "infrastructure.csv (under the site's cluster "
+                f"'{_shown(cluster)}' or another)"
             )
+        problems.append(
+            Problem("check_grid_zones", raw.file("sites"), _line(idx), "grid_zone", message)
+        )
     for idx, cluster, zone in zip(
         rows.index, rows["cluster_id"].astype(str), rows["project"].astype(str), strict=True
     ):
