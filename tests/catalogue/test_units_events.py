@@ -417,7 +417,7 @@ def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
     p = find(problems, "check_grid_zones", "sites.csv", "grid_zone", wrong)
     assert p.message == (
         "grid zone 'tennet_nowhere' has no grid_capacity_new_load rows in infrastructure.csv "
-        "(under the site's cluster 'zeeland' or another)"
+        "(site of cluster 'zeeland')"
     )
     # the Zeeland cluster's sites in Noord-Brabant name Cluster 6's zone: no problem
     assert [q for q in problems if q.check == "check_grid_zones"] == [p]
@@ -725,35 +725,26 @@ def test_a_nace_code_is_written_as_the_registry_writes_it(
     )
 
 
-def test_a_grid_zone_under_two_other_clusters_is_refused(package_copy: Path) -> None:
-    """A zone whose room rows sit under two clusters, neither the site's, does not say which
-    grid a site naming it hangs on: each such site is refused, naming both clusters; Cluster
-    6's own sites keep their cluster's rows of the zone."""
+def test_a_grid_zone_under_two_clusters_is_refused(package_copy: Path) -> None:
+    """A zone is one grid, its room rows under one cluster (sites of other clusters name it
+    in sites.csv): rows of the same zone under a second cluster are refused once, at that
+    cluster's first row, naming both; the sites naming it are not refused for it."""
     path = package_copy / "infrastructure.csv"
     header, rows = read_rows(path)
-    rows += [
-        dict(r, cluster_id="noord_nederland")
+    brabant = [
+        r
         for r in rows
         if r["project"] == "tennet_noord_brabant" and r["parameter"] == "grid_capacity_new_load"
     ]
+    assert {r["cluster_id"] for r in brabant} == {"cluster6"} and len(brabant) == 4
+    rows += [dict(r, cluster_id="zeeland") for r in brabant]
     write_rows(path, header, rows)
-    _, sites = read_rows(package_copy / "sites.csv")
-    zeeland = {
-        k + 2
-        for k, r in enumerate(sites)
-        if r["grid_zone"] == "tennet_noord_brabant" and r["cluster_id"] == "zeeland"
-    }
-    assert len(zeeland) == 9
     problems = [q for q in problems_of(package_copy) if q.check == "check_grid_zones"]
-    on_sites = [q for q in problems if q.file.endswith("sites.csv")]
-    assert {q.row for q in on_sites} == zeeland
-    assert {q.field for q in on_sites} == {"grid_zone"}
-    assert {q.message for q in on_sites} == {
-        "grid zone 'tennet_noord_brabant' has grid_capacity_new_load rows under several "
-        "clusters (cluster6, noord_nederland) in infrastructure.csv and none under the site's "
-        "cluster 'zeeland': which grid it hangs on is not clear"
-    }
-    # the copy under noord_nederland has no site of its own
-    assert [q.message for q in problems if q.file.endswith("infrastructure.csv")] == [
-        "grid zone 'tennet_noord_brabant' of cluster 'noord_nederland' has no site"
+    assert [(q.file.rsplit("/", 1)[-1], q.row, q.field) for q in problems] == [
+        ("infrastructure.csv", len(rows) - len(brabant) + 2, "cluster_id")
     ]
+    assert problems[0].message == (
+        "grid zone 'tennet_noord_brabant' has grid_capacity_new_load rows under clusters "
+        "'cluster6' and 'zeeland': a zone is one grid, under one cluster (a site of another "
+        "cluster names it in sites.csv)"
+    )

@@ -127,7 +127,7 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
             outside.setdefault(str(cl), set()).update(in_zone)
         # a site on the zone of another cluster is outside its own cluster's grid figures
         for site, cl, zone in zip(sites["site_id"], sites["cluster_id"], zone_of, strict=True):
-            if zone in host_of and host_of[zone] != str(cl):
+            if zone in host_of and host_of[zone] != str(cl):  # one cluster a zone (checked)
                 outside.setdefault(str(cl), set()).add(str(site))
     L = len(tables.cluster_ids)
     out = []
@@ -156,7 +156,7 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
         return out
     for (zone_cluster, zone), part in zones.groupby(["cluster_id", "project"], sort=False):
         host = tables.cluster_index[str(zone_cluster)]
-        zone_rows = sites.loc[zone_of == str(zone)]
+        zone_rows = sites.loc[zone_of == str(zone)]  # a zone is under one cluster (checked)
         zone_sites = frozenset(zone_rows["site_id"].astype(str))
         if not zone_sites:  # no site in the zone (refused by check_grid_zones): no pool
             continue

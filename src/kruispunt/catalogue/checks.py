@@ -1326,12 +1326,12 @@ def check_nace_codes(raw: RawPackage) -> list[Problem]:
 
 
 def check_grid_zones(raw: RawPackage) -> list[Problem]:
-    """A site's ``grid_zone`` (``sites.csv``) names a grid project of ``infrastructure.csv``
-    with ``grid_capacity_new_load`` rows under the site's own cluster, or under one other
-    cluster (a site on another cluster's grid: the Zeeland cluster's sites in Noord-Brabant on
-    TenneT's Noord-Brabant grid; it then draws on that zone alone), and every such zone (a
-    grid project other than ``cluster``) has a site in it: a zone without sites would be
-    room no plant can take."""
+    """A grid zone (a grid project of ``infrastructure.csv`` other than ``cluster`` with
+    ``grid_capacity_new_load`` rows) is one grid, its rows under one cluster; a site's
+    ``grid_zone`` (``sites.csv``) names a zone, of its own cluster or of another (a site on
+    another cluster's grid: the Zeeland cluster's sites in Noord-Brabant on TenneT's
+    Noord-Brabant grid; it then draws on that zone alone); and every zone has a site in it:
+    a zone without sites would be room no plant can take."""
     problems: list[Problem] = []
     sites, infra = raw.tables.get("sites"), raw.tables.get("infrastructure")
     if sites is None or infra is None or "grid_zone" not in sites.columns:
@@ -1341,10 +1341,28 @@ def check_grid_zones(raw: RawPackage) -> list[Problem]:
         return problems
     rows = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
     rows = rows[rows["project"].astype(str) != "cluster"]
-    zones = {(str(c), str(z)) for c, z in zip(rows["cluster_id"], rows["project"], strict=True)}
-    hosts: dict[str, set[str]] = {}
-    for c, z in zones:
-        hosts.setdefault(z, set()).add(c)
+    hosts: dict[str, list[str]] = {}  # per zone, its clusters in the order of their rows
+    for idx, cluster, zone in zip(
+        rows.index, rows["cluster_id"].astype(str), rows["project"].astype(str), strict=True
+    ):
+        if cluster in hosts.setdefault(zone, []):
+            continue
+        hosts[zone].append(cluster)
+        if len(hosts[zone]) == 2:  # once per zone, at the first row of its second cluster
+            message = (
+                f"grid zone '{_shown(zone)}' has grid_capacity_new_load rows under clusters "
+                f"'{_shown(hosts[zone][0])}' and '{_shown(cluster)}': a zone is one grid, "
+                "under one cluster (a site of another cluster names it in sites.csv)"
+            )
+            problems.append(
+                Problem(
+                    "check_grid_zones",
+                    raw.file("infrastructure"),
+                    _line(idx),
+                    "cluster_id",
+                    message,
+                )
+            )
     named = set()
     for idx, cluster, zone in zip(
         sites.index, sites["cluster_id"].astype(str), sites["grid_zone"].fillna(""), strict=True
@@ -1352,40 +1370,27 @@ def check_grid_zones(raw: RawPackage) -> list[Problem]:
         zone = str(zone).strip()
         if not zone:
             continue
-        if (cluster, zone) in zones:
-            named.add((cluster, zone))
+        if zone in hosts:  # its own cluster's zone or another's, whose grid it hangs on
+            named.add(zone)
             continue
-        other = sorted(hosts.get(zone, set()))
-        if len(other) == 1:  # a zone of another cluster, whose grid the site hangs on
-            named.add((other[0], zone))
-            continue
-        if other:
-            message = (
-                f"grid zone '{_shown(zone)}' has grid_capacity_new_load rows under several "
-                f"clusters ({', '.join(_shown(c) for c in other)}) in infrastructure.csv and "
-                f"none under the site's cluster '{_shown(cluster)}': which grid it hangs on "
-                "is not clear"
-            )
-        else:
-            message = (
-                f"grid zone '{_shown(zone)}' has no grid_capacity_new_load rows in "
-                "infrastructure.csv (under the site's cluster "
-                f"'{_shown(cluster)}' or another)"
-            )
+        message = (
+            f"grid zone '{_shown(zone)}' has no grid_capacity_new_load rows in "
+            f"infrastructure.csv (site of cluster '{_shown(cluster)}')"
+        )
         problems.append(
             Problem("check_grid_zones", raw.file("sites"), _line(idx), "grid_zone", message)
         )
     for idx, cluster, zone in zip(
         rows.index, rows["cluster_id"].astype(str), rows["project"].astype(str), strict=True
     ):
-        if (cluster, zone) not in named:
+        if zone not in named:
             message = f"grid zone '{_shown(zone)}' of cluster '{_shown(cluster)}' has no site"
             problems.append(
                 Problem(
                     "check_grid_zones", raw.file("infrastructure"), _line(idx), "project", message
                 )
             )
-            named.add((cluster, zone))  # once per zone
+            named.add(zone)  # once per zone
     return problems
 
 
