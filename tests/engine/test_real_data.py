@@ -39,7 +39,8 @@ def _stopped_sites(results: Results, scenario: str) -> set[str]:
 def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results: Results) -> None:
     """Every site runs in 2025 as in its base year (2022 verified emissions), except where a
     decided event (events.csv) stops it: Gunvor (closed 2024), the LyondellBasell/Covestro
-    PO/SM unit (closure decided 2025), Indorama Europoort (closed 2024), Westlake Pernis
+    PO/SM unit (closure decided 2025), Indorama Europoort (closed 2024), Bunge's Maasvlakte
+    refinery (sold to Neste, Bunge's lease ended in 2024), Westlake Pernis
     (closure decided 2025), Stora Enso's De Hoop mill (closed end 2023), Solidus's board mills
     at Hoogkerk (closed 2024) and Bad Nieuweschans (closed by Jan 2026), Wienerberger's brick
     works De Vlijt (closed by March 2023), NEG's glass-fibre plant at Westerbroek (bankrupt
@@ -62,6 +63,7 @@ def test_first_model_year_reproduces_base_year_per_site(cat: Catalogue, results:
             "damco_aluminium_delfzijl",
             "gunvor_rotterdam",
             "indorama_europoort",
+            "bunge_loders_croklaan_maasvlakte",
             "westlake_epoxy_pernis",
             "stora_enso_de_hoop_eerbeek",
             "lyondellbasell_covestro_maasvlakte",
