@@ -404,7 +404,7 @@ def test_a_cbam_carriers_good_is_a_cbam_product(
     assert len([q for q in problems if q.check == "check_cbam_good"]) == 1
 
 
-def test_a_grid_zone_names_a_zone_of_the_sites_cluster(
+def test_a_grid_zone_names_a_zone_with_room_rows(
     package_copy: Path, edit_cell: Callable[..., int]
 ) -> None:
     """sites.csv grid_zone names a grid project with room rows under the site's own cluster
