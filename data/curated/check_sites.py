@@ -137,6 +137,11 @@ ZUID_HOLLAND = _municipalities(
 """The 50 municipalities of the province of Zuid-Holland (2025): a cluster6 site in one of them
 has grid_zone tennet_zuid_holland, whose grid expansions the grid operators expect in 2032-2035
 (SITES.md rule 5)."""
+DRECHTSTEDEN = frozenset({"Dordrecht", "Zwijndrecht"})
+"""The rotterdam_moerdijk municipalities outside TenneT's port area of Nov 2022 (the Rotterdam
+port, Voorne-Putten, Goeree-Overflakkee, Hoek van Holland, Hoogvliet) and inside Zuid-Holland's
+congestion since Dec 2024: a rotterdam_moerdijk site there has grid_zone tennet_zuid_holland
+(Alblasserdam, not congested in Dec 2024, keeps the cluster's pool; SITES.md rule 5)."""
 CLUSTER6_ZONES = (
     ("tennet_noord_brabant", NOORD_BRABANT, 56),
     ("tennet_utrecht_gelderland_flevopolder", UTRECHT_GELDERLAND_FLEVOPOLDER, 51 + 26 + 4),
@@ -392,6 +397,8 @@ def main() -> int:
             want = "port_of_moerdijk"
         elif r.cluster_id == "zeeland" and r.municipality in NOORD_BRABANT:
             want = "tennet_noord_brabant"
+        elif r.cluster_id == "rotterdam_moerdijk" and r.municipality in DRECHTSTEDEN:
+            want = "tennet_zuid_holland"
         if (r.grid_zone or "") != want:
             problem(f"sites.csv {r.site_id}: grid_zone {r.grid_zone!r}, rule 5 gives {want!r}")
 

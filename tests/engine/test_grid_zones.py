@@ -129,6 +129,12 @@ def test_noord_brabant_sites_electrify_on_the_released_room(
 
 
 MOERDIJK = ("ardagh_glass_moerdijk", "basell_moerdijk", "shell_moerdijk")
+DRECHTSTEDEN = (
+    "asfaltnu_zwijndrecht",
+    "ashland_zwijndrecht",
+    "chemours_dordrecht",
+    "sime_darby_zwijndrecht",
+)
 
 
 def _assert_zone_apart(
@@ -154,12 +160,17 @@ def test_the_port_of_moerdijk_is_a_zone_apart_from_rotterdam(inp: ModelInputs) -
     customers until TenneT's new 380/150 kV station (in service 2031-2033: 2033, the latest).
     Before Dec 2026 Shell Moerdijk took 513 MW of hybrid heat pumps from 2029 out of the
     Rotterdam port's 1,800 MW. The three Moerdijk sites draw on their zone only; the other
-    sites of the cluster on the cluster's pool only."""
+    sites of the cluster on the cluster's pool only, but those in Dordrecht and Zwijndrecht,
+    outside TenneT's port area, on Zuid-Holland's zone
+    (``test_drechtsteden_sites_draw_on_the_zuid_holland_zone``)."""
     cluster = list(inp.pools.names).index("grid/rotterdam_moerdijk")
-    moerdijk = np.isin(np.asarray(inp.coords.plant_site), MOERDIJK)
+    site = np.asarray(inp.coords.plant_site)
+    moerdijk = np.isin(site, MOERDIJK)
+    drecht = np.isin(site, DRECHTSTEDEN)
     rotterdam = inp.plants.cluster == list(inp.coords.clusters).index("rotterdam_moerdijk")
     assert moerdijk.sum() >= 3 and (rotterdam & ~moerdijk).sum() > 20
-    assert inp.pools.plants[cluster, rotterdam & ~moerdijk].all()
+    assert inp.pools.plants[cluster, rotterdam & ~moerdijk & ~drecht].all()
+    assert not inp.pools.plants[cluster, drecht].any()
     _assert_zone_apart(inp, "rotterdam_moerdijk", "port_of_moerdijk", moerdijk, 2033)
 
 
@@ -298,11 +309,12 @@ def test_zuid_holland_sites_of_cluster6_wait_for_the_province_s_expansions(
     0 MW until 2035, the latest year, rather than the cluster's assumed 2034. In current policy
     their six heat plants that take a hybrid heat pump take it in 2035 (2034 before Dec 2026);
     none adds load of its own choosing before 2035."""
-    zone_sites = cat.sites.loc[cat.sites["grid_zone"] == ZUID_HOLLAND]
-    assert len(zone_sites) == 8 and (zone_sites["cluster_id"] == "cluster6").all()
+    in_zone = cat.sites.loc[cat.sites["grid_zone"] == ZUID_HOLLAND]
+    here = np.isin(np.asarray(inp.coords.plant_site), in_zone["site_id"].to_numpy())
+    _assert_zone_apart(inp, "cluster6", ZUID_HOLLAND, here, 2035)  # with the Drechtsteden's
+    zone_sites = in_zone.loc[in_zone["cluster_id"] == "cluster6"]
+    assert len(zone_sites) == 8 and len(in_zone) == 8 + len(DRECHTSTEDEN)
     assert {"Gorinchem", "Gouda", "Delft", "Zoeterwoude"} <= set(zone_sites["municipality"])
-    here = np.isin(np.asarray(inp.coords.plant_site), zone_sites["site_id"].to_numpy())
-    _assert_zone_apart(inp, "cluster6", ZUID_HOLLAND, here, 2035)
     ds = current.dataset.sel(scenario="current-policy")
     years = [int(y) for y in ds["year"].values]
     new_load = _new_load(ds, np.isin(ds["site"].values, zone_sites["site_id"].to_numpy()))
@@ -340,3 +352,35 @@ def test_zeeland_sites_in_noord_brabant_draw_on_the_brabant_grid_alone(
     for cl in ("zeeland", "cluster6"):
         assert (inp.pools.access[:, zone, clusters.index(cl)] == 0).all()
     assert inp.pools.host[zone] == clusters.index("cluster6")
+
+
+def test_drechtsteden_sites_draw_on_the_zuid_holland_zone(
+    cat: Catalogue, inp: ModelInputs, current: kruispunt.Results
+) -> None:
+    """TenneT's port area of Nov 2022 (the Rotterdam port, Voorne-Putten, Goeree-Overflakkee,
+    Hoek van Holland, Hoogvliet), whose 1,800 MW of requests the Rotterdam-Moerdijk pool
+    serves from 2029, leaves out Dordrecht and Zwijndrecht, which are in Zuid-Holland's
+    congestion since Dec 2024: the cluster's four sites there draw on Cluster 6's zone
+    ``tennet_zuid_holland`` alone (0 MW until 2035), and Chemours Dordrecht, Ashland and Sime
+    Darby Zwijndrecht take their hybrid heat pumps in 2035 (2029 before Dec 2026) in current
+    policy; FNsteel Alblasserdam, not congested in Dec 2024, keeps the cluster's pool."""
+    names = list(inp.pools.names)
+    rotterdam, zone = names.index("grid/rotterdam_moerdijk"), names.index(f"grid/{ZUID_HOLLAND}")
+    site = np.asarray(inp.coords.plant_site)
+    drecht = cat.sites.loc[
+        (cat.sites["cluster_id"] == "rotterdam_moerdijk") & (cat.sites["grid_zone"] == ZUID_HOLLAND)
+    ]
+    assert sorted(drecht["site_id"]) == sorted(DRECHTSTEDEN)
+    assert set(drecht["municipality"]) == {"Dordrecht", "Zwijndrecht"}
+    here = np.isin(site, DRECHTSTEDEN)
+    assert not inp.pools.plants[rotterdam, here].any() and inp.pools.plants[zone, here].all()
+    clusters = list(inp.coords.clusters)
+    assert (inp.pools.access[:, zone, clusters.index("rotterdam_moerdijk")] == 0).all()
+    assert inp.pools.plants[rotterdam, site == "fnsteel_alblasserdam"].all()
+    ds = current.dataset.sel(scenario="current-policy")
+    for plant in (
+        "chemours_dordrecht/process_heat_low",
+        "ashland_zwijndrecht/process_heat_low",
+        "sime_darby_zwijndrecht/process_heat_low",
+    ):
+        assert _first_year(ds, plant, "heat_pump", prefix=True) == 2035, plant
