@@ -103,9 +103,10 @@ def _cluster_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]:
     ``apart_from_cluster`` row of 1 lies outside its cluster's figures (the Port of
     Moerdijk: the Rotterdam figures are the Rotterdam port area's): its sites draw on the
     zone's pool only. A site may name the zone of another cluster, whose grid it hangs on
-    (the Zeeland cluster's sites in Noord-Brabant, on TenneT's Noord-Brabant grid rather
-    than the province of Zeeland's): it draws on that zone's pool only, not on its own
-    cluster's, and the zone is open to its cluster too (``check_grid_zones``)."""
+    (the Zeeland cluster's sites in Noord-Brabant, on TenneT's Noord-Brabant grid; the
+    Rotterdam-Moerdijk cluster's in Dordrecht and Zwijndrecht, outside TenneT's port area):
+    it draws on that zone's pool only, not on its own cluster's, and the zone is open to its
+    cluster too (``check_grid_zones``)."""
     infra = tables.catalogue.infrastructure
     grid = infra[(infra["kind"] == "grid") & (infra["parameter"] == "grid_capacity_new_load")]
     whole = grid[grid["project"] == "cluster"]
