@@ -64,6 +64,23 @@ def test_each_set_takes_its_own_eua_path_in_euro_of_2025(inputs: ModelInputs) ->
     assert _eua(inputs, 2025)[:3] == pytest.approx([73.37] * 3)
 
 
+def test_the_low_eua_set_follows_the_futures_curve_of_4_march_2026(inputs: ModelInputs) -> None:
+    """Low set 2027-2029 = the Dec-27, Dec-28 and Dec-29 futures of 4 Mar 2026 (72.83, 75.09,
+    77.70 EUR/t nominal; HEG Daily Energy Market Report), deflated at 2 %/yr from 2025, not the
+    line between the Dec-26 (71) and Dec-30 (83) quotes, which would give 74, 77 and 80
+    nominal. The central set's 2027 is the midpoint of that low value and the analysts' poll
+    (107.29 EUR2027/t)."""
+    for year, nominal in ((2027, 72.83), (2028, 75.09), (2029, 77.70)):
+        low = _eua(inputs, year)[1]
+        assert low == pytest.approx(nominal / 1.02 ** (year - 2025), rel=1e-6)
+        straight = 71 + (83 - 71) * (year - 2026) / 4  # the line the curve replaced
+        assert low < straight / 1.02 ** (year - 2025) - 1.0
+    central, low, high = _eua(inputs, 2027)[:3]
+    assert high == pytest.approx(107.29 / 1.02**2, rel=1e-6)  # 103.12
+    assert central == pytest.approx(86.56, abs=0.005)  # the data row, rounded to the cent
+    assert central == pytest.approx((low + high) / 2, abs=0.005)
+
+
 def test_each_set_takes_its_own_carrier_paths(inputs: ModelInputs) -> None:
     """Natural gas 2035 (IEA WEO-2025, EU import price, USD of 2024): STEPS 6.5, Net Zero 4.2,
     Current Policies 9.1 USD/MBtu, x 3.412142 MBtu/MWh / 1.0824 USD/EUR (ECB 2024 mean), in
