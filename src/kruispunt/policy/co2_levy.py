@@ -1,10 +1,12 @@
 """CO2-heffing industrie: the Dutch levy on ETS emissions above dispensation rights.
 
 An installation pays ``(tariff - ETS reference price) x (emissions - dispensation rights)``
-when both brackets are positive. The reference price is set each year for the next as the
-average EUA December future over September-October (Wet belastingen op milieugrondslag;
-NEa); the model takes the previous year's EUA price (a stated simplification) unless the data
-package gives the reference price of the year. Dispensation rights are the ETS benchmarks x
+when both brackets are positive. The reference price of a year is the plain mean of the daily
+closing prices of the EUA future for delivery in December of that year, 1 September to 31
+October of the year before (Wet belastingen op milieugrondslag art. 71p(3), "termijnkoers van
+het broeikasgasemissierecht"; the NEa announces it); the model takes the previous year's EUA
+price (a stated simplification) unless the data package gives the reference price of the year
+(2022 only: no later figure was found). Dispensation rights are the ETS benchmarks x
 activity level x the reduction factor of the year, following the ETS allocation rules but
 without the carbon-leakage (and CBAM) factors (NEa, "Berekening aantal dispensatierechten").
 
