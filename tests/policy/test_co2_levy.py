@@ -83,12 +83,31 @@ def test_w9d_set_off_against_earlier_levy() -> None:
     assert float(left) == 35.0
 
 
-def test_reference_price_is_the_previous_years_eua() -> None:
-    """The law's reference price is the mean EUA December future over September-October of
-    the year before (NEa); the model takes the previous year's EUA price unless the data give
-    the reference price (2022: 60.78, NEa)."""
+def test_reference_price_is_the_december_future_read_from_the_eua_path() -> None:
+    """The law's reference price of year Y is the mean close of the Dec-Y EUA future over
+    September-October of Y - 1 (Wbm art. 71p(3)); unless the data give it (2022: 60.78, NEa)
+    the model reads the path's price of 1 October of Y - 1, a quarter of the way from Y - 1's
+    average to Y's (the first year: its own), carried to December of Y by the markup. By hand:
+    0.75 x 80 + 0.25 x 70 = 77.5, x 1.0232 = 79.298."""
     out = reference_price([[80.0, 70.0, 75.0]], [[np.nan, np.nan, 60.78]])
-    np.testing.assert_allclose(out, [[80.0, 80.0, 60.78]])
+    np.testing.assert_allclose(out, [[80.0, 77.5, 60.78]])
+    out = reference_price([[80.0, 70.0]], [[np.nan, np.nan]], markup=[[1.0232, 1.0232]])
+    np.testing.assert_allclose(out, [[81.856, 79.298]])
+
+
+def test_the_default_reference_price_follows_the_law_not_the_year_before(cat: Catalogue) -> None:
+    """Current policy, central prices: the 2026 reference price is the EUA of 1 October 2025
+    carried to December 2026 (0.75 x 73.37 + 0.25 x 80.22) x 1.0232 = 76.82 EUR2025/t, above
+    the 2025 average of 73.37 the model took until December 2026, so the gap to the tariff
+    (78.67 EUR2026 = 77.13 EUR2025) is 0.31 EUR/t, not 3.76; from 2027 the reference is above
+    the tariff and no levy is due, as PwC expects (pwc_bp2026_nl)."""
+    inp = build_inputs(cat, resolve(["current-policy"]))
+    levy = Co2Heffing(BatchContext(inp, (EuEts, Co2Heffing)))
+    years = list(inp.coords.years)
+    i26 = years.index(2026)
+    assert float(levy.reference[0, i26]) == pytest.approx((0.75 * 73.37 + 0.25 * 80.22) * 1.0232)
+    assert float(levy.gap[0, i26]) == pytest.approx(78.67 / 1.02 - 76.8197, abs=0.01)
+    assert np.all(levy.gap[0, years.index(2027) :] == 0.0)
 
 
 def test_dispensation_rights_hand_computed() -> None:

@@ -12,8 +12,8 @@ the correctiebedrag is the EUA (the minister, 8 Feb 2021).
 Hand figures, euro of 2021: base price = 80 - 2,100 M / (2.5 Mt x 15 yr) = 80 - 56 = 24 EUR/t;
 in euro of 2025 (deflator 2021 -> 2025 = 1.218402...): 97.47 and 29.24 EUR/t. The award pays
 from Porthos's first full year, 2027 (injection aimed for autumn 2026, porthos_wells_2026).
-Central EUA 2027 87.06 EUR2025/t: 97.47 - 87.06 = 10.41 EUR/t on the CO2 the four parties
-capture; central EUA 2029 113.31 and 2030 138.17 > 97.47: nothing.
+Central EUA 2027 86.56 EUR2025/t: 97.47 - 86.56 = 10.91 EUR/t on the CO2 the four parties
+capture; central EUA 2029 112.90 and 2030 138.17 > 97.47: nothing.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def test_porthos_paid_by_the_rule(cat: Catalogue) -> None:
     assert captured.sum() > 1e6
     expected = max(base - max(e2027, floor), 0.0) * captured.sum()
     assert float(gov.sel(year=2027)) == pytest.approx(expected, rel=1e-9)
-    assert expected == pytest.approx((97.47 - 87.06) * captured.sum(), rel=1e-3)
+    assert expected == pytest.approx((97.47 - 86.56) * captured.sum(), rel=1e-3)
     for y in (2030, 2035, 2040, 2041, 2042, 2050):
         assert float(inp.markets.eua[0, years.index(y)]) > base
         assert float(gov.sel(year=y)) == 0.0
@@ -93,7 +93,7 @@ def test_porthos_paid_by_the_rule(cat: Catalogue) -> None:
 
 
 def test_porthos_low_prices_pays_the_term_only(cat: Catalogue) -> None:
-    """Low price set (EUA 71.0 in 2027 rising to 85.35 from 2033, below the 97.47 base amount):
+    """Low price set (EUA 70.0 in 2027 rising to 85.35 from 2033, below the 97.47 base amount):
     the award pays over its term, 2027-2041, nothing before Porthos (2026) and nothing from
     2042; the total stays below the maximum."""
     base_sc = resolve(["current-policy"])[0]

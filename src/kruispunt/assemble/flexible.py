@@ -57,7 +57,8 @@ def flexible_power_share(inputs: ModelInputs, flexible: B, hours: F, relative: F
     eua = inputs.markets.eua
     tariff = np.asarray(levy.get("tariff", np.zeros_like(eua)), dtype=np.float64)
     given = np.asarray(levy.get("reference_price", np.full_like(eua, np.nan)), dtype=np.float64)
-    carbon = marginal_carbon_cost(eua, tariff, given)  # (S, Y)
+    markup = np.asarray(levy.get("reference_markup", np.ones_like(eua)), dtype=np.float64)
+    carbon = marginal_carbon_cost(eua, tariff, given, markup)  # (S, Y)
     S, Y = eua.shape
     share = np.zeros((S, len(routes.family), Y))
     ratio = np.ones((S, len(routes.family), Y))

@@ -479,10 +479,13 @@ def _co2_levy(b: BuildContext) -> Params:
             given, tables.policy_flow("co2_heffing.ets_reference_price", years), np.nan
         )
     neutral = (years >= _scalar(b, "co2_heffing.heat_source_neutral_year")).astype(float)
+    # no row: the EUA of the autumn before, uncarried
+    markup = np.nan_to_num(tables.policy_path("co2_heffing.reference_markup", years), nan=1.0)
     return {
         "tariff": tariff,
         "reduction_factor": rf,
         "reference_price": b.per_scenario(reference),
+        "reference_markup": b.per_scenario(markup),
         "heat_source_neutral": b.per_scenario(neutral),
         "set_off_by_tariff": np.stack([orders[lever] for lever in levers]),
         # no row: every earlier year, as the model did before December 2026

@@ -4,11 +4,12 @@ An installation pays ``(tariff - ETS reference price) x (emissions - dispensatio
 when both brackets are positive. The reference price of a year is the plain mean of the daily
 closing prices of the EUA future for delivery in December of that year, 1 September to 31
 October of the year before (Wet belastingen op milieugrondslag art. 71p(3), "termijnkoers van
-het broeikasgasemissierecht"; the NEa announces it); the model takes the previous year's EUA
-price (a stated simplification) unless the data package gives the reference price of the year
-(2022 only: no later figure was found). Dispensation rights are the ETS benchmarks x
-activity level x the reduction factor of the year, following the ETS allocation rules but
-without the carbon-leakage (and CBAM) factors (NEa, "Berekening aantal dispensatierechten").
+het broeikasgasemissierecht"; the NEa announces it); unless the data package gives the
+figure of the year (2022 only: no later one was found) the model reads it from its EUA path:
+the price of that autumn carried to December of the year (:func:`reference_price`).
+Dispensation rights are the ETS benchmarks x activity level x the reduction factor of the
+year, following the ETS allocation rules but without the carbon-leakage (and CBAM) factors
+(NEa, "Berekening aantal dispensatierechten").
 
 Surplus rights (rights above the installation's own emissions) are set off against levy the
 installation paid in the five years before (Wbm art. 71q(1); automatically, from 2023; NEa
@@ -144,22 +145,30 @@ def co2_heffing(
     )
 
 
-def reference_price(eua: ArrayLike, given: ArrayLike) -> FloatArray:
+def reference_price(eua: ArrayLike, given: ArrayLike, markup: ArrayLike = 1.0) -> FloatArray:
     """ETS reference price of each year, last axis = years: the value ``given`` where it is
-    not NaN, else the previous year's EUA price (the first year: its own).
+    not NaN, else the law's December future read from the EUA path.
 
-    The law's reference price is the average EUA December future in September-October of the
-    year before; the previous year's average price stands in for it.
+    The law's reference price of year Y is the mean of the daily closes of the EUA future for
+    delivery in December of Y, 1 September to 31 October of Y - 1 (Wbm art. 71p(3)). A path of
+    yearly averages holds each year at its middle, so the price of that autumn is a quarter of
+    the way from Y - 1 to Y (0.75 x EUA(Y - 1) + 0.25 x EUA(Y); the first year: its own); the
+    future is that price carried to December of Y, ``markup`` (the carry of the futures curve
+    net of inflation, :class:`Co2Heffing`'s ``reference_markup``).
 
     Examples
     --------
     >>> reference_price([80.0, 70.0, 75.0], [np.nan, 60.78, np.nan])
-    array([80.  , 60.78, 70.  ])
+    array([80.  , 60.78, 71.25])
+    >>> reference_price([80.0, 70.0], [np.nan, np.nan], markup=1.02)
+    array([81.6 , 79.05])
     """
     price = np.asarray(eua, dtype=np.float64)
     before = np.concatenate([price[..., :1], price[..., :-1]], axis=-1)
+    autumn = 0.75 * before + 0.25 * price
+    future = autumn * np.asarray(markup, dtype=np.float64)
     data = np.asarray(given, dtype=np.float64)
-    return np.asarray(np.where(np.isnan(data), before, data), dtype=np.float64)
+    return np.asarray(np.where(np.isnan(data), future, data), dtype=np.float64)
 
 
 def set_off(surplus_t: ArrayLike, levied_t: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -331,8 +340,17 @@ class Co2Heffing(Instrument):
             "reference_price",
             (SCENARIO, "year"),
             "EUR/tCO2",
-            "ETS reference price where the data give it; NaN: the previous year's EUA.",
+            "ETS reference price where the data give it; NaN: the December future read from "
+            "the EUA path (:func:`reference_price`).",
             float("nan"),
+        ),
+        Parameter(
+            "reference_markup",
+            (SCENARIO, "year"),
+            "1",
+            "The December future of a year over the EUA of the autumn before it is read in "
+            "(the futures curve's carry net of inflation, :func:`reference_price`).",
+            1.0,
         ),
         Parameter(
             "set_off_by_tariff",
@@ -356,7 +374,9 @@ class Co2Heffing(Instrument):
     def __init__(self, ctx: Context) -> None:
         super().__init__(ctx)
         eua = ctx.inputs.markets.eua
-        self.reference = reference_price(eua, self.param("reference_price"))  # (S, Y)
+        self.reference = reference_price(
+            eua, self.param("reference_price"), self.param("reference_markup")
+        )  # (S, Y)
         # price gap per tonne of excess emissions: co2_heffing of one tonne with no rights
         self.gap = co2_heffing(1.0, 0.0, self.param("tariff"), self.reference)  # (S, Y)
         self.active = bool(np.any(self.gap > 0))

@@ -47,12 +47,12 @@ def carbon_cost(eua: ArrayLike, tariff: ArrayLike, reference: ArrayLike) -> Floa
 
 
 def marginal_carbon_cost(
-    eua: ArrayLike, tariff: ArrayLike, given_reference: ArrayLike
+    eua: ArrayLike, tariff: ArrayLike, given_reference: ArrayLike, markup: ArrayLike = 1.0
 ) -> FloatArray:
     """:func:`carbon_cost` with the CO2-heffing's reference price taken as the law's
-    (:func:`kruispunt.policy.co2_levy.reference_price`: given, else the previous year's EUA);
-    last axis = years."""
-    return carbon_cost(eua, tariff, reference_price(eua, given_reference))
+    (:func:`kruispunt.policy.co2_levy.reference_price`: given, else the December future read
+    from the EUA path with ``markup``); last axis = years."""
+    return carbon_cost(eua, tariff, reference_price(eua, given_reference, markup))
 
 
 def gas_heat_cost(
