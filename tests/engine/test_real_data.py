@@ -407,7 +407,11 @@ def test_few_plants_change_route_three_times(nine: Results) -> None:
     runs its own hybrid mix (Dec 2026: high ambition's CO2-heffing puts its hybrids on power
     3,000 h a year to 2033, not the reference's 2,000), staying on the pair is worth more
     there and fewer plants take the paid e-boiler: 24 at low prices, 1 at central, none at
-    high."""
+    high. Since a paper mill can run its e-boiler as a hybrid beside its gas boiler (Dec 2026,
+    ``paper_hybrid_boiler``) high ambition has 9 at central prices (two mills take the hybrid,
+    a round pays them the all-electric boiler two years later, and they go back at the
+    contract's end) and 19 at low (11 before: heat plants take the rounds the mills' all-electric
+    boilers took)."""
     ds = nine.dataset
     route = ds["route_index"].sel(year=slice(2025, 2050)).values  # (S, P, Y)
     moved = np.diff(route, axis=-1) != 0
@@ -534,6 +538,49 @@ def test_sappi_e_boilers_run_from_2026(cat: Catalogue, results: Results) -> None
     unit = "sappi_maastricht/paper/eboilers_2026"
     for cut in _committed_cuts(cat, results, unit, 2026, ("paper_gas_steam", "paper_eboiler")):
         assert cut == pytest.approx(0.14, abs=1e-6)
+
+
+def test_paper_mills_on_e_boilers_run_them_as_hybrids_not_back_on_gas(
+    cat: Catalogue, results: Results
+) -> None:
+    """A paper mill's e-boiler sits beside the gas boiler it keeps (Sappi Maastricht's switch
+    between gas and power with the price): ``paper_hybrid_boiler`` runs the e-boiler of
+    ``paper_eboiler`` on power and the gas boiler of ``paper_gas_steam`` on gas, and a mill on
+    ``paper_eboiler`` reaches it at no cost. So a mill that ran the all-electric boiler never
+    goes back to gas alone: in every default scenario no paper plant runs ``paper_gas_steam``
+    after a year on ``paper_eboiler``, and Sappi's 2026 unit moves on to the hybrid once its
+    decided period ends. Until December 2026 (c8800bf) the model had no hybrid for paper, and
+    under current policy Sappi's 2026 unit went back to gas in 2041, Essity Cuijk in 2043 and
+    Crown van Gelder in 2046 (at 2040s prices steam from gas with its EUA costs less than
+    steam from power)."""
+    inputs = cat.route_inputs.set_index(["route_id", "carrier_id", "year"])["value"]
+    for carrier, alone in (("electricity", "paper_eboiler"), ("natural_gas", "paper_gas_steam")):
+        hybrid = inputs.loc["paper_hybrid_boiler", carrier]
+        assert (hybrid == inputs.loc[alone, carrier].reindex(hybrid.index).ffill()).all()
+    params = cat.route_parameters.set_index(["route_id", "parameter"])["value"]
+    assert params.loc[("paper_hybrid_boiler", "flexible_load")].item() == 1
+    assert (
+        params.loc[("paper_hybrid_boiler", "emission_factor")].item()
+        == params.loc[("paper_gas_steam", "emission_factor")].item()
+    )
+    retro = cat.route_retrofits
+    from_eboiler = retro[
+        (retro.route_id == "paper_hybrid_boiler") & (retro.retrofit_of == "paper_eboiler")
+    ]
+    assert len(from_eboiler) == 1 and from_eboiler.capex_add.item() == 0
+
+    ds = results.dataset
+    names = [str(r) for r in ds["route"].values]
+    gas, electric = names.index("paper_gas_steam"), names.index("paper_eboiler")
+    hybrid = names.index("paper_hybrid_boiler")
+    paper = ds["sector"].values == "paper"
+    route = ds["route_index"].values[:, paper]  # (scenario, plant, year)
+    was_electric = np.maximum.accumulate(route == electric, axis=-1)
+    assert not (was_electric & (route == gas)).any()
+    sappi = ds["route_index"].sel(plant="sappi_maastricht/paper/eboilers_2026")
+    years = ds["year"].values
+    assert (sappi.sel(year=years[years >= 2026]).isin([electric, hybrid])).all()
+    assert (sappi.sel(year=2050) == hybrid).all()
 
 
 def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
