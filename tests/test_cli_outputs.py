@@ -139,3 +139,59 @@ def test_green_premium_says_when_its_default_years_reach_beyond_a_scenario(
     short.write_text("name: short\nbase: current-policy\nend_year: 2035\n", encoding="utf-8")
     out = invoke("green-premium", str(short))
     assert_user_error(out, "the default year 2040 is outside the years of scenario 'short'")
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["store-report", "--report"])
+def test_a_run_whose_report_cannot_be_written_names_the_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: bool
+) -> None:
+    """The report of ``kruispunt run`` is written before the run is committed to the store, and
+    the store said "cannot save run in <store>" of any OSError, so a full disk under the
+    report blamed the store. Now the error names the report, the run is not stored, and
+    nothing is left behind (a one-year scenario keeps the run short)."""
+    import kruispunt.reports
+
+    def no_space(*args: object, **kwargs: object) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(kruispunt.reports, "write_report", no_space)
+    scenario = tmp_path / "late.yaml"
+    scenario.write_text("name: late\nbase: current-policy\nstart_year: 2050\n", encoding="utf-8")
+    store = tmp_path / "store"
+    report = tmp_path / "out" / "late.html"
+    args = ["run", str(scenario)] + (["--report", str(report)] if given else [])
+    out = invoke(*args, store=store)
+    assert_user_error(out, "cannot write report", "No space left on device", "not stored")
+    named = str(report) if given else str(store / "reports")
+    assert named in out.stderr and f"cannot save run in {store}" not in out.stderr
+    assert not report.exists()
+    left = [p for p in store.rglob("*") if p.is_file() and p.suffix in {".html", ".parquet"}]
+    assert left == [] and not list(store.glob("runs/*"))
+
+
+def test_green_premium_leaves_no_folder_it_made_when_its_report_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--csv-dir new/tables`` made the folders before the report was written; when the
+    report failed they stayed behind, empty. Now the folders it made go again, and a folder
+    that was there before stays."""
+    import kruispunt.cli_results
+
+    def failing(*outputs: object) -> None:
+        raise KruispuntError("cannot write report x.html: No space left on device")
+
+    monkeypatch.setattr(kruispunt.cli_results, "write_outputs", failing)
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    tables = kept / "new" / "tables"
+    out = invoke(
+        "green-premium",
+        "--year",
+        "2030",
+        "--csv-dir",
+        str(tables),
+        "--report",
+        str(tmp_path / "x.html"),
+    )
+    assert_user_error(out, "cannot write report x.html")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["kept"]

@@ -467,3 +467,22 @@ def test_export_refuses_an_unknown_format_with_an_output_too(
     out = invoke("export", "base", "-f", "xlsx", "-o", str(target), store=root)
     assert_user_error(out, "unknown export format 'xlsx'; allowed: iamc, csv, parquet, netcdf")
     assert not target.exists()
+
+
+def test_compare_runs_of_different_years(tmp_path: Path) -> None:
+    """Run A of 2029-2031 against run B of 2029-2030: the report's site table is of the last
+    year both hold (2030), where it took A's last year, which B does not hold, and failed
+    with 'year 2031 is not in the results' naming neither run, after printing the table and
+    writing no report. Runs that share no year are refused before anything is printed."""
+    root = tmp_path / "store"
+    store = Store(root)
+    store.save(synthetic_results(n_plants=3, years=range(2029, 2032), seed=1), name="long")
+    store.save(synthetic_results(n_plants=3, years=range(2029, 2031), seed=2), name="short")
+    store.save(synthetic_results(n_plants=3, years=range(2040, 2042), seed=3), name="late")
+    report = tmp_path / "c.html"
+    out = invoke("compare", "long", "short", "--report", str(report), store=root)
+    assert out.code == 0, out.stderr
+    assert report.is_file() and "2030" in report.read_text(encoding="utf-8")
+    out = invoke("compare", "short", "late", "--report", str(tmp_path / "d.html"), store=root)
+    assert_user_error(out, "(2029-2030)", "(2040-2041)", "share no model year")
+    assert out.stdout == "" and not (tmp_path / "d.html").exists()

@@ -278,11 +278,19 @@ def run(
         from datetime import UTC, datetime
 
         meta = RunMeta(run_id, datetime.now(UTC).isoformat(timespec="seconds"), name)
-        if report is None:  # the store's report of the new run: a new file in the store
-            staged.append(write_report(results, target.report_path(run_id), meta=meta))
-        else:  # --report replaces its file only once the run is stored: a failure keeps it
-            staged.append(temporary_beside(output_target(report)))
-            write_report(results, staged[-1], meta=meta)
+        # a report that cannot be written is named as the report, not as the store (the
+        # store wraps every OSError of a save as "cannot save run")
+        where = target.report_path(run_id) if report is None else report.expanduser()
+        try:
+            if report is None:  # the store's report of the new run: a new file in the store
+                staged.append(write_report(results, target.report_path(run_id), meta=meta))
+            else:  # --report replaces its file only once the run is stored: a failure keeps it
+                staged.append(temporary_beside(output_target(report)))
+                write_report(results, staged[-1], meta=meta)
+        except OSError as exc:
+            raise KruispuntError(
+                f"cannot write report {where}: {exc.strerror or exc}; the run is not stored"
+            ) from None
 
     try:
         run_id = target.save(results, name=name, before_commit=write_outputs)

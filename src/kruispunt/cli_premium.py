@@ -332,7 +332,14 @@ def _write_tables(
     """Write every table into a temporary folder beside ``csv_dir``, then move them in: an
     interrupted or failed write leaves ``csv_dir`` as it was (each file is moved whole).
     ``before_move`` runs once they are written, before they move (another output of the same
-    command: if it fails, no table is moved)."""
+    command: if it fails, no table is moved). The folders it makes for ``csv_dir`` are
+    removed again when no table reaches them."""
+    made = []  # the folders of csv_dir that do not exist yet, the deepest first
+    folder = csv_dir
+    while not (folder.exists() or folder.is_symlink()) and folder != folder.parent:
+        made.append(folder)
+        folder = folder.parent
+    done = False
     try:
         csv_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".tables-", dir=csv_dir) as tmp:
@@ -341,7 +348,15 @@ def _write_tables(
             before_move()
             for name in tables:
                 os.replace(Path(tmp) / f"{name}.csv", csv_dir / f"{name}.csv")
+        done = True
     except OSError as exc:
         raise KruispuntError(
             f"cannot write the tables to {csv_dir}: {exc.strerror or exc}"
         ) from None
+    finally:
+        if not done:  # only folders left empty go (a table moved in before a failure stays)
+            for empty in made:
+                try:
+                    empty.rmdir()
+                except OSError:
+                    break

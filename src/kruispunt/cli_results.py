@@ -539,6 +539,15 @@ def compare(
     ida, idb = st.resolve(run_a), st.resolve(run_b)
     target = check_output_file(report_path or Path(f"compare-{ida}-{idb}.html"), "report")
     a, b = st.load(ida), st.load(idb)
+    # the report's site table is of one year both runs hold (the last they share)
+    ya = [int(y) for y in a.dataset["year"].values]
+    yb = [int(y) for y in b.dataset["year"].values]
+    shared = sorted(set(ya) & set(yb))
+    if not shared:
+        raise KruispuntError(
+            f"runs {ida} ({ya[0]}-{ya[-1]}) and {idb} ({yb[0]}-{yb[-1]}) share no model "
+            "year; compare runs whose years overlap"
+        )
     ka, kb = metrics.key_indicators(a), metrics.key_indicators(b)
     table = Table(title=f"A = {ida}   B = {idb}", title_justify="left")
     table.add_column("indicator")
@@ -560,6 +569,7 @@ def compare(
         title="Kruispunt: run A compared with run B",
         meta=RunMeta.from_record(st.show(ida)),
         compare_meta=RunMeta.from_record(st.show(idb)),
+        year=shared[-1],
     )
     print(f"report: {written}", flush=True)  # plain: never wrapped when piped
 

@@ -116,6 +116,14 @@ def _first_field(value: bytes) -> Callable[[bytes], bytes]:
             "{path}: columns missing: route_id (the header reads: route, product_id, name, "
             "family, description)",
         ),
+        (  # a table the build does not compute with: was "table route_inputs: columns
+            # missing: value", naming the table, not the file
+            "route_inputs.csv",
+            1,
+            lambda line: line.replace(b",value,", b",valu,", 1),
+            "{path}: columns missing: value (the header reads: route_id, carrier_id, year, valu, "
+            "unit, source, note)",
+        ),
         (
             "installation_sites.csv",
             3,
@@ -182,7 +190,7 @@ def test_a_whitespace_only_line_is_left_out_as_pandas_does(tmp_path: Path, curat
 @needs_repo
 def test_an_empty_curated_table_is_named(tmp_path: Path, curated: Path) -> None:
     (curated / "carriers.csv").write_bytes(b"")
-    with pytest.raises(KruispuntError, match=r"carriers\.csv: the file is empty; a curated"):
+    with pytest.raises(KruispuntError, match=r"carriers\.csv: the file is empty; a table starts"):
         build_package(RAW, curated, tmp_path / "package")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
 
@@ -421,3 +429,94 @@ def test_an_out_folder_under_a_file_and_a_raw_folder_that_is_a_file_are_named(
     )
     assert_user_error(out, f"not a folder: {afile} (run from the repository root")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Path:
+    """A writable copy of the raw inputs the build reads (the EUTL export and the NACE map)."""
+    dest = tmp_path / "raw"
+    for sub in ("eutl_nl_cedricr", "eutl_nl_nace_jabrell"):
+        shutil.copytree(RAW / sub, dest / sub)
+    return dest
+
+
+EUTL = Path("eutl_nl_cedricr") / "installations-NL.csv"
+NACE = Path("eutl_nl_nace_jabrell") / "installation_nace_NL.csv"
+
+
+def _set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set ``column`` of data row ``row`` (1 = the first after the header) of a raw CSV."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    df.loc[row - 1, column] = value
+    df.to_csv(path, index=False)
+
+
+@needs_repo
+@pytest.mark.parametrize(
+    ("file", "damage", "said"),
+    [
+        (
+            EUTL,
+            lambda p: _set_cell(p, 1, "MainActivityTypeCode", "abc"),
+            "data row 1, column MainActivityTypeCode: 'abc' is not a whole number",
+        ),
+        (
+            EUTL,
+            lambda p: _set_cell(p, 11, "MainActivityTypeCode", ""),
+            "data row 11, column MainActivityTypeCode: '' is not a whole number",
+        ),
+        (
+            EUTL,
+            lambda p: _set_cell(p, 11, "InstallationOrAircraftOperatorID", "x12"),
+            "data row 11, column InstallationOrAircraftOperatorID: 'x12' is not a whole number",
+        ),
+        (
+            EUTL,
+            lambda p: _edit_line(
+                p, 1, lambda h: h.replace(b",VerifiedEmissions_2022,", b",VerifiedEmissionsX2022,")
+            ),
+            "columns missing: VerifiedEmissions_2022",
+        ),
+        (EUTL, lambda p: p.write_bytes(b""), "the file is empty"),
+        (NACE, lambda p: p.write_bytes(b""), "the file is empty"),
+        (
+            NACE,
+            lambda p: _edit_line(p, 1, lambda h: h.replace(b"id,", b"ident,", 1)),
+            "columns missing: id",
+        ),
+        (NACE, lambda p: p.write_bytes(b"\xff\xfe" + p.read_bytes()), "line 1: not UTF-8 text"),
+        (NACE, lambda p: _set_cell(p, 3, "id", "NL_x"), "data row 3, column id: 'NL_x'"),
+    ],
+    ids=[
+        "activity-text",
+        "activity-empty",
+        "id-text",
+        "year-column",
+        "eutl-empty",
+        "nace-empty",
+        "nace-column",
+        "nace-not-utf8",
+        "nace-id",
+    ],
+)
+def test_a_broken_raw_input_is_named_not_a_traceback(
+    raw: Path, tmp_path: Path, file: Path, damage: Callable[[Path], None], said: str
+) -> None:
+    """A broken cell, column or file of the raw EUTL export or the NACE map gave a pandas or
+    Python traceback (ValueError of ``int('abc')``, KeyError of a renamed year column,
+    EmptyDataError, UnicodeDecodeError): now a message naming the file, the data row and the
+    column, a non-zero exit, and no package written."""
+    damage(raw / file)
+    out = invoke(
+        "data",
+        "build",
+        "--raw",
+        str(raw),
+        "--curated",
+        str(CURATED),
+        "--out",
+        str(tmp_path / "p"),
+    )
+    assert_user_error(out, said)
+    assert str(raw / file) in out.stderr
+    assert not (tmp_path / "p").exists()

@@ -10,7 +10,6 @@ the previous package untouched.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -24,14 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from kruispunt.catalogue.checks import run_checks
-from kruispunt.catalogue.raw import (
-    NUL,
-    csv_records,
-    not_utf8,
-    nul_line,
-    read_raw,
-    wrong_field_count,
-)
+from kruispunt.catalogue.raw import csv_records, read_csv_text, read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
@@ -124,50 +116,13 @@ def _record_lines(path: Path) -> list[int] | None:
     return None if records is None else [line for line, _ in records[1:]]
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """A curated CSV file as a table of text cells (empty cell = ""); a file that cannot be
-    read is a KruispuntError naming it, the line and what is wrong."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise KruispuntError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, message = not_utf8(data, exc)
-        raise KruispuntError(f"{path}, line {line}: {message}; save the file as UTF-8") from None
-    nul = nul_line(text)
-    if nul is not None:
-        raise KruispuntError(f"{path}, line {nul}: {NUL}")
-    try:
-        df = pd.read_csv(
-            io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
-        )
-    except pd.errors.EmptyDataError:
-        raise KruispuntError(
-            f"{path}: the file is empty; a curated table starts with a header line naming its "
-            "columns"
-        ) from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        found = wrong_field_count(text, longer_only=True)
-        if found is not None:
-            raise KruispuntError(f"{path}, line {found[0]}: {found[1]}") from None
-        raise KruispuntError(f"{path}: cannot be read as CSV: {str(exc).strip()[:300]}") from None
-    # a shorter row pandas fills with empty cells; one more field in every row, which pandas
-    # reads as an index, shifting the rest
-    found = wrong_field_count(text)
-    if found is not None:
-        raise KruispuntError(f"{path}, line {found[0]}: {found[1]}")
-    return df
-
-
 def _read_curated(curated_dir: Path, name: str) -> pd.DataFrame:
     path = curated_dir / f"{name}.csv"
     if not path.is_file():
         raise KruispuntError(f"curated table missing: {path}")
-    df = _read_csv(path)
+    df = read_csv_text(path)
+    _check_columns(path, df, name)  # named here, with the file, not later as a built table
     if name in READ_BEFORE_CHECKS:
-        _check_columns(path, df, name)
         _check_keys(path, df, name)
     return df
 
@@ -212,7 +167,7 @@ def _sources(curated_dir: Path) -> tuple[pd.DataFrame, list[_Where | None]]:
     files = sorted((curated_dir / "sources").glob("*.csv"))
     if not files:
         raise KruispuntError(f"no source tables in {curated_dir / 'sources'}")
-    frames = [_read_csv(f) for f in files]
+    frames = [read_csv_text(f) for f in files]
     where: list[_Where | None] = [
         (f, frame, i) for f, frame in zip(files, frames, strict=True) for i in range(len(frame))
     ]

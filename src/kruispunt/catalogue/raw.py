@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from kruispunt.catalogue.schema import table_specs
-from kruispunt.errors import Problem
+from kruispunt.errors import KruispuntError, Problem
 from kruispunt.limits import DATAPACKAGE_JSON_MAX_BYTES, TABLE_MAX_BYTES, size_text
 
 
@@ -154,6 +154,42 @@ def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
     """The line of the first byte of ``data`` that is not UTF-8, and what is wrong with it."""
     line = data.count(b"\n", 0, exc.start) + 1
     return line, f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)"
+
+
+def read_csv_text(path: Path) -> pd.DataFrame:
+    """A CSV file (a curated table, a raw input) as a table of text cells (empty cell = "");
+    a file that cannot be read is a KruispuntError naming it, the line and what is wrong."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KruispuntError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, message = not_utf8(data, exc)
+        raise KruispuntError(f"{path}, line {line}: {message}; save the file as UTF-8") from None
+    nul = nul_line(text)
+    if nul is not None:
+        raise KruispuntError(f"{path}, line {nul}: {NUL}")
+    try:
+        df = pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8"
+        )
+    except pd.errors.EmptyDataError:
+        raise KruispuntError(
+            f"{path}: the file is empty; a table starts with a header line naming its columns"
+        ) from None
+    except (pd.errors.ParserError, ValueError) as exc:
+        found = wrong_field_count(text, longer_only=True)
+        if found is not None:
+            raise KruispuntError(f"{path}, line {found[0]}: {found[1]}") from None
+        raise KruispuntError(f"{path}: cannot be read as CSV: {str(exc).strip()[:300]}") from None
+    # a shorter row pandas fills with empty cells; one more field in every row, which pandas
+    # reads as an index, shifting the rest
+    found = wrong_field_count(text)
+    if found is not None:
+        raise KruispuntError(f"{path}, line {found[0]}: {found[1]}")
+    return df
 
 
 def _not_utf8(path: Path, data: bytes, exc: UnicodeDecodeError) -> Problem:

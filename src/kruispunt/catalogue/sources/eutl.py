@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kruispunt.catalogue.raw import read_csv_text
 from kruispunt.errors import KruispuntError
 
 FILE = Path("eutl_nl_cedricr") / "installations-NL.csv"
@@ -43,21 +44,26 @@ def read(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     path = raw_dir / FILE
     if not path.is_file():
         raise KruispuntError(f"raw EUTL file not found: {path}")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
-    missing = [c for c in VARIABLE_MAP if c not in df.columns]
+    df = read_csv_text(path)
+    needed = list(VARIABLE_MAP) + [
+        f"{raw_name}_{year}"
+        for year in range(FIRST_YEAR, LAST_YEAR + 1)
+        for raw_name in YEAR_VARIABLES
+    ]
+    missing = [c for c in needed if c not in df.columns]
     if missing:
         raise KruispuntError(f"{path}: columns missing: {', '.join(missing)}")
-    df = df[df["MainActivityTypeCode"].astype(int) != AVIATION_ACTIVITY]
+    activity = _integers(path, df, "MainActivityTypeCode")
+    df = df[activity != AVIATION_ACTIVITY]
+    ids = _integers(path, df, "InstallationOrAircraftOperatorID")
     installations = df[list(VARIABLE_MAP)].rename(columns=VARIABLE_MAP)
-    installations["installation_id"] = installations["installation_id"].astype(int)
-    installations["ets_activity"] = installations["ets_activity"].astype(int)
+    installations["installation_id"] = ids
+    installations["ets_activity"] = activity[df.index]
     for col in ("name", "account_holder", "city"):
         installations[col] = installations[col].str.strip().replace("NA", "")
     frames = []
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        part = pd.DataFrame(
-            {"installation_id": df["InstallationOrAircraftOperatorID"].astype(int), "year": year}
-        )
+        part = pd.DataFrame({"installation_id": ids, "year": year})
         for raw_name, name in YEAR_VARIABLES.items():
             values = df[f"{raw_name}_{year}"].str.strip()
             values = values.where(~values.isin(MISSING_MARKERS), "")
@@ -74,3 +80,18 @@ def read(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         installations.sort_values("installation_id").reset_index(drop=True),
         years.sort_values(["installation_id", "year"]).reset_index(drop=True),
     )
+
+
+def _integers(path: Path, df: pd.DataFrame, column: str) -> pd.Series:
+    """``df[column]`` as integers; a cell that is not a whole number is a KruispuntError
+    naming the file, the data row (1 = the first row after the header; ``df`` keeps the
+    file's row positions as its index) and the value."""
+    cells = df[column].str.strip()
+    bad = ~cells.str.fullmatch(r"\d+")
+    if bad.any():
+        at = int(bad.to_numpy().argmax())
+        raise KruispuntError(
+            f"{path}: data row {int(df.index[at]) + 1}, column {column}: "
+            f"{df[column].iloc[at]!r} is not a whole number"
+        )
+    return cells.astype(int)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from kruispunt.catalogue.raw import read_csv_text
 from kruispunt.errors import KruispuntError
 
 FILE = Path("eutl_nl_nace_jabrell") / "installation_nace_NL.csv"
@@ -16,8 +17,16 @@ def read(raw_dir: Path) -> pd.Series:
     path = raw_dir / FILE
     if not path.is_file():
         raise KruispuntError(f"raw NACE file not found: {path}")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = read_csv_text(path)
+    missing = [c for c in ("id", "nace") if c not in df.columns]
+    if missing:
+        raise KruispuntError(f"{path}: columns missing: {', '.join(missing)}")
     ids = df["id"].str.removeprefix("NL_")
-    if not ids.str.fullmatch(r"\d+").all():
-        raise KruispuntError(f"{path}: ids must look like NL_<number>")
+    bad = ~ids.str.fullmatch(r"\d+")
+    if bad.any():
+        at = int(bad.to_numpy().argmax())
+        raise KruispuntError(
+            f"{path}: data row {at + 1}, column id: {df['id'].iloc[at]!r}; ids must look like "
+            "NL_<number>"
+        )
     return pd.Series(df["nace"].str.strip().to_numpy(), index=ids.astype(int), name="nace")
