@@ -15,6 +15,7 @@ import typer
 from kruispunt.cli_errors import user_errors
 from kruispunt.cli_options import DataOption
 from kruispunt.errors import KruispuntError
+from kruispunt.files import nearest_existing
 from kruispunt.vocabulary import FIRST_MODEL_YEAR, LAST_MODEL_YEAR, SCENARIO
 
 __all__ = ["compare_instruments", "green_premium"]
@@ -335,8 +336,8 @@ def _write_tables(
     command: if it fails, no table is moved). The folders it makes for ``csv_dir`` are
     removed again when no table reaches them."""
     made = []  # the folders of csv_dir that do not exist yet, the deepest first
-    folder = csv_dir
-    while not (folder.exists() or folder.is_symlink()) and folder != folder.parent:
+    folder, there = csv_dir, nearest_existing(csv_dir)
+    while folder != there:
         made.append(folder)
         folder = folder.parent
     done = False
