@@ -253,6 +253,13 @@ def test_premium_commands_refuse_a_year_outside_the_model_before_running(
     assert_user_error(out, f"--year {args[-1]} is outside the model years 2025-2050")
 
 
+def test_green_premium_refuses_a_year_given_twice_before_running() -> None:
+    """``--year 2030 --year 2030`` is a user error before any scenario runs (it was
+    accepted and the year shown once, as if the repeat were not there)."""
+    out = invoke("green-premium", "--year", "2030", "--year", "2040", "--year", "2030")
+    assert_user_error(out, "--year 2030 is given twice; give each year once")
+
+
 def test_comparison_adds_the_deadweight_of_each_package() -> None:
     """Support paid 10 + 30 MEUR to s1 over two instruments, 4 + 6 of it to switches that
     happen anyway: deadweight 10 MEUR, a quarter of the support."""

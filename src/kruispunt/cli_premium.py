@@ -30,12 +30,17 @@ def _catalogue(data: Path | None):  # type: ignore[no-untyped-def]
 
 
 def _check_years(years: list[int]) -> None:
-    """Refuse, before any run, a ``--year`` outside the model years (else: empty tables)."""
+    """Refuse, before any run, a ``--year`` outside the model years (else: empty tables) or
+    given twice (else: shown once, as if the repeat were not there)."""
+    seen: set[int] = set()
     for y in years:
         if not FIRST_MODEL_YEAR <= y <= LAST_MODEL_YEAR:
             raise KruispuntError(
                 f"--year {y} is outside the model years {FIRST_MODEL_YEAR}-{LAST_MODEL_YEAR}"
             )
+        if y in seen:
+            raise KruispuntError(f"--year {y} is given twice; give each year once")
+        seen.add(y)
 
 
 def _print(frame, digits: int = 1) -> None:  # type: ignore[no-untyped-def]
