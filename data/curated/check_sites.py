@@ -185,6 +185,8 @@ HEADERS = {
         "commissioning_source",
         "reinvestment_year",
         "reinvestment_source",
+        "operating_hours",
+        "operating_hours_source",
         "note",
     ],
     "events.csv": [
@@ -540,7 +542,12 @@ def main() -> int:
             problem(f"{where}: unit missing")
         elif r.product_id.startswith("process_heat") and not r.unit.startswith("GJ"):
             problem(f"{where}: process heat is in GJ/yr")
-        for value, source in ((r.capacity, r.capacity_source), (r.production, r.production_source)):
+        pairs = (
+            (r.capacity, r.capacity_source),
+            (r.production, r.production_source),
+            (r.operating_hours, r.operating_hours_source),
+        )
+        for value, source in pairs:
             if bool(value) != bool(source):
                 problem(f"{where}: value and source go together ({value!r}, {source!r})")
             if source and source not in known_sources:

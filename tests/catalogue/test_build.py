@@ -118,6 +118,43 @@ def test_production_is_not_derived_from_an_emission_factor_of_0(tmp_path: Path) 
 
 
 @needs_repo
+def test_a_plant_that_runs_part_of_the_year_is_sized_for_its_hours(tmp_path: Path) -> None:
+    """A plant's operating hours size its capacity for the load of the hours it runs: the
+    base-year production x 8,760 / the hours (a sugar factory's 3,240 h of beet campaign:
+    2.7037 times its production), its production unchanged; a plant without hours keeps
+    capacity = production. A plant that gives both a capacity and hours is refused, naming
+    its line, and nothing is written."""
+    out = tmp_path / "package"
+    build_package(RAW, CURATED, out)
+    _, built = read_rows(out / "site_products.csv")
+    by_site = {r["site_id"]: r for r in built if r["unit_id"] == "main"}
+    sugar = by_site["cosun_dinteloord"]
+    assert sugar["operating_hours"] == "3240"
+    assert float(sugar["capacity"]) == pytest.approx(float(sugar["production"]) * 8760 / 3240)
+    assert float(sugar["capacity"]) / float(sugar["production"]) == pytest.approx(2.7037, abs=1e-4)
+    assert sugar["capacity_source"] == "derived_capacity_operating_hours"
+    dairy = by_site["frieslandcampina_lochem"]
+    assert dairy["operating_hours"] == ""
+    assert dairy["capacity"] == dairy["production"]
+    assert dairy["capacity_source"] == "assumption_capacity_equals_production"
+
+    broken = tmp_path / "curated"
+    shutil.copytree(CURATED, broken)
+    header, plants = read_rows(broken / "site_products.csv")
+    at = next(i for i, r in enumerate(plants) if r["site_id"] == "cosun_dinteloord")
+    plants[at]["capacity"], plants[at]["capacity_source"] = "1000000", "kruispunt_single_product"
+    write_rows(broken / "site_products.csv", header, plants)
+    with pytest.raises(KruispuntError) as info:
+        build_package(RAW, broken, tmp_path / "other")
+    assert str(info.value) == (
+        f"{broken / 'site_products.csv'}, line {at + 2}, field 'operating_hours': the plant "
+        "gives a capacity; allowed: a capacity or operating hours (which derive it from the "
+        "production), not both"
+    )
+    assert not (tmp_path / "other").exists()
+
+
+@needs_repo
 def test_a_built_package_is_readable_by_everyone_the_umask_allows(tmp_path: Path) -> None:
     """The build writes into a private temporary folder, then opens it as the umask says."""
     old = os.umask(0o027)

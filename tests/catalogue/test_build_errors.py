@@ -277,6 +277,34 @@ def test_a_problem_of_the_built_package_names_the_curated_line(
 
 
 @needs_repo
+@pytest.mark.parametrize(
+    ("hours", "source", "said"),
+    [
+        ("0", "oogtv_cosun_campaign_2025", "0"),
+        ("9000", "oogtv_cosun_campaign_2025", "at most 8,784 h/yr"),
+        ("a campaign", "oogtv_cosun_campaign_2025", "a campaign"),
+        ("3240", "", "column 'operating_hours_source' is empty"),
+    ],
+)
+def test_operating_hours_out_of_range_or_without_source_name_the_curated_line(
+    tmp_path: Path, curated: Path, hours: str, source: str, said: str
+) -> None:
+    """A plant's operating hours must be a number above 0 and at most 8,784 (a leap year),
+    with a source: anything else names the curated line and field, and nothing is written."""
+    path = curated / "site_products.csv"
+    header, rows = read_rows(path)
+    at = next(i for i, r in enumerate(rows) if r["site_id"] == "cosun_dinteloord")
+    rows[at]["operating_hours"], rows[at]["operating_hours_source"] = hours, source
+    write_rows(path, header, rows)
+    with pytest.raises(DataPackageError) as info:
+        build_package(RAW, curated, tmp_path / "package")
+    problems = info.value.problems
+    assert [(p.file, p.row, p.field) for p in problems] == [(str(path), at + 2, "operating_hours")]
+    assert said in problems[0].message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
+@needs_repo
 def test_a_curated_line_counts_a_cell_of_several_lines(tmp_path: Path, curated: Path) -> None:
     """The line is where the row starts in the curated file, after notes of several lines."""
     path = curated / "installation_sites.csv"

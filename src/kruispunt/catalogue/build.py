@@ -29,7 +29,7 @@ from kruispunt.catalogue.sources import eutl, nace
 from kruispunt.errors import DataPackageError, KruispuntError, Problem
 from kruispunt.files import nearest_existing, not_a_folder
 from kruispunt.units import conversion_factor
-from kruispunt.vocabulary import BASE_YEAR
+from kruispunt.vocabulary import BASE_YEAR, HOURS_PER_YEAR
 
 PACKAGE_NAME = "kruispunt-nl-eii"
 PACKAGE_VERSION = "0.1.0"
@@ -96,6 +96,21 @@ GENERATED_SOURCES = pd.DataFrame(
                 "No licensed source gives the plant's capacity; the model takes the base-year "
                 "production as capacity, so that the base year runs at full use and "
                 "reproduces verified emissions. Replace with a sourced capacity when known."
+            ),
+        },
+        {
+            "source_id": "derived_capacity_operating_hours",
+            "title": "Capacity from base-year production and the hours a year the plant runs",
+            "publisher": "Kruispunt project",
+            "year": "2026",
+            "url": "",
+            "licence": "EUPL-1.2",
+            "kind": "derived",
+            "note": (
+                "capacity = base-year production x 8,760 h / the plant's operating_hours "
+                "(site_products.csv, with their own source): a plant that runs part of the "
+                "year at full load (a sugar factory's beet campaign) needs equipment, fixed "
+                "costs and grid capacity for that load, not for its yearly average."
             ),
         },
     ]
@@ -240,7 +255,17 @@ def _fill_production(
     products: pd.DataFrame,
     routes: pd.DataFrame,
     route_parameters: pd.DataFrame,
+    path: Path,
 ) -> pd.DataFrame:
+    """``plants`` (curated ``site_products``, read from ``path``) with every empty production
+    derived from verified emissions and every empty capacity filled: the production x 8,760
+    h / the plant's ``operating_hours`` where it has them, else the production itself.
+
+    Raises
+    ------
+    KruispuntError
+        Naming the line of ``path``: a plant without production whose route has no positive
+        emission factor, or a plant that gives both a capacity and operating hours."""
     base = years[years["year"] == BASE_YEAR].set_index("installation_id")["verified_emissions"]
     emitted = pd.to_numeric(base.replace("", "0")).astype("int64")
     site_of = installations.set_index("installation_id")["site_id"]
@@ -273,10 +298,41 @@ def _fill_production(
         per_row_unit = produced / conversion_factor(row["unit"], f"{unit}/yr")
         out.at[idx, "production"] = _fmt(per_row_unit)
         out.at[idx, "production_source"] = "derived_production"
-    empty_cap = out["capacity"] == ""
-    out.loc[empty_cap, "capacity"] = out.loc[empty_cap, "production"]
-    out.loc[empty_cap, "capacity_source"] = "assumption_capacity_equals_production"
+    hours = out["operating_hours"] if "operating_hours" in out.columns else pd.Series("", out.index)
+    for pos, idx in enumerate(out.index):
+        given = str(hours[idx]) != ""
+        if out.at[idx, "capacity"] != "":
+            if given:
+                raise KruispuntError(
+                    f"{path}, line {_line_of(path, pos)}, field 'operating_hours': the plant "
+                    "gives a capacity; allowed: a capacity or operating hours (which derive it "
+                    "from the production), not both"
+                )
+            continue
+        run = _hours(str(hours[idx])) if given else None
+        if run is not None:
+            production = float(str(out.at[idx, "production"]))
+            out.at[idx, "capacity"] = _fmt(production * HOURS_PER_YEAR / run)
+            out.at[idx, "capacity_source"] = "derived_capacity_operating_hours"
+        else:
+            out.at[idx, "capacity"] = str(out.at[idx, "production"])
+            out.at[idx, "capacity_source"] = "assumption_capacity_equals_production"
     return out
+
+
+def _hours(text: str) -> float | None:
+    """Operating hours a year of a curated cell, None where they are no number above 0 and
+    at most a year's hours: the package's checks (fields.csv) then name the cell, and the
+    capacity falls back to the production.
+
+    >>> _hours("3240"), _hours("0"), _hours("a campaign"), _hours("9000")
+    (3240.0, None, None, None)
+    """
+    try:
+        run = float(text)
+    except ValueError:
+        return None
+    return run if 0 < run <= HOURS_PER_YEAR else None
 
 
 def _fmt(value: float) -> str:
@@ -481,6 +537,7 @@ def build_package(
         tables["products"],
         tables["routes"],
         tables["route_parameters"],
+        curated_dir / "site_products.csv",
     )
     origins.built_from["site_products"] = str(curated_dir / "site_products.csv")
     origins.rows["site_products"] = [
