@@ -67,52 +67,49 @@ COPIED_TABLES = (
     "route_sites",
 )
 
+
+def _own_source(source_id: str, title: str, kind: str, note: str) -> dict[str, str]:
+    """A row of ``sources`` for a value the build makes itself (the project's own)."""
+    return {
+        "source_id": source_id,
+        "title": title,
+        "publisher": "Kruispunt project",
+        "year": "2026",
+        "url": "",
+        "licence": "EUPL-1.2",
+        "kind": kind,
+        "note": note,
+    }
+
+
 GENERATED_SOURCES = pd.DataFrame(
     [
-        {
-            "source_id": "derived_production",
-            "title": "Base-year production derived from verified emissions",
-            "publisher": "Kruispunt project",
-            "year": "2026",
-            "url": "",
-            "licence": "EUPL-1.2",
-            "kind": "derived",
-            "note": (
-                f"production = (sum of the site's {BASE_YEAR} EUTL verified emissions) x "
-                "emission_share / direct emission factor of the plant's current route (its "
-                "earliest emission_factor row in route_parameters); used where no source "
-                "gives the plant's production."
-            ),
-        },
-        {
-            "source_id": "assumption_capacity_equals_production",
-            "title": "Capacity taken equal to base-year production",
-            "publisher": "Kruispunt project",
-            "year": "2026",
-            "url": "",
-            "licence": "EUPL-1.2",
-            "kind": "assumption",
-            "note": (
-                "No licensed source gives the plant's capacity; the model takes the base-year "
-                "production as capacity, so that the base year runs at full use and "
-                "reproduces verified emissions. Replace with a sourced capacity when known."
-            ),
-        },
-        {
-            "source_id": "derived_capacity_operating_hours",
-            "title": "Capacity from base-year production and the hours a year the plant runs",
-            "publisher": "Kruispunt project",
-            "year": "2026",
-            "url": "",
-            "licence": "EUPL-1.2",
-            "kind": "derived",
-            "note": (
-                "capacity = base-year production x 8,760 h / the plant's operating_hours "
-                "(site_products.csv, with their own source): a plant that runs part of the "
-                "year at full load (a sugar factory's beet campaign) needs equipment, fixed "
-                "costs and grid capacity for that load, not for its yearly average."
-            ),
-        },
+        _own_source(
+            "derived_production",
+            "Base-year production derived from verified emissions",
+            "derived",
+            f"production = (sum of the site's {BASE_YEAR} EUTL verified emissions) x "
+            "emission_share / direct emission factor of the plant's current route (its "
+            "earliest emission_factor row in route_parameters); used where no source "
+            "gives the plant's production.",
+        ),
+        _own_source(
+            "assumption_capacity_equals_production",
+            "Capacity taken equal to base-year production",
+            "assumption",
+            "No licensed source gives the plant's capacity; the model takes the base-year "
+            "production as capacity, so that the base year runs at full use and "
+            "reproduces verified emissions. Replace with a sourced capacity when known.",
+        ),
+        _own_source(
+            "derived_capacity_operating_hours",
+            "Capacity from base-year production and the hours a year the plant runs",
+            "derived",
+            "capacity = base-year production x 8,760 h / the plant's operating_hours "
+            "(site_products.csv, with their own source): a plant that runs part of the "
+            "year at full load (a sugar factory's beet campaign) needs equipment and fixed "
+            "costs for that load, not for its yearly average.",
+        ),
     ]
 )
 
