@@ -283,7 +283,7 @@ def run(
         where = target.report_path(run_id) if report is None else report.expanduser()
         try:
             if report is None:  # the store's report of the new run: a new file in the store
-                staged.append(write_report(results, target.report_path(run_id), meta=meta))
+                staged.append(write_report(results, where, meta=meta))
             else:  # --report replaces its file only once the run is stored: a failure keeps it
                 staged.append(temporary_beside(output_target(report)))
                 write_report(results, staged[-1], meta=meta)

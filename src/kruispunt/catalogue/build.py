@@ -295,7 +295,7 @@ def _fill_production(
         per_row_unit = produced / conversion_factor(row["unit"], f"{unit}/yr")
         out.at[idx, "production"] = _fmt(per_row_unit)
         out.at[idx, "production_source"] = "derived_production"
-    hours = out["operating_hours"] if "operating_hours" in out.columns else pd.Series("", out.index)
+    hours = out["operating_hours"]  # a column of every curated table (_check_columns)
     for pos, idx in enumerate(out.index):
         given = str(hours[idx]) != ""
         if out.at[idx, "capacity"] != "":
