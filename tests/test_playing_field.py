@@ -3,6 +3,7 @@ tariff, the relief levers' parameters, and the NL against BE/DE/FR energy bill, 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -353,3 +354,26 @@ def test_a_csv_path_that_is_a_folder_is_refused_before_the_bill(tmp_path: Path) 
     assert_user_error(out, f"cannot write csv {tmp_path}: it is a folder; give a file name")
     assert out.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_part_year_plant_s_bill_pays_its_campaign_kw(cat: Catalogue, inputs: ModelInputs) -> None:
+    """Were Tata (1,847,550 MWh) to run 4,380 h a year, its NL network tariff per MWh would be
+    0.5 x 8,760 / 4,380 + 0.5 = 1.5 times its EHV rate; under the relief scenario the state
+    would pay half of it and no band-load relief (4,380 h are short of the rule's 7,000
+    full-load hours): 0.5 x 1.5 x rate per MWh, not 0.95 x rate."""
+    hours = inputs.plants.load_hours().copy()
+    hours[_plants(inputs, TATA)] = 4380.0
+    part = replace(inputs, plants=replace(inputs.plants, operating_hours=hours))
+    t = list(inputs.coords.years).index(2028)
+    rate = float(inputs.instruments["network_tariff"]["rate"][1, 0, t])
+    table = cat.tables["country_energy_costs"]
+    e = energy_bills(part.select([1]), table, [TATA], 2028)
+    e = e[e["carrier"] == "electricity"].set_index(["country", "component"])
+    assert e.loc[("NL", "network"), "meur"] == pytest.approx(1.5 * rate * TATA_MWH / 1e6)
+    price = float(inputs.markets.price[1, inputs.carriers.is_electricity, t].mean()) * 3.6
+    cisaf = 0.5 * (price - max(50.0, 0.5 * price))
+    expected = -(0.5 * 1.5 * rate + cisaf) * TATA_MWH
+    assert e.loc[("NL", "relief"), "meur"] == pytest.approx(expected / 1e6)
+    # the embedded data's campaign plants: Cosun Dinteloord runs 3,240 h
+    (cosun,) = _plants(inputs, "cosun_dinteloord")
+    assert float(inputs.plants.load_hours()[cosun]) == 3240.0

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kruispunt.units import EURO_YEAR
+from kruispunt.vocabulary import HOURS_PER_YEAR
 
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
@@ -155,8 +156,19 @@ class Plants:
     """Year the current asset must be renewed (0: not known)."""
     options: I
     """[P, K] route indices open to the plant (-1: padding); option 0 is the incumbent."""
+    operating_hours: F | None = None
+    """Hours a year the plant runs at its load [h/yr] (a sugar factory's beet campaign):
+    its grid connection and network tariff are sized for its production over these hours
+    (:meth:`load_hours`). None: every plant all year (8,760 h)."""
 
     SCENARIO_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    def load_hours(self) -> F:
+        """Hours a year each plant runs ``(P,)`` [h/yr]: :attr:`operating_hours`, 8,760
+        where not given."""
+        if self.operating_hours is None:
+            return np.full(len(self.capacity), HOURS_PER_YEAR)
+        return np.asarray(self.operating_hours, dtype=np.float64)
 
 
 @dataclass(frozen=True)

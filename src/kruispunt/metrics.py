@@ -796,11 +796,12 @@ def grid_by_cluster(results: Results) -> pd.DataFrame:
     -------
     DataFrame
         One row per scenario, cluster and year: ``electricity_twh`` (electricity used
-        [TWh/yr]), ``peak_mw`` (sum of the plants' peak loads, ``peak_load`` [MW]: use / 8760 h,
-        a flexible boiler its rated power), ``new_load_mw`` (the use of the cluster's grid
-        pools: peak load above today's routes' [MW]), ``capacity_mw`` (the grid's capacity
-        for new load [MW], the cluster's own and its grid zones' summed; ``inf``: not
-        limited by the data, for the cluster or one of its zones; each pool apart:
+        [TWh/yr]), ``peak_mw`` (sum of the plants' peak loads, ``peak_load`` [MW]: use
+        over the plant's hours a year, a flexible boiler its rated power), ``new_load_mw``
+        (the use of the cluster's grid pools: peak load above today's routes' [MW]),
+        ``capacity_mw`` (the grid's capacity for new load [MW], the cluster's own and its
+        grid zones' summed; ``inf``: not limited by the data, for the cluster or one of its
+        zones; each pool apart:
         :func:`infrastructure_use` by ``"pool"``), ``waiting_plants`` (plants waiting for
         infrastructure whose refused option needs new grid capacity) and ``waiting_mw`` (the
         capacity they asked for [MW]).

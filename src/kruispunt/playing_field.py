@@ -42,6 +42,7 @@ from kruispunt.inputs import ModelInputs
 from kruispunt.policy.cisaf import cisaf_relief_per_mwh
 from kruispunt.policy.energy_tax import bracketed_tax, complexes, plant_taxable_share
 from kruispunt.policy.ikc import previous_year_price
+from kruispunt.policy.network_tariff import BAND_MIN_HOURS, part_year_factor
 from kruispunt.scenarios import Scenario, resolve
 from kruispunt.vocabulary import GJ_PER_MWH
 
@@ -100,7 +101,8 @@ def _relief(
     share = float(relief["share"][0, t]) if "share" in relief else 0.0
     band = float(relief["band_share"][0]) if "band_share" in relief else 1.0
     band_min = float(relief["band_min_mwh"][0]) if "band_min_mwh" in relief else 0.0
-    kept = (1.0 - share) * np.where(mwh > band_min, band, 1.0)
+    hours_ok = inputs.plants.load_hours()[plants] >= BAND_MIN_HOURS
+    kept = (1.0 - share) * np.where((mwh > band_min) & hours_ok, band, 1.0)
     total = float((mwh * rate * (1.0 - kept)).sum())
     cisaf = inputs.instruments.get("cisaf", {})
     if "price_share" in cisaf:
@@ -175,6 +177,8 @@ def energy_bills(
             if carrier == "electricity":
                 ehv = np.asarray(tariff["ehv"][0, plants]) > 0.5
                 rate = np.where(ehv, tariff["rate"][0, 0, t], tariff["rate"][0, 1, t])
+                # a plant running part of the year pays more per MWh (its campaign's kW)
+                rate = rate * part_year_factor(inputs.plants.load_hours()[plants])
                 nl["network"] = float((rate * use_gj / GJ_PER_MWH).sum())
                 eligible = np.asarray(ikc["eligible"][0, plants]) > 0.5
                 aid = float(ikc["aid_intensity"][0, t]) * float(ikc["co2_factor"][0, t])

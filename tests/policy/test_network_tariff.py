@@ -11,8 +11,14 @@ import pytest
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import load_catalogue
 from kruispunt.engine.simulate import simulate
+from kruispunt.inputs import ModelInputs
 from kruispunt.policy.cisaf import cisaf_relief_per_mwh
-from kruispunt.policy.network_tariff import band_load_share, network_tariff_cost, tariff_per_mwh
+from kruispunt.policy.network_tariff import (
+    band_load_share,
+    network_tariff_cost,
+    part_year_factor,
+    tariff_per_mwh,
+)
 from kruispunt.scenarios import resolve
 from kruispunt.testing import TOY_YEARS, toy_inputs
 
@@ -43,6 +49,54 @@ def test_band_load_share_follows_stromnev_19_2() -> None:
     got = band_load_share([6999.0, 7000.0, 7499.0, 7500.0, 8000.0, 8760.0], 11.0)
     np.testing.assert_allclose(got, [1.0, 0.2, 0.2, 0.15, 0.1, 0.1])
     np.testing.assert_allclose(band_load_share(8000.0, [10.0, 10.1]), [1.0, 0.1])
+
+
+def test_part_year_factor_by_hand() -> None:
+    """Half the kW tariff on the kW contracted (the load while running), half on each
+    month's maximum (paid in the months it runs): a plant running 4,380 h pays 0.5 x 2 +
+    0.5 = 1.5 times the all-year rate per MWh; a beet campaign of 3,240 h 0.5 x 2.7037 + 0.5
+    = 1.8519; all year 1 exactly."""
+    np.testing.assert_allclose(part_year_factor([4380.0, 3240.0]), [1.5, 1.851852], rtol=1e-6)
+    assert part_year_factor(8760.0) == 1.0
+    for bad in (0.0, -1.0, 8761.0):
+        with pytest.raises(ValueError, match=r"hours must be in \(0, 8760\]"):
+            part_year_factor(bad)
+
+
+def _campaign(inp: ModelInputs, hours: float = 4380.0) -> ModelInputs:
+    return replace(inp, plants=replace(inp.plants, operating_hours=np.array([hours])))
+
+
+def test_a_plant_running_half_the_year_pays_half_as_much_again_and_may_stay() -> None:
+    """The toy plant on power at 10 EUR/MWh pays 30 MEUR a year running all year; running
+    4,380 h a year (the same 3 TWh) 1.5 x 30 = 45 MEUR. Electrifying then needs 174.73 + 45
+    = 219.73 EUR/t of EUA: at 215 the all-year plant electrifies (204.73), the half-year
+    plant stays on gas."""
+    on = simulate(_campaign(toy_inputs(eua=300.0, instruments=_tariff(10.0)))).dataset
+    assert (on["route_index"].values[0, 0] == 1).all()
+    np.testing.assert_allclose(on["network_tariff"].values[0, 0], 45.0e6)
+    all_year = simulate(toy_inputs(eua=215.0, instruments=_tariff(10.0))).dataset
+    assert (all_year["route_index"].values[0, 0] == 1).all()
+    half = simulate(_campaign(toy_inputs(eua=215.0, instruments=_tariff(10.0)))).dataset
+    assert (half["route_index"].values[0, 0] == 0).all()
+
+
+def test_relief_follows_a_part_year_plant_s_tariff_and_the_band_rule_its_hours() -> None:
+    """Half of every tariff paid by the state: 0.5 x 45 = 22.5 MEUR for the half-year plant.
+    The band-load rule needs 7,000 full-load hours: the half-year plant (4,380 h) gets none
+    of it, where the all-year plant gets 27 MEUR (see above)."""
+    half = simulate(_campaign(toy_inputs(eua=300.0, instruments=_tariff(10.0, share=0.5))))
+    np.testing.assert_allclose(half.dataset["subsidies"].values[0, 0], 22.5e6)
+    band = simulate(_campaign(toy_inputs(eua=300.0, instruments=_tariff(10.0, band=0.1))))
+    assert (band.dataset["route_index"].values[0, 0] == 1).all()
+    np.testing.assert_allclose(band.dataset["subsidies"].values, 0.0)
+    at_7000 = simulate(
+        _campaign(toy_inputs(eua=300.0, instruments=_tariff(10.0, band=0.1)), 7000.0)
+    ).dataset
+    # 7,000 h qualify: the rule leaves 10 % of the tariff, 30 x (0.5 x 8760 / 7000 + 0.5)
+    paid = 30.0e6 * (0.5 * 8760.0 / 7000.0 + 0.5)
+    np.testing.assert_allclose(at_7000["network_tariff"].values[0, 0], paid)
+    np.testing.assert_allclose(at_7000["subsidies"].values[0, 0], 0.9 * paid)
 
 
 def test_cisaf_relief_by_hand() -> None:

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from kruispunt.assemble.routes import RouteBundle
 from kruispunt.assemble.tables import Tables
 from kruispunt.errors import KruispuntError
 from kruispunt.inputs import Plants
-from kruispunt.vocabulary import BASE_YEAR
+from kruispunt.vocabulary import BASE_YEAR, HOURS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,19 @@ def build_plants(tables: Tables, rb: RouteBundle) -> PlantBundle:
         incumbent=incumbent,
         reinvestment_year=reinvest.to_numpy(dtype=np.int64),
         options=np.zeros((len(sp), 1), dtype=np.int64),  # set once routes are final
+        operating_hours=_operating_hours(sp),
     )
     table = sp[["site_id", "product_id", "unit_id", "cluster_id", "sector_id", "name"]].copy()
     units = sp.groupby(["site_id", "product_id"])["unit_id"].transform("size")
     plant = sp["site_id"].astype(str) + "/" + sp["product_id"].astype(str)
     table["label"] = plant.where(units == 1, plant + "/" + sp["unit_id"].astype(str))
     return PlantBundle(plants=plants, table=table)
+
+
+def _operating_hours(sp: pd.DataFrame) -> npt.NDArray[np.float64] | None:
+    """Each plant's ``operating_hours`` [h/yr], 8,760 where the curated table gives none;
+    None where no plant gives hours (every plant all year)."""
+    hours = pd.to_numeric(sp["operating_hours"], errors="coerce")
+    if hours.isna().all():
+        return None
+    return np.asarray(hours.fillna(HOURS_PER_YEAR).to_numpy(dtype=float), dtype=np.float64)

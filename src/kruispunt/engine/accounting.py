@@ -189,7 +189,7 @@ def account(
     o["stored_co2"][i] = stored
     o["indirect_emissions"][i] = elec * inp.markets.grid_emission_factor[:, i][:, None]
     o["electric_load"][i] = elec / GJ_PER_MWH / HOURS_PER_YEAR
-    o["peak_load"][i] = peak / GJ_PER_MWH / HOURS_PER_YEAR
+    o["peak_load"][i] = peak / GJ_PER_MWH / infra.load_hours
     fixed = inp.routes.fixed_opex[cur, i] * plants.capacity[None]
     o["opex"][i] = (
         np.where(live, inp.routes.variable_opex[cur, i] * activity + fixed, 0.0)
@@ -313,7 +313,7 @@ def _pool_use(
     inp = ctx.inputs
     rows = np.arange(ctx.S)[:, None]
     peak_base = ctx.route.grid[existing_route(ctx), i] * activity
-    new_load = np.maximum(peak - peak_base, 0.0) / GJ_PER_MWH / HOURS_PER_YEAR
+    new_load = np.maximum(peak - peak_base, 0.0) / GJ_PER_MWH / infra.load_hours
     use = out.pool_use[i]
     # new load, hydrogen and stored CO2 are booked to the pool (grid zone, supply project,
     # store) a plant holds; new load and hydrogen without one (a plant that reserved nothing:

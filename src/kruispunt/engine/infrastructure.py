@@ -29,7 +29,6 @@ from kruispunt.vocabulary import (
     CO2_STORAGE,
     GJ_PER_MWH,
     GRID,
-    HOURS_PER_YEAR,
     HYDROGEN,
     NEVER,
     RESOURCES,
@@ -162,6 +161,9 @@ class Infrastructure:
         """Each route's highest use per unit of product from each year on ``(R, Ye)``, per
         resource (grid, captured CO2, hydrogen, biomass): what a switch reserves
         (:meth:`demand`)."""
+        self.load_hours = inp.plants.load_hours()
+        """Hours a year each plant runs ``(P,)`` [h/yr]: its grid load is its use over these
+        (a campaign plant asks for its campaign's load, not its yearly average)."""
         scale = ctx.demand * np.moveaxis(inp.levers.availability, -1, 0)  # (Y, S, P)
         ahead = np.maximum.accumulate(scale[::-1], axis=0)[::-1]
         self._peak = np.ascontiguousarray(ahead) * inp.plants.base_production
@@ -226,7 +228,7 @@ class Infrastructure:
         # the new route's most over its years from the start: a route whose use rises (an
         # e-boiler serving more of its band) reserves what it will come to use
         grid, captured, hydrogen, biomass = self._use_ahead
-        np.divide(np.take(grid, at) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
+        np.divide(np.take(grid, at) / GJ_PER_MWH, self._hours(plants), out=out[GRID])
         np.multiply(
             np.take(captured, at), self.ctx.route_calib(r_new, plants), out=out[CO2_STORAGE]
         )
@@ -237,16 +239,20 @@ class Infrastructure:
         np.multiply(out, peak[None], out=out)
         return np.maximum(out, 0.0, out=out), start
 
+    def _hours(self, plants: I | None) -> F:
+        """:attr:`load_hours` of every plant ``(P,)``, or of the plants ``plants`` ``(n,)``."""
+        return self.load_hours if plants is None else np.take(self.load_hours, plants)
+
     def use_now(self, route: I, i: int, plants: I | None = None) -> F:
         """What plants running ``route`` use of each resource per unit of product in year
-        index ``i`` ``(4, ...)``: grid load [MW], captured CO2 [t], hydrogen and biomass
-        [GJ] (``plants``: as in :meth:`demand`). A switch asks its new pools for its new
-        route's use beyond this (:meth:`demand`); a pool it leaves keeps this as a claim
-        (:func:`kruispunt.engine.decide.carry_claims`)."""
+        index ``i`` ``(4, ...)``: grid load while running (over :attr:`load_hours`) [MW],
+        captured CO2 [t], hydrogen and biomass [GJ] (``plants``: as in :meth:`demand`). A
+        switch asks its new pools for its new route's use beyond this (:meth:`demand`); a
+        pool it leaves keeps this as a claim (:func:`kruispunt.engine.decide.carry_claims`)."""
         rt = self.ctx.route
         was = route * rt.grid.shape[1] + i
         out = np.empty((len(RESOURCES), *np.shape(route)))
-        np.divide(np.take(rt.grid, was) / GJ_PER_MWH, HOURS_PER_YEAR, out=out[GRID])
+        np.divide(np.take(rt.grid, was) / GJ_PER_MWH, self._hours(plants), out=out[GRID])
         np.multiply(
             np.take(rt.captured, was), self.ctx.route_calib(route, plants), out=out[CO2_STORAGE]
         )

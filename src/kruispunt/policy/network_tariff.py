@@ -18,6 +18,11 @@ kW-contracted half is waived, so it pays the monthly-maximum half. ``flexible_kw
 the share of the full kW tariff a flexible load pays on its rated power (1: firm; 0.5: the
 time-bound right, which a hybrid boiler can take since it falls back on gas).
 
+A plant that runs part of the year (:attr:`kruispunt.inputs.Plants.operating_hours`, a
+sugar factory's beet campaign) contracts the kW it runs at and reaches its monthly maximum
+only in the months it runs: per MWh it pays :func:`part_year_factor` times an all-year
+plant's rate, and it meets the band-load rule's hours only if its own hours do.
+
 The tariff is not a government flow (the grid operator receives it); it is an instrument
 module rather than a component of the carrier price because it differs per plant (its
 connection level and its load), which the carrier price paths ``(scenario, carrier, year)``
@@ -66,6 +71,7 @@ __all__ = [
     "band_load_share",
     "flexible_routes",
     "network_tariff_cost",
+    "part_year_factor",
     "tariff_basis",
     "tariff_per_mwh",
 ]
@@ -143,6 +149,47 @@ def network_tariff_cost(
     peak_kw = use * 1000.0 / np.asarray(full_load_hours, dtype=np.float64)
     per_kwh = _nonnegative("kwh_rate", kwh_rate)
     return np.asarray(peak_kw * _nonnegative("kw_year", kw_year) + use * 1000.0 * per_kwh)
+
+
+def part_year_factor(hours: ArrayLike) -> FloatArray:
+    """How much more a plant running ``hours`` a year pays per MWh than a plant of the same
+    load running all year: ``0.5 * 8760 / hours + 0.5``. The kW-contracted half of the kW
+    tariff is on the load it runs at, spread over fewer MWh (8,760 / ``hours`` times more
+    per MWh); the monthly-maximum half is paid only in the months it runs, about ``hours``
+    / 8,760 of them, so per MWh it stays the same (a lower bound: a campaign reaches its
+    load in every month it touches, also the first and last).
+
+    Parameters
+    ----------
+    hours : array_like
+        Hours a year the plant runs, in (0, 8760]. [h/yr]
+
+    Returns
+    -------
+    numpy.ndarray
+        [1], 1 for a plant running all year.
+
+    Examples
+    --------
+    A sugar factory's beet campaign of 135 days around the clock (3,240 h) pays 1.85 times
+    the all-year rate per MWh:
+
+    >>> part_year_factor([8760.0, 4380.0, 3240.0]).round(4)
+    array([1.    , 1.5   , 1.8519])
+    """
+    h = np.asarray(hours, dtype=np.float64)
+    if not np.all((h > 0) & (h <= 8760.0)):
+        raise ValueError("hours must be in (0, 8760]")
+    return np.asarray(0.5 * 8760.0 / h + 0.5, dtype=np.float64)
+
+
+def _part_year(ctx: Context) -> FloatArray | None:
+    """:func:`part_year_factor` of every plant ``(P,)``; None where every plant runs all
+    year (:attr:`kruispunt.inputs.Plants.operating_hours` not given)."""
+    plants = ctx.inputs.plants
+    if plants.operating_hours is None:
+        return None
+    return part_year_factor(plants.load_hours())
 
 
 def band_load_share(
@@ -316,6 +363,7 @@ class NetworkTariff(Instrument):
         self.ehv = np.asarray(self.param("ehv") > 0.5, dtype=bool)  # (S, P)
         self.extra = _basis_extra(ctx, self.param("flexible_kw_share"))
         self.billed_extra = _own_mix_extra(ctx, self.extra)
+        self.part_year = _part_year(ctx)  # (P,) or None
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
@@ -335,12 +383,19 @@ class NetworkTariff(Instrument):
 
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
-        return choose_term(x, ("hv", "ehv"), ehv)
+        cost = choose_term(x, ("hv", "ehv"), ehv)
+        if self.part_year is None:
+            return cost
+        return np.asarray(cost * np.asarray(opt.plant(self.part_year), np.float64), np.float64)
 
     def plant_rate(self, i: int) -> FloatArray:
-        """Each plant's tariff per MWh in year index ``i`` ``(S, P)`` [EUR/MWh]."""
+        """Each plant's tariff per MWh in year index ``i`` ``(S, P)`` [EUR/MWh], a plant
+        running part of the year at its :func:`part_year_factor`."""
         rate = self.rate[:, :, i]
-        return np.asarray(np.where(self.ehv, rate[:, :1], rate[:, 1:2]), dtype=np.float64)
+        out = np.where(self.ehv, rate[:, :1], rate[:, 1:2])
+        if self.part_year is not None:
+            out = out * self.part_year[None]
+        return np.asarray(out, dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
         paid = _billed_mwh(st, self.ctx, self.billed_extra) * self.plant_rate(st.i)
@@ -406,6 +461,10 @@ class NetworkTariffRelief(Instrument):
             hours = ctx.route.mix.share * 8760.0
             flexible = flexible_routes(ctx)[None, :, None]
             self.band_hours = ~flexible | (hours >= BAND_MIN_HOURS)
+        # a plant running part of the year pays more per MWh (:func:`part_year_factor`),
+        # and meets the band-load rule's hours only if its own hours reach them
+        self.part_year = _part_year(ctx)  # (P,) or None
+        self.plant_hours_ok = ctx.inputs.plants.load_hours() >= BAND_MIN_HOURS  # (P,)
 
     def paths(self) -> dict[str, FloatArray]:
         ctx = self.ctx
@@ -452,19 +511,22 @@ class NetworkTariffRelief(Instrument):
         mix = self.ctx.route.mix  # each scenario's mix of a flexible load
         per_unit = mix.at(mix.electricity, route, opt.t) / GJ_PER_MWH
         base = np.asarray(opt.plant(self.ctx.inputs.plants.base_production), dtype=np.float64)
-        band = self._band(
-            np.broadcast_to(per_unit * base, rest.shape).copy(),
-            mix.at(self.band_hours, route, opt.t),
-        )
-        return np.asarray(-(flat + rest * (1.0 - band)), dtype=np.float64)
+        hours_ok = mix.at(self.band_hours, route, opt.t) & opt.plant(self.plant_hours_ok)
+        band = self._band(np.broadcast_to(per_unit * base, rest.shape).copy(), hours_ok)
+        relief = flat + rest * (1.0 - band)
+        if self.part_year is not None:
+            relief = relief * np.asarray(opt.plant(self.part_year), dtype=np.float64)
+        return np.asarray(-relief, dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
         if not self.active:
             return Booking()
         i = st.i
         rate = np.where(self.ehv, self.rate[:, :1, i], self.rate[:, 1:2, i])
+        if self.part_year is not None:
+            rate = rate * self.part_year[None]
         mwh = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity)
-        hours_ok = self.ctx.route.mix.at(self.band_hours, st.route, i)
+        hours_ok = self.ctx.route.mix.at(self.band_hours, st.route, i) & self.plant_hours_ok
         kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh, hours_ok)
         paid = _billed_mwh(st, self.ctx, self.billed_extra) * rate * (1.0 - kept)
         return Booking(plant={"subsidies": paid}, gov={"network_tariff_relief_outlay": -paid})
