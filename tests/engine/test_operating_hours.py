@@ -77,17 +77,20 @@ def test_hours_of_8760_give_the_same_bits_as_none() -> None:
 def test_the_embedded_campaign_plants_run_their_hours_and_peak_over_them(
     inp: ModelInputs, default_results: Results
 ) -> None:
-    """site_products.csv gives hours for three plants: Cosun's sugar factories at
-    Dinteloord and Vierverlaten (3,240 h, the beet campaign) and Avebe Gasselternijveen
-    (6,432 h, the potato campaign); every other plant runs all year. In the default runs a
-    campaign plant's peak load is its average load x 8,760 / its hours on a flat route, at
-    least that on a hybrid (which holds its rated power)."""
+    """site_products.csv gives hours for five plants: Cosun's sugar factories at
+    Dinteloord and Vierverlaten (3,240 h, the beet campaign), Avebe Gasselternijveen
+    (6,432 h, the potato campaign), Sensus Roosendaal (3,264 h, the chicory campaign) and
+    Grasdrogerij Ruinerwold (4,400 h, the drying season); every other plant runs all year.
+    In the default runs a campaign plant's peak load is its average load x 8,760 / its hours
+    on a flat route, at least that on a hybrid (which holds its rated power)."""
     hours = inp.plants.load_hours()
     labels = default_results.dataset["plant"].values.astype(str)
     part = {str(label): float(h) for label, h in zip(labels, hours, strict=True) if h < 8760.0}
     assert part == {
         "avebe_gasselternijveen/process_heat_low": 6432.0,
         "cosun_dinteloord/process_heat_low": 3240.0,
+        "grasdrogerij_ruinerwold/process_heat_medium": 4400.0,
+        "sensus_roosendaal/process_heat_low": 3264.0,
         "suiker_unie_vierverlaten/process_heat_low": 3240.0,
     }
     ds = default_results.dataset
