@@ -281,7 +281,7 @@ def test_a_problem_of_the_built_package_names_the_curated_line(
     ("hours", "source", "said"),
     [
         ("0", "oogtv_cosun_campaign_2025", "0"),
-        ("9000", "oogtv_cosun_campaign_2025", "at most 8,784 h/yr"),
+        ("8770", "oogtv_cosun_campaign_2025", "at most 8,760 h/yr"),
         ("a campaign", "oogtv_cosun_campaign_2025", "a campaign"),
         ("3240", "", "column 'operating_hours_source' is empty"),
     ],
@@ -289,8 +289,9 @@ def test_a_problem_of_the_built_package_names_the_curated_line(
 def test_operating_hours_out_of_range_or_without_source_name_the_curated_line(
     tmp_path: Path, curated: Path, hours: str, source: str, said: str
 ) -> None:
-    """A plant's operating hours must be a number above 0 and at most 8,784 (a leap year),
-    with a source: anything else names the curated line and field, and nothing is written."""
+    """A plant's operating hours must be a number above 0 and at most 8,760 (all year: the
+    model's year, over which the grid need and network tariff are sized), with a source:
+    anything else names the curated line and field, and nothing is written."""
     path = curated / "site_products.csv"
     header, rows = read_rows(path)
     at = next(i for i, r in enumerate(rows) if r["site_id"] == "cosun_dinteloord")

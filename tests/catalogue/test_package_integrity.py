@@ -186,6 +186,8 @@ def test_rehash_from_the_command_line(package_copy: Path, edit_cell: Callable[..
         ("policy", "value", "1e20", {"parameter": "budget"}, "between 0 and 1e+12 EUR"),
         ("policy", "value", "-5", {"parameter": "eua_price"}, "between 0 and 10,000 EUR/tCO2"),
         ("carrier_prices", "value", "1e9", None, "between 0 and 100,000 EUR/t"),
+        # more hours than the model's year: the grid need and network tariff are sized on it
+        ("site_products", "operating_hours", "8770", None, "must be at most 8,760 h/yr"),
     ],
 )
 def test_numbers_out_of_their_bounds(
