@@ -110,17 +110,24 @@ def test_the_connection_level_is_decided_by_the_site_s_summed_peak(
 ) -> None:
     """At the package's 8,000 full-load hours and 100 MW EHV threshold: site s's two plants
     use 480,000 and 400,000 MWh (60 and 50 MW, each below the threshold) and together
-    110 MW, so both are on EHV; site t's one plant at 720,000 MWh (90 MW) is on HV."""
+    110 MW, so both are on EHV; site t's one plant at 720,000 MWh (90 MW) is on HV, but
+    running 4,380 h a year (its 720,000 MWh over 4,000 full-load hours, 180 MW) on EHV."""
     tables = Tables(cat)
     assert tables.policy_scalar("network_tariff.full_load_hours") == 8000
     assert tables.policy_scalar("network_tariff.ehv_min_peak_mw") == 100
     mwh = np.array([480_000.0, 400_000.0, 720_000.0])
     monkeypatch.setattr(instruments, "_baseline_consumption_mwh", lambda b: mwh)
-    pb = SimpleNamespace(table=pd.DataFrame({"site_id": ["s", "s", "t"]}))
+    hours = np.full(3, 8760.0)
+    pb = SimpleNamespace(
+        table=pd.DataFrame({"site_id": ["s", "s", "t"]}),
+        plants=SimpleNamespace(load_hours=lambda: hours),
+    )
     levers = SimpleNamespace(network_tariffs=True, flexible_transport_right="firm")
     scenarios = [SimpleNamespace(levers=levers)]
     b = BuildContext(tables, scenarios, np.array([2025]), pb, None)  # type: ignore[arg-type]
     assert instruments._network_tariff(b)["ehv"].tolist() == [[1.0, 1.0, 0.0]]
+    hours[2] = 4380.0
+    assert instruments._network_tariff(b)["ehv"].tolist() == [[1.0, 1.0, 1.0]]
 
 
 def test_each_plant_takes_its_branch_profit_by_longest_nace_match(cat: Catalogue) -> None:
@@ -185,3 +192,27 @@ def test_branch_profit_scale_multiplies_the_profit_part_of_revenue(
     moved = price0 != price1
     assert moved.sum() >= 150
     assert not np.isnan(ratio[moved]).any()
+
+
+def test_a_site_that_runs_part_of_the_year_peaks_higher_and_may_reach_ehv(
+    cat: Catalogue,
+) -> None:
+    """Dow Terneuzen's baseline electricity is 556,721 MWh over 8,000 full-load hours: a
+    69.6 MW peak, under the 100 MW of the EHV level (ehv_min_peak_mw), so it is on HV. Were
+    its plants to run 4,380 h a year, the same electricity would come over 4,000 full-load
+    hours: a 139.2 MW peak, on EHV."""
+    base = build_inputs(cat, resolve(["current-policy"], cat.path))
+    dow = [p for p, s in enumerate(base.coords.plant_site) if s == "dow_terneuzen"]
+    tariff = base.instruments["network_tariff"]
+    mwh = float(tariff["baseline_mwh"][0, dow].sum())
+    assert mwh == pytest.approx(556_720.8, abs=0.1)
+    assert (tariff["ehv"][0, dow] == 0.0).all()
+    sp = cat.site_products.copy()
+    sp.loc[sp["site_id"] == "dow_terneuzen", "operating_hours"] = 4380.0
+    part = _current_policy_with(cat, site_products=sp)
+    assert (part.instruments["network_tariff"]["ehv"][0, dow] == 1.0).all()
+    # every other site keeps its level
+    others = [p for p in range(len(base.coords.plants)) if p not in dow]
+    np.testing.assert_array_equal(
+        part.instruments["network_tariff"]["ehv"][0, others], tariff["ehv"][0, others]
+    )

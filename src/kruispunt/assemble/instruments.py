@@ -26,7 +26,13 @@ from kruispunt.policy.network_tariff import LEVELS, band_load_share, tariff_per_
 from kruispunt.policy.refinery_route import refinery_credit
 from kruispunt.policy.sde import CARBON, DOMAINS, ENERGY_CARBON, NO_CATEGORY
 from kruispunt.scenarios import Scenario
-from kruispunt.vocabulary import BASE_YEAR, FAMILY, GJ_PER_MWH, LOW_CARBON_FAMILIES
+from kruispunt.vocabulary import (
+    BASE_YEAR,
+    FAMILY,
+    GJ_PER_MWH,
+    HOURS_PER_YEAR,
+    LOW_CARBON_FAMILIES,
+)
 
 F = npt.NDArray[np.float64]
 B = npt.NDArray[np.bool_]
@@ -596,8 +602,9 @@ def _baseline_consumption_mwh(b: BuildContext) -> F:
 def _network_tariff(b: BuildContext) -> Params:
     """Tariff per MWh at each connection level (``network_tariff.kw_year_<level>`` over
     ``network_tariff.full_load_hours``) and each plant's level: EHV where its site's base-year
-    grid peak (the sum of its plants' baseline electricity over the full-load hours) is at
-    least ``network_tariff.ehv_min_peak_mw`` (a named assumption), else HV; the share of the
+    grid peak (the sum of its plants' baseline electricity over the full-load hours, a plant
+    that runs part of the year over that share of them) is at least
+    ``network_tariff.ehv_min_peak_mw`` (a named assumption), else HV; the share of the
     kW tariff a flexible load pays on its rated power (lever ``flexible_transport_right``:
     ``network_tariff.flexible_kw_share`` on the time-bound right, 1 on a firm one)."""
     tables, years = b.tables, b.years
@@ -609,7 +616,10 @@ def _network_tariff(b: BuildContext) -> Params:
     on = np.array([float(sc.levers.network_tariffs) for sc in b.scenarios])
     site = b.pb.table["site_id"].astype(str).to_numpy()
     mwh = _baseline_consumption_mwh(b)
-    site_mw = {s: float(mwh[site == s].sum()) / hours for s in np.unique(site)}
+    # a plant that runs part of the year draws its electricity over its own hours: its
+    # peak is 8,760 / those hours times an all-year plant's of the same use
+    at_peak = mwh * (HOURS_PER_YEAR / b.pb.plants.load_hours())
+    site_mw = {s: float(at_peak[site == s].sum()) / hours for s in np.unique(site)}
     threshold = tables.policy_scalar("network_tariff.ehv_min_peak_mw")
     ehv = np.array([site_mw[s] >= threshold for s in site], dtype=float)
     time_bound = tables.policy_scalar("network_tariff.flexible_kw_share")
