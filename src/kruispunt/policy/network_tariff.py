@@ -61,7 +61,7 @@ from kruispunt.policy.base import (
     choose_term,
     once_if_alike,
 )
-from kruispunt.vocabulary import GJ_PER_MWH, SCENARIO
+from kruispunt.vocabulary import GJ_PER_MWH, HOURS_PER_YEAR, SCENARIO
 
 __all__ = [
     "BAND_MIN_HOURS",
@@ -178,9 +178,9 @@ def part_year_factor(hours: ArrayLike) -> FloatArray:
     array([1.    , 1.5   , 1.8519])
     """
     h = np.asarray(hours, dtype=np.float64)
-    if not np.all((h > 0) & (h <= 8760.0)):
+    if not np.all((h > 0) & (h <= HOURS_PER_YEAR)):
         raise ValueError("hours must be in (0, 8760]")
-    return np.asarray(0.5 * 8760.0 / h + 0.5, dtype=np.float64)
+    return np.asarray(0.5 * HOURS_PER_YEAR / h + 0.5, dtype=np.float64)
 
 
 def _part_year(ctx: Context) -> FloatArray | None:
@@ -190,6 +190,28 @@ def _part_year(ctx: Context) -> FloatArray | None:
     if plants.operating_hours is None:
         return None
     return part_year_factor(plants.load_hours())
+
+
+def _plant_rate(
+    rate: FloatArray, ehv: NDArray[np.bool_], part_year: FloatArray | None, i: int
+) -> FloatArray:
+    """Each plant's tariff per MWh in year index ``i`` ``(S, P)`` [EUR/MWh]: its connection
+    level's ``rate`` ``(S, 2, Y)``, times its :func:`part_year_factor` (``part_year``
+    ``(P,)``; None: every plant all year)."""
+    out = np.where(ehv, rate[:, :1, i], rate[:, 1:2, i])
+    if part_year is not None:
+        out = out * part_year[None]
+    return np.asarray(out, dtype=np.float64)
+
+
+def _per_unit_at_part_year(
+    cost: FloatArray, opt: OptionView, part_year: FloatArray | None
+) -> FloatArray:
+    """A per-unit tariff term of the options ``opt`` times each plant's
+    :func:`part_year_factor` (``part_year`` ``(P,)``; None: unchanged)."""
+    if part_year is None:
+        return cost
+    return np.asarray(cost * np.asarray(opt.plant(part_year), np.float64), np.float64)
 
 
 def band_load_share(
@@ -384,18 +406,12 @@ class NetworkTariff(Instrument):
     def unit_cost(self, x: Mapping[str, FloatArray], opt: OptionView) -> FloatArray:
         ehv = np.asarray(opt.plant(self.ehv), dtype=bool)
         cost = choose_term(x, ("hv", "ehv"), ehv)
-        if self.part_year is None:
-            return cost
-        return np.asarray(cost * np.asarray(opt.plant(self.part_year), np.float64), np.float64)
+        return _per_unit_at_part_year(cost, opt, self.part_year)
 
     def plant_rate(self, i: int) -> FloatArray:
         """Each plant's tariff per MWh in year index ``i`` ``(S, P)`` [EUR/MWh], a plant
         running part of the year at its :func:`part_year_factor`."""
-        rate = self.rate[:, :, i]
-        out = np.where(self.ehv, rate[:, :1], rate[:, 1:2])
-        if self.part_year is not None:
-            out = out * self.part_year[None]
-        return np.asarray(out, dtype=np.float64)
+        return _plant_rate(self.rate, self.ehv, self.part_year, i)
 
     def account(self, st: YearState) -> Booking:
         paid = _billed_mwh(st, self.ctx, self.billed_extra) * self.plant_rate(st.i)
@@ -513,18 +529,14 @@ class NetworkTariffRelief(Instrument):
         base = np.asarray(opt.plant(self.ctx.inputs.plants.base_production), dtype=np.float64)
         hours_ok = mix.at(self.band_hours, route, opt.t) & opt.plant(self.plant_hours_ok)
         band = self._band(np.broadcast_to(per_unit * base, rest.shape).copy(), hours_ok)
-        relief = flat + rest * (1.0 - band)
-        if self.part_year is not None:
-            relief = relief * np.asarray(opt.plant(self.part_year), dtype=np.float64)
+        relief = _per_unit_at_part_year(flat + rest * (1.0 - band), opt, self.part_year)
         return np.asarray(-relief, dtype=np.float64)
 
     def account(self, st: YearState) -> Booking:
         if not self.active:
             return Booking()
         i = st.i
-        rate = np.where(self.ehv, self.rate[:, :1, i], self.rate[:, 1:2, i])
-        if self.part_year is not None:
-            rate = rate * self.part_year[None]
+        rate = _plant_rate(self.rate, self.ehv, self.part_year, i)
         mwh = _elec_mwh(st, self.ctx.inputs.carriers.is_electricity)
         hours_ok = self.ctx.route.mix.at(self.band_hours, st.route, i) & self.plant_hours_ok
         kept = (1.0 - self.share[:, i])[:, None] * self._band(mwh, hours_ok)
