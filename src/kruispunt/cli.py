@@ -153,13 +153,15 @@ def _print_summary(path: Path | None, top: int) -> None:
             table.add_row(str(names[cast(str, key)]), _mt(value), f"{value / s.national:.1%}")
         out.print(table)
     table = Table(title=f"Top {top} sites", title_justify="left")
+    table.add_column("id")  # what explain, energy-bill and a scenario's site levers take
     table.add_column("site")
     table.add_column("cluster")
     table.add_column("sector")
     table.add_column("inst.", justify="right")
     table.add_column("Mt CO2", justify="right")
-    for _, row in s.sites.head(top).iterrows():
+    for site_id, row in s.sites.head(top).iterrows():
         table.add_row(
+            str(site_id),
             str(row["name"]),
             str(row["cluster_id"]),
             str(row["sector_id"]),
@@ -318,7 +320,9 @@ def run(
 @app.command()
 @user_errors
 def explain(
-    site: Annotated[str, typer.Argument(help="Site id (see `kruispunt data summary`).")],
+    site: Annotated[
+        str, typer.Argument(help="Site id (`kruispunt data summary --top N` lists them).")
+    ],
     scenario: Annotated[
         str,
         typer.Option(help="Default scenario name or scenario file."),
@@ -339,7 +343,7 @@ def explain(
 ) -> None:
     """Why a site chose what it chose: every option's value term by term, its feasibility
     and the reason it was or was not taken (docs/model.md)."""
-    from kruispunt.cli_results import check_output_file, write_outputs
+    from kruispunt.cli_results import check_output_file, check_scenario_years, write_outputs
 
     if csv is not None:
         check_output_file(csv, "csv")
@@ -347,6 +351,8 @@ def explain(
     from kruispunt.scenarios import resolve
 
     (resolved,) = resolve([scenario], package)
+    if year is not None:
+        check_scenario_years([resolved], [year], given=True)
     from kruispunt.catalogue import load_catalogue
     from kruispunt.explain import explain as run_explain
 
@@ -368,7 +374,10 @@ def energy_bill(
     scenario: Annotated[
         str, typer.Option(help="Default scenario name or scenario file.")
     ] = "current-policy",
-    year: Annotated[int, typer.Option(help="Model year of prices and rates.")] = 2025,
+    year: Annotated[
+        int | None,
+        typer.Option(help="Model year of prices and rates (default 2025).", show_default=False),
+    ] = None,
     top: Annotated[int, typer.Option(min=1, help="How many sites without SITES.")] = 5,
     data: DataOption = None,
     csv: Annotated[
@@ -382,7 +391,12 @@ def energy_bill(
 ) -> None:
     """A site's energy bill in NL against BE, DE and FR for the same consumption: commodity,
     energy tax, network tariff and indirect-cost compensation (docs/model.md)."""
-    from kruispunt.cli_results import check_distinct, check_output_file, write_outputs
+    from kruispunt.cli_results import (
+        check_distinct,
+        check_output_file,
+        check_scenario_years,
+        write_outputs,
+    )
 
     if csv is not None:
         check_output_file(csv, "csv")
@@ -397,6 +411,8 @@ def energy_bill(
     from kruispunt.scenarios import resolve
 
     (resolved,) = resolve([scenario], package)
+    given, year = year is not None, year if year is not None else 2025
+    check_scenario_years([resolved], [year], given)
     from kruispunt.catalogue import load_catalogue
     from kruispunt.playing_field import bill_table
     from kruispunt.playing_field import energy_bill as bill
@@ -433,7 +449,9 @@ def data_summary(
     path: Annotated[
         Path | None, typer.Option(help="Data package folder (default: embedded).")
     ] = None,
-    top: Annotated[int, typer.Option(min=1, help="How many sites to list.")] = 15,
+    top: Annotated[
+        int, typer.Option(min=1, help="How many sites to list (with their ids), biggest first.")
+    ] = 15,
 ) -> None:
     """Base-year emissions by cluster and sector, counts of sites and installations, top sites."""
     _print_summary(path, top)

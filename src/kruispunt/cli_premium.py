@@ -108,17 +108,11 @@ def green_premium(
     years = year or [2030, 2040]
     _check_years(years)
     cat = _catalogue(data)
+    from kruispunt.cli_results import check_scenario_years
     from kruispunt.scenarios import resolve
 
-    for sc in resolve(names, cat.path):  # a scenario's own years (else: empty tables)
-        first_year, last_year = sc.levers.start_year, sc.levers.end_year
-        outside = [y for y in years if not first_year <= y <= last_year]
-        if outside:
-            asked = f"--year {outside[0]}" if year else f"the default year {outside[0]}"
-            raise KruispuntError(
-                f"{asked} is outside the years of scenario '{sc.name}', "
-                f"{first_year}-{last_year}; give --year within them"
-            )
+    # a scenario's own years (else: empty tables)
+    check_scenario_years(resolve(names, cat.path), years, given=bool(year))
     gp = green_premiums(names, catalogue=cat, reference_capex=reference_capex)  # type: ignore[arg-type]
     gap = export_gap(names, catalogue=cat)
     bp = gp.by_product[gp.by_product["year"].isin(years)]
@@ -193,7 +187,9 @@ def compare_instruments(
     reference: Annotated[
         str, typer.Option(help="Scenario abatement and extra costs are measured against.")
     ] = "no-new-policy",
-    year: Annotated[int, typer.Option(help="Target year.")] = 2030,
+    year: Annotated[
+        int | None, typer.Option(help="Target year (default 2030).", show_default=False)
+    ] = None,
     in_year: Annotated[
         bool,
         typer.Option(
@@ -230,6 +226,7 @@ def compare_instruments(
         if path is not None:
             check_output_file(path, what)
     check_distinct((csv, "--csv"), (report, "--report"))
+    given, year = year is not None, year if year is not None else 2030
     _check_years([year])
     if target is not None and not (math.isfinite(target) and 0 < target <= TARGET_MAX_MT):
         raise KruispuntError(
@@ -240,13 +237,17 @@ def compare_instruments(
     from kruispunt.scenarios import resolve
 
     # the reference by a scenario's name or as given (a file's path)
-    given = dict(zip(names, (sc.name for sc in resolve(names, cat.path)), strict=True))
-    if reference not in given and reference not in given.values():
+    resolved = resolve(names, cat.path)
+    named = dict(zip(names, (sc.name for sc in resolved), strict=True))
+    if reference not in named and reference not in named.values():
         raise KruispuntError(
             f"--reference '{reference}' is not among the scenarios compared: "
-            + ", ".join(n if n == g else f"{g} ({n})" for n, g in given.items())
+            + ", ".join(n if n == g else f"{g} ({n})" for n, g in named.items())
         )
-    reference = given.get(reference, reference)
+    reference = named.get(reference, reference)
+    from kruispunt.cli_results import check_scenario_years
+
+    check_scenario_years(resolved, [year], given)
     table = compare(
         names,
         reference=reference,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from kruispunt.results import Results
+    from kruispunt.scenarios import Scenario
     from kruispunt.store import Store
 
 __all__ = [
@@ -190,6 +191,21 @@ def check_distinct(*outputs: tuple[Path | None, str]) -> None:
         if key in seen:
             raise KruispuntError(f"{seen[key]} and {option} name the same file {path}")
         seen[key] = option
+
+
+def check_scenario_years(scenarios: Sequence[Scenario], years: Sequence[int], given: bool) -> None:
+    """Each year in ``years`` within every scenario's own years; else a KruispuntError naming
+    the year as ``--year`` (``given``) or as the command's default, the scenario, its years,
+    and what to do."""
+    for sc in scenarios:
+        first, last = sc.levers.start_year, sc.levers.end_year
+        outside = [y for y in years if not first <= y <= last]
+        if outside:
+            asked = f"--year {outside[0]}" if given else f"the default year {outside[0]}"
+            raise KruispuntError(
+                f"{asked} is outside the years of scenario '{sc.name}', {first}-{last}; "
+                "give --year within them"
+            )
 
 
 def write_outputs(*outputs: tuple[Path, str, Callable[[Path], object]]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kruispunt.limits import MAX_ERRORS_SHOWN
@@ -74,3 +76,20 @@ class DataAssemblyError(KruispuntError, ValueError):
     """A data package's tables, each valid, do not make model inputs together (a route
     parameter that needs another table's row, a series that crosses another between the
     years it gives); the message names the file, the route and what is allowed."""
+
+
+def unknown_site(site: str, known: Iterable[str]) -> KruispuntError:
+    """The error for a site id that is not among ``known``, with the ids most like it (by
+    spelling, or starting with its first word) and where to find them all.
+
+    >>> print(unknown_site("tata", ["tata_steel", "yara"]))
+    unknown site 'tata'; did you mean tata_steel? (all site ids: kruispunt data summary --top 2)
+    """
+    ids = sorted(set(known))
+    head = site.split("_")[0]
+    close = difflib.get_close_matches(site, ids, n=5, cutoff=0.6)
+    close += [s for s in ids if head and s.startswith(head) and s not in close][: 10 - len(close)]
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return KruispuntError(
+        f"unknown site '{site}'{hint} (all site ids: kruispunt data summary --top {len(ids)})"
+    )

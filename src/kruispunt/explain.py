@@ -26,7 +26,7 @@ from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import Catalogue, load_catalogue
 from kruispunt.engine.simulate import YearView, run_batch
 from kruispunt.engine.valuation import OPERATING, STAY_BONUS, STAY_WINDOW, SUPPLY
-from kruispunt.errors import KruispuntError
+from kruispunt.errors import KruispuntError, unknown_site
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.base import Instrument
 from kruispunt.policy.registry import INSTRUMENTS
@@ -350,9 +350,7 @@ def explain(
     c = inputs.coords
     plants = [p for p, s in enumerate(c.plant_site) if s == site]
     if not plants:
-        close = sorted({s for s in c.plant_site if site.split("_")[0] in s})[:10]
-        hint = f"; did you mean {', '.join(close)}" if close else ""
-        raise KruispuntError(f"unknown site '{site}'{hint}")
+        raise unknown_site(site, c.plant_site)
     years = [int(y) for y in c.years]
     if year is not None and year not in years:
         raise KruispuntError(f"year {year} is outside the model years {years[0]}-{years[-1]}")

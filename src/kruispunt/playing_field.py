@@ -37,7 +37,7 @@ import pandas as pd
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue import Catalogue, load_catalogue
-from kruispunt.errors import KruispuntError
+from kruispunt.errors import KruispuntError, unknown_site
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.cisaf import cisaf_relief_per_mwh
 from kruispunt.policy.energy_tax import bracketed_tax, complexes, plant_taxable_share
@@ -86,7 +86,7 @@ def neighbour_value(
 def _site_plants(inputs: ModelInputs, site: str) -> list[int]:
     plants = [p for p, s in enumerate(inputs.coords.plant_site) if s == site]
     if not plants:
-        raise KruispuntError(f"unknown site '{site}'")
+        raise unknown_site(site, inputs.coords.plant_site)
     return plants
 
 

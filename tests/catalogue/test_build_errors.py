@@ -305,6 +305,142 @@ def test_operating_hours_out_of_range_or_without_source_name_the_curated_line(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
 
 
+def _derived_plant(rows: list[dict[str, str]]) -> int:
+    """The position of the first plant whose production the build derives (empty)."""
+    return next(i for i, r in enumerate(rows) if r["production"] == "")
+
+
+def _emission_factor_row(rows: list[dict[str, str]]) -> int:
+    """The position of the gas boiler's first emission factor in route_parameters."""
+    return next(
+        i
+        for i, r in enumerate(rows)
+        if r["route_id"] == "gas_boiler_low" and r["parameter"] == "emission_factor"
+    )
+
+
+@needs_repo
+@pytest.mark.parametrize(
+    ("file", "pick", "cells", "field", "said"),
+    [
+        (
+            "route_parameters.csv",
+            _emission_factor_row,
+            {"year": "abc"},
+            "year",
+            "'abc' is not allowed; allowed: a year of four digits",
+        ),
+        (
+            "route_parameters.csv",
+            _emission_factor_row,
+            {"value": "abc"},
+            "value",
+            "'abc' is not allowed; allowed: a finite number",
+        ),
+        (
+            "route_parameters.csv",
+            _emission_factor_row,
+            {"value": "inf"},
+            "value",
+            "'inf' is not allowed; allowed: a finite number",
+        ),
+        (
+            "route_parameters.csv",
+            _emission_factor_row,
+            {"route_id": "no_such_route"},
+            "route_id",
+            "'no_such_route' is not allowed; allowed: a route_id of routes.csv",
+        ),
+        (
+            "route_parameters.csv",
+            _emission_factor_row,
+            {"unit": "bananas"},
+            "unit",
+            "'bananas' is not allowed; allowed: a unit that converts to 'tCO2/GJ' (unit 'bananas' "
+            "does not parse",
+        ),
+        (
+            "site_products.csv",
+            _derived_plant,
+            {"emission_share": "abc"},
+            "emission_share",
+            "'abc' is not allowed; allowed: a finite number",
+        ),
+        (
+            "site_products.csv",
+            _derived_plant,
+            {"product_id": "no_such_product"},
+            "product_id",
+            "'no_such_product' is not allowed; allowed: a product_id of products.csv",
+        ),
+        (
+            "site_products.csv",
+            _derived_plant,
+            {"unit": "t/yr"},
+            "unit",
+            "'t/yr' is not allowed; allowed: a unit that converts to 'GJ/yr' (unit 't/yr' does not "
+            "convert to 'GJ/yr'",
+        ),
+    ],
+    ids=["ef-year", "ef-value", "ef-inf", "ef-route", "ef-unit", "share", "product", "unit"],
+)
+def test_a_cell_the_production_fill_reads_is_named(
+    tmp_path: Path,
+    curated: Path,
+    file: str,
+    pick: Callable[[list[dict[str, str]]], int],
+    cells: dict[str, str],
+    field: str,
+    said: str,
+) -> None:
+    """The build derives a plant's production from its site's verified emissions before the
+    package's checks run: a bad cell it reads there (a year or value that is no number, an
+    unknown route or product, a unit that does not convert) gave a ValueError or KeyError
+    traceback, or a unit error naming no file. Now the file, line and field, and nothing is
+    written."""
+    path = curated / file
+    header, rows = read_rows(path)
+    at = pick(rows)
+    rows[at].update(cells)
+    write_rows(path, header, rows)
+    with pytest.raises(KruispuntError) as info:
+        build_package(RAW, curated, tmp_path / "package")
+    assert str(info.value).startswith(f"{path}, line {at + 2}, field '{field}': ")
+    assert said in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
+@needs_repo
+def test_a_failed_build_takes_away_the_folders_it_made(tmp_path: Path, curated: Path) -> None:
+    """A build into folders that did not exist, failing the package's checks, left them
+    behind empty; now it leaves the file system as it found it, while a folder that was
+    there stays."""
+    path = curated / "site_products.csv"
+    header, rows = read_rows(path)
+    rows[0]["emission_share"] = "-1"
+    write_rows(path, header, rows)
+    (tmp_path / "there").mkdir()
+    with pytest.raises(DataPackageError):
+        build_package(RAW, curated, tmp_path / "there" / "new" / "deeper" / "package")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated", "there"]
+    assert not any((tmp_path / "there").iterdir())
+
+
+@needs_repo
+def test_a_production_with_operating_hours_is_a_number(tmp_path: Path, curated: Path) -> None:
+    """A plant with operating hours derives its capacity from its production: a production
+    that is no number is named (was a ValueError traceback)."""
+    path = curated / "site_products.csv"
+    header, rows = read_rows(path)
+    at = _derived_plant(rows)
+    rows[at]["production"], rows[at]["production_source"] = "abc", "eutl_nl"
+    rows[at]["operating_hours"], rows[at]["operating_hours_source"] = "3000", "eutl_nl"
+    write_rows(path, header, rows)
+    with pytest.raises(KruispuntError, match="field 'production': 'abc' is not allowed"):
+        build_package(RAW, curated, tmp_path / "package")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
+
+
 @needs_repo
 def test_a_curated_line_counts_a_cell_of_several_lines(tmp_path: Path, curated: Path) -> None:
     """The line is where the row starts in the curated file, after notes of several lines."""
@@ -480,6 +616,12 @@ def _set_cell(path: Path, row: int, column: str, value: str) -> None:
     df.to_csv(path, index=False)
 
 
+def _tata_row(path: Path) -> int:
+    """The data row (1 = the first after the header) of Tata Steel IJmuiden's installation."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+    return int((df["InstallationOrAircraftOperatorID"] == "144").to_numpy().argmax()) + 1
+
+
 @needs_repo
 @pytest.mark.parametrize(
     ("file", "damage", "said"),
@@ -515,6 +657,27 @@ def _set_cell(path: Path, row: int, column: str, value: str) -> None:
         ),
         (NACE, lambda p: p.write_bytes(b"\xff\xfe" + p.read_bytes()), "line 1: not UTF-8 text"),
         (NACE, lambda p: _set_cell(p, 3, "id", "NL_x"), "data row 3, column id: 'NL_x'"),
+        (
+            EUTL,
+            lambda p: _set_cell(p, 1, "MainActivityTypeCode", "9" * 20),
+            f"data row 1, column MainActivityTypeCode: '{'9' * 20}' is not a whole number of "
+            "at most 18 digits",
+        ),
+        (
+            EUTL,
+            lambda p: _set_cell(p, _tata_row(p), "VerifiedEmissions_2022", "9" * 20),
+            "column VerifiedEmissions_2022 has values that are not numbers of at most 15 digits",
+        ),
+        (
+            EUTL,
+            lambda p: _set_cell(p, _tata_row(p), "VerifiedEmissions_2022", "1" + "0" * 19),
+            "column VerifiedEmissions_2022 has values that are not numbers of at most 15 digits",
+        ),
+        (
+            NACE,
+            lambda p: _set_cell(p, 1, "id", "NL_" + "9" * 20),
+            f"data row 1, column id: 'NL_{'9' * 20}'",
+        ),
     ],
     ids=[
         "activity-text",
@@ -526,6 +689,10 @@ def _set_cell(path: Path, row: int, column: str, value: str) -> None:
         "nace-column",
         "nace-not-utf8",
         "nace-id",
+        "activity-20-digits",
+        "emissions-20-digits",
+        "emissions-wrap-int64",
+        "nace-id-20-digits",
     ],
 )
 def test_a_broken_raw_input_is_named_not_a_traceback(
@@ -533,7 +700,8 @@ def test_a_broken_raw_input_is_named_not_a_traceback(
 ) -> None:
     """A broken cell, column or file of the raw EUTL export or the NACE map gave a pandas or
     Python traceback (ValueError of ``int('abc')``, KeyError of a renamed year column,
-    EmptyDataError, UnicodeDecodeError): now a message naming the file, the data row and the
+    EmptyDataError, UnicodeDecodeError, OverflowError of a 20-digit number; 10^19 t wrapped
+    to a negative production unseen): now a message naming the file, the data row and the
     column, a non-zero exit, and no package written."""
     damage(raw / file)
     out = invoke(

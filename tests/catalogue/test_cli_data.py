@@ -51,10 +51,11 @@ def test_build_outside_the_repository_says_what_to_do(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def _top_sites(stdout: str) -> list[str]:
-    """The site names of the summary's top-sites table (its rows have five cells)."""
+def _top_sites(stdout: str, cell: int = 1) -> list[str]:
+    """The site names (``cell`` 0: the ids) of the summary's top-sites table (its rows have
+    six cells)."""
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in stdout.splitlines()]
-    return [r[0] for r in rows if len(r) == 5]
+    return [r[cell] for r in rows if len(r) == 6]
 
 
 @pytest.mark.parametrize("top", [None, 3])
@@ -66,7 +67,9 @@ def test_summary_lists_the_biggest_sites(cat: Catalogue, top: int | None) -> Non
     assert out.code == 0, out
     n = 15 if top is None else top
     assert f"Top {n} sites" in out.stdout
-    assert _top_sites(out.stdout) == list(base_year_summary(cat).sites["name"].head(n))
+    sites = base_year_summary(cat).sites.head(n)
+    assert _top_sites(out.stdout) == list(sites["name"])
+    assert _top_sites(out.stdout, cell=0) == list(sites.index)  # the ids the commands take
 
 
 @pytest.mark.parametrize("kind", ["missing", "file"])

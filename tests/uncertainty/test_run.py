@@ -15,6 +15,7 @@ import pytest
 
 from kruispunt.catalogue import load_catalogue
 from kruispunt.errors import KruispuntError
+from kruispunt.limits import ENSEMBLE_MAX_FUTURES
 from kruispunt.store import ENSEMBLES_DIR, Ensemble, merge_ensembles
 from kruispunt.uncertainty.backends import Dask, Processes, Sequential
 from kruispunt.uncertainty.run import Plan, explore, plan, tasks
@@ -404,6 +405,31 @@ def test_more_shards_than_batches_are_refused() -> None:
     with pytest.raises(KruispuntError, match=r"--shard 0/4: the ensemble has 1 batch"):
         plan(loaded, n=4, batch_size=4, seed=1, shard=(0, 4))
     assert plan(loaded, n=8, batch_size=4, seed=1, shard=(1, 2)).batches == range(1, 2)
+
+
+@pytest.mark.parametrize(("method", "per"), [("saltelli", 19), ("morris", 18)])
+def test_a_design_of_more_futures_than_the_limit_is_refused(method: str, per: int) -> None:
+    """Saltelli and Morris draw several futures per n (d + 2 and d + 1 for the default
+    specification's 17 factors): an n within the limit of futures could ask for 190 million
+    futures, and the process was killed for its memory with no message. The plan refuses
+    it before drawing, naming n, the futures and the largest n allowed."""
+    loaded = load_spec()
+    assert len(loaded.spec.factors) == 17
+    most = ENSEMBLE_MAX_FUTURES // per
+    with pytest.raises(KruispuntError) as info:
+        plan(loaded, method=method, n=most + 1, seed=1)  # type: ignore[arg-type]
+    said = str(info.value)
+    assert f"gives {(most + 1) * per:,} futures with the {method} sampler" in said
+    assert f"so n at most {most:,}" in said
+
+
+def test_the_limit_refused_from_the_command_line(tmp_path: Path) -> None:
+    proc = kruispunt(
+        "explore", "run", "--n", "10000000", "--sampler", "saltelli", store=tmp_path / "store"
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "gives 190,000,000 futures with the saltelli sampler" in proc.stderr
+    assert not (tmp_path / "store").exists()
 
 
 @pytest.mark.parametrize(

@@ -20,13 +20,14 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kruispunt.catalogue.checks import run_checks
 from kruispunt.catalogue.raw import csv_records, read_csv_text, read_raw
 from kruispunt.catalogue.schema import TableSpec, table_specs
 from kruispunt.catalogue.sources import eutl, nace
-from kruispunt.errors import DataPackageError, KruispuntError, Problem
+from kruispunt.errors import DataPackageError, KruispuntError, Problem, UnitError
 from kruispunt.files import nearest_existing, not_a_folder
 from kruispunt.units import conversion_factor
 from kruispunt.vocabulary import BASE_YEAR, HOURS_PER_YEAR
@@ -258,29 +259,48 @@ def _fill_production(
     derived from verified emissions and every empty capacity filled: the production x 8,760
     h / the plant's ``operating_hours`` where it has them, else the production itself.
 
+    The curated files it reads (``path`` and, beside it, ``products``, ``routes`` and
+    ``route_parameters``) are computed with here, before the built package's checks: a cell
+    it needs that is no number, no known id or no unit that converts is named here.
+
     Raises
     ------
     KruispuntError
-        Naming the line of ``path``: a plant without production whose route has no positive
-        emission factor, or a plant that gives both a capacity and operating hours."""
+        Naming the file, line and field: such a cell, a plant without production whose route
+        has no positive emission factor, or a plant that gives both a capacity and operating
+        hours."""
+    curated = path.parent
     base = years[years["year"] == BASE_YEAR].set_index("installation_id")["verified_emissions"]
     emitted = pd.to_numeric(base.replace("", "0")).astype("int64")
     site_of = installations.set_index("installation_id")["site_id"]
     site_emissions = emitted.groupby(site_of.reindex(emitted.index)).sum()
     product_unit = products.set_index("product_id")["unit"]
     route_product = routes.set_index("route_id")["product_id"]
-    ef_rows = route_parameters[route_parameters["parameter"] == "emission_factor"].copy()
-    ef_rows["year_int"] = ef_rows["year"].astype(int)
+    params = curated / "route_parameters.csv"
+    ef_rows = route_parameters.reset_index(drop=True)  # a row's label is its position
+    ef_rows = ef_rows[ef_rows["parameter"] == "emission_factor"].copy()
+    ef_rows["year_int"] = [
+        _year_cell(params, int(pos), str(y))
+        for pos, y in zip(ef_rows.index, ef_rows["year"], strict=True)
+    ]
     ef_rows = ef_rows.sort_values(["route_id", "year_int"]).drop_duplicates("route_id")
     ef: dict[str, float] = {}
-    for ef_row in ef_rows.itertuples():
-        route_id = str(ef_row.route_id)
-        unit = product_unit[route_product[route_id]]
-        ef[route_id] = float(str(ef_row.value)) * conversion_factor(
-            str(ef_row.unit), f"tCO2/{unit}"
-        )
+    for label, ef_row in ef_rows.iterrows():
+        pos = int(str(label))
+        route_id = str(ef_row["route_id"])
+        if route_id not in route_product.index:
+            raise _cell_error(params, pos, "route_id", route_id, "a route_id of routes.csv")
+        product = str(route_product[route_id])
+        if product not in product_unit.index:
+            at = int(np.flatnonzero(routes["route_id"].to_numpy() == route_id)[0])
+            raise _cell_error(
+                curated / "routes.csv", at, "product_id", product, "a product_id of products.csv"
+            )
+        value = _number_cell(params, pos, "value", str(ef_row["value"]))
+        factor = _unit_cell(params, pos, str(ef_row["unit"]), f"tCO2/{product_unit[product]}")
+        ef[route_id] = value * factor
     out = plants.copy()
-    for idx, row in out.iterrows():
+    for pos, (idx, row) in enumerate(out.iterrows()):
         if row["production"] != "":
             continue
         route = row["route_id"]
@@ -290,9 +310,14 @@ def _fill_production(
                 f"site_products.csv: plant {plant} has no production and route '{route}' has no "
                 "positive emission_factor to derive it from"
             )
-        unit = product_unit[row["product_id"]]
-        produced = site_emissions.get(row["site_id"], 0) * float(row["emission_share"]) / ef[route]
-        per_row_unit = produced / conversion_factor(row["unit"], f"{unit}/yr")
+        product = str(row["product_id"])
+        if product not in product_unit.index:
+            raise _cell_error(path, pos, "product_id", product, "a product_id of products.csv")
+        share = _number_cell(path, pos, "emission_share", str(row["emission_share"]))
+        produced = site_emissions.get(row["site_id"], 0) * share / ef[route]
+        per_row_unit = produced / _unit_cell(
+            path, pos, str(row["unit"]), f"{product_unit[product]}/yr"
+        )
         out.at[idx, "production"] = _fmt(per_row_unit)
         out.at[idx, "production_source"] = "derived_production"
     hours = out["operating_hours"]  # a column of every curated table (_check_columns)
@@ -308,13 +333,56 @@ def _fill_production(
             continue
         run = _hours(str(hours[idx])) if given else None
         if run is not None:
-            production = float(str(out.at[idx, "production"]))
+            production = _number_cell(path, pos, "production", str(out.at[idx, "production"]))
             out.at[idx, "capacity"] = _fmt(production * HOURS_PER_YEAR / run)
             out.at[idx, "capacity_source"] = "derived_capacity_operating_hours"
         else:
             out.at[idx, "capacity"] = str(out.at[idx, "production"])
             out.at[idx, "capacity_source"] = "assumption_capacity_equals_production"
     return out
+
+
+def _cell_error(path: Path, pos: int, field: str, value: str, allowed: str) -> KruispuntError:
+    """The error for the cell ``field`` of the row at ``pos`` of a curated file: its file,
+    line, field, value and what is allowed."""
+    return KruispuntError(
+        f"{path}, line {_line_of(path, pos)}, field '{field}': {value!r} is not allowed; "
+        f"allowed: {allowed}"
+    )
+
+
+def _number_cell(path: Path, pos: int, field: str, text: str) -> float:
+    """A finite number of a curated cell the build computes with (:func:`_cell_error`
+    otherwise).
+
+    >>> _number_cell(Path("t.csv"), 0, "value", "0.25")
+    0.25
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _cell_error(path, pos, field, text, "a finite number")
+    return value
+
+
+def _year_cell(path: Path, pos: int, text: str) -> int:
+    """A year of a curated cell the build computes with (:func:`_cell_error` otherwise)."""
+    if not re.fullmatch(r"\d{4}", text.strip()):
+        raise _cell_error(path, pos, "year", text, "a year of four digits")
+    return int(text)
+
+
+def _unit_cell(path: Path, pos: int, unit: str, to: str) -> float:
+    """The factor from a curated cell's unit to ``to`` (:func:`_cell_error` where it does
+    not parse or convert, with the reason)."""
+    try:
+        return conversion_factor(unit, to)
+    except UnitError as exc:
+        raise _cell_error(
+            path, pos, "unit", unit, f"a unit that converts to '{to}' ({exc})"
+        ) from None
 
 
 def _hours(text: str) -> float | None:
@@ -543,10 +611,13 @@ def build_package(
     specs = table_specs()
     ordered = {name: _sorted(spec, tables[name]) for name, spec in specs.items()}
 
+    # the folders made for the package are taken away again if the build fails
+    made = [p for p in (out_dir.parent, *out_dir.parent.parents) if not p.exists()]
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out_dir.parent))
     except OSError as exc:
+        _remove_empty(made)
         raise KruispuntError(
             f"cannot write the data package beside {out_dir}: {exc.strerror or exc}"
         ) from None
@@ -589,7 +660,18 @@ def build_package(
             ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        if not out_dir.exists():
+            _remove_empty(made)
     return {name: len(df) for name, df in ordered.items()}
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    """Remove the ``folders`` (deepest first) a failed build made, as long as they are empty."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _put_in_place(tmp: Path, out_dir: Path) -> None:

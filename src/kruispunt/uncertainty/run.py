@@ -28,11 +28,18 @@ import pandas as pd
 
 from kruispunt.catalogue.load import Catalogue, load_catalogue
 from kruispunt.errors import KruispuntError
+from kruispunt.limits import ENSEMBLE_MAX_FUTURES
 from kruispunt.store import ENSEMBLES_DIR, Ensemble, check_can_write
 from kruispunt.uncertainty.backends import Backend, Sequential
 from kruispunt.uncertainty.futures import FutureBuilder, Packages, future_seed, resolve_packages
 from kruispunt.uncertainty.outcomes import outcome_values, trajectory_values
-from kruispunt.uncertainty.sampling import Design, Method, factor_values, make_design
+from kruispunt.uncertainty.sampling import (
+    Design,
+    Method,
+    factor_values,
+    future_count,
+    make_design,
+)
 from kruispunt.uncertainty.spec import LoadedSpec, UncertaintySpec
 from kruispunt.version import __version__, code_hash
 from kruispunt.vocabulary import SCENARIO
@@ -329,9 +336,18 @@ def plan(
         )
     if shard is not None and not (shard[1] >= 1 and 0 <= shard[0] < shard[1]):
         raise KruispuntError(f"--shard {shard[0]}/{shard[1]}: need 0 <= i < N")
+    d = len(spec.factors)
+    count = future_count(method, n, d)
+    if count > ENSEMBLE_MAX_FUTURES:  # saltelli and morris draw several futures per n
+        per = count // n
+        raise KruispuntError(
+            f"n = {n:,} (--n or the specification's sampling.n) gives {count:,} futures with "
+            f"the {method} sampler over {d} factors ({per} per n); allowed: at most "
+            f"{ENSEMBLE_MAX_FUTURES:,} futures, so n at most {ENSEMBLE_MAX_FUTURES // per:,}"
+        )
     cat = catalogue if catalogue is not None else load_catalogue()
     packages = resolve_packages(loaded, cat)
-    design = make_design(method, n, len(spec.factors), seed)
+    design = make_design(method, n, d, seed)
     n_batches = -(-design.size // batch_size)
     if shard is not None and shard[1] > n_batches:  # some shard would run nothing
         raise KruispuntError(

@@ -67,11 +67,12 @@ def read(raw_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         for raw_name, name in YEAR_VARIABLES.items():
             values = df[f"{raw_name}_{year}"].str.strip()
             values = values.where(~values.isin(MISSING_MARKERS), "")
-            bad = values[(values != "") & ~values.str.fullmatch(r"-?\d+(\.\d+)?")]
+            # tonnes: 15 digits (10^15 t) is far above any installation and within an int64
+            bad = values[(values != "") & ~values.str.fullmatch(r"-?\d{1,15}(\.\d+)?")]
             if len(bad):
                 raise KruispuntError(
-                    f"{path}: column {raw_name}_{year} has non-numeric "
-                    f"values: {sorted(set(bad))[:5]}"
+                    f"{path}: column {raw_name}_{year} has values that are not numbers "
+                    f"of at most 15 digits before the point: {sorted(set(bad))[:5]}"
                 )
             part[name] = values.to_numpy()
         frames.append(part)
@@ -87,11 +88,11 @@ def _integers(path: Path, df: pd.DataFrame, column: str) -> pd.Series:
     naming the file, the data row (1 = the first row after the header; ``df`` keeps the
     file's row positions as its index) and the value."""
     cells = df[column].str.strip()
-    bad = ~cells.str.fullmatch(r"\d+")
+    bad = ~cells.str.fullmatch(r"\d{1,18}")  # 19 digits and more overflow an int64
     if bad.any():
         at = int(bad.to_numpy().argmax())
         raise KruispuntError(
             f"{path}: data row {int(df.index[at]) + 1}, column {column}: "
-            f"{df[column].iloc[at]!r} is not a whole number"
+            f"{df[column].iloc[at]!r} is not a whole number of at most 18 digits"
         )
     return cells.astype(int)

@@ -22,11 +22,11 @@ def read(raw_dir: Path) -> pd.Series:
     if missing:
         raise KruispuntError(f"{path}: columns missing: {', '.join(missing)}")
     ids = df["id"].str.removeprefix("NL_")
-    bad = ~ids.str.fullmatch(r"\d+")
+    bad = ~ids.str.fullmatch(r"\d{1,18}")  # 19 digits and more overflow an int64
     if bad.any():
         at = int(bad.to_numpy().argmax())
         raise KruispuntError(
             f"{path}: data row {at + 1}, column id: {df['id'].iloc[at]!r}; ids must look like "
-            "NL_<number>"
+            "NL_<number of at most 18 digits>"
         )
     return pd.Series(df["nace"].str.strip().to_numpy(), index=ids.astype(int), name="nace")
