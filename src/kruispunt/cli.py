@@ -153,7 +153,7 @@ def _print_summary(path: Path | None, top: int) -> None:
             table.add_row(str(names[cast(str, key)]), _mt(value), f"{value / s.national:.1%}")
         out.print(table)
     table = Table(title=f"Top {top} sites", title_justify="left")
-    table.add_column("id")  # what explain, energy-bill and a scenario's site levers take
+    table.add_column("id")  # what explain and energy-bill take
     table.add_column("site")
     table.add_column("cluster")
     table.add_column("sector")
