@@ -105,14 +105,19 @@ def test_production_is_not_derived_from_an_emission_factor_of_0(tmp_path: Path) 
             r["value"] = "0"
     write_rows(broken / "route_parameters.csv", header, params)
     _, plants = read_rows(broken / "site_products.csv")
-    first = next(p for p in plants if p["route_id"] == "gas_boiler_low" and not p["production"])
+    at, first = next(
+        (i, p)
+        for i, p in enumerate(plants)
+        if p["route_id"] == "gas_boiler_low" and not p["production"]
+    )
     plant = f"{first['site_id']}/{first['product_id']}/{first['unit_id']}"
     out = tmp_path / "package"
     with pytest.raises(KruispuntError) as info:
         build_package(RAW, broken, out)
     assert str(info.value) == (
-        f"site_products.csv: plant {plant} has no production and route 'gas_boiler_low' has no "
-        "positive emission_factor to derive it from"
+        f"{broken / 'site_products.csv'}, line {at + 2}, field 'production': plant {plant} has "
+        "no production and route 'gas_boiler_low' has no positive emission_factor in "
+        "route_parameters.csv to derive it from; allowed: a production, or a route that emits"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curated"]
 

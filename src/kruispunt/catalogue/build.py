@@ -307,8 +307,10 @@ def _fill_production(
         if route not in ef or ef[route] <= 0:
             plant = f"{row['site_id']}/{row['product_id']}/{row['unit_id']}"
             raise KruispuntError(
-                f"site_products.csv: plant {plant} has no production and route '{route}' has no "
-                "positive emission_factor to derive it from"
+                f"{path}, line {_line_of(path, pos)}, field 'production': plant {plant} has no "
+                f"production and route '{route}' has no positive emission_factor in "
+                "route_parameters.csv to derive it from; allowed: a production, or a route "
+                "that emits"
             )
         product = str(row["product_id"])
         if product not in product_unit.index:
