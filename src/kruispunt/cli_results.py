@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "check_distinct",
     "check_output_file",
+    "check_scenario_years",
     "compare",
     "export",
     "print_summary",
