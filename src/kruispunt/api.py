@@ -13,6 +13,7 @@ import pandas as pd
 
 from kruispunt.assemble import build_inputs
 from kruispunt.catalogue.load import Catalogue, load_catalogue
+from kruispunt.comparison import TARGET_YEAR
 from kruispunt.engine.simulate import DEFAULT_BATCH, simulate
 from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
@@ -159,7 +160,7 @@ def compare_instruments(
     scenarios: Sequence[str | Scenario] = ("no-new-policy", "current-policy", "high-ambition"),
     *,
     reference: str = "no-new-policy",
-    year: int = 2030,
+    year: int = TARGET_YEAR,
     cumulative: bool = True,
     target_mt: float | None = None,
     deadweight: bool = False,

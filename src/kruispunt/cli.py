@@ -411,7 +411,9 @@ def energy_bill(
     from kruispunt.scenarios import resolve
 
     (resolved,) = resolve([scenario], package)
-    given, year = year is not None, year if year is not None else 2025
+    from kruispunt.playing_field import BILL_YEAR
+
+    given, year = year is not None, year if year is not None else BILL_YEAR
     check_scenario_years([resolved], [year], given)
     from kruispunt.catalogue import load_catalogue
     from kruispunt.playing_field import bill_table

@@ -226,7 +226,9 @@ def compare_instruments(
         if path is not None:
             check_output_file(path, what)
     check_distinct((csv, "--csv"), (report, "--report"))
-    given, year = year is not None, year if year is not None else 2030
+    from kruispunt.comparison import TARGET_YEAR
+
+    given, year = year is not None, year if year is not None else TARGET_YEAR
     _check_years([year])
     if target is not None and not (math.isfinite(target) and 0 < target <= TARGET_MAX_MT):
         raise KruispuntError(

@@ -18,7 +18,10 @@ from kruispunt.errors import KruispuntError
 from kruispunt.results import Results
 from kruispunt.vocabulary import SCENARIO
 
-__all__ = ["SUPPORT_FLOWS", "compare_instruments", "cost_per_tonne"]
+__all__ = ["SUPPORT_FLOWS", "TARGET_YEAR", "compare_instruments", "cost_per_tonne"]
+
+TARGET_YEAR = 2030
+"""The year packages are compared in (or summed up to) unless one is given."""
 
 SUPPORT_FLOWS = (
     "sde_outlay",
@@ -57,7 +60,7 @@ def compare_instruments(
     results: Results,
     reference: str = "no-new-policy",
     *,
-    year: int = 2030,
+    year: int = TARGET_YEAR,
     cumulative: bool = True,
     target_mt: float | None = None,
     deadweight: pd.DataFrame | None = None,

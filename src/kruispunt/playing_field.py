@@ -46,11 +46,20 @@ from kruispunt.policy.network_tariff import BAND_MIN_HOURS, part_year_factor
 from kruispunt.scenarios import Scenario, resolve
 from kruispunt.vocabulary import GJ_PER_MWH
 
-__all__ = ["COMPONENTS", "COUNTRIES", "energy_bill", "energy_bills", "neighbour_value"]
+__all__ = [
+    "BILL_YEAR",
+    "COMPONENTS",
+    "COUNTRIES",
+    "energy_bill",
+    "energy_bills",
+    "neighbour_value",
+]
 
 COUNTRIES = ("NL", "BE", "DE", "FR")
 COMPONENTS = ("commodity", "energy_tax", "network", "compensation", "relief")
 CARRIERS = ("electricity", "natural_gas")
+BILL_YEAR = 2025
+"""The year of prices and rates an energy bill is drawn up for unless one is given."""
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -241,7 +250,7 @@ def energy_bills(
 def energy_bill(
     sites: str | list[str] | None = None,
     scenario: str | Scenario = "current-policy",
-    year: int = 2025,
+    year: int = BILL_YEAR,
     *,
     top: int = 5,
     catalogue: Catalogue | None = None,
