@@ -204,3 +204,27 @@ def test_an_empty_name_and_the_merge_of_a_whole_ensemble_are_refused(tmp_path: P
         merged.stderr
     )
     assert sorted(p.name for p in (tmp_path / ENSEMBLES_DIR).iterdir()) == ["whole"]
+
+
+def test_a_report_failing_after_the_analysis_says_the_ensemble_is_kept(
+    shards, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A report path that passes its check but fails when written (a disk that fills, a
+    path the checks cannot foresee): exit 2, the path and the reason, and that the ensemble
+    stays stored, with the command that writes its report."""
+    import kruispunt.reports.robustness as robustness
+
+    _, _, folders = shards
+
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(robustness, "write_robustness_report", full)
+    report = tmp_path / "r.html"
+    out = invoke("explore", "analyse", str(folders[0]), "--report", str(report))
+    assert out.code == 2 and out.crashed is None, out.stderr
+    said = _words(out.stderr)
+    assert f"error: cannot write report {report}: No space left on device" in said
+    assert f"the ensemble is stored in {folders[0]}" in said
+    assert f"'kruispunt explore analyse {folders[0]} --report PATH'" in said
+    assert folders[0].is_dir() and not report.exists()

@@ -84,8 +84,12 @@ def _print_analysis(store: Path | None, folder: Path, report: Path | None) -> No
                 out.print(f"PRIM, {pkg} {case} {outcome}: {res.describe()}")
     try:
         write_robustness_report(a, path)
-    except OSError as exc:
-        raise KruispuntError(f"cannot write report {path}: {exc.strerror or exc}") from None
+    except OSError as exc:  # the path passed its check; the ensemble stays as stored
+        raise KruispuntError(
+            f"cannot write report {path}: {exc.strerror or exc}; the ensemble is stored "
+            f"in {folder}: write its report with 'kruispunt explore analyse {folder} "
+            "--report PATH'"
+        ) from None
     out.print(f"robustness report: {path}")
 
 
