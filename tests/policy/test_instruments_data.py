@@ -81,11 +81,19 @@ def test_new_sectors_only_with_the_lever(cat: Catalogue) -> None:
 
 
 def test_ikc_budget_held_to_2030_then_ends(inputs: ModelInputs) -> None:
-    """Budgets 167.4 / 129.2 / 200 / 150 MEUR (2025-28, nominal), 150 held in 2029-30
-    (assumption_ikc_budget_to_2030), none after."""
+    """Each budget in the year of the costs it compensates, the year before its round: the
+    round of 2026 (129.2 MEUR, nominal) pays for 2025, 2027's (200) for 2026, 2028's (about
+    150) for 2027, and 150 is held for the costs of 2028-2030 (assumption_ikc_budget_to_2030),
+    none after; in euro of 2025 at deflators.csv's index (2026 102.0, 2027 104.04, 2028
+    106.1208, 2031 112.6162): 129.2 / 1.02 = 126.667, 200 / 1.0404 = 192.234, 150 / 1.061208 =
+    141.347 and 150 / 1.126162 = 133.196 MEUR. The round of 2025 (167.4) paid for 2024, before
+    the first model year."""
     budget = inputs.instruments["ikc"]["budget"][0]
     years = list(inputs.coords.years)
-    assert budget[years.index(2030)] > 0
+    want = {2025: 129.2 / 1.02, 2026: 200.0 / 1.0404, 2027: 150.0 / 1.061208}
+    want[2030] = 150.0 / 1.126162
+    for year, meur in want.items():
+        assert budget[years.index(year)] == pytest.approx(meur * 1e6, rel=1e-6), year
     assert budget[years.index(2031)] == 0.0
 
 

@@ -13,8 +13,10 @@ tonne abated (:func:`ccfd_payment`). The designs a scenario chooses between:
 - **one- or two-sided**: a one-sided contract only pays; a two-sided one also claws the
   difference back when the EUA is above the strike (KSV: "Sobald die klimafreundliche
   Produktion gegenüber der herkömmlichen kostengünstiger wird, müssen die Unternehmen die
-  erzielten Mehreinnahmen an den Staat zahlen"; COM(2026) 616 Art. 10ce(3): repayment when
-  the carbon price exceeds the strike);
+  erzielten Mehreinnahmen an den Staat zahlen"). The claw-back starts at the strike, as in
+  the KSV; the EU proposal COM(2026) 616 Art. 10ce(3) only lets the Commission require the
+  repayment of excess support once the carbon price surpasses the strike "by more than a
+  pre-determined percentage", a threshold no design here carries;
 - **energy-price indexation** (KSV: "Dieser Vertragspreis wird dynamisch angepasst.
   Abhängig von ... dem ETS-Preis oder den aktuellen Energieträgerkosten"):
   :func:`ccfd_indexed_strike` moves the strike by the project's extra use of each carrier per

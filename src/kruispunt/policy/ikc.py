@@ -16,7 +16,10 @@ baseline is the installation's, not this year's: electrifying does not raise the
 Only sectors on the guidelines' list (Annex I) are eligible; the Dutch scheme excludes the
 production of energy carriers from more than 50 % fossil feedstock (refineries, hydrogen by
 steam reforming). When the claims exceed the year's budget every claim is cut by the same
-percentage (RVO: "met een gelijk percentage gekort").
+percentage (RVO: "met een gelijk percentage gekort"). A round compensates the costs of the
+year before it (the costs of 2021 were claimed in the first round, September 2022): each
+budget is the year of the costs it pays for, and the aid is booked in that year (RVO pays it
+the year after).
 
 The model applies the baseline while the plant produces, in proportion to its output up to
 the baseline (nothing when it is closed or imports its product), and takes P(t-1) from the

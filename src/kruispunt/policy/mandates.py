@@ -110,8 +110,8 @@ def partial_need(rfnbo_price: ArrayLike, grey_cost: ArrayLike) -> F:
     Under the Dutch obligation each obligated installation surrenders units for its share of
     its hydrogen use, one unit per tonne of RFNBO used in industry, tradable (Wet
     jaarverplichting hernieuwbare brandstoffen van niet-biologische oorsprong in de
-    industrie, implementing RED III Art. 22a; ``rfnbo.obligation_level``,
-    ``rfnbo.tradable_units`` in the policy sheet): a user may take RFNBO for any part of its
+    industrie, implementing RED III Art. 22a; ``rfnbo.nl_obligation_share``,
+    ``rfnbo.tradable_units`` in ``policy.csv``): a user may take RFNBO for any part of its
     use, so this supply is divisible, each tonne at this need.
 
     Parameters
