@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import shutil
@@ -20,7 +21,6 @@ from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from kruispunt.catalogue.checks import run_checks
@@ -292,7 +292,7 @@ def _fill_production(
             raise _cell_error(params, pos, "route_id", route_id, "a route_id of routes.csv")
         product = str(route_product[route_id])
         if product not in product_unit.index:
-            at = int(np.flatnonzero(routes["route_id"].to_numpy() == route_id)[0])
+            at = int((routes["route_id"] == route_id).to_numpy().argmax())  # its first row
             raise _cell_error(
                 curated / "routes.csv", at, "product_id", product, "a product_id of products.csv"
             )
@@ -363,8 +363,8 @@ def _number_cell(path: Path, pos: int, field: str, text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        value = float("nan")
-    if value != value or value in (float("inf"), float("-inf")):
+        value = math.nan
+    if not math.isfinite(value):
         raise _cell_error(path, pos, field, text, "a finite number")
     return value
 
