@@ -389,6 +389,7 @@ def test_costs_items_and_groups(res: Results) -> None:
         "levy",
         "tax",
         "network",
+        "obligation",
         "subsidies",
     ]
     ds = res.dataset
@@ -400,6 +401,7 @@ def test_costs_items_and_groups(res: Results) -> None:
         + ds["co2_levy"]
         + ds["energy_tax"]
         + ds["network_tariff"]
+        + ds["obligation_cost"]
         - ds["subsidies"]
     ).sum("plant") / 1e6
     got = c.groupby(["scenario", "year"], sort=False)["cost_meur"].sum()

@@ -107,6 +107,7 @@ _COST_ITEMS = {  # item -> (variable, sign)
     "levy": ("co2_levy", 1.0),
     "tax": ("energy_tax", 1.0),
     "network": ("network_tariff", 1.0),
+    "obligation": ("obligation_cost", 1.0),
     "subsidies": ("subsidies", -1.0),
 }
 _T_TO_MT = 1e-6

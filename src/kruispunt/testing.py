@@ -326,6 +326,7 @@ def synthetic_results(
         "free_allocation": (spy, free_allocation),
         "premium_revenue": (spy, np.zeros((S, P, Y))),
         "network_tariff": (spy, np.zeros((S, P, Y))),
+        "obligation_cost": (spy, np.zeros((S, P, Y))),
         "switch_reason": (spy, switch),
         "demand": ((SCENARIO, "product", "year"), demand),
         "imports": ((SCENARIO, "product", "year"), imports),

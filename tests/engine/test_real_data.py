@@ -608,10 +608,11 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     merchant projects without an investment decision (Eneco, H2Next) counted as supply: Air
     Products Botlek captures at its older reformer from 2031. With the decided projects alone
     (Dec 2026) the obligation is short, and Air Liquide Bergen op Zoom and Eastman Middelburg
-    electrolyse for it from 2035. The obligation's sellers were the refineries, and since
-    their hydrogen is outside the industry target (RED III Art. 22a(1), Dec 2026) users meet
-    it by taking renewable hydrogen for part of their use, and no refinery earns the premium
-    in any scenario.
+    electrolysed for it (from 2033); since the required volume is the obligated users' own
+    use and they pay for it (7 Dec 2026), Eastman alone. The obligation's sellers were the
+    refineries, and since their hydrogen is outside the industry target (RED III Art. 22a(1),
+    Dec 2026) users meet it by taking renewable hydrogen for part of their use, and no
+    refinery earns the premium in any scenario.
 
     The refineries on green hydrogen (Shell Pernis's Holland Hydrogen 1 from 2030; BP
     Rotterdam's two crude units and VPR on network hydrogen from 2031, the Zeeland Refinery from
@@ -645,10 +646,11 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     nnp = ds.sel(scenario="no-new-policy")["premium_revenue"].values
     assert float(nnp[refinery].sum()) == 0.0
     # with the decided supply projects alone (Holland Hydrogen 1, ELYgator; Dec 2026) the
-    # obligation is short of renewable hydrogen, and two hydrogen plants electrolyse for it
+    # obligation is short of renewable hydrogen, and Eastman Middelburg electrolyses for it
     # from 2033 (2035 until the Zeeland cluster's Brabant sites moved to the Noord-Brabant
-    # grid, 6 Dec 2026, which left the grid room they need), selling in every year they run
-    # it; no other hydrogen plant sells
+    # grid, 6 Dec 2026, which left the grid room it needs), selling in every year it runs it
+    # (with Air Liquide Bergen op Zoom until the users paid for their obligation, 7 Dec
+    # 2026); no other hydrogen plant sells
     cp = ds.sel(scenario="current-policy")
     hydrogen = cp["plant_product"].values.astype(str) == "hydrogen"
     revenue = cp["premium_revenue"].values
@@ -656,7 +658,7 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     sellers = {
         str(cp["plant"].values[p]) for p in np.flatnonzero(hydrogen & (revenue.sum(axis=1) > 0))
     }
-    assert sellers == {"air_liquide_bergen_op_zoom/hydrogen", "eastman_middelburg/hydrogen"}
+    assert sellers == {"eastman_middelburg/hydrogen"}
     for plant in sellers:
         p = list(cp["plant"].values).index(plant)
         on = routes[p] == "electrolysis"

@@ -134,13 +134,18 @@ def _scenario(name: str, demand: DemandLevers) -> Scenario:
 
 
 def test_rfnbo_lever_sets_the_required_volume(cat: Catalogue) -> None:
-    """current-policy: NL obligation 4 % of the 1.3 Mt industry uses less refining's 50 %
-    (RED III Art. 22a(1) leaves refinery hydrogen out): 4 % x 0.65 Mt = 26,000 t from 2030
-    (nothing before: the path 2026-2029 is not sourced); red3: 42 % = 273,000 t in 2030,
-    60 % = 390,000 t from 2035; none: nothing. Qualifying: the electrolysis route's output
-    (1 t per t) and an ammonia plant's network hydrogen (DECHEMA 178 kg per t NH3), not a
-    refinery's network or own-electrolyser hydrogen (it counts towards transport, Art. 25);
-    refineries' reformers are not obligated (reformer_hydrogen 0), an ammonia plant's are."""
+    """current-policy: NL obligation 4 % of each obligated installation's hydrogen use, in the
+    base year (the instrument follows each year's output): Yara Sluiskil's D and E
+    (624,031.6 and 661,920.9 t NH3) and OCI's AFA-2 and AFA-3 (350,784.8 and 350,855.4 t) at
+    0.178 t H2/t NH3, and the merchant reformers (Air Liquide Botlek 93,946.6 and 13,933.7 t,
+    Air Products Botlekweg 57,828.0 and Boyneweg 12,476.9 t, Air Liquide Bergen op Zoom
+    7,874.0 t, Eastman Middelburg 5,853.3 t): 545,703.9 t, so 21,828.2 t from 2030 (nothing
+    before: the path 2026-2029 is not sourced; refineries are not obligated, RED III Art.
+    22a(1)); red3: 42 % and 60 % from 2035 of the same; none: nothing. Qualifying: the
+    electrolysis route's output (1 t per t) and an ammonia plant's network hydrogen (DECHEMA
+    178 kg per t NH3), not a refinery's network or own-electrolyser hydrogen (it counts
+    towards transport, Art. 25); refineries' reformers are not obligated (reformer_hydrogen
+    0), an ammonia plant's are."""
     scenarios = [
         *resolve(["current-policy"], cat.path),
         _scenario("red3", DemandLevers(rfnbo="red3")),
@@ -152,10 +157,14 @@ def test_rfnbo_lever_sets_the_required_volume(cat: Catalogue) -> None:
     g = list(inp.coords.products).index("hydrogen")
     years = list(inp.coords.years)
     assert req[0, g, years.index(2029)] == 0.0
-    assert req[0, g, years.index(2030)] == pytest.approx(26_000.0)
-    assert req[0, g, years.index(2050)] == pytest.approx(26_000.0)
-    assert req[1, g, years.index(2030)] == pytest.approx(273_000.0)
-    assert req[1, g, years.index(2035)] == pytest.approx(390_000.0)
+    use = 0.178 * (624_031.6 + 661_920.9 + 350_784.8 + 350_855.4) + (
+        93_946.6 + 13_933.7 + 57_828.0 + 12_476.9 + 7_874.0 + 5_853.3
+    )
+    assert use == pytest.approx(545_703.9, abs=0.5)
+    assert req[0, g, years.index(2030)] == pytest.approx(0.04 * use, rel=1e-6)
+    assert req[0, g, years.index(2050)] == pytest.approx(0.04 * use, rel=1e-6)
+    assert req[1, g, years.index(2030)] == pytest.approx(0.42 * use, rel=1e-6)
+    assert req[1, g, years.index(2035)] == pytest.approx(0.60 * use, rel=1e-6)
     assert not req[2].any()
     routes = list(inp.coords.routes)
     q = np.asarray(p["qualify"])[0, g]
@@ -201,7 +210,19 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
     assert (table.query("in_part > 0")["in_part_cost"] > 0).all()
     h2 = table.query("scenario == 'current-policy' and market == 'hydrogen'")
     assert set(h2["instrument"]) == {"rfnbo_mandate"}
-    assert h2.query("year >= 2030")["required"].tolist() == pytest.approx([26_000.0] * 21)
+    # 4 % of the obligated users' use on the hydrogen network: Chemelot's OCI plants
+    # (124,892.0 t of their 545,703.9 t) are exempt until it is connected in 2033
+    required = h2.query("year >= 2030")["required"].tolist()
+    assert required == pytest.approx([0.04 * 420_811.9] * 3 + [0.04 * 545_703.9] * 18, abs=0.01)
+    # what the users pay for their obligation is what the producers earn in the market plus
+    # the units short at the cap, paid to the state: the money balances every year
+    users = ds["obligation_cost"].sum("plant").to_pandas()
+    short = ds["gov_cash_flow"].sel(flow="rfnbo_shortfall_revenue").to_pandas()
+    earned = table.query("market == 'hydrogen'").groupby(["scenario", "year"])["paid"].sum()
+    for (scenario, year), amount in earned.items():
+        balance = amount + short.loc[scenario, year]
+        assert users.loc[scenario, year] == pytest.approx(balance, rel=1e-9, abs=1e-3)
+    assert short.loc["current-policy", 2030] > 0.0  # short at the cap in 2030
     # nothing required, no premium (the round of 2027 already expects one for 2030)
     assert (h2.query("required == 0")["premium"] == 0.0).all()
     assert h2.query("year == 2027")["expected"].item() > 0.0

@@ -181,10 +181,11 @@ def test_a_buyer_saves_its_reformers_variable_om(
 def test_a_buyer_never_avoids_more_than_it_emits(inp: ModelInputs) -> None:
     """Current policy, 2030, every plant on today's route at its base-year output and
     emissions, but Air Liquide Bergen op Zoom (route smr) given 100 t of direct emissions
-    only: the users take the 26,000 t obligation in part, and Bergen op Zoom's share (about
-    486 t) would avoid 486 x 8.6842 = about 4,225 t; its emissions fall by what it emits,
-    100 t, no more. Air Products Botlekweg (smr, 502,190 t emitted) avoids its tonnes x
-    8.6842 in full."""
+    only: the users take the 16,832.5 t obligation in part (4 % of the 420,811.9 t the
+    obligated plants on the hydrogen network use; Chemelot's are exempt until 2033), and
+    Bergen op Zoom's share (7,874.0 / 420,811.9 of it, about 315 t) would avoid 315 x
+    8.6842 = about 2,736 t; its emissions fall by what it emits, 100 t, no more. Air
+    Products Botlekweg (smr, 502,190 t emitted) avoids its tonnes x 8.6842 in full."""
     market = RfnboMandate(BatchContext(inp, (RfnboMandate,)))
     g, i = list(inp.coords.products).index("hydrogen"), list(inp.coords.years).index(2030)
     plants = list(inp.coords.plants)
@@ -209,8 +210,9 @@ def test_a_buyer_never_avoids_more_than_it_emits(inp: ModelInputs) -> None:
     )
     got = market.hydrogen_bought(record)
     assert got is not None
-    assert market.in_part[0, g, i] == pytest.approx(26_000.0)
-    assert got.tonnes[0, boz] * 8.6842 > 4_000.0
+    assert market.in_part[0, g, i] == pytest.approx(0.04 * 420_811.9, abs=0.01)
+    assert got.tonnes[0, boz] == pytest.approx(0.04 * 7_874.0, abs=0.01)
+    assert got.tonnes[0, boz] * 8.6842 > 2_700.0
     assert got.co2[0, boz] == 100.0
     assert emissions[0, apb] == pytest.approx(502_190.0)
     assert got.co2[0, apb] == pytest.approx(got.tonnes[0, apb] * 8.6842, rel=1e-6)

@@ -760,9 +760,10 @@ def _reformer_hydrogen(b: BuildContext) -> F:
 def _rfnbo_mandate(b: BuildContext) -> Params:
     """The RFNBO obligation (``demand.rfnbo``): the required tonnes of renewable hydrogen per
     year, the share of the policy sheet (NL obligation or RED III Art. 22a target, 0 before
-    its first year, held after its last) times industrial hydrogen use without refining
-    (``rfnbo.industrial_hydrogen_demand`` x (1 - ``rfnbo.refining_share_of_hydrogen_use``),
-    held at its 2025 level: a named simplification), capped at ``rfnbo.shortfall_cap`` times
+    its first year, held after its last) times the obligated installations' hydrogen use in
+    the base year (each route's ``reformer_hydrogen`` and qualifying hydrogen at the plants'
+    base-year production: the share applies to each installation's own use; the instrument
+    follows each year's output), capped at ``rfnbo.shortfall_cap`` times
     ``demand.rfnbo_shortfall_cap_scale``; ``rfnbo.partial_share`` of it may be met by users
     taking renewable hydrogen for part of their use (:class:`kruispunt.policy.mandates.
     RfnboMandate`'s divisible market supply). Qualifying: the electrolysis route's output (routes of
@@ -807,12 +808,11 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
         q += routes.own_hydrogen[:, 0] / H2_GJ_PER_T
     q[(routes.product == h2) & (routes.family == FAMILY["electrification"])] = 1.0
     q[outside] = 0.0
-    use = np.nan_to_num(tables.policy_path("rfnbo.industrial_hydrogen_demand", years))
-    use = np.where(
-        use > 0, use, np.nan_to_num(tables.policy_scalar("rfnbo.industrial_hydrogen_demand"))
-    )
-    # the industry target's base leaves out the hydrogen refineries use (Art. 22a(1))
-    use = use * (1.0 - tables.policy_scalar("rfnbo.refining_share_of_hydrogen_use"))
+    # each obligated installation owes the share of its own hydrogen use (what it makes in
+    # its own reformers and the renewable hydrogen it buys or makes; refineries none): the
+    # base year's here, each year's from the year's output in the instrument
+    plants = b.pb.plants
+    use = np.full(Y, float(((grey_r + q)[plants.incumbent] * plants.base_production).sum()))
     limit = tables.policy_path("rfnbo.shortfall_cap", years)
     limit = np.where(np.isnan(limit), tables.policy_scalar("rfnbo.shortfall_cap"), limit)
     # the obligation is met with tradable units: users may take RFNBO for part of their use

@@ -52,6 +52,7 @@ PLANT_ITEMS = (
     "subsidies",
     "premium_revenue",
     "network_tariff",
+    "obligation_cost",
 )
 """Plant cash-flow result variables an instrument may book into [EUR/yr]; ``subsidies`` and
 ``premium_revenue`` are received, the others paid."""

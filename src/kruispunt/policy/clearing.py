@@ -585,6 +585,11 @@ class ClearingMarket(SupportScheme):
             True,
         )
 
+    def _cleared(self, g: int, t: int, ta: int, entries: tuple[F, F, F, I, B | None]) -> None:
+        """Called by the round of year ``t`` with its clearing's entries (needs, volumes, own
+        caps, groups, divisibility) for market ``g``, cleared against the volume of year
+        ``ta``; nothing here (the RFNBO obligation clears them again for its users)."""
+
     def _gather(self, table: F, route: I) -> F:
         """``table`` ``(S, R)`` at ``route`` ``(S, P)`` or ``(S, P, K)``."""
         rows = np.arange(table.shape[0]).reshape((-1,) + (1,) * (route.ndim - 1))
@@ -751,6 +756,7 @@ class ClearingMarket(SupportScheme):
                 need_c, vol_c, req, self.cap[:, g, ta], own_c, group=grp_c, divisible=div_c
             )
             self.expected[:, g, t] = c.premium
+            self._cleared(g, t, ta, (need_c, vol_c, own_c, grp_c, div_c))
             # at most one option of a plant sells: its volume is the plant's
             s_sold, j_sold = np.nonzero(c.sold[:, :n] > 0)
             p_sold = pi[j_sold]

@@ -31,22 +31,42 @@ supply to the clearing at :func:`partial_need` per tonne.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from numpy.typing import ArrayLike
 
-from kruispunt.policy.base import Context, HydrogenBought, Parameter, YearState
-from kruispunt.policy.clearing import ClearingMarket
+from kruispunt.policy.base import (
+    Booking,
+    Context,
+    Evaluation,
+    Flow,
+    HydrogenBought,
+    Offer,
+    OptionView,
+    Parameter,
+    YearState,
+)
+from kruispunt.policy.clearing import LOOKAHEAD, ClearingMarket, clearing_premiums, required_volume
 from kruispunt.vocabulary import FAMILY, PRODUCT, ROUTE, SCENARIO, YEAR
 
 if TYPE_CHECKING:
     from kruispunt.inputs import ModelInputs
 
-__all__ = ["RfnboMandate", "grey_routes", "partial_need", "share_out"]
+__all__ = [
+    "RfnboMandate",
+    "grey_routes",
+    "obligation_cost",
+    "partial_need",
+    "share_out",
+    "shortfall_paid",
+]
 
 F = npt.NDArray[np.float64]
+I = npt.NDArray[np.int64]  # noqa: E741
+B = npt.NDArray[np.bool_]
 
 H2_GJ_PER_T = 120.0
 """Lower heating value of hydrogen [GJ/t]: the carrier ``hydrogen`` is priced per GJ, the
@@ -140,18 +160,100 @@ def partial_need(rfnbo_price: ArrayLike, grey_cost: ArrayLike) -> F:
     return np.asarray(np.maximum(price - grey, 0.0), dtype=np.float64)
 
 
+def obligation_cost(premium: ArrayLike, owed: ArrayLike, took: ArrayLike) -> F:
+    """What each obligated installation pays for its RFNBO obligation in a year: the year's
+    premium on the units it owes beyond the renewable hydrogen it took for part of its own
+    use (:func:`share_out`). A tonne taken is a unit of its own; what it took beyond what it
+    owes it sells (a negative cost), as the tradable units allow.
+
+    Parameters
+    ----------
+    premium : array_like
+        The year's premium per scenario ``(S,)`` [EUR/t]: the price of a unit over grey
+        hydrogen, the cap when the year's supply falls short.
+    owed : array_like
+        Units each installation owes ``(S, P)`` [t/yr]: the obligation's share of its
+        hydrogen use.
+    took : array_like
+        Renewable hydrogen each installation took for part of its use ``(S, P)`` [t/yr]
+        (its cost is in its energy bill).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(S, P)`` [EUR/yr].
+
+    Examples
+    --------
+    The premium at a 9,000 EUR/t cap; an ammonia plant owing 8,000 t that took 3,000 t itself
+    and a merchant reformer owing 4,000 t that took none:
+
+    >>> obligation_cost([9_000.0], [[8_000.0, 4_000.0]], [[3_000.0, 0.0]]).tolist()
+    [[45000000.0, 36000000.0]]
+    """
+    p = np.asarray(premium, dtype=np.float64)
+    o = np.asarray(owed, dtype=np.float64)
+    k = np.asarray(took, dtype=np.float64)
+    if o.ndim != 2 or p.shape != o.shape[:1] or k.shape != o.shape:
+        raise ValueError("premium must be (S,), owed and took (S, P)")
+    if np.any(~np.isfinite(p)) or np.any(p < 0):
+        raise ValueError("premium must be finite and non-negative")
+    if np.any(~(o >= 0)) or np.any(~(k >= 0)):
+        raise ValueError("owed and took must be non-negative and not NaN")
+    return np.asarray(p[:, None] * (o - k), dtype=np.float64)
+
+
+def shortfall_paid(premium: ArrayLike, required: ArrayLike, sold: ArrayLike, took: ArrayLike) -> F:
+    """What obligated users pay for the units the year's supply could not give them
+    ``(S,)`` [EUR/yr]: the premium (then the cap) on the required volume less the plants'
+    renewable hydrogen sold and what the users took themselves, at least 0. With
+    :func:`obligation_cost` summed over the users it is what the producers receive plus
+    this: the money balances.
+
+    Examples
+    --------
+    21,800 t required, 9,930 t taken by the users, nothing sold by plants, at the cap:
+
+    >>> float(shortfall_paid([9_000.0], [21_800.0], [0.0], [9_930.0])[0])
+    106830000.0
+    """
+    p = np.asarray(premium, dtype=np.float64)
+    short = np.asarray(required, dtype=np.float64) - np.asarray(sold, dtype=np.float64)
+    short = short - np.asarray(took, dtype=np.float64)
+    return np.asarray(p * np.maximum(short, 0.0), dtype=np.float64)
+
+
 class RfnboMandate(ClearingMarket):
     """The RFNBO obligation for industrial hydrogen (RED III Art. 22a as NL implements it).
 
-    The required volume is the obligation's share of industrial hydrogen use
-    (:func:`kruispunt.policy.clearing.required_volume`: 4 % of the 0.65 Mt industry uses
-    outside refining is 26 kt). Obligated
-    users buy RFNBO up to it from the cheapest renewable-hydrogen routes; the premium (per
-    tonne of hydrogen) is capped at the cost of falling short (``cap``). Paid by the
-    obligated users, received by the plants whose routes make or use renewable hydrogen;
-    booked as ``premium_revenue``."""
+    Each obligated installation owes the obligation's share of its own hydrogen use
+    (:attr:`uses`: what it makes in its own reformers and the renewable hydrogen it buys or
+    makes, per unit of output, on every route but a refinery's); the required volume is the
+    sum (:func:`kruispunt.policy.clearing.required_volume` of the share and the installations'
+    use: the base year's to start, then each year's from the year's output, held for the
+    years ahead, so that it follows closures and imports). Obligated users buy RFNBO up to it
+    from the cheapest renewable-hydrogen routes; the premium (per tonne of hydrogen) is
+    capped at the cost of falling short (``cap``). The plants whose routes make or use
+    renewable hydrogen receive it (``premium_revenue``); each user pays it on the units it
+    owes beyond what it took for part of its use (``obligation_cost``,
+    :func:`obligation_cost`), the units the supply could not give at the cap
+    (:func:`shortfall_paid`), which goes to the state as the obligation's penalty (flow
+    ``rfnbo_shortfall_revenue``; no penalty was found, the cap is a named assumption).
+    Options expect to pay the latest round's premium on what they would owe over their
+    life (:meth:`unit_cost`): the obligation weighs on a user's staying against closure or
+    import, not on its choice between hydrogen routes (each owes the same share of its
+    use)."""
 
     name = "rfnbo_mandate"
+    flows = (
+        Flow(
+            "rfnbo_shortfall_revenue",
+            1,
+            "What obligated users pay at the cap for the RFNBO the year's supply could not "
+            "give them, taken as the obligation's penalty to the state (rfnbo.shortfall_cap, "
+            "an assumption).",
+        ),
+    )
     parameters: ClassVar[tuple[Parameter, ...]] = (
         *ClearingMarket.parameters,
         Parameter(
@@ -220,6 +322,26 @@ class RfnboMandate(ClearingMarket):
         self.made = np.zeros((S, Y))
         """Hydrogen the obligated plants made in their own reformers each year accounted
         [t/yr] (:meth:`_own_made`, summed)."""
+        self.h2 = _hydrogen_product(inp)
+        self.uses = np.zeros(self.reformer.shape)
+        """Hydrogen an obligated installation on each route uses per unit of output
+        ``(S, R)`` [t H2/product]: what it makes in its own reformers and the renewable
+        hydrogen it buys or makes (the qualifying volume; a merchant electrolyser's output
+        is its customers' use), 0 on a refinery's routes (not obligated)."""
+        self.owed_share = np.zeros((S, Y))
+        """The obligation's share of an installation's hydrogen use each year."""
+        self.expect = np.zeros(S)
+        """The premium of the latest decision round [EUR/t]: what users expect to pay per
+        unit they owe."""
+        self._all_owe = np.zeros(S)
+        """What the users would owe in the year the latest round looked at if every one
+        of them ran [t/yr] (:meth:`offer`)."""
+        self.took = np.zeros((S, len(inp.plants.product)))
+        """Renewable hydrogen each plant took for part of its use in the year being
+        accounted [t/yr] (:meth:`hydrogen_bought`)."""
+        if self.h2 >= 0 and self.h2 in self.markets:
+            self.uses = self.reformer + self.q[:, self.h2, :]
+            self.owed_share = self.param("share")[:, self.h2, :]
         h2c = np.flatnonzero(inp.carriers.is_hydrogen)
         if not (self.partial > 0).any() or not h2c.size:
             return
@@ -235,6 +357,66 @@ class RfnboMandate(ClearingMarket):
             carbon = ctx.route.emitted[grey][:, :Y][None] * inp.markets.eua[:, None, :]
             cost = (fuel + carbon + routes.variable_opex[grey][:, :Y][None]).mean(axis=1)
             self.part_need[:, g] = partial_need(rfnbo_price, cost)
+
+    def paths(self) -> dict[str, F]:
+        """``owed``: the units an installation on each route owes per unit of output over the
+        years [t H2/product], the year's share times the route's hydrogen use."""
+        if self.h2 < 0 or self.h2 not in self.markets:
+            return {}
+        share = self.ctx.ext(self.owed_share)  # (S, Ye)
+        return {"owed": np.asarray(share[:, None, :] * self.uses[:, :, None], dtype=np.float64)}
+
+    def unit_cost(self, x: Mapping[str, F], opt: OptionView) -> F | float:
+        """The units an option owes per unit of output over its window at the latest
+        round's premium [EUR/product] (0 before a round has cleared a premium)."""
+        if "owed" not in x or not self.expect.any():
+            return 0.0
+        owed = x["owed"]
+        expect = self.expect.reshape((-1,) + (1,) * (owed.ndim - 1))
+        # a user not on the hydrogen network has the bill's temporary exemption: it owes
+        # nothing until its cluster is connected, looked at as far ahead as the round looks
+        years = self.ctx.inputs.coords.years
+        ahead = years[min(opt.t + LOOKAHEAD, len(years) - 1)]
+        on = np.asarray(opt.plant(self.connected_from <= ahead), dtype=np.float64)
+        return np.asarray(owed * expect * on, dtype=np.float64)
+
+    def offer(self, ev: Evaluation) -> Offer | None:
+        """The clearing round (:meth:`ClearingMarket.offer`). What users expect to pay from
+        the next year's decisions on (:attr:`expect`) is the premium of the same round's
+        supply cleared against what the users would owe if every one of them ran
+        (:meth:`_cleared`): a user weighing leaving, or coming back, owes its share whatever
+        the others do, so the users' expectation does not fall to 0 when they have left."""
+        h2 = self.h2
+        on = h2 >= 0 and h2 in self.markets
+        if on:
+            Y = self.req.shape[-1]
+            ta = min(ev.t + LOOKAHEAD, Y - 1)
+            years = self.ctx.inputs.coords.years
+            inc = self.ctx.inputs.plants.incumbent
+            rows = np.arange(self.req.shape[0])[:, None]
+            use = np.maximum(self.uses[rows, ev.current], self.uses[:, inc])
+            use = use * self.ctx.output(ev.t) * (self.connected_from <= years[ta])
+            self._all_owe = self.owed_share[:, ta] * use.sum(axis=1)
+            # no round clears where nothing is owed; users who would owe see the cap
+            self.expect = np.where(self._all_owe > 0, self.cap[:, h2, ta], 0.0)
+        offer = super().offer(ev)
+        return offer
+
+    def _cleared(self, g: int, t: int, ta: int, entries: tuple[F, F, F, I, B | None]) -> None:
+        if g != self.h2:
+            return
+        need, vol, own, grp, div = entries
+        c = clearing_premiums(
+            need, vol, self._all_owe, self.cap[:, g, ta], own, group=grp, divisible=div
+        )
+        self.expect = np.where(self._all_owe > 0, c.premium, 0.0)
+
+    def owed(self, st: YearState) -> F:
+        """Units each installation owes in the year ``(S, P)`` [t/yr]: the year's share of
+        its hydrogen use on its route (:attr:`uses`) at its output."""
+        use = self._gather(self.uses, st.route) * st.production
+        use = np.where(st.year >= self.connected_from, use, 0.0)
+        return np.asarray(self.owed_share[:, st.i, None] * use, dtype=np.float64)
 
     def market_supply(self, g: int, t: int) -> tuple[F, F] | None:
         """Renewable hydrogen obligated users take for part of their hydrogen use: up to
@@ -259,6 +441,14 @@ class RfnboMandate(ClearingMarket):
         return np.asarray(np.where(st.year >= self.connected_from, made, 0.0), dtype=np.float64)
 
     def _clear(self, st: YearState) -> F:
+        if self.h2 >= 0 and self.h2 in self.markets:
+            # the year's required volume from the installations' use this year, held for
+            # the years ahead (the rounds' lookahead), so that it follows their closures
+            use = self._gather(self.uses, st.route) * st.production
+            # the users on the hydrogen network owe (:meth:`owed`); the others have the
+            # bill's temporary exemption
+            use = np.where(st.year >= self.connected_from, use, 0.0).sum(axis=1)
+            self.req[:, self.h2, st.i :] = required_volume(self.owed_share[:, st.i :], use[:, None])
         self.own_made = self._own_made(st).sum(axis=1)
         if st.hydrogen_room is not None:
             self.room = np.asarray(st.hydrogen_room, dtype=np.float64) / H2_GJ_PER_T
@@ -274,6 +464,7 @@ class RfnboMandate(ClearingMarket):
         emissions), its gas and variable O&M with it (:func:`grey_routes`: route smr's).
         The year is cleared here, before the instruments' accounting, so that the carbon
         price and taxes see the lower emissions and gas use."""
+        self.took[:] = 0.0
         if not self.active:
             return None
         inp = self.ctx.inputs
@@ -284,6 +475,7 @@ class RfnboMandate(ClearingMarket):
             return None
         i = st.i
         tonnes = share_out(self.in_part[:, h2, i], self._own_made(st))
+        self.took = tonnes
         # a plant whose route captures CO2 makes blue hydrogen: per tonne the emissions and
         # capture of the product's capture route (smr_ccs), else the grey route's
         rt = self.ctx.route
@@ -296,6 +488,28 @@ class RfnboMandate(ClearingMarket):
         captured = tonnes * np.where(blue, c_blue, 0.0)
         vom = inp.routes.variable_opex[grey_r, i].mean()
         return HydrogenBought(tonnes=tonnes, co2=co2, captured=captured, opex=tonnes * vom)
+
+    def account(self, st: YearState) -> Booking:
+        """The premium the plants earn (:meth:`ClearingMarket.account`), what each user pays
+        for the units it owes (``obligation_cost``) and, of that, the units the year's
+        supply could not give at the cap, to the state pro rata to what each owes
+        (``rfnbo_shortfall_revenue``)."""
+        booking = super().account(st)
+        h2, i = self.h2, st.i
+        if h2 < 0 or h2 not in self.markets:
+            return booking
+        premium = self.premium[:, h2, i]
+        owed = self.owed(st)
+        took = self.took if self.took.shape == owed.shape else np.zeros(owed.shape)
+        booking.plant["obligation_cost"] = obligation_cost(premium, owed, took)
+        short = shortfall_paid(
+            premium, self.req[:, h2, i], self.sold[:, h2, i], self.in_part[:, h2, i]
+        )
+        total = owed.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part = np.where(total[:, None] > 0, owed / total[:, None], 0.0)
+        booking.gov["rfnbo_shortfall_revenue"] = np.asarray(short[:, None] * part)
+        return booking
 
     @classmethod
     def swap_per_tonne(cls, inputs: ModelInputs) -> F | None:

@@ -101,6 +101,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "ikc_outlay": "Indirect cost compensation paid",
         "network_tariff_relief_outlay": "Network tariff relief paid",
         "cisaf_outlay": "CISAF power-price relief paid",
+        "rfnbo_shortfall_revenue": "RFNBO obligation: shortfall paid at the cap",
         "sde_outlay": "SDE++ subsidies paid",
     },
     "item": {
@@ -111,6 +112,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "levy": "CO2-heffing",
         "tax": "Energy tax",
         "network": "Network tariffs",
+        "obligation": "RFNBO obligation",
         "subsidies": "Subsidies received",
     },
     "family": {
