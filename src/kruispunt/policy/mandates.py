@@ -399,8 +399,7 @@ class RfnboMandate(ClearingMarket):
             self._all_owe = self.owed_share[:, ta] * use.sum(axis=1)
             # no round clears where nothing is owed; users who would owe see the cap
             self.expect = np.where(self._all_owe > 0, self.cap[:, h2, ta], 0.0)
-        offer = super().offer(ev)
-        return offer
+        return super().offer(ev)
 
     def _cleared(self, g: int, t: int, ta: int, entries: tuple[F, F, F, I, B | None]) -> None:
         if g != self.h2:
@@ -413,10 +412,15 @@ class RfnboMandate(ClearingMarket):
 
     def owed(self, st: YearState) -> F:
         """Units each installation owes in the year ``(S, P)`` [t/yr]: the year's share of
-        its hydrogen use on its route (:attr:`uses`) at its output."""
+        its hydrogen use (:meth:`_use_owed_on`)."""
+        return np.asarray(self.owed_share[:, st.i, None] * self._use_owed_on(st), dtype=np.float64)
+
+    def _use_owed_on(self, st: YearState) -> F:
+        """Hydrogen use the obligation applies to in the year ``(S, P)`` [t/yr]: each plant's
+        route's :attr:`uses` at its output, where its cluster is on the hydrogen network (a
+        user not yet connected has the bill's temporary exemption)."""
         use = self._gather(self.uses, st.route) * st.production
-        use = np.where(st.year >= self.connected_from, use, 0.0)
-        return np.asarray(self.owed_share[:, st.i, None] * use, dtype=np.float64)
+        return np.asarray(np.where(st.year >= self.connected_from, use, 0.0), dtype=np.float64)
 
     def market_supply(self, g: int, t: int) -> tuple[F, F] | None:
         """Renewable hydrogen obligated users take for part of their hydrogen use: up to
@@ -444,10 +448,7 @@ class RfnboMandate(ClearingMarket):
         if self.h2 >= 0 and self.h2 in self.markets:
             # the year's required volume from the installations' use this year, held for
             # the years ahead (the rounds' lookahead), so that it follows their closures
-            use = self._gather(self.uses, st.route) * st.production
-            # the users on the hydrogen network owe (:meth:`owed`); the others have the
-            # bill's temporary exemption
-            use = np.where(st.year >= self.connected_from, use, 0.0).sum(axis=1)
+            use = self._use_owed_on(st).sum(axis=1)
             self.req[:, self.h2, st.i :] = required_volume(self.owed_share[:, st.i :], use[:, None])
         self.own_made = self._own_made(st).sum(axis=1)
         if st.hydrogen_room is not None:
@@ -500,8 +501,7 @@ class RfnboMandate(ClearingMarket):
             return booking
         premium = self.premium[:, h2, i]
         owed = self.owed(st)
-        took = self.took if self.took.shape == owed.shape else np.zeros(owed.shape)
-        booking.plant["obligation_cost"] = obligation_cost(premium, owed, took)
+        booking.plant["obligation_cost"] = obligation_cost(premium, owed, self.took)
         short = shortfall_paid(
             premium, self.req[:, h2, i], self.sold[:, h2, i], self.in_part[:, h2, i]
         )
