@@ -469,7 +469,7 @@ class RfnboMandate(ClearingMarket):
         if not self.active:
             return None
         inp = self.ctx.inputs
-        h2 = _hydrogen_product(inp)
+        h2 = self.h2
         grey_r = grey_routes(inp.routes.product, inp.routes.family, h2) if h2 >= 0 else None
         self._clear(st)
         if grey_r is None or not grey_r.size or h2 not in self.markets:
