@@ -67,7 +67,7 @@ def _first_year(ds: xr.Dataset, scenario: str, plant: str, family_or_route: str)
 
 def _hydrogen(results: Results) -> tuple[str, ...]:
     ds = results.dataset
-    kt = [_at(ds, "hydrogen_bought", CP, y) / 1e3 for y in (2033, 2037)]
+    kt = [_at(ds, "hydrogen_bought", CP, y) / 1e3 for y in (2030, 2033)]
     return f"{kt[0]:.1f}", f"{kt[1]:.1f}"
 
 
@@ -129,12 +129,7 @@ CLAIMS = (
     ),
     Claim(
         "docs/model.md",
-        "Current policy, central prices: in 2030 users take {} kt (result `hydrogen_bought`)",
-        lambda r: (f"{_at(r.dataset, 'hydrogen_bought', CP, 2030) / 1e3:.2f}",),
-    ),
-    Claim(
-        "docs/model.md",
-        "hydrogen and users take {} kt, still all that is left, and from 2037 {} kt",
+        "(result `hydrogen_bought`: {} kt in 2030-2032, {} kt from 2033)",
         _hydrogen,
     ),
     Claim(
@@ -170,8 +165,8 @@ CLAIMS = (
     ),
     Claim(
         "docs/instruments.md",
-        "users take the {} kt left in 2030",
-        lambda r: (f"{_at(r.dataset, 'hydrogen_bought', CP, 2030) / 1e3:.1f}",),
+        "users take all {} kt they owe in 2030, {} kt from 2033",
+        _hydrogen,
     ),
     Claim("docs/dashboard.md", "(current policy: Porthos {} % in {})", _porthos),
     Claim("docs/dashboard.md", "(`{} of {} in {} ({})` for current policy)", _storage_peak),

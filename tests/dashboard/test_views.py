@@ -43,13 +43,13 @@ def _ids(runs: RunCache) -> tuple[str, str]:
 
 def test_the_compared_difference_is_run_b_less_run_a(runs: RunCache) -> None:
     """Base (current-policy) against variants (no-new-policy first): emissions in 2030 are
-    36.13 and 36.24 Mt, B - A +0.10 Mt, shown "+0.10"; the reverse pair "-0.10"."""
+    36.11 and 36.24 Mt, B - A +0.13 Mt, shown "+0.13"; the reverse pair "-0.13"."""
     a, b = _ids(runs)
     ka = metrics.key_indicators(runs.results(a)).set_index("scenario")
     kb = metrics.key_indicators(runs.results(b)).set_index("scenario")
     col = "emissions_2030_mtco2"
     va, vb = float(ka.loc["current-policy", col]), float(kb.loc["no-new-policy", col])
-    assert 0.08 < vb - va < 0.12  # no-new-policy emits more in 2030
+    assert 0.11 < vb - va < 0.15  # no-new-policy emits more in 2030
     (row,) = [r for r in runs.compare_overview(a, b) if r["label"] == "Direct emissions 2030"]
     assert row["cells"][0]["diff"] == f"{vb - va:+.2f}" and row["cells"][0]["diff"][0] == "+"
     assert row["cells"][0]["a"] == f"{va:.2f}" and row["cells"][0]["b"] == f"{vb:.2f}"

@@ -104,6 +104,55 @@ def test_a_project_without_an_investment_decision_supplies_only_with_announced_e
         assert cap[q, _year(plans, year)] == pytest.approx(tonnes * 120), name
 
 
+AWARDED = {
+    "hydrogen/rwe_eemshydrogen": (2029, 5_750),
+    "hydrogen/volth2_delfzijl": (2029, 5_000),
+    "hydrogen/uniper_h2maasvlakte": (2031, 10_000),
+}
+"""The supply projects awarded OWE production support without a final investment decision
+(infrastructure.csv ``support_award_year``): RWE Eemshydrogen 50 MW x 115 t/MW and VoltH2
+Delfzijl's 5,000 t/yr (OWE 2023, deadline 2028: from 2029), Uniper's H2Maasvlakte first
+phase, 10,000 t/yr (OWE 2024, deadline mid-2030: from 2031)."""
+
+
+def test_a_project_awarded_public_support_supplies_in_the_default_runs(
+    cat: Catalogue, inp: ModelInputs
+) -> None:
+    """An OWE award is the state's decision, its payments already in the default runs: the
+    awarded projects supply there from their first full year (nothing the year before), as
+    with ``events: announced``; the delay lever moves them 3 years (Eneco, a plan, stays
+    out of the default runs)."""
+    names = list(inp.pools.names)
+    for name, (year, tonnes) in AWARDED.items():
+        cap = inp.pools.capacity[0, names.index(name)]
+        assert cap[_year(inp, year - 1)] == 0.0, name
+        assert cap[_year(inp, year)] == pytest.approx(tonnes * 120), name
+        assert cap[-1] == pytest.approx(tonnes * 120), name
+    assert (inp.pools.capacity[:, names.index("hydrogen/eneco_electrolyser")] == 0).all()
+    base = resolve(["current-policy"])[0]
+    infra = base.levers.infrastructure.model_copy(update={"hydrogen_delay": 3})
+    late = build_inputs(
+        cat, [replace(base, levers=base.levers.model_copy(update={"infrastructure": infra}))]
+    )
+    for name, (year, tonnes) in AWARDED.items():
+        cap = late.pools.capacity[0, names.index(name)]
+        assert cap[_year(late, year + 2)] == 0.0, name
+        assert cap[_year(late, year + 3)] == pytest.approx(tonnes * 120), name
+
+
+def test_the_obligation_is_met_once_the_awarded_projects_supply(res: Results) -> None:
+    """With the awarded projects' 10,750 t/yr from 2029 the network has room for the users'
+    whole obligation of 2030 (4 % of the connected users' use, 16,832.5 t; Chemelot exempt
+    to 2033): they take all of it in part and none is paid short at the cap (before Dec 2026,
+    with ELYgator and what Holland Hydrogen 1 leaves alone, 9.93 kt were taken and 6.9 kt
+    paid short)."""
+    ds = res.dataset.sel(scenario="current-policy")
+    short = ds["gov_cash_flow"].sel(flow="rfnbo_shortfall_revenue")
+    assert float(np.abs(short).sum()) == 0.0
+    took = ds["hydrogen_bought"].sum("plant")
+    assert float(took.sel(year=2030)) == pytest.approx(16_832.5, abs=0.5)
+
+
 def test_hydrogen_delay_moves_undecided_projects_and_connections_only(cat: Catalogue) -> None:
     """With ``hydrogen_delay`` = 3 and announced projects: Eneco (no FID) delivers from 2032
     instead of 2029; HH1 (FID 2022) still from 2027; Zeeland reaches HH1 from 2033,

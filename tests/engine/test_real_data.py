@@ -609,7 +609,8 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     Products Botlek captures at its older reformer from 2031. With the decided projects alone
     (Dec 2026) the obligation is short, and Air Liquide Bergen op Zoom and Eastman Middelburg
     electrolysed for it (from 2033); since the required volume is the obligated users' own
-    use and they pay for it (7 Dec 2026), Eastman alone. The obligation's sellers were the
+    use and they pay for it (7 Dec 2026), Eastman alone; since the projects awarded OWE
+    support supply (Dec 2026) none: the users take what they owe. The obligation's sellers were the
     refineries, and since their hydrogen is outside the industry target (RED III Art. 22a(1),
     Dec 2026) users meet it by taking renewable hydrogen for part of their use, and no
     refinery earns the premium in any scenario.
@@ -646,24 +647,20 @@ def test_rfnbo_sellers_do_not_flicker(results: Results) -> None:
     nnp = ds.sel(scenario="no-new-policy")["premium_revenue"].values
     assert float(nnp[refinery].sum()) == 0.0
     # with the decided supply projects alone (Holland Hydrogen 1, ELYgator; Dec 2026) the
-    # obligation is short of renewable hydrogen, and Eastman Middelburg electrolyses for it
-    # from 2033 (2035 until the Zeeland cluster's Brabant sites moved to the Noord-Brabant
-    # grid, 6 Dec 2026, which left the grid room it needs), selling in every year it runs it
-    # (with Air Liquide Bergen op Zoom until the users paid for their obligation, 7 Dec
-    # 2026); no other hydrogen plant sells
+    # obligation was short of renewable hydrogen, and Eastman Middelburg electrolysed for it
+    # from 2033, selling in every year it ran it (with Air Liquide Bergen op Zoom until the
+    # users paid for their obligation, 7 Dec 2026). Since the projects awarded OWE support
+    # supply (Dec 2026) the users take all they owe in part at a premium below the cap, and no
+    # hydrogen plant builds an electrolyser or sells
     cp = ds.sel(scenario="current-policy")
     hydrogen = cp["plant_product"].values.astype(str) == "hydrogen"
     revenue = cp["premium_revenue"].values
     routes = cp["route"].values.astype(str)[cp["route_index"].values]
-    sellers = {
-        str(cp["plant"].values[p]) for p in np.flatnonzero(hydrogen & (revenue.sum(axis=1) > 0))
-    }
-    assert sellers == {"eastman_middelburg/hydrogen"}
-    for plant in sellers:
-        p = list(cp["plant"].values).index(plant)
-        on = routes[p] == "electrolysis"
-        assert on.any() and (revenue[p][on] > 0).all() and (revenue[p][~on] == 0).all()
-        assert int(years[np.argmax(on)]) >= 2033
+    assert float(revenue[hydrogen].sum()) == 0.0
+    assert not (routes[hydrogen] == "electrolysis").any()
+    assert str(routes[list(cp["plant"].values).index("eastman_middelburg/hydrogen"), -1]) == (
+        "smr_ccs"
+    )
     plant = "air_products_botlek_boyneweg/hydrogen"
     route = cp["route_index"].sel(plant=plant, year=2031)
     assert str(cp["route"].values[int(route)]) == "smr_ccs"

@@ -184,7 +184,9 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
     """Every scenario: the market side (what buyers pay, kruispunt.demand) equals the plants'
     booked premium revenue in the results, year by year; sales never exceed the required
     volume nor the qualifying supply; a label on glass (10 % of buyers, cap 100 EUR/t) and
-    procurement of steel run beside the RFNBO obligation."""
+    procurement of steel run beside the RFNBO obligation, and RED III's shares, whose users
+    are short at the cap (under current policy the supply projects, the OWE-awarded ones
+    among them since Dec 2026, leave room for all the users owe)."""
     label = _scenario(
         "label",
         DemandLevers(
@@ -192,7 +194,8 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
             procurement={"crude_steel": 0.1},
         ),
     )
-    scenarios = [*resolve(["current-policy"], cat.path), label]
+    red3 = _scenario("red3", DemandLevers(rfnbo="red3"))
+    scenarios = [*resolve(["current-policy"], cat.path), label, red3]
     table = market_outcomes(scenarios, catalogue=cat)
     ds = kruispunt.run(scenarios, catalogue=cat).dataset
     # refineries' premium revenue is the refinery route's transport units, paid by fuel
@@ -222,7 +225,8 @@ def test_premium_paid_equals_premium_received_on_the_package(cat: Catalogue) -> 
     for (scenario, year), amount in earned.items():
         balance = amount + short.loc[scenario, year]
         assert users.loc[scenario, year] == pytest.approx(balance, rel=1e-9, abs=1e-3)
-    assert short.loc["current-policy", 2030] > 0.0  # short at the cap in 2030
+    assert (short.loc["current-policy"] == 0.0).all()  # room for all the users owe
+    assert short.loc["red3", 2030] > 0.0  # short at the cap in 2030
     # nothing required, no premium (the round of 2027 already expects one for 2030)
     assert (h2.query("required == 0")["premium"] == 0.0).all()
     assert h2.query("year == 2027")["expected"].item() > 0.0

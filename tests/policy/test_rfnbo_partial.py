@@ -243,7 +243,12 @@ def test_plants_output_counts_before_what_users_take_in_part(cat: Catalogue) -> 
     users paid for their obligation (Dec 2026): the Dutch 4 % is met by users alone): in every
     year users take at most the required volume less the plants' output, all of the plants'
     output sells where it is below the required volume, and every plant that earns a premium on
-    its renewable hydrogen earns one in every later year it makes some. Before (Dec 2026) the
+    its renewable hydrogen earns one in every later year it makes some while the plants' output
+    is below the required volume (where it is above, the market needs none of the marginal
+    seller's and the premium is 0: with the OWE-awarded projects among the supply, Dec 2026,
+    OCI's AFA-2 makes green ammonia in 2042-2043 and earns the cap in 2042; in 2043 the other
+    users have left, the required volume is 60 % of its own use, 37.5 kt, below its 62.4 kt,
+    and it earns nothing before it imports from 2044). Before (Dec 2026) the
     users' partial need, falling every year with the network hydrogen price, fell below the
     refineries' needs (their gaps to leaving their routes) and took their place for a year:
     Shell Pernis earned nothing in 2046, BP Rotterdam's two crude units and Zeeland Refinery
@@ -270,7 +275,7 @@ def test_plants_output_counts_before_what_users_take_in_part(cat: Catalogue) -> 
     first = np.argmax(revenue > 0, axis=0)
     later = np.arange(revenue.shape[0])[:, None] >= first[None]
     assert earner.sum() >= 2
-    gap = later & earner[None] & (q > 0) & (revenue <= 0)
+    gap = later & earner[None] & (q > 0) & (revenue <= 0) & below[:, None]
     assert not gap.any(), np.argwhere(gap)
 
 
@@ -278,52 +283,57 @@ def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
     every: ModelInputs,
 ) -> None:
     """Users' renewable hydrogen comes from the same supply projects as the routes' (there is
-    no hydrogen beyond them). With every project but Holland Hydrogen 1 at a tenth of its
-    capacity, 2030 has 21,900 (HH1) + 800 (ELYgator) + 8,000 (Eneco) + 2,875 (H2Next) +
-    3,000 (the Zeeland joint venture) = 36,575 t; the routes take HH1's 19,969.7 t (Shell
-    Pernis), so users take 16,605.3 t in part, not the whole 16,832.5 t obligation they take
-    at full capacity (4 % of the 420,811.9 t the obligated plants on the hydrogen network
-    make: Chemelot's are exempt until it is connected in 2033; HH1's hydrogen, used in a
-    refinery, does not count towards it): the obligation is short and the premium is the
-    9,000 EUR/t cap. In every year the routes' hydrogen plus what users take in part stays
-    within the projects' capacity."""
+    no hydrogen beyond them). With every project but Holland Hydrogen 1 at a twentieth of its
+    capacity, 2030 has 21,900 (HH1) + 400 (ELYgator) + 4,000 (Eneco) + 1,437.5 (H2Next) +
+    1,500 (the Zeeland joint venture) + 287.5 (RWE Eemshydrogen) + 250 (VoltH2 Delfzijl) =
+    29,775 t; the routes take HH1's 19,969.7 t (Shell Pernis), so users take 9,805.3 t in
+    part, not the whole 16,832.5 t obligation they take at full capacity (4 % of the
+    420,811.9 t the obligated plants on the hydrogen network make: Chemelot's are exempt
+    until it is connected in 2033; HH1's hydrogen, used in a refinery, does not count
+    towards it): the obligation is short and the premium is the 9,000 EUR/t cap. In every
+    year the routes' hydrogen plus what users take in part stays within the projects'
+    capacity."""
     inp = every
     pools = inp.pools
     h2 = pools.resource == HYDROGEN
     cut = h2 & (np.asarray(pools.names) != "hydrogen/shell_holland_hydrogen_1")
     capacity = pools.capacity.copy()
-    capacity[:, cut] *= 0.1
+    capacity[:, cut] *= 0.05
     m, out = run_keeping_market(replace(inp, pools=replace(pools, capacity=capacity)))
     full, _ = run_keeping_market(inp)
     g = list(inp.coords.products).index("hydrogen")
     i = list(inp.coords.years).index(2030)
     total = capacity[0, h2].sum(axis=0)  # (Y,) [GJ/yr]
     routes = out.pool_use[:, 0][:, h2].sum(axis=1)  # the routes' hydrogen, booked to pools
-    assert total[i] / 120.0 == pytest.approx(36_575.0)
+    assert total[i] / 120.0 == pytest.approx(29_775.0)
     assert routes[i] / 120.0 == pytest.approx(19_969.7, abs=1.0)
     assert full.in_part[0, g, i] == pytest.approx(0.04 * 420_811.9, abs=1.0)
-    assert m.in_part[0, g, i] == pytest.approx(36_575.0 - 19_969.7, abs=1.0)
+    assert m.in_part[0, g, i] == pytest.approx(29_775.0 - 19_969.7, abs=1.0)
     assert m.premium[0, g, i] == 9_000.0
     assert (routes + m.in_part[0, g] * 120.0 <= total * (1 + 1e-9) + 1e-6).all()
 
 
-def test_the_decided_projects_leave_the_obligation_short_in_2030(inp: ModelInputs) -> None:
-    """The default runs count only the supply projects past their investment decision
-    (Holland Hydrogen 1, ELYgator: Dec 2026). In 2030 the routes take 19,969.7 t of HH1's
-    21,900 t (Shell Pernis) and ELYgator has its 8,000 t: users take the 9,930.3 t left in
-    part, not the 16,832.5 t the Dutch obligation asks of the users on the hydrogen network;
-    the market is short and the premium is the 9,000 EUR/t cap. Users never take more than
-    the projects have left."""
+def test_the_awarded_projects_leave_room_for_the_obligation_in_2030(inp: ModelInputs) -> None:
+    """The default runs count the supply projects past their investment decision (Holland
+    Hydrogen 1, ELYgator) and, since Dec 2026, those awarded OWE support (RWE Eemshydrogen
+    5,750 t and VoltH2 Delfzijl 5,000 t from 2029). In 2030 the routes take 19,969.7 t of
+    HH1's 21,900 t (Shell Pernis): 40,650 t less that leaves 20,680.3 t, so users take all
+    16,832.5 t the Dutch obligation asks of the users on the hydrogen network, and the
+    premium is their own need per tonne (the network price less a grey reformer's running
+    cost, 6,656.85 EUR/t), below the 9,000 EUR/t cap. Before, with HH1 and ELYgator alone,
+    users took the 9,930.3 t left and the premium was the cap. Users never take more than the
+    projects have left."""
     m, out = run_keeping_market(inp)
     g = list(inp.coords.products).index("hydrogen")
     i = list(inp.coords.years).index(2030)
     h2 = inp.pools.resource == HYDROGEN
     total = inp.pools.capacity[0, h2].sum(axis=0)  # (Y,) [GJ/yr]
     routes = out.pool_use[:, 0][:, h2].sum(axis=1)
-    assert total[i] / 120.0 == pytest.approx(21_900.0 + 8_000.0)
-    assert m.in_part[0, g, i] == pytest.approx(21_900.0 + 8_000.0 - 19_969.7, abs=1.0)
-    assert m.sold[0, g, i] + m.in_part[0, g, i] < m.required_now[0, g, i]
-    assert m.premium[0, g, i] == 9_000.0
+    assert total[i] / 120.0 == pytest.approx(21_900.0 + 8_000.0 + 5_750.0 + 5_000.0)
+    assert routes[i] / 120.0 == pytest.approx(19_969.7, abs=1.0)
+    assert m.in_part[0, g, i] == pytest.approx(0.04 * 420_811.9, abs=1.0)
+    assert m.sold[0, g, i] + m.in_part[0, g, i] == pytest.approx(m.required_now[0, g, i])
+    assert m.premium[0, g, i] == pytest.approx(6_656.85, abs=0.01)
     assert (routes + m.in_part[0, g] * 120.0 <= total * (1 + 1e-9) + 1e-6).all()
 
 
@@ -351,9 +361,10 @@ def test_the_cap_scale_sets_the_cap_and_a_lower_cap_never_more_hydrogen(cat: Cat
     """``demand.rfnbo_shortfall_cap_scale`` (the ensembles' uncertain cap, an assumption of
     9,000 EUR/t) multiplies the cap in every year of the obligation; across 0.5, 1 and 2 the
     renewable hydrogen used never falls as the cap rises. At half the cap no user takes any
-    in 2030 (the partial need of the reformers' users is above 4,500 EUR/t: Dec 2026), and
-    above the cap of the data no more is used than at it (the supply projects bind), while
-    the premium a short market pays rises with the cap."""
+    in 2030 (the partial need of the reformers' users, 6,656.85 EUR/t, is above 4,500: Dec
+    2026) and the premium is the cap; at the cap of the data and above it the users take all
+    they owe at their need (the supply projects, the OWE-awarded ones among them, leave room:
+    Dec 2026; before, they bound and a short market paid the cap, 9,000 and 18,000)."""
     base = resolve(["current-policy"], cat.path)[0]
     scales = (0.5, 1.0, 2.0)
     scenarios = []
@@ -372,7 +383,7 @@ def test_the_cap_scale_sets_the_cap_and_a_lower_cap_never_more_hydrogen(cat: Cat
     assert (np.diff(used, axis=0) >= -1e-6).all()
     i = int(np.flatnonzero(years == 2030)[0])
     assert used[0, i] == 0.0 < used[1, i] == used[2, i]
-    assert m.premium[:, h2, i] == pytest.approx([4_500.0, 9_000.0, 18_000.0])
+    assert m.premium[:, h2, i] == pytest.approx([4_500.0, 6_656.85, 6_656.85], abs=0.01)
 
 
 def test_the_default_ensemble_samples_the_cap(cat: Catalogue) -> None:

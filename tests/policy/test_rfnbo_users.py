@@ -21,7 +21,7 @@ from kruispunt.engine.context import BatchContext
 from kruispunt.engine.valuation import OptionView
 from kruispunt.inputs import ModelInputs
 from kruispunt.policy.mandates import RfnboMandate, obligation_cost, shortfall_paid
-from kruispunt.scenarios import resolve
+from kruispunt.scenarios import Scenario, resolve
 
 
 def test_obligation_cost_hand_computed() -> None:
@@ -64,11 +64,17 @@ def test_obligation_cost_refuses_bad_input(premium: list, owed: list, took: list
 
 
 def test_a_user_off_the_hydrogen_network_owes_nothing(cat: Catalogue) -> None:
-    """Current policy: Chemelot is on the hydrogen network from 2033 (infrastructure.csv), so
-    OCI's two ammonia lines owe nothing in 2030-2032 and pay from 2033, when the premium is
-    above 0; Yara Sluiskil (connected from 2030) pays from 2030. Nobody pays before 2030 (no
-    share before it is sourced)."""
-    ds = kruispunt.run(resolve(["current-policy"], cat.path), catalogue=cat).dataset
+    """Current policy with the cap at half its 9,000 EUR/t, below the users' own need for
+    renewable hydrogen taken in part (6,656.85 EUR/t in 2030), so they take none and pay the
+    cap on all they owe (at the data's cap they take what they owe and pay no premium, Dec
+    2026): Chemelot is on the hydrogen network from 2033 (infrastructure.csv), so OCI's two
+    ammonia lines owe nothing in 2030-2032 and pay from 2033; Yara Sluiskil (connected from
+    2030) pays from 2030. Nobody pays before 2030 (no share before it is sourced)."""
+    (base,) = resolve(["current-policy"], cat.path)
+    demand = base.levers.demand.model_copy(update={"rfnbo_shortfall_cap_scale": 0.5})
+    lv = base.levers.model_copy(update={"name": "half-cap", "demand": demand})
+    half = Scenario(name="half-cap", levers=lv, chain=base.chain, origin="test")
+    ds = kruispunt.run([half], catalogue=cat).dataset
     cost = ds["obligation_cost"].isel(scenario=0)
     oci = cost.sel(plant="chemelot/ammonia/oci_afa2")
     yara = cost.sel(plant="yara_sluiskil/ammonia/ammonia_e")
@@ -76,6 +82,8 @@ def test_a_user_off_the_hydrogen_network_owes_nothing(cat: Catalogue) -> None:
     assert oci.sel(year=2033) > 0.0
     assert yara.sel(year=2030) > 0.0
     assert (cost.sel(year=slice(2025, 2029)) == 0.0).all()
+    took = ds["hydrogen_bought"].isel(scenario=0).sel(year=2030)
+    assert float(took.sum()) == 0.0
 
 
 def test_an_option_expects_the_premium_on_what_it_owes(inp: ModelInputs) -> None:

@@ -43,6 +43,10 @@ class _Pool:
     """Sites with a contract (empty: open to every plant with access)."""
     decided: bool = False
     """Past its final investment decision: dates are not delayed by scenario levers."""
+    awarded: bool = False
+    """A hydrogen supply project awarded public production support (an OWE round) but not
+    past its final investment decision: it supplies in every scenario, as a decided one
+    does, and its start is moved by the ``hydrogen_delay`` lever, as a plan's is."""
     figure: bool = True
     """The data give the pool's capacity (False: a cluster's grid without a sourced figure,
     unlimited unless the scenario's ``grid_unknown_capacity`` says none)."""
@@ -192,6 +196,10 @@ def _hydrogen_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]
     to the national hydrogen network (the later of the two ``connection_year`` rows; never
     when either has none). A project whose final investment decision (``fid_year``) lies
     before the first model year is decided: the ``hydrogen_delay`` lever does not move it.
+    A project awarded public production support (``support_award_year``: an OWE round,
+    whose regulation sets a completion deadline) without that decision is awarded: it
+    supplies where decided projects do, from the first full year after its deadline where
+    no decision was seen, and ``hydrogen_delay`` moves it.
     Without supply projects a cluster has no hydrogen: hydrogen is what the projects make
     (no import pool; an explicit choice, see ``docs/model.md``)."""
     infra = tables.catalogue.infrastructure
@@ -209,7 +217,9 @@ def _hydrogen_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]
             NEVER,
         ).astype(np.int64)
         access[host] = 0
-        fid = h2[(h2["project"] == project) & (h2["parameter"] == "fid_year")]["value"]
+        rows = h2[h2["project"] == project]
+        fid = rows[rows["parameter"] == "fid_year"]["value"]
+        decided = bool(not fid.empty and float(fid.iloc[0]) <= FIRST_MODEL_YEAR)
         out.append(
             _Pool(
                 name=f"{RESOURCES[HYDROGEN]}/{project}",
@@ -217,7 +227,8 @@ def _hydrogen_pools(tables: Tables, years: npt.NDArray[np.int64]) -> list[_Pool]
                 host=host,
                 capacity=capacity,
                 access=access,
-                decided=bool(not fid.empty and float(fid.iloc[0]) <= FIRST_MODEL_YEAR),
+                decided=decided,
+                awarded=not decided and bool((rows["parameter"] == "support_award_year").any()),
             )
         )
     if not out:  # no supply data at all: hydrogen is not limited (as a grid without a figure)
@@ -352,9 +363,10 @@ def build_pools(
     ``co2_storage_scale`` (a decided store keeps its dates and size); known grid
     capacities are scaled, and a cluster without a sourced grid figure has no limit or no
     room at all (``grid_unknown_capacity``); hydrogen connections come ``hydrogen_delay``
-    years later; a hydrogen supply project without a final investment decision supplies only
-    in a scenario whose ``events`` lever is ``announced`` (a plan, as an announced event is),
-    ``hydrogen_delay`` years later; every step of a biomass supply is scaled by
+    years later; a hydrogen supply project without a final investment decision supplies,
+    ``hydrogen_delay`` years later, where it was awarded public production support or in a
+    scenario whose ``events`` lever is ``announced`` (a plan, as an announced event is);
+    every step of a biomass supply is scaled by
     ``biomass_supply_scale``."""
     pools = tables.memo(
         ("pools", years.tobytes()),
@@ -385,9 +397,10 @@ def build_pools(
                     acc = np.where(acc < NEVER, acc + lv.co2_storage_delay, acc)
                     cap = cap * lv.co2_storage_scale
             elif pool.resource == HYDROGEN:
-                if not pool.decided and sc.levers.events != "announced":
-                    # a supply project without a final investment decision is a plan, as an
-                    # announced event is: it supplies only where announced events apply
+                if not (pool.decided or pool.awarded) and sc.levers.events != "announced":
+                    # a supply project without a final investment decision or a public
+                    # award is a plan, as an announced event is: it supplies only where
+                    # announced events apply
                     cap = np.zeros(Y)
                 elif not pool.decided:
                     cap = np.concatenate([np.zeros(lv.hydrogen_delay), cap])[:Y]

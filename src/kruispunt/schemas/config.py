@@ -101,8 +101,8 @@ class InfrastructureLevers(_Strict):
     model year (Porthos and Yara's Northern Lights contract keep theirs)."""
     hydrogen_delay: Annotated[int, Field(ge=0, le=30)] = 0
     """Years by which every cluster's hydrogen-network connection, and every hydrogen supply
-    project without a final investment decision (where announced events apply), comes later
-    than announced."""
+    project without a final investment decision (one awarded public production support, or
+    a plan where announced events apply), comes later than announced."""
     grid_capacity_scale: Scale = 1.0
     """Multiplier on grid capacity for new electric load where the data package gives one."""
     grid_unknown_capacity: Literal["unconstrained", "none"] = "unconstrained"
@@ -352,8 +352,9 @@ class ScenarioFile(_Strict):
     """Which events to date (the data package's events table) apply: closures, idling and
     restarts, capacity changes, route changes and campaigns that are decided; also those
     only announced (e.g. Tata Steel's plan for a gas-based DRI plant), with the hydrogen
-    supply projects that have no final investment decision (Eneco's electrolyser, HyCC's
-    H2Next, Air Liquide and TotalEnergies in Zeeland); or none."""
+    supply projects that have neither a final investment decision nor a public award
+    (Eneco's electrolyser, HyCC's H2Next, Air Liquide and TotalEnergies in Zeeland); or
+    none."""
     routes_off: Annotated[list[Id], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     """Route ids or route families (electrification, ccs, hydrogen, import, circular,
     efficiency) that plants may not switch to in this scenario."""
