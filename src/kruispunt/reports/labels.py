@@ -146,7 +146,10 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "air_liquide_total_zeeland": "Air Liquide and TotalEnergies, Zeeland",
         "eneco_electrolyser": "Eneco electrolyser",
         "hycc_h2next": "HyCC H2Next",
+        "rwe_eemshydrogen": "RWE Eemshydrogen",
         "shell_holland_hydrogen_1": "Shell Holland Hydrogen 1",
+        "uniper_h2maasvlakte": "Uniper H2Maasvlakte",
+        "volth2_delfzijl": "VoltH2 Delfzijl",
         "national": "National supply",
     },
     "reason": {
