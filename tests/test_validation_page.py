@@ -165,6 +165,43 @@ def test_site_subjects_sum_their_plants(tmp_path: Path) -> None:
     assert table.loc["stored", "model"] == pytest.approx(ds["stored_co2"].values[0] / 1e6)
 
 
+def test_renewable_hydrogen_by_hand(tmp_path: Path) -> None:
+    """Hydrogen pools' use at 120 GJ/t plus what obligated users take in part: 1.2 + 0.6 PJ
+    from two hydrogen pools is 15,000 t, plus 3,000 + 2,000 t taken, 20 kt; a grid pool's
+    use does not count. National only: a site subject is refused, naming the row."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    import xarray as xr
+
+    from kruispunt.results import Results
+
+    ds = xr.Dataset(
+        {
+            "pool_use": (("scenario", "pool", "year"), [[[5e6], [1.2e6], [0.6e6]]]),
+            "hydrogen_bought": (("scenario", "plant", "year"), [[[3000.0], [2000.0]]]),
+        },
+        coords={
+            "scenario": ["s"],
+            "pool": ["grid/a", "hydrogen/b", "hydrogen/c"],
+            "pool_resource": ("pool", ["grid", "hydrogen", "hydrogen"]),
+            "plant": ["p1", "p2"],
+            "year": [2030],
+        },
+    )
+    res = cast(Results, SimpleNamespace(dataset=ds))  # only the variables the kind reads
+    refs = tmp_path / "refs.csv"
+    rows = [["h2", "renewable_hydrogen", "*", 2030, 100, 125, "kt/yr"]]
+    _references(rows).to_csv(refs, index=False)
+    table = validation_table(res, read_references(refs), scenario="s").set_index("id")
+    assert table.loc["h2", "model"] == pytest.approx(20.0)
+    _references([["site", "renewable_hydrogen", "p1", 2030, 0, 0, "kt/yr"]]).to_csv(
+        refs, index=False
+    )
+    with pytest.raises(KruispuntError, match="'site': renewable_hydrogen is national only"):
+        validation_table(res, read_references(refs), scenario="s")
+
+
 def test_bad_reference_rows_are_named(tmp_path: Path) -> None:
     refs = tmp_path / "refs.csv"
     refs.write_text(

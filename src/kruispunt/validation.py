@@ -19,6 +19,12 @@ Reference kinds
     Electricity the model's plants use in ``year`` (the ``energy`` result: the electricity in
     the route data of the routes they run), in the reference's ``unit`` (an energy a year:
     ``TWh/yr``); ``subject`` as for ``emissions``.
+``renewable_hydrogen``
+    Renewable (electrolytic) hydrogen the model's plants use in ``year``: what the plants'
+    routes take from the hydrogen supply projects and their own electrolysers (the ``pool_use``
+    of the hydrogen pools, at the carrier's lower heating value) plus what RFNBO-obligated
+    users take for part of their use (``hydrogen_bought``), in the reference's ``unit`` (a mass
+    a year: ``kt/yr``); ``subject`` ``*`` (the nation) only.
 ``route_start``
     First year ``subject`` (``site_id:route_id``, or one plant's
     ``site_id/product_id/unit_id:route_id``) runs the route (``low``/``high``: the
@@ -50,7 +56,7 @@ from kruispunt.errors import KruispuntError
 from kruispunt.inputs import ModelInputs
 from kruispunt.results import Results
 from kruispunt.units import conversion_factor
-from kruispunt.vocabulary import SCENARIO
+from kruispunt.vocabulary import HYDROGEN_LHV_GJ_PER_T, SCENARIO
 
 __all__ = [
     "KINDS",
@@ -61,7 +67,16 @@ __all__ = [
     "validation_table",
 ]
 
-KINDS = ("emissions", "stored", "electricity", "route_start", "closure", "base_year", "unit_cost")
+KINDS = (
+    "emissions",
+    "stored",
+    "electricity",
+    "renewable_hydrogen",
+    "route_start",
+    "closure",
+    "base_year",
+    "unit_cost",
+)
 COLUMNS = (
     "id",
     "kind",
@@ -191,6 +206,15 @@ def _model_value(
     if year not in set(int(y) for y in ds["year"].values):
         return np.nan
     at = ds.sel(year=year)
+    if kind == "renewable_hydrogen":
+        if subject != "*":
+            raise KruispuntError(
+                f"validation reference '{row['id']}': renewable_hydrogen is national only "
+                "(subject '*')"
+            )
+        pools = at["pool_use"].where(at["pool_resource"].astype(str) == "hydrogen", 0.0)
+        tonnes = float(pools.sum()) / HYDROGEN_LHV_GJ_PER_T + float(at["hydrogen_bought"].sum())
+        return tonnes * conversion_factor("t/yr", str(row["unit"]))
     if kind in ("emissions", "stored", "electricity"):
         if kind == "electricity":
             values = at["energy"].sel(carrier="electricity")

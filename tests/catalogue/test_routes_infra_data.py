@@ -181,8 +181,9 @@ def test_hydrogen_supply_projects(cat: Catalogue) -> None:
     """Electrolyser projects as supply per cluster [t H2/yr] in their first full year: Holland
     Hydrogen 1 (2027), ELYgator (2028), Eneco (2029), H2Next (2030) in Rotterdam-Moerdijk;
     Air Liquide/TotalEnergies Zeeland (2029); the OWE-awarded RWE Eemshydrogen (50 MW x 115
-    t/MW) and VoltH2 Delfzijl (60 MW, about 5 kt) in Noord-Nederland (2029) and Uniper's
-    H2Maasvlakte (100 MW, about 10 kt, 2031, so not in 2030's sum). Each has its
+    t/MW) and VoltH2 Delfzijl (50 MW, the OWE 2023 round's most, about 5 kt) in
+    Noord-Nederland (2029) and Uniper's H2Maasvlakte (100 MW, about 10 kt, 2031, so not in
+    2030's sum). Each has its
     electrolyser MW. ELYgator supplies Dutch users 8 kt/yr of its 23: TotalEnergies tolls 130
     of its 200 MW (15 kt/yr) for its Antwerp platform (newsbase_total_air_liquide_2025). The
     projects awarded OWE support without an investment decision carry their award year."""
@@ -194,7 +195,7 @@ def test_hydrogen_supply_projects(cat: Catalogue) -> None:
     assert per_cluster["rotterdam_moerdijk"] == pytest.approx(21900 + 8000 + 80000 + 28750)
     assert per_cluster["zeeland"] == pytest.approx(30000)
     assert per_cluster["noord_nederland"] == pytest.approx(5750 + 5000)
-    assert mw["value"].sum() == pytest.approx(200 + 200 + 800 + 250 + 250 + 50 + 60 + 100)
+    assert mw["value"].sum() == pytest.approx(200 + 200 + 800 + 250 + 250 + 50 + 50 + 100)
     award = infra(cat, kind="hydrogen", parameter="support_award_year")
     years = dict(zip(award["project"], award["value"], strict=True))
     assert years == {"rwe_eemshydrogen": 2024, "volth2_delfzijl": 2024, "uniper_h2maasvlakte": 2025}

@@ -235,48 +235,73 @@ def test_market_supply_is_off_in_the_other_markets() -> None:
     assert not any(p.name == "partial_share" for p in ClearingMarket.parameters)
 
 
+def _red3(base: Scenario, events: str | None = None) -> Scenario:
+    """``base`` with RED III's shares on industry (lever ``red3``), and ``events`` if given."""
+    update: dict[str, object] = {"demand": base.levers.demand.model_copy(update={"rfnbo": "red3"})}
+    if events is not None:
+        update["events"] = events
+    return Scenario(
+        name="red3", levers=base.levers.model_copy(update=update), chain=base.chain, origin="test"
+    )
+
+
 def test_plants_output_counts_before_what_users_take_in_part(cat: Catalogue) -> None:
     """The renewable hydrogen the plants make in a year is made whatever it sells (the year's
     decisions are taken): it counts against the obligation before users take any for part of
     their use, who fill only what it leaves. Current policy with RED III's shares on industry
-    (lever ``red3``, where two plants earn a premium on qualifying hydrogen, five before the
-    users paid for their obligation (Dec 2026): the Dutch 4 % is met by users alone): in every
-    year users take at most the required volume less the plants' output, all of the plants'
-    output sells where it is below the required volume, and every plant that earns a premium on
-    its renewable hydrogen earns one in every later year it makes some while the plants' output
-    is below the required volume (where it is above, the market needs none of the marginal
-    seller's and the premium is 0: with the OWE-awarded projects among the supply, Dec 2026,
-    OCI's AFA-2 makes green ammonia in 2042-2043 and earns the cap in 2042; in 2043 the other
-    users have left, the required volume is 60 % of its own use, 37.5 kt, below its 62.4 kt,
-    and it earns nothing before it imports from 2044). Before (Dec 2026) the
-    users' partial need, falling every year with the network hydrogen price, fell below the
-    refineries' needs (their gaps to leaving their routes) and took their place for a year:
-    Shell Pernis earned nothing in 2046, BP Rotterdam's two crude units and Zeeland Refinery
-    nothing in 2047, while each made the same renewable hydrogen."""
-    base = resolve(["current-policy"], cat.path)[0]
-    demand = base.levers.demand.model_copy(update={"rfnbo": "red3"})
-    red3 = Scenario(
-        name="red3",
-        levers=base.levers.model_copy(update={"demand": demand}),
-        chain=base.chain,
-        origin="test",
-    )
+    (lever ``red3``) and every supply project, with one seller made certain: Air Liquide
+    Botlek's SMR 2 committed to electrolysis from 2031 (no plant electrolyses on its own under
+    RED III since the required volume ahead follows the users' decided exits, Dec 2026: OCI's
+    AFA-2 no longer makes green ammonia for 2042-2043 on a premium that the others' leaving
+    took away). In every year users take at most the required volume less the plants' output,
+    all of the plants' output sells where it is below the required volume, and the seller earns
+    a premium in every year it makes some while the plants' output is below the required
+    volume. Before (Dec 2026) the users' partial need, falling every year with the network
+    hydrogen price, fell below the refineries' needs (their gaps to leaving their routes) and
+    took their place for a year: Shell Pernis earned nothing in 2046, BP Rotterdam's two crude
+    units and Zeeland Refinery nothing in 2047, while each made the same renewable hydrogen."""
+    red3 = _red3(resolve(["current-policy"], cat.path)[0])
     inp = _every_project(cat, [red3])
+    p = list(inp.coords.plants).index("air_liquide_botlek/hydrogen/smr2")
+    years = inp.coords.years
+    lv = inp.levers
+    route = lv.commit_route.copy()
+    year = lv.commit_year.copy()
+    route[:, p] = list(inp.coords.routes).index("electrolysis")
+    year[:, p] = 2031
+    inp = replace(inp, levers=replace(lv, commit_route=route, commit_year=year))
     m, out = run_keeping_market(inp)
     h2 = list(inp.coords.products).index("hydrogen")
     req, made = m.required_now[0, h2], m.supplied[0, h2]
     assert (m.in_part[0, h2] <= np.maximum(req - made, 0.0) + 1e-6).all()
-    below = made < req
-    assert below.any()
+    below = (made < req) & (made > 0)
+    assert below.sum() >= 5  # the electrolyser makes less than RED III asks, most years
     assert m.sold[0, h2][below] == pytest.approx(made[below])
-    revenue = out.plant["premium_revenue"][:, 0]  # (Y, P)
-    q = m.q[0, h2][out.route_index[:, 0].astype(np.int64)] * out.activity[:, 0]  # (Y, P)
-    earner = (revenue > 0).any(axis=0)
-    first = np.argmax(revenue > 0, axis=0)
-    later = np.arange(revenue.shape[0])[:, None] >= first[None]
-    assert earner.sum() >= 2
-    gap = later & earner[None] & (q > 0) & (revenue <= 0) & below[:, None]
-    assert not gap.any(), np.argwhere(gap)
+    earned = m.premium[0, h2][below] * m.sold[0, h2][below]
+    assert (earned > 0).all()
+    assert (
+        out.route_index[years >= 2031, 0, p] == list(inp.coords.routes).index("electrolysis")
+    ).any()
+
+
+def test_a_seller_does_not_build_on_users_who_have_decided_to_leave(cat: Catalogue) -> None:
+    """The required volume a round clears against for the years ahead counts each user on the
+    route it is building (0 once it imports or closes), not on the one it runs until its
+    switch starts. Current policy with RED III's shares and every announced event: until Dec
+    2026 OCI's AFA-3 came back from importing to make green ammonia in 2036 on the cap premium
+    of a market whose other users had decided to leave, and imported again from 2038 (AFA-2
+    likewise in 2042-2043). No ammonia plant runs green-hydrogen Haber-Bosch for a short
+    spell now: a spell that starts lasts at least four years or to 2050."""
+    inp = build_inputs(cat, [_red3(resolve(["current-policy"], cat.path)[0], "announced")])
+    _, out = run_keeping_market(inp)
+    green = list(inp.coords.routes).index("green_h2_haber_bosch")
+    on = out.route_index[:, 0] == green  # (Y, P)
+    Y = on.shape[0]
+    for q in np.flatnonzero(on.any(axis=0)):
+        runs = np.diff(np.concatenate([[0], on[:, q].astype(int), [0]]))
+        starts, ends = np.flatnonzero(runs == 1), np.flatnonzero(runs == -1)
+        for a, b in zip(starts, ends, strict=True):
+            assert b - a >= 4 or b == Y, (inp.coords.plants[q], a, b)
 
 
 def test_users_take_in_part_no_more_than_the_supply_projects_have_left(

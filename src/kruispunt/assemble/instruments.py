@@ -31,6 +31,7 @@ from kruispunt.vocabulary import (
     FAMILY,
     GJ_PER_MWH,
     HOURS_PER_YEAR,
+    HYDROGEN_LHV_GJ_PER_T,
     LOW_CARBON_FAMILIES,
 )
 
@@ -704,9 +705,6 @@ def _green_premium(b: BuildContext) -> Params:
     return {"premium": premium, "share": share}
 
 
-H2_GJ_PER_T = 120.0
-"""Lower heating value of hydrogen [GJ/t] (120 MJ/kg): the carrier ``hydrogen`` is counted in
-GJ, the RFNBO market in tonnes."""
 RFNBO_SHARE = {"nl_obligation": "rfnbo.nl_obligation_share", "red3": "rfnbo.industry_share_target"}
 """Policy sheet path of each RFNBO obligation lever (``demand.rfnbo``)."""
 RFNBO_OUTSIDE_INDUSTRY = ("refinery_throughput",)
@@ -803,9 +801,9 @@ def _rfnbo_mandate(b: BuildContext) -> Params:
     c = tables.carrier_index.get("hydrogen")
     q = np.zeros(R)
     if c is not None:
-        q += routes.inputs[:, c, 0] / H2_GJ_PER_T
+        q += routes.inputs[:, c, 0] / HYDROGEN_LHV_GJ_PER_T
     if routes.own_hydrogen is not None:  # made in the plant's own electrolyser (RFNBO too)
-        q += routes.own_hydrogen[:, 0] / H2_GJ_PER_T
+        q += routes.own_hydrogen[:, 0] / HYDROGEN_LHV_GJ_PER_T
     q[(routes.product == h2) & (routes.family == FAMILY["electrification"])] = 1.0
     q[outside] = 0.0
     # each obligated installation owes the share of its own hydrogen use (what it makes in

@@ -50,7 +50,7 @@ from kruispunt.policy.base import (
     YearState,
 )
 from kruispunt.policy.clearing import LOOKAHEAD, ClearingMarket, clearing_premiums, required_volume
-from kruispunt.vocabulary import FAMILY, PRODUCT, ROUTE, SCENARIO, YEAR
+from kruispunt.vocabulary import FAMILY, HYDROGEN_LHV_GJ_PER_T, PRODUCT, ROUTE, SCENARIO, YEAR
 
 if TYPE_CHECKING:
     from kruispunt.inputs import ModelInputs
@@ -67,10 +67,6 @@ __all__ = [
 F = npt.NDArray[np.float64]
 I = npt.NDArray[np.int64]  # noqa: E741
 B = npt.NDArray[np.bool_]
-
-H2_GJ_PER_T = 120.0
-"""Lower heating value of hydrogen [GJ/t]: the carrier ``hydrogen`` is priced per GJ, the
-market counts tonnes."""
 
 
 def grey_routes(product: ArrayLike, family: ArrayLike, hydrogen: int) -> npt.NDArray[np.int64]:
@@ -230,9 +226,10 @@ class RfnboMandate(ClearingMarket):
     (:attr:`uses`: what it makes in its own reformers and the renewable hydrogen it buys or
     makes, per unit of output, on every route but a refinery's); the required volume is the
     sum (:func:`kruispunt.policy.clearing.required_volume` of the share and the installations'
-    use: the base year's to start, then each year's from the year's output, held for the
-    years ahead, so that it follows closures and imports). Obligated users buy RFNBO up to it
-    from the cheapest renewable-hydrogen routes; the premium (per tonne of hydrogen) is
+    use: the base year's to start, then each year's from the year's output; for the years
+    ahead, from the route each user is building where it has decided a switch, so that it
+    follows closures and imports from the year they are decided). Obligated users buy RFNBO
+    up to it from the cheapest renewable-hydrogen routes; the premium (per tonne of hydrogen) is
     capped at the cost of falling short (``cap``). The plants whose routes make or use
     renewable hydrogen receive it (``premium_revenue``); each user pays it on the units it
     owes beyond what it took for part of its use (``obligation_cost``,
@@ -347,7 +344,7 @@ class RfnboMandate(ClearingMarket):
             return
         routes = inp.routes
         price = inp.markets.price  # (S, C, Y)
-        rfnbo_price = price[:, h2c[0], :] * H2_GJ_PER_T  # (S, Y)
+        rfnbo_price = price[:, h2c[0], :] * HYDROGEN_LHV_GJ_PER_T  # (S, Y)
         for g in self.markets:
             grey = grey_routes(routes.product, routes.family, g)
             if not grey.size:
@@ -415,11 +412,14 @@ class RfnboMandate(ClearingMarket):
         its hydrogen use (:meth:`_use_owed_on`)."""
         return np.asarray(self.owed_share[:, st.i, None] * self._use_owed_on(st), dtype=np.float64)
 
-    def _use_owed_on(self, st: YearState) -> F:
+    def _use_owed_on(self, st: YearState, pending: I | None = None) -> F:
         """Hydrogen use the obligation applies to in the year ``(S, P)`` [t/yr]: each plant's
         route's :attr:`uses` at its output, where its cluster is on the hydrogen network (a
-        user not yet connected has the bill's temporary exemption)."""
-        use = self._gather(self.uses, st.route) * st.production
+        user not yet connected has the bill's temporary exemption). With ``pending``, a plant
+        building a route (``>= 0``) counts that route's use instead: what it will owe once
+        the switch starts (0 for an import or a closure)."""
+        route = st.route if pending is None else np.where(pending >= 0, pending, st.route)
+        use = self._gather(self.uses, route) * st.production
         return np.asarray(np.where(st.year >= self.connected_from, use, 0.0), dtype=np.float64)
 
     def market_supply(self, g: int, t: int) -> tuple[F, F] | None:
@@ -446,13 +446,18 @@ class RfnboMandate(ClearingMarket):
 
     def _clear(self, st: YearState) -> F:
         if self.h2 >= 0 and self.h2 in self.markets:
-            # the year's required volume from the installations' use this year, held for
-            # the years ahead (the rounds' lookahead), so that it follows their closures
+            # the year's required volume from the installations' use this year; for the
+            # years ahead (the rounds' lookahead) the use on the route each plant is building,
+            # so that it follows their closures and imports as soon as they are decided
             use = self._use_owed_on(st).sum(axis=1)
-            self.req[:, self.h2, st.i :] = required_volume(self.owed_share[:, st.i :], use[:, None])
+            ahead = self._use_owed_on(st, st.pending).sum(axis=1)
+            self.req[:, self.h2, st.i + 1 :] = required_volume(
+                self.owed_share[:, st.i + 1 :], ahead[:, None]
+            )
+            self.req[:, self.h2, st.i] = required_volume(self.owed_share[:, st.i], use)
         self.own_made = self._own_made(st).sum(axis=1)
         if st.hydrogen_room is not None:
-            self.room = np.asarray(st.hydrogen_room, dtype=np.float64) / H2_GJ_PER_T
+            self.room = np.asarray(st.hydrogen_room, dtype=np.float64) / HYDROGEN_LHV_GJ_PER_T
         self.made[:, st.i] = self.own_made
         return super()._clear(st)
 
@@ -525,7 +530,7 @@ class RfnboMandate(ClearingMarket):
         if not grey.size:
             return None
         swap = -routes.inputs[grey].mean(axis=0)  # (C, Y)
-        swap[h2c[0]] += H2_GJ_PER_T
+        swap[h2c[0]] += HYDROGEN_LHV_GJ_PER_T
         return np.asarray(swap, dtype=np.float64)
 
 

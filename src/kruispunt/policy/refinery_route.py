@@ -26,14 +26,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kruispunt.policy.base import Booking, Context, Instrument, OptionView, Parameter, YearState
-from kruispunt.vocabulary import ROUTE, SCENARIO, YEAR
+from kruispunt.vocabulary import HYDROGEN_LHV_GJ_PER_T, ROUTE, SCENARIO, YEAR
 
 __all__ = ["RefineryRoute", "refinery_credit"]
 
 F = NDArray[np.float64]
-
-H2_GJ_PER_T = 120.0
-"""Lower heating value of hydrogen [GJ/t]: the carrier ``hydrogen`` is counted in GJ."""
 
 
 def refinery_credit(unit_price: ArrayLike, correction: ArrayLike = 1.0) -> F:
@@ -73,7 +70,7 @@ def refinery_credit(unit_price: ArrayLike, correction: ArrayLike = 1.0) -> F:
         raise ValueError("unit_price must be non-negative and not NaN")
     if not np.all((factor >= 0.0) & (factor <= 1.0)):
         raise ValueError("correction must be in [0, 1] and not NaN")
-    return np.asarray(price * factor * H2_GJ_PER_T, dtype=np.float64)
+    return np.asarray(price * factor * HYDROGEN_LHV_GJ_PER_T, dtype=np.float64)
 
 
 class RefineryRoute(Instrument):
@@ -108,7 +105,7 @@ class RefineryRoute(Instrument):
         self.credit = np.asarray(self.param("credit"), dtype=np.float64)  # (S, Y)
         self.qualify = np.asarray(self.param("qualify") > 0.5, dtype=bool)  # (S, R)
         self.active = bool((self.credit > 0).any() and self.qualify.any())
-        self.hydrogen = np.asarray(ctx.route.hydrogen, dtype=np.float64) / H2_GJ_PER_T
+        self.hydrogen = np.asarray(ctx.route.hydrogen, dtype=np.float64) / HYDROGEN_LHV_GJ_PER_T
         """Renewable hydrogen each route uses per unit of output over the horizon ``(R, Ye)``
         [t/product]: network hydrogen bought and the own electrolyser's (both in
         ``ctx.route.hydrogen``), for valuation and accounting alike."""
