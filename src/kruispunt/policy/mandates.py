@@ -339,6 +339,9 @@ class RfnboMandate(ClearingMarket):
         if self.h2 >= 0 and self.h2 in self.markets:
             self.uses = self.reformer + self.q[:, self.h2, :]
             self.owed_share = self.param("share")[:, self.h2, :]
+        owed = self.owed_share > 0
+        self._first_owed = np.where(owed.any(axis=1), np.argmax(owed, axis=1), 0)
+        """Index of the first year each scenario's obligation asks a share ``(S,)`` (0: none)."""
         h2c = np.flatnonzero(inp.carriers.is_hydrogen)
         if not (self.partial > 0).any() or not h2c.size:
             return
@@ -388,14 +391,18 @@ class RfnboMandate(ClearingMarket):
         if on:
             Y = self.req.shape[-1]
             ta = min(ev.t + LOOKAHEAD, Y - 1)
+            # before the obligation's first year is within the round's lookahead, what users
+            # would owe in that first year: the law is known years before it binds
+            te = np.maximum(ta, self._first_owed)  # (S,)
             years = self.ctx.inputs.coords.years
             inc = self.ctx.inputs.plants.incumbent
-            rows = np.arange(self.req.shape[0])[:, None]
+            s = np.arange(self.req.shape[0])
+            rows = s[:, None]
             use = np.maximum(self.uses[rows, ev.current], self.uses[:, inc])
-            use = use * self.ctx.output(ev.t) * (self.connected_from <= years[ta])
-            self._all_owe = self.owed_share[:, ta] * use.sum(axis=1)
+            use = use * self.ctx.output(ev.t) * (self.connected_from <= years[te][:, None])
+            self._all_owe = self.owed_share[s, te] * use.sum(axis=1)
             # no round clears where nothing is owed; users who would owe see the cap
-            self.expect = np.where(self._all_owe > 0, self.cap[:, h2, ta], 0.0)
+            self.expect = np.where(self._all_owe > 0, self.cap[s, h2, te], 0.0)
         return super().offer(ev)
 
     def _cleared(self, g: int, t: int, ta: int, entries: tuple[F, F, F, I, B | None]) -> None:
