@@ -325,3 +325,19 @@ def test_rixona_waits_for_the_noord_limburg_zone_and_asks_what_it_later_takes() 
     asks = float(reason.split("asks ")[1].split(" MW")[0])
     load = run("current-policy").dataset["pool_use"].sel(pool="grid/tennet_noord_limburg")
     assert asks == pytest.approx(float(load.sel(year=2030).item()), abs=0.05)
+
+
+def test_the_terms_are_those_the_engine_weighed_before_the_years_rounds() -> None:
+    """The breakdown is read from the values the year's decisions were made on, not worked
+    out again after the year's rounds: the RFNBO obligation's round sets what users expect to
+    pay for the next year, so a breakdown made after it put the next year's expectation in
+    this year's terms, and the difference showed as support no scheme had awarded (Air
+    Liquide Bergen op Zoom in 2034, current policy, until Dec 2026: its obligation term
+    -1.66 MEUR/yr, the 2034 round's expectation, where the engine weighed the 2033 round's,
+    -2.78, and 1.13 MEUR/yr of "support" on every option that owes). Every option's terms
+    add up to its value and none shows support without an award."""
+    e = explain("air_liquide_bergen_op_zoom", year=2034)
+    rows = e.options.set_index("route")
+    np.testing.assert_allclose(rows[list(e.terms)].sum(axis=1), rows["value"], atol=1e-3)
+    assert (rows["support"].abs() < 1e-6).all()
+    assert rows.loc["smr_ccs", "rfnbo_mandate"] == pytest.approx(-2.78e6, abs=0.01e6)

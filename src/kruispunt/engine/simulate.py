@@ -154,7 +154,8 @@ def run_batch(
         infra.release_supply(i, st.route, st.pending, st.pool)
         running = st.running
         supply = infra.supply_prices(i, st.route, st.pool[..., BIOMASS], valuation.opt)
-        ov = valuation.option_values(i, st, supply=supply)
+        # an observer (kruispunt explain) reads the terms the year's values were made of
+        ov = valuation.option_values(i, st, breakdown=observer is not None, supply=supply)
         ev = evaluate(
             valuation,
             i,
