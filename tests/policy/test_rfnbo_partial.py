@@ -321,8 +321,8 @@ def test_users_see_the_obligation_before_its_first_year_is_in_the_rounds_view(
     RED III's shares four merchant reformers (Air Liquide Bergen op Zoom and Botlek's SMR/ATR,
     Air Products Boyneweg, Eastman Middelburg) decided capture in 2027, ran it from 2031 and
     closed in 2032; now they close in 2031 without building it. Under RED III no capture route
-    a plant starts is left within four years; the Dutch 4 % runs are the same bit for bit
-    (the headline comparison in the session note)."""
+    a plant starts is left within four years (the three default runs, under the Dutch 4 %,
+    are the same bit for bit)."""
     red3 = _red3(resolve(["current-policy"], cat.path)[0])
     inp = build_inputs(cat, [red3])
     h2 = list(inp.coords.products).index("hydrogen")
