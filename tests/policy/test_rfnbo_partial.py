@@ -352,6 +352,32 @@ def test_users_see_the_obligation_before_its_first_year_is_in_the_rounds_view(
         assert length >= 4 or y + 1 + length == Y, (inp.coords.plants[p], y + 1, length)
 
 
+def test_users_expect_the_premium_their_own_partial_supply_clears_at(cat: Catalogue) -> None:
+    """Current policy: the round of 2027 looks at 2030, when users take renewable hydrogen for
+    all they owe at their own need (6,656.85 EUR/t, below the 9,000 EUR/t cap). What they
+    expect to pay is that need: the round clears their partial supply on what they would owe
+    in 2030 (16.8 kt, the clusters on the network by then), not on the year's required
+    volume (7.1 kt, Rotterdam's users alone in 2026), which left 9.7 kt short at the cap in
+    the expectation of every round from 2027 to 2032 until Dec 2026. Each later round expects
+    the need of its own lookahead year, which the market then clears at."""
+    inp = build_inputs(cat, resolve(["current-policy"], cat.path))
+    h2 = list(inp.coords.products).index("hydrogen")
+    expect: dict[int, float] = {}
+
+    def watch(view: YearView) -> None:
+        for inst in view.valuation.instruments:
+            if isinstance(inst, RfnboMandate):
+                expect[int(inp.coords.years[view.i])] = float(inst.expect[0])
+
+    run_batch(inp, observer=watch)
+    m, _ = run_keeping_market(inp)
+    years = list(inp.coords.years)
+    assert expect[2027] == pytest.approx(6_656.85, abs=0.01)
+    for year in range(2027, 2047):
+        ahead = years.index(year + 3)
+        assert expect[year] == pytest.approx(m.premium[0, h2, ahead], abs=0.01), year
+
+
 def test_users_take_in_part_no_more_than_the_supply_projects_have_left(
     every: ModelInputs,
 ) -> None:

@@ -409,6 +409,16 @@ class RfnboMandate(ClearingMarket):
         if g != self.h2:
             return
         need, vol, own, grp, div = entries
+        if (self.partial[:, g, ta] > 0).any():
+            # the users' own partial supply (the last entry) on the volume they would owe,
+            # not the year's required volume: a user whose cluster joins the network within
+            # the lookahead owes and takes in part alike
+            part = np.minimum(self.partial[:, g, ta] * self._all_owe, self.own_made)
+            np.minimum(part, self.room[:, ta], out=part)
+            vol = vol.copy()
+            need = need.copy()
+            vol[:, -1] = part
+            need[:, -1] = np.where(part > 0, self.part_need[:, g, ta], np.inf)
         c = clearing_premiums(
             need, vol, self._all_owe, self.cap[:, g, ta], own, group=grp, divisible=div
         )
