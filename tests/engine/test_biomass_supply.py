@@ -177,7 +177,9 @@ def test_plants_weigh_the_step_their_own_claim_reaches() -> None:
     pool's current step, 0."""
     inp = toy_inputs(n_plants=2, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
     infra = _infrastructure(inp)
-    infra.committed[:, 3, :] = USE
+    reserved = infra.committed.copy()
+    reserved[:, 3, :] = USE
+    infra.committed = reserved
     route = np.zeros((1, 2), dtype=np.int64)
     held = np.full((1, 2), -1, dtype=np.int64)
     opt = np.tile(np.arange(4, dtype=np.int64), (2, 1))
@@ -290,7 +292,9 @@ def test_a_plant_weighs_the_reservations_of_the_later_years() -> None:
     use alone."""
     inp = toy_inputs(n_plants=1, bio=True, biomass_supply=((1.2 * USE, 0.0), (USE, 4.0)))
     infra = _infrastructure(inp)
-    infra.committed[:, 3, list(TOY_YEARS).index(2030) :] = USE
+    reserved = infra.committed.copy()
+    reserved[:, 3, list(TOY_YEARS).index(2030) :] = USE
+    infra.committed = reserved
     route = np.zeros((1, 1), dtype=np.int64)
     held = np.full((1, 1), -1, dtype=np.int64)
     price = infra.supply_prices(0, route, held, np.arange(4, dtype=np.int64)[None])

@@ -75,6 +75,7 @@ def _fake(capacity: list[float], plants: list[list[bool]]):  # type: ignore[no-u
     fake = SimpleNamespace(
         ctx=SimpleNamespace(inputs=SimpleNamespace(pools=pools)),
         contract_stores=contract_stores(pools),  # type: ignore[arg-type]
+        _ahead={},  # the room-ahead cache (Infrastructure._room_ahead)
     )
     return fake, Infrastructure
 

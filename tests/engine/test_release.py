@@ -140,3 +140,41 @@ def test_a_plant_leaving_hydrogen_gives_its_supply_contract_back() -> None:
     assert infra.committed[0, 2, :i] == pytest.approx(30_000.0)
     assert infra.committed[0, 2, i:] == pytest.approx(10_000.0)
     assert infra.held[0, :, 2].tolist() == [0.0, 10_000.0]
+
+
+def test_the_room_follows_every_change_of_the_reservations(cat: Catalogue) -> None:
+    """The room a claim finds (kept per pool between changes, :meth:`Infrastructure._room_ahead`)
+    is worked out anew after each grant and each release: on the Zeeland grid the room from
+    2030, looked at first, falls by the 14 MW reserved from 2030; after the 10 MW plant gives
+    its pool up in 2036 the room from 2036 is 4 MW below the first; each time bit for bit
+    what an Infrastructure without a history finds on the same reservations. The
+    reservations cannot be written past the methods that keep the room (a ValueError)."""
+    inp = build_inputs(cat, resolve(["current-policy"]))
+    ctx = BatchContext(inp, tuple(INSTRUMENTS))
+    infra = Infrastructure(ctx)
+    q = list(inp.pools.names).index("grid/zeeland")
+    years = list(inp.coords.years)
+    i30, i36 = years.index(2030), years.index(2036)
+    on = np.flatnonzero(inp.pools.plants[q] & (inp.plants.cluster == inp.pools.host[q]))
+    a, b = int(on[0]), int(on[1])
+
+    def fresh(start: int) -> float:
+        other = Infrastructure(ctx)
+        other.committed = infra.committed.copy()
+        return other.room_left(0, q, start)
+
+    first, first_36 = infra.room_left(0, q, i30), infra.room_left(0, q, i36)
+    assert np.isfinite(first) and first > 14.0
+    demand = np.zeros((len(RESOURCES), 1, ctx.P))
+    demand[GRID, 0, a], demand[GRID, 0, b] = 10.0, 4.0
+    start = np.full((1, ctx.P), i30, dtype=np.int64)
+    mask = demand[GRID] > 0
+    refused, given = infra.allocate(demand, start, demand[GRID], mask, commit=True)
+    assert not refused.any()
+    assert infra.room_left(0, q, i30) == fresh(i30) == pytest.approx(first - 14.0)
+    change = np.full(given.shape, KEEP)
+    change[0, a, GRID] = -1
+    infra.release(i36, mask, change, given.copy())
+    assert infra.room_left(0, q, i36) == fresh(i36) == pytest.approx(first_36 - 4.0)
+    with pytest.raises(ValueError, match="read-only"):
+        infra.committed[0, q, i30] = 0.0

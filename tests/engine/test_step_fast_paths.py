@@ -121,6 +121,11 @@ def test_reserve_books_the_grants_only(seed: int) -> None:
         claim_price=np.zeros((S, P)),
         step_price=lambda q, level: np.zeros_like(level),
     )
+
+    def change(q: int, delta: np.ndarray) -> None:  # Infrastructure._change, without a cache
+        infra.committed[:, q, :] += delta
+
+    infra._change = change
     priority = rng.random((S, n))
     for q in range(Q):
         Infrastructure._reserve(infra, q, granted, amount, start, last, cols, priority)  # type: ignore[arg-type]

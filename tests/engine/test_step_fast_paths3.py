@@ -214,7 +214,9 @@ def test_supply_prices_on_the_biomass_options_only(seed: int) -> None:
     infra = Infrastructure(BatchContext(inp, tuple(INSTRUMENTS)))
     S, Y = infra.ctx.S, infra.ctx.Y
     q = int(infra.supply_pools[0])
-    infra.committed[:, q, :] = rng.choice([0.0, 5e6, 1.2e7, 2e7], size=(S, 1))
+    reserved = infra.committed.copy()
+    reserved[:, q, :] = rng.choice([0.0, 5e6, 1.2e7, 2e7], size=(S, 1))
+    infra.committed = reserved
     R = len(inp.routes.family)
     route = rng.integers(0, R, size=(S, P))
     held = np.where(rng.random((S, P)) < 0.4, q, -1)

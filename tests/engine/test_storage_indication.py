@@ -64,7 +64,9 @@ def test_room_is_the_least_over_the_rest_of_the_stores_life() -> None:
     path = [0.5e6 if y < 2030 else 2.0e6 for y in YEARS]
     infra = _infra(path)
     assert _first(infra)[CCS] == 2030
-    infra.committed[0, 1, YEARS.index(2035) :] = 1.5e6
+    reserved = infra.committed.copy()
+    reserved[0, 1, YEARS.index(2035) :] = 1.5e6
+    infra.committed = reserved
     assert _first(infra)[CCS] == NEVER
     assert _first(_infra(0.99e6))[CCS] == 2025
 

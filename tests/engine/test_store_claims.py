@@ -143,7 +143,9 @@ def test_a_refused_claim_is_vented(cat: Catalogue) -> None:
     pool[0, p, CO2_STORAGE] = aramis
     closed = np.zeros((1, ctx.P), dtype=bool)
     full = infra.committed.copy()
-    infra.committed[0, aramis] = inp.pools.capacity[0, aramis]  # no room left
+    none_left = full.copy()
+    none_left[0, aramis] = inp.pools.capacity[0, aramis]  # no room left
+    infra.committed = none_left
     infra.claims_move(i, closed, pool, claim)
     assert claim[0, p, porthos] == 0.9e6  # refused: kept, vented by the accounting
     infra.committed = full.copy()

@@ -148,8 +148,10 @@ class Infrastructure:
     def __init__(self, ctx: BatchContext) -> None:
         self.ctx = ctx
         pools = ctx.inputs.pools
+        self._ahead: dict[int, F] = {}
+        """Each pool's :meth:`_room_ahead`, worked out on first use and dropped when its
+        reservations change (:meth:`_change`)."""
         self.committed = np.zeros((ctx.S, len(pools.names), ctx.Y))
-        """Capacity reserved per pool and year ``(S, Q, Y)``."""
         self.cluster_pool: dict[int, I] = {}
         """Per resource (grid, hydrogen): the pool each cluster's plants use."""
         inp = ctx.inputs
@@ -186,6 +188,9 @@ class Infrastructure:
         last = ctx.Y - np.argmax(alive[..., ::-1], axis=-1)
         self._last = np.asarray(np.where(alive.any(axis=-1), last, 0), dtype=np.int64)
         """One past the last year of each pool's life ``(S, Q)`` (0: no capacity ever)."""
+        self._some_inf = np.isinf(pools.capacity).any(axis=(0, 2))
+        """Pools with an unlimited year in some scenario ``(Q,)``: only their room can be
+        unlimited (:meth:`allocate`)."""
         self.supply_pools = np.flatnonzero(pools.resource == BIOMASS)
         """The biomass pools, in the order plants are served from them."""
         self._step_top = np.cumsum(pools.step_quantity, axis=-1)
@@ -204,6 +209,28 @@ class Infrastructure:
         """Price on top of the carrier's market price that each plant pays for the biomass it
         holds ``(S, P)`` [EUR per unit of the carrier]: the step its pool's reservations
         reached when its claim was granted, kept while it holds the claim (0: none)."""
+
+    @property
+    def committed(self) -> F:
+        """Capacity reserved per pool and year ``(S, Q, Y)``, read-only: reservations change
+        through :meth:`_change` (which keeps :meth:`_room_ahead`'s cache) or by setting the
+        whole array."""
+        return self._committed
+
+    @committed.setter
+    def committed(self, value: F) -> None:
+        self._committed = np.array(value, dtype=np.float64)
+        self._committed.flags.writeable = False
+        self._ahead.clear()
+
+    def _change(self, q: int, delta: F) -> None:
+        """Add ``delta`` ``(S, Y)`` to what is reserved in pool ``q``."""
+        self._committed.flags.writeable = True
+        try:
+            self._committed[:, q, :] += delta
+        finally:
+            self._committed.flags.writeable = False
+        self._ahead.pop(q, None)
 
     def demand(
         self,
@@ -273,11 +300,16 @@ class Infrastructure:
         least room over those years (0 from the end of its life on). A year of zero
         capacity before the end counts as no room (a grid declared full until its
         reinforcement)."""
-        cap = self.ctx.inputs.pools.capacity[:, q, :]
-        alive = np.arange(self.ctx.Y)[None, :] < self._last[:, q, None]
-        free = np.where(alive, cap - self.committed[:, q, :], np.inf)
-        ahead = np.minimum.accumulate(free[:, ::-1], axis=-1)[:, ::-1]
-        return np.asarray(np.where(alive, ahead, 0.0), dtype=np.float64)
+        room = self._ahead.get(q)
+        if room is None:
+            cap = self.ctx.inputs.pools.capacity[:, q, :]
+            alive = np.arange(self.ctx.Y)[None, :] < self._last[:, q, None]
+            free = np.where(alive, cap - self.committed[:, q, :], np.inf)
+            ahead = np.minimum.accumulate(free[:, ::-1], axis=-1)[:, ::-1]
+            room = np.asarray(np.where(alive, ahead, 0.0), dtype=np.float64)
+            room.flags.writeable = False
+            self._ahead[q] = room
+        return room
 
     def _window(self, q: int, i: I) -> tuple[F, I]:
         """Capacity left in pool ``q`` over its remaining life from year index ``i`` ``(S,)``
@@ -415,7 +447,7 @@ class Infrastructure:
                     continue
                 first = np.min(np.where(cand, begin, Y), axis=1)
                 left, last = self._window(q, first)
-                unlimited = bool(np.all(np.isinf(left)))
+                unlimited = bool(self._some_inf[q]) and bool(np.all(np.isinf(left)))
                 priority = np.where(cand, gain_c / np.where(cand, want, 1.0), -np.inf)
                 one_start = bool(np.all(~cand | (begin == first[:, None])))
                 if unlimited:
@@ -493,7 +525,7 @@ class Infrastructure:
         at = np.concatenate([rows + start[s, n], rows + last[s]])
         weights = np.concatenate([take, -take])
         delta = np.bincount(at, weights, minlength=S * (Y + 1)).reshape(S, Y + 1)
-        self.committed[:, q, :] += np.cumsum(delta, axis=-1)[:, :Y]
+        self._change(q, np.cumsum(delta, axis=-1)[:, :Y])
         self.held[s, cols[n], q] += take
 
     def release(self, i: int, mask: B, change: I, pool: I) -> None:
@@ -519,7 +551,7 @@ class Infrastructure:
         inside = (np.arange(self.ctx.Y)[None, :] >= i) & (
             np.arange(self.ctx.Y)[None, :] < self._last[:, q, None]
         )
-        self.committed[:, q, :] -= np.where(inside, back.sum(axis=1)[:, None], 0.0)
+        self._change(q, -np.where(inside, back.sum(axis=1)[:, None], 0.0))
         self.held[:, :, q] -= back
 
     def release_supply(self, i: int, route: I, pending: I, pool: I) -> None:
