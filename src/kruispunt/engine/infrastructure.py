@@ -188,7 +188,7 @@ class Infrastructure:
         last = ctx.Y - np.argmax(alive[..., ::-1], axis=-1)
         self._last = np.asarray(np.where(alive.any(axis=-1), last, 0), dtype=np.int64)
         """One past the last year of each pool's life ``(S, Q)`` (0: no capacity ever)."""
-        self._some_inf = np.isinf(pools.capacity).any(axis=(0, 2))
+        self._some_inf: B = np.asarray(np.isinf(pools.capacity).any(axis=(0, 2)), dtype=np.bool_)
         """Pools with an unlimited year in some scenario ``(Q,)``: only their room can be
         unlimited (:meth:`allocate`)."""
         self.supply_pools = np.flatnonzero(pools.resource == BIOMASS)
@@ -525,7 +525,7 @@ class Infrastructure:
         at = np.concatenate([rows + start[s, n], rows + last[s]])
         weights = np.concatenate([take, -take])
         delta = np.bincount(at, weights, minlength=S * (Y + 1)).reshape(S, Y + 1)
-        self._change(q, np.cumsum(delta, axis=-1)[:, :Y])
+        self._change(q, np.asarray(np.cumsum(delta, axis=-1)[:, :Y], dtype=np.float64))
         self.held[s, cols[n], q] += take
 
     def release(self, i: int, mask: B, change: I, pool: I) -> None:
