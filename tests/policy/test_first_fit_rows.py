@@ -77,3 +77,16 @@ def test_batch_equals_one_pool_at_a_time_hypothesis(S: int, N: int, seed: int) -
     total = np.where(ok, demand, 0.0).sum(axis=1)
     capacity = np.where(rng.random(S) < 0.5, total, total * rng.random(S))
     _check(prio, demand, capacity, ok)
+
+
+def test_pools_where_no_request_fits_grant_none() -> None:
+    """A pool whose room is below its smallest eligible request grants none (the shortcut
+    that leaves it out of the request-by-request loop), also where an ineligible request
+    would fit; beside it, pools that need the loop are granted as the rule says."""
+    prio = np.array([[3.0, 2.0, 1.0], [3.0, 2.0, 1.0], [1.0, 2.0, 3.0], [3.0, 2.0, 1.0]])
+    demand = np.array([[5.0, 4.0, 6.0], [5.0, 0.5, 6.0], [5.0, 4.0, 6.0], [5.0, 4.0, 2.0]])
+    ok = np.array([[True, True, True], [True, False, True], [True, True, True], [True] * 3])
+    capacity = np.array([3.9, 4.9, 0.0, 6.5])
+    got = allocate_first_fit(prio, demand, capacity, eligible=ok)
+    assert got.tolist() == [[False] * 3, [False] * 3, [False] * 3, [True, False, False]]
+    _check(prio, demand, capacity, ok)

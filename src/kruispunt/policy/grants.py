@@ -217,7 +217,14 @@ def first_fit(prio: FloatArray, amounts: FloatArray, left: FloatArray, ok: BoolA
     with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: NaN, not granted here
         fits = left - total >= 4.0 * (count + 1) * 2.0**-53 * (left + total)
     granted[fits] = ok[fits]
-    rest = np.flatnonzero((~fits & (count > 0)).ravel())
+    rest_at = ~fits & (count > 0)
+    if rest_at.any():
+        # Pools where even the smallest eligible request exceeds the capacity: none granted
+        # (the loop below would pass over every request). Most pools that do not fit whole
+        # are of this kind (a grid full until its reinforcement).
+        smallest = np.where(ok, amounts, np.inf).min(axis=-1)
+        rest_at &= smallest <= left
+    rest = np.flatnonzero(rest_at.ravel())
     if not rest.size:
         return granted
     # the other pools: grant in priority order, skipping requests that no longer fit
