@@ -241,9 +241,7 @@ def _options_frame(view: YearView, plants: list[int]) -> pd.DataFrame:
     # the terms of the values the year's decisions were made on: worked out again after
     # the year's rounds, an instrument that learns from a round (the RFNBO obligation's
     # expected premium) would give other terms than the engine weighed
-    ov = view.values
-    if not ov.terms:
-        ov = valuation.option_values(view.i, view.state, breakdown=True, supply=view.supply)
+    ov = view.values  # the engine works the terms out whenever an observer runs
     prod = ov.production
     rows = []
     for p in plants:

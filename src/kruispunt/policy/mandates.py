@@ -409,16 +409,14 @@ class RfnboMandate(ClearingMarket):
         if g != self.h2:
             return
         need, vol, own, grp, div = entries
-        if (self.partial[:, g, ta] > 0).any():
-            # the users' own partial supply (the last entry) on the volume they would owe,
-            # not the year's required volume: a user whose cluster joins the network within
-            # the lookahead owes and takes in part alike
-            part = np.minimum(self.partial[:, g, ta] * self._all_owe, self.own_made)
-            np.minimum(part, self.room[:, ta], out=part)
+        # the users' own partial supply (the last entry) on the volume they would owe, not
+        # the year's required volume: a user whose cluster joins the network within the
+        # lookahead owes and takes in part alike
+        part = self._partial_supply(g, ta, self._all_owe)
+        if part is not None:
             vol = vol.copy()
             need = need.copy()
-            vol[:, -1] = part
-            need[:, -1] = np.where(part > 0, self.part_need[:, g, ta], np.inf)
+            need[:, -1], vol[:, -1] = part
         c = clearing_premiums(
             need, vol, self._all_owe, self.cap[:, g, ta], own, group=grp, divisible=div
         )
@@ -444,11 +442,16 @@ class RfnboMandate(ClearingMarket):
         ``partial_share`` of the required volume, each tonne at :attr:`part_need` (the
         obligation is per installation and met with tradable units, so a user need not
         convert a whole plant)."""
+        return self._partial_supply(g, t, self.req[:, g, t])
+
+    def _partial_supply(self, g: int, t: int, owed: F) -> tuple[F, F] | None:
+        """:meth:`market_supply` of market ``g`` in year ``t`` on the volume ``owed``
+        ``(S,)``: ``(need, volume)``, None where no user takes any in part."""
         if not (self.partial[:, g, t] > 0).any():
             return None
         # users take renewable hydrogen in place of hydrogen they make: at most that, and
         # at most what the hydrogen supply projects have left after the plants' routes
-        volume = np.minimum(self.partial[:, g, t] * self.req[:, g, t], self.own_made)
+        volume = np.minimum(self.partial[:, g, t] * owed, self.own_made)
         np.minimum(volume, self.room[:, t], out=volume)
         need = np.where(volume > 0, self.part_need[:, g, t], np.inf)
         return np.asarray(need, dtype=np.float64), np.asarray(volume, dtype=np.float64)
